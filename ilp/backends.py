@@ -1,0 +1,92 @@
+"""Backend registry and the one ``solve`` entry point (in the manner of PuLP's ``getSolver``).
+
+Every backend solves the same :class:`Program`; the integer-programming ones share the
+formulation of ``ilp.formulation`` and differ only in the adapter. Whatever the backend, the
+returned :class:`Solution` carries the allocation's weight evaluated by definition, and a
+solver answer that contradicts that evaluation is reported as a :class:`SolverError`.
+"""
+
+from __future__ import annotations
+
+import time
+from types import ModuleType
+
+from instances.bundles import members
+from instances.errors import CabenchError
+from ilp import brute, cbc, cpsat
+from ilp.compile import RobustBlock
+from ilp.formulation import Formulation, build
+from ilp.program import Program, Solution, Status
+
+BACKENDS: dict[str, ModuleType] = {"cpsat": cpsat, "cbc": cbc, "brute": brute}
+DEFAULT_BACKEND = "cpsat"
+
+
+class SolverError(CabenchError):
+    """A backend answered something that cannot be right (a bug, never bad input)."""
+
+
+def backend_names() -> list[str]:
+    return list(BACKENDS)
+
+
+def get_backend(name: str) -> ModuleType:
+    if name not in BACKENDS:
+        raise CabenchError(f'unknown solver "{name}"; expected one of: {", ".join(BACKENDS)}')
+    backend = BACKENDS[name]
+    if not backend.available():
+        raise CabenchError(f'solver "{name}" is not available on this machine')
+    return backend
+
+
+def _shrink(formulation: Formulation, allocation: tuple[int, ...]) -> tuple[int, ...]:
+    """Drop goods a robust player was offered without need (same weight without them), so
+    witnesses are minimal; the freed goods simply stay unallocated."""
+    result = list(allocation)
+    for j, block in enumerate(formulation.blocks):
+        if not isinstance(block, RobustBlock) or not result[j]:
+            continue
+        weight = formulation.program.weights[j]
+        value = weight.value(result[j])
+        for g in members(result[j]):
+            smaller = result[j] & ~(1 << g)
+            if weight.value(smaller) >= value:
+                result[j] = smaller
+    return tuple(result)
+
+
+def solve(program: Program, backend: str = DEFAULT_BACKEND, time_limit: float | None = None) -> Solution:
+    """Solve ``program`` with the named backend; see :class:`Solution` for what comes back."""
+    module = get_backend(backend)
+    start = time.perf_counter()
+    claimed = None  # the objective value the solver claims for its own solution
+    if module is brute:
+        status, allocation = brute.run_program(program)
+        bound = None
+    else:
+        formulation = build(program)
+        status, values, bound = _run(formulation, module, time_limit)
+        allocation = None
+        if values is not None:
+            claimed = sum(c * values[v] for v, c in formulation.ilp.objective.items())
+            allocation = formulation.decode(values)
+            if program.minimize_owner is None:
+                allocation = _shrink(formulation, allocation)
+    wall = time.perf_counter() - start
+    value = program.total(allocation) if allocation is not None else None
+    if program.minimize_owner is None and claimed is not None:
+        # the formulation never over-counts, and at a proven optimum it counts exactly
+        if value < claimed or (status is Status.OPTIMAL and value != claimed):
+            raise SolverError(f"{backend}: the solver claims {claimed} but the witness is worth {value}")
+        if status is Status.OPTIMAL and bound is not None and bound != value:
+            raise SolverError(f"{backend}: proven optimum {bound} but the witness is worth {value}")
+    if status is Status.OPTIMAL and program.minimize_owner is None:
+        bound = value
+    return Solution(status, allocation, value, bound, backend, wall)
+
+
+def _run(formulation: Formulation, module: ModuleType, time_limit: float | None):
+    for terms, lo, hi in formulation.ilp.rows:
+        if not terms and ((lo is not None and lo > 0) or (hi is not None and hi < 0)):
+            return Status.INFEASIBLE, None, None  # e.g. a good fixed to a player who cannot hold it
+    return module.run(formulation.ilp, time_limit)

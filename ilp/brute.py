@@ -1,0 +1,105 @@
+"""Brute-force reference: dynamic programming over subsets of goods, straight from the definitions.
+
+It never looks at bids the way the integer programs do: it evaluates every player's weight on
+every bundle (``Weight.value``) and finds the best disjoint assignment with
+
+    best_k[U] = max over S subset of U of  w_k(S) + best_{k-1}[U \\ S],
+
+O(n 3^m) time. It is the arbiter of the agreement tests and a backend for small instances.
+"""
+
+from __future__ import annotations
+
+from instances.bundles import submasks
+from instances.errors import CabenchError
+from ilp.program import UNALLOCATED, Program, Status
+
+NAME = "brute"
+MAX_GOODS = 12
+
+
+def available() -> bool:
+    return True
+
+
+def _table(program: Program, j: int) -> list[int] | None:
+    w = program.weights[j]
+    if w is None:
+        return None
+    return [w.value(s) for s in range(1 << program.n_goods)]
+
+
+def _best(program: Program, tables: list[list[int] | None], fixed: list[int | None]) -> tuple[int, tuple[int, ...]] | None:
+    """Max total weight and an allocation achieving it, respecting ``fixed`` owners; None if none."""
+    m, n = program.n_goods, len(program.weights)
+    forced = [0] * n
+    banned = 0
+    for g, owner in enumerate(fixed):
+        if owner == UNALLOCATED:
+            banned |= 1 << g
+        elif owner is not None:
+            forced[owner] |= 1 << g
+    full = ((1 << m) - 1) & ~banned
+    neg = None
+    best: list[int | None] = [0] * (1 << m)
+    choices: list[list[int]] = []
+    for j in range(n):
+        others = 0
+        for k in range(n):
+            if k != j:
+                others |= forced[k]
+        table = tables[j]
+        new: list[int | None] = [neg] * (1 << m)
+        pick = [0] * (1 << m)
+        for used in submasks(full):
+            top = neg
+            for s in submasks(used):
+                if s & forced[j] != forced[j] or s & others:
+                    continue
+                if table is None and s:
+                    continue
+                rest = best[used & ~s]
+                if rest is None:
+                    continue
+                value = rest + (table[s] if table is not None else 0)
+                if top is None or value > top:
+                    top, pick[used] = value, s
+            new[used] = top
+        best = new
+        choices.append(pick)
+    if best[full] is None:
+        return None
+    allocation = [0] * n
+    used = full
+    for j in range(n - 1, -1, -1):
+        allocation[j] = choices[j][used]
+        used &= ~allocation[j]
+    return best[full], tuple(allocation)
+
+
+def run_program(program: Program) -> tuple[Status, tuple[int, ...] | None]:
+    """Solve ``program`` exactly (status OPTIMAL or INFEASIBLE) and return an optimal allocation."""
+    if program.n_goods > MAX_GOODS:
+        raise CabenchError(
+            f"the brute-force backend handles at most {MAX_GOODS} goods (this program has "
+            f"{program.n_goods}); use --solver cpsat or cbc"
+        )
+    tables = [_table(program, j) for j in range(len(program.weights))]
+    fixed = [program.fixed_owner(g) for g in range(program.n_goods)]
+    if program.minimize_owner is None:
+        found = _best(program, tables, fixed)
+        if found is None or (program.min_total is not None and found[0] < program.min_total):
+            return Status.INFEASIBLE, None
+        return Status.OPTIMAL, found[1]
+    g = program.minimize_owner
+    if fixed[g] is not None:
+        candidates = [fixed[g]]
+    else:
+        candidates = [UNALLOCATED, *range(len(program.weights))]
+    for owner in candidates:  # owner codes in increasing order: unallocated, player 1, ...
+        trial = fixed.copy()
+        trial[g] = owner
+        found = _best(program, tables, trial)
+        if found is not None and (program.min_total is None or found[0] >= program.min_total):
+            return Status.OPTIMAL, found[1]
+    return Status.INFEASIBLE, None

@@ -1,0 +1,57 @@
+"""PuLP + CBC adapter: translates an :class:`ILP` and reports what CBC proved.
+
+PuLP's ``status`` says "Optimal" even when CBC stopped at its time limit with a merely feasible
+solution; ``sol_status`` tells the two apart (LpSolutionOptimal vs LpSolutionIntegerFeasible),
+so that is what we read. Values come back as floats and are rounded to the integers they encode.
+"""
+
+from __future__ import annotations
+
+import pulp
+
+from ilp.formulation import ILP
+from ilp.program import Status
+
+NAME = "cbc"
+
+
+def available() -> bool:
+    return pulp.PULP_CBC_CMD().available()
+
+
+def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, list[int] | None, int | None]:
+    """Solve ``ilp``: (status, variable values or None, None — CBC's bound is not exposed)."""
+    sense = pulp.LpMaximize if ilp.maximize else pulp.LpMinimize
+    problem = pulp.LpProblem("cabench", sense)
+    xs = [
+        pulp.LpVariable(f"v{k}", lowBound=lo, upBound=hi, cat=pulp.LpInteger)
+        for k, (lo, hi) in enumerate(zip(ilp.lower, ilp.upper))
+    ]
+
+    def expr(terms: dict[int, int]) -> pulp.LpAffineExpression:
+        return pulp.LpAffineExpression([(xs[k], c) for k, c in terms.items()])
+
+    problem += expr(ilp.objective)
+    for terms, lo, hi in ilp.rows:
+        e = expr(terms)
+        if lo is not None and hi is not None and lo == hi:
+            problem += e == lo
+            continue
+        if lo is not None:
+            problem += e >= lo
+        if hi is not None:
+            problem += e <= hi
+    options = {"msg": False, "threads": workers}
+    if time_limit is not None:
+        options["timeLimit"] = time_limit
+    problem.solve(pulp.PULP_CBC_CMD(**options))
+    if problem.status == pulp.LpStatusInfeasible:
+        return Status.INFEASIBLE, None, None
+    if problem.sol_status == pulp.LpSolutionOptimal:
+        status = Status.OPTIMAL
+    elif problem.sol_status == pulp.LpSolutionIntegerFeasible:
+        status = Status.FEASIBLE
+    else:
+        return Status.UNKNOWN, None, None
+    values = [round(x.varValue or 0) for x in xs]
+    return status, values, None

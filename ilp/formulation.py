@@ -1,0 +1,185 @@
+"""Build the integer linear program of a :class:`Program` as plain data, for any backend.
+
+Variables (all integer, most binary):
+
+* ``x[j,a]``   = 1 if player j wins atom a of its :class:`AtomsBlock`;
+* ``y[j,g]``   = 1 if good g is offered to player j (robust players only);
+* ``q[j,k]``   = the price player j pays under option k of its :class:`RobustBlock`;
+* ``u[j,k]``   = 1 if option k is the one used for player j (only with several options);
+* ``z[j,k,f,a]`` = 1 if bid a of function f covers the price of option k (robust players).
+
+"Good g goes to player j" is the linear expression ``own[j][g]`` (a sum of x's, or y[j,g]);
+each good goes to at most one player. The backends (``ilp.cpsat``, ``ilp.cbc``) only translate
+an :class:`ILP` and report variable values; decoding back to bundles happens here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from instances.bundles import members
+from instances.valuation import Semantics
+from ilp.compile import AtomsBlock, Block, RobustBlock, compile_weight
+from ilp.program import UNALLOCATED, Program
+
+Linear = dict[int, int]  # variable index -> integer coefficient
+
+
+@dataclass
+class ILP:
+    """An integer linear program: ``lo <= sum(coef * var) <= hi`` rows and a linear objective."""
+
+    names: list[str] = field(default_factory=list)
+    lower: list[int] = field(default_factory=list)
+    upper: list[int] = field(default_factory=list)
+    rows: list[tuple[Linear, int | None, int | None]] = field(default_factory=list)
+    objective: Linear = field(default_factory=dict)
+    maximize: bool = True
+
+    def var(self, name: str, upper: int = 1, lower: int = 0) -> int:
+        self.names.append(name)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        return len(self.names) - 1
+
+    def add(self, terms: Linear, lo: int | None = None, hi: int | None = None) -> None:
+        self.rows.append((terms, lo, hi))
+
+
+def _plus(a: Linear, b: Linear, scale: int = 1) -> Linear:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + scale * v
+    return out
+
+
+@dataclass
+class Formulation:
+    """The ILP together with what is needed to read a solution back."""
+
+    program: Program
+    blocks: list[Block | None]
+    ilp: ILP
+    own: list[dict[int, Linear]]  # own[j][g]: expression "good g goes to player j"
+    weight: list[Linear]  # weight[j]: expression of player j's weight
+
+    def decode(self, values: list[int]) -> tuple[int, ...]:
+        """The allocation (bundle per player) of an integer solution ``values``."""
+        allocation = []
+        for j, block in enumerate(self.blocks):
+            bundle = 0
+            if block is not None and sum(c * values[v] for v, c in self.weight[j].items()) > 0:
+                for g, expr in self.own[j].items():
+                    if sum(c * values[v] for v, c in expr.items()) > 0:
+                        bundle |= 1 << g
+            allocation.append(bundle)
+        return tuple(allocation)
+
+
+def build(program: Program) -> Formulation:
+    """Formulate ``program`` (see the module docstring for the variables)."""
+    ilp = ILP()
+    blocks = [compile_weight(w) for w in program.weights]
+    own: list[dict[int, Linear]] = []
+    weight: list[Linear] = []
+    for j, block in enumerate(blocks):
+        if isinstance(block, AtomsBlock):
+            o, w = _atoms(ilp, j, block)
+        elif isinstance(block, RobustBlock):
+            o, w = _robust(ilp, j, block)
+        else:
+            o, w = {}, {}
+        own.append(o)
+        weight.append(w)
+
+    for g in range(program.n_goods):
+        holders = [own[j][g] for j in range(len(blocks)) if g in own[j]]
+        total: Linear = {}
+        for expr in holders:
+            total = _plus(total, expr)
+        fixed = program.fixed_owner(g)
+        if fixed is None:
+            if len(holders) > 1:
+                ilp.add(total, hi=1)
+        elif fixed == UNALLOCATED:
+            if total:
+                ilp.add(total, hi=0)
+        else:
+            # the fixed owner must hold g (an impossible requirement makes the program infeasible)
+            ilp.add(own[fixed].get(g, {}), lo=1, hi=1)
+            if len(holders) > 1:
+                ilp.add(total, hi=1)
+
+    total_weight: Linear = {}
+    for w in weight:
+        total_weight = _plus(total_weight, w)
+    if program.min_total is not None:
+        ilp.add(total_weight, lo=program.min_total)
+    if program.minimize_owner is None:
+        ilp.objective = total_weight
+        ilp.maximize = True
+    else:
+        g = program.minimize_owner
+        objective: Linear = {}
+        for j in range(len(blocks)):
+            if g in own[j]:
+                objective = _plus(objective, own[j][g], scale=j + 1)
+        ilp.objective = objective
+        ilp.maximize = False
+    return Formulation(program, blocks, ilp, own, weight)
+
+
+def _atoms(ilp: ILP, j: int, block: AtomsBlock) -> tuple[dict[int, Linear], Linear]:
+    own: dict[int, Linear] = {}
+    weight: Linear = {}
+    chosen: Linear = {}
+    for a, (bundle, value) in enumerate(block.atoms):
+        x = ilp.var(f"x[{j},{a}]")  # player j wins atom a
+        weight[x] = value
+        chosen[x] = 1
+        for g in members(bundle):
+            own.setdefault(g, {})[x] = 1
+    if block.single and len(chosen) > 1:
+        ilp.add(chosen, hi=1)
+    # OR blocks: disjointness of one player's atoms follows from "each good at most once"
+    return own, weight
+
+
+def _robust(ilp: ILP, j: int, block: RobustBlock) -> tuple[dict[int, Linear], Linear]:
+    relevant = list(members(block.goods))
+    y = {g: ilp.var(f"y[{j},{g}]") for g in relevant}  # good g offered to player j
+    own = {g: {y[g]: 1} for g in relevant}
+    weight: Linear = {}
+    several = len(block.options) > 1
+    choice: Linear = {}
+    for k, option in enumerate(block.options):
+        cap = min(f.upper for f in option)
+        q = ilp.var(f"q[{j},{k}]", upper=cap)  # price of player j under option k
+        weight[q] = 1
+        if several:
+            u = ilp.var(f"u[{j},{k}]")  # option k is the one used
+            choice[u] = 1
+            ilp.add({q: 1, u: -cap}, hi=0)
+        for f_index, f in enumerate(option):
+            z = [ilp.var(f"z[{j},{k},{f_index},{a}]") for a in range(len(f.atoms))]
+            cover: Linear = {q: 1}  # q <= value of the chosen bids of f
+            for a, (bundle, value) in enumerate(f.atoms):
+                cover[z[a]] = -value
+            ilp.add(cover, hi=0)
+            if f.semantics is Semantics.OR:
+                # chosen bids pairwise disjoint and inside the offered bundle
+                for g in relevant:
+                    inside = {z[a]: 1 for a, (b, _) in enumerate(f.atoms) if b >> g & 1}
+                    if inside:
+                        ilp.add(_plus(inside, {y[g]: -1}), hi=0)
+                continue
+            ilp.add({v: 1 for v in z}, hi=1)  # one bid (XOR) or the exact bundle (EXACT)
+            for a, (bundle, _) in enumerate(f.atoms):
+                for g in relevant:
+                    if bundle >> g & 1:
+                        ilp.add({z[a]: 1, y[g]: -1}, hi=0)  # bid inside the offered bundle
+                    elif f.semantics is Semantics.EXACT:
+                        ilp.add({z[a]: 1, y[g]: 1}, hi=1)  # ... and nothing more
+    if several:
+        ilp.add(choice, hi=1)
+    return own, weight

@@ -1,0 +1,42 @@
+"""Lexicographically first optimal allocation (used for seed 002 Lemma 3's state omega*).
+
+Allocations are compared by the vector (owner(g_1), ..., owner(g_m)) with owner code 0 for an
+unallocated good and j + 1 for player j. The smallest vector among allocations of maximum total
+weight is found good by good: minimise owner(g_k) subject to "total weight = optimum" and the
+owners already fixed. A good already unallocated in the latest solution needs no solve (0 is the
+smallest code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ilp.backends import DEFAULT_BACKEND, solve
+from ilp.program import UNALLOCATED, Program, Solution, Status, owner_code
+
+
+def lex_first(program: Program, optimum: Solution, backend: str = DEFAULT_BACKEND,
+              time_limit: float | None = None) -> Solution:
+    """The lexicographically first allocation of weight ``optimum.value``, given a proven
+    ``optimum`` of ``program``. Returns a non-OPTIMAL solution if any step is not proven."""
+    if not optimum.optimal:
+        return optimum
+    fixed: list[int | None] = [None] * program.n_goods
+    current = optimum.allocation
+    wall = optimum.wall_time
+    for g in range(program.n_goods):
+        code = owner_code(current, g)
+        if code > 0:
+            step = solve(
+                replace(program, fixed=tuple(fixed), min_total=optimum.value, minimize_owner=g),
+                backend,
+                time_limit,
+            )
+            wall += step.wall_time
+            if not step.optimal:
+                return replace(step, status=Status.UNKNOWN if step.allocation is None else Status.FEASIBLE,
+                               value=None, wall_time=wall)
+            current = step.allocation
+            code = owner_code(current, g)
+        fixed[g] = UNALLOCATED if code == 0 else code - 1
+    return Solution(Status.OPTIMAL, current, program.total(current), optimum.value, optimum.backend, wall)

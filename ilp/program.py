@@ -1,0 +1,108 @@
+"""The one optimisation behind every benchmark, as plain data (no paper concepts here).
+
+A :class:`Program` asks: give each player at most one bundle, goods pairwise disjoint (a good may
+stay unallocated), and maximise the sum of the players' weights w_j(A_j). A weight is a
+max-of-mins of valuations, which covers a true valuation (one option, one valuation), the
+guaranteed value of a set of candidates (one option, the minimum over candidates) and the union
+of several players' knowledge (the maximum over their options).
+
+The same program, with owners of some goods fixed and a lower bound on the total weight, can
+instead minimise the owner code of one good; ``ilp.lex`` uses that to find the lexicographically
+first optimal allocation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from instances.valuation import Valuation
+
+UNALLOCATED = -1
+"""Owner of a good that nobody receives (A_0 in the papers)."""
+
+
+@dataclass(frozen=True)
+class Weight:
+    """w(S) = max over ``options`` of (min over the option's valuations of v(S)); 0 if no option.
+
+    Solvers may always give a player nothing, so w is effectively max(w, 0) at the optimum.
+    """
+
+    options: tuple[tuple[Valuation, ...], ...]
+
+    @staticmethod
+    def of(valuation: Valuation) -> "Weight":
+        return Weight(((valuation,),))
+
+    @staticmethod
+    def minimum(valuations: tuple[Valuation, ...]) -> "Weight":
+        return Weight((valuations,))
+
+    @staticmethod
+    def maximum(weights: tuple["Weight", ...]) -> "Weight":
+        return Weight(tuple(option for w in weights for option in w.options))
+
+    def value(self, bundle: int) -> int:
+        """w(bundle), by definition (evaluating every valuation)."""
+        if not self.options:
+            return 0
+        return max(min(v.value(bundle) for v in option) for option in self.options)
+
+
+class Status(str, Enum):
+    """What the solver proved. Only OPTIMAL values may be reported as benchmarks."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # a solution, optimality not proven (time limit)
+    INFEASIBLE = "infeasible"
+    UNKNOWN = "unknown"  # no solution found within the limit
+
+
+@dataclass(frozen=True)
+class Program:
+    """A weighted set-packing program; see the module docstring.
+
+    ``weights[j] is None`` excludes player j (it receives nothing). ``fixed[g]`` is ``None``
+    (free), :data:`UNALLOCATED`, or the player that must receive good g. ``min_total`` bounds
+    the total weight from below. With ``minimize_owner = g`` the objective is to minimise the
+    owner code of good g (0 for unallocated, j + 1 for player j) instead of maximising weight.
+    """
+
+    n_goods: int
+    weights: tuple[Weight | None, ...]
+    fixed: tuple[int | None, ...] = ()
+    min_total: int | None = None
+    minimize_owner: int | None = None
+
+    def fixed_owner(self, good: int) -> int | None:
+        return self.fixed[good] if self.fixed else None
+
+    def total(self, allocation: tuple[int, ...]) -> int:
+        """Sum of the weights of ``allocation`` (bundle per player), by definition."""
+        return sum(w.value(a) for w, a in zip(self.weights, allocation) if w is not None)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """One solve: status, allocation (a bundle mask per player), its total weight evaluated by
+    definition, the solver's proven bound when it reports one, the backend and the wall time."""
+
+    status: Status
+    allocation: tuple[int, ...] | None
+    value: int | None
+    bound: int | None
+    backend: str
+    wall_time: float
+
+    @property
+    def optimal(self) -> bool:
+        return self.status is Status.OPTIMAL
+
+
+def owner_code(allocation: tuple[int, ...], good: int) -> int:
+    """0 if ``good`` is unallocated in ``allocation``, else 1 + the index of its owner."""
+    for j, bundle in enumerate(allocation):
+        if bundle >> good & 1:
+            return j + 1
+    return 0

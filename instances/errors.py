@@ -1,0 +1,38 @@
+"""Input errors: every problem with user input names the file, the JSON path and what is expected.
+
+The CLI prints ``str(error)`` as one line and exits with code 2 (modelled on Gambit's error.py
+and NetworkX's exception.py: one small hierarchy, messages that say what was expected).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class CabenchError(Exception):
+    """Base class of every error cabench raises on purpose."""
+
+
+class InputError(CabenchError):
+    """Bad user input: a file, a field in it (JSON path) and what is wrong."""
+
+    def __init__(self, source: str, path: str, message: str) -> None:
+        self.source = source
+        self.path = path
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.path}" if self.path else self.source
+        return f"{where}: {self.message}"
+
+
+def json_path(parts: Iterable[str | int]) -> str:
+    """Format a JSON path like ``valuations.p3.explicit[1][0]``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

@@ -1,0 +1,310 @@
+"""Read and validate instance files (format documented in README.md, schema in schema.json).
+
+Validation runs in two passes: the JSON Schema (structure and types, checked by ``jsonschema``)
+and the semantic rules no schema can say (known goods and players, duplicates, table length,
+value ranges, disjoint coalitions and endowments). Every violation raises :class:`InputError`
+naming the file and the JSON path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from instances.bundles import mask_of
+from instances.errors import InputError, json_path
+from instances.model import Candidates, Instance, Knowledge, LowerBounds
+from instances.valuation import Form, Valuation
+
+MAX_ABS_VALUE = 10**12
+"""Largest absolute value accepted: sums over thousands of bids stay far inside int64 (CP-SAT)."""
+MAX_TABLE_GOODS = 20
+"""A table lists 2^m values; beyond 2^20 entries the explicit or bid forms are the right tool."""
+
+Path_ = list[str | int]
+
+
+class _DuplicateKeys(dict):
+    """A JSON object in which some key appeared twice (json keeps only the last one)."""
+
+    duplicates: list[str]
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict:
+    keys = [k for k, _ in pairs]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        obj = _DuplicateKeys(pairs)
+        obj.duplicates = dupes
+        return obj
+    return dict(pairs)
+
+
+def _find_duplicate_keys(node: Any, path: Path_) -> tuple[Path_, str] | None:
+    if isinstance(node, _DuplicateKeys):
+        return path, node.duplicates[0]
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in children:
+        found = _find_duplicate_keys(child, path + [key])
+        if found:
+            return found
+    return None
+
+
+@cache
+def schema() -> dict:
+    """The instance JSON Schema shipped with the package."""
+    return json.loads(resources.files("instances").joinpath("schema.json").read_text())
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read, validate and build the instance in ``path`` (raises :class:`InputError`)."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(source, "", "the file is not UTF-8 text; expected a JSON instance") from None
+    try:
+        data = json.loads(text, object_pairs_hook=_pairs_hook)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    default_name = Path(path).stem
+    return parse_instance(data, source=source, default_name=default_name)
+
+
+def parse_instance(data: Any, source: str = "<memory>", default_name: str = "instance") -> Instance:
+    """Validate decoded JSON ``data`` and build the :class:`Instance` (raises :class:`InputError`)."""
+    found = _find_duplicate_keys(data, [])
+    if found:
+        where, key = found
+        raise InputError(source, json_path(where), f'duplicate key "{key}"; each key may appear once')
+    error = best_match(jsonschema.Draft202012Validator(schema()).iter_errors(data))
+    if error is not None:
+        raise InputError(source, json_path(error.absolute_path), _schema_message(error))
+    return _Builder(source).build(data, default_name)
+
+
+_TYPE_NAMES = {
+    "object": "an object",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+}
+
+
+def _schema_message(error: ValidationError) -> str:
+    """Turn a jsonschema error into a message saying what is wrong and what is expected."""
+    got = json.dumps(error.instance)
+    if len(got) > 60:
+        got = got[:57] + "..."
+    kind = error.validator
+    schema_ = error.schema if isinstance(error.schema, dict) else {}
+    allowed = sorted(schema_.get("properties", {}))
+    if kind == "type":
+        return f"expected {_TYPE_NAMES.get(str(error.validator_value), error.validator_value)}, got {got}"
+    if kind == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return f'missing required field "{missing[0]}"'
+    if kind == "additionalProperties":
+        extra = sorted(set(error.instance) - set(allowed))
+        what = "field"
+        if "explicit" in allowed:
+            what = "valuation form"
+        elif "lower_bounds" in allowed:
+            what = "knowledge form"
+        return f'unknown {what} "{extra[0]}"; expected one of: {", ".join(allowed)}'
+    if kind in ("minProperties", "maxProperties") and allowed:
+        return f"expected exactly one of: {', '.join(allowed)}; got {len(error.instance)} keys"
+    if kind == "minItems":
+        return f"expected at least {error.validator_value} items, got {len(error.instance)}"
+    if kind == "maxItems":
+        return f"expected at most {error.validator_value} items, got {len(error.instance)}"
+    if kind == "minLength":
+        return "expected a non-empty string"
+    return error.message
+
+
+class _Builder:
+    """Semantic validation and construction, one method per section of the file."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.goods: dict[str, int] = {}
+        self.players: dict[str, int] = {}
+        self.market = False
+
+    def fail(self, path: Path_, message: str) -> InputError:
+        return InputError(self.source, json_path(path), message)
+
+    def build(self, data: Mapping[str, Any], default_name: str) -> Instance:
+        self.goods = self._names(data["goods"], ["goods"], "good")
+        self.players = self._names(data["players"], ["players"], "player")
+        self.market = "endowment" in data
+        valuations = data["valuations"]
+        for name in valuations:
+            self._player(name, ["valuations", name])
+        for name in self.players:
+            if name not in valuations:
+                raise self.fail(["valuations"], f'missing valuation for player "{name}"')
+        true_values = tuple(
+            self.valuation(valuations[name], ["valuations", name]) for name in self.players
+        )
+        knowledge_data = data.get("knowledge", {})
+        for name in knowledge_data:
+            self._player(name, ["knowledge", name])
+        knowledge = tuple(
+            self._knowledge(knowledge_data[name], ["knowledge", name], self.players[name])
+            if name in knowledge_data
+            else None
+            for name in self.players
+        )
+        return Instance(
+            name=data.get("name", default_name),
+            goods=tuple(self.goods),
+            players=tuple(self.players),
+            valuations=true_values,
+            knowledge=knowledge,
+            coalitions=self._coalitions(data.get("coalitions", [])),
+            endowment=self._endowment(data["endowment"]) if self.market else None,
+            source=self.source,
+        )
+
+    def _names(self, items: Sequence[str], path: Path_, what: str) -> dict[str, int]:
+        index: dict[str, int] = {}
+        for k, name in enumerate(items):
+            if name in index:
+                raise self.fail(path + [k], f'duplicate {what} "{name}"; {what}s must be distinct')
+            index[name] = k
+        return index
+
+    def _player(self, name: str, path: Path_) -> int:
+        if name not in self.players:
+            raise self.fail(path, f'unknown player "{name}"; expected one of: {", ".join(self.players)}')
+        return self.players[name]
+
+    def bundle(self, goods: Sequence[str], path: Path_, allow_empty: bool = False) -> int:
+        seen: set[str] = set()
+        for k, good in enumerate(goods):
+            if good not in self.goods:
+                raise self.fail(path + [k], f'unknown good "{good}"; expected one of: {", ".join(self.goods)}')
+            if good in seen:
+                raise self.fail(path + [k], f'good "{good}" appears twice in the bundle')
+            seen.add(good)
+        if not seen and not allow_empty:
+            raise self.fail(path, "empty bundle; every bid needs at least one good (v(empty) = 0)")
+        return mask_of(self.goods[g] for g in goods)
+
+    def value(self, value: Any, path: Path_) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.fail(path, f"expected an integer value, got {json.dumps(value)}")
+        if abs(value) > MAX_ABS_VALUE:
+            raise self.fail(path, f"value {value} out of range; expected at most 10^12 in absolute value")
+        if value < 0 and not self.market:
+            raise self.fail(
+                path,
+                f"expected a non-negative integer, got {value} "
+                '(negative values are allowed only in markets, i.e. instances with an "endowment")',
+            )
+        return value
+
+    def _bids(self, items: Sequence[Any], path: Path_) -> tuple[tuple[int, int], ...]:
+        first_at: dict[int, int] = {}
+        bids = []
+        for k, (goods, value) in enumerate(items):
+            mask = self.bundle(goods, path + [k, 0])
+            if mask in first_at:
+                raise self.fail(
+                    path + [k, 0],
+                    f"bundle {json.dumps(sorted(goods, key=self.goods.get))} is already listed at "
+                    f"{json_path(path[-1:] + [first_at[mask]])}; list each bundle once",
+                )
+            first_at[mask] = k
+            bids.append((mask, self.value(value, path + [k, 1])))
+        return tuple(bids)
+
+    def valuation(self, data: Mapping[str, Any], path: Path_) -> Valuation:
+        (key, body), = data.items()
+        form = Form(key)
+        path = path + [key]
+        if form in (Form.EXPLICIT, Form.XOR, Form.OR):
+            return Valuation(form, self._bids(body, path))
+        if form is Form.SINGLE_MINDED:
+            goods, value = body
+            return Valuation(form, ((self.bundle(goods, path + [0]), self.value(value, path + [1])),))
+        if form is Form.ADDITIVE:
+            bids = []
+            for good, value in body.items():
+                mask = self.bundle([good], path + [good])
+                bids.append((mask, self.value(value, path + [good])))
+            return Valuation(form, tuple(sorted(bids)))
+        return self._table(body, path)
+
+    def _table(self, body: Sequence[Any], path: Path_) -> Valuation:
+        m = len(self.goods)
+        if m > MAX_TABLE_GOODS:
+            raise self.fail(path, f"tables are supported up to {MAX_TABLE_GOODS} goods (this instance has {m}); use explicit or bids")
+        if len(body) != 1 << m:
+            raise self.fail(
+                path,
+                f"expected 2^{m} = {1 << m} entries (entry k is the bundle whose bit j is goods[j]), got {len(body)}",
+            )
+        values = [self.value(v, path + [k]) for k, v in enumerate(body)]
+        if values[0] != 0:
+            raise self.fail(path + [0], f"the empty bundle is worth 0 by definition, got {values[0]}")
+        return Valuation(Form.TABLE, tuple((k, v) for k, v in enumerate(values) if v != 0))
+
+    def _profile(self, data: Mapping[str, Any], path: Path_, owner: int) -> dict[int, Valuation]:
+        profile = {}
+        for name, body in data.items():
+            j = self._player(name, path + [name])
+            if j == owner:
+                raise self.fail(path + [name], "knowledge about oneself; a player knows its own valuation exactly")
+            profile[j] = self.valuation(body, path + [name])
+        return dict(sorted(profile.items()))
+
+    def _knowledge(self, data: Mapping[str, Any], path: Path_, owner: int) -> Knowledge:
+        if "lower_bounds" in data:
+            return LowerBounds(self._profile(data["lower_bounds"], path + ["lower_bounds"], owner))
+        return Candidates(
+            tuple(
+                self._profile(profile, path + ["candidates", k], owner)
+                for k, profile in enumerate(data["candidates"])
+            )
+        )
+
+    def _coalitions(self, data: Sequence[Sequence[str]]) -> tuple[tuple[int, ...], ...]:
+        where: dict[str, int] = {}
+        result = []
+        for c, members in enumerate(data):
+            for k, name in enumerate(members):
+                self._player(name, ["coalitions", c, k])
+                if name in where:
+                    other = "this coalition" if where[name] == c else f"coalitions[{where[name]}]"
+                    raise self.fail(["coalitions", c, k], f'player "{name}" is already in {other}; coalitions must be disjoint')
+                where[name] = c
+            result.append(tuple(sorted(self.players[name] for name in members)))
+        return tuple(sorted(result))
+
+    def _endowment(self, data: Mapping[str, Sequence[str]]) -> tuple[int, ...]:
+        owner_of: dict[str, str] = {}
+        masks = [0] * len(self.players)
+        for name, goods in data.items():
+            i = self._player(name, ["endowment", name])
+            masks[i] = self.bundle(goods, ["endowment", name], allow_empty=True)
+            for k, good in enumerate(goods):
+                if good in owner_of:
+                    raise self.fail(["endowment", name, k], f'good "{good}" is already endowed to "{owner_of[good]}"; endowments must be disjoint')
+                owner_of[good] = name
+        return tuple(masks)

@@ -1,0 +1,121 @@
+"""Valuations: the value a player attaches to every bundle of goods.
+
+The papers work with unrestricted ("truly combinatorial") valuations, v(S) an integer for every
+bundle S with v(empty) = 0 (seed 004 §3; seed 000 §1; SPEC §1). Every form of the instance file
+maps to one of three semantics over a list of bids (bundle, value):
+
+========== ===================== =====================================================
+semantics  file forms            v(S)
+========== ===================== =====================================================
+EXACT      explicit, table       the bid's value if S is exactly a bid bundle, else 0
+XOR        xor, single_minded    max value of a bid contained in S, 0 if none
+OR         or, additive          best packing of pairwise disjoint bids contained in S
+========== ===================== =====================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from functools import cached_property
+
+from instances.bundles import is_subset
+
+
+class Form(str, Enum):
+    """How a valuation is written in an instance file (SPEC §1, representations table)."""
+
+    EXPLICIT = "explicit"
+    TABLE = "table"
+    XOR = "xor"
+    OR = "or"
+    ADDITIVE = "additive"
+    SINGLE_MINDED = "single_minded"
+
+
+class Semantics(str, Enum):
+    EXACT = "exact"
+    XOR = "xor"
+    OR = "or"
+
+
+SEMANTICS: dict[Form, Semantics] = {
+    Form.EXPLICIT: Semantics.EXACT,
+    Form.TABLE: Semantics.EXACT,
+    Form.XOR: Semantics.XOR,
+    Form.SINGLE_MINDED: Semantics.XOR,
+    Form.OR: Semantics.OR,
+    Form.ADDITIVE: Semantics.OR,
+}
+
+
+@dataclass(frozen=True)
+class Valuation:
+    """A valuation in one of the file forms, kept as a tuple of bids ``(bundle mask, value)``.
+
+    ``table`` keeps only its non-zero entries and ``additive`` one singleton bid per good, so every
+    form is a list of bids read under its :data:`SEMANTICS`. Bundles are non-empty and distinct.
+    """
+
+    form: Form
+    bids: tuple[tuple[int, int], ...]
+
+    @property
+    def semantics(self) -> Semantics:
+        return SEMANTICS[self.form]
+
+    @property
+    def is_zero(self) -> bool:
+        """True when v(S) = 0 for every S (no bid with a non-zero value)."""
+        return all(value == 0 for _, value in self.bids)
+
+    @property
+    def is_nonnegative(self) -> bool:
+        return all(value >= 0 for _, value in self.bids)
+
+    @property
+    def support(self) -> int:
+        """The union of all bid bundles: goods outside it never change v."""
+        mask = 0
+        for bundle, _ in self.bids:
+            mask |= bundle
+        return mask
+
+    @cached_property
+    def _exact(self) -> dict[int, int]:
+        return dict(self.bids)
+
+    def value(self, bundle: int) -> int:
+        """v(bundle), by the definition of the form's semantics (module docstring)."""
+        if bundle == 0:
+            return 0
+        semantics = self.semantics
+        if semantics is Semantics.EXACT:
+            return self._exact.get(bundle, 0)
+        if semantics is Semantics.XOR:
+            inside = [value for b, value in self.bids if is_subset(b, bundle)]
+            return max(inside) if inside else 0
+        return self._packing(bundle)
+
+    def _packing(self, bundle: int) -> int:
+        """Best packing of disjoint bids inside ``bundle`` (OR semantics), by memoised recursion."""
+        memo: dict[int, int] = {}
+        bids = [(b, v) for b, v in self.bids if v > 0 and is_subset(b, bundle)]
+
+        def best(rest: int, start: int) -> int:
+            key = rest * (len(bids) + 1) + start
+            if key in memo:
+                return memo[key]
+            result = 0
+            for k in range(start, len(bids)):
+                b, v = bids[k]
+                if is_subset(b, rest):
+                    result = max(result, v + best(rest & ~b, k + 1))
+            memo[key] = result
+            return result
+
+        return best(bundle, 0)
+
+
+ZERO = Valuation(Form.EXPLICIT, ())
+"""The valuation that is 0 on every bundle (a player one knows nothing about)."""

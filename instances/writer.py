@@ -1,0 +1,59 @@
+"""Write an :class:`Instance` back to the JSON file format (the inverse of ``loader``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from instances.bundles import names
+from instances.model import Candidates, Instance, LowerBounds
+from instances.valuation import Form, Valuation
+
+
+def valuation_to_json(valuation: Valuation, goods: tuple[str, ...]) -> dict[str, Any]:
+    form = valuation.form
+    if form is Form.TABLE:
+        table = [0] * (1 << len(goods))
+        for mask, value in valuation.bids:
+            table[mask] = value
+        return {"table": table}
+    if form is Form.ADDITIVE:
+        return {"additive": {names(mask, goods)[0]: value for mask, value in valuation.bids}}
+    if form is Form.SINGLE_MINDED:
+        (mask, value), = valuation.bids
+        return {"single_minded": [names(mask, goods), value]}
+    return {form.value: [[names(mask, goods), value] for mask, value in valuation.bids]}
+
+
+def instance_to_json(instance: Instance) -> dict[str, Any]:
+    goods, players = instance.goods, instance.players
+
+    def profile(p: dict[int, Valuation]) -> dict[str, Any]:
+        return {players[j]: valuation_to_json(v, goods) for j, v in p.items()}
+
+    data: dict[str, Any] = {
+        "name": instance.name,
+        "goods": list(goods),
+        "players": list(players),
+        "valuations": {players[i]: valuation_to_json(v, goods) for i, v in enumerate(instance.valuations)},
+    }
+    knowledge: dict[str, Any] = {}
+    for i, k in enumerate(instance.knowledge):
+        if isinstance(k, LowerBounds):
+            knowledge[players[i]] = {"lower_bounds": profile(dict(k.bounds))}
+        elif isinstance(k, Candidates):
+            knowledge[players[i]] = {"candidates": [profile(dict(p)) for p in k.profiles]}
+    if knowledge:
+        data["knowledge"] = knowledge
+    if instance.coalitions:
+        data["coalitions"] = [[players[i] for i in c] for c in instance.coalitions]
+    if instance.endowment is not None:
+        data["endowment"] = {players[i]: names(e, goods) for i, e in enumerate(instance.endowment) if e}
+    return data
+
+
+def dump_instance(instance: Instance, path: str | Path) -> None:
+    """Write ``instance`` to ``path`` as compact, deterministic JSON (one bid per line)."""
+    text = json.dumps(instance_to_json(instance), indent=1, ensure_ascii=False)
+    Path(path).write_text(text + "\n", encoding="utf-8")
