@@ -1,0 +1,21 @@
+"""The one place where benchmarks turn weights into a program and a solve."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ilp import DEFAULT_BACKEND, Program, Weight, solve
+from benchmarks.results import Benchmark, from_solution
+
+
+def solve_weights(name: str, n_goods: int, weights: Sequence[Weight | None], *, priced: bool,
+                  solver: str = DEFAULT_BACKEND, time_limit: float | None = None) -> Benchmark:
+    """Maximise the sum of ``weights`` (None = excluded player). With ``priced`` the witness
+    prices are each player's weight of its bundle: the take-it-or-leave-it offers."""
+    weights = tuple(weights)
+    solution = solve(Program(n_goods, weights), solver, time_limit)
+
+    def prices(allocation: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(w.value(a) if w is not None and a else 0 for w, a in zip(weights, allocation))
+
+    return from_solution(name, solution, prices if priced else None)

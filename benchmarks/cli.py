@@ -1,0 +1,72 @@
+"""The ``cabench`` command line.
+
+Exit codes: 0 success; 2 bad input (a one-line message naming the file and JSON path, or the
+flag); 3 some program was not proven optimal within ``--time-limit`` (its value is withheld);
+1 an internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.console import Console
+
+from instances import CabenchError, load_instance
+from ilp import DEFAULT_BACKEND, SolverError, backend_names
+from benchmarks.render import print_report
+from benchmarks.report import compute_report, report_json
+
+EXIT_BAD_INPUT = 2
+EXIT_NOT_PROVEN = 3
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cabench")
+def cli() -> None:
+    """cabench: exact knowledge benchmarks of combinatorial auctions (see README.md)."""
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--solver", type=click.Choice(backend_names()), default=DEFAULT_BACKEND, show_default=True,
+              help="Integer-programming backend (brute: subset DP, at most 12 goods).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Time limit per integer program; unproven values are withheld (exit 3).")
+def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None) -> int:
+    """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
+    RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
+    knowledge correctness and, for markets, the truthful outcome."""
+    instance = load_instance(file)
+    report = compute_report(instance, solver=solver, time_limit=time_limit)
+    if as_json:
+        click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    else:
+        print_report(report, Console(soft_wrap=False))
+    return 0 if report.all_proven else EXIT_NOT_PROVEN
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; turns every expected error into one line."""
+    try:
+        code = cli.main(args=argv, prog_name="cabench", standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        where = f"cabench {exc.ctx.info_name}" if exc.ctx and exc.ctx.info_name != "cabench" else "cabench"
+        click.echo(f"{where}: {exc.format_message()}", err=True)
+        return EXIT_BAD_INPUT
+    except click.exceptions.Abort:
+        click.echo("cabench: aborted", err=True)
+        return 130
+    except SolverError as exc:
+        click.echo(f"cabench: internal error (please report): {exc}", err=True)
+        return 1
+    except CabenchError as exc:
+        click.echo(str(exc), err=True)
+        return EXIT_BAD_INPUT
+    return code if isinstance(code, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Is a player's knowledge correct, i.e. is the true sub-profile TV_{-i} in the player's set?
+
+Seed 001 Definition 1 requires it (TV_{-i} in K_i); seed 004 §3 (after Definition 1) calls a
+belief correct when theta is in B_i and keeps BB defined either way; seed 000 §1.2 requires
+0 <= K^i_j(S) <= TV_j(S). cabench reports it per player and never refuses incorrect knowledge.
+
+Deciding it means comparing two set functions on all 2^m bundles. The answer is exact: shortcuts
+proven below decide most cases without enumerating; otherwise every bundle is checked when
+2^m is small enough; only beyond that is the answer ``None``, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from instances import ZERO, Candidates, Instance, LowerBounds, Semantics, Valuation
+from instances.bundles import names
+
+ENUMERATION_LIMIT = 20
+"""Largest number of goods for which every bundle is checked (2^20 values per valuation)."""
+
+
+@dataclass(frozen=True)
+class Correctness:
+    """``correct`` is True, False, or None (undecided within limits); ``reason`` says why."""
+
+    correct: bool | None
+    reason: str
+
+
+def all_values(v: Valuation, m: int) -> np.ndarray:
+    """v(S) for every bundle S in 0 .. 2^m - 1, vectorised (int64)."""
+    size = 1 << m
+    masks = np.array([b for b, _ in v.bids], dtype=np.int64)
+    values = np.array([x for _, x in v.bids], dtype=np.int64)
+    if v.semantics is Semantics.EXACT:
+        out = np.zeros(size, dtype=np.int64)
+        out[masks] = values
+        return out
+    if v.semantics is Semantics.XOR:
+        floor = np.iinfo(np.int64).min
+        out = np.full(size, floor, dtype=np.int64)
+        np.maximum.at(out, masks, values)
+        for k in range(m):  # propagate each bid's value to every superset, one good at a time
+            view = out.reshape(-1, 2, 1 << k)
+            np.maximum(view[:, 1, :], view[:, 0, :], out=view[:, 1, :])
+        out[out == floor] = 0
+        return out
+    everything = np.arange(size, dtype=np.int64)
+    out = np.zeros(size, dtype=np.int64)
+    for b, x in v.bids:  # 0/1 knapsack over bids: use bid b inside S or not
+        if x <= 0:
+            continue
+        inside = everything[(everything & b) == b]
+        out[inside] = np.maximum(out[inside], x + out[inside ^ b])
+    return out
+
+
+def _show(bundle: int, instance: Instance) -> str:
+    return "{" + ", ".join(names(bundle, instance.goods)) + "}"
+
+
+def _monotone(v: Valuation) -> bool:
+    """Non-negative free-disposal valuations are monotone: S subset of T implies v(S) <= v(T)."""
+    return v.semantics is not Semantics.EXACT and v.is_nonnegative
+
+
+def _probe_bundles(instance: Instance, *vs: Valuation) -> list[int]:
+    bundles = {instance.all_goods}
+    for v in vs:
+        bundles.update(b for b, _ in v.bids)
+    return sorted(bundles)
+
+
+def _first_unlisted_superset(bundle: int, listed: set[int], m: int) -> int | None:
+    """A superset of ``bundle`` not in ``listed``, or None when every superset is listed."""
+    free = ((1 << m) - 1) & ~bundle
+    count = 1 << bin(free).count("1")
+    if count > len(listed):
+        sub = free
+        while True:  # at most len(listed) + 1 steps before an unlisted superset appears
+            if (bundle | sub) not in listed:
+                return bundle | sub
+            sub = (sub - 1) & free
+    return None
+
+
+def bound_holds(instance: Instance, true: Valuation, bound: Valuation) -> tuple[bool | None, int | None]:
+    """Decide bound(S) <= true(S) for every bundle S: (answer, violating bundle when False)."""
+    m = instance.m
+    for s in _probe_bundles(instance, bound):
+        if bound.value(s) > true.value(s):
+            return False, s
+    if true.is_nonnegative and bound.is_nonnegative:
+        if all(x <= 0 for _, x in bound.bids):
+            return True, None  # bound <= 0 <= true
+        if bound.semantics is Semantics.EXACT:
+            return True, None  # bound is 0 off its bundles, all probed
+        if bound.semantics is Semantics.XOR and _monotone(true):
+            # bound(S) = x_b for a bid b inside S, and x_b <= true(b) <= true(S)
+            return True, None
+        if bound.semantics is Semantics.OR and true.semantics is Semantics.OR:
+            # bound(S) = sum of disjoint bids b_k inside S <= sum true(b_k) <= true(S) (superadditive)
+            return True, None
+        if true.semantics is Semantics.EXACT:
+            listed = {b for b, _ in true.bids}
+            for b, x in bound.bids:
+                if x > 0 and (s := _first_unlisted_superset(b, listed, m)) is not None:
+                    return False, s  # true(s) = 0 < x <= bound(s)
+            # bound is positive only on supersets of positive bids, and all of those are listed
+            return True, None
+    if m <= ENUMERATION_LIMIT:
+        gap = all_values(bound, m) - all_values(true, m)
+        worst = int(np.argmax(gap))
+        return (False, worst) if gap[worst] > 0 else (True, None)
+    return None, None
+
+
+def same_valuation(instance: Instance, f: Valuation, h: Valuation) -> tuple[bool | None, int | None]:
+    """Decide f(S) = h(S) for every bundle S: (answer, a bundle where they differ when False)."""
+    for s in _probe_bundles(instance, f, h):
+        if f.value(s) != h.value(s):
+            return False, s
+    # f and h agree on every bid bundle of both and on the set of all goods
+    if f.is_zero and h.is_zero:
+        return True, None
+    if f.semantics is Semantics.EXACT and h.semantics is Semantics.EXACT:
+        return True, None  # both are 0 off their bid bundles
+    if f.semantics is h.semantics and f.is_nonnegative and h.is_nonnegative:
+        # XOR: f(S) = max over bids b inside S of f(b) = max h(b) <= h(S), and symmetrically.
+        # OR: f(S) = sum of disjoint f(b_k) = sum h(b_k) <= h(S) (superadditive), and symmetrically.
+        return True, None
+    if instance.m <= ENUMERATION_LIMIT:
+        diff = np.nonzero(all_values(f, instance.m) != all_values(h, instance.m))[0]
+        return (False, int(diff[0])) if len(diff) else (True, None)
+    return None, None
+
+
+def knowledge_correct(instance: Instance, i: int) -> Correctness:
+    """Whether player i's knowledge contains the true valuations of the others (module doc)."""
+    knowledge = instance.knowledge[i]
+    players = instance.players
+    too_big = (
+        f"undecided: {instance.m} goods are too many to compare every bundle "
+        f"(limit {ENUMERATION_LIMIT}) and no exact shortcut applies to these valuation forms"
+    )
+    if knowledge is None:
+        return Correctness(True, "no knowledge: every valuation profile is possible")
+    if isinstance(knowledge, LowerBounds):
+        undecided = False
+        for j, bound in knowledge.bounds.items():
+            holds, where = bound_holds(instance, instance.valuations[j], bound)
+            if holds is False:
+                tv = instance.valuations[j].value(where)
+                return Correctness(
+                    False,
+                    f"TV_{players[j]}({_show(where, instance)}) = {tv} < {bound.value(where)}, "
+                    f"the lower bound {players[i]} holds",
+                )
+            undecided |= holds is None
+        if undecided:
+            return Correctness(None, too_big)
+        return Correctness(True, "every lower bound is at most the true valuation")
+    assert isinstance(knowledge, Candidates)
+    undecided = False
+    mismatches = []
+    for k, profile in enumerate(knowledge.profiles):
+        verdicts = []
+        for j in range(instance.n):
+            if j == i:
+                continue
+            same, where = same_valuation(instance, profile.get(j, ZERO), instance.valuations[j])
+            verdicts.append(same)
+            if same is False:
+                mismatches.append(f"candidate {k} differs from TV_{players[j]} at {_show(where, instance)}")
+                break
+        if all(v is True for v in verdicts):
+            return Correctness(True, f"candidate {k} is the true sub-profile")
+        undecided |= None in verdicts and False not in verdicts
+    if undecided:
+        return Correctness(None, too_big)
+    return Correctness(False, "no candidate is the true sub-profile: " + "; ".join(mismatches[:3]))

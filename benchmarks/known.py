@@ -1,0 +1,56 @@
+"""Known-welfare benchmarks of seed 000: MIKW_i, RK_A, MKW_A, MKW, and the hidden value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from instances import Instance
+from ilp import DEFAULT_BACKEND
+from benchmarks._solve import solve_weights
+from benchmarks.knowledge import coalition_guaranteed, guaranteed
+from benchmarks.results import Benchmark, Best, Outcome, best_of
+
+
+def mikw(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
+         time_limit: float | None = None) -> Benchmark:
+    """MIKW_i = MSW(K^i): the maximum social welfare of the profile K^i = (TV_i, g^i_{-i}), the
+    welfare i knows it can guarantee by assigning the goods (seed 000 §1.2 Definition 3).
+
+    The witness prices are TV_i(A_i) for i and g^i_j(A_j) for the others, so that the witness is
+    also RK_{{i}} of seed 000 Definition 6 and REV(witness) = MIKW_i.
+    """
+    weights = [guaranteed(instance, i, j) for j in range(instance.n)]
+    return solve_weights(f"MIKW_{instance.players[i]}", instance.m, weights, priced=True,
+                         solver=solver, time_limit=time_limit)
+
+
+def relevant_knowledge(instance: Instance, agent: Iterable[int], *, solver: str = DEFAULT_BACKEND,
+                       time_limit: float | None = None) -> Benchmark:
+    """RK_A: the outcome of maximum revenue with P_j = TV_j(A_j) for j in A and P_j <= V_j(A_j)
+    for every V the agent considers possible for j outside A (seed 000 §2 Definition 6, with the
+    agent's knowledge the union K^A of its members', seed 000 §1.2 Definition 1).
+
+    Its value is MKW_A, the maximum known welfare of agent A (seed 000 Definition 6).
+    """
+    members = tuple(sorted(agent))
+    weights = [coalition_guaranteed(instance, members, j) for j in range(instance.n)]
+    label = ",".join(instance.players[j] for j in members)
+    return solve_weights(f"MKW_{{{label}}}", instance.m, weights, priced=True,
+                         solver=solver, time_limit=time_limit)
+
+
+def mkw(instance: Instance, per_agent: Sequence[tuple[tuple[int, ...], Benchmark]]) -> Best:
+    """MKW = max over agents A of the collusion structure of MKW_A (seed 000 §2 Definition 6);
+    equal to max_i MIKW_i when every player is independent (seed 000 §1.2 Definition 3).
+    ``per_agent`` pairs each agent with its :func:`relevant_knowledge`."""
+    return best_of("MKW", list(per_agent))
+
+
+def hidden_value(instance: Instance, coalition: Iterable[int], outcome: Outcome) -> int:
+    """HiddenV_C(Omega) = sum_{k in C} TV_k(A_k) + sum_{k not in C} P_k (seed 000 §5.1)."""
+    members = set(coalition)
+    prices = outcome.prices or (0,) * instance.n
+    return sum(
+        instance.valuations[k].value(outcome.allocation[k]) if k in members else prices[k]
+        for k in range(instance.n)
+    )

@@ -1,0 +1,35 @@
+"""Markets with endowments (seed 003): the socially optimal, truthful outcome."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from instances import Instance
+from ilp import DEFAULT_BACKEND
+from benchmarks.results import Benchmark, Outcome
+from benchmarks.welfare import lex_first_optimal
+
+
+def endowment_welfare(instance: Instance) -> int:
+    """SW(E) = sum_i TV_i(E_i): the welfare of leaving every good with its owner."""
+    endowment = instance.endowment or (0,) * instance.n
+    return sum(v.value(e) for v, e in zip(instance.valuations, endowment))
+
+
+def truthful_outcome(instance: Instance, *, solver: str = DEFAULT_BACKEND,
+                     time_limit: float | None = None, optimum: Benchmark | None = None) -> Benchmark:
+    """The truthful outcome (A*, P*) of seed 003 Appendix A, Definition 7 (SPEC §2):
+    A* maximises SW over all allocations (goods may be destroyed), P*_i = TV_i(A*_i) - TV_i(E_i)
+    for every i other than player 1, and P*_1 = -sum of the others, so sum P* = 0.
+
+    Among the socially optimal allocations A* is the lexicographically first one, so the answer
+    is unique. The value is SW(A*) = MSW; player 1's utility is the welfare gain MSW - SW(E).
+    """
+    first = lex_first_optimal(instance, solver=solver, time_limit=time_limit, optimum=optimum)
+    if first.outcome is None:
+        return first
+    allocation = first.outcome.allocation
+    endowment = instance.endowment or (0,) * instance.n
+    prices = [v.value(a) - v.value(e) for v, a, e in zip(instance.valuations, allocation, endowment)]
+    prices[0] = -sum(prices[1:])
+    return replace(first, name="truthful outcome", outcome=Outcome(allocation, tuple(prices)))

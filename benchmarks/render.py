@@ -1,0 +1,106 @@
+"""Human-readable rendering of a :class:`Report` (rich tables and offer lists)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from instances import Instance
+from instances.bundles import names
+from benchmarks.report import Report
+from benchmarks.results import Benchmark, Best
+
+
+def _bundle(instance: Instance, mask: int) -> str:
+    return "{" + ", ".join(names(mask, instance.goods)) + "}"
+
+
+def _value(b: Benchmark) -> str:
+    if b.value is not None:
+        return str(b.value)
+    bound = f", bound {b.bound}" if b.bound is not None else ""
+    return f"NOT PROVEN ({b.status.value}; incumbent {b.incumbent}{bound})"
+
+
+def _best(instance: Instance, best: Best) -> str:
+    if best.value is None:
+        return f"NOT PROVEN (incumbent {best.incumbent})"
+    if best.winner is None:
+        return f"{best.value} (no player)"
+    if isinstance(best.winner, tuple):
+        who = "{" + ", ".join(instance.players[j] for j in best.winner) + "}"
+    else:
+        who = instance.players[best.winner]
+    return f"{best.value} ({who})"
+
+
+def witness(instance: Instance, b: Benchmark) -> str:
+    """One line: the allocation, or the take-it-or-leave-it offers with their prices."""
+    if b.outcome is None:
+        return f"{b.name}: no solution found"
+    parts = []
+    for j, bundle in enumerate(b.outcome.allocation):
+        if not bundle:
+            continue
+        piece = f"{instance.players[j]} <- {_bundle(instance, bundle)}"
+        if b.outcome.prices is not None:
+            piece += f" at {b.outcome.prices[j]}"
+        parts.append(piece)
+    body = "; ".join(parts) if parts else "nothing allocated"
+    return f"{b.name} = {_value(b)}: {body}"
+
+
+def render(report: Report) -> Group:
+    inst = report.instance
+    coalitions = ", ".join("{" + ", ".join(inst.players[j] for j in c) + "}" for c in inst.coalitions)
+    structure = f"coalitions {coalitions}" if coalitions else "all players independent"
+    kind = "market" if inst.is_market else "auction"
+    title = Text.assemble(
+        (inst.name, "bold"),
+        f" - {kind} with {inst.m} goods and {inst.n} players, {structure}; solver {report.solver}",
+    )
+
+    headline = Table(title="Benchmarks", show_header=True, header_style="bold")
+    headline.add_column("benchmark")
+    headline.add_column("value", justify="right")
+    headline.add_column("meaning")
+    headline.add_row("MSW", _value(report.msw), "maximum social welfare")
+    headline.add_row("MIEW(K_I)", _best(inst, report.miew), "best MIEW_i over independent players")
+    headline.add_row("BB", _best(inst, report.bb), "best BB_i = MIEW_i over all players")
+    headline.add_row("BB'", _best(inst, report.bb_prime), "best BB_i over independent players")
+    headline.add_row("MKW", _best(inst, report.mkw), "best MKW_A over agents")
+
+    players = Table(title="Per player", header_style="bold")
+    for column in ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"):
+        players.add_column(column, justify="left" if column in ("player", "knowledge correct") else "right")
+    for row in report.players:
+        verdict = {True: "yes", False: "no", None: "undecided"}[row.correctness.correct]
+        players.add_row(inst.players[row.player], _value(row.miew), _value(row.mikw),
+                        _value(row.msw_without), f"{verdict}: {row.correctness.reason}")
+
+    agents = Table(title="Per agent", header_style="bold")
+    for column in ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"):
+        agents.add_column(column, justify="left" if column == "agent" else "right")
+    for row in report.agents:
+        who = "{" + ", ".join(inst.players[j] for j in row.members) + "}"
+        agents.add_row(who, _value(row.mkw), _value(row.best_allocation))
+
+    lines = [witness(inst, report.msw), witness(inst, report.lex_first)]
+    for row in report.players:
+        lines += [witness(inst, row.miew), witness(inst, row.mikw)]
+    for row in report.agents:
+        if len(row.members) > 1:
+            lines += [witness(inst, row.mkw), witness(inst, row.best_allocation)]
+    if report.market is not None:
+        lines.append(witness(inst, report.market))
+    body = [title, headline, players, agents, Text("Witnesses (offers at their prices)", style="bold")]
+    body += [Text("  " + line) for line in lines]
+    if not report.all_proven:
+        body.append(Text("Some programs were not proven optimal within the time limit; their "
+                         "values are not reported as benchmarks.", style="bold red"))
+    return Group(*body)
+
+
+def print_report(report: Report, console: Console | None = None) -> None:
+    (console or Console()).print(render(report))

@@ -1,0 +1,63 @@
+"""Welfare benchmarks on true valuations: MSW, MSW_{-i}, BA^C and the lexicographically first
+welfare-maximising allocation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from instances import Instance
+from ilp import DEFAULT_BACKEND, Program, Solution, lex_first, solve
+from benchmarks._solve import solve_weights
+from benchmarks.knowledge import true_weight
+from benchmarks.results import Benchmark, from_solution
+
+
+def msw(instance: Instance, *, solver: str = DEFAULT_BACKEND, time_limit: float | None = None) -> Benchmark:
+    """Maximum social welfare MSW = max over allocations A of sum_j TV_j(A_j).
+
+    Seed 002 §2 ("maximum rational revenue coincides with the maximum social welfare");
+    seed 000 §1.2 (MSW(V) in the definition of MIKW). Goods may stay unallocated.
+    """
+    weights = [true_weight(instance, j) for j in range(instance.n)]
+    return solve_weights("MSW", instance.m, weights, priced=False, solver=solver, time_limit=time_limit)
+
+
+def msw_without(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
+                time_limit: float | None = None) -> Benchmark:
+    """MSW_{-i}: the maximum social welfare with player i removed (the VCG externality term;
+    SPEC §2, used by the VCG baseline of SPEC §3.8)."""
+    weights = [None if j == i else true_weight(instance, j) for j in range(instance.n)]
+    return solve_weights(f"MSW_-{instance.players[i]}", instance.m, weights, priced=False,
+                         solver=solver, time_limit=time_limit)
+
+
+def best_allocation(instance: Instance, coalition: Iterable[int], *, solver: str = DEFAULT_BACKEND,
+                    time_limit: float | None = None) -> Benchmark:
+    """BA^C = argmax over allocations giving goods only to members of C of sum_{k in C} TV_k(A_k).
+
+    Seed 000 Appendix A ("Best Allocation"), used by the collusion-leveraging mechanism.
+    """
+    members = set(coalition)
+    weights = [true_weight(instance, j) if j in members else None for j in range(instance.n)]
+    label = ",".join(instance.players[j] for j in sorted(members))
+    return solve_weights(f"BA^{{{label}}}", instance.m, weights, priced=False,
+                         solver=solver, time_limit=time_limit)
+
+
+def lex_first_optimal(instance: Instance, *, solver: str = DEFAULT_BACKEND,
+                      time_limit: float | None = None, optimum: Benchmark | None = None) -> Benchmark:
+    """omega*: the lexicographically first allocation of welfare MSW (seed 002 Lemma 3).
+
+    Allocations are ordered by (owner(g_1), ..., owner(g_m)) with owner 0 for an unallocated good
+    and players numbered 1..n in instance order. Pass ``optimum`` (an MSW result from the same
+    solver) to skip re-solving MSW.
+    """
+    weights = tuple(true_weight(instance, j) for j in range(instance.n))
+    program = Program(instance.m, weights)
+    if optimum is None:
+        first = solve(program, solver, time_limit)
+    else:
+        allocation = optimum.outcome.allocation if optimum.outcome else None
+        first = Solution(optimum.status, allocation, optimum.incumbent, optimum.bound,
+                         optimum.backend, optimum.wall_time)
+    return from_solution("lex-first MSW allocation", lex_first(program, first, solver, time_limit))
