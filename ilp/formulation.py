@@ -99,7 +99,7 @@ def build(program: Program) -> Formulation:
             total = _plus(total, expr)
         fixed = program.fixed_owner(g)
         if fixed is None:
-            if len(holders) > 1:
+            if len(total) > 1:  # several players, or several atoms of one OR player
                 ilp.add(total, hi=1)
         elif fixed == UNALLOCATED:
             if total:
@@ -107,7 +107,7 @@ def build(program: Program) -> Formulation:
         else:
             # the fixed owner must hold g (an impossible requirement makes the program infeasible)
             ilp.add(own[fixed].get(g, {}), lo=1, hi=1)
-            if len(holders) > 1:
+            if len(total) > 1:
                 ilp.add(total, hi=1)
 
     total_weight: Linear = {}

@@ -7,7 +7,7 @@ from instances.errors import CabenchError, InputError
 from instances.loader import load_instance, parse_instance
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
 from instances.valuation import ZERO, Form, Semantics, Valuation
-from instances.writer import dump_instance, instance_to_json
+from instances.writer import dump_instance, instance_text, instance_to_json
 
 __all__ = [
     "CabenchError",
@@ -21,6 +21,7 @@ __all__ = [
     "Valuation",
     "ZERO",
     "dump_instance",
+    "instance_text",
     "instance_to_json",
     "load_instance",
     "parse_instance",

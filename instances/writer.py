@@ -53,7 +53,26 @@ def instance_to_json(instance: Instance) -> dict[str, Any]:
     return data
 
 
+def _format(node: Any, indent: int = 0, width: int = 100) -> str:
+    """Compact JSON where it fits on a line (and always for lists of numbers, i.e. tables),
+    otherwise one entry per line."""
+    compact = json.dumps(node, ensure_ascii=False, separators=(", ", ": "))
+    scalars = isinstance(node, list) and all(not isinstance(x, (list, dict)) for x in node)
+    if not isinstance(node, (list, dict)) or scalars or indent + len(compact) <= width:
+        return compact
+    pad = " " * (indent + 1)
+    if isinstance(node, dict):
+        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {_format(v, indent + 1, width)}" for k, v in node.items()]
+        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+    items = [pad + _format(v, indent + 1, width) for v in node]
+    return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+
+
+def instance_text(instance: Instance) -> str:
+    """``instance`` as deterministic JSON text (compact where it fits, tables on one line)."""
+    return _format(instance_to_json(instance)) + "\n"
+
+
 def dump_instance(instance: Instance, path: str | Path) -> None:
-    """Write ``instance`` to ``path`` as compact, deterministic JSON (one bid per line)."""
-    text = json.dumps(instance_to_json(instance), indent=1, ensure_ascii=False)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    """Write ``instance`` to ``path`` (see :func:`instance_text`)."""
+    Path(path).write_text(instance_text(instance), encoding="utf-8")
