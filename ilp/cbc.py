@@ -7,6 +7,8 @@ so that is what we read. Values come back as floats and are rounded to the integ
 
 from __future__ import annotations
 
+import warnings
+
 import pulp
 
 from ilp.formulation import ILP
@@ -15,8 +17,19 @@ from ilp.program import Status
 NAME = "cbc"
 
 
+def _command(**options) -> pulp.LpSolver_CMD:
+    """CBC as PuLP 3 recommends it (COIN_CMD with the ``cbcbox`` binary of ``pulp[cbc]``),
+    falling back to the CBC bundled with older PuLP releases."""
+    solver = pulp.COIN_CMD(**options)
+    if solver.available():
+        return solver
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(**options)
+
+
 def available() -> bool:
-    return pulp.PULP_CBC_CMD().available()
+    return bool(_command(msg=False).available())
 
 
 def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, list[int] | None, int | None]:
@@ -24,7 +37,7 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, l
     sense = pulp.LpMaximize if ilp.maximize else pulp.LpMinimize
     problem = pulp.LpProblem("cabench", sense)
     xs = [
-        pulp.LpVariable(f"v{k}", lowBound=lo, upBound=hi, cat=pulp.LpInteger)
+        problem.add_variable(f"v{k}", lowBound=lo, upBound=hi, cat=pulp.LpInteger)
         for k, (lo, hi) in enumerate(zip(ilp.lower, ilp.upper))
     ]
 
@@ -44,7 +57,7 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, l
     options = {"msg": False, "threads": workers}
     if time_limit is not None:
         options["timeLimit"] = time_limit
-    problem.solve(pulp.PULP_CBC_CMD(**options))
+    problem.solve(_command(**options))
     if problem.status == pulp.LpStatusInfeasible:
         return Status.INFEASIBLE, None, None
     if problem.sol_status == pulp.LpSolutionOptimal:

@@ -5,6 +5,11 @@ unallocated good and j + 1 for player j. The smallest vector among allocations o
 weight is found good by good: minimise owner(g_k) subject to "total weight = optimum" and the
 owners already fixed. A good already unallocated in the latest solution needs no solve (0 is the
 smallest code).
+
+Why whole bids suffice: replacing each bundle of an optimal allocation by the bids that make
+its value keeps the welfare and turns every dropped good's owner into 0, so the owner vector
+can only decrease pointwise; hence the lexicographically first optimal allocation over all
+allocations is made of whole bids, which is what the integer programs enumerate.
 """
 
 from __future__ import annotations

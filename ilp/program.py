@@ -64,7 +64,10 @@ class Program:
     """A weighted set-packing program; see the module docstring.
 
     ``weights[j] is None`` excludes player j (it receives nothing). ``fixed[g]`` is ``None``
-    (free), :data:`UNALLOCATED`, or the player that must receive good g. ``min_total`` bounds
+    (free), :data:`UNALLOCATED`, or the player that must receive good g. The integer programs
+    hand out bundles made of whole bids, so they meet "player j receives g" through a bid of j
+    containing g; that is all ``ilp.lex`` needs (the lexicographically first optimum is such an
+    allocation), while the brute-force DP also accepts any bundle containing g. ``min_total`` bounds
     the total weight from below. With ``minimize_owner = g`` the objective is to minimise the
     owner code of good g (0 for unallocated, j + 1 for player j) instead of maximising weight.
     """

@@ -1,0 +1,133 @@
+"""Every backend agrees with the naive reference on random small instances, and every witness is
+a valid outcome of the benchmark's definition.
+
+Instances cover every valuation form, lower-bound and candidate knowledge (correct and not),
+coalitions and markets (``instances.synthetic.random_instance``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks import compute_report, knowledge_correct
+from benchmarks.report import Report
+from instances import Instance
+from instances.synthetic import random_instance
+from tests import reference
+
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def small(seed: int) -> Instance:
+    inst = random_instance(seed)
+    while (inst.n + 1) ** inst.m > reference.MAX_ALLOCATIONS:  # keep the naive reference fast
+        seed += 1
+        inst = random_instance(seed)
+    return inst
+
+
+def check_disjoint(inst: Instance, allocation: tuple[int, ...]) -> None:
+    union = 0
+    for bundle in allocation:
+        assert bundle & union == 0, "a good is allocated twice"
+        assert bundle & ~inst.all_goods == 0
+        union |= bundle
+
+
+def check_report(inst: Instance, report: Report) -> None:
+    """Compare every value with the reference and validate every witness."""
+    assert report.all_proven
+    n = inst.n
+    # MSW and its witness
+    ref_msw, ref_lex = reference.msw(inst)
+    assert report.msw.value == ref_msw
+    check_disjoint(inst, report.msw.outcome.allocation)
+    assert sum(inst.valuations[j].value(a) for j, a in enumerate(report.msw.outcome.allocation)) == ref_msw
+    # the lexicographically first optimal allocation is unique
+    assert report.lex_first.outcome.allocation == ref_lex
+    for row in report.players:
+        i = row.player
+        # MIEW_i: a canonical outcome for -i, feasible for every valuation i considers possible
+        assert row.miew.value == reference.miew(inst, i)
+        out = row.miew.outcome
+        check_disjoint(inst, out.allocation)
+        assert out.allocation[i] == 0 and out.prices[i] == 0
+        assert out.revenue == row.miew.value
+        for j in range(n):
+            if j == i:
+                continue
+            if not out.allocation[j]:
+                assert out.prices[j] == 0
+            assert out.prices[j] >= 0
+            for v in reference.possible(inst, i, j):
+                assert out.prices[j] <= v.value(out.allocation[j])
+        # MIKW_i = REV(RK_{i}) when i is its own agent
+        ref_mikw = reference.rk(inst, (i,))
+        assert row.mikw.value == ref_mikw
+        assert row.mikw.outcome.revenue == ref_mikw
+        # MSW_{-i}
+        allowed = set(range(n)) - {i}
+        assert row.msw_without.value == reference.msw(inst, allowed)[0]
+        assert row.msw_without.outcome.allocation[i] == 0
+        # knowledge correctness is decided exactly on small instances
+        assert row.correctness.correct == reference.is_correct(inst, i)
+    for row in report.agents:
+        assert row.mkw.value == reference.rk(inst, row.members)
+        out = row.mkw.outcome
+        check_disjoint(inst, out.allocation)
+        assert out.revenue == row.mkw.value
+        for j in range(n):
+            if j in row.members:
+                assert out.prices[j] == inst.valuations[j].value(out.allocation[j])
+            else:  # P_j <= V_j(A_j) for every V some member is sure of (knowledge union K^C)
+                assert out.prices[j] <= reference.g(inst, row.members, j, out.allocation[j])
+        assert row.best_allocation.value == reference.msw(inst, set(row.members))[0]
+    # the maxima and who attains them (lowest index on ties)
+    per_player = [reference.miew(inst, i) for i in range(n)]
+    assert report.bb.value == max(per_player)
+    assert report.bb.winner == per_player.index(max(per_player))
+    independent = [per_player[i] for i in inst.independent]
+    assert report.miew.value == (max(independent) if independent else 0)
+    assert report.mkw.value == max(reference.rk(inst, a) for a in inst.agents)
+    if inst.is_market:
+        out = report.market.outcome
+        assert out.allocation == ref_lex and sum(out.prices) == 0
+        for j in range(1, n):
+            tv = inst.valuations[j]
+            assert out.prices[j] == tv.value(out.allocation[j]) - tv.value(inst.endowment[j])
+
+
+@settings(max_examples=250)
+@given(seeds)
+def test_cpsat_matches_reference(seed):
+    inst = small(seed)
+    check_report(inst, compute_report(inst, solver="cpsat"))
+
+
+@settings(max_examples=250)
+@given(seeds)
+def test_brute_matches_reference(seed):
+    inst = small(seed)
+    check_report(inst, compute_report(inst, solver="brute"))
+
+
+@settings(max_examples=80)  # CBC runs as a subprocess per program: fewer, still many, examples
+@given(seeds)
+def test_cbc_matches_reference(seed):
+    inst = small(seed)
+    check_report(inst, compute_report(inst, solver="cbc"))
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_backends_agree_on_larger_instances(seed):
+    """Beyond the naive reference's reach (m = 7..9): the three backends agree on every value."""
+    inst = random_instance(seed, goods=7 + seed % 3, players=4)
+    reports = [compute_report(inst, solver=s) for s in ("cpsat", "cbc", "brute")]
+    values = [[b.value for b in r.benchmarks] for r in reports]
+    assert values[0] == values[1] == values[2]
+    # the unique lexicographically first allocation is the same whatever the backend
+    assert len({r.lex_first.outcome.allocation for r in reports}) == 1
+    for i in range(inst.n):
+        assert knowledge_correct(inst, i).correct is not None

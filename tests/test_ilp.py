@@ -1,0 +1,149 @@
+"""The integer-programming core: fast paths and the robust formulation agree with the brute-force
+DP on random max-of-min weights; lexicographic order; statuses are never upgraded."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ilp.backends
+from benchmarks import bb, miew, msw
+from benchmarks.results import NotProvenError
+from ilp import UNALLOCATED, Program, Solution, Status, Weight, lex_first, owner_code, solve
+from ilp.compile import AtomsBlock, RobustBlock, compile_weight
+from instances import CabenchError, Form, Valuation
+from instances.synthetic import random_valuation
+from tests.worked_examples import seed004_example
+
+
+def random_weight(rng: random.Random, m: int) -> Weight | None:
+    if rng.random() < 0.1:
+        return None
+    options = []
+    for _ in range(rng.randint(1, 3)):
+        options.append(tuple(random_valuation(rng, m, rng.choice(list(Form))) for _ in range(rng.randint(1, 3))))
+    return Weight(tuple(options))
+
+
+def random_program(seed: int) -> Program:
+    rng = random.Random(seed)
+    m = rng.randint(1, 5)
+    return Program(m, tuple(random_weight(rng, m) for _ in range(rng.randint(1, 3))))
+
+
+@settings(max_examples=100)
+@given(st.integers(0, 2**32))
+def test_max_of_min_weights_match_brute_force(seed):
+    program = random_program(seed)
+    expected = solve(program, "brute")
+    for backend in ("cpsat", "cbc"):
+        got = solve(program, backend)
+        assert got.status is Status.OPTIMAL
+        assert got.value == expected.value
+        assert program.total(got.allocation) == got.value
+
+
+def test_compile_chooses_the_exact_block():
+    a, b = 0b01, 0b10
+    xor1 = Valuation(Form.XOR, ((a, 5),))
+    xor2 = Valuation(Form.XOR, ((b, 6),))
+    exact = Valuation(Form.EXPLICIT, ((a | b, 9), (a, 2)))
+    or_ = Valuation(Form.OR, ((a, 1), (b, 1)))
+    # a single valuation: its positive bids
+    assert compile_weight(Weight.of(or_)) == AtomsBlock(False, ((a, 1), (b, 1)))
+    # a minimum containing an EXACT valuation: EXACT over its bundles
+    assert compile_weight(Weight.minimum((exact, xor1))) == AtomsBlock(True, ((a, 2), (a | b, 5)))
+    # a maximum of single-choice valuations: one bid of the union
+    assert compile_weight(Weight.maximum((Weight.of(xor1), Weight.of(xor2)))) == AtomsBlock(True, ((a, 5), (b, 6)))
+    # the minimum of two free-disposal valuations needs the robust formulation
+    assert isinstance(compile_weight(Weight.minimum((xor1, xor2))), RobustBlock)
+    assert solve(Program(2, (Weight.minimum((xor1, xor2)),))).value == 5  # offered {a, b}
+    # a never-positive weight is no block at all
+    assert compile_weight(Weight.minimum((xor1, Valuation(Form.EXPLICIT, ())))) is None
+
+
+@settings(max_examples=40)
+@given(st.integers(0, 2**32))
+def test_lex_first_matches_brute_force(seed):
+    rng = random.Random(seed)
+    m = rng.randint(1, 5)
+    program = Program(m, tuple(Weight.of(random_valuation(rng, m, rng.choice(list(Form)))) for _ in range(rng.randint(1, 3))))
+    results = []
+    for backend in ("cpsat", "cbc", "brute"):
+        first = lex_first(program, solve(program, backend), backend)
+        assert first.status is Status.OPTIMAL
+        results.append(first.allocation)
+    assert results[0] == results[1] == results[2]
+
+
+def test_fixed_owners():
+    v = Valuation(Form.XOR, ((0b01, 3), (0b11, 5)))
+    w = Valuation(Form.EXPLICIT, ((0b10, 4),))
+    free = Program(2, (Weight.of(v), Weight.of(w)))
+    for backend in ("cpsat", "cbc", "brute"):
+        assert solve(free, backend).value == 7
+        # good 1 unallocated: player 0 can only use {g2}-free bids -> nothing; player 1 gets g2
+        assert solve(Program(2, free.weights, fixed=(UNALLOCATED, None)), backend).value == 4
+        # good 2 to player 0: its bid {g1, g2} is worth 5
+        assert solve(Program(2, free.weights, fixed=(None, 0)), backend).value == 5
+        assert solve(Program(2, free.weights, fixed=(None, 0), min_total=6), backend).status is Status.INFEASIBLE
+
+
+def test_owner_code():
+    assert owner_code((0b10, 0b01), 0) == 2
+    assert owner_code((0b10, 0b00), 0) == 0
+
+
+def test_brute_refuses_large_programs():
+    with pytest.raises(CabenchError, match="at most 12 goods"):
+        solve(Program(13, (None,)), "brute")
+
+
+def test_unknown_backend():
+    with pytest.raises(CabenchError, match='unknown solver "gurobi"'):
+        solve(Program(1, (None,)), "gurobi")
+
+
+class _TimedOut:
+    """A backend that always stops at its time limit with a feasible but unproven answer."""
+
+    NAME = "timed-out"
+
+    @staticmethod
+    def available() -> bool:
+        return True
+
+    @staticmethod
+    def run(ilp_, time_limit, workers=1):
+        return Status.FEASIBLE, [0] * len(ilp_.names), 10**6
+
+
+def test_unproven_values_are_never_reported(monkeypatch):
+    monkeypatch.setitem(ilp.backends.BACKENDS, "timed-out", _TimedOut)
+    inst = seed004_example()
+    result = msw(inst, solver="timed-out")
+    assert result.status is Status.FEASIBLE
+    assert result.value is None and result.incumbent == 0 and result.bound == 10**6
+    with pytest.raises(NotProvenError):
+        result.require()
+    per_player = [miew(inst, i, solver="timed-out") for i in range(inst.n)]
+    assert bb(inst, per_player).value is None
+
+
+def test_a_maximum_is_proven_when_open_bounds_are_below_it():
+    from benchmarks.results import Benchmark, best_of
+
+    proven = Benchmark("a", Status.OPTIMAL, 10, 10, 10, None, "x", 0.0)
+    below = Benchmark("b", Status.FEASIBLE, None, 3, 9, None, "x", 0.0)
+    above = Benchmark("c", Status.FEASIBLE, None, 3, 11, None, "x", 0.0)
+    assert best_of("max", [(0, proven), (1, below)]).value == 10
+    assert best_of("max", [(0, proven), (1, above)]).value is None
+
+
+def test_solution_reports_the_backend_and_time():
+    sol = solve(Program(1, (Weight.of(Valuation(Form.XOR, ((1, 4),))),)), "cpsat")
+    assert isinstance(sol, Solution) and sol.backend == "cpsat" and sol.wall_time >= 0
+    assert sol.value == sol.bound == 4

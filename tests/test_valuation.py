@@ -1,0 +1,46 @@
+"""Valuation semantics (SPEC §1 representations table), by hand and against the vectorised
+evaluation used for knowledge correctness."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.correctness import all_values
+from instances import Form, Valuation
+from instances.synthetic import random_valuation
+
+A, B, C = 0b001, 0b010, 0b100
+
+
+@pytest.mark.parametrize(
+    "form, bids, bundle, expected",
+    [
+        pytest.param(Form.EXPLICIT, ((A | B, 5),), A | B, 5, id="explicit-exact-bundle"),
+        pytest.param(Form.EXPLICIT, ((A | B, 5),), A | B | C, 0, id="explicit-no-free-disposal"),
+        pytest.param(Form.EXPLICIT, ((A | B, 5),), A, 0, id="explicit-subset"),
+        pytest.param(Form.TABLE, ((A, 1), (A | C, 7)), A | C, 7, id="table-entry"),
+        pytest.param(Form.XOR, ((A, 3), (A | B, 4)), A | B | C, 4, id="xor-best-bid-inside"),
+        pytest.param(Form.XOR, ((A, 3), (B, 4)), A | B, 4, id="xor-one-bid-only"),
+        pytest.param(Form.XOR, ((A | B, 4),), A, 0, id="xor-nothing-inside"),
+        pytest.param(Form.OR, ((A, 3), (B, 4), (A | B, 6)), A | B, 7, id="or-packs-disjoint-bids"),
+        pytest.param(Form.OR, ((A | B, 3), (B | C, 4)), A | B | C, 4, id="or-overlapping-bids"),
+        pytest.param(Form.ADDITIVE, ((A, 2), (C, 5)), A | B | C, 7, id="additive-sum"),
+        pytest.param(Form.SINGLE_MINDED, ((A | B, 9),), A | B | C, 9, id="single-minded-superset"),
+        pytest.param(Form.SINGLE_MINDED, ((A | B, 9),), A, 0, id="single-minded-subset"),
+        pytest.param(Form.XOR, ((A, 3),), 0, 0, id="empty-bundle-is-zero"),
+    ],
+)
+def test_value_by_hand(form, bids, bundle, expected):
+    assert Valuation(form, bids).value(bundle) == expected
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 2**32), st.sampled_from(list(Form)), st.integers(1, 6), st.booleans())
+def test_vectorised_values_match_definition(seed, form, m, negative):
+    import random
+
+    v = random_valuation(random.Random(seed), m, form, low=-10 if negative else 0, max_bids=6)
+    table = all_values(v, m)
+    assert [int(x) for x in table] == [v.value(s) for s in range(1 << m)]
