@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 
 from instances import CabenchError, load_instance
-from ilp import DEFAULT_BACKEND, SolverError, backend_names
+from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
 from benchmarks.render import print_report
 from benchmarks.report import compute_report, report_json
 
@@ -31,7 +31,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--solver", type=click.Choice(backend_names()), default=DEFAULT_BACKEND, show_default=True,
+@click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
               help="Integer-programming backend (brute: subset DP, at most 12 goods).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Time limit per integer program; unproven values are withheld (exit 3).")
@@ -39,6 +39,10 @@ def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None) 
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome."""
+    try:
+        get_backend(solver)
+    except CabenchError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--solver'") from None
     instance = load_instance(file)
     report = compute_report(instance, solver=solver, time_limit=time_limit)
     if as_json:

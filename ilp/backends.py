@@ -8,17 +8,21 @@ solver answer that contradicts that evaluation is reported as a :class:`SolverEr
 
 from __future__ import annotations
 
+import importlib
 import time
 from types import ModuleType
+from typing import Any
 
 from instances.bundles import members
 from instances.errors import CabenchError
-from ilp import brute, cbc, cpsat
+from ilp import brute
 from ilp.compile import RobustBlock
 from ilp.formulation import Formulation, build
 from ilp.program import Program, Solution, Status
 
-BACKENDS: dict[str, ModuleType] = {"cpsat": cpsat, "cbc": cbc, "brute": brute}
+BACKENDS: dict[str, Any] = {"cpsat": "ilp.cpsat", "cbc": "ilp.cbc", "brute": brute}
+"""Name -> adapter module (or its import path, imported on first use: OR-Tools and PuLP are slow
+to import, and a run needs only one of them). An adapter has ``available()`` and ``run()``."""
 DEFAULT_BACKEND = "cpsat"
 
 
@@ -34,6 +38,8 @@ def get_backend(name: str) -> ModuleType:
     if name not in BACKENDS:
         raise CabenchError(f'unknown solver "{name}"; expected one of: {", ".join(BACKENDS)}')
     backend = BACKENDS[name]
+    if isinstance(backend, str):
+        backend = BACKENDS[name] = importlib.import_module(backend)
     if not backend.available():
         raise CabenchError(f'solver "{name}" is not available on this machine')
     return backend

@@ -1,0 +1,182 @@
+"""Every malformed instance is reported through the CLI as one line naming the file and the JSON
+path, with exit code 2, no traceback and nothing on standard output."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from tests.conftest import run_cli
+
+BASE = {
+    "name": "base",
+    "goods": ["1", "2"],
+    "players": ["p1", "p2", "p3"],
+    "valuations": {
+        "p1": {"explicit": [[["1"], 100]]},
+        "p2": {"xor": [[["2"], 100]]},
+        "p3": {"explicit": [[["1", "2"], 50]]},
+    },
+    "knowledge": {"p1": {"lower_bounds": {"p2": {"explicit": [[["2"], 25]]}}}},
+}
+
+
+def edit(change) -> dict:
+    data = copy.deepcopy(BASE)
+    change(data)
+    return data
+
+
+def _set(path, value):
+    def change(data):
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+
+    return change
+
+
+def _del(*path):
+    def change(data):
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+
+    return change
+
+
+CASES = [
+    pytest.param(_set(["valuations", "p3", "explicit"], [[["1", "2"], 50], [["7"], 3]]),
+                 'valuations.p3.explicit[1][0][0]: unknown good "7"', id="unknown-good"),
+    pytest.param(_set(["valuations", "p9"], {"explicit": []}),
+                 'valuations.p9: unknown player "p9"', id="unknown-player"),
+    pytest.param(_set(["valuations", "p1", "explicit"], [[["1", "1"], 3]]),
+                 'valuations.p1.explicit[0][0][1]: good "1" appears twice in the bundle', id="duplicate-good-in-bundle"),
+    pytest.param(_set(["valuations", "p1", "explicit"], [[["1", "2"], 3], [["2", "1"], 4]]),
+                 "valuations.p1.explicit[1][0]: bundle", id="bundle-listed-twice"),
+    pytest.param(_set(["valuations", "p1", "explicit"], [[[], 3]]),
+                 "valuations.p1.explicit[0][0]: empty bundle", id="empty-bundle"),
+    pytest.param(_set(["valuations", "p1"], {"table": [0, 1, 2]}),
+                 "valuations.p1.table: expected 2^2 = 4 entries", id="wrong-table-length"),
+    pytest.param(_set(["valuations", "p1"], {"table": [5, 1, 2, 3]}),
+                 "valuations.p1.table[0]: the empty bundle is worth 0", id="table-empty-bundle-nonzero"),
+    pytest.param(_set(["valuations", "p1", "explicit"], [[["1"], 2.5]]),
+                 "valuations.p1.explicit[0][1]: expected an integer, got 2.5", id="non-integer-value"),
+    pytest.param(_set(["valuations", "p1", "explicit"], [[["1"], 3.0]]),
+                 "valuations.p1.explicit[0][1]: expected an integer value, got 3.0", id="float-integer-value"),
+    pytest.param(_set(["valuations", "p1", "explicit"], [[["1"], "100"]]),
+                 'valuations.p1.explicit[0][1]: expected an integer, got "100"', id="string-value"),
+    pytest.param(_set(["valuations", "p1", "explicit"], [[["1"], -5]]),
+                 "valuations.p1.explicit[0][1]: expected a non-negative integer, got -5", id="negative-value-in-auction"),
+    pytest.param(_set(["valuations", "p1", "explicit"], [[["1"], 10**13]]),
+                 "valuations.p1.explicit[0][1]: value 10000000000000 out of range", id="value-out-of-range"),
+    pytest.param(_set(["valuations", "p1", "additive"], {"9": 1}),
+                 "expected exactly one of", id="two-valuation-forms"),
+    pytest.param(_set(["valuations", "p1"], {"xorr": []}),
+                 'valuations.p1: unknown valuation form "xorr"; expected one of: additive, explicit, or, single_minded, table, xor',
+                 id="unknown-valuation-form"),
+    pytest.param(_set(["valuations", "p1"], {"additive": {"9": 1}}),
+                 'valuations.p1.additive.9[0]: unknown good "9"', id="additive-unknown-good"),
+    pytest.param(_set(["valuations", "p1"], {"single_minded": [["1"]]}),
+                 "valuations.p1.single_minded: expected at least 2 items", id="single-minded-short"),
+    pytest.param(_del("valuations", "p2"),
+                 'valuations: missing valuation for player "p2"', id="missing-valuation"),
+    pytest.param(_del("goods"), 'missing required field "goods"', id="missing-goods"),
+    pytest.param(_set(["goods"], ["1", "1"]), 'goods[1]: duplicate good "1"', id="duplicate-good"),
+    pytest.param(_set(["players"], ["p1", "p2", "p3", "p1"]), 'players[3]: duplicate player "p1"', id="duplicate-player"),
+    pytest.param(_set(["coalitions"], [["p1", "p2"], ["p2", "p3"]]),
+                 'coalitions[1][0]: player "p2" is already in coalitions[0]', id="overlapping-coalitions"),
+    pytest.param(_set(["coalitions"], [["p1"]]), "coalitions[0]: expected at least 2 items", id="singleton-coalition"),
+    pytest.param(_set(["coalitions"], [["p1", "zz"]]), 'coalitions[0][1]: unknown player "zz"', id="coalition-unknown-player"),
+    pytest.param(_set(["endowment"], {"p1": ["1"], "p2": ["1"]}),
+                 'endowment.p2[0]: good "1" is already endowed to "p1"', id="overlapping-endowments"),
+    pytest.param(_set(["knowledge", "p1"], {"lower_bounds": {"p1": {"explicit": []}}}),
+                 "knowledge.p1.lower_bounds.p1: knowledge about oneself", id="knowledge-about-oneself"),
+    pytest.param(_set(["knowledge", "p2"], {"candidates": [{"p2": {"explicit": []}}]}),
+                 "knowledge.p2.candidates[0].p2: knowledge about oneself", id="candidate-about-oneself"),
+    pytest.param(_set(["knowledge", "p2"], {"candidates": []}),
+                 "knowledge.p2.candidates: expected at least 1 items", id="no-candidates"),
+    pytest.param(_set(["knowledge", "p2"], {"beliefs": {}}),
+                 'knowledge.p2: unknown knowledge form "beliefs"', id="unknown-knowledge-form"),
+    pytest.param(_set(["knowledge", "p1", "lower_bounds", "p2"], {"explicit": [[["2"], -1]]}),
+                 "knowledge.p1.lower_bounds.p2.explicit[0][1]: expected a non-negative integer", id="negative-bound"),
+    pytest.param(_set(["extra"], 1), 'unknown field "extra"', id="unknown-top-level-field"),
+    pytest.param(_set(["goods"], "1,2"), 'goods: expected a list, got "1,2"', id="goods-not-a-list"),
+]
+
+
+@pytest.mark.parametrize("change, expected", CASES)
+def test_malformed_instance(tmp_path, change, expected):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(edit(change)))
+    result = run_cli("benchmarks", str(path), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert lines[0].startswith(f"{path}: "), lines[0]
+    assert expected in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param('{"goods": ["1"],', "invalid JSON at line 1 column 17", id="truncated-json"),
+        pytest.param("", "invalid JSON at line 1 column 1", id="empty-file"),
+        pytest.param('{"goods": ["1"], "goods": ["2"]}', 'duplicate key "goods"', id="duplicate-key"),
+        pytest.param('{"goods": ["1"], "players": ["p"], "valuations": {"p": {"xor": []}, "p": {"xor": []}}}',
+                     'valuations: duplicate key "p"', id="duplicate-nested-key"),
+        pytest.param("[1, 2]", "expected an object, got [1, 2]", id="not-an-object"),
+    ],
+)
+def test_unreadable_json(tmp_path, text, expected):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    result = run_cli("benchmarks", str(path))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
+
+
+def test_missing_file(tmp_path):
+    result = run_cli("benchmarks", str(tmp_path / "nope.json"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"{tmp_path / 'nope.json'}: cannot read the file: No such file or directory"
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "bin.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    result = run_cli("benchmarks", str(path))
+    assert result.returncode == 2 and "not UTF-8" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        pytest.param(["--solver", "gurobi"], "Invalid value for '--solver'", id="unknown-solver"),
+        pytest.param(["--time-limit", "0"], "Invalid value for '--time-limit'", id="zero-time-limit"),
+        pytest.param(["--time-limit", "abc"], "Invalid value for '--time-limit'", id="non-numeric-time-limit"),
+        pytest.param(["--frobnicate"], "No such option '--frobnicate'", id="unknown-flag"),
+    ],
+)
+def test_bad_flags(args, expected):
+    from tests.conftest import EXAMPLES
+
+    result = run_cli("benchmarks", str(EXAMPLES / "seed004-example.json"), *args)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
+
+
+def test_brute_force_on_too_many_goods(tmp_path):
+    goods = [f"g{k}" for k in range(13)]
+    data = {"goods": goods, "players": ["p"], "valuations": {"p": {"xor": [[goods, 5]]}}}
+    path = tmp_path / "wide.json"
+    path.write_text(json.dumps(data))
+    result = run_cli("benchmarks", str(path), "--solver", "brute")
+    assert result.returncode == 2
+    assert "at most 12 goods" in result.stderr and result.stderr.count("\n") == 1
