@@ -74,17 +74,19 @@ def _probe_bundles(instance: Instance, *vs: Valuation) -> list[int]:
     return sorted(bundles)
 
 
-def _first_unlisted_superset(bundle: int, listed: set[int], m: int) -> int | None:
-    """A superset of ``bundle`` not in ``listed``, or None when every superset is listed."""
+def _unlisted_superset(bundle: int, listed: set[int] | dict[int, int], m: int) -> tuple[int | None, list[int]]:
+    """A superset of ``bundle`` that is not in ``listed`` if there is one; otherwise (None, every
+    superset of ``bundle``), of which there are then at most ``len(listed)``."""
     free = ((1 << m) - 1) & ~bundle
-    count = 1 << bin(free).count("1")
-    if count > len(listed):
-        sub = free
-        while True:  # at most len(listed) + 1 steps before an unlisted superset appears
-            if (bundle | sub) not in listed:
-                return bundle | sub
-            sub = (sub - 1) & free
-    return None
+    supersets = []
+    sub = free
+    while True:  # pigeonhole: at most len(listed) + 1 steps before an unlisted superset appears
+        if (bundle | sub) not in listed:
+            return bundle | sub, []
+        supersets.append(bundle | sub)
+        if sub == 0:
+            return None, supersets
+        sub = (sub - 1) & free
 
 
 def bound_holds(instance: Instance, true: Valuation, bound: Valuation) -> tuple[bool | None, int | None]:
@@ -105,11 +107,17 @@ def bound_holds(instance: Instance, true: Valuation, bound: Valuation) -> tuple[
             # bound(S) = sum of disjoint bids b_k inside S <= sum true(b_k) <= true(S) (superadditive)
             return True, None
         if true.semantics is Semantics.EXACT:
-            listed = {b for b, _ in true.bids}
+            listed = dict(true.bids)
             for b, x in bound.bids:
-                if x > 0 and (s := _first_unlisted_superset(b, listed, m)) is not None:
-                    return False, s  # true(s) = 0 < x <= bound(s)
-            # bound is positive only on supersets of positive bids, and all of those are listed
+                if x <= 0:
+                    continue
+                unlisted, supersets = _unlisted_superset(b, listed, m)
+                if unlisted is not None:
+                    return False, unlisted  # true(unlisted) = 0 < x <= bound(unlisted)
+                for s in supersets:
+                    if bound.value(s) > listed[s]:
+                        return False, s
+            # bound is positive only on supersets of positive bids, and all of those were checked
             return True, None
     if m <= ENUMERATION_LIMIT:
         gap = all_values(bound, m) - all_values(true, m)

@@ -4,10 +4,14 @@ test_agreement), and decided by the proven shortcuts on instances far too large 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from benchmarks import knowledge_correct
+from benchmarks import correctness, knowledge_correct
 from benchmarks.correctness import ENUMERATION_LIMIT
 from instances import ZERO, Candidates, Form, Instance, LowerBounds, Valuation
+from instances.synthetic import random_instance
+from tests import reference
 
 M = 40  # 2^40 bundles: only the shortcuts can answer
 assert M > ENUMERATION_LIMIT
@@ -88,3 +92,27 @@ def test_candidate_omitting_a_player_means_zero():
     assert knowledge_correct(inst, 0).correct is True
     inst = big(XOR_TRUTH, Candidates(({},)))
     assert knowledge_correct(inst, 0).correct is False
+
+
+@settings(max_examples=1000)
+@given(st.integers(0, 2**32))
+def test_matches_the_definition_on_small_instances(seed):
+    inst = random_instance(seed)
+    for i in range(inst.n):
+        assert knowledge_correct(inst, i).correct == reference.is_correct(inst, i)
+
+
+@settings(max_examples=1000)
+@given(st.integers(0, 2**32))
+def test_shortcuts_alone_are_sound(seed):
+    """With enumeration switched off, every answer the shortcuts give is still right."""
+    inst = random_instance(seed)
+    original = correctness.ENUMERATION_LIMIT
+    correctness.ENUMERATION_LIMIT = -1
+    try:
+        verdicts = [knowledge_correct(inst, i).correct for i in range(inst.n)]
+    finally:
+        correctness.ENUMERATION_LIMIT = original
+    for i, verdict in enumerate(verdicts):
+        if verdict is not None:
+            assert verdict == reference.is_correct(inst, i)
