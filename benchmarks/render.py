@@ -54,11 +54,11 @@ def witness(instance: Instance, b: Benchmark) -> str:
 def render(report: Report) -> Group:
     inst = report.instance
     coalitions = ", ".join("{" + ", ".join(inst.players[j] for j in c) + "}" for c in inst.coalitions)
-    structure = f"coalitions {coalitions}" if coalitions else "all players independent"
+    structure = f"coalitions {coalitions}" if coalitions else "all independent"
     kind = "market" if inst.is_market else "auction"
     title = Text.assemble(
         (inst.name, "bold"),
-        f" - {kind} with {inst.m} goods and {inst.n} players, {structure}; solver {report.solver}",
+        f": {kind}, {inst.m} goods, {inst.n} players, {structure}; solver {report.solver}",
     )
 
     headline = Table(title="Benchmarks", show_header=True, header_style="bold")
@@ -77,7 +77,7 @@ def render(report: Report) -> Group:
     for row in report.players:
         verdict = {True: "yes", False: "no", None: "undecided"}[row.correctness.correct]
         players.add_row(inst.players[row.player], _value(row.miew), _value(row.mikw),
-                        _value(row.msw_without), f"{verdict}: {row.correctness.reason}")
+                        _value(row.msw_without), verdict)
 
     agents = Table(title="Per agent", header_style="bold")
     for column in ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"):
@@ -96,6 +96,10 @@ def render(report: Report) -> Group:
         lines.append(witness(inst, report.market))
     body = [title, headline, players, agents, Text("Witnesses (offers at their prices)", style="bold")]
     body += [Text("  " + line) for line in lines]
+    doubtful = [row for row in report.players if row.correctness.correct is not True]
+    if doubtful:
+        body.append(Text("Knowledge not known to be correct", style="bold"))
+        body += [Text(f"  {inst.players[row.player]}: {row.correctness.reason}") for row in doubtful]
     if not report.all_proven:
         body.append(Text("Some programs were not proven optimal within the time limit; their "
                          "values are not reported as benchmarks.", style="bold red"))

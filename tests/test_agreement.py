@@ -131,3 +131,16 @@ def test_backends_agree_on_larger_instances(seed):
     assert len({r.lex_first.outcome.allocation for r in reports}) == 1
     for i in range(inst.n):
         assert knowledge_correct(inst, i).correct is not None
+
+
+@pytest.mark.slow
+def test_backends_agree_on_the_licences_instance():
+    """The 8 x 8 full-table instance (seed 001 §1): CP-SAT, CBC and the DP give the same table."""
+    from instances import load_instance
+    from tests.conftest import EXAMPLES
+
+    inst = load_instance(EXAMPLES / "licences-8x8.json")
+    reports = [compute_report(inst, solver=s) for s in ("cpsat", "cbc", "brute")]
+    assert all(r.all_proven for r in reports)
+    values = [[b.value for b in r.benchmarks] for r in reports]
+    assert values[0] == values[1] == values[2]

@@ -55,7 +55,7 @@ def test_seed004_text():
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for needle in ["MSW", "200", "150 (p3)", "180 ({p2})", "MIEW_p3 = 150: p1 <- {1} at 80; p2 <- {2} at 70",
-                   "no: TV_p3({2}) = 0 < 20"]:
+                   "p2: TV_p3({2}) = 0 < 20"]:
         assert needle in out, needle
 
 
