@@ -33,3 +33,18 @@ def cabench_command() -> list[str]:
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([*cabench_command(), *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+class TimedOutBackend:
+    """A backend adapter that always stops at its time limit with a feasible, unproven answer
+    (all variables 0) and the bound 10^6: for testing that unproven values are withheld."""
+
+    @staticmethod
+    def available() -> bool:
+        return True
+
+    @staticmethod
+    def run(ilp_, time_limit, workers=1):
+        from ilp import Status
+
+        return Status.FEASIBLE, [0] * len(ilp_.names), 10**6

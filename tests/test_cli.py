@@ -8,8 +8,7 @@ import pytest
 
 import ilp.backends
 from benchmarks.cli import main
-from ilp import Status
-from tests.conftest import EXAMPLES, run_cli
+from tests.conftest import EXAMPLES, TimedOutBackend, run_cli
 
 # The JSON of issue #2 for the seed 004 instance (a subset of what cabench prints).
 SEED004_JSON = {
@@ -80,20 +79,10 @@ def test_help():
     assert result.returncode == 0 and "--time-limit" in result.stdout
 
 
-class _TimedOut:
-    @staticmethod
-    def available() -> bool:
-        return True
-
-    @staticmethod
-    def run(ilp_, time_limit, workers=1):
-        return Status.FEASIBLE, [0] * len(ilp_.names), 10**6
-
-
 def test_unproven_benchmarks_exit_3_and_are_withheld(monkeypatch, capsys):
     """A backend that never proves optimality: every value is withheld, incumbents and bounds
     are shown, and the command exits with 3."""
-    monkeypatch.setitem(ilp.backends.BACKENDS, "timed-out", _TimedOut)
+    monkeypatch.setitem(ilp.backends.BACKENDS, "timed-out", TimedOutBackend)
     code = main(["benchmarks", str(EXAMPLES / "seed004-example.json"), "--json", "--solver", "timed-out"])
     assert code == 3
     data = json.loads(capsys.readouterr().out)

@@ -16,6 +16,7 @@ from ilp import UNALLOCATED, Program, Solution, Status, Weight, lex_first, owner
 from ilp.compile import AtomsBlock, RobustBlock, compile_weight
 from instances import CabenchError, Form, Valuation
 from instances.synthetic import random_valuation
+from tests.conftest import TimedOutBackend
 from tests.worked_examples import seed004_example
 
 
@@ -107,22 +108,8 @@ def test_unknown_backend():
         solve(Program(1, (None,)), "gurobi")
 
 
-class _TimedOut:
-    """A backend that always stops at its time limit with a feasible but unproven answer."""
-
-    NAME = "timed-out"
-
-    @staticmethod
-    def available() -> bool:
-        return True
-
-    @staticmethod
-    def run(ilp_, time_limit, workers=1):
-        return Status.FEASIBLE, [0] * len(ilp_.names), 10**6
-
-
 def test_unproven_values_are_never_reported(monkeypatch):
-    monkeypatch.setitem(ilp.backends.BACKENDS, "timed-out", _TimedOut)
+    monkeypatch.setitem(ilp.backends.BACKENDS, "timed-out", TimedOutBackend)
     inst = seed004_example()
     result = msw(inst, solver="timed-out")
     assert result.status is Status.FEASIBLE
