@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ilp import DEFAULT_BACKEND, Program, Weight, solve
 from benchmarks.results import Benchmark, from_solution
+from ilp import DEFAULT_BACKEND, Program, Weight, solve
 
 
 def solve_weights(name: str, n_goods: int, weights: Sequence[Weight | None], *, priced: bool,

@@ -13,10 +13,10 @@ import sys
 import click
 from rich.console import Console
 
-from instances import CabenchError, load_instance
-from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
 from benchmarks.render import print_report
 from benchmarks.report import compute_report, report_json
+from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
+from instances import CabenchError, load_instance
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_PROVEN = 3

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from instances import Instance
-from ilp import DEFAULT_BACKEND
 from benchmarks._solve import solve_weights
 from benchmarks.knowledge import guaranteed
 from benchmarks.results import Benchmark, Best, best_of
+from ilp import DEFAULT_BACKEND
+from instances import Instance
 
 
 def miew(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from instances import ZERO, Candidates, Instance, LowerBounds
 from ilp import Weight
+from instances import ZERO, Candidates, Instance, LowerBounds
 
 NOTHING = Weight(())
 """The weight of a player about whom nothing is known: 0 on every bundle."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from instances import Instance
-from ilp import DEFAULT_BACKEND
 from benchmarks.results import Benchmark, Outcome
 from benchmarks.welfare import lex_first_optimal
+from ilp import DEFAULT_BACKEND
+from instances import Instance
 
 
 def endowment_welfare(instance: Instance) -> int:

@@ -6,10 +6,10 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from instances import Instance
-from instances.bundles import names
 from benchmarks.report import Report
 from benchmarks.results import Benchmark, Best
+from instances import Instance
+from instances.bundles import names
 
 
 def _bundle(instance: Instance, mask: int) -> str:

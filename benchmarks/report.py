@@ -6,15 +6,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from instances import Instance
-from instances.bundles import names
-from ilp import DEFAULT_BACKEND, owner_code
 from benchmarks.correctness import Correctness, knowledge_correct
 from benchmarks.external import bb, bb_prime, miew, miew_of
 from benchmarks.known import mikw, mkw, relevant_knowledge
 from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome
 from benchmarks.welfare import best_allocation, lex_first_optimal, msw, msw_without
+from ilp import DEFAULT_BACKEND, owner_code
+from instances import Instance
+from instances.bundles import names
 
 
 @dataclass(frozen=True)

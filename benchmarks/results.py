@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
-from instances.errors import CabenchError
 from ilp import Solution, Status
+from instances.errors import CabenchError
 
 
 class NotProvenError(CabenchError):

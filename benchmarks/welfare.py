@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from instances import Instance
-from ilp import DEFAULT_BACKEND, Program, Solution, lex_first, solve
 from benchmarks._solve import solve_weights
 from benchmarks.knowledge import true_weight
 from benchmarks.results import Benchmark, from_solution
+from ilp import DEFAULT_BACKEND, Program, Solution, lex_first, solve
+from instances import Instance
 
 
 def msw(instance: Instance, *, solver: str = DEFAULT_BACKEND, time_limit: float | None = None) -> Benchmark:

@@ -13,12 +13,12 @@ import time
 from types import ModuleType
 from typing import Any
 
-from instances.bundles import members
-from instances.errors import CabenchError
 from ilp import brute
 from ilp.compile import RobustBlock
 from ilp.formulation import Formulation, build
 from ilp.program import Program, Solution, Status
+from instances.bundles import members
+from instances.errors import CabenchError
 
 BACKENDS: dict[str, Any] = {"cpsat": "ilp.cpsat", "cbc": "ilp.cbc", "brute": brute}
 """Name -> adapter module (or its import path, imported on first use: OR-Tools and PuLP are slow

@@ -10,9 +10,9 @@ O(n 3^m) time. It is the arbiter of the agreement tests and a backend for small 
 
 from __future__ import annotations
 
+from ilp.program import UNALLOCATED, Program, Status
 from instances.bundles import submasks
 from instances.errors import CabenchError
-from ilp.program import UNALLOCATED, Program, Status
 
 NAME = "brute"
 MAX_GOODS = 12

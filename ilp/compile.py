@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from instances.valuation import Semantics, Valuation
 from ilp.program import Weight
+from instances.valuation import Semantics, Valuation
 
 Atoms = tuple[tuple[int, int], ...]
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from instances.bundles import members
-from instances.valuation import Semantics
 from ilp.compile import AtomsBlock, Block, RobustBlock, compile_weight
 from ilp.program import UNALLOCATED, Program
+from instances.bundles import members
+from instances.valuation import Semantics
 
 Linear = dict[int, int]  # variable index -> integer coefficient
 
