@@ -10,7 +10,7 @@ from benchmarks.known import hidden_value, mikw, mkw, relevant_knowledge
 from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.report import Report, compute_report, report_json
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
-from benchmarks.welfare import best_allocation, lex_first_optimal, msw, msw_without
+from benchmarks.welfare import best_allocation, favourite_bundle, lex_first_optimal, msw, msw_without
 
 __all__ = [
     "Benchmark",
@@ -25,6 +25,7 @@ __all__ = [
     "coalition_guaranteed",
     "compute_report",
     "endowment_welfare",
+    "favourite_bundle",
     "guaranteed",
     "hidden_value",
     "knowledge_correct",

@@ -61,3 +61,17 @@ def lex_first_optimal(instance: Instance, *, solver: str = DEFAULT_BACKEND,
         first = Solution(optimum.status, allocation, optimum.incumbent, optimum.bound,
                          optimum.backend, optimum.wall_time)
     return from_solution("lex-first MSW allocation", lex_first(program, first, solver, time_limit))
+
+
+def favourite_bundle(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
+                     time_limit: float | None = None) -> Benchmark:
+    """argmax_S TV_i(S) with ties broken lexicographically on the characteristic vector
+    (in(g_1), ..., in(g_m)), so the empty bundle is preferred when nothing has positive value.
+
+    The favourite bundle S_i of seed 001 §6 (Claims 1, 4), xi_i of seed 004 §6, and the bundle a
+    normal-form winner receives in seed 004 §4 Step d.
+    """
+    weights = tuple(true_weight(instance, j) if j == i else None for j in range(instance.n))
+    program = Program(instance.m, weights)
+    best = lex_first(program, solve(program, solver, time_limit), solver, time_limit)
+    return from_solution(f"favourite bundle of {instance.players[i]}", best)

@@ -1,0 +1,28 @@
+"""Mechanisms of the papers as games, their rational strategies, deviations and exact evaluation.
+
+Top layer of cabench (instances -> ilp -> benchmarks -> mechanisms).
+"""
+
+from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, ParameterError, agent_of, evaluate
+from mechanisms.best_belief import BEST_BELIEF, BEST_BELIEF_NORMAL
+from mechanisms.collusion import COLLUSION_LEVERAGING
+from mechanisms.second_price import MIXED_SECOND_PRICE, SECOND_PRICE
+from mechanisms.surviving import SURVIVING
+from mechanisms.vcg import VCG
+
+MECHANISMS: dict[str, Mechanism] = {
+    m.name: m
+    for m in (SURVIVING, COLLUSION_LEVERAGING, SECOND_PRICE, MIXED_SECOND_PRICE, BEST_BELIEF_NORMAL, BEST_BELIEF, VCG)
+}
+
+__all__ = [
+    "MECHANISMS",
+    "Deviation",
+    "Evaluation",
+    "Facts",
+    "Guarantee",
+    "Mechanism",
+    "ParameterError",
+    "agent_of",
+    "evaluate",
+]

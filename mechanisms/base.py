@@ -1,0 +1,239 @@
+"""What every mechanism module provides, the cached benchmark facts strategies are built from,
+and the exact evaluation of a strategy profile."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cache, cached_property
+from typing import Any
+
+from benchmarks import (
+    bb,
+    bb_prime,
+    best_allocation,
+    compute_report,
+    favourite_bundle,
+    miew,
+    miew_of,
+    msw,
+    msw_without,
+    relevant_knowledge,
+)
+from benchmarks.results import Best, Outcome
+from ilp import DEFAULT_BACKEND
+from instances import CabenchError, Instance
+from mechanisms.engine import Rules, Strategy, Terminal, outcome_distribution
+
+
+class ParameterError(CabenchError):
+    """A mechanism parameter violates the paper's constraint (bad input, exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """A mechanism parameter: its default (may depend on the instance) and the paper's constraint."""
+
+    name: str
+    doc: str
+    default: Callable[[Instance], Fraction]
+    check: Callable[[Fraction, Mapping[str, Fraction], Instance], str | None] = lambda v, p, i: None
+
+
+@dataclass(frozen=True)
+class Guarantee:
+    """A theorem's inequality evaluated on one instance: ``achieved >= bound`` (SPEC §5)."""
+
+    statement: str
+    benchmark: str
+    benchmark_value: int
+    achieved: Fraction
+    bound: Fraction
+    holds: bool
+
+
+class Facts:
+    """The benchmark values and witnesses strategies need, solved once and proven optimal."""
+
+    def __init__(self, instance: Instance, solver: str = DEFAULT_BACKEND, time_limit: float | None = None):
+        self.instance = instance
+        self.options = {"solver": solver, "time_limit": time_limit}
+
+    @cache
+    def miew(self, i: int) -> Outcome:
+        """The MIEW_i = BB_i witness (canonical outcome, seed 001 Def. 2-3)."""
+        result = miew(self.instance, i, **self.options)
+        result.require()
+        return result.outcome
+
+    @cache
+    def favourite(self, i: int) -> int:
+        result = favourite_bundle(self.instance, i, **self.options)
+        result.require()
+        return result.outcome.allocation[i]
+
+    @cache
+    def relevant_knowledge(self, agent: tuple[int, ...]) -> Outcome:
+        result = relevant_knowledge(self.instance, agent, **self.options)
+        result.require()
+        return result.outcome
+
+    @cache
+    def best_allocation(self, agent: tuple[int, ...]) -> tuple[int, ...]:
+        result = best_allocation(self.instance, agent, **self.options)
+        result.require()
+        return result.outcome.allocation
+
+    @cache
+    def msw(self) -> int:
+        return msw(self.instance, **self.options).require()
+
+    @cache
+    def msw_without(self, i: int) -> int:
+        return msw_without(self.instance, i, **self.options).require()
+
+    @cached_property
+    def report(self):
+        return compute_report(self.instance, **self.options)
+
+    def _best(self, best: Best) -> Best:
+        if best.value is None:
+            from benchmarks.results import NotProvenError
+
+            raise NotProvenError(f"{best.name} was not proven optimal")
+        return best
+
+    @cached_property
+    def per_player_miew(self):
+        return [miew(self.instance, i, **self.options) for i in range(self.instance.n)]
+
+    def bb(self) -> Best:
+        return self._best(bb(self.instance, self.per_player_miew))
+
+    def bb_prime(self) -> Best:
+        return self._best(bb_prime(self.instance, self.per_player_miew))
+
+    def miew_independent(self) -> Best:
+        return self._best(miew_of(self.instance, self.per_player_miew))
+
+    def mkw(self) -> Best:
+        from benchmarks import mkw
+
+        per_agent = [(a, relevant_knowledge(self.instance, a, **self.options)) for a in self.instance.agents]
+        return self._best(mkw(self.instance, per_agent))
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A deviation family for one agent: the whole profile with the agent's strategies replaced.
+
+    ``dominated`` says whether the paper proves the family dominated for an agent whose
+    knowledge is correct (so it never pays, and tests check that); otherwise ``why`` explains
+    when it can pay (e.g. overbidding earns a larger reward when the agent does not win)."""
+
+    profile: list[Strategy]
+    dominated: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """One mechanism of SPEC §3: its rules, parameters, rational play (SPEC §4), deviation
+    families and the guarantee of its theorem (SPEC §5)."""
+
+    name: str
+    source: str
+    market: bool
+    params: tuple[Param, ...]
+    rules: Rules
+    rational: Callable[[Instance, Mapping[str, Fraction], Facts], list[Strategy]]
+    deviations: Callable[[Instance, Mapping[str, Fraction], Facts, tuple[int, ...]], dict[str, Deviation]]
+    guarantee: Callable[[Instance, Mapping[str, Fraction], Facts, "Evaluation"], Guarantee | None] = lambda *a: None
+    notes: str = ""
+
+    def parameters(self, instance: Instance, given: Mapping[str, Fraction] | None = None) -> dict[str, Fraction]:
+        """Defaults overridden by ``given``, checked against the paper's constraints."""
+        given = dict(given or {})
+        unknown = sorted(set(given) - {p.name for p in self.params})
+        if unknown:
+            names = ", ".join(p.name for p in self.params) or "none"
+            raise ParameterError(f'{self.name}: unknown parameter "{unknown[0]}"; expected one of: {names}')
+        values = {p.name: Fraction(given[p.name]) if p.name in given else p.default(instance) for p in self.params}
+        for p in self.params:
+            problem = p.check(values[p.name], values, instance)
+            if problem:
+                raise ParameterError(f"{self.name}: {p.name} = {values[p.name]}: {problem}")
+        return values
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The exact distribution of outcomes of one profile and its expectations."""
+
+    mechanism: str
+    params: Mapping[str, Fraction]
+    outcomes: tuple[tuple[Fraction, Terminal], ...]
+    sw: Fraction
+    rev: Fraction
+    utilities: tuple[Fraction, ...]
+    agent_utilities: tuple[tuple[tuple[int, ...], Fraction], ...]
+    branches: tuple[tuple[str, Fraction], ...]
+    guarantee: Guarantee | None = field(default=None)
+
+    @property
+    def total(self) -> Fraction:
+        """Total performance E[SW] + E[REV] (seed 000 §1.2)."""
+        return self.sw + self.rev
+
+    def agent_utility(self, agent: Sequence[int]) -> Fraction:
+        return sum((self.utilities[i] for i in agent), Fraction(0))
+
+
+def agent_of(instance: Instance, player: int) -> tuple[int, ...]:
+    """The member of the collusion structure containing ``player``."""
+    return next(a for a in instance.agents if player in a)
+
+
+def evaluate(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
+             profile: Sequence[Strategy], facts: Facts | None = None, check: bool = True) -> Evaluation:
+    """Walk every chance branch of ``mechanism`` under ``profile``; with ``check`` (and ``facts``),
+    evaluate the theorem's guarantee too."""
+    outcomes = tuple(outcome_distribution(mechanism.rules, instance, params, profile))
+    sw = sum((p * t.welfare(instance) for p, t in outcomes), Fraction(0))
+    rev = sum((p * t.revenue for p, t in outcomes), Fraction(0))
+    utilities = tuple(
+        sum((p * t.utility(instance, i) for p, t in outcomes), Fraction(0)) for i in range(instance.n)
+    )
+    branches: dict[str, Fraction] = {}
+    for p, t in outcomes:
+        key = ", ".join(t.path) or "(no chance)"
+        branches[key] = branches.get(key, Fraction(0)) + p
+    evaluation = Evaluation(
+        mechanism=mechanism.name,
+        params=dict(params),
+        outcomes=outcomes,
+        sw=sw,
+        rev=rev,
+        utilities=utilities,
+        agent_utilities=tuple((a, sum((utilities[i] for i in a), Fraction(0))) for a in instance.agents),
+        branches=tuple(branches.items()),
+    )
+    if check and facts is not None:
+        from dataclasses import replace
+
+        evaluation = replace(evaluation, guarantee=mechanism.guarantee(instance, params, facts, evaluation))
+    return evaluation
+
+
+def positive(value: Fraction, params: Mapping[str, Fraction], instance: Instance) -> str | None:
+    return None if value > 0 else "must be positive"
+
+
+def in_open_unit(value: Fraction, params: Mapping[str, Fraction], instance: Instance) -> str | None:
+    return None if 0 < value < 1 else "must lie in the open interval (0, 1)"
+
+
+def as_json_value(x: Any) -> Any:
+    """Fractions as floats for JSON (exact strings are added separately where useful)."""
+    return float(x) if isinstance(x, Fraction) else x

@@ -1,0 +1,203 @@
+"""The best-belief mechanisms of seed 004 (Chen, Micali 2016).
+
+``best-belief-normal`` (§4, mechanism M_Normal), parameter eps in (0, 1]:
+  1. every player i announces a valuation v_i and an outcome w^i = (alpha^i, pi^i) with
+     alpha^i_i empty and pi^i_j a positive integer exactly where alpha^i_j is non-empty;
+  b. R_i := REV(w^i); the winner w := argmax R_i (lowest index on ties);
+  c. a fair coin r;
+  d. Heads: A_w := argmax_a v_w(a) (lexicographic ties), halt;
+  e. Tails: for each i offered alpha^w_i: if v_i(alpha^w_i) < pi^w_i the winner pays the fine
+     pi^w_i, else i receives alpha^w_i and pays pi^w_i - eps/n;
+  f. every i receives the reward delta_i = (eps/n) R_i / (1 + R_i).
+
+``best-belief`` (§6, mechanism M_BB): as above, but Step 1 announces a bundle xi_i instead of a
+valuation (Heads: A_w := xi_w), and in Tails each offered player answers YES or NO (step 3).
+
+Rational play (Lemmas 1-4): report theta_i (or the favourite bundle), announce the BB_i witness,
+answer YES iff theta_i(alpha) >= pi. Guarantee (Theorems 1-2): E[REV] >= BB/2 - eps, and
+E[REV] >= BB'/2 - eps when some players collude (§6.2.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from benchmarks.results import Outcome
+from instances import ZERO, Instance, Valuation
+from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param
+from mechanisms.common import (
+    FAIR,
+    answer_families,
+    argmax_lex,
+    canonical,
+    check_offers,
+    favourite_of,
+    scaled,
+    truthful_answer,
+    without,
+)
+from mechanisms.engine import Decision, Play, Strategy, Terminal
+
+
+@dataclass(frozen=True)
+class BeliefAnnouncement:
+    """Step 1 of seed 004: an outcome omega^i and either a valuation (normal form) or a bundle."""
+
+    outcome: Outcome
+    valuation: Valuation | None = None
+    bundle: int | None = None
+
+
+def _eps_check(value: Fraction, params: Mapping[str, Fraction], instance: Instance) -> str | None:
+    return None if 0 < value <= 1 else "seed 004 requires eps in (0, 1]"
+
+
+PARAMS = (Param("eps", "the constant epsilon of seed 004, in (0, 1]", lambda inst: Fraction(1, 10), _eps_check),)
+
+
+def _rules(normal: bool):
+    def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+        n, eps = instance.n, params["eps"]
+        announced = [play.ask(i, "announce") for i in range(n)]
+        for i, a in enumerate(announced):
+            check_offers(a.outcome, i, n, f"{instance.players[i]}'s announcement")
+        revenues = [a.outcome.revenue for a in announced]
+        w = argmax_lex(revenues)
+        allocation = [0] * n
+        prices = [Fraction(0)] * n
+        if play.chance("r", FAIR) == "Heads":
+            if normal:
+                allocation[w] = favourite_of(announced[w].valuation, instance.m)
+            else:
+                allocation[w] = announced[w].bundle
+            return play.end(allocation, prices)
+        offers = [(i, announced[w].outcome.allocation[i], announced[w].outcome.prices[i])
+                  for i in range(n) if announced[w].outcome.allocation[i]]
+        if normal:
+            accepts = {i: announced[i].valuation.value(bundle) >= price for i, bundle, price in offers}
+        else:  # simultaneous answers: nobody sees the others' answers
+            accepts = {i: bool(play.ask(i, "answer", offer=(bundle, price), winner=w)) for i, bundle, price in offers}
+        for i, bundle, price in offers:
+            if accepts[i]:
+                allocation[i] = bundle
+                prices[i] += price - eps / n
+            else:
+                prices[w] += price
+        for i in range(n):
+            prices[i] -= eps / n * Fraction(revenues[i], 1 + revenues[i])
+        return play.end(allocation, prices)
+
+    return rules
+
+
+def _strategy(announcement: BeliefAnnouncement, answer) -> Strategy:
+    def strategy(d: Decision):
+        if d.kind == "announce":
+            return announcement
+        bundle, price = d.info["offer"]
+        return answer(bundle, price)
+
+    return strategy
+
+
+def _rational(normal: bool):
+    def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+        profile = []
+        for i in range(instance.n):
+            witness = canonical(facts.miew(i), instance.n)
+            if normal:
+                announcement = BeliefAnnouncement(witness, valuation=instance.valuations[i])
+            else:
+                announcement = BeliefAnnouncement(witness, bundle=facts.favourite(i))
+            profile.append(_strategy(announcement, truthful_answer(instance, i)))
+        return profile
+
+    return rational
+
+
+def _deviations(normal: bool):
+    rational = _rational(normal)
+
+    def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
+                   agent: tuple[int, ...]) -> dict[str, Deviation]:
+        base = rational(instance, params, facts)
+        honest = {i: base[i](Decision(i, "announce")) for i in agent}
+
+        def announce(change, dominated: bool, why: str) -> Deviation:
+            profile = list(base)
+            for i in agent:
+                profile[i] = _strategy(change(i, honest[i]), truthful_answer(instance, i))
+            return Deviation(profile, dominated, why)
+
+        def replace_outcome(i: int, a: BeliefAnnouncement, outcome: Outcome) -> BeliefAnnouncement:
+            return BeliefAnnouncement(outcome, a.valuation, a.bundle)
+
+        others = [j for j in range(instance.n) if j not in agent]
+        best_other = max(others, key=lambda j: facts.miew(j).revenue, default=None)
+        over = "not dominated: a larger announced revenue earns a larger reward delta_i when the agent does not win, and costs fines when it wins"
+        families = {
+            "underbid (prices x1/2)": announce(
+                lambda i, a: replace_outcome(i, a, scaled(a.outcome, Fraction(1, 2))), True,
+                "an outcome of revenue below BB_i is dominated (seed 004 Lemmas 2 and 4)"),
+            "overbid (prices x2)": announce(
+                lambda i, a: replace_outcome(i, a, scaled(a.outcome, Fraction(2))), False, over),
+            "announce nothing": announce(
+                lambda i, a: replace_outcome(i, a, Outcome((0,) * instance.n, (0,) * instance.n)), True,
+                "revenue 0 <= BB_i: dominated when BB_i > 0 (seed 004 Lemmas 2 and 4)"),
+        }
+        if best_other is not None:
+            families["announce another player's witness"] = announce(
+                lambda i, a: replace_outcome(i, a, canonical(without(facts.miew(best_other), [i]), instance.n)),
+                False, "dominated when its revenue is below BB_i; " + over + " when above")
+        if normal:
+            families["understate valuation (report zero)"] = announce(
+                lambda i, a: BeliefAnnouncement(a.outcome, valuation=ZERO), True,
+                "reporting v_i != theta_i is dominated (seed 004 Lemma 1)")
+            families["overstate valuation (bids x2)"] = announce(
+                lambda i, a: BeliefAnnouncement(
+                    a.outcome, valuation=Valuation(a.valuation.form, tuple((b, 2 * x) for b, x in a.valuation.bids))),
+                True, "reporting v_i != theta_i is dominated (seed 004 Lemma 1)")
+        else:
+            families["empty favourite bundle"] = announce(
+                lambda i, a: BeliefAnnouncement(a.outcome, bundle=0), True,
+                "xi_i other than a favourite bundle is dominated (seed 004 Lemma 3)")
+            families.update(answer_families(base, agent, why="answering NO to an acceptable offer, or YES to "
+                                            "an unacceptable one, is dominated (seed 004 Lemma 3)"))
+        return families
+
+    return deviations
+
+
+def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
+    """Seed 004 Theorems 1-2: E[REV] >= BB/2 - eps; with coalitions BB'/2 - eps (§6.2.3)."""
+    colluding = bool(instance.coalitions)
+    best = facts.bb_prime() if colluding else facts.bb()
+    name = "BB'" if colluding else "BB"
+    bound = Fraction(best.value, 2) - params["eps"]
+    return Guarantee(f"E[REV] >= {name}/2 - eps", name, best.value, ev.rev, bound, ev.rev >= bound)
+
+
+BEST_BELIEF_NORMAL = Mechanism(
+    name="best-belief-normal",
+    source="seed 004 §4 (M_Normal), Theorem 1",
+    market=False,
+    params=PARAMS,
+    rules=_rules(normal=True),
+    rational=_rational(normal=True),
+    deviations=_deviations(normal=True),
+    guarantee=guarantee,
+)
+
+BEST_BELIEF = Mechanism(
+    name="best-belief",
+    source="seed 004 §6 (M_BB), Theorem 2 and §6.2.3",
+    market=False,
+    params=PARAMS,
+    rules=_rules(normal=False),
+    rational=_rational(normal=False),
+    deviations=_deviations(normal=False),
+    guarantee=guarantee,
+    notes="Coalition members announce as independents and answer individually (seed 004 §6.2.3, footnote 11).",
+)

@@ -1,0 +1,208 @@
+"""The collusion-leveraging mechanism of seed 000 §4 (Chen, Micali, Valiant 2009).
+
+Parameters eps, eps1, eps2 in (0, 1) with 2 n eps2 < eps1.
+
+1. every i announces a set C_i containing i, an allocation S^i for C_i, and a reasonable outcome
+   Omega^i (prices >= 0); R_i := REV(Omega^i), star := argmax R_i (lowest index on ties),
+   R' := max_{i not in C_star} R_i (0 if none);
+ * each i whose C_i names some j with i not in C_j is fined R_star + eps1, and pays R_star + eps1
+   to every such j; if anyone was fined, ABORT (nothing allocated, fines stand);
+ * coin c1 (Heads with probability eps): star := a uniformly random player, R' := 0;
+ * fair coin c2: Heads, A := S^star and halt;
+2. Tails: each i outside C_star with pi^star_i >= 1 answers YES or NO; P_star := R' - n eps2;
+   members of C_star and players with pi^star_i = 0 receive alpha^star_i; a NO fines star
+   pi^star_i; a YES gives alpha^star_i to i for pi^star_i - eps2, which star receives;
+   finally every i receives eps2 (1 - 1/(1 + R_i)).
+
+Rational play (Lemmas 2-5, SPEC §4): independents announce ({i}, BA^{i}, RK_{i}); a coalition
+announces C and BA^C everywhere, its lexicographically first member announces RK_C with its own
+price raised to the coalition's highest announced revenue (Lemma 4), the others RK of themselves;
+answers YES iff TV_i(alpha) >= pi. Guarantee (Theorem 1): E[SW] + E[REV] >= (1 - eps) MKW/6 - eps1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from benchmarks.results import Outcome
+from instances import Instance
+from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, in_open_unit
+from mechanisms.common import FAIR, answer_families, argmax_lex, scaled, truthful_answer
+from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
+
+
+@dataclass(frozen=True)
+class CollusionAnnouncement:
+    """Step 1 of seed 000 §4: C_i, S^i (an allocation for C_i) and a reasonable outcome."""
+
+    coalition: frozenset[int]
+    allocation: tuple[int, ...]
+    outcome: Outcome
+
+
+def _eps2_check(value: Fraction, params: Mapping[str, Fraction], instance: Instance) -> str | None:
+    if not 0 < value < 1:
+        return "must lie in the open interval (0, 1)"
+    if not 2 * instance.n * value < params["eps1"]:
+        return f"seed 000 requires 2 n eps2 < eps1 (here n = {instance.n}, eps1 = {params['eps1']})"
+    return None
+
+
+PARAMS = (
+    Param("eps", "probability of re-drawing the star uniformly (coin c1)", lambda inst: Fraction(1, 100), in_open_unit),
+    Param("eps1", "inconsistency fine margin", lambda inst: Fraction(1, 10), in_open_unit),
+    Param("eps2", "YES discount and reward scale, 2 n eps2 < eps1", lambda inst: Fraction(1, 40 * inst.n), _eps2_check),
+)
+
+
+def _check(a: CollusionAnnouncement, i: int, n: int, who: str) -> None:
+    if i not in a.coalition or any(not 0 <= j < n for j in a.coalition):
+        raise MechanismError(f"{who}: C_i must be a set of players containing i")
+    if any(bundle and j not in a.coalition for j, bundle in enumerate(a.allocation)):
+        raise MechanismError(f"{who}: S^i must give goods only to members of C_i")
+    if any(p < 0 or int(p) != p for p in a.outcome.prices):
+        raise MechanismError(f"{who}: a reasonable outcome has non-negative integer prices")
+    for bundles in (a.allocation, a.outcome.allocation):
+        used = 0
+        for bundle in bundles:
+            if bundle & used:
+                raise MechanismError(f"{who}: an announced allocation gives a good twice")
+            used |= bundle
+
+
+def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    n = instance.n
+    eps, eps1, eps2 = params["eps"], params["eps1"], params["eps2"]
+    announced = [play.ask(i, "announce") for i in range(n)]
+    for i, a in enumerate(announced):
+        _check(a, i, n, f"{instance.players[i]}'s announcement")
+    revenues = [a.outcome.revenue for a in announced]
+    star = argmax_lex(revenues)
+    second = max((r for i, r in enumerate(revenues) if i not in announced[star].coalition), default=0)
+    allocation = [0] * n
+    prices = [Fraction(0)] * n
+    fine = revenues[star] + eps1
+    fined = False
+    for i, a in enumerate(announced):
+        liars = [j for j in sorted(a.coalition) if i not in announced[j].coalition]
+        if liars:
+            fined = True
+            prices[i] += fine
+            for j in liars:
+                prices[i] += fine
+                prices[j] -= fine
+    if fined:
+        play.note("ABORT: inconsistent coalition declarations")
+        return play.end(allocation, prices)
+    if play.chance("c1", (("Heads", eps), ("Tails", 1 - eps))) == "Heads":
+        star = int(play.chance("random star", tuple((str(i), Fraction(1, n)) for i in range(n))))
+        second = 0
+    if play.chance("c2", FAIR) == "Heads":
+        return play.end(announced[star].allocation, prices)
+    omega = announced[star].outcome
+    members = announced[star].coalition
+    asked = [i for i in range(n) if i not in members and omega.prices[i] >= 1]
+    answers = {i: bool(play.ask(i, "answer", offer=(omega.allocation[i], omega.prices[i]), star=star)) for i in asked}
+    prices[star] = second - n * eps2
+    for i in range(n):
+        if i in members or omega.prices[i] == 0:
+            allocation[i] = omega.allocation[i]
+    for i in asked:
+        if answers[i]:
+            allocation[i] = omega.allocation[i]
+            prices[i] += omega.prices[i] - eps2
+            prices[star] -= omega.prices[i] - eps2
+        else:
+            prices[star] += omega.prices[i]
+    for i in range(n):
+        prices[i] -= eps2 * (1 - Fraction(1, 1 + revenues[i]))
+    return play.end(allocation, prices)
+
+
+def _strategy(instance: Instance, i: int, announcement: CollusionAnnouncement) -> Strategy:
+    answer = truthful_answer(instance, i)
+
+    def strategy(d: Decision):
+        if d.kind == "announce":
+            return announcement
+        bundle, price = d.info["offer"]
+        return answer(bundle, price)
+
+    return strategy
+
+
+def announcements(instance: Instance, facts: Facts) -> list[CollusionAnnouncement]:
+    """The rational Step-1 announcements of SPEC §4 (seed 000 Lemmas 2-5)."""
+    result: list[CollusionAnnouncement | None] = [None] * instance.n
+    for agent in instance.agents:
+        coalition = frozenset(agent)
+        desired = facts.best_allocation(agent)
+        for k in agent:
+            result[k] = CollusionAnnouncement(coalition, desired, facts.relevant_knowledge((k,)))
+        if len(agent) > 1:
+            lead = agent[0]
+            top = max(result[k].outcome.revenue for k in agent)
+            rk = facts.relevant_knowledge(agent)
+            raised = list(rk.prices)
+            raised[lead] += max(0, top - rk.revenue)  # Lemma 4: HiddenV unchanged, revenue matched
+            result[lead] = CollusionAnnouncement(coalition, desired, Outcome(rk.allocation, tuple(raised)))
+    return result
+
+
+def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    return [_strategy(instance, i, a) for i, a in enumerate(announcements(instance, facts))]
+
+
+def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
+               agent: tuple[int, ...]) -> dict[str, Deviation]:
+    base = rational(instance, params, facts)
+    honest = announcements(instance, facts)
+
+    def announce(change, dominated: bool, why: str) -> Deviation:
+        profile = list(base)
+        for i in agent:
+            profile[i] = _strategy(instance, i, change(i, honest[i]))
+        return Deviation(profile, dominated, why)
+
+    outsiders = [j for j in range(instance.n) if j not in agent]
+    families = {
+        "underbid (prices x1/2)": announce(
+            lambda i, a: CollusionAnnouncement(a.coalition, a.allocation, scaled(a.outcome, Fraction(1, 2))), False,
+            "a lower announced revenue lowers the reward; dominated only through Lemma 4's hidden value"),
+        "overbid (prices x2)": announce(
+            lambda i, a: CollusionAnnouncement(a.coalition, a.allocation, scaled(a.outcome, Fraction(2))), False,
+            "offers above what buyers accept cost fines when the agent is the star"),
+        "empty desired allocation": announce(
+            lambda i, a: CollusionAnnouncement(a.coalition, (0,) * instance.n, a.outcome), True,
+            "S^i other than BA^{C_i} is dominated (seed 000 Lemma 3)"),
+    }
+    if outsiders:
+        stranger = outsiders[0]
+        families["inconsistent coalition declaration"] = announce(
+            lambda i, a: CollusionAnnouncement(a.coalition | {stranger}, a.allocation, a.outcome), True,
+            "naming a player who does not name you back is fined R_star + eps1 twice and aborts "
+            "(seed 000 Lemma 1)")
+    families.update(answer_families(base, agent, why="YES iff TV_i(alpha_i) >= pi_i is undominated "
+                                                     "(seed 000 Lemma 2)"))
+    return families
+
+
+def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
+    """Seed 000 Theorem 1: E[SW] + E[REV] >= (1 - eps) MKW / 6 - eps1."""
+    best = facts.mkw()
+    bound = (1 - params["eps"]) * Fraction(best.value, 6) - params["eps1"]
+    return Guarantee("E[SW] + E[REV] >= (1 - eps) MKW/6 - eps1", "MKW", best.value, ev.total, bound, ev.total >= bound)
+
+
+COLLUSION_LEVERAGING = Mechanism(
+    name="collusion-leveraging",
+    source="seed 000 §4 (mechanism M), Theorem 1",
+    market=False,
+    params=PARAMS,
+    rules=rules,
+    rational=rational,
+    deviations=deviations,
+    guarantee=guarantee,
+)

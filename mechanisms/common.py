@@ -1,0 +1,107 @@
+"""Pieces shared by several mechanisms: announced outcomes, coins, lexicographic argmax, and the
+answer rules and deviation families that recur across the papers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from functools import lru_cache
+
+from benchmarks.results import Outcome
+from ilp import Program, Weight, lex_first, solve
+from instances import Instance, Valuation
+from mechanisms.engine import Decision, MechanismError, Strategy
+
+FAIR = (("Heads", Fraction(1, 2)), ("Tails", Fraction(1, 2)))
+
+
+def argmax_lex(values: Sequence[Fraction | int]) -> int:
+    """The first index of a maximum ("ties broken lexicographically": lowest player first)."""
+    best = 0
+    for i, v in enumerate(values):
+        if v > values[best]:
+            best = i
+    return best
+
+
+@lru_cache(maxsize=4096)
+def favourite_of(valuation: Valuation, m: int) -> int:
+    """argmax_a v(a) over all bundles, ties broken lexicographically on (in(g_1), ..., in(g_m))
+    (seed 004 §4 Step d, applied to an announced valuation)."""
+    program = Program(m, (Weight.of(valuation),))
+    best = lex_first(program, solve(program))
+    if not best.optimal:
+        raise MechanismError("could not prove the favourite bundle of an announced valuation")
+    return best.allocation[0]
+
+
+def canonical(outcome: Outcome, n: int) -> Outcome:
+    """An announced outcome with integer prices, P_j = 0 exactly where A_j is empty (offers of
+    price 0 are dropped): the form seed 001 Def. 2 and seed 004 Step 1 require."""
+    allocation = tuple(a if (outcome.prices or (0,) * n)[j] > 0 else 0 for j, a in enumerate(outcome.allocation))
+    prices = tuple(p if allocation[j] else 0 for j, p in enumerate(outcome.prices or (0,) * n))
+    return Outcome(allocation, prices)
+
+
+def check_offers(outcome: Outcome, announcer: int | None, n: int, who: str) -> None:
+    """Reject announcements that break the mechanism's message format."""
+    prices = outcome.prices or ()
+    if len(outcome.allocation) != n or len(prices) != n:
+        raise MechanismError(f"{who}: an outcome must give a bundle and a price to each of the {n} players")
+    used = 0
+    for j, (a, p) in enumerate(zip(outcome.allocation, prices)):
+        if a & used:
+            raise MechanismError(f"{who}: the announced allocation gives a good twice")
+        used |= a
+        if not isinstance(p, int) or p < 0 or (p > 0) != (a != 0):
+            raise MechanismError(f"{who}: price {p} for player {j + 1} must be a positive integer exactly where a bundle is offered")
+    if announcer is not None and outcome.allocation[announcer]:
+        raise MechanismError(f"{who}: the announcer may not offer goods to itself")
+
+
+def truthful_answer(instance: Instance, i: int) -> Callable[[int, Fraction | int], bool]:
+    """YES iff TV_i(bundle) >= price: the undominated answer to a take-it-or-leave-it offer
+    (seed 001 Claim 1, seed 000 Lemma 2, seed 004 Lemma 3)."""
+    v = instance.valuations[i]
+    return lambda bundle, price: v.value(bundle) >= price
+
+
+def pseudo_random_bit(*key: object) -> bool:
+    """A deterministic "random" answer: the same question always gets the same answer, so that
+    exact evaluation by replay stays consistent."""
+    return hashlib.sha256(repr(key).encode()).digest()[0] & 1 == 1
+
+
+def scaled(outcome: Outcome, factor: Fraction) -> Outcome:
+    """Every price multiplied by ``factor`` (rounded down, offers that fall to 0 dropped)."""
+    prices = tuple(int(p * factor) for p in outcome.prices)
+    return canonical(Outcome(outcome.allocation, prices), len(prices))
+
+
+def without(outcome: Outcome, players: Sequence[int]) -> Outcome:
+    """The outcome with the offers to ``players`` removed."""
+    keep = [j not in players for j in range(len(outcome.allocation))]
+    return Outcome(tuple(a if k else 0 for a, k in zip(outcome.allocation, keep)),
+                   tuple(p if k else 0 for p, k in zip(outcome.prices, keep)))
+
+
+def answer_families(rational: Sequence[Strategy], agent: Sequence[int], kind: str = "answer",
+                    why: str = "answering against one's own value is dominated") -> dict[str, "Deviation"]:
+    """The YES/NO deviation families: contrarian, always YES, always NO, pseudo-random."""
+    from mechanisms.base import Deviation
+
+
+    def family(change: Callable[[Decision, Strategy], bool]) -> Deviation:
+        profile = list(rational)
+        for i in agent:
+            base = rational[i]
+            profile[i] = (lambda d, base=base: change(d, base) if d.kind == kind else base(d))
+        return Deviation(profile, True, why)
+
+    return {
+        "contrarian answers": family(lambda d, base: not base(d)),
+        "always YES": family(lambda d, base: True),
+        "always NO": family(lambda d, base: False),
+        "random answers": family(lambda d, base: pseudo_random_bit(d.player, sorted(d.info.items(), key=str))),
+    }

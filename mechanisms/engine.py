@@ -1,0 +1,149 @@
+"""Mechanisms as games with public actions and explicit chance nodes (after OpenSpiel).
+
+A mechanism is a function ``rules(play, instance, params) -> Terminal`` that states the paper's
+rules in order. It asks agents for actions with ``play.ask`` (a decision node: the strategy sees
+the public information) and flips coins with ``play.chance`` (a chance node listing its outcomes
+with exact probabilities). The evaluator walks every branch of every chance node by replaying
+the rules with a fixed prefix of chance outcomes, so expectations are exact Fractions; Monte
+Carlo sampling draws the same chance nodes at random instead (a seeded cross-check).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from instances import CabenchError, Instance
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision node: ``player`` must choose a ``kind`` of action knowing ``info`` (public)."""
+
+    player: int
+    kind: str
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+
+Strategy = Callable[[Decision], Any]
+"""What a player does at each of its decision nodes."""
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """A leaf of the game: the outcome (A, P) and the public path that led to it."""
+
+    allocation: tuple[int, ...]
+    prices: tuple[Fraction, ...]
+    path: tuple[str, ...]
+    actions: tuple[tuple[int, str, Any], ...]
+
+    def welfare(self, instance: Instance) -> int:
+        """SW = sum_i TV_i(A_i) (SPEC §1)."""
+        return sum(v.value(a) for v, a in zip(instance.valuations, self.allocation))
+
+    @property
+    def revenue(self) -> Fraction:
+        """REV = sum_i P_i."""
+        return sum(self.prices, Fraction(0))
+
+    def utility(self, instance: Instance, i: int) -> Fraction:
+        """u_i = TV_i(A_i) - P_i, minus TV_i(E_i) in a market (SPEC §1)."""
+        v = instance.valuations[i]
+        endowed = v.value(instance.endowment[i]) if instance.endowment is not None else 0
+        return v.value(self.allocation[i]) - endowed - self.prices[i]
+
+
+class MechanismError(CabenchError):
+    """A mechanism or strategy broke the game's own rules (a bug, or an invalid action)."""
+
+
+class _Branch(Exception):
+    def __init__(self, outcomes: Sequence[tuple[str, Fraction]]) -> None:
+        self.outcomes = outcomes
+
+
+class Play:
+    """One run of the rules: asks strategies, resolves chance nodes, records the public path."""
+
+    def __init__(self, profile: Sequence[Strategy], choose: Callable[[str, Sequence[tuple[str, Fraction]]], int]):
+        self.profile = profile
+        self._choose = choose
+        self.path: list[str] = []
+        self.actions: list[tuple[int, str, Any]] = []
+
+    def ask(self, player: int, kind: str, **info: Any) -> Any:
+        action = self.profile[player](Decision(player, kind, info))
+        self.actions.append((player, kind, action))
+        return action
+
+    def chance(self, name: str, outcomes: Sequence[tuple[str, Fraction]]) -> str:
+        """A chance node; returns the label of the outcome that happened."""
+        probabilities = [p for _, p in outcomes]
+        if any(not isinstance(p, Fraction | int) or p < 0 or p > 1 for p in probabilities) or sum(probabilities) != 1:
+            raise MechanismError(f"chance node {name}: probabilities {probabilities} must be exact and sum to 1")
+        label = outcomes[self._choose(name, outcomes)][0]
+        self.path.append(f"{name}={label}")
+        return label
+
+    def note(self, event: str) -> None:
+        """Record a deterministic public event (e.g. "abort") on the path."""
+        self.path.append(event)
+
+    def end(self, allocation: Sequence[int], prices: Sequence[Fraction | int]) -> Terminal:
+        return Terminal(tuple(allocation), tuple(Fraction(p) for p in prices), tuple(self.path), tuple(self.actions))
+
+
+Rules = Callable[[Play, Instance, Mapping[str, Any]], Terminal]
+
+
+def outcome_distribution(rules: Rules, instance: Instance, params: Mapping[str, Any],
+                         profile: Sequence[Strategy]) -> list[tuple[Fraction, Terminal]]:
+    """Every terminal reachable under ``profile`` with its exact probability (zero-probability
+    branches are skipped). Probabilities sum to exactly 1."""
+    results: list[tuple[Fraction, Terminal]] = []
+    stack: list[tuple[int, ...]] = [()]
+    while stack:
+        prefix = stack.pop()
+        probability = Fraction(1)
+        position = 0
+
+        def replay(name: str, outcomes: Sequence[tuple[str, Fraction]]) -> int:
+            nonlocal position, probability
+            if position == len(prefix):
+                raise _Branch(outcomes)
+            k = prefix[position]
+            position += 1
+            probability *= Fraction(outcomes[k][1])
+            return k
+
+        try:
+            terminal = rules(Play(profile, replay), instance, params)
+        except _Branch as branch:
+            for k in reversed(range(len(branch.outcomes))):
+                if branch.outcomes[k][1] > 0:
+                    stack.append(prefix + (k,))
+            continue
+        results.append((probability, terminal))
+    total = sum(p for p, _ in results)
+    if total != 1:
+        raise MechanismError(f"outcome probabilities sum to {total}, not 1")
+    return results
+
+
+def sample_outcome(rules: Rules, instance: Instance, params: Mapping[str, Any],
+                   profile: Sequence[Strategy], rng: random.Random) -> Terminal:
+    """One play with every coin flipped at random (Monte Carlo)."""
+
+    def draw(name: str, outcomes: Sequence[tuple[str, Fraction]]) -> int:
+        x = Fraction(rng.random())
+        for k, (_, p) in enumerate(outcomes):
+            if x < p:
+                return k
+            x -= p
+        return max(k for k, (_, p) in enumerate(outcomes) if p > 0)
+
+    return rules(Play(profile, draw), instance, params)

@@ -1,0 +1,147 @@
+"""The second-price bundle auction of seed 000 §1.2, and its mixture with best-belief.
+
+``second-price-bundle``: every player bids a value and a bundle; the highest value (lowest
+index on ties) wins its bundle and pays the second-highest value; nobody else pays or receives.
+Bidding the value of a favourite bundle, with that bundle, is dominant (a second-price auction
+for "the right to take one's favourite bundle").
+
+``mixed-second-price`` (seed 000 §1.2): run a mechanism guaranteeing revenue c MEW with
+probability 1/(c+1), the second-price auction otherwise, for total performance
+>= c/(c+1) MKW_I. cabench mixes best-belief (revenue >= BB'/2 - eps, c = 1/2): with
+probability 2/3 best-belief, 1/3 the auction; guarantee E[SW] + E[REV] >= MKW_I/3 - 2 eps/3,
+where MKW_I = max over independent i of MIKW_i <= TV_i(favourite) + MIEW_i.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from instances import Instance
+from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism
+from mechanisms.best_belief import BEST_BELIEF
+from mechanisms.common import argmax_lex
+from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
+
+
+@dataclass(frozen=True)
+class Bid:
+    value: int
+    bundle: int
+
+
+def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    n = instance.n
+    bids = [play.ask(i, "bid") for i in range(n)]
+    for i, b in enumerate(bids):
+        if not isinstance(b.value, int) or b.value < 0:
+            raise MechanismError(f"{instance.players[i]}: a bid value is a non-negative integer")
+    winner = argmax_lex([b.value for b in bids])
+    second = max((b.value for i, b in enumerate(bids) if i != winner), default=0)
+    allocation = [0] * n
+    prices = [Fraction(0)] * n
+    allocation[winner] = bids[winner].bundle
+    prices[winner] = Fraction(second)
+    return play.end(allocation, prices)
+
+
+def _bidder(bid: Bid) -> Strategy:
+    return lambda d: bid
+
+
+def truthful_bid(instance: Instance, facts: Facts, i: int) -> Bid:
+    favourite = facts.favourite(i)
+    return Bid(instance.valuations[i].value(favourite), favourite)
+
+
+def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    return [_bidder(truthful_bid(instance, facts, i)) for i in range(instance.n)]
+
+
+def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
+               agent: tuple[int, ...]) -> dict[str, Deviation]:
+    base = rational(instance, params, facts)
+
+    def family(change, why: str, dominated: bool = True) -> Deviation:
+        profile = list(base)
+        for i in agent:
+            profile[i] = _bidder(change(truthful_bid(instance, facts, i)))
+        return Deviation(profile, dominated, why)
+
+    truthful = "bidding the favourite bundle's value is dominant in a second-price auction"
+    families = {
+        "underbid (value x1/2)": family(lambda b: Bid(b.value // 2, b.bundle), truthful),
+        "overbid (value x2 + 1)": family(lambda b: Bid(2 * b.value + 1, b.bundle), truthful),
+        "empty bundle": family(lambda b: Bid(b.value, 0), truthful),
+    }
+    if len(agent) > 1:
+        profile = list(base)
+        for i in agent[1:]:
+            profile[i] = _bidder(Bid(0, 0))  # suppress the partners' bids: the lead pays less
+        families["coalition: only the lead bids"] = Deviation(
+            profile, False, "a coalition gains by suppressing its members' bids; the auction is not collusion-proof")
+    return families
+
+
+SECOND_PRICE = Mechanism(
+    name="second-price-bundle",
+    source="seed 000 §1.2 (the auction A')",
+    market=False,
+    params=(),
+    rules=rules,
+    rational=rational,
+    deviations=deviations,
+)
+
+
+MIX = Fraction(2, 3)  # 1/(c+1) with c = 1/2
+
+
+def mixed_rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    if play.chance("mix", (("best-belief", MIX), ("second-price", 1 - MIX))) == "best-belief":
+        return BEST_BELIEF.rules(play, instance, params)
+    return rules(play, instance, params)
+
+
+def _combine(belief: Strategy, auction: Strategy) -> Strategy:
+    return lambda d: auction(d) if d.kind == "bid" else belief(d)
+
+
+def mixed_rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    return [_combine(b, a) for b, a in zip(BEST_BELIEF.rational(instance, params, facts), rational(instance, params, facts))]
+
+
+def mixed_deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
+                     agent: tuple[int, ...]) -> dict[str, Deviation]:
+    auction = rational(instance, params, facts)
+    belief = BEST_BELIEF.rational(instance, params, facts)
+    families = {}
+    for name, dev in BEST_BELIEF.deviations(instance, params, facts, agent).items():
+        families[f"best-belief part: {name}"] = Deviation(
+            [_combine(b, a) for b, a in zip(dev.profile, auction)], dev.dominated, dev.why)
+    for name, dev in deviations(instance, params, facts, agent).items():
+        families[f"auction part: {name}"] = Deviation(
+            [_combine(b, a) for b, a in zip(belief, dev.profile)], dev.dominated, dev.why)
+    return families
+
+
+def mixed_guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
+    """Seed 000 §1.2 with c = 1/2: E[SW] + E[REV] >= MKW_I/3 - 2 eps/3."""
+    report = facts.report
+    values = [row.mikw.require() for row in report.players if row.player in instance.independent]
+    mkw_i = max(values, default=0)
+    bound = Fraction(mkw_i, 3) - MIX * params["eps"]
+    return Guarantee("E[SW] + E[REV] >= MKW_I/3 - 2 eps/3", "MKW_I", mkw_i, ev.total, bound, ev.total >= bound)
+
+
+MIXED_SECOND_PRICE = Mechanism(
+    name="mixed-second-price",
+    source="seed 000 §1.2 (mixture of a c MEW mechanism with A'), using best-belief (seed 004)",
+    market=False,
+    params=BEST_BELIEF.params,
+    rules=mixed_rules,
+    rational=mixed_rational,
+    deviations=mixed_deviations,
+    guarantee=mixed_guarantee,
+)

@@ -1,0 +1,80 @@
+"""The VCG mechanism, the classical baseline (SPEC §3.8).
+
+Every player reports a valuation; the allocation maximises reported welfare (the
+lexicographically first such allocation, so the outcome is unique); player i pays
+MSW_{-i}(reports) - sum_{j != i} report_j(A_j). Truthful reporting is dominant for independent
+players, but two colluders who value nothing can bid high on complementary goods and win them
+all for free (Ausubel and Milgrom, recalled in seed 000 §1.2, reason 2): welfare and revenue 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from fractions import Fraction
+
+from benchmarks import lex_first_optimal, msw_without
+from instances import Form, Instance, Valuation
+from mechanisms.base import Deviation, Facts, Mechanism
+from mechanisms.engine import Play, Strategy, Terminal
+
+
+def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    reports = tuple(play.ask(i, "report") for i in range(instance.n))
+    reported = replace(instance, valuations=reports)
+    allocation = lex_first_optimal(reported).outcome.allocation
+    prices = []
+    for i in range(instance.n):
+        others = sum(reports[j].value(allocation[j]) for j in range(instance.n) if j != i)
+        prices.append(Fraction(msw_without(reported, i).require() - others))
+    return play.end(allocation, prices)
+
+
+def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    return [(lambda d, v=v: v) for v in instance.valuations]
+
+
+def shill_bids(instance: Instance, agent: tuple[int, ...], high: int) -> list[Valuation]:
+    """Ausubel-Milgrom: the goods are split round-robin among the members, each bidding ``high``
+    on its share (XOR), so that each member's bid is needed and no one pays."""
+    shares = [0] * len(agent)
+    for k, g in enumerate(range(instance.m)):
+        shares[k % len(agent)] |= 1 << g
+    return [Valuation(Form.XOR, ((s, high),) if s else ()) for s in shares]
+
+
+def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
+               agent: tuple[int, ...]) -> dict[str, Deviation]:
+    base = rational(instance, params, facts)
+
+    def report(change, dominated: bool, why: str) -> Deviation:
+        profile = list(base)
+        for k, i in enumerate(agent):
+            profile[i] = (lambda d, v=change(k, i): v)
+        return Deviation(profile, dominated, why)
+
+    truthful = "truthful reporting is dominant in VCG for an independent player"
+    single = len(agent) == 1
+    families = {
+        "understate (report zero)": report(lambda k, i: Valuation(Form.EXPLICIT, ()), single, truthful),
+        "overstate (bids x2)": report(
+            lambda k, i: Valuation(instance.valuations[i].form, tuple((b, 2 * x) for b, x in instance.valuations[i].bids)),
+            single, truthful),
+    }
+    if len(agent) > 1 and instance.m >= 2:
+        high = 2 * (facts.msw() + 1)
+        bids = shill_bids(instance, agent, high)
+        families["Ausubel-Milgrom shill bids"] = report(
+            lambda k, i: bids[k], False, "colluders win every good for free: VCG is not collusion-resilient")
+    return families
+
+
+VCG = Mechanism(
+    name="vcg",
+    source="Vickrey-Clarke-Groves (SPEC §3.8; Ausubel-Milgrom in seed 000 §1.2)",
+    market=False,
+    params=(),
+    rules=rules,
+    rational=rational,
+    deviations=deviations,
+)
