@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 2 bad input (a one-line message naming the file and JSON path, or the
 flag); 3 some program was not proven optimal within ``--time-limit`` (its value is withheld);
-1 an internal error (a bug: please report it).
+4 ``evaluate`` found a guarantee that does not hold; 1 an internal error (a bug: please report it).
+The mechanism commands are added to the same group by ``mechanisms.cli``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from rich.console import Console
 
 from benchmarks.render import print_report
 from benchmarks.report import compute_report, report_json
+from benchmarks.results import NotProvenError
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
 from instances import CabenchError, load_instance
 
@@ -63,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("cabench: aborted", err=True)
         return 130
+    except NotProvenError as exc:
+        click.echo(f"cabench: {exc}; raise --time-limit", err=True)
+        return EXIT_NOT_PROVEN
     except SolverError as exc:
         click.echo(f"cabench: internal error (please report): {exc}", err=True)
         return 1

@@ -1,0 +1,245 @@
+"""The mechanism commands of ``cabench``: evaluate, outcome, deviate (added to the benchmarks CLI)."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.cli import cli
+from benchmarks.cli import main as _main
+from ilp import DEFAULT_BACKEND, get_backend
+from instances import CabenchError, Instance, load_instance
+from mechanisms import MECHANISMS, Facts, Mechanism, agent_of, evaluate
+from mechanisms.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
+
+_solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="cpsat|cbc|brute",
+                       help="Backend for the benchmark programs behind the strategies.")
+_time = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+                     help="Time limit per integer program.")
+_json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _mechanism_choice(all_allowed: bool):
+    names = list(MECHANISMS) + (["all"] if all_allowed else [])
+    return click.option("--mechanism", "-m", required=True, type=click.Choice(names), help="Which mechanism.")
+
+
+def _params(values: tuple[str, ...]) -> dict[str, Fraction]:
+    params = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        try:
+            if not sep or not key:
+                raise ValueError
+            params[key.strip()] = Fraction(raw.strip())
+        except (ValueError, ZeroDivisionError):
+            raise click.BadParameter(f'"{item}" is not KEY=VALUE with a number (e.g. eps=1/10 or eps=0.1)',
+                                     param_hint="'--param'") from None
+    return params
+
+
+def _setup(file: str, solver: str, time_limit: float | None) -> tuple[Instance, Facts]:
+    try:
+        get_backend(solver)
+    except CabenchError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--solver'") from None
+    instance = load_instance(file)
+    return instance, Facts(instance, solver, time_limit)
+
+
+def _applicable(mechanism: Mechanism, instance: Instance) -> bool:
+    return mechanism.market == instance.is_market
+
+
+def _check_applicable(mechanism: Mechanism, instance: Instance) -> None:
+    if not _applicable(mechanism, instance):
+        kind = "markets (instances with an endowment)" if mechanism.market else "auctions (instances without an endowment)"
+        raise CabenchError(f"{instance.source}: mechanism {mechanism.name} is for {kind}")
+
+
+def _player(instance: Instance, name: str) -> int:
+    if name not in instance.players:
+        raise click.BadParameter(f'unknown player "{name}"; expected one of: {", ".join(instance.players)}',
+                                 param_hint="'--player'")
+    return instance.players.index(name)
+
+
+@cli.command("evaluate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@_mechanism_choice(all_allowed=True)
+@click.option("--strategies", default="rational", show_default=True, metavar="rational|FAMILY",
+              help="rational play, or a deviation family (see `cabench deviate`) played by --player's agent.")
+@click.option("--player", default=None, help="The deviating player, with --strategies FAMILY.")
+@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help="Mechanism parameter (repeatable).")
+@click.option("--samples", type=click.IntRange(min=2), default=None, help="Also sample N plays (Monte Carlo).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo sampling.")
+@_json
+@_solver
+@_time
+def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, solver, time_limit):
+    """Exact expected welfare, revenue and utilities of a mechanism on FILE, the benchmark its
+    theorem refers to, the bound and whether it holds (PASS/FAIL)."""
+    given = _params(param_values)
+    instance, facts = _setup(file, solver, time_limit)
+    if mechanism == "all":
+        if strategies != "rational":
+            raise click.BadParameter("--mechanism all evaluates rational play only", param_hint="'--strategies'")
+        chosen = [m for m in MECHANISMS.values() if _applicable(m, instance)]
+    else:
+        chosen = [MECHANISMS[mechanism]]
+        _check_applicable(chosen[0], instance)
+    rows = []
+    for m in chosen:
+        params = m.parameters(instance, {k: v for k, v in given.items() if mechanism != "all" or k in {p.name for p in m.params}})
+        if strategies == "rational":
+            profile = m.rational(instance, params, facts)
+        else:
+            if player is None:
+                raise click.BadParameter("a deviation family needs --player", param_hint="'--player'")
+            agent = agent_of(instance, _player(instance, player))
+            families = m.deviations(instance, params, facts, agent)
+            if strategies not in families:
+                raise click.BadParameter(f'unknown family "{strategies}" for {m.name}; expected rational or one of: '
+                                         + ", ".join(families), param_hint="'--strategies'")
+            profile = families[strategies].profile
+        ev = evaluate(m, instance, params, profile, facts, check=strategies == "rational")
+        extra = monte_carlo(instance, m, params, profile, samples, seed) if samples else None
+        rows.append((m, ev, extra))
+    failed = any(ev.guarantee is not None and not ev.guarantee.holds for _, ev, _ in rows)
+    if as_json:
+        payload = []
+        for m, ev, extra in rows:
+            data = evaluation_json(instance, m, ev)
+            if extra:
+                data["monte_carlo"] = extra
+            payload.append(data)
+        click.echo(json.dumps(payload[0] if mechanism != "all" else {"instance": instance.name, "mechanisms": payload},
+                              indent=2, ensure_ascii=False))
+    else:
+        console = Console()
+        console.print(evaluation_table(instance, [(m, ev) for m, ev, _ in rows]))
+        for line in guarantee_lines([(m, ev) for m, ev, _ in rows]):
+            console.print("  " + line, markup=False)
+        if mechanism != "all":
+            m, ev, extra = rows[0]
+            branches = Table(title="Branches (public chance results)", header_style="bold")
+            branches.add_column("path")
+            branches.add_column("probability", justify="right")
+            for path, p in ev.branches:
+                branches.add_row(path, str(p))
+            console.print(branches)
+            util = Table(title="Expected utilities", header_style="bold")
+            util.add_column("agent")
+            util.add_column("E\\[u]", justify="right")
+            for a, u in ev.agent_utilities:
+                util.add_row("{" + ", ".join(instance.players[j] for j in a) + "}", f"{float(u):.6f}")
+            console.print(util)
+            if extra:
+                console.print(f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): "
+                              f"SW {extra['SW']['mean']:.4f} CI95 {extra['SW']['ci95']}, "
+                              f"REV {extra['REV']['mean']:.4f} CI95 {extra['REV']['ci95']}")
+    return 4 if failed else 0
+
+
+@cli.command("outcome")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@_mechanism_choice(all_allowed=False)
+@click.option("--player", required=True, help="The player whose announcement to show.")
+@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE")
+@_json
+@_solver
+@_time
+def outcome_command(file, mechanism, player, param_values, as_json, solver, time_limit):
+    """The announcement a rational player (or its coalition) makes in MECHANISM: the optimal
+    reported outcome, as JSON and as a readable offer list."""
+    instance, facts = _setup(file, solver, time_limit)
+    m = MECHANISMS[mechanism]
+    _check_applicable(m, instance)
+    params = m.parameters(instance, _params(param_values))
+    i = _player(instance, player)
+    ev = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
+    actions: dict[str, object] = {}
+    for _, terminal in ev.outcomes:
+        for who, kind, action in terminal.actions:
+            if who == i and kind not in ("answer",):
+                actions.setdefault(kind, action)
+    data = {"mechanism": m.name, "player": player,
+            "agent": [instance.players[j] for j in agent_of(instance, i)],
+            "announcements": {kind: describe(a, instance) for kind, a in actions.items()}}
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    click.echo(f"{player} in {m.name} (agent {{{', '.join(data['agent'])}}}) announces:")
+    for kind, a in actions.items():
+        click.echo(f"  {kind}:")
+        for line in _offer_lines(instance, a):
+            click.echo(f"    {line}")
+    return 0
+
+
+def _offer_lines(instance: Instance, action) -> list[str]:
+    described = describe(action, instance)
+    if not isinstance(described, dict):
+        return [json.dumps(described)]
+    lines = []
+    for key, value in described.items():
+        if isinstance(value, dict) and "allocation" in value and "prices" in value:
+            offers = [f"{p} <- {{{', '.join(g)}}} at {value['prices'].get(p, 0)}" for p, g in value["allocation"].items()]
+            lines.append(f"{key}: " + ("; ".join(offers) or "no offers") + f" (revenue {value.get('revenue', 0)})")
+        else:
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    return lines
+
+
+@cli.command("deviate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@_mechanism_choice(all_allowed=False)
+@click.option("--player", required=True, help="The deviating player (its whole coalition deviates with it).")
+@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE")
+@_json
+@_solver
+@_time
+def deviate_command(file, mechanism, player, param_values, as_json, solver, time_limit):
+    """Expected utility of the rational strategy versus each deviation family for the agent of
+    --player, so users see which deviations do not pay (and, for VCG, which do)."""
+    instance, facts = _setup(file, solver, time_limit)
+    m = MECHANISMS[mechanism]
+    _check_applicable(m, instance)
+    params = m.parameters(instance, _params(param_values))
+    agent = agent_of(instance, _player(instance, player))
+    base = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
+    rational_u = base.agent_utility(agent)
+    rows = []
+    for name, dev in m.deviations(instance, params, facts, agent).items():
+        ev = evaluate(m, instance, params, dev.profile, facts, check=False)
+        u = ev.agent_utility(agent)
+        rows.append({"family": name, "utility": number(u), "gain": number(u - rational_u), "pays": u > rational_u,
+                     "dominated_in_paper": dev.dominated, "why": dev.why,
+                     "SW": float(ev.sw), "REV": float(ev.rev)})
+    members = [instance.players[j] for j in agent]
+    if as_json:
+        click.echo(json.dumps({"mechanism": m.name, "agent": members, "rational_utility": number(rational_u),
+                               "rational": {"SW": float(base.sw), "REV": float(base.rev)}, "deviations": rows},
+                              indent=2, ensure_ascii=False))
+        return 0
+    table = Table(title=f"{m.name}: agent {{{', '.join(members)}}}, rational E\\[u] = {float(rational_u):.4f}",
+                  header_style="bold")
+    for column in ("deviation", "E\\[u]", "gain", "pays?", "E\\[SW]", "E\\[REV]", "paper"):
+        table.add_column(column, justify="left" if column in ("deviation", "paper", "pays?") else "right")
+    for r in rows:
+        table.add_row(r["family"], f"{r['utility']['value']:.4f}", f"{r['gain']['value']:+.4f}",
+                      "YES" if r["pays"] else "no", f"{r['SW']:.3f}", f"{r['REV']:.3f}",
+                      "dominated" if r["dominated_in_paper"] else "not dominated")
+    console = Console()
+    console.print(table)
+    for r in rows:
+        console.print(f"  {r['family']}: {r['why']}", markup=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return _main(argv)

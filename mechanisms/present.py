@@ -1,0 +1,138 @@
+"""JSON and text forms of evaluations, announcements and deviation tables."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import fields, is_dataclass
+from fractions import Fraction
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from benchmarks.results import Outcome
+from instances import Instance, Valuation
+from instances.bundles import names
+from instances.writer import valuation_to_json
+from mechanisms.base import Evaluation, Mechanism
+from mechanisms.engine import Strategy, sample_outcome
+
+
+def number(x: Fraction) -> dict[str, Any]:
+    return {"value": float(x), "exact": str(x)}
+
+
+def describe(obj: Any, instance: Instance) -> Any:
+    """A JSON form of an announced action (outcomes, bundles, valuations, coalitions, bids)."""
+    if isinstance(obj, Outcome):
+        data = {"allocation": {instance.players[j]: names(a, instance.goods) for j, a in enumerate(obj.allocation) if a}}
+        if obj.prices is not None:
+            data["prices"] = {instance.players[j]: p for j, p in enumerate(obj.prices) if p or obj.allocation[j]}
+            data["revenue"] = obj.revenue
+        return data
+    if isinstance(obj, Valuation):
+        return valuation_to_json(obj, instance.goods)
+    if isinstance(obj, frozenset):
+        return [instance.players[j] for j in sorted(obj)]
+    if isinstance(obj, bool):
+        return "YES" if obj else "NO"
+    if is_dataclass(obj):
+        out = {}
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            if value is None:
+                continue
+            if f.name in ("bundle",) and isinstance(value, int):
+                out[f.name] = names(value, instance.goods)
+            elif f.name == "allocation" and isinstance(value, tuple):
+                out[f.name] = {instance.players[j]: names(a, instance.goods) for j, a in enumerate(value) if a}
+            else:
+                out[f.name] = describe(value, instance)
+        return out
+    if isinstance(obj, tuple):
+        return [describe(x, instance) for x in obj]
+    if isinstance(obj, Fraction):
+        return float(obj)
+    return obj
+
+
+def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "mechanism": mechanism.name,
+        "source": mechanism.source,
+        "params": {k: str(v) for k, v in ev.params.items()},
+        "expected": {"SW": float(ev.sw), "REV": float(ev.rev), "total": float(ev.total),
+                     "exact": {"SW": str(ev.sw), "REV": str(ev.rev), "total": str(ev.total)}},
+        "utilities": {instance.players[i]: float(u) for i, u in enumerate(ev.utilities)},
+        "agent_utilities": [{"members": [instance.players[j] for j in a], "utility": float(u)}
+                            for a, u in ev.agent_utilities],
+        "branches": {path: float(p) for path, p in ev.branches},
+        "outcomes": [
+            {"probability": str(p),
+             "path": list(t.path),
+             "allocation": {instance.players[j]: names(a, instance.goods) for j, a in enumerate(t.allocation) if a},
+             "prices": {instance.players[j]: float(x) for j, x in enumerate(t.prices) if x},
+             "SW": t.welfare(instance), "REV": float(t.revenue)}
+            for p, t in ev.outcomes
+        ],
+    }
+    g = ev.guarantee
+    if g is not None:
+        data["guarantee"] = {
+            "statement": g.statement, "benchmark": g.benchmark, "benchmark_value": g.benchmark_value,
+            "bound": float(g.bound), "achieved": float(g.achieved), "holds": g.holds,
+            "ratio": float(g.achieved / g.benchmark_value) if g.benchmark_value else None,
+            "exact": {"bound": str(g.bound), "achieved": str(g.achieved)},
+        }
+    return data
+
+
+def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[Strategy],
+                samples: int, seed: int) -> dict[str, Any]:
+    """Sample ``samples`` plays; means with 95% normal confidence intervals."""
+    rng = random.Random(seed)
+    sw, rev = [], []
+    for _ in range(samples):
+        t = sample_outcome(mechanism.rules, instance, params, profile, rng)
+        sw.append(float(t.welfare(instance)))
+        rev.append(float(t.revenue))
+
+    def summary(xs: list[float]) -> dict[str, float]:
+        mean = sum(xs) / len(xs)
+        var = sum((x - mean) ** 2 for x in xs) / (len(xs) - 1) if len(xs) > 1 else 0.0
+        half = 1.96 * math.sqrt(var / len(xs))
+        return {"mean": mean, "ci95": [mean - half, mean + half]}
+
+    total = [a + b for a, b in zip(sw, rev)]
+    return {"samples": samples, "seed": seed, "SW": summary(sw), "REV": summary(rev), "total": summary(total)}
+
+
+def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]]) -> Table:
+    """One row per mechanism: expectations, the benchmark of its theorem, the bound and PASS/FAIL
+    (the inequalities themselves are listed under the table by :func:`guarantee_lines`)."""
+    table = Table(title=f"{instance.name}: exact expectations under rational play", header_style="bold")
+    for column in ("mechanism", "E[SW]", "E[REV]", "total", "benchmark", "bound", "ratio", "holds"):
+        table.add_column(escape(column), justify="left" if column == "mechanism" else "right")
+    for mechanism, ev in rows:
+        g = ev.guarantee
+        cells = [mechanism.name, f"{float(ev.sw):.3f}", f"{float(ev.rev):.3f}", f"{float(ev.total):.3f}"]
+        if g is None:
+            cells += ["-", "-", "-", "-"]
+        else:
+            ratio = f"{float(g.achieved / g.benchmark_value):.3f}" if g.benchmark_value else "-"
+            cells += [f"{g.benchmark}={g.benchmark_value}", f"{float(g.bound):.3f}", ratio, "PASS" if g.holds else "FAIL"]
+        table.add_row(*cells)
+    return table
+
+
+def guarantee_lines(rows: list[tuple[Mechanism, Evaluation]]) -> list[str]:
+    lines = []
+    for mechanism, ev in rows:
+        g = ev.guarantee
+        if g is None:
+            lines.append(f"{mechanism.name}: no guarantee ({mechanism.source})")
+        else:
+            lines.append(f"{mechanism.name}: {g.statement}: {float(g.achieved):.4f} >= {float(g.bound):.4f} "
+                         f"{'holds' if g.holds else 'FAILS'} ({mechanism.source})")
+    return lines
