@@ -152,6 +152,19 @@ class Mechanism:
     guarantee: Callable[[Instance, Mapping[str, Fraction], Facts, "Evaluation"], Guarantee | None] = lambda *a: None
     notes: str = ""
 
+    def deviation_families(self, instance: Instance, params: Mapping[str, Fraction], facts: Facts,
+                           agent: tuple[int, ...]) -> dict[str, Deviation]:
+        """The deviation families for ``agent``. The papers' dominance arguments are for
+        individual players; for a coalition (whose members share utility) they are not claimed."""
+        families = self.deviations(instance, params, facts, agent)
+        if len(agent) == 1:
+            return families
+        return {
+            name: Deviation(d.profile, False, d.why + " (proved for independent players; a coalition may gain)")
+            if d.dominated else d
+            for name, d in families.items()
+        }
+
     def parameters(self, instance: Instance, given: Mapping[str, Fraction] | None = None) -> dict[str, Fraction]:
         """Defaults overridden by ``given``, checked against the paper's constraints."""
         given = dict(given or {})

@@ -101,7 +101,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
             if player is None:
                 raise click.BadParameter("a deviation family needs --player", param_hint="'--player'")
             agent = agent_of(instance, _player(instance, player))
-            families = m.deviations(instance, params, facts, agent)
+            families = m.deviation_families(instance, params, facts, agent)
             if strategies not in families:
                 raise click.BadParameter(f'unknown family "{strategies}" for {m.name}; expected rational or one of: '
                                          + ", ".join(families), param_hint="'--strategies'")
@@ -214,7 +214,7 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
     base = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     rational_u = base.agent_utility(agent)
     rows = []
-    for name, dev in m.deviations(instance, params, facts, agent).items():
+    for name, dev in m.deviation_families(instance, params, facts, agent).items():
         ev = evaluate(m, instance, params, dev.profile, facts, check=False)
         u = ev.agent_utility(agent)
         rows.append({"family": name, "utility": number(u), "gain": number(u - rational_u), "pays": u > rational_u,

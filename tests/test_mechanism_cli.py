@@ -1,0 +1,85 @@
+"""``cabench evaluate``, ``outcome`` and ``deviate`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import EXAMPLES, run_cli
+
+SEED004 = str(EXAMPLES / "seed004-example.json")
+
+
+def test_evaluate_json_for_one_mechanism():
+    result = run_cli("evaluate", SEED004, "--mechanism", "best-belief", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["mechanism"] == "best-belief"
+    expected = data["expected"]
+    assert expected["total"] == pytest.approx(expected["SW"] + expected["REV"])
+    assert expected["REV"] >= 75 - 0.1
+    assert set(data["utilities"]) == {"p1", "p2", "p3"}
+    g = data["guarantee"]
+    assert (g["benchmark"], g["benchmark_value"], g["holds"]) == ("BB", 150, True)
+    assert g["bound"] == pytest.approx(74.9)
+    assert data["branches"] == {"r=Heads": 0.5, "r=Tails": 0.5}
+
+
+def test_evaluate_all_side_by_side():
+    result = run_cli("evaluate", SEED004, "--mechanism", "all")
+    assert result.returncode == 0, result.stderr
+    for name in ("surviving-strategies", "collusion-leveraging", "best-belief", "vcg", "PASS"):
+        assert name in result.stdout
+
+
+def test_evaluate_with_samples_and_params():
+    result = run_cli("evaluate", SEED004, "-m", "best-belief", "--param", "eps=1/2", "--samples", "50", "--json")
+    data = json.loads(result.stdout)
+    assert data["params"] == {"eps": "1/2"}
+    assert data["monte_carlo"]["samples"] == 50 and len(data["monte_carlo"]["REV"]["ci95"]) == 2
+
+
+def test_evaluate_a_deviation():
+    result = run_cli("evaluate", str(EXAMPLES / "vcg-collusion.json"), "-m", "vcg",
+                     "--strategies", "Ausubel-Milgrom shill bids", "--player", "p2", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["expected"]["SW"] == 0 and data["expected"]["REV"] == 0
+
+
+def test_outcome_json_and_text():
+    result = run_cli("outcome", SEED004, "-m", "best-belief", "--player", "p3", "--json")
+    data = json.loads(result.stdout)
+    assert data["announcements"]["announce"]["outcome"] == {
+        "allocation": {"p1": ["1"], "p2": ["2"]}, "prices": {"p1": 80, "p2": 70}, "revenue": 150}
+    assert data["announcements"]["announce"]["bundle"] == ["1", "2"]
+    text = run_cli("outcome", SEED004, "-m", "best-belief", "--player", "p3").stdout
+    assert "p1 <- {1} at 80; p2 <- {2} at 70 (revenue 150)" in text
+
+
+def test_deviate_json():
+    result = run_cli("deviate", SEED004, "-m", "best-belief", "--player", "p2", "--json")
+    data = json.loads(result.stdout)
+    families = {row["family"]: row for row in data["deviations"]}
+    assert families["always NO"]["gain"]["value"] < 0
+    assert families["underbid (prices x1/2)"]["dominated_in_paper"] is True
+    text = run_cli("deviate", SEED004, "-m", "collusion-leveraging", "--player", "p1").stdout
+    assert "inconsistent coalition declaration" in text
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        pytest.param(["evaluate", SEED004, "-m", "best-belief", "--param", "eps=2"], "eps = 2: seed 004 requires eps in (0, 1]", id="bad-eps"),
+        pytest.param(["evaluate", SEED004, "-m", "best-belief", "--param", "eps"], "is not KEY=VALUE", id="malformed-param"),
+        pytest.param(["evaluate", SEED004, "-m", "nope"], "Invalid value for '--mechanism'", id="unknown-mechanism"),
+        pytest.param(["outcome", SEED004, "-m", "vcg", "--player", "zz"], 'unknown player "zz"', id="unknown-player"),
+        pytest.param(["evaluate", str(EXAMPLES / "seed003-market.json"), "-m", "vcg"], "is for auctions", id="auction-on-market"),
+        pytest.param(["evaluate", SEED004, "-m", "vcg", "--strategies", "nope", "--player", "p1"], 'unknown family "nope"', id="unknown-family"),
+    ],
+)
+def test_bad_mechanism_input(args, expected):
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == "" and result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr

@@ -1,0 +1,159 @@
+"""Mechanisms: game invariants, the theorems' guarantees under rational play on random instances,
+deviations that the papers prove dominated never pay, and the papers' worked failures."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks import knowledge_correct
+from instances import load_instance
+from instances.synthetic import random_instance
+from mechanisms import MECHANISMS, Facts, ParameterError, evaluate
+from mechanisms.engine import sample_outcome
+from tests.conftest import EXAMPLES
+from tests.worked_examples import seed004_example, vcg_collusion
+
+AUCTION_MECHANISMS = [m for m in MECHANISMS.values() if not m.market]
+
+
+def auction(seed: int):
+    return random_instance(seed, market=False, goods=random.Random(seed).randint(1, 4),
+                           players=random.Random(seed + 1).randint(1, 4))
+
+
+@settings(max_examples=300)
+@given(st.integers(0, 2**32))
+def test_guarantees_hold_under_rational_play(seed):
+    inst = auction(seed)
+    facts = Facts(inst)
+    for m in AUCTION_MECHANISMS:
+        params = m.parameters(inst)
+        ev = evaluate(m, inst, params, m.rational(inst, params, facts), facts)
+        # game invariants: exact probabilities summing to 1, valid outcomes, REV = sum of prices
+        assert sum(p for p, _ in ev.outcomes) == 1
+        for _, t in ev.outcomes:
+            used = 0
+            for bundle in t.allocation:
+                assert bundle & used == 0
+                used |= bundle
+            assert t.revenue == sum(t.prices)
+        assert ev.total == ev.sw + ev.rev
+        if ev.guarantee is not None:
+            assert ev.guarantee.holds, (m.name, ev.guarantee)
+
+
+def _correct(inst, agent) -> bool:
+    return all(knowledge_correct(inst, i).correct for i in agent)
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 2**32))
+def test_dominated_deviations_never_pay(seed):
+    inst = auction(seed)
+    facts = Facts(inst)
+    for m in AUCTION_MECHANISMS:
+        params = m.parameters(inst)
+        rational = evaluate(m, inst, params, m.rational(inst, params, facts), facts, check=False)
+        for agent in inst.agents:
+            if not _correct(inst, agent):
+                continue  # dominance is with respect to the agent's knowledge (seed 004 Def. 3)
+            for name, dev in m.deviation_families(inst, params, facts, agent).items():
+                if not dev.dominated:
+                    continue
+                ev = evaluate(m, inst, params, dev.profile, facts, check=False)
+                assert ev.agent_utility(agent) <= rational.agent_utility(agent), (m.name, agent, name)
+
+
+def test_seed004_best_belief_revenue_and_winner():
+    """Issue #2/#3 worked example: E[REV] >= 75 - eps, and p3 (BB_3 = 150) is the winner."""
+    inst = seed004_example()
+    facts = Facts(inst)
+    for name in ("best-belief", "best-belief-normal"):
+        m = MECHANISMS[name]
+        params = m.parameters(inst)
+        ev = evaluate(m, inst, params, m.rational(inst, params, facts), facts)
+        assert ev.rev >= 75 - params["eps"]
+        assert ev.guarantee.benchmark_value == 150 and ev.guarantee.holds
+        for _, t in ev.outcomes:
+            announced = [a for who, kind, a in t.actions if kind == "announce"]
+            revenues = [a.outcome.revenue for a in announced]
+            assert revenues == [25, 100, 150]
+            if "r=Heads" in t.path:
+                assert t.allocation[2] == 0b11  # p3 wins its favourite bundle {1, 2}
+
+
+def test_vcg_ausubel_milgrom_collusion():
+    """Seed 000 §1.2: two colluders who value nothing win both goods for free under VCG."""
+    inst = vcg_collusion()
+    facts = Facts(inst)
+    vcg = MECHANISMS["vcg"]
+    truthful = evaluate(vcg, inst, {}, vcg.rational(inst, {}, facts))
+    assert (truthful.sw, truthful.rev) == (2, 0)
+    shills = vcg.deviations(inst, {}, facts, (1, 2))["Ausubel-Milgrom shill bids"]
+    ev = evaluate(vcg, inst, {}, shills.profile)
+    assert (ev.sw, ev.rev) == (0, 0)
+    (_, terminal), = ev.outcomes
+    assert terminal.allocation == (0, 0b01, 0b10)
+
+
+def test_vcg_shill_bids_pay_when_colluders_value_something():
+    data = load_instance(EXAMPLES / "vcg-collusion.json")
+    from dataclasses import replace
+
+    from instances import Form, Valuation
+
+    inst = replace(data, valuations=(data.valuations[0], Valuation(Form.EXPLICIT, ((0b01, 1),)),
+                                     Valuation(Form.EXPLICIT, ((0b10, 1),))))
+    facts = Facts(inst)
+    vcg = MECHANISMS["vcg"]
+    honest = evaluate(vcg, inst, {}, vcg.rational(inst, {}, facts))
+    shills = evaluate(vcg, inst, {}, vcg.deviations(inst, {}, facts, (1, 2))["Ausubel-Milgrom shill bids"].profile)
+    assert shills.agent_utility((1, 2)) > honest.agent_utility((1, 2))
+    assert shills.rev == 0
+
+
+def test_inconsistent_coalition_declaration_aborts():
+    inst = seed004_example()
+    facts = Facts(inst)
+    m = MECHANISMS["collusion-leveraging"]
+    params = m.parameters(inst)
+    dev = m.deviations(inst, params, facts, (0,))["inconsistent coalition declaration"]
+    ev = evaluate(m, inst, params, dev.profile, facts, check=False)
+    (p, t), = ev.outcomes
+    assert p == 1 and t.path[0].startswith("ABORT") and not any(t.allocation)
+    assert t.prices[0] > 0  # the liar is fined
+
+
+@pytest.mark.parametrize(
+    "name, params, message",
+    [
+        ("best-belief", {"eps": Fraction(2)}, "eps in (0, 1]"),
+        ("best-belief", {"eps": Fraction(0)}, "eps in (0, 1]"),
+        ("collusion-leveraging", {"eps2": Fraction(1, 2)}, "2 n eps2 < eps1"),
+        ("collusion-leveraging", {"eps": Fraction(1)}, "open interval (0, 1)"),
+        ("vcg", {"eps": Fraction(1, 2)}, 'unknown parameter "eps"'),
+    ],
+)
+def test_parameters_violating_the_paper_are_refused(name, params, message):
+    with pytest.raises(ParameterError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[").replace("]", r"\]")):
+        MECHANISMS[name].parameters(seed004_example(), params)
+
+
+@pytest.mark.parametrize("name", sorted(m.name for m in AUCTION_MECHANISMS))
+def test_monte_carlo_agrees_with_exact_expectation(name):
+    inst = random_instance(3, goods=3, players=3, market=False)
+    facts = Facts(inst)
+    m = MECHANISMS[name]
+    params = m.parameters(inst)
+    profile = m.rational(inst, params, facts)
+    exact = evaluate(m, inst, params, profile, facts, check=False)
+    rng = random.Random(0)
+    plays = [sample_outcome(m.rules, inst, params, profile, rng) for _ in range(400)]
+    mean = sum(float(t.revenue) for t in plays) / len(plays)
+    spread = max(float(abs(t.revenue - exact.rev)) for _, t in exact.outcomes) or 1.0
+    assert abs(mean - float(exact.rev)) <= 0.25 * spread + 1e-9
