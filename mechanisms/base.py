@@ -37,7 +37,7 @@ class Param:
 
     name: str
     doc: str
-    default: Callable[[Instance], Fraction]
+    default: Callable[[Instance, Mapping[str, Fraction]], Fraction]  # may use the parameters before it
     check: Callable[[Fraction, Mapping[str, Fraction], Instance], str | None] = lambda v, p, i: None
 
 
@@ -172,7 +172,9 @@ class Mechanism:
         if unknown:
             names = ", ".join(p.name for p in self.params) or "none"
             raise ParameterError(f'{self.name}: unknown parameter "{unknown[0]}"; expected one of: {names}')
-        values = {p.name: Fraction(given[p.name]) if p.name in given else p.default(instance) for p in self.params}
+        values: dict[str, Fraction] = {}
+        for p in self.params:
+            values[p.name] = Fraction(given[p.name]) if p.name in given else p.default(instance, values)
         for p in self.params:
             problem = p.check(values[p.name], values, instance)
             if problem:

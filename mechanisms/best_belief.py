@@ -54,7 +54,7 @@ def _eps_check(value: Fraction, params: Mapping[str, Fraction], instance: Instan
     return None if 0 < value <= 1 else "seed 004 requires eps in (0, 1]"
 
 
-PARAMS = (Param("eps", "the constant epsilon of seed 004, in (0, 1]", lambda inst: Fraction(1, 10), _eps_check),)
+PARAMS = (Param("eps", "the constant epsilon of seed 004, in (0, 1]", lambda inst, values: Fraction(1, 10), _eps_check),)
 
 
 def _rules(normal: bool):

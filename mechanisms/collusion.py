@@ -51,9 +51,9 @@ def _eps2_check(value: Fraction, params: Mapping[str, Fraction], instance: Insta
 
 
 PARAMS = (
-    Param("eps", "probability of re-drawing the star uniformly (coin c1)", lambda inst: Fraction(1, 100), in_open_unit),
-    Param("eps1", "inconsistency fine margin", lambda inst: Fraction(1, 10), in_open_unit),
-    Param("eps2", "YES discount and reward scale, 2 n eps2 < eps1", lambda inst: Fraction(1, 40 * inst.n), _eps2_check),
+    Param("eps", "probability of re-drawing the star uniformly (coin c1)", lambda inst, values: Fraction(1, 100), in_open_unit),
+    Param("eps1", "inconsistency fine margin", lambda inst, values: Fraction(1, 10), in_open_unit),
+    Param("eps2", "YES discount and reward scale, 2 n eps2 < eps1", lambda inst, values: Fraction(1, 40 * inst.n), _eps2_check),
 )
 
 

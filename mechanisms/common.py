@@ -7,11 +7,15 @@ import hashlib
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from benchmarks.results import Outcome
 from ilp import Program, Weight, lex_first, solve
 from instances import Instance, Valuation
 from mechanisms.engine import Decision, MechanismError, Strategy
+
+if TYPE_CHECKING:
+    from mechanisms.base import Deviation
 
 FAIR = (("Heads", Fraction(1, 2)), ("Tails", Fraction(1, 2)))
 
@@ -87,9 +91,8 @@ def without(outcome: Outcome, players: Sequence[int]) -> Outcome:
 
 
 def answer_families(rational: Sequence[Strategy], agent: Sequence[int], kind: str = "answer",
-                    why: str = "answering against one's own value is dominated") -> dict[str, "Deviation"]:
+                    why: str = "answering against one's own value is dominated") -> dict[str, Deviation]:
     """The YES/NO deviation families: contrarian, always YES, always NO, pseudo-random."""
-    from mechanisms.base import Deviation
 
 
     def family(change: Callable[[Decision, Strategy], bool]) -> Deviation:
@@ -97,6 +100,8 @@ def answer_families(rational: Sequence[Strategy], agent: Sequence[int], kind: st
         for i in agent:
             base = rational[i]
             profile[i] = (lambda d, base=base: change(d, base) if d.kind == kind else base(d))
+        from mechanisms.base import Deviation  # base imports this module
+
         return Deviation(profile, True, why)
 
     return {

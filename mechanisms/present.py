@@ -82,7 +82,7 @@ def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) ->
         data["guarantee"] = {
             "statement": g.statement, "benchmark": g.benchmark, "benchmark_value": g.benchmark_value,
             "bound": float(g.bound), "achieved": float(g.achieved), "holds": g.holds,
-            "ratio": float(g.achieved / g.benchmark_value) if g.benchmark_value else None,
+            "ratio": float(g.achieved / g.benchmark_value) if g.benchmark_value and not g.statement.startswith("Pr") else None,
             "exact": {"bound": str(g.bound), "achieved": str(g.achieved)},
         }
     return data
@@ -120,7 +120,7 @@ def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]
         if g is None:
             cells += ["-", "-", "-", "-"]
         else:
-            ratio = f"{float(g.achieved / g.benchmark_value):.3f}" if g.benchmark_value else "-"
+            ratio = f"{float(g.achieved / g.benchmark_value):.3f}" if g.benchmark_value and not g.statement.startswith("Pr") else "-"
             cells += [f"{g.benchmark}={g.benchmark_value}", f"{float(g.bound):.3f}", ratio, "PASS" if g.holds else "FAIL"]
         table.add_row(*cells)
     return table

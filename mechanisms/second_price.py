@@ -22,7 +22,7 @@ from instances import Instance
 from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism
 from mechanisms.best_belief import BEST_BELIEF
 from mechanisms.common import argmax_lex
-from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
+from mechanisms.engine import MechanismError, Play, Strategy, Terminal
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,252 @@
+"""The budget-balanced market mechanism of seed 003 §5.2 (Azar, Chen, Micali 2011) and the
+"simple but wrong" versions Naive-1 .. Naive-4 of §5.1 (markets: instances with an endowment).
+
+Parameters: k (bits per value, B = 2^(k-1) bounds every |value|), eps in (0, 1/(5n)) (Naive-4:
+(0, 1/(3n))), delta in (0, eps/B).
+
+``budget-balanced`` (mechanism M): 1. player 1 announces (A*, P*); a. a price of i != 1 outside
+the integers of (-2^k, 2^k) or sum P* != 0: A = E, P_1 = 1, halt; b. (A*, P*) = (E, 0): halt;
+c. coin c0 (Heads 1 - delta), Tails: sub-mechanism M'; 2. every i != 1 answers YES or NO;
+d. Y = n - 1: A = A*, P_1 = P*_1 + 2(n-1)eps, P_i = P*_i - 2 eps; e. coin c1 (Heads 1 - eps):
+A = E, P_1 = 2n(n-Y)B + (n-1)eps, P_i = -eps; f. coin c2 (Heads Y/(nB)): as d; g. A = E,
+P_1 = (n-1)eps, P_i = -eps. M': h. w uniform; i. w = 1: A_1 = A*_1, P_1 = (n-1)eps, others
+nothing and -eps, all other goods destroyed; 3. w answers; j. YES: A_w = A*_w, P_w = P*_w - 2eps,
+P_1 = -P*_w + n eps, others -eps; k. NO: A_w = E_w, P_1 = n^2 B/delta + (n-1)eps, others -eps.
+
+Rational play (Corollary 1, Lemmas 7-9): player 1 announces a truthful outcome (Definition 7), or
+(E, 0) when E is already socially optimal; others answer YES iff
+TV_i(A*_i) - TV_i(E_i) - P*_i >= 0 (a coalition not containing player 1 answers Step 2 by its
+summed gain, Step 3 individually; player 1's partners answer YES). Guarantee (Theorem 1): with
+probability >= 1 - delta the outcome is socially optimal and budget balanced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from benchmarks import truthful_outcome
+from benchmarks.market import endowment_welfare
+from benchmarks.results import Outcome
+from instances import Instance
+from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, agent_of
+from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
+
+
+def _max_abs(instance: Instance) -> int:
+    """An upper bound on every |TV_i(S)|: the sum of a player's |bid values|."""
+    return max((sum(abs(x) for _, x in v.bids) for v in instance.valuations), default=0)
+
+
+def _default_k(instance: Instance, values: Mapping[str, Fraction]) -> Fraction:
+    """Smallest k with B = 2^(k-1) above 2 n max|TV_i(S)|, so that every price of a truthful
+    outcome (a difference of two values, or player 1's sum of n - 1 of them) lies in (-B, B)."""
+    return Fraction((2 * instance.n * _max_abs(instance)).bit_length() + 1)
+
+
+def _k_check(value: Fraction, params, instance: Instance) -> str | None:
+    if value.denominator != 1 or value < 1:
+        return "k is a whole number of bits (at least 1)"
+    if 2 ** int(value - 1) <= _max_abs(instance):
+        return f"B = 2^(k-1) must exceed every |value| (here the bound {_max_abs(instance)})"
+    return None
+
+
+def _eps_check(limit: int):
+    def check(value: Fraction, params, instance: Instance) -> str | None:
+        return None if 0 < value < Fraction(1, limit * instance.n) else f"seed 003 requires eps in (0, 1/({limit}n))"
+    return check
+
+
+def _delta_check(value: Fraction, params, instance: Instance) -> str | None:
+    bound = params["eps"] / 2 ** int(params["k"] - 1)
+    return None if 0 < value < bound else f"seed 003 requires delta in (0, eps/B) = (0, {bound})"
+
+
+def _params(limit: int, with_delta: bool) -> tuple[Param, ...]:
+    params = (
+        Param("k", "bits per value; B = 2^(k-1)", _default_k, _k_check),
+        Param("eps", f"the constant epsilon, in (0, 1/({limit}n))", lambda inst, values: Fraction(1, 2 * limit * inst.n),
+              _eps_check(limit)),
+    )
+    if with_delta:
+        params += (Param("delta", "probability of the sub-mechanism M', in (0, eps/B)",
+                         lambda inst, values: values["eps"] / 2 ** int(values["k"]), _delta_check),)
+    return params
+
+
+@dataclass(frozen=True)
+class MarketAnnouncement:
+    """Player 1's proposal (A*, P*): an allocation and integer prices summing to 0."""
+
+    outcome: Outcome
+
+
+def _endowment(instance: Instance) -> tuple[int, ...]:
+    return instance.endowment
+
+
+def _gain(instance: Instance, i: int, outcome: Outcome) -> int:
+    """TV_i(A*_i) - TV_i(E_i) - P*_i: what i gains if the proposal is implemented."""
+    v = instance.valuations[i]
+    return v.value(outcome.allocation[i]) - v.value(instance.endowment[i]) - outcome.prices[i]
+
+
+def _check_allocation(instance: Instance, outcome: Outcome) -> None:
+    used = 0
+    for bundle in outcome.allocation:
+        if bundle & used or len(outcome.allocation) != instance.n:
+            raise MechanismError("player 1's proposal must give each good to at most one player")
+        used |= bundle
+
+
+def _destroy_all_but(instance: Instance, keep: int, bundle: int) -> list[int]:
+    allocation = [0] * instance.n
+    allocation[keep] = bundle
+    return allocation
+
+
+def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    n, eps, delta = instance.n, params["eps"], params["delta"]
+    big = 2 ** int(params["k"] - 1)
+    E = _endowment(instance)
+    proposal = play.ask(0, "propose").outcome
+    _check_allocation(instance, proposal)
+    P = proposal.prices
+    if any(not isinstance(p, int) or abs(p) >= 2 * big for p in P[1:]) or sum(P) != 0:
+        play.note("invalid proposal")
+        return play.end(E, [1] + [0] * (n - 1))
+    if proposal.allocation == E and not any(P):
+        return play.end(E, [0] * n)
+    implemented = [P[0] + 2 * (n - 1) * eps] + [p - 2 * eps for p in P[1:]]
+    if play.chance("c0", (("Heads", 1 - delta), ("Tails", delta))) == "Heads":
+        answers = [bool(play.ask(i, "answer", proposal=proposal, step=2)) for i in range(1, n)]
+        yes = sum(answers)
+        if yes == n - 1:
+            return play.end(proposal.allocation, implemented)
+        if play.chance("c1", (("Heads", 1 - eps), ("Tails", eps))) == "Heads":
+            return play.end(E, [2 * n * (n - yes) * big + (n - 1) * eps] + [-eps] * (n - 1))
+        if play.chance("c2", (("Heads", Fraction(yes, n * big)), ("Tails", 1 - Fraction(yes, n * big)))) == "Heads":
+            return play.end(proposal.allocation, implemented)
+        return play.end(E, [(n - 1) * eps] + [-eps] * (n - 1))
+    w = int(play.chance("w", tuple((str(i), Fraction(1, n)) for i in range(n))))
+    prices = [Fraction(-eps)] * n
+    if w == 0:
+        prices[0] = (n - 1) * eps
+        return play.end(_destroy_all_but(instance, 0, proposal.allocation[0]), prices)
+    if play.ask(w, "answer", proposal=proposal, step=3):
+        prices[w] = P[w] - 2 * eps
+        prices[0] = -P[w] + n * eps
+        return play.end(_destroy_all_but(instance, w, proposal.allocation[w]), prices)
+    prices[0] = Fraction(n * n * big) / delta + (n - 1) * eps
+    return play.end(_destroy_all_but(instance, w, E[w]), prices)
+
+
+def proposal(instance: Instance, facts: Facts) -> Outcome:
+    """A truthful outcome (seed 003 Definition 7), or (E, 0) when E is already optimal."""
+    best = truthful_outcome(instance, **facts.options)
+    if best.require() == endowment_welfare(instance):
+        return Outcome(instance.endowment, (0,) * instance.n)
+    return best.outcome
+
+
+def _player(instance: Instance, i: int, announcement: MarketAnnouncement | None) -> Strategy:
+    agent = agent_of(instance, i)
+
+    def strategy(d: Decision):
+        if d.kind == "propose":
+            return announcement
+        outcome = d.info["proposal"]
+        if 0 in agent:
+            return True  # player 1's partners accept (seed 003 Lemma 9)
+        if d.info.get("step") == 2 and len(agent) > 1:
+            return sum(_gain(instance, j, outcome) for j in agent) >= 0  # Lemma 7
+        return _gain(instance, i, outcome) >= 0  # Corollary 1, Lemma 8
+
+    return strategy
+
+
+def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    first = MarketAnnouncement(proposal(instance, facts))
+    return [_player(instance, i, first if i == 0 else None) for i in range(instance.n)]
+
+
+def _shifted(instance: Instance, facts: Facts, amount: int) -> Outcome | None:
+    """The truthful proposal with ``amount`` moved from player 3's price to player 2's (seed 003
+    §5.1, "A Collusion Problem": right if {2, 3} collude, wrong if they are independent)."""
+    if instance.n < 3:
+        return None
+    base = proposal(instance, facts)
+    prices = list(base.prices)
+    prices[1] += amount
+    prices[2] -= amount
+    return Outcome(base.allocation, tuple(prices))
+
+
+def _greedy(instance: Instance, params: Mapping[str, Fraction]) -> Outcome | None:
+    """Seed 003 §5.1, "A New Problem": player 1 gives itself B - 2, player 2 a unit, and charges
+    player 3 the rest; goods stay where they are."""
+    if instance.n < 3:
+        return None
+    big = 2 ** int(params["k"] - 1)
+    prices = [0] * instance.n
+    prices[0], prices[1], prices[2] = -(big - 2), -1, big - 1
+    return Outcome(instance.endowment, tuple(prices))
+
+
+def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
+               agent: tuple[int, ...]) -> dict[str, Deviation]:
+    base = rational(instance, params, facts)
+    families: dict[str, Deviation] = {}
+
+    def answering(change, why: str) -> Deviation:
+        profile = list(base)
+        for i in agent:
+            if i != 0:
+                rule = base[i]
+                profile[i] = (lambda d, rule=rule: change(d, rule) if d.kind == "answer" else rule(d))
+        return Deviation(profile, True, why)
+
+    if agent != (0,):
+        truthful = "answering by the sign of one's gain is the unique best response (seed 003 Corollary 1)"
+        families["contrarian answers"] = answering(lambda d, rule: not rule(d), truthful)
+        families["always NO"] = answering(lambda d, rule: False, truthful)
+        families["always YES"] = answering(lambda d, rule: True, truthful)
+    if 0 in agent:
+        def propose(outcome: Outcome, dominated: bool, why: str) -> Deviation:
+            profile = list(base)
+            profile[0] = _player(instance, 0, MarketAnnouncement(outcome))
+            return Deviation(profile, dominated, why)
+
+        endowment = Outcome(instance.endowment, (0,) * instance.n)
+        families["propose the endowment"] = propose(
+            endowment, True, "a non-truthful proposal is dominated for player 1 (seed 003 Lemma 4)")
+        greedy = _greedy(instance, params)
+        if greedy is not None:
+            families["greedy proposal"] = propose(greedy, True, "dominated in M: NO answers fine player 1 2n(n-Y)B")
+        shifted = _shifted(instance, facts, 1000)
+        if shifted is not None:
+            families["shift price from player 3 to player 2"] = propose(
+                shifted, True, "if 2 and 3 are independent, player 2 answers NO (seed 003 §5.1)")
+    return families
+
+
+def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
+    """Seed 003 Theorem 1: Pr[SW = MSW and sum P = 0] >= 1 - delta."""
+    best = facts.msw()
+    good = sum((p for p, t in ev.outcomes if t.welfare(instance) == best and t.revenue == 0), Fraction(0))
+    bound = 1 - params["delta"]
+    return Guarantee("Pr[SW = MSW and sum P = 0] >= 1 - delta", "MSW", best, good, bound, good >= bound)
+
+
+BUDGET_BALANCED = Mechanism(
+    name="budget-balanced",
+    source="seed 003 §5.2 (mechanism M with M'), Theorem 1",
+    market=True,
+    params=_params(5, with_delta=True),
+    rules=rules,
+    rational=rational,
+    deviations=deviations,
+    guarantee=guarantee,
+)

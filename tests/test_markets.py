@@ -1,0 +1,139 @@
+"""Market mechanisms of seed 003: the budget-balanced mechanism's guarantee on random markets,
+its dominated deviations, and the failures of Naive-1 .. Naive-4 that §5.1 describes."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from instances import Form, Instance, Valuation
+from instances.synthetic import random_instance
+from mechanisms import MECHANISMS, Facts, evaluate
+from tests.worked_examples import seed003_market
+
+MARKET_MECHANISMS = [m for m in MECHANISMS.values() if m.market]
+
+
+def market(seed: int) -> Instance:
+    rng = random.Random(seed)
+    return random_instance(seed, market=True, goods=rng.randint(1, 4), players=rng.randint(1, 4))
+
+
+def three_player_market() -> Instance:
+    """p1 owns goods a and b (worth 1 each to it); p2 values a at 10, p3 values b at 10."""
+    return Instance(
+        name="three-player-market",
+        goods=("a", "b"),
+        players=("p1", "p2", "p3"),
+        valuations=(Valuation(Form.ADDITIVE, ((0b01, 1), (0b10, 1))),
+                    Valuation(Form.EXPLICIT, ((0b01, 10),)),
+                    Valuation(Form.EXPLICIT, ((0b10, 10),))),
+        knowledge=(None, None, None),
+        endowment=(0b11, 0, 0),
+    )
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 2**32))
+def test_budget_balanced_guarantee_on_random_markets(seed):
+    inst = market(seed)
+    facts = Facts(inst)
+    m = MECHANISMS["budget-balanced"]
+    params = m.parameters(inst)
+    ev = evaluate(m, inst, params, m.rational(inst, params, facts), facts)
+    assert ev.guarantee.holds, ev.guarantee
+    assert sum(p for p, _ in ev.outcomes) == 1
+    # outside the sub-mechanism M' (probability >= 1 - delta), independent players other than 1
+    # end with utility between 0 and 2 eps (seed 003 §5.3)
+    for _, t in ev.outcomes:
+        if "c0=Tails" not in t.path:
+            for i in inst.independent:
+                if i != 0:
+                    assert 0 <= t.utility(inst, i) <= 2 * params["eps"]
+
+
+@settings(max_examples=100)
+@given(st.integers(0, 2**32))
+def test_budget_balanced_dominated_deviations_never_pay(seed):
+    inst = market(seed)
+    facts = Facts(inst)
+    m = MECHANISMS["budget-balanced"]
+    params = m.parameters(inst)
+    rational = evaluate(m, inst, params, m.rational(inst, params, facts), facts, check=False)
+    for agent in inst.agents:
+        for name, dev in m.deviation_families(inst, params, facts, agent).items():
+            if dev.dominated:
+                ev = evaluate(m, inst, params, dev.profile, facts, check=False)
+                assert ev.agent_utility(agent) <= rational.agent_utility(agent), (agent, name)
+
+
+def test_seed003_market_truthful_play():
+    inst = seed003_market()
+    facts = Facts(inst)
+    m = MECHANISMS["budget-balanced"]
+    params = m.parameters(inst)
+    ev = evaluate(m, inst, params, m.rational(inst, params, facts), facts)
+    # with probability 1 - delta: a moves to p2 at price 10, p1 receives 10
+    (p, t), = [(p, t) for p, t in ev.outcomes if t.path == ("c0=Heads",)]
+    assert p == 1 - params["delta"]
+    assert t.allocation == (0, 1) and t.prices == (-10 + 2 * params["eps"], 10 - 2 * params["eps"])
+    assert ev.guarantee.holds
+
+
+def _family(name: str, inst: Instance, agent, family: str, **params):
+    m = MECHANISMS[name]
+    p = m.parameters(inst, {k: Fraction(v) for k, v in params.items()})
+    facts = Facts(inst)
+    rational = evaluate(m, inst, p, m.rational(inst, p, facts), facts, check=False)
+    deviated = evaluate(m, inst, p, m.deviation_families(inst, p, facts, agent)[family].profile, facts, check=False)
+    return facts, rational, deviated
+
+
+def test_naive1_belief_mismatch_keeps_the_endowment():
+    inst = three_player_market()
+    facts, rational, bad = _family("naive-1", inst, (0,), "belief mismatch: everyone announces (E, 0)")
+    assert rational.sw == facts.msw() == 20
+    assert bad.sw == 2  # the goods stay with p1
+
+
+def test_naive2_grab_pays_when_everyone_says_yes():
+    inst = three_player_market()
+    facts, rational, bad = _family("naive-2", inst, (0,), "belief mismatch: grab everything, everyone says YES")
+    assert bad.utilities[0] > rational.utilities[0]
+    assert bad.sw < facts.msw()
+
+
+def test_naive3_greedy_proposal_pays_when_b_is_large():
+    inst = three_player_market()
+    _, rational, greedy = _family("naive-3", inst, (0,), "greedy proposal (pay itself B - 2)", k=40)
+    assert greedy.utilities[0] > rational.utilities[0]
+
+
+def test_naive4_greedy_proposal_is_fined_but_price_shift_breaks_welfare():
+    inst = three_player_market()
+    _, rational, greedy = _family("naive-4", inst, (0,), "greedy proposal (pay itself B - 2)", k=40)
+    assert greedy.utilities[0] < rational.utilities[0]
+    facts, rational, shifted = _family("naive-4", inst, (0,), "shift 1000 from player 3 to player 2", k=40)
+    assert shifted.sw < facts.msw() and rational.sw == facts.msw()
+
+
+def test_budget_balanced_resists_the_naive_exploits():
+    inst = three_player_market()
+    for family in ("greedy proposal", "shift price from player 3 to player 2", "propose the endowment"):
+        _, rational, deviated = _family("budget-balanced", inst, (0,), family, k=40)
+        assert deviated.utilities[0] < rational.utilities[0], family
+
+
+@pytest.mark.parametrize("name", sorted(m.name for m in MARKET_MECHANISMS))
+def test_market_mechanisms_under_rational_play(name):
+    inst = three_player_market()
+    m = MECHANISMS[name]
+    facts = Facts(inst)
+    params = m.parameters(inst)
+    ev = evaluate(m, inst, params, m.rational(inst, params, facts), facts)
+    assert ev.guarantee.holds
+    assert ev.sw >= 20 - 20 * (params.get("delta", 0))
