@@ -151,6 +151,7 @@ class Mechanism:
     deviations: Callable[[Instance, Mapping[str, Fraction], Facts, tuple[int, ...]], dict[str, Deviation]]
     guarantee: Callable[[Instance, Mapping[str, Fraction], Facts, "Evaluation"], Guarantee | None] = lambda *a: None
     notes: str = ""
+    min_players: int = 1
 
     def deviation_families(self, instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                            agent: tuple[int, ...]) -> dict[str, Deviation]:
@@ -168,6 +169,8 @@ class Mechanism:
     def parameters(self, instance: Instance, given: Mapping[str, Fraction] | None = None) -> dict[str, Fraction]:
         """Defaults overridden by ``given``, checked against the paper's constraints."""
         given = dict(given or {})
+        if instance.n < self.min_players:
+            raise ParameterError(f"{self.name} needs at least {self.min_players} players ({instance.source} has {instance.n})")
         unknown = sorted(set(given) - {p.name for p in self.params})
         if unknown:
             names = ", ".join(p.name for p in self.params) or "none"

@@ -52,11 +52,11 @@ def _setup(file: str, solver: str, time_limit: float | None) -> tuple[Instance, 
 
 
 def _applicable(mechanism: Mechanism, instance: Instance) -> bool:
-    return mechanism.market == instance.is_market
+    return mechanism.market == instance.is_market and instance.n >= mechanism.min_players
 
 
 def _check_applicable(mechanism: Mechanism, instance: Instance) -> None:
-    if not _applicable(mechanism, instance):
+    if mechanism.market != instance.is_market:
         kind = "markets (instances with an endowment)" if mechanism.market else "auctions (instances without an endowment)"
         raise CabenchError(f"{instance.source}: mechanism {mechanism.name} is for {kind}")
 

@@ -32,6 +32,8 @@ def test_guarantees_hold_under_rational_play(seed):
     inst = auction(seed)
     facts = Facts(inst)
     for m in AUCTION_MECHANISMS:
+        if inst.n < m.min_players:
+            continue
         params = m.parameters(inst)
         ev = evaluate(m, inst, params, m.rational(inst, params, facts), facts)
         # game invariants: exact probabilities summing to 1, valid outcomes, REV = sum of prices
@@ -57,6 +59,8 @@ def test_dominated_deviations_never_pay(seed):
     inst = auction(seed)
     facts = Facts(inst)
     for m in AUCTION_MECHANISMS:
+        if inst.n < m.min_players:
+            continue
         params = m.parameters(inst)
         rational = evaluate(m, inst, params, m.rational(inst, params, facts), facts, check=False)
         for agent in inst.agents:
@@ -137,6 +141,7 @@ def test_inconsistent_coalition_declaration_aborts():
         ("collusion-leveraging", {"eps2": Fraction(1, 2)}, "2 n eps2 < eps1"),
         ("collusion-leveraging", {"eps": Fraction(1)}, "open interval (0, 1)"),
         ("vcg", {"eps": Fraction(1, 2)}, 'unknown parameter "eps"'),
+        ("perfect-revenue", {"eps": Fraction(1, 15)}, "0 < eps < 1/(5n)"),
     ],
 )
 def test_parameters_violating_the_paper_are_refused(name, params, message):
@@ -157,3 +162,44 @@ def test_monte_carlo_agrees_with_exact_expectation(name):
     mean = sum(float(t.revenue) for t in plays) / len(plays)
     spread = max(float(abs(t.revenue - exact.rev)) for _, t in exact.outcomes) or 1.0
     assert abs(mean - float(exact.rev)) <= 0.25 * spread + 1e-9
+
+
+def test_perfect_revenue_unique_equilibrium_on_seed004():
+    """Seed 002 Lemma 3 and Theorem 2: omega* is the lexicographically first optimal state,
+    prices equal values, everyone says YES: SW = MSW and REV >= (1 - 4 eps n) MSW."""
+    inst = seed004_example()
+    facts = Facts(inst)
+    m = MECHANISMS["perfect-revenue"]
+    params = m.parameters(inst)
+    ev = evaluate(m, inst, params, m.rational(inst, params, facts), facts)
+    (p, t), = ev.outcomes
+    proposal = t.actions[0][2]
+    assert proposal.state == (0b01, 0b10, 0) and proposal.prices == (100, 100, 0)
+    assert ev.sw == 200 and ev.rev >= (1 - 4 * params["eps"] * 3) * 200 and ev.guarantee.holds
+
+
+def test_perfect_revenue_prices_a_coalition_on_its_lowest_member():
+    inst = random_instance(38, goods=5, players=5, coalitions=True, market=False)
+    facts = Facts(inst)
+    m = MECHANISMS["perfect-revenue"]
+    ev = evaluate(m, inst, m.parameters(inst), m.rational(inst, m.parameters(inst), facts), facts)
+    proposal = ev.outcomes[0][1].actions[0][2]
+    for agent in inst.agents:
+        total = sum(inst.valuations[j].value(proposal.state[j]) for j in agent)
+        assert proposal.prices[agent[0]] == total and all(proposal.prices[j] == 0 for j in agent[1:])
+    assert ev.guarantee.holds
+
+
+def test_perfect_revenue_rank_term():
+    from mechanisms.perfect_revenue import Proposal, price_rank, rank_term
+
+    # n = 2, m = 1, r = 1: states (owner 0, 1, 2) x profiles ((1, 0), (0, 1)): n_r = 6
+    assert rank_term(Proposal((1, 0), (0, 1)), 1, 2) == Fraction(1 * 2 + 1, 6)
+    assert rank_term(Proposal((0, 0), (1, 0)), 1, 2) == 0
+    assert [price_rank(p) for p in [(2, 0, 0), (1, 1, 0), (1, 0, 1), (0, 2, 0), (0, 1, 1), (0, 0, 2)]] == list(range(6))
+
+
+def test_perfect_revenue_needs_two_players():
+    inst = random_instance(1, goods=2, players=1, market=False)
+    with pytest.raises(ParameterError, match="at least 2 players"):
+        MECHANISMS["perfect-revenue"].parameters(inst)

@@ -1,0 +1,274 @@
+"""The perfect-revenue mechanism of seed 002 §4 (Chen, Hassidim, Micali 2011), for perfectly
+informed players (every player knows every true valuation).
+
+Parameters: eps in (0, 1/(5n)) and the ladder eps^i_j = eps * ratio^((i - 2) n + j) for
+i = 2..n, j = 1..n (ratio in (0, 1)), which gives 1/(5n) > eps > eps^2_1 > ... > eps^n_n > 0.
+
+(1) player 1 announces a state omega* (an allocation) and natural-number prices K^1;
+(a) sum K^1 = 0: end with (bottom, 0);
+(2..n) player i announces natural raises Delta^i with Delta^i_i = 0;
+(b) R_i = {l : Delta^l_i > 0}; if non-empty bip_i = max R_i and P*_i = K^1_i + sum_{l=2}^{bip_i}
+    Delta^l_i, else bip_i = 1 and P*_i = K^1_i (SPEC §7 gives this reading of the damaged text);
+(n+1) each i with P*_i > 0 answers YES or NO (P*_i = 0, and player 1 when bip_1 = 1, say YES);
+(c) Y = n: omega := omega*, P_i := P*_i - eps; (d) coin c1, Heads with probability 1 - eps;
+(e) Heads: each NO player i makes bip_i pay 2 P*_i; (f) Tails: B = sum of the NO players' P*_i,
+    coin c2 Heads with probability Y/(nB): omega := omega*, P_i := P*_i - eps;
+(g) P_1 -= eps + 2 eps sum K^1 - eps f_r/n_r; every other P_i -= eps + sum_j eps^i_j Delta^i_j.
+n_r counts the (state, natural price profile) pairs of revenue r = sum K^1; f_r ranks
+(omega*, K^1) among them: states in lexicographic order of owner vectors, then price profiles
+with larger P_1 first, then larger P_2, and so on.
+
+The unique subgame-perfect equilibrium (Lemmas 1-3): player 1 announces the lexicographically
+first welfare-maximising state and prices every agent at its total value (on its lowest member);
+later players raise under-priced agents to their value (Lemma 2); answers by Lemma 1.
+Guarantee (Theorem 2): SW = MSW and REV >= (1 - 4 eps n) MSW.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from math import comb
+
+from benchmarks import lex_first_optimal
+from instances import Instance
+from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, agent_of, in_open_unit
+from mechanisms.common import answer_families
+from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Step 1: the state omega* (bundle per player) and natural-number prices K^1."""
+
+    state: tuple[int, ...]
+    prices: tuple[int, ...]
+
+
+def _eps_check(value: Fraction, params, instance: Instance) -> str | None:
+    return None if 0 < value < Fraction(1, 5 * instance.n) else "seed 002 requires 0 < eps < 1/(5n)"
+
+
+PARAMS = (
+    Param("eps", "the constant epsilon, in (0, 1/(5n))", lambda inst, values: Fraction(1, 10 * inst.n), _eps_check),
+    Param("ratio", "ladder ratio: eps^i_j = eps ratio^((i-2)n + j), in (0, 1)", lambda inst, values: Fraction(1, 2),
+          in_open_unit),
+)
+
+
+def ladder(params: Mapping[str, Fraction], n: int, i: int, j: int) -> Fraction:
+    """eps^i_j for raiser i (0-based, i >= 1) and raised player j (0-based)."""
+    return params["eps"] * params["ratio"] ** ((i - 1) * n + j + 1)
+
+
+def state_rank(state: Sequence[int], m: int, n: int) -> int:
+    """Rank of an allocation among all (n+1)^m in lexicographic order of owner vectors."""
+    rank = 0
+    for g in range(m):
+        owner = next((j + 1 for j, bundle in enumerate(state) if bundle >> g & 1), 0)
+        rank = rank * (n + 1) + owner
+    return rank
+
+
+def profiles(total: int, parts: int) -> int:
+    """Number of profiles of ``parts`` natural numbers summing to ``total``."""
+    return comb(total + parts - 1, parts - 1) if parts > 0 else int(total == 0)
+
+
+def price_rank(prices: Sequence[int]) -> int:
+    """Rank of a price profile among those of the same sum, larger P_1 first, then P_2, ..."""
+    rank, remaining, n = 0, sum(prices), len(prices)
+    for j, p in enumerate(prices[:-1]):
+        for larger in range(p + 1, remaining + 1):
+            rank += profiles(remaining - larger, n - j - 1)
+        remaining -= p
+    return rank
+
+
+def rank_term(proposal: Proposal, m: int, n: int) -> Fraction:
+    """f_r(omega*, K^1) / n_r of Step (g)."""
+    r = sum(proposal.prices)
+    per_state = profiles(r, n)
+    n_r = (n + 1) ** m * per_state
+    f_r = state_rank(proposal.state, m, n) * per_state + price_rank(proposal.prices)
+    return Fraction(f_r, n_r)
+
+
+def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    n, m, eps = instance.n, instance.m, params["eps"]
+    bottom = [0] * n
+    proposal = play.ask(0, "propose")
+    K = proposal.prices
+    if len(K) != n or any(not isinstance(k, int) or k < 0 for k in K):
+        raise MechanismError("player 1's prices must be n natural numbers")
+    if sum(K) == 0:
+        return play.end(bottom, [0] * n)
+    raises: dict[int, tuple[int, ...]] = {}
+    for i in range(1, n):
+        delta = tuple(play.ask(i, "raise", state=proposal.state, K=K, raises=dict(raises)))
+        if len(delta) != n or delta[i] != 0 or any(not isinstance(d, int) or d < 0 for d in delta):
+            raise MechanismError(f"{instance.players[i]}'s raises must be n natural numbers with its own 0")
+        raises[i] = delta
+    bip, provisional = [], []
+    for j in range(n):
+        raisers = [l for l in range(1, n) if raises[l][j] > 0]
+        if raisers:
+            b = max(raisers)
+            bip.append(b)
+            provisional.append(K[j] + sum(raises[l][j] for l in range(1, b + 1)))
+        else:
+            bip.append(0)
+            provisional.append(K[j])
+    answers = []
+    for i in range(n):
+        if provisional[i] == 0 or (i == 0 and bip[0] == 0):
+            answers.append(True)
+        else:
+            answers.append(bool(play.ask(i, "answer", state=proposal.state, price=provisional[i], bip=bip[i],
+                                         provisional=tuple(provisional))))
+    yes = sum(answers)
+    state, prices = bottom, [Fraction(0)] * n
+    implemented = [Fraction(p) - eps for p in provisional]
+    if yes == n:
+        state, prices = list(proposal.state), implemented
+    elif play.chance("c1", (("Heads", 1 - eps), ("Tails", eps))) == "Heads":
+        for i in range(n):
+            if not answers[i]:
+                prices[bip[i]] += 2 * provisional[i]
+    else:
+        fines = sum(provisional[i] for i in range(n) if not answers[i])
+        q = Fraction(yes, n * fines)
+        if play.chance("c2", (("Heads", q), ("Tails", 1 - q))) == "Heads":
+            state, prices = list(proposal.state), implemented
+    prices[0] -= eps + 2 * eps * sum(K) - eps * rank_term(proposal, m, n)
+    for i in range(1, n):
+        prices[i] -= eps + sum(ladder(params, n, i, j) * raises[i][j] for j in range(n))
+    return play.end(state, prices)
+
+
+def _agent_value(instance: Instance, agent: Sequence[int], state: Sequence[int]) -> int:
+    return sum(instance.valuations[j].value(state[j]) for j in agent)
+
+
+def optimal_proposal(instance: Instance, facts: Facts) -> Proposal:
+    """Lemma 3: the lexicographically first welfare-maximising state, each agent priced at its
+    total value on its lowest member."""
+    first = lex_first_optimal(instance, **facts.options)
+    first.require()
+    state = first.outcome.allocation
+    prices = [0] * instance.n
+    for agent in instance.agents:
+        prices[agent[0]] = _agent_value(instance, agent, state)
+    return Proposal(state, tuple(prices))
+
+
+def _raises(instance: Instance, i: int, state: Sequence[int], K: Sequence[int],
+            earlier: Mapping[int, Sequence[int]]) -> tuple[int, ...]:
+    """Lemma 2: raise every under-priced agent to its value, on its lowest member (for i's own
+    coalition, on its lowest other member, and only if someone outside it acts later)."""
+    n = instance.n
+    own = agent_of(instance, i)
+    delta = [0] * n
+    current = [K[j] + sum(d[j] for d in earlier.values()) for j in range(n)]
+    for agent in instance.agents:
+        deficit = _agent_value(instance, agent, state) - sum(current[j] for j in agent)
+        if deficit <= 0:
+            continue
+        if agent == own:
+            later_outsider = any(k not in own for k in range(i + 1, n))
+            others = [j for j in agent if j != i]
+            if later_outsider and others:
+                delta[others[0]] = deficit
+        else:
+            delta[agent[0]] = deficit
+    return tuple(delta)
+
+
+def _answer(instance: Instance, i: int, d: Decision) -> bool:
+    """Lemma 1: independents accept iff TV_i(omega*) >= P*_i; a coalition member accepts iff its
+    best-informed player is a partner or the coalition's value covers its provisional prices."""
+    agent = agent_of(instance, i)
+    state, provisional = d.info["state"], d.info["provisional"]
+    if len(agent) == 1:
+        return instance.valuations[i].value(state[i]) >= d.info["price"]
+    return d.info["bip"] in agent or _agent_value(instance, agent, state) >= sum(provisional[j] for j in agent)
+
+
+def _player(instance: Instance, i: int, proposal: Proposal | None, raise_rule=None, answer_rule=None) -> Strategy:
+    def strategy(d: Decision):
+        if d.kind == "propose":
+            return proposal
+        if d.kind == "raise":
+            rule = raise_rule or _raises
+            return rule(instance, i, d.info["state"], d.info["K"], d.info["raises"])
+        return (answer_rule or _answer)(instance, i, d)
+
+    return strategy
+
+
+def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    first = optimal_proposal(instance, facts)
+    return [_player(instance, i, first if i == 0 else None) for i in range(instance.n)]
+
+
+def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
+               agent: tuple[int, ...]) -> dict[str, Deviation]:
+    base = rational(instance, params, facts)
+    honest = optimal_proposal(instance, facts)
+    spe = "the subgame-perfect equilibrium is unique, so no deviation pays (seed 002 Lemmas 1-3)"
+    families: dict[str, Deviation] = {}
+
+    def with_players(make) -> list[Strategy]:
+        profile = list(base)
+        for i in agent:
+            profile[i] = make(i)
+        return profile
+
+    if 0 in agent:
+        def proposing(proposal: Proposal):
+            return with_players(lambda i: _player(instance, i, proposal if i == 0 else None))
+
+        families["player 1 overprices (K x2)"] = Deviation(
+            proposing(Proposal(honest.state, tuple(2 * k for k in honest.prices))), True, spe)
+        families["player 1 underprices (K // 2)"] = Deviation(
+            proposing(Proposal(honest.state, tuple(k // 2 for k in honest.prices))), True, spe)
+        families["player 1 proposes the empty state"] = Deviation(
+            proposing(Proposal((0,) * instance.n, honest.prices)), True, spe)
+    if any(i > 0 for i in agent):
+        def overbid(inst, i, state, K, earlier):
+            delta = list(_raises(inst, i, state, K, earlier))
+            for j in range(inst.n):
+                if j != i and j not in agent:
+                    delta[j] += 1
+            return tuple(delta)
+
+        families["raise others above their value (+1)"] = Deviation(
+            with_players(lambda i: _player(instance, i, honest if i == 0 else None, raise_rule=overbid)), True, spe)
+        families["never raise"] = Deviation(
+            with_players(lambda i: _player(instance, i, honest if i == 0 else None,
+                                           raise_rule=lambda inst, i, s, K, e: (0,) * inst.n)), True, spe)
+    families.update(answer_families(base, agent, why=spe))
+    return families
+
+
+def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
+    """Seed 002 Theorem 2: SW = MSW and REV >= (1 - 4 eps n) MSW at the unique SPE."""
+    best = facts.msw()
+    bound = (1 - 4 * params["eps"] * instance.n) * best
+    holds = ev.sw == best and all(t.welfare(instance) == best for _, t in ev.outcomes) and ev.rev >= bound
+    return Guarantee("SW = MSW and REV >= (1 - 4 eps n) MSW", "MSW", best, ev.rev, bound, holds)
+
+
+PERFECT_REVENUE = Mechanism(
+    name="perfect-revenue",
+    source="seed 002 §4 (mechanism M), Theorem 2",
+    market=False,
+    params=PARAMS,
+    rules=rules,
+    rational=rational,
+    deviations=deviations,
+    guarantee=guarantee,
+    notes="Players are perfectly informed: strategies use every true valuation (seed 002 §2).",
+    min_players=2,  # prices are checked by players 2..n raising them
+)
