@@ -136,7 +136,8 @@ def _deviations(normal: bool):
 
         others = [j for j in range(instance.n) if j not in agent]
         best_other = max(others, key=lambda j: facts.miew(j).revenue, default=None)
-        over = "not dominated: a larger announced revenue earns a larger reward delta_i when the agent does not win, and costs fines when it wins"
+        over = ("not dominated: a larger announced revenue earns a larger reward delta_i when the agent "
+                "does not win, and costs fines when it wins")
         families = {
             "underbid (prices x1/2)": announce(
                 lambda i, a: replace_outcome(i, a, scaled(a.outcome, Fraction(1, 2))), True,
@@ -150,7 +151,7 @@ def _deviations(normal: bool):
         if best_other is not None:
             families["announce another player's witness"] = announce(
                 lambda i, a: replace_outcome(i, a, canonical(without(facts.miew(best_other), [i]), instance.n)),
-                False, "dominated when its revenue is below BB_i; " + over + " when above")
+                False, "dominated when its revenue is below BB_i; when above, " + over)
         if normal:
             families["understate valuation (report zero)"] = announce(
                 lambda i, a: BeliefAnnouncement(a.outcome, valuation=ZERO), True,

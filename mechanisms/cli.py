@@ -23,6 +23,11 @@ _time = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True)
 _json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
+def _console() -> Console:
+    """At least 100 columns: the mechanism tables do not fit in 80."""
+    return Console(width=max(Console().width, 100))
+
+
 def _mechanism_choice(all_allowed: bool):
     names = list(MECHANISMS) + (["all"] if all_allowed else [])
     return click.option("--mechanism", "-m", required=True, type=click.Choice(names), help="Which mechanism.")
@@ -120,7 +125,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
         click.echo(json.dumps(payload[0] if mechanism != "all" else {"instance": instance.name, "mechanisms": payload},
                               indent=2, ensure_ascii=False))
     else:
-        console = Console()
+        console = _console()
         console.print(evaluation_table(instance, [(m, ev) for m, ev, _ in rows]))
         for line in guarantee_lines([(m, ev) for m, ev, _ in rows]):
             console.print("  " + line, markup=False)
@@ -234,7 +239,7 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
         table.add_row(r["family"], f"{r['utility']['value']:.4f}", f"{r['gain']['value']:+.4f}",
                       "YES" if r["pays"] else "no", f"{r['SW']:.3f}", f"{r['REV']:.3f}",
                       "dominated" if r["dominated_in_paper"] else "not dominated")
-    console = Console()
+    console = _console()
     console.print(table)
     for r in rows:
         console.print(f"  {r['family']}: {r['why']}", markup=False)

@@ -111,28 +111,32 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
 def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]]) -> Table:
     """One row per mechanism: expectations, the benchmark of its theorem, the bound and PASS/FAIL
     (the inequalities themselves are listed under the table by :func:`guarantee_lines`)."""
-    table = Table(title=f"{instance.name}: exact expectations under rational play", header_style="bold")
-    for column in ("mechanism", "E[SW]", "E[REV]", "total", "benchmark", "bound", "ratio", "holds"):
-        table.add_column(escape(column), justify="left" if column == "mechanism" else "right")
+    table = Table(title=f"{instance.name}: exact expectations", header_style="bold")
+    table.add_column("mechanism", no_wrap=True)
+    for column in ("E[SW]", "E[REV]", "total", "benchmark", "bound", "holds"):
+        table.add_column(escape(column), justify="right", no_wrap=True)
     for mechanism, ev in rows:
         g = ev.guarantee
-        cells = [mechanism.name, f"{float(ev.sw):.3f}", f"{float(ev.rev):.3f}", f"{float(ev.total):.3f}"]
+        cells = [mechanism.name, f"{float(ev.sw):.2f}", f"{float(ev.rev):.2f}", f"{float(ev.total):.2f}"]
         if g is None:
-            cells += ["-", "-", "-", "-"]
+            cells += ["-", "-", "-"]
         else:
-            ratio = f"{float(g.achieved / g.benchmark_value):.3f}" if g.benchmark_value and not g.statement.startswith("Pr") else "-"
-            cells += [f"{g.benchmark}={g.benchmark_value}", f"{float(g.bound):.3f}", ratio, "PASS" if g.holds else "FAIL"]
+            cells += [f"{g.benchmark}={g.benchmark_value}", f"{float(g.bound):.2f}", "PASS" if g.holds else "FAIL"]
         table.add_row(*cells)
     return table
 
 
 def guarantee_lines(rows: list[tuple[Mechanism, Evaluation]]) -> list[str]:
+    """One line per mechanism: the theorem's inequality, both sides, and the ratio achieved."""
     lines = []
     for mechanism, ev in rows:
         g = ev.guarantee
         if g is None:
             lines.append(f"{mechanism.name}: no guarantee ({mechanism.source})")
-        else:
-            lines.append(f"{mechanism.name}: {g.statement}: {float(g.achieved):.4f} >= {float(g.bound):.4f} "
-                         f"{'holds' if g.holds else 'FAILS'} ({mechanism.source})")
+            continue
+        ratio = ""
+        if g.benchmark_value and not g.statement.startswith("Pr"):
+            ratio = f", ratio to {g.benchmark} {float(g.achieved / g.benchmark_value):.3f}"
+        lines.append(f"{mechanism.name}: {g.statement}: {float(g.achieved):.4f} >= {float(g.bound):.4f} "
+                     f"{'holds' if g.holds else 'FAILS'}{ratio} ({mechanism.source})")
     return lines
