@@ -9,7 +9,10 @@ The mechanism commands are added to the same group by ``mechanisms.cli``.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -18,7 +21,7 @@ from benchmarks.render import print_report
 from benchmarks.report import compute_report, report_json
 from benchmarks.results import NotProvenError
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
-from instances import CabenchError, load_instance
+from instances import CabenchError, instance_text, load_instance
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_PROVEN = 3
@@ -52,6 +55,83 @@ def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None) 
     else:
         print_report(report, Console(soft_wrap=False))
     return 0 if report.all_proven else EXIT_NOT_PROVEN
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so nothing is ever half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
+
+
+@cli.command()
+@click.option("--distribution", "-d", required=True, metavar="NAME",
+              help="arbitrary, paths, regions, scheduling, matching, uniform, decay, weighted-random or table.")
+@click.option("--goods", "-m", type=click.IntRange(min=1), required=True, help="Number of goods.")
+@click.option("--bids", "-b", type=click.IntRange(min=1), required=True, help="Number of bids in all (XOR per player).")
+@click.option("--players", "-n", type=click.IntRange(min=1), required=True, help="Number of players.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the first instance.")
+@click.option("--knowledge", default="none", show_default=True, metavar="SPEC",
+              help="none, exact, noisy-lower:F, wrong:P or candidates:K.")
+@click.option("--coalitions", default="none", show_default=True, metavar="SPEC", help="none, pairs:K or random:K:SIZE.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Output file (one instance) or directory (with --count); standard output by default.")
+@click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Number of instances, with seeds SEED, SEED+1, ...")
+def generate(distribution, goods, bids, players, seed, knowledge, coalitions, output, count) -> int:
+    """Generate instance files from a bid distribution (see README, "Generating instances")."""
+    from instances.generate import generate_instance
+
+    made = [generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions) for k in range(count)]
+    if output is None:
+        if count > 1:
+            raise click.BadParameter("--count above 1 needs -o DIRECTORY", param_hint="'-o'")
+        click.echo(instance_text(made[0]), nl=False)
+        return 0
+    if count > 1 or output.is_dir():
+        for inst in made:
+            _write_atomically(output / f"{inst.name}.json", instance_text(inst))
+        click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
+    else:
+        _write_atomically(output, instance_text(made[0]))
+    return 0
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["cats"]), required=True, help="Input format.")
+@click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Multiply prices by this before requiring integers (e.g. 100 for cents).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output instance file; standard output by default.")
+def import_command(file, fmt, scale, output) -> int:
+    """Convert a CATS file into a cabench instance (bids sharing a dummy good form one XOR)."""
+    from instances.cats import read_cats
+
+    text = instance_text(read_cats(file, scale))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_atomically(output, text)
+    return 0
+
+
+@cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["cats"]), required=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output file; standard output by default.")
+def export_command(file, fmt, output) -> int:
+    """Write an instance whose valuations are XOR bids as a CATS file (knowledge is dropped)."""
+    from instances.cats import write_cats
+
+    text = write_cats(load_instance(file))
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_atomically(output, text)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
