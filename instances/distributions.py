@@ -5,16 +5,17 @@ Combinatorial Auction Algorithms", ACM EC-00 (§4.1 regions, §4.2 paths, §4.3 
 scheduling, §4.5 matching, §5 legacy distributions). These are re-implementations from the
 published descriptions, not ports of the CATS code; each function documents its parameters.
 
-Every distribution returns bidders, each a list of XOR bids ``(bundle mask, value)`` with
-positive integer values; ``generate.py`` deals bidders to players (bidder k to player k mod n).
-Randomness comes only from the ``random.Random`` passed in, so a seed fixes the output.
+Every distribution builds its world once (graph, values) and then yields bidders for ever, each
+a list of XOR bids ``(bundle mask, value)`` with positive integer values; ``generate.py`` deals
+bidders to players (bidder k to player k mod n) until it has the bids it needs. Randomness comes
+only from the ``random.Random`` passed in, so a seed fixes the output.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import networkx as nx
 
@@ -93,9 +94,9 @@ def _substitutes(rng: random.Random, m: int, bundle: list[int], interests, affin
             _add_bid(bidder, _mask(sub), _value(price))
 
 
-def arbitrary(rng: random.Random, m: int, n_bids: int, *, max_value: float = 10.0, deviation: float = 0.5,
+def arbitrary(rng: random.Random, m: int, *, max_value: float = 10.0, deviation: float = 0.5,
               add_prob: float = 0.9, max_sub: int = 5, additivity: float = 0.2, budget_factor: float = 1.5,
-              resale_factor: float = 0.5) -> list[Bidder]:
+              resale_factor: float = 0.5) -> Iterator[Bidder]:
     """CATS §4.3 "arbitrary relationships": random pairwise affinities between goods, a common
     value per good in [1, max_value], private values common + max_value x deviation x U(-1, 1);
     a bundle starts at a good drawn by private interest and grows (probability add_prob per good)
@@ -110,15 +111,13 @@ def arbitrary(rng: random.Random, m: int, n_bids: int, *, max_value: float = 10.
     def affinity(g: int) -> dict[int, float]:
         return table[g]
 
-    return _growing_bidders(rng, m, n_bids, common, affinity, max_value, deviation, add_prob, max_sub,
+    return _growing_bidders(rng, m, common, affinity, max_value, deviation, add_prob, max_sub,
                             additivity, budget_factor, resale_factor)
 
 
-def _growing_bidders(rng, m, n_bids, common, affinity, max_value, deviation, add_prob, max_sub,
-                     additivity, budget_factor, resale_factor) -> list[Bidder]:
-    bidders: list[Bidder] = []
-    total = 0
-    while total < n_bids:
+def _growing_bidders(rng, m, common, affinity, max_value, deviation, add_prob, max_sub,
+                     additivity, budget_factor, resale_factor) -> Iterator[Bidder]:
+    while True:
         interests = [rng.random() + 1e-9 for _ in range(m)]
         private = [common[g] + max_value * deviation * (2 * interests[g] - 1) for g in range(m)]
 
@@ -133,10 +132,7 @@ def _growing_bidders(rng, m, n_bids, common, affinity, max_value, deviation, add
         _add_bid(bidder, _mask(bundle), _value(price_of(bundle)))
         _substitutes(rng, m, bundle, interests, affinity, price_of, common, max_sub, budget_factor,
                      resale_factor, bidder)
-        bids = sorted(bidder.items())[: n_bids - total]
-        bidders.append(bids)
-        total += len(bids)
-    return bidders
+        yield sorted(bidder.items())
 
 
 def grid_graph(m: int, rng: random.Random, extra: float = 0.1) -> nx.Graph:
@@ -155,9 +151,9 @@ def grid_graph(m: int, rng: random.Random, extra: float = 0.1) -> nx.Graph:
     return graph
 
 
-def regions(rng: random.Random, m: int, n_bids: int, *, max_value: float = 10.0, deviation: float = 0.5,
+def regions(rng: random.Random, m: int, *, max_value: float = 10.0, deviation: float = 0.5,
             add_prob: float = 0.9, max_sub: int = 5, additivity: float = 0.2, budget_factor: float = 1.5,
-            resale_factor: float = 0.5, extra_edges: float = 0.1) -> list[Bidder]:
+            resale_factor: float = 0.5, extra_edges: float = 0.1) -> Iterator[Bidder]:
     """CATS §4.1 "proximity in space": goods are cells of a grid (with random diagonal
     neighbours, probability extra_edges); bundles grow only into neighbouring cells, so every bid
     is a connected region; values as in :func:`arbitrary`."""
@@ -169,7 +165,7 @@ def regions(rng: random.Random, m: int, n_bids: int, *, max_value: float = 10.0,
     def affinity(g: int) -> dict[int, float]:
         return neighbours[g]
 
-    return _growing_bidders(rng, m, n_bids, common, affinity, max_value, deviation, add_prob, max_sub,
+    return _growing_bidders(rng, m, common, affinity, max_value, deviation, add_prob, max_sub,
                             additivity, budget_factor, resale_factor)
 
 
@@ -199,18 +195,14 @@ def city_graph(m: int, rng: random.Random) -> tuple[nx.Graph, dict[int, tuple[fl
     return kept, position
 
 
-def paths(rng: random.Random, m: int, n_bids: int, *, max_paths: int = 5, surplus: float = 1.5) -> list[Bidder]:
+def paths(rng: random.Random, m: int, *, max_paths: int = 5, surplus: float = 1.5) -> Iterator[Bidder]:
     """CATS §4.2 "paths in space": goods are the edges of a graph on random cities; a bidder wants
     to connect two random cities, values the connection at distance x U(1, surplus), and bids
     XOR on its (up to max_paths) shortest simple paths, each at the value minus the path's
     excess length over the shortest one (only paths still worth something)."""
     graph, position = city_graph(m, rng)
     nodes = sorted(graph.nodes())
-    bidders: list[Bidder] = []
-    total = 0
-    attempts = 0
-    while total < n_bids and attempts < 50 * n_bids:
-        attempts += 1
+    while True:
         a, b = nodes[int(rng.random() * len(nodes))], nodes[int(rng.random() * len(nodes))]
         if a == b or not nx.has_path(graph, a, b):
             continue
@@ -225,21 +217,16 @@ def paths(rng: random.Random, m: int, n_bids: int, *, max_paths: int = 5, surplu
                 break
             _add_bid(bidder, _mask(graph[u][v]["good"] for u, v in zip(route, route[1:])), _value(value))
         if bidder:
-            bids = sorted(bidder.items())[: n_bids - total]
-            bidders.append(bids)
-            total += len(bids)
-    return bidders
+            yield sorted(bidder.items())
 
 
-def scheduling(rng: random.Random, m: int, n_bids: int, *, max_length: int = 5, deadlines: int = 3,
-               lateness: float = 0.7) -> list[Bidder]:
+def scheduling(rng: random.Random, m: int, *, max_length: int = 5, deadlines: int = 3,
+               lateness: float = 0.7) -> Iterator[Bidder]:
     """CATS §4.4 "temporal matching / scheduling": goods are m consecutive time slots; a bidder
     has a job of length L in [1, max_length], a first deadline and up to ``deadlines`` later
     ones, the value falling by the factor ``lateness`` per extra deadline; it bids XOR on every
     block of L consecutive slots that finishes by a deadline (the best deadline it meets)."""
-    bidders: list[Bidder] = []
-    total = 0
-    while total < n_bids:
+    while True:
         length = 1 + int(rng.random() * min(max_length, m))
         first = length + int(rng.random() * (m - length + 1))
         value = length * (1 + rng.random()) * 10
@@ -250,14 +237,11 @@ def scheduling(rng: random.Random, m: int, n_bids: int, *, max_length: int = 5, 
                 _add_bid(bidder, _mask(range(start, start + length)), _value(value))
             deadline = min(m, deadline + 1 + int(rng.random() * length))
             value *= lateness
-        bids = sorted(bidder.items(), key=lambda bv: -bv[1])[: n_bids - total]
-        bidders.append(sorted(bids))
-        total += len(bids)
-    return bidders
+        yield sorted(bidder.items())
 
 
-def matching(rng: random.Random, m: int, n_bids: int, *, airports: int = 4, max_delay: int = 2,
-             flexibility: int = 3) -> list[Bidder]:
+def matching(rng: random.Random, m: int, *, airports: int = 4, max_delay: int = 2,
+             flexibility: int = 3, max_bids: int = 10) -> Iterator[Bidder]:
     """CATS §4.5 "temporal matching" (airport take-off and landing slots): goods are time slots
     at ``airports`` airports (m // airports slots each); an airline flies from an origin to a
     destination airport with a travel time; it bids XOR on pairs (take-off slot t at the origin,
@@ -269,11 +253,7 @@ def matching(rng: random.Random, m: int, n_bids: int, *, airports: int = 4, max_
     def good(airport: int, t: int) -> int:
         return airport * slots + t
 
-    bidders: list[Bidder] = []
-    total = 0
-    attempts = 0
-    while total < n_bids and attempts < 50 * n_bids:
-        attempts += 1
+    while True:
         origin = int(rng.random() * airports)
         destination = (origin + 1 + int(rng.random() * (airports - 1))) % airports
         travel = 1 + int(rng.random() * max(1, slots // 3))
@@ -287,33 +267,29 @@ def matching(rng: random.Random, m: int, n_bids: int, *, airports: int = 4, max_
                     value = base * (1 - 0.1 * abs(t - preferred)) * (1 - 0.15 * delay)
                     if value > 0:
                         _add_bid(bidder, _mask((good(origin, t), good(destination, landing))), _value(value))
-        if bidder:
-            bids = sorted(bidder.items(), key=lambda bv: -bv[1])[: min(n_bids - total, 10)]
-            bidders.append(sorted(bids))
-            total += len(bids)
-    return bidders
+        if bidder:  # its max_bids most valuable pairs
+            yield sorted(sorted(bidder.items(), key=lambda bv: (-bv[1], bv[0]))[:max_bids])
 
 
-def _legacy(rng: random.Random, m: int, n_bids: int, size: Callable[[], int], price: Callable[[int], float]) -> list[Bidder]:
-    bidders = []
-    for _ in range(n_bids):
+def _legacy(rng: random.Random, m: int, size: Callable[[], int], price: Callable[[int], float]) -> Iterator[Bidder]:
+    """Independent single bids: each its own bidder (CATS §5)."""
+    while True:
         k = max(1, min(m, size()))
         goods: list[int] = []
         while len(goods) < k:
             g = int(rng.random() * m)
             if g not in goods:
                 goods.append(g)
-        bidders.append([(_mask(goods), _value(price(k)))])
-    return bidders
+        yield [(_mask(goods), _value(price(k)))]
 
 
-def uniform(rng: random.Random, m: int, n_bids: int, *, goods_per_bid: int = 3) -> list[Bidder]:
+def uniform(rng: random.Random, m: int, *, goods_per_bid: int = 3) -> Iterator[Bidder]:
     """CATS §5 legacy L3 "uniform": every bid names ``goods_per_bid`` distinct random goods and
     is worth U(0, 1) (scaled by 10)."""
-    return _legacy(rng, m, n_bids, lambda: goods_per_bid, lambda k: 10 * rng.random())
+    return _legacy(rng, m, lambda: goods_per_bid, lambda k: 10 * rng.random())
 
 
-def decay(rng: random.Random, m: int, n_bids: int, *, alpha: float = 0.55) -> list[Bidder]:
+def decay(rng: random.Random, m: int, *, alpha: float = 0.55) -> Iterator[Bidder]:
     """CATS §5 legacy L4 "decay": a bid starts with one random good and keeps adding one with
     probability ``alpha``; it is worth U(0, size) (scaled by 10)."""
 
@@ -323,16 +299,16 @@ def decay(rng: random.Random, m: int, n_bids: int, *, alpha: float = 0.55) -> li
             k += 1
         return k
 
-    return _legacy(rng, m, n_bids, size, lambda k: 10 * k * rng.random())
+    return _legacy(rng, m, size, lambda k: 10 * k * rng.random())
 
 
-def weighted_random(rng: random.Random, m: int, n_bids: int) -> list[Bidder]:
+def weighted_random(rng: random.Random, m: int) -> Iterator[Bidder]:
     """CATS §5 legacy L2 "weighted random": a bid names U{1..m} random goods and is worth
     U(0, size) (scaled by 10)."""
-    return _legacy(rng, m, n_bids, lambda: 1 + int(rng.random() * m), lambda k: 10 * k * rng.random())
+    return _legacy(rng, m, lambda: 1 + int(rng.random() * m), lambda k: 10 * k * rng.random())
 
 
-DISTRIBUTIONS: dict[str, Callable[..., list[Bidder]]] = {
+DISTRIBUTIONS: dict[str, Callable[..., Iterator[Bidder]]] = {
     "arbitrary": arbitrary,
     "paths": paths,
     "regions": regions,

@@ -42,24 +42,25 @@ def _table_bidders(rng: random.Random, m: int, players: int) -> list[Bidder]:
 
 
 def deal(rng: random.Random, distribution: str, goods: int, bids: int, players: int) -> list[dict[int, int]]:
-    """Draw bidders and deal bidder k to player k mod n (a player's XOR keeps the best value per
-    bundle) until the players hold exactly ``bids`` distinct bids; bidders whose bundles repeat
-    a player's are topped up with further draws."""
+    """Draw bidders from one world of the distribution and deal bidder k to player k mod n (a
+    player's XOR keeps the best value per bundle) until the players hold exactly ``bids``
+    distinct bids."""
     dealt: list[dict[int, int]] = [{} for _ in range(players)]
-    total, k, request = 0, 0, bids
-    for _ in range(20):
-        for bidder in DISTRIBUTIONS[distribution](rng, goods, request):
-            book = dealt[k % players]
-            k += 1
-            for bundle, value in bidder:
-                if total == bids:
-                    return dealt
-                if bundle not in book:
-                    total += 1
-                book[bundle] = max(value, book.get(bundle, 0))
+    total, stale = 0, 0
+    for k, bidder in enumerate(DISTRIBUTIONS[distribution](rng, goods)):
+        book = dealt[k % players]
+        before = total
+        for bundle, value in bidder:
+            if total == bids:
+                return dealt
+            if bundle not in book:
+                total += 1
+            book[bundle] = max(value, book.get(bundle, 0))
         if total == bids:
             return dealt
-        request = 2 * (bids - total)
+        stale = stale + 1 if total == before else 0
+        if stale > 100 * players + 1000:
+            break
     raise SpecError(f"--bids: the {distribution} distribution on {goods} goods yields only {total} distinct bids "
                     f"for {players} players; ask for fewer bids or more goods")
 

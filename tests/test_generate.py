@@ -1,0 +1,186 @@
+"""Instance generators (``cabench generate``) and the CATS format (``import`` / ``export``)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import networkx as nx
+import pytest
+
+from benchmarks import knowledge_correct, msw
+from instances import Form, instance_text, load_instance, parse_instance
+from instances.bundles import members
+from instances.cats import read_cats, write_cats
+from instances.distributions import DISTRIBUTIONS, city_graph, grid_graph
+from instances.generate import generate_instance
+from tests.conftest import run_cli
+
+SIZES = {"table": (4, 1), "uniform": (12, 30), "weighted-random": (12, 30)}
+
+
+@pytest.mark.parametrize("distribution", [*DISTRIBUTIONS, "table"])
+def test_every_distribution_loads_validates_and_is_deterministic(distribution):
+    m, b = SIZES.get(distribution, (24, 40))
+    inst = generate_instance(distribution, m, b, 4, seed=7)
+    text = instance_text(inst)
+    assert parse_instance(json.loads(text)) == inst
+    assert text == instance_text(generate_instance(distribution, m, b, 4, seed=7))
+    assert text != instance_text(generate_instance(distribution, m, b, 4, seed=8))
+    if distribution != "table":
+        assert sum(len(v.bids) for v in inst.valuations) == b
+        assert all(v.form is Form.XOR for v in inst.valuations)
+    assert all(x > 0 for v in inst.valuations for _, x in v.bids)
+    assert msw(inst).proven
+
+
+def _world_rng(distribution: str, m: int, b: int, n: int, seed: int) -> random.Random:
+    return random.Random(f"{distribution}:{m}:{b}:{n}:{seed}")
+
+
+def test_regions_bids_are_connected_on_the_grid():
+    m, b, n = 36, 60, 4
+    inst = generate_instance("regions", m, b, n, seed=3)
+    graph = grid_graph(m, _world_rng("regions", m, b, n, 3))  # the world is built first
+    for v in inst.valuations:
+        for bundle, _ in v.bids:
+            assert nx.is_connected(graph.subgraph(list(members(bundle))))
+
+
+def test_paths_bids_are_paths_in_the_city_graph():
+    m, b, n = 30, 60, 4
+    inst = generate_instance("paths", m, b, n, seed=5)
+    graph, _ = city_graph(m, _world_rng("paths", m, b, n, 5))
+    edge_of = {d["good"]: (u, v) for u, v, d in graph.edges(data=True)}
+    for v in inst.valuations:
+        for bundle, _ in v.bids:
+            route = nx.Graph([edge_of[g] for g in members(bundle)])
+            degrees = sorted(d for _, d in route.degree())
+            assert nx.is_connected(route) and degrees.count(1) == 2 and max(degrees) <= 2  # a simple path
+
+
+def test_scheduling_bids_are_blocks_of_consecutive_slots():
+    inst = generate_instance("scheduling", 20, 50, 3, seed=2)
+    for v in inst.valuations:
+        for bundle, _ in v.bids:
+            goods = list(members(bundle))
+            assert goods == list(range(goods[0], goods[0] + len(goods)))
+
+
+def test_matching_bids_pair_a_take_off_with_a_later_landing_elsewhere():
+    m = 24  # 4 airports x 6 slots
+    inst = generate_instance("matching", m, 40, 3, seed=2)
+    for v in inst.valuations:
+        for bundle, _ in v.bids:
+            (a, b) = members(bundle)
+            (ap, ta), (bp, tb) = divmod(a, 6), divmod(b, 6)
+            assert ap != bp and ta != tb
+
+
+def test_uniform_bids_have_exactly_k_goods():
+    inst = generate_instance("uniform", 20, 30, 3, seed=1)
+    assert all(bin(bundle).count("1") == 3 for v in inst.valuations for bundle, _ in v.bids)
+
+
+@pytest.mark.parametrize(
+    "spec, correct",
+    [("exact", True), ("noisy-lower:0.7", True), ("candidates:3", True), ("wrong:1", False), ("none", True)],
+)
+def test_knowledge_specs(spec, correct):
+    inst = generate_instance("arbitrary", 10, 20, 3, seed=4, knowledge=spec)
+    verdicts = [knowledge_correct(inst, i).correct for i in range(inst.n)]
+    assert all(v is correct for v in verdicts), verdicts
+    if spec.startswith("candidates"):
+        assert all(len(k.profiles) == 3 for k in inst.knowledge)
+
+
+def test_coalition_specs():
+    inst = generate_instance("decay", 10, 20, 7, seed=1, coalitions="random:2:3")
+    assert len(inst.coalitions) == 2 and all(len(c) == 3 for c in inst.coalitions)
+    assert len({p for c in inst.coalitions for p in c}) == 6
+    assert len(generate_instance("decay", 10, 20, 7, seed=1, coalitions="pairs:3").coalitions) == 3
+
+
+def test_cats_round_trip(tmp_path):
+    inst = generate_instance("regions", 16, 40, 4, seed=1)
+    path = tmp_path / "x.cats"
+    path.write_text(write_cats(inst))
+    back = read_cats(path)
+    # bidders are re-read in file order; every player had several bids, so each got a dummy good
+    assert sorted(v.bids for v in back.valuations) == sorted(v.bids for v in inst.valuations)
+    assert msw(back).value == msw(inst).value
+
+
+CATS_SAMPLE = """% a file as CATS writes it
+goods 3
+bids 4
+dummy 1
+
+0\t10.5\t0\t1\t3\t#
+1\t7\t2\t3\t#
+2\t4\t0\t#
+3\t2.25\t1\t2\t#
+"""
+
+
+def test_cats_import_with_scale(tmp_path):
+    path = tmp_path / "sample.txt"
+    path.write_text(CATS_SAMPLE)
+    inst = read_cats(path, scale=100)
+    assert inst.n == 3  # the two bids with dummy good 3 form one XOR bidder
+    assert inst.valuations[0].bids == ((0b011, 1050), (0b100, 700))
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        pytest.param(CATS_SAMPLE, "line 6: price 10.5 x scale 1 is not an integer; use --scale", id="non-integer"),
+        pytest.param("goods 2\nbids 1\n0 5 0 7 #\n", "line 3: goods must be numbers 0..1", id="unknown-good"),
+        pytest.param("goods 2\nbids 2\n0 5 0 #\n", "header announces 2 bids but the file has 1", id="count"),
+        pytest.param("goods 2\nbids 1\n0 5 0\n", 'must end with "#"', id="no-hash"),
+        pytest.param("bids 1\n0 5 0 #\n", 'before the "goods" and "bids" header', id="no-header"),
+    ],
+)
+def test_cats_import_errors_through_the_cli(tmp_path, text, message):
+    path = tmp_path / "bad.cats"
+    path.write_text(text)
+    result = run_cli("import", str(path), "--format", "cats")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and message in result.stderr and str(path) in result.stderr
+
+
+def test_generate_cli_writes_files_and_is_byte_identical(tmp_path):
+    args = ["generate", "-d", "paths", "-m", "20", "-b", "30", "-n", "3", "--seed", "4", "--knowledge", "exact"]
+    first = run_cli(*args, "-o", str(tmp_path / "a"), "--count", "2")
+    second = run_cli(*args, "-o", str(tmp_path / "b"), "--count", "2")
+    assert first.returncode == 0 and second.returncode == 0
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert len(names) == 2
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+        load_instance(tmp_path / "a" / name)
+    single = run_cli(*args)
+    assert json.loads(single.stdout)["name"] == "paths-m20-b30-n3-s4-kexact"
+
+
+def test_export_cli_refuses_non_xor_valuations(tmp_path):
+    from tests.conftest import EXAMPLES
+
+    result = run_cli("export", str(EXAMPLES / "seed004-example.json"), "--format", "cats")
+    assert result.returncode == 2 and "needs xor or single_minded valuations, got explicit" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-d", "nope"], 'unknown distribution "nope"'),
+        (["-d", "uniform", "--knowledge", "noisy-lower:2"], 'cannot read "noisy-lower:2"'),
+        (["-d", "uniform", "--coalitions", "pairs:9"], "do not fit among 3 players"),
+        (["-d", "table", "-m", "13"], "at most 12 goods"),
+    ],
+)
+def test_generate_cli_errors(args, message):
+    base = {"-m": "6", "-b": "5", "-n": "3"}
+    flat = [x for k, v in base.items() if k not in args for x in (k, v)]
+    result = run_cli("generate", *flat, *args)
+    assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
