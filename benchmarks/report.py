@@ -77,7 +77,7 @@ def compute_report(instance: Instance, *, solver: str = DEFAULT_BACKEND,
             player=i,
             miew=miew(instance, i, **options),
             mikw=mikw(instance, i, **options),
-            msw_without=msw_without(instance, i, **options),
+            msw_without=msw_without(instance, i, optimum=welfare, **options),
             correctness=knowledge_correct(instance, i),
         )
         for i in range(instance.n)

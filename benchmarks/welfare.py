@@ -4,6 +4,7 @@ welfare-maximising allocation."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from benchmarks._solve import solve_weights
 from benchmarks.knowledge import true_weight
@@ -23,12 +24,18 @@ def msw(instance: Instance, *, solver: str = DEFAULT_BACKEND, time_limit: float 
 
 
 def msw_without(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
-                time_limit: float | None = None) -> Benchmark:
+                time_limit: float | None = None, optimum: Benchmark | None = None) -> Benchmark:
     """MSW_{-i}: the maximum social welfare with player i removed (the VCG externality term;
-    SPEC §2, used by the VCG baseline of SPEC §3.8)."""
+    SPEC §2, used by the VCG baseline of SPEC §3.8).
+
+    Exact shortcut: when ``optimum`` (a proven MSW result) gives player i nothing, it is also
+    optimal without i, so MSW_{-i} = MSW with the same witness and no solve.
+    """
+    name = f"MSW_-{instance.players[i]}"
+    if optimum is not None and optimum.proven and optimum.outcome.allocation[i] == 0:
+        return replace(optimum, name=name, wall_time=0.0)
     weights = [None if j == i else true_weight(instance, j) for j in range(instance.n)]
-    return solve_weights(f"MSW_-{instance.players[i]}", instance.m, weights, priced=False,
-                         solver=solver, time_limit=time_limit)
+    return solve_weights(name, instance.m, weights, priced=False, solver=solver, time_limit=time_limit)
 
 
 def best_allocation(instance: Instance, coalition: Iterable[int], *, solver: str = DEFAULT_BACKEND,

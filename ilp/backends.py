@@ -20,7 +20,7 @@ from ilp.program import Program, Solution, Status
 from instances.bundles import members
 from instances.errors import CabenchError
 
-BACKENDS: dict[str, Any] = {"cpsat": "ilp.cpsat", "cbc": "ilp.cbc", "brute": brute}
+BACKENDS: dict[str, Any] = {"cpsat": "ilp.cpsat", "cbc": "ilp.cbc", "scip": "ilp.scip", "brute": brute}
 """Name -> adapter module (or its import path, imported on first use: OR-Tools and PuLP are slow
 to import, and a run needs only one of them). An adapter has ``available()`` and ``run()``."""
 DEFAULT_BACKEND = "cpsat"
@@ -76,17 +76,17 @@ def solve(program: Program, backend: str = DEFAULT_BACKEND, time_limit: float | 
         if values is not None:
             claimed = sum(c * values[v] for v, c in formulation.ilp.objective.items())
             allocation = formulation.decode(values)
-            if program.minimize_owner is None:
+            if not program.minimize_owners:
                 allocation = _shrink(formulation, allocation)
     wall = time.perf_counter() - start
     value = program.total(allocation) if allocation is not None else None
-    if program.minimize_owner is None and claimed is not None:
+    if not program.minimize_owners and claimed is not None:
         # the formulation never over-counts, and at a proven optimum it counts exactly
         if value < claimed or (status is Status.OPTIMAL and value != claimed):
             raise SolverError(f"{backend}: the solver claims {claimed} but the witness is worth {value}")
         if status is Status.OPTIMAL and bound is not None and bound != value:
             raise SolverError(f"{backend}: proven optimum {bound} but the witness is worth {value}")
-    if status is Status.OPTIMAL and program.minimize_owner is None:
+    if status is Status.OPTIMAL and not program.minimize_owners:
         bound = value
     return Solution(status, allocation, value, bound, backend, wall)
 

@@ -86,20 +86,21 @@ def run_program(program: Program) -> tuple[Status, tuple[int, ...] | None]:
         )
     tables = [_table(program, j) for j in range(len(program.weights))]
     fixed = [program.fixed_owner(g) for g in range(program.n_goods)]
-    if program.minimize_owner is None:
+    if not program.minimize_owners:
         found = _best(program, tables, fixed)
         if found is None or (program.min_total is not None and found[0] < program.min_total):
             return Status.INFEASIBLE, None
         return Status.OPTIMAL, found[1]
-    g = program.minimize_owner
-    if fixed[g] is not None:
-        candidates = [fixed[g]]
-    else:
-        candidates = [UNALLOCATED, *range(len(program.weights))]
-    for owner in candidates:  # owner codes in increasing order: unallocated, player 1, ...
-        trial = fixed.copy()
-        trial[g] = owner
-        found = _best(program, tables, trial)
-        if found is not None and (program.min_total is None or found[0] >= program.min_total):
-            return Status.OPTIMAL, found[1]
-    return Status.INFEASIBLE, None
+    found = None
+    for g in program.minimize_owners:  # lexicographically: one good at a time
+        candidates = [fixed[g]] if fixed[g] is not None else [UNALLOCATED, *range(len(program.weights))]
+        for owner in candidates:  # owner codes in increasing order: unallocated, player 1, ...
+            trial = fixed.copy()
+            trial[g] = owner
+            found = _best(program, tables, trial)
+            if found is not None and (program.min_total is None or found[0] >= program.min_total):
+                fixed = trial
+                break
+        else:
+            return Status.INFEASIBLE, None
+    return Status.OPTIMAL, found[1]

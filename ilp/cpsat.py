@@ -39,6 +39,10 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, l
         return cp_model.LinearExpr.weighted_sum([xs[k] for k in terms], list(terms.values()))
 
     for terms, lo, hi in ilp.rows:
+        if lo is None and hi == 1 and all(c == 1 for c in terms.values()) and all(
+                (ilp.lower[k], ilp.upper[k]) == (0, 1) for k in terms):
+            model.add_at_most_one(xs[k] for k in terms)  # set packing: CP-SAT's native constraint
+            continue
         model.add_linear_constraint(
             expr(terms),
             lo if lo is not None else cp_model.INT_MIN,

@@ -115,15 +115,17 @@ def build(program: Program) -> Formulation:
         total_weight = _plus(total_weight, w)
     if program.min_total is not None:
         ilp.add(total_weight, lo=program.min_total)
-    if program.minimize_owner is None:
+    if not program.minimize_owners:
         ilp.objective = total_weight
         ilp.maximize = True
     else:
-        g = program.minimize_owner
         objective: Linear = {}
-        for j in range(len(blocks)):
-            if g in own[j]:
-                objective = _plus(objective, own[j][g], scale=j + 1)
+        base = len(blocks) + 1
+        for position, g in enumerate(program.minimize_owners):
+            scale = base ** (len(program.minimize_owners) - 1 - position)
+            for j in range(len(blocks)):
+                if g in own[j]:
+                    objective = _plus(objective, own[j][g], scale=scale * (j + 1))
         ilp.objective = objective
         ilp.maximize = False
     return Formulation(program, blocks, ilp, own, weight)

@@ -68,15 +68,17 @@ class Program:
     hand out bundles made of whole bids, so they meet "player j receives g" through a bid of j
     containing g; that is all ``ilp.lex`` needs (the lexicographically first optimum is such an
     allocation), while the brute-force DP also accepts any bundle containing g. ``min_total`` bounds
-    the total weight from below. With ``minimize_owner = g`` the objective is to minimise the
-    owner code of good g (0 for unallocated, j + 1 for player j) instead of maximising weight.
+    the total weight from below. With ``minimize_owners = (g_1, ..., g_c)`` the objective is to
+    minimise the owner vector (code(g_1), ..., code(g_c)) lexicographically, with code 0 for an
+    unallocated good and j + 1 for player j, instead of maximising weight; the integer programs
+    encode it as the single objective sum_k (n + 1)^(c - k) code(g_k).
     """
 
     n_goods: int
     weights: tuple[Weight | None, ...]
     fixed: tuple[int | None, ...] = ()
     min_total: int | None = None
-    minimize_owner: int | None = None
+    minimize_owners: tuple[int, ...] = ()
 
     def fixed_owner(self, good: int) -> int | None:
         return self.fixed[good] if self.fixed else None
