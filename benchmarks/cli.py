@@ -137,6 +137,49 @@ def export_command(file, fmt, output) -> int:
     return 0
 
 
+@cli.command()
+@click.option("--suite", type=click.Choice(["quick", "standard", "full"]), default="quick", show_default=True,
+              help="Which instance sizes (see benchmarks/perf.py).")
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Instances per size.")
+@click.option("--backends", default="cpsat,cbc,scip", show_default=True, help="Single backends to measure.")
+@click.option("--default", "default", default="portfolio", show_default=True, help="The backend under test.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Time limit per program.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
+              show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
+def perf(suite, seeds, backends, default, time_limit, output) -> int:
+    """Time the benchmark table (MSW, every MIEW_i and MIKW_i, MKW of every coalition) of generated
+    instances with the default backend, each single backend and a naive PuLP/CBC baseline."""
+    from rich.table import Table
+
+    from benchmarks.perf import run_suite, summary, write_results
+
+    chosen = [b.strip() for b in backends.split(",") if b.strip()]
+    for name in [*chosen, default]:
+        try:
+            get_backend(name)
+        except CabenchError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--backends'") from None
+    console = Console(stderr=True)
+    rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text))
+    table = summary(rows, default, os.cpu_count() or 1)
+    write_results(rows, table, output)
+    view = Table(title=f"cabench perf ({suite}, {seeds} seeds): median seconds per full table", header_style="bold")
+    methods = list(dict.fromkeys(r.method for r in rows))
+    for column in ["instance", *methods, "naive/default", "default/ideal", "proven"]:
+        view.add_column(column, justify="left" if column == "instance" else "right")
+    for entry in table:
+        medians = entry["median_seconds"]
+        view.add_row(f"{entry['distribution']} m={entry['goods']} b={entry['bids']} n={entry['players']}",
+                     *[f"{medians[m]:.2f}" for m in methods],
+                     f"{entry.get('naive_over_default', float('nan')):.2f}",
+                     f"{entry.get('default_over_ideal', float('nan')):.2f}",
+                     "yes" if entry["all_proven"] else "NO")
+    Console(width=max(Console().width, 120)).print(view)
+    click.echo(f"wrote {output / 'perf-rows.csv'} and {output / 'perf-summary.json'}", err=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; turns every expected error into one line."""
     try:

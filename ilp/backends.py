@@ -20,7 +20,13 @@ from ilp.program import Program, Solution, Status
 from instances.bundles import members
 from instances.errors import CabenchError
 
-BACKENDS: dict[str, Any] = {"cpsat": "ilp.cpsat", "cbc": "ilp.cbc", "scip": "ilp.scip", "brute": brute}
+BACKENDS: dict[str, Any] = {
+    "cpsat": "ilp.cpsat",
+    "cbc": "ilp.cbc",
+    "scip": "ilp.scip",
+    "portfolio": "ilp.portfolio",
+    "brute": brute,
+}
 """Name -> adapter module (or its import path, imported on first use: OR-Tools and PuLP are slow
 to import, and a run needs only one of them). An adapter has ``available()`` and ``run()``."""
 DEFAULT_BACKEND = "cpsat"

@@ -134,3 +134,30 @@ def test_solution_reports_the_backend_and_time():
     sol = solve(Program(1, (Weight.of(Valuation(Form.XOR, ((1, 4),))),)), "cpsat")
     assert isinstance(sol, Solution) and sol.backend == "cpsat" and sol.wall_time >= 0
     assert sol.value == sol.bound == 4
+
+
+@settings(max_examples=40)
+@given(st.integers(0, 2**32))
+def test_portfolio_matches_brute_force(seed):
+    program = random_program(seed)
+    assert solve(program, "portfolio").value == solve(program, "brute").value
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_portfolio_race_matches_brute_force(seed, monkeypatch):
+    """With no CP-SAT probe every program goes to the race between worker processes."""
+    import ilp.portfolio
+
+    monkeypatch.setattr(ilp.portfolio, "PROBE_SECONDS", 0)
+    program = random_program(seed)
+    got = solve(program, "portfolio")
+    assert got.status is Status.OPTIMAL and got.value == solve(program, "brute").value
+
+
+def test_portfolio_keeps_the_better_incumbent():
+    from ilp.formulation import ILP
+    from ilp.portfolio import _better
+
+    ilp_ = ILP(names=["x"], lower=[0], upper=[5], objective={0: 1}, maximize=True)
+    low, high = (Status.FEASIBLE, [2], 9), (Status.FEASIBLE, [4], 7)
+    assert _better(ilp_, low, high) == high and _better(ilp_, (Status.UNKNOWN, None, None), low) == low

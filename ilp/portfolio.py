@@ -1,0 +1,112 @@
+"""Portfolio backend: CP-SAT alone for a short probe, then a race of several solvers.
+
+Most benchmark programs of small and medium instances are proven by CP-SAT in well under a
+second, so the portfolio first gives CP-SAT ``PROBE_SECONDS`` in this process. A program still
+open after that is raced: one worker process per available core, each running a different
+solver (SCIP, CP-SAT, CBC, in that order); the first proven optimum wins and the other workers
+are stopped. If nobody proves optimality within the time limit, the best incumbent and the
+tightest proven bound are returned, marked FEASIBLE (never as a benchmark value).
+
+Workers are started with the "spawn" method: the solvers' own threads make forking unsafe.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import queue as queue_module
+import time
+
+from ilp import cpsat
+from ilp.formulation import ILP
+from ilp.program import Status
+
+NAME = "portfolio"
+PROBE_SECONDS = 1.0
+RACERS = ("scip", "cpsat", "cbc")
+
+
+def available() -> bool:
+    return True
+
+
+def racers() -> list[str]:
+    """The solvers to race: as many as there are cores (at least two), among those installed."""
+    names = []
+    for name in RACERS:
+        module = importlib.import_module(f"ilp.{name}")
+        if module.available():
+            names.append(name)
+    return names[: max(2, os.cpu_count() or 1)]
+
+
+def _race_worker(name: str, ilp: ILP, time_limit: float | None, results) -> None:
+    module = importlib.import_module(f"ilp.{name}")
+    try:
+        results.put((name, module.run(ilp, time_limit)))
+    except Exception as exc:  # report, so the race does not wait for a dead worker
+        results.put((name, (Status.UNKNOWN, None, None, repr(exc))))
+
+
+def _better(ilp: ILP, a: tuple, b: tuple) -> tuple:
+    """The answer with the better incumbent objective (values present)."""
+    if a[1] is None:
+        return b
+    if b[1] is None:
+        return a
+
+    def objective(values):
+        return sum(c * values[k] for k, c in ilp.objective.items())
+
+    if ilp.maximize:
+        return a if objective(a[1]) >= objective(b[1]) else b
+    return a if objective(a[1]) <= objective(b[1]) else b
+
+
+def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, list[int] | None, int | None]:
+    start = time.monotonic()
+    probe = PROBE_SECONDS if time_limit is None else min(PROBE_SECONDS, time_limit)
+    first = cpsat.run(ilp, probe) if probe > 0 else (Status.UNKNOWN, None, None)
+    if first[0] in (Status.OPTIMAL, Status.INFEASIBLE):
+        return first
+    remaining = None if time_limit is None else max(0.01, time_limit - (time.monotonic() - start))
+    return race(ilp, remaining, first)
+
+
+def race(ilp: ILP, time_limit: float | None, incumbent: tuple = (Status.UNKNOWN, None, None)):
+    """Run the racers in parallel; the first proven answer wins."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    names = racers()
+    processes = {name: context.Process(target=_race_worker, args=(name, ilp, time_limit, results), daemon=True)
+                 for name in names}
+    for process in processes.values():
+        process.start()
+    best = incumbent
+    bounds = [incumbent[2]] if incumbent[2] is not None else []
+    pending = set(names)
+    deadline = None if time_limit is None else time.monotonic() + time_limit + 30
+    try:
+        while pending:
+            wait = None if deadline is None else max(0.1, deadline - time.monotonic())
+            try:
+                name, answer = results.get(timeout=wait)
+            except queue_module.Empty:
+                break  # a worker overran its own limit by far: give up on it
+            pending.discard(name)
+            status, values, bound = answer[:3]
+            if status in (Status.OPTIMAL, Status.INFEASIBLE):
+                return status, values, bound
+            best = _better(ilp, best, (status, values, bound))
+            if bound is not None:
+                bounds.append(bound)
+    finally:
+        for process in processes.values():
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=5)
+    if best[1] is None:
+        return Status.UNKNOWN, None, None
+    tight = (min(bounds) if ilp.maximize else max(bounds)) if bounds else None
+    return Status.FEASIBLE, best[1], tight

@@ -1,0 +1,42 @@
+"""The performance suite: its programs and baseline are right (fast), and it runs end to end
+(slow, opt in with ``pytest -m slow``). No timing is asserted anywhere."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks import compute_report
+from benchmarks.perf import naive_solve, table_programs
+from ilp import solve
+from instances.generate import generate_instance
+from tests.conftest import run_cli
+
+
+def test_table_programs_and_naive_baseline_agree_with_the_report():
+    inst = generate_instance("regions", 12, 30, 3, seed=1, knowledge="exact", coalitions="pairs:1")
+    report = compute_report(inst)
+    programs = dict(table_programs(inst))
+    assert len(programs) == 1 + 2 * inst.n + 1  # MSW, MIEW_i, MIKW_i, MKW of the one pair
+    expected = {"MSW": report.msw.value}
+    for row in report.players:
+        expected[row.miew.name] = row.miew.value
+        expected[row.mikw.name] = row.mikw.value
+    for row in report.agents:
+        if len(row.members) > 1:
+            expected[row.mkw.name] = row.mkw.value
+    for name, program in programs.items():
+        assert solve(program).value == expected[name], name
+        proven, value = naive_solve(program, None)
+        assert proven and value == expected[name], name
+
+
+@pytest.mark.slow
+def test_perf_runs_end_to_end(tmp_path):
+    result = run_cli("perf", "--suite", "quick", "--seeds", "1", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "perf-summary.json").read_text())
+    assert len(summary) == 5 and all(entry["all_proven"] for entry in summary)
+    assert (tmp_path / "perf-rows.csv").read_text().count("\n") == 1 + 5 * 5
+    assert "naive/default" in result.stdout
