@@ -11,12 +11,12 @@ from rich.table import Table
 
 from benchmarks.cli import cli
 from benchmarks.cli import main as _main
-from ilp import DEFAULT_BACKEND, get_backend
+from ilp import DEFAULT_BACKEND, backend_names, get_backend
 from instances import CabenchError, Instance, load_instance
 from mechanisms import MECHANISMS, Facts, Mechanism, agent_of, evaluate
 from mechanisms.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
 
-_solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="cpsat|cbc|brute",
+_solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
                        help="Backend for the benchmark programs behind the strategies.")
 _time = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
                      help="Time limit per integer program.")
