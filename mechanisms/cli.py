@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -243,6 +244,60 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
     console.print(table)
     for r in rows:
         console.print(f"  {r['family']}: {r['why']}", markup=False)
+    return 0
+
+
+@cli.command("sweep")
+@click.argument("source", metavar="DIR_OR_GLOB")
+@click.option("--mechanisms", default="", metavar="LIST|all",
+              help="Comma-separated mechanisms to evaluate on every instance (default: benchmarks only).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel workers.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file, .csv or .parquet; an existing one is resumed.")
+@_solver
+@_time
+def sweep_command(source, mechanisms, executor, scheduler, workers, output, solver, time_limit):
+    """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
+    from rich.progress import Progress
+
+    from mechanisms.sweep import instance_files, run_sweep
+
+    names = list(MECHANISMS) if mechanisms == "all" else [m.strip() for m in mechanisms.split(",") if m.strip()]
+    unknown = [m for m in names if m not in MECHANISMS]
+    if unknown:
+        raise click.BadParameter(f'unknown mechanism "{unknown[0]}"; expected all or some of: {", ".join(MECHANISMS)}',
+                                 param_hint="'--mechanisms'")
+    try:
+        get_backend(solver)
+    except CabenchError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--solver'") from None
+    files = instance_files(source)
+    if output.suffix not in (".csv", ".parquet"):
+        raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("sweeping", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        computed, skipped = run_sweep(files, output, names, executor=executor, workers=workers, scheduler=scheduler,
+                                      solver=solver, time_limit=time_limit, progress=progress)
+    click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
+    return 0
+
+
+@cli.command("plot")
+@click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("figures"),
+              show_default=True, help="Folder for the PNG files.")
+def plot_command(results, output):
+    """Draw the standard figures of a sweep (see mechanisms/plot.py) as PNG files."""
+    from mechanisms.plot import plot_results
+
+    for path in plot_results(results, output):
+        click.echo(str(path))
     return 0
 
 

@@ -1,0 +1,86 @@
+"""``cabench sweep`` and ``cabench plot``: local and Dask executors, resuming, figures."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from instances import dump_instance
+from instances.generate import generate_instance
+from mechanisms.sweep import run_sweep
+from tests.conftest import run_cli
+
+MECHS = ["best-belief", "surviving-strategies"]
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    out = tmp_path / "instances"
+    out.mkdir()
+    for seed in range(3):
+        inst = generate_instance("regions", 6, 12, 3, seed, knowledge="exact")
+        dump_instance(inst, out / f"{inst.name}.json")
+    return out
+
+
+def test_local_sweep_writes_one_row_per_instance_and_mechanism(folder, tmp_path):
+    results = tmp_path / "results.csv"
+    computed, skipped = run_sweep(sorted(folder.glob("*.json")), results, MECHS, workers=2)
+    assert (computed, skipped) == (3, 0)
+    frame = pd.read_csv(results)
+    assert len(frame) == 3 * (1 + len(MECHS))
+    rows = frame[frame["mechanism"] == "best-belief"]
+    assert rows["holds"].all() and (rows["E_REV"] >= rows["guarantee_value"] / 2 - 0.1).all()
+    assert not (tmp_path / "results.csv.journal.jsonl").exists()
+
+
+def test_interrupted_sweep_resumes_without_losing_work(folder, tmp_path):
+    results = tmp_path / "results.parquet"
+    files = sorted(folder.glob("*.json"))
+
+    def stop_after_first(done, total):
+        if done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(files, results, MECHS, progress=stop_after_first)
+    assert (tmp_path / "results.parquet.journal.jsonl").exists()  # the finished instance is kept
+    computed, skipped = run_sweep(files, results, MECHS)
+    assert (computed, skipped) == (2, 1)
+    assert len(pd.read_parquet(results)) == 3 * (1 + len(MECHS))
+    assert run_sweep(files, results, MECHS) == (0, 3)
+
+
+def test_dask_local_cluster_gives_the_same_rows(folder, tmp_path):
+    local = tmp_path / "local.csv"
+    dask = tmp_path / "dask.csv"
+    run_sweep(sorted(folder.glob("*.json")), local, MECHS)
+    run_sweep(sorted(folder.glob("*.json")), dask, MECHS, executor="dask", workers=1)
+    columns = ["instance", "mechanism", "MSW", "MKW", "E_SW", "E_REV", "holds"]
+    assert pd.read_csv(local)[columns].equals(pd.read_csv(dask)[columns])
+
+
+def test_sweep_and_plot_through_the_cli(folder, tmp_path):
+    results = tmp_path / "r.parquet"
+    result = run_cli("sweep", str(folder), "--mechanisms", ",".join(MECHS), "-o", str(results))
+    assert result.returncode == 0, result.stderr
+    assert "3 instance(s) computed" in result.stderr
+    figures = tmp_path / "figures"
+    result = run_cli("plot", str(results), "-o", str(figures))
+    assert result.returncode == 0, result.stderr
+    for name in ("performance-over-benchmark.png", "collusion.png", "solve-time.png"):
+        assert (figures / name).stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["sweep", "nowhere/*.json", "-o", "x.csv"], "no instance files"),
+        (["sweep", "{folder}", "-o", "x.txt"], "must end in .csv or .parquet"),
+        (["sweep", "{folder}", "--mechanisms", "nope", "-o", "x.csv"], 'unknown mechanism "nope"'),
+        (["plot", "missing.csv"], "no such results file"),
+    ],
+)
+def test_sweep_errors(folder, tmp_path, args, message):
+    result = run_cli(*[a.replace("{folder}", str(folder)) for a in args], cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
