@@ -123,7 +123,9 @@ def benchmark_json(instance: Instance, b: Benchmark) -> dict[str, Any]:
     data: dict[str, Any] = {"value": b.value, "status": b.status.value}
     if not b.proven:
         data["incumbent"] = b.incumbent
-        data["bound"] = b.bound
+        data["bound"] = b.bound  # the optimum lies in [incumbent, bound]
+        if b.incumbent is not None and b.bound is not None:
+            data["gap"] = (b.bound - b.incumbent) / max(1, abs(b.bound))
     if b.outcome is not None:
         witness = outcome_json(instance, b.outcome)
         if b.outcome.prices is None:

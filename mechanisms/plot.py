@@ -45,11 +45,13 @@ def plot_results(results: Path, folder: Path) -> list[Path]:
         for ax, column, title in ((axes[0], "total_over_benchmark", "(E[SW] + E[REV]) / benchmark"),
                                   (axes[1], "revenue_over_benchmark", "E[REV] / benchmark")):
             table = mech.pivot_table(index="mechanism", columns="distribution", values=column, aggfunc="mean")
-            table.plot.bar(ax=ax, rot=30)
+            table.plot.bar(ax=ax, rot=30, legend=False)
             ax.set_title(title)
             ax.set_xlabel("")
             ax.axhline(0.5, color="grey", linewidth=0.8, linestyle="--")
-        fig.tight_layout()
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, title="distribution", loc="lower center", ncols=max(1, len(labels)), fontsize=8)
+        fig.tight_layout(rect=(0, 0.1, 1, 1))
         path = folder / "performance-over-benchmark.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
