@@ -29,6 +29,7 @@ from instances import ZERO, Instance, Valuation
 from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param
 from mechanisms.common import (
     FAIR,
+    announcer,
     answer_families,
     argmax_lex,
     canonical,
@@ -92,16 +93,6 @@ def _rules(normal: bool):
     return rules
 
 
-def _strategy(announcement: BeliefAnnouncement, answer) -> Strategy:
-    def strategy(d: Decision):
-        if d.kind == "announce":
-            return announcement
-        bundle, price = d.info["offer"]
-        return answer(bundle, price)
-
-    return strategy
-
-
 def _rational(normal: bool):
     def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
         profile = []
@@ -111,7 +102,7 @@ def _rational(normal: bool):
                 announcement = BeliefAnnouncement(witness, valuation=instance.valuations[i])
             else:
                 announcement = BeliefAnnouncement(witness, bundle=facts.favourite(i))
-            profile.append(_strategy(announcement, truthful_answer(instance, i)))
+            profile.append(announcer(announcement, truthful_answer(instance, i)))
         return profile
 
     return rational
@@ -128,7 +119,7 @@ def _deviations(normal: bool):
         def announce(change, dominated: bool, why: str) -> Deviation:
             profile = list(base)
             for i in agent:
-                profile[i] = _strategy(change(i, honest[i]), truthful_answer(instance, i))
+                profile[i] = announcer(change(i, honest[i]), truthful_answer(instance, i))
             return Deviation(profile, dominated, why)
 
         def replace_outcome(i: int, a: BeliefAnnouncement, outcome: Outcome) -> BeliefAnnouncement:

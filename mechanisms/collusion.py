@@ -29,8 +29,8 @@ from fractions import Fraction
 from benchmarks.results import Outcome
 from instances import Instance
 from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, in_open_unit
-from mechanisms.common import FAIR, answer_families, argmax_lex, scaled, truthful_answer
-from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
+from mechanisms.common import FAIR, announcer, answer_families, argmax_lex, scaled, truthful_answer
+from mechanisms.engine import MechanismError, Play, Strategy, Terminal
 
 
 @dataclass(frozen=True)
@@ -121,18 +121,6 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
     return play.end(allocation, prices)
 
 
-def _strategy(instance: Instance, i: int, announcement: CollusionAnnouncement) -> Strategy:
-    answer = truthful_answer(instance, i)
-
-    def strategy(d: Decision):
-        if d.kind == "announce":
-            return announcement
-        bundle, price = d.info["offer"]
-        return answer(bundle, price)
-
-    return strategy
-
-
 def announcements(instance: Instance, facts: Facts) -> list[CollusionAnnouncement]:
     """The rational Step-1 announcements of SPEC §4 (seed 000 Lemmas 2-5)."""
     result: list[CollusionAnnouncement | None] = [None] * instance.n
@@ -152,7 +140,7 @@ def announcements(instance: Instance, facts: Facts) -> list[CollusionAnnouncemen
 
 
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
-    return [_strategy(instance, i, a) for i, a in enumerate(announcements(instance, facts))]
+    return [announcer(a, truthful_answer(instance, i)) for i, a in enumerate(announcements(instance, facts))]
 
 
 def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
@@ -163,7 +151,7 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
     def announce(change, dominated: bool, why: str) -> Deviation:
         profile = list(base)
         for i in agent:
-            profile[i] = _strategy(instance, i, change(i, honest[i]))
+            profile[i] = announcer(change(i, honest[i]), truthful_answer(instance, i))
         return Deviation(profile, dominated, why)
 
     outsiders = [j for j in range(instance.n) if j not in agent]

@@ -64,6 +64,19 @@ def check_offers(outcome: Outcome, announcer: int | None, n: int, who: str) -> N
         raise MechanismError(f"{who}: the announcer may not offer goods to itself")
 
 
+def announcer(announcement: object, answer: Callable[[int, Fraction | int], bool]) -> Strategy:
+    """A strategy that makes ``announcement`` at its announce node and answers every offer
+    (``d.info["offer"] = (bundle, price)``) with ``answer``."""
+
+    def strategy(d: Decision):
+        if d.kind == "announce":
+            return announcement
+        bundle, price = d.info["offer"]
+        return answer(bundle, price)
+
+    return strategy
+
+
 def truthful_answer(instance: Instance, i: int) -> Callable[[int, Fraction | int], bool]:
     """YES iff TV_i(bundle) >= price: the undominated answer to a take-it-or-leave-it offer
     (seed 001 Claim 1, seed 000 Lemma 2, seed 004 Lemma 3)."""
