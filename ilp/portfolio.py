@@ -71,6 +71,8 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, l
     if first[0] in (Status.OPTIMAL, Status.INFEASIBLE):
         return first
     remaining = None if time_limit is None else max(0.01, time_limit - (time.monotonic() - start))
+    if multiprocessing.current_process().daemon:
+        return cpsat.run(ilp, remaining)  # a daemonic worker (a pool's) may not start processes
     return race(ilp, remaining, first)
 
 

@@ -13,7 +13,6 @@ from benchmarks import (
     bb,
     bb_prime,
     best_allocation,
-    compute_report,
     favourite_bundle,
     miew,
     miew_of,
@@ -92,10 +91,6 @@ class Facts:
     @cache
     def msw_without(self, i: int) -> int:
         return msw_without(self.instance, i, **self.options).require()
-
-    @cached_property
-    def report(self):
-        return compute_report(self.instance, **self.options)
 
     def _best(self, best: Best) -> Best:
         if best.value is None:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from benchmarks import mikw
 from instances import Instance
 from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism
 from mechanisms.best_belief import BEST_BELIEF
@@ -128,8 +129,7 @@ def mixed_deviations(instance: Instance, params: Mapping[str, Fraction], facts: 
 
 def mixed_guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
     """Seed 000 §1.2 with c = 1/2: E[SW] + E[REV] >= MKW_I/3 - 2 eps/3."""
-    report = facts.report
-    values = [row.mikw.require() for row in report.players if row.player in instance.independent]
+    values = [mikw(instance, i, **facts.options).require() for i in instance.independent]
     mkw_i = max(values, default=0)
     bound = Fraction(mkw_i, 3) - MIX * params["eps"]
     return Guarantee("E[SW] + E[REV] >= MKW_I/3 - 2 eps/3", "MKW_I", mkw_i, ev.total, bound, ev.total >= bound)
