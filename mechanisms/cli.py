@@ -74,6 +74,16 @@ def _player(instance: Instance, name: str) -> int:
     return instance.players.index(name)
 
 
+def _prepare(file: str, mechanism: str, player: str, param_values: tuple[str, ...], solver: str,
+             time_limit: float | None) -> tuple[Instance, Facts, Mechanism, dict[str, Fraction], int]:
+    """Load FILE and check the mechanism, its parameters and the player, for outcome and deviate."""
+    params = _params(param_values)
+    instance, facts = _setup(file, solver, time_limit)
+    m = MECHANISMS[mechanism]
+    _check_applicable(m, instance)
+    return instance, facts, m, m.parameters(instance, params), _player(instance, player)
+
+
 @cli.command("evaluate")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @_mechanism_choice(all_allowed=True)
@@ -162,11 +172,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
 def outcome_command(file, mechanism, player, param_values, as_json, solver, time_limit):
     """The announcement a rational player (or its coalition) makes in MECHANISM: the optimal
     reported outcome, as JSON and as a readable offer list."""
-    instance, facts = _setup(file, solver, time_limit)
-    m = MECHANISMS[mechanism]
-    _check_applicable(m, instance)
-    params = m.parameters(instance, _params(param_values))
-    i = _player(instance, player)
+    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit)
     ev = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     actions: dict[str, object] = {}
     for _, terminal in ev.outcomes:
@@ -212,11 +218,8 @@ def _offer_lines(instance: Instance, action) -> list[str]:
 def deviate_command(file, mechanism, player, param_values, as_json, solver, time_limit):
     """Expected utility of the rational strategy versus each deviation family for the agent of
     --player, so users see which deviations do not pay (and, for VCG, which do)."""
-    instance, facts = _setup(file, solver, time_limit)
-    m = MECHANISMS[mechanism]
-    _check_applicable(m, instance)
-    params = m.parameters(instance, _params(param_values))
-    agent = agent_of(instance, _player(instance, player))
+    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit)
+    agent = agent_of(instance, i)
     base = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     rational_u = base.agent_utility(agent)
     rows = []
