@@ -152,7 +152,7 @@ def perf(suite, seeds, backends, default, time_limit, output) -> int:
     instances with the default backend, each single backend and a naive PuLP/CBC baseline."""
     from rich.table import Table
 
-    from benchmarks.perf import run_suite, summary, write_results
+    from benchmarks.perf import run_suite, summary, write_results, write_rows
 
     chosen = [b.strip() for b in backends.split(",") if b.strip()]
     for name in [*chosen, default]:
@@ -161,7 +161,8 @@ def perf(suite, seeds, backends, default, time_limit, output) -> int:
         except CabenchError as exc:
             raise click.BadParameter(str(exc), param_hint="'--backends'") from None
     console = Console(stderr=True)
-    rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text))
+    rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
+                     checkpoint=lambda done: write_rows(done, output))
     table = summary(rows, default, os.cpu_count() or 1)
     write_results(rows, table, output)
     view = Table(title=f"cabench perf ({suite}, {seeds} seeds): median seconds per full table", header_style="bold")

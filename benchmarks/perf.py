@@ -115,9 +115,10 @@ def _timed(solve_one: Callable[[Program], bool], programs: Sequence[tuple[str, P
 
 
 def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, time_limit: float | None,
-              progress: Callable[[str], None] = lambda text: None) -> list[Row]:
+              progress: Callable[[str], None] = lambda text: None,
+              checkpoint: Callable[[list[Row]], None] = lambda rows: None) -> list[Row]:
     """Measure every instance of ``suite`` (``seeds`` seeds each) with the default backend, each
-    single backend and the naive baseline."""
+    single backend and the naive baseline; ``checkpoint`` receives the rows after each instance."""
     rows: list[Row] = []
     for distribution, goods, bids, players in SUITES[suite]:
         for seed in range(seeds):
@@ -138,6 +139,7 @@ def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, tim
             proven, total, _ = _timed(lambda p: naive_solve(p, time_limit)[0], programs)
             rows.append(Row(**base, method="naive-pulp-cbc", programs=len(programs), proven=proven, seconds=total,
                             fastest_single_sum=fastest))
+            checkpoint(rows)
     return rows
 
 
@@ -165,12 +167,17 @@ def summary(rows: Sequence[Row], default: str, cores: int) -> list[dict]:
     return out
 
 
-def write_results(rows: Sequence[Row], table: list[dict], folder: Path) -> None:
+def write_rows(rows: Sequence[Row], folder: Path) -> None:
+    """perf-rows.csv: one row per instance and method (rewritten after each instance)."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "perf-rows.csv", "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(asdict(rows[0])))
         writer.writeheader()
         writer.writerows(asdict(r) for r in rows)
+
+
+def write_results(rows: Sequence[Row], table: list[dict], folder: Path) -> None:
+    write_rows(rows, folder)
     (folder / "perf-summary.json").write_text(json.dumps(table, indent=2) + "\n")
 
 
