@@ -141,8 +141,9 @@ def export_command(file, fmt, output) -> int:
 @click.option("--suite", type=click.Choice(["quick", "standard", "full"]), default="quick", show_default=True,
               help="Which instance sizes (see benchmarks/perf.py).")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Instances per size.")
-@click.option("--backends", default="cpsat,cbc,scip", show_default=True, help="Single backends to measure.")
-@click.option("--default", "default", default="portfolio", show_default=True, help="The backend under test.")
+@click.option("--backends", default="cpsat,cbc,scip,portfolio", show_default=True, help="Backends to measure.")
+@click.option("--default", "default", default=DEFAULT_BACKEND, show_default=True,
+              help="The backend under test (cabench's default).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Time limit per program.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
