@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cache, cached_property
+from functools import cache
 from typing import Any
 
 from benchmarks import (
@@ -16,11 +16,11 @@ from benchmarks import (
     favourite_bundle,
     miew,
     miew_of,
+    mkw,
     msw,
-    msw_without,
     relevant_knowledge,
 )
-from benchmarks.results import Best, Outcome
+from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
 from ilp import DEFAULT_BACKEND
 from instances import CabenchError, Instance
 from mechanisms.engine import Rules, Strategy, Terminal, outcome_distribution
@@ -60,9 +60,13 @@ class Facts:
         self.options = {"solver": solver, "time_limit": time_limit}
 
     @cache
+    def miew_result(self, i: int) -> Benchmark:
+        """MIEW_i = BB_i as solved (proven or not); every other use derives from it."""
+        return miew(self.instance, i, **self.options)
+
     def miew(self, i: int) -> Outcome:
         """The MIEW_i = BB_i witness (canonical outcome, seed 001 Def. 2-3)."""
-        result = miew(self.instance, i, **self.options)
+        result = self.miew_result(i)
         result.require()
         return result.outcome
 
@@ -73,8 +77,11 @@ class Facts:
         return result.outcome.allocation[i]
 
     @cache
+    def relevant_knowledge_result(self, agent: tuple[int, ...]) -> Benchmark:
+        return relevant_knowledge(self.instance, agent, **self.options)
+
     def relevant_knowledge(self, agent: tuple[int, ...]) -> Outcome:
-        result = relevant_knowledge(self.instance, agent, **self.options)
+        result = self.relevant_knowledge_result(agent)
         result.require()
         return result.outcome
 
@@ -88,35 +95,27 @@ class Facts:
     def msw(self) -> int:
         return msw(self.instance, **self.options).require()
 
-    @cache
-    def msw_without(self, i: int) -> int:
-        return msw_without(self.instance, i, **self.options).require()
-
-    def _best(self, best: Best) -> Best:
+    @staticmethod
+    def _proven(best: Best) -> Best:
         if best.value is None:
-            from benchmarks.results import NotProvenError
-
             raise NotProvenError(f"{best.name} was not proven optimal")
         return best
 
-    @cached_property
-    def per_player_miew(self):
-        return [miew(self.instance, i, **self.options) for i in range(self.instance.n)]
+    def _per_player(self) -> list[Benchmark]:
+        return [self.miew_result(i) for i in range(self.instance.n)]
 
     def bb(self) -> Best:
-        return self._best(bb(self.instance, self.per_player_miew))
+        return self._proven(bb(self.instance, self._per_player()))
 
     def bb_prime(self) -> Best:
-        return self._best(bb_prime(self.instance, self.per_player_miew))
+        return self._proven(bb_prime(self.instance, self._per_player()))
 
     def miew_independent(self) -> Best:
-        return self._best(miew_of(self.instance, self.per_player_miew))
+        return self._proven(miew_of(self.instance, self._per_player()))
 
     def mkw(self) -> Best:
-        from benchmarks import mkw
-
-        per_agent = [(a, relevant_knowledge(self.instance, a, **self.options)) for a in self.instance.agents]
-        return self._best(mkw(self.instance, per_agent))
+        per_agent = [(a, self.relevant_knowledge_result(a)) for a in self.instance.agents]
+        return self._proven(mkw(self.instance, per_agent))
 
 
 @dataclass(frozen=True)
