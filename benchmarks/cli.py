@@ -27,6 +27,14 @@ EXIT_BAD_INPUT = 2
 EXIT_NOT_PROVEN = 3
 
 
+def check_backend(name: str, flag: str = "'--solver'") -> None:
+    """A solver flag naming an unknown or unavailable backend is bad input (exit 2)."""
+    try:
+        get_backend(name)
+    except CabenchError as exc:
+        raise click.BadParameter(str(exc), param_hint=flag) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cabench")
 def cli() -> None:
@@ -44,10 +52,7 @@ def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None) 
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome."""
-    try:
-        get_backend(solver)
-    except CabenchError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--solver'") from None
+    check_backend(solver)
     instance = load_instance(file)
     report = compute_report(instance, solver=solver, time_limit=time_limit)
     if as_json:
@@ -157,10 +162,7 @@ def perf(suite, seeds, backends, default, time_limit, output) -> int:
 
     chosen = [b.strip() for b in backends.split(",") if b.strip()]
     for name in [*chosen, default]:
-        try:
-            get_backend(name)
-        except CabenchError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--backends'") from None
+        check_backend(name, "'--backends'")
     console = Console(stderr=True)
     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
                      checkpoint=lambda done: write_rows(done, output))

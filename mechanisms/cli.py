@@ -10,9 +10,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.cli import cli
+from benchmarks.cli import check_backend, cli
 from benchmarks.cli import main as _main
-from ilp import DEFAULT_BACKEND, backend_names, get_backend
+from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance, load_instance
 from mechanisms import MECHANISMS, Facts, Mechanism, agent_of, evaluate
 from mechanisms.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
@@ -49,10 +49,7 @@ def _params(values: tuple[str, ...]) -> dict[str, Fraction]:
 
 
 def _setup(file: str, solver: str, time_limit: float | None) -> tuple[Instance, Facts]:
-    try:
-        get_backend(solver)
-    except CabenchError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--solver'") from None
+    check_backend(solver)
     instance = load_instance(file)
     return instance, Facts(instance, solver, time_limit)
 
@@ -272,10 +269,7 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
     if unknown:
         raise click.BadParameter(f'unknown mechanism "{unknown[0]}"; expected all or some of: {", ".join(MECHANISMS)}',
                                  param_hint="'--mechanisms'")
-    try:
-        get_backend(solver)
-    except CabenchError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--solver'") from None
+    check_backend(solver)
     files = instance_files(source)
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
