@@ -8,12 +8,17 @@ from benchmarks.results import Benchmark, from_solution
 from ilp import DEFAULT_BACKEND, Program, Weight, solve
 
 
-def solve_weights(name: str, n_goods: int, weights: Sequence[Weight | None], *, priced: bool,
+def weights_program(n_goods: int, weights: Sequence[Weight | None]) -> Program:
+    """Maximise the sum of ``weights`` (None = excluded player)."""
+    return Program(n_goods, tuple(weights))
+
+
+def solve_program(name: str, program: Program, *, priced: bool,
                   solver: str = DEFAULT_BACKEND, time_limit: float | None = None) -> Benchmark:
-    """Maximise the sum of ``weights`` (None = excluded player). With ``priced`` the witness
-    prices are each player's weight of its bundle: the take-it-or-leave-it offers."""
-    weights = tuple(weights)
-    solution = solve(Program(n_goods, weights), solver, time_limit)
+    """Solve ``program`` into the benchmark ``name``. With ``priced`` the witness prices are each
+    player's weight of its bundle: the take-it-or-leave-it offers."""
+    weights = program.weights
+    solution = solve(program, solver, time_limit)
 
     def prices(allocation: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(w.value(a) if w is not None and a else 0 for w, a in zip(weights, allocation))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from benchmarks._solve import solve_weights
+from benchmarks._solve import solve_program, weights_program
 from benchmarks.knowledge import guaranteed
 from benchmarks.results import Benchmark, Best, best_of
-from ilp import DEFAULT_BACKEND
+from ilp import DEFAULT_BACKEND, Program
 from instances import Instance
 
 
@@ -21,9 +21,13 @@ def miew(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
     Seed 004 §3 Definition 2 defines BB_i the same way over beliefs B_i. The witness is the
     canonical outcome: its prices are the guaranteed values g^i_j(A_j).
     """
-    weights = [None if j == i else guaranteed(instance, i, j) for j in range(instance.n)]
-    return solve_weights(f"MIEW_{instance.players[i]}", instance.m, weights, priced=True,
+    return solve_program(f"MIEW_{instance.players[i]}", miew_program(instance, i), priced=True,
                          solver=solver, time_limit=time_limit)
+
+
+def miew_program(instance: Instance, i: int) -> Program:
+    """The program of :func:`miew`: the others' guaranteed values g^i_j, player i removed."""
+    return weights_program(instance.m, [None if j == i else guaranteed(instance, i, j) for j in range(instance.n)])
 
 
 def _best(name: str, instance: Instance, per_player: Sequence[Benchmark], players: Iterable[int]) -> Best:

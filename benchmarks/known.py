@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from benchmarks._solve import solve_weights
+from benchmarks._solve import solve_program, weights_program
 from benchmarks.knowledge import coalition_guaranteed, guaranteed
 from benchmarks.results import Benchmark, Best, Outcome, best_of
-from ilp import DEFAULT_BACKEND
+from ilp import DEFAULT_BACKEND, Program
 from instances import Instance
 
 
@@ -19,9 +19,13 @@ def mikw(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
     The witness prices are TV_i(A_i) for i and g^i_j(A_j) for the others, so that the witness is
     also RK_{{i}} of seed 000 Definition 6 and REV(witness) = MIKW_i.
     """
-    weights = [guaranteed(instance, i, j) for j in range(instance.n)]
-    return solve_weights(f"MIKW_{instance.players[i]}", instance.m, weights, priced=True,
+    return solve_program(f"MIKW_{instance.players[i]}", mikw_program(instance, i), priced=True,
                          solver=solver, time_limit=time_limit)
+
+
+def mikw_program(instance: Instance, i: int) -> Program:
+    """The program of :func:`mikw`: TV_i for i and the guaranteed values g^i_j for the others."""
+    return weights_program(instance.m, [guaranteed(instance, i, j) for j in range(instance.n)])
 
 
 def relevant_knowledge(instance: Instance, agent: Iterable[int], *, solver: str = DEFAULT_BACKEND,
@@ -32,11 +36,15 @@ def relevant_knowledge(instance: Instance, agent: Iterable[int], *, solver: str 
 
     Its value is MKW_A, the maximum known welfare of agent A (seed 000 Definition 6).
     """
-    members = tuple(sorted(agent))
-    weights = [coalition_guaranteed(instance, members, j) for j in range(instance.n)]
-    label = ",".join(instance.players[j] for j in members)
-    return solve_weights(f"MKW_{{{label}}}", instance.m, weights, priced=True,
+    label = ",".join(instance.players[j] for j in sorted(agent))
+    return solve_program(f"MKW_{{{label}}}", relevant_knowledge_program(instance, agent), priced=True,
                          solver=solver, time_limit=time_limit)
+
+
+def relevant_knowledge_program(instance: Instance, agent: Iterable[int]) -> Program:
+    """The program of :func:`relevant_knowledge`: TV_j for members, the pooled g^A_j for others."""
+    members = tuple(sorted(agent))
+    return weights_program(instance.m, [coalition_guaranteed(instance, members, j) for j in range(instance.n)])
 
 
 def mkw(instance: Instance, per_agent: Sequence[tuple[tuple[int, ...], Benchmark]]) -> Best:

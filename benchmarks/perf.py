@@ -17,9 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from benchmarks.knowledge import coalition_guaranteed, guaranteed, true_weight
+from benchmarks.table import table_programs
 from ilp import Program, solve
-from instances import Instance
 from instances.generate import generate_instance
 
 SUITES = {
@@ -32,23 +31,6 @@ SUITES = {
     "full": [("regions", 256, 2000, 10), ("paths", 256, 2000, 10), ("arbitrary", 64, 1000, 10),
              ("scheduling", 128, 1000, 10), ("uniform", 128, 1000, 10)],
 }
-
-
-def table_programs(instance: Instance) -> list[tuple[str, Program]]:
-    """The programs of the benchmark table (names as in the report)."""
-    n = instance.n
-    programs = [("MSW", Program(instance.m, tuple(true_weight(instance, j) for j in range(n))))]
-    for i in range(n):
-        name = instance.players[i]
-        programs.append((f"MIEW_{name}", Program(instance.m, tuple(
-            None if j == i else guaranteed(instance, i, j) for j in range(n)))))
-        programs.append((f"MIKW_{name}", Program(instance.m, tuple(guaranteed(instance, i, j) for j in range(n)))))
-    for agent in instance.agents:
-        if len(agent) > 1:  # singleton agents: MKW_{i} is MIKW_i, already in the table
-            label = ",".join(instance.players[j] for j in agent)
-            programs.append((f"MKW_{{{label}}}", Program(instance.m, tuple(
-                coalition_guaranteed(instance, agent, j) for j in range(n)))))
-    return programs
 
 
 def naive_solve(program: Program, time_limit: float | None) -> tuple[bool, int | None]:

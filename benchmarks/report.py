@@ -11,8 +11,9 @@ from benchmarks.external import bb, bb_prime, miew, miew_of
 from benchmarks.known import mikw, mkw, relevant_knowledge
 from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome
+from benchmarks.table import report_programs
 from benchmarks.welfare import best_allocation, lex_first_optimal, msw, msw_without
-from ilp import DEFAULT_BACKEND, owner_code
+from ilp import DEFAULT_BACKEND, owner_code, prefetch
 from instances import Instance
 from instances.bundles import names
 
@@ -67,9 +68,18 @@ class Report:
 
 
 def compute_report(instance: Instance, *, solver: str = DEFAULT_BACKEND,
-                   time_limit: float | None = None) -> Report:
-    """Compute the whole table; ``time_limit`` applies to each integer program separately."""
+                   time_limit: float | None = None, jobs: int | None = None) -> Report:
+    """Compute the whole table; ``time_limit`` applies to each integer program separately.
+
+    The programs are first solved as one batch (``ilp.solve_batch``, ``jobs`` worker processes,
+    None = automatic), which gives the same values as solving them one by one.
+    """
     start = time.perf_counter()
+    with prefetch(report_programs(instance), solver, time_limit, jobs):
+        return _compute(instance, solver, time_limit, start)
+
+
+def _compute(instance: Instance, solver: str, time_limit: float | None, start: float) -> Report:
     options = {"solver": solver, "time_limit": time_limit}
     welfare = msw(instance, **options)
     players = tuple(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from benchmarks._solve import solve_weights
+from benchmarks._solve import solve_program, weights_program
 from benchmarks.knowledge import true_weight
 from benchmarks.results import Benchmark, from_solution
 from ilp import DEFAULT_BACKEND, Program, Solution, lex_first, solve
@@ -19,8 +19,12 @@ def msw(instance: Instance, *, solver: str = DEFAULT_BACKEND, time_limit: float 
     Seed 002 §2 ("maximum rational revenue coincides with the maximum social welfare");
     seed 000 §1.2 (MSW(V) in the definition of MIKW). Goods may stay unallocated.
     """
-    weights = [true_weight(instance, j) for j in range(instance.n)]
-    return solve_weights("MSW", instance.m, weights, priced=False, solver=solver, time_limit=time_limit)
+    return solve_program("MSW", msw_program(instance), priced=False, solver=solver, time_limit=time_limit)
+
+
+def msw_program(instance: Instance) -> Program:
+    """The program of :func:`msw`: every player with its true valuation."""
+    return weights_program(instance.m, [true_weight(instance, j) for j in range(instance.n)])
 
 
 def msw_without(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
@@ -34,8 +38,13 @@ def msw_without(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
     name = f"MSW_-{instance.players[i]}"
     if optimum is not None and optimum.proven and optimum.outcome.allocation[i] == 0:
         return replace(optimum, name=name, wall_time=0.0)
-    weights = [None if j == i else true_weight(instance, j) for j in range(instance.n)]
-    return solve_weights(name, instance.m, weights, priced=False, solver=solver, time_limit=time_limit)
+    return solve_program(name, msw_without_program(instance, i), priced=False, solver=solver,
+                         time_limit=time_limit)
+
+
+def msw_without_program(instance: Instance, i: int) -> Program:
+    """The program of :func:`msw_without`: MSW's with player i removed."""
+    return weights_program(instance.m, [None if j == i else true_weight(instance, j) for j in range(instance.n)])
 
 
 def best_allocation(instance: Instance, coalition: Iterable[int], *, solver: str = DEFAULT_BACKEND,
@@ -44,11 +53,16 @@ def best_allocation(instance: Instance, coalition: Iterable[int], *, solver: str
 
     Seed 000 Appendix A ("Best Allocation"), used by the collusion-leveraging mechanism.
     """
-    members = set(coalition)
-    weights = [true_weight(instance, j) if j in members else None for j in range(instance.n)]
-    label = ",".join(instance.players[j] for j in sorted(members))
-    return solve_weights(f"BA^{{{label}}}", instance.m, weights, priced=False,
+    label = ",".join(instance.players[j] for j in sorted(set(coalition)))
+    return solve_program(f"BA^{{{label}}}", best_allocation_program(instance, coalition), priced=False,
                          solver=solver, time_limit=time_limit)
+
+
+def best_allocation_program(instance: Instance, coalition: Iterable[int]) -> Program:
+    """The program of :func:`best_allocation`: only the members of the coalition, truthfully."""
+    members = set(coalition)
+    return weights_program(instance.m, [true_weight(instance, j) if j in members else None
+                                        for j in range(instance.n)])
 
 
 def lex_first_optimal(instance: Instance, *, solver: str = DEFAULT_BACKEND,
@@ -59,8 +73,7 @@ def lex_first_optimal(instance: Instance, *, solver: str = DEFAULT_BACKEND,
     and players numbered 1..n in instance order. Pass ``optimum`` (an MSW result from the same
     solver) to skip re-solving MSW.
     """
-    weights = tuple(true_weight(instance, j) for j in range(instance.n))
-    program = Program(instance.m, weights)
+    program = msw_program(instance)
     if optimum is None:
         first = solve(program, solver, time_limit)
     else:

@@ -1,10 +1,14 @@
 """Integer programs for winner determination: one model, several backends, no paper concepts.
 
 ``Program`` (plain data) -> ``solve(program, backend)`` -> ``Solution`` (frozen result).
-Backends: ``cpsat`` (OR-Tools CP-SAT, default), ``cbc`` (PuLP + CBC), ``brute`` (subset DP).
+Backends: ``cpsat`` (OR-Tools CP-SAT, default), ``cbc`` (PuLP + CBC), ``scip`` (PySCIPOpt),
+``highs`` (highspy, in a worker process), ``portfolio`` (a race of them), ``brute`` (subset DP).
+``solve_batch`` / ``prefetch`` solve many programs at once: duplicates once, related programs
+from each other, independent ones in parallel.
 """
 
 from ilp.backends import BACKENDS, DEFAULT_BACKEND, SolverError, backend_names, get_backend, solve
+from ilp.batch import prefetch, solve_batch
 from ilp.lex import lex_first
 from ilp.program import UNALLOCATED, Program, Solution, Status, Weight, owner_code
 
@@ -21,5 +25,7 @@ __all__ = [
     "get_backend",
     "lex_first",
     "owner_code",
+    "prefetch",
     "solve",
+    "solve_batch",
 ]

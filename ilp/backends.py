@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
 
@@ -24,12 +26,28 @@ BACKENDS: dict[str, Any] = {
     "cpsat": "ilp.cpsat",
     "cbc": "ilp.cbc",
     "scip": "ilp.scip",
+    "highs": "ilp.highs",
     "portfolio": "ilp.portfolio",
     "brute": brute,
 }
 """Name -> adapter module (or its import path, imported on first use: OR-Tools and PuLP are slow
 to import, and a run needs only one of them). An adapter has ``available()`` and ``run()``."""
 DEFAULT_BACKEND = "cpsat"
+
+
+_known: ContextVar[dict | None] = ContextVar("known_solutions", default=None)
+"""(program, backend, time_limit) -> Solution already computed, while :func:`reuse` is active."""
+
+
+@contextmanager
+def reuse(solutions: dict):
+    """Within the block, :func:`solve` answers a program found in ``solutions`` (keyed by
+    ``(program, backend, time_limit)``) from there instead of solving it again."""
+    token = _known.set({**(_known.get() or {}), **solutions})
+    try:
+        yield
+    finally:
+        _known.reset(token)
 
 
 class SolverError(CabenchError):
@@ -67,8 +85,16 @@ def _shrink(formulation: Formulation, allocation: tuple[int, ...]) -> tuple[int,
     return tuple(result)
 
 
-def solve(program: Program, backend: str = DEFAULT_BACKEND, time_limit: float | None = None) -> Solution:
-    """Solve ``program`` with the named backend; see :class:`Solution` for what comes back."""
+def solve(program: Program, backend: str = DEFAULT_BACKEND, time_limit: float | None = None,
+          hint: tuple[int, ...] | None = None) -> Solution:
+    """Solve ``program`` with the named backend; see :class:`Solution` for what comes back.
+
+    ``hint`` is an allocation (a bundle per player) to start from: a warm start, which may make
+    the solve faster and never changes what is proven. Backends without warm starts ignore it.
+    """
+    known = _known.get()
+    if known is not None and (program, backend, time_limit) in known:
+        return known[program, backend, time_limit]
     module = get_backend(backend)
     start = time.perf_counter()
     claimed = None  # the objective value the solver claims for its own solution
@@ -77,7 +103,8 @@ def solve(program: Program, backend: str = DEFAULT_BACKEND, time_limit: float | 
         bound = None
     else:
         formulation = build(program)
-        status, values, bound = _run(formulation, module, time_limit)
+        start_values = formulation.encode(hint) if hint is not None else None
+        status, values, bound = _run(formulation, module, time_limit, start_values)
         allocation = None
         if values is not None:
             claimed = sum(c * values[v] for v, c in formulation.ilp.objective.items())
@@ -97,8 +124,8 @@ def solve(program: Program, backend: str = DEFAULT_BACKEND, time_limit: float | 
     return Solution(status, allocation, value, bound, backend, wall)
 
 
-def _run(formulation: Formulation, module: ModuleType, time_limit: float | None):
+def _run(formulation: Formulation, module: ModuleType, time_limit: float | None, hint: list[int] | None):
     for terms, lo, hi in formulation.ilp.rows:
         if not terms and ((lo is not None and lo > 0) or (hi is not None and hi < 0)):
             return Status.INFEASIBLE, None, None  # e.g. a good fixed to a player who cannot hold it
-    return module.run(formulation.ilp, time_limit)
+    return module.run(formulation.ilp, time_limit, hint=hint)

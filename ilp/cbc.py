@@ -32,8 +32,10 @@ def available() -> bool:
     return bool(_command(msg=False).available())
 
 
-def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, list[int] | None, int | None]:
-    """Solve ``ilp``: (status, variable values or None, None — CBC's bound is not exposed)."""
+def run(ilp: ILP, time_limit: float | None, workers: int = 1,
+        hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
+    """Solve ``ilp``: (status, variable values or None, None — CBC's bound is not exposed);
+    ``hint`` is a full assignment to start from (CBC's MIP start)."""
     sense = pulp.LpMaximize if ilp.maximize else pulp.LpMinimize
     problem = pulp.LpProblem("cabench", sense)
     xs = [
@@ -55,6 +57,10 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, l
         if hi is not None:
             problem += e <= hi
     options = {"msg": False, "threads": workers}
+    if hint is not None:
+        for x, v in zip(xs, hint):
+            x.setInitialValue(v)
+        options["warmStart"] = True
     if time_limit is not None:
         options["timeLimit"] = time_limit
     problem.solve(_command(**options))

@@ -27,8 +27,10 @@ def available() -> bool:
     return True
 
 
-def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, list[int] | None, int | None]:
-    """Solve ``ilp``: (status, variable values or None, proven objective bound or None)."""
+def run(ilp: ILP, time_limit: float | None, workers: int = 1,
+        hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
+    """Solve ``ilp``: (status, variable values or None, proven objective bound or None);
+    ``hint`` is a full assignment to start from."""
     model = cp_model.CpModel()
     xs = [
         model.new_bool_var(name) if (lo, hi) == (0, 1) else model.new_int_var(lo, hi, name)
@@ -52,6 +54,9 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, l
         model.maximize(expr(ilp.objective))
     else:
         model.minimize(expr(ilp.objective))
+    if hint is not None:
+        for x, v in zip(xs, hint):
+            model.add_hint(x, v)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers  # one worker keeps witnesses reproducible
     if time_limit is not None:

@@ -75,6 +75,26 @@ class Formulation:
             allocation.append(bundle)
         return tuple(allocation)
 
+    def encode(self, allocation: tuple[int, ...]) -> list[int] | None:
+        """A full assignment of the variables that realises ``allocation`` as well as whole bids
+        allow (a warm start: each player keeps its best bid inside its bundle), or None when the
+        program has blocks this simple encoding does not cover (OR bids, robust players, the
+        owner objective). Solvers check a warm start themselves; a poor one only costs time."""
+        if self.program.minimize_owners:
+            return None
+        values = [0] * len(self.ilp.names)
+        for j, block in enumerate(self.blocks):
+            if block is None or not allocation[j]:
+                continue
+            if not isinstance(block, AtomsBlock) or not block.single:
+                return None
+            bundle = allocation[j]
+            inside = [(value, -a) for a, (atom, value) in enumerate(block.atoms) if atom & ~bundle == 0]
+            if inside:
+                best = -max(inside)[1]
+                values[list(self.weight[j])[best]] = 1  # weight[j] lists x[j, a] in atom order
+        return values
+
 
 def build(program: Program) -> Formulation:
     """Formulate ``program`` (see the module docstring for the variables)."""

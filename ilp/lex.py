@@ -19,7 +19,7 @@ from dataclasses import replace
 from ilp.backends import DEFAULT_BACKEND, solve
 from ilp.program import UNALLOCATED, Program, Solution, Status, owner_code
 
-COEFFICIENT_LIMIT = {"cpsat": 2**50, "cbc": 10**6, "scip": 10**6, "portfolio": 10**6}
+COEFFICIENT_LIMIT = {"cpsat": 2**50, "cbc": 10**6, "scip": 10**6, "highs": 10**6, "portfolio": 10**6}
 """Largest objective weight (n + 1)^(c - 1) a backend handles exactly: CP-SAT works in int64,
 CBC and SCIP in floating point."""
 

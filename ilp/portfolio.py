@@ -41,10 +41,10 @@ def racers() -> list[str]:
     return names[: max(2, os.cpu_count() or 1)]
 
 
-def _race_worker(name: str, ilp: ILP, time_limit: float | None, results) -> None:
+def _race_worker(name: str, ilp: ILP, time_limit: float | None, hint: list[int] | None, results) -> None:
     module = importlib.import_module(f"ilp.{name}")
     try:
-        results.put((name, module.run(ilp, time_limit)))
+        results.put((name, module.run(ilp, time_limit, hint=hint)))
     except Exception as exc:  # report, so the race does not wait for a dead worker
         results.put((name, (Status.UNKNOWN, None, None, repr(exc))))
 
@@ -64,24 +64,26 @@ def _better(ilp: ILP, a: tuple, b: tuple) -> tuple:
     return a if objective(a[1]) <= objective(b[1]) else b
 
 
-def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, list[int] | None, int | None]:
+def run(ilp: ILP, time_limit: float | None, workers: int = 1,
+        hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
     start = time.monotonic()
     probe = PROBE_SECONDS if time_limit is None else min(PROBE_SECONDS, time_limit)
-    first = cpsat.run(ilp, probe) if probe > 0 else (Status.UNKNOWN, None, None)
+    first = cpsat.run(ilp, probe, hint=hint) if probe > 0 else (Status.UNKNOWN, None, None)
     if first[0] in (Status.OPTIMAL, Status.INFEASIBLE):
         return first
     remaining = None if time_limit is None else max(0.01, time_limit - (time.monotonic() - start))
     if multiprocessing.current_process().daemon:
-        return cpsat.run(ilp, remaining)  # a daemonic worker (a pool's) may not start processes
-    return race(ilp, remaining, first)
+        return cpsat.run(ilp, remaining, hint=hint)  # a daemonic worker (a pool's) may not start processes
+    return race(ilp, remaining, first, hint if first[1] is None else first[1])
 
 
-def race(ilp: ILP, time_limit: float | None, incumbent: tuple = (Status.UNKNOWN, None, None)):
+def race(ilp: ILP, time_limit: float | None, incumbent: tuple = (Status.UNKNOWN, None, None),
+         hint: list[int] | None = None):
     """Run the racers in parallel; the first proven answer wins."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     names = racers()
-    processes = {name: context.Process(target=_race_worker, args=(name, ilp, time_limit, results), daemon=True)
+    processes = {name: context.Process(target=_race_worker, args=(name, ilp, time_limit, hint, results), daemon=True)
                  for name in names}
     for process in processes.values():
         process.start()

@@ -20,8 +20,10 @@ def available() -> bool:
     return True
 
 
-def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, list[int] | None, int | None]:
-    """Solve ``ilp``: (status, variable values or None, proven objective bound or None)."""
+def run(ilp: ILP, time_limit: float | None, workers: int = 1,
+        hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
+    """Solve ``ilp``: (status, variable values or None, proven objective bound or None);
+    ``hint`` is a full assignment to start from."""
     import pyscipopt
 
     model = pyscipopt.Model()
@@ -45,6 +47,11 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1) -> tuple[Status, l
     model.setParam("limits/gap", 0.0)
     if time_limit is not None:
         model.setParam("limits/time", time_limit)
+    if hint is not None:
+        start = model.createSol()
+        for x, v in zip(xs, hint):
+            model.setSolVal(start, x, v)
+        model.addSol(start, free=True)  # SCIP checks it and drops it if infeasible
     model.optimize()
     status_name = model.getStatus()
     if status_name == "infeasible":

@@ -44,7 +44,7 @@ class TimedOutBackend:
         return True
 
     @staticmethod
-    def run(ilp_, time_limit, workers=1):
+    def run(ilp_, time_limit, workers=1, hint=None):
         from ilp import Status
 
         return Status.FEASIBLE, [0] * len(ilp_.names), 10**6

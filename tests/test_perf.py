@@ -8,7 +8,8 @@ import json
 import pytest
 
 from benchmarks import compute_report
-from benchmarks.perf import naive_solve, table_programs
+from benchmarks.perf import naive_solve
+from benchmarks.table import table_programs
 from ilp import solve
 from instances.generate import generate_instance
 from tests.conftest import run_cli

@@ -1,0 +1,182 @@
+"""HiGHS adapter (highspy), run in a worker process of its own.
+
+OR-Tools and highspy each ship a ``libhighs`` shared library, and some releases of the two cannot
+be loaded into one process (the second import fails). cabench imports OR-Tools for CP-SAT, so
+HiGHS always runs in a separate "spawn" process that never imports OR-Tools: ``run`` sends the
+:class:`ILP` there and reads back the answer. The worker stays alive for the next solve (starting
+one costs about half a second) and is replaced if a solve dies.
+
+HiGHS works in floating point; values are rounded to the integers they encode and the caller
+re-evaluates the witness exactly. The objective coefficients are integers, so every integer
+solution has an integer objective and a gap below 1 already proves optimality: the absolute gap
+tolerance is set to 0.5 and the relative one to 0.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import math
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from ilp.formulation import ILP
+from ilp.program import Status
+from instances.errors import CabenchError
+
+NAME = "highs"
+_worker: subprocess.Popen | None = None  # the live worker, if any
+_lock = threading.Lock()
+
+
+def available() -> bool:
+    return importlib.util.find_spec("highspy") is not None
+
+
+def run(ilp: ILP, time_limit: float | None, workers: int = 1,
+        hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
+    """Solve ``ilp`` in the HiGHS worker process: (status, values or None, proven bound or None);
+    ``hint`` is a full assignment to start from."""
+    global _worker
+    with _lock:
+        for attempt in range(2):
+            if _worker is None or _worker.poll() is not None:
+                _worker = _start()
+            try:
+                _send(_worker.stdin, (ilp, time_limit, workers, hint))
+                answer = _receive(_worker.stdout)
+            except (EOFError, BrokenPipeError, ConnectionResetError):
+                _stop()
+                if attempt:
+                    raise CabenchError("the HiGHS worker process died twice in a row") from None
+                continue
+            if isinstance(answer, BaseException):
+                raise answer
+            return answer
+    raise AssertionError("unreachable")
+
+
+def _send(stream, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream) -> Any:
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError
+    (size,) = struct.unpack("<Q", header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+def _start() -> subprocess.Popen:
+    # a plain subprocess, not multiprocessing: it works from any __main__ (a script on stdin, a
+    # notebook) and inside daemonic pool workers, and it never imports OR-Tools
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    return subprocess.Popen([sys.executable, "-m", "ilp.highs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            env=env)
+
+
+def _stop() -> None:
+    global _worker
+    if _worker is not None:
+        _worker.kill()
+        _worker.wait(timeout=5)
+        _worker = None
+
+
+atexit.register(_stop)
+
+
+def _serve() -> None:
+    """The worker's loop: one (ilp, time_limit, workers, hint) request in, one answer (or exception) out,
+    over the stdout this process started with; anything else printed there is discarded."""
+    requests = sys.stdin.buffer
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    quiet = os.open(os.devnull, os.O_WRONLY)  # HiGHS prints a banner on stdout
+    os.dup2(quiet, sys.stdout.fileno())
+    while True:
+        try:
+            request = _receive(requests)
+        except EOFError:
+            return
+        try:
+            answer = solve_here(*request)
+        except Exception as exc:  # the caller re-raises it
+            answer = exc
+        _send(answers, answer)
+
+
+def solve_here(ilp: ILP, time_limit: float | None, workers: int = 1,
+               hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
+    """Solve ``ilp`` with HiGHS in this process (which must not have loaded OR-Tools)."""
+    import highspy
+    import numpy as np
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", workers)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.5)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    lp = highspy.HighsLp()
+    n = len(ilp.names)
+    lp.num_col_ = n
+    lp.num_row_ = len(ilp.rows)
+    cost = np.zeros(n)
+    for k, c in ilp.objective.items():
+        cost[k] = c
+    lp.col_cost_ = cost
+    lp.col_lower_ = np.array(ilp.lower, dtype=float)
+    lp.col_upper_ = np.array(ilp.upper, dtype=float)
+    lp.sense_ = highspy.ObjSense.kMaximize if ilp.maximize else highspy.ObjSense.kMinimize
+    inf = highspy.kHighsInf
+    lp.row_lower_ = np.array([-inf if lo is None else lo for _, lo, _ in ilp.rows], dtype=float)
+    lp.row_upper_ = np.array([inf if hi is None else hi for _, _, hi in ilp.rows], dtype=float)
+    starts, index, value = [0], [], []
+    for terms, _, _ in ilp.rows:
+        index += terms.keys()
+        value += terms.values()
+        starts.append(len(index))
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = len(ilp.rows)
+    lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.array(value, dtype=float)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n
+    h.passModel(lp)
+    if hint is not None:
+        start = highspy.HighsSolution()
+        start.col_value = [float(v) for v in hint]
+        h.setSolution(start)
+    h.run()
+    model_status = h.getModelStatus()
+    if model_status == highspy.HighsModelStatus.kInfeasible:
+        return Status.INFEASIBLE, None, None
+    info = h.getInfo()
+    if info.primal_solution_status != highspy.kSolutionStatusFeasible:
+        return Status.UNKNOWN, None, None
+    values = [round(v) for v in h.getSolution().col_value]
+    raw = info.mip_dual_bound
+    bound = None
+    if math.isfinite(raw):
+        bound = math.floor(raw + 1e-6) if ilp.maximize else math.ceil(raw - 1e-6)
+    status = Status.OPTIMAL if model_status == highspy.HighsModelStatus.kOptimal else Status.FEASIBLE
+    return status, values, bound
+
+
+if __name__ == "__main__":
+    _serve()
