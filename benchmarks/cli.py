@@ -146,40 +146,45 @@ def export_command(file, fmt, output) -> int:
 @click.option("--suite", type=click.Choice(["quick", "standard", "full"]), default="quick", show_default=True,
               help="Which instance sizes (see benchmarks/perf.py).")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Instances per size.")
-@click.option("--backends", default="cpsat,cbc,scip,portfolio", show_default=True, help="Backends to measure.")
+@click.option("--backends", default="cpsat,highs,scip,cbc", show_default=True,
+              help="Single backends to measure program by program.")
 @click.option("--default", "default", default=DEFAULT_BACKEND, show_default=True,
-              help="The backend under test (cabench's default).")
+              help="The backend of the measured cabench pipeline.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes of the cabench pipeline; automatic by default.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Time limit per program.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
               show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
-def perf(suite, seeds, backends, default, time_limit, output) -> int:
+def perf(suite, seeds, backends, default, jobs, time_limit, output) -> int:
     """Time the benchmark table (MSW, every MIEW_i and MIKW_i, MKW of every coalition) of generated
-    instances with the default backend, each single backend and a naive PuLP/CBC baseline."""
+    instances: cabench's batch pipeline, each single backend and a naive PuLP/CBC baseline."""
     from rich.table import Table
 
     from benchmarks.perf import run_suite, summary, write_results, write_rows
+    from ilp.batch import default_jobs
 
-    chosen = [b.strip() for b in backends.split(",") if b.strip()]
+    chosen = list(dict.fromkeys(b.strip() for b in backends.split(",") if b.strip()))
     for name in [*chosen, default]:
         check_backend(name, "'--backends'")
     console = Console(stderr=True)
     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
-                     checkpoint=lambda done: write_rows(done, output))
-    table = summary(rows, default, os.cpu_count() or 1)
+                     checkpoint=lambda done: write_rows(done, output), jobs=jobs)
+    table = summary(rows, jobs or default_jobs())
     write_results(rows, table, output)
     view = Table(title=f"cabench perf ({suite}, {seeds} seeds): median seconds per full table", header_style="bold")
     methods = list(dict.fromkeys(r.method for r in rows))
-    for column in ["instance", *methods, "naive/default", "default/ideal", "proven"]:
+    for column in ["instance", "programs", *methods, "naive/cabench", "cabench/ideal", "proven"]:
         view.add_column(column, justify="left" if column == "instance" else "right")
     for entry in table:
         medians = entry["median_seconds"]
         view.add_row(f"{entry['distribution']} m={entry['goods']} b={entry['bids']} n={entry['players']}",
+                     f"{entry['distinct']}/{entry['programs']}",
                      *[f"{medians[m]:.2f}" for m in methods],
-                     f"{entry.get('naive_over_default', float('nan')):.2f}",
-                     f"{entry.get('default_over_ideal', float('nan')):.2f}",
+                     f"{entry.get('naive_over_cabench', float('nan')):.2f}",
+                     f"{entry.get('cabench_over_ideal', float('nan')):.2f}",
                      "yes" if entry["all_proven"] else "NO")
-    Console(width=max(Console().width, 120)).print(view)
+    Console(width=max(Console().width, 140)).print(view)
     click.echo(f"wrote {output / 'perf-rows.csv'} and {output / 'perf-summary.json'}", err=True)
     return 0
 

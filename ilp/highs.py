@@ -124,6 +124,8 @@ def solve_here(ilp: ILP, time_limit: float | None, workers: int = 1,
     import highspy
     import numpy as np
 
+    if not ilp.names:
+        return Status.OPTIMAL, [], 0  # HiGHS answers "unknown" for a model without columns
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", workers)
@@ -170,6 +172,10 @@ def solve_here(ilp: ILP, time_limit: float | None, workers: int = 1,
     if info.primal_solution_status != highspy.kSolutionStatusFeasible:
         return Status.UNKNOWN, None, None
     values = [round(v) for v in h.getSolution().col_value]
+    if hint is not None and sum(c * values[k] for k, c in ilp.objective.items()) != round(info.objective_function_value):
+        # seen with HiGHS 1.16: when presolve alone solves the model, the solution handed back is
+        # the warm start, not the optimum it reports; solve again without one
+        return solve_here(ilp, time_limit, workers)
     raw = info.mip_dual_bound
     bound = None
     if math.isfinite(raw):

@@ -37,7 +37,7 @@ def contains(big, small) -> bool:
     return big == small
 
 
-@pytest.mark.parametrize("solver", ["cpsat", "cbc", "scip", "brute"])
+@pytest.mark.parametrize("solver", ["cpsat", "cbc", "scip", "highs", "brute"])
 def test_seed004_json(solver):
     result = run_cli("benchmarks", str(EXAMPLES / "seed004-example.json"), "--json", "--solver", solver)
     assert result.returncode == 0, result.stderr

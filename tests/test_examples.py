@@ -20,7 +20,7 @@ from benchmarks import (
 from instances.bundles import names
 from tests.worked_examples import SEED004, seed003_market, seed004_example, vcg_collusion
 
-BACKENDS = ["cpsat", "cbc", "scip", "brute"]
+BACKENDS = ["cpsat", "cbc", "scip", "highs", "brute"]
 
 
 @pytest.mark.parametrize("solver", BACKENDS)

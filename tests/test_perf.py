@@ -8,7 +8,7 @@ import json
 import pytest
 
 from benchmarks import compute_report
-from benchmarks.perf import naive_solve
+from benchmarks.perf import measure_instance, naive_solve, summary
 from benchmarks.table import table_programs
 from ilp import solve
 from instances.generate import generate_instance
@@ -33,11 +33,24 @@ def test_table_programs_and_naive_baseline_agree_with_the_report():
         assert proven and value == expected[name], name
 
 
+def test_measure_instance_rows():
+    """Exact knowledge: MIKW_i is MSW's program, so the table has fewer distinct programs."""
+    inst = generate_instance("paths", 10, 30, 3, seed=2, knowledge="exact")
+    rows = measure_instance(inst, {"instance": inst.name, "distribution": "paths", "goods": 10, "bids": 30,
+                                   "players": 3, "seed": 2}, ["cpsat", "highs"], "cpsat", None, 1)
+    assert [r.method for r in rows] == ["cabench:cpsat", "cpsat", "highs", "naive-pulp-cbc"]
+    assert all(r.proven == r.programs == 1 + 2 * 3 for r in rows)
+    assert rows[0].distinct <= 1 + 3 < rows[0].programs
+    (entry,) = summary(rows, cores=2)
+    assert entry["all_proven"] and entry["naive_over_cabench"] > 0 and entry["cabench_over_ideal"] > 0
+
+
 @pytest.mark.slow
 def test_perf_runs_end_to_end(tmp_path):
-    result = run_cli("perf", "--suite", "quick", "--seeds", "1", "-o", str(tmp_path))
+    result = run_cli("perf", "--suite", "quick", "--seeds", "1", "--jobs", "2", "-o", str(tmp_path))
     assert result.returncode == 0, result.stderr
     summary = json.loads((tmp_path / "perf-summary.json").read_text())
     assert len(summary) == 5 and all(entry["all_proven"] for entry in summary)
-    assert (tmp_path / "perf-rows.csv").read_text().count("\n") == 1 + 5 * 5
-    assert "naive/default" in result.stdout
+    # per instance: cabench, four single backends, the naive baseline
+    assert (tmp_path / "perf-rows.csv").read_text().count("\n") == 1 + 5 * 6
+    assert "naive/cabench" in result.stdout

@@ -1,0 +1,111 @@
+"""Batch solving (ilp.batch) and warm starts give exactly what solving one program at a time gives:
+duplicates, the player-removal shortcut, warm starts and parallel worker processes change times,
+never values."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks import compute_report
+from benchmarks.table import report_programs, table_programs
+from ilp import Program, Status, Weight, solve, solve_batch
+from ilp.batch import parent_of
+from ilp.formulation import build
+from instances import Form
+from instances.generate import generate_instance
+from instances.synthetic import random_instance, random_valuation
+from tests.test_ilp import random_program
+
+BACKENDS = ["cpsat", "cbc", "scip", "highs"]
+
+
+def xor_program(rng: random.Random, m: int, n: int) -> Program:
+    return Program(m, tuple(Weight.of(random_valuation(rng, m, Form.XOR)) for _ in range(n)))
+
+
+def removals(program: Program) -> list[Program]:
+    return [Program(program.n_goods, tuple(None if j == i else w for j, w in enumerate(program.weights)))
+            for i in range(len(program.weights))]
+
+
+@settings(max_examples=60)
+@given(st.integers(0, 2**32))
+def test_batch_equals_one_at_a_time(seed):
+    rng = random.Random(seed)
+    base = random_program(seed)
+    programs = [base, *removals(base), base, random_program(seed + 1)]
+    rng.shuffle(programs)
+    batch = solve_batch(programs, "cpsat", jobs=1)
+    for program, solution in zip(programs, batch):
+        alone = solve(program, "cpsat")
+        assert solution.status is Status.OPTIMAL
+        assert solution.value == alone.value == program.total(solution.allocation)
+
+
+def test_removal_shortcut_reuses_the_parent_optimum():
+    rng = random.Random(7)
+    for _ in range(20):
+        base = xor_program(rng, 5, 4)
+        optimum = solve(base, "cpsat")
+        for i, removed in enumerate(removals(base)):
+            assert parent_of(removed, [base]) == (base, i)
+            (solution,) = solve_batch([base, removed], "cpsat", jobs=1)[1:]
+            assert solution.value == solve(removed, "cpsat").value
+            if optimum.allocation[i] == 0:  # no solve: the parent's allocation is kept
+                assert solution.allocation == optimum.allocation
+    assert parent_of(removals(base)[0], [removals(base)[1]]) is None  # two players differ
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_warm_starts_never_change_values(backend):
+    rng = random.Random(11)
+    for _ in range(15):
+        base = xor_program(rng, 6, 4)
+        optimum = solve(base, "brute")
+        for i, removed in enumerate(removals(base)):
+            hint = tuple(0 if j == i else bundle for j, bundle in enumerate(optimum.allocation))
+            assert solve(removed, backend, hint=hint).value == solve(removed, "brute").value
+            # a poor hint (everything to nobody) is harmless too
+            assert solve(removed, backend, hint=(0,) * 4).value == solve(removed, "brute").value
+
+
+def test_encoded_hint_is_a_feasible_assignment_worth_the_allocation():
+    rng = random.Random(3)
+    for _ in range(30):
+        program = xor_program(rng, 6, 3)
+        formulation = build(program)
+        allocation = solve(program, "brute").allocation
+        values = formulation.encode(allocation)
+        assert values is not None
+        for terms, lo, hi in formulation.ilp.rows:
+            total = sum(c * values[k] for k, c in terms.items())
+            assert (lo is None or total >= lo) and (hi is None or total <= hi)
+        objective = sum(c * values[k] for k, c in formulation.ilp.objective.items())
+        assert objective == program.total(allocation)
+
+
+def test_parallel_workers_give_the_same_table():
+    """jobs=2 forces worker processes; values equal the one-process batch and the report."""
+    inst = generate_instance("regions", 16, 60, 4, 3, knowledge="noisy-lower:0.5", coalitions="pairs:1")
+    programs = report_programs(inst)
+    parallel = solve_batch(programs, "cpsat", jobs=2)
+    serial = solve_batch(programs, "cpsat", jobs=1)
+    assert [s.value for s in parallel] == [s.value for s in serial]
+    assert all(s.optimal for s in parallel)
+    report = compute_report(inst, jobs=2)
+    assert report.msw.value == parallel[0].value
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reports_agree_with_and_without_batch_savings(seed):
+    """The batch's duplicates and shortcuts against the table solved program by program with
+    another backend (HiGHS, with no shared code path beyond the formulation)."""
+    inst = random_instance(seed, goods=6, players=4)
+    named = table_programs(inst)
+    batch = solve_batch([p for _, p in named], "cpsat")
+    for (name, program), solution in zip(named, batch):
+        assert solution.value == solve(program, "highs").value, name
