@@ -48,13 +48,16 @@ def cli() -> None:
               help="Integer-programming backend (brute: subset DP, at most 12 goods).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Time limit per integer program; unproven values are withheld (exit 3).")
-def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None) -> int:
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Programs solved in parallel worker processes [default: the cores, once a solve "
+                   "takes over half a second].")
+def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None) -> int:
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome."""
     check_backend(solver)
     instance = load_instance(file)
-    report = compute_report(instance, solver=solver, time_limit=time_limit)
+    report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=jobs)
     if as_json:
         click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     else:
@@ -143,8 +146,10 @@ def export_command(file, fmt, output) -> int:
 
 
 @cli.command()
-@click.option("--suite", type=click.Choice(["quick", "standard", "full"]), default="quick", show_default=True,
+@click.option("--suite", type=click.Choice(["quick", "standard", "target", "full"]), default="quick", show_default=True,
               help="Which instance sizes (see benchmarks/perf.py).")
+@click.option("--distributions", default=None, metavar="LIST",
+              help="Only these distributions of the suite (comma-separated).")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Instances per size.")
 @click.option("--backends", default="cpsat,highs,scip,cbc", show_default=True,
               help="Single backends to measure program by program.")
@@ -156,7 +161,7 @@ def export_command(file, fmt, output) -> int:
               help="Time limit per program.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
               show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
-def perf(suite, seeds, backends, default, jobs, time_limit, output) -> int:
+def perf(suite, distributions, seeds, backends, default, jobs, time_limit, output) -> int:
     """Time the benchmark table (MSW, every MIEW_i and MIKW_i, MKW of every coalition) of generated
     instances: cabench's batch pipeline, each single backend and a naive PuLP/CBC baseline."""
     from rich.table import Table
@@ -167,9 +172,18 @@ def perf(suite, seeds, backends, default, jobs, time_limit, output) -> int:
     chosen = list(dict.fromkeys(b.strip() for b in backends.split(",") if b.strip()))
     for name in [*chosen, default]:
         check_backend(name, "'--backends'")
+    from benchmarks.perf import SUITES
+
+    only = None
+    if distributions is not None:
+        only = {d.strip() for d in distributions.split(",") if d.strip()}
+        known = {entry[0] for entry in SUITES[suite]}
+        if not only or not only <= known:
+            raise click.BadParameter(f"expected some of {', '.join(sorted(known))} (the {suite} suite)",
+                                     param_hint="'--distributions'")
     console = Console(stderr=True)
     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
-                     checkpoint=lambda done: write_rows(done, output), jobs=jobs)
+                     checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only)
     table = summary(rows, jobs or default_jobs())
     write_results(rows, table, output)
     view = Table(title=f"cabench perf ({suite}, {seeds} seeds): median seconds per full table", header_style="bold")

@@ -32,7 +32,7 @@ BACKENDS: dict[str, Any] = {
 }
 """Name -> adapter module (or its import path, imported on first use: OR-Tools and PuLP are slow
 to import, and a run needs only one of them). An adapter has ``available()`` and ``run()``."""
-DEFAULT_BACKEND = "cpsat"
+DEFAULT_BACKEND = "portfolio"
 
 
 _known: ContextVar[dict | None] = ContextVar("known_solutions", default=None)

@@ -13,7 +13,9 @@ Three exact savings, none of which changes a single value:
 
 Programs that do not wait for another are solved together, one per worker process, on up to
 ``jobs`` processes (each solver single-threaded, so the cores are not oversubscribed). Small
-batches stay in this process: a worker process costs about a second to start.
+batches stay in this process: a worker process costs about a second to start. With the
+``portfolio`` backend, programs solved in this process are raced on every core, and programs
+solved side by side each get the solver that won the last race.
 """
 
 from __future__ import annotations
@@ -64,8 +66,6 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
     distinct = list(dict.fromkeys(programs))
     parents = {p: parent_of(p, distinct) for p in distinct}
     solved: dict[Program, Solution] = {}
-    if backend == "portfolio":
-        jobs = 1  # the portfolio races solvers on every core already
     automatic = jobs is None
     jobs = default_jobs() if jobs is None else max(1, jobs)
     slow = not automatic
@@ -87,13 +87,23 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
             if tasks:
                 if pool is None:
                     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-                futures = {p: pool.submit(solve, p, backend, time_limit, hint) for p, hint in tasks}
+                futures = {p: pool.submit(solve, p, _parallel_backend(backend), time_limit, hint) for p, hint in tasks}
                 for p, future in futures.items():
                     solved[p] = future.result()
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return [solved[p] for p in programs]
+
+
+def _parallel_backend(backend: str) -> str:
+    """The backend for programs solved side by side: the portfolio races solvers on every core,
+    so in parallel each program gets the solver that proved the portfolio's last program."""
+    if backend != "portfolio":
+        return backend
+    from ilp import portfolio
+
+    return portfolio.last_winner or "cpsat"
 
 
 def _from_parent(program: Program, parent: tuple[Program, int] | None,

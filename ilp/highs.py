@@ -85,7 +85,16 @@ def _start() -> subprocess.Popen:
     root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
     return subprocess.Popen([sys.executable, "-m", "ilp.highs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            env=env)
+                            env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker is killed when the process that started it dies (a stopped pool or race
+    worker must not leave a solve running)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def _stop() -> None:

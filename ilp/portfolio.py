@@ -3,7 +3,8 @@
 Most benchmark programs of small and medium instances are proven by CP-SAT in well under a
 second, so the portfolio first gives CP-SAT ``PROBE_SECONDS`` in this process. A program still
 open after that is raced: one worker process per available core, each running a different
-solver (SCIP, CP-SAT, CBC, in that order); the first proven optimum wins and the other workers
+solver (HiGHS, CP-SAT, SCIP, CBC, in that order: on two cores HiGHS and CP-SAT, whose strengths
+differ most on large instances); the first proven optimum wins and the other workers
 are stopped. If nobody proves optimality within the time limit, the best incumbent and the
 tightest proven bound are returned, marked FEASIBLE (never as a benchmark value).
 
@@ -18,13 +19,15 @@ import os
 import queue as queue_module
 import time
 
-from ilp import cpsat
 from ilp.formulation import ILP
 from ilp.program import Status
 
 NAME = "portfolio"
 PROBE_SECONDS = 1.0
-RACERS = ("scip", "cpsat", "cbc")
+RACERS = ("highs", "cpsat", "scip", "cbc")
+last_winner: str | None = None
+"""The solver that proved the last program this process solved with the portfolio (None if
+none did): ``ilp.batch`` gives it the related programs that it then solves in parallel."""
 
 
 def available() -> bool:
@@ -43,8 +46,11 @@ def racers() -> list[str]:
 
 def _race_worker(name: str, ilp: ILP, time_limit: float | None, hint: list[int] | None, results) -> None:
     module = importlib.import_module(f"ilp.{name}")
+    # this process is a racer of its own and has not loaded OR-Tools: HiGHS can run right here
+    # (through its usual worker process, terminating this racer would orphan that worker)
+    run = module.solve_here if name == "highs" else module.run
     try:
-        results.put((name, module.run(ilp, time_limit, hint=hint)))
+        results.put((name, run(ilp, time_limit, hint=hint)))
     except Exception as exc:  # report, so the race does not wait for a dead worker
         results.put((name, (Status.UNKNOWN, None, None, repr(exc))))
 
@@ -66,8 +72,12 @@ def _better(ilp: ILP, a: tuple, b: tuple) -> tuple:
 
 def run(ilp: ILP, time_limit: float | None, workers: int = 1,
         hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
+    from ilp import cpsat  # imported here, not at the top: racer processes must not load OR-Tools
+
     start = time.monotonic()
     probe = PROBE_SECONDS if time_limit is None else min(PROBE_SECONDS, time_limit)
+    global last_winner
+    last_winner = "cpsat"
     first = cpsat.run(ilp, probe, hint=hint) if probe > 0 else (Status.UNKNOWN, None, None)
     if first[0] in (Status.OPTIMAL, Status.INFEASIBLE):
         return first
@@ -80,6 +90,7 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1,
 def race(ilp: ILP, time_limit: float | None, incumbent: tuple = (Status.UNKNOWN, None, None),
          hint: list[int] | None = None):
     """Run the racers in parallel; the first proven answer wins."""
+    global last_winner
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     names = racers()
@@ -101,6 +112,7 @@ def race(ilp: ILP, time_limit: float | None, incumbent: tuple = (Status.UNKNOWN,
             pending.discard(name)
             status, values, bound = answer[:3]
             if status in (Status.OPTIMAL, Status.INFEASIBLE):
+                last_winner = name
                 return status, values, bound
             best = _better(ilp, best, (status, values, bound))
             if bound is not None:
@@ -110,6 +122,7 @@ def race(ilp: ILP, time_limit: float | None, incumbent: tuple = (Status.UNKNOWN,
             if process.is_alive():
                 process.terminate()
             process.join(timeout=5)
+    last_winner = None
     if best[1] is None:
         return Status.UNKNOWN, None, None
     tight = (min(bounds) if ilp.maximize else max(bounds)) if bounds else None

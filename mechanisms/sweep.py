@@ -47,7 +47,8 @@ def sweep_one(path: str, mechanisms: Sequence[str], solver: str, time_limit: flo
 
     instance = load_instance(path)
     start = time.perf_counter()
-    report = compute_report(instance, solver=solver, time_limit=time_limit)
+    # the sweep runs instances in parallel already: each table in one process
+    report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=1)
     solve_seconds = time.perf_counter() - start
     base = {
         "file": str(path),

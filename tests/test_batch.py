@@ -96,6 +96,8 @@ def test_parallel_workers_give_the_same_table():
     serial = solve_batch(programs, "cpsat", jobs=1)
     assert [s.value for s in parallel] == [s.value for s in serial]
     assert all(s.optimal for s in parallel)
+    raced = solve_batch(programs, "portfolio", jobs=2)  # side by side with the last race's winner
+    assert [s.value for s in raced] == [s.value for s in serial]
     report = compute_report(inst, jobs=2)
     assert report.msw.value == parallel[0].value
 
