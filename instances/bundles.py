@@ -19,12 +19,10 @@ def mask_of(indices: Iterable[int]) -> int:
 
 def members(mask: int) -> Iterator[int]:
     """Indices of the goods in ``mask``, in increasing order."""
-    k = 0
     while mask:
-        if mask & 1:
-            yield k
-        mask >>= 1
-        k += 1
+        lowest = mask & -mask  # one step per member, not per bit: masks of 256 goods are sparse
+        yield lowest.bit_length() - 1
+        mask ^= lowest
 
 
 def names(mask: int, goods: Sequence[str]) -> list[str]:

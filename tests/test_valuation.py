@@ -44,3 +44,11 @@ def test_vectorised_values_match_definition(seed, form, m, negative):
     v = random_valuation(random.Random(seed), m, form, low=-10 if negative else 0, max_bids=6)
     table = all_values(v, m)
     assert [int(x) for x in table] == [v.value(s) for s in range(1 << m)]
+
+
+@given(st.integers(0, 2**300))
+def test_members_lists_the_set_bits_in_order(mask):
+    from instances.bundles import mask_of, members
+
+    assert list(members(mask)) == [k for k in range(mask.bit_length()) if mask >> k & 1]
+    assert mask_of(members(mask)) == mask
