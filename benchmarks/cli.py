@@ -179,7 +179,8 @@ def perf(suite, distributions, seeds, backends, default, jobs, time_limit, outpu
         only = {d.strip() for d in distributions.split(",") if d.strip()}
         known = {entry[0] for entry in SUITES[suite]}
         if not only or not only <= known:
-            raise click.BadParameter(f"expected some of {', '.join(sorted(known))} (the {suite} suite)",
+            unknown = ", ".join(sorted(only - known)) or "none given"
+            raise click.BadParameter(f"{unknown}: expected some of {', '.join(sorted(known))} (the {suite} suite)",
                                      param_hint="'--distributions'")
     console = Console(stderr=True)
     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),

@@ -111,3 +111,14 @@ def test_reports_agree_with_and_without_batch_savings(seed):
     batch = solve_batch([p for _, p in named], "cpsat")
     for (name, program), solution in zip(named, batch):
         assert solution.value == solve(program, "highs").value, name
+
+
+def test_highs_worker_is_restarted_when_it_dies():
+    import ilp.highs
+
+    program = xor_program(random.Random(5), 4, 3)
+    expected = solve(program, "brute").value
+    assert solve(program, "highs").value == expected
+    ilp.highs._worker.kill()
+    ilp.highs._worker.wait()
+    assert solve(program, "highs").value == expected

@@ -37,7 +37,7 @@ def contains(big, small) -> bool:
     return big == small
 
 
-@pytest.mark.parametrize("solver", ["cpsat", "cbc", "scip", "highs", "brute"])
+@pytest.mark.parametrize("solver", ["cpsat", "cbc", "scip", "highs", "portfolio", "brute"])
 def test_seed004_json(solver):
     result = run_cli("benchmarks", str(EXAMPLES / "seed004-example.json"), "--json", "--solver", solver)
     assert result.returncode == 0, result.stderr
@@ -47,6 +47,18 @@ def test_seed004_json(solver):
     assert [p["MIEW"]["value"] for p in data["players"].values()] == [25, 100, 150]
     assert [p["MIKW"]["value"] for p in data["players"].values()] == [125, 180, 150]
     assert data["proven"] is True and data["solver"] == solver
+
+
+def test_jobs_flag_gives_the_same_report(tmp_path):
+    """--jobs 2 solves the report's programs in two worker processes; same JSON as --jobs 1."""
+    file = tmp_path / "regions.json"
+    assert run_cli("generate", "--distribution", "regions", "--goods", "16", "--bids", "60", "--players", "4",
+                   "--knowledge", "noisy-lower:0.5", "-o", str(file)).returncode == 0
+    outputs = [run_cli("benchmarks", str(file), "--json", "--solver", "cpsat", "--jobs", jobs) for jobs in "12"]
+    assert all(r.returncode == 0 for r in outputs), outputs[1].stderr
+    assert json.loads(outputs[0].stdout) == json.loads(outputs[1].stdout)
+    bad = run_cli("benchmarks", str(file), "--jobs", "0")
+    assert bad.returncode == 2 and "--jobs" in bad.stderr
 
 
 def test_seed004_text():

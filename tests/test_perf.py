@@ -45,6 +45,12 @@ def test_measure_instance_rows():
     assert entry["all_proven"] and entry["naive_over_cabench"] > 0 and entry["cabench_over_ideal"] > 0
 
 
+def test_perf_rejects_unknown_distributions(tmp_path):
+    result = run_cli("perf", "--suite", "quick", "--distributions", "regions,nope", "-o", str(tmp_path))
+    assert result.returncode == 2 and "'--distributions'" in result.stderr and "nope: expected" in result.stderr
+    assert not (tmp_path / "perf-rows.csv").exists()
+
+
 @pytest.mark.slow
 def test_perf_runs_end_to_end(tmp_path):
     result = run_cli("perf", "--suite", "quick", "--seeds", "1", "--jobs", "2", "-o", str(tmp_path))
