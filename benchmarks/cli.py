@@ -146,13 +146,14 @@ def export_command(file, fmt, output) -> int:
 
 
 @cli.command()
-@click.option("--suite", type=click.Choice(["quick", "standard", "target", "full"]), default="quick", show_default=True,
-              help="Which instance sizes (see benchmarks/perf.py).")
+@click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full"]), default="quick",
+              show_default=True, help="Which instance sizes (see benchmarks/perf.py).")
 @click.option("--distributions", default=None, metavar="LIST",
               help="Only these distributions of the suite (comma-separated).")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Instances per size.")
 @click.option("--backends", default="cpsat,highs,scip,cbc", show_default=True,
-              help="Single backends to measure program by program.")
+              help="Single backends to measure program by program ('none': no single backend).")
+@click.option("--naive/--no-naive", default=True, show_default=True, help="Measure the naive PuLP/CBC baseline.")
 @click.option("--default", "default", default=DEFAULT_BACKEND, show_default=True,
               help="The backend of the measured cabench pipeline.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
@@ -161,7 +162,7 @@ def export_command(file, fmt, output) -> int:
               help="Time limit per program.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
               show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
-def perf(suite, distributions, seeds, backends, default, jobs, time_limit, output) -> int:
+def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit, output) -> int:
     """Time the benchmark table (MSW, every MIEW_i and MIKW_i, MKW of every coalition) of generated
     instances: cabench's batch pipeline, each single backend and a naive PuLP/CBC baseline."""
     from rich.table import Table
@@ -169,7 +170,7 @@ def perf(suite, distributions, seeds, backends, default, jobs, time_limit, outpu
     from benchmarks.perf import run_suite, summary, write_results, write_rows
     from ilp.batch import default_jobs
 
-    chosen = list(dict.fromkeys(b.strip() for b in backends.split(",") if b.strip()))
+    chosen = list(dict.fromkeys(b.strip() for b in backends.split(",") if b.strip() not in ("", "none")))
     for name in [*chosen, default]:
         check_backend(name, "'--backends'")
     from benchmarks.perf import SUITES
@@ -184,7 +185,7 @@ def perf(suite, distributions, seeds, backends, default, jobs, time_limit, outpu
                                      param_hint="'--distributions'")
     console = Console(stderr=True)
     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
-                     checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only)
+                     checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive)
     table = summary(rows, jobs or default_jobs())
     write_results(rows, table, output)
     view = Table(title=f"cabench perf ({suite}, {seeds} seeds): median seconds per full table", header_style="bold")

@@ -40,6 +40,9 @@ SUITES = {
     "standard": [("regions", 32, 200, 6), ("paths", 32, 200, 6), ("arbitrary", 32, 200, 6),
                  ("scheduling", 32, 200, 6), ("uniform", 32, 200, 6), ("regions", 64, 500, 10),
                  ("paths", 64, 500, 10), ("arbitrary", 64, 500, 10)],
+    # how cabench's cost grows with goods and bids (run it with --backends none --no-naive)
+    "scaling": [(d, m, b, 10) for d in ("regions", "paths", "arbitrary")
+                for m, b in ((16, 60), (32, 200), (64, 500), (128, 1000), (256, 2000))],
     # the issue's targets: regions and paths at 256/2000/10, arbitrary at 64/1000/10
     "target": [("regions", 256, 2000, 10), ("paths", 256, 2000, 10), ("arbitrary", 64, 1000, 10)],
     "full": [("regions", 256, 2000, 10), ("paths", 256, 2000, 10), ("arbitrary", 64, 1000, 10),
@@ -122,8 +125,9 @@ def _per_program(solve_one: Callable[[Program], bool], programs: Sequence[Progra
 
 def measure_instance(instance: Instance, base: dict, backends: Sequence[str], default: str,
                      time_limit: float | None, jobs: int | None,
-                     progress: Callable[[str], None] = lambda text: None) -> list[Row]:
-    """The rows of one instance: cabench's table pipeline, each single backend, the naive baseline."""
+                     progress: Callable[[str], None] = lambda text: None, naive: bool = True) -> list[Row]:
+    """The rows of one instance: cabench's table pipeline, each single backend, the naive baseline
+    (unless ``naive`` is false)."""
     programs = [p for _, p in table_programs(instance)]
     distinct = len(set(programs))
     rows = []
@@ -143,16 +147,17 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
                     seconds=ours))
     for backend in backends:
         rows.append(Row(**common, method=backend, proven=proven[backend], seconds=sum(times[backend])))
-    progress(f"{instance.name}: naive baseline")
-    naive_proven, naive_times = _per_program(lambda p: naive_solve(p, time_limit)[0], programs)
-    rows.append(Row(**common, method=NAIVE, proven=naive_proven, seconds=sum(naive_times)))
+    if naive:
+        progress(f"{instance.name}: naive baseline")
+        naive_proven, naive_times = _per_program(lambda p: naive_solve(p, time_limit)[0], programs)
+        rows.append(Row(**common, method=NAIVE, proven=naive_proven, seconds=sum(naive_times)))
     return rows
 
 
 def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, time_limit: float | None,
               progress: Callable[[str], None] = lambda text: None,
               checkpoint: Callable[[list[Row]], None] = lambda rows: None,
-              jobs: int | None = None, only: set[str] | None = None) -> list[Row]:
+              jobs: int | None = None, only: set[str] | None = None, naive: bool = True) -> list[Row]:
     """Measure every instance of ``suite`` (``seeds`` seeds each; only the distributions in
     ``only`` if given); ``checkpoint`` receives the rows after each instance."""
     rows: list[Row] = []
@@ -163,7 +168,7 @@ def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, tim
             instance = generate_instance(distribution, goods, bids, players, seed, knowledge="exact")
             base = dict(instance=instance.name, distribution=distribution, goods=goods, bids=bids,
                         players=players, seed=seed)
-            rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress)
+            rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive)
             checkpoint(rows)
     return rows
 

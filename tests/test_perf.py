@@ -36,13 +36,18 @@ def test_table_programs_and_naive_baseline_agree_with_the_report():
 def test_measure_instance_rows():
     """Exact knowledge: MIKW_i is MSW's program, so the table has fewer distinct programs."""
     inst = generate_instance("paths", 10, 30, 3, seed=2, knowledge="exact")
-    rows = measure_instance(inst, {"instance": inst.name, "distribution": "paths", "goods": 10, "bids": 30,
-                                   "players": 3, "seed": 2}, ["cpsat", "highs"], "cpsat", None, 1)
+    base = {"instance": inst.name, "distribution": "paths", "goods": 10, "bids": 30, "players": 3, "seed": 2}
+    rows = measure_instance(inst, base, ["cpsat", "highs"], "cpsat", None, 1)
     assert [r.method for r in rows] == ["cabench:cpsat", "cpsat", "highs", "naive-pulp-cbc"]
     assert all(r.proven == r.programs == 1 + 2 * 3 for r in rows)
     assert rows[0].distinct <= 1 + 3 < rows[0].programs
     (entry,) = summary(rows, cores=2)
     assert entry["all_proven"] and entry["naive_over_cabench"] > 0 and entry["cabench_over_ideal"] > 0
+    # the scaling mode: cabench alone
+    alone = measure_instance(inst, base, [], "cpsat", None, 1, naive=False)
+    assert [r.method for r in alone] == ["cabench:cpsat"]
+    (entry,) = summary(alone, cores=2)
+    assert "naive_over_cabench" not in entry and "cabench_over_ideal" not in entry
 
 
 def test_perf_rejects_unknown_distributions(tmp_path):
