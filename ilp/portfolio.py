@@ -3,8 +3,10 @@
 Most benchmark programs of small and medium instances are proven by CP-SAT in well under a
 second, so the portfolio first gives CP-SAT ``PROBE_SECONDS`` in this process. A program still
 open after that is raced: one worker process per available core, each running a different
-solver (HiGHS, CP-SAT, SCIP, CBC, in that order: on two cores HiGHS and CP-SAT, whose strengths
-differ most on large instances); the first proven optimum wins and the other workers
+solver (HiGHS, SCIP, CP-SAT, CBC, in that order, at least the first three). No two of them
+suffice: HiGHS proves large "regions" tables that CP-SAT does not, SCIP proves large "arbitrary"
+programs that neither HiGHS nor CP-SAT proves within minutes, and CP-SAT is the fastest on
+mid-sized "regions" programs just beyond the probe (measured by ``cabench perf``; see the README).; the first proven optimum wins and the other workers
 are stopped. If nobody proves optimality within the time limit, the best incumbent and the
 tightest proven bound are returned, marked FEASIBLE (never as a benchmark value).
 
@@ -24,7 +26,7 @@ from ilp.program import Status
 
 NAME = "portfolio"
 PROBE_SECONDS = 1.0
-RACERS = ("highs", "cpsat", "scip", "cbc")
+RACERS = ("highs", "scip", "cpsat", "cbc")
 last_winner: str | None = None
 """The solver that proved the last program this process solved with the portfolio (None if
 none did): ``ilp.batch`` gives it the related programs that it then solves in parallel."""
@@ -35,20 +37,26 @@ def available() -> bool:
 
 
 def racers() -> list[str]:
-    """The solvers to race: as many as there are cores (at least two), among those installed."""
+    """The solvers to race, among those installed: as many as there are cores, and at least
+    three, because no two of HiGHS, SCIP and CP-SAT cover the large instances of every kind (on
+    two cores each then runs at about two thirds of its speed)."""
     names = []
     for name in RACERS:
         module = importlib.import_module(f"ilp.{name}")
         if module.available():
             names.append(name)
-    return names[: max(2, os.cpu_count() or 1)]
+    return names[: max(3, os.cpu_count() or 1)]
 
 
 def _race_worker(name: str, ilp: ILP, time_limit: float | None, hint: list[int] | None, results) -> None:
     module = importlib.import_module(f"ilp.{name}")
     # this process is a racer of its own and has not loaded OR-Tools: HiGHS can run right here
     # (through its usual worker process, terminating this racer would orphan that worker)
-    run = module.solve_here if name == "highs" else module.run
+    run = module.run
+    if name == "highs":
+        run = module.solve_here
+        quiet = os.open(os.devnull, os.O_WRONLY)  # HiGHS prints a banner on stdout
+        os.dup2(quiet, 1)
     try:
         results.put((name, run(ilp, time_limit, hint=hint)))
     except Exception as exc:  # report, so the race does not wait for a dead worker
