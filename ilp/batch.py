@@ -13,7 +13,9 @@ Three exact savings, none of which changes a single value:
 
 Programs that do not wait for another are solved together, one per worker process, on up to
 ``jobs`` processes (each solver single-threaded, so the cores are not oversubscribed). Small
-batches stay in this process: a worker process costs about a second to start. With the
+batches stay in this process: a worker process costs about a second to start. Worker processes
+are started with "spawn", which imports the caller's main script again: scripts calling this
+need Python's usual ``if __name__ == "__main__":`` guard. With the
 ``portfolio`` backend, programs solved in this process are raced on every core, and programs
 solved side by side each get the solver that won the last race.
 """
