@@ -42,14 +42,24 @@ def _distribution(name: str) -> str:
 def sweep_one(path: str, mechanisms: Sequence[str], solver: str, time_limit: float | None) -> list[dict[str, Any]]:
     """The rows of one instance: the benchmark table, then one row per applicable mechanism."""
     from benchmarks import compute_report
+    from benchmarks.table import report_programs
+    from ilp import prefetch
     from instances import load_instance
-    from mechanisms import MECHANISMS, Facts, evaluate
 
     instance = load_instance(path)
     start = time.perf_counter()
-    # the sweep runs instances in parallel already: each table in one process
-    report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=1)
-    solve_seconds = time.perf_counter() - start
+    # the sweep runs instances in parallel already: each table in one process; the mechanisms'
+    # strategies then reuse the table's solutions (MIEW_i, RK_A) instead of solving them again
+    with prefetch(report_programs(instance), solver, time_limit, jobs=1):
+        report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=1)
+        solve_seconds = time.perf_counter() - start
+        return _rows(path, instance, report, solve_seconds, mechanisms, solver, time_limit)
+
+
+def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequence[str], solver: str,
+          time_limit: float | None) -> list[dict[str, Any]]:
+    from mechanisms import MECHANISMS, Facts, evaluate
+
     base = {
         "file": str(path),
         "instance": instance.name,
