@@ -134,6 +134,13 @@ def test_highs_matches_reference(seed):
     check_report(inst, compute_report(inst, solver="highs"))
 
 
+@settings(max_examples=60)
+@given(seeds)
+def test_portfolio_matches_reference(seed):
+    inst = small(seed)
+    check_report(inst, compute_report(inst, solver="portfolio"))
+
+
 @pytest.mark.parametrize("seed", range(24))
 def test_backends_agree_on_larger_instances(seed):
     """Beyond the naive reference's reach (m = 7..9): every backend gives the same values."""

@@ -152,6 +152,7 @@ def test_portfolio_race_matches_brute_force(seed, monkeypatch):
     program = random_program(seed)
     got = solve(program, "portfolio")
     assert got.status is Status.OPTIMAL and got.value == solve(program, "brute").value
+    assert ilp.portfolio.last_winner in ilp.portfolio.racers()
 
 
 def test_portfolio_keeps_the_better_incumbent():
