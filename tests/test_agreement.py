@@ -99,46 +99,25 @@ def check_report(inst: Instance, report: Report) -> None:
             assert out.prices[j] == tv.value(out.allocation[j]) - tv.value(inst.endowment[j])
 
 
-@settings(max_examples=250)
-@given(seeds)
-def test_cpsat_matches_reference(seed):
-    inst = small(seed)
-    check_report(inst, compute_report(inst, solver="cpsat"))
+def _matches_reference(solver: str, examples: int):
+    """A hypothesis test: ``solver``'s full report equals the naive reference on random instances."""
+
+    @settings(max_examples=examples)
+    @given(seeds)
+    def test(seed):
+        inst = small(seed)
+        check_report(inst, compute_report(inst, solver=solver))
+
+    return test
 
 
-@settings(max_examples=250)
-@given(seeds)
-def test_brute_matches_reference(seed):
-    inst = small(seed)
-    check_report(inst, compute_report(inst, solver="brute"))
-
-
-@settings(max_examples=80)  # CBC runs as a subprocess per program: fewer, still many, examples
-@given(seeds)
-def test_cbc_matches_reference(seed):
-    inst = small(seed)
-    check_report(inst, compute_report(inst, solver="cbc"))
-
-
-@settings(max_examples=80)
-@given(seeds)
-def test_scip_matches_reference(seed):
-    inst = small(seed)
-    check_report(inst, compute_report(inst, solver="scip"))
-
-
-@settings(max_examples=80)
-@given(seeds)
-def test_highs_matches_reference(seed):
-    inst = small(seed)
-    check_report(inst, compute_report(inst, solver="highs"))
-
-
-@settings(max_examples=60)
-@given(seeds)
-def test_portfolio_matches_reference(seed):
-    inst = small(seed)
-    check_report(inst, compute_report(inst, solver="portfolio"))
+test_cpsat_matches_reference = _matches_reference("cpsat", 250)
+test_brute_matches_reference = _matches_reference("brute", 250)
+# CBC, SCIP and HiGHS run a subprocess or a heavier model per program: fewer, still many, examples
+test_cbc_matches_reference = _matches_reference("cbc", 80)
+test_scip_matches_reference = _matches_reference("scip", 80)
+test_highs_matches_reference = _matches_reference("highs", 80)
+test_portfolio_matches_reference = _matches_reference("portfolio", 60)
 
 
 @pytest.mark.parametrize("seed", range(24))
