@@ -2,8 +2,8 @@
 
 OR-Tools and highspy each ship a ``libhighs`` shared library, and some releases of the two cannot
 be loaded into one process (the second import fails). cabench imports OR-Tools for CP-SAT, so
-HiGHS always runs in a separate "spawn" process that never imports OR-Tools: ``run`` sends the
-:class:`ILP` there and reads back the answer. The worker stays alive for the next solve (starting
+HiGHS always runs in a separate ``python -m ilp.highs`` process that never imports OR-Tools:
+``run`` sends the :class:`ILP` there over a pipe and reads back the answer. The worker stays alive for the next solve (starting
 one costs about half a second) and is replaced if a solve dies.
 
 HiGHS works in floating point; values are rounded to the integers they encode and the caller
