@@ -1,15 +1,21 @@
 """Solve many programs at once: each distinct program once, related programs from each other,
 independent programs in parallel worker processes.
 
-Three exact savings, none of which changes a single value:
+Four exact savings, none of which changes a single value:
 
 * **Duplicates.** Equal programs (a :class:`Program` is a frozen value) are solved once.
+* **Programs with no positive weight.** When every weight is excluded (``None``) or has no
+  option (0 on every bundle), the optimum is 0 and the empty allocation attains it: no solve.
 * **Removing a player who wins nothing.** If program ``P`` equals program ``Q`` with one player
   ``i`` removed (``P.weights[i] is None``, everything else equal) and a proven optimum of ``Q``
   gives ``i`` nothing, that optimum is feasible for ``P``, and ``P`` allows no more than ``Q``,
-  so it is optimal for ``P`` too: no solve.
+  so it is optimal for ``P`` too, with the same value (``w_i`` of the empty bundle is 0): no solve.
 * **Warm starts.** Otherwise ``Q``'s solution with ``i``'s bundle dropped is a feasible
   solution of ``P`` and is handed to the solver as its starting point.
+
+Bookkeeping is linear in the size of the programs: every distinct weight object is hashed once
+and a program becomes a tuple of small integers (:class:`ProgramIndex`), so duplicates and
+parents are found by hashing, never by comparing programs pairwise.
 
 Programs that do not wait for another are solved together, one per worker process, on up to
 ``jobs`` processes (each solver single-threaded, so the cores are not oversubscribed). Small
@@ -24,18 +30,28 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import replace
+from operator import mul
 
 from ilp.backends import DEFAULT_BACKEND, reuse, solve
-from ilp.program import Program, Solution
+from ilp.program import Program, Solution, Status, Weight
 
 PARALLEL_AFTER_SECONDS = 0.5
-"""With automatic ``jobs``, programs are solved in this process until one takes this long;
-the rest of the batch then goes to worker processes."""
+"""With automatic ``jobs``, programs are solved in this process until one takes this long, or
+until the solves in this process add up to :data:`PARALLEL_AFTER_TOTAL` with enough programs
+left to fill the cores; the rest of the batch then goes to worker processes."""
+PARALLEL_AFTER_TOTAL = 2.0
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: distinct programs settled so far, out of all distinct programs."""
+
+_NONE, _EMPTY = 0, 1
+"""Weight ids of an excluded player and of a weight with no option (0 on every bundle)."""
 
 
 def default_jobs() -> int:
@@ -46,56 +62,184 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+class ProgramIndex:
+    """Canonical keys of programs: equal keys if and only if the programs are equal.
+
+    A weight gets a small integer id, the same for equal weights (each distinct weight *object*
+    is hashed by value once; programs built from shared weight objects cost one dictionary
+    lookup per weight). A program's key is its goods, fixed owners, bound and objective plus the
+    tuple of its weights' ids; a position-weighted sum of the ids (``signature``) lets
+    :meth:`parent` find "this program with one player put back" in constant time per guess.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, int] = {id(None): _NONE}
+        self._by_value: dict[Weight, int] = {Weight(()): _EMPTY}
+        self._objects: list[object] = [None]  # keeps every keyed object alive, so ids stay unique
+        self._coefficients: list[int] = []
+        self._rng = random.Random(0)
+        self.keys: dict[tuple, int] = {}  # key -> position in ``programs``
+        self.programs: list[Program] = []
+        self._ids: list[tuple[int, ...]] = []
+        self._signatures: dict[tuple, list[int]] = {}  # (meta, signature) -> positions
+        self._seen_at: dict[int, set[int]] = {}  # player -> weight ids seen at that position
+
+    def _weight_ids(self, weights: tuple[Weight | None, ...]) -> tuple[int, ...]:
+        by_id = self._by_id
+        try:
+            return tuple(map(by_id.__getitem__, map(id, weights)))
+        except KeyError:
+            for w in weights:
+                if id(w) not in by_id:
+                    self._objects.append(w)
+                    by_id[id(w)] = self._by_value.setdefault(w, len(self._by_value) + 1)
+            return tuple(map(by_id.__getitem__, map(id, weights)))
+
+    def _signature(self, ids: tuple[int, ...]) -> int:
+        while len(self._coefficients) < len(ids):
+            self._coefficients.append(self._rng.getrandbits(31) | 1)
+        return sum(map(mul, self._coefficients, ids))
+
+    @staticmethod
+    def _meta(program: Program) -> tuple:
+        return (program.n_goods, len(program.weights), program.fixed, program.min_total, program.minimize_owners)
+
+    def add(self, program: Program) -> int:
+        """The position of ``program`` among the distinct programs (added if new)."""
+        ids = self._weight_ids(program.weights)
+        meta = self._meta(program)
+        key = (meta, ids)
+        position = self.keys.get(key)
+        if position is None:
+            position = self.keys[key] = len(self.programs)
+            self.programs.append(program)
+            self._ids.append(ids)
+            self._signatures.setdefault((meta, self._signature(ids)), []).append(position)
+        return position
+
+    def trivial(self, position: int) -> bool:
+        """True when no weight of the program can be positive (every id excluded or empty)."""
+        program = self.programs[position]
+        ids = self._ids[position]
+        return (not ids or max(ids) <= _EMPTY) and not program.minimize_owners and (
+            program.min_total is None or program.min_total <= 0) and all(
+            f is None or f < 0 for f in program.fixed)
+
+    def parent(self, position: int) -> tuple[int, int] | None:
+        """``(q, i)`` when the program at ``position`` is the program at ``q`` with player ``i``
+        removed; the guesses for player i's weight are the weights seen at position i."""
+        ids = self._ids[position]
+        if _NONE not in ids:
+            return None
+        meta = self._meta(self.programs[position])
+        signature = self._signature(ids)
+        coefficients = self._coefficients
+        for i, weight_id in enumerate(ids):
+            if weight_id != _NONE:
+                continue
+            for guess in sorted(self._seen(i)):
+                if guess == _NONE:
+                    continue
+                for q in self._signatures.get((meta, signature + coefficients[i] * guess), ()):
+                    other = self._ids[q]
+                    if other[i] == guess and other[:i] == ids[:i] and other[i + 1:] == ids[i + 1:]:
+                        return q, i
+        return None
+
+    def _seen(self, player: int) -> set[int]:
+        if not self._seen_at:
+            for ids in self._ids:
+                for j, weight_id in enumerate(ids):
+                    if weight_id != _NONE:
+                        self._seen_at.setdefault(j, set()).add(weight_id)
+        return self._seen_at.get(player, set())
+
+
 def parent_of(program: Program, candidates: Sequence[Program]) -> tuple[Program, int] | None:
     """``(Q, i)`` when ``program`` is some ``Q`` of ``candidates`` with player ``i`` removed."""
+    index = ProgramIndex()
     for other in candidates:
-        if (other.n_goods, other.fixed, other.min_total, other.minimize_owners) != (
-                program.n_goods, program.fixed, program.min_total, program.minimize_owners):
-            continue
-        if len(other.weights) != len(program.weights):
-            continue
-        differ = [j for j, (a, b) in enumerate(zip(program.weights, other.weights)) if a != b]
-        if len(differ) == 1 and program.weights[differ[0]] is None:
-            return other, differ[0]
-    return None
+        index.add(other)
+    before = len(index.programs)
+    position = index.add(program)
+    if position < before:
+        return None  # ``program`` is one of the candidates itself
+    found = index.parent(position)
+    return (index.programs[found[0]], found[1]) if found is not None else None
 
 
 def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, time_limit: float | None = None,
-                jobs: int | None = None) -> list[Solution]:
+                jobs: int | None = None, *, known: Mapping[Program, Solution] | None = None,
+                progress: Progress | None = None) -> list[Solution]:
     """Solve every program of ``programs`` (see the module docstring); one :class:`Solution` per
     program, in order. ``time_limit`` applies to each solve. ``jobs``: worker processes (1 = all
-    in this process; None = automatic, as many as the cores once a solve proves slow)."""
-    distinct = list(dict.fromkeys(programs))
-    parents = {p: parent_of(p, distinct) for p in distinct}
-    solved: dict[Program, Solution] = {}
+    in this process; None = automatic, as many as the cores once the solves prove slow).
+    ``known``: programs already solved (with this backend and limit), used as parents and never
+    solved again. ``progress(done, total)`` is called as distinct programs are settled."""
+    index = ProgramIndex()
+    seeds = {index.add(p): s for p, s in (known or {}).items()}
+    order = [index.add(p) for p in programs]
+    distinct = index.programs
+    solved: dict[int, Solution] = dict(seeds)
+    wanted = [q for q in dict.fromkeys(order) if q not in solved]
+    parents: dict[int, tuple[int, int] | None] = {}
+    for q in wanted:
+        parents[q] = None if index.trivial(q) else index.parent(q)
+    total, done = len(wanted), 0
     automatic = jobs is None
     jobs = default_jobs() if jobs is None else max(1, jobs)
     slow = not automatic
+    spent = 0.0
     pool: ProcessPoolExecutor | None = None
+
+    def settle(q: int, solution: Solution) -> None:
+        nonlocal done
+        solved[q] = solution
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
     try:
-        while len(solved) < len(distinct):
-            ready = [p for p in distinct if p not in solved and (parents[p] is None or parents[p][0] in solved)]
+        pending = list(wanted)
+        while pending:
+            ready = [q for q in pending if parents[q] is None or parents[q][0] in solved]
+            waiting = [q for q in pending if not (parents[q] is None or parents[q][0] in solved)]
             tasks = []
-            for p in ready:
-                shortcut, hint = _from_parent(p, parents[p], solved)
+            for q in ready:
+                if index.trivial(q):
+                    settle(q, _empty(distinct[q], backend))
+                    continue
+                shortcut, hint = _from_parent(parents[q], solved)
                 if shortcut is not None:
-                    solved[p] = shortcut
+                    settle(q, shortcut)
                 else:
-                    tasks.append((p, hint))
-            while tasks and (jobs == 1 or not slow or len(tasks) == 1):
-                p, hint = tasks.pop(0)
-                solved[p] = solve(p, backend, time_limit, hint)
-                slow = slow or solved[p].wall_time >= PARALLEL_AFTER_SECONDS
+                    tasks.append((q, hint))
+            while tasks and (jobs == 1 or len(tasks) == 1 or not slow):
+                q, hint = tasks.pop(0)
+                settle(q, solve(distinct[q], backend, time_limit, hint))
+                spent += solved[q].wall_time
+                slow = slow or solved[q].wall_time >= PARALLEL_AFTER_SECONDS or (
+                    spent >= PARALLEL_AFTER_TOTAL and len(tasks) >= jobs)
             if tasks:
                 if pool is None:
                     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
-                futures = {p: pool.submit(solve, p, _parallel_backend(backend), time_limit, hint) for p, hint in tasks}
-                for p, future in futures.items():
-                    solved[p] = future.result()
+                name = _parallel_backend(backend)
+                futures: dict[Future, int] = {
+                    pool.submit(solve, distinct[q], name, time_limit, hint): q for q, hint in tasks}
+                while futures:
+                    finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for future in sorted(finished, key=futures.__getitem__):  # deterministic order
+                        settle(futures.pop(future), future.result())
+            pending = waiting
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    return [solved[p] for p in programs]
+    return [solved[q] for q in order]
+
+
+def _empty(program: Program, backend: str) -> Solution:
+    """The proven optimum of a program with no positive weight: nothing allocated, value 0."""
+    return Solution(Status.OPTIMAL, (0,) * len(program.weights), 0, 0, backend, 0.0)
 
 
 def _parallel_backend(backend: str) -> str:
@@ -108,8 +252,8 @@ def _parallel_backend(backend: str) -> str:
     return portfolio.last_winner or "cpsat"
 
 
-def _from_parent(program: Program, parent: tuple[Program, int] | None,
-                 solved: dict[Program, Solution]) -> tuple[Solution | None, tuple[int, ...] | None]:
+def _from_parent(parent: tuple[int, int] | None,
+                 solved: Mapping[int, Solution]) -> tuple[Solution | None, tuple[int, ...] | None]:
     """(the solution when the removal shortcut applies, else None; the warm start, if any)."""
     if parent is None:
         return None, None
@@ -118,9 +262,8 @@ def _from_parent(program: Program, parent: tuple[Program, int] | None,
     if solution.allocation is None:
         return None, None
     if solution.optimal and solution.allocation[removed] == 0:
-        start = time.perf_counter()
-        value = program.total(solution.allocation)  # the same allocation, now without player i
-        return replace(solution, value=value, wall_time=time.perf_counter() - start), None
+        # the same allocation, now without player i, who held nothing: the value is unchanged
+        return replace(solution, wall_time=0.0), None
     hint = tuple(0 if j == removed else bundle for j, bundle in enumerate(solution.allocation))
     return None, hint
 
