@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import time
+from itertools import compress
+from operator import or_
 from dataclasses import dataclass
 from typing import Any
 
+from dataclasses import replace
+
 from benchmarks.correctness import Correctness, knowledge_correct
-from benchmarks.external import bb, bb_prime, miew, miew_of
-from benchmarks.known import mikw, mkw, relevant_knowledge
+from benchmarks.external import bb, bb_prime, miew_of
+from benchmarks.known import mkw
 from benchmarks.market import endowment_welfare, truthful_outcome
-from benchmarks.results import Benchmark, Best, Outcome
-from benchmarks.table import report_programs
-from benchmarks.welfare import best_allocation, lex_first_optimal, msw, msw_without
-from ilp import DEFAULT_BACKEND, owner_code, prefetch
+from benchmarks.results import Benchmark, Best, Outcome, from_solution
+from benchmarks.table import ReportPlan
+from benchmarks.welfare import lex_first_optimal
+from ilp import DEFAULT_BACKEND, Program, Solution, Status, owner_code, solve_batch
+from ilp.batch import Progress
 from instances import Instance
 from instances.bundles import names
 
@@ -68,42 +73,96 @@ class Report:
 
 
 def compute_report(instance: Instance, *, solver: str = DEFAULT_BACKEND,
-                   time_limit: float | None = None, jobs: int | None = None) -> Report:
+                   time_limit: float | None = None, jobs: int | None = None,
+                   progress: Progress | None = None) -> Report:
     """Compute the whole table; ``time_limit`` applies to each integer program separately.
 
-    The programs are first solved as one batch (``ilp.solve_batch``, ``jobs`` worker processes,
-    None = automatic), which gives the same values as solving them one by one.
+    The programs (``benchmarks.table.ReportPlan``) are solved as one batch (``ilp.solve_batch``,
+    ``jobs`` worker processes, None = automatic), then MSW_{-i} for the players who win
+    something in MSW's optimum; this gives the same values as solving every benchmark one by
+    one. ``progress(done, total)`` follows the first batch, the programs that are real work.
     """
     start = time.perf_counter()
-    with prefetch(report_programs(instance), solver, time_limit, jobs):
-        return _compute(instance, solver, time_limit, start)
+    plan = ReportPlan.of(instance)
+    programs = plan.programs()
+    solutions = solve_batch(programs, solver, time_limit, jobs, progress=progress)
+    return _compute(instance, plan, solutions, solver, time_limit, jobs, start)
 
 
-def _compute(instance: Instance, solver: str, time_limit: float | None, start: float) -> Report:
+def _benchmark(name: str, program: Program, solution: Solution, priced: bool) -> Benchmark:
+    """``benchmarks._solve.solve_program`` for a solution already found: with ``priced`` the
+    witness prices are each player's weight of its bundle (the take-it-or-leave-it offers)."""
+    if not priced:
+        return from_solution(name, solution)
+    weights = program.weights
+
+    def prices(allocation: tuple[int, ...]) -> tuple[int, ...]:
+        out = [0] * len(allocation)
+        for j in _holders(allocation):
+            if weights[j] is not None:
+                out[j] = weights[j].value(allocation[j])
+        return tuple(out)
+
+    return from_solution(name, solution, prices)
+
+
+def _holders(allocation: tuple[int, ...]) -> list[int]:
+    """The players who receive something (most players of a large instance receive nothing)."""
+    return list(compress(range(len(allocation)), allocation))
+
+
+def _nothing(name: str, n: int, solver: str) -> Benchmark:
+    """MIEW_i of a player who knows nothing: 0, proven, with the empty outcome (ReportPlan)."""
+    empty = (0,) * n
+    return Benchmark(name, Status.OPTIMAL, 0, 0, 0, Outcome(empty, empty), solver, 0.0)
+
+
+def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], solver: str,
+             time_limit: float | None, jobs: int | None, start: float) -> Report:
     options = {"solver": solver, "time_limit": time_limit}
-    welfare = msw(instance, **options)
-    players = tuple(
-        PlayerRow(
+    names = instance.players
+    found = iter(solutions)
+    welfare_solution = next(found)
+    welfare = from_solution("MSW", welfare_solution)
+    miew_solutions = [next(found) if p is not None else None for p in plan.miew]
+    mikw_solutions = [next(found) for _ in plan.mikw]
+    agent_solutions = [(next(found), next(found)) for _ in plan.agents]
+    if welfare.proven:  # MSW_{-i} = MSW for a player who wins nothing (welfare.msw_without)
+        winners = _holders(welfare.outcome.allocation)
+    else:
+        winners = list(range(instance.n))
+    removed = [plan.msw_without(i) for i in winners]
+    without = dict(zip(winners, solve_batch(removed, solver, time_limit, jobs,
+                                            known={plan.msw: welfare_solution})))
+    players = []
+    for i in range(instance.n):
+        if i in without:
+            msw_i = from_solution(f"MSW_-{names[i]}", without[i])
+        else:
+            msw_i = replace(welfare, name=f"MSW_-{names[i]}", wall_time=0.0)
+        miew_program = plan.miew[i]
+        players.append(PlayerRow(
             player=i,
-            miew=miew(instance, i, **options),
-            mikw=mikw(instance, i, **options),
-            msw_without=msw_without(instance, i, optimum=welfare, **options),
+            miew=(_nothing(f"MIEW_{names[i]}", instance.n, solver) if miew_program is None
+                  else _benchmark(f"MIEW_{names[i]}", miew_program, miew_solutions[i], priced=True)),
+            mikw=_benchmark(f"MIKW_{names[i]}", plan.mikw[i], mikw_solutions[i], priced=True),
+            msw_without=msw_i,
             correctness=knowledge_correct(instance, i),
-        )
-        for i in range(instance.n)
-    )
-    agents = tuple(
-        AgentRow(a, relevant_knowledge(instance, a, **options), best_allocation(instance, a, **options))
-        for a in instance.agents
-    )
+        ))
+    agents = []
+    for members, (known, best), (known_solution, best_solution) in zip(instance.agents, plan.agents,
+                                                                       agent_solutions):
+        label = ",".join(names[j] for j in members)
+        agents.append(AgentRow(members, _benchmark(f"MKW_{{{label}}}", known, known_solution, priced=True),
+                               _benchmark(f"BA^{{{label}}}", best, best_solution, priced=False)))
     per_player = [row.miew for row in players]
     return Report(
         instance=instance,
         solver=solver,
         msw=welfare,
         lex_first=lex_first_optimal(instance, optimum=welfare, **options),
-        players=players,
-        agents=agents,
+        players=tuple(players),
+        agents=tuple(agents),
         miew=miew_of(instance, per_player),
         bb=bb(instance, per_player),
         bb_prime=bb_prime(instance, per_player),
@@ -119,13 +178,13 @@ def _compute(instance: Instance, solver: str, time_limit: float | None, start: f
 def outcome_json(instance: Instance, outcome: Outcome) -> dict[str, Any]:
     """{"allocation": {player: [goods]}, "prices": {player: price}} listing non-empty entries."""
     players, goods = instance.players, instance.goods
-    data: dict[str, Any] = {
-        "allocation": {players[j]: names(a, goods) for j, a in enumerate(outcome.allocation) if a}
-    }
+    allocation = outcome.allocation
+    holders = list(compress(range(len(allocation)), allocation))  # most players hold nothing
+    data: dict[str, Any] = {"allocation": {players[j]: names(allocation[j], goods) for j in holders}}
     if outcome.prices is not None:
-        data["prices"] = {
-            players[j]: p for j, p in enumerate(outcome.prices) if p or outcome.allocation[j]
-        }
+        prices = outcome.prices
+        listed = compress(range(len(prices)), map(or_, prices, allocation))
+        data["prices"] = {players[j]: prices[j] for j in listed}
     return data
 
 

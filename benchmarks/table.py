@@ -1,14 +1,130 @@
 """The integer programs behind one instance's benchmark table, listed up front so that they can
 be solved as one batch (``ilp.solve_batch``): duplicates once, MSW_{-i} and MIEW_i from the
-programs they remove a player from, independent programs in parallel."""
+programs they remove a player from, independent programs in parallel.
+
+Every weight is built once per instance (:class:`Weights`) and shared by all the programs that
+use it, so building the programs and keying them in the batch costs one step per weight slot,
+never a re-evaluation of a valuation. Programs that the papers' definitions make trivial are not
+built at all (:class:`ReportPlan` says which and why).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from benchmarks.external import miew_program
+from benchmarks.knowledge import NOTHING, coalition_guaranteed, guaranteed, true_weight
 from benchmarks.known import mikw_program, relevant_knowledge_program
 from benchmarks.welfare import best_allocation_program, msw_program, msw_without_program
-from ilp import Program
-from instances import Instance
+from ilp import Program, Weight
+from instances import Candidates, Instance, LowerBounds
+
+
+def knows_nothing(instance: Instance, i: int) -> bool:
+    """True when player i's guaranteed value g^i_j is 0 for every other player j: no knowledge,
+    or lower bounds that name nobody (an omitted player has the bound 0)."""
+    knowledge = instance.knowledge[i]
+    if knowledge is None:
+        return True
+    if isinstance(knowledge, LowerBounds):
+        return not knowledge.bounds
+    assert isinstance(knowledge, Candidates)
+    return False
+
+
+class Weights:
+    """The weights of one instance's programs, each built once: TV_j, and the row
+    (g^i_1, ..., TV_i, ..., g^i_n) of every player i (the weights of MIKW_i)."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        n = instance.n
+        self._shared: dict[object, Weight] = {}
+        self.true: tuple[Weight, ...] = tuple(self._share(true_weight(instance, j)) for j in range(n))
+        self.nothing: tuple[Weight, ...] = (NOTHING,) * n
+        self._rows: dict[int, tuple[Weight, ...]] = {}
+
+    def _share(self, weight: Weight) -> Weight:
+        """One object per distinct weight (equal bounds and true valuations become one key)."""
+        return self._shared.setdefault(weight, weight)
+
+    def row(self, i: int) -> tuple[Weight, ...]:
+        """(g^i_j)_j with TV_i at position i: the weights of MIKW_i (seed 000 Definition 3)."""
+        if i not in self._rows:
+            inst = self.instance
+            if knows_nothing(inst, i):
+                self._rows[i] = self.nothing[:i] + (self.true[i],) + self.nothing[i + 1:]
+            else:
+                self._rows[i] = tuple(self.true[j] if j == i else self._share(guaranteed(inst, i, j))
+                                      for j in range(inst.n))
+        return self._rows[i]
+
+    def agent(self, members: tuple[int, ...]) -> tuple[Weight, ...]:
+        """(g^A_j)_j with TV_j for members: the weights of MKW_A (seed 000 Definition 6)."""
+        if len(members) == 1:
+            return self.row(members[0])
+        inst = self.instance
+        return tuple(self._share(coalition_guaranteed(inst, members, j)) for j in range(inst.n))
+
+    def only(self, members: tuple[int, ...]) -> tuple[Weight | None, ...]:
+        """TV_j for members and nobody else: the weights of BA^A."""
+        weights: list[Weight | None] = [None] * self.instance.n
+        for j in members:
+            weights[j] = self.true[j]
+        return tuple(weights)
+
+
+def _program(instance: Instance, weights: tuple[Weight | None, ...]) -> Program:
+    return Program(instance.m, weights)
+
+
+@dataclass(frozen=True)
+class ReportPlan:
+    """The programs of ``cabench benchmarks``, minus those the definitions make trivial.
+
+    * ``miew[i] is None`` when player i knows nothing (:func:`knows_nothing`): every g^i_j is 0,
+      so every outcome i can guarantee has revenue 0 (P_j <= g^i_j(A_j) = 0) and the canonical
+      outcome is the empty one: MIEW_i = 0 (seed 001 Definition 3), no program.
+    * A singleton agent {i} has MKW_{i} = MIKW_i with the same witness: its pooled knowledge
+      g^{i}_j is g^i_j (seed 000 Definition 1), so ``relevant_knowledge_program`` is
+      ``mikw_program`` and ``agents[k][0]`` is that same program.
+    * MSW_{-i} is only listed by :meth:`msw_without` for the players that win something in a
+      proven optimum of MSW (``winners``): for the others that optimum is optimal without them
+      too, so MSW_{-i} = MSW with the same allocation (``benchmarks.welfare.msw_without``).
+    """
+
+    instance: Instance
+    msw: Program
+    miew: tuple[Program | None, ...]
+    mikw: tuple[Program, ...]
+    agents: tuple[tuple[Program, Program], ...]  # (MKW_A, BA^A) for each agent
+    weights: Weights
+
+    @staticmethod
+    def of(instance: Instance) -> "ReportPlan":
+        w = Weights(instance)
+        miew, mikw = [], []
+        for i in range(instance.n):
+            row = w.row(i)
+            mikw.append(_program(instance, row))
+            miew.append(None if knows_nothing(instance, i) else _program(instance, row[:i] + (None,) + row[i + 1:]))
+        agents = []
+        for members in instance.agents:
+            known = mikw[members[0]] if len(members) == 1 else _program(instance, w.agent(members))
+            agents.append((known, _program(instance, w.only(members))))
+        return ReportPlan(instance, _program(instance, w.true), tuple(miew), tuple(mikw), tuple(agents), w)
+
+    def msw_without(self, i: int) -> Program:
+        """MSW_{-i}: MSW's program with player i removed."""
+        true = self.weights.true
+        return _program(self.instance, true[:i] + (None,) + true[i + 1:])
+
+    def programs(self) -> list[Program]:
+        """Every program of the plan except MSW_{-i} (which waits for MSW's winners)."""
+        out = [self.msw, *(p for p in self.miew if p is not None), *self.mikw]
+        for known, best in self.agents:
+            out += [known, best]
+        return out
 
 
 def table_programs(instance: Instance) -> list[tuple[str, Program]]:
@@ -26,8 +142,9 @@ def table_programs(instance: Instance) -> list[tuple[str, Program]]:
 
 
 def report_programs(instance: Instance) -> list[Program]:
-    """Every maximisation program of ``cabench benchmarks``: the table, plus MSW_{-i} of every
-    player and MKW_A and BA^A of every agent (the lexicographic search comes after, from MSW)."""
+    """Every maximisation program of ``cabench benchmarks`` as the benchmark functions build
+    them (for ``ilp.prefetch`` around code that calls those functions): the table, plus MSW_{-i}
+    of every player and MKW_A and BA^A of every agent (the lexicographic search comes after)."""
     programs = [p for _, p in table_programs(instance)]
     programs += [msw_without_program(instance, i) for i in range(instance.n)]
     for agent in instance.agents:

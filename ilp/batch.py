@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import replace
+from itertools import compress
 from operator import mul
 
 from ilp.backends import DEFAULT_BACKEND, reuse, solve
@@ -82,7 +83,8 @@ class ProgramIndex:
         self.programs: list[Program] = []
         self._ids: list[tuple[int, ...]] = []
         self._signatures: dict[tuple, list[int]] = {}  # (meta, signature) -> positions
-        self._seen_at: dict[int, set[int]] = {}  # player -> weight ids seen at that position
+        self._by_nones: dict[tuple, list[int]] | None = None
+        self._seen_at: dict[tuple, list[int]] = {}  # (meta, nones, player) -> weight ids there
 
     def _weight_ids(self, weights: tuple[Weight | None, ...]) -> tuple[int, ...]:
         by_id = self._by_id
@@ -117,6 +119,10 @@ class ProgramIndex:
             self._signatures.setdefault((meta, self._signature(ids)), []).append(position)
         return position
 
+    def ids(self, position: int) -> tuple[int, ...]:
+        """The weight ids of the program at ``position``."""
+        return self._ids[position]
+
     def trivial(self, position: int) -> bool:
         """True when no weight of the program can be positive (every id excluded or empty)."""
         program = self.programs[position]
@@ -127,32 +133,42 @@ class ProgramIndex:
 
     def parent(self, position: int) -> tuple[int, int] | None:
         """``(q, i)`` when the program at ``position`` is the program at ``q`` with player ``i``
-        removed; the guesses for player i's weight are the weights seen at position i."""
+        removed. Such a ``q`` has one excluded player fewer; the guesses for player i's weight
+        are the weights at position i of the programs with that many excluded players."""
         ids = self._ids[position]
-        if _NONE not in ids:
+        nones = ids.count(_NONE)
+        if not nones:
             return None
         meta = self._meta(self.programs[position])
+        group = self._groups().get((meta, nones - 1))
+        if not group:
+            return None
         signature = self._signature(ids)
         coefficients = self._coefficients
-        for i, weight_id in enumerate(ids):
-            if weight_id != _NONE:
-                continue
-            for guess in sorted(self._seen(i)):
-                if guess == _NONE:
-                    continue
+        start = 0
+        for _ in range(nones):
+            i = ids.index(_NONE, start)
+            start = i + 1
+            for guess in self._guesses(meta, nones - 1, i):
                 for q in self._signatures.get((meta, signature + coefficients[i] * guess), ()):
                     other = self._ids[q]
                     if other[i] == guess and other[:i] == ids[:i] and other[i + 1:] == ids[i + 1:]:
                         return q, i
         return None
 
-    def _seen(self, player: int) -> set[int]:
-        if not self._seen_at:
-            for ids in self._ids:
-                for j, weight_id in enumerate(ids):
-                    if weight_id != _NONE:
-                        self._seen_at.setdefault(j, set()).add(weight_id)
-        return self._seen_at.get(player, set())
+    def _groups(self) -> dict[tuple, list[int]]:
+        """(meta, number of excluded players) -> the programs, built once all are added."""
+        if self._by_nones is None:
+            self._by_nones = {}
+            for q, ids in enumerate(self._ids):
+                self._by_nones.setdefault((self._meta(self.programs[q]), ids.count(_NONE)), []).append(q)
+        return self._by_nones
+
+    def _guesses(self, meta: tuple, nones: int, player: int) -> list[int]:
+        key = (meta, nones, player)
+        if key not in self._seen_at:
+            self._seen_at[key] = sorted({self._ids[q][player] for q in self._groups()[meta, nones]} - {_NONE})
+        return self._seen_at[key]
 
 
 def parent_of(program: Program, candidates: Sequence[Program]) -> tuple[Program, int] | None:
@@ -191,6 +207,7 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
     slow = not automatic
     spent = 0.0
     pool: ProcessPoolExecutor | None = None
+    compact = _Compactor(index)
 
     def settle(q: int, solution: Solution) -> None:
         nonlocal done
@@ -204,7 +221,8 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
         while pending:
             ready = [q for q in pending if parents[q] is None or parents[q][0] in solved]
             waiting = [q for q in pending if not (parents[q] is None or parents[q][0] in solved)]
-            tasks = []
+            units: dict[int, list[tuple[int, tuple[int, ...] | None]]] = {}  # unit -> [(q, positions)]
+            hints: dict[int, tuple[int, ...] | None] = {}
             for q in ready:
                 if index.trivial(q):
                     settle(q, _empty(distinct[q], backend))
@@ -212,29 +230,75 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
                 shortcut, hint = _from_parent(parents[q], solved)
                 if shortcut is not None:
                     settle(q, shortcut)
-                else:
-                    tasks.append((q, hint))
+                    continue
+                unit, positions = compact.unit(q)
+                units.setdefault(unit, []).append((q, positions))
+                if unit not in hints:
+                    hints[unit] = hint if positions is None or hint is None else tuple(hint[j] for j in positions)
+            tasks = list(units)
+
+            def finish(unit: int, solution: Solution) -> None:
+                for q, positions in units[unit]:
+                    settle(q, _expand(solution, positions, len(distinct[q].weights)))
+
             while tasks and (jobs == 1 or len(tasks) == 1 or not slow):
-                q, hint = tasks.pop(0)
-                settle(q, solve(distinct[q], backend, time_limit, hint))
-                spent += solved[q].wall_time
-                slow = slow or solved[q].wall_time >= PARALLEL_AFTER_SECONDS or (
+                unit = tasks.pop(0)
+                solution = solve(compact.programs[unit], backend, time_limit, hints[unit])
+                finish(unit, solution)
+                spent += solution.wall_time
+                slow = slow or solution.wall_time >= PARALLEL_AFTER_SECONDS or (
                     spent >= PARALLEL_AFTER_TOTAL and len(tasks) >= jobs)
             if tasks:
                 if pool is None:
                     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
                 name = _parallel_backend(backend)
                 futures: dict[Future, int] = {
-                    pool.submit(solve, distinct[q], name, time_limit, hint): q for q, hint in tasks}
+                    pool.submit(solve, compact.programs[u], name, time_limit, hints[u]): u for u in tasks}
                 while futures:
                     finished, _ = wait(futures, return_when=FIRST_COMPLETED)
                     for future in sorted(finished, key=futures.__getitem__):  # deterministic order
-                        settle(futures.pop(future), future.result())
+                        finish(futures.pop(future), future.result())
             pending = waiting
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return [solved[q] for q in order]
+
+
+class _Compactor:
+    """The program a solver actually sees: the batch's program restricted to the players whose
+    weight can be positive. Players excluded (None) or with no option (0 on every bundle)
+    receive nothing in the restricted program and contribute 0 in the original one whatever
+    they hold, so both have the same optimal value, and the restricted optimum, with nothing
+    for the dropped players, is optimal for the original. Programs with fixed owners, a bound
+    or the owner objective refer to players by position and are kept whole. Equal restricted
+    programs (MIKW_i of a player who knows nothing and BA^{i}, say) are solved once."""
+
+    def __init__(self, index: ProgramIndex) -> None:
+        self._index = index
+        self._restricted = ProgramIndex()
+        self.programs = self._restricted.programs
+
+    def unit(self, q: int) -> tuple[int, tuple[int, ...] | None]:
+        """(position of the program to solve, the kept players or None when all are kept)."""
+        program = self._index.programs[q]
+        ids = self._index.ids(q)
+        whole = program.fixed or program.min_total is not None or program.minimize_owners
+        positions = None if whole else tuple(compress(range(len(ids)), map(_EMPTY.__lt__, ids)))
+        if positions is None or len(positions) == len(ids):
+            return self._restricted.add(program), None
+        weights = program.weights
+        return self._restricted.add(Program(program.n_goods, tuple(weights[j] for j in positions))), positions
+
+
+def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int) -> Solution:
+    """A solution of a restricted program as a solution of the whole one (nothing for the rest)."""
+    if positions is None or solution.allocation is None:
+        return solution
+    allocation = [0] * players
+    for j, bundle in zip(positions, solution.allocation):
+        allocation[j] = bundle
+    return replace(solution, allocation=tuple(allocation))
 
 
 def _empty(program: Program, backend: str) -> Solution:
