@@ -40,13 +40,16 @@ from itertools import compress
 from operator import mul
 
 from ilp.backends import DEFAULT_BACKEND, reuse, solve
+from ilp.compile import AtomsBlock, compile_weight
 from ilp.program import Program, Solution, Status, Weight
 
 PARALLEL_AFTER_SECONDS = 0.5
 """With automatic ``jobs``, programs are solved in this process until one takes this long, or
-until the solves in this process add up to :data:`PARALLEL_AFTER_TOTAL` with enough programs
-left to fill the cores; the rest of the batch then goes to worker processes."""
-PARALLEL_AFTER_TOTAL = 2.0
+until the programs left, at the mean time so far, promise :data:`PARALLEL_WORK_SECONDS` of
+work (many small programs, e.g. one MIEW_i per player); the rest of the batch then goes to
+worker processes. Worker processes cost about a second each to start, so thousands of
+millisecond programs stay here."""
+PARALLEL_WORK_SECONDS = 4.0
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``: distinct programs settled so far, out of all distinct programs."""
@@ -194,7 +197,8 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
     solved again. ``progress(done, total)`` is called as distinct programs are settled."""
     index = ProgramIndex()
     seeds = {index.add(p): s for p, s in (known or {}).items()}
-    order = [index.add(p) for p in programs]
+    added: dict[int, int] = {}  # id(program) -> position: a program object listed twice is keyed once
+    order = [added[id(p)] if id(p) in added else added.setdefault(id(p), index.add(p)) for p in programs]
     distinct = index.programs
     solved: dict[int, Solution] = dict(seeds)
     wanted = [q for q in dict.fromkeys(order) if q not in solved]
@@ -205,7 +209,7 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
     automatic = jobs is None
     jobs = default_jobs() if jobs is None else max(1, jobs)
     slow = not automatic
-    spent = 0.0
+    spent, count = 0.0, 0
     pool: ProcessPoolExecutor | None = None
     compact = _Compactor(index)
 
@@ -241,13 +245,22 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
                 for q, positions in units[unit]:
                     settle(q, _expand(solution, positions, len(distinct[q].weights)))
 
+            remaining = []
+            for unit in tasks:
+                answer = _one_best_bid(compact.programs[unit], backend)
+                if answer is None:
+                    remaining.append(unit)
+                else:
+                    finish(unit, answer)
+            tasks = remaining
             while tasks and (jobs == 1 or len(tasks) == 1 or not slow):
                 unit = tasks.pop(0)
                 solution = solve(compact.programs[unit], backend, time_limit, hints[unit])
                 finish(unit, solution)
                 spent += solution.wall_time
+                count += 1
                 slow = slow or solution.wall_time >= PARALLEL_AFTER_SECONDS or (
-                    spent >= PARALLEL_AFTER_TOTAL and len(tasks) >= jobs)
+                    len(tasks) >= jobs and spent / count * len(tasks) >= PARALLEL_WORK_SECONDS)
             if tasks:
                 if pool is None:
                     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
@@ -299,6 +312,29 @@ def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int)
     for j, bundle in zip(positions, solution.allocation):
         allocation[j] = bundle
     return replace(solution, allocation=tuple(allocation))
+
+
+def _one_best_bid(program: Program, backend: str) -> Solution | None:
+    """The optimum of a one-player program whose weight takes whole bids, at most one (an
+    ``AtomsBlock`` with ``single``), when one bid is worth strictly more than every other: the
+    integer programs then have exactly one optimal solution, that bid, which every backend but
+    the brute-force one (it hands out bundles, not bids) returns; no solve. This is MIKW_i and
+    BA^{i} of a player who knows nothing about the others: TV_i's best bid. None otherwise."""
+    if backend == "brute" or len(program.weights) != 1 or program.fixed or program.minimize_owners:
+        return None
+    block = compile_weight(program.weights[0])
+    if not isinstance(block, AtomsBlock) or not block.single:
+        return None
+    values = sorted((value for _, value in block.atoms), reverse=True)
+    if len(values) > 1 and values[0] == values[1]:
+        return None  # several optimal bids: the solver's choice is the witness
+    bundle, best = max(block.atoms, key=lambda atom: atom[1])
+    if program.min_total is not None and best < program.min_total:
+        return None
+    value = program.total((bundle,))
+    if value != best:
+        raise AssertionError(f"a single-choice bid worth {best} evaluates to {value}")
+    return Solution(Status.OPTIMAL, (bundle,), value, value, backend, 0.0)
 
 
 def _empty(program: Program, backend: str) -> Solution:
