@@ -1,0 +1,159 @@
+"""Many players: the report's fast paths (shared weights, programs skipped by definition, MSW_-i
+only for MSW's winners, programs restricted to players with positive weight, the one-best-bid
+answer, hashed duplicates and parents) give exactly the JSON of the benchmarks computed one at a
+time from their definitions, and skip only what the definitions make trivial."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks.correctness import knowledge_correct
+from benchmarks.external import bb, bb_prime, miew, miew_of
+from benchmarks.known import mikw, mkw, relevant_knowledge
+from benchmarks.report import Report, AgentRow, PlayerRow, compute_report, report_json
+from benchmarks.table import ReportPlan, knows_nothing
+from benchmarks.welfare import best_allocation, lex_first_optimal, msw, msw_without
+from ilp import Program, Weight, solve, solve_batch
+from ilp.batch import ProgramIndex, parent_of
+from instances import Form, Instance
+from instances.cats import read_cats
+from instances.generate import generate_instance
+from instances.synthetic import random_instance, random_valuation
+
+DATA = Path(__file__).parent / "data"
+
+
+def one_at_a_time(instance: Instance, solver: str) -> Report:
+    """The report as the benchmark functions define it, one solve per benchmark, no batch."""
+    options = {"solver": solver, "time_limit": None}
+    welfare = msw(instance, **options)
+    players = tuple(
+        PlayerRow(i, miew(instance, i, **options), mikw(instance, i, **options),
+                  msw_without(instance, i, optimum=welfare, **options), knowledge_correct(instance, i))
+        for i in range(instance.n))
+    agents = tuple(AgentRow(a, relevant_knowledge(instance, a, **options), best_allocation(instance, a, **options))
+                   for a in instance.agents)
+    per_player = [row.miew for row in players]
+    return Report(instance, solver, welfare, lex_first_optimal(instance, optimum=welfare, **options), players,
+                  agents, miew_of(instance, per_player), bb(instance, per_player), bb_prime(instance, per_player),
+                  mkw(instance, [(row.members, row.mkw) for row in agents]), None, 0.0)
+
+
+def _without_market(data: dict) -> dict:
+    data.pop("market", None)
+    return data
+
+
+@settings(max_examples=40)
+@given(st.integers(0, 2**32))
+def test_report_equals_benchmarks_one_at_a_time(seed):
+    """Identical JSON (values and witnesses) on random instances of every valuation form, both
+    knowledge forms and none, coalitions and markets, with the same backend (CP-SAT, one
+    process, whose answer depends only on the model)."""
+    inst = random_instance(seed)
+    fast = report_json(compute_report(inst, solver="cpsat", jobs=1))
+    assert _without_market(fast) == report_json(one_at_a_time(inst, "cpsat"))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_many_players_without_knowledge_equal_the_reference(seed):
+    """Players who know nothing (MIEW_i skipped), XOR valuations with ties and single-minded
+    players (the one-best-bid answer), most players winning nothing (MSW_-i skipped)."""
+    rng = random.Random(seed)
+    m, n = 5, 9
+    truth = tuple(random_valuation(rng, m, rng.choice([Form.XOR, Form.SINGLE_MINDED, Form.OR]), high=6)
+                  for _ in range(n))
+    inst = Instance(f"crowd-{seed}", tuple(f"g{k}" for k in range(m)), tuple(f"p{i}" for i in range(n)), truth,
+                    (None,) * n)
+    fast = report_json(compute_report(inst, solver="cpsat", jobs=1))
+    assert fast == report_json(one_at_a_time(inst, "cpsat"))
+    brute = compute_report(inst, solver="brute", jobs=1)
+    assert [b.value for b in brute.benchmarks] == [b.value for b in one_at_a_time(inst, "brute").benchmarks]
+
+
+def test_skipped_programs_are_trivial_by_definition():
+    """MIEW_i is skipped exactly for the players who know nothing, and then the definition gives
+    0 with the empty outcome; MSW_-i is solved exactly for MSW's winners."""
+    inst = generate_instance("regions", 8, 30, 6, 2, knowledge="noisy-lower:0.6")
+    none = Instance(inst.name, inst.goods, inst.players, inst.valuations,
+                    (None, *inst.knowledge[1:3], None, *inst.knowledge[4:]))
+    plan = ReportPlan.of(none)
+    for i in range(none.n):
+        assert (plan.miew[i] is None) == knows_nothing(none, i) == (i in (0, 3))
+        if plan.miew[i] is None:
+            by_definition = miew(none, i, solver="cpsat")
+            assert by_definition.value == 0 and not any(by_definition.outcome.allocation)
+    report = compute_report(none, solver="cpsat", jobs=1)
+    winners = [i for i, a in enumerate(report.msw.outcome.allocation) if a]
+    for i, row in enumerate(report.players):
+        assert row.msw_without.value == msw_without(none, i, solver="cpsat").value
+        if i not in winners:
+            assert row.msw_without.outcome == report.msw.outcome
+
+
+def test_real_cats_file_with_one_player_per_bid():
+    """A file of the CATS generator (L7, 200 bids, one player each): MSW equals the exact optimum
+    of the generator's own LP (28264.62), and the JSON equals the one-at-a-time reference."""
+    inst = read_cats(DATA / "L7-40-200-0000.txt", scale=10000)
+    assert inst.n == 200
+    report = compute_report(inst, solver="cpsat", jobs=1)
+    assert report.msw.value == 282646200
+    assert report.all_proven
+    assert report_json(report) == report_json(one_at_a_time(inst, "cpsat"))
+
+
+def _weights(rng: random.Random, m: int, k: int) -> list[Weight]:
+    return [Weight.of(random_valuation(rng, m, Form.XOR)) for _ in range(k)]
+
+
+@settings(max_examples=50)
+@given(st.integers(0, 2**32))
+def test_program_keys_are_equal_exactly_for_equal_programs(seed):
+    """ProgramIndex: equal programs share a position, different ones never do, whether their
+    weights are shared objects or equal copies."""
+    rng = random.Random(seed)
+    pool = [*_weights(rng, 3, 3), None, Weight(())]
+    programs = []
+    for _ in range(12):
+        weights = tuple(rng.choice(pool) for _ in range(3))
+        copy = tuple(None if w is None else Weight(tuple(tuple(o) for o in w.options)) for w in weights)
+        programs += [Program(3, weights), Program(3, copy)]
+    index = ProgramIndex()
+    positions = [index.add(p) for p in programs]
+    for a, pa in zip(positions, programs):
+        for b, pb in zip(positions, programs):
+            assert (a == b) == (pa == pb)
+
+
+def test_parents_are_found_among_many_programs():
+    """Every MSW_-i finds MSW as its parent among thousands of programs, and the batch answers
+    a non-winner's MSW_-i from MSW's optimum."""
+    rng = random.Random(1)
+    weights = tuple(_weights(rng, 4, 300))
+    base = Program(4, weights)
+    removed = [Program(4, weights[:i] + (None,) + weights[i + 1:]) for i in range(300)]
+    singles = [Program(4, tuple(w if j == i else None for j, w in enumerate(weights))) for i in range(300)]
+    index = ProgramIndex()
+    for p in [base, *removed, *singles]:
+        index.add(p)
+    for i in range(300):
+        assert index.parent(1 + i) == (0, i)
+    assert parent_of(removed[5], [base, removed[6]]) == (base, 5)
+    assert parent_of(removed[5], [removed[6]]) is None
+    solutions = solve_batch([base, *removed[:20]], "cpsat", jobs=1)
+    for i, solution in enumerate(solutions[1:]):
+        assert solution.value == solve(removed[i], "cpsat").value
+
+
+def test_progress_reports_every_distinct_program():
+    inst = generate_instance("paths", 12, 40, 8, 0, knowledge="noisy-lower:0.6")
+    seen = []
+    compute_report(inst, solver="cpsat", jobs=1, progress=lambda done, total: seen.append((done, total)))
+    total = seen[-1][1]
+    assert [d for d, _ in seen] == list(range(1, total + 1))
+    assert total >= inst.n  # one MIEW_i per player at least: they all know something
