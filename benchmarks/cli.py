@@ -12,13 +12,15 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from rich.console import Console
 
 from benchmarks.render import print_report
-from benchmarks.report import compute_report, report_json
+from benchmarks.report import compute_report, players_csv as players_csv_text, report_json
 from benchmarks.results import NotProvenError
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
 from instances import CabenchError, instance_text, load_instance
@@ -49,20 +51,48 @@ def cli() -> None:
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Time limit per integer program; unproven values are withheld (exit 3).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Programs solved in parallel worker processes [default: the cores, once a solve "
-                   "takes over half a second].")
-def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None) -> int:
+              help="Programs solved in parallel worker processes [default: the cores, once the "
+                   "solves prove slow].")
+@click.option("--players", "players", type=click.Choice(["auto", "summary", "all"]), default="auto",
+              show_default=True, help="Per-player table: every player, or a summary with the top players by "
+                                      "MIEW_i (auto: every player up to 20).")
+@click.option("--players-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Also write one CSV line per player (benchmarks, MSW bundle, knowledge verdict).")
+def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None,
+               players: str, players_csv: Path | None) -> int:
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome."""
     check_backend(solver)
     instance = load_instance(file)
-    report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=jobs)
+    with progress_bar(enabled=not as_json and sys.stderr.isatty()) as progress:
+        report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=jobs, progress=progress)
+    if players_csv is not None:
+        _write_atomically(players_csv, players_csv_text(report))
     if as_json:
         click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     else:
-        print_report(report, Console(soft_wrap=False))
+        print_report(report, Console(soft_wrap=False), players)
     return 0 if report.all_proven else EXIT_NOT_PROVEN
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on standard error for the report's programs (only on a terminal: quiet
+    in pipes, logs and with --json)."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress("solving programs", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("programs", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -6,7 +6,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from benchmarks.report import Report
+from benchmarks.report import PlayerRow, Report
+from benchmarks.table import knows_nothing
 from benchmarks.results import Benchmark, Best
 from instances import Instance
 from instances.bundles import names
@@ -51,8 +52,60 @@ def witness(instance: Instance, b: Benchmark) -> str:
     return f"{b.name} = {_value(b)}: {body}"
 
 
-def render(report: Report) -> Group:
+SUMMARY_ABOVE = 20
+"""Reports with more players show a per-player summary unless all players are asked for."""
+TOP_PLAYERS = 10
+
+
+def _player_table(report: Report, rows: list[PlayerRow], title: str) -> Table:
     inst = report.instance
+    players = Table(title=title, header_style="bold")
+    for column in ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"):
+        players.add_column(column, justify="left" if column in ("player", "knowledge correct") else "right")
+    for row in rows:
+        verdict = {True: "yes", False: "no", None: "undecided"}[row.correctness.correct]
+        players.add_row(inst.players[row.player], _value(row.miew), _value(row.mikw),
+                        _value(row.msw_without), verdict)
+    return players
+
+
+def top_players(report: Report, k: int = TOP_PLAYERS) -> list[PlayerRow]:
+    """The k players of highest proven MIEW_i, ties broken by higher MIKW_i, then file order;
+    players with unproven values come last."""
+
+    def rank(row: PlayerRow) -> tuple:
+        return (row.miew.value is not None, row.miew.value or 0, row.mikw.value or 0, -row.player)
+
+    ranked = sorted(report.players, key=rank, reverse=True)
+    return ranked[:k]
+
+
+def _summary(report: Report) -> Table:
+    """Counts over all players: who wins in MSW, whose knowledge is correct, what is proven."""
+    rows = report.players
+    wins = sum(1 for row in rows if report.msw.outcome is not None and report.msw.outcome.allocation[row.player])
+    verdicts = [row.correctness.correct for row in rows]
+    unproven = sum(1 for row in rows for b in (row.miew, row.mikw, row.msw_without) if not b.proven)
+    table = Table(title="Players (summary; --players all lists every player)", header_style="bold")
+    table.add_column("count")
+    table.add_column("players", justify="right")
+    table.add_row("players", str(len(rows)))
+    table.add_row("win something in the MSW allocation", str(wins))
+    table.add_row("with MIEW_i > 0", str(sum(1 for row in rows if (row.miew.value or 0) > 0)))
+    table.add_row("who know nothing about the others", str(sum(knows_nothing(report.instance, row.player)
+                                                               for row in rows)))
+    table.add_row("knowledge correct: yes / no / undecided",
+                  f"{verdicts.count(True)} / {verdicts.count(False)} / {verdicts.count(None)}")
+    table.add_row("per-player values not proven", str(unproven))
+    return table
+
+
+def render(report: Report, players: str = "auto") -> Group:
+    """The report as rich renderables. ``players``: "all" (a row and witnesses for every
+    player), "summary" (counts and the top players by MIEW_i) or "auto" (all up to
+    SUMMARY_ABOVE players, else the summary). Nothing is left out of the JSON either way."""
+    inst = report.instance
+    full = players == "all" or (players == "auto" and inst.n <= SUMMARY_ABOVE)
     coalitions = ", ".join("{" + ", ".join(inst.players[j] for j in c) + "}" for c in inst.coalitions)
     structure = f"coalitions {coalitions}" if coalitions else "all independent"
     kind = "market" if inst.is_market else "auction"
@@ -71,40 +124,44 @@ def render(report: Report) -> Group:
     headline.add_row("BB'", _best(inst, report.bb_prime), "best BB_i over independent players")
     headline.add_row("MKW", _best(inst, report.mkw), "best MKW_A over agents")
 
-    players = Table(title="Per player", header_style="bold")
-    for column in ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"):
-        players.add_column(column, justify="left" if column in ("player", "knowledge correct") else "right")
-    for row in report.players:
-        verdict = {True: "yes", False: "no", None: "undecided"}[row.correctness.correct]
-        players.add_row(inst.players[row.player], _value(row.miew), _value(row.mikw),
-                        _value(row.msw_without), verdict)
+    shown = list(report.players) if full else top_players(report)
+    tables = [] if full else [_summary(report)]
+    tables.append(_player_table(report, shown, "Per player" if full else
+                                f"Top {len(shown)} players by MIEW_i"))
 
-    agents = Table(title="Per agent", header_style="bold")
+    agents = Table(title="Per agent" if full else "Per coalition", header_style="bold")
     for column in ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"):
         agents.add_column(column, justify="left" if column == "agent" else "right")
     for row in report.agents:
+        if not full and len(row.members) == 1:
+            continue  # MKW_{i} is MIKW_i, in the player tables
         who = "{" + ", ".join(inst.players[j] for j in row.members) + "}"
         agents.add_row(who, _value(row.mkw), _value(row.best_allocation))
+    if full or agents.row_count:
+        tables.append(agents)
 
     lines = [witness(inst, report.msw), witness(inst, report.lex_first)]
-    for row in report.players:
+    for row in shown:
         lines += [witness(inst, row.miew), witness(inst, row.mikw)]
     for row in report.agents:
         if len(row.members) > 1:
             lines += [witness(inst, row.mkw), witness(inst, row.best_allocation)]
     if report.market is not None:
         lines.append(witness(inst, report.market))
-    body = [title, headline, players, agents, Text("Witnesses (offers at their prices)", style="bold")]
+    body = [title, headline, *tables, Text("Witnesses (offers at their prices)", style="bold")]
     body += [Text("  " + line) for line in lines]
     doubtful = [row for row in report.players if row.correctness.correct is not True]
     if doubtful:
         body.append(Text("Knowledge not known to be correct", style="bold"))
-        body += [Text(f"  {inst.players[row.player]}: {row.correctness.reason}") for row in doubtful]
+        listed = doubtful if full else doubtful[:TOP_PLAYERS]
+        body += [Text(f"  {inst.players[row.player]}: {row.correctness.reason}") for row in listed]
+        if len(listed) < len(doubtful):
+            body.append(Text(f"  ... and {len(doubtful) - len(listed)} more (--players all, or --players-csv)"))
     if not report.all_proven:
         body.append(Text("Some programs were not proven optimal within the time limit; their "
                          "values are not reported as benchmarks.", style="bold red"))
     return Group(*body)
 
 
-def print_report(report: Report, console: Console | None = None) -> None:
-    (console or Console()).print(render(report))
+def print_report(report: Report, console: Console | None = None, players: str = "auto") -> None:
+    (console or Console()).print(render(report, players))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 from itertools import compress
 from operator import or_
@@ -263,3 +265,43 @@ def report_json(report: Report) -> dict[str, Any]:
             market["welfare_gain"] = report.market.value - market["endowment_welfare"]
         data["market"] = market
     return data
+
+
+# ---------------------------------------------------------------- per-player table
+
+
+PLAYER_COLUMNS = ("player", "MIEW", "MIEW_status", "MIKW", "MIKW_status", "MSW_without", "MSW_without_status",
+                  "MSW_bundle", "independent", "knowledge_correct", "knowledge_reason")
+
+
+def player_rows(report: Report) -> list[dict[str, Any]]:
+    """One record per player, in file order (``PLAYER_COLUMNS``): the per-player benchmarks (an
+    unproven value is empty, with its status), the bundle the player receives in the MSW
+    witness (goods joined by spaces), and the knowledge verdict. ``pandas.DataFrame(rows)``
+    makes it a data frame."""
+    inst = report.instance
+    independent = set(inst.independent)
+    allocation = report.msw.outcome.allocation if report.msw.outcome is not None else None
+    rows = []
+    for row in report.players:
+        i = row.player
+        rows.append({
+            "player": inst.players[i],
+            "MIEW": row.miew.value, "MIEW_status": row.miew.status.value,
+            "MIKW": row.mikw.value, "MIKW_status": row.mikw.status.value,
+            "MSW_without": row.msw_without.value, "MSW_without_status": row.msw_without.status.value,
+            "MSW_bundle": " ".join(names(allocation[i], inst.goods)) if allocation else "",
+            "independent": i in independent,
+            "knowledge_correct": row.correctness.correct,
+            "knowledge_reason": row.correctness.reason,
+        })
+    return rows
+
+
+def players_csv(report: Report) -> str:
+    """:func:`player_rows` as CSV text (a header line, then one line per player)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=PLAYER_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(player_rows(report))
+    return buffer.getvalue()

@@ -157,3 +157,28 @@ def test_progress_reports_every_distinct_program():
     total = seen[-1][1]
     assert [d for d, _ in seen] == list(range(1, total + 1))
     assert total >= inst.n  # one MIEW_i per player at least: they all know something
+
+
+def test_cli_summarises_many_players_and_exports_every_one(tmp_path):
+    """Above 20 players the table shows counts and the top 10 players by MIEW_i; --players all
+    lists everyone; --players-csv writes one line per player; JSON stays complete."""
+    import csv
+    import json
+
+    from tests.conftest import run_cli
+
+    path = tmp_path / "crowd.json"
+    assert run_cli("generate", "-d", "uniform", "-m", "10", "-b", "30", "-n", "30", "--knowledge",
+                   "noisy-lower:0.6", "-o", str(path)).returncode == 0
+    out = tmp_path / "players.csv"
+    summary = run_cli("benchmarks", str(path), "--solver", "cpsat", "--players-csv", str(out))
+    assert summary.returncode == 0, summary.stderr
+    top = summary.stdout.split("Top 10 players by MIEW_i")[1].split("Witnesses")[0]
+    assert sum(line.startswith("│ p") for line in top.splitlines()) == 10
+    assert summary.stderr == ""  # no progress bar outside a terminal
+    rows = list(csv.DictReader(out.open()))
+    data = json.loads(run_cli("benchmarks", str(path), "--solver", "cpsat", "--json").stdout)
+    assert [r["player"] for r in rows] == data["players_order"] and len(rows) == 30
+    assert all(int(r["MIEW"]) == data["players"][r["player"]]["MIEW"]["value"] for r in rows)
+    everyone = run_cli("benchmarks", str(path), "--solver", "cpsat", "--players", "all")
+    assert all(f"\n│ {name} " in everyone.stdout for name in data["players_order"])
