@@ -111,7 +111,9 @@ def _write_atomically(path: Path, text: str) -> None:
               help="arbitrary, paths, regions, scheduling, matching, uniform, decay, weighted-random or table.")
 @click.option("--goods", "-m", type=click.IntRange(min=1), required=True, help="Number of goods.")
 @click.option("--bids", "-b", type=click.IntRange(min=1), required=True, help="Number of bids in all (XOR per player).")
-@click.option("--players", "-n", type=click.IntRange(min=1), required=True, help="Number of players.")
+@click.option("--players", "-n", required=True, metavar="N|bidders",
+              help="Number of players (bidders dealt round robin), or 'bidders': one player per bidder "
+                   "as in CATS files (one per bid for uniform, decay, weighted-random).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the first instance.")
 @click.option("--knowledge", default="none", show_default=True, metavar="SPEC",
               help="none, exact, noisy-lower:F, wrong:P or candidates:K.")
@@ -124,6 +126,12 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
     """Generate instance files from a bid distribution (see README, "Generating instances")."""
     from instances.generate import generate_instance
 
+    if players == "bidders":
+        players = None
+    elif not players.isdigit() or int(players) < 1:
+        raise click.BadParameter(f'"{players}": expected a number of players >= 1 or "bidders"', param_hint="'--players'")
+    else:
+        players = int(players)
     made = [generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions) for k in range(count)]
     if output is None:
         if count > 1:
@@ -176,7 +184,8 @@ def export_command(file, fmt, output) -> int:
 
 
 @cli.command()
-@click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full"]), default="quick",
+@click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full", "players", "cats"]),
+              default="quick",
               show_default=True, help="Which instance sizes (see benchmarks/perf.py).")
 @click.option("--distributions", default=None, metavar="LIST",
               help="Only these distributions of the suite (comma-separated).")
@@ -220,15 +229,17 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
     write_results(rows, table, output)
     view = Table(title=f"cabench perf ({suite}, {seeds} seeds): median seconds per full table", header_style="bold")
     methods = list(dict.fromkeys(r.method for r in rows))
-    for column in ["instance", "programs", *methods, "naive/cabench", "cabench/ideal", "proven"]:
+    for column in ["instance", "programs", "needed", *methods, "naive/cabench", "cabench/ideal", "report/ideal",
+                   "proven"]:
         view.add_column(column, justify="left" if column == "instance" else "right")
     for entry in table:
         medians = entry["median_seconds"]
         view.add_row(f"{entry['distribution']} m={entry['goods']} b={entry['bids']} n={entry['players']}",
-                     f"{entry['distinct']}/{entry['programs']}",
-                     *[f"{medians[m]:.2f}" for m in methods],
+                     f"{entry['distinct']}/{entry['programs']}", str(entry.get("needed")),
+                     *[f"{medians[m]:.2f}" if m in medians else "" for m in methods],
                      f"{entry.get('naive_over_cabench', float('nan')):.2f}",
                      f"{entry.get('cabench_over_ideal', float('nan')):.2f}",
+                     f"{entry.get('report_over_ideal', float('nan')):.2f}",
                      "yes" if entry["all_proven"] else "NO")
     Console(width=max(Console().width, 140)).print(view)
     click.echo(f"wrote {output / 'perf-rows.csv'} and {output / 'perf-summary.json'}", err=True)

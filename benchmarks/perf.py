@@ -5,7 +5,10 @@ report ratios.
 The table is MSW, every MIEW_i, every MIKW_i and MKW_A of every agent (``benchmarks.table``).
 Three kinds of measurement, all wall-clock seconds on this machine, in the same run:
 
-* ``cabench:<backend>``: what ``cabench benchmarks`` does, ``ilp.solve_batch`` on the table
+* ``report:<backend>``: the whole ``cabench benchmarks`` report (``compute_report``), and next to
+  it the ideal: the programs it must solve (:func:`needed_programs`), each once by the fastest
+  single backend, summed and divided by the cores;
+* ``cabench:<backend>``: ``ilp.solve_batch`` on the table
   (duplicates once, the player-removal shortcut, warm starts, programs in parallel processes);
 * each single backend, program by program in this process, no batch savings;
 * ``naive-pulp-cbc``: one PuLP model per benchmark built from scratch (a binary per (player,
@@ -28,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from benchmarks.report import compute_report
 from benchmarks.table import table_programs
 from ilp import Program, solve, solve_batch
 from instances import Instance
@@ -47,7 +51,44 @@ SUITES = {
     "target": [("regions", 256, 2000, 10), ("paths", 256, 2000, 10), ("arbitrary", 64, 1000, 10)],
     "full": [("regions", 256, 2000, 10), ("paths", 256, 2000, 10), ("arbitrary", 64, 1000, 10),
              ("scheduling", 128, 1000, 10), ("uniform", 128, 1000, 10)],
+    # players axis: one player per bid (CATS legacy shape), 20 goods, 10 to 2000 players, no knowledge
+    "players": [("uniform", 20, b, None) for b in (10, 100, 500, 1000, 2000)],
+    # CATS-shaped files at 64 goods / 500 bids: one player per bidder (players=None), exact knowledge
+    "cats": [(d, 64, 500, None) for d in ("regions", "arbitrary", "paths", "matching", "scheduling", "uniform",
+                                          "decay", "weighted-random")],
 }
+KNOWLEDGE = {"players": "none"}
+"""Knowledge of the generated instances per suite (``exact`` when not listed)."""
+
+
+TABLE_PLAYERS = 50
+"""Above this many players the per-program measurements use the programs a report must solve
+(:func:`needed_programs`) instead of the whole table of 2n + 1 programs."""
+
+
+def needed_programs(instance: Instance, report) -> list[Program]:
+    """The programs that a report of ``instance`` cannot do without, each once: MSW, MSW_{-i}
+    for every player who wins something in MSW's witness, and each distinct knowledge program
+    (MIEW_i, MIKW_i, MKW_A, BA^A) that is neither one of those nor trivial by definition (no
+    positive weight, or MSW with a player removed who wins nothing). The lexicographic
+    tie-break is not included: its programs depend on the solver's answers."""
+    from benchmarks.table import ReportPlan
+    from ilp.batch import ProgramIndex
+
+    plan = ReportPlan.of(instance)
+    allocation = report.msw.outcome.allocation if report.msw.outcome is not None else (1,) * instance.n
+    index = ProgramIndex()
+    msw = index.add(plan.msw)
+    skipped = {index.add(plan.msw_without(i)) for i in range(instance.n) if not allocation[i]}
+    out = {msw: plan.msw}
+    for i in range(instance.n):
+        if allocation[i]:
+            out.setdefault(index.add(plan.msw_without(i)), plan.msw_without(i))
+    for program in plan.programs():
+        q = index.add(program)
+        if q not in skipped and not index.trivial(q):
+            out.setdefault(q, program)
+    return list(out.values())
 
 
 def naive_solve(program: Program, time_limit: float | None) -> tuple[bool, int | None]:
@@ -105,6 +146,8 @@ class Row:
     proven: int
     seconds: float
     fastest_single_sum: float | None = None
+    needed: int | None = None
+    ideal_report: float | None = None
 
 
 CABENCH = "cabench"
@@ -128,7 +171,13 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
                      progress: Callable[[str], None] = lambda text: None, naive: bool = True) -> list[Row]:
     """The rows of one instance: cabench's table pipeline, each single backend, the naive baseline
     (unless ``naive`` is false)."""
-    programs = [p for _, p in table_programs(instance)]
+    progress(f"{instance.name}: cabench benchmarks ({default}, whole report)")
+    start = time.perf_counter()
+    report = compute_report(instance, solver=default, time_limit=time_limit, jobs=jobs)
+    whole = time.perf_counter() - start
+    needed = needed_programs(instance, report)
+    table = [p for _, p in table_programs(instance)] if instance.n <= TABLE_PLAYERS else needed
+    programs = table
     distinct = len(set(programs))
     rows = []
     progress(f"{instance.name}: cabench ({default}, batch)")
@@ -142,7 +191,19 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
         proven[backend], times[backend] = _per_program(lambda p: solve(p, backend, time_limit).optimal, programs)
     singles = [b for b in times if b != "portfolio"]
     fastest = sum(min(times[b][k] for b in singles) for k in range(len(programs))) if singles else None
-    common = dict(base, programs=len(programs), distinct=distinct, fastest_single_sum=fastest)
+    ideal = None
+    if singles and programs is needed:
+        ideal = fastest
+    elif singles:
+        progress(f"{instance.name}: the programs a report must solve, by each single backend")
+        best: dict[str, list[float]] = {}
+        for backend in singles:
+            best[backend] = _per_program(lambda p: solve(p, backend, time_limit).optimal, needed)[1]
+        ideal = sum(min(best[b][k] for b in singles) for k in range(len(needed)))
+    common = dict(base, programs=len(programs), distinct=distinct, fastest_single_sum=fastest,
+                  needed=len(needed), ideal_report=ideal)
+    rows.append(Row(**common, method=f"report:{default}", proven=len(programs) if report.all_proven else 0,
+                    seconds=whole))
     rows.append(Row(**common, method=f"{CABENCH}:{default}", proven=sum(s.optimal for s in solutions),
                     seconds=ours))
     for backend in backends:
@@ -165,9 +226,10 @@ def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, tim
         if only is not None and distribution not in only:
             continue
         for seed in range(seeds):
-            instance = generate_instance(distribution, goods, bids, players, seed, knowledge="exact")
+            instance = generate_instance(distribution, goods, bids, players, seed,
+                                         knowledge=KNOWLEDGE.get(suite, "exact"))
             base = dict(instance=instance.name, distribution=distribution, goods=goods, bids=bids,
-                        players=players, seed=seed)
+                        players=instance.n, seed=seed)
             rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive)
             checkpoint(rows)
     return rows
@@ -196,6 +258,12 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
             entry["naive_over_cabench"] = medians[NAIVE] / medians[ours]
         if fastest and medians.get(ours):
             entry["cabench_over_ideal"] = medians[ours] / (statistics.median(fastest) / cores)
+        whole = next((m for m in medians if m.startswith("report:")), None)
+        ideal = [r.ideal_report for r in members if r.method == whole and r.ideal_report is not None]
+        entry["needed"] = members[0].needed
+        if ideal and whole:
+            entry["ideal_report_seconds"] = statistics.median(ideal)
+            entry["report_over_ideal"] = medians[whole] / max(1e-9, statistics.median(ideal) / cores)
         out.append(entry)
     return out
 

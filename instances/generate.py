@@ -41,14 +41,19 @@ def _table_bidders(rng: random.Random, m: int, players: int) -> list[Bidder]:
     return bidders
 
 
-def deal(rng: random.Random, distribution: str, goods: int, bids: int, players: int) -> list[dict[int, int]]:
+def deal(rng: random.Random, distribution: str, goods: int, bids: int, players: int | None) -> list[dict[int, int]]:
     """Draw bidders from one world of the distribution and deal bidder k to player k mod n (a
     player's XOR keeps the best value per bundle) until the players hold exactly ``bids``
-    distinct bids."""
-    dealt: list[dict[int, int]] = [{} for _ in range(players)]
+    distinct bids. ``players=None`` gives every bidder a player of its own, as CATS files do
+    (its dummy goods tie a bidder's XOR bids together; the legacy distributions' bidders are
+    single bids, so there one player per bid); the proportion of players to bids is then the
+    distribution's own."""
+    dealt: list[dict[int, int]] = [{} for _ in range(players or 0)]
     total, stale = 0, 0
     for k, bidder in enumerate(DISTRIBUTIONS[distribution](rng, goods)):
-        book = dealt[k % players]
+        if players is None:
+            dealt.append({})
+        book = dealt[k % players] if players is not None else dealt[-1]
         before = total
         for bundle, value in bidder:
             if total == bids:
@@ -58,8 +63,10 @@ def deal(rng: random.Random, distribution: str, goods: int, bids: int, players: 
             book[bundle] = max(value, book.get(bundle, 0))
         if total == bids:
             return dealt
+        if total == before and players is None:
+            dealt.pop()  # a bidder with no new bid is no player
         stale = stale + 1 if total == before else 0
-        if stale > 100 * players + 1000:
+        if stale > 100 * (players or 1) + 1000:
             break
     raise SpecError(f"--bids: the {distribution} distribution on {goods} goods yields only {total} distinct bids "
                     f"for {players} players; ask for fewer bids or more goods")
@@ -150,25 +157,32 @@ def _coalitions(rng: random.Random, players: int, spec: str) -> tuple[tuple[int,
     return tuple(sorted(tuple(sorted(order[c * size:(c + 1) * size])) for c in range(count)))
 
 
-def generate_instance(distribution: str, goods: int, bids: int, players: int, seed: int = 0,
+def generate_instance(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,
                       knowledge: str = "none", coalitions: str = "none") -> Instance:
-    """One instance; the same arguments always give the same instance (and file bytes)."""
+    """One instance; the same arguments always give the same instance (and file bytes).
+    ``players=None``: one player per bidder, the shape of CATS files (see :func:`deal`)."""
     if distribution != "table" and distribution not in DISTRIBUTIONS:
         names = ", ".join([*DISTRIBUTIONS, "table"])
         raise SpecError(f'--distribution: unknown distribution "{distribution}"; expected one of: {names}')
-    if goods < 1 or players < 1 or bids < 1:
+    if goods < 1 or (players is not None and players < 1) or bids < 1:
         raise SpecError("--goods, --bids and --players must be at least 1")
+    if players is None and distribution == "table":
+        raise SpecError("--players bidders: the table distribution has no bidders; give a number of players")
     if distribution == "table" and goods > TABLE_MAX_GOODS:
         raise SpecError(f"--distribution table: full tables need at most {TABLE_MAX_GOODS} goods")
     parse_knowledge(knowledge)  # bad specs are reported before any work
-    parse_coalitions(coalitions, players)
-    rng = random.Random(f"{distribution}:{goods}:{bids}:{players}:{seed}")
+    if players is not None:
+        parse_coalitions(coalitions, players)
+    shape = players if players is not None else "bidders"
+    rng = random.Random(f"{distribution}:{goods}:{bids}:{shape}:{seed}")
     if distribution == "table":
         truth = tuple(Valuation(Form.TABLE, tuple(b)) for b in _table_bidders(rng, goods, players))
     else:
         dealt = deal(rng, distribution, goods, bids, players)
         truth = tuple(Valuation(Form.XOR, tuple(sorted(book.items()))) for book in dealt)
-    name = f"{distribution}-m{goods}-b{bids}-n{players}-s{seed}"
+    players = len(truth)
+    parse_coalitions(coalitions, players)
+    name = f"{distribution}-m{goods}-b{bids}-n{shape}-s{seed}"
     if knowledge != "none":
         name += f"-k{knowledge.replace(':', '')}"
     if coalitions != "none":
