@@ -38,16 +38,21 @@ def test_measure_instance_rows():
     inst = generate_instance("paths", 10, 30, 3, seed=2, knowledge="exact")
     base = {"instance": inst.name, "distribution": "paths", "goods": 10, "bids": 30, "players": 3, "seed": 2}
     rows = measure_instance(inst, base, ["cpsat", "highs"], "cpsat", None, 1)
-    assert [r.method for r in rows] == ["cabench:cpsat", "cpsat", "highs", "naive-pulp-cbc"]
+    assert [r.method for r in rows] == ["report:cpsat", "cabench:cpsat", "cpsat", "highs", "naive-pulp-cbc"]
     assert all(r.proven == r.programs == 1 + 2 * 3 for r in rows)
     assert rows[0].distinct <= 1 + 3 < rows[0].programs
+    # the report must solve MSW, MSW_-i of its winners and the three BA^{i}: no more than that
+    winners = sum(1 for a in compute_report(inst, solver="cpsat", jobs=1).msw.outcome.allocation if a)
+    assert rows[0].needed <= 1 + winners + 3
     (entry,) = summary(rows, cores=2)
     assert entry["all_proven"] and entry["naive_over_cabench"] > 0 and entry["cabench_over_ideal"] > 0
+    assert entry["report_over_ideal"] > 0
     # the scaling mode: cabench alone
     alone = measure_instance(inst, base, [], "cpsat", None, 1, naive=False)
-    assert [r.method for r in alone] == ["cabench:cpsat"]
+    assert [r.method for r in alone] == ["report:cpsat", "cabench:cpsat"]
     (entry,) = summary(alone, cores=2)
     assert "naive_over_cabench" not in entry and "cabench_over_ideal" not in entry
+    assert "report_over_ideal" not in entry
 
 
 def test_perf_rejects_unknown_distributions(tmp_path):
@@ -62,6 +67,6 @@ def test_perf_runs_end_to_end(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads((tmp_path / "perf-summary.json").read_text())
     assert len(summary) == 5 and all(entry["all_proven"] for entry in summary)
-    # per instance: cabench, four single backends, the naive baseline
-    assert (tmp_path / "perf-rows.csv").read_text().count("\n") == 1 + 5 * 6
+    # per instance: the report, cabench's batch, four single backends, the naive baseline
+    assert (tmp_path / "perf-rows.csv").read_text().count("\n") == 1 + 5 * 7
     assert "naive/cabench" in result.stdout
