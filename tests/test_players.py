@@ -182,3 +182,16 @@ def test_cli_summarises_many_players_and_exports_every_one(tmp_path):
     assert all(int(r["MIEW"]) == data["players"][r["player"]]["MIEW"]["value"] for r in rows)
     everyone = run_cli("benchmarks", str(path), "--solver", "cpsat", "--players", "all")
     assert all(f"\n│ {name} " in everyone.stdout for name in data["players_order"])
+
+
+def test_generate_one_player_per_bidder():
+    """--players bidders: legacy distributions give one player per bid; the others one player
+    per bidder, whose XOR holds that bidder's bids; the same arguments give the same file."""
+    legacy = generate_instance("uniform", 16, 40, None, 1)
+    assert legacy.n == 40 and all(len(v.bids) == 1 for v in legacy.valuations)
+    shaped = generate_instance("regions", 16, 60, None, 1)
+    assert 1 < shaped.n < 60 and sum(len(v.bids) for v in shaped.valuations) == 60
+    assert all(v.bids for v in shaped.valuations)
+    assert generate_instance("regions", 16, 60, None, 1) == shaped
+    with pytest.raises(Exception, match="table distribution has no bidders"):
+        generate_instance("table", 4, 10, None, 1)
