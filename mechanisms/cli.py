@@ -14,7 +14,8 @@ from benchmarks.cli import check_backend, cli
 from benchmarks.cli import main as _main
 from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance, load_instance
-from mechanisms import MECHANISMS, Facts, Mechanism, agent_of, evaluate
+from benchmarks import knowledge_correct
+from mechanisms import MECHANISMS, Deviation, Facts, Mechanism, agent_of, evaluate
 from mechanisms.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
 
 _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
@@ -122,7 +123,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
         ev = evaluate(m, instance, params, profile, facts, check=strategies == "rational")
         extra = monte_carlo(instance, m, params, profile, samples, seed) if samples else None
         rows.append((m, ev, extra))
-    failed = any(ev.guarantee is not None and not ev.guarantee.holds for _, ev, _ in rows)
+    failed = any(ev.guarantee is not None and ev.guarantee.failed for _, ev, _ in rows)
     if as_json:
         payload = []
         for m, ev, extra in rows:
@@ -219,16 +220,20 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
     agent = agent_of(instance, i)
     base = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     rational_u = base.agent_utility(agent)
+    knowledge = _agent_knowledge(instance, agent)
     rows = []
     for name, dev in m.deviation_families(instance, params, facts, agent).items():
         ev = evaluate(m, instance, params, dev.profile, facts, check=False)
         u = ev.agent_utility(agent)
+        label, assumes = deviation_label(dev, knowledge)
         rows.append({"family": name, "utility": number(u), "gain": number(u - rational_u), "pays": u > rational_u,
-                     "dominated_in_paper": dev.dominated, "why": dev.why,
-                     "SW": float(ev.sw), "REV": float(ev.rev)})
+                     "dominated_in_paper": dev.dominated, "paper": label, "assumes": assumes,
+                     "unilateral": dev.scenario is None, "claim_applies": label != "dominated only if knowledge correct",
+                     "why": dev.why, "SW": float(ev.sw), "REV": float(ev.rev)})
     members = [instance.players[j] for j in agent]
     if as_json:
         click.echo(json.dumps({"mechanism": m.name, "agent": members, "rational_utility": number(rational_u),
+                               "knowledge": knowledge,
                                "rational": {"SW": float(base.sw), "REV": float(base.rev)}, "deviations": rows},
                               indent=2, ensure_ascii=False))
         return 0
@@ -238,13 +243,48 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
         table.add_column(column, justify="left" if column in ("deviation", "paper", "pays?") else "right")
     for r in rows:
         table.add_row(r["family"], f"{r['utility']['value']:.4f}", f"{r['gain']['value']:+.4f}",
-                      "YES" if r["pays"] else "no", f"{r['SW']:.3f}", f"{r['REV']:.3f}",
-                      "dominated" if r["dominated_in_paper"] else "not dominated")
+                      "YES" if r["pays"] else "no", f"{r['SW']:.3f}", f"{r['REV']:.3f}", r["paper"])
     console = _console()
     console.print(table)
+    if knowledge["correct"] is not True:
+        console.print(f"  The knowledge of agent {{{', '.join(members)}}} is not known to be correct "
+                      f"({knowledge['reason']}).", markup=False)
     for r in rows:
-        console.print(f"  {r['family']}: {r['why']}", markup=False)
+        console.print(f"  {r['family']}: {r['why']}" + (f". Assumes: {r['assumes']}" if r["assumes"] else ""),
+                      markup=False)
     return 0
+
+
+def _agent_knowledge(instance: Instance, agent: tuple[int, ...]) -> dict[str, object]:
+    """Whether every member's knowledge is correct (True, False, or None if undecided)."""
+    verdicts = [(instance.players[j], knowledge_correct(instance, j)) for j in agent]
+    if all(v.correct is True for _, v in verdicts):
+        return {"correct": True, "reason": "every member's knowledge is correct"}
+    wrong = [(who, v) for who, v in verdicts if v.correct is not True]
+    correct = False if any(v.correct is False for _, v in wrong) else None
+    return {"correct": correct, "reason": "; ".join(f"{who}: {v.reason}" for who, v in wrong)}
+
+
+def deviation_label(dev: Deviation, knowledge: dict[str, object]) -> tuple[str, str]:
+    """The "paper" column of ``deviate`` and what the row assumes.
+
+    A dominance claim about an announcement built from the agent's knowledge holds for an agent
+    whose knowledge is correct; for another agent the row says so instead of a bare
+    "dominated". A row that changes other agents' strategies is a scenario, not a deviation."""
+    assumes = []
+    if dev.scenario is not None:
+        assumes.append(f"other players change too: {dev.scenario}")
+    if dev.dominated and dev.needs_correct_knowledge:
+        assumes.append("the paper's claim assumes the agent's knowledge is correct")
+    if dev.scenario is not None:
+        label = "scenario (not unilateral)"
+    elif not dev.dominated:
+        label = "not dominated"
+    elif dev.needs_correct_knowledge and knowledge["correct"] is not True:
+        label = "dominated only if knowledge correct"
+    else:
+        label = "dominated"
+    return label, "; ".join(assumes)
 
 
 @cli.command("sweep")

@@ -68,7 +68,7 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         profile = list(base)
         for i in agent:
             profile[i] = _bidder(change(truthful_bid(instance, facts, i)))
-        return Deviation(profile, dominated, why)
+        return Deviation(profile, dominated, why, needs_correct_knowledge=False)  # dominant strategies
 
     truthful = "bidding the favourite bundle's value is dominant in a second-price auction"
     families = {
@@ -81,7 +81,8 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         for i in agent[1:]:
             profile[i] = _bidder(Bid(0, 0))  # suppress the partners' bids: the lead pays less
         families["coalition: only the lead bids"] = Deviation(
-            profile, False, "a coalition gains by suppressing its members' bids; the auction is not collusion-proof")
+            profile, False, "a coalition gains by suppressing its members' bids; the auction is not collusion-proof",
+            needs_correct_knowledge=False)
     return families
 
 
@@ -120,10 +121,12 @@ def mixed_deviations(instance: Instance, params: Mapping[str, Fraction], facts: 
     families = {}
     for name, dev in BEST_BELIEF.deviations(instance, params, facts, agent).items():
         families[f"best-belief part: {name}"] = Deviation(
-            [_combine(b, a) for b, a in zip(dev.profile, auction)], dev.dominated, dev.why)
+            [_combine(b, a) for b, a in zip(dev.profile, auction)], dev.dominated, dev.why,
+            dev.needs_correct_knowledge, dev.scenario)
     for name, dev in deviations(instance, params, facts, agent).items():
         families[f"auction part: {name}"] = Deviation(
-            [_combine(b, a) for b, a in zip(belief, dev.profile)], dev.dominated, dev.why)
+            [_combine(b, a) for b, a in zip(belief, dev.profile)], dev.dominated, dev.why,
+            dev.needs_correct_knowledge, dev.scenario)
     return families
 
 
