@@ -51,6 +51,9 @@ class Instance:
     coalitions: tuple[tuple[int, ...], ...] = ()
     endowment: tuple[int, ...] | None = None
     source: str = field(default="<memory>", compare=False)
+    coalition_knowledge: str = "bounds"
+    """How a coalition pools candidate-set knowledge: "bounds" or "sets" (a reading of seed 000
+    Def. 1, chosen on the command line; ``benchmarks.knowledge`` explains both)."""
 
     @property
     def m(self) -> int:

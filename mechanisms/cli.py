@@ -10,10 +10,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.cli import check_backend, cli
+from benchmarks.cli import check_backend, cli, coalition_knowledge_option, load_with_reading
 from benchmarks.cli import main as _main
 from ilp import DEFAULT_BACKEND, backend_names
-from instances import CabenchError, Instance, load_instance
+from instances import CabenchError, Instance
 from benchmarks import knowledge_correct
 from mechanisms import MECHANISMS, Deviation, Facts, Mechanism, agent_of, evaluate
 from mechanisms.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
@@ -49,9 +49,9 @@ def _params(values: tuple[str, ...]) -> dict[str, Fraction]:
     return params
 
 
-def _setup(file: str, solver: str, time_limit: float | None) -> tuple[Instance, Facts]:
+def _setup(file: str, solver: str, time_limit: float | None, coalition_knowledge: str) -> tuple[Instance, Facts]:
     check_backend(solver)
-    instance = load_instance(file)
+    instance = load_with_reading(file, coalition_knowledge)
     return instance, Facts(instance, solver, time_limit)
 
 
@@ -73,10 +73,11 @@ def _player(instance: Instance, name: str) -> int:
 
 
 def _prepare(file: str, mechanism: str, player: str, param_values: tuple[str, ...], solver: str,
-             time_limit: float | None) -> tuple[Instance, Facts, Mechanism, dict[str, Fraction], int]:
+             time_limit: float | None, coalition_knowledge: str
+             ) -> tuple[Instance, Facts, Mechanism, dict[str, Fraction], int]:
     """Load FILE and check the mechanism, its parameters and the player, for outcome and deviate."""
     params = _params(param_values)
-    instance, facts = _setup(file, solver, time_limit)
+    instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
     m = MECHANISMS[mechanism]
     _check_applicable(m, instance)
     return instance, facts, m, m.parameters(instance, params), _player(instance, player)
@@ -94,11 +95,13 @@ def _prepare(file: str, mechanism: str, player: str, param_values: tuple[str, ..
 @_json
 @_solver
 @_time
-def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, solver, time_limit):
+@coalition_knowledge_option
+def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, solver, time_limit,
+                     coalition_knowledge):
     """Exact expected welfare, revenue and utilities of a mechanism on FILE, the benchmark its
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
     given = _params(param_values)
-    instance, facts = _setup(file, solver, time_limit)
+    instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
     if mechanism == "all":
         if strategies != "rational":
             raise click.BadParameter("--mechanism all evaluates rational play only", param_hint="'--strategies'")
@@ -167,10 +170,12 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
 @_json
 @_solver
 @_time
-def outcome_command(file, mechanism, player, param_values, as_json, solver, time_limit):
+@coalition_knowledge_option
+def outcome_command(file, mechanism, player, param_values, as_json, solver, time_limit, coalition_knowledge):
     """The announcement a rational player (or its coalition) makes in MECHANISM: the optimal
     reported outcome, as JSON and as a readable offer list."""
-    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit)
+    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit,
+                                                     coalition_knowledge)
     ev = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     actions: dict[str, object] = {}
     for _, terminal in ev.outcomes:
@@ -213,10 +218,12 @@ def _offer_lines(instance: Instance, action) -> list[str]:
 @_json
 @_solver
 @_time
-def deviate_command(file, mechanism, player, param_values, as_json, solver, time_limit):
+@coalition_knowledge_option
+def deviate_command(file, mechanism, player, param_values, as_json, solver, time_limit, coalition_knowledge):
     """Expected utility of the rational strategy versus each deviation family for the agent of
     --player, so users see which deviations do not pay (and, for VCG, which do)."""
-    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit)
+    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit,
+                                                     coalition_knowledge)
     agent = agent_of(instance, i)
     base = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     rational_u = base.agent_utility(agent)
