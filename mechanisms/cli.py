@@ -294,6 +294,61 @@ def deviation_label(dev: Deviation, knowledge: dict[str, object]) -> tuple[str, 
     return label, "; ".join(assumes)
 
 
+@cli.command("game")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@_mechanism_choice(all_allowed=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The Gambit extensive-form file to write (.efg).")
+@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help="Mechanism parameter (repeatable).")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Refuse trees with more nodes than this [default: 200000].")
+@_solver
+@_time
+@coalition_knowledge_option
+def game_command(file, mechanism, output, param_values, max_nodes, solver, time_limit, coalition_knowledge):
+    """Export MECHANISM's game on FILE as a Gambit extensive-form game (.efg): chance nodes with
+    exact probabilities, and at each decision every action of the rational profile and of the
+    deviation families that `cabench deviate` considers. Prints Gambit's exact expected payoffs
+    of each of these profiles next to cabench's."""
+    from mechanisms.game import MAX_NODES, build_game, profile_payoffs
+
+    params = _params(param_values)
+    instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
+    m = MECHANISMS[mechanism]
+    _check_applicable(m, instance)
+    params = m.parameters(instance, params)
+    try:
+        import pygambit  # noqa: F401
+    except ImportError:
+        raise CabenchError("cabench game needs pygambit (Gambit's Python package): pip install 'cabench[gambit]'"
+                           ) from None
+    exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
+    from benchmarks.cli import _write_atomically
+
+    _write_atomically(output, exported.game.to_efg())
+    console = _console()
+    console.print(f"{output}: {m.name} on {instance.name}, {exported.nodes} nodes, {exported.leaves} leaves, "
+                  f"{len(exported.infosets)} information sets of the players", markup=False)
+    table = Table(title="Expected payoffs (Gambit, exact) of the enumerated profiles", header_style="bold")
+    table.add_column("profile")
+    for name in instance.players:
+        table.add_column(name, justify="right")
+    table.add_column("= cabench", justify="left")
+    disagree = []
+    for name, profile in exported.profiles.items():
+        payoffs = profile_payoffs(exported, profile)
+        agree = list(evaluate(m, instance, params, profile, facts, check=False).utilities) == payoffs
+        table.add_row(name, *(str(x) for x in payoffs), "yes" if agree else "NO")
+        if not agree:
+            disagree.append(name)
+    console.print(table)
+    if disagree:
+        click.echo(f"cabench: internal error (please report): Gambit and cabench disagree on {', '.join(disagree)}",
+                   err=True)
+        return 1
+    return 0
+
+
 @cli.command("sweep")
 @click.argument("source", metavar="DIR_OR_GLOB")
 @click.option("--mechanisms", default="", metavar="LIST|all",
