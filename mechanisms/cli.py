@@ -25,9 +25,9 @@ _time = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True)
 _json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-def _console() -> Console:
-    """At least 100 columns: the mechanism tables do not fit in 80."""
-    return Console(width=max(Console().width, 100))
+def _console(columns: int = 100) -> Console:
+    """At least 100 columns (``deviate``: 120): the mechanism tables do not fit in 80."""
+    return Console(width=max(Console().width, columns))
 
 
 def _mechanism_choice(all_allowed: bool):
@@ -235,7 +235,7 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
         label, assumes = deviation_label(dev, knowledge)
         rows.append({"family": name, "utility": number(u), "gain": number(u - rational_u), "pays": u > rational_u,
                      "dominated_in_paper": dev.dominated, "paper": label, "assumes": assumes,
-                     "unilateral": dev.scenario is None, "claim_applies": label != "dominated only if knowledge correct",
+                     "unilateral": dev.scenario is None, "claim_applies": label != "dominated if knowledge correct",
                      "why": dev.why, "SW": float(ev.sw), "REV": float(ev.rev)})
     members = [instance.players[j] for j in agent]
     if as_json:
@@ -247,11 +247,12 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
     table = Table(title=f"{m.name}: agent {{{', '.join(members)}}}, rational E\\[u] = {float(rational_u):.4f}",
                   header_style="bold")
     for column in ("deviation", "E\\[u]", "gain", "pays?", "E\\[SW]", "E\\[REV]", "paper"):
-        table.add_column(column, justify="left" if column in ("deviation", "paper", "pays?") else "right")
+        table.add_column(column, justify="left" if column in ("deviation", "paper", "pays?") else "right",
+                         no_wrap=column == "paper", min_width=24 if column == "deviation" else None)
     for r in rows:
         table.add_row(r["family"], f"{r['utility']['value']:.4f}", f"{r['gain']['value']:+.4f}",
                       "YES" if r["pays"] else "no", f"{r['SW']:.3f}", f"{r['REV']:.3f}", r["paper"])
-    console = _console()
+    console = _console(120)
     console.print(table)
     if knowledge["correct"] is not True:
         console.print(f"  The knowledge of agent {{{', '.join(members)}}} is not known to be correct "
@@ -288,7 +289,7 @@ def deviation_label(dev: Deviation, knowledge: dict[str, object]) -> tuple[str, 
     elif not dev.dominated:
         label = "not dominated"
     elif dev.needs_correct_knowledge and knowledge["correct"] is not True:
-        label = "dominated only if knowledge correct"
+        label = "dominated if knowledge correct"
     else:
         label = "dominated"
     return label, "; ".join(assumes)

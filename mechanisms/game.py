@@ -201,7 +201,7 @@ def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fr
                              title=_ascii(f"{mechanism.name} on {instance.name} ({mechanism.source})"))
     players = list(game.players)
     infosets: dict[InfosetKey, Infoset] = {}
-    leaves = 0
+    leaves = chance = 0
     stack = [(root, game.root)]
     while stack:
         node, gnode = stack.pop()
@@ -215,7 +215,8 @@ def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fr
         if node.kind == "chance":
             game.append_move(gnode, game.players.chance, [_ascii(label) for label in node.labels])
             game.set_chance_probs(gnode.infoset, [_rational(p) for p in node.probabilities])
-            gnode.infoset.label = _ascii(node.name)
+            chance += 1
+            gnode.infoset.label = _ascii(f"C{chance} {node.name}")  # labels are unique per player
         else:
             known = infosets.get(node.key)
             if known is None:
