@@ -283,7 +283,7 @@ def deviation_label(dev: Deviation, knowledge: dict[str, object]) -> tuple[str, 
     if dev.scenario is not None:
         assumes.append(f"other players change too: {dev.scenario}")
     if dev.dominated and dev.needs_correct_knowledge:
-        assumes.append("the paper's claim assumes the agent's knowledge is correct")
+        assumes.append("the agent's knowledge is correct (the paper's claim is about what it knows)")
     if dev.scenario is not None:
         label = "scenario (not unilateral)"
     elif not dev.dominated:

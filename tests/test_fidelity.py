@@ -146,7 +146,7 @@ def test_deviate_labels_claims_that_assume_correct_knowledge():
     file = str(EXAMPLES / "seed004-example.json")
     wrong = {r["family"]: r for r in _deviate(file, "-m", "best-belief", "--player", "p2")["deviations"]}
     assert wrong["underbid (prices x1/2)"]["paper"] == "dominated if knowledge correct"
-    assert "assumes the agent's knowledge is correct" in wrong["underbid (prices x1/2)"]["assumes"]
+    assert "the agent's knowledge is correct" in wrong["underbid (prices x1/2)"]["assumes"]
     assert wrong["always NO"]["paper"] == "dominated" and wrong["always NO"]["assumes"] == ""
     right = {r["family"]: r for r in _deviate(file, "-m", "best-belief", "--player", "p1")["deviations"]}
     assert right["underbid (prices x1/2)"]["paper"] == "dominated"
