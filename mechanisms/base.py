@@ -14,6 +14,7 @@ from benchmarks import (
     bb_prime,
     best_allocation,
     favourite_bundle,
+    knowledge_correct,
     miew,
     miew_of,
     mkw,
@@ -86,6 +87,19 @@ class Facts:
         result = self.miew_result(i)
         result.require()
         return result.outcome
+
+    @cache
+    def knowledge_premise(self, paper: str) -> str | None:
+        """Why the knowledge premise of seed 000 §1.2 (0 <= K^i_j <= TV_j) or seed 001 Def. 1
+        (TV_-i in K_i) fails on this instance, or None when every player's knowledge is correct.
+        Seed 004 needs no such premise: its beliefs may be wrong (§3)."""
+        for i in range(self.instance.n):
+            verdict = knowledge_correct(self.instance, i)
+            if verdict.correct is not True:
+                state = "incorrect" if verdict.correct is False else "not decidable"
+                return (f"{paper} assumes every player's knowledge is correct; "
+                        f"{self.instance.players[i]}'s is {state} ({verdict.reason})")
+        return None
 
     @cache
     def favourite(self, i: int) -> int:

@@ -10,11 +10,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks import knowledge_correct
 from benchmarks.cli import check_backend, cli, coalition_knowledge_option, load_with_reading
 from benchmarks.cli import main as _main
 from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance
-from benchmarks import knowledge_correct
 from mechanisms import MECHANISMS, Deviation, Facts, Mechanism, agent_of, evaluate
 from mechanisms.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
 

@@ -181,7 +181,8 @@ def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, 
     """Seed 000 Theorem 1: E[SW] + E[REV] >= (1 - eps) MKW / 6 - eps1."""
     best = facts.mkw()
     bound = (1 - params["eps"]) * Fraction(best.value, 6) - params["eps1"]
-    return Guarantee("E[SW] + E[REV] >= (1 - eps) MKW/6 - eps1", "MKW", best.value, ev.total, bound, ev.total >= bound)
+    return Guarantee("E[SW] + E[REV] >= (1 - eps) MKW/6 - eps1", "MKW", best.value, ev.total, bound, ev.total >= bound,
+                     facts.knowledge_premise("seed 000 §1.2"))
 
 
 COLLUSION_LEVERAGING = Mechanism(

@@ -223,8 +223,7 @@ def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fr
                 label = _ascii(f"I{len(infosets) + 1} {instance.players[node.key.player]} {node.key.kind}")
                 game.append_move(gnode, players[node.key.player], [_ascii(name) for name in node.labels])
                 gnode.infoset.label = label
-                actions = tuple(a for a in _actions(node, profiles))
-                infosets[node.key] = Infoset(label, node.decision, actions)
+                infosets[node.key] = Infoset(label, node.decision, _actions(node, profiles))
             else:
                 game.append_infoset(gnode, game.infosets[known.label])
         stack.extend(reversed(list(zip(node.children, gnode.children))))

@@ -135,7 +135,8 @@ def mixed_guarantee(instance: Instance, params: Mapping[str, Fraction], facts: F
     values = [mikw(instance, i, **facts.options).require() for i in instance.independent]
     mkw_i = max(values, default=0)
     bound = Fraction(mkw_i, 3) - MIX * params["eps"]
-    return Guarantee("E[SW] + E[REV] >= MKW_I/3 - 2 eps/3", "MKW_I", mkw_i, ev.total, bound, ev.total >= bound)
+    return Guarantee("E[SW] + E[REV] >= MKW_I/3 - 2 eps/3", "MKW_I", mkw_i, ev.total, bound, ev.total >= bound,
+                     facts.knowledge_premise("seed 000 §1.2"))
 
 
 MIXED_SECOND_PRICE = Mechanism(

@@ -118,10 +118,12 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
 
 
 def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
-    """Seed 001 Theorem 1: E[SW] + E[REV] >= MIEW(K_I)/2."""
+    """Seed 001 Theorem 1: E[SW] + E[REV] >= MIEW(K_I)/2, for external knowledge that contains
+    the truth (Def. 1)."""
     best = facts.miew_independent()
     bound = Fraction(best.value, 2)
-    return Guarantee("E[SW] + E[REV] >= MIEW(K_I)/2", "MIEW(K_I)", best.value, ev.total, bound, ev.total >= bound)
+    return Guarantee("E[SW] + E[REV] >= MIEW(K_I)/2", "MIEW(K_I)", best.value, ev.total, bound, ev.total >= bound,
+                     facts.knowledge_premise("seed 001 Def. 1"))
 
 
 SURVIVING = Mechanism(

@@ -224,3 +224,20 @@ def test_coalition_knowledge_option_on_the_command_line(tmp_path):
     assert values == {"bounds": 1, "sets": 10}
     result = run_cli("evaluate", str(path), "-m", "collusion-leveraging", "--coalition-knowledge", "sets", "--json")
     assert result.returncode == 0 and json.loads(result.stdout)["guarantee"]["benchmark_value"] == 10
+
+
+@pytest.mark.parametrize("name", ["surviving-strategies", "collusion-leveraging", "mixed-second-price"])
+def test_knowledge_premise_of_seeds_000_and_001(name):
+    """Seed 001 Def. 1 and seed 000 §1.2 assume correct knowledge: p2's belief in the seed 004
+    example is wrong, so the premise is not met; without p2's belief the theorem applies."""
+    m = MECHANISMS[name]
+    inst = seed004_example()
+    fixed = replace(inst, knowledge=(inst.knowledge[0], None, inst.knowledge[2]))
+    for instance, met in ((inst, False), (fixed, True)):
+        facts = Facts(instance)
+        params = m.parameters(instance)
+        g = evaluate(m, instance, params, m.rational(instance, params, facts), facts).guarantee
+        assert (g.premise_unmet is None) == met, g
+        if not met:
+            assert "p2's is incorrect" in g.premise_unmet
+        assert g.holds
