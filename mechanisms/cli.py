@@ -313,16 +313,16 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     of each of these profiles next to cabench's."""
     from mechanisms.game import MAX_NODES, build_game, profile_payoffs
 
-    params = _params(param_values)
-    instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
-    m = MECHANISMS[mechanism]
-    _check_applicable(m, instance)
-    params = m.parameters(instance, params)
     try:
         import pygambit  # noqa: F401
     except ImportError:
         raise CabenchError("cabench game needs pygambit (Gambit's Python package): pip install 'cabench[gambit]'"
                            ) from None
+    params = _params(param_values)
+    instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
+    m = MECHANISMS[mechanism]
+    _check_applicable(m, instance)
+    params = m.parameters(instance, params)
     exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
     from benchmarks.cli import _write_atomically
 

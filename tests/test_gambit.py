@@ -118,3 +118,16 @@ def test_explore_refuses_large_trees():
     m = MECHANISMS["best-belief"]
     with pytest.raises(GameTooLarge):
         build_game(m, inst, m.parameters(inst), Facts(inst), max_nodes=10)
+
+
+def test_game_command_without_pygambit_says_how_to_install(tmp_path, monkeypatch, capsys):
+    """Without pygambit, `cabench game` exits 2 with the install command, and writes nothing."""
+    import sys
+
+    from mechanisms.cli import main
+
+    monkeypatch.setitem(sys.modules, "pygambit", None)  # makes `import pygambit` fail
+    out = tmp_path / "g.efg"
+    code = main(["game", str(EXAMPLES / "vcg-collusion.json"), "-m", "vcg", "-o", str(out), "--solver", "cpsat"])
+    assert code == 2 and "pip install 'cabench[gambit]'" in capsys.readouterr().err
+    assert not out.exists()
