@@ -63,7 +63,7 @@ def render(report: Report) -> Group:
     coalitions = ", ".join("{" + ", ".join(inst.players[j] for j in c) + "}" for c in inst.coalitions)
     structure = f"coalitions {coalitions}" if coalitions else "all independent"
     kind = "market" if inst.is_market else "auction"
-    units = f"; values in the file's units (integers / {inst.scale})" if inst.scale != 1 else ""
+    units = f"; scale {inst.scale}, values in the file's units" if inst.scale != 1 else ""
     title = Text.assemble(
         (inst.name, "bold"),
         f": {kind}, {inst.m} goods, {inst.n} players, {structure}; solver {report.solver}{units}",

@@ -15,6 +15,7 @@ from benchmarks.cli import main as _main
 from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance, load_instance
 from mechanisms import MECHANISMS, Facts, Mechanism, agent_of, evaluate
+from instances.units import show_fraction
 from mechanisms.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
 
 _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
@@ -98,6 +99,8 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
     given = _params(param_values)
     instance, facts = _setup(file, solver, time_limit)
+    if player is not None:
+        _player(instance, player)  # a player not in FILE is an error even where --player is unused
     if mechanism == "all":
         if strategies != "rational":
             raise click.BadParameter("--mechanism all evaluates rational play only", param_hint="'--strategies'")
@@ -135,7 +138,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     else:
         console = _console()
         console.print(evaluation_table(instance, [(m, ev) for m, ev, _ in rows]))
-        for line in guarantee_lines([(m, ev) for m, ev, _ in rows]):
+        for line in guarantee_lines([(m, ev) for m, ev, _ in rows], instance.scale):
             console.print("  " + line, markup=False)
         if mechanism != "all":
             m, ev, extra = rows[0]
@@ -149,7 +152,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
             util.add_column("agent")
             util.add_column("E\\[u]", justify="right")
             for a, u in ev.agent_utilities:
-                util.add_row("{" + ", ".join(instance.players[j] for j in a) + "}", f"{float(u):.6f}")
+                util.add_row("{" + ", ".join(instance.players[j] for j in a) + "}", show_fraction(u, instance.scale, 6))
             console.print(util)
             if extra:
                 console.print(f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): "
@@ -232,13 +235,17 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
                                "rational": {"SW": float(base.sw), "REV": float(base.rev)}, "deviations": rows},
                               indent=2, ensure_ascii=False))
         return 0
-    table = Table(title=f"{m.name}: agent {{{', '.join(members)}}}, rational E\\[u] = {float(rational_u):.4f}",
+    scale = instance.scale
+    table = Table(title=f"{m.name}: agent {{{', '.join(members)}}}, rational E\\[u] = "
+                        f"{show_fraction(rational_u, scale)}",
                   header_style="bold")
     for column in ("deviation", "E\\[u]", "gain", "pays?", "E\\[SW]", "E\\[REV]", "paper"):
         table.add_column(column, justify="left" if column in ("deviation", "paper", "pays?") else "right")
     for r in rows:
-        table.add_row(r["family"], f"{r['utility']['value']:.4f}", f"{r['gain']['value']:+.4f}",
-                      "YES" if r["pays"] else "no", f"{r['SW']:.3f}", f"{r['REV']:.3f}",
+        u, gain = Fraction(r["utility"]["exact"]), Fraction(r["gain"]["exact"])
+        table.add_row(r["family"], show_fraction(u, scale), ("+" if gain >= 0 else "") + show_fraction(gain, scale),
+                      "YES" if r["pays"] else "no", show_fraction(Fraction(r["SW"]), scale, 3),
+                      show_fraction(Fraction(r["REV"]), scale, 3),
                       "dominated" if r["dominated_in_paper"] else "not dominated")
     console = _console()
     console.print(table)
