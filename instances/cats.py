@@ -175,6 +175,6 @@ def write_cats(instance: Instance) -> str:
             dummy += 1
         for bundle, value in bids:
             goods = [g for g in range(m) if bundle >> g & 1] + tag
-            body.append(f"{len(body)}\t{show(value, instance.scale)}\t" + "\t".join(str(g) for g in goods) + "\t#")
+            body.append(f"{len(body)}\t{show(value, instance.scale, strip=True)}\t" + "\t".join(str(g) for g in goods) + "\t#")
     lines += [f"bids {len(body)}", f"dummy {dummy}", ""]
     return "\n".join(lines + body) + "\n"

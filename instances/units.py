@@ -24,13 +24,13 @@ def decimal(value: int, scale: int) -> Decimal:
     return Decimal(value).scaleb(-digits) if digits else Decimal(value)
 
 
-def show(value: int, scale: int = 1) -> str:
-    """``value`` in the file's units as exact decimal text: ``show(8019081, 100) == "80190.81"``;
-    trailing zeros after the point are dropped, and scale 1 prints the integer unchanged."""
-    if scale == 1:
-        return str(value)
+def show(value: int, scale: int = 1, strip: bool = False) -> str:
+    """``value`` in the file's units as exact decimal text with as many decimals as the scale has
+    zeros (so columns align): ``show(8019081, 100) == "80190.81"``, ``show(1500, 100) == "15.00"``;
+    scale 1 prints the integer unchanged. With ``strip``, trailing zeros after the point are
+    dropped (``"15"``), as generators write prices."""
     text = format(decimal(value, scale), "f")
-    if "." in text:
+    if strip and "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
 
