@@ -15,7 +15,7 @@ from benchmarks.cli import main as _main
 from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance, load_instance
 from mechanisms import MECHANISMS, Facts, Mechanism, agent_of, evaluate
-from instances.units import show_fraction
+from instances.units import show, show_fraction
 from mechanisms.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
 
 _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
@@ -179,7 +179,7 @@ def outcome_command(file, mechanism, player, param_values, as_json, solver, time
         for who, kind, action in terminal.actions:
             if who == i and kind not in ("answer",):
                 actions.setdefault(kind, action)
-    data = {"mechanism": m.name, "player": player,
+    data = {"mechanism": m.name, "player": player, "scale": instance.scale,
             "agent": [instance.players[j] for j in agent_of(instance, i)],
             "announcements": {kind: describe(a, instance) for kind, a in actions.items()}}
     if as_json:
@@ -200,8 +200,10 @@ def _offer_lines(instance: Instance, action) -> list[str]:
     lines = []
     for key, value in described.items():
         if isinstance(value, dict) and "allocation" in value and "prices" in value:
-            offers = [f"{p} <- {{{', '.join(g)}}} at {value['prices'].get(p, 0)}" for p, g in value["allocation"].items()]
-            lines.append(f"{key}: " + ("; ".join(offers) or "no offers") + f" (revenue {value.get('revenue', 0)})")
+            money = (lambda x: show(x, instance.scale) if isinstance(x, int) else str(x))  # noqa: E731
+            offers = [f"{p} <- {{{', '.join(g)}}} at {money(value['prices'].get(p, 0))}"
+                      for p, g in value["allocation"].items()]
+            lines.append(f"{key}: " + ("; ".join(offers) or "no offers") + f" (revenue {money(value.get('revenue', 0))})")
         else:
             lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return lines
@@ -231,7 +233,8 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
                      "SW": float(ev.sw), "REV": float(ev.rev)})
     members = [instance.players[j] for j in agent]
     if as_json:
-        click.echo(json.dumps({"mechanism": m.name, "agent": members, "rational_utility": number(rational_u),
+        click.echo(json.dumps({"mechanism": m.name, "scale": instance.scale, "agent": members,
+                               "rational_utility": number(rational_u),
                                "rational": {"SW": float(base.sw), "REV": float(base.rev)}, "deviations": rows},
                               indent=2, ensure_ascii=False))
         return 0

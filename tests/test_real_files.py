@@ -469,3 +469,19 @@ def test_a_player_not_in_the_file_is_an_error(command):
     result = run_cli(command[0], str(EXAMPLES / "vcg-collusion.json"), *command[1:], "--solver", "cpsat")
     assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1
     assert 'unknown player "p9"; expected one of: p1, p2, p3' in result.stderr
+
+
+def test_sweep_results_are_in_the_files_units(tmp_path):
+    import pandas as pd
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    imported = run_cli("import", str(EXAMPLES / "cats-scheduling-40-200.txt"), "--knowledge", "exact",
+                       "-o", str(folder / "sched.json"))
+    assert imported.returncode == 0
+    result = run_cli("sweep", str(folder), "--solver", "cpsat", "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 0
+    text = (tmp_path / "r.csv").read_text()
+    assert ",100000,57.88929," in text  # scale, then MSW as the file's exact decimal
+    row = pd.read_csv(tmp_path / "r.csv").iloc[0]
+    assert row["scale"] == 100000 and Decimal(str(row["MSW"])) == Decimal(EXPECTED["scheduling-40-200-0000.txt"])
