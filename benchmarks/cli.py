@@ -8,6 +8,7 @@ The mechanism commands are added to the same group by ``mechanisms.cli``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -17,11 +18,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from benchmarks.knowledge import READINGS
 from benchmarks.render import print_report
 from benchmarks.report import compute_report, report_json
 from benchmarks.results import NotProvenError
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
-from instances import CabenchError, instance_text, load_instance
+from instances import CabenchError, Instance, instance_text, load_instance
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_PROVEN = 3
@@ -41,6 +43,17 @@ def cli() -> None:
     """cabench: exact knowledge benchmarks of combinatorial auctions (see README.md)."""
 
 
+coalition_knowledge_option = click.option(
+    "--coalition-knowledge", type=click.Choice(READINGS), default="bounds", show_default=True,
+    help="How coalitions pool candidate sets: bounds (max over members of each one's guaranteed value, "
+         "seed 000 Def. 1) or sets (intersect the members' candidate sets; see README).")
+
+
+def load_with_reading(file: str, coalition_knowledge: str) -> Instance:
+    """Load FILE and set how its coalitions pool knowledge (``benchmarks.knowledge``)."""
+    return dataclasses.replace(load_instance(file), coalition_knowledge=coalition_knowledge)
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -51,17 +64,22 @@ def cli() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Programs solved in parallel worker processes [default: the cores, once a solve "
                    "takes over half a second].")
-def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None) -> int:
+@coalition_knowledge_option
+def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None,
+               coalition_knowledge: str) -> int:
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
     check_backend(solver)
-    instance = load_instance(file)
+    instance = load_with_reading(file, coalition_knowledge)
     report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=jobs)
     if as_json:
-        click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+        click.echo(json.dumps({**report_json(report), "coalition_knowledge": coalition_knowledge},
+                              indent=2, ensure_ascii=False))
     else:
         print_report(report, Console(soft_wrap=False))
+        if coalition_knowledge != "bounds":
+            click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
     return 0 if report.all_proven else EXIT_NOT_PROVEN
 
 

@@ -55,6 +55,9 @@ class Instance:
     instances written in integers). Only import, export and display use it (``instances.units``)."""
     description: str | None = None
     source: str = field(default="<memory>", compare=False)
+    coalition_knowledge: str = "bounds"
+    """How a coalition pools candidate-set knowledge: "bounds" or "sets" (a reading of seed 000
+    Def. 1, chosen on the command line; ``benchmarks.knowledge`` explains both)."""
 
     @property
     def m(self) -> int:

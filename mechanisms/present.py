@@ -83,7 +83,9 @@ def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) ->
     if g is not None:
         data["guarantee"] = {
             "statement": g.statement, "benchmark": g.benchmark, "benchmark_value": g.benchmark_value,
-            "bound": float(g.bound), "achieved": float(g.achieved), "holds": g.holds,
+            "bound": float(g.bound), "achieved": float(g.achieved),
+            "holds": g.holds if g.premise_unmet is None else None, "inequality_holds": g.holds,
+            "verdict": g.verdict, "premise_unmet": g.premise_unmet,
             "ratio": float(g.achieved / g.benchmark_value) if g.benchmark_value and not g.statement.startswith("Pr") else None,
             "exact": {"bound": str(g.bound), "achieved": str(g.achieved)},
         }
@@ -124,8 +126,7 @@ def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]
         if g is None:
             cells += ["-", "-", "-"]
         else:
-            cells += [f"{g.benchmark}={show(g.benchmark_value, scale)}", show_fraction(g.bound, scale, 2),
-                      "PASS" if g.holds else "FAIL"]
+            cells += [f"{g.benchmark}={show(g.benchmark_value, scale)}", show_fraction(g.bound, scale, 2), g.verdict]
         table.add_row(*cells)
     return table
 
@@ -142,7 +143,9 @@ def guarantee_lines(rows: list[tuple[Mechanism, Evaluation]], scale: int = 1) ->
         ratio = ""
         if g.benchmark_value and not g.statement.startswith("Pr"):
             ratio = f", ratio to {g.benchmark} {float(g.achieved / g.benchmark_value):.3f}"
-        lines.append(f"{mechanism.name}: {g.statement}: {show_fraction(g.achieved, scale)} >= "
-                     f"{show_fraction(g.bound, scale)} "
-                     f"{'holds' if g.holds else 'FAILS'}{ratio} ({mechanism.source})")
+        line = (f"{mechanism.name}: {g.statement}: {show_fraction(g.achieved, scale)} >= "
+                f"{show_fraction(g.bound, scale)} {'holds' if g.holds else 'FAILS'}{ratio} ({mechanism.source})")
+        if g.premise_unmet is not None:
+            line += f"; premise not met, so the theorem says nothing here: {g.premise_unmet}"
+        lines.append(line)
     return lines
