@@ -15,6 +15,7 @@ from benchmarks.cli import check_backend, cli, coalition_knowledge_option, load_
 from benchmarks.cli import main as _main
 from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance
+from instances.units import show, show_fraction
 from mechanisms import MECHANISMS, Deviation, Facts, Mechanism, agent_of, evaluate
 from mechanisms.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
 
@@ -102,6 +103,8 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
     given = _params(param_values)
     instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
+    if player is not None:
+        _player(instance, player)  # a player not in FILE is an error even where --player is unused
     if mechanism == "all":
         if strategies != "rational":
             raise click.BadParameter("--mechanism all evaluates rational play only", param_hint="'--strategies'")
@@ -139,7 +142,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     else:
         console = _console()
         console.print(evaluation_table(instance, [(m, ev) for m, ev, _ in rows]))
-        for line in guarantee_lines([(m, ev) for m, ev, _ in rows]):
+        for line in guarantee_lines([(m, ev) for m, ev, _ in rows], instance.scale):
             console.print("  " + line, markup=False)
         if mechanism != "all":
             m, ev, extra = rows[0]
@@ -153,7 +156,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
             util.add_column("agent")
             util.add_column("E\\[u]", justify="right")
             for a, u in ev.agent_utilities:
-                util.add_row("{" + ", ".join(instance.players[j] for j in a) + "}", f"{float(u):.6f}")
+                util.add_row("{" + ", ".join(instance.players[j] for j in a) + "}", show_fraction(u, instance.scale, 6))
             console.print(util)
             if extra:
                 console.print(f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): "
@@ -182,7 +185,7 @@ def outcome_command(file, mechanism, player, param_values, as_json, solver, time
         for who, kind, action in terminal.actions:
             if who == i and kind not in ("answer",):
                 actions.setdefault(kind, action)
-    data = {"mechanism": m.name, "player": player,
+    data = {"mechanism": m.name, "player": player, "scale": instance.scale,
             "agent": [instance.players[j] for j in agent_of(instance, i)],
             "announcements": {kind: describe(a, instance) for kind, a in actions.items()}}
     if as_json:
@@ -203,8 +206,10 @@ def _offer_lines(instance: Instance, action) -> list[str]:
     lines = []
     for key, value in described.items():
         if isinstance(value, dict) and "allocation" in value and "prices" in value:
-            offers = [f"{p} <- {{{', '.join(g)}}} at {value['prices'].get(p, 0)}" for p, g in value["allocation"].items()]
-            lines.append(f"{key}: " + ("; ".join(offers) or "no offers") + f" (revenue {value.get('revenue', 0)})")
+            money = (lambda x: show(x, instance.scale) if isinstance(x, int) else str(x))  # noqa: E731
+            offers = [f"{p} <- {{{', '.join(g)}}} at {money(value['prices'].get(p, 0))}"
+                      for p, g in value["allocation"].items()]
+            lines.append(f"{key}: " + ("; ".join(offers) or "no offers") + f" (revenue {money(value.get('revenue', 0))})")
         else:
             lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return lines
@@ -239,19 +244,23 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
                      "why": dev.why, "SW": float(ev.sw), "REV": float(ev.rev)})
     members = [instance.players[j] for j in agent]
     if as_json:
-        click.echo(json.dumps({"mechanism": m.name, "agent": members, "rational_utility": number(rational_u),
-                               "knowledge": knowledge,
+        click.echo(json.dumps({"mechanism": m.name, "scale": instance.scale, "agent": members,
+                               "rational_utility": number(rational_u), "knowledge": knowledge,
                                "rational": {"SW": float(base.sw), "REV": float(base.rev)}, "deviations": rows},
                               indent=2, ensure_ascii=False))
         return 0
-    table = Table(title=f"{m.name}: agent {{{', '.join(members)}}}, rational E\\[u] = {float(rational_u):.4f}",
+    scale = instance.scale
+    table = Table(title=f"{m.name}: agent {{{', '.join(members)}}}, rational E\\[u] = "
+                        f"{show_fraction(rational_u, scale)}",
                   header_style="bold")
     for column in ("deviation", "E\\[u]", "gain", "pays?", "E\\[SW]", "E\\[REV]", "paper"):
         table.add_column(column, justify="left" if column in ("deviation", "paper", "pays?") else "right",
                          no_wrap=column == "paper", min_width=24 if column == "deviation" else None)
     for r in rows:
-        table.add_row(r["family"], f"{r['utility']['value']:.4f}", f"{r['gain']['value']:+.4f}",
-                      "YES" if r["pays"] else "no", f"{r['SW']:.3f}", f"{r['REV']:.3f}", r["paper"])
+        u, gain = Fraction(r["utility"]["exact"]), Fraction(r["gain"]["exact"])
+        table.add_row(r["family"], show_fraction(u, scale), ("+" if gain >= 0 else "") + show_fraction(gain, scale),
+                      "YES" if r["pays"] else "no", show_fraction(Fraction(r["SW"]), scale, 3),
+                      show_fraction(Fraction(r["REV"]), scale, 3), r["paper"])
     console = _console(120)
     console.print(table)
     if knowledge["correct"] is not True:
