@@ -241,3 +241,43 @@ def test_knowledge_premise_of_seeds_000_and_001(name):
         if not met:
             assert "p2's is incorrect" in g.premise_unmet
         assert g.holds
+
+
+def _pooled_reference(inst: Instance, members: tuple[int, ...], j: int) -> list[int]:
+    """The ``sets`` reading written straight from its definition, on value tables of every bundle:
+    intersect the members' candidate sets restricted to the outsiders, keeping only candidates
+    that give the partners their true valuations; fall back to ``bounds`` if nothing survives."""
+    from instances import ZERO, LowerBounds
+
+    m = inst.m
+    table = lambda v: tuple(int(x) for x in all_values(v, m))  # noqa: E731
+    outsiders = [k for k in range(inst.n) if k not in members]
+    pools = []
+    for i in members:
+        if isinstance(inst.knowledge[i], Candidates):
+            pools.append({tuple(table(c.get(k, ZERO)) for k in outsiders) for c in inst.knowledge[i].profiles
+                          if all(table(c.get(k, ZERO)) == table(inst.valuations[k]) for k in members if k != i)})
+    common = set.intersection(*pools) if pools else set()
+    bounds = [table(inst.knowledge[i].bounds.get(j, ZERO)) for i in members if isinstance(inst.knowledge[i], LowerBounds)]
+    if not common:
+        return [coalition_guaranteed(replace(inst, coalition_knowledge="bounds"), members, j).value(s)
+                for s in range(1 << m)]
+    position = outsiders.index(j)
+    return [max([min(x[position][s] for x in common)] + [b[s] for b in bounds]) for s in range(1 << m)]
+
+
+@settings(max_examples=150)
+@given(st.integers(0, 2**32))
+def test_pooled_sets_match_their_definition(seed):
+    rng = random.Random(seed)
+    inst = random_instance(seed, goods=rng.randint(1, 3), players=rng.randint(3, 4), coalitions=True)
+    sets = replace(inst, coalition_knowledge="sets")
+    for agent in sets.agents:
+        if len(agent) < 2:
+            continue
+        for j in range(sets.n):
+            if j not in agent:
+                # programs may always give j nothing, so a weight counts as max(w, 0) (ilp.Weight)
+                got = coalition_guaranteed(sets, agent, j)
+                assert [max(got.value(s), 0) for s in range(1 << sets.m)] == \
+                    [max(x, 0) for x in _pooled_reference(sets, agent, j)]
