@@ -11,29 +11,36 @@ from benchmarks.table import knows_nothing
 from benchmarks.results import Benchmark, Best
 from instances import Instance
 from instances.bundles import names
+from instances.units import show
 
 
 def _bundle(instance: Instance, mask: int) -> str:
     return "{" + ", ".join(names(mask, instance.goods)) + "}"
 
 
-def _value(b: Benchmark) -> str:
+def _money(value: int | None, scale: int) -> str:
+    return "none" if value is None else show(value, scale)
+
+
+def _value(b: Benchmark, scale: int = 1) -> str:
+    """The proven value in the file's units (exact decimals when the instance has a scale)."""
     if b.value is not None:
-        return str(b.value)
-    bound = f", bound {b.bound}" if b.bound is not None else ""
-    return f"NOT PROVEN ({b.status.value}; incumbent {b.incumbent}{bound})"
+        return show(b.value, scale)
+    bound = f", bound {_money(b.bound, scale)}" if b.bound is not None else ""
+    return f"NOT PROVEN ({b.status.value}; incumbent {_money(b.incumbent, scale)}{bound})"
 
 
 def _best(instance: Instance, best: Best) -> str:
     if best.value is None:
-        return f"NOT PROVEN (incumbent {best.incumbent})"
+        return f"NOT PROVEN (incumbent {_money(best.incumbent, instance.scale)})"
+    value = show(best.value, instance.scale)
     if best.winner is None:
-        return f"{best.value} (no player)"
+        return f"{value} (no player)"
     if isinstance(best.winner, tuple):
         who = "{" + ", ".join(instance.players[j] for j in best.winner) + "}"
     else:
         who = instance.players[best.winner]
-    return f"{best.value} ({who})"
+    return f"{value} ({who})"
 
 
 def witness(instance: Instance, b: Benchmark) -> str:
@@ -46,10 +53,10 @@ def witness(instance: Instance, b: Benchmark) -> str:
             continue
         piece = f"{instance.players[j]} <- {_bundle(instance, bundle)}"
         if b.outcome.prices is not None:
-            piece += f" at {b.outcome.prices[j]}"
+            piece += f" at {show(b.outcome.prices[j], instance.scale)}"
         parts.append(piece)
     body = "; ".join(parts) if parts else "nothing allocated"
-    return f"{b.name} = {_value(b)}: {body}"
+    return f"{b.name} = {_value(b, instance.scale)}: {body}"
 
 
 SUMMARY_ABOVE = 20
@@ -64,8 +71,8 @@ def _player_table(report: Report, rows: list[PlayerRow], title: str) -> Table:
         players.add_column(column, justify="left" if column in ("player", "knowledge correct") else "right")
     for row in rows:
         verdict = {True: "yes", False: "no", None: "undecided"}[row.correctness.correct]
-        players.add_row(inst.players[row.player], _value(row.miew), _value(row.mikw),
-                        _value(row.msw_without), verdict)
+        players.add_row(inst.players[row.player], _value(row.miew, inst.scale), _value(row.mikw, inst.scale),
+                        _value(row.msw_without, inst.scale), verdict)
     return players
 
 
@@ -109,16 +116,17 @@ def render(report: Report, players: str = "auto") -> Group:
     coalitions = ", ".join("{" + ", ".join(inst.players[j] for j in c) + "}" for c in inst.coalitions)
     structure = f"coalitions {coalitions}" if coalitions else "all independent"
     kind = "market" if inst.is_market else "auction"
+    units = f"; scale {inst.scale}, values in the file's units" if inst.scale != 1 else ""
     title = Text.assemble(
         (inst.name, "bold"),
-        f": {kind}, {inst.m} goods, {inst.n} players, {structure}; solver {report.solver}",
+        f": {kind}, {inst.m} goods, {inst.n} players, {structure}; solver {report.solver}{units}",
     )
 
     headline = Table(title="Benchmarks", show_header=True, header_style="bold")
     headline.add_column("benchmark")
     headline.add_column("value", justify="right")
     headline.add_column("meaning")
-    headline.add_row("MSW", _value(report.msw), "maximum social welfare")
+    headline.add_row("MSW", _value(report.msw, inst.scale), "maximum social welfare")
     headline.add_row("MIEW(K_I)", _best(inst, report.miew), "best MIEW_i over independent players")
     headline.add_row("BB", _best(inst, report.bb), "best BB_i = MIEW_i over all players")
     headline.add_row("BB'", _best(inst, report.bb_prime), "best BB_i over independent players")
@@ -136,7 +144,7 @@ def render(report: Report, players: str = "auto") -> Group:
         if not full and len(row.members) == 1:
             continue  # MKW_{i} is MIKW_i, in the player tables
         who = "{" + ", ".join(inst.players[j] for j in row.members) + "}"
-        agents.add_row(who, _value(row.mkw), _value(row.best_allocation))
+        agents.add_row(who, _value(row.mkw, inst.scale), _value(row.best_allocation, inst.scale))
     if full or agents.row_count:
         tables.append(agents)
 

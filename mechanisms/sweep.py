@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from instances import CabenchError
+from instances.units import decimal
 
 
 def instance_files(pattern: str) -> list[Path]:
@@ -60,6 +61,13 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
           time_limit: float | None) -> list[dict[str, Any]]:
     from mechanisms import MECHANISMS, Facts, evaluate
 
+    scale = instance.scale
+
+    def money(value: int | None) -> int | float | None:
+        """A benchmark in the file's units: the integer itself at scale 1, else the decimal as a
+        float, which prints back as the same decimal (at most 15 significant digits)."""
+        return value if value is None or scale == 1 else float(decimal(value, scale))
+
     base = {
         "file": str(path),
         "instance": instance.name,
@@ -71,11 +79,12 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         "colluders": sum(len(c) for c in instance.coalitions),
         "market": instance.is_market,
         "proven": report.all_proven,
-        "MSW": report.msw.value,
-        "MIEW": report.miew.value,
-        "BB": report.bb.value,
-        "BB_prime": report.bb_prime.value,
-        "MKW": report.mkw.value,
+        "scale": scale,
+        "MSW": money(report.msw.value),
+        "MIEW": money(report.miew.value),
+        "BB": money(report.bb.value),
+        "BB_prime": money(report.bb_prime.value),
+        "MKW": money(report.mkw.value),
         "solve_seconds": solve_seconds,
     }
     rows = [{**base, "mechanism": ""}]
@@ -91,12 +100,12 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         rows.append({
             **base,
             "mechanism": name,
-            "E_SW": float(ev.sw),
-            "E_REV": float(ev.rev),
-            "total": float(ev.total),
+            "E_SW": float(ev.sw / scale),
+            "E_REV": float(ev.rev / scale),
+            "total": float(ev.total / scale),
             "guarantee_benchmark": g.benchmark if g else "",
-            "guarantee_value": g.benchmark_value if g else None,
-            "bound": float(g.bound) if g else None,
+            "guarantee_value": money(g.benchmark_value) if g else None,
+            "bound": float(g.bound / scale) if g else None,
             "holds": g.holds if g else None,
             "total_over_benchmark": float(ev.total / g.benchmark_value) if g and g.benchmark_value else None,
             "revenue_over_benchmark": float(ev.rev / g.benchmark_value) if g and g.benchmark_value else None,

@@ -25,7 +25,7 @@ from instances.cats import read_cats
 from instances.generate import generate_instance
 from instances.synthetic import random_instance, random_valuation
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "data" / "cats"
 
 
 def one_at_a_time(instance: Instance, solver: str) -> Report:
