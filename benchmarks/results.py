@@ -60,10 +60,14 @@ class Benchmark:
 
 def from_solution(name: str, solution: Solution,
                   prices: Callable[[tuple[int, ...]], tuple[int, ...]] | None = None) -> Benchmark:
-    """Wrap a solver answer; ``prices`` maps the witness allocation to the witness prices."""
+    """Wrap a solver answer; ``prices`` maps the witness allocation to the witness prices (a
+    bundle whose price is 0 is dropped from the witness: it adds nothing to the revenue)."""
     outcome = None
     if solution.allocation is not None:
-        outcome = Outcome(solution.allocation, prices(solution.allocation) if prices else None)
+        outcome = Outcome(solution.allocation)
+        if prices is not None:  # offers at price 0 are dropped: P_j = 0 exactly where A_j is empty
+            offered = prices(solution.allocation)
+            outcome = Outcome(tuple(a if p else 0 for a, p in zip(solution.allocation, offered)), offered)
     proven = solution.status is Status.OPTIMAL
     return Benchmark(
         name=name,

@@ -15,6 +15,7 @@ from ilp.formulation import ILP
 from ilp.program import Status
 
 NAME = "cbc"
+EXACT = False  # floating point: ilp.claims decides what its claims prove
 
 
 def _command(**options) -> pulp.LpSolver_CMD:

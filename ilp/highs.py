@@ -31,6 +31,7 @@ from ilp.program import Status
 from instances.errors import CabenchError
 
 NAME = "highs"
+EXACT = False  # floating point: ilp.claims decides what its claims prove
 _worker: subprocess.Popen | None = None  # the live worker, if any
 _lock = threading.Lock()
 

@@ -6,8 +6,11 @@ open after that is raced: one worker process per available core, each running a 
 solver (HiGHS, SCIP, CP-SAT, CBC, in that order, at least the first three). No two of them
 suffice: HiGHS proves large "regions" tables that CP-SAT does not, SCIP proves large "arbitrary"
 programs that neither HiGHS nor CP-SAT proves within minutes, and CP-SAT is the fastest on
-mid-sized "regions" programs just beyond the probe (measured by ``cabench perf``; see the README).; the first proven optimum wins and the other workers
-are stopped. If nobody proves optimality within the time limit, the best incumbent and the
+mid-sized "regions" programs just beyond the probe (measured by ``cabench perf``; see the README).
+The first proven optimum wins and the other workers are stopped. "Proven" means accepted by
+``ilp.claims``: every answer is checked exactly, and a floating-point racer wins only a program
+whose magnitude its tolerances can separate; a program beyond that magnitude is not raced at all
+(only CP-SAT could win it), CP-SAT simply goes on. If nobody proves optimality within the time limit, the best incumbent and the
 tightest proven bound are returned, marked FEASIBLE (never as a benchmark value).
 
 Workers are started with the "spawn" method: the solvers' own threads make forking unsafe.
@@ -21,10 +24,12 @@ import os
 import queue as queue_module
 import time
 
+from ilp import claims
 from ilp.formulation import ILP
 from ilp.program import Status
 
 NAME = "portfolio"
+EXACT = True  # it returns only claims that ilp.claims accepts
 PROBE_SECONDS = 1.0
 RACERS = ("highs", "scip", "cpsat", "cbc")
 last_winner: str | None = None
@@ -92,6 +97,9 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1,
     remaining = None if time_limit is None else max(0.01, time_limit - (time.monotonic() - start))
     if multiprocessing.current_process().daemon:
         return cpsat.run(ilp, remaining, hint=hint)  # a daemonic worker (a pool's) may not start processes
+    if not claims.separable(ilp):
+        # no floating-point racer could prove this program (ilp.claims): CP-SAT alone goes on
+        return cpsat.run(ilp, remaining, hint=hint if first[1] is None else first[1])
     return race(ilp, remaining, first, hint if first[1] is None else first[1])
 
 
@@ -118,7 +126,7 @@ def race(ilp: ILP, time_limit: float | None, incumbent: tuple = (Status.UNKNOWN,
             except queue_module.Empty:
                 break  # a worker overran its own limit by far: give up on it
             pending.discard(name)
-            status, values, bound = answer[:3]
+            (status, values, bound), _ = claims.check(ilp, answer, exact=name == "cpsat")
             if status in (Status.OPTIMAL, Status.INFEASIBLE):
                 last_winner = name
                 return status, values, bound
