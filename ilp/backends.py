@@ -2,8 +2,9 @@
 
 Every backend solves the same :class:`Program`; the integer-programming ones share the
 formulation of ``ilp.formulation`` and differ only in the adapter. Every answer is checked
-exactly (``ilp.claims``): a floating-point backend's claim that its tolerances cannot back at the
-program's magnitude is re-proved by CP-SAT. Whatever the backend, the returned
+exactly (``ilp.claims``). A program whose magnitude a floating-point backend's tolerances cannot
+separate goes to CP-SAT instead, and a floating-point claim that fails the exact check is
+re-proved by CP-SAT. Whatever the backend, the returned
 :class:`Solution` carries the allocation's weight evaluated by definition, and an answer that
 still contradicts that evaluation is a bug, reported as a :class:`SolverError`.
 """
@@ -107,9 +108,12 @@ def solve(program: Program, backend: str = DEFAULT_BACKEND, time_limit: float | 
     else:
         formulation = build(program)
         start_values = formulation.encode(hint) if hint is not None else None
+        if not getattr(module, "EXACT", False) and not claims.separable(formulation.ilp):
+            # a floating-point backend cannot separate this program's integers: route it to CP-SAT
+            module, solver = get_backend("cpsat"), "cpsat"
         status, values, bound = _run(formulation, module, time_limit, start_values)
         (status, values, bound), doubted = _checked(formulation, (status, values, bound), module, backend)
-        if doubted:  # a floating-point claim that proves nothing at this magnitude: re-prove exactly
+        if doubted:  # a floating-point claim that failed the exact check: re-prove it exactly
             cpsat = get_backend("cpsat")
             solver = "cpsat"
             status, values, bound = _run(formulation, cpsat, time_limit, values or start_values)
