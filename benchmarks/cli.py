@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -67,13 +66,22 @@ def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, 
 
 def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file, so nothing is ever half written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-        tmp.write(text)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp.name, 0o666 & ~umask)  # temporary files are private; the result is not
-    os.replace(tmp.name, path)
+    from instances.files import atomic_write_text
+
+    atomic_write_text(path, text)
+
+
+def check_folder(folder: Path) -> Path:
+    """An output folder that exists or can be created, and can be written (checked before any
+    computing; :class:`OutputError`, exit 2, otherwise)."""
+    from instances.files import OutputError, check_output
+
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(folder, "it is not a folder")
+    check_output(folder / ".cabench-check")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(folder, "the folder is not writable")
+    return folder
 
 
 @cli.command()
@@ -92,8 +100,11 @@ def _write_atomically(path: Path, text: str) -> None:
               help="Number of instances, with seeds SEED, SEED+1, ...")
 def generate(distribution, goods, bids, players, seed, knowledge, coalitions, output, count) -> int:
     """Generate instance files from a bid distribution (see README, "Generating instances")."""
+    from instances.files import check_output
     from instances.generate import generate_instance
 
+    if output is not None:
+        check_folder(output) if count > 1 or output.is_dir() else check_output(output)
     made = [generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions) for k in range(count)]
     if output is None:
         if count > 1:
@@ -119,7 +130,10 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
 def import_command(file, fmt, scale, output) -> int:
     """Convert a CATS file into a cabench instance (bids sharing a dummy good form one XOR)."""
     from instances.cats import read_cats
+    from instances.files import check_output
 
+    if output is not None:
+        check_output(output)
     text = instance_text(read_cats(file, scale))
     if output is None:
         click.echo(text, nl=False)
@@ -136,7 +150,10 @@ def import_command(file, fmt, scale, output) -> int:
 def export_command(file, fmt, output) -> int:
     """Write an instance whose valuations are XOR bids as a CATS file (knowledge is dropped)."""
     from instances.cats import write_cats
+    from instances.files import check_output
 
+    if output is not None:
+        check_output(output)
     text = write_cats(load_instance(file))
     if output is None:
         click.echo(text, nl=False)
@@ -183,6 +200,7 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
             unknown = ", ".join(sorted(only - known)) or "none given"
             raise click.BadParameter(f"{unknown}: expected some of {', '.join(sorted(known))} (the {suite} suite)",
                                      param_hint="'--distributions'")
+    check_folder(output)
     console = Console(stderr=True)
     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
                      checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive)
@@ -206,26 +224,69 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; turns every expected error into one line."""
+    """Entry point of the console script; turns every expected error into one line.
+
+    SIGINT, SIGTERM and SIGHUP stop cabench within a couple of seconds with status 128 + the
+    signal number (130 for Ctrl-C) and no process left behind (``ilp.lifetime``); a closed output
+    pipe (``| head``) ends quietly with status 0."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ilp.lifetime import Interrupted, interruptible
+
+    def stopped(signum: int) -> None:
+        click.echo(f"cabench: stopped by {signal_name(signum)}; finished work is kept", err=True)
+
     try:
-        code = cli.main(args=argv, prog_name="cabench", standalone_mode=False)
+        with interruptible(on_stop=stopped):
+            # click's own main() would print a blank line on Ctrl-C; this is main() without it
+            with cli.make_context("cabench", list(sys.argv[1:] if argv is None else argv)) as ctx:
+                code = cli.invoke(ctx)
+            sys.stdout.flush()
+    except click.exceptions.Exit as exc:  # --help, --version
+        return exc.exit_code
     except click.exceptions.UsageError as exc:
         where = f"cabench {exc.ctx.info_name}" if exc.ctx and exc.ctx.info_name != "cabench" else "cabench"
         click.echo(f"{where}: {exc.format_message()}", err=True)
         return EXIT_BAD_INPUT
-    except click.exceptions.Abort:
-        click.echo("cabench: aborted", err=True)
-        return 130
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        interrupted = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
+        signum = interrupted.signal if isinstance(interrupted, Interrupted) else 2
+        if not getattr(interrupted, "reported", False):  # the command said what it kept
+            stopped(signum)
+        return 128 + signum
+    except BrokenPipeError:
+        # the reader went away (`| head`, `| true`): nothing more to say, and no error at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except NotProvenError as exc:
         click.echo(f"cabench: {exc}; raise --time-limit", err=True)
         return EXIT_NOT_PROVEN
     except SolverError as exc:
         click.echo(f"cabench: internal error (please report): {exc}", err=True)
         return 1
+    except BrokenProcessPool:
+        click.echo("cabench: a worker process died (out of memory?); try fewer --jobs or --workers", err=True)
+        return 1
     except CabenchError as exc:
         click.echo(str(exc), err=True)
         return EXIT_BAD_INPUT
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # writing an output failed (disk full, read-only folder, a path under a file)
+        click.echo(f"{exc.filename}: cannot write: {exc.strerror or exc}", err=True)
+        return EXIT_BAD_INPUT
     return code if isinstance(code, int) else 0
+
+
+def signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.cli import check_backend, cli
+from benchmarks.cli import EXIT_NOT_PROVEN, check_backend, cli
 from benchmarks.cli import main as _main
 from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance, load_instance
@@ -273,15 +273,29 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
     files = instance_files(source)
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
+    finished = [0]
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("sweeping", total=None)
 
         def progress(done: int, total: int) -> None:
+            finished[0] = done
             bar.update(task, completed=done, total=total)
 
-        computed, skipped = run_sweep(files, output, names, executor=executor, workers=workers, scheduler=scheduler,
-                                      solver=solver, time_limit=time_limit, progress=progress)
+        try:
+            computed, skipped, proven = run_sweep(files, output, names, executor=executor, workers=workers,
+                                                  scheduler=scheduler, solver=solver, time_limit=time_limit,
+                                                  progress=progress)
+        except KeyboardInterrupt as exc:
+            bar.stop()
+            click.echo(f"cabench sweep: interrupted; {finished[0]} instance(s) computed in this run are kept "
+                       f"(in {output}.journal.jsonl); run the same command again to resume", err=True)
+            exc.reported = True
+            raise
     click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
+    if not proven:
+        click.echo(f"cabench sweep: some programs were not proven optimal within the time limit (rows with proven "
+                   f"= False); a run with a larger --time-limit computes them again", err=True)
+        return EXIT_NOT_PROVEN
     return 0
 
 
@@ -291,8 +305,10 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
               show_default=True, help="Folder for the PNG files.")
 def plot_command(results, output):
     """Draw the standard figures of a sweep (see mechanisms/plot.py) as PNG files."""
+    from benchmarks.cli import check_folder
     from mechanisms.plot import plot_results
 
+    check_folder(output)
     for path in plot_results(results, output):
         click.echo(str(path))
     return 0
