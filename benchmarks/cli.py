@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.UsageError as exc:
         where = f"cabench {exc.ctx.info_name}" if exc.ctx and exc.ctx.info_name != "cabench" else "cabench"
-        click.echo(f"{where}: {exc.format_message()}", err=True)
+        _say(f"{where}: {exc.format_message()}")
         return EXIT_BAD_INPUT
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         interrupted = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
@@ -260,24 +260,31 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except NotProvenError as exc:
-        click.echo(f"cabench: {exc}; raise --time-limit", err=True)
+        _say(f"cabench: {exc}; raise --time-limit")
         return EXIT_NOT_PROVEN
     except SolverError as exc:
-        click.echo(f"cabench: internal error (please report): {exc}", err=True)
+        _say(f"cabench: internal error (please report): {exc}")
         return 1
     except BrokenProcessPool:
         click.echo("cabench: a worker process died (out of memory?); try fewer --jobs or --workers", err=True)
         return 1
     except CabenchError as exc:
-        click.echo(str(exc), err=True)
+        _say(str(exc))
         return EXIT_BAD_INPUT
     except OSError as exc:
         if exc.filename is None:
             raise
         # writing an output failed (disk full, read-only folder, a path under a file)
-        click.echo(f"{exc.filename}: cannot write: {exc.strerror or exc}", err=True)
+        _say(f"{exc.filename}: cannot write: {exc.strerror or exc}")
         return EXIT_BAD_INPUT
     return code if isinstance(code, int) else 0
+
+
+def _say(message: str) -> None:
+    """One line on standard error, names in it shown as written (see ``render.plain``)."""
+    from benchmarks.render import plain
+
+    click.echo(plain(message), err=True)
 
 
 def signal_name(signum: int) -> str:

@@ -1,15 +1,39 @@
-"""Human-readable rendering of a :class:`Report` (rich tables and offer lists)."""
+"""Human-readable rendering of a :class:`Report` (rich tables and offer lists).
+
+Names come from the user's file and are shown, never interpreted: control characters (a
+terminal's escape sequences) are printed as escapes (:func:`plain`), and table cells are rich
+``Text`` objects, so markup such as ``[/]`` or ``[bold]`` in a name is shown as written.
+"""
 
 from __future__ import annotations
+
+import dataclasses
+import re
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from benchmarks.report import Report
-from benchmarks.results import Benchmark, Best
+from benchmarks.results import Benchmark, Best, finite_bound
 from instances import Instance
 from instances.bundles import names
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def plain(text: str) -> str:
+    """``text`` safe for a terminal line: control characters (escape sequences, newlines) and
+    invalid Unicode (lone surrogates) shown as backslash escapes."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def displayed(instance: Instance) -> Instance:
+    """A copy of ``instance`` whose names are safe to print (see :func:`plain`); same numbers."""
+    return dataclasses.replace(instance, name=plain(instance.name), goods=tuple(plain(g) for g in instance.goods),
+                               players=tuple(plain(p) for p in instance.players))
 
 
 def _bundle(instance: Instance, mask: int) -> str:
@@ -19,7 +43,7 @@ def _bundle(instance: Instance, mask: int) -> str:
 def _value(b: Benchmark) -> str:
     if b.value is not None:
         return str(b.value)
-    bound = f", bound {b.bound}" if b.bound is not None else ""
+    bound = f", bound {b.bound}" if finite_bound(b.bound) is not None else ""
     return f"NOT PROVEN ({b.status.value}; incumbent {b.incumbent}{bound})"
 
 
@@ -52,7 +76,7 @@ def witness(instance: Instance, b: Benchmark) -> str:
 
 
 def render(report: Report) -> Group:
-    inst = report.instance
+    inst = displayed(report.instance)
     coalitions = ", ".join("{" + ", ".join(inst.players[j] for j in c) + "}" for c in inst.coalitions)
     structure = f"coalitions {coalitions}" if coalitions else "all independent"
     kind = "market" if inst.is_market else "auction"
@@ -66,17 +90,17 @@ def render(report: Report) -> Group:
     headline.add_column("value", justify="right")
     headline.add_column("meaning")
     headline.add_row("MSW", _value(report.msw), "maximum social welfare")
-    headline.add_row("MIEW(K_I)", _best(inst, report.miew), "best MIEW_i over independent players")
-    headline.add_row("BB", _best(inst, report.bb), "best BB_i = MIEW_i over all players")
-    headline.add_row("BB'", _best(inst, report.bb_prime), "best BB_i over independent players")
-    headline.add_row("MKW", _best(inst, report.mkw), "best MKW_A over agents")
+    headline.add_row("MIEW(K_I)", Text(_best(inst, report.miew)), "best MIEW_i over independent players")
+    headline.add_row("BB", Text(_best(inst, report.bb)), "best BB_i = MIEW_i over all players")
+    headline.add_row("BB'", Text(_best(inst, report.bb_prime)), "best BB_i over independent players")
+    headline.add_row("MKW", Text(_best(inst, report.mkw)), "best MKW_A over agents")
 
     players = Table(title="Per player", header_style="bold")
     for column in ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"):
         players.add_column(column, justify="left" if column in ("player", "knowledge correct") else "right")
     for row in report.players:
         verdict = {True: "yes", False: "no", None: "undecided"}[row.correctness.correct]
-        players.add_row(inst.players[row.player], _value(row.miew), _value(row.mikw),
+        players.add_row(Text(inst.players[row.player]), _value(row.miew), _value(row.mikw),
                         _value(row.msw_without), verdict)
 
     agents = Table(title="Per agent", header_style="bold")
@@ -84,7 +108,7 @@ def render(report: Report) -> Group:
         agents.add_column(column, justify="left" if column == "agent" else "right")
     for row in report.agents:
         who = "{" + ", ".join(inst.players[j] for j in row.members) + "}"
-        agents.add_row(who, _value(row.mkw), _value(row.best_allocation))
+        agents.add_row(Text(who), _value(row.mkw), _value(row.best_allocation))
 
     lines = [witness(inst, report.msw), witness(inst, report.lex_first)]
     for row in report.players:
@@ -95,11 +119,11 @@ def render(report: Report) -> Group:
     if report.market is not None:
         lines.append(witness(inst, report.market))
     body = [title, headline, players, agents, Text("Witnesses (offers at their prices)", style="bold")]
-    body += [Text("  " + line) for line in lines]
+    body += [Text("  " + plain(line)) for line in lines]  # benchmark names carry player names
     doubtful = [row for row in report.players if row.correctness.correct is not True]
     if doubtful:
         body.append(Text("Knowledge not known to be correct", style="bold"))
-        body += [Text(f"  {inst.players[row.player]}: {row.correctness.reason}") for row in doubtful]
+        body += [Text(f"  {inst.players[row.player]}: {plain(row.correctness.reason)}") for row in doubtful]
     if not report.all_proven:
         body.append(Text("Some programs were not proven optimal within the time limit; their "
                          "values are not reported as benchmarks.", style="bold red"))

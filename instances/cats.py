@@ -8,6 +8,7 @@ come from the same bidder, a bid without one is a bidder of its own.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,13 +17,36 @@ from instances.model import Instance
 from instances.valuation import Form, Valuation
 
 
+_PRICE = re.compile(r"\+?([0-9]{1,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
+_COUNT = re.compile(r"[0-9]{1,12}")
+MAX_EXPONENT = 30
+"""Largest decimal exponent read in a price (``1e1000000000`` would take hours to expand)."""
+
+
+def _price(word: str) -> Fraction | None:
+    """A CATS price as an exact fraction, or None if it is not a plain decimal; a huge exponent
+    gives a value just above the cap (or a non-integer) instead of expanding it."""
+    match = _PRICE.fullmatch(word)
+    if not match:
+        return None
+    exponent = int(match.group(3) or 0)
+    if not (match.group(1) + (match.group(2) or "")).strip("0"):
+        return Fraction(0)
+    if exponent > MAX_EXPONENT:
+        return Fraction(10**13)
+    if exponent < -MAX_EXPONENT:
+        return Fraction(1, 10**MAX_EXPONENT)
+    return Fraction(word.lstrip("+"))
+
+
 def read_cats(path: str | Path, scale: int = 1) -> Instance:
-    """Convert a CATS file; prices are multiplied by ``scale`` and must then be integers."""
+    """Convert a CATS file; prices are multiplied by ``scale`` and must then be integers. The
+    result obeys every rule of the instance format (it is validated like a loaded file)."""
+    from instances.files import read_input
+    from instances.loader import MAX_ABS_VALUE, MAX_GOODS
+
     source = str(path)
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(source, "", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}") from None
+    lines = read_input(path).splitlines()
     header: dict[str, int] = {}
     bids: list[tuple[int, tuple[int, ...], Fraction]] = []
     for number, raw in enumerate(lines, start=1):
@@ -32,24 +56,31 @@ def read_cats(path: str | Path, scale: int = 1) -> Instance:
         words = line.replace("\t", " ").split()
         where = f"line {number}"
         if words[0].lower() in ("goods", "bids", "dummy"):
-            if len(words) != 2 or not words[1].isdigit():
-                raise InputError(source, where, f'expected "{words[0]} <count>", got "{line}"')
+            if len(words) != 2 or not _COUNT.fullmatch(words[1]):
+                raise InputError(source, where, f'expected "{words[0]} <count>" with a count in digits 0-9, '
+                                 f"got {line[:60]!r}")
+            if words[0].lower() in header:
+                raise InputError(source, where, f'a second "{words[0]}" header line; each header appears once')
             header[words[0].lower()] = int(words[1])
+            if header.get("goods") == 0 or header.get("goods", 0) > MAX_GOODS:
+                raise InputError(source, where, f"{header['goods']} goods; expected 1 to {MAX_GOODS}")
             continue
         if "goods" not in header or "bids" not in header:
             raise InputError(source, where, 'a bid before the "goods" and "bids" header lines')
         if words[-1] != "#":
             raise InputError(source, where, 'a bid line must end with "#"')
-        try:
-            price = Fraction(words[1]) * scale
-            goods = tuple(int(w) for w in words[2:-1])
-        except (ValueError, IndexError, ZeroDivisionError):
-            raise InputError(source, where, f'expected "id price good ... #", got "{line}"') from None
+        raw_price = _price(words[1]) if len(words) > 1 else None
+        if raw_price is None or not all(_COUNT.fullmatch(w) for w in words[2:-1]):
+            raise InputError(source, where, f'expected "id price good ... #" with a decimal price and good '
+                             f"numbers, got {line[:60]!r}")
+        price = raw_price * scale
+        goods = tuple(int(w) for w in words[2:-1])
         if price.denominator != 1:
             raise InputError(source, where, f"price {words[1]} x scale {scale} is not an integer; "
                              "use --scale (e.g. --scale 100) to convert prices to integers")
-        if price < 0:
-            raise InputError(source, where, f"negative price {words[1]}")
+        if price > MAX_ABS_VALUE:
+            raise InputError(source, where, f"price {words[1]} x scale {scale} is above 10^12, the largest value "
+                             "cabench accepts")
         total = header["goods"] + header.get("dummy", 0)
         if not goods or any(g < 0 or g >= total for g in goods):
             raise InputError(source, where, f"goods must be numbers 0..{total - 1}, at least one real good")
@@ -72,7 +103,7 @@ def read_cats(path: str | Path, scale: int = 1) -> Instance:
         bundle = sum(1 << g for g in set(real))
         book[bundle] = max(int(price), book.get(bundle, 0))
     valuations = tuple(Valuation(Form.XOR, tuple(sorted(book.items()))) for book in bidders.values())
-    return Instance(
+    instance = Instance(
         name=Path(path).stem,
         goods=tuple(str(g) for g in range(n_goods)),
         players=tuple(f"bidder{k + 1}" for k in range(len(valuations))),
@@ -80,6 +111,17 @@ def read_cats(path: str | Path, scale: int = 1) -> Instance:
         knowledge=(None,) * len(valuations),
         source=source,
     )
+    return _validated(instance)
+
+
+def _validated(instance: Instance) -> Instance:
+    """``instance`` after the loader's checks, so that ``import`` never writes a file that
+    ``benchmarks`` then rejects."""
+    from instances.loader import parse_instance
+    from instances.writer import instance_to_json
+
+    parse_instance(instance_to_json(instance), source=instance.source, default_name=instance.name)
+    return instance
 
 
 def write_cats(instance: Instance) -> str:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from instances.errors import CabenchError, InputError
 
-MAX_INPUT_BYTES = 100 * 2**20
-"""The largest input file read (100 MiB): a complete 20-good table of 10^12 values is 15 MB."""
+MAX_INPUT_BYTES = 64 * 2**20
+"""The largest input file read (64 MiB): a complete 20-good table of 10^12 values is 15 MB."""
 
 
 class OutputError(CabenchError):

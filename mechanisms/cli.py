@@ -8,9 +8,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from benchmarks.cli import EXIT_NOT_PROVEN, check_backend, cli
+from benchmarks.render import displayed, plain
 from benchmarks.cli import main as _main
 from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance, load_instance
@@ -134,22 +137,23 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                               indent=2, ensure_ascii=False))
     else:
         console = _console()
-        console.print(evaluation_table(instance, [(m, ev) for m, ev, _ in rows]))
+        shown = displayed(instance)  # names printed as written, never as terminal codes or markup
+        console.print(evaluation_table(shown, [(m, ev) for m, ev, _ in rows]))
         for line in guarantee_lines([(m, ev) for m, ev, _ in rows]):
-            console.print("  " + line, markup=False)
+            console.print("  " + plain(line), markup=False)
         if mechanism != "all":
             m, ev, extra = rows[0]
             branches = Table(title="Branches (public chance results)", header_style="bold")
             branches.add_column("path")
             branches.add_column("probability", justify="right")
             for path, p in ev.branches:
-                branches.add_row(path, str(p))
+                branches.add_row(Text(plain(path)), str(p))
             console.print(branches)
             util = Table(title="Expected utilities", header_style="bold")
             util.add_column("agent")
             util.add_column("E\\[u]", justify="right")
             for a, u in ev.agent_utilities:
-                util.add_row("{" + ", ".join(instance.players[j] for j in a) + "}", f"{float(u):.6f}")
+                util.add_row(Text("{" + ", ".join(shown.players[j] for j in a) + "}"), f"{float(u):.6f}")
             console.print(util)
             if extra:
                 console.print(f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): "
@@ -182,11 +186,11 @@ def outcome_command(file, mechanism, player, param_values, as_json, solver, time
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    click.echo(f"{player} in {m.name} (agent {{{', '.join(data['agent'])}}}) announces:")
+    click.echo(plain(f"{player} in {m.name} (agent {{{', '.join(data['agent'])}}}) announces:"))
     for kind, a in actions.items():
         click.echo(f"  {kind}:")
         for line in _offer_lines(instance, a):
-            click.echo(f"    {line}")
+            click.echo(f"    {plain(line)}")
     return 0
 
 
@@ -232,7 +236,8 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
                                "rational": {"SW": float(base.sw), "REV": float(base.rev)}, "deviations": rows},
                               indent=2, ensure_ascii=False))
         return 0
-    table = Table(title=f"{m.name}: agent {{{', '.join(members)}}}, rational E\\[u] = {float(rational_u):.4f}",
+    shown = escape(plain(", ".join(members)))
+    table = Table(title=f"{m.name}: agent {{{shown}}}, rational E\\[u] = {float(rational_u):.4f}",
                   header_style="bold")
     for column in ("deviation", "E\\[u]", "gain", "pays?", "E\\[SW]", "E\\[REV]", "paper"):
         table.add_column(column, justify="left" if column in ("deviation", "paper", "pays?") else "right")
@@ -243,7 +248,7 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
     console = _console()
     console.print(table)
     for r in rows:
-        console.print(f"  {r['family']}: {r['why']}", markup=False)
+        console.print(plain(f"  {r['family']}: {r['why']}"), markup=False)
     return 0
 
 
