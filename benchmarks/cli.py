@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from benchmarks.render import print_report
+from benchmarks.render import PipeConsole, print_report
 from benchmarks.report import compute_report, report_json
 from benchmarks.results import NotProvenError
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
@@ -60,7 +60,7 @@ def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, 
     if as_json:
         click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     else:
-        print_report(report, Console(soft_wrap=False))
+        print_report(report, PipeConsole(soft_wrap=False))
     return 0 if report.all_proven else EXIT_NOT_PROVEN
 
 
@@ -201,7 +201,7 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
             raise click.BadParameter(f"{unknown}: expected some of {', '.join(sorted(known))} (the {suite} suite)",
                                      param_hint="'--distributions'")
     check_folder(output)
-    console = Console(stderr=True)
+    console = PipeConsole(stderr=True)
     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
                      checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive)
     table = summary(rows, jobs or default_jobs())
@@ -218,7 +218,7 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
                      f"{entry.get('naive_over_cabench', float('nan')):.2f}",
                      f"{entry.get('cabench_over_ideal', float('nan')):.2f}",
                      "yes" if entry["all_proven"] else "NO")
-    Console(width=max(Console().width, 140)).print(view)
+    PipeConsole(width=max(PipeConsole().width, 140)).print(view)
     click.echo(f"wrote {output / 'perf-rows.csv'} and {output / 'perf-summary.json'}", err=True)
     return 0
 

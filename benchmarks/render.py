@@ -130,5 +130,13 @@ def render(report: Report) -> Group:
     return Group(*body)
 
 
+class PipeConsole(Console):
+    """A rich console for the command line: a closed pipe (``| head``) raises
+    ``BrokenPipeError``, which the CLI turns into a quiet exit 0 (rich would exit with 1)."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def print_report(report: Report, console: Console | None = None) -> None:
     (console or Console()).print(render(report))

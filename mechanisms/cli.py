@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from benchmarks.cli import EXIT_NOT_PROVEN, check_backend, cli
-from benchmarks.render import displayed, plain
+from benchmarks.render import PipeConsole, displayed, plain
 from benchmarks.cli import main as _main
 from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance, load_instance
@@ -29,7 +29,7 @@ _json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 def _console() -> Console:
     """At least 100 columns: the mechanism tables do not fit in 80."""
-    return Console(width=max(Console().width, 100))
+    return PipeConsole(width=max(PipeConsole().width, 100))
 
 
 def _mechanism_choice(all_allowed: bool):
@@ -279,7 +279,7 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
     finished = [0]
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    with Progress(console=PipeConsole(stderr=True), transient=True) as bar:
         task = bar.add_task("sweeping", total=None)
 
         def progress(done: int, total: int) -> None:

@@ -336,7 +336,8 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
     with tempfile.TemporaryDirectory(prefix="cabench-dask-") as scratch:
         if scheduler is None:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, security=True, local_directory=scratch)
+                                   dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                                   security=True, local_directory=scratch)
         client = Client(scheduler or cluster)
         try:
             share = max(1, cores // workers) if scheduler is None else None
