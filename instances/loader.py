@@ -67,7 +67,7 @@ def _find_problem(data: Any) -> tuple[Path_, str] | None:
                 return path, f"text {_shown(node)} holds a lone surrogate (invalid Unicode)"
             continue
         if isinstance(node, _DuplicateKeys):
-            return path, f'duplicate key "{_shown(node.duplicates[0])}"; each key may appear once'
+            return path, f"duplicate key {_shown(node.duplicates[0])}; each key may appear once"
         if isinstance(node, dict):
             for key in node:
                 if _has_surrogate(key):
