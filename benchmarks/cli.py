@@ -8,6 +8,7 @@ The mechanism commands are added to the same group by ``mechanisms.cli``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -16,11 +17,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from benchmarks.knowledge import READINGS
 from benchmarks.render import PipeConsole, print_report
 from benchmarks.report import compute_report, report_json
 from benchmarks.results import NotProvenError
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
-from instances import CabenchError, instance_text, load_instance
+from instances import CabenchError, Instance, instance_text, load_instance
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_PROVEN = 3
@@ -40,6 +42,17 @@ def cli() -> None:
     """cabench: exact knowledge benchmarks of combinatorial auctions (see README.md)."""
 
 
+coalition_knowledge_option = click.option(
+    "--coalition-knowledge", type=click.Choice(READINGS), default="bounds", show_default=True,
+    help="How coalitions pool candidate sets: bounds (max over members of each one's guaranteed value, "
+         "seed 000 Def. 1) or sets (intersect the members' candidate sets; see README).")
+
+
+def load_with_reading(file: str, coalition_knowledge: str) -> Instance:
+    """Load FILE and set how its coalitions pool knowledge (``benchmarks.knowledge``)."""
+    return dataclasses.replace(load_instance(file), coalition_knowledge=coalition_knowledge)
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -50,17 +63,22 @@ def cli() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Programs solved in parallel worker processes [default: the cores, once a solve "
                    "takes over half a second].")
-def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None) -> int:
+@coalition_knowledge_option
+def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None,
+               coalition_knowledge: str) -> int:
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
-    knowledge correctness and, for markets, the truthful outcome."""
+    knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
     check_backend(solver)
-    instance = load_instance(file)
+    instance = load_with_reading(file, coalition_knowledge)
     report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=jobs)
     if as_json:
-        click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+        click.echo(json.dumps({**report_json(report), "coalition_knowledge": coalition_knowledge},
+                              indent=2, ensure_ascii=False))
     else:
         print_report(report, PipeConsole(soft_wrap=False))
+        if coalition_knowledge != "bounds":
+            click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
     return 0 if report.all_proven else EXIT_NOT_PROVEN
 
 
@@ -120,45 +138,88 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
     return 0
 
 
-@cli.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["cats"]), required=True, help="Input format.")
-@click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Multiply prices by this before requiring integers (e.g. 100 for cents).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output instance file; standard output by default.")
-def import_command(file, fmt, scale, output) -> int:
-    """Convert a CATS file into a cabench instance (bids sharing a dummy good form one XOR)."""
-    from instances.cats import read_cats
-    from instances.files import check_output
-
-    if output is not None:
-        check_output(output)
-    text = instance_text(read_cats(file, scale))
+def _emit(text: str, output: Path | None) -> None:
+    """Print ``text``, or write it to ``output`` atomically."""
     if output is None:
         click.echo(text, nl=False)
     else:
         _write_atomically(output, text)
+
+
+_FILE_HELP = "FILE may be - for standard input."
+_knowledge_option = click.option("--knowledge", default=None, metavar="SPEC",
+                                 help="Draw knowledge: none, exact, noisy-lower:F, wrong:P or candidates:K.")
+_coalitions_option = click.option("--coalitions", default=None, metavar="SPEC",
+                                  help="Draw coalitions: none, pairs:K or random:K:SIZE.")
+_seed_option = click.option("--seed", type=int, default=0, show_default=True,
+                            help="Seed of the knowledge and coalition draws (same seed, same bytes).")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["cats"]), default="cats", show_default=True, help="Input format.")
+@click.option("--scale", type=click.IntRange(min=1), default=None,
+              help="Multiply prices by this power of ten [default: the smallest that makes every price an integer].")
+@click.option("--round", "round_digits", type=click.IntRange(min=0, max=9), default=None, metavar="DIGITS",
+              help="Round prices to DIGITS decimals first.")
+@_knowledge_option
+@_coalitions_option
+@_seed_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output instance file; standard output by default.")
+def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, output) -> int:
+    """Convert a CATS file into a cabench instance (bids sharing a dummy good form one XOR).
+    Prices keep their exact value: the instance records the power of ten ("scale") that made
+    them integers. FILE may be - for standard input."""
+    from instances.cats import read_cats
+    from instances.files import check_output
+    from instances.knowledge_models import annotate
+
+    if output is not None:
+        check_output(output)  # before reading: a bad output path costs nothing
+    instance = read_cats(file, scale, round_digits)
+    instance = annotate(instance, knowledge, coalitions, seed)
+    _emit(instance_text(instance), output)
+    return 0
+
+
+@cli.command("annotate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@_knowledge_option
+@_coalitions_option
+@_seed_option
+@click.option("--replace", is_flag=True, help="Replace knowledge (and coalitions) that FILE already has.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output instance file (may be FILE itself); standard output by default.")
+def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
+    """Write FILE with knowledge and coalitions drawn by the models of `generate` (see README,
+    "Knowledge models"), for any valuation form. FILE may be - for standard input."""
+    from instances.files import check_output
+    from instances.knowledge_models import annotate
+
+    if knowledge is None and coalitions is None:
+        raise click.UsageError("nothing to draw: give --knowledge SPEC, --coalitions SPEC or both")
+    if output is not None:
+        check_output(output)
+    instance = annotate(load_instance(file), knowledge, coalitions, seed, replace)
+    _emit(instance_text(instance), output)
     return 0
 
 
 @cli.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["cats"]), required=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["cats"]), default="cats", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file; standard output by default.")
 def export_command(file, fmt, output) -> int:
-    """Write an instance whose valuations are XOR bids as a CATS file (knowledge is dropped)."""
+    """Write an instance whose valuations are XOR bids as a CATS file, prices divided by the
+    instance's scale (knowledge is dropped). FILE may be - for standard input."""
     from instances.cats import write_cats
     from instances.files import check_output
 
     if output is not None:
         check_output(output)
-    text = write_cats(load_instance(file))
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        _write_atomically(output, text)
+    _emit(write_cats(load_instance(file)), output)
     return 0
 
 

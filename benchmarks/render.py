@@ -18,6 +18,7 @@ from benchmarks.report import Report
 from benchmarks.results import Benchmark, Best, finite_bound
 from instances import Instance
 from instances.bundles import names
+from instances.units import show
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -40,23 +41,29 @@ def _bundle(instance: Instance, mask: int) -> str:
     return "{" + ", ".join(names(mask, instance.goods)) + "}"
 
 
-def _value(b: Benchmark) -> str:
+def _money(value: int | None, scale: int) -> str:
+    return "none" if value is None else show(value, scale)
+
+
+def _value(b: Benchmark, scale: int = 1) -> str:
+    """The proven value in the file's units (exact decimals when the instance has a scale)."""
     if b.value is not None:
-        return str(b.value)
-    bound = f", bound {b.bound}" if finite_bound(b.bound) is not None else ""
-    return f"NOT PROVEN ({b.status.value}; incumbent {b.incumbent}{bound})"
+        return show(b.value, scale)
+    bound = f", bound {_money(b.bound, scale)}" if finite_bound(b.bound) is not None else ""
+    return f"NOT PROVEN ({b.status.value}; incumbent {_money(b.incumbent, scale)}{bound})"
 
 
 def _best(instance: Instance, best: Best) -> str:
     if best.value is None:
-        return f"NOT PROVEN (incumbent {best.incumbent})"
+        return f"NOT PROVEN (incumbent {_money(best.incumbent, instance.scale)})"
+    value = show(best.value, instance.scale)
     if best.winner is None:
-        return f"{best.value} (no player)"
+        return f"{value} (no player)"
     if isinstance(best.winner, tuple):
         who = "{" + ", ".join(instance.players[j] for j in best.winner) + "}"
     else:
         who = instance.players[best.winner]
-    return f"{best.value} ({who})"
+    return f"{value} ({who})"
 
 
 def witness(instance: Instance, b: Benchmark) -> str:
@@ -69,10 +76,10 @@ def witness(instance: Instance, b: Benchmark) -> str:
             continue
         piece = f"{instance.players[j]} <- {_bundle(instance, bundle)}"
         if b.outcome.prices is not None:
-            piece += f" at {b.outcome.prices[j]}"
+            piece += f" at {show(b.outcome.prices[j], instance.scale)}"
         parts.append(piece)
     body = "; ".join(parts) if parts else "nothing allocated"
-    return f"{b.name} = {_value(b)}: {body}"
+    return f"{b.name} = {_value(b, instance.scale)}: {body}"
 
 
 def render(report: Report) -> Group:
@@ -80,16 +87,17 @@ def render(report: Report) -> Group:
     coalitions = ", ".join("{" + ", ".join(inst.players[j] for j in c) + "}" for c in inst.coalitions)
     structure = f"coalitions {coalitions}" if coalitions else "all independent"
     kind = "market" if inst.is_market else "auction"
+    units = f"; scale {inst.scale}, values in the file's units" if inst.scale != 1 else ""
     title = Text.assemble(
         (inst.name, "bold"),
-        f": {kind}, {inst.m} goods, {inst.n} players, {structure}; solver {report.solver}",
+        f": {kind}, {inst.m} goods, {inst.n} players, {structure}; solver {report.solver}{units}",
     )
 
     headline = Table(title="Benchmarks", show_header=True, header_style="bold")
     headline.add_column("benchmark")
     headline.add_column("value", justify="right")
     headline.add_column("meaning")
-    headline.add_row("MSW", _value(report.msw), "maximum social welfare")
+    headline.add_row("MSW", _value(report.msw, inst.scale), "maximum social welfare")
     headline.add_row("MIEW(K_I)", Text(_best(inst, report.miew)), "best MIEW_i over independent players")
     headline.add_row("BB", Text(_best(inst, report.bb)), "best BB_i = MIEW_i over all players")
     headline.add_row("BB'", Text(_best(inst, report.bb_prime)), "best BB_i over independent players")
@@ -100,15 +108,15 @@ def render(report: Report) -> Group:
         players.add_column(column, justify="left" if column in ("player", "knowledge correct") else "right")
     for row in report.players:
         verdict = {True: "yes", False: "no", None: "undecided"}[row.correctness.correct]
-        players.add_row(Text(inst.players[row.player]), _value(row.miew), _value(row.mikw),
-                        _value(row.msw_without), verdict)
+        players.add_row(Text(inst.players[row.player]), _value(row.miew, inst.scale), _value(row.mikw, inst.scale),
+                        _value(row.msw_without, inst.scale), verdict)
 
     agents = Table(title="Per agent", header_style="bold")
     for column in ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"):
         agents.add_column(column, justify="left" if column == "agent" else "right")
     for row in report.agents:
         who = "{" + ", ".join(inst.players[j] for j in row.members) + "}"
-        agents.add_row(Text(who), _value(row.mkw), _value(row.best_allocation))
+        agents.add_row(Text(who), _value(row.mkw, inst.scale), _value(row.best_allocation, inst.scale))
 
     lines = [witness(inst, report.msw), witness(inst, report.lex_first)]
     for row in report.players:

@@ -9,6 +9,7 @@ naming the file and the JSON path.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -21,6 +22,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from instances.bundles import mask_of
 from instances.errors import InputError, json_path
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
+from instances.units import MAX_SCALE, is_power_of_ten
 from instances.valuation import Form, Valuation
 
 MAX_ABS_VALUE = 10**12
@@ -127,14 +129,43 @@ def schema() -> dict:
     return json.loads(resources.files("instances").joinpath("schema.json").read_text())
 
 
-def load_instance(path: str | Path) -> Instance:
-    """Read, validate and build the instance in ``path`` (raises :class:`InputError`). At most
-    ``instances.files.MAX_INPUT_BYTES`` are read; a UTF-8 byte-order mark is accepted."""
+STDIN = "-"
+"""The file name that means standard input, as for most command-line tools."""
+MAX_STDIN_BYTES = 256 * 2**20
+"""Most bytes read from standard input (a pipe has no size to check beforehand)."""
+
+
+def read_text(path: str | Path, what: str = "a JSON instance") -> str:
+    """The UTF-8 text of ``path``, or of standard input when ``path`` is ``"-"`` (at most
+    :data:`MAX_STDIN_BYTES`); a file is read up to ``instances.files.MAX_INPUT_BYTES`` (so
+    ``/dev/zero`` ends in one clean error); a UTF-8 byte-order mark is accepted; every failure
+    is an :class:`InputError` naming the source."""
     from instances.files import read_input
 
-    source = str(path)
-    data = decode_json(read_input(path), source)
-    default_name = Path(path).stem
+    if str(path) == STDIN:
+        data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+        if len(data) > MAX_STDIN_BYTES:
+            raise InputError("<stdin>", "", f"standard input holds more than {MAX_STDIN_BYTES // 2**20} MiB; "
+                             "pass a file name instead")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError("<stdin>", "", f"standard input is not UTF-8 text; expected {what}") from None
+    return read_input(path)
+
+
+def source_name(path: str | Path) -> tuple[str, str]:
+    """(the name errors use, the default instance name) of ``path``; ``"-"`` is standard input."""
+    if str(path) == STDIN:
+        return "<stdin>", "stdin"
+    return str(path), Path(path).stem
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read, validate and build the instance in ``path`` (raises :class:`InputError`); ``"-"``
+    reads standard input."""
+    source, default_name = source_name(path)
+    data = decode_json(read_text(path), source)
     return parse_instance(data, source=source, default_name=default_name)
 
 
@@ -229,6 +260,8 @@ class _Builder:
         )
         return Instance(
             name=data.get("name", default_name),
+            description=data.get("description"),
+            scale=self._scale(data.get("scale", 1)),
             goods=tuple(self.goods),
             players=tuple(self.players),
             valuations=true_values,
@@ -237,6 +270,12 @@ class _Builder:
             endowment=self._endowment(data["endowment"]) if self.market else None,
             source=self.source,
         )
+
+    def _scale(self, scale: int) -> int:
+        if not is_power_of_ten(scale) or scale > MAX_SCALE:
+            raise self.fail(["scale"], f"expected a power of ten from 1 to 10^9 (values are integers in units of "
+                                       f"1/scale), got {scale}")
+        return scale
 
     def _names(self, items: Sequence[str], path: Path_, what: str) -> dict[str, int]:
         index: dict[str, int] = {}
@@ -276,18 +315,20 @@ class _Builder:
             )
         return value
 
-    def _bids(self, items: Sequence[Any], path: Path_) -> tuple[tuple[int, int], ...]:
+    def _bids(self, items: Sequence[Any], path: Path_, repeats: bool) -> tuple[tuple[int, int], ...]:
+        """The bids as written; a bundle may repeat only when ``repeats`` (xor and or lists, where
+        a repeated bundle is one more bid: see :mod:`instances.valuation`)."""
         first_at: dict[int, int] = {}
         bids = []
         for k, (goods, value) in enumerate(items):
             mask = self.bundle(goods, path + [k, 0])
-            if mask in first_at:
+            if mask in first_at and not repeats:
                 raise self.fail(
                     path + [k, 0],
                     f"bundle {json.dumps(sorted(goods, key=self.goods.get))} is already listed at "
-                    f"{json_path(path[-1:] + [first_at[mask]])}; list each bundle once",
+                    f"{json_path(path[-1:] + [first_at[mask]])}; an explicit valuation lists each bundle once",
                 )
-            first_at[mask] = k
+            first_at.setdefault(mask, k)
             bids.append((mask, self.value(value, path + [k, 1])))
         return tuple(bids)
 
@@ -296,7 +337,7 @@ class _Builder:
         form = Form(key)
         path = path + [key]
         if form in (Form.EXPLICIT, Form.XOR, Form.OR):
-            return Valuation(form, self._bids(body, path))
+            return Valuation(form, self._bids(body, path, repeats=form is not Form.EXPLICIT))
         if form is Form.SINGLE_MINDED:
             goods, value = body
             return Valuation(form, ((self.bundle(goods, path + [0]), self.value(value, path + [1])),))

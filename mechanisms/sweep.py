@@ -36,6 +36,7 @@ from typing import Any
 
 from instances import CabenchError
 from instances.files import atomic_write, exclusive_lock, read_input, sync_folder
+from instances.units import decimal
 
 KEY = "instance_sha256"
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -93,6 +94,13 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
     from benchmarks.results import NotProvenError
     from mechanisms import MECHANISMS, Facts, evaluate
 
+    scale = instance.scale
+
+    def money(value: int | None) -> int | float | None:
+        """A benchmark in the file's units: the integer itself at scale 1, else the decimal as a
+        float, which prints back as the same decimal (at most 15 significant digits)."""
+        return value if value is None or scale == 1 else float(decimal(value, scale))
+
     base = {
         KEY: instance_key(path),
         "file": str(path),
@@ -105,11 +113,12 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         "colluders": sum(len(c) for c in instance.coalitions),
         "market": instance.is_market,
         "proven": report.all_proven,
-        "MSW": report.msw.value,
-        "MIEW": report.miew.value,
-        "BB": report.bb.value,
-        "BB_prime": report.bb_prime.value,
-        "MKW": report.mkw.value,
+        "scale": scale,
+        "MSW": money(report.msw.value),
+        "MIEW": money(report.miew.value),
+        "BB": money(report.bb.value),
+        "BB_prime": money(report.bb_prime.value),
+        "MKW": money(report.mkw.value),
         "solve_seconds": solve_seconds,
         "solver": solver,
         "time_limit": time_limit,
@@ -131,12 +140,12 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         rows.append({
             **base,
             "mechanism": name,
-            "E_SW": float(ev.sw),
-            "E_REV": float(ev.rev),
-            "total": float(ev.total),
+            "E_SW": float(ev.sw / scale),
+            "E_REV": float(ev.rev / scale),
+            "total": float(ev.total / scale),
             "guarantee_benchmark": g.benchmark if g else "",
-            "guarantee_value": g.benchmark_value if g else None,
-            "bound": float(g.bound) if g else None,
+            "guarantee_value": money(g.benchmark_value) if g else None,
+            "bound": float(g.bound / scale) if g else None,
             "holds": g.holds if g else None,
             "total_over_benchmark": float(ev.total / g.benchmark_value) if g and g.benchmark_value else None,
             "revenue_over_benchmark": float(ev.rev / g.benchmark_value) if g and g.benchmark_value else None,
