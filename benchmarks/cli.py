@@ -8,20 +8,21 @@ The mechanism commands are added to the same group by ``mechanisms.cli``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from benchmarks.render import print_report
+from benchmarks.knowledge import READINGS
+from benchmarks.render import PipeConsole, print_report
 from benchmarks.report import compute_report, report_json
 from benchmarks.results import NotProvenError
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
-from instances import CabenchError, instance_text, load_instance
+from instances import CabenchError, Instance, instance_text, load_instance
 
 EXIT_BAD_INPUT = 2
 EXIT_NOT_PROVEN = 3
@@ -41,6 +42,17 @@ def cli() -> None:
     """cabench: exact knowledge benchmarks of combinatorial auctions (see README.md)."""
 
 
+coalition_knowledge_option = click.option(
+    "--coalition-knowledge", type=click.Choice(READINGS), default="bounds", show_default=True,
+    help="How coalitions pool candidate sets: bounds (max over members of each one's guaranteed value, "
+         "seed 000 Def. 1) or sets (intersect the members' candidate sets; see README).")
+
+
+def load_with_reading(file: str, coalition_knowledge: str) -> Instance:
+    """Load FILE and set how its coalitions pool knowledge (``benchmarks.knowledge``)."""
+    return dataclasses.replace(load_instance(file), coalition_knowledge=coalition_knowledge)
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -51,29 +63,43 @@ def cli() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Programs solved in parallel worker processes [default: the cores, once a solve "
                    "takes over half a second].")
-def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None) -> int:
+@coalition_knowledge_option
+def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None,
+               coalition_knowledge: str) -> int:
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
-    knowledge correctness and, for markets, the truthful outcome."""
+    knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
     check_backend(solver)
-    instance = load_instance(file)
+    instance = load_with_reading(file, coalition_knowledge)
     report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=jobs)
     if as_json:
-        click.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+        click.echo(json.dumps({**report_json(report), "coalition_knowledge": coalition_knowledge},
+                              indent=2, ensure_ascii=False))
     else:
-        print_report(report, Console(soft_wrap=False))
+        print_report(report, PipeConsole(soft_wrap=False))
+        if coalition_knowledge != "bounds":
+            click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
     return 0 if report.all_proven else EXIT_NOT_PROVEN
 
 
 def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file, so nothing is ever half written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-        tmp.write(text)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp.name, 0o666 & ~umask)  # temporary files are private; the result is not
-    os.replace(tmp.name, path)
+    from instances.files import atomic_write_text
+
+    atomic_write_text(path, text)
+
+
+def check_folder(folder: Path) -> Path:
+    """An output folder that exists or can be created, and can be written (checked before any
+    computing; :class:`OutputError`, exit 2, otherwise)."""
+    from instances.files import OutputError, check_output
+
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(folder, "it is not a folder")
+    check_output(folder / ".cabench-check")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(folder, "the folder is not writable")
+    return folder
 
 
 @cli.command()
@@ -92,8 +118,11 @@ def _write_atomically(path: Path, text: str) -> None:
               help="Number of instances, with seeds SEED, SEED+1, ...")
 def generate(distribution, goods, bids, players, seed, knowledge, coalitions, output, count) -> int:
     """Generate instance files from a bid distribution (see README, "Generating instances")."""
+    from instances.files import check_output
     from instances.generate import generate_instance
 
+    if output is not None:
+        check_folder(output) if count > 1 or output.is_dir() else check_output(output)
     made = [generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions) for k in range(count)]
     if output is None:
         if count > 1:
@@ -109,39 +138,88 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
     return 0
 
 
-@cli.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["cats"]), required=True, help="Input format.")
-@click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Multiply prices by this before requiring integers (e.g. 100 for cents).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output instance file; standard output by default.")
-def import_command(file, fmt, scale, output) -> int:
-    """Convert a CATS file into a cabench instance (bids sharing a dummy good form one XOR)."""
-    from instances.cats import read_cats
-
-    text = instance_text(read_cats(file, scale))
+def _emit(text: str, output: Path | None) -> None:
+    """Print ``text``, or write it to ``output`` atomically."""
     if output is None:
         click.echo(text, nl=False)
     else:
         _write_atomically(output, text)
+
+
+_FILE_HELP = "FILE may be - for standard input."
+_knowledge_option = click.option("--knowledge", default=None, metavar="SPEC",
+                                 help="Draw knowledge: none, exact, noisy-lower:F, wrong:P or candidates:K.")
+_coalitions_option = click.option("--coalitions", default=None, metavar="SPEC",
+                                  help="Draw coalitions: none, pairs:K or random:K:SIZE.")
+_seed_option = click.option("--seed", type=int, default=0, show_default=True,
+                            help="Seed of the knowledge and coalition draws (same seed, same bytes).")
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["cats"]), default="cats", show_default=True, help="Input format.")
+@click.option("--scale", type=click.IntRange(min=1), default=None,
+              help="Multiply prices by this power of ten [default: the smallest that makes every price an integer].")
+@click.option("--round", "round_digits", type=click.IntRange(min=0, max=9), default=None, metavar="DIGITS",
+              help="Round prices to DIGITS decimals first.")
+@_knowledge_option
+@_coalitions_option
+@_seed_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output instance file; standard output by default.")
+def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, output) -> int:
+    """Convert a CATS file into a cabench instance (bids sharing a dummy good form one XOR).
+    Prices keep their exact value: the instance records the power of ten ("scale") that made
+    them integers. FILE may be - for standard input."""
+    from instances.cats import read_cats
+    from instances.files import check_output
+    from instances.knowledge_models import annotate
+
+    if output is not None:
+        check_output(output)  # before reading: a bad output path costs nothing
+    instance = read_cats(file, scale, round_digits)
+    instance = annotate(instance, knowledge, coalitions, seed)
+    _emit(instance_text(instance), output)
+    return 0
+
+
+@cli.command("annotate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@_knowledge_option
+@_coalitions_option
+@_seed_option
+@click.option("--replace", is_flag=True, help="Replace knowledge (and coalitions) that FILE already has.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output instance file (may be FILE itself); standard output by default.")
+def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
+    """Write FILE with knowledge and coalitions drawn by the models of `generate` (see README,
+    "Knowledge models"), for any valuation form. FILE may be - for standard input."""
+    from instances.files import check_output
+    from instances.knowledge_models import annotate
+
+    if knowledge is None and coalitions is None:
+        raise click.UsageError("nothing to draw: give --knowledge SPEC, --coalitions SPEC or both")
+    if output is not None:
+        check_output(output)
+    instance = annotate(load_instance(file), knowledge, coalitions, seed, replace)
+    _emit(instance_text(instance), output)
     return 0
 
 
 @cli.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["cats"]), required=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["cats"]), default="cats", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file; standard output by default.")
 def export_command(file, fmt, output) -> int:
-    """Write an instance whose valuations are XOR bids as a CATS file (knowledge is dropped)."""
+    """Write an instance whose valuations are XOR bids as a CATS file, prices divided by the
+    instance's scale (knowledge is dropped). FILE may be - for standard input."""
     from instances.cats import write_cats
+    from instances.files import check_output
 
-    text = write_cats(load_instance(file))
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        _write_atomically(output, text)
+    if output is not None:
+        check_output(output)
+    _emit(write_cats(load_instance(file)), output)
     return 0
 
 
@@ -183,7 +261,8 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
             unknown = ", ".join(sorted(only - known)) or "none given"
             raise click.BadParameter(f"{unknown}: expected some of {', '.join(sorted(known))} (the {suite} suite)",
                                      param_hint="'--distributions'")
-    console = Console(stderr=True)
+    check_folder(output)
+    console = PipeConsole(stderr=True)
     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
                      checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive)
     table = summary(rows, jobs or default_jobs())
@@ -200,32 +279,82 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
                      f"{entry.get('naive_over_cabench', float('nan')):.2f}",
                      f"{entry.get('cabench_over_ideal', float('nan')):.2f}",
                      "yes" if entry["all_proven"] else "NO")
-    Console(width=max(Console().width, 140)).print(view)
+    PipeConsole(width=max(PipeConsole().width, 140)).print(view)
     click.echo(f"wrote {output / 'perf-rows.csv'} and {output / 'perf-summary.json'}", err=True)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; turns every expected error into one line."""
+    """Entry point of the console script; turns every expected error into one line.
+
+    SIGINT, SIGTERM and SIGHUP stop cabench within a couple of seconds with status 128 + the
+    signal number (130 for Ctrl-C) and no process left behind (``ilp.lifetime``); a closed output
+    pipe (``| head``) ends quietly with status 0."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ilp.lifetime import Interrupted, interruptible
+
+    def stopped(signum: int) -> None:
+        click.echo(f"cabench: stopped by {signal_name(signum)}; finished work is kept", err=True)
+
     try:
-        code = cli.main(args=argv, prog_name="cabench", standalone_mode=False)
+        with interruptible(on_stop=stopped):
+            # click's own main() would print a blank line on Ctrl-C; this is main() without it
+            with cli.make_context("cabench", list(sys.argv[1:] if argv is None else argv)) as ctx:
+                code = cli.invoke(ctx)
+            sys.stdout.flush()
+    except click.exceptions.Exit as exc:  # --help, --version
+        return exc.exit_code
     except click.exceptions.UsageError as exc:
         where = f"cabench {exc.ctx.info_name}" if exc.ctx and exc.ctx.info_name != "cabench" else "cabench"
-        click.echo(f"{where}: {exc.format_message()}", err=True)
+        _say(f"{where}: {exc.format_message()}")
         return EXIT_BAD_INPUT
-    except click.exceptions.Abort:
-        click.echo("cabench: aborted", err=True)
-        return 130
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        interrupted = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
+        signum = interrupted.signal if isinstance(interrupted, Interrupted) else 2
+        if not getattr(interrupted, "reported", False):  # the command said what it kept
+            stopped(signum)
+        return 128 + signum
+    except BrokenPipeError:
+        # the reader went away (`| head`, `| true`): nothing more to say, and no error at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except NotProvenError as exc:
-        click.echo(f"cabench: {exc}; raise --time-limit", err=True)
+        _say(f"cabench: {exc}; raise --time-limit")
         return EXIT_NOT_PROVEN
     except SolverError as exc:
-        click.echo(f"cabench: internal error (please report): {exc}", err=True)
+        _say(f"cabench: internal error (please report): {exc}")
+        return 1
+    except BrokenProcessPool:
+        click.echo("cabench: a worker process died (out of memory?); try fewer --jobs or --workers", err=True)
         return 1
     except CabenchError as exc:
-        click.echo(str(exc), err=True)
+        _say(str(exc))
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # writing an output failed (disk full, read-only folder, a path under a file)
+        _say(f"{exc.filename}: cannot write: {exc.strerror or exc}")
         return EXIT_BAD_INPUT
     return code if isinstance(code, int) else 0
+
+
+def _say(message: str) -> None:
+    """One line on standard error, names in it shown as written (see ``render.plain``)."""
+    from benchmarks.render import plain
+
+    click.echo(plain(message), err=True)
+
+
+def signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import numpy as np
 
 from instances import ZERO, Candidates, Instance, LowerBounds, Semantics, Valuation
 from instances.bundles import names
+from instances.units import show
 
 ENUMERATION_LIMIT = 20
 """Largest number of goods for which every bundle is checked (2^20 values per valuation)."""
@@ -164,7 +165,8 @@ def knowledge_correct(instance: Instance, i: int) -> Correctness:
                 tv = instance.valuations[j].value(where)
                 return Correctness(
                     False,
-                    f"TV_{players[j]}({_show(where, instance)}) = {tv} < {bound.value(where)}, "
+                    f"TV_{players[j]}({_show(where, instance)}) = {show(tv, instance.scale)} < "
+                    f"{show(bound.value(where), instance.scale)}, "
                     f"the lower bound {players[i]} holds",
                 )
             undecided |= holds is None

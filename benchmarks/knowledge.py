@@ -3,19 +3,41 @@
 * guaranteed value g^i_j(S) = min over the valuations of j that i considers possible of V_j(S):
   for lower bounds simply L^i_j(S) (seed 000 §1.2, "guaranteed knowledge"), for candidates the
   minimum over the candidates (seed 001 Definition 3, seed 004 Definition 2);
-* coalition knowledge g^C_j(S) = max over members i of C of g^i_j(S) (seed 000 Definition 1,
-  the knowledge union K^C).
+* coalition knowledge g^C_j(S), in one of two readings (``Instance.coalition_knowledge``):
+
+  ``bounds`` (the default): g^C_j = max over members i of C of g^i_j. This is seed 000
+  Definition 1 (the knowledge union K^C of lower bounds) applied to the lower bound that each
+  member's knowledge implies. Seed 000 defines pooling for lower bounds only; this reading
+  needs nothing beyond that definition, is never lower than what any single member can
+  guarantee alone, and stays safe when some member's knowledge is incorrect.
+
+  ``sets``: the members pool their candidate sets, as possibilistic beliefs are pooled in
+  seed 004 §3 (a belief is a set of profiles the player thinks possible, and a coalition
+  knows its own members' valuations). A member's candidate survives only if it gives every
+  partner its true valuation, and the outsiders' part of it is also possible for every other
+  member with candidate knowledge; g^C_j is the minimum of V_j over the surviving outsider
+  profiles (and at least every lower bound a member holds). It is never lower than ``bounds``
+  and can be much higher: with one good worth 10 to p1 and 1 to p2 and p3, p2's candidates
+  [{p1: 10, p3: 1}, {p3: 7}] and p3's [{p1: 10, p2: 1}, {p2: 8}], MKW_{p2,p3} is 1 under
+  ``bounds`` and 10 under ``sets``. It relies on the members' candidate sets containing the
+  truth: when no candidate survives (their knowledge contradicts itself) it falls back to
+  ``bounds``, and a comparison of two valuations that cannot be decided exactly (over 20 goods
+  with no shortcut, see ``benchmarks.correctness``) keeps the candidate, the cautious side.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
+from benchmarks.correctness import same_valuation
 from ilp import Weight
-from instances import ZERO, Candidates, Instance, LowerBounds
+from instances import ZERO, Candidates, Instance, LowerBounds, Valuation
 
 NOTHING = Weight(())
 """The weight of a player about whom nothing is known: 0 on every bundle."""
+
+READINGS = ("bounds", "sets")
+"""The readings of coalition knowledge (module docstring)."""
 
 
 def true_weight(instance: Instance, j: int) -> Weight:
@@ -38,8 +60,47 @@ def guaranteed(instance: Instance, i: int, j: int) -> Weight:
 
 
 def coalition_guaranteed(instance: Instance, members: Iterable[int], j: int) -> Weight:
-    """g^C_j = max over i in C of g^i_j (seed 000 §1.2 Definition 1); TV_j when j is in C."""
+    """g^C_j, the guaranteed value of j known to coalition C; TV_j when j is in C (seed 000 §1.2
+    Definition 1, in the reading ``instance.coalition_knowledge``: see the module docstring)."""
     members = tuple(members)
     if j in members:
         return true_weight(instance, j)
-    return Weight.maximum(tuple(guaranteed(instance, i, j) for i in members))
+    union = Weight.maximum(tuple(guaranteed(instance, i, j) for i in members))
+    if instance.coalition_knowledge == "bounds" or len(members) < 2:
+        return union
+    if instance.coalition_knowledge != "sets":
+        raise ValueError(f"unknown coalition knowledge reading {instance.coalition_knowledge!r}")
+    pooled = pooled_candidates(instance, members)
+    if not pooled:
+        return union  # no member holds candidates, or their candidates contradict each other
+    held = tuple(guaranteed(instance, i, j) for i in members if isinstance(instance.knowledge[i], LowerBounds))
+    return Weight.maximum((Weight.minimum(tuple(profile[j] for profile in pooled)),) + held)
+
+
+def pooled_candidates(instance: Instance, members: Sequence[int]) -> list[Mapping[int, Valuation]]:
+    """The outsiders' sub-profiles that every member with candidate knowledge thinks possible,
+    given the partners' true valuations (the ``sets`` reading). Empty if no member holds
+    candidates or no candidate survives."""
+    outsiders = [j for j in range(instance.n) if j not in members]
+
+    def possible(a: Valuation, b: Valuation) -> bool:
+        return same_valuation(instance, a, b)[0] is not False  # undecided: keep (cautious)
+
+    surviving: list[list[dict[int, Valuation]]] = []
+    for i in members:
+        knowledge = instance.knowledge[i]
+        if not isinstance(knowledge, Candidates):
+            continue
+        kept = [
+            {j: profile.get(j, ZERO) for j in outsiders}
+            for profile in knowledge.profiles
+            if all(possible(profile.get(k, ZERO), instance.valuations[k]) for k in members if k != i)
+        ]
+        surviving.append(kept)
+    if not surviving:
+        return []
+    first, others = surviving[0], surviving[1:]
+    return [
+        profile for profile in first
+        if all(any(all(possible(profile[j], other[j]) for j in outsiders) for other in kept) for kept in others)
+    ]

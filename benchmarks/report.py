@@ -168,6 +168,7 @@ def report_json(report: Report) -> dict[str, Any]:
     data: dict[str, Any] = {
         "instance": inst.name,
         "solver": report.solver,
+        "scale": inst.scale,
         "goods": list(inst.goods),
         "players_order": list(inst.players),
         "coalitions": [[inst.players[j] for j in c] for c in inst.coalitions],

@@ -51,11 +51,18 @@ class Benchmark:
     def require(self) -> int:
         """The proven value, or :class:`NotProvenError`."""
         if self.value is None:
+            bound = f", bound {self.bound}" if finite_bound(self.bound) is not None else ""
             raise NotProvenError(
-                f"{self.name} was not proven optimal ({self.status.value}; incumbent "
-                f"{self.incumbent}, bound {self.bound})"
+                f"{self.name} was not proven optimal ({self.status.value}; incumbent {self.incumbent}{bound})"
             )
         return self.value
+
+
+def finite_bound(bound: int | None) -> int | None:
+    """A solver's bound, or None when it is a solver's stand-in for infinity (SCIP and HiGHS
+    report 1e20 when they have no bound): no real bound is that large (values are at most 10^12
+    per player)."""
+    return None if bound is None or abs(bound) >= 10**18 else bound
 
 
 def from_solution(name: str, solution: Solution,

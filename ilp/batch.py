@@ -22,7 +22,6 @@ solved side by side each get the solver that won the last race.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -88,7 +87,7 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
                 slow = slow or solved[p].wall_time >= PARALLEL_AFTER_SECONDS
             if tasks:
                 if pool is None:
-                    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+                    pool = worker_pool(jobs)
                 futures = {p: pool.submit(solve, p, _parallel_backend(backend), time_limit, hint) for p, hint in tasks}
                 for p, future in futures.items():
                     solved[p] = future.result()
@@ -96,6 +95,15 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return [solved[p] for p in programs]
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of spawned worker processes that die with this one and ignore the working
+    directory (see ``ilp.lifetime``)."""
+    from ilp.lifetime import child_setup, spawn_context
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=spawn_context(), initializer=child_setup,
+                               initargs=(os.getpid(),))
 
 
 def _parallel_backend(backend: str) -> str:

@@ -61,6 +61,7 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1,
         for x, v in zip(xs, hint):
             model.add_hint(x, v)
     solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C stays cabench's (ilp.lifetime)
     solver.parameters.num_workers = workers  # one worker keeps witnesses reproducible
     if time_limit is not None:
         solver.parameters.max_time_in_seconds = time_limit

@@ -4,6 +4,7 @@ Bottom layer of cabench (instances -> ilp -> benchmarks); it imports nothing fro
 """
 
 from instances.errors import CabenchError, InputError
+from instances.knowledge_models import annotate, draw_coalitions, draw_knowledge
 from instances.loader import load_instance, parse_instance
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
 from instances.valuation import ZERO, Form, Semantics, Valuation
@@ -20,6 +21,9 @@ __all__ = [
     "Semantics",
     "Valuation",
     "ZERO",
+    "annotate",
+    "draw_coalitions",
+    "draw_knowledge",
     "dump_instance",
     "instance_text",
     "instance_to_json",

@@ -1,90 +1,201 @@
-"""The CATS file format: read files written by the CATS generator, write XOR instances back.
+"""The CATS file format: read files exactly as the CATS generator writes them, write XOR instances back.
 
 Format (CATS readme, "File Formats"): ``%`` comment lines; header lines ``goods N``, ``bids M``,
 ``dummy D``; then one line per bid, ``id price good good ... #``. Goods 0..N-1 are real; goods
 N..N+D-1 are dummy goods that CATS adds to encode a bidder's XOR: bids sharing a dummy good
 come from the same bidder, a bid without one is a bidder of its own.
+
+Prices are decimals (CATS prints six significant digits, so ``0.0375792`` and ``2142.55`` meet in
+one file). cabench keeps money in integers: the import multiplies every price by a power of ten,
+the instance's ``scale``, and export divides by it again (:mod:`instances.units`).
+
+CATS's own winner-determination model treats every number on a bid line as an item sold once,
+dummy goods included, and its paths distribution writes bids that break the one-bidder-per-dummy
+picture: a bid holding two dummy goods (it excludes the bids of both bidders, which do not exclude
+each other) and a bid holding a dummy good only. Such a bid stays with the bidder of its smallest
+dummy good, and every other dummy good it holds (all of them, for a bid with no real good)
+becomes a good of the instance, named ``d<number>``, held by every bid carrying that dummy good.
+Two bids then conflict in the instance exactly when they conflict in the file (a shared real
+good, or a shared dummy good), so the winner-determination problem is unchanged.
 """
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from pathlib import Path
 
 from instances.errors import InputError
+from instances.loader import MAX_ABS_VALUE, MAX_GOODS, read_text, source_name
 from instances.model import Instance
+from instances.units import MAX_SCALE, is_power_of_ten, show, smallest_scale
 from instances.valuation import Form, Valuation
 
+_Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, price as written
+_PRICE = re.compile(r"\+?([0-9]{1,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
+_COUNT = re.compile(r"[0-9]{1,12}")
+MAX_EXPONENT = 30
+"""Largest decimal exponent read in a price (``1e1000000000`` would take hours to expand)."""
 
-def read_cats(path: str | Path, scale: int = 1) -> Instance:
-    """Convert a CATS file; prices are multiplied by ``scale`` and must then be integers."""
-    source = str(path)
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(source, "", f"cannot read the file: {getattr(exc, 'strerror', None) or exc}") from None
+
+def _price(word: str) -> Fraction | None:
+    """A CATS price as an exact fraction, or None if it is not a plain decimal; a huge exponent
+    gives a value just above the cap (or a tiny non-integer) instead of expanding it."""
+    match = _PRICE.fullmatch(word)
+    if not match:
+        return None
+    exponent = int(match.group(3) or 0)
+    if not (match.group(1) + (match.group(2) or "")).strip("0"):
+        return Fraction(0)
+    if exponent > MAX_EXPONENT:
+        return Fraction(10**13)
+    if exponent < -MAX_EXPONENT:
+        return Fraction(1, 10**MAX_EXPONENT)
+    return Fraction(word.lstrip("+"))
+
+
+def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
     header: dict[str, int] = {}
-    bids: list[tuple[int, tuple[int, ...], Fraction]] = []
-    for number, raw in enumerate(lines, start=1):
+    bids: list[_Bid] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("%"):
             continue
         words = line.replace("\t", " ").split()
         where = f"line {number}"
         if words[0].lower() in ("goods", "bids", "dummy"):
-            if len(words) != 2 or not words[1].isdigit():
-                raise InputError(source, where, f'expected "{words[0]} <count>", got "{line}"')
+            if len(words) != 2 or not _COUNT.fullmatch(words[1]):
+                raise InputError(source, where, f'expected "{words[0]} <count>" with a count in digits 0-9, '
+                                 f"got {line[:60]!r}")
+            if words[0].lower() in header:
+                raise InputError(source, where, f'a second "{words[0]}" header line; each header appears once')
             header[words[0].lower()] = int(words[1])
+            if header.get("goods") == 0 or header.get("goods", 0) > MAX_GOODS:
+                raise InputError(source, where, f"{header['goods']} goods; expected 1 to {MAX_GOODS}")
             continue
         if "goods" not in header or "bids" not in header:
             raise InputError(source, where, 'a bid before the "goods" and "bids" header lines')
         if words[-1] != "#":
             raise InputError(source, where, 'a bid line must end with "#"')
-        try:
-            price = Fraction(words[1]) * scale
-            goods = tuple(int(w) for w in words[2:-1])
-        except (ValueError, IndexError, ZeroDivisionError):
-            raise InputError(source, where, f'expected "id price good ... #", got "{line}"') from None
-        if price.denominator != 1:
-            raise InputError(source, where, f"price {words[1]} x scale {scale} is not an integer; "
-                             "use --scale (e.g. --scale 100) to convert prices to integers")
-        if price < 0:
-            raise InputError(source, where, f"negative price {words[1]}")
+        if len(words) > 1 and words[1].startswith("-"):
+            raise InputError(source, where, f"negative price {words[1][:40]}")
+        price = _price(words[1]) if len(words) > 1 else None
+        if price is None or not all(_COUNT.fullmatch(w) for w in words[2:-1]):
+            raise InputError(source, where, f'expected "id price good ... #" with a decimal price and good '
+                             f"numbers, got {line[:60]!r}")
+        goods = tuple(int(w) for w in words[2:-1])
         total = header["goods"] + header.get("dummy", 0)
         if not goods or any(g < 0 or g >= total for g in goods):
-            raise InputError(source, where, f"goods must be numbers 0..{total - 1}, at least one real good")
-        bids.append((number, goods, price))
+            raise InputError(source, where, f"goods must be numbers 0..{total - 1}, at least one")
+        bids.append((number, goods, price, words[1]))
     if "goods" not in header:
         raise InputError(source, "", 'missing the "goods N" header line')
     if len(bids) != header.get("bids", len(bids)):
         raise InputError(source, "", f'the header announces {header["bids"]} bids but the file has {len(bids)}')
+    return header, bids
+
+
+def _choose_scale(source: str, bids: list[_Bid], scale: int | None, round_digits: int | None) -> tuple[int, list[int]]:
+    """The scale and every price times it, as integers (see :func:`read_cats`)."""
+    prices = [round(price, round_digits) if round_digits is not None else price for _, _, price, _ in bids]
+    if scale is None:
+        needed = [(smallest_scale([p]), k) for k, p in enumerate(prices)]
+        for need, k in needed:
+            number, _, _, written = bids[k]
+            if need is None:
+                raise InputError(source, f"line {number}", f"price {written} is not a finite decimal; "
+                                 "use --round DIGITS to round prices to DIGITS decimals")
+            if need > MAX_SCALE:
+                raise InputError(source, f"line {number}",
+                                 f"price {written} needs scale 10^{len(str(need)) - 1} to be an integer, above the "
+                                 "limit 10^9; use --round DIGITS to round prices to DIGITS decimals")
+        scale = max((need for need, _ in needed), default=1)
+    elif not is_power_of_ten(scale) or scale > MAX_SCALE:
+        raise InputError(source, "", f"--scale must be a power of ten from 1 to 10^9, got {scale}")
+    values = []
+    for k, p in enumerate(prices):
+        number, _, _, written = bids[k]
+        value = p * scale
+        if value.denominator != 1:
+            raise InputError(source, f"line {number}", f"price {written} x scale {scale} is not an integer; "
+                             "leave out --scale to use the smallest power of ten that fits every price, "
+                             "or round with --round DIGITS")
+        if value > MAX_ABS_VALUE:
+            raise InputError(source, f"line {number}", f"price {written} x scale {scale} = {value} is above "
+                             f"10^12, the largest value cabench accepts; use --round DIGITS with fewer digits")
+        values.append(int(value))
+    return scale, values
+
+
+def read_cats(path: str | Path, scale: int | None = None, round_digits: int | None = None) -> Instance:
+    """Convert a CATS file (``"-"`` reads standard input) into an instance of XOR bidders.
+
+    Parameters
+    ----------
+    path
+        The CATS file.
+    scale
+        Multiply every price by this power of ten; by default the smallest power of ten that makes
+        every price an integer (an error when that is above 10^9).
+    round_digits
+        Round every price to this many decimals first (half to even), for files whose prices
+        carry more digits than needed.
+
+    Returns
+    -------
+    Instance
+        One player ``bidder<k>`` per CATS bidder, in order of first bid, with the bidder's bids as
+        an XOR list exactly as written (a repeated bundle stays repeated) and ``scale`` recorded.
+    """
+    source, name = source_name(path)
+    header, bids = _parse(source, read_text(path, "a CATS file"))
+    scale, values = _choose_scale(source, bids, scale, round_digits)
     n_goods = header["goods"]
-    bidders: dict[object, dict[int, int]] = {}
-    for number, goods, price in bids:
-        dummies = [g for g in goods if g >= n_goods]
-        real = [g for g in goods if g < n_goods]
-        if len(dummies) > 1:
-            raise InputError(source, f"line {number}", "a bid with more than one dummy good")
-        if not real:
-            raise InputError(source, f"line {number}", "a bid with no real good")
+    dummies_of = [sorted({g for g in goods if g >= n_goods}) for _, goods, _, _ in bids]
+    promoted = sorted({d for (_, goods, _, _), ds in zip(bids, dummies_of)
+                       for d in (ds if len(ds) == len(goods) else ds[1:])})  # dummy goods that become goods
+    extra = {d: n_goods + k for k, d in enumerate(promoted)}
+    bidders: dict[object, list[tuple[int, int]]] = {}
+    for (number, goods, _, _), dummies, value in zip(bids, dummies_of, values):
         key = ("dummy", dummies[0]) if dummies else ("bid", number)
-        book = bidders.setdefault(key, {})
-        bundle = sum(1 << g for g in set(real))
-        book[bundle] = max(int(price), book.get(bundle, 0))
-    valuations = tuple(Valuation(Form.XOR, tuple(sorted(book.items()))) for book in bidders.values())
-    return Instance(
-        name=Path(path).stem,
-        goods=tuple(str(g) for g in range(n_goods)),
+        mask = 0
+        for g in goods:
+            if g < n_goods:
+                mask |= 1 << g
+            elif g in extra:
+                mask |= 1 << extra[g]
+        bidders.setdefault(key, []).append((mask, value))
+    valuations = tuple(Valuation(Form.XOR, tuple(book)) for book in bidders.values())
+    instance = Instance(
+        name=name,
+        goods=tuple(str(g) for g in range(n_goods)) + tuple(f"d{d}" for d in promoted),
         players=tuple(f"bidder{k + 1}" for k in range(len(valuations))),
         valuations=valuations,
         knowledge=(None,) * len(valuations),
+        scale=scale,
         source=source,
     )
+    return _validated(instance)
+
+
+def _validated(instance: Instance) -> Instance:
+    """``instance`` after the loader's checks, so that ``import`` never writes a file that
+    ``benchmarks`` then rejects."""
+    from instances.loader import parse_instance
+    from instances.writer import instance_to_json
+
+    parse_instance(instance_to_json(instance), source=instance.source, default_name=instance.name)
+    return instance
 
 
 def write_cats(instance: Instance) -> str:
-    """The CATS text of an instance whose valuations are all XOR bids (xor or single_minded);
-    knowledge, coalitions and endowments have no place in the format and are dropped."""
+    """The CATS text of an instance whose valuations are all XOR bids (xor or single_minded).
+
+    Prices are divided by the instance's scale and written as exact decimals, so exporting an
+    imported file gives back its prices exactly; bids are written in the order of the instance,
+    a repeated bundle included. Knowledge, coalitions and endowments have no place in the format
+    and are dropped.
+    """
     for i, v in enumerate(instance.valuations):
         if v.form not in (Form.XOR, Form.SINGLE_MINDED):
             raise InputError(instance.source, f"valuations.{instance.players[i]}",
@@ -101,6 +212,6 @@ def write_cats(instance: Instance) -> str:
             dummy += 1
         for bundle, value in bids:
             goods = [g for g in range(m) if bundle >> g & 1] + tag
-            body.append(f"{len(body)}\t{value}\t" + "\t".join(str(g) for g in goods) + "\t#")
+            body.append(f"{len(body)}\t{show(value, instance.scale, strip=True)}\t" + "\t".join(str(g) for g in goods) + "\t#")
     lines += [f"bids {len(body)}", f"dummy {dummy}", ""]
     return "\n".join(lines + body) + "\n"

@@ -50,7 +50,14 @@ class Instance:
     knowledge: tuple[Knowledge, ...]
     coalitions: tuple[tuple[int, ...], ...] = ()
     endowment: tuple[int, ...] | None = None
+    scale: int = 1
+    """Values are integers in units of 1/scale of the file's money (a power of ten; 1 for
+    instances written in integers). Only import, export and display use it (``instances.units``)."""
+    description: str | None = None
     source: str = field(default="<memory>", compare=False)
+    coalition_knowledge: str = "bounds"
+    """How a coalition pools candidate-set knowledge: "bounds" or "sets" (a reading of seed 000
+    Def. 1, chosen on the command line; ``benchmarks.knowledge`` explains both)."""
 
     @property
     def m(self) -> int:

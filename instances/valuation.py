@@ -11,6 +11,12 @@ EXACT      explicit, table       the bid's value if S is exactly a bid bundle, e
 XOR        xor, single_minded    max value of a bid contained in S, 0 if none
 OR         or, additive          best packing of pairwise disjoint bids contained in S
 ========== ===================== =====================================================
+
+Bid lists are kept as written, so an ``xor`` or ``or`` list may name a bundle twice (real files
+do: a CATS bidder may repeat a bundle at two prices). Under XOR the bundle is worth the larger of
+its bids (the maximum over bids inside S sees both); under OR the two are two bids, but equal
+bundles are never disjoint, so a packing holds at most one of them and again the larger counts.
+``explicit`` and ``table`` give one value per bundle and never repeat one.
 """
 
 from __future__ import annotations
@@ -54,7 +60,8 @@ class Valuation:
     """A valuation in one of the file forms, kept as a tuple of bids ``(bundle mask, value)``.
 
     ``table`` keeps only its non-zero entries and ``additive`` one singleton bid per good, so every
-    form is a list of bids read under its :data:`SEMANTICS`. Bundles are non-empty and distinct.
+    form is a list of bids read under its :data:`SEMANTICS`. Bundles are non-empty; they are
+    distinct except in ``xor`` and ``or`` lists, which keep a repeated bundle as written.
     """
 
     form: Form

@@ -32,8 +32,12 @@ def instance_to_json(instance: Instance) -> dict[str, Any]:
     def profile(p: dict[int, Valuation]) -> dict[str, Any]:
         return {players[j]: valuation_to_json(v, goods) for j, v in p.items()}
 
-    data: dict[str, Any] = {
-        "name": instance.name,
+    data: dict[str, Any] = {"name": instance.name}
+    if instance.description is not None:
+        data["description"] = instance.description
+    if instance.scale != 1:  # instances in integer units look exactly as before the field existed
+        data["scale"] = instance.scale
+    data |= {
         "goods": list(goods),
         "players": list(players),
         "valuations": {players[i]: valuation_to_json(v, goods) for i, v in enumerate(instance.valuations)},

@@ -4,7 +4,7 @@ and the exact evaluation of a strategy profile."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache
 from typing import Any
@@ -14,6 +14,7 @@ from benchmarks import (
     bb_prime,
     best_allocation,
     favourite_bundle,
+    knowledge_correct,
     miew,
     miew_of,
     mkw,
@@ -42,7 +43,11 @@ class Param:
 
 @dataclass(frozen=True)
 class Guarantee:
-    """A theorem's inequality evaluated on one instance: ``achieved >= bound`` (SPEC §5)."""
+    """A theorem's inequality evaluated on one instance: ``achieved >= bound`` (SPEC §5).
+
+    ``holds`` is the inequality itself. ``premise_unmet`` says why the theorem does not apply
+    to this instance (e.g. perfect-revenue without perfectly informed players): the inequality
+    is still evaluated and shown, but it is neither a PASS nor a FAIL of the theorem."""
 
     statement: str
     benchmark: str
@@ -50,6 +55,19 @@ class Guarantee:
     achieved: Fraction
     bound: Fraction
     holds: bool
+    premise_unmet: str | None = None
+
+    @property
+    def verdict(self) -> str:
+        """PASS, FAIL, or "premise not met" (the theorem says nothing about this instance)."""
+        if self.premise_unmet is not None:
+            return "premise not met"
+        return "PASS" if self.holds else "FAIL"
+
+    @property
+    def failed(self) -> bool:
+        """The theorem applies and its inequality does not hold (a counterexample, exit code 4)."""
+        return self.premise_unmet is None and not self.holds
 
 
 class Facts:
@@ -73,6 +91,19 @@ class Facts:
         result = self.miew_result(i)
         result.require()
         return result.outcome
+
+    @cache
+    def knowledge_premise(self, paper: str) -> str | None:
+        """Why the knowledge premise of seed 000 §1.2 (0 <= K^i_j <= TV_j) or seed 001 Def. 1
+        (TV_-i in K_i) fails on this instance, or None when every player's knowledge is correct.
+        Seed 004 needs no such premise: its beliefs may be wrong (§3)."""
+        for i in range(self.instance.n):
+            verdict = knowledge_correct(self.instance, i)
+            if verdict.correct is not True:
+                state = "incorrect" if verdict.correct is False else "not decidable"
+                return (f"{paper} assumes every player's knowledge is correct; "
+                        f"{self.instance.players[i]}'s is {state} ({verdict.reason})")
+        return None
 
     @cache
     def favourite(self, i: int) -> int:
@@ -126,13 +157,23 @@ class Facts:
 class Deviation:
     """A deviation family for one agent: the whole profile with the agent's strategies replaced.
 
-    ``dominated`` says whether the paper proves the family dominated for an agent whose
-    knowledge is correct (so it never pays, and tests check that); otherwise ``why`` explains
-    when it can pay (e.g. overbidding earns a larger reward when the agent does not win)."""
+    ``dominated`` says whether the paper proves the family dominated; otherwise ``why`` explains
+    when it can pay (e.g. overbidding earns a larger reward when the agent does not win). What
+    the paper's claim assumes is explicit, so that ``cabench deviate`` can label each row:
+
+    * ``needs_correct_knowledge``: the claim is about what the agent knows or believes (an
+      announcement built from its knowledge), so it holds for an agent whose knowledge is
+      correct (seed 001 Def. 1, seed 004 §3); answers judged by one's own true value, and
+      dominant strategies, need nothing about the others and set it to False;
+    * ``scenario``: set when the row also changes other agents' strategies (e.g. Naive-2's
+      belief mismatch, where everyone says YES): it is then not a unilateral deviation of the
+      agent, and the text says what the others are assumed to do."""
 
     profile: list[Strategy]
     dominated: bool
     why: str
+    needs_correct_knowledge: bool = True
+    scenario: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +200,7 @@ class Mechanism:
         if len(agent) == 1:
             return families
         return {
-            name: Deviation(d.profile, False, d.why + " (proved for independent players; a coalition may gain)")
+            name: replace(d, dominated=False, why=d.why + " (proved for independent players; a coalition may gain)")
             if d.dominated else d
             for name, d in families.items()
         }
@@ -236,8 +277,6 @@ def evaluate(mechanism: Mechanism, instance: Instance, params: Mapping[str, Frac
         branches=tuple(branches.items()),
     )
     if check and facts is not None:
-        from dataclasses import replace
-
         evaluation = replace(evaluation, guarantee=mechanism.guarantee(instance, params, facts, evaluation))
     return evaluation
 

@@ -14,8 +14,9 @@
 valuation (Heads: A_w := xi_w), and in Tails each offered player answers YES or NO (step 3).
 
 Rational play (Lemmas 1-4): report theta_i (or the favourite bundle), announce the BB_i witness,
-answer YES iff theta_i(alpha) >= pi. Guarantee (Theorems 1-2): E[REV] >= BB/2 - eps, and
-E[REV] >= BB'/2 - eps when some players collude (§6.2.3).
+answer YES iff theta_i(alpha) >= pi. Guarantee (Theorems 1-2): E[REV] >= BB/2 - eps; for M_BB
+also E[REV] >= BB'/2 - eps when some players collude (§6.2.3, which argues for M_BB only: with
+coalitions, M_Normal's guarantee is reported with its premise not met).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _rules(normal: bool):
         n, eps = instance.n, params["eps"]
         announced = [play.ask(i, "announce") for i in range(n)]
         for i, a in enumerate(announced):
-            check_offers(a.outcome, i, n, f"{instance.players[i]}'s announcement")
+            check_offers(a.outcome, i, n, f"{instance.players[i]}'s announcement", zero_price_offers=False)
         revenues = [a.outcome.revenue for a in announced]
         w = argmax_lex(revenues)
         allocation = [0] * n
@@ -116,11 +117,11 @@ def _deviations(normal: bool):
         base = rational(instance, params, facts)
         honest = {i: base[i](Decision(i, "announce")) for i in agent}
 
-        def announce(change, dominated: bool, why: str) -> Deviation:
+        def announce(change, dominated: bool, why: str, needs_correct_knowledge: bool = True) -> Deviation:
             profile = list(base)
             for i in agent:
                 profile[i] = announcer(change(i, honest[i]), truthful_answer(instance, i))
-            return Deviation(profile, dominated, why)
+            return Deviation(profile, dominated, why, needs_correct_knowledge)
 
         def replace_outcome(i: int, a: BeliefAnnouncement, outcome: Outcome) -> BeliefAnnouncement:
             return BeliefAnnouncement(outcome, a.valuation, a.bundle)
@@ -146,15 +147,15 @@ def _deviations(normal: bool):
         if normal:
             families["understate valuation (report zero)"] = announce(
                 lambda i, a: BeliefAnnouncement(a.outcome, valuation=ZERO), True,
-                "reporting v_i != theta_i is dominated (seed 004 Lemma 1)")
+                "reporting v_i != theta_i is dominated (seed 004 Lemma 1)", needs_correct_knowledge=False)
             families["overstate valuation (bids x2)"] = announce(
                 lambda i, a: BeliefAnnouncement(
                     a.outcome, valuation=Valuation(a.valuation.form, tuple((b, 2 * x) for b, x in a.valuation.bids))),
-                True, "reporting v_i != theta_i is dominated (seed 004 Lemma 1)")
+                True, "reporting v_i != theta_i is dominated (seed 004 Lemma 1)", needs_correct_knowledge=False)
         else:
             families["empty favourite bundle"] = announce(
                 lambda i, a: BeliefAnnouncement(a.outcome, bundle=0), True,
-                "xi_i other than a favourite bundle is dominated (seed 004 Lemma 3)")
+                "xi_i other than a favourite bundle is dominated (seed 004 Lemma 3)", needs_correct_knowledge=False)
             families.update(answer_families(base, agent, why="answering NO to an acceptable offer, or YES to "
                                             "an unacceptable one, is dominated (seed 004 Lemma 3)"))
         return families
@@ -162,13 +163,22 @@ def _deviations(normal: bool):
     return deviations
 
 
-def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
-    """Seed 004 Theorems 1-2: E[REV] >= BB/2 - eps; with coalitions BB'/2 - eps (§6.2.3)."""
-    colluding = bool(instance.coalitions)
-    best = facts.bb_prime() if colluding else facts.bb()
-    name = "BB'" if colluding else "BB"
-    bound = Fraction(best.value, 2) - params["eps"]
-    return Guarantee(f"E[REV] >= {name}/2 - eps", name, best.value, ev.rev, bound, ev.rev >= bound)
+def _guarantee(normal: bool):
+    def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
+        """Seed 004 Theorem 1 (M_Normal) and Theorem 2 (M_BB): E[REV] >= BB/2 - eps, for players
+        who act individually. With coalitions §6.2.3 proves E[REV] >= BB'/2 - eps for M_BB only;
+        for M_Normal no theorem covers coalitions, so its premise is reported as not met."""
+        colluding = bool(instance.coalitions)
+        premise = None
+        if colluding and normal:
+            premise = ("Theorem 1 assumes independent players; the BB' bound with coalitions (§6.2.3) "
+                       "is proved for best-belief (M_BB) only")
+        best = facts.bb_prime() if colluding and not normal else facts.bb()
+        name = "BB'" if colluding and not normal else "BB"
+        bound = Fraction(best.value, 2) - params["eps"]
+        return Guarantee(f"E[REV] >= {name}/2 - eps", name, best.value, ev.rev, bound, ev.rev >= bound, premise)
+
+    return guarantee
 
 
 BEST_BELIEF_NORMAL = Mechanism(
@@ -179,7 +189,7 @@ BEST_BELIEF_NORMAL = Mechanism(
     rules=_rules(normal=True),
     rational=_rational(normal=True),
     deviations=_deviations(normal=True),
-    guarantee=guarantee,
+    guarantee=_guarantee(normal=True),
 )
 
 BEST_BELIEF = Mechanism(
@@ -190,6 +200,6 @@ BEST_BELIEF = Mechanism(
     rules=_rules(normal=False),
     rational=_rational(normal=False),
     deviations=_deviations(normal=False),
-    guarantee=guarantee,
+    guarantee=_guarantee(normal=False),
     notes="Coalition members announce as independents and answer individually (seed 004 §6.2.3, footnote 11).",
 )

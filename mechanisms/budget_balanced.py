@@ -29,14 +29,26 @@ from fractions import Fraction
 from benchmarks import truthful_outcome
 from benchmarks.market import endowment_welfare
 from benchmarks.results import Outcome
-from instances import Instance
+from instances import Instance, Semantics, Valuation
 from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, agent_of
+from mechanisms.common import favourite_of
 from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
 
 
+def largest_abs_value(v: Valuation, m: int) -> int:
+    """max over bundles S of |v(S)|, exactly (seed 003 §3: every value lies in (-2^(k-1), 2^(k-1))).
+
+    EXACT and XOR: |v(S)| is attained on a bid bundle (v is 0 off the bids, or the best bid inside
+    S, which is at least v of that bid's own bundle and at most the largest bid). OR: v >= 0 is
+    monotone, so the maximum is the value of the favourite bundle (an integer program)."""
+    if v.semantics is Semantics.OR:
+        return v.value(favourite_of(v, m)) if v.bids else 0
+    return max((abs(v.value(b)) for b, _ in v.bids), default=0)
+
+
 def _max_abs(instance: Instance) -> int:
-    """An upper bound on every |TV_i(S)|: the sum of a player's |bid values|."""
-    return max((sum(abs(x) for _, x in v.bids) for v in instance.valuations), default=0)
+    """The largest |TV_i(S)| over players and bundles: B = 2^(k-1) must exceed it."""
+    return max((largest_abs_value(v, instance.m) for v in instance.valuations), default=0)
 
 
 def _default_k(instance: Instance, values: Mapping[str, Fraction]) -> Fraction:
@@ -49,7 +61,8 @@ def _k_check(value: Fraction, params, instance: Instance) -> str | None:
     if value.denominator != 1 or value < 1:
         return "k is a whole number of bits (at least 1)"
     if 2 ** int(value - 1) <= _max_abs(instance):
-        return f"B = 2^(k-1) must exceed every |value| (here the bound {_max_abs(instance)})"
+        return (f"seed 003 requires every value in (-2^(k-1), 2^(k-1)); the largest |value| here is "
+                f"{_max_abs(instance)}, so k must be at least {_max_abs(instance).bit_length() + 1}")
     return None
 
 
@@ -206,7 +219,7 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             if i != 0:
                 rule = base[i]
                 profile[i] = (lambda d, rule=rule: change(d, rule) if d.kind == "answer" else rule(d))
-        return Deviation(profile, True, why)
+        return Deviation(profile, True, why, needs_correct_knowledge=False)  # theta is known to all players
 
     if agent != (0,):
         truthful = "answering by the sign of one's gain is the unique best response (seed 003 Corollary 1)"
@@ -217,7 +230,7 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         def propose(outcome: Outcome, dominated: bool, why: str) -> Deviation:
             profile = list(base)
             profile[0] = _player(instance, 0, MarketAnnouncement(outcome))
-            return Deviation(profile, dominated, why)
+            return Deviation(profile, dominated, why, needs_correct_knowledge=False)
 
         endowment = Outcome(instance.endowment, (0,) * instance.n)
         families["propose the endowment"] = propose(

@@ -8,13 +8,18 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from benchmarks.cli import check_backend, cli
+from benchmarks import knowledge_correct
+from benchmarks.cli import EXIT_NOT_PROVEN, check_backend, cli, coalition_knowledge_option, load_with_reading
+from benchmarks.render import PipeConsole, displayed, plain
 from benchmarks.cli import main as _main
 from ilp import DEFAULT_BACKEND, backend_names
-from instances import CabenchError, Instance, load_instance
-from mechanisms import MECHANISMS, Facts, Mechanism, agent_of, evaluate
+from instances import CabenchError, Instance
+from instances.units import show, show_fraction
+from mechanisms import MECHANISMS, Deviation, Facts, Mechanism, agent_of, evaluate
 from mechanisms.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
 
 _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
@@ -24,9 +29,9 @@ _time = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True)
 _json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
-def _console() -> Console:
-    """At least 100 columns: the mechanism tables do not fit in 80."""
-    return Console(width=max(Console().width, 100))
+def _console(columns: int = 100) -> Console:
+    """At least 100 columns (``deviate``: 120): the mechanism tables do not fit in 80."""
+    return PipeConsole(width=max(PipeConsole().width, columns))
 
 
 def _mechanism_choice(all_allowed: bool):
@@ -48,9 +53,9 @@ def _params(values: tuple[str, ...]) -> dict[str, Fraction]:
     return params
 
 
-def _setup(file: str, solver: str, time_limit: float | None) -> tuple[Instance, Facts]:
+def _setup(file: str, solver: str, time_limit: float | None, coalition_knowledge: str) -> tuple[Instance, Facts]:
     check_backend(solver)
-    instance = load_instance(file)
+    instance = load_with_reading(file, coalition_knowledge)
     return instance, Facts(instance, solver, time_limit)
 
 
@@ -72,10 +77,11 @@ def _player(instance: Instance, name: str) -> int:
 
 
 def _prepare(file: str, mechanism: str, player: str, param_values: tuple[str, ...], solver: str,
-             time_limit: float | None) -> tuple[Instance, Facts, Mechanism, dict[str, Fraction], int]:
+             time_limit: float | None, coalition_knowledge: str
+             ) -> tuple[Instance, Facts, Mechanism, dict[str, Fraction], int]:
     """Load FILE and check the mechanism, its parameters and the player, for outcome and deviate."""
     params = _params(param_values)
-    instance, facts = _setup(file, solver, time_limit)
+    instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
     m = MECHANISMS[mechanism]
     _check_applicable(m, instance)
     return instance, facts, m, m.parameters(instance, params), _player(instance, player)
@@ -93,11 +99,15 @@ def _prepare(file: str, mechanism: str, player: str, param_values: tuple[str, ..
 @_json
 @_solver
 @_time
-def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, solver, time_limit):
+@coalition_knowledge_option
+def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, solver, time_limit,
+                     coalition_knowledge):
     """Exact expected welfare, revenue and utilities of a mechanism on FILE, the benchmark its
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
     given = _params(param_values)
-    instance, facts = _setup(file, solver, time_limit)
+    instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
+    if player is not None:
+        _player(instance, player)  # a player not in FILE is an error even where --player is unused
     if mechanism == "all":
         if strategies != "rational":
             raise click.BadParameter("--mechanism all evaluates rational play only", param_hint="'--strategies'")
@@ -122,7 +132,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
         ev = evaluate(m, instance, params, profile, facts, check=strategies == "rational")
         extra = monte_carlo(instance, m, params, profile, samples, seed) if samples else None
         rows.append((m, ev, extra))
-    failed = any(ev.guarantee is not None and not ev.guarantee.holds for _, ev, _ in rows)
+    failed = any(ev.guarantee is not None and ev.guarantee.failed for _, ev, _ in rows)
     if as_json:
         payload = []
         for m, ev, extra in rows:
@@ -134,22 +144,24 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                               indent=2, ensure_ascii=False))
     else:
         console = _console()
-        console.print(evaluation_table(instance, [(m, ev) for m, ev, _ in rows]))
-        for line in guarantee_lines([(m, ev) for m, ev, _ in rows]):
-            console.print("  " + line, markup=False)
+        shown = displayed(instance)  # names printed as written, never as terminal codes or markup
+        console.print(evaluation_table(shown, [(m, ev) for m, ev, _ in rows]))
+        for line in guarantee_lines([(m, ev) for m, ev, _ in rows], instance.scale):
+            console.print("  " + plain(line), markup=False)
         if mechanism != "all":
             m, ev, extra = rows[0]
             branches = Table(title="Branches (public chance results)", header_style="bold")
             branches.add_column("path")
             branches.add_column("probability", justify="right")
             for path, p in ev.branches:
-                branches.add_row(path, str(p))
+                branches.add_row(Text(plain(path)), str(p))
             console.print(branches)
             util = Table(title="Expected utilities", header_style="bold")
             util.add_column("agent")
             util.add_column("E\\[u]", justify="right")
             for a, u in ev.agent_utilities:
-                util.add_row("{" + ", ".join(instance.players[j] for j in a) + "}", f"{float(u):.6f}")
+                util.add_row(Text("{" + ", ".join(shown.players[j] for j in a) + "}"),
+                             show_fraction(u, instance.scale, 6))
             console.print(util)
             if extra:
                 console.print(f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): "
@@ -166,27 +178,29 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
 @_json
 @_solver
 @_time
-def outcome_command(file, mechanism, player, param_values, as_json, solver, time_limit):
+@coalition_knowledge_option
+def outcome_command(file, mechanism, player, param_values, as_json, solver, time_limit, coalition_knowledge):
     """The announcement a rational player (or its coalition) makes in MECHANISM: the optimal
     reported outcome, as JSON and as a readable offer list."""
-    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit)
+    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit,
+                                                     coalition_knowledge)
     ev = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     actions: dict[str, object] = {}
     for _, terminal in ev.outcomes:
         for who, kind, action in terminal.actions:
             if who == i and kind not in ("answer",):
                 actions.setdefault(kind, action)
-    data = {"mechanism": m.name, "player": player,
+    data = {"mechanism": m.name, "player": player, "scale": instance.scale,
             "agent": [instance.players[j] for j in agent_of(instance, i)],
             "announcements": {kind: describe(a, instance) for kind, a in actions.items()}}
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    click.echo(f"{player} in {m.name} (agent {{{', '.join(data['agent'])}}}) announces:")
+    click.echo(plain(f"{player} in {m.name} (agent {{{', '.join(data['agent'])}}}) announces:"))
     for kind, a in actions.items():
         click.echo(f"  {kind}:")
         for line in _offer_lines(instance, a):
-            click.echo(f"    {line}")
+            click.echo(f"    {plain(line)}")
     return 0
 
 
@@ -197,8 +211,10 @@ def _offer_lines(instance: Instance, action) -> list[str]:
     lines = []
     for key, value in described.items():
         if isinstance(value, dict) and "allocation" in value and "prices" in value:
-            offers = [f"{p} <- {{{', '.join(g)}}} at {value['prices'].get(p, 0)}" for p, g in value["allocation"].items()]
-            lines.append(f"{key}: " + ("; ".join(offers) or "no offers") + f" (revenue {value.get('revenue', 0)})")
+            money = (lambda x: show(x, instance.scale) if isinstance(x, int) else str(x))  # noqa: E731
+            offers = [f"{p} <- {{{', '.join(g)}}} at {money(value['prices'].get(p, 0))}"
+                      for p, g in value["allocation"].items()]
+            lines.append(f"{key}: " + ("; ".join(offers) or "no offers") + f" (revenue {money(value.get('revenue', 0))})")
         else:
             lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return lines
@@ -212,38 +228,140 @@ def _offer_lines(instance: Instance, action) -> list[str]:
 @_json
 @_solver
 @_time
-def deviate_command(file, mechanism, player, param_values, as_json, solver, time_limit):
+@coalition_knowledge_option
+def deviate_command(file, mechanism, player, param_values, as_json, solver, time_limit, coalition_knowledge):
     """Expected utility of the rational strategy versus each deviation family for the agent of
     --player, so users see which deviations do not pay (and, for VCG, which do)."""
-    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit)
+    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit,
+                                                     coalition_knowledge)
     agent = agent_of(instance, i)
     base = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     rational_u = base.agent_utility(agent)
+    knowledge = _agent_knowledge(instance, agent)
     rows = []
     for name, dev in m.deviation_families(instance, params, facts, agent).items():
         ev = evaluate(m, instance, params, dev.profile, facts, check=False)
         u = ev.agent_utility(agent)
+        label, assumes = deviation_label(dev, knowledge)
         rows.append({"family": name, "utility": number(u), "gain": number(u - rational_u), "pays": u > rational_u,
-                     "dominated_in_paper": dev.dominated, "why": dev.why,
-                     "SW": float(ev.sw), "REV": float(ev.rev)})
+                     "dominated_in_paper": dev.dominated, "paper": label, "assumes": assumes,
+                     "unilateral": dev.scenario is None, "claim_applies": label != "dominated if knowledge correct",
+                     "why": dev.why, "SW": float(ev.sw), "REV": float(ev.rev)})
     members = [instance.players[j] for j in agent]
     if as_json:
-        click.echo(json.dumps({"mechanism": m.name, "agent": members, "rational_utility": number(rational_u),
+        click.echo(json.dumps({"mechanism": m.name, "scale": instance.scale, "agent": members,
+                               "rational_utility": number(rational_u), "knowledge": knowledge,
                                "rational": {"SW": float(base.sw), "REV": float(base.rev)}, "deviations": rows},
                               indent=2, ensure_ascii=False))
         return 0
-    table = Table(title=f"{m.name}: agent {{{', '.join(members)}}}, rational E\\[u] = {float(rational_u):.4f}",
+    scale = instance.scale
+    shown = escape(plain(", ".join(members)))
+    table = Table(title=f"{m.name}: agent {{{shown}}}, rational E\\[u] = "
+                        f"{show_fraction(rational_u, scale)}",
                   header_style="bold")
     for column in ("deviation", "E\\[u]", "gain", "pays?", "E\\[SW]", "E\\[REV]", "paper"):
-        table.add_column(column, justify="left" if column in ("deviation", "paper", "pays?") else "right")
+        table.add_column(column, justify="left" if column in ("deviation", "paper", "pays?") else "right",
+                         no_wrap=column == "paper", min_width=24 if column == "deviation" else None)
     for r in rows:
-        table.add_row(r["family"], f"{r['utility']['value']:.4f}", f"{r['gain']['value']:+.4f}",
-                      "YES" if r["pays"] else "no", f"{r['SW']:.3f}", f"{r['REV']:.3f}",
-                      "dominated" if r["dominated_in_paper"] else "not dominated")
-    console = _console()
+        u, gain = Fraction(r["utility"]["exact"]), Fraction(r["gain"]["exact"])
+        table.add_row(r["family"], show_fraction(u, scale), ("+" if gain >= 0 else "") + show_fraction(gain, scale),
+                      "YES" if r["pays"] else "no", show_fraction(Fraction(r["SW"]), scale, 3),
+                      show_fraction(Fraction(r["REV"]), scale, 3), r["paper"])
+    console = _console(120)
     console.print(table)
+    if knowledge["correct"] is not True:
+        console.print(f"  The knowledge of agent {{{', '.join(members)}}} is not known to be correct "
+                      f"({knowledge['reason']}).", markup=False)
     for r in rows:
-        console.print(f"  {r['family']}: {r['why']}", markup=False)
+        console.print(plain(f"  {r['family']}: {r['why']}" + (f". Assumes: {r['assumes']}" if r["assumes"] else "")),
+                      markup=False)
+    return 0
+
+
+def _agent_knowledge(instance: Instance, agent: tuple[int, ...]) -> dict[str, object]:
+    """Whether every member's knowledge is correct (True, False, or None if undecided)."""
+    verdicts = [(instance.players[j], knowledge_correct(instance, j)) for j in agent]
+    if all(v.correct is True for _, v in verdicts):
+        return {"correct": True, "reason": "every member's knowledge is correct"}
+    wrong = [(who, v) for who, v in verdicts if v.correct is not True]
+    correct = False if any(v.correct is False for _, v in wrong) else None
+    return {"correct": correct, "reason": "; ".join(f"{who}: {v.reason}" for who, v in wrong)}
+
+
+def deviation_label(dev: Deviation, knowledge: dict[str, object]) -> tuple[str, str]:
+    """The "paper" column of ``deviate`` and what the row assumes.
+
+    A dominance claim about an announcement built from the agent's knowledge holds for an agent
+    whose knowledge is correct; for another agent the row says so instead of a bare
+    "dominated". A row that changes other agents' strategies is a scenario, not a deviation."""
+    assumes = []
+    if dev.scenario is not None:
+        assumes.append(f"other players change too: {dev.scenario}")
+    if dev.dominated and dev.needs_correct_knowledge:
+        assumes.append("the agent's knowledge is correct (the paper's claim is about what it knows)")
+    if dev.scenario is not None:
+        label = "scenario (not unilateral)"
+    elif not dev.dominated:
+        label = "not dominated"
+    elif dev.needs_correct_knowledge and knowledge["correct"] is not True:
+        label = "dominated if knowledge correct"
+    else:
+        label = "dominated"
+    return label, "; ".join(assumes)
+
+
+@cli.command("game")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@_mechanism_choice(all_allowed=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The Gambit extensive-form file to write (.efg).")
+@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help="Mechanism parameter (repeatable).")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Refuse trees with more nodes than this [default: 200000].")
+@_solver
+@_time
+@coalition_knowledge_option
+def game_command(file, mechanism, output, param_values, max_nodes, solver, time_limit, coalition_knowledge):
+    """Export MECHANISM's game on FILE as a Gambit extensive-form game (.efg): chance nodes with
+    exact probabilities, and at each decision every action of the rational profile and of the
+    deviation families that `cabench deviate` considers. Prints Gambit's exact expected payoffs
+    of each of these profiles next to cabench's."""
+    from mechanisms.game import MAX_NODES, build_game, profile_payoffs
+
+    try:
+        import pygambit  # noqa: F401
+    except ImportError:
+        raise CabenchError("cabench game needs pygambit (Gambit's Python package): pip install 'cabench[gambit]'"
+                           ) from None
+    params = _params(param_values)
+    instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
+    m = MECHANISMS[mechanism]
+    _check_applicable(m, instance)
+    params = m.parameters(instance, params)
+    exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
+    from benchmarks.cli import _write_atomically
+
+    _write_atomically(output, exported.game.to_efg())
+    console = _console()
+    console.print(f"{output}: {m.name} on {instance.name}, {exported.nodes} nodes, {exported.leaves} leaves, "
+                  f"{len(exported.infosets)} information sets of the players", markup=False)
+    table = Table(title="Expected payoffs (Gambit, exact) of the enumerated profiles", header_style="bold")
+    table.add_column("profile")
+    for name in instance.players:
+        table.add_column(name, justify="right")
+    table.add_column("= cabench", justify="left")
+    disagree = []
+    for name, profile in exported.profiles.items():
+        payoffs = profile_payoffs(exported, profile)
+        agree = list(evaluate(m, instance, params, profile, facts, check=False).utilities) == payoffs
+        table.add_row(name, *(str(x) for x in payoffs), "yes" if agree else "NO")
+        if not agree:
+            disagree.append(name)
+    console.print(table)
+    if disagree:
+        click.echo(f"cabench: internal error (please report): Gambit and cabench disagree on {', '.join(disagree)}",
+                   err=True)
+        return 1
     return 0
 
 
@@ -273,15 +391,29 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
     files = instance_files(source)
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    finished = [0]
+    with Progress(console=PipeConsole(stderr=True), transient=True) as bar:
         task = bar.add_task("sweeping", total=None)
 
         def progress(done: int, total: int) -> None:
+            finished[0] = done
             bar.update(task, completed=done, total=total)
 
-        computed, skipped = run_sweep(files, output, names, executor=executor, workers=workers, scheduler=scheduler,
-                                      solver=solver, time_limit=time_limit, progress=progress)
+        try:
+            computed, skipped, proven = run_sweep(files, output, names, executor=executor, workers=workers,
+                                                  scheduler=scheduler, solver=solver, time_limit=time_limit,
+                                                  progress=progress)
+        except KeyboardInterrupt as exc:
+            bar.stop()
+            click.echo(f"cabench sweep: interrupted; {finished[0]} instance(s) computed in this run are kept "
+                       f"(in {output}.journal.jsonl); run the same command again to resume", err=True)
+            exc.reported = True
+            raise
     click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
+    if not proven:
+        click.echo(f"cabench sweep: some programs were not proven optimal within the time limit (rows with proven "
+                   f"= False); a run with a larger --time-limit computes them again", err=True)
+        return EXIT_NOT_PROVEN
     return 0
 
 
@@ -291,8 +423,10 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
               show_default=True, help="Folder for the PNG files.")
 def plot_command(results, output):
     """Draw the standard figures of a sweep (see mechanisms/plot.py) as PNG files."""
+    from benchmarks.cli import check_folder
     from mechanisms.plot import plot_results
 
+    check_folder(output)
     for path in plot_results(results, output):
         click.echo(str(path))
     return 0

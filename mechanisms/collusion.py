@@ -148,11 +148,11 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
     base = rational(instance, params, facts)
     honest = announcements(instance, facts)
 
-    def announce(change, dominated: bool, why: str) -> Deviation:
+    def announce(change, dominated: bool, why: str, needs_correct_knowledge: bool = True) -> Deviation:
         profile = list(base)
         for i in agent:
             profile[i] = announcer(change(i, honest[i]), truthful_answer(instance, i))
-        return Deviation(profile, dominated, why)
+        return Deviation(profile, dominated, why, needs_correct_knowledge)
 
     outsiders = [j for j in range(instance.n) if j not in agent]
     families = {
@@ -164,14 +164,14 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             "offers above what buyers accept cost fines when the agent is the star"),
         "empty desired allocation": announce(
             lambda i, a: CollusionAnnouncement(a.coalition, (0,) * instance.n, a.outcome), True,
-            "S^i other than BA^{C_i} is dominated (seed 000 Lemma 3)"),
+            "S^i other than BA^{C_i} is dominated (seed 000 Lemma 3)", needs_correct_knowledge=False),
     }
     if outsiders:
         stranger = outsiders[0]
         families["inconsistent coalition declaration"] = announce(
             lambda i, a: CollusionAnnouncement(a.coalition | {stranger}, a.allocation, a.outcome), True,
             "naming a player who does not name you back is fined R_star + eps1 twice and aborts "
-            "(seed 000 Lemma 1)")
+            "(seed 000 Lemma 1)", needs_correct_knowledge=False)
     families.update(answer_families(base, agent, why="YES iff TV_i(alpha_i) >= pi_i is undominated "
                                                      "(seed 000 Lemma 2)"))
     return families
@@ -181,7 +181,8 @@ def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, 
     """Seed 000 Theorem 1: E[SW] + E[REV] >= (1 - eps) MKW / 6 - eps1."""
     best = facts.mkw()
     bound = (1 - params["eps"]) * Fraction(best.value, 6) - params["eps1"]
-    return Guarantee("E[SW] + E[REV] >= (1 - eps) MKW/6 - eps1", "MKW", best.value, ev.total, bound, ev.total >= bound)
+    return Guarantee("E[SW] + E[REV] >= (1 - eps) MKW/6 - eps1", "MKW", best.value, ev.total, bound, ev.total >= bound,
+                     facts.knowledge_premise("seed 000 §1.2"))
 
 
 COLLUSION_LEVERAGING = Mechanism(

@@ -48,8 +48,14 @@ def canonical(outcome: Outcome, n: int) -> Outcome:
     return Outcome(allocation, prices)
 
 
-def check_offers(outcome: Outcome, announcer: int | None, n: int, who: str) -> None:
-    """Reject announcements that break the mechanism's message format."""
+def check_offers(outcome: Outcome, announcer: int | None, n: int, who: str, zero_price_offers: bool) -> None:
+    """Reject announcements that break the mechanism's message format: integer prices >= 0,
+    P_j = 0 where A_j is empty, no good given twice, nothing offered to the announcer.
+
+    ``zero_price_offers`` says whether a bundle may be offered at price 0: seed 001 Def. 2
+    (canonical outcomes, surviving-strategies) allows it; seed 004 Step 1 (best-belief) requires
+    a positive integer price wherever a bundle is offered. The rational announcements never
+    contain such offers (:func:`canonical` drops them), but a deviation may."""
     prices = outcome.prices or ()
     if len(outcome.allocation) != n or len(prices) != n:
         raise MechanismError(f"{who}: an outcome must give a bundle and a price to each of the {n} players")
@@ -58,8 +64,12 @@ def check_offers(outcome: Outcome, announcer: int | None, n: int, who: str) -> N
         if a & used:
             raise MechanismError(f"{who}: the announced allocation gives a good twice")
         used |= a
-        if not isinstance(p, int) or p < 0 or (p > 0) != (a != 0):
-            raise MechanismError(f"{who}: price {p} for player {j + 1} must be a positive integer exactly where a bundle is offered")
+        if not isinstance(p, int) or p < 0 or (a == 0 and p != 0):
+            raise MechanismError(f"{who}: price {p} for player {j + 1} must be an integer >= 0, and 0 where "
+                                 "no bundle is offered")
+        if a != 0 and p == 0 and not zero_price_offers:
+            raise MechanismError(f"{who}: price 0 for player {j + 1}: a bundle must be offered at a positive "
+                                 "integer price (seed 004 Step 1)")
     if announcer is not None and outcome.allocation[announcer]:
         raise MechanismError(f"{who}: the announcer may not offer goods to itself")
 
@@ -104,9 +114,11 @@ def without(outcome: Outcome, players: Sequence[int]) -> Outcome:
 
 
 def answer_families(rational: Sequence[Strategy], agent: Sequence[int], kind: str = "answer",
-                    why: str = "answering against one's own value is dominated") -> dict[str, Deviation]:
-    """The YES/NO deviation families: contrarian, always YES, always NO, pseudo-random."""
-
+                    why: str = "answering against one's own value is dominated",
+                    needs_correct_knowledge: bool = False) -> dict[str, Deviation]:
+    """The YES/NO deviation families: contrarian, always YES, always NO, pseudo-random. An answer
+    to a take-it-or-leave-it offer is judged by the player's own value, so by default the claim
+    needs nothing about the player's knowledge of the others."""
 
     def family(change: Callable[[Decision, Strategy], bool]) -> Deviation:
         profile = list(rational)
@@ -115,7 +127,7 @@ def answer_families(rational: Sequence[Strategy], agent: Sequence[int], kind: st
             profile[i] = (lambda d, base=base: change(d, base) if d.kind == kind else base(d))
         from mechanisms.base import Deviation  # base imports this module
 
-        return Deviation(profile, True, why)
+        return Deviation(profile, True, why, needs_correct_knowledge)
 
     return {
         "contrarian answers": family(lambda d, base: not base(d)),

@@ -123,24 +123,35 @@ def _proposer(outcome: Outcome, answer: bool | None = None, instance: Instance |
 def _exploits(number: int):
     def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                    agent: tuple[int, ...]) -> dict[str, Deviation]:
+        """The failure modes of seed 003 §5.1. Every player knows theta (seed 003 §3), so no
+        claim depends on the knowledge section; the belief-mismatch rows change the other
+        players' strategies too and say so in ``scenario``."""
         base = rational(instance, params, facts)
         endowment = Outcome(instance.endowment, (0,) * instance.n)
         families: dict[str, Deviation] = {}
+
+        def family(changes: Mapping[int, Strategy], dominated: bool, why: str, scenario: str | None = None):
+            return Deviation(_with(base, changes), dominated, why, needs_correct_knowledge=False, scenario=scenario)
+
         if number == 1:
             everyone = {i: _proposer(endowment, instance=instance, i=i) for i in range(instance.n)}
-            families["belief mismatch: everyone announces (E, 0)"] = Deviation(
-                _with(base, everyone), False, "an equilibrium of Naive-1 that keeps the endowment (seed 003 §5.1)")
+            families["belief mismatch: everyone announces (E, 0)"] = family(
+                everyone, False, "an equilibrium of Naive-1 that keeps the endowment (seed 003 §5.1)",
+                "every player announces (E, 0), each believing the others will")
             if 0 in agent and instance.n > 1:
-                families["disagree"] = Deviation(_with(base, {0: _proposer(endowment, instance=instance)}), True,
-                                                 "disagreeing yields (E, 0)")
+                families["disagree"] = family({0: _proposer(endowment, instance=instance)}, True,
+                                              "disagreeing yields (E, 0)")
             return families
         if 0 not in agent:
             truthful = "answering against the sign of one's gain"
             flip = {i: (lambda d, rule=base[i]: (not rule(d)) if d.kind == "answer" else rule(d)) for i in agent}
-            families["contrarian answers"] = Deviation(_with(base, flip), number >= 3, truthful)
+            families["contrarian answers"] = family(flip, number >= 3, truthful)
             return families
-        if instance.n >= 2:
-            # player 1 takes every good and charges the others as much as prices allow
+        if number == 2 and instance.n >= 2:
+            # player 1 takes every good and charges the others as much as prices allow. Only in
+            # Naive-2: from Naive-3 on, answering by the sign of one's gain is each player's unique
+            # best response whatever the others say, so the YES answers of this scenario are
+            # irrational there (seed 003 §5.1, after Naive-3).
             big = 2 ** int(params["k"] - 1)
             charge = (big - 1) // (instance.n - 1)
             grab = Outcome((instance.all_goods,) + (0,) * (instance.n - 1),
@@ -148,18 +159,18 @@ def _exploits(number: int):
             everyone_yes = {0: _proposer(grab, instance=instance)}
             everyone_yes.update({j: (lambda d, rule=base[j]: True if d.kind == "answer" else rule(d))
                                  for j in range(1, instance.n)})
-            families["belief mismatch: grab everything, everyone says YES"] = Deviation(
-                _with(base, everyone_yes), False,
-                "each player says YES believing another will say NO (seed 003 §5.1, Naive-2)")
+            families["belief mismatch: grab everything, everyone says YES"] = family(
+                everyone_yes, False, "each player says YES believing another will say NO (seed 003 §5.1, Naive-2)",
+                "players 2..n all answer YES to a proposal that hurts them, each believing another says NO")
         greedy = _greedy(instance, params)
         if greedy is not None:
-            families["greedy proposal (pay itself B - 2)"] = Deviation(
-                _with(base, {0: _proposer(greedy, instance=instance)}), number == 4,
+            families["greedy proposal (pay itself B - 2)"] = family(
+                {0: _proposer(greedy, instance=instance)}, number == 4,
                 "seed 003 §5.1 'A New Problem': pays in Naive-3 when B is large; fined in Naive-4")
         shifted = _shifted(instance, facts, 1000)
         if shifted is not None:
-            families["shift 1000 from player 3 to player 2"] = Deviation(
-                _with(base, {0: _proposer(shifted, instance=instance)}), False,
+            families["shift 1000 from player 3 to player 2"] = family(
+                {0: _proposer(shifted, instance=instance)}, False,
                 "seed 003 §5.1 'A Collusion Problem': right if {2, 3} collude, breaks welfare if not")
         return families
 

@@ -32,7 +32,8 @@ from fractions import Fraction
 from math import comb
 
 from benchmarks import lex_first_optimal
-from instances import Instance
+from benchmarks.correctness import same_valuation
+from instances import ZERO, Candidates, Instance, LowerBounds
 from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, agent_of, in_open_unit
 from mechanisms.common import answer_families
 from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
@@ -216,7 +217,8 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                agent: tuple[int, ...]) -> dict[str, Deviation]:
     base = rational(instance, params, facts)
     honest = optimal_proposal(instance, facts)
-    spe = "the subgame-perfect equilibrium is unique, so no deviation pays (seed 002 Lemmas 1-3)"
+    spe = ("with perfectly informed players the subgame-perfect equilibrium is unique, so no deviation pays "
+           "(seed 002 Lemmas 1-3)")
     families: dict[str, Deviation] = {}
 
     def with_players(make) -> list[Strategy]:
@@ -248,16 +250,45 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         families["never raise"] = Deviation(
             with_players(lambda i: _player(instance, i, honest if i == 0 else None,
                                            raise_rule=lambda inst, i, s, K, e: (0,) * inst.n)), True, spe)
-    families.update(answer_families(base, agent, why=spe))
+    families.update(answer_families(base, agent, why=spe, needs_correct_knowledge=True))
     return families
 
 
+def perfectly_informed(instance: Instance) -> str | None:
+    """Why the players are not perfectly informed (seed 002 §2), or None if they are.
+
+    Perfect information means every player knows every other player's true valuation, i.e. its
+    belief is the single profile theta (seed 004 §3: "complete information ... B_i = {theta}"). In
+    an instance file that is a candidate set whose every candidate gives each other player its
+    true valuation. Lower bounds, even equal to the truth, only say TV_j >= L_j: the player does
+    not know that a higher value is impossible, so they do not meet the premise."""
+    for i, knowledge in enumerate(instance.knowledge):
+        who = instance.players[i]
+        if not isinstance(knowledge, Candidates):
+            kind = "lower bounds" if isinstance(knowledge, LowerBounds) else "no knowledge"
+            return f"{who} has {kind}, not the exact valuations of the others"
+        for k, profile in enumerate(knowledge.profiles):
+            for j in range(instance.n):
+                if j == i:
+                    continue
+                same, _ = same_valuation(instance, profile.get(j, ZERO), instance.valuations[j])
+                if same is not True:
+                    verb = "cannot be compared with" if same is None else "differs from"
+                    return f"{who}'s candidate {k} {verb} the true valuation of {instance.players[j]}"
+    return None
+
+
 def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
-    """Seed 002 Theorem 2: SW = MSW and REV >= (1 - 4 eps n) MSW at the unique SPE."""
+    """Seed 002 Theorem 2: SW = MSW and REV >= (1 - 4 eps n) MSW at the unique SPE, for perfectly
+    informed players. The strategies read the true valuations whatever the instance says the
+    players know, so on other instances the inequality is shown with its premise not met."""
     best = facts.msw()
     bound = (1 - 4 * params["eps"] * instance.n) * best
     holds = ev.sw == best and all(t.welfare(instance) == best for _, t in ev.outcomes) and ev.rev >= bound
-    return Guarantee("SW = MSW and REV >= (1 - 4 eps n) MSW", "MSW", best, ev.rev, bound, holds)
+    premise = perfectly_informed(instance)
+    if premise is not None:
+        premise = "seed 002 assumes perfectly informed players: " + premise
+    return Guarantee("SW = MSW and REV >= (1 - 4 eps n) MSW", "MSW", best, ev.rev, bound, holds, premise)
 
 
 PERFECT_REVENUE = Mechanism(

@@ -14,6 +14,7 @@ from rich.table import Table
 from benchmarks.results import Outcome
 from instances import Instance, Valuation
 from instances.bundles import names
+from instances.units import show, show_fraction
 from instances.writer import valuation_to_json
 from mechanisms.base import Evaluation, Mechanism
 from mechanisms.engine import Strategy, sample_outcome
@@ -61,6 +62,7 @@ def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) ->
     data: dict[str, Any] = {
         "mechanism": mechanism.name,
         "source": mechanism.source,
+        "scale": instance.scale,
         "params": {k: str(v) for k, v in ev.params.items()},
         "expected": {"SW": float(ev.sw), "REV": float(ev.rev), "total": float(ev.total),
                      "exact": {"SW": str(ev.sw), "REV": str(ev.rev), "total": str(ev.total)}},
@@ -81,7 +83,9 @@ def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) ->
     if g is not None:
         data["guarantee"] = {
             "statement": g.statement, "benchmark": g.benchmark, "benchmark_value": g.benchmark_value,
-            "bound": float(g.bound), "achieved": float(g.achieved), "holds": g.holds,
+            "bound": float(g.bound), "achieved": float(g.achieved),
+            "holds": g.holds if g.premise_unmet is None else None, "inequality_holds": g.holds,
+            "verdict": g.verdict, "premise_unmet": g.premise_unmet,
             "ratio": float(g.achieved / g.benchmark_value) if g.benchmark_value and not g.statement.startswith("Pr") else None,
             "exact": {"bound": str(g.bound), "achieved": str(g.achieved)},
         }
@@ -111,23 +115,25 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
 def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]]) -> Table:
     """One row per mechanism: expectations, the benchmark of its theorem, the bound and PASS/FAIL
     (the inequalities themselves are listed under the table by :func:`guarantee_lines`)."""
-    table = Table(title=f"{instance.name}: exact expectations", header_style="bold")
+    table = Table(title=f"{escape(instance.name)}: exact expectations", header_style="bold")
     table.add_column("mechanism", no_wrap=True)
     for column in ("E[SW]", "E[REV]", "total", "benchmark", "bound", "holds"):
         table.add_column(escape(column), justify="right", no_wrap=True)
     for mechanism, ev in rows:
         g = ev.guarantee
-        cells = [mechanism.name, f"{float(ev.sw):.2f}", f"{float(ev.rev):.2f}", f"{float(ev.total):.2f}"]
+        scale = instance.scale
+        cells = [mechanism.name, *(show_fraction(x, scale, 2) for x in (ev.sw, ev.rev, ev.total))]
         if g is None:
             cells += ["-", "-", "-"]
         else:
-            cells += [f"{g.benchmark}={g.benchmark_value}", f"{float(g.bound):.2f}", "PASS" if g.holds else "FAIL"]
+            cells += [f"{g.benchmark}={show(g.benchmark_value, scale)}", show_fraction(g.bound, scale, 2), g.verdict]
         table.add_row(*cells)
     return table
 
 
-def guarantee_lines(rows: list[tuple[Mechanism, Evaluation]]) -> list[str]:
-    """One line per mechanism: the theorem's inequality, both sides, and the ratio achieved."""
+def guarantee_lines(rows: list[tuple[Mechanism, Evaluation]], scale: int = 1) -> list[str]:
+    """One line per mechanism: the theorem's inequality, both sides (in the file's units), and
+    the ratio achieved."""
     lines = []
     for mechanism, ev in rows:
         g = ev.guarantee
@@ -137,6 +143,9 @@ def guarantee_lines(rows: list[tuple[Mechanism, Evaluation]]) -> list[str]:
         ratio = ""
         if g.benchmark_value and not g.statement.startswith("Pr"):
             ratio = f", ratio to {g.benchmark} {float(g.achieved / g.benchmark_value):.3f}"
-        lines.append(f"{mechanism.name}: {g.statement}: {float(g.achieved):.4f} >= {float(g.bound):.4f} "
-                     f"{'holds' if g.holds else 'FAILS'}{ratio} ({mechanism.source})")
+        line = (f"{mechanism.name}: {g.statement}: {show_fraction(g.achieved, scale)} >= "
+                f"{show_fraction(g.bound, scale)} {'holds' if g.holds else 'FAILS'}{ratio} ({mechanism.source})")
+        if g.premise_unmet is not None:
+            line += f"; premise not met, so the theorem says nothing here: {g.premise_unmet}"
+        lines.append(line)
     return lines

@@ -68,7 +68,7 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         profile = list(base)
         for i in agent:
             profile[i] = _bidder(change(truthful_bid(instance, facts, i)))
-        return Deviation(profile, dominated, why)
+        return Deviation(profile, dominated, why, needs_correct_knowledge=False)  # dominant strategies
 
     truthful = "bidding the favourite bundle's value is dominant in a second-price auction"
     families = {
@@ -81,7 +81,8 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         for i in agent[1:]:
             profile[i] = _bidder(Bid(0, 0))  # suppress the partners' bids: the lead pays less
         families["coalition: only the lead bids"] = Deviation(
-            profile, False, "a coalition gains by suppressing its members' bids; the auction is not collusion-proof")
+            profile, False, "a coalition gains by suppressing its members' bids; the auction is not collusion-proof",
+            needs_correct_knowledge=False)
     return families
 
 
@@ -120,10 +121,12 @@ def mixed_deviations(instance: Instance, params: Mapping[str, Fraction], facts: 
     families = {}
     for name, dev in BEST_BELIEF.deviations(instance, params, facts, agent).items():
         families[f"best-belief part: {name}"] = Deviation(
-            [_combine(b, a) for b, a in zip(dev.profile, auction)], dev.dominated, dev.why)
+            [_combine(b, a) for b, a in zip(dev.profile, auction)], dev.dominated, dev.why,
+            dev.needs_correct_knowledge, dev.scenario)
     for name, dev in deviations(instance, params, facts, agent).items():
         families[f"auction part: {name}"] = Deviation(
-            [_combine(b, a) for b, a in zip(belief, dev.profile)], dev.dominated, dev.why)
+            [_combine(b, a) for b, a in zip(belief, dev.profile)], dev.dominated, dev.why,
+            dev.needs_correct_knowledge, dev.scenario)
     return families
 
 
@@ -132,7 +135,8 @@ def mixed_guarantee(instance: Instance, params: Mapping[str, Fraction], facts: F
     values = [mikw(instance, i, **facts.options).require() for i in instance.independent]
     mkw_i = max(values, default=0)
     bound = Fraction(mkw_i, 3) - MIX * params["eps"]
-    return Guarantee("E[SW] + E[REV] >= MKW_I/3 - 2 eps/3", "MKW_I", mkw_i, ev.total, bound, ev.total >= bound)
+    return Guarantee("E[SW] + E[REV] >= MKW_I/3 - 2 eps/3", "MKW_I", mkw_i, ev.total, bound, ev.total >= bound,
+                     facts.knowledge_premise("seed 000 §1.2"))
 
 
 MIXED_SECOND_PRICE = Mechanism(

@@ -37,7 +37,7 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
     n = instance.n
     announced = [play.ask(i, "announce") for i in range(n)]
     for i, a in enumerate(announced):
-        check_offers(a.outcome, i, n, f"{instance.players[i]}'s announcement")
+        check_offers(a.outcome, i, n, f"{instance.players[i]}'s announcement", zero_price_offers=True)
     revenues = [a.outcome.revenue for a in announced]
     star = argmax_lex(revenues)
     second = max((r for i, r in enumerate(revenues) if i != star), default=0)
@@ -88,11 +88,11 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
     base = rational(instance, params, facts)
     honest = {i: base[i](Decision(i, "announce")) for i in agent}
 
-    def announce(change, dominated: bool, why: str) -> Deviation:
+    def announce(change, dominated: bool, why: str, needs_correct_knowledge: bool = True) -> Deviation:
         profile = list(base)
         for i in agent:
             profile[i] = _player(instance, i, change(honest[i]), agent)
-        return Deviation(profile, dominated, why)
+        return Deviation(profile, dominated, why, needs_correct_knowledge)
 
     others = [j for j in range(instance.n) if j not in agent]
     families = {
@@ -105,7 +105,7 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             "offers above what the buyers accept cost fines; not dominated by itself"),
         "empty favourite bundle": announce(
             lambda a: StarAnnouncement(a.outcome, 0), True,
-            "S_i other than a favourite bundle is dominated (seed 001 Claims 1 and 4)"),
+            "S_i other than a favourite bundle is dominated (seed 001 Claims 1 and 4)", needs_correct_knowledge=False),
     }
     if others:
         best = max(others, key=lambda j: facts.miew(j).revenue)
@@ -118,10 +118,12 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
 
 
 def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
-    """Seed 001 Theorem 1: E[SW] + E[REV] >= MIEW(K_I)/2."""
+    """Seed 001 Theorem 1: E[SW] + E[REV] >= MIEW(K_I)/2, for external knowledge that contains
+    the truth (Def. 1)."""
     best = facts.miew_independent()
     bound = Fraction(best.value, 2)
-    return Guarantee("E[SW] + E[REV] >= MIEW(K_I)/2", "MIEW(K_I)", best.value, ev.total, bound, ev.total >= bound)
+    return Guarantee("E[SW] + E[REV] >= MIEW(K_I)/2", "MIEW(K_I)", best.value, ev.total, bound, ev.total >= bound,
+                     facts.knowledge_premise("seed 001 Def. 1"))
 
 
 SURVIVING = Mechanism(

@@ -51,7 +51,7 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         profile = list(base)
         for k, i in enumerate(agent):
             profile[i] = (lambda d, v=change(k, i): v)
-        return Deviation(profile, dominated, why)
+        return Deviation(profile, dominated, why, needs_correct_knowledge=False)  # dominant strategies
 
     truthful = "truthful reporting is dominant in VCG for an independent player"
     single = len(agent) == 1

@@ -134,7 +134,9 @@ def test_cats_import_with_scale(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        pytest.param(CATS_SAMPLE, "line 6: price 10.5 x scale 1 is not an integer; use --scale", id="non-integer"),
+        pytest.param("goods 2\nbids 1\n0 0.0000000001 0 #\n",
+                     "line 3: price 0.0000000001 needs scale 10^10 to be an integer, above the limit 10^9; "
+                     "use --round DIGITS", id="too-many-digits"),
         pytest.param("goods 2\nbids 1\n0 5 0 7 #\n", "line 3: goods must be numbers 0..1", id="unknown-good"),
         pytest.param("goods 2\nbids 2\n0 5 0 #\n", "header announces 2 bids but the file has 1", id="count"),
         pytest.param("goods 2\nbids 1\n0 5 0\n", 'must end with "#"', id="no-hash"),

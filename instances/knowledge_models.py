@@ -1,0 +1,233 @@
+"""Knowledge models: draw what each player knows about the others, and who colludes, for any instance.
+
+The papers leave the players' knowledge as data of the instance: a set of candidate sub-profiles
+of the others' valuations (seed 001 §2 Definition 1; seed 004 §3 Definition 1, possibilistic
+beliefs, which may be wrong) or guaranteed lower bounds (seed 000 §1.2 Definition 1,
+"knowledge" K^i_j with TV_j >= K^i_j). These models turn a short spec into such data, so that
+instances written without knowledge (CATS files, hand-written files, generated bids) get nonzero
+knowledge benchmarks. ``cabench generate``, ``import`` and ``annotate`` all use them.
+
+Knowledge specs (every bid of every form is drawn the same way, in bid order):
+
+=================== =========================================================================
+``none``            nobody knows anything (every MIEW_i is 0)
+``exact``           lower bounds equal to the truth: player i knows TV_j exactly
+``noisy-lower:F``   lower bounds: each positive bid of TV_j scaled by U(F, 1), rounded down;
+                    other bids kept. Always correct: bound(S) <= TV_j(S) for every S and form
+``wrong:P``         as ``noisy-lower:0.5``, but each bid is raised above its true value with
+                    probability P, so the beliefs are (in general) incorrect (seed 004 allows it)
+``candidates:K``    K candidate sub-profiles, the truth at a random position among them, the
+                    others with every bid scaled by U(0.5, 1.5): correct knowledge
+=================== =========================================================================
+
+Coalition specs: ``none``; ``pairs:K`` (K disjoint random pairs); ``random:K:SIZE`` (K disjoint
+random coalitions of SIZE players).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+from instances.errors import CabenchError
+from instances.model import Candidates, Instance, Knowledge, LowerBounds
+from instances.valuation import Form, Valuation
+
+MAX_KNOWLEDGE_VALUES = 5_000_000
+"""Most values the drawn knowledge may hold: it repeats every other player's valuation for every
+player (n(n-1) copies, times K for candidates), and a table counts all its 2^m entries."""
+
+
+class SpecError(CabenchError):
+    """A --knowledge or --coalitions spec that cannot be read or cannot apply to the instance."""
+
+
+def parse_knowledge(spec: str) -> tuple[str, float]:
+    """(kind, argument) of a knowledge spec (module docstring); :class:`SpecError` if unreadable."""
+    kind, _, arg = spec.partition(":")
+    try:
+        if kind in ("none", "exact") and not arg:
+            return kind, 0.0
+        if kind == "noisy-lower" and 0 < float(arg) <= 1:
+            return kind, float(arg)
+        if kind == "wrong" and 0 <= float(arg) <= 1:
+            return kind, float(arg)
+        if kind == "candidates" and int(arg) >= 1 and str(int(arg)) == arg:
+            return kind, float(int(arg))
+    except ValueError:
+        pass
+    raise SpecError(f'--knowledge: cannot read "{spec}"; expected none, exact, noisy-lower:F (0 < F <= 1), '
+                    "wrong:P (0 <= P <= 1) or candidates:K (K >= 1)")
+
+
+def parse_coalitions(spec: str, players: int) -> tuple[int, int]:
+    """(number of coalitions, size); checks that they fit among the players."""
+    parts = spec.split(":")
+    try:
+        if parts == ["none"]:
+            return 0, 0
+        if parts[0] == "pairs" and len(parts) == 2:
+            count, size = int(parts[1]), 2
+        elif parts[0] == "random" and len(parts) == 3:
+            count, size = int(parts[1]), int(parts[2])
+        else:
+            raise ValueError
+    except ValueError:
+        raise SpecError(f'--coalitions: cannot read "{spec}"; expected none, pairs:K or random:K:SIZE') from None
+    if count < 0 or size < 2 or count * size > players:
+        raise SpecError(f"--coalitions: {count} coalitions of {size} players do not fit among {players} players "
+                        "(SIZE >= 2, K x SIZE <= players)")
+    return count, size
+
+
+def _scaled(rng: random.Random, v: Valuation, low: float, high: float, raise_prob: float = 0.0,
+            lower: bool = False) -> Valuation:
+    """``v`` with every bid value redrawn (one or two ``rng.random()`` per bid, in bid order).
+
+    With ``lower`` the result is a lower bound of ``v`` in every form: positive values only
+    shrink, other values stay, and a bid that shrinks to 0 is dropped (under XOR a dropped bid can
+    only lower the maximum, under OR a packing, and an EXACT bundle becomes 0)."""
+    bids = []
+    for bundle, value in v.bids:
+        if rng.random() < raise_prob:
+            bids.append((bundle, value + 1 + int(abs(value) * (0.1 + 0.4 * rng.random()))))
+            continue
+        factor = low + (high - low) * rng.random()
+        scaled = value if lower and value < 0 else int(value * factor)
+        if scaled != 0:
+            bids.append((bundle, scaled))
+    if v.form is Form.SINGLE_MINDED and not bids:  # the form needs its one bid: keep it at value 0
+        bids = [(v.bids[0][0], 0)]
+    return Valuation(v.form, tuple(bids))
+
+
+def _size(v: Valuation, m: int) -> int:
+    return 1 << m if v.form is Form.TABLE else max(1, len(v.bids))
+
+
+def draw_knowledge(rng: random.Random, truth: tuple[Valuation, ...], spec: str, goods: int = 0) -> tuple[Knowledge, ...]:
+    """Each player's knowledge about the others, drawn by the model ``spec``.
+
+    Parameters
+    ----------
+    rng
+        The source of randomness; the same state gives the same knowledge.
+    truth
+        The true valuations TV_1, ..., TV_n, in player order.
+    spec
+        A knowledge spec (module docstring): ``none``, ``exact``, ``noisy-lower:F``, ``wrong:P``
+        or ``candidates:K``.
+    goods
+        The number of goods (to size tables for :data:`MAX_KNOWLEDGE_VALUES`).
+
+    Returns
+    -------
+    tuple of Knowledge
+        For every player i, :class:`LowerBounds` (seed 000 §1.2 Definition 1: TV_j >= L^i_j) or
+        :class:`Candidates` (seed 001 Definition 1; seed 004 §3 Definition 1) about every other
+        player, or None (``none``, or a player alone in the instance). Lower bounds of
+        ``exact`` and ``noisy-lower`` are correct for every valuation form; ``candidates`` always
+        contains the truth; ``wrong`` is in general incorrect.
+
+    Raises
+    ------
+    SpecError
+        For an unreadable spec, or knowledge too large to hold (for instance ``exact`` with
+        thousands of players, or any model over large tables), with the size that was asked.
+    """
+    kind, arg = parse_knowledge(spec)
+    n = len(truth)
+    if kind != "none":
+        copies = int(arg) if kind == "candidates" else 1
+        values = copies * (n - 1) * sum(_size(v, goods) for v in truth)
+        if values > MAX_KNOWLEDGE_VALUES:
+            forms = ", ".join(sorted({v.form.value for v in truth}))
+            raise SpecError(f"--knowledge {spec}: every player would hold {copies} cop{'y' if copies == 1 else 'ies'} "
+                            f"of the other {n - 1} players' {forms} valuations, {values} values in all, above the "
+                            f"limit {MAX_KNOWLEDGE_VALUES}; use fewer players or bids (or none)")
+    result: list[Knowledge] = []
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        if kind == "none" or not others:
+            result.append(None)
+        elif kind == "exact":
+            result.append(LowerBounds({j: truth[j] for j in others}))
+        elif kind == "noisy-lower":
+            result.append(LowerBounds({j: _scaled(rng, truth[j], arg, 1.0, lower=True) for j in others}))
+        elif kind == "wrong":
+            result.append(LowerBounds({j: _scaled(rng, truth[j], 0.5, 1.0, raise_prob=arg, lower=True)
+                                       for j in others}))
+        else:
+            k = int(arg)
+            position = int(rng.random() * k)
+            profiles = []
+            for c in range(k):
+                if c == position:
+                    profiles.append({j: truth[j] for j in others})
+                else:
+                    profiles.append({j: _scaled(rng, truth[j], 0.5, 1.5) for j in others})
+            result.append(Candidates(tuple(profiles)))
+    return tuple(result)
+
+
+def draw_coalitions(rng: random.Random, players: int, spec: str) -> tuple[tuple[int, ...], ...]:
+    """Disjoint coalitions (seed 000 §2 Definition 5, the collusion structure) drawn by ``spec``:
+    ``none``, ``pairs:K`` or ``random:K:SIZE``, members chosen by a seeded shuffle."""
+    count, size = parse_coalitions(spec, players)
+    order = list(range(players))
+    for k in range(players - 1, 0, -1):  # Fisher-Yates with rng.random() only
+        j = int(rng.random() * (k + 1))
+        order[k], order[j] = order[j], order[k]
+    return tuple(sorted(tuple(sorted(order[c * size:(c + 1) * size])) for c in range(count)))
+
+
+def annotate(instance: Instance, knowledge: str | None = None, coalitions: str | None = None, seed: int = 0,
+             replace: bool = False) -> Instance:
+    """``instance`` with knowledge and coalitions drawn by the models of this module.
+
+    Parameters
+    ----------
+    instance
+        Any instance, of any valuation form (a market too).
+    knowledge
+        A knowledge spec, or None to keep the instance's knowledge.
+    coalitions
+        A coalition spec, or None to keep the instance's coalitions.
+    seed
+        The same instance, specs and seed always give the same result. Knowledge and coalitions
+        draw from separate streams, so adding coalitions does not change the knowledge.
+    replace
+        Allow replacing knowledge (or coalitions) the instance already has.
+
+    Returns
+    -------
+    Instance
+        A new instance; valuations, name, scale and endowment are unchanged.
+
+    Raises
+    ------
+    SpecError
+        For a bad spec, or existing knowledge or coalitions without ``replace``.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> from instances.knowledge_models import annotate
+    >>> inst = annotate(load_instance("instances/examples/vcg-collusion.json"), "noisy-lower:0.8", seed=1)
+    """
+    changes: dict[str, object] = {}
+    if knowledge is not None:
+        parse_knowledge(knowledge)
+        if not replace and any(k is not None for k in instance.knowledge):
+            raise SpecError(f"{instance.source}: the instance already has knowledge; pass --replace "
+                            "(replace=True) to draw new knowledge in its place")
+        rng = random.Random(f"knowledge:{knowledge}:{seed}")
+        changes["knowledge"] = draw_knowledge(rng, instance.valuations, knowledge, instance.m)
+    if coalitions is not None:
+        parse_coalitions(coalitions, instance.n)
+        if not replace and instance.coalitions:
+            raise SpecError(f"{instance.source}: the instance already has coalitions; pass --replace "
+                            "(replace=True) to draw new coalitions in their place")
+        rng = random.Random(f"coalitions:{coalitions}:{seed}")
+        changes["coalitions"] = draw_coalitions(rng, instance.n, coalitions)
+    return dataclasses.replace(instance, **changes)

@@ -1,0 +1,61 @@
+"""Money units: values are integers inside cabench, in units of 1/scale of the file's money.
+
+An instance imported from a file with decimal prices (CATS writes ``967.433``) keeps every value
+as an exact integer multiple of 10^-k and records ``scale = 10^k``. Only the edges divide by the
+scale: import and export, and what reports show (``80190.81``, an exact decimal, never a float).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+MAX_SCALE = 10**9
+"""Largest scale: beyond nine decimal places a price has more digits than any generator writes."""
+
+
+def is_power_of_ten(scale: int) -> bool:
+    return scale >= 1 and str(scale).rstrip("0") == "1"
+
+
+def decimal(value: int, scale: int) -> Decimal:
+    """``value / scale`` as an exact :class:`Decimal` (``scale`` is a power of ten)."""
+    digits = len(str(scale)) - 1
+    return Decimal(value).scaleb(-digits) if digits else Decimal(value)
+
+
+def show(value: int, scale: int = 1, strip: bool = False) -> str:
+    """``value`` in the file's units as exact decimal text with as many decimals as the scale has
+    zeros (so columns align): ``show(8019081, 100) == "80190.81"``, ``show(1500, 100) == "15.00"``;
+    scale 1 prints the integer unchanged. With ``strip``, trailing zeros after the point are
+    dropped (``"15"``), as generators write prices."""
+    text = format(decimal(value, scale), "f")
+    if strip and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def show_fraction(x: Fraction, scale: int = 1, places: int = 4) -> str:
+    """An exact expectation ``x`` (in 1/scale units) in the file's units, rounded to ``places``
+    digits after the point plus the scale's own digits, so no digit of a price is lost."""
+    digits = places + len(str(scale)) - 1
+    return f"{float(x / scale):.{digits}f}"
+
+
+def smallest_scale(prices: list[Fraction]) -> int | None:
+    """The smallest power of ten that makes every price an integer, or None when some price is
+    not a finite decimal (its denominator has a prime factor other than 2 and 5)."""
+    scale = 1
+    for price in prices:
+        d = price.denominator
+        twos = fives = 0
+        while d % 2 == 0:
+            d //= 2
+            twos += 1
+        while d % 5 == 0:
+            d //= 5
+            fives += 1
+        if d != 1:
+            return None
+        scale = max(scale, 10 ** max(twos, fives))
+    return scale

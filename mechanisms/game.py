@@ -1,0 +1,258 @@
+"""A mechanism's game as an extensive-form game of Gambit (pygambit), for an independent check
+of the evaluator and for users who want to analyse the game with Gambit's tools.
+
+The tree is built from the same rules the evaluator runs (``mechanisms.engine``), by replay:
+
+* a chance node keeps its exact probabilities (outcomes of probability 0 are left out, as the
+  evaluator leaves them out);
+* at a decision node a player may take every action that one of the enumerated strategy
+  profiles takes there: the rational profile (SPEC §4) and every deviation family that
+  ``cabench deviate`` considers, for every agent. These are the players' strategies "as far as
+  the evaluator enumerates them"; the first action of every information set is the rational one;
+* an information set is what a strategy can tell apart: the player, the kind of decision, the
+  public information the mechanism shows it (``Decision.info``), and the player's own earlier
+  decisions and actions (so the game has perfect recall);
+* a leaf's payoffs are the players' exact utilities (TV_i(A_i) - P_i, minus TV_i(E_i) in a
+  market), as Gambit rationals.
+
+``profile_payoffs`` gives Gambit's expected payoff of a strategy profile of the mechanism; the
+tests check that it equals the evaluator's, exactly, for the rational profile and for every
+deviation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from instances import CabenchError, Instance
+from mechanisms.base import Facts, Mechanism
+from mechanisms.engine import Decision, Play, Strategy, Terminal
+
+if TYPE_CHECKING:
+    import pygambit
+
+MAX_NODES = 200_000
+"""Largest tree exported: Gambit holds every node in memory, and the tree grows as the product of
+the players' action counts; the cross-check is meant for small instances."""
+
+
+class GameTooLarge(CabenchError):
+    """The tree of the mechanism on this instance exceeds the node limit."""
+
+
+@dataclass(frozen=True)
+class InfosetKey:
+    """What a player knows at a decision node (see the module docstring)."""
+
+    player: int
+    kind: str
+    info: str
+    history: tuple[tuple[str, int], ...]
+
+
+@dataclass
+class Node:
+    """A node of the explored tree: decision, chance or terminal."""
+
+    kind: str
+    name: str = ""
+    key: InfosetKey | None = None
+    decision: Decision | None = None
+    labels: tuple[str, ...] = ()
+    probabilities: tuple[Fraction, ...] = ()
+    children: list[Node] = field(default_factory=list)
+    terminal: Terminal | None = None
+
+
+@dataclass(frozen=True)
+class Infoset:
+    """An information set of the exported game: its Gambit label, a decision node in it, and the
+    distinct actions the enumerated strategies take there (index 0: the rational action)."""
+
+    label: str
+    decision: Decision
+    actions: tuple[Any, ...]
+
+
+@dataclass
+class MechanismGame:
+    """The exported game and what is needed to play the mechanism's strategies in it."""
+
+    game: pygambit.Game
+    infosets: dict[InfosetKey, Infoset]
+    profiles: dict[str, list[Strategy]]
+    nodes: int
+    leaves: int
+
+
+class _Open(Exception):
+    """Raised by a replay that reaches a node not yet expanded."""
+
+    def __init__(self, node: Node, options: int) -> None:
+        self.node = node
+        self.options = options
+
+
+def strategy_profiles(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
+                      facts: Facts) -> dict[str, list[Strategy]]:
+    """The rational profile and every deviation family of every agent, by name."""
+    profiles = {"rational": mechanism.rational(instance, params, facts)}
+    for agent in instance.agents:
+        who = "{" + ", ".join(instance.players[j] for j in agent) + "}"
+        for name, dev in mechanism.deviation_families(instance, params, facts, agent).items():
+            profiles[f"{who} {name}"] = dev.profile
+    return profiles
+
+
+def _distinct(pairs: Sequence[tuple[str, Any]]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    """Distinct actions in order of first appearance, each labelled by the first profile taking it."""
+    labels: list[str] = []
+    actions: list[Any] = []
+    for name, action in pairs:
+        if not any(action == seen for seen in actions):
+            labels.append(name)
+            actions.append(action)
+    return tuple(labels), tuple(actions)
+
+
+def explore(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
+            profiles: Mapping[str, Sequence[Strategy]], max_nodes: int = MAX_NODES) -> tuple[Node, int]:
+    """The tree of every play in which each player takes, at each decision, an action of one of
+    ``profiles``; returns the root and the number of nodes."""
+    named = list(profiles.items())
+    root = Node("open")
+    count = 0
+
+    def replay(prefix: tuple[int, ...]) -> Terminal:
+        position = 0
+        node = root
+        history: list[list[tuple[str, int]]] = [[] for _ in range(instance.n)]
+
+        def step(make: Callable[[], Node], options: int) -> int:
+            nonlocal position, node
+            if node.kind == "open":
+                fresh = make()
+                node.kind, node.name, node.key, node.decision = fresh.kind, fresh.name, fresh.key, fresh.decision
+                node.labels, node.probabilities = fresh.labels, fresh.probabilities
+            if position == len(prefix):
+                raise _Open(node, options)
+            k = prefix[position]
+            position += 1
+            node = node.children[k]
+            return k
+
+        def strategy_of(i: int) -> Strategy:
+            def strategy(d: Decision) -> Any:
+                labels, actions = _distinct([(name, profile[i](d)) for name, profile in named])
+                key = InfosetKey(i, d.kind, repr(sorted(d.info.items())), tuple(history[i]))
+                k = step(lambda: Node("decision", key=key, decision=d, labels=labels), len(actions))
+                history[i].append((key.kind + key.info, k))
+                return actions[k]
+
+            return strategy
+
+        def choose(name: str, outcomes: Sequence[tuple[str, Fraction]]) -> int:
+            live = [k for k, (_, p) in enumerate(outcomes) if p > 0]
+            k = step(lambda: Node("chance", name=name, labels=tuple(outcomes[k][0] for k in live),
+                                  probabilities=tuple(Fraction(outcomes[k][1]) for k in live)), len(live))
+            return live[k]
+
+        terminal = mechanism.rules(Play([strategy_of(i) for i in range(instance.n)], choose), instance, params)
+        node.kind, node.terminal = "terminal", terminal
+        return terminal
+
+    stack: list[tuple[int, ...]] = [()]
+    while stack:
+        prefix = stack.pop()
+        count += 1
+        if count > max_nodes:
+            raise GameTooLarge(f"{instance.source}: the game of {mechanism.name} has more than {max_nodes} nodes; "
+                               "export a smaller instance")
+        try:
+            replay(prefix)
+        except _Open as opened:
+            opened.node.children = [Node("open") for _ in range(opened.options)]
+            stack.extend(prefix + (k,) for k in reversed(range(opened.options)))
+    return root, count
+
+
+def _ascii(text: str) -> str:
+    """Gambit's labels are ASCII: section signs become "sec.", anything else non-ASCII "?"."""
+    return text.replace("§", "sec. ").encode("ascii", "replace").decode("ascii")
+
+
+def _rational(x: Fraction) -> pygambit.Rational:
+    import pygambit
+
+    return pygambit.Rational(x.numerator, x.denominator)
+
+
+def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction], facts: Facts,
+               max_nodes: int = MAX_NODES) -> MechanismGame:
+    """The mechanism's game on ``instance`` as a pygambit extensive-form game (module docstring)."""
+    import pygambit as gbt
+
+    profiles = strategy_profiles(mechanism, instance, params, facts)
+    root, count = explore(mechanism, instance, params, profiles, max_nodes)
+    game = gbt.Game.new_tree(players=[f"{k + 1} {_ascii(p)}" for k, p in enumerate(instance.players)],
+                             title=_ascii(f"{mechanism.name} on {instance.name} ({mechanism.source})"))
+    players = list(game.players)
+    infosets: dict[InfosetKey, Infoset] = {}
+    leaves = chance = 0
+    stack = [(root, game.root)]
+    while stack:
+        node, gnode = stack.pop()
+        if node.kind == "terminal":
+            leaves += 1
+            t = node.terminal
+            payoffs = [_rational(t.utility(instance, i)) for i in range(instance.n)]
+            outcome = game.add_outcome(_ascii(f"leaf {leaves}: " + (", ".join(t.path) or "no chance")), payoffs)
+            game.set_outcome(gnode, outcome)
+            continue
+        if node.kind == "chance":
+            game.append_move(gnode, game.players.chance, [_ascii(label) for label in node.labels])
+            game.set_chance_probs(gnode.infoset, [_rational(p) for p in node.probabilities])
+            chance += 1
+            gnode.infoset.label = _ascii(f"C{chance} {node.name}")  # labels are unique per player
+        else:
+            known = infosets.get(node.key)
+            if known is None:
+                label = _ascii(f"I{len(infosets) + 1} {instance.players[node.key.player]} {node.key.kind}")
+                game.append_move(gnode, players[node.key.player], [_ascii(name) for name in node.labels])
+                gnode.infoset.label = label
+                infosets[node.key] = Infoset(label, node.decision, _actions(node, profiles))
+            else:
+                game.append_infoset(gnode, game.infosets[known.label])
+        stack.extend(reversed(list(zip(node.children, gnode.children))))
+    return MechanismGame(game, infosets, profiles, count, leaves)
+
+
+def _actions(node: Node, profiles: Mapping[str, Sequence[Strategy]]) -> tuple[Any, ...]:
+    player = node.key.player
+    return _distinct([(name, profile[player](node.decision)) for name, profile in profiles.items()])[1]
+
+
+def behaviour_profile(exported: MechanismGame, profile: Sequence[Strategy],
+                      game: pygambit.Game | None = None) -> pygambit.MixedBehaviorProfileRational:
+    """The pure behaviour profile of ``game`` (default: the exported one; a game read back from
+    its .efg file works too, through the information sets' labels) in which every player acts as
+    ``profile`` does."""
+    game = game if game is not None else exported.game
+    behaviour = game.mixed_behavior_profile(rational=True)
+    for infoset in exported.infosets.values():
+        action = profile[infoset.decision.player](infoset.decision)
+        chosen = next(k for k, a in enumerate(infoset.actions) if a == action)
+        for k, gaction in enumerate(game.infosets[infoset.label].actions):
+            behaviour[gaction] = 1 if k == chosen else 0
+    return behaviour
+
+
+def profile_payoffs(exported: MechanismGame, profile: Sequence[Strategy],
+                    game: pygambit.Game | None = None) -> list[Fraction]:
+    """Gambit's exact expected payoff of every player under ``profile``."""
+    game = game if game is not None else exported.game
+    behaviour = behaviour_profile(exported, profile, game)
+    return [Fraction(str(behaviour.payoff(player))) for player in game.players]

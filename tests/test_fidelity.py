@@ -1,0 +1,283 @@
+"""Fidelity points of issue #13 part 3: the k constraint of seed 003, price-0 offers (seed 001
+Def. 2 vs seed 004 Step 1), theorems' premises, what each `deviate` row assumes, and the two
+readings of coalition knowledge with candidate sets."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks import mkw, relevant_knowledge
+from benchmarks.correctness import all_values
+from benchmarks.knowledge import coalition_guaranteed
+from benchmarks.results import Outcome
+from instances import Candidates, Form, Instance, Valuation, load_instance
+from instances.synthetic import random_instance, random_valuation
+from mechanisms import MECHANISMS, Facts, ParameterError, evaluate
+from mechanisms.budget_balanced import largest_abs_value
+from mechanisms.common import canonical
+from mechanisms.engine import Decision, MechanismError
+from mechanisms.surviving import StarAnnouncement
+from tests.conftest import EXAMPLES, run_cli
+from tests.worked_examples import seed004_example
+
+MARKET_MECHANISMS = ["budget-balanced", "naive-1", "naive-2", "naive-3", "naive-4"]
+
+
+def _market_7() -> Instance:
+    """Three players, largest |value| 7, but p1's bids sum to 9 (the issue's example)."""
+    xor = lambda *bids: Valuation(Form.XOR, tuple(bids))  # noqa: E731
+    return Instance(name="k-check", goods=("1", "2"), players=("p1", "p2", "p3"),
+                    valuations=(xor((1, 7), (2, 2)), xor((2, 5)), Valuation(Form.EXPLICIT, ((3, -6),))),
+                    knowledge=(None, None, None), endowment=(1, 2, 0))
+
+
+@pytest.mark.parametrize("name", MARKET_MECHANISMS)
+def test_k_is_bounded_by_the_largest_absolute_value(name):
+    """Seed 003 §3: values lie in (-2^(k-1), 2^(k-1)). With largest |value| 7, k = 4 (B = 8) is
+    allowed and k = 3 (B = 4) is not."""
+    m = MECHANISMS[name]
+    inst = _market_7()
+    params = m.parameters(inst, {"k": Fraction(4)})
+    assert params["k"] == 4
+    evaluate(m, inst, params, m.rational(inst, params, Facts(inst)), Facts(inst))
+    with pytest.raises(ParameterError, match="largest \\|value\\| here is 7, so k must be at least 4"):
+        m.parameters(inst, {"k": Fraction(3)})
+
+
+@settings(max_examples=200)
+@given(st.integers(0, 2**32), st.sampled_from(list(Form)))
+def test_largest_abs_value_is_exact(seed, form):
+    rng = random.Random(seed)
+    m = rng.randint(1, 4)
+    v = random_valuation(rng, m, form, low=-10 if form in (Form.EXPLICIT, Form.TABLE, Form.XOR) else 0)
+    assert largest_abs_value(v, m) == int(abs(all_values(v, m)).max())
+
+
+def test_price_zero_offers_are_legal_in_surviving_strategies():
+    """Seed 001 Def. 2 allows P_j = 0 with A_j non-empty: an announcement with such an offer is
+    played (the buyer accepts the free bundle); canonical outcomes still drop them."""
+    inst = seed004_example()
+    facts = Facts(inst)
+    m = MECHANISMS["surviving-strategies"]
+    params = m.parameters(inst)
+    base = m.rational(inst, params, facts)
+    free = Outcome((0, 1, 2), (0, 0, 200))  # p2 offered good 1 at price 0, p3 good 2 at 200
+    profile = list(base)
+    profile[0] = lambda d: StarAnnouncement(free, 1) if d.kind == "announce" else base[0](d)
+    ev = evaluate(m, inst, params, profile, facts, check=False)
+    assert any(t.allocation[1] == 1 and t.prices[1] == 0 for _, t in ev.outcomes)
+    assert canonical(free, 3) == Outcome((0, 0, 2), (0, 0, 200))
+
+
+def test_price_zero_offers_are_rejected_by_best_belief():
+    """Seed 004 Step 1: a bundle is offered at a positive integer price."""
+    inst = seed004_example()
+    facts = Facts(inst)
+    m = MECHANISMS["best-belief"]
+    params = m.parameters(inst)
+    base = m.rational(inst, params, facts)
+    honest = base[0](Decision(0, "announce"))
+    bad = replace(honest, outcome=Outcome((0, 1, 0), (0, 0, 0)))
+    profile = [lambda d: bad if d.kind == "announce" else base[0](d)] + list(base[1:])
+    with pytest.raises(MechanismError, match="seed 004 Step 1"):
+        evaluate(m, inst, params, profile, facts, check=False)
+
+
+def _with_coalition(inst: Instance) -> Instance:
+    return replace(inst, coalitions=((1, 2),))
+
+
+def test_best_belief_normal_with_coalitions_has_no_theorem():
+    inst = _with_coalition(seed004_example())
+    facts = Facts(inst)
+    for name, benchmark, premise in (("best-belief-normal", "BB", False), ("best-belief", "BB'", True)):
+        m = MECHANISMS[name]
+        params = m.parameters(inst)
+        g = evaluate(m, inst, params, m.rational(inst, params, facts), facts).guarantee
+        assert g.benchmark == benchmark
+        assert (g.premise_unmet is None) == premise, g
+        assert g.verdict == ("PASS" if premise else "premise not met")
+
+
+def _perfectly_informed(inst: Instance) -> Instance:
+    """Every player's knowledge is the single true sub-profile (seed 004 §3: B_i = {theta})."""
+    knowledge = tuple(Candidates(({j: v for j, v in enumerate(inst.valuations) if j != i},)) for i in range(inst.n))
+    return replace(inst, knowledge=knowledge)
+
+
+def test_perfect_revenue_premise():
+    inst = seed004_example()
+    m = MECHANISMS["perfect-revenue"]
+    for instance, met in ((inst, False), (_perfectly_informed(inst), True)):
+        facts = Facts(instance)
+        params = m.parameters(instance)
+        g = evaluate(m, instance, params, m.rational(instance, params, facts), facts).guarantee
+        assert g.holds  # the strategies read the true valuations either way
+        assert (g.premise_unmet is None) == met
+        assert g.verdict == ("PASS" if met else "premise not met")
+    assert "perfectly informed" in evaluate(m, inst, m.parameters(inst), m.rational(inst, m.parameters(inst), Facts(inst)),
+                                            Facts(inst)).guarantee.premise_unmet
+
+
+def test_evaluate_json_reports_the_premise():
+    result = run_cli("evaluate", str(EXAMPLES / "seed004-example.json"), "-m", "perfect-revenue", "--json")
+    assert result.returncode == 0, result.stderr
+    g = json.loads(result.stdout)["guarantee"]
+    assert g["verdict"] == "premise not met" and g["holds"] is None and g["inequality_holds"] is True
+    assert "p1 has lower bounds" in g["premise_unmet"]
+
+
+def _deviate(*args: str) -> dict:
+    result = run_cli("deviate", *args, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_deviate_labels_claims_that_assume_correct_knowledge():
+    """p2's belief in the seed 004 example is incorrect: announcement claims are labelled as
+    assuming correct knowledge; answer claims (own value only) stay "dominated"."""
+    file = str(EXAMPLES / "seed004-example.json")
+    wrong = {r["family"]: r for r in _deviate(file, "-m", "best-belief", "--player", "p2")["deviations"]}
+    assert wrong["underbid (prices x1/2)"]["paper"] == "dominated if knowledge correct"
+    assert "the agent's knowledge is correct" in wrong["underbid (prices x1/2)"]["assumes"]
+    assert wrong["always NO"]["paper"] == "dominated" and wrong["always NO"]["assumes"] == ""
+    right = {r["family"]: r for r in _deviate(file, "-m", "best-belief", "--player", "p1")["deviations"]}
+    assert right["underbid (prices x1/2)"]["paper"] == "dominated"
+    text = run_cli("deviate", file, "-m", "best-belief", "--player", "p2").stdout
+    assert "dominated if knowledge correct" in text and "not known to be correct" in text
+
+
+def test_naive2_scenario_is_labelled_and_absent_from_naive3_and_naive4():
+    file = str(EXAMPLES / "random-market.json")
+    player = load_instance(EXAMPLES / "random-market.json").players[0]
+    scenario = "belief mismatch: grab everything, everyone says YES"
+    rows = {r["family"]: r for r in _deviate(file, "-m", "naive-2", "--player", player)["deviations"]}
+    assert rows[scenario]["paper"] == "scenario (not unilateral)" and not rows[scenario]["unilateral"]
+    assert "other players change too" in rows[scenario]["assumes"]
+    for name in ("naive-3", "naive-4"):
+        families = {r["family"] for r in _deviate(file, "-m", name, "--player", player)["deviations"]}
+        assert scenario not in families
+
+
+def _pooling_example(reading: str) -> Instance:
+    """The issue's example: one good worth 10 to p1 and 1 to p2 and p3, coalition {p2, p3}."""
+    one = lambda x: Valuation(Form.EXPLICIT, ((1, x),))  # noqa: E731
+    return Instance(name="pooling", goods=("1",), players=("p1", "p2", "p3"),
+                    valuations=(one(10), one(1), one(1)),
+                    knowledge=(None, Candidates(({0: one(10), 2: one(1)}, {2: one(7)})),
+                               Candidates(({0: one(10), 1: one(1)}, {1: one(8)}))),
+                    coalitions=((1, 2),), coalition_knowledge=reading)
+
+
+def test_coalition_knowledge_readings_on_the_issue_example():
+    assert relevant_knowledge(_pooling_example("bounds"), (1, 2)).require() == 1
+    assert relevant_knowledge(_pooling_example("sets"), (1, 2)).require() == 10
+
+
+def test_contradictory_candidate_sets_fall_back_to_bounds():
+    inst = _pooling_example("sets")
+    one = lambda x: Valuation(Form.EXPLICIT, ((1, x),))  # noqa: E731
+    contradictory = replace(inst, knowledge=(None, Candidates(({0: one(3), 2: one(1)},)),
+                                             Candidates(({0: one(5), 1: one(1)},))))
+    assert relevant_knowledge(contradictory, (1, 2)).require() == 5  # max(3, 5): each member's own bound
+    assert relevant_knowledge(replace(contradictory, coalition_knowledge="bounds"), (1, 2)).require() == 5
+
+
+@settings(max_examples=150)
+@given(st.integers(0, 2**32))
+def test_pooled_sets_never_guarantee_less_than_bounds(seed):
+    inst = random_instance(seed, goods=random.Random(seed).randint(1, 3), players=3, coalitions=True,
+                           knowledge=("candidates",))
+    for agent in inst.agents:
+        if len(agent) < 2:
+            continue
+        for j in range(inst.n):
+            if j in agent:
+                continue
+            low = coalition_guaranteed(inst, agent, j)
+            high = coalition_guaranteed(replace(inst, coalition_knowledge="sets"), agent, j)
+            assert all(high.value(s) >= low.value(s) for s in range(1 << inst.m))
+    sets = replace(inst, coalition_knowledge="sets")
+    assert mkw(sets, [(a, relevant_knowledge(sets, a)) for a in sets.agents]).value >= \
+        mkw(inst, [(a, relevant_knowledge(inst, a)) for a in inst.agents]).value
+
+
+def test_coalition_knowledge_option_on_the_command_line(tmp_path):
+    from instances.writer import dump_instance
+
+    path = tmp_path / "pooling.json"
+    dump_instance(_pooling_example("bounds"), path)
+    values = {}
+    for reading in ("bounds", "sets"):
+        result = run_cli("benchmarks", str(path), "--json", "--coalition-knowledge", reading)
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["coalition_knowledge"] == reading
+        values[reading] = next(a["MKW"]["value"] for a in data["agents"] if a["members"] == ["p2", "p3"])
+    assert values == {"bounds": 1, "sets": 10}
+    result = run_cli("evaluate", str(path), "-m", "collusion-leveraging", "--coalition-knowledge", "sets", "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["guarantee"]["benchmark_value"] == 10
+
+
+@pytest.mark.parametrize("name", ["surviving-strategies", "collusion-leveraging", "mixed-second-price"])
+def test_knowledge_premise_of_seeds_000_and_001(name):
+    """Seed 001 Def. 1 and seed 000 §1.2 assume correct knowledge: p2's belief in the seed 004
+    example is wrong, so the premise is not met; without p2's belief the theorem applies."""
+    m = MECHANISMS[name]
+    inst = seed004_example()
+    fixed = replace(inst, knowledge=(inst.knowledge[0], None, inst.knowledge[2]))
+    for instance, met in ((inst, False), (fixed, True)):
+        facts = Facts(instance)
+        params = m.parameters(instance)
+        g = evaluate(m, instance, params, m.rational(instance, params, facts), facts).guarantee
+        assert (g.premise_unmet is None) == met, g
+        if not met:
+            assert "p2's is incorrect" in g.premise_unmet
+        assert g.holds
+
+
+def _pooled_reference(inst: Instance, members: tuple[int, ...], j: int) -> list[int]:
+    """The ``sets`` reading written straight from its definition, on value tables of every bundle:
+    intersect the members' candidate sets restricted to the outsiders, keeping only candidates
+    that give the partners their true valuations; fall back to ``bounds`` if nothing survives."""
+    from instances import ZERO, LowerBounds
+
+    m = inst.m
+    table = lambda v: tuple(int(x) for x in all_values(v, m))  # noqa: E731
+    outsiders = [k for k in range(inst.n) if k not in members]
+    pools = []
+    for i in members:
+        if isinstance(inst.knowledge[i], Candidates):
+            pools.append({tuple(table(c.get(k, ZERO)) for k in outsiders) for c in inst.knowledge[i].profiles
+                          if all(table(c.get(k, ZERO)) == table(inst.valuations[k]) for k in members if k != i)})
+    common = set.intersection(*pools) if pools else set()
+    bounds = [table(inst.knowledge[i].bounds.get(j, ZERO)) for i in members if isinstance(inst.knowledge[i], LowerBounds)]
+    if not common:
+        return [coalition_guaranteed(replace(inst, coalition_knowledge="bounds"), members, j).value(s)
+                for s in range(1 << m)]
+    position = outsiders.index(j)
+    return [max([min(x[position][s] for x in common)] + [b[s] for b in bounds]) for s in range(1 << m)]
+
+
+@settings(max_examples=150)
+@given(st.integers(0, 2**32))
+def test_pooled_sets_match_their_definition(seed):
+    rng = random.Random(seed)
+    inst = random_instance(seed, goods=rng.randint(1, 3), players=rng.randint(3, 4), coalitions=True)
+    sets = replace(inst, coalition_knowledge="sets")
+    for agent in sets.agents:
+        if len(agent) < 2:
+            continue
+        for j in range(sets.n):
+            if j not in agent:
+                # programs may always give j nothing, so a weight counts as max(w, 0) (ilp.Weight)
+                got = coalition_guaranteed(sets, agent, j)
+                assert [max(got.value(s), 0) for s in range(1 << sets.m)] == \
+                    [max(x, 0) for x in _pooled_reference(sets, agent, j)]

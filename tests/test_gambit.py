@@ -1,0 +1,133 @@
+"""The evaluator cross-checked against Gambit (issue #13 part 4): every mechanism's game, exported
+to an .efg file and read back by pygambit, gives exactly cabench's expected utilities for the
+rational profile and for every deviation family, so a deviation that does not pay in cabench
+does not pay in Gambit either."""
+
+from __future__ import annotations
+
+import json
+import re
+from fractions import Fraction
+
+import pygambit as gbt
+import pytest
+
+from instances import load_instance
+from instances.synthetic import random_instance
+from mechanisms import MECHANISMS, Facts, agent_of, evaluate
+from mechanisms.game import GameTooLarge, build_game, profile_payoffs
+from tests.conftest import EXAMPLES, run_cli
+
+EXAMPLE_FILES = ["seed004-example.json", "vcg-collusion.json", "seed003-market.json", "random-market.json"]
+
+
+def _small_random(seed: int):
+    """Small random instances: 1-2 goods, 2-3 players, every knowledge form, some coalitions and
+    markets (the game's tree grows as a product over players of their action counts)."""
+    return random_instance(seed, goods=1 + seed % 2, players=2 + seed % 2, market=seed % 5 == 0,
+                           coalitions=seed % 3 == 0)
+
+
+INSTANCES = [pytest.param(lambda f=f: load_instance(EXAMPLES / f), id=f) for f in EXAMPLE_FILES] + [
+    pytest.param(lambda s=s: _small_random(s), id=f"random-{s}") for s in range(10)
+]
+
+
+def _check_mechanism(m, inst, facts, tmp_path) -> None:
+    params = m.parameters(inst)
+    exported = build_game(m, inst, params, facts)
+    path = tmp_path / f"{m.name}.efg"
+    exported.game.to_efg(str(path))
+    game = gbt.read_efg(str(path))  # the file, as Gambit reads it
+    rational = exported.profiles["rational"]
+    cabench_rational = evaluate(m, inst, params, rational, facts, check=False)
+    gambit_rational = profile_payoffs(exported, rational, game)
+    assert gambit_rational == list(cabench_rational.utilities), (m.name, "rational")
+    for name, profile in exported.profiles.items():
+        ours = evaluate(m, inst, params, profile, facts, check=False)
+        theirs = profile_payoffs(exported, profile, game)
+        assert theirs == list(ours.utilities), (m.name, name)
+        for agent in inst.agents:
+            pays_here = ours.agent_utility(agent) > cabench_rational.agent_utility(agent)
+            pays_there = sum(theirs[i] for i in agent) > sum(gambit_rational[i] for i in agent)
+            assert pays_here == pays_there, (m.name, name, agent)
+
+
+@pytest.mark.parametrize("make", INSTANCES)
+def test_gambit_expected_payoffs_equal_cabench(make, tmp_path):
+    inst = make()
+    facts = Facts(inst)
+    checked = 0
+    for m in MECHANISMS.values():
+        if m.market != inst.is_market or inst.n < m.min_players:
+            continue
+        _check_mechanism(m, inst, facts, tmp_path)
+        checked += 1
+    assert checked >= 1
+
+
+def test_every_mechanism_is_cross_checked():
+    """The instance set covers every mechanism at least once (auctions and markets)."""
+    covered = set()
+    for f in EXAMPLE_FILES:
+        inst = load_instance(EXAMPLES / f)
+        covered |= {m.name for m in MECHANISMS.values() if m.market == inst.is_market and inst.n >= m.min_players}
+    assert covered == set(MECHANISMS)
+
+
+def test_deviate_rows_that_do_not_pay_do_not_pay_in_gambit(tmp_path):
+    """What `cabench deviate` prints as not paying is not paying in Gambit's game either."""
+    file = EXAMPLES / "seed004-example.json"
+    inst = load_instance(file)
+    result = run_cli("deviate", str(file), "-m", "best-belief", "--player", "p1", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["deviations"]
+    facts = Facts(inst)
+    m = MECHANISMS["best-belief"]
+    exported = build_game(m, inst, m.parameters(inst), facts)
+    agent = agent_of(inst, 0)
+    rational = sum(profile_payoffs(exported, exported.profiles["rational"])[i] for i in agent)
+    assert any(not r["pays"] for r in rows) and any(r["pays"] for r in rows)
+    for r in rows:
+        gambit = sum(profile_payoffs(exported, exported.profiles["{p1} " + r["family"]])[i] for i in agent)
+        assert (gambit > rational) == r["pays"], r["family"]
+        assert str(gambit - rational) == r["gain"]["exact"]
+
+
+def test_game_command_writes_an_efg_file_gambit_reads(tmp_path):
+    out = tmp_path / "bb.efg"
+    result = run_cli("game", str(EXAMPLES / "seed004-example.json"), "-m", "best-belief", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    game = gbt.read_efg(str(out))
+    assert [p.label for p in game.players] == ["1 p1", "2 p2", "3 p3"]
+    assert "rational" in result.stdout and not re.search(r"│ NO +│", result.stdout)
+    chance = list(game.players.chance.infosets)
+    assert chance and all(sum(Fraction(str(a.prob)) for a in i.actions) == 1 for i in chance)
+
+
+def test_game_command_refuses_a_tree_over_the_limit(tmp_path):
+    out = tmp_path / "big.efg"
+    result = run_cli("game", str(EXAMPLES / "seed004-example.json"), "-m", "surviving-strategies",
+                     "-o", str(out), "--max-nodes", "50")
+    assert result.returncode == 2 and "more than 50 nodes" in result.stderr
+    assert not out.exists()
+
+
+def test_explore_refuses_large_trees():
+    inst = load_instance(EXAMPLES / "seed004-example.json")
+    m = MECHANISMS["best-belief"]
+    with pytest.raises(GameTooLarge):
+        build_game(m, inst, m.parameters(inst), Facts(inst), max_nodes=10)
+
+
+def test_game_command_without_pygambit_says_how_to_install(tmp_path, monkeypatch, capsys):
+    """Without pygambit, `cabench game` exits 2 with the install command, and writes nothing."""
+    import sys
+
+    from mechanisms.cli import main
+
+    monkeypatch.setitem(sys.modules, "pygambit", None)  # makes `import pygambit` fail
+    out = tmp_path / "g.efg"
+    code = main(["game", str(EXAMPLES / "vcg-collusion.json"), "-m", "vcg", "-o", str(out), "--solver", "cpsat"])
+    assert code == 2 and "pip install 'cabench[gambit]'" in capsys.readouterr().err
+    assert not out.exists()

@@ -1,0 +1,487 @@
+"""Real instance files: repeated bundles in bid lists, knowledge drawn for any instance
+(``annotate``), CATS files with decimal prices (exact scale, round trip, the generator's own
+optimum), standard input and names given on the command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import random
+import sys
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks import compute_report
+from benchmarks.correctness import all_values, bound_holds
+from benchmarks.welfare import msw
+from instances import (
+    Candidates,
+    Form,
+    InputError,
+    Instance,
+    LowerBounds,
+    Valuation,
+    annotate,
+    instance_text,
+    load_instance,
+    parse_instance,
+)
+from instances.cats import read_cats, write_cats
+from instances.knowledge_models import SpecError
+from instances.synthetic import random_instance, random_valuation
+from instances.units import decimal, show
+from tests import reference
+from tests.conftest import EXAMPLES, run_cli
+from tests.test_agreement import check_report
+
+CATS = Path(__file__).parent / "data" / "cats"
+EXPECTED = json.loads((CATS / "expected.json").read_text())
+BID_FORMS = (Form.XOR, Form.OR)
+
+
+# --- repeated bundles ------------------------------------------------------------------------
+
+
+def with_repeats(rng: random.Random, v: Valuation) -> Valuation:
+    """``v`` with some of its bids repeated at other values and positions (xor and or only)."""
+    if v.form not in BID_FORMS or not v.bids:
+        return v
+    bids = list(v.bids)
+    for _ in range(rng.randint(1, 3)):
+        bundle, value = rng.choice(bids)
+        low = min(0, value)
+        bids.insert(rng.randint(0, len(bids)), (bundle, rng.randint(low, max(value + 10, low))))
+    return Valuation(v.form, tuple(bids))
+
+
+def repeated_instance(seed: int) -> Instance:
+    """A small random instance (every valuation form, both knowledge forms, coalitions, markets)
+    whose xor and or lists repeat bundles, in true valuations, lower bounds and candidates."""
+    rng = random.Random(seed)
+    while True:
+        inst = random_instance(seed)
+        if (inst.n + 1) ** inst.m <= reference.MAX_ALLOCATIONS:
+            break
+        seed += 10**6
+    truth = tuple(with_repeats(rng, v) for v in inst.valuations)
+    knowledge = []
+    for k in inst.knowledge:
+        if isinstance(k, LowerBounds):
+            k = LowerBounds({j: with_repeats(rng, v) for j, v in k.bounds.items()})
+        elif isinstance(k, Candidates):
+            k = Candidates(tuple({j: with_repeats(rng, v) for j, v in p.items()} for p in k.profiles))
+        knowledge.append(k)
+    return dataclasses.replace(inst, valuations=truth, knowledge=tuple(knowledge))
+
+
+def deduplicated(v: Valuation) -> dict[int, int]:
+    best: dict[int, int] = {}
+    for bundle, value in v.bids:
+        best[bundle] = max(value, best.get(bundle, value))
+    return best
+
+
+@pytest.mark.parametrize("form", BID_FORMS)
+@pytest.mark.parametrize("seed", range(40))
+def test_a_repeated_bundle_counts_with_its_best_bid(form, seed):
+    """XOR: the maximum of the bids inside S; OR: equal bundles are not disjoint, so one of them.
+    Both equal the list with each bundle once at its best value, on every bundle, and agree with
+    the vectorised evaluation used for knowledge correctness."""
+    rng = random.Random(seed)
+    m = rng.randint(1, 5)
+    v = with_repeats(rng, random_valuation(rng, m, form, max_bids=5))
+    once = Valuation(form, tuple(deduplicated(v).items()))
+    table = all_values(v, m)
+    for s in range(1 << m):
+        assert v.value(s) == once.value(s) == table[s]
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_repeated_bundles_match_the_reference_cpsat(seed):
+    inst = repeated_instance(seed)
+    check_report(inst, compute_report(inst, solver="cpsat"))
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_repeated_bundles_match_the_reference_brute(seed):
+    inst = repeated_instance(seed)
+    check_report(inst, compute_report(inst, solver="brute"))
+
+
+@pytest.mark.parametrize("solver", ["cbc", "scip", "highs"])
+@pytest.mark.parametrize("seed", range(12))
+def test_repeated_bundles_match_the_reference_other_backends(solver, seed):
+    inst = repeated_instance(seed)
+    check_report(inst, compute_report(inst, solver=solver))
+
+
+def test_every_form_meets_repeated_bundles():
+    """The random instances above cover every valuation form, and repeats in truth and knowledge."""
+    forms, repeats = set(), Counter()
+    for seed in range(300):
+        inst = repeated_instance(seed)
+        forms |= {v.form for v in inst.valuations}
+        for v in inst.valuations:
+            repeats["truth"] += len(v.bids) > len(deduplicated(v))
+        for k in inst.knowledge:
+            values = k.bounds.values() if isinstance(k, LowerBounds) else (
+                [v for p in k.profiles for v in p.values()] if isinstance(k, Candidates) else [])
+            repeats[type(k).__name__] += any(len(v.bids) > len(deduplicated(v)) for v in values)
+    assert forms == set(Form)
+    assert all(repeats[key] > 0 for key in ("truth", "LowerBounds", "Candidates"))
+
+
+def test_files_keep_repeated_bundles_as_written():
+    data = {
+        "goods": ["a", "b"], "players": ["p", "q"],
+        "valuations": {"p": {"xor": [[["a"], 5], [["a", "b"], 9], [["a"], 7]]},
+                       "q": {"or": [[["b"], 4], [["b"], 6], [["a"], 1]]}},
+        "knowledge": {"p": {"lower_bounds": {"q": {"or": [[["b"], 3], [["b"], 2]]}}}},
+    }
+    inst = parse_instance(data)
+    assert inst.valuations[0].bids == ((0b01, 5), (0b11, 9), (0b01, 7))
+    assert inst.valuations[0].value(0b01) == 7 and inst.valuations[1].value(0b11) == 7
+    assert json.loads(instance_text(inst))["valuations"] == data["valuations"]
+    assert json.loads(instance_text(inst))["knowledge"] == data["knowledge"]
+    report = compute_report(inst, solver="cpsat", jobs=1)
+    assert report.msw.value == 13  # p <- {a} at its larger bid 7, q <- {b} at its larger bid 6
+    assert report.players[0].miew.value == 3  # p can sell {b} to q for 3 (the larger repeat)
+
+
+def test_explicit_valuations_still_list_each_bundle_once():
+    data = {"goods": ["a"], "players": ["p"], "valuations": {"p": {"explicit": [[["a"], 5], [["a"], 7]]}}}
+    with pytest.raises(InputError, match=r"valuations\.p\.explicit\[1\]\[0\]: .*an explicit valuation lists each bundle once"):
+        parse_instance(data, source="x.json")
+
+
+# --- knowledge models (annotate) ---------------------------------------------------------------
+
+
+def plain(seed: int, form: Form, market: bool = False) -> Instance:
+    """A random instance of one valuation form, without knowledge or coalitions."""
+    return random_instance(seed, forms=(form,), knowledge=("none",), coalitions=False, market=market,
+                           goods=random.Random(seed).randint(2, 5), players=3)
+
+
+@pytest.mark.parametrize("market", [False, True], ids=["auction", "market"])
+@pytest.mark.parametrize("form", list(Form), ids=lambda f: f.value)
+def test_annotate_draws_valid_knowledge_for_every_form(form, market):
+    for seed in range(6):
+        inst = plain(seed, form, market)
+        assert all(v.form is form for v in inst.valuations)
+        for spec in ("exact", "noisy-lower:0.5", "candidates:3", "wrong:1"):
+            out = annotate(inst, spec, seed=seed)
+            parse_instance(json.loads(instance_text(out)))  # a valid file
+            assert out.valuations == inst.valuations and out.endowment == inst.endowment
+            for i, k in enumerate(out.knowledge):
+                others = [j for j in range(inst.n) if j != i]
+                if spec == "candidates:3":
+                    assert isinstance(k, Candidates) and len(k.profiles) == 3
+                    assert {j: inst.valuations[j] for j in others} in [dict(p) for p in k.profiles]
+                    assert reference.is_correct(out, i)
+                    continue
+                assert isinstance(k, LowerBounds) and sorted(k.bounds) == others
+                for j in others:
+                    assert k.bounds[j].form is form
+                    if spec == "exact":
+                        assert k.bounds[j] == inst.valuations[j]
+                    if spec != "wrong:1":  # never above the truth, on every bundle
+                        truth = all_values(inst.valuations[j], inst.m)
+                        assert (all_values(k.bounds[j], inst.m) <= truth).all()
+                        assert bound_holds(inst, inst.valuations[j], k.bounds[j]) == (True, None)
+
+
+def test_noisy_lower_bounds_are_between_f_and_1_of_each_bid():
+    inst = plain(3, Form.XOR)
+    out = annotate(inst, "noisy-lower:0.9", seed=2)
+    for i, k in enumerate(out.knowledge):
+        for j, bound in k.bounds.items():
+            truth = dict(inst.valuations[j].bids)
+            for bundle, value in bound.bids:
+                assert int(truth[bundle] * 0.9) <= value <= truth[bundle]
+
+
+def test_wrong_knowledge_is_incorrect_somewhere():
+    seen_wrong = False
+    for seed in range(10):
+        out = annotate(plain(seed, Form.XOR), "wrong:1", seed=seed)
+        seen_wrong |= not all(reference.is_correct(out, i) for i in range(out.n))
+    assert seen_wrong
+
+
+def test_annotate_is_deterministic_and_seeded():
+    inst = load_instance(EXAMPLES / "random-coalitions.json")
+    inst = dataclasses.replace(inst, knowledge=(None,) * inst.n, coalitions=())
+    a = instance_text(annotate(inst, "noisy-lower:0.7", "pairs:1", seed=5))
+    assert a == instance_text(annotate(inst, "noisy-lower:0.7", "pairs:1", seed=5))
+    assert a != instance_text(annotate(inst, "noisy-lower:0.7", "pairs:1", seed=6))
+    # knowledge and coalitions draw from separate streams
+    assert annotate(inst, "noisy-lower:0.7", seed=5).knowledge == annotate(inst, "noisy-lower:0.7", "pairs:1", seed=5).knowledge
+
+
+def test_annotate_replaces_only_when_asked():
+    inst = load_instance(EXAMPLES / "seed004-example.json")
+    with pytest.raises(SpecError, match="already has knowledge; pass --replace"):
+        annotate(inst, "exact")
+    assert annotate(inst, "none", replace=True).knowledge == (None,) * inst.n
+    coalitions = load_instance(EXAMPLES / "random-coalitions.json")
+    with pytest.raises(SpecError, match="already has coalitions"):
+        annotate(coalitions, coalitions="none")
+    assert annotate(inst, coalitions="pairs:1").knowledge == inst.knowledge  # knowledge kept
+
+
+def test_knowledge_too_large_to_hold_is_refused_with_the_reason():
+    inst = Instance("big", ("a",), tuple(f"p{k}" for k in range(3000)),
+                    (Valuation(Form.XOR, ((1, 1),)),) * 3000, (None,) * 3000)
+    with pytest.raises(SpecError, match=r"--knowledge exact: every player would hold 1 copy of the other 2999 "
+                                         r"players' xor valuations, 8997000 values in all, above the limit"):
+        annotate(inst, "exact")
+
+
+def test_annotate_cli_is_byte_identical_and_guards_existing_knowledge(tmp_path):
+    source = str(EXAMPLES / "vcg-collusion.json")
+    args = ["annotate", source, "--knowledge", "candidates:2", "--seed", "3"]
+    first, second = run_cli(*args), run_cli(*args)
+    assert first.returncode == 0 and first.stdout == second.stdout
+    assert len(json.loads(first.stdout)["knowledge"]["p1"]["candidates"]) == 2
+    out = tmp_path / "k.json"
+    assert run_cli(*args, "-o", str(out)).returncode == 0 and out.read_text() == first.stdout
+    again = run_cli("annotate", str(out), "--knowledge", "exact")
+    assert again.returncode == 2 and again.stdout == "" and again.stderr.count("\n") == 1
+    assert "already has knowledge; pass --replace" in again.stderr
+    replaced = run_cli("annotate", str(out), "--knowledge", "exact", "--replace")
+    assert replaced.returncode == 0 and "lower_bounds" in replaced.stdout
+    for bad, message in ((["--knowledge", "noisy-lower:0"], 'cannot read "noisy-lower:0"'),
+                         (["--coalitions", "pairs:5"], "do not fit among"),
+                         ([], "nothing to draw")):
+        result = run_cli("annotate", source, *bad)
+        assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+# --- CATS files with decimal prices ------------------------------------------------------------
+
+
+def cats_bids(text: str) -> list[tuple[Decimal, tuple[int, ...]]]:
+    """(price, goods) of every bid line of a CATS text."""
+    goods = int(next(line.split()[1] for line in text.splitlines() if line.startswith("goods")))
+    bids = []
+    for line in text.splitlines():
+        words = line.split()
+        if words and words[-1] == "#":
+            bids.append((Decimal(words[1]), tuple(sorted(int(g) for g in words[2:-1] if int(g) < goods))))
+    return bids
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_cats_import_gives_the_generators_own_optimum_exactly(name):
+    """MSW of every real CATS sample equals the optimum of CATS's own LP model, to the last digit."""
+    inst = read_cats(CATS / name)
+    value = msw(inst, solver="cpsat").require()
+    assert decimal(value, inst.scale) == Decimal(EXPECTED[name])
+    assert Decimal(show(value, inst.scale)) == Decimal(EXPECTED[name])
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_cats_import_picks_the_smallest_power_of_ten(name):
+    text = (CATS / name).read_text()
+    prices = [price for price, _ in cats_bids(text)]
+    inst = read_cats(CATS / name)
+    digits = max(-p.as_tuple().exponent for p in prices)
+    assert inst.scale == 10 ** max(digits, 0)
+    assert all((p * inst.scale) == int(p * inst.scale) for p in prices)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_cats_export_of_an_import_has_exactly_the_files_prices(name):
+    text = (CATS / name).read_text()
+    back = write_cats(read_cats(CATS / name))
+    if name.startswith("paths"):  # two dummy goods became goods d40, d58: compare the prices
+        assert Counter(p for p, _ in cats_bids(back)) == Counter(p for p, _ in cats_bids(text))
+    else:  # every bid, with its real goods and exact price (bidders may be renumbered)
+        assert Counter(cats_bids(back)) == Counter(cats_bids(text))
+
+
+def test_cats_paths_bids_with_several_or_only_dummy_goods():
+    """Line 100 holds dummy goods 40 and 58, line 108 dummy good 40 only: both become goods."""
+    inst = read_cats(CATS / "paths-40-200-0000.txt")
+    assert inst.goods[40:] == ("d40", "d58")
+    d40, d58 = 1 << 40, 1 << 41
+    holders = [(i, b) for i, v in enumerate(inst.valuations) for b, _ in v.bids if b & (d40 | d58)]
+    assert any(b & d40 and b & d58 for _, b in holders)
+    assert any(b == d40 for _, b in holders)  # the bid on a dummy good alone
+
+
+REPEATING = """% a bidder that repeats a bundle, and decimal prices
+goods 3
+bids 5
+dummy 1
+
+0\t10.5\t0\t1\t3\t#
+1\t7\t2\t3\t#
+2\t12.25\t0\t1\t3\t#
+3\t4\t0\t#
+4\t2.25\t1\t2\t#
+"""
+
+
+def test_cats_bidder_repeating_a_bundle_is_kept_as_written(tmp_path):
+    path = tmp_path / "repeat.txt"
+    path.write_text(REPEATING)
+    inst = read_cats(path)
+    assert inst.scale == 100 and inst.n == 3
+    assert inst.valuations[0].bids == ((0b011, 1050), (0b100, 700), (0b011, 1225))
+    # bidder1 wins {0, 1} at its larger bid 12.25 (its XOR excludes adding {2} at 7)
+    assert msw(inst, solver="brute").value == reference.msw(inst)[0] == 1225
+    back = write_cats(inst)
+    assert Counter(cats_bids(back)) == Counter(cats_bids(REPEATING))
+
+
+def test_cats_scale_and_round_options(tmp_path):
+    path = tmp_path / "repeat.txt"
+    path.write_text(REPEATING)
+    assert read_cats(path, scale=1000).valuations[0].bids[0] == (0b011, 10500)
+    rounded = read_cats(path, round_digits=1)
+    assert rounded.scale == 10 and rounded.valuations[0].bids[2] == (0b011, 122)  # 12.25 -> 12.2 (half to even)
+    assert read_cats(path, round_digits=0).scale == 1
+    with pytest.raises(InputError, match=r"line 6: price 10.5 x scale 1 is not an integer; leave out --scale"):
+        read_cats(path, scale=1)
+    with pytest.raises(InputError, match="--scale must be a power of ten from 1 to 10\\^9, got 3"):
+        read_cats(path, scale=3)
+
+
+def test_cats_prices_beyond_the_value_limit_ask_for_rounding(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("goods 1\nbids 2\n0 123456.123456789 0 #\n1 1 0 #\n")
+    with pytest.raises(InputError, match="above 10\\^12, the largest value cabench accepts; use --round"):
+        read_cats(path)
+    assert read_cats(path, round_digits=3).valuations[0].bids == ((1, 123456123),)
+
+
+def test_scale_field_in_instance_files():
+    base = {"goods": ["a"], "players": ["p"], "valuations": {"p": {"xor": [[["a"], 12345]]}}}
+    inst = parse_instance({**base, "scale": 100})
+    assert inst.scale == 100 and json.loads(instance_text(inst))["scale"] == 100
+    assert "scale" not in json.loads(instance_text(parse_instance(base)))  # scale 1 files look as before
+    with pytest.raises(InputError, match="scale: expected a power of ten from 1 to 10\\^9"):
+        parse_instance({**base, "scale": 30}, source="x.json")
+    with pytest.raises(InputError, match="scale: expected an integer"):
+        parse_instance({**base, "scale": 1.5}, source="x.json")
+
+
+def test_cli_import_annotate_benchmarks_in_the_files_units(tmp_path):
+    """The README path: import (no flags), annotate with noisy lower bounds, benchmarks."""
+    source = EXAMPLES / "cats-scheduling-40-200.txt"
+    imported = tmp_path / "sched.json"
+    assert run_cli("import", str(source), "-o", str(imported)).returncode == 0
+    assert json.loads(imported.read_text())["scale"] == 100000
+    annotated = tmp_path / "sched-k.json"
+    result = run_cli("annotate", str(imported), "--knowledge", "noisy-lower:0.8", "--seed", "1", "-o", str(annotated))
+    assert result.returncode == 0
+    report = run_cli("benchmarks", str(annotated), "--json", "--solver", "cpsat")
+    assert report.returncode == 0
+    data = json.loads(report.stdout)
+    assert data["scale"] == 100000 and data["MSW"]["value"] == 5788929
+    assert Decimal(data["MSW"]["value"]) / data["scale"] == Decimal(EXPECTED["scheduling-40-200-0000.txt"])
+    assert all(p["MIEW"]["value"] > 0 and p["knowledge_correct"] is True for p in data["players"].values())
+    table = run_cli("benchmarks", str(annotated), "--solver", "cpsat")
+    assert table.returncode == 0 and "57.88929" in table.stdout and "5788929" not in table.stdout
+    # import can draw the knowledge itself: the same bytes as import then annotate
+    direct = run_cli("import", str(source), "--knowledge", "noisy-lower:0.8", "--seed", "1")
+    assert direct.returncode == 0 and direct.stdout == annotated.read_text()
+
+
+def test_cli_round_trip_of_decimal_prices_through_stdin(tmp_path):
+    source = CATS / "regions-40-200-0000.txt"
+    imported = run_cli("import", str(source))
+    assert imported.returncode == 0
+    path = tmp_path / "r.json"
+    path.write_text(imported.stdout)
+    exported = run_cli("export", str(path))
+    assert exported.returncode == 0
+    assert Counter(cats_bids(exported.stdout)) == Counter(cats_bids(source.read_text()))
+
+
+def test_cli_import_errors():
+    source = str(CATS / "matching-40-200-0000.txt")
+    forced = run_cli("import", source, "--scale", "100")
+    assert forced.returncode == 2 and forced.stdout == "" and forced.stderr.count("\n") == 1
+    assert "x scale 100 is not an integer" in forced.stderr and source in forced.stderr
+    rounded = run_cli("import", source, "--round", "2")
+    assert rounded.returncode == 0 and json.loads(rounded.stdout)["scale"] == 100
+
+
+# --- standard input and names on the command line ------------------------------------------------
+
+
+def stdin_run(*args: str, data: str):
+    import subprocess
+
+    from tests.conftest import cabench_command
+
+    return subprocess.run([*cabench_command(), *args], input=data, capture_output=True, text=True, timeout=300)
+
+
+def test_every_file_command_reads_standard_input():
+    example = (EXAMPLES / "seed004-example.json").read_text()
+    result = stdin_run("benchmarks", "-", "--json", "--solver", "cpsat", data=example)
+    assert result.returncode == 0 and json.loads(result.stdout)["MSW"]["value"] == 200
+    assert json.loads(result.stdout)["scale"] == 1
+    evaluated = stdin_run("evaluate", "-", "-m", "surviving-strategies", "--json", "--solver", "cpsat", data=example)
+    assert evaluated.returncode == 0 and json.loads(evaluated.stdout)["mechanism"] == "surviving-strategies"
+    cats = (CATS / "scheduling-40-200-0000.txt").read_text()
+    imported = stdin_run("import", "-", data=cats)
+    assert imported.returncode == 0 and json.loads(imported.stdout)["name"] == "stdin"
+    exported = stdin_run("export", "-", data=imported.stdout)
+    assert exported.returncode == 0 and Counter(cats_bids(exported.stdout)) == Counter(cats_bids(cats))
+    annotated = stdin_run("annotate", "-", "--knowledge", "exact", data=imported.stdout)
+    assert annotated.returncode == 0 and "lower_bounds" in annotated.stdout
+    bad = stdin_run("benchmarks", "-", data="{nope")
+    assert bad.returncode == 2 and bad.stderr.startswith("<stdin>: invalid JSON") and bad.stderr.count("\n") == 1
+
+
+def test_standard_input_is_capped(monkeypatch):
+    from instances import loader
+
+    class Stdin:
+        buffer = io.BytesIO(b" " * 101)
+
+    monkeypatch.setattr(loader, "MAX_STDIN_BYTES", 100)
+    monkeypatch.setattr(sys, "stdin", Stdin)
+    with pytest.raises(InputError, match="<stdin>: standard input holds more than"):
+        load_instance("-")
+
+
+@pytest.mark.parametrize("command", [
+    ["evaluate", "-m", "vcg", "--player", "p9"],
+    ["evaluate", "-m", "vcg", "--strategies", "overstate", "--player", "p9"],
+    ["outcome", "-m", "vcg", "--player", "p9"],
+    ["deviate", "-m", "vcg", "--player", "p9"],
+])
+def test_a_player_not_in_the_file_is_an_error(command):
+    result = run_cli(command[0], str(EXAMPLES / "vcg-collusion.json"), *command[1:], "--solver", "cpsat")
+    assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1
+    assert 'unknown player "p9"; expected one of: p1, p2, p3' in result.stderr
+
+
+def test_sweep_results_are_in_the_files_units(tmp_path):
+    import pandas as pd
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    imported = run_cli("import", str(EXAMPLES / "cats-scheduling-40-200.txt"), "--knowledge", "exact",
+                       "-o", str(folder / "sched.json"))
+    assert imported.returncode == 0
+    result = run_cli("sweep", str(folder), "--solver", "cpsat", "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 0
+    text = (tmp_path / "r.csv").read_text()
+    assert ",100000,57.88929," in text  # scale, then MSW as the file's exact decimal
+    row = pd.read_csv(tmp_path / "r.csv").iloc[0]
+    assert row["scale"] == 100000 and Decimal(str(row["MSW"])) == Decimal(EXPECTED["scheduling-40-200-0000.txt"])
