@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from benchmarks.results import Benchmark, from_solution
-from ilp import DEFAULT_BACKEND, Program, Weight, solve
+from ilp import DEFAULT_BACKEND, Program, Weight, lex_first, solve
 
 
 def weights_program(n_goods: int, weights: Sequence[Weight | None]) -> Program:
@@ -14,11 +14,21 @@ def weights_program(n_goods: int, weights: Sequence[Weight | None]) -> Program:
 
 
 def solve_program(name: str, program: Program, *, priced: bool,
-                  solver: str = DEFAULT_BACKEND, time_limit: float | None = None) -> Benchmark:
+                  solver: str = DEFAULT_BACKEND, time_limit: float | None = None,
+                  canonical: bool = False) -> Benchmark:
     """Solve ``program`` into the benchmark ``name``. With ``priced`` the witness prices are each
-    player's weight of its bundle: the take-it-or-leave-it offers."""
+    player's weight of its bundle: the take-it-or-leave-it offers, where an offer whose price
+    would be 0 is dropped (seed 001 Def. 2: P_j = 0 exactly where A_j is empty).
+
+    With ``canonical`` the witness is the canonical one: among all optimal allocations, the
+    one with the lexicographically smallest owner vector (owner(g_1), ..., owner(g_m)), owner 0
+    for an unallocated good and j + 1 for player j (``ilp.lex_first``, as for seed 002's omega*).
+    It is unique, so it is the same whatever the backend and run; it costs a few extra solves.
+    """
     weights = program.weights
     solution = solve(program, solver, time_limit)
+    if canonical:
+        solution = lex_first(program, solution, solver, time_limit)
 
     def prices(allocation: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(w.value(a) if w is not None and a else 0 for w, a in zip(weights, allocation))

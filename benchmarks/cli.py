@@ -12,7 +12,6 @@ import dataclasses
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ import click
 from rich.console import Console
 
 from benchmarks.knowledge import READINGS
-from benchmarks.render import print_report
+from benchmarks.render import PipeConsole, print_report
 from benchmarks.report import compute_report, players_csv as players_csv_text, report_json
 from benchmarks.results import NotProvenError
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
@@ -87,7 +86,7 @@ def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, 
         click.echo(json.dumps({**report_json(report), "coalition_knowledge": coalition_knowledge},
                               indent=2, ensure_ascii=False))
     else:
-        print_report(report, Console(soft_wrap=False), players)
+        print_report(report, PipeConsole(soft_wrap=False), players)
         if coalition_knowledge != "bounds":
             click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
     return 0 if report.all_proven else EXIT_NOT_PROVEN
@@ -114,13 +113,22 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
 
 def _write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file, so nothing is ever half written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as tmp:
-        tmp.write(text)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp.name, 0o666 & ~umask)  # temporary files are private; the result is not
-    os.replace(tmp.name, path)
+    from instances.files import atomic_write_text
+
+    atomic_write_text(path, text)
+
+
+def check_folder(folder: Path) -> Path:
+    """An output folder that exists or can be created, and can be written (checked before any
+    computing; :class:`OutputError`, exit 2, otherwise)."""
+    from instances.files import OutputError, check_output
+
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(folder, "it is not a folder")
+    check_output(folder / ".cabench-check")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(folder, "the folder is not writable")
+    return folder
 
 
 @cli.command()
@@ -141,6 +149,7 @@ def _write_atomically(path: Path, text: str) -> None:
               help="Number of instances, with seeds SEED, SEED+1, ...")
 def generate(distribution, goods, bids, players, seed, knowledge, coalitions, output, count) -> int:
     """Generate instance files from a bid distribution (see README, "Generating instances")."""
+    from instances.files import check_output
     from instances.generate import generate_instance
 
     if players == "bidders":
@@ -149,6 +158,8 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
         raise click.BadParameter(f'"{players}": expected a number of players >= 1 or "bidders"', param_hint="'--players'")
     else:
         players = int(players)
+    if output is not None:
+        check_folder(output) if count > 1 or output.is_dir() else check_output(output)
     made = [generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions) for k in range(count)]
     if output is None:
         if count > 1:
@@ -198,8 +209,11 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
     Prices keep their exact value: the instance records the power of ten ("scale") that made
     them integers. FILE may be - for standard input."""
     from instances.cats import read_cats
+    from instances.files import check_output
     from instances.knowledge_models import annotate
 
+    if output is not None:
+        check_output(output)  # before reading: a bad output path costs nothing
     instance = read_cats(file, scale, round_digits)
     instance = annotate(instance, knowledge, coalitions, seed)
     _emit(instance_text(instance), output)
@@ -217,10 +231,13 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
 def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
     """Write FILE with knowledge and coalitions drawn by the models of `generate` (see README,
     "Knowledge models"), for any valuation form. FILE may be - for standard input."""
+    from instances.files import check_output
     from instances.knowledge_models import annotate
 
     if knowledge is None and coalitions is None:
         raise click.UsageError("nothing to draw: give --knowledge SPEC, --coalitions SPEC or both")
+    if output is not None:
+        check_output(output)
     instance = annotate(load_instance(file), knowledge, coalitions, seed, replace)
     _emit(instance_text(instance), output)
     return 0
@@ -235,7 +252,10 @@ def export_command(file, fmt, output) -> int:
     """Write an instance whose valuations are XOR bids as a CATS file, prices divided by the
     instance's scale (knowledge is dropped). FILE may be - for standard input."""
     from instances.cats import write_cats
+    from instances.files import check_output
 
+    if output is not None:
+        check_output(output)
     _emit(write_cats(load_instance(file)), output)
     return 0
 
@@ -279,7 +299,8 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
             unknown = ", ".join(sorted(only - known)) or "none given"
             raise click.BadParameter(f"{unknown}: expected some of {', '.join(sorted(known))} (the {suite} suite)",
                                      param_hint="'--distributions'")
-    console = Console(stderr=True)
+    check_folder(output)
+    console = PipeConsole(stderr=True)
     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
                      checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive)
     table = summary(rows, jobs or default_jobs())
@@ -298,32 +319,82 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
                      f"{entry.get('cabench_over_ideal', float('nan')):.2f}",
                      f"{entry.get('report_over_ideal', float('nan')):.2f}",
                      "yes" if entry["all_proven"] else "NO")
-    Console(width=max(Console().width, 140)).print(view)
+    PipeConsole(width=max(PipeConsole().width, 140)).print(view)
     click.echo(f"wrote {output / 'perf-rows.csv'} and {output / 'perf-summary.json'}", err=True)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; turns every expected error into one line."""
+    """Entry point of the console script; turns every expected error into one line.
+
+    SIGINT, SIGTERM and SIGHUP stop cabench within a couple of seconds with status 128 + the
+    signal number (130 for Ctrl-C) and no process left behind (``ilp.lifetime``); a closed output
+    pipe (``| head``) ends quietly with status 0."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ilp.lifetime import Interrupted, interruptible
+
+    def stopped(signum: int) -> None:
+        click.echo(f"cabench: stopped by {signal_name(signum)}; finished work is kept", err=True)
+
     try:
-        code = cli.main(args=argv, prog_name="cabench", standalone_mode=False)
+        with interruptible(on_stop=stopped):
+            # click's own main() would print a blank line on Ctrl-C; this is main() without it
+            with cli.make_context("cabench", list(sys.argv[1:] if argv is None else argv)) as ctx:
+                code = cli.invoke(ctx)
+            sys.stdout.flush()
+    except click.exceptions.Exit as exc:  # --help, --version
+        return exc.exit_code
     except click.exceptions.UsageError as exc:
         where = f"cabench {exc.ctx.info_name}" if exc.ctx and exc.ctx.info_name != "cabench" else "cabench"
-        click.echo(f"{where}: {exc.format_message()}", err=True)
+        _say(f"{where}: {exc.format_message()}")
         return EXIT_BAD_INPUT
-    except click.exceptions.Abort:
-        click.echo("cabench: aborted", err=True)
-        return 130
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        interrupted = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
+        signum = interrupted.signal if isinstance(interrupted, Interrupted) else 2
+        if not getattr(interrupted, "reported", False):  # the command said what it kept
+            stopped(signum)
+        return 128 + signum
+    except BrokenPipeError:
+        # the reader went away (`| head`, `| true`): nothing more to say, and no error at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except NotProvenError as exc:
-        click.echo(f"cabench: {exc}; raise --time-limit", err=True)
+        _say(f"cabench: {exc}; raise --time-limit")
         return EXIT_NOT_PROVEN
     except SolverError as exc:
-        click.echo(f"cabench: internal error (please report): {exc}", err=True)
+        _say(f"cabench: internal error (please report): {exc}")
+        return 1
+    except BrokenProcessPool:
+        click.echo("cabench: a worker process died (out of memory?); try fewer --jobs or --workers", err=True)
         return 1
     except CabenchError as exc:
-        click.echo(str(exc), err=True)
+        _say(str(exc))
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # writing an output failed (disk full, read-only folder, a path under a file)
+        _say(f"{exc.filename}: cannot write: {exc.strerror or exc}")
         return EXIT_BAD_INPUT
     return code if isinstance(code, int) else 0
+
+
+def _say(message: str) -> None:
+    """One line on standard error, names in it shown as written (see ``render.plain``)."""
+    from benchmarks.render import plain
+
+    click.echo(plain(message), err=True)
+
+
+def signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 if __name__ == "__main__":

@@ -270,15 +270,21 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
 
 def write_rows(rows: Sequence[Row], folder: Path) -> None:
     """perf-rows.csv: one row per instance and method (rewritten after each instance)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "perf-rows.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(asdict(rows[0])))
-        writer.writeheader()
-        writer.writerows(asdict(r) for r in rows)
+    from instances.files import atomic_write
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(asdict(rows[0])))
+            writer.writeheader()
+            writer.writerows(asdict(r) for r in rows)
+
+    atomic_write(folder / "perf-rows.csv", write)
 
 
 def write_results(rows: Sequence[Row], table: list[dict], folder: Path) -> None:
     write_rows(rows, folder)
-    (folder / "perf-summary.json").write_text(json.dumps(table, indent=2) + "\n")
+    from instances.files import atomic_write_text
+
+    atomic_write_text(folder / "perf-summary.json", json.dumps(table, indent=2) + "\n")
 
 

@@ -1,17 +1,41 @@
-"""Human-readable rendering of a :class:`Report` (rich tables and offer lists)."""
+"""Human-readable rendering of a :class:`Report` (rich tables and offer lists).
+
+Names come from the user's file and are shown, never interpreted: control characters (a
+terminal's escape sequences) are printed as escapes (:func:`plain`), and table cells are rich
+``Text`` objects, so markup such as ``[/]`` or ``[bold]`` in a name is shown as written.
+"""
 
 from __future__ import annotations
+
+import dataclasses
+import re
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from benchmarks.report import PlayerRow, Report
+from benchmarks.results import Benchmark, Best, finite_bound
 from benchmarks.table import knows_nothing
-from benchmarks.results import Benchmark, Best
 from instances import Instance
 from instances.bundles import names
 from instances.units import show
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def plain(text: str) -> str:
+    """``text`` safe for a terminal line: control characters (escape sequences, newlines) and
+    invalid Unicode (lone surrogates) shown as backslash escapes."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def displayed(instance: Instance) -> Instance:
+    """A copy of ``instance`` whose names are safe to print (see :func:`plain`); same numbers."""
+    return dataclasses.replace(instance, name=plain(instance.name), goods=tuple(plain(g) for g in instance.goods),
+                               players=tuple(plain(p) for p in instance.players))
 
 
 def _bundle(instance: Instance, mask: int) -> str:
@@ -26,7 +50,7 @@ def _value(b: Benchmark, scale: int = 1) -> str:
     """The proven value in the file's units (exact decimals when the instance has a scale)."""
     if b.value is not None:
         return show(b.value, scale)
-    bound = f", bound {_money(b.bound, scale)}" if b.bound is not None else ""
+    bound = f", bound {_money(b.bound, scale)}" if finite_bound(b.bound) is not None else ""
     return f"NOT PROVEN ({b.status.value}; incumbent {_money(b.incumbent, scale)}{bound})"
 
 
@@ -65,13 +89,13 @@ TOP_PLAYERS = 10
 
 
 def _player_table(report: Report, rows: list[PlayerRow], title: str) -> Table:
-    inst = report.instance
+    inst = displayed(report.instance)
     players = Table(title=title, header_style="bold")
     for column in ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"):
         players.add_column(column, justify="left" if column in ("player", "knowledge correct") else "right")
     for row in rows:
         verdict = {True: "yes", False: "no", None: "undecided"}[row.correctness.correct]
-        players.add_row(inst.players[row.player], _value(row.miew, inst.scale), _value(row.mikw, inst.scale),
+        players.add_row(Text(inst.players[row.player]), _value(row.miew, inst.scale), _value(row.mikw, inst.scale),
                         _value(row.msw_without, inst.scale), verdict)
     return players
 
@@ -111,7 +135,7 @@ def render(report: Report, players: str = "auto") -> Group:
     """The report as rich renderables. ``players``: "all" (a row and witnesses for every
     player), "summary" (counts and the top players by MIEW_i) or "auto" (all up to
     SUMMARY_ABOVE players, else the summary). Nothing is left out of the JSON either way."""
-    inst = report.instance
+    inst = displayed(report.instance)
     full = players == "all" or (players == "auto" and inst.n <= SUMMARY_ABOVE)
     coalitions = ", ".join("{" + ", ".join(inst.players[j] for j in c) + "}" for c in inst.coalitions)
     structure = f"coalitions {coalitions}" if coalitions else "all independent"
@@ -127,10 +151,10 @@ def render(report: Report, players: str = "auto") -> Group:
     headline.add_column("value", justify="right")
     headline.add_column("meaning")
     headline.add_row("MSW", _value(report.msw, inst.scale), "maximum social welfare")
-    headline.add_row("MIEW(K_I)", _best(inst, report.miew), "best MIEW_i over independent players")
-    headline.add_row("BB", _best(inst, report.bb), "best BB_i = MIEW_i over all players")
-    headline.add_row("BB'", _best(inst, report.bb_prime), "best BB_i over independent players")
-    headline.add_row("MKW", _best(inst, report.mkw), "best MKW_A over agents")
+    headline.add_row("MIEW(K_I)", Text(_best(inst, report.miew)), "best MIEW_i over independent players")
+    headline.add_row("BB", Text(_best(inst, report.bb)), "best BB_i = MIEW_i over all players")
+    headline.add_row("BB'", Text(_best(inst, report.bb_prime)), "best BB_i over independent players")
+    headline.add_row("MKW", Text(_best(inst, report.mkw)), "best MKW_A over agents")
 
     shown = list(report.players) if full else top_players(report)
     tables = [] if full else [_summary(report)]
@@ -144,7 +168,7 @@ def render(report: Report, players: str = "auto") -> Group:
         if not full and len(row.members) == 1:
             continue  # MKW_{i} is MIKW_i, in the player tables
         who = "{" + ", ".join(inst.players[j] for j in row.members) + "}"
-        agents.add_row(who, _value(row.mkw, inst.scale), _value(row.best_allocation, inst.scale))
+        agents.add_row(Text(who), _value(row.mkw, inst.scale), _value(row.best_allocation, inst.scale))
     if full or agents.row_count:
         tables.append(agents)
 
@@ -157,18 +181,26 @@ def render(report: Report, players: str = "auto") -> Group:
     if report.market is not None:
         lines.append(witness(inst, report.market))
     body = [title, headline, *tables, Text("Witnesses (offers at their prices)", style="bold")]
-    body += [Text("  " + line) for line in lines]
+    body += [Text("  " + plain(line)) for line in lines]  # benchmark names carry player names
     doubtful = [row for row in report.players if row.correctness.correct is not True]
     if doubtful:
         body.append(Text("Knowledge not known to be correct", style="bold"))
         listed = doubtful if full else doubtful[:TOP_PLAYERS]
-        body += [Text(f"  {inst.players[row.player]}: {row.correctness.reason}") for row in listed]
+        body += [Text(f"  {inst.players[row.player]}: {plain(row.correctness.reason)}") for row in listed]
         if len(listed) < len(doubtful):
             body.append(Text(f"  ... and {len(doubtful) - len(listed)} more (--players all, or --players-csv)"))
     if not report.all_proven:
         body.append(Text("Some programs were not proven optimal within the time limit; their "
                          "values are not reported as benchmarks.", style="bold red"))
     return Group(*body)
+
+
+class PipeConsole(Console):
+    """A rich console for the command line: a closed pipe (``| head``) raises
+    ``BrokenPipeError``, which the CLI turns into a quiet exit 0 (rich would exit with 1)."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
 
 
 def print_report(report: Report, console: Console | None = None, players: str = "auto") -> None:

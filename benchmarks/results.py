@@ -51,19 +51,30 @@ class Benchmark:
     def require(self) -> int:
         """The proven value, or :class:`NotProvenError`."""
         if self.value is None:
+            bound = f", bound {self.bound}" if finite_bound(self.bound) is not None else ""
             raise NotProvenError(
-                f"{self.name} was not proven optimal ({self.status.value}; incumbent "
-                f"{self.incumbent}, bound {self.bound})"
+                f"{self.name} was not proven optimal ({self.status.value}; incumbent {self.incumbent}{bound})"
             )
         return self.value
 
 
+def finite_bound(bound: int | None) -> int | None:
+    """A solver's bound, or None when it is a solver's stand-in for infinity (SCIP and HiGHS
+    report 1e20 when they have no bound): no real bound is that large (values are at most 10^12
+    per player)."""
+    return None if bound is None or abs(bound) >= 10**18 else bound
+
+
 def from_solution(name: str, solution: Solution,
                   prices: Callable[[tuple[int, ...]], tuple[int, ...]] | None = None) -> Benchmark:
-    """Wrap a solver answer; ``prices`` maps the witness allocation to the witness prices."""
+    """Wrap a solver answer; ``prices`` maps the witness allocation to the witness prices (a
+    bundle whose price is 0 is dropped from the witness: it adds nothing to the revenue)."""
     outcome = None
     if solution.allocation is not None:
-        outcome = Outcome(solution.allocation, prices(solution.allocation) if prices else None)
+        outcome = Outcome(solution.allocation)
+        if prices is not None:  # offers at price 0 are dropped: P_j = 0 exactly where A_j is empty
+            offered = prices(solution.allocation)
+            outcome = Outcome(tuple(a if p else 0 for a, p in zip(solution.allocation, offered)), offered)
     proven = solution.status is Status.OPTIMAL
     return Benchmark(
         name=name,

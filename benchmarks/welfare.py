@@ -13,13 +13,15 @@ from ilp import DEFAULT_BACKEND, Program, Solution, lex_first, solve
 from instances import Instance
 
 
-def msw(instance: Instance, *, solver: str = DEFAULT_BACKEND, time_limit: float | None = None) -> Benchmark:
+def msw(instance: Instance, *, solver: str = DEFAULT_BACKEND, time_limit: float | None = None,
+        canonical: bool = False) -> Benchmark:
     """Maximum social welfare MSW = max over allocations A of sum_j TV_j(A_j).
 
     Seed 002 §2 ("maximum rational revenue coincides with the maximum social welfare");
     seed 000 §1.2 (MSW(V) in the definition of MIKW). Goods may stay unallocated.
     """
-    return solve_program("MSW", msw_program(instance), priced=False, solver=solver, time_limit=time_limit)
+    return solve_program("MSW", msw_program(instance), priced=False, solver=solver, time_limit=time_limit,
+                         canonical=canonical)
 
 
 def msw_program(instance: Instance) -> Program:
@@ -28,7 +30,8 @@ def msw_program(instance: Instance) -> Program:
 
 
 def msw_without(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
-                time_limit: float | None = None, optimum: Benchmark | None = None) -> Benchmark:
+                time_limit: float | None = None, optimum: Benchmark | None = None,
+                canonical: bool = False) -> Benchmark:
     """MSW_{-i}: the maximum social welfare with player i removed (the VCG externality term;
     SPEC §2, used by the VCG baseline of SPEC §3.8).
 
@@ -39,7 +42,7 @@ def msw_without(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
     if optimum is not None and optimum.proven and optimum.outcome.allocation[i] == 0:
         return replace(optimum, name=name, wall_time=0.0)
     return solve_program(name, msw_without_program(instance, i), priced=False, solver=solver,
-                         time_limit=time_limit)
+                         time_limit=time_limit, canonical=canonical)
 
 
 def msw_without_program(instance: Instance, i: int) -> Program:
@@ -48,14 +51,14 @@ def msw_without_program(instance: Instance, i: int) -> Program:
 
 
 def best_allocation(instance: Instance, coalition: Iterable[int], *, solver: str = DEFAULT_BACKEND,
-                    time_limit: float | None = None) -> Benchmark:
+                    time_limit: float | None = None, canonical: bool = False) -> Benchmark:
     """BA^C = argmax over allocations giving goods only to members of C of sum_{k in C} TV_k(A_k).
 
     Seed 000 Appendix A ("Best Allocation"), used by the collusion-leveraging mechanism.
     """
     label = ",".join(instance.players[j] for j in sorted(set(coalition)))
     return solve_program(f"BA^{{{label}}}", best_allocation_program(instance, coalition), priced=False,
-                         solver=solver, time_limit=time_limit)
+                         solver=solver, time_limit=time_limit, canonical=canonical)
 
 
 def best_allocation_program(instance: Instance, coalition: Iterable[int]) -> Program:

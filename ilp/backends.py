@@ -1,9 +1,12 @@
 """Backend registry and the one ``solve`` entry point (in the manner of PuLP's ``getSolver``).
 
 Every backend solves the same :class:`Program`; the integer-programming ones share the
-formulation of ``ilp.formulation`` and differ only in the adapter. Whatever the backend, the
-returned :class:`Solution` carries the allocation's weight evaluated by definition, and a
-solver answer that contradicts that evaluation is reported as a :class:`SolverError`.
+formulation of ``ilp.formulation`` and differ only in the adapter. Every answer is checked
+exactly (``ilp.claims``). A program whose magnitude a floating-point backend's tolerances cannot
+separate goes to CP-SAT instead, and a floating-point claim that fails the exact check is
+re-proved by CP-SAT. Whatever the backend, the returned
+:class:`Solution` carries the allocation's weight evaluated by definition, and an answer that
+still contradicts that evaluation is a bug, reported as a :class:`SolverError`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
 
-from ilp import brute
+from ilp import brute, claims
 from ilp.compile import RobustBlock
 from ilp.formulation import Formulation, build
 from ilp.program import Program, Solution, Status
@@ -98,13 +101,23 @@ def solve(program: Program, backend: str = DEFAULT_BACKEND, time_limit: float | 
     module = get_backend(backend)
     start = time.perf_counter()
     claimed = None  # the objective value the solver claims for its own solution
+    solver = backend  # the backend whose proof stands (CP-SAT when it re-proved a doubted claim)
     if module is brute:
         status, allocation = brute.run_program(program)
         bound = None
     else:
         formulation = build(program)
         start_values = formulation.encode(hint) if hint is not None else None
+        if not getattr(module, "EXACT", False) and not claims.separable(formulation.ilp):
+            # a floating-point backend cannot separate this program's integers: route it to CP-SAT
+            module, solver = get_backend("cpsat"), "cpsat"
         status, values, bound = _run(formulation, module, time_limit, start_values)
+        (status, values, bound), doubted = _checked(formulation, (status, values, bound), module, backend)
+        if doubted:  # a floating-point claim that failed the exact check: re-prove it exactly
+            cpsat = get_backend("cpsat")
+            solver = "cpsat"
+            status, values, bound = _run(formulation, cpsat, time_limit, values or start_values)
+            (status, values, bound), _ = _checked(formulation, (status, values, bound), cpsat, solver)
         allocation = None
         if values is not None:
             claimed = sum(c * values[v] for v, c in formulation.ilp.objective.items())
@@ -114,14 +127,23 @@ def solve(program: Program, backend: str = DEFAULT_BACKEND, time_limit: float | 
     wall = time.perf_counter() - start
     value = program.total(allocation) if allocation is not None else None
     if not program.minimize_owners and claimed is not None:
-        # the formulation never over-counts, and at a proven optimum it counts exactly
+        # checked integer solutions of an exact formulation: the formulation never over-counts,
+        # and at a proven optimum it counts exactly (a failure here is a bug in cabench)
         if value < claimed or (status is Status.OPTIMAL and value != claimed):
-            raise SolverError(f"{backend}: the solver claims {claimed} but the witness is worth {value}")
+            raise SolverError(f"{solver}: the solver claims {claimed} but the witness is worth {value}")
         if status is Status.OPTIMAL and bound is not None and bound != value:
-            raise SolverError(f"{backend}: proven optimum {bound} but the witness is worth {value}")
+            raise SolverError(f"{solver}: proven optimum {bound} but the witness is worth {value}")
     if status is Status.OPTIMAL and not program.minimize_owners:
         bound = value
-    return Solution(status, allocation, value, bound, backend, wall)
+    return Solution(status, allocation, value, bound, solver, wall)
+
+
+def _checked(formulation: Formulation, answer: tuple, module: ModuleType, backend: str) -> tuple[tuple, bool]:
+    """``ilp.claims.check`` of a backend's answer; an exact backend's broken constraint is a bug."""
+    try:
+        return claims.check(formulation.ilp, answer, exact=getattr(module, "EXACT", False))
+    except ValueError as exc:
+        raise SolverError(f"{backend}: {exc}") from None
 
 
 def _run(formulation: Formulation, module: ModuleType, time_limit: float | None, hint: list[int] | None):

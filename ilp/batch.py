@@ -28,7 +28,6 @@ solved side by side each get the solver that won the last race.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import time
@@ -263,7 +262,7 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
                     len(tasks) >= jobs and spent / count * len(tasks) >= PARALLEL_WORK_SECONDS)
             if tasks:
                 if pool is None:
-                    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+                    pool = worker_pool(jobs)
                 name = _parallel_backend(backend)
                 futures: dict[Future, int] = {
                     pool.submit(solve, compact.programs[u], name, time_limit, hints[u]): u for u in tasks}
@@ -340,6 +339,15 @@ def _one_best_bid(program: Program, backend: str) -> Solution | None:
 def _empty(program: Program, backend: str) -> Solution:
     """The proven optimum of a program with no positive weight: nothing allocated, value 0."""
     return Solution(Status.OPTIMAL, (0,) * len(program.weights), 0, 0, backend, 0.0)
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of spawned worker processes that die with this one and ignore the working
+    directory (see ``ilp.lifetime``)."""
+    from ilp.lifetime import child_setup, spawn_context
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=spawn_context(), initializer=child_setup,
+                               initargs=(os.getpid(),))
 
 
 def _parallel_backend(backend: str) -> str:

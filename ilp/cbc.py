@@ -12,9 +12,12 @@ import warnings
 import pulp
 
 from ilp.formulation import ILP
+from ilp.lifetime import guard_pulp
 from ilp.program import Status
 
 NAME = "cbc"
+EXACT = False  # floating point: ilp.claims decides what its claims prove
+guard_pulp()  # the CBC binary dies with the process that started it
 
 
 def _command(**options) -> pulp.LpSolver_CMD:

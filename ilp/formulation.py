@@ -35,6 +35,10 @@ class ILP:
     rows: list[tuple[Linear, int | None, int | None]] = field(default_factory=list)
     objective: Linear = field(default_factory=dict)
     maximize: bool = True
+    magnitude: int | None = None
+    """The largest of the objective's largest possible |value| and every |coefficient| and
+    |right-hand side| (set by :func:`build`; ``ilp.claims`` decides from it whether a
+    floating-point solver can separate the program's integer values)."""
 
     def var(self, name: str, upper: int = 1, lower: int = 0) -> int:
         self.names.append(name)
@@ -148,7 +152,28 @@ def build(program: Program) -> Formulation:
                     objective = _plus(objective, own[j][g], scale=scale * (j + 1))
         ilp.objective = objective
         ilp.maximize = False
+    ilp.magnitude = _magnitude(ilp, blocks, program)
     return Formulation(program, blocks, ilp, own, weight)
+
+
+def _upper(block: Block | None) -> int:
+    """The largest weight ``block`` can give its player."""
+    if block is None:
+        return 0
+    if isinstance(block, AtomsBlock):
+        values = [v for _, v in block.atoms]
+        return max(values, default=0) if block.single else sum(values)
+    return max(min(f.upper for f in option) for option in block.options)
+
+
+def _magnitude(ilp: ILP, blocks: list[Block | None], program: Program) -> int:
+    if program.minimize_owners:  # sum_k (n + 1)^(c - k) * code(g_k) < (n + 1)^c
+        top = (len(blocks) + 1) ** len(program.minimize_owners)
+    else:
+        top = sum(_upper(b) for b in blocks)
+    for terms, lo, hi in ilp.rows:
+        top = max(top, *(abs(c) for c in terms.values()), *(abs(b) for b in (lo, hi) if b is not None))
+    return top
 
 
 def _atoms(ilp: ILP, j: int, block: AtomsBlock) -> tuple[dict[int, Linear], Linear]:

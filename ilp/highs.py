@@ -31,6 +31,7 @@ from ilp.program import Status
 from instances.errors import CabenchError
 
 NAME = "highs"
+EXACT = False  # floating point: ilp.claims decides what its claims prove
 _worker: subprocess.Popen | None = None  # the live worker, if any
 _lock = threading.Lock()
 
@@ -81,20 +82,16 @@ def _receive(stream) -> Any:
 
 def _start() -> subprocess.Popen:
     # a plain subprocess, not multiprocessing: it works from any __main__ (a script on stdin, a
-    # notebook) and inside daemonic pool workers, and it never imports OR-Tools
+    # notebook) and inside daemonic pool workers, and it never imports OR-Tools. Safe path (-P):
+    # the working directory is not searched, so a planted ilp/ or highspy.py is never run; the
+    # package's own folder is given explicitly. The worker dies with this process.
+    from ilp.lifetime import die_with_parent
+
     root = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    return subprocess.Popen([sys.executable, "-m", "ilp.highs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-
-
-def _die_with_parent() -> None:
-    """Linux: the worker is killed when the process that started it dies (a stopped pool or race
-    worker must not leave a solve running)."""
-    import ctypes
-    import signal
-
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    env = dict(os.environ, PYTHONSAFEPATH="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    return subprocess.Popen([sys.executable, "-P", "-m", "ilp.highs", str(os.getpid())], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, env=env, preexec_fn=die_with_parent)
 
 
 def _stop() -> None:
@@ -111,6 +108,10 @@ atexit.register(_stop)
 def _serve() -> None:
     """The worker's loop: one (ilp, time_limit, workers, hint) request in, one answer (or exception) out,
     over the stdout this process started with; anything else printed there is discarded."""
+    from ilp.lifetime import child_setup
+
+    if len(sys.argv) > 1 and sys.argv[1].isdigit():
+        child_setup(int(sys.argv[1]))
     requests = sys.stdin.buffer
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     quiet = os.open(os.devnull, os.O_WRONLY)  # HiGHS prints a banner on stdout

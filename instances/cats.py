@@ -21,16 +21,37 @@ good, or a shared dummy good), so the winner-determination problem is unchanged.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from pathlib import Path
 
 from instances.errors import InputError
-from instances.loader import MAX_ABS_VALUE, read_text, source_name
+from instances.loader import MAX_ABS_VALUE, MAX_GOODS, read_text, source_name
 from instances.model import Instance
 from instances.units import MAX_SCALE, is_power_of_ten, show, smallest_scale
 from instances.valuation import Form, Valuation
 
 _Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, price as written
+_PRICE = re.compile(r"\+?([0-9]{1,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
+_COUNT = re.compile(r"[0-9]{1,12}")
+MAX_EXPONENT = 30
+"""Largest decimal exponent read in a price (``1e1000000000`` would take hours to expand)."""
+
+
+def _price(word: str) -> Fraction | None:
+    """A CATS price as an exact fraction, or None if it is not a plain decimal; a huge exponent
+    gives a value just above the cap (or a tiny non-integer) instead of expanding it."""
+    match = _PRICE.fullmatch(word)
+    if not match:
+        return None
+    exponent = int(match.group(3) or 0)
+    if not (match.group(1) + (match.group(2) or "")).strip("0"):
+        return Fraction(0)
+    if exponent > MAX_EXPONENT:
+        return Fraction(10**13)
+    if exponent < -MAX_EXPONENT:
+        return Fraction(1, 10**MAX_EXPONENT)
+    return Fraction(word.lstrip("+"))
 
 
 def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
@@ -43,21 +64,26 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
         words = line.replace("\t", " ").split()
         where = f"line {number}"
         if words[0].lower() in ("goods", "bids", "dummy"):
-            if len(words) != 2 or not words[1].isdigit():
-                raise InputError(source, where, f'expected "{words[0]} <count>", got "{line}"')
+            if len(words) != 2 or not _COUNT.fullmatch(words[1]):
+                raise InputError(source, where, f'expected "{words[0]} <count>" with a count in digits 0-9, '
+                                 f"got {line[:60]!r}")
+            if words[0].lower() in header:
+                raise InputError(source, where, f'a second "{words[0]}" header line; each header appears once')
             header[words[0].lower()] = int(words[1])
+            if header.get("goods") == 0 or header.get("goods", 0) > MAX_GOODS:
+                raise InputError(source, where, f"{header['goods']} goods; expected 1 to {MAX_GOODS}")
             continue
         if "goods" not in header or "bids" not in header:
             raise InputError(source, where, 'a bid before the "goods" and "bids" header lines')
         if words[-1] != "#":
             raise InputError(source, where, 'a bid line must end with "#"')
-        try:
-            price = Fraction(words[1])
-            goods = tuple(int(w) for w in words[2:-1])
-        except (ValueError, IndexError, ZeroDivisionError):
-            raise InputError(source, where, f'expected "id price good ... #", got "{line}"') from None
-        if price < 0:
-            raise InputError(source, where, f"negative price {words[1]}")
+        if len(words) > 1 and words[1].startswith("-"):
+            raise InputError(source, where, f"negative price {words[1][:40]}")
+        price = _price(words[1]) if len(words) > 1 else None
+        if price is None or not all(_COUNT.fullmatch(w) for w in words[2:-1]):
+            raise InputError(source, where, f'expected "id price good ... #" with a decimal price and good '
+                             f"numbers, got {line[:60]!r}")
+        goods = tuple(int(w) for w in words[2:-1])
         total = header["goods"] + header.get("dummy", 0)
         if not goods or any(g < 0 or g >= total for g in goods):
             raise InputError(source, where, f"goods must be numbers 0..{total - 1}, at least one")
@@ -140,7 +166,7 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
                 mask |= 1 << extra[g]
         bidders.setdefault(key, []).append((mask, value))
     valuations = tuple(Valuation(Form.XOR, tuple(book)) for book in bidders.values())
-    return Instance(
+    instance = Instance(
         name=name,
         goods=tuple(str(g) for g in range(n_goods)) + tuple(f"d{d}" for d in promoted),
         players=tuple(f"bidder{k + 1}" for k in range(len(valuations))),
@@ -149,6 +175,17 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
         scale=scale,
         source=source,
     )
+    return _validated(instance)
+
+
+def _validated(instance: Instance) -> Instance:
+    """``instance`` after the loader's checks, so that ``import`` never writes a file that
+    ``benchmarks`` then rejects."""
+    from instances.loader import parse_instance
+    from instances.writer import instance_to_json
+
+    parse_instance(instance_to_json(instance), source=instance.source, default_name=instance.name)
+    return instance
 
 
 def write_cats(instance: Instance) -> str:

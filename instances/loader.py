@@ -29,6 +29,13 @@ MAX_ABS_VALUE = 10**12
 """Largest absolute value accepted: sums over thousands of bids stay far inside int64 (CP-SAT)."""
 MAX_TABLE_GOODS = 20
 """A table lists 2^m values; beyond 2^20 entries the explicit or bid forms are the right tool."""
+MAX_GOODS = 4096
+"""Most goods an instance may have: a bundle is a bit mask, so its memory grows with the goods."""
+MAX_DEPTH = 32
+"""Deepest nesting of lists and objects accepted (an instance needs at most about ten levels)."""
+MAX_INTEGER_DIGITS = 20
+"""Longest integer literal read: values are at most 10^12 (13 digits); longer ones are refused
+before Python converts them (which costs time quadratic in the digits)."""
 
 Path_ = list[str | int]
 
@@ -49,15 +56,71 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict:
     return dict(pairs)
 
 
-def _find_duplicate_keys(node: Any, path: Path_) -> tuple[Path_, str] | None:
-    if isinstance(node, _DuplicateKeys):
-        return path, node.duplicates[0]
-    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for key, child in children:
-        found = _find_duplicate_keys(child, path + [key])
-        if found:
-            return found
+def _find_problem(data: Any) -> tuple[Path_, str] | None:
+    """The first duplicate key, lone surrogate or excessive nesting in decoded JSON (depth first,
+    without recursion: a hostile file must not exhaust the stack)."""
+    stack: list[tuple[Any, Path_]] = [(data, [])]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep; an instance needs about ten"
+        if isinstance(node, str):
+            if _has_surrogate(node):
+                return path, f"text {_shown(node)} holds a lone surrogate (invalid Unicode)"
+            continue
+        if isinstance(node, _DuplicateKeys):
+            return path, f"duplicate key {_shown(node.duplicates[0])}; each key may appear once"
+        if isinstance(node, dict):
+            for key in node:
+                if _has_surrogate(key):
+                    return path, f"key {_shown(key)} holds a lone surrogate (invalid Unicode)"
+            table = node.get("table")
+            if isinstance(table, list) and len(table) > 1 << MAX_TABLE_GOODS:
+                return path + ["table"], f"{len(table)} entries; a table has at most 2^{MAX_TABLE_GOODS} entries"
+            stack.extend((child, path + [key]) for key, child in reversed(list(node.items()))
+                         if isinstance(child, (dict, list, str)))
+        elif isinstance(node, list):  # numbers need no check here: a big table costs no path per entry
+            stack.extend((child, path + [k]) for k, child in reversed(list(enumerate(node)))
+                         if isinstance(child, (dict, list, str)))
     return None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _shown(text: str) -> str:
+    """A string for a one-line message: escaped, and cut when long."""
+    shown = json.dumps(text)
+    return shown if len(shown) <= 60 else shown[:57] + '..."'
+
+
+def _parse_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _Refused(f"an integer with {len(literal.lstrip('-'))} digits; values are at most 10^12 in absolute value")
+    return int(literal)
+
+
+class _Refused(Exception):
+    """A literal refused while decoding (no JSON path is known yet)."""
+
+
+def decode_json(text: str, source: str) -> Any:
+    """Decode instance JSON safely: bounded integers, bounded nesting, one-line errors."""
+    try:
+        return json.loads(text, object_pairs_hook=_pairs_hook, parse_int=_parse_int)
+    except json.JSONDecodeError as exc:
+        raise InputError(source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except _Refused as exc:
+        raise InputError(source, "", str(exc)) from None
+    except RecursionError:
+        raise InputError(source, "", f"nested far too deep; an instance nests at most {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # anything else the decoder refuses
+        raise InputError(source, "", f"invalid JSON: {exc}") from None
 
 
 @cache
@@ -74,23 +137,21 @@ MAX_STDIN_BYTES = 256 * 2**20
 
 def read_text(path: str | Path, what: str = "a JSON instance") -> str:
     """The UTF-8 text of ``path``, or of standard input when ``path`` is ``"-"`` (at most
-    :data:`MAX_STDIN_BYTES`); every failure is an :class:`InputError` naming the source."""
+    :data:`MAX_STDIN_BYTES`); a file is read up to ``instances.files.MAX_INPUT_BYTES`` (so
+    ``/dev/zero`` ends in one clean error); a UTF-8 byte-order mark is accepted; every failure
+    is an :class:`InputError` naming the source."""
+    from instances.files import read_input
+
     if str(path) == STDIN:
         data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
         if len(data) > MAX_STDIN_BYTES:
             raise InputError("<stdin>", "", f"standard input holds more than {MAX_STDIN_BYTES // 2**20} MiB; "
                              "pass a file name instead")
         try:
-            return data.decode("utf-8")
+            return data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InputError("<stdin>", "", f"standard input is not UTF-8 text; expected {what}") from None
-    source = str(path)
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputError(source, "", f"the file is not UTF-8 text; expected {what}") from None
+    return read_input(path)
 
 
 def source_name(path: str | Path) -> tuple[str, str]:
@@ -104,22 +165,18 @@ def load_instance(path: str | Path) -> Instance:
     """Read, validate and build the instance in ``path`` (raises :class:`InputError`); ``"-"``
     reads standard input."""
     source, default_name = source_name(path)
-    text = read_text(path)
-    try:
-        data = json.loads(text, object_pairs_hook=_pairs_hook)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
+    data = decode_json(read_text(path), source)
     return parse_instance(data, source=source, default_name=default_name)
 
 
 def parse_instance(data: Any, source: str = "<memory>", default_name: str = "instance") -> Instance:
     """Validate decoded JSON ``data`` and build the :class:`Instance` (raises :class:`InputError`)."""
-    found = _find_duplicate_keys(data, [])
+    found = _find_problem(data)
     if found:
-        where, key = found
-        raise InputError(source, json_path(where), f'duplicate key "{key}"; each key may appear once')
+        where, message = found
+        raise InputError(source, json_path(where), message)
+    if isinstance(data, dict) and isinstance(data.get("goods"), list) and len(data["goods"]) > MAX_GOODS:
+        raise InputError(source, "goods", f"{len(data['goods'])} goods; cabench accepts at most {MAX_GOODS}")
     error = best_match(jsonschema.Draft202012Validator(schema()).iter_errors(data))
     if error is not None:
         raise InputError(source, json_path(error.absolute_path), _schema_message(error))

@@ -71,7 +71,11 @@ class Guarantee:
 
 
 class Facts:
-    """The benchmark values and witnesses strategies need, solved once and proven optimal."""
+    """The benchmark values and witnesses strategies need, solved once and proven optimal.
+
+    Every witness a strategy reads is the canonical one (the lexicographically first optimal
+    allocation, offers at price 0 dropped; ``benchmarks._solve.solve_program``), so that no
+    evaluation depends on the backend or the run."""
 
     def __init__(self, instance: Instance, solver: str = DEFAULT_BACKEND, time_limit: float | None = None):
         self.instance = instance
@@ -80,7 +84,7 @@ class Facts:
     @cache
     def miew_result(self, i: int) -> Benchmark:
         """MIEW_i = BB_i as solved (proven or not); every other use derives from it."""
-        return miew(self.instance, i, **self.options)
+        return miew(self.instance, i, canonical=True, **self.options)
 
     def miew(self, i: int) -> Outcome:
         """The MIEW_i = BB_i witness (canonical outcome, seed 001 Def. 2-3)."""
@@ -109,7 +113,7 @@ class Facts:
 
     @cache
     def relevant_knowledge_result(self, agent: tuple[int, ...]) -> Benchmark:
-        return relevant_knowledge(self.instance, agent, **self.options)
+        return relevant_knowledge(self.instance, agent, canonical=True, **self.options)
 
     def relevant_knowledge(self, agent: tuple[int, ...]) -> Outcome:
         result = self.relevant_knowledge_result(agent)
@@ -118,7 +122,7 @@ class Facts:
 
     @cache
     def best_allocation(self, agent: tuple[int, ...]) -> tuple[int, ...]:
-        result = best_allocation(self.instance, agent, **self.options)
+        result = best_allocation(self.instance, agent, canonical=True, **self.options)
         result.require()
         return result.outcome.allocation
 

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from benchmarks import knowledge_correct
-from benchmarks.cli import check_backend, cli, coalition_knowledge_option, load_with_reading
+from benchmarks.cli import EXIT_NOT_PROVEN, check_backend, cli, coalition_knowledge_option, load_with_reading
+from benchmarks.render import PipeConsole, displayed, plain
 from benchmarks.cli import main as _main
 from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance
@@ -28,7 +31,7 @@ _json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 def _console(columns: int = 100) -> Console:
     """At least 100 columns (``deviate``: 120): the mechanism tables do not fit in 80."""
-    return Console(width=max(Console().width, columns))
+    return PipeConsole(width=max(PipeConsole().width, columns))
 
 
 def _mechanism_choice(all_allowed: bool):
@@ -141,22 +144,24 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                               indent=2, ensure_ascii=False))
     else:
         console = _console()
-        console.print(evaluation_table(instance, [(m, ev) for m, ev, _ in rows]))
+        shown = displayed(instance)  # names printed as written, never as terminal codes or markup
+        console.print(evaluation_table(shown, [(m, ev) for m, ev, _ in rows]))
         for line in guarantee_lines([(m, ev) for m, ev, _ in rows], instance.scale):
-            console.print("  " + line, markup=False)
+            console.print("  " + plain(line), markup=False)
         if mechanism != "all":
             m, ev, extra = rows[0]
             branches = Table(title="Branches (public chance results)", header_style="bold")
             branches.add_column("path")
             branches.add_column("probability", justify="right")
             for path, p in ev.branches:
-                branches.add_row(path, str(p))
+                branches.add_row(Text(plain(path)), str(p))
             console.print(branches)
             util = Table(title="Expected utilities", header_style="bold")
             util.add_column("agent")
             util.add_column("E\\[u]", justify="right")
             for a, u in ev.agent_utilities:
-                util.add_row("{" + ", ".join(instance.players[j] for j in a) + "}", show_fraction(u, instance.scale, 6))
+                util.add_row(Text("{" + ", ".join(shown.players[j] for j in a) + "}"),
+                             show_fraction(u, instance.scale, 6))
             console.print(util)
             if extra:
                 console.print(f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): "
@@ -191,11 +196,11 @@ def outcome_command(file, mechanism, player, param_values, as_json, solver, time
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    click.echo(f"{player} in {m.name} (agent {{{', '.join(data['agent'])}}}) announces:")
+    click.echo(plain(f"{player} in {m.name} (agent {{{', '.join(data['agent'])}}}) announces:"))
     for kind, a in actions.items():
         click.echo(f"  {kind}:")
         for line in _offer_lines(instance, a):
-            click.echo(f"    {line}")
+            click.echo(f"    {plain(line)}")
     return 0
 
 
@@ -250,7 +255,8 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
                               indent=2, ensure_ascii=False))
         return 0
     scale = instance.scale
-    table = Table(title=f"{m.name}: agent {{{', '.join(members)}}}, rational E\\[u] = "
+    shown = escape(plain(", ".join(members)))
+    table = Table(title=f"{m.name}: agent {{{shown}}}, rational E\\[u] = "
                         f"{show_fraction(rational_u, scale)}",
                   header_style="bold")
     for column in ("deviation", "E\\[u]", "gain", "pays?", "E\\[SW]", "E\\[REV]", "paper"):
@@ -267,7 +273,7 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
         console.print(f"  The knowledge of agent {{{', '.join(members)}}} is not known to be correct "
                       f"({knowledge['reason']}).", markup=False)
     for r in rows:
-        console.print(f"  {r['family']}: {r['why']}" + (f". Assumes: {r['assumes']}" if r["assumes"] else ""),
+        console.print(plain(f"  {r['family']}: {r['why']}" + (f". Assumes: {r['assumes']}" if r["assumes"] else "")),
                       markup=False)
     return 0
 
@@ -385,15 +391,29 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
     files = instance_files(source)
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    finished = [0]
+    with Progress(console=PipeConsole(stderr=True), transient=True) as bar:
         task = bar.add_task("sweeping", total=None)
 
         def progress(done: int, total: int) -> None:
+            finished[0] = done
             bar.update(task, completed=done, total=total)
 
-        computed, skipped = run_sweep(files, output, names, executor=executor, workers=workers, scheduler=scheduler,
-                                      solver=solver, time_limit=time_limit, progress=progress)
+        try:
+            computed, skipped, proven = run_sweep(files, output, names, executor=executor, workers=workers,
+                                                  scheduler=scheduler, solver=solver, time_limit=time_limit,
+                                                  progress=progress)
+        except KeyboardInterrupt as exc:
+            bar.stop()
+            click.echo(f"cabench sweep: interrupted; {finished[0]} instance(s) computed in this run are kept "
+                       f"(in {output}.journal.jsonl); run the same command again to resume", err=True)
+            exc.reported = True
+            raise
     click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
+    if not proven:
+        click.echo(f"cabench sweep: some programs were not proven optimal within the time limit (rows with proven "
+                   f"= False); a run with a larger --time-limit computes them again", err=True)
+        return EXIT_NOT_PROVEN
     return 0
 
 
@@ -403,8 +423,10 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
               show_default=True, help="Folder for the PNG files.")
 def plot_command(results, output):
     """Draw the standard figures of a sweep (see mechanisms/plot.py) as PNG files."""
+    from benchmarks.cli import check_folder
     from mechanisms.plot import plot_results
 
+    check_folder(output)
     for path in plot_results(results, output):
         click.echo(str(path))
     return 0

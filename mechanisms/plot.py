@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from instances import CabenchError
+from instances.files import atomic_write
 
 
 def _load(results: Path):
@@ -53,7 +54,7 @@ def plot_results(results: Path, folder: Path) -> list[Path]:
         fig.legend(handles, labels, title="distribution", loc="lower center", ncols=max(1, len(labels)), fontsize=8)
         fig.tight_layout(rect=(0, 0.1, 1, 1))
         path = folder / "performance-over-benchmark.png"
-        fig.savefig(path, dpi=110)
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
         plt.close(fig)
         written.append(path)
 
@@ -66,7 +67,7 @@ def plot_results(results: Path, folder: Path) -> list[Path]:
         ax.legend(fontsize=7)
         fig.tight_layout()
         path = folder / "collusion.png"
-        fig.savefig(path, dpi=110)
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
         plt.close(fig)
         written.append(path)
 
@@ -82,7 +83,7 @@ def plot_results(results: Path, folder: Path) -> list[Path]:
         axes[1].legend(fontsize=7)
         fig.tight_layout()
         path = folder / "solve-time.png"
-        fig.savefig(path, dpi=110)
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
         plt.close(fig)
         written.append(path)
     if not written:

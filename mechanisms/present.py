@@ -115,7 +115,7 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
 def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]]) -> Table:
     """One row per mechanism: expectations, the benchmark of its theorem, the bound and PASS/FAIL
     (the inequalities themselves are listed under the table by :func:`guarantee_lines`)."""
-    table = Table(title=f"{instance.name}: exact expectations", header_style="bold")
+    table = Table(title=f"{escape(instance.name)}: exact expectations", header_style="bold")
     table.add_column("mechanism", no_wrap=True)
     for column in ("E[SW]", "E[REV]", "total", "benchmark", "bound", "holds"):
         table.add_column(escape(column), justify="right", no_wrap=True)

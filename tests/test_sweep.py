@@ -25,8 +25,8 @@ def folder(tmp_path):
 
 def test_local_sweep_writes_one_row_per_instance_and_mechanism(folder, tmp_path):
     results = tmp_path / "results.csv"
-    computed, skipped = run_sweep(sorted(folder.glob("*.json")), results, MECHS, workers=2)
-    assert (computed, skipped) == (3, 0)
+    computed, skipped, proven = run_sweep(sorted(folder.glob("*.json")), results, MECHS, workers=2)
+    assert (computed, skipped, proven) == (3, 0, True)
     frame = pd.read_csv(results)
     assert len(frame) == 3 * (1 + len(MECHS))
     rows = frame[frame["mechanism"] == "best-belief"]
@@ -45,10 +45,10 @@ def test_interrupted_sweep_resumes_without_losing_work(folder, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run_sweep(files, results, MECHS, progress=stop_after_first)
     assert (tmp_path / "results.parquet.journal.jsonl").exists()  # the finished instance is kept
-    computed, skipped = run_sweep(files, results, MECHS)
+    computed, skipped, _ = run_sweep(files, results, MECHS)
     assert (computed, skipped) == (2, 1)
     assert len(pd.read_parquet(results)) == 3 * (1 + len(MECHS))
-    assert run_sweep(files, results, MECHS) == (0, 3)
+    assert run_sweep(files, results, MECHS) == (0, 3, True)
 
 
 def test_dask_local_cluster_gives_the_same_rows(folder, tmp_path):

@@ -1,0 +1,192 @@
+"""The life of the processes cabench starts: safe start-up, death with the parent, and a clean stop.
+
+Every worker process (a portfolio racer, a batch or sweep pool worker, the HiGHS worker, the
+CBC binary) must end when cabench ends, however it ends:
+
+* **SIGKILL of cabench** (nothing of cabench runs any more): each child asked the kernel to kill
+  it when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``), and a watchdog thread in each
+  child checks ``getppid()`` twice a second as a second line (other systems, a missed signal).
+* **SIGTERM, SIGINT (Ctrl-C), SIGHUP**: :func:`interruptible` turns them into
+  :class:`Interrupted` in the main thread and, from a helper thread woken through
+  :func:`signal.set_wakeup_fd` (a solver running C code in the main thread cannot see Python's
+  signal handlers), kills every descendant at once; if the main thread has not ended after
+  :data:`GRACE_SECONDS` the helper ends the process itself with the conventional status
+  (128 + the signal number). Children ignore SIGINT: a terminal's Ctrl-C reaches the whole
+  process group, and the parent decides.
+
+No code from the working directory: Python puts the working directory (or the script's folder)
+first on ``sys.path`` for ``-c`` and ``-m``, which is how multiprocessing's spawn and the HiGHS
+worker start. :func:`safe_children` sets ``PYTHONSAFEPATH=1`` for every interpreter this process
+starts, so a downloaded data folder holding ``ilp/``, ``highspy.py`` or ``multiprocessing.py``
+is never imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+GRACE_SECONDS = 1.5
+"""After a stop signal, how long the main thread gets to end by itself (printing what was done)
+before the process ends from the signal thread."""
+WATCHDOG_SECONDS = 0.5
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised in the main thread by SIGINT, SIGTERM or SIGHUP; ``signal`` is the signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signal = signum
+
+
+def safe_children() -> None:
+    """Make every Python interpreter this process starts ignore the working directory
+    (``PYTHONSAFEPATH``, Python 3.11): spawn children, the resource tracker, the HiGHS worker."""
+    os.environ["PYTHONSAFEPATH"] = "1"
+
+
+def spawn_context():
+    """The multiprocessing context for worker processes: "spawn" (the solvers' threads make
+    forking unsafe), with a safe ``sys.path`` in the children."""
+    safe_children()
+    return multiprocessing.get_context("spawn")
+
+
+def die_with_parent() -> None:
+    """Linux: ask the kernel to SIGKILL this process when its parent dies. Usable as a
+    ``preexec_fn`` (it runs between fork and exec; the setting survives exec)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+
+
+def child_setup(parent: int) -> None:
+    """Run first in every worker process cabench starts (``parent`` is the starting process's
+    pid): die with the parent, leave Ctrl-C to the parent, and watch the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before the kernel was told
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="cabench-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(WATCHDOG_SECONDS)
+        if os.getppid() != parent:
+            kill_descendants()
+            os._exit(1)
+
+
+def kill_descendants() -> None:
+    """SIGKILL every process below this one (solver workers, their CBC binaries, pools), except
+    multiprocessing's resource tracker: it ends by itself once this process is gone, and killing
+    it early only makes it restart and complain."""
+    import psutil
+
+    try:
+        children = [c for c in psutil.Process().children(recursive=True) if not _is_resource_tracker(c)]
+    except psutil.Error:
+        return
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    psutil.wait_procs(children, timeout=2)
+
+
+def _is_resource_tracker(process) -> bool:
+    import psutil
+
+    try:
+        return any("resource_tracker" in part for part in process.cmdline())
+    except psutil.Error:
+        return False
+
+
+@contextlib.contextmanager
+def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Iterator[None]:
+    """Within the block, SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread,
+    all descendants are killed at once, and the process ends within :data:`GRACE_SECONDS` even if
+    the main thread is busy in a solver's C code. ``on_stop(signum)`` is called (from the signal
+    thread) just before such a forced end, to say what was done."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    safe_children()
+    reader, writer = socket.socketpair()
+    reader.setblocking(True)
+    writer.setblocking(False)
+    stopping = threading.Event()
+    signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+
+    def raise_interrupted(signum: int, frame) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            raise Interrupted(signum)
+
+    def watch() -> None:
+        try:
+            data = reader.recv(1)
+        except OSError:
+            return
+        if not data or data[0] not in [int(s) for s in signals]:
+            return
+        signum = data[0]
+        kill_descendants()
+        time.sleep(GRACE_SECONDS)
+        with contextlib.suppress(Exception):
+            on_stop(signum)
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+        os._exit(128 + signum)
+
+    previous = {s: signal.signal(s, raise_interrupted) for s in signals}
+    old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    thread = threading.Thread(target=watch, name="cabench-signals", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(old_fd)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        writer.close()  # wakes the thread with EOF unless a signal is being handled
+        if not stopping.is_set():
+            thread.join(timeout=1)
+        reader.close()
+
+
+class _GuardedSubprocess:
+    """``subprocess`` as seen by a library whose children must die with this process: the same
+    module, except that ``Popen`` children get :func:`die_with_parent`."""
+
+    def __init__(self) -> None:
+        import subprocess
+
+        self._module = subprocess
+
+    def __getattr__(self, name: str):
+        return getattr(self._module, name)
+
+    def Popen(self, *args, **kwargs):  # noqa: N802 (the name the library calls)
+        if sys.platform.startswith("linux") and kwargs.get("preexec_fn") is None:
+            kwargs["preexec_fn"] = die_with_parent
+        return self._module.Popen(*args, **kwargs)
+
+
+def guard_pulp() -> None:
+    """Make the CBC binary that PuLP starts die with the process that started it (a racer or
+    pool worker killed with its parent must not leave CBC running)."""
+    from pulp.apis import coin_api
+
+    if not isinstance(coin_api.subprocess, _GuardedSubprocess):
+        coin_api.subprocess = _GuardedSubprocess()

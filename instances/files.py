@@ -1,0 +1,142 @@
+"""Files read and written safely: bounded reads, atomic writes, checked output paths, locks.
+
+* :func:`read_input` reads at most :data:`MAX_INPUT_BYTES` (``/dev/zero`` or an endless pipe
+  ends in one clean error, not in exhausted memory) and accepts a UTF-8 byte-order mark.
+* :func:`check_output` refuses, before any computing, an output path that is not a regular file
+  or a new name (a device node, a folder), or whose folder cannot be written.
+* :func:`atomic_write` writes through a temporary file created exclusively (``O_EXCL``, a random
+  name) in the target's folder, flushed to disk, then renamed over the target: a reader sees the
+  old file or the new one, never half of one, and a planted symlink is never followed.
+* :func:`exclusive_lock` holds an advisory lock (``fcntl.flock``) so two processes never write
+  the same results at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from instances.errors import CabenchError, InputError
+
+MAX_INPUT_BYTES = 64 * 2**20
+"""The largest input file read (64 MiB): a complete 20-good table of 10^12 values is 15 MB."""
+
+
+class OutputError(CabenchError):
+    """An output that cannot be written: the path and why (the CLI exits with status 2)."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: cannot write: {reason}")
+
+
+def read_input(path: str | Path, limit: int = MAX_INPUT_BYTES) -> str:
+    """The text of ``path`` (UTF-8, an optional byte-order mark dropped), at most ``limit`` bytes."""
+    source = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InputError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise InputError(source, "", f"larger than {limit // 2**20} MiB; cabench reads input files up to that size")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(source, "", f"not UTF-8 text (byte {exc.start}); expected a text file") from None
+
+
+def check_output(path: str | Path) -> Path:
+    """``path`` if it can be written as a file (raises :class:`OutputError` otherwise); its
+    missing parent folders are created."""
+    path = Path(path)
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a symbolic link" if stat.S_ISLNK(info.st_mode) \
+            else "not a regular file"
+        raise OutputError(path, f"it is {kind}; give a new file name or a regular file to replace")
+    parent = path.parent
+    for folder in [parent, *parent.parents]:
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputError(path, f"{folder} is not a folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise OutputError(path, f"the folder {folder} is not writable")
+            break
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from None
+    return path
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
+    """Call ``write(temporary_path)`` and put the result at ``path`` atomically (see the module
+    docstring); the file gets the usual permissions (``0o666`` minus the umask)."""
+    path = check_output(path)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        os.close(fd)
+        write(tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's files are private; the result is not
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(path, exc.strerror or str(exc)) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    sync_folder(path.parent)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """:func:`atomic_write` of a text (UTF-8)."""
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename) to disk, where the system allows it."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock: Path, what: str) -> Iterator[None]:
+    """Hold an exclusive advisory lock on the file ``lock`` (created if needed) within the block;
+    if another process holds it, raise :class:`CabenchError` at once saying so (``what`` names
+    the protected thing)."""
+    import fcntl
+
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputError(lock, exc.strerror or str(exc)) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
+            raise CabenchError(f"{what}: another cabench sweep (pid {holder}) is writing it; wait for it to "
+                               f"finish, or write to another file") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)

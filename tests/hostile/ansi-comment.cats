@@ -1,0 +1,5 @@
+% [2J[31m
+goods 2
+bids 1
+dummy 0
+0 5 0 #

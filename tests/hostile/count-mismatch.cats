@@ -1,0 +1,5 @@
+goods 2
+bids 1
+dummy 0
+0 5 0 #
+1 6 1 #

@@ -1,0 +1,4 @@
+goods 2
+bids 1
+dummy 0
+0 5 0 #

@@ -1,0 +1,5 @@
+goods 2
+bids 1
+dummy 1
+dummy 1
+0 5 0 #

@@ -1,0 +1,1 @@
+goods 5 extra

@@ -1,0 +1,2 @@
+goods -5
+bids 0

@@ -1,0 +1,2 @@
+goods
+bids 1

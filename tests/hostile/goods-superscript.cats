@@ -1,0 +1,2 @@
+goods ²
+bids 0

@@ -1,0 +1,4 @@
+goods 2
+bids 1
+dummy 1
+0 5 2 #

@@ -1,0 +1,113 @@
+"""Outputs under faults (issue #15, parts 6 and 7): refused output paths, failing writes,
+closed pipes, and the private local Dask cluster. Run as a user runs cabench."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import EXAMPLES, cabench_command, run_cli
+
+EXAMPLE = str(EXAMPLES / "seed004-example.json")
+
+
+def _one_line_exit_2(result: subprocess.CompletedProcess) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["generate", "-d", "paths", "-m", "4", "-b", "6", "-n", "2", "-o", "/dev/null"],
+    ["export", EXAMPLE, "--format", "cats", "-o", "/dev/null"],
+    ["import", str(EXAMPLES.parent.parent / "tests" / "hostile" / "valid.cats"), "--format", "cats", "-o", "/dev/null"],
+    ["sweep", str(EXAMPLES), "-o", "{tmp}/a-file/results.csv"],
+    ["generate", "-d", "paths", "-m", "4", "-b", "6", "-n", "2", "-o", "{tmp}/a-file/sub.json"],
+    ["plot", "{tmp}/r.csv", "-o", "{tmp}/a-file"],
+    ["perf", "--backends", "none", "--no-naive", "-o", "{tmp}/a-file"],
+    ["generate", "-d", "paths", "-m", "4", "-b", "6", "-n", "2", "-o", "{tmp}/a-folder"],
+])
+def test_outputs_that_cannot_be_files_are_refused_before_computing(tmp_path, args):
+    (tmp_path / "a-file").write_text("keep me")
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "a-folder" / "x.json").mkdir()  # a folder where --count 1 output would go
+    (tmp_path / "r.csv").write_text("instance_sha256,mechanism\n")
+    result = run_cli(*[a.replace("{tmp}", str(tmp_path)) for a in args])
+    if args[-1] == "{tmp}/a-folder":  # a folder is a valid target for generate: it writes inside
+        assert result.returncode == 0, result.stderr
+        return
+    _one_line_exit_2(result)
+    assert (tmp_path / "a-file").read_text() == "keep me"
+    assert Path("/dev/null").is_char_device()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_is_refused(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    _one_line_exit_2(run_cli("generate", "-d", "paths", "-m", "4", "-b", "6", "-n", "2", "-o", str(folder / "x.json")))
+
+
+def test_a_write_that_fails_midway_leaves_nothing_behind(tmp_path):
+    """A full disk, simulated by a file-size limit (EFBIG): one line, exit 2, no partial file."""
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+
+    target = tmp_path / "out.json"
+    result = subprocess.run([*cabench_command(), "generate", "-d", "paths", "-m", "16", "-b", "60", "-n", "4",
+                             "-o", str(target)], capture_output=True, text=True, preexec_fn=small_files, timeout=120)
+    _one_line_exit_2(result)
+    assert "cannot write" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["benchmarks", EXAMPLE], ["benchmarks", EXAMPLE, "--json"],
+                                  ["evaluate", EXAMPLE, "-m", "all"],
+                                  ["export", str(EXAMPLES.parent.parent / "tests" / "hostile" / "valid.json"),
+                                   "--format", "cats"]])
+@pytest.mark.parametrize("reader", [["true"], ["head", "-c", "10"]])
+def test_a_closed_pipe_is_a_quiet_clean_end(args, reader):
+    command = " ".join(f"'{a}'" for a in [*cabench_command(), *args])
+    result = subprocess.run(["bash", "-c", f"{command} | {' '.join(reader)} >/dev/null; echo ${{PIPESTATUS[0]}} >&2"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.stderr.strip() == "0", result.stderr
+
+
+def test_the_local_dask_cluster_is_private(monkeypatch, tmp_path):
+    """Localhost only, no dashboard, temporary TLS credentials, a private scratch folder."""
+    import distributed
+
+    from instances import dump_instance
+    from instances.generate import generate_instance
+    from mechanisms import sweep
+
+    seen = {}
+    original = distributed.LocalCluster
+
+    class Recording(original):
+        def __init__(self, *args, **kwargs):
+            seen.update(kwargs)
+            seen["scratch_mode"] = os.stat(kwargs["local_directory"]).st_mode & 0o777
+            super().__init__(*args, **kwargs)
+            seen["address"] = self.scheduler_address
+            try:  # the scheduler's HTTP server answers health checks only, no dashboard pages
+                seen["dashboard"] = urllib.request.urlopen(self.dashboard_link, timeout=10).status
+            except urllib.error.HTTPError as exc:
+                seen["dashboard"] = exc.code
+            seen["listening"] = [c.laddr.ip for c in psutil.Process().net_connections("tcp")
+                                 if c.status == psutil.CONN_LISTEN]
+
+    monkeypatch.setattr(distributed, "LocalCluster", Recording)
+    dump_instance(generate_instance("paths", 4, 6, 2, 0), tmp_path / "a.json")
+    sweep.run_sweep([tmp_path / "a.json"], tmp_path / "r.csv", [], executor="dask", workers=1)
+    assert seen["host"] == "127.0.0.1" and seen["dashboard"] == 404
+    assert seen["address"].startswith("tls://127.0.0.1:")
+    assert seen["listening"] and all(host == "127.0.0.1" for host in seen["listening"])
+    assert seen["scratch_mode"] == 0o700

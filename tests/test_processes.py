@@ -1,0 +1,147 @@
+"""No process outlives cabench, and no code runs from the working directory (issue #15, parts 3
+and 4). Every test runs the console script as a user does and watches its descendants."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import EXAMPLES, cabench_command, run_cli
+
+
+@pytest.fixture(scope="module")
+def hard(tmp_path_factory) -> Path:
+    """An instance whose programs CP-SAT does not prove within the portfolio's one-second probe,
+    so a race of solver processes starts (48 goods, 500 arbitrary bids, 8 players)."""
+    path = tmp_path_factory.mktemp("hard") / "hard.json"
+    result = run_cli("generate", "-d", "arbitrary", "-m", "48", "-b", "500", "-n", "8", "--knowledge", "exact",
+                     "-o", str(path))
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def hard_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("hardset")
+    result = run_cli("generate", "-d", "arbitrary", "-m", "40", "-b", "400", "-n", "6", "--knowledge", "exact",
+                     "-o", str(folder), "--count", "4")
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def _solver_processes(process: psutil.Process) -> list[psutil.Process]:
+    """Descendants other than multiprocessing's resource tracker (which ends by itself)."""
+    found = []
+    for child in process.children(recursive=True):
+        try:
+            if not any("resource_tracker" in part for part in child.cmdline()):
+                found.append(child)
+        except psutil.Error:
+            pass
+    return found
+
+
+def _signal_when_busy(args: list[str], signum: int, at_least: int, cwd: Path | None = None):
+    """Start cabench, wait until it has ``at_least`` worker processes (and 1 s more), send
+    ``signum``; returns (exit status or None, seconds to exit, descendants alive 2 s later, stderr)."""
+    proc = subprocess.Popen([*cabench_command(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, cwd=cwd)
+    try:
+        me = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 60
+        while len(_solver_processes(me)) < at_least:
+            assert proc.poll() is None, f"cabench ended before it was busy: {proc.stderr.read()}"
+            assert time.monotonic() < deadline, "cabench never started its worker processes"
+            time.sleep(0.1)
+        time.sleep(1.0)
+        descendants = me.children(recursive=True)
+        sent = time.monotonic()
+        proc.send_signal(signum)
+        try:
+            status = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            status = None
+        took = time.monotonic() - sent
+        time.sleep(max(0.0, 2.0 - (time.monotonic() - sent)))
+        alive = [d for d in descendants if d.is_running() and d.status() != psutil.STATUS_ZOMBIE]
+        return status, took, alive, proc.stderr.read()
+    finally:
+        for child in psutil.Process(proc.pid).children(recursive=True) if proc.poll() is None else []:
+            child.kill()
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGTERM, 143),
+                                            (signal.SIGINT, 130)])
+def test_no_racer_survives_a_signal(hard, signum, status):
+    code, took, alive, stderr = _signal_when_busy(["benchmarks", str(hard), "--time-limit", "30"], signum, 3)
+    assert alive == [], f"left running: {[p.cmdline() for p in alive]}"
+    assert code == status and took < 3, (code, took, stderr)
+    if signum != signal.SIGKILL:
+        assert "Traceback" not in stderr and f"stopped by {signal.Signals(signum).name}" in stderr
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGTERM, 143),
+                                            (signal.SIGINT, 130)])
+def test_no_sweep_worker_survives_a_signal(hard_folder, tmp_path, signum, status):
+    results = tmp_path / "r.csv"
+    code, took, alive, stderr = _signal_when_busy(
+        ["sweep", str(hard_folder), "--workers", "2", "--time-limit", "30", "-o", str(results)], signum, 2)
+    assert alive == [], f"left running: {[p.cmdline() for p in alive]}"
+    assert code == status and took < 3, (code, took, stderr)
+    if signum != signal.SIGKILL:
+        assert "Traceback" not in stderr and "run the same command again to resume" in stderr
+
+
+def test_ctrl_c_stops_a_cp_sat_solve_in_the_main_process(hard):
+    """CP-SAT must not swallow SIGINT: a solve in cabench's own process stops within seconds."""
+    proc = subprocess.Popen([*cabench_command(), "benchmarks", str(hard), "--solver", "cpsat", "--jobs", "1",
+                             "--time-limit", "60"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # loading and compiling take about a second; then CP-SAT is solving
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    start = time.monotonic()
+    try:
+        code = proc.wait(timeout=10)
+    finally:
+        proc.kill()
+    assert code == 130 and time.monotonic() - start < 3
+    assert "stopped by SIGINT" in proc.stderr.read()
+
+
+PLANTED = {
+    "ilp/__init__.py": "import pathlib; pathlib.Path(__file__).parent.parent.joinpath('RAN-ilp').touch()\n",
+    "highspy.py": "import pathlib; pathlib.Path(__file__).parent.joinpath('RAN-highspy').touch()\n",
+    "multiprocessing.py": "import pathlib; pathlib.Path(__file__).parent.joinpath('RAN-multiprocessing').touch()\n",
+    "instances/__init__.py": "import pathlib; pathlib.Path(__file__).parent.parent.joinpath('RAN-instances').touch()\n",
+    "pulp.py": "import pathlib; pathlib.Path(__file__).parent.joinpath('RAN-pulp').touch()\n",
+}
+
+
+@pytest.mark.parametrize("args", [
+    ["benchmarks", "{example}", "--solver", "highs"],
+    ["benchmarks", "{example}", "--solver", "cbc", "--jobs", "2"],
+    ["benchmarks", "{regions}", "--time-limit", "0.001"],  # a race of spawned solver processes
+    ["sweep", "{folder}", "--workers", "2", "-o", "out.csv"],
+])
+def test_no_code_runs_from_the_working_directory(tmp_path, args):
+    for name, code in PLANTED.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(code)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "a.json").write_text((EXAMPLES / "seed004-example.json").read_text())
+    (folder / "b.json").write_text((EXAMPLES / "vcg-collusion.json").read_text())
+    regions = tmp_path / "regions.json"
+    assert run_cli("generate", "-d", "regions", "-m", "24", "-b", "120", "-n", "5", "--knowledge", "exact",
+                   "-o", str(regions)).returncode == 0
+    values = {"example": str(EXAMPLES / "seed004-example.json"), "regions": str(regions), "folder": str(folder)}
+    result = run_cli(*[a.format(**values) for a in args], cwd=tmp_path)
+    assert result.returncode in (0, 3), result.stderr
+    assert sorted(p.name for p in tmp_path.glob("RAN-*")) == []
