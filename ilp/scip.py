@@ -46,6 +46,9 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1,
     model.setObjective(objective, "maximize" if ilp.maximize else "minimize")
     model.setParam("parallel/maxnthreads", workers)
     model.setParam("limits/gap", 0.0)
+    # SCIP's own Ctrl-C handler would replace cabench's for the whole solve (the signal then only
+    # ends the solve, and the report goes on); ilp.lifetime stops the process instead
+    model.setParam("misc/catchctrlc", False)
     if time_limit is not None:
         model.setParam("limits/time", time_limit)
     if hint is not None:
