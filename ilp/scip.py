@@ -56,7 +56,7 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1,
         for x, v in zip(xs, hint):
             model.setSolVal(start, x, v)
         model.addSol(start, free=True)  # SCIP checks it and drops it if infeasible
-    model.optimize()
+    model.optimizeNogil()  # Python's threads run meanwhile: ilp.lifetime's stop thread needs the GIL
     status_name = model.getStatus()
     if status_name == "infeasible":
         return Status.INFEASIBLE, None, None
