@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,7 +34,7 @@ class OutputError(CabenchError):
         super().__init__(f"{path}: cannot write: {reason}")
 
 
-def read_input(path: str | Path, limit: int = MAX_INPUT_BYTES) -> str:
+def read_input(path: str | Path, limit: int = MAX_INPUT_BYTES, what: str = "a text file") -> str:
     """The text of ``path`` (UTF-8, an optional byte-order mark dropped), at most ``limit`` bytes."""
     source = str(path)
     try:
@@ -41,12 +42,22 @@ def read_input(path: str | Path, limit: int = MAX_INPUT_BYTES) -> str:
             data = handle.read(limit + 1)
     except OSError as exc:
         raise InputError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
+    return _decoded(data, source, limit, "larger than {mib} MiB; cabench reads input files up to that size", what)
+
+
+def read_standard_input(limit: int, what: str = "a text file") -> str:
+    """:func:`read_input` of standard input (a pipe has no size to check beforehand)."""
+    data = sys.stdin.buffer.read(limit + 1)
+    return _decoded(data, "<stdin>", limit, "standard input holds more than {mib} MiB; pass a file name instead", what)
+
+
+def _decoded(data: bytes, source: str, limit: int, too_large: str, what: str) -> str:
     if len(data) > limit:
-        raise InputError(source, "", f"larger than {limit // 2**20} MiB; cabench reads input files up to that size")
+        raise InputError(source, "", too_large.format(mib=limit // 2**20))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(source, "", f"not UTF-8 text (byte {exc.start}); expected a text file") from None
+        raise InputError(source, "", f"not UTF-8 text (byte {exc.start}); expected {what}") from None
 
 
 def check_output(path: str | Path) -> Path:

@@ -9,7 +9,6 @@ naming the file and the JSON path.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -140,18 +139,11 @@ def read_text(path: str | Path, what: str = "a JSON instance") -> str:
     :data:`MAX_STDIN_BYTES`); a file is read up to ``instances.files.MAX_INPUT_BYTES`` (so
     ``/dev/zero`` ends in one clean error); a UTF-8 byte-order mark is accepted; every failure
     is an :class:`InputError` naming the source."""
-    from instances.files import read_input
+    from instances.files import read_input, read_standard_input
 
     if str(path) == STDIN:
-        data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
-        if len(data) > MAX_STDIN_BYTES:
-            raise InputError("<stdin>", "", f"standard input holds more than {MAX_STDIN_BYTES // 2**20} MiB; "
-                             "pass a file name instead")
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError("<stdin>", "", f"standard input is not UTF-8 text; expected {what}") from None
-    return read_input(path)
+        return read_standard_input(MAX_STDIN_BYTES, what)
+    return read_input(path, what=what)
 
 
 def source_name(path: str | Path) -> tuple[str, str]:

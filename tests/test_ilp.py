@@ -162,3 +162,26 @@ def test_portfolio_keeps_the_better_incumbent():
     ilp_ = ILP(names=["x"], lower=[0], upper=[5], objective={0: 1}, maximize=True)
     low, high = (Status.FEASIBLE, [2], 9), (Status.FEASIBLE, [4], 7)
     assert _better(ilp_, low, high) == high and _better(ilp_, (Status.UNKNOWN, None, None), low) == low
+
+
+def test_undominated_drops_exactly_the_bids_a_smaller_bid_matches(monkeypatch):
+    """Both paths of ilp.compile.undominated (dense over <= 22 goods, pairwise beyond) agree with
+    the definition: (b, v) goes when another bid (b', v') has b' a proper subset of b, v' >= v."""
+    import random
+
+    import ilp.compile as compile_module
+
+    def by_definition(atoms):
+        return tuple(a for a in atoms
+                     if not any(b != a[0] and b & ~a[0] == 0 and v >= a[1] for b, v in atoms))
+
+    rng = random.Random(7)
+    for _ in range(300):
+        m, shift = rng.randint(1, 7), rng.choice([0, 3, 40, 100])
+        atoms = tuple(sorted({rng.randint(1, (1 << m) - 1) << shift: rng.randint(1, 5)
+                              for _ in range(rng.randint(0, 20))}.items()))
+        expected = by_definition(atoms)
+        assert compile_module.undominated(atoms) == expected
+        monkeypatch.setattr(compile_module, "DENSE_GOODS", 0)
+        assert compile_module.undominated(atoms) == expected
+        monkeypatch.undo()
