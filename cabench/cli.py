@@ -358,7 +358,7 @@ def _spec_list(value: str | None, hint: str, suite: str, check) -> list[str] | N
     ``check(spec, players)`` against the smallest player count of ``suite``."""
     if value is None:
         return None
-    from benchmarks.perf import SUITES
+    from cabench.perf import SUITES
     from instances.knowledge_models import SpecError
 
     specs = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
