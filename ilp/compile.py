@@ -91,12 +91,15 @@ def _minimum(option: tuple[Valuation, ...]) -> tuple[Function, ...] | None:
 
 UNION_BUDGET = 20_000
 """Most search nodes :func:`covering_unions` may visit for one weight before the weight falls back
-to the robust formulation. Measured (``cabench perf --suite knowledge``): the generated candidate
-knowledge of 64 goods / 500 bids / 10 players (about 50 bids per candidate valuation) needs a few
-hundred to a few thousand nodes per guaranteed value with 3 candidates, and the single-choice
-block then solves in seconds where the robust program of the same weight was not proven in 120 s
-(regions) on any backend. Listing costs time linear in the nodes, so the budget bounds it by
-about a second per weight; weights beyond it are rare and keep the (correct, slower) robust model."""
+to the robust formulation. Measured (2026-12-01, 2 shared cores): the generated candidate knowledge
+of 64 goods / 500 bids / 10 players (about 50 bids per candidate valuation) needs at most 2,000
+nodes per guaranteed value with 3 candidates and 20,000 with 5 (128 / 1000 / 10 with 3: 10,000);
+256 / 2000 / 10 (200 bids each) needs over 100,000 and keeps the robust model. Why unions: on
+regions 64 / 500 / 10 with 3 candidates the robust MIEW_i was not proven in 120 s on CP-SAT or
+HiGHS, and the union block of the same weight is proven in 6-11 s (the whole report: proven, where
+it was not before); on paths 64 / 500 / 10 the two cost about the same (HiGHS on unions 24 s,
+CP-SAT on the robust model 24 s, for 3 programs under load). Listing costs time linear in the
+nodes, up to about a second per weight at the budget."""
 
 
 def compile_weight(weight: Weight | None, budget: int | None = None) -> Block | None:
