@@ -57,6 +57,12 @@ def _plus(a: Linear, b: Linear, scale: int = 1) -> Linear:
     return out
 
 
+def _add_into(total: Linear, b: Linear, scale: int = 1) -> None:
+    """``total += scale * b``, in place (summing many expressions stays linear)."""
+    for k, v in b.items():
+        total[k] = total.get(k, 0) + scale * v
+
+
 @dataclass
 class Formulation:
     """The ILP together with what is needed to read a solution back."""
@@ -116,11 +122,13 @@ def build(program: Program) -> Formulation:
         own.append(o)
         weight.append(w)
 
+    # "good g goes to somebody", summed in place: linear in the variables, whatever the players
+    holding: list[Linear] = [{} for _ in range(program.n_goods)]
+    for o in own:
+        for g, expr in o.items():
+            _add_into(holding[g], expr)
     for g in range(program.n_goods):
-        holders = [own[j][g] for j in range(len(blocks)) if g in own[j]]
-        total: Linear = {}
-        for expr in holders:
-            total = _plus(total, expr)
+        total = holding[g]
         fixed = program.fixed_owner(g)
         if fixed is None:
             if len(total) > 1:  # several players, or several atoms of one OR player
@@ -136,7 +144,7 @@ def build(program: Program) -> Formulation:
 
     total_weight: Linear = {}
     for w in weight:
-        total_weight = _plus(total_weight, w)
+        _add_into(total_weight, w)
     if program.min_total is not None:
         ilp.add(total_weight, lo=program.min_total)
     if not program.minimize_owners:
@@ -149,7 +157,7 @@ def build(program: Program) -> Formulation:
             scale = base ** (len(program.minimize_owners) - 1 - position)
             for j in range(len(blocks)):
                 if g in own[j]:
-                    objective = _plus(objective, own[j][g], scale=scale * (j + 1))
+                    _add_into(objective, own[j][g], scale=scale * (j + 1))
         ilp.objective = objective
         ilp.maximize = False
     ilp.magnitude = _magnitude(ilp, blocks, program)

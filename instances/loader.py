@@ -248,6 +248,7 @@ class _Builder:
         self.goods: dict[str, int] = {}
         self.players: dict[str, int] = {}
         self.market = False
+        self._interned: dict[Valuation, Valuation] = {}
 
     def fail(self, path: Path_, message: str) -> InputError:
         return InputError(self.source, json_path(path), message)
@@ -349,6 +350,13 @@ class _Builder:
         return tuple(bids)
 
     def valuation(self, data: Mapping[str, Any], path: Path_) -> Valuation:
+        """The valuation ``data`` describes; equal valuations come back as one object, so exact
+        knowledge (a player's lower bound equal to the true valuation) costs no copy, and later
+        steps (knowledge checks, program weights) recognise it by identity."""
+        valuation = self._read_valuation(data, path)
+        return self._interned.setdefault(valuation, valuation)
+
+    def _read_valuation(self, data: Mapping[str, Any], path: Path_) -> Valuation:
         (key, body), = data.items()
         form = Form(key)
         path = path + [key]
