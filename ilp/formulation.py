@@ -150,17 +150,19 @@ def build(program: Program) -> Formulation:
     if not program.minimize_owners:
         ilp.objective = total_weight
         ilp.maximize = True
-    else:
+    owners_top = 1
+    if program.minimize_owners:
+        # mixed radix: good g's digit is the rank of its owner among the players who can hold g
+        # (0 when unallocated), so the objective orders allocations as the owner codes do
         objective: Linear = {}
-        base = len(blocks) + 1
-        for position, g in enumerate(program.minimize_owners):
-            scale = base ** (len(program.minimize_owners) - 1 - position)
-            for j in range(len(blocks)):
-                if g in own[j]:
-                    _add_into(objective, own[j][g], scale=scale * (j + 1))
+        for g in reversed(program.minimize_owners):
+            holders = [j for j in range(len(blocks)) if g in own[j]]
+            for rank, j in enumerate(holders, start=1):
+                _add_into(objective, own[j][g], scale=owners_top * rank)
+            owners_top *= len(holders) + 1
         ilp.objective = objective
         ilp.maximize = False
-    ilp.magnitude = _magnitude(ilp, blocks, program)
+    ilp.magnitude = _magnitude(ilp, blocks, program, owners_top)
     return Formulation(program, blocks, ilp, own, weight)
 
 
@@ -174,9 +176,21 @@ def _upper(block: Block | None) -> int:
     return max(min(f.upper for f in option) for option in block.options)
 
 
-def _magnitude(ilp: ILP, blocks: list[Block | None], program: Program) -> int:
-    if program.minimize_owners:  # sum_k (n + 1)^(c - k) * code(g_k) < (n + 1)^c
-        top = (len(blocks) + 1) ** len(program.minimize_owners)
+def holdable(block: Block | None) -> int:
+    """The goods a player with ``block`` can receive in the integer program (a mask)."""
+    if block is None:
+        return 0
+    if isinstance(block, AtomsBlock):
+        mask = 0
+        for bundle, _ in block.atoms:
+            mask |= bundle
+        return mask
+    return block.goods
+
+
+def _magnitude(ilp: ILP, blocks: list[Block | None], program: Program, owners_top: int) -> int:
+    if program.minimize_owners:  # the mixed-radix objective stays below the product of radices
+        top = owners_top
     else:
         top = sum(_upper(b) for b in blocks)
     for terms, lo, hi in ilp.rows:
