@@ -311,3 +311,30 @@ def test_lex_first_chunks_agree_with_brute_dp(seed):
     expected = lex_first_optimal(inst, solver="brute").outcome.allocation
     for solver in ("cpsat", "highs"):
         assert lex_first_optimal(inst, solver=solver).outcome.allocation == expected
+
+
+def test_exact_knowledge_is_read_once_and_checked_by_identity(tmp_path):
+    """A file with exact knowledge repeats every valuation once per player who knows it: the
+    loader returns equal valuations as one object, the knowledge check and the weights see the
+    bound is the truth without comparing bundles, and the report equals the definitions'."""
+    import json
+
+    from instances import load_instance
+
+    data = {"goods": ["a", "b", "c"], "players": ["p1", "p2", "p3"],
+            "valuations": {"p1": {"xor": [[["a"], 3], [["a", "b"], 5]]}, "p2": {"xor": [[["b"], 4]]},
+                           "p3": {"single_minded": [["c", "a"], 6]}},
+            "knowledge": {"p1": {"lower_bounds": {"p2": {"xor": [[["b"], 4]]}, "p3": {"single_minded": [["c", "a"], 6]}}},
+                          "p2": {"lower_bounds": {"p1": {"xor": [[["a"], 3], [["a", "b"], 5]]},
+                                                  "p3": {"single_minded": [["c", "a"], 2]}}}}}
+    path = tmp_path / "exact.json"
+    path.write_text(json.dumps(data))
+    inst = load_instance(path)
+    assert inst.knowledge[0].bounds[1] is inst.valuations[1]
+    assert inst.knowledge[1].bounds[0] is inst.valuations[0]
+    assert inst.knowledge[1].bounds[2] is not inst.valuations[2]  # a lower bound, not the truth
+    plan = ReportPlan.of(inst)
+    assert plan.weights.row(0)[1] is plan.weights.true[1]
+    assert [knowledge_correct(inst, i).correct for i in range(3)] == [True, True, True]
+    fast = report_json(compute_report(inst, solver="cpsat", jobs=1))
+    assert _without_market(fast) == report_json(one_at_a_time(inst, "cpsat"))
