@@ -7,12 +7,11 @@ from collections.abc import Iterable, Sequence
 from benchmarks._solve import solve_program, weights_program
 from benchmarks.knowledge import guaranteed
 from benchmarks.results import Benchmark, Best, best_of
-from ilp import DEFAULT_BACKEND, Program
+from ilp import Program, SolveOptions
 from instances import Instance
 
 
-def miew(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
-         time_limit: float | None = None, canonical: bool = False) -> Benchmark:
+def miew(instance: Instance, i: int, *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
     """MIEW_i(K_i) = BB_i: the maximum revenue player i can guarantee by take-it-or-leave-it
     offers to the other players.
 
@@ -22,7 +21,7 @@ def miew(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
     canonical outcome: its prices are the guaranteed values g^i_j(A_j).
     """
     return solve_program(f"MIEW_{instance.players[i]}", miew_program(instance, i), priced=True,
-                         solver=solver, time_limit=time_limit, canonical=canonical)
+                         options=options, canonical=canonical)
 
 
 def miew_program(instance: Instance, i: int) -> Program:

@@ -7,12 +7,11 @@ from collections.abc import Iterable, Sequence
 from benchmarks._solve import solve_program, weights_program
 from benchmarks.knowledge import coalition_guaranteed, guaranteed
 from benchmarks.results import Benchmark, Best, Outcome, best_of
-from ilp import DEFAULT_BACKEND, Program
+from ilp import Program, SolveOptions
 from instances import Instance
 
 
-def mikw(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
-         time_limit: float | None = None, canonical: bool = False) -> Benchmark:
+def mikw(instance: Instance, i: int, *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
     """MIKW_i = MSW(K^i): the maximum social welfare of the profile K^i = (TV_i, g^i_{-i}), the
     welfare i knows it can guarantee by assigning the goods (seed 000 §1.2 Definition 3).
 
@@ -20,7 +19,7 @@ def mikw(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
     also RK_{{i}} of seed 000 Definition 6 and REV(witness) = MIKW_i.
     """
     return solve_program(f"MIKW_{instance.players[i]}", mikw_program(instance, i), priced=True,
-                         solver=solver, time_limit=time_limit, canonical=canonical)
+                         options=options, canonical=canonical)
 
 
 def mikw_program(instance: Instance, i: int) -> Program:
@@ -28,8 +27,7 @@ def mikw_program(instance: Instance, i: int) -> Program:
     return weights_program(instance.m, [guaranteed(instance, i, j) for j in range(instance.n)])
 
 
-def relevant_knowledge(instance: Instance, agent: Iterable[int], *, solver: str = DEFAULT_BACKEND,
-                       time_limit: float | None = None, canonical: bool = False) -> Benchmark:
+def relevant_knowledge(instance: Instance, agent: Iterable[int], *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
     """RK_A: the outcome of maximum revenue with P_j = TV_j(A_j) for j in A and P_j <= V_j(A_j)
     for every V the agent considers possible for j outside A (seed 000 §2 Definition 6, with the
     agent's knowledge the union K^A of its members', seed 000 §1.2 Definition 1).
@@ -38,7 +36,7 @@ def relevant_knowledge(instance: Instance, agent: Iterable[int], *, solver: str 
     """
     label = ",".join(instance.players[j] for j in sorted(agent))
     return solve_program(f"MKW_{{{label}}}", relevant_knowledge_program(instance, agent), priced=True,
-                         solver=solver, time_limit=time_limit, canonical=canonical)
+                         options=options, canonical=canonical)
 
 
 def relevant_knowledge_program(instance: Instance, agent: Iterable[int]) -> Program:

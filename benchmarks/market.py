@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from benchmarks.results import Benchmark, Outcome
 from benchmarks.welfare import lex_first_optimal
-from ilp import DEFAULT_BACKEND
+from ilp import SolveOptions
 from instances import Instance
 
 
@@ -16,8 +16,7 @@ def endowment_welfare(instance: Instance) -> int:
     return sum(v.value(e) for v, e in zip(instance.valuations, endowment))
 
 
-def truthful_outcome(instance: Instance, *, solver: str = DEFAULT_BACKEND,
-                     time_limit: float | None = None, optimum: Benchmark | None = None) -> Benchmark:
+def truthful_outcome(instance: Instance, *, options: SolveOptions | str | None = None, optimum: Benchmark | None = None) -> Benchmark:
     """The truthful outcome (A*, P*) of seed 003 Appendix A, Definition 7 (SPEC §2):
     A* maximises SW over all allocations (goods may be destroyed), P*_i = TV_i(A*_i) - TV_i(E_i)
     for every i other than player 1, and P*_1 = -sum of the others, so sum P* = 0.
@@ -25,7 +24,7 @@ def truthful_outcome(instance: Instance, *, solver: str = DEFAULT_BACKEND,
     Among the socially optimal allocations A* is the lexicographically first one, so the answer
     is unique. The value is SW(A*) = MSW; player 1's utility is the welfare gain MSW - SW(E).
     """
-    first = lex_first_optimal(instance, solver=solver, time_limit=time_limit, optimum=optimum)
+    first = lex_first_optimal(instance, options=options, optimum=optimum)
     if first.outcome is None:
         return first
     allocation = first.outcome.allocation

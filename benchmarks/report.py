@@ -5,12 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import time
+from dataclasses import dataclass, replace
 from itertools import compress
 from operator import or_
-from dataclasses import dataclass
 from typing import Any
-
-from dataclasses import replace
 
 from benchmarks.correctness import Correctness, knowledge_correct
 from benchmarks.external import bb, bb_prime, miew_of
@@ -19,7 +17,8 @@ from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome, from_solution
 from benchmarks.table import ReportPlan
 from benchmarks.welfare import lex_first_optimal
-from ilp import DEFAULT_BACKEND, Program, Solution, Status, owner_code, solve_batch
+from ilp import Program, Solution, SolveOptions, Status, owner_code, solve_batch
+from ilp.backends import as_options
 from ilp.batch import Progress
 from instances import Instance
 from instances.bundles import names
@@ -74,21 +73,21 @@ class Report:
         return all(b.proven for b in self.benchmarks)
 
 
-def compute_report(instance: Instance, *, solver: str = DEFAULT_BACKEND,
-                   time_limit: float | None = None, jobs: int | None = None,
+def compute_report(instance: Instance, options: SolveOptions | str | None = None, *,
                    progress: Progress | None = None) -> Report:
-    """Compute the whole table; ``time_limit`` applies to each integer program separately.
+    """Compute the whole table; ``options.time_limit`` applies to each integer program separately.
 
     The programs (``benchmarks.table.ReportPlan``) are solved as one batch (``ilp.solve_batch``,
-    ``jobs`` worker processes, None = automatic), then MSW_{-i} for the players who win
+    ``options.jobs`` worker processes, None = automatic), then MSW_{-i} for the players who win
     something in MSW's optimum; this gives the same values as solving every benchmark one by
     one. ``progress(done, total)`` follows the first batch, the programs that are real work.
     """
     start = time.perf_counter()
     plan = ReportPlan.of(instance)
     programs = plan.programs()
-    solutions = solve_batch(programs, solver, time_limit, jobs, progress=progress)
-    return _compute(instance, plan, solutions, solver, time_limit, jobs, start)
+    options = as_options(options)
+    solutions = solve_batch(programs, options, progress=progress)
+    return _compute(instance, plan, solutions, options, start)
 
 
 def _benchmark(name: str, program: Program, solution: Solution, priced: bool) -> Benchmark:
@@ -119,9 +118,9 @@ def _nothing(name: str, n: int, solver: str) -> Benchmark:
     return Benchmark(name, Status.OPTIMAL, 0, 0, 0, Outcome(empty, empty), solver, 0.0)
 
 
-def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], solver: str,
-             time_limit: float | None, jobs: int | None, start: float) -> Report:
-    options = {"solver": solver, "time_limit": time_limit}
+def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], options: SolveOptions,
+             start: float) -> Report:
+    solver = options.backend
     names = instance.players
     found = iter(solutions)
     welfare_solution = next(found)
@@ -134,7 +133,7 @@ def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], so
     else:
         winners = list(range(instance.n))
     removed = [plan.msw_without(i) for i in winners]
-    without = dict(zip(winners, solve_batch(removed, solver, time_limit, jobs,
+    without = dict(zip(winners, solve_batch(removed, options,
                                             known={plan.msw: welfare_solution})))
     players = []
     for i in range(instance.n):
@@ -162,14 +161,14 @@ def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], so
         instance=instance,
         solver=solver,
         msw=welfare,
-        lex_first=lex_first_optimal(instance, optimum=welfare, **options),
+        lex_first=lex_first_optimal(instance, optimum=welfare, options=options),
         players=tuple(players),
         agents=tuple(agents),
         miew=miew_of(instance, per_player),
         bb=bb(instance, per_player),
         bb_prime=bb_prime(instance, per_player),
         mkw=mkw(instance, [(row.members, row.mkw) for row in agents]),
-        market=truthful_outcome(instance, optimum=welfare, **options) if instance.is_market else None,
+        market=truthful_outcome(instance, optimum=welfare, options=options) if instance.is_market else None,
         wall_time=time.perf_counter() - start,
     )
 

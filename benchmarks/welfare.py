@@ -9,18 +9,18 @@ from dataclasses import replace
 from benchmarks._solve import solve_program, weights_program
 from benchmarks.knowledge import true_weight
 from benchmarks.results import Benchmark, from_solution
-from ilp import DEFAULT_BACKEND, Program, Solution, lex_first, solve
+from ilp import Program, Solution, SolveOptions, lex_first, solve
 from instances import Instance
 
 
-def msw(instance: Instance, *, solver: str = DEFAULT_BACKEND, time_limit: float | None = None,
+def msw(instance: Instance, *, options: SolveOptions | str | None = None,
         canonical: bool = False) -> Benchmark:
     """Maximum social welfare MSW = max over allocations A of sum_j TV_j(A_j).
 
     Seed 002 §2 ("maximum rational revenue coincides with the maximum social welfare");
     seed 000 §1.2 (MSW(V) in the definition of MIKW). Goods may stay unallocated.
     """
-    return solve_program("MSW", msw_program(instance), priced=False, solver=solver, time_limit=time_limit,
+    return solve_program("MSW", msw_program(instance), priced=False, options=options,
                          canonical=canonical)
 
 
@@ -29,8 +29,7 @@ def msw_program(instance: Instance) -> Program:
     return weights_program(instance.m, [true_weight(instance, j) for j in range(instance.n)])
 
 
-def msw_without(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
-                time_limit: float | None = None, optimum: Benchmark | None = None,
+def msw_without(instance: Instance, i: int, *, options: SolveOptions | str | None = None, optimum: Benchmark | None = None,
                 canonical: bool = False) -> Benchmark:
     """MSW_{-i}: the maximum social welfare with player i removed (the VCG externality term;
     SPEC §2, used by the VCG baseline of SPEC §3.8).
@@ -41,8 +40,7 @@ def msw_without(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
     name = f"MSW_-{instance.players[i]}"
     if optimum is not None and optimum.proven and optimum.outcome.allocation[i] == 0:
         return replace(optimum, name=name, wall_time=0.0)
-    return solve_program(name, msw_without_program(instance, i), priced=False, solver=solver,
-                         time_limit=time_limit, canonical=canonical)
+    return solve_program(name, msw_without_program(instance, i), priced=False, options=options, canonical=canonical)
 
 
 def msw_without_program(instance: Instance, i: int) -> Program:
@@ -50,15 +48,14 @@ def msw_without_program(instance: Instance, i: int) -> Program:
     return weights_program(instance.m, [None if j == i else true_weight(instance, j) for j in range(instance.n)])
 
 
-def best_allocation(instance: Instance, coalition: Iterable[int], *, solver: str = DEFAULT_BACKEND,
-                    time_limit: float | None = None, canonical: bool = False) -> Benchmark:
+def best_allocation(instance: Instance, coalition: Iterable[int], *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
     """BA^C = argmax over allocations giving goods only to members of C of sum_{k in C} TV_k(A_k).
 
     Seed 000 Appendix A ("Best Allocation"), used by the collusion-leveraging mechanism.
     """
     label = ",".join(instance.players[j] for j in sorted(set(coalition)))
     return solve_program(f"BA^{{{label}}}", best_allocation_program(instance, coalition), priced=False,
-                         solver=solver, time_limit=time_limit, canonical=canonical)
+                         options=options, canonical=canonical)
 
 
 def best_allocation_program(instance: Instance, coalition: Iterable[int]) -> Program:
@@ -68,8 +65,7 @@ def best_allocation_program(instance: Instance, coalition: Iterable[int]) -> Pro
                                         for j in range(instance.n)])
 
 
-def lex_first_optimal(instance: Instance, *, solver: str = DEFAULT_BACKEND,
-                      time_limit: float | None = None, optimum: Benchmark | None = None) -> Benchmark:
+def lex_first_optimal(instance: Instance, *, options: SolveOptions | str | None = None, optimum: Benchmark | None = None) -> Benchmark:
     """omega*: the lexicographically first allocation of welfare MSW (seed 002 Lemma 3).
 
     Allocations are ordered by (owner(g_1), ..., owner(g_m)) with owner 0 for an unallocated good
@@ -78,16 +74,15 @@ def lex_first_optimal(instance: Instance, *, solver: str = DEFAULT_BACKEND,
     """
     program = msw_program(instance)
     if optimum is None:
-        first = solve(program, solver, time_limit)
+        first = solve(program, options)
     else:
         allocation = optimum.outcome.allocation if optimum.outcome else None
         first = Solution(optimum.status, allocation, optimum.incumbent, optimum.bound,
                          optimum.backend, optimum.wall_time)
-    return from_solution("lex-first MSW allocation", lex_first(program, first, solver, time_limit))
+    return from_solution("lex-first MSW allocation", lex_first(program, first, options))
 
 
-def favourite_bundle(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
-                     time_limit: float | None = None) -> Benchmark:
+def favourite_bundle(instance: Instance, i: int, *, options: SolveOptions | str | None = None) -> Benchmark:
     """argmax_S TV_i(S) with ties broken lexicographically on the characteristic vector
     (in(g_1), ..., in(g_m)), so the empty bundle is preferred when nothing has positive value.
 
@@ -96,5 +91,5 @@ def favourite_bundle(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEN
     """
     weights = tuple(true_weight(instance, j) if j == i else None for j in range(instance.n))
     program = Program(instance.m, weights)
-    best = lex_first(program, solve(program, solver, time_limit), solver, time_limit)
+    best = lex_first(program, solve(program, options), options)
     return from_solution(f"favourite bundle of {instance.players[i]}", best)

@@ -22,15 +22,15 @@ import click
 from rich.console import Console
 
 from benchmarks.knowledge import READINGS
-from cabench.render import PipeConsole, print_report
-from benchmarks.report import compute_report, players_csv as players_csv_text, report_json
+from benchmarks.report import compute_report, report_json
+from benchmarks.report import players_csv as players_csv_text
 from benchmarks.results import NotProvenError
-from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
-from instances import CabenchError, Instance, instance_text, load_instance
-
 from cabench.exit_codes import BAD_INPUT as EXIT_BAD_INPUT
 from cabench.exit_codes import INTERNAL_ERROR, after_signal
 from cabench.exit_codes import NOT_PROVEN as EXIT_NOT_PROVEN
+from cabench.render import PipeConsole, print_report
+from ilp import DEFAULT_BACKEND, SolveOptions, SolverError, backend_names, get_backend
+from instances import CabenchError, Instance, instance_text, load_instance
 
 
 def check_backend(name: str, flag: str = "'--solver'") -> None:
@@ -82,7 +82,7 @@ def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, 
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge)
     with progress_bar(enabled=not as_json and sys.stderr.isatty()) as progress:
-        report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=jobs, progress=progress)
+        report = compute_report(instance, SolveOptions(solver, time_limit, jobs), progress=progress)
     if players_csv is not None:
         _write_atomically(players_csv, players_csv_text(report))
     if as_json:

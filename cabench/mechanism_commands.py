@@ -17,12 +17,12 @@ from rich.text import Text
 from benchmarks import knowledge_correct
 from cabench.cli import check_backend, cli, coalition_knowledge_option, load_with_reading
 from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
+from cabench.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
 from cabench.render import PipeConsole, displayed, plain
-from ilp import DEFAULT_BACKEND, backend_names
+from ilp import DEFAULT_BACKEND, SolveOptions, backend_names
 from instances import CabenchError, Instance
 from instances.units import show, show_fraction
 from mechanisms import MECHANISMS, Deviation, Facts, Mechanism, agent_of, evaluate
-from cabench.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
 
 _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
                        help="Backend for the benchmark programs behind the strategies.")
@@ -58,7 +58,7 @@ def _params(values: tuple[str, ...]) -> dict[str, Fraction]:
 def _setup(file: str, solver: str, time_limit: float | None, coalition_knowledge: str) -> tuple[Instance, Facts]:
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge)
-    return instance, Facts(instance, solver, time_limit)
+    return instance, Facts(instance, SolveOptions(solver, time_limit))
 
 
 def _applicable(mechanism: Mechanism, instance: Instance) -> bool:
@@ -413,8 +413,8 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
             raise
     click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
     if not proven:
-        click.echo(f"cabench sweep: some programs were not proven optimal within the time limit (rows with proven "
-                   f"= False); a run with a larger --time-limit computes them again", err=True)
+        click.echo("cabench sweep: some programs were not proven optimal within the time limit (rows with proven "
+                   "= False); a run with a larger --time-limit computes them again", err=True)
         return NOT_PROVEN
     return 0
 

@@ -22,7 +22,8 @@ from benchmarks import (
     relevant_knowledge,
 )
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
-from ilp import DEFAULT_BACKEND
+from ilp import SolveOptions
+from ilp.backends import as_options
 from instances import CabenchError, Instance
 from mechanisms.engine import Rules, Strategy, Terminal, outcome_distribution
 
@@ -77,14 +78,14 @@ class Facts:
     allocation, offers at price 0 dropped; ``benchmarks._solve.solve_program``), so that no
     evaluation depends on the backend or the run."""
 
-    def __init__(self, instance: Instance, solver: str = DEFAULT_BACKEND, time_limit: float | None = None):
+    def __init__(self, instance: Instance, options: SolveOptions | str | None = None):
         self.instance = instance
-        self.options = {"solver": solver, "time_limit": time_limit}
+        self.options = as_options(options)
 
     @cache
     def miew_result(self, i: int) -> Benchmark:
         """MIEW_i = BB_i as solved (proven or not); every other use derives from it."""
-        return miew(self.instance, i, canonical=True, **self.options)
+        return miew(self.instance, i, canonical=True, options=self.options)
 
     def miew(self, i: int) -> Outcome:
         """The MIEW_i = BB_i witness (canonical outcome, seed 001 Def. 2-3)."""
@@ -107,13 +108,13 @@ class Facts:
 
     @cache
     def favourite(self, i: int) -> int:
-        result = favourite_bundle(self.instance, i, **self.options)
+        result = favourite_bundle(self.instance, i, options=self.options)
         result.require()
         return result.outcome.allocation[i]
 
     @cache
     def relevant_knowledge_result(self, agent: tuple[int, ...]) -> Benchmark:
-        return relevant_knowledge(self.instance, agent, canonical=True, **self.options)
+        return relevant_knowledge(self.instance, agent, canonical=True, options=self.options)
 
     def relevant_knowledge(self, agent: tuple[int, ...]) -> Outcome:
         result = self.relevant_knowledge_result(agent)
@@ -122,13 +123,13 @@ class Facts:
 
     @cache
     def best_allocation(self, agent: tuple[int, ...]) -> tuple[int, ...]:
-        result = best_allocation(self.instance, agent, canonical=True, **self.options)
+        result = best_allocation(self.instance, agent, canonical=True, options=self.options)
         result.require()
         return result.outcome.allocation
 
     @cache
     def msw(self) -> int:
-        return msw(self.instance, **self.options).require()
+        return msw(self.instance, options=self.options).require()
 
     @staticmethod
     def _proven(best: Best) -> Best:

@@ -155,7 +155,7 @@ def _agent_value(instance: Instance, agent: Sequence[int], state: Sequence[int])
 def optimal_proposal(instance: Instance, facts: Facts) -> Proposal:
     """Lemma 3: the lexicographically first welfare-maximising state, each agent priced at its
     total value on its lowest member."""
-    first = lex_first_optimal(instance, **facts.options)
+    first = lex_first_optimal(instance, options=facts.options)
     first.require()
     state = first.outcome.allocation
     prices = [0] * instance.n
