@@ -72,6 +72,29 @@ class Report:
     def all_proven(self) -> bool:
         return all(b.proven for b in self.benchmarks)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` output of ``cabench benchmarks`` (:func:`report_json`)."""
+        return report_json(self)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One record per benchmark (:func:`benchmark_rows`)."""
+        return benchmark_rows(self)
+
+    def to_frame(self):
+        """:meth:`rows` as a pandas DataFrame (pandas is an optional dependency:
+        ``pip install 'cabench[sweep]'``)."""
+        try:
+            import pandas
+        except ImportError:
+            from instances import CabenchError
+
+            raise CabenchError("to_frame() needs pandas: pip install 'cabench[sweep]'") from None
+        frame = pandas.DataFrame(self.rows(), columns=list(BENCHMARK_COLUMNS))
+        try:  # integers stay integers next to missing values
+            return frame.astype({"value": "Int64", "incumbent": "Int64", "bound": "Int64"})
+        except (OverflowError, TypeError, ValueError):  # beyond 64 bits: Python integers
+            return frame
+
 
 def compute_report(instance: Instance, options: SolveOptions | str | None = None, *,
                    progress: Progress | None = None) -> Report:
@@ -264,7 +287,62 @@ def report_json(report: Report) -> dict[str, Any]:
         if report.market.value is not None:
             market["welfare_gain"] = report.market.value - market["endowment_welfare"]
         data["market"] = market
+    data["coalition_knowledge"] = inst.coalition_knowledge
     return data
+
+
+# ---------------------------------------------------------------- tidy table
+
+
+BENCHMARK_COLUMNS = ("benchmark", "value", "proven", "player", "agent", "incumbent", "bound", "witness")
+
+
+def benchmark_rows(report: Report) -> list[dict[str, Any]]:
+    """One record per benchmark (``BENCHMARK_COLUMNS``), in the order of the text report: MSW, the
+    lexicographically first MSW allocation, per player MIEW, MIKW and MSW_without, per agent MKW
+    and BA, the maxima MIEW, BB, BB' and MKW, and the market's truthful outcome. ``player`` names
+    the player of a per-player benchmark (the winner of a maximum over players), ``agent`` the
+    members of an agent (comma-separated). ``value`` is the proven value (None if not proven;
+    then ``incumbent`` and ``bound`` give the interval), in integer units, as in the JSON (the
+    instance's ``scale`` says the power of ten). ``witness`` is the witness outcome in one string,
+    ``player:{goods}`` and, for a priced outcome, ``@price`` per player who receives something
+    or pays (``report.to_dict()`` has it as JSON)."""
+    inst = report.instance
+
+    def witness(outcome: Outcome | None) -> str | None:
+        if outcome is None:
+            return None
+        data = outcome_json(inst, outcome)
+        allocation, prices = data["allocation"], data.get("prices", {})
+        shown = []
+        for player in inst.players:
+            if player in allocation or player in prices:
+                text = f"{player}:{{{','.join(allocation.get(player, []))}}}"
+                shown.append(text + (f"@{prices[player]}" if player in prices else ""))
+        return " ".join(shown)
+
+    def row(name: str, b: Benchmark, player: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        return {"benchmark": name, "player": player, "agent": agent, "value": b.value, "proven": b.proven,
+                "witness": witness(b.outcome), "incumbent": b.incumbent, "bound": b.bound}
+
+    rows = [row("MSW", report.msw), row("lex-first MSW allocation", report.lex_first)]
+    for p in report.players:
+        name = inst.players[p.player]
+        rows += [row("MIEW", p.miew, player=name), row("MIKW", p.mikw, player=name),
+                 row("MSW_without", p.msw_without, player=name)]
+    for a in report.agents:
+        label = ",".join(inst.players[j] for j in a.members)
+        rows += [row("MKW", a.mkw, agent=label), row("BA", a.best_allocation, agent=label)]
+    for name, best in (("MIEW", report.miew), ("BB", report.bb), ("BB'", report.bb_prime), ("MKW", report.mkw)):
+        winner = best.winner
+        who = {"player": inst.players[winner]} if isinstance(winner, int) else (
+            {"agent": ",".join(inst.players[j] for j in winner)} if winner is not None else {})
+        rows.append({"benchmark": f"max {name}", "player": who.get("player"), "agent": who.get("agent"),
+                     "value": best.value, "proven": best.value is not None, "witness": None,
+                     "incumbent": best.incumbent, "bound": None})
+    if report.market is not None:
+        rows.append(row("truthful outcome", report.market))
+    return rows
 
 
 # ---------------------------------------------------------------- per-player table

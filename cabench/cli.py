@@ -22,14 +22,14 @@ import click
 from rich.console import Console
 
 from benchmarks.knowledge import READINGS
-from benchmarks.report import compute_report, report_json
 from benchmarks.report import players_csv as players_csv_text
 from benchmarks.results import NotProvenError
+from cabench import api
 from cabench.exit_codes import BAD_INPUT as EXIT_BAD_INPUT
 from cabench.exit_codes import INTERNAL_ERROR, after_signal
 from cabench.exit_codes import NOT_PROVEN as EXIT_NOT_PROVEN
 from cabench.render import PipeConsole, print_report
-from ilp import DEFAULT_BACKEND, SolveOptions, SolverError, backend_names, get_backend
+from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
 from instances import CabenchError, Instance, instance_text, load_instance
 
 
@@ -82,12 +82,11 @@ def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, 
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge)
     with progress_bar(enabled=not as_json and sys.stderr.isatty()) as progress:
-        report = compute_report(instance, SolveOptions(solver, time_limit, jobs), progress=progress)
+        report = api.benchmarks(instance, solver, time_limit, jobs, progress=progress)
     if players_csv is not None:
         _write_atomically(players_csv, players_csv_text(report))
     if as_json:
-        click.echo(json.dumps({**report_json(report), "coalition_knowledge": coalition_knowledge},
-                              indent=2, ensure_ascii=False))
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         print_report(report, PipeConsole(soft_wrap=False), players)
         if coalition_knowledge != "bounds":
@@ -327,6 +326,21 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
     return 0
 
 
+OPTIONAL_PACKAGES = {"pandas": "sweep", "pyarrow": "sweep", "dask": "sweep", "distributed": "sweep",
+                     "cryptography": "sweep", "matplotlib": "plot", "pygambit": "gambit"}
+"""The packages of the optional extras (pyproject.toml), and the extra that installs each."""
+
+
+def optional_package(exc: ImportError) -> str | None:
+    """The optional package whose absence ``exc`` reports, if any: the missing module's top
+    package, or one named in the message (pandas says "tried using: 'pyarrow', ..." for Parquet)."""
+    name = (exc.name or "").partition(".")[0]
+    if name in OPTIONAL_PACKAGES:
+        return name
+    words = str(exc).replace("'", " ").replace('"', " ").replace(",", " ").split()
+    return next((w for w in words if w in OPTIONAL_PACKAGES), None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; turns every expected error into one line.
 
@@ -358,6 +372,13 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(interrupted, "reported", False):  # the command said what it kept
             stopped(signum)
         return after_signal(signum)
+    except ImportError as exc:
+        missing = optional_package(exc)
+        if missing is None:
+            raise
+        _say(f"cabench: this command needs {missing}, which the core install leaves out: "
+             f"pip install 'cabench[{OPTIONAL_PACKAGES[missing]}]'")
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         # the reader went away (`| head`, `| true`): nothing more to say, and no error at exit
         devnull = os.open(os.devnull, os.O_WRONLY)

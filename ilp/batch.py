@@ -41,7 +41,6 @@ from ilp.backends import as_options, reuse, solve
 from ilp.compile import AtomsBlock, compile_weight
 from ilp.contract import SolveOptions
 from ilp.program import Program, Solution, Status, Weight
-from ilp.workers import WorkerPool
 
 PARALLEL_AFTER_SECONDS = 0.5
 """With automatic ``jobs``, programs are solved in this process until one takes this long, or
@@ -212,7 +211,7 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     jobs = default_jobs() if jobs is None else max(1, jobs)
     slow = not automatic
     spent, count = 0.0, 0
-    pool: WorkerPool | None = None
+    pool = None
     compact = _Compactor(index)
     parallel = _parallel_options(options, None)
 
@@ -345,9 +344,11 @@ def _empty(program: Program, backend: str) -> Solution:
     return Solution(Status.OPTIMAL, (0,) * len(program.weights), 0, 0, backend, 0.0)
 
 
-def worker_pool(workers: int) -> WorkerPool:
-    """A pool of ``workers`` worker processes (``ilp.workers``) that die with this one, ignore
-    the working directory and never run the caller's script again."""
+def worker_pool(workers: int):
+    """A pool of ``workers`` worker processes (``ilp.workers.WorkerPool``) that die with this
+    one, ignore the working directory and never run the caller's script again."""
+    from ilp.workers import WorkerPool  # not at the top: ``python -m ilp.workers`` imports ilp first
+
     return WorkerPool(workers)
 
 
