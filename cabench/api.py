@@ -214,7 +214,7 @@ def _mechanism(name: str) -> Mechanism:
     return MECHANISMS[name]
 
 
-def _params(values: Mapping[str, Any] | None) -> dict[str, Fraction]:
+def parse_params(values: Mapping[str, Any] | None) -> dict[str, Fraction]:
     """Mechanism parameters as exact fractions (``"1/10"``, ``0.1`` and ``Fraction(1, 10)`` alike)."""
     params = {}
     for key, raw in (values or {}).items():
@@ -330,7 +330,7 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     True
     """
     instance = load(instance)
-    given = _params(params)
+    given = parse_params(params)
     facts = _facts(instance, solver, time_limit)
     if player is not None:
         _player(instance, player)  # a player not in the instance is an error even where unused
@@ -369,7 +369,7 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
 
 def _prepare(instance, mechanism: str, player: str, params, solver: str, time_limit: float | None):
     instance = load(instance)
-    given = _params(params)
+    given = parse_params(params)
     facts = _facts(instance, solver, time_limit)
     m = _mechanism(mechanism)
     check_applicable(m, instance)

@@ -42,18 +42,29 @@ def _mechanism_choice(all_allowed: bool):
     return click.option("--mechanism", "-m", required=True, type=click.Choice(names), help="Which mechanism.")
 
 
-def _params(values: tuple[str, ...]) -> dict[str, Fraction]:
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    """``--param KEY=VALUE`` flags as a dict; ``cabench.api.parse_params`` reads the numbers."""
     params = {}
     for item in values:
         key, sep, raw = item.partition("=")
-        try:
-            if not sep or not key:
-                raise ValueError
-            params[key.strip()] = Fraction(raw.strip())
-        except (ValueError, ZeroDivisionError):
+        if not sep or not key.strip():
             raise click.BadParameter(f'"{item}" is not KEY=VALUE with a number (e.g. eps=1/10 or eps=0.1)',
-                                     param_hint="'--param'") from None
+                                     param_hint="'--param'")
+        params[key.strip()] = raw.strip()
     return params
+
+
+def _player_command(name: str, player_help: str):
+    """The arguments and options shared by ``outcome`` and ``deviate``."""
+    def decorate(function):
+        for option in reversed([cli.command(name), click.argument("file", type=click.Path(dir_okay=False, path_type=str)),
+                                _mechanism_choice(all_allowed=False),
+                                click.option("--player", required=True, help=player_help),
+                                click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE"),
+                                _json, _solver, _time, coalition_knowledge_option]):
+            function = option(function)
+        return function
+    return decorate
 
 
 def _setup(file: str, solver: str, time_limit: float | None, coalition_knowledge: str) -> tuple[Instance, Facts]:
@@ -123,15 +134,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     return GUARANTEE_FAILS if failed else 0
 
 
-@cli.command("outcome")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@_mechanism_choice(all_allowed=False)
-@click.option("--player", required=True, help="The player whose announcement to show.")
-@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE")
-@_json
-@_solver
-@_time
-@coalition_knowledge_option
+@_player_command("outcome", "The player whose announcement to show.")
 def outcome_command(file, mechanism, player, param_values, as_json, solver, time_limit, coalition_knowledge):
     """The announcement a rational player (or its coalition) makes in MECHANISM: the optimal
     reported outcome, as JSON and as a readable offer list."""
@@ -167,15 +170,7 @@ def _offer_lines(instance: Instance, action) -> list[str]:
     return lines
 
 
-@cli.command("deviate")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@_mechanism_choice(all_allowed=False)
-@click.option("--player", required=True, help="The deviating player (its whole coalition deviates with it).")
-@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE")
-@_json
-@_solver
-@_time
-@coalition_knowledge_option
+@_player_command("deviate", "The deviating player (its whole coalition deviates with it).")
 def deviate_command(file, mechanism, player, param_values, as_json, solver, time_limit, coalition_knowledge):
     """Expected utility of the rational strategy versus each deviation family for the agent of
     --player, so users see which deviations do not pay (and, for VCG, which do)."""
@@ -236,7 +231,8 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     except ImportError:
         raise CabenchError("cabench game needs pygambit (Gambit's Python package): pip install 'cabench[gambit]'"
                            ) from None
-    params = _params(param_values)
+    with _flags():
+        params = api.parse_params(_params(param_values))
     instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
     m = MECHANISMS[mechanism]
     api.check_applicable(m, instance)

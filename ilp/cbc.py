@@ -22,8 +22,9 @@ guard_pulp()  # the CBC binary dies with the process that started it
 
 
 def _command(**options) -> pulp.LpSolver_CMD:
-    """CBC as PuLP 3 recommends it (COIN_CMD with the ``cbcbox`` binary of ``pulp[cbc]``),
-    falling back to the CBC bundled with older PuLP releases."""
+    """A CBC that PuLP's ``COIN_CMD`` finds (the ``cbcbox`` wheel of ``pulp[cbc]``, or a ``cbc``
+    on the PATH), else the CBC 2.10.3 binary in PuLP's own wheel (7 MB; ``cbcbox`` is 598 MB, see
+    the README, "What gets installed")."""
     solver = pulp.COIN_CMD(**options)
     if solver.available():
         return solver
