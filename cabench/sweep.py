@@ -83,11 +83,10 @@ def sweep_one(path: str, mechanisms: Sequence[str], solver: str, time_limit: flo
     start = time.perf_counter()
     # the sweep runs instances in parallel already: each table in one process; the mechanisms'
     # strategies then reuse the table's solutions (MIEW_i, RK_A) instead of solving them again
-    options = SolveOptions(solver, time_limit, jobs=1)
-    with prefetch(report_programs(instance), options):
-        report = compute_report(instance, options)
-        solve_seconds = time.perf_counter() - start
-        return _rows(path, instance, report, solve_seconds, mechanisms, options)
+    options = prefetch(report_programs(instance), SolveOptions(solver, time_limit, jobs=1))
+    report = compute_report(instance, options)
+    solve_seconds = time.perf_counter() - start
+    return _rows(path, instance, report, solve_seconds, mechanisms, options)
 
 
 def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequence[str], options) -> list[dict[str, Any]]:

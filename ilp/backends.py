@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import importlib
 import time
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import replace
 from types import ModuleType
 from typing import Any
@@ -37,21 +35,6 @@ BACKENDS: dict[str, Any] = {
 }
 """Name -> adapter module (or its import path, imported on first use: OR-Tools and PuLP are slow
 to import, and a run needs only one of them). An adapter follows ``ilp.contract``."""
-
-
-_known: ContextVar[dict | None] = ContextVar("known_solutions", default=None)
-"""(program, backend, time_limit) -> Solution already computed, while :func:`reuse` is active."""
-
-
-@contextmanager
-def reuse(solutions: dict):
-    """Within the block, :func:`solve` answers a program found in ``solutions`` (keyed by
-    ``(program, backend, time_limit)``) from there instead of solving it again."""
-    token = _known.set({**(_known.get() or {}), **solutions})
-    try:
-        yield
-    finally:
-        _known.reset(token)
 
 
 class SolverError(CabenchError):
@@ -105,9 +88,9 @@ def solve(program: Program, options: SolveOptions | str | None = None,
     the solve faster and never changes what is proven. Backends without warm starts ignore it.
     """
     options = as_options(options)
-    known = _known.get()
-    if known is not None and (program, options.backend, options.time_limit) in known:
-        return known[program, options.backend, options.time_limit]
+    known = options.known.get(program)
+    if known is not None:
+        return known
     module = get_backend(options.backend)
     start = time.perf_counter()
     formulation = build(program)

@@ -30,14 +30,13 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from contextlib import contextmanager
 from dataclasses import replace
 from itertools import compress
 from operator import mul
 
-from ilp.backends import as_options, reuse, solve
+from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, compile_weight
 from ilp.contract import SolveOptions
 from ilp.program import Program, Solution, Status, Weight
@@ -213,7 +212,7 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     spent, count = 0.0, 0
     pool = None
     compact = _Compactor(index)
-    parallel = _parallel_options(options, None)
+    parallel = _parallel_options(options, None)  # the cache stays here: workers get what they solve
 
     def settle(q: int, solution: Solution) -> None:
         nonlocal done
@@ -356,10 +355,10 @@ def _parallel_options(options: SolveOptions, latest: Solution | None) -> SolveOp
     """The options for programs solved side by side: the portfolio races solvers on every core,
     so in parallel each program gets the solver whose answer the latest solve here returned
     (CP-SAT before any)."""
-    if options.backend != "portfolio":
-        return options
-    winner = latest.backend if latest is not None and latest.backend != "portfolio" else "cpsat"
-    return replace(options, backend=winner)
+    backend = options.backend
+    if backend == "portfolio":
+        backend = latest.backend if latest is not None and latest.backend != "portfolio" else "cpsat"
+    return replace(options, backend=backend, known={})
 
 
 def _from_parent(parent: tuple[int, int] | None,
@@ -378,11 +377,10 @@ def _from_parent(parent: tuple[int, int] | None,
     return None, hint
 
 
-@contextmanager
-def prefetch(programs: Sequence[Program], options: SolveOptions | str | None = None) -> Iterator[None]:
-    """Solve ``programs`` as a batch, then let every :func:`ilp.solve` of one of them within the
-    block return the batch's solution: code written one solve at a time gets the batch's savings."""
+def prefetch(programs: Sequence[Program], options: SolveOptions | str | None = None) -> SolveOptions:
+    """Solve ``programs`` as a batch and return ``options`` carrying the solutions
+    (``SolveOptions.known``): every :func:`ilp.solve` of one of them with the returned options
+    answers from there, so code written one solve at a time gets the batch's savings."""
     options = as_options(options)
     solutions = solve_batch(programs, options)
-    with reuse({(p, options.backend, options.time_limit): s for p, s in zip(programs, solutions)}):
-        yield
+    return replace(options, known={**options.known, **dict(zip(programs, solutions))})

@@ -7,7 +7,9 @@ the same way for every backend, checks the :class:`Answer` and turns it into a `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from ilp.program import Status
 
@@ -29,12 +31,17 @@ class SolveOptions:
         Worker processes for batches of independent programs; None chooses automatically.
     threads : int
         Threads of one solver run (1 keeps witnesses reproducible).
+    known : Mapping
+        The explicit cache: programs already solved with these options (``Program`` ->
+        ``Solution``), answered from here instead of solved again (``ilp.batch.prefetch`` makes
+        it). Not part of the value's identity, and never sent to a worker process.
     """
 
     backend: str = DEFAULT_BACKEND
     time_limit: float | None = None
     jobs: int | None = None
     threads: int = 1
+    known: Mapping[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,7 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     from ilp import cpsat  # imported here, not at the top: racer processes must not load OR-Tools
 
     ilp = formulation.ilp
+    options = replace(options, known={})  # the racers need no cache (it would be pickled to each)
     start = time.monotonic()
     probe = PROBE_SECONDS if options.time_limit is None else min(PROBE_SECONDS, options.time_limit)
     first = cpsat.run(formulation, replace(options, time_limit=probe), hint) if probe > 0 else Answer(Status.UNKNOWN)
