@@ -81,15 +81,8 @@ class Report:
         return benchmark_rows(self)
 
     def to_frame(self):
-        """:meth:`rows` as a pandas DataFrame (pandas is an optional dependency:
-        ``pip install 'cabench[sweep]'``)."""
-        try:
-            import pandas
-        except ImportError:
-            from instances import CabenchError
-
-            raise CabenchError("to_frame() needs pandas: pip install 'cabench[sweep]'") from None
-        frame = pandas.DataFrame(self.rows(), columns=list(BENCHMARK_COLUMNS))
+        """:meth:`rows` as a pandas DataFrame (:func:`data_frame`)."""
+        frame = data_frame(self.rows(), BENCHMARK_COLUMNS)
         try:  # integers stay integers next to missing values
             return frame.astype({"value": "Int64", "incumbent": "Int64", "bound": "Int64"})
         except (OverflowError, TypeError, ValueError):  # beyond 64 bits: Python integers
@@ -292,6 +285,17 @@ def report_json(report: Report) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- tidy table
+
+
+def data_frame(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = None):
+    """``rows`` as a pandas DataFrame; pandas is imported only here, so the library never needs it."""
+    try:
+        import pandas
+    except ImportError:
+        from instances import CabenchError
+
+        raise CabenchError("to_frame() needs pandas: pip install 'cabench[sweep]'") from None
+    return pandas.DataFrame(rows, columns=list(columns) if columns else None)
 
 
 BENCHMARK_COLUMNS = ("benchmark", "value", "proven", "player", "agent", "incumbent", "bound", "witness")

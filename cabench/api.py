@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.correctness import knowledge_correct
-from benchmarks.report import Report, compute_report
+from benchmarks.report import Report, compute_report, data_frame
 from ilp import DEFAULT_BACKEND, SolveOptions, get_backend
 from instances import CabenchError, Instance, load_instance, parse_instance
 from instances.knowledge_models import annotate as _annotate
@@ -36,15 +36,6 @@ class ArgumentError(CabenchError):
     def __init__(self, message: str, param: str) -> None:
         super().__init__(message)
         self.param = param
-
-
-def _frame(rows: list[dict[str, Any]]):
-    """``rows`` as a pandas DataFrame; pandas is imported only here (an optional dependency)."""
-    try:
-        import pandas
-    except ImportError:
-        raise CabenchError("to_frame() needs pandas: pip install 'cabench[sweep]'") from None
-    return pandas.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- instances
@@ -283,14 +274,14 @@ class Evaluations:
         rows = []
         for m, ev, _ in self.rows:
             g = ev.guarantee
-            rows.append({
+            rows.append({  # the columns printed when a frame is too wide to show whole come first and last
                 "mechanism": m.name, "E[SW]": float(ev.sw), "E[REV]": float(ev.rev), "total": float(ev.total),
                 "benchmark": g.benchmark if g else None, "benchmark_value": g.benchmark_value if g else None,
+                "verdict": g.verdict if g else None, "source": m.source, "scale": self.instance.scale,
                 "bound": float(g.bound) if g else None,
                 "holds": (g.holds if g.premise_unmet is None else None) if g else None,
-                "verdict": g.verdict if g else None, "scale": self.instance.scale, "source": m.source,
             })
-        return _frame(rows)
+        return data_frame(rows)
 
 
 def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str = "all",
@@ -464,7 +455,7 @@ class Deviations:
         ``paper`` (what the paper claims), ``assumes``, ``SW``, ``REV``, ``why``."""
         rows = [{**r, "utility": float(Fraction(r["utility"]["exact"])), "gain": float(Fraction(r["gain"]["exact"]))}
                 for r in self.rows]
-        return _frame(rows)
+        return data_frame(rows)
 
 
 def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str, player: str,

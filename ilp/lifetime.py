@@ -48,7 +48,7 @@ class Interrupted(KeyboardInterrupt):
 
 def safe_children() -> None:
     """Make every Python interpreter this process starts ignore the working directory
-    (``PYTHONSAFEPATH``, Python 3.11): spawn children, the resource tracker, the HiGHS worker."""
+    (``PYTHONSAFEPATH``, Python 3.11): worker processes, and the children of libraries (Dask)."""
     os.environ["PYTHONSAFEPATH"] = "1"
 
 
