@@ -18,7 +18,7 @@ def endowment_welfare(instance: Instance) -> int:
 
 def truthful_outcome(instance: Instance, *, solver: str = DEFAULT_BACKEND,
                      time_limit: float | None = None, optimum: Benchmark | None = None) -> Benchmark:
-    """The truthful outcome (A*, P*) of seed 003 Appendix A, Definition 7 (SPEC §2):
+    """The truthful outcome (A*, P*) of seed 003 Appendix A, Definition 7:
     A* maximises SW over all allocations (goods may be destroyed), P*_i = TV_i(A*_i) - TV_i(E_i)
     for every i other than player 1, and P*_1 = -sum of the others, so sum P* = 0.
 

@@ -43,7 +43,7 @@ class AgentRow:
 
 @dataclass(frozen=True)
 class Report:
-    """Every benchmark of SPEC §2 for one instance, computed with one backend."""
+    """Every benchmark of docs/definitions.md for one instance, computed with one backend."""
 
     instance: Instance
     solver: str

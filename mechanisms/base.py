@@ -43,7 +43,8 @@ class Param:
 
 @dataclass(frozen=True)
 class Guarantee:
-    """A theorem's inequality evaluated on one instance: ``achieved >= bound`` (SPEC §5).
+    """A theorem's inequality evaluated on one instance: ``achieved >= bound`` (the
+    guarantees listed in docs/definitions.md, "Mechanisms and their guarantees").
 
     ``holds`` is the inequality itself. ``premise_unmet`` says why the theorem does not apply
     to this instance (e.g. perfect-revenue without perfectly informed players): the inequality
@@ -178,8 +179,9 @@ class Deviation:
 
 @dataclass(frozen=True)
 class Mechanism:
-    """One mechanism of SPEC §3: its rules, parameters, rational play (SPEC §4), deviation
-    families and the guarantee of its theorem (SPEC §5)."""
+    """One mechanism of the papers (seed 000 §4, seed 001 §6, seed 002 §4, seed 003 §5, seed 004
+    §4 and §6): its rules, parameters, rational play (from the proofs' lemmas), deviation families
+    and the guarantee of its theorem (docs/definitions.md, "Mechanisms and their guarantees")."""
 
     name: str
     source: str
