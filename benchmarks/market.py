@@ -11,7 +11,24 @@ from instances import Instance
 
 
 def endowment_welfare(instance: Instance) -> int:
-    """SW(E) = sum_i TV_i(E_i): the welfare of leaving every good with its owner."""
+    """SW(E) = sum_i TV_i(E_i): the welfare of leaving every good with its owner (seed 003 §3.3).
+
+    Parameters
+    ----------
+    instance : Instance
+        A market (an instance with an endowment).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> from benchmarks import endowment_welfare
+    >>> endowment_welfare(load_instance("instances/examples/seed003-market.json"))  # p1 keeps a, worth 3
+    3
+    """
     endowment = instance.endowment or (0,) * instance.n
     return sum(v.value(e) for v, e in zip(instance.valuations, endowment))
 
@@ -24,6 +41,35 @@ def truthful_outcome(instance: Instance, *, solver: str = DEFAULT_BACKEND,
 
     Among the socially optimal allocations A* is the lexicographically first one, so the answer
     is unique. The value is SW(A*) = MSW; player 1's utility is the welfare gain MSW - SW(E).
+
+    Parameters
+    ----------
+    instance : Instance
+        A market (an instance with an endowment).
+    solver : str, optional
+        Backend name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
+        ``"brute"``. Values never depend on it.
+    time_limit : float or None, optional
+        Seconds allowed to the integer program; None for no limit. A program not proven optimal in
+        time returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+    optimum : Benchmark or None, optional
+        A proven :func:`benchmarks.msw` result of the same instance, to skip re-solving it.
+
+    Returns
+    -------
+    Benchmark
+        ``value`` (the proven integer, or None), ``status``, and the witness ``outcome``: its
+        ``allocation`` holds one bitmask per player (bit j set when the player receives
+        ``instance.goods[j]``), and ``prices`` P* (negative: the player receives money).
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> from benchmarks import truthful_outcome
+    >>> market = load_instance("instances/examples/seed003-market.json")
+    >>> out = truthful_outcome(market)  # a moves from p1 to p2, who pays 10 to p1
+    >>> out.value, out.outcome.allocation, out.outcome.prices
+    (10, (0, 1), (-10, 10))
     """
     first = lex_first_optimal(instance, solver=solver, time_limit=time_limit, optimum=optimum)
     if first.outcome is None:
