@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import json
 import re
 import subprocess
 import sys
@@ -149,10 +150,15 @@ def test_product_points_nowhere_outside_the_repository():
     assert not offenders, "\n".join(offenders)
 
 
-def test_cli_help_points_nowhere_outside_the_repository(capsys):
-    # the console script's entry point, wherever pyproject points it
+def _console_script() -> tuple[str, str]:
+    """Module and function of the ``cabench`` console script, wherever pyproject points it."""
     target = re.search(r'^cabench = "([\w.]+):(\w+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.M)
-    main = getattr(importlib.import_module(target.group(1)), target.group(2))
+    return target.group(1), target.group(2)
+
+
+def test_cli_help_points_nowhere_outside_the_repository(capsys):
+    module, function = _console_script()
+    main = getattr(importlib.import_module(module), function)
 
     def help_text(*argv: str) -> str:
         try:
@@ -194,3 +200,31 @@ def test_license_is_mit_as_declared():
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License") and "the cabench authors" in text
     assert 'license = { text = "MIT" }' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_tutorial_steps_1_to_3_give_the_printed_numbers(tmp_path):
+    """The tutorial's commands, run as a user runs them, give the numbers the tutorial prints."""
+    tutorial = (DOCS / "tutorial.md").read_text(encoding="utf-8")
+    cats = ROOT / "instances" / "examples" / "cats-scheduling-40-200.txt"
+    knowing, colluding = tmp_path / "sched-k.json", tmp_path / "sched-kc.json"
+    module, function = _console_script()
+    script = [sys.executable, "-c", f"import sys; from {module} import {function} as main; sys.exit(main())"]
+
+    def cabench(*args: str) -> str:
+        run = subprocess.run([*script, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    assert "cabench import instances/examples/cats-scheduling-40-200.txt --knowledge noisy-lower:0.9 --seed 7" in tutorial
+    assert "cabench annotate tut/sched-k.json --coalitions pairs:1 --seed 7" in tutorial
+    cabench("import", str(cats), "--knowledge", "noisy-lower:0.9", "--seed", "7", "-o", str(knowing))
+    cabench("annotate", str(knowing), "--coalitions", "pairs:1", "--seed", "7", "-o", str(colluding))
+    report = json.loads(cabench("benchmarks", str(colluding), "--json", "--solver", "cpsat", "--jobs", "1"))
+    assert report["scale"] == 100000 and report["coalitions"] == [["bidder1", "bidder6"]]
+    decimal = lambda v: f"{v // 100000}.{v % 100000:05d}"  # noqa: E731
+    assert f"│ MSW       │                      {decimal(report['MSW']['value'])} │" in tutorial
+    assert f"│ BB        │            {decimal(report['BB']['value'])} (bidder7) │" in tutorial
+    assert f"│ MKW       │ {decimal(report['MKW']['value'])} ({{bidder1, bidder6}}) │" in tutorial
+    for player, row in report["players"].items():
+        values = [decimal(row[key]["value"]) for key in ("MIEW", "MIKW", "MSW_without")]
+        assert f"│ {player} │      {values[0]} │ {values[1]} │ {values[2]} │ yes               │" in tutorial, player
