@@ -7,7 +7,7 @@ import json
 import pytest
 
 import ilp.backends
-from benchmarks.cli import main
+from cabench.cli import main
 from tests.conftest import EXAMPLES, TimedOutBackend, run_cli
 
 # The JSON of issue #2 for the seed 004 instance (a subset of what cabench prints).
@@ -105,3 +105,20 @@ def test_unproven_benchmarks_exit_3_and_are_withheld(monkeypatch, capsys):
     code = main(["benchmarks", str(EXAMPLES / "seed004-example.json"), "--solver", "timed-out"])
     assert code == 3
     assert "NOT PROVEN" in capsys.readouterr().out
+
+
+def test_python_dash_m_is_the_console_script():
+    """``python -m cabench`` runs the same command group as the ``cabench`` script."""
+    import subprocess
+    import sys
+
+    from cabench.cli import cli
+
+    result = subprocess.run([sys.executable, "-m", "cabench", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    for command in cli.commands:  # every command, instance and mechanism ones alike
+        assert command in result.stdout
+    assert {"benchmarks", "evaluate", "sweep", "plot"} <= set(cli.commands)
+    bad = subprocess.run([sys.executable, "-m", "cabench", "benchmarks", "no-such-file.json"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1

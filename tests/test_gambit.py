@@ -124,7 +124,7 @@ def test_game_command_without_pygambit_says_how_to_install(tmp_path, monkeypatch
     """Without pygambit, `cabench game` exits 2 with the install command, and writes nothing."""
     import sys
 
-    from mechanisms.cli import main
+    from cabench.cli import main
 
     monkeypatch.setitem(sys.modules, "pygambit", None)  # makes `import pygambit` fail
     out = tmp_path / "g.efg"

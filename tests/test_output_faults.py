@@ -86,7 +86,7 @@ def test_the_local_dask_cluster_is_private(monkeypatch, tmp_path):
 
     from instances import dump_instance
     from instances.generate import generate_instance
-    from mechanisms import sweep
+    from cabench import sweep
 
     seen = {}
     original = distributed.LocalCluster

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from benchmarks import compute_report
-from benchmarks.perf import measure_instance, naive_solve, summary
+from cabench.perf import measure_instance, naive_solve, summary
 from benchmarks.table import table_programs
 from ilp import solve
 from instances.generate import generate_instance

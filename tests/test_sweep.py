@@ -7,7 +7,7 @@ import pytest
 
 from instances import dump_instance
 from instances.generate import generate_instance
-from mechanisms.sweep import run_sweep
+from cabench.sweep import run_sweep
 from tests.conftest import run_cli
 
 MECHS = ["best-belief", "surviving-strategies"]

@@ -1,4 +1,6 @@
-"""The mechanism commands of ``cabench``: evaluate, outcome, deviate (added to the benchmarks CLI)."""
+"""The mechanism commands of ``cabench``: evaluate, outcome, deviate, game, sweep and plot.
+
+They join the command group of ``cabench.cli``."""
 
 from __future__ import annotations
 
@@ -13,14 +15,14 @@ from rich.table import Table
 from rich.text import Text
 
 from benchmarks import knowledge_correct
-from benchmarks.cli import EXIT_NOT_PROVEN, check_backend, cli, coalition_knowledge_option, load_with_reading
-from benchmarks.render import PipeConsole, displayed, plain
-from benchmarks.cli import main as _main
+from cabench.cli import check_backend, cli, coalition_knowledge_option, load_with_reading
+from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
+from cabench.render import PipeConsole, displayed, plain
 from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance
 from instances.units import show, show_fraction
 from mechanisms import MECHANISMS, Deviation, Facts, Mechanism, agent_of, evaluate
-from mechanisms.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
+from cabench.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
 
 _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
                        help="Backend for the benchmark programs behind the strategies.")
@@ -167,7 +169,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                 console.print(f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): "
                               f"SW {extra['SW']['mean']:.4f} CI95 {extra['SW']['ci95']}, "
                               f"REV {extra['REV']['mean']:.4f} CI95 {extra['REV']['ci95']}")
-    return 4 if failed else 0
+    return GUARANTEE_FAILS if failed else 0
 
 
 @cli.command("outcome")
@@ -339,7 +341,7 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     _check_applicable(m, instance)
     params = m.parameters(instance, params)
     exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
-    from benchmarks.cli import _write_atomically
+    from cabench.cli import _write_atomically
 
     _write_atomically(output, exported.game.to_efg())
     console = _console()
@@ -361,7 +363,7 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     if disagree:
         click.echo(f"cabench: internal error (please report): Gambit and cabench disagree on {', '.join(disagree)}",
                    err=True)
-        return 1
+        return INTERNAL_ERROR
     return 0
 
 
@@ -380,7 +382,7 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
     """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
     from rich.progress import Progress
 
-    from mechanisms.sweep import instance_files, run_sweep
+    from cabench.sweep import instance_files, run_sweep
 
     names = list(MECHANISMS) if mechanisms == "all" else [m.strip() for m in mechanisms.split(",") if m.strip()]
     unknown = [m for m in names if m not in MECHANISMS]
@@ -413,7 +415,7 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
     if not proven:
         click.echo(f"cabench sweep: some programs were not proven optimal within the time limit (rows with proven "
                    f"= False); a run with a larger --time-limit computes them again", err=True)
-        return EXIT_NOT_PROVEN
+        return NOT_PROVEN
     return 0
 
 
@@ -422,15 +424,11 @@ def sweep_command(source, mechanisms, executor, scheduler, workers, output, solv
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("figures"),
               show_default=True, help="Folder for the PNG files.")
 def plot_command(results, output):
-    """Draw the standard figures of a sweep (see mechanisms/plot.py) as PNG files."""
-    from benchmarks.cli import check_folder
-    from mechanisms.plot import plot_results
+    """Draw the standard figures of a sweep (see cabench/plot.py) as PNG files."""
+    from cabench.cli import check_folder
+    from cabench.plot import plot_results
 
     check_folder(output)
     for path in plot_results(results, output):
         click.echo(str(path))
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    return _main(argv)

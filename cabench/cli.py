@@ -3,7 +3,9 @@
 Exit codes: 0 success; 2 bad input (a one-line message naming the file and JSON path, or the
 flag); 3 some program was not proven optimal within ``--time-limit`` (its value is withheld);
 4 ``evaluate`` found a guarantee that does not hold; 1 an internal error (a bug: please report it).
-The mechanism commands are added to the same group by ``mechanisms.cli``.
+The group and the commands on instance files live here; the mechanism commands (evaluate, outcome,
+deviate, game, sweep, plot) are in ``cabench.mechanism_commands`` and join the same group. The
+exit statuses are named in ``cabench.exit_codes``.
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ import click
 from rich.console import Console
 
 from benchmarks.knowledge import READINGS
-from benchmarks.render import PipeConsole, print_report
+from cabench.render import PipeConsole, print_report
 from benchmarks.report import compute_report, players_csv as players_csv_text, report_json
 from benchmarks.results import NotProvenError
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
 from instances import CabenchError, Instance, instance_text, load_instance
 
-EXIT_BAD_INPUT = 2
-EXIT_NOT_PROVEN = 3
+from cabench.exit_codes import BAD_INPUT as EXIT_BAD_INPUT
+from cabench.exit_codes import INTERNAL_ERROR, after_signal
+from cabench.exit_codes import NOT_PROVEN as EXIT_NOT_PROVEN
 
 
 def check_backend(name: str, flag: str = "'--solver'") -> None:
@@ -263,7 +266,7 @@ def export_command(file, fmt, output) -> int:
 @cli.command()
 @click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full", "players", "cats"]),
               default="quick",
-              show_default=True, help="Which instance sizes (see benchmarks/perf.py).")
+              show_default=True, help="Which instance sizes (see cabench/perf.py).")
 @click.option("--distributions", default=None, metavar="LIST",
               help="Only these distributions of the suite (comma-separated).")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Instances per size.")
@@ -283,13 +286,13 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
     instances: cabench's batch pipeline, each single backend and a naive PuLP/CBC baseline."""
     from rich.table import Table
 
-    from benchmarks.perf import run_suite, summary, write_results, write_rows
+    from cabench.perf import run_suite, summary, write_results, write_rows
     from ilp.batch import default_jobs
 
     chosen = list(dict.fromkeys(b.strip() for b in backends.split(",") if b.strip() not in ("", "none")))
     for name in [*chosen, default]:
         check_backend(name, "'--backends'")
-    from benchmarks.perf import SUITES
+    from cabench.perf import SUITES
 
     only = None
     if distributions is not None:
@@ -354,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         signum = interrupted.signal if isinstance(interrupted, Interrupted) else 2
         if not getattr(interrupted, "reported", False):  # the command said what it kept
             stopped(signum)
-        return 128 + signum
+        return after_signal(signum)
     except BrokenPipeError:
         # the reader went away (`| head`, `| true`): nothing more to say, and no error at exit
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -365,10 +368,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_NOT_PROVEN
     except SolverError as exc:
         _say(f"cabench: internal error (please report): {exc}")
-        return 1
+        return INTERNAL_ERROR
     except BrokenProcessPool:
         click.echo("cabench: a worker process died (out of memory?); try fewer --jobs or --workers", err=True)
-        return 1
+        return INTERNAL_ERROR
     except CabenchError as exc:
         _say(str(exc))
         return EXIT_BAD_INPUT
@@ -383,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _say(message: str) -> None:
     """One line on standard error, names in it shown as written (see ``render.plain``)."""
-    from benchmarks.render import plain
+    from cabench.render import plain
 
     click.echo(plain(message), err=True)
 
@@ -397,5 +400,6 @@ def signal_name(signum: int) -> str:
         return f"signal {signum}"
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+# The mechanism commands register themselves on ``cli``; importing them here makes the group
+# complete wherever it is used (the console script, ``python -m cabench``, tests).
+from cabench import mechanism_commands as _mechanism_commands  # noqa: E402,F401  (registers commands)
