@@ -112,7 +112,7 @@ def compute_report(instance: Instance, *, solver: str = DEFAULT_BACKEND,
     >>> from instances import load_instance
     >>> inst = load_instance("instances/examples/seed004-example.json")
     >>> from benchmarks import compute_report
-    >>> report = compute_report(inst, solver="cpsat", jobs=1)
+    >>> report = compute_report(inst)
     >>> report.msw.value, report.bb.value, report.mkw.value, report.all_proven
     (200, 150, 180, True)
     >>> [row.miew.value for row in report.players]
@@ -269,7 +269,7 @@ def report_json(report: Report) -> dict[str, Any]:
     >>> from instances import load_instance
     >>> inst = load_instance("instances/examples/seed004-example.json")
     >>> from benchmarks import compute_report, report_json
-    >>> data = report_json(compute_report(inst, solver="cpsat", jobs=1))
+    >>> data = report_json(compute_report(inst))
     >>> data["MSW"]["value"], data["BB"], data["players"]["p2"]["knowledge_correct"]
     (200, {'value': 150, 'player': 'p3'}, False)
     """

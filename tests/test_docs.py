@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import inspect
 import json
 import re
 import subprocess
@@ -60,6 +61,31 @@ def test_public_benchmark_functions_have_numpydoc_sections():
             assert "seed 00" in doc.lower() or "docs/definitions.md" in doc, f"benchmarks.{name} cites no paper"
 
 
+def _documented_parameters(doc: str) -> list[str]:
+    """Names listed in a numpydoc Parameters section (the ``name : type`` lines)."""
+    lines = inspect.cleandoc(doc).splitlines() + [""]
+    if "Parameters" not in lines:
+        return []
+    names = []
+    for k in range(lines.index("Parameters") + 2, len(lines) - 1):
+        line = lines[k]
+        if set(lines[k + 1]) == {"-"}:
+            break  # the next section's title
+        if line and not line.startswith(" "):
+            names.append(line.split(" : ")[0].strip())
+    return names
+
+
+@pytest.mark.parametrize("package", ["benchmarks", "instances", "mechanisms"])
+def test_documented_parameters_match_the_signatures(package):
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if inspect.isfunction(obj) and "Parameters" in (obj.__doc__ or ""):
+            expected = [p for p in inspect.signature(obj).parameters]
+            assert _documented_parameters(obj.__doc__) == expected, f"{package}.{name}"
+
+
 def test_api_reference_builds(tmp_path):
     modules = [*LIBRARY, *APPLICATION]
     run = subprocess.run([sys.executable, "-m", "pdoc", "--docformat", "numpy", "-o", str(tmp_path), *modules],
@@ -85,7 +111,7 @@ def _definitions() -> str:
 def test_definitions_worked_numbers_are_cabenchs():
     """The seed-004 table of docs/definitions.md holds the numbers cabench computes."""
     inst = seed004_example()
-    report = compute_report(inst, solver="brute", jobs=1)
+    report = compute_report(inst)
     text = _definitions()
     miew = [row.miew.value for row in report.players]
     mikw = [row.mikw.value for row in report.players]
