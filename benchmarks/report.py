@@ -42,7 +42,7 @@ class AgentRow:
 
 @dataclass(frozen=True)
 class Report:
-    """Every benchmark of SPEC §2 for one instance, computed with one backend."""
+    """Every benchmark of docs/definitions.md for one instance, computed with one backend."""
 
     instance: Instance
     solver: str
@@ -97,6 +97,37 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
     ``options.jobs`` worker processes, None = automatic), then MSW_{-i} for the players who win
     something in MSW's optimum; this gives the same values as solving every benchmark one by
     one. ``progress(done, total)`` follows the first batch, the programs that are real work.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    options : SolveOptions, str or None, optional
+        How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
+        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
+        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
+        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+    progress : callable or None, optional
+        Called as ``progress(done, total)``.
+
+    Returns
+    -------
+    Report
+        Every benchmark of docs/definitions.md: ``msw``, ``lex_first``, ``players`` (per player: ``miew``, ``mikw``, ``msw_without``,
+        ``correctness``), ``agents`` (per agent: ``mkw``, ``best_allocation``), the maxima ``miew``,
+        ``bb``, ``bb_prime``, ``mkw`` (each a Best), and ``market`` (markets only).
+        ``all_proven`` says whether every value is proven.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import compute_report
+    >>> report = compute_report(inst)
+    >>> report.msw.value, report.bb.value, report.mkw.value, report.all_proven
+    (200, 150, 180, True)
+    >>> [row.miew.value for row in report.players]
+    [25, 100, 150]
     """
     start = time.perf_counter()
     plan = ReportPlan.of(instance)
@@ -233,7 +264,27 @@ def _best_json(instance: Instance, best: Best, key: str) -> dict[str, Any]:
 
 
 def report_json(report: Report) -> dict[str, Any]:
-    """The ``--json`` output of ``cabench benchmarks`` (documented in the README)."""
+    """The ``--json`` output of ``cabench benchmarks`` (documented in the README).
+
+    Parameters
+    ----------
+    report : Report
+        A :func:`compute_report` result.
+
+    Returns
+    -------
+    dict
+        The benchmarks of docs/definitions.md, JSON-ready: integers in units of 1/``scale``, player names instead of indices.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import compute_report, report_json
+    >>> data = report_json(compute_report(inst))
+    >>> data["MSW"]["value"], data["BB"], data["players"]["p2"]["knowledge_correct"]
+    (200, {'value': 150, 'player': 'p3'}, False)
+    """
     inst = report.instance
     lex = benchmark_json(inst, report.lex_first)
     if report.lex_first.outcome is not None:

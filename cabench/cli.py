@@ -142,9 +142,9 @@ def check_folder(folder: Path) -> Path:
               help="Number of players (bidders dealt round robin), or 'bidders': one player per bidder "
                    "as in CATS files (one per bid for uniform, decay, weighted-random).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the first instance.")
-@click.option("--knowledge", default="none", show_default=True, metavar="SPEC",
+@click.option("--knowledge", default="none", show_default=True, metavar="MODEL",
               help="none, exact, noisy-lower:F, wrong:P or candidates:K.")
-@click.option("--coalitions", default="none", show_default=True, metavar="SPEC", help="none, pairs:K or random:K:SIZE.")
+@click.option("--coalitions", default="none", show_default=True, metavar="MODEL", help="none, pairs:K or random:K:SIZE.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output file (one instance) or directory (with --count); standard output by default.")
 @click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
@@ -186,9 +186,9 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 _FILE_HELP = "FILE may be - for standard input."
-_knowledge_option = click.option("--knowledge", default=None, metavar="SPEC",
+_knowledge_option = click.option("--knowledge", default=None, metavar="MODEL",
                                  help="Draw knowledge: none, exact, noisy-lower:F, wrong:P or candidates:K.")
-_coalitions_option = click.option("--coalitions", default=None, metavar="SPEC",
+_coalitions_option = click.option("--coalitions", default=None, metavar="MODEL",
                                   help="Draw coalitions: none, pairs:K or random:K:SIZE.")
 _seed_option = click.option("--seed", type=int, default=0, show_default=True,
                             help="Seed of the knowledge and coalition draws (same seed, same bytes).")
@@ -237,7 +237,7 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
     from instances.knowledge_models import annotate
 
     if knowledge is None and coalitions is None:
-        raise click.UsageError("nothing to draw: give --knowledge SPEC, --coalitions SPEC or both")
+        raise click.UsageError("nothing to draw: give --knowledge MODEL, --coalitions MODEL or both")
     if output is not None:
         check_output(output)
     instance = annotate(load_instance(file), knowledge, coalitions, seed, replace)

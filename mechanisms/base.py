@@ -44,7 +44,8 @@ class Param:
 
 @dataclass(frozen=True)
 class Guarantee:
-    """A theorem's inequality evaluated on one instance: ``achieved >= bound`` (SPEC §5).
+    """A theorem's inequality evaluated on one instance: ``achieved >= bound`` (the
+    guarantees listed in docs/definitions.md, "Mechanisms and their guarantees").
 
     ``holds`` is the inequality itself. ``premise_unmet`` says why the theorem does not apply
     to this instance (e.g. perfect-revenue without perfectly informed players): the inequality
@@ -179,8 +180,9 @@ class Deviation:
 
 @dataclass(frozen=True)
 class Mechanism:
-    """One mechanism of SPEC §3: its rules, parameters, rational play (SPEC §4), deviation
-    families and the guarantee of its theorem (SPEC §5)."""
+    """One mechanism of the papers (seed 000 §4, seed 001 §6, seed 002 §4, seed 003 §5, seed 004
+    §4 and §6): its rules, parameters, rational play (from the proofs' lemmas), deviation families
+    and the guarantee of its theorem (docs/definitions.md, "Mechanisms and their guarantees")."""
 
     name: str
     source: str
@@ -249,14 +251,73 @@ class Evaluation:
 
 
 def agent_of(instance: Instance, player: int) -> tuple[int, ...]:
-    """The member of the collusion structure containing ``player``."""
+    """The member of the collusion structure containing ``player``.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    player : int
+        Index of a player.
+
+    Returns
+    -------
+    tuple of int
+        The player's coalition, or ``(player,)`` for an independent player.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> from mechanisms import agent_of
+    >>> agent_of(load_instance("instances/examples/vcg-collusion.json"), 1)  # p2 colludes with p3
+    (1, 2)
+    """
     return next(a for a in instance.agents if player in a)
 
 
 def evaluate(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
              profile: Sequence[Strategy], facts: Facts | None = None, check: bool = True) -> Evaluation:
     """Walk every chance branch of ``mechanism`` under ``profile``; with ``check`` (and ``facts``),
-    evaluate the theorem's guarantee too."""
+    evaluate the theorem's guarantee too.
+
+    Parameters
+    ----------
+    mechanism : Mechanism
+        One of ``mechanisms.MECHANISMS``.
+    instance : Instance
+        The instance.
+    params : mapping of str to Fraction
+        The mechanism's parameters, e.g. ``mechanism.parameters(instance)`` for the defaults.
+    profile : sequence of Strategy
+        One strategy per player, e.g. ``mechanism.rational(instance, params, facts)``.
+    facts : Facts or None, optional
+        The solved benchmarks the guarantee needs (``Facts(instance)``).
+    check : bool, optional
+        Evaluate the theorem's guarantee (needs ``facts``).
+
+    Returns
+    -------
+    Evaluation
+        Exact ``sw`` and ``rev`` (Fractions), per-player ``utilities``, the probability of every
+        public ``branch``, and ``guarantee`` (``statement``, ``bound``, ``achieved``, ``holds``,
+        ``premise_unmet``).
+
+    Examples
+    --------
+    The best-belief mechanism (seed 004 §6) on the seed 004 example: E[REV] >= BB/2 - eps.
+
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from mechanisms import MECHANISMS, Facts, evaluate
+    >>> mech = MECHANISMS["best-belief"]
+    >>> params = mech.parameters(inst)  # eps = 1/10
+    >>> facts = Facts(inst)
+    >>> result = evaluate(mech, inst, params, mech.rational(inst, params, facts), facts)
+    >>> result.sw, round(float(result.rev), 4)
+    (Fraction(125, 1), 74.9176)
+    >>> result.guarantee.statement, result.guarantee.bound, result.guarantee.holds
+    ('E[REV] >= BB/2 - eps', Fraction(749, 10), True)
+    """
     outcomes = tuple(outcome_distribution(mechanism.rules, instance, params, profile))
     sw = sum((p * t.welfare(instance) for p, t in outcomes), Fraction(0))
     rev = sum((p * t.revenue for p, t in outcomes), Fraction(0))

@@ -1,4 +1,4 @@
-"""SPEC §6 worked examples, exact numbers, with every backend."""
+"""The papers' worked examples (docs/definitions.md, "Worked examples"), exact numbers, with every backend."""
 
 from __future__ import annotations
 
