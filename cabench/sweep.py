@@ -76,21 +76,20 @@ def sweep_one(path: str, mechanisms: Sequence[str], solver: str, time_limit: flo
         os.environ["CABENCH_CORES"] = str(cores)
     from benchmarks import compute_report
     from benchmarks.table import report_programs
-    from ilp import prefetch
+    from ilp import SolveOptions, prefetch
     from instances import load_instance
 
     instance = load_instance(path)
     start = time.perf_counter()
     # the sweep runs instances in parallel already: each table in one process; the mechanisms'
     # strategies then reuse the table's solutions (MIEW_i, RK_A) instead of solving them again
-    with prefetch(report_programs(instance), solver, time_limit, jobs=1):
-        report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=1)
-        solve_seconds = time.perf_counter() - start
-        return _rows(path, instance, report, solve_seconds, mechanisms, solver, time_limit)
+    options = prefetch(report_programs(instance), SolveOptions(solver, time_limit, jobs=1))
+    report = compute_report(instance, options)
+    solve_seconds = time.perf_counter() - start
+    return _rows(path, instance, report, solve_seconds, mechanisms, options)
 
 
-def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequence[str], solver: str,
-          time_limit: float | None) -> list[dict[str, Any]]:
+def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequence[str], options) -> list[dict[str, Any]]:
     from benchmarks.results import NotProvenError
     from mechanisms import MECHANISMS, Facts, evaluate
 
@@ -120,11 +119,11 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         "BB_prime": money(report.bb_prime.value),
         "MKW": money(report.mkw.value),
         "solve_seconds": solve_seconds,
-        "solver": solver,
-        "time_limit": time_limit,
+        "solver": options.backend,
+        "time_limit": options.time_limit,
     }
     rows = [{**base, "mechanism": "", "evaluated": ",".join(mechanisms)}]
-    facts = Facts(instance, solver, time_limit)
+    facts = Facts(instance, options)
     for name in mechanisms:
         m = MECHANISMS[name]
         if m.market != instance.is_market or instance.n < m.min_players:

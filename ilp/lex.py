@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ilp.backends import DEFAULT_BACKEND, solve
+from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, compile_weight
+from ilp.contract import SolveOptions
 from ilp.formulation import holdable
 from ilp.program import UNALLOCATED, Program, Solution, Status, owner_code
 
@@ -49,8 +50,7 @@ def _forced(g: int, held: int, block: object) -> bool:
     return all(bundle >> g & 1 for bundle, _ in block.atoms if bundle & held == held)
 
 
-def lex_first(program: Program, optimum: Solution, backend: str = DEFAULT_BACKEND,
-              time_limit: float | None = None) -> Solution:
+def lex_first(program: Program, optimum: Solution, options: SolveOptions | str | None = None) -> Solution:
     """The lexicographically first allocation of weight ``optimum.value``, given a proven
     ``optimum`` of ``program``. Returns a non-OPTIMAL solution if any step is not proven.
 
@@ -62,10 +62,11 @@ def lex_first(program: Program, optimum: Solution, backend: str = DEFAULT_BACKEN
     fixed: list[int | None] = [None] * program.n_goods
     current = optimum.allocation
     wall = optimum.wall_time
+    options = as_options(options)
     blocks = [compile_weight(w) for w in program.weights]
     masks = [holdable(b) for b in blocks]
     radix = [1 + sum(mask >> g & 1 for mask in masks) for g in range(program.n_goods)]
-    limit = COEFFICIENT_LIMIT.get(backend, 1)
+    limit = COEFFICIENT_LIMIT.get(options.backend, 1)
     held = [0] * len(blocks)  # the goods fixed to each player so far
     g = 0
     while g < program.n_goods:
@@ -78,7 +79,7 @@ def lex_first(program: Program, optimum: Solution, backend: str = DEFAULT_BACKEN
             continue
         chunk = _chunk(g, program.n_goods, radix, limit)
         step = solve(replace(program, fixed=tuple(fixed), min_total=optimum.value, minimize_owners=chunk),
-                     backend, time_limit)
+                     options)
         wall += step.wall_time
         if not step.optimal:
             return replace(step, status=Status.UNKNOWN if step.allocation is None else Status.FEASIBLE,
