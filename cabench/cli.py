@@ -403,3 +403,4 @@ def signal_name(signum: int) -> str:
 # The mechanism commands register themselves on ``cli``; importing them here makes the group
 # complete wherever it is used (the console script, ``python -m cabench``, tests).
 from cabench import mechanism_commands as _mechanism_commands  # noqa: E402,F401  (registers commands)
+from cabench import experiment_commands as _experiment_commands  # noqa: E402,F401  (registers commands)

@@ -367,56 +367,79 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     return 0
 
 
-@cli.command("sweep")
-@click.argument("source", metavar="DIR_OR_GLOB")
-@click.option("--mechanisms", default="", metavar="LIST|all",
-              help="Comma-separated mechanisms to evaluate on every instance (default: benchmarks only).")
-@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
-@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel workers.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Results file, .csv or .parquet; an existing one is resumed.")
-@_solver
-@_time
-def sweep_command(source, mechanisms, executor, scheduler, workers, output, solver, time_limit):
-    """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
-    from rich.progress import Progress
-
-    from cabench.sweep import instance_files, run_sweep
-
-    names = list(MECHANISMS) if mechanisms == "all" else [m.strip() for m in mechanisms.split(",") if m.strip()]
+def mechanism_list(text: str) -> list[str]:
+    """``--mechanisms``: a comma-separated list, or all."""
+    names = list(MECHANISMS) if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
     unknown = [m for m in names if m not in MECHANISMS]
     if unknown:
         raise click.BadParameter(f'unknown mechanism "{unknown[0]}"; expected all or some of: {", ".join(MECHANISMS)}',
                                  param_hint="'--mechanisms'")
+    return list(dict.fromkeys(names))
+
+
+def run_resumable(command: str, run, output: Path, label: str):
+    """Run a sweep-like ``run(progress)`` with a progress bar on a terminal; on Ctrl-C or
+    SIGTERM, one line on standard error saying what is kept and how to resume."""
+    from cabench.progress import counting, wanted
+
+    finished = [0]
+    with counting(label, wanted()) as update:
+        def progress(done: int, total: int) -> None:
+            finished[0] = done
+            update(done, total)
+
+        try:
+            return run(progress)
+        except KeyboardInterrupt as exc:
+            click.echo(f"cabench {command}: interrupted; {finished[0]} instance(s) computed in this run are kept "
+                       f"(in {output}.journal.jsonl); run the same command again to resume", err=True)
+            exc.reported = True
+            raise
+
+
+def finish_sweep(command: str, output: Path, computed: int, skipped: int, proven: bool) -> int:
+    click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
+    if not proven:
+        click.echo(f"cabench {command}: some programs were not proven optimal within the time limit (rows with "
+                   f"proven = False); a run with a larger --time-limit computes them again", err=True)
+        return NOT_PROVEN
+    return 0
+
+
+_param_many = click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
+                           help="Mechanism parameter, for every mechanism that has it (repeatable); part of the "
+                                "rows' key, so new parameters are computed on resume.")
+
+
+@cli.command("sweep")
+@click.argument("source", metavar="DIR_OR_GLOB")
+@click.option("--mechanisms", default="", metavar="LIST|all",
+              help="Comma-separated mechanisms to evaluate on every instance (default: benchmarks only).")
+@_param_many
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Parallel workers; each races solvers on its share of the cores.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file, .csv or .parquet; an existing one is resumed.")
+@_solver
+@_time
+def sweep_command(source, mechanisms, param_values, executor, scheduler, workers, output, solver, time_limit):
+    """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
+    from cabench.sweep import instance_files, run_sweep
+
+    names = mechanism_list(mechanisms)
+    given = _params(param_values)
     check_backend(solver)
     files = instance_files(source)
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
-    finished = [0]
-    with Progress(console=PipeConsole(stderr=True), transient=True) as bar:
-        task = bar.add_task("sweeping", total=None)
-
-        def progress(done: int, total: int) -> None:
-            finished[0] = done
-            bar.update(task, completed=done, total=total)
-
-        try:
-            computed, skipped, proven = run_sweep(files, output, names, executor=executor, workers=workers,
-                                                  scheduler=scheduler, solver=solver, time_limit=time_limit,
-                                                  progress=progress)
-        except KeyboardInterrupt as exc:
-            bar.stop()
-            click.echo(f"cabench sweep: interrupted; {finished[0]} instance(s) computed in this run are kept "
-                       f"(in {output}.journal.jsonl); run the same command again to resume", err=True)
-            exc.reported = True
-            raise
-    click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
-    if not proven:
-        click.echo(f"cabench sweep: some programs were not proven optimal within the time limit (rows with proven "
-                   f"= False); a run with a larger --time-limit computes them again", err=True)
-        return NOT_PROVEN
-    return 0
+    computed, skipped, proven = run_resumable(
+        "sweep", lambda progress: run_sweep(files, output, names, executor=executor, workers=workers,
+                                            scheduler=scheduler, solver=solver, time_limit=time_limit,
+                                            progress=progress, given=given),
+        output, "sweeping instances")
+    return finish_sweep("sweep", output, computed, skipped, proven)
 
 
 @cli.command("plot")

@@ -34,6 +34,8 @@ def plot_results(results: Path, folder: Path) -> list[Path]:
     import pandas as pd
 
     frame = _load(results)
+    if "distribution" in frame:  # null for files cabench did not make
+        frame["distribution"] = frame["distribution"].fillna("other files")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     mech = frame[frame["mechanism"].fillna("").astype(str) != ""] if "mechanism" in frame else frame.iloc[0:0]
