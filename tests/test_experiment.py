@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import signal
+import subprocess
+import time
 from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 
 from cabench.experiment import parse_axis
 from instances import CabenchError
-from tests.conftest import EXAMPLES, run_cli
+from tests.conftest import EXAMPLES, cabench_command, run_cli
 
 GENERATED = ["-d", "regions", "-m", "6", "-b", "12", "-n", "3", "--seeds", "2"]
 AXIS = "noisy-lower:0.5,0.75,...,1.0"
@@ -125,3 +129,33 @@ def test_experiment_errors(tmp_path, args, message):
     result = run_cli("experiment", *args, "-o", str(tmp_path / "r.csv"))
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stopped_experiment_says_how_to_resume_and_resumes_with_a_new_mechanism(tmp_path, signum, status):
+    results = tmp_path / "r.csv"
+    args = ["experiment", "--axis", "noisy-lower:0.25,0.5,...,1.0", "-d", "regions", "-m", "8", "-b", "24", "-n", "4",
+            "--seeds", "5", "--workers", "2", "--mechanisms", "best-belief", "-o", str(results)]
+    proc = subprocess.Popen([*cabench_command(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    journal = tmp_path / "r.csv.journal.jsonl"
+    deadline = time.monotonic() + 120
+    while not (journal.exists() and journal.read_text().count("\n") >= 2):
+        assert proc.poll() is None, f"the experiment ended before it could be stopped: {proc.stderr.read()}"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(signum)
+    code = proc.wait(timeout=20)
+    stderr = proc.stderr.read()
+    assert code == status, stderr
+    assert "Traceback" not in stderr and "leaked" not in stderr
+    assert "run the same command again to resume" in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    time.sleep(1)
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    kept = journal.read_text().count("\n")
+    assert kept >= 2 and not results.exists()
+    resumed = run_cli(*args[:-4], "--mechanisms", "best-belief,surviving-strategies", "-o", str(results))
+    assert resumed.returncode == 0, resumed.stderr
+    frame = pd.read_csv(results)
+    assert len(frame) == 20 * (1 + 4) and not frame[["instance_sha256", "mechanism"]].astype(str).duplicated().any()
+    assert (frame["mechanism"] == "surviving-strategies").sum() == 20
