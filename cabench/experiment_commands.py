@@ -88,3 +88,40 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     code = finish_sweep("experiment", output, computed, skipped, proven)
     click.echo(f"next: cabench plot {output}; cabench table {output} --format latex", err=True)
     return code
+
+
+@cli.command("table")
+@click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="markdown",
+              show_default=True, help="Markdown, LaTeX (booktabs: \\usepackage{booktabs}), CSV, JSON, or a table "
+                                      "for reading.")
+@click.option("--per-point", is_flag=True, help="One row per point of the knowledge axis too.")
+@click.option("--digits", type=click.IntRange(min=1, max=12), default=3, show_default=True,
+              help="Decimals of the means and intervals.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the table to this file (atomically) instead of standard output.")
+def table_command(results, fmt, per_point, digits, output):
+    """The paper's summary table of sweep or experiment RESULTS: per instance family and
+    mechanism, n and the mean ± 95% confidence interval of E[REV] and E[SW] + E[REV] over the
+    benchmark of the mechanism's theorem and over MSW, the bound, and the theorem's verdicts."""
+    from cabench.cli import _emit
+    from cabench.formats import render, rich_table
+    from cabench.render import PipeConsole
+    from cabench.summary import load, summary_table
+    from instances.files import check_output
+
+    if output is not None:
+        check_output(output)
+    table = summary_table(load(results), per_point, digits)
+    if fmt == "table":
+        if output is not None:
+            raise click.BadParameter("--format table is for reading on a terminal; choose another format with -o",
+                                     param_hint="'--format'")
+        PipeConsole().print(rich_table(table))
+        for note in table.notes:
+            click.echo(note)
+        return 0
+    _emit(render([table], fmt), output)
+    if output is not None:
+        click.echo(str(output), err=True)
+    return 0

@@ -15,8 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from benchmarks import knowledge_correct
-from cabench.cli import check_backend, cli, coalition_knowledge_option, load_with_reading
+from cabench.cli import check_backend, cli, coalition_knowledge_option, format_option, load_with_reading
 from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
+from cabench.progress import counting, wanted
 from cabench.render import PipeConsole, displayed, plain
 from ilp import DEFAULT_BACKEND, backend_names
 from instances import CabenchError, Instance
@@ -99,11 +100,12 @@ def _prepare(file: str, mechanism: str, player: str, param_values: tuple[str, ..
 @click.option("--samples", type=click.IntRange(min=2), default=None, help="Also sample N plays (Monte Carlo).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo sampling.")
 @_json
+@format_option
 @_solver
 @_time
 @coalition_knowledge_option
-def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, solver, time_limit,
-                     coalition_knowledge):
+def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, fmt, solver,
+                     time_limit, coalition_knowledge):
     """Exact expected welfare, revenue and utilities of a mechanism on FILE, the benchmark its
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
     given = _params(param_values)
@@ -117,23 +119,12 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     else:
         chosen = [MECHANISMS[mechanism]]
         _check_applicable(chosen[0], instance)
+    as_json = as_json or fmt == "json"
     rows = []
-    for m in chosen:
-        params = m.parameters(instance, {k: v for k, v in given.items() if mechanism != "all" or k in {p.name for p in m.params}})
-        if strategies == "rational":
-            profile = m.rational(instance, params, facts)
-        else:
-            if player is None:
-                raise click.BadParameter("a deviation family needs --player", param_hint="'--player'")
-            agent = agent_of(instance, _player(instance, player))
-            families = m.deviation_families(instance, params, facts, agent)
-            if strategies not in families:
-                raise click.BadParameter(f'unknown family "{strategies}" for {m.name}; expected rational or one of: '
-                                         + ", ".join(families), param_hint="'--strategies'")
-            profile = families[strategies].profile
-        ev = evaluate(m, instance, params, profile, facts, check=strategies == "rational")
-        extra = monte_carlo(instance, m, params, profile, samples, seed) if samples else None
-        rows.append((m, ev, extra))
+    with counting("evaluating", wanted(as_json) and len(chosen) > 1) as update:
+        for k, m in enumerate(chosen):
+            update(k, len(chosen), m.name)
+            rows.append(_evaluate_one(instance, facts, m, mechanism, given, strategies, player, samples, seed))
     failed = any(ev.guarantee is not None and ev.guarantee.failed for _, ev, _ in rows)
     if as_json:
         payload = []
@@ -144,6 +135,11 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
             payload.append(data)
         click.echo(json.dumps(payload[0] if mechanism != "all" else {"instance": instance.name, "mechanisms": payload},
                               indent=2, ensure_ascii=False))
+    elif fmt != "table":
+        from cabench.formats import render
+        from cabench.tables import evaluation_tables
+
+        click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows]), fmt), nl=False)
     else:
         console = _console()
         shown = displayed(instance)  # names printed as written, never as terminal codes or markup
@@ -170,6 +166,26 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                               f"SW {extra['SW']['mean']:.4f} CI95 {extra['SW']['ci95']}, "
                               f"REV {extra['REV']['mean']:.4f} CI95 {extra['REV']['ci95']}")
     return GUARANTEE_FAILS if failed else 0
+
+
+def _evaluate_one(instance: Instance, facts: Facts, m: Mechanism, mechanism: str, given: dict[str, Fraction],
+                  strategies: str, player: str | None, samples: int | None, seed: int):
+    """(mechanism, evaluation, Monte Carlo summary or None) of one mechanism of ``evaluate``."""
+    params = m.parameters(instance, {k: v for k, v in given.items() if mechanism != "all" or k in {p.name for p in m.params}})
+    if strategies == "rational":
+        profile = m.rational(instance, params, facts)
+    else:
+        if player is None:
+            raise click.BadParameter("a deviation family needs --player", param_hint="'--player'")
+        agent = agent_of(instance, _player(instance, player))
+        families = m.deviation_families(instance, params, facts, agent)
+        if strategies not in families:
+            raise click.BadParameter(f'unknown family "{strategies}" for {m.name}; expected rational or one of: '
+                                     + ", ".join(families), param_hint="'--strategies'")
+        profile = families[strategies].profile
+    ev = evaluate(m, instance, params, profile, facts, check=strategies == "rational")
+    extra = monte_carlo(instance, m, params, profile, samples, seed) if samples else None
+    return m, ev, extra
 
 
 @cli.command("outcome")
@@ -445,13 +461,23 @@ def sweep_command(source, mechanisms, param_values, executor, scheduler, workers
 @cli.command("plot")
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("figures"),
-              show_default=True, help="Folder for the PNG files.")
-def plot_command(results, output):
-    """Draw the standard figures of a sweep (see cabench/plot.py) as PNG files."""
+              show_default=True, help="Folder for the figures.")
+@click.option("--style", type=click.Choice(["one-column", "two-column"]), default="two-column", show_default=True,
+              help="Width of the figures: one column of a two-column paper (3.5 in), or the full width (7 in).")
+@click.option("--formats", default="pdf,svg,png", show_default=True, metavar="LIST",
+              help="File formats (pdf, svg, png at 300 dpi).")
+def plot_command(results, output, style, formats):
+    """Draw the standard figures of a sweep or an experiment (see cabench/plot.py): the
+    knowledge-quality figure, shares of each theorem's benchmark with 95% confidence intervals,
+    collusion and solve time; prints the files written."""
     from cabench.cli import check_folder
-    from cabench.plot import plot_results
+    from cabench.plot import FORMATS, plot_results
 
+    chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
+    if not chosen or not set(chosen) <= set(FORMATS):
+        raise click.BadParameter(f'"{formats}": expected some of {", ".join(FORMATS)}', param_hint="'--formats'")
     check_folder(output)
-    for path in plot_results(results, output):
-        click.echo(str(path))
+    for figure in plot_results(results, output, style, chosen):
+        for path in figure.paths:
+            click.echo(str(path))
     return 0
