@@ -35,6 +35,8 @@ STYLES = {"one-column": (3.5, 8), "two-column": (7.0, 9)}
 """Figure width in inches and font size: one column of a two-column paper, or the full width."""
 FORMATS = ("pdf", "svg", "png")
 DPI = 300
+SAVE = {"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "cabench"}
+"""Text stays text in SVG and PDF (editable, searchable); fixed SVG ids: same data, same bytes."""
 AXIS_LABELS = {
     "noisy-lower": "knowledge quality F (noisy-lower:F)",
     "wrong": "wrong-belief probability P (wrong:P)",
@@ -232,7 +234,7 @@ def draw(data: FigureData, style: str = "two-column"):
     height = (2.6 if style == "two-column" else 2.3) * rows_ + 0.9
     with plt.rc_context({"font.size": font, "axes.titlesize": font, "axes.labelsize": font,
                          "legend.fontsize": font - 1.5, "xtick.labelsize": font - 1, "ytick.labelsize": font - 1,
-                         "svg.fonttype": "none", "pdf.fonttype": 42}):
+                         **SAVE}):
         fig, axes = plt.subplots(rows_, columns, figsize=(width, height), squeeze=False)
         flat = [ax for row in axes for ax in row]
         shared = style == "two-column" and count > 1 and len({p.xlabel for p in data.panels}) == 1
@@ -324,8 +326,9 @@ def plot_results(results: Path, folder: Path, style: str = "two-column",
         paths = []
         for fmt in formats:
             path = folder / f"{data.name}.{fmt}"
-            atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=DPI,
-                                                                 metadata=_metadata(fmt)))
+            with plt.rc_context(SAVE):
+                atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=DPI,
+                                                                     metadata=_metadata(fmt)))
             paths.append(path)
         plt.close(fig)
         written.append(FigureData(data.name, data.title, data.panels, tuple(paths)))

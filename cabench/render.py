@@ -8,7 +8,6 @@ terminal's escape sequences) are printed as escapes (:func:`plain`), and table c
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 
 from rich.console import Console, Group
@@ -208,7 +207,7 @@ class PipeConsole(Console):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if kwargs.get("width") is None and not self.is_terminal and "COLUMNS" not in os.environ:
+        if kwargs.get("width") is None and not self.is_terminal:
             self.width = PIPE_WIDTH
 
     def on_broken_pipe(self) -> None:

@@ -114,7 +114,7 @@ def mechanism_rows(frame):
     rows.loc[msw, "revenue_over_MSW"] = rows.loc[msw, "E_REV"] / rows.loc[msw, "MSW"]
     rows["family"] = family(rows)
     # a mechanism run with given parameters is its own line: "best-belief (eps=1/100)"
-    spec = rows["parameter_spec"].fillna("").astype(str) if "parameter_spec" in rows else ""
+    spec = rows["parameter_spec"].astype(object).fillna("").astype(str) if "parameter_spec" in rows else ""
     rows["mechanism"] = rows["mechanism"].astype(str) + (" (" + spec + ")").where(spec != "", "")
     return rows
 
