@@ -293,10 +293,10 @@ def _draw_panel(ax, panel: Panel, locator) -> None:
             ax.fill_between(s.x, s.low, s.high, color=s.color, alpha=0.08 if s.role == "baseline" else 0.18,
                             linewidth=0)
         points = sorted({x for s in panel.series for x in s.x})
-        if 1 < len(points) <= 11:
+        if 1 < len(points) <= 6:
             ax.set_xticks(points, [f"{x:g}" for x in points])  # the values the experiment ran at
-        elif panel.integer_x:
-            ax.xaxis.set_major_locator(locator(integer=True))
+        else:  # too many to label each without overlap
+            ax.xaxis.set_major_locator(locator(nbins=5, integer=panel.integer_x))
     ax.set_title(panel.title)
     ax.set_xlabel(panel.xlabel)
     ax.set_ylabel(panel.ylabel)
