@@ -148,7 +148,32 @@ def same_valuation(instance: Instance, f: Valuation, h: Valuation) -> tuple[bool
 
 
 def knowledge_correct(instance: Instance, i: int) -> Correctness:
-    """Whether player i's knowledge contains the true valuations of the others (module doc)."""
+    """Whether player i's knowledge contains the true valuations of the others (module doc).
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    i : int
+        Index of the player whose knowledge is checked.
+
+    Returns
+    -------
+    Correctness
+        ``correct`` (True, False, or None when undecidable within limits) and ``reason``.
+
+    Examples
+    --------
+    In seed 004 §3, player 2's belief is incorrect.
+
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import knowledge_correct
+    >>> [knowledge_correct(inst, i).correct for i in range(inst.n)]
+    [True, False, True]
+    >>> knowledge_correct(inst, 1).reason
+    'TV_p3({2}) = 0 < 20, the lower bound p2 holds'
+    """
     knowledge = instance.knowledge[i]
     players = instance.players
     too_big = (

@@ -143,7 +143,7 @@ def table_programs(instance: Instance) -> list[tuple[str, Program]]:
 
 def report_programs(instance: Instance) -> list[Program]:
     """Every maximisation program of ``cabench benchmarks`` as the benchmark functions build
-    them (for ``ilp.prefetch`` around code that calls those functions): the table, plus MSW_{-i}
+    them (for ``ilp.prefetch``, whose options then answer those functions): the table, plus MSW_{-i}
     of every player and MKW_A and BA^A of every agent (the lexicographic search comes after)."""
     programs = [p for _, p in table_programs(instance)]
     programs += [msw_without_program(instance, i) for i in range(instance.n)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cabench.cli import check_backend, cli
-from cabench.mechanism_commands import (_params, _param_many, _solver, _time, finish_sweep, mechanism_list,
+from cabench.mechanism_commands import (_param_many, _solver, _time, finish_sweep, given_params, mechanism_list,
                                         run_resumable)
 from instances import CabenchError
 
@@ -57,7 +57,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     axis_spec = parse_axis(axis)
     names = mechanism_list(mechanisms)
     names += [b for b in BASELINES if b not in names]
-    given = _params(param_values)
+    given = given_params(param_values)
     check_backend(solver)
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")

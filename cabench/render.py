@@ -21,7 +21,6 @@ from instances import Instance
 from instances.bundles import names
 from instances.units import show
 
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

@@ -105,17 +105,17 @@ def sweep_one(path: str, mechanisms: Sequence[str], solver: str, time_limit: flo
         os.environ["CABENCH_CORES"] = str(cores)
     from benchmarks import compute_report
     from benchmarks.table import report_programs
-    from ilp import prefetch
+    from ilp import SolveOptions, prefetch
     from instances import load_instance
 
     instance = load_instance(path)
     start = time.perf_counter()
     # the sweep runs instances in parallel already: each table in one process; the mechanisms'
     # strategies then reuse the table's solutions (MIEW_i, RK_A) instead of solving them again
-    with prefetch(report_programs(instance), solver, time_limit, jobs=1):
-        report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=1)
-        solve_seconds = time.perf_counter() - start
-        return _rows(path, instance, report, solve_seconds, mechanisms, solver, time_limit, dict(given or {}))
+    options = prefetch(report_programs(instance), SolveOptions(solver, time_limit, jobs=1))
+    report = compute_report(instance, options)
+    solve_seconds = time.perf_counter() - start
+    return _rows(path, instance, report, solve_seconds, mechanisms, options, dict(given or {}))
 
 
 def guarantee_on(statement: str) -> str:
@@ -125,8 +125,8 @@ def guarantee_on(statement: str) -> str:
     return "total" if statement.startswith("E[SW] + E[REV]") else "revenue"
 
 
-def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequence[str], solver: str,
-          time_limit: float | None, given: Mapping[str, Fraction]) -> list[dict[str, Any]]:
+def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequence[str], options,
+          given: Mapping[str, Fraction]) -> list[dict[str, Any]]:
     from benchmarks.results import NotProvenError
     from cabench.provenance import host, read_record
     from mechanisms import MECHANISMS, Facts, evaluate
@@ -161,8 +161,8 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         "mechanism": None,
         "parameter_spec": "",
         "parameters": None,
-        "solver": solver,
-        "time_limit": time_limit,
+        "solver": options.backend,
+        "time_limit": options.time_limit,
         "proven": report.all_proven,
         "benchmarks_proven": report.all_proven,
         "scale": scale,
@@ -175,7 +175,7 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         **host(),
     }
     rows = [dict(base)]
-    facts = Facts(instance, solver, time_limit)
+    facts = Facts(instance, options)
     msw = report.msw.value
     for name in mechanisms:
         if not _applicable(name, instance):

@@ -10,7 +10,7 @@ Fast paths (each exact, proof in the comment) avoid the robust formulation whene
 
 What is left (a minimum of two or more free-disposal valuations, or an OR valuation inside a
 maximum) becomes a :class:`RobustBlock`: the bundle offered is chosen good by good and every
-valuation of an option must cover the price with bids inside the bundle (SPEC §2, "Exactness").
+valuation of an option must cover the price with bids inside the bundle (the robust program of docs/definitions.md, "Exactness").
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ilp.backends import DEFAULT_BACKEND, solve
+from ilp.backends import as_options, solve
+from ilp.contract import SolveOptions
 from ilp.program import UNALLOCATED, Program, Solution, Status, owner_code
 
 COEFFICIENT_LIMIT = {"cpsat": 2**50, "cbc": 10**6, "scip": 10**6, "highs": 10**6, "portfolio": 10**6}
@@ -33,8 +34,7 @@ def chunk_size(backend: str, players: int) -> int:
     return max(1, size - 1)
 
 
-def lex_first(program: Program, optimum: Solution, backend: str = DEFAULT_BACKEND,
-              time_limit: float | None = None) -> Solution:
+def lex_first(program: Program, optimum: Solution, options: SolveOptions | str | None = None) -> Solution:
     """The lexicographically first allocation of weight ``optimum.value``, given a proven
     ``optimum`` of ``program``. Returns a non-OPTIMAL solution if any step is not proven.
 
@@ -46,7 +46,8 @@ def lex_first(program: Program, optimum: Solution, backend: str = DEFAULT_BACKEN
     fixed: list[int | None] = [None] * program.n_goods
     current = optimum.allocation
     wall = optimum.wall_time
-    size = chunk_size(backend, len(program.weights))
+    options = as_options(options)
+    size = chunk_size(options.backend, len(program.weights))
     g = 0
     while g < program.n_goods:
         if owner_code(current, g) == 0:
@@ -55,7 +56,7 @@ def lex_first(program: Program, optimum: Solution, backend: str = DEFAULT_BACKEN
             continue
         chunk = tuple(range(g, min(g + size, program.n_goods)))
         step = solve(replace(program, fixed=tuple(fixed), min_total=optimum.value, minimize_owners=chunk),
-                     backend, time_limit)
+                     options)
         wall += step.wall_time
         if not step.optimal:
             return replace(step, status=Status.UNKNOWN if step.allocation is None else Status.FEASIBLE,

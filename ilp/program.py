@@ -91,7 +91,8 @@ class Program:
 @dataclass(frozen=True)
 class Solution:
     """One solve: status, allocation (a bundle mask per player), its total weight evaluated by
-    definition, the solver's proven bound when it reports one, the backend and the wall time."""
+    definition, the solver's proven bound when it reports one, the backend whose proof stands
+    (a portfolio's winner), the wall time, and why a solver gave no answer (a crash), if one did."""
 
     status: Status
     allocation: tuple[int, ...] | None
@@ -99,6 +100,7 @@ class Solution:
     bound: int | None
     backend: str
     wall_time: float
+    error: str | None = None
 
     @property
     def optimal(self) -> bool:

@@ -163,14 +163,63 @@ def source_name(path: str | Path) -> tuple[str, str]:
 
 def load_instance(path: str | Path) -> Instance:
     """Read, validate and build the instance in ``path`` (raises :class:`InputError`); ``"-"``
-    reads standard input."""
+    reads standard input.
+
+    Parameters
+    ----------
+    path : str or Path
+        A JSON instance file (format in the README, "Instance files"), or ``"-"``.
+
+    Returns
+    -------
+    Instance
+
+    Raises
+    ------
+    InputError
+        With the file, the JSON path and what is expected, for any invalid input.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> inst.goods, inst.players, inst.n, inst.m
+    (('1', '2'), ('p1', 'p2', 'p3'), 3, 2)
+    """
     source, default_name = source_name(path)
     data = decode_json(read_text(path), source)
     return parse_instance(data, source=source, default_name=default_name)
 
 
 def parse_instance(data: Any, source: str = "<memory>", default_name: str = "instance") -> Instance:
-    """Validate decoded JSON ``data`` and build the :class:`Instance` (raises :class:`InputError`)."""
+    """Validate decoded JSON ``data`` and build the :class:`Instance` (raises :class:`InputError`).
+
+    Parameters
+    ----------
+    data : object
+        Decoded JSON (a dict), as in an instance file.
+    source : str, optional
+        Name used in error messages.
+    default_name : str, optional
+        The instance's name when ``data`` has none.
+
+    Returns
+    -------
+    Instance
+
+    Raises
+    ------
+    InputError
+        Naming ``source``, the JSON path and what is expected.
+
+    Examples
+    --------
+    >>> from instances import parse_instance
+    >>> inst = parse_instance({"goods": ["1"], "players": ["a", "b"],
+    ...                        "valuations": {"a": {"xor": [[["1"], 5]]}, "b": {"xor": [[["1"], 3]]}}})
+    >>> inst.players, inst.valuations[0].value(0b1)
+    (('a', 'b'), 5)
+    """
     found = _find_problem(data)
     if found:
         where, message = found

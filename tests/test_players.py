@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from benchmarks.correctness import knowledge_correct
 from benchmarks.external import bb, bb_prime, miew, miew_of
 from benchmarks.known import mikw, mkw, relevant_knowledge
-from benchmarks.report import Report, AgentRow, PlayerRow, compute_report, report_json
+from benchmarks.report import AgentRow, PlayerRow, Report, compute_report, report_json
 from benchmarks.table import ReportPlan, knows_nothing
 from benchmarks.welfare import best_allocation, lex_first_optimal, msw, msw_without
-from ilp import Program, Weight, solve, solve_batch
+from ilp import Program, SolveOptions, Weight, solve, solve_batch
 from ilp.batch import ProgramIndex, parent_of
 from instances import Form, Instance
 from instances.cats import read_cats
@@ -32,7 +32,7 @@ DATA = Path(__file__).parent / "data" / "cats"
 
 def one_at_a_time(instance: Instance, solver: str) -> Report:
     """The report as the benchmark functions define it, one solve per benchmark, no batch."""
-    options = {"solver": solver, "time_limit": None}
+    options = {"options": SolveOptions(solver)}
     welfare = msw(instance, **options)
     players = tuple(
         PlayerRow(i, miew(instance, i, **options), mikw(instance, i, **options),
@@ -119,7 +119,7 @@ def test_report_equals_benchmarks_one_at_a_time(seed):
     parent's allocation itself when the removed player held nothing), and CP-SAT returns the
     first optimum it proves."""
     inst = random_instance(seed)
-    report = compute_report(inst, solver="cpsat", jobs=1)
+    report = compute_report(inst, SolveOptions("cpsat", jobs=1))
     _check_witnesses(report)
     fast = _values_only(_without_market(report_json(report)))
     assert fast == _values_only(report_json(one_at_a_time(inst, "cpsat")))
@@ -128,7 +128,7 @@ def test_report_equals_benchmarks_one_at_a_time(seed):
 def test_witness_check_can_fail():
     """The witness check above rejects a witness that does not attain its value."""
     inst = random_instance(12521)
-    report = compute_report(inst, solver="cpsat", jobs=1)
+    report = compute_report(inst, SolveOptions("cpsat", jobs=1))
     _check_witnesses(report)
     wrong = dataclasses.replace(report, msw=dataclasses.replace(report.msw, value=report.msw.value + 1))
     with pytest.raises(AssertionError):
@@ -145,9 +145,9 @@ def test_many_players_without_knowledge_equal_the_reference(seed):
                   for _ in range(n))
     inst = Instance(f"crowd-{seed}", tuple(f"g{k}" for k in range(m)), tuple(f"p{i}" for i in range(n)), truth,
                     (None,) * n)
-    fast = report_json(compute_report(inst, solver="cpsat", jobs=1))
+    fast = report_json(compute_report(inst, SolveOptions("cpsat", jobs=1)))
     assert fast == report_json(one_at_a_time(inst, "cpsat"))
-    brute = compute_report(inst, solver="brute", jobs=1)
+    brute = compute_report(inst, SolveOptions("brute", jobs=1))
     assert [b.value for b in brute.benchmarks] == [b.value for b in one_at_a_time(inst, "brute").benchmarks]
 
 
@@ -161,12 +161,12 @@ def test_skipped_programs_are_trivial_by_definition():
     for i in range(none.n):
         assert (plan.miew[i] is None) == knows_nothing(none, i) == (i in (0, 3))
         if plan.miew[i] is None:
-            by_definition = miew(none, i, solver="cpsat")
+            by_definition = miew(none, i, options="cpsat")
             assert by_definition.value == 0 and not any(by_definition.outcome.allocation)
-    report = compute_report(none, solver="cpsat", jobs=1)
+    report = compute_report(none, SolveOptions("cpsat", jobs=1))
     winners = [i for i, a in enumerate(report.msw.outcome.allocation) if a]
     for i, row in enumerate(report.players):
-        assert row.msw_without.value == msw_without(none, i, solver="cpsat").value
+        assert row.msw_without.value == msw_without(none, i, options="cpsat").value
         if i not in winners:
             assert row.msw_without.outcome == report.msw.outcome
 
@@ -176,7 +176,7 @@ def test_real_cats_file_with_one_player_per_bid():
     of the generator's own LP (28264.62), and the JSON equals the one-at-a-time reference."""
     inst = read_cats(DATA / "L7-40-200-0000.txt", scale=10000)
     assert inst.n == 200
-    report = compute_report(inst, solver="cpsat", jobs=1)
+    report = compute_report(inst, SolveOptions("cpsat", jobs=1))
     assert report.msw.value == 282646200
     assert report.all_proven
     assert report_json(report) == report_json(one_at_a_time(inst, "cpsat"))
@@ -220,7 +220,7 @@ def test_parents_are_found_among_many_programs():
         assert index.parent(1 + i) == (0, i)
     assert parent_of(removed[5], [base, removed[6]]) == (base, 5)
     assert parent_of(removed[5], [removed[6]]) is None
-    solutions = solve_batch([base, *removed[:20]], "cpsat", jobs=1)
+    solutions = solve_batch([base, *removed[:20]], SolveOptions("cpsat", jobs=1))
     for i, solution in enumerate(solutions[1:]):
         assert solution.value == solve(removed[i], "cpsat").value
 
@@ -228,7 +228,7 @@ def test_parents_are_found_among_many_programs():
 def test_progress_reports_every_distinct_program():
     inst = generate_instance("paths", 12, 40, 8, 0, knowledge="noisy-lower:0.6")
     seen = []
-    compute_report(inst, solver="cpsat", jobs=1, progress=lambda done, total: seen.append((done, total)))
+    compute_report(inst, SolveOptions("cpsat", jobs=1), progress=lambda done, total: seen.append((done, total)))
     total = seen[-1][1]
     assert [d for d, _ in seen] == list(range(1, total + 1))
     assert total >= inst.n  # one MIEW_i per player at least: they all know something
