@@ -47,6 +47,11 @@ def cli() -> None:
     """cabench: exact knowledge benchmarks of combinatorial auctions (see README.md)."""
 
 
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="table",
+    show_default=True, help="Output format: a table for reading (full numbers when not on a terminal), JSON, "
+                            "CSV, Markdown or LaTeX (booktabs).")
+
 coalition_knowledge_option = click.option(
     "--coalition-knowledge", type=click.Choice(READINGS), default="bounds", show_default=True,
     help="How coalitions pool candidate sets: bounds (max over members of each one's guaranteed value, "
@@ -60,7 +65,8 @@ def load_with_reading(file: str, coalition_knowledge: str) -> Instance:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (same as --format json).")
+@format_option
 @click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
               help="Integer-programming backend (brute: subset DP, at most 12 goods).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
@@ -74,11 +80,12 @@ def load_with_reading(file: str, coalition_knowledge: str) -> Instance:
                                       "MIEW_i (auto: every player up to 20).")
 @click.option("--players-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write one CSV line per player (benchmarks, MSW bundle, knowledge verdict).")
-def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None,
+def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: float | None, jobs: int | None,
                coalition_knowledge: str, players: str, players_csv: Path | None) -> int:
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
+    as_json = as_json or fmt == "json"
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge)
     with progress_bar(enabled=not as_json and sys.stderr.isatty()) as progress:
@@ -87,6 +94,11 @@ def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, 
         _write_atomically(players_csv, players_csv_text(report))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt != "table":
+        from cabench.formats import render
+        from cabench.tables import report_tables
+
+        click.echo(render(report_tables(report), fmt), nl=False)
     else:
         print_report(report, PipeConsole(soft_wrap=False), players)
         if coalition_knowledge != "bounds":
@@ -327,7 +339,7 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
 
 
 OPTIONAL_PACKAGES = {"pandas": "sweep", "pyarrow": "sweep", "dask": "sweep", "distributed": "sweep",
-                     "cryptography": "sweep", "matplotlib": "plot", "pygambit": "gambit"}
+                     "cryptography": "sweep", "matplotlib": "plot", "scipy": "plot", "pygambit": "gambit"}
 """The packages of the optional extras (pyproject.toml), and the extra that installs each."""
 
 
@@ -424,3 +436,4 @@ def signal_name(signum: int) -> str:
 # The mechanism commands register themselves on ``cli``; importing them here makes the group
 # complete wherever it is used (the console script, ``python -m cabench``, tests).
 from cabench import mechanism_commands as _mechanism_commands  # noqa: E402,F401  (registers commands)
+from cabench import experiment_commands as _experiment_commands  # noqa: E402,F401  (registers commands)

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cabench import api
-from cabench.cli import check_backend, cli, coalition_knowledge_option, load_with_reading
+from cabench.cli import check_backend, cli, coalition_knowledge_option, format_option, load_with_reading
 from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
 from cabench.present import describe, evaluation_table, guarantee_lines
 from cabench.render import PipeConsole, displayed, plain
@@ -92,11 +92,12 @@ def _flags():
 @click.option("--samples", type=click.IntRange(min=2), default=None, help="Also sample N plays (Monte Carlo).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo sampling.")
 @_json
+@format_option
 @_solver
 @_time
 @coalition_knowledge_option
-def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, solver, time_limit,
-                     coalition_knowledge):
+def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, fmt, solver,
+                     time_limit, coalition_knowledge):
     """Exact expected welfare, revenue and utilities of a mechanism on FILE, the benchmark its
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
     check_backend(solver)
@@ -104,8 +105,13 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
         result = api.evaluate(load_with_reading(file, coalition_knowledge), mechanism, _params(param_values),
                               strategies, player, samples, seed, solver, time_limit)
     instance, rows, failed = result.instance, result.rows, result.failed
-    if as_json:
+    if as_json or fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt != "table":
+        from cabench.formats import render
+        from cabench.tables import evaluation_tables
+
+        click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows]), fmt), nl=False)
     else:
         console = _console()
         shown = displayed(instance)  # names printed as written, never as terminal codes or markup
@@ -264,68 +270,107 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     return 0
 
 
-@cli.command("sweep")
-@click.argument("source", metavar="DIR_OR_GLOB")
-@click.option("--mechanisms", default="", metavar="LIST|all",
-              help="Comma-separated mechanisms to evaluate on every instance (default: benchmarks only).")
-@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
-@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel workers.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Results file, .csv or .parquet; an existing one is resumed.")
-@_solver
-@_time
-def sweep_command(source, mechanisms, executor, scheduler, workers, output, solver, time_limit):
-    """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
-    from rich.progress import Progress
+def given_params(values: tuple[str, ...]) -> dict[str, Fraction]:
+    """``--param KEY=VALUE`` flags of sweep and experiment as exact fractions."""
+    with _flags():
+        return api.parse_params(_params(values))
 
-    from cabench.sweep import instance_files, run_sweep
 
-    names = list(MECHANISMS) if mechanisms == "all" else [m.strip() for m in mechanisms.split(",") if m.strip()]
+def mechanism_list(text: str) -> list[str]:
+    """``--mechanisms``: a comma-separated list, or all."""
+    names = list(MECHANISMS) if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
     unknown = [m for m in names if m not in MECHANISMS]
     if unknown:
         raise click.BadParameter(f'unknown mechanism "{unknown[0]}"; expected all or some of: {", ".join(MECHANISMS)}',
                                  param_hint="'--mechanisms'")
+    return list(dict.fromkeys(names))
+
+
+def run_resumable(command: str, run, output: Path, label: str):
+    """Run a sweep-like ``run(progress)`` with a progress bar on a terminal; on Ctrl-C or
+    SIGTERM, one line on standard error saying what is kept and how to resume."""
+    from cabench.progress import counting, wanted
+
+    finished = [0]
+    with counting(label, wanted()) as update:
+        def progress(done: int, total: int) -> None:
+            finished[0] = done
+            update(done, total)
+
+        try:
+            return run(progress)
+        except KeyboardInterrupt as exc:
+            click.echo(f"cabench {command}: interrupted; {finished[0]} instance(s) computed in this run are kept "
+                       f"(in {output}.journal.jsonl); run the same command again to resume", err=True)
+            exc.reported = True
+            raise
+
+
+def finish_sweep(command: str, output: Path, computed: int, skipped: int, proven: bool) -> int:
+    click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
+    if not proven:
+        click.echo(f"cabench {command}: some programs were not proven optimal within the time limit (rows with "
+                   f"proven = False); a run with a larger --time-limit computes them again", err=True)
+        return NOT_PROVEN
+    return 0
+
+
+_param_many = click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
+                           help="Mechanism parameter, for every mechanism that has it (repeatable); part of the "
+                                "rows' key, so new parameters are computed on resume.")
+
+
+@cli.command("sweep")
+@click.argument("source", metavar="DIR_OR_GLOB")
+@click.option("--mechanisms", default="", metavar="LIST|all",
+              help="Comma-separated mechanisms to evaluate on every instance (default: benchmarks only).")
+@_param_many
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Parallel workers; each races solvers on its share of the cores.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file, .csv or .parquet; an existing one is resumed.")
+@_solver
+@_time
+def sweep_command(source, mechanisms, param_values, executor, scheduler, workers, output, solver, time_limit):
+    """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
+    from cabench.sweep import instance_files, run_sweep
+
+    names = mechanism_list(mechanisms)
+    given = given_params(param_values)
     check_backend(solver)
     files = instance_files(source)
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
-    finished = [0]
-    with Progress(console=PipeConsole(stderr=True), transient=True) as bar:
-        task = bar.add_task("sweeping", total=None)
-
-        def progress(done: int, total: int) -> None:
-            finished[0] = done
-            bar.update(task, completed=done, total=total)
-
-        try:
-            computed, skipped, proven = run_sweep(files, output, names, executor=executor, workers=workers,
-                                                  scheduler=scheduler, solver=solver, time_limit=time_limit,
-                                                  progress=progress)
-        except KeyboardInterrupt as exc:
-            bar.stop()
-            click.echo(f"cabench sweep: interrupted; {finished[0]} instance(s) computed in this run are kept "
-                       f"(in {output}.journal.jsonl); run the same command again to resume", err=True)
-            exc.reported = True
-            raise
-    click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
-    if not proven:
-        click.echo("cabench sweep: some programs were not proven optimal within the time limit (rows with proven "
-                   "= False); a run with a larger --time-limit computes them again", err=True)
-        return NOT_PROVEN
-    return 0
+    computed, skipped, proven = run_resumable(
+        "sweep", lambda progress: run_sweep(files, output, names, executor=executor, workers=workers,
+                                            scheduler=scheduler, solver=solver, time_limit=time_limit,
+                                            progress=progress, given=given),
+        output, "sweeping instances")
+    return finish_sweep("sweep", output, computed, skipped, proven)
 
 
 @cli.command("plot")
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("figures"),
-              show_default=True, help="Folder for the PNG files.")
-def plot_command(results, output):
-    """Draw the standard figures of a sweep (see cabench/plot.py) as PNG files."""
+              show_default=True, help="Folder for the figures.")
+@click.option("--style", type=click.Choice(["one-column", "two-column"]), default="two-column", show_default=True,
+              help="Width of the figures: one column of a two-column paper (3.5 in), or the full width (7 in).")
+@click.option("--formats", default="pdf,svg,png", show_default=True, metavar="LIST",
+              help="File formats (pdf, svg, png at 300 dpi).")
+def plot_command(results, output, style, formats):
+    """Draw the standard figures of a sweep or an experiment (see cabench/plot.py): the
+    knowledge-quality figure, shares of each theorem's benchmark with 95% confidence intervals,
+    collusion and solve time; prints the files written."""
     from cabench.cli import check_folder
-    from cabench.plot import plot_results
+    from cabench.plot import FORMATS, plot_results
 
+    chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
+    if not chosen or not set(chosen) <= set(FORMATS):
+        raise click.BadParameter(f'"{formats}": expected some of {", ".join(FORMATS)}', param_hint="'--formats'")
     check_folder(output)
-    for path in plot_results(results, output):
-        click.echo(str(path))
+    for figure in plot_results(results, output, style, chosen):
+        for path in figure.paths:
+            click.echo(str(path))
     return 0
