@@ -22,15 +22,15 @@ import click
 from rich.console import Console
 
 from benchmarks.knowledge import READINGS
-from cabench.render import PipeConsole, print_report
-from benchmarks.report import compute_report, players_csv as players_csv_text, report_json
+from benchmarks.report import players_csv as players_csv_text
 from benchmarks.results import NotProvenError
-from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
-from instances import CabenchError, Instance, instance_text, load_instance
-
+from cabench import api
 from cabench.exit_codes import BAD_INPUT as EXIT_BAD_INPUT
 from cabench.exit_codes import INTERNAL_ERROR, after_signal
 from cabench.exit_codes import NOT_PROVEN as EXIT_NOT_PROVEN
+from cabench.render import PipeConsole, print_report
+from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
+from instances import CabenchError, Instance, instance_text, load_instance
 
 
 def check_backend(name: str, flag: str = "'--solver'") -> None:
@@ -47,6 +47,11 @@ def cli() -> None:
     """cabench: exact knowledge benchmarks of combinatorial auctions (see README.md)."""
 
 
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="table",
+    show_default=True, help="Output format: a table for reading (full numbers when not on a terminal), JSON, "
+                            "CSV, Markdown or LaTeX (booktabs).")
+
 coalition_knowledge_option = click.option(
     "--coalition-knowledge", type=click.Choice(READINGS), default="bounds", show_default=True,
     help="How coalitions pool candidate sets: bounds (max over members of each one's guaranteed value, "
@@ -60,7 +65,8 @@ def load_with_reading(file: str, coalition_knowledge: str) -> Instance:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (same as --format json).")
+@format_option
 @click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
               help="Integer-programming backend (brute: subset DP, at most 12 goods).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
@@ -74,20 +80,25 @@ def load_with_reading(file: str, coalition_knowledge: str) -> Instance:
                                       "MIEW_i (auto: every player up to 20).")
 @click.option("--players-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write one CSV line per player (benchmarks, MSW bundle, knowledge verdict).")
-def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None,
+def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: float | None, jobs: int | None,
                coalition_knowledge: str, players: str, players_csv: Path | None) -> int:
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
+    as_json = as_json or fmt == "json"
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge)
     with progress_bar(enabled=not as_json and sys.stderr.isatty()) as progress:
-        report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=jobs, progress=progress)
+        report = api.benchmarks(instance, solver, time_limit, jobs, progress=progress)
     if players_csv is not None:
         _write_atomically(players_csv, players_csv_text(report))
     if as_json:
-        click.echo(json.dumps({**report_json(report), "coalition_knowledge": coalition_knowledge},
-                              indent=2, ensure_ascii=False))
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt != "table":
+        from cabench.formats import render
+        from cabench.tables import report_tables
+
+        click.echo(render(report_tables(report), fmt), nl=False)
     else:
         print_report(report, PipeConsole(soft_wrap=False), players)
         if coalition_knowledge != "bounds":
@@ -143,9 +154,9 @@ def check_folder(folder: Path) -> Path:
               help="Number of players (bidders dealt round robin), or 'bidders': one player per bidder "
                    "as in CATS files (one per bid for uniform, decay, weighted-random).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the first instance.")
-@click.option("--knowledge", default="none", show_default=True, metavar="SPEC",
+@click.option("--knowledge", default="none", show_default=True, metavar="MODEL",
               help="none, exact, noisy-lower:F, wrong:P or candidates:K.")
-@click.option("--coalitions", default="none", show_default=True, metavar="SPEC", help="none, pairs:K or random:K:SIZE.")
+@click.option("--coalitions", default="none", show_default=True, metavar="MODEL", help="none, pairs:K or random:K:SIZE.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output file (one instance) or directory (with --count); standard output by default.")
 @click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
@@ -187,9 +198,9 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 _FILE_HELP = "FILE may be - for standard input."
-_knowledge_option = click.option("--knowledge", default=None, metavar="SPEC",
+_knowledge_option = click.option("--knowledge", default=None, metavar="MODEL",
                                  help="Draw knowledge: none, exact, noisy-lower:F, wrong:P or candidates:K.")
-_coalitions_option = click.option("--coalitions", default=None, metavar="SPEC",
+_coalitions_option = click.option("--coalitions", default=None, metavar="MODEL",
                                   help="Draw coalitions: none, pairs:K or random:K:SIZE.")
 _seed_option = click.option("--seed", type=int, default=0, show_default=True,
                             help="Seed of the knowledge and coalition draws (same seed, same bytes).")
@@ -238,7 +249,7 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
     from instances.knowledge_models import annotate
 
     if knowledge is None and coalitions is None:
-        raise click.UsageError("nothing to draw: give --knowledge SPEC, --coalitions SPEC or both")
+        raise click.UsageError("nothing to draw: give --knowledge MODEL, --coalitions MODEL or both")
     if output is not None:
         check_output(output)
     instance = annotate(load_instance(file), knowledge, coalitions, seed, replace)
@@ -373,6 +384,21 @@ def _spec_list(value: str | None, hint: str, suite: str, check) -> list[str] | N
     return specs
 
 
+OPTIONAL_PACKAGES = {"pandas": "sweep", "pyarrow": "sweep", "dask": "sweep", "distributed": "sweep",
+                     "cryptography": "sweep", "matplotlib": "plot", "scipy": "plot", "pygambit": "gambit"}
+"""The packages of the optional extras (pyproject.toml), and the extra that installs each."""
+
+
+def optional_package(exc: ImportError) -> str | None:
+    """The optional package whose absence ``exc`` reports, if any: the missing module's top
+    package, or one named in the message (pandas says "tried using: 'pyarrow', ..." for Parquet)."""
+    name = (exc.name or "").partition(".")[0]
+    if name in OPTIONAL_PACKAGES:
+        return name
+    words = str(exc).replace("'", " ").replace('"', " ").replace(",", " ").split()
+    return next((w for w in words if w in OPTIONAL_PACKAGES), None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; turns every expected error into one line.
 
@@ -404,6 +430,13 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(interrupted, "reported", False):  # the command said what it kept
             stopped(signum)
         return after_signal(signum)
+    except ImportError as exc:
+        missing = optional_package(exc)
+        if missing is None:
+            raise
+        _say(f"cabench: this command needs {missing}, which the core install leaves out: "
+             f"pip install 'cabench[{OPTIONAL_PACKAGES[missing]}]'")
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         # the reader went away (`| head`, `| true`): nothing more to say, and no error at exit
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -449,3 +482,4 @@ def signal_name(signum: int) -> str:
 # The mechanism commands register themselves on ``cli``; importing them here makes the group
 # complete wherever it is used (the console script, ``python -m cabench``, tests).
 from cabench import mechanism_commands as _mechanism_commands  # noqa: E402,F401  (registers commands)
+from cabench import experiment_commands as _experiment_commands  # noqa: E402,F401  (registers commands)

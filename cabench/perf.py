@@ -45,7 +45,7 @@ from pathlib import Path
 
 from benchmarks.report import compute_report
 from benchmarks.table import table_programs
-from ilp import Program, solve, solve_batch
+from ilp import Program, SolveOptions, solve, solve_batch
 from instances import Instance
 from instances.generate import generate_instance
 
@@ -274,7 +274,8 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     instance with exact knowledge), the whole report of that instance."""
     progress(f"{instance.name}: cabench benchmarks ({default}, whole report)")
     start = time.perf_counter()
-    report = compute_report(instance, solver=default, time_limit=time_limit, jobs=jobs)
+    options = SolveOptions(default, time_limit, jobs)
+    report = compute_report(instance, options)
     whole = time.perf_counter() - start
     exact_seconds = exact_proven = None
     if exact is not None:
@@ -290,13 +291,13 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     rows = []
     progress(f"{instance.name}: cabench ({default}, batch)")
     start = time.perf_counter()
-    solutions = solve_batch(programs, default, time_limit, jobs)
+    solutions = solve_batch(programs, options)
     ours = time.perf_counter() - start
     times: dict[str, list[float]] = {}
     proven: dict[str, int] = {}
     for backend in backends:
         progress(f"{instance.name}: {backend}, program by program")
-        proven[backend], times[backend] = _per_program(lambda p: solve(p, backend, time_limit).optimal, programs)
+        proven[backend], times[backend] = _per_program(lambda p: solve(p, SolveOptions(backend, time_limit)).optimal, programs)
     singles = [b for b in times if b != "portfolio"]
     fastest = sum(min(times[b][k] for b in singles) for k in range(len(programs))) if singles else None
     ideal = None
@@ -306,7 +307,7 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
         progress(f"{instance.name}: the programs a report must solve, by each single backend")
         best: dict[str, list[float]] = {}
         for backend in singles:
-            best[backend] = _per_program(lambda p: solve(p, backend, time_limit).optimal, needed)[1]
+            best[backend] = _per_program(lambda p: solve(p, SolveOptions(backend, time_limit)).optimal, needed)[1]
         ideal = sum(min(best[b][k] for b in singles) for k in range(len(needed)))
     common = dict(base, programs=len(programs), distinct=distinct, fastest_single_sum=fastest,
                   needed=len(needed), ideal_report=ideal)

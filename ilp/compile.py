@@ -14,7 +14,7 @@ the weight is exactly a single-choice block over the unions of one bid per valua
 option, and the integer program becomes a plain winner-determination problem. Only when those
 unions are too many to list (:data:`UNION_BUDGET`) or an OR valuation is involved does the weight
 become a :class:`RobustBlock`: the bundle offered is chosen good by good and every valuation of
-an option must cover the price with bids inside the bundle (SPEC §2, "Exactness").
+an option must cover the price with bids inside the bundle (the robust program of docs/definitions.md, "Exactness").
 """
 
 from __future__ import annotations

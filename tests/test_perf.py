@@ -9,9 +9,9 @@ import json
 import pytest
 
 from benchmarks import compute_report
-from cabench.perf import measure_instance, naive_solve, summary
 from benchmarks.table import table_programs
-from ilp import solve
+from cabench.perf import measure_instance, naive_solve, summary
+from ilp import SolveOptions, solve
 from instances.generate import generate_instance
 from tests.conftest import run_cli
 
@@ -45,7 +45,7 @@ def test_measure_instance_rows():
     assert [r.programs for r in rows if r.method in kinds] == [1, 3, 3]
     assert rows[0].distinct <= 1 + 3 < rows[0].programs
     # the report must solve MSW, MSW_-i of its winners and the three BA^{i}: no more than that
-    winners = sum(1 for a in compute_report(inst, solver="cpsat", jobs=1).msw.outcome.allocation if a)
+    winners = sum(1 for a in compute_report(inst, SolveOptions("cpsat", jobs=1)).msw.outcome.allocation if a)
     assert rows[0].needed <= 1 + winners + 3
     (entry,) = summary(rows, cores=2)
     assert entry["all_proven"] and entry["naive_over_cabench"] > 0 and entry["cabench_over_ideal"] > 0
