@@ -281,7 +281,7 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     if exact is not None:
         progress(f"{exact.name}: cabench benchmarks ({default}, whole report, exact knowledge)")
         start = time.perf_counter()
-        exact_report = compute_report(exact, solver=default, time_limit=time_limit, jobs=jobs)
+        exact_report = compute_report(exact, options)
         exact_seconds, exact_proven = time.perf_counter() - start, exact_report.all_proven
     needed = needed_programs(instance, report)
     named = table_programs(instance) if instance.n <= TABLE_PLAYERS else []
