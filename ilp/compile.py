@@ -175,12 +175,12 @@ def covering_unions(options: tuple[tuple[Function, ...], ...], budget: int) -> A
         functions = sorted(option, key=lambda f: len(f.atoms))
         # (union, functions covered, bids added, (function, value) of each added bid)
         stack: list[tuple[int, int, tuple[int, ...], tuple[tuple[Function, int], ...]]] = [(0, 0, (), ())]
-        seen: set[tuple[int, int]] = set()
+        seen: set[tuple] = set()
         while stack:
             union, k, added, covers = stack.pop()
-            if (union, k) in seen:
+            if (union, k, covers) in seen:  # the prunings below depend on the covers too
                 continue
-            seen.add((union, k))
+            seen.add((union, k, covers))
             nodes += 1
             if nodes > budget:
                 return None
@@ -192,7 +192,7 @@ def covering_unions(options: tuple[tuple[Function, ...], ...], budget: int) -> A
                 continue
             floor = weight(union)
             cap = min((v for _, v in covers), default=None)
-            for b, v in ranked[functions[k]]:
+            for b, _ in ranked[functions[k]]:
                 if b & ~union == 0:  # the best bid inside: keep it
                     stack.append((union, k + 1, added, covers))
                     break
@@ -200,9 +200,10 @@ def covering_unions(options: tuple[tuple[Function, ...], ...], budget: int) -> A
                 # every tight union U (no smaller bundle worth as much; it is made of its covering
                 # bids): there an added bid stays its function's best inside U, so U is worth at
                 # most every added bid's value, and strictly more than the smaller union so far.
+                grown = union | b
+                v = value(functions[k], grown)  # >= the bid's own value (a bundle may be listed twice)
                 if (cap is not None and min(cap, v) <= floor) or v <= floor:
                     continue
-                grown = union | b
                 if any(value(f, grown) > fv for f, fv in covers):
                     continue  # an earlier added bid is beaten: not the path of a tight union
                 stack.append((grown, k + 1, added + (b,), covers + ((functions[k], v),)))

@@ -93,3 +93,13 @@ def test_budget_falls_back_to_the_robust_block():
     # OR valuations inside a minimum keep the robust model
     additive = Valuation(Form.ADDITIVE, ((a, 2), (b, 2)))
     assert isinstance(compile_weight(Weight.minimum((xor1, additive))), RobustBlock)
+
+
+def test_a_bundle_listed_twice_counts_at_its_best_value():
+    """A valuation may list one bundle several times (its value is the best of them)."""
+    first = Valuation(Form.XOR, ((8, 17), (7, 5), (4, 12), (4, 0), (13, 13), (7, 11), (4, 7)))
+    second = Valuation(Form.XOR, ((2, 16), (2, 20), (2, 21)))
+    weight = Weight.minimum((first, second))
+    block = compile_weight(weight)
+    for s in range(16):
+        assert max((v for b, v in block.atoms if b & ~s == 0), default=0) == weight.value(s), s
