@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from benchmarks.results import Benchmark, from_solution
-from ilp import DEFAULT_BACKEND, Program, Weight, lex_first, solve
+from ilp import Program, SolveOptions, Weight, lex_first, solve
 
 
 def weights_program(n_goods: int, weights: Sequence[Weight | None]) -> Program:
@@ -14,7 +14,7 @@ def weights_program(n_goods: int, weights: Sequence[Weight | None]) -> Program:
 
 
 def solve_program(name: str, program: Program, *, priced: bool,
-                  solver: str = DEFAULT_BACKEND, time_limit: float | None = None,
+                  options: SolveOptions | str | None = None,
                   canonical: bool = False) -> Benchmark:
     """Solve ``program`` into the benchmark ``name``. With ``priced`` the witness prices are each
     player's weight of its bundle: the take-it-or-leave-it offers, where an offer whose price
@@ -26,9 +26,9 @@ def solve_program(name: str, program: Program, *, priced: bool,
     It is unique, so it is the same whatever the backend and run; it costs a few extra solves.
     """
     weights = program.weights
-    solution = solve(program, solver, time_limit)
+    solution = solve(program, options)
     if canonical:
-        solution = lex_first(program, solution, solver, time_limit)
+        solution = lex_first(program, solution, options)
 
     def prices(allocation: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(w.value(a) if w is not None and a else 0 for w, a in zip(weights, allocation))

@@ -93,6 +93,8 @@ def _unlisted_superset(bundle: int, listed: set[int] | dict[int, int], m: int) -
 def bound_holds(instance: Instance, true: Valuation, bound: Valuation) -> tuple[bool | None, int | None]:
     """Decide bound(S) <= true(S) for every bundle S: (answer, violating bundle when False)."""
     m = instance.m
+    if bound is true or bound == true:
+        return True, None  # the same bids under the same form: bound(S) = true(S) everywhere
     for s in _probe_bundles(instance, bound):
         if bound.value(s) > true.value(s):
             return False, s
@@ -129,6 +131,8 @@ def bound_holds(instance: Instance, true: Valuation, bound: Valuation) -> tuple[
 
 def same_valuation(instance: Instance, f: Valuation, h: Valuation) -> tuple[bool | None, int | None]:
     """Decide f(S) = h(S) for every bundle S: (answer, a bundle where they differ when False)."""
+    if f is h or f == h:
+        return True, None
     for s in _probe_bundles(instance, f, h):
         if f.value(s) != h.value(s):
             return False, s
@@ -148,7 +152,32 @@ def same_valuation(instance: Instance, f: Valuation, h: Valuation) -> tuple[bool
 
 
 def knowledge_correct(instance: Instance, i: int) -> Correctness:
-    """Whether player i's knowledge contains the true valuations of the others (module doc)."""
+    """Whether player i's knowledge contains the true valuations of the others (module doc).
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    i : int
+        Index of the player whose knowledge is checked.
+
+    Returns
+    -------
+    Correctness
+        ``correct`` (True, False, or None when undecidable within limits) and ``reason``.
+
+    Examples
+    --------
+    In seed 004 §3, player 2's belief is incorrect.
+
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import knowledge_correct
+    >>> [knowledge_correct(inst, i).correct for i in range(inst.n)]
+    [True, False, True]
+    >>> knowledge_correct(inst, 1).reason
+    'TV_p3({2}) = 0 < 20, the lower bound p2 holds'
+    """
     knowledge = instance.knowledge[i]
     players = instance.players
     too_big = (

@@ -7,12 +7,11 @@ from collections.abc import Iterable, Sequence
 from benchmarks._solve import solve_program, weights_program
 from benchmarks.knowledge import guaranteed
 from benchmarks.results import Benchmark, Best, best_of
-from ilp import DEFAULT_BACKEND, Program
+from ilp import Program, SolveOptions
 from instances import Instance
 
 
-def miew(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
-         time_limit: float | None = None, canonical: bool = False) -> Benchmark:
+def miew(instance: Instance, i: int, *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
     """MIEW_i(K_i) = BB_i: the maximum revenue player i can guarantee by take-it-or-leave-it
     offers to the other players.
 
@@ -20,9 +19,45 @@ def miew(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
     K_i (canonical for -i: integer prices >= 0, P_j = 0 when A_j is empty, and P_j <= V_j(A_j)).
     Seed 004 §3 Definition 2 defines BB_i the same way over beliefs B_i. The witness is the
     canonical outcome: its prices are the guaranteed values g^i_j(A_j).
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance; player i's knowledge (lower bounds or candidates) sets the prices.
+    i : int
+        Index of the selling player (file order, from 0).
+    options : SolveOptions, str or None, optional
+        How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
+        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
+        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
+        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+    canonical : bool, optional
+        Return the canonical witness (the optimal allocation with the lexicographically smallest
+        owner vector) instead of the solver's own optimum. Costs extra solves; the value is the same.
+
+    Returns
+    -------
+    Benchmark
+        ``value`` (the proven integer, or None), ``status``, and the witness ``outcome``: its
+        ``allocation`` holds one bitmask per player (bit j set when the player receives
+        ``instance.goods[j]``), and ``prices`` the take-it-or-leave-it price of every offer (0 where nothing is
+        offered). Player i receives nothing.
+
+    Examples
+    --------
+    The example of seed 004 §3: BB_1 = 25, BB_2 = 100, BB_3 = 150.
+
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import miew
+    >>> [miew(inst, i).value for i in range(inst.n)]
+    [25, 100, 150]
+    >>> witness = miew(inst, 2).outcome  # p3 offers {1} to p1 at 80 and {2} to p2 at 70
+    >>> witness.allocation, witness.prices
+    ((1, 2, 0), (80, 70, 0))
     """
     return solve_program(f"MIEW_{instance.players[i]}", miew_program(instance, i), priced=True,
-                         solver=solver, time_limit=time_limit, canonical=canonical)
+                         options=options, canonical=canonical)
 
 
 def miew_program(instance: Instance, i: int) -> Program:
@@ -37,16 +72,87 @@ def _best(name: str, instance: Instance, per_player: Sequence[Benchmark], player
 def miew_of(instance: Instance, per_player: Sequence[Benchmark], players: Iterable[int] | None = None) -> Best:
     """MIEW(K_S) = max over i in S of MIEW_i (seed 001 §2 Definition 3), evaluated by default on
     the independent players S = I as the benchmark of seed 001 Theorem 1 requires.
-    ``per_player[i]`` is :func:`miew` of player i."""
+    ``per_player[i]`` is :func:`miew` of player i.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    per_player : sequence of Benchmark
+        ``per_player[i]`` is :func:`miew` of player i, for every player.
+    players : iterable of int or None, optional
+        The set S; None for the independent players I.
+
+    Returns
+    -------
+    Best
+        ``value`` (None unless every MIEW_i it compares is proven) and ``winner``, the index of the
+        player attaining it (lowest on ties; None when S is empty, with value 0).
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import miew, miew_of
+    >>> per_player = [miew(inst, i) for i in range(inst.n)]
+    >>> best = miew_of(inst, per_player)
+    >>> best.value, inst.players[best.winner]
+    (150, 'p3')
+    >>> miew_of(inst, per_player, players=[0, 1]).value
+    100
+    """
     chosen = instance.independent if players is None else players
     return _best("MIEW", instance, per_player, chosen)
 
 
 def bb(instance: Instance, per_player: Sequence[Benchmark]) -> Best:
-    """BB = max over all players i of BB_i (seed 004 §3 Definition 2)."""
+    """BB = max over all players i of BB_i (seed 004 §3 Definition 2).
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    per_player : sequence of Benchmark
+        ``per_player[i]`` is :func:`miew` (= BB_i) of player i, for every player.
+
+    Returns
+    -------
+    Best
+        ``value`` and ``winner`` (index of the player attaining it, lowest on ties).
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import bb, miew
+    >>> best = bb(inst, [miew(inst, i) for i in range(inst.n)])
+    >>> best.value, inst.players[best.winner]
+    (150, 'p3')
+    """
     return _best("BB", instance, per_player, range(instance.n))
 
 
 def bb_prime(instance: Instance, per_player: Sequence[Benchmark]) -> Best:
-    """BB' = max over independent players of BB_i (seed 004 §6.2.3, collusion)."""
+    """BB' = max over independent players of BB_i (seed 004 §6.2.3, collusion).
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance; its coalitions decide who is independent.
+    per_player : sequence of Benchmark
+        ``per_player[i]`` is :func:`miew` (= BB_i) of player i, for every player.
+
+    Returns
+    -------
+    Best
+        ``value`` and ``winner``; value 0 and winner None when no player is independent.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import bb_prime, miew
+    >>> bb_prime(inst, [miew(inst, i) for i in range(inst.n)]).value  # everyone is independent
+    150
+    """
     return _best("BB'", instance, per_player, instance.independent)

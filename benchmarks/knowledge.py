@@ -41,13 +41,59 @@ READINGS = ("bounds", "sets")
 
 
 def true_weight(instance: Instance, j: int) -> Weight:
-    """TV_j as a weight."""
+    """TV_j as a weight (the true valuation, seed 000 §2 Definition 5).
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    j : int
+        Index of the player.
+
+    Returns
+    -------
+    Weight
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import true_weight
+    >>> true_weight(inst, 2).value(0b11), true_weight(inst, 2).value(0b01)
+    (50, 0)
+    """
     return Weight.of(instance.valuations[j])
 
 
 def guaranteed(instance: Instance, i: int, j: int) -> Weight:
     """g^i_j: the highest take-it-or-leave-it price for each bundle that i is sure j accepts
-    (seed 001 §2 Definition 3; seed 004 §3 Definition 2; seed 000 §1.2)."""
+    (seed 001 §2 Definition 3; seed 004 §3 Definition 2; seed 000 §1.2).
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    i : int
+        Index of the player who knows.
+    j : int
+        Index of the other player (j != i).
+
+    Returns
+    -------
+    Weight
+        ``value(bundle)`` gives g^i_j of a bundle (a bitmask over ``instance.goods``); 0 everywhere
+        when i knows nothing about j.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import guaranteed
+    >>> guaranteed(inst, 2, 0).value(0b01)  # p3 is sure p1 pays 80 for good "1"
+    80
+    >>> guaranteed(inst, 2, 0).value(0b10)
+    0
+    """
     if i == j:
         return true_weight(instance, j)
     knowledge = instance.knowledge[i]
@@ -61,7 +107,30 @@ def guaranteed(instance: Instance, i: int, j: int) -> Weight:
 
 def coalition_guaranteed(instance: Instance, members: Iterable[int], j: int) -> Weight:
     """g^C_j, the guaranteed value of j known to coalition C; TV_j when j is in C (seed 000 §1.2
-    Definition 1, in the reading ``instance.coalition_knowledge``: see the module docstring)."""
+    Definition 1, in the reading ``instance.coalition_knowledge``: see the module docstring).
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    members : iterable of int
+        Indices of the members of C.
+    j : int
+        Index of any player.
+
+    Returns
+    -------
+    Weight
+        ``value(bundle)`` gives g^C_j of a bundle (a bitmask over ``instance.goods``).
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import coalition_guaranteed
+    >>> coalition_guaranteed(inst, [0, 2], 1).value(0b10)  # max(25 from p1, 70 from p3)
+    70
+    """
     members = tuple(members)
     if j in members:
         return true_weight(instance, j)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import time
+from dataclasses import dataclass, replace
 from itertools import compress
 from operator import or_
-from dataclasses import dataclass
 from typing import Any
-
-from dataclasses import replace
 
 from benchmarks.correctness import Correctness, knowledge_correct
 from benchmarks.external import bb, bb_prime, miew_of
@@ -19,7 +17,8 @@ from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome, from_solution
 from benchmarks.table import ReportPlan
 from benchmarks.welfare import lex_first_optimal
-from ilp import DEFAULT_BACKEND, Program, Solution, Status, owner_code, solve_batch
+from ilp import Program, Solution, SolveOptions, Status, owner_code, solve_batch
+from ilp.backends import as_options
 from ilp.batch import Progress
 from instances import Instance
 from instances.bundles import names
@@ -43,7 +42,7 @@ class AgentRow:
 
 @dataclass(frozen=True)
 class Report:
-    """Every benchmark of SPEC §2 for one instance, computed with one backend."""
+    """Every benchmark of docs/definitions.md for one instance, computed with one backend."""
 
     instance: Instance
     solver: str
@@ -73,22 +72,69 @@ class Report:
     def all_proven(self) -> bool:
         return all(b.proven for b in self.benchmarks)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` output of ``cabench benchmarks`` (:func:`report_json`)."""
+        return report_json(self)
 
-def compute_report(instance: Instance, *, solver: str = DEFAULT_BACKEND,
-                   time_limit: float | None = None, jobs: int | None = None,
+    def rows(self) -> list[dict[str, Any]]:
+        """One record per benchmark (:func:`benchmark_rows`)."""
+        return benchmark_rows(self)
+
+    def to_frame(self):
+        """:meth:`rows` as a pandas DataFrame (:func:`data_frame`)."""
+        frame = data_frame(self.rows(), BENCHMARK_COLUMNS)
+        try:  # integers stay integers next to missing values
+            return frame.astype({"value": "Int64", "incumbent": "Int64", "bound": "Int64"})
+        except (OverflowError, TypeError, ValueError):  # beyond 64 bits: Python integers
+            return frame
+
+
+def compute_report(instance: Instance, options: SolveOptions | str | None = None, *,
                    progress: Progress | None = None) -> Report:
-    """Compute the whole table; ``time_limit`` applies to each integer program separately.
+    """Compute the whole table; ``options.time_limit`` applies to each integer program separately.
 
     The programs (``benchmarks.table.ReportPlan``) are solved as one batch (``ilp.solve_batch``,
-    ``jobs`` worker processes, None = automatic), then MSW_{-i} for the players who win
+    ``options.jobs`` worker processes, None = automatic), then MSW_{-i} for the players who win
     something in MSW's optimum; this gives the same values as solving every benchmark one by
     one. ``progress(done, total)`` follows the first batch, the programs that are real work.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    options : SolveOptions, str or None, optional
+        How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
+        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
+        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
+        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+    progress : callable or None, optional
+        Called as ``progress(done, total)``.
+
+    Returns
+    -------
+    Report
+        Every benchmark of docs/definitions.md: ``msw``, ``lex_first``, ``players`` (per player: ``miew``, ``mikw``, ``msw_without``,
+        ``correctness``), ``agents`` (per agent: ``mkw``, ``best_allocation``), the maxima ``miew``,
+        ``bb``, ``bb_prime``, ``mkw`` (each a Best), and ``market`` (markets only).
+        ``all_proven`` says whether every value is proven.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import compute_report
+    >>> report = compute_report(inst)
+    >>> report.msw.value, report.bb.value, report.mkw.value, report.all_proven
+    (200, 150, 180, True)
+    >>> [row.miew.value for row in report.players]
+    [25, 100, 150]
     """
     start = time.perf_counter()
     plan = ReportPlan.of(instance)
     programs = plan.programs()
-    solutions = solve_batch(programs, solver, time_limit, jobs, progress=progress)
-    return _compute(instance, plan, solutions, solver, time_limit, jobs, start)
+    options = as_options(options)
+    solutions = solve_batch(programs, options, progress=progress)
+    return _compute(instance, plan, solutions, options, start)
 
 
 def _benchmark(name: str, program: Program, solution: Solution, priced: bool) -> Benchmark:
@@ -119,9 +165,9 @@ def _nothing(name: str, n: int, solver: str) -> Benchmark:
     return Benchmark(name, Status.OPTIMAL, 0, 0, 0, Outcome(empty, empty), solver, 0.0)
 
 
-def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], solver: str,
-             time_limit: float | None, jobs: int | None, start: float) -> Report:
-    options = {"solver": solver, "time_limit": time_limit}
+def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], options: SolveOptions,
+             start: float) -> Report:
+    solver = options.backend
     names = instance.players
     found = iter(solutions)
     welfare_solution = next(found)
@@ -134,7 +180,7 @@ def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], so
     else:
         winners = list(range(instance.n))
     removed = [plan.msw_without(i) for i in winners]
-    without = dict(zip(winners, solve_batch(removed, solver, time_limit, jobs,
+    without = dict(zip(winners, solve_batch(removed, options,
                                             known={plan.msw: welfare_solution})))
     players = []
     for i in range(instance.n):
@@ -162,14 +208,14 @@ def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], so
         instance=instance,
         solver=solver,
         msw=welfare,
-        lex_first=lex_first_optimal(instance, optimum=welfare, **options),
+        lex_first=lex_first_optimal(instance, optimum=welfare, options=options),
         players=tuple(players),
         agents=tuple(agents),
         miew=miew_of(instance, per_player),
         bb=bb(instance, per_player),
         bb_prime=bb_prime(instance, per_player),
         mkw=mkw(instance, [(row.members, row.mkw) for row in agents]),
-        market=truthful_outcome(instance, optimum=welfare, **options) if instance.is_market else None,
+        market=truthful_outcome(instance, optimum=welfare, options=options) if instance.is_market else None,
         wall_time=time.perf_counter() - start,
     )
 
@@ -218,7 +264,27 @@ def _best_json(instance: Instance, best: Best, key: str) -> dict[str, Any]:
 
 
 def report_json(report: Report) -> dict[str, Any]:
-    """The ``--json`` output of ``cabench benchmarks`` (documented in the README)."""
+    """The ``--json`` output of ``cabench benchmarks`` (documented in the README).
+
+    Parameters
+    ----------
+    report : Report
+        A :func:`compute_report` result.
+
+    Returns
+    -------
+    dict
+        The benchmarks of docs/definitions.md, JSON-ready: integers in units of 1/``scale``, player names instead of indices.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import compute_report, report_json
+    >>> data = report_json(compute_report(inst))
+    >>> data["MSW"]["value"], data["BB"], data["players"]["p2"]["knowledge_correct"]
+    (200, {'value': 150, 'player': 'p3'}, False)
+    """
     inst = report.instance
     lex = benchmark_json(inst, report.lex_first)
     if report.lex_first.outcome is not None:
@@ -265,7 +331,73 @@ def report_json(report: Report) -> dict[str, Any]:
         if report.market.value is not None:
             market["welfare_gain"] = report.market.value - market["endowment_welfare"]
         data["market"] = market
+    data["coalition_knowledge"] = inst.coalition_knowledge
     return data
+
+
+# ---------------------------------------------------------------- tidy table
+
+
+def data_frame(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = None):
+    """``rows`` as a pandas DataFrame; pandas is imported only here, so the library never needs it."""
+    try:
+        import pandas
+    except ImportError:
+        from instances import CabenchError
+
+        raise CabenchError("to_frame() needs pandas: pip install 'cabench[sweep]'") from None
+    return pandas.DataFrame(rows, columns=list(columns) if columns else None)
+
+
+BENCHMARK_COLUMNS = ("benchmark", "value", "proven", "player", "agent", "incumbent", "bound", "witness")
+
+
+def benchmark_rows(report: Report) -> list[dict[str, Any]]:
+    """One record per benchmark (``BENCHMARK_COLUMNS``), in the order of the text report: MSW, the
+    lexicographically first MSW allocation, per player MIEW, MIKW and MSW_without, per agent MKW
+    and BA, the maxima MIEW, BB, BB' and MKW, and the market's truthful outcome. ``player`` names
+    the player of a per-player benchmark (the winner of a maximum over players), ``agent`` the
+    members of an agent (comma-separated). ``value`` is the proven value (None if not proven;
+    then ``incumbent`` and ``bound`` give the interval), in integer units, as in the JSON (the
+    instance's ``scale`` says the power of ten). ``witness`` is the witness outcome in one string,
+    ``player:{goods}`` and, for a priced outcome, ``@price`` per player who receives something
+    or pays (``report.to_dict()`` has it as JSON)."""
+    inst = report.instance
+
+    def witness(outcome: Outcome | None) -> str | None:
+        if outcome is None:
+            return None
+        data = outcome_json(inst, outcome)
+        allocation, prices = data["allocation"], data.get("prices", {})
+        shown = []
+        for player in inst.players:
+            if player in allocation or player in prices:
+                text = f"{player}:{{{','.join(allocation.get(player, []))}}}"
+                shown.append(text + (f"@{prices[player]}" if player in prices else ""))
+        return " ".join(shown)
+
+    def row(name: str, b: Benchmark, player: str | None = None, agent: str | None = None) -> dict[str, Any]:
+        return {"benchmark": name, "player": player, "agent": agent, "value": b.value, "proven": b.proven,
+                "witness": witness(b.outcome), "incumbent": b.incumbent, "bound": b.bound}
+
+    rows = [row("MSW", report.msw), row("lex-first MSW allocation", report.lex_first)]
+    for p in report.players:
+        name = inst.players[p.player]
+        rows += [row("MIEW", p.miew, player=name), row("MIKW", p.mikw, player=name),
+                 row("MSW_without", p.msw_without, player=name)]
+    for a in report.agents:
+        label = ",".join(inst.players[j] for j in a.members)
+        rows += [row("MKW", a.mkw, agent=label), row("BA", a.best_allocation, agent=label)]
+    for name, best in (("MIEW", report.miew), ("BB", report.bb), ("BB'", report.bb_prime), ("MKW", report.mkw)):
+        winner = best.winner
+        who = {"player": inst.players[winner]} if isinstance(winner, int) else (
+            {"agent": ",".join(inst.players[j] for j in winner)} if winner is not None else {})
+        rows.append({"benchmark": f"max {name}", "player": who.get("player"), "agent": who.get("agent"),
+                     "value": best.value, "proven": best.value is not None, "witness": None,
+                     "incumbent": best.incumbent, "bound": None})
+    if report.market is not None:
+        rows.append(row("truthful outcome", report.market))
+    return rows
 
 
 # ---------------------------------------------------------------- per-player table

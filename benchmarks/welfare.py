@@ -9,18 +9,49 @@ from dataclasses import replace
 from benchmarks._solve import solve_program, weights_program
 from benchmarks.knowledge import true_weight
 from benchmarks.results import Benchmark, from_solution
-from ilp import DEFAULT_BACKEND, Program, Solution, lex_first, solve
+from ilp import Program, Solution, SolveOptions, lex_first, solve
 from instances import Instance
 
 
-def msw(instance: Instance, *, solver: str = DEFAULT_BACKEND, time_limit: float | None = None,
+def msw(instance: Instance, *, options: SolveOptions | str | None = None,
         canonical: bool = False) -> Benchmark:
     """Maximum social welfare MSW = max over allocations A of sum_j TV_j(A_j).
 
     Seed 002 §2 ("maximum rational revenue coincides with the maximum social welfare");
     seed 000 §1.2 (MSW(V) in the definition of MIKW). Goods may stay unallocated.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance (from :func:`instances.load_instance`).
+    options : SolveOptions, str or None, optional
+        How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
+        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
+        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
+        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+    canonical : bool, optional
+        Return the canonical witness (the optimal allocation with the lexicographically smallest
+        owner vector) instead of the solver's own optimum. Costs extra solves; the value is the same.
+
+    Returns
+    -------
+    Benchmark
+        ``value`` (the proven integer, or None), ``status``, and the witness ``outcome``: its
+        ``allocation`` holds one bitmask per player (bit j set when the player receives
+        ``instance.goods[j]``); ``prices`` is None.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import msw
+    >>> result = msw(inst)
+    >>> result.value, result.proven
+    (200, True)
+    >>> result.outcome.allocation  # p1 receives good "1", p2 receives good "2"
+    (1, 2, 0)
     """
-    return solve_program("MSW", msw_program(instance), priced=False, solver=solver, time_limit=time_limit,
+    return solve_program("MSW", msw_program(instance), priced=False, options=options,
                          canonical=canonical)
 
 
@@ -29,20 +60,50 @@ def msw_program(instance: Instance) -> Program:
     return weights_program(instance.m, [true_weight(instance, j) for j in range(instance.n)])
 
 
-def msw_without(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
-                time_limit: float | None = None, optimum: Benchmark | None = None,
+def msw_without(instance: Instance, i: int, *, options: SolveOptions | str | None = None, optimum: Benchmark | None = None,
                 canonical: bool = False) -> Benchmark:
-    """MSW_{-i}: the maximum social welfare with player i removed (the VCG externality term;
-    SPEC §2, used by the VCG baseline of SPEC §3.8).
+    """MSW_{-i}: the maximum social welfare with player i removed (the VCG externality term,
+    used by the VCG baseline; docs/definitions.md, "MSW_-i").
 
     Exact shortcut: when ``optimum`` (a proven MSW result) gives player i nothing, it is also
     optimal without i, so MSW_{-i} = MSW with the same witness and no solve.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    i : int
+        Index of the removed player (file order, from 0).
+    options : SolveOptions, str or None, optional
+        How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
+        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
+        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
+        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+    optimum : Benchmark or None, optional
+        A proven :func:`msw` result of the same instance, for the shortcut above.
+    canonical : bool, optional
+        Return the canonical witness (the optimal allocation with the lexicographically smallest
+        owner vector) instead of the solver's own optimum. Costs extra solves; the value is the same.
+
+    Returns
+    -------
+    Benchmark
+        ``value`` (the proven integer, or None), ``status``, and the witness ``outcome``: its
+        ``allocation`` holds one bitmask per player (bit j set when the player receives
+        ``instance.goods[j]``); player i receives nothing.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import msw_without
+    >>> [msw_without(inst, i).value for i in range(inst.n)]
+    [100, 100, 200]
     """
     name = f"MSW_-{instance.players[i]}"
     if optimum is not None and optimum.proven and optimum.outcome.allocation[i] == 0:
         return replace(optimum, name=name, wall_time=0.0)
-    return solve_program(name, msw_without_program(instance, i), priced=False, solver=solver,
-                         time_limit=time_limit, canonical=canonical)
+    return solve_program(name, msw_without_program(instance, i), priced=False, options=options, canonical=canonical)
 
 
 def msw_without_program(instance: Instance, i: int) -> Program:
@@ -50,15 +111,46 @@ def msw_without_program(instance: Instance, i: int) -> Program:
     return weights_program(instance.m, [None if j == i else true_weight(instance, j) for j in range(instance.n)])
 
 
-def best_allocation(instance: Instance, coalition: Iterable[int], *, solver: str = DEFAULT_BACKEND,
-                    time_limit: float | None = None, canonical: bool = False) -> Benchmark:
+def best_allocation(instance: Instance, coalition: Iterable[int], *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
     """BA^C = argmax over allocations giving goods only to members of C of sum_{k in C} TV_k(A_k).
 
     Seed 000 Appendix A ("Best Allocation"), used by the collusion-leveraging mechanism.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    coalition : iterable of int
+        Indices of the members of C; everyone else receives nothing.
+    options : SolveOptions, str or None, optional
+        How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
+        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
+        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
+        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+    canonical : bool, optional
+        Return the canonical witness (the optimal allocation with the lexicographically smallest
+        owner vector) instead of the solver's own optimum. Costs extra solves; the value is the same.
+
+    Returns
+    -------
+    Benchmark
+        ``value`` (the proven integer, or None), ``status``, and the witness ``outcome``: its
+        ``allocation`` holds one bitmask per player (bit j set when the player receives
+        ``instance.goods[j]``); its value is sum over k in C of TV_k(A_k).
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import best_allocation
+    >>> best_allocation(inst, [2]).value  # BA^{p3}: p3 alone gets {1, 2}, worth 50
+    50
+    >>> best_allocation(inst, [0, 1]).value
+    200
     """
     label = ",".join(instance.players[j] for j in sorted(set(coalition)))
     return solve_program(f"BA^{{{label}}}", best_allocation_program(instance, coalition), priced=False,
-                         solver=solver, time_limit=time_limit, canonical=canonical)
+                         options=options, canonical=canonical)
 
 
 def best_allocation_program(instance: Instance, coalition: Iterable[int]) -> Program:
@@ -68,33 +160,87 @@ def best_allocation_program(instance: Instance, coalition: Iterable[int]) -> Pro
                                         for j in range(instance.n)])
 
 
-def lex_first_optimal(instance: Instance, *, solver: str = DEFAULT_BACKEND,
-                      time_limit: float | None = None, optimum: Benchmark | None = None) -> Benchmark:
+def lex_first_optimal(instance: Instance, *, options: SolveOptions | str | None = None, optimum: Benchmark | None = None) -> Benchmark:
     """omega*: the lexicographically first allocation of welfare MSW (seed 002 Lemma 3).
 
     Allocations are ordered by (owner(g_1), ..., owner(g_m)) with owner 0 for an unallocated good
     and players numbered 1..n in instance order. Pass ``optimum`` (an MSW result from the same
     solver) to skip re-solving MSW.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    options : SolveOptions, str or None, optional
+        How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
+        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
+        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
+        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+    optimum : Benchmark or None, optional
+        A proven :func:`msw` result, to skip re-solving MSW.
+
+    Returns
+    -------
+    Benchmark
+        ``value`` (the proven integer, or None), ``status``, and the witness ``outcome``: its
+        ``allocation`` holds one bitmask per player (bit j set when the player receives
+        ``instance.goods[j]``).
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import lex_first_optimal
+    >>> omega = lex_first_optimal(inst)
+    >>> omega.value, omega.outcome.allocation
+    (200, (1, 2, 0))
     """
     program = msw_program(instance)
     if optimum is None:
-        first = solve(program, solver, time_limit)
+        first = solve(program, options)
     else:
         allocation = optimum.outcome.allocation if optimum.outcome else None
         first = Solution(optimum.status, allocation, optimum.incumbent, optimum.bound,
                          optimum.backend, optimum.wall_time)
-    return from_solution("lex-first MSW allocation", lex_first(program, first, solver, time_limit))
+    return from_solution("lex-first MSW allocation", lex_first(program, first, options))
 
 
-def favourite_bundle(instance: Instance, i: int, *, solver: str = DEFAULT_BACKEND,
-                     time_limit: float | None = None) -> Benchmark:
+def favourite_bundle(instance: Instance, i: int, *, options: SolveOptions | str | None = None) -> Benchmark:
     """argmax_S TV_i(S) with ties broken lexicographically on the characteristic vector
     (in(g_1), ..., in(g_m)), so the empty bundle is preferred when nothing has positive value.
 
     The favourite bundle S_i of seed 001 §6 (Claims 1, 4), xi_i of seed 004 §6, and the bundle a
     normal-form winner receives in seed 004 §4 Step d.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    i : int
+        Index of the player.
+    options : SolveOptions, str or None, optional
+        How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
+        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
+        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
+        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+
+    Returns
+    -------
+    Benchmark
+        ``value`` (the proven integer, or None), ``status``, and the witness ``outcome``: its
+        ``allocation`` holds one bitmask per player (bit j set when the player receives
+        ``instance.goods[j]``); only player i receives a bundle, and ``value`` is TV_i of it.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from benchmarks import favourite_bundle
+    >>> fav = favourite_bundle(inst, 2)  # p3 wants both goods together
+    >>> fav.value, fav.outcome.allocation
+    (50, (0, 0, 3))
     """
     weights = tuple(true_weight(instance, j) if j == i else None for j in range(instance.n))
     program = Program(instance.m, weights)
-    best = lex_first(program, solve(program, solver, time_limit), solver, time_limit)
+    best = lex_first(program, solve(program, options), options)
     return from_solution(f"favourite bundle of {instance.players[i]}", best)

@@ -1,5 +1,24 @@
 """cabench: exact knowledge benchmarks and robust mechanisms for combinatorial auctions.
 
+The Python API (the same computations as the ``cabench`` commands, from a script or a notebook,
+no ``if __name__ == "__main__":`` guard needed)::
+
+    import cabench
+    inst = cabench.load("instances/examples/seed004-example.json")  # or a dict, or generate(...)
+    report = cabench.benchmarks(inst, solver="portfolio", time_limit=None, jobs=None)
+    report.msw.value           # 200
+    report.to_frame()          # one row per benchmark (pandas: pip install 'cabench[sweep]')
+    report.to_dict()           # the JSON of `cabench benchmarks --json`
+    cabench.evaluate(inst, "best-belief").to_frame()   # E[SW], E[REV], bound, holds
+    cabench.outcome(inst, "best-belief", "p4").to_dict()
+    cabench.deviate(inst, "best-belief", "p4").to_frame()
+    cabench.annotate(inst, knowledge="noisy-lower:0.2", seed=1)
+    cabench.generate("regions", goods=20, bids=60, players=5, seed=0, knowledge="exact")
+
+:func:`load`, :func:`benchmarks`, :func:`evaluate`, :func:`outcome`, :func:`deviate`,
+:func:`annotate` and :func:`generate` are documented one by one (``help(cabench.benchmarks)``);
+:class:`SolveOptions` is what they pass down to the solvers.
+
 The application package: the ``cabench`` command (``cabench.cli``), its tables and JSON
 (``cabench.render``, ``cabench.present``), the performance suite (``cabench.perf``), sweeps
 (``cabench.sweep``) and figures (``cabench.plot``). It sits on top of the library, whose
@@ -21,4 +40,33 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["__version__"]
+from cabench.api import (
+    Announcement,
+    ArgumentError,
+    Deviations,
+    Evaluations,
+    annotate,
+    benchmarks,
+    deviate,
+    evaluate,
+    generate,
+    load,
+    outcome,
+)
+from ilp import SolveOptions
+
+__all__ = [
+    "Announcement",
+    "ArgumentError",
+    "Deviations",
+    "Evaluations",
+    "SolveOptions",
+    "__version__",
+    "annotate",
+    "benchmarks",
+    "deviate",
+    "evaluate",
+    "generate",
+    "load",
+    "outcome",
+]

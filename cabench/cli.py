@@ -22,15 +22,15 @@ import click
 from rich.console import Console
 
 from benchmarks.knowledge import READINGS
-from cabench.render import PipeConsole, print_report
-from benchmarks.report import compute_report, players_csv as players_csv_text, report_json
+from benchmarks.report import players_csv as players_csv_text
 from benchmarks.results import NotProvenError
-from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
-from instances import CabenchError, Instance, instance_text, load_instance
-
+from cabench import api
 from cabench.exit_codes import BAD_INPUT as EXIT_BAD_INPUT
 from cabench.exit_codes import INTERNAL_ERROR, after_signal
 from cabench.exit_codes import NOT_PROVEN as EXIT_NOT_PROVEN
+from cabench.render import PipeConsole, print_report
+from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
+from instances import CabenchError, Instance, instance_text, load_instance
 
 
 def check_backend(name: str, flag: str = "'--solver'") -> None:
@@ -47,6 +47,11 @@ def cli() -> None:
     """cabench: exact knowledge benchmarks of combinatorial auctions (see README.md)."""
 
 
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="table",
+    show_default=True, help="Output format: a table for reading (full numbers when not on a terminal), JSON, "
+                            "CSV, Markdown or LaTeX (booktabs).")
+
 coalition_knowledge_option = click.option(
     "--coalition-knowledge", type=click.Choice(READINGS), default="bounds", show_default=True,
     help="How coalitions pool candidate sets: bounds (max over members of each one's guaranteed value, "
@@ -60,7 +65,8 @@ def load_with_reading(file: str, coalition_knowledge: str) -> Instance:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (same as --format json).")
+@format_option
 @click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
               help="Integer-programming backend (brute: subset DP, at most 12 goods).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
@@ -74,20 +80,25 @@ def load_with_reading(file: str, coalition_knowledge: str) -> Instance:
                                       "MIEW_i (auto: every player up to 20).")
 @click.option("--players-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write one CSV line per player (benchmarks, MSW bundle, knowledge verdict).")
-def benchmarks(file: str, as_json: bool, solver: str, time_limit: float | None, jobs: int | None,
+def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: float | None, jobs: int | None,
                coalition_knowledge: str, players: str, players_csv: Path | None) -> int:
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
+    as_json = as_json or fmt == "json"
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge)
     with progress_bar(enabled=not as_json and sys.stderr.isatty()) as progress:
-        report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=jobs, progress=progress)
+        report = api.benchmarks(instance, solver, time_limit, jobs, progress=progress)
     if players_csv is not None:
         _write_atomically(players_csv, players_csv_text(report))
     if as_json:
-        click.echo(json.dumps({**report_json(report), "coalition_knowledge": coalition_knowledge},
-                              indent=2, ensure_ascii=False))
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt != "table":
+        from cabench.formats import render
+        from cabench.tables import report_tables
+
+        click.echo(render(report_tables(report), fmt), nl=False)
     else:
         print_report(report, PipeConsole(soft_wrap=False), players)
         if coalition_knowledge != "bounds":
@@ -143,9 +154,9 @@ def check_folder(folder: Path) -> Path:
               help="Number of players (bidders dealt round robin), or 'bidders': one player per bidder "
                    "as in CATS files (one per bid for uniform, decay, weighted-random).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the first instance.")
-@click.option("--knowledge", default="none", show_default=True, metavar="SPEC",
+@click.option("--knowledge", default="none", show_default=True, metavar="MODEL",
               help="none, exact, noisy-lower:F, wrong:P or candidates:K.")
-@click.option("--coalitions", default="none", show_default=True, metavar="SPEC", help="none, pairs:K or random:K:SIZE.")
+@click.option("--coalitions", default="none", show_default=True, metavar="MODEL", help="none, pairs:K or random:K:SIZE.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Output file (one instance) or directory (with --count); standard output by default.")
 @click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
@@ -187,9 +198,9 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 _FILE_HELP = "FILE may be - for standard input."
-_knowledge_option = click.option("--knowledge", default=None, metavar="SPEC",
+_knowledge_option = click.option("--knowledge", default=None, metavar="MODEL",
                                  help="Draw knowledge: none, exact, noisy-lower:F, wrong:P or candidates:K.")
-_coalitions_option = click.option("--coalitions", default=None, metavar="SPEC",
+_coalitions_option = click.option("--coalitions", default=None, metavar="MODEL",
                                   help="Draw coalitions: none, pairs:K or random:K:SIZE.")
 _seed_option = click.option("--seed", type=int, default=0, show_default=True,
                             help="Seed of the knowledge and coalition draws (same seed, same bytes).")
@@ -238,7 +249,7 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
     from instances.knowledge_models import annotate
 
     if knowledge is None and coalitions is None:
-        raise click.UsageError("nothing to draw: give --knowledge SPEC, --coalitions SPEC or both")
+        raise click.UsageError("nothing to draw: give --knowledge MODEL, --coalitions MODEL or both")
     if output is not None:
         check_output(output)
     instance = annotate(load_instance(file), knowledge, coalitions, seed, replace)
@@ -264,11 +275,17 @@ def export_command(file, fmt, output) -> int:
 
 
 @cli.command()
-@click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full", "players", "cats"]),
+@click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full", "players", "cats",
+                                            "knowledge", "knowledge-target", "knowledge-scaling"]),
               default="quick",
               show_default=True, help="Which instance sizes (see cabench/perf.py).")
 @click.option("--distributions", default=None, metavar="LIST",
               help="Only these distributions of the suite (comma-separated).")
+@click.option("--knowledge", "knowledge", default=None, metavar="LIST",
+              help="Knowledge specs of the generated instances, comma-separated (none, exact, noisy-lower:F, "
+                   "wrong:P, candidates:K); default: the suite's own list (exact for the older suites).")
+@click.option("--coalitions", "coalitions", default=None, metavar="LIST",
+              help="Coalition specs, comma-separated (none, pairs:K, random:K:SIZE); default: the suite's own list.")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Instances per size.")
 @click.option("--backends", default="cpsat,highs,scip,cbc", show_default=True,
               help="Single backends to measure program by program ('none': no single backend).")
@@ -281,9 +298,11 @@ def export_command(file, fmt, output) -> int:
               help="Time limit per program.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
               show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
-def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit, output) -> int:
+def perf(suite, distributions, knowledge, coalitions, seeds, backends, naive, default, jobs, time_limit,
+         output) -> int:
     """Time the benchmark table (MSW, every MIEW_i and MIKW_i, MKW of every coalition) of generated
-    instances: cabench's batch pipeline, each single backend and a naive PuLP/CBC baseline."""
+    instances: cabench's batch pipeline, each single backend and a naive PuLP/CBC baseline, and
+    with knowledge other than exact the exact-knowledge report of the same instance."""
     from rich.table import Table
 
     from cabench.perf import run_suite, summary, write_results, write_rows
@@ -302,29 +321,82 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
             unknown = ", ".join(sorted(only - known)) or "none given"
             raise click.BadParameter(f"{unknown}: expected some of {', '.join(sorted(known))} (the {suite} suite)",
                                      param_hint="'--distributions'")
+    from instances.knowledge_models import parse_coalitions, parse_knowledge
+
+    knowledge_specs = _spec_list(knowledge, "'--knowledge'", suite, lambda spec, players: parse_knowledge(spec))
+    coalition_specs = _spec_list(coalitions, "'--coalitions'", suite, parse_coalitions)
     check_folder(output)
     console = PipeConsole(stderr=True)
     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
-                     checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive)
+                     checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive,
+                     knowledge=knowledge_specs, coalitions=coalition_specs)
     table = summary(rows, jobs or default_jobs())
     write_results(rows, table, output)
     view = Table(title=f"cabench perf ({suite}, {seeds} seeds): median seconds per full table", header_style="bold")
-    methods = list(dict.fromkeys(r.method for r in rows))
-    for column in ["instance", "programs", "needed", *methods, "naive/cabench", "cabench/ideal", "report/ideal",
-                   "proven"]:
+    methods = list(dict.fromkeys(r.method for r in rows if not r.method.startswith("kind:")))
+    kinds = list(dict.fromkeys(r.method.removeprefix("kind:") for r in rows if r.method.startswith("kind:")))
+    labelled = any(e["knowledge"] != "exact" or e["coalitions"] != "none" for e in table)
+    for column in ["instance", "programs", "needed", *methods, *[f"{k} s" for k in kinds], "naive/cabench",
+                   "cabench/ideal", "report/ideal", *(["knowledge/exact"] if labelled else []), "proven"]:
         view.add_column(column, justify="left" if column == "instance" else "right")
+
+    def kind_cell(entry: dict, kind: str) -> str:
+        # the per-kind wall time, '!' when some program of that kind was not proven
+        cell = entry["kinds"].get(kind)
+        return "" if cell is None else f"{cell['median_seconds']:.2f}" + ("" if cell["all_proven"] else "!")
+
     for entry in table:
         medians = entry["median_seconds"]
-        view.add_row(f"{entry['distribution']} m={entry['goods']} b={entry['bids']} n={entry['players']}",
+        name = f"{entry['distribution']} m={entry['goods']} b={entry['bids']} n={entry['players']}"
+        if labelled:
+            name += f" {entry['knowledge']}" + (f" {entry['coalitions']}" if entry["coalitions"] != "none" else "")
+        view.add_row(name,
                      f"{entry['distinct']}/{entry['programs']}", str(entry.get("needed")),
                      *[f"{medians[m]:.2f}" if m in medians else "" for m in methods],
+                     *[kind_cell(entry, k) for k in kinds],
                      f"{entry.get('naive_over_cabench', float('nan')):.2f}",
                      f"{entry.get('cabench_over_ideal', float('nan')):.2f}",
                      f"{entry.get('report_over_ideal', float('nan')):.2f}",
+                     *([f"{entry.get('knowledge_over_exact', float('nan')):.2f}"] if labelled else []),
                      "yes" if entry["all_proven"] else "NO")
-    PipeConsole(width=max(PipeConsole().width, 140)).print(view)
+    PipeConsole(width=max(PipeConsole().width, 220 if labelled else 140)).print(view)
     click.echo(f"wrote {output / 'perf-rows.csv'} and {output / 'perf-summary.json'}", err=True)
     return 0
+
+
+def _spec_list(value: str | None, hint: str, suite: str, check) -> list[str] | None:
+    """The comma-separated specs of ``value`` (None: the suite's defaults), each checked by
+    ``check(spec, players)`` against the smallest player count of ``suite``."""
+    if value is None:
+        return None
+    from cabench.perf import SUITES
+    from instances.knowledge_models import SpecError
+
+    specs = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    if not specs:
+        raise click.BadParameter("expected at least one spec", param_hint=hint)
+    players = min((p if p is not None else 10**9) for _, _, _, p in SUITES[suite])
+    for spec in specs:
+        try:
+            check(spec, players)
+        except SpecError as error:
+            raise click.BadParameter(str(error).split(": ", 1)[-1], param_hint=hint) from None
+    return specs
+
+
+OPTIONAL_PACKAGES = {"pandas": "sweep", "pyarrow": "sweep", "dask": "sweep", "distributed": "sweep",
+                     "cryptography": "sweep", "matplotlib": "plot", "scipy": "plot", "pygambit": "gambit"}
+"""The packages of the optional extras (pyproject.toml), and the extra that installs each."""
+
+
+def optional_package(exc: ImportError) -> str | None:
+    """The optional package whose absence ``exc`` reports, if any: the missing module's top
+    package, or one named in the message (pandas says "tried using: 'pyarrow', ..." for Parquet)."""
+    name = (exc.name or "").partition(".")[0]
+    if name in OPTIONAL_PACKAGES:
+        return name
+    words = str(exc).replace("'", " ").replace('"', " ").replace(",", " ").split()
+    return next((w for w in words if w in OPTIONAL_PACKAGES), None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -358,6 +430,13 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(interrupted, "reported", False):  # the command said what it kept
             stopped(signum)
         return after_signal(signum)
+    except ImportError as exc:
+        missing = optional_package(exc)
+        if missing is None:
+            raise
+        _say(f"cabench: this command needs {missing}, which the core install leaves out: "
+             f"pip install 'cabench[{OPTIONAL_PACKAGES[missing]}]'")
+        return EXIT_BAD_INPUT
     except BrokenPipeError:
         # the reader went away (`| head`, `| true`): nothing more to say, and no error at exit
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -403,3 +482,4 @@ def signal_name(signum: int) -> str:
 # The mechanism commands register themselves on ``cli``; importing them here makes the group
 # complete wherever it is used (the console script, ``python -m cabench``, tests).
 from cabench import mechanism_commands as _mechanism_commands  # noqa: E402,F401  (registers commands)
+from cabench import experiment_commands as _experiment_commands  # noqa: E402,F401  (registers commands)

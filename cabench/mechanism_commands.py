@@ -5,6 +5,7 @@ They join the command group of ``cabench.cli``."""
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,15 +15,15 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from benchmarks import knowledge_correct
-from cabench.cli import check_backend, cli, coalition_knowledge_option, load_with_reading
+from cabench import api
+from cabench.cli import check_backend, cli, coalition_knowledge_option, format_option, load_with_reading
 from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
+from cabench.present import describe, evaluation_table, guarantee_lines
 from cabench.render import PipeConsole, displayed, plain
-from ilp import DEFAULT_BACKEND, backend_names
+from ilp import DEFAULT_BACKEND, SolveOptions, backend_names
 from instances import CabenchError, Instance
 from instances.units import show, show_fraction
-from mechanisms import MECHANISMS, Deviation, Facts, Mechanism, agent_of, evaluate
-from cabench.present import describe, evaluation_json, evaluation_table, guarantee_lines, monte_carlo, number
+from mechanisms import MECHANISMS, Facts, evaluate
 
 _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
                        help="Backend for the benchmark programs behind the strategies.")
@@ -41,52 +42,44 @@ def _mechanism_choice(all_allowed: bool):
     return click.option("--mechanism", "-m", required=True, type=click.Choice(names), help="Which mechanism.")
 
 
-def _params(values: tuple[str, ...]) -> dict[str, Fraction]:
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    """``--param KEY=VALUE`` flags as a dict; ``cabench.api.parse_params`` reads the numbers."""
     params = {}
     for item in values:
         key, sep, raw = item.partition("=")
-        try:
-            if not sep or not key:
-                raise ValueError
-            params[key.strip()] = Fraction(raw.strip())
-        except (ValueError, ZeroDivisionError):
+        if not sep or not key.strip():
             raise click.BadParameter(f'"{item}" is not KEY=VALUE with a number (e.g. eps=1/10 or eps=0.1)',
-                                     param_hint="'--param'") from None
+                                     param_hint="'--param'")
+        params[key.strip()] = raw.strip()
     return params
+
+
+def _player_command(name: str, player_help: str):
+    """The arguments and options shared by ``outcome`` and ``deviate``."""
+    def decorate(function):
+        for option in reversed([cli.command(name), click.argument("file", type=click.Path(dir_okay=False, path_type=str)),
+                                _mechanism_choice(all_allowed=False),
+                                click.option("--player", required=True, help=player_help),
+                                click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE"),
+                                _json, _solver, _time, coalition_knowledge_option]):
+            function = option(function)
+        return function
+    return decorate
 
 
 def _setup(file: str, solver: str, time_limit: float | None, coalition_knowledge: str) -> tuple[Instance, Facts]:
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge)
-    return instance, Facts(instance, solver, time_limit)
+    return instance, Facts(instance, SolveOptions(solver, time_limit))
 
 
-def _applicable(mechanism: Mechanism, instance: Instance) -> bool:
-    return mechanism.market == instance.is_market and instance.n >= mechanism.min_players
-
-
-def _check_applicable(mechanism: Mechanism, instance: Instance) -> None:
-    if mechanism.market != instance.is_market:
-        kind = "markets (instances with an endowment)" if mechanism.market else "auctions (instances without an endowment)"
-        raise CabenchError(f"{instance.source}: mechanism {mechanism.name} is for {kind}")
-
-
-def _player(instance: Instance, name: str) -> int:
-    if name not in instance.players:
-        raise click.BadParameter(f'unknown player "{name}"; expected one of: {", ".join(instance.players)}',
-                                 param_hint="'--player'")
-    return instance.players.index(name)
-
-
-def _prepare(file: str, mechanism: str, player: str, param_values: tuple[str, ...], solver: str,
-             time_limit: float | None, coalition_knowledge: str
-             ) -> tuple[Instance, Facts, Mechanism, dict[str, Fraction], int]:
-    """Load FILE and check the mechanism, its parameters and the player, for outcome and deviate."""
-    params = _params(param_values)
-    instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
-    m = MECHANISMS[mechanism]
-    _check_applicable(m, instance)
-    return instance, facts, m, m.parameters(instance, params), _player(instance, player)
+@contextmanager
+def _flags():
+    """An API argument error as the error of the command's flag (exit 2, one line)."""
+    try:
+        yield
+    except api.ArgumentError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'--{exc.param}'") from None
 
 
 @cli.command("evaluate")
@@ -99,51 +92,26 @@ def _prepare(file: str, mechanism: str, player: str, param_values: tuple[str, ..
 @click.option("--samples", type=click.IntRange(min=2), default=None, help="Also sample N plays (Monte Carlo).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo sampling.")
 @_json
+@format_option
 @_solver
 @_time
 @coalition_knowledge_option
-def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, solver, time_limit,
-                     coalition_knowledge):
+def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, fmt, solver,
+                     time_limit, coalition_knowledge):
     """Exact expected welfare, revenue and utilities of a mechanism on FILE, the benchmark its
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
-    given = _params(param_values)
-    instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
-    if player is not None:
-        _player(instance, player)  # a player not in FILE is an error even where --player is unused
-    if mechanism == "all":
-        if strategies != "rational":
-            raise click.BadParameter("--mechanism all evaluates rational play only", param_hint="'--strategies'")
-        chosen = [m for m in MECHANISMS.values() if _applicable(m, instance)]
-    else:
-        chosen = [MECHANISMS[mechanism]]
-        _check_applicable(chosen[0], instance)
-    rows = []
-    for m in chosen:
-        params = m.parameters(instance, {k: v for k, v in given.items() if mechanism != "all" or k in {p.name for p in m.params}})
-        if strategies == "rational":
-            profile = m.rational(instance, params, facts)
-        else:
-            if player is None:
-                raise click.BadParameter("a deviation family needs --player", param_hint="'--player'")
-            agent = agent_of(instance, _player(instance, player))
-            families = m.deviation_families(instance, params, facts, agent)
-            if strategies not in families:
-                raise click.BadParameter(f'unknown family "{strategies}" for {m.name}; expected rational or one of: '
-                                         + ", ".join(families), param_hint="'--strategies'")
-            profile = families[strategies].profile
-        ev = evaluate(m, instance, params, profile, facts, check=strategies == "rational")
-        extra = monte_carlo(instance, m, params, profile, samples, seed) if samples else None
-        rows.append((m, ev, extra))
-    failed = any(ev.guarantee is not None and ev.guarantee.failed for _, ev, _ in rows)
-    if as_json:
-        payload = []
-        for m, ev, extra in rows:
-            data = evaluation_json(instance, m, ev)
-            if extra:
-                data["monte_carlo"] = extra
-            payload.append(data)
-        click.echo(json.dumps(payload[0] if mechanism != "all" else {"instance": instance.name, "mechanisms": payload},
-                              indent=2, ensure_ascii=False))
+    check_backend(solver)
+    with _flags():
+        result = api.evaluate(load_with_reading(file, coalition_knowledge), mechanism, _params(param_values),
+                              strategies, player, samples, seed, solver, time_limit)
+    instance, rows, failed = result.instance, result.rows, result.failed
+    if as_json or fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt != "table":
+        from cabench.formats import render
+        from cabench.tables import evaluation_tables
+
+        click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows]), fmt), nl=False)
     else:
         console = _console()
         shown = displayed(instance)  # names printed as written, never as terminal codes or markup
@@ -172,29 +140,15 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     return GUARANTEE_FAILS if failed else 0
 
 
-@cli.command("outcome")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@_mechanism_choice(all_allowed=False)
-@click.option("--player", required=True, help="The player whose announcement to show.")
-@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE")
-@_json
-@_solver
-@_time
-@coalition_knowledge_option
+@_player_command("outcome", "The player whose announcement to show.")
 def outcome_command(file, mechanism, player, param_values, as_json, solver, time_limit, coalition_knowledge):
     """The announcement a rational player (or its coalition) makes in MECHANISM: the optimal
     reported outcome, as JSON and as a readable offer list."""
-    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit,
-                                                     coalition_knowledge)
-    ev = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
-    actions: dict[str, object] = {}
-    for _, terminal in ev.outcomes:
-        for who, kind, action in terminal.actions:
-            if who == i and kind not in ("answer",):
-                actions.setdefault(kind, action)
-    data = {"mechanism": m.name, "player": player, "scale": instance.scale,
-            "agent": [instance.players[j] for j in agent_of(instance, i)],
-            "announcements": {kind: describe(a, instance) for kind, a in actions.items()}}
+    check_backend(solver)
+    with _flags():
+        result = api.outcome(load_with_reading(file, coalition_knowledge), mechanism, player, _params(param_values),
+                             solver, time_limit)
+    instance, m, actions, data = result.instance, result.mechanism, result.actions, result.to_dict()
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
@@ -222,39 +176,19 @@ def _offer_lines(instance: Instance, action) -> list[str]:
     return lines
 
 
-@cli.command("deviate")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@_mechanism_choice(all_allowed=False)
-@click.option("--player", required=True, help="The deviating player (its whole coalition deviates with it).")
-@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE")
-@_json
-@_solver
-@_time
-@coalition_knowledge_option
+@_player_command("deviate", "The deviating player (its whole coalition deviates with it).")
 def deviate_command(file, mechanism, player, param_values, as_json, solver, time_limit, coalition_knowledge):
     """Expected utility of the rational strategy versus each deviation family for the agent of
     --player, so users see which deviations do not pay (and, for VCG, which do)."""
-    instance, facts, m, params, i = _prepare(file, mechanism, player, param_values, solver, time_limit,
-                                                     coalition_knowledge)
-    agent = agent_of(instance, i)
-    base = evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
-    rational_u = base.agent_utility(agent)
-    knowledge = _agent_knowledge(instance, agent)
-    rows = []
-    for name, dev in m.deviation_families(instance, params, facts, agent).items():
-        ev = evaluate(m, instance, params, dev.profile, facts, check=False)
-        u = ev.agent_utility(agent)
-        label, assumes = deviation_label(dev, knowledge)
-        rows.append({"family": name, "utility": number(u), "gain": number(u - rational_u), "pays": u > rational_u,
-                     "dominated_in_paper": dev.dominated, "paper": label, "assumes": assumes,
-                     "unilateral": dev.scenario is None, "claim_applies": label != "dominated if knowledge correct",
-                     "why": dev.why, "SW": float(ev.sw), "REV": float(ev.rev)})
-    members = [instance.players[j] for j in agent]
+    check_backend(solver)
+    with _flags():
+        result = api.deviate(load_with_reading(file, coalition_knowledge), mechanism, player, _params(param_values),
+                             solver, time_limit)
+    instance, m, rows, knowledge = result.instance, result.mechanism, result.rows, result.knowledge
+    rational_u = result.rational.agent_utility(result.agent)
+    members = [instance.players[j] for j in result.agent]
     if as_json:
-        click.echo(json.dumps({"mechanism": m.name, "scale": instance.scale, "agent": members,
-                               "rational_utility": number(rational_u), "knowledge": knowledge,
-                               "rational": {"SW": float(base.sw), "REV": float(base.rev)}, "deviations": rows},
-                              indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return 0
     scale = instance.scale
     shown = escape(plain(", ".join(members)))
@@ -280,38 +214,6 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
     return 0
 
 
-def _agent_knowledge(instance: Instance, agent: tuple[int, ...]) -> dict[str, object]:
-    """Whether every member's knowledge is correct (True, False, or None if undecided)."""
-    verdicts = [(instance.players[j], knowledge_correct(instance, j)) for j in agent]
-    if all(v.correct is True for _, v in verdicts):
-        return {"correct": True, "reason": "every member's knowledge is correct"}
-    wrong = [(who, v) for who, v in verdicts if v.correct is not True]
-    correct = False if any(v.correct is False for _, v in wrong) else None
-    return {"correct": correct, "reason": "; ".join(f"{who}: {v.reason}" for who, v in wrong)}
-
-
-def deviation_label(dev: Deviation, knowledge: dict[str, object]) -> tuple[str, str]:
-    """The "paper" column of ``deviate`` and what the row assumes.
-
-    A dominance claim about an announcement built from the agent's knowledge holds for an agent
-    whose knowledge is correct; for another agent the row says so instead of a bare
-    "dominated". A row that changes other agents' strategies is a scenario, not a deviation."""
-    assumes = []
-    if dev.scenario is not None:
-        assumes.append(f"other players change too: {dev.scenario}")
-    if dev.dominated and dev.needs_correct_knowledge:
-        assumes.append("the agent's knowledge is correct (the paper's claim is about what it knows)")
-    if dev.scenario is not None:
-        label = "scenario (not unilateral)"
-    elif not dev.dominated:
-        label = "not dominated"
-    elif dev.needs_correct_knowledge and knowledge["correct"] is not True:
-        label = "dominated if knowledge correct"
-    else:
-        label = "dominated"
-    return label, "; ".join(assumes)
-
-
 @cli.command("game")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @_mechanism_choice(all_allowed=False)
@@ -335,10 +237,11 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     except ImportError:
         raise CabenchError("cabench game needs pygambit (Gambit's Python package): pip install 'cabench[gambit]'"
                            ) from None
-    params = _params(param_values)
+    with _flags():
+        params = api.parse_params(_params(param_values))
     instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
     m = MECHANISMS[mechanism]
-    _check_applicable(m, instance)
+    api.check_applicable(m, instance)
     params = m.parameters(instance, params)
     exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
     from cabench.cli import _write_atomically
@@ -367,68 +270,107 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     return 0
 
 
-@cli.command("sweep")
-@click.argument("source", metavar="DIR_OR_GLOB")
-@click.option("--mechanisms", default="", metavar="LIST|all",
-              help="Comma-separated mechanisms to evaluate on every instance (default: benchmarks only).")
-@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
-@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Parallel workers.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Results file, .csv or .parquet; an existing one is resumed.")
-@_solver
-@_time
-def sweep_command(source, mechanisms, executor, scheduler, workers, output, solver, time_limit):
-    """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
-    from rich.progress import Progress
+def given_params(values: tuple[str, ...]) -> dict[str, Fraction]:
+    """``--param KEY=VALUE`` flags of sweep and experiment as exact fractions."""
+    with _flags():
+        return api.parse_params(_params(values))
 
-    from cabench.sweep import instance_files, run_sweep
 
-    names = list(MECHANISMS) if mechanisms == "all" else [m.strip() for m in mechanisms.split(",") if m.strip()]
+def mechanism_list(text: str) -> list[str]:
+    """``--mechanisms``: a comma-separated list, or all."""
+    names = list(MECHANISMS) if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
     unknown = [m for m in names if m not in MECHANISMS]
     if unknown:
         raise click.BadParameter(f'unknown mechanism "{unknown[0]}"; expected all or some of: {", ".join(MECHANISMS)}',
                                  param_hint="'--mechanisms'")
+    return list(dict.fromkeys(names))
+
+
+def run_resumable(command: str, run, output: Path, label: str):
+    """Run a sweep-like ``run(progress)`` with a progress bar on a terminal; on Ctrl-C or
+    SIGTERM, one line on standard error saying what is kept and how to resume."""
+    from cabench.progress import counting, wanted
+
+    finished = [0]
+    with counting(label, wanted()) as update:
+        def progress(done: int, total: int) -> None:
+            finished[0] = done
+            update(done, total)
+
+        try:
+            return run(progress)
+        except KeyboardInterrupt as exc:
+            click.echo(f"cabench {command}: interrupted; {finished[0]} instance(s) computed in this run are kept "
+                       f"(in {output}.journal.jsonl); run the same command again to resume", err=True)
+            exc.reported = True
+            raise
+
+
+def finish_sweep(command: str, output: Path, computed: int, skipped: int, proven: bool) -> int:
+    click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
+    if not proven:
+        click.echo(f"cabench {command}: some programs were not proven optimal within the time limit (rows with "
+                   f"proven = False); a run with a larger --time-limit computes them again", err=True)
+        return NOT_PROVEN
+    return 0
+
+
+_param_many = click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
+                           help="Mechanism parameter, for every mechanism that has it (repeatable); part of the "
+                                "rows' key, so new parameters are computed on resume.")
+
+
+@cli.command("sweep")
+@click.argument("source", metavar="DIR_OR_GLOB")
+@click.option("--mechanisms", default="", metavar="LIST|all",
+              help="Comma-separated mechanisms to evaluate on every instance (default: benchmarks only).")
+@_param_many
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Parallel workers; each races solvers on its share of the cores.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file, .csv or .parquet; an existing one is resumed.")
+@_solver
+@_time
+def sweep_command(source, mechanisms, param_values, executor, scheduler, workers, output, solver, time_limit):
+    """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
+    from cabench.sweep import instance_files, run_sweep
+
+    names = mechanism_list(mechanisms)
+    given = given_params(param_values)
     check_backend(solver)
     files = instance_files(source)
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
-    finished = [0]
-    with Progress(console=PipeConsole(stderr=True), transient=True) as bar:
-        task = bar.add_task("sweeping", total=None)
-
-        def progress(done: int, total: int) -> None:
-            finished[0] = done
-            bar.update(task, completed=done, total=total)
-
-        try:
-            computed, skipped, proven = run_sweep(files, output, names, executor=executor, workers=workers,
-                                                  scheduler=scheduler, solver=solver, time_limit=time_limit,
-                                                  progress=progress)
-        except KeyboardInterrupt as exc:
-            bar.stop()
-            click.echo(f"cabench sweep: interrupted; {finished[0]} instance(s) computed in this run are kept "
-                       f"(in {output}.journal.jsonl); run the same command again to resume", err=True)
-            exc.reported = True
-            raise
-    click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
-    if not proven:
-        click.echo(f"cabench sweep: some programs were not proven optimal within the time limit (rows with proven "
-                   f"= False); a run with a larger --time-limit computes them again", err=True)
-        return NOT_PROVEN
-    return 0
+    computed, skipped, proven = run_resumable(
+        "sweep", lambda progress: run_sweep(files, output, names, executor=executor, workers=workers,
+                                            scheduler=scheduler, solver=solver, time_limit=time_limit,
+                                            progress=progress, given=given),
+        output, "sweeping instances")
+    return finish_sweep("sweep", output, computed, skipped, proven)
 
 
 @cli.command("plot")
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("figures"),
-              show_default=True, help="Folder for the PNG files.")
-def plot_command(results, output):
-    """Draw the standard figures of a sweep (see cabench/plot.py) as PNG files."""
+              show_default=True, help="Folder for the figures.")
+@click.option("--style", type=click.Choice(["one-column", "two-column"]), default="two-column", show_default=True,
+              help="Width of the figures: one column of a two-column paper (3.5 in), or the full width (7 in).")
+@click.option("--formats", default="pdf,svg,png", show_default=True, metavar="LIST",
+              help="File formats (pdf, svg, png at 300 dpi).")
+def plot_command(results, output, style, formats):
+    """Draw the standard figures of a sweep or an experiment (see cabench/plot.py): the
+    knowledge-quality figure, shares of each theorem's benchmark with 95% confidence intervals,
+    collusion and solve time; prints the files written."""
     from cabench.cli import check_folder
-    from cabench.plot import plot_results
+    from cabench.plot import FORMATS, plot_results
 
+    chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
+    if not chosen or not set(chosen) <= set(FORMATS):
+        raise click.BadParameter(f'"{formats}": expected some of {", ".join(FORMATS)}', param_hint="'--formats'")
     check_folder(output)
-    for path in plot_results(results, output):
-        click.echo(str(path))
+    for figure in plot_results(results, output, style, chosen):
+        for path in figure.paths:
+            click.echo(str(path))
     return 0

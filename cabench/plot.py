@@ -1,91 +1,344 @@
-"""``cabench plot``: the standard figures of a sweep's results, as PNG files (matplotlib).
+"""``cabench plot``: the standard figures of a sweep's or an experiment's results, for papers.
 
-* ``performance-over-benchmark.png``: per mechanism and distribution, the mean of E[SW] + E[REV]
-  and of E[REV] divided by the benchmark of the mechanism's theorem;
-* ``collusion.png``: the same ratio (total) against the number of colluding players;
-* ``solve-time.png``: seconds for the benchmark table against goods and against bids.
+Each figure is first computed as data (:class:`FigureData`: panels of series with their means,
+95% confidence intervals and n; the bounds of the theorems), then drawn with matplotlib and
+written as PDF, SVG and PNG (300 dpi), in a colour-blind-safe palette (Okabe and Ito) and at
+the width of a one- or two-column paper. Tests read the data and the drawn figure.
+
+* ``knowledge-quality``: for an experiment, against its knowledge axis, one line per mechanism
+  (mean with a 95% confidence band, n in the legend): E[REV] / benchmark, (E[SW] + E[REV]) /
+  benchmark and (E[SW] + E[REV]) / MSW. The benchmark is the one of the mechanism's own theorem,
+  whose bound is drawn as a dashed line in the mechanism's colour (BB/2 − ε, MIEW(K_I)/2,
+  MKW_I/3 − 2ε/3, (1 − ε) MKW/6 − ε₁, (1 − 4εn) MSW). VCG and the second-price bundle
+  auction are the baselines (black and grey), divided by BB (``cabench.summary``).
+* ``performance-over-benchmark``: per mechanism and family, the mean ratio with 95% error bars
+  and each theorem's bound;
+* ``collusion``: (E[SW] + E[REV]) / benchmark against the number of colluding players;
+* ``solve-time``: seconds for the benchmark table against goods and against bids.
 """
 
 from __future__ import annotations
 
+import math
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from cabench.summary import BASELINES, bound_label, estimate, load, mechanism_rows
 from instances import CabenchError
 from instances.files import atomic_write
 
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
+"""Okabe and Ito's colour-blind-safe colours (black, for the first baseline, is left out)."""
+BASELINE_STYLE = {"vcg": ("#000000", "-."), "second-price-bundle": ("#7F7F7F", ":")}
+STYLES = {"one-column": (3.5, 8), "two-column": (7.0, 9)}
+"""Figure width in inches and font size: one column of a two-column paper, or the full width."""
+FORMATS = ("pdf", "svg", "png")
+DPI = 300
+SAVE = {"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "cabench"}
+"""Text stays text in SVG and PDF (editable, searchable); fixed SVG ids: same data, same bytes."""
+AXIS_LABELS = {
+    "noisy-lower": "knowledge quality F (noisy-lower:F)",
+    "wrong": "wrong-belief probability P (wrong:P)",
+    "candidates": "candidate valuations K (candidates:K)",
+    "coalition-size": "coalition size (players)",
+}
 
-def _load(results: Path):
+
+@dataclass(frozen=True)
+class Series:
+    """One line (or group of bars): ``role`` is "mechanism", "baseline" or "bound"."""
+
+    label: str
+    role: str
+    mechanism: str
+    x: tuple = ()
+    y: tuple[float, ...] = ()
+    low: tuple[float, ...] = ()
+    high: tuple[float, ...] = ()
+    n: tuple[int, ...] = ()
+    color: str = "#000000"
+    linestyle: str = "-"
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    xlabel: str
+    ylabel: str
+    series: tuple[Series, ...]
+    kind: str = "line"  # "line" (bands), "bar" (x categories, error bars) or "scatter"
+    logy: bool = False
+    integer_x: bool = False
+
+
+@dataclass(frozen=True)
+class FigureData:
+    name: str
+    title: str
+    panels: tuple[Panel, ...]
+    paths: tuple[Path, ...] = field(default=())
+
+
+def _colors(mechanisms) -> dict[str, tuple[str, str]]:
+    """A fixed colour and line style per mechanism: the same in every figure of a run."""
+    chosen = {}
+    others = sorted(m for m in set(mechanisms) if m not in BASELINES)
+    for k, m in enumerate(others):
+        chosen[m] = (PALETTE[k % len(PALETTE)], "-" if k < len(PALETTE) else "--")
+    chosen.update({m: BASELINE_STYLE[m] for m in BASELINES})
+    return chosen
+
+
+def _n_label(ns) -> str:
+    ns = [n for n in ns if n]
+    if not ns:
+        return "n=0"
+    return f"n={min(ns)}" if min(ns) == max(ns) else f"n={min(ns)}–{max(ns)}"
+
+
+def _lines(rows, x: str, y: str, colors, bounds_on: str | None) -> tuple[Series, ...]:
+    """One series per mechanism (mean and 95% CI of ``y`` at each ``x``), baselines after the
+    mechanisms, then each theorem's bound (``bounds_on``: "revenue" or "total")."""
+    series, bounds = [], []
+    names = sorted(set(rows["mechanism"]), key=lambda m: (m in BASELINES, m))
+    for name in names:
+        group = rows[rows["mechanism"] == name]
+        points = sorted(set(group[x].dropna()))
+        stats = [estimate(group[group[x] == p][y]) for p in points]
+        keep = [(p, s) for p, s in zip(points, stats) if s.n]
+        if not keep:
+            continue
+        color, style = colors[name]
+        role = "baseline" if name in BASELINES else "mechanism"
+        label = f"{name} ({'baseline, ' if role == 'baseline' else ''}{_n_label([s.n for _, s in keep])} per point)"
+        series.append(Series(label, role, name, tuple(float(p) for p, _ in keep), tuple(s.mean for _, s in keep),
+                             tuple(s.low for _, s in keep), tuple(s.high for _, s in keep),
+                             tuple(s.n for _, s in keep), color, style))
+        if bounds_on and role == "mechanism" and (group["guarantee_on"] == bounds_on).any():
+            on = group[group["guarantee_on"] == bounds_on]
+            levels = [(p, estimate(on[on[x] == p]["bound_over_benchmark"])) for p in points]
+            levels = [(p, s) for p, s in levels if s.n]
+            text = bound_label(on["guarantee"].dropna().iloc[0]) if on["guarantee"].notna().any() else None
+            if levels:
+                bounds.append(Series(f"{name} bound: {text or 'theorem'}", "bound", name,
+                                     tuple(float(p) for p, _ in levels), tuple(s.mean for _, s in levels),
+                                     (), (), tuple(s.n for _, s in levels), color, "--"))
+    return tuple(series + bounds)
+
+
+def knowledge_quality(frame) -> FigureData | None:
+    """The experiment's figure (module docstring), or None without a knowledge axis."""
+    if "axis" not in frame or frame["axis"].dropna().empty:
+        return None
+    rows = mechanism_rows(frame)
+    rows = rows[rows["axis"].notna() & rows["axis_value"].notna()]
+    if rows.empty:
+        return None
+    kinds = sorted(set(rows["axis"]))
+    if len(kinds) > 1:
+        raise CabenchError(f"the results mix knowledge axes ({', '.join(kinds)}); plot one experiment per file")
+    xlabel = AXIS_LABELS.get(kinds[0], kinds[0])
+    colors = _colors(rows["mechanism"])
+    integer = kinds[0] in ("candidates", "coalition-size")
+    panels = (
+        Panel("Revenue", xlabel, "E[REV] / benchmark of the theorem\n(baselines: / BB)",
+              _lines(rows, "axis_value", "revenue_over_benchmark", colors, "revenue"), integer_x=integer),
+        Panel("Welfare plus revenue", xlabel, "(E[SW] + E[REV]) / benchmark\nof the theorem (baselines: / BB)",
+              _lines(rows, "axis_value", "total_over_benchmark", colors, "total"), integer_x=integer),
+        Panel("Against maximum welfare", xlabel, "(E[SW] + E[REV]) / MSW",
+              _lines(rows, "axis_value", "total_over_MSW", colors, None), integer_x=integer),
+    )
+    families = ", ".join(sorted(set(rows["family"])))
+    return FigureData("knowledge-quality", f"Share of the benchmarks achieved as knowledge varies ({families})",
+                      panels)
+
+
+def performance(frame) -> FigureData | None:
+    """Per mechanism and family: mean ratio to the benchmark of its theorem, with 95% error
+    bars, and the theorem's bound (mean over the instances) as a marker."""
+    rows = mechanism_rows(frame)
+    if rows.empty:
+        return None
+    families = sorted(set(rows["family"]))
+    mechanisms = sorted(set(rows["mechanism"]), key=lambda m: (m in BASELINES, m))
+    panels = []
+    for column, on, title in (("revenue_over_benchmark", "revenue", "E[REV] / benchmark"),
+                              ("total_over_benchmark", "total", "(E[SW] + E[REV]) / benchmark")):
+        series = []
+        for k, fam in enumerate(families):
+            stats = [estimate(rows[(rows["mechanism"] == m) & (rows["family"] == fam)][column]) for m in mechanisms]
+            series.append(Series(f"{fam} ({_n_label([s.n for s in stats])})", "mechanism", fam, tuple(mechanisms),
+                                 tuple(s.mean for s in stats), tuple(s.low for s in stats),
+                                 tuple(s.high for s in stats), tuple(s.n for s in stats),
+                                 PALETTE[k % len(PALETTE)]))
+        bounds = [estimate(rows[(rows["mechanism"] == m) & (rows["guarantee_on"] == on)]["bound_over_benchmark"])
+                  for m in mechanisms]
+        series.append(Series("bound of the theorem", "bound", "", tuple(mechanisms), tuple(s.mean for s in bounds),
+                             n=tuple(s.n for s in bounds), color="#000000", linestyle="--"))
+        panels.append(Panel(title, "", "ratio (mean, 95% CI;\nbaselines / BB)", tuple(series), kind="bar"))
+    return FigureData("performance-over-benchmark", "Share of each theorem's benchmark, by family", tuple(panels))
+
+
+def collusion(frame) -> FigureData | None:
+    rows = mechanism_rows(frame)
+    rows = rows[rows["colluders"].notna()]
+    if rows.empty:
+        return None
+    colors = _colors(rows["mechanism"])
+    panel = Panel("Welfare plus revenue against collusion", "colluding players",
+                  "(E[SW] + E[REV]) / benchmark (mean, 95% CI)",
+                  _lines(rows, "colluders", "total_over_benchmark", colors, "total"), integer_x=True)
+    return FigureData("collusion", "Share of the benchmark against the number of colluding players", (panel,))
+
+
+def solve_time(frame) -> FigureData | None:
     import pandas as pd
 
-    if not results.exists():
-        raise CabenchError(f"{results}: no such results file (run cabench sweep first)")
-    if results.suffix == ".parquet":
-        return pd.read_parquet(results)
-    if results.suffix == ".csv":
-        return pd.read_csv(results)
-    raise CabenchError(f"{results}: expected a .csv or .parquet file written by cabench sweep")
+    from cabench.summary import family
+
+    tables = frame[frame["mechanism"].isna()].copy()
+    if tables.empty or "solve_seconds" not in tables:
+        return None
+    tables["family"] = family(tables)
+    panels = []
+    for column, label in (("goods", "goods"), ("bids", "bids (all players)")):
+        series = []
+        for k, (fam, group) in enumerate(sorted(tables.groupby("family"), key=lambda kv: str(kv[0]))):
+            x = pd.to_numeric(group[column], errors="coerce")
+            y = pd.to_numeric(group["solve_seconds"], errors="coerce")
+            series.append(Series(f"{fam} (n={len(group)})", "mechanism", str(fam), tuple(x), tuple(y),
+                                 n=(len(group),), color=PALETTE[k % len(PALETTE)]))
+        panels.append(Panel(f"Against {column}", label, "seconds for the benchmark table", tuple(series),
+                            kind="scatter", logy=True))
+    return FigureData("solve-time", "Time to compute the benchmark table (wall clock)", tuple(panels))
 
 
-def plot_results(results: Path, folder: Path) -> list[Path]:
+def figure_data(frame) -> list[FigureData]:
+    """Every standard figure these results support."""
+    return [d for d in (knowledge_quality(frame), performance(frame), collusion(frame), solve_time(frame)) if d]
+
+
+def draw(data: FigureData, style: str = "two-column"):
+    """The matplotlib Figure of ``data`` (Agg backend; nothing is shown)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import pandas as pd
+    from matplotlib.ticker import MaxNLocator
 
-    frame = _load(results)
+    width, font = STYLES[style]
+    count = len(data.panels)
+    columns = count if style == "two-column" else 1
+    rows_ = math.ceil(count / columns)
+    height = (2.6 if style == "two-column" else 2.3) * rows_ + 0.9
+    with plt.rc_context({"font.size": font, "axes.titlesize": font, "axes.labelsize": font,
+                         "legend.fontsize": font - 1.5, "xtick.labelsize": font - 1, "ytick.labelsize": font - 1,
+                         **SAVE}):
+        fig, axes = plt.subplots(rows_, columns, figsize=(width, height), squeeze=False)
+        flat = [ax for row in axes for ax in row]
+        shared = style == "two-column" and count > 1 and len({p.xlabel for p in data.panels}) == 1
+        for k, (ax, panel) in enumerate(zip(flat, data.panels)):
+            _draw_panel(ax, panel, MaxNLocator)
+            if shared and k != count // 2:
+                ax.set_xlabel("")  # said once, under the middle panel
+        for ax in flat[count:]:
+            ax.set_visible(False)
+        fig.suptitle(textwrap.fill(data.title, 75 if style == "two-column" else 45), fontsize=font + 0.5)
+        handles, labels = {}, []
+        for ax in flat[:count]:
+            for h, label in zip(*ax.get_legend_handles_labels()):
+                if label not in handles:
+                    handles[label] = h
+                    labels.append(label)
+        ncols = 1 if style == "one-column" else min(2, max(1, len(labels)))
+        legend = fig.legend([handles[label] for label in labels], labels, loc="lower center", ncols=ncols,
+                            frameon=False)
+        fig.canvas.draw()
+        legend_height = legend.get_window_extent().height / fig.dpi
+        total = height + legend_height
+        fig.set_size_inches(width, total)
+        fig.tight_layout(rect=(0, (legend_height + 0.05) / total, 1, 1))
+    return fig
+
+
+def _draw_panel(ax, panel: Panel, locator) -> None:
+    if panel.kind == "bar":
+        categories = list(panel.series[0].x) if panel.series else []
+        groups = [s for s in panel.series if s.role != "bound"]
+        width = 0.8 / max(1, len(groups))
+        for k, s in enumerate(groups):
+            xs = [c + (k - (len(groups) - 1) / 2) * width for c in range(len(categories))]
+            err = [[m - lo if math.isfinite(lo) else 0 for m, lo in zip(s.y, s.low)],
+                   [hi - m if math.isfinite(hi) else 0 for m, hi in zip(s.y, s.high)]]
+            ax.bar(xs, s.y, width, yerr=err, capsize=2, color=s.color, label=s.label, error_kw={"linewidth": 0.8})
+        for s in panel.series:
+            if s.role == "bound":
+                for c, level in enumerate(s.y):
+                    if math.isfinite(level):
+                        ax.hlines(level, c - 0.45, c + 0.45, colors=s.color, linestyles="--", linewidth=1,
+                                  label=s.label if c == next(i for i, v in enumerate(s.y) if math.isfinite(v))
+                                  else None)
+        ax.set_xticks(range(len(categories)), categories, rotation=30, ha="right")
+    elif panel.kind == "scatter":
+        for s in panel.series:
+            ax.scatter(s.x, s.y, s=10, color=s.color, label=s.label)
+    else:
+        for s in panel.series:
+            if s.role == "bound":
+                ax.plot(s.x, s.y, color=s.color, linestyle="--", linewidth=1, label=s.label)
+                continue
+            ax.plot(s.x, s.y, color=s.color, linestyle=s.linestyle, marker="o", markersize=3, linewidth=1.2,
+                    label=s.label)
+            ax.fill_between(s.x, s.low, s.high, color=s.color, alpha=0.08 if s.role == "baseline" else 0.18,
+                            linewidth=0)
+        points = sorted({x for s in panel.series for x in s.x})
+        if 1 < len(points) <= 6:
+            ax.set_xticks(points, [f"{x:g}" for x in points])  # the values the experiment ran at
+        else:  # too many to label each without overlap
+            ax.xaxis.set_major_locator(locator(nbins=5, integer=panel.integer_x))
+    ax.set_title(panel.title)
+    ax.set_xlabel(panel.xlabel)
+    ax.set_ylabel(panel.ylabel)
+    if panel.logy:
+        ax.set_yscale("log")
+    else:
+        ax.yaxis.set_major_locator(locator(nbins=6))
+    ax.grid(True, linewidth=0.3, alpha=0.5)
+
+
+def plot_results(results: Path, folder: Path, style: str = "two-column",
+                 formats: tuple[str, ...] = FORMATS) -> list[FigureData]:
+    """Draw every standard figure of ``results`` into ``folder`` (one file per format, each
+    written atomically); returns the figures' data with the paths written."""
+    import matplotlib.pyplot as plt
+
+    if style not in STYLES:
+        raise CabenchError(f"--style: expected one of {', '.join(STYLES)}")
+    frame = load(results)
+    made = figure_data(frame)
+    if not made:
+        raise CabenchError(f"{results}: no rows to plot")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    mech = frame[frame["mechanism"].fillna("").astype(str) != ""] if "mechanism" in frame else frame.iloc[0:0]
-    if "total_over_benchmark" in mech:
-        mech = mech[pd.to_numeric(mech["total_over_benchmark"], errors="coerce").notna()].copy()
-    if len(mech):
-        for column in ("total_over_benchmark", "revenue_over_benchmark"):
-            mech[column] = pd.to_numeric(mech[column], errors="coerce")
-        fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=False)
-        for ax, column, title in ((axes[0], "total_over_benchmark", "(E[SW] + E[REV]) / benchmark"),
-                                  (axes[1], "revenue_over_benchmark", "E[REV] / benchmark")):
-            table = mech.pivot_table(index="mechanism", columns="distribution", values=column, aggfunc="mean")
-            table.plot.bar(ax=ax, rot=30, legend=False)
-            ax.set_title(title)
-            ax.set_xlabel("")
-            ax.axhline(0.5, color="grey", linewidth=0.8, linestyle="--")
-        handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, title="distribution", loc="lower center", ncols=max(1, len(labels)), fontsize=8)
-        fig.tight_layout(rect=(0, 0.1, 1, 1))
-        path = folder / "performance-over-benchmark.png"
-        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    for data in made:
+        fig = draw(data, style)
+        paths = []
+        for fmt in formats:
+            path = folder / f"{data.name}.{fmt}"
+            with plt.rc_context(SAVE):
+                atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=DPI,
+                                                                     metadata=_metadata(fmt)))
+            paths.append(path)
         plt.close(fig)
-        written.append(path)
-
-        fig, ax = plt.subplots(figsize=(6.5, 4.5))
-        for name, group in mech.groupby("mechanism"):
-            means = group.groupby("colluders")["total_over_benchmark"].mean()
-            ax.plot(means.index, means.values, marker="o", label=name)
-        ax.set_xlabel("colluding players")
-        ax.set_ylabel("(E[SW] + E[REV]) / benchmark")
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        path = folder / "collusion.png"
-        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
-        plt.close(fig)
-        written.append(path)
-
-    tables = frame[frame["mechanism"].fillna("").astype(str) == ""] if "mechanism" in frame else frame
-    if len(tables):
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
-        for ax, column in zip(axes, ("goods", "bids")):
-            for name, group in tables.groupby("distribution"):
-                ax.scatter(group[column], group["solve_seconds"], label=name, s=18)
-            ax.set_xlabel(column)
-            ax.set_yscale("log")
-        axes[0].set_ylabel("seconds for the benchmark table")
-        axes[1].legend(fontsize=7)
-        fig.tight_layout()
-        path = folder / "solve-time.png"
-        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
-        plt.close(fig)
-        written.append(path)
-    if not written:
-        raise CabenchError(f"{results}: no rows to plot")
+        written.append(FigureData(data.name, data.title, data.panels, tuple(paths)))
     return written
+
+
+def _metadata(fmt: str) -> dict[str, object] | None:
+    """No creation date in PDF and SVG: the same results give the same bytes."""
+    if fmt == "pdf":
+        return {"CreationDate": None}
+    if fmt == "svg":
+        return {"Date": None}
+    return None

@@ -21,7 +21,6 @@ from instances import Instance
 from instances.bundles import names
 from instances.units import show
 
-
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -195,9 +194,20 @@ def render(report: Report, players: str = "auto") -> Group:
     return Group(*body)
 
 
+PIPE_WIDTH = 10_000
+"""The width of output that is not a terminal (a pipe, a file): wide enough that no number or
+name is ever cut or wrapped; tables take their natural width."""
+
+
 class PipeConsole(Console):
     """A rich console for the command line: a closed pipe (``| head``) raises
-    ``BrokenPipeError``, which the CLI turns into a quiet exit 0 (rich would exit with 1)."""
+    ``BrokenPipeError``, which the CLI turns into a quiet exit 0 (rich would exit with 1).
+    Output that is not a terminal is :data:`PIPE_WIDTH` wide (rich would use 80 columns)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if kwargs.get("width") is None and not self.is_terminal:
+            self.width = PIPE_WIDTH
 
     def on_broken_pipe(self) -> None:
         raise BrokenPipeError

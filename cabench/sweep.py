@@ -3,21 +3,29 @@ process pool or a Dask cluster, resumable, into one CSV or Parquet file that pan
 
 What survives a fault, and why:
 
-* **Rows are keyed by what they are**: ``instance_sha256`` (the SHA-256 of the instance file's
-  bytes) and ``mechanism``. A resumed sweep skips every instance whose rows are present, however
-  its path is spelled; identical files count once.
+* **Rows are keyed by what they are**: (``instance_sha256``, ``mechanism``, ``parameter_spec``,
+  ``solver``): the SHA-256 of the instance file's bytes, the mechanism (null for the row of
+  benchmarks), the parameters given to it and the backend. A resumed run computes exactly the
+  rows it wants that are missing (a new mechanism, new parameters, another solver, a changed
+  file), however the files' paths are spelled; identical files count once. A proven row
+  answers any ``--time-limit`` (proven values do not depend on it).
 * **Every finished instance is committed at once** to a journal next to the results
   (``RESULTS.journal.jsonl``, one line per instance, flushed to disk), so a kill loses at most
   the instances being computed. At the end the results file is rewritten atomically (an
   exclusive temporary file in the same folder, flushed, renamed) and the journal removed. A
-  journal line replaces all rows of its instance, so replaying it after a kill between the
-  rename and the removal changes nothing: no row is ever lost or duplicated.
+  journal row replaces the row with its key, so replaying it after a kill between the rename
+  and the removal changes nothing: no row is ever lost or duplicated.
 * **One sweep per results file**: an exclusive lock (``RESULTS.lock``) makes a second sweep into
   the same file stop at once with a clear message.
 * **Unproven rows are recomputed**: an instance whose table was not proven within
   ``--time-limit`` is recorded with ``proven`` false (the sweep exits with status 3), and a later
-  run with a larger limit (or none) computes it again; so is an instance that lacks a requested
-  mechanism.
+  run with a larger limit (or none) computes it again (its new row replaces the old one).
+
+Every row carries its provenance: the file and its hash, how the file was made (distribution,
+seed, knowledge and coalition specs, read from the record cabench writes into the files it
+makes, see ``cabench.provenance``; null for other files), goods/bids/players, the mechanism and
+its parameters, solver, time limit, proven flags, timings, cabench's version and the host's
+core count.
 """
 
 from __future__ import annotations
@@ -29,8 +37,9 @@ import math
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import as_completed
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -58,40 +67,68 @@ def instance_files(pattern: str) -> list[Path]:
     return files
 
 
-def _distribution(name: str) -> str:
-    return name.split("-m")[0] if "-m" in name else "file"
-
-
 def instance_key(path: str | Path) -> str:
     """The key of an instance's rows: the SHA-256 of its file's bytes."""
     return hashlib.sha256(read_input(path).encode("utf-8")).hexdigest()
 
 
+def parameter_spec(mechanism: str, given: Mapping[str, Fraction]) -> str:
+    """The parameters given to ``mechanism``, canonical (``eps=1/10,eps1=0``; "" for the
+    defaults): the part of ``given`` that ``mechanism`` has. Part of a row's key."""
+    from mechanisms import MECHANISMS
+
+    accepted = {p.name for p in MECHANISMS[mechanism].params}
+    return ",".join(f"{k}={Fraction(v)}" for k, v in sorted(given.items()) if k in accepted)
+
+
+def row_key(row: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    """What a row is: (instance hash, mechanism, parameter spec, solver); "" mechanism for the
+    benchmark row. Rows with the same key replace each other (see :func:`_needs_row`)."""
+    return (str(row[KEY]), str(row.get("mechanism") or ""), str(row.get("parameter_spec") or ""),
+            str(row.get("solver") or ""))
+
+
+def _applicable(name: str, instance) -> bool:
+    from mechanisms import MECHANISMS
+
+    m = MECHANISMS[name]
+    return m.market == instance.is_market and instance.n >= m.min_players
+
+
 def sweep_one(path: str, mechanisms: Sequence[str], solver: str, time_limit: float | None,
-              cores: int | None = None) -> list[dict[str, Any]]:
-    """The rows of one instance: the benchmark table, then one row per applicable mechanism.
+              cores: int | None = None, given: Mapping[str, Fraction] | None = None) -> list[dict[str, Any]]:
+    """The rows of one instance: the benchmark table, then one row per applicable mechanism
+    (its parameters: the defaults overridden by the part of ``given`` it has).
     ``cores``: the cores this process may use (a worker's share of the machine), which bounds
     the portfolio's race."""
     if cores is not None:
         os.environ["CABENCH_CORES"] = str(cores)
     from benchmarks import compute_report
     from benchmarks.table import report_programs
-    from ilp import prefetch
+    from ilp import SolveOptions, prefetch
     from instances import load_instance
 
     instance = load_instance(path)
     start = time.perf_counter()
     # the sweep runs instances in parallel already: each table in one process; the mechanisms'
     # strategies then reuse the table's solutions (MIEW_i, RK_A) instead of solving them again
-    with prefetch(report_programs(instance), solver, time_limit, jobs=1):
-        report = compute_report(instance, solver=solver, time_limit=time_limit, jobs=1)
-        solve_seconds = time.perf_counter() - start
-        return _rows(path, instance, report, solve_seconds, mechanisms, solver, time_limit)
+    options = prefetch(report_programs(instance), SolveOptions(solver, time_limit, jobs=1))
+    report = compute_report(instance, options)
+    solve_seconds = time.perf_counter() - start
+    return _rows(path, instance, report, solve_seconds, mechanisms, options, dict(given or {}))
 
 
-def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequence[str], solver: str,
-          time_limit: float | None) -> list[dict[str, Any]]:
+def guarantee_on(statement: str) -> str:
+    """What a theorem bounds: "total" (E[SW] + E[REV]), "revenue" or "probability"."""
+    if statement.startswith("Pr"):
+        return "probability"
+    return "total" if statement.startswith("E[SW] + E[REV]") else "revenue"
+
+
+def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequence[str], options,
+          given: Mapping[str, Fraction]) -> list[dict[str, Any]]:
     from benchmarks.results import NotProvenError
+    from cabench.provenance import host, read_record
     from mechanisms import MECHANISMS, Facts, evaluate
 
     scale = instance.scale
@@ -101,18 +138,33 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         float, which prints back as the same decimal (at most 15 significant digits)."""
         return value if value is None or scale == 1 else float(decimal(value, scale))
 
+    record = read_record(instance)
     base = {
         KEY: instance_key(path),
         "file": str(path),
         "instance": instance.name,
-        "distribution": _distribution(instance.name),
+        # how the file was made (from its own record, never parsed from its name); None if unknown
+        "distribution": record.get("distribution"),
+        "seed": record.get("seed"),
+        "knowledge": record.get("knowledge"),
+        "coalition_spec": record.get("coalitions"),
+        "axis": record.get("axis"),
+        "axis_value": record.get("axis_value"),
+        "source_file": record.get("source_file"),
+        "source_sha256": record.get("source_sha256"),
         "goods": instance.m,
         "players": instance.n,
         "bids": sum(len(v.bids) for v in instance.valuations),
         "coalitions": len(instance.coalitions),
         "colluders": sum(len(c) for c in instance.coalitions),
         "market": instance.is_market,
+        "mechanism": None,
+        "parameter_spec": "",
+        "parameters": None,
+        "solver": options.backend,
+        "time_limit": options.time_limit,
         "proven": report.all_proven,
+        "benchmarks_proven": report.all_proven,
         "scale": scale,
         "MSW": money(report.msw.value),
         "MIEW": money(report.miew.value),
@@ -120,35 +172,44 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         "BB_prime": money(report.bb_prime.value),
         "MKW": money(report.mkw.value),
         "solve_seconds": solve_seconds,
-        "solver": solver,
-        "time_limit": time_limit,
+        **host(),
     }
-    rows = [{**base, "mechanism": "", "evaluated": ",".join(mechanisms)}]
-    facts = Facts(instance, solver, time_limit)
+    rows = [dict(base)]
+    facts = Facts(instance, options)
+    msw = report.msw.value
     for name in mechanisms:
-        m = MECHANISMS[name]
-        if m.market != instance.is_market or instance.n < m.min_players:
+        if not _applicable(name, instance):
             continue
+        m = MECHANISMS[name]
         start = time.perf_counter()
-        params = m.parameters(instance)
+        params = m.parameters(instance, {k: v for k, v in given.items() if k in {p.name for p in m.params}})
+        head = {**base, "mechanism": name, "parameter_spec": parameter_spec(name, given),
+                "parameters": json.dumps({k: str(v) for k, v in params.items()}, sort_keys=True)}
         try:
             ev = evaluate(m, instance, params, m.rational(instance, params, facts), facts)
         except NotProvenError:
-            rows.append({**base, "mechanism": name, "proven": False, "eval_seconds": time.perf_counter() - start})
+            rows.append({**head, "proven": False, "eval_seconds": time.perf_counter() - start})
             continue
         g = ev.guarantee
+        ratio = g is not None and bool(g.benchmark_value) and not g.statement.startswith("Pr")
         rows.append({
-            **base,
-            "mechanism": name,
+            **head,
             "E_SW": float(ev.sw / scale),
             "E_REV": float(ev.rev / scale),
             "total": float(ev.total / scale),
-            "guarantee_benchmark": g.benchmark if g else "",
+            "guarantee": g.statement if g else None,
+            "guarantee_benchmark": g.benchmark if g else None,
             "guarantee_value": money(g.benchmark_value) if g else None,
-            "bound": float(g.bound / scale) if g else None,
-            "holds": g.holds if g else None,
-            "total_over_benchmark": float(ev.total / g.benchmark_value) if g and g.benchmark_value else None,
-            "revenue_over_benchmark": float(ev.rev / g.benchmark_value) if g and g.benchmark_value else None,
+            "guarantee_on": guarantee_on(g.statement) if g else None,
+            "bound": (float(g.bound) if g.statement.startswith("Pr") else float(g.bound / scale)) if g else None,
+            "bound_over_benchmark": float(g.bound / g.benchmark_value) if ratio else None,
+            "verdict": g.verdict if g else None,
+            # the theorem's verdict: None when its premise is not met (it says nothing here)
+            "holds": (g.holds if g.premise_unmet is None else None) if g else None,
+            "total_over_benchmark": float(ev.total / g.benchmark_value) if ratio else None,
+            "revenue_over_benchmark": float(ev.rev / g.benchmark_value) if ratio else None,
+            "total_over_MSW": float(ev.total / msw) if msw else None,
+            "revenue_over_MSW": float(ev.rev / msw) if msw else None,
             "eval_seconds": time.perf_counter() - start,
         })
     return rows
@@ -178,31 +239,33 @@ def _journal(results: Path) -> Path:
     return results.with_name(results.name + ".journal.jsonl")
 
 
-def _read_journal(results: Path) -> dict[str, list[dict[str, Any]]]:
-    """The journal's instances, by key (a later line replaces an earlier one)."""
+def _read_journal(results: Path) -> list[list[dict[str, Any]]]:
+    """The journal's entries, in order (each the rows of one instance computed by one run)."""
     journal = _journal(results)
     if not journal.exists():
-        return {}
-    groups: dict[str, list[dict[str, Any]]] = {}
+        return []
+    entries = []
     with open(journal, encoding="utf-8", errors="replace") as handle:
         for line in handle:
             try:
-                entry = json.loads(line)
-                groups[entry["key"]] = entry["rows"]
+                rows = json.loads(line)["rows"]
+                if isinstance(rows, list) and all(isinstance(r, dict) and KEY in r for r in rows):
+                    entries.append(rows)
             except (json.JSONDecodeError, KeyError, TypeError):
                 continue  # a line cut by an interruption: that instance is simply redone
-    return groups
+    return entries
 
 
-def _merge(table: list[dict[str, Any]], journal: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """All rows by instance key: the table's, each instance of the journal replacing its rows;
-    within an instance, one row per mechanism."""
-    groups: dict[str, dict[str, dict[str, Any]]] = {}
+def _merge(table: list[dict[str, Any]], journal: list[list[dict[str, Any]]]) -> dict[tuple, dict[str, Any]]:
+    """All rows by :func:`row_key`: the table's, then the journal's in order, a later row
+    replacing an earlier one with the same key."""
+    rows: dict[tuple, dict[str, Any]] = {}
     for row in table:
-        groups.setdefault(str(row[KEY]), {})[str(row.get("mechanism") or "")] = row
-    for key, rows in journal.items():
-        groups[key] = {str(r.get("mechanism") or ""): r for r in rows}
-    return {key: list(rows.values()) for key, rows in groups.items()}
+        rows[row_key(row)] = row
+    for entry in journal:
+        for row in entry:
+            rows[row_key(row)] = row
+    return rows
 
 
 def _true(value: Any) -> bool:
@@ -217,19 +280,15 @@ def _limit(value: Any) -> float | None:
     return None if math.isnan(limit) else limit
 
 
-def _needs_work(rows: list[dict[str, Any]] | None, mechanisms: Sequence[str], time_limit: float | None) -> bool:
-    """Whether an instance with these rows must be computed (again) for this run."""
-    if not rows:
+def _needs_row(row: dict[str, Any] | None, time_limit: float | None) -> bool:
+    """Whether a wanted row must be computed (again): it is missing, or it was not proven
+    within a smaller time limit than this run's. A proven row answers every time limit: proven
+    values do not depend on it."""
+    if row is None:
         return True
-    base = [r for r in rows if not r.get("mechanism")]
-    if not base:
-        return True
-    evaluated = set(filter(None, str(base[0].get("evaluated") or "").split(",")))
-    if not set(mechanisms) <= evaluated:
-        return True
-    if all(_true(r.get("proven")) for r in rows):
+    if _true(row.get("proven")):
         return False
-    before = _limit(base[0].get("time_limit"))
+    before = _limit(row.get("time_limit"))
     return before is not None and (time_limit is None or time_limit > before)
 
 
@@ -263,9 +322,11 @@ def _fault_point(name: str) -> None:
 
 def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *, executor: str = "local",
               workers: int = 1, scheduler: str | None = None, solver: str = "cpsat", time_limit: float | None = None,
-              progress: Callable[[int, int], None] = lambda done, total: None) -> tuple[int, int, bool]:
+              progress: Callable[[int, int], None] = lambda done, total: None,
+              given: Mapping[str, Fraction] | None = None) -> tuple[int, int, bool]:
     """Sweep ``files`` into ``results`` (see the module docstring); returns (instances computed
-    now, instances already done, whether every row of these files is proven)."""
+    now, instances already done, whether every row of these files is proven). ``given``:
+    mechanism parameters, each for the mechanisms that have it (the others keep their defaults)."""
     from instances.files import check_output
 
     if results.suffix not in (".csv", ".parquet"):
@@ -273,23 +334,37 @@ def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *
     check_output(results)
     with exclusive_lock(results.with_name(results.name + ".lock"), str(results)):
         return _sweep_locked(list(files), results, mechanisms, executor, workers, scheduler, solver, time_limit,
-                             progress)
+                             progress, dict(given or {}))
+
+
+def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[str, Fraction]
+            ) -> tuple[str, list[tuple[tuple[str, str, str, str], str]]]:
+    """The key of ``path`` and the rows this run wants of it: (row key, mechanism) with ""
+    for the benchmark row, then the mechanisms that apply to the instance."""
+    from instances import load_instance
+
+    key = instance_key(path)
+    instance = load_instance(path)
+    wanted = [((key, "", "", solver), "")]
+    wanted += [((key, name, parameter_spec(name, given), solver), name) for name in mechanisms
+               if _applicable(name, instance)]
+    return key, wanted
 
 
 def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], executor: str, workers: int,
                   scheduler: str | None, solver: str, time_limit: float | None,
-                  progress: Callable[[int, int], None]) -> tuple[int, int, bool]:
-    groups = _merge(_read_table(results), _read_journal(results))
-    keys: dict[str, str] = {}  # key -> the first file with that content
-    for f in files:
-        keys.setdefault(instance_key(f), str(f))
+                  progress: Callable[[int, int], None], given: Mapping[str, Fraction]) -> tuple[int, int, bool]:
+    rows = _merge(_read_table(results), _read_journal(results))
+    seen: dict[str, list] = {}  # key -> the rows wanted of the first file with that content
     todo = []
-    for key, f in keys.items():
-        rows = groups.get(key)
-        if _needs_work(rows, mechanisms, time_limit):
-            base = [r for r in rows or () if not r.get("mechanism")]
-            before = set(filter(None, str(base[0].get("evaluated") or "").split(","))) if base else set()
-            todo.append((key, f, sorted(set(mechanisms) | before)))
+    for f in files:
+        key, wanted = _wanted(str(f), mechanisms, solver, given)
+        if key in seen:
+            continue
+        seen[key] = [k for k, _ in wanted]
+        missing = [name for k, name in wanted if _needs_row(rows.get(k), time_limit)]
+        if missing:
+            todo.append((key, str(f), [name for name in missing if name]))
     journal = _journal(results)
     cores = os.cpu_count() or 1
     with open(journal, "a", encoding="utf-8") as handle:
@@ -299,21 +374,24 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
             handle.write(json.dumps({"key": key, "rows": new_rows}, default=str) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-            groups[key] = new_rows
+            for row in new_rows:
+                rows[row_key(row)] = row
             _fault_point("journal-written")
             progress(finished, len(todo))
 
+        progress(0, len(todo))
         if executor == "dask":
-            _run_dask(todo, solver, time_limit, workers, scheduler, cores, record)
+            _run_dask(todo, solver, time_limit, workers, scheduler, cores, record, given)
         elif workers <= 1:
             for k, (key, f, names) in enumerate(todo, start=1):
-                record(key, sweep_one(f, names, solver, time_limit), k)
+                record(key, sweep_one(f, names, solver, time_limit, None, given), k)
         else:
             from ilp.batch import worker_pool
 
             pool = worker_pool(workers)
             try:
-                futures = {pool.submit(sweep_one, f, names, solver, time_limit, max(1, cores // workers)): key
+                # each worker races on its share of the cores: workers x racers <= the cores
+                futures = {pool.submit(sweep_one, f, names, solver, time_limit, max(1, cores // workers), given): key
                            for key, f, names in todo}
                 for k, future in enumerate(as_completed(futures), start=1):
                     record(futures[future], future.result(), k)
@@ -321,17 +399,16 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
                 pool.shutdown(wait=False, cancel_futures=True)  # an interruption: do not wait for the workers
                 raise
             pool.shutdown()
-    rows = [r for group in groups.values() for r in group]
-    rows.sort(key=lambda r: (str(r["file"]), str(r.get("mechanism") or "")))
-    _write_table(rows, results)
+    table = sorted(rows.values(), key=lambda r: (str(r["file"]), *row_key(r)[1:]))
+    _write_table(table, results)
     _fault_point("results-replaced")
     journal.unlink(missing_ok=True)
-    proven = all(_true(r.get("proven")) for key in keys for r in groups.get(key, ()))
-    return len(todo), len(keys) - len(todo), proven
+    proven = all(_true(rows[k].get("proven")) for wanted in seen.values() for k in wanted if k in rows)
+    return len(todo), len(seen) - len(todo), proven
 
 
 def _run_dask(todo, solver: str, time_limit: float | None, workers: int, scheduler: str | None, cores: int,
-              record) -> None:
+              record, given: Mapping[str, Fraction]) -> None:
     """Compute ``todo`` on a Dask cluster: the one at ``scheduler`` (its security settings come
     from Dask's configuration, see the README), or a private local one: listening on this
     machine only, with temporary TLS credentials (no other user can submit work to it), no
@@ -350,7 +427,7 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
         client = Client(scheduler or cluster)
         try:
             share = max(1, cores // workers) if scheduler is None else None
-            futures = {client.submit(sweep_one, f, names, solver, time_limit, share, pure=False): key
+            futures = {client.submit(sweep_one, f, names, solver, time_limit, share, given, pure=False): key
                        for key, f, names in todo}
             for k, future in enumerate(dask_completed(list(futures)), start=1):
                 record(futures[future], future.result(), k)

@@ -7,16 +7,19 @@ Backends: ``cpsat`` (OR-Tools CP-SAT, default), ``cbc`` (PuLP + CBC), ``scip`` (
 from each other, independent ones in parallel.
 """
 
-from ilp.backends import BACKENDS, DEFAULT_BACKEND, SolverError, backend_names, get_backend, solve
+from ilp.backends import BACKENDS, SolverError, backend_names, get_backend, solve
 from ilp.batch import prefetch, solve_batch
+from ilp.contract import DEFAULT_BACKEND, Answer, SolveOptions
 from ilp.lex import lex_first
 from ilp.program import UNALLOCATED, Program, Solution, Status, Weight, owner_code
 
 __all__ = [
+    "Answer",
     "BACKENDS",
     "DEFAULT_BACKEND",
     "Program",
     "Solution",
+    "SolveOptions",
     "SolverError",
     "Status",
     "UNALLOCATED",

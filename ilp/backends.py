@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import importlib
 import time
-from contextlib import contextmanager
-from contextvars import ContextVar
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
-from ilp import brute, claims
+from ilp import claims
 from ilp.compile import RobustBlock
+from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation, build
 from ilp.program import Program, Solution, Status
 from instances.bundles import members
@@ -31,26 +31,10 @@ BACKENDS: dict[str, Any] = {
     "scip": "ilp.scip",
     "highs": "ilp.highs",
     "portfolio": "ilp.portfolio",
-    "brute": brute,
+    "brute": "ilp.brute",
 }
 """Name -> adapter module (or its import path, imported on first use: OR-Tools and PuLP are slow
-to import, and a run needs only one of them). An adapter has ``available()`` and ``run()``."""
-DEFAULT_BACKEND = "portfolio"
-
-
-_known: ContextVar[dict | None] = ContextVar("known_solutions", default=None)
-"""(program, backend, time_limit) -> Solution already computed, while :func:`reuse` is active."""
-
-
-@contextmanager
-def reuse(solutions: dict):
-    """Within the block, :func:`solve` answers a program found in ``solutions`` (keyed by
-    ``(program, backend, time_limit)``) from there instead of solving it again."""
-    token = _known.set({**(_known.get() or {}), **solutions})
-    try:
-        yield
-    finally:
-        _known.reset(token)
+to import, and a run needs only one of them). An adapter follows ``ilp.contract``."""
 
 
 class SolverError(CabenchError):
@@ -88,42 +72,46 @@ def _shrink(formulation: Formulation, allocation: tuple[int, ...]) -> tuple[int,
     return tuple(result)
 
 
-def solve(program: Program, backend: str = DEFAULT_BACKEND, time_limit: float | None = None,
+def as_options(options: SolveOptions | str | None) -> SolveOptions:
+    """``options`` itself, or a backend's name as ``SolveOptions(backend=name)`` (None: defaults)."""
+    if options is None:
+        return SolveOptions()
+    return SolveOptions(backend=options) if isinstance(options, str) else options
+
+
+def solve(program: Program, options: SolveOptions | str | None = None,
           hint: tuple[int, ...] | None = None) -> Solution:
-    """Solve ``program`` with the named backend; see :class:`Solution` for what comes back.
+    """Solve ``program`` as ``options`` say (a :class:`SolveOptions`, or just a backend's name);
+    see :class:`Solution` for what comes back.
 
     ``hint`` is an allocation (a bundle per player) to start from: a warm start, which may make
     the solve faster and never changes what is proven. Backends without warm starts ignore it.
     """
-    known = _known.get()
-    if known is not None and (program, backend, time_limit) in known:
-        return known[program, backend, time_limit]
-    module = get_backend(backend)
+    options = as_options(options)
+    known = options.known.get(program)
+    if known is not None:
+        return known
+    module = get_backend(options.backend)
     start = time.perf_counter()
+    formulation = build(program)
+    start_values = formulation.encode(hint) if hint is not None else None
+    if not getattr(module, "EXACT", False) and not claims.separable(formulation.ilp):
+        # a floating-point backend cannot separate this program's integers: route it to CP-SAT
+        module = get_backend("cpsat")
+    answer = _run(formulation, module, options, start_values)
+    checked, doubted = _checked(formulation, answer, module)
+    if doubted:  # a floating-point claim that failed the exact check: re-prove it exactly
+        cpsat = get_backend("cpsat")
+        answer = _run(formulation, cpsat, options, checked.values or start_values)
+        checked, _ = _checked(formulation, answer, cpsat)
+    status, bound, solver = checked.status, checked.bound, checked.solver or options.backend
     claimed = None  # the objective value the solver claims for its own solution
-    solver = backend  # the backend whose proof stands (CP-SAT when it re-proved a doubted claim)
-    if module is brute:
-        status, allocation = brute.run_program(program)
-        bound = None
-    else:
-        formulation = build(program)
-        start_values = formulation.encode(hint) if hint is not None else None
-        if not getattr(module, "EXACT", False) and not claims.separable(formulation.ilp):
-            # a floating-point backend cannot separate this program's integers: route it to CP-SAT
-            module, solver = get_backend("cpsat"), "cpsat"
-        status, values, bound = _run(formulation, module, time_limit, start_values)
-        (status, values, bound), doubted = _checked(formulation, (status, values, bound), module, backend)
-        if doubted:  # a floating-point claim that failed the exact check: re-prove it exactly
-            cpsat = get_backend("cpsat")
-            solver = "cpsat"
-            status, values, bound = _run(formulation, cpsat, time_limit, values or start_values)
-            (status, values, bound), _ = _checked(formulation, (status, values, bound), cpsat, solver)
-        allocation = None
-        if values is not None:
-            claimed = sum(c * values[v] for v, c in formulation.ilp.objective.items())
-            allocation = formulation.decode(values)
-            if not program.minimize_owners:
-                allocation = _shrink(formulation, allocation)
+    allocation = checked.allocation
+    if checked.values is not None:
+        claimed = sum(c * checked.values[v] for v, c in formulation.ilp.objective.items())
+        allocation = formulation.decode(checked.values)
+        if not program.minimize_owners:
+            allocation = _shrink(formulation, allocation)
     wall = time.perf_counter() - start
     value = program.total(allocation) if allocation is not None else None
     if not program.minimize_owners and claimed is not None:
@@ -135,19 +123,26 @@ def solve(program: Program, backend: str = DEFAULT_BACKEND, time_limit: float | 
             raise SolverError(f"{solver}: proven optimum {bound} but the witness is worth {value}")
     if status is Status.OPTIMAL and not program.minimize_owners:
         bound = value
-    return Solution(status, allocation, value, bound, solver, wall)
+    return Solution(status, allocation, value, bound, solver, wall, checked.error)
 
 
-def _checked(formulation: Formulation, answer: tuple, module: ModuleType, backend: str) -> tuple[tuple, bool]:
-    """``ilp.claims.check`` of a backend's answer; an exact backend's broken constraint is a bug."""
+def _checked(formulation: Formulation, answer: Answer, module: ModuleType) -> tuple[Answer, bool]:
+    """``ilp.claims.check`` of a backend's answer (an allocation, given by a backend that solves
+    the program by definition, is evaluated by definition instead); an exact backend's broken
+    constraint is a bug."""
+    if answer.allocation is not None:
+        return answer, False
     try:
-        return claims.check(formulation.ilp, answer, exact=getattr(module, "EXACT", False))
+        (status, values, bound), doubted = claims.check(formulation.ilp, (answer.status, answer.values, answer.bound),
+                                                        exact=getattr(module, "EXACT", False))
     except ValueError as exc:
-        raise SolverError(f"{backend}: {exc}") from None
+        raise SolverError(f"{answer.solver or module.NAME}: {exc}") from None
+    return replace(answer, status=status, values=values, bound=bound), doubted
 
 
-def _run(formulation: Formulation, module: ModuleType, time_limit: float | None, hint: list[int] | None):
+def _run(formulation: Formulation, module: ModuleType, options: SolveOptions, hint: list[int] | None) -> Answer:
     for terms, lo, hi in formulation.ilp.rows:
         if not terms and ((lo is not None and lo > 0) or (hi is not None and hi < 0)):
-            return Status.INFEASIBLE, None, None  # e.g. a good fixed to a player who cannot hold it
-    return module.run(formulation.ilp, time_limit, hint=hint)
+            # e.g. a good fixed to a player who cannot hold it
+            return Answer(Status.INFEASIBLE, solver=getattr(module, "NAME", ""))
+    return module.run(formulation, options, hint)

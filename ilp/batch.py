@@ -20,26 +20,25 @@ parents are found by hashing, never by comparing programs pairwise.
 Programs that do not wait for another are solved together, one per worker process, on up to
 ``jobs`` processes (each solver single-threaded, so the cores are not oversubscribed). Small
 batches stay in this process: a worker process costs about a second to start. Worker processes
-are started with "spawn", which imports the caller's main script again: scripts calling this
-need Python's usual ``if __name__ == "__main__":`` guard. With the
+are those of ``ilp.workers``: they never run the caller's script again, so a plain script or a
+notebook needs no ``if __name__ == "__main__":`` guard. With the
 ``portfolio`` backend, programs solved in this process are raced on every core, and programs
-solved side by side each get the solver that won the last race.
+solved side by side each get the solver that won the latest race in this batch.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import replace
 from itertools import compress
 from operator import mul
 
-from ilp.backends import DEFAULT_BACKEND, reuse, solve
+from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, compile_weight
+from ilp.contract import SolveOptions
 from ilp.program import Program, Solution, Status, Weight
 
 PARALLEL_AFTER_SECONDS = 0.5
@@ -186,14 +185,16 @@ def parent_of(program: Program, candidates: Sequence[Program]) -> tuple[Program,
     return (index.programs[found[0]], found[1]) if found is not None else None
 
 
-def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, time_limit: float | None = None,
-                jobs: int | None = None, *, known: Mapping[Program, Solution] | None = None,
+def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None = None, *,
+                known: Mapping[Program, Solution] | None = None,
                 progress: Progress | None = None) -> list[Solution]:
     """Solve every program of ``programs`` (see the module docstring); one :class:`Solution` per
-    program, in order. ``time_limit`` applies to each solve. ``jobs``: worker processes (1 = all
-    in this process; None = automatic, as many as the cores once the solves prove slow).
-    ``known``: programs already solved (with this backend and limit), used as parents and never
-    solved again. ``progress(done, total)`` is called as distinct programs are settled."""
+    program, in order. ``options.time_limit`` applies to each solve; ``options.jobs``: worker
+    processes (1 = all in this process; None = automatic, as many as the cores once the solves
+    prove slow). ``known``: programs already solved (with these options), used as parents and
+    never solved again. ``progress(done, total)`` is called as distinct programs are settled."""
+    options = as_options(options)
+    backend, jobs = options.backend, options.jobs
     index = ProgramIndex()
     seeds = {index.add(p): s for p, s in (known or {}).items()}
     added: dict[int, int] = {}  # id(program) -> position: a program object listed twice is keyed once
@@ -209,8 +210,9 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
     jobs = default_jobs() if jobs is None else max(1, jobs)
     slow = not automatic
     spent, count = 0.0, 0
-    pool: ProcessPoolExecutor | None = None
+    pool = None
     compact = _Compactor(index)
+    parallel = _parallel_options(options, None)  # the cache stays here: workers get what they solve
 
     def settle(q: int, solution: Solution) -> None:
         nonlocal done
@@ -254,8 +256,9 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
             tasks = remaining
             while tasks and (jobs == 1 or len(tasks) == 1 or not slow):
                 unit = tasks.pop(0)
-                solution = solve(compact.programs[unit], backend, time_limit, hints[unit])
+                solution = solve(compact.programs[unit], options, hints[unit])
                 finish(unit, solution)
+                parallel = _parallel_options(options, solution)
                 spent += solution.wall_time
                 count += 1
                 slow = slow or solution.wall_time >= PARALLEL_AFTER_SECONDS or (
@@ -263,9 +266,8 @@ def solve_batch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, tim
             if tasks:
                 if pool is None:
                     pool = worker_pool(jobs)
-                name = _parallel_backend(backend)
                 futures: dict[Future, int] = {
-                    pool.submit(solve, compact.programs[u], name, time_limit, hints[u]): u for u in tasks}
+                    pool.submit(solve, compact.programs[u], parallel, hints[u]): u for u in tasks}
                 while futures:
                     finished, _ = wait(futures, return_when=FIRST_COMPLETED)
                     for future in sorted(finished, key=futures.__getitem__):  # deterministic order
@@ -341,23 +343,22 @@ def _empty(program: Program, backend: str) -> Solution:
     return Solution(Status.OPTIMAL, (0,) * len(program.weights), 0, 0, backend, 0.0)
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of spawned worker processes that die with this one and ignore the working
-    directory (see ``ilp.lifetime``)."""
-    from ilp.lifetime import child_setup, spawn_context
+def worker_pool(workers: int):
+    """A pool of ``workers`` worker processes (``ilp.workers.WorkerPool``) that die with this
+    one, ignore the working directory and never run the caller's script again."""
+    from ilp.workers import WorkerPool  # not at the top: ``python -m ilp.workers`` imports ilp first
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=spawn_context(), initializer=child_setup,
-                               initargs=(os.getpid(),))
+    return WorkerPool(workers)
 
 
-def _parallel_backend(backend: str) -> str:
-    """The backend for programs solved side by side: the portfolio races solvers on every core,
-    so in parallel each program gets the solver that proved the portfolio's last program."""
-    if backend != "portfolio":
-        return backend
-    from ilp import portfolio
-
-    return portfolio.last_winner or "cpsat"
+def _parallel_options(options: SolveOptions, latest: Solution | None) -> SolveOptions:
+    """The options for programs solved side by side: the portfolio races solvers on every core,
+    so in parallel each program gets the solver whose answer the latest solve here returned
+    (CP-SAT before any)."""
+    backend = options.backend
+    if backend == "portfolio":
+        backend = latest.backend if latest is not None and latest.backend != "portfolio" else "cpsat"
+    return replace(options, backend=backend, known={})
 
 
 def _from_parent(parent: tuple[int, int] | None,
@@ -376,11 +377,10 @@ def _from_parent(parent: tuple[int, int] | None,
     return None, hint
 
 
-@contextmanager
-def prefetch(programs: Sequence[Program], backend: str = DEFAULT_BACKEND, time_limit: float | None = None,
-             jobs: int | None = None) -> Iterator[None]:
-    """Solve ``programs`` as a batch, then let every :func:`ilp.solve` of one of them within the
-    block return the batch's solution: code written one solve at a time gets the batch's savings."""
-    solutions = solve_batch(programs, backend, time_limit, jobs)
-    with reuse({(p, backend, time_limit): s for p, s in zip(programs, solutions)}):
-        yield
+def prefetch(programs: Sequence[Program], options: SolveOptions | str | None = None) -> SolveOptions:
+    """Solve ``programs`` as a batch and return ``options`` carrying the solutions
+    (``SolveOptions.known``): every :func:`ilp.solve` of one of them with the returned options
+    answers from there, so code written one solve at a time gets the batch's savings."""
+    options = as_options(options)
+    solutions = solve_batch(programs, options)
+    return replace(options, known={**options.known, **dict(zip(programs, solutions))})

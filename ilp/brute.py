@@ -10,11 +10,14 @@ O(n 3^m) time. It is the arbiter of the agreement tests and a backend for small 
 
 from __future__ import annotations
 
+from ilp.contract import Answer, SolveOptions
+from ilp.formulation import Formulation
 from ilp.program import UNALLOCATED, Program, Status
 from instances.bundles import submasks
 from instances.errors import CabenchError
 
 NAME = "brute"
+EXACT = True
 MAX_GOODS = 12
 
 
@@ -75,6 +78,13 @@ def _best(program: Program, tables: list[list[int] | None], fixed: list[int | No
         allocation[j] = choices[j][used]
         used &= ~allocation[j]
     return best[full], tuple(allocation)
+
+
+def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
+    """Solve the formulation's program by definition (``ilp.contract``): the answer is an
+    allocation, not values of the integer program; no time limit, no warm start."""
+    status, allocation = run_program(formulation.program)
+    return Answer(status, solver=NAME, allocation=allocation)
 
 
 def run_program(program: Program) -> tuple[Status, tuple[int, ...] | None]:

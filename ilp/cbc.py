@@ -11,7 +11,8 @@ import warnings
 
 import pulp
 
-from ilp.formulation import ILP
+from ilp.contract import Answer, SolveOptions
+from ilp.formulation import Formulation
 from ilp.lifetime import guard_pulp
 from ilp.program import Status
 
@@ -21,8 +22,9 @@ guard_pulp()  # the CBC binary dies with the process that started it
 
 
 def _command(**options) -> pulp.LpSolver_CMD:
-    """CBC as PuLP 3 recommends it (COIN_CMD with the ``cbcbox`` binary of ``pulp[cbc]``),
-    falling back to the CBC bundled with older PuLP releases."""
+    """A CBC that PuLP's ``COIN_CMD`` finds (the ``cbcbox`` wheel of ``pulp[cbc]``, or a ``cbc``
+    on the PATH), else the CBC 2.10.3 binary in PuLP's own wheel (7 MB; ``cbcbox`` is 598 MB, see
+    the README, "What gets installed")."""
     solver = pulp.COIN_CMD(**options)
     if solver.available():
         return solver
@@ -35,10 +37,10 @@ def available() -> bool:
     return bool(_command(msg=False).available())
 
 
-def run(ilp: ILP, time_limit: float | None, workers: int = 1,
-        hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
-    """Solve ``ilp``: (status, variable values or None, None — CBC's bound is not exposed);
+def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
+    """Solve the formulation's ILP (``ilp.contract``; CBC's bound is not exposed through PuLP);
     ``hint`` is a full assignment to start from (CBC's MIP start)."""
+    ilp, time_limit = formulation.ilp, options.time_limit
     sense = pulp.LpMaximize if ilp.maximize else pulp.LpMinimize
     problem = pulp.LpProblem("cabench", sense)
     xs = [
@@ -59,21 +61,21 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1,
             problem += e >= lo
         if hi is not None:
             problem += e <= hi
-    options = {"msg": False, "threads": workers}
+    settings = {"msg": False, "threads": options.threads}
     if hint is not None:
         for x, v in zip(xs, hint):
             x.setInitialValue(v)
-        options["warmStart"] = True
+        settings["warmStart"] = True
     if time_limit is not None:
-        options["timeLimit"] = time_limit
-    problem.solve(_command(**options))
+        settings["timeLimit"] = time_limit
+    problem.solve(_command(**settings))
     if problem.status == pulp.LpStatusInfeasible:
-        return Status.INFEASIBLE, None, None
+        return Answer(Status.INFEASIBLE, solver=NAME)
     if problem.sol_status == pulp.LpSolutionOptimal:
         status = Status.OPTIMAL
     elif problem.sol_status == pulp.LpSolutionIntegerFeasible:
         status = Status.FEASIBLE
     else:
-        return Status.UNKNOWN, None, None
+        return Answer(Status.UNKNOWN, solver=NAME)
     values = [round(x.varValue or 0) for x in xs]
-    return status, values, None
+    return Answer(status, values, None, NAME)

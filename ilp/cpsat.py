@@ -11,7 +11,8 @@ import math
 
 from ortools.sat.python import cp_model
 
-from ilp.formulation import ILP
+from ilp.contract import Answer, SolveOptions
+from ilp.formulation import Formulation
 from ilp.program import Status
 from instances.errors import CabenchError
 
@@ -30,10 +31,9 @@ def available() -> bool:
     return True
 
 
-def run(ilp: ILP, time_limit: float | None, workers: int = 1,
-        hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
-    """Solve ``ilp``: (status, variable values or None, proven objective bound or None);
-    ``hint`` is a full assignment to start from."""
+def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
+    """Solve the formulation's ILP (``ilp.contract``); ``hint`` is a full assignment to start from."""
+    ilp, time_limit = formulation.ilp, options.time_limit
     model = cp_model.CpModel()
     xs = [
         model.new_bool_var(name) if (lo, hi) == (0, 1) else model.new_int_var(lo, hi, name)
@@ -62,7 +62,7 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1,
             model.add_hint(x, v)
     solver = cp_model.CpSolver()
     solver.parameters.catch_sigint_signal = False  # Ctrl-C stays cabench's (ilp.lifetime)
-    solver.parameters.num_workers = workers  # one worker keeps witnesses reproducible
+    solver.parameters.num_workers = options.threads  # one worker keeps witnesses reproducible
     if time_limit is not None:
         solver.parameters.max_time_in_seconds = time_limit
     code = solver.solve(model)
@@ -71,9 +71,9 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1,
         raise CabenchError(f"CP-SAT cannot hold this program exactly in 64-bit integers: {model.validate()}")
     status = _STATUS[code]
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
-        return status, None, None
+        return Answer(status, solver=NAME)
     values = [solver.value(x) for x in xs]
-    return status, values, _bound(model, solver, ilp.maximize)
+    return Answer(status, values, _bound(model, solver, ilp.maximize), NAME)
 
 
 def _bound(model: cp_model.CpModel, solver: cp_model.CpSolver, maximize: bool) -> int | None:

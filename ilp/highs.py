@@ -2,7 +2,7 @@
 
 OR-Tools and highspy each ship a ``libhighs`` shared library, and some releases of the two cannot
 be loaded into one process (the second import fails). cabench imports OR-Tools for CP-SAT, so
-HiGHS always runs in a separate ``python -m ilp.highs`` process that never imports OR-Tools:
+HiGHS always runs in a worker process of its own (``ilp.workers``) that never imports OR-Tools:
 ``run`` sends the :class:`ILP` there over a pipe and reads back the answer. The worker stays alive for the next solve (starting
 one costs about half a second) and is replaced if a solve dies.
 
@@ -17,22 +17,16 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import math
-import os
-import pickle
-import struct
-import subprocess
-import sys
 import threading
-from pathlib import Path
-from typing import Any
 
-from ilp.formulation import ILP
+from ilp.contract import Answer, SolveOptions
+from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 from instances.errors import CabenchError
 
 NAME = "highs"
 EXACT = False  # floating point: ilp.claims decides what its claims prove
-_worker: subprocess.Popen | None = None  # the live worker, if any
+_worker = None  # the live ilp.workers.Worker, if any
 _lock = threading.Lock()
 
 
@@ -40,102 +34,42 @@ def available() -> bool:
     return importlib.util.find_spec("highspy") is not None
 
 
-def run(ilp: ILP, time_limit: float | None, workers: int = 1,
-        hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
-    """Solve ``ilp`` in the HiGHS worker process: (status, values or None, proven bound or None);
-    ``hint`` is a full assignment to start from."""
+def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
+    """Solve the formulation's ILP in the HiGHS worker process (``ilp.contract``); ``hint`` is a
+    full assignment to start from."""
+    from ilp.workers import Worker, WorkerDied
+
     global _worker
     with _lock:
         for attempt in range(2):
-            if _worker is None or _worker.poll() is not None:
-                _worker = _start()
+            if _worker is None or not _worker.alive:
+                _worker = Worker()
             try:
-                _send(_worker.stdin, (ilp, time_limit, workers, hint))
-                answer = _receive(_worker.stdout)
-            except (EOFError, BrokenPipeError, ConnectionResetError):
+                return _worker.call(solve_here, formulation.ilp, options.time_limit, options.threads, hint)
+            except WorkerDied:
                 _stop()
                 if attempt:
                     raise CabenchError("the HiGHS worker process died twice in a row") from None
-                continue
-            if isinstance(answer, BaseException):
-                raise answer
-            return answer
     raise AssertionError("unreachable")
-
-
-def _send(stream, message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(data)) + data)
-    stream.flush()
-
-
-def _receive(stream) -> Any:
-    header = stream.read(8)
-    if len(header) < 8:
-        raise EOFError
-    (size,) = struct.unpack("<Q", header)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError
-    return pickle.loads(data)
-
-
-def _start() -> subprocess.Popen:
-    # a plain subprocess, not multiprocessing: it works from any __main__ (a script on stdin, a
-    # notebook) and inside daemonic pool workers, and it never imports OR-Tools. Safe path (-P):
-    # the working directory is not searched, so a planted ilp/ or highspy.py is never run; the
-    # package's own folder is given explicitly. The worker dies with this process.
-    from ilp.lifetime import die_with_parent
-
-    root = str(Path(__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONSAFEPATH="1",
-               PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-    return subprocess.Popen([sys.executable, "-P", "-m", "ilp.highs", str(os.getpid())], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, env=env, preexec_fn=die_with_parent)
 
 
 def _stop() -> None:
     global _worker
     if _worker is not None:
-        _worker.kill()
-        _worker.wait(timeout=5)
+        _worker.stop()
         _worker = None
 
 
 atexit.register(_stop)
 
 
-def _serve() -> None:
-    """The worker's loop: one (ilp, time_limit, workers, hint) request in, one answer (or exception) out,
-    over the stdout this process started with; anything else printed there is discarded."""
-    from ilp.lifetime import child_setup
-
-    if len(sys.argv) > 1 and sys.argv[1].isdigit():
-        child_setup(int(sys.argv[1]))
-    requests = sys.stdin.buffer
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    quiet = os.open(os.devnull, os.O_WRONLY)  # HiGHS prints a banner on stdout
-    os.dup2(quiet, sys.stdout.fileno())
-    while True:
-        try:
-            request = _receive(requests)
-        except EOFError:
-            return
-        try:
-            answer = solve_here(*request)
-        except Exception as exc:  # the caller re-raises it
-            answer = exc
-        _send(answers, answer)
-
-
-def solve_here(ilp: ILP, time_limit: float | None, workers: int = 1,
-               hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
+def solve_here(ilp: ILP, time_limit: float | None, workers: int = 1, hint: list[int] | None = None) -> Answer:
     """Solve ``ilp`` with HiGHS in this process (which must not have loaded OR-Tools)."""
     import highspy
     import numpy as np
 
     if not ilp.names:
-        return Status.OPTIMAL, [], 0  # HiGHS answers "unknown" for a model without columns
+        return Answer(Status.OPTIMAL, [], 0, NAME)  # HiGHS answers "unknown" for a model without columns
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", workers)
@@ -177,10 +111,10 @@ def solve_here(ilp: ILP, time_limit: float | None, workers: int = 1,
     h.run()
     model_status = h.getModelStatus()
     if model_status == highspy.HighsModelStatus.kInfeasible:
-        return Status.INFEASIBLE, None, None
+        return Answer(Status.INFEASIBLE, solver=NAME)
     info = h.getInfo()
     if info.primal_solution_status != highspy.kSolutionStatusFeasible:
-        return Status.UNKNOWN, None, None
+        return Answer(Status.UNKNOWN, solver=NAME)
     values = [round(v) for v in h.getSolution().col_value]
     if hint is not None and sum(c * values[k] for k, c in ilp.objective.items()) != round(info.objective_function_value):
         # seen with HiGHS 1.16: when presolve alone solves the model, the solution handed back is
@@ -191,8 +125,6 @@ def solve_here(ilp: ILP, time_limit: float | None, workers: int = 1,
     if math.isfinite(raw):
         bound = math.floor(raw + 1e-6) if ilp.maximize else math.ceil(raw - 1e-6)
     status = Status.OPTIMAL if model_status == highspy.HighsModelStatus.kOptimal else Status.FEASIBLE
-    return status, values, bound
+    return Answer(status, values, bound, NAME)
 
 
-if __name__ == "__main__":
-    _serve()

@@ -15,8 +15,8 @@ CBC binary) must end when cabench ends, however it ends:
   process group, and the parent decides.
 
 No code from the working directory: Python puts the working directory (or the script's folder)
-first on ``sys.path`` for ``-c`` and ``-m``, which is how multiprocessing's spawn and the HiGHS
-worker start. :func:`safe_children` sets ``PYTHONSAFEPATH=1`` for every interpreter this process
+first on ``sys.path`` for ``-c`` and ``-m``, which is how worker processes (``ilp.workers``)
+start. :func:`safe_children` sets ``PYTHONSAFEPATH=1`` for every interpreter this process
 starts, so a downloaded data folder holding ``ilp/``, ``highspy.py`` or ``multiprocessing.py``
 is never imported.
 """
@@ -24,7 +24,6 @@ is never imported.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 import socket
@@ -49,15 +48,8 @@ class Interrupted(KeyboardInterrupt):
 
 def safe_children() -> None:
     """Make every Python interpreter this process starts ignore the working directory
-    (``PYTHONSAFEPATH``, Python 3.11): spawn children, the resource tracker, the HiGHS worker."""
+    (``PYTHONSAFEPATH``, Python 3.11): worker processes, and the children of libraries (Dask)."""
     os.environ["PYTHONSAFEPATH"] = "1"
-
-
-def spawn_context():
-    """The multiprocessing context for worker processes: "spawn" (the solvers' threads make
-    forking unsafe), with a safe ``sys.path`` in the children."""
-    safe_children()
-    return multiprocessing.get_context("spawn")
 
 
 def die_with_parent() -> None:

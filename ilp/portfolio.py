@@ -13,32 +13,32 @@ whose magnitude its tolerances can separate; a program beyond that magnitude is 
 (only CP-SAT could win it), CP-SAT simply goes on. If nobody proves optimality within the time limit, the best incumbent and the
 tightest proven bound are returned, marked FEASIBLE (never as a benchmark value).
 
-Workers are started with the "spawn" method: the solvers' own threads make forking unsafe.
-They die with this process (``ilp.lifetime``); a racer that dies without answering (killed, out
-of memory) is noticed within half a second and the race goes on without it, down to CP-SAT in
-this process if every racer died. ``CABENCH_CORES`` (set by the sweep in its workers) is the
+Racers are worker processes of ``ilp.workers`` (never a fork: the solvers' own threads make
+forking unsafe; never multiprocessing's spawn: it would run the caller's script again). They die
+with this process (``ilp.lifetime``); a racer that dies without answering (killed, out of memory)
+is noticed at once (its pipe closes) and the race goes on without it, down to CP-SAT in this
+process if every racer died. A racer's crash message is kept in the answer's ``error``. ``CABENCH_CORES`` (set by the sweep in its workers) is the
 number of cores this process may use: below two there is no race.
 """
 
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import os
 import queue as queue_module
+import threading
 import time
+from dataclasses import replace
 
 from ilp import claims
-from ilp.formulation import ILP
+from ilp.contract import Answer, SolveOptions
+from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 
 NAME = "portfolio"
 EXACT = True  # it returns only claims that ilp.claims accepts
 PROBE_SECONDS = 1.0
 RACERS = ("highs", "scip", "cpsat", "cbc")
-last_winner: str | None = None
-"""The solver that proved the last program this process solved with the portfolio (None if
-none did): ``ilp.batch`` gives it the related programs that it then solves in parallel."""
 
 
 def available() -> bool:
@@ -66,115 +66,113 @@ def racers() -> list[str]:
     return names[: max(3, cores())]
 
 
-def _race_worker(name: str, ilp: ILP, time_limit: float | None, hint: list[int] | None, results,
-                 parent: int | None = None) -> None:
-    if parent is not None:
-        from ilp.lifetime import child_setup
-
-        child_setup(parent)
+def _race_one(name: str, formulation: Formulation, options: SolveOptions, hint: list[int] | None) -> Answer:
+    """One racer's solve, in its worker process (``ilp.workers``)."""
     module = importlib.import_module(f"ilp.{name}")
-    # this process is a racer of its own and has not loaded OR-Tools: HiGHS can run right here
-    # (through its usual worker process, terminating this racer would orphan that worker)
-    run = module.run
     if name == "highs":
-        run = module.solve_here
-        quiet = os.open(os.devnull, os.O_WRONLY)  # HiGHS prints a banner on stdout
-        os.dup2(quiet, 1)
-    try:
-        results.put((name, run(ilp, time_limit, hint=hint)))
-    except Exception as exc:  # report, so the race does not wait for a dead worker
-        results.put((name, (Status.UNKNOWN, None, None, repr(exc))))
+        # this worker has not loaded OR-Tools: HiGHS can run right here (through its usual
+        # worker process, stopping this racer would leave that one solving)
+        return module.solve_here(formulation.ilp, options.time_limit, options.threads, hint)
+    return module.run(formulation, options, hint)
 
 
-def _better(ilp: ILP, a: tuple, b: tuple) -> tuple:
+def _better(ilp: ILP, a: Answer, b: Answer) -> Answer:
     """The answer with the better incumbent objective (values present)."""
-    if a[1] is None:
+    if a.values is None:
         return b
-    if b[1] is None:
+    if b.values is None:
         return a
 
     def objective(values):
         return sum(c * values[k] for k, c in ilp.objective.items())
 
     if ilp.maximize:
-        return a if objective(a[1]) >= objective(b[1]) else b
-    return a if objective(a[1]) <= objective(b[1]) else b
+        return a if objective(a.values) >= objective(b.values) else b
+    return a if objective(a.values) <= objective(b.values) else b
 
 
-def run(ilp: ILP, time_limit: float | None, workers: int = 1,
-        hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
+def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
+    """CP-SAT for a short probe here, then a race (module docstring). The answer's ``solver``
+    is the solver whose answer it is: ``ilp.batch`` gives that solver the related programs it
+    then solves side by side."""
     from ilp import cpsat  # imported here, not at the top: racer processes must not load OR-Tools
 
+    ilp = formulation.ilp
+    options = replace(options, known={})  # the racers need no cache (it would be pickled to each)
     start = time.monotonic()
-    probe = PROBE_SECONDS if time_limit is None else min(PROBE_SECONDS, time_limit)
-    global last_winner
-    last_winner = "cpsat"
-    first = cpsat.run(ilp, probe, hint=hint) if probe > 0 else (Status.UNKNOWN, None, None)
-    if first[0] in (Status.OPTIMAL, Status.INFEASIBLE):
+    probe = PROBE_SECONDS if options.time_limit is None else min(PROBE_SECONDS, options.time_limit)
+    first = cpsat.run(formulation, replace(options, time_limit=probe), hint) if probe > 0 else Answer(Status.UNKNOWN)
+    if first.status in (Status.OPTIMAL, Status.INFEASIBLE):
         return first
-    remaining = None if time_limit is None else max(0.01, time_limit - (time.monotonic() - start))
-    if multiprocessing.current_process().daemon or cores() < 2:
-        # a daemonic worker (a pool's) may not start processes; one core is no place for a race
-        return cpsat.run(ilp, remaining, hint=hint)
-    if not claims.separable(ilp):
-        # no floating-point racer could prove this program (ilp.claims): CP-SAT alone goes on
-        return cpsat.run(ilp, remaining, hint=hint if first[1] is None else first[1])
-    return race(ilp, remaining, first, hint if first[1] is None else first[1])
+    remaining = None if options.time_limit is None else max(0.01, options.time_limit - (time.monotonic() - start))
+    options = replace(options, time_limit=remaining)
+    hint = hint if first.values is None else first.values
+    if cores() < 2 or not claims.separable(ilp):
+        # one core is no place for a race; and no floating-point racer could prove a program
+        # beyond their tolerances (ilp.claims): CP-SAT alone goes on
+        return cpsat.run(formulation, options, hint)
+    return race(formulation, options, first, hint)
 
 
-def race(ilp: ILP, time_limit: float | None, incumbent: tuple = (Status.UNKNOWN, None, None),
-         hint: list[int] | None = None):
-    """Run the racers in parallel; the first proven answer wins."""
-    from ilp.lifetime import spawn_context
+def race(formulation: Formulation, options: SolveOptions, incumbent: Answer = Answer(Status.UNKNOWN),
+         hint: list[int] | None = None) -> Answer:
+    """Run the racers in parallel worker processes; the first proven answer wins."""
+    from ilp.workers import Worker, WorkerDied
 
-    global last_winner
-    context = spawn_context()
-    results = context.Queue()
+    ilp = formulation.ilp
     names = racers()
-    processes = {name: context.Process(target=_race_worker, args=(name, ilp, time_limit, hint, results, os.getpid()),
-                                       daemon=True)
-                 for name in names}
-    for process in processes.values():
-        process.start()
+    answers: queue_module.Queue = queue_module.Queue()
+    workers = {name: Worker() for name in names}
+
+    def play(name: str) -> None:
+        try:
+            answer = workers[name].call(_race_one, name, formulation, options, hint)
+        except WorkerDied as exc:  # killed, out of memory, or stopped because another won
+            answer = Answer(Status.UNKNOWN, solver=name, error=str(exc))
+        except Exception as exc:  # a crash of the solver: kept, so the race does not hide it
+            answer = Answer(Status.UNKNOWN, solver=name, error=f"{type(exc).__name__}: {exc}")
+        answers.put((name, answer))
+
+    for name in names:
+        threading.Thread(target=play, args=(name,), name=f"cabench-racer-{name}", daemon=True).start()
     best = incumbent
-    bounds = [incumbent[2]] if incumbent[2] is not None else []
+    bounds = [incumbent.bound] if incumbent.bound is not None else []
+    errors: list[str] = []
     pending = set(names)
-    dead: set[str] = set()
-    deadline = None if time_limit is None else time.monotonic() + time_limit + 30
+    deadline = None if options.time_limit is None else time.monotonic() + options.time_limit + 30
     try:
         while pending:
-            if deadline is not None and time.monotonic() > deadline:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
                 break  # a worker overran its own limit by far: give up on it
             try:
-                name, answer = results.get(timeout=0.5)
+                name, answer = answers.get(timeout=wait)
             except queue_module.Empty:
-                # a racer that died without answering (killed, out of memory) will never answer;
-                # one that answered and exited (exit code 0) has its answer still in the queue
-                dead |= {n for n in pending if processes[n].exitcode not in (None, 0)}
-                pending -= dead
-                continue
+                break
             pending.discard(name)
-            (status, values, bound), _ = claims.check(ilp, answer, exact=name == "cpsat")
+            if answer.error is not None:
+                errors.append(f"{name}: {answer.error}")
+                continue
+            (status, values, bound), _ = claims.check(ilp, (answer.status, answer.values, answer.bound),
+                                                      exact=name == "cpsat")
             if status in (Status.OPTIMAL, Status.INFEASIBLE):
-                last_winner = name
-                return status, values, bound
-            best = _better(ilp, best, (status, values, bound))
+                return Answer(status, values, bound, name)
+            best = _better(ilp, best, Answer(status, values, bound, name))
             if bound is not None:
                 bounds.append(bound)
     finally:
-        for process in processes.values():
-            if process.is_alive():
-                process.terminate()
-            process.join(timeout=5)
-    last_winner = None
-    if dead == set(names):
+        for worker in workers.values():
+            worker.stop()
+    error = "; ".join(errors) or None
+    if len(errors) == len(names):
         # every racer died (the out-of-memory killer, most likely): CP-SAT here, if time is left
         from ilp import cpsat
 
         left = None if deadline is None else deadline - 30 - time.monotonic()
         if left is None or left > 0:
-            return cpsat.run(ilp, left, hint=hint if best[1] is None else best[1])
-    if best[1] is None:
-        return Status.UNKNOWN, None, None
+            answer = cpsat.run(formulation, replace(options, time_limit=left), hint if best.values is None else best.values)
+            return replace(answer, error=error)
+    if best.values is None:
+        return Answer(Status.UNKNOWN, error=error)
     tight = (min(bounds) if ilp.maximize else max(bounds)) if bounds else None
-    return Status.FEASIBLE, best[1], tight
+    return Answer(Status.FEASIBLE, best.values, tight, best.solver or NAME, error)

@@ -71,7 +71,9 @@ class Program:
     the total weight from below. With ``minimize_owners = (g_1, ..., g_c)`` the objective is to
     minimise the owner vector (code(g_1), ..., code(g_c)) lexicographically, with code 0 for an
     unallocated good and j + 1 for player j, instead of maximising weight; the integer programs
-    encode it as the single objective sum_k (n + 1)^(c - k) code(g_k).
+    encode it as one mixed-radix objective: good g_k's digit is the rank of its owner among the
+    h_k players who can receive g_k (0 when unallocated), weighted by the product of
+    (h_l + 1) over the later goods, which orders allocations exactly as the owner codes do.
     """
 
     n_goods: int
@@ -91,7 +93,8 @@ class Program:
 @dataclass(frozen=True)
 class Solution:
     """One solve: status, allocation (a bundle mask per player), its total weight evaluated by
-    definition, the solver's proven bound when it reports one, the backend and the wall time."""
+    definition, the solver's proven bound when it reports one, the backend whose proof stands
+    (a portfolio's winner), the wall time, and why a solver gave no answer (a crash), if one did."""
 
     status: Status
     allocation: tuple[int, ...] | None
@@ -99,6 +102,7 @@ class Solution:
     bound: int | None
     backend: str
     wall_time: float
+    error: str | None = None
 
     @property
     def optimal(self) -> bool:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 
-from ilp.formulation import ILP
+from ilp.contract import Answer, SolveOptions
+from ilp.formulation import Formulation
 from ilp.program import Status
 
 NAME = "scip"
@@ -21,10 +22,9 @@ def available() -> bool:
     return True
 
 
-def run(ilp: ILP, time_limit: float | None, workers: int = 1,
-        hint: list[int] | None = None) -> tuple[Status, list[int] | None, int | None]:
-    """Solve ``ilp``: (status, variable values or None, proven objective bound or None);
-    ``hint`` is a full assignment to start from."""
+def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
+    """Solve the formulation's ILP (``ilp.contract``); ``hint`` is a full assignment to start from."""
+    ilp, time_limit = formulation.ilp, options.time_limit
     import pyscipopt
 
     model = pyscipopt.Model()
@@ -44,7 +44,7 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1,
             model.addCons(expr <= hi)
     objective = pyscipopt.quicksum(c * xs[k] for k, c in ilp.objective.items())
     model.setObjective(objective, "maximize" if ilp.maximize else "minimize")
-    model.setParam("parallel/maxnthreads", workers)
+    model.setParam("parallel/maxnthreads", options.threads)
     model.setParam("limits/gap", 0.0)
     # SCIP's own Ctrl-C handler would replace cabench's for the whole solve (the signal then only
     # ends the solve, and the report goes on); ilp.lifetime stops the process instead
@@ -59,13 +59,13 @@ def run(ilp: ILP, time_limit: float | None, workers: int = 1,
     model.optimizeNogil()  # Python's threads run meanwhile: ilp.lifetime's stop thread needs the GIL
     status_name = model.getStatus()
     if status_name == "infeasible":
-        return Status.INFEASIBLE, None, None
+        return Answer(Status.INFEASIBLE, solver=NAME)
     if model.getNSols() == 0:
-        return Status.UNKNOWN, None, None
+        return Answer(Status.UNKNOWN, solver=NAME)
     solution = model.getBestSol()
     values = [round(model.getSolVal(solution, x)) for x in xs]
     bound = model.getDualbound()
     proven = None
     if math.isfinite(bound):
         proven = math.floor(bound + 1e-6) if ilp.maximize else math.ceil(bound - 1e-6)
-    return (Status.OPTIMAL if status_name == "optimal" else Status.FEASIBLE), values, proven
+    return Answer(Status.OPTIMAL if status_name == "optimal" else Status.FEASIBLE, values, proven, NAME)

@@ -172,7 +172,31 @@ def draw_knowledge(rng: random.Random, truth: tuple[Valuation, ...], spec: str, 
 
 def draw_coalitions(rng: random.Random, players: int, spec: str) -> tuple[tuple[int, ...], ...]:
     """Disjoint coalitions (seed 000 §2 Definition 5, the collusion structure) drawn by ``spec``:
-    ``none``, ``pairs:K`` or ``random:K:SIZE``, members chosen by a seeded shuffle."""
+    ``none``, ``pairs:K`` or ``random:K:SIZE``, members chosen by a seeded shuffle.
+
+    Parameters
+    ----------
+    rng : random.Random
+        The seeded stream to draw from.
+    players : int
+        Number of players n.
+    spec : str
+        ``none``, ``pairs:K`` (K disjoint pairs) or ``random:K:SIZE`` (K coalitions of SIZE players).
+
+    Returns
+    -------
+    tuple of tuple of int
+        The coalitions, each a sorted tuple of player indices; the other players are independent.
+
+    Examples
+    --------
+    >>> import random
+    >>> from instances import draw_coalitions
+    >>> draw_coalitions(random.Random(7), 5, "pairs:1")
+    ((2, 3),)
+    >>> draw_coalitions(random.Random(7), 5, "none")
+    ()
+    """
     count, size = parse_coalitions(spec, players)
     order = list(range(players))
     for k in range(players - 1, 0, -1):  # Fisher-Yates with rng.random() only

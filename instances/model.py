@@ -3,7 +3,7 @@
 References: seed 000 §2 Definition 5 (generalized auction context: true valuations TV, collusion
 structure, external knowledge), seed 001 Definition 1 (external knowledge K_i as a set of
 candidate sub-profiles), seed 004 Definition 1 (belief B_i), seed 003 §3 (markets with
-endowments). SPEC §1 restates them.
+endowments). docs/definitions.md, "Model", restates them.
 """
 
 from __future__ import annotations

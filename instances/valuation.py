@@ -1,7 +1,7 @@
 """Valuations: the value a player attaches to every bundle of goods.
 
 The papers work with unrestricted ("truly combinatorial") valuations, v(S) an integer for every
-bundle S with v(empty) = 0 (seed 004 §3; seed 000 §1; SPEC §1). Every form of the instance file
+bundle S with v(empty) = 0 (seed 004 §3; seed 000 §1). Every form of the instance file
 maps to one of three semantics over a list of bids (bundle, value):
 
 ========== ===================== =====================================================
@@ -29,7 +29,7 @@ from instances.bundles import is_subset
 
 
 class Form(str, Enum):
-    """How a valuation is written in an instance file (SPEC §1, representations table)."""
+    """How a valuation is written in an instance file (docs/definitions.md, "Valuations")."""
 
     EXPLICIT = "explicit"
     TABLE = "table"

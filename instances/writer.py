@@ -27,6 +27,29 @@ def valuation_to_json(valuation: Valuation, goods: tuple[str, ...]) -> dict[str,
 
 
 def instance_to_json(instance: Instance) -> dict[str, Any]:
+    """``instance`` as decoded JSON (the dict an instance file holds), for :func:`parse_instance`.
+
+    Parameters
+    ----------
+    instance : Instance
+        Any instance.
+
+    Returns
+    -------
+    dict
+        ``name``, ``goods``, ``players``, ``valuations`` and, when present, ``knowledge``,
+        ``coalitions``, ``endowment``, ``scale`` and ``description``.
+
+    Examples
+    --------
+    >>> from instances import instance_to_json, load_instance, parse_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> data = instance_to_json(inst)
+    >>> data["valuations"]["p3"]
+    {'explicit': [[['1', '2'], 50]]}
+    >>> parse_instance(data) == inst
+    True
+    """
     goods, players = instance.goods, instance.players
 
     def profile(p: dict[int, Valuation]) -> dict[str, Any]:
@@ -73,10 +96,49 @@ def _format(node: Any, indent: int = 0, width: int = 100) -> str:
 
 
 def instance_text(instance: Instance) -> str:
-    """``instance`` as deterministic JSON text (compact where it fits, tables on one line)."""
+    """``instance`` as deterministic JSON text (compact where it fits, tables on one line).
+
+    Parameters
+    ----------
+    instance : Instance
+        Any instance.
+
+    Returns
+    -------
+    str
+        The same text for the same instance; :func:`load_instance` reads it back.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from instances import instance_text, parse_instance
+    >>> import json
+    >>> parse_instance(json.loads(instance_text(inst))) == inst
+    True
+    """
     return _format(instance_to_json(instance)) + "\n"
 
 
 def dump_instance(instance: Instance, path: str | Path) -> None:
-    """Write ``instance`` to ``path`` (see :func:`instance_text`)."""
+    """Write ``instance`` to ``path`` (see :func:`instance_text`).
+
+    Parameters
+    ----------
+    instance : Instance
+        Any instance.
+    path : str or Path
+        The file to write (replaced if it exists).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from instances import dump_instance, load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "copy.json"
+    ...     dump_instance(inst, path)
+    ...     load_instance(path).valuations == inst.valuations
+    True
+    """
     Path(path).write_text(instance_text(instance), encoding="utf-8")

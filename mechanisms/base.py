@@ -22,7 +22,8 @@ from benchmarks import (
     relevant_knowledge,
 )
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
-from ilp import DEFAULT_BACKEND
+from ilp import SolveOptions
+from ilp.backends import as_options
 from instances import CabenchError, Instance
 from mechanisms.engine import Rules, Strategy, Terminal, outcome_distribution
 
@@ -43,7 +44,8 @@ class Param:
 
 @dataclass(frozen=True)
 class Guarantee:
-    """A theorem's inequality evaluated on one instance: ``achieved >= bound`` (SPEC §5).
+    """A theorem's inequality evaluated on one instance: ``achieved >= bound`` (the
+    guarantees listed in docs/definitions.md, "Mechanisms and their guarantees").
 
     ``holds`` is the inequality itself. ``premise_unmet`` says why the theorem does not apply
     to this instance (e.g. perfect-revenue without perfectly informed players): the inequality
@@ -77,14 +79,14 @@ class Facts:
     allocation, offers at price 0 dropped; ``benchmarks._solve.solve_program``), so that no
     evaluation depends on the backend or the run."""
 
-    def __init__(self, instance: Instance, solver: str = DEFAULT_BACKEND, time_limit: float | None = None):
+    def __init__(self, instance: Instance, options: SolveOptions | str | None = None):
         self.instance = instance
-        self.options = {"solver": solver, "time_limit": time_limit}
+        self.options = as_options(options)
 
     @cache
     def miew_result(self, i: int) -> Benchmark:
         """MIEW_i = BB_i as solved (proven or not); every other use derives from it."""
-        return miew(self.instance, i, canonical=True, **self.options)
+        return miew(self.instance, i, canonical=True, options=self.options)
 
     def miew(self, i: int) -> Outcome:
         """The MIEW_i = BB_i witness (canonical outcome, seed 001 Def. 2-3)."""
@@ -107,13 +109,13 @@ class Facts:
 
     @cache
     def favourite(self, i: int) -> int:
-        result = favourite_bundle(self.instance, i, **self.options)
+        result = favourite_bundle(self.instance, i, options=self.options)
         result.require()
         return result.outcome.allocation[i]
 
     @cache
     def relevant_knowledge_result(self, agent: tuple[int, ...]) -> Benchmark:
-        return relevant_knowledge(self.instance, agent, canonical=True, **self.options)
+        return relevant_knowledge(self.instance, agent, canonical=True, options=self.options)
 
     def relevant_knowledge(self, agent: tuple[int, ...]) -> Outcome:
         result = self.relevant_knowledge_result(agent)
@@ -122,13 +124,13 @@ class Facts:
 
     @cache
     def best_allocation(self, agent: tuple[int, ...]) -> tuple[int, ...]:
-        result = best_allocation(self.instance, agent, canonical=True, **self.options)
+        result = best_allocation(self.instance, agent, canonical=True, options=self.options)
         result.require()
         return result.outcome.allocation
 
     @cache
     def msw(self) -> int:
-        return msw(self.instance, **self.options).require()
+        return msw(self.instance, options=self.options).require()
 
     @staticmethod
     def _proven(best: Best) -> Best:
@@ -178,8 +180,9 @@ class Deviation:
 
 @dataclass(frozen=True)
 class Mechanism:
-    """One mechanism of SPEC §3: its rules, parameters, rational play (SPEC §4), deviation
-    families and the guarantee of its theorem (SPEC §5)."""
+    """One mechanism of the papers (seed 000 §4, seed 001 §6, seed 002 §4, seed 003 §5, seed 004
+    §4 and §6): its rules, parameters, rational play (from the proofs' lemmas), deviation families
+    and the guarantee of its theorem (docs/definitions.md, "Mechanisms and their guarantees")."""
 
     name: str
     source: str
@@ -248,14 +251,73 @@ class Evaluation:
 
 
 def agent_of(instance: Instance, player: int) -> tuple[int, ...]:
-    """The member of the collusion structure containing ``player``."""
+    """The member of the collusion structure containing ``player``.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    player : int
+        Index of a player.
+
+    Returns
+    -------
+    tuple of int
+        The player's coalition, or ``(player,)`` for an independent player.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> from mechanisms import agent_of
+    >>> agent_of(load_instance("instances/examples/vcg-collusion.json"), 1)  # p2 colludes with p3
+    (1, 2)
+    """
     return next(a for a in instance.agents if player in a)
 
 
 def evaluate(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
              profile: Sequence[Strategy], facts: Facts | None = None, check: bool = True) -> Evaluation:
     """Walk every chance branch of ``mechanism`` under ``profile``; with ``check`` (and ``facts``),
-    evaluate the theorem's guarantee too."""
+    evaluate the theorem's guarantee too.
+
+    Parameters
+    ----------
+    mechanism : Mechanism
+        One of ``mechanisms.MECHANISMS``.
+    instance : Instance
+        The instance.
+    params : mapping of str to Fraction
+        The mechanism's parameters, e.g. ``mechanism.parameters(instance)`` for the defaults.
+    profile : sequence of Strategy
+        One strategy per player, e.g. ``mechanism.rational(instance, params, facts)``.
+    facts : Facts or None, optional
+        The solved benchmarks the guarantee needs (``Facts(instance)``).
+    check : bool, optional
+        Evaluate the theorem's guarantee (needs ``facts``).
+
+    Returns
+    -------
+    Evaluation
+        Exact ``sw`` and ``rev`` (Fractions), per-player ``utilities``, the probability of every
+        public ``branch``, and ``guarantee`` (``statement``, ``bound``, ``achieved``, ``holds``,
+        ``premise_unmet``).
+
+    Examples
+    --------
+    The best-belief mechanism (seed 004 §6) on the seed 004 example: E[REV] >= BB/2 - eps.
+
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> from mechanisms import MECHANISMS, Facts, evaluate
+    >>> mech = MECHANISMS["best-belief"]
+    >>> params = mech.parameters(inst)  # eps = 1/10
+    >>> facts = Facts(inst)
+    >>> result = evaluate(mech, inst, params, mech.rational(inst, params, facts), facts)
+    >>> result.sw, round(float(result.rev), 4)
+    (Fraction(125, 1), 74.9176)
+    >>> result.guarantee.statement, result.guarantee.bound, result.guarantee.holds
+    ('E[REV] >= BB/2 - eps', Fraction(749, 10), True)
+    """
     outcomes = tuple(outcome_distribution(mechanism.rules, instance, params, profile))
     sw = sum((p * t.welfare(instance) for p, t in outcomes), Fraction(0))
     rev = sum((p * t.revenue for p, t in outcomes), Fraction(0))

@@ -158,7 +158,7 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
 
 def proposal(instance: Instance, facts: Facts) -> Outcome:
     """A truthful outcome (seed 003 Definition 7), or (E, 0) when E is already optimal."""
-    best = truthful_outcome(instance, **facts.options)
+    best = truthful_outcome(instance, options=facts.options)
     if best.require() == endowment_welfare(instance):
         return Outcome(instance.endowment, (0,) * instance.n)
     return best.outcome

@@ -14,7 +14,7 @@ Parameters eps, eps1, eps2 in (0, 1) with 2 n eps2 < eps1.
    pi^star_i; a YES gives alpha^star_i to i for pi^star_i - eps2, which star receives;
    finally every i receives eps2 (1 - 1/(1 + R_i)).
 
-Rational play (Lemmas 2-5, SPEC §4): independents announce ({i}, BA^{i}, RK_{i}); a coalition
+Rational play (seed 000 Lemmas 2-5; docs/definitions.md, "Rational play"): independents announce ({i}, BA^{i}, RK_{i}); a coalition
 announces C and BA^C everywhere, its lexicographically first member announces RK_C with its own
 price raised to the coalition's highest announced revenue (Lemma 4), the others RK of themselves;
 answers YES iff TV_i(alpha) >= pi. Guarantee (Theorem 1): E[SW] + E[REV] >= (1 - eps) MKW/6 - eps1.
@@ -122,7 +122,7 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
 
 
 def announcements(instance: Instance, facts: Facts) -> list[CollusionAnnouncement]:
-    """The rational Step-1 announcements of SPEC §4 (seed 000 Lemmas 2-5)."""
+    """The rational Step-1 announcements (seed 000 Lemmas 2-5)."""
     result: list[CollusionAnnouncement | None] = [None] * instance.n
     for agent in instance.agents:
         coalition = frozenset(agent)

@@ -42,7 +42,7 @@ class Terminal:
     actions: tuple[tuple[int, str, Any], ...]
 
     def welfare(self, instance: Instance) -> int:
-        """SW = sum_i TV_i(A_i) (SPEC §1)."""
+        """SW = sum_i TV_i(A_i) (seed 000 §2; seed 004 §3)."""
         return sum(v.value(a) for v, a in zip(instance.valuations, self.allocation))
 
     @property
@@ -51,7 +51,7 @@ class Terminal:
         return sum(self.prices, Fraction(0))
 
     def utility(self, instance: Instance, i: int) -> Fraction:
-        """u_i = TV_i(A_i) - P_i, minus TV_i(E_i) in a market (SPEC §1)."""
+        """u_i = TV_i(A_i) - P_i, minus TV_i(E_i) in a market (seed 003 §3)."""
         v = instance.valuations[i]
         endowed = v.value(instance.endowment[i]) if instance.endowment is not None else 0
         return v.value(self.allocation[i]) - endowed - self.prices[i]

@@ -6,7 +6,7 @@ The tree is built from the same rules the evaluator runs (``mechanisms.engine``)
 * a chance node keeps its exact probabilities (outcomes of probability 0 are left out, as the
   evaluator leaves them out);
 * at a decision node a player may take every action that one of the enumerated strategy
-  profiles takes there: the rational profile (SPEC §4) and every deviation family that
+  profiles takes there: the rational profile (docs/definitions.md, "Rational play") and every deviation family that
   ``cabench deviate`` considers, for every agent. These are the players' strategies "as far as
   the evaluator enumerates them"; the first action of every information set is the rational one;
 * an information set is what a strategy can tell apart: the player, the kind of decision, the

@@ -8,7 +8,8 @@ i = 2..n, j = 1..n (ratio in (0, 1)), which gives 1/(5n) > eps > eps^2_1 > ... >
 (a) sum K^1 = 0: end with (bottom, 0);
 (2..n) player i announces natural raises Delta^i with Delta^i_i = 0;
 (b) R_i = {l : Delta^l_i > 0}; if non-empty bip_i = max R_i and P*_i = K^1_i + sum_{l=2}^{bip_i}
-    Delta^l_i, else bip_i = 1 and P*_i = K^1_i (SPEC §7 gives this reading of the damaged text);
+    Delta^l_i, else bip_i = 1 and P*_i = K^1_i (the reading
+    that seed 002 Lemma 2 needs; the printed text of Step (b) has lost its indices);
 (n+1) each i with P*_i > 0 answers YES or NO (P*_i = 0, and player 1 when bip_1 = 1, say YES);
 (c) Y = n: omega := omega*, P_i := P*_i - eps; (d) coin c1, Heads with probability 1 - eps;
 (e) Heads: each NO player i makes bip_i pay 2 P*_i; (f) Tails: B = sum of the NO players' P*_i,
@@ -155,7 +156,7 @@ def _agent_value(instance: Instance, agent: Sequence[int], state: Sequence[int])
 def optimal_proposal(instance: Instance, facts: Facts) -> Proposal:
     """Lemma 3: the lexicographically first welfare-maximising state, each agent priced at its
     total value on its lowest member."""
-    first = lex_first_optimal(instance, **facts.options)
+    first = lex_first_optimal(instance, options=facts.options)
     first.require()
     state = first.outcome.allocation
     prices = [0] * instance.n

@@ -1,4 +1,5 @@
-"""The VCG mechanism, the classical baseline (SPEC §3.8).
+"""The VCG mechanism, the classical baseline (Vickrey 1961, Clarke 1971, Groves
+1973; its failure under collusion is seed 000 §1.2).
 
 Every player reports a valuation; the allocation maximises reported welfare (the
 lexicographically first such allocation, so the outcome is unique); player i pays
@@ -71,7 +72,7 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
 
 VCG = Mechanism(
     name="vcg",
-    source="Vickrey-Clarke-Groves (SPEC §3.8; Ausubel-Milgrom in seed 000 §1.2)",
+    source="Vickrey-Clarke-Groves (the classical baseline; Ausubel-Milgrom in seed 000 §1.2)",
     market=False,
     params=(),
     rules=rules,

@@ -43,8 +43,10 @@ class TimedOutBackend:
     def available() -> bool:
         return True
 
-    @staticmethod
-    def run(ilp_, time_limit, workers=1, hint=None):
-        from ilp import Status
+    NAME = "timed-out"
 
-        return Status.FEASIBLE, [0] * len(ilp_.names), 10**6
+    @staticmethod
+    def run(formulation, options, hint=None):
+        from ilp import Answer, Status
+
+        return Answer(Status.FEASIBLE, [0] * len(formulation.ilp.names), 10**6)

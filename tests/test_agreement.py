@@ -106,7 +106,7 @@ def _matches_reference(solver: str, examples: int):
     @given(seeds)
     def test(seed):
         inst = small(seed)
-        check_report(inst, compute_report(inst, solver=solver))
+        check_report(inst, compute_report(inst, solver))
 
     return test
 
@@ -124,7 +124,7 @@ test_portfolio_matches_reference = _matches_reference("portfolio", 60)
 def test_backends_agree_on_larger_instances(seed):
     """Beyond the naive reference's reach (m = 7..9): every backend gives the same values."""
     inst = random_instance(seed, goods=7 + seed % 3, players=4)
-    reports = [compute_report(inst, solver=s) for s in ("cpsat", "cbc", "scip", "highs", "brute")]
+    reports = [compute_report(inst, s) for s in ("cpsat", "cbc", "scip", "highs", "brute")]
     values = [[b.value for b in r.benchmarks] for r in reports]
     assert all(v == values[0] for v in values)
     # the unique lexicographically first allocation is the same whatever the backend
@@ -140,7 +140,7 @@ def test_backends_agree_on_the_licences_instance():
     from tests.conftest import EXAMPLES
 
     inst = load_instance(EXAMPLES / "licences-8x8.json")
-    reports = [compute_report(inst, solver=s) for s in ("cpsat", "cbc", "scip", "highs", "brute")]
+    reports = [compute_report(inst, s) for s in ("cpsat", "cbc", "scip", "highs", "brute")]
     assert all(r.all_proven for r in reports)
     values = [[b.value for b in r.benchmarks] for r in reports]
     assert all(v == values[0] for v in values)

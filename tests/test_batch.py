@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from benchmarks import compute_report
 from benchmarks.table import report_programs, table_programs
-from ilp import Program, Status, Weight, solve, solve_batch
+from ilp import Program, SolveOptions, Status, Weight, solve, solve_batch
 from ilp.batch import parent_of
 from ilp.formulation import build
 from instances import Form
@@ -39,7 +39,7 @@ def test_batch_equals_one_at_a_time(seed):
     base = random_program(seed)
     programs = [base, *removals(base), base, random_program(seed + 1)]
     rng.shuffle(programs)
-    batch = solve_batch(programs, "cpsat", jobs=1)
+    batch = solve_batch(programs, SolveOptions("cpsat", jobs=1))
     for program, solution in zip(programs, batch):
         alone = solve(program, "cpsat")
         assert solution.status is Status.OPTIMAL
@@ -53,7 +53,7 @@ def test_removal_shortcut_reuses_the_parent_optimum():
         optimum = solve(base, "cpsat")
         for i, removed in enumerate(removals(base)):
             assert parent_of(removed, [base]) == (base, i)
-            (solution,) = solve_batch([base, removed], "cpsat", jobs=1)[1:]
+            (solution,) = solve_batch([base, removed], SolveOptions("cpsat", jobs=1))[1:]
             assert solution.value == solve(removed, "cpsat").value
             if optimum.allocation[i] == 0:  # no solve: the parent's allocation is kept
                 assert solution.allocation == optimum.allocation
@@ -92,13 +92,13 @@ def test_parallel_workers_give_the_same_table():
     """jobs=2 forces worker processes; values equal the one-process batch and the report."""
     inst = generate_instance("regions", 16, 60, 4, 3, knowledge="noisy-lower:0.5", coalitions="pairs:1")
     programs = report_programs(inst)
-    parallel = solve_batch(programs, "cpsat", jobs=2)
-    serial = solve_batch(programs, "cpsat", jobs=1)
+    parallel = solve_batch(programs, SolveOptions("cpsat", jobs=2))
+    serial = solve_batch(programs, SolveOptions("cpsat", jobs=1))
     assert [s.value for s in parallel] == [s.value for s in serial]
     assert all(s.optimal for s in parallel)
-    raced = solve_batch(programs, "portfolio", jobs=2)  # side by side with the last race's winner
+    raced = solve_batch(programs, SolveOptions("portfolio", jobs=2))  # side by side with the last race's winner
     assert [s.value for s in raced] == [s.value for s in serial]
-    report = compute_report(inst, jobs=2)
+    report = compute_report(inst, SolveOptions(jobs=2))
     assert report.msw.value == parallel[0].value
 
 
@@ -119,6 +119,6 @@ def test_highs_worker_is_restarted_when_it_dies():
     program = xor_program(random.Random(5), 4, 3)
     expected = solve(program, "brute").value
     assert solve(program, "highs").value == expected
-    ilp.highs._worker.kill()
-    ilp.highs._worker.wait()
+    ilp.highs._worker.process.kill()
+    ilp.highs._worker.process.wait()
     assert solve(program, "highs").value == expected

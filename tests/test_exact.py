@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from benchmarks import compute_report
-from ilp import Program, Status, Weight, solve
+from ilp import Program, SolveOptions, Status, Weight, solve
 from ilp import backends as backend_registry
 from ilp.claims import FLOAT_SEPARABLE, check, separable
 from ilp.formulation import ILP, build
@@ -91,13 +91,15 @@ class WrongClaims:
     def available() -> bool:
         return True
 
+    NAME = "wrong"
+
     @classmethod
-    def run(cls, ilp_, time_limit, workers=1, hint=None):
-        from ilp import cpsat
+    def run(cls, formulation, options, hint=None):
+        from ilp import Answer, cpsat
 
         cls.calls += 1
-        _, _, bound = cpsat.run(ilp_, time_limit)
-        return Status.OPTIMAL, [0] * len(ilp_.names), 0 if cls.consistent else bound
+        bound = cpsat.run(formulation, options).bound
+        return Answer(Status.OPTIMAL, [0] * len(formulation.ilp.names), 0 if cls.consistent else bound, "wrong")
 
 
 def _near_equal_program() -> Program:
@@ -134,9 +136,9 @@ def _values(report):
 
 def _agrees_with_brute(seed: int, backends=ALL) -> None:
     inst = near_cap_instance(seed)
-    reference = _values(compute_report(inst, solver="brute", jobs=1))
+    reference = _values(compute_report(inst, SolveOptions("brute", jobs=1)))
     for solver in backends:
-        report = compute_report(inst, solver=solver, jobs=1)
+        report = compute_report(inst, SolveOptions(solver, jobs=1))
         assert report.all_proven, (seed, solver)  # no time limit: everything is proven exactly
         assert _values(report) == reference, (seed, solver)
 
@@ -160,7 +162,8 @@ def test_cpsat_reports_its_proven_bound_exactly_near_the_cap():
 
     for program in report_programs(near_cap_instance(5)):
         formulation = build(program)
-        status, values, bound = cpsat.run(formulation.ilp, None)
+        answer = cpsat.run(formulation, SolveOptions("cpsat"))
+        status, values, bound = answer.status, answer.values, answer.bound
         assert status is Status.OPTIMAL
         assert bound == sum(c * values[k] for k, c in formulation.ilp.objective.items())
 

@@ -1,4 +1,4 @@
-"""SPEC §6 worked examples, exact numbers, with every backend."""
+"""The papers' worked examples (docs/definitions.md, "Worked examples"), exact numbers, with every backend."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ BACKENDS = ["cpsat", "cbc", "scip", "highs", "brute"]
 @pytest.mark.parametrize("solver", BACKENDS)
 def test_seed004_best_belief_benchmarks(solver):
     inst = seed004_example()
-    per_player = [miew(inst, i, solver=solver) for i in range(inst.n)]
+    per_player = [miew(inst, i, options=solver) for i in range(inst.n)]
     assert {inst.players[i]: b.value for i, b in enumerate(per_player)} == SEED004["BB"]
     best = bb(inst, per_player)
     assert (best.value, inst.players[best.winner]) == (150, "p3")
@@ -41,11 +41,11 @@ def test_seed004_best_belief_benchmarks(solver):
 @pytest.mark.parametrize("solver", BACKENDS)
 def test_seed004_welfare_and_known_welfare(solver):
     inst = seed004_example()
-    welfare = msw(inst, solver=solver)
+    welfare = msw(inst, options=solver)
     assert welfare.value == SEED004["MSW"]
     assert {inst.players[j]: names(a, inst.goods) for j, a in enumerate(welfare.outcome.allocation) if a} == SEED004["MSW_allocation"]
-    assert {p: mikw(inst, i, solver=solver).value for i, p in enumerate(inst.players)} == SEED004["MIKW"]
-    report = compute_report(inst, solver=solver)
+    assert {p: mikw(inst, i, options=solver).value for i, p in enumerate(inst.players)} == SEED004["MIKW"]
+    report = compute_report(inst, solver)
     assert report.mkw.value == SEED004["MKW"] and report.mkw.winner == (1,)
     assert report.all_proven
 
@@ -60,18 +60,18 @@ def test_seed004_knowledge_correctness():
 @pytest.mark.parametrize("solver", BACKENDS)
 def test_vcg_collusion_example(solver):
     inst = vcg_collusion()
-    assert msw(inst, solver=solver).value == 2
+    assert msw(inst, options=solver).value == 2
     # VCG's externality terms: without p1 nobody values anything
-    assert msw_without(inst, 0, solver=solver).value == 0
-    assert msw_without(inst, 1, solver=solver).value == 2
-    rk = relevant_knowledge(inst, (1, 2), solver=solver)
+    assert msw_without(inst, 0, options=solver).value == 0
+    assert msw_without(inst, 1, options=solver).value == 2
+    rk = relevant_knowledge(inst, (1, 2), options=solver)
     assert rk.value == 0  # the colluders know nothing about p1 and value nothing themselves
 
 
 @pytest.mark.parametrize("solver", BACKENDS)
 def test_seed003_market_truthful_outcome(solver):
     inst = seed003_market()
-    out = truthful_outcome(inst, solver=solver)
+    out = truthful_outcome(inst, options=solver)
     assert out.value == 10
     assert out.outcome.allocation == (0, 1)
     assert out.outcome.prices == (-10, 10)
@@ -90,5 +90,5 @@ def test_hidden_value_of_relevant_knowledge_is_mkw():
 @pytest.mark.parametrize("solver", BACKENDS)
 def test_lex_first_prefers_unallocated_then_low_players(solver):
     inst = vcg_collusion()
-    first = lex_first_optimal(inst, solver=solver)
+    first = lex_first_optimal(inst, options=solver)
     assert first.outcome.allocation == (0b11, 0, 0)

@@ -14,6 +14,7 @@ import json
 import pytest
 
 from benchmarks import compute_report
+from ilp import SolveOptions
 from instances.loader import parse_instance
 from mechanisms import MECHANISMS, Facts, evaluate
 from tests.conftest import run_cli
@@ -40,7 +41,7 @@ ISSUE_EXAMPLES = {
 def numbers(instance, solver: str) -> dict:
     """Every exact number (and announcement) of evaluate / outcome / deviate, for every
     mechanism and agent, computed with ``solver``."""
-    facts = Facts(instance, solver=solver)
+    facts = Facts(instance, solver)
     result = {}
     for m in AUCTION_MECHANISMS:
         if instance.n < m.min_players:
@@ -85,7 +86,7 @@ def test_the_issue_examples_agree_in_python(name):
 @pytest.mark.parametrize("seed", range(2))
 def test_report_values_agree_and_priced_witnesses_have_no_price_0_offer(seed):
     inst = tied_instance(seed)
-    reports = [compute_report(inst, solver=s, jobs=1) for s in BACKENDS]
+    reports = [compute_report(inst, SolveOptions(s, jobs=1)) for s in BACKENDS]
     values = [[b.value for b in r.benchmarks] for r in reports]
     assert all(v == values[0] for v in values)
     for r in reports:

@@ -84,9 +84,9 @@ def test_the_local_dask_cluster_is_private(monkeypatch, tmp_path):
     """Localhost only, no dashboard, temporary TLS credentials, a private scratch folder."""
     import distributed
 
+    from cabench import sweep
     from instances import dump_instance
     from instances.generate import generate_instance
-    from cabench import sweep
 
     seen = {}
     original = distributed.LocalCluster

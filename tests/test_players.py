@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from benchmarks.correctness import knowledge_correct
 from benchmarks.external import bb, bb_prime, miew, miew_of
 from benchmarks.known import mikw, mkw, relevant_knowledge
-from benchmarks.report import Report, AgentRow, PlayerRow, compute_report, report_json
+from benchmarks.report import AgentRow, PlayerRow, Report, compute_report, report_json
 from benchmarks.table import ReportPlan, knows_nothing
 from benchmarks.welfare import best_allocation, lex_first_optimal, msw, msw_without
-from ilp import Program, Weight, solve, solve_batch
+from ilp import Program, SolveOptions, Weight, solve, solve_batch
 from ilp.batch import ProgramIndex, parent_of
-from instances import Form, Instance
+from instances import Form, Instance, Valuation
 from instances.cats import read_cats
 from instances.generate import generate_instance
 from instances.synthetic import random_instance, random_valuation
@@ -32,7 +32,7 @@ DATA = Path(__file__).parent / "data" / "cats"
 
 def one_at_a_time(instance: Instance, solver: str) -> Report:
     """The report as the benchmark functions define it, one solve per benchmark, no batch."""
-    options = {"solver": solver, "time_limit": None}
+    options = {"options": SolveOptions(solver)}
     welfare = msw(instance, **options)
     players = tuple(
         PlayerRow(i, miew(instance, i, **options), mikw(instance, i, **options),
@@ -119,7 +119,7 @@ def test_report_equals_benchmarks_one_at_a_time(seed):
     parent's allocation itself when the removed player held nothing), and CP-SAT returns the
     first optimum it proves."""
     inst = random_instance(seed)
-    report = compute_report(inst, solver="cpsat", jobs=1)
+    report = compute_report(inst, SolveOptions("cpsat", jobs=1))
     _check_witnesses(report)
     fast = _values_only(_without_market(report_json(report)))
     assert fast == _values_only(report_json(one_at_a_time(inst, "cpsat")))
@@ -128,7 +128,7 @@ def test_report_equals_benchmarks_one_at_a_time(seed):
 def test_witness_check_can_fail():
     """The witness check above rejects a witness that does not attain its value."""
     inst = random_instance(12521)
-    report = compute_report(inst, solver="cpsat", jobs=1)
+    report = compute_report(inst, SolveOptions("cpsat", jobs=1))
     _check_witnesses(report)
     wrong = dataclasses.replace(report, msw=dataclasses.replace(report.msw, value=report.msw.value + 1))
     with pytest.raises(AssertionError):
@@ -145,9 +145,9 @@ def test_many_players_without_knowledge_equal_the_reference(seed):
                   for _ in range(n))
     inst = Instance(f"crowd-{seed}", tuple(f"g{k}" for k in range(m)), tuple(f"p{i}" for i in range(n)), truth,
                     (None,) * n)
-    fast = report_json(compute_report(inst, solver="cpsat", jobs=1))
+    fast = report_json(compute_report(inst, SolveOptions("cpsat", jobs=1)))
     assert fast == report_json(one_at_a_time(inst, "cpsat"))
-    brute = compute_report(inst, solver="brute", jobs=1)
+    brute = compute_report(inst, SolveOptions("brute", jobs=1))
     assert [b.value for b in brute.benchmarks] == [b.value for b in one_at_a_time(inst, "brute").benchmarks]
 
 
@@ -161,12 +161,12 @@ def test_skipped_programs_are_trivial_by_definition():
     for i in range(none.n):
         assert (plan.miew[i] is None) == knows_nothing(none, i) == (i in (0, 3))
         if plan.miew[i] is None:
-            by_definition = miew(none, i, solver="cpsat")
+            by_definition = miew(none, i, options="cpsat")
             assert by_definition.value == 0 and not any(by_definition.outcome.allocation)
-    report = compute_report(none, solver="cpsat", jobs=1)
+    report = compute_report(none, SolveOptions("cpsat", jobs=1))
     winners = [i for i, a in enumerate(report.msw.outcome.allocation) if a]
     for i, row in enumerate(report.players):
-        assert row.msw_without.value == msw_without(none, i, solver="cpsat").value
+        assert row.msw_without.value == msw_without(none, i, options="cpsat").value
         if i not in winners:
             assert row.msw_without.outcome == report.msw.outcome
 
@@ -176,7 +176,7 @@ def test_real_cats_file_with_one_player_per_bid():
     of the generator's own LP (28264.62), and the JSON equals the one-at-a-time reference."""
     inst = read_cats(DATA / "L7-40-200-0000.txt", scale=10000)
     assert inst.n == 200
-    report = compute_report(inst, solver="cpsat", jobs=1)
+    report = compute_report(inst, SolveOptions("cpsat", jobs=1))
     assert report.msw.value == 282646200
     assert report.all_proven
     assert report_json(report) == report_json(one_at_a_time(inst, "cpsat"))
@@ -220,7 +220,7 @@ def test_parents_are_found_among_many_programs():
         assert index.parent(1 + i) == (0, i)
     assert parent_of(removed[5], [base, removed[6]]) == (base, 5)
     assert parent_of(removed[5], [removed[6]]) is None
-    solutions = solve_batch([base, *removed[:20]], "cpsat", jobs=1)
+    solutions = solve_batch([base, *removed[:20]], SolveOptions("cpsat", jobs=1))
     for i, solution in enumerate(solutions[1:]):
         assert solution.value == solve(removed[i], "cpsat").value
 
@@ -228,7 +228,7 @@ def test_parents_are_found_among_many_programs():
 def test_progress_reports_every_distinct_program():
     inst = generate_instance("paths", 12, 40, 8, 0, knowledge="noisy-lower:0.6")
     seen = []
-    compute_report(inst, solver="cpsat", jobs=1, progress=lambda done, total: seen.append((done, total)))
+    compute_report(inst, SolveOptions("cpsat", jobs=1), progress=lambda done, total: seen.append((done, total)))
     total = seen[-1][1]
     assert [d for d, _ in seen] == list(range(1, total + 1))
     assert total >= inst.n  # one MIEW_i per player at least: they all know something
@@ -270,3 +270,71 @@ def test_generate_one_player_per_bidder():
     assert generate_instance("regions", 16, 60, None, 1) == shaped
     with pytest.raises(Exception, match="table distribution has no bidders"):
         generate_instance("table", 4, 10, None, 1)
+
+
+def _crowded(seed: int, m: int, n: int) -> Instance:
+    """Many players on few goods with small values (many optimal allocations, so the tie-break
+    decides): single-minded players as in CATS L1-L8, and some XOR bidders with several bids."""
+    rng = random.Random(seed)
+    valuations = []
+    for _ in range(n):
+        form = rng.choice([Form.SINGLE_MINDED, Form.SINGLE_MINDED, Form.XOR])
+        bids = 1 if form is Form.SINGLE_MINDED else rng.randint(2, 3)
+        bundles = {rng.randrange(1, 1 << m) for _ in range(bids)}
+        valuations.append(Valuation(form, tuple((b, rng.randint(1, 3)) for b in sorted(bundles))))
+    return Instance(name="crowded", goods=tuple(f"g{k}" for k in range(m)), players=tuple(f"p{j}" for j in range(n)),
+                    valuations=tuple(valuations), knowledge=(None,) * n)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32))
+def test_lex_first_with_many_players_is_the_reference(seed):
+    """The tie-break's shortcuts (goods a single-bid player must hold, mixed-radix chunks over
+    the players who can hold each good) give the lexicographically first optimal allocation of
+    the brute-force enumeration, with every backend."""
+    from tests import reference
+
+    inst = _crowded(seed, m=4, n=random.Random(seed).randint(4, 7))
+    value, expected = reference.msw(inst)
+    for solver in ("cpsat", "highs", "cbc", "brute"):
+        first = lex_first_optimal(inst, options=solver)
+        assert first.value == value
+        assert first.outcome.allocation == expected
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32))
+def test_lex_first_chunks_agree_with_brute_dp(seed):
+    """At 8 goods and 30 players (beyond enumeration) the integer programs' tie-break, several
+    goods per solve, equals the brute-force DP's, one good at a time."""
+    inst = _crowded(seed, m=8, n=30)
+    expected = lex_first_optimal(inst, options="brute").outcome.allocation
+    for solver in ("cpsat", "highs"):
+        assert lex_first_optimal(inst, options=solver).outcome.allocation == expected
+
+
+def test_exact_knowledge_is_read_once_and_checked_by_identity(tmp_path):
+    """A file with exact knowledge repeats every valuation once per player who knows it: the
+    loader returns equal valuations as one object, the knowledge check and the weights see the
+    bound is the truth without comparing bundles, and the report equals the definitions'."""
+    import json
+
+    from instances import load_instance
+
+    data = {"goods": ["a", "b", "c"], "players": ["p1", "p2", "p3"],
+            "valuations": {"p1": {"xor": [[["a"], 3], [["a", "b"], 5]]}, "p2": {"xor": [[["b"], 4]]},
+                           "p3": {"single_minded": [["c", "a"], 6]}},
+            "knowledge": {"p1": {"lower_bounds": {"p2": {"xor": [[["b"], 4]]}, "p3": {"single_minded": [["c", "a"], 6]}}},
+                          "p2": {"lower_bounds": {"p1": {"xor": [[["a"], 3], [["a", "b"], 5]]},
+                                                  "p3": {"single_minded": [["c", "a"], 2]}}}}}
+    path = tmp_path / "exact.json"
+    path.write_text(json.dumps(data))
+    inst = load_instance(path)
+    assert inst.knowledge[0].bounds[1] is inst.valuations[1]
+    assert inst.knowledge[1].bounds[0] is inst.valuations[0]
+    assert inst.knowledge[1].bounds[2] is not inst.valuations[2]  # a lower bound, not the truth
+    plan = ReportPlan.of(inst)
+    assert plan.weights.row(0)[1] is plan.weights.true[1]
+    assert [knowledge_correct(inst, i).correct for i in range(3)] == [True, True, True]
+    fast = _values_only(_without_market(report_json(compute_report(inst, SolveOptions("cpsat", jobs=1)))))
+    assert fast == _values_only(report_json(one_at_a_time(inst, "cpsat")))

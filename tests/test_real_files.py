@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from benchmarks import compute_report
 from benchmarks.correctness import all_values, bound_holds
 from benchmarks.welfare import msw
+from ilp import SolveOptions
 from instances import (
     Candidates,
     Form,
@@ -106,21 +107,21 @@ def test_a_repeated_bundle_counts_with_its_best_bid(form, seed):
 @given(st.integers(min_value=0, max_value=2**32 - 1))
 def test_repeated_bundles_match_the_reference_cpsat(seed):
     inst = repeated_instance(seed)
-    check_report(inst, compute_report(inst, solver="cpsat"))
+    check_report(inst, compute_report(inst, "cpsat"))
 
 
 @settings(max_examples=120, deadline=None)
 @given(st.integers(min_value=0, max_value=2**32 - 1))
 def test_repeated_bundles_match_the_reference_brute(seed):
     inst = repeated_instance(seed)
-    check_report(inst, compute_report(inst, solver="brute"))
+    check_report(inst, compute_report(inst, "brute"))
 
 
 @pytest.mark.parametrize("solver", ["cbc", "scip", "highs"])
 @pytest.mark.parametrize("seed", range(12))
 def test_repeated_bundles_match_the_reference_other_backends(solver, seed):
     inst = repeated_instance(seed)
-    check_report(inst, compute_report(inst, solver=solver))
+    check_report(inst, compute_report(inst, solver))
 
 
 def test_every_form_meets_repeated_bundles():
@@ -151,7 +152,7 @@ def test_files_keep_repeated_bundles_as_written():
     assert inst.valuations[0].value(0b01) == 7 and inst.valuations[1].value(0b11) == 7
     assert json.loads(instance_text(inst))["valuations"] == data["valuations"]
     assert json.loads(instance_text(inst))["knowledge"] == data["knowledge"]
-    report = compute_report(inst, solver="cpsat", jobs=1)
+    report = compute_report(inst, SolveOptions("cpsat", jobs=1))
     assert report.msw.value == 13  # p <- {a} at its larger bid 7, q <- {b} at its larger bid 6
     assert report.players[0].miew.value == 3  # p can sell {b} to q for 3 (the larger repeat)
 
@@ -284,7 +285,7 @@ def cats_bids(text: str) -> list[tuple[Decimal, tuple[int, ...]]]:
 def test_cats_import_gives_the_generators_own_optimum_exactly(name):
     """MSW of every real CATS sample equals the optimum of CATS's own LP model, to the last digit."""
     inst = read_cats(CATS / name)
-    value = msw(inst, solver="cpsat").require()
+    value = msw(inst, options="cpsat").require()
     assert decimal(value, inst.scale) == Decimal(EXPECTED[name])
     assert Decimal(show(value, inst.scale)) == Decimal(EXPECTED[name])
 
@@ -339,7 +340,7 @@ def test_cats_bidder_repeating_a_bundle_is_kept_as_written(tmp_path):
     assert inst.scale == 100 and inst.n == 3
     assert inst.valuations[0].bids == ((0b011, 1050), (0b100, 700), (0b011, 1225))
     # bidder1 wins {0, 1} at its larger bid 12.25 (its XOR excludes adding {2} at 7)
-    assert msw(inst, solver="brute").value == reference.msw(inst)[0] == 1225
+    assert msw(inst, options="brute").value == reference.msw(inst)[0] == 1225
     back = write_cats(inst)
     assert Counter(cats_bids(back)) == Counter(cats_bids(REPEATING))
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from cabench.sweep import run_sweep
 from instances import dump_instance
 from instances.generate import generate_instance
-from cabench.sweep import run_sweep
 from tests.conftest import run_cli
 
 MECHS = ["best-belief", "surviving-strategies"]

@@ -1,4 +1,4 @@
-"""Valuation semantics (SPEC §1 representations table), by hand and against the vectorised
+"""Valuation semantics (the representations table of docs/definitions.md), by hand and against the vectorised
 evaluation used for knowledge correctness."""
 
 from __future__ import annotations

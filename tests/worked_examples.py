@@ -1,4 +1,4 @@
-"""The worked examples of SPEC §6 with their exact numbers, each citing its source.
+"""The worked examples of docs/definitions.md with their exact numbers, each citing its source.
 
 Gambit's tests/games.py style: one factory per example, the expected values next to it.
 """
@@ -20,7 +20,7 @@ SEED004 = {
     "BB_max": 150,
     "MSW": 200,  # p1 gets {1}, p2 gets {2}
     "MSW_allocation": {"p1": ["1"], "p2": ["2"]},
-    "MIKW": {"p1": 125, "p2": 180, "p3": 150},  # SPEC §6 (seed 000 Definition 3 on this instance)
+    "MIKW": {"p1": 125, "p2": 180, "p3": 150},  # seed 000 Definition 3 applied to this instance
     "MKW": 180,
     "correct": {"p1": True, "p2": False, "p3": True},  # seed 004 §3: "Player 2's beliefs are incorrect"
 }
@@ -33,6 +33,6 @@ def vcg_collusion() -> Instance:
 
 
 def seed003_market() -> Instance:
-    """Seed 003 market (SPEC §6): p1 endowed with a (worth 3 to p1), p2 values a at 10. The
+    """Seed 003 market (§3.3; Appendix A, Definition 7): p1 endowed with a (worth 3 to p1), p2 values a at 10. The
     truthful outcome (seed 003 Definition 7) moves a to p2 with P*_2 = 10, P*_1 = -10."""
     return load_instance(EXAMPLES / "seed003-market.json")

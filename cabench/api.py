@@ -1,0 +1,540 @@
+"""The Python API: the same computations as the ``cabench`` commands, as functions and values.
+
+Every function here is what the command of the same name runs (the commands call these), so a
+notebook and the shell get the same numbers. Results have ``to_dict()`` (the command's
+``--json`` output) and, where a table makes sense, ``to_frame()`` (a tidy pandas DataFrame;
+pandas is needed only for that, ``pip install 'cabench[sweep]'``).
+
+No ``if __name__ == "__main__":`` guard is needed around these calls: the worker processes that
+solve programs in parallel never run the caller's script again (``ilp.workers``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from benchmarks.correctness import knowledge_correct
+from benchmarks.report import Report, compute_report, data_frame
+from ilp import DEFAULT_BACKEND, SolveOptions, get_backend
+from instances import CabenchError, Instance, load_instance, parse_instance
+from instances.knowledge_models import annotate as _annotate
+from mechanisms import MECHANISMS, Deviation, Evaluation, Facts, Mechanism, agent_of
+from mechanisms import evaluate as _evaluate
+
+__all__ = ["ArgumentError", "Deviations", "Evaluations", "Announcement", "annotate", "benchmarks", "deviate",
+           "evaluate", "generate", "load", "outcome"]
+
+
+class ArgumentError(CabenchError):
+    """A bad argument of an API function; ``param`` names it (the command's flag without ``--``)."""
+
+    def __init__(self, message: str, param: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+# ---------------------------------------------------------------- instances
+
+
+def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowledge: str | None = None) -> Instance:
+    """Read an instance: a JSON instance file, or the same JSON already parsed into a dict.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path, dict or Instance
+        A path to a cabench instance file (``-`` for standard input), or its content as a dict
+        (validated against the same schema); an :class:`~instances.Instance` is returned as is.
+    coalition_knowledge : {"bounds", "sets"}, optional
+        How coalitions pool knowledge (``cabench benchmarks --coalition-knowledge``).
+
+    Returns
+    -------
+    Instance
+        The instance; bad input raises :class:`~instances.CabenchError` naming the file and field.
+
+    Examples
+    --------
+    >>> import cabench
+    >>> inst = cabench.load("instances/examples/seed004-example.json")
+    >>> inst.players
+    ('p1', 'p2', 'p3')
+    """
+    if isinstance(source, Instance):
+        instance = source
+    elif isinstance(source, Mapping):
+        instance = parse_instance(dict(source))
+    else:
+        instance = load_instance(source)
+    if coalition_knowledge is not None:
+        instance = dataclasses.replace(instance, coalition_knowledge=coalition_knowledge)
+    return instance
+
+
+def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str | None = None,
+             coalitions: str | None = None, seed: int = 0, replace: bool = False) -> Instance:
+    """The instance with knowledge and coalitions drawn by cabench's models (``cabench annotate``).
+
+    Parameters
+    ----------
+    instance : Instance, path or dict
+        Anything :func:`load` accepts.
+    knowledge : str, optional
+        ``none``, ``exact``, ``noisy-lower:F``, ``wrong:P`` or ``candidates:K``; None keeps it.
+    coalitions : str, optional
+        ``none``, ``pairs:K`` or ``random:K:SIZE``; None keeps them.
+    seed : int
+        Same instance, specs and seed: same result.
+    replace : bool
+        Allow replacing knowledge or coalitions the instance already has.
+
+    Returns
+    -------
+    Instance
+
+    Examples
+    --------
+    >>> import cabench
+    >>> inst = cabench.generate("arbitrary", goods=4, bids=6, players=3, seed=1)
+    >>> cabench.annotate(inst, knowledge="exact").knowledge is not None
+    True
+    """
+    return _annotate(load(instance), knowledge, coalitions, seed, replace)
+
+
+def generate(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,
+             knowledge: str = "none", coalitions: str = "none") -> Instance:
+    """An instance drawn from a bid distribution (``cabench generate``).
+
+    Parameters
+    ----------
+    distribution : str
+        A CATS-like distribution (``arbitrary``, ``paths``, ``regions``, ``scheduling``,
+        ``matching``) or ``table``.
+    goods, bids : int
+        Number of goods, and of bids in all (XOR bids per player).
+    players : int or None
+        Number of players; None gives one player per bidder (the shape of CATS files).
+    seed : int
+        Same arguments, same instance (and file bytes).
+    knowledge, coalitions : str
+        Knowledge and coalition models, as for :func:`annotate`.
+
+    Returns
+    -------
+    Instance
+
+    Examples
+    --------
+    >>> import cabench
+    >>> cabench.generate("arbitrary", goods=4, bids=6, players=3, seed=1).n
+    3
+    """
+    from instances.generate import generate_instance
+
+    return generate_instance(distribution, goods, bids, players, seed, knowledge, coalitions)
+
+
+# ---------------------------------------------------------------- benchmarks
+
+
+def solve_options(solver: str = DEFAULT_BACKEND, time_limit: float | None = None,
+                  jobs: int | None = None) -> SolveOptions:
+    """:class:`ilp.SolveOptions` from the commands' flags, the backend checked first."""
+    try:
+        get_backend(solver)
+    except CabenchError as exc:
+        raise ArgumentError(str(exc), "solver") from None
+    if time_limit is not None and not time_limit > 0:
+        raise ArgumentError(f"time limit {time_limit}: expected a positive number of seconds", "time-limit")
+    if jobs is not None and jobs < 1:
+        raise ArgumentError(f"jobs {jobs}: expected at least 1", "jobs")
+    return SolveOptions(solver, time_limit, jobs)
+
+
+def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str = DEFAULT_BACKEND,
+               time_limit: float | None = None, jobs: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Report:
+    """Every benchmark of the papers for one instance (``cabench benchmarks``).
+
+    MSW and the lexicographically first welfare-maximising allocation; per player MIEW_i = BB_i,
+    MIKW_i and MSW_{-i}; per agent MKW_A and BA^A; the maxima MIEW, BB, BB' and MKW; and, for a
+    market, the truthful outcome. Values are integers proven optimal; a program not proven
+    within ``time_limit`` keeps its interval and no value.
+
+    Parameters
+    ----------
+    instance : Instance, path or dict
+        Anything :func:`load` accepts.
+    solver : str
+        ``portfolio`` (default), ``cpsat``, ``cbc``, ``scip``, ``highs`` or ``brute``.
+    time_limit : float, optional
+        Seconds per integer program.
+    jobs : int, optional
+        Worker processes for independent programs (None: automatic).
+    progress : callable, optional
+        ``progress(done, total)`` as programs are solved.
+
+    Returns
+    -------
+    benchmarks.Report
+        With ``to_dict()`` (the ``--json`` output) and ``to_frame()`` (one row per benchmark).
+
+    Examples
+    --------
+    >>> import cabench
+    >>> report = cabench.benchmarks(cabench.load("instances/examples/seed004-example.json"))
+    >>> report.msw.value
+    200
+    >>> report.to_dict()["BB"]
+    {'value': 150, 'player': 'p3'}
+    """
+    return compute_report(load(instance), solve_options(solver, time_limit, jobs), progress=progress)
+
+
+# ---------------------------------------------------------------- mechanisms
+
+
+def _mechanism(name: str) -> Mechanism:
+    if name not in MECHANISMS:
+        raise ArgumentError(f'unknown mechanism "{name}"; expected one of: {", ".join(MECHANISMS)}', "mechanism")
+    return MECHANISMS[name]
+
+
+def parse_params(values: Mapping[str, Any] | None) -> dict[str, Fraction]:
+    """Mechanism parameters as exact fractions (``"1/10"``, ``0.1`` and ``Fraction(1, 10)`` alike)."""
+    params = {}
+    for key, raw in (values or {}).items():
+        try:
+            params[key] = Fraction(str(raw).strip()) if not isinstance(raw, (int, Fraction)) else Fraction(raw)
+        except (ValueError, ZeroDivisionError):
+            raise ArgumentError(f'"{key}={raw}" is not KEY=VALUE with a number (e.g. eps=1/10 or eps=0.1)',
+                                "param") from None
+    return params
+
+
+def _player(instance: Instance, name: str) -> int:
+    if name not in instance.players:
+        raise ArgumentError(f'unknown player "{name}"; expected one of: {", ".join(instance.players)}', "player")
+    return instance.players.index(name)
+
+
+def applicable(mechanism: Mechanism, instance: Instance) -> bool:
+    """Whether ``mechanism`` is for this kind of instance (auction or market) and its size."""
+    return mechanism.market == instance.is_market and instance.n >= mechanism.min_players
+
+
+def check_applicable(mechanism: Mechanism, instance: Instance) -> None:
+    if mechanism.market != instance.is_market:
+        kind = "markets (instances with an endowment)" if mechanism.market else "auctions (instances without an endowment)"
+        raise CabenchError(f"{instance.source}: mechanism {mechanism.name} is for {kind}")
+
+
+def _facts(instance: Instance, solver: str, time_limit: float | None) -> Facts:
+    return Facts(instance, solve_options(solver, time_limit))
+
+
+@dataclass(frozen=True)
+class Evaluations:
+    """What ``cabench evaluate`` computes: per mechanism its exact evaluation (and Monte Carlo
+    summary, if sampled). ``rows`` pairs each :class:`~mechanisms.Mechanism` with its
+    :class:`~mechanisms.Evaluation` (expectations, outcome distribution, guarantee)."""
+
+    instance: Instance
+    rows: tuple[tuple[Mechanism, Evaluation, dict[str, Any] | None], ...]
+    all_mechanisms: bool
+
+    @property
+    def failed(self) -> bool:
+        """True when a theorem applies and its guarantee does not hold (the command exits 4)."""
+        return any(ev.guarantee is not None and ev.guarantee.failed for _, ev, _ in self.rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` output of ``cabench evaluate``."""
+        from cabench.present import evaluation_json
+
+        payload = []
+        for m, ev, extra in self.rows:
+            data = evaluation_json(self.instance, m, ev)
+            if extra:
+                data["monte_carlo"] = extra
+            payload.append(data)
+        if not self.all_mechanisms:
+            return payload[0]
+        return {"instance": self.instance.name, "mechanisms": payload}
+
+    def to_frame(self):
+        """One row per mechanism: ``mechanism``, ``E[SW]``, ``E[REV]``, ``total`` (floats; exact
+        values in ``to_dict()``), the theorem's ``benchmark`` and its value, the ``bound``,
+        ``holds`` (None when the theorem's premise is not met) and the ``verdict``."""
+        rows = []
+        for m, ev, _ in self.rows:
+            g = ev.guarantee
+            rows.append({  # the columns printed when a frame is too wide to show whole come first and last
+                "mechanism": m.name, "E[SW]": float(ev.sw), "E[REV]": float(ev.rev), "total": float(ev.total),
+                "benchmark": g.benchmark if g else None, "benchmark_value": g.benchmark_value if g else None,
+                "verdict": g.verdict if g else None, "source": m.source, "scale": self.instance.scale,
+                "bound": float(g.bound) if g else None,
+                "holds": (g.holds if g.premise_unmet is None else None) if g else None,
+            })
+        return data_frame(rows)
+
+
+def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str = "all",
+             params: Mapping[str, Any] | None = None, strategies: str = "rational", player: str | None = None,
+             samples: int | None = None, seed: int = 0, solver: str = DEFAULT_BACKEND,
+             time_limit: float | None = None) -> Evaluations:
+    """Exact expected welfare, revenue and utilities of mechanisms on an instance, with the
+    benchmark of each theorem, its bound and whether it holds (``cabench evaluate``).
+
+    Parameters
+    ----------
+    instance : Instance, path or dict
+        Anything :func:`load` accepts.
+    mechanism : str
+        A name of ``mechanisms.MECHANISMS``, or ``all`` (every applicable one, rational play).
+    params : dict, optional
+        Mechanism parameters, e.g. ``{"eps": "1/10"}``.
+    strategies : str
+        ``rational``, or a deviation family (see :func:`deviate`) played by ``player``'s agent.
+    player : str, optional
+        The deviating player, with a deviation family.
+    samples : int, optional
+        Also sample this many plays (Monte Carlo, seeded by ``seed``).
+    solver, time_limit
+        As for :func:`benchmarks` (the benchmark programs behind the strategies).
+
+    Returns
+    -------
+    Evaluations
+        ``to_dict()`` is the ``--json`` output; ``to_frame()`` has one row per mechanism.
+
+    Examples
+    --------
+    >>> import cabench
+    >>> ev = cabench.evaluate("instances/examples/seed004-example.json", "best-belief")
+    >>> ev.to_dict()["guarantee"]["holds"]
+    True
+    """
+    instance = load(instance)
+    given = parse_params(params)
+    facts = _facts(instance, solver, time_limit)
+    if player is not None:
+        _player(instance, player)  # a player not in the instance is an error even where unused
+    if mechanism == "all":
+        if strategies != "rational":
+            raise ArgumentError("--mechanism all evaluates rational play only", "strategies")
+        chosen = [m for m in MECHANISMS.values() if applicable(m, instance)]
+    else:
+        chosen = [_mechanism(mechanism)]
+        check_applicable(chosen[0], instance)
+    rows = []
+    for m in chosen:
+        names = {p.name for p in m.params}
+        mine = {k: v for k, v in given.items() if mechanism != "all" or k in names}
+        chosen_params = m.parameters(instance, mine)
+        if strategies == "rational":
+            profile = m.rational(instance, chosen_params, facts)
+        else:
+            if player is None:
+                raise ArgumentError("a deviation family needs --player", "player")
+            agent = agent_of(instance, _player(instance, player))
+            families = m.deviation_families(instance, chosen_params, facts, agent)
+            if strategies not in families:
+                raise ArgumentError(f'unknown family "{strategies}" for {m.name}; expected rational or one of: '
+                                    + ", ".join(families), "strategies")
+            profile = families[strategies].profile
+        ev = _evaluate(m, instance, chosen_params, profile, facts, check=strategies == "rational")
+        extra = None
+        if samples:
+            from cabench.present import monte_carlo
+
+            extra = monte_carlo(instance, m, chosen_params, profile, samples, seed)
+        rows.append((m, ev, extra))
+    return Evaluations(instance, tuple(rows), mechanism == "all")
+
+
+def _prepare(instance, mechanism: str, player: str, params, solver: str, time_limit: float | None):
+    instance = load(instance)
+    given = parse_params(params)
+    facts = _facts(instance, solver, time_limit)
+    m = _mechanism(mechanism)
+    check_applicable(m, instance)
+    return instance, facts, m, m.parameters(instance, given), _player(instance, player)
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """What ``cabench outcome`` computes: the announcements of a rational player's agent, by
+    kind, as ``mechanisms`` describes them (actions) and as JSON (``to_dict()``)."""
+
+    instance: Instance
+    mechanism: Mechanism
+    player: str
+    agent: tuple[int, ...]
+    actions: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` output of ``cabench outcome``."""
+        from cabench.present import describe
+
+        return {"mechanism": self.mechanism.name, "player": self.player, "scale": self.instance.scale,
+                "agent": [self.instance.players[j] for j in self.agent],
+                "announcements": {kind: describe(a, self.instance) for kind, a in self.actions.items()}}
+
+
+def outcome(instance: Instance | str | Path | Mapping[str, Any], mechanism: str, player: str,
+            params: Mapping[str, Any] | None = None, solver: str = DEFAULT_BACKEND,
+            time_limit: float | None = None) -> Announcement:
+    """The announcement a rational player (or its coalition) makes in a mechanism: its optimal
+    reported outcome (``cabench outcome``).
+
+    Parameters
+    ----------
+    instance : Instance, path or dict
+        Anything :func:`load` accepts.
+    mechanism : str
+        A name of ``mechanisms.MECHANISMS``.
+    player : str
+        The player whose announcement to show.
+    params : dict, optional
+        Mechanism parameters.
+    solver, time_limit
+        As for :func:`benchmarks`.
+
+    Returns
+    -------
+    Announcement
+        ``to_dict()`` is the ``--json`` output.
+
+    Examples
+    --------
+    >>> import cabench
+    >>> a = cabench.outcome("instances/examples/seed004-example.json", "best-belief", "p3")
+    >>> a.to_dict()["agent"]
+    ['p3']
+    """
+    instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit)
+    ev = _evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
+    actions: dict[str, Any] = {}
+    for _, terminal in ev.outcomes:
+        for who, kind, action in terminal.actions:
+            if who == i and kind not in ("answer",):
+                actions.setdefault(kind, action)
+    return Announcement(instance, m, player, agent_of(instance, i), actions)
+
+
+@dataclass(frozen=True)
+class Deviations:
+    """What ``cabench deviate`` computes: the agent's expected utility under rational play and
+    under each deviation family, with what the paper claims about each."""
+
+    instance: Instance
+    mechanism: Mechanism
+    agent: tuple[int, ...]
+    rational: Evaluation
+    knowledge: dict[str, Any]
+    rows: tuple[dict[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` output of ``cabench deviate``."""
+        from cabench.present import number
+
+        return {"mechanism": self.mechanism.name, "scale": self.instance.scale,
+                "agent": [self.instance.players[j] for j in self.agent],
+                "rational_utility": number(self.rational.agent_utility(self.agent)), "knowledge": self.knowledge,
+                "rational": {"SW": float(self.rational.sw), "REV": float(self.rational.rev)},
+                "deviations": list(self.rows)}
+
+    def to_frame(self):
+        """One row per deviation family: ``family``, ``utility`` and ``gain`` (floats), ``pays``,
+        ``paper`` (what the paper claims), ``assumes``, ``SW``, ``REV``, ``why``."""
+        rows = [{**r, "utility": float(Fraction(r["utility"]["exact"])), "gain": float(Fraction(r["gain"]["exact"]))}
+                for r in self.rows]
+        return data_frame(rows)
+
+
+def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str, player: str,
+            params: Mapping[str, Any] | None = None, solver: str = DEFAULT_BACKEND,
+            time_limit: float | None = None) -> Deviations:
+    """Expected utility of the rational strategy versus each deviation family for the agent of
+    ``player`` (``cabench deviate``): which deviations do not pay, and (for VCG) which do.
+
+    Parameters
+    ----------
+    instance : Instance, path or dict
+        Anything :func:`load` accepts.
+    mechanism : str
+        A name of ``mechanisms.MECHANISMS``.
+    player : str
+        The deviating player (its whole coalition deviates with it).
+    params : dict, optional
+        Mechanism parameters.
+    solver, time_limit
+        As for :func:`benchmarks`.
+
+    Returns
+    -------
+    Deviations
+        ``to_dict()`` is the ``--json`` output; ``to_frame()`` has one row per family.
+
+    Examples
+    --------
+    >>> import cabench
+    >>> d = cabench.deviate("instances/examples/seed004-example.json", "best-belief", "p3")
+    >>> any(row["pays"] for row in d.to_dict()["deviations"])
+    False
+    """
+    from cabench.present import number
+
+    instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit)
+    agent = agent_of(instance, i)
+    base = _evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
+    rational_u = base.agent_utility(agent)
+    knowledge = agent_knowledge(instance, agent)
+    rows = []
+    for name, dev in m.deviation_families(instance, params, facts, agent).items():
+        ev = _evaluate(m, instance, params, dev.profile, facts, check=False)
+        u = ev.agent_utility(agent)
+        label, assumes = deviation_label(dev, knowledge)
+        rows.append({"family": name, "utility": number(u), "gain": number(u - rational_u), "pays": u > rational_u,
+                     "dominated_in_paper": dev.dominated, "paper": label, "assumes": assumes,
+                     "unilateral": dev.scenario is None, "claim_applies": label != "dominated if knowledge correct",
+                     "why": dev.why, "SW": float(ev.sw), "REV": float(ev.rev)})
+    return Deviations(instance, m, agent, base, knowledge, tuple(rows))
+
+
+def agent_knowledge(instance: Instance, agent: tuple[int, ...]) -> dict[str, object]:
+    """Whether every member's knowledge is correct (True, False, or None if undecided)."""
+    verdicts = [(instance.players[j], knowledge_correct(instance, j)) for j in agent]
+    if all(v.correct is True for _, v in verdicts):
+        return {"correct": True, "reason": "every member's knowledge is correct"}
+    wrong = [(who, v) for who, v in verdicts if v.correct is not True]
+    correct = False if any(v.correct is False for _, v in wrong) else None
+    return {"correct": correct, "reason": "; ".join(f"{who}: {v.reason}" for who, v in wrong)}
+
+
+def deviation_label(dev: Deviation, knowledge: dict[str, object]) -> tuple[str, str]:
+    """The "paper" column of ``deviate`` and what the row assumes.
+
+    A dominance claim about an announcement built from the agent's knowledge holds for an agent
+    whose knowledge is correct; for another agent the row says so instead of a bare
+    "dominated". A row that changes other agents' strategies is a scenario, not a deviation."""
+    assumes = []
+    if dev.scenario is not None:
+        assumes.append(f"other players change too: {dev.scenario}")
+    if dev.dominated and dev.needs_correct_knowledge:
+        assumes.append("the agent's knowledge is correct (the paper's claim is about what it knows)")
+    if dev.scenario is not None:
+        label = "scenario (not unilateral)"
+    elif not dev.dominated:
+        label = "not dominated"
+    elif dev.needs_correct_knowledge and knowledge["correct"] is not True:
+        label = "dominated if knowledge correct"
+    else:
+        label = "dominated"
+    return label, "; ".join(assumes)

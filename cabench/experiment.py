@@ -1,0 +1,175 @@
+"""``cabench experiment``: how much of each benchmark the mechanisms achieve as knowledge gets
+better or worse, as one tidy table.
+
+An experiment is a sweep (``cabench.sweep``) over instance files it writes itself: for every
+point of the knowledge axis and every seed, one instance (generated, or a given file annotated
+with knowledge and coalitions drawn by ``instances.knowledge_models``), recorded with how it was
+made (``cabench.provenance``). The files go to ``RESULTS.instances/`` next to the results; the
+same arguments always write the same bytes, so a resumed experiment (after Ctrl-C, or with more
+mechanisms, seeds or axis points) computes only the rows it lacks.
+
+The knowledge models are those of seed 000 §2 (knowledge as sets of candidate valuations,
+Definition 1) as drawn by ``instances.knowledge_models``; the coalition axis varies the size of
+the collusive sets of seed 000 §2 Definition 5.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from instances import CabenchError, Instance, instance_text, load_instance
+from instances.knowledge_models import annotate, parse_coalitions, parse_knowledge
+
+AXES = ("noisy-lower", "wrong", "candidates", "coalition-size")
+BASELINES = ("vcg", "second-price-bundle")
+"""Evaluated in every experiment: the papers compare their mechanisms with these."""
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The knowledge axis: a model and its values (``noisy-lower:0.1,0.2,...,1.0``)."""
+
+    kind: str
+    values: tuple[Fraction, ...]
+
+    def point(self, value: Fraction, knowledge: str, coalitions: str, coalition_count: int) -> tuple[str, str]:
+        """The (knowledge, coalitions) specs at ``value``; the other spec stays as given."""
+        if self.kind == "coalition-size":
+            return knowledge, f"random:{coalition_count}:{int(value)}"
+        return f"{self.kind}:{_number(value)}", coalitions
+
+    def shown(self, value: Fraction) -> float | int:
+        return int(value) if value.denominator == 1 and self.kind in ("candidates", "coalition-size") else float(value)
+
+
+def _number(value: Fraction) -> str:
+    """A value as the knowledge specs write it: 0.3, 4."""
+    return str(int(value)) if value.denominator == 1 else repr(float(value))
+
+
+def parse_axis(spec: str) -> Axis:
+    """``KIND:V1,V2,...`` with KIND one of :data:`AXES`; ``A,B,...,Z`` is the arithmetic
+    progression from A in steps of B - A up to Z (``0.1,0.2,...,1.0``: ten points)."""
+    kind, _, raw = spec.partition(":")
+    problem = (f'--axis: cannot read "{spec}"; expected KIND:V1,V2,... with KIND one of {", ".join(AXES)} '
+               "(e.g. noisy-lower:0.1,0.2,...,1.0 or coalition-size:2,3,4)")
+    if kind not in AXES or not raw:
+        raise CabenchError(problem)
+    items = [x.strip() for x in raw.split(",")]
+    try:
+        if "..." in items:
+            at = items.index("...")
+            if at != 2 or len(items) != 4:
+                raise ValueError
+            first, second, last = Fraction(items[0]), Fraction(items[1]), Fraction(items[3])
+            step = second - first
+            if step <= 0 or last < first:
+                raise ValueError
+            values = []
+            x = first
+            while x <= last:
+                values.append(x)
+                x += step
+        else:
+            values = [Fraction(x) for x in items]
+    except (ValueError, ZeroDivisionError):
+        raise CabenchError(problem) from None
+    if len(set(values)) != len(values) or len(values) > 1000:
+        raise CabenchError(f"--axis: {spec}: values must be distinct (at most 1000)")
+    axis = Axis(kind, tuple(values))
+    for v in values:  # every point must be a valid spec: checked before any work
+        if kind == "coalition-size":
+            if v.denominator != 1 or v < 2:
+                raise CabenchError(f"--axis: coalition size {v}: expected a whole number >= 2")
+        else:
+            parse_knowledge(f"{kind}:{_number(v)}")
+    return axis
+
+
+@dataclass(frozen=True)
+class Family:
+    """Generated instances: ``cabench generate`` arguments without knowledge and seed."""
+
+    distribution: str
+    goods: int
+    bids: int
+    players: int | None  # None: one player per bidder
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` unless ``path`` holds it already (so a resumed experiment rewrites nothing)."""
+    from instances.files import atomic_write_text
+
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return
+    atomic_write_text(path, text)
+
+
+def instance_folder(results: Path) -> Path:
+    """Where an experiment writes its instance files: ``RESULTS.instances/`` beside the results."""
+    return results.with_name(results.name + ".instances")
+
+
+def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Family | None = None,
+                     sources: list[Path] = (), knowledge: str = "exact", coalitions: str = "none",
+                     coalition_count: int = 1) -> list[Path]:
+    """Write the experiment's instance files into ``folder``; returns them in order (axis
+    point, then family or source file, then seed).
+
+    Generated instances keep their valuations across the axis (the generator draws them before
+    the knowledge), so a line of the figure compares the same auctions under better or worse
+    knowledge. A given file keeps its valuations; knowledge and coalitions are drawn anew
+    (replacing any it has) with each seed."""
+    from cabench.provenance import read_record, with_record
+    from instances.generate import generate_instance
+
+    folder.mkdir(parents=True, exist_ok=True)
+    loaded = [(path, load_instance(str(path)), _sha(Path(path).read_text(encoding="utf-8"))) for path in sources]
+    files = []
+    for value in axis.values:
+        spec_k, spec_c = axis.point(value, knowledge, coalitions, coalition_count)
+        point = {"axis": axis.kind, "axis_value": axis.shown(value), "knowledge": spec_k, "coalitions": spec_c}
+        for seed in seeds:
+            made: list[Instance] = []
+            if family is not None:
+                inst = generate_instance(family.distribution, family.goods, family.bids, family.players, seed,
+                                         spec_k, spec_c)
+                made.append(with_record(inst, distribution=family.distribution, goods=family.goods, bids=family.bids,
+                                        players=family.players if family.players is not None else "bidders",
+                                        seed=seed, **point))
+            for path, source, sha in loaded:
+                _check_fits(source, spec_c, path)
+                inst = annotate(source, spec_k, spec_c, seed, replace=True)
+                name = f"{Path(path).stem}-{sha[:8]}-k{spec_k.replace(':', '')}-c{spec_c.replace(':', '')}-s{seed}"
+                made_from = {k: v for k, v in read_record(source).items() if k in ("distribution", "goods", "bids",
+                                                                                    "players")}
+                made.append(with_record(inst, **made_from, source_file=str(path), source_sha256=sha, seed=seed,
+                                        **point))
+                made[-1] = _renamed(made[-1], name)
+            for inst in made:
+                path = folder / f"{inst.name}.json"
+                _write(path, instance_text(inst))
+                files.append(path)
+    return files
+
+
+def _renamed(instance: Instance, name: str) -> Instance:
+    from dataclasses import replace
+
+    return replace(instance, name=name)
+
+
+def _check_fits(instance: Instance, coalitions: str, path: Path) -> None:
+    from instances.knowledge_models import SpecError
+
+    try:
+        parse_coalitions(coalitions, instance.n)
+    except SpecError as exc:
+        raise CabenchError(f"{path}: {exc}") from None

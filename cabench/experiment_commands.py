@@ -1,0 +1,127 @@
+"""The experiment commands of ``cabench``: experiment and table. They join the command group of
+``cabench.cli``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cabench.cli import check_backend, cli
+from cabench.mechanism_commands import (_param_many, _solver, _time, finish_sweep, given_params, mechanism_list,
+                                        run_resumable)
+from instances import CabenchError
+
+DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collusion-leveraging"
+
+
+@cli.command("experiment")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--axis", required=True, metavar="KIND:V1,V2,...",
+              help="The knowledge axis: noisy-lower:F..., wrong:P..., candidates:K... or coalition-size:S... "
+                   "(A,B,...,Z: from A in steps of B-A up to Z).")
+@click.option("--distribution", "-d", default=None, metavar="NAME",
+              help="Generate instances of this distribution (see cabench generate); or give FILES.")
+@click.option("--goods", "-m", type=click.IntRange(min=1), default=None, help="Goods of generated instances.")
+@click.option("--bids", "-b", type=click.IntRange(min=1), default=None, help="Bids of generated instances.")
+@click.option("--players", "-n", default=None, metavar="N|bidders", help="Players of generated instances.")
+@click.option("--seeds", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Seeds per axis point: FIRST-SEED, FIRST-SEED+1, ...")
+@click.option("--first-seed", type=int, default=0, show_default=True)
+@click.option("--knowledge", default="exact", show_default=True, metavar="MODEL",
+              help="Knowledge when the axis is coalition-size.")
+@click.option("--coalitions", default="none", show_default=True, metavar="MODEL",
+              help="Coalitions when the axis is a knowledge model: none, pairs:K or random:K:SIZE.")
+@click.option("--coalition-count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Coalitions drawn at each point of the coalition-size axis.")
+@click.option("--mechanisms", default=DEFAULT_MECHANISMS, show_default=True, metavar="LIST|all",
+              help="Mechanisms to evaluate; vcg and second-price-bundle are always added as baselines.")
+@_param_many
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Parallel workers; each races solvers on its share of the cores.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file, .csv or .parquet; an existing one is resumed. Instance files go to "
+                   "OUTPUT.instances/.")
+@_solver
+@_time
+def experiment_command(files, axis, distribution, goods, bids, players, seeds, first_seed, knowledge, coalitions,
+                       coalition_count, mechanisms, param_values, workers, output, solver, time_limit):
+    """Vary the knowledge along --axis, several seeds per point, on generated instances or on
+    FILES, and evaluate the mechanisms (plus VCG and the second-price bundle auction) into one
+    tidy table with full provenance; then `cabench plot` and `cabench table` it."""
+    from cabench.experiment import BASELINES, Family, experiment_files, instance_folder, parse_axis
+    from cabench.sweep import run_sweep
+    from instances.files import check_output
+    from instances.knowledge_models import parse_knowledge
+
+    axis_spec = parse_axis(axis)
+    names = mechanism_list(mechanisms)
+    names += [b for b in BASELINES if b not in names]
+    given = given_params(param_values)
+    check_backend(solver)
+    if output.suffix not in (".csv", ".parquet"):
+        raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
+    check_output(output)
+    parse_knowledge(knowledge)
+    family = None
+    generated = [distribution, goods, bids, players]
+    if any(x is not None for x in generated):
+        if any(x is None for x in generated):
+            raise click.UsageError("generated instances need --distribution, --goods, --bids and --players")
+        if players == "bidders":
+            count = None
+        elif players.isdigit() and int(players) >= 1:
+            count = int(players)
+        else:
+            raise click.BadParameter(f'"{players}": expected a number of players >= 1 or "bidders"',
+                                     param_hint="'--players'")
+        family = Family(distribution, goods, bids, count)
+    elif not files:
+        raise click.UsageError("nothing to experiment on: give --distribution/--goods/--bids/--players, or FILES")
+    instances = experiment_files(instance_folder(output), axis_spec, list(range(first_seed, first_seed + seeds)),
+                                 family=family, sources=list(files), knowledge=knowledge, coalitions=coalitions,
+                                 coalition_count=coalition_count)
+    computed, skipped, proven = run_resumable(
+        "experiment", lambda progress: run_sweep(instances, output, names, workers=workers, solver=solver,
+                                                 time_limit=time_limit, progress=progress, given=given),
+        output, "experiment: instances")
+    code = finish_sweep("experiment", output, computed, skipped, proven)
+    click.echo(f"next: cabench plot {output}; cabench table {output} --format latex", err=True)
+    return code
+
+
+@cli.command("table")
+@click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="markdown",
+              show_default=True, help="Markdown, LaTeX (booktabs: \\usepackage{booktabs}), CSV, JSON, or a table "
+                                      "for reading.")
+@click.option("--per-point", is_flag=True, help="One row per point of the knowledge axis too.")
+@click.option("--digits", type=click.IntRange(min=1, max=12), default=3, show_default=True,
+              help="Decimals of the means and intervals.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the table to this file (atomically) instead of standard output.")
+def table_command(results, fmt, per_point, digits, output):
+    """The paper's summary table of sweep or experiment RESULTS: per instance family and
+    mechanism, n and the mean ± 95% confidence interval of E[REV] and E[SW] + E[REV] over the
+    benchmark of the mechanism's theorem and over MSW, the bound, and the theorem's verdicts."""
+    from cabench.cli import _emit
+    from cabench.formats import render, rich_table
+    from cabench.render import PipeConsole
+    from cabench.summary import load, summary_table
+    from instances.files import check_output
+
+    if output is not None:
+        check_output(output)
+    table = summary_table(load(results), per_point, digits)
+    if fmt == "table":
+        if output is not None:
+            raise click.BadParameter("--format table is for reading on a terminal; choose another format with -o",
+                                     param_hint="'--format'")
+        PipeConsole().print(rich_table(table))
+        for note in table.notes:
+            click.echo(note)
+        return 0
+    _emit(render([table], fmt), output)
+    if output is not None:
+        click.echo(str(output), err=True)
+    return 0

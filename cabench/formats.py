@@ -1,0 +1,103 @@
+"""Tables in the formats of ``--format``: a terminal table, JSON, CSV, Markdown and LaTeX
+(booktabs). A :class:`TableData` holds the cells as text (numbers already formatted in full,
+never cut); each renderer only lays them out."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+FORMATS = ("table", "json", "csv", "markdown", "latex")
+
+
+@dataclass(frozen=True)
+class TableData:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    align: tuple[str, ...] = ()  # "l" or "r" per column; numbers right
+    notes: tuple[str, ...] = ()
+
+    def aligned(self) -> tuple[str, ...]:
+        return self.align or tuple("l" for _ in self.columns)
+
+
+def markdown(tables: list[TableData]) -> str:
+    """GitHub-flavoured Markdown: a bold title line, the table, its notes."""
+    out = []
+    for t in tables:
+        out.append(f"**{_md(t.title)}**\n")
+        out.append("| " + " | ".join(_md(c) for c in t.columns) + " |")
+        out.append("|" + "|".join("---:" if a == "r" else ":---" for a in t.aligned()) + "|")
+        out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in t.rows]
+        out += [""] + [_md(n) for n in t.notes] + [""] if t.notes else [""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _md(text: str) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                 "±": r"$\pm$", "ε": r"$\varepsilon$", "−": "--", "–": "--", "≥": r"$\geq$"}
+
+
+def latex_escape(text: str) -> str:
+    return "".join(LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def latex(tables: list[TableData]) -> str:
+    """One ``table`` environment per table: booktabs rules (``\\usepackage{booktabs}``), the
+    title as caption, notes below."""
+    out = []
+    for t in tables:
+        out += [r"\begin{table}[t]", r"\centering", rf"\caption{{{latex_escape(t.title)}}}",
+                rf"\begin{{tabular}}{{{''.join(t.aligned())}}}", r"\toprule",
+                " & ".join(latex_escape(c) for c in t.columns) + r" \\", r"\midrule"]
+        out += [" & ".join(latex_escape(c) for c in row) + r" \\" for row in t.rows]
+        out += [r"\bottomrule", r"\end{tabular}"]
+        out += [rf"\par\smallskip{{\footnotesize {latex_escape(n)}}}" for n in t.notes]
+        out += [r"\end{table}", ""]
+    return "\n".join(out)
+
+
+def csv_text(tables: list[TableData]) -> str:
+    """CSV: one table as is; several tables stacked with a first column ``table`` (tidy)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if len(tables) == 1:
+        writer.writerow(tables[0].columns)
+        writer.writerows(tables[0].rows)
+    else:
+        width = max(len(t.columns) for t in tables)
+        for t in tables:
+            writer.writerow(["table", *t.columns, *[""] * (width - len(t.columns))])
+            writer.writerows([t.title, *row] for row in t.rows)
+    return buffer.getvalue()
+
+
+def json_text(tables: list[TableData]) -> str:
+    data = [{"title": t.title, "columns": list(t.columns), "rows": [dict(zip(t.columns, r)) for r in t.rows],
+             "notes": list(t.notes)} for t in tables]
+    return json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
+
+
+def rich_table(t: TableData):
+    """A rich table that never cuts a cell (it wraps instead when the terminal is narrow)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=t.title, header_style="bold")
+    for column, a in zip(t.columns, t.aligned()):
+        table.add_column(column, justify="right" if a == "r" else "left", overflow="fold")
+    for row in t.rows:
+        table.add_row(*(Text(str(c)) for c in row))
+    return table
+
+
+def render(tables: list[TableData], fmt: str) -> str | None:
+    """The text of ``tables`` in ``fmt``; None for "table" (print :func:`rich_table` instead)."""
+    return {"json": json_text, "csv": csv_text, "markdown": markdown, "latex": latex}.get(fmt, lambda t: None)(tables)

@@ -1,0 +1,81 @@
+"""The tables of ``benchmarks --format`` and ``evaluate --format`` as :class:`TableData`, every
+number in full (exact decimals in the file's units; expectations to 6 places plus the scale's
+own digits), every name as written (shown safely, ``render.plain``)."""
+
+from __future__ import annotations
+
+from benchmarks.report import Report
+from benchmarks.results import Benchmark, finite_bound
+from cabench.formats import TableData
+from cabench.render import displayed, plain
+from instances import Instance
+from instances.units import show, show_fraction
+from mechanisms.base import Evaluation, Mechanism
+
+PLACES = 6
+
+
+def _value(b: Benchmark, scale: int) -> str:
+    if b.value is not None:
+        return show(b.value, scale)
+    bound = f", bound {show(b.bound, scale)}" if finite_bound(b.bound) is not None else ""
+    incumbent = "none" if b.incumbent is None else show(b.incumbent, scale)
+    return f"NOT PROVEN ({b.status.value}; incumbent {incumbent}{bound})"
+
+
+def _who(inst: Instance, winner) -> str:
+    if winner is None:
+        return ""
+    if isinstance(winner, tuple):
+        return "{" + ", ".join(inst.players[j] for j in winner) + "}"
+    return inst.players[winner]
+
+
+def report_tables(report: Report) -> list[TableData]:
+    """The benchmarks (seed 000 §2: MSW, MIEW(K_I), BB, BB', MKW), per player and per agent."""
+    inst = displayed(report.instance)
+    scale = inst.scale
+    head = [("MSW", _value(report.msw, scale), "", "maximum social welfare")]
+    for best, meaning in ((report.miew, "best MIEW_i over independent players"),
+                          (report.bb, "best BB_i = MIEW_i over all players"),
+                          (report.bb_prime, "best BB_i over independent players"),
+                          (report.mkw, "best MKW_A over agents")):
+        value = show(best.value, scale) if best.value is not None else \
+            f"NOT PROVEN (incumbent {'none' if best.incumbent is None else show(best.incumbent, scale)})"
+        head.append((best.name, value, _who(inst, best.winner), meaning))
+    tables = [TableData(f"{inst.name}: benchmarks", ("benchmark", "value", "attained by", "meaning"),
+                        tuple(head), ("l", "r", "l", "l"))]
+    verdict = {True: "yes", False: "no", None: "undecided"}
+    players = tuple((inst.players[r.player], _value(r.miew, scale), _value(r.mikw, scale),
+                     _value(r.msw_without, scale), verdict[r.correctness.correct]) for r in report.players)
+    tables.append(TableData(f"{inst.name}: per player",
+                            ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"), players,
+                            ("l", "r", "r", "r", "l")))
+    agents = tuple(("{" + ", ".join(inst.players[j] for j in a.members) + "}", _value(a.mkw, scale),
+                    _value(a.best_allocation, scale)) for a in report.agents)
+    tables.append(TableData(f"{inst.name}: per agent", ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"), agents,
+                            ("l", "r", "r")))
+    return tables
+
+
+def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation]]) -> list[TableData]:
+    """One row per mechanism: exact expectations under rational play, the benchmark of its
+    theorem, the bound and the verdict (docs/definitions.md, "Mechanisms and their guarantees")."""
+    inst = displayed(instance)
+    scale = inst.scale
+    out = []
+    for m, ev in rows:
+        g = ev.guarantee
+        cells = [m.name, *(show_fraction(x, scale, PLACES) for x in (ev.sw, ev.rev, ev.total))]
+        if g is None:
+            cells += ["", "", "", "", "no theorem", ""]
+        else:
+            probability = g.statement.startswith("Pr")
+            bound = str(g.bound) if probability else show_fraction(g.bound, scale, PLACES)
+            ratio = "" if probability or not g.benchmark_value else f"{float(g.achieved / g.benchmark_value):.6f}"
+            cells += [plain(g.statement), g.benchmark, show(g.benchmark_value, scale), bound, g.verdict, ratio]
+        out.append(tuple(cells))
+    columns = ("mechanism", "E[SW]", "E[REV]", "E[SW] + E[REV]", "guarantee", "benchmark", "benchmark value",
+               "bound", "verdict", "achieved / benchmark")
+    return [TableData(f"{inst.name}: exact expectations", columns, tuple(out),
+                      ("l", "r", "r", "r", "l", "l", "r", "r", "l", "r"))]

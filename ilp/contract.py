@@ -1,0 +1,63 @@
+"""What every backend receives and returns (in the manner of PuLP's ``LpSolver.actualSolve``).
+
+A backend is a module with ``NAME``, ``EXACT`` (its claims are exact, see ``ilp.claims``),
+``available()`` and ``run(formulation, options, hint) -> Answer``. ``ilp.backends.solve`` calls it
+the same way for every backend, checks the :class:`Answer` and turns it into a ``Solution``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ilp.program import Status
+
+DEFAULT_BACKEND = "portfolio"
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve: one value passed down from the command line or the Python API to every solve.
+
+    Parameters
+    ----------
+    backend : str
+        The backend's name (``ilp.backends.BACKENDS``): portfolio, cpsat, cbc, scip, highs, brute.
+    time_limit : float or None
+        Seconds per integer program; None for no limit. A program not proven optimal within it
+        reports its interval, never a value.
+    jobs : int or None
+        Worker processes for batches of independent programs; None chooses automatically.
+    threads : int
+        Threads of one solver run (1 keeps witnesses reproducible).
+    known : Mapping
+        The explicit cache: programs already solved with these options (``Program`` ->
+        ``Solution``), answered from here instead of solved again (``ilp.batch.prefetch`` makes
+        it). Not part of the value's identity, and never sent to a worker process.
+    """
+
+    backend: str = DEFAULT_BACKEND
+    time_limit: float | None = None
+    jobs: int | None = None
+    threads: int = 1
+    known: Mapping[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A backend's raw answer, before ``ilp.claims`` checks it.
+
+    ``values`` is a full assignment of the ILP's variables, or None; a backend that does not
+    go through the integer program (brute force) gives ``allocation`` (a bundle per player)
+    instead. ``bound`` is the proven objective bound, if reported. ``solver`` names the solver
+    whose answer this is (a portfolio's winner); ``error`` says why a solver gave no answer (a
+    racer that crashed), and is kept up to the returned solution.
+    """
+
+    status: Status
+    values: list[int] | None = None
+    bound: int | None = None
+    solver: str = ""
+    error: str | None = None
+    allocation: tuple[int, ...] | None = None

@@ -1,0 +1,171 @@
+"""Worker processes started as ``python -P -m ilp.workers``, and a pool of them.
+
+Every process cabench starts to solve something (a portfolio racer, a batch or sweep worker, the
+HiGHS worker) is one of these. They are plain subprocesses, not ``multiprocessing`` children:
+multiprocessing's "spawn" and "forkserver" start methods run the caller's main script again in
+every child (so a script calling cabench would need an ``if __name__ == "__main__":`` guard,
+and a notebook's cells could run twice), and "fork" copies the solvers' threads and OR-Tools'
+``libhighs`` into the child (see ``ilp.highs``). A worker imports only what its calls need.
+
+Protocol: the parent writes pickled ``(function, args, kwargs)`` requests on the worker's
+standard input; the worker answers each with a pickled ``("ok", result)`` or ``("error",
+exception)`` on the standard output it started with (whatever a solver prints there goes to
+``/dev/null``). Functions travel by reference (module and name), so they must be importable.
+Each worker dies with its parent (``ilp.lifetime``) and never searches the working directory
+(``-P``).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+_ROOT = str(Path(__file__).resolve().parent.parent)  # the folder holding the ilp package
+
+
+def send(stream, message: Any) -> None:
+    """Write one length-prefixed pickled message."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(data)) + data)
+    stream.flush()
+
+
+def receive(stream) -> Any:
+    """Read one message written by :func:`send`; EOFError when the other side is gone."""
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError
+    (size,) = struct.unpack("<Q", header)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+class WorkerDied(BrokenProcessPool):
+    """A worker process ended without answering (killed, out of memory)."""
+
+
+class Worker:
+    """One worker process; :meth:`call` runs a function there and returns its result.
+
+    ``env``: extra environment variables of the worker (e.g. ``CABENCH_CORES``)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        from ilp.lifetime import die_with_parent
+
+        environment = dict(os.environ, PYTHONSAFEPATH="1", **(env or {}))
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))
+        self.process = subprocess.Popen([sys.executable, "-P", "-m", "ilp.workers", str(os.getpid())],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment,
+                                        preexec_fn=die_with_parent)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``function(*args, **kwargs)`` in the worker; its exception is raised here.
+        :class:`WorkerDied` if the worker ends (or is stopped) first."""
+        try:
+            send(self.process.stdin, (function, args, kwargs))
+            kind, value = receive(self.process.stdout)
+        except (EOFError, BrokenPipeError, ConnectionResetError, ValueError, OSError):
+            raise WorkerDied(f"a worker process died (exit status {self.process.poll()})") from None
+        if kind == "error":
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """Kill the worker now (its own children die with it) and reap it."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=5)
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class WorkerPool(Executor):
+    """A :class:`concurrent.futures.Executor` running each call in one of ``workers`` worker
+    processes (started on first use, replaced after one dies). ``shutdown(cancel_futures=True)``
+    or ``shutdown(wait=False)`` kills the workers at once."""
+
+    def __init__(self, workers: int, env: Mapping[str, str] | None = None) -> None:
+        self._env = dict(env or {})
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cabench-worker")
+        self._local = threading.local()
+        self._workers: list[Worker] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        return self._threads.submit(self._call, fn, args, kwargs)
+
+    def _call(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        worker = getattr(self._local, "worker", None)
+        if worker is None or not worker.alive:
+            with self._lock:
+                if self._closed:
+                    raise WorkerDied("the worker pool is shut down")
+                worker = self._local.worker = Worker(self._env)
+                self._workers.append(worker)
+        return worker.call(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+        if cancel_futures or not wait:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+            self._stop_all()
+            if wait:
+                self._threads.shutdown(wait=True)
+            return
+        self._threads.shutdown(wait=True)
+        self._stop_all()
+
+    def _stop_all(self) -> None:
+        with self._lock:
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.stop()
+
+
+def _serve() -> None:
+    """The worker's loop: one request in, one answer out, until the parent closes the pipe."""
+    from ilp.lifetime import child_setup
+
+    if len(sys.argv) > 1 and sys.argv[1].isdigit():
+        child_setup(int(sys.argv[1]))
+    requests = sys.stdin.buffer
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    quiet = os.open(os.devnull, os.O_WRONLY)  # solvers (HiGHS) print banners on standard output
+    os.dup2(quiet, sys.stdout.fileno())
+    while True:
+        try:
+            function, args, kwargs = receive(requests)
+        except EOFError:
+            return
+        try:
+            answer = ("ok", function(*args, **kwargs))
+        except Exception as exc:  # the caller re-raises it
+            answer = ("error", exc)
+        try:
+            send(answers, answer)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # an unpicklable result or exception
+            send(answers, ("error", RuntimeError(f"{answer[1]!r} ({exc})")))
+
+
+if __name__ == "__main__":
+    _serve()

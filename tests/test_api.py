@@ -1,0 +1,184 @@
+"""The Python API (``import cabench``): the same numbers as the commands, frames and dicts, no
+``__main__`` guard needed, and a core that works without the optional packages (issue #11)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import cabench
+from tests.conftest import EXAMPLES, ROOT, run_cli
+
+SEED004 = EXAMPLES / "seed004-example.json"
+
+
+def _cli_json(*args: str) -> dict:
+    result = run_cli(*args, "--json")
+    assert result.returncode in (0, 4), result.stderr
+    return json.loads(result.stdout)
+
+
+def test_public_names_are_documented():
+    for name in ("load", "benchmarks", "evaluate", "outcome", "deviate", "annotate", "generate"):
+        assert name in cabench.__all__
+        doc = getattr(cabench, name).__doc__
+        assert "Parameters" in doc and "Returns" in doc and "Examples" in doc, name
+    assert "cabench.benchmarks" in cabench.__doc__
+
+
+def test_benchmarks_equal_the_command(tmp_path):
+    report = cabench.benchmarks(cabench.load(SEED004), solver="cpsat", jobs=1)
+    assert report.to_dict() == _cli_json("benchmarks", str(SEED004), "--solver", "cpsat", "--jobs", "1")
+    frame = report.to_frame()
+    msw = frame[frame.benchmark == "MSW"].iloc[0]
+    assert msw.value == 200 and msw.proven and msw.witness
+    assert {"benchmark", "player", "agent", "value", "proven", "witness"} <= set(frame.columns)
+    miew = frame[(frame.benchmark == "MIEW") & (frame.player == "p3")].iloc[0]
+    assert miew.value == report.players[2].miew.value
+
+
+def test_load_accepts_a_dict_and_reports_bad_fields():
+    from instances import instance_text
+
+    data = json.loads(SEED004.read_text())
+    assert instance_text(cabench.load(data)) == instance_text(cabench.load(SEED004))
+    data["valuations"]["p1"] = {"explicit": "nonsense"}
+    with pytest.raises(cabench.api.CabenchError, match="p1"):
+        cabench.load(data)
+
+
+def test_evaluate_outcome_deviate_equal_the_commands():
+    ev = cabench.evaluate(SEED004, "all")
+    assert ev.to_dict() == _cli_json("evaluate", str(SEED004), "-m", "all")
+    frame = ev.to_frame()
+    assert {"mechanism", "E[SW]", "E[REV]", "bound", "holds"} <= set(frame.columns)
+    assert len(frame) == len(ev.to_dict()["mechanisms"])
+    one = cabench.evaluate(SEED004, "best-belief", params={"eps": "1/10"})
+    assert one.to_dict() == _cli_json("evaluate", str(SEED004), "-m", "best-belief", "--param", "eps=1/10")
+    assert cabench.outcome(SEED004, "best-belief", "p3").to_dict() == _cli_json(
+        "outcome", str(SEED004), "-m", "best-belief", "--player", "p3")
+    deviations = cabench.deviate(SEED004, "best-belief", "p3")
+    assert deviations.to_dict() == _cli_json("deviate", str(SEED004), "-m", "best-belief", "--player", "p3")
+    assert len(deviations.to_frame()) == len(deviations.rows)
+
+
+def test_bad_arguments_name_the_argument():
+    with pytest.raises(cabench.ArgumentError) as error:
+        cabench.benchmarks(SEED004, solver="gurobi")
+    assert error.value.param == "solver"
+    with pytest.raises(cabench.ArgumentError) as error:
+        cabench.deviate(SEED004, "best-belief", "nobody")
+    assert error.value.param == "player"
+
+
+def test_generate_and_annotate_equal_the_commands():
+    inst = cabench.generate("arbitrary", goods=5, bids=8, players=3, seed=2)
+    text = run_cli("generate", "-d", "arbitrary", "-m", "5", "-b", "8", "-n", "3", "--seed", "2").stdout
+    from instances import instance_text
+
+    assert instance_text(inst) == text
+    annotated = cabench.annotate(inst, knowledge="exact", seed=1)
+    assert annotated.knowledge is not None
+
+
+GUARDLESS = """\
+import pathlib, sys
+runs = pathlib.Path(sys.argv[1])
+runs.write_text(runs.read_text() + "x" if runs.exists() else "x")
+if len(runs.read_text()) > 1:
+    raise SystemExit("this script was run again by a worker process")
+import cabench
+import ilp.portfolio
+ilp.portfolio.PROBE_SECONDS = 0  # every program solved here is raced between worker processes
+inst = cabench.load(sys.argv[2])
+report = cabench.benchmarks(inst, jobs=2, time_limit=60)  # the default solver, the portfolio
+print(report.msw.value, report.all_proven)
+"""
+
+
+def test_a_script_without_a_main_guard_solves_in_parallel(tmp_path):
+    """Races and the batch's worker pool run without re-running the caller's script (issue #11:
+    multiprocessing's spawn did, so scripts needed ``if __name__ == "__main__":``)."""
+    instance = tmp_path / "regions.json"
+    assert run_cli("generate", "-d", "regions", "-m", "16", "-b", "60", "-n", "5", "--knowledge", "exact",
+                   "-o", str(instance)).returncode == 0
+    script = tmp_path / "script.py"
+    script.write_text(GUARDLESS)
+    runs = tmp_path / "runs"
+    result = subprocess.run([sys.executable, str(script), str(runs), str(instance)], capture_output=True,
+                            text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert runs.read_text() == "x"
+    expected = cabench.benchmarks(instance, solver="cpsat", jobs=1).msw.value
+    assert result.stdout.split() == [str(expected), "True"]
+
+
+# pandas is not blocked: OR-Tools requires it (its cp_model imports pandas), so every install has it
+BLOCKED = ("matplotlib", "dask", "distributed", "pyarrow")
+WITHOUT_EXTRAS = f"""\
+import importlib.abc, sys
+
+BLOCKED = {BLOCKED!r}
+
+class Missing(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+        return None
+
+sys.meta_path.insert(0, Missing())
+import cabench, benchmarks, ilp, mechanisms, instances
+from cabench.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _without_extras(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    script = tmp_path / "no_extras.py"
+    script.write_text(WITHOUT_EXTRAS)
+    return subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=300,
+                          cwd=ROOT)
+
+
+def test_the_core_works_without_the_optional_packages(tmp_path):
+    result = _without_extras(tmp_path, "benchmarks", str(SEED004), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["MSW"]["value"] == 200
+    result = _without_extras(tmp_path, "evaluate", str(SEED004), "-m", "best-belief")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_command_needing_an_extra_says_which(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "a.json").write_text(SEED004.read_text())
+    for args, extra in [(["sweep", str(folder), "-o", str(tmp_path / "out.parquet")], "sweep"),
+                        (["sweep", str(folder), "--executor", "dask", "-o", str(tmp_path / "out.csv")], "sweep")]:
+        result = _without_extras(tmp_path, *args)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert f"pip install 'cabench[{extra}]'" in result.stderr
+    results = tmp_path / "out.csv"
+    assert _without_extras(tmp_path, "sweep", str(folder), "-o", str(results)).returncode == 0
+    result = _without_extras(tmp_path, "plot", str(results), "-o", str(tmp_path / "figures"))
+    assert result.returncode == 2 and "pip install 'cabench[plot]'" in result.stderr, result.stderr
+
+
+def test_to_frame_without_pandas_says_which_extra(tmp_path):
+    """pandas comes with OR-Tools, but the core never needs it: the brute-force backend does not
+    load OR-Tools, and only ``to_frame()`` asks for pandas."""
+    script = tmp_path / "frame.py"
+    blocking = WITHOUT_EXTRAS.split("from cabench.cli")[0].replace(f"BLOCKED = {BLOCKED!r}", 'BLOCKED = ("pandas",)')
+    script.write_text(blocking + textwrap.dedent(f"""\
+        try:
+            cabench.benchmarks({str(SEED004)!r}, solver="brute", jobs=1).to_frame()
+        except cabench.api.CabenchError as exc:
+            print(exc)
+        """))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert "pip install 'cabench[sweep]'" in result.stdout, result.stderr

@@ -1,0 +1,161 @@
+"""``cabench experiment``: the knowledge axis, provenance in every row, resuming keyed on what a
+row is (a new mechanism or new parameters are computed, nothing else), as a user runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import subprocess
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+
+from cabench.experiment import parse_axis
+from instances import CabenchError
+from tests.conftest import EXAMPLES, cabench_command, run_cli
+
+GENERATED = ["-d", "regions", "-m", "6", "-b", "12", "-n", "3", "--seeds", "2"]
+AXIS = "noisy-lower:0.5,0.75,...,1.0"
+
+
+def _frame(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path) if path.suffix == ".csv" else pd.read_parquet(path)
+
+
+def test_axis_specs():
+    assert parse_axis("noisy-lower:0.1,0.2,...,1.0").values == tuple(Fraction(k, 10) for k in range(1, 11))
+    assert parse_axis("candidates:1,2,4").values == (1, 2, 4)
+    assert parse_axis("coalition-size:2,3").point(Fraction(3), "exact", "none", 2) == ("exact", "random:2:3")
+    assert parse_axis("wrong:0,0.5").point(Fraction(1, 2), "exact", "pairs:1", 1) == ("wrong:0.5", "pairs:1")
+    for bad in ("noisy-lower:0,0.5", "magic:1,2", "wrong:0.1,0.2,...", "candidates:1.5", "coalition-size:1",
+                "noisy-lower:0.5,0.5"):
+        with pytest.raises(CabenchError):
+            parse_axis(bad)
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory) -> Path:
+    results = tmp_path_factory.mktemp("exp") / "r.parquet"
+    result = run_cli("experiment", "--axis", AXIS, *GENERATED, "--mechanisms", "best-belief,perfect-revenue",
+                     "--time-limit", "60", "-o", str(results))
+    assert result.returncode == 0, result.stderr
+    assert "6 instance(s) computed, 0 already" in result.stderr
+    return results
+
+
+def test_rows_carry_their_provenance(experiment):
+    frame = _frame(experiment)
+    mechanisms = {"best-belief", "perfect-revenue", "vcg", "second-price-bundle"}  # baselines always added
+    assert len(frame) == 3 * 2 * (1 + len(mechanisms))
+    assert set(frame["mechanism"].dropna()) == mechanisms
+    bench = frame[frame["mechanism"].isna()]  # the benchmark row: mechanism null, not ""
+    assert len(bench) == 6 and bench["E_SW"].isna().all()
+    assert set(frame["axis"]) == {"noisy-lower"} and sorted(set(frame["axis_value"])) == [0.5, 0.75, 1.0]
+    assert set(frame["knowledge"]) == {"noisy-lower:0.5", "noisy-lower:0.75", "noisy-lower:1"}
+    assert set(frame["distribution"]) == {"regions"} and set(frame["seed"]) == {0, 1}
+    assert set(frame["coalition_spec"]) == {"none"}
+    assert set(frame["goods"]) == {6} and set(frame["bids"]) == {12} and set(frame["players"]) == {3}
+    assert set(frame["solver"]) == {"portfolio"} and set(frame["time_limit"]) == {60.0}
+    assert frame["proven"].all() and frame["benchmarks_proven"].all()
+    assert frame["cabench_version"].notna().all() and (frame["host_cores"] >= 1).all()
+    assert (frame["solve_seconds"] > 0).all()
+    for file, sha in zip(frame["file"], frame["instance_sha256"]):
+        assert hashlib.sha256(Path(file).read_bytes()).hexdigest() == sha
+        assert Path(file).parent.name == "r.parquet.instances"
+    # same seed, same auction along the axis: the benchmark MSW does not depend on the knowledge
+    assert bench.groupby("seed")["MSW"].nunique().max() == 1
+    params = frame[frame["mechanism"] == "best-belief"]["parameters"].map(json.loads)
+    assert all("eps" in p for p in params)
+
+
+def test_holds_is_the_theorems_verdict(experiment):
+    frame = _frame(experiment)
+    perfect = frame[frame["mechanism"] == "perfect-revenue"]
+    # noisy knowledge: nobody is perfectly informed, so the theorem says nothing (null, not False)
+    assert (perfect["verdict"] == "premise not met").all() and perfect["holds"].isna().all()
+    belief = frame[frame["mechanism"] == "best-belief"]
+    assert (belief["verdict"] == "PASS").all() and belief["holds"].astype(bool).all()
+    assert (belief["guarantee_on"] == "revenue").all()
+    assert (belief["revenue_over_benchmark"] >= belief["bound_over_benchmark"] - 1e-12).all()
+    baselines = frame[frame["mechanism"].isin(["vcg", "second-price-bundle"])]
+    assert baselines["guarantee"].isna().all() and baselines["total_over_MSW"].notna().all()
+
+
+def test_resume_computes_new_mechanisms_and_parameters_only(experiment, tmp_path):
+    results = tmp_path / "r.parquet"
+    results.write_bytes(experiment.read_bytes())
+    args = ["experiment", "--axis", AXIS, *GENERATED, "--time-limit", "60", "-o", str(results)]
+    same = run_cli(*args, "--mechanisms", "best-belief")
+    assert same.returncode == 0 and "0 instance(s) computed, 6 already" in same.stderr, same.stderr
+    more = run_cli(*args, "--mechanisms", "best-belief,surviving-strategies")
+    assert more.returncode == 0 and "6 instance(s) computed, 0 already" in more.stderr, more.stderr
+    frame = _frame(results)
+    assert (frame["mechanism"] == "surviving-strategies").sum() == 6
+    eps = run_cli(*args, "--mechanisms", "best-belief", "--param", "eps=1/100")
+    assert eps.returncode == 0 and "6 instance(s) computed" in eps.stderr, eps.stderr
+    frame = _frame(results)
+    belief = frame[frame["mechanism"] == "best-belief"]
+    assert sorted(belief["parameter_spec"].value_counts().items()) == [("", 6), ("eps=1/100", 6)]
+    keys = ["instance_sha256", "mechanism", "parameter_spec", "solver"]
+    assert not frame[keys].astype(str).duplicated().any()
+    assert len(frame) == 6 * (1 + 4 + 1 + 1)
+
+
+def test_given_files_are_annotated_along_the_axis(tmp_path):
+    source = EXAMPLES / "vcg-collusion.json"
+    results = tmp_path / "r.csv"
+    result = run_cli("experiment", str(source), "--axis", "coalition-size:2", "--seeds", "2",
+                     "--mechanisms", "collusion-leveraging", "-o", str(results))
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(results)
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert set(frame["source_sha256"]) == {sha} and set(frame["source_file"]) == {str(source)}
+    assert set(frame["coalition_spec"]) == {"random:1:2"} and set(frame["colluders"]) == {2}
+    assert set(frame["knowledge"]) == {"exact"} and frame["distribution"].isna().all()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--axis", "magic:1"], "--axis: cannot read"),
+    (["--axis", AXIS], "nothing to experiment on"),
+    (["--axis", AXIS, "-d", "regions"], "need --distribution, --goods, --bids and --players"),
+    (["--axis", AXIS, *GENERATED, "--mechanisms", "nope"], 'unknown mechanism "nope"'),
+])
+def test_experiment_errors(tmp_path, args, message):
+    result = run_cli("experiment", *args, "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stopped_experiment_says_how_to_resume_and_resumes_with_a_new_mechanism(tmp_path, signum, status):
+    results = tmp_path / "r.csv"
+    args = ["experiment", "--axis", "noisy-lower:0.25,0.5,...,1.0", "-d", "regions", "-m", "8", "-b", "24", "-n", "4",
+            "--seeds", "5", "--workers", "2", "--mechanisms", "best-belief", "-o", str(results)]
+    proc = subprocess.Popen([*cabench_command(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    journal = tmp_path / "r.csv.journal.jsonl"
+    deadline = time.monotonic() + 120
+    while not (journal.exists() and journal.read_text().count("\n") >= 2):
+        assert proc.poll() is None, f"the experiment ended before it could be stopped: {proc.stderr.read()}"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(signum)
+    code = proc.wait(timeout=20)
+    stderr = proc.stderr.read()
+    assert code == status, stderr
+    assert "Traceback" not in stderr and "leaked" not in stderr
+    assert "run the same command again to resume" in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    time.sleep(1)
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    kept = journal.read_text().count("\n")
+    assert kept >= 2 and not results.exists()
+    resumed = run_cli(*args[:-4], "--mechanisms", "best-belief,surviving-strategies", "-o", str(results))
+    assert resumed.returncode == 0, resumed.stderr
+    frame = pd.read_csv(results)
+    assert len(frame) == 20 * (1 + 4) and not frame[["instance_sha256", "mechanism"]].astype(str).duplicated().any()
+    assert (frame["mechanism"] == "surviving-strategies").sum() == 20

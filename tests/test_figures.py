@@ -1,0 +1,177 @@
+"""``cabench plot``, ``cabench table`` and ``--format``: figures checked through their data (series,
+bounds, labels) and through the drawn matplotlib figure; tables in every format, never cut."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cabench.plot import draw, figure_data, knowledge_quality
+from cabench.summary import estimate, load
+from instances import dump_instance
+from instances.generate import generate_instance
+from tests.conftest import EXAMPLES, run_cli
+
+MECHS = "best-belief,surviving-strategies,mixed-second-price"
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("fig") / "r.csv"
+    result = run_cli("experiment", "--axis", "noisy-lower:0.5,1", "-d", "regions", "-m", "6", "-b", "12", "-n", "3",
+                     "--seeds", "3", "--mechanisms", MECHS, "-o", str(path))
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_confidence_intervals():
+    e = estimate([1.0, 2.0, 3.0])
+    assert e.mean == 2.0 and e.n == 3
+    assert e.half == pytest.approx(4.302652729911275 * 1.0 / 3 ** 0.5)  # Student's t, 2 degrees of freedom
+    assert estimate([5.0]).half == 0 and estimate([]).n == 0
+
+
+def test_knowledge_quality_figure_data(results):
+    frame = load(results)
+    data = knowledge_quality(frame)
+    assert data is not None and len(data.panels) == 3
+    revenue, total, msw = data.panels
+    assert revenue.ylabel.startswith("E[REV] / benchmark") and total.ylabel.startswith("(E[SW] + E[REV]) / benchmark")
+    assert msw.ylabel == "(E[SW] + E[REV]) / MSW" and revenue.xlabel.startswith("knowledge quality F")
+    lines = {s.mechanism: s for s in total.series if s.role != "bound"}
+    assert set(lines) == {*MECHS.split(","), "vcg", "second-price-bundle"}  # one line per mechanism
+    assert {s.mechanism for s in total.series if s.role == "baseline"} == {"vcg", "second-price-bundle"}
+    for s in lines.values():
+        assert s.x == (0.5, 1.0) and s.n == (3, 3) and "n=3 per point" in s.label
+        assert all(lo <= y <= hi for lo, y, hi in zip(s.low, s.y, s.high))
+    # each theorem's own bound, in the panel of what it bounds
+    rev_bounds = {s.mechanism: s for s in revenue.series if s.role == "bound"}
+    tot_bounds = {s.mechanism: s for s in total.series if s.role == "bound"}
+    assert set(rev_bounds) == {"best-belief"} and set(tot_bounds) == {"surviving-strategies", "mixed-second-price"}
+    assert tot_bounds["surviving-strategies"].y == (0.5, 0.5)
+    assert "MIEW(K_I)/2" in tot_bounds["surviving-strategies"].label
+    assert all(1 / 3 - 0.01 < y < 1 / 3 for y in tot_bounds["mixed-second-price"].y)  # MKW_I/3 - 2 eps/3
+    assert all(0.49 < y < 0.5 for y in rev_bounds["best-belief"].y) and "BB/2 − ε" in rev_bounds["best-belief"].label
+    # the means are those of the rows
+    rows = frame[(frame["mechanism"] == "best-belief") & (frame["axis_value"] == 1.0)]
+    best = next(s for s in revenue.series if s.mechanism == "best-belief" and s.role == "mechanism")
+    assert best.y[1] == pytest.approx(rows["revenue_over_benchmark"].mean())
+    assert not any(s.role == "bound" for s in msw.series)
+
+
+def test_drawn_figure_matches_its_data(results):
+    data = knowledge_quality(load(results))
+    fig = draw(data, "one-column")
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 3 and fig.get_figwidth() == 3.5
+    for ax, panel in zip(axes, data.panels):
+        assert ax.get_title() == panel.title and ax.get_ylabel() == panel.ylabel
+        assert len(ax.get_lines()) == len(panel.series)  # every line and every bound is drawn
+        assert len(ax.collections) == len([s for s in panel.series if s.role != "bound"])  # one band each
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["0.5", "1"]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "best-belief bound: BB/2 − ε" in legend and "vcg (baseline, n=3 per point)" in legend
+    assert draw(data, "two-column").get_figwidth() == 7.0
+
+
+def test_plot_writes_pdf_svg_and_png_at_300_dpi(results, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "figs"
+    result = run_cli("plot", str(results), "-o", str(out), "--style", "one-column")
+    assert result.returncode == 0, result.stderr
+    for name in ("knowledge-quality", "performance-over-benchmark", "collusion", "solve-time"):
+        assert (out / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+        assert b"<svg" in (out / f"{name}.svg").read_bytes()[:1000]
+        dpi = Image.open(out / f"{name}.png").info["dpi"]
+        assert round(dpi[0]) >= 300
+    assert sorted(result.stdout.split()) == sorted(str(p) for p in out.iterdir())
+    again = tmp_path / "again"
+    assert run_cli("plot", str(results), "-o", str(again), "--formats", "pdf,svg", "--style", "one-column"
+                   ).returncode == 0
+    assert sorted(p.name for p in again.iterdir()) == sorted(p.name for p in out.iterdir() if p.suffix != ".png")
+    for name in ("knowledge-quality.pdf", "knowledge-quality.svg"):  # same results, same bytes
+        assert (again / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_performance_figure_has_error_bars_and_bounds(results):
+    data = {d.name: d for d in figure_data(load(results))}
+    assert set(data) == {"knowledge-quality", "performance-over-benchmark", "collusion", "solve-time"}
+    total = data["performance-over-benchmark"].panels[1]
+    bars = [s for s in total.series if s.role != "bound"]
+    assert [s.label for s in bars] == ["regions (n=6)"]
+    bound = next(s for s in total.series if s.role == "bound")
+    levels = dict(zip(bound.x, bound.y))
+    assert levels["surviving-strategies"] == 0.5 and levels["vcg"] != levels["vcg"]  # NaN: no theorem
+    assert data["solve-time"].panels[0].logy
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "csv", "json", "table"])
+def test_summary_table_formats(results, fmt):
+    result = run_cli("table", str(results), "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    mechanisms = [*MECHS.split(","), "vcg", "second-price-bundle"]
+    assert all(m in out for m in mechanisms)
+    if fmt == "latex":
+        assert "\\toprule" in out and "\\midrule" in out and "\\bottomrule" in out and "$\\pm$" in out
+        assert "MKW\\_I" in out and "\\begin{tabular}{llrl" in out
+    elif fmt == "markdown":
+        assert out.count("| regions |") == len(mechanisms) and " ± " in out
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert len(rows) == len(mechanisms) and {r["n"] for r in rows} == {"6"}
+        belief = next(r for r in rows if r["mechanism"] == "best-belief")
+        assert belief["benchmark"] == "BB" and belief["PASS / FAIL / premise not met"] == "6 / 0 / 0"
+    elif fmt == "json":
+        assert len(json.loads(out)["rows"]) == len(mechanisms)
+    else:
+        assert "…" not in out  # not a terminal: nothing cut
+
+
+def test_summary_table_per_point_and_to_a_file(results, tmp_path):
+    out = tmp_path / "t.tex"
+    result = run_cli("table", str(results), "--per-point", "--format", "latex", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert "noisy-lower" in text and text.count("\\\\\n") == 1 + 2 * 5
+
+
+def test_format_on_benchmarks_and_evaluate():
+    file = str(EXAMPLES / "licences-8x8.json")
+    result = run_cli("benchmarks", file, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    head = pd.read_csv(io.StringIO(result.stdout))
+    assert "table" in head.columns and "MSW" in set(head["benchmark"].dropna())
+    latex = run_cli("benchmarks", file, "--format", "latex")
+    assert latex.returncode == 0 and latex.stdout.count("\\toprule") == 3
+    evaluated = run_cli("evaluate", file, "-m", "all", "--format", "csv")
+    assert evaluated.returncode == 0, evaluated.stderr
+    rows = list(csv.DictReader(io.StringIO(evaluated.stdout)))
+    assert {r["mechanism"] for r in rows} >= {"vcg", "best-belief", "second-price-bundle"}
+    vcg = next(r for r in rows if r["mechanism"] == "vcg")
+    assert vcg["verdict"] == "no theorem" and float(vcg["E[SW]"]) == 1180
+    as_json = run_cli("evaluate", file, "-m", "vcg", "--format", "json")
+    assert json.loads(as_json.stdout)["mechanism"] == "vcg"
+    markdown = run_cli("evaluate", file, "-m", "best-belief", "--format", "markdown")
+    assert "| best-belief |" in markdown.stdout and "PASS" in markdown.stdout
+
+
+def test_tables_in_a_pipe_keep_full_names_and_numbers(tmp_path):
+    long = "player-with-a-really-long-name-that-a-narrow-table-would-cut-" * 2
+    inst = generate_instance("paths", 4, 6, 2, 0, knowledge="exact")
+    inst = replace(inst, players=(long + "1", long + "2"))
+    path = tmp_path / "long.json"
+    dump_instance(inst, path)
+    result = run_cli("benchmarks", str(path))
+    assert result.returncode == 0, result.stderr
+    assert long + "1" in result.stdout and long + "2" in result.stdout and "…" not in result.stdout
+    evaluated = run_cli("evaluate", str(EXAMPLES / "licences-8x8.json"), "-m", "all")
+    line = next(x for x in evaluated.stdout.splitlines() if x.startswith("  surviving-strategies:"))
+    assert "Theorem 1" in line and "premise not met" in line  # one guarantee, one line: not wrapped at 80
