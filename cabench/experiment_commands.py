@@ -28,9 +28,9 @@ DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collus
 @click.option("--seeds", type=click.IntRange(min=1), default=5, show_default=True,
               help="Seeds per axis point: FIRST-SEED, FIRST-SEED+1, ...")
 @click.option("--first-seed", type=int, default=0, show_default=True)
-@click.option("--knowledge", default="exact", show_default=True, metavar="SPEC",
+@click.option("--knowledge", default="exact", show_default=True, metavar="MODEL",
               help="Knowledge when the axis is coalition-size.")
-@click.option("--coalitions", default="none", show_default=True, metavar="SPEC",
+@click.option("--coalitions", default="none", show_default=True, metavar="MODEL",
               help="Coalitions when the axis is a knowledge model: none, pairs:K or random:K:SIZE.")
 @click.option("--coalition-count", type=click.IntRange(min=1), default=1, show_default=True,
               help="Coalitions drawn at each point of the coalition-size axis.")
