@@ -93,6 +93,8 @@ def _unlisted_superset(bundle: int, listed: set[int] | dict[int, int], m: int) -
 def bound_holds(instance: Instance, true: Valuation, bound: Valuation) -> tuple[bool | None, int | None]:
     """Decide bound(S) <= true(S) for every bundle S: (answer, violating bundle when False)."""
     m = instance.m
+    if bound is true or bound == true:
+        return True, None  # the same bids under the same form: bound(S) = true(S) everywhere
     for s in _probe_bundles(instance, bound):
         if bound.value(s) > true.value(s):
             return False, s
@@ -129,6 +131,8 @@ def bound_holds(instance: Instance, true: Valuation, bound: Valuation) -> tuple[
 
 def same_valuation(instance: Instance, f: Valuation, h: Valuation) -> tuple[bool | None, int | None]:
     """Decide f(S) = h(S) for every bundle S: (answer, a bundle where they differ when False)."""
+    if f is h or f == h:
+        return True, None
     for s in _probe_bundles(instance, f, h):
         if f.value(s) != h.value(s):
             return False, s

@@ -40,13 +40,31 @@ class Weights:
         self.instance = instance
         n = instance.n
         self._shared: dict[object, Weight] = {}
-        self.true: tuple[Weight, ...] = tuple(self._share(true_weight(instance, j)) for j in range(n))
+        self._of: dict[int, Weight] = {}  # id(valuation) -> Weight.of(valuation), shared
+        self.true: tuple[Weight, ...] = tuple(self._weight_of(v) for v in instance.valuations)
         self.nothing: tuple[Weight, ...] = (NOTHING,) * n
         self._rows: dict[int, tuple[Weight, ...]] = {}
 
     def _share(self, weight: Weight) -> Weight:
         """One object per distinct weight (equal bounds and true valuations become one key)."""
         return self._shared.setdefault(weight, weight)
+
+    def _weight_of(self, valuation) -> Weight:
+        """``Weight.of(valuation)``, built and hashed once per valuation object (the instance
+        keeps its valuations alive, so ids stay unique; equal valuations read from one file are
+        one object, see ``instances.loader``)."""
+        weight = self._of.get(id(valuation))
+        if weight is None:
+            weight = self._of[id(valuation)] = self._share(Weight.of(valuation))
+        return weight
+
+    def _guaranteed(self, i: int, j: int) -> Weight:
+        """g^i_j (``benchmarks.knowledge.guaranteed``), by identity for lower bounds."""
+        knowledge = self.instance.knowledge[i]
+        if isinstance(knowledge, LowerBounds):
+            bound = knowledge.bounds.get(j)
+            return NOTHING if bound is None else self._weight_of(bound)
+        return self._share(guaranteed(self.instance, i, j))
 
     def row(self, i: int) -> tuple[Weight, ...]:
         """(g^i_j)_j with TV_i at position i: the weights of MIKW_i (seed 000 Definition 3)."""
@@ -55,8 +73,7 @@ class Weights:
             if knows_nothing(inst, i):
                 self._rows[i] = self.nothing[:i] + (self.true[i],) + self.nothing[i + 1:]
             else:
-                self._rows[i] = tuple(self.true[j] if j == i else self._share(guaranteed(inst, i, j))
-                                      for j in range(inst.n))
+                self._rows[i] = tuple(self.true[j] if j == i else self._guaranteed(i, j) for j in range(inst.n))
         return self._rows[i]
 
     def agent(self, members: tuple[int, ...]) -> tuple[Weight, ...]:

@@ -282,11 +282,17 @@ def export_command(file, fmt, output) -> int:
 
 
 @cli.command()
-@click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full", "players", "cats"]),
+@click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full", "players", "cats",
+                                            "knowledge", "knowledge-target", "knowledge-scaling"]),
               default="quick",
               show_default=True, help="Which instance sizes (see cabench/perf.py).")
 @click.option("--distributions", default=None, metavar="LIST",
               help="Only these distributions of the suite (comma-separated).")
+@click.option("--knowledge", "knowledge", default=None, metavar="LIST",
+              help="Knowledge specs of the generated instances, comma-separated (none, exact, noisy-lower:F, "
+                   "wrong:P, candidates:K); default: the suite's own list (exact for the older suites).")
+@click.option("--coalitions", "coalitions", default=None, metavar="LIST",
+              help="Coalition specs, comma-separated (none, pairs:K, random:K:SIZE); default: the suite's own list.")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Instances per size.")
 @click.option("--backends", default="cpsat,highs,scip,cbc", show_default=True,
               help="Single backends to measure program by program ('none': no single backend).")
@@ -299,9 +305,11 @@ def export_command(file, fmt, output) -> int:
               help="Time limit per program.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
               show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
-def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit, output) -> int:
+def perf(suite, distributions, knowledge, coalitions, seeds, backends, naive, default, jobs, time_limit,
+         output) -> int:
     """Time the benchmark table (MSW, every MIEW_i and MIKW_i, MKW of every coalition) of generated
-    instances: cabench's batch pipeline, each single backend and a naive PuLP/CBC baseline."""
+    instances: cabench's batch pipeline, each single backend and a naive PuLP/CBC baseline, and
+    with knowledge other than exact the exact-knowledge report of the same instance."""
     from rich.table import Table
 
     from cabench.perf import run_suite, summary, write_results, write_rows
@@ -320,29 +328,67 @@ def perf(suite, distributions, seeds, backends, naive, default, jobs, time_limit
             unknown = ", ".join(sorted(only - known)) or "none given"
             raise click.BadParameter(f"{unknown}: expected some of {', '.join(sorted(known))} (the {suite} suite)",
                                      param_hint="'--distributions'")
+    from instances.knowledge_models import parse_coalitions, parse_knowledge
+
+    knowledge_specs = _spec_list(knowledge, "'--knowledge'", suite, lambda spec, players: parse_knowledge(spec))
+    coalition_specs = _spec_list(coalitions, "'--coalitions'", suite, parse_coalitions)
     check_folder(output)
     console = PipeConsole(stderr=True)
     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
-                     checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive)
+                     checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive,
+                     knowledge=knowledge_specs, coalitions=coalition_specs)
     table = summary(rows, jobs or default_jobs())
     write_results(rows, table, output)
     view = Table(title=f"cabench perf ({suite}, {seeds} seeds): median seconds per full table", header_style="bold")
-    methods = list(dict.fromkeys(r.method for r in rows))
-    for column in ["instance", "programs", "needed", *methods, "naive/cabench", "cabench/ideal", "report/ideal",
-                   "proven"]:
+    methods = list(dict.fromkeys(r.method for r in rows if not r.method.startswith("kind:")))
+    kinds = list(dict.fromkeys(r.method.removeprefix("kind:") for r in rows if r.method.startswith("kind:")))
+    labelled = any(e["knowledge"] != "exact" or e["coalitions"] != "none" for e in table)
+    for column in ["instance", "programs", "needed", *methods, *[f"{k} s" for k in kinds], "naive/cabench",
+                   "cabench/ideal", "report/ideal", *(["knowledge/exact"] if labelled else []), "proven"]:
         view.add_column(column, justify="left" if column == "instance" else "right")
+
+    def kind_cell(entry: dict, kind: str) -> str:
+        # the per-kind wall time, '!' when some program of that kind was not proven
+        cell = entry["kinds"].get(kind)
+        return "" if cell is None else f"{cell['median_seconds']:.2f}" + ("" if cell["all_proven"] else "!")
+
     for entry in table:
         medians = entry["median_seconds"]
-        view.add_row(f"{entry['distribution']} m={entry['goods']} b={entry['bids']} n={entry['players']}",
+        name = f"{entry['distribution']} m={entry['goods']} b={entry['bids']} n={entry['players']}"
+        if labelled:
+            name += f" {entry['knowledge']}" + (f" {entry['coalitions']}" if entry["coalitions"] != "none" else "")
+        view.add_row(name,
                      f"{entry['distinct']}/{entry['programs']}", str(entry.get("needed")),
                      *[f"{medians[m]:.2f}" if m in medians else "" for m in methods],
+                     *[kind_cell(entry, k) for k in kinds],
                      f"{entry.get('naive_over_cabench', float('nan')):.2f}",
                      f"{entry.get('cabench_over_ideal', float('nan')):.2f}",
                      f"{entry.get('report_over_ideal', float('nan')):.2f}",
+                     *([f"{entry.get('knowledge_over_exact', float('nan')):.2f}"] if labelled else []),
                      "yes" if entry["all_proven"] else "NO")
-    PipeConsole(width=max(PipeConsole().width, 140)).print(view)
+    PipeConsole(width=max(PipeConsole().width, 220 if labelled else 140)).print(view)
     click.echo(f"wrote {output / 'perf-rows.csv'} and {output / 'perf-summary.json'}", err=True)
     return 0
+
+
+def _spec_list(value: str | None, hint: str, suite: str, check) -> list[str] | None:
+    """The comma-separated specs of ``value`` (None: the suite's defaults), each checked by
+    ``check(spec, players)`` against the smallest player count of ``suite``."""
+    if value is None:
+        return None
+    from cabench.perf import SUITES
+    from instances.knowledge_models import SpecError
+
+    specs = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    if not specs:
+        raise click.BadParameter("expected at least one spec", param_hint=hint)
+    players = min((p if p is not None else 10**9) for _, _, _, p in SUITES[suite])
+    for spec in specs:
+        try:
+            check(spec, players)
+        except SpecError as error:
+            raise click.BadParameter(str(error).split(": ", 1)[-1], param_hint=hint) from None
+    return specs
 
 
 OPTIONAL_PACKAGES = {"pandas": "sweep", "pyarrow": "sweep", "dask": "sweep", "distributed": "sweep",

@@ -13,7 +13,19 @@ Three kinds of measurement, all wall-clock seconds on this machine, in the same 
 * each single backend, program by program in this process, no batch savings;
 * ``naive-pulp-cbc``: one PuLP model per benchmark built from scratch (a binary per (player,
   bid), one "at most one" row per good and per player, no fast paths, no shortcuts), solved one
-  after another with CBC.
+  after another with CBC. A player whose weight is not one XOR valuation (candidate knowledge:
+  a minimum over candidates, possibly inside a coalition's maximum) gets the textbook robust
+  model instead: a binary per offered good, a price per option covered by one bid inside the
+  offered bundle of every valuation of the option;
+* ``report-exact:<backend>``: with knowledge other than ``exact``, the whole report of the same
+  instance (same valuations, same coalitions) with exact knowledge, for the ratio
+  ``knowledge/exact``;
+* ``kind:<MSW|MIEW|MIKW|MKW>``: the programs of that kind in cabench's batch, each distinct
+  program's wall time counted once, and how many of them were proven.
+
+Instances are generated with every knowledge spec of ``--knowledge`` and every coalition spec of
+``--coalitions`` (the ``cabench generate`` language); the knowledge suites have their own
+default lists (:data:`KNOWLEDGE_SPECS`).
 
 For the last two, a program that occurs several times in the table is solved once and its time
 counted at each occurrence: solving the same model again repeats the same work, and the suite
@@ -57,8 +69,26 @@ SUITES = {
     "cats": [(d, 64, 500, None) for d in ("regions", "arbitrary", "paths", "matching", "scheduling", "uniform",
                                           "decay", "weighted-random")],
 }
+SUITES.update({
+    # knowledge workloads (issue: candidate, noisy, wrong and coalition knowledge at 32-256 goods)
+    "knowledge": [("regions", 32, 200, 6), ("paths", 32, 200, 6), ("regions", 64, 500, 10), ("paths", 64, 500, 10)],
+    "knowledge-target": [("regions", 64, 500, 10), ("paths", 64, 500, 10), ("paths", 256, 2000, 10)],
+    # how the cost grows with goods and bids under candidate knowledge (fixed 10 players)
+    "knowledge-scaling": [("paths", m, b, 10) for m, b in ((32, 200), (64, 500), (128, 1000), (256, 2000))],
+})
 KNOWLEDGE = {"players": "none"}
 """Knowledge of the generated instances per suite (``exact`` when not listed)."""
+ALL_KNOWLEDGE = ("exact", "noisy-lower:0.6", "wrong:0.3", "candidates:2", "candidates:3", "candidates:5")
+KNOWLEDGE_SPECS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "knowledge": (ALL_KNOWLEDGE, ("none", "pairs:2")),
+    "knowledge-target": (("exact", "noisy-lower:0.6", "wrong:0.3", "candidates:3"), ("none", "pairs:2")),
+    "knowledge-scaling": (("candidates:2", "candidates:3", "candidates:5"), ("none",)),
+}
+"""(knowledge specs, coalition specs) measured by default per knowledge suite; every other suite
+uses :data:`KNOWLEDGE` and no coalitions unless ``--knowledge`` / ``--coalitions`` say otherwise."""
+
+KINDS = ("MSW", "MIEW", "MIKW", "MKW")
+"""Program kinds of the table, by the prefix of their name in ``benchmarks.table.table_programs``."""
 
 
 TABLE_PLAYERS = 50
@@ -92,12 +122,14 @@ def needed_programs(instance: Instance, report) -> list[Program]:
 
 
 def naive_solve(program: Program, time_limit: float | None) -> tuple[bool, int | None]:
-    """The baseline: a fresh PuLP/CBC model straight from the bids. Every weight of the generated
-    suite is a maximum of XOR valuations (a true valuation, a lower bound, or a coalition's pooled
-    bounds), which is the XOR valuation of all their bids."""
+    """The baseline: a fresh PuLP/CBC model straight from the bids. A weight that is a maximum
+    of XOR valuations (a true valuation, a lower bound, or a coalition's pooled bounds) is the XOR
+    valuation of all their bids; any other weight (a minimum over candidates) gets the textbook
+    robust model (:func:`_naive_robust`). Every generated valuation is XOR."""
     import pulp
 
     from ilp.cbc import _command
+    from instances.valuation import Semantics
 
     problem = pulp.LpProblem("naive", pulp.LpMaximize)
     objective = []
@@ -105,9 +137,13 @@ def naive_solve(program: Program, time_limit: float | None) -> tuple[bool, int |
     for j, weight in enumerate(program.weights):
         if weight is None or not weight.options:
             continue
+        if any(v.semantics is not Semantics.XOR for option in weight.options for v in option):
+            raise ValueError("the naive baseline handles XOR valuations only (every generated instance)")
+        if any(len(option) > 1 for option in weight.options):
+            objective += _naive_robust(problem, j, weight, program.n_goods, by_good)
+            continue
         bids = []
-        for option in weight.options:
-            (valuation,) = option  # one valuation per option: lower bounds, not candidates
+        for (valuation,) in weight.options:
             bids += valuation.bids
         chosen = []
         for a, (bundle, value) in enumerate(bids):
@@ -130,6 +166,44 @@ def naive_solve(program: Program, time_limit: float | None) -> tuple[bool, int |
     return proven, round(pulp.value(problem.objective) or 0) if proven else None
 
 
+def _naive_robust(problem, j: int, weight, n_goods: int, by_good: dict[int, list]) -> list:
+    """Player j's part of the naive model for w_j = max over options of min over XOR valuations:
+    y_g = 1 if good g is offered to j; price q_k <= cap_k * u_k for option k, at most one option
+    used; for every valuation f of option k one bid inside the offered bundle with value >= q_k.
+    Returns the objective terms (the prices)."""
+    import pulp
+
+    y = {g: problem.add_variable(f"y_{j}_{g}", 0, 1, cat=pulp.LpBinary) for g in range(n_goods)}
+    for g, var in y.items():
+        by_good.setdefault(g, []).append(var)
+    prices, used = [], []
+    for k, option in enumerate(weight.options):
+        cap = min(max((v for _, v in f.bids), default=0) for f in option)
+        if cap <= 0:
+            continue
+        q = problem.add_variable(f"q_{j}_{k}", 0, cap, cat=pulp.LpInteger)
+        u = problem.add_variable(f"u_{j}_{k}", 0, 1, cat=pulp.LpBinary)
+        problem += q - cap * u <= 0
+        prices.append(q)
+        used.append(u)
+        for f_index, f in enumerate(option):
+            z = []
+            for a, (bundle, value) in enumerate(f.bids):
+                if value <= 0:
+                    continue
+                var = problem.add_variable(f"z_{j}_{k}_{f_index}_{a}", 0, 1, cat=pulp.LpBinary)
+                z.append((var, value))
+                for g in range(n_goods):
+                    if bundle >> g & 1:
+                        problem += var - y[g] <= 0
+            problem += q - pulp.lpSum(value * var for var, value in z) <= 0
+            if z:
+                problem += pulp.lpSum(var for var, _ in z) <= 1
+    if used:
+        problem += pulp.lpSum(used) <= 1
+    return prices
+
+
 @dataclass(frozen=True)
 class Row:
     """One method on one instance: ``seconds`` for the whole table, ``distinct`` programs solved."""
@@ -148,6 +222,8 @@ class Row:
     fastest_single_sum: float | None = None
     needed: int | None = None
     ideal_report: float | None = None
+    knowledge: str = "exact"
+    coalitions: str = "none"
 
 
 CABENCH = "cabench"
@@ -166,18 +242,50 @@ def _per_program(solve_one: Callable[[Program], bool], programs: Sequence[Progra
     return sum(proven[p] for p in programs), [seconds[p] for p in programs]
 
 
+def _kind(name: str) -> str:
+    """MSW, MIEW, MIKW or MKW: the kind of a program named by ``table_programs``."""
+    return name.split("_", 1)[0]
+
+
+def _kind_rows(common: dict, names: Sequence[str], programs: Sequence[Program], solutions: Sequence) -> list[Row]:
+    """One row per program kind of the table: the wall time of its distinct programs (each
+    counted once, at its first occurrence) and how many of its programs were proven."""
+    seen: set[Program] = set()
+    seconds = dict.fromkeys(KINDS, 0.0)
+    count = dict.fromkeys(KINDS, 0)
+    proven = dict.fromkeys(KINDS, 0)
+    for name, program, solution in zip(names, programs, solutions):
+        kind = _kind(name)
+        count[kind] += 1
+        proven[kind] += solution.optimal
+        if program not in seen:
+            seen.add(program)
+            seconds[kind] += solution.wall_time
+    return [Row(**dict(common, programs=count[k]), method=f"kind:{k}", proven=proven[k], seconds=seconds[k])
+            for k in KINDS if count[k]]
+
+
 def measure_instance(instance: Instance, base: dict, backends: Sequence[str], default: str,
                      time_limit: float | None, jobs: int | None,
-                     progress: Callable[[str], None] = lambda text: None, naive: bool = True) -> list[Row]:
+                     progress: Callable[[str], None] = lambda text: None, naive: bool = True,
+                     exact: Instance | None = None) -> list[Row]:
     """The rows of one instance: cabench's table pipeline, each single backend, the naive baseline
-    (unless ``naive`` is false)."""
+    (unless ``naive`` is false), the per-kind times of the batch and, given ``exact`` (the same
+    instance with exact knowledge), the whole report of that instance."""
     progress(f"{instance.name}: cabench benchmarks ({default}, whole report)")
     start = time.perf_counter()
     options = SolveOptions(default, time_limit, jobs)
     report = compute_report(instance, options)
     whole = time.perf_counter() - start
+    exact_seconds = exact_proven = None
+    if exact is not None:
+        progress(f"{exact.name}: cabench benchmarks ({default}, whole report, exact knowledge)")
+        start = time.perf_counter()
+        exact_report = compute_report(exact, options)
+        exact_seconds, exact_proven = time.perf_counter() - start, exact_report.all_proven
     needed = needed_programs(instance, report)
-    table = [p for _, p in table_programs(instance)] if instance.n <= TABLE_PLAYERS else needed
+    named = table_programs(instance) if instance.n <= TABLE_PLAYERS else []
+    table = [p for _, p in named] if named else needed
     programs = table
     distinct = len(set(programs))
     rows = []
@@ -205,8 +313,13 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
                   needed=len(needed), ideal_report=ideal)
     rows.append(Row(**common, method=f"report:{default}", proven=len(programs) if report.all_proven else 0,
                     seconds=whole))
+    if exact_seconds is not None:
+        rows.append(Row(**common, method=f"report-exact:{default}", proven=len(programs) if exact_proven else 0,
+                        seconds=exact_seconds))
     rows.append(Row(**common, method=f"{CABENCH}:{default}", proven=sum(s.optimal for s in solutions),
                     seconds=ours))
+    if named:
+        rows += _kind_rows(common, [name for name, _ in named], programs, solutions)
     for backend in backends:
         rows.append(Row(**common, method=backend, proven=proven[backend], seconds=sum(times[backend])))
     if naive:
@@ -216,23 +329,38 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     return rows
 
 
+def suite_specs(suite: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The (knowledge specs, coalition specs) measured by default for ``suite``."""
+    return KNOWLEDGE_SPECS.get(suite, ((KNOWLEDGE.get(suite, "exact"),), ("none",)))
+
+
 def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, time_limit: float | None,
               progress: Callable[[str], None] = lambda text: None,
               checkpoint: Callable[[list[Row]], None] = lambda rows: None,
-              jobs: int | None = None, only: set[str] | None = None, naive: bool = True) -> list[Row]:
+              jobs: int | None = None, only: set[str] | None = None, naive: bool = True,
+              knowledge: Sequence[str] | None = None, coalitions: Sequence[str] | None = None) -> list[Row]:
     """Measure every instance of ``suite`` (``seeds`` seeds each; only the distributions in
-    ``only`` if given); ``checkpoint`` receives the rows after each instance."""
+    ``only`` if given), with every knowledge spec and coalition spec given (the suite's defaults,
+    :func:`suite_specs`, when None); ``checkpoint`` receives the rows after each instance.
+    Knowledge other than ``exact`` also times the same instance's report with exact knowledge."""
+    default_knowledge, default_coalitions = suite_specs(suite)
     rows: list[Row] = []
     for distribution, goods, bids, players in SUITES[suite]:
         if only is not None and distribution not in only:
             continue
         for seed in range(seeds):
-            instance = generate_instance(distribution, goods, bids, players, seed,
-                                         knowledge=KNOWLEDGE.get(suite, "exact"))
-            base = dict(instance=instance.name, distribution=distribution, goods=goods, bids=bids,
-                        players=instance.n, seed=seed)
-            rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive)
-            checkpoint(rows)
+            for coalition_spec in coalitions or default_coalitions:
+                for knowledge_spec in knowledge or default_knowledge:
+                    def make(spec: str) -> Instance:
+                        return generate_instance(distribution, goods, bids, players, seed, knowledge=spec,
+                                                 coalitions=coalition_spec)
+                    instance = make(knowledge_spec)
+                    exact = make("exact") if knowledge_spec not in ("exact", "none") else None
+                    base = dict(instance=instance.name, distribution=distribution, goods=goods, bids=bids,
+                                players=instance.n, seed=seed, knowledge=knowledge_spec, coalitions=coalition_spec)
+                    rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive,
+                                             exact)
+                    checkpoint(rows)
     return rows
 
 
@@ -242,24 +370,39 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
     table's programs of the fastest single backend's time) / cores."""
     groups: dict[tuple, list[Row]] = {}
     for row in rows:
-        groups.setdefault((row.distribution, row.goods, row.bids, row.players), []).append(row)
+        groups.setdefault((row.distribution, row.goods, row.bids, row.players, row.knowledge, row.coalitions),
+                          []).append(row)
     out = []
     for key, members in groups.items():
         methods: dict[str, list[float]] = {}
+        kinds: dict[str, list[Row]] = {}
         for row in members:
-            methods.setdefault(row.method, []).append(row.seconds)
+            if row.method.startswith("kind:"):
+                kinds.setdefault(row.method.removeprefix("kind:"), []).append(row)
+            else:
+                methods.setdefault(row.method, []).append(row.seconds)
         medians = {m: statistics.median(v) for m, v in methods.items()}
         ours = next((m for m in medians if m.startswith(CABENCH)), None)
         fastest = [r.fastest_single_sum for r in members if r.method == ours and r.fastest_single_sum]
+        table_row = next(r for r in members if not r.method.startswith("kind:"))
         entry = {"distribution": key[0], "goods": key[1], "bids": key[2], "players": key[3],
-                 "programs": members[0].programs, "distinct": members[0].distinct,
+                 "knowledge": key[4], "coalitions": key[5],
+                 "programs": table_row.programs, "distinct": table_row.distinct,
                  "median_seconds": medians,
-                 "all_proven": all(r.proven == r.programs for r in members if r.method != NAIVE)}
+                 "all_proven": all(r.proven == r.programs for r in members if r.method != NAIVE),
+                 "kinds": {k: {"median_seconds": statistics.median(r.seconds for r in v),
+                               "programs": v[0].programs, "all_proven": all(r.proven == r.programs for r in v)}
+                           for k, v in kinds.items()}}
         if ours and NAIVE in medians and medians[ours] > 0:
             entry["naive_over_cabench"] = medians[NAIVE] / medians[ours]
+        whole = next((m for m in medians if m.startswith("report:")), None)
+        exact = next((m for m in medians if m.startswith("report-exact:")), None)
+        if whole and key[4] == "exact":
+            entry["knowledge_over_exact"] = 1.0  # the instance is its own exact-knowledge instance
+        elif whole and exact and medians[exact] > 0:
+            entry["knowledge_over_exact"] = medians[whole] / medians[exact]
         if fastest and medians.get(ours):
             entry["cabench_over_ideal"] = medians[ours] / (statistics.median(fastest) / cores)
-        whole = next((m for m in medians if m.startswith("report:")), None)
         ideal = [r.ideal_report for r in members if r.method == whole and r.ideal_report is not None]
         entry["needed"] = members[0].needed
         if ideal and whole:

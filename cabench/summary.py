@@ -4,9 +4,9 @@ the ratios the papers' theorems bound, means with 95% confidence intervals, boun
 Ratios (one per mechanism row):
 
 * ``revenue_over_benchmark``, ``total_over_benchmark``: E[REV] and E[SW] + E[REV] divided by the
-  benchmark of the mechanism's own theorem. The baselines (VCG, the second-price
-  bundle auction) have no theorem; they are divided by BB (seed 000 §2 Def. 3, the best
-  belief benchmark), which the papers set against VCG's revenue, and labelled so.
+  benchmark of the mechanism's own theorem (docs/definitions.md, guarantees). The baselines (VCG, the second-price
+  bundle auction) have no theorem; they are divided by BB (seed 004 Def. 2, the best-belief
+  benchmark), which the papers set against VCG's revenue, and labelled so.
 * ``total_over_MSW``, ``revenue_over_MSW``: divided by the maximum social welfare.
 """
 

@@ -59,8 +59,8 @@ def report_tables(report: Report) -> list[TableData]:
 
 
 def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation]]) -> list[TableData]:
-    """One row per mechanism: exact expectations under rational play, the benchmark of its theorem, the
-    bound and the verdict of the theorem."""
+    """One row per mechanism: exact expectations under rational play, the benchmark of its
+    theorem, the bound and the verdict (docs/definitions.md, "Mechanisms and their guarantees")."""
     inst = displayed(instance)
     scale = inst.scale
     out = []

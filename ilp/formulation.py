@@ -57,6 +57,12 @@ def _plus(a: Linear, b: Linear, scale: int = 1) -> Linear:
     return out
 
 
+def _add_into(total: Linear, b: Linear, scale: int = 1) -> None:
+    """``total += scale * b``, in place (summing many expressions stays linear)."""
+    for k, v in b.items():
+        total[k] = total.get(k, 0) + scale * v
+
+
 @dataclass
 class Formulation:
     """The ILP together with what is needed to read a solution back."""
@@ -116,11 +122,13 @@ def build(program: Program) -> Formulation:
         own.append(o)
         weight.append(w)
 
+    # "good g goes to somebody", summed in place: linear in the variables, whatever the players
+    holding: list[Linear] = [{} for _ in range(program.n_goods)]
+    for o in own:
+        for g, expr in o.items():
+            _add_into(holding[g], expr)
     for g in range(program.n_goods):
-        holders = [own[j][g] for j in range(len(blocks)) if g in own[j]]
-        total: Linear = {}
-        for expr in holders:
-            total = _plus(total, expr)
+        total = holding[g]
         fixed = program.fixed_owner(g)
         if fixed is None:
             if len(total) > 1:  # several players, or several atoms of one OR player
@@ -136,23 +144,25 @@ def build(program: Program) -> Formulation:
 
     total_weight: Linear = {}
     for w in weight:
-        total_weight = _plus(total_weight, w)
+        _add_into(total_weight, w)
     if program.min_total is not None:
         ilp.add(total_weight, lo=program.min_total)
     if not program.minimize_owners:
         ilp.objective = total_weight
         ilp.maximize = True
-    else:
+    owners_top = 1
+    if program.minimize_owners:
+        # mixed radix: good g's digit is the rank of its owner among the players who can hold g
+        # (0 when unallocated), so the objective orders allocations as the owner codes do
         objective: Linear = {}
-        base = len(blocks) + 1
-        for position, g in enumerate(program.minimize_owners):
-            scale = base ** (len(program.minimize_owners) - 1 - position)
-            for j in range(len(blocks)):
-                if g in own[j]:
-                    objective = _plus(objective, own[j][g], scale=scale * (j + 1))
+        for g in reversed(program.minimize_owners):
+            holders = [j for j in range(len(blocks)) if g in own[j]]
+            for rank, j in enumerate(holders, start=1):
+                _add_into(objective, own[j][g], scale=owners_top * rank)
+            owners_top *= len(holders) + 1
         ilp.objective = objective
         ilp.maximize = False
-    ilp.magnitude = _magnitude(ilp, blocks, program)
+    ilp.magnitude = _magnitude(ilp, blocks, program, owners_top)
     return Formulation(program, blocks, ilp, own, weight)
 
 
@@ -166,9 +176,21 @@ def _upper(block: Block | None) -> int:
     return max(min(f.upper for f in option) for option in block.options)
 
 
-def _magnitude(ilp: ILP, blocks: list[Block | None], program: Program) -> int:
-    if program.minimize_owners:  # sum_k (n + 1)^(c - k) * code(g_k) < (n + 1)^c
-        top = (len(blocks) + 1) ** len(program.minimize_owners)
+def holdable(block: Block | None) -> int:
+    """The goods a player with ``block`` can receive in the integer program (a mask)."""
+    if block is None:
+        return 0
+    if isinstance(block, AtomsBlock):
+        mask = 0
+        for bundle, _ in block.atoms:
+            mask |= bundle
+        return mask
+    return block.goods
+
+
+def _magnitude(ilp: ILP, blocks: list[Block | None], program: Program, owners_top: int) -> int:
+    if program.minimize_owners:  # the mixed-radix objective stays below the product of radices
+        top = owners_top
     else:
         top = sum(_upper(b) for b in blocks)
     for terms, lo, hi in ilp.rows:

@@ -3,8 +3,14 @@
 Allocations are compared by the vector (owner(g_1), ..., owner(g_m)) with owner code 0 for an
 unallocated good and j + 1 for player j. The smallest vector among allocations of maximum total
 weight is found good by good: minimise owner(g_k) subject to "total weight = optimum" and the
-owners already fixed, several goods per solve (weights (n+1)^k make one objective of them). A good
-already unallocated in the latest solution needs no solve (0 is the smallest code).
+owners already fixed, several goods per solve (a mixed-radix objective makes one objective of
+them: good g's digit ranges over the players who can hold g, see ``ilp.program``). Two kinds of
+goods need no solve:
+
+* a good unallocated in the latest solution (0 is the smallest code);
+* a good that a player p must hold given the owners fixed so far: p takes at most one bid (a
+  single-choice block), some earlier good is fixed to p, and every bid of p holding all of p's
+  fixed goods also holds this one. Every allocation meeting the fixed owners gives it to p.
 
 Why whole bids suffice: replacing each bundle of an optimal allocation by the bids that make
 its value keeps the welfare and turns every dropped good's owner into 0, so the owner vector
@@ -17,29 +23,39 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ilp.backends import as_options, solve
+from ilp.compile import AtomsBlock, compile_weight
 from ilp.contract import SolveOptions
+from ilp.formulation import holdable
 from ilp.program import UNALLOCATED, Program, Solution, Status, owner_code
 
 COEFFICIENT_LIMIT = {"cpsat": 2**50, "cbc": 10**6, "scip": 10**6, "highs": 10**6, "portfolio": 10**6}
-"""Largest objective weight (n + 1)^(c - 1) a backend handles exactly: CP-SAT works in int64,
-CBC and SCIP in floating point."""
+"""Largest objective magnitude (product of the chunk's radices) a backend handles exactly:
+CP-SAT works in int64, CBC, SCIP and HiGHS in floating point."""
 
 
-def chunk_size(backend: str, players: int) -> int:
-    """How many goods one solve may order at once with weights (n + 1)^k."""
-    limit = COEFFICIENT_LIMIT.get(backend, 1)
-    size = 1
-    while (players + 1) ** size <= limit:
-        size += 1
-    return max(1, size - 1)
+def _chunk(start: int, goods: int, radix: list[int], limit: int) -> tuple[int, ...]:
+    """The goods from ``start`` on whose radices multiply to at most ``limit`` (at least one)."""
+    end, product = start + 1, radix[start]
+    while end < goods and product * radix[end] <= limit:
+        product *= radix[end]
+        end += 1
+    return tuple(range(start, end))
+
+
+def _forced(g: int, held: int, block: object) -> bool:
+    """True when a player with ``block`` who must hold the goods ``held`` must hold ``g`` too
+    (module docstring)."""
+    if not held or not isinstance(block, AtomsBlock) or not block.single:
+        return False
+    return all(bundle >> g & 1 for bundle, _ in block.atoms if bundle & held == held)
 
 
 def lex_first(program: Program, optimum: Solution, options: SolveOptions | str | None = None) -> Solution:
     """The lexicographically first allocation of weight ``optimum.value``, given a proven
     ``optimum`` of ``program``. Returns a non-OPTIMAL solution if any step is not proven.
 
-    Leading goods that are unallocated in the latest optimal solution are fixed without a solve;
-    the next goods are ordered together, as many per solve as the backend's coefficients allow.
+    Goods that need no solve are fixed directly (module docstring); the next goods are ordered
+    together, as many per solve as the backend's coefficients allow.
     """
     if not optimum.optimal:
         return optimum
@@ -47,14 +63,21 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     current = optimum.allocation
     wall = optimum.wall_time
     options = as_options(options)
-    size = chunk_size(options.backend, len(program.weights))
+    blocks = [compile_weight(w) for w in program.weights]
+    masks = [holdable(b) for b in blocks]
+    radix = [1 + sum(mask >> g & 1 for mask in masks) for g in range(program.n_goods)]
+    limit = COEFFICIENT_LIMIT.get(options.backend, 1)
+    held = [0] * len(blocks)  # the goods fixed to each player so far
     g = 0
     while g < program.n_goods:
-        if owner_code(current, g) == 0:
-            fixed[g] = UNALLOCATED
+        code = owner_code(current, g)
+        if code == 0 or _forced(g, held[code - 1], blocks[code - 1]):
+            fixed[g] = UNALLOCATED if code == 0 else code - 1
+            if code:
+                held[code - 1] |= 1 << g
             g += 1
             continue
-        chunk = tuple(range(g, min(g + size, program.n_goods)))
+        chunk = _chunk(g, program.n_goods, radix, limit)
         step = solve(replace(program, fixed=tuple(fixed), min_total=optimum.value, minimize_owners=chunk),
                      options)
         wall += step.wall_time
@@ -65,5 +88,7 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         for k in chunk:
             code = owner_code(current, k)
             fixed[k] = UNALLOCATED if code == 0 else code - 1
+            if code:
+                held[code - 1] |= 1 << k
         g = chunk[-1] + 1
     return Solution(Status.OPTIMAL, current, program.total(current), optimum.value, optimum.backend, wall)

@@ -71,7 +71,9 @@ class Program:
     the total weight from below. With ``minimize_owners = (g_1, ..., g_c)`` the objective is to
     minimise the owner vector (code(g_1), ..., code(g_c)) lexicographically, with code 0 for an
     unallocated good and j + 1 for player j, instead of maximising weight; the integer programs
-    encode it as the single objective sum_k (n + 1)^(c - k) code(g_k).
+    encode it as one mixed-radix objective: good g_k's digit is the rank of its owner among the
+    h_k players who can receive g_k (0 when unallocated), weighted by the product of
+    (h_l + 1) over the later goods, which orders allocations exactly as the owner codes do.
     """
 
     n_goods: int

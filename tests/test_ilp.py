@@ -59,8 +59,10 @@ def test_compile_chooses_the_exact_block():
     assert compile_weight(Weight.minimum((exact, xor1))) == AtomsBlock(True, ((a, 2), (a | b, 5)))
     # a maximum of single-choice valuations: one bid of the union
     assert compile_weight(Weight.maximum((Weight.of(xor1), Weight.of(xor2)))) == AtomsBlock(True, ((a, 5), (b, 6)))
-    # the minimum of two free-disposal valuations needs the robust formulation
-    assert isinstance(compile_weight(Weight.minimum((xor1, xor2))), RobustBlock)
+    # the minimum of two free-disposal valuations: the union of one bid of each (covering
+    # unions), or the robust formulation when unions are not listed
+    assert compile_weight(Weight.minimum((xor1, xor2))) == AtomsBlock(True, ((a | b, 5),))
+    assert isinstance(compile_weight(Weight.minimum((xor1, xor2)), budget=0), RobustBlock)
     assert solve(Program(2, (Weight.minimum((xor1, xor2)),))).value == 5  # offered {a, b}
     # a never-positive weight is no block at all
     assert compile_weight(Weight.minimum((xor1, Valuation(Form.EXPLICIT, ())))) is None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -38,8 +39,10 @@ def test_measure_instance_rows():
     inst = generate_instance("paths", 10, 30, 3, seed=2, knowledge="exact")
     base = {"instance": inst.name, "distribution": "paths", "goods": 10, "bids": 30, "players": 3, "seed": 2}
     rows = measure_instance(inst, base, ["cpsat", "highs"], "cpsat", None, 1)
-    assert [r.method for r in rows] == ["report:cpsat", "cabench:cpsat", "cpsat", "highs", "naive-pulp-cbc"]
-    assert all(r.proven == r.programs == 1 + 2 * 3 for r in rows)
+    kinds = ["kind:MSW", "kind:MIEW", "kind:MIKW"]
+    assert [r.method for r in rows] == ["report:cpsat", "cabench:cpsat", *kinds, "cpsat", "highs", "naive-pulp-cbc"]
+    assert all(r.proven == r.programs == 1 + 2 * 3 for r in rows if r.method not in kinds)
+    assert [r.programs for r in rows if r.method in kinds] == [1, 3, 3]
     assert rows[0].distinct <= 1 + 3 < rows[0].programs
     # the report must solve MSW, MSW_-i of its winners and the three BA^{i}: no more than that
     winners = sum(1 for a in compute_report(inst, SolveOptions("cpsat", jobs=1)).msw.outcome.allocation if a)
@@ -49,10 +52,75 @@ def test_measure_instance_rows():
     assert entry["report_over_ideal"] > 0
     # the scaling mode: cabench alone
     alone = measure_instance(inst, base, [], "cpsat", None, 1, naive=False)
-    assert [r.method for r in alone] == ["report:cpsat", "cabench:cpsat"]
+    assert [r.method for r in alone] == ["report:cpsat", "cabench:cpsat", *kinds]
     (entry,) = summary(alone, cores=2)
     assert "naive_over_cabench" not in entry and "cabench_over_ideal" not in entry
     assert "report_over_ideal" not in entry
+
+
+@pytest.mark.parametrize("knowledge, coalitions", [("candidates:3", "none"), ("candidates:2", "pairs:1"),
+                                                   ("noisy-lower:0.6", "pairs:1"), ("wrong:0.3", "none")])
+def test_naive_baseline_handles_every_knowledge_kind(knowledge, coalitions):
+    """The naive robust model (candidates, coalitions of candidate holders) and the XOR model
+    (lower bounds, also incorrect ones) give the values of the brute-force reference."""
+    inst = generate_instance("paths", 6, 14, 3, seed=4, knowledge=knowledge, coalitions=coalitions)
+    for name, program in table_programs(inst):
+        proven, value = naive_solve(program, None)
+        assert proven and value == _by_definition(program), name
+
+
+def _by_definition(program) -> int:
+    """max over every allocation (owner vector) of the sum of the weights, evaluated by definition."""
+    n = len(program.weights)
+    top = 0
+    for owners in itertools.product(range(n + 1), repeat=program.n_goods):
+        bundles = [0] * n
+        for g, o in enumerate(owners):
+            if o:
+                bundles[o - 1] |= 1 << g
+        top = max(top, sum(w.value(b) for w, b in zip(program.weights, bundles) if w is not None))
+    return top
+
+
+def test_measure_instance_kinds_and_exact_report():
+    inst = generate_instance("regions", 8, 20, 3, seed=3, knowledge="candidates:2", coalitions="pairs:1")
+    exact = generate_instance("regions", 8, 20, 3, seed=3, knowledge="exact", coalitions="pairs:1")
+    base = {"instance": inst.name, "distribution": "regions", "goods": 8, "bids": 20, "players": 3, "seed": 3,
+            "knowledge": "candidates:2", "coalitions": "pairs:1"}
+    rows = measure_instance(inst, base, [], "cpsat", None, 1, naive=False, exact=exact)
+    assert [r.method for r in rows] == ["report:cpsat", "report-exact:cpsat", "cabench:cpsat", "kind:MSW",
+                                        "kind:MIEW", "kind:MIKW", "kind:MKW"]
+    kinds = {r.method: r for r in rows if r.method.startswith("kind:")}
+    assert [kinds[f"kind:{k}"].programs for k in ("MSW", "MIEW", "MIKW", "MKW")] == [1, 3, 3, 1]
+    assert all(r.proven == r.programs for r in rows)
+    (entry,) = summary(rows, cores=2)
+    assert entry["knowledge"] == "candidates:2" and entry["coalitions"] == "pairs:1"
+    assert entry["knowledge_over_exact"] > 0 and entry["all_proven"]
+    assert set(entry["kinds"]) == {"MSW", "MIEW", "MIKW", "MKW"}
+    assert all(k["all_proven"] for k in entry["kinds"].values())
+
+
+def test_perf_knowledge_and_coalitions_options(tmp_path):
+    result = run_cli("perf", "--suite", "quick", "--distributions", "paths", "--seeds", "1", "--backends", "none",
+                     "--no-naive", "--jobs", "1", "--knowledge", "exact,candidates:2", "--coalitions", "none,pairs:1",
+                     "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    entries = json.loads((tmp_path / "perf-summary.json").read_text())
+    assert [(e["knowledge"], e["coalitions"]) for e in entries] == [
+        ("exact", "none"), ("candidates:2", "none"), ("exact", "pairs:1"), ("candidates:2", "pairs:1")]
+    assert all(e["all_proven"] and e["knowledge_over_exact"] > 0 for e in entries)
+    assert entries[0]["knowledge_over_exact"] == 1.0
+    assert "report-exact:portfolio" in entries[1]["median_seconds"]
+    assert "knowledge/exact" in result.stdout and "MIEW s" in result.stdout
+
+
+@pytest.mark.parametrize("option, value, message", [("--knowledge", "candidates:x", "cannot read"),
+                                                    ("--coalitions", "pairs:9", "do not fit"),
+                                                    ("--knowledge", ",", "at least one")])
+def test_perf_rejects_bad_specs(tmp_path, option, value, message):
+    result = run_cli("perf", "--suite", "quick", option, value, "-o", str(tmp_path))
+    assert result.returncode == 2 and f"'{option}'" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "perf-rows.csv").exists()
 
 
 def test_perf_rejects_unknown_distributions(tmp_path):

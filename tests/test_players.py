@@ -21,7 +21,7 @@ from benchmarks.table import ReportPlan, knows_nothing
 from benchmarks.welfare import best_allocation, lex_first_optimal, msw, msw_without
 from ilp import Program, SolveOptions, Weight, solve, solve_batch
 from ilp.batch import ProgramIndex, parent_of
-from instances import Form, Instance
+from instances import Form, Instance, Valuation
 from instances.cats import read_cats
 from instances.generate import generate_instance
 from instances.synthetic import random_instance, random_valuation
@@ -270,3 +270,71 @@ def test_generate_one_player_per_bidder():
     assert generate_instance("regions", 16, 60, None, 1) == shaped
     with pytest.raises(Exception, match="table distribution has no bidders"):
         generate_instance("table", 4, 10, None, 1)
+
+
+def _crowded(seed: int, m: int, n: int) -> Instance:
+    """Many players on few goods with small values (many optimal allocations, so the tie-break
+    decides): single-minded players as in CATS L1-L8, and some XOR bidders with several bids."""
+    rng = random.Random(seed)
+    valuations = []
+    for _ in range(n):
+        form = rng.choice([Form.SINGLE_MINDED, Form.SINGLE_MINDED, Form.XOR])
+        bids = 1 if form is Form.SINGLE_MINDED else rng.randint(2, 3)
+        bundles = {rng.randrange(1, 1 << m) for _ in range(bids)}
+        valuations.append(Valuation(form, tuple((b, rng.randint(1, 3)) for b in sorted(bundles))))
+    return Instance(name="crowded", goods=tuple(f"g{k}" for k in range(m)), players=tuple(f"p{j}" for j in range(n)),
+                    valuations=tuple(valuations), knowledge=(None,) * n)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32))
+def test_lex_first_with_many_players_is_the_reference(seed):
+    """The tie-break's shortcuts (goods a single-bid player must hold, mixed-radix chunks over
+    the players who can hold each good) give the lexicographically first optimal allocation of
+    the brute-force enumeration, with every backend."""
+    from tests import reference
+
+    inst = _crowded(seed, m=4, n=random.Random(seed).randint(4, 7))
+    value, expected = reference.msw(inst)
+    for solver in ("cpsat", "highs", "cbc", "brute"):
+        first = lex_first_optimal(inst, options=solver)
+        assert first.value == value
+        assert first.outcome.allocation == expected
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32))
+def test_lex_first_chunks_agree_with_brute_dp(seed):
+    """At 8 goods and 30 players (beyond enumeration) the integer programs' tie-break, several
+    goods per solve, equals the brute-force DP's, one good at a time."""
+    inst = _crowded(seed, m=8, n=30)
+    expected = lex_first_optimal(inst, options="brute").outcome.allocation
+    for solver in ("cpsat", "highs"):
+        assert lex_first_optimal(inst, options=solver).outcome.allocation == expected
+
+
+def test_exact_knowledge_is_read_once_and_checked_by_identity(tmp_path):
+    """A file with exact knowledge repeats every valuation once per player who knows it: the
+    loader returns equal valuations as one object, the knowledge check and the weights see the
+    bound is the truth without comparing bundles, and the report equals the definitions'."""
+    import json
+
+    from instances import load_instance
+
+    data = {"goods": ["a", "b", "c"], "players": ["p1", "p2", "p3"],
+            "valuations": {"p1": {"xor": [[["a"], 3], [["a", "b"], 5]]}, "p2": {"xor": [[["b"], 4]]},
+                           "p3": {"single_minded": [["c", "a"], 6]}},
+            "knowledge": {"p1": {"lower_bounds": {"p2": {"xor": [[["b"], 4]]}, "p3": {"single_minded": [["c", "a"], 6]}}},
+                          "p2": {"lower_bounds": {"p1": {"xor": [[["a"], 3], [["a", "b"], 5]]},
+                                                  "p3": {"single_minded": [["c", "a"], 2]}}}}}
+    path = tmp_path / "exact.json"
+    path.write_text(json.dumps(data))
+    inst = load_instance(path)
+    assert inst.knowledge[0].bounds[1] is inst.valuations[1]
+    assert inst.knowledge[1].bounds[0] is inst.valuations[0]
+    assert inst.knowledge[1].bounds[2] is not inst.valuations[2]  # a lower bound, not the truth
+    plan = ReportPlan.of(inst)
+    assert plan.weights.row(0)[1] is plan.weights.true[1]
+    assert [knowledge_correct(inst, i).correct for i in range(3)] == [True, True, True]
+    fast = _values_only(_without_market(report_json(compute_report(inst, SolveOptions("cpsat", jobs=1)))))
+    assert fast == _values_only(report_json(one_at_a_time(inst, "cpsat")))
