@@ -134,9 +134,14 @@ def generate(distribution: str, goods: int, bids: int, players: int | None, seed
     >>> cabench.generate("arbitrary", goods=4, bids=6, players=3, seed=1).n
     3
     """
+    from cabench.provenance import with_record
     from instances.generate import generate_instance
 
-    return generate_instance(distribution, goods, bids, players, seed, knowledge, coalitions)
+    # the same bytes as `cabench generate`: the file records how it was made (cabench.provenance)
+    return with_record(generate_instance(distribution, goods, bids, players, seed, knowledge, coalitions),
+                       distribution=distribution, goods=goods, bids=bids,
+                       players=players if players is not None else "bidders", seed=seed, knowledge=knowledge,
+                       coalitions=coalitions)
 
 
 # ---------------------------------------------------------------- benchmarks

@@ -174,7 +174,14 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
         players = int(players)
     if output is not None:
         check_folder(output) if count > 1 or output.is_dir() else check_output(output)
-    made = [generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions) for k in range(count)]
+    from cabench.provenance import with_record
+
+    # each file records how it was made, so sweep rows read it from there (never from the name)
+    made = [with_record(generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions),
+                        distribution=distribution, goods=goods, bids=bids,
+                        players=players if players is not None else "bidders", seed=seed + k, knowledge=knowledge,
+                        coalitions=coalitions)
+            for k in range(count)]
     if output is None:
         if count > 1:
             raise click.BadParameter("--count above 1 needs -o DIRECTORY", param_hint="'-o'")

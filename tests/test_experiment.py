@@ -159,3 +159,18 @@ def test_a_stopped_experiment_says_how_to_resume_and_resumes_with_a_new_mechanis
     frame = pd.read_csv(results)
     assert len(frame) == 20 * (1 + 4) and not frame[["instance_sha256", "mechanism"]].astype(str).duplicated().any()
     assert (frame["mechanism"] == "surviving-strategies").sum() == 20
+
+
+def test_sweep_rows_read_how_generated_files_were_made(tmp_path):
+    folder = tmp_path / "inst"
+    made = run_cli("generate", "-d", "paths", "-m", "5", "-b", "10", "-n", "3", "--seed", "7", "--knowledge", "exact",
+                   "--coalitions", "pairs:1", "-o", str(folder), "--count", "2")
+    assert made.returncode == 0, made.stderr
+    for path in folder.iterdir():  # a renamed file keeps its record
+        path.rename(folder / f"renamed-{path.name}")
+    results = tmp_path / "r.csv"
+    assert run_cli("sweep", str(folder), "--mechanisms", "vcg", "-o", str(results)).returncode == 0
+    frame = pd.read_csv(results)
+    assert set(frame["distribution"]) == {"paths"} and set(frame["seed"]) == {7, 8}
+    assert set(frame["knowledge"]) == {"exact"} and set(frame["coalition_spec"]) == {"pairs:1"}
+    assert frame["mechanism"].isna().sum() == 2 and frame["cabench_version"].notna().all()
