@@ -65,17 +65,21 @@ def latex(tables: list[TableData]) -> str:
 
 
 def csv_text(tables: list[TableData]) -> str:
-    """CSV: one table as is; several tables stacked with a first column ``table`` (tidy)."""
+    """CSV: one table as is; several tables as one tidy table: a single header, a first column
+    ``table`` naming each row's table, and the union of the tables' columns (empty where a row's
+    table has no such column), so that ``pandas.read_csv`` or a spreadsheet reads it at once."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if len(tables) == 1:
         writer.writerow(tables[0].columns)
         writer.writerows(tables[0].rows)
-    else:
-        width = max(len(t.columns) for t in tables)
-        for t in tables:
-            writer.writerow(["table", *t.columns, *[""] * (width - len(t.columns))])
-            writer.writerows([t.title, *row] for row in t.rows)
+        return buffer.getvalue()
+    columns = list(dict.fromkeys(c for t in tables for c in t.columns))
+    writer.writerow(["table", *columns])
+    for t in tables:
+        for row in t.rows:
+            cells = dict(zip(t.columns, row))
+            writer.writerow([t.title, *(cells.get(c, "") for c in columns)])
     return buffer.getvalue()
 
 

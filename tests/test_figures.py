@@ -149,6 +149,10 @@ def test_format_on_benchmarks_and_evaluate():
     assert result.returncode == 0, result.stderr
     head = pd.read_csv(io.StringIO(result.stdout))
     assert "table" in head.columns and "MSW" in set(head["benchmark"].dropna())
+    # one tidy table: a single header, every row of the three tables under it
+    assert list(head["table"].unique()) == ["licences-8x8: benchmarks", "licences-8x8: per player",
+                                            "licences-8x8: per agent"]
+    assert "table" not in set(head["table"]) and len(head) == 5 + 8 + 8
     latex = run_cli("benchmarks", file, "--format", "latex")
     assert latex.returncode == 0 and latex.stdout.count("\\toprule") == 3
     evaluated = run_cli("evaluate", file, "-m", "all", "--format", "csv")
