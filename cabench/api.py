@@ -292,7 +292,8 @@ class Evaluations:
 def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str = "all",
              params: Mapping[str, Any] | None = None, strategies: str = "rational", player: str | None = None,
              samples: int | None = None, seed: int = 0, solver: str = DEFAULT_BACKEND,
-             time_limit: float | None = None) -> Evaluations:
+             time_limit: float | None = None,
+             progress: Callable[[int, int, str], None] | None = None) -> Evaluations:
     """Exact expected welfare, revenue and utilities of mechanisms on an instance, with the
     benchmark of each theorem, its bound and whether it holds (``cabench evaluate``).
 
@@ -312,6 +313,9 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
         Also sample this many plays (Monte Carlo, seeded by ``seed``).
     solver, time_limit
         As for :func:`benchmarks` (the benchmark programs behind the strategies).
+    progress : callable, optional
+        ``progress(done, total, current)``: mechanisms evaluated so far, how many in all, and the
+        name of the mechanism being evaluated (empty once all are done).
 
     Returns
     -------
@@ -338,7 +342,9 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
         chosen = [_mechanism(mechanism)]
         check_applicable(chosen[0], instance)
     rows = []
-    for m in chosen:
+    for done, m in enumerate(chosen):
+        if progress is not None:
+            progress(done, len(chosen), m.name)
         names = {p.name for p in m.params}
         mine = {k: v for k, v in given.items() if mechanism != "all" or k in names}
         chosen_params = m.parameters(instance, mine)
@@ -360,6 +366,8 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
 
             extra = monte_carlo(instance, m, chosen_params, profile, samples, seed)
         rows.append((m, ev, extra))
+    if progress is not None:
+        progress(len(chosen), len(chosen), "")
     return Evaluations(instance, tuple(rows), mechanism == "all")
 
 

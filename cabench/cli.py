@@ -333,10 +333,27 @@ def perf(suite, distributions, knowledge, coalitions, seeds, backends, naive, de
     knowledge_specs = _spec_list(knowledge, "'--knowledge'", suite, lambda spec, players: parse_knowledge(spec))
     coalition_specs = _spec_list(coalitions, "'--coalitions'", suite, parse_coalitions)
     check_folder(output)
+    from cabench.progress import counting, wanted
+
     console = PipeConsole(stderr=True)
-    rows = run_suite(suite, seeds, chosen, default, time_limit, progress=lambda text: console.log(text),
-                     checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive,
-                     knowledge=knowledge_specs, coalitions=coalition_specs)
+    bar = wanted()
+    with counting("instances", bar) as update:
+        # on a terminal the bar shows the step under way; in pipes and logs each step is a log line
+        state = [0, 0]
+
+        def advance(done: int, total: int, current: str) -> None:
+            state[:] = [done, total]
+            update(done, total, current)
+
+        def step(text: str) -> None:
+            if bar:
+                update(*state, text)
+            else:
+                console.log(text)
+
+        rows = run_suite(suite, seeds, chosen, default, time_limit, progress=step,
+                         checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive,
+                         knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
     table = summary(rows, jobs or default_jobs())
     write_results(rows, table, output)
     view = Table(title=f"cabench perf ({suite}, {seeds} seeds): median seconds per full table", header_style="bold")

@@ -100,10 +100,12 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                      time_limit, coalition_knowledge):
     """Exact expected welfare, revenue and utilities of a mechanism on FILE, the benchmark its
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
+    from cabench.progress import counting, wanted
+
     check_backend(solver)
-    with _flags():
+    with _flags(), counting("mechanisms", mechanism == "all" and wanted(as_json or fmt == "json")) as update:
         result = api.evaluate(load_with_reading(file, coalition_knowledge), mechanism, _params(param_values),
-                              strategies, player, samples, seed, solver, time_limit)
+                              strategies, player, samples, seed, solver, time_limit, progress=update)
     instance, rows, failed = result.instance, result.rows, result.failed
     if as_json or fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))

@@ -338,16 +338,20 @@ def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, tim
               progress: Callable[[str], None] = lambda text: None,
               checkpoint: Callable[[list[Row]], None] = lambda rows: None,
               jobs: int | None = None, only: set[str] | None = None, naive: bool = True,
-              knowledge: Sequence[str] | None = None, coalitions: Sequence[str] | None = None) -> list[Row]:
+              knowledge: Sequence[str] | None = None, coalitions: Sequence[str] | None = None,
+              advance: Callable[[int, int, str], None] = lambda done, total, current: None) -> list[Row]:
     """Measure every instance of ``suite`` (``seeds`` seeds each; only the distributions in
     ``only`` if given), with every knowledge spec and coalition spec given (the suite's defaults,
-    :func:`suite_specs`, when None); ``checkpoint`` receives the rows after each instance.
-    Knowledge other than ``exact`` also times the same instance's report with exact knowledge."""
+    :func:`suite_specs`, when None); ``checkpoint`` receives the rows after each instance and
+    ``advance(done, total, current)`` the instances measured, their number and the one measured
+    next (empty at the end). Knowledge other than ``exact`` also times the same instance's report
+    with exact knowledge."""
     default_knowledge, default_coalitions = suite_specs(suite)
+    entries = [entry for entry in SUITES[suite] if only is None or entry[0] in only]
+    total = len(entries) * seeds * len(coalitions or default_coalitions) * len(knowledge or default_knowledge)
     rows: list[Row] = []
-    for distribution, goods, bids, players in SUITES[suite]:
-        if only is not None and distribution not in only:
-            continue
+    done = 0
+    for distribution, goods, bids, players in entries:
         for seed in range(seeds):
             for coalition_spec in coalitions or default_coalitions:
                 for knowledge_spec in knowledge or default_knowledge:
@@ -355,12 +359,15 @@ def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, tim
                         return generate_instance(distribution, goods, bids, players, seed, knowledge=spec,
                                                  coalitions=coalition_spec)
                     instance = make(knowledge_spec)
+                    advance(done, total, instance.name)
                     exact = make("exact") if knowledge_spec not in ("exact", "none") else None
                     base = dict(instance=instance.name, distribution=distribution, goods=goods, bids=bids,
                                 players=instance.n, seed=seed, knowledge=knowledge_spec, coalitions=coalition_spec)
                     rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive,
                                              exact)
                     checkpoint(rows)
+                    done += 1
+    advance(done, total, "")
     return rows
 
 

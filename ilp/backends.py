@@ -42,10 +42,51 @@ class SolverError(CabenchError):
 
 
 def backend_names() -> list[str]:
+    """The names of every registered backend, whether or not it is installed here.
+
+    Returns
+    -------
+    list of str
+        The keys of :data:`BACKENDS`, in registration order (the ``--solver`` choices).
+
+    Examples
+    --------
+    >>> from ilp import backend_names
+    >>> backend_names()
+    ['cpsat', 'cbc', 'scip', 'highs', 'portfolio', 'brute']
+    """
     return list(BACKENDS)
 
 
 def get_backend(name: str) -> ModuleType:
+    """The adapter module of backend ``name``, imported on first use (``ilp.contract``).
+
+    Parameters
+    ----------
+    name : str
+        A backend's name, one of :func:`backend_names`.
+
+    Returns
+    -------
+    module
+        The adapter: ``NAME``, ``EXACT``, ``available()`` and ``run(formulation, options, hint)``.
+
+    Raises
+    ------
+    CabenchError
+        When ``name`` is not a backend, or the backend's library is not installed here.
+
+    Examples
+    --------
+    >>> from ilp import get_backend
+    >>> backend = get_backend("brute")
+    >>> backend.NAME, backend.EXACT, backend.available()
+    ('brute', True, True)
+    >>> get_backend("gurobi")
+    Traceback (most recent call last):
+    ...
+    instances.errors.CabenchError: unknown solver "gurobi"; expected one of: cpsat, cbc, scip, highs, portfolio, brute
+    """
     if name not in BACKENDS:
         raise CabenchError(f'unknown solver "{name}"; expected one of: {", ".join(BACKENDS)}')
     backend = BACKENDS[name]
@@ -86,6 +127,41 @@ def solve(program: Program, options: SolveOptions | str | None = None,
 
     ``hint`` is an allocation (a bundle per player) to start from: a warm start, which may make
     the solve faster and never changes what is proven. Backends without warm starts ignore it.
+
+    Parameters
+    ----------
+    program : Program
+        The weighted set-packing program (``ilp.program``).
+    options : SolveOptions or str or None, optional
+        How to solve, or just a backend's name; None for the defaults (``SolveOptions()``).
+    hint : tuple of int or None, optional
+        A feasible allocation (bundle mask per player) to warm-start from.
+
+    Returns
+    -------
+    Solution
+        ``status`` (only ``OPTIMAL`` values may be reported), ``allocation``, its ``value``
+        evaluated by definition, the proven ``bound``, the ``backend`` whose proof stands and the
+        ``wall_time``.
+
+    Raises
+    ------
+    SolverError
+        When a backend's answer contradicts the exact evaluation (a bug, never bad input).
+
+    Examples
+    --------
+    Two goods; player 0 values good 0 at 5, player 1 values both goods together at 5:
+
+    >>> from instances.valuation import Form, Valuation
+    >>> from ilp import Program, Weight, solve
+    >>> p0 = Weight.of(Valuation(Form.XOR, ((0b01, 5),)))
+    >>> p1 = Weight.of(Valuation(Form.XOR, ((0b11, 5),)))
+    >>> solution = solve(Program(2, (p0, p1)), "cpsat")
+    >>> solution.status.value, solution.value, solution.bound
+    ('optimal', 5, 5)
+    >>> solve(Program(2, (p0, p1)), "brute").value  # every backend proves the same optimum
+    5
     """
     options = as_options(options)
     known = options.known.get(program)

@@ -192,7 +192,39 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     program, in order. ``options.time_limit`` applies to each solve; ``options.jobs``: worker
     processes (1 = all in this process; None = automatic, as many as the cores once the solves
     prove slow). ``known``: programs already solved (with these options), used as parents and
-    never solved again. ``progress(done, total)`` is called as distinct programs are settled."""
+    never solved again. ``progress(done, total)`` is called as distinct programs are settled.
+
+    Parameters
+    ----------
+    programs : sequence of Program
+        The programs to solve.
+    options : SolveOptions or str or None, optional
+        How to solve, or just a backend's name (None: the defaults).
+    known : mapping of Program to Solution or None, optional
+        Programs already solved with these options.
+    progress : callable or None, optional
+        ``progress(done, total)``, called as distinct programs are settled.
+
+    Returns
+    -------
+    list of Solution
+        One per program of ``programs``, in order; the same values as solving each alone.
+
+    Examples
+    --------
+    A program, the same program again (solved once) and the program with player 1 removed:
+
+    >>> from instances.valuation import Form, Valuation
+    >>> from ilp import Program, Weight, solve_batch
+    >>> p0 = Weight.of(Valuation(Form.XOR, ((0b01, 5),)))
+    >>> p1 = Weight.of(Valuation(Form.XOR, ((0b11, 7),)))
+    >>> both, without_1 = Program(2, (p0, p1)), Program(2, (p0, None))
+    >>> solutions = solve_batch([both, both, without_1], "cpsat")
+    >>> [(s.value, s.allocation) for s in solutions]
+    [(7, (0, 3)), (7, (0, 3)), (5, (1, 0))]
+    >>> all(s.optimal for s in solutions)
+    True
+    """
     options = as_options(options)
     backend, jobs = options.backend, options.jobs
     index = ProgramIndex()
@@ -380,7 +412,34 @@ def _from_parent(parent: tuple[int, int] | None,
 def prefetch(programs: Sequence[Program], options: SolveOptions | str | None = None) -> SolveOptions:
     """Solve ``programs`` as a batch and return ``options`` carrying the solutions
     (``SolveOptions.known``): every :func:`ilp.solve` of one of them with the returned options
-    answers from there, so code written one solve at a time gets the batch's savings."""
+    answers from there, so code written one solve at a time gets the batch's savings.
+
+    Parameters
+    ----------
+    programs : sequence of Program
+        The programs to solve now, as one :func:`solve_batch`.
+    options : SolveOptions or str or None, optional
+        How to solve, or just a backend's name (None: the defaults).
+
+    Returns
+    -------
+    SolveOptions
+        ``options`` with ``known`` extended by the batch's solutions.
+
+    Examples
+    --------
+    >>> from instances.valuation import Form, Valuation
+    >>> from ilp import Program, Weight, prefetch, solve
+    >>> program = Program(2, (Weight.of(Valuation(Form.XOR, ((0b01, 5),))),
+    ...                       Weight.of(Valuation(Form.XOR, ((0b10, 4),)))))
+    >>> options = prefetch([program], "cpsat")
+    >>> options.backend, program in options.known
+    ('cpsat', True)
+    >>> solve(program, options) is options.known[program]  # answered from the batch, not solved again
+    True
+    >>> solve(program, options).value
+    9
+    """
     options = as_options(options)
     solutions = solve_batch(programs, options)
     return replace(options, known={**options.known, **dict(zip(programs, solutions))})

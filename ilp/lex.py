@@ -55,7 +55,36 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     ``optimum`` of ``program``. Returns a non-OPTIMAL solution if any step is not proven.
 
     Goods that need no solve are fixed directly (module docstring); the next goods are ordered
-    together, as many per solve as the backend's coefficients allow.
+    together, as many per solve as the backend's coefficients allow. This is the canonical
+    witness of every benchmark (seed 002 Lemma 3's state omega*), the same whatever the backend.
+
+    Parameters
+    ----------
+    program : Program
+        The program whose optima are ordered.
+    optimum : Solution
+        A solution of ``program``; when it is not proven optimal it is returned unchanged.
+    options : SolveOptions or str or None, optional
+        How to solve the ordering steps, or just a backend's name (None: the defaults).
+
+    Returns
+    -------
+    Solution
+        The optimal allocation whose owner vector (:func:`owner_code` of goods 0, 1, ...) is
+        smallest; FEASIBLE or UNKNOWN (with no value) if some step was not proven.
+
+    Examples
+    --------
+    Two optima of weight 5: player 0 takes good 0 (owner codes (1, 0)) or player 1 takes both
+    goods (codes (2, 2)); the first is lexicographically smaller, whichever a solver finds:
+
+    >>> from instances.valuation import Form, Valuation
+    >>> from ilp import Program, Weight, lex_first, solve
+    >>> program = Program(2, (Weight.of(Valuation(Form.XOR, ((0b01, 5),))),
+    ...                       Weight.of(Valuation(Form.XOR, ((0b11, 5),)))))
+    >>> first = lex_first(program, solve(program, "cpsat"), "cpsat")
+    >>> first.allocation, first.value, first.status.value
+    ((1, 0), 5, 'optimal')
     """
     if not optimum.optimal:
         return optimum

@@ -110,7 +110,33 @@ class Solution:
 
 
 def owner_code(allocation: tuple[int, ...], good: int) -> int:
-    """0 if ``good`` is unallocated in ``allocation``, else 1 + the index of its owner."""
+    """0 if ``good`` is unallocated in ``allocation``, else 1 + the index of its owner.
+
+    The code by which ``ilp.lex`` orders allocations (A_0 = unallocated comes first, then the
+    players in order; seed 002 Lemma 3's lexicographically first optimal allocation).
+
+    Parameters
+    ----------
+    allocation : tuple of int
+        A bundle mask per player (bit g set when the player receives good g).
+    good : int
+        Index of a good.
+
+    Returns
+    -------
+    int
+        0 for an unallocated good, j + 1 when player j receives it.
+
+    Examples
+    --------
+    Player 0 receives good 0 (mask ``0b01``), player 1 nothing; good 1 stays unallocated:
+
+    >>> from ilp import owner_code
+    >>> owner_code((0b01, 0b00), 0), owner_code((0b01, 0b00), 1)
+    (1, 0)
+    >>> owner_code((0b00, 0b11), 1)
+    2
+    """
     for j, bundle in enumerate(allocation):
         if bundle >> good & 1:
             return j + 1

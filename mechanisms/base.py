@@ -77,7 +77,44 @@ class Facts:
 
     Every witness a strategy reads is the canonical one (the lexicographically first optimal
     allocation, offers at price 0 dropped; ``benchmarks._solve.solve_program``), so that no
-    evaluation depends on the backend or the run."""
+    evaluation depends on the backend or the run. Each benchmark is solved on first use and
+    cached: MIEW_i = BB_i (seed 001 Def. 2-3), MSW, RK_A and MKW (seed 000 §1.2), BB and BB'
+    (seed 004 §3), the best allocations BA^C (seed 003 §5).
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance whose benchmarks the strategies read.
+    options : SolveOptions or str or None, optional
+        How to solve the integer programs, or just a backend's name (None: the defaults).
+
+    Attributes
+    ----------
+    instance : Instance
+        The instance.
+    options : SolveOptions
+        ``options`` as :class:`ilp.SolveOptions`.
+
+    Returns
+    -------
+    Facts
+        The cache; its methods raise ``NotProvenError`` for a benchmark not proven optimal.
+
+    Examples
+    --------
+    The seed 004 §3 example: BB_1..3 = 25, 100, 150, and p2's witness (it sells good 1 to p1 at
+    80 and good 2 to p3 at 20):
+
+    >>> from instances import load_instance
+    >>> from mechanisms import Facts
+    >>> facts = Facts(load_instance("instances/examples/seed004-example.json"), "cpsat")
+    >>> [facts.miew_result(i).value for i in range(3)], facts.msw()
+    ([25, 100, 150], 200)
+    >>> facts.miew(1).allocation, facts.miew(1).prices
+    ((1, 0, 2), (80, 0, 20))
+    >>> facts.bb().value
+    150
+    """
 
     def __init__(self, instance: Instance, options: SolveOptions | str | None = None):
         self.instance = instance
@@ -182,7 +219,49 @@ class Deviation:
 class Mechanism:
     """One mechanism of the papers (seed 000 §4, seed 001 §6, seed 002 §4, seed 003 §5, seed 004
     §4 and §6): its rules, parameters, rational play (from the proofs' lemmas), deviation families
-    and the guarantee of its theorem (docs/definitions.md, "Mechanisms and their guarantees")."""
+    and the guarantee of its theorem (docs/definitions.md, "Mechanisms and their guarantees").
+
+    Users take them from ``mechanisms.MECHANISMS`` rather than building one.
+
+    Parameters
+    ----------
+    name : str
+        The name ``cabench evaluate --mechanism`` takes, e.g. ``"best-belief"``.
+    source : str
+        The paper, section and theorem the mechanism comes from.
+    market : bool
+        Whether the mechanism runs on market instances (players own goods: an endowment, seed
+        003) instead of auctions.
+    params : tuple of Param
+        The mechanism's parameters, with defaults and the paper's constraints.
+    rules : Rules
+        ``rules(play, instance, params) -> Terminal``: the mechanism itself.
+    rational : callable
+        ``rational(instance, params, facts)``: the rational strategy of every player.
+    deviations : callable
+        ``deviations(instance, params, facts, agent)``: the deviation families of ``agent``.
+    guarantee : callable, optional
+        ``guarantee(instance, params, facts, evaluation)``: the theorem's inequality, or None.
+    notes : str, optional
+        A remark on how the strategies read the paper (e.g. what coalition members do).
+    min_players : int, optional
+        Fewest players the mechanism is defined for.
+
+    Returns
+    -------
+    Mechanism
+        A frozen value.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> from mechanisms import MECHANISMS
+    >>> mech = MECHANISMS["best-belief"]
+    >>> mech.name, mech.source, mech.market
+    ('best-belief', 'seed 004 §6 (M_BB), Theorem 2 and §6.2.3', False)
+    >>> mech.parameters(load_instance("instances/examples/seed004-example.json"))
+    {'eps': Fraction(1, 10)}
+    """
 
     name: str
     source: str

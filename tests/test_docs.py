@@ -24,8 +24,8 @@ DOCS = ROOT / "docs"
 LIBRARY = ("instances", "ilp", "benchmarks", "mechanisms")
 APPLICATION = tuple(p for p in ("cabench",) if (ROOT / p / "__init__.py").exists())
 
-# Modules whose public functions carry numpydoc Examples on the seed-004 example; every one of
-# them must have examples, and all of them must pass.
+# Modules whose public functions carry numpydoc Examples (on the seed-004 example, or on a tiny
+# program built in the example); every one of them must have examples, and all of them must pass.
 DOCTEST_MODULES = (
     "benchmarks.welfare",
     "benchmarks.external",
@@ -38,6 +38,10 @@ DOCTEST_MODULES = (
     "instances.writer",
     "instances.knowledge_models",
     "mechanisms.base",
+    "ilp.program",
+    "ilp.backends",
+    "ilp.lex",
+    "ilp.batch",
 )
 
 
@@ -61,6 +65,39 @@ def test_public_benchmark_functions_have_numpydoc_sections():
             assert "seed 00" in doc.lower() or "docs/definitions.md" in doc, f"benchmarks.{name} cites no paper"
 
 
+def _public_functions(package: str) -> list[tuple[str, object]]:
+    module = importlib.import_module(package)
+    return [(name, getattr(module, name)) for name in module.__all__
+            if callable(getattr(module, name)) and not isinstance(getattr(module, name), type)]
+
+
+# Public classes users build or receive directly, documented like functions (their constructor).
+DOCUMENTED_CLASSES = ("mechanisms.Facts", "mechanisms.Mechanism")
+
+
+def _documented_classes() -> list[tuple[str, type]]:
+    found = []
+    for dotted in DOCUMENTED_CLASSES:
+        package, name = dotted.rsplit(".", 1)
+        found.append((dotted, getattr(importlib.import_module(package), name)))
+    return found
+
+
+def test_public_ilp_functions_and_documented_classes_have_numpydoc_sections():
+    documented = [(f"ilp.{name}", obj) for name, obj in _public_functions("ilp")] + _documented_classes()
+    assert {name for name, _ in documented} >= {
+        "ilp.backend_names", "ilp.get_backend", "ilp.lex_first", "ilp.owner_code", "ilp.prefetch",
+        "ilp.solve", "ilp.solve_batch", "mechanisms.Facts", "mechanisms.Mechanism"}
+    for name, obj in documented:
+        doc = obj.__doc__ or ""
+        sections = ["Returns\n", "Examples\n"]
+        if inspect.signature(obj).parameters:
+            sections.insert(0, "Parameters\n")
+        for section in sections:
+            assert section in doc, f"{name} lacks a {section.strip()} section"
+        assert ">>> " in doc.split("Examples\n", 1)[1], f"{name} has no doctest in its Examples"
+
+
 def _documented_parameters(doc: str) -> list[str]:
     """Names listed in a numpydoc Parameters section (the ``name : type`` lines)."""
     lines = inspect.cleandoc(doc).splitlines() + [""]
@@ -76,7 +113,7 @@ def _documented_parameters(doc: str) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("package", ["benchmarks", "instances", "mechanisms"])
+@pytest.mark.parametrize("package", ["benchmarks", "instances", "mechanisms", "ilp"])
 def test_documented_parameters_match_the_signatures(package):
     module = importlib.import_module(package)
     for name in module.__all__:
@@ -84,6 +121,12 @@ def test_documented_parameters_match_the_signatures(package):
         if inspect.isfunction(obj) and "Parameters" in (obj.__doc__ or ""):
             expected = [p for p in inspect.signature(obj).parameters]
             assert _documented_parameters(obj.__doc__) == expected, f"{package}.{name}"
+
+
+@pytest.mark.parametrize("dotted", DOCUMENTED_CLASSES)
+def test_documented_class_parameters_match_the_constructors(dotted):
+    cls = dict(_documented_classes())[dotted]
+    assert _documented_parameters(cls.__doc__) == list(inspect.signature(cls).parameters), dotted
 
 
 def test_api_reference_builds(tmp_path):
