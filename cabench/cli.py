@@ -25,9 +25,7 @@ from benchmarks.knowledge import READINGS
 from benchmarks.report import players_csv as players_csv_text
 from benchmarks.results import NotProvenError
 from cabench import api
-from cabench.exit_codes import BAD_INPUT as EXIT_BAD_INPUT
-from cabench.exit_codes import INTERNAL_ERROR, after_signal
-from cabench.exit_codes import NOT_PROVEN as EXIT_NOT_PROVEN
+from cabench.exit_codes import BAD_INPUT, INTERNAL_ERROR, NOT_PROVEN, after_signal
 from cabench.render import PipeConsole, print_report
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
 from instances import CabenchError, Instance, instance_text, load_instance
@@ -103,7 +101,7 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         print_report(report, PipeConsole(soft_wrap=False), players)
         if coalition_knowledge != "bounds":
             click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
-    return 0 if report.all_proven else EXIT_NOT_PROVEN
+    return 0 if report.all_proven else NOT_PROVEN
 
 
 @contextmanager
@@ -447,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.UsageError as exc:
         where = f"cabench {exc.ctx.info_name}" if exc.ctx and exc.ctx.info_name != "cabench" else "cabench"
         _say(f"{where}: {exc.format_message()}")
-        return EXIT_BAD_INPUT
+        return BAD_INPUT
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         interrupted = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
         signum = interrupted.signal if isinstance(interrupted, Interrupted) else 2
@@ -460,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _say(f"cabench: this command needs {missing}, which the core install leaves out: "
              f"pip install 'cabench[{OPTIONAL_PACKAGES[missing]}]'")
-        return EXIT_BAD_INPUT
+        return BAD_INPUT
     except BrokenPipeError:
         # the reader went away (`| head`, `| true`): nothing more to say, and no error at exit
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -468,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except NotProvenError as exc:
         _say(f"cabench: {exc}; raise --time-limit")
-        return EXIT_NOT_PROVEN
+        return NOT_PROVEN
     except SolverError as exc:
         _say(f"cabench: internal error (please report): {exc}")
         return INTERNAL_ERROR
@@ -477,13 +475,13 @@ def main(argv: list[str] | None = None) -> int:
         return INTERNAL_ERROR
     except CabenchError as exc:
         _say(str(exc))
-        return EXIT_BAD_INPUT
+        return BAD_INPUT
     except OSError as exc:
         if exc.filename is None:
             raise
         # writing an output failed (disk full, read-only folder, a path under a file)
         _say(f"{exc.filename}: cannot write: {exc.strerror or exc}")
-        return EXIT_BAD_INPUT
+        return BAD_INPUT
     return code if isinstance(code, int) else 0
 
 

@@ -1,14 +1,12 @@
 """The exit statuses of the ``cabench`` command, in one place.
 
-Scripts and sweeps branch on these, so they are part of the interface: the README lists them and
-``tests/test_cli.py`` checks each one as a user meets it.
+Scripts and sweeps branch on these, so they are part of the interface: the README lists them, and
+the command-line tests check each one as a user meets it.
 """
 
 from __future__ import annotations
 
-import signal
-
-__all__ = ["OK", "INTERNAL_ERROR", "BAD_INPUT", "NOT_PROVEN", "GUARANTEE_FAILS", "SIGINT", "SIGTERM", "after_signal"]
+__all__ = ["OK", "INTERNAL_ERROR", "BAD_INPUT", "NOT_PROVEN", "GUARANTEE_FAILS", "after_signal"]
 
 OK = 0
 #: A bug in cabench, or a worker process that died (out of memory).
@@ -19,12 +17,9 @@ BAD_INPUT = 2
 NOT_PROVEN = 3
 #: ``evaluate``: a theorem applies to the instance and its guarantee does not hold.
 GUARANTEE_FAILS = 4
-#: Stopped by Ctrl-C (128 + SIGINT), as shells report it.
-SIGINT = 128 + signal.SIGINT
-#: Stopped by SIGTERM (128 + SIGTERM).
-SIGTERM = 128 + signal.SIGTERM
 
 
 def after_signal(signum: int) -> int:
-    """The status after being stopped by signal ``signum``: 128 + its number, the shell convention."""
+    """The status after being stopped by signal ``signum``: 128 + its number, the shell convention
+    (130 after Ctrl-C, 143 after SIGTERM)."""
     return 128 + signum
