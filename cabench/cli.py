@@ -14,8 +14,6 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -86,7 +84,9 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
     as_json = as_json or fmt == "json"
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge)
-    with progress_bar(enabled=not as_json and sys.stderr.isatty()) as progress:
+    from cabench.progress import counting, wanted
+
+    with counting("solving programs", wanted(as_json)) as progress:
         report = api.benchmarks(instance, solver, time_limit, jobs, progress=progress)
     if players_csv is not None:
         _write_atomically(players_csv, players_csv_text(report))
@@ -102,25 +102,6 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         if coalition_knowledge != "bounds":
             click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
     return 0 if report.all_proven else NOT_PROVEN
-
-
-@contextmanager
-def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on standard error for the report's programs (only on a terminal: quiet
-    in pipes, logs and with --json)."""
-    if not enabled:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress("solving programs", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("programs", total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 def _write_atomically(path: Path, text: str) -> None:
