@@ -27,6 +27,7 @@ from cabench.exit_codes import BAD_INPUT, INTERNAL_ERROR, NOT_PROVEN, after_sign
 from cabench.render import PipeConsole, print_report
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
 from instances import CabenchError, Instance, instance_text, load_instance
+from instances.files import atomic_write_text
 
 
 def check_backend(name: str, flag: str = "'--solver'") -> None:
@@ -89,7 +90,7 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
     with counting("solving programs", wanted(as_json)) as progress:
         report = api.benchmarks(instance, solver, time_limit, jobs, progress=progress)
     if players_csv is not None:
-        _write_atomically(players_csv, players_csv_text(report))
+        atomic_write_text(players_csv, players_csv_text(report))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     elif fmt != "table":
@@ -102,13 +103,6 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         if coalition_knowledge != "bounds":
             click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
     return 0 if report.all_proven else NOT_PROVEN
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so nothing is ever half written."""
-    from instances.files import atomic_write_text
-
-    atomic_write_text(path, text)
 
 
 def check_folder(folder: Path) -> Path:
@@ -168,10 +162,10 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
         return 0
     if count > 1 or output.is_dir():
         for inst in made:
-            _write_atomically(output / f"{inst.name}.json", instance_text(inst))
+            atomic_write_text(output / f"{inst.name}.json", instance_text(inst))
         click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
     else:
-        _write_atomically(output, instance_text(made[0]))
+        atomic_write_text(output, instance_text(made[0]))
     return 0
 
 
@@ -180,7 +174,7 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        _write_atomically(output, text)
+        atomic_write_text(output, text)
 
 
 _FILE_HELP = "FILE may be - for standard input."

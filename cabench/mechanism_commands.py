@@ -246,9 +246,9 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     api.check_applicable(m, instance)
     params = m.parameters(instance, params)
     exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
-    from cabench.cli import _write_atomically
+    from instances.files import atomic_write_text
 
-    _write_atomically(output, exported.game.to_efg())
+    atomic_write_text(output, exported.game.to_efg())
     console = _console()
     console.print(f"{output}: {m.name} on {instance.name}, {exported.nodes} nodes, {exported.leaves} leaves, "
                   f"{len(exported.infosets)} information sets of the players", markup=False)
