@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from ilp import claims
-from ilp.compile import RobustBlock
+from ilp.compile import BlockCache, RobustBlock
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation, build
 from ilp.program import Program, Solution, Status
@@ -114,10 +114,15 @@ def _shrink(formulation: Formulation, allocation: tuple[int, ...]) -> tuple[int,
 
 
 def as_options(options: SolveOptions | str | None) -> SolveOptions:
-    """``options`` itself, or a backend's name as ``SolveOptions(backend=name)`` (None: defaults)."""
+    """``options`` itself, or a backend's name as ``SolveOptions(backend=name)`` (None: defaults),
+    with a fresh ``ilp.compile.BlockCache`` when it has none."""
     if options is None:
-        return SolveOptions()
-    return SolveOptions(backend=options) if isinstance(options, str) else options
+        options = SolveOptions()
+    elif isinstance(options, str):
+        options = SolveOptions(backend=options)
+    if options.blocks is None:  # every solve with the returned options shares one cache of blocks
+        options = replace(options, blocks=BlockCache())
+    return options
 
 
 def solve(program: Program, options: SolveOptions | str | None = None,
@@ -169,7 +174,7 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         return known
     module = get_backend(options.backend)
     start = time.perf_counter()
-    formulation = build(program)
+    formulation = build(program, options.blocks)
     start_values = formulation.encode(hint) if hint is not None else None
     if not getattr(module, "EXACT", False) and not claims.separable(formulation.ilp):
         # a floating-point backend cannot separate this program's integers: route it to CP-SAT
