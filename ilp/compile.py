@@ -24,7 +24,7 @@ an option must cover the price with bids inside the bundle (the robust program o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import numpy as np
 
 from ilp.program import Weight
@@ -35,10 +35,13 @@ Atoms = tuple[tuple[int, int], ...]
 
 @dataclass(frozen=True)
 class AtomsBlock:
-    """Win whole bids: at most one when ``single``, else any pairwise-disjoint set."""
+    """Win whole bids: at most one when ``single``, else any pairwise-disjoint set. ``unions``
+    says that the atoms are covering unions (:func:`covering_unions`), not a valuation's own
+    bids: a hint for the solvers (``ilp.cpsat``), not part of the block's value."""
 
     single: bool
     atoms: Atoms
+    unions: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def _compile(weight: Weight, budget: int) -> Block | None:
     if budget > 0:
         atoms = covering_unions(tuple(options), budget)
         if atoms is not None:
-            return AtomsBlock(True, atoms) if atoms else None
+            return AtomsBlock(True, atoms, unions=True) if atoms else None
     return RobustBlock(tuple(options))
 
 

@@ -88,6 +88,7 @@ def test_budget_falls_back_to_the_robust_block():
     xor2 = Valuation(Form.XOR, ((a, 1), (b, 6)))
     weight = Weight.minimum((xor1, xor2))
     assert compile_weight(weight) == AtomsBlock(True, ((a, 1), (b, 1), (a | b, 5)))
+    assert compile_weight(weight).unions and not compile_weight(Weight.of(xor1)).unions  # the solvers' hint
     assert isinstance(compile_weight(weight, budget=1), RobustBlock)
     assert isinstance(compile_weight(weight, budget=0), RobustBlock)
     # OR valuations inside a minimum keep the robust model
