@@ -356,7 +356,7 @@ def _solve_there(program: Program, options: SolveOptions,
     """``solve`` in a worker process; also the blocks compiled there (``options.blocks`` holds
     only this program's), so that a later program sharing weights (MIEW_i after MIKW_i) is not
     compiled again."""
-    return solve(program, options, hint), options.blocks
+    return solve(program, options, hint), options.blocks.fresh()
 
 
 def _one_best_bid(program: Program, backend: str, cache: BlockCache) -> Solution | None:

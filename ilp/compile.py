@@ -129,13 +129,16 @@ class BlockCache:
     3 s). It rides in ``SolveOptions.blocks`` (``ilp.backends.as_options`` gives options that
     have none a fresh one), lives as long as those options, and a batch sends a worker process
     only the blocks of the program it solves (:meth:`part`) and takes back the ones compiled
-    there (:meth:`update`). Weights are looked up by identity first (programs share weight
-    objects), then by value.
+    there (:meth:`fresh`, :meth:`update`). Weights are looked up by identity first (programs
+    share weight objects), then by value. Unbounded on purpose: MSW, each MSW_-i and each
+    tie-break step weigh all n players, and a bounded cache smaller than n recompiled every
+    weight at every build (2000 players: 54,000 compilations for 25 builds).
     """
 
     def __init__(self) -> None:
         self._by_value: dict[Weight, Block | None] = {}
         self._by_id: dict[int, tuple[Weight, Block | None]] = {}
+        self._compiled: list[Weight] = []  # the weights compiled by this cache itself, in order
 
     def __len__(self) -> int:
         return len(self._by_value)
@@ -151,6 +154,7 @@ class BlockCache:
             block = self._by_value[weight]
         except KeyError:
             block = self._by_value[weight] = _compile(weight, UNION_BUDGET)
+            self._compiled.append(weight)
         self._by_id[id(weight)] = (weight, block)  # the entry keeps the weight alive: ids stay unique
         return block
 
@@ -158,8 +162,21 @@ class BlockCache:
         """A cache holding the blocks of ``weights`` already compiled here (and nothing else)."""
         out = BlockCache()
         for w in weights:
-            if w is not None and w in self._by_value:
+            if w is None:
+                continue
+            entry = self._by_id.get(id(w))
+            if entry is not None and entry[0] is w:
+                out._by_value[w] = entry[1]
+            elif w in self._by_value:
                 out._by_value[w] = self._by_value[w]
+        return out
+
+    def fresh(self) -> "BlockCache":
+        """A cache holding only the blocks this cache compiled itself (what a worker process
+        hands back: the blocks it was sent are known already)."""
+        out = BlockCache()
+        for w in self._compiled:
+            out._by_value[w] = self._by_value[w]
         return out
 
     def update(self, other: "BlockCache") -> None:
