@@ -120,10 +120,13 @@ def compile_weight(weight: Weight | None, budget: int | None = None) -> Block | 
     return _compile(weight, UNION_BUDGET if budget is None else budget)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=1 << 16)
 def _compile(weight: Weight, budget: int) -> Block | None:
     # Cached: a report builds ~2n programs sharing the same few weight objects, and listing the
-    # covering unions of a candidate weight costs up to about a second.
+    # covering unions of a candidate weight costs up to about a second. Large enough for every
+    # player's weight: MSW, each MSW_-i and each tie-break step weigh all n players, and a cache
+    # smaller than n recompiled every weight at every build (2000 players: 54,000 compilations
+    # for 25 builds).
     options = [f for option in weight.options if (f := _minimum(option)) is not None]
     options = list(dict.fromkeys(options))
     if not options:
