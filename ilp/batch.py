@@ -362,7 +362,7 @@ def _solve_there(program: Program, options: SolveOptions,
     return solve(program, options, hint), options.blocks.fresh()
 
 
-def _one_best_bid(program: Program, backend: str, cache: BlockCache) -> Solution | None:
+def _one_best_bid(program: Program, backend: str, cache: BlockCache | None = None) -> Solution | None:
     """The optimum of a one-player program whose weight takes whole bids, at most one (an
     ``AtomsBlock`` with ``single``), when one bid is worth strictly more than every other: the
     integer programs then have exactly one optimal solution, that bid, which every backend but
@@ -370,7 +370,7 @@ def _one_best_bid(program: Program, backend: str, cache: BlockCache) -> Solution
     BA^{i} of a player who knows nothing about the others: TV_i's best bid. None otherwise."""
     if backend == "brute" or len(program.weights) != 1 or program.fixed or program.minimize_owners:
         return None
-    block = cache.block(program.weights[0])
+    block = (BlockCache() if cache is None else cache).block(program.weights[0])
     if not isinstance(block, AtomsBlock) or not block.single:
         return None
     values = sorted((value for _, value in block.atoms), reverse=True)
