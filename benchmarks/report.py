@@ -134,7 +134,7 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
     programs = plan.programs()
     options = as_options(options)
     solutions = solve_batch(programs, options, progress=progress)
-    return _compute(instance, plan, solutions, options, start)
+    return _compute(instance, plan, programs, solutions, options, start)
 
 
 def _benchmark(name: str, program: Program, solution: Solution, priced: bool) -> Benchmark:
@@ -165,8 +165,8 @@ def _nothing(name: str, n: int, solver: str) -> Benchmark:
     return Benchmark(name, Status.OPTIMAL, 0, 0, 0, Outcome(empty, empty), solver, 0.0)
 
 
-def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], options: SolveOptions,
-             start: float) -> Report:
+def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solutions: list[Solution],
+             options: SolveOptions, start: float) -> Report:
     solver = options.backend
     names = instance.players
     found = iter(solutions)
@@ -180,8 +180,8 @@ def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], op
     else:
         winners = list(range(instance.n))
     removed = [plan.msw_without(i) for i in winners]
-    without = dict(zip(winners, solve_batch(removed, options,
-                                            known={plan.msw: welfare_solution})))
+    # the first batch's solutions are known: MIEW_i with exact knowledge is MSW_{-i} itself
+    without = dict(zip(winners, solve_batch(removed, options, known=dict(zip(programs, solutions)))))
     players = []
     for i in range(instance.n):
         if i in without:
