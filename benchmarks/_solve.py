@@ -30,7 +30,7 @@ def solve_program(name: str, program: Program, *, priced: bool,
     if canonical:
         solution = lex_first(program, solution, options)
 
-    def prices(allocation: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(w.value(a) if w is not None and a else 0 for w, a in zip(weights, allocation))
+    def price(j: int, bundle: int) -> int:
+        return weights[j].value(bundle) if weights[j] is not None else 0
 
-    return from_solution(name, solution, prices if priced else None)
+    return from_solution(name, solution, price if priced else None)

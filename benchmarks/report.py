@@ -6,8 +6,6 @@ import csv
 import io
 import time
 from dataclasses import dataclass, replace
-from itertools import compress
-from operator import or_
 from typing import Any
 
 from benchmarks.correctness import Correctness, knowledge_correct
@@ -17,11 +15,11 @@ from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome, from_solution
 from benchmarks.table import ReportPlan
 from benchmarks.welfare import lex_first_optimal
-from ilp import Program, Solution, SolveOptions, Status, owner_code, solve_batch
+from ilp import Program, Solution, SolveOptions, Status, solve_batch
 from ilp.backends import as_options
 from ilp.batch import Progress
 from instances import Instance
-from instances.bundles import names
+from instances.bundles import members as goods_in, names
 
 
 @dataclass(frozen=True)
@@ -137,38 +135,46 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
     return _compute(instance, plan, programs, solutions, options, start)
 
 
-def _benchmark(name: str, program: Program, solution: Solution, priced: bool) -> Benchmark:
+def _benchmark(name: str, program: Program, solution: Solution, priced: bool,
+               players: tuple[int, ...] | None = None, n: int | None = None) -> Benchmark:
     """``benchmarks._solve.solve_program`` for a solution already found: with ``priced`` the
-    witness prices are each player's weight of its bundle (the take-it-or-leave-it offers)."""
+    witness prices are each player's weight of its bundle (the take-it-or-leave-it offers).
+    ``players``: the instance's players of a restricted program (``ReportPlan``), of ``n``."""
     if not priced:
-        return from_solution(name, solution)
+        return from_solution(name, solution, players=players, n=n)
     weights = program.weights
 
-    def prices(allocation: tuple[int, ...]) -> tuple[int, ...]:
-        out = [0] * len(allocation)
-        for j in _holders(allocation):
-            if weights[j] is not None:
-                out[j] = weights[j].value(allocation[j])
-        return tuple(out)
+    def price(k: int, bundle: int) -> int:
+        return weights[k].value(bundle) if weights[k] is not None else 0
 
-    return from_solution(name, solution, prices)
+    return from_solution(name, solution, price, players=players, n=n)
 
 
-def _holders(allocation: tuple[int, ...]) -> list[int]:
-    """The players who receive something (most players of a large instance receive nothing)."""
-    return list(compress(range(len(allocation)), allocation))
+def _without_unproven(plan: ReportPlan, welfare: Solution, i: int) -> Solution:
+    """MSW_{-i} when MSW itself is not proven: its interval, without a solve. Every MSW_{-i}
+    program is MSW's with one player removed, as hard as MSW and n of them, so solving them
+    would multiply the time spent on an instance whose MSW the time limit could not prove (200
+    players: 200 more solves to the limit). MSW's incumbent with player i's bundle dropped is
+    feasible for MSW_{-i}, and MSW_{-i} <= MSW <= MSW's proven bound (docs/definitions.md,
+    "MSW_-i": fewer players, no larger optimum); the value is withheld, as for any unproven
+    program."""
+    if welfare.allocation is None:
+        return replace(welfare, wall_time=0.0)
+    allocation = tuple(0 if j == i else a for j, a in enumerate(welfare.allocation))
+    value = plan.msw_without(i).total(allocation)
+    return Solution(Status.FEASIBLE, allocation, value, welfare.bound, welfare.backend, 0.0)
 
 
-def _nothing(name: str, n: int, solver: str) -> Benchmark:
+def _nothing(name: str, empty: Outcome, solver: str) -> Benchmark:
     """MIEW_i of a player who knows nothing: 0, proven, with the empty outcome (ReportPlan)."""
-    empty = (0,) * n
-    return Benchmark(name, Status.OPTIMAL, 0, 0, 0, Outcome(empty, empty), solver, 0.0)
+    return Benchmark(name, Status.OPTIMAL, 0, 0, 0, empty, solver, 0.0)
 
 
 def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solutions: list[Solution],
              options: SolveOptions, start: float) -> Report:
     solver = options.backend
     names = instance.players
+    n = instance.n
     found = iter(solutions)
     welfare_solution = next(found)
     welfare = from_solution("MSW", welfare_solution)
@@ -176,24 +182,26 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
     mikw_solutions = [next(found) for _ in plan.mikw]
     agent_solutions = [(next(found), next(found)) for _ in plan.agents]
     if welfare.proven:  # MSW_{-i} = MSW for a player who wins nothing (welfare.msw_without)
-        winners = _holders(welfare.outcome.allocation)
+        winners = list(welfare.outcome.holders)
+        removed = [plan.msw_without(i) for i in winners]
+        # the first batch's solutions are known: MIEW_i with exact knowledge is MSW_{-i} itself
+        without = dict(zip(winners, solve_batch(removed, options, known=dict(zip(programs, solutions)))))
     else:
-        winners = list(range(instance.n))
-    removed = [plan.msw_without(i) for i in winners]
-    # the first batch's solutions are known: MIEW_i with exact knowledge is MSW_{-i} itself
-    without = dict(zip(winners, solve_batch(removed, options, known=dict(zip(programs, solutions)))))
+        without = {i: _without_unproven(plan, welfare_solution, i) for i in range(n)}
+    empty = Outcome.sparse(n, (), ())  # one object for every MIEW_i of a player who knows nothing
     players = []
-    for i in range(instance.n):
+    for i in range(n):
         if i in without:
             msw_i = from_solution(f"MSW_-{names[i]}", without[i])
-        else:
+        else:  # the same witness object as MSW's: no copy per player
             msw_i = replace(welfare, name=f"MSW_-{names[i]}", wall_time=0.0)
         miew_program = plan.miew[i]
         players.append(PlayerRow(
             player=i,
-            miew=(_nothing(f"MIEW_{names[i]}", instance.n, solver) if miew_program is None
+            miew=(_nothing(f"MIEW_{names[i]}", empty, solver) if miew_program is None
                   else _benchmark(f"MIEW_{names[i]}", miew_program, miew_solutions[i], priced=True)),
-            mikw=_benchmark(f"MIKW_{names[i]}", plan.mikw[i], mikw_solutions[i], priced=True),
+            mikw=_benchmark(f"MIKW_{names[i]}", plan.mikw[i], mikw_solutions[i], priced=True,
+                            players=plan.mikw_players[i], n=n),
             msw_without=msw_i,
             correctness=knowledge_correct(instance, i),
         ))
@@ -201,8 +209,12 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
     for members, (known, best), (known_solution, best_solution) in zip(instance.agents, plan.agents,
                                                                        agent_solutions):
         label = ",".join(names[j] for j in members)
-        agents.append(AgentRow(members, _benchmark(f"MKW_{{{label}}}", known, known_solution, priced=True),
-                               _benchmark(f"BA^{{{label}}}", best, best_solution, priced=False)))
+        known_players = plan.mikw_players[members[0]] if len(members) == 1 else None
+        agents.append(AgentRow(members,
+                               _benchmark(f"MKW_{{{label}}}", known, known_solution, priced=True,
+                                          players=known_players, n=n),
+                               _benchmark(f"BA^{{{label}}}", best, best_solution, priced=False,
+                                          players=members, n=n)))
     per_player = [row.miew for row in players]
     return Report(
         instance=instance,
@@ -224,19 +236,22 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
 
 
 def outcome_json(instance: Instance, outcome: Outcome) -> dict[str, Any]:
-    """{"allocation": {player: [goods]}, "prices": {player: price}} listing non-empty entries."""
+    """{"allocation": {player: [goods]}, "prices": {player: price}} listing non-empty entries
+    (a price is listed for every player who receives something or pays). One step per listed
+    player: most players of a large instance receive nothing and are not visited."""
     players, goods = instance.players, instance.goods
-    allocation = outcome.allocation
-    holders = list(compress(range(len(allocation)), allocation))  # most players hold nothing
-    data: dict[str, Any] = {"allocation": {players[j]: names(allocation[j], goods) for j in holders}}
-    if outcome.prices is not None:
-        prices = outcome.prices
-        listed = compress(range(len(prices)), map(or_, prices, allocation))
-        data["prices"] = {players[j]: prices[j] for j in listed}
+    data: dict[str, Any] = {"allocation": {players[j]: names(bundle, goods) for j, bundle in outcome.bundles}}
+    if outcome.offers is not None:
+        offers = dict(outcome.offers)
+        listed = sorted(offers.keys() | {j for j, _ in outcome.bundles})
+        data["prices"] = {players[j]: offers.get(j, 0) for j in listed}
     return data
 
 
-def benchmark_json(instance: Instance, b: Benchmark) -> dict[str, Any]:
+def benchmark_json(instance: Instance, b: Benchmark, witnesses: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One benchmark as JSON. ``witnesses`` caches the JSON of outcome objects shared by many
+    benchmarks (MSW_-i of every player who wins nothing in MSW has MSW's witness object); each
+    benchmark gets its own copy of the dictionaries."""
     data: dict[str, Any] = {"value": b.value, "status": b.status.value}
     if not b.proven:
         data["incumbent"] = b.incumbent
@@ -244,8 +259,15 @@ def benchmark_json(instance: Instance, b: Benchmark) -> dict[str, Any]:
         if b.incumbent is not None and b.bound is not None:
             data["gap"] = (b.bound - b.incumbent) / max(1, abs(b.bound))
     if b.outcome is not None:
-        witness = outcome_json(instance, b.outcome)
-        if b.outcome.prices is None:
+        if witnesses is None:
+            witness = outcome_json(instance, b.outcome)
+        else:
+            key = id(b.outcome)  # the report keeps every outcome alive while its JSON is built
+            if key not in witnesses:
+                witnesses[key] = outcome_json(instance, b.outcome)
+            witness = {k: {player: list(v) if isinstance(v, list) else v for player, v in entries.items()}
+                       for k, entries in witnesses[key].items()}
+        if b.outcome.offers is None:
             data.update(witness)
         else:
             data["outcome"] = witness
@@ -286,12 +308,14 @@ def report_json(report: Report) -> dict[str, Any]:
     (200, {'value': 150, 'player': 'p3'}, False)
     """
     inst = report.instance
-    lex = benchmark_json(inst, report.lex_first)
+    witnesses: dict[int, dict[str, Any]] = {}
+    lex = benchmark_json(inst, report.lex_first, witnesses)
     if report.lex_first.outcome is not None:
-        allocation = report.lex_first.outcome.allocation
-        lex["owners"] = [
-            inst.players[c - 1] if (c := owner_code(allocation, g)) else None for g in range(inst.m)
-        ]
+        owners: list[str | None] = [None] * inst.m  # owner(g) of each good, from the holders only
+        for j, bundle in report.lex_first.outcome.bundles:
+            for g in goods_in(bundle):
+                owners[g] = inst.players[j]
+        lex["owners"] = owners
     data: dict[str, Any] = {
         "instance": inst.name,
         "solver": report.solver,
@@ -300,13 +324,13 @@ def report_json(report: Report) -> dict[str, Any]:
         "players_order": list(inst.players),
         "coalitions": [[inst.players[j] for j in c] for c in inst.coalitions],
         "proven": report.all_proven,
-        "MSW": benchmark_json(inst, report.msw),
+        "MSW": benchmark_json(inst, report.msw, witnesses),
         "lex_first_MSW_allocation": lex,
         "players": {
             inst.players[row.player]: {
-                "MIEW": benchmark_json(inst, row.miew),
-                "MIKW": benchmark_json(inst, row.mikw),
-                "MSW_without": benchmark_json(inst, row.msw_without),
+                "MIEW": benchmark_json(inst, row.miew, witnesses),
+                "MIKW": benchmark_json(inst, row.mikw, witnesses),
+                "MSW_without": benchmark_json(inst, row.msw_without, witnesses),
                 "knowledge_correct": row.correctness.correct,
                 "knowledge_reason": row.correctness.reason,
             }
@@ -315,8 +339,8 @@ def report_json(report: Report) -> dict[str, Any]:
         "agents": [
             {
                 "members": [inst.players[j] for j in row.members],
-                "MKW": benchmark_json(inst, row.mkw),
-                "BA": benchmark_json(inst, row.best_allocation),
+                "MKW": benchmark_json(inst, row.mkw, witnesses),
+                "BA": benchmark_json(inst, row.best_allocation, witnesses),
             }
             for row in report.agents
         ],
@@ -326,7 +350,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "MKW": _best_json(inst, report.mkw, "agent"),
     }
     if report.market is not None:
-        market = benchmark_json(inst, report.market)
+        market = benchmark_json(inst, report.market, witnesses)
         market["endowment_welfare"] = endowment_welfare(inst)
         if report.market.value is not None:
             market["welfare_gain"] = report.market.value - market["endowment_welfare"]
@@ -363,18 +387,20 @@ def benchmark_rows(report: Report) -> list[dict[str, Any]]:
     ``player:{goods}`` and, for a priced outcome, ``@price`` per player who receives something
     or pays (``report.to_dict()`` has it as JSON)."""
     inst = report.instance
+    texts: dict[int, str] = {}  # by outcome object: MSW's witness is shared by many MSW_-i
 
     def witness(outcome: Outcome | None) -> str | None:
         if outcome is None:
             return None
-        data = outcome_json(inst, outcome)
-        allocation, prices = data["allocation"], data.get("prices", {})
-        shown = []
-        for player in inst.players:
-            if player in allocation or player in prices:
+        if id(outcome) not in texts:
+            data = outcome_json(inst, outcome)  # its entries are in player order
+            allocation, prices = data["allocation"], data.get("prices", {})
+            shown = []
+            for player in prices or allocation:  # a priced outcome lists every holder's price
                 text = f"{player}:{{{','.join(allocation.get(player, []))}}}"
                 shown.append(text + (f"@{prices[player]}" if player in prices else ""))
-        return " ".join(shown)
+            texts[id(outcome)] = " ".join(shown)
+        return texts[id(outcome)]
 
     def row(name: str, b: Benchmark, player: str | None = None, agent: str | None = None) -> dict[str, Any]:
         return {"benchmark": name, "player": player, "agent": agent, "value": b.value, "proven": b.proven,
@@ -414,7 +440,7 @@ def player_rows(report: Report) -> list[dict[str, Any]]:
     makes it a data frame."""
     inst = report.instance
     independent = set(inst.independent)
-    allocation = report.msw.outcome.allocation if report.msw.outcome is not None else None
+    outcome = report.msw.outcome
     rows = []
     for row in report.players:
         i = row.player
@@ -423,7 +449,7 @@ def player_rows(report: Report) -> list[dict[str, Any]]:
             "MIEW": row.miew.value, "MIEW_status": row.miew.status.value,
             "MIKW": row.mikw.value, "MIKW_status": row.mikw.status.value,
             "MSW_without": row.msw_without.value, "MSW_without_status": row.msw_without.status.value,
-            "MSW_bundle": " ".join(names(allocation[i], inst.goods)) if allocation else "",
+            "MSW_bundle": " ".join(names(outcome.bundle(i), inst.goods)) if outcome is not None else "",
             "independent": i in independent,
             "knowledge_correct": row.correctness.correct,
             "knowledge_reason": row.correctness.reason,

@@ -17,18 +17,116 @@ class NotProvenError(CabenchError):
     """A benchmark was asked for but its program was not solved to proven optimality."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Outcome:
-    """An outcome (A, P): the bundle of every player (bitmask) and, for revenue benchmarks, the
-    price of every offer (P_j = 0 where A_j is empty). ``prices`` is None for pure allocations."""
+    """An outcome (A, P) of n players: the bundle of every player (bitmask) and, for revenue
+    benchmarks, the price of every offer (P_j = 0 where A_j is empty; seed 000 §1.2, seed 001
+    Def. 2). ``prices`` is None for pure allocations.
 
-    allocation: tuple[int, ...]
-    prices: tuple[int, ...] | None = None
+    Stored sparsely, because in a large instance most players receive nothing: ``bundles`` lists
+    (player, bundle) for the players who receive something and ``offers`` (player, price) for the
+    non-zero prices, both by player. A report of n players holds about 3n witnesses, so dense
+    tuples would cost n^2 entries; these cost the winners. The dense views ``allocation`` and
+    ``prices`` (one entry per player) are built on first use and kept.
+
+    ``Outcome(allocation, prices)`` builds one from dense tuples; :meth:`sparse` from the pairs.
+    Equal outcomes compare equal however they were built.
+
+    Examples
+    --------
+    >>> from benchmarks import Outcome
+    >>> omega = Outcome((0b01, 0, 0b10), (80, 0, 70))
+    >>> omega.bundles, omega.offers, omega.revenue
+    (((0, 1), (2, 2)), ((0, 80), (2, 70)), 150)
+    >>> omega == Outcome.sparse(3, ((0, 1), (2, 2)), ((0, 80), (2, 70))), omega.allocation
+    (True, (1, 0, 2))
+    """
+
+    n: int
+    bundles: tuple[tuple[int, int], ...]
+    offers: tuple[tuple[int, int], ...] | None
+
+    def __init__(self, allocation: Sequence[int] | None = None, prices: Sequence[int] | None = None, *,
+                 n: int | None = None, bundles: Sequence[tuple[int, int]] | None = None,
+                 offers: Sequence[tuple[int, int]] | None = None) -> None:
+        if allocation is not None:  # dense: one bundle (and one price) per player
+            if n is not None or bundles is not None or offers is not None:
+                raise TypeError("Outcome takes either dense tuples or n, bundles and offers")
+            n = len(allocation)
+            bundles = tuple((j, a) for j, a in enumerate(allocation) if a)
+            offers = None if prices is None else tuple((j, p) for j, p in enumerate(prices) if p)
+            if prices is not None and len(prices) != n:
+                raise ValueError(f"{len(prices)} prices for {n} players")
+        else:
+            if n is None or prices is not None:
+                raise TypeError("Outcome takes either dense tuples or n, bundles and offers")
+            bundles = tuple(bundles or ())
+            offers = None if offers is None else tuple(offers)
+        object.__setattr__(self, "n", n)
+        object.__setattr__(self, "bundles", bundles)
+        object.__setattr__(self, "offers", offers)
+
+    @classmethod
+    def sparse(cls, n: int, bundles: Sequence[tuple[int, int]],
+               offers: Sequence[tuple[int, int]] | None = None) -> "Outcome":
+        """The outcome of ``n`` players in which player j receives b for each (j, b) of
+        ``bundles`` (by player, b non-zero) and pays p for each (j, p) of ``offers`` (by player, p
+        non-zero; None for a pure allocation); everyone else receives nothing and pays 0."""
+        return cls(n=n, bundles=bundles, offers=offers)
+
+    @property
+    def allocation(self) -> tuple[int, ...]:
+        """The bundle of every player (dense view, built once)."""
+        dense = self.__dict__.get("_allocation")
+        if dense is None:
+            out = [0] * self.n
+            for j, bundle in self.bundles:
+                out[j] = bundle
+            dense = tuple(out)
+            object.__setattr__(self, "_allocation", dense)
+        return dense
+
+    @property
+    def prices(self) -> tuple[int, ...] | None:
+        """The price of every player (dense view, built once), or None for a pure allocation."""
+        if self.offers is None:
+            return None
+        dense = self.__dict__.get("_prices")
+        if dense is None:
+            out = [0] * self.n
+            for j, price in self.offers:
+                out[j] = price
+            dense = tuple(out)
+            object.__setattr__(self, "_prices", dense)
+        return dense
+
+    @property
+    def holders(self) -> tuple[int, ...]:
+        """The players who receive something, in order."""
+        return tuple(j for j, _ in self.bundles)
+
+    def bundle(self, j: int) -> int:
+        """A_j, the bundle of player j (0 if j receives nothing)."""
+        return self._bundle_of().get(j, 0)
+
+    def _bundle_of(self) -> dict[int, int]:
+        found = self.__dict__.get("_by_player")
+        if found is None:
+            found = dict(self.bundles)
+            object.__setattr__(self, "_by_player", found)
+        return found
 
     @property
     def revenue(self) -> int:
         """REV(Omega) = sum of the prices (seed 000 §1.2, seed 004 §3)."""
-        return sum(self.prices or ())
+        return sum(p for _, p in self.offers or ())
+
+    def __getstate__(self) -> dict:
+        return {"n": self.n, "bundles": self.bundles, "offers": self.offers}  # not the dense views
+
+    def __setstate__(self, state: dict) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
 
 
 @dataclass(frozen=True)
@@ -65,16 +163,34 @@ def finite_bound(bound: int | None) -> int | None:
     return None if bound is None or abs(bound) >= 10**18 else bound
 
 
-def from_solution(name: str, solution: Solution,
-                  prices: Callable[[tuple[int, ...]], tuple[int, ...]] | None = None) -> Benchmark:
-    """Wrap a solver answer; ``prices`` maps the witness allocation to the witness prices (a
-    bundle whose price is 0 is dropped from the witness: it adds nothing to the revenue)."""
+def from_solution(name: str, solution: Solution, price: Callable[[int, int], int] | None = None, *,
+                  players: Sequence[int] | None = None, n: int | None = None) -> Benchmark:
+    """Wrap a solver answer.
+
+    ``price(k, bundle)`` gives the witness price of the solution's k-th player for the bundle it
+    receives (None for a pure allocation); a bundle whose price is 0 is dropped from the witness,
+    since it adds nothing to the revenue (P_j = 0 exactly where A_j is empty). ``players`` maps the
+    solution's k-th player to the instance's player ``players[k]`` for a program restricted to
+    some players (``benchmarks.table.ReportPlan``); the outcome then has ``n`` players. The cost
+    is one step per player of the program, none per player of the instance it leaves out.
+    """
     outcome = None
-    if solution.allocation is not None:
-        outcome = Outcome(solution.allocation)
-        if prices is not None:  # offers at price 0 are dropped: P_j = 0 exactly where A_j is empty
-            offered = prices(solution.allocation)
-            outcome = Outcome(tuple(a if p else 0 for a, p in zip(solution.allocation, offered)), offered)
+    allocation = solution.allocation
+    if allocation is not None:
+        held = [(k, a) for k, a in enumerate(allocation) if a]
+        if price is not None:  # offers at price 0 are dropped: P_j = 0 exactly where A_j is empty
+            priced = [(k, a, p) for k, a in held if (p := price(k, a))]
+            held = [(k, a) for k, a, _ in priced]
+            offers: list[tuple[int, int]] | None = [(k, p) for k, _, p in priced]
+        else:
+            offers = None
+        if players is not None:
+            held = [(players[k], a) for k, a in held]
+            offers = None if offers is None else [(players[k], p) for k, p in offers]
+            if not all(map(int.__lt__, players, players[1:])):  # restricted in any order: by player
+                held.sort()
+                offers = None if offers is None else sorted(offers)
+        outcome = Outcome.sparse(len(allocation) if players is None else n, held, offers)
     proven = solution.status is Status.OPTIMAL
     return Benchmark(
         name=name,

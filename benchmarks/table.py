@@ -83,12 +83,9 @@ class Weights:
         inst = self.instance
         return tuple(self._share(coalition_guaranteed(inst, members, j)) for j in range(inst.n))
 
-    def only(self, members: tuple[int, ...]) -> tuple[Weight | None, ...]:
-        """TV_j for members and nobody else: the weights of BA^A."""
-        weights: list[Weight | None] = [None] * self.instance.n
-        for j in members:
-            weights[j] = self.true[j]
-        return tuple(weights)
+    def only(self, members: tuple[int, ...]) -> tuple[Weight, ...]:
+        """TV_j of each member, in the order of ``members``: the weights of BA^A restricted to A."""
+        return tuple(self.true[j] for j in members)
 
 
 def _program(instance: Instance, weights: tuple[Weight | None, ...]) -> Program:
@@ -108,6 +105,19 @@ class ReportPlan:
     * MSW_{-i} is only listed by :meth:`msw_without` for the players that win something in a
       proven optimum of MSW (``winners``): for the others that optimum is optimal without them
       too, so MSW_{-i} = MSW with the same allocation (``benchmarks.welfare.msw_without``).
+
+    Programs in which most players can never have a positive weight are built over the others
+    only, so that a report of n players does not build n programs of n weights each:
+
+    * MIKW_i of a player who knows nothing weighs TV_i for i and g^i_j = 0 for every other j, so
+      it is max_S TV_i(S) with everyone else receiving nothing; ``mikw[i]`` is then the program of
+      player i alone and ``mikw_players[i] == (i,)`` (None: the program has every player).
+    * BA^A weighs only the members of A (everyone else is excluded): ``agents[k][1]`` has the
+      members' weights, in the order of ``instance.agents[k]``.
+
+    A solution of a restricted program gives its k-th player's bundle to the instance's player
+    ``players[k]`` and nothing to everyone else; leaving out players whose weight is 0 on every
+    bundle changes neither the optimum nor its value.
     """
 
     instance: Instance
@@ -116,20 +126,28 @@ class ReportPlan:
     mikw: tuple[Program, ...]
     agents: tuple[tuple[Program, Program], ...]  # (MKW_A, BA^A) for each agent
     weights: Weights
+    mikw_players: tuple[tuple[int, ...] | None, ...] = ()
 
     @staticmethod
     def of(instance: Instance) -> "ReportPlan":
         w = Weights(instance)
-        miew, mikw = [], []
+        miew, mikw, mikw_players = [], [], []
         for i in range(instance.n):
-            row = w.row(i)
-            mikw.append(_program(instance, row))
-            miew.append(None if knows_nothing(instance, i) else _program(instance, row[:i] + (None,) + row[i + 1:]))
+            if knows_nothing(instance, i):
+                mikw.append(_program(instance, (w.true[i],)))
+                mikw_players.append((i,))
+                miew.append(None)
+            else:
+                row = w.row(i)
+                mikw.append(_program(instance, row))
+                mikw_players.append(None)
+                miew.append(_program(instance, row[:i] + (None,) + row[i + 1:]))
         agents = []
         for members in instance.agents:
             known = mikw[members[0]] if len(members) == 1 else _program(instance, w.agent(members))
             agents.append((known, _program(instance, w.only(members))))
-        return ReportPlan(instance, _program(instance, w.true), tuple(miew), tuple(mikw), tuple(agents), w)
+        return ReportPlan(instance, _program(instance, w.true), tuple(miew), tuple(mikw), tuple(agents), w,
+                          tuple(mikw_players))
 
     def msw_without(self, i: int) -> Program:
         """MSW_{-i}: MSW's program with player i removed."""

@@ -335,7 +335,8 @@ def perf(suite, distributions, knowledge, coalitions, seeds, backends, naive, de
     labelled = any(e["knowledge"] != "exact" or e["coalitions"] != "none" for e in table)
     budgeted = any("budget_seconds" in e for e in table)  # CATS-shaped: the budget
     budget_columns = ["winners", "WDP HiGHS s", "budget s", "report/budget"] if budgeted else []
-    for column in ["instance", "programs", "needed", *methods, *[f"{k} s" for k in kinds], "naive/cabench",
+    for column in ["instance", "programs", "needed", *methods, "report solver s", "bookkeeping s",
+                   *[f"{k} s" for k in kinds], "naive/cabench",
                    "cabench/ideal", "report/ideal", *budget_columns, *(["knowledge/exact"] if labelled else []),
                    "proven"]:
         view.add_column(column, justify="left" if column == "instance" else "right")
@@ -353,6 +354,8 @@ def perf(suite, distributions, knowledge, coalitions, seeds, backends, naive, de
         view.add_row(name,
                      f"{entry['distinct']}/{entry['programs']}", str(entry.get("needed")),
                      *[f"{medians[m]:.2f}" if m in medians else "" for m in methods],
+                     *[f"{entry[k]:.2f}" if k in entry else "" for k in ("report_solver_seconds",
+                                                                          "report_bookkeeping_seconds")],
                      *[kind_cell(entry, k) for k in kinds],
                      f"{entry.get('naive_over_cabench', float('nan')):.2f}",
                      f"{entry.get('cabench_over_ideal', float('nan')):.2f}",

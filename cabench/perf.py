@@ -50,6 +50,7 @@ from pathlib import Path
 from benchmarks.report import compute_report
 from benchmarks.table import table_programs
 from ilp import Program, SolveOptions, solve, solve_batch
+from ilp.backends import solver_clock
 from instances import Instance
 from instances.generate import generate_instance
 
@@ -106,23 +107,28 @@ def needed_programs(instance: Instance, report) -> list[Program]:
     """The programs that a report of ``instance`` cannot do without, each once: MSW, MSW_{-i}
     for every player who wins something in MSW's witness, and each distinct knowledge program
     (MIEW_i, MIKW_i, MKW_A, BA^A) that is neither one of those nor trivial by definition (no
-    positive weight, or MSW with a player removed who wins nothing). The lexicographic
-    tie-break is not included: its programs depend on the solver's answers."""
+    positive weight, MSW with a player removed who wins nothing, or one player alone whose
+    valuation has one best bid: its optimum is that bid, a maximum, not a program). The
+    lexicographic tie-break is not included: its programs depend on the solver's answers.
+    Linear in the programs' size: parents are found by hashing (``ilp.batch.ProgramIndex``)."""
     from benchmarks.table import ReportPlan
-    from ilp.batch import ProgramIndex
+    from ilp.batch import ProgramIndex, _one_best_bid
 
     plan = ReportPlan.of(instance)
-    allocation = report.msw.outcome.allocation if report.msw.outcome is not None else (1,) * instance.n
+    outcome = report.msw.outcome
+    winners = [j for j, _ in outcome.bundles] if outcome is not None else list(range(instance.n))
     index = ProgramIndex()
     msw = index.add(plan.msw)
-    skipped = {index.add(plan.msw_without(i)) for i in range(instance.n) if not allocation[i]}
     out = {msw: plan.msw}
-    for i in range(instance.n):
-        if allocation[i]:
-            out.setdefault(index.add(plan.msw_without(i)), plan.msw_without(i))
-    for program in plan.programs():
-        q = index.add(program)
-        if q not in skipped and not index.trivial(q):
+    for i in winners:
+        out.setdefault(index.add(plan.msw_without(i)), plan.msw_without(i))
+    knowledge = [(index.add(program), program) for program in plan.programs()]
+    won = set(winners)
+    for q, program in knowledge:
+        parent = index.parent(q)
+        if parent is not None and parent[0] == msw and parent[1] not in won:
+            continue  # MSW without a player who wins nothing in MSW: MSW's own optimum
+        if not index.trivial(q) and _one_best_bid(program, "cpsat") is None:
             out.setdefault(q, program)
     return list(out.values())
 
@@ -292,6 +298,7 @@ class Row:
     ideal_report: float | None = None
     knowledge: str = "exact"
     coalitions: str = "none"
+    solver_seconds: float | None = None  # of a report row: time in solves (the rest is bookkeeping)
     winners: int | None = None
     wdp_highs: float | None = None
     wdp_proven: bool | None = None
@@ -347,7 +354,8 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     progress(f"{instance.name}: cabench benchmarks ({default}, whole report)")
     start = time.perf_counter()
     options = SolveOptions(default, time_limit, jobs)
-    report = compute_report(instance, options)
+    with solver_clock() as solving:
+        report = compute_report(instance, options)
     whole = time.perf_counter() - start
     baseline: dict = {}
     if wdp:
@@ -356,9 +364,8 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
         if optimum is not None and report.msw.proven and optimum != report.msw.value:
             raise AssertionError(f"{instance.name}: HiGHS's winner determination gives {optimum}, "
                                  f"the report's MSW is {report.msw.value}")
-        allocation = report.msw.outcome.allocation if report.msw.outcome is not None else ()
-        baseline = dict(winners=sum(1 for bundle in allocation if bundle), wdp_highs=seconds,
-                        wdp_proven=optimum is not None)
+        winners = len(report.msw.outcome.holders) if report.msw.outcome is not None else 0
+        baseline = dict(winners=winners, wdp_highs=seconds, wdp_proven=optimum is not None)
     exact_seconds = exact_proven = None
     if exact is not None:
         progress(f"{exact.name}: cabench benchmarks ({default}, whole report, exact knowledge)")
@@ -394,7 +401,7 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     common = dict(base, programs=len(programs), distinct=distinct, fastest_single_sum=fastest,
                   needed=len(needed), ideal_report=ideal)
     rows.append(Row(**common, **baseline, method=f"report:{default}",
-                    proven=len(programs) if report.all_proven else 0, seconds=whole))
+                    proven=len(programs) if report.all_proven else 0, seconds=whole, solver_seconds=solving[0]))
     if exact_seconds is not None:
         rows.append(Row(**common, method=f"report-exact:{default}", proven=len(programs) if exact_proven else 0,
                         seconds=exact_seconds))
@@ -494,6 +501,11 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
             entry["cabench_over_ideal"] = medians[ours] / (statistics.median(fastest) / cores)
         ideal = [r.ideal_report for r in members if r.method == whole and r.ideal_report is not None]
         entry["needed"] = members[0].needed
+        solver = [r.solver_seconds for r in members if r.method == whole and r.solver_seconds is not None]
+        if solver and whole:  # the report's time in solves, and the rest: its bookkeeping
+            entry["report_solver_seconds"] = statistics.median(solver)
+            entry["report_bookkeeping_seconds"] = statistics.median(
+                r.seconds - r.solver_seconds for r in members if r.method == whole and r.solver_seconds is not None)
         if ideal and whole:
             entry["ideal_report_seconds"] = statistics.median(ideal)
             entry["report_over_ideal"] = medians[whole] / max(1e-9, statistics.median(ideal) / cores)

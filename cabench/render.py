@@ -71,12 +71,11 @@ def witness(instance: Instance, b: Benchmark) -> str:
     if b.outcome is None:
         return f"{b.name}: no solution found"
     parts = []
-    for j, bundle in enumerate(b.outcome.allocation):
-        if not bundle:
-            continue
+    offers = dict(b.outcome.offers) if b.outcome.offers is not None else None
+    for j, bundle in b.outcome.bundles:  # the players who receive something, in order
         piece = f"{instance.players[j]} <- {_bundle(instance, bundle)}"
-        if b.outcome.prices is not None:
-            piece += f" at {show(b.outcome.prices[j], instance.scale)}"
+        if offers is not None:
+            piece += f" at {show(offers.get(j, 0), instance.scale)}"
         parts.append(piece)
     body = "; ".join(parts) if parts else "nothing allocated"
     return f"{b.name} = {_value(b, instance.scale)}: {body}"
@@ -113,7 +112,7 @@ def top_players(report: Report, k: int = TOP_PLAYERS) -> list[PlayerRow]:
 def _summary(report: Report) -> Table:
     """Counts over all players: who wins in MSW, whose knowledge is correct, what is proven."""
     rows = report.players
-    wins = sum(1 for row in rows if report.msw.outcome is not None and report.msw.outcome.allocation[row.player])
+    wins = len(report.msw.outcome.bundles) if report.msw.outcome is not None else 0
     verdicts = [row.correctness.correct for row in rows]
     unproven = sum(1 for row in rows for b in (row.miew, row.mikw, row.msw_without) if not b.proven)
     table = Table(title="Players (summary; --players all lists every player)", header_style="bold")

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import replace
 from itertools import compress
 from operator import mul
 
-from ilp.backends import as_options, solve
+from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock, compile_weight
 from ilp.contract import SolveOptions
 from ilp.program import Program, Solution, Status, Weight
@@ -302,7 +303,9 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
                 futures: dict[Future, int] = {
                     pool.submit(solve, compact.programs[u], parallel, hints[u]): u for u in tasks}
                 while futures:
+                    waiting_since = time.perf_counter()
                     finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    count_solving(time.perf_counter() - waiting_since)  # solver time, in the workers
                     for future in sorted(finished, key=futures.__getitem__):  # deterministic order
                         finish(futures.pop(future), future.result())
             pending = waiting

@@ -43,8 +43,9 @@ def favourite_of(valuation: Valuation, m: int) -> int:
 def canonical(outcome: Outcome, n: int) -> Outcome:
     """An announced outcome with integer prices, P_j = 0 exactly where A_j is empty (offers of
     price 0 are dropped): the form seed 001 Def. 2 and seed 004 Step 1 require."""
-    allocation = tuple(a if (outcome.prices or (0,) * n)[j] > 0 else 0 for j, a in enumerate(outcome.allocation))
-    prices = tuple(p if allocation[j] else 0 for j, p in enumerate(outcome.prices or (0,) * n))
+    given = outcome.prices or (0,) * n  # once: not one tuple of n zeros per player
+    allocation = tuple(a if given[j] > 0 else 0 for j, a in enumerate(outcome.allocation))
+    prices = tuple(p if allocation[j] else 0 for j, p in enumerate(given))
     return Outcome(allocation, prices)
 
 
@@ -108,7 +109,8 @@ def scaled(outcome: Outcome, factor: Fraction) -> Outcome:
 
 def without(outcome: Outcome, players: Sequence[int]) -> Outcome:
     """The outcome with the offers to ``players`` removed."""
-    keep = [j not in players for j in range(len(outcome.allocation))]
+    removed = set(players)
+    keep = [j not in removed for j in range(len(outcome.allocation))]
     return Outcome(tuple(a if k else 0 for a, k in zip(outcome.allocation, keep)),
                    tuple(p if k else 0 for p, k in zip(outcome.prices, keep)))
 

@@ -1,0 +1,166 @@
+"""Many players: the sparse witness outcomes are the dense ones, and the report's bookkeeping is
+linear in the players (checked by counting what it builds, never by timing)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from benchmarks import Outcome, compute_report, msw, report_json
+from benchmarks.report import benchmark_rows, player_rows, players_csv
+from benchmarks.results import from_solution
+from benchmarks.table import ReportPlan
+from cabench.perf import needed_programs
+from cabench.render import render
+from ilp import Solution, SolveOptions, Status
+from ilp.backends import solver_clock
+from instances import Form, Instance, Valuation
+from tests.conftest import run_cli
+
+dense_outcomes = st.integers(1, 12).flatmap(lambda n: st.tuples(
+    st.lists(st.sampled_from([0, 0, 0, 1, 2, 5, 12]), min_size=n, max_size=n),
+    st.none() | st.lists(st.sampled_from([0, 0, 3, 7]), min_size=n, max_size=n)))
+
+
+@settings(max_examples=200)
+@given(dense_outcomes)
+def test_sparse_outcome_is_the_dense_one(dense):
+    """Built from dense tuples, an outcome keeps exactly the non-empty bundles and non-zero
+    prices, gives the same dense views back, equals the outcome built from its pairs, and
+    survives pickling and ``dataclasses.replace``."""
+    allocation, prices = tuple(dense[0]), None if dense[1] is None else tuple(dense[1])
+    outcome = Outcome(allocation, prices)
+    assert outcome.allocation == allocation and outcome.prices == prices
+    assert outcome.bundles == tuple((j, a) for j, a in enumerate(allocation) if a)
+    assert outcome.holders == tuple(j for j, a in enumerate(allocation) if a)
+    assert [outcome.bundle(j) for j in range(len(allocation))] == list(allocation)
+    assert outcome.revenue == sum(prices or ())
+    sparse = Outcome.sparse(len(allocation), outcome.bundles, outcome.offers)
+    assert sparse == outcome and hash(sparse) == hash(outcome)
+    assert pickle.loads(pickle.dumps(outcome)) == outcome
+    assert dataclasses.replace(outcome) == outcome
+    other = list(allocation)
+    other[0] = 7 if other[0] != 7 else 1
+    assert Outcome(tuple(other), prices) != outcome
+
+
+def test_restricted_solution_maps_to_the_instance_players():
+    """A solution of a program over some players only (``ReportPlan``) becomes an outcome of
+    every player: the k-th bundle goes to ``players[k]``, a zero price drops its bundle."""
+    solution = Solution(Status.OPTIMAL, (3, 0, 4), 9, 9, "cpsat", 0.0)
+    plain = from_solution("BA", solution, players=(5, 2, 8), n=10)
+    assert plain.outcome == Outcome((0, 0, 0, 0, 0, 3, 0, 0, 4, 0))
+    priced = from_solution("MKW", solution, lambda k, bundle: 0 if k == 0 else 2 * bundle,
+                           players=(2, 5, 8), n=10)
+    assert priced.outcome == Outcome((0,) * 8 + (4, 0), (0,) * 8 + (8, 0))
+
+
+def _single_minded(n: int, m: int = 6, seed: int = 0) -> Instance:
+    rng = random.Random(seed)
+    goods = tuple(f"g{k}" for k in range(m))
+    valuations = []
+    for _ in range(n):
+        bundle = 0
+        for k in rng.sample(range(m), rng.randint(1, 2)):
+            bundle |= 1 << k
+        valuations.append(Valuation(Form.SINGLE_MINDED, ((bundle, rng.randint(1, 50)),)))
+    return Instance(f"crowd-{n}", goods, tuple(f"p{i}" for i in range(n)), tuple(valuations), (None,) * n)
+
+
+def _witness_entries(report) -> tuple[int, int]:
+    """(distinct outcome objects, their stored entries) over every benchmark of the report."""
+    seen = {}
+    for b in (*report.benchmarks, report.msw, report.lex_first):
+        if b.outcome is not None:
+            seen[id(b.outcome)] = b.outcome
+    return len(seen), sum(len(o.bundles) + len(o.offers or ()) for o in seen.values())
+
+
+def test_report_of_n_players_builds_linear_witnesses_and_programs():
+    """No knowledge, n players on m goods: the report's programs hold O(n m) weight slots (MSW and
+    MSW_-i of its at most m winners over all players, every other program over one player) and
+    its witnesses O(n) entries; no benchmark's dense allocation is ever built, not by the JSON,
+    the CSV rows, the benchmark rows or the table. Dense witnesses would hold 3 n^2 entries."""
+    n, m = 300, 6
+    inst = _single_minded(n, m)
+    plan = ReportPlan.of(inst)
+    programs = {id(p): p for p in plan.programs()}  # MKW_{i} is MIKW_i's program object
+    slots = sum(len(p.weights) for p in programs.values())
+    assert slots == 3 * n  # MSW (n) + MIKW_i (1 each) + BA^{i} (1 each); MIEW_i skipped
+    report = compute_report(inst, SolveOptions("cpsat", jobs=1))
+    winners = len(report.msw.outcome.bundles)
+    assert 0 < winners <= m
+    assert all(len(plan.msw_without(i).weights) == n for i in report.msw.outcome.holders)
+    outcomes, entries = _witness_entries(report)
+    # a player's own witnesses (MIKW_i, MKW_{i}, BA^{i}) hold at most a bundle and a price each;
+    # MSW, the tie-break and MSW_-i of the winners at most m bundles; every other MSW_-i shares
+    # MSW's witness object (a copy per player would add about n * winners entries)
+    assert entries <= 5 * n + (winners + 2) * m
+    assert outcomes <= 3 * n + winners + 3  # MIKW_i, MKW_{i}, BA^{i}; MSW, lex, MSW_-i of winners, no MIEW_i
+    json.dumps(report_json(report))
+    benchmark_rows(report), player_rows(report), players_csv(report)
+    render(report, "all")
+    dense = {id(b.outcome) for b in report.benchmarks if b.outcome is not None and "_allocation" in b.outcome.__dict__}
+    assert dense == {id(report.msw.outcome)}  # the tie-break starts from MSW's solution: one dense tuple
+
+
+def test_report_entries_grow_linearly_with_players():
+    """Doubling the players doubles the witness entries (plus the winners' part, fixed by the
+    goods)."""
+    sizes = {}
+    for n in (100, 200, 400):
+        report = compute_report(_single_minded(n), SolveOptions("cpsat", jobs=1))
+        sizes[n] = _witness_entries(report)[1]
+        winners = set(report.msw.outcome.holders)
+        assert all(row.msw_without.outcome is report.msw.outcome for row in report.players if row.player not in winners)
+    assert sizes[400] - sizes[200] <= 2.2 * (sizes[200] - sizes[100])
+
+
+def test_json_of_sparse_witnesses_is_complete(tmp_path):
+    """The JSON still lists every player, and each MSW_-i of a player who wins nothing repeats
+    MSW's whole allocation (the format is unchanged; shared witnesses are written out in full)."""
+    inst = _single_minded(60)
+    data = report_json(compute_report(inst, SolveOptions("cpsat", jobs=1)))
+    assert list(data["players"]) == list(inst.players)
+    allocation = data["MSW"]["allocation"]
+    for name, row in data["players"].items():
+        if name not in allocation:
+            assert row["MSW_without"]["allocation"] == allocation
+            assert row["MIEW"]["outcome"] == {"allocation": {}, "prices": {}}
+        mikw = row["MIKW"]["outcome"]
+        assert list(mikw["allocation"]) == [name] == list(mikw["prices"])
+    data["MSW"]["allocation"].clear()  # the report's own copies are independent
+    assert all(row["MSW_without"]["allocation"] for name, row in data["players"].items() if name not in allocation)
+    owners = data["lex_first_MSW_allocation"]["owners"]
+    lex = data["lex_first_MSW_allocation"]["allocation"]
+    assert owners == [next((p for p, goods in lex.items() if g in goods), None) for g in inst.goods]
+
+
+def test_solver_clock_and_needed_programs():
+    """``solver_clock`` counts the report's solves; the programs a report needs are MSW and
+    MSW_-i of the winners here (each player's best bid is a maximum, not a program)."""
+    inst = _single_minded(40)
+    with solver_clock() as clock:
+        report = compute_report(inst, SolveOptions("cpsat", jobs=1))
+    assert clock[0] > 0
+    assert msw(inst, options="cpsat").value == report.msw.value
+    assert len(needed_programs(inst, report)) == 1 + len(report.msw.outcome.bundles)
+
+
+def test_cli_json_with_many_players_is_the_api_json(tmp_path):
+    """The command's JSON of a 200-player file is the API's."""
+    inst = _single_minded(200)
+    data = {"name": inst.name, "goods": list(inst.goods), "players": list(inst.players),
+            "valuations": {p: {"single_minded": [[inst.goods[k] for k in range(inst.m) if v.bids[0][0] >> k & 1],
+                                                 v.bids[0][1]]} for p, v in zip(inst.players, inst.valuations)}}
+    path = tmp_path / "crowd.json"
+    path.write_text(json.dumps(data))
+    done = run_cli("benchmarks", str(path), "--json", "--solver", "cpsat", "--jobs", "1")
+    assert done.returncode == 0, done.stderr
+    expected = report_json(compute_report(inst, SolveOptions("cpsat", jobs=1)))
+    assert json.loads(done.stdout)["players"] == expected["players"]
