@@ -150,6 +150,21 @@ def _benchmark(name: str, program: Program, solution: Solution, priced: bool,
     return from_solution(name, solution, price, players=players, n=n)
 
 
+def _without_unproven(plan: ReportPlan, welfare: Solution, i: int) -> Solution:
+    """MSW_{-i} when MSW itself is not proven: its interval, without a solve. Every MSW_{-i}
+    program is MSW's with one player removed, as hard as MSW and n of them, so solving them
+    would multiply the time spent on an instance whose MSW the time limit could not prove (200
+    players: 200 more solves to the limit). MSW's incumbent with player i's bundle dropped is
+    feasible for MSW_{-i}, and MSW_{-i} <= MSW <= MSW's proven bound (docs/definitions.md,
+    "MSW_-i": fewer players, no larger optimum); the value is withheld, as for any unproven
+    program."""
+    if welfare.allocation is None:
+        return replace(welfare, wall_time=0.0)
+    allocation = tuple(0 if j == i else a for j, a in enumerate(welfare.allocation))
+    value = plan.msw_without(i).total(allocation)
+    return Solution(Status.FEASIBLE, allocation, value, welfare.bound, welfare.backend, 0.0)
+
+
 def _nothing(name: str, empty: Outcome, solver: str) -> Benchmark:
     """MIEW_i of a player who knows nothing: 0, proven, with the empty outcome (ReportPlan)."""
     return Benchmark(name, Status.OPTIMAL, 0, 0, 0, empty, solver, 0.0)
@@ -168,11 +183,11 @@ def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], op
     agent_solutions = [(next(found), next(found)) for _ in plan.agents]
     if welfare.proven:  # MSW_{-i} = MSW for a player who wins nothing (welfare.msw_without)
         winners = list(welfare.outcome.holders)
+        removed = [plan.msw_without(i) for i in winners]
+        without = dict(zip(winners, solve_batch(removed, options,
+                                                known={plan.msw: welfare_solution})))
     else:
-        winners = list(range(n))
-    removed = [plan.msw_without(i) for i in winners]
-    without = dict(zip(winners, solve_batch(removed, options,
-                                            known={plan.msw: welfare_solution})))
+        without = {i: _without_unproven(plan, welfare_solution, i) for i in range(n)}
     empty = Outcome.sparse(n, (), ())  # one object for every MIEW_i of a player who knows nothing
     players = []
     for i in range(n):

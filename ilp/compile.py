@@ -75,6 +75,8 @@ Block = AtomsBlock | RobustBlock
 
 
 def _positive(v: Valuation) -> Function:
+    if all(x > 0 for _, x in v.bids):  # the common case: share the bids (2^20 of a complete table)
+        return Function(v.semantics, v.bids)
     return Function(v.semantics, tuple((b, x) for b, x in v.bids if x > 0))
 
 
@@ -129,6 +131,8 @@ def _compile(weight: Weight, budget: int) -> Block | None:
     options = list(dict.fromkeys(options))
     if not options:
         return None
+    if len(options) == 1 and len(options[0]) == 1 and (additive := additive_table(options[0][0])) is not None:
+        return AtomsBlock(False, additive)
     if all(len(o) == 1 and o[0].semantics is not Semantics.OR for o in options):
         best: dict[int, int] = {}
         for (f,) in options:
@@ -150,6 +154,55 @@ indexed by every bundle of them (2^22 values, 32 MB); beyond, it compares bids p
 PAIRWISE_WORK = 4 * 10**6
 """Most pairwise bundle comparisons :func:`undominated` spends beyond :data:`DENSE_GOODS`; a larger
 block is kept whole (correct, only bigger)."""
+
+
+def additive_table(f: Function) -> Atoms | None:
+    """The singletons (good, value) of an EXACT function that is additive on every bundle of
+    its support, as the atoms of an OR block; None when it is not (or not worth checking).
+
+    A complete ``table`` with v(S) = sum of v({g}) over S (an additive valuation written out in
+    full: 2^m entries, none of which :func:`undominated` may drop, since every superset is worth
+    more) is the same function on every bundle of its support as the OR of its singletons: a
+    packing of singletons inside S is worth at most their sum, which is v(S). Outside the
+    support the EXACT function is 0, and the OR block hands out only goods of positive
+    singletons, so the integer program meets the same (bundle, value) pairs; a good whose
+    singleton is worth 0 adds nothing and is left out, as :func:`undominated` would leave it
+    (no optimum and no lexicographically first optimum needs it). The check is exact and costs
+    one pass over a 2^k array (k goods in the support): v(S) = v(S minus its lowest good) + v(that good)
+    for every S, which by induction on |S| is additivity."""
+    atoms = f.atoms
+    if f.semantics is not Semantics.EXACT or len(atoms) < 4:
+        return None
+    support = 0
+    for bundle, _ in atoms:
+        support |= bundle
+    goods = support.bit_count()
+    # a positive additive function is positive on every bundle meeting a positive good: at least
+    # half of the 2^goods bundles
+    if goods > DENSE_GOODS or len(atoms) < 1 << (goods - 1):
+        return None
+    index, values, bits = _dense_index(atoms, support, goods)
+    table = np.zeros(1 << goods, dtype=np.int64)
+    table[index] = values
+    every = np.arange(1, 1 << goods, dtype=np.int64)
+    lowest = every & -every
+    if not np.array_equal(table[every], table[every ^ lowest] + table[lowest]):
+        return None
+    return tuple(sorted((bits[k], int(table[1 << k])) for k in range(goods) if table[1 << k] > 0))
+
+
+def _dense_index(atoms: Atoms, support: int, goods: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """The atoms' bundles renumbered over the ``support``'s goods (0..goods-1), their values, and
+    the bit of each support good."""
+    bits = [1 << k for k in range(support.bit_length()) if support >> k & 1]
+    if bits == [1 << k for k in range(goods)]:
+        index = np.fromiter((b for b, _ in atoms), dtype=np.int64, count=len(atoms))
+    else:  # renumber the support's goods 0..goods-1
+        def compact(bundle: int) -> int:
+            return sum(1 << k for k, bit in enumerate(bits) if bundle & bit)
+        index = np.fromiter((compact(b) for b, _ in atoms), dtype=np.int64, count=len(atoms))
+    values = np.fromiter((v for _, v in atoms), dtype=np.int64, count=len(atoms))
+    return index, values, bits
 
 
 def undominated(atoms: Atoms) -> Atoms:
@@ -180,14 +233,7 @@ def undominated(atoms: Atoms) -> Atoms:
 def _undominated_dense(atoms: Atoms, support: int, goods: int) -> Atoms:
     """:func:`undominated` through the best value below every bundle of the ``support`` goods
     (a sum over subsets with max, 'goods' passes over a 2^goods array)."""
-    bits = [1 << k for k in range(support.bit_length()) if support >> k & 1]
-    if bits == [1 << k for k in range(goods)]:
-        index = np.fromiter((b for b, _ in atoms), dtype=np.int64, count=len(atoms))
-    else:  # renumber the support's goods 0..goods-1
-        def compact(bundle: int) -> int:
-            return sum(1 << k for k, bit in enumerate(bits) if bundle & bit)
-        index = np.fromiter((compact(b) for b, _ in atoms), dtype=np.int64, count=len(atoms))
-    values = np.fromiter((v for _, v in atoms), dtype=np.int64, count=len(atoms))
+    index, values, _ = _dense_index(atoms, support, goods)
     best = np.zeros(1 << goods, dtype=np.int64)
     best[index] = values
     for k in range(goods):  # best[S] = max value of a bid inside S
