@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ilp.compile import AtomsBlock, compile_weight
+from ilp.compile import AtomsBlock, BlockCache
 from ilp.program import UNALLOCATED, Program, Status
 
 MAX_GOODS = 22
@@ -35,14 +35,17 @@ programs: below, those are fast and keep their own witnesses."""
 _NONE = np.int64(-(2**62))  # "no allowed choice": stays far below any sum of real values
 
 
-def solve_program(program: Program, min_bids: int = MIN_BIDS) -> tuple[Status, tuple[int, ...] | None] | None:
+def solve_program(program: Program, min_bids: int = MIN_BIDS,
+                  blocks: BlockCache | None = None) -> tuple[Status, tuple[int, ...] | None] | None:
     """``(status, allocation)`` of ``program`` (OPTIMAL with an optimal allocation, or INFEASIBLE),
     or None when the program is not of this module's kind (module docstring), has fewer than
     ``min_bids`` bids, or has a lower bound on the total below its optimum with the owner
-    objective (the integer programs handle those)."""
+    objective (the integer programs handle those). ``blocks``: the compiled weights to use and
+    fill (``ilp.compile.BlockCache``; None: a cache for this call)."""
     if sum(1 for w in program.weights if w is not None and w.options) > 2:
         return None  # checked before compiling: programs of many players cost one pass here
-    blocks = [compile_weight(w) for w in program.weights]
+    cache = BlockCache() if blocks is None else blocks
+    blocks = [cache.block(w) for w in program.weights]
     players = [j for j, b in enumerate(blocks) if b is not None]
     if len(players) > 2 or any(not isinstance(blocks[j], AtomsBlock) or not blocks[j].single for j in players):
         return None
