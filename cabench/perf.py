@@ -113,6 +113,7 @@ def needed_programs(instance: Instance, report) -> list[Program]:
     Linear in the programs' size: parents are found by hashing (``ilp.batch.ProgramIndex``)."""
     from benchmarks.table import ReportPlan
     from ilp.batch import ProgramIndex, _one_best_bid
+    from ilp.compile import BlockCache
 
     plan = ReportPlan.of(instance)
     outcome = report.msw.outcome
@@ -123,12 +124,13 @@ def needed_programs(instance: Instance, report) -> list[Program]:
     for i in winners:
         out.setdefault(index.add(plan.msw_without(i)), plan.msw_without(i))
     knowledge = [(index.add(program), program) for program in plan.programs()]
+    blocks = BlockCache()  # each weight compiled once
     won = set(winners)
     for q, program in knowledge:
         parent = index.parent(q)
         if parent is not None and parent[0] == msw and parent[1] not in won:
             continue  # MSW without a player who wins nothing in MSW: MSW's own optimum
-        if not index.trivial(q) and _one_best_bid(program, "cpsat") is None:
+        if not index.trivial(q) and _one_best_bid(program, "cpsat", blocks) is None:
             out.setdefault(q, program)
     return list(out.values())
 

@@ -38,7 +38,7 @@ from itertools import compress
 from operator import mul
 
 from ilp.backends import as_options, count_solving, solve
-from ilp.compile import AtomsBlock, compile_weight
+from ilp.compile import AtomsBlock, BlockCache
 from ilp.contract import SolveOptions
 from ilp.program import Program, Solution, Status, Weight
 
@@ -282,7 +282,7 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
 
             remaining = []
             for unit in tasks:
-                answer = _one_best_bid(compact.programs[unit], backend)
+                answer = _one_best_bid(compact.programs[unit], backend, options.blocks)
                 if answer is None:
                     remaining.append(unit)
                 else:
@@ -301,13 +301,17 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
                 if pool is None:
                     pool = worker_pool(jobs)
                 futures: dict[Future, int] = {
-                    pool.submit(solve, compact.programs[u], parallel, hints[u]): u for u in tasks}
+                    pool.submit(_solve_there, compact.programs[u],
+                                replace(parallel, blocks=options.blocks.part(compact.programs[u].weights)),
+                                hints[u]): u for u in tasks}
                 while futures:
                     waiting_since = time.perf_counter()
                     finished, _ = wait(futures, return_when=FIRST_COMPLETED)
                     count_solving(time.perf_counter() - waiting_since)  # solver time, in the workers
                     for future in sorted(finished, key=futures.__getitem__):  # deterministic order
-                        finish(futures.pop(future), future.result())
+                        solution, blocks = future.result()
+                        options.blocks.update(blocks)
+                        finish(futures.pop(future), solution)
             pending = waiting
     finally:
         if pool is not None:
@@ -351,7 +355,15 @@ def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int)
     return replace(solution, allocation=tuple(allocation))
 
 
-def _one_best_bid(program: Program, backend: str) -> Solution | None:
+def _solve_there(program: Program, options: SolveOptions,
+                 hint: tuple[int, ...] | None) -> tuple[Solution, BlockCache]:
+    """``solve`` in a worker process; also the blocks compiled there (``options.blocks`` holds
+    only this program's), so that a later program sharing weights (MIEW_i after MIKW_i) is not
+    compiled again."""
+    return solve(program, options, hint), options.blocks.fresh()
+
+
+def _one_best_bid(program: Program, backend: str, cache: BlockCache | None = None) -> Solution | None:
     """The optimum of a one-player program whose weight takes whole bids, at most one (an
     ``AtomsBlock`` with ``single``), when one bid is worth strictly more than every other: the
     integer programs then have exactly one optimal solution, that bid, which every backend but
@@ -360,7 +372,7 @@ def _one_best_bid(program: Program, backend: str) -> Solution | None:
     if backend == "brute" or len(program.weights) != 1 or program.fixed or program.minimize_owners or (
             program.avoid is not None):
         return None
-    block = compile_weight(program.weights[0])
+    block = (BlockCache() if cache is None else cache).block(program.weights[0])
     if not isinstance(block, AtomsBlock) or not block.single:
         return None
     values = sorted((value for _, value in block.atoms), reverse=True)

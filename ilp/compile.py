@@ -24,9 +24,7 @@ an option must cover the price with bids inside the bundle (the robust program o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-
+from dataclasses import dataclass, field
 import numpy as np
 
 from ilp.program import Weight
@@ -37,10 +35,13 @@ Atoms = tuple[tuple[int, int], ...]
 
 @dataclass(frozen=True)
 class AtomsBlock:
-    """Win whole bids: at most one when ``single``, else any pairwise-disjoint set."""
+    """Win whole bids: at most one when ``single``, else any pairwise-disjoint set. ``unions``
+    says that the atoms are covering unions (:func:`covering_unions`), not a valuation's own
+    bids: a hint for the solvers (``ilp.cpsat``), not part of the block's value."""
 
     single: bool
     atoms: Atoms
+    unions: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -114,19 +115,79 @@ nodes, up to about a second per weight at the budget."""
 def compile_weight(weight: Weight | None, budget: int | None = None) -> Block | None:
     """The exact block for ``weight``; None when the player can never have a positive weight.
     ``budget``: the most search nodes for covering unions (default :data:`UNION_BUDGET`; 0:
-    the robust block, never unions)."""
+    the robust block, never unions). Compiles every time: :class:`BlockCache` keeps blocks."""
     if weight is None:
         return None
     return _compile(weight, UNION_BUDGET if budget is None else budget)
 
 
-@lru_cache(maxsize=1 << 16)
+class BlockCache:
+    """The blocks of weights, each weight compiled once (at the default budget).
+
+    An explicit cache owned by whoever solves several programs that share weights: a report's
+    ~2n programs share each guaranteed value between MIEW_i and MIKW_i, a lexicographic search
+    solves one program again and again, and listing the covering unions of one candidate weight
+    costs up to tens of milliseconds (90 of them on paths 64 / 500 / 10 with 3 candidates: about
+    3 s). It rides in ``SolveOptions.blocks`` (``ilp.backends.as_options`` gives options that
+    have none a fresh one), lives as long as those options, and a batch sends a worker process
+    only the blocks of the program it solves (:meth:`part`) and takes back the ones compiled
+    there (:meth:`fresh`, :meth:`update`). Weights are looked up by identity first (programs
+    share weight objects), then by value. Unbounded on purpose: MSW, each MSW_-i and each
+    tie-break step weigh all n players, and a bounded cache smaller than n recompiled every
+    weight at every build (2000 players: 54,000 compilations for 25 builds).
+    """
+
+    def __init__(self) -> None:
+        self._by_value: dict[Weight, Block | None] = {}
+        self._by_id: dict[int, tuple[Weight, Block | None]] = {}
+        self._compiled: list[Weight] = []  # the weights compiled by this cache itself, in order
+
+    def __len__(self) -> int:
+        return len(self._by_value)
+
+    def block(self, weight: Weight | None) -> Block | None:
+        """``compile_weight(weight)``, compiled on first use."""
+        if weight is None:
+            return None
+        entry = self._by_id.get(id(weight))
+        if entry is not None and entry[0] is weight:
+            return entry[1]
+        try:
+            block = self._by_value[weight]
+        except KeyError:
+            block = self._by_value[weight] = _compile(weight, UNION_BUDGET)
+            self._compiled.append(weight)
+        self._by_id[id(weight)] = (weight, block)  # the entry keeps the weight alive: ids stay unique
+        return block
+
+    def part(self, weights: tuple[Weight | None, ...]) -> "BlockCache":
+        """A cache holding the blocks of ``weights`` already compiled here (and nothing else)."""
+        out = BlockCache()
+        for w in weights:
+            if w is None:
+                continue
+            entry = self._by_id.get(id(w))
+            if entry is not None and entry[0] is w:
+                out._by_value[w] = entry[1]
+            elif w in self._by_value:
+                out._by_value[w] = self._by_value[w]
+        return out
+
+    def fresh(self) -> "BlockCache":
+        """A cache holding only the blocks this cache compiled itself (what a worker process
+        hands back: the blocks it was sent are known already)."""
+        out = BlockCache()
+        for w in self._compiled:
+            out._by_value[w] = self._by_value[w]
+        return out
+
+    def update(self, other: "BlockCache") -> None:
+        """Take the blocks ``other`` holds that this cache does not."""
+        for w, block in other._by_value.items():
+            self._by_value.setdefault(w, block)
+
+
 def _compile(weight: Weight, budget: int) -> Block | None:
-    # Cached: a report builds ~2n programs sharing the same few weight objects, and listing the
-    # covering unions of a candidate weight costs up to about a second. Large enough for every
-    # player's weight: MSW, each MSW_-i and each tie-break step weigh all n players, and a cache
-    # smaller than n recompiled every weight at every build (2000 players: 54,000 compilations
-    # for 25 builds).
     options = [f for option in weight.options if (f := _minimum(option)) is not None]
     options = list(dict.fromkeys(options))
     if not options:
@@ -144,7 +205,7 @@ def _compile(weight: Weight, budget: int) -> Block | None:
     if budget > 0:
         atoms = covering_unions(tuple(options), budget)
         if atoms is not None:
-            return AtomsBlock(True, atoms) if atoms else None
+            return AtomsBlock(True, atoms, unions=True) if atoms else None
     return RobustBlock(tuple(options))
 
 
@@ -268,37 +329,104 @@ def covering_unions(options: tuple[tuple[Function, ...], ...], budget: int) -> A
     inside it): by induction on the size, an atom inside it at least as good is kept."""
     if any(f.semantics is Semantics.OR for option in options for f in option):
         return None
-    # bids by decreasing value: the best bid inside a union is the first one inside, and the
-    # bids strictly better than it are the ones before it (so a search node costs what it adds)
-    ranked = {f: sorted(f.atoms, key=lambda atom: -atom[1]) for option in options for f in option}
-
-    def value(f: Function, bundle: int) -> int:
-        if f.semantics is Semantics.EXACT:
-            return max((v for b, v in f.atoms if b == bundle), default=0)
-        return next((v for b, v in ranked[f] if b & ~bundle == 0), 0)
-
-    def weight(bundle: int) -> int:
-        return max(min(value(f, bundle) for f in option) for option in options)
-
+    search = _UnionSearch(options)
     unions: dict[int, int] = {}
-    nodes = 0
-    for option in options:
+    for o, option in enumerate(options):
         if option[0].semantics is Semantics.EXACT:  # positive only on its bundles (alone in its option)
-            unions.update((b, weight(b)) for b, _ in option[0].atoms)
+            unions.update((b, search.weight(b)) for b, _ in option[0].atoms)
             continue
-        functions = sorted(option, key=lambda f: len(f.atoms))
+        budget = search.tight_unions(o, unions, budget)
+        if budget < 0:
+            return None
+    return _without_dominated(sorted((u, w) for u, w in unions.items() if w > 0))
+
+
+def _without_dominated(atoms: list[tuple[int, int]]) -> Atoms:
+    """The atoms (distinct bundles, sorted) that no atom strictly inside them matches in value.
+    A dominated atom is dominated by a kept one (the relation is transitive), so all pairs are
+    compared at once, as 64-bit words in numpy (pairs of Python integers cost a quarter of the
+    union search on the candidate knowledge of paths 64 / 500 / 10)."""
+    if len(atoms) < 2:
+        return tuple(atoms)
+    bundles = [b for b, _ in atoms]
+    values = np.fromiter((v for _, v in atoms), dtype=object if max(v for _, v in atoms) >= 2**62 else np.int64,
+                         count=len(atoms))
+    words = _words(bundles)
+    inside = np.ones((len(atoms), len(atoms)), dtype=bool)  # inside[a, c]: bundle a is inside bundle c
+    for column in words.T:
+        inside &= (column[:, None] & ~column[None, :]) == 0
+    np.fill_diagonal(inside, False)  # distinct bundles: inside means strictly inside
+    dominated = (inside & (values[:, None] >= values[None, :])).any(axis=0)
+    return tuple(atom for atom, drop in zip(atoms, dominated.tolist()) if not drop)
+
+
+def _words(bundles: list[int]) -> np.ndarray:
+    """The bundles as rows of 64-bit words (the lowest goods in the first word)."""
+    top = max(bundles).bit_length()
+    count = max(1, -(-top // 64))
+    mask = (1 << 64) - 1
+    return np.array([[(b >> (64 * k)) & mask for k in range(count)] for b in bundles], dtype=np.uint64)
+
+
+class _UnionSearch:
+    """The search of :func:`covering_unions` over one weight's options. Functions are numbered,
+    and the value of a function and the weight on a bundle are computed once per bundle: the
+    search meets the same unions again and again (measured on the candidate knowledge of paths
+    64 / 500 / 10: memoised and numbered, listing the unions of the 90 guaranteed values took
+    about a third of the time of re-evaluating them at each node)."""
+
+    def __init__(self, options: tuple[tuple[Function, ...], ...]) -> None:
+        self.options = options
+        self.functions: list[Function] = list(dict.fromkeys(f for option in options for f in option))
+        number = {f: k for k, f in enumerate(self.functions)}
+        self.option_numbers = [tuple(number[f] for f in option) for option in options]
+        # bids by decreasing value: the best bid inside a union is the first one inside, and
+        # the bids strictly better than it are the ones before it (a search node costs what it adds)
+        self.ranked = [sorted(f.atoms, key=lambda atom: -atom[1]) for f in self.functions]
+        self.exact = [dict() if f.semantics is not Semantics.EXACT else _best_per_bundle(f.atoms)
+                      for f in self.functions]
+        self._values: list[dict[int, int]] = [{} for _ in self.functions]
+        self._weights: dict[int, int] = {}
+
+    def value(self, k: int, bundle: int) -> int:
+        """f_k(bundle)."""
+        memo = self._values[k]
+        value = memo.get(bundle)
+        if value is None:
+            if self.functions[k].semantics is Semantics.EXACT:
+                value = self.exact[k].get(bundle, 0)
+            else:
+                value = next((v for b, v in self.ranked[k] if b & ~bundle == 0), 0)
+            memo[bundle] = value
+        return value
+
+    def weight(self, bundle: int) -> int:
+        """w(bundle) = max over options of min over their functions."""
+        w = self._weights.get(bundle)
+        if w is None:
+            value = self.value
+            w = self._weights[bundle] = max(min(value(k, bundle) for k in option) for option in self.option_numbers)
+        return w
+
+    def tight_unions(self, o: int, unions: dict[int, int], budget: int) -> int:
+        """Add the unions of option ``o`` to ``unions`` (see :func:`covering_unions`), visiting at
+        most ``budget`` nodes; the nodes left, or -1 when the search needed more."""
+        value, weight, ranked = self.value, self.weight, self.ranked
+        functions = sorted(self.option_numbers[o], key=lambda k: len(self.functions[k].atoms))
+        last = len(functions)
         # (union, functions covered, bids added, (function, value) of each added bid)
-        stack: list[tuple[int, int, tuple[int, ...], tuple[tuple[Function, int], ...]]] = [(0, 0, (), ())]
-        seen: set[tuple] = set()
+        stack: list[tuple[int, int, tuple[int, ...], tuple[tuple[int, int], ...]]] = [(0, 0, (), ())]
+        seen: set[tuple[int, int, tuple[tuple[int, int], ...]]] = set()
         while stack:
             union, k, added, covers = stack.pop()
-            if (union, k, covers) in seen:  # the prunings below depend on the covers too
+            key = (union, k, covers)
+            if key in seen:  # the prunings below depend on the covers too
                 continue
-            seen.add((union, k, covers))
-            nodes += 1
-            if nodes > budget:
-                return None
-            if k == len(functions):
+            seen.add(key)
+            budget -= 1
+            if budget < 0:
+                return -1
+            if k == last:
                 if union not in unions:
                     w = weight(union)
                     if w > 0 and all(weight(rest) < w for rest in _without_one(added) if rest != union):
@@ -306,7 +434,8 @@ def covering_unions(options: tuple[tuple[Function, ...], ...], budget: int) -> A
                 continue
             floor = weight(union)
             cap = min((v for _, v in covers), default=None)
-            for b, _ in ranked[functions[k]]:
+            f = functions[k]
+            for b, _ in ranked[f]:
                 if b & ~union == 0:  # the best bid inside: keep it
                     stack.append((union, k + 1, added, covers))
                     break
@@ -315,18 +444,20 @@ def covering_unions(options: tuple[tuple[Function, ...], ...], budget: int) -> A
                 # bids): there an added bid stays its function's best inside U, so U is worth at
                 # most every added bid's value, and strictly more than the smaller union so far.
                 grown = union | b
-                v = value(functions[k], grown)  # >= the bid's own value (a bundle may be listed twice)
-                if (cap is not None and min(cap, v) <= floor) or v <= floor:
+                v = value(f, grown)  # >= the bid's own value (a bundle may be listed twice)
+                if v <= floor or (cap is not None and cap <= floor):
                     continue
-                if any(value(f, grown) > fv for f, fv in covers):
+                if any(value(g, grown) > gv for g, gv in covers):
                     continue  # an earlier added bid is beaten: not the path of a tight union
-                stack.append((grown, k + 1, added + (b,), covers + ((functions[k], v),)))
-    valued = sorted((bin(u).count("1"), u, w) for u, w in unions.items() if w > 0)
-    kept: list[tuple[int, int]] = []
-    for _, union, w in valued:  # smaller bundles first: a dominating atom inside is already kept
-        if not any(b & ~union == 0 and v >= w for b, v in kept):
-            kept.append((union, w))
-    return tuple(sorted(kept))
+                stack.append((grown, k + 1, added + (b,), covers + ((f, v),)))
+        return budget
+
+
+def _best_per_bundle(atoms: Atoms) -> dict[int, int]:
+    best: dict[int, int] = {}
+    for b, v in atoms:
+        best[b] = max(v, best.get(b, 0))
+    return best
 
 
 def _without_one(bundles: tuple[int, ...]) -> list[int]:

@@ -35,6 +35,11 @@ class SolveOptions:
         The explicit cache: programs already solved with these options (``Program`` ->
         ``Solution``), answered from here instead of solved again (``ilp.batch.prefetch`` makes
         it). Not part of the value's identity, and never sent to a worker process.
+    blocks : ilp.compile.BlockCache or None
+        The explicit cache of compiled weights (``ilp.compile.BlockCache``), shared by every
+        solve with these options; ``ilp.backends.as_options`` gives options without one a fresh
+        one. Not part of the value's identity; a worker process receives only the blocks of the
+        program it solves.
     """
 
     backend: str = DEFAULT_BACKEND
@@ -42,6 +47,7 @@ class SolveOptions:
     jobs: int | None = None
     threads: int = 1
     known: Mapping[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    blocks: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ilp.compile import AtomsBlock, Block, RobustBlock, compile_weight
+from ilp.compile import AtomsBlock, Block, BlockCache, RobustBlock, compile_weight
 from ilp.program import UNALLOCATED, Program
 from instances.bundles import members
 from instances.valuation import Semantics
@@ -106,10 +106,11 @@ class Formulation:
         return values
 
 
-def build(program: Program) -> Formulation:
-    """Formulate ``program`` (see the module docstring for the variables)."""
+def build(program: Program, cache: BlockCache | None = None) -> Formulation:
+    """Formulate ``program`` (see the module docstring for the variables); ``cache`` keeps the
+    compiled weights (None: compile each weight)."""
     ilp = ILP()
-    blocks = [compile_weight(w) for w in program.weights]
+    blocks = [compile_weight(w) if cache is None else cache.block(w) for w in program.weights]
     own: list[dict[int, Linear]] = []
     weight: list[Linear] = []
     for j, block in enumerate(blocks):

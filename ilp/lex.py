@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ilp.backends import as_options, solve
-from ilp.compile import AtomsBlock, compile_weight
+from ilp.compile import AtomsBlock
 from ilp.contract import SolveOptions
 from ilp.formulation import holdable
 from ilp.program import UNALLOCATED, Program, Solution, Status, owner_code
@@ -107,7 +107,7 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     current = optimum.allocation
     wall = optimum.wall_time
     options = as_options(options)
-    blocks = [compile_weight(w) for w in program.weights]
+    blocks = [options.blocks.block(w) for w in program.weights]
     masks = [holdable(b) for b in blocks]
     radix = [1 + sum(mask >> g & 1 for mask in masks) for g in range(program.n_goods)]
     limit = COEFFICIENT_LIMIT.get(options.backend, 1)

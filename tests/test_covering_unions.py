@@ -10,8 +10,10 @@ import random
 
 import pytest
 
-from ilp import Program, Weight, solve
-from ilp.compile import AtomsBlock, RobustBlock, _compile, compile_weight
+import ilp.compile
+from ilp import Program, SolveOptions, Weight, solve, solve_batch
+from ilp.backends import as_options
+from ilp.compile import AtomsBlock, BlockCache, RobustBlock, _without_dominated, compile_weight
 from ilp.formulation import build
 from instances.synthetic import random_valuation
 from instances.valuation import Form, Valuation
@@ -75,11 +77,9 @@ def test_programs_match_brute_force_and_the_robust_model(seed, monkeypatch):
     if any(isinstance(compile_weight(w, budget=0), RobustBlock) for w in weights):
         with monkeypatch.context() as patch:
             patch.setattr("ilp.compile.UNION_BUDGET", 0)
-            _compile.cache_clear()
             assert any(isinstance(b, RobustBlock) for b in build(program).blocks)
             for backend in ("cpsat", "highs"):
                 assert solve(program, backend).value == expected, backend
-        _compile.cache_clear()
 
 
 def test_budget_falls_back_to_the_robust_block():
@@ -88,6 +88,7 @@ def test_budget_falls_back_to_the_robust_block():
     xor2 = Valuation(Form.XOR, ((a, 1), (b, 6)))
     weight = Weight.minimum((xor1, xor2))
     assert compile_weight(weight) == AtomsBlock(True, ((a, 1), (b, 1), (a | b, 5)))
+    assert compile_weight(weight).unions and not compile_weight(Weight.of(xor1)).unions  # the solvers' hint
     assert isinstance(compile_weight(weight, budget=1), RobustBlock)
     assert isinstance(compile_weight(weight, budget=0), RobustBlock)
     # OR valuations inside a minimum keep the robust model
@@ -103,3 +104,51 @@ def test_a_bundle_listed_twice_counts_at_its_best_value():
     block = compile_weight(weight)
     for s in range(16):
         assert max((v for b, v in block.atoms if b & ~s == 0), default=0) == weight.value(s), s
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_dominated_atoms_are_dropped_as_by_pairwise_comparison(seed):
+    """``_without_dominated`` (numpy words) against the definition, beyond 64 goods and near
+    the value cap."""
+    rng = random.Random(5000 + seed)
+    goods = rng.choice((3, 8, 64, 65, 150))
+    high = rng.choice((5, CAP))
+    bundles = {rng.getrandbits(goods) | 1 << rng.randrange(goods) for _ in range(rng.randint(1, 40))}
+    # some bundles inside others, so that dominance happens
+    bundles |= {b & rng.getrandbits(goods) for b in list(bundles)} - {0}
+    atoms = sorted((b, rng.randint(max(1, high - 5), high)) for b in bundles)
+    expected = tuple(a for a in atoms if not any(b != a[0] and b & ~a[0] == 0 and v >= a[1] for b, v in atoms))
+    assert _without_dominated(atoms) == expected
+
+
+def test_a_block_cache_compiles_each_weight_once(monkeypatch):
+    xor1 = Valuation(Form.XOR, ((0b01, 5), (0b10, 1)))
+    xor2 = Valuation(Form.XOR, ((0b01, 1), (0b10, 6)))
+    weight, same = Weight.minimum((xor1, xor2)), Weight.minimum((xor1, xor2))
+    calls = []
+    original = ilp.compile._compile
+    monkeypatch.setattr("ilp.compile._compile", lambda w, budget: calls.append(w) or original(w, budget))
+    cache = BlockCache()
+    assert cache.block(weight) == compile_weight(weight) and cache.block(same) == cache.block(weight)
+    assert cache.block(None) is None and len(calls) == 2 and len(cache) == 1  # compile_weight's own call, one here
+    part = cache.part((weight, None, Weight.of(xor1)))
+    assert len(part) == 1 and part.block(same) == cache.block(weight)
+    other = BlockCache()
+    other.update(part)
+    assert other.block(weight) == cache.block(weight) and len(calls) == 2
+    assert len(cache.fresh()) == 1 and len(part.fresh()) == 0  # part compiled nothing itself
+    part.block(Weight.of(xor1))
+    assert len(part.fresh()) == 1
+
+
+def test_a_batch_takes_back_the_blocks_its_worker_processes_compiled():
+    """Programs solved in worker processes hand their compiled weights back, so that a later
+    program sharing them (MIEW_i after MIKW_i) is not compiled again."""
+    rng = random.Random(7)
+    weights = tuple(_weight(rng, 6, 0, 30) for _ in range(3))
+    # three programs, none another with a player removed: all three go to worker processes
+    programs = [Program(6, (weights[k], weights[(k + 1) % 3])) for k in range(3)]
+    options = as_options(SolveOptions("cpsat", jobs=2))
+    solutions = solve_batch(programs, options)
+    assert [s.value for s in solutions] == [solve(p, "brute").value for p in programs]
+    assert all(options.blocks.part((w,)) for w in weights) and len(options.blocks) == len(set(weights))
