@@ -42,7 +42,7 @@ def solve_program(program: Program, min_bids: int = MIN_BIDS,
     ``min_bids`` bids, or has a lower bound on the total below its optimum with the owner
     objective (the integer programs handle those). ``blocks``: the compiled weights to use and
     fill (``ilp.compile.BlockCache``; None: a cache for this call)."""
-    if sum(1 for w in program.weights if w is not None and w.options) > 2:
+    if program.avoid is not None or sum(1 for w in program.weights if w is not None and w.options) > 2:
         return None  # checked before compiling: programs of many players cost one pass here
     cache = BlockCache() if blocks is None else blocks
     blocks = [cache.block(w) for w in program.weights]

@@ -13,7 +13,8 @@ every candidate: the smaller of the two on the goods being ordered is the true s
 no such T exists (the solve is infeasible) S is the lexicographically first optimum at once.
 When the optimum is unique, as it usually is with real-valued bids, the whole tie-break is
 that one proof. (The brute-force reference orders the goods by definition, without it: its
-dynamic program would have to run once per good and owner to exclude an allocation.)
+dynamic program would have to run once per good and owner to exclude an allocation; programs of
+one or two players go without it too, since ``ilp.dense`` orders large ones directly.)
 
 Two kinds of goods need no solve:
 
@@ -112,6 +113,8 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     radix = [1 + sum(mask >> g & 1 for mask in masks) for g in range(program.n_goods)]
     limit = COEFFICIENT_LIMIT.get(options.backend, 1)
     held = [0] * len(blocks)  # the goods fixed to each player so far
+    # the brute-force DP and ilp.dense (one or two players) order goods without the exclusion
+    certify = options.backend != "brute" and sum(1 for w in program.weights if w is not None and w.options) > 2
     g = 0
     while g < program.n_goods:
         code = owner_code(current, g)
@@ -123,7 +126,7 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
             continue
         chunk = _chunk(g, program.n_goods, radix, limit)
         step = solve(replace(program, fixed=tuple(fixed), min_total=optimum.value, minimize_owners=chunk,
-                             avoid=None if options.backend == "brute" else current), options)
+                             avoid=current if certify else None), options)
         wall += step.wall_time
         if step.status is Status.INFEASIBLE:
             break  # every allocation meeting the fixed owners only adds goods to ``current``
