@@ -132,7 +132,7 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
     programs = plan.programs()
     options = as_options(options)
     solutions = solve_batch(programs, options, progress=progress)
-    return _compute(instance, plan, solutions, options, start)
+    return _compute(instance, plan, programs, solutions, options, start)
 
 
 def _benchmark(name: str, program: Program, solution: Solution, priced: bool,
@@ -170,8 +170,8 @@ def _nothing(name: str, empty: Outcome, solver: str) -> Benchmark:
     return Benchmark(name, Status.OPTIMAL, 0, 0, 0, empty, solver, 0.0)
 
 
-def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], options: SolveOptions,
-             start: float) -> Report:
+def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solutions: list[Solution],
+             options: SolveOptions, start: float) -> Report:
     solver = options.backend
     names = instance.players
     n = instance.n
@@ -184,8 +184,8 @@ def _compute(instance: Instance, plan: ReportPlan, solutions: list[Solution], op
     if welfare.proven:  # MSW_{-i} = MSW for a player who wins nothing (welfare.msw_without)
         winners = list(welfare.outcome.holders)
         removed = [plan.msw_without(i) for i in winners]
-        without = dict(zip(winners, solve_batch(removed, options,
-                                                known={plan.msw: welfare_solution})))
+        # the first batch's solutions are known: MIEW_i with exact knowledge is MSW_{-i} itself
+        without = dict(zip(winners, solve_batch(removed, options, known=dict(zip(programs, solutions)))))
     else:
         without = {i: _without_unproven(plan, welfare_solution, i) for i in range(n)}
     empty = Outcome.sparse(n, (), ())  # one object for every MIEW_i of a player who knows nothing

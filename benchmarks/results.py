@@ -77,27 +77,21 @@ class Outcome:
     @property
     def allocation(self) -> tuple[int, ...]:
         """The bundle of every player (dense view, built once)."""
-        dense = self.__dict__.get("_allocation")
-        if dense is None:
-            out = [0] * self.n
-            for j, bundle in self.bundles:
-                out[j] = bundle
-            dense = tuple(out)
-            object.__setattr__(self, "_allocation", dense)
-        return dense
+        return self._dense("_allocation", self.bundles)
 
     @property
     def prices(self) -> tuple[int, ...] | None:
         """The price of every player (dense view, built once), or None for a pure allocation."""
-        if self.offers is None:
-            return None
-        dense = self.__dict__.get("_prices")
+        return None if self.offers is None else self._dense("_prices", self.offers)
+
+    def _dense(self, key: str, pairs: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
+        dense = self.__dict__.get(key)
         if dense is None:
             out = [0] * self.n
-            for j, price in self.offers:
-                out[j] = price
+            for j, x in pairs:
+                out[j] = x
             dense = tuple(out)
-            object.__setattr__(self, "_prices", dense)
+            object.__setattr__(self, key, dense)
         return dense
 
     @property

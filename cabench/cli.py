@@ -256,7 +256,7 @@ def export_command(file, fmt, output) -> int:
 
 @cli.command()
 @click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full", "players", "cats",
-                                            "knowledge", "knowledge-target", "knowledge-scaling"]),
+                                            "cats-large", "knowledge", "knowledge-target", "knowledge-scaling"]),
               default="quick",
               show_default=True, help="Which instance sizes (see cabench/perf.py).")
 @click.option("--distributions", default=None, metavar="LIST",
@@ -333,9 +333,12 @@ def perf(suite, distributions, knowledge, coalitions, seeds, backends, naive, de
     methods = list(dict.fromkeys(r.method for r in rows if not r.method.startswith("kind:")))
     kinds = list(dict.fromkeys(r.method.removeprefix("kind:") for r in rows if r.method.startswith("kind:")))
     labelled = any(e["knowledge"] != "exact" or e["coalitions"] != "none" for e in table)
+    budgeted = any("budget_seconds" in e for e in table)  # CATS-shaped: the budget
+    budget_columns = ["winners", "WDP HiGHS s", "budget s", "report/budget"] if budgeted else []
     for column in ["instance", "programs", "needed", *methods, "report solver s", "bookkeeping s",
                    *[f"{k} s" for k in kinds], "naive/cabench",
-                   "cabench/ideal", "report/ideal", *(["knowledge/exact"] if labelled else []), "proven"]:
+                   "cabench/ideal", "report/ideal", *budget_columns, *(["knowledge/exact"] if labelled else []),
+                   "proven"]:
         view.add_column(column, justify="left" if column == "instance" else "right")
 
     def kind_cell(entry: dict, kind: str) -> str:
@@ -357,6 +360,9 @@ def perf(suite, distributions, knowledge, coalitions, seeds, backends, naive, de
                      f"{entry.get('naive_over_cabench', float('nan')):.2f}",
                      f"{entry.get('cabench_over_ideal', float('nan')):.2f}",
                      f"{entry.get('report_over_ideal', float('nan')):.2f}",
+                     *([f"{entry['winners']:g}", f"{entry['wdp_highs_seconds']:.2f}",
+                        f"{entry['budget_seconds']:.1f}", f"{entry['report_over_budget']:.2f}"]
+                       if "budget_seconds" in entry else [""] * len(budget_columns)),
                      *([f"{entry.get('knowledge_over_exact', float('nan')):.2f}"] if labelled else []),
                      "yes" if entry["all_proven"] else "NO")
     PipeConsole(width=max(PipeConsole().width, 220 if labelled else 140)).print(view)

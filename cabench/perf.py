@@ -21,7 +21,11 @@ Three kinds of measurement, all wall-clock seconds on this machine, in the same 
   instance (same valuations, same coalitions) with exact knowledge, for the ratio
   ``knowledge/exact``;
 * ``kind:<MSW|MIEW|MIKW|MKW>``: the programs of that kind in cabench's batch, each distinct
-  program's wall time counted once, and how many of them were proven.
+  program's wall time counted once, and how many of them were proven;
+* for CATS-shaped instances (one player per bidder), ``wdp-highs``: one HiGHS solve of the
+  plain winner-determination problem of the same bids (a binary per bid, one row per good and
+  one per bidder, as CATS's own LP file has it), proven optimal; with the winners of MSW it
+  gives the budget 2 s + (1 + winners) x that solve (:func:`budget`).
 
 Instances are generated with every knowledge spec of ``--knowledge`` and every coalition spec of
 ``--coalitions`` (the ``cabench generate`` language); the knowledge suites have their own
@@ -69,6 +73,8 @@ SUITES = {
     # CATS-shaped files at 64 goods / 500 bids: one player per bidder (players=None), exact knowledge
     "cats": [(d, 64, 500, None) for d in ("regions", "arbitrary", "paths", "matching", "scheduling", "uniform",
                                           "decay", "weighted-random")],
+    # the large CATS-shaped files of the issue: regions and arbitrary at 256 goods / 2000 bids
+    "cats-large": [(d, 256, 2000, None) for d in ("regions", "arbitrary")],
 }
 SUITES.update({
     # knowledge workloads (issue: candidate, noisy, wrong and coalition knowledge at 32-256 goods)
@@ -127,6 +133,68 @@ def needed_programs(instance: Instance, report) -> list[Program]:
         if not index.trivial(q) and _one_best_bid(program, "cpsat", blocks) is None:
             out.setdefault(q, program)
     return list(out.values())
+
+
+BUDGET_BASE_SECONDS = 2.0
+"""The fixed part of :func:`budget`."""
+
+
+def budget(wdp_seconds: float, winners: int) -> float:
+    """The issue's target for a whole exact-knowledge report of a CATS file: 2 s plus one
+    winner-determination solve for MSW and one for MSW_{-i} of each winner, each costing what
+    one HiGHS solve of the plain problem costs (:func:`wdp_highs`)."""
+    return BUDGET_BASE_SECONDS + (1 + winners) * wdp_seconds
+
+
+def wdp_ilp(instance: Instance):
+    """The plain winner-determination problem of ``instance``'s true valuations, as CATS's own
+    LP file states it: a binary per bid, at most one bid per good, and at most one bid per player
+    (CATS ties a bidder's XOR bids with a dummy good). XOR valuations only (every generated one)."""
+    from ilp.formulation import ILP
+    from instances.bundles import members
+    from instances.valuation import Semantics
+
+    ilp = ILP()
+    by_good: list[dict[int, int]] = [{} for _ in range(instance.m)]
+    for j, valuation in enumerate(instance.valuations):
+        if valuation.semantics is not Semantics.XOR:
+            raise ValueError("the winner-determination baseline handles XOR valuations only")
+        bids = {}
+        for bundle, value in valuation.bids:
+            x = ilp.var(f"x[{j},{len(bids)}]")
+            ilp.objective[x] = value
+            bids[x] = 1
+            for g in members(bundle):
+                by_good[g][x] = 1
+        if len(bids) > 1:
+            ilp.add(bids, hi=1)
+    for row in by_good:
+        if row:
+            ilp.add(row, hi=1)
+    return ilp
+
+
+def wdp_highs(instance: Instance, time_limit: float | None = None) -> tuple[float, int | None]:
+    """(seconds, optimum or None when not proven) of one HiGHS solve of :func:`wdp_ilp`, in a
+    worker process of its own (HiGHS and OR-Tools do not share a process, see ``ilp.highs``),
+    started and warmed up before the clock starts. The optimum is MSW: a cross-check."""
+    from ilp.formulation import ILP
+    from ilp.highs import solve_here
+    from ilp.program import Status
+    from ilp.workers import Worker
+
+    ilp = wdp_ilp(instance)
+    worker = Worker()
+    try:
+        worker.call(solve_here, ILP(), None)  # imports highspy before the clock starts
+        start = time.perf_counter()
+        answer = worker.call(solve_here, ilp, time_limit)
+        seconds = time.perf_counter() - start
+    finally:
+        worker.stop()
+    if answer.status is not Status.OPTIMAL:
+        return seconds, None
+    return seconds, sum(c * answer.values[k] for k, c in ilp.objective.items())
 
 
 def naive_solve(program: Program, time_limit: float | None) -> tuple[bool, int | None]:
@@ -233,6 +301,9 @@ class Row:
     knowledge: str = "exact"
     coalitions: str = "none"
     solver_seconds: float | None = None  # of a report row: time in solves (the rest is bookkeeping)
+    winners: int | None = None
+    wdp_highs: float | None = None
+    wdp_proven: bool | None = None
 
 
 CABENCH = "cabench"
@@ -277,16 +348,26 @@ def _kind_rows(common: dict, names: Sequence[str], programs: Sequence[Program], 
 def measure_instance(instance: Instance, base: dict, backends: Sequence[str], default: str,
                      time_limit: float | None, jobs: int | None,
                      progress: Callable[[str], None] = lambda text: None, naive: bool = True,
-                     exact: Instance | None = None) -> list[Row]:
+                     exact: Instance | None = None, wdp: bool = False) -> list[Row]:
     """The rows of one instance: cabench's table pipeline, each single backend, the naive baseline
-    (unless ``naive`` is false), the per-kind times of the batch and, given ``exact`` (the same
-    instance with exact knowledge), the whole report of that instance."""
+    (unless ``naive`` is false), the per-kind times of the batch, given ``exact`` (the same
+    instance with exact knowledge) the whole report of that instance and, with ``wdp``, the
+    winner-determination baseline (:func:`wdp_highs`) and MSW's winners in the report's row."""
     progress(f"{instance.name}: cabench benchmarks ({default}, whole report)")
     start = time.perf_counter()
     options = SolveOptions(default, time_limit, jobs)
     with solver_clock() as solving:
         report = compute_report(instance, options)
     whole = time.perf_counter() - start
+    baseline: dict = {}
+    if wdp:
+        progress(f"{instance.name}: one HiGHS solve of the winner-determination problem")
+        seconds, optimum = wdp_highs(instance, time_limit)
+        if optimum is not None and report.msw.proven and optimum != report.msw.value:
+            raise AssertionError(f"{instance.name}: HiGHS's winner determination gives {optimum}, "
+                                 f"the report's MSW is {report.msw.value}")
+        winners = len(report.msw.outcome.holders) if report.msw.outcome is not None else 0
+        baseline = dict(winners=winners, wdp_highs=seconds, wdp_proven=optimum is not None)
     exact_seconds = exact_proven = None
     if exact is not None:
         progress(f"{exact.name}: cabench benchmarks ({default}, whole report, exact knowledge)")
@@ -321,8 +402,8 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
         ideal = sum(min(best[b][k] for b in singles) for k in range(len(needed)))
     common = dict(base, programs=len(programs), distinct=distinct, fastest_single_sum=fastest,
                   needed=len(needed), ideal_report=ideal)
-    rows.append(Row(**common, method=f"report:{default}", proven=len(programs) if report.all_proven else 0,
-                    seconds=whole, solver_seconds=solving[0]))
+    rows.append(Row(**common, **baseline, method=f"report:{default}",
+                    proven=len(programs) if report.all_proven else 0, seconds=whole, solver_seconds=solving[0]))
     if exact_seconds is not None:
         rows.append(Row(**common, method=f"report-exact:{default}", proven=len(programs) if exact_proven else 0,
                         seconds=exact_seconds))
@@ -374,7 +455,7 @@ def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, tim
                     base = dict(instance=instance.name, distribution=distribution, goods=goods, bids=bids,
                                 players=instance.n, seed=seed, knowledge=knowledge_spec, coalitions=coalition_spec)
                     rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive,
-                                             exact)
+                                             exact, wdp=players is None and knowledge_spec == "exact")
                     checkpoint(rows)
                     done += 1
     advance(done, total, "")
@@ -430,6 +511,15 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
         if ideal and whole:
             entry["ideal_report_seconds"] = statistics.median(ideal)
             entry["report_over_ideal"] = medians[whole] / max(1e-9, statistics.median(ideal) / cores)
+        reports = [r for r in members if r.method == whole and r.wdp_highs is not None]
+        if reports:
+            # per instance (winners and the baseline differ between seeds), then the median
+            entry["wdp_highs_seconds"] = statistics.median(r.wdp_highs for r in reports)
+            entry["winners"] = statistics.median(r.winners for r in reports)
+            entry["budget_seconds"] = statistics.median(budget(r.wdp_highs, r.winners) for r in reports)
+            entry["report_over_budget"] = statistics.median(r.seconds / budget(r.wdp_highs, r.winners)
+                                                            for r in reports)
+            entry["within_budget"] = sum(r.seconds <= budget(r.wdp_highs, r.winners) for r in reports)
         out.append(entry)
     return out
 

@@ -4,7 +4,9 @@ Every backend solves the same :class:`Program`; the integer-programming ones sha
 formulation of ``ilp.formulation`` and differ only in the adapter. Every answer is checked
 exactly (``ilp.claims``). A program whose magnitude a floating-point backend's tolerances cannot
 separate goes to CP-SAT instead, and a floating-point claim that fails the exact check is
-re-proved by CP-SAT. Whatever the backend, the returned
+re-proved by CP-SAT. Programs of one or two players taking one bid each out of thousands over
+at most 22 goods (complete tables) are answered exactly by ``ilp.dense`` instead, whatever the
+backend (except the brute-force reference). Whatever the backend, the returned
 :class:`Solution` carries the allocation's weight evaluated by definition, and an answer that
 still contradicts that evaluation is a bug, reported as a :class:`SolverError`.
 """
@@ -20,7 +22,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
-from ilp import claims
+from ilp import claims, dense
 from ilp.compile import BlockCache, RobustBlock
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation, build
@@ -210,6 +212,14 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         return known
     module = get_backend(options.backend)
     start = time.perf_counter()
+    if options.backend != "brute" and (answer := dense.solve_program(program, blocks=options.blocks)) is not None:
+        # one or two single-choice players with thousands of bids over few goods (complete
+        # tables): exact transforms over every bundle, no integer program (ilp.dense)
+        status, allocation = answer
+        value = program.total(allocation) if allocation is not None else None
+        count_solving(time.perf_counter() - start)
+        return Solution(status, allocation, value, value if not program.minimize_owners else None,
+                        options.backend, time.perf_counter() - start)
     formulation = build(program, options.blocks)
     start_values = formulation.encode(hint) if hint is not None else None
     if not getattr(module, "EXACT", False) and not claims.separable(formulation.ilp):

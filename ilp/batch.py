@@ -23,7 +23,11 @@ batches stay in this process: a worker process costs about a second to start. Wo
 are those of ``ilp.workers``: they never run the caller's script again, so a plain script or a
 notebook needs no ``if __name__ == "__main__":`` guard. With the
 ``portfolio`` backend, programs solved in this process are raced on every core, and programs
-solved side by side each get the solver that won the latest race in this batch.
+solved side by side each get the solver that won the latest race in this batch. The first
+program of each round (programs become ready in rounds: MSW_{-i} once MSW is solved) is raced
+here before the rest of the round goes side by side, so the rest get the solver that won on a
+program like theirs: CP-SAT proves the MSW_{-i} of CATS "arbitrary" files in seconds where SCIP,
+which may win MSW itself, needs minutes (measured by ``cabench perf --suite cats``).
 """
 
 from __future__ import annotations
@@ -106,7 +110,8 @@ class ProgramIndex:
 
     @staticmethod
     def _meta(program: Program) -> tuple:
-        return (program.n_goods, len(program.weights), program.fixed, program.min_total, program.minimize_owners)
+        return (program.n_goods, len(program.weights), program.fixed, program.min_total, program.minimize_owners,
+                program.avoid)
 
     def add(self, program: Program) -> int:
         """The position of ``program`` among the distinct programs (added if new)."""
@@ -129,7 +134,7 @@ class ProgramIndex:
         """True when no weight of the program can be positive (every id excluded or empty)."""
         program = self.programs[position]
         ids = self._ids[position]
-        return (not ids or max(ids) <= _EMPTY) and not program.minimize_owners and (
+        return (not ids or max(ids) <= _EMPTY) and not program.minimize_owners and program.avoid is None and (
             program.min_total is None or program.min_total <= 0) and all(
             f is None or f < 0 for f in program.fixed)
 
@@ -287,7 +292,9 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
                 else:
                     finish(unit, answer)
             tasks = remaining
-            while tasks and (jobs == 1 or len(tasks) == 1 or not slow):
+            raced = backend != "portfolio"  # each round's first program is raced here (module docstring)
+            while tasks and (jobs == 1 or len(tasks) == 1 or not slow or not raced):
+                raced = True
                 unit = tasks.pop(0)
                 solution = solve(compact.programs[unit], options, hints[unit])
                 finish(unit, solution)
@@ -323,8 +330,8 @@ class _Compactor:
     weight can be positive. Players excluded (None) or with no option (0 on every bundle)
     receive nothing in the restricted program and contribute 0 in the original one whatever
     they hold, so both have the same optimal value, and the restricted optimum, with nothing
-    for the dropped players, is optimal for the original. Programs with fixed owners, a bound
-    or the owner objective refer to players by position and are kept whole. Equal restricted
+    for the dropped players, is optimal for the original. Programs with fixed owners, a bound,
+    the owner objective or an allocation to avoid refer to players by position and are kept whole. Equal restricted
     programs (MIKW_i of a player who knows nothing and BA^{i}, say) are solved once."""
 
     def __init__(self, index: ProgramIndex) -> None:
@@ -336,7 +343,7 @@ class _Compactor:
         """(position of the program to solve, the kept players or None when all are kept)."""
         program = self._index.programs[q]
         ids = self._index.ids(q)
-        whole = program.fixed or program.min_total is not None or program.minimize_owners
+        whole = program.fixed or program.min_total is not None or program.minimize_owners or program.avoid is not None
         positions = None if whole else tuple(compress(range(len(ids)), map(_EMPTY.__lt__, ids)))
         if positions is None or len(positions) == len(ids):
             return self._restricted.add(program), None
@@ -368,7 +375,8 @@ def _one_best_bid(program: Program, backend: str, cache: BlockCache | None = Non
     integer programs then have exactly one optimal solution, that bid, which every backend but
     the brute-force one (it hands out bundles, not bids) returns; no solve. This is MIKW_i and
     BA^{i} of a player who knows nothing about the others: TV_i's best bid. None otherwise."""
-    if backend == "brute" or len(program.weights) != 1 or program.fixed or program.minimize_owners:
+    if backend == "brute" or len(program.weights) != 1 or program.fixed or program.minimize_owners or (
+            program.avoid is not None):
         return None
     block = (BlockCache() if cache is None else cache).block(program.weights[0])
     if not isinstance(block, AtomsBlock) or not block.single:

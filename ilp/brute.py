@@ -80,6 +80,28 @@ def _best(program: Program, tables: list[list[int] | None], fixed: list[int | No
     return best[full], tuple(allocation)
 
 
+def _search(program: Program, tables: list[list[int] | None],
+            fixed: list[int | None]) -> tuple[int, tuple[int, ...]] | None:
+    """:func:`_best`, also meeting ``program.avoid``: some good that ``avoid`` allocates goes to
+    another owner (another player, or nobody), so the best over each such choice of good and owner."""
+    if program.avoid is None:
+        return _best(program, tables, fixed)
+    found = None
+    for j, bundle in enumerate(program.avoid):
+        for g in range(program.n_goods):
+            if not bundle >> g & 1:
+                continue
+            for owner in (UNALLOCATED, *(k for k in range(len(program.weights)) if k != j)):
+                if fixed[g] is not None and fixed[g] != owner:
+                    continue
+                trial = fixed.copy()
+                trial[g] = owner
+                candidate = _best(program, tables, trial)
+                if candidate is not None and (found is None or candidate[0] > found[0]):
+                    found = candidate
+    return found
+
+
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
     """Solve the formulation's program by definition (``ilp.contract``): the answer is an
     allocation, not values of the integer program; no time limit, no warm start."""
@@ -97,7 +119,7 @@ def run_program(program: Program) -> tuple[Status, tuple[int, ...] | None]:
     tables = [_table(program, j) for j in range(len(program.weights))]
     fixed = [program.fixed_owner(g) for g in range(program.n_goods)]
     if not program.minimize_owners:
-        found = _best(program, tables, fixed)
+        found = _search(program, tables, fixed)
         if found is None or (program.min_total is not None and found[0] < program.min_total):
             return Status.INFEASIBLE, None
         return Status.OPTIMAL, found[1]
@@ -107,7 +129,7 @@ def run_program(program: Program) -> tuple[Status, tuple[int, ...] | None]:
         for owner in candidates:  # owner codes in increasing order: unallocated, player 1, ...
             trial = fixed.copy()
             trial[g] = owner
-            found = _best(program, tables, trial)
+            found = _search(program, tables, trial)
             if found is not None and (program.min_total is None or found[0] >= program.min_total):
                 fixed = trial
                 break

@@ -148,6 +148,8 @@ def build(program: Program, cache: BlockCache | None = None) -> Formulation:
         _add_into(total_weight, w)
     if program.min_total is not None:
         ilp.add(total_weight, lo=program.min_total)
+    if program.avoid is not None:
+        ilp.add(*_avoiding(own, program.avoid))
     if not program.minimize_owners:
         ilp.objective = total_weight
         ilp.maximize = True
@@ -165,6 +167,18 @@ def build(program: Program, cache: BlockCache | None = None) -> Formulation:
         ilp.maximize = False
     ilp.magnitude = _magnitude(ilp, blocks, program, owners_top)
     return Formulation(program, blocks, ilp, own, weight)
+
+
+def _avoiding(own: list[dict[int, Linear]], avoid: tuple[int, ...]) -> tuple[Linear, None, int]:
+    """The row "some good allocated in ``avoid`` does not go to its owner there": the goods
+    kept by their owners number at most one fewer than the goods ``avoid`` allocates."""
+    kept: Linear = {}
+    count = 0
+    for j, bundle in enumerate(avoid):
+        for g in members(bundle):
+            count += 1
+            _add_into(kept, own[j].get(g, {}))
+    return kept, None, count - 1
 
 
 def _upper(block: Block | None) -> int:

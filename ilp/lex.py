@@ -4,8 +4,19 @@ Allocations are compared by the vector (owner(g_1), ..., owner(g_m)) with owner 
 unallocated good and j + 1 for player j. The smallest vector among allocations of maximum total
 weight is found good by good: minimise owner(g_k) subject to "total weight = optimum" and the
 owners already fixed, several goods per solve (a mixed-radix objective makes one objective of
-them: good g's digit ranges over the players who can hold g, see ``ilp.program``). Two kinds of
-goods need no solve:
+them: good g's digit ranges over the players who can hold g, see ``ilp.program``).
+
+Each solve also excludes the allocations that agree with the latest solution S on every good S
+allocates (``Program.avoid``). Those allocations only add goods to S, so their owner codes are
+at least S's good by good and none precedes S. Hence the solve's answer T and S itself cover
+every candidate: the smaller of the two on the goods being ordered is the true step, and when
+no such T exists (the solve is infeasible) S is the lexicographically first optimum at once.
+When the optimum is unique, as it usually is with real-valued bids, the whole tie-break is
+that one proof. (The brute-force reference orders the goods by definition, without it: its
+dynamic program would have to run once per good and owner to exclude an allocation; programs of
+one or two players go without it too, since ``ilp.dense`` orders large ones directly.)
+
+Two kinds of goods need no solve:
 
 * a good unallocated in the latest solution (0 is the smallest code);
 * a good that a player p must hold given the owners fixed so far: p takes at most one bid (a
@@ -50,12 +61,17 @@ def _forced(g: int, held: int, block: object) -> bool:
     return all(bundle >> g & 1 for bundle, _ in block.atoms if bundle & held == held)
 
 
+def _codes(allocation: tuple[int, ...], goods: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(owner_code(allocation, g) for g in goods)
+
+
 def lex_first(program: Program, optimum: Solution, options: SolveOptions | str | None = None) -> Solution:
     """The lexicographically first allocation of weight ``optimum.value``, given a proven
     ``optimum`` of ``program``. Returns a non-OPTIMAL solution if any step is not proven.
 
     Goods that need no solve are fixed directly (module docstring); the next goods are ordered
-    together, as many per solve as the backend's coefficients allow. This is the canonical
+    together, as many per solve as the backend's coefficients allow, and a solve that finds no
+    optimum other than the latest one's extensions ends the search (module docstring). This is the canonical
     witness of every benchmark (seed 002 Lemma 3's state omega*), the same whatever the backend.
 
     Parameters
@@ -97,6 +113,8 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     radix = [1 + sum(mask >> g & 1 for mask in masks) for g in range(program.n_goods)]
     limit = COEFFICIENT_LIMIT.get(options.backend, 1)
     held = [0] * len(blocks)  # the goods fixed to each player so far
+    # the brute-force DP and ilp.dense (one or two players) order goods without the exclusion
+    certify = options.backend != "brute" and sum(1 for w in program.weights if w is not None and w.options) > 2
     g = 0
     while g < program.n_goods:
         code = owner_code(current, g)
@@ -107,13 +125,16 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
             g += 1
             continue
         chunk = _chunk(g, program.n_goods, radix, limit)
-        step = solve(replace(program, fixed=tuple(fixed), min_total=optimum.value, minimize_owners=chunk),
-                     options)
+        step = solve(replace(program, fixed=tuple(fixed), min_total=optimum.value, minimize_owners=chunk,
+                             avoid=current if certify else None), options)
         wall += step.wall_time
+        if step.status is Status.INFEASIBLE:
+            break  # every allocation meeting the fixed owners only adds goods to ``current``
         if not step.optimal:
             return replace(step, status=Status.UNKNOWN if step.allocation is None else Status.FEASIBLE,
                            value=None, wall_time=wall)
-        current = step.allocation
+        if _codes(step.allocation, chunk) < _codes(current, chunk):
+            current = step.allocation
         for k in chunk:
             code = owner_code(current, k)
             fixed[k] = UNALLOCATED if code == 0 else code - 1

@@ -74,6 +74,9 @@ class Program:
     encode it as one mixed-radix objective: good g_k's digit is the rank of its owner among the
     h_k players who can receive g_k (0 when unallocated), weighted by the product of
     (h_l + 1) over the later goods, which orders allocations exactly as the owner codes do.
+    ``avoid`` (an allocation, or None) excludes every allocation that gives each good allocated
+    in ``avoid`` to the same player as ``avoid`` does: some such good must go elsewhere or stay
+    unallocated. ``ilp.lex`` uses it to prove that no other optimum precedes the one it has.
     """
 
     n_goods: int
@@ -81,6 +84,7 @@ class Program:
     fixed: tuple[int | None, ...] = ()
     min_total: int | None = None
     minimize_owners: tuple[int, ...] = ()
+    avoid: tuple[int, ...] | None = None
 
     def fixed_owner(self, good: int) -> int | None:
         return self.fixed[good] if self.fixed else None

@@ -15,7 +15,7 @@ from benchmarks.table import report_programs, table_programs
 from ilp import Program, SolveOptions, Status, Weight, solve, solve_batch
 from ilp.batch import parent_of
 from ilp.formulation import build
-from instances import Form
+from instances import Form, Valuation
 from instances.generate import generate_instance
 from instances.synthetic import random_instance, random_valuation
 from tests.test_ilp import random_program
@@ -122,3 +122,41 @@ def test_highs_worker_is_restarted_when_it_dies():
     ilp.highs._worker.process.kill()
     ilp.highs._worker.process.wait()
     assert solve(program, "highs").value == expected
+
+
+def test_each_round_races_its_first_program_here(monkeypatch):
+    """With the portfolio, programs become ready in rounds (MSW_{-i} once MSW is solved); the
+    first program of each round is raced in this process and only the rest of the round goes
+    side by side, with the solver that won on a program like theirs (``ilp.batch``)."""
+    from concurrent.futures import Future
+
+    import ilp.batch
+
+    here, pooled = [], []
+    real = ilp.batch.solve
+
+    def solve_here(program, options, hint=None):
+        here.append(program)
+        return real(program, options, hint)
+
+    class InlinePool:  # records what would go to the worker processes, solves it here
+        def submit(self, fn, program, options, hint):
+            pooled.append(program)
+            future = Future()
+            future.set_result((real(program, options, hint), options.blocks.fresh()))  # as _solve_there
+            return future
+
+        def shutdown(self, **_):
+            pass
+
+    monkeypatch.setattr(ilp.batch, "PARALLEL_AFTER_SECONDS", 0.0)  # every solve counts as slow
+    monkeypatch.setattr(ilp.batch, "solve", solve_here)
+    monkeypatch.setattr(ilp.batch, "worker_pool", lambda jobs: InlinePool())
+    weights = tuple(Weight.of(Valuation(Form.XOR, ((1 << g, 5 + g),))) for g in range(3))
+    base = Program(3, weights)  # every player wins its own good
+    removed = [Program(3, weights[:i] + (None,) + weights[i + 1:]) for i in range(3)]
+    solutions = solve_batch([base, *removed], SolveOptions("portfolio", jobs=2))
+    assert [s.value for s in solutions] == [18, 13, 12, 11]
+    # (the solver sees each MSW_{-i} without the removed player: ``ilp.batch._Compactor``)
+    assert [p.weights for p in here] == [weights, weights[1:]]
+    assert [p.weights for p in pooled] == [(weights[0], weights[2]), weights[:2]]

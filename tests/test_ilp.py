@@ -82,6 +82,73 @@ def test_lex_first_matches_brute_force(seed):
     assert all(r == results[0] for r in results)
 
 
+def _best_avoiding(program: Program, avoid: tuple[int, ...], min_total: int | None) -> int | None:
+    """Max total weight over every allocation (owner vector) that moves some good ``avoid``
+    allocates away from its owner there and reaches ``min_total``; None if there is none. (An
+    excluded player or one that values nothing may hold goods here: the same as leaving them
+    unallocated, which also moves them away.)"""
+    import itertools
+
+    n = len(program.weights)
+    top = None
+    for owners in itertools.product(range(n + 1), repeat=program.n_goods):
+        bundles = [0] * n
+        for g, o in enumerate(owners):
+            if o:
+                bundles[o - 1] |= 1 << g
+        if all(owner_code(tuple(bundles), g) == owner_code(avoid, g) for g in range(program.n_goods)
+               if owner_code(avoid, g)):
+            continue
+        value = program.total(tuple(bundles))
+        if (min_total is None or value >= min_total) and (top is None or value > top):
+            top = value
+    return top
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32))
+def test_avoid_matches_enumeration(seed):
+    """``Program.avoid`` (used by the lexicographic tie-break): the best allocation that moves
+    some good of a given optimum away from its owner, and whether another optimum exists, agree
+    with enumeration on every backend."""
+    program = random_program(seed)
+    optimum = solve(program, "cpsat")
+    for min_total in (None, optimum.value):
+        expected = _best_avoiding(program, optimum.allocation, min_total)
+        for backend in ("cpsat", "cbc", "scip", "highs", "brute"):
+            got = solve(Program(program.n_goods, program.weights, min_total=min_total, avoid=optimum.allocation),
+                        backend)
+            if expected is None:
+                assert got.status is Status.INFEASIBLE, backend
+            else:
+                assert got.status is Status.OPTIMAL and got.value == expected, backend
+                assert any(owner_code(got.allocation, g) != owner_code(optimum.allocation, g)
+                           for g in range(program.n_goods) if owner_code(optimum.allocation, g)), backend
+
+
+def test_lex_first_of_a_unique_optimum_is_one_proof(monkeypatch):
+    """A unique optimum needs one solve: the proof that no other optimum exists (ilp.lex)."""
+    import ilp.lex
+
+    calls = []
+    real = ilp.lex.solve
+    monkeypatch.setattr(ilp.lex, "solve", lambda program, options: calls.append(program) or real(program, options))
+    weights = (Weight.of(Valuation(Form.XOR, ((0b001, 5),))), Weight.of(Valuation(Form.XOR, ((0b110, 7),))),
+               Weight.of(Valuation(Form.XOR, ((0b011, 3), (0b100, 1)))))
+    program = Program(3, weights)
+    for backend in ("cpsat", "cbc", "scip", "highs"):
+        calls.clear()
+        first = lex_first(program, solve(program, backend), backend)
+        assert (first.status, first.value, first.allocation) == (Status.OPTIMAL, 12, (0b001, 0b110, 0))
+        assert len(calls) == 1 and calls[0].avoid == (0b001, 0b110, 0), backend
+    assert lex_first(program, solve(program, "brute"), "brute").allocation == (0b001, 0b110, 0)
+    # two optima of 12: good 0 to player 0 or to player 2, who values it alike
+    tied = Program(3, weights[:2] + (Weight.of(Valuation(Form.XOR, ((0b001, 5),))),))
+    for backend in ("cpsat", "highs", "brute"):
+        first = lex_first(tied, solve(tied, backend), backend)
+        assert first.allocation == (0b001, 0b110, 0)  # player 0 precedes player 2 on good 0
+
+
 def test_fixed_owners():
     v = Valuation(Form.XOR, ((0b01, 3), (0b11, 5)))
     w = Valuation(Form.EXPLICIT, ((0b10, 4),))

@@ -12,16 +12,18 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks import compute_report
+from ilp import SolveOptions, dense, owner_code, solve
 from ilp.compile import Function, additive_table, compile_weight
-from ilp.program import Weight
+from ilp.program import UNALLOCATED, Program, Status, Weight
 from instances import Candidates, Form, Instance, LowerBounds, Valuation
-from instances.synthetic import random_instance
+from instances.synthetic import random_instance, random_valuation
 from tests import large_inputs, reference
 from tests.conftest import cabench_command
 from tests.test_agreement import check_report
@@ -175,3 +177,130 @@ def test_2000_goods_and_200_xor_players_end_with_their_interval(tmp_path):
     path.write_text(large_inputs.xor_players())
     status, stderr, peak = _run_measured(["benchmarks", str(path), "--time-limit", "1", "--json"])
     _check_practical(status, stderr, peak, (0, 3))
+
+
+# ---------------------------------------------------------------- ilp.dense: two single-choice players
+
+
+def _dense_program(seed: int) -> Program:
+    """1-3 positions, at most two of them with a single-choice weight (table, explicit or XOR,
+    values 1..4 so that optima tie), random fixed owners, and sometimes the owner objective of
+    ``ilp.lex`` over a prefix of the goods (with the optimum as lower bound, as ``ilp.lex`` asks)."""
+    rng = random.Random(seed)
+    m = rng.randint(1, 5)
+    n = rng.randint(1, 3)
+    weights: list[Weight | None] = [None] * n
+    for j in rng.sample(range(n), min(n, rng.randint(1, 2))):
+        weights[j] = Weight.of(random_valuation(rng, m, rng.choice((Form.TABLE, Form.EXPLICIT, Form.XOR)),
+                                                low=0, high=4, max_bids=6))
+    fixed: tuple[int | None, ...] = ()
+    if rng.random() < 0.5:
+        fixed = tuple(rng.choice((None, None, None, UNALLOCATED, *range(n))) for _ in range(m))
+    return Program(m, tuple(weights), fixed)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_dense_matches_the_integer_program(seed):
+    program = _dense_program(seed)
+    answer = dense.solve_program(program, min_bids=0)
+    assert answer is not None
+    status, allocation = answer
+    expected = solve(program, "cpsat")  # the integer program (ilp.dense answers only from MIN_BIDS)
+    assert status is expected.status
+    if status is not Status.OPTIMAL:
+        return
+    assert program.total(allocation) == expected.value
+    union = 0
+    for j, bundle in enumerate(allocation):
+        assert bundle & union == 0
+        union |= bundle
+        if program.fixed:
+            for g, owner in enumerate(program.fixed):
+                if owner == j:
+                    assert bundle >> g & 1
+                elif owner is not None:
+                    assert not bundle >> g & 1
+    # the owner objective of ilp.lex, among the optima: same owner codes as the integer program
+    for length in range(1, program.n_goods + 1):
+        goods = tuple(range(length))
+        ordered = replace(program, min_total=expected.value, minimize_owners=goods)
+        status, first = dense.solve_program(ordered, min_bids=0)
+        reference_first = solve(ordered, "cpsat")
+        assert status is Status.OPTIMAL and reference_first.optimal
+        assert program.total(first) == expected.value
+        assert [owner_code(first, g) for g in goods] == [owner_code(reference_first.allocation, g) for g in goods]
+
+
+def test_dense_leaves_other_programs_to_the_integer_programs():
+    xor = Weight.of(Valuation(Form.XOR, ((0b01, 5), (0b11, 7))))
+    orv = Weight.of(Valuation(Form.OR, ((0b01, 5), (0b10, 7))))
+    assert dense.solve_program(Program(2, (xor, xor, xor)), min_bids=0) is None  # three players
+    assert dense.solve_program(Program(2, (xor, orv)), min_bids=0) is None  # an OR player takes several bids
+    assert dense.solve_program(Program(2, (xor, xor))) is None  # few bids: the integer programs are fast
+    below = Program(2, (xor, xor), min_total=1, minimize_owners=(0,))  # lower bound under the optimum
+    assert dense.solve_program(below, min_bids=0) is None
+
+
+def _report_agrees_with_dense(solver: str, examples: int):
+    @settings(max_examples=examples)
+    @given(st.integers(min_value=0, max_value=2**32 - 1))
+    def test(seed):
+        inst = random_instance(seed, players=2, forms=(Form.TABLE, Form.EXPLICIT, Form.XOR, Form.SINGLE_MINDED))
+        while (inst.n + 1) ** inst.m > reference.MAX_ALLOCATIONS:
+            seed += 10**6
+            inst = random_instance(seed, players=2, forms=(Form.TABLE, Form.EXPLICIT, Form.XOR, Form.SINGLE_MINDED))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(dense, "MIN_BIDS", 0)
+            patch.setattr(dense.solve_program, "__defaults__", (0, None))
+            check_report(inst, compute_report(inst, SolveOptions(backend=solver, jobs=1)))
+
+    return test
+
+
+test_dense_reports_cpsat = _report_agrees_with_dense("cpsat", 60)
+test_dense_reports_highs = _report_agrees_with_dense("highs", 15)
+test_dense_reports_scip = _report_agrees_with_dense("scip", 15)
+test_dense_reports_cbc = _report_agrees_with_dense("cbc", 10)
+test_dense_reports_portfolio = _report_agrees_with_dense("portfolio", 10)
+
+
+@pytest.mark.slow
+def test_two_complete_20_good_tables_with_synergies(tmp_path):
+    """No bid can be dropped (every larger bundle is worth more) and the tables are not additive:
+    ilp.dense answers the two-player programs."""
+    path = tmp_path / "synergy-table-20x2.json"
+    path.write_text(large_inputs.synergy_tables(2))
+    status, stderr, peak = _run_measured(["benchmarks", str(path), "--json"])
+    _check_practical(status, stderr, peak, (0,))
+
+
+def test_two_complete_14_good_tables_with_synergies(tmp_path):
+    path = tmp_path / "synergy-table-14x2.json"
+    path.write_text(large_inputs.synergy_tables(2, goods=14))
+    status, stderr, peak = _run_measured(["benchmarks", str(path), "--json"])
+    _check_practical(status, stderr, peak, (0,))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_dense_with_goods_beyond_64_bits(seed):
+    """Bids over goods spread across a 300-good instance (bundles wider than one machine word)."""
+    rng = random.Random(seed)
+    spread = sorted(rng.sample(range(300), 6))
+    weights = []
+    for _ in range(2):
+        bids = {}
+        for _ in range(rng.randint(1, 8)):
+            bundle = sum(1 << g for g in rng.sample(spread, rng.randint(1, 3)))
+            bids[bundle] = rng.randint(1, 4)
+        weights.append(Weight.of(Valuation(Form.XOR, tuple(bids.items()))))
+    fixed = tuple(rng.choice((None, None, 0, 1, UNALLOCATED)) if g in spread else None for g in range(300))
+    for program in (Program(300, tuple(weights)), Program(300, tuple(weights), fixed)):
+        status, allocation = dense.solve_program(program, min_bids=0)
+        expected = solve(program, "cpsat")
+        assert status is expected.status
+        if status is Status.OPTIMAL:
+            assert program.total(allocation) == expected.value
+            ordered = replace(program, min_total=expected.value, minimize_owners=tuple(spread))
+            first = dense.solve_program(ordered, min_bids=0)[1]
+            reference_first = solve(ordered, "cpsat").allocation
+            assert [owner_code(first, g) for g in spread] == [owner_code(reference_first, g) for g in spread]

@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks import compute_report
 from benchmarks.table import table_programs
-from cabench.perf import measure_instance, naive_solve, summary
+from cabench.perf import budget, measure_instance, naive_solve, summary, wdp_highs, wdp_ilp
 from ilp import SolveOptions, solve
 from instances.generate import generate_instance
 from tests.conftest import run_cli
@@ -98,6 +98,27 @@ def test_measure_instance_kinds_and_exact_report():
     assert entry["knowledge_over_exact"] > 0 and entry["all_proven"]
     assert set(entry["kinds"]) == {"MSW", "MIEW", "MIKW", "MKW"}
     assert all(k["all_proven"] for k in entry["kinds"].values())
+
+
+def test_winner_determination_baseline_and_budget():
+    """CATS-shaped instances (one player per bidder): the HiGHS baseline solves the plain
+    winner-determination problem to MSW itself, and the report's row carries MSW's winners and
+    the issue's budget 2 s + (1 + winners) x that solve."""
+    inst = generate_instance("regions", 10, 40, None, seed=5, knowledge="exact")
+    report = compute_report(inst, "cpsat")
+    seconds, optimum = wdp_highs(inst)
+    assert optimum == report.msw.value and seconds > 0
+    ilp = wdp_ilp(inst)
+    assert len(ilp.names) == sum(len(v.bids) for v in inst.valuations)
+    base = {"instance": inst.name, "distribution": "regions", "goods": 10, "bids": 40, "players": inst.n, "seed": 5}
+    rows = measure_instance(inst, base, [], "cpsat", None, 1, naive=False, wdp=True)
+    winners = sum(1 for bundle in report.msw.outcome.allocation if bundle)
+    assert rows[0].method == "report:cpsat" and rows[0].winners == winners and rows[0].wdp_proven
+    assert all(r.wdp_highs is None for r in rows[1:])
+    (entry,) = summary(rows, cores=2)
+    assert entry["winners"] == winners
+    assert entry["budget_seconds"] == budget(rows[0].wdp_highs, winners) == 2 + (1 + winners) * rows[0].wdp_highs
+    assert entry["report_over_budget"] == rows[0].seconds / entry["budget_seconds"]
 
 
 def test_perf_knowledge_and_coalitions_options(tmp_path):
