@@ -304,3 +304,22 @@ def test_dense_with_goods_beyond_64_bits(seed):
             first = dense.solve_program(ordered, min_bids=0)[1]
             reference_first = solve(ordered, "cpsat").allocation
             assert [owner_code(first, g) for g in spread] == [owner_code(reference_first, g) for g in spread]
+
+
+def test_programs_beyond_memory_end_in_one_line(tmp_path):
+    """Three complete 20-good tables with synergies (neither additive nor two players, so no exact
+    shortcut applies) make integer programs of about three million bids: more than fits under a
+    2 GB address-space limit. cabench says so in one line with status 1, not a traceback."""
+    import resource
+
+    path = tmp_path / "synergy-tables-20x3.json"
+    path.write_text(large_inputs.synergy_tables(3))
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 * 10**9, 2 * 10**9))
+
+    done = subprocess.run([*cabench_command(), "benchmarks", str(path), "--time-limit", "20"], capture_output=True,
+                          text=True, timeout=300, preexec_fn=cap)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
+    assert "out of memory" in done.stderr
