@@ -9,7 +9,7 @@ from __future__ import annotations
 __all__ = ["OK", "INTERNAL_ERROR", "BAD_INPUT", "NOT_PROVEN", "GUARANTEE_FAILS", "after_signal"]
 
 OK = 0
-#: A bug in cabench, or a worker process that died (out of memory).
+#: A bug in cabench, a worker process that died, or memory that ran out.
 INTERNAL_ERROR = 1
 #: Bad input: a file, a flag, a mechanism parameter or an output path; one line on standard error.
 BAD_INPUT = 2
