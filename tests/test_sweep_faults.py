@@ -96,12 +96,12 @@ def test_a_kill_between_the_replacement_and_the_journal_removal(folder, tmp_path
 def test_a_second_sweep_into_the_same_file_is_refused(folder, tmp_path):
     # one instance that takes seconds (its programs stop at the time limit), so the first sweep
     # is still running when the second starts
-    result = run_cli("generate", "-d", "arbitrary", "-m", "40", "-b", "400", "-n", "6", "--knowledge", "exact",
+    result = run_cli("generate", "-d", "arbitrary", "-m", "64", "-b", "800", "-n", "6", "--knowledge", "exact",
                      "-o", str(folder / "zz-hard.json"))
     assert result.returncode == 0, result.stderr
     results = tmp_path / "r.csv"
     lock = tmp_path / "r.csv.lock"
-    args = [str(folder), "--solver", "cpsat", "--time-limit", "0.3", "-o", str(results)]
+    args = [str(folder), "--solver", "cpsat", "--time-limit", "1", "-o", str(results)]
     first = _sweep(args)
     deadline = time.monotonic() + 60
     while True:  # wait until the first sweep holds the lock
@@ -137,7 +137,7 @@ def test_resuming_with_more_mechanisms_computes_them(folder, tmp_path):
 
 def test_unproven_rows_are_marked_and_recomputed_with_a_larger_limit(tmp_path):
     folder = tmp_path / "hard"
-    result = run_cli("generate", "-d", "regions", "-m", "24", "-b", "120", "-n", "5", "--knowledge", "exact",
+    result = run_cli("generate", "-d", "regions", "-m", "40", "-b", "250", "-n", "5", "--knowledge", "exact",
                      "-o", str(folder), "--count", "2")
     assert result.returncode == 0, result.stderr
     results = tmp_path / "r.csv"
