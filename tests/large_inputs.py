@@ -24,16 +24,20 @@ def additive_tables(players: int, goods: int = 20, seed: int = 0) -> str:
     """An instance whose players have additive values 1..1000 per good, each written as a
     complete table (entry k is the value of the bundle whose bit j is good j)."""
     rng = random.Random(seed)
-    valuations = {}
-    for i in range(players):
-        singles = [rng.randint(1, 1000) for _ in range(goods)]
-        table = [0] * (1 << goods)
-        for bundle in range(1, 1 << goods):
-            lowest = bundle & -bundle
-            table[bundle] = table[bundle ^ lowest] + singles[lowest.bit_length() - 1]
-        valuations[f"p{i + 1}"] = {"table": table}
+    valuations = {f"p{i + 1}": {"table": _additive(rng, goods)} for i in range(players)}
     return json.dumps({"name": f"additive-tables-{goods}x{players}", "goods": [f"g{k + 1}" for k in range(goods)],
                        "players": list(valuations), "valuations": valuations}, separators=(",", ":"))
+
+
+def _additive(rng: random.Random, goods: int) -> list[int]:
+    """The complete table of additive values 1..1000 per good, drawn from ``rng``: each bundle is
+    worth the bundle without its lowest good plus that good."""
+    singles = [rng.randint(1, 1000) for _ in range(goods)]
+    table = [0] * (1 << goods)
+    for bundle in range(1, 1 << goods):
+        lowest = bundle & -bundle
+        table[bundle] = table[bundle ^ lowest] + singles[lowest.bit_length() - 1]
+    return table
 
 
 def synergy_tables(players: int, goods: int = 20, seed: int = 0) -> str:
@@ -43,11 +47,7 @@ def synergy_tables(players: int, goods: int = 20, seed: int = 0) -> str:
     rng = random.Random(seed)
     valuations = {}
     for i in range(players):
-        singles = [rng.randint(1, 1000) for _ in range(goods)]
-        table = [0] * (1 << goods)
-        for bundle in range(1, 1 << goods):
-            lowest = bundle & -bundle
-            table[bundle] = table[bundle ^ lowest] + singles[lowest.bit_length() - 1]
+        table = _additive(rng, goods)
         for bundle in range(1, 1 << goods):
             table[bundle] += bundle.bit_count() ** 2
         valuations[f"p{i + 1}"] = {"table": table}
