@@ -35,12 +35,12 @@ programs: below, those are fast and keep their own witnesses."""
 _NONE = np.int64(-(2**62))  # "no allowed choice": stays far below any sum of real values
 
 
-def solve_program(program: Program, min_bids: int = MIN_BIDS,
+def solve_program(program: Program, min_bids: int | None = None,
                   blocks: BlockCache | None = None) -> tuple[Status, tuple[int, ...] | None] | None:
     """``(status, allocation)`` of ``program`` (OPTIMAL with an optimal allocation, or INFEASIBLE),
     or None when the program is not of this module's kind (module docstring), has fewer than
-    ``min_bids`` bids, or has a lower bound on the total below its optimum with the owner
-    objective (the integer programs handle those). ``blocks``: the compiled weights to use and
+    ``min_bids`` bids (None: :data:`MIN_BIDS`, read at call time), or has a lower bound on the
+    total below its optimum with the owner objective (the integer programs handle those). ``blocks``: the compiled weights to use and
     fill (``ilp.compile.BlockCache``; None: a cache for this call)."""
     if program.avoid is not None or sum(1 for w in program.weights if w is not None and w.options) > 2:
         return None  # checked before compiling: programs of many players cost one pass here
@@ -49,7 +49,7 @@ def solve_program(program: Program, min_bids: int = MIN_BIDS,
     players = [j for j, b in enumerate(blocks) if b is not None]
     if len(players) > 2 or any(not isinstance(blocks[j], AtomsBlock) or not blocks[j].single for j in players):
         return None
-    if sum(len(blocks[j].atoms) for j in players) < min_bids:
+    if sum(len(blocks[j].atoms) for j in players) < (MIN_BIDS if min_bids is None else min_bids):
         return None
     fixed = program.fixed or (None,) * program.n_goods
     if any(f is not None and f != UNALLOCATED and f not in players for f in fixed):

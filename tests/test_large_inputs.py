@@ -251,7 +251,6 @@ def _report_agrees_with_dense(solver: str, examples: int):
             inst = random_instance(seed, players=2, forms=(Form.TABLE, Form.EXPLICIT, Form.XOR, Form.SINGLE_MINDED))
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(dense, "MIN_BIDS", 0)
-            patch.setattr(dense.solve_program, "__defaults__", (0, None))
             check_report(inst, compute_report(inst, SolveOptions(backend=solver, jobs=1)))
 
     return test
