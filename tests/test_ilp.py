@@ -224,6 +224,42 @@ def test_portfolio_race_matches_brute_force(seed, monkeypatch):
     assert got.backend in ilp.portfolio.racers() and got.error is None
 
 
+def _xor_program(seed: int, factor: int) -> Program:
+    """Up to four XOR players on up to five goods, every value multiplied by ``factor``."""
+    rng = random.Random(seed)
+    m = rng.randint(1, 5)
+    weights = []
+    for _ in range(rng.randint(1, 4)):
+        v = random_valuation(rng, m, Form.XOR)
+        weights.append(Weight.of(Valuation(v.form, tuple((b, x * factor) for b, x in v.bids))))
+    return Program(m, tuple(weights))
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_portfolio_gives_cpsat_every_core_when_no_race_could_prove(cores, monkeypatch):
+    """Beyond the floating-point solvers' magnitude (ilp.claims) there is no race: after the
+    probe CP-SAT goes on alone, with one search worker per core, and still proves the optimum."""
+    import ilp.cpsat
+    import ilp.portfolio
+
+    monkeypatch.setattr(ilp.portfolio, "PROBE_SECONDS", 0)
+    monkeypatch.setenv("CABENCH_CORES", str(cores))
+    threads = []
+    real = ilp.cpsat.run
+
+    def spy(formulation, options, hint=None):
+        threads.append(options.threads)
+        return real(formulation, options, hint)
+
+    monkeypatch.setattr(ilp.cpsat, "run", spy)
+    for seed in range(12):
+        program = _xor_program(seed, 10**7)
+        expected = solve(program, "brute")
+        got = solve(program, "portfolio")
+        assert got.status is Status.OPTIMAL and got.value == expected.value and got.backend == "cpsat"
+    assert threads and set(threads) == {cores}
+
+
 def test_portfolio_keeps_the_better_incumbent():
     from ilp import Answer
     from ilp.formulation import ILP
