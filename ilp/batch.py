@@ -34,17 +34,16 @@ from __future__ import annotations
 
 import os
 import random
-import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import replace
 from itertools import compress
 from operator import mul
 
-from ilp.backends import as_options, count_solving, solve
+from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, BlockCache
 from ilp.contract import SolveOptions
 from ilp.program import Program, Solution, Status, Weight
+from ilp.remote import Remote
 
 PARALLEL_AFTER_SECONDS = 0.5
 """With automatic ``jobs``, programs are solved in this process until one takes this long, or
@@ -83,6 +82,7 @@ class ProgramIndex:
         self._by_id: dict[int, int] = {id(None): _NONE}
         self._by_value: dict[Weight, int] = {Weight(()): _EMPTY}
         self._objects: list[object] = [None]  # keeps every keyed object alive, so ids stay unique
+        self._weights: list[Weight | None] = [None, Weight(())]  # id -> the first weight seen with it
         self._coefficients: list[int] = []
         self._rng = random.Random(0)
         self.keys: dict[tuple, int] = {}  # key -> position in ``programs``
@@ -100,7 +100,9 @@ class ProgramIndex:
             for w in weights:
                 if id(w) not in by_id:
                     self._objects.append(w)
-                    by_id[id(w)] = self._by_value.setdefault(w, len(self._by_value) + 1)
+                    k = by_id[id(w)] = self._by_value.setdefault(w, len(self._by_value) + 1)
+                    if k == len(self._weights):
+                        self._weights.append(w)
             return tuple(map(by_id.__getitem__, map(id, weights)))
 
     def _signature(self, ids: tuple[int, ...]) -> int:
@@ -129,6 +131,10 @@ class ProgramIndex:
     def ids(self, position: int) -> tuple[int, ...]:
         """The weight ids of the program at ``position``."""
         return self._ids[position]
+
+    def weight(self, k: int) -> Weight | None:
+        """The weight with id ``k`` (None for an excluded player's id)."""
+        return self._weights[k]
 
     def trivial(self, position: int) -> bool:
         """True when no weight of the program can be positive (every id excluded or empty)."""
@@ -248,9 +254,10 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     jobs = default_jobs() if jobs is None else max(1, jobs)
     slow = not automatic
     spent, count = 0.0, 0
-    pool = None
+    remote: Remote | None = None
     compact = _Compactor(index)
-    parallel = _parallel_options(options, None)  # the cache stays here: workers get what they solve
+    unit_of: dict[int, int] = {}  # distinct program -> the program solved for it (``_Compactor``)
+    parallel = _parallel_options(options, None)
 
     def settle(q: int, solution: Solution) -> None:
         nonlocal done
@@ -282,6 +289,7 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
 
             def finish(unit: int, solution: Solution) -> None:
                 for q, positions in units[unit]:
+                    unit_of[q] = unit
                     settle(q, _expand(solution, positions, len(distinct[q].weights)))
 
             remaining = []
@@ -304,24 +312,17 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
                 slow = slow or solution.wall_time >= PARALLEL_AFTER_SECONDS or (
                     len(tasks) >= jobs and spent / count * len(tasks) >= PARALLEL_WORK_SECONDS)
             if tasks:
-                if pool is None:
-                    pool = worker_pool(jobs)
-                futures: dict[Future, int] = {
-                    pool.submit(_solve_there, compact.programs[u],
-                                replace(parallel, blocks=options.blocks.part(compact.programs[u].weights)),
-                                hints[u]): u for u in tasks}
-                while futures:
-                    waiting_since = time.perf_counter()
-                    finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-                    count_solving(time.perf_counter() - waiting_since)  # solver time, in the workers
-                    for future in sorted(finished, key=futures.__getitem__):  # deterministic order
-                        solution, blocks = future.result()
-                        options.blocks.update(blocks)
-                        finish(futures.pop(future), solution)
+                if remote is None:
+                    remote = Remote(jobs, compact.index, options.blocks, start_worker)
+                homes = {}  # a program removing a player from one solved remotely goes where that one went
+                for u in tasks:
+                    parent = parents[units[u][0][0]]
+                    homes[u] = unit_of.get(parent[0]) if parent is not None else None
+                remote.solve(tasks, parallel, hints, homes, finish)
             pending = waiting
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if remote is not None:
+            remote.stop()
     return [solved[q] for q in order]
 
 
@@ -336,8 +337,8 @@ class _Compactor:
 
     def __init__(self, index: ProgramIndex) -> None:
         self._index = index
-        self._restricted = ProgramIndex()
-        self.programs = self._restricted.programs
+        self.index = ProgramIndex()
+        self.programs = self.index.programs
 
     def unit(self, q: int) -> tuple[int, tuple[int, ...] | None]:
         """(position of the program to solve, the kept players or None when all are kept)."""
@@ -346,9 +347,9 @@ class _Compactor:
         whole = program.fixed or program.min_total is not None or program.minimize_owners or program.avoid is not None
         positions = None if whole else tuple(compress(range(len(ids)), map(_EMPTY.__lt__, ids)))
         if positions is None or len(positions) == len(ids):
-            return self._restricted.add(program), None
+            return self.index.add(program), None
         weights = program.weights
-        return self._restricted.add(Program(program.n_goods, tuple(weights[j] for j in positions))), positions
+        return self.index.add(Program(program.n_goods, tuple(weights[j] for j in positions))), positions
 
 
 def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int) -> Solution:
@@ -359,14 +360,6 @@ def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int)
     for j, bundle in zip(positions, solution.allocation):
         allocation[j] = bundle
     return replace(solution, allocation=tuple(allocation))
-
-
-def _solve_there(program: Program, options: SolveOptions,
-                 hint: tuple[int, ...] | None) -> tuple[Solution, BlockCache]:
-    """``solve`` in a worker process; also the blocks compiled there (``options.blocks`` holds
-    only this program's), so that a later program sharing weights (MIEW_i after MIKW_i) is not
-    compiled again."""
-    return solve(program, options, hint), options.blocks.fresh()
 
 
 def _one_best_bid(program: Program, backend: str, cache: BlockCache | None = None) -> Solution | None:
@@ -396,6 +389,13 @@ def _one_best_bid(program: Program, backend: str, cache: BlockCache | None = Non
 def _empty(program: Program, backend: str) -> Solution:
     """The proven optimum of a program with no positive weight: nothing allocated, value 0."""
     return Solution(Status.OPTIMAL, (0,) * len(program.weights), 0, 0, backend, 0.0)
+
+
+def start_worker():
+    """One worker process (``ilp.workers.Worker``) for :class:`ilp.remote.Remote`."""
+    from ilp.workers import Worker  # not at the top: ``python -m ilp.workers`` imports ilp first
+
+    return Worker()
 
 
 def worker_pool(workers: int):
