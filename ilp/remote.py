@@ -58,12 +58,12 @@ class WorkerLike(Protocol):
 class Traffic:
     """What a batch sent to its worker processes and what they compiled (tests count it).
 
-    ``sent[k]``: how many workers received weight id ``k`` (none receives one twice);
-    ``compiled``: weights compiled in the workers; ``stolen``: programs solved by another worker
-    than the one holding their parent's weights."""
+    ``sent[w][k]``: how many times worker ``w`` received weight id ``k`` (once);
+    ``compiled[w]``: weights compiled by worker ``w``; ``stolen``: programs a worker took from
+    another worker's queue."""
 
-    sent: dict[int, int] = field(default_factory=dict)
-    compiled: int = 0
+    sent: list[dict[int, int]] = field(default_factory=list)
+    compiled: list[int] = field(default_factory=list)
     stolen: int = 0
 
 
@@ -84,7 +84,7 @@ class Remote:
         self._lock = threading.Lock()
         self._stopped = False
         self._solved_by: dict[int, int] = {}  # program position -> the worker that solved it
-        self.traffic = Traffic()
+        self.traffic = Traffic([{} for _ in range(jobs)], [0] * jobs)
 
     def solve(self, positions: Sequence[int], options: SolveOptions, hints: Mapping[int, tuple[int, ...] | None],
               homes: Mapping[int, int | None], finish: Callable[[int, Solution], None]) -> None:
@@ -114,7 +114,7 @@ class Remote:
             for future in sorted(finished, key=lambda f: running[f][0]):  # deterministic order
                 p, w = running.pop(future)
                 solution, compiled = future.result()
-                self.traffic.compiled += compiled
+                self.traffic.compiled[w] += compiled
                 self._solved_by[p] = w
                 idle.append(w)
                 finish(p, solution)
@@ -138,7 +138,7 @@ class Remote:
         new = [k for k in dict.fromkeys(ids) if k and k not in held]
         weights = {k: self._index.weight(k) for k in new}
         held.update(new)
-        sent = self.traffic.sent
+        sent = self.traffic.sent[w]
         for k in new:
             sent[k] = sent.get(k, 0) + 1
         blocks = self._blocks.part(tuple(weights.values()))
