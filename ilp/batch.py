@@ -32,6 +32,7 @@ which may win MSW itself, needs minutes (measured by ``cabench perf --suite cats
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -237,6 +238,20 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     >>> all(s.optimal for s in solutions)
     True
     """
+    # What exists now (the instance, the programs) lives through the batch and holds no cycles
+    # to find: frozen, the cyclic collector stops walking it at every full collection.
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        return _solve_batch(programs, options, known, progress)
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+def _solve_batch(programs: Sequence[Program], options: SolveOptions | str | None,
+                 known: Mapping[Program, Solution] | None, progress: Progress | None) -> list[Solution]:
     options = as_options(options)
     backend, jobs = options.backend, options.jobs
     index = ProgramIndex()

@@ -22,6 +22,7 @@ weight, the warm start is the parent's, and each solver runs single-threaded.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import deque
@@ -174,6 +175,11 @@ def solve_there(store: dict[str, Any], shape: Program, ids: tuple[int, ...], wei
     cache: BlockCache = store.setdefault("blocks", BlockCache())
     held.update(weights)
     cache.update(blocks)
+    # The store only grows (500 players: 125,000 weights per worker, with their blocks) and holds
+    # no cycles; left to the cyclic collector, it was walked again and again (a quarter of the
+    # worker's time). Frozen, it is never walked; what the last solve left is collected first.
+    gc.collect()
+    gc.freeze()
     before = len(cache)
     program = replace(shape, weights=tuple(map(held.__getitem__, ids)))
     solution = solve(program, replace(options, blocks=cache), hint)
