@@ -35,7 +35,8 @@ from __future__ import annotations
 import gc
 import os
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from itertools import compress
 from operator import mul
@@ -269,7 +270,9 @@ def _solve_batch(programs: Sequence[Program], options: SolveOptions | str | None
     jobs = default_jobs() if jobs is None else max(1, jobs)
     slow = not automatic
     spent, count = 0.0, 0
-    remote: Remote | None = None
+    remote: Remote | None = options.workers if options.workers is not None and options.workers.jobs == jobs else None
+    own_remote = remote is None  # started here, stopped here
+    solved_by: dict[int, int] = {}  # program solved remotely -> its worker
     compact = _Compactor(index)
     unit_of: dict[int, int] = {}  # distinct program -> the program solved for it (``_Compactor``)
     parallel = _parallel_options(options, None)
@@ -328,15 +331,16 @@ def _solve_batch(programs: Sequence[Program], options: SolveOptions | str | None
                     len(tasks) >= jobs and spent / count * len(tasks) >= PARALLEL_WORK_SECONDS)
             if tasks:
                 if remote is None:
-                    remote = Remote(jobs, compact.index, options.blocks, start_worker)
+                    remote = Remote(jobs, start_worker)
                 homes = {}  # a program removing a player from one solved remotely goes where that one went
                 for u in tasks:
                     parent = parents[units[u][0][0]]
                     homes[u] = unit_of.get(parent[0]) if parent is not None else None
-                remote.solve(tasks, parallel, hints, homes, finish)
+                remote.solve({u: compact.programs[u] for u in tasks}, options.blocks, parallel, hints, homes,
+                             solved_by, finish)
             pending = waiting
     finally:
-        if remote is not None:
+        if own_remote and remote is not None:
             remote.stop()
     return [solved[q] for q in order]
 
@@ -404,6 +408,24 @@ def _one_best_bid(program: Program, backend: str, cache: BlockCache | None = Non
 def _empty(program: Program, backend: str) -> Solution:
     """The proven optimum of a program with no positive weight: nothing allocated, value 0."""
     return Solution(Status.OPTIMAL, (0,) * len(program.weights), 0, 0, backend, 0.0)
+
+
+@contextmanager
+def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]:
+    """``options`` with worker processes that every :func:`solve_batch` within the block shares
+    (``SolveOptions.workers``), killed when the block ends: a report's second batch (MSW_{-i})
+    then reuses the first batch's workers and the weights they hold instead of starting new
+    ones. Workers start only when a batch sends them programs; with ``jobs=1``, or options that
+    have workers already, the options come back unchanged."""
+    options = as_options(options)
+    if options.workers is not None or options.jobs == 1:
+        yield options
+        return
+    remote = Remote(default_jobs() if options.jobs is None else max(1, options.jobs), start_worker)
+    try:
+        yield replace(options, workers=remote)
+    finally:
+        remote.stop()
 
 
 def start_worker():

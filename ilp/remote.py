@@ -8,9 +8,10 @@ spent 8.2 s of CPU where one process spent 4.1 s. Here:
 
 * **Weights by reference.** Every worker keeps, for the life of the batch, the weights it has
   received and the blocks it has compiled (``ilp.workers``: the worker's store). A program
-  travels as its goods and constraints plus the ids of its weights (``ilp.batch.ProgramIndex``:
-  equal weights, one id); only the weights this worker does not hold yet travel with it, with
-  their blocks when this process has compiled them already (``ilp.compile.BlockCache``).
+  travels as its goods and constraints plus the keys of its weights; only the weights this
+  worker does not hold yet travel with it, with their blocks when this process has compiled
+  them already (``ilp.compile.BlockCache``); equal weights share one key. A report's two batches (its programs, then
+  MSW_{-i} of MSW's winners) share the workers and what they hold.
 * **Affinity.** A program that removes a player from a program a worker solved (MIEW_i after
   MIKW_i, MSW_{-i} after MSW) waits for that worker, which holds its weights and their blocks.
   A worker with none of its own programs left takes one waiting for another worker (it then
@@ -37,16 +38,6 @@ from ilp.contract import SolveOptions
 from ilp.program import Program, Solution, Weight
 
 
-class Index(Protocol):
-    """What :class:`Remote` reads of ``ilp.batch.ProgramIndex``."""
-
-    programs: list[Program]
-
-    def ids(self, position: int) -> tuple[int, ...]: ...
-
-    def weight(self, k: int) -> Weight | None: ...
-
-
 class WorkerLike(Protocol):
     """What :class:`Remote` uses of ``ilp.workers.Worker``."""
 
@@ -69,45 +60,49 @@ class Traffic:
 
 
 class Remote:
-    """``jobs`` worker processes solving the programs of one batch (see the module docstring).
+    """``jobs`` worker processes solving the programs of batches (see the module docstring).
 
-    ``index``: the batch's programs as solvers see them, with their weight ids; ``blocks``:
-    this process's compiled blocks (sent along with weights a worker lacks); ``start``: starts
-    one worker (``ilp.workers.Worker``). Workers start on first use; :meth:`stop` kills them."""
+    ``start`` starts one worker (``ilp.workers.Worker``). Workers start on first use and keep
+    what they received until :meth:`stop` kills them: one batch's (``ilp.batch.solve_batch``),
+    or every batch's of one report (``ilp.batch.shared_workers``)."""
 
-    def __init__(self, jobs: int, index: Index, blocks: BlockCache, start: Callable[[], WorkerLike]) -> None:
-        self._index = index
-        self._blocks = blocks
+    def __init__(self, jobs: int, start: Callable[[], WorkerLike]) -> None:
+        self.jobs = jobs
         self._start = start
         self._workers: list[WorkerLike | None] = [None] * jobs
-        self._held: list[set[int]] = [set() for _ in range(jobs)]  # weight ids each worker holds
+        self._held: list[set[int]] = [set() for _ in range(jobs)]  # weight keys each worker holds
+        self._keys: dict[int, int] = {}  # id(weight) -> key
+        self._by_value: dict[Weight, int] = {}  # weight -> key
+        self._objects: list[Weight] = []  # keeps every keyed weight alive, so ids stay unique
         self._threads = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cabench-batch")
         self._lock = threading.Lock()
         self._stopped = False
-        self._solved_by: dict[int, int] = {}  # program position -> the worker that solved it
         self.traffic = Traffic([{} for _ in range(jobs)], [0] * jobs)
 
-    def solve(self, positions: Sequence[int], options: SolveOptions, hints: Mapping[int, tuple[int, ...] | None],
-              homes: Mapping[int, int | None], finish: Callable[[int, Solution], None]) -> None:
-        """Solve the programs at ``positions`` (of the index) in the workers, calling
-        ``finish(position, solution)`` here as each one ends (those ending together in order of
-        position). ``homes[position]``: the position of a program solved earlier whose weights
-        this one shares (its parent), or None."""
-        jobs = len(self._workers)
+    def solve(self, programs: Sequence[Program], blocks: BlockCache, options: SolveOptions,
+              hints: Mapping[int, tuple[int, ...] | None], homes: Mapping[int, int | None],
+              solved_by: dict[int, int], finish: Callable[[int, Solution], None]) -> None:
+        """Solve every program of ``programs`` (a mapping position -> program) in the workers,
+        calling ``finish(position, solution)`` here as each one ends (those ending together in
+        order of position). ``homes[position]``: the position of a program solved earlier
+        whose weights this one shares (its parent), or None; ``solved_by`` (position ->
+        worker) is read for homes and completed as programs end. ``blocks``: this process's
+        compiled blocks, sent along with weights a worker lacks."""
+        jobs = self.jobs
         own: list[deque[int]] = [deque() for _ in range(jobs)]
         free: deque[int] = deque()
-        for p in positions:
+        for p in programs:
             home = homes.get(p)
-            worker = self._solved_by.get(home) if home is not None else None
+            worker = solved_by.get(home) if home is not None else None
             (free if worker is None else own[worker]).append(p)
-        options = replace(options, known={}, blocks=None)
+        options = replace(options, known={}, blocks=None, workers=None)
         idle = list(range(jobs))
         running: dict[Future, tuple[int, int]] = {}
         while running or free or any(own):
             while idle and (free or any(own)):
                 w = idle.pop(0)
                 p = self._next(w, own, free)
-                request = self._request(w, p, options, hints.get(p))
+                request = self._request(w, programs[p], blocks, options, hints.get(p))
                 running[self._threads.submit(self._call, w, request)] = (p, w)
             waiting_since = time.perf_counter()
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -116,7 +111,7 @@ class Remote:
                 p, w = running.pop(future)
                 solution, compiled = future.result()
                 self.traffic.compiled[w] += compiled
-                self._solved_by[p] = w
+                solved_by[p] = w
                 idle.append(w)
                 finish(p, solution)
 
@@ -130,20 +125,29 @@ class Remote:
         self.traffic.stolen += 1
         return max(own, key=len).pop()
 
-    def _request(self, w: int, p: int, options: SolveOptions, hint: tuple[int, ...] | None) -> tuple:
-        """The arguments of :func:`solve_there` for program ``p`` on worker ``w``: its weights
-        by id, and those that ``w`` does not hold yet (with the blocks compiled here)."""
-        program = self._index.programs[p]
-        ids = self._index.ids(p)
+    def key(self, weight: Weight | None) -> int:
+        """The key of ``weight`` in the workers' stores: equal weights, one key (0: None).
+        Looked up by identity first (programs share weight objects), then by value."""
+        if weight is None:
+            return 0
+        k = self._keys.get(id(weight))
+        if k is None:
+            k = self._keys[id(weight)] = self._by_value.setdefault(weight, len(self._by_value) + 1)
+            self._objects.append(weight)
+        return k
+
+    def _request(self, w: int, program: Program, blocks: BlockCache, options: SolveOptions,
+                 hint: tuple[int, ...] | None) -> tuple:
+        """The arguments of :func:`solve_there` for ``program`` on worker ``w``: its weights by
+        key, and those that ``w`` does not hold yet (with their blocks compiled here)."""
+        ids = [self.key(weight) for weight in program.weights]
         held = self._held[w]
-        new = [k for k in dict.fromkeys(ids) if k and k not in held]
-        weights = {k: self._index.weight(k) for k in new}
+        new = {k: weight for k, weight in zip(ids, program.weights) if k and k not in held}
         held.update(new)
         sent = self.traffic.sent[w]
         for k in new:
             sent[k] = sent.get(k, 0) + 1
-        blocks = self._blocks.part(tuple(weights.values()))
-        return replace(program, weights=()), ids, weights, blocks, options, hint
+        return replace(program, weights=()), tuple(ids), new, blocks.part(tuple(new.values())), options, hint
 
     def _call(self, w: int, request: tuple) -> tuple[Solution, int]:
         """Runs in one of the threads: send ``request`` to worker ``w`` and wait for its answer."""

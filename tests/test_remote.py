@@ -38,7 +38,43 @@ def test_same_solutions_and_report_whatever_the_jobs(backend):
 
 def test_each_weight_goes_to_a_worker_once(monkeypatch):
     """A worker receives each weight at most once and compiles it at most once; a weight goes to
-    a second worker only with a program that worker took from the other one's queue (stolen)."""
+    a second worker only when both solve programs holding it that are not parent and child."""
+    seen, requests = [], []
+
+    class Recorded(ilp.batch.Remote):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            seen.append(self)
+
+        def _request(self, w, program, *args):
+            requests.append((w, program))
+            return super()._request(w, program, *args)
+
+    monkeypatch.setattr(ilp.batch, "Remote", Recorded)
+    inst = knowledge_instance()
+    programs = report_programs(inst)
+    solve_batch(programs, SolveOptions("cpsat", jobs=2))
+    (remote,) = seen
+    traffic = remote.traffic
+    weights = {w for _, p in requests for w in p.weights if w is not None}
+    for w, sent in enumerate(traffic.sent):
+        assert set(sent.values()) == {1}  # never twice to one worker
+        assert set(sent) == {remote.key(x) for v, p in requests if v == w for x in p.weights if x is not None}
+        assert traffic.compiled[w] <= len(sent)  # nor compiled twice there
+    sent = sum(len(s) for s in traffic.sent)
+    # sent whole, every program would carry all its weights (MIKW_i's again with MIEW_i)
+    whole = sum(len([w for w in p.weights if w is not None]) for _, p in requests)
+    print(f"programs {len(requests)}, weights {len(weights)}, sent {sent}, whole {whole}, "
+          f"compiled {traffic.compiled}, stolen {traffic.stolen}")
+    assert sent < whole
+    # Twice only: a true value TV_j (in MSW on one worker, in MIKW_j perhaps on the other), and
+    # the weights of a program a worker took from the other's queue; MIEW_i, whose weights are
+    # MIKW_i's, otherwise goes where MIKW_i went and brings nothing new.
+    assert sent - len(weights) <= inst.n * (1 + traffic.stolen)
+
+
+def test_a_report_shares_its_workers_between_batches(monkeypatch):
+    """compute_report's two batches (its programs, then MSW_{-i}) use one set of workers."""
     seen = []
 
     class Recorded(ilp.batch.Remote):
@@ -48,26 +84,10 @@ def test_each_weight_goes_to_a_worker_once(monkeypatch):
 
     monkeypatch.setattr(ilp.batch, "Remote", Recorded)
     inst = knowledge_instance()
-    programs = report_programs(inst)
-    solve_batch(programs, SolveOptions("cpsat", jobs=2))
+    report = compute_report(inst, SolveOptions("cpsat", jobs=2))
+    assert report.all_proven
     (remote,) = seen
-    traffic = remote.traffic
-    solved = list(remote._solved_by)  # the programs (as solvers see them) sent to the workers
-    needed = {k for p in solved for k in remote._index.ids(p) if k}
-    assert set().union(*traffic.sent) == needed
-    for sent, compiled in zip(traffic.sent, traffic.compiled):
-        assert set(sent.values()) == {1}  # never twice to one worker
-        assert compiled <= len(sent)  # nor compiled twice there
-    sent = sum(len(s) for s in traffic.sent)
-    # sent whole, every program would carry all its weights (MIKW_i's again with MIEW_i)
-    whole = sum(len([k for k in remote._index.ids(p) if k]) for p in solved)
-    print(f"programs {len(solved)}, weights {len(needed)}, sent {sent}, whole {whole}, compiled {traffic.compiled}, "
-          f"stolen {traffic.stolen}")
-    assert sent < whole
-    # Twice only: a true value TV_j (in MSW on one worker, in MIKW_j perhaps on the other), and
-    # the weights of a program a worker took from the other's queue; MIEW_i, whose weights are
-    # MIKW_i's, otherwise goes where MIKW_i went and brings nothing new.
-    assert sent - len(needed) <= inst.n * (1 + traffic.stolen)
+    assert all(worker is not None and not worker.alive for worker in remote._workers)  # stopped
 
 
 def test_worker_store_lives_with_the_worker():
