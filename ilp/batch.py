@@ -21,7 +21,8 @@ Programs that do not wait for another are solved together, one per worker proces
 ``jobs`` processes (each solver single-threaded, so the cores are not oversubscribed). Small
 batches stay in this process: a worker process costs about a second to start. Worker processes
 are those of ``ilp.workers``: they never run the caller's script again, so a plain script or a
-notebook needs no ``if __name__ == "__main__":`` guard. With the
+notebook needs no ``if __name__ == "__main__":`` guard. ``ilp.remote`` sends each weight to a
+worker once and keeps a program that removes a player on the worker that holds its weights. With the
 ``portfolio`` backend, programs solved in this process are raced on every core, and programs
 solved side by side each get the solver that won the latest race in this batch. The first
 program of each round (programs become ready in rounds: MSW_{-i} once MSW is solved) is raced
