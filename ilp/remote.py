@@ -12,6 +12,9 @@ spent 8.2 s of CPU where one process spent 4.1 s. Here:
   worker does not hold yet travel with it, with their blocks when this process has compiled
   them already (``ilp.compile.BlockCache``); equal weights share one key. A report's two batches (its programs, then
   MSW_{-i} of MSW's winners) share the workers and what they hold.
+* **Requests of several programs.** Many programs take a few milliseconds; a request carries
+  about :data:`REQUEST_SECONDS` of them (by the mean solve time so far), so that a worker does
+  not wait for this process between programs.
 * **Affinity.** A program that removes a player from a program a worker solved (MIEW_i after
   MIKW_i, MSW_{-i} after MSW) waits for that worker, which holds its weights and their blocks.
   A worker with none of its own programs left takes one waiting for another worker (it then
@@ -46,6 +49,12 @@ class WorkerLike(Protocol):
     def stop(self) -> None: ...
 
 
+REQUEST_SECONDS = 0.2
+"""Solve time one request to a worker aims at. A program with knowledge often takes 10 to 20 ms;
+one per request, the workers waited for this process between programs, and on a loaded machine
+(a process waits its turn for the CPU) they spent more time waiting than solving."""
+
+
 @dataclass
 class Traffic:
     """What a batch sent to its worker processes and what they compiled (tests count it).
@@ -78,6 +87,7 @@ class Remote:
         self._lock = threading.Lock()
         self._stopped = False
         self.traffic = Traffic([{} for _ in range(jobs)], [0] * jobs)
+        self._spent, self._solved = 0.0, 0  # solve seconds and programs so far (for _chunk)
 
     def solve(self, programs: Sequence[Program], blocks: BlockCache, options: SolveOptions,
               hints: Mapping[int, tuple[int, ...] | None], homes: Mapping[int, int | None],
@@ -97,23 +107,38 @@ class Remote:
             (free if worker is None else own[worker]).append(p)
         options = replace(options, known={}, blocks=None, workers=None)
         idle = list(range(jobs))
-        running: dict[Future, tuple[int, int]] = {}
-        while running or free or any(own):
-            while idle and (free or any(own)):
+        running: dict[Future, tuple[list[int], int]] = {}
+        left = len(programs)
+        while running or left:
+            while idle and left:
                 w = idle.pop(0)
-                p = self._next(w, own, free)
-                request = self._request(w, programs[p], blocks, options, hints.get(p))
-                running[self._threads.submit(self._call, w, request)] = (p, w)
+                chunk = [self._next(w, own, free) for _ in range(self._chunk(left))]
+                left -= len(chunk)
+                request = self._request(w, [programs[p] for p in chunk], blocks, options, [hints.get(p) for p in chunk])
+                running[self._threads.submit(self._call, w, request)] = (chunk, w)
             waiting_since = time.perf_counter()
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             count_solving(time.perf_counter() - waiting_since)  # solver time, in the workers
-            for future in sorted(finished, key=lambda f: running[f][0]):  # deterministic order
-                p, w = running.pop(future)
-                solution, compiled = future.result()
+            for future in sorted(finished, key=lambda f: running[f][0][0]):  # deterministic order
+                chunk, w = running.pop(future)
+                solutions, compiled = future.result()
                 self.traffic.compiled[w] += compiled
-                solved_by[p] = w
                 idle.append(w)
-                finish(p, solution)
+                for p, solution in zip(chunk, solutions):
+                    solved_by[p] = w
+                    self._spent += solution.wall_time
+                    self._solved += 1
+                    finish(p, solution)
+
+    def _chunk(self, left: int) -> int:
+        """How many of the ``left`` programs the next request carries: :data:`REQUEST_SECONDS`
+        of work at the mean solve time so far (one before any is known), and at most a
+        (2 x jobs)-th of what is left, so the workers end together."""
+        if not self._solved:
+            return 1
+        mean = self._spent / self._solved
+        size = int(REQUEST_SECONDS / mean) if mean > 0 else left
+        return max(1, min(size, -(-left // (2 * self.jobs))))
 
     def _next(self, w: int, own: list[deque[int]], free: deque[int]) -> int:
         """Worker w's next program: its own first, then one no worker holds, then (stolen) the
@@ -136,20 +161,24 @@ class Remote:
             self._objects.append(weight)
         return k
 
-    def _request(self, w: int, program: Program, blocks: BlockCache, options: SolveOptions,
-                 hint: tuple[int, ...] | None) -> tuple:
-        """The arguments of :func:`solve_there` for ``program`` on worker ``w``: its weights by
-        key, and those that ``w`` does not hold yet (with their blocks compiled here)."""
-        ids = [self.key(weight) for weight in program.weights]
+    def _request(self, w: int, programs: list[Program], blocks: BlockCache, options: SolveOptions,
+                 hints: list[tuple[int, ...] | None]) -> tuple:
+        """The arguments of :func:`solve_there` for ``programs`` on worker ``w``: their weights
+        by key, and those that ``w`` does not hold yet (with their blocks compiled here)."""
         held = self._held[w]
-        new = {k: weight for k, weight in zip(ids, program.weights) if k and k not in held}
+        shapes, keys, new = [], [], {}
+        for program in programs:
+            ids = tuple(self.key(weight) for weight in program.weights)
+            new.update((k, weight) for k, weight in zip(ids, program.weights) if k and k not in held)
+            shapes.append(replace(program, weights=()))
+            keys.append(ids)
         held.update(new)
         sent = self.traffic.sent[w]
         for k in new:
             sent[k] = sent.get(k, 0) + 1
-        return replace(program, weights=()), tuple(ids), new, blocks.part(tuple(new.values())), options, hint
+        return shapes, keys, hints, new, blocks.part(tuple(new.values())), options
 
-    def _call(self, w: int, request: tuple) -> tuple[Solution, int]:
+    def _call(self, w: int, request: tuple) -> tuple[list[Solution], int]:
         """Runs in one of the threads: send ``request`` to worker ``w`` and wait for its answer."""
         with self._lock:  # never start a worker once stop() has begun
             if self._stopped:
@@ -170,21 +199,23 @@ class Remote:
         self._threads.shutdown(wait=True)
 
 
-def solve_there(store: dict[str, Any], shape: Program, ids: tuple[int, ...], weights: dict[int, Weight],
-                blocks: BlockCache, options: SolveOptions, hint: tuple[int, ...] | None) -> tuple[Solution, int]:
-    """In a worker: ``solve`` the program ``shape`` with the weights of ``ids`` (0: excluded),
-    after keeping the new ``weights`` and ``blocks`` in the worker's store; also the number of
-    weights compiled here for it."""
+def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[int, ...]],
+                hints: list[tuple[int, ...] | None], weights: dict[int, Weight], blocks: BlockCache,
+                options: SolveOptions) -> tuple[list[Solution], int]:
+    """In a worker: ``solve`` each program of ``shapes`` with the weights of its ``keys`` (0:
+    excluded) and its hint, after keeping the new ``weights`` and ``blocks`` in the worker's
+    store; also the number of weights compiled here for them."""
     held: dict[int, Weight | None] = store.setdefault("weights", {0: None})
     cache: BlockCache = store.setdefault("blocks", BlockCache())
     held.update(weights)
     cache.update(blocks)
     # The store only grows (500 players: 125,000 weights per worker, with their blocks) and holds
     # no cycles; left to the cyclic collector, it was walked again and again (a quarter of the
-    # worker's time). Frozen, it is never walked; what the last solve left is collected first.
+    # worker's time). Frozen, it is never walked; what the last solves left is collected first.
     gc.collect()
     gc.freeze()
     before = len(cache)
-    program = replace(shape, weights=tuple(map(held.__getitem__, ids)))
-    solution = solve(program, replace(options, blocks=cache), hint)
-    return solution, len(cache) - before
+    options = replace(options, blocks=cache)
+    solutions = [solve(replace(shape, weights=tuple(map(held.__getitem__, ids))), options, hint)
+                 for shape, ids, hint in zip(shapes, keys, hints)]
+    return solutions, len(cache) - before

@@ -46,9 +46,9 @@ def test_each_weight_goes_to_a_worker_once(monkeypatch):
             super().__init__(*args, **kwargs)
             seen.append(self)
 
-        def _request(self, w, program, *args):
-            requests.append((w, program))
-            return super()._request(w, program, *args)
+        def _request(self, w, programs, *args):
+            requests.extend((w, program) for program in programs)
+            return super()._request(w, programs, *args)
 
     monkeypatch.setattr(ilp.batch, "Remote", Recorded)
     inst = knowledge_instance()
