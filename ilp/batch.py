@@ -85,7 +85,6 @@ class ProgramIndex:
         self._by_id: dict[int, int] = {id(None): _NONE}
         self._by_value: dict[Weight, int] = {Weight(()): _EMPTY}
         self._objects: list[object] = [None]  # keeps every keyed object alive, so ids stay unique
-        self._weights: list[Weight | None] = [None, Weight(())]  # id -> the first weight seen with it
         self._coefficients: list[int] = []
         self._rng = random.Random(0)
         self.keys: dict[tuple, int] = {}  # key -> position in ``programs``
@@ -103,9 +102,7 @@ class ProgramIndex:
             for w in weights:
                 if id(w) not in by_id:
                     self._objects.append(w)
-                    k = by_id[id(w)] = self._by_value.setdefault(w, len(self._by_value) + 1)
-                    if k == len(self._weights):
-                        self._weights.append(w)
+                    by_id[id(w)] = self._by_value.setdefault(w, len(self._by_value) + 1)
             return tuple(map(by_id.__getitem__, map(id, weights)))
 
     def _signature(self, ids: tuple[int, ...]) -> int:
@@ -134,10 +131,6 @@ class ProgramIndex:
     def ids(self, position: int) -> tuple[int, ...]:
         """The weight ids of the program at ``position``."""
         return self._ids[position]
-
-    def weight(self, k: int) -> Weight | None:
-        """The weight with id ``k`` (None for an excluded player's id)."""
-        return self._weights[k]
 
     def trivial(self, position: int) -> bool:
         """True when no weight of the program can be positive (every id excluded or empty)."""
@@ -357,8 +350,8 @@ class _Compactor:
 
     def __init__(self, index: ProgramIndex) -> None:
         self._index = index
-        self.index = ProgramIndex()
-        self.programs = self.index.programs
+        self._restricted = ProgramIndex()
+        self.programs = self._restricted.programs
 
     def unit(self, q: int) -> tuple[int, tuple[int, ...] | None]:
         """(position of the program to solve, the kept players or None when all are kept)."""
@@ -367,9 +360,9 @@ class _Compactor:
         whole = program.fixed or program.min_total is not None or program.minimize_owners or program.avoid is not None
         positions = None if whole else tuple(compress(range(len(ids)), map(_EMPTY.__lt__, ids)))
         if positions is None or len(positions) == len(ids):
-            return self.index.add(program), None
+            return self._restricted.add(program), None
         weights = program.weights
-        return self.index.add(Program(program.n_goods, tuple(weights[j] for j in positions))), positions
+        return self._restricted.add(Program(program.n_goods, tuple(weights[j] for j in positions))), positions
 
 
 def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int) -> Solution:
