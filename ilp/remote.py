@@ -97,7 +97,8 @@ class Remote:
         order of position). ``homes[position]``: the position of a program solved earlier
         whose weights this one shares (its parent), or None; ``solved_by`` (position ->
         worker) is read for homes and completed as programs end. ``blocks``: this process's
-        compiled blocks, sent along with weights a worker lacks."""
+        compiled blocks, sent along with weights a worker lacks, and completed with the blocks
+        of weights of several valuations compiled there."""
         jobs = self.jobs
         own: list[deque[int]] = [deque() for _ in range(jobs)]
         free: deque[int] = deque()
@@ -121,8 +122,9 @@ class Remote:
             count_solving(time.perf_counter() - waiting_since)  # solver time, in the workers
             for future in sorted(finished, key=lambda f: running[f][0][0]):  # deterministic order
                 chunk, w = running.pop(future)
-                solutions, compiled = future.result()
+                solutions, compiled, back = future.result()
                 self.traffic.compiled[w] += compiled
+                blocks.update(back)
                 idle.append(w)
                 for p, solution in zip(chunk, solutions):
                     solved_by[p] = w
@@ -178,7 +180,7 @@ class Remote:
             sent[k] = sent.get(k, 0) + 1
         return shapes, keys, hints, new, blocks.part(tuple(new.values())), options
 
-    def _call(self, w: int, request: tuple) -> tuple[list[Solution], int]:
+    def _call(self, w: int, request: tuple) -> tuple[list[Solution], int, BlockCache]:
         """Runs in one of the threads: send ``request`` to worker ``w`` and wait for its answer."""
         with self._lock:  # never start a worker once stop() has begun
             if self._stopped:
@@ -201,10 +203,11 @@ class Remote:
 
 def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[int, ...]],
                 hints: list[tuple[int, ...] | None], weights: dict[int, Weight], blocks: BlockCache,
-                options: SolveOptions) -> tuple[list[Solution], int]:
+                options: SolveOptions) -> tuple[list[Solution], int, BlockCache]:
     """In a worker: ``solve`` each program of ``shapes`` with the weights of its ``keys`` (0:
     excluded) and its hint, after keeping the new ``weights`` and ``blocks`` in the worker's
-    store; also the number of weights compiled here for them."""
+    store; also the number of weights compiled here for them, and the blocks of the new weights
+    of several valuations (costly to compile) compiled here."""
     held: dict[int, Weight | None] = store.setdefault("weights", {0: None})
     cache: BlockCache = store.setdefault("blocks", BlockCache())
     held.update(weights)
@@ -218,4 +221,8 @@ def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[i
     options = replace(options, blocks=cache)
     solutions = [solve(replace(shape, weights=tuple(map(held.__getitem__, ids))), options, hint)
                  for shape, ids, hint in zip(shapes, keys, hints)]
-    return solutions, len(cache) - before
+    # A weight of several valuations may need the covering-union search (up to a second): its
+    # block goes back, for later solves in the parent. One valuation compiles about as fast as
+    # its block would unpickle.
+    composite = tuple(w for w in weights.values() if sum(map(len, w.options)) > 1 and not len(blocks.part((w,))))
+    return solutions, len(cache) - before, cache.part(composite)
