@@ -17,7 +17,7 @@ from benchmarks.table import ReportPlan
 from benchmarks.welfare import lex_first_optimal
 from ilp import Program, Solution, SolveOptions, Status, solve_batch
 from ilp.backends import as_options
-from ilp.batch import Progress
+from ilp.batch import ProgramIndex, Progress
 from instances import Instance
 from instances.bundles import members as goods_in, names
 
@@ -136,16 +136,28 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
 
 
 def _benchmark(name: str, program: Program, solution: Solution, priced: bool,
-               players: tuple[int, ...] | None = None, n: int | None = None) -> Benchmark:
+               players: tuple[int, ...] | None = None, n: int | None = None,
+               prices: dict[tuple[int, int], int] | None = None) -> Benchmark:
     """``benchmarks._solve.solve_program`` for a solution already found: with ``priced`` the
     witness prices are each player's weight of its bundle (the take-it-or-leave-it offers).
-    ``players``: the instance's players of a restricted program (``ReportPlan``), of ``n``."""
+    ``players``: the instance's players of a restricted program (``ReportPlan``), of ``n``.
+    ``prices``: w(bundle) by (id of the weight object, bundle), shared by the report's programs
+    (their weights are shared objects, ``ReportPlan``): with exact knowledge every MIKW_i has
+    MSW's allocation and the same weights, so each price is evaluated once, not once per player."""
     if not priced:
         return from_solution(name, solution, players=players, n=n)
     weights = program.weights
+    cache = {} if prices is None else prices
 
     def price(k: int, bundle: int) -> int:
-        return weights[k].value(bundle) if weights[k] is not None else 0
+        weight = weights[k]
+        if weight is None:
+            return 0
+        key = (id(weight), bundle)  # the plan keeps every weight alive: ids stay unique
+        value = cache.get(key)
+        if value is None:
+            value = cache[key] = weight.value(bundle)
+        return value
 
     return from_solution(name, solution, price, players=players, n=n)
 
@@ -170,6 +182,24 @@ def _nothing(name: str, empty: Outcome, solver: str) -> Benchmark:
     return Benchmark(name, Status.OPTIMAL, 0, 0, 0, empty, solver, 0.0)
 
 
+def _known(plan: ReportPlan, programs: list[Program], solutions: list[Solution],
+           removed: list[Program]) -> dict[Program, Solution]:
+    """What the batch of MSW_{-i} programs ``removed`` can use from the first batch: MSW (the
+    parent of every one of them) and each first-batch program equal to one of them (MIEW_i is
+    MSW_{-i} with exact knowledge). Found by ``ilp.batch.ProgramIndex`` keys, one lookup per
+    weight slot: keying all of the first batch's programs by value instead would hash every
+    weight of every program (at 500 players: 1,500 programs of 500 weights, seconds)."""
+    index = ProgramIndex()
+    first = [index.add(p) for p in programs]
+    solution_at = dict(zip(first, solutions))
+    known = {plan.msw: solutions[0]}  # the first program of the batch is MSW (ReportPlan.programs)
+    for program in removed:
+        q = index.add(program)
+        if q in solution_at:
+            known[program] = solution_at[q]
+    return known
+
+
 def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solutions: list[Solution],
              options: SolveOptions, start: float) -> Report:
     solver = options.backend
@@ -185,10 +215,12 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
         winners = list(welfare.outcome.holders)
         removed = [plan.msw_without(i) for i in winners]
         # the first batch's solutions are known: MIEW_i with exact knowledge is MSW_{-i} itself
-        without = dict(zip(winners, solve_batch(removed, options, known=dict(zip(programs, solutions)))))
+        without = dict(zip(winners, solve_batch(removed, options, known=_known(plan, programs, solutions,
+                                                                                 removed))))
     else:
         without = {i: _without_unproven(plan, welfare_solution, i) for i in range(n)}
     empty = Outcome.sparse(n, (), ())  # one object for every MIEW_i of a player who knows nothing
+    prices: dict[tuple[int, int], int] = {}  # w(bundle) of the plan's shared weights (_benchmark)
     players = []
     for i in range(n):
         if i in without:
@@ -199,9 +231,10 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
         players.append(PlayerRow(
             player=i,
             miew=(_nothing(f"MIEW_{names[i]}", empty, solver) if miew_program is None
-                  else _benchmark(f"MIEW_{names[i]}", miew_program, miew_solutions[i], priced=True)),
+                  else _benchmark(f"MIEW_{names[i]}", miew_program, miew_solutions[i], priced=True,
+                                  prices=prices)),
             mikw=_benchmark(f"MIKW_{names[i]}", plan.mikw[i], mikw_solutions[i], priced=True,
-                            players=plan.mikw_players[i], n=n),
+                            players=plan.mikw_players[i], n=n, prices=prices),
             msw_without=msw_i,
             correctness=knowledge_correct(instance, i),
         ))
@@ -212,7 +245,7 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
         known_players = plan.mikw_players[members[0]] if len(members) == 1 else None
         agents.append(AgentRow(members,
                                _benchmark(f"MKW_{{{label}}}", known, known_solution, priced=True,
-                                          players=known_players, n=n),
+                                          players=known_players, n=n, prices=prices),
                                _benchmark(f"BA^{{{label}}}", best, best_solution, priced=False,
                                           players=members, n=n)))
     per_player = [row.miew for row in players]

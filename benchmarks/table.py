@@ -70,8 +70,13 @@ class Weights:
         """(g^i_j)_j with TV_i at position i: the weights of MIKW_i (seed 000 Definition 3)."""
         if i not in self._rows:
             inst = self.instance
+            knowledge = inst.knowledge[i]
             if knows_nothing(inst, i):
                 self._rows[i] = self.nothing[:i] + (self.true[i],) + self.nothing[i + 1:]
+            elif isinstance(knowledge, LowerBounds):  # _guaranteed inlined: n^2 slots at n players
+                bounds, of, weight_of, true = knowledge.bounds, self._of, self._weight_of, self.true
+                self._rows[i] = tuple(true[i] if j == i else NOTHING if (bound := bounds.get(j)) is None
+                                      else of.get(id(bound)) or weight_of(bound) for j in range(inst.n))
             else:
                 self._rows[i] = tuple(self.true[j] if j == i else self._guaranteed(i, j) for j in range(inst.n))
         return self._rows[i]
