@@ -11,6 +11,7 @@ built at all (:class:`ReportPlan` says which and why).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import is_
 
 from benchmarks.external import miew_program
 from benchmarks.knowledge import NOTHING, coalition_guaranteed, guaranteed, true_weight
@@ -73,6 +74,10 @@ class Weights:
             knowledge = inst.knowledge[i]
             if knows_nothing(inst, i):
                 self._rows[i] = self.nothing[:i] + (self.true[i],) + self.nothing[i + 1:]
+            elif isinstance(knowledge, LowerBounds) and len(knowledge.bounds) == inst.n - 1 and i not in (
+                    knowledge.bounds) and all(map(is_, knowledge.bounds.values(),
+                                                  map(inst.valuations.__getitem__, knowledge.bounds))):
+                self._rows[i] = self.true  # exact knowledge: g^i_j is TV_j itself (the same object)
             elif isinstance(knowledge, LowerBounds):  # _guaranteed inlined: n^2 slots at n players
                 bounds, of, weight_of, true = knowledge.bounds, self._of, self._weight_of, self.true
                 self._rows[i] = tuple(true[i] if j == i else NOTHING if (bound := bounds.get(j)) is None
