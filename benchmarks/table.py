@@ -56,7 +56,10 @@ class Weights:
         one object, see ``instances.loader``)."""
         weight = self._of.get(id(valuation))
         if weight is None:
-            weight = self._of[id(valuation)] = self._share(Weight.of(valuation))
+            # a valuation worth 0 on every bundle adds 0 whatever its player holds: NOTHING, so
+            # that programs leave the player out (``ReportPlan``)
+            weight = NOTHING if valuation.is_zero else self._share(Weight.of(valuation))
+            self._of[id(valuation)] = weight
         return weight
 
     def _guaranteed(self, i: int, j: int) -> Weight:
@@ -112,6 +115,10 @@ class ReportPlan:
     * A singleton agent {i} has MKW_{i} = MIKW_i with the same witness: its pooled knowledge
       g^{i}_j is g^i_j (seed 000 Definition 1), so ``relevant_knowledge_program`` is
       ``mikw_program`` and ``agents[k][0]`` is that same program.
+    * A valuation worth 0 on every bundle (TV_j, or a bound of j) is the weight ``NOTHING``: the
+      player adds 0 to every program's objective whatever it holds, so every optimum is an
+      optimum with the player holding nothing, and programs with no other weight are answered
+      without a solve (``ilp.batch``: no positive weight). CATS 2.1's L8 writes every price as 0.
     * MSW_{-i} is only listed by :meth:`msw_without` for the players that win something in a
       proven optimum of MSW (``winners``): for the others that optimum is optimal without them
       too, so MSW_{-i} = MSW with the same allocation (``benchmarks.welfare.msw_without``).
