@@ -288,7 +288,7 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
     same instance."""
     from rich.table import Table
 
-    from cabench.perf import file_paths, run_files, run_suite, summary, write_results, write_rows
+    from cabench.perf import check_files, run_files, run_suite, summary, write_results, write_rows
     from ilp.batch import default_jobs
 
     if paths:
@@ -296,7 +296,6 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
         for name, flag in (("suite", "--suite"), ("distributions", "--distributions"), ("seeds", "--seeds")):
             if source(name) is not click.core.ParameterSource.DEFAULT:
                 raise click.UsageError(f"{flag} chooses generated instances; it does not go with instance files")
-        file_paths(paths)  # a missing file or an empty folder is bad input before anything runs
 
     chosen = list(dict.fromkeys(b.strip() for b in backends.split(",") if b.strip() not in ("", "none")))
     for name in [*chosen, default]:
@@ -317,6 +316,8 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
     specs_for = None if paths else suite
     knowledge_specs = _spec_list(knowledge, "'--knowledge'", specs_for, lambda spec, players: parse_knowledge(spec))
     coalition_specs = _spec_list(coalitions, "'--coalitions'", specs_for, parse_coalitions)
+    if paths:  # unreadable files, and coalitions that do not fit a file, stop before anything runs
+        check_files(paths, coalition_specs)
     check_folder(output)
     from cabench.progress import counting, wanted
 

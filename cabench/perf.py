@@ -504,6 +504,21 @@ def xor_only(instance: Instance) -> bool:
     return all(v.semantics is Semantics.XOR for v in instance.valuations)
 
 
+def check_files(paths: Sequence[Path], coalitions: Sequence[str] | None) -> None:
+    """Read every file of ``paths`` (:func:`file_paths`, :func:`load_file`) and check that each
+    coalition spec fits among its players, so that bad input stops ``perf`` before anything is
+    measured or written (:class:`InputError` or ``SpecError``, both exit 2)."""
+    from instances.knowledge_models import SpecError, parse_coalitions
+
+    for path in file_paths(paths):
+        instance = load_file(path)
+        for spec in coalitions or ():
+            try:
+                parse_coalitions(spec, instance.n)
+            except SpecError as error:
+                raise SpecError(f"{path}: {error}") from None
+
+
 def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time_limit: float | None,
               progress: Callable[[str], None] = lambda text: None,
               checkpoint: Callable[[list[Row]], None] = lambda rows: None,

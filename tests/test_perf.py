@@ -217,6 +217,8 @@ def test_perf_files_as_written_and_bad_paths(tmp_path):
     (tmp_path / "empty").mkdir()
     empty = run_cli("perf", str(tmp_path / "empty"), "-o", str(tmp_path / "x"))
     assert empty.returncode == 2 and "no instance file" in empty.stderr
+    too_few = run_cli("perf", example, "--coalitions", "random:2:50", "-o", str(tmp_path / "x"))
+    assert too_few.returncode == 2 and "random-xor-lower-bounds.json: --coalitions" in too_few.stderr
     mixed = run_cli("perf", example, "--suite", "cats", "-o", str(tmp_path / "x"))
     assert mixed.returncode == 2 and "--suite" in mixed.stderr
     assert not (tmp_path / "x").exists()
