@@ -29,7 +29,10 @@ Three kinds of measurement, all wall-clock seconds on this machine, in the same 
 
 Instances are generated with every knowledge spec of ``--knowledge`` and every coalition spec of
 ``--coalitions`` (the ``cabench generate`` language); the knowledge suites have their own
-default lists (:data:`KNOWLEDGE_SPECS`).
+default lists (:data:`KNOWLEDGE_SPECS`). Or they are given as files (:func:`run_files`: JSON
+instances, or CATS files imported as ``cabench import`` does), measured as written or with
+those specs drawn on them, each file with the winner-determination baseline when its
+valuations are XOR bids.
 
 For the last two, a program that occurs several times in the table is solved once and its time
 counted at each occurrence: solving the same model again repeats the same work, and the suite
