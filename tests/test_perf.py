@@ -179,13 +179,12 @@ def test_perf_on_real_cats_files_and_instance_files(tmp_path):
         (folder / name).write_bytes((CATS / name).read_bytes())
     instance = tmp_path / "example.json"
     instance.write_bytes((EXAMPLES / "random-xor-lower-bounds.json").read_bytes())
-    result = run_cli("perf", str(folder), str(CATS / "matching-40-200-0000.txt"), str(instance),
+    result = run_cli("perf", str(folder), str(instance),
                      "--knowledge", "exact", "--backends", "none", "--no-naive", "-o", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
-    assert "cabench perf (4 files)" in result.stdout and "report/budget" in result.stdout
+    assert "cabench perf (3 files)" in result.stdout and "report/budget" in result.stdout
     table = json.loads((tmp_path / "out" / "perf-summary.json").read_text())
-    assert [e["distribution"] for e in table] == ["L4-40-200-0000", "paths-40-200-0000", "matching-40-200-0000",
-                                                  "example"]
+    assert [e["distribution"] for e in table] == ["L4-40-200-0000", "paths-40-200-0000", "example"]
     for entry in table:
         assert entry["knowledge"] == "exact" and entry["all_proven"]
         assert {"winners", "wdp_highs_seconds", "budget_seconds", "report_over_budget", "within_budget",
@@ -206,12 +205,14 @@ def test_perf_on_real_cats_files_and_instance_files(tmp_path):
 def test_perf_files_as_written_and_bad_paths(tmp_path):
     """Without --knowledge each file is measured as written; a missing file, an empty folder and
     a suite option next to files are bad input (exit 2) before anything is measured."""
-    example = str(EXAMPLES / "random-xor-lower-bounds.json")
-    result = run_cli("perf", example, "--backends", "highs", "--no-naive", "-o", str(tmp_path / "out"))
+    result = run_cli("perf", str(EXAMPLES / "seed004-example.json"), "--backends", "highs", "--no-naive",
+                     "-o", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     (entry,) = json.loads((tmp_path / "out" / "perf-summary.json").read_text())
     assert entry["knowledge"] == entry["coalitions"] == "file" and entry["all_proven"]
     assert "cabench_over_ideal" in entry  # a single backend: the batch row is timed as well
+    assert "budget_seconds" not in entry  # explicit bundles, not XOR bids: no winner-determination baseline
+    example = str(EXAMPLES / "random-xor-lower-bounds.json")
     missing = run_cli("perf", str(tmp_path / "nothing.txt"), "-o", str(tmp_path / "x"))
     assert missing.returncode == 2 and "nothing.txt: no such file or folder" in missing.stderr
     (tmp_path / "empty").mkdir()
