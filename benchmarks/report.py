@@ -16,8 +16,7 @@ from benchmarks.results import Benchmark, Best, Outcome, from_solution
 from benchmarks.table import ReportPlan
 from benchmarks.welfare import lex_first_optimal
 from ilp import Program, Solution, SolveOptions, Status, solve_batch
-from ilp.backends import as_options
-from ilp.batch import ProgramIndex, Progress
+from ilp.batch import ProgramIndex, Progress, shared_workers
 from instances import Instance
 from instances.bundles import members as goods_in, names
 
@@ -130,9 +129,9 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
     start = time.perf_counter()
     plan = ReportPlan.of(instance)
     programs = plan.programs()
-    options = as_options(options)
-    solutions = solve_batch(programs, options, progress=progress)
-    return _compute(instance, plan, programs, solutions, options, start)
+    with shared_workers(options) as options:  # MSW_{-i} (in _compute) reuses the workers and what they hold
+        solutions = solve_batch(programs, options, progress=progress)
+        return _compute(instance, plan, programs, solutions, options, start)
 
 
 @dataclass
