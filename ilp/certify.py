@@ -1,0 +1,215 @@
+"""Solve a covering-union program through its linear relaxation: an exact dual bound, then
+integer programs over the few columns that bound leaves open (a "core").
+
+Why. Candidate knowledge turns every guaranteed value into a single-choice block of covering
+unions (``ilp.compile.covering_unions``): a program of about 3,000 binary columns where the
+exact-knowledge program has 450. Measured (2026-12-01, 2 shared cores, paths 64 / 500 / 10 with
+3 candidates, the 20 MIEW_i / MIKW_i): each takes CP-SAT 0.15-0.6 s, SCIP 0.07-0.4 s, HiGHS
+0.2-1.1 s, while its linear relaxation takes HiGHS 10-20 ms and is integral, or has an integral
+optimum value that a greedy rounding attains, for 9 of the 20; for the others the gap between the
+relaxation and the optimum is 2-84 units out of about 12,000, so all but a few hundred columns
+cannot appear in any better solution (reduced-cost fixing). Solving those few hundred takes
+milliseconds; the 20 programs together went from about 5 s (CP-SAT) to about 1 s.
+
+How, exactly (no floating-point claim is trusted). The program is max c.x subject to A x <= b,
+x binary (every row an upper bound: goods at most once, one atom per player). For any row
+multipliers Y >= 0 (integers here: the relaxation's duals scaled by :data:`SCALE` and rounded,
+whatever the LP solver got right or wrong) and the reduced costs d = SCALE c - A^T Y, every
+feasible x satisfies
+
+    SCALE c.x = Y.A x + d.x <= Y.b + sum of max(d_a, 0) + sum over chosen a with d_a < 0 of d_a,
+
+so U = (Y.b + sum max(d_a, 0)) // SCALE bounds the optimum, and a column a with
+Y.b + sum max(d, 0) + d_a < SCALE T is in no solution worth T or more. The columns left, the core
+for threshold T, are solved by the requested backend as an integer program of their own (its
+answer checked by ``ilp.claims`` like any other): if its optimum R reaches T, R is the optimum
+of the whole program (a better solution would use core columns only); if not, nothing reaches T,
+and the bound drops to T - 1. Thresholds fall from U towards the best solution known, so the first
+cores are tiny; a solution worth the bound ends the search. Everything is integer arithmetic on
+Python integers, so the bound, the fixing and the proof are exact whatever the magnitudes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from ilp import claims
+from ilp.compile import AtomsBlock
+from ilp.contract import Answer, SolveOptions
+from ilp.formulation import ILP, Formulation
+from ilp.program import Status
+
+MIN_COLUMNS = 300
+"""Programs with fewer binary columns are solved directly: the relaxation and the cores cost a
+few solver calls, more than a small program takes (tests set it to 0 to exercise this path)."""
+SCALE = 1 << 20
+"""Fixed-point scale of the integer multipliers Y: a unit of the bound is lost only when the
+rounding errors of about rows / SCALE add up to one (they never do below 10^5 rows)."""
+FIRST_STEP = 8
+"""The first core is that of threshold U - FIRST_STEP + 1 (or just above the best solution known,
+when closer); each next threshold is twice as far below U. Measured on the programs above: gaps
+of 2-84 units, cores of 30-330 columns at the optimum's threshold."""
+
+
+def applies(formulation: Formulation) -> bool:
+    """Whether ``formulation`` is a covering-union packing program this module solves: every
+    variable binary, every row an upper bound, weight maximised, at least :data:`MIN_COLUMNS`
+    columns, and some player's block made of covering unions."""
+    ilp = formulation.ilp
+    if not ilp.maximize or len(ilp.names) < MIN_COLUMNS or formulation.program.minimize_owners:
+        return False
+    if not any(isinstance(b, AtomsBlock) and b.unions for b in formulation.blocks):
+        return False
+    if any(lo != 0 or hi != 1 for lo, hi in zip(ilp.lower, ilp.upper)):
+        return False
+    return all(lo is None and hi is not None for _, lo, hi in ilp.rows)
+
+
+def run(formulation: Formulation, module, options: SolveOptions, hint: list[int] | None = None) -> Answer:
+    """Solve an :func:`applies` program (module docstring) with backend ``module`` on its cores.
+
+    Returns an :class:`Answer` for the whole ILP: OPTIMAL with the bound it proves, or, when the
+    time limit ends the search, FEASIBLE with the best solution and the tightest bound proven.
+    When the relaxation cannot be solved, the whole program goes to ``module`` as usual."""
+    ilp = formulation.ilp
+    start = time.monotonic()
+    relaxation = _relaxation(ilp)
+    if relaxation is None:
+        return module.run(formulation, options, hint)
+    duals, primal = relaxation
+    total, reduced = _certificate(ilp, duals)
+    bound = total // SCALE
+    columns = _columns(ilp)
+    values = _greedy(ilp, columns, primal)
+    best = claims.objective(ilp, values)
+    if hint is not None and claims.satisfies(ilp, hint) and claims.objective(ilp, hint) > best:
+        values, best = list(hint), claims.objective(ilp, hint)
+    solver = getattr(module, "NAME", "")
+    step = FIRST_STEP
+    while best < bound:
+        threshold = max(best + 1, bound - step + 1)
+        core = [a for a, d in enumerate(reduced) if total + min(d, 0) >= SCALE * threshold]
+        left = None if options.time_limit is None else options.time_limit - (time.monotonic() - start)
+        if left is not None and left <= 0:
+            return Answer(Status.FEASIBLE, values, bound, solver)
+        answer = _solve_core(formulation, module, replace(options, time_limit=left), core, values)
+        if answer.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+            if answer.values is not None and claims.objective(ilp, answer.values) > best:
+                values, best = answer.values, claims.objective(ilp, answer.values)
+            return Answer(Status.FEASIBLE, values, bound, answer.solver or solver, answer.error)
+        solver = answer.solver or solver
+        found = claims.objective(ilp, answer.values) if answer.values is not None else None
+        if found is not None and found > best:
+            values, best = answer.values, found
+        if found is not None and found >= threshold:
+            bound = found  # a better solution would use core columns only
+        else:
+            bound = threshold - 1  # nothing in the core reaches the threshold, so nothing does
+        step *= 2
+    return Answer(Status.OPTIMAL, values, best, solver)
+
+
+def _relaxation(ilp: ILP) -> tuple[np.ndarray, np.ndarray] | None:
+    """The row duals (>= 0, for the maximisation) and primal solution of the linear relaxation
+    (HiGHS through SciPy, in this process), or None when it fails: they only guide the search."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+
+    starts, index, coefficient = [0], [], []
+    for terms, _, _ in ilp.rows:
+        index += terms.keys()
+        coefficient += terms.values()
+        starts.append(len(index))
+    n = len(ilp.names)
+    matrix = csr_matrix((np.array(coefficient, dtype=float), np.array(index, dtype=np.int64),
+                         np.array(starts, dtype=np.int64)), shape=(len(ilp.rows), n))
+    cost = np.zeros(n)
+    for k, c in ilp.objective.items():
+        cost[k] = -c
+    rhs = np.array([hi for _, _, hi in ilp.rows], dtype=float)
+    try:
+        result = linprog(cost, A_ub=matrix, b_ub=rhs, bounds=(0, 1), method="highs")
+    except (ValueError, MemoryError):
+        return None
+    if result.status != 0 or result.ineqlin is None:
+        return None
+    return np.maximum(0.0, -np.asarray(result.ineqlin.marginals)), np.asarray(result.x)
+
+
+def _certificate(ilp: ILP, duals: np.ndarray) -> tuple[int, list[int]]:
+    """(SCALE x the bound before flooring, the reduced cost SCALE c_a - (A^T Y)_a of every
+    column), exactly, for the integer multipliers Y = round(SCALE x duals) (module docstring)."""
+    multipliers = [int(round(y * SCALE)) for y in duals.tolist()]
+    reduced = [0] * len(ilp.names)
+    for k, c in ilp.objective.items():
+        reduced[k] = SCALE * c
+    total = 0
+    for (terms, _, hi), y in zip(ilp.rows, multipliers):
+        if y:
+            total += y * hi
+            for k, a in terms.items():
+                reduced[k] -= a * y
+    return total + sum(d for d in reduced if d > 0), reduced
+
+
+def _columns(ilp: ILP) -> list[list[tuple[int, int]]]:
+    """The (row, coefficient) entries of every column."""
+    columns: list[list[tuple[int, int]]] = [[] for _ in ilp.names]
+    for r, (terms, _, _) in enumerate(ilp.rows):
+        for k, a in terms.items():
+            columns[k].append((r, a))
+    return columns
+
+
+def _greedy(ilp: ILP, columns: list[list[tuple[int, int]]], primal: np.ndarray) -> list[int]:
+    """A feasible solution: columns by decreasing relaxation value, then objective, each taken
+    when every row still allows it."""
+    activity = [0] * len(ilp.rows)
+    limit = [hi for _, _, hi in ilp.rows]
+    values = [0] * len(ilp.names)
+    if any(h < 0 for h in limit):
+        return values  # the empty solution breaks a row (not a packing program after all)
+    rounded = np.round(primal, 6).tolist()
+    order = sorted((k for k, c in ilp.objective.items() if c > 0), key=lambda k: (-rounded[k], -ilp.objective[k], k))
+    for k in order:
+        if all(activity[r] + a <= limit[r] for r, a in columns[k]):
+            for r, a in columns[k]:
+                activity[r] += a
+            values[k] = 1
+    return values
+
+
+def _solve_core(formulation: Formulation, module, options: SolveOptions, core: list[int],
+                incumbent: list[int]) -> Answer:
+    """``module``'s checked answer to the program restricted to the ``core`` columns (the others
+    fixed to 0), with values for every column of the whole program."""
+    ilp = formulation.ilp
+    if not core:
+        return Answer(Status.INFEASIBLE)  # only the empty solution, which cannot reach a threshold above 0
+    position = {k: i for i, k in enumerate(core)}
+    sub = ILP(names=[ilp.names[k] for k in core], lower=[0] * len(core), upper=[1] * len(core),
+              maximize=True, magnitude=ilp.magnitude)
+    for terms, lo, hi in ilp.rows:
+        kept = {position[k]: a for k, a in terms.items() if k in position}
+        if kept:
+            sub.add(kept, lo, hi)
+        elif hi is not None and hi < 0:
+            return Answer(Status.INFEASIBLE)
+    sub.objective = {position[k]: c for k, c in ilp.objective.items() if k in position}
+    start = [incumbent[k] for k in core]
+    hint = start if all(incumbent[k] == 0 for k in range(len(incumbent)) if k not in position) else None
+    restricted = replace(formulation, ilp=sub)
+    raw = module.run(restricted, options, hint)
+    (status, values, bound), doubted = claims.check(sub, (raw.status, raw.values, raw.bound),
+                                                    exact=getattr(module, "EXACT", False))
+    if doubted:
+        status = Status.FEASIBLE if values is not None else Status.UNKNOWN
+    full = None
+    if values is not None:
+        full = [0] * len(ilp.names)
+        for i, k in enumerate(core):
+            full[k] = values[i]
+    return Answer(status, full, None, raw.solver, raw.error)
