@@ -24,8 +24,9 @@ Y.b + sum max(d, 0) + d_a < SCALE T is in no solution worth T or more. The colum
 for threshold T, are solved by the requested backend as an integer program of their own (its
 answer checked by ``ilp.claims`` like any other): if its optimum R reaches T, R is the optimum
 of the whole program (a better solution would use core columns only); if not, nothing reaches T,
-and the bound drops to T - 1. Thresholds fall from U towards the best solution known, so the first
-cores are tiny; a solution worth the bound ends the search. Everything is integer arithmetic on
+and the bound drops to T - 1. Two cores at most: the :data:`CORE_SIZE` columns of highest
+reach, whose optimum is a good solution (often the optimum, proven at once), then the core of the
+threshold one above the best solution known, which settles the program. Everything is integer arithmetic on
 Python integers, so the bound, the fixing and the proof are exact whatever the magnitudes.
 """
 
@@ -48,12 +49,9 @@ few solver calls, more than a small program takes (tests set it to 0 to exercise
 SCALE = 1 << 20
 """Fixed-point scale of the integer multipliers Y: a unit of the bound is lost only when the
 rounding errors of about rows / SCALE add up to one (they never do below 10^5 rows)."""
-FIRST_STEP = 8
-"""The first core is that of threshold U - FIRST_STEP + 1 (or just above the best solution known,
-when closer); each next threshold is twice as far below U. Measured on the programs above: gaps
-of 2-84 units, cores of 30-330 columns at the optimum's threshold."""
-
-
+CORE_SIZE = 200
+"""Columns of the first core (those the bound leaves most room). Measured on the programs above:
+the optimum's own core holds 30-330 columns when the relaxation is tight (paths)."""
 def applies(formulation: Formulation) -> bool:
     """Whether ``formulation`` is a covering-union packing program this module solves: every
     variable binary, every row an upper bound, weight maximised, at least :data:`MIN_COLUMNS`
@@ -79,19 +77,24 @@ def run(formulation: Formulation, module, options: SolveOptions, hint: list[int]
     relaxation = _relaxation(ilp)
     if relaxation is None:
         return module.run(formulation, options, hint)
-    duals, primal = relaxation
-    total, reduced = _certificate(ilp, duals)
+    duals, primal, matrix = relaxation
+    total, reduced = _certificate(ilp, duals, matrix)
     bound = total // SCALE
-    columns = _columns(ilp)
-    values = _greedy(ilp, columns, primal)
+    values = _greedy(ilp, matrix, primal)
     best = claims.objective(ilp, values)
     if hint is not None and claims.satisfies(ilp, hint) and claims.objective(ilp, hint) > best:
         values, best = list(hint), claims.objective(ilp, hint)
     solver = getattr(module, "NAME", "")
-    step = FIRST_STEP
-    while best < bound:
-        threshold = max(best + 1, bound - step + 1)
-        core = [a for a, d in enumerate(reduced) if total + min(d, 0) >= SCALE * threshold]
+    # reach[a]: the highest threshold whose core holds column a
+    reach = [(total + min(d, 0)) // SCALE for d in reduced]
+    # first, the core of the CORE_SIZE columns of highest reach: a restricted program whose
+    # optimum is usually the whole program's (then proven at once) or close to it
+    first = sorted(reach, reverse=True)[min(len(reach), CORE_SIZE) - 1]
+    for final in (False, True):
+        if best >= bound:
+            break
+        threshold = best + 1 if final else max(best + 1, first)
+        core = [a for a, r in enumerate(reach) if r >= threshold]
         left = None if options.time_limit is None else options.time_limit - (time.monotonic() - start)
         if left is not None and left <= 0:
             return Answer(Status.FEASIBLE, values, bound, solver)
@@ -108,13 +111,14 @@ def run(formulation: Formulation, module, options: SolveOptions, hint: list[int]
             bound = found  # a better solution would use core columns only
         else:
             bound = threshold - 1  # nothing in the core reaches the threshold, so nothing does
-        step *= 2
     return Answer(Status.OPTIMAL, values, best, solver)
 
 
-def _relaxation(ilp: ILP) -> tuple[np.ndarray, np.ndarray] | None:
-    """The row duals (>= 0, for the maximisation) and primal solution of the linear relaxation
-    (HiGHS through SciPy, in this process), or None when it fails: they only guide the search."""
+def _relaxation(ilp: ILP):
+    """(row duals >= 0 for the maximisation, primal solution, constraint matrix in CSR form) of
+    the linear relaxation, solved by HiGHS through SciPy in this process (OR-Tools and highspy
+    cannot share one, see ``ilp.highs``; SciPy's HiGHS is built in), or None when it fails: the
+    duals only guide the search, they prove nothing by themselves."""
     from scipy.optimize import linprog
     from scipy.sparse import csr_matrix
 
@@ -124,47 +128,48 @@ def _relaxation(ilp: ILP) -> tuple[np.ndarray, np.ndarray] | None:
         coefficient += terms.values()
         starts.append(len(index))
     n = len(ilp.names)
-    matrix = csr_matrix((np.array(coefficient, dtype=float), np.array(index, dtype=np.int64),
+    matrix = csr_matrix((np.array(coefficient, dtype=np.int64), np.array(index, dtype=np.int64),
                          np.array(starts, dtype=np.int64)), shape=(len(ilp.rows), n))
     cost = np.zeros(n)
     for k, c in ilp.objective.items():
         cost[k] = -c
     rhs = np.array([hi for _, _, hi in ilp.rows], dtype=float)
     try:
-        result = linprog(cost, A_ub=matrix, b_ub=rhs, bounds=(0, 1), method="highs")
-    except (ValueError, MemoryError):
+        result = linprog(cost, A_ub=matrix.astype(float), b_ub=rhs, bounds=(0, 1), method="highs")
+    except (ValueError, MemoryError, OverflowError):
         return None
     if result.status != 0 or result.ineqlin is None:
         return None
-    return np.maximum(0.0, -np.asarray(result.ineqlin.marginals)), np.asarray(result.x)
+    return np.maximum(0.0, -np.asarray(result.ineqlin.marginals)), np.asarray(result.x), matrix
 
 
-def _certificate(ilp: ILP, duals: np.ndarray) -> tuple[int, list[int]]:
+def _certificate(ilp: ILP, duals: np.ndarray, matrix) -> tuple[int, list[int]]:
     """(SCALE x the bound before flooring, the reduced cost SCALE c_a - (A^T Y)_a of every
-    column), exactly, for the integer multipliers Y = round(SCALE x duals) (module docstring)."""
-    multipliers = [int(round(y * SCALE)) for y in duals.tolist()]
-    reduced = [0] * len(ilp.names)
-    for k, c in ilp.objective.items():
-        reduced[k] = SCALE * c
-    total = 0
-    for (terms, _, hi), y in zip(ilp.rows, multipliers):
-        if y:
-            total += y * hi
-            for k, a in terms.items():
-                reduced[k] -= a * y
+    column), exactly, for the integer multipliers Y = round(SCALE x duals) (module docstring):
+    in 64-bit integers when no sum can come near 2^63, else in Python integers."""
+    finite = np.where(np.isfinite(duals), duals, 0.0)
+    multipliers = [int(round(y * SCALE)) for y in finite.tolist()]
+    rhs = [hi for _, _, hi in ilp.rows]
+    top = max((abs(c) for c in ilp.objective.values()), default=0)
+    widest = max((abs(a) for a in matrix.data.tolist()), default=0)
+    if SCALE * top + widest * sum(multipliers) < 2**62 and max(map(abs, rhs), default=0) * sum(multipliers) < 2**62:
+        cost = np.zeros(len(ilp.names), dtype=np.int64)
+        for k, c in ilp.objective.items():
+            cost[k] = c
+        reduced = (SCALE * cost - matrix.T @ np.array(multipliers, dtype=np.int64)).tolist()
+    else:
+        reduced = [0] * len(ilp.names)
+        for k, c in ilp.objective.items():
+            reduced[k] = SCALE * c
+        for (terms, _, _), y in zip(ilp.rows, multipliers):
+            if y:
+                for k, a in terms.items():
+                    reduced[k] -= a * y
+    total = sum(y * hi for y, hi in zip(multipliers, rhs))
     return total + sum(d for d in reduced if d > 0), reduced
 
 
-def _columns(ilp: ILP) -> list[list[tuple[int, int]]]:
-    """The (row, coefficient) entries of every column."""
-    columns: list[list[tuple[int, int]]] = [[] for _ in ilp.names]
-    for r, (terms, _, _) in enumerate(ilp.rows):
-        for k, a in terms.items():
-            columns[k].append((r, a))
-    return columns
-
-
-def _greedy(ilp: ILP, columns: list[list[tuple[int, int]]], primal: np.ndarray) -> list[int]:
+def _greedy(ilp: ILP, matrix, primal: np.ndarray) -> list[int]:
     """A feasible solution: columns by decreasing relaxation value, then objective, each taken
     when every row still allows it."""
     activity = [0] * len(ilp.rows)
@@ -172,12 +177,15 @@ def _greedy(ilp: ILP, columns: list[list[tuple[int, int]]], primal: np.ndarray) 
     values = [0] * len(ilp.names)
     if any(h < 0 for h in limit):
         return values  # the empty solution breaks a row (not a packing program after all)
+    by_column = matrix.tocsc()
+    starts, rows, coefficients = by_column.indptr.tolist(), by_column.indices.tolist(), by_column.data.tolist()
     rounded = np.round(primal, 6).tolist()
     order = sorted((k for k, c in ilp.objective.items() if c > 0), key=lambda k: (-rounded[k], -ilp.objective[k], k))
     for k in order:
-        if all(activity[r] + a <= limit[r] for r, a in columns[k]):
-            for r, a in columns[k]:
-                activity[r] += a
+        entries = range(starts[k], starts[k + 1])
+        if all(activity[rows[e]] + coefficients[e] <= limit[rows[e]] for e in entries):
+            for e in entries:
+                activity[rows[e]] += coefficients[e]
             values[k] = 1
     return values
 

@@ -396,7 +396,12 @@ class _UnionSearch:
             if self.functions[k].semantics is Semantics.EXACT:
                 value = self.exact[k].get(bundle, 0)
             else:
-                value = next((v for b, v in self.ranked[k] if b & ~bundle == 0), 0)
+                outside = ~bundle
+                value = 0
+                for b, v in self.ranked[k]:  # a plain loop: twice as fast as next() on a generator
+                    if not b & outside:
+                        value = v
+                        break
             memo[bundle] = value
         return value
 
@@ -411,7 +416,7 @@ class _UnionSearch:
     def tight_unions(self, o: int, unions: dict[int, int], budget: int) -> int:
         """Add the unions of option ``o`` to ``unions`` (see :func:`covering_unions`), visiting at
         most ``budget`` nodes; the nodes left, or -1 when the search needed more."""
-        value, weight, ranked = self.value, self.weight, self.ranked
+        value, weight, ranked, memo = self.value, self.weight, self.ranked, self._values
         functions = sorted(self.option_numbers[o], key=lambda k: len(self.functions[k].atoms))
         last = len(functions)
         # (union, functions covered, bids added, (function, value) of each added bid)
@@ -435,21 +440,36 @@ class _UnionSearch:
             floor = weight(union)
             cap = min((v for _, v in covers), default=None)
             f = functions[k]
+            if cap is not None and cap <= floor:
+                capped = True  # no bid may be added (below); only keeping the best inside remains
+            else:
+                capped = False
+            outside = ~union
+            memo_f = memo[f]
             for b, _ in ranked[f]:
-                if b & ~union == 0:  # the best bid inside: keep it
+                if not b & outside:  # the best bid inside: keep it
                     stack.append((union, k + 1, added, covers))
                     break
+                if capped:
+                    continue
                 # Add b, a bid better than every bid inside. Two prunings, safe for the path of
                 # every tight union U (no smaller bundle worth as much; it is made of its covering
                 # bids): there an added bid stays its function's best inside U, so U is worth at
                 # most every added bid's value, and strictly more than the smaller union so far.
                 grown = union | b
-                v = value(f, grown)  # >= the bid's own value (a bundle may be listed twice)
-                if v <= floor or (cap is not None and cap <= floor):
+                v = memo_f.get(grown)
+                if v is None:
+                    v = value(f, grown)  # >= the bid's own value (a bundle may be listed twice)
+                if v <= floor:
                     continue
-                if any(value(g, grown) > gv for g, gv in covers):
-                    continue  # an earlier added bid is beaten: not the path of a tight union
-                stack.append((grown, k + 1, added + (b,), covers + ((f, v),)))
+                for g, gv in covers:
+                    w = memo[g].get(grown)
+                    if w is None:
+                        w = value(g, grown)
+                    if w > gv:
+                        break  # an earlier added bid is beaten: not the path of a tight union
+                else:
+                    stack.append((grown, k + 1, added + (b,), covers + ((f, v),)))
         return budget
 
 
