@@ -32,7 +32,7 @@ Python integers, so the bound, the fixing and the proof are exact whatever the m
 
 from __future__ import annotations
 
-import time
+from time import monotonic
 from dataclasses import replace
 
 import numpy as np
@@ -73,7 +73,7 @@ def run(formulation: Formulation, module, options: SolveOptions, hint: list[int]
     time limit ends the search, FEASIBLE with the best solution and the tightest bound proven.
     When the relaxation cannot be solved, the whole program goes to ``module`` as usual."""
     ilp = formulation.ilp
-    start = time.monotonic()
+    start = monotonic()
     relaxation = _relaxation(ilp)
     if relaxation is None:
         return module.run(formulation, options, hint)
@@ -95,7 +95,7 @@ def run(formulation: Formulation, module, options: SolveOptions, hint: list[int]
             break
         threshold = best + 1 if final else max(best + 1, first)
         core = [a for a, r in enumerate(reach) if r >= threshold]
-        left = None if options.time_limit is None else options.time_limit - (time.monotonic() - start)
+        left = None if options.time_limit is None else options.time_limit - (monotonic() - start)
         if left is not None and left <= 0:
             return Answer(Status.FEASIBLE, values, bound, solver)
         answer = _solve_core(formulation, module, replace(options, time_limit=left), core, values)
