@@ -21,7 +21,8 @@ Programs that do not wait for another are solved together, one per worker proces
 ``jobs`` processes (each solver single-threaded, so the cores are not oversubscribed). Small
 batches stay in this process: a worker process costs about a second to start. Worker processes
 are those of ``ilp.workers``: they never run the caller's script again, so a plain script or a
-notebook needs no ``if __name__ == "__main__":`` guard. With the
+notebook needs no ``if __name__ == "__main__":`` guard. ``ilp.remote`` sends each weight to a
+worker once and keeps a program that removes a player on the worker that holds its weights. With the
 ``portfolio`` backend, programs solved in this process are raced on every core, and programs
 solved side by side each get the solver that won the latest race in this batch. The first
 program of each round (programs become ready in rounds: MSW_{-i} once MSW is solved) is raced
@@ -32,19 +33,20 @@ which may win MSW itself, needs minutes (measured by ``cabench perf --suite cats
 
 from __future__ import annotations
 
+import gc
 import os
 import random
-import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from itertools import compress
 from operator import mul
 
-from ilp.backends import as_options, count_solving, solve
+from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, BlockCache
 from ilp.contract import SolveOptions
 from ilp.program import Program, Solution, Status, Weight
+from ilp.remote import Remote
 
 PARALLEL_AFTER_SECONDS = 0.5
 """With automatic ``jobs``, programs are solved in this process until one takes this long, or
@@ -231,6 +233,20 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     >>> all(s.optimal for s in solutions)
     True
     """
+    # What exists now (the instance, the programs) lives through the batch and holds no cycles
+    # to find: frozen, the cyclic collector stops walking it at every full collection.
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        return _solve_batch(programs, options, known, progress)
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+def _solve_batch(programs: Sequence[Program], options: SolveOptions | str | None,
+                 known: Mapping[Program, Solution] | None, progress: Progress | None) -> list[Solution]:
     options = as_options(options)
     backend, jobs = options.backend, options.jobs
     index = ProgramIndex()
@@ -248,9 +264,12 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     jobs = default_jobs() if jobs is None else max(1, jobs)
     slow = not automatic
     spent, count = 0.0, 0
-    pool = None
+    remote: Remote | None = options.workers if options.workers is not None and options.workers.jobs == jobs else None
+    own_remote = remote is None  # started here, stopped here
+    solved_by: dict[int, int] = {}  # program solved remotely -> its worker
     compact = _Compactor(index)
-    parallel = _parallel_options(options, None)  # the cache stays here: workers get what they solve
+    unit_of: dict[int, int] = {}  # distinct program -> the program solved for it (``_Compactor``)
+    parallel = _parallel_options(options, None)
 
     def settle(q: int, solution: Solution) -> None:
         nonlocal done
@@ -282,6 +301,7 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
 
             def finish(unit: int, solution: Solution) -> None:
                 for q, positions in units[unit]:
+                    unit_of[q] = unit
                     settle(q, _expand(solution, positions, len(distinct[q].weights)))
 
             remaining = []
@@ -304,24 +324,18 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
                 slow = slow or solution.wall_time >= PARALLEL_AFTER_SECONDS or (
                     len(tasks) >= jobs and spent / count * len(tasks) >= PARALLEL_WORK_SECONDS)
             if tasks:
-                if pool is None:
-                    pool = worker_pool(jobs)
-                futures: dict[Future, int] = {
-                    pool.submit(_solve_there, compact.programs[u],
-                                replace(parallel, blocks=options.blocks.part(compact.programs[u].weights)),
-                                hints[u]): u for u in tasks}
-                while futures:
-                    waiting_since = time.perf_counter()
-                    finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-                    count_solving(time.perf_counter() - waiting_since)  # solver time, in the workers
-                    for future in sorted(finished, key=futures.__getitem__):  # deterministic order
-                        solution, blocks = future.result()
-                        options.blocks.update(blocks)
-                        finish(futures.pop(future), solution)
+                if remote is None:
+                    remote = Remote(jobs, start_worker)
+                homes = {}  # a program removing a player from one solved remotely goes where that one went
+                for u in tasks:
+                    parent = parents[units[u][0][0]]
+                    homes[u] = unit_of.get(parent[0]) if parent is not None else None
+                remote.solve({u: compact.programs[u] for u in tasks}, options.blocks, parallel, hints, homes,
+                             solved_by, finish)
             pending = waiting
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if own_remote and remote is not None:
+            remote.stop()
     return [solved[q] for q in order]
 
 
@@ -361,14 +375,6 @@ def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int)
     return replace(solution, allocation=tuple(allocation))
 
 
-def _solve_there(program: Program, options: SolveOptions,
-                 hint: tuple[int, ...] | None) -> tuple[Solution, BlockCache]:
-    """``solve`` in a worker process; also the blocks compiled there (``options.blocks`` holds
-    only this program's), so that a later program sharing weights (MIEW_i after MIKW_i) is not
-    compiled again."""
-    return solve(program, options, hint), options.blocks.fresh()
-
-
 def _one_best_bid(program: Program, backend: str, cache: BlockCache | None = None) -> Solution | None:
     """The optimum of a one-player program whose weight takes whole bids, at most one (an
     ``AtomsBlock`` with ``single``), when one bid is worth strictly more than every other: the
@@ -396,6 +402,31 @@ def _one_best_bid(program: Program, backend: str, cache: BlockCache | None = Non
 def _empty(program: Program, backend: str) -> Solution:
     """The proven optimum of a program with no positive weight: nothing allocated, value 0."""
     return Solution(Status.OPTIMAL, (0,) * len(program.weights), 0, 0, backend, 0.0)
+
+
+@contextmanager
+def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]:
+    """``options`` with worker processes that every :func:`solve_batch` within the block shares
+    (``SolveOptions.workers``), killed when the block ends: a report's second batch (MSW_{-i})
+    then reuses the first batch's workers and the weights they hold instead of starting new
+    ones. Workers start only when a batch sends them programs; with ``jobs=1``, or options that
+    have workers already, the options come back unchanged."""
+    options = as_options(options)
+    if options.workers is not None or options.jobs == 1:
+        yield options
+        return
+    remote = Remote(default_jobs() if options.jobs is None else max(1, options.jobs), start_worker)
+    try:
+        yield replace(options, workers=remote)
+    finally:
+        remote.stop()
+
+
+def start_worker():
+    """One worker process (``ilp.workers.Worker``) for :class:`ilp.remote.Remote`."""
+    from ilp.workers import Worker  # not at the top: ``python -m ilp.workers`` imports ilp first
+
+    return Worker()
 
 
 def worker_pool(workers: int):

@@ -130,8 +130,8 @@ class BlockCache:
     costs up to tens of milliseconds (90 of them on paths 64 / 500 / 10 with 3 candidates: about
     3 s). It rides in ``SolveOptions.blocks`` (``ilp.backends.as_options`` gives options that
     have none a fresh one), lives as long as those options, and a batch sends a worker process
-    only the blocks of the program it solves (:meth:`part`) and takes back the ones compiled
-    there (:meth:`fresh`, :meth:`update`). Weights are looked up by identity first (programs
+    the blocks of the weights it sends there (:meth:`part`; the worker keeps its own cache,
+    ``ilp.remote``). Weights are looked up by identity first (programs
     share weight objects), then by value. Unbounded on purpose: MSW, each MSW_-i and each
     tie-break step weigh all n players, and a bounded cache smaller than n recompiled every
     weight at every build (2000 players: 54,000 compilations for 25 builds).
@@ -278,9 +278,12 @@ def undominated(atoms: Atoms) -> Atoms:
     for bundle, _ in atoms:
         support |= bundle
     goods = support.bit_count()
-    if goods <= DENSE_GOODS:
+    pairs = len(atoms) ** 2
+    if goods <= DENSE_GOODS and (pairs > PAIRWISE_WORK or pairs > goods << goods):
+        # the cheaper exact method: a CATS regions bidder's few bids over 20 goods cost 400
+        # comparisons pairwise, 2 x 20 passes over 2^20 values densely (0.1-0.3 s per bidder)
         return _undominated_dense(atoms, support, goods)
-    if len(atoms) ** 2 > PAIRWISE_WORK:
+    if pairs > PAIRWISE_WORK:
         return atoms
     kept: list[tuple[int, int]] = []
     # by value, largest first, and smaller bundles first among equal values: every bid that could

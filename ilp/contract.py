@@ -38,8 +38,12 @@ class SolveOptions:
     blocks : ilp.compile.BlockCache or None
         The explicit cache of compiled weights (``ilp.compile.BlockCache``), shared by every
         solve with these options; ``ilp.backends.as_options`` gives options without one a fresh
-        one. Not part of the value's identity; a worker process receives only the blocks of the
-        program it solves.
+        one. Not part of the value's identity; a worker process receives the blocks of the
+        weights it is sent, and keeps what it compiles (``ilp.remote``).
+    workers : ilp.remote.Remote or None
+        Worker processes shared by every batch solved with these options, with the weights and
+        blocks they hold (``ilp.batch.shared_workers`` makes and stops them); None: each batch
+        starts its own. Not part of the value's identity, and never sent to a worker process.
     """
 
     backend: str = DEFAULT_BACKEND
@@ -48,6 +52,7 @@ class SolveOptions:
     threads: int = 1
     known: Mapping[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     blocks: Any = field(default=None, compare=False, repr=False)
+    workers: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

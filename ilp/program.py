@@ -27,9 +27,24 @@ class Weight:
     """w(S) = max over ``options`` of (min over the option's valuations of v(S)); 0 if no option.
 
     Solvers may always give a player nothing, so w is effectively max(w, 0) at the optimum.
+
+    The hash is computed once per object (a weight is hashed by every cache that keys on it, and
+    hashing walks every bid), and never pickled: hashes of strings, hence of valuations' forms,
+    differ between processes.
     """
 
     options: tuple[tuple[Valuation, ...], ...]
+
+    def __hash__(self) -> int:
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = hash(self.options)
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    def __reduce__(self):
+        return Weight, (self.options,)
 
     @staticmethod
     def of(valuation: Valuation) -> "Weight":

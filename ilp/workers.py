@@ -7,10 +7,13 @@ every child (so a script calling cabench would need an ``if __name__ == "__main_
 and a notebook's cells could run twice), and "fork" copies the solvers' threads and OR-Tools'
 ``libhighs`` into the child (see ``ilp.highs``). A worker imports only what its calls need.
 
-Protocol: the parent writes pickled ``(function, args, kwargs)`` requests on the worker's
-standard input; the worker answers each with a pickled ``("ok", result)`` or ``("error",
+Protocol: the parent writes pickled ``(function, args, kwargs, with_store)`` requests on the
+worker's standard input; the worker answers each with a pickled ``("ok", result)`` or ``("error",
 exception)`` on the standard output it started with (whatever a solver prints there goes to
-``/dev/null``). Functions travel by reference (module and name), so they must be importable.
+``/dev/null``). Functions travel by reference (module and name), so they must be importable. A request
+``with_store`` calls ``function(store, *args, **kwargs)``, where ``store`` is a dict that lives as
+long as the worker: what a caller sends once and refers to later (``ilp.remote`` keeps the
+weights and compiled blocks of a batch there).
 Each worker dies with its parent (``ilp.lifetime``) and never searches the working directory
 (``-P``).
 """
@@ -86,8 +89,16 @@ class Worker:
     def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``function(*args, **kwargs)`` in the worker; its exception is raised here.
         :class:`WorkerDied` if the worker ends (or is stopped) first."""
+        return self._request(function, args, kwargs, False)
+
+    def call_with_store(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``function(store, *args, **kwargs)`` in the worker, ``store`` being the worker's own
+        dict, kept from call to call for as long as the worker lives (see the module docstring)."""
+        return self._request(function, args, kwargs, True)
+
+    def _request(self, function: Callable[..., Any], args: tuple, kwargs: dict, with_store: bool) -> Any:
         try:
-            send(self.process.stdin, (function, args, kwargs))
+            send(self.process.stdin, (function, args, kwargs, with_store))
             kind, value = receive(self.process.stdout)
         except (EOFError, BrokenPipeError, ConnectionResetError, ValueError, OSError):
             raise WorkerDied(f"a worker process died (exit status {self.process.poll()})") from None
@@ -162,13 +173,14 @@ def _serve() -> None:
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     quiet = os.open(os.devnull, os.O_WRONLY)  # solvers (HiGHS) print banners on standard output
     os.dup2(quiet, sys.stdout.fileno())
+    store: dict[Any, Any] = {}
     while True:
         try:
-            function, args, kwargs = receive(requests)
+            function, args, kwargs, with_store = receive(requests)
         except EOFError:
             return
         try:
-            answer = ("ok", function(*args, **kwargs))
+            answer = ("ok", function(store, *args, **kwargs) if with_store else function(*args, **kwargs))
         except Exception as exc:  # the caller re-raises it
             answer = ("error", exc)
         try:

@@ -139,19 +139,21 @@ def test_each_round_races_its_first_program_here(monkeypatch):
         here.append(program)
         return real(program, options, hint)
 
-    class InlinePool:  # records what would go to the worker processes, solves it here
-        def submit(self, fn, program, options, hint):
-            pooled.append(program)
-            future = Future()
-            future.set_result((real(program, options, hint), options.blocks.fresh()))  # as _solve_there
-            return future
+    class InlineWorker:  # records what would go to a worker process, solves it here
+        def __init__(self):
+            self.store = {}
 
-        def shutdown(self, **_):
+        def call_with_store(self, fn, shapes, keys, hints, weights, blocks, options):
+            held = {0: None, **self.store.get("weights", {}), **weights}
+            pooled.extend(Program(shape.n_goods, tuple(held[k] for k in ids)) for shape, ids in zip(shapes, keys))
+            return fn(self.store, shapes, keys, hints, weights, blocks, options)
+
+        def stop(self):
             pass
 
     monkeypatch.setattr(ilp.batch, "PARALLEL_AFTER_SECONDS", 0.0)  # every solve counts as slow
     monkeypatch.setattr(ilp.batch, "solve", solve_here)
-    monkeypatch.setattr(ilp.batch, "worker_pool", lambda jobs: InlinePool())
+    monkeypatch.setattr(ilp.batch, "start_worker", InlineWorker)
     weights = tuple(Weight.of(Valuation(Form.XOR, ((1 << g, 5 + g),))) for g in range(3))
     base = Program(3, weights)  # every player wins its own good
     removed = [Program(3, weights[:i] + (None,) + weights[i + 1:]) for i in range(3)]

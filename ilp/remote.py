@@ -1,0 +1,228 @@
+"""Solve a batch's programs in worker processes, sending each weight to a worker once.
+
+A report with knowledge has about two programs per player, MIKW_i and then MIEW_i (the same
+weights, player i removed), each weighing all n players as player i sees them: n^2 distinct
+weights, n per program. Sent whole (pickled with all n weights) to whichever worker was free,
+each program was unpickled and had its weights compiled again there: on 500 players two workers
+spent 8.2 s of CPU where one process spent 4.1 s. Here:
+
+* **Weights by reference.** Every worker keeps, for the life of the batch, the weights it has
+  received and the blocks it has compiled (``ilp.workers``: the worker's store). A program
+  travels as its goods and constraints plus the keys of its weights; only the weights this
+  worker does not hold yet travel with it, with their blocks when this process has compiled
+  them already (``ilp.compile.BlockCache``); equal weights share one key. A report's two batches (its programs, then
+  MSW_{-i} of MSW's winners) share the workers and what they hold.
+* **Requests of several programs.** Many programs take a few milliseconds; a request carries
+  about :data:`REQUEST_SECONDS` of them (by the mean solve time so far), so that a worker does
+  not wait for this process between programs.
+* **Affinity.** A program that removes a player from a program a worker solved (MIEW_i after
+  MIKW_i, MSW_{-i} after MSW) waits for that worker, which holds its weights and their blocks.
+  A worker with none of its own programs left takes one waiting for another worker (it then
+  receives the weights it lacks), so no core idles while programs wait.
+
+Which worker solves a program changes nothing in its solution: blocks are a function of the
+weight, the warm start is the parent's, and each solver runs single-threaded.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from ilp.backends import count_solving, solve
+from ilp.compile import BlockCache
+from ilp.contract import SolveOptions
+from ilp.program import Program, Solution, Weight
+
+
+class WorkerLike(Protocol):
+    """What :class:`Remote` uses of ``ilp.workers.Worker``."""
+
+    def call_with_store(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+
+    def stop(self) -> None: ...
+
+
+REQUEST_SECONDS = 0.2
+"""Solve time one request to a worker aims at. A program with knowledge often takes 10 to 20 ms;
+one per request, the workers waited for this process between programs, and on a loaded machine
+(a process waits its turn for the CPU) they spent more time waiting than solving."""
+
+
+@dataclass
+class Traffic:
+    """What a batch sent to its worker processes and what they compiled (tests count it).
+
+    ``sent[w][k]``: how many times worker ``w`` received weight id ``k`` (once);
+    ``compiled[w]``: weights compiled by worker ``w``; ``stolen``: programs a worker took from
+    another worker's queue."""
+
+    sent: list[dict[int, int]] = field(default_factory=list)
+    compiled: list[int] = field(default_factory=list)
+    stolen: int = 0
+
+
+class Remote:
+    """``jobs`` worker processes solving the programs of batches (see the module docstring).
+
+    ``start`` starts one worker (``ilp.workers.Worker``). Workers start on first use and keep
+    what they received until :meth:`stop` kills them: one batch's (``ilp.batch.solve_batch``),
+    or every batch's of one report (``ilp.batch.shared_workers``)."""
+
+    def __init__(self, jobs: int, start: Callable[[], WorkerLike]) -> None:
+        self.jobs = jobs
+        self._start = start
+        self._workers: list[WorkerLike | None] = [None] * jobs
+        self._held: list[set[int]] = [set() for _ in range(jobs)]  # weight keys each worker holds
+        self._keys: dict[int, int] = {}  # id(weight) -> key
+        self._by_value: dict[Weight, int] = {}  # weight -> key
+        self._objects: list[Weight] = []  # keeps every keyed weight alive, so ids stay unique
+        self._threads = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cabench-batch")
+        self._lock = threading.Lock()
+        self._stopped = False
+        self.traffic = Traffic([{} for _ in range(jobs)], [0] * jobs)
+        self._spent, self._solved = 0.0, 0  # solve seconds and programs so far (for _chunk)
+
+    def solve(self, programs: Sequence[Program], blocks: BlockCache, options: SolveOptions,
+              hints: Mapping[int, tuple[int, ...] | None], homes: Mapping[int, int | None],
+              solved_by: dict[int, int], finish: Callable[[int, Solution], None]) -> None:
+        """Solve every program of ``programs`` (a mapping position -> program) in the workers,
+        calling ``finish(position, solution)`` here as each one ends (those ending together in
+        order of position). ``homes[position]``: the position of a program solved earlier
+        whose weights this one shares (its parent), or None; ``solved_by`` (position ->
+        worker) is read for homes and completed as programs end. ``blocks``: this process's
+        compiled blocks, sent along with weights a worker lacks, and completed with the blocks
+        of weights of several valuations compiled there."""
+        jobs = self.jobs
+        own: list[deque[int]] = [deque() for _ in range(jobs)]
+        free: deque[int] = deque()
+        for p in programs:
+            home = homes.get(p)
+            worker = solved_by.get(home) if home is not None else None
+            (free if worker is None else own[worker]).append(p)
+        options = replace(options, known={}, blocks=None, workers=None)
+        idle = list(range(jobs))
+        running: dict[Future, tuple[list[int], int]] = {}
+        left = len(programs)
+        while running or left:
+            while idle and left:
+                w = idle.pop(0)
+                chunk = [self._next(w, own, free) for _ in range(self._chunk(left))]
+                left -= len(chunk)
+                request = self._request(w, [programs[p] for p in chunk], blocks, options, [hints.get(p) for p in chunk])
+                running[self._threads.submit(self._call, w, request)] = (chunk, w)
+            waiting_since = time.perf_counter()
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            count_solving(time.perf_counter() - waiting_since)  # solver time, in the workers
+            for future in sorted(finished, key=lambda f: running[f][0][0]):  # deterministic order
+                chunk, w = running.pop(future)
+                solutions, compiled, back = future.result()
+                self.traffic.compiled[w] += compiled
+                blocks.update(back)
+                idle.append(w)
+                for p, solution in zip(chunk, solutions):
+                    solved_by[p] = w
+                    self._spent += solution.wall_time
+                    self._solved += 1
+                    finish(p, solution)
+
+    def _chunk(self, left: int) -> int:
+        """How many of the ``left`` programs the next request carries: :data:`REQUEST_SECONDS`
+        of work at the mean solve time so far (one before any is known), and at most a
+        (2 x jobs)-th of what is left, so the workers end together."""
+        if not self._solved:
+            return 1
+        mean = self._spent / self._solved
+        size = int(REQUEST_SECONDS / mean) if mean > 0 else left
+        return max(1, min(size, -(-left // (2 * self.jobs))))
+
+    def _next(self, w: int, own: list[deque[int]], free: deque[int]) -> int:
+        """Worker w's next program: its own first, then one no worker holds, then (stolen) the
+        last of the longest queue of another worker."""
+        if own[w]:
+            return own[w].popleft()
+        if free:
+            return free.popleft()
+        self.traffic.stolen += 1
+        return max(own, key=len).pop()
+
+    def key(self, weight: Weight | None) -> int:
+        """The key of ``weight`` in the workers' stores: equal weights, one key (0: None).
+        Looked up by identity first (programs share weight objects), then by value."""
+        if weight is None:
+            return 0
+        k = self._keys.get(id(weight))
+        if k is None:
+            k = self._keys[id(weight)] = self._by_value.setdefault(weight, len(self._by_value) + 1)
+            self._objects.append(weight)
+        return k
+
+    def _request(self, w: int, programs: list[Program], blocks: BlockCache, options: SolveOptions,
+                 hints: list[tuple[int, ...] | None]) -> tuple:
+        """The arguments of :func:`solve_there` for ``programs`` on worker ``w``: their weights
+        by key, and those that ``w`` does not hold yet (with their blocks compiled here)."""
+        held = self._held[w]
+        shapes, keys, new = [], [], {}
+        for program in programs:
+            ids = tuple(self.key(weight) for weight in program.weights)
+            new.update((k, weight) for k, weight in zip(ids, program.weights) if k and k not in held)
+            shapes.append(replace(program, weights=()))
+            keys.append(ids)
+        held.update(new)
+        sent = self.traffic.sent[w]
+        for k in new:
+            sent[k] = sent.get(k, 0) + 1
+        return shapes, keys, hints, new, blocks.part(tuple(new.values())), options
+
+    def _call(self, w: int, request: tuple) -> tuple[list[Solution], int, BlockCache]:
+        """Runs in one of the threads: send ``request`` to worker ``w`` and wait for its answer."""
+        with self._lock:  # never start a worker once stop() has begun
+            if self._stopped:
+                raise RuntimeError("the batch's worker processes are stopped")
+            worker = self._workers[w]
+            if worker is None:
+                worker = self._workers[w] = self._start()
+        return worker.call_with_store(solve_there, *request)
+
+    def stop(self) -> None:
+        """Kill the workers now (also in the middle of a solve) and end the threads."""
+        with self._lock:
+            self._stopped = True
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        for worker in self._workers:
+            if worker is not None:
+                worker.stop()
+        self._threads.shutdown(wait=True)
+
+
+def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[int, ...]],
+                hints: list[tuple[int, ...] | None], weights: dict[int, Weight], blocks: BlockCache,
+                options: SolveOptions) -> tuple[list[Solution], int, BlockCache]:
+    """In a worker: ``solve`` each program of ``shapes`` with the weights of its ``keys`` (0:
+    excluded) and its hint, after keeping the new ``weights`` and ``blocks`` in the worker's
+    store; also the number of weights compiled here for them, and the blocks of the new weights
+    of several valuations (costly to compile) compiled here."""
+    held: dict[int, Weight | None] = store.setdefault("weights", {0: None})
+    cache: BlockCache = store.setdefault("blocks", BlockCache())
+    held.update(weights)
+    cache.update(blocks)
+    # The store only grows (500 players: 125,000 weights per worker, with their blocks) and holds
+    # no cycles; left to the cyclic collector, it was walked again and again (a quarter of the
+    # worker's time). Frozen, it is never walked; what the last solves left is collected first.
+    gc.collect()
+    gc.freeze()
+    before = len(cache)
+    options = replace(options, blocks=cache)
+    solutions = [solve(replace(shape, weights=tuple(map(held.__getitem__, ids))), options, hint)
+                 for shape, ids, hint in zip(shapes, keys, hints)]
+    # A weight of several valuations may need the covering-union search (up to a second): its
+    # block goes back, for later solves in the parent. One valuation compiles about as fast as
+    # its block would unpickle.
+    composite = tuple(w for w in weights.values() if sum(map(len, w.options)) > 1 and not len(blocks.part((w,))))
+    return solutions, len(cache) - before, cache.part(composite)

@@ -1,0 +1,113 @@
+"""Programs solved in worker processes (ilp.remote): the same solutions whatever the number of
+workers, and each weight sent to a worker (and compiled there) at most once."""
+
+from __future__ import annotations
+
+import pytest
+
+import ilp.batch
+from benchmarks import compute_report
+from benchmarks.table import report_programs
+from ilp import SolveOptions, solve_batch
+from ilp.batch import ProgramIndex
+from instances.generate import generate_instance
+
+
+def knowledge_instance():
+    """30 players, one per bid (the shape of CATS's legacy files), each with lower bounds on
+    all the others: MIKW_i and MIEW_i weigh 30 distinct weights of player i's each."""
+    return generate_instance("decay", 16, 30, None, 0, knowledge="noisy-lower:0.8")
+
+
+def witnesses(solutions):
+    return [(s.status, s.allocation, s.value, s.bound) for s in solutions]
+
+
+@pytest.mark.parametrize("backend", ["cpsat", "highs"])
+def test_same_solutions_and_report_whatever_the_jobs(backend):
+    """Values and witnesses (allocations, bounds) do not depend on how many workers solve."""
+    inst = knowledge_instance()
+    programs = report_programs(inst)
+    alone = solve_batch(programs, SolveOptions(backend, jobs=1))
+    assert all(s.optimal for s in alone)
+    for jobs in (2, 3):
+        assert witnesses(solve_batch(programs, SolveOptions(backend, jobs=jobs))) == witnesses(alone)
+    report = compute_report(inst, SolveOptions(backend, jobs=1)).to_dict()
+    assert compute_report(inst, SolveOptions(backend, jobs=2)).to_dict() == report
+
+
+def test_each_weight_goes_to_a_worker_once(monkeypatch):
+    """A worker receives each weight at most once and compiles it at most once; a weight goes to
+    a second worker only when both solve programs holding it that are not parent and child."""
+    seen, requests = [], []
+
+    class Recorded(ilp.batch.Remote):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            seen.append(self)
+
+        def _request(self, w, programs, *args):
+            requests.extend((w, program) for program in programs)
+            return super()._request(w, programs, *args)
+
+    monkeypatch.setattr(ilp.batch, "Remote", Recorded)
+    inst = knowledge_instance()
+    programs = report_programs(inst)
+    solve_batch(programs, SolveOptions("cpsat", jobs=2))
+    (remote,) = seen
+    traffic = remote.traffic
+    weights = {w for _, p in requests for w in p.weights if w is not None}
+    for w, sent in enumerate(traffic.sent):
+        assert set(sent.values()) == {1}  # never twice to one worker
+        assert set(sent) == {remote.key(x) for v, p in requests if v == w for x in p.weights if x is not None}
+        assert traffic.compiled[w] <= len(sent)  # nor compiled twice there
+    sent = sum(len(s) for s in traffic.sent)
+    # sent whole, every program would carry all its weights (MIKW_i's again with MIEW_i)
+    whole = sum(len([w for w in p.weights if w is not None]) for _, p in requests)
+    print(f"programs {len(requests)}, weights {len(weights)}, sent {sent}, whole {whole}, "
+          f"compiled {traffic.compiled}, stolen {traffic.stolen}")
+    assert sent < whole
+    # Twice only: a true value TV_j (in MSW on one worker, in MIKW_j perhaps on the other), and
+    # the weights of a program a worker took from the other's queue; MIEW_i, whose weights are
+    # MIKW_i's, otherwise goes where MIKW_i went and brings nothing new.
+    assert sent - len(weights) <= inst.n * (1 + traffic.stolen)
+
+
+def test_a_report_shares_its_workers_between_batches(monkeypatch):
+    """compute_report's two batches (its programs, then MSW_{-i}) use one set of workers."""
+    seen = []
+
+    class Recorded(ilp.batch.Remote):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            seen.append(self)
+
+    monkeypatch.setattr(ilp.batch, "Remote", Recorded)
+    inst = knowledge_instance()
+    report = compute_report(inst, SolveOptions("cpsat", jobs=2))
+    assert report.all_proven
+    (remote,) = seen
+    assert all(worker is not None and not worker.alive for worker in remote._workers)  # stopped
+
+
+def test_worker_store_lives_with_the_worker():
+    """``Worker.call_with_store``: the store persists between calls of one worker only."""
+    from ilp.workers import Worker
+
+    worker = Worker()
+    try:
+        assert worker.call_with_store(_remember, "a") == ["a"]
+        assert worker.call_with_store(_remember, "b") == ["a", "b"]
+        assert worker.call(sum, [1, 2]) == 3
+    finally:
+        worker.stop()
+    other = Worker()
+    try:
+        assert other.call_with_store(_remember, "c") == ["c"]
+    finally:
+        other.stop()
+
+
+def _remember(store, item):
+    store.setdefault("items", []).append(item)
+    return store["items"]
