@@ -189,6 +189,8 @@ def knowledge_correct(instance: Instance, i: int) -> Correctness:
     if isinstance(knowledge, LowerBounds):
         undecided = False
         for j, bound in knowledge.bounds.items():
+            if bound is instance.valuations[j]:
+                continue  # exact knowledge of j: the bound is TV_j itself (n^2 of these at n players)
             holds, where = bound_holds(instance, instance.valuations[j], bound)
             if holds is False:
                 tv = instance.valuations[j].value(where)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from benchmarks.correctness import Correctness, knowledge_correct
@@ -16,7 +16,7 @@ from benchmarks.results import Benchmark, Best, Outcome, from_solution
 from benchmarks.table import ReportPlan
 from benchmarks.welfare import lex_first_optimal
 from ilp import Program, Solution, SolveOptions, Status, solve_batch
-from ilp.batch import Progress, shared_workers
+from ilp.batch import ProgramIndex, Progress, shared_workers
 from instances import Instance
 from instances.bundles import members as goods_in, names
 
@@ -134,19 +134,48 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
         return _compute(instance, plan, programs, solutions, options, start)
 
 
+@dataclass
+class _Shared:
+    """What a report's benchmarks share, keyed by the ids of objects the report keeps alive
+    (the plan's weights and programs, the batch's solutions), so ids stay unique: ``prices``,
+    w(bundle) by (weight, bundle); ``benchmarks``, a wrapped solution by (solution, weights,
+    restriction). With exact knowledge every MIKW_i is MSW's program with MSW's solution: its
+    witness is built and priced once for all n players (one outcome object, which the JSON
+    writer also renders once), not once per player."""
+
+    prices: dict[tuple[int, int], int] = field(default_factory=dict)
+    benchmarks: dict[tuple, Benchmark] = field(default_factory=dict)
+
+
 def _benchmark(name: str, program: Program, solution: Solution, priced: bool,
-               players: tuple[int, ...] | None = None, n: int | None = None) -> Benchmark:
+               players: tuple[int, ...] | None = None, n: int | None = None,
+               shared: _Shared | None = None) -> Benchmark:
     """``benchmarks._solve.solve_program`` for a solution already found: with ``priced`` the
     witness prices are each player's weight of its bundle (the take-it-or-leave-it offers).
-    ``players``: the instance's players of a restricted program (``ReportPlan``), of ``n``."""
+    ``players``: the instance's players of a restricted program (``ReportPlan``), of ``n``.
+    ``shared``: the report's cache (:class:`_Shared`)."""
+    shared = _Shared() if shared is None else shared
+    key = (id(solution), id(program.weights), priced, players)
+    known = shared.benchmarks.get(key)
+    if known is not None:
+        return replace(known, name=name)
     if not priced:
-        return from_solution(name, solution, players=players, n=n)
-    weights = program.weights
+        made = from_solution(name, solution, players=players, n=n)
+    else:
+        weights, cache = program.weights, shared.prices
 
-    def price(k: int, bundle: int) -> int:
-        return weights[k].value(bundle) if weights[k] is not None else 0
+        def price(k: int, bundle: int) -> int:
+            weight = weights[k]
+            if weight is None:
+                return 0
+            value = cache.get((id(weight), bundle))
+            if value is None:
+                value = cache[id(weight), bundle] = weight.value(bundle)
+            return value
 
-    return from_solution(name, solution, price, players=players, n=n)
+        made = from_solution(name, solution, price, players=players, n=n)
+    shared.benchmarks[key] = made
+    return made
 
 
 def _without_unproven(plan: ReportPlan, welfare: Solution, i: int) -> Solution:
@@ -169,6 +198,22 @@ def _nothing(name: str, empty: Outcome, solver: str) -> Benchmark:
     return Benchmark(name, Status.OPTIMAL, 0, 0, 0, empty, solver, 0.0)
 
 
+def _known(plan: ReportPlan, welfare: Solution, miew: list[Solution | None], winners: list[int],
+           removed: list[Program]) -> dict[Program, Solution]:
+    """What the batch of MSW_{-i} programs ``removed`` (of the players ``winners``) can use from
+    the first batch: MSW, the parent of every one of them, and MIEW_i where it equals MSW_{-i}
+    (exact knowledge). No other program of the plan can equal MSW_{-i}: MSW_{-i} has n weights
+    and only position i excluded, and in the plan only MIEW_i has that shape (MSW, MIKW_i and
+    MKW_A exclude nobody; restricted programs have fewer weights). Compared by
+    ``ilp.batch.ProgramIndex`` keys: each distinct weight hashed once, never a whole program."""
+    index = ProgramIndex()
+    known = {plan.msw: welfare}
+    for i, program in zip(winners, removed):
+        if plan.miew[i] is not None and miew[i] is not None and index.add(plan.miew[i]) == index.add(program):
+            known[program] = miew[i]
+    return known
+
+
 def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solutions: list[Solution],
              options: SolveOptions, start: float) -> Report:
     solver = options.backend
@@ -184,10 +229,12 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
         winners = list(welfare.outcome.holders)
         removed = [plan.msw_without(i) for i in winners]
         # the first batch's solutions are known: MIEW_i with exact knowledge is MSW_{-i} itself
-        without = dict(zip(winners, solve_batch(removed, options, known=dict(zip(programs, solutions)))))
+        known = _known(plan, welfare_solution, miew_solutions, winners, removed)
+        without = dict(zip(winners, solve_batch(removed, options, known=known)))
     else:
         without = {i: _without_unproven(plan, welfare_solution, i) for i in range(n)}
     empty = Outcome.sparse(n, (), ())  # one object for every MIEW_i of a player who knows nothing
+    shared = _Shared()  # witnesses and prices built once (exact knowledge: MIKW_i is MSW n times)
     players = []
     for i in range(n):
         if i in without:
@@ -198,9 +245,10 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
         players.append(PlayerRow(
             player=i,
             miew=(_nothing(f"MIEW_{names[i]}", empty, solver) if miew_program is None
-                  else _benchmark(f"MIEW_{names[i]}", miew_program, miew_solutions[i], priced=True)),
+                  else _benchmark(f"MIEW_{names[i]}", miew_program, miew_solutions[i], priced=True,
+                                  shared=shared)),
             mikw=_benchmark(f"MIKW_{names[i]}", plan.mikw[i], mikw_solutions[i], priced=True,
-                            players=plan.mikw_players[i], n=n),
+                            players=plan.mikw_players[i], n=n, shared=shared),
             msw_without=msw_i,
             correctness=knowledge_correct(instance, i),
         ))
@@ -211,9 +259,9 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
         known_players = plan.mikw_players[members[0]] if len(members) == 1 else None
         agents.append(AgentRow(members,
                                _benchmark(f"MKW_{{{label}}}", known, known_solution, priced=True,
-                                          players=known_players, n=n),
+                                          players=known_players, n=n, shared=shared),
                                _benchmark(f"BA^{{{label}}}", best, best_solution, priced=False,
-                                          players=members, n=n)))
+                                          players=members, n=n, shared=shared)))
     per_player = [row.miew for row in players]
     return Report(
         instance=instance,

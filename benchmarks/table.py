@@ -11,6 +11,7 @@ built at all (:class:`ReportPlan` says which and why).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import is_
 
 from benchmarks.external import miew_program
 from benchmarks.knowledge import NOTHING, coalition_guaranteed, guaranteed, true_weight
@@ -55,7 +56,10 @@ class Weights:
         one object, see ``instances.loader``)."""
         weight = self._of.get(id(valuation))
         if weight is None:
-            weight = self._of[id(valuation)] = self._share(Weight.of(valuation))
+            # a valuation worth 0 on every bundle adds 0 whatever its player holds: NOTHING, so
+            # that programs leave the player out (``ReportPlan``)
+            weight = NOTHING if valuation.is_zero else self._share(Weight.of(valuation))
+            self._of[id(valuation)] = weight
         return weight
 
     def _guaranteed(self, i: int, j: int) -> Weight:
@@ -70,8 +74,17 @@ class Weights:
         """(g^i_j)_j with TV_i at position i: the weights of MIKW_i (seed 000 Definition 3)."""
         if i not in self._rows:
             inst = self.instance
+            knowledge = inst.knowledge[i]
             if knows_nothing(inst, i):
                 self._rows[i] = self.nothing[:i] + (self.true[i],) + self.nothing[i + 1:]
+            elif isinstance(knowledge, LowerBounds) and len(knowledge.bounds) == inst.n - 1 and i not in (
+                    knowledge.bounds) and all(map(is_, knowledge.bounds.values(),
+                                                  map(inst.valuations.__getitem__, knowledge.bounds))):
+                self._rows[i] = self.true  # exact knowledge: g^i_j is TV_j itself (the same object)
+            elif isinstance(knowledge, LowerBounds):  # _guaranteed inlined: n^2 slots at n players
+                bounds, of, weight_of, true = knowledge.bounds, self._of, self._weight_of, self.true
+                self._rows[i] = tuple(true[i] if j == i else NOTHING if (bound := bounds.get(j)) is None
+                                      else of.get(id(bound)) or weight_of(bound) for j in range(inst.n))
             else:
                 self._rows[i] = tuple(self.true[j] if j == i else self._guaranteed(i, j) for j in range(inst.n))
         return self._rows[i]
@@ -102,6 +115,10 @@ class ReportPlan:
     * A singleton agent {i} has MKW_{i} = MIKW_i with the same witness: its pooled knowledge
       g^{i}_j is g^i_j (seed 000 Definition 1), so ``relevant_knowledge_program`` is
       ``mikw_program`` and ``agents[k][0]`` is that same program.
+    * A valuation worth 0 on every bundle (TV_j, or a bound of j) is the weight ``NOTHING``: the
+      player adds 0 to every program's objective whatever it holds, so every optimum is an
+      optimum with the player holding nothing, and programs with no other weight are answered
+      without a solve (``ilp.batch``: no positive weight). CATS 2.1's L8 writes every price as 0.
     * MSW_{-i} is only listed by :meth:`msw_without` for the players that win something in a
       proven optimum of MSW (``winners``): for the others that optimum is optimal without them
       too, so MSW_{-i} = MSW with the same allocation (``benchmarks.welfare.msw_without``).

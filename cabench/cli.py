@@ -255,6 +255,7 @@ def export_command(file, fmt, output) -> int:
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[FILE_OR_FOLDER]...")
 @click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full", "players", "cats",
                                             "cats-large", "knowledge", "knowledge-target", "knowledge-scaling"]),
               default="quick",
@@ -278,15 +279,23 @@ def export_command(file, fmt, output) -> int:
               help="Time limit per program.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
               show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
-def perf(suite, distributions, knowledge, coalitions, seeds, backends, naive, default, jobs, time_limit,
+def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, naive, default, jobs, time_limit,
          output) -> int:
     """Time the benchmark table (MSW, every MIEW_i and MIKW_i, MKW of every coalition) of generated
-    instances: cabench's batch pipeline, each single backend and a naive PuLP/CBC baseline, and
-    with knowledge other than exact the exact-knowledge report of the same instance."""
+    instances, or of the given instance files (*.json, or CATS files imported as `import` does;
+    a folder: its *.json and *.txt files): cabench's batch pipeline, each single backend and a
+    naive PuLP/CBC baseline, and with knowledge other than exact the exact-knowledge report of the
+    same instance."""
     from rich.table import Table
 
-    from cabench.perf import run_suite, summary, write_results, write_rows
+    from cabench.perf import check_files, run_files, run_suite, summary, write_results, write_rows
     from ilp.batch import default_jobs
+
+    if paths:
+        source = click.get_current_context().get_parameter_source
+        for name, flag in (("suite", "--suite"), ("distributions", "--distributions"), ("seeds", "--seeds")):
+            if source(name) is not click.core.ParameterSource.DEFAULT:
+                raise click.UsageError(f"{flag} chooses generated instances; it does not go with instance files")
 
     chosen = list(dict.fromkeys(b.strip() for b in backends.split(",") if b.strip() not in ("", "none")))
     for name in [*chosen, default]:
@@ -303,8 +312,12 @@ def perf(suite, distributions, knowledge, coalitions, seeds, backends, naive, de
                                      param_hint="'--distributions'")
     from instances.knowledge_models import parse_coalitions, parse_knowledge
 
-    knowledge_specs = _spec_list(knowledge, "'--knowledge'", suite, lambda spec, players: parse_knowledge(spec))
-    coalition_specs = _spec_list(coalitions, "'--coalitions'", suite, parse_coalitions)
+    # instance files are checked against their own players when the specs are drawn on them
+    specs_for = None if paths else suite
+    knowledge_specs = _spec_list(knowledge, "'--knowledge'", specs_for, lambda spec, players: parse_knowledge(spec))
+    coalition_specs = _spec_list(coalitions, "'--coalitions'", specs_for, parse_coalitions)
+    if paths:  # unreadable files, and coalitions that do not fit a file, stop before anything runs
+        check_files(paths, coalition_specs)
     check_folder(output)
     from cabench.progress import counting, wanted
 
@@ -324,15 +337,21 @@ def perf(suite, distributions, knowledge, coalitions, seeds, backends, naive, de
             else:
                 console.log(text)
 
-        rows = run_suite(suite, seeds, chosen, default, time_limit, progress=step,
-                         checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive,
-                         knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
+        if paths:
+            rows = run_files(paths, chosen, default, time_limit, progress=step,
+                             checkpoint=lambda done: write_rows(done, output), jobs=jobs, naive=naive,
+                             knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
+        else:
+            rows = run_suite(suite, seeds, chosen, default, time_limit, progress=step,
+                             checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive,
+                             knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
     table = summary(rows, jobs or default_jobs())
     write_results(rows, table, output)
-    view = Table(title=f"cabench perf ({suite}, {seeds} seeds): median seconds per full table", header_style="bold")
+    what = f"{len(table)} files" if paths else f"{suite}, {seeds} seeds"
+    view = Table(title=f"cabench perf ({what}): median seconds per full table", header_style="bold")
     methods = list(dict.fromkeys(r.method for r in rows if not r.method.startswith("kind:")))
     kinds = list(dict.fromkeys(r.method.removeprefix("kind:") for r in rows if r.method.startswith("kind:")))
-    labelled = any(e["knowledge"] != "exact" or e["coalitions"] != "none" for e in table)
+    labelled = any(e["knowledge"] not in ("exact", "file") or e["coalitions"] not in ("none", "file") for e in table)
     budgeted = any("budget_seconds" in e for e in table)  # CATS-shaped: the issue's budget
     budget_columns = ["winners", "WDP HiGHS s", "budget s", "report/budget"] if budgeted else []
     for column in ["instance", "programs", "needed", *methods, "report solver s", "bookkeeping s",
@@ -370,9 +389,9 @@ def perf(suite, distributions, knowledge, coalitions, seeds, backends, naive, de
     return 0
 
 
-def _spec_list(value: str | None, hint: str, suite: str, check) -> list[str] | None:
+def _spec_list(value: str | None, hint: str, suite: str | None, check) -> list[str] | None:
     """The comma-separated specs of ``value`` (None: the suite's defaults), each checked by
-    ``check(spec, players)`` against the smallest player count of ``suite``."""
+    ``check(spec, players)`` against the smallest player count of ``suite`` (any count when None)."""
     if value is None:
         return None
     from cabench.perf import SUITES
@@ -381,7 +400,7 @@ def _spec_list(value: str | None, hint: str, suite: str, check) -> list[str] | N
     specs = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
     if not specs:
         raise click.BadParameter("expected at least one spec", param_hint=hint)
-    players = min((p if p is not None else 10**9) for _, _, _, p in SUITES[suite])
+    players = min((p if p is not None else 10**9) for _, _, _, p in SUITES[suite]) if suite else 10**9
     for spec in specs:
         try:
             check(spec, players)

@@ -29,7 +29,10 @@ Three kinds of measurement, all wall-clock seconds on this machine, in the same 
 
 Instances are generated with every knowledge spec of ``--knowledge`` and every coalition spec of
 ``--coalitions`` (the ``cabench generate`` language); the knowledge suites have their own
-default lists (:data:`KNOWLEDGE_SPECS`).
+default lists (:data:`KNOWLEDGE_SPECS`). Or they are given as files (:func:`run_files`: JSON
+instances, or CATS files imported as ``cabench import`` does), measured as written or with
+those specs drawn on them, each file with the winner-determination baseline when its
+valuations are XOR bids.
 
 For the last two, a program that occurs several times in the table is solved once and its time
 counted at each occurrence: solving the same model again repeats the same work, and the suite
@@ -304,6 +307,8 @@ class Row:
     winners: int | None = None
     wdp_highs: float | None = None
     wdp_proven: bool | None = None
+    msw: int | None = None  # of a report row with the baseline: the report's MSW ...
+    wdp_optimum: int | None = None  # ... and HiGHS's optimum of the plain problem (equal when both are proven)
 
 
 CABENCH = "cabench"
@@ -348,11 +353,12 @@ def _kind_rows(common: dict, names: Sequence[str], programs: Sequence[Program], 
 def measure_instance(instance: Instance, base: dict, backends: Sequence[str], default: str,
                      time_limit: float | None, jobs: int | None,
                      progress: Callable[[str], None] = lambda text: None, naive: bool = True,
-                     exact: Instance | None = None, wdp: bool = False) -> list[Row]:
-    """The rows of one instance: cabench's table pipeline, each single backend, the naive baseline
-    (unless ``naive`` is false), the per-kind times of the batch, given ``exact`` (the same
-    instance with exact knowledge) the whole report of that instance and, with ``wdp``, the
-    winner-determination baseline (:func:`wdp_highs`) and MSW's winners in the report's row."""
+                     exact: Instance | None = None, wdp: bool = False, batch: bool = True) -> list[Row]:
+    """The rows of one instance: the whole report, cabench's table pipeline (unless ``batch``
+    is false) with the per-kind times of its batch, each single backend, the naive baseline
+    (unless ``naive`` is false), given ``exact`` (the same instance with exact knowledge) the
+    whole report of that instance and, with ``wdp``, the winner-determination baseline
+    (:func:`wdp_highs`) and MSW's winners in the report's row."""
     progress(f"{instance.name}: cabench benchmarks ({default}, whole report)")
     start = time.perf_counter()
     options = SolveOptions(default, time_limit, jobs)
@@ -367,7 +373,8 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
             raise AssertionError(f"{instance.name}: HiGHS's winner determination gives {optimum}, "
                                  f"the report's MSW is {report.msw.value}")
         winners = len(report.msw.outcome.holders) if report.msw.outcome is not None else 0
-        baseline = dict(winners=winners, wdp_highs=seconds, wdp_proven=optimum is not None)
+        baseline = dict(winners=winners, wdp_highs=seconds, wdp_proven=optimum is not None, msw=report.msw.value,
+                        wdp_optimum=optimum)
     exact_seconds = exact_proven = None
     if exact is not None:
         progress(f"{exact.name}: cabench benchmarks ({default}, whole report, exact knowledge)")
@@ -380,10 +387,11 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     programs = table
     distinct = len(set(programs))
     rows = []
-    progress(f"{instance.name}: cabench ({default}, batch)")
-    start = time.perf_counter()
-    solutions = solve_batch(programs, options)
-    ours = time.perf_counter() - start
+    if batch:
+        progress(f"{instance.name}: cabench ({default}, batch)")
+        start = time.perf_counter()
+        solutions = solve_batch(programs, options)
+        ours = time.perf_counter() - start
     times: dict[str, list[float]] = {}
     proven: dict[str, int] = {}
     for backend in backends:
@@ -407,9 +415,10 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     if exact_seconds is not None:
         rows.append(Row(**common, method=f"report-exact:{default}", proven=len(programs) if exact_proven else 0,
                         seconds=exact_seconds))
-    rows.append(Row(**common, method=f"{CABENCH}:{default}", proven=sum(s.optimal for s in solutions),
-                    seconds=ours))
-    if named:
+    if batch:
+        rows.append(Row(**common, method=f"{CABENCH}:{default}", proven=sum(s.optimal for s in solutions),
+                        seconds=ours))
+    if batch and named:
         rows += _kind_rows(common, [name for name, _ in named], programs, solutions)
     for backend in backends:
         rows.append(Row(**common, method=backend, proven=proven[backend], seconds=sum(times[backend])))
@@ -458,6 +467,100 @@ def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, tim
                                              exact, wdp=players is None and knowledge_spec == "exact")
                     checkpoint(rows)
                     done += 1
+    advance(done, total, "")
+    return rows
+
+
+def file_paths(paths: Sequence[Path]) -> list[Path]:
+    """The instance files of ``paths``: each file as given, and every ``*.json`` and ``*.txt``
+    file of a folder in name order (an :class:`InputError` for a missing path or an empty folder)."""
+    from instances.errors import InputError
+
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(f for f in path.iterdir() if f.is_file() and f.suffix in (".json", ".txt"))
+            if not found:
+                raise InputError(str(path), "", "no instance file (*.json, or a CATS file *.txt) in this folder")
+            out += found
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise InputError(str(path), "", "no such file or folder")
+    return list(dict.fromkeys(out))
+
+
+def load_file(path: Path) -> Instance:
+    """A cabench instance file (``*.json``), or any other file read as a CATS file, imported as
+    ``cabench import`` does (one XOR player per bidder, the smallest scale that makes every price
+    an integer, no knowledge)."""
+    from instances import load_instance
+    from instances.cats import read_cats
+
+    return load_instance(path) if path.suffix == ".json" else read_cats(path)
+
+
+def xor_only(instance: Instance) -> bool:
+    """Whether every valuation is an XOR list of bids: the winner-determination baseline's input."""
+    from instances.valuation import Semantics
+
+    return all(v.semantics is Semantics.XOR for v in instance.valuations)
+
+
+def check_files(paths: Sequence[Path], coalitions: Sequence[str] | None) -> None:
+    """Read every file of ``paths`` (:func:`file_paths`, :func:`load_file`) and check that each
+    coalition spec fits among its players, so that bad input stops ``perf`` before anything is
+    measured or written (:class:`InputError` or ``SpecError``, both exit 2)."""
+    from instances.knowledge_models import SpecError, parse_coalitions
+
+    for path in file_paths(paths):
+        instance = load_file(path)
+        for spec in coalitions or ():
+            try:
+                parse_coalitions(spec, instance.n)
+            except SpecError as error:
+                raise SpecError(f"{path}: {error}") from None
+
+
+def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time_limit: float | None,
+              progress: Callable[[str], None] = lambda text: None,
+              checkpoint: Callable[[list[Row]], None] = lambda rows: None,
+              jobs: int | None = None, naive: bool = True, knowledge: Sequence[str] | None = None,
+              coalitions: Sequence[str] | None = None,
+              advance: Callable[[int, int, str], None] = lambda done, total, current: None) -> list[Row]:
+    """:func:`run_suite` on given instance files (:func:`file_paths`, :func:`load_file`): each
+    file as written, or with every knowledge spec and coalition spec given drawn on it (seed 0,
+    replacing what it has, as ``cabench annotate --replace`` does). Every file whose valuations
+    are all XOR bids also gets the winner-determination baseline and the budget (:func:`budget`).
+    A file's rows carry its name (without suffix) as their distribution, so each file is one
+    entry of :func:`summary`."""
+    from instances.knowledge_models import annotate
+
+    files = file_paths(paths)
+    knowledge_specs = list(knowledge) if knowledge else [None]
+    coalition_specs = list(coalitions) if coalitions else [None]
+    total = len(files) * len(knowledge_specs) * len(coalition_specs)
+    rows: list[Row] = []
+    done = 0
+    for path in files:
+        written = load_file(path)
+        for coalition_spec in coalition_specs:
+            for knowledge_spec in knowledge_specs:
+                def make(spec: str | None) -> Instance:
+                    if spec is None and coalition_spec is None:
+                        return written
+                    return annotate(written, spec, coalition_spec, 0, replace=True)
+                instance = make(knowledge_spec)
+                advance(done, total, instance.name)
+                exact = make("exact") if knowledge_spec not in (None, "exact", "none") else None
+                base = dict(instance=instance.name, distribution=path.stem, goods=instance.m,
+                            bids=sum(len(v.bids) for v in instance.valuations), players=instance.n, seed=0,
+                            knowledge=knowledge_spec or "file", coalitions=coalition_spec or "file")
+                # cabench alone (no single backend, no naive baseline): the report is what is timed
+                rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive,
+                                         exact, wdp=xor_only(instance), batch=bool(backends) or naive)
+                checkpoint(rows)
+                done += 1
     advance(done, total, "")
     return rows
 

@@ -22,7 +22,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
-from ilp import claims, dense
+from ilp import certify, claims, dense
 from ilp.compile import BlockCache, RobustBlock
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation, build
@@ -273,4 +273,7 @@ def _run(formulation: Formulation, module: ModuleType, options: SolveOptions, hi
         if not terms and ((lo is not None and lo > 0) or (hi is not None and hi < 0)):
             # e.g. a good fixed to a player who cannot hold it
             return Answer(Status.INFEASIBLE, solver=getattr(module, "NAME", ""))
+    if module.NAME != "brute" and certify.applies(formulation):
+        # covering unions: an exact dual bound and small cores instead of the whole program
+        return certify.run(formulation, module, options, hint)
     return module.run(formulation, options, hint)

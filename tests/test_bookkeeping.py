@@ -164,3 +164,27 @@ def test_cli_json_with_many_players_is_the_api_json(tmp_path):
     assert done.returncode == 0, done.stderr
     expected = report_json(compute_report(inst, SolveOptions("cpsat", jobs=1)))
     assert json.loads(done.stdout)["players"] == expected["players"]
+
+
+def test_exact_knowledge_report_is_the_one_without_shortcuts():
+    """Exact knowledge at n players (every bound the true valuation object itself): MIKW_i is
+    MSW's program with MSW's witness, built once for all n players, and the report, its JSON
+    and its verdicts are those of the same knowledge given as equal but distinct valuation
+    objects, where none of the identity shortcuts applies."""
+    from instances import LowerBounds
+
+    n = 120
+    base = _single_minded(n, m=8, seed=3)
+    same = tuple(LowerBounds({j: v for j, v in enumerate(base.valuations) if j != i}) for i in range(n))
+    copies = tuple(LowerBounds({j: Valuation(v.form, tuple(v.bids)) for j, v in enumerate(base.valuations) if j != i})
+                   for i in range(n))
+    exact = dataclasses.replace(base, knowledge=same)
+    equal = dataclasses.replace(base, knowledge=copies)
+    plan = ReportPlan.of(exact)
+    assert all(p.weights is plan.msw.weights for p in plan.mikw)  # one weights tuple, n^2 slots not built
+    fast = compute_report(exact, SolveOptions("cpsat", jobs=1))
+    slow = compute_report(equal, SolveOptions("cpsat", jobs=1))
+    assert json.dumps(report_json(fast)) == json.dumps(report_json(slow))
+    assert len({id(row.mikw.outcome) for row in fast.players}) == 1
+    assert all(row.mikw.value == fast.msw.value and row.miew.value == row.msw_without.value for row in fast.players)
+    assert all(row.correctness.correct for row in fast.players)

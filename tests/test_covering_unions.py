@@ -154,3 +154,15 @@ def test_a_batch_takes_back_the_blocks_its_worker_processes_compiled():
     assert [s.value for s in solutions] == [solve(p, "brute").value for p in programs]
     composite = [w for w in weights if sum(map(len, w.options)) > 1]
     assert composite and all(options.blocks.part((w,)) for w in composite)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_unions_kept_one_at_a_time_are_those_kept_in_pairs(seed, monkeypatch):
+    """``_UnionSearch.minimal`` (large lists) keeps exactly the atoms of ``_without_dominated``."""
+    rng = random.Random(9000 + seed)
+    m = rng.randint(1, 8)
+    low, high = _values(0, rng.choice((3, 20)), rng)
+    weight = _weight(rng, m, low, high)
+    in_pairs = compile_weight(weight)
+    monkeypatch.setattr("ilp.compile.PAIRS_WORK", 0)
+    assert compile_weight(weight) == in_pairs

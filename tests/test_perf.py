@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import itertools
 import json
 
@@ -13,7 +14,7 @@ from benchmarks.table import table_programs
 from cabench.perf import budget, measure_instance, naive_solve, summary, wdp_highs, wdp_ilp
 from ilp import SolveOptions, solve
 from instances.generate import generate_instance
-from tests.conftest import run_cli
+from tests.conftest import EXAMPLES, run_cli
 
 
 def test_table_programs_and_naive_baseline_agree_with_the_report():
@@ -159,3 +160,66 @@ def test_perf_runs_end_to_end(tmp_path):
     # per instance: the report, cabench's batch, four single backends, the naive baseline
     assert (tmp_path / "perf-rows.csv").read_text().count("\n") == 1 + 5 * 7
     assert "naive/cabench" in result.stdout
+
+
+def test_perf_on_real_cats_files_and_instance_files(tmp_path):
+    """``cabench perf FILES``: real CATS files (imported as ``cabench import`` does) and a JSON
+    instance, each its own entry, with exact knowledge drawn on them: the report's MSW equals the
+    generator's own optimum (test data) and HiGHS's winner determination, and the budget columns
+    are there. A folder stands for its *.json and *.txt files."""
+    from fractions import Fraction
+
+    from instances import load_instance
+    from instances.cats import read_cats
+    from tests.test_real_files import CATS, EXPECTED
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("paths-40-200-0000.txt", "L4-40-200-0000.txt"):
+        (folder / name).write_bytes((CATS / name).read_bytes())
+    instance = tmp_path / "example.json"
+    instance.write_bytes((EXAMPLES / "random-xor-lower-bounds.json").read_bytes())
+    result = run_cli("perf", str(folder), str(instance),
+                     "--knowledge", "exact", "--backends", "none", "--no-naive", "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "cabench perf (3 files)" in result.stdout and "report/budget" in result.stdout
+    table = json.loads((tmp_path / "out" / "perf-summary.json").read_text())
+    assert [e["distribution"] for e in table] == ["L4-40-200-0000", "paths-40-200-0000", "example"]
+    for entry in table:
+        assert entry["knowledge"] == "exact" and entry["all_proven"]
+        assert {"winners", "wdp_highs_seconds", "budget_seconds", "report_over_budget", "within_budget",
+                "report_solver_seconds", "report_bookkeeping_seconds"} <= entry.keys()
+        assert entry["budget_seconds"] == pytest.approx(budget(entry["wdp_highs_seconds"], entry["winners"]))
+    assert table[0]["players"] == 200  # L4: one player per bid
+    rows = list(csv.DictReader(open(tmp_path / "out" / "perf-rows.csv")))
+    assert {r["method"] for r in rows} == {"report:portfolio"}  # cabench alone: only the report is timed
+    for row in rows:
+        assert row["msw"] == row["wdp_optimum"] != "", row["instance"]
+        name = row["distribution"] + ".txt"
+        if name in EXPECTED:  # the optimum of the generator's own LP model
+            imported = read_cats(CATS / name)
+            assert Fraction(row["msw"]) == Fraction(EXPECTED[name]) * imported.scale, name
+    assert int(rows[-1]["msw"]) == compute_report(load_instance(instance)).msw.value
+
+
+def test_perf_files_as_written_and_bad_paths(tmp_path):
+    """Without --knowledge each file is measured as written; a missing file, an empty folder and
+    a suite option next to files are bad input (exit 2) before anything is measured."""
+    result = run_cli("perf", str(EXAMPLES / "seed004-example.json"), "--backends", "highs", "--no-naive",
+                     "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    (entry,) = json.loads((tmp_path / "out" / "perf-summary.json").read_text())
+    assert entry["knowledge"] == entry["coalitions"] == "file" and entry["all_proven"]
+    assert "cabench_over_ideal" in entry  # a single backend: the batch row is timed as well
+    assert "budget_seconds" not in entry  # explicit bundles, not XOR bids: no winner-determination baseline
+    example = str(EXAMPLES / "random-xor-lower-bounds.json")
+    missing = run_cli("perf", str(tmp_path / "nothing.txt"), "-o", str(tmp_path / "x"))
+    assert missing.returncode == 2 and "nothing.txt: no such file or folder" in missing.stderr
+    (tmp_path / "empty").mkdir()
+    empty = run_cli("perf", str(tmp_path / "empty"), "-o", str(tmp_path / "x"))
+    assert empty.returncode == 2 and "no instance file" in empty.stderr
+    too_few = run_cli("perf", example, "--coalitions", "random:2:50", "-o", str(tmp_path / "x"))
+    assert too_few.returncode == 2 and "random-xor-lower-bounds.json: --coalitions" in too_few.stderr
+    mixed = run_cli("perf", example, "--suite", "cats", "-o", str(tmp_path / "x"))
+    assert mixed.returncode == 2 and "--suite" in mixed.stderr
+    assert not (tmp_path / "x").exists()
