@@ -120,6 +120,17 @@ def test_no_sweep_worker_survives_a_signal(hard_folder, tmp_path, signum, status
         assert "Traceback" not in stderr and "run the same command again to resume" in stderr
 
 
+@pytest.mark.parametrize("signum, status", [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGTERM, 143)])
+def test_no_batch_worker_survives_a_signal(hard, signum, status):
+    """The report's own worker processes (``ilp.remote``, shared by its two batches)."""
+    code, took, alive, stderr = _signal_when_busy(
+        ["benchmarks", str(hard), "--solver", "cpsat", "--jobs", "2", "--time-limit", "30"], signum, 2)
+    assert alive == [], f"left running: {[_describe(p) for p in alive]}"
+    assert code == status and took < 3, (code, took, stderr)
+    if signum != signal.SIGKILL:
+        assert "Traceback" not in stderr and f"stopped by {signal.Signals(signum).name}" in stderr
+
+
 def _cpu_seconds(process: psutil.Process) -> float:
     """CPU time of ``process`` and its live descendants (a solver may run in either)."""
     total = 0.0
