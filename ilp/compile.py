@@ -140,7 +140,6 @@ class BlockCache:
     def __init__(self) -> None:
         self._by_value: dict[Weight, Block | None] = {}
         self._by_id: dict[int, tuple[Weight, Block | None]] = {}
-        self._compiled: list[Weight] = []  # the weights compiled by this cache itself, in order
 
     def __len__(self) -> int:
         return len(self._by_value)
@@ -156,7 +155,6 @@ class BlockCache:
             block = self._by_value[weight]
         except KeyError:
             block = self._by_value[weight] = _compile(weight, UNION_BUDGET)
-            self._compiled.append(weight)
         self._by_id[id(weight)] = (weight, block)  # the entry keeps the weight alive: ids stay unique
         return block
 
@@ -171,14 +169,6 @@ class BlockCache:
                 out._by_value[w] = entry[1]
             elif w in self._by_value:
                 out._by_value[w] = self._by_value[w]
-        return out
-
-    def fresh(self) -> "BlockCache":
-        """A cache holding only the blocks this cache compiled itself (what a worker process
-        hands back: the blocks it was sent are known already)."""
-        out = BlockCache()
-        for w in self._compiled:
-            out._by_value[w] = self._by_value[w]
         return out
 
     def update(self, other: "BlockCache") -> None:
