@@ -37,6 +37,7 @@ BACKENDS: dict[str, Any] = {
     "highs": "ilp.highs",
     "portfolio": "ilp.portfolio",
     "brute": "ilp.brute",
+    "clique": "ilp.clique",
 }
 """Name -> adapter module (or its import path, imported on first use: OR-Tools and PuLP are slow
 to import, and a run needs only one of them). An adapter follows ``ilp.contract``."""
@@ -91,7 +92,7 @@ def backend_names() -> list[str]:
     --------
     >>> from ilp import backend_names
     >>> backend_names()
-    ['cpsat', 'cbc', 'scip', 'highs', 'portfolio', 'brute']
+    ['cpsat', 'cbc', 'scip', 'highs', 'portfolio', 'brute', 'clique']
     """
     return list(BACKENDS)
 
@@ -123,7 +124,7 @@ def get_backend(name: str) -> ModuleType:
     >>> get_backend("gurobi")
     Traceback (most recent call last):
     ...
-    instances.errors.CabenchError: unknown solver "gurobi"; expected one of: cpsat, cbc, scip, highs, portfolio, brute
+    instances.errors.CabenchError: unknown solver "gurobi"; expected one of: cpsat, cbc, scip, highs, portfolio, brute, clique
     """
     if name not in BACKENDS:
         raise CabenchError(f'unknown solver "{name}"; expected one of: {", ".join(BACKENDS)}')

@@ -31,12 +31,14 @@ allocations is made of whole bids, which is what the integer programs enumerate.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
-from ilp.backends import as_options, solve
+from ilp import clique
+from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock
 from ilp.contract import SolveOptions
-from ilp.formulation import holdable
+from ilp.formulation import build, holdable
 from ilp.program import UNALLOCATED, Program, Solution, Status, owner_code
 
 COEFFICIENT_LIMIT = {"cpsat": 2**50, "cbc": 10**6, "scip": 10**6, "highs": 10**6, "portfolio": 10**6}
@@ -63,6 +65,50 @@ def _forced(g: int, held: int, block: object) -> bool:
 
 def _codes(allocation: tuple[int, ...], goods: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(owner_code(allocation, g) for g in goods)
+
+
+def _first_clique(program: Program, optimum: Solution, options: SolveOptions) -> Solution | None:
+    """The lexicographically first optimum of a set-packing ``program`` whose bids' graph is
+    sparse (``ilp.clique``; the portfolio's threshold, any graph for the clique backend): every
+    maximum-weight clique is listed by one search and the smallest owner vector taken. None
+    when the program is not such a program, or the search gives up (too many optima, the time
+    limit): the goods are then ordered by solves as usual.
+
+    Why: the ordering's one proof, "no other optimum precedes", is an integer program with the
+    optimum as a lower bound, whose relaxation is as weak as the winner determination's. On CATS
+    "arbitrary" bids CP-SAT took 36 s for it on the real arbitrary-upv 64 / 500 file (seed 1) and
+    211 s on the generated arbitrary 64 / 1000 / 10 (seed 0), where listing every optimum takes
+    about as long as the clique search's own proof of the optimum (2026-12-01, 2 shared cores)."""
+    start = time.perf_counter()
+    formulation = build(program, options.blocks)
+    try:
+        if not clique.applies(formulation.ilp):
+            return None
+        from ilp.portfolio import SPARSE
+
+        graph = clique.graph(formulation.ilp)
+        if options.backend == "portfolio" and graph.density > SPARSE:
+            return None
+        deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
+        cliques = clique.optima(graph, optimum.value, deadline)
+    finally:
+        count_solving(time.perf_counter() - start)
+    if not cliques:
+        return None
+    best, best_codes = None, None
+    goods = tuple(range(program.n_goods))
+    for found in cliques:
+        values = [0] * len(formulation.ilp.names)
+        for v in found:
+            values[graph.variables[v]] = 1
+        allocation = formulation.decode(values)
+        codes = _codes(allocation, goods)
+        if best_codes is None or codes < best_codes:
+            best, best_codes = allocation, codes
+    if program.total(best) != optimum.value:
+        return None  # cannot happen with a proven optimum; the solves below would settle it
+    return Solution(Status.OPTIMAL, best, optimum.value, optimum.value, optimum.backend,
+                    optimum.wall_time + time.perf_counter() - start)
 
 
 def lex_first(program: Program, optimum: Solution, options: SolveOptions | str | None = None) -> Solution:
@@ -115,6 +161,10 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     held = [0] * len(blocks)  # the goods fixed to each player so far
     # the brute-force DP and ilp.dense (one or two players) order goods without the exclusion
     certify = options.backend != "brute" and sum(1 for w in program.weights if w is not None and w.options) > 2
+    if certify and options.backend in ("portfolio", "clique"):
+        first = _first_clique(program, optimum, options)
+        if first is not None:
+            return first
     g = 0
     while g < program.n_goods:
         code = owner_code(current, g)
