@@ -82,12 +82,13 @@ def _first_clique(program: Program, optimum: Solution, options: SolveOptions) ->
     start = time.perf_counter()
     formulation = build(program, options.blocks)
     try:
-        if not clique.applies(formulation.ilp):
-            return None
-        from ilp.portfolio import SPARSE
+        from ilp.portfolio import sparse_graph
 
-        graph = clique.graph(formulation.ilp)
-        if options.backend == "portfolio" and graph.density > SPARSE:
+        if options.backend == "portfolio":
+            graph = sparse_graph(formulation.ilp)
+        else:
+            graph = clique.graph(formulation.ilp) if clique.applies(formulation.ilp) else None
+        if graph is None:
             return None
         deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
         cliques = clique.optima(graph, optimum.value, deadline)

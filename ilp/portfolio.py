@@ -46,6 +46,17 @@ search against CP-SAT with one worker, 15 s each): on CATS arbitrary files (dens
 and L2 (0.06) the clique search proves in 0.01-8 s what the integer programming solvers prove in
 0.3 s to minutes (see ``ilp.clique``); L6 (0.60) ties (0.29 s against 0.23 s); from L5 (0.76)
 up, e.g. L3 (0.86), regions and paths, it is the slower by far or proves nothing in 15 s."""
+CLIQUE_MIN_BIDS = 64
+"""Smaller programs keep the probe: CP-SAT proves them in milliseconds as well."""
+
+
+def sparse_graph(ilp: ILP) -> clique.Graph | None:
+    """The compatibility graph of ``ilp`` when it goes to the clique search (:data:`SPARSE`,
+    :data:`CLIQUE_MIN_BIDS`), else None."""
+    if len(ilp.objective) < CLIQUE_MIN_BIDS or not clique.applies(ilp):
+        return None
+    graph = clique.graph(ilp)
+    return graph if graph.density <= SPARSE else None
 RACERS = ("highs", "scip", "cpsat", "cbc")
 
 
@@ -108,10 +119,8 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     ilp = formulation.ilp
     options = replace(options, known={})  # the racers need no cache (it would be pickled to each)
     start = time.monotonic()
-    if clique.applies(ilp):
-        graph = clique.graph(ilp)
-        if graph.density <= SPARSE:
-            return clique.solve_graph(formulation, graph, options, hint)
+    if (graph := sparse_graph(ilp)) is not None:
+        return clique.solve_graph(formulation, graph, options, hint)
     probe = PROBE_SECONDS if options.time_limit is None else min(PROBE_SECONDS, options.time_limit)
     first = cpsat.run(formulation, replace(options, time_limit=probe), hint) if probe > 0 else Answer(Status.UNKNOWN)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE):
