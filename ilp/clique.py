@@ -165,27 +165,29 @@ class _Search:
         incompatible bids, each worth its least residual weight, are taken from the lowest
         numbers up while their total stays at most ``target``; what is left must be branched on."""
         weights, compatible = self.weights, self.compatible
-        residual: dict[int, int] = {}
+        residual = list(weights)  # a copy per node: cheaper than a dict of the changed ones
         total = 0
         left = candidates
         while left:
-            members = []
-            free = left
+            low = left & -left
+            v = low.bit_length() - 1
+            members = [v]
+            least = residual[v]
+            free = left & ~compatible[v] ^ low  # the rest of the class conflicts with v
             while free:
                 low = free & -free
                 v = low.bit_length() - 1
                 members.append(v)
-                free &= ~compatible[v] ^ low  # the rest of the class conflicts with v
-            least = min(residual.get(v, weights[v]) for v in members)
+                if residual[v] < least:
+                    least = residual[v]
+                free &= ~compatible[v] ^ low
             total += least
             if total > target:
                 self.total = total
                 return left
             for v in members:
-                r = residual.get(v, weights[v]) - least
-                if r:
-                    residual[v] = r
-                else:
+                residual[v] -= least
+                if not residual[v]:
                     left ^= 1 << v
         self.total = total
         return 0
