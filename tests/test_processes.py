@@ -18,9 +18,11 @@ from tests.conftest import EXAMPLES, cabench_command, run_cli
 @pytest.fixture(scope="module")
 def hard(tmp_path_factory) -> Path:
     """An instance whose programs CP-SAT does not prove within the portfolio's one-second probe,
-    so a race of solver processes starts (48 goods, 500 arbitrary bids, 8 players)."""
+    so a race of solver processes starts (128 goods, 1000 regions bids, 10 players: bids of few
+    goods, so the clique search, which takes the portfolio's sparse "arbitrary" programs, does
+    not apply; every backend takes minutes)."""
     path = tmp_path_factory.mktemp("hard") / "hard.json"
-    result = run_cli("generate", "-d", "arbitrary", "-m", "48", "-b", "500", "-n", "8", "--knowledge", "exact",
+    result = run_cli("generate", "-d", "regions", "-m", "128", "-b", "1000", "-n", "10", "--knowledge", "exact",
                      "-o", str(path))
     assert result.returncode == 0, result.stderr
     return path
@@ -146,7 +148,7 @@ def _cpu_seconds(process: psutil.Process) -> float:
     return total
 
 
-@pytest.mark.parametrize("solver", ["scip", "highs", "cbc", "cpsat", "portfolio"])
+@pytest.mark.parametrize("solver", ["scip", "highs", "cbc", "cpsat", "portfolio", "clique"])
 def test_ctrl_c_stops_a_long_solve_of_every_backend(hard, solver):
     """Ctrl-C during a long solve with one job stops cabench within 3 s with status 130, says so,
     and leaves no descendant: also while SCIP or CP-SAT solve in cabench's own process (SCIP
