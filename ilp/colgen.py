@@ -70,6 +70,8 @@ TOLERANCE = 1e-6
 """Pricing stops when no bundle's reduced cost exceeds this fraction of the largest value: the
 relaxation's own optimality tolerance. What is left is counted in the bound (exactly), so the
 bound exceeds the relaxation's optimum by at most players x TOLERANCE x the largest value."""
+CORE_SIZE = 200
+"""Columns of the first core (those of highest reach), as in ``ilp.certify``."""
 ROUNDS = 300
 """Most pricing rounds; the bound of the last round is valid however many were needed."""
 LIST_BUDGET = 500_000
@@ -135,11 +137,13 @@ class _Pricer:
         search = self.search
         return [list(zip(*zip(*search.ranked[k]), search.goods(k))) for k in order]
 
-    def walk(self, cost: list[int], own: int, floor: int, rising: bool, budget: int | None = None) -> dict[int, int]:
+    def walk(self, cost: list[int], own: int, floor: int, keep: int | None = None,
+             budget: int | None = None) -> dict[int, int]:
         """The unions of the tuples whose value SCALE min v - cost(union) - ``own`` exceeds
-        ``floor``, with their best tuple value. ``rising``: only the best (the floor rises with
-        each tuple found, which the result lists in order); else every such tuple (the first
-        best bid per candidate, ``budget`` nodes at most)."""
+        ``floor``, each with its best tuple value: every such first-best-bid tuple (module
+        docstring; ``budget`` search nodes at most), or with ``keep`` only the ``keep`` best
+        unions (ties aside), the floor rising as they are found. With ``keep = 1`` the result
+        lists the improving unions met, in order, the last one the best."""
         search, found = self.search, {}
         nodes = [0 if budget is None else budget]
 
@@ -147,8 +151,12 @@ class _Pricer:
             nonlocal floor
             if value > found.get(union, floor):
                 found[union] = value
-                if rising:
+                if keep == 1:
                     floor = value
+                elif keep is not None and len(found) >= 2 * keep:
+                    floor = max(floor, sorted(found.values(), reverse=True)[keep - 1] - 1)
+                    for u in [u for u, d in found.items() if d <= floor]:
+                        del found[u]
 
         for exact, order, caps, bids in self.plans:
             if exact:
@@ -277,7 +285,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             master.add(j, bundle, value, block.single)
     zero = [0] * n_goods
     for j, pricer in pricers.items():
-        for union in pricer.walk(zero, 0, 0, rising=True):
+        for union in pricer.walk(zero, 0, 0, keep=1):
             add(j, union)
     if hint is not None and _disjoint(hint):
         for j in pricers:
@@ -294,7 +302,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
         ceiling: dict[int, int] = {}
         added = 0
         for j, pricer in pricers.items():
-            found = pricer.walk(cost, own.get(j, 0), tolerance, rising=True)
+            found = pricer.walk(cost, own.get(j, 0), tolerance, keep=1)
             ceiling[j] = max(found.values(), default=tolerance)
             for union in found:
                 if union not in listed[j]:
@@ -325,28 +333,44 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
     def left() -> float | None:
         return None if options.time_limit is None else options.time_limit - (monotonic() - start)
 
+    def core_of(threshold: int) -> dict[int, list[tuple[int, int]]]:
+        """Every column that a solution worth ``threshold`` or more may use (module docstring)."""
+        core = {}
+        for j, pricer in pricers.items():
+            level = SCALE * threshold - (total - ceiling[j])
+            unions = pricer.walk(cost, own.get(j, 0), level - 1, budget=LIST_BUDGET)
+            # a union that a smaller bundle matches is never needed: that bundle's own union is
+            # in the core too (its reduced cost is no lower) and replaces it in any solution
+            core[j] = list(pricer.search.minimal(sorted((u, pricer.search.weight(u)) for u in unions)))
+        for j, block in explicit.items():
+            core[j] = [atom for atom, d in zip(block.atoms, reduced[j])
+                       if d >= SCALE * threshold - (total - (ceiling[j] if block.single else max(d, 0)))]
+        return core
+
     for final in (False, True):
         if best >= bound:
             return Outcome(Status.OPTIMAL, allocation, best, solver)
         if left() is not None and left() <= 0:
             return Outcome(Status.FEASIBLE, allocation, bound, solver)
         threshold = best + 1
-        if final:
-            core: dict[int, list[tuple[int, int]]] = {}
-            try:
-                for j, pricer in pricers.items():
-                    level = SCALE * threshold - (total - ceiling[j])
-                    unions = pricer.walk(cost, own.get(j, 0), level - 1, rising=False, budget=LIST_BUDGET)
-                    core[j] = [(u, pricer.search.weight(u)) for u in unions]
-            except _Overflow:
-                return None
+        if not final:
+            # the threshold of the CORE_SIZE columns of highest reach (the highest threshold
+            # whose core holds them), as ilp.certify: a core whose optimum is usually the
+            # program's (then proven at once) or close to it
+            reach = []
+            for j, pricer in pricers.items():
+                rest = total - ceiling[j]
+                reach += [(rest + d) // SCALE for d in pricer.walk(cost, own.get(j, 0), -rest - 1, keep=CORE_SIZE).values()]
             for j, block in explicit.items():
-                core[j] = [atom for atom, d in zip(block.atoms, reduced[j])
-                           if d >= SCALE * threshold - (total - (ceiling[j] if block.single else max(d, 0)))]
-        else:  # the columns generated: a restricted program whose optimum is often the optimum
-            core = {j: [] for j in (*pricers, *explicit)}
-            for j, bundle, value, _ in master.columns:
-                core[j].append((bundle, value))
+                rest = total - (ceiling[j] if block.single else 0)
+                reach += [(rest + d - (0 if block.single else max(d, 0))) // SCALE for d in reduced[j]]
+            reach.sort(reverse=True)
+            if len(reach) > CORE_SIZE:
+                threshold = max(threshold, reach[CORE_SIZE - 1])
+        try:
+            core = core_of(threshold)
+        except _Overflow:
+            return None
         given = [None] * len(program.weights)
         for j, atoms in core.items():
             if atoms:
@@ -364,8 +388,6 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                 allocation, best = formulation.decode(answer.values), found
         if answer.status not in (Status.OPTIMAL, Status.INFEASIBLE):
             return Outcome(Status.FEASIBLE, allocation, bound, solver, answer.error)
-        if not final:
-            continue  # the columns generated are not a core: their optimum proves nothing
         if found is not None and found >= threshold:
             bound = found  # a better solution would use core columns only
         else:
