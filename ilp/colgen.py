@@ -181,15 +181,17 @@ class _Pricer:
                     top = SCALE * m - spent - own
                     if top <= floor:
                         break  # later bids are worth no more
-                    inside = not b & ~union
-                    if inside:
-                        extra = 0
-                    elif not b & union:
-                        extra = 0
+                    new = b & ~union
+                    inside = not new
+                    extra = 0
+                    if new == b:
                         for g in gs:
                             extra += cost[g]
-                    else:
-                        extra = sum(cost[g] for g in gs if not union >> g & 1)
+                    else:  # the goods not in the union yet, lowest bit first
+                        while new:
+                            bit = new & -new
+                            extra += cost[bit.bit_length() - 1]
+                            new ^= bit
                     if top - extra > floor:
                         if level == last:
                             record(union | b, top - extra)
