@@ -132,6 +132,15 @@ class _Pricer:
             self.plans.append((False, tuple(order), tuple(caps), self._bids(order)))
         self.upper = max(min(search.ranked[k][0][1] for k in numbers) for numbers in search.option_numbers)
 
+    @staticmethod
+    def of(search: _UnionSearch) -> "_Pricer":
+        """The pricer of ``search``, made once and kept with it (its weight's search lives in
+        the ``BlockCache`` of every program that holds the weight)."""
+        pricer = search.__dict__.get("pricer")
+        if pricer is None:
+            pricer = search.__dict__["pricer"] = _Pricer(search)
+        return pricer
+
     def _bids(self, order: tuple[int, ...]) -> list[list[tuple[int, int, tuple[int, ...]]]]:
         """(bundle, value, goods) of each candidate's bids, best first, in search order."""
         search = self.search
@@ -270,7 +279,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
     for j, w in enumerate(program.weights):
         search = blocks.search(w)
         if search is not None:
-            pricers[j] = _Pricer(search)
+            pricers[j] = _Pricer.of(search)
         elif (block := blocks.block(w)) is not None:
             explicit[j] = block
     top = max([p.upper for p in pricers.values()] + [v for b in explicit.values() for _, v in b.atoms])
@@ -321,10 +330,6 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
         ceiling[j] = (max(positive, default=0) if block.single else sum(positive))
     total = sum(cost) + sum(own.values()) + sum(ceiling.values())
     bound = total // SCALE
-    import os
-    debug = os.environ.get("COLGEN_DEBUG")
-    if debug:
-        print("lp", master.objective.Value() * master.top, (sum(cost) + sum(own.values())) / SCALE, {j: c / SCALE for j, c in ceiling.items()})
 
     allocation = _greedy(program, master)
     best = program.total(allocation)
@@ -379,8 +384,6 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                 single = explicit[j].single if j in explicit else True
                 given[j] = AtomsBlock(single, tuple(sorted(set(atoms))), unions=j in pricers)
         formulation = build(program, given=given)
-        if debug:
-            print(f"colgen rounds={rounds} cols={len(master.columns)} best={best} bound={bound} final={final} core={sum(len(a) for a in core.values())} t={monotonic()-start:.3f}", flush=True)
         answer = solve_core(formulation, module, replace(options, time_limit=left()), formulation.encode(allocation))
         solver = answer.solver or solver
         found = None
