@@ -365,9 +365,12 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             # whose core holds them), as ilp.certify: a core whose optimum is usually the
             # program's (then proven at once) or close to it
             reach = []
+            # a share of CORE_SIZE per player (twice its even share) only to choose the threshold:
+            # core_of lists every column at or above it, however many there are
+            keep = max(10, 2 * CORE_SIZE // len(pricers))
             for j, pricer in pricers.items():
                 rest = total - ceiling[j]
-                reach += [(rest + d) // SCALE for d in pricer.walk(cost, own.get(j, 0), -rest - 1, keep=CORE_SIZE).values()]
+                reach += [(rest + d) // SCALE for d in pricer.walk(cost, own.get(j, 0), -rest - 1, keep=keep).values()]
             for j, block in explicit.items():
                 rest = total - (ceiling[j] if block.single else 0)
                 reach += [(rest + d - (0 if block.single else max(d, 0))) // SCALE for d in reduced[j]]
