@@ -14,6 +14,8 @@ import itertools
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ilp.colgen
 from benchmarks import compute_report
@@ -121,6 +123,17 @@ def test_programs_match_brute_force_on_every_backend(seed, monkeypatch):
         solution = solve(program, backend)
         assert solution.optimal and solution.value == expected == solution.bound, backend
         assert program.total(solution.allocation) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_random_programs_match_brute_force(seed):
+    """The same check over seeds hypothesis draws (and shrinks on failure)."""
+    program = _program(random.Random(seed))
+    expected = solve(program, "brute").value
+    for backend in ("cpsat", "highs"):
+        solution = solve(program, backend)
+        assert solution.optimal and solution.value == expected, backend
 
 
 @pytest.mark.parametrize("seed", range(20))
