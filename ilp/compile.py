@@ -140,6 +140,7 @@ class BlockCache:
     def __init__(self) -> None:
         self._by_value: dict[Weight, Block | None] = {}
         self._by_id: dict[int, tuple[Weight, Block | None]] = {}
+        self._searches: dict[Weight, "_UnionSearch | None"] = {}
 
     def __len__(self) -> int:
         return len(self._by_value)
@@ -157,6 +158,20 @@ class BlockCache:
             block = self._by_value[weight] = _compile(weight, UNION_BUDGET)
         self._by_id[id(weight)] = (weight, block)  # the entry keeps the weight alive: ids stay unique
         return block
+
+    def search(self, weight: Weight | None) -> "_UnionSearch | None":
+        """The covering-union search of ``weight`` (its :func:`union_options`), made on first use
+        and kept with its memo of function values, or None when ``weight`` takes no unions.
+        ``ilp.colgen`` prices a guaranteed value through it in every program that holds it
+        (MIEW_i and MIKW_i share the values of n - 1 players)."""
+        if weight is None:
+            return None
+        try:
+            return self._searches[weight]
+        except KeyError:
+            options = union_options(weight)
+            found = self._searches[weight] = None if options is None else _UnionSearch(options)
+            return found
 
     def part(self, weights: tuple[Weight | None, ...]) -> "BlockCache":
         """A cache holding the blocks of ``weights`` already compiled here (and nothing else)."""
@@ -177,9 +192,32 @@ class BlockCache:
             self._by_value.setdefault(w, block)
 
 
-def _compile(weight: Weight, budget: int) -> Block | None:
+def _options(weight: Weight) -> list[tuple[Function, ...]]:
+    """The weight's options, each simplified by :func:`_minimum`, without repeats or options
+    that are never positive."""
     options = [f for option in weight.options if (f := _minimum(option)) is not None]
-    options = list(dict.fromkeys(options))
+    return list(dict.fromkeys(options))
+
+
+def union_options(weight: Weight | None) -> tuple[tuple[Function, ...], ...] | None:
+    """The simplified options of ``weight`` when :func:`compile_weight` would list covering
+    unions for it (a minimum of two or more XOR valuations somewhere, no OR valuation); None
+    when a simpler block is exact, or an OR valuation rules unions out. ``ilp.colgen`` prices
+    such weights' unions instead of listing them."""
+    if weight is None:
+        return None
+    options = _options(weight)
+    if not options or all(len(o) == 1 and o[0].semantics is not Semantics.OR for o in options):
+        return None
+    if len(options) == 1 and len(options[0]) == 1:
+        return None
+    if any(f.semantics is Semantics.OR for option in options for f in option):
+        return None
+    return tuple(options)
+
+
+def _compile(weight: Weight, budget: int) -> Block | None:
+    options = _options(weight)
     if not options:
         return None
     if len(options) == 1 and len(options[0]) == 1 and (additive := additive_table(options[0][0])) is not None:
@@ -396,6 +434,15 @@ class _UnionSearch:
                       for f in self.functions]
         self._values: list[dict[int, int]] = [{} for _ in self.functions]
         self._weights: dict[int, int] = {}
+        self._goods: dict[int, list[tuple[int, ...]]] = {}
+
+    def goods(self, k: int) -> list[tuple[int, ...]]:
+        """The goods of each of f_k's bids, in the order of ``ranked[k]`` (``ilp.colgen`` prices
+        a bid good by good)."""
+        found = self._goods.get(k)
+        if found is None:
+            found = self._goods[k] = [tuple(g for g in range(b.bit_length()) if b >> g & 1) for b, _ in self.ranked[k]]
+        return found
 
     def value(self, k: int, bundle: int) -> int:
         """f_k(bundle)."""
