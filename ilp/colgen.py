@@ -387,7 +387,12 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                 single = explicit[j].single if j in explicit else True
                 given[j] = AtomsBlock(single, tuple(sorted(set(atoms))), unions=j in pricers)
         formulation = build(program, given=given)
-        answer = solve_core(formulation, module, replace(options, time_limit=left()), formulation.encode(allocation))
+        # the clock again: listing the core may have used up what was left, and a negative
+        # limit is an error to SCIP and an invalid model to CP-SAT, not "no time"
+        remaining = left()
+        if remaining is not None and remaining <= 0:
+            return Outcome(Status.FEASIBLE, allocation, bound, solver)
+        answer = solve_core(formulation, module, replace(options, time_limit=remaining), formulation.encode(allocation))
         solver = answer.solver or solver
         found = None
         if answer.values is not None:

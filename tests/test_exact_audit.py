@@ -149,8 +149,8 @@ def test_priced_programs_match_brute_force_on_every_backend(seed):
         # the smallest first cores, a coarse tolerance (a looser bound), no greedy start: the
         # proof must stand on the cores alone
         patch.setattr("ilp.colgen.CORE_SIZE", rng.choice((1, 2, 200)))
-        if rng.random() < 0.4:
-            patch.setattr("ilp.colgen.TOLERANCE", rng.choice((0.3, 0.99)))
+        if rng.random() < 0.6:  # none (every boundary exact) or coarse
+            patch.setattr("ilp.colgen.TOLERANCE", rng.choice((0.0, 0.0, 0.3, 0.99)))
         if rng.random() < 0.5:
             patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
         for backend in BACKENDS:
@@ -204,3 +204,58 @@ def test_the_pricing_tolerance_is_counted_in_the_bound():
     expected, first = brute(program)
     for backend in BACKENDS:
         _check_proven(program, solve(program, backend), expected, backend)
+
+
+@pytest.mark.parametrize("backend", ("scip", "cpsat", "highs", "cbc"))
+def test_a_core_listed_past_the_time_limit_is_not_solved_with_a_negative_limit(backend):
+    """The clock is read before a core is listed and again when it is handed to the backend:
+    listing may take longer than what was left (up to LIST_BUDGET search nodes), and SCIP
+    raises on a negative time limit. A clock that jumps while the core is built shows it: the
+    answer must be an interval holding the optimum (or the optimum, proven), never an error."""
+    import ilp.colgen
+    from ilp.formulation import build as real_build
+
+    program = next(p for seed in range(100) if brute(p := _priced_program(seed))[0] > 0)
+    expected, _ = brute(program)
+    clock = [0.0]
+
+    def build(*args, **kwargs):
+        clock[0] += 10.0  # the core took longer than the time limit to list
+        return real_build(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ilp.colgen, "monotonic", lambda: clock[0])
+        patch.setattr(ilp.colgen, "build", build)
+        patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+        solution = solve(program, SolveOptions(backend, time_limit=5.0))
+    if solution.optimal:
+        _check_proven(program, solution, expected, backend)
+    else:
+        assert solution.bound is not None and solution.bound >= expected
+        assert solution.allocation is None or program.total(solution.allocation) <= expected
+
+
+@pytest.mark.parametrize("form", (Form.XOR, Form.OR, Form.SINGLE_MINDED, Form.EXPLICIT))
+@pytest.mark.parametrize("x, y", [(5, 1), (1, 1), (CAP, CAP), (CAP, 1), (1, CAP)])
+def test_columns_exactly_at_the_core_level_are_in_the_core(form, x, y):
+    """An integral relaxation with exact duals, no pricing tolerance, no greedy solution: the
+    bound is the optimum exactly, so every column of the optimum has reduced cost 0, which is
+    exactly the level of the core of the optimum. A core that keeps only columns strictly above
+    its level misses them and "proves" the optimum one lower. A priced player wants good b
+    (candidates agreeing on it), the other player good a."""
+    a, b = 0b01, 0b10
+    priced = Weight(((Valuation(Form.XOR, ((b, x),)), Valuation(Form.XOR, ((b, x), (a, max(1, x // 2))))),))
+    other = Weight.of(Valuation(form, ((a, y),)))
+    program = Program(2, (priced, other))
+    assert applies(program, BlockCache())
+    expected, first = brute(program)
+    assert expected == x + y
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("ilp.colgen.TOLERANCE", 0.0)
+        patch.setattr("ilp.colgen.CORE_SIZE", 1)
+        patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+        for backend in ("cpsat", "highs"):
+            _check_proven(program, solve(program, backend), expected, backend)
+            # the other way round: the priced player is the one the greedy start would miss
+            swapped = Program(2, (other, priced))
+            _check_proven(swapped, solve(swapped, backend), expected, backend)
