@@ -72,6 +72,9 @@ relaxation's own optimality tolerance. What is left is counted in the bound (exa
 bound exceeds the relaxation's optimum by at most players x TOLERANCE x the largest value."""
 CORE_SIZE = 200
 """Columns of the first core (those of highest reach), as in ``ilp.certify``."""
+PER_ROUND = 1
+"""Columns a player may add per pricing round: with 1, the improving unions the search meets
+(often 1 to 3), the best last."""
 ROUNDS = 300
 """Most pricing rounds; the bound of the last round is valid however many were needed."""
 LIST_BUDGET = 500_000
@@ -313,7 +316,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
         ceiling: dict[int, int] = {}
         added = 0
         for j, pricer in pricers.items():
-            found = pricer.walk(cost, own.get(j, 0), tolerance, keep=1)
+            found = pricer.walk(cost, own.get(j, 0), tolerance, keep=PER_ROUND)
             ceiling[j] = max(found.values(), default=tolerance)
             for union in found:
                 if union not in listed[j]:

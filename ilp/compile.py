@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ilp.program import Weight
+from instances.bundles import members
 from instances.valuation import Semantics, Valuation
 
 Atoms = tuple[tuple[int, int], ...]
@@ -447,7 +448,7 @@ class _UnionSearch:
         a bid good by good)."""
         found = self._goods.get(k)
         if found is None:
-            found = self._goods[k] = [tuple(g for g in range(b.bit_length()) if b >> g & 1) for b, _ in self.ranked[k]]
+            found = self._goods[k] = [tuple(members(b)) for b, _ in self.ranked[k]]
         return found
 
     def value(self, k: int, bundle: int) -> int:
