@@ -51,9 +51,10 @@ every tuple the search reaches at that level, valued by w(U) (a solution worth T
 bundle S is still worth T with S replaced by the union of its best bids, whose tuple value is at
 least S's reduced cost). The core is then solved by the requested backend as an integer program
 (its answer checked by ``ilp.claims``): if its optimum R reaches T, R is the optimum; if not,
-nothing reaches T. Two integer programs at most: the columns generated (whose optimum is a good
-solution, often the optimum, proven at once), then the core of the threshold one above the best
-solution known. The floating-point relaxation only chooses Y; the proof is integer arithmetic.
+nothing reaches T (the bound drops to T - 1). The first core is that of the :data:`CORE_SIZE`
+columns of highest reach (its optimum is usually the optimum, proven at once); each next one
+holds four times as many columns, and the last is the core of one above the best solution
+known, which settles the program. The floating-point relaxation only chooses Y; the proof is integer arithmetic.
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ generated candidate knowledge, so cores hold tens to hundreds of unions."""
 
 class _Overflow(Exception):
     """A core search went over :data:`LIST_BUDGET`."""
+
+
+class _TooMany(Exception):
+    """A core holds more columns than asked for."""
 
 
 @dataclass(frozen=True)
@@ -352,34 +357,46 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
     def left() -> float | None:
         return None if options.time_limit is None else options.time_limit - (monotonic() - start)
 
-    def core_of(threshold: int) -> dict[int, list[tuple[int, int]]]:
-        """Every column that a solution worth ``threshold`` or more may use (module docstring)."""
-        core = {}
+    def core_of(threshold: int, limit: int | None = None) -> dict[int, list[tuple[int, int]]]:
+        """Every column that a solution worth ``threshold`` or more may use (module docstring);
+        :class:`_TooMany` as soon as they are found to be more than ``limit``."""
+        core, count = {}, 0
         for j, pricer in pricers.items():
             level = SCALE * threshold - (total - ceiling[j])
             unions = pricer.walk(cost, own.get(j, 0), level - 1, budget=LIST_BUDGET)
             # a union that a smaller bundle matches is never needed: that bundle's own union is
             # in the core too (its reduced cost is no lower) and replaces it in any solution
             core[j] = list(pricer.search.minimal(sorted((u, pricer.search.weight(u)) for u in unions)))
+            count += len(core[j])
+            if limit is not None and count > limit:
+                raise _TooMany
         for j, block in explicit.items():
             core[j] = [atom for atom, d in zip(block.atoms, reduced[j])
                        if d >= SCALE * threshold - (total - (ceiling[j] if block.single else max(d, 0)))]
         return core
 
-    for final in (False, True):
+    size, previous, core = CORE_SIZE, None, None
+    while True:
         if best >= bound:
             return Outcome(Status.OPTIMAL, allocation, best, solver)
         if left() is not None and left() <= 0:
             return Outcome(Status.FEASIBLE, allocation, bound, solver)
-        threshold = best + 1
-        if not final:
-            # the threshold of the CORE_SIZE columns of highest reach (the highest threshold
-            # whose core holds them), as ilp.certify: a core whose optimum is usually the
-            # program's (then proven at once) or close to it
+        # The first core is that of the `size` columns of highest reach (the highest threshold
+        # whose core holds them), as ilp.certify: its optimum is usually the program's (then
+        # proven at once) or close to it. When it is not, the settling core (one above the best
+        # solution) if it holds at most four times as many columns, else the core of four times
+        # as many: a poor first solution never makes one huge core at once.
+        try:
+            if previous is None:
+                raise _TooMany
+            threshold = best + 1
+            core = core_of(threshold, limit=size)
+        except _TooMany:
+            threshold = best + 1
             reach = []
-            # a share of CORE_SIZE per player (twice its even share) only to choose the threshold:
+            # a share of `size` per player (twice its even share) only to choose the threshold:
             # core_of lists every column at or above it, however many there are
-            keep = max(10, 2 * CORE_SIZE // len(pricers))
+            keep = max(10, 2 * size // len(pricers)) if pricers else 0
             for j, pricer in pricers.items():
                 rest = total - ceiling[j]
                 reach += [(rest + d) // SCALE for d in pricer.walk(cost, own.get(j, 0), -rest - 1, keep=keep).values()]
@@ -387,12 +404,17 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                 rest = total - (ceiling[j] if block.single else 0)
                 reach += [(rest + d - (0 if block.single else max(d, 0))) // SCALE for d in reduced[j]]
             reach.sort(reverse=True)
-            if len(reach) > CORE_SIZE:
-                threshold = max(threshold, reach[CORE_SIZE - 1])
-        try:
-            core = core_of(threshold)
+            if len(reach) > size:
+                threshold = max(threshold, reach[size - 1])
+            if previous is not None and threshold >= previous:
+                threshold = best + 1  # no progress: the settling core
+            try:
+                core = core_of(threshold)
+            except _Overflow:
+                return None
         except _Overflow:
             return None
+        previous, size = threshold, 4 * size
         given = [None] * len(program.weights)
         for j, atoms in core.items():
             if atoms:
@@ -412,7 +434,6 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             bound = found  # a better solution would use core columns only
         else:
             bound = threshold - 1  # nothing in the core reaches the threshold, so nothing does
-    return Outcome(Status.OPTIMAL, allocation, best, solver)
 
 
 def _disjoint(allocation: tuple[int, ...]) -> bool:
