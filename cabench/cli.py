@@ -11,6 +11,7 @@ exit statuses are named in ``cabench.exit_codes``.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import sys
@@ -85,10 +86,15 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
     as_json = as_json or fmt == "json"
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge)
+    # One report, then the process ends: what it has read and computed lives until then and
+    # holds no cycles. Frozen, the cyclic collector never walks it (500 players with knowledge:
+    # millions of objects, walked again by every full collection while the JSON is built).
+    gc.freeze()
     from cabench.progress import counting, wanted
 
     with counting("solving programs", wanted(as_json)) as progress:
         report = api.benchmarks(instance, solver, time_limit, jobs, progress=progress)
+    gc.freeze()
     if players_csv is not None:
         atomic_write_text(players_csv, players_csv_text(report))
     if as_json:

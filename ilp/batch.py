@@ -38,6 +38,7 @@ import os
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from itertools import compress
 from operator import mul
@@ -233,15 +234,32 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     >>> all(s.optimal for s in solutions)
     True
     """
-    # What exists now (the instance, the programs) lives through the batch and holds no cycles
-    # to find: frozen, the cyclic collector stops walking it at every full collection.
-    freeze = gc.get_freeze_count() == 0
-    if freeze:
-        gc.freeze()
-    try:
+    with frozen_heap():
         return _solve_batch(programs, options, known, progress)
+
+
+_FROZEN: ContextVar[bool] = ContextVar("cabench_frozen_heap", default=False)
+"""True inside :func:`frozen_heap` (a nested block has nothing more to freeze)."""
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Freeze every object that exists now for the cyclic garbage collector for the block (unless
+    an enclosing block did): the instance and the programs live through a batch or a report and
+    hold no cycles to find, and a 500-player file with knowledge is millions of objects, which
+    every full collection walked again. Frozen objects are still freed by reference counting;
+    they are unfrozen when the block ends if nothing was frozen before (``gc.freeze``)."""
+    if _FROZEN.get():
+        yield
+        return
+    unfreeze = gc.get_freeze_count() == 0  # (walks what is frozen: asked once per block)
+    gc.freeze()
+    token = _FROZEN.set(True)
+    try:
+        yield
     finally:
-        if freeze:
+        _FROZEN.reset(token)
+        if unfreeze:
             gc.unfreeze()
 
 

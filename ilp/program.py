@@ -36,12 +36,10 @@ class Weight:
     options: tuple[tuple[Valuation, ...], ...]
 
     def __hash__(self) -> int:
-        try:
-            return self.__dict__["_hash"]
-        except KeyError:
-            value = hash(self.options)
-            object.__setattr__(self, "_hash", value)
-            return value
+        value = self.__dict__.get("_hash")
+        if value is None:  # (no try/except: most weights are hashed once, and a raise costs more)
+            value = self.__dict__["_hash"] = hash(self.options)
+        return value
 
     def __reduce__(self):
         return Weight, (self.options,)

@@ -80,7 +80,7 @@ class Remote:
         self._start = start
         self._workers: list[WorkerLike | None] = [None] * jobs
         self._held: list[set[int]] = [set() for _ in range(jobs)]  # weight keys each worker holds
-        self._keys: dict[int, int] = {}  # id(weight) -> key
+        self._keys: dict[int, int] = {id(None): 0}  # id(weight) -> key (None: excluded)
         self._by_value: dict[Weight, int] = {}  # weight -> key
         self._objects: list[Weight] = []  # keeps every keyed weight alive, so ids stay unique
         self._threads = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cabench-batch")
@@ -169,9 +169,18 @@ class Remote:
         by key, and those that ``w`` does not hold yet (with their blocks compiled here)."""
         held = self._held[w]
         shapes, keys, new = [], [], {}
+        known = self._keys
         for program in programs:
-            ids = tuple(self.key(weight) for weight in program.weights)
-            new.update((k, weight) for k, weight in zip(ids, program.weights) if k and k not in held)
+            weights = program.weights
+            # one C-level pass per program when every weight has a key already (500 players:
+            # 500 weight slots per program, each keyed before by a call per slot)
+            ids = tuple(map(known.get, map(id, weights)))
+            if None in ids:
+                ids = tuple(map(self.key, weights))
+            missing = set(ids).difference(held)
+            missing.discard(0)
+            if missing:
+                new.update((k, weight) for k, weight in zip(ids, weights) if k in missing)
             shapes.append(replace(program, weights=()))
             keys.append(ids)
         held.update(new)
