@@ -427,13 +427,18 @@ def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]
     """``options`` with worker processes that every :func:`solve_batch` within the block shares
     (``SolveOptions.workers``), killed when the block ends: a report's second batch (MSW_{-i})
     then reuses the first batch's workers and the weights they hold instead of starting new
-    ones. Workers start only when a batch sends them programs; with ``jobs=1``, or options that
-    have workers already, the options come back unchanged."""
+    ones. With ``jobs`` of 2 or more the workers start at once, in the background, and get
+    ready (start-up, the solver's import) while the block's own work goes on (reading the
+    file, planning the programs); with automatic ``jobs`` they start only when a batch sends
+    them programs. With ``jobs=1``, or options that have workers already, the options come
+    back unchanged."""
     options = as_options(options)
     if options.workers is not None or options.jobs == 1:
         yield options
         return
     remote = Remote(default_jobs() if options.jobs is None else max(1, options.jobs), start_worker)
+    if options.jobs is not None:
+        remote.start(options.backend)
     try:
         yield replace(options, workers=remote)
     finally:

@@ -35,7 +35,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from ilp.backends import count_solving, solve
+from ilp.backends import count_solving, get_backend, solve
 from ilp.compile import BlockCache
 from ilp.contract import SolveOptions
 from ilp.program import Program, Solution, Weight
@@ -88,6 +88,25 @@ class Remote:
         self._stopped = False
         self.traffic = Traffic([{} for _ in range(jobs)], [0] * jobs)
         self._spent, self._solved = 0.0, 0  # solve seconds and programs so far (for _chunk)
+        self._ready: list[Future | None] = [None] * jobs  # start(): each worker's warm-up
+
+    def start(self, backend: str) -> None:
+        """Start every worker now, in the background, each importing ``backend``'s solver (about
+        0.7 s on this machine's kind): done while this process reads and plans, the first
+        requests find them ready instead of waiting for it."""
+        with self._lock:
+            if self._stopped:
+                return
+            for w in range(self.jobs):
+                if self._ready[w] is None and self._workers[w] is None:
+                    self._ready[w] = self._threads.submit(self._warm, w, backend)
+
+    def _warm(self, w: int, backend: str) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            worker = self._workers[w] = self._start()
+        worker.call_with_store(warm_up, backend)
 
     def solve(self, programs: Sequence[Program], blocks: BlockCache, options: SolveOptions,
               hints: Mapping[int, tuple[int, ...] | None], homes: Mapping[int, int | None],
@@ -191,6 +210,9 @@ class Remote:
 
     def _call(self, w: int, request: tuple) -> tuple[list[Solution], int, BlockCache]:
         """Runs in one of the threads: send ``request`` to worker ``w`` and wait for its answer."""
+        ready = self._ready[w]
+        if ready is not None:  # one request at a time per worker: the warm-up first
+            ready.result()
         with self._lock:  # never start a worker once stop() has begun
             if self._stopped:
                 raise RuntimeError("the batch's worker processes are stopped")
@@ -208,6 +230,13 @@ class Remote:
             if worker is not None:
                 worker.stop()
         self._threads.shutdown(wait=True)
+
+
+def warm_up(store: dict[str, Any], backend: str) -> None:
+    """In a worker started ahead of its first programs (:meth:`Remote.start`): import what
+    solving with ``backend`` needs (a portfolio's programs go to CP-SAT until a race says
+    otherwise, see ``ilp.batch``)."""
+    get_backend("cpsat" if backend == "portfolio" else backend)
 
 
 def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[int, ...]],
