@@ -46,7 +46,7 @@ from operator import mul
 from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, BlockCache
 from ilp.contract import SolveOptions
-from ilp.program import Program, Solution, Status, Weight
+from ilp.program import Program, Solution, Status, Weight, WeightIds
 from ilp.remote import Remote
 
 PARALLEL_AFTER_SECONDS = 0.5
@@ -82,10 +82,8 @@ class ProgramIndex:
     :meth:`parent` find "this program with one player put back" in constant time per guess.
     """
 
-    def __init__(self) -> None:
-        self._by_id: dict[int, int] = {id(None): _NONE}
-        self._by_value: dict[Weight, int] = {Weight(()): _EMPTY}
-        self._objects: list[object] = [None]  # keeps every keyed object alive, so ids stay unique
+    def __init__(self, weight_ids: WeightIds | None = None) -> None:
+        self.weight_ids = WeightIds() if weight_ids is None else weight_ids  # None -> _NONE, Weight(()) -> _EMPTY
         self._coefficients: list[int] = []
         self._rng = random.Random(0)
         self.keys: dict[tuple, int] = {}  # key -> position in ``programs``
@@ -94,17 +92,6 @@ class ProgramIndex:
         self._signatures: dict[tuple, list[int]] = {}  # (meta, signature) -> positions
         self._by_nones: dict[tuple, list[int]] | None = None
         self._seen_at: dict[tuple, list[int]] = {}  # (meta, nones, player) -> weight ids there
-
-    def _weight_ids(self, weights: tuple[Weight | None, ...]) -> tuple[int, ...]:
-        by_id = self._by_id
-        try:
-            return tuple(map(by_id.__getitem__, map(id, weights)))
-        except KeyError:
-            for w in weights:
-                if id(w) not in by_id:
-                    self._objects.append(w)
-                    by_id[id(w)] = self._by_value.setdefault(w, len(self._by_value) + 1)
-            return tuple(map(by_id.__getitem__, map(id, weights)))
 
     def _signature(self, ids: tuple[int, ...]) -> int:
         while len(self._coefficients) < len(ids):
@@ -116,9 +103,11 @@ class ProgramIndex:
         return (program.n_goods, len(program.weights), program.fixed, program.min_total, program.minimize_owners,
                 program.avoid)
 
-    def add(self, program: Program) -> int:
-        """The position of ``program`` among the distinct programs (added if new)."""
-        ids = self._weight_ids(program.weights)
+    def add(self, program: Program, ids: tuple[int, ...] | None = None) -> int:
+        """The position of ``program`` among the distinct programs (added if new); ``ids``: its
+        weights' ids in :attr:`weight_ids`, when known already."""
+        if ids is None:
+            ids = self.weight_ids(program.weights)
         meta = self._meta(program)
         key = (meta, ids)
         position = self.keys.get(key)
@@ -267,7 +256,11 @@ def _solve_batch(programs: Sequence[Program], options: SolveOptions | str | None
                  known: Mapping[Program, Solution] | None, progress: Progress | None) -> list[Solution]:
     options = as_options(options)
     backend, jobs = options.backend, options.jobs
-    index = ProgramIndex()
+    automatic = jobs is None
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    remote: Remote | None = options.workers if options.workers is not None and options.workers.jobs == jobs else None
+    # one table of weight ids for the programs' keys and the workers' stores (ilp.program.WeightIds)
+    index = ProgramIndex(remote.weight_ids if remote is not None else None)
     seeds = {index.add(p): s for p, s in (known or {}).items()}
     added: dict[int, int] = {}  # id(program) -> position: a program object listed twice is keyed once
     order = [added[id(p)] if id(p) in added else added.setdefault(id(p), index.add(p)) for p in programs]
@@ -278,11 +271,8 @@ def _solve_batch(programs: Sequence[Program], options: SolveOptions | str | None
     for q in wanted:
         parents[q] = None if index.trivial(q) else index.parent(q)
     total, done = len(wanted), 0
-    automatic = jobs is None
-    jobs = default_jobs() if jobs is None else max(1, jobs)
     slow = not automatic
     spent, count = 0.0, 0
-    remote: Remote | None = options.workers if options.workers is not None and options.workers.jobs == jobs else None
     own_remote = remote is None  # started here, stopped here
     solved_by: dict[int, int] = {}  # program solved remotely -> its worker
     compact = _Compactor(index)
@@ -343,7 +333,7 @@ def _solve_batch(programs: Sequence[Program], options: SolveOptions | str | None
                     len(tasks) >= jobs and spent / count * len(tasks) >= PARALLEL_WORK_SECONDS)
             if tasks:
                 if remote is None:
-                    remote = Remote(jobs, start_worker)
+                    remote = Remote(jobs, start_worker, index.weight_ids)
                 homes = {}  # a program removing a player from one solved remotely goes where that one went
                 for u in tasks:
                     parent = parents[units[u][0][0]]
@@ -368,7 +358,7 @@ class _Compactor:
 
     def __init__(self, index: ProgramIndex) -> None:
         self._index = index
-        self._restricted = ProgramIndex()
+        self._restricted = ProgramIndex(index.weight_ids)  # the same ids: a kept program is keyed once
         self.programs = self._restricted.programs
 
     def unit(self, q: int) -> tuple[int, tuple[int, ...] | None]:
@@ -378,7 +368,7 @@ class _Compactor:
         whole = program.fixed or program.min_total is not None or program.minimize_owners or program.avoid is not None
         positions = None if whole else tuple(compress(range(len(ids)), map(_EMPTY.__lt__, ids)))
         if positions is None or len(positions) == len(ids):
-            return self._restricted.add(program), None
+            return self._restricted.add(program, ids), None
         weights = program.weights
         return self._restricted.add(Program(program.n_goods, tuple(weights[j] for j in positions))), positions
 

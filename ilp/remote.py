@@ -38,7 +38,7 @@ from typing import Any, Protocol
 from ilp.backends import count_solving, get_backend, solve
 from ilp.compile import BlockCache
 from ilp.contract import SolveOptions
-from ilp.program import Program, Solution, Weight
+from ilp.program import Program, Solution, Weight, WeightIds
 
 
 class WorkerLike(Protocol):
@@ -75,14 +75,14 @@ class Remote:
     what they received until :meth:`stop` kills them: one batch's (``ilp.batch.solve_batch``),
     or every batch's of one report (``ilp.batch.shared_workers``)."""
 
-    def __init__(self, jobs: int, start: Callable[[], WorkerLike]) -> None:
+    def __init__(self, jobs: int, start: Callable[[], WorkerLike], weight_ids: WeightIds | None = None) -> None:
         self.jobs = jobs
+        # a weight's key in the workers' stores is its id here (0: None); the batches use the
+        # same table for their programs' keys (``ilp.batch``), so a weight is registered once
+        self.weight_ids = WeightIds() if weight_ids is None else weight_ids
         self._start = start
         self._workers: list[WorkerLike | None] = [None] * jobs
         self._held: list[set[int]] = [set() for _ in range(jobs)]  # weight keys each worker holds
-        self._keys: dict[int, int] = {id(None): 0}  # id(weight) -> key (None: excluded)
-        self._by_value: dict[Weight, int] = {}  # weight -> key
-        self._objects: list[Weight] = []  # keeps every keyed weight alive, so ids stay unique
         self._threads = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cabench-batch")
         self._lock = threading.Lock()
         self._stopped = False
@@ -172,15 +172,8 @@ class Remote:
         return max(own, key=len).pop()
 
     def key(self, weight: Weight | None) -> int:
-        """The key of ``weight`` in the workers' stores: equal weights, one key (0: None).
-        Looked up by identity first (programs share weight objects), then by value."""
-        if weight is None:
-            return 0
-        k = self._keys.get(id(weight))
-        if k is None:
-            k = self._keys[id(weight)] = self._by_value.setdefault(weight, len(self._by_value) + 1)
-            self._objects.append(weight)
-        return k
+        """The key of ``weight`` in the workers' stores: equal weights, one key (0: None)."""
+        return self.weight_ids((weight,))[0]
 
     def _request(self, w: int, programs: list[Program], blocks: BlockCache, options: SolveOptions,
                  hints: list[tuple[int, ...] | None]) -> tuple:
@@ -188,14 +181,9 @@ class Remote:
         by key, and those that ``w`` does not hold yet (with their blocks compiled here)."""
         held = self._held[w]
         shapes, keys, new = [], [], {}
-        known = self._keys
         for program in programs:
             weights = program.weights
-            # one C-level pass per program when every weight has a key already (500 players:
-            # 500 weight slots per program, each keyed before by a call per slot)
-            ids = tuple(map(known.get, map(id, weights)))
-            if None in ids:
-                ids = tuple(map(self.key, weights))
+            ids = self.weight_ids(weights)  # registered by the batch already: one C-level pass
             missing = set(ids).difference(held)
             missing.discard(0)
             if missing:
@@ -206,7 +194,9 @@ class Remote:
         sent = self.traffic.sent[w]
         for k in new:
             sent[k] = sent.get(k, 0) + 1
-        return shapes, keys, hints, new, blocks.part(tuple(new.values())), options
+        # (a cache with nothing compiled, as when every program goes to the workers, has no part to send)
+        part = blocks.part(tuple(new.values())) if len(blocks) else BlockCache()
+        return shapes, keys, hints, new, part, options
 
     def _call(self, w: int, request: tuple) -> tuple[list[Solution], int, BlockCache]:
         """Runs in one of the threads: send ``request`` to worker ``w`` and wait for its answer."""
