@@ -22,7 +22,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
-from ilp import certify, claims, dense
+from ilp import certify, claims, colgen, dense
 from ilp.compile import BlockCache, RobustBlock
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation, build
@@ -212,6 +212,11 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         return known
     module = get_backend(options.backend)
     start = time.perf_counter()
+    if options.backend != "brute" and colgen.applies(program, options.blocks):
+        # guaranteed values of candidates: unions priced by column generation, never listed
+        outcome = colgen.solve(program, module, options, hint, _solve_core)
+        if outcome is not None:
+            return _priced(program, outcome, options, time.perf_counter() - start)
     if options.backend != "brute" and (answer := dense.solve_program(program, blocks=options.blocks)) is not None:
         # one or two single-choice players with thousands of bids over few goods (complete
         # tables): exact transforms over every bundle, no integer program (ilp.dense)
@@ -252,6 +257,31 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         bound = value
     count_solving(time.perf_counter() - start)
     return Solution(status, allocation, value, bound, solver, wall, checked.error)
+
+
+def _priced(program: Program, outcome: "colgen.Outcome", options: SolveOptions, seconds: float) -> Solution:
+    """The :class:`Solution` of an ``ilp.colgen`` outcome, its witness evaluated by definition."""
+    allocation = outcome.allocation
+    value = program.total(allocation) if allocation is not None else None
+    solver = outcome.solver or options.backend
+    if outcome.status is Status.OPTIMAL and value != outcome.bound:
+        raise SolverError(f"{solver}: proven optimum {outcome.bound} but the witness is worth {value}")
+    count_solving(seconds)
+    return Solution(outcome.status, allocation, value, outcome.bound, solver, seconds, outcome.error)
+
+
+def _solve_core(formulation: Formulation, module: ModuleType, options: SolveOptions,
+                hint: list[int] | None) -> Answer:
+    """``module``'s checked answer to a core of ``ilp.colgen``, routed and re-proved exactly as
+    :func:`solve` does for a whole program."""
+    if not getattr(module, "EXACT", False) and not claims.separable(formulation.ilp):
+        module = get_backend("cpsat")
+    answer = module.run(formulation, options, hint)
+    checked, doubted = _checked(formulation, answer, module)
+    if doubted:
+        cpsat = get_backend("cpsat")
+        checked, _ = _checked(formulation, cpsat.run(formulation, options, checked.values or hint), cpsat)
+    return checked
 
 
 def _checked(formulation: Formulation, answer: Answer, module: ModuleType) -> tuple[Answer, bool]:

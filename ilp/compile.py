@@ -20,6 +20,11 @@ option, and the integer program becomes a plain winner-determination problem. On
 unions are too many to list (:data:`UNION_BUDGET`) or an OR valuation is involved does the weight
 become a :class:`RobustBlock`: the bundle offered is chosen good by good and every valuation of
 an option must cover the price with bids inside the bundle (the robust program of docs/definitions.md, "Exactness").
+
+A plain maximisation never compiles such a weight: ``ilp.colgen`` prices its covering unions
+(:func:`union_options`, :meth:`BlockCache.search`) instead of listing them. The blocks here serve
+the programs it leaves (fixed goods, a lower bound on the total, the owner objective of
+``ilp.lex``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ilp.program import Weight
+from instances.bundles import members
 from instances.valuation import Semantics, Valuation
 
 Atoms = tuple[tuple[int, int], ...]
@@ -104,7 +110,8 @@ UNION_BUDGET = 20_000
 to the robust formulation. Measured (2026-12-01, 2 shared cores): the generated candidate knowledge
 of 64 goods / 500 bids / 10 players (about 50 bids per candidate valuation) needs at most 2,000
 nodes per guaranteed value with 3 candidates and 20,000 with 5 (128 / 1000 / 10 with 3: 10,000);
-256 / 2000 / 10 (200 bids each) needs over 100,000 and keeps the robust model. Why unions: on
+256 / 2000 / 10 (200 bids each) needs over 100,000 and keeps the robust model (only in the
+programs ``ilp.colgen`` leaves: it prices the unions of every plain maximisation). Why unions: on
 regions 64 / 500 / 10 with 3 candidates the robust MIEW_i was not proven in 120 s on CP-SAT or
 HiGHS, and the union block of the same weight is proven in 6-11 s (the whole report: proven, where
 it was not before); on paths 64 / 500 / 10 the two cost about the same (HiGHS on unions 24 s,
@@ -140,6 +147,7 @@ class BlockCache:
     def __init__(self) -> None:
         self._by_value: dict[Weight, Block | None] = {}
         self._by_id: dict[int, tuple[Weight, Block | None]] = {}
+        self._searches: dict[Weight, "_UnionSearch | None"] = {}
 
     def __len__(self) -> int:
         return len(self._by_value)
@@ -157,6 +165,20 @@ class BlockCache:
             block = self._by_value[weight] = _compile(weight, UNION_BUDGET)
         self._by_id[id(weight)] = (weight, block)  # the entry keeps the weight alive: ids stay unique
         return block
+
+    def search(self, weight: Weight | None) -> "_UnionSearch | None":
+        """The covering-union search of ``weight`` (its :func:`union_options`), made on first use
+        and kept with its memo of function values, or None when ``weight`` takes no unions.
+        ``ilp.colgen`` prices a guaranteed value through it in every program that holds it
+        (MIEW_i and MIKW_i share the values of n - 1 players)."""
+        if weight is None:
+            return None
+        try:
+            return self._searches[weight]
+        except KeyError:
+            options = union_options(weight)
+            found = self._searches[weight] = None if options is None else _UnionSearch(options)
+            return found
 
     def part(self, weights: tuple[Weight | None, ...]) -> "BlockCache":
         """A cache holding the blocks of ``weights`` already compiled here (and nothing else)."""
@@ -177,9 +199,32 @@ class BlockCache:
             self._by_value.setdefault(w, block)
 
 
-def _compile(weight: Weight, budget: int) -> Block | None:
+def _options(weight: Weight) -> list[tuple[Function, ...]]:
+    """The weight's options, each simplified by :func:`_minimum`, without repeats or options
+    that are never positive."""
     options = [f for option in weight.options if (f := _minimum(option)) is not None]
-    options = list(dict.fromkeys(options))
+    return list(dict.fromkeys(options))
+
+
+def union_options(weight: Weight | None) -> tuple[tuple[Function, ...], ...] | None:
+    """The simplified options of ``weight`` when :func:`compile_weight` would list covering
+    unions for it (a minimum of two or more XOR valuations somewhere, no OR valuation); None
+    when a simpler block is exact, or an OR valuation rules unions out. ``ilp.colgen`` prices
+    such weights' unions instead of listing them."""
+    if weight is None:
+        return None
+    options = _options(weight)
+    if not options or all(len(o) == 1 and o[0].semantics is not Semantics.OR for o in options):
+        return None
+    if len(options) == 1 and len(options[0]) == 1:
+        return None
+    if any(f.semantics is Semantics.OR for option in options for f in option):
+        return None
+    return tuple(options)
+
+
+def _compile(weight: Weight, budget: int) -> Block | None:
+    options = _options(weight)
     if not options:
         return None
     if len(options) == 1 and len(options[0]) == 1 and (additive := additive_table(options[0][0])) is not None:
@@ -396,6 +441,15 @@ class _UnionSearch:
                       for f in self.functions]
         self._values: list[dict[int, int]] = [{} for _ in self.functions]
         self._weights: dict[int, int] = {}
+        self._goods: dict[int, list[tuple[int, ...]]] = {}
+
+    def goods(self, k: int) -> list[tuple[int, ...]]:
+        """The goods of each of f_k's bids, in the order of ``ranked[k]`` (``ilp.colgen`` prices
+        a bid good by good)."""
+        found = self._goods.get(k)
+        if found is None:
+            found = self._goods[k] = [tuple(members(b)) for b, _ in self.ranked[k]]
+        return found
 
     def value(self, k: int, bundle: int) -> int:
         """f_k(bundle)."""

@@ -106,11 +106,15 @@ class Formulation:
         return values
 
 
-def build(program: Program, cache: BlockCache | None = None) -> Formulation:
+def build(program: Program, cache: BlockCache | None = None, given: list[Block | None] | None = None) -> Formulation:
     """Formulate ``program`` (see the module docstring for the variables); ``cache`` keeps the
-    compiled weights (None: compile each weight)."""
+    compiled weights (None: compile each weight). ``given``: the block of each player instead
+    (``ilp.colgen`` hands in a core: a player's covering unions worth considering)."""
     ilp = ILP()
-    blocks = [compile_weight(w) if cache is None else cache.block(w) for w in program.weights]
+    if given is not None:
+        blocks = list(given)
+    else:
+        blocks = [compile_weight(w) if cache is None else cache.block(w) for w in program.weights]
     own: list[dict[int, Linear]] = []
     weight: list[Linear] = []
     for j, block in enumerate(blocks):

@@ -89,6 +89,7 @@ def _weight(rng: random.Random, m: int, high: int) -> Weight:
 @pytest.mark.parametrize("seed", range(60))
 def test_programs_match_brute_force_on_every_backend(seed, monkeypatch):
     rng = random.Random(2000 + seed)
+    monkeypatch.setattr("ilp.colgen.applies", lambda program, blocks: False)  # listed unions, as lex solves them
     monkeypatch.setattr("ilp.certify.MIN_COLUMNS", 0)
     monkeypatch.setattr("ilp.certify.CORE_SIZE", rng.randint(1, 6))
     if seed % 2:  # no greedy solution to start from: the cores find every solution themselves
@@ -125,6 +126,7 @@ def test_applies_only_to_large_covering_union_programs(monkeypatch):
 
 def test_a_time_limit_ends_in_an_interval(monkeypatch):
     """A core that the backend cannot finish leaves the best solution and the proven bound."""
+    monkeypatch.setattr("ilp.colgen.applies", lambda program, blocks: False)
     monkeypatch.setattr("ilp.certify.MIN_COLUMNS", 0)
     monkeypatch.setattr("ilp.certify.CORE_SIZE", 1)
     rng = random.Random(3)
@@ -141,6 +143,7 @@ def test_a_time_limit_ends_in_an_interval(monkeypatch):
 @pytest.mark.parametrize("seed", range(3))
 def test_a_candidate_report_is_the_same_through_the_cores(seed, monkeypatch):
     instance = generate_instance("paths", 10, 40, 4, seed, knowledge="candidates:3")
+    monkeypatch.setattr("ilp.colgen.applies", lambda program, blocks: False)
     direct = compute_report(instance, SolveOptions("cpsat", jobs=1))
     monkeypatch.setattr("ilp.certify.MIN_COLUMNS", 0)
     monkeypatch.setattr("ilp.certify.CORE_SIZE", 5)

@@ -12,6 +12,7 @@ import pytest
 
 import ilp.compile
 from ilp import Program, SolveOptions, Weight, solve, solve_batch
+from ilp.program import UNALLOCATED
 from ilp.backends import as_options
 from ilp.compile import AtomsBlock, BlockCache, RobustBlock, _without_dominated, compile_weight
 from ilp.formulation import build
@@ -71,6 +72,10 @@ def test_programs_match_brute_force_and_the_robust_model(seed, monkeypatch):
     program = Program(m, weights)
     expected = solve(program, "brute").value
     for backend in ("cpsat", "highs", "cbc", "scip"):
+        solution = solve(program, backend)  # unions priced (ilp.colgen)
+        assert solution.optimal and solution.value == expected, backend
+    monkeypatch.setattr("ilp.colgen.applies", lambda program, blocks: False)
+    for backend in ("cpsat", "highs"):  # unions listed, as ilp.lex solves them
         solution = solve(program, backend)
         assert solution.optimal and solution.value == expected, backend
     # the robust formulation (no unions, the fallback beyond the budget) agrees
@@ -144,8 +149,10 @@ def test_a_batch_takes_back_the_blocks_its_worker_processes_compiled():
     MIEW_i after MIKW_i goes to the worker that holds its blocks)."""
     rng = random.Random(7)
     weights = tuple(_weight(rng, 6, 0, 30) for _ in range(3))
-    # three programs, none another with a player removed: all three go to worker processes
-    programs = [Program(6, (weights[k], weights[(k + 1) % 3])) for k in range(3)]
+    # three programs, none another with a player removed: all three go to worker processes; a
+    # fixed good keeps them on the listed unions (ilp.colgen prices plain maximisations instead)
+    fixed = (UNALLOCATED,) + (None,) * 5
+    programs = [Program(6, (weights[k], weights[(k + 1) % 3]), fixed=fixed) for k in range(3)]
     options = as_options(SolveOptions("cpsat", jobs=2))
     solutions = solve_batch(programs, options)
     assert [s.value for s in solutions] == [solve(p, "brute").value for p in programs]

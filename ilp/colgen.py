@@ -1,0 +1,474 @@
+"""Solve a program whose guaranteed values take covering unions by column generation: the unions
+are priced against the linear relaxation's duals instead of listed, and only those that can still
+improve on the best solution known (a "core") are ever handed to an integer solver.
+
+Why. Candidate knowledge makes every guaranteed value (seed 001 Definition 3: the minimum over
+candidates of the candidate's XOR value) a single choice among covering unions, one bid per
+candidate (``ilp.compile.covering_unions``). Listing them all took most of a candidate report:
+on paths 64 / 500 / 10 with 3 candidates about 1.4 s for the 90 guaranteed values, and on
+paths 256 / 2000 / 10 a guaranteed value needs 15,000-30,000 search steps and has 5,000-12,000
+minimal unions, so it fell back to the robust model (20-60 s per MIKW_i). The relaxation over all
+unions is nearly integral (``ilp.certify``), so a few dozen unions per player carry it. Measured
+(2026-12-01, 2 shared cores, load 5-7, seed 0): at 64 / 500 a program needs 6-9 pricing rounds
+and 90-280 columns, and the 20 MIEW_i / MIKW_i take about 0.25 s together (the whole report
+2.6x the exact-knowledge report, was 8.6x); at 256 / 2000 the report takes 1.1 s (2.1x exact,
+was 290 s); on regions 64 / 500, whose relaxation is 10 % above the optimum, the cores hold
+600-1,200 minimal unions and the report is 1.3x exact, as with listed unions.
+
+How. The program is max sum_j w_j(S_j), bundles S_j pairwise disjoint, where w_j is a
+guaranteed value (priced), or the single-choice or OR block of an ordinary valuation (its bids,
+listed: ``ilp.compile``). Its relaxation is the configuration LP: a column (j, S) of value
+w_j(S) for every bundle S, rows "good g at most once" and "player j at most one bundle". Start
+with the best union of each priced player, solve the restricted relaxation (GLOP, warm-started
+as columns are added), and ask each priced player for the bundles whose reduced cost
+SCALE w_j(S) - Y(S) - Y_j is positive (Y: the duals scaled by ``ilp.certify.SCALE`` and rounded
+to integers, Y(S) their sum over S's goods); add them, repeat until none is above
+:data:`TOLERANCE`.
+
+Pricing is exact and needs no list. For any bundle S let c_k be the best bid of candidate k
+inside S and U the union of the c_k: min_k v(c_k) = w(S), U is inside S, and Y >= 0, so the
+"tuple value" SCALE min_k v(c_k) - Y(U) - Y_j of the tuple (c_k) is at least the reduced cost of
+S; and any tuple's value is at most the reduced cost of its own union (w(U) >= min_k v(c_k)).
+So the largest reduced cost of a bundle equals the largest tuple value, which a depth-first
+search over one bid per candidate finds exactly in integers (:class:`_Pricer`): bids by
+decreasing value, a branch cut when SCALE min(value so far, best value of the candidates left)
+minus the dual cost already incurred cannot beat the threshold, and the first bid already inside
+the union ends its candidate's loop (it dominates every later one). Several options (a coalition
+pooling knowledge) are searched one after the other; an EXACT option prices its own bundles.
+
+Why the result is exact (the argument of ``ilp.certify``, for columns never listed). For
+integer multipliers Y >= 0 on the rows and any feasible x, with reduced costs d = SCALE c - A^T Y,
+
+    SCALE c.x = Y.A x + d.x <= Y.b + sum over players j of D_j,
+
+where D_j >= 0 bounds the reduced costs player j's chosen columns can add: for a priced or a
+single-choice player (at most one column), the largest reduced cost of any of its bundles, or a
+threshold the exhaustive search proved it never exceeds; for an OR player, the sum of its
+positive reduced costs. So U = (Y.b + sum D_j) // SCALE bounds the optimum, and a column of
+player j with reduced cost below SCALE T - (Y.b + sum D_j - D_j) is in no solution worth T or
+more. The core of T holds every player's columns at or above that level: for a priced player,
+every tuple the search reaches at that level, valued by w(U) (a solution worth T that gives j a
+bundle S is still worth T with S replaced by the union of its best bids, whose tuple value is at
+least S's reduced cost). The core is then solved by the requested backend as an integer program
+(its answer checked by ``ilp.claims``): if its optimum R reaches T, R is the optimum; if not,
+nothing reaches T (the bound drops to T - 1). The first core is that of the :data:`CORE_SIZE`
+columns of highest reach (its optimum is usually the optimum, proven at once); each next one
+holds up to :data:`GROWTH` times as many columns, and the last is the core of one above the
+best solution known, which settles the program. The floating-point relaxation only chooses Y; the proof is integer arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from time import monotonic
+
+from ilp import claims
+from ilp.certify import SCALE
+from ilp.compile import AtomsBlock, BlockCache, _UnionSearch
+from ilp.contract import Answer, SolveOptions
+from ilp.formulation import Formulation, build
+from ilp.program import Program, Status
+from instances.bundles import members
+from instances.valuation import Semantics
+
+TOLERANCE = 1e-6
+"""Pricing stops when no bundle's reduced cost exceeds this fraction of the largest value: the
+relaxation's own optimality tolerance. What is left is counted in the bound (exactly), so the
+bound exceeds the relaxation's optimum by at most players x TOLERANCE x the largest value."""
+CORE_SIZE = 200
+"""Columns of the first core (those of highest reach), as in ``ilp.certify``."""
+GROWTH = 8
+"""After a core that does not settle the program, the next one holds up to this many times as
+many columns. Measured (2026-12-01) on regions 64 / 500 / 10 with 3 candidates, where the first
+core often finds the optimum and the settling core holds 600-1,200 columns: with 4, an
+intermediate core of 470 columns took CP-SAT 7 s to prove that nothing reaches its threshold,
+before the settling core (5 s); with 8 the settling core comes at once. On paths a first core of
+37 columns (a too small CORE_SIZE) left a settling core of 3,200 columns, 2 s to list and solve:
+the growth keeps that from happening in one step."""
+PER_ROUND = 1
+"""Columns a player may add per pricing round: with 1, the improving unions the search meets
+(often 1 to 3), the best last."""
+ROUNDS = 300
+"""Most pricing rounds; the bound of the last round is valid however many were needed."""
+LIST_BUDGET = 500_000
+"""Most search nodes for the columns of one core; beyond, the program takes the ordinary path
+(``ilp.backends``). Measured on the generated candidate knowledge (64 / 500 / 10, 3 candidates):
+the relaxation is within a few units of the optimum on paths (cores of 30-400 unions) and about
+10 % above it on regions (settling cores of 600-1,200 minimal unions, a few thousand nodes)."""
+
+
+class _Overflow(Exception):
+    """A core search went over :data:`LIST_BUDGET`."""
+
+
+class _TooMany(Exception):
+    """A core holds more columns than asked for."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What :func:`solve` proves: the status, an allocation (a bundle per player), the proven
+    bound on the optimum, the solver whose cores stand, and why a solver gave no answer."""
+
+    status: Status
+    allocation: tuple[int, ...] | None
+    bound: int | None
+    solver: str = ""
+    error: str | None = None
+
+
+def applies(program: Program, blocks: BlockCache) -> bool:
+    """Whether :func:`solve` takes ``program``: the plain maximisation (no fixed goods, lower
+    bound, excluded allocation or owner objective), some weight made of covering unions
+    (``ilp.compile.union_options``), every other weight compiled to whole bids."""
+    if program.minimize_owners or program.min_total is not None or program.avoid is not None:
+        return False
+    if any(owner is not None for owner in program.fixed):
+        return False
+    priced = False
+    for w in program.weights:
+        if w is None:
+            continue
+        if blocks.search(w) is not None:
+            priced = True
+        elif not isinstance(blocks.block(w), (AtomsBlock, type(None))):
+            return False
+    return priced
+
+
+class _Pricer:
+    """The bundles of one guaranteed value by reduced cost (module docstring, "Pricing")."""
+
+    def __init__(self, search: _UnionSearch) -> None:
+        self.search = search
+        # per option: (exact, functions in search order, cap of the values left, their bids)
+        self.plans = []
+        for numbers in search.option_numbers:
+            if search.functions[numbers[0]].semantics is Semantics.EXACT:
+                self.plans.append((True, numbers, (), ()))
+                continue
+            order = sorted(numbers, key=lambda k: len(search.functions[k].atoms))
+            tops = [search.ranked[k][0][1] for k in order]
+            caps = [min(tops[level:]) for level in range(len(order))] + [None]
+            self.plans.append((False, tuple(order), tuple(caps), self._bids(order)))
+        self.upper = max(min(search.ranked[k][0][1] for k in numbers) for numbers in search.option_numbers)
+
+    @staticmethod
+    def of(search: _UnionSearch) -> "_Pricer":
+        """The pricer of ``search``, made once and kept with it (its weight's search lives in
+        the ``BlockCache`` of every program that holds the weight)."""
+        pricer = search.__dict__.get("pricer")
+        if pricer is None:
+            pricer = search.__dict__["pricer"] = _Pricer(search)
+        return pricer
+
+    def _bids(self, order: tuple[int, ...]) -> list[list[tuple[int, int, tuple[int, ...]]]]:
+        """(bundle, value, goods) of each candidate's bids, best first, in search order."""
+        search = self.search
+        return [list(zip(*zip(*search.ranked[k]), search.goods(k))) for k in order]
+
+    def walk(self, cost: list[int], own: int, floor: int, keep: int | None = None,
+             budget: int | None = None) -> dict[int, int]:
+        """The unions of the tuples whose value SCALE min v - cost(union) - ``own`` exceeds
+        ``floor``, each with its best tuple value: every such first-best-bid tuple (module
+        docstring; ``budget`` search nodes at most), or with ``keep`` only the ``keep`` best
+        unions (ties aside), the floor rising as they are found. With ``keep = 1`` the result
+        lists the improving unions met, in order, the last one the best."""
+        search, found = self.search, {}
+        nodes = [0 if budget is None else budget]
+
+        def record(union: int, value: int) -> None:
+            nonlocal floor
+            if value > found.get(union, floor):
+                found[union] = value
+                if keep == 1:
+                    floor = value
+                elif keep is not None and len(found) >= 2 * keep:
+                    floor = max(floor, sorted(found.values(), reverse=True)[keep - 1] - 1)
+                    for u in [u for u, d in found.items() if d <= floor]:
+                        del found[u]
+
+        for exact, order, caps, bids in self.plans:
+            if exact:
+                for b, v in search.ranked[order[0]]:
+                    top = SCALE * v - own
+                    if top <= floor:
+                        break
+                    record(b, top - sum(cost[g] for g in members(b)))
+                continue
+            last = len(order) - 1
+
+            def extend(level: int, union: int, spent: int, low: int) -> None:
+                if budget is not None:
+                    nodes[0] -= 1
+                    if nodes[0] < 0:
+                        raise _Overflow
+                cap = caps[level + 1]
+                for b, v, gs in bids[level]:
+                    m = low if low < v else v
+                    if cap is not None and cap < m:
+                        m = cap
+                    top = SCALE * m - spent - own
+                    if top <= floor:
+                        break  # later bids are worth no more
+                    new = b & ~union
+                    inside = not new
+                    extra = 0
+                    if new == b:
+                        for g in gs:
+                            extra += cost[g]
+                    else:  # the goods not in the union yet, lowest bit first
+                        while new:
+                            bit = new & -new
+                            extra += cost[bit.bit_length() - 1]
+                            new ^= bit
+                    if top - extra > floor:
+                        if level == last:
+                            record(union | b, top - extra)
+                        else:
+                            extend(level + 1, union | b, spent + extra, m)
+                    if inside:
+                        break  # the best bid inside the union dominates every later one
+
+            extend(0, 0, 0, self.upper)
+        return found
+
+
+class _Master:
+    """The restricted relaxation, in OR-Tools' GLOP (already loaded for CP-SAT, and warm-started
+    as columns are added: measured 0.5 ms per re-solve at this size, where SciPy's HiGHS costs a
+    cold solve and 0.35 s of import). Values are divided by the largest one for the solver's
+    tolerances; the duals are scaled back."""
+
+    def __init__(self, top: int) -> None:
+        from ortools.linear_solver import pywraplp
+
+        self.solver = pywraplp.Solver.CreateSolver("GLOP")
+        self.infinity = self.solver.infinity()
+        self.top = float(top)
+        self.objective = self.solver.Objective()
+        self.objective.SetMaximization()
+        self.goods: dict[int, object] = {}
+        self.choice: dict[int, object] = {}
+        self.columns: list[tuple[int, int, int, object]] = []  # (player, bundle, value, variable)
+
+    def add(self, j: int, bundle: int, value: int, single: bool) -> None:
+        x = self.solver.NumVar(0.0, self.infinity if (bundle or single) else 1.0, "")
+        for g in members(bundle):
+            row = self.goods.get(g)
+            if row is None:
+                row = self.goods[g] = self.solver.Constraint(-self.infinity, 1.0)
+            row.SetCoefficient(x, 1.0)
+        if single:
+            row = self.choice.get(j)
+            if row is None:
+                row = self.choice[j] = self.solver.Constraint(-self.infinity, 1.0)
+            row.SetCoefficient(x, 1.0)
+        self.objective.SetCoefficient(x, value / self.top)
+        self.columns.append((j, bundle, value, x))
+
+    def solve(self) -> bool:
+        from ortools.linear_solver import pywraplp
+
+        return self.solver.Solve() == pywraplp.Solver.OPTIMAL
+
+    def multipliers(self, n_goods: int) -> tuple[list[int], dict[int, int]]:
+        """Integer multipliers >= 0: SCALE x the duals, rounded (whatever GLOP got right)."""
+        def integer(row) -> int:
+            y = row.dual_value() * self.top * SCALE
+            return int(round(y)) if y > 0 and y == y and y != float("inf") else 0
+        cost = [0] * n_goods
+        for g, row in self.goods.items():
+            cost[g] = integer(row)
+        return cost, {j: integer(row) for j, row in self.choice.items()}
+
+    def primal(self) -> list[float]:
+        return [x.solution_value() for _, _, _, x in self.columns]
+
+
+def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...] | None,
+          solve_core: Callable[[Formulation, object, SolveOptions, list[int] | None], Answer]) -> Outcome | None:
+    """Solve an :func:`applies` program (module docstring); ``solve_core(formulation, module,
+    options, start)`` returns the checked answer of ``module`` to a core. None when the
+    relaxation cannot be solved or a core is too large to list: the caller solves the program
+    its ordinary way."""
+    start = monotonic()
+    blocks = options.blocks
+    n_goods = program.n_goods
+    pricers: dict[int, _Pricer] = {}
+    explicit: dict[int, AtomsBlock] = {}
+    for j, w in enumerate(program.weights):
+        search = blocks.search(w)
+        if search is not None:
+            pricers[j] = _Pricer.of(search)
+        elif (block := blocks.block(w)) is not None:
+            explicit[j] = block
+    top = max([p.upper for p in pricers.values()] + [v for b in explicit.values() for _, v in b.atoms])
+    master = _Master(top)
+    listed: dict[int, set[int]] = {j: set() for j in pricers}
+
+    def add(j: int, union: int) -> None:
+        if union not in listed[j]:
+            listed[j].add(union)
+            master.add(j, union, pricers[j].search.weight(union), True)
+
+    for j, block in explicit.items():
+        for bundle, value in block.atoms:
+            master.add(j, bundle, value, block.single)
+    zero = [0] * n_goods
+    for j, pricer in pricers.items():
+        for union in pricer.walk(zero, 0, 0, keep=1):
+            add(j, union)
+    if hint is not None:  # a starting allocation: only its bundles of players who count, if disjoint
+        hint = tuple(b if w is not None else 0 for b, w in zip(hint, program.weights))
+        if len(hint) != len(program.weights) or not _disjoint(hint):
+            hint = None
+    if hint is not None:
+        for j in pricers:
+            if hint[j] and pricers[j].search.weight(hint[j]) > 0:
+                add(j, hint[j])
+    tolerance = int(SCALE * top * TOLERANCE)
+    rounds = 0
+    while True:
+        if not master.solve():
+            return None
+        cost, own = master.multipliers(n_goods)
+        rounds += 1
+        # D_j of the module docstring, for this round's multipliers
+        ceiling: dict[int, int] = {}
+        added = 0
+        for j, pricer in pricers.items():
+            found = pricer.walk(cost, own.get(j, 0), tolerance, keep=PER_ROUND)
+            ceiling[j] = max(found.values(), default=tolerance)
+            for union in found:
+                if union not in listed[j]:
+                    add(j, union)
+                    added += 1
+        timed_out = options.time_limit is not None and monotonic() - start > options.time_limit
+        if not added or rounds >= ROUNDS or timed_out:
+            break
+    reduced: dict[int, list[int]] = {}  # the explicit players' reduced costs, bid by bid
+    for j, block in explicit.items():
+        y = own.get(j, 0) if block.single else 0
+        reduced[j] = [SCALE * v - sum(cost[g] for g in members(b)) - y for b, v in block.atoms]
+        positive = [d for d in reduced[j] if d > 0]
+        ceiling[j] = (max(positive, default=0) if block.single else sum(positive))
+    total = sum(cost) + sum(own.values()) + sum(ceiling.values())
+    bound = total // SCALE
+
+    allocation = _greedy(program, master)
+    best = program.total(allocation)
+    if hint is not None and program.total(hint) > best:
+        allocation, best = hint, program.total(hint)
+    solver = getattr(module, "NAME", "")
+
+    def left() -> float | None:
+        return None if options.time_limit is None else options.time_limit - (monotonic() - start)
+
+    def core_of(threshold: int, limit: int | None = None) -> dict[int, list[tuple[int, int]]]:
+        """Every column that a solution worth ``threshold`` or more may use (module docstring);
+        :class:`_TooMany` as soon as they are found to be more than ``limit``."""
+        core, count = {}, 0
+        for j, pricer in pricers.items():
+            level = SCALE * threshold - (total - ceiling[j])
+            unions = pricer.walk(cost, own.get(j, 0), level - 1, budget=LIST_BUDGET)
+            # a union that a smaller bundle matches is never needed: that bundle's own union is
+            # in the core too (its reduced cost is no lower) and replaces it in any solution
+            core[j] = list(pricer.search.minimal(sorted((u, pricer.search.weight(u)) for u in unions)))
+            count += len(core[j])
+            if limit is not None and count > limit:
+                raise _TooMany
+        for j, block in explicit.items():
+            core[j] = [atom for atom, d in zip(block.atoms, reduced[j])
+                       if d >= SCALE * threshold - (total - (ceiling[j] if block.single else max(d, 0)))]
+        return core
+
+    size, previous, core = CORE_SIZE, None, None
+    while True:
+        if best >= bound:
+            return Outcome(Status.OPTIMAL, allocation, best, solver)
+        if left() is not None and left() <= 0:
+            return Outcome(Status.FEASIBLE, allocation, bound, solver)
+        # The first core is that of the `size` columns of highest reach (the highest threshold
+        # whose core holds them), as ilp.certify: its optimum is usually the program's (then
+        # proven at once) or close to it. When it is not, the settling core (one above the best
+        # solution) if it holds at most GROWTH times as many columns, else the core of GROWTH
+        # times as many: a poor first solution never makes one huge core at once.
+        try:
+            if previous is None:
+                raise _TooMany
+            threshold = best + 1
+            core = core_of(threshold, limit=size)
+        except _TooMany:
+            threshold = best + 1
+            reach = []
+            # a share of `size` per player (twice its even share) only to choose the threshold:
+            # core_of lists every column at or above it, however many there are
+            keep = max(10, 2 * size // len(pricers)) if pricers else 0
+            for j, pricer in pricers.items():
+                rest = total - ceiling[j]
+                reach += [(rest + d) // SCALE for d in pricer.walk(cost, own.get(j, 0), -rest - 1, keep=keep).values()]
+            for j, block in explicit.items():
+                rest = total - (ceiling[j] if block.single else 0)
+                reach += [(rest + d - (0 if block.single else max(d, 0))) // SCALE for d in reduced[j]]
+            reach.sort(reverse=True)
+            if len(reach) > size:
+                threshold = max(threshold, reach[size - 1])
+            if previous is not None and threshold >= previous:
+                threshold = best + 1  # no progress: the settling core
+            try:
+                core = core_of(threshold)
+            except _Overflow:
+                return None
+        except _Overflow:
+            return None
+        previous, size = threshold, GROWTH * size
+        given = [None] * len(program.weights)
+        for j, atoms in core.items():
+            if atoms:
+                single = explicit[j].single if j in explicit else True
+                given[j] = AtomsBlock(single, tuple(sorted(set(atoms))), unions=j in pricers)
+        formulation = build(program, given=given)
+        answer = solve_core(formulation, module, replace(options, time_limit=left()), formulation.encode(allocation))
+        solver = answer.solver or solver
+        found = None
+        if answer.values is not None:
+            found = claims.objective(formulation.ilp, answer.values)
+            if found > best:
+                allocation, best = formulation.decode(answer.values), found
+        if answer.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+            return Outcome(Status.FEASIBLE, allocation, bound, solver, answer.error)
+        if found is not None and found >= threshold:
+            bound = found  # a better solution would use core columns only
+        else:
+            bound = threshold - 1  # nothing in the core reaches the threshold, so nothing does
+
+
+def _disjoint(allocation: tuple[int, ...]) -> bool:
+    held = 0
+    for bundle in allocation:
+        if bundle & held:
+            return False
+        held |= bundle
+    return True
+
+
+def _greedy(program: Program, master: _Master) -> tuple[int, ...]:
+    """A feasible allocation: columns by decreasing relaxation value, then value, each taken
+    when its goods are free and (single-choice) its player has nothing yet; an OR player's
+    bundle is the union of its bids taken."""
+    primal = master.primal()
+    order = sorted(range(len(master.columns)),
+                   key=lambda a: (-round(primal[a], 6), -master.columns[a][2], a))
+    allocation = [0] * len(program.weights)
+    taken, held = set(), 0
+    for a in order:
+        j, bundle, value, _ = master.columns[a]
+        if value <= 0 or bundle & held or j in taken:
+            continue
+        allocation[j] |= bundle
+        held |= bundle
+        if master.choice.get(j) is not None:
+            taken.add(j)
+    return tuple(allocation)

@@ -1,0 +1,223 @@
+"""Guaranteed values priced by column generation (``ilp.colgen``).
+
+The pricing search is checked against every bundle of small random weights (the largest reduced
+cost, and that every bundle above a level is covered by a listed union at least as good), for
+random integer multipliers; whole programs (guaranteed values of candidates, pooled by
+coalitions, next to XOR and OR players) are solved on every backend, with the smallest first
+cores and with or without a starting solution, and compared with the brute-force solver, with
+tied values and values near the cap; a time limit leaves an interval; and generated instances
+with candidate knowledge give the same report as the listed covering unions."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ilp.colgen
+from benchmarks import compute_report
+from ilp import Program, SolveOptions, Status, Weight, solve
+from ilp.backends import as_options
+from ilp.certify import SCALE
+from ilp.colgen import _Pricer, applies
+from ilp.compile import BlockCache, _UnionSearch, union_options
+from instances.generate import generate_instance
+from instances.synthetic import random_valuation
+from instances.valuation import Form, Valuation
+from tests.extreme_instances import CAP
+
+BACKENDS = ("cpsat", "highs", "cbc", "scip", "portfolio")
+FREE_DISPOSAL = (Form.XOR, Form.XOR, Form.SINGLE_MINDED, Form.EXPLICIT)
+
+
+def _weight(rng: random.Random, m: int, high: int) -> Weight:
+    """A guaranteed value: the minimum over two to four candidates (the same bundles with
+    rescaled values, as ``candidates:K`` draws them, or unrelated valuations), sometimes the
+    maximum of two such options (a coalition pooling its members' knowledge)."""
+    options = []
+    for _ in range(rng.choice((1, 1, 1, 2))):
+        truth = random_valuation(rng, m, rng.choice(FREE_DISPOSAL), low=1, high=high, max_bids=6)
+        if rng.random() < 0.7:
+            others = [Valuation(truth.form, tuple((b, max(1, min(CAP, int(v * rng.uniform(0.5, 1.5)))))
+                                                  for b, v in truth.bids)) for _ in range(rng.randint(1, 3))]
+        else:
+            others = [random_valuation(rng, m, Form.XOR, low=1, high=high, max_bids=6) for _ in range(rng.randint(1, 2))]
+        options.append((truth, *others))
+    return Weight(tuple(options))
+
+
+def _high(rng: random.Random) -> int:
+    return rng.choice((4, 40, 40, CAP))
+
+
+def _priced(rng: random.Random, m: int) -> tuple[Weight, _UnionSearch]:
+    while True:
+        weight = _weight(rng, m, _high(rng))
+        options = union_options(weight)
+        if options is not None:
+            return weight, _UnionSearch(options)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_pricing_finds_the_largest_reduced_cost_and_covers_every_bundle_above_a_level(seed):
+    rng = random.Random(seed)
+    m = rng.randint(1, 7)
+    weight, search = _priced(rng, m)
+    pricer = _Pricer(search)
+    top = max(weight.value(s) for s in range(1 << m))
+    scale = rng.choice((0, 1, top, top * SCALE))
+    cost = [rng.randint(0, scale) if rng.random() < 0.8 else 0 for _ in range(m)]
+    own = rng.randint(0, scale)
+    # the bundles worth something (giving nothing is no column)
+    reduced = {s: SCALE * weight.value(s) - sum(cost[g] for g in range(m) if s >> g & 1) - own
+               for s in range(1 << m) if weight.value(s) > 0}
+    best = max(reduced.values())
+    floor = rng.choice((0, -1, best - 1, best, rng.randint(-SCALE * top, SCALE * top)))
+    found = pricer.walk(cost, own, floor, keep=1)
+    if best > floor:
+        assert list(found.values())[-1] == best  # the last improvement is the best
+    else:
+        assert not found
+    for union, value in found.items():
+        assert floor < value <= reduced[union]  # a tuple is worth at most its union
+    level = rng.choice((best, best - 1, best - SCALE, floor, min(reduced.values())))
+    listed = pricer.walk(cost, own, level - 1)
+    for s, d in reduced.items():
+        if d >= level:  # some listed union inside s is at least as good
+            assert any(u & ~s == 0 and listed[u] >= d and weight.value(u) >= weight.value(s) for u in listed), s
+    kept = pricer.walk(cost, own, level - 1, keep=3)
+    assert set(kept) <= set(listed) and (not listed or max(listed.values()) in kept.values())
+
+
+def _program(rng: random.Random) -> Program:
+    m = rng.randint(2, 7)
+    weights = []
+    for _ in range(rng.randint(1, 4)):
+        draw = rng.random()
+        if draw < 0.7:
+            weights.append(_weight(rng, m, _high(rng)))
+        elif draw < 0.85:
+            weights.append(Weight.of(random_valuation(rng, m, Form.XOR, low=1, high=min(_high(rng), 40))))
+        elif draw < 0.95:
+            weights.append(Weight.of(random_valuation(rng, m, Form.OR, low=1, high=9)))
+        else:
+            weights.append(None)
+    return Program(m, tuple(weights))
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_programs_match_brute_force_on_every_backend(seed, monkeypatch):
+    rng = random.Random(5000 + seed)
+    program = _program(rng)
+    expected = solve(program, "brute").value
+    monkeypatch.setattr("ilp.colgen.CORE_SIZE", rng.randint(1, 6))
+    if seed % 3 == 0:  # a coarse pricing tolerance: a looser bound, larger cores
+        monkeypatch.setattr("ilp.colgen.TOLERANCE", 0.3)
+    if seed % 2:  # no greedy solution to start from: the cores find every solution themselves
+        monkeypatch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+    assert applies(program, BlockCache()) == any(union_options(w) is not None for w in program.weights)
+    for backend in BACKENDS:
+        solution = solve(program, backend)
+        assert solution.optimal and solution.value == expected == solution.bound, backend
+        assert program.total(solution.allocation) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_random_programs_match_brute_force(seed):
+    """The same check over seeds hypothesis draws (and shrinks on failure)."""
+    program = _program(random.Random(seed))
+    expected = solve(program, "brute").value
+    for backend in ("cpsat", "highs"):
+        solution = solve(program, backend)
+        assert solution.optimal and solution.value == expected, backend
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_starting_allocation_changes_nothing_proven(seed):
+    rng = random.Random(7000 + seed)
+    program = _program(rng)
+    optimum = solve(program, "brute")
+    for hint in (optimum.allocation, (0,) * len(program.weights)):
+        solution = solve(program, "cpsat", hint=hint)
+        assert solution.optimal and solution.value == optimum.value
+
+
+def test_applies_only_to_plain_maximisation_with_a_guaranteed_value():
+    a, b = 0b01, 0b10
+    first = Valuation(Form.XOR, ((a, 5), (b, 1)))
+    second = Valuation(Form.XOR, ((a, 1), (b, 6)))
+    guaranteed = Weight.minimum((first, second))
+    blocks = BlockCache()
+    assert applies(Program(2, (guaranteed, Weight.of(first))), blocks)
+    assert not applies(Program(2, (Weight.of(first), Weight.of(second))), blocks)
+    # fixed goods, lower bounds, excluded allocations and owner objectives (ilp.lex) are left to
+    # the listed unions; so is a weight with an OR valuation inside a minimum (the robust model)
+    assert not applies(Program(2, (guaranteed,), fixed=(0, None)), blocks)
+    assert not applies(Program(2, (guaranteed,), min_total=3), blocks)
+    assert not applies(Program(2, (guaranteed,), minimize_owners=(0,)), blocks)
+    assert not applies(Program(2, (guaranteed,), avoid=(1,)), blocks)
+    additive = Valuation(Form.OR, ((a, 2), (b, 2)))
+    assert not applies(Program(2, (Weight.minimum((first, additive)),)), blocks)
+    assert not applies(Program(2, (guaranteed, Weight.minimum((first, additive)))), blocks)
+
+
+def test_a_time_limit_ends_in_an_interval(monkeypatch):
+    """A limit already spent: no core is solved; the best solution and the proven bound remain,
+    never a value."""
+    rng = random.Random(11)
+    program = Program(7, tuple(_weight(rng, 7, 40) for _ in range(4)))
+    expected = solve(program, "brute").value
+    monkeypatch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+    monkeypatch.setattr("ilp.colgen.monotonic", iter(itertools.count(0, 1000)).__next__)
+    solution = solve(program, SolveOptions("cpsat", time_limit=1))
+    assert solution.status is Status.FEASIBLE
+    assert solution.value <= expected <= solution.bound and solution.value < solution.bound
+
+
+def test_values_near_the_cap_are_exact():
+    """Guaranteed values near 10^12, where the relaxation's duals are far from integers: the
+    integer certificate and the cores still give the brute-force optimum."""
+    a, b, c = 0b001, 0b010, 0b100
+    first = Valuation(Form.XOR, ((a, CAP - 3), (b, CAP - 1), (a | c, CAP), (b | c, CAP - 2)))
+    second = Valuation(Form.XOR, ((a | b, CAP - 1), (c, CAP - 4), (a, CAP - 5)))
+    third = Valuation(Form.XOR, ((b, CAP - 2), (a | c, CAP - 1)))
+    program = Program(3, (Weight.minimum((first, second)), Weight.minimum((second, third)),
+                          Weight.minimum((first, third)), Weight.of(third)))
+    expected = solve(program, "brute").value
+    for backend in BACKENDS:
+        assert solve(program, backend).value == expected, backend
+
+
+@pytest.mark.parametrize("spec", [("paths", 10, 40, 4, "candidates:3", "none"),
+                                  ("regions", 12, 40, 4, "candidates:2", "pairs:2"),
+                                  ("arbitrary", 10, 40, 5, "candidates:3", "pairs:2")])
+def test_a_candidate_report_is_the_same_as_with_listed_unions(spec, monkeypatch):
+    distribution, m, bids, n, knowledge, coalitions = spec
+    instance = generate_instance(distribution, m, bids, n, 1, knowledge=knowledge, coalitions=coalitions)
+
+    def values(report):
+        return ([(p.miew.value, p.mikw.value) for p in report.players],
+                [a.mkw.value for a in report.agents], report.msw.value, report.bb.value)
+
+    priced = compute_report(instance, SolveOptions("cpsat", jobs=1))
+    assert priced.all_proven
+    with monkeypatch.context() as patch:
+        patch.setattr("ilp.colgen.applies", lambda program, blocks: False)
+        listed = compute_report(instance, SolveOptions("cpsat", jobs=1))
+    assert values(priced) == values(listed)
+    assert values(compute_report(instance, SolveOptions("highs", jobs=1))) == values(listed)
+
+
+@pytest.mark.slow
+def test_a_paths_64_candidate_report_is_the_same_as_with_listed_unions(monkeypatch):
+    instance = generate_instance("paths", 64, 500, 10, 0, knowledge="candidates:3")
+    priced = compute_report(instance, SolveOptions("portfolio", jobs=1))
+    monkeypatch.setattr("ilp.colgen.applies", lambda program, blocks: False)
+    listed = compute_report(instance, SolveOptions("portfolio", jobs=1))
+    assert priced.all_proven and listed.all_proven
+    assert [(p.miew.value, p.mikw.value) for p in priced.players] == \
+           [(p.miew.value, p.mikw.value) for p in listed.players]
