@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from instances import ZERO, Candidates, Instance, LowerBounds, Semantics, Valuation
+from instances import ZERO, Candidates, Form, Instance, LowerBounds, Semantics, Valuation
 from instances.bundles import names
 from instances.units import show
 
@@ -65,7 +65,7 @@ def _show(bundle: int, instance: Instance) -> str:
 
 def _monotone(v: Valuation) -> bool:
     """Non-negative free-disposal valuations are monotone: S subset of T implies v(S) <= v(T)."""
-    return v.semantics is not Semantics.EXACT and v.is_nonnegative
+    return v.monotone
 
 
 def _probe_bundles(instance: Instance, *vs: Valuation) -> list[int]:
@@ -90,11 +90,26 @@ def _unlisted_superset(bundle: int, listed: set[int] | dict[int, int], m: int) -
         sub = (sub - 1) & free
 
 
+def _bids_below(true: Valuation, bound: Valuation) -> bool:
+    """A sufficient condition for bound(S) <= true(S) for every S, checked bid by bid: an XOR
+    bound with non-negative bids, each worth at most true(its bundle), and a monotone true
+    valuation. Then bound(S) = x_b for a bid b inside S (or 0), and x_b <= true(b) <= true(S).
+    Noisy lower bounds keep the true bids' bundles, so true(b) is mostly the bid listed at b
+    (a 500-player file with knowledge has 250,000 bounds: about a microsecond each)."""
+    form = bound.form
+    if not (form is Form.XOR or form is Form.SINGLE_MINDED) or not true.monotone:
+        return False
+    at = true.listed.get
+    return all(0 <= x <= at(b, -1) or 0 <= x <= true.value(b) for b, x in bound.bids)
+
+
 def bound_holds(instance: Instance, true: Valuation, bound: Valuation) -> tuple[bool | None, int | None]:
     """Decide bound(S) <= true(S) for every bundle S: (answer, violating bundle when False)."""
     m = instance.m
     if bound is true or bound == true:
         return True, None  # the same bids under the same form: bound(S) = true(S) everywhere
+    if _bids_below(true, bound):
+        return True, None  # n^2 bounds with knowledge at n players: no probe of every bundle
     for s in _probe_bundles(instance, bound):
         if bound.value(s) > true.value(s):
             return False, s
@@ -188,10 +203,12 @@ def knowledge_correct(instance: Instance, i: int) -> Correctness:
         return Correctness(True, "no knowledge: every valuation profile is possible")
     if isinstance(knowledge, LowerBounds):
         undecided = False
+        valuations = instance.valuations
         for j, bound in knowledge.bounds.items():
-            if bound is instance.valuations[j]:
-                continue  # exact knowledge of j: the bound is TV_j itself (n^2 of these at n players)
-            holds, where = bound_holds(instance, instance.valuations[j], bound)
+            true = valuations[j]
+            if bound is true or _bids_below(true, bound):
+                continue  # exact knowledge of j (the bound is TV_j itself), or a bound checked bid by bid
+            holds, where = bound_holds(instance, true, bound)
             if holds is False:
                 tv = instance.valuations[j].value(where)
                 return Correctness(

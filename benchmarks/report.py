@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,7 +19,7 @@ from benchmarks.results import Benchmark, Best, Outcome, from_solution
 from benchmarks.table import ReportPlan
 from benchmarks.welfare import lex_first_optimal
 from ilp import Program, Solution, SolveOptions, Status, solve_batch
-from ilp.batch import ProgramIndex, Progress, shared_workers
+from ilp.batch import ProgramIndex, Progress, frozen_heap, shared_workers
 from instances import Instance
 from instances.bundles import members as goods_in, names
 
@@ -127,11 +130,50 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
     [25, 100, 150]
     """
     start = time.perf_counter()
-    plan = ReportPlan.of(instance)
-    programs = plan.programs()
-    with shared_workers(options) as options:  # MSW_{-i} (in _compute) reuses the workers and what they hold
-        solutions = solve_batch(programs, options, progress=progress)
-        return _compute(instance, plan, programs, solutions, options, start)
+    # The instance and the plan live through the report and hold no cycles (a 500-player file
+    # with knowledge: millions of objects, n^2 weights). Left to the cyclic collector, they were
+    # walked again and again while the plan was built (most of the planning time) and while
+    # the programs were solved; the plan is built with the collector paused, then both are
+    # frozen (never walked) until the report is done.
+    with shared_workers(options) as options:  # started first (see there); MSW_{-i} (in _compute) reuses them
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            plan = ReportPlan.of(instance)
+            programs = plan.programs()
+        finally:
+            if enabled:
+                gc.enable()
+        # Whether each player's knowledge is correct needs no solution: decided in a thread
+        # while the programs are solved (the worker processes, or a solver that releases the
+        # interpreter), not after them (250,000 lower bounds at 500 players).
+        verdicts = _Background(lambda: [knowledge_correct(instance, i) for i in range(instance.n)])
+        with frozen_heap():
+            solutions = solve_batch(programs, options, progress=progress)
+            return _compute(instance, plan, programs, solutions, options, start, verdicts.result())
+
+
+class _Background:
+    """``function()`` run in a daemon thread: a report that is interrupted or fails exits at
+    once, never waiting for it. :meth:`result` waits for it and returns its value or raises."""
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        self._outcome: tuple[bool, Any] = (False, None)
+        self._thread = threading.Thread(target=self._run, args=(function,), name="cabench-background", daemon=True)
+        self._thread.start()
+
+    def _run(self, function: Callable[[], Any]) -> None:
+        try:
+            self._outcome = (True, function())
+        except BaseException as exc:  # raised again in the caller's thread by result()
+            self._outcome = (False, exc)
+
+    def result(self) -> Any:
+        self._thread.join()
+        done, value = self._outcome
+        if not done:
+            raise value
+        return value
 
 
 @dataclass
@@ -215,7 +257,7 @@ def _known(plan: ReportPlan, welfare: Solution, miew: list[Solution | None], win
 
 
 def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solutions: list[Solution],
-             options: SolveOptions, start: float) -> Report:
+             options: SolveOptions, start: float, verdicts: list[Correctness]) -> Report:
     solver = options.backend
     names = instance.players
     n = instance.n
@@ -250,7 +292,7 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
             mikw=_benchmark(f"MIKW_{names[i]}", plan.mikw[i], mikw_solutions[i], priced=True,
                             players=plan.mikw_players[i], n=n, shared=shared),
             msw_without=msw_i,
-            correctness=knowledge_correct(instance, i),
+            correctness=verdicts[i],
         ))
     agents = []
     for members, (known, best), (known_solution, best_solution) in zip(instance.agents, plan.agents,

@@ -82,9 +82,16 @@ class Weights:
                                                   map(inst.valuations.__getitem__, knowledge.bounds))):
                 self._rows[i] = self.true  # exact knowledge: g^i_j is TV_j itself (the same object)
             elif isinstance(knowledge, LowerBounds):  # _guaranteed inlined: n^2 slots at n players
-                bounds, of, weight_of, true = knowledge.bounds, self._of, self._weight_of, self.true
-                self._rows[i] = tuple(true[i] if j == i else NOTHING if (bound := bounds.get(j)) is None
-                                      else of.get(id(bound)) or weight_of(bound) for j in range(inst.n))
+                of, share = self._of, self._shared.setdefault
+                row = list(self.nothing)
+                for j, bound in knowledge.bounds.items():
+                    weight = of.get(id(bound))
+                    if weight is None:  # _weight_of inlined (one bound of each pair of players is new)
+                        weight = NOTHING if bound.is_zero else share(made := Weight(((bound,),)), made)
+                        of[id(bound)] = weight
+                    row[j] = weight
+                row[i] = self.true[i]
+                self._rows[i] = tuple(row)
             else:
                 self._rows[i] = tuple(self.true[j] if j == i else self._guaranteed(i, j) for j in range(inst.n))
         return self._rows[i]

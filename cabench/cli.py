@@ -11,6 +11,7 @@ exit statuses are named in ``cabench.exit_codes``.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import os
 import sys
@@ -20,12 +21,14 @@ import click
 from rich.console import Console
 
 from benchmarks.knowledge import READINGS
+from benchmarks.report import compute_report
 from benchmarks.report import players_csv as players_csv_text
 from benchmarks.results import NotProvenError
 from cabench import api
 from cabench.exit_codes import BAD_INPUT, INTERNAL_ERROR, NOT_PROVEN, after_signal
 from cabench.render import PipeConsole, print_report
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
+from ilp.batch import shared_workers
 from instances import CabenchError, Instance, instance_text, load_instance
 from instances.files import atomic_write_text
 
@@ -84,11 +87,18 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
     knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
     as_json = as_json or fmt == "json"
     check_backend(solver)
-    instance = load_with_reading(file, coalition_knowledge)
     from cabench.progress import counting, wanted
 
-    with counting("solving programs", wanted(as_json)) as progress:
-        report = api.benchmarks(instance, solver, time_limit, jobs, progress=progress)
+    # with --jobs 2 or more the worker processes start now and get ready while the file is read
+    with shared_workers(api.solve_options(solver, time_limit, jobs)) as options:
+        instance = load_with_reading(file, coalition_knowledge)
+        # One report, then the process ends: what it has read and computed lives until then and
+        # holds no cycles. Frozen, the cyclic collector never walks it (500 players with
+        # knowledge: millions of objects, walked again by every full collection).
+        gc.freeze()
+        with counting("solving programs", wanted(as_json)) as progress:
+            report = compute_report(instance, options, progress=progress)
+    gc.freeze()
     if players_csv is not None:
         atomic_write_text(players_csv, players_csv_text(report))
     if as_json:

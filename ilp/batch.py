@@ -38,6 +38,7 @@ import os
 import random
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from itertools import compress
 from operator import mul
@@ -45,7 +46,7 @@ from operator import mul
 from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, BlockCache
 from ilp.contract import SolveOptions
-from ilp.program import Program, Solution, Status, Weight
+from ilp.program import Program, Solution, Status, Weight, WeightIds
 from ilp.remote import Remote
 
 PARALLEL_AFTER_SECONDS = 0.5
@@ -81,10 +82,8 @@ class ProgramIndex:
     :meth:`parent` find "this program with one player put back" in constant time per guess.
     """
 
-    def __init__(self) -> None:
-        self._by_id: dict[int, int] = {id(None): _NONE}
-        self._by_value: dict[Weight, int] = {Weight(()): _EMPTY}
-        self._objects: list[object] = [None]  # keeps every keyed object alive, so ids stay unique
+    def __init__(self, weight_ids: WeightIds | None = None) -> None:
+        self.weight_ids = WeightIds() if weight_ids is None else weight_ids  # None -> _NONE, Weight(()) -> _EMPTY
         self._coefficients: list[int] = []
         self._rng = random.Random(0)
         self.keys: dict[tuple, int] = {}  # key -> position in ``programs``
@@ -93,17 +92,6 @@ class ProgramIndex:
         self._signatures: dict[tuple, list[int]] = {}  # (meta, signature) -> positions
         self._by_nones: dict[tuple, list[int]] | None = None
         self._seen_at: dict[tuple, list[int]] = {}  # (meta, nones, player) -> weight ids there
-
-    def _weight_ids(self, weights: tuple[Weight | None, ...]) -> tuple[int, ...]:
-        by_id = self._by_id
-        try:
-            return tuple(map(by_id.__getitem__, map(id, weights)))
-        except KeyError:
-            for w in weights:
-                if id(w) not in by_id:
-                    self._objects.append(w)
-                    by_id[id(w)] = self._by_value.setdefault(w, len(self._by_value) + 1)
-            return tuple(map(by_id.__getitem__, map(id, weights)))
 
     def _signature(self, ids: tuple[int, ...]) -> int:
         while len(self._coefficients) < len(ids):
@@ -115,9 +103,11 @@ class ProgramIndex:
         return (program.n_goods, len(program.weights), program.fixed, program.min_total, program.minimize_owners,
                 program.avoid)
 
-    def add(self, program: Program) -> int:
-        """The position of ``program`` among the distinct programs (added if new)."""
-        ids = self._weight_ids(program.weights)
+    def add(self, program: Program, ids: tuple[int, ...] | None = None) -> int:
+        """The position of ``program`` among the distinct programs (added if new); ``ids``: its
+        weights' ids in :attr:`weight_ids`, when known already."""
+        if ids is None:
+            ids = self.weight_ids(program.weights)
         meta = self._meta(program)
         key = (meta, ids)
         position = self.keys.get(key)
@@ -233,15 +223,32 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     >>> all(s.optimal for s in solutions)
     True
     """
-    # What exists now (the instance, the programs) lives through the batch and holds no cycles
-    # to find: frozen, the cyclic collector stops walking it at every full collection.
-    freeze = gc.get_freeze_count() == 0
-    if freeze:
-        gc.freeze()
-    try:
+    with frozen_heap():
         return _solve_batch(programs, options, known, progress)
+
+
+_FROZEN: ContextVar[bool] = ContextVar("cabench_frozen_heap", default=False)
+"""True inside :func:`frozen_heap` (a nested block has nothing more to freeze)."""
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Freeze every object that exists now for the cyclic garbage collector for the block (unless
+    an enclosing block did): the instance and the programs live through a batch or a report and
+    hold no cycles to find, and a 500-player file with knowledge is millions of objects, which
+    every full collection walked again. Frozen objects are still freed by reference counting;
+    they are unfrozen when the block ends if nothing was frozen before (``gc.freeze``)."""
+    if _FROZEN.get():
+        yield
+        return
+    unfreeze = gc.get_freeze_count() == 0  # (walks what is frozen: asked once per block)
+    gc.freeze()
+    token = _FROZEN.set(True)
+    try:
+        yield
     finally:
-        if freeze:
+        _FROZEN.reset(token)
+        if unfreeze:
             gc.unfreeze()
 
 
@@ -249,7 +256,11 @@ def _solve_batch(programs: Sequence[Program], options: SolveOptions | str | None
                  known: Mapping[Program, Solution] | None, progress: Progress | None) -> list[Solution]:
     options = as_options(options)
     backend, jobs = options.backend, options.jobs
-    index = ProgramIndex()
+    automatic = jobs is None
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    remote: Remote | None = options.workers if options.workers is not None and options.workers.jobs == jobs else None
+    # one table of weight ids for the programs' keys and the workers' stores (ilp.program.WeightIds)
+    index = ProgramIndex(remote.weight_ids if remote is not None else None)
     seeds = {index.add(p): s for p, s in (known or {}).items()}
     added: dict[int, int] = {}  # id(program) -> position: a program object listed twice is keyed once
     order = [added[id(p)] if id(p) in added else added.setdefault(id(p), index.add(p)) for p in programs]
@@ -260,11 +271,8 @@ def _solve_batch(programs: Sequence[Program], options: SolveOptions | str | None
     for q in wanted:
         parents[q] = None if index.trivial(q) else index.parent(q)
     total, done = len(wanted), 0
-    automatic = jobs is None
-    jobs = default_jobs() if jobs is None else max(1, jobs)
     slow = not automatic
     spent, count = 0.0, 0
-    remote: Remote | None = options.workers if options.workers is not None and options.workers.jobs == jobs else None
     own_remote = remote is None  # started here, stopped here
     solved_by: dict[int, int] = {}  # program solved remotely -> its worker
     compact = _Compactor(index)
@@ -325,7 +333,7 @@ def _solve_batch(programs: Sequence[Program], options: SolveOptions | str | None
                     len(tasks) >= jobs and spent / count * len(tasks) >= PARALLEL_WORK_SECONDS)
             if tasks:
                 if remote is None:
-                    remote = Remote(jobs, start_worker)
+                    remote = Remote(jobs, start_worker, index.weight_ids)
                 homes = {}  # a program removing a player from one solved remotely goes where that one went
                 for u in tasks:
                     parent = parents[units[u][0][0]]
@@ -350,7 +358,7 @@ class _Compactor:
 
     def __init__(self, index: ProgramIndex) -> None:
         self._index = index
-        self._restricted = ProgramIndex()
+        self._restricted = ProgramIndex(index.weight_ids)  # the same ids: a kept program is keyed once
         self.programs = self._restricted.programs
 
     def unit(self, q: int) -> tuple[int, tuple[int, ...] | None]:
@@ -360,7 +368,7 @@ class _Compactor:
         whole = program.fixed or program.min_total is not None or program.minimize_owners or program.avoid is not None
         positions = None if whole else tuple(compress(range(len(ids)), map(_EMPTY.__lt__, ids)))
         if positions is None or len(positions) == len(ids):
-            return self._restricted.add(program), None
+            return self._restricted.add(program, ids), None
         weights = program.weights
         return self._restricted.add(Program(program.n_goods, tuple(weights[j] for j in positions))), positions
 
@@ -409,13 +417,18 @@ def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]
     """``options`` with worker processes that every :func:`solve_batch` within the block shares
     (``SolveOptions.workers``), killed when the block ends: a report's second batch (MSW_{-i})
     then reuses the first batch's workers and the weights they hold instead of starting new
-    ones. Workers start only when a batch sends them programs; with ``jobs=1``, or options that
-    have workers already, the options come back unchanged."""
+    ones. With ``jobs`` of 2 or more the workers start at once, in the background, and get
+    ready (start-up, the solver's import) while the block's own work goes on (reading the
+    file, planning the programs); with automatic ``jobs`` they start only when a batch sends
+    them programs. With ``jobs=1``, or options that have workers already, the options come
+    back unchanged."""
     options = as_options(options)
     if options.workers is not None or options.jobs == 1:
         yield options
         return
     remote = Remote(default_jobs() if options.jobs is None else max(1, options.jobs), start_worker)
+    if options.jobs is not None:
+        remote.start(options.backend)
     try:
         yield replace(options, workers=remote)
     finally:

@@ -1,6 +1,11 @@
 """Solve a covering-union program through its linear relaxation: an exact dual bound, then
 integer programs over the few columns that bound leaves open (a "core").
 
+Which programs. Those whose covering unions were listed (``ilp.compile``) and whose rows are all
+upper bounds: the ones ``ilp.colgen`` does not take (goods fixed unallocated, as ``ilp.lex``
+fixes them). A plain maximisation with candidate knowledge never lists its unions:
+``ilp.colgen`` prices them by the same argument, extended to columns never listed.
+
 Why. Candidate knowledge turns every guaranteed value into a single-choice block of covering
 unions (``ilp.compile.covering_unions``): a program of about 3,000 binary columns where the
 exact-knowledge program has 450. Measured (2026-12-01, 2 shared cores, paths 64 / 500 / 10 with

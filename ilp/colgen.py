@@ -8,7 +8,12 @@ candidate (``ilp.compile.covering_unions``). Listing them all took most of a can
 on paths 64 / 500 / 10 with 3 candidates about 1.4 s for the 90 guaranteed values, and on
 paths 256 / 2000 / 10 a guaranteed value needs 15,000-30,000 search steps and has 5,000-12,000
 minimal unions, so it fell back to the robust model (20-60 s per MIKW_i). The relaxation over all
-unions is nearly integral (``ilp.certify``), so a few dozen unions per player carry it.
+unions is nearly integral (``ilp.certify``), so a few dozen unions per player carry it. Measured
+(2026-12-01, 2 shared cores, load 5-7, seed 0): at 64 / 500 a program needs 6-9 pricing rounds
+and 90-280 columns, and the 20 MIEW_i / MIKW_i take about 0.25 s together (the whole report
+2.6x the exact-knowledge report, was 8.6x); at 256 / 2000 the report takes 1.1 s (2.1x exact,
+was 290 s); on regions 64 / 500, whose relaxation is 10 % above the optimum, the cores hold
+600-1,200 minimal unions and the report is 1.3x exact, as with listed unions.
 
 How. The program is max sum_j w_j(S_j), bundles S_j pairwise disjoint, where w_j is a
 guaranteed value (priced), or the single-choice or OR block of an ordinary valuation (its bids,
@@ -46,9 +51,10 @@ every tuple the search reaches at that level, valued by w(U) (a solution worth T
 bundle S is still worth T with S replaced by the union of its best bids, whose tuple value is at
 least S's reduced cost). The core is then solved by the requested backend as an integer program
 (its answer checked by ``ilp.claims``): if its optimum R reaches T, R is the optimum; if not,
-nothing reaches T. Two integer programs at most: the columns generated (whose optimum is a good
-solution, often the optimum, proven at once), then the core of the threshold one above the best
-solution known. The floating-point relaxation only chooses Y; the proof is integer arithmetic.
+nothing reaches T (the bound drops to T - 1). The first core is that of the :data:`CORE_SIZE`
+columns of highest reach (its optimum is usually the optimum, proven at once); each next one
+holds up to :data:`GROWTH` times as many columns, and the last is the core of one above the
+best solution known, which settles the program. The floating-point relaxation only chooses Y; the proof is integer arithmetic.
 """
 
 from __future__ import annotations
@@ -72,16 +78,32 @@ relaxation's own optimality tolerance. What is left is counted in the bound (exa
 bound exceeds the relaxation's optimum by at most players x TOLERANCE x the largest value."""
 CORE_SIZE = 200
 """Columns of the first core (those of highest reach), as in ``ilp.certify``."""
+GROWTH = 8
+"""After a core that does not settle the program, the next one holds up to this many times as
+many columns. Measured (2026-12-01) on regions 64 / 500 / 10 with 3 candidates, where the first
+core often finds the optimum and the settling core holds 600-1,200 columns: with 4, an
+intermediate core of 470 columns took CP-SAT 7 s to prove that nothing reaches its threshold,
+before the settling core (5 s); with 8 the settling core comes at once. On paths a first core of
+37 columns (a too small CORE_SIZE) left a settling core of 3,200 columns, 2 s to list and solve:
+the growth keeps that from happening in one step."""
+PER_ROUND = 1
+"""Columns a player may add per pricing round: with 1, the improving unions the search meets
+(often 1 to 3), the best last."""
 ROUNDS = 300
 """Most pricing rounds; the bound of the last round is valid however many were needed."""
 LIST_BUDGET = 500_000
 """Most search nodes for the columns of one core; beyond, the program takes the ordinary path
-(``ilp.backends``). The gap between the relaxation and the optimum is a few units on the
-generated candidate knowledge, so cores hold tens to hundreds of unions."""
+(``ilp.backends``). Measured on the generated candidate knowledge (64 / 500 / 10, 3 candidates):
+the relaxation is within a few units of the optimum on paths (cores of 30-400 unions) and about
+10 % above it on regions (settling cores of 600-1,200 minimal unions, a few thousand nodes)."""
 
 
 class _Overflow(Exception):
     """A core search went over :data:`LIST_BUDGET`."""
+
+
+class _TooMany(Exception):
+    """A core holds more columns than asked for."""
 
 
 @dataclass(frozen=True)
@@ -298,7 +320,11 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
     for j, pricer in pricers.items():
         for union in pricer.walk(zero, 0, 0, keep=1):
             add(j, union)
-    if hint is not None and _disjoint(hint):
+    if hint is not None:  # a starting allocation: only its bundles of players who count, if disjoint
+        hint = tuple(b if w is not None else 0 for b, w in zip(hint, program.weights))
+        if len(hint) != len(program.weights) or not _disjoint(hint):
+            hint = None
+    if hint is not None:
         for j in pricers:
             if hint[j] and pricers[j].search.weight(hint[j]) > 0:
                 add(j, hint[j])
@@ -313,7 +339,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
         ceiling: dict[int, int] = {}
         added = 0
         for j, pricer in pricers.items():
-            found = pricer.walk(cost, own.get(j, 0), tolerance, keep=1)
+            found = pricer.walk(cost, own.get(j, 0), tolerance, keep=PER_ROUND)
             ceiling[j] = max(found.values(), default=tolerance)
             for union in found:
                 if union not in listed[j]:
@@ -333,41 +359,53 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
 
     allocation = _greedy(program, master)
     best = program.total(allocation)
-    if hint is not None and _disjoint(hint) and program.total(hint) > best:
-        allocation, best = tuple(hint), program.total(hint)
+    if hint is not None and program.total(hint) > best:
+        allocation, best = hint, program.total(hint)
     solver = getattr(module, "NAME", "")
 
     def left() -> float | None:
         return None if options.time_limit is None else options.time_limit - (monotonic() - start)
 
-    def core_of(threshold: int) -> dict[int, list[tuple[int, int]]]:
-        """Every column that a solution worth ``threshold`` or more may use (module docstring)."""
-        core = {}
+    def core_of(threshold: int, limit: int | None = None) -> dict[int, list[tuple[int, int]]]:
+        """Every column that a solution worth ``threshold`` or more may use (module docstring);
+        :class:`_TooMany` as soon as they are found to be more than ``limit``."""
+        core, count = {}, 0
         for j, pricer in pricers.items():
             level = SCALE * threshold - (total - ceiling[j])
             unions = pricer.walk(cost, own.get(j, 0), level - 1, budget=LIST_BUDGET)
             # a union that a smaller bundle matches is never needed: that bundle's own union is
             # in the core too (its reduced cost is no lower) and replaces it in any solution
             core[j] = list(pricer.search.minimal(sorted((u, pricer.search.weight(u)) for u in unions)))
+            count += len(core[j])
+            if limit is not None and count > limit:
+                raise _TooMany
         for j, block in explicit.items():
             core[j] = [atom for atom, d in zip(block.atoms, reduced[j])
                        if d >= SCALE * threshold - (total - (ceiling[j] if block.single else max(d, 0)))]
         return core
 
-    for final in (False, True):
+    size, previous, core = CORE_SIZE, None, None
+    while True:
         if best >= bound:
             return Outcome(Status.OPTIMAL, allocation, best, solver)
         if left() is not None and left() <= 0:
             return Outcome(Status.FEASIBLE, allocation, bound, solver)
-        threshold = best + 1
-        if not final:
-            # the threshold of the CORE_SIZE columns of highest reach (the highest threshold
-            # whose core holds them), as ilp.certify: a core whose optimum is usually the
-            # program's (then proven at once) or close to it
+        # The first core is that of the `size` columns of highest reach (the highest threshold
+        # whose core holds them), as ilp.certify: its optimum is usually the program's (then
+        # proven at once) or close to it. When it is not, the settling core (one above the best
+        # solution) if it holds at most GROWTH times as many columns, else the core of GROWTH
+        # times as many: a poor first solution never makes one huge core at once.
+        try:
+            if previous is None:
+                raise _TooMany
+            threshold = best + 1
+            core = core_of(threshold, limit=size)
+        except _TooMany:
+            threshold = best + 1
             reach = []
-            # a share of CORE_SIZE per player (twice its even share) only to choose the threshold:
+            # a share of `size` per player (twice its even share) only to choose the threshold:
             # core_of lists every column at or above it, however many there are
-            keep = max(10, 2 * CORE_SIZE // len(pricers))
+            keep = max(10, 2 * size // len(pricers)) if pricers else 0
             for j, pricer in pricers.items():
                 rest = total - ceiling[j]
                 reach += [(rest + d) // SCALE for d in pricer.walk(cost, own.get(j, 0), -rest - 1, keep=keep).values()]
@@ -375,19 +413,29 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                 rest = total - (ceiling[j] if block.single else 0)
                 reach += [(rest + d - (0 if block.single else max(d, 0))) // SCALE for d in reduced[j]]
             reach.sort(reverse=True)
-            if len(reach) > CORE_SIZE:
-                threshold = max(threshold, reach[CORE_SIZE - 1])
-        try:
-            core = core_of(threshold)
+            if len(reach) > size:
+                threshold = max(threshold, reach[size - 1])
+            if previous is not None and threshold >= previous:
+                threshold = best + 1  # no progress: the settling core
+            try:
+                core = core_of(threshold)
+            except _Overflow:
+                return None
         except _Overflow:
             return None
+        previous, size = threshold, GROWTH * size
         given = [None] * len(program.weights)
         for j, atoms in core.items():
             if atoms:
                 single = explicit[j].single if j in explicit else True
                 given[j] = AtomsBlock(single, tuple(sorted(set(atoms))), unions=j in pricers)
         formulation = build(program, given=given)
-        answer = solve_core(formulation, module, replace(options, time_limit=left()), formulation.encode(allocation))
+        # the clock again: listing the core may have used up what was left, and a negative
+        # limit is an error to SCIP and an invalid model to CP-SAT, not "no time"
+        remaining = left()
+        if remaining is not None and remaining <= 0:
+            return Outcome(Status.FEASIBLE, allocation, bound, solver)
+        answer = solve_core(formulation, module, replace(options, time_limit=remaining), formulation.encode(allocation))
         solver = answer.solver or solver
         found = None
         if answer.values is not None:
@@ -400,7 +448,6 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             bound = found  # a better solution would use core columns only
         else:
             bound = threshold - 1  # nothing in the core reaches the threshold, so nothing does
-    return Outcome(Status.OPTIMAL, allocation, best, solver)
 
 
 def _disjoint(allocation: tuple[int, ...]) -> bool:

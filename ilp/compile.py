@@ -20,6 +20,11 @@ option, and the integer program becomes a plain winner-determination problem. On
 unions are too many to list (:data:`UNION_BUDGET`) or an OR valuation is involved does the weight
 become a :class:`RobustBlock`: the bundle offered is chosen good by good and every valuation of
 an option must cover the price with bids inside the bundle (the robust program of docs/definitions.md, "Exactness").
+
+A plain maximisation never compiles such a weight: ``ilp.colgen`` prices its covering unions
+(:func:`union_options`, :meth:`BlockCache.search`) instead of listing them. The blocks here serve
+the programs it leaves (fixed goods, a lower bound on the total, the owner objective of
+``ilp.lex``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ilp.program import Weight
+from instances.bundles import members
 from instances.valuation import Semantics, Valuation
 
 Atoms = tuple[tuple[int, int], ...]
@@ -104,7 +110,8 @@ UNION_BUDGET = 20_000
 to the robust formulation. Measured (2026-12-01, 2 shared cores): the generated candidate knowledge
 of 64 goods / 500 bids / 10 players (about 50 bids per candidate valuation) needs at most 2,000
 nodes per guaranteed value with 3 candidates and 20,000 with 5 (128 / 1000 / 10 with 3: 10,000);
-256 / 2000 / 10 (200 bids each) needs over 100,000 and keeps the robust model. Why unions: on
+256 / 2000 / 10 (200 bids each) needs over 100,000 and keeps the robust model (only in the
+programs ``ilp.colgen`` leaves: it prices the unions of every plain maximisation). Why unions: on
 regions 64 / 500 / 10 with 3 candidates the robust MIEW_i was not proven in 120 s on CP-SAT or
 HiGHS, and the union block of the same weight is proven in 6-11 s (the whole report: proven, where
 it was not before); on paths 64 / 500 / 10 the two cost about the same (HiGHS on unions 24 s,
@@ -441,7 +448,7 @@ class _UnionSearch:
         a bid good by good)."""
         found = self._goods.get(k)
         if found is None:
-            found = self._goods[k] = [tuple(g for g in range(b.bit_length()) if b >> g & 1) for b, _ in self.ranked[k]]
+            found = self._goods[k] = [tuple(members(b)) for b, _ in self.ranked[k]]
         return found
 
     def value(self, k: int, bundle: int) -> int:

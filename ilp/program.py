@@ -36,12 +36,10 @@ class Weight:
     options: tuple[tuple[Valuation, ...], ...]
 
     def __hash__(self) -> int:
-        try:
-            return self.__dict__["_hash"]
-        except KeyError:
-            value = hash(self.options)
-            object.__setattr__(self, "_hash", value)
-            return value
+        value = self.__dict__.get("_hash")
+        if value is None:  # (no try/except: most weights are hashed once, and a raise costs more)
+            value = self.__dict__["_hash"] = hash(self.options)
+        return value
 
     def __reduce__(self):
         return Weight, (self.options,)
@@ -63,6 +61,33 @@ class Weight:
         if not self.options:
             return 0
         return max(min(v.value(bundle) for v in option) for option in self.options)
+
+
+class WeightIds:
+    """Small integer ids of weights, the same id for equal weights: 0 for an excluded player
+    (None), 1 for the weight with no option, then in order of first appearance. Each distinct
+    weight *object* is hashed by value once; a tuple of weight objects met before costs one
+    C-level pass (500 players with knowledge: n^2 distinct weights, 2n programs of n each). One
+    table serves a batch's program keys (``ilp.batch.ProgramIndex``) and the keys of the
+    weights its worker processes hold (``ilp.remote``), so a weight is registered once."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, int] = {id(None): 0}
+        self._by_value: dict[Weight, int] = {Weight(()): 1}
+        self._objects: list[object] = [None]  # keeps every registered object alive, so ids stay unique
+
+    def __call__(self, weights: tuple[Weight | None, ...]) -> tuple[int, ...]:
+        """The ids of ``weights``, registering those not met before (in their order)."""
+        by_id = self._by_id
+        ids = tuple(map(by_id.get, map(id, weights)))
+        if None not in ids:
+            return ids
+        by_value, objects = self._by_value, self._objects
+        for w in weights:
+            if id(w) not in by_id:
+                objects.append(w)
+                by_id[id(w)] = by_value.setdefault(w, len(by_value) + 1)
+        return tuple(map(by_id.__getitem__, map(id, weights)))
 
 
 class Status(str, Enum):

@@ -35,10 +35,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from ilp.backends import count_solving, solve
+from ilp.backends import count_solving, get_backend, solve
 from ilp.compile import BlockCache
 from ilp.contract import SolveOptions
-from ilp.program import Program, Solution, Weight
+from ilp.program import Program, Solution, Weight, WeightIds
 
 
 class WorkerLike(Protocol):
@@ -75,19 +75,38 @@ class Remote:
     what they received until :meth:`stop` kills them: one batch's (``ilp.batch.solve_batch``),
     or every batch's of one report (``ilp.batch.shared_workers``)."""
 
-    def __init__(self, jobs: int, start: Callable[[], WorkerLike]) -> None:
+    def __init__(self, jobs: int, start: Callable[[], WorkerLike], weight_ids: WeightIds | None = None) -> None:
         self.jobs = jobs
+        # a weight's key in the workers' stores is its id here (0: None); the batches use the
+        # same table for their programs' keys (``ilp.batch``), so a weight is registered once
+        self.weight_ids = WeightIds() if weight_ids is None else weight_ids
         self._start = start
         self._workers: list[WorkerLike | None] = [None] * jobs
         self._held: list[set[int]] = [set() for _ in range(jobs)]  # weight keys each worker holds
-        self._keys: dict[int, int] = {}  # id(weight) -> key
-        self._by_value: dict[Weight, int] = {}  # weight -> key
-        self._objects: list[Weight] = []  # keeps every keyed weight alive, so ids stay unique
         self._threads = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cabench-batch")
         self._lock = threading.Lock()
         self._stopped = False
         self.traffic = Traffic([{} for _ in range(jobs)], [0] * jobs)
         self._spent, self._solved = 0.0, 0  # solve seconds and programs so far (for _chunk)
+        self._ready: list[Future | None] = [None] * jobs  # start(): each worker's warm-up
+
+    def start(self, backend: str) -> None:
+        """Start every worker now, in the background, each importing ``backend``'s solver (about
+        0.7 s on this machine's kind): done while this process reads and plans, the first
+        requests find them ready instead of waiting for it."""
+        with self._lock:
+            if self._stopped:
+                return
+            for w in range(self.jobs):
+                if self._ready[w] is None and self._workers[w] is None:
+                    self._ready[w] = self._threads.submit(self._warm, w, backend)
+
+    def _warm(self, w: int, backend: str) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            worker = self._workers[w] = self._start()
+        worker.call_with_store(warm_up, backend)
 
     def solve(self, programs: Sequence[Program], blocks: BlockCache, options: SolveOptions,
               hints: Mapping[int, tuple[int, ...] | None], homes: Mapping[int, int | None],
@@ -153,15 +172,8 @@ class Remote:
         return max(own, key=len).pop()
 
     def key(self, weight: Weight | None) -> int:
-        """The key of ``weight`` in the workers' stores: equal weights, one key (0: None).
-        Looked up by identity first (programs share weight objects), then by value."""
-        if weight is None:
-            return 0
-        k = self._keys.get(id(weight))
-        if k is None:
-            k = self._keys[id(weight)] = self._by_value.setdefault(weight, len(self._by_value) + 1)
-            self._objects.append(weight)
-        return k
+        """The key of ``weight`` in the workers' stores: equal weights, one key (0: None)."""
+        return self.weight_ids((weight,))[0]
 
     def _request(self, w: int, programs: list[Program], blocks: BlockCache, options: SolveOptions,
                  hints: list[tuple[int, ...] | None]) -> tuple:
@@ -170,18 +182,27 @@ class Remote:
         held = self._held[w]
         shapes, keys, new = [], [], {}
         for program in programs:
-            ids = tuple(self.key(weight) for weight in program.weights)
-            new.update((k, weight) for k, weight in zip(ids, program.weights) if k and k not in held)
+            weights = program.weights
+            ids = self.weight_ids(weights)  # registered by the batch already: one C-level pass
+            missing = set(ids).difference(held)
+            missing.discard(0)
+            if missing:
+                new.update((k, weight) for k, weight in zip(ids, weights) if k in missing)
             shapes.append(replace(program, weights=()))
             keys.append(ids)
         held.update(new)
         sent = self.traffic.sent[w]
         for k in new:
             sent[k] = sent.get(k, 0) + 1
-        return shapes, keys, hints, new, blocks.part(tuple(new.values())), options
+        # (a cache with nothing compiled, as when every program goes to the workers, has no part to send)
+        part = blocks.part(tuple(new.values())) if len(blocks) else BlockCache()
+        return shapes, keys, hints, new, part, options
 
     def _call(self, w: int, request: tuple) -> tuple[list[Solution], int, BlockCache]:
         """Runs in one of the threads: send ``request`` to worker ``w`` and wait for its answer."""
+        ready = self._ready[w]
+        if ready is not None:  # one request at a time per worker: the warm-up first
+            ready.result()
         with self._lock:  # never start a worker once stop() has begun
             if self._stopped:
                 raise RuntimeError("the batch's worker processes are stopped")
@@ -199,6 +220,13 @@ class Remote:
             if worker is not None:
                 worker.stop()
         self._threads.shutdown(wait=True)
+
+
+def warm_up(store: dict[str, Any], backend: str) -> None:
+    """In a worker started ahead of its first programs (:meth:`Remote.start`): import what
+    solving with ``backend`` needs (a portfolio's programs go to CP-SAT until a race says
+    otherwise, see ``ilp.batch``)."""
+    get_backend("cpsat" if backend == "portfolio" else backend)
 
 
 def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[int, ...]],

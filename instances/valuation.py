@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
+from operator import itemgetter
 
 from instances.bundles import is_subset
 
@@ -55,6 +56,9 @@ SEMANTICS: dict[Form, Semantics] = {
 }
 
 
+_VALUE = itemgetter(1)
+
+
 @dataclass(frozen=True)
 class Valuation:
     """A valuation in one of the file forms, kept as a tuple of bids ``(bundle mask, value)``.
@@ -67,6 +71,20 @@ class Valuation:
     form: Form
     bids: tuple[tuple[int, int], ...]
 
+    # A file with knowledge holds n^2 valuations, each hashed by the loader (equal ones become
+    # one object), then by every cache keyed on a weight built from it: the hash is computed
+    # once per object, kept in its __dict__ (as ``listed``), and never pickled (hashes of
+    # strings, hence of forms, differ between processes).
+
+    def __hash__(self) -> int:
+        value = self.__dict__.get("_hash")
+        if value is None:
+            value = self.__dict__["_hash"] = hash((self.form, self.bids))
+        return value
+
+    def __reduce__(self):
+        return Valuation, (self.form, self.bids)
+
     @property
     def semantics(self) -> Semantics:
         return SEMANTICS[self.form]
@@ -74,11 +92,27 @@ class Valuation:
     @property
     def is_zero(self) -> bool:
         """True when v(S) = 0 for every S (no bid with a non-zero value)."""
-        return all(value == 0 for _, value in self.bids)
+        return not any(map(_VALUE, self.bids))
 
     @property
     def is_nonnegative(self) -> bool:
-        return all(value >= 0 for _, value in self.bids)
+        return min(map(_VALUE, self.bids), default=0) >= 0
+
+    @cached_property
+    def monotone(self) -> bool:
+        """True when S subset of T implies v(S) <= v(T): free disposal (XOR or OR semantics) with
+        non-negative bids. False says nothing (an EXACT valuation may happen to be monotone)."""
+        return self.semantics is not Semantics.EXACT and self.is_nonnegative
+
+    @cached_property
+    def listed(self) -> dict[int, int]:
+        """Bundle -> the largest bid listed for exactly that bundle (v(bundle) is at least that
+        under XOR and OR semantics, and equal to it under EXACT)."""
+        best: dict[int, int] = {}
+        for bundle, value in self.bids:
+            if value > best.get(bundle, value - 1):
+                best[bundle] = value
+        return best
 
     @property
     def support(self) -> int:

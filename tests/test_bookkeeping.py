@@ -188,3 +188,62 @@ def test_exact_knowledge_report_is_the_one_without_shortcuts():
     assert len({id(row.mikw.outcome) for row in fast.players}) == 1
     assert all(row.mikw.value == fast.msw.value and row.miew.value == row.msw_without.value for row in fast.players)
     assert all(row.correctness.correct for row in fast.players)
+
+
+def _counted_report(monkeypatch, n: int) -> dict[str, int]:
+    """Calls made while ``n`` players with lower bounds on every other player are read back
+    from their file text and reported (``--jobs 1``): value hashes computed and looked up,
+    equality tests of valuations, weights and programs, and valuations evaluated."""
+    from ilp import Program, Weight
+    from instances import instance_text
+    from instances.generate import generate_instance
+    from instances.loader import _decode, _parse
+
+    text = instance_text(generate_instance("decay", 16, n, None, 0, knowledge="noisy-lower:0.8"))
+    counts = {"hashed": 0, "hash calls": 0, "equal": 0, "value": 0, "programs hashed": 0}
+
+    def counting_hash(original):
+        def __hash__(self):
+            counts["hash calls"] += 1
+            counts["hashed"] += "_hash" not in self.__dict__
+            return original(self)
+        return __hash__
+
+    def counting(original, key):
+        def wrapper(*args, **kwargs):
+            counts[key] += 1
+            return original(*args, **kwargs)
+        return wrapper
+
+    with monkeypatch.context() as patch:
+        for cls in (Valuation, Weight):
+            patch.setattr(cls, "__hash__", counting_hash(cls.__hash__))
+            patch.setattr(cls, "__eq__", counting(cls.__eq__, "equal"))
+        patch.setattr(Program, "__eq__", counting(Program.__eq__, "equal"))
+        patch.setattr(Program, "__hash__", counting(Program.__hash__, "programs hashed"))
+        patch.setattr(Valuation, "value", counting(Valuation.value, "value"))
+        data, plain = _decode(text, "<test>")
+        assert plain  # nothing for the walk over the decoded JSON to find
+        inst = _parse(data, "<test>", "counted", plain)
+        assert counts["hashed"] == n * n  # the loader hashes each valuation it reads once (n true, n(n-1) bounds)
+        report = compute_report(inst, SolveOptions("cpsat", jobs=1))
+    assert report.all_proven and all(row.correctness.correct for row in report.players)
+    counts["valuations"] = n * n
+    return counts
+
+
+def test_report_with_knowledge_does_work_linear_in_its_input(monkeypatch):
+    """With lower bounds on every other player the input holds n^2 valuations, and the report
+    n^2 weight slots (MIKW_i and MIEW_i weigh all n players): doubling the players quadruples
+    the input, and the hashing, equality tests and evaluations of reading and reporting
+    grow by about that much, not by 8 (work per pair of programs, or per program and slot,
+    would). Each distinct valuation and weight is hashed by value at most once."""
+    small, large = _counted_report(monkeypatch, 12), _counted_report(monkeypatch, 24)
+    for n, counts in ((12, small), (24, large)):
+        read = counts["valuations"]  # n^2: n true valuations and n(n-1) lower bounds
+        assert counts["hashed"] <= 2 * read + 64  # each valuation read, and each weight built from one, once
+        assert counts["equal"] <= 2 * read  # equal valuations read become one object: one test each
+        assert counts["hash calls"] <= 12 * read and counts["value"] <= 4 * read
+        assert counts["programs hashed"] <= 2 * n + 30  # programs are keyed by their weights' ids, not hashed
+    for key in ("hashed", "hash calls", "value"):
+        assert large[key] <= 4.6 * small[key], (key, small[key], large[key])

@@ -7,6 +7,8 @@ import copy
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import run_cli
 
@@ -180,3 +182,45 @@ def test_brute_force_on_too_many_goods(tmp_path):
     result = run_cli("benchmarks", str(path), "--solver", "brute")
     assert result.returncode == 2
     assert "at most 12 goods" in result.stderr and result.stderr.count("\n") == 1
+
+
+_json_text = st.text(alphabet='ab[]{}"\\\\:,\u00e9\U0001f600', max_size=6)
+_json_values = st.recursive(
+    st.integers(-5, 5) | _json_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_json_text, inner, max_size=3),
+    max_leaves=40)
+
+
+def _nested(value, depth: int):
+    for _ in range(depth):
+        value = [value]
+    return {"a": value}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_json_values, st.builds(_nested, _json_values, st.integers(25, 40))), st.booleans())
+def test_text_check_never_hides_a_problem_of_the_walk(value, ascii_only):
+    """The loader skips the walk over decoded JSON when the text alone shows it has nothing to
+    find (``instances.loader._plain``): whenever it says so, the walk finds nothing indeed,
+    whatever the strings hold (brackets, quotes, escapes, non-ASCII text) and however deep."""
+    from instances.loader import _find_problem, _plain
+
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    if _plain(text):
+        assert _find_problem(json.loads(text)) is None
+    if _find_problem(json.loads(text)) is None and not ascii_only and '"table"' not in text:
+        # without escapes of surrogates, the check decides by depth alone: brackets inside
+        # strings never count
+        depth = max((len(p) for p in _paths(json.loads(text))), default=0)
+        if depth <= 30:
+            assert _plain(text)
+
+
+def _paths(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield from _paths(child, path + (key,))
+    elif isinstance(node, list):
+        for k, child in enumerate(node):
+            yield from _paths(child, path + (k,))

@@ -3,9 +3,12 @@ workers, and each weight sent to a worker (and compiled there) at most once."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import ilp.batch
+import ilp.remote
 from benchmarks import compute_report
 from benchmarks.table import report_programs
 from ilp import SolveOptions, solve_batch
@@ -111,3 +114,48 @@ def test_worker_store_lives_with_the_worker():
 def _remember(store, item):
     store.setdefault("items", []).append(item)
     return store["items"]
+
+
+def test_cli_json_is_the_same_bytes_with_one_and_two_jobs(tmp_path):
+    """``cabench benchmarks FILE --json`` of a file with knowledge writes the same bytes whether
+    the programs are solved in the command's process or in two workers started ahead of them
+    (while the file is read), with knowledge checked in a background thread."""
+    from instances import instance_text
+    from tests.conftest import run_cli
+
+    path = tmp_path / "knowledge.json"
+    path.write_text(instance_text(knowledge_instance()))
+    outputs = []
+    for jobs in ("1", "2"):
+        done = run_cli("benchmarks", str(path), "--json", "--solver", "cpsat", "--jobs", jobs)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0])["players"]) == 30
+
+
+def test_workers_started_ahead_get_ready_once(monkeypatch):
+    """``Remote.start`` starts each worker once, warms it once, and requests wait for the
+    warm-up; stopping before any request kills them without a hang."""
+    started = []
+
+    class Fake:
+        def __init__(self):
+            self.calls = []
+            started.append(self)
+
+        def call_with_store(self, function, *args):
+            self.calls.append(function.__name__)
+            return function({}, *args)
+
+        def stop(self):
+            self.calls.append("stop")
+
+    remote = ilp.remote.Remote(2, Fake)
+    remote.start("cpsat")
+    remote.start("cpsat")  # already started: nothing more
+    for ready in remote._ready:
+        ready.result()
+    assert [w.calls for w in started] == [["warm_up"], ["warm_up"]]
+    remote.stop()
+    assert [w.calls for w in started] == [["warm_up", "stop"], ["warm_up", "stop"]]

@@ -1,0 +1,261 @@
+"""An adversarial audit of the exact solvers that do not go through one integer program:
+column generation over covering unions (``ilp.colgen``) and, where present, the maximum-weight
+clique search (``ilp.clique``: the portfolio's sparse programs and the lexicographic tie-break).
+
+Programs are drawn to stress the weak spots of their proofs: ties everywhere (values 1-2),
+zero values, candidates with one bid, identical candidates, goods nobody wants, values near
+10^12 next to small ones, EXACT candidates, coalitions pooling two or three options, OR,
+single-choice and absent players next to the priced ones, the smallest first cores, a coarse
+pricing tolerance and no starting solution. Each is compared with a brute force written here
+from the definition (every owner vector, in lexicographic order), on every backend, for the
+value, the proven bound, the witness's worth and the canonical witness (the lexicographically
+first optimum); tiny time limits must give an interval holding the optimum, never a wrong value.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ilp import Program, SolveOptions, Weight, lex_first, solve
+from ilp.compile import BlockCache
+from ilp.colgen import applies
+from instances.valuation import Form, Valuation
+from tests.extreme_instances import CAP
+
+BACKENDS = ("cpsat", "highs", "scip", "cbc", "portfolio")
+CANDIDATE_FORMS = (Form.XOR, Form.XOR, Form.SINGLE_MINDED, Form.EXPLICIT)
+OTHER_FORMS = (Form.XOR, Form.OR, Form.SINGLE_MINDED, Form.EXPLICIT, Form.ADDITIVE)
+MODES = ("ties", "zero", "small", "cap", "mixed")
+
+
+def brute(program: Program) -> tuple[int, tuple[int, ...]]:
+    """The optimum of ``program`` by definition and its lexicographically first optimal
+    allocation (owner code 0 for an unallocated good, j + 1 for player j)."""
+    n, m = len(program.weights), program.n_goods
+    best, first = None, None
+    for owners in itertools.product(range(n + 1), repeat=m):
+        allocation = [0] * n
+        for g, o in enumerate(owners):
+            if o:
+                allocation[o - 1] |= 1 << g
+        value = program.total(tuple(allocation))
+        if best is None or value > best:
+            best, first = value, tuple(allocation)
+    return best, first
+
+
+def _value(rng: random.Random, mode: str) -> int:
+    if mode == "ties":
+        return rng.choice((1, 1, 2))
+    if mode == "zero":
+        return rng.choice((0, 0, 1, 3))
+    if mode == "small":
+        return rng.randint(1, 12)
+    if mode == "cap":
+        return CAP - rng.randint(0, 3)
+    return rng.choice((1, 2, CAP // 2, CAP - 1, CAP))  # mixed magnitudes
+
+
+def _bids(rng: random.Random, used: int, mode: str, count: int) -> tuple[tuple[int, int], ...]:
+    bids: dict[int, int] = {}
+    for _ in range(count):
+        bundle = rng.randint(1, (1 << used) - 1)
+        bids.setdefault(bundle, _value(rng, mode))
+    return tuple(bids.items())
+
+
+def _valuation(rng: random.Random, used: int, mode: str, form: Form) -> Valuation:
+    if form is Form.ADDITIVE:
+        goods = rng.sample(range(used), rng.randint(1, used))
+        return Valuation(form, tuple(sorted((1 << g, _value(rng, mode)) for g in goods)))
+    count = 1 if form is Form.SINGLE_MINDED else rng.randint(1, 4)
+    return Valuation(form, _bids(rng, used, mode, count))
+
+
+def _candidate_option(rng: random.Random, used: int, mode: str) -> tuple[Valuation, ...]:
+    """A guaranteed value's candidates: the truth and one to three others that are identical,
+    the same bundles rescaled, one bid only, EXACT, or unrelated."""
+    truth = _valuation(rng, used, mode, rng.choice(CANDIDATE_FORMS))
+    others = []
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.choice(("same", "rescaled", "one", "exact", "other"))
+        if kind == "same":
+            others.append(Valuation(truth.form, truth.bids))
+        elif kind == "rescaled":
+            others.append(Valuation(truth.form, tuple((b, max(0, min(CAP, v + rng.randint(-1, 1))))
+                                                      for b, v in truth.bids)))
+        elif kind == "one":
+            others.append(Valuation(Form.XOR, _bids(rng, used, mode, 1)))
+        elif kind == "exact":
+            others.append(Valuation(Form.EXPLICIT, _bids(rng, used, mode, rng.randint(1, 3))))
+        else:
+            others.append(_valuation(rng, used, mode, rng.choice(CANDIDATE_FORMS)))
+    return (truth, *others)
+
+
+def stress_program(seed: int) -> Program:
+    """A small program with at least one guaranteed value priced by ``ilp.colgen`` (when the
+    draw allows one) among other players of every kind, on goods some of which nobody wants."""
+    rng = random.Random(seed)
+    m = rng.randint(1, 5)
+    used = rng.randint(1, m)  # goods from ``used`` on appear in no bid
+    mode = rng.choice(MODES)
+    weights: list[Weight | None] = []
+    for _ in range(rng.randint(1, 4)):
+        draw = rng.random()
+        if draw < 0.55:
+            options = [_candidate_option(rng, used, mode) for _ in range(rng.choice((1, 1, 2, 3)))]
+            weights.append(Weight(tuple(options)))
+        elif draw < 0.7:  # a coalition pooling single valuations (lower bounds): single-choice
+            weights.append(Weight(tuple((_valuation(rng, used, mode, Form.XOR),) for _ in range(2))))
+        elif draw < 0.93:
+            weights.append(Weight.of(_valuation(rng, used, mode, rng.choice(OTHER_FORMS))))
+        else:
+            weights.append(None)
+    return Program(m, tuple(weights))
+
+
+def _priced_program(seed: int) -> Program:
+    """The first :func:`stress_program` from ``seed`` on that ``ilp.colgen`` takes."""
+    while True:
+        program = stress_program(seed)
+        if applies(program, BlockCache()):
+            return program
+        seed += 1_000_003
+
+
+def _check_proven(program: Program, solution, expected: int, backend: str) -> None:
+    assert solution.optimal, (backend, solution)
+    assert solution.value == expected == solution.bound, (backend, solution.value, expected)
+    assert program.total(solution.allocation) == expected, backend
+    held = 0
+    for bundle in solution.allocation:
+        assert bundle & held == 0, backend
+        held |= bundle
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_priced_programs_match_brute_force_on_every_backend(seed):
+    program = _priced_program(seed)
+    expected, first = brute(program)
+    rng = random.Random(seed)
+    with pytest.MonkeyPatch.context() as patch:
+        # the smallest first cores, a coarse tolerance (a looser bound), no greedy start: the
+        # proof must stand on the cores alone
+        patch.setattr("ilp.colgen.CORE_SIZE", rng.choice((1, 2, 200)))
+        if rng.random() < 0.6:  # none (every boundary exact) or coarse
+            patch.setattr("ilp.colgen.TOLERANCE", rng.choice((0.0, 0.0, 0.3, 0.99)))
+        if rng.random() < 0.5:
+            patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+        for backend in BACKENDS:
+            _check_proven(program, solve(program, backend), expected, backend)
+        # the canonical witness is the same whatever the backend
+        for backend in ("cpsat", "highs"):
+            solution = solve(program, backend)
+            assert lex_first(program, solution, backend).allocation == first, backend
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1))
+def test_any_starting_allocation_leaves_the_optimum(seed, other):
+    """A hint good, bad, overlapping or worth nothing changes nothing proven."""
+    program = _priced_program(seed)
+    expected, first = brute(program)
+    rng = random.Random(other)
+    n, m = len(program.weights), program.n_goods
+    hints = [first, (0,) * n, tuple(rng.randint(0, (1 << m) - 1) for _ in range(n)),
+             tuple((1 << m) - 1 if j == 0 else 0 for j in range(n))]
+    for hint in hints:
+        _check_proven(program, solve(program, "cpsat", hint=hint), expected, f"cpsat {hint}")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from((0.0, 1e-9, 1e-4, 0.01)))
+def test_a_tiny_time_limit_gives_an_interval_holding_the_optimum(seed, limit):
+    """A proven answer is the optimum; an unproven one is an interval around it, never a value."""
+    program = _priced_program(seed)
+    expected, _ = brute(program)
+    for backend in ("cpsat", "highs"):
+        solution = solve(program, SolveOptions(backend, time_limit=limit))
+        if solution.optimal:
+            _check_proven(program, solution, expected, backend)
+        else:
+            assert solution.bound is not None and solution.bound >= expected, (backend, solution)
+            if solution.allocation is not None:
+                assert program.total(solution.allocation) <= expected
+
+
+def test_the_pricing_tolerance_is_counted_in_the_bound():
+    """Two candidates who disagree only by one unit near 10^12, and an OR player wanting the
+    same goods: the relaxation's tolerance (10^-6 of the largest value) is larger than the
+    difference that decides the optimum, so the bound must count it exactly."""
+    a, b = 0b01, 0b10
+    priced = Weight(((Valuation(Form.XOR, ((a, CAP), (a | b, CAP))),
+                      Valuation(Form.XOR, ((a, CAP - 1), (b, CAP)))),))
+    other = Weight.of(Valuation(Form.OR, ((a, CAP - 1), (b, 1))))
+    program = Program(2, (priced, other))
+    assert applies(program, BlockCache())
+    expected, first = brute(program)
+    for backend in BACKENDS:
+        _check_proven(program, solve(program, backend), expected, backend)
+
+
+@pytest.mark.parametrize("backend", ("scip", "cpsat", "highs", "cbc"))
+def test_a_core_listed_past_the_time_limit_is_not_solved_with_a_negative_limit(backend):
+    """The clock is read before a core is listed and again when it is handed to the backend:
+    listing may take longer than what was left (up to LIST_BUDGET search nodes), and SCIP
+    raises on a negative time limit. A clock that jumps while the core is built shows it: the
+    answer must be an interval holding the optimum (or the optimum, proven), never an error."""
+    import ilp.colgen
+    from ilp.formulation import build as real_build
+
+    program = next(p for seed in range(100) if brute(p := _priced_program(seed))[0] > 0)
+    expected, _ = brute(program)
+    clock = [0.0]
+
+    def build(*args, **kwargs):
+        clock[0] += 10.0  # the core took longer than the time limit to list
+        return real_build(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ilp.colgen, "monotonic", lambda: clock[0])
+        patch.setattr(ilp.colgen, "build", build)
+        patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+        solution = solve(program, SolveOptions(backend, time_limit=5.0))
+    if solution.optimal:
+        _check_proven(program, solution, expected, backend)
+    else:
+        assert solution.bound is not None and solution.bound >= expected
+        assert solution.allocation is None or program.total(solution.allocation) <= expected
+
+
+@pytest.mark.parametrize("form", (Form.XOR, Form.OR, Form.SINGLE_MINDED, Form.EXPLICIT))
+@pytest.mark.parametrize("x, y", [(5, 1), (1, 1), (CAP, CAP), (CAP, 1), (1, CAP)])
+def test_columns_exactly_at_the_core_level_are_in_the_core(form, x, y):
+    """An integral relaxation with exact duals, no pricing tolerance, no greedy solution: the
+    bound is the optimum exactly, so every column of the optimum has reduced cost 0, which is
+    exactly the level of the core of the optimum. A core that keeps only columns strictly above
+    its level misses them and "proves" the optimum one lower. A priced player wants good b
+    (candidates agreeing on it), the other player good a."""
+    a, b = 0b01, 0b10
+    priced = Weight(((Valuation(Form.XOR, ((b, x),)), Valuation(Form.XOR, ((b, x), (a, max(1, x // 2))))),))
+    other = Weight.of(Valuation(form, ((a, y),)))
+    program = Program(2, (priced, other))
+    assert applies(program, BlockCache())
+    expected, first = brute(program)
+    assert expected == x + y
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("ilp.colgen.TOLERANCE", 0.0)
+        patch.setattr("ilp.colgen.CORE_SIZE", 1)
+        patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+        for backend in ("cpsat", "highs"):
+            _check_proven(program, solve(program, backend), expected, backend)
+            # the other way round: the priced player is the one the greedy start would miss
+            swapped = Program(2, (other, priced))
+            _check_proven(swapped, solve(swapped, backend), expected, backend)
