@@ -10,18 +10,22 @@ pricing tolerance and no starting solution. Each is compared with a brute force 
 from the definition (every owner vector, in lexicographic order), on every backend, for the
 value, the proven bound, the witness's worth and the canonical witness (the lexicographically
 first optimum); tiny time limits must give an interval holding the optimum, never a wrong value.
+The clique search is also checked on graphs drawn directly (every clique enumerated), and
+through the portfolio made to send every set-packing program, and ``ilp.colgen``'s cores,
+to it. Each test was checked to fail on deliberately broken copies of the code it guards.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ilp import Program, SolveOptions, Weight, lex_first, solve
+from ilp import Program, SolveOptions, Status, Weight, lex_first, solve
 from ilp.compile import BlockCache
 from ilp.colgen import applies
 from instances.valuation import Form, Valuation
@@ -259,3 +263,148 @@ def test_columns_exactly_at_the_core_level_are_in_the_core(form, x, y):
             # the other way round: the priced player is the one the greedy start would miss
             swapped = Program(2, (other, priced))
             _check_proven(swapped, solve(swapped, backend), expected, backend)
+
+
+# --- the maximum-weight clique search (ilp.clique) and its uses -------------------------------
+
+def random_graph(seed: int):
+    """A compatibility graph drawn directly (any density, ties, values near 10^12, one vertex,
+    none), vertices numbered in no particular order."""
+    from ilp.clique import Graph
+
+    rng = random.Random(seed)
+    n = rng.randint(0, 10)
+    density = rng.choice((0.1, 0.5, 0.9, 1.0))
+    mode = rng.choice(("ties", "small", "cap", "mixed"))
+    compatible = [0] * n
+    for a, b in itertools.combinations(range(n), 2):
+        if rng.random() < density:
+            compatible[a] |= 1 << b
+            compatible[b] |= 1 << a
+    weights = tuple(max(1, _value(rng, mode)) for _ in range(n))
+    return Graph(tuple(range(n)), weights, tuple(compatible))
+
+
+def brute_cliques(g) -> dict[frozenset[int], int]:
+    """Every clique of ``g`` with its weight, by enumerating vertex subsets."""
+    n = len(g.weights)
+    out = {}
+    for size in range(n + 1):
+        for subset in itertools.combinations(range(n), size):
+            if all(g.compatible[a] >> b & 1 for a, b in itertools.combinations(subset, 2)):
+                out[frozenset(subset)] = sum(g.weights[v] for v in subset)
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1))
+def test_clique_search_on_arbitrary_graphs(seed, other):
+    clique = pytest.importorskip("ilp.clique")
+    g = random_graph(seed)
+    every = brute_cliques(g)
+    best = max(every.values())
+    found, weight, proven = clique.max_weight_clique(g)
+    assert proven and weight == best == sum(g.weights[v] for v in found)
+    assert frozenset(found) in every
+    assert clique.upper_bound(g) >= best
+    # a warm start from any clique, the optimum included, proves the same weight
+    start = sorted(random.Random(other).choice(sorted(every, key=sorted)))
+    found, weight, proven = clique.max_weight_clique(g, tuple(start))
+    assert proven and weight == best and frozenset(found) in every
+    # every optimum is listed, once; one above the optimum there is none
+    for threshold in (best, best - 1, best + 1):
+        listed = clique.optima(g, threshold)
+        assert listed is not None and len(listed) == len(set(map(frozenset, listed)))
+        assert {frozenset(c) for c in listed} == {c for c, w in every.items() if w >= threshold}, threshold
+    # a deadline already passed: the incumbent of a search that is not proven is still a clique
+    found, weight, proven = clique.max_weight_clique(g, (), deadline=0.0)
+    assert frozenset(found) in every and weight == every[frozenset(found)] <= best
+    assert not proven or weight == best
+    assert clique.optima(g, best, deadline=0.0) in (None, clique.optima(g, best))
+
+
+def packing_program(seed: int) -> Program:
+    """Whole-bid players only (XOR, OR, single-minded, EXPLICIT, additive, pooled lower
+    bounds, absent), on goods some of which nobody wants: every program is set packing."""
+    rng = random.Random(seed)
+    m = rng.randint(1, 5)
+    used = rng.randint(1, m)
+    mode = rng.choice(MODES)
+    weights: list[Weight | None] = []
+    for _ in range(rng.randint(1, 4)):
+        draw = rng.random()
+        if draw < 0.2:
+            weights.append(Weight(tuple((_valuation(rng, used, mode, Form.XOR),) for _ in range(2))))
+        elif draw < 0.93:
+            weights.append(Weight.of(_valuation(rng, used, mode, rng.choice(OTHER_FORMS))))
+        else:
+            weights.append(None)
+    return Program(m, tuple(weights))
+
+
+def _everything_to_the_clique_search(patch: pytest.MonkeyPatch) -> None:
+    """The portfolio takes every set-packing program, however small or dense, to the clique
+    search (its cores in ``ilp.colgen`` too), and orders optima by listing them."""
+    patch.setattr("ilp.portfolio.SPARSE", 1.0)
+    patch.setattr("ilp.portfolio.CLIQUE_MIN_BIDS", 0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.booleans())
+def test_the_clique_search_and_its_tie_break_match_brute_force(seed, priced):
+    pytest.importorskip("ilp.clique")
+    program = _priced_program(seed) if priced else packing_program(seed)
+    expected, first = brute(program)
+    with pytest.MonkeyPatch.context() as patch:
+        _everything_to_the_clique_search(patch)
+        for backend in ("portfolio", "clique"):
+            solution = solve(program, backend)
+            _check_proven(program, solution, expected, backend)
+            # the canonical witness: every optimum listed by the clique search, the first taken
+            assert lex_first(program, solution, backend).allocation == first, backend
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from((0.0, 1e-9, 1e-4)))
+def test_the_clique_search_under_a_tiny_time_limit_gives_an_interval(seed, limit):
+    pytest.importorskip("ilp.clique")
+    program = packing_program(seed)
+    expected, first = brute(program)
+    with pytest.MonkeyPatch.context() as patch:
+        _everything_to_the_clique_search(patch)
+        for backend in ("portfolio", "clique"):
+            options = SolveOptions(backend, time_limit=limit)
+            solution = solve(program, options)
+            if solution.optimal:
+                _check_proven(program, solution, expected, backend)
+                ordered = lex_first(program, solution, options)
+                assert not ordered.optimal or ordered.allocation == first
+            else:
+                assert solution.bound is not None and solution.bound >= expected, (backend, solution)
+                assert solution.allocation is None or program.total(solution.allocation) <= expected
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_a_core_not_proven_leaves_an_interval(seed):
+    """A backend that runs out of time on a core (simulated: its proven answer downgraded to an
+    incumbent) gives an interval, never a value, unless the bound is already met."""
+    import ilp.backends
+
+    program = _priced_program(seed)
+    expected, _ = brute(program)
+    real = ilp.backends._solve_core
+
+    def unproven(*args, **kwargs):
+        answer = real(*args, **kwargs)
+        return replace(answer, status=Status.FEASIBLE, bound=None)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ilp.backends, "_solve_core", unproven)
+        patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+        solution = solve(program, "cpsat")
+    if expected > 0:  # no start and a positive bound: a core is needed, and it is not proven
+        assert not solution.optimal and solution.bound >= expected
+        assert solution.allocation is None or program.total(solution.allocation) <= expected
+    else:
+        _check_proven(program, solution, expected, "cpsat")
