@@ -30,8 +30,10 @@ def hard(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def hard_folder(tmp_path_factory) -> Path:
+    """Instances a sweep takes minutes on, so it is still busy when the signal comes (regions, as
+    :func:`hard`: small arbitrary instances now take the clique search well under a second)."""
     folder = tmp_path_factory.mktemp("hardset")
-    result = run_cli("generate", "-d", "arbitrary", "-m", "40", "-b", "400", "-n", "6", "--knowledge", "exact",
+    result = run_cli("generate", "-d", "regions", "-m", "128", "-b", "1000", "-n", "10", "--knowledge", "exact",
                      "-o", str(folder), "--count", "4")
     assert result.returncode == 0, result.stderr
     return folder
