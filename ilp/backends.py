@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
@@ -228,15 +228,7 @@ def solve(program: Program, options: SolveOptions | str | None = None,
                         options.backend, time.perf_counter() - start)
     formulation = build(program, options.blocks)
     start_values = formulation.encode(hint) if hint is not None else None
-    if not getattr(module, "EXACT", False) and not claims.separable(formulation.ilp):
-        # a floating-point backend cannot separate this program's integers: route it to CP-SAT
-        module = get_backend("cpsat")
-    answer = _run(formulation, module, options, start_values)
-    checked, doubted = _checked(formulation, answer, module)
-    if doubted:  # a floating-point claim that failed the exact check: re-prove it exactly
-        cpsat = get_backend("cpsat")
-        answer = _run(formulation, cpsat, options, checked.values or start_values)
-        checked, _ = _checked(formulation, answer, cpsat)
+    checked = _proven(formulation, module, options, start_values, _run)
     status, bound, solver = checked.status, checked.bound, checked.solver or options.backend
     claimed = None  # the objective value the solver claims for its own solution
     allocation = checked.allocation
@@ -274,14 +266,21 @@ def _priced(program: Program, outcome: "colgen.Outcome", options: SolveOptions, 
 def _solve_core(formulation: Formulation, module: ModuleType, options: SolveOptions,
                 hint: list[int] | None) -> Answer:
     """``module``'s checked answer to a core of ``ilp.colgen``, routed and re-proved exactly as
-    :func:`solve` does for a whole program."""
+    :func:`solve` does for a whole program (the core goes to the backend as it is)."""
+    return _proven(formulation, module, options, hint, lambda f, m, o, h: m.run(f, o, h))
+
+
+def _proven(formulation: Formulation, module: ModuleType, options: SolveOptions, hint: list[int] | None,
+            run: Callable[[Formulation, ModuleType, SolveOptions, list[int] | None], Answer]) -> Answer:
+    """``run``'s answer with ``module``, checked by ``ilp.claims``: a program whose integers a
+    floating-point backend cannot separate goes to CP-SAT, and a floating-point claim that
+    fails the exact check is re-proved by CP-SAT."""
     if not getattr(module, "EXACT", False) and not claims.separable(formulation.ilp):
         module = get_backend("cpsat")
-    answer = module.run(formulation, options, hint)
-    checked, doubted = _checked(formulation, answer, module)
+    checked, doubted = _checked(formulation, run(formulation, module, options, hint), module)
     if doubted:
         cpsat = get_backend("cpsat")
-        checked, _ = _checked(formulation, cpsat.run(formulation, options, checked.values or hint), cpsat)
+        checked, _ = _checked(formulation, run(formulation, cpsat, options, checked.values or hint), cpsat)
     return checked
 
 
