@@ -12,7 +12,9 @@ at least S's good by good and none precedes S. Hence the solve's answer T and S 
 every candidate: the smaller of the two on the goods being ordered is the true step, and when
 no such T exists (the solve is infeasible) S is the lexicographically first optimum at once.
 When the optimum is unique, as it usually is with real-valued bids, the whole tie-break is
-that one proof. (The brute-force reference orders the goods by definition, without it: its
+that one proof. On large programs (:data:`WELFARE_FIRST_BIDS`) that proof is first sought as a
+welfare maximisation over the same allocations (best welfare below the optimum: no other
+optimum), which the solvers' bounds prove several times faster than the feasibility question. (The brute-force reference orders the goods by definition, without it: its
 dynamic program would have to run once per good and owner to exclude an allocation; programs of
 one or two players go without it too, since ``ilp.dense`` orders large ones directly.)
 
@@ -44,6 +46,16 @@ from ilp.program import UNALLOCATED, Program, Solution, Status, owner_code
 COEFFICIENT_LIMIT = {"cpsat": 2**50, "cbc": 10**6, "scip": 10**6, "highs": 10**6, "portfolio": 10**6}
 """Largest objective magnitude (product of the chunk's radices) a backend handles exactly:
 CP-SAT works in int64, CBC, SCIP and HiGHS in floating point."""
+WELFARE_FIRST_BIDS = 1000
+"""From this many bids, each ordering step is preceded by the same program maximising welfare
+instead (fixed owners, ``current``'s extensions excluded, no owner objective): a proven optimum
+below the optimum of the whole program says the same as an infeasible step, and usually ends
+the search (the optimum is unique). Measured (2026-12-01, HiGHS, CPU seconds, the first step
+of MSW's ordering, generated regions / 10 players, seed 0): 256 goods / 2000 bids, 72.6 s for
+the step, 28.2 s for the welfare program; 128 / 1000, 113.6 s and 24.8 s; but 64 / 500 (seeds 0
+and 1), 1.8 and 2.8 s for the step, 3.2 and 3.9 s for the welfare program. When the welfare
+program reaches the optimum (ties) or is not proven, the step is solved as before: that costs
+one solve more, never a different answer."""
 
 
 def _chunk(start: int, goods: int, radix: list[int], limit: int) -> tuple[int, ...]:
@@ -160,6 +172,7 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     radix = [1 + sum(mask >> g & 1 for mask in masks) for g in range(program.n_goods)]
     limit = COEFFICIENT_LIMIT.get(options.backend, 1)
     held = [0] * len(blocks)  # the goods fixed to each player so far
+    bids = sum(len(b.atoms) for b in blocks if isinstance(b, AtomsBlock))
     # the brute-force DP and ilp.dense (one or two players) order goods without the exclusion
     certify = options.backend != "brute" and sum(1 for w in program.weights if w is not None and w.options) > 2
     if certify and options.backend in ("portfolio", "clique"):
@@ -176,6 +189,13 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
             g += 1
             continue
         chunk = _chunk(g, program.n_goods, radix, limit)
+        if certify and bids >= WELFARE_FIRST_BIDS:
+            # the welfare of the best allocation meeting the fixed owners other than
+            # ``current``'s extensions: below the optimum, the step below would be infeasible
+            rival = solve(replace(program, fixed=tuple(fixed), avoid=current), options)
+            wall += rival.wall_time
+            if rival.optimal and rival.value < optimum.value:
+                break
         step = solve(replace(program, fixed=tuple(fixed), min_total=optimum.value, minimize_owners=chunk,
                              avoid=current if certify else None), options)
         wall += step.wall_time

@@ -313,3 +313,42 @@ def test_portfolio_races_inside_a_report_s_shared_workers(seed, monkeypatch):
         got = solve(program, options)
     assert got.status is Status.OPTIMAL and got.value == solve(program, "brute").value
     assert got.error is None and got.backend in ilp.portfolio.racers()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32))
+def test_lex_first_with_the_welfare_program_first_matches_brute_force(seed):
+    """``ilp.lex.WELFARE_FIRST_BIDS``: each ordering step preceded by the welfare program
+    (fixed owners, the latest optimum's extensions excluded) gives the same first optimum,
+    ties included (small integer values: many optima)."""
+    import ilp.lex
+
+    rng = random.Random(seed)
+    m = rng.randint(1, 5)
+    program = Program(m, tuple(Weight.of(random_valuation(rng, m, rng.choice((Form.XOR, Form.EXPLICIT))))
+                               for _ in range(rng.randint(3, 5))))
+    expected = lex_first(program, solve(program, "brute"), "brute")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ilp.lex, "WELFARE_FIRST_BIDS", 0)
+        for backend in ("cpsat", "highs"):
+            first = lex_first(program, solve(program, backend), backend)
+            assert first.status is Status.OPTIMAL and first.value == expected.value
+            assert first.allocation == expected.allocation, backend
+
+
+def test_lex_first_of_a_unique_optimum_is_one_welfare_proof(monkeypatch):
+    """With the welfare program first, a unique optimum is proven by that one program."""
+    import ilp.lex
+
+    monkeypatch.setattr(ilp.lex, "WELFARE_FIRST_BIDS", 0)
+    calls = []
+    real = ilp.lex.solve
+    monkeypatch.setattr(ilp.lex, "solve", lambda program, options: calls.append(program) or real(program, options))
+    weights = (Weight.of(Valuation(Form.XOR, ((0b001, 5),))), Weight.of(Valuation(Form.XOR, ((0b110, 7),))),
+               Weight.of(Valuation(Form.XOR, ((0b011, 3), (0b100, 1)))))
+    program = Program(3, weights)
+    for backend in ("cpsat", "highs"):
+        calls.clear()
+        first = lex_first(program, solve(program, backend), backend)
+        assert (first.status, first.value, first.allocation) == (Status.OPTIMAL, 12, (0b001, 0b110, 0))
+        assert len(calls) == 1 and calls[0].avoid == (0b001, 0b110, 0) and not calls[0].minimize_owners
