@@ -37,7 +37,7 @@ import threading
 import time
 from dataclasses import replace
 
-from ilp import claims, clique
+from ilp import claims, clique, relaxation
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
@@ -128,6 +128,12 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     start = time.monotonic()
     if (graph := sparse_graph(ilp)) is not None:
         return clique.solve_graph(formulation, graph, options, hint)
+    if relaxation.applies(formulation):
+        # dense set packing (paths, regions with many players): the relaxation and a small
+        # core often prove it in milliseconds (ilp.relaxation); else its rounding starts the probe
+        settled, hint = relaxation.settle(formulation, cpsat, options, hint)
+        if settled is not None:
+            return settled
     probe = PROBE_SECONDS if options.time_limit is None else min(PROBE_SECONDS, options.time_limit)
     first = cpsat.run(formulation, replace(options, time_limit=probe), hint) if probe > 0 else Answer(Status.UNKNOWN)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE):
