@@ -62,8 +62,7 @@ def sparse_graph(ilp: ILP) -> clique.Graph | None:
     :data:`CLIQUE_MIN_BIDS`), else None."""
     if len(ilp.objective) < CLIQUE_MIN_BIDS or not clique.applies(ilp):
         return None
-    graph = clique.graph(ilp)
-    return graph if graph.density <= SPARSE else None
+    return clique.graph(ilp, densest=SPARSE)
 RACERS = ("highs", "scip", "cpsat", "cbc")
 
 

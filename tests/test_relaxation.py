@@ -194,3 +194,18 @@ def test_tiny_reports_equal_the_reference(seed, monkeypatch):
         assert row.mikw.value == reference.rk(instance, (i,))
         assert row.miew.value == reference.miew(instance, i)
         assert row.msw_without.value == reference.msw(instance, set(range(instance.n)) - {i})[0]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_density_cut_gives_the_same_routing(seed):
+    """``clique.graph(ilp, densest=d)`` is None exactly when the whole graph is denser than d,
+    and the whole graph otherwise: the portfolio routes every program as before."""
+    from ilp import clique
+
+    rng = random.Random(7000 + seed)
+    ilp = _packing(rng)
+    whole = clique.graph(ilp)
+    for densest in (0.0, 0.2, 0.4, 0.6, 1.0, whole.density):
+        cut = clique.graph(ilp, densest=densest)
+        assert (cut is None) == (whole.density > densest)
+        assert cut is None or cut == whole
