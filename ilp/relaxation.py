@@ -29,6 +29,9 @@ ordinary way, the rounding as its warm start.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from time import monotonic
+
 from ilp import certify, clique
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
@@ -120,6 +123,7 @@ def settle(formulation: Formulation, module, options: SolveOptions,
     found: a warm start for the ordinary solve, or None)."""
     from ilp import claims
 
+    start = monotonic()
     ilp = formulation.ilp
     relaxed = relax(ilp)
     if relaxed is None:
@@ -138,6 +142,11 @@ def settle(formulation: Formulation, module, options: SolveOptions,
     core = [k for k, d in enumerate(reduced) if (total + min(d, 0)) // certify.SCALE >= threshold]
     if len(core) > CORE_SHARE * len(ilp.objective):
         return None, values
+    if options.time_limit is not None:  # the core gets what is left of the program's limit
+        left = options.time_limit - (monotonic() - start)
+        if left <= 0:
+            return None, values
+        options = replace(options, time_limit=left)
     answer = certify._solve_core(formulation, module, options, core, values)
     if answer.status is Status.INFEASIBLE or (answer.status is Status.OPTIMAL and answer.values is None):
         return Answer(Status.OPTIMAL, values, best, answer.solver or solver), None  # nothing reaches the threshold

@@ -209,3 +209,17 @@ def test_the_density_cut_gives_the_same_routing(seed):
         cut = clique.graph(ilp, densest=densest)
         assert (cut is None) == (whole.density > densest)
         assert cut is None or cut == whole
+
+
+def test_a_spent_time_limit_solves_no_core(monkeypatch):
+    """When the relaxation has used up the program's limit, no core is solved: the rounding
+    goes back as a warm start and the program's ordinary solve reports what it can."""
+    from ilp import cpsat
+
+    monkeypatch.setattr("ilp.relaxation.MIN_COLUMNS", 0)
+    monkeypatch.setattr("ilp.relaxation.CORE_SHARE", 1.0)
+    bids = [Valuation(Form.XOR, ((bundle, 2),)) for bundle in (0b011, 0b110, 0b101)]
+    formulation = build(Program(3, tuple(Weight.of(v) for v in bids)))
+    monkeypatch.setattr("ilp.relaxation.monotonic", iter(itertools.count(0, 1000)).__next__)
+    answer, start = relaxation.settle(formulation, cpsat, SolveOptions("cpsat", time_limit=1))
+    assert answer is None and sum(start) == 1
