@@ -223,3 +223,32 @@ def test_a_spent_time_limit_solves_no_core(monkeypatch):
     monkeypatch.setattr("ilp.relaxation.monotonic", iter(itertools.count(0, 1000)).__next__)
     answer, start = relaxation.settle(formulation, cpsat, SolveOptions("cpsat", time_limit=1))
     assert answer is None and sum(start) == 1
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_decoding_whole_bids_is_the_union_of_the_bids_won(seed):
+    """``Formulation.decode`` of whole-bid players (the union of the atoms won) equals reading
+    the rows "good g goes to j" good by good, on any 0/1 assignment, feasible or not."""
+    from ilp.compile import AtomsBlock
+
+    rng = random.Random(9000 + seed)
+    m = rng.randint(2, 7)
+    program = Program(m, tuple(Weight.of(random_valuation(rng, m, rng.choice((Form.XOR, Form.OR)), low=1, high=40))
+                               if rng.random() < 0.9 else None for _ in range(rng.randint(1, 5))))
+    formulation = build(program)
+
+    def by_goods(values):
+        out = []
+        for j, block in enumerate(formulation.blocks):
+            bundle = 0
+            if block is not None and sum(c * values[v] for v, c in formulation.weight[j].items()) > 0:
+                for g, expr in formulation.own[j].items():
+                    if sum(c * values[v] for v, c in expr.items()) > 0:
+                        bundle |= 1 << g
+            out.append(bundle)
+        return tuple(out)
+
+    assert any(isinstance(b, AtomsBlock) for b in formulation.blocks) or not any(program.weights)
+    for _ in range(20):
+        values = [rng.randint(0, 1) for _ in formulation.ilp.names]
+        assert formulation.decode(values) == by_goods(values)
