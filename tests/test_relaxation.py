@@ -252,3 +252,18 @@ def test_decoding_whole_bids_is_the_union_of_the_bids_won(seed):
     for _ in range(20):
         values = [rng.randint(0, 1) for _ in formulation.ilp.names]
         assert formulation.decode(values) == by_goods(values)
+
+
+def test_covering_union_programs_keep_their_own_relaxation(monkeypatch):
+    """Programs (and cores) of covering unions were cut down by ilp.colgen / ilp.certify's own
+    relaxation: not this one's."""
+    from ilp.compile import AtomsBlock
+
+    monkeypatch.setattr("ilp.relaxation.MIN_COLUMNS", 0)
+    first = Valuation(Form.XOR, ((0b01, 5), (0b10, 1)))
+    second = Valuation(Form.XOR, ((0b01, 1), (0b10, 6)))
+    unions = Program(2, (Weight.minimum((first, second)), Weight.of(first)))
+    formulation = build(unions)
+    assert any(isinstance(b, AtomsBlock) and b.unions for b in formulation.blocks)
+    assert not relaxation.applies(formulation)
+    assert solve(unions, "portfolio").value == solve(unions, "brute").value
