@@ -17,18 +17,24 @@ Bookkeeping is linear in the size of the programs: every distinct weight object 
 and a program becomes a tuple of small integers (:class:`ProgramIndex`), so duplicates and
 parents are found by hashing, never by comparing programs pairwise.
 
-Programs that do not wait for another are solved together, one per worker process, on up to
-``jobs`` processes (each solver single-threaded, so the cores are not oversubscribed). Small
-batches stay in this process: a worker process costs about a second to start. Worker processes
+Programs are solved side by side, one per worker process, on up to ``jobs`` processes (each
+solver single-threaded, so the cores are not oversubscribed). There are no rounds: a program
+that removes a player from another waits for that one program only, and starts as soon as it is
+solved (MIEW_i once MIKW_i is, while other MIKW_j are still being solved), and work that needs a
+solution (``solve_batch``'s ``after``: a report's MSW_{-i} of MSW's winners and its tie-break)
+joins the running batch as soon as that solution is known. A round would leave cores idle at
+its end, waiting for its slowest program, and each round had its own tail. Small batches stay
+in this process: a worker process costs about a second to start. Worker processes
 are those of ``ilp.workers``: they never run the caller's script again, so a plain script or a
 notebook needs no ``if __name__ == "__main__":`` guard. ``ilp.remote`` sends each weight to a
 worker once and keeps a program that removes a player on the worker that holds its weights. With the
 ``portfolio`` backend, programs solved in this process are raced on every core, and programs
 solved side by side each get the solver that won the latest race in this batch. The first
-program of each round (programs become ready in rounds: MSW_{-i} once MSW is solved) is raced
-here before the rest of the round goes side by side, so the rest get the solver that won on a
-program like theirs: CP-SAT proves the MSW_{-i} of CATS "arbitrary" files in seconds where SCIP,
-which may win MSW itself, needs minutes (measured by ``cabench perf --suite cats``).
+program of each kind (a kind: how many removals from a program of the batch, and whether
+``after`` added it; e.g. MIKW_i, MIEW_i, MSW_{-i}) is raced here before the rest of its kind go
+side by side, so they get the solver that won on a program like theirs: CP-SAT proves the
+MSW_{-i} of CATS "arbitrary" files in seconds where SCIP, which may win MSW itself, needs
+minutes (measured by ``cabench perf --suite cats``).
 """
 
 from __future__ import annotations
@@ -301,7 +307,7 @@ class _Scheduler:
     here or for a worker. Nothing waits for more than its own parent: when a task ends, the
     programs waiting for it become tasks at once (MIEW_i as soon as MIKW_i is solved, not once
     every MIKW is), and ``after`` adds its programs as soon as their cause is settled (MSW_{-i}
-    once MSW is). So the workers never idle between rounds while work remains.
+    once MSW is). So no worker idles while a program is ready to be solved.
 
     Results do not depend on the order in which tasks end: a task is the restricted program
     (``_Compactor``) together with its warm start, and only programs with both equal share one
@@ -605,9 +611,8 @@ def _empty(program: Program, backend: str) -> Solution:
 @contextmanager
 def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]:
     """``options`` with worker processes that every :func:`solve_batch` within the block shares
-    (``SolveOptions.workers``), killed when the block ends: a report's second batch (MSW_{-i})
-    then reuses the first batch's workers and the weights they hold instead of starting new
-    ones. With ``jobs`` of 2 or more the workers start at once, in the background, and get
+    (``SolveOptions.workers``), killed when the block ends: each batch after the first
+    reuses the workers and the weights they hold instead of starting new ones. With ``jobs`` of 2 or more the workers start at once, in the background, and get
     ready (start-up, the solver's import) while the block's own work goes on (reading the
     file, planning the programs); with automatic ``jobs`` they start only when a batch sends
     them programs. With ``jobs=1``, or options that have workers already, the options come

@@ -10,14 +10,15 @@ spent 8.2 s of CPU where one process spent 4.1 s. Here:
   received and the blocks it has compiled (``ilp.workers``: the worker's store). A program
   travels as its goods and constraints plus the keys of its weights; only the weights this
   worker does not hold yet travel with it, with their blocks when this process has compiled
-  them already (``ilp.compile.BlockCache``); equal weights share one key. A report's two batches (its programs, then
-  MSW_{-i} of MSW's winners) share the workers and what they hold.
+  them already (``ilp.compile.BlockCache``); equal weights share one key. A report's batches
+  share the workers and what they hold.
 * **Requests of several programs.** Many programs take a few milliseconds; a request carries
   about :data:`REQUEST_SECONDS` of them (by the mean solve time so far), so that a worker does
   not wait for this process between programs.
 * **Affinity.** A program that removes a player from a program a worker solved (MIEW_i after
-  MIKW_i, MSW_{-i} after MSW) waits for that worker, which holds its weights and their blocks.
-  A worker with none of its own programs left takes one waiting for another worker (it then
+  MIKW_i, MSW_{-i} after MSW) is queued for that worker, which holds its weights and their
+  blocks, as soon as its parent is solved (``Remote.solve`` takes new programs while it runs).
+  A worker with none of its own programs left takes one queued for another worker (it then
   receives the weights it lacks), so no core idles while programs wait.
 
 Which worker solves a program changes nothing in its solution: blocks are a function of the

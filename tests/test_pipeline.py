@@ -91,9 +91,9 @@ def test_a_child_starts_before_the_other_parents_end(monkeypatch):
     the fast one. With rounds (every parent first) the child would wait for the slow program:
     the slow one would then give up waiting, and the test fails."""
     slow_weights = tuple(Weight.of(Valuation(Form.XOR, ((1 << g, 2 + g),))) for g in range(2))
-    fast_weights = tuple(Weight.of(Valuation(Form.XOR, ((1 << g, 7 + g),))) for g in range(2))
-    slow, fast = Program(2, slow_weights), Program(2, fast_weights)
-    child = removed(fast, 0)  # fast's players both win: the child needs a solve
+    fast_weights = tuple(Weight.of(Valuation(Form.XOR, ((1 << g, 7 + g),))) for g in range(3))
+    slow, fast = Program(3, slow_weights), Program(3, fast_weights)
+    child = removed(fast, 0)  # fast's players all win: the child needs a solve (of two players)
     child_sent = threading.Event()
     waited = []
 
@@ -104,7 +104,7 @@ def test_a_child_starts_before_the_other_parents_end(monkeypatch):
         def call_with_store(self, fn, shapes, keys, starts, weights, blocks):
             held = {0: None, **self.store.get("weights", {}), **weights}
             programs = [tuple(held[k] for k in ids) for ids in keys]
-            if (fast_weights[1],) in programs:  # the child (the solver sees it without player 0)
+            if fast_weights[1:] in programs:  # the child (the solver sees it without player 0)
                 child_sent.set()
             if slow_weights in programs:
                 waited.append(child_sent.wait(timeout=20))
@@ -115,7 +115,7 @@ def test_a_child_starts_before_the_other_parents_end(monkeypatch):
 
     monkeypatch.setattr(ilp.batch, "start_worker", InlineWorker)
     solutions = solve_batch([slow, fast, child], SolveOptions("cpsat", jobs=2))
-    assert [s.value for s in solutions] == [5, 15, 8]
+    assert [s.value for s in solutions] == [5, 24, 17]
     assert waited == [True]
 
 
