@@ -13,7 +13,6 @@ import ilp.remote
 from benchmarks import compute_report
 from benchmarks.table import ReportPlan, report_programs
 from ilp import SolveOptions, solve_batch
-from ilp.batch import ProgramIndex
 from instances.generate import generate_instance
 
 
