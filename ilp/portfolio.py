@@ -155,6 +155,12 @@ def race(formulation: Formulation, options: SolveOptions, incumbent: Answer = An
     from ilp.workers import Worker, WorkerDied
 
     ilp = formulation.ilp
+    # what is pickled to each racer: the formulation is built, so no cache of blocks, no known
+    # solutions, and never the report's shared worker processes (``ilp.batch.shared_workers``),
+    # which cannot be pickled: each racer then failed at once and the program fell back to
+    # CP-SAT with one worker in this process, without a race (every report run inside
+    # ``shared_workers``; regions 256 / 2000 / 10's MSW went unproven for minutes)
+    options = replace(options, known={}, blocks=None, workers=None)
     names = racers()
     answers: queue_module.Queue = queue_module.Queue()
     workers = {name: Worker() for name in names}

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import ilp.backends
 from benchmarks import bb, miew, msw
 from benchmarks.results import NotProvenError
-from ilp import UNALLOCATED, Program, Solution, Status, Weight, lex_first, owner_code, solve
+from ilp import UNALLOCATED, Program, Solution, SolveOptions, Status, Weight, lex_first, owner_code, solve
 from ilp.compile import AtomsBlock, RobustBlock, compile_weight
 from instances import CabenchError, Form, Valuation
 from instances.synthetic import random_valuation
@@ -296,3 +296,20 @@ def test_undominated_drops_exactly_the_bids_a_smaller_bid_matches(monkeypatch):
             monkeypatch.setattr(compile_module, "PAIRWISE_WORK", 0)
             assert compile_module.undominated(atoms) == expected
             monkeypatch.undo()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_portfolio_races_inside_a_report_s_shared_workers(seed, monkeypatch):
+    """A report solves with options that carry its worker processes (``shared_workers``); the
+    race must not try to send those to its racers (they cannot be pickled: every racer failed
+    and CP-SAT went on alone in this process)."""
+    import ilp.portfolio
+    from ilp.batch import shared_workers
+
+    monkeypatch.setattr(ilp.portfolio, "PROBE_SECONDS", 0)
+    program = random_program(seed)
+    with shared_workers(SolveOptions("portfolio", jobs=2)) as options:
+        assert options.workers is not None
+        got = solve(program, options)
+    assert got.status is Status.OPTIMAL and got.value == solve(program, "brute").value
+    assert got.error is None and got.backend in ilp.portfolio.racers()
