@@ -393,9 +393,9 @@ class _Scheduler:
                     self.slots.append(None)
                     if not item.first.optimal:  # nothing to order (ilp.lex.lex_first returns it)
                         self._lex_done(len(self.slots) - 1, item.first)
-                    else:
-                        self.lex_slot[self._new_task(item.program, None, item.first, None, (wave, 0), [])] = (
-                            len(self.slots) - 1)
+                    else:  # (queued for the worker that solved q: a tie-break of q holds q's weights)
+                        task = self._new_task(item.program, None, item.first, self.unit_of.get(q), (wave, 0), [])
+                        self.lex_slot[task] = len(self.slots) - 1
                     continue
                 position = self.index.add(item)
                 self.slots.append(position)
