@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from benchmarks.correctness import Correctness, knowledge_correct
@@ -17,11 +18,11 @@ from benchmarks.known import mkw
 from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome, from_solution
 from benchmarks.table import ReportPlan
-from benchmarks.welfare import lex_first_optimal
 from ilp import Program, Solution, SolveOptions, Status, solve_batch
-from ilp.batch import ProgramIndex, Progress, frozen_heap, shared_workers
+from ilp.batch import LexFirst, Progress, frozen_heap, shared_workers
 from instances import Instance
-from instances.bundles import members as goods_in, names
+from instances.bundles import members as goods_in
+from instances.bundles import names
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,10 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
     """Compute the whole table; ``options.time_limit`` applies to each integer program separately.
 
     The programs (``benchmarks.table.ReportPlan``) are solved as one batch (``ilp.solve_batch``,
-    ``options.jobs`` worker processes, None = automatic), then MSW_{-i} for the players who win
-    something in MSW's optimum; this gives the same values as solving every benchmark one by
-    one. ``progress(done, total)`` follows the first batch, the programs that are real work.
+    ``options.jobs`` worker processes, None = automatic), which also takes, as soon as MSW is
+    solved, MSW_{-i} for the players who win something in MSW's optimum and the lexicographic
+    tie-break; this gives the same values as solving every benchmark one by one.
+    ``progress(done, total)`` follows the batch.
 
     Parameters
     ----------
@@ -149,8 +151,20 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
         # interpreter), not after them (250,000 lower bounds at 500 players).
         verdicts = _Background(lambda: [knowledge_correct(instance, i) for i in range(instance.n)])
         with frozen_heap():
-            solutions = solve_batch(programs, options, progress=progress)
+            # what waits for MSW joins the batch as soon as MSW is solved, while the workers
+            # are still busy with the knowledge programs (no second round after the first)
+            solutions = solve_batch(programs, options, progress=progress, after={0: partial(_after_msw, plan)})
             return _compute(instance, plan, programs, solutions, options, start, verdicts.result())
+
+
+def _after_msw(plan: ReportPlan, welfare: Solution) -> list[Program | LexFirst]:
+    """What the report solves once MSW's ``welfare`` is known: MSW_{-i} for each player i who
+    wins something in it, when it is proven (for the others MSW_{-i} = MSW, see
+    ``ReportPlan``; with MSW unproven, :func:`_without_unproven`), then the lexicographically
+    first optimum (seed 002 Lemma 3's omega*) from it. With exact knowledge MSW_{-i} is MIEW_i
+    itself, solved once (``ilp.solve_batch`` keys programs by value)."""
+    winners = [i for i, bundle in enumerate(welfare.allocation or ()) if bundle] if welfare.optimal else []
+    return [*(plan.msw_without(i) for i in winners), LexFirst(plan.msw, welfare)]
 
 
 class _Background:
@@ -240,22 +254,6 @@ def _nothing(name: str, empty: Outcome, solver: str) -> Benchmark:
     return Benchmark(name, Status.OPTIMAL, 0, 0, 0, empty, solver, 0.0)
 
 
-def _known(plan: ReportPlan, welfare: Solution, miew: list[Solution | None], winners: list[int],
-           removed: list[Program]) -> dict[Program, Solution]:
-    """What the batch of MSW_{-i} programs ``removed`` (of the players ``winners``) can use from
-    the first batch: MSW, the parent of every one of them, and MIEW_i where it equals MSW_{-i}
-    (exact knowledge). No other program of the plan can equal MSW_{-i}: MSW_{-i} has n weights
-    and only position i excluded, and in the plan only MIEW_i has that shape (MSW, MIKW_i and
-    MKW_A exclude nobody; restricted programs have fewer weights). Compared by
-    ``ilp.batch.ProgramIndex`` keys: each distinct weight hashed once, never a whole program."""
-    index = ProgramIndex()
-    known = {plan.msw: welfare}
-    for i, program in zip(winners, removed):
-        if plan.miew[i] is not None and miew[i] is not None and index.add(plan.miew[i]) == index.add(program):
-            known[program] = miew[i]
-    return known
-
-
 def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solutions: list[Solution],
              options: SolveOptions, start: float, verdicts: list[Correctness]) -> Report:
     solver = options.backend
@@ -267,12 +265,9 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
     miew_solutions = [next(found) if p is not None else None for p in plan.miew]
     mikw_solutions = [next(found) for _ in plan.mikw]
     agent_solutions = [(next(found), next(found)) for _ in plan.agents]
+    *removed, lex_solution = found  # what _after_msw added
     if welfare.proven:  # MSW_{-i} = MSW for a player who wins nothing (welfare.msw_without)
-        winners = list(welfare.outcome.holders)
-        removed = [plan.msw_without(i) for i in winners]
-        # the first batch's solutions are known: MIEW_i with exact knowledge is MSW_{-i} itself
-        known = _known(plan, welfare_solution, miew_solutions, winners, removed)
-        without = dict(zip(winners, solve_batch(removed, options, known=known)))
+        without = dict(zip(welfare.outcome.holders, removed))
     else:
         without = {i: _without_unproven(plan, welfare_solution, i) for i in range(n)}
     empty = Outcome.sparse(n, (), ())  # one object for every MIEW_i of a player who knows nothing
@@ -309,7 +304,7 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
         instance=instance,
         solver=solver,
         msw=welfare,
-        lex_first=lex_first_optimal(instance, optimum=welfare, options=options),
+        lex_first=from_solution("lex-first MSW allocation", lex_solution),
         players=tuple(players),
         agents=tuple(agents),
         miew=miew_of(instance, per_player),

@@ -22,7 +22,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
-from ilp import certify, claims, colgen, dense
+from ilp import certify, claims, colgen, dense, relaxation
 from ilp.compile import BlockCache, RobustBlock
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation, build
@@ -306,4 +306,11 @@ def _run(formulation: Formulation, module: ModuleType, options: SolveOptions, hi
     if module.NAME != "brute" and certify.applies(formulation):
         # covering unions: an exact dual bound and small cores instead of the whole program
         return certify.run(formulation, module, options, hint)
+    if module.NAME == "cpsat" and relaxation.applies(formulation):
+        # plain winner determination: the relaxation first (ilp.relaxation; the portfolio does
+        # the same for the programs it does not give the clique search). Only where OR-Tools,
+        # whose GLOP solves it, is loaded anyway
+        settled, hint = relaxation.settle(formulation, module, options, hint)
+        if settled is not None:
+            return settled
     return module.run(formulation, options, hint)

@@ -17,18 +17,24 @@ Bookkeeping is linear in the size of the programs: every distinct weight object 
 and a program becomes a tuple of small integers (:class:`ProgramIndex`), so duplicates and
 parents are found by hashing, never by comparing programs pairwise.
 
-Programs that do not wait for another are solved together, one per worker process, on up to
-``jobs`` processes (each solver single-threaded, so the cores are not oversubscribed). Small
-batches stay in this process: a worker process costs about a second to start. Worker processes
+Programs are solved side by side, one per worker process, on up to ``jobs`` processes (each
+solver single-threaded, so the cores are not oversubscribed). There are no rounds: a program
+that removes a player from another waits for that one program only, and starts as soon as it is
+solved (MIEW_i once MIKW_i is, while other MIKW_j are still being solved), and work that needs a
+solution (``solve_batch``'s ``after``: a report's MSW_{-i} of MSW's winners and its tie-break)
+joins the running batch as soon as that solution is known. A round would leave cores idle at
+its end, waiting for its slowest program, and each round had its own tail. Small batches stay
+in this process: a worker process costs about a second to start. Worker processes
 are those of ``ilp.workers``: they never run the caller's script again, so a plain script or a
 notebook needs no ``if __name__ == "__main__":`` guard. ``ilp.remote`` sends each weight to a
 worker once and keeps a program that removes a player on the worker that holds its weights. With the
 ``portfolio`` backend, programs solved in this process are raced on every core, and programs
 solved side by side each get the solver that won the latest race in this batch. The first
-program of each round (programs become ready in rounds: MSW_{-i} once MSW is solved) is raced
-here before the rest of the round goes side by side, so the rest get the solver that won on a
-program like theirs: CP-SAT proves the MSW_{-i} of CATS "arbitrary" files in seconds where SCIP,
-which may win MSW itself, needs minutes (measured by ``cabench perf --suite cats``).
+program of each kind (a kind: how many removals from a program of the batch, and whether
+``after`` added it; e.g. MIKW_i, MIEW_i, MSW_{-i}) is raced here before the rest of its kind go
+side by side, so they get the solver that won on a program like theirs: CP-SAT proves the
+MSW_{-i} of CATS "arbitrary" files in seconds where SCIP, which may win MSW itself, needs
+minutes (measured by ``cabench perf --suite cats``).
 """
 
 from __future__ import annotations
@@ -36,18 +42,20 @@ from __future__ import annotations
 import gc
 import os
 import random
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import compress
 from operator import mul
 
 from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, BlockCache
 from ilp.contract import SolveOptions
-from ilp.program import Program, Solution, Status, Weight, WeightIds
-from ilp.remote import Remote
+from ilp.lex import lex_first
+from ilp.program import Program, Solution, Status, WeightIds
+from ilp.remote import Remote, Task, warm_up
 
 PARALLEL_AFTER_SECONDS = 0.5
 """With automatic ``jobs``, programs are solved in this process until one takes this long, or
@@ -59,6 +67,22 @@ PARALLEL_WORK_SECONDS = 4.0
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)``: distinct programs settled so far, out of all distinct programs."""
+
+
+
+@dataclass(frozen=True)
+class LexFirst:
+    """Work that an ``after`` callback of :func:`solve_batch` may add besides programs: the
+    lexicographically first optimum of ``program`` (``ilp.lex.lex_first``) from its proven
+    optimum ``first``. Solved like any program, in a worker when the batch uses them, with the
+    batch's own options (the portfolio keeps its clique search and its races)."""
+
+    program: Program
+    first: Solution
+
+
+After = Callable[[Solution], Sequence["Program | LexFirst"]]
+"""``after[k](solution)``: more work for the batch, once its k-th program is settled."""
 
 _NONE, _EMPTY = 0, 1
 """Weight ids of an excluded player and of a weight with no option (0 on every bundle)."""
@@ -116,6 +140,9 @@ class ProgramIndex:
             self.programs.append(program)
             self._ids.append(ids)
             self._signatures.setdefault((meta, self._signature(ids)), []).append(position)
+            if self._by_nones is not None:  # added after parents were asked for (``solve_batch``'s ``after``)
+                self._by_nones.setdefault((meta, ids.count(_NONE)), []).append(position)
+                self._seen_at.clear()
         return position
 
     def ids(self, position: int) -> tuple[int, ...]:
@@ -185,12 +212,14 @@ def parent_of(program: Program, candidates: Sequence[Program]) -> tuple[Program,
 
 def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None = None, *,
                 known: Mapping[Program, Solution] | None = None,
-                progress: Progress | None = None) -> list[Solution]:
+                progress: Progress | None = None,
+                after: Mapping[int, After] | None = None) -> list[Solution]:
     """Solve every program of ``programs`` (see the module docstring); one :class:`Solution` per
     program, in order. ``options.time_limit`` applies to each solve; ``options.jobs``: worker
     processes (1 = all in this process; None = automatic, as many as the cores once the solves
     prove slow). ``known``: programs already solved (with these options), used as parents and
     never solved again. ``progress(done, total)`` is called as distinct programs are settled.
+    ``after``: work that depends on a solution, started as soon as that solution is known.
 
     Parameters
     ----------
@@ -201,12 +230,20 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     known : mapping of Program to Solution or None, optional
         Programs already solved with these options.
     progress : callable or None, optional
-        ``progress(done, total)``, called as distinct programs are settled.
+        ``progress(done, total)``, called as distinct programs are settled (``total`` grows
+        when ``after`` adds work).
+    after : mapping of int to callable, optional
+        ``after[k](solution)`` is called once ``programs[k]`` is settled, with its solution, and
+        returns more work for the same batch: programs and :class:`LexFirst` tasks (MSW_{-i} of
+        MSW's winners, MSW's tie-break). They start while the rest of the batch is still being
+        solved, and their solutions follow those of ``programs`` in the returned list, by k,
+        each callback's in the order it returned them.
 
     Returns
     -------
     list of Solution
-        One per program of ``programs``, in order; the same values as solving each alone.
+        One per program of ``programs``, in order, then one per item ``after`` added; the same
+        values as solving each alone.
 
     Examples
     --------
@@ -222,9 +259,18 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     [(7, (0, 3)), (7, (0, 3)), (5, (1, 0))]
     >>> all(s.optimal for s in solutions)
     True
+
+    Work that waits for a solution: once ``both`` is solved, the program without each player
+    who wins something in it (here player 1 only):
+
+    >>> def winners_removed(solution):
+    ...     return [Program(2, tuple(None if j == i else w for j, w in enumerate(both.weights)))
+    ...             for i, bundle in enumerate(solution.allocation) if bundle]
+    >>> [s.value for s in solve_batch([both], "cpsat", after={0: winners_removed})]
+    [7, 5]
     """
     with frozen_heap():
-        return _solve_batch(programs, options, known, progress)
+        return _Scheduler(programs, as_options(options), known, progress, after).run()
 
 
 _FROZEN: ContextVar[bool] = ContextVar("cabench_frozen_heap", default=False)
@@ -252,99 +298,249 @@ def frozen_heap() -> Iterator[None]:
             gc.unfreeze()
 
 
-def _solve_batch(programs: Sequence[Program], options: SolveOptions | str | None,
-                 known: Mapping[Program, Solution] | None, progress: Progress | None) -> list[Solution]:
-    options = as_options(options)
-    backend, jobs = options.backend, options.jobs
-    automatic = jobs is None
-    jobs = default_jobs() if jobs is None else max(1, jobs)
-    remote: Remote | None = options.workers if options.workers is not None and options.workers.jobs == jobs else None
-    # one table of weight ids for the programs' keys and the workers' stores (ilp.program.WeightIds)
-    index = ProgramIndex(remote.weight_ids if remote is not None else None)
-    seeds = {index.add(p): s for p, s in (known or {}).items()}
-    added: dict[int, int] = {}  # id(program) -> position: a program object listed twice is keyed once
-    order = [added[id(p)] if id(p) in added else added.setdefault(id(p), index.add(p)) for p in programs]
-    distinct = index.programs
-    solved: dict[int, Solution] = dict(seeds)
-    wanted = [q for q in dict.fromkeys(order) if q not in solved]
-    parents: dict[int, tuple[int, int] | None] = {}
-    for q in wanted:
-        parents[q] = None if index.trivial(q) else index.parent(q)
-    total, done = len(wanted), 0
-    slow = not automatic
-    spent, count = 0.0, 0
-    own_remote = remote is None  # started here, stopped here
-    solved_by: dict[int, int] = {}  # program solved remotely -> its worker
-    compact = _Compactor(index)
-    unit_of: dict[int, int] = {}  # distinct program -> the program solved for it (``_Compactor``)
-    parallel = _parallel_options(options, None)
+class _Scheduler:
+    """One batch's programs, from ready to settled (:func:`solve_batch`).
 
-    def settle(q: int, solution: Solution) -> None:
-        nonlocal done
-        solved[q] = solution
-        done += 1
-        if progress is not None:
-            progress(done, total)
+    A program is *ready* once the program it removes a player from (its parent) is settled, or
+    at once if it has none; a ready program is settled without a solve when the module
+    docstring's savings allow, and is otherwise a *task* (``ilp.remote.Task``) for the solver
+    here or for a worker. Nothing waits for more than its own parent: when a task ends, the
+    programs waiting for it become tasks at once (MIEW_i as soon as MIKW_i is solved, not once
+    every MIKW is), and ``after`` adds its programs as soon as their cause is settled (MSW_{-i}
+    once MSW is). So no worker idles while a program is ready to be solved.
 
-    try:
-        pending = list(wanted)
-        while pending:
-            ready = [q for q in pending if parents[q] is None or parents[q][0] in solved]
-            waiting = [q for q in pending if not (parents[q] is None or parents[q][0] in solved)]
-            units: dict[int, list[tuple[int, tuple[int, ...] | None]]] = {}  # unit -> [(q, positions)]
-            hints: dict[int, tuple[int, ...] | None] = {}
-            for q in ready:
-                if index.trivial(q):
-                    settle(q, _empty(distinct[q], backend))
+    Results do not depend on the order in which tasks end: a task is the restricted program
+    (``_Compactor``) together with its warm start, and only programs with both equal share one
+    solve, so every program gets the same solve whatever ended first.
+    """
+
+    def __init__(self, programs: Sequence[Program], options: SolveOptions,
+                 known: Mapping[Program, Solution] | None, progress: Progress | None,
+                 after: Mapping[int, After] | None) -> None:
+        self.options = options
+        self.progress = progress
+        remote: Remote | None = options.workers
+        jobs = default_jobs() if options.jobs is None else max(1, options.jobs)
+        self.jobs = jobs
+        self.remote = remote if remote is not None and remote.jobs == jobs else None
+        # one table of weight ids for the programs' keys and the workers' stores (ilp.program.WeightIds)
+        self.index = index = ProgramIndex(self.remote.weight_ids if self.remote is not None else None)
+        self.solved: dict[int, Solution] = {index.add(p): s for p, s in (known or {}).items()}
+        added: dict[int, int] = {}  # id(program) -> position: a program object listed twice is keyed once
+        self.order = [added[id(p)] if id(p) in added else added.setdefault(id(p), index.add(p)) for p in programs]
+        self.after = dict(after or {})
+        self.extra: dict[int, list[int]] = {}  # k -> result slots of what after[k] added
+        self.results: list[Solution | None] = []  # the slots' solutions (programs by position, LexFirst here)
+        self.slots: list[int | None] = []  # slot -> position of its program (None: a LexFirst task)
+        self.callbacks: dict[int, list[int]] = {}  # position -> the k whose after[k] waits for it
+        self.parents: dict[int, tuple[int, int] | None] = {}
+        self.waiting: dict[int, list[int]] = {}  # position -> programs waiting for it (their parent)
+        self.ready: deque[int] = deque()
+        self.tasks: deque[Task] = deque()
+        self.members: dict[int, list[tuple[int, tuple[int, ...] | None]]] = {}  # task -> [(q, positions)]
+        self.lex_slot: dict[int, int] = {}  # LexFirst task -> its slot
+        self.task_of: dict[tuple, int] = {}  # (restricted program, warm start) -> its task
+        self.unit_of: dict[int, int] = {}  # position -> the task that solved it (a worker's home)
+        self.answers: dict[int, Solution] = {}  # task -> its solution
+        self.race_key: dict[int, tuple[int, int]] = {}  # task -> (wave, depth) (``_wave``)
+        self.depth: dict[int, tuple[int, int]] = {}  # position -> (wave, depth)
+        self.compact = _Compactor(index)
+        self.total = self.done = 0
+        for q in dict.fromkeys(self.order):
+            self.depth.setdefault(q, (0, 0))
+            if q not in self.solved:
+                self._want(q)
+        for k in sorted(self.after):
+            self.callbacks.setdefault(self.order[k], []).append(k)
+        for q in list(self.callbacks):
+            if q in self.solved:  # known already: its follow-up starts now
+                self._follow(q)
+
+    # ---------------------------------------------------------------- bookkeeping
+
+    def _want(self, q: int) -> None:
+        """Program q is to be settled by this batch."""
+        self.total += 1
+        index = self.index
+        parent = None if index.trivial(q) else index.parent(q)
+        self.parents[q] = parent
+        if parent is not None:  # a known parent outside the batch counts as depth 0
+            self.depth[q] = (self.depth[q][0], self.depth.get(parent[0], (0, 0))[1] + 1)
+        if parent is None or parent[0] in self.solved:
+            self.ready.append(q)
+        else:
+            self.waiting.setdefault(parent[0], []).append(q)
+
+    def _settle(self, q: int, solution: Solution) -> None:
+        self.solved[q] = solution
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+        self.ready.extend(self.waiting.pop(q, ()))
+        if q in self.callbacks:
+            self._follow(q)
+
+    def _follow(self, q: int) -> None:
+        """Run the ``after`` callbacks waiting for program q: their programs join the batch."""
+        wave = self.depth[q][0] + 1
+        for k in self.callbacks.pop(q):
+            slots = self.extra.setdefault(k, [])
+            for item in self.after[k](self.solved[q]):
+                slots.append(len(self.results))
+                self.results.append(None)
+                if isinstance(item, LexFirst):
+                    self.total += 1
+                    self.slots.append(None)
+                    if not item.first.optimal:  # nothing to order (ilp.lex.lex_first returns it)
+                        self._lex_done(len(self.slots) - 1, item.first)
+                    else:  # (queued for the worker that solved q: a tie-break of q holds q's weights)
+                        task = self._new_task(item.program, None, item.first, self.unit_of.get(q), (wave, 0), [])
+                        self.lex_slot[task] = len(self.slots) - 1
                     continue
-                shortcut, hint = _from_parent(parents[q], solved)
-                if shortcut is not None:
-                    settle(q, shortcut)
-                    continue
-                unit, positions = compact.unit(q)
-                units.setdefault(unit, []).append((q, positions))
-                if unit not in hints:
-                    hints[unit] = hint if positions is None or hint is None else tuple(hint[j] for j in positions)
-            tasks = list(units)
+                position = self.index.add(item)
+                self.slots.append(position)
+                if position not in self.depth:
+                    self.depth[position] = (wave, 0)
+                    self._want(position)
 
-            def finish(unit: int, solution: Solution) -> None:
-                for q, positions in units[unit]:
-                    unit_of[q] = unit
-                    settle(q, _expand(solution, positions, len(distinct[q].weights)))
+    def _lex_done(self, slot: int, solution: Solution) -> None:
+        self.results[slot] = solution
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
 
-            remaining = []
-            for unit in tasks:
-                answer = _one_best_bid(compact.programs[unit], backend, options.blocks)
-                if answer is None:
-                    remaining.append(unit)
+    def _new_task(self, program: Program, hint: tuple[int, ...] | None, first: Solution | None,
+                  home: int | None, race: tuple[int, int], members: list, queued: bool = True) -> int:
+        task = len(self.members)
+        self.members[task] = members
+        self.race_key[task] = race
+        if queued:
+            self.tasks.append(Task(task, program, self.options, hint, first, home))
+        return task
+
+    def prepare(self) -> None:
+        """Settle every ready program that needs no solve; the others become tasks."""
+        solved, index, compact = self.solved, self.index, self.compact
+        while self.ready:
+            q = self.ready.popleft()
+            if index.trivial(q):
+                self._settle(q, _empty(index.programs[q], self.options.backend))
+                continue
+            shortcut, hint = _from_parent(self.parents[q], solved)
+            if shortcut is not None:
+                self._settle(q, shortcut)
+                continue
+            unit, positions = compact.unit(q)
+            if positions is not None and hint is not None:
+                hint = tuple(hint[j] for j in positions)
+            key = (unit, hint)
+            task = self.task_of.get(key)
+            if task is not None:  # the same restricted program from the same start: one solve
+                self.unit_of[q] = task
+                if task in self.answers:
+                    self._settle(q, _expand(self.answers[task], positions, len(index.programs[q].weights)))
                 else:
-                    finish(unit, answer)
-            tasks = remaining
-            raced = backend != "portfolio"  # each round's first program is raced here (module docstring)
-            while tasks and (jobs == 1 or len(tasks) == 1 or not slow or not raced):
-                raced = True
-                unit = tasks.pop(0)
-                solution = solve(compact.programs[unit], options, hints[unit])
-                finish(unit, solution)
+                    self.members[task].append((q, positions))
+                continue
+            answer = _one_best_bid(compact.programs[unit], self.options.backend, self.options.blocks)
+            parent = self.parents[q]
+            home = self.unit_of.get(parent[0]) if parent is not None else None
+            task = self._new_task(compact.programs[unit], hint, None, home, self.depth[q], [(q, positions)],
+                                  queued=answer is None)
+            self.task_of[key] = task
+            if answer is not None:
+                self.finish(task, answer)
+
+    def finish(self, task: int, solution: Solution) -> None:
+        """Task ``task`` is solved: settle the programs it stands for (and what they release)."""
+        self.answers[task] = solution
+        if task in self.lex_slot:
+            self._lex_done(self.lex_slot[task], solution)
+            return
+        for q, positions in self.members[task]:
+            self.unit_of[q] = task
+            self._settle(q, _expand(solution, positions, len(self.index.programs[q].weights)))
+
+    def results_in_order(self) -> list[Solution]:
+        """The solutions of the batch's programs, then of what each ``after[k]`` added (by k)."""
+        out = [self.solved[q] for q in self.order]
+        for slot, position in enumerate(self.slots):
+            if position is not None:
+                self.results[slot] = self.solved[position]
+        for k in sorted(self.extra):
+            out.extend(self.results[slot] for slot in self.extra[k])
+        return out
+
+    def run(self) -> list[Solution]:
+        """Solve every task: here until the solves prove slow (automatic ``jobs``), then in the
+        workers, each task as soon as it is ready (see the class docstring)."""
+        options, jobs = self.options, self.jobs
+        portfolio = options.backend == "portfolio"
+        slow = options.jobs is not None
+        spent, count = 0.0, 0
+        raced: set[tuple[int, int]] = set()  # (wave, depth) of the programs raced here (portfolio)
+        parallel = _parallel_options(options, None)
+        own_remote = self.remote is None  # started here, stopped here
+        solved_by: dict[int, int] = {}  # task solved remotely -> its worker
+
+        def here(task: Task) -> Solution:
+            """Solve ``task`` in this process (the portfolio races it on every core)."""
+            nonlocal parallel
+            if task.first is not None:
+                solution = lex_first(task.program, task.first, options)
+            else:
+                solution = solve(task.program, options, task.hint)
+                raced.add(self.race_key[task.position])
                 parallel = _parallel_options(options, solution)
-                spent += solution.wall_time
-                count += 1
-                slow = slow or solution.wall_time >= PARALLEL_AFTER_SECONDS or (
-                    len(tasks) >= jobs and spent / count * len(tasks) >= PARALLEL_WORK_SECONDS)
-            if tasks:
-                if remote is None:
-                    remote = Remote(jobs, start_worker, index.weight_ids)
-                homes = {}  # a program removing a player from one solved remotely goes where that one went
-                for u in tasks:
-                    parent = parents[units[u][0][0]]
-                    homes[u] = unit_of.get(parent[0]) if parent is not None else None
-                remote.solve({u: compact.programs[u] for u in tasks}, options.blocks, parallel, hints, homes,
-                             solved_by, finish)
-            pending = waiting
-    finally:
-        if own_remote and remote is not None:
-            remote.stop()
-    return [solved[q] for q in order]
+            self.finish(task.position, solution)
+            self.prepare()
+            return solution
+
+        def must_race(task: Task) -> bool:
+            """The portfolio races here the first program of each kind (``(wave, depth)``: MIKW_i,
+            MIEW_i, MSW_{-i}...) before the rest go side by side with the solver that won it."""
+            return portfolio and task.first is None and self.race_key[task.position] not in raced
+
+        try:
+            self.prepare()
+            if options.jobs is None and self.tasks:
+                warm_up({}, options.backend)  # the solver's one-time import must not count as "slow"
+            while self.tasks and (jobs == 1 or not slow or len(self.tasks) == 1 or must_race(self.tasks[0])):
+                task = self.tasks.popleft()
+                solution = here(task)
+                if task.first is None:
+                    spent += solution.wall_time
+                    count += 1
+                    left = self.total - self.done  # programs still to settle, solved or not
+                    slow = slow or solution.wall_time >= PARALLEL_AFTER_SECONDS or (
+                        left >= jobs and spent / count * left >= PARALLEL_WORK_SECONDS)
+            if self.tasks:
+                if self.remote is None:
+                    self.remote = Remote(jobs, start_worker, self.index.weight_ids)
+
+                def feed() -> list[Task]:
+                    """The tasks ready for the workers (racing here those that must be)."""
+                    out = []
+                    while self.tasks:
+                        task = self.tasks.popleft()
+                        if must_race(task):
+                            here(task)
+                        else:
+                            out.append(replace(task, options=options if task.first is not None else parallel))
+                    return out
+
+                def finished(task: int, solution: Solution) -> list[Task]:
+                    self.finish(task, solution)
+                    self.prepare()
+                    return feed()
+
+                self.remote.solve(feed(), options.blocks, solved_by, finished)
+        finally:
+            if own_remote and self.remote is not None:
+                self.remote.stop()
+        if self.ready or self.tasks or self.waiting:
+            raise AssertionError("a batch ended with programs left unsolved")
+        return self.results_in_order()
 
 
 class _Compactor:
@@ -415,9 +611,8 @@ def _empty(program: Program, backend: str) -> Solution:
 @contextmanager
 def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]:
     """``options`` with worker processes that every :func:`solve_batch` within the block shares
-    (``SolveOptions.workers``), killed when the block ends: a report's second batch (MSW_{-i})
-    then reuses the first batch's workers and the weights they hold instead of starting new
-    ones. With ``jobs`` of 2 or more the workers start at once, in the background, and get
+    (``SolveOptions.workers``), killed when the block ends: each batch after the first
+    reuses the workers and the weights they hold instead of starting new ones. With ``jobs`` of 2 or more the workers start at once, in the background, and get
     ready (start-up, the solver's import) while the block's own work goes on (reading the
     file, planning the programs); with automatic ``jobs`` they start only when a batch sends
     them programs. With ``jobs=1``, or options that have workers already, the options come

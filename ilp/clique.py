@@ -73,11 +73,13 @@ def applies(ilp: ILP) -> bool:
     return all(lo is None and hi in (0, 1) and all(c == 1 for c in terms.values()) for terms, lo, hi in ilp.rows)
 
 
-def graph(ilp: ILP) -> Graph:
+def graph(ilp: ILP, densest: float | None = None) -> Graph | None:
     """The compatibility graph of an applicable ``ilp`` (:func:`applies`): a vertex per variable
     of positive objective coefficient that no row fixes to 0, joined to every other vertex it
     shares no row with. Vertices are numbered by decreasing degree (ties: variable order), the
-    order in which the search colours them."""
+    order in which the search colours them. None when its density is above ``densest`` (known
+    from the degrees, before the numbered graph is built: half the work, for programs that
+    will not be searched)."""
     banned = set()
     for terms, _, hi in ilp.rows:
         if hi == 0:
@@ -107,6 +109,8 @@ def graph(ilp: ILP) -> Graph:
 
     n = len(variables)
     degree = [c.bit_count() for c in compatibility(n, rows)]
+    if densest is not None and n >= 2 and sum(degree) / (n * (n - 1)) > densest:  # as Graph.density
+        return None
     order = sorted(range(n), key=lambda v: -degree[v])
     position = [0] * n
     for k, v in enumerate(order):

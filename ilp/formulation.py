@@ -79,9 +79,16 @@ class Formulation:
         for j, block in enumerate(self.blocks):
             bundle = 0
             if block is not None and sum(c * values[v] for v, c in self.weight[j].items()) > 0:
-                for g, expr in self.own[j].items():
-                    if sum(c * values[v] for v, c in expr.items()) > 0:
-                        bundle |= 1 << g
+                if isinstance(block, AtomsBlock):
+                    # the union of the atoms won (weight[j] lists x[j, a] in atom order): what
+                    # the rows "good g goes to j" say, one step per atom instead of per good and atom
+                    for (atom, _), v in zip(block.atoms, self.weight[j]):
+                        if values[v] > 0:
+                            bundle |= atom
+                else:
+                    for g, expr in self.own[j].items():
+                        if sum(c * values[v] for v, c in expr.items()) > 0:
+                            bundle |= 1 << g
             allocation.append(bundle)
         return tuple(allocation)
 

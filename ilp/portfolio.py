@@ -37,7 +37,7 @@ import threading
 import time
 from dataclasses import replace
 
-from ilp import claims, clique
+from ilp import claims, clique, relaxation
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
@@ -62,8 +62,7 @@ def sparse_graph(ilp: ILP) -> clique.Graph | None:
     :data:`CLIQUE_MIN_BIDS`), else None."""
     if len(ilp.objective) < CLIQUE_MIN_BIDS or not clique.applies(ilp):
         return None
-    graph = clique.graph(ilp)
-    return graph if graph.density <= SPARSE else None
+    return clique.graph(ilp, densest=SPARSE)
 RACERS = ("highs", "scip", "cpsat", "cbc")
 
 
@@ -128,6 +127,12 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     start = time.monotonic()
     if (graph := sparse_graph(ilp)) is not None:
         return clique.solve_graph(formulation, graph, options, hint)
+    if relaxation.applies(formulation):
+        # dense set packing (paths, regions with many players): the relaxation and a small
+        # core often prove it in milliseconds (ilp.relaxation); else its rounding starts the probe
+        settled, hint = relaxation.settle(formulation, cpsat, options, hint)
+        if settled is not None:
+            return settled
     probe = PROBE_SECONDS if options.time_limit is None else min(PROBE_SECONDS, options.time_limit)
     first = cpsat.run(formulation, replace(options, time_limit=probe), hint) if probe > 0 else Answer(Status.UNKNOWN)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE):

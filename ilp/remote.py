@@ -10,14 +10,15 @@ spent 8.2 s of CPU where one process spent 4.1 s. Here:
   received and the blocks it has compiled (``ilp.workers``: the worker's store). A program
   travels as its goods and constraints plus the keys of its weights; only the weights this
   worker does not hold yet travel with it, with their blocks when this process has compiled
-  them already (``ilp.compile.BlockCache``); equal weights share one key. A report's two batches (its programs, then
-  MSW_{-i} of MSW's winners) share the workers and what they hold.
+  them already (``ilp.compile.BlockCache``); equal weights share one key. A report's batches
+  share the workers and what they hold.
 * **Requests of several programs.** Many programs take a few milliseconds; a request carries
   about :data:`REQUEST_SECONDS` of them (by the mean solve time so far), so that a worker does
   not wait for this process between programs.
 * **Affinity.** A program that removes a player from a program a worker solved (MIEW_i after
-  MIKW_i, MSW_{-i} after MSW) waits for that worker, which holds its weights and their blocks.
-  A worker with none of its own programs left takes one waiting for another worker (it then
+  MIKW_i, MSW_{-i} after MSW) is queued for that worker, which holds its weights and their
+  blocks, as soon as its parent is solved (``Remote.solve`` takes new programs while it runs).
+  A worker with none of its own programs left takes one queued for another worker (it then
   receives the weights it lacks), so no core idles while programs wait.
 
 Which worker solves a program changes nothing in its solution: blocks are a function of the
@@ -30,7 +31,7 @@ import gc
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -38,6 +39,7 @@ from typing import Any, Protocol
 from ilp.backends import count_solving, get_backend, solve
 from ilp.compile import BlockCache
 from ilp.contract import SolveOptions
+from ilp.lex import lex_first
 from ilp.program import Program, Solution, Weight, WeightIds
 
 
@@ -53,6 +55,21 @@ REQUEST_SECONDS = 0.2
 """Solve time one request to a worker aims at. A program with knowledge often takes 10 to 20 ms;
 one per request, the workers waited for this process between programs, and on a loaded machine
 (a process waits its turn for the CPU) they spent more time waiting than solving."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One program for a worker. ``position`` names it to ``finish`` and in ``solved_by``;
+    ``hint``: the warm start; ``first``: when given, an optimum of ``program`` whose
+    lexicographically first equal ``ilp.lex.lex_first`` finds instead of solving; ``home``: the
+    position of a program solved earlier whose weights this one shares (its parent), or None."""
+
+    position: int
+    program: Program
+    options: SolveOptions
+    hint: tuple[int, ...] | None = None
+    first: Solution | None = None
+    home: int | None = None
 
 
 @dataclass
@@ -108,48 +125,49 @@ class Remote:
             worker = self._workers[w] = self._start()
         worker.call_with_store(warm_up, backend)
 
-    def solve(self, programs: Sequence[Program], blocks: BlockCache, options: SolveOptions,
-              hints: Mapping[int, tuple[int, ...] | None], homes: Mapping[int, int | None],
-              solved_by: dict[int, int], finish: Callable[[int, Solution], None]) -> None:
-        """Solve every program of ``programs`` (a mapping position -> program) in the workers,
-        calling ``finish(position, solution)`` here as each one ends (those ending together in
-        order of position). ``homes[position]``: the position of a program solved earlier
-        whose weights this one shares (its parent), or None; ``solved_by`` (position ->
-        worker) is read for homes and completed as programs end. ``blocks``: this process's
+    def solve(self, tasks: Sequence[Task], blocks: BlockCache, solved_by: dict[int, int],
+              finish: Callable[[int, Solution], Sequence[Task]]) -> None:
+        """Solve every task in the workers, calling ``finish(position, solution)`` here as each
+        one ends (those ending together in order of position). ``finish`` returns the tasks that
+        the solution made ready (programs that waited for it): they are queued at once, so a
+        program starts as soon as its own parent is solved, never waiting for the rest of the
+        batch; the call returns when no task is left. ``solved_by`` (position -> worker) is read
+        for each task's ``home`` and completed as programs end. ``blocks``: this process's
         compiled blocks, sent along with weights a worker lacks, and completed with the blocks
         of weights of several valuations compiled there."""
         jobs = self.jobs
-        own: list[deque[int]] = [deque() for _ in range(jobs)]
-        free: deque[int] = deque()
-        for p in programs:
-            home = homes.get(p)
-            worker = solved_by.get(home) if home is not None else None
-            (free if worker is None else own[worker]).append(p)
-        options = replace(options, known={}, blocks=None, workers=None)
+        own: list[deque[Task]] = [deque() for _ in range(jobs)]
+        free: deque[Task] = deque()
+
+        def queue(more: Sequence[Task]) -> int:
+            for task in more:
+                worker = solved_by.get(task.home) if task.home is not None else None
+                (free if worker is None else own[worker]).append(task)
+            return len(more)
+
+        left = queue(tasks)
         idle = list(range(jobs))
-        running: dict[Future, tuple[list[int], int]] = {}
-        left = len(programs)
+        running: dict[Future, tuple[list[Task], int]] = {}
         while running or left:
             while idle and left:
                 w = idle.pop(0)
                 chunk = [self._next(w, own, free) for _ in range(self._chunk(left))]
                 left -= len(chunk)
-                request = self._request(w, [programs[p] for p in chunk], blocks, options, [hints.get(p) for p in chunk])
-                running[self._threads.submit(self._call, w, request)] = (chunk, w)
+                running[self._threads.submit(self._call, w, self._request(w, chunk, blocks))] = (chunk, w)
             waiting_since = time.perf_counter()
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             count_solving(time.perf_counter() - waiting_since)  # solver time, in the workers
-            for future in sorted(finished, key=lambda f: running[f][0][0]):  # deterministic order
+            for future in sorted(finished, key=lambda f: running[f][0][0].position):  # deterministic order
                 chunk, w = running.pop(future)
                 solutions, compiled, back = future.result()
                 self.traffic.compiled[w] += compiled
                 blocks.update(back)
                 idle.append(w)
-                for p, solution in zip(chunk, solutions):
-                    solved_by[p] = w
+                for task, solution in zip(chunk, solutions):
+                    solved_by[task.position] = w
                     self._spent += solution.wall_time
                     self._solved += 1
-                    finish(p, solution)
+                    left += queue(finish(task.position, solution))
 
     def _chunk(self, left: int) -> int:
         """How many of the ``left`` programs the next request carries: :data:`REQUEST_SECONDS`
@@ -161,7 +179,7 @@ class Remote:
         size = int(REQUEST_SECONDS / mean) if mean > 0 else left
         return max(1, min(size, -(-left // (2 * self.jobs))))
 
-    def _next(self, w: int, own: list[deque[int]], free: deque[int]) -> int:
+    def _next(self, w: int, own: list[deque[Task]], free: deque[Task]) -> Task:
         """Worker w's next program: its own first, then one no worker holds, then (stolen) the
         last of the longest queue of another worker."""
         if own[w]:
@@ -175,20 +193,19 @@ class Remote:
         """The key of ``weight`` in the workers' stores: equal weights, one key (0: None)."""
         return self.weight_ids((weight,))[0]
 
-    def _request(self, w: int, programs: list[Program], blocks: BlockCache, options: SolveOptions,
-                 hints: list[tuple[int, ...] | None]) -> tuple:
-        """The arguments of :func:`solve_there` for ``programs`` on worker ``w``: their weights
-        by key, and those that ``w`` does not hold yet (with their blocks compiled here)."""
+    def _request(self, w: int, tasks: list[Task], blocks: BlockCache) -> tuple:
+        """The arguments of :func:`solve_there` for ``tasks`` on worker ``w``: their programs'
+        weights by key, and those that ``w`` does not hold yet (with their blocks compiled here)."""
         held = self._held[w]
         shapes, keys, new = [], [], {}
-        for program in programs:
-            weights = program.weights
+        for task in tasks:
+            weights = task.program.weights
             ids = self.weight_ids(weights)  # registered by the batch already: one C-level pass
             missing = set(ids).difference(held)
             missing.discard(0)
             if missing:
                 new.update((k, weight) for k, weight in zip(ids, weights) if k in missing)
-            shapes.append(replace(program, weights=()))
+            shapes.append(replace(task.program, weights=()))
             keys.append(ids)
         held.update(new)
         sent = self.traffic.sent[w]
@@ -196,7 +213,9 @@ class Remote:
             sent[k] = sent.get(k, 0) + 1
         # (a cache with nothing compiled, as when every program goes to the workers, has no part to send)
         part = blocks.part(tuple(new.values())) if len(blocks) else BlockCache()
-        return shapes, keys, hints, new, part, options
+        # what each solve needs besides its program; the options travel without this process's caches
+        starts = [(replace(t.options, known={}, blocks=None, workers=None), t.hint, t.first) for t in tasks]
+        return shapes, keys, starts, new, part
 
     def _call(self, w: int, request: tuple) -> tuple[list[Solution], int, BlockCache]:
         """Runs in one of the threads: send ``request`` to worker ``w`` and wait for its answer."""
@@ -230,12 +249,13 @@ def warm_up(store: dict[str, Any], backend: str) -> None:
 
 
 def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[int, ...]],
-                hints: list[tuple[int, ...] | None], weights: dict[int, Weight], blocks: BlockCache,
-                options: SolveOptions) -> tuple[list[Solution], int, BlockCache]:
-    """In a worker: ``solve`` each program of ``shapes`` with the weights of its ``keys`` (0:
-    excluded) and its hint, after keeping the new ``weights`` and ``blocks`` in the worker's
-    store; also the number of weights compiled here for them, and the blocks of the new weights
-    of several valuations (costly to compile) compiled here."""
+                starts: list[tuple[SolveOptions, tuple[int, ...] | None, Solution | None]],
+                weights: dict[int, Weight], blocks: BlockCache) -> tuple[list[Solution], int, BlockCache]:
+    """In a worker: solve each program of ``shapes`` with the weights of its ``keys`` (0:
+    excluded) as its ``starts`` entry says (options, warm start, and an optimum ``first`` to
+    order from: ``ilp.lex.lex_first``), after keeping the new ``weights`` and ``blocks`` in the
+    worker's store; also the number of weights compiled here for them, and the blocks of the
+    new weights of several valuations (costly to compile) compiled here."""
     held: dict[int, Weight | None] = store.setdefault("weights", {0: None})
     cache: BlockCache = store.setdefault("blocks", BlockCache())
     held.update(weights)
@@ -246,9 +266,11 @@ def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[i
     gc.collect()
     gc.freeze()
     before = len(cache)
-    options = replace(options, blocks=cache)
-    solutions = [solve(replace(shape, weights=tuple(map(held.__getitem__, ids))), options, hint)
-                 for shape, ids, hint in zip(shapes, keys, hints)]
+    solutions = []
+    for shape, ids, (options, hint, first) in zip(shapes, keys, starts):
+        program = replace(shape, weights=tuple(map(held.__getitem__, ids)))
+        options = replace(options, blocks=cache)
+        solutions.append(solve(program, options, hint) if first is None else lex_first(program, first, options))
     # A weight of several valuations may need the covering-union search (up to a second): its
     # block goes back, for later solves in the parent. One valuation compiles about as fast as
     # its block would unpickle.

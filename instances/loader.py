@@ -128,6 +128,9 @@ def decode_json(text: str, source: str) -> Any:
     return _decode(text, source)[0]
 
 
+_ZEROS = str.maketrans("123456789", "000000000")
+
+
 def _decode(text: str, source: str) -> tuple[Any, bool]:
     """(:func:`decode_json` of ``text``, whether the text alone shows that :func:`_find_problem`
     has nothing to find: no key twice, no escaped surrogate, nesting within :data:`MAX_DEPTH`,
@@ -136,7 +139,9 @@ def _decode(text: str, source: str) -> tuple[Any, bool]:
     # integers are bounded by their digits; when no run of digits in the whole text is that long
     # (the common case), the decoder's own integer parsing is safe and four times as fast on a
     # complete table's 2^20 entries
-    long_digits = re.search(r"[0-9]{%d}" % (MAX_INTEGER_DIGITS + 1), text) is not None
+    # (every digit read as 0, then one substring search: 0.03 s on a 15 MB file, where the
+    # regular expression [0-9]{21} took 0.2 s)
+    long_digits = "0" * (MAX_INTEGER_DIGITS + 1) in text.translate(_ZEROS)
     duplicates = []
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict:

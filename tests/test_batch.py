@@ -143,10 +143,10 @@ def test_each_round_races_its_first_program_here(monkeypatch):
         def __init__(self):
             self.store = {}
 
-        def call_with_store(self, fn, shapes, keys, hints, weights, blocks, options):
+        def call_with_store(self, fn, shapes, keys, starts, weights, blocks):
             held = {0: None, **self.store.get("weights", {}), **weights}
             pooled.extend(Program(shape.n_goods, tuple(held[k] for k in ids)) for shape, ids in zip(shapes, keys))
-            return fn(self.store, shapes, keys, hints, weights, blocks, options)
+            return fn(self.store, shapes, keys, starts, weights, blocks)
 
         def stop(self):
             pass
