@@ -196,6 +196,12 @@ class _Search:
         self.total = total
         return 0
 
+    def narrow(self, candidates: int, weight: int) -> int | None:
+        """The candidates worth branching on below a clique of ``weight`` (None: no extension can
+        beat the floor). Here all of them: :meth:`cover`'s colouring bound does the pruning; a
+        search with a further bound (``ilp.dualclique``) overrides this."""
+        return candidates
+
     def expand(self, clique: list[int], weight: int, candidates: int) -> None:
         self.nodes += 1
         if self.deadline is not None and self.nodes % _CHECK_EVERY == 0 and time.monotonic() > self.deadline:
@@ -207,6 +213,9 @@ class _Search:
                 self.found.append(tuple(clique))
                 if len(self.found) > self.collect:
                     raise _Timeout
+        candidates = self.narrow(candidates, weight)
+        if candidates is None:
+            return
         branch = self.cover(candidates, self.floor - weight)
         weights, compatible = self.weights, self.compatible
         while branch:

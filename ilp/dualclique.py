@@ -32,7 +32,7 @@ import time
 from bisect import bisect_right
 
 from ilp import clique
-from ilp.clique import _CHECK_EVERY, Graph, _Search, _Timeout
+from ilp.clique import Graph, _Search, _Timeout
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
@@ -110,31 +110,19 @@ class _DualSearch(_Search):
         super().__init__(g, deadline)
         self.rows = rows
 
-    def expand(self, chosen: list[int], weight: int, candidates: int) -> None:
-        self.nodes += 1
-        if self.deadline is not None and self.nodes % _CHECK_EVERY == 0 and time.monotonic() > self.deadline:
-            raise _Timeout
-        if weight > self.floor:
-            self.floor, self.best = weight, list(chosen)
+    def narrow(self, candidates: int, weight: int) -> int | None:
+        """Drop the candidates the dual bound rules out (fixing), a few passes, since each pass
+        can tighten the next; None when the bound shows no extension beats the floor."""
         rows = self.rows
         for _ in range(PASSES):
             slack = rows.bound(candidates) - SCALE * (self.floor - weight + 1)
             if slack < 0:
-                return
+                return None
             kept = candidates & rows.keep(slack)
             if kept == candidates:
                 break
             candidates = kept
-        branch = self.cover(candidates, self.floor - weight)
-        weights, compatible = self.weights, self.compatible
-        while branch:
-            v = branch.bit_length() - 1
-            bit = 1 << v
-            branch ^= bit
-            candidates ^= bit
-            chosen.append(v)
-            self.expand(chosen, weight + weights[v], candidates & compatible[v])
-            chosen.pop()
+        return candidates
 
 
 def row_masks(ilp: ILP, g: Graph) -> list[int]:
