@@ -128,10 +128,15 @@ def max_weight_clique(g: Graph, start: tuple[int, ...] = (), deadline: float | N
     """``(clique, weight, proven)``: a maximum-weight clique of ``g`` (vertex numbers) and its
     weight; ``start`` is a clique to improve on (a warm start). ``proven`` is False when the
     ``deadline`` (``time.monotonic()``) passed first: the clique is then the best found."""
-    search = _Search(g, deadline)
-    search.best, search.floor = list(start), sum(g.weights[v] for v in start)
+    return improve(_Search(g, deadline), start)
+
+
+def improve(search: _Search, start: tuple[int, ...]) -> tuple[tuple[int, ...], int, bool]:
+    """Run ``search`` (a :class:`_Search`, or ``ilp.dualclique``'s) from the clique ``start``:
+    ``(clique, weight, proven)`` as in :func:`max_weight_clique`."""
+    search.best, search.floor = list(start), sum(search.weights[v] for v in start)
     try:
-        search.expand([], 0, (1 << len(g.weights)) - 1)
+        search.expand([], 0, (1 << len(search.weights)) - 1)
     except _Timeout:
         return tuple(search.best), search.floor, False
     return tuple(search.best), search.floor, True
@@ -249,16 +254,28 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
 def solve_graph(formulation: Formulation, g: Graph, options: SolveOptions, hint: list[int] | None = None) -> Answer:
     """:func:`run` on the formulation's graph ``g`` (:func:`graph`), already built."""
     start_time = time.monotonic()
-    start: tuple[int, ...] = ()
-    if hint is not None:
-        chosen = tuple(v for v, x in enumerate(g.variables) if hint[x])
-        if all(g.compatible[a] >> b & 1 for k, a in enumerate(chosen) for b in chosen[k + 1:]):
-            start = chosen
     deadline = None if options.time_limit is None else start_time + options.time_limit
-    found, _, proven = max_weight_clique(g, start, deadline)
-    values = [0] * len(formulation.ilp.names)
-    for v in found:
-        values[g.variables[v]] = 1
+    found, _, proven = max_weight_clique(g, warm_start(g, hint), deadline)
+    values = assignment(formulation, g, found)
     if proven:
         return Answer(Status.OPTIMAL, values, None, NAME)
     return Answer(Status.FEASIBLE, values, upper_bound(g), NAME)
+
+
+def warm_start(g: Graph, hint: list[int] | None) -> tuple[int, ...]:
+    """The vertices of ``g`` that the full assignment ``hint`` sets, when they form a clique (a
+    packing of bids); otherwise no start."""
+    if hint is None:
+        return ()
+    chosen = tuple(v for v, x in enumerate(g.variables) if hint[x])
+    if all(g.compatible[a] >> b & 1 for k, a in enumerate(chosen) for b in chosen[k + 1:]):
+        return chosen
+    return ()
+
+
+def assignment(formulation: Formulation, g: Graph, found: tuple[int, ...]) -> list[int]:
+    """The formulation's full 0/1 assignment that takes the bids of the clique ``found``."""
+    values = [0] * len(formulation.ilp.names)
+    for v in found:
+        values[g.variables[v]] = 1
+    return values

@@ -32,7 +32,7 @@ import time
 from bisect import bisect_right
 
 from ilp import clique
-from ilp.clique import Graph, _Search, _Timeout
+from ilp.clique import Graph, _Search
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
@@ -176,13 +176,7 @@ def relaxation_duals(g: Graph, masks: list[int]) -> list[int] | None:
 def max_weight_clique(g: Graph, rows: _Rows, start: tuple[int, ...] = (),
                       deadline: float | None = None) -> tuple[tuple[int, ...], int, bool]:
     """As ``ilp.clique.max_weight_clique``, with the dual bound of ``rows`` at every node."""
-    search = _DualSearch(g, rows, deadline)
-    search.best, search.floor = list(start), sum(g.weights[v] for v in start)
-    try:
-        search.expand([], 0, (1 << len(g.weights)) - 1)
-    except _Timeout:
-        return tuple(search.best), search.floor, False
-    return tuple(search.best), search.floor, True
+    return clique.improve(_DualSearch(g, rows, deadline), start)
 
 
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
@@ -199,16 +193,9 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     if duals is None:
         return clique.solve_graph(formulation, g, options, hint)
     rows = _Rows(g, masks, duals)
-    start: tuple[int, ...] = ()
-    if hint is not None:
-        chosen = tuple(v for v, x in enumerate(g.variables) if hint[x])
-        if all(g.compatible[a] >> b & 1 for k, a in enumerate(chosen) for b in chosen[k + 1:]):
-            start = chosen
     deadline = None if options.time_limit is None else start_time + options.time_limit
-    found, _, proven = max_weight_clique(g, rows, start, deadline)
-    values = [0] * len(formulation.ilp.names)
-    for v in found:
-        values[g.variables[v]] = 1
+    found, _, proven = max_weight_clique(g, rows, clique.warm_start(g, hint), deadline)
+    values = clique.assignment(formulation, g, found)
     if proven:
         return Answer(Status.OPTIMAL, values, None, NAME)
     everyone = (1 << len(g.weights)) - 1
