@@ -166,3 +166,122 @@ def test_a_clique_search_past_its_deadline_gives_an_interval():
         assert answer.status is Status.FEASIBLE and answer.bound >= expected
         assert program.total(formulation.decode(answer.values)) <= expected
     assert rng  # the loop above met programs of every size
+
+
+def _conflicting(g: Graph, mask: int) -> bool:
+    """Whether the vertices of ``mask`` are pairwise incompatible in ``g``."""
+    return all(not g.compatible[v] & mask for v in range(len(g.weights)) if mask >> v & 1)
+
+
+def violated_triples(masks: list[int], x: list[float]) -> set[int]:
+    """The subset-row cuts violated at ``x``, by definition: for every three rows, the vertices
+    in at least two of them, when their values sum above 1."""
+    out = set()
+    for r, s, u in itertools.combinations(masks, 3):
+        cut = (r & s) | (r & u) | (s & u)
+        if sum(x[v] for v in range(len(x)) if cut >> v & 1) > 1 + 1e-6:
+            out.add(cut)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1))
+def test_subset_row_cuts_are_the_violated_ones_and_hold_every_clique(seed, other):
+    """``subset_row_cuts`` finds exactly the violated subset-row cuts (all of them, or the
+    ``most`` most violated), at a relaxation's optimum or at any point of the relaxation; every cut is
+    a set of pairwise incompatible vertices, so adding it (with any dual) keeps the search exact."""
+    import numpy as np
+
+    g = drawn_graph(seed)
+    rng = random.Random(other)
+    rows = conflict_rows(g, rng)
+    n = len(g.weights)
+    if rng.random() < 0.5 and n:
+        relaxation = dualclique._Relaxation(g, rows)
+        assert relaxation.solve()
+        x = relaxation.primal()
+    else:  # any point of the relaxation: drawn, scaled into every row
+        x = np.array([rng.choice((0.0, 1.0, rng.random(), 0.5, 1 / 3)) for _ in range(n)])
+        x /= max([1.0] + [sum(x[v] for v in range(n) if row >> v & 1) for row in rows])
+    cuts = dualclique.subset_row_cuts(rows, n, x)
+    assert set(cuts) == violated_triples(rows, list(x))
+    for cut in cuts:
+        assert _conflicting(g, cut)
+    few = dualclique.subset_row_cuts(rows, n, x, most=2)
+    assert few == cuts[:2]
+    violation = [sum(x[v] for v in range(n) if cut >> v & 1) for cut in cuts]
+    assert violation == sorted(violation, reverse=True)
+    # the rows and cuts, with duals drawn or GLOP's after separation, bound every clique
+    every = brute_cliques(g)
+    best = max(every.values())
+    strengthened = dualclique.strengthened_duals(g, rows, rng.randint(0, 3), rng.choice((0, 1, 5)))
+    assert strengthened is not None
+    masks, duals = strengthened
+    assert masks[:len(rows)] == rows and all(_conflicting(g, m) for m in masks)
+    if rng.random() < 0.3:
+        duals = drawn_duals(masks, g, rng)
+    table = dualclique._Rows(g, masks, duals)
+    assert table.bound((1 << n) - 1) >= dualclique.SCALE * best
+    found, weight, proven = dualclique.max_weight_clique(g, table)
+    assert proven and weight == best == every[frozenset(found)]
+
+
+def test_a_subset_row_cut_closes_the_gap_of_three_pairs():
+    """Three bundles {a, b}, {b, c}, {a, c} of value 2: the relaxation is 3 (each at 1/2), the
+    optimum 2. The cut "at most one of the three" (each is in two of the three goods' rows)
+    brings the integer bound of the whole graph down to the optimum; without it, 3."""
+    g = Graph((0, 1, 2), (2, 2, 2), (0, 0, 0))
+    rows = [0b011, 0b110, 0b101]  # goods a, b, c: the bundles holding them
+    plain = dualclique._Rows(g, rows, dualclique.relaxation_duals(g, rows))
+    assert plain.bound(0b111) // dualclique.SCALE == 3
+    masks, duals = dualclique.strengthened_duals(g, rows, 1, 10)
+    assert masks == rows + [0b111]
+    cut = dualclique._Rows(g, masks, duals)
+    assert cut.bound(0b111) // dualclique.SCALE == 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 2**32 - 1))
+def test_the_dual_cover_leaves_only_what_the_bound_rules_out(seed, other):
+    """The candidates a node does not branch on (``_DualSearch.cover``) hold no clique worth
+    more than the target: their dual bound B(P) is below SCALE (target + 1), and so is the
+    weight of every clique among them."""
+    g = drawn_graph(seed)
+    rng = random.Random(other)
+    rows = conflict_rows(g, rng)
+    table = dualclique._Rows(g, rows, drawn_duals(rows, g, rng))
+    search = dualclique._DualSearch(g, table, None)
+    every = brute_cliques(g)
+    n = len(g.weights)
+    for _ in range(5):
+        candidates = rng.randint(0, (1 << n) - 1) if n else 0
+        target = rng.randint(-1, max(every.values()) + 1)
+        branch = search.cover(candidates, target)
+        assert branch & ~candidates == 0
+        rest = candidates & ~branch
+        assert table.bound(rest) < dualclique.SCALE * (target + 1) or not rest
+        assert all(w <= target for c, w in every.items() if c and all(rest >> v & 1 for v in c))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.booleans())
+def test_programs_with_cuts_at_any_size_match_brute_force(seed, priced):
+    """Cuts on every program however small (:data:`ilp.dualclique.CUT_VERTICES` at 0), one or
+    several rounds: the dual-bounded search, alone and on ``ilp.colgen``'s cores, gives the
+    brute-force optimum."""
+    program = _priced_program(seed) if priced else packing_program(seed)
+    expected, _ = brute(program)
+    rng = random.Random(seed)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dualclique, "CUT_VERTICES", 0)
+        patch.setattr(dualclique, "CUT_ROUNDS", rng.choice((1, 2, 4)))
+        patch.setattr(dualclique, "CUTS_PER_ROUND", rng.choice((1, 3, 50)))
+        formulation = build(program)
+        if clique.applies(formulation.ilp):
+            answer = dualclique.run(formulation, SolveOptions("clique"), None)
+            assert answer.status is Status.OPTIMAL
+            assert program.total(formulation.decode(answer.values)) == expected
+        if priced:
+            patch.setattr("ilp.colgen.CORE_SIZE", rng.choice((1, 2, 200)))
+            patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+            _check_proven(program, solve(program, "clique"), expected, "clique")
