@@ -211,8 +211,8 @@ def union_options(weight: Weight | None) -> tuple[tuple[Function, ...], ...] | N
     unions for it (a minimum of two or more XOR valuations somewhere, no OR valuation); None
     when a simpler block is exact, or an OR valuation rules unions out. ``ilp.colgen`` prices
     such weights' unions instead of listing them."""
-    if weight is None:
-        return None
+    if weight is None or all(len(option) == 1 for option in weight.options):
+        return None  # no minimum of two valuations (what follows returns None then too, slower)
     options = _options(weight)
     if not options or all(len(o) == 1 and o[0].semantics is not Semantics.OR for o in options):
         return None

@@ -29,6 +29,7 @@ ordinary way, the rounding as its warm start.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from time import monotonic
 
@@ -62,27 +63,39 @@ def applies(formulation: Formulation) -> bool:
 
 def relax(ilp: ILP) -> tuple[list[float], list[float]] | None:
     """(row duals, primal values) of the linear relaxation of an :func:`applies` program, by
-    GLOP; None when GLOP fails (the relaxation only guides: it proves nothing by itself)."""
-    from ortools.linear_solver import pywraplp
+    GLOP; None when GLOP fails (the relaxation only guides: it proves nothing by itself).
+
+    The model goes to GLOP as one protocol buffer (``MPModelProto``, solved by
+    ``Solver.SolveWithProto``), not variable by variable and coefficient by coefficient through
+    ``pywraplp``'s objects: the same LP and the same GLOP, with one Python call per row instead
+    of one per nonzero. Measured (2026-12-01, 2 shared cores, the 31 programs of a ``wrong:0.3``
+    report on paths 64 / 500 / 10, seed 2, about 450 columns and 70 rows each): 1.9-2.5 ms per
+    program against 5.3-5.5 ms, the same duals and primal values to the last bit; a knowledge
+    report solves about 3 times as many such programs as an exact one, so these fixed costs
+    weighed in the ratio of the two."""
+    from ortools.linear_solver import linear_solver_pb2, pywraplp
 
     top = max((abs(c) for c in ilp.objective.values()), default=0)
-    solver = pywraplp.Solver.CreateSolver("GLOP") if top else None
-    if solver is None:
+    if not top:
         return None
-    variables = [solver.NumVar(0.0, 1.0, "") for _ in ilp.names]
-    objective = solver.Objective()
-    objective.SetMaximization()
+    model = linear_solver_pb2.MPModelProto(maximize=True)
+    # every column in [0, 1]: copies of one template, then the (scaled, for GLOP's tolerances)
+    # objective of the columns that have one
+    model.variable.extend([linear_solver_pb2.MPVariableProto(lower_bound=0.0, upper_bound=1.0)] * len(ilp.names))
+    columns = model.variable
     for k, c in ilp.objective.items():
-        objective.SetCoefficient(variables[k], c / top)  # scaled for GLOP's tolerances
-    constraints = []
-    for terms, _, hi in ilp.rows:
-        row = solver.Constraint(-solver.infinity(), float(hi))
-        for k in terms:
-            row.SetCoefficient(variables[k], 1.0)
-        constraints.append(row)
-    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        columns[k].objective_coefficient = c / top
+    model.constraint.extend(
+        linear_solver_pb2.MPConstraintProto(var_index=list(terms), coefficient=[1.0] * len(terms),
+                                            lower_bound=-math.inf, upper_bound=float(hi))
+        for terms, _, hi in ilp.rows)
+    request = linear_solver_pb2.MPModelRequest(
+        model=model, solver_type=linear_solver_pb2.MPModelRequest.GLOP_LINEAR_PROGRAMMING)
+    response = linear_solver_pb2.MPSolutionResponse()
+    pywraplp.Solver.SolveWithProto(request, response)
+    if response.status != linear_solver_pb2.MPSOLVER_OPTIMAL:
         return None
-    return [row.dual_value() * top for row in constraints], [x.solution_value() for x in variables]
+    return [y * top for y in response.dual_value], list(response.variable_value)
 
 
 def certificate(ilp: ILP, duals: list[float]) -> tuple[int, list[int]]:
