@@ -200,3 +200,20 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         return Answer(Status.OPTIMAL, values, None, NAME)
     everyone = (1 << len(g.weights)) - 1
     return Answer(Status.FEASIBLE, values, min(clique.upper_bound(g), rows.bound(everyone) // SCALE), NAME)
+
+
+def above(g: Graph, masks: list[int], duals: list[int], floor: int,
+          deadline: float | None = None) -> tuple[tuple[int, ...], bool]:
+    """``(clique, proven)``: a maximum-weight clique of ``g`` among those weighing more than
+    ``floor``, empty when there is none, with the dual bound of the rows ``masks`` (vertex sets of
+    ``g``, each "at most one") and their integer duals ``duals`` (any integers >= 0, :data:`SCALE`
+    times the relaxation's duals to be tight). ``proven`` is False when the ``deadline``
+    (``time.monotonic()``) passed first: the clique is then the best found. ``ilp.relaxation``
+    solves its cores so, with the duals of the whole program and its incumbent as the floor."""
+    search = _DualSearch(g, _Rows(g, masks, duals), deadline)
+    search.floor = floor
+    try:
+        search.expand([], 0, (1 << len(g.weights)) - 1)
+    except clique._Timeout:
+        return tuple(search.best), False
+    return tuple(search.best), True
