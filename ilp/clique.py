@@ -68,9 +68,10 @@ class Graph:
 def applies(ilp: ILP) -> bool:
     """Whether ``ilp`` is a set-packing program (module docstring): maximised, every variable
     binary, every row "a sum of variables is at most 1" (or at most 0: those variables are 0)."""
-    if not ilp.maximize or any((lo, hi) != (0, 1) for lo, hi in zip(ilp.lower, ilp.upper)):
+    n = len(ilp.names)
+    if not ilp.maximize or ilp.lower.count(0) != n or ilp.upper.count(1) != n:
         return False
-    return all(lo is None and hi in (0, 1) and all(c == 1 for c in terms.values()) for terms, lo, hi in ilp.rows)
+    return all(lo is None and hi in (0, 1) and {*terms.values()} <= {1} for terms, lo, hi in ilp.rows)
 
 
 def graph(ilp: ILP, densest: float | None = None) -> Graph | None:

@@ -143,20 +143,20 @@ def certificate(ilp: ILP, duals: list[float]) -> tuple[int, list[int]]:
 
 def greedy(ilp: ILP, primal: list[float]) -> list[int]:
     """A packing: columns of positive value by decreasing relaxation value, then value, then
-    index, each taken when every row it is in has room."""
+    index, each taken when every row it is in has room. (Rows of an :func:`applies` program
+    hold at most 1 or at most 0 of their columns, each with coefficient 1: taking a column
+    closes its rows, so "room" is the set of rows not yet closed, checked in C.)"""
     rows_of: list[list[int]] = [[] for _ in ilp.names]
-    room = []
+    closed = set()
     for r, (terms, _, hi) in enumerate(ilp.rows):
-        room.append(hi)
+        if hi < 1:
+            closed.add(r)
         for k in terms:
             rows_of[k].append(r)
     values = [0] * len(ilp.names)
-    order = sorted((k for k, c in ilp.objective.items() if c > 0),
-                   key=lambda k: (-round(primal[k], 6), -ilp.objective[k], k))
-    for k in order:
-        if all(room[r] > 0 for r in rows_of[k]):
-            for r in rows_of[k]:
-                room[r] -= 1
+    for _, _, k in sorted([(-round(primal[k], 6), -c, k) for k, c in ilp.objective.items() if c > 0]):
+        if closed.isdisjoint(rows_of[k]):
+            closed.update(rows_of[k])
             values[k] = 1
     return values
 
