@@ -16,6 +16,7 @@ an :class:`ILP` and report variable values; decoding back to bundles happens her
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from ilp.compile import AtomsBlock, Block, BlockCache, RobustBlock, compile_weight
 from ilp.program import UNALLOCATED, Program
@@ -197,7 +198,7 @@ def _upper(block: Block | None) -> int:
     if block is None:
         return 0
     if isinstance(block, AtomsBlock):
-        values = [v for _, v in block.atoms]
+        values = list(map(itemgetter(1), block.atoms))
         return max(values, default=0) if block.single else sum(values)
     return max(min(f.upper for f in option) for option in block.options)
 

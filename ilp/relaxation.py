@@ -92,7 +92,7 @@ def relax(ilp: ILP) -> tuple[list[float], list[float]] | None:
     weighed in the ratio of the two."""
     from ortools.linear_solver import linear_solver_pb2, pywraplp
 
-    top = max((abs(c) for c in ilp.objective.values()), default=0)
+    top = max(map(abs, ilp.objective.values()), default=0)
     if not top:
         return None
     model = linear_solver_pb2.MPModelProto(maximize=True)
@@ -214,10 +214,15 @@ def settle(formulation: Formulation, module, options: SolveOptions,
     duals, primal = relaxed
     total, reduced = certificate(ilp, duals)
     bound = total // certify.SCALE
-    values = greedy(ilp, primal)
+    # an integral relaxation (most programs of paths) is its own packing: checked exactly, it
+    # settles the program when it is worth the bound, without the rounding's sort (about half a
+    # millisecond per program, of a report's tens of programs)
+    values = [1 if x > 0.5 else 0 for x in primal]
+    if not claims.satisfies(ilp, values) or claims.objective(ilp, values) < bound:
+        values = greedy(ilp, primal)
     best = claims.objective(ilp, values)
-    if hint is not None and claims.satisfies(ilp, hint) and claims.objective(ilp, hint) > best:
-        values, best = list(hint), claims.objective(ilp, hint)
+    if hint is not None and claims.satisfies(ilp, hint) and (worth := claims.objective(ilp, hint)) > best:
+        values, best = list(hint), worth
     solver = getattr(module, "NAME", "")
     if best >= bound:
         return Answer(Status.OPTIMAL, values, best, solver), None
