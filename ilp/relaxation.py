@@ -58,6 +58,9 @@ FIRST_CORE = 48
 """Columns of the first core when the core of "better than the rounding" has more (module
 docstring): on paths 64 / 500 / 10, at most 48 columns always contained a packing at least as good
 as their threshold (so no second core was needed), and CP-SAT solves such a core in 2-8 ms."""
+SEARCH_SECONDS = 0.25
+"""Longest clique search of one core (a safeguard: on paths they take 1-10 ms); a core it does
+not prove goes to the requested backend as any core does."""
 CORE_SHARE = 0.25
 """Largest core solved here, as a share of the program's columns: beyond it the relaxation is
 too weak to save anything (measured on regions 64 / 500 / 10, seed 0, whose relaxation is 8-16 %
@@ -236,6 +239,11 @@ def settle(formulation: Formulation, module, options: SolveOptions,
     def spent() -> bool:
         return deadline is not None and monotonic() >= deadline
 
+    def search(columns: list[int]) -> tuple[list[int] | None, bool]:
+        """:func:`search_core` of ``columns`` above the incumbent, for at most SEARCH_SECONDS."""
+        cap = monotonic() + SEARCH_SECONDS
+        return search_core(ilp, ys, columns, best, cap if deadline is None else min(cap, deadline))
+
     most = min(FIRST_CORE, int(CORE_SHARE * len(ilp.objective)))  # cores for the clique search
     columns = core(best + 1)
     if len(columns) > most > 0:
@@ -244,23 +252,23 @@ def settle(formulation: Formulation, module, options: SolveOptions,
         if spent():
             return None, values
         threshold = sorted(reach, reverse=True)[most] + 1
-        found, proven = search_core(ilp, ys, core(threshold), best, deadline)
+        found, proven = search(core(threshold))
         if found is not None:
             values, best = found, claims.objective(ilp, found)
-        if not proven:
-            return None, values
-        if best >= threshold:  # a better solution would reach above the threshold too: none
+        if proven and best >= threshold:  # a better solution would reach above the threshold too: none
             return Answer(Status.OPTIMAL, values, best, dualclique.NAME), None
         columns = core(best + 1)
     if len(columns) <= most:
         if spent():
             return None, values
-        found, proven = search_core(ilp, ys, columns, best, deadline)
-        if not proven:
-            return None, values if found is None else found
-        if found is not None:
+        found, proven = search(columns)
+        if proven and found is not None:
             return Answer(Status.OPTIMAL, found, claims.objective(ilp, found), dualclique.NAME), None
-        return Answer(Status.OPTIMAL, values, best, dualclique.NAME), None  # nothing better
+        if proven:
+            return Answer(Status.OPTIMAL, values, best, dualclique.NAME), None  # nothing better
+        if found is not None:  # (not proven in SEARCH_SECONDS: the core goes to ``module`` below)
+            values, best = found, claims.objective(ilp, found)
+            columns = core(best + 1)
     if len(columns) > CORE_SHARE * len(ilp.objective):
         return None, values
     if options.time_limit is not None:  # the core gets what is left of the program's limit
