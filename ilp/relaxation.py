@@ -22,9 +22,13 @@ SCALE c.x <= Y.b + sum of max(d_a, 0), so U = (Y.b + sum max(d, 0)) // SCALE bou
 A greedy rounding of the relaxation (columns by decreasing relaxation value) is a packing; when
 it is worth U it is optimal. Otherwise every solution better than it uses only columns whose
 reach (Y.b + sum max(d, 0) + min(d_a, 0)) // SCALE is above its value (reduced-cost fixing): that
-core is solved by the requested backend when it is small (:data:`CORE_SHARE`), and settles the
-program; a large core means the relaxation is weak (CATS "regions") and the program goes its
-ordinary way, the rounding as its warm start.
+core, solved, settles the program; a large core (above :data:`CORE_SHARE`) means the relaxation
+is weak (CATS "regions") and the program goes its ordinary way, the rounding as its warm start.
+A core of at most :data:`FIRST_CORE` columns is solved here by the clique search of
+``ilp.dualclique``, bounded by the same multipliers Y (valid on any subset of the columns) and
+above the incumbent: about a millisecond on paths, where CP-SAT took 2-8 ms, mostly building its
+model (a search not proven within :data:`SEARCH_SECONDS` hands the core on); a larger one goes
+to the requested backend.
 
 Two cores when the first would be large. The rounding can be far from the optimum where the
 relaxation is half-integral (odd cycles of bids at 1/2, as lowered or wrong values make them on
