@@ -211,7 +211,7 @@ def settle(formulation: Formulation, module, options: SolveOptions,
     """(the proven answer, None) when the relaxation settles an :func:`applies` program (module
     docstring), with at most two small cores solved by ``module``; else (None, the best packing
     found: a warm start for the ordinary solve, or None)."""
-    from ilp import claims, dualclique
+    from ilp import claims
 
     start = monotonic()
     ilp = formulation.ilp
@@ -230,6 +230,10 @@ def settle(formulation: Formulation, module, options: SolveOptions,
     best = claims.objective(ilp, values)
     if hint is not None and claims.satisfies(ilp, hint) and (worth := claims.objective(ilp, hint)) > best:
         values, best = list(hint), worth
+    # the answer names ``module`` also when a core was searched here: this path is part of its
+    # route (``ilp.backends`` takes it for CP-SAT too), and a batch gives the programs it solves
+    # side by side the backend named by the latest answer (``ilp.batch._parallel_options``),
+    # which must not become the bare clique search of a dense program
     solver = getattr(module, "NAME", "")
     if best >= bound:
         return Answer(Status.OPTIMAL, values, best, solver), None
@@ -260,16 +264,16 @@ def settle(formulation: Formulation, module, options: SolveOptions,
         if found is not None:
             values, best = found, claims.objective(ilp, found)
         if proven and best >= threshold:  # a better solution would reach above the threshold too: none
-            return Answer(Status.OPTIMAL, values, best, dualclique.NAME), None
+            return Answer(Status.OPTIMAL, values, best, solver), None
         columns = core(best + 1)
     if len(columns) <= most:
         if spent():
             return None, values
         found, proven = search(columns)
         if proven and found is not None:
-            return Answer(Status.OPTIMAL, found, claims.objective(ilp, found), dualclique.NAME), None
+            return Answer(Status.OPTIMAL, found, claims.objective(ilp, found), solver), None
         if proven:
-            return Answer(Status.OPTIMAL, values, best, dualclique.NAME), None  # nothing better
+            return Answer(Status.OPTIMAL, values, best, solver), None  # nothing better
         if found is not None:  # (not proven in SEARCH_SECONDS: the core goes to ``module`` below)
             values, best = found, claims.objective(ilp, found)
             columns = core(best + 1)

@@ -197,6 +197,9 @@ def test_large_cores_of_half_integral_relaxations_are_settled_by_a_first_core(mo
     monkeypatch.setattr(relaxation, "settle", watched)
     solutions = [solve(p, "portfolio") for p in programs]
     assert all(s.optimal for s in solutions) and calls == []
+    # named after CP-SAT, whose route this is: a batch gives the programs it solves side by side
+    # the backend of the latest answer, which must not become the clique search of a dense program
+    assert {s.backend for s in solutions} == {"cpsat"}
     assert max(shares) > relaxation.CORE_SHARE  # the rounding alone left cores too large
     monkeypatch.setattr(cpsat, "run", run)
     monkeypatch.setattr(relaxation, "applies", lambda formulation: False)
