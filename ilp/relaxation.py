@@ -61,7 +61,8 @@ MIN_COLUMNS = 64
 FIRST_CORE = 48
 """Columns of the first core when the core of "better than the rounding" has more (module
 docstring): on paths 64 / 500 / 10, at most 48 columns always contained a packing at least as good
-as their threshold (so no second core was needed), and CP-SAT solves such a core in 2-8 ms."""
+as their threshold (so no second core was needed), and the clique search settles such a core in
+about a millisecond (CP-SAT: 2-8 ms)."""
 SEARCH_SECONDS = 0.25
 """Longest clique search of one core (a safeguard: on paths they take 1-10 ms); a core it does
 not prove goes to the requested backend as any core does."""
