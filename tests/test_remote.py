@@ -4,6 +4,8 @@ workers, and each weight sent to a worker (and compiled there) at most once."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections import Counter
 
 import pytest
@@ -164,3 +166,66 @@ def test_workers_started_ahead_get_ready_once(monkeypatch):
     assert [w.calls for w in started] == [["warm_up"], ["warm_up"]]
     remote.stop()
     assert [w.calls for w in started] == [["warm_up", "stop"], ["warm_up", "stop"]]
+
+
+def test_workers_started_ahead_take_turns(monkeypatch):
+    """``Remote.start(at_once=1)``: the second worker starts only once the first is ready (this
+    process reads the file on the other core meanwhile); a batch that needs the workers, or a
+    stop, lets every worker that still waits for its turn start (or return) at once."""
+    release = threading.Event()
+    started = []
+
+    class Slow:
+        def __init__(self):
+            started.append(self)
+
+        def call_with_store(self, function, *args):
+            if len(started) == 1:
+                assert release.wait(10)
+            return function({}, *args)
+
+        def stop(self):
+            pass
+
+    remote = ilp.remote.Remote(3, Slow)
+    remote.start("cpsat", at_once=1)
+    time.sleep(0.2)
+    assert len(started) == 1  # the first is still getting ready: the others wait
+    release.set()
+    for ready in remote._ready:
+        ready.result(timeout=10)
+    assert len(started) == 3
+    remote.stop()
+
+    started.clear()
+    release.clear()
+    remote = ilp.remote.Remote(2, Slow)
+    remote.start("cpsat", at_once=1)
+    time.sleep(0.1)
+    remote._open_all()  # what ``Remote.solve`` does first
+    remote._ready[1].result(timeout=10)  # started although the first is not ready
+    assert len(started) == 2
+    release.set()
+    remote.stop()
+
+
+def test_stop_ends_workers_waiting_for_their_turn():
+    """A worker still waiting for its turn to start is never started once the batch stops."""
+    gate = threading.Event()
+    started = []
+
+    class Blocking:
+        def __init__(self):
+            started.append(self)
+
+        def call_with_store(self, function, *args):
+            gate.wait(10)
+
+        def stop(self):
+            gate.set()
+
+    remote = ilp.remote.Remote(2, Blocking)
+    remote.start("cpsat", at_once=1)
+    time.sleep(0.1)
+    remote.stop()
+    assert len(started) == 1
