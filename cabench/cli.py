@@ -490,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         return INTERNAL_ERROR
     except MemoryError:
         # a valid instance whose programs do not fit in memory (three or more complete 20-good tables
-        # that no shortcut reduces, see the README's large inputs): one line, not a traceback
+        # that no shortcut reduces, see docs/performance.md, large inputs): one line, not a traceback
         _say("cabench: out of memory: the integer programs of this instance do not fit in this machine's "
              "memory; try --jobs 1 or fewer bids per player")
         return INTERNAL_ERROR

@@ -13,7 +13,7 @@ open after that is raced: one worker process per available core, each running a 
 solver (HiGHS, SCIP, CP-SAT, CBC, in that order, at least the first three). No two of them
 suffice: HiGHS proves large "regions" tables that CP-SAT does not, SCIP proves large "arbitrary"
 programs that neither HiGHS nor CP-SAT proves within minutes, and CP-SAT is the fastest on
-mid-sized "regions" programs just beyond the probe (measured by ``cabench perf``; see the README).
+mid-sized "regions" programs just beyond the probe (measured by ``cabench perf``; see docs/performance.md).
 The first proven optimum wins and the other workers are stopped. "Proven" means accepted by
 ``ilp.claims``: every answer is checked exactly, and a floating-point racer wins only a program
 whose magnitude its tolerances can separate; a program beyond that magnitude is not raced at all

@@ -4,7 +4,7 @@ so agree with the brute-force reference.
 The large files are written at test time (``tests/large_inputs.py``) and run through the console
 script as a user runs it, inside a small Python parent that reports the peak resident memory of
 its children (``ru_maxrss`` of ``RUSAGE_CHILDREN``: the largest single process among cabench and
-its solver workers). Timings are not asserted; the README's table of large inputs has them.
+its solver workers). Timings are not asserted; docs/performance.md ("Many players and large inputs") has them.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def test_two_complete_additive_20_good_tables(tmp_path):
 
 
 def test_2000_goods_and_200_xor_players_end_with_their_interval(tmp_path):
-    """MSW of this file is not proven within a second by any backend (nor within 40 s, README):
+    """MSW of this file is not proven within a second by any backend (nor within 40 s, docs/performance.md):
     the report must still end at once with exit 3 and the intervals, not solve each MSW_-i to
     the limit."""
     path = tmp_path / "xor-2000x200.json"
