@@ -168,6 +168,14 @@ def test_workers_started_ahead_get_ready_once(monkeypatch):
     assert [w.calls for w in started] == [["warm_up", "stop"], ["warm_up", "stop"]]
 
 
+def wait_for(condition, seconds: float = 30.0) -> None:
+    """Wait until ``condition()`` holds (a loaded machine may take long to run a thread)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
 def test_workers_started_ahead_take_turns(monkeypatch):
     """``Remote.start(at_once=1)``: the second worker starts only once the first is ready (this
     process reads the file on the other core meanwhile); a batch that needs the workers, or a
@@ -189,6 +197,7 @@ def test_workers_started_ahead_take_turns(monkeypatch):
 
     remote = ilp.remote.Remote(3, Slow)
     remote.start("cpsat", at_once=1)
+    wait_for(lambda: started)
     time.sleep(0.2)
     assert len(started) == 1  # the first is still getting ready: the others wait
     release.set()
@@ -201,7 +210,7 @@ def test_workers_started_ahead_take_turns(monkeypatch):
     release.clear()
     remote = ilp.remote.Remote(2, Slow)
     remote.start("cpsat", at_once=1)
-    time.sleep(0.1)
+    wait_for(lambda: started)
     remote._open_all()  # what ``Remote.solve`` does first
     remote._ready[1].result(timeout=10)  # started although the first is not ready
     assert len(started) == 2
@@ -226,6 +235,6 @@ def test_stop_ends_workers_waiting_for_their_turn():
 
     remote = ilp.remote.Remote(2, Blocking)
     remote.start("cpsat", at_once=1)
-    time.sleep(0.1)
+    wait_for(lambda: started)
     remote.stop()
     assert len(started) == 1
