@@ -189,7 +189,7 @@ def test_workers_started_ahead_take_turns(monkeypatch):
 
         def call_with_store(self, function, *args):
             if len(started) == 1:
-                assert release.wait(10)
+                assert release.wait(60)
             return function({}, *args)
 
         def stop(self):
@@ -202,7 +202,7 @@ def test_workers_started_ahead_take_turns(monkeypatch):
     assert len(started) == 1  # the first is still getting ready: the others wait
     release.set()
     for ready in remote._ready:
-        ready.result(timeout=10)
+        ready.result(timeout=60)
     assert len(started) == 3
     remote.stop()
 
@@ -212,7 +212,7 @@ def test_workers_started_ahead_take_turns(monkeypatch):
     remote.start("cpsat", at_once=1)
     wait_for(lambda: started)
     remote._open_all()  # what ``Remote.solve`` does first
-    remote._ready[1].result(timeout=10)  # started although the first is not ready
+    remote._ready[1].result(timeout=60)  # started although the first is not ready
     assert len(started) == 2
     release.set()
     remote.stop()
