@@ -34,7 +34,9 @@ program of each kind (a kind: how many removals from a program of the batch, and
 ``after`` added it; e.g. MIKW_i, MIEW_i, MSW_{-i}) is raced here before the rest of its kind go
 side by side, so they get the solver that won on a program like theirs: CP-SAT proves the
 MSW_{-i} of CATS "arbitrary" files in seconds where SCIP, which may win MSW itself, needs
-minutes (measured by ``cabench perf --suite cats``).
+minutes (measured by ``cabench perf --suite cats``). Such a later race runs the latest race's
+winner and one other solver per remaining core (``SolveOptions.lead``), so on two cores the
+likely winner runs at full speed.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, BlockCache
 from ilp.contract import SolveOptions
 from ilp.lex import lex_first
+from ilp.portfolio import PROBE_SECONDS
 from ilp.program import Program, Solution, Status, WeightIds
 from ilp.remote import Remote, Task, warm_up
 
@@ -75,7 +78,9 @@ class LexFirst:
     """Work that an ``after`` callback of :func:`solve_batch` may add besides programs: the
     lexicographically first optimum of ``program`` (``ilp.lex.lex_first``) from its proven
     optimum ``first``. Solved like any program, in a worker when the batch uses them, with the
-    batch's own options (the portfolio keeps its clique search and its races)."""
+    batch's own options (the portfolio keeps its clique search and its races), or in a worker
+    once a race of this batch was won, with the winner alone (a race there would share the
+    cores with the other workers' programs)."""
 
     program: Program
     first: Solution
@@ -480,18 +485,21 @@ class _Scheduler:
         spent, count = 0.0, 0
         raced: set[tuple[int, int]] = set()  # (wave, depth) of the programs raced here (portfolio)
         parallel = _parallel_options(options, None)
+        lead: str | None = None  # the solver that won the latest race here (``portfolio.racers``)
         own_remote = self.remote is None  # started here, stopped here
         solved_by: dict[int, int] = {}  # task solved remotely -> its worker
 
         def here(task: Task) -> Solution:
             """Solve ``task`` in this process (the portfolio races it on every core)."""
-            nonlocal parallel
+            nonlocal parallel, lead
             if task.first is not None:
                 solution = lex_first(task.program, task.first, options)
             else:
-                solution = solve(task.program, options, task.hint)
+                solution = solve(task.program, options if lead is None else replace(options, lead=lead), task.hint)
                 raced.add(self.race_key[task.position])
                 parallel = _parallel_options(options, solution)
+                if portfolio and solution.optimal and solution.wall_time > PROBE_SECONDS:
+                    lead = solution.backend  # proven past the probe: a race's winner
             self.finish(task.position, solution)
             self.prepare()
             return solution
@@ -525,8 +533,15 @@ class _Scheduler:
                         task = self.tasks.popleft()
                         if must_race(task):
                             here(task)
+                        elif task.first is None:
+                            out.append(replace(task, options=parallel))
+                        elif lead is not None:
+                            # a tie-break goes to the race's winner alone: raced in a worker, its
+                            # racers shared two cores with the other worker's program (regions
+                            # 256 / 2000 / 10, seed 0: 74 s in the worker against 28 s for HiGHS)
+                            out.append(replace(task, options=replace(options, backend=lead, known={})))
                         else:
-                            out.append(replace(task, options=options if task.first is not None else parallel))
+                            out.append(task)  # the batch's options (the portfolio: a race)
                     return out
 
                 def finished(task: int, solution: Solution) -> list[Task]:
@@ -614,7 +629,8 @@ def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]
     (``SolveOptions.workers``), killed when the block ends: each batch after the first
     reuses the workers and the weights they hold instead of starting new ones. With ``jobs`` of 2 or more the workers start at once, in the background, and get
     ready (start-up, the solver's import) while the block's own work goes on (reading the
-    file, planning the programs); with automatic ``jobs`` they start only when a batch sends
+    file, planning the programs), at most one fewer than the cores at a time (the block's own
+    work keeps a core; ``ilp.remote.Remote.start``); with automatic ``jobs`` they start only when a batch sends
     them programs. With ``jobs=1``, or options that have workers already, the options come
     back unchanged."""
     options = as_options(options)
@@ -623,7 +639,8 @@ def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]
         return
     remote = Remote(default_jobs() if options.jobs is None else max(1, options.jobs), start_worker)
     if options.jobs is not None:
-        remote.start(options.backend)
+        # this process reads and plans meanwhile on one core: the workers start on the others
+        remote.start(options.backend, at_once=max(1, default_jobs() - 1))
     try:
         yield replace(options, workers=remote)
     finally:

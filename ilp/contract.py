@@ -44,6 +44,11 @@ class SolveOptions:
         Worker processes shared by every batch solved with these options, with the weights and
         blocks they hold (``ilp.batch.shared_workers`` makes and stops them); None: each batch
         starts its own. Not part of the value's identity, and never sent to a worker process.
+    lead : str or None
+        For the ``portfolio`` backend: the solver that won the latest race of the same batch
+        (``ilp.batch`` sets it). A race then runs that solver and one other per remaining core
+        instead of at least three solvers (``ilp.portfolio.racers``). Not part of the value's
+        identity: it changes which solver proves a value, never the value.
     """
 
     backend: str = DEFAULT_BACKEND
@@ -53,6 +58,7 @@ class SolveOptions:
     known: Mapping[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     blocks: Any = field(default=None, compare=False, repr=False)
     workers: Any = field(default=None, compare=False, repr=False)
+    lead: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

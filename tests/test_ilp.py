@@ -315,6 +315,115 @@ def test_portfolio_races_inside_a_report_s_shared_workers(seed, monkeypatch):
     assert got.error is None and got.backend in ilp.portfolio.racers()
 
 
+
+@pytest.mark.parametrize("cores", [1, 2, 4])
+def test_a_later_race_runs_the_lead_and_one_other_per_core(cores, monkeypatch):
+    """``portfolio.racers``: a first race has at least three solvers; a later one (``lead``, the
+    latest race's winner) has that solver first and one other per remaining core, at least two."""
+    import ilp.portfolio
+
+    monkeypatch.setenv("CABENCH_CORES", str(cores))
+    first = ilp.portfolio.racers()
+    assert len(first) >= 3 and first[:3] == ["highs", "scip", "cpsat"]
+    for lead in first:
+        later = ilp.portfolio.racers(lead)
+        assert later[0] == lead and len(later) == max(2, cores) and len(set(later)) == len(later)
+        assert set(later) <= set(first) | set(ilp.portfolio.RACERS)
+    assert ilp.portfolio.racers("no-such-solver") == first
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_later_race_keeps_the_value(seed, monkeypatch):
+    """A race with a lead (two racers on two cores) proves the brute-force optimum."""
+    import ilp.portfolio
+
+    monkeypatch.setattr(ilp.portfolio, "PROBE_SECONDS", 0)
+    monkeypatch.setenv("CABENCH_CORES", "2")
+    program = random_program(seed)
+    for lead in ("highs", "cpsat"):
+        got = solve(program, SolveOptions("portfolio", lead=lead))
+        assert got.status is Status.OPTIMAL and got.value == solve(program, "brute").value
+        assert got.error is None and got.backend in ilp.portfolio.racers(lead)
+
+
+def test_a_batch_tells_its_later_races_the_latest_winner(monkeypatch):
+    """``ilp.batch``: once a program raced here was proven past the probe, the batch's next race
+    gets that solver as its lead (none before; a program proven within the probe keeps it)."""
+    from dataclasses import replace as replace_
+
+    import ilp.batch
+
+    leads = []
+
+    def fake(program, options, hint=None):
+        leads.append(options.lead)
+        answer = solve(program, "brute")
+        # the first program "won a race" (past the probe), HiGHS; the second within the probe
+        wall = ilp.batch.PROBE_SECONDS + 1 if len(leads) == 1 else 0.1
+        return replace_(answer, backend="highs" if len(leads) == 1 else "cpsat", wall_time=wall)
+
+    monkeypatch.setattr(ilp.batch, "solve", fake)
+    rng = random.Random(5)
+    programs = [Program(4, tuple(Weight.of(random_valuation(rng, 4, Form.XOR)) for _ in range(3))) for _ in range(3)]
+    got = ilp.batch.solve_batch(programs, SolveOptions("portfolio", jobs=1))
+    assert [s.value for s in got] == [solve(p, "brute").value for p in programs]
+    assert leads == [None, "highs", "highs"]
+
+
+
+@pytest.mark.parametrize("won", [True, False])
+def test_a_tie_break_in_a_worker_goes_to_the_race_s_winner(won, monkeypatch):
+    """``ilp.batch``: a tie-break sent to a worker after a race was won here gets the winner
+    alone (a race in a worker would share the cores with the other workers); with no race won,
+    the batch's own options (the portfolio). Same values and witness as the brute force."""
+    from dataclasses import replace as replace_
+
+    import ilp.batch
+
+    def fake_solve(program, options, hint=None):
+        answer = solve(program, "brute")
+        wall = ilp.batch.PROBE_SECONDS + 1 if won else 0.1
+        return replace_(answer, backend="highs", wall_time=wall)
+
+    sent = []
+
+    class FakeRemote:
+        """The workers, in this process: records each task's backend."""
+
+        def __init__(self, *args):
+            pass
+
+        def solve(self, tasks, blocks, solved_by, finished):
+            queue = list(tasks)
+            while queue:
+                task = queue.pop(0)
+                sent.append((task.first is not None, task.options.backend))
+                if task.first is not None:
+                    found = lex_first(task.program, task.first, "brute")
+                else:
+                    found = solve(task.program, "brute")
+                queue += finished(task.position, found)
+
+        def stop(self):
+            pass
+
+    monkeypatch.setattr(ilp.batch, "solve", fake_solve)
+    monkeypatch.setattr(ilp.batch, "Remote", FakeRemote)
+    rng = random.Random(11)
+    program = Program(4, tuple(Weight.of(random_valuation(rng, 4, Form.XOR)) for _ in range(4)))
+
+    def follow(solution):  # as a report: the tie-break, then MSW without each player
+        return [ilp.batch.LexFirst(program, solution),
+                *(Program(4, tuple(None if j == i else w for j, w in enumerate(program.weights))) for i in range(4))]
+
+    got = ilp.batch.solve_batch([program], SolveOptions("portfolio", jobs=2), after={0: follow})
+    expected = solve(program, "brute")
+    assert got[1].allocation == lex_first(program, expected, "brute").allocation
+    assert [s.value for s in got[2:]] == [solve(p, "brute").value for p in follow(expected)[1:]]
+    lex = [backend for first, backend in sent if first]
+    assert lex == (["highs"] if won else ["portfolio"])
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32))
 def test_lex_first_with_the_welfare_program_first_matches_brute_force(seed):
