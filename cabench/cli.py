@@ -102,7 +102,9 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
     if players_csv is not None:
         atomic_write_text(players_csv, players_csv_text(report))
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        from cabench.formats import indented_json
+
+        click.echo(indented_json(report.to_dict()))
     elif fmt != "table":
         from cabench.formats import render
         from cabench.tables import report_tables

@@ -629,7 +629,8 @@ def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]
     (``SolveOptions.workers``), killed when the block ends: each batch after the first
     reuses the workers and the weights they hold instead of starting new ones. With ``jobs`` of 2 or more the workers start at once, in the background, and get
     ready (start-up, the solver's import) while the block's own work goes on (reading the
-    file, planning the programs); with automatic ``jobs`` they start only when a batch sends
+    file, planning the programs), at most one fewer than the cores at a time (the block's own
+    work keeps a core; ``ilp.remote.Remote.start``); with automatic ``jobs`` they start only when a batch sends
     them programs. With ``jobs=1``, or options that have workers already, the options come
     back unchanged."""
     options = as_options(options)
@@ -638,7 +639,8 @@ def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]
         return
     remote = Remote(default_jobs() if options.jobs is None else max(1, options.jobs), start_worker)
     if options.jobs is not None:
-        remote.start(options.backend)
+        # this process reads and plans meanwhile on one core: the workers start on the others
+        remote.start(options.backend, at_once=max(1, default_jobs() - 1))
     try:
         yield replace(options, workers=remote)
     finally:

@@ -22,6 +22,8 @@ optimum (found on near-cap instances, issues #13 and #15). Hence two rules:
 
 from __future__ import annotations
 
+from operator import mul
+
 from ilp.formulation import ILP
 from ilp.program import Status
 
@@ -57,7 +59,7 @@ def satisfies(ilp: ILP, values: list[int]) -> bool:
     if any(not lo <= v <= hi for v, lo, hi in zip(values, ilp.lower, ilp.upper)):
         return False
     for terms, lo, hi in ilp.rows:
-        activity = sum(c * values[k] for k, c in terms.items())
+        activity = sum(map(mul, terms.values(), map(values.__getitem__, terms)))  # (in C: every answer is checked)
         if (lo is not None and activity < lo) or (hi is not None and activity > hi):
             return False
     return True

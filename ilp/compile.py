@@ -211,8 +211,8 @@ def union_options(weight: Weight | None) -> tuple[tuple[Function, ...], ...] | N
     unions for it (a minimum of two or more XOR valuations somewhere, no OR valuation); None
     when a simpler block is exact, or an OR valuation rules unions out. ``ilp.colgen`` prices
     such weights' unions instead of listing them."""
-    if weight is None:
-        return None
+    if weight is None or all(len(option) == 1 for option in weight.options):
+        return None  # no minimum of two valuations (what follows returns None then too, slower)
     options = _options(weight)
     if not options or all(len(o) == 1 and o[0].semantics is not Semantics.OR for o in options):
         return None
@@ -321,11 +321,15 @@ def undominated(atoms: Atoms) -> Atoms:
     if pairs > PAIRWISE_WORK:
         return atoms
     kept: list[tuple[int, int]] = []
+    inside: list[int] = []  # the kept bundles
     # by value, largest first, and smaller bundles first among equal values: every bid that could
     # dominate one is met before it, and a dominated bid is dominated by a kept one (transitivity)
     for bundle, value in sorted(atoms, key=lambda bid: (-bid[1], bid[0].bit_count())):
-        if not any(other & ~bundle == 0 for other, _ in kept):
+        # a kept bundle inside this one is one whose union with it is this one (looped in C:
+        # a knowledge report compiles each player's view of every other player's bids)
+        if bundle not in map(bundle.__or__, inside):
             kept.append((bundle, value))
+            inside.append(bundle)
     return tuple(sorted(kept))
 
 

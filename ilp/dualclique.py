@@ -167,9 +167,10 @@ class _Rows:
 class _DualSearch(_Search):
     """``ilp.clique``'s branch and bound with the dual bound and fixing at every node."""
 
-    def __init__(self, g: Graph, rows: _Rows, deadline: float | None) -> None:
+    def __init__(self, g: Graph, rows: _Rows, deadline: float | None, dual_cover: bool = True) -> None:
         super().__init__(g, deadline)
         self.rows = rows
+        self.dual_cover = dual_cover  # False: the colouring of ilp.clique chooses the branches
 
     def narrow(self, candidates: int, weight: int) -> int | None:
         """Drop the candidates the dual bound rules out (fixing), a few passes, since each pass
@@ -189,6 +190,8 @@ class _DualSearch(_Search):
         """The candidates to branch on: those left out of a set P of candidates grown greedily
         (in the graph's order) while B(P) < SCALE (``target`` + 1), which then holds no clique
         worth more than ``target`` (module docstring)."""
+        if not self.dual_cover:
+            return super().cover(candidates, target)
         rows = self.rows
         limit = SCALE * (target + 1)
         row_duals, gain, rows_of = rows.row_duals, rows.gain, rows.rows_of
@@ -410,3 +413,22 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         return Answer(Status.OPTIMAL, values, None, NAME)
     everyone = (1 << len(g.weights)) - 1
     return Answer(Status.FEASIBLE, values, min(clique.upper_bound(g), rows.bound(everyone) // SCALE), NAME)
+
+
+def above(g: Graph, masks: list[int], duals: list[int], floor: int,
+          deadline: float | None = None) -> tuple[tuple[int, ...], bool]:
+    """``(clique, proven)``: a maximum-weight clique of ``g`` among those weighing more than
+    ``floor``, empty when there is none, with the dual bound of the rows ``masks`` (vertex sets of
+    ``g``, each "at most one") and their integer duals ``duals`` (any integers >= 0, :data:`SCALE`
+    times the relaxation's duals to be tight). ``proven`` is False when the ``deadline``
+    (``time.monotonic()``) passed first: the clique is then the best found. ``ilp.relaxation``
+    solves its cores so, with the duals of the whole program and its incumbent as the floor."""
+    # the colouring chooses the branches here, as when this was measured for ilp.relaxation
+    # (whose duals are the whole program's, not the core's own); the dual cover is for run's cores
+    search = _DualSearch(g, _Rows(g, masks, duals), deadline, dual_cover=False)
+    search.floor = floor
+    try:
+        search.expand([], 0, (1 << len(g.weights)) - 1)
+    except clique._Timeout:
+        return tuple(search.best), False
+    return tuple(search.best), True

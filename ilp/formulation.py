@@ -16,6 +16,7 @@ an :class:`ILP` and report variable values; decoding back to bundles happens her
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from ilp.compile import AtomsBlock, Block, BlockCache, RobustBlock, compile_weight
 from ilp.program import UNALLOCATED, Program
@@ -138,7 +139,7 @@ def build(program: Program, cache: BlockCache | None = None, given: list[Block |
     holding: list[Linear] = [{} for _ in range(program.n_goods)]
     for o in own:
         for g, expr in o.items():
-            _add_into(holding[g], expr)
+            holding[g].update(expr)  # (players have disjoint variables: a sum of coefficients 1 to nothing)
     for g in range(program.n_goods):
         total = holding[g]
         fixed = program.fixed_owner(g)
@@ -156,7 +157,7 @@ def build(program: Program, cache: BlockCache | None = None, given: list[Block |
 
     total_weight: Linear = {}
     for w in weight:
-        _add_into(total_weight, w)
+        total_weight.update(w)  # (disjoint variables, as above)
     if program.min_total is not None:
         ilp.add(total_weight, lo=program.min_total)
     if program.avoid is not None:
@@ -197,7 +198,7 @@ def _upper(block: Block | None) -> int:
     if block is None:
         return 0
     if isinstance(block, AtomsBlock):
-        values = [v for _, v in block.atoms]
+        values = list(map(itemgetter(1), block.atoms))
         return max(values, default=0) if block.single else sum(values)
     return max(min(f.upper for f in option) for option in block.options)
 
@@ -220,22 +221,33 @@ def _magnitude(ilp: ILP, blocks: list[Block | None], program: Program, owners_to
     else:
         top = sum(_upper(b) for b in blocks)
     for terms, lo, hi in ilp.rows:
-        top = max(top, *(abs(c) for c in terms.values()), *(abs(b) for b in (lo, hi) if b is not None))
+        top = max(top, max(map(abs, terms.values()), default=0), *(abs(b) for b in (lo, hi) if b is not None))
     return top
 
 
 def _atoms(ilp: ILP, j: int, block: AtomsBlock) -> tuple[dict[int, Linear], Linear]:
+    # the variables x[j, a] in one go and each bundle's goods by its bits, not through
+    # ``ILP.var`` and ``members`` per atom: a report builds tens of programs of hundreds of
+    # atoms each (the same ILP either way)
+    atoms = block.atoms
+    first = len(ilp.names)
+    ilp.names.extend([f"x[{j},{a}]" for a in range(len(atoms))])
+    ilp.lower.extend([0] * len(atoms))
+    ilp.upper.extend([1] * len(atoms))
     own: dict[int, Linear] = {}
     weight: Linear = {}
-    chosen: Linear = {}
-    for a, (bundle, value) in enumerate(block.atoms):
-        x = ilp.var(f"x[{j},{a}]")  # player j wins atom a
+    for x, (bundle, value) in enumerate(atoms, start=first):  # player j wins atom x - first
         weight[x] = value
-        chosen[x] = 1
-        for g in members(bundle):
-            own.setdefault(g, {})[x] = 1
-    if block.single and len(chosen) > 1:
-        ilp.add(chosen, hi=1)
+        while bundle:
+            lowest = bundle & -bundle
+            g = lowest.bit_length() - 1
+            if g in own:
+                own[g][x] = 1
+            else:
+                own[g] = {x: 1}
+            bundle ^= lowest
+    if block.single and len(atoms) > 1:
+        ilp.add(dict.fromkeys(weight, 1), hi=1)
     # OR blocks: disjointness of one player's atoms follows from "each good at most once"
     return own, weight
 

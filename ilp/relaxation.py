@@ -22,13 +22,31 @@ SCALE c.x <= Y.b + sum of max(d_a, 0), so U = (Y.b + sum max(d, 0)) // SCALE bou
 A greedy rounding of the relaxation (columns by decreasing relaxation value) is a packing; when
 it is worth U it is optimal. Otherwise every solution better than it uses only columns whose
 reach (Y.b + sum max(d, 0) + min(d_a, 0)) // SCALE is above its value (reduced-cost fixing): that
-core is solved by the requested backend when it is small (:data:`CORE_SHARE`), and settles the
-program; a large core means the relaxation is weak (CATS "regions") and the program goes its
-ordinary way, the rounding as its warm start.
+core, solved, settles the program; a large core (above :data:`CORE_SHARE`) means the relaxation
+is weak (CATS "regions") and the program goes its ordinary way, the rounding as its warm start.
+A core of at most :data:`FIRST_CORE` columns is solved here by the clique search of
+``ilp.dualclique``, bounded by the same multipliers Y (valid on any subset of the columns) and
+above the incumbent: about a millisecond on paths, where CP-SAT took 2-8 ms, mostly building its
+model (a search not proven within :data:`SEARCH_SECONDS` hands the core on); a larger one goes
+to the requested backend.
+
+Two cores when the first would be large. The rounding can be far from the optimum where the
+relaxation is half-integral (odd cycles of bids at 1/2, as lowered or wrong values make them on
+paths), and the core of "better than the rounding" is then large although the relaxation is
+tight. So when that core has more than :data:`FIRST_CORE` columns, the FIRST_CORE columns of
+highest reach are solved first, the threshold T being the next column's reach plus one: a best
+packing of them worth T or more is optimal (a better one reaches above T, so it is made of these
+columns), and otherwise it is a better incumbent for the ordinary core. Measured (2026-12-01, 2
+shared cores; the 67 programs of 20 knowledge reports on paths 64 / 500 / 10, noisy-lower:0.6 and
+wrong:0.3, with and without pairs:2, seeds 0-4, that the rounding did not settle): the cores of
+better-than-the-rounding had 19-274 columns (8 above :data:`CORE_SHARE`, solved by CP-SAT's
+probe on the whole program, about 45 ms each); with the first core, each of the 67 was settled by
+one core of at most 48 columns (14 of them by the first core), none by the whole program.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from time import monotonic
 
@@ -40,6 +58,14 @@ from ilp.program import Status
 
 MIN_COLUMNS = 64
 """Smaller programs go straight to the solver (a few milliseconds either way)."""
+FIRST_CORE = 48
+"""Columns of the first core when the core of "better than the rounding" has more (module
+docstring): on paths 64 / 500 / 10, at most 48 columns always contained a packing at least as good
+as their threshold (so no second core was needed), and the clique search settles such a core in
+about a millisecond (CP-SAT: 2-8 ms)."""
+SEARCH_SECONDS = 0.25
+"""Longest clique search of one core (a safeguard: on paths they take 1-10 ms); a core it does
+not prove goes to the requested backend as any core does."""
 CORE_SHARE = 0.25
 """Largest core solved here, as a share of the program's columns: beyond it the relaxation is
 too weak to save anything (measured on regions 64 / 500 / 10, seed 0, whose relaxation is 8-16 %
@@ -62,42 +88,60 @@ def applies(formulation: Formulation) -> bool:
 
 def relax(ilp: ILP) -> tuple[list[float], list[float]] | None:
     """(row duals, primal values) of the linear relaxation of an :func:`applies` program, by
-    GLOP; None when GLOP fails (the relaxation only guides: it proves nothing by itself)."""
-    from ortools.linear_solver import pywraplp
+    GLOP; None when GLOP fails (the relaxation only guides: it proves nothing by itself).
 
-    top = max((abs(c) for c in ilp.objective.values()), default=0)
-    solver = pywraplp.Solver.CreateSolver("GLOP") if top else None
-    if solver is None:
+    The model goes to GLOP as one protocol buffer (``MPModelProto``, solved by
+    ``Solver.SolveWithProto``), not variable by variable and coefficient by coefficient through
+    ``pywraplp``'s objects: the same LP and the same GLOP, with one Python call per row instead
+    of one per nonzero. Measured (2026-12-01, 2 shared cores, the 31 programs of a ``wrong:0.3``
+    report on paths 64 / 500 / 10, seed 2, about 450 columns and 70 rows each): 1.9-2.5 ms per
+    program against 5.3-5.5 ms, the same duals and primal values to the last bit; a knowledge
+    report solves about 3 times as many such programs as an exact one, so these fixed costs
+    weighed in the ratio of the two."""
+    from ortools.linear_solver import linear_solver_pb2, pywraplp
+
+    top = max(map(abs, ilp.objective.values()), default=0)
+    if not top:
         return None
-    variables = [solver.NumVar(0.0, 1.0, "") for _ in ilp.names]
-    objective = solver.Objective()
-    objective.SetMaximization()
+    model = linear_solver_pb2.MPModelProto(maximize=True)
+    # every column in [0, 1]: copies of one template, then the (scaled, for GLOP's tolerances)
+    # objective of the columns that have one
+    model.variable.extend([linear_solver_pb2.MPVariableProto(lower_bound=0.0, upper_bound=1.0)] * len(ilp.names))
+    columns = model.variable
     for k, c in ilp.objective.items():
-        objective.SetCoefficient(variables[k], c / top)  # scaled for GLOP's tolerances
-    constraints = []
-    for terms, _, hi in ilp.rows:
-        row = solver.Constraint(-solver.infinity(), float(hi))
-        for k in terms:
-            row.SetCoefficient(variables[k], 1.0)
-        constraints.append(row)
-    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        columns[k].objective_coefficient = c / top
+    model.constraint.extend(
+        linear_solver_pb2.MPConstraintProto(var_index=list(terms), coefficient=[1.0] * len(terms),
+                                            lower_bound=-math.inf, upper_bound=float(hi))
+        for terms, _, hi in ilp.rows)
+    request = linear_solver_pb2.MPModelRequest(
+        model=model, solver_type=linear_solver_pb2.MPModelRequest.GLOP_LINEAR_PROGRAMMING)
+    response = linear_solver_pb2.MPSolutionResponse()
+    pywraplp.Solver.SolveWithProto(request, response)
+    if response.status != linear_solver_pb2.MPSOLVER_OPTIMAL:
         return None
-    return [row.dual_value() * top for row in constraints], [x.solution_value() for x in variables]
+    return [y * top for y in response.dual_value], list(response.variable_value)
+
+
+def multipliers(duals: list[float]) -> list[int]:
+    """The integer row multipliers Y = round(SCALE x duals), negatives and non-numbers as 0."""
+    out = []
+    for y in duals:
+        y *= certify.SCALE
+        out.append(int(round(y)) if y > 0 and y == y and y != float("inf") else 0)
+    return out
 
 
 def certificate(ilp: ILP, duals: list[float]) -> tuple[int, list[int]]:
     """(SCALE x the bound before flooring, the reduced cost SCALE c_a - (A^T Y)_a of every
-    column) for the integer multipliers Y = round(SCALE x duals), negatives and non-numbers as
-    0 (module docstring), in Python integers: valid whatever ``duals`` are."""
-    multipliers = []
-    for y in duals:
-        y *= certify.SCALE
-        multipliers.append(int(round(y)) if y > 0 and y == y and y != float("inf") else 0)
+    column) for the integer multipliers Y = :func:`multipliers` of ``duals`` (module
+    docstring), in Python integers: valid whatever ``duals`` are."""
+    ys = multipliers(duals)
     reduced = [0] * len(ilp.names)
     for k, c in ilp.objective.items():
         reduced[k] = certify.SCALE * c
     total = 0
-    for (terms, _, hi), y in zip(ilp.rows, multipliers):
+    for (terms, _, hi), y in zip(ilp.rows, ys):
         if y:
             total += y * hi
             for k in terms:
@@ -107,28 +151,66 @@ def certificate(ilp: ILP, duals: list[float]) -> tuple[int, list[int]]:
 
 def greedy(ilp: ILP, primal: list[float]) -> list[int]:
     """A packing: columns of positive value by decreasing relaxation value, then value, then
-    index, each taken when every row it is in has room."""
+    index, each taken when every row it is in has room. (Rows of an :func:`applies` program
+    hold at most 1 or at most 0 of their columns, each with coefficient 1: taking a column
+    closes its rows, so "room" is the set of rows not yet closed, checked in C.)"""
     rows_of: list[list[int]] = [[] for _ in ilp.names]
-    room = []
+    closed = set()
     for r, (terms, _, hi) in enumerate(ilp.rows):
-        room.append(hi)
+        if hi < 1:
+            closed.add(r)
         for k in terms:
             rows_of[k].append(r)
     values = [0] * len(ilp.names)
-    order = sorted((k for k, c in ilp.objective.items() if c > 0),
-                   key=lambda k: (-round(primal[k], 6), -ilp.objective[k], k))
-    for k in order:
-        if all(room[r] > 0 for r in rows_of[k]):
-            for r in rows_of[k]:
-                room[r] -= 1
+    for _, _, k in sorted([(-round(primal[k], 6), -c, k) for k, c in ilp.objective.items() if c > 0]):
+        if closed.isdisjoint(rows_of[k]):
+            closed.update(rows_of[k])
             values[k] = 1
     return values
+
+
+def search_core(ilp: ILP, ys: list[int], core: list[int], floor: int,
+                deadline: float | None = None) -> tuple[list[int] | None, bool]:
+    """(values of every column, proven): a best packing of the ``core`` columns among those worth
+    more than ``floor`` (None when there is none), by the clique search of ``ilp.dualclique``
+    bounded by the whole program's integer multipliers ``ys`` (still a valid bound on a subset
+    of its columns); ``proven`` False when ``deadline`` passed first (the packing is the best
+    found). Rows that meet the core in the same columns count once, with the sum of their
+    multipliers; rows meeting it in one column are left out (the bound stays valid)."""
+    from ilp import dualclique
+
+    banned = {k for terms, _, hi in ilp.rows if hi == 0 for k in terms}
+    columns = [k for k in core if ilp.objective.get(k, 0) > 0 and k not in banned]
+    position = {k: i for i, k in enumerate(columns)}
+    sub = ILP(names=[ilp.names[k] for k in columns], lower=[0] * len(columns), upper=[1] * len(columns),
+              objective={i: ilp.objective[k] for i, k in enumerate(columns)})
+    kept = []
+    for (terms, _, hi), y in zip(ilp.rows, ys):
+        members = [position[k] for k in terms if k in position]
+        if hi == 1 and len(members) > 1:
+            sub.add(dict.fromkeys(members, 1), hi=1)
+            kept.append(y)
+    g = clique.graph(sub)
+    vertex = {i: v for v, i in enumerate(g.variables)}
+    masks: dict[int, int] = {}
+    for (terms, _, _), y in zip(sub.rows, kept):
+        mask = 0
+        for i in terms:
+            mask |= 1 << vertex[i]
+        masks[mask] = masks.get(mask, 0) + y
+    found, proven = dualclique.above(g, list(masks), list(masks.values()), floor, deadline)
+    if not found:
+        return None, proven
+    values = [0] * len(ilp.names)
+    for v in found:
+        values[columns[g.variables[v]]] = 1
+    return values, proven
 
 
 def settle(formulation: Formulation, module, options: SolveOptions,
            hint: list[int] | None = None) -> tuple[Answer | None, list[int] | None]:
     """(the proven answer, None) when the relaxation settles an :func:`applies` program (module
-    docstring), with at most one small core solved by ``module``; else (None, the best packing
+    docstring), with at most two small cores solved by ``module``; else (None, the best packing
     found: a warm start for the ordinary solve, or None)."""
     from ilp import claims
 
@@ -140,28 +222,76 @@ def settle(formulation: Formulation, module, options: SolveOptions,
     duals, primal = relaxed
     total, reduced = certificate(ilp, duals)
     bound = total // certify.SCALE
-    values = greedy(ilp, primal)
+    # an integral relaxation (most programs of paths) is its own packing: checked exactly, it
+    # settles the program when it is worth the bound, without the rounding's sort (about half a
+    # millisecond per program, of a report's tens of programs)
+    values = [1 if x > 0.5 else 0 for x in primal]
+    if not claims.satisfies(ilp, values) or claims.objective(ilp, values) < bound:
+        values = greedy(ilp, primal)
     best = claims.objective(ilp, values)
-    if hint is not None and claims.satisfies(ilp, hint) and claims.objective(ilp, hint) > best:
-        values, best = list(hint), claims.objective(ilp, hint)
+    if hint is not None and claims.satisfies(ilp, hint) and (worth := claims.objective(ilp, hint)) > best:
+        values, best = list(hint), worth
+    # the answer names ``module`` also when a core was searched here: this path is part of its
+    # route (``ilp.backends`` takes it for CP-SAT too), and a batch gives the programs it solves
+    # side by side the backend named by the latest answer (``ilp.batch._parallel_options``),
+    # which must not become the bare clique search of a dense program
     solver = getattr(module, "NAME", "")
     if best >= bound:
         return Answer(Status.OPTIMAL, values, best, solver), None
-    threshold = best + 1
-    core = [k for k, d in enumerate(reduced) if (total + min(d, 0)) // certify.SCALE >= threshold]
-    if len(core) > CORE_SHARE * len(ilp.objective):
+    reach = [(total + min(d, 0)) // certify.SCALE for d in reduced]
+    ys = multipliers(duals)
+    deadline = None if options.time_limit is None else start + options.time_limit
+
+    def core(threshold: int) -> list[int]:
+        return [k for k, r in enumerate(reach) if r >= threshold]
+
+    def spent() -> bool:
+        return deadline is not None and monotonic() >= deadline
+
+    def search(columns: list[int]) -> tuple[list[int] | None, bool]:
+        """:func:`search_core` of ``columns`` above the incumbent, for at most SEARCH_SECONDS."""
+        cap = monotonic() + SEARCH_SECONDS
+        return search_core(ilp, ys, columns, best, cap if deadline is None else min(cap, deadline))
+
+    most = min(FIRST_CORE, int(CORE_SHARE * len(ilp.objective)))  # cores for the clique search
+    columns = core(best + 1)
+    if len(columns) > most > 0:
+        # the core of "better than the rounding" is large: first the ``most`` columns of
+        # highest reach (module docstring)
+        if spent():
+            return None, values
+        threshold = sorted(reach, reverse=True)[most] + 1
+        found, proven = search(core(threshold))
+        if found is not None:
+            values, best = found, claims.objective(ilp, found)
+        if proven and best >= threshold:  # a better solution would reach above the threshold too: none
+            return Answer(Status.OPTIMAL, values, best, solver), None
+        columns = core(best + 1)
+    if len(columns) <= most:
+        if spent():
+            return None, values
+        found, proven = search(columns)
+        if proven and found is not None:
+            return Answer(Status.OPTIMAL, found, claims.objective(ilp, found), solver), None
+        if proven:
+            return Answer(Status.OPTIMAL, values, best, solver), None  # nothing better
+        if found is not None:  # (not proven in SEARCH_SECONDS: the core goes to ``module`` below)
+            values, best = found, claims.objective(ilp, found)
+            columns = core(best + 1)
+    if len(columns) > CORE_SHARE * len(ilp.objective):
         return None, values
     if options.time_limit is not None:  # the core gets what is left of the program's limit
         left = options.time_limit - (monotonic() - start)
         if left <= 0:
             return None, values
         options = replace(options, time_limit=left)
-    answer = certify._solve_core(formulation, module, options, core, values)
+    threshold = best + 1
+    answer = certify._solve_core(formulation, module, options, columns, values)
     if answer.status is Status.INFEASIBLE or (answer.status is Status.OPTIMAL and answer.values is None):
         return Answer(Status.OPTIMAL, values, best, answer.solver or solver), None  # nothing reaches the threshold
     if answer.status is not Status.OPTIMAL:
         return None, values
-    found = claims.objective(ilp, answer.values)
-    if found >= threshold:
-        return Answer(Status.OPTIMAL, answer.values, found, answer.solver or solver), None
+    worth = claims.objective(ilp, answer.values)
+    if worth >= threshold:
+        return Answer(Status.OPTIMAL, answer.values, worth, answer.solver or solver), None
     return Answer(Status.OPTIMAL, values, best, answer.solver or solver), None

@@ -106,24 +106,48 @@ class Remote:
         self.traffic = Traffic([{} for _ in range(jobs)], [0] * jobs)
         self._spent, self._solved = 0.0, 0  # solve seconds and programs so far (for _chunk)
         self._ready: list[Future | None] = [None] * jobs  # start(): each worker's warm-up
+        self._turn = threading.Condition()  # start(): how many workers may start at once
+        self._starting = 0
+        self._at_once = jobs
+        self._open = False  # True once a batch needs the workers: every worker starts now
 
-    def start(self, backend: str) -> None:
+    def start(self, backend: str, at_once: int | None = None) -> None:
         """Start every worker now, in the background, each importing ``backend``'s solver (about
         0.7 s on this machine's kind): done while this process reads and plans, the first
-        requests find them ready instead of waiting for it."""
+        requests find them ready instead of waiting for it. ``at_once``: how many start at the
+        same time (None: all), the next as soon as one is ready, and all that are left once
+        :meth:`solve` is called. On 2 cores this process reads the file on one and the workers
+        start one after the other on the other: started together they shared both cores with
+        the reading and slowed it (the workers' start-up is 0.7 s of CPU each, and is wasted when
+        every program of the report proves trivial)."""
         with self._lock:
             if self._stopped:
                 return
+            self._at_once = self.jobs if at_once is None else max(1, at_once)
             for w in range(self.jobs):
                 if self._ready[w] is None and self._workers[w] is None:
                     self._ready[w] = self._threads.submit(self._warm, w, backend)
 
     def _warm(self, w: int, backend: str) -> None:
-        with self._lock:
-            if self._stopped:
-                return
-            worker = self._workers[w] = self._start()
-        worker.call_with_store(warm_up, backend)
+        with self._turn:
+            self._turn.wait_for(lambda: self._open or self._stopped or self._starting < self._at_once)
+            self._starting += 1
+        try:
+            with self._lock:
+                if self._stopped:
+                    return
+                worker = self._workers[w] = self._start()
+            worker.call_with_store(warm_up, backend)
+        finally:
+            with self._turn:
+                self._starting -= 1
+                self._turn.notify_all()
+
+    def _open_all(self) -> None:
+        """A batch needs the workers now: those still waiting for their turn to start, start."""
+        with self._turn:
+            self._open = True
+            self._turn.notify_all()
 
     def solve(self, tasks: Sequence[Task], blocks: BlockCache, solved_by: dict[int, int],
               finish: Callable[[int, Solution], Sequence[Task]]) -> None:
@@ -136,6 +160,7 @@ class Remote:
         compiled blocks, sent along with weights a worker lacks, and completed with the blocks
         of weights of several valuations compiled there."""
         jobs = self.jobs
+        self._open_all()
         own: list[deque[Task]] = [deque() for _ in range(jobs)]
         free: deque[Task] = deque()
 
@@ -234,6 +259,7 @@ class Remote:
         """Kill the workers now (also in the middle of a solve) and end the threads."""
         with self._lock:
             self._stopped = True
+        self._open_all()  # (a worker waiting for its turn to start returns at once)
         self._threads.shutdown(wait=False, cancel_futures=True)
         for worker in self._workers:
             if worker is not None:

@@ -144,6 +144,24 @@ def test_the_portfolio_sends_sparse_programs_to_the_clique_search(size, routed):
     assert solution.value == solve(program, "cpsat").value
 
 
+@pytest.mark.parametrize("seed", range(60))
+def test_the_density_cut_off_decides_as_the_density(seed):
+    """``graph(ilp, densest)`` is None exactly when the graph's density is above ``densest``,
+    also when the row-size bound decides it without building the graph (bids of 1-3 of m goods:
+    dense and sparse programs, and cut-offs on both sides)."""
+    rng = random.Random(seed)
+    m = rng.randint(4, 24)
+    program = Program(m, tuple(Weight.of(_bids(rng, m, rng.randint(1, min(3, m)), rng.randint(2, 30)))
+                               for _ in range(rng.randint(1, 6))))
+    ilp = build(program).ilp
+    whole = clique.graph(ilp)
+    for densest in (0.0, 0.2, portfolio.SPARSE, 0.6, 0.8, 0.95, whole.density):
+        cut = clique.graph(ilp, densest=densest)
+        assert (cut is None) == (len(whole.weights) >= 2 and whole.density > densest)
+        if cut is not None:
+            assert cut == whole
+
+
 @pytest.mark.parametrize("seed", [0, 5, 14])
 def test_clique_is_exact_near_the_cap(seed):
     _agrees_with_brute(seed, backends=("clique",))

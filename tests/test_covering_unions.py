@@ -170,3 +170,19 @@ def test_unions_kept_one_at_a_time_are_those_kept_in_pairs(seed, monkeypatch):
     in_pairs = compile_weight(weight)
     monkeypatch.setattr("ilp.compile.PAIRS_WORK", 0)
     assert compile_weight(weight) == in_pairs
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_no_unions_without_a_minimum_of_two_valuations(seed):
+    """``union_options`` is None for a weight whose every option is one valuation (exact and
+    lowered knowledge, coalitions of such players), whatever the forms, OR included, without
+    simplifying the options; and the first pass of the rule it shortcuts (``_options``) agrees."""
+    rng = random.Random(seed)
+    m = rng.randint(1, 5)
+    forms = (*FREE_DISPOSAL, Form.OR, Form.ADDITIVE)
+    weight = Weight(tuple((random_valuation(rng, m, rng.choice(forms), low=1, high=rng.choice((9, CAP))),)
+                          for _ in range(rng.randint(1, 3))))
+    assert ilp.compile.union_options(weight) is None
+    assert all(len(option) <= 1 for option in ilp.compile._options(weight))
+    pair = Weight.minimum((Valuation(Form.XOR, ((0b01, 5), (0b10, 3))), Valuation(Form.XOR, ((0b01, 2), (0b10, 4)))))
+    assert ilp.compile.union_options(pair) is not None

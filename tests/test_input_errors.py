@@ -106,6 +106,18 @@ CASES = [
                  'knowledge.p2: unknown knowledge form "beliefs"', id="unknown-knowledge-form"),
     pytest.param(_set(["knowledge", "p1", "lower_bounds", "p2"], {"explicit": [[["2"], -1]]}),
                  "knowledge.p1.lower_bounds.p2.explicit[0][1]: expected a non-negative integer", id="negative-bound"),
+    # a profile of lower bounds is read without JSON paths while every entry is valid: a problem
+    # after valid entries still gets its own path
+    pytest.param(_set(["knowledge", "p1", "lower_bounds"], {"p2": {"xor": [[["2"], 5]]}, "zz": {"xor": [[["1"], 5]]}}),
+                 'knowledge.p1.lower_bounds.zz: unknown player "zz"', id="bound-on-unknown-player"),
+    pytest.param(_set(["knowledge", "p1", "lower_bounds"], {"p3": {"xor": [[["1"], 5]]}, "p2": {"xor": [[["2"], 5], [["9"], 1]]}}),
+                 'knowledge.p1.lower_bounds.p2.xor[1][0][0]: unknown good "9"', id="bound-unknown-good"),
+    pytest.param(_set(["knowledge", "p1", "lower_bounds"], {"p2": {"xor": [[["2"], 5]]}, "p3": {"explicit": [[["1"], 5], [["1"], 6]]}}),
+                 "knowledge.p1.lower_bounds.p3.explicit[1][0]: bundle", id="bound-repeated-bundle"),
+    pytest.param(_set(["knowledge", "p1", "lower_bounds"], {"p2": {"xor": [[["2"], 5]]}, "p3": {"xor": [[["1", "1"], 5]]}}),
+                 'knowledge.p1.lower_bounds.p3.xor[0][0][1]: good "1" appears twice', id="bound-good-twice"),
+    pytest.param(_set(["knowledge", "p1", "lower_bounds"], {"p3": {"xor": [[["2"], 5]]}, "p1": {"xor": [[["1"], 5]]}}),
+                 "knowledge.p1.lower_bounds.p1: knowledge about oneself", id="bound-about-oneself-after-valid"),
     pytest.param(_set(["extra"], 1), 'unknown field "extra"', id="unknown-top-level-field"),
     pytest.param(_set(["goods"], "1,2"), 'goods: expected a list, got "1,2"', id="goods-not-a-list"),
 ]

@@ -95,8 +95,11 @@ def test_settled_programs_match_brute_force(seed, monkeypatch):
     expected = solve(program, "brute").value
     monkeypatch.setattr("ilp.relaxation.MIN_COLUMNS", 0)
     monkeypatch.setattr("ilp.relaxation.CORE_SHARE", rng.choice((0.0, 0.3, 1.0)))
+    monkeypatch.setattr("ilp.relaxation.FIRST_CORE", rng.choice((1, 2, 3, 48)))  # first cores of every size
     if seed % 3 == 0:  # no rounding: the core alone must find every better solution
         monkeypatch.setattr("ilp.relaxation.greedy", lambda ilp, primal: [0] * len(ilp.names))
+    if seed % 4 == 1:  # clique searches out of time (SEARCH_SECONDS): the cores go to CP-SAT
+        monkeypatch.setattr("ilp.relaxation.search_core", lambda ilp, ys, core, floor, deadline: (None, False))
     formulation = build(program)
     from ilp import cpsat
 
@@ -165,6 +168,44 @@ def test_paths_programs_are_settled_without_an_integer_search(monkeypatch):
     assert all(size < direct // 2 for size in whole)  # cores only, if anything
 
 
+def test_large_cores_of_half_integral_relaxations_are_settled_by_a_first_core(monkeypatch):
+    """Wrong knowledge on paths 64 / 500 / 10 (seed 2): the rounding of some MIKW_i and MIEW_i
+    is far below the bound (the core of "better than the rounding" has up to about half of their
+    ~450 columns, beyond CORE_SHARE), yet every one of them is settled by the relaxation and
+    cores of at most FIRST_CORE columns searched here: CP-SAT sees none of them, and the values
+    are CP-SAT's on the whole programs."""
+    from ilp import claims, cpsat
+    from benchmarks.table import ReportPlan
+
+    instance = generate_instance("paths", 64, 500, 10, 2, knowledge="wrong:0.3")
+    plan = ReportPlan.of(instance)
+    programs = [p for p in (*plan.mikw, *plan.miew) if p is not None]
+    calls = []
+    run = cpsat.run
+    monkeypatch.setattr(cpsat, "run", lambda f, o, h=None: calls.append(len(f.ilp.names)) or run(f, o, h))
+    shares = []  # per program: the share of columns that could beat the rounding
+    settle = relaxation.settle
+
+    def watched(formulation, module, options, hint=None):
+        ilp = formulation.ilp
+        duals, primal = relaxation.relax(ilp)
+        total, reduced = relaxation.certificate(ilp, duals)
+        best = claims.objective(ilp, relaxation.greedy(ilp, primal))
+        shares.append(sum((total + min(d, 0)) // SCALE > best for d in reduced) / len(reduced))
+        return settle(formulation, module, options, hint)
+
+    monkeypatch.setattr(relaxation, "settle", watched)
+    solutions = [solve(p, "portfolio") for p in programs]
+    assert all(s.optimal for s in solutions) and calls == []
+    # named after CP-SAT, whose route this is: a batch gives the programs it solves side by side
+    # the backend of the latest answer, which must not become the clique search of a dense program
+    assert {s.backend for s in solutions} == {"cpsat"}
+    assert max(shares) > relaxation.CORE_SHARE  # the rounding alone left cores too large
+    monkeypatch.setattr(cpsat, "run", run)
+    monkeypatch.setattr(relaxation, "applies", lambda formulation: False)
+    assert [s.value for s in solutions] == [solve(p, "cpsat").value for p in programs]
+
+
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("knowledge", ["noisy-lower:0.6", "wrong:0.3"])
 def test_reports_are_the_same_with_and_without_the_relaxation(seed, knowledge, monkeypatch):
@@ -184,10 +225,13 @@ def test_reports_are_the_same_with_and_without_the_relaxation(seed, knowledge, m
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_tiny_reports_equal_the_reference(seed, monkeypatch):
+@pytest.mark.parametrize("knowledge", ["noisy-lower:0.6", "wrong:0.3"])
+@pytest.mark.parametrize("first_core", [1, 2, 48])
+def test_tiny_reports_equal_the_reference(seed, knowledge, first_core, monkeypatch):
     monkeypatch.setattr("ilp.relaxation.MIN_COLUMNS", 0)
     monkeypatch.setattr("ilp.relaxation.CORE_SHARE", 0.5)
-    instance = generate_instance("paths", 5, 12, 3, seed, knowledge="noisy-lower:0.6")
+    monkeypatch.setattr("ilp.relaxation.FIRST_CORE", first_core)
+    instance = generate_instance("paths", 5, 12, 3, seed, knowledge=knowledge)
     report = compute_report(instance, SolveOptions("portfolio", jobs=1))
     assert report.msw.value == reference.msw(instance)[0]
     for i, row in enumerate(report.players):

@@ -4,6 +4,8 @@ workers, and each weight sent to a worker (and compiled there) at most once."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections import Counter
 
 import pytest
@@ -164,3 +166,75 @@ def test_workers_started_ahead_get_ready_once(monkeypatch):
     assert [w.calls for w in started] == [["warm_up"], ["warm_up"]]
     remote.stop()
     assert [w.calls for w in started] == [["warm_up", "stop"], ["warm_up", "stop"]]
+
+
+def wait_for(condition, seconds: float = 30.0) -> None:
+    """Wait until ``condition()`` holds (a loaded machine may take long to run a thread)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_workers_started_ahead_take_turns(monkeypatch):
+    """``Remote.start(at_once=1)``: the second worker starts only once the first is ready (this
+    process reads the file on the other core meanwhile); a batch that needs the workers, or a
+    stop, lets every worker that still waits for its turn start (or return) at once."""
+    release = threading.Event()
+    started = []
+
+    class Slow:
+        def __init__(self):
+            started.append(self)
+
+        def call_with_store(self, function, *args):
+            if len(started) == 1:
+                assert release.wait(60)
+            return function({}, *args)
+
+        def stop(self):
+            pass
+
+    remote = ilp.remote.Remote(3, Slow)
+    remote.start("cpsat", at_once=1)
+    wait_for(lambda: started)
+    time.sleep(0.2)
+    assert len(started) == 1  # the first is still getting ready: the others wait
+    release.set()
+    for ready in remote._ready:
+        ready.result(timeout=60)
+    assert len(started) == 3
+    remote.stop()
+
+    started.clear()
+    release.clear()
+    remote = ilp.remote.Remote(2, Slow)
+    remote.start("cpsat", at_once=1)
+    wait_for(lambda: started)
+    remote._open_all()  # what ``Remote.solve`` does first
+    remote._ready[1].result(timeout=60)  # started although the first is not ready
+    assert len(started) == 2
+    release.set()
+    remote.stop()
+
+
+def test_stop_ends_workers_waiting_for_their_turn():
+    """A worker still waiting for its turn to start is never started once the batch stops."""
+    gate = threading.Event()
+    started = []
+
+    class Blocking:
+        def __init__(self):
+            started.append(self)
+
+        def call_with_store(self, function, *args):
+            gate.wait(10)
+
+        def stop(self):
+            gate.set()
+
+    remote = ilp.remote.Remote(2, Blocking)
+    remote.start("cpsat", at_once=1)
+    wait_for(lambda: started)
+    remote.stop()
+    assert len(started) == 1
