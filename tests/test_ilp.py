@@ -126,15 +126,22 @@ def test_avoid_matches_enumeration(seed):
                            for g in range(program.n_goods) if owner_code(optimum.allocation, g)), backend
 
 
-def test_lex_first_of_a_unique_optimum_is_one_proof(monkeypatch):
-    """A unique optimum needs one solve: the proof that no other optimum exists (ilp.lex)."""
+def _unique_optimum_and_lex_solves(monkeypatch) -> tuple[tuple[Weight, ...], list[Program]]:
+    """Three players whose unique optimum (12) is (0b001, 0b110, 0), and the list that records
+    every program ``ilp.lex`` solves from now on."""
     import ilp.lex
 
-    calls = []
+    calls: list[Program] = []
     real = ilp.lex.solve
     monkeypatch.setattr(ilp.lex, "solve", lambda program, options: calls.append(program) or real(program, options))
     weights = (Weight.of(Valuation(Form.XOR, ((0b001, 5),))), Weight.of(Valuation(Form.XOR, ((0b110, 7),))),
                Weight.of(Valuation(Form.XOR, ((0b011, 3), (0b100, 1)))))
+    return weights, calls
+
+
+def test_lex_first_of_a_unique_optimum_is_one_proof(monkeypatch):
+    """A unique optimum needs one solve: the proof that no other optimum exists (ilp.lex)."""
+    weights, calls = _unique_optimum_and_lex_solves(monkeypatch)
     program = Program(3, weights)
     for backend in ("cpsat", "cbc", "scip", "highs"):
         calls.clear()
@@ -450,11 +457,7 @@ def test_lex_first_of_a_unique_optimum_is_one_welfare_proof(monkeypatch):
     import ilp.lex
 
     monkeypatch.setattr(ilp.lex, "WELFARE_FIRST_BIDS", 0)
-    calls = []
-    real = ilp.lex.solve
-    monkeypatch.setattr(ilp.lex, "solve", lambda program, options: calls.append(program) or real(program, options))
-    weights = (Weight.of(Valuation(Form.XOR, ((0b001, 5),))), Weight.of(Valuation(Form.XOR, ((0b110, 7),))),
-               Weight.of(Valuation(Form.XOR, ((0b011, 3), (0b100, 1)))))
+    weights, calls = _unique_optimum_and_lex_solves(monkeypatch)
     program = Program(3, weights)
     for backend in ("cpsat", "highs"):
         calls.clear()
