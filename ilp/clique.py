@@ -86,6 +86,13 @@ def graph(ilp: ILP, densest: float | None = None) -> Graph | None:
         if hi == 0:
             banned.update(terms)
     variables = [k for k, c in sorted(ilp.objective.items()) if c > 0 and k not in banned]
+    n = len(variables)
+    if densest is not None and n >= 2 and (n * (n - 1) - sum(
+            len(terms) * (len(terms) - 1) for terms, _, hi in ilp.rows if hi == 1)) / (n * (n - 1)) > densest:
+        # the bound below, with each row's every variable counted (not only the vertices among
+        # them: more conflicts, so fewer compatible pairs than the bound below counts): dense
+        # for sure, before the vertices' rows are listed (paths: every program of a report)
+        return None
     vertex = {k: v for v, k in enumerate(variables)}
     rows = [members for terms, _, hi in ilp.rows if hi == 1
             if len(members := [vertex[k] for k in terms if k in vertex]) > 1]
@@ -108,7 +115,6 @@ def graph(ilp: ILP, densest: float | None = None) -> Graph | None:
             out.append(everyone & ~mask)
         return out
 
-    n = len(variables)
     if densest is not None and n >= 2 and (
             n * (n - 1) - sum(len(m) * (len(m) - 1) for m in rows)) / (n * (n - 1)) > densest:
         # a vertex conflicts with at most |r| - 1 others per row r it is in, so at least this

@@ -30,6 +30,7 @@ the programs it leaves (fixed goods, a lower bound on the total, the owner objec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 import numpy as np
 
 from ilp.program import Weight
@@ -48,6 +49,22 @@ class AtomsBlock:
     single: bool
     atoms: Atoms
     unions: bool = field(default=False, compare=False)
+
+    @cached_property
+    def by_good(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """(good g, the positions of the atoms holding g, in atom order) for every good of the
+        atoms, goods in order of first appearance (atoms in order, each one's goods from the
+        lowest): the rows "good g goes to this player" of ``ilp.formulation``, worked out once
+        per block rather than once per program that holds it (a knowledge report formulates
+        each player's view of another in MIKW_i and MIEW_i, and each true valuation in MSW and
+        every MSW_{-i})."""
+        holders: dict[int, list[int]] = {}
+        for a, (bundle, _) in enumerate(self.atoms):
+            while bundle:
+                lowest = bundle & -bundle
+                holders.setdefault(lowest.bit_length() - 1, []).append(a)
+                bundle ^= lowest
+        return tuple((g, tuple(positions)) for g, positions in holders.items())
 
 
 @dataclass(frozen=True)
@@ -321,15 +338,27 @@ def undominated(atoms: Atoms) -> Atoms:
     if pairs > PAIRWISE_WORK:
         return atoms
     kept: list[tuple[int, int]] = []
-    inside: list[int] = []  # the kept bundles
-    # by value, largest first, and smaller bundles first among equal values: every bid that could
-    # dominate one is met before it, and a dominated bid is dominated by a kept one (transitivity)
-    for bundle, value in sorted(atoms, key=lambda bid: (-bid[1], bid[0].bit_count())):
-        # a kept bundle inside this one is one whose union with it is this one (looped in C:
-        # a knowledge report compiles each player's view of every other player's bids)
-        if bundle not in map(bundle.__or__, inside):
+    # the kept bundles by their lowest good: a bundle inside b has its lowest good in b, so only
+    # the groups of b's goods can hold one (a few bundles each, where all the kept bundles were
+    # compared; a knowledge report compiles each player's view of every other player's bids)
+    by_lowest: dict[int, list[int]] = {}
+    # by value, largest first, and smaller bundles first among equal values (the bundle order
+    # of ``atoms`` last): every bid that could dominate one is met before it, and a dominated
+    # bid is dominated by a kept one (transitivity)
+    for _, _, bundle, value in sorted([(-v, b.bit_count(), b, v) for b, v in atoms]):
+        if 0 in by_lowest:
+            continue  # the empty bundle, kept, is inside every later one
+        rest = bundle
+        while rest:
+            lowest = rest & -rest
+            group = by_lowest.get(lowest)
+            # a kept bundle inside this one is one whose union with it is this one (looped in C)
+            if group is not None and bundle in map(bundle.__or__, group):
+                break
+            rest ^= lowest
+        else:
             kept.append((bundle, value))
-            inside.append(bundle)
+            by_lowest.setdefault(bundle & -bundle, []).append(bundle)
     return tuple(sorted(kept))
 
 

@@ -16,7 +16,8 @@ an :class:`ILP` and report variable values; decoding back to bundles happens her
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import chain
+from operator import itemgetter, mul
 
 from ilp.compile import AtomsBlock, Block, BlockCache, RobustBlock, compile_weight
 from ilp.program import UNALLOCATED, Program
@@ -77,14 +78,16 @@ class Formulation:
     def decode(self, values: list[int]) -> tuple[int, ...]:
         """The allocation (bundle per player) of an integer solution ``values``."""
         allocation = []
+        value = values.__getitem__
         for j, block in enumerate(self.blocks):
             bundle = 0
-            if block is not None and sum(c * values[v] for v, c in self.weight[j].items()) > 0:
+            w = self.weight[j]
+            if block is not None and sum(map(mul, w.values(), map(value, w))) > 0:  # (summed in C)
                 if isinstance(block, AtomsBlock):
                     # the union of the atoms won (weight[j] lists x[j, a] in atom order): what
                     # the rows "good g goes to j" say, one step per atom instead of per good and atom
-                    for (atom, _), v in zip(block.atoms, self.weight[j]):
-                        if values[v] > 0:
+                    for (atom, _), x in zip(block.atoms, map(value, w)):
+                        if x > 0:
                             bundle |= atom
                 else:
                     for g, expr in self.own[j].items():
@@ -220,32 +223,26 @@ def _magnitude(ilp: ILP, blocks: list[Block | None], program: Program, owners_to
         top = owners_top
     else:
         top = sum(_upper(b) for b in blocks)
-    for terms, lo, hi in ilp.rows:
-        top = max(top, max(map(abs, terms.values()), default=0), *(abs(b) for b in (lo, hi) if b is not None))
-    return top
+    # every coefficient and right-hand side, each distinct number once (gathered in C)
+    rows = ilp.rows
+    numbers = set(chain.from_iterable(map(dict.values, map(itemgetter(0), rows))))
+    numbers.update(map(itemgetter(1), rows), map(itemgetter(2), rows))
+    numbers.discard(None)
+    return max(top, *map(abs, numbers)) if numbers else top
 
 
 def _atoms(ilp: ILP, j: int, block: AtomsBlock) -> tuple[dict[int, Linear], Linear]:
-    # the variables x[j, a] in one go and each bundle's goods by its bits, not through
-    # ``ILP.var`` and ``members`` per atom: a report builds tens of programs of hundreds of
-    # atoms each (the same ILP either way)
+    # the variables x[j, a] in one go and each good's atoms from the block (``AtomsBlock.by_good``,
+    # worked out once per block), not through ``ILP.var`` and ``members`` per atom: a report
+    # builds tens of programs of hundreds of atoms each (the same ILP either way)
     atoms = block.atoms
     first = len(ilp.names)
     ilp.names.extend([f"x[{j},{a}]" for a in range(len(atoms))])
     ilp.lower.extend([0] * len(atoms))
     ilp.upper.extend([1] * len(atoms))
-    own: dict[int, Linear] = {}
-    weight: Linear = {}
-    for x, (bundle, value) in enumerate(atoms, start=first):  # player j wins atom x - first
-        weight[x] = value
-        while bundle:
-            lowest = bundle & -bundle
-            g = lowest.bit_length() - 1
-            if g in own:
-                own[g][x] = 1
-            else:
-                own[g] = {x: 1}
-            bundle ^= lowest
+    # player j wins atom x - first; every dictionary in the order the atoms come in
+    weight: Linear = dict(zip(range(first, first + len(atoms)), map(itemgetter(1), atoms)))
+    own: dict[int, Linear] = {g: dict.fromkeys(map(first.__add__, positions), 1) for g, positions in block.by_good}
     if block.single and len(atoms) > 1:
         ilp.add(dict.fromkeys(weight, 1), hi=1)
     # OR blocks: disjointness of one player's atoms follows from "each good at most once"
