@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
@@ -71,7 +73,11 @@ def applies(ilp: ILP) -> bool:
     n = len(ilp.names)
     if not ilp.maximize or ilp.lower.count(0) != n or ilp.upper.count(1) != n:
         return False
-    return all(lo is None and hi in (0, 1) and {*terms.values()} <= {1} for terms, lo, hi in ilp.rows)
+    # every row's lower bound, upper bound and coefficients, gathered in C (asked of every
+    # program of a report, twice: ``ilp.portfolio`` and ``ilp.relaxation``)
+    rows = ilp.rows
+    return ({*map(itemgetter(1), rows)} <= {None} and {*map(itemgetter(2), rows)} <= {0, 1}
+            and {*chain.from_iterable(map(dict.values, map(itemgetter(0), rows)))} <= {1})
 
 
 def graph(ilp: ILP, densest: float | None = None) -> Graph | None:

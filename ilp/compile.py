@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 import numpy as np
 
 from ilp.program import Weight
@@ -99,7 +100,7 @@ Block = AtomsBlock | RobustBlock
 
 
 def _positive(v: Valuation) -> Function:
-    if all(x > 0 for _, x in v.bids):  # the common case: share the bids (2^20 of a complete table)
+    if min(map(itemgetter(1), v.bids), default=1) > 0:  # the common case: share the bids (2^20 of a complete table)
         return Function(v.semantics, v.bids)
     return Function(v.semantics, tuple((b, x) for b, x in v.bids if x > 0))
 
@@ -247,10 +248,8 @@ def _compile(weight: Weight, budget: int) -> Block | None:
     if len(options) == 1 and len(options[0]) == 1 and (additive := additive_table(options[0][0])) is not None:
         return AtomsBlock(False, additive)
     if all(len(o) == 1 and o[0].semantics is not Semantics.OR for o in options):
-        best: dict[int, int] = {}
-        for (f,) in options:
-            for bundle, value in f.atoms:
-                best[bundle] = max(value, best.get(bundle, 0))
+        # the best value of each bundle: the bids by increasing value, the last of a bundle kept
+        best = dict(sorted([atom for (f,) in options for atom in f.atoms], key=itemgetter(1)))
         return AtomsBlock(True, undominated(tuple(sorted(best.items()))))
     if len(options) == 1 and len(options[0]) == 1:
         return AtomsBlock(False, options[0][0].atoms)
@@ -342,23 +341,25 @@ def undominated(atoms: Atoms) -> Atoms:
     # the groups of b's goods can hold one (a few bundles each, where all the kept bundles were
     # compared; a knowledge report compiles each player's view of every other player's bids)
     by_lowest: dict[int, list[int]] = {}
+    lowests = 0  # the goods that are the lowest of a kept bundle (the groups' keys)
     # by value, largest first, and smaller bundles first among equal values (the bundle order
     # of ``atoms`` last): every bid that could dominate one is met before it, and a dominated
     # bid is dominated by a kept one (transitivity)
     for _, _, bundle, value in sorted([(-v, b.bit_count(), b, v) for b, v in atoms]):
         if 0 in by_lowest:
             continue  # the empty bundle, kept, is inside every later one
-        rest = bundle
+        rest = bundle & lowests
         while rest:
             lowest = rest & -rest
-            group = by_lowest.get(lowest)
             # a kept bundle inside this one is one whose union with it is this one (looped in C)
-            if group is not None and bundle in map(bundle.__or__, group):
+            if bundle in map(bundle.__or__, by_lowest[lowest]):
                 break
             rest ^= lowest
         else:
             kept.append((bundle, value))
-            by_lowest.setdefault(bundle & -bundle, []).append(bundle)
+            lowest = bundle & -bundle
+            by_lowest.setdefault(lowest, []).append(bundle)
+            lowests |= lowest
     return tuple(sorted(kept))
 
 
