@@ -232,7 +232,8 @@ def settle(formulation: Formulation, module, options: SolveOptions,
     if not claims.satisfies(ilp, values) or claims.objective(ilp, values) < bound:
         values = greedy(ilp, primal)
     best = claims.objective(ilp, values)
-    if hint is not None and claims.satisfies(ilp, hint) and (worth := claims.objective(ilp, hint)) > best:
+    if hint is not None and len(hint) == len(ilp.names) and (worth := claims.objective(ilp, hint)) > best and (
+            claims.satisfies(ilp, hint)):  # (checked only when it would be taken: most hints are worse)
         values, best = list(hint), worth
     # the answer names ``module`` also when a core was searched here: this path is part of its
     # route (``ilp.backends`` takes it for CP-SAT too), and a batch gives the programs it solves
