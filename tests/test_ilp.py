@@ -366,17 +366,17 @@ def test_portfolio_races_inside_a_report_s_shared_workers(seed, monkeypatch):
 
 @pytest.mark.parametrize("cores", [1, 2, 4])
 def test_a_later_race_runs_the_lead_and_one_other_per_core(cores, monkeypatch):
-    """``portfolio.racers``: a first race has at least three solvers; a later one (``lead``, the
-    latest race's winner) has that solver first and one other per remaining core, at least two."""
+    """``portfolio.racers``: one solver per core and at least two, HiGHS and CP-SAT first; a
+    later race (``lead``, the latest race's winner) has that solver first."""
     import ilp.portfolio
 
     monkeypatch.setenv("CABENCH_CORES", str(cores))
     first = ilp.portfolio.racers()
-    assert len(first) >= 3 and first[:3] == ["highs", "scip", "cpsat"]
-    for lead in first:
+    assert len(first) == max(2, cores) and first == ["highs", "cpsat", "scip", "cbc"][:len(first)]
+    for lead in ilp.portfolio.RACERS:
         later = ilp.portfolio.racers(lead)
         assert later[0] == lead and len(later) == max(2, cores) and len(set(later)) == len(later)
-        assert set(later) <= set(first) | set(ilp.portfolio.RACERS)
+        assert later[1:] == [name for name in ilp.portfolio.RACERS if name != lead][:len(later) - 1]
     assert ilp.portfolio.racers("no-such-solver") == first
 
 
