@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from importlib import resources
 from itertools import repeat
@@ -236,7 +236,7 @@ def source_name(path: str | Path) -> tuple[str, str]:
     return str(path), Path(path).stem
 
 
-def load_instance(path: str | Path) -> Instance:
+def load_instance(path: str | Path, on_valuations: Callable[[int, tuple[Valuation, ...]], None] | None = None) -> Instance:
     """Read, validate and build the instance in ``path`` (raises :class:`InputError`); ``"-"``
     reads standard input.
 
@@ -244,6 +244,11 @@ def load_instance(path: str | Path) -> Instance:
     ----------
     path : str or Path
         A JSON instance file (format in the README, "Instance files"), or ``"-"``.
+    on_valuations : callable or None, optional
+        Called as ``on_valuations(m, valuations)`` once the file is known valid up to its true
+        valuations (the number of goods and the valuations, in player order: the same tuple
+        the instance gets), before its knowledge is read: work that needs only the valuations
+        (MSW) may start meanwhile. An error found later still raises, after the call.
 
     Returns
     -------
@@ -270,7 +275,7 @@ def load_instance(path: str | Path) -> Instance:
     gc.disable()
     try:
         data, plain = _decode(read_text(path), source)
-        return _parse(data, source, default_name, plain)
+        return _parse(data, source, default_name, plain, on_valuations)
     finally:
         if enabled:
             gc.enable()
@@ -308,8 +313,10 @@ def parse_instance(data: Any, source: str = "<memory>", default_name: str = "ins
     return _parse(data, source, default_name, False)
 
 
-def _parse(data: Any, source: str, default_name: str, plain: bool) -> Instance:
-    """:func:`parse_instance`; ``plain``: the text was checked already (``_decode``)."""
+def _parse(data: Any, source: str, default_name: str, plain: bool,
+           on_valuations: Callable[[int, tuple[Valuation, ...]], None] | None = None) -> Instance:
+    """:func:`parse_instance`; ``plain``: the text was checked already (``_decode``);
+    ``on_valuations``: see :func:`load_instance`."""
     found = None if plain else _find_problem(data)
     if found:
         where, message = found
@@ -317,7 +324,7 @@ def _parse(data: Any, source: str, default_name: str, plain: bool) -> Instance:
     if isinstance(data, dict) and isinstance(data.get("goods"), list) and len(data["goods"]) > MAX_GOODS:
         raise InputError(source, "goods", f"{len(data['goods'])} goods; cabench accepts at most {MAX_GOODS}")
     if _fast_validator().is_valid(data):
-        return _Builder(source).build(data, default_name)
+        return _Builder(source).build(data, default_name, on_valuations)
     error = best_match(jsonschema.Draft202012Validator(schema()).iter_errors(_schema_view(data)))
     if error is not None:
         raise InputError(source, json_path(error.absolute_path), _schema_message(error))
@@ -405,7 +412,8 @@ class _Builder:
     def fail(self, path: Path_, message: str) -> InputError:
         return InputError(self.source, json_path(path), message)
 
-    def build(self, data: Mapping[str, Any], default_name: str) -> Instance:
+    def build(self, data: Mapping[str, Any], default_name: str,
+              on_valuations: Callable[[int, tuple[Valuation, ...]], None] | None = None) -> Instance:
         self.goods = self._names(data["goods"], ["goods"], "good")
         self._bits = {good: 1 << k for good, k in self.goods.items()}
         self.players = self._names(data["players"], ["players"], "player")
@@ -419,6 +427,8 @@ class _Builder:
         true_values = tuple(
             self.valuation(valuations[name], ["valuations", name]) for name in self.players
         )
+        if on_valuations is not None:  # (the schema holds, and so do the goods, players and valuations)
+            on_valuations(len(self.goods), true_values)
         knowledge_data = data.get("knowledge", {})
         for name in knowledge_data:
             self._player(name, ["knowledge", name])
