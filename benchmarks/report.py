@@ -178,7 +178,8 @@ def _after_msw(plan: "ReportPlan | EarlyWelfare", welfare: Solution) -> list[Pro
 
 
 class EarlyWelfare:
-    """MSW, MSW_{-i} of each player who wins something in it, and MSW's lexicographic tie-break,
+    """MSW, MSW_{-i} of each player who wins something in it (docs/definitions.md, "MSW" and
+    "MSW_-i"), and the lexicographically first optimal allocation (seed 002 Lemma 3's omega*),
     solved in the background from the true valuations alone, while the rest of the file is read.
 
     ``cabench benchmarks`` with ``--jobs`` of 2 or more: a 500-player file with knowledge is
