@@ -47,7 +47,7 @@ class SolveOptions:
     lead : str or None
         For the ``portfolio`` backend: the solver that won the latest race of the same batch
         (``ilp.batch`` sets it). A race then runs that solver and one other per remaining core
-        instead of at least three solvers (``ilp.portfolio.racers``). Not part of the value's
+        first, instead of HiGHS and CP-SAT first (``ilp.portfolio.racers``). Not part of the value's
         identity: it changes which solver proves a value, never the value.
     """
 

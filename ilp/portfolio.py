@@ -9,11 +9,10 @@ take minutes for, or do not prove at all, and the one search needs no second cor
 
 Most benchmark programs of small and medium instances are proven by CP-SAT in well under a
 second, so the portfolio first gives CP-SAT ``PROBE_SECONDS`` in this process. A program still
-open after that is raced: one worker process per available core, each running a different
-solver (HiGHS, SCIP, CP-SAT, CBC, in that order, at least the first three). No two of them
-suffice: HiGHS proves large "regions" tables that CP-SAT does not, SCIP proves large "arbitrary"
-programs that neither HiGHS nor CP-SAT proves within minutes, and CP-SAT is the fastest on
-mid-sized "regions" programs just beyond the probe (measured by ``cabench perf``; see docs/performance.md).
+open after that is raced: one worker process per available core, at least two, each running a
+different solver (HiGHS, CP-SAT, SCIP, CBC, in that order; see :func:`racers`). HiGHS proves
+large "regions" tables that CP-SAT does not, and CP-SAT is the fastest on mid-sized programs
+just beyond the probe (measured by ``cabench perf``; see docs/performance.md).
 The first proven optimum wins and the other workers are stopped. "Proven" means accepted by
 ``ilp.claims``: every answer is checked exactly, and a floating-point racer wins only a program
 whose magnitude its tolerances can separate; a program beyond that magnitude is not raced at all
@@ -63,7 +62,7 @@ def sparse_graph(ilp: ILP) -> clique.Graph | None:
     if len(ilp.objective) < CLIQUE_MIN_BIDS or not clique.applies(ilp):
         return None
     return clique.graph(ilp, densest=SPARSE)
-RACERS = ("highs", "scip", "cpsat", "cbc")
+RACERS = ("highs", "cpsat", "scip", "cbc")
 
 
 def available() -> bool:
@@ -80,17 +79,26 @@ def cores() -> int:
 
 
 def racers(lead: str | None = None) -> list[str]:
-    """The solvers to race, among those installed: as many as there are cores, and at least
-    three, because no two of HiGHS, SCIP and CP-SAT cover the large instances of every kind (on
-    two cores each then runs at about two thirds of its speed).
+    """The solvers to race, among those installed: one per core, at least two.
+
+    A first race runs HiGHS and CP-SAT, then SCIP and CBC as cores allow. One racer per core,
+    never more: three racers on two cores each ran at two thirds of their speed, and the
+    racer that wins is nearly always HiGHS or CP-SAT. Measured (2026-12-01, 2 cores, load
+    average 7 to 10, the race at the highest priority; MSW alone, the probe included, one run
+    each), three racers against HiGHS and CP-SAT: generated regions 256 / 2000 / 10 (seed 0),
+    58.6 s against 38.7 s (HiGHS won); uniform 64 / 500 with one player per bidder (seed 0),
+    5.8 s against 4.7 s, and regions 64 / 500, one player per bidder (seed 1), 6.0 s against
+    3.3 s (CP-SAT won both). SCIP, third in the race before, won none of them; it used to
+    win the sparse CATS "arbitrary" programs, which go to the clique search now (``ilp.clique``).
+    Letting the third racer share one core at a lower priority instead kept HiGHS at 38.1 s
+    but slowed CP-SAT's wins to 7.1 s.
 
     With ``lead``, the solver that won the latest race of the same batch (``ilp.batch``), the
     race is a later one: that solver and one other per remaining core, at least two. A later
-    race still catches a solver that is slow on the new kind of program (SCIP wins MSW of some
-    CATS "arbitrary" files and needs minutes for their MSW_{-i}, where CP-SAT takes seconds),
-    but the winner no longer shares two cores with two others: on regions 256 / 2000 / 10
-    (seed 0) HiGHS proves MSW_{-0} in 15.9 s alone and in 24.9 s raced against two others
-    (2026-12-01, 2 cores, the race's processes at the highest priority)."""
+    race still catches a solver that is slow on the new kind of program (the solver fastest on
+    MSW need not be fastest on MSW_{-i}), but the winner runs at full speed: on regions
+    256 / 2000 / 10 (seed 0) HiGHS proves MSW_{-0} in 15.9 s alone and in 24.9 s raced against
+    two others (2026-12-01, 2 cores, the race's processes at the highest priority)."""
     names = []
     for name in RACERS:
         module = importlib.import_module(f"ilp.{name}")
@@ -98,8 +106,8 @@ def racers(lead: str | None = None) -> list[str]:
             names.append(name)
     if lead in names:
         names.remove(lead)
-        return [lead, *names][: max(2, cores())]
-    return names[: max(3, cores())]
+        names.insert(0, lead)
+    return names[: max(2, cores())]
 
 
 def _race_one(name: str, formulation: Formulation, options: SolveOptions, hint: list[int] | None) -> Answer:
