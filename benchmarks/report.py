@@ -17,7 +17,7 @@ from benchmarks.external import bb, bb_prime, miew_of
 from benchmarks.known import mkw
 from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome, from_solution
-from benchmarks.table import ReportPlan
+from benchmarks.table import ReportPlan, Weights
 from ilp import Program, Solution, SolveOptions, Status, solve_batch
 from ilp.batch import LexFirst, Progress, frozen_heap, shared_workers
 from instances import Instance
@@ -91,7 +91,7 @@ class Report:
 
 
 def compute_report(instance: Instance, options: SolveOptions | str | None = None, *,
-                   progress: Progress | None = None) -> Report:
+                   progress: Progress | None = None, early: "EarlyWelfare | None" = None) -> Report:
     """Compute the whole table; ``options.time_limit`` applies to each integer program separately.
 
     The programs (``benchmarks.table.ReportPlan``) are solved as one batch (``ilp.solve_batch``,
@@ -111,6 +111,9 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
         time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
     progress : callable or None, optional
         Called as ``progress(done, total)``.
+    early : EarlyWelfare or None, optional
+        MSW, its winners' MSW_{-i} and its tie-break, started while ``instance`` was read
+        (:class:`EarlyWelfare`): taken from there instead of solved again.
 
     Returns
     -------
@@ -138,10 +141,12 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
     # the programs were solved; the plan is built with the collector paused, then both are
     # frozen (never walked) until the report is done.
     with shared_workers(options) as options:  # started first (see there); MSW_{-i} (in _compute) reuses them
+        if early is not None and not early.serves(instance, options):
+            early = None
         enabled = gc.isenabled()
         gc.disable()
         try:
-            plan = ReportPlan.of(instance)
+            plan = ReportPlan.of(instance, None if early is None else early.msw.weights)
             programs = plan.programs()
         finally:
             if enabled:
@@ -151,13 +156,18 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
         # interpreter), not after them (250,000 lower bounds at 500 players).
         verdicts = _Background(lambda: [knowledge_correct(instance, i) for i in range(instance.n)])
         with frozen_heap():
-            # what waits for MSW joins the batch as soon as MSW is solved, while the workers
-            # are still busy with the knowledge programs (no second round after the first)
-            solutions = solve_batch(programs, options, progress=progress, after={0: partial(_after_msw, plan)})
+            if early is None:
+                # what waits for MSW joins the batch as soon as MSW is solved, while the workers
+                # are still busy with the knowledge programs (no second round after the first)
+                solutions = solve_batch(programs, options, progress=progress, after={0: partial(_after_msw, plan)})
+            else:  # MSW and what waits for it were solved while the file was read
+                welfare, *rest = early.solutions()
+                known = {plan.msw: welfare, **dict(zip(_after_msw(plan, welfare)[:-1], rest[:-1]))}
+                solutions = solve_batch(programs, options, progress=progress, known=known) + rest
             return _compute(instance, plan, programs, solutions, options, start, verdicts.result())
 
 
-def _after_msw(plan: ReportPlan, welfare: Solution) -> list[Program | LexFirst]:
+def _after_msw(plan: "ReportPlan | EarlyWelfare", welfare: Solution) -> list[Program | LexFirst]:
     """What the report solves once MSW's ``welfare`` is known: MSW_{-i} for each player i who
     wins something in it, when it is proven (for the others MSW_{-i} = MSW, see
     ``ReportPlan``; with MSW unproven, :func:`_without_unproven`), then the lexicographically
@@ -165,6 +175,57 @@ def _after_msw(plan: ReportPlan, welfare: Solution) -> list[Program | LexFirst]:
     itself, solved once (``ilp.solve_batch`` keys programs by value)."""
     winners = [i for i, bundle in enumerate(welfare.allocation or ()) if bundle] if welfare.optimal else []
     return [*(plan.msw_without(i) for i in winners), LexFirst(plan.msw, welfare)]
+
+
+class EarlyWelfare:
+    """MSW, MSW_{-i} of each player who wins something in it (docs/definitions.md, "MSW" and
+    "MSW_-i"), and the lexicographically first optimal allocation (seed 002 Lemma 3's omega*),
+    solved in the background from the true valuations alone, while the rest of the file is read.
+
+    ``cabench benchmarks`` with ``--jobs`` of 2 or more: a 500-player file with knowledge is
+    250,000 lower bounds, which take this process over a second to read, while the worker
+    processes, ready by then, had nothing to solve. :meth:`start` is the ``on_valuations`` of
+    ``instances.load_instance``; :func:`compute_report` then takes these solutions as known. They
+    are those the report's own batch would find: the same programs (``ReportPlan``'s weights),
+    options, warm starts (MSW_{-i} from MSW) and tie-break (``_after_msw``), and a program's
+    solution does not depend on what else is being solved (``ilp.batch``). Nothing starts
+    without worker processes, and nothing waits for it: a file found invalid later ends the
+    command with its error, the workers killed mid-solve (``ilp.batch.shared_workers``)."""
+
+    def __init__(self, options: SolveOptions) -> None:
+        self.options = options
+        self.valuations: tuple | None = None
+        self.msw: Program | None = None
+        self._run: _Background | None = None
+
+    @staticmethod
+    def wanted(options: SolveOptions) -> bool:
+        """Whether to start early: with worker processes started ahead (``--jobs`` 2 or more;
+        automatic ``--jobs`` solves MSW in this process first, see ``ilp.batch``)."""
+        return options.workers is not None and options.jobs is not None and options.jobs > 1
+
+    def start(self, m: int, valuations: tuple) -> None:
+        """Start solving MSW of ``valuations`` (the instance's tuple) over ``m`` goods."""
+        self.valuations = valuations
+        self.msw = Program(m, Weights.true_weights(valuations))
+        # (the collector is left alone: the reading thread pauses it and freezes what it built)
+        self._run = _Background(lambda: solve_batch([self.msw], self.options, after={0: partial(_after_msw, self)},
+                                                    freeze=False))
+
+    def msw_without(self, i: int) -> Program:
+        """MSW_{-i}'s program (``ReportPlan.msw_without``)."""
+        weights = self.msw.weights
+        return Program(self.msw.n_goods, weights[:i] + (None,) + weights[i + 1:])
+
+    def serves(self, instance: Instance, options: SolveOptions) -> bool:
+        """True when started on this instance's own valuations with these options."""
+        return self._run is not None and instance.valuations is self.valuations and options == self.options and (
+            options.workers is self.options.workers)
+
+    def solutions(self) -> list[Solution]:
+        """MSW's solution, MSW_{-i}'s of its winners (in player order), then the tie-break's
+        (waits for them; an error of the solves is raised here)."""
+        return self._run.result()
 
 
 class _Background:

@@ -37,14 +37,27 @@ class Weights:
     """The weights of one instance's programs, each built once: TV_j, and the row
     (g^i_1, ..., TV_i, ..., g^i_n) of every player i (the weights of MIKW_i)."""
 
-    def __init__(self, instance: Instance) -> None:
+    def __init__(self, instance: Instance, true: tuple[Weight, ...] | None = None) -> None:
+        """``true``: the weights :meth:`true_weights` made of ``instance.valuations`` already
+        (MSW started before the knowledge was read), kept as the same objects."""
         self.instance = instance
         n = instance.n
         self._shared: dict[object, Weight] = {}
         self._of: dict[int, Weight] = {}  # id(valuation) -> Weight.of(valuation), shared
-        self.true: tuple[Weight, ...] = tuple(self._weight_of(v) for v in instance.valuations)
+        if true is None:
+            true = tuple(self._weight_of(v) for v in instance.valuations)
+        else:  # registered as _weight_of would have made them, in the same order
+            for valuation, weight in zip(instance.valuations, true, strict=True):
+                self._of[id(valuation)] = weight if weight is NOTHING else self._share(weight)
+        self.true: tuple[Weight, ...] = true
         self.nothing: tuple[Weight, ...] = (NOTHING,) * n
         self._rows: dict[int, tuple[Weight, ...]] = {}
+
+    @staticmethod
+    def true_weights(valuations: tuple) -> tuple[Weight, ...]:
+        """TV_j of each player as the report's programs weigh them (``Weights(instance).true``),
+        from the valuations alone: MSW's weights."""
+        return Weights(_Valuations(valuations)).true  # type: ignore[arg-type]
 
     def _share(self, weight: Weight) -> Weight:
         """One object per distinct weight (equal bounds and true valuations become one key)."""
@@ -108,6 +121,17 @@ class Weights:
         return tuple(self.true[j] for j in members)
 
 
+@dataclass(frozen=True)
+class _Valuations:
+    """What :class:`Weights` reads of an instance to weigh its true valuations."""
+
+    valuations: tuple
+
+    @property
+    def n(self) -> int:
+        return len(self.valuations)
+
+
 def _program(instance: Instance, weights: tuple[Weight | None, ...]) -> Program:
     return Program(instance.m, weights)
 
@@ -153,8 +177,10 @@ class ReportPlan:
     mikw_players: tuple[tuple[int, ...] | None, ...] = ()
 
     @staticmethod
-    def of(instance: Instance) -> "ReportPlan":
-        w = Weights(instance)
+    def of(instance: Instance, true: tuple[Weight, ...] | None = None) -> "ReportPlan":
+        """The plan of ``instance``; ``true``: its true valuations' weights made already
+        (:meth:`Weights.true_weights`, for an MSW started before the knowledge was read)."""
+        w = Weights(instance, true)
         miew, mikw, mikw_players = [], [], []
         for i in range(instance.n):
             if knows_nothing(instance, i):

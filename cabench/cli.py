@@ -21,7 +21,7 @@ import click
 from rich.console import Console
 
 from benchmarks.knowledge import READINGS
-from benchmarks.report import compute_report
+from benchmarks.report import EarlyWelfare, compute_report
 from benchmarks.report import players_csv as players_csv_text
 from benchmarks.results import NotProvenError
 from cabench import api
@@ -58,9 +58,10 @@ coalition_knowledge_option = click.option(
          "seed 000 Def. 1) or sets (intersect the members' candidate sets; see README).")
 
 
-def load_with_reading(file: str, coalition_knowledge: str) -> Instance:
-    """Load FILE and set how its coalitions pool knowledge (``benchmarks.knowledge``)."""
-    return dataclasses.replace(load_instance(file), coalition_knowledge=coalition_knowledge)
+def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -> Instance:
+    """Load FILE and set how its coalitions pool knowledge (``benchmarks.knowledge``);
+    ``on_valuations``: see ``instances.load_instance``."""
+    return dataclasses.replace(load_instance(file, on_valuations), coalition_knowledge=coalition_knowledge)
 
 
 @cli.command()
@@ -91,13 +92,15 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
 
     # with --jobs 2 or more the worker processes start now and get ready while the file is read
     with shared_workers(api.solve_options(solver, time_limit, jobs)) as options:
-        instance = load_with_reading(file, coalition_knowledge)
+        # and once the valuations are read, MSW starts in them while the knowledge is read
+        early = EarlyWelfare(options) if EarlyWelfare.wanted(options) else None
+        instance = load_with_reading(file, coalition_knowledge, early.start if early is not None else None)
         # One report, then the process ends: what it has read and computed lives until then and
         # holds no cycles. Frozen, the cyclic collector never walks it (500 players with
         # knowledge: millions of objects, walked again by every full collection).
         gc.freeze()
         with counting("solving programs", wanted(as_json)) as progress:
-            report = compute_report(instance, options, progress=progress)
+            report = compute_report(instance, options, progress=progress, early=early)
     gc.freeze()
     if players_csv is not None:
         atomic_write_text(players_csv, players_csv_text(report))

@@ -233,7 +233,7 @@ def solve(program: Program, options: SolveOptions | str | None = None,
     claimed = None  # the objective value the solver claims for its own solution
     allocation = checked.allocation
     if checked.values is not None:
-        claimed = sum(c * checked.values[v] for v, c in formulation.ilp.objective.items())
+        claimed = claims.objective(formulation.ilp, checked.values)
         allocation = formulation.decode(checked.values)
         if not program.minimize_owners:
             allocation = _shrink(formulation, allocation)

@@ -218,7 +218,7 @@ def parent_of(program: Program, candidates: Sequence[Program]) -> tuple[Program,
 def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None = None, *,
                 known: Mapping[Program, Solution] | None = None,
                 progress: Progress | None = None,
-                after: Mapping[int, After] | None = None) -> list[Solution]:
+                after: Mapping[int, After] | None = None, freeze: bool = True) -> list[Solution]:
     """Solve every program of ``programs`` (see the module docstring); one :class:`Solution` per
     program, in order. ``options.time_limit`` applies to each solve; ``options.jobs``: worker
     processes (1 = all in this process; None = automatic, as many as the cores once the solves
@@ -243,6 +243,9 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
         MSW's winners, MSW's tie-break). They start while the rest of the batch is still being
         solved, and their solutions follow those of ``programs`` in the returned list, by k,
         each callback's in the order it returned them.
+    freeze : bool, optional
+        Freeze the heap for the cyclic collector during the batch (:func:`frozen_heap`); False
+        for a batch run in a background thread while another thread builds and freezes it.
 
     Returns
     -------
@@ -274,6 +277,8 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     >>> [s.value for s in solve_batch([both], "cpsat", after={0: winners_removed})]
     [7, 5]
     """
+    if not freeze:
+        return _Scheduler(programs, as_options(options), known, progress, after).run()
     with frozen_heap():
         return _Scheduler(programs, as_options(options), known, progress, after).run()
 

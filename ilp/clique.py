@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
@@ -71,7 +73,11 @@ def applies(ilp: ILP) -> bool:
     n = len(ilp.names)
     if not ilp.maximize or ilp.lower.count(0) != n or ilp.upper.count(1) != n:
         return False
-    return all(lo is None and hi in (0, 1) and {*terms.values()} <= {1} for terms, lo, hi in ilp.rows)
+    # every row's lower bound, upper bound and coefficients, gathered in C (asked of every
+    # program of a report, twice: ``ilp.portfolio`` and ``ilp.relaxation``)
+    rows = ilp.rows
+    return ({*map(itemgetter(1), rows)} <= {None} and {*map(itemgetter(2), rows)} <= {0, 1}
+            and {*chain.from_iterable(map(dict.values, map(itemgetter(0), rows)))} <= {1})
 
 
 def graph(ilp: ILP, densest: float | None = None) -> Graph | None:
@@ -86,6 +92,13 @@ def graph(ilp: ILP, densest: float | None = None) -> Graph | None:
         if hi == 0:
             banned.update(terms)
     variables = [k for k, c in sorted(ilp.objective.items()) if c > 0 and k not in banned]
+    n = len(variables)
+    if densest is not None and n >= 2 and (n * (n - 1) - sum(
+            len(terms) * (len(terms) - 1) for terms, _, hi in ilp.rows if hi == 1)) / (n * (n - 1)) > densest:
+        # the bound below, with each row's every variable counted (not only the vertices among
+        # them: more conflicts, so fewer compatible pairs than the bound below counts): dense
+        # for sure, before the vertices' rows are listed (paths: every program of a report)
+        return None
     vertex = {k: v for v, k in enumerate(variables)}
     rows = [members for terms, _, hi in ilp.rows if hi == 1
             if len(members := [vertex[k] for k in terms if k in vertex]) > 1]
@@ -108,7 +121,6 @@ def graph(ilp: ILP, densest: float | None = None) -> Graph | None:
             out.append(everyone & ~mask)
         return out
 
-    n = len(variables)
     if densest is not None and n >= 2 and (
             n * (n - 1) - sum(len(m) * (len(m) - 1) for m in rows)) / (n * (n - 1)) > densest:
         # a vertex conflicts with at most |r| - 1 others per row r it is in, so at least this

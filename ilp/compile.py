@@ -30,6 +30,8 @@ the programs it leaves (fixed goods, a lower bound on the total, the owner objec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
 import numpy as np
 
 from ilp.program import Weight
@@ -48,6 +50,22 @@ class AtomsBlock:
     single: bool
     atoms: Atoms
     unions: bool = field(default=False, compare=False)
+
+    @cached_property
+    def by_good(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """(good g, the positions of the atoms holding g, in atom order) for every good of the
+        atoms, goods in order of first appearance (atoms in order, each one's goods from the
+        lowest): the rows "good g goes to this player" of ``ilp.formulation``, worked out once
+        per block rather than once per program that holds it (a knowledge report formulates
+        each player's view of another in MIKW_i and MIEW_i, and each true valuation in MSW and
+        every MSW_{-i})."""
+        holders: dict[int, list[int]] = {}
+        for a, (bundle, _) in enumerate(self.atoms):
+            while bundle:
+                lowest = bundle & -bundle
+                holders.setdefault(lowest.bit_length() - 1, []).append(a)
+                bundle ^= lowest
+        return tuple((g, tuple(positions)) for g, positions in holders.items())
 
 
 @dataclass(frozen=True)
@@ -82,7 +100,7 @@ Block = AtomsBlock | RobustBlock
 
 
 def _positive(v: Valuation) -> Function:
-    if all(x > 0 for _, x in v.bids):  # the common case: share the bids (2^20 of a complete table)
+    if min(map(itemgetter(1), v.bids), default=1) > 0:  # the common case: share the bids (2^20 of a complete table)
         return Function(v.semantics, v.bids)
     return Function(v.semantics, tuple((b, x) for b, x in v.bids if x > 0))
 
@@ -230,10 +248,8 @@ def _compile(weight: Weight, budget: int) -> Block | None:
     if len(options) == 1 and len(options[0]) == 1 and (additive := additive_table(options[0][0])) is not None:
         return AtomsBlock(False, additive)
     if all(len(o) == 1 and o[0].semantics is not Semantics.OR for o in options):
-        best: dict[int, int] = {}
-        for (f,) in options:
-            for bundle, value in f.atoms:
-                best[bundle] = max(value, best.get(bundle, 0))
+        # the best value of each bundle: the bids by increasing value, the last of a bundle kept
+        best = dict(sorted([atom for (f,) in options for atom in f.atoms], key=itemgetter(1)))
         return AtomsBlock(True, undominated(tuple(sorted(best.items()))))
     if len(options) == 1 and len(options[0]) == 1:
         return AtomsBlock(False, options[0][0].atoms)
@@ -321,15 +337,29 @@ def undominated(atoms: Atoms) -> Atoms:
     if pairs > PAIRWISE_WORK:
         return atoms
     kept: list[tuple[int, int]] = []
-    inside: list[int] = []  # the kept bundles
-    # by value, largest first, and smaller bundles first among equal values: every bid that could
-    # dominate one is met before it, and a dominated bid is dominated by a kept one (transitivity)
-    for bundle, value in sorted(atoms, key=lambda bid: (-bid[1], bid[0].bit_count())):
-        # a kept bundle inside this one is one whose union with it is this one (looped in C:
-        # a knowledge report compiles each player's view of every other player's bids)
-        if bundle not in map(bundle.__or__, inside):
+    # the kept bundles by their lowest good: a bundle inside b has its lowest good in b, so only
+    # the groups of b's goods can hold one (a few bundles each, where all the kept bundles were
+    # compared; a knowledge report compiles each player's view of every other player's bids)
+    by_lowest: dict[int, list[int]] = {}
+    lowests = 0  # the goods that are the lowest of a kept bundle (the groups' keys)
+    # by value, largest first, and smaller bundles first among equal values (the bundle order
+    # of ``atoms`` last): every bid that could dominate one is met before it, and a dominated
+    # bid is dominated by a kept one (transitivity)
+    for _, _, bundle, value in sorted([(-v, b.bit_count(), b, v) for b, v in atoms]):
+        if 0 in by_lowest:
+            continue  # the empty bundle, kept, is inside every later one
+        rest = bundle & lowests
+        while rest:
+            lowest = rest & -rest
+            # a kept bundle inside this one is one whose union with it is this one (looped in C)
+            if bundle in map(bundle.__or__, by_lowest[lowest]):
+                break
+            rest ^= lowest
+        else:
             kept.append((bundle, value))
-            inside.append(bundle)
+            lowest = bundle & -bundle
+            by_lowest.setdefault(lowest, []).append(bundle)
+            lowests |= lowest
     return tuple(sorted(kept))
 
 

@@ -16,7 +16,9 @@ an :class:`ILP` and report variable values; decoding back to bundles happens her
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import itemgetter
+from functools import cached_property
+from itertools import chain
+from operator import itemgetter, mul
 
 from ilp.compile import AtomsBlock, Block, BlockCache, RobustBlock, compile_weight
 from ilp.program import UNALLOCATED, Program
@@ -71,20 +73,30 @@ class Formulation:
     program: Program
     blocks: list[Block | None]
     ilp: ILP
-    own: list[dict[int, Linear]]  # own[j][g]: expression "good g goes to player j"
     weight: list[Linear]  # weight[j]: expression of player j's weight
+    robust: dict[int, dict[int, Linear]] = field(default_factory=dict)  # :attr:`own` of robust players
+
+    @cached_property
+    def own(self) -> list[dict[int, Linear]]:
+        """own[j][g]: the expression "good g goes to player j". Made when asked for (fixed owners,
+        the owner objective, an allocation to avoid, decoding a robust player): the plain
+        programs a report solves by the dozen need only the rows it sums to (:func:`build`)."""
+        return [self.robust[j] if j in self.robust else _owned(block, self.weight[j])
+                for j, block in enumerate(self.blocks)]
 
     def decode(self, values: list[int]) -> tuple[int, ...]:
         """The allocation (bundle per player) of an integer solution ``values``."""
         allocation = []
+        value = values.__getitem__
         for j, block in enumerate(self.blocks):
             bundle = 0
-            if block is not None and sum(c * values[v] for v, c in self.weight[j].items()) > 0:
+            w = self.weight[j]
+            if block is not None and sum(map(mul, w.values(), map(value, w))) > 0:  # (summed in C)
                 if isinstance(block, AtomsBlock):
                     # the union of the atoms won (weight[j] lists x[j, a] in atom order): what
                     # the rows "good g goes to j" say, one step per atom instead of per good and atom
-                    for (atom, _), v in zip(block.atoms, self.weight[j]):
-                        if values[v] > 0:
+                    for (atom, _), x in zip(block.atoms, map(value, w)):
+                        if x > 0:
                             bundle |= atom
                 else:
                     for g, expr in self.own[j].items():
@@ -123,25 +135,31 @@ def build(program: Program, cache: BlockCache | None = None, given: list[Block |
         blocks = list(given)
     else:
         blocks = [compile_weight(w) if cache is None else cache.block(w) for w in program.weights]
-    own: list[dict[int, Linear]] = []
+    robust: dict[int, dict[int, Linear]] = {}
     weight: list[Linear] = []
+    # "good g goes to somebody": the variables of every player's expression "good g goes to j",
+    # players in order (each such expression is a sum of distinct variables with coefficient 1,
+    # and players have disjoint variables), gathered as lists: linear in the variables
+    holding: list[list[int]] = [[] for _ in range(program.n_goods)]
     for j, block in enumerate(blocks):
         if isinstance(block, AtomsBlock):
-            o, w = _atoms(ilp, j, block)
+            w = _atoms(ilp, j, block)
+            if w:
+                first = next(iter(w))  # x[j, a] is variable first + a
+                for g, positions in block.by_good:
+                    holding[g].extend(map(first.__add__, positions))
         elif isinstance(block, RobustBlock):
-            o, w = _robust(ilp, j, block)
+            robust[j], w = _robust(ilp, j, block)
+            for g, expr in robust[j].items():
+                holding[g].extend(expr)
         else:
-            o, w = {}, {}
-        own.append(o)
+            w = {}
         weight.append(w)
+    formulation = Formulation(program, blocks, ilp, weight, robust)
+    own = formulation.own if program.fixed or program.minimize_owners or program.avoid is not None else None
 
-    # "good g goes to somebody", summed in place: linear in the variables, whatever the players
-    holding: list[Linear] = [{} for _ in range(program.n_goods)]
-    for o in own:
-        for g, expr in o.items():
-            holding[g].update(expr)  # (players have disjoint variables: a sum of coefficients 1 to nothing)
     for g in range(program.n_goods):
-        total = holding[g]
+        total = dict.fromkeys(holding[g], 1)
         fixed = program.fixed_owner(g)
         if fixed is None:
             if len(total) > 1:  # several players, or several atoms of one OR player
@@ -178,7 +196,7 @@ def build(program: Program, cache: BlockCache | None = None, given: list[Block |
         ilp.objective = objective
         ilp.maximize = False
     ilp.magnitude = _magnitude(ilp, blocks, program, owners_top)
-    return Formulation(program, blocks, ilp, own, weight)
+    return formulation
 
 
 def _avoiding(own: list[dict[int, Linear]], avoid: tuple[int, ...]) -> tuple[Linear, None, int]:
@@ -220,36 +238,39 @@ def _magnitude(ilp: ILP, blocks: list[Block | None], program: Program, owners_to
         top = owners_top
     else:
         top = sum(_upper(b) for b in blocks)
-    for terms, lo, hi in ilp.rows:
-        top = max(top, max(map(abs, terms.values()), default=0), *(abs(b) for b in (lo, hi) if b is not None))
-    return top
+    # every coefficient and right-hand side, each distinct number once (gathered in C)
+    rows = ilp.rows
+    numbers = set(chain.from_iterable(map(dict.values, map(itemgetter(0), rows))))
+    numbers.update(map(itemgetter(1), rows), map(itemgetter(2), rows))
+    numbers.discard(None)
+    return max(top, *map(abs, numbers)) if numbers else top
 
 
-def _atoms(ilp: ILP, j: int, block: AtomsBlock) -> tuple[dict[int, Linear], Linear]:
-    # the variables x[j, a] in one go and each bundle's goods by its bits, not through
-    # ``ILP.var`` and ``members`` per atom: a report builds tens of programs of hundreds of
-    # atoms each (the same ILP either way)
+def _atoms(ilp: ILP, j: int, block: AtomsBlock) -> Linear:
+    """Player j's variables x[j, a], one per atom, and their "at most one" row for a
+    single-choice block; returns the weight expression (the variables in atom order)."""
+    # the variables in one go, not through ``ILP.var`` per atom: a report builds tens of
+    # programs of hundreds of atoms each (the same ILP either way)
     atoms = block.atoms
     first = len(ilp.names)
     ilp.names.extend([f"x[{j},{a}]" for a in range(len(atoms))])
     ilp.lower.extend([0] * len(atoms))
     ilp.upper.extend([1] * len(atoms))
-    own: dict[int, Linear] = {}
-    weight: Linear = {}
-    for x, (bundle, value) in enumerate(atoms, start=first):  # player j wins atom x - first
-        weight[x] = value
-        while bundle:
-            lowest = bundle & -bundle
-            g = lowest.bit_length() - 1
-            if g in own:
-                own[g][x] = 1
-            else:
-                own[g] = {x: 1}
-            bundle ^= lowest
+    weight: Linear = dict(zip(range(first, first + len(atoms)), map(itemgetter(1), atoms)))
     if block.single and len(atoms) > 1:
         ilp.add(dict.fromkeys(weight, 1), hi=1)
     # OR blocks: disjointness of one player's atoms follows from "each good at most once"
-    return own, weight
+    return weight
+
+
+def _owned(block: Block | None, weight: Linear) -> dict[int, Linear]:
+    """own[g] of a player whose block is ``block`` (not robust) and weight expression ``weight``
+    (:func:`_atoms`): the player's atoms holding g (``AtomsBlock.by_good``, worked out once per
+    block), in atom order."""
+    if not isinstance(block, AtomsBlock) or not weight:
+        return {}
+    first = next(iter(weight))
+    return {g: dict.fromkeys(map(first.__add__, positions), 1) for g, positions in block.by_good}
 
 
 def _robust(ilp: ILP, j: int, block: RobustBlock) -> tuple[dict[int, Linear], Linear]:

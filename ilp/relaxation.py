@@ -50,6 +50,8 @@ import math
 from dataclasses import replace
 from time import monotonic
 
+import numpy as np
+
 from ilp import certify, clique
 from ilp.compile import AtomsBlock
 from ilp.contract import Answer, SolveOptions
@@ -86,6 +88,13 @@ def applies(formulation: Formulation) -> bool:
     return clique.applies(ilp)
 
 
+_COLUMN = np.dtype([("tag", "u1"), ("size", "u1"), ("lower_tag", "u1"), ("lower", "<f8"), ("upper_tag", "u1"),
+                    ("upper", "<f8"), ("objective_tag", "u1"), ("objective", "<f8")])
+"""One column of ``MPModelProto`` as protocol-buffer bytes: field 3 (``variable``, a message of
+27 bytes) holding ``lower_bound`` (field 1), ``upper_bound`` (2) and ``objective_coefficient``
+(3), each a tag byte and a little-endian double (packed: no padding)."""
+
+
 def relax(ilp: ILP) -> tuple[list[float], list[float]] | None:
     """(row duals, primal values) of the linear relaxation of an :func:`applies` program, by
     GLOP; None when GLOP fails (the relaxation only guides: it proves nothing by itself).
@@ -103,19 +112,27 @@ def relax(ilp: ILP) -> tuple[list[float], list[float]] | None:
     top = max(map(abs, ilp.objective.values()), default=0)
     if not top:
         return None
-    model = linear_solver_pb2.MPModelProto(maximize=True)
-    # every column in [0, 1]: copies of one template, then the (scaled, for GLOP's tolerances)
-    # objective of the columns that have one
-    model.variable.extend([linear_solver_pb2.MPVariableProto(lower_bound=0.0, upper_bound=1.0)] * len(ilp.names))
-    columns = model.variable
-    for k, c in ilp.objective.items():
-        columns[k].objective_coefficient = c / top
-    model.constraint.extend(
-        linear_solver_pb2.MPConstraintProto(var_index=list(terms), coefficient=[1.0] * len(terms),
-                                            lower_bound=-math.inf, upper_bound=float(hi))
-        for terms, _, hi in ilp.rows)
-    request = linear_solver_pb2.MPModelRequest(
-        model=model, solver_type=linear_solver_pb2.MPModelRequest.GLOP_LINEAR_PROGRAMMING)
+    request = linear_solver_pb2.MPModelRequest(solver_type=linear_solver_pb2.MPModelRequest.GLOP_LINEAR_PROGRAMMING)
+    model = request.model  # (filled in place: no copy of the model into the request)
+    model.maximize = True
+    # every column in [0, 1] with its objective coefficient (scaled, for GLOP's tolerances; 0 for
+    # a column outside the objective), written as the protocol buffer's own bytes by numpy in
+    # one go and read by upb in C: setting the coefficients column by column through Python
+    # objects cost more than GLOP's solve (the same model either way)
+    objective = ilp.objective
+    columns = np.zeros(len(ilp.names), dtype=_COLUMN)
+    for name, value in (("tag", 0x1A), ("size", _COLUMN.itemsize - 2), ("lower_tag", 0x09), ("upper_tag", 0x11),
+                        ("upper", 1.0), ("objective_tag", 0x19)):
+        columns[name] = value
+    columns["objective"][list(objective)] = [c / top for c in objective.values()]
+    model.MergeFromString(columns.tobytes())
+    # each row added in place and filled from its terms (a third cheaper than a message per row
+    # copied in; the same model)
+    add, ones = model.constraint.add, [1.0] * len(ilp.names)
+    for terms, _, hi in ilp.rows:
+        row = add(lower_bound=-math.inf, upper_bound=float(hi))
+        row.var_index.extend(terms)
+        row.coefficient.extend(ones[:len(terms)])
     response = linear_solver_pb2.MPSolutionResponse()
     pywraplp.Solver.SolveWithProto(request, response)
     if response.status != linear_solver_pb2.MPSOLVER_OPTIMAL:
@@ -229,7 +246,8 @@ def settle(formulation: Formulation, module, options: SolveOptions,
     if not claims.satisfies(ilp, values) or claims.objective(ilp, values) < bound:
         values = greedy(ilp, primal)
     best = claims.objective(ilp, values)
-    if hint is not None and claims.satisfies(ilp, hint) and (worth := claims.objective(ilp, hint)) > best:
+    if hint is not None and len(hint) == len(ilp.names) and (worth := claims.objective(ilp, hint)) > best and (
+            claims.satisfies(ilp, hint)):  # (checked only when it would be taken: most hints are worse)
         values, best = list(hint), worth
     # the answer names ``module`` also when a core was searched here: this path is part of its
     # route (``ilp.backends`` takes it for CP-SAT too), and a batch gives the programs it solves

@@ -134,7 +134,8 @@ class Valuation:
         if semantics is Semantics.EXACT:
             return self._exact.get(bundle, 0)
         if semantics is Semantics.XOR:
-            inside = [value for b, value in self.bids if is_subset(b, bundle)]
+            outside = ~bundle  # (is_subset inlined: every witness of every program is evaluated)
+            inside = [value for b, value in self.bids if not b & outside]
             return max(inside) if inside else 0
         return self._packing(bundle)
 

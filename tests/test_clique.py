@@ -186,4 +186,5 @@ def test_near_cap_instance_report_through_the_portfolio():
     assert [b.value for b in compute_report(inst, SolveOptions("portfolio", jobs=1)).benchmarks] == reference
 
 
-test_clique_matches_reference = _matches_reference("clique", 150)
+test_clique_matches_reference = _matches_reference("clique", 80)
+test_clique_matches_reference_many = pytest.mark.slow(_matches_reference("clique", 600))

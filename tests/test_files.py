@@ -43,3 +43,51 @@ def test_every_example_validates_and_licences_are_full_tables():
 def test_schema_is_shipped_and_documents_every_form():
     forms = schema()["$defs"]["valuation"]["properties"]
     assert sorted(forms) == ["additive", "explicit", "or", "single_minded", "table", "xor"]
+
+
+# ---------------------------------------------------------------- the instance writer's orjson path
+
+_NAMES = st.text(max_size=6) | st.sampled_from(["a,b", "x:y", 'q"t', "b\\s", "é", "\U0001F600", "\x00", "\u2028",
+                                                "1.5", "2e3", "null", "[", "}", ""])
+_LEAVES = st.integers(-2**63, 2**63 - 1) | st.integers(-2**70, 2**70) | _NAMES | st.booleans() | st.none()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(_NAMES, inner, max_size=5),
+                    max_leaves=40), st.integers(0, 3), st.integers(0, 60))
+def test_the_writers_orjson_path_writes_the_bytes_of_json(data, indent, width):
+    """``instances.writer._format`` from orjson's text (when ``_plain_strings`` allows it) is
+    byte for byte the ``json`` version, on names holding separators, quotes, escapes, numbers
+    and non-ASCII characters, at every width."""
+    from instances.writer import _format, _plain_strings
+
+    assert _format(data, indent, width, _plain_strings(data)) == _format(data, indent, width)
+
+
+def test_the_writers_orjson_path_is_taken_for_plain_instances_and_not_for_unsafe_names():
+    from instances.writer import _format, _plain_strings, instance_to_json
+
+    inst = random_instance(7)
+    data = instance_to_json(inst)
+    fast = _plain_strings(data)
+    assert fast is not None and _format(data, fast=fast) + "\n" == instance_text(inst)
+    for name in ("a,b", "a:b", 'a"b', "a\\b", "a\nb", "v1.5"):
+        assert _plain_strings({**data, "name": name}) is None, name
+    assert _plain_strings({**data, "name": "é ü"}) is not None
+
+
+def test_annotate_writes_the_same_file_as_json_would(tmp_path):
+    """The CLI (a subprocess) writes an annotated 60-player file byte for byte as the ``json``
+    writer does."""
+    from instances.generate import generate_instance
+    from instances.knowledge_models import annotate
+    from instances.writer import _format, instance_to_json
+    from tests.conftest import run_cli
+
+    inst = generate_instance("decay", 16, 60, None, 3)
+    source, out = tmp_path / "plain.json", tmp_path / "annotated.json"
+    source.write_text(instance_text(inst))
+    result = run_cli("annotate", str(source), "--knowledge", "noisy-lower:0.8", "--seed", "1", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    expected = annotate(load_instance(source), "noisy-lower:0.8", None, 1)
+    assert out.read_text() == _format(instance_to_json(expected)) + "\n"

@@ -305,6 +305,47 @@ def test_undominated_drops_exactly_the_bids_a_smaller_bid_matches(monkeypatch):
             monkeypatch.undo()
 
 
+def test_undominated_by_lowest_good_groups_matches_the_definition(monkeypatch):
+    """The pairwise path of ilp.compile.undominated compares a bid only with the kept bids whose
+    lowest good it holds: on bids like a knowledge report's (few goods of 64, nested bundles,
+    equal values, the empty bundle) it drops exactly what the definition drops."""
+    import random
+
+    import ilp.compile as compile_module
+
+    monkeypatch.setattr(compile_module, "DENSE_GOODS", 0)  # always the pairwise path
+    rng = random.Random(11)
+    for _ in range(400):
+        bases = [sum(1 << rng.randrange(64) for _ in range(rng.randint(1, 5))) for _ in range(rng.randint(1, 8))]
+        bundles = {0} if rng.random() < 0.1 else set()
+        for _ in range(rng.randint(1, 40)):  # unions of a few bases: many nested bundles
+            bundles.add(sum(rng.sample(bases, rng.randint(1, len(bases)))) | (1 << rng.randrange(64)) * (
+                rng.random() < 0.3))
+        atoms = tuple(sorted((b, rng.randint(1, 4)) for b in bundles))
+        expected = tuple(a for a in atoms
+                         if not any(b != a[0] and b & ~a[0] == 0 and v >= a[1] for b, v in atoms))
+        assert compile_module.undominated(atoms) == expected
+
+
+def test_atoms_block_by_good_lists_each_good_s_atoms_in_order():
+    """AtomsBlock.by_good (the rows "good g goes to this player" of every formulation holding
+    the block): each good of the atoms with the positions of the atoms holding it, ascending,
+    goods in order of first appearance."""
+    import random
+
+    from ilp.compile import AtomsBlock
+    from instances.bundles import members
+
+    rng = random.Random(12)
+    for _ in range(200):
+        atoms = tuple((rng.getrandbits(rng.choice([3, 20, 70])), rng.randint(1, 9)) for _ in range(rng.randint(0, 30)))
+        order: list[int] = []
+        for bundle, _ in atoms:
+            order += [g for g in members(bundle) if g not in order]
+        expected = tuple((g, tuple(a for a, (bundle, _) in enumerate(atoms) if bundle >> g & 1)) for g in order)
+        assert AtomsBlock(rng.random() < 0.5, atoms).by_good == expected
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_portfolio_races_inside_a_report_s_shared_workers(seed, monkeypatch):
     """A report solves with options that carry its worker processes (``shared_workers``); the

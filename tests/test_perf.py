@@ -122,6 +122,24 @@ def test_winner_determination_baseline_and_budget():
     assert entry["report_over_budget"] == rows[0].seconds / entry["budget_seconds"]
 
 
+@pytest.mark.parametrize("default", ["cpsat", "brute"])
+def test_perf_warms_up_before_the_first_timed_report(monkeypatch, default):
+    """The solvers' one-time imports are paid by an untimed report before the first timed one
+    (``cabench.perf.warm_up``), with the measured backend, by suites and by files alike."""
+    import cabench.perf as perf
+
+    reports = []
+    monkeypatch.setattr(perf, "compute_report", lambda instance, options: reports.append(
+        (instance.m, options.backend)) or compute_report(instance, options))
+    monkeypatch.setattr(perf, "measure_instance", lambda instance, *args, **kwargs: reports.append("timed") or [])
+    perf.run_suite("quick", 1, [], default, None, only={"paths"}, naive=False)
+    goods = 10 if default == "brute" else 32
+    assert reports == [(goods, default), "timed"]
+    reports.clear()
+    perf.run_files([EXAMPLES / "seed004-example.json"], [], default, None, naive=False)
+    assert reports == [(goods, default), "timed"]
+
+
 def test_perf_knowledge_and_coalitions_options(tmp_path):
     result = run_cli("perf", "--suite", "quick", "--distributions", "paths", "--seeds", "1", "--backends", "none",
                      "--no-naive", "--jobs", "1", "--knowledge", "exact,candidates:2", "--coalitions", "none,pairs:1",
