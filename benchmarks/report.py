@@ -142,6 +142,7 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
     # frozen (never walked) until the report is done.
     with shared_workers(options) as options:  # started first (see there); MSW_{-i} (in _compute) reuses them
         if early is not None and not early.serves(instance, options):
+            early.discard()  # (its solves share the workers, which serve one batch at a time)
             early = None
         enabled = gc.isenabled()
         gc.disable()
@@ -227,6 +228,13 @@ class EarlyWelfare:
         (waits for them; an error of the solves is raised here)."""
         return self._run.result()
 
+    def discard(self) -> None:
+        """Wait until the solves started here end, their results unused (a report of another
+        instance or other options): a batch of its own on the same worker processes must not
+        start while they still serve this one."""
+        if self._run is not None:
+            self._run.wait()
+
 
 class _Background:
     """``function()`` run in a daemon thread: a report that is interrupted or fails exits at
@@ -243,8 +251,12 @@ class _Background:
         except BaseException as exc:  # raised again in the caller's thread by result()
             self._outcome = (False, exc)
 
-    def result(self) -> Any:
+    def wait(self) -> None:
+        """Wait for ``function`` to end, whatever it returns or raises."""
         self._thread.join()
+
+    def result(self) -> Any:
+        self.wait()
         done, value = self._outcome
         if not done:
             raise value
