@@ -67,7 +67,7 @@ def one_bid_first(program: Program, solution: Solution, options: SolveOptions) -
     """
     if program.fixed or program.minimize_owners or program.avoid is not None or program.min_total is not None:
         return None
-    blocks = options.blocks
+    blocks = as_options(options).blocks
     players = [j for j, w in enumerate(program.weights) if w is not None and w.options]
     if len(players) != 1:
         return None
