@@ -40,7 +40,7 @@ from ilp import clique
 from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock
 from ilp.contract import SolveOptions
-from ilp.formulation import ILP, build, holdable
+from ilp.formulation import ILP, Formulation, build, holdable
 from ilp.program import UNALLOCATED, Program, Solution, Status, owner_code
 
 COEFFICIENT_LIMIT = {"cpsat": 2**50, "cbc": 10**6, "scip": 10**6, "highs": 10**6, "portfolio": 10**6}
@@ -85,7 +85,8 @@ def _codes(allocation: tuple[int, ...], goods: tuple[int, ...]) -> tuple[int, ..
     return tuple(owner_code(allocation, g) for g in goods)
 
 
-def _first_clique(program: Program, optimum: Solution, options: SolveOptions) -> Solution | None:
+def _first_clique(program: Program, optimum: Solution, options: SolveOptions,
+                  formulation: Formulation | None = None) -> Solution | None:
     """The lexicographically first optimum of a set-packing ``program`` whose bids' graph is
     sparse (``ilp.clique``; the portfolio's threshold, any graph for the clique backend): every
     maximum-weight clique is listed by one search and the smallest owner vector taken. None
@@ -98,7 +99,7 @@ def _first_clique(program: Program, optimum: Solution, options: SolveOptions) ->
     211 s on the generated arbitrary 64 / 1000 / 10 (seed 0), where listing every optimum takes
     about as long as the clique search's own proof of the optimum (2026-12-01, 2 shared cores)."""
     start = time.perf_counter()
-    formulation = build(program, options.blocks)
+    formulation = build(program, options.blocks) if formulation is None else formulation
     try:
         from ilp.portfolio import sparse_graph
 
@@ -115,7 +116,8 @@ def _first_clique(program: Program, optimum: Solution, options: SolveOptions) ->
     return _smallest(program, optimum, formulation, graph, cliques, start)
 
 
-def _first_relaxed(program: Program, optimum: Solution, options: SolveOptions) -> Solution | None:
+def _first_relaxed(program: Program, optimum: Solution, options: SolveOptions,
+                   formulation: Formulation | None = None) -> Solution | None:
     """The lexicographically first optimum of a dense set-packing ``program`` (``ilp.relaxation``
     applies: CATS "paths", regions with many players) whose linear relaxation leaves few
     columns that can be in an optimum: every optimum is listed by one clique search over those
@@ -139,7 +141,7 @@ def _first_relaxed(program: Program, optimum: Solution, options: SolveOptions) -
 
     start = time.perf_counter()
     try:
-        formulation = build(program, options.blocks)
+        formulation = build(program, options.blocks) if formulation is None else formulation
         if not relaxation.applies(formulation):
             return None
         ilp = formulation.ilp
@@ -163,7 +165,7 @@ def _first_relaxed(program: Program, optimum: Solution, options: SolveOptions) -
     return _smallest(program, optimum, formulation, graph, cliques, start)
 
 
-def _smallest(program: Program, optimum: Solution, formulation, graph: clique.Graph,
+def _smallest(program: Program, optimum: Solution, formulation: Formulation, graph: clique.Graph,
               cliques: list[tuple[int, ...]] | None, start: float) -> Solution | None:
     """The allocation of smallest owner vector among ``cliques`` (every optimum of ``program``,
     as cliques of ``graph``), or None when they are not known (``cliques`` None or empty)."""
@@ -236,12 +238,13 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     bids = sum(len(b.atoms) for b in blocks if isinstance(b, AtomsBlock))
     # the brute-force DP and ilp.dense (one or two players) order goods without the exclusion
     certify = options.backend != "brute" and sum(1 for w in program.weights if w is not None and w.options) > 2
-    if certify and options.backend in ("portfolio", "clique"):
-        first = _first_clique(program, optimum, options)
-        if first is not None:
+    if certify:
+        formulation = build(program, options.blocks)  # (once for both listings below)
+        if options.backend in ("portfolio", "clique") and (
+                first := _first_clique(program, optimum, options, formulation)) is not None:
             return first
-    if certify and (first := _first_relaxed(program, optimum, options)) is not None:
-        return first
+        if (first := _first_relaxed(program, optimum, options, formulation)) is not None:
+            return first
     g = 0
     while g < program.n_goods:
         code = owner_code(current, g)
