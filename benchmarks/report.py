@@ -193,11 +193,14 @@ def _canonical(plan: ReportPlan, programs: list[Program], solutions: list[Soluti
     canonical (``ilp.canonical``), in the layout :func:`_compute` reads: MSW's is the
     lexicographically first allocation already computed, and MSW_{-i} is listed for each player
     who wins something in it (for the others MSW_{-i}'s canonical witness is MSW's)."""
-    from ilp.canonical import canonical_solutions
+    from ilp.canonical import canonical_solutions, withheld
 
     welfare, lex = solutions[0], solutions[-1]
-    if not (welfare.optimal and lex.optimal):
+    if not welfare.optimal:
         return solutions  # MSW unproven: nothing to order (_compute gives MSW_{-i} intervals)
+    if not lex.optimal:  # MSW's tie-break not proven in the time limit: MSW withheld too
+        ordered = canonical_solutions(programs[1:], solutions[1:len(programs)], options)
+        return [withheld(welfare, lex), *ordered, lex]
     removed = dict(zip(_after_msw(plan, welfare)[:-1], solutions[len(programs):-1]))
     winners = [i for i, bundle in enumerate(lex.allocation) if bundle]
     # MSW_{-i} of a winner of the canonical MSW who won nothing in the solver's: the solver's

@@ -43,7 +43,7 @@ from ilp.compile import AtomsBlock
 from ilp.contract import SolveOptions
 from ilp.program import Program, Solution, Status
 
-__all__ = ["DEFAULT_WITNESSES", "WITNESSES", "canonical_solutions", "one_bid_first"]
+__all__ = ["DEFAULT_WITNESSES", "WITNESSES", "canonical_solutions", "one_bid_first", "withheld"]
 
 WITNESSES = ("canonical", "solver")
 """The values of ``cabench benchmarks --witnesses``: the canonical optimum, or the solver's own."""
@@ -85,7 +85,7 @@ def one_bid_first(program: Program, solution: Solution, options: SolveOptions) -
     return replace(solution, allocation=allocation)
 
 
-def _unproven(solution: Solution, ordered: Solution) -> Solution:
+def withheld(solution: Solution, ordered: Solution) -> Solution:
     """``solution`` (proven) whose tie-break ``ordered`` was not proven: its value is kept as the
     incumbent and the bound, the benchmark withheld (module docstring)."""
     return replace(solution, status=Status.FEASIBLE, error=ordered.error or solution.error,
@@ -156,7 +156,7 @@ def canonical_solutions(programs: Sequence[Program], solutions: Sequence[Solutio
         if tasks:
             ordered = _lex_batch([index.programs[q] for q in tasks], [first[q] for q in tasks], options)
             for q, solution in zip(tasks, ordered):
-                done[q] = solution if solution.optimal else _unproven(first[q], solution)
+                done[q] = solution if solution.optimal else withheld(first[q], solution)
         if len(later) == len(pending):
             raise AssertionError("canonical witnesses: programs wait for each other")
         pending = later

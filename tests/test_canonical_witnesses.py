@@ -212,3 +212,26 @@ def test_the_relaxation_core_listing_gives_the_first_optimum(seed, monkeypatch):
     monkeypatch.setattr(lex_module, "_first_relaxed", lambda *args: None)
     for backend in ("cpsat", "highs"):  # the goods ordered by solves, from each backend's own optimum
         assert lex_first(program, solve(program, backend), backend).allocation == listed.allocation, backend
+
+
+def test_a_tie_break_not_proven_withholds_its_benchmark(monkeypatch):
+    """With a time limit, a tie-break may stop unproven: the value is right but the witness is not
+    known to be canonical, so the benchmark is withheld (exit 3), its value kept as the interval."""
+    from ilp import batch
+
+    inst = tied_instance(1)
+    expected = compute_report(inst, SolveOptions("cpsat", jobs=1))
+
+    def unproven(program, first, options=None):
+        return replace(first, status=lex_module.Status.UNKNOWN, allocation=None, value=None)
+
+    monkeypatch.setattr(batch, "lex_first", unproven)
+    report = compute_report(inst, SolveOptions("cpsat", jobs=1), witnesses="canonical")
+    assert not report.all_proven and not report.msw.proven and not report.lex_first.proven
+    assert (report.msw.incumbent, report.msw.bound) == (expected.msw.value, expected.msw.value)
+    for got, want in zip(report.benchmarks, expected.benchmarks):
+        if got.name == "lex-first MSW allocation":
+            continue  # (the fake tie-break's own answer: nothing)
+        assert got.value in (None, want.value), got.name
+        if got.value is None:  # the interval holds the value
+            assert got.incumbent <= want.value <= got.bound, got.name
