@@ -103,13 +103,14 @@ class Weights:
                 bounds = knowledge.bounds
                 found = list(map(of.get, map(id, bounds.values())))
                 if not all(found):  # (a weight is always true)
-                    for k, bound in enumerate(bounds.values()):
-                        if found[k] is None:  # _weight_of inlined (one bound of each pair of players is new)
-                            weight = of.get(id(bound))  # (a bound listed twice in this profile)
-                            if weight is None:
-                                weight = NOTHING if bound.is_zero else share(made := Weight(((bound,),)), made)
-                                of[id(bound)] = weight
-                            found[k] = weight
+                    values = list(bounds.values())
+                    for k in [k for k, weight in enumerate(found) if weight is None]:
+                        bound = values[k]  # _weight_of inlined (one bound of each pair of players is new)
+                        weight = of.get(id(bound))  # (a bound listed twice in this profile)
+                        if weight is None:
+                            weight = NOTHING if bound.is_zero else share(made := Weight(((bound,),)), made)
+                            of[id(bound)] = weight
+                        found[k] = weight
                 if len(found) == inst.n - 1 and list(bounds) == [*range(i), *range(i + 1, inst.n)]:
                     self._rows[i] = (*found[:i], self.true[i], *found[i:])
                 else:

@@ -146,3 +146,32 @@ def test_cli_json_is_the_same_bytes_with_one_two_and_three_jobs(tmp_path, distri
         assert done.returncode == 0, done.stderr
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+@pytest.mark.parametrize("knowledge", ["noisy-lower:0.8", "wrong:0.3", "exact"])
+def test_knowledge_verdicts_are_each_players_verdict(knowledge):
+    """``knowledge_verdicts`` (each pair of player and bound checked once) gives every player's
+    ``knowledge_correct``, verdict and reason, read back from a file (bounds shared by value)."""
+    from benchmarks.correctness import knowledge_correct, knowledge_verdicts
+
+    for seed in range(3):
+        inst = parse_instance(json.loads(instance_text(generate_instance("decay", 12, 16, None, seed,
+                                                                         knowledge=knowledge))))
+        assert knowledge_verdicts(inst) == [knowledge_correct(inst, i) for i in range(inst.n)]
+
+
+def test_a_bound_that_holds_for_one_player_is_checked_again_for_another():
+    """One bound object on two players: it holds below the larger true valuation and not below
+    the smaller, and every player holding it on both is found incorrect."""
+    from benchmarks.correctness import knowledge_correct, knowledge_verdicts
+    from instances import Instance
+
+    big, small = Valuation(Form.XOR, ((0b1, 10),)), Valuation(Form.XOR, ((0b1, 2),))
+    bound = Valuation(Form.XOR, ((0b1, 5),))
+    n = 4
+    knowledge = (None, None, LowerBounds({0: bound, 1: bound}), LowerBounds({0: bound, 1: bound, 2: small}))
+    inst = Instance(name="shared-bound", goods=("a",), players=tuple(f"p{k}" for k in range(n)),
+                    valuations=(big, small, small, small), knowledge=knowledge)
+    verdicts = knowledge_verdicts(inst)
+    assert verdicts == [knowledge_correct(inst, i) for i in range(n)]
+    assert [v.correct for v in verdicts] == [True, True, False, False]
