@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from benchmarks.correctness import Correctness, knowledge_correct
+from benchmarks.correctness import Correctness, knowledge_verdicts
 from benchmarks.external import bb, bb_prime, miew_of
 from benchmarks.known import mkw
 from benchmarks.market import endowment_welfare, truthful_outcome
@@ -162,7 +162,7 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
         # Whether each player's knowledge is correct needs no solution: decided in a thread
         # while the programs are solved (the worker processes, or a solver that releases the
         # interpreter), not after them (250,000 lower bounds at 500 players).
-        verdicts = _Background(lambda: [knowledge_correct(instance, i) for i in range(instance.n)])
+        verdicts = _Background(lambda: knowledge_verdicts(instance))
         with frozen_heap():
             if early is None:
                 # what waits for MSW joins the batch as soon as MSW is solved, while the workers
