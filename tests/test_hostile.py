@@ -40,7 +40,9 @@ def _check(result: subprocess.CompletedProcess) -> None:
 def _args(path: Path) -> list[str]:
     if path.suffix == ".cats":
         return ["import", str(path), "--format", "cats"]
-    return ["benchmarks", str(path), "--solver", "cpsat", "--time-limit", "10"]
+    # the default solver, as a user runs it: ``--solver cpsat`` would load OR-Tools before the
+    # file is read (0.45 s of CPU per refused file, 2026-12-02)
+    return ["benchmarks", str(path), "--time-limit", "10"]
 
 
 def test_the_corpus_is_large_enough():
