@@ -120,8 +120,10 @@ def _repeated_bundles_match_the_reference(solver: str, examples: int):
 # within far fewer, see test_every_form_meets_repeated_bundles); ``pytest -m slow`` runs 120.
 test_repeated_bundles_match_the_reference_cpsat = _repeated_bundles_match_the_reference("cpsat", 40)
 test_repeated_bundles_match_the_reference_brute = _repeated_bundles_match_the_reference("brute", 40)
-test_repeated_bundles_match_the_reference_cpsat_many = pytest.mark.slow(_repeated_bundles_match_the_reference("cpsat", 120))
-test_repeated_bundles_match_the_reference_brute_many = pytest.mark.slow(_repeated_bundles_match_the_reference("brute", 120))
+test_repeated_bundles_match_the_reference_cpsat_many = pytest.mark.slow(
+    _repeated_bundles_match_the_reference("cpsat", 120))
+test_repeated_bundles_match_the_reference_brute_many = pytest.mark.slow(
+    _repeated_bundles_match_the_reference("brute", 120))
 
 
 @pytest.mark.parametrize("solver", ["cbc", "scip", "highs"])
