@@ -3,7 +3,7 @@
 Built on ``ilp`` (which knows nothing about the papers) and ``instances``.
 """
 
-from benchmarks.correctness import Correctness, knowledge_correct
+from benchmarks.correctness import Correctness, knowledge_correct, knowledge_verdicts
 from benchmarks.external import bb, bb_prime, miew, miew_of
 from benchmarks.knowledge import coalition_guaranteed, guaranteed, true_weight
 from benchmarks.known import hidden_value, mikw, mkw, relevant_knowledge
@@ -29,6 +29,7 @@ __all__ = [
     "guaranteed",
     "hidden_value",
     "knowledge_correct",
+    "knowledge_verdicts",
     "lex_first_optimal",
     "miew",
     "miew_of",

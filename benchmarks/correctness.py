@@ -11,6 +11,7 @@ proven below decide most cases without enumerating; otherwise every bundle is ch
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,6 +194,42 @@ def knowledge_correct(instance: Instance, i: int) -> Correctness:
     >>> knowledge_correct(inst, 1).reason
     'TV_p3({2}) = 0 < 20, the lower bound p2 holds'
     """
+    return _knowledge_correct(instance, i, defaultdict(set))
+
+
+def knowledge_verdicts(instance: Instance) -> list[Correctness]:
+    """:func:`knowledge_correct` of every player, in player order (seed 001 Definition 1).
+
+    Whether a lower bound holds depends on the bound and the true valuation only, and a file
+    read by ``instances.loader`` holds each distinct bound once however many players know it:
+    each pair (player j, bound object on j) is checked once here (CATS-L4-shaped ``generate -d
+    decay -m 64 -b 500 -n bidders --knowledge noisy-lower:0.8``, seed 1: 249,500 bounds, 79,572
+    pairs; 0.43 s to 0.2 s, 2026-12-02).
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+
+    Returns
+    -------
+    list of Correctness
+        ``knowledge_correct(instance, i)`` for each player i.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> from benchmarks.correctness import knowledge_verdicts
+    >>> [c.correct for c in knowledge_verdicts(load_instance("instances/examples/seed004-example.json"))]
+    [True, False, True]
+    """
+    held: defaultdict[int, set[int]] = defaultdict(set)  # (the instance keeps each bound alive: ids stay unique)
+    return [_knowledge_correct(instance, i, held) for i in range(instance.n)]
+
+
+def _knowledge_correct(instance: Instance, i: int, held: defaultdict[int, set[int]]) -> Correctness:
+    """:func:`knowledge_correct`; ``held[j]``: the ids of lower bounds on player j known to
+    hold, skipped, and completed with those found to hold here."""
     knowledge = instance.knowledge[i]
     players = instance.players
     too_big = (
@@ -206,8 +243,11 @@ def knowledge_correct(instance: Instance, i: int) -> Correctness:
         valuations = instance.valuations
         for j, bound in knowledge.bounds.items():
             true = valuations[j]
-            if bound is true or _bids_below(true, bound):
-                continue  # exact knowledge of j (the bound is TV_j itself), or a bound checked bid by bid
+            if bound is true or id(bound) in held[j]:
+                continue  # exact knowledge of j (the bound is TV_j itself), or a bound checked already
+            if _bids_below(true, bound):
+                held[j].add(id(bound))  # (checked bid by bid)
+                continue
             holds, where = bound_holds(instance, true, bound)
             if holds is False:
                 tv = instance.valuations[j].value(where)
@@ -217,6 +257,8 @@ def knowledge_correct(instance: Instance, i: int) -> Correctness:
                     f"{show(bound.value(where), instance.scale)}, "
                     f"the lower bound {players[i]} holds",
                 )
+            if holds:
+                held[j].add(id(bound))
             undecided |= holds is None
         if undecided:
             return Correctness(None, too_big)

@@ -95,16 +95,30 @@ class Weights:
                                                   map(inst.valuations.__getitem__, knowledge.bounds))):
                 self._rows[i] = self.true  # exact knowledge: g^i_j is TV_j itself (the same object)
             elif isinstance(knowledge, LowerBounds):  # _guaranteed inlined: n^2 slots at n players
+                # The slots are looked up in C (map); only rows with bounds not met before are
+                # visited in Python, and a profile naming every other player in order (as read
+                # from a file) is spliced around TV_i. ``all``, not ``None in found``: ``in``
+                # calls the dataclass's Python ``__eq__`` on every weight (half of the time).
                 of, share = self._of, self._shared.setdefault
-                row = list(self.nothing)
-                for j, bound in knowledge.bounds.items():
-                    weight = of.get(id(bound))
-                    if weight is None:  # _weight_of inlined (one bound of each pair of players is new)
-                        weight = NOTHING if bound.is_zero else share(made := Weight(((bound,),)), made)
-                        of[id(bound)] = weight
-                    row[j] = weight
-                row[i] = self.true[i]
-                self._rows[i] = tuple(row)
+                bounds = knowledge.bounds
+                found = list(map(of.get, map(id, bounds.values())))
+                if not all(found):  # (a weight is always true)
+                    values = list(bounds.values())
+                    for k in [k for k, weight in enumerate(found) if weight is None]:
+                        bound = values[k]  # _weight_of inlined (one bound of each pair of players is new)
+                        weight = of.get(id(bound))  # (a bound listed twice in this profile)
+                        if weight is None:
+                            weight = NOTHING if bound.is_zero else share(made := Weight(((bound,),)), made)
+                            of[id(bound)] = weight
+                        found[k] = weight
+                if len(found) == inst.n - 1 and list(bounds) == [*range(i), *range(i + 1, inst.n)]:
+                    self._rows[i] = (*found[:i], self.true[i], *found[i:])
+                else:
+                    row = list(self.nothing)
+                    for j, weight in zip(bounds, found):
+                        row[j] = weight
+                    row[i] = self.true[i]
+                    self._rows[i] = tuple(row)
             else:
                 self._rows[i] = tuple(self.true[j] if j == i else self._guaranteed(i, j) for j in range(inst.n))
         return self._rows[i]

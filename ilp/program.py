@@ -82,12 +82,19 @@ class WeightIds:
         ids = tuple(map(by_id.get, map(id, weights)))
         if None not in ids:
             return ids
+        # only the slots of objects not met before are visited in Python (a MIKW_i row with
+        # knowledge meets many of its n weights for the first time, its MIEW_i none), and the
+        # ids found stay (500 players, 2026-12-02: 0.30 s to 0.2 s for the report's programs)
         by_value, objects = self._by_value, self._objects
-        for w in weights:
-            if id(w) not in by_id:
+        out = list(ids)
+        for k in [k for k, found in enumerate(ids) if found is None]:
+            w = weights[k]
+            found = by_id.get(id(w))  # (an object listed twice in one tuple)
+            if found is None:
                 objects.append(w)
-                by_id[id(w)] = by_value.setdefault(w, len(by_value) + 1)
-        return tuple(map(by_id.__getitem__, map(id, weights)))
+                found = by_id[id(w)] = by_value.setdefault(w, len(by_value) + 1)
+            out[k] = found
+        return tuple(out)
 
 
 class Status(str, Enum):

@@ -9,8 +9,9 @@ spent 8.2 s of CPU where one process spent 4.1 s. Here:
 * **Weights by reference.** Every worker keeps, for the life of the batch, the weights it has
   received and the blocks it has compiled (``ilp.workers``: the worker's store). A program
   travels as its goods and constraints plus the keys of its weights; only the weights this
-  worker does not hold yet travel with it, with their blocks when this process has compiled
-  them already (``ilp.compile.BlockCache``); equal weights share one key. A report's batches
+  worker does not hold yet travel with it (those of one valuation as plain lists of bids,
+  :func:`pack_weights`), the others with their blocks when this process has compiled them
+  already (``ilp.compile.BlockCache``); equal weights share one key. A report's batches
   share the workers and what they hold.
 * **Requests of several programs.** Many programs take a few milliseconds; a request carries
   about :data:`REQUEST_SECONDS` of them (by the mean solve time so far), so that a worker does
@@ -41,6 +42,7 @@ from ilp.compile import BlockCache
 from ilp.contract import SolveOptions
 from ilp.lex import lex_first
 from ilp.program import Program, Solution, Weight, WeightIds
+from instances.valuation import Form, Valuation
 
 
 class WorkerLike(Protocol):
@@ -62,7 +64,10 @@ class Task:
     """One program for a worker. ``position`` names it to ``finish`` and in ``solved_by``;
     ``hint``: the warm start; ``first``: when given, an optimum of ``program`` whose
     lexicographically first equal ``ilp.lex.lex_first`` finds instead of solving; ``home``: the
-    position of a program solved earlier whose weights this one shares (its parent), or None."""
+    position of a program solved earlier whose weights this one shares (its parent), or None;
+    ``ids``: ``weight_ids(program.weights)`` of the :class:`Remote`, when the batch knows them
+    already (its keys: looked up again, the n weights of each of 2n programs cost about 0.1 s
+    at 500 players, 2026-12-02)."""
 
     position: int
     program: Program
@@ -70,6 +75,7 @@ class Task:
     hint: tuple[int, ...] | None = None
     first: Solution | None = None
     home: int | None = None
+    ids: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -225,7 +231,7 @@ class Remote:
         shapes, keys, new = [], [], {}
         for task in tasks:
             weights = task.program.weights
-            ids = self.weight_ids(weights)  # registered by the batch already: one C-level pass
+            ids = task.ids if task.ids is not None else self.weight_ids(weights)
             missing = set(ids).difference(held)
             missing.discard(0)
             if missing:
@@ -236,11 +242,15 @@ class Remote:
         sent = self.traffic.sent[w]
         for k in new:
             sent[k] = sent.get(k, 0) + 1
-        # (a cache with nothing compiled, as when every program goes to the workers, has no part to send)
-        part = blocks.part(tuple(new.values())) if len(blocks) else BlockCache()
+        packed, others = pack_weights(new)
+        # Only a weight of several valuations (the covering-union search) or of a large one has
+        # a block worth sending; a small one compiles about as fast as its block would unpickle,
+        # so the n^2 single bounds are not even looked up (a cache with nothing compiled, as
+        # when every program goes to the workers, has no part to send either).
+        part = blocks.part(tuple(others.values())) if others and len(blocks) else BlockCache()
         # what each solve needs besides its program; the options travel without this process's caches
         starts = [(replace(t.options, known={}, blocks=None, workers=None), t.hint, t.first) for t in tasks]
-        return shapes, keys, starts, new, part
+        return shapes, keys, starts, (packed, others), part
 
     def _call(self, w: int, request: tuple) -> tuple[list[Solution], int, BlockCache]:
         """Runs in one of the threads: send ``request`` to worker ``w`` and wait for its answer."""
@@ -274,17 +284,64 @@ def warm_up(store: dict[str, Any], backend: str) -> None:
     get_backend("cpsat" if backend == "portfolio" else backend)
 
 
+Packed = tuple[list[int], list[Form], list[tuple[tuple[int, int], ...]]]
+"""Weights of one valuation each, as plain data: (their keys, the valuations' forms, their bids)."""
+
+PACKED_BIDS = 64
+"""A weight of one valuation of at most this many bids is packed (:func:`pack_weights`) and
+compiled again by the worker: that costs about what unpickling its block would. A larger one
+(a complete table: up to 2^20 entries) travels as an object with its block, when this process
+has compiled it."""
+
+
+def pack_weights(weights: dict[int, Weight]) -> tuple[Packed, dict[int, Weight]]:
+    """``weights`` (key -> weight) for a request: those of one valuation of at most
+    :data:`PACKED_BIDS` bids as plain lists (:data:`Packed`), and the others as they are. With knowledge, nearly every weight sent is
+    one lower bound (n^2 at n players): pickled as objects, each weight and each valuation cost
+    a call of its Python ``__reduce__``; as lists of forms and bid tuples, pickling is all in C
+    (CATS-L4-shaped ``generate -d decay -m 64 -b 500 -n bidders --knowledge noisy-lower:0.8``,
+    seed 1, its 76,193 distinct single weights, 2026-12-02, load 4: 0.29 s to pickle as objects,
+    0.07 s packed, and 0.09 s against 0.07 s to unpickle and rebuild in the worker)."""
+    keys: list[int] = []
+    forms: list[Form] = []
+    bids: list[tuple[tuple[int, int], ...]] = []
+    others: dict[int, Weight] = {}
+    for k, weight in weights.items():
+        options = weight.options
+        if len(options) == 1 and len(options[0]) == 1 and len((valuation := options[0][0]).bids) <= PACKED_BIDS:
+            keys.append(k)
+            forms.append(valuation.form)
+            bids.append(valuation.bids)
+        else:
+            others[k] = weight
+    return (keys, forms, bids), others
+
+
+def unpack_weights(packed: Packed) -> dict[int, Weight]:
+    """The weights :func:`pack_weights` packed, by key (equal values: the same weights)."""
+    keys, forms, bids = packed
+    return {k: Weight(((Valuation(form, b),),)) for k, form, b in zip(keys, forms, bids)}
+
+
+def received(weights: tuple[Packed, dict[int, Weight]]) -> dict[int, Weight]:
+    """The weights of a request (:meth:`Remote._request`) by key, as :func:`solve_there` keeps them."""
+    packed, others = weights
+    return {**unpack_weights(packed), **others}
+
+
 def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[int, ...]],
                 starts: list[tuple[SolveOptions, tuple[int, ...] | None, Solution | None]],
-                weights: dict[int, Weight], blocks: BlockCache) -> tuple[list[Solution], int, BlockCache]:
+                weights: tuple[Packed, dict[int, Weight]],
+                blocks: BlockCache) -> tuple[list[Solution], int, BlockCache]:
     """In a worker: solve each program of ``shapes`` with the weights of its ``keys`` (0:
     excluded) as its ``starts`` entry says (options, warm start, and an optimum ``first`` to
-    order from: ``ilp.lex.lex_first``), after keeping the new ``weights`` and ``blocks`` in the
-    worker's store; also the number of weights compiled here for them, and the blocks of the
-    new weights of several valuations (costly to compile) compiled here."""
+    order from: ``ilp.lex.lex_first``), after keeping the new ``weights`` (packed by
+    :func:`pack_weights`) and ``blocks`` in the worker's store; also the number of weights
+    compiled here for them, and the blocks of the new weights of several valuations (costly to
+    compile) compiled here."""
     held: dict[int, Weight | None] = store.setdefault("weights", {0: None})
     cache: BlockCache = store.setdefault("blocks", BlockCache())
-    held.update(weights)
+    held.update(received(weights))
     cache.update(blocks)
     # The store only grows (500 players: 125,000 weights per worker, with their blocks) and holds
     # no cycles; left to the cyclic collector, it was walked again and again (a quarter of the
@@ -300,5 +357,5 @@ def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[i
     # A weight of several valuations may need the covering-union search (up to a second): its
     # block goes back, for later solves in the parent. One valuation compiles about as fast as
     # its block would unpickle.
-    composite = tuple(w for w in weights.values() if sum(map(len, w.options)) > 1 and not len(blocks.part((w,))))
+    composite = tuple(w for w in weights[1].values() if sum(map(len, w.options)) > 1 and not len(blocks.part((w,))))
     return solutions, len(cache) - before, cache.part(composite)

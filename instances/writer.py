@@ -85,6 +85,14 @@ def instance_to_json(instance: Instance) -> dict[str, Any]:
     return data
 
 
+def _one_line(node: Any, end: int, width: int) -> bool:
+    """Whether :func:`_format` writes ``node`` on one line: a scalar, a list of scalars (a
+    table, however long), or anything whose compact text ends (``end``) within ``width``."""
+    if end <= width or not isinstance(node, (list, dict)):
+        return True
+    return isinstance(node, list) and all(not isinstance(x, (list, dict)) for x in node)
+
+
 def _format(node: Any, indent: int = 0, width: int = 100, fast: bytes | None = None) -> str:
     """Compact JSON where it fits on a line (and always for lists of numbers, i.e. tables),
     otherwise one entry per line. ``fast``: the node's orjson text when :func:`_plain_strings`
@@ -92,8 +100,7 @@ def _format(node: Any, indent: int = 0, width: int = 100, fast: bytes | None = N
     if fast is not None:
         return _format_fast(node, indent, width, fast)
     compact = json.dumps(node, ensure_ascii=False, separators=(", ", ": "))
-    scalars = isinstance(node, list) and all(not isinstance(x, (list, dict)) for x in node)
-    if not isinstance(node, (list, dict)) or scalars or indent + len(compact) <= width:
+    if _one_line(node, indent + len(compact), width):
         return compact
     pad = " " * (indent + 1)
     if isinstance(node, dict):
@@ -109,8 +116,7 @@ def _format_fast(node: Any, indent: int, width: int, text: bytes) -> str:
     writes, and a key is its characters in quotes (a 15 MB file with knowledge: 1 s instead
     of 2 s, every level of the file writing its whole subtree again)."""
     compact = text.replace(b",", b", ").replace(b":", b": ").decode()
-    if indent + len(compact) <= width or not isinstance(node, (list, dict)) or (
-            isinstance(node, list) and all(not isinstance(x, (list, dict)) for x in node)):
+    if _one_line(node, indent + len(compact), width):
         return compact
     pad = " " * (indent + 1)
     dumps = orjson.dumps

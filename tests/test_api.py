@@ -107,7 +107,7 @@ if len(runs.read_text()) > 1:
     raise SystemExit("this script was run again by a worker process")
 import cabench
 import ilp.portfolio
-ilp.portfolio.PROBE_SECONDS = 0  # every program solved here is raced between worker processes
+ilp.portfolio.PROBE_WORK = 0  # every program solved here is raced between worker processes
 inst = cabench.load(sys.argv[2])
 report = cabench.benchmarks(inst, jobs=2, time_limit=60)  # the default solver, the portfolio
 print(report.msw.value, report.all_proven)

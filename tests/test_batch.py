@@ -144,7 +144,7 @@ def test_each_round_races_its_first_program_here(monkeypatch):
             self.store = {}
 
         def call_with_store(self, fn, shapes, keys, starts, weights, blocks):
-            held = {0: None, **self.store.get("weights", {}), **weights}
+            held = {0: None, **self.store.get("weights", {}), **ilp.remote.received(weights)}
             pooled.extend(Program(shape.n_goods, tuple(held[k] for k in ids)) for shape, ids in zip(shapes, keys))
             return fn(self.store, shapes, keys, starts, weights, blocks)
 

@@ -102,7 +102,7 @@ def test_a_child_starts_before_the_other_parents_end(monkeypatch):
             self.store = {}
 
         def call_with_store(self, fn, shapes, keys, starts, weights, blocks):
-            held = {0: None, **self.store.get("weights", {}), **weights}
+            held = {0: None, **self.store.get("weights", {}), **ilp.remote.received(weights)}
             programs = [tuple(held[k] for k in ids) for ids in keys]
             if fast_weights[1:] in programs:  # the child (the solver sees it without player 0)
                 child_sent.set()
