@@ -38,7 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ilp.backends import as_options
-from ilp.batch import LexFirst, ProgramIndex, solve_batch
+from ilp.batch import PARALLEL_AFTER_SECONDS, PARALLEL_WORK_SECONDS, LexFirst, ProgramIndex, default_jobs, solve_batch
 from ilp.compile import AtomsBlock
 from ilp.contract import SolveOptions
 from ilp.program import Program, Solution, Status
@@ -182,6 +182,12 @@ def _lex_batch(programs: list[Program], solutions: list[Solution], options: Solv
     """``ilp.lex.lex_first`` of each program from its proven solution, as one batch (worker
     processes with ``jobs`` of 2 or more): :class:`ilp.batch.LexFirst` tasks added once their
     (known) program is settled, i.e. at once."""
+    spent = [s.wall_time for s in solutions]
+    if options.jobs is None and len(programs) > 1 and (
+            max(spent) >= PARALLEL_AFTER_SECONDS or sum(spent) >= PARALLEL_WORK_SECONDS):
+        # automatic jobs: the batch keeps tie-breaks in this process (it times programs, not
+        # tie-breaks), but these take about as long as their programs did, which were slow
+        options = replace(options, jobs=default_jobs())
     after = {k: (lambda solution, program=program: [LexFirst(program, solution)]) for k, program in enumerate(programs)}
     results = solve_batch(programs, options, known=dict(zip(programs, solutions)), after=after)
     return results[len(programs):]

@@ -11,9 +11,10 @@ definition by enumeration (``tests.reference``).
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
@@ -25,11 +26,12 @@ from ilp import lex as lex_module
 from ilp.canonical import canonical_solutions, one_bid_first
 from instances.valuation import Form, Valuation
 from tests import reference
-from tests.conftest import run_cli
+from tests.conftest import EXAMPLES as EXAMPLES_FOLDER
+from tests.conftest import cabench_command, run_cli
 from tests.extreme_instances import tied_instance
 
 BACKENDS = ("cpsat", "highs", "scip", "cbc", "portfolio", "brute")
-EXAMPLES = sorted(Path("instances/examples").glob("*.json"))
+EXAMPLES = sorted(EXAMPLES_FOLDER.glob("*.json"))
 
 
 def strip(data):
@@ -115,7 +117,7 @@ def test_the_examples_give_one_canonical_report(path):
 
 @pytest.mark.slow
 def test_the_largest_example_gives_one_canonical_report():
-    inst = api.load("instances/examples/licences-8x8.json")
+    inst = api.load(EXAMPLES_FOLDER / "licences-8x8.json")
     reference_json = canonical_json(inst, "brute")
     for backend in BACKENDS[:-1]:
         assert canonical_json(inst, backend) == reference_json, backend
@@ -131,7 +133,7 @@ def test_canonical_witnesses_keep_the_values():
 
 
 def test_the_cli_option_gives_the_same_json_on_every_backend(tmp_path):
-    path = "instances/examples/random-candidates.json"
+    path = str(EXAMPLES_FOLDER / "random-candidates.json")
     outputs = []
     for solver in ("brute", "highs", "portfolio"):
         done = run_cli("benchmarks", path, "--json", "--solver", solver, "--witnesses", "canonical")
@@ -140,18 +142,45 @@ def test_the_cli_option_gives_the_same_json_on_every_backend(tmp_path):
     assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
 
 
+def test_the_core_count_does_not_change_the_canonical_report():
+    """``CABENCH_CORES`` is the portfolio's core count: 1 (no race), 2 (HiGHS and CP-SAT), 3 (and SCIP)."""
+    path = str(EXAMPLES_FOLDER / "random-coalitions.json")
+    outputs = []
+    for cores, jobs in (("1", "1"), ("3", "2")):
+        done = subprocess.run([*cabench_command(), "benchmarks", path, "--json", "--witnesses", "canonical",
+                               "--jobs", jobs], capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "CABENCH_CORES": cores})
+        assert done.returncode == 0, done.stderr
+        outputs.append(strip(json.loads(done.stdout)))
+    assert outputs[1] == outputs[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cores", ["2", "3"])
+def test_raced_programs_give_the_canonical_report(cores, monkeypatch):
+    """No probe: every program the portfolio solves here is raced (HiGHS, CP-SAT and, with three
+    cores, SCIP), so whichever racer wins, the report must be the brute-force one."""
+    import ilp.portfolio
+
+    monkeypatch.setattr(ilp.portfolio, "PROBE_WORK", 0)
+    monkeypatch.setenv("CABENCH_CORES", cores)
+    for seed in range(3):
+        inst = tied_instance(seed)
+        assert canonical_json(inst, "portfolio") == canonical_json(inst, "brute"), inst.name
+
+
 def test_a_bad_witnesses_value_is_a_clear_error():
-    done = run_cli("benchmarks", "instances/examples/seed004-example.json", "--witnesses", "smallest")
+    done = run_cli("benchmarks", str(EXAMPLES_FOLDER / "seed004-example.json"), "--witnesses", "smallest")
     assert done.returncode == 2
     assert "--witnesses" in done.stderr and "canonical" in done.stderr and "Traceback" not in done.stderr
     with pytest.raises(api.ArgumentError, match="canonical") as caught:
-        api.benchmarks("instances/examples/seed004-example.json", witnesses="smallest")
+        api.benchmarks(EXAMPLES_FOLDER / "seed004-example.json", witnesses="smallest")
     assert caught.value.param == "witnesses"
 
 
 def test_the_api_takes_the_option():
-    report = api.benchmarks("instances/examples/random-candidates.json", solver="brute", witnesses="canonical")
-    other = api.benchmarks("instances/examples/random-candidates.json", solver="highs", witnesses="canonical")
+    report = api.benchmarks(EXAMPLES_FOLDER / "random-candidates.json", solver="brute", witnesses="canonical")
+    other = api.benchmarks(EXAMPLES_FOLDER / "random-candidates.json", solver="highs", witnesses="canonical")
     assert strip(report.to_dict()) == strip(other.to_dict())
 
 
