@@ -91,7 +91,8 @@ class Report:
 
 
 def compute_report(instance: Instance, options: SolveOptions | str | None = None, *,
-                   progress: Progress | None = None, early: "EarlyWelfare | None" = None) -> Report:
+                   progress: Progress | None = None, early: "EarlyWelfare | None" = None,
+                   witnesses: str = "solver") -> Report:
     """Compute the whole table; ``options.time_limit`` applies to each integer program separately.
 
     The programs (``benchmarks.table.ReportPlan``) are solved as one batch (``ilp.solve_batch``,
@@ -114,6 +115,12 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
     early : EarlyWelfare or None, optional
         MSW, its winners' MSW_{-i} and its tie-break, started while ``instance`` was read
         (:class:`EarlyWelfare`): taken from there instead of solved again.
+    witnesses : {"solver", "canonical"}, optional
+        ``"solver"``: each witness is the optimum the solver returned, which may differ between
+        backends, core counts and runs when several allocations are optimal. ``"canonical"``:
+        each is the optimal allocation with the lexicographically smallest owner vector (seed
+        002 Lemma 3's rule of omega*, ``ilp.canonical``), the same whatever the backend, core
+        count or run. Values are the same either way.
 
     Returns
     -------
@@ -165,6 +172,8 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
                 welfare, *rest = early.solutions()
                 known = {plan.msw: welfare, **dict(zip(_after_msw(plan, welfare)[:-1], rest[:-1]))}
                 solutions = solve_batch(programs, options, progress=progress, known=known) + rest
+            if witnesses == "canonical":
+                solutions = _canonical(plan, programs, solutions, options)
             return _compute(instance, plan, programs, solutions, options, start, verdicts.result())
 
 
@@ -176,6 +185,31 @@ def _after_msw(plan: "ReportPlan | EarlyWelfare", welfare: Solution) -> list[Pro
     itself, solved once (``ilp.solve_batch`` keys programs by value)."""
     winners = [i for i, bundle in enumerate(welfare.allocation or ()) if bundle] if welfare.optimal else []
     return [*(plan.msw_without(i) for i in winners), LexFirst(plan.msw, welfare)]
+
+
+def _canonical(plan: ReportPlan, programs: list[Program], solutions: list[Solution],
+               options: SolveOptions) -> list[Solution]:
+    """``solutions`` (the batch's: ``programs``', then :func:`_after_msw`'s) with every witness
+    canonical (``ilp.canonical``), in the layout :func:`_compute` reads: MSW's is the
+    lexicographically first allocation already computed, and MSW_{-i} is listed for each player
+    who wins something in it (for the others MSW_{-i}'s canonical witness is MSW's)."""
+    from ilp.canonical import canonical_solutions, withheld
+
+    welfare, lex = solutions[0], solutions[-1]
+    if not welfare.optimal:
+        return solutions  # MSW unproven: nothing to order (_compute gives MSW_{-i} intervals)
+    if not lex.optimal:  # MSW's tie-break not proven in the time limit: MSW withheld too
+        ordered = canonical_solutions(programs[1:], solutions[1:len(programs)], options)
+        return [withheld(welfare, lex), *ordered, lex]
+    removed = dict(zip(_after_msw(plan, welfare)[:-1], solutions[len(programs):-1]))
+    winners = [i for i, bundle in enumerate(lex.allocation) if bundle]
+    # MSW_{-i} of a winner of the canonical MSW who won nothing in the solver's: the solver's
+    # MSW witness, optimal for it (``ReportPlan``), then ordered
+    without = [plan.msw_without(i) for i in winners]
+    pairs = [*zip(programs[1:], solutions[1:len(programs)]),
+             *((p, removed.get(p, welfare)) for p in without)]
+    ordered = canonical_solutions([p for p, _ in pairs], [s for _, s in pairs], options, known={plan.msw: lex})
+    return [lex, *ordered, lex]
 
 
 class EarlyWelfare:

@@ -33,13 +33,6 @@ mechanisms, rational strategies and exact evaluators.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("cabench")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
-
 from cabench.api import (
     Announcement,
     ArgumentError,
@@ -70,3 +63,17 @@ __all__ = [
     "load",
     "outcome",
 ]
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed package's metadata when asked for: importing
+    ``importlib.metadata`` costs every run of the console script about 30 ms (2026-12-02), and
+    only ``--version`` and the sweep's provenance record need it."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cabench")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"

@@ -21,6 +21,7 @@ from typing import Any
 from benchmarks.correctness import knowledge_correct
 from benchmarks.report import Report, compute_report, data_frame
 from ilp import DEFAULT_BACKEND, SolveOptions, get_backend
+from ilp.canonical import DEFAULT_WITNESSES, WITNESSES
 from instances import CabenchError, Instance, load_instance, parse_instance
 from instances.knowledge_models import annotate as _annotate
 from mechanisms import MECHANISMS, Deviation, Evaluation, Facts, Mechanism, agent_of
@@ -163,7 +164,7 @@ def solve_options(solver: str = DEFAULT_BACKEND, time_limit: float | None = None
 
 def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str = DEFAULT_BACKEND,
                time_limit: float | None = None, jobs: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> Report:
+               progress: Callable[[int, int], None] | None = None, witnesses: str = DEFAULT_WITNESSES) -> Report:
     """Every benchmark of the papers for one instance (``cabench benchmarks``).
 
     MSW and the lexicographically first welfare-maximising allocation; per player MIEW_i = BB_i,
@@ -183,6 +184,12 @@ def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str 
         Worker processes for independent programs (None: automatic).
     progress : callable, optional
         ``progress(done, total)`` as programs are solved.
+    witnesses : str
+        ``canonical``: every witness is the optimal allocation with the lexicographically
+        smallest owner vector (seed 002 Lemma 3's rule of omega*, docs/definitions.md), the same
+        whatever the backend, core count or run; ``solver``: the optimum the solver returned,
+        which may differ between them when several allocations are optimal (see
+        :data:`DEFAULT_WITNESSES`). Values are the same either way.
 
     Returns
     -------
@@ -198,7 +205,15 @@ def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str 
     >>> report.to_dict()["BB"]
     {'value': 150, 'player': 'p3'}
     """
-    return compute_report(load(instance), solve_options(solver, time_limit, jobs), progress=progress)
+    return compute_report(load(instance), solve_options(solver, time_limit, jobs), progress=progress,
+                          witnesses=check_witnesses(witnesses))
+
+
+def check_witnesses(witnesses: str) -> str:
+    """``witnesses`` if it is one of :data:`WITNESSES`, else an :class:`ArgumentError`."""
+    if witnesses not in WITNESSES:
+        raise ArgumentError(f"witnesses {witnesses!r}: expected one of {', '.join(WITNESSES)}", "witnesses")
+    return witnesses
 
 
 # ---------------------------------------------------------------- mechanisms

@@ -29,6 +29,7 @@ from cabench.exit_codes import BAD_INPUT, INTERNAL_ERROR, NOT_PROVEN, after_sign
 from cabench.render import PipeConsole, print_report
 from ilp import DEFAULT_BACKEND, SolverError, backend_names, get_backend
 from ilp.batch import shared_workers
+from ilp.canonical import DEFAULT_WITNESSES, WITNESSES
 from instances import CabenchError, Instance, instance_text, load_instance
 from instances.files import atomic_write_text
 
@@ -81,8 +82,11 @@ def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -
                                       "MIEW_i (auto: every player up to 20).")
 @click.option("--players-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write one CSV line per player (benchmarks, MSW bundle, knowledge verdict).")
+@click.option("--witnesses", type=click.Choice(WITNESSES), default=DEFAULT_WITNESSES, show_default=True,
+              help="canonical: every witness is the optimal allocation with the lexicographically smallest "
+                   "owner vector, the same whatever the solver, cores or run; solver: the solver's own optimum.")
 def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: float | None, jobs: int | None,
-               coalition_knowledge: str, players: str, players_csv: Path | None) -> int:
+               coalition_knowledge: str, players: str, players_csv: Path | None, witnesses: str) -> int:
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
@@ -100,7 +104,7 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         # knowledge: millions of objects, walked again by every full collection).
         gc.freeze()
         with counting("solving programs", wanted(as_json)) as progress:
-            report = compute_report(instance, options, progress=progress, early=early)
+            report = compute_report(instance, options, progress=progress, early=early, witnesses=witnesses)
     gc.freeze()
     if players_csv is not None:
         atomic_write_text(players_csv, players_csv_text(report))

@@ -179,9 +179,11 @@ class _Search:
     """The branch and bound of :func:`max_weight_clique` and :func:`optima`: ``floor`` is the
     weight to beat (the incumbent's, or one below the threshold when collecting)."""
 
-    def __init__(self, g: Graph, deadline: float | None, collect: int | None = None) -> None:
+    def __init__(self, g: Graph, deadline: float | None, collect: int | None = None,
+                 max_nodes: int | None = None) -> None:
         self.weights, self.compatible = g.weights, g.compatible
         self.deadline = deadline
+        self.max_nodes = max_nodes  # a work cap: unlike the deadline, the same stop on every run
         self.collect = collect
         self.found: list[tuple[int, ...]] = []
         self.best: list[int] = []
@@ -230,6 +232,8 @@ class _Search:
     def expand(self, clique: list[int], weight: int, candidates: int) -> None:
         self.nodes += 1
         if self.deadline is not None and self.nodes % _CHECK_EVERY == 0 and time.monotonic() > self.deadline:
+            raise _Timeout
+        if self.max_nodes is not None and self.nodes > self.max_nodes:
             raise _Timeout
         if weight > self.floor:
             if self.collect is None:

@@ -32,8 +32,11 @@ def available() -> bool:
     return True
 
 
-def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
-    """Solve the formulation's ILP (``ilp.contract``); ``hint`` is a full assignment to start from."""
+def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,
+        work: float | None = None) -> Answer:
+    """Solve the formulation's ILP (``ilp.contract``); ``hint`` is a full assignment to start from.
+    ``work``: a limit in CP-SAT's deterministic time (a count of work, about a second each; with
+    one worker the same input stops at the same point on every run, unlike a time limit)."""
     ilp, time_limit = formulation.ilp, options.time_limit
     model = cp_model.CpModel()
     xs = [
@@ -74,6 +77,8 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         solver.parameters.cp_model_probing_level = 0
     if time_limit is not None:
         solver.parameters.max_time_in_seconds = time_limit
+    if work is not None:
+        solver.parameters.max_deterministic_time = work
     code = solver.solve(model)
     if code == cp_model.MODEL_INVALID:
         # e.g. sums beyond 64 bits: values near 10^12 on millions of bids

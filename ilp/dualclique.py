@@ -167,8 +167,9 @@ class _Rows:
 class _DualSearch(_Search):
     """``ilp.clique``'s branch and bound with the dual bound and fixing at every node."""
 
-    def __init__(self, g: Graph, rows: _Rows, deadline: float | None, dual_cover: bool = True) -> None:
-        super().__init__(g, deadline)
+    def __init__(self, g: Graph, rows: _Rows, deadline: float | None, dual_cover: bool = True,
+                 max_nodes: int | None = None) -> None:
+        super().__init__(g, deadline, max_nodes=max_nodes)
         self.rows = rows
         self.dual_cover = dual_cover  # False: the colouring of ilp.clique chooses the branches
 
@@ -416,16 +417,17 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
 
 
 def above(g: Graph, masks: list[int], duals: list[int], floor: int,
-          deadline: float | None = None) -> tuple[tuple[int, ...], bool]:
+          deadline: float | None = None, max_nodes: int | None = None) -> tuple[tuple[int, ...], bool]:
     """``(clique, proven)``: a maximum-weight clique of ``g`` among those weighing more than
     ``floor``, empty when there is none, with the dual bound of the rows ``masks`` (vertex sets of
     ``g``, each "at most one") and their integer duals ``duals`` (any integers >= 0, :data:`SCALE`
     times the relaxation's duals to be tight). ``proven`` is False when the ``deadline``
-    (``time.monotonic()``) passed first: the clique is then the best found. ``ilp.relaxation``
+    (``time.monotonic()``) passed first, or the search took more than ``max_nodes`` nodes (a
+    work cap, which stops every run at the same node): the clique is then the best found. ``ilp.relaxation``
     solves its cores so, with the duals of the whole program and its incumbent as the floor."""
     # the colouring chooses the branches here, as when this was measured for ilp.relaxation
     # (whose duals are the whole program's, not the core's own); the dual cover is for run's cores
-    search = _DualSearch(g, _Rows(g, masks, duals), deadline, dual_cover=False)
+    search = _DualSearch(g, _Rows(g, masks, duals), deadline, dual_cover=False, max_nodes=max_nodes)
     search.floor = floor
     try:
         search.expand([], 0, (1 << len(g.weights)) - 1)

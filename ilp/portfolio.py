@@ -8,7 +8,7 @@ time limit: on such programs (CATS "arbitrary" bids) it proves in seconds what t
 take minutes for, or do not prove at all, and the one search needs no second core.
 
 Most benchmark programs of small and medium instances are proven by CP-SAT in well under a
-second, so the portfolio first gives CP-SAT ``PROBE_SECONDS`` in this process. A program still
+second, so the portfolio first gives CP-SAT ``PROBE_WORK`` (deterministic time) in this process. A program still
 open after that is raced: one worker process per available core, at least two, each running a
 different solver (HiGHS, CP-SAT, SCIP, CBC, in that order; see :func:`racers`). HiGHS proves
 large "regions" tables that CP-SAT does not, and CP-SAT is the fastest on mid-sized programs
@@ -43,7 +43,17 @@ from ilp.program import Status
 
 NAME = "portfolio"
 EXACT = True  # it returns only claims that ilp.claims accepts
-PROBE_SECONDS = 1.0
+PROBE_WORK = 1.0
+"""The probe's budget in CP-SAT's deterministic time (``max_deterministic_time``), not in seconds:
+the probe decides whether CP-SAT's own optimum or a race's winner is the witness, and with a time
+limit that depended on the machine's load, so one input could print other witnesses on another
+run. With one worker CP-SAT stops at the same point on every run. Measured (2026-12-02 01:36 UTC,
+2 shared cores, load 7; MSW with CP-SAT, one worker): deterministic time per wall second 1.03 on
+regions 64 / 500 / 10 (2.9 s), 1.10 (seed 1, 1.6 s), 0.93 on regions 32 / 200 / 10 (0.13 s), 0.92 and
+1.21 on arbitrary 64 / 500 / 10 and regions 128 / 1000 / 10 (stopped at 5 s); programs of a few
+milliseconds count less (0.4-0.7). So 1.0 keeps the former one-second probe's intent."""
+PROBE_SECONDS = PROBE_WORK
+"""About how long the probe takes (``ilp.batch`` compares solve times with it)."""
 SPARSE = 0.4
 """Set-packing programs whose bids are compatible in at most this fraction of pairs go to the
 maximum-weight clique search (``ilp.clique``) alone, for the whole time limit, instead of the
@@ -152,8 +162,8 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         settled, hint = relaxation.settle(formulation, cpsat, options, hint)
         if settled is not None:
             return settled
-    probe = PROBE_SECONDS if options.time_limit is None else min(PROBE_SECONDS, options.time_limit)
-    first = cpsat.run(formulation, replace(options, time_limit=probe), hint) if probe > 0 else Answer(Status.UNKNOWN)
+    # the user's time limit still bounds the probe in seconds (a time limit is never reproducible)
+    first = cpsat.run(formulation, options, hint, work=PROBE_WORK) if PROBE_WORK > 0 else Answer(Status.UNKNOWN)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE):
         return first
     remaining = None if options.time_limit is None else max(0.01, options.time_limit - (time.monotonic() - start))

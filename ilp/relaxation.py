@@ -27,7 +27,7 @@ is weak (CATS "regions") and the program goes its ordinary way, the rounding as 
 A core of at most :data:`FIRST_CORE` columns is solved here by the clique search of
 ``ilp.dualclique``, bounded by the same multipliers Y (valid on any subset of the columns) and
 above the incumbent: about a millisecond on paths, where CP-SAT took 2-8 ms, mostly building its
-model (a search not proven within :data:`SEARCH_SECONDS` hands the core on); a larger one goes
+model (a search not proven within :data:`SEARCH_NODES` nodes hands the core on); a larger one goes
 to the requested backend.
 
 Two cores when the first would be large. The rounding can be far from the optimum where the
@@ -65,9 +65,16 @@ FIRST_CORE = 48
 docstring): on paths 64 / 500 / 10, at most 48 columns always contained a packing at least as good
 as their threshold (so no second core was needed), and the clique search settles such a core in
 about a millisecond (CP-SAT: 2-8 ms)."""
-SEARCH_SECONDS = 0.25
-"""Longest clique search of one core (a safeguard: on paths they take 1-10 ms); a core it does
-not prove goes to the requested backend as any core does."""
+SEARCH_NODES = 20_000
+"""Most nodes of the clique search of one core (a safeguard: on paths they take 1-10 ms); a core it
+does not prove goes to the requested backend as any core does. A work cap, not a time cap: which
+path settles a core decides which optimum is the witness, and with a time cap that depended on
+the machine's load, so the same input could print another witness on another run. The cap keeps
+the former time cap's intent (0.25 s): measured (2026-12-02 01:34 UTC, 2 shared cores, load 4.3;
+the reports of paths 64 / 500 / 10 with noisy-lower:0.6 seeds 0 and 2, wrong:0.3 seeds 1 and 3,
+candidates:3 seed 4, paths 256 / 2000 / 10 noisy-lower:0.6 and regions 64 / 500 / 10
+noisy-lower:0.6, seed 0), the 8 core searches took 10-82 nodes, at about 80,000 nodes per
+second, so 20,000 nodes is about 0.25 s and 240 times the largest search seen."""
 CORE_SHARE = 0.25
 """Largest core solved here, as a share of the program's columns: beyond it the relaxation is
 too weak to save anything (measured on regions 64 / 500 / 10, seed 0, whose relaxation is 8-16 %
@@ -187,12 +194,12 @@ def greedy(ilp: ILP, primal: list[float]) -> list[int]:
 
 
 def search_core(ilp: ILP, ys: list[int], core: list[int], floor: int,
-                deadline: float | None = None) -> tuple[list[int] | None, bool]:
+                deadline: float | None = None, max_nodes: int | None = None) -> tuple[list[int] | None, bool]:
     """(values of every column, proven): a best packing of the ``core`` columns among those worth
     more than ``floor`` (None when there is none), by the clique search of ``ilp.dualclique``
     bounded by the whole program's integer multipliers ``ys`` (still a valid bound on a subset
-    of its columns); ``proven`` False when ``deadline`` passed first (the packing is the best
-    found). Rows that meet the core in the same columns count once, with the sum of their
+    of its columns); ``proven`` False when ``deadline`` passed first or the search took more than
+    ``max_nodes`` nodes (the packing is the best found). Rows that meet the core in the same columns count once, with the sum of their
     multipliers; rows meeting it in one column are left out (the bound stays valid)."""
     from ilp import dualclique
 
@@ -215,7 +222,7 @@ def search_core(ilp: ILP, ys: list[int], core: list[int], floor: int,
         for i in terms:
             mask |= 1 << vertex[i]
         masks[mask] = masks.get(mask, 0) + y
-    found, proven = dualclique.above(g, list(masks), list(masks.values()), floor, deadline)
+    found, proven = dualclique.above(g, list(masks), list(masks.values()), floor, deadline, max_nodes)
     if not found:
         return None, proven
     values = [0] * len(ilp.names)
@@ -267,9 +274,8 @@ def settle(formulation: Formulation, module, options: SolveOptions,
         return deadline is not None and monotonic() >= deadline
 
     def search(columns: list[int]) -> tuple[list[int] | None, bool]:
-        """:func:`search_core` of ``columns`` above the incumbent, for at most SEARCH_SECONDS."""
-        cap = monotonic() + SEARCH_SECONDS
-        return search_core(ilp, ys, columns, best, cap if deadline is None else min(cap, deadline))
+        """:func:`search_core` of ``columns`` above the incumbent, for at most SEARCH_NODES nodes."""
+        return search_core(ilp, ys, columns, best, deadline, SEARCH_NODES)
 
     most = min(FIRST_CORE, int(CORE_SHARE * len(ilp.objective)))  # cores for the clique search
     columns = core(best + 1)
@@ -293,7 +299,7 @@ def settle(formulation: Formulation, module, options: SolveOptions,
             return Answer(Status.OPTIMAL, found, claims.objective(ilp, found), solver), None
         if proven:
             return Answer(Status.OPTIMAL, values, best, solver), None  # nothing better
-        if found is not None:  # (not proven in SEARCH_SECONDS: the core goes to ``module`` below)
+        if found is not None:  # (not proven in SEARCH_NODES nodes: the core goes to ``module`` below)
             values, best = found, claims.objective(ilp, found)
             columns = core(best + 1)
     if len(columns) > CORE_SHARE * len(ilp.objective):

@@ -31,6 +31,19 @@ def test_public_names_are_documented():
     assert "cabench.benchmarks" in cabench.__doc__
 
 
+
+def test_version_is_the_installed_one():
+    """``cabench.__version__`` (read from the package's metadata when asked for) is the installed
+    version, and ``cabench --version`` prints it."""
+    from importlib.metadata import version
+
+    assert cabench.__version__ == version("cabench")
+    assert "__version__" in cabench.__all__
+    with pytest.raises(AttributeError):
+        cabench.no_such_name  # noqa: B018
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.split()[-1] == cabench.__version__
+
 def test_benchmarks_equal_the_command(tmp_path):
     report = cabench.benchmarks(cabench.load(SEED004), solver="cpsat", jobs=1)
     assert report.to_dict() == _cli_json("benchmarks", str(SEED004), "--solver", "cpsat", "--jobs", "1")
@@ -94,7 +107,7 @@ if len(runs.read_text()) > 1:
     raise SystemExit("this script was run again by a worker process")
 import cabench
 import ilp.portfolio
-ilp.portfolio.PROBE_SECONDS = 0  # every program solved here is raced between worker processes
+ilp.portfolio.PROBE_WORK = 0  # every program solved here is raced between worker processes
 inst = cabench.load(sys.argv[2])
 report = cabench.benchmarks(inst, jobs=2, time_limit=60)  # the default solver, the portfolio
 print(report.msw.value, report.all_proven)

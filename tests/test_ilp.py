@@ -224,7 +224,7 @@ def test_portfolio_race_matches_brute_force(seed, monkeypatch):
     """With no CP-SAT probe every program goes to the race between worker processes."""
     import ilp.portfolio
 
-    monkeypatch.setattr(ilp.portfolio, "PROBE_SECONDS", 0)
+    monkeypatch.setattr(ilp.portfolio, "PROBE_WORK", 0)
     program = random_program(seed)
     got = solve(program, "portfolio")
     assert got.status is Status.OPTIMAL and got.value == solve(program, "brute").value
@@ -249,7 +249,7 @@ def test_portfolio_gives_cpsat_every_core_when_no_race_could_prove(cores, monkey
     import ilp.cpsat
     import ilp.portfolio
 
-    monkeypatch.setattr(ilp.portfolio, "PROBE_SECONDS", 0)
+    monkeypatch.setattr(ilp.portfolio, "PROBE_WORK", 0)
     monkeypatch.setenv("CABENCH_CORES", str(cores))
     threads = []
     real = ilp.cpsat.run
@@ -354,7 +354,7 @@ def test_portfolio_races_inside_a_report_s_shared_workers(seed, monkeypatch):
     import ilp.portfolio
     from ilp.batch import shared_workers
 
-    monkeypatch.setattr(ilp.portfolio, "PROBE_SECONDS", 0)
+    monkeypatch.setattr(ilp.portfolio, "PROBE_WORK", 0)
     program = random_program(seed)
     with shared_workers(SolveOptions("portfolio", jobs=2)) as options:
         assert options.workers is not None
@@ -385,7 +385,7 @@ def test_a_later_race_keeps_the_value(seed, monkeypatch):
     """A race with a lead (two racers on two cores) proves the brute-force optimum."""
     import ilp.portfolio
 
-    monkeypatch.setattr(ilp.portfolio, "PROBE_SECONDS", 0)
+    monkeypatch.setattr(ilp.portfolio, "PROBE_WORK", 0)
     monkeypatch.setenv("CABENCH_CORES", "2")
     program = random_program(seed)
     for lead in ("highs", "cpsat"):

@@ -98,8 +98,10 @@ def test_settled_programs_match_brute_force(seed, monkeypatch):
     monkeypatch.setattr("ilp.relaxation.FIRST_CORE", rng.choice((1, 2, 3, 48)))  # first cores of every size
     if seed % 3 == 0:  # no rounding: the core alone must find every better solution
         monkeypatch.setattr("ilp.relaxation.greedy", lambda ilp, primal: [0] * len(ilp.names))
-    if seed % 4 == 1:  # clique searches out of time (SEARCH_SECONDS): the cores go to CP-SAT
-        monkeypatch.setattr("ilp.relaxation.search_core", lambda ilp, ys, core, floor, deadline: (None, False))
+    if seed % 4 == 1:  # clique searches out of work (SEARCH_NODES): the cores go to CP-SAT
+        monkeypatch.setattr("ilp.relaxation.search_core", lambda *args: (None, False))
+    if seed % 4 == 3:  # the work cap itself, a node or two: the best clique found, then CP-SAT
+        monkeypatch.setattr("ilp.relaxation.SEARCH_NODES", seed % 8 // 4 + 1)
     formulation = build(program)
     from ilp import cpsat
 

@@ -1,0 +1,266 @@
+"""``cabench benchmarks --witnesses canonical``: every witness is the optimal allocation with the
+lexicographically smallest owner vector (seed 002 Lemma 3's rule of omega*), so the whole JSON
+report, apart from the solver's name and times, is the same whatever the backend, the number of
+worker processes or the run (``ilp.canonical``, ``ilp.lex``).
+
+The instances have values 1..3 only (``tests.extreme_instances.tied_instance``), so most
+benchmarks have several optimal witnesses, and each canonical witness is checked against the
+definition by enumeration (``tests.reference``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+from dataclasses import replace
+
+import pytest
+
+from benchmarks import compute_report
+from benchmarks.report import report_json
+from cabench import api
+from ilp import Program, SolveOptions, Weight, lex_first, solve
+from ilp import lex as lex_module
+from ilp.canonical import canonical_solutions, one_bid_first
+from instances.valuation import Form, Valuation
+from tests import reference
+from tests.conftest import EXAMPLES as EXAMPLES_FOLDER
+from tests.conftest import cabench_command, run_cli
+from tests.extreme_instances import tied_instance
+
+BACKENDS = ("cpsat", "highs", "scip", "cbc", "portfolio", "brute")
+EXAMPLES = sorted(EXAMPLES_FOLDER.glob("*.json"))
+
+
+def strip(data):
+    """A report's JSON without what may legitimately differ: the solver's name and times."""
+    if isinstance(data, dict):
+        return {k: strip(v) for k, v in data.items() if not any(t in k for t in ("time", "seconds", "solver"))}
+    if isinstance(data, list):
+        return [strip(v) for v in data]
+    return data
+
+
+def canonical_json(instance, backend: str, jobs: int = 1) -> dict:
+    report = compute_report(instance, SolveOptions(backend, jobs=jobs), witnesses="canonical")
+    assert report.all_proven
+    return strip(report_json(report))
+
+
+def first_optimum(program: Program) -> tuple[int, ...]:
+    """The canonical optimum by definition: every allocation of whole bids enumerated
+    (``tests.reference``'s way), the smallest owner vector among those of maximum weight."""
+    best, first = None, None
+    for allocation in _allocations(program):
+        value = program.total(allocation)
+        codes = tuple(lex_module.owner_code(allocation, g) for g in range(program.n_goods))
+        if best is None or value > best or (value == best and codes < first[1]):
+            best, first = value, (allocation, codes)
+    return first[0]
+
+
+def _allocations(program: Program):
+    n = len(program.weights)
+
+    def place(g: int, bundles: list[int]):
+        if g == program.n_goods:
+            yield tuple(bundles)
+            return
+        yield from place(g + 1, bundles)
+        for j in range(n):
+            if program.weights[j] is not None:
+                bundles[j] |= 1 << g
+                yield from place(g + 1, bundles)
+                bundles[j] &= ~(1 << g)
+
+    yield from place(0, [0] * n)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_backend_gives_the_same_canonical_report(seed):
+    inst = tied_instance(seed)
+    reference_json = canonical_json(inst, BACKENDS[0])
+    for backend in BACKENDS[1:]:
+        assert canonical_json(inst, backend) == reference_json, (inst.name, backend)
+    # and the witnesses are the definition's: MSW's is the lexicographically first optimum
+    first = reference.msw(inst)[1]
+    assert reference_json["MSW"]["allocation"] == reference_json["lex_first_MSW_allocation"]["allocation"]
+    assert [inst.players.index(p) for p in reference_json["MSW"]["allocation"]] == [
+        j for j, bundle in enumerate(first) if bundle]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_jobs_do_not_change_the_canonical_report(seed):
+    inst = tied_instance(10 + seed)
+    assert canonical_json(inst, "portfolio", jobs=2) == canonical_json(inst, "cpsat", jobs=1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(20, 60))
+def test_every_backend_and_jobs_give_the_same_canonical_report_on_more_instances(seed):
+    inst = tied_instance(seed)
+    reference_json = canonical_json(inst, "brute")
+    for backend in BACKENDS[:-1]:
+        assert canonical_json(inst, backend) == reference_json, (inst.name, backend)
+    assert canonical_json(inst, "portfolio", jobs=2) == reference_json
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if p.stem != "licences-8x8"], ids=lambda p: p.stem)
+def test_the_examples_give_one_canonical_report(path):
+    inst = api.load(path)
+    reference_json = canonical_json(inst, "brute")
+    for backend in BACKENDS[:-1]:
+        assert canonical_json(inst, backend) == reference_json, backend
+
+
+@pytest.mark.slow
+def test_the_largest_example_gives_one_canonical_report():
+    inst = api.load(EXAMPLES_FOLDER / "licences-8x8.json")
+    reference_json = canonical_json(inst, "brute")
+    for backend in BACKENDS[:-1]:
+        assert canonical_json(inst, backend) == reference_json, backend
+    assert canonical_json(inst, "portfolio", jobs=2) == reference_json
+
+
+def test_canonical_witnesses_keep_the_values():
+    for seed in range(3):
+        inst = tied_instance(seed)
+        solver = compute_report(inst, SolveOptions("cpsat", jobs=1))
+        canonical = compute_report(inst, SolveOptions("cpsat", jobs=1), witnesses="canonical")
+        assert [b.value for b in solver.benchmarks] == [b.value for b in canonical.benchmarks]
+
+
+def test_the_cli_option_gives_the_same_json_on_every_backend(tmp_path):
+    path = str(EXAMPLES_FOLDER / "random-candidates.json")
+    outputs = []
+    for solver in ("brute", "highs", "portfolio"):
+        done = run_cli("benchmarks", path, "--json", "--solver", solver, "--witnesses", "canonical")
+        assert done.returncode == 0, done.stderr
+        outputs.append(strip(json.loads(done.stdout)))
+    assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
+
+
+def test_the_core_count_does_not_change_the_canonical_report():
+    """``CABENCH_CORES`` is the portfolio's core count: 1 (no race), 2 (HiGHS and CP-SAT), 3 (and SCIP)."""
+    path = str(EXAMPLES_FOLDER / "random-coalitions.json")
+    outputs = []
+    for cores, jobs in (("1", "1"), ("3", "2")):
+        done = subprocess.run([*cabench_command(), "benchmarks", path, "--json", "--witnesses", "canonical",
+                               "--jobs", jobs], capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "CABENCH_CORES": cores})
+        assert done.returncode == 0, done.stderr
+        outputs.append(strip(json.loads(done.stdout)))
+    assert outputs[1] == outputs[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cores", ["2", "3"])
+def test_raced_programs_give_the_canonical_report(cores, monkeypatch):
+    """No probe: every program the portfolio solves here is raced (HiGHS, CP-SAT and, with three
+    cores, SCIP), so whichever racer wins, the report must be the brute-force one."""
+    import ilp.portfolio
+
+    monkeypatch.setattr(ilp.portfolio, "PROBE_WORK", 0)
+    monkeypatch.setenv("CABENCH_CORES", cores)
+    for seed in range(3):
+        inst = tied_instance(seed)
+        assert canonical_json(inst, "portfolio") == canonical_json(inst, "brute"), inst.name
+
+
+def test_a_bad_witnesses_value_is_a_clear_error():
+    done = run_cli("benchmarks", str(EXAMPLES_FOLDER / "seed004-example.json"), "--witnesses", "smallest")
+    assert done.returncode == 2
+    assert "--witnesses" in done.stderr and "canonical" in done.stderr and "Traceback" not in done.stderr
+    with pytest.raises(api.ArgumentError, match="canonical") as caught:
+        api.benchmarks(EXAMPLES_FOLDER / "seed004-example.json", witnesses="smallest")
+    assert caught.value.param == "witnesses"
+
+
+def test_the_api_takes_the_option():
+    report = api.benchmarks(EXAMPLES_FOLDER / "random-candidates.json", solver="brute", witnesses="canonical")
+    other = api.benchmarks(EXAMPLES_FOLDER / "random-candidates.json", solver="highs", witnesses="canonical")
+    assert strip(report.to_dict()) == strip(other.to_dict())
+
+
+# ---------------------------------------------------------------- the savings, one by one
+
+
+def _xor(*bids: tuple[int, int]) -> Weight:
+    return Weight.of(Valuation(Form.XOR, tuple(bids)))
+
+
+def test_one_player_taking_one_bid_gets_the_first_best_bid_without_a_solve():
+    # three bids worth 5: goods {1}, {0, 2}, {2}; owner vectors (0,1,0), (1,0,1), (0,0,1)
+    program = Program(3, (None, _xor((0b010, 5), (0b101, 5), (0b100, 5), (0b001, 4))))
+    solution = solve(program, "cpsat")
+    first = one_bid_first(program, solution, SolveOptions("cpsat"))
+    assert first.allocation == (0, 0b100) == first_optimum(program)
+    assert lex_first(program, solution, "cpsat").allocation == first.allocation
+
+
+def test_a_removed_player_who_wins_nothing_keeps_the_parents_canonical_optimum():
+    a, b, c = _xor((0b01, 2)), _xor((0b01, 2), (0b10, 1)), _xor((0b10, 1))
+    whole, without_c = Program(2, (a, b, c)), Program(2, (a, b, None))
+    # the canonical optimum of ``whole``: a takes good 0, b good 1 (codes (1, 2)) -- c wins nothing
+    solutions = [solve(whole, "cpsat"), solve(without_c, "cpsat")]
+    ordered = canonical_solutions([whole, without_c], solutions, "cpsat")
+    assert [s.allocation for s in ordered] == [first_optimum(whole), first_optimum(without_c)]
+    assert ordered[0].allocation == ordered[1].allocation == (0b01, 0b10, 0)
+
+
+def test_an_optimum_of_0_is_the_empty_allocation():
+    program = Program(2, (_xor((0b01, 0)), None))
+    solution = replace(solve(program, "cpsat"), allocation=(0b01, 0))
+    assert canonical_solutions([program], [solution], "cpsat")[0].allocation == (0, 0)
+
+
+def _dense_packing(seed: int) -> Program:
+    """Eight players with 10-14 XOR bids each of one or two adjacent goods of 20, values 1..6:
+    about 90 bids, a dense compatibility graph (as CATS paths), many ties."""
+    rng = random.Random(seed)
+    weights = []
+    for _ in range(8):
+        bids = {}
+        for _ in range(rng.randint(10, 14)):
+            g = rng.randrange(20)
+            bundle = (1 << g) | ((1 << (g + 1)) if g < 19 and rng.random() < 0.5 else 0)
+            bids[bundle] = rng.randint(1, 6)
+        weights.append(_xor(*sorted(bids.items())))
+    return Program(20, tuple(weights))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_relaxation_core_listing_gives_the_first_optimum(seed, monkeypatch):
+    program = _dense_packing(seed)
+    solution = solve(program, "cpsat")
+    listed = lex_module._first_relaxed(program, solution, SolveOptions("cpsat"))
+    assert listed is not None  # the relaxation leaves at most CORE_COLUMNS columns here
+    assert listed.value == solution.value == program.total(listed.allocation)
+    monkeypatch.setattr(lex_module, "_first_relaxed", lambda *args: None)
+    for backend in ("cpsat", "highs"):  # the goods ordered by solves, from each backend's own optimum
+        assert lex_first(program, solve(program, backend), backend).allocation == listed.allocation, backend
+
+
+def test_a_tie_break_not_proven_withholds_its_benchmark(monkeypatch):
+    """With a time limit, a tie-break may stop unproven: the value is right but the witness is not
+    known to be canonical, so the benchmark is withheld (exit 3), its value kept as the interval."""
+    from ilp import batch
+
+    inst = tied_instance(1)
+    expected = compute_report(inst, SolveOptions("cpsat", jobs=1))
+
+    def unproven(program, first, options=None):
+        return replace(first, status=lex_module.Status.UNKNOWN, allocation=None, value=None)
+
+    monkeypatch.setattr(batch, "lex_first", unproven)
+    report = compute_report(inst, SolveOptions("cpsat", jobs=1), witnesses="canonical")
+    assert not report.all_proven and not report.msw.proven and not report.lex_first.proven
+    assert (report.msw.incumbent, report.msw.bound) == (expected.msw.value, expected.msw.value)
+    for got, want in zip(report.benchmarks, expected.benchmarks):
+        if got.name == "lex-first MSW allocation":
+            continue  # (the fake tie-break's own answer: nothing)
+        assert got.value in (None, want.value), got.name
+        if got.value is None:  # the interval holds the value
+            assert got.incumbent <= want.value <= got.bound, got.name
