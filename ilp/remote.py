@@ -296,9 +296,10 @@ has compiled it."""
 
 def pack_weights(weights: dict[int, Weight]) -> tuple[Packed, dict[int, Weight]]:
     """``weights`` (key -> weight) for a request: those of one valuation of at most
-    :data:`PACKED_BIDS` bids as plain lists (:data:`Packed`), and the others as they are. With knowledge, nearly every weight sent is
-    one lower bound (n^2 at n players): pickled as objects, each weight and each valuation cost
-    a call of its Python ``__reduce__``; as lists of forms and bid tuples, pickling is all in C
+    :data:`PACKED_BIDS` bids as plain lists (:data:`Packed`), and the others as they are. With
+    knowledge, nearly every weight sent is one lower bound (n^2 at n players): pickled as
+    objects, each weight and each valuation cost a call of its Python ``__reduce__``; as lists
+    of forms and bid tuples, pickling is all in C
     (CATS-L4-shaped ``generate -d decay -m 64 -b 500 -n bidders --knowledge noisy-lower:0.8``,
     seed 1, its 76,193 distinct single weights, 2026-12-02, load 4: 0.29 s to pickle as objects,
     0.07 s packed, and 0.09 s against 0.07 s to unpickle and rebuild in the worker)."""
