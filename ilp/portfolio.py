@@ -3,9 +3,11 @@ set-packing programs go to the maximum-weight clique search instead.
 
 A plain winner-determination program (whole bids, nothing but "each good at most once" and "one
 bid per single-choice player") of at least :data:`CLIQUE_MIN_BIDS` bids whose bids are pairwise
-compatible in at most :data:`SPARSE` of pairs is solved by ``ilp.clique`` alone, for the whole
-time limit: on such programs (CATS "arbitrary" bids) it proves in seconds what the other solvers
-take minutes for, or do not prove at all, and the one search needs no second core.
+compatible in at most :data:`SPARSE` of pairs goes to ``ilp.clique`` first: on such programs
+(CATS "arbitrary" bids) it proves in seconds what the other solvers take minutes for, or do not
+prove at all, and the one search needs no second core. Its work is capped (:data:`CLIQUE_WORK`):
+a program it has not proven by then (many near-ties weaken its bound) goes on as below, with the
+clique search as the race's first racer.
 
 Most benchmark programs of small and medium instances are proven by CP-SAT in well under a
 second, so the portfolio first gives CP-SAT ``PROBE_WORK`` (deterministic time) in this process. A program still
@@ -56,8 +58,8 @@ PROBE_SECONDS = PROBE_WORK
 """About how long the probe takes (``ilp.batch`` compares solve times with it)."""
 SPARSE = 0.4
 """Set-packing programs whose bids are compatible in at most this fraction of pairs go to the
-maximum-weight clique search (``ilp.clique``) alone, for the whole time limit, instead of the
-probe and the race. Measured (2026-12-01, 2 cores shared with other jobs; MSW programs, the clique
+maximum-weight clique search (``ilp.clique``) first, up to :data:`CLIQUE_WORK`, before the
+probe, and race with it after. Measured (2026-12-01, 2 cores shared with other jobs; MSW programs, the clique
 search against CP-SAT with one worker, 15 s each): on CATS arbitrary files (density 0.25-0.30)
 and L2 (0.06) the clique search proves in 0.01-8 s what the integer programming solvers prove in
 0.3 s to minutes (see ``ilp.clique``); L6 (0.60) ties (0.29 s against 0.23 s); from L5 (0.76)
@@ -73,6 +75,17 @@ def sparse_graph(ilp: ILP) -> clique.Graph | None:
         return None
     return clique.graph(ilp, densest=SPARSE)
 RACERS = ("highs", "cpsat", "scip", "cbc")
+EXACT_RACERS = ("cpsat", "clique")
+"""Racers in exact arithmetic: their claims stand whatever the program's magnitude (``ilp.claims``)."""
+CLIQUE_WORK = 30_000_000
+"""How much a sparse program's clique search may do (``ilp.clique.work_units``, a count: the
+same stop on every run) before CP-SAT's probe and a race in which the clique search goes on.
+The search's colouring bound can be weak where many bids nearly tie: on 143 players bidding
+within 50 of 10^12 on every bundle of 6 goods (9009 bids, 15 % of pairs compatible) it had not
+proven the optimum after 345 s of CPU, which CP-SAT proves in 0.4 s (2026-12-02, 2 shared
+cores). The sparse programs it is for take far less: 4.4-12.9 million units (1.6-5.0 CPU s) for
+MSW and MSW_-i of generated arbitrary 64 / 1000 / 10 (seeds 0 and 2). The cap is about 11 CPU s
+on such graphs, 7 s on that one."""
 
 
 def available() -> bool:
@@ -88,8 +101,11 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
-def racers(lead: str | None = None) -> list[str]:
+def racers(lead: str | None = None, sparse: bool = False, separable: bool = True) -> list[str]:
     """The solvers to race, among those installed: one per core, at least two.
+
+    ``sparse``: a program for the clique search (:data:`SPARSE`), which then comes first (after
+    ``lead``); with ``separable`` False, only exact racers (:data:`EXACT_RACERS`) could prove it.
 
     A first race runs HiGHS and CP-SAT, then SCIP and CBC as cores allow. One racer per core,
     never more: three racers on two cores each ran at two thirds of their speed, and the
@@ -110,9 +126,9 @@ def racers(lead: str | None = None) -> list[str]:
     256 / 2000 / 10 (seed 0) HiGHS proves MSW_{-0} in 15.9 s alone and in 24.9 s raced against
     two others (2026-12-01, 2 cores, the race's processes at the highest priority)."""
     names = []
-    for name in RACERS:
+    for name in (("clique",) if sparse else ()) + RACERS:
         module = importlib.import_module(f"ilp.{name}")
-        if module.available():
+        if module.available() and (separable or name in EXACT_RACERS):
             names.append(name)
     if lead in names:
         names.remove(lead)
@@ -155,8 +171,11 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     options = replace(options, known={})  # the racers need no cache (it would be pickled to each)
     start = time.monotonic()
     if (graph := sparse_graph(ilp)) is not None:
-        return clique.solve_graph(formulation, graph, options, hint)
-    if relaxation.applies(formulation):
+        settled = clique.solve_graph(formulation, graph, options, hint, work=CLIQUE_WORK)
+        if settled.status is Status.OPTIMAL:
+            return settled
+        hint = settled.values  # the best packing found starts the probe, and the race's clique search
+    elif relaxation.applies(formulation):
         # dense set packing (paths, regions with many players): the relaxation and a small
         # core often prove it in milliseconds (ilp.relaxation); else its rounding starts the probe
         settled, hint = relaxation.settle(formulation, cpsat, options, hint)
@@ -169,8 +188,14 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     remaining = None if options.time_limit is None else max(0.01, options.time_limit - (time.monotonic() - start))
     options = replace(options, time_limit=remaining)
     hint = hint if first.values is None else first.values
-    if cores() < 2:
-        return cpsat.run(formulation, options, hint)  # one core is no place for a race
+    if cores() < 2:  # one core is no place for a race
+        if graph is not None:
+            return clique.solve_graph(formulation, graph, options, hint)
+        return cpsat.run(formulation, options, hint)
+    if graph is not None:
+        # the clique search races on: it proves sparse programs that the other solvers do not
+        # (CP-SAT then, on a program beyond the floating-point racers' tolerances)
+        return race(formulation, options, first, hint, sparse=True)
     if not claims.separable(ilp):
         # no floating-point racer could prove a program beyond their tolerances (ilp.claims), so
         # there is no race: CP-SAT alone goes on, with one search worker per core (the witness
@@ -184,8 +209,9 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
 
 
 def race(formulation: Formulation, options: SolveOptions, incumbent: Answer = Answer(Status.UNKNOWN),
-         hint: list[int] | None = None) -> Answer:
-    """Run the racers in parallel worker processes; the first proven answer wins."""
+         hint: list[int] | None = None, sparse: bool = False) -> Answer:
+    """Run the racers in parallel worker processes; the first proven answer wins. ``sparse``: a
+    program for the clique search (:data:`SPARSE`), which then runs as the first racer."""
     from ilp.workers import Worker, WorkerDied
 
     ilp = formulation.ilp
@@ -195,7 +221,7 @@ def race(formulation: Formulation, options: SolveOptions, incumbent: Answer = An
     # CP-SAT with one worker in this process, without a race (every report run inside
     # ``shared_workers``; regions 256 / 2000 / 10's MSW went unproven for minutes)
     options = replace(options, known={}, blocks=None, workers=None)
-    names = racers(options.lead)
+    names = racers(options.lead, sparse=sparse, separable=claims.separable(ilp))
     answers: queue_module.Queue = queue_module.Queue()
     workers = {name: Worker() for name in names}
 
@@ -229,7 +255,7 @@ def race(formulation: Formulation, options: SolveOptions, incumbent: Answer = An
                 errors.append(f"{name}: {answer.error}")
                 continue
             (status, values, bound), _ = claims.check(ilp, (answer.status, answer.values, answer.bound),
-                                                      exact=name == "cpsat")
+                                                      exact=name in EXACT_RACERS)
             if status in (Status.OPTIMAL, Status.INFEASIBLE):
                 return Answer(status, values, bound, name)
             best = _better(ilp, best, Answer(status, values, bound, name))

@@ -380,6 +380,51 @@ def test_a_later_race_runs_the_lead_and_one_other_per_core(cores, monkeypatch):
     assert ilp.portfolio.racers("no-such-solver") == first
 
 
+def _sparse_program(seed: int) -> Program:
+    """OR players over 10 goods bidding on bundles of 4 to 6 of them: a set-packing program of
+    80 bids whose compatibility graph is sparse, so the portfolio gives it the clique search."""
+    rng = random.Random(seed)
+    weights = []
+    for _ in range(16):
+        bundles = {sum(1 << g for g in rng.sample(range(10), rng.randint(4, 6))) for _ in range(5)}
+        weights.append(Weight.of(Valuation(Form.OR, tuple((b, rng.randint(1, 100)) for b in sorted(bundles)))))
+    return Program(10, tuple(weights))
+
+
+def test_a_sparse_program_races_with_the_clique_search_first(monkeypatch):
+    """``portfolio.racers``: a sparse program's race has the clique search first; beyond the
+    floating-point racers' tolerances, only the exact racers."""
+    import ilp.portfolio
+
+    monkeypatch.setenv("CABENCH_CORES", "2")
+    assert ilp.portfolio.racers(sparse=True) == ["clique", "highs"]
+    assert ilp.portfolio.racers(sparse=True, separable=False) == ["clique", "cpsat"]
+    assert ilp.portfolio.racers("highs", sparse=True) == ["highs", "clique"]
+    monkeypatch.setenv("CABENCH_CORES", "4")
+    assert ilp.portfolio.racers(sparse=True, separable=False) == ["clique", "cpsat"]
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+@pytest.mark.parametrize("seed", range(3))
+def test_a_capped_clique_search_goes_on_to_the_optimum(seed, cores, monkeypatch):
+    """A sparse program whose clique search reaches its cap (``portfolio.CLIQUE_WORK``, here
+    nothing) and that the probe does not settle (here no probe) is still proven: by a race with
+    the clique search on two cores, by the clique search alone on one."""
+    import ilp.portfolio
+
+    program = _sparse_program(seed)
+    from ilp.formulation import build
+
+    assert ilp.portfolio.sparse_graph(build(program).ilp) is not None
+    monkeypatch.setattr(ilp.portfolio, "CLIQUE_WORK", 0)
+    monkeypatch.setattr(ilp.portfolio, "PROBE_WORK", 0)
+    monkeypatch.setenv("CABENCH_CORES", str(cores))
+    got = solve(program, "portfolio")
+    assert got.status is Status.OPTIMAL and got.value == solve(program, "brute").value
+    assert got.error is None
+    assert got.backend in (ilp.portfolio.racers(sparse=True) if cores > 1 else ["clique"])
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_a_later_race_keeps_the_value(seed, monkeypatch):
     """A race with a lead (two racers on two cores) proves the brute-force optimum."""
