@@ -7,11 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from instances.writer import holds_float
 
 FORMATS = ("table", "json", "csv", "markdown", "latex")
 
@@ -87,8 +88,6 @@ def csv_text(tables: list[TableData]) -> str:
     return buffer.getvalue()
 
 
-_NOT_AN_INTEGER = re.compile(rb"[0-9][.eE]")
-"""In orjson's output: perhaps a float (or a string holding a digit then ".", "e" or "E")."""
 _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | (
     orjson.OPT_PASSTHROUGH_DATETIME)
 
@@ -106,7 +105,7 @@ def indented_json(data: Any) -> str:
         out = orjson.dumps(data, option=_ORJSON)
     except TypeError:  # orjson.JSONEncodeError included
         out = None
-    if out is None or _NOT_AN_INTEGER.search(out):
+    if out is None or holds_float(out):  # (a name holding "0.8" is no float: instances.writer)
         return json.dumps(data, indent=2, ensure_ascii=False)
     return out.decode()
 

@@ -96,18 +96,38 @@ def _one_line(node: Any, end: int, width: int) -> bool:
 def _format(node: Any, indent: int = 0, width: int = 100, fast: bytes | None = None) -> str:
     """Compact JSON where it fits on a line (and always for lists of numbers, i.e. tables),
     otherwise one entry per line. ``fast``: the node's orjson text when :func:`_plain_strings`
-    found the whole document safe (:func:`_format_fast`)."""
+    found it safe (:func:`_format_fast`). A node that is not is written here, and each of its
+    parts is asked again: a generated file's name and description hold colons, quotes and
+    "0.8", and its knowledge (nearly all of it) need not be written by ``json`` for that."""
     if fast is not None:
         return _format_fast(node, indent, width, fast)
-    compact = json.dumps(node, ensure_ascii=False, separators=(", ", ": "))
-    if _one_line(node, indent + len(compact), width):
-        return compact
+    if _longer_than(node, width - indent):
+        compact = None  # (not encoded by ``json`` only to be found too long: a whole document)
+    else:
+        compact = json.dumps(node, ensure_ascii=False, separators=(", ", ": "))
+        if _one_line(node, indent + len(compact), width):
+            return compact
     pad = " " * (indent + 1)
     if isinstance(node, dict):
-        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {_format(v, indent + 1, width)}" for k, v in node.items()]
+        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {_format(v, indent + 1, width, _plain_strings(v))}"
+                 for k, v in node.items()]
         return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
-    items = [pad + _format(v, indent + 1, width) for v in node]
+    items = [pad + _format(v, indent + 1, width, _plain_strings(v)) for v in node]
     return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+
+
+def _longer_than(node: Any, room: int) -> bool:
+    """Whether ``node`` is a dict or a list of lists and dicts whose ``json`` text cannot fit in
+    ``room`` characters: orjson's compact text, with no float, is never longer (the same
+    escapes and integers, no separators' spaces), and it is already longer. False when unsure."""
+    if not isinstance(node, (list, dict)) or (isinstance(node, list) and all(
+            not isinstance(x, (list, dict)) for x in node)):
+        return False  # written on one line whatever its length (:func:`_one_line`)
+    try:
+        text = orjson.dumps(node)
+    except TypeError:  # orjson.JSONEncodeError included
+        return False
+    return len(text.decode()) > room and not holds_float(text)  # (characters, as json counts them)
 
 
 def _format_fast(node: Any, indent: int, width: int, text: bytes) -> str:
@@ -127,9 +147,29 @@ def _format_fast(node: Any, indent: int, width: int, text: bytes) -> str:
     return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
 
 
-_QUOTE, _COMMA, _COLON = ord('"'), ord(","), ord(":")
+_QUOTE, _COMMA, _COLON, _BACKSLASH = ord('"'), ord(","), ord(":"), ord("\\")
 _NOT_AN_INTEGER = re.compile(rb"[0-9][.eE]")
 """In orjson's output: perhaps a float (or a string holding a digit then ".", "e" or "E")."""
+
+
+def holds_float(text: bytes) -> bool:
+    """Whether orjson's JSON ``text`` holds a float: a digit followed by ".", "e" or "E" outside
+    every string (inside one, "0.8" is only characters). A quote opens or closes a string unless
+    an odd number of backslashes precede it (orjson writes a quote in a string as \\")."""
+    hits = [m.start() for m in _NOT_AN_INTEGER.finditer(text)]
+    if not hits:
+        return False
+    codes = np.frombuffer(text, dtype=np.uint8)
+    quotes = codes == _QUOTE
+    for at in np.flatnonzero(quotes[1:] & (codes[:-1] == _BACKSLASH)) + 1:  # (few: escaped ones)
+        run = 0
+        while text[at - 1 - run] == _BACKSLASH:
+            run += 1
+        quotes[at] = run % 2 == 0
+    # a byte lies inside a string when an odd number of quotes precede it (UTF-8 puts no ASCII
+    # byte inside a character); the parity survives the uint8 sum's wrap
+    inside = np.cumsum(quotes, dtype=np.uint8) & 1
+    return not bool(np.all(inside[hits]))
 
 
 def _plain_strings(data: Any) -> bytes | None:
@@ -145,7 +185,7 @@ def _plain_strings(data: Any) -> bytes | None:
                             | orjson.OPT_PASSTHROUGH_DATETIME)
     except TypeError:  # orjson.JSONEncodeError included
         return None
-    if b"\\" in text or b"null" in text or _NOT_AN_INTEGER.search(text):
+    if b"\\" in text or b"null" in text or holds_float(text):
         return None
     codes = np.frombuffer(text, dtype=np.uint8)
     # with no escape, every quote opens or closes a string: a byte lies inside one when an odd

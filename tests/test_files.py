@@ -61,7 +61,64 @@ def test_the_writers_orjson_path_writes_the_bytes_of_json(data, indent, width):
     and non-ASCII characters, at every width."""
     from instances.writer import _format, _plain_strings
 
-    assert _format(data, indent, width, _plain_strings(data)) == _format(data, indent, width)
+    expected = _json_format(data, indent, width)
+    assert _format(data, indent, width, _plain_strings(data)) == expected
+    assert _format(data, indent, width) == expected  # (its parts by orjson where they are safe)
+
+
+def _json_format(node, indent: int, width: int) -> str:
+    """The writer's layout by ``json`` alone, part by part (its definition): compact where it
+    fits in ``width`` or is a scalar or a list of scalars, else one entry per line."""
+    compact = json.dumps(node, ensure_ascii=False, separators=(", ", ": "))
+    if not isinstance(node, (list, dict)) or indent + len(compact) <= width or (
+            isinstance(node, list) and all(not isinstance(x, (list, dict)) for x in node)):
+        return compact
+    pad = " " * (indent + 1)
+    if isinstance(node, dict):
+        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {_json_format(v, indent + 1, width)}" for k, v in node.items()]
+        return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+    return "[\n" + ",\n".join(pad + _json_format(v, indent + 1, width) for v in node) + "\n" + " " * indent + "]"
+
+
+_FLOATY = st.sampled_from(["0.8", "v1.5", "2e3", '1\\"2.5', '\\', '\\\\"', '"', "x:0.1", "9E9"])
+
+
+def _has_float(node) -> bool:
+    if isinstance(node, float):
+        return True
+    if isinstance(node, dict):
+        return any(_has_float(v) for v in node.values())
+    return isinstance(node, list) and any(_has_float(v) for v in node)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.integers(-2**63, 2**63 - 1) | st.floats(allow_nan=False, allow_infinity=False) | _FLOATY | st.text(max_size=4),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_FLOATY | st.text(max_size=3), inner,
+                                                                                  max_size=4), max_leaves=20))
+def test_holds_float_finds_exactly_the_floats(data):
+    """``instances.writer.holds_float``: a float anywhere, and never "0.8" or "2e3" inside a
+    string, after escaped quotes and backslashes too."""
+    import orjson
+
+    from instances.writer import holds_float
+
+    assert holds_float(orjson.dumps(data)) == _has_float(data)
+
+
+def test_a_generated_name_and_description_leave_the_rest_to_orjson(monkeypatch):
+    """A generated file's name ("…noisy-lower0.8") and description (quotes, colons) are written
+    by ``json``; the valuations and knowledge by orjson, to the same bytes."""
+    import instances.writer as writer
+
+    inst = random_instance(7)
+    data = {**writer.instance_to_json(inst), "name": "k-noisy-lower0.8", "description": 'made: {"a":1,"b":"0.8"}'}
+    assert writer._plain_strings(data) is None
+    expected = _json_format(data, 0, 100)
+    calls = []
+    real = writer._format_fast
+    monkeypatch.setattr(writer, "_format_fast", lambda *a: calls.append(a[0]) or real(*a))
+    assert writer._format(data) == expected
+    assert any(node is data["valuations"] for node in calls)
 
 
 def test_the_writers_orjson_path_is_taken_for_plain_instances_and_not_for_unsafe_names():
@@ -71,9 +128,10 @@ def test_the_writers_orjson_path_is_taken_for_plain_instances_and_not_for_unsafe
     data = instance_to_json(inst)
     fast = _plain_strings(data)
     assert fast is not None and _format(data, fast=fast) + "\n" == instance_text(inst)
-    for name in ("a,b", "a:b", 'a"b', "a\\b", "a\nb", "v1.5"):
+    for name in ("a,b", "a:b", 'a"b', "a\\b", "a\nb"):
         assert _plain_strings({**data, "name": name}) is None, name
-    assert _plain_strings({**data, "name": "é ü"}) is not None
+    for name in ("é ü", "v1.5", "2e3"):  # no float: only characters of a string
+        assert _plain_strings({**data, "name": name}) is not None, name
 
 
 def test_annotate_writes_the_same_file_as_json_would(tmp_path):

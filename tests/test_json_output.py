@@ -19,7 +19,7 @@ from instances.generate import generate_instance
 from tests.conftest import run_cli
 
 LEAVES = (st.none() | st.booleans() | st.integers() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False, allow_infinity=False)
-          | st.text() | st.sampled_from(["\u2028", "\x7f", "\x00", "é", "\U0001F600", "1e5", "a\"b\\c"]))
+          | st.text() | st.sampled_from(["\u2028", "\x7f", "\x00", "é", "\U0001F600", "1e5", "a\"b\\c", "v0.8", 'x\\"1.5', "2E3"]))
 
 
 def json_like(leaves=LEAVES):
