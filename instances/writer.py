@@ -152,13 +152,10 @@ _NOT_AN_INTEGER = re.compile(rb"[0-9][.eE]")
 """In orjson's output: perhaps a float (or a string holding a digit then ".", "e" or "E")."""
 
 
-def holds_float(text: bytes) -> bool:
-    """Whether orjson's JSON ``text`` holds a float: a digit followed by ".", "e" or "E" outside
-    every string (inside one, "0.8" is only characters). A quote opens or closes a string unless
-    an odd number of backslashes precede it (orjson writes a quote in a string as \\")."""
-    hits = [m.start() for m in _NOT_AN_INTEGER.finditer(text)]
-    if not hits:
-        return False
+def _inside_strings(text: bytes) -> np.ndarray:
+    """Which bytes of orjson's JSON ``text`` lie inside a string: those after an odd number of
+    quotes (UTF-8 puts no ASCII byte inside a character), where a quote opens or closes a string
+    unless an odd number of backslashes precede it (orjson writes a quote in a string as \\")."""
     codes = np.frombuffer(text, dtype=np.uint8)
     quotes = codes == _QUOTE
     for at in np.flatnonzero(quotes[1:] & (codes[:-1] == _BACKSLASH)) + 1:  # (few: escaped ones)
@@ -166,9 +163,18 @@ def holds_float(text: bytes) -> bool:
         while text[at - 1 - run] == _BACKSLASH:
             run += 1
         quotes[at] = run % 2 == 0
-    # a byte lies inside a string when an odd number of quotes precede it (UTF-8 puts no ASCII
-    # byte inside a character); the parity survives the uint8 sum's wrap
-    inside = np.cumsum(quotes, dtype=np.uint8) & 1
+    return (np.cumsum(quotes, dtype=np.uint8) & 1).astype(bool)  # (the parity survives the wrap)
+
+
+def holds_float(text: bytes, inside: np.ndarray | None = None) -> bool:
+    """Whether orjson's JSON ``text`` holds a float: a digit followed by ".", "e" or "E" outside
+    every string (inside one, "0.8" is only characters). ``inside``: :func:`_inside_strings` of
+    ``text``, when the caller has it already."""
+    hits = [m.start() for m in _NOT_AN_INTEGER.finditer(text)]
+    if not hits:
+        return False
+    if inside is None:
+        inside = _inside_strings(text)
     return not bool(np.all(inside[hits]))
 
 
@@ -185,12 +191,12 @@ def _plain_strings(data: Any) -> bytes | None:
                             | orjson.OPT_PASSTHROUGH_DATETIME)
     except TypeError:  # orjson.JSONEncodeError included
         return None
-    if b"\\" in text or b"null" in text or holds_float(text):
+    if b"\\" in text or b"null" in text:
+        return None
+    inside = _inside_strings(text)  # (once, for both checks below)
+    if holds_float(text, inside):
         return None
     codes = np.frombuffer(text, dtype=np.uint8)
-    # with no escape, every quote opens or closes a string: a byte lies inside one when an odd
-    # number of quotes precede it (UTF-8 puts no ASCII byte inside a character)
-    inside = (np.cumsum(codes == _QUOTE, dtype=np.uint8) & 1).astype(bool)  # (parity survives the wrap)
     if np.any(inside & ((codes == _COMMA) | (codes == _COLON))):
         return None
     return text
