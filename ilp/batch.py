@@ -37,6 +37,11 @@ MSW_{-i} of CATS "arbitrary" files in seconds where SCIP, which may win MSW itse
 minutes (measured by ``cabench perf --suite cats``). Such a later race runs the latest race's
 winner and one other solver per remaining core (``SolveOptions.lead``), so on two cores the
 likely winner runs at full speed.
+
+A batch may also take programs while it runs (``more``, :class:`Arrivals`): a report's batch
+starts once the file's valuations are read and each MIKW_i joins it as soon as player i's
+lower bounds are (``benchmarks.report.EarlyWelfare``). This process is then still reading, so
+nothing is solved here: a race goes to a worker, the rest of its kind waiting for its winner.
 """
 
 from __future__ import annotations
@@ -628,11 +633,22 @@ class _Scheduler:
             MIEW_i, MSW_{-i}...) before the rest go side by side with the solver that won it."""
             return portfolio and task.first is None and self.race_key[task.position] not in raced
 
+        # With programs still arriving (``more``), this process is reading the file: nothing is
+        # solved here, a race included; a race goes to a worker (the same race: its racers are
+        # processes wherever it runs), and the rest of its kind wait for its winner. Solved here,
+        # MSW's race (the solver's import included, 0.5 s) shared the interpreter with the
+        # reading and held back every MIKW_i until it ended (L4-shaped, 500 players: the first
+        # MIKW_i left at 1.9-2.9 s instead of ~1.2 s, 2026-12-02, load 10).
+        remote_races = self.more is not None
+        racing: dict[tuple[int, int], int] = {}  # kind -> its race's task, under way in a worker
+        held: dict[tuple[int, int], list[Task]] = {}  # kind -> tasks waiting for its race's winner
+
         try:
             self.prepare()
             if options.jobs is None and self.tasks:
                 warm_up({}, options.backend)  # the solver's one-time import must not count as "slow"
-            while self.tasks and (jobs == 1 or not slow or len(self.tasks) == 1 or must_race(self.tasks[0])):
+            while self.tasks and not remote_races and (
+                    jobs == 1 or not slow or len(self.tasks) == 1 or must_race(self.tasks[0])):
                 task = self.tasks.popleft()
                 solution = here(task)
                 if task.first is None:
@@ -650,7 +666,14 @@ class _Scheduler:
                     out = []
                     while self.tasks:
                         task = self.tasks.popleft()
-                        if must_race(task):
+                        kind = self.race_key[task.position]
+                        if task.first is None and kind in racing:
+                            held.setdefault(kind, []).append(task)
+                        elif must_race(task) and remote_races:
+                            raced.add(kind)
+                            racing[kind] = task.position
+                            out.append(task if lead is None else replace(task, options=replace(options, lead=lead)))
+                        elif must_race(task):
                             here(task)
                         elif task.first is None:
                             out.append(replace(task, options=parallel))
@@ -664,6 +687,14 @@ class _Scheduler:
                     return out
 
                 def finished(task: int, solution: Solution) -> list[Task]:
+                    nonlocal parallel, lead
+                    kind = self.race_key.get(task)
+                    if racing.get(kind) == task:  # a race ended in a worker: as in here()
+                        del racing[kind]
+                        parallel = _parallel_options(options, solution)
+                        if portfolio and solution.optimal and solution.wall_time > PROBE_SECONDS:
+                            lead = solution.backend
+                        self.tasks.extendleft(reversed(held.pop(kind, [])))
                     self.finish(task, solution)
                     self.prepare()
                     return feed()

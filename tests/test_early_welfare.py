@@ -329,3 +329,23 @@ def test_programs_that_arrive_give_the_batch_of_all_at_once(tmp_path):
         assert failure and isinstance(failure[0], BatchAbandoned)
     with pytest.raises(ValueError, match="shared worker"):
         solve_batch(programs[:1], SolveOptions("cpsat", jobs=2), more=Arrivals())
+
+
+def test_with_the_portfolio_nothing_is_solved_or_raced_in_the_reading_process(tmp_path, monkeypatch):
+    """While programs arrive, the portfolio's first program of each kind is raced in a worker,
+    not here (this process reads the file), the rest of its kind waiting for the winner: the
+    report is the one-process report, byte for byte."""
+    import ilp.batch
+
+    path = knowledge_file(tmp_path, players=20)
+    alone = report_json(compute_report(load_instance(path), SolveOptions("portfolio", jobs=1)))
+
+    def nowhere(*args, **kwargs):
+        raise AssertionError("solved in the reading process")
+
+    monkeypatch.setattr(ilp.batch, "solve", nowhere)
+    monkeypatch.setattr(ilp.batch, "lex_first", nowhere)
+    with shared_workers(SolveOptions("portfolio", jobs=2)) as options:
+        early = EarlyWelfare(options)
+        report = compute_report(load_instance(path, early.start), options, early=early)
+    assert json.dumps(report_json(report)) == json.dumps(alone)
