@@ -327,6 +327,44 @@ def test_undominated_by_lowest_good_groups_matches_the_definition(monkeypatch):
         assert compile_module.undominated(atoms) == expected
 
 
+def test_block_cache_shapes_give_the_blocks_compile_weight_gives():
+    """A BlockCache prunes the bids of weights over bundles it has met before through their
+    shape (ilp.compile._Shape: inclusions and goods found once per set of bundles): the same
+    atoms as compile_weight and the definition, and the by_good of AtomsBlock, for values that
+    differ between the weights as noisy-lower and wrong knowledge makes them (nested bundles,
+    equal values, the empty bundle, goods beyond 64)."""
+    import random
+
+    from ilp.compile import BlockCache
+    from instances.bundles import members
+
+    rng = random.Random(13)
+    for _ in range(150):
+        bases = [sum(1 << rng.randrange(rng.choice([8, 70])) for _ in range(rng.randint(1, 4)))
+                 for _ in range(rng.randint(1, 6))]
+        bundles = {sum(rng.sample(bases, rng.randint(1, len(bases)))) for _ in range(rng.randint(1, 25))}
+        if rng.random() < 0.1:
+            bundles.add(0)
+        bundles = sorted(bundles)
+        cache = BlockCache()
+        for _ in range(4):  # the first meets the bundles, the next ones go through their shape
+            bids = tuple((b, rng.randint(0, 5)) for b in bundles)
+            weight = Weight.of(Valuation(Form.XOR, bids))
+            block = cache.block(weight)
+            assert block == compile_weight(weight)
+            if block is None:
+                continue
+            positive = [(b, v) for b, v in bids if v > 0]
+            expected = tuple(a for a in positive
+                             if not any(b != a[0] and b & ~a[0] == 0 and v >= a[1] for b, v in positive))
+            assert block.atoms == expected
+            order: list[int] = []
+            for bundle, _ in block.atoms:
+                order += [g for g in members(bundle) if g not in order]
+            assert block.by_good == tuple(
+                (g, tuple(a for a, (bundle, _) in enumerate(block.atoms) if bundle >> g & 1)) for g in order)
+
+
 def test_atoms_block_by_good_lists_each_good_s_atoms_in_order():
     """AtomsBlock.by_good (the rows "good g goes to this player" of every formulation holding
     the block): each good of the atoms with the positions of the atoms holding it, ascending,
