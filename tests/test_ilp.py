@@ -579,7 +579,7 @@ def test_a_tie_break_in_a_worker_goes_to_the_race_s_winner(won, monkeypatch):
         def __init__(self, *args):
             pass
 
-        def solve(self, tasks, blocks, solved_by, finished):
+        def solve(self, tasks, blocks, solved_by, finished, inbox=None):
             queue = list(tasks)
             while queue:
                 task = queue.pop(0)
