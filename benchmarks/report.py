@@ -19,8 +19,8 @@ from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome, from_solution
 from benchmarks.table import ReportPlan, Weights
 from ilp import Program, Solution, SolveOptions, Status, solve_batch
-from ilp.batch import LexFirst, Progress, frozen_heap, shared_workers
-from instances import Instance
+from ilp.batch import Arrivals, LexFirst, Progress, frozen_heap, shared_workers
+from instances import Instance, LowerBounds
 from instances.bundles import members as goods_in
 from instances.bundles import names
 
@@ -154,7 +154,7 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
         enabled = gc.isenabled()
         gc.disable()
         try:
-            plan = ReportPlan.of(instance, None if early is None else early.msw.weights)
+            plan = ReportPlan.of(instance) if early is None else early.plan(instance)
             programs = plan.programs()
         finally:
             if enabled:
@@ -168,10 +168,8 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
                 # what waits for MSW joins the batch as soon as MSW is solved, while the workers
                 # are still busy with the knowledge programs (no second round after the first)
                 solutions = solve_batch(programs, options, progress=progress, after={0: partial(_after_msw, plan)})
-            else:  # MSW and what waits for it were solved while the file was read
-                welfare, *rest = early.solutions()
-                known = {plan.msw: welfare, **dict(zip(_after_msw(plan, welfare)[:-1], rest[:-1]))}
-                solutions = solve_batch(programs, options, progress=progress, known=known) + rest
+            else:  # the batch started while the file was read: the rest of its programs join it
+                solutions = early.solutions(programs, progress)
             if witnesses == "canonical":
                 solutions = _canonical(plan, programs, solutions, options)
             return _compute(instance, plan, programs, solutions, options, start, verdicts.result())
@@ -213,24 +211,38 @@ def _canonical(plan: ReportPlan, programs: list[Program], solutions: list[Soluti
 
 
 class EarlyWelfare:
-    """MSW, MSW_{-i} of each player who wins something in it (docs/definitions.md, "MSW" and
-    "MSW_-i"), and the lexicographically first optimal allocation (seed 002 Lemma 3's omega*),
-    solved in the background from the true valuations alone, while the rest of the file is read.
+    """The report's batch of programs, started while the file is read: MSW, MSW_{-i} of each
+    player who wins something in it (docs/definitions.md, "MSW" and "MSW_-i") and the
+    lexicographically first optimal allocation (seed 002 Lemma 3's omega*) as soon as the true
+    valuations are read, then each player's MIKW_i (seed 000 Definition 3) as soon as that
+    player's lower bounds are read, in the background, on the worker processes.
 
     ``cabench benchmarks`` with ``--jobs`` of 2 or more: a 500-player file with knowledge is
-    250,000 lower bounds, which take this process over a second to read, while the worker
-    processes, ready by then, had nothing to solve. :meth:`start` is the ``on_valuations`` of
-    ``instances.load_instance``; :func:`compute_report` then takes these solutions as known. They
-    are those the report's own batch would find: the same programs (``ReportPlan``'s weights),
-    options, warm starts (MSW_{-i} from MSW) and tie-break (``_after_msw``), and a program's
-    solution does not depend on what else is being solved (``ilp.batch``). Nothing starts
-    without worker processes, and nothing waits for it: a file found invalid later ends the
-    command with its error, the workers killed mid-solve (``ilp.batch.shared_workers``)."""
+    250,000 lower bounds, which take this process over a second to read and to plan, while the
+    worker processes, ready by then, had nothing to solve. :meth:`start` is the ``on_valuations``
+    of ``instances.load_instance``, and the :class:`instances.loader.KnowledgeReader` that
+    follows the rest of the reading. :func:`compute_report` then plans the rest (``ReportPlan``,
+    with the rows and MIKW_i programs made here) and closes the batch with the whole list of
+    programs (``ilp.batch.Arrivals``): it is the report's own batch, given its programs over time
+    instead of at once, so it finds the same solutions: the same programs, options, warm starts
+    (MSW_{-i} from MSW, MIEW_i from MIKW_i, looked up once every program is known) and
+    tie-break (``_after_msw``), and a program's solution does not depend on what else is being
+    solved (``ilp.batch``). Nothing starts without worker processes, and nothing waits for it: a
+    file found invalid later abandons the batch and ends the command with its error, the
+    workers killed mid-solve (``ilp.batch.shared_workers``).
+
+    Only a player's lower bounds are followed (MIKW_i of a player who knows nothing, and
+    candidate sets, are planned with the rest): they are what makes a file large."""
 
     def __init__(self, options: SolveOptions) -> None:
         self.options = options
         self.valuations: tuple | None = None
         self.msw: Program | None = None
+        self.weights: Weights | None = None
+        self.mikw: dict[int, Program] = {}  # MIKW_i made while the file was read, by player
+        self.made_of: dict[int, Any] = {}  # the knowledge they were made of, by player
+        self._reading: _Reading | None = None
+        self._arrivals = Arrivals()
         self._run: _Background | None = None
 
     @staticmethod
@@ -239,13 +251,29 @@ class EarlyWelfare:
         automatic ``--jobs`` solves MSW in this process first, see ``ilp.batch``)."""
         return options.workers is not None and options.jobs is not None and options.jobs > 1
 
-    def start(self, m: int, valuations: tuple) -> None:
-        """Start solving MSW of ``valuations`` (the instance's tuple) over ``m`` goods."""
+    def start(self, m: int, valuations: tuple) -> "EarlyWelfare":
+        """Start solving MSW of ``valuations`` (the instance's tuple) over ``m`` goods; returns
+        this object, which then follows the knowledge as it is read (:meth:`knowledge`)."""
         self.valuations = valuations
-        self.msw = Program(m, Weights.true_weights(valuations))
+        self._reading = _Reading(valuations, [None] * len(valuations))
+        self.weights = Weights(self._reading)  # type: ignore[arg-type]
+        self.msw = Program(m, self.weights.true)
         # (the collector is left alone: the reading thread pauses it and freezes what it built)
         self._run = _Background(lambda: solve_batch([self.msw], self.options, after={0: partial(_after_msw, self)},
-                                                    freeze=False))
+                                                    freeze=False, more=self._arrivals))
+        return self
+
+    def knowledge(self, i: int, knowledge: Any) -> None:
+        """Player ``i``'s knowledge, just read: with lower bounds on others, MIKW_i joins the batch."""
+        self._reading.knowledge[i] = knowledge
+        if isinstance(knowledge, LowerBounds) and knowledge.bounds:
+            program = self.mikw[i] = Program(self.msw.n_goods, self.weights.row(i))
+            self.made_of[i] = knowledge
+            self._arrivals.add((program,))
+
+    def failed(self) -> None:
+        """The file proved invalid: the batch sends nothing more (the workers end with the command)."""
+        self._arrivals.abandon()
 
     def msw_without(self, i: int) -> Program:
         """MSW_{-i}'s program (``ReportPlan.msw_without``)."""
@@ -253,21 +281,41 @@ class EarlyWelfare:
         return Program(self.msw.n_goods, weights[:i] + (None,) + weights[i + 1:])
 
     def serves(self, instance: Instance, options: SolveOptions) -> bool:
-        """True when started on this instance's own valuations with these options."""
+        """True when started on this instance's own valuations and knowledge, with these options."""
         return self._run is not None and instance.valuations is self.valuations and options == self.options and (
-            options.workers is self.options.workers)
+            options.workers is self.options.workers) and all(
+            instance.knowledge[i] is known for i, known in self.made_of.items())
 
-    def solutions(self) -> list[Solution]:
-        """MSW's solution, MSW_{-i}'s of its winners (in player order), then the tie-break's
-        (waits for them; an error of the solves is raised here)."""
+    def plan(self, instance: Instance) -> ReportPlan:
+        """The report's plan of ``instance`` (which it :meth:`serves`), with what was made here."""
+        return ReportPlan.of(instance, weights=self.weights, mikw_made=self.mikw)
+
+    def solutions(self, programs: list[Program], progress: Progress | None = None) -> list[Solution]:
+        """The batch's solutions, once ``programs`` (the plan's, MSW first) are all in it: one per
+        program, then MSW_{-i}'s of MSW's winners (in player order), then the tie-break's (waits
+        for them; an error of the solves is raised here). ``progress`` follows the batch."""
+        self._arrivals.close(programs, progress)
         return self._run.result()
 
     def discard(self) -> None:
-        """Wait until the solves started here end, their results unused (a report of another
-        instance or other options): a batch of its own on the same worker processes must not
-        start while they still serve this one."""
+        """Give the batch up and wait until the requests under way end, their results unused (a
+        report of another instance or other options): a batch of its own on the same worker
+        processes must not start while they still serve this one."""
         if self._run is not None:
+            self._arrivals.abandon()
             self._run.wait()
+
+
+@dataclass
+class _Reading:
+    """What ``Weights`` reads of an instance still being read (:class:`EarlyWelfare`)."""
+
+    valuations: tuple
+    knowledge: list
+
+    @property
+    def n(self) -> int:
+        return len(self.valuations)
 
 
 class _Background:

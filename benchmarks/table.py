@@ -192,10 +192,20 @@ class ReportPlan:
     mikw_players: tuple[tuple[int, ...] | None, ...] = ()
 
     @staticmethod
-    def of(instance: Instance, true: tuple[Weight, ...] | None = None) -> "ReportPlan":
+    def of(instance: Instance, true: tuple[Weight, ...] | None = None, *, weights: "Weights | None" = None,
+           mikw_made: "dict[int, Program] | None" = None) -> "ReportPlan":
         """The plan of ``instance``; ``true``: its true valuations' weights made already
-        (:meth:`Weights.true_weights`, for an MSW started before the knowledge was read)."""
-        w = Weights(instance, true)
+        (:meth:`Weights.true_weights`, for an MSW started before the knowledge was read).
+        ``weights``: the :class:`Weights` of the instance's valuations and of some of its
+        players' rows made already, while the file was read (``benchmarks.report.EarlyWelfare``),
+        with ``mikw_made`` the MIKW_i programs made of those rows: they are kept, the same
+        objects (the report's batch has them already)."""
+        if weights is None:
+            w = Weights(instance, true)
+        else:
+            w = weights
+            w.instance = instance
+        made = mikw_made or {}
         miew, mikw, mikw_players = [], [], []
         for i in range(instance.n):
             if knows_nothing(instance, i):
@@ -204,7 +214,7 @@ class ReportPlan:
                 miew.append(None)
             else:
                 row = w.row(i)
-                mikw.append(_program(instance, row))
+                mikw.append(made[i] if i in made else _program(instance, row))
                 mikw_players.append(None)
                 miew.append(_program(instance, row[:i] + (None,) + row[i + 1:]))
         agents = []

@@ -37,6 +37,11 @@ MSW_{-i} of CATS "arbitrary" files in seconds where SCIP, which may win MSW itse
 minutes (measured by ``cabench perf --suite cats``). Such a later race runs the latest race's
 winner and one other solver per remaining core (``SolveOptions.lead``), so on two cores the
 likely winner runs at full speed.
+
+A batch may also take programs while it runs (``more``, :class:`Arrivals`): a report's batch
+starts once the file's valuations are read and each MIKW_i joins it as soon as player i's
+lower bounds are (``benchmarks.report.EarlyWelfare``). This process is then still reading, so
+nothing is solved here: a race goes to a worker, the rest of its kind waiting for its winner.
 """
 
 from __future__ import annotations
@@ -44,8 +49,10 @@ from __future__ import annotations
 import gc
 import os
 import random
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -88,6 +95,66 @@ class LexFirst:
 
 After = Callable[[Solution], Sequence["Program | LexFirst"]]
 """``after[k](solution)``: more work for the batch, once its k-th program is settled."""
+
+
+class BatchAbandoned(Exception):
+    """A batch whose programs were still arriving (:class:`Arrivals`) was given up."""
+
+
+class Arrivals:
+    """Programs that join a running :func:`solve_batch` (its ``more``) while the caller builds
+    them: ``add`` as they are made, then ``close`` with the batch's whole list of programs, in
+    the order of the results. Each joins the batch as soon as it is added, as if it had been
+    listed from the start: a report's MIKW_i starts as soon as player i's knowledge is read.
+    Thread-safe; the batch runs in another thread than the one that adds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[Program] = []
+        self._end: tuple | None = None  # ("close", programs, progress) or ("abandon",)
+        self._signal: Future = Future()
+
+    def _wake(self) -> None:
+        if not self._signal.done():
+            self._signal.set_result(None)
+
+    def add(self, programs: Sequence[Program]) -> None:
+        """More programs for the batch (ignored once it is closed or abandoned)."""
+        with self._lock:
+            if self._end is None:
+                self._items.extend(programs)
+                self._wake()
+
+    def close(self, programs: Sequence[Program], progress: Progress | None = None) -> None:
+        """Nothing more will come: ``programs`` is the batch's whole list (every program added,
+        and any others), whose solutions :func:`solve_batch` returns, in this order, followed
+        by what ``after`` added; its first programs are those :func:`solve_batch` was called
+        with, so ``after``'s keys keep their meaning. ``progress`` follows the batch from now."""
+        with self._lock:
+            if self._end is None:
+                self._end = ("close", list(programs), progress)
+                self._wake()
+
+    def abandon(self) -> None:
+        """Give the batch up: no more programs are sent to the workers, and :func:`solve_batch`
+        raises :class:`BatchAbandoned` once the requests under way have ended."""
+        with self._lock:
+            if self._end is None:
+                self._end = ("abandon",)
+            self._wake()
+
+    def signal(self) -> Future:
+        """A future done once :meth:`take` has something new."""
+        with self._lock:
+            return self._signal
+
+    def take(self) -> tuple[list[Program], tuple | None]:
+        """(the programs added since the last call, the end if it came: see :meth:`close`)."""
+        with self._lock:
+            items, self._items = self._items, []
+            if self._end is None:
+                self._signal = Future()
+            return items, self._end
 
 _NONE, _EMPTY = 0, 1
 """Weight ids of an excluded player and of a weight with no option (0 on every bundle)."""
@@ -218,7 +285,8 @@ def parent_of(program: Program, candidates: Sequence[Program]) -> tuple[Program,
 def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None = None, *,
                 known: Mapping[Program, Solution] | None = None,
                 progress: Progress | None = None,
-                after: Mapping[int, After] | None = None, freeze: bool = True) -> list[Solution]:
+                after: Mapping[int, After] | None = None, freeze: bool = True,
+                more: Arrivals | None = None) -> list[Solution]:
     """Solve every program of ``programs`` (see the module docstring); one :class:`Solution` per
     program, in order. ``options.time_limit`` applies to each solve; ``options.jobs``: worker
     processes (1 = all in this process; None = automatic, as many as the cores once the solves
@@ -246,6 +314,12 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     freeze : bool, optional
         Freeze the heap for the cyclic collector during the batch (:func:`frozen_heap`); False
         for a batch run in a background thread while another thread builds and freezes it.
+    more : Arrivals or None, optional
+        Programs that join the batch while it runs (:class:`Arrivals`): the batch ends once it
+        is closed and every program is settled, and returns the solutions of the list given to
+        ``close`` (whose first programs are ``programs``). Needs worker processes shared ahead
+        (:func:`shared_workers` with ``jobs`` of 2 or more); :class:`BatchAbandoned` if it is
+        abandoned.
 
     Returns
     -------
@@ -277,10 +351,13 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     >>> [s.value for s in solve_batch([both], "cpsat", after={0: winners_removed})]
     [7, 5]
     """
+    options = as_options(options)
+    if more is not None and (options.workers is None or options.jobs is None or options.jobs < 2):
+        raise ValueError("programs that arrive while a batch runs need shared worker processes (jobs >= 2)")
     if not freeze:
-        return _Scheduler(programs, as_options(options), known, progress, after).run()
+        return _Scheduler(programs, options, known, progress, after, more).run()
     with frozen_heap():
-        return _Scheduler(programs, as_options(options), known, progress, after).run()
+        return _Scheduler(programs, options, known, progress, after, more).run()
 
 
 _FROZEN: ContextVar[bool] = ContextVar("cabench_frozen_heap", default=False)
@@ -326,8 +403,9 @@ class _Scheduler:
 
     def __init__(self, programs: Sequence[Program], options: SolveOptions,
                  known: Mapping[Program, Solution] | None, progress: Progress | None,
-                 after: Mapping[int, After] | None) -> None:
+                 after: Mapping[int, After] | None, more: Arrivals | None = None) -> None:
         self.options = options
+        self.more = more
         self.progress = progress
         remote: Remote | None = options.workers
         jobs = default_jobs() if options.jobs is None else max(1, options.jobs)
@@ -336,8 +414,10 @@ class _Scheduler:
         # one table of weight ids for the programs' keys and the workers' stores (ilp.program.WeightIds)
         self.index = index = ProgramIndex(self.remote.weight_ids if self.remote is not None else None)
         self.solved: dict[int, Solution] = {index.add(p): s for p, s in (known or {}).items()}
-        added: dict[int, int] = {}  # id(program) -> position: a program object listed twice is keyed once
-        self.order = [added[id(p)] if id(p) in added else added.setdefault(id(p), index.add(p)) for p in programs]
+        # id(program) -> (program, position): a program object listed twice is keyed once (the
+        # program is held so that its id stays its own: with ``more``, objects come and go)
+        self.added: dict[int, tuple[Program, int]] = {}
+        self.order = [self._position(p) for p in programs]
         self.after = dict(after or {})
         self.extra: dict[int, list[int]] = {}  # k -> result slots of what after[k] added
         self.results: list[Solution | None] = []  # the slots' solutions (programs by position, LexFirst here)
@@ -367,6 +447,44 @@ class _Scheduler:
                 self._follow(q)
 
     # ---------------------------------------------------------------- bookkeeping
+
+    def _position(self, program: Program) -> int:
+        """The position of ``program`` in the index (keyed once per program object)."""
+        entry = self.added.get(id(program))
+        if entry is not None and entry[0] is program:
+            return entry[1]
+        position = self.index.add(program)
+        self.added[id(program)] = (program, position)
+        return position
+
+    def arrive(self) -> bool:
+        """Take what arrived in ``more``: its programs join the batch as if listed from the
+        start (those wanted already are not wanted again); True once it is closed. All of one
+        arrival are keyed before any looks for its parent, so that a program finds the same
+        parent as in a batch given everything at once when its parent arrives with it (a
+        report's MIEW_i arrive at the close, with every program they could remove a player from)."""
+        programs, end = self.more.take()
+        if end is not None and end[0] == "abandon":
+            raise BatchAbandoned("the batch was abandoned while its programs were arriving")
+        if end is not None:
+            programs = [*programs, *end[1]]
+        new = [q for q in map(self._position, programs) if q not in self.depth]
+        for q in dict.fromkeys(new):
+            self.depth[q] = (0, 0)
+            if q not in self.solved:
+                self._want(q)
+        if end is None:
+            return False
+        order = [self._position(p) for p in end[1]]
+        for k in self.after:
+            if order[k] != self.order[k]:
+                raise ValueError(f"the batch closed with another program at position {k}, which after[{k}] follows")
+        self.order = order
+        self.more = None
+        if end[2] is not None:
+            self.progress = end[2]
+            self.progress(self.done, self.total)
+        return True
 
     def _want(self, q: int) -> None:
         """Program q is to be settled by this batch."""
@@ -515,11 +633,22 @@ class _Scheduler:
             MIEW_i, MSW_{-i}...) before the rest go side by side with the solver that won it."""
             return portfolio and task.first is None and self.race_key[task.position] not in raced
 
+        # With programs still arriving (``more``), this process is reading the file: nothing is
+        # solved here, a race included; a race goes to a worker (the same race: its racers are
+        # processes wherever it runs), and the rest of its kind wait for its winner. Solved here,
+        # MSW's race (the solver's import included, 0.5 s) shared the interpreter with the
+        # reading and held back every MIKW_i until it ended (L4-shaped, 500 players: the first
+        # MIKW_i left at 1.9-2.9 s instead of ~1.2 s, 2026-12-02, load 10).
+        remote_races = self.more is not None
+        racing: dict[tuple[int, int], int] = {}  # kind -> its race's task, under way in a worker
+        held: dict[tuple[int, int], list[Task]] = {}  # kind -> tasks waiting for its race's winner
+
         try:
             self.prepare()
             if options.jobs is None and self.tasks:
                 warm_up({}, options.backend)  # the solver's one-time import must not count as "slow"
-            while self.tasks and (jobs == 1 or not slow or len(self.tasks) == 1 or must_race(self.tasks[0])):
+            while self.tasks and not remote_races and (
+                    jobs == 1 or not slow or len(self.tasks) == 1 or must_race(self.tasks[0])):
                 task = self.tasks.popleft()
                 solution = here(task)
                 if task.first is None:
@@ -528,7 +657,7 @@ class _Scheduler:
                     left = self.total - self.done  # programs still to settle, solved or not
                     slow = slow or solution.wall_time >= PARALLEL_AFTER_SECONDS or (
                         left >= jobs and spent / count * left >= PARALLEL_WORK_SECONDS)
-            if self.tasks:
+            if self.tasks or self.more is not None:
                 if self.remote is None:
                     self.remote = Remote(jobs, start_worker, self.index.weight_ids)
 
@@ -537,7 +666,14 @@ class _Scheduler:
                     out = []
                     while self.tasks:
                         task = self.tasks.popleft()
-                        if must_race(task):
+                        kind = self.race_key[task.position]
+                        if task.first is None and kind in racing:
+                            held.setdefault(kind, []).append(task)
+                        elif must_race(task) and remote_races:
+                            raced.add(kind)
+                            racing[kind] = task.position
+                            out.append(task if lead is None else replace(task, options=replace(options, lead=lead)))
+                        elif must_race(task):
                             here(task)
                         elif task.first is None:
                             out.append(replace(task, options=parallel))
@@ -551,15 +687,39 @@ class _Scheduler:
                     return out
 
                 def finished(task: int, solution: Solution) -> list[Task]:
+                    nonlocal parallel, lead
+                    kind = self.race_key.get(task)
+                    if racing.get(kind) == task:  # a race ended in a worker: as in here()
+                        del racing[kind]
+                        parallel = _parallel_options(options, solution)
+                        if portfolio and solution.optimal and solution.wall_time > PROBE_SECONDS:
+                            lead = solution.backend
+                        self.tasks.extendleft(reversed(held.pop(kind, [])))
                     self.finish(task, solution)
                     self.prepare()
                     return feed()
 
-                self.remote.solve(feed(), options.blocks, solved_by, finished)
+                scheduler = self
+
+                class Inbox:
+                    """``more``'s programs, as tasks for the workers (``ilp.remote.Inbox``)."""
+
+                    @staticmethod
+                    def signal() -> Future:
+                        return scheduler.more.signal()
+
+                    @staticmethod
+                    def receive() -> tuple[list[Task], bool]:
+                        closed = scheduler.arrive()
+                        scheduler.prepare()
+                        return feed(), not closed
+
+                self.remote.solve(feed(), options.blocks, solved_by, finished,
+                                  Inbox() if self.more is not None else None)
         finally:
             if own_remote and self.remote is not None:
                 self.remote.stop()
-        if self.ready or self.tasks or self.waiting:
+        if self.ready or self.tasks or self.waiting or self.more is not None:
             raise AssertionError("a batch ended with programs left unsolved")
         return self.results_in_order()
 

@@ -57,9 +57,11 @@ holds up to :data:`GROWTH` times as many columns, and the last is the core of on
 best solution known, which settles the program. The floating-point relaxation only chooses Y; the proof is integer arithmetic.
 
 Cores are solved by the requested backend, except the portfolio's and the clique search's:
-``ilp.dualclique``, the clique search bounded at every node by the duals of the core's own
-relaxation (:data:`CORE_SOLVERS`). With it the first incumbent is the optimum of the restricted
-master's columns (:data:`RESTRICTED`), and the settling core comes first.
+``ilp.dualclique``, the clique search bounded at every node by integer duals (:data:`CORE_SOLVERS`):
+the master's last multipliers on cores of fewer than ``dualclique.CUT_VERTICES`` columns
+(:class:`_Bounded`), the core's own relaxation with cuts on larger ones. With it the first
+incumbent is the optimum of the restricted master's columns (:data:`RESTRICTED`), and the
+settling core comes first.
 """
 
 from __future__ import annotations
@@ -94,6 +96,15 @@ the growth keeps that from happening in one step."""
 PER_ROUND = 1
 """Columns a player may add per pricing round: with 1, the improving unions the search meets
 (often 1 to 3), the best last."""
+PRICE_BIDS = 1
+"""Bids a single-choice explicit player (MIKW_i's own true valuation) adds per pricing round, of
+largest reduced cost above the tolerance, from its best bid (0: all its bids listed at once).
+Its reduced costs are a sum per bid, so pricing them is cheap; the master, the restricted core
+and the GLOP re-solves then hold the few bids that matter. Measured (2026-12-02 03:58-04:00
+UTC, 2 shared cores, load 8-10; the 20 MIEW_i / MIKW_i of a candidates:3 report replayed, min
+of 7): paths 64 / 500 / 10 seed 0 0.184 -> 0.171 s, 256 / 2000 / 10 seed 0 0.162 -> 0.146 s,
+seed 1 0.329 -> 0.329 s (2,275 columns instead of 4,067, as many re-solves); 3 per round
+0.195 / 0.147 / 0.297 s."""
 ROUNDS = 300
 """Most pricing rounds; the bound of the last round is valid however many were needed."""
 LIST_BUDGET = 500_000
@@ -165,33 +176,67 @@ def applies(program: Program, blocks: BlockCache) -> bool:
 class _Pricer:
     """The bundles of one guaranteed value by reduced cost (module docstring, "Pricing")."""
 
-    def __init__(self, search: _UnionSearch) -> None:
+    def __init__(self, search: _UnionSearch, goods: dict[int, tuple[int, ...]] | None = None) -> None:
         self.search = search
-        # per option: (exact, functions in search order, cap of the values left, their bids)
-        self.plans = []
+        self.goods = {} if goods is None else goods  # a bundle's goods, by bundle
+        # per option: (exact, functions in search order, cap of the values left, their bids),
+        # in two orders: ``plans`` for pricing (a rising floor: the best tuples), ``listing``
+        # for the cores (every tuple above a fixed level)
+        self.plans, self.listing = [], []
+        bids: dict[int, list[tuple[int, int, tuple[int, ...]]]] = {}
         for numbers in search.option_numbers:
             if search.functions[numbers[0]].semantics is Semantics.EXACT:
                 self.plans.append((True, numbers, (), ()))
+                self.listing.append((True, numbers, (), ()))
                 continue
-            order = sorted(numbers, key=lambda k: len(search.functions[k].atoms))
-            tops = [search.ranked[k][0][1] for k in order]
-            caps = [min(tops[level:]) for level in range(len(order))] + [None]
-            self.plans.append((False, tuple(order), tuple(caps), self._bids(order)))
+            # Pricing: the candidate of the lowest best bid first: it bounds the minimum from
+            # the first level on, so the cut applies near the root. Measured (2026-12-02 04:09
+            # UTC, 2 shared cores, load 7-9): on the 300 longest pricing searches of paths 256 /
+            # 2000 / 10 seed 1 (3 candidates of 218 bids each) 3,400 bids looked at instead of
+            # 293,000, where 61,108 of 73,720 pairs passed the second level only to be cut at
+            # the third; the 20 colgen programs replayed 0.33 -> 0.19 s (seed 0 0.155 -> 0.120
+            # s; 64 / 500 seed 1 0.177 -> 0.157 s, seed 0 unchanged); by the sum of the values
+            # instead, 0.24 s and 0.13 s. Listing: by number of bids (as before), since on
+            # regions 64 / 500 / 10 the listing of the cores took 2.9 s instead of 2.1 s in
+            # the other order (the pricing the same).
+            for plans, key in ((self.plans, lambda k: (search.ranked[k][0][1], len(search.functions[k].atoms))),
+                               (self.listing, lambda k: len(search.functions[k].atoms))):
+                order = sorted(numbers, key=key)
+                tops = [search.ranked[k][0][1] for k in order]
+                caps = [min(tops[level:]) for level in range(len(order))] + [None]
+                for k in order:
+                    if k not in bids:
+                        bids[k] = self._bids((k,))[0]
+                plans.append((False, tuple(order), tuple(caps), [bids[k] for k in order]))
         self.upper = max(min(search.ranked[k][0][1] for k in numbers) for numbers in search.option_numbers)
 
     @staticmethod
-    def of(search: _UnionSearch) -> "_Pricer":
+    def of(search: _UnionSearch, blocks: BlockCache | None = None) -> "_Pricer":
         """The pricer of ``search``, made once and kept with it (its weight's search lives in
-        the ``BlockCache`` of every program that holds the weight)."""
+        the ``BlockCache`` of every program that holds the weight). The goods of each bundle
+        are listed once per ``blocks``, kept with it: the candidates about a player share its
+        bundles (on paths 64 / 500 / 10 with 3 candidates, a report's 90 guaranteed values
+        hold 500 bundles, listed 13,500 times when each pricer listed its own: 30 ms of a
+        256 / 2000 / 10 report, measured 2026-12-02 04:05 UTC, load 8)."""
         pricer = search.__dict__.get("pricer")
         if pricer is None:
-            pricer = search.__dict__["pricer"] = _Pricer(search)
+            shared = None if blocks is None else blocks.__dict__.setdefault("bundle_goods", {})
+            pricer = search.__dict__["pricer"] = _Pricer(search, shared)
         return pricer
 
     def _bids(self, order: tuple[int, ...]) -> list[list[tuple[int, int, tuple[int, ...]]]]:
         """(bundle, value, goods) of each candidate's bids, best first, in search order."""
-        search = self.search
-        return [list(zip(*zip(*search.ranked[k]), search.goods(k))) for k in order]
+        goods = self.goods
+        out = []
+        for k in order:
+            bids = []
+            for b, v in self.search.ranked[k]:
+                gs = goods.get(b)
+                if gs is None:
+                    gs = goods[b] = tuple(members(b))
+                bids.append((b, v, gs))
+            out.append(bids)
+        return out
 
     def walk(self, cost: list[int], own: int, floor: int, keep: int | None = None,
              budget: int | None = None) -> dict[int, int]:
@@ -214,7 +259,7 @@ class _Pricer:
                     for u in [u for u, d in found.items() if d <= floor]:
                         del found[u]
 
-        for exact, order, caps, bids in self.plans:
+        for exact, order, caps, bids in (self.listing if keep is None else self.plans):
             if exact:
                 for b, v in search.ranked[order[0]]:
                     top = SCALE * v - own
@@ -276,6 +321,7 @@ class _Master:
         self.objective.SetMaximization()
         self.goods: dict[int, object] = {}
         self.choice: dict[int, object] = {}
+        self.index: dict[object, int] = {}  # ("good", g) or ("player", j): the row's position
         self.columns: list[tuple[int, int, int, object]] = []  # (player, bundle, value, variable)
 
     def add(self, j: int, bundle: int, value: int, single: bool) -> None:
@@ -284,32 +330,46 @@ class _Master:
             row = self.goods.get(g)
             if row is None:
                 row = self.goods[g] = self.solver.Constraint(-self.infinity, 1.0)
+                self.index["good", g] = len(self.index)
             row.SetCoefficient(x, 1.0)
         if single:
             row = self.choice.get(j)
             if row is None:
                 row = self.choice[j] = self.solver.Constraint(-self.infinity, 1.0)
+                self.index["player", j] = len(self.index)
             row.SetCoefficient(x, 1.0)
         self.objective.SetCoefficient(x, value / self.top)
         self.columns.append((j, bundle, value, x))
 
     def solve(self) -> bool:
-        from ortools.linear_solver import pywraplp
+        from ortools.linear_solver import linear_solver_pb2, pywraplp
 
-        return self.solver.Solve() == pywraplp.Solver.OPTIMAL
+        if self.solver.Solve() != pywraplp.Solver.OPTIMAL:
+            return False
+        # the whole solution in one call: reading the duals row by row cost about as much as
+        # the re-solve itself (256 / 2000 / 10: 89,525 calls in 5 reports' 20 programs)
+        self.solution = linear_solver_pb2.MPSolutionResponse()
+        self.solver.FillSolutionResponseProto(self.solution)
+        return True
 
     def multipliers(self, n_goods: int) -> tuple[list[int], dict[int, int]]:
         """Integer multipliers >= 0: SCALE x the duals, rounded (whatever GLOP got right)."""
-        def integer(row) -> int:
-            y = row.dual_value() * self.top * SCALE
-            return int(round(y)) if y > 0 and y == y and y != float("inf") else 0
-        cost = [0] * n_goods
-        for g, row in self.goods.items():
-            cost[g] = integer(row)
-        return cost, {j: integer(row) for j, row in self.choice.items()}
+        scale = self.top * SCALE
+        duals = list(self.solution.dual_value)
+        cost, own = [0] * n_goods, {}
+        for (kind, key), row in self.index.items():
+            y = duals[row] * scale
+            y = int(round(y)) if y > 0 and y == y and y != float("inf") else 0
+            if kind == "good":
+                cost[key] = y
+            else:
+                own[key] = y
+        return cost, own
 
     def primal(self) -> list[float]:
-        return [x.solution_value() for _, _, _, x in self.columns]
+        """The last solve's values of the columns (0 for columns added since)."""
+        values = list(self.solution.variable_value)
+        return values + [0.0] * (len(self.columns) - len(values))
 
 
 def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...] | None,
@@ -326,7 +386,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
     for j, w in enumerate(program.weights):
         search = blocks.search(w)
         if search is not None:
-            pricers[j] = _Pricer.of(search)
+            pricers[j] = _Pricer.of(search, blocks)
         elif (block := blocks.block(w)) is not None:
             explicit[j] = block
     top = max([p.upper for p in pricers.values()] + [v for b in explicit.values() for _, v in b.atoms])
@@ -338,7 +398,23 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             listed[j].add(union)
             master.add(j, union, pricers[j].search.weight(union), True)
 
+    # a single-choice explicit player's bids are priced too (PRICE_BIDS): its best bid first,
+    # then each round the bid of largest reduced cost when it is above the tolerance
+    bid_goods = {j: [tuple(members(b)) for b, _ in block.atoms] for j, block in explicit.items()
+                 if PRICE_BIDS and block.single}
+    listed_bids: dict[int, set[int]] = {j: set() for j in bid_goods}
+
+    def add_bid(j: int, a: int) -> bool:
+        if a in listed_bids[j]:
+            return False
+        listed_bids[j].add(a)
+        master.add(j, *explicit[j].atoms[a], True)
+        return True
+
     for j, block in explicit.items():
+        if j in bid_goods:
+            add_bid(j, max(range(len(block.atoms)), key=lambda a: (block.atoms[a][1], -a)))
+            continue
         for bundle, value in block.atoms:
             master.add(j, bundle, value, block.single)
     zero = [0] * n_goods
@@ -353,6 +429,10 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
         for j in pricers:
             if hint[j] and pricers[j].search.weight(hint[j]) > 0:
                 add(j, hint[j])
+        for j, goods in bid_goods.items():  # the hint's bid: its best one inside the bundle
+            inside = [(v, -a) for a, (b, v) in enumerate(explicit[j].atoms) if b and b & ~hint[j] == 0]
+            if inside:
+                add_bid(j, -max(inside)[1])
     tolerance = int(SCALE * top * TOLERANCE)
     rounds = 0
     while True:
@@ -369,6 +449,13 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             for union in found:
                 if union not in listed[j]:
                     add(j, union)
+                    added += 1
+        for j, goods in bid_goods.items():
+            y = own.get(j, 0)
+            values = explicit[j].atoms
+            best = sorted((SCALE * values[a][1] - sum(cost[g] for g in gs) - y, -a) for a, gs in enumerate(goods))
+            for d, a in best[-PRICE_BIDS:]:
+                if d > tolerance and add_bid(j, -a):
                     added += 1
         timed_out = options.time_limit is not None and monotonic() - start > options.time_limit
         if not added or rounds >= ROUNDS or timed_out:
@@ -412,9 +499,12 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                        if d >= SCALE * threshold - (total - (ceiling[j] if block.single else max(d, 0)))]
         return core
 
+    if core_module is dualclique:
+        core_module = _Bounded(cost, own)
     size, previous, core, settle = CORE_SIZE, None, None, False
-    if RESTRICTED and core_module is dualclique and best < bound and (left() is None or left() > 0):
-        allocation, best = _restricted(program, master, allocation, best, replace(options, time_limit=left()))
+    if RESTRICTED and isinstance(core_module, _Bounded) and best < bound and (left() is None or left() > 0):
+        allocation, best = _restricted(program, master, allocation, best, replace(options, time_limit=left()),
+                                       core_module)
         size, settle = GROWTH * CORE_SIZE, True
     while True:
         if best >= bound:
@@ -482,8 +572,27 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             bound = threshold - 1  # nothing in the core reaches the threshold, so nothing does
 
 
+class _Bounded:
+    """``ilp.dualclique`` as the backend of the cores, bounded by the master's integer
+    multipliers (``dualclique.run``'s ``duals``) instead of each core's own relaxation: one GLOP
+    model and solve fewer per core. They are the restricted relaxation's optimal duals; on a
+    core, within the pricing tolerance of the configuration LP's, and a core's relaxation is at
+    most that LP. Measured (2026-12-02 03:40 UTC, 2 shared cores, load 2-3, the 14-22 cores of a
+    candidates:3 report of paths 64 / 500 / 10, each searched alone): the core's own relaxation
+    took about 1.5 ms a core (1.7 ms of it loading the model), more than most searches."""
+
+    NAME = dualclique.NAME
+    EXACT = dualclique.EXACT
+
+    def __init__(self, cost: list[int], own: dict[int, int]) -> None:
+        self.duals = (cost, own)
+
+    def run(self, formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
+        return dualclique.run(formulation, options, hint, self.duals)
+
+
 def _restricted(program: Program, master: _Master, allocation: tuple[int, ...], best: int,
-                options: SolveOptions) -> tuple[tuple[int, ...], int]:
+                options: SolveOptions, core_module: _Bounded) -> tuple[tuple[int, ...], int]:
     """The best allocation of the restricted master's columns (an incumbent, proven nothing)."""
     columns: dict[int, set[tuple[int, int]]] = {}
     for j, bundle, value, _ in master.columns:
@@ -493,10 +602,10 @@ def _restricted(program: Program, master: _Master, allocation: tuple[int, ...], 
     for j, atoms in columns.items():
         given[j] = AtomsBlock(j in master.choice, tuple(sorted(atoms)))
     formulation = build(program, given=given)
-    answer = dualclique.run(formulation, options, formulation.encode(allocation))
+    answer = core_module.run(formulation, options, formulation.encode(allocation))
     if answer.values is not None:
         found = formulation.decode(answer.values)
-        if program.total(found) > best:
+        if _disjoint(found) and program.total(found) > best:
             return found, program.total(found)
     return allocation, best
 

@@ -68,10 +68,10 @@ CLIQUE_MIN_BIDS = 64
 """Smaller programs keep the probe: CP-SAT proves them in milliseconds as well."""
 
 
-def sparse_graph(ilp: ILP) -> clique.Graph | None:
+def sparse_graph(ilp: ILP, plain: bool | None = None) -> clique.Graph | None:
     """The compatibility graph of ``ilp`` when it goes to the clique search (:data:`SPARSE`,
-    :data:`CLIQUE_MIN_BIDS`), else None."""
-    if len(ilp.objective) < CLIQUE_MIN_BIDS or not clique.applies(ilp):
+    :data:`CLIQUE_MIN_BIDS`), else None. ``plain``: ``ilp.clique.applies(ilp)`` if known."""
+    if len(ilp.objective) < CLIQUE_MIN_BIDS or not (clique.applies(ilp) if plain is None else plain):
         return None
     return clique.graph(ilp, densest=SPARSE)
 RACERS = ("highs", "cpsat", "scip", "cbc")
@@ -170,12 +170,14 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     ilp = formulation.ilp
     options = replace(options, known={})  # the racers need no cache (it would be pickled to each)
     start = time.monotonic()
-    if (graph := sparse_graph(ilp)) is not None:
+    # whether it is plain set packing, asked once for the clique search and the relaxation
+    plain = clique.applies(ilp) if len(ilp.objective) >= CLIQUE_MIN_BIDS else None
+    if (graph := sparse_graph(ilp, plain)) is not None:
         settled = clique.solve_graph(formulation, graph, options, hint, work=CLIQUE_WORK)
         if settled.status is Status.OPTIMAL:
             return settled
         hint = settled.values  # the best packing found starts the probe, and the race's clique search
-    elif relaxation.applies(formulation):
+    elif relaxation.applies(formulation, plain):
         # dense set packing (paths, regions with many players): the relaxation and a small
         # core often prove it in milliseconds (ilp.relaxation); else its rounding starts the probe
         settled, hint = relaxation.settle(formulation, cpsat, options, hint)

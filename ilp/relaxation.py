@@ -81,18 +81,19 @@ too weak to save anything (measured on regions 64 / 500 / 10, seed 0, whose rela
 above the optimum: 75-95 % of the columns reach the optimum's core)."""
 
 
-def applies(formulation: Formulation) -> bool:
+def applies(formulation: Formulation, plain: bool | None = None) -> bool:
     """Whether ``formulation`` is a plain set-packing program (``ilp.clique.applies``) of at
     least :data:`MIN_COLUMNS` columns whose columns are not covering unions: those programs,
     and the cores of them that ``ilp.colgen`` and ``ilp.certify`` hand to the backends, were cut
     down by their own relaxation already (a second one would repeat that work; measured on
-    candidate reports of paths 64 / 500 / 10, seed 0: the same time within the noise)."""
+    candidate reports of paths 64 / 500 / 10, seed 0: the same time within the noise).
+    ``plain``: ``ilp.clique.applies`` of its ILP, if known (``ilp.portfolio`` asks it once)."""
     ilp = formulation.ilp
     if len(ilp.objective) < MIN_COLUMNS or formulation.program.minimize_owners:
         return False
     if any(isinstance(block, AtomsBlock) and block.unions for block in formulation.blocks):
         return False
-    return clique.applies(ilp)
+    return clique.applies(ilp) if plain is None else plain
 
 
 _COLUMN = np.dtype([("tag", "u1"), ("size", "u1"), ("lower_tag", "u1"), ("lower", "<f8"), ("upper_tag", "u1"),

@@ -17,7 +17,7 @@ from importlib import resources
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -43,6 +43,23 @@ MAX_INTEGER_DIGITS = 20
 before Python converts them (which costs time quadratic in the digits)."""
 
 Path_ = list[str | int]
+
+
+class KnowledgeReader(Protocol):
+    """What an ``on_valuations`` hook of :func:`load_instance` may return to follow the rest of
+    the reading: each player's knowledge as soon as it is built, and whether the file failed."""
+
+    def knowledge(self, i: int, knowledge: Knowledge | None) -> None:
+        """Player ``i``'s knowledge (None: none), as the instance will hold it; called in player
+        order, for every player, once each."""
+
+    def failed(self) -> None:
+        """The file proved invalid after the valuations (or reading was interrupted): the
+        error is raised once this returns, and no instance is built."""
+
+
+OnValuations = Callable[[int, "tuple[Valuation, ...]"], "KnowledgeReader | None"]
+"""``on_valuations(m, valuations)`` of :func:`load_instance`."""
 
 
 class _DuplicateKeys(dict):
@@ -255,7 +272,7 @@ def source_name(path: str | Path) -> tuple[str, str]:
     return str(path), Path(path).stem
 
 
-def load_instance(path: str | Path, on_valuations: Callable[[int, tuple[Valuation, ...]], None] | None = None) -> Instance:
+def load_instance(path: str | Path, on_valuations: OnValuations | None = None) -> Instance:
     """Read, validate and build the instance in ``path`` (raises :class:`InputError`); ``"-"``
     reads standard input.
 
@@ -267,7 +284,9 @@ def load_instance(path: str | Path, on_valuations: Callable[[int, tuple[Valuatio
         Called as ``on_valuations(m, valuations)`` once the file is known valid up to its true
         valuations (the number of goods and the valuations, in player order: the same tuple
         the instance gets), before its knowledge is read: work that needs only the valuations
-        (MSW) may start meanwhile. An error found later still raises, after the call.
+        (MSW) may start meanwhile. An error found later still raises, after the call. It may
+        return a :class:`KnowledgeReader`, which is then given each player's knowledge as soon
+        as it is read (work on player i may start meanwhile), and told if the file fails later.
 
     Returns
     -------
@@ -333,7 +352,7 @@ def parse_instance(data: Any, source: str = "<memory>", default_name: str = "ins
 
 
 def _parse(data: Any, source: str, default_name: str, plain: bool,
-           on_valuations: Callable[[int, tuple[Valuation, ...]], None] | None = None) -> Instance:
+           on_valuations: OnValuations | None = None) -> Instance:
     """:func:`parse_instance`; ``plain``: the text was checked already (``_decode``);
     ``on_valuations``: see :func:`load_instance`."""
     found = None if plain else _find_problem(data)
@@ -438,7 +457,7 @@ class _Builder:
         return InputError(self.source, json_path(path), message)
 
     def build(self, data: Mapping[str, Any], default_name: str,
-              on_valuations: Callable[[int, tuple[Valuation, ...]], None] | None = None) -> Instance:
+              on_valuations: OnValuations | None = None) -> Instance:
         self.goods = self._names(data["goods"], ["goods"], "good")
         self._bits = {good: 1 << k for good, k in self.goods.items()}
         self.players = self._names(data["players"], ["players"], "player")
@@ -452,17 +471,28 @@ class _Builder:
         true_values = tuple(
             self.valuation(valuations[name], ["valuations", name]) for name in self.players
         )
-        if on_valuations is not None:  # (the schema holds, and so do the goods, players and valuations)
-            on_valuations(len(self.goods), true_values)
+        # (the schema holds, and so do the goods, players and valuations)
+        reader = on_valuations(len(self.goods), true_values) if on_valuations is not None else None
+        if reader is None:
+            return self._rest(data, default_name, true_values, None)
+        try:
+            return self._rest(data, default_name, true_values, reader)
+        except BaseException:
+            reader.failed()
+            raise
+
+    def _rest(self, data: Mapping[str, Any], default_name: str, true_values: tuple[Valuation, ...],
+              reader: KnowledgeReader | None) -> Instance:
+        """The instance, from the knowledge on (:meth:`build` read the valuations)."""
         knowledge_data = data.get("knowledge", {})
         for name in knowledge_data:
             self._player(name, ["knowledge", name])
-        knowledge = tuple(
-            self._knowledge(knowledge_data[name], ["knowledge", name], self.players[name])
-            if name in knowledge_data
-            else None
-            for name in self.players
-        )
+        knowledge: list[Knowledge | None] = []
+        for i, name in enumerate(self.players):
+            known = self._knowledge(knowledge_data[name], ["knowledge", name], i) if name in knowledge_data else None
+            knowledge.append(known)
+            if reader is not None:
+                reader.knowledge(i, known)
         return Instance(
             name=data.get("name", default_name),
             description=data.get("description"),
@@ -470,7 +500,7 @@ class _Builder:
             goods=tuple(self.goods),
             players=tuple(self.players),
             valuations=true_values,
-            knowledge=knowledge,
+            knowledge=tuple(knowledge),
             coalitions=self._coalitions(data.get("coalitions", [])),
             endowment=self._endowment(data["endowment"]) if self.market else None,
             source=self.source,

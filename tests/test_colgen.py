@@ -136,6 +136,30 @@ def test_random_programs_match_brute_force(seed):
         assert solution.optimal and solution.value == expected, backend
 
 
+@pytest.mark.parametrize("seed", range(60))
+def test_explicit_bids_priced_or_listed_with_any_start_match_brute_force(seed, monkeypatch):
+    """A single-choice explicit player's bids priced one, three or all at a time per round
+    (``PRICE_BIDS``; 0 lists them all at once), from a starting allocation or none: every value
+    proven and equal to the reference."""
+    rng = random.Random(9000 + seed)
+    program = _program(rng)
+    while not any(isinstance(w, Weight) and union_options(w) is None for w in program.weights) \
+            or not applies(program, BlockCache()):
+        program = _program(rng)
+    optimum = solve(program, "brute")
+    monkeypatch.setattr("ilp.colgen.PRICE_BIDS", rng.choice((0, 1, 3)))
+    monkeypatch.setattr("ilp.colgen.CORE_SIZE", rng.randint(1, 6))
+    if seed % 2:
+        monkeypatch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+    other = tuple(rng.randint(0, (1 << program.n_goods) - 1) if rng.random() < 0.5 else 0
+                  for _ in program.weights)
+    for hint in (None, optimum.allocation, other):
+        for backend in ("portfolio", "clique", "cpsat"):
+            solution = solve(program, backend, hint=hint)
+            assert solution.optimal and solution.value == optimum.value == solution.bound, (backend, hint)
+            assert program.total(solution.allocation) == optimum.value
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_a_starting_allocation_changes_nothing_proven(seed):
     rng = random.Random(7000 + seed)

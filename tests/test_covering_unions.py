@@ -132,7 +132,7 @@ def test_a_block_cache_compiles_each_weight_once(monkeypatch):
     weight, same = Weight.minimum((xor1, xor2)), Weight.minimum((xor1, xor2))
     calls = []
     original = ilp.compile._compile
-    monkeypatch.setattr("ilp.compile._compile", lambda w, budget: calls.append(w) or original(w, budget))
+    monkeypatch.setattr("ilp.compile._compile", lambda w, budget, shapes=None: calls.append(w) or original(w, budget, shapes))
     cache = BlockCache()
     assert cache.block(weight) == compile_weight(weight) and cache.block(same) == cache.block(weight)
     assert cache.block(None) is None and len(calls) == 2 and len(cache) == 1  # compile_weight's own call, one here

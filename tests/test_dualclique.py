@@ -285,3 +285,65 @@ def test_programs_with_cuts_at_any_size_match_brute_force(seed, priced):
             patch.setattr("ilp.colgen.CORE_SIZE", rng.choice((1, 2, 200)))
             patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
             _check_proven(program, solve(program, "clique"), expected, "clique")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.booleans(), st.sampled_from((0.0, 0.5, 2.0)))
+def test_rows_from_given_multipliers_bound_every_clique_and_keep_the_graph(seed, priced, dense):
+    """:func:`ilp.dualclique.program_rows` with any integer multipliers >= 0 of the goods' and
+    the players' rows, renumbered (``DENSE`` 0) or not (2): the same compatibility between the
+    same variables as ``ilp.clique.graph``, every row a set of pairwise incompatible vertices,
+    the bound at least every clique's weight, and ``run`` with those multipliers gives the
+    brute-force optimum."""
+    program = _priced_program(seed) if priced else packing_program(seed)
+    expected, _ = brute(program)
+    formulation = build(program)
+    if not clique.applies(formulation.ilp):
+        pytest.skip("not set packing")
+    g = clique.graph(formulation.ilp)
+    rng = random.Random(seed)
+    cost = [rng.choice((0, 0, 1, rng.randint(0, 3 * dualclique.SCALE))) for _ in range(program.n_goods)]
+    own = {j: rng.choice((0, rng.randint(0, 5 * dualclique.SCALE))) for j in range(len(program.weights))}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dualclique, "DENSE", dense)
+        given_rows = dualclique.program_rows(formulation, g, cost, own)
+        assert given_rows is not None
+        renumbered, masks, duals = given_rows
+        assert sorted(renumbered.variables) == sorted(g.variables)
+        if dense > 1:
+            assert renumbered == g
+
+        def pairs(graph: Graph) -> set[frozenset[int]]:
+            return {frozenset((graph.variables[a], graph.variables[b]))
+                    for a in range(len(graph.weights)) for b in range(len(graph.weights))
+                    if a != b and graph.compatible[a] >> b & 1}
+        assert pairs(renumbered) == pairs(g)
+        assert all(w == formulation.ilp.objective[k] for k, w in zip(renumbered.variables, renumbered.weights))
+        assert len(masks) == len(duals) and all(y > 0 for y in duals)
+        for mask in masks:
+            assert _conflicting(renumbered, mask) and mask & (mask - 1)
+        if len(renumbered.weights) <= 12:
+            table = dualclique._Rows(renumbered, masks, duals)
+            for c, w in brute_cliques(renumbered).items():
+                k = sum(1 << v for v in c)
+                assert table.bound(k) >= dualclique.SCALE * w
+        answer = dualclique.run(formulation, SolveOptions("clique"), None, (cost, own))
+        assert answer.status is Status.OPTIMAL
+        assert program.total(formulation.decode(answer.values)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from((0.0, 2.0)))
+def test_colgen_cores_with_the_masters_multipliers_renumbered_or_not(seed, dense):
+    """``ilp.colgen``'s cores bounded by its master's multipliers (``dualclique.run``'s
+    ``duals``), their graphs renumbered (``DENSE`` 0) or not (2): every value proven and equal
+    to the reference."""
+    program = _priced_program(seed)
+    expected, _ = brute(program)
+    rng = random.Random(seed)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dualclique, "DENSE", dense)
+        patch.setattr("ilp.colgen.CORE_SIZE", rng.choice((1, 2, 200)))
+        patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+        for backend in ("portfolio", "clique"):
+            _check_proven(program, solve(program, backend), expected, backend)

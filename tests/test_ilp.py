@@ -327,6 +327,99 @@ def test_undominated_by_lowest_good_groups_matches_the_definition(monkeypatch):
         assert compile_module.undominated(atoms) == expected
 
 
+def test_block_cache_shapes_give_the_blocks_compile_weight_gives():
+    """A BlockCache prunes the bids of weights over bundles it has met before through their
+    shape (ilp.compile._Shape: inclusions and goods found once per set of bundles): the same
+    atoms as compile_weight and the definition, the by_good of AtomsBlock, and its rows
+    ``held`` (each good's atoms in order), for values that differ between the weights as
+    noisy-lower and wrong knowledge makes them (nested bundles, equal values, the empty bundle,
+    goods beyond 64)."""
+    import random
+
+    from ilp.compile import BlockCache
+    from instances.bundles import members
+
+    rng = random.Random(13)
+    for _ in range(150):
+        bases = [sum(1 << rng.randrange(rng.choice([8, 70])) for _ in range(rng.randint(1, 4)))
+                 for _ in range(rng.randint(1, 6))]
+        bundles = {sum(rng.sample(bases, rng.randint(1, len(bases)))) for _ in range(rng.randint(1, 25))}
+        if rng.random() < 0.1:
+            bundles.add(0)
+        bundles = sorted(bundles)
+        cache = BlockCache()
+        for _ in range(4):  # the first meets the bundles, the next ones go through their shape
+            bids = [(b, rng.randint(0, 5)) for b in bundles]
+            if rng.random() < 0.3:  # a bundle listed twice, bids in any order (a CATS file's)
+                bids.append((rng.choice(bundles), rng.randint(0, 5)))
+                rng.shuffle(bids)
+            weight = Weight.of(Valuation(Form.XOR, tuple(bids)))
+            block = cache.block(weight)
+            assert block == compile_weight(weight)
+            if block is None:
+                continue
+            best: dict[int, int] = {}
+            for b, v in bids:
+                best[b] = max(v, best.get(b, 0))
+            positive = sorted((b, v) for b, v in best.items() if v > 0)
+            expected = tuple(a for a in positive
+                             if not any(b != a[0] and b & ~a[0] == 0 and v >= a[1] for b, v in positive))
+            assert block.atoms == expected
+            order: list[int] = []
+            for bundle, _ in block.atoms:
+                order += [g for g in members(bundle) if g not in order]
+            assert block.by_good == tuple(
+                (g, tuple(a for a, (bundle, _) in enumerate(block.atoms) if bundle >> g & 1)) for g in order)
+            goods, positions = block.held  # the same (good, atom) pairs, each good's atoms in order
+            pairs = list(zip(goods.tolist(), positions.tolist()))
+            assert sorted(pairs) == sorted((g, a) for g, found in block.by_good for a in found)
+            assert all(pairs[k][1] < pairs[m][1] for k in range(len(pairs)) for m in range(k + 1, len(pairs))
+                       if pairs[k][0] == pairs[m][0])
+
+
+def test_plain_formulations_have_the_magnitude_names_and_unit_rows_they_say():
+    """ilp.formulation.build sets a plain program's magnitude and ``unit`` without a pass over
+    its rows (every row is "at most one" of coefficients 1) and takes its variables' names from the
+    blocks (made once per player): the magnitude is still the largest of the objective's
+    largest value and every coefficient and right-hand side (ilp.claims), and the names x[j,a],
+    whichever programs built them before (XOR, OR and EXACT players, excluded players, values
+    up to the cap)."""
+    import random
+
+    from ilp import claims
+    from ilp.compile import BlockCache
+    from ilp.formulation import _magnitude, build
+    from tests.extreme_instances import CAP
+
+    rng = random.Random(14)
+    cache = BlockCache()
+    for _ in range(120):
+        m = rng.randint(1, 6)
+        weights = []
+        for _ in range(rng.randint(1, 4)):
+            form = rng.choice([Form.XOR, Form.XOR, Form.OR, Form.EXPLICIT])
+            bids = tuple({rng.randint(1, (1 << m) - 1): rng.choice([rng.randint(0, 9), CAP]) for _ in range(rng.randint(0, 5))}.items())
+            weights.append(None if rng.random() < 0.15 else Weight.of(Valuation(form, bids)))
+        program = Program(m, tuple(weights))
+        formulation = build(program, cache if rng.random() < 0.7 else None)
+        ilp_ = formulation.ilp
+        assert ilp_.magnitude == _magnitude(ilp_, formulation.blocks, program, 1)
+        expected = [f"x[{j},{a}]" for j, block in enumerate(formulation.blocks) if isinstance(block, AtomsBlock)
+                    for a in range(len(block.atoms))]
+        assert ilp_.names == expected
+        # a plain program's rows have coefficients 1 (ILP.unit): ilp.claims sums them alone,
+        # and says what the rows say of any integer assignment
+        assert ilp_.unit and all(c == 1 for terms, _, _ in ilp_.rows for c in terms.values())
+        for _ in range(5):
+            values = [rng.choice([0, 0, 1, 2, -1]) for _ in ilp_.names]
+            expected = all(lo <= value <= hi for lo, value, hi in zip(ilp_.lower, values, ilp_.upper)) and all(
+                (lo is None or lo <= sum(c * values[k] for k, c in terms.items()))
+                and (hi is None or sum(c * values[k] for k, c in terms.items()) <= hi) for terms, lo, hi in ilp_.rows)
+            assert claims.satisfies(ilp_, values) == expected
+        ilp_.add({0: 2} if ilp_.names else {}, hi=1)  # any other row: no longer unit
+        assert not ilp_.unit
+
+
 def test_atoms_block_by_good_lists_each_good_s_atoms_in_order():
     """AtomsBlock.by_good (the rows "good g goes to this player" of every formulation holding
     the block): each good of the atoms with the positions of the atoms holding it, ascending,
@@ -486,7 +579,7 @@ def test_a_tie_break_in_a_worker_goes_to_the_race_s_winner(won, monkeypatch):
         def __init__(self, *args):
             pass
 
-        def solve(self, tasks, blocks, solved_by, finished):
+        def solve(self, tasks, blocks, solved_by, finished, inbox=None):
             queue = list(tasks)
             while queue:
                 task = queue.pop(0)

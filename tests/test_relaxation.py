@@ -204,7 +204,7 @@ def test_large_cores_of_half_integral_relaxations_are_settled_by_a_first_core(mo
     assert {s.backend for s in solutions} == {"cpsat"}
     assert max(shares) > relaxation.CORE_SHARE  # the rounding alone left cores too large
     monkeypatch.setattr(cpsat, "run", run)
-    monkeypatch.setattr(relaxation, "applies", lambda formulation: False)
+    monkeypatch.setattr(relaxation, "applies", lambda formulation, plain=None: False)
     assert [s.value for s in solutions] == [solve(p, "cpsat").value for p in programs]
 
 
@@ -215,7 +215,7 @@ def test_reports_are_the_same_with_and_without_the_relaxation(seed, knowledge, m
     monkeypatch.setattr("ilp.relaxation.MIN_COLUMNS", 0)
     monkeypatch.setattr("ilp.relaxation.CORE_SHARE", 1.0)
     settled = compute_report(instance, SolveOptions("portfolio", jobs=1))
-    monkeypatch.setattr("ilp.relaxation.applies", lambda formulation: False)
+    monkeypatch.setattr("ilp.relaxation.applies", lambda formulation, plain=None: False)
     direct = compute_report(instance, SolveOptions("portfolio", jobs=1))
     assert settled.all_proven and direct.all_proven
 
