@@ -1,16 +1,10 @@
 """The papers' benchmarks, each one function citing its seed paper and definition.
 
-Built on ``ilp`` (which knows nothing about the papers) and ``instances``.
+Built on ``ilp`` (which knows nothing about the papers) and ``instances``. Its names are imported
+on first use (``instances.lazy``).
 """
 
-from benchmarks.correctness import Correctness, knowledge_correct, knowledge_verdicts
-from benchmarks.external import bb, bb_prime, miew, miew_of
-from benchmarks.knowledge import coalition_guaranteed, guaranteed, true_weight
-from benchmarks.known import hidden_value, mikw, mkw, relevant_knowledge
-from benchmarks.market import endowment_welfare, truthful_outcome
-from benchmarks.report import Report, compute_report, report_json
-from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
-from benchmarks.welfare import best_allocation, favourite_bundle, lex_first_optimal, msw, msw_without
+from instances.lazy import lazy_exports
 
 __all__ = [
     "Benchmark",
@@ -42,3 +36,14 @@ __all__ = [
     "true_weight",
     "truthful_outcome",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "benchmarks.correctness": ("Correctness", "knowledge_correct", "knowledge_verdicts"),
+    "benchmarks.external": ("bb", "bb_prime", "miew", "miew_of"),
+    "benchmarks.knowledge": ("coalition_guaranteed", "guaranteed", "true_weight"),
+    "benchmarks.known": ("hidden_value", "mikw", "mkw", "relevant_knowledge"),
+    "benchmarks.market": ("endowment_welfare", "truthful_outcome"),
+    "benchmarks.report": ("Report", "compute_report", "report_json"),
+    "benchmarks.results": ("Benchmark", "Best", "NotProvenError", "Outcome"),
+    "benchmarks.welfare": ("best_allocation", "favourite_bundle", "lex_first_optimal", "msw", "msw_without"),
+})

@@ -28,25 +28,15 @@ dependencies flow one way::
 
 ``instances`` holds the model, file formats, generators and knowledge models; ``ilp`` the integer
 programs and solver backends; ``benchmarks`` the papers' benchmarks; ``mechanisms`` the papers'
-mechanisms, rational strategies and exact evaluators.
+mechanisms, rational strategies and exact evaluators. Every package's names are imported on first
+use (``instances.lazy``), so ``import cabench`` loads none of them.
 """
 
 from __future__ import annotations
 
-from cabench.api import (
-    Announcement,
-    ArgumentError,
-    Deviations,
-    Evaluations,
-    annotate,
-    benchmarks,
-    deviate,
-    evaluate,
-    generate,
-    load,
-    outcome,
-)
-from ilp import SolveOptions
+from typing import Any
+
+from instances.lazy import lazy_exports
 
 __all__ = [
     "Announcement",
@@ -64,13 +54,20 @@ __all__ = [
     "outcome",
 ]
 
+_exported, __dir__ = lazy_exports(__name__, {
+    "cabench.api": ("Announcement", "ArgumentError", "Deviations", "Evaluations", "annotate", "benchmarks", "deviate",
+                    "evaluate", "generate", "load", "outcome"),
+    "ilp.contract": ("SolveOptions",),
+})
 
-def __getattr__(name: str) -> str:
-    """``__version__``, read from the installed package's metadata when asked for: importing
-    ``importlib.metadata`` costs every run of the console script about 30 ms (2026-12-02), and
-    only ``--version`` and the sweep's provenance record need it."""
+
+def __getattr__(name: str) -> Any:
+    """The exported names (``instances.lazy``), and ``__version__``, read from the installed
+    package's metadata when asked for: importing ``importlib.metadata`` costs every run of the
+    console script about 30 ms (2026-12-02), and only ``--version`` and the sweep's provenance
+    record need it."""
     if name != "__version__":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return _exported(name)
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -16,16 +16,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from benchmarks.correctness import knowledge_correct
-from benchmarks.report import Report, compute_report, data_frame
-from ilp import DEFAULT_BACKEND, SolveOptions, get_backend
-from ilp.canonical import DEFAULT_WITNESSES, WITNESSES
-from instances import CabenchError, Instance, load_instance, parse_instance
-from instances.knowledge_models import annotate as _annotate
-from mechanisms import MECHANISMS, Deviation, Evaluation, Facts, Mechanism, agent_of
-from mechanisms import evaluate as _evaluate
+from ilp.contract import DEFAULT_BACKEND, DEFAULT_WITNESSES, WITNESSES, SolveOptions
+from instances.errors import CabenchError
+from instances.model import Instance
+
+if TYPE_CHECKING:
+    from benchmarks.report import Report
+    from mechanisms.base import Deviation, Evaluation, Facts, Mechanism
+
+# Each function imports the library it runs (as cabench.cli does): the command line imports this
+# module at every start, and `cabench --help` or a bad flag needs none of it.
 
 __all__ = ["ArgumentError", "Deviations", "Evaluations", "Announcement", "annotate", "benchmarks", "deviate",
            "evaluate", "generate", "load", "outcome"]
@@ -65,6 +67,8 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
     >>> inst.players
     ('p1', 'p2', 'p3')
     """
+    from instances.loader import load_instance, parse_instance
+
     if isinstance(source, Instance):
         instance = source
     elif isinstance(source, Mapping):
@@ -104,7 +108,9 @@ def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str
     >>> cabench.annotate(inst, knowledge="exact").knowledge is not None
     True
     """
-    return _annotate(load(instance), knowledge, coalitions, seed, replace)
+    from instances.knowledge_models import annotate as draw
+
+    return draw(load(instance), knowledge, coalitions, seed, replace)
 
 
 def generate(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,
@@ -151,6 +157,8 @@ def generate(distribution: str, goods: int, bids: int, players: int | None, seed
 def solve_options(solver: str = DEFAULT_BACKEND, time_limit: float | None = None,
                   jobs: int | None = None) -> SolveOptions:
     """:class:`ilp.SolveOptions` from the commands' flags, the backend checked first."""
+    from ilp.backends import get_backend
+
     try:
         get_backend(solver)
     except CabenchError as exc:
@@ -205,6 +213,8 @@ def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str 
     >>> report.to_dict()["BB"]
     {'value': 150, 'player': 'p3'}
     """
+    from benchmarks.report import compute_report
+
     return compute_report(load(instance), solve_options(solver, time_limit, jobs), progress=progress,
                           witnesses=check_witnesses(witnesses))
 
@@ -220,6 +230,8 @@ def check_witnesses(witnesses: str) -> str:
 
 
 def _mechanism(name: str) -> Mechanism:
+    from mechanisms.registry import MECHANISMS
+
     if name not in MECHANISMS:
         raise ArgumentError(f'unknown mechanism "{name}"; expected one of: {", ".join(MECHANISMS)}', "mechanism")
     return MECHANISMS[name]
@@ -255,6 +267,8 @@ def check_applicable(mechanism: Mechanism, instance: Instance) -> None:
 
 
 def _facts(instance: Instance, solver: str, time_limit: float | None) -> Facts:
+    from mechanisms.base import Facts
+
     return Facts(instance, solve_options(solver, time_limit))
 
 
@@ -301,6 +315,8 @@ class Evaluations:
                 "bound": float(g.bound) if g else None,
                 "holds": (g.holds if g.premise_unmet is None else None) if g else None,
             })
+        from benchmarks.report import data_frame
+
         return data_frame(rows)
 
 
@@ -344,6 +360,10 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     >>> ev.to_dict()["guarantee"]["holds"]
     True
     """
+    from mechanisms.base import agent_of
+    from mechanisms.base import evaluate as _evaluate
+    from mechanisms.registry import MECHANISMS
+
     instance = load(instance)
     given = parse_params(params)
     facts = _facts(instance, solver, time_limit)
@@ -446,6 +466,9 @@ def outcome(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
     >>> a.to_dict()["agent"]
     ['p3']
     """
+    from mechanisms.base import agent_of
+    from mechanisms.base import evaluate as _evaluate
+
     instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit)
     ev = _evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     actions: dict[str, Any] = {}
@@ -483,6 +506,8 @@ class Deviations:
         ``paper`` (what the paper claims), ``assumes``, ``SW``, ``REV``, ``why``."""
         rows = [{**r, "utility": float(Fraction(r["utility"]["exact"])), "gain": float(Fraction(r["gain"]["exact"]))}
                 for r in self.rows]
+        from benchmarks.report import data_frame
+
         return data_frame(rows)
 
 
@@ -518,6 +543,8 @@ def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
     False
     """
     from cabench.present import number
+    from mechanisms.base import agent_of
+    from mechanisms.base import evaluate as _evaluate
 
     instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit)
     agent = agent_of(instance, i)
@@ -538,6 +565,8 @@ def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
 
 def agent_knowledge(instance: Instance, agent: tuple[int, ...]) -> dict[str, object]:
     """Whether every member's knowledge is correct (True, False, or None if undecided)."""
+    from benchmarks.correctness import knowledge_correct
+
     verdicts = [(instance.players[j], knowledge_correct(instance, j)) for j in agent]
     if all(v.correct is True for _, v in verdicts):
         return {"correct": True, "reason": "every member's knowledge is correct"}

@@ -8,24 +8,28 @@ import json
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
 from cabench import api
 from cabench.cli import check_backend, cli, coalition_knowledge_option, format_option, load_with_reading
 from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
-from cabench.present import describe, evaluation_table, guarantee_lines
-from cabench.render import PipeConsole, displayed, plain
-from ilp import DEFAULT_BACKEND, SolveOptions, backend_names
-from instances import CabenchError, Instance
+from cabench.render import PipeConsole, plain
+from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, SolveOptions
+from instances.errors import CabenchError
 from instances.units import show, show_fraction
-from mechanisms import MECHANISMS, Facts, evaluate
+from mechanisms.names import MECHANISM_NAMES
 
-_solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(backend_names()),
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from instances.model import Instance
+    from mechanisms.base import Facts
+
+# As in cabench.cli, each command imports the library it runs (the mechanisms, the tables).
+
+_solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(BACKEND_MODULES),
                        help="Backend for the benchmark programs behind the strategies.")
 _time = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
                      help="Time limit per integer program.")
@@ -38,7 +42,7 @@ def _console(columns: int = 100) -> Console:
 
 
 def _mechanism_choice(all_allowed: bool):
-    names = list(MECHANISMS) + (["all"] if all_allowed else [])
+    names = list(MECHANISM_NAMES) + (["all"] if all_allowed else [])
     return click.option("--mechanism", "-m", required=True, type=click.Choice(names), help="Which mechanism.")
 
 
@@ -68,6 +72,8 @@ def _player_command(name: str, player_help: str):
 
 
 def _setup(file: str, solver: str, time_limit: float | None, coalition_knowledge: str) -> tuple[Instance, Facts]:
+    from mechanisms.base import Facts
+
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge)
     return instance, Facts(instance, SolveOptions(solver, time_limit))
@@ -100,7 +106,12 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                      time_limit, coalition_knowledge):
     """Exact expected welfare, revenue and utilities of a mechanism on FILE, the benchmark its
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from cabench.present import evaluation_table, guarantee_lines
     from cabench.progress import counting, wanted
+    from cabench.render import displayed
 
     check_backend(solver)
     with _flags(), counting("mechanisms", mechanism == "all" and wanted(as_json or fmt == "json")) as update:
@@ -163,6 +174,8 @@ def outcome_command(file, mechanism, player, param_values, as_json, solver, time
 
 
 def _offer_lines(instance: Instance, action) -> list[str]:
+    from cabench.present import describe
+
     described = describe(action, instance)
     if not isinstance(described, dict):
         return [json.dumps(described)]
@@ -182,6 +195,9 @@ def _offer_lines(instance: Instance, action) -> list[str]:
 def deviate_command(file, mechanism, player, param_values, as_json, solver, time_limit, coalition_knowledge):
     """Expected utility of the rational strategy versus each deviation family for the agent of
     --player, so users see which deviations do not pay (and, for VCG, which do)."""
+    from rich.markup import escape
+    from rich.table import Table
+
     check_backend(solver)
     with _flags():
         result = api.deviate(load_with_reading(file, coalition_knowledge), mechanism, player, _params(param_values),
@@ -232,7 +248,11 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     exact probabilities, and at each decision every action of the rational profile and of the
     deviation families that `cabench deviate` considers. Prints Gambit's exact expected payoffs
     of each of these profiles next to cabench's."""
+    from rich.table import Table
+
+    from mechanisms.base import evaluate
     from mechanisms.game import MAX_NODES, build_game, profile_payoffs
+    from mechanisms.registry import MECHANISMS
 
     try:
         import pygambit  # noqa: F401
@@ -280,10 +300,11 @@ def given_params(values: tuple[str, ...]) -> dict[str, Fraction]:
 
 def mechanism_list(text: str) -> list[str]:
     """``--mechanisms``: a comma-separated list, or all."""
-    names = list(MECHANISMS) if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in names if m not in MECHANISMS]
+    names = list(MECHANISM_NAMES) if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in names if m not in MECHANISM_NAMES]
     if unknown:
-        raise click.BadParameter(f'unknown mechanism "{unknown[0]}"; expected all or some of: {", ".join(MECHANISMS)}',
+        raise click.BadParameter(f'unknown mechanism "{unknown[0]}"; expected all or some of: '
+                                 f'{", ".join(MECHANISM_NAMES)}',
                                  param_hint="'--mechanisms'")
     return list(dict.fromkeys(names))
 

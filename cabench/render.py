@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from benchmarks.report import PlayerRow, Report
 from benchmarks.results import Benchmark, Best, finite_bound
-from benchmarks.table import knows_nothing
-from instances import Instance
 from instances.bundles import names
 from instances.units import show
+
+if TYPE_CHECKING:  # not imported at run time: main() prints its one-line errors with plain()
+    from benchmarks.report import PlayerRow, Report
+    from instances.model import Instance
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -111,6 +113,8 @@ def top_players(report: Report, k: int = TOP_PLAYERS) -> list[PlayerRow]:
 
 def _summary(report: Report) -> Table:
     """Counts over all players: who wins in MSW, whose knowledge is correct, what is proven."""
+    from benchmarks.table import knows_nothing
+
     rows = report.players
     wins = len(report.msw.outcome.bundles) if report.msw.outcome is not None else 0
     verdicts = [row.correctness.correct for row in rows]

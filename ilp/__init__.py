@@ -4,14 +4,11 @@
 Backends: ``cpsat`` (OR-Tools CP-SAT, default), ``cbc`` (PuLP + CBC), ``scip`` (PySCIPOpt),
 ``highs`` (highspy, in a worker process), ``portfolio`` (a race of them), ``brute`` (subset DP).
 ``solve_batch`` / ``prefetch`` solve many programs at once: duplicates once, related programs
-from each other, independent ones in parallel.
+from each other, independent ones in parallel. Its names are imported on first use
+(``instances.lazy``).
 """
 
-from ilp.backends import BACKENDS, SolverError, backend_names, get_backend, solve
-from ilp.batch import prefetch, solve_batch
-from ilp.contract import DEFAULT_BACKEND, Answer, SolveOptions
-from ilp.lex import lex_first
-from ilp.program import UNALLOCATED, Program, Solution, Status, Weight, owner_code
+from instances.lazy import lazy_exports
 
 __all__ = [
     "Answer",
@@ -32,3 +29,11 @@ __all__ = [
     "solve",
     "solve_batch",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "ilp.backends": ("BACKENDS", "SolverError", "backend_names", "get_backend", "solve"),
+    "ilp.batch": ("prefetch", "solve_batch"),
+    "ilp.contract": ("DEFAULT_BACKEND", "Answer", "SolveOptions"),
+    "ilp.lex": ("lex_first",),
+    "ilp.program": ("UNALLOCATED", "Program", "Solution", "Status", "Weight", "owner_code"),
+})

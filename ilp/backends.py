@@ -24,27 +24,15 @@ from typing import Any
 
 from ilp import certify, claims, colgen, dense, relaxation
 from ilp.compile import BlockCache, RobustBlock
-from ilp.contract import Answer, SolveOptions
+from ilp.contract import BACKEND_MODULES, Answer, SolveOptions, SolverError
 from ilp.formulation import Formulation, build
 from ilp.program import Program, Solution, Status
 from instances.bundles import members
 from instances.errors import CabenchError
 
-BACKENDS: dict[str, Any] = {
-    "cpsat": "ilp.cpsat",
-    "cbc": "ilp.cbc",
-    "scip": "ilp.scip",
-    "highs": "ilp.highs",
-    "portfolio": "ilp.portfolio",
-    "brute": "ilp.brute",
-    "clique": "ilp.clique",
-}
+BACKENDS: dict[str, Any] = dict(BACKEND_MODULES)
 """Name -> adapter module (or its import path, imported on first use: OR-Tools and PuLP are slow
 to import, and a run needs only one of them). An adapter follows ``ilp.contract``."""
-
-
-class SolverError(CabenchError):
-    """A backend answered something that cannot be right (a bug, never bad input)."""
 
 
 _SOLVING: ContextVar[list[float] | None] = ContextVar("cabench_solving", default=None)

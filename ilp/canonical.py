@@ -40,14 +40,10 @@ from dataclasses import replace
 from ilp.backends import as_options
 from ilp.batch import PARALLEL_AFTER_SECONDS, PARALLEL_WORK_SECONDS, LexFirst, ProgramIndex, default_jobs, solve_batch
 from ilp.compile import AtomsBlock
-from ilp.contract import SolveOptions
+from ilp.contract import DEFAULT_WITNESSES, WITNESSES, SolveOptions
 from ilp.program import Program, Solution, Status
 
 __all__ = ["DEFAULT_WITNESSES", "WITNESSES", "canonical_solutions", "one_bid_first", "withheld"]
-
-WITNESSES = ("canonical", "solver")
-"""The values of ``cabench benchmarks --witnesses``: the canonical optimum, or the solver's own."""
-DEFAULT_WITNESSES = "solver"
 
 
 def _bits_key(bundle: int, goods: int) -> tuple[int, ...]:

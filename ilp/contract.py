@@ -12,8 +12,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ilp.program import Status
+from instances.errors import CabenchError
+
+BACKEND_MODULES: dict[str, str] = {
+    "cpsat": "ilp.cpsat",
+    "cbc": "ilp.cbc",
+    "scip": "ilp.scip",
+    "highs": "ilp.highs",
+    "portfolio": "ilp.portfolio",
+    "brute": "ilp.brute",
+    "clique": "ilp.clique",
+}
+"""Backend name -> its adapter module, the registry ``ilp.backends.BACKENDS`` starts from. Here,
+not there, so that the command line names the backends (``--solver``) without importing them."""
 
 DEFAULT_BACKEND = "portfolio"
+
+WITNESSES = ("canonical", "solver")
+"""The values of ``cabench benchmarks --witnesses``: the canonical optimum, or the solver's own
+(``ilp.canonical``)."""
+DEFAULT_WITNESSES = "solver"
+
+
+class SolverError(CabenchError):
+    """A backend answered something that cannot be right (a bug, never bad input)."""
 
 
 @dataclass(frozen=True)

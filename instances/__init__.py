@@ -1,14 +1,10 @@
 """Instances: the model of a combinatorial auction with knowledge, its file format and examples.
 
 Bottom layer of cabench (instances -> ilp -> benchmarks); it imports nothing from the others.
+Its names are imported on first use (``instances.lazy``).
 """
 
-from instances.errors import CabenchError, InputError
-from instances.knowledge_models import annotate, draw_coalitions, draw_knowledge
-from instances.loader import load_instance, parse_instance
-from instances.model import Candidates, Instance, Knowledge, LowerBounds
-from instances.valuation import ZERO, Form, Semantics, Valuation
-from instances.writer import dump_instance, instance_text, instance_to_json
+from instances.lazy import lazy_exports
 
 __all__ = [
     "CabenchError",
@@ -30,3 +26,12 @@ __all__ = [
     "load_instance",
     "parse_instance",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "instances.errors": ("CabenchError", "InputError"),
+    "instances.knowledge_models": ("annotate", "draw_coalitions", "draw_knowledge"),
+    "instances.loader": ("load_instance", "parse_instance"),
+    "instances.model": ("Candidates", "Instance", "Knowledge", "LowerBounds"),
+    "instances.valuation": ("ZERO", "Form", "Semantics", "Valuation"),
+    "instances.writer": ("dump_instance", "instance_text", "instance_to_json"),
+})

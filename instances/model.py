@@ -34,6 +34,10 @@ class Candidates:
 
 Knowledge = LowerBounds | Candidates | None
 
+READINGS = ("bounds", "sets")
+"""The readings of coalition knowledge, the values of ``Instance.coalition_knowledge``
+(``benchmarks.knowledge`` explains both)."""
+
 
 @dataclass(frozen=True)
 class Instance:
