@@ -60,7 +60,7 @@ from itertools import compress
 from operator import itemgetter, mul
 
 from ilp.backends import as_options, solve
-from ilp.compile import AtomsBlock, BlockCache
+from ilp.compile import AtomsBlock, BlockCache, union_options
 from ilp.contract import SolveOptions
 from ilp.lex import lex_first
 from ilp.portfolio import PROBE_SECONDS
@@ -609,6 +609,7 @@ class _Scheduler:
         spent, count = 0.0, 0
         raced: set[tuple[int, int]] = set()  # (wave, depth) of the programs raced here (portfolio)
         parallel = _parallel_options(options, None)
+        plain = replace(options, known={})  # the portfolio itself, for candidate programs (_robust)
         lead: str | None = None  # the solver that won the latest race here (``portfolio.racers``)
         own_remote = self.remote is None  # started here, stopped here
         solved_by: dict[int, int] = {}  # task solved remotely -> its worker
@@ -676,7 +677,7 @@ class _Scheduler:
                         elif must_race(task):
                             here(task)
                         elif task.first is None:
-                            out.append(replace(task, options=parallel))
+                            out.append(replace(task, options=plain if portfolio and _robust(task.program) else parallel))
                         elif lead is not None:
                             # a tie-break goes to the race's winner alone: raced in a worker, its
                             # racers shared two cores with the other worker's program (regions
@@ -840,6 +841,19 @@ def _parallel_options(options: SolveOptions, latest: Solution | None) -> SolveOp
     if backend == "portfolio":
         backend = latest.backend if latest is not None and latest.backend != "portfolio" else "cpsat"
     return replace(options, backend=backend, known={})
+
+
+def _robust(program: Program) -> bool:
+    """Whether some weight of ``program`` is priced by ``ilp.colgen`` (covering unions: a minimum
+    over candidates' valuations, ``ilp.compile.union_options``). Such programs go to a worker with
+    the portfolio itself, as they are solved here, not with the solver of the latest answer
+    (:func:`_parallel_options`): the portfolio hands them to ``ilp.colgen``, which gives their
+    cores to ``ilp.dualclique``, where under a solver named instead (CP-SAT after a probe) the
+    cores went to that solver, which returns other equally good optima. A candidates report's
+    witnesses then depended on ``--jobs`` and on which program happened to be solved last
+    (paths 32 / 200 / 6 with candidates:3, seeds 0-2: other MIEW_i and MIKW_i witnesses with
+    ``--jobs 2`` than with ``--jobs 1``; 2026-12-02). The portfolio races no such program."""
+    return any(union_options(weight) is not None for weight in program.weights)
 
 
 def _from_parent(parent: tuple[int, int] | None,

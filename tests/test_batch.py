@@ -102,6 +102,19 @@ def test_parallel_workers_give_the_same_table():
     assert report.msw.value == parallel[0].value
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_candidate_programs_in_workers_keep_the_portfolio_s_witnesses(seed):
+    """Candidate programs (``ilp.colgen``) sent to worker processes get the portfolio, as here,
+    not the solver of the latest answer: the same solutions, witnesses included, with jobs=1 and
+    jobs=2 (with the latest answer's CP-SAT, the cores returned other optima on these seeds)."""
+    inst = generate_instance("paths", 32, 200, 6, seed, knowledge="candidates:3")
+    programs = report_programs(inst)
+    serial = solve_batch(programs, SolveOptions("portfolio", jobs=1))
+    parallel = solve_batch(programs, SolveOptions("portfolio", jobs=2))
+    assert [(s.value, s.allocation) for s in parallel] == [(s.value, s.allocation) for s in serial]
+    assert all(s.optimal for s in serial)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_reports_agree_with_and_without_batch_savings(seed):
     """The batch's duplicates and shortcuts against the table solved program by program with
