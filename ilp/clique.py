@@ -43,6 +43,16 @@ EXACT = True  # integer arithmetic throughout; every answer is still checked by 
 
 _CHECK_EVERY = 16
 """Nodes of the search between two looks at the clock."""
+MAX_VERTICES = 1 << 15
+"""A graph asked for only if sparse enough (``graph``'s ``densest``) is not built beyond this many
+bids: its bit sets take n^2 / 8 bytes and making them n^2 / 64 word operations, before any time
+limit applies. Measured (2026-12-02, 2 shared cores, three complete tables with synergies, density
+0.01-0.02): 0.4 s of CPU at 24,573 bids, 4.6 s and 1.2 GB at 98,301. Three complete 18-good tables
+(786,429 bids) would take about 5 minutes of CPU and 77 GB; `cabench benchmarks --time-limit 20`
+of them sat for minutes in the loop of big-integer operations, at a constant 1.46 GB resident.
+The clique search is for programs of thousands of bids (``ilp.portfolio.SPARSE``); beyond this
+cap they go the way of dense ones (``ilp.relaxation``, then CP-SAT): the same file took 174 s of
+wall, load 11, and ended proven."""
 
 
 def available() -> bool:
@@ -86,13 +96,16 @@ def graph(ilp: ILP, densest: float | None = None) -> Graph | None:
     shares no row with. Vertices are numbered by decreasing degree (ties: variable order), the
     order in which the search colours them. None when its density is above ``densest`` (known
     from the degrees, before the numbered graph is built: half the work, for programs that
-    will not be searched)."""
+    will not be searched), and, when ``densest`` is given, for more than :data:`MAX_VERTICES`
+    bids."""
     banned = set()
     for terms, _, hi in ilp.rows:
         if hi == 0:
             banned.update(terms)
     variables = [k for k, c in sorted(ilp.objective.items()) if c > 0 and k not in banned]
     n = len(variables)
+    if densest is not None and n > MAX_VERTICES:
+        return None
     if densest is not None and n >= 2 and (n * (n - 1) - sum(
             len(terms) * (len(terms) - 1) for terms, _, hi in ilp.rows if hi == 1)) / (n * (n - 1)) > densest:
         # the bound below, with each row's every variable counted (not only the vertices among

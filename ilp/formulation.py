@@ -154,7 +154,7 @@ def build(program: Program, cache: BlockCache | None = None, given: list[Block |
         isinstance(block, RobustBlock) for block in blocks) else None
     for j, block in enumerate(blocks):
         if isinstance(block, AtomsBlock):
-            w = _atoms(ilp, j, block)
+            w = _atoms(ilp, j, block, cache)
             if w:
                 first = next(iter(w))  # x[j, a] is variable first + a
                 if placed is not None:
@@ -235,7 +235,7 @@ def _goods_rows(placed: list[tuple[AtomsBlock, int]], goods: int) -> list[Linear
     goods (1,440 per program on paths 256 / 2000 / 10) cost most of a plain program's
     formulation. Measured (2026-12-02 03:57 UTC, 2 shared cores, load 10, CPU time, this process
     at nice -10; :func:`build` of the 20 MIEW_i and MIKW_i of paths with noisy-lower:0.6, seed 0,
-    their blocks compiled, with the names of ``AtomsBlock.names`` and the plain magnitude): 1.3
+    their blocks compiled, with the names of ``BlockCache.names`` and the plain magnitude): 1.3
     -> 1.0 ms per program on 256 / 2000 / 10 (main before these three: 1.8 ms), 0.30 -> 0.25 ms
     on 64 / 500 / 10 (0.40 ms)."""
     if not placed:
@@ -298,14 +298,18 @@ def _magnitude(ilp: ILP, blocks: list[Block | None], program: Program, owners_to
     return max(top, *map(abs, numbers)) if numbers else top
 
 
-def _atoms(ilp: ILP, j: int, block: AtomsBlock) -> Linear:
+def _atoms(ilp: ILP, j: int, block: AtomsBlock, cache: BlockCache | None = None) -> Linear:
     """Player j's variables x[j, a], one per atom, and their "at most one" row for a
-    single-choice block; returns the weight expression (the variables in atom order)."""
+    single-choice block; returns the weight expression (the variables in atom order).
+    ``cache``: where the variables' names are kept (:meth:`BlockCache.names`)."""
     # the variables in one go, not through ``ILP.var`` per atom: a report builds tens of
     # programs of hundreds of atoms each (the same ILP either way)
     atoms = block.atoms
     first = len(ilp.names)
-    ilp.names.extend(block.names(j))
+    if cache is None:
+        ilp.names.extend([f"x[{j},{a}]" for a in range(len(atoms))])
+    else:
+        ilp.names.extend(cache.names(j, len(atoms)))
     ilp.lower.extend([0] * len(atoms))
     ilp.upper.extend([1] * len(atoms))
     weight: Linear = dict(zip(range(first, first + len(atoms)), map(itemgetter(1), atoms)))

@@ -106,7 +106,8 @@ def _first_clique(program: Program, optimum: Solution, options: SolveOptions,
         if options.backend == "portfolio":
             graph = sparse_graph(formulation.ilp)
         else:
-            graph = clique.graph(formulation.ilp) if clique.applies(formulation.ilp) else None
+            # any density, but no graph beyond ``clique.MAX_VERTICES`` bids (then the integer programs' way)
+            graph = clique.graph(formulation.ilp, densest=1.0) if clique.applies(formulation.ilp) else None
         if graph is None:
             return None
         deadline = None if options.time_limit is None else time.monotonic() + options.time_limit

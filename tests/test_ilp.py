@@ -398,7 +398,8 @@ def test_plain_formulations_have_the_magnitude_names_and_unit_rows_they_say():
         weights = []
         for _ in range(rng.randint(1, 4)):
             form = rng.choice([Form.XOR, Form.XOR, Form.OR, Form.EXPLICIT])
-            bids = tuple({rng.randint(1, (1 << m) - 1): rng.choice([rng.randint(0, 9), CAP]) for _ in range(rng.randint(0, 5))}.items())
+            bids = tuple({rng.randint(1, (1 << m) - 1): rng.choice([rng.randint(0, 9), CAP])
+                          for _ in range(rng.randint(0, 5))}.items())
             weights.append(None if rng.random() < 0.15 else Weight.of(Valuation(form, bids)))
         program = Program(m, tuple(weights))
         formulation = build(program, cache if rng.random() < 0.7 else None)

@@ -9,7 +9,10 @@ its solver workers). Timings are not asserted; docs/performance.md ("Many player
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
+import signal
 import subprocess
 import sys
 from dataclasses import replace
@@ -305,6 +308,31 @@ def test_dense_with_goods_beyond_64_bits(seed):
             assert [owner_code(first, g) for g in spread] == [owner_code(reference_first, g) for g in spread]
 
 
+@pytest.mark.parametrize(("goods", "graphed"), [(12, True), (15, False)])
+def test_no_clique_graph_of_a_huge_sparse_program(goods, graphed):
+    """Three complete tables make a sparse set-packing program (about 1 % of pairs of bids
+    compatible), which the portfolio gives the clique search; its graph's bit sets take n^2 / 8
+    bytes, built before any time limit applies. 12,285 bids (12 goods) still get one; 98,301 (15
+    goods, 1.2 GB of bit sets) are beyond ``ilp.clique.MAX_VERTICES`` and go the dense way (18
+    goods: 77 GB, minutes of big-integer loop at --time-limit 20, before the cap)."""
+    import json
+
+    from benchmarks.table import Weights
+    from ilp import clique
+    from ilp.formulation import build
+    from ilp.portfolio import sparse_graph
+    from instances.loader import parse_instance
+
+    instance = parse_instance(json.loads(large_inputs.synergy_tables(3, goods=goods)))
+    ilp = build(Program(goods, Weights.true_weights(instance.valuations))).ilp
+    assert len(ilp.names) == 3 * (2**goods - 1) and clique.applies(ilp)
+    assert (len(ilp.names) <= clique.MAX_VERTICES) == graphed
+    graph = sparse_graph(ilp)  # (clique.graph with densest=SPARSE)
+    assert (graph is not None) == graphed
+    if graphed:
+        assert graph.density < 0.03
+
+
 def test_programs_beyond_memory_end_in_one_line(tmp_path):
     """Three complete 20-good tables with synergies (neither additive nor two players, so no exact
     shortcut applies) make integer programs of about three million bids: more than fits under a
@@ -317,8 +345,28 @@ def test_programs_beyond_memory_end_in_one_line(tmp_path):
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (2 * 10**9, 2 * 10**9))
 
-    done = subprocess.run([*cabench_command(), "benchmarks", str(path), "--time-limit", "20"], capture_output=True,
-                          text=True, timeout=300, preexec_fn=cap)
+    done = _run_or_show_stacks([*cabench_command(), "benchmarks", str(path), "--time-limit", "20"], 300, cap)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
     assert "out of memory" in done.stderr
+
+
+def _run_or_show_stacks(args: list[str], timeout: float, preexec_fn) -> subprocess.CompletedProcess:
+    """``args`` run to the end; one still running after ``timeout`` seconds fails the test with
+    the Python stack of every thread of every process of the run (cabench and its workers, one
+    process group: SIGABRT makes each one's faulthandler print them, ``PYTHONFAULTHANDLER``), so
+    that a run that does not end says where it is. (Once, in a fresh-clone CI run, the run of
+    :func:`test_programs_beyond_memory_end_in_one_line` went on for 5 minutes; it never did again.)"""
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn,
+                               start_new_session=True, env=dict(os.environ, PYTHONFAULTHANDLER="1"))
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGABRT)
+        try:
+            out, err = process.communicate(timeout=60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail(f"still running after {timeout} s; the stacks of its threads:\n{err[-30000:]}")
+    return subprocess.CompletedProcess(args, process.returncode, out, err)
