@@ -55,6 +55,11 @@ def receive(stream) -> Any:
     # A program with knowledge is thousands of small acyclic objects (500 players: 500 weights,
     # each its own valuation); the cyclic collector found no cycles in them and, run every few
     # hundred allocations, took most of the unpickling time (2.7 s of 2.9 s for 500 programs).
+    # Only the main thread switches the collector: the switch is global, and a report's answers
+    # are read in other threads while the main thread has paused the collector itself (reading
+    # the file, planning) and must find it as it left it.
+    if threading.current_thread() is not threading.main_thread():
+        return pickle.loads(data)
     enabled = gc.isenabled()
     gc.disable()
     try:
