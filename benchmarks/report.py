@@ -151,28 +151,35 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
         if early is not None and not early.serves(instance, options):
             early.discard()  # (its solves share the workers, which serve one batch at a time)
             early = None
-        enabled = gc.isenabled()
-        gc.disable()
         try:
-            plan = ReportPlan.of(instance) if early is None else early.plan(instance)
-            programs = plan.programs()
-        finally:
-            if enabled:
-                gc.enable()
-        # Whether each player's knowledge is correct needs no solution: decided in a thread
-        # while the programs are solved (the worker processes, or a solver that releases the
-        # interpreter), not after them (250,000 lower bounds at 500 players).
-        verdicts = _Background(lambda: knowledge_verdicts(instance))
-        with frozen_heap():
-            if early is None:
-                # what waits for MSW joins the batch as soon as MSW is solved, while the workers
-                # are still busy with the knowledge programs (no second round after the first)
-                solutions = solve_batch(programs, options, progress=progress, after={0: partial(_after_msw, plan)})
-            else:  # the batch started while the file was read: the rest of its programs join it
-                solutions = early.solutions(programs, progress)
-            if witnesses == "canonical":
-                solutions = _canonical(plan, programs, solutions, options)
-            return _compute(instance, plan, programs, solutions, options, start, verdicts.result())
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                plan = ReportPlan.of(instance) if early is None else early.plan(instance)
+                programs = plan.programs()
+            finally:
+                if enabled:
+                    gc.enable()
+            # Whether each player's knowledge is correct needs no solution: decided in a thread
+            # while the programs are solved (the worker processes, or a solver that releases the
+            # interpreter), not after them (250,000 lower bounds at 500 players).
+            verdicts = _Background(lambda: knowledge_verdicts(instance))
+            with frozen_heap():
+                if early is None:
+                    # what waits for MSW joins the batch as soon as MSW is solved, while the workers
+                    # are still busy with the knowledge programs (no second round after the first)
+                    solutions = solve_batch(programs, options, progress=progress, after={0: partial(_after_msw, plan)})
+                else:  # the batch started while the file was read: the rest of its programs join it
+                    solutions = early.solutions(programs, progress)
+                if witnesses == "canonical":
+                    solutions = _canonical(plan, programs, solutions, options)
+                return _compute(instance, plan, programs, solutions, options, start, verdicts.result())
+        except BaseException:
+            if early is not None:
+                # the batch's thread waits for programs that will not come: it ends once the
+                # requests under way end or the workers stop (never waited for here)
+                early.failed()
+            raise
 
 
 def _after_msw(plan: "ReportPlan | EarlyWelfare", welfare: Solution) -> list[Program | LexFirst]:

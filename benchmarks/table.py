@@ -37,27 +37,14 @@ class Weights:
     """The weights of one instance's programs, each built once: TV_j, and the row
     (g^i_1, ..., TV_i, ..., g^i_n) of every player i (the weights of MIKW_i)."""
 
-    def __init__(self, instance: Instance, true: tuple[Weight, ...] | None = None) -> None:
-        """``true``: the weights :meth:`true_weights` made of ``instance.valuations`` already
-        (MSW started before the knowledge was read), kept as the same objects."""
+    def __init__(self, instance: Instance) -> None:
         self.instance = instance
         n = instance.n
         self._shared: dict[object, Weight] = {}
         self._of: dict[int, Weight] = {}  # id(valuation) -> Weight.of(valuation), shared
-        if true is None:
-            true = tuple(self._weight_of(v) for v in instance.valuations)
-        else:  # registered as _weight_of would have made them, in the same order
-            for valuation, weight in zip(instance.valuations, true, strict=True):
-                self._of[id(valuation)] = weight if weight is NOTHING else self._share(weight)
-        self.true: tuple[Weight, ...] = true
+        self.true: tuple[Weight, ...] = tuple(self._weight_of(v) for v in instance.valuations)
         self.nothing: tuple[Weight, ...] = (NOTHING,) * n
         self._rows: dict[int, tuple[Weight, ...]] = {}
-
-    @staticmethod
-    def true_weights(valuations: tuple) -> tuple[Weight, ...]:
-        """TV_j of each player as the report's programs weigh them (``Weights(instance).true``),
-        from the valuations alone: MSW's weights."""
-        return Weights(_Valuations(valuations)).true  # type: ignore[arg-type]
 
     def _share(self, weight: Weight) -> Weight:
         """One object per distinct weight (equal bounds and true valuations become one key)."""
@@ -136,17 +123,6 @@ class Weights:
         return tuple(self.true[j] for j in members)
 
 
-@dataclass(frozen=True)
-class _Valuations:
-    """What :class:`Weights` reads of an instance to weigh its true valuations."""
-
-    valuations: tuple
-
-    @property
-    def n(self) -> int:
-        return len(self.valuations)
-
-
 def _program(instance: Instance, weights: tuple[Weight | None, ...]) -> Program:
     return Program(instance.m, weights)
 
@@ -192,16 +168,14 @@ class ReportPlan:
     mikw_players: tuple[tuple[int, ...] | None, ...] = ()
 
     @staticmethod
-    def of(instance: Instance, true: tuple[Weight, ...] | None = None, *, weights: "Weights | None" = None,
+    def of(instance: Instance, *, weights: "Weights | None" = None,
            mikw_made: "dict[int, Program] | None" = None) -> "ReportPlan":
-        """The plan of ``instance``; ``true``: its true valuations' weights made already
-        (:meth:`Weights.true_weights`, for an MSW started before the knowledge was read).
-        ``weights``: the :class:`Weights` of the instance's valuations and of some of its
-        players' rows made already, while the file was read (``benchmarks.report.EarlyWelfare``),
-        with ``mikw_made`` the MIKW_i programs made of those rows: they are kept, the same
-        objects (the report's batch has them already)."""
+        """The plan of ``instance``. ``weights``: the :class:`Weights` of the instance's
+        valuations and of some of its players' rows made already, while the file was read
+        (``benchmarks.report.EarlyWelfare``), with ``mikw_made`` the MIKW_i programs made of
+        those rows: they are kept, the same objects (the report's batch has them already)."""
         if weights is None:
-            w = Weights(instance, true)
+            w = Weights(instance)
         else:
             w = weights
             w.instance = instance

@@ -639,7 +639,8 @@ class _Scheduler:
         # processes wherever it runs), and the rest of its kind wait for its winner. Solved here,
         # MSW's race (the solver's import included, 0.5 s) shared the interpreter with the
         # reading and held back every MIKW_i until it ended (L4-shaped, 500 players: the first
-        # MIKW_i left at 1.9-2.9 s instead of ~1.2 s, 2026-12-02, load 10).
+        # MIKW_i left at 1.9-2.9 s instead of ~1.2 s, 2026-12-02, load 10). Decided once for the
+        # whole batch: the programs that join at the close (MIEW_i...) are raced in workers too.
         remote_races = self.more is not None
         racing: dict[tuple[int, int], int] = {}  # kind -> its race's task, under way in a worker
         held: dict[tuple[int, int], list[Task]] = {}  # kind -> tasks waiting for its race's winner

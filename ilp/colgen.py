@@ -220,7 +220,7 @@ class _Pricer:
         256 / 2000 / 10 report, measured 2026-12-02 04:05 UTC, load 8)."""
         pricer = search.__dict__.get("pricer")
         if pricer is None:
-            shared = None if blocks is None else blocks.__dict__.setdefault("bundle_goods", {})
+            shared = None if blocks is None else blocks.bundle_goods
             pricer = search.__dict__["pricer"] = _Pricer(search, shared)
         return pricer
 
@@ -605,12 +605,15 @@ def _restricted(program: Program, master: _Master, allocation: tuple[int, ...], 
     answer = core_module.run(formulation, options, formulation.encode(allocation))
     if answer.values is not None:
         found = formulation.decode(answer.values)
+        # the only check of this answer: it comes from ``core_module.run`` directly, not through
+        # ``ilp.backends`` (whose checks every other answer passes); an incumbent only, never a proof
         if _disjoint(found) and program.total(found) > best:
             return found, program.total(found)
     return allocation, best
 
 
 def _disjoint(allocation: tuple[int, ...]) -> bool:
+    """Whether no good is in two of ``allocation``'s bundles."""
     held = 0
     for bundle in allocation:
         if bundle & held:

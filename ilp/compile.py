@@ -179,6 +179,9 @@ class BlockCache:
         self._searches: dict[Weight, "_UnionSearch | None"] = {}
         self._shapes: dict[tuple[int, ...], _Shape | None] = {}  # see :class:`_Shape` (None: met once)
         self._names: dict[int, list[str]] = {}  # see :meth:`names`
+        self.bundle_goods: dict[int, tuple[int, ...]] = {}
+        """The goods of each bundle (a bit mask) met by ``ilp.colgen``'s pricers, listed once per
+        cache (the candidates about a player share its bundles; see ``colgen._Pricer.of``)."""
 
     def __len__(self) -> int:
         return len(self._by_value)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from ilp.program import Status
 from instances.errors import CabenchError
 
-BACKEND_MODULES: dict[str, str] = {
+BACKEND_MODULES: Mapping[str, str] = MappingProxyType({
     "cpsat": "ilp.cpsat",
     "cbc": "ilp.cbc",
     "scip": "ilp.scip",
@@ -22,7 +23,7 @@ BACKEND_MODULES: dict[str, str] = {
     "portfolio": "ilp.portfolio",
     "brute": "ilp.brute",
     "clique": "ilp.clique",
-}
+})
 """Backend name -> its adapter module, the registry ``ilp.backends.BACKENDS`` starts from. Here,
 not there, so that the command line names the backends (``--solver``) without importing them."""
 

@@ -59,7 +59,7 @@ import time
 from bisect import bisect_right
 from itertools import chain
 
-from ilp import clique
+from ilp import certify, clique
 from ilp.clique import Graph, _Search
 from ilp.compile import AtomsBlock
 from ilp.contract import Answer, SolveOptions
@@ -70,8 +70,10 @@ from instances.bundles import members
 NAME = "clique"  # the clique search, with a second bound: its answers are the clique search's
 EXACT = True  # integer arithmetic throughout; every answer is still checked by ilp.claims
 
-SCALE = 1 << 20
-"""Fixed-point scale of the integer duals (as ``ilp.certify``)."""
+SCALE = certify.SCALE
+"""Fixed-point scale of the integer duals: ``ilp.certify``'s, since ``ilp.colgen`` hands its
+master's multipliers, scaled there, to :func:`run` (any multipliers >= 0 give a valid bound;
+scaled alike, they give the bound they were computed for)."""
 CUT_VERTICES = 300
 """Cores of fewer bids get no cuts: they are solved in hundredths of a second (the restricted
 masters' 200-280 unions), where a second GLOP solve would cost as much as it saves."""

@@ -174,7 +174,6 @@ def build(program: Program, cache: BlockCache | None = None, given: list[Block |
 
     if placed is not None:
         ilp.rows.extend((total, None, 1) for total in _goods_rows(placed, program.n_goods))
-        ilp.unit = False  # (as ``ILP.add`` leaves it)
     for g in range(program.n_goods if placed is None else 0):
         total = dict.fromkeys(holding[g], 1)
         fixed = program.fixed_owner(g)

@@ -182,6 +182,27 @@ def test_a_late_error_abandons_the_batch_and_frees_the_workers(tmp_path):
         report_json(compute_report(other, SolveOptions("cpsat", jobs=1))))
 
 
+def test_an_error_while_the_report_plans_ends_the_early_batch(tmp_path, monkeypatch):
+    """An exception between the start and the close of the early batch (here in planning, as
+    a KeyboardInterrupt or a MemoryError could be) reaches the caller, and the batch's thread,
+    which was waiting for more programs, ends instead of waiting for ever."""
+    path = knowledge_file(tmp_path)
+
+    def fails(*args, **kwargs):
+        raise MemoryError("planning")
+
+    with shared_workers(SolveOptions("cpsat", jobs=2)) as options:
+        early = EarlyWelfare(options)
+        inst = load_instance(path, early.start)
+        monkeypatch.setattr(ReportPlan, "of", fails)
+        with pytest.raises(MemoryError, match="planning"):
+            compute_report(inst, options, early=early)
+        early._run._thread.join(timeout=60)
+        assert not early._run._thread.is_alive()
+        with pytest.raises(BatchAbandoned):
+            early._run.result()
+
+
 def test_not_started_without_workers_started_ahead():
     with shared_workers(SolveOptions("cpsat", jobs=1)) as options:
         assert not EarlyWelfare.wanted(options)

@@ -324,7 +324,7 @@ def test_no_clique_graph_of_a_huge_sparse_program(goods, graphed):
     from instances.loader import parse_instance
 
     instance = parse_instance(json.loads(large_inputs.synergy_tables(3, goods=goods)))
-    ilp = build(Program(goods, Weights.true_weights(instance.valuations))).ilp
+    ilp = build(Program(goods, Weights(instance).true)).ilp
     assert len(ilp.names) == 3 * (2**goods - 1) and clique.applies(ilp)
     assert (len(ilp.names) <= clique.MAX_VERTICES) == graphed
     graph = sparse_graph(ilp)  # (clique.graph with densest=SPARSE)
