@@ -240,7 +240,11 @@ def _goods_rows(placed: list[tuple[AtomsBlock, int]], goods: int) -> list[Linear
     if not placed:
         return []
     owned = np.concatenate([block.held[0] for block, _ in placed])
-    variables = np.concatenate([block.held[1] + first for block, first in placed])
+    # each block's first variable added once to all (one numpy operation per block cost 0.5 s
+    # of CPU on a 500-player file whose 1,000 programs hold 500 one-bid blocks each)
+    firsts = np.repeat(np.array([first for _, first in placed], dtype=np.int64),
+                       [len(block.held[1]) for block, _ in placed])
+    variables = np.concatenate([block.held[1] for block, _ in placed]) + firsts
     held = variables[np.argsort(owned, kind="stable")].tolist()
     rows, start = [], 0
     for count in np.bincount(owned, minlength=goods).tolist():
