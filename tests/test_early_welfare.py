@@ -31,6 +31,18 @@ def knowledge_file(tmp_path, knowledge="noisy-lower:0.8", players=30):
     return path
 
 
+def bad_last_player_file(tmp_path):
+    """A 60-player knowledge file whose last player's first lower bound has a negative price
+    (found only once every other player's knowledge was read); returns (path, that player)."""
+    path = knowledge_file(tmp_path, players=60)
+    data = json.loads(path.read_text())
+    last = list(data["knowledge"])[-1]
+    bounds = data["knowledge"][last]["lower_bounds"]
+    bounds[next(iter(bounds))] = {"xor": [[["g1"], -5]]}
+    path.write_text(json.dumps(data))
+    return path, last
+
+
 def test_on_valuations_is_called_with_the_instances_valuations_before_the_knowledge(tmp_path):
     path = knowledge_file(tmp_path)
     calls = []
@@ -163,12 +175,7 @@ def test_a_late_error_abandons_the_batch_and_frees_the_workers(tmp_path):
     """An error in the last player's knowledge, found while knowledge programs run: the load
     raises it, the batch ends (abandoned, nothing more sent), and the same workers then serve
     another report, which comes out as in one process."""
-    path = knowledge_file(tmp_path, players=60)
-    data = json.loads(path.read_text())
-    last = list(data["knowledge"])[-1]
-    bounds = data["knowledge"][last]["lower_bounds"]
-    bounds[next(iter(bounds))] = {"xor": [[["g1"], -5]]}
-    path.write_text(json.dumps(data))
+    path, _ = bad_last_player_file(tmp_path)
     other = generate_instance("decay", 16, 30, None, 1, knowledge="noisy-lower:0.8")
     with shared_workers(SolveOptions("cpsat", jobs=2)) as options:
         early = EarlyWelfare(options)
@@ -264,12 +271,7 @@ def test_cli_bad_knowledge_after_programs_started_is_one_clean_error(tmp_path, j
     """The CLI (a subprocess): an error in the last player's knowledge, found after MSW and the
     other players' MIKW_i started in the workers, ends with its JSON path, exit 2, nothing on
     standard output, no traceback, no worker left."""
-    path = knowledge_file(tmp_path, players=60)
-    data = json.loads(path.read_text())
-    last = list(data["knowledge"])[-1]
-    bounds = data["knowledge"][last]["lower_bounds"]
-    bounds[next(iter(bounds))] = {"xor": [[["g1"], -5]]}
-    path.write_text(json.dumps(data))
+    path, last = bad_last_player_file(tmp_path)
     done, descendants = run_watching("benchmarks", str(path), "--json", "--solver", "cpsat", "--jobs", jobs)
     assert done.returncode == 2, done.stderr
     assert done.stdout == "" and "Traceback" not in done.stderr
