@@ -7,6 +7,8 @@ coalitions and markets (``instances.synthetic.random_instance``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,16 +109,22 @@ def check_report(inst: Instance, report: Report) -> None:
             assert out.prices[j] == tv.value(out.allocation[j]) - tv.value(inst.endowment[j])
 
 
-def _matches_reference(solver: str, examples: int):
-    """A hypothesis test: ``solver``'s full report equals the naive reference on random instances."""
+def matches_reference(make: Callable[[int], Instance], solver: str, examples: int, **options):
+    """A hypothesis test: ``solver``'s full report on ``make(seed)`` equals the naive reference
+    (:func:`check_report`) for ``examples`` random seeds; ``options`` go to ``settings``."""
 
-    @settings(max_examples=examples)
+    @settings(max_examples=examples, **options)
     @given(seeds)
     def test(seed):
-        inst = small(seed)
+        inst = make(seed)
         check_report(inst, compute_report(inst, solver))
 
     return test
+
+
+def _matches_reference(solver: str, examples: int):
+    """A hypothesis test: ``solver``'s full report equals the naive reference on random instances."""
+    return matches_reference(small, solver, examples)
 
 
 # By default enough examples to meet every valuation form, knowledge kind, coalitions and markets

@@ -29,7 +29,7 @@ from instances import Candidates, Form, Instance, LowerBounds, Valuation
 from instances.synthetic import random_instance, random_valuation
 from tests import large_inputs, reference
 from tests.conftest import cabench_command
-from tests.test_agreement import check_report
+from tests.test_agreement import check_report, matches_reference
 
 MEMORY = 3 * 2**30
 PEAK = ("import resource, subprocess, sys\n"
@@ -137,13 +137,7 @@ def _with_additive_tables(seed: int) -> Instance:
 
 
 def _agrees(solver: str, examples: int):
-    @settings(max_examples=examples)
-    @given(st.integers(min_value=0, max_value=2**32 - 1))
-    def test(seed):
-        inst = _with_additive_tables(seed)
-        check_report(inst, compute_report(inst, solver))
-
-    return test
+    return matches_reference(_with_additive_tables, solver, examples)
 
 
 test_additive_tables_cpsat = _agrees("cpsat", 60)

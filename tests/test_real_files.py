@@ -14,8 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from benchmarks import compute_report
 from benchmarks.correctness import all_values, bound_holds
@@ -39,7 +37,7 @@ from instances.synthetic import random_instance, random_valuation
 from instances.units import decimal, show
 from tests import reference
 from tests.conftest import EXAMPLES, run_cli
-from tests.test_agreement import check_report
+from tests.test_agreement import check_report, matches_reference
 
 CATS = Path(__file__).parent / "data" / "cats"
 EXPECTED = json.loads((CATS / "expected.json").read_text())
@@ -106,14 +104,7 @@ def test_a_repeated_bundle_counts_with_its_best_bid(form, seed):
 def _repeated_bundles_match_the_reference(solver: str, examples: int):
     """A hypothesis test: ``solver``'s report on random instances with repeated bundles equals
     the naive reference."""
-
-    @settings(max_examples=examples, deadline=None)
-    @given(st.integers(min_value=0, max_value=2**32 - 1))
-    def test(seed):
-        inst = repeated_instance(seed)
-        check_report(inst, compute_report(inst, solver))
-
-    return test
+    return matches_reference(repeated_instance, solver, examples, deadline=None)
 
 
 # By default 40 instances each (13 s of CPU each for 120, 2026-12-02; every form meets repeats
