@@ -13,8 +13,12 @@ optimum (found on near-cap instances, issues #13 and #15). Hence two rules:
 * **A floating-point optimality claim (or bound, or infeasibility) counts only when the
   program's magnitude lets the tolerances separate integers.** The magnitude M is the largest of
   the objective's largest possible value and every coefficient and right-hand side
-  (:attr:`ILP.magnitude`). With M <= :data:`FLOAT_SEPARABLE` = 10^6 a difference of one unit is at
-  least 10^-6 of every quantity the solver compares, ten times its dual feasibility tolerance
+  (:attr:`ILP.magnitude`); "largest possible" may be any valid upper bound on the objective over
+  the linear relaxation's feasible points, not only the integer ones, since these solvers compare
+  relaxation values too (``ilp.formulation`` takes the smaller of the players' best values summed
+  and, for set packing, the goods' shares summed: ``_per_good``). With M <=
+  :data:`FLOAT_SEPARABLE` = 10^6 a difference of one unit is at least 10^-6 of every quantity
+  the solver compares, ten times its dual feasibility tolerance
   and a thousand times its comparison tolerance; the integrality tolerance cannot hide a unit
   either, because the rounded solution is re-checked exactly. Above it the claim is re-proved by
   CP-SAT (``ilp.backends``), and the portfolio does not race the floating-point solvers at all.

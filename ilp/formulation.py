@@ -217,10 +217,79 @@ def build(program: Program, cache: BlockCache | None = None, given: list[Block |
     else:
         # every row is "at most one" of coefficients 1 (a player's atoms, a good's holders): the
         # rows add the number 1 alone (what _magnitude finds, without a pass over every coefficient)
-        top = sum(map(_upper, blocks))
+        top = _top(blocks, program.n_goods)
         ilp.magnitude = max(top, 1) if ilp.rows else top
         ilp.unit = True
     return formulation
+
+
+def _top(blocks: list[Block | None], goods: int) -> int:
+    """A bound on the objective of every feasible point of a weight-maximising program whose
+    players have ``blocks`` (none robust), integer or fractional: the smaller of the sum of each
+    player's largest weight (:func:`_upper`) and :func:`_per_good`'s bound, the latter worked
+    out only when the former exceeds ``ilp.claims.FLOAT_SEPARABLE``.
+
+    Why the second bound. ``ilp.claims`` lets a floating-point solver's claims count (and the
+    portfolio race HiGHS, SCIP and CBC) only at magnitudes up to 10^6, and the sum of the
+    players' best values grows with the players while the optimum cannot exceed what the goods
+    hold: 2000 single-minded players on 20 goods (``cabench generate -d uniform -m 20 -b 2000 -n
+    bidders``, seed 0: 3-good bids worth up to 1000) sum to 1,006,562, so CP-SAT ran alone on MSW
+    and had not proven it after 10 minutes; the per-good bound is 6,663 (optimum 5,959), and the
+    race proves MSW in 14-16 s, won by HiGHS (2026-12-02, 2 shared cores, load 5; with
+    ``--time-limit 120`` the report now proves MSW and all 2000 MSW_-i, which it proved none of
+    before: docs/performance.md, "Many players on few goods").
+
+    Why only then. Below 10^6 the sum already lets every solver race and a smaller number
+    changes no outcome (the magnitude is read only by ``ilp.claims`` and passed on to
+    ``ilp.certify``'s restricted programs); the plain path is kept free of a pass over every
+    (atom, good) pair, since a 500-player file builds 1,500 such programs. Where it runs, the
+    pass costs 2.2 ms of CPU on that 2000-player MSW (build 4.5 -> 6.7 ms, best of 40, the
+    same file at seed 1, best values summing to 964,699, stays at 4.5 ms; 2026-12-02, load 4)."""
+    from ilp.claims import FLOAT_SEPARABLE  # (here: ``ilp.claims`` imports this module)
+
+    top = sum(map(_upper, blocks))
+    if top <= FLOAT_SEPARABLE:
+        return top
+    return min(top, _per_good(blocks, goods))
+
+
+def _per_good(blocks: list[Block | None], goods: int) -> int:
+    """The sum over goods g of the largest share ceil(v / |a|) of an atom a of value v > 0
+    holding g, plus the values of positive atoms holding no good; ``blocks`` has no robust block.
+
+    A bound on the objective sum of v_a x_a at every point x of the linear relaxation, so at
+    every integer point too (the floating-point solvers compare relaxation values as well as
+    integer ones): v_a x_a <= sum over the goods g of a of ceil(v_a / |a|) x_a for x_a >= 0,
+    and summing over atoms, good g's terms add up to at most its largest share times the sum
+    of x_a over the atoms holding g, which the row "good g at most once" (or, for a good only
+    one atom holds, that atom's bound x_a <= 1) keeps at most 1. Each kind of atom:
+
+    * value <= 0: its term is at most 0 (``ilp.compile`` keeps positive bids only, so there
+      are none; a negative value would lower the objective, never raise it);
+    * no good (``ilp.compile`` makes none: bundles are non-empty): in no good's row, so its
+      value counts whole (at most 1 x v);
+    * OR blocks (several disjoint atoms of one player): each atom is counted through its own
+      goods, so the disjointness rows are all the argument uses;
+    * single-choice blocks (explicit / XOR, covering unions): their extra "at most one atom"
+      row only shrinks the feasible set.
+
+    It also bounds every other number of a plain program: its rows hold coefficients and
+    right-hand sides 1 (at most the bound whenever a positive atom exists), and each objective
+    coefficient v_a is at most the bound, since a's own goods give sum over g in a of
+    ceil(v_a / |a|) >= v_a. So ``ILP.magnitude`` keeps its meaning (``ilp.claims``)."""
+    best = [0] * goods
+    loose = 0
+    for block in blocks:
+        if not isinstance(block, AtomsBlock):
+            continue  # None (an excluded player; robust blocks never come here)
+        atoms = block.atoms
+        shares = [-(-value // bundle.bit_count()) if bundle else 0 for bundle, value in atoms]
+        loose += sum(value for bundle, value in atoms if not bundle and value > 0)
+        for g, positions in block.by_good:  # (cached per block: ``AtomsBlock.by_good``)
+            share = max(map(shares.__getitem__, positions))
+            if share > best[g]:
+                best[g] = share
+    return sum(best) + loose
 
 
 def _goods_rows(placed: list[tuple[AtomsBlock, int]], goods: int) -> list[Linear]:
@@ -291,8 +360,12 @@ def holdable(block: Block | None) -> int:
 def _magnitude(ilp: ILP, blocks: list[Block | None], program: Program, owners_top: int) -> int:
     if program.minimize_owners:  # the mixed-radix objective stays below the product of radices
         top = owners_top
-    else:
+    elif any(isinstance(b, RobustBlock) for b in blocks):
         top = sum(_upper(b) for b in blocks)
+    else:
+        # fixed goods, a lower bound on the total, an allocation to avoid: rows that only shrink
+        # the feasible set of the plain program, so its bound holds (their numbers are below)
+        top = _top(blocks, program.n_goods)
     # every coefficient and right-hand side, each distinct number once (gathered in C)
     rows = ilp.rows
     numbers = set(chain.from_iterable(map(dict.values, map(itemgetter(0), rows))))
