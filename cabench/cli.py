@@ -394,9 +394,11 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
     a folder: its *.json and *.txt files): cabench's batch pipeline, each single backend and a
     naive PuLP/CBC baseline, and with knowledge other than exact the exact-knowledge report of the
     same instance."""
+    import time
+
     from rich.table import Table
 
-    from cabench.perf import check_files, run_files, run_suite, summary, write_results, write_rows
+    from cabench.perf import check_files, check_suite, run_files, run_suite, summary, write_results, write_rows
     from cabench.render import PipeConsole
     from ilp.batch import default_jobs
 
@@ -419,7 +421,7 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
             unknown = ", ".join(sorted(only - known)) or "none given"
             raise click.BadParameter(f"{unknown}: expected some of {', '.join(sorted(known))} (the {suite} suite)",
                                      param_hint="'--distributions'")
-    from instances.knowledge_models import parse_coalitions, parse_knowledge
+    from instances.knowledge_models import SpecError, parse_coalitions, parse_knowledge
 
     # instance files are checked against their own players when the specs are drawn on them
     specs_for = None if paths else suite
@@ -427,10 +429,14 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
     coalition_specs = _spec_list(coalitions, "'--coalitions'", specs_for, parse_coalitions)
     if paths:  # unreadable files, and coalitions that do not fit a file, stop before anything runs
         check_files(paths, coalition_specs)
+    else:  # and coalitions that do not fit a generated instance of one player per bidder
+        try:
+            check_suite(suite, seeds, only, coalition_specs)
+        except SpecError as error:
+            raise click.BadParameter(str(error), param_hint="'--coalitions'") from None
     check_folder(output)
     from cabench.progress import counting, wanted
 
-    console = PipeConsole(stderr=True)
     bar = wanted()
     with counting("instances", bar) as update:
         # on a terminal the bar shows the step under way; in pipes and logs each step is a log line
@@ -443,8 +449,8 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
         def step(text: str) -> None:
             if bar:
                 update(*state, text)
-            else:
-                console.log(text)
+            else:  # one short plain line: no padding to the console's width, no source location
+                click.echo(f"[{time.strftime('%H:%M:%S')}] {text}", err=True)
 
         if paths:
             rows = run_files(paths, chosen, default, time_limit, progress=step,

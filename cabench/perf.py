@@ -204,10 +204,13 @@ def wdp_highs(instance: Instance, time_limit: float | None = None) -> tuple[floa
 
 
 def naive_solve(program: Program, time_limit: float | None) -> tuple[bool, int | None]:
-    """The baseline: a fresh PuLP/CBC model straight from the bids. A weight that is a maximum
-    of XOR valuations (a true valuation, a lower bound, or a coalition's pooled bounds) is the XOR
-    valuation of all their bids; any other weight (a minimum over candidates) gets the textbook
-    robust model (:func:`_naive_robust`). Every generated valuation is XOR."""
+    """The baseline: a fresh PuLP/CBC model straight from the bids, for every valuation form
+    (``instances.valuation``). A weight that is a maximum of XOR valuations (a true valuation, a
+    lower bound, or a coalition's pooled bounds) is one choice among all their bids; any other
+    weight (a minimum over candidates, or one holding an OR valuation: a packing of its bids)
+    gets the textbook robust model (:func:`_naive_robust`). An option holding an EXACT valuation
+    is first written as the XOR list of that valuation's listed bundles, each at the option's
+    value there (:func:`_listed`)."""
     import pulp
 
     from ilp.cbc import _command
@@ -219,13 +222,12 @@ def naive_solve(program: Program, time_limit: float | None) -> tuple[bool, int |
     for j, weight in enumerate(program.weights):
         if weight is None or not weight.options:
             continue
-        if any(v.semantics is not Semantics.XOR for option in weight.options for v in option):
-            raise ValueError("the naive baseline handles XOR valuations only (every generated instance)")
-        if any(len(option) > 1 for option in weight.options):
-            objective += _naive_robust(problem, j, weight, program.n_goods, by_good)
+        options = [_listed(option) for option in weight.options]
+        if any(len(option) > 1 or option[0].semantics is Semantics.OR for option in options):
+            objective += _naive_robust(problem, j, options, program.n_goods, by_good)
             continue
         bids = []
-        for (valuation,) in weight.options:
+        for (valuation,) in options:
             bids += valuation.bids
         chosen = []
         for a, (bundle, value) in enumerate(bids):
@@ -248,28 +250,51 @@ def naive_solve(program: Program, time_limit: float | None) -> tuple[bool, int |
     return proven, round(pulp.value(problem.objective) or 0) if proven else None
 
 
-def _naive_robust(problem, j: int, weight, n_goods: int, by_good: dict[int, list]) -> list:
-    """Player j's part of the naive model for w_j = max over options of min over XOR valuations:
-    y_g = 1 if good g is offered to j; price q_k <= cap_k * u_k for option k, at most one option
-    used; for every valuation f of option k one bid inside the offered bundle with value >= q_k.
-    Returns the objective terms (the prices)."""
+def _listed(option: tuple) -> tuple:
+    """``option`` (a minimum over valuations) unchanged, or, when one of its valuations f has
+    EXACT semantics, the one XOR valuation whose bids are f's listed bundles S, each at the
+    option's value min over the option of v(S) when positive. Both give a program the same
+    optimum: the option is worth nothing on a bundle f does not list, a player may always be
+    given less, and goods may stay unallocated (``ilp.program``)."""
+    from instances.valuation import Form, Semantics, Valuation
+
+    exact = next((f for f in option if f.semantics is Semantics.EXACT), None)
+    if exact is None:
+        return option
+    bids = ((bundle, min(f.value(bundle) for f in option)) for bundle in exact.listed)
+    return (Valuation(Form.XOR, tuple((bundle, value) for bundle, value in bids if value > 0)),)
+
+
+def _naive_robust(problem, j: int, options: Sequence[tuple], n_goods: int, by_good: dict[int, list]) -> list:
+    """Player j's part of the naive model for w_j = max over ``options`` of min over an option's
+    XOR or OR valuations: y_g = 1 if good g is offered to j; price q_k <= cap_k * u_k for option
+    k, at most one option used; for every valuation f of option k, bids z inside the offered
+    bundle with value >= q_k: at most one bid under XOR, pairwise disjoint bids (at most one per
+    good) under OR. Returns the objective terms (the prices)."""
     import pulp
+
+    from instances.valuation import Semantics
+
+    def cap(f) -> int:  # the most f is worth: its best bid, or under OR all its bids together
+        values = [v for _, v in f.bids if v > 0]
+        return sum(values) if f.semantics is Semantics.OR else max(values, default=0)
 
     y = {g: problem.add_variable(f"y_{j}_{g}", 0, 1, cat=pulp.LpBinary) for g in range(n_goods)}
     for g, var in y.items():
         by_good.setdefault(g, []).append(var)
     prices, used = [], []
-    for k, option in enumerate(weight.options):
-        cap = min(max((v for _, v in f.bids), default=0) for f in option)
-        if cap <= 0:
+    for k, option in enumerate(options):
+        top = min(cap(f) for f in option)
+        if top <= 0:
             continue
-        q = problem.add_variable(f"q_{j}_{k}", 0, cap, cat=pulp.LpInteger)
+        q = problem.add_variable(f"q_{j}_{k}", 0, top, cat=pulp.LpInteger)
         u = problem.add_variable(f"u_{j}_{k}", 0, 1, cat=pulp.LpBinary)
-        problem += q - cap * u <= 0
+        problem += q - top * u <= 0
         prices.append(q)
         used.append(u)
         for f_index, f in enumerate(option):
             z = []
+            on_good: dict[int, list] = {}
             for a, (bundle, value) in enumerate(f.bids):
                 if value <= 0:
                     continue
@@ -278,8 +303,13 @@ def _naive_robust(problem, j: int, weight, n_goods: int, by_good: dict[int, list
                 for g in range(n_goods):
                     if bundle >> g & 1:
                         problem += var - y[g] <= 0
+                        on_good.setdefault(g, []).append(var)
             problem += q - pulp.lpSum(value * var for var, value in z) <= 0
-            if z:
+            if f.semantics is Semantics.OR:
+                for xs in on_good.values():
+                    if len(xs) > 1:
+                        problem += pulp.lpSum(xs) <= 1
+            elif z:
                 problem += pulp.lpSum(var for var, _ in z) <= 1
     if used:
         problem += pulp.lpSum(used) <= 1
@@ -433,23 +463,58 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
 
 
 def warm_up(default: str, time_limit: float | None, jobs: int | None,
-            progress: Callable[[str], None] = lambda text: None) -> None:
+            progress: Callable[[str], None] = lambda text: None, backends: Sequence[str] = (),
+            naive: bool = False) -> None:
     """One untimed report of a small generated instance with the measured options, before the
     first timed one: the solvers' one-time imports (OR-Tools' CP-SAT and GLOP: about 0.45 s,
     against reports of 0.1-0.2 s on paths 64 / 500 / 10) are then paid by no measured report.
     Without it the first instance of a run paid them in its knowledge report and not in its
     exact-knowledge report, measured right after, so its knowledge / exact ratio was 7 where
     every other instance's was about 2 (paths 64 / 500 / 10, noisy-lower:0.6, seed 0, measured
-    first: 0.65 s against 0.09 s). ``brute`` gets an instance of 10 goods (its limit is 12)."""
+    first: 0.65 s against 0.09 s). ``brute`` gets an instance of 10 goods (its limit is 12).
+    Then one untimed solve of a small program by each single backend of ``backends`` and, with
+    ``naive``, by the naive baseline, which time programs in this process: without it the first
+    instance charged HiGHS's import to the ``highs`` column (quick suite, paths, --backends
+    highs,scip, 3 seeds, 2026-12-02: 1.79 s on seed 0 against 0.07 and 0.11 s on seeds 1 and 2)."""
     goods, bids, players = (10, 30, 3) if default == "brute" else (32, 200, 6)
     progress(f"warm-up: one untimed report of paths {goods} / {bids} / {players}")
     compute_report(generate_instance("paths", goods, bids, players, 0, knowledge="noisy-lower:0.6"),
                    SolveOptions(default, time_limit, jobs))
+    if not backends and not naive:
+        return
+    progress("warm-up: one untimed program (paths 10 / 30 / 3) by each single backend"
+             + (" and the naive baseline" if naive else ""))
+    (_, program), *_ = table_programs(generate_instance("paths", 10, 30, 3, 0, knowledge="noisy-lower:0.6"))
+    for backend in backends:
+        solve(program, SolveOptions(backend, time_limit))
+    if naive:
+        naive_solve(program, time_limit)
 
 
 def suite_specs(suite: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The (knowledge specs, coalition specs) measured by default for ``suite``."""
     return KNOWLEDGE_SPECS.get(suite, ((KNOWLEDGE.get(suite, "exact"),), ("none",)))
+
+
+def check_suite(suite: str, seeds: int, only: set[str] | None, coalitions: Sequence[str] | None) -> None:
+    """Check that each coalition spec fits among the players of every instance of ``suite`` whose
+    player count comes from its generator (one player per bidder: ``players`` None in
+    :data:`SUITES`), by generating those instances' bids first, so that a spec that does not fit
+    stops ``perf`` before anything is measured or written (``SpecError`` naming the instance)."""
+    from instances.knowledge_models import SpecError, parse_coalitions
+
+    specs = [spec for spec in coalitions or suite_specs(suite)[1] if spec != "none"]
+    for distribution, goods, bids, players in SUITES[suite]:
+        if players is not None or not specs or (only is not None and distribution not in only):
+            continue
+        for seed in range(seeds):
+            n = generate_instance(distribution, goods, bids, None, seed, knowledge="none").n
+            for spec in specs:
+                try:
+                    parse_coalitions(spec, n)
+                except SpecError as error:
+                    raise SpecError(f"{distribution} {goods} / {bids} seed {seed} has {n} players: "
+                                    f"{str(error).split(': ', 1)[-1]}") from None
 
 
 def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, time_limit: float | None,
@@ -470,7 +535,7 @@ def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, tim
     rows: list[Row] = []
     done = 0
     if total:
-        warm_up(default, time_limit, jobs, progress)
+        warm_up(default, time_limit, jobs, progress, backends, naive)
     for distribution, goods, bids, players in entries:
         for seed in range(seeds):
             for coalition_spec in coalitions or default_coalitions:
@@ -563,7 +628,7 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
     rows: list[Row] = []
     done = 0
     if total:
-        warm_up(default, time_limit, jobs, progress)
+        warm_up(default, time_limit, jobs, progress, backends, naive)
     for path in files:
         written = load_file(path)
         for coalition_spec in coalition_specs:

@@ -83,6 +83,45 @@ def _by_definition(program) -> int:
     return top
 
 
+def test_naive_baseline_handles_every_valuation_form():
+    """EXACT (explicit, table), OR (or, additive) and XOR valuations, with lower-bound and
+    candidate knowledge, coalitions and markets: the naive baseline's value is the optimum by
+    definition on random small instances, and cabench's on every bundled example."""
+    from pathlib import Path
+
+    from instances import load_instance
+    from instances.synthetic import random_instance
+    from instances.valuation import Semantics
+
+    semantics = set()
+    for seed in range(40):
+        inst = random_instance(seed)
+        semantics |= {v.semantics for v in inst.valuations}
+        for name, program in table_programs(inst):
+            proven, value = naive_solve(program, None)
+            assert proven and value == _by_definition(program), (seed, name)
+    assert semantics == set(Semantics)
+    files = sorted(Path(EXAMPLES).glob("*.json"))
+    assert len(files) >= 8
+    for path in files:
+        for name, program in table_programs(load_instance(path)):
+            proven, value = naive_solve(program, None)
+            assert proven and value == solve(program).value, (path.name, name)
+
+
+def test_perf_files_of_every_valuation_form_with_the_naive_baseline(tmp_path):
+    """Files whose valuations are explicit, table or OR bids get the naive baseline too."""
+    files = [str(EXAMPLES / name) for name in ("seed004-example.json", "random-candidates.json",
+                                                "licences-8x8.json")]
+    result = run_cli("perf", *files, "--backends", "none", "--jobs", "1", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    table = json.loads((tmp_path / "perf-summary.json").read_text())
+    assert [e["distribution"] for e in table] == ["seed004-example", "random-candidates", "licences-8x8"]
+    for entry in table:
+        assert entry["all_proven"] and entry["naive_over_cabench"] > 0
+
+
 def test_measure_instance_kinds_and_exact_report():
     inst = generate_instance("regions", 8, 20, 3, seed=3, knowledge="candidates:2", coalitions="pairs:1")
     exact = generate_instance("regions", 8, 20, 3, seed=3, knowledge="exact", coalitions="pairs:1")
@@ -140,6 +179,27 @@ def test_perf_warms_up_before_the_first_timed_report(monkeypatch, default):
     assert reports == [(goods, default), "timed"]
 
 
+def test_perf_warms_up_every_measured_backend_and_the_naive_baseline(monkeypatch):
+    """Each single backend and the naive baseline time programs in this process: each solves one
+    untimed program before the first timed instance, so no column pays a one-time import."""
+    import cabench.perf as perf
+
+    calls = []
+    monkeypatch.setattr(perf, "compute_report", lambda instance, options: calls.append(("report", options.backend)))
+    monkeypatch.setattr(perf, "solve", lambda program, options: calls.append(("solve", options.backend)))
+    monkeypatch.setattr(perf, "naive_solve", lambda program, limit: calls.append(("naive", None)))
+    monkeypatch.setattr(perf, "measure_instance", lambda instance, *args, **kwargs: calls.append("timed") or [])
+    expected = [("report", "cpsat"), ("solve", "highs"), ("solve", "scip"), ("naive", None), "timed"]
+    perf.run_suite("quick", 1, ["highs", "scip"], "cpsat", None, only={"paths"}, naive=True)
+    assert calls == expected
+    calls.clear()
+    perf.run_files([EXAMPLES / "seed004-example.json"], ["highs", "scip"], "cpsat", None, naive=True)
+    assert calls == expected
+    calls.clear()
+    perf.run_suite("quick", 1, [], "cpsat", None, only={"paths"}, naive=False)
+    assert calls == [("report", "cpsat"), "timed"]
+
+
 def test_perf_knowledge_and_coalitions_options(tmp_path):
     result = run_cli("perf", "--suite", "quick", "--distributions", "paths", "--seeds", "1", "--backends", "none",
                      "--no-naive", "--jobs", "1", "--knowledge", "exact,candidates:2", "--coalitions", "none,pairs:1",
@@ -161,6 +221,33 @@ def test_perf_rejects_bad_specs(tmp_path, option, value, message):
     result = run_cli("perf", "--suite", "quick", option, value, "-o", str(tmp_path))
     assert result.returncode == 2 and f"'{option}'" in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "perf-rows.csv").exists()
+
+
+def test_perf_checks_coalitions_against_every_generated_player_count(tmp_path):
+    """Suites of one player per bidder get their player counts from the generator: a coalition
+    spec that does not fit one of their instances stops perf before anything is measured or
+    written (matching 64 / 500, seed 0, has 55 players; paths, measured first, has 113)."""
+    out = tmp_path / "out"
+    result = run_cli("perf", "--suite", "cats", "--distributions", "paths,matching", "--coalitions", "pairs:30",
+                     "--seeds", "1", "--backends", "none", "--no-naive", "-o", str(out))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("cabench perf: ") and result.stderr.count("\n") == 1
+    assert "'--coalitions'" in result.stderr and "matching 64 / 500 seed 0 has 55 players" in result.stderr
+    assert not out.exists()
+
+
+def test_perf_progress_lines_in_a_pipe_are_short_and_plain(tmp_path):
+    """Standard error is a pipe: each step is one line "[HH:MM:SS] text", not padded to the
+    console's width and without a source location."""
+    import re
+
+    result = run_cli("perf", "--suite", "quick", "--distributions", "paths", "--seeds", "1", "--backends", "none",
+                     "--no-naive", "--jobs", "1", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    steps = [line for line in lines if line.startswith("[")]
+    assert len(steps) >= 3 and all(re.fullmatch(r"\[\d\d:\d\d:\d\d\] \S.*\S", line) for line in steps), steps
+    assert max(map(len, lines)) < 200 and "cli.py" not in result.stderr
 
 
 def test_perf_rejects_unknown_distributions(tmp_path):
