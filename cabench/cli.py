@@ -10,6 +10,7 @@ exit statuses are named in ``cabench.exit_codes``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import os
@@ -27,6 +28,8 @@ from instances.files import atomic_write_text
 from instances.model import READINGS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from instances.model import Instance
 
 # At its top this module (and every module of commands) imports only what each start needs: click,
@@ -86,15 +89,21 @@ def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -
               show_default=True, help="Per-player table: every player, or a summary with the top players by "
                                       "MIEW_i (auto: every player up to 20).")
 @click.option("--players-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
-              help="Also write one CSV line per player (benchmarks, MSW bundle, knowledge verdict).")
+              help="Also write one CSV line per player (benchmarks, MSW bundle, knowledge verdict); "
+                   "- prints it on standard output instead of the report.")
+@click.option("--coalitions-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Also write one CSV line per coalition (MKW_A, SW(BA^A), their statuses); "
+                   "- prints it on standard output instead of the report.")
 @click.option("--witnesses", type=click.Choice(WITNESSES), default=DEFAULT_WITNESSES, show_default=True,
               help="canonical: every witness is the optimal allocation with the lexicographically smallest "
                    "owner vector, the same whatever the solver, cores or run; solver: the solver's own optimum.")
 def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: float | None, jobs: int | None,
-               coalition_knowledge: str, players: str, players_csv: Path | None, witnesses: str) -> int:
+               coalition_knowledge: str, players: str, players_csv: Path | None, coalitions_csv: Path | None,
+               witnesses: str) -> int:
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
+    csv_to_stdout = _csv_outputs(as_json, {"--players-csv": players_csv, "--coalitions-csv": coalitions_csv})
     as_json = as_json or fmt == "json"
     check_backend(solver)
     from benchmarks.report import EarlyWelfare, compute_report
@@ -107,6 +116,11 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         # and once the valuations are read, MSW starts in them while the knowledge is read
         early = EarlyWelfare(options) if EarlyWelfare.wanted(options) else None
         instance = load_with_reading(file, coalition_knowledge, early.start if early is not None else None)
+        from instances.files import check_output
+
+        for path in (players_csv, coalitions_csv):  # once the file is read (bad input creates no folder)
+            if path is not None and str(path) != "-":  # and before the programs are solved
+                check_output(path)
         # One report, then the process ends: what it has read and computed lives until then and
         # holds no cycles. Frozen, the cyclic collector never walks it (500 players with
         # knowledge: millions of objects, walked again by every full collection).
@@ -114,11 +128,12 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         with counting("solving programs", wanted(as_json)) as progress:
             report = compute_report(instance, options, progress=progress, early=early, witnesses=witnesses)
     gc.freeze()
-    if players_csv is not None:
-        from benchmarks.report import players_csv as players_csv_text
-
-        atomic_write_text(players_csv, players_csv_text(report))
-    if as_json:
+    for path, text in ((players_csv, report.players_csv), (coalitions_csv, report.coalitions_csv)):
+        if path is not None:
+            _emit(text(), None if str(path) == "-" else path)
+    if csv_to_stdout:
+        pass  # the CSV printed above is the whole of standard output (_csv_outputs)
+    elif as_json:
         from cabench.formats import indented_json
 
         click.echo(indented_json(report.to_dict()))
@@ -126,7 +141,7 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         from cabench.formats import render
         from cabench.tables import report_tables
 
-        click.echo(render(report_tables(report), fmt), nl=False)
+        click.echo(render(report_tables(report, players), fmt), nl=False)
     else:
         from cabench.render import PipeConsole, print_report
 
@@ -134,6 +149,21 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         if coalition_knowledge != "bounds":
             click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
     return 0 if report.all_proven else NOT_PROVEN
+
+
+def _csv_outputs(as_json: bool, outputs: dict[str, Path | None]) -> bool:
+    """Check, before anything is read, that at most one thing goes to standard output. A CSV
+    given as ``-`` is printed on standard output instead of the report (returns True); that is
+    refused as ambiguous when the report's format is asked for too (``--json``, ``--format``),
+    or when both CSVs are ``-`` (exit 2)."""
+    dashed = [flag for flag, path in outputs.items() if path is not None and str(path) == "-"]
+    if len(dashed) > 1:
+        raise click.UsageError(f"{' and '.join(dashed)} both name standard output (-); give one of them a file name")
+    source = click.get_current_context().get_parameter_source
+    if dashed and (as_json or source("fmt") is not click.core.ParameterSource.DEFAULT):
+        raise click.BadParameter("- prints the CSV on standard output instead of the report, and the report's "
+                                 "format was asked for too; give the CSV a file name", param_hint=f"'{dashed[0]}'")
+    return bool(dashed)
 
 
 def check_folder(folder: Path) -> Path:
@@ -177,28 +207,65 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
         raise click.BadParameter(f'"{players}": expected a number of players >= 1 or "bidders"', param_hint="'--players'")
     else:
         players = int(players)
-    if output is not None:
-        check_folder(output) if count > 1 or output.is_dir() else check_output(output)
+    if output is None and count > 1:
+        raise click.BadParameter("--count above 1 needs -o DIRECTORY", param_hint="'-o'")
     from cabench.provenance import with_record
 
-    # each file records how it was made, so sweep rows read it from there (never from the name)
-    made = [with_record(generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions),
-                        distribution=distribution, goods=goods, bids=bids,
-                        players=players if players is not None else "bidders", seed=seed + k, knowledge=knowledge,
-                        coalitions=coalitions)
-            for k in range(count)]
-    if output is None:
-        if count > 1:
-            raise click.BadParameter("--count above 1 needs -o DIRECTORY", param_hint="'-o'")
-        click.echo(instance_text(made[0]), nl=False)
-        return 0
-    if count > 1 or output.is_dir():
-        for inst in made:
-            atomic_write_text(output / f"{inst.name}.json", instance_text(inst))
-        click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
-    else:
-        atomic_write_text(output, instance_text(made[0]))
+    with new_folders_removed_on_error(output), spec_errors():
+        if output is not None:  # before computing: a bad output path costs nothing
+            check_folder(output) if count > 1 or output.is_dir() else check_output(output)
+        # each file records how it was made, so sweep rows read it from there (never from the name)
+        made = [with_record(generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions),
+                            distribution=distribution, goods=goods, bids=bids,
+                            players=players if players is not None else "bidders", seed=seed + k,
+                            knowledge=knowledge, coalitions=coalitions)
+                for k in range(count)]
+        if output is None:
+            click.echo(instance_text(made[0]), nl=False)
+        elif count > 1 or output.is_dir():
+            for inst in made:
+                atomic_write_text(output / f"{inst.name}.json", instance_text(inst))
+            click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
+        else:
+            atomic_write_text(output, instance_text(made[0]))
     return 0
+
+
+@contextlib.contextmanager
+def new_folders_removed_on_error(path: Path | None) -> Iterator[None]:
+    """Within the block, checking an output (``check_output``, ``check_folder``) creates its
+    missing folders before computing; if the block fails (a bad spec found while computing, bad
+    input, an interruption), the folders it created are removed again, those still empty, so
+    that an error writes nothing."""
+    missing = [] if path is None else [f for f in [path, *path.parents] if not f.exists()]  # deepest first
+    try:
+        yield
+    except BaseException:
+        for folder in missing:
+            if folder.is_dir() and not folder.is_symlink():
+                with contextlib.suppress(OSError):  # not empty, or not ours to remove: kept
+                    folder.rmdir()
+        raise
+
+
+@contextlib.contextmanager
+def spec_errors() -> Iterator[None]:
+    """Report a bad ``--knowledge``, ``--coalitions``, ``--distribution``... as the flag errors of
+    every command are reported (``cabench CMD: Invalid value for '--flag': ...``, exit 2): the
+    models' :class:`SpecError` names its flag at the start of its message (``--flag: what``, or
+    ``--flag VALUE: what``). Errors about a file (it already has knowledge) stay as they are."""
+    from instances.knowledge_models import SpecError
+
+    try:
+        yield
+    except SpecError as exc:
+        head, sep, what = str(exc).partition(": ")
+        if not head.startswith("--") or not sep:
+            raise
+        flag, _, value = head.partition(" ")
+        flag = flag.rstrip(",")
+        raise click.BadParameter(f'"{value}": {what}' if value and not value.startswith("--") else what,
+                                 param_hint=f"'{flag}'") from None
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -239,11 +306,13 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
     from instances.knowledge_models import annotate
     from instances.writer import instance_text
 
-    if output is not None:
-        check_output(output)  # before reading: a bad output path costs nothing
-    instance = read_cats(file, scale, round_digits)
-    instance = annotate(instance, knowledge, coalitions, seed)
-    _emit(instance_text(instance), output)
+    with new_folders_removed_on_error(output):
+        if output is not None:
+            check_output(output)  # before reading: a bad output path costs nothing
+        instance = read_cats(file, scale, round_digits)
+        with spec_errors():
+            instance = annotate(instance, knowledge, coalitions, seed)
+        _emit(instance_text(instance), output)
     return 0
 
 
@@ -265,10 +334,13 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
 
     if knowledge is None and coalitions is None:
         raise click.UsageError("nothing to draw: give --knowledge MODEL, --coalitions MODEL or both")
-    if output is not None:
-        check_output(output)
-    instance = annotate(load_instance(file), knowledge, coalitions, seed, replace)
-    _emit(instance_text(instance), output)
+    with new_folders_removed_on_error(output):
+        if output is not None:
+            check_output(output)
+        instance = load_instance(file)
+        with spec_errors():
+            instance = annotate(instance, knowledge, coalitions, seed, replace)
+        _emit(instance_text(instance), output)
     return 0
 
 
