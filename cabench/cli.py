@@ -409,7 +409,8 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
 
     from rich.table import Table
 
-    from cabench.perf import check_files, check_suite, run_files, run_suite, summary, write_results, write_rows
+    from cabench.perf import (check_files, check_suite, file_paths, run_files, run_suite, summary, write_results,
+                              write_rows)
     from cabench.render import PipeConsole
     from ilp.batch import default_jobs
 
@@ -473,16 +474,22 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
                              knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
     table = summary(rows, jobs or default_jobs())
     write_results(rows, table, output)
-    what = f"{len(table)} files" if paths else f"{suite}, {seeds} seeds"
+    if paths:  # files, and the instances measured when several specs are drawn on each
+        files = len(file_paths(paths))
+        what = f"{files} file{'s' * (files != 1)}" + (f", {len(table)} instances" if len(table) != files else "")
+    else:
+        what = f"{suite}, {seeds} seed{'s' * (seeds != 1)}"
     view = Table(title=f"cabench perf ({what}): median seconds per full table", header_style="bold")
     methods = list(dict.fromkeys(r.method for r in rows if not r.method.startswith("kind:")))
     kinds = list(dict.fromkeys(r.method.removeprefix("kind:") for r in rows if r.method.startswith("kind:")))
     labelled = any(e["knowledge"] not in ("exact", "file") or e["coalitions"] not in ("none", "file") for e in table)
-    budgeted = any("budget_seconds" in e for e in table)  # CATS-shaped: the budget
+    # the knowledge / exact ratio: drawn knowledge, or a file's own knowledge measured as written
+    ratios = labelled or any(e["knowledge"] == "file" and "knowledge_over_exact" in e for e in table)
+    budgeted = any("budget_seconds" in e for e in table)  # CATS-shaped: 2 s + (1 + winners) x one WDP solve
     budget_columns = ["winners", "WDP HiGHS s", "budget s", "report/budget"] if budgeted else []
     for column in ["instance", "programs", "needed", *methods, "report solver s", "bookkeeping s",
                    *[f"{k} s" for k in kinds], "naive/cabench",
-                   "cabench/ideal", "report/ideal", *budget_columns, *(["knowledge/exact"] if labelled else []),
+                   "cabench/ideal", "report/ideal", *budget_columns, *(["knowledge/exact"] if ratios else []),
                    "proven"]:
         view.add_column(column, justify="left" if column == "instance" else "right")
 
@@ -490,6 +497,10 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
         # the per-kind wall time, '!' when some program of that kind was not proven
         cell = entry["kinds"].get(kind)
         return "" if cell is None else f"{cell['median_seconds']:.2f}" + ("" if cell["all_proven"] else "!")
+
+    def ratio(entry: dict, key: str) -> str:
+        # a ratio not measured (no baseline, no single backend) is an em dash, as in the JSON it is absent
+        return f"{entry[key]:.2f}" if key in entry else "\u2014"
 
     for entry in table:
         medians = entry["median_seconds"]
@@ -502,13 +513,11 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
                      *[f"{entry[k]:.2f}" if k in entry else "" for k in ("report_solver_seconds",
                                                                           "report_bookkeeping_seconds")],
                      *[kind_cell(entry, k) for k in kinds],
-                     f"{entry.get('naive_over_cabench', float('nan')):.2f}",
-                     f"{entry.get('cabench_over_ideal', float('nan')):.2f}",
-                     f"{entry.get('report_over_ideal', float('nan')):.2f}",
+                     *[ratio(entry, k) for k in ("naive_over_cabench", "cabench_over_ideal", "report_over_ideal")],
                      *([f"{entry['winners']:g}", f"{entry['wdp_highs_seconds']:.2f}",
                         f"{entry['budget_seconds']:.1f}", f"{entry['report_over_budget']:.2f}"]
                        if "budget_seconds" in entry else [""] * len(budget_columns)),
-                     *([f"{entry.get('knowledge_over_exact', float('nan')):.2f}"] if labelled else []),
+                     *([ratio(entry, "knowledge_over_exact")] if ratios else []),
                      "yes" if entry["all_proven"] else "NO")
     PipeConsole(width=max(PipeConsole().width, 220 if labelled else 140)).print(view)
     click.echo(f"wrote {output / 'perf-rows.csv'} and {output / 'perf-summary.json'}", err=True)

@@ -6,17 +6,22 @@ The table is MSW, every MIEW_i, every MIKW_i and MKW_A of every agent (``benchma
 Three kinds of measurement, all wall-clock seconds on this machine, in the same run:
 
 * ``report:<backend>``: the whole ``cabench benchmarks`` report (``compute_report``), and next to
-  it the ideal: the programs it must solve (:func:`needed_programs`), each once by the fastest
-  single backend, summed and divided by the cores;
+  it the ideal: each distinct program it must solve (:func:`needed_programs`: MSW, MSW_{-i} of
+  each winner, each distinct knowledge program) solved once, plus MSW's lexicographic tie-break
+  (:func:`tie_break_seconds`), each by the fastest single backend, summed and divided by the
+  cores;
 * ``cabench:<backend>``: ``ilp.solve_batch`` on the table
-  (duplicates once, the player-removal shortcut, warm starts, programs in parallel processes);
+  (duplicates once, the player-removal shortcut, warm starts, programs in parallel processes),
+  and next to it its ideal: each distinct program of the table once by the fastest single
+  backend, summed and divided by the cores (:func:`fastest_sum`);
 * each single backend, program by program in this process, no batch savings;
 * ``naive-pulp-cbc``: one PuLP model per benchmark built from scratch (a binary per (player,
   bid), one "at most one" row per good and per player, no fast paths, no shortcuts), solved one
-  after another with CBC. A player whose weight is not one XOR valuation (candidate knowledge:
-  a minimum over candidates, possibly inside a coalition's maximum) gets the textbook robust
-  model instead: a binary per offered good, a price per option covered by one bid inside the
-  offered bundle of every valuation of the option;
+  after another with CBC. A player whose weight is not a maximum of XOR valuations (candidate
+  knowledge: a minimum over candidates, possibly inside a coalition's maximum; an OR valuation)
+  gets the textbook robust model instead: a binary per offered good, a price per option covered
+  by bids inside the offered bundle of every valuation of the option (one bid under XOR,
+  disjoint bids under OR); EXACT valuations (explicit, table) are their listed bundles;
 * ``report-exact:<backend>``: with knowledge other than ``exact``, the whole report of the same
   instance (same valuations, same coalitions) with exact knowledge, for the ratio
   ``knowledge/exact``;
@@ -37,10 +42,10 @@ instances, or CATS files imported as ``cabench import`` does), measured as writt
 those specs drawn on them, each file with the winner-determination baseline when its
 valuations are XOR bids.
 
-For the last two, a program that occurs several times in the table is solved once and its time
-counted at each occurrence: solving the same model again repeats the same work, and the suite
-saves that time. "Ideal" is the sum over the table's programs of the fastest single backend's
-time, divided by the cores.
+For the single backends and the naive baseline, a program that occurs several times in the
+table is solved once and its time counted at each occurrence: they have no batch, so they would
+repeat the same work, and the suite saves that time. Each "ideal" counts each distinct program
+once (with exact knowledge MIKW_i is MSW's program: once, not n + 1 times).
 """
 
 from __future__ import annotations
@@ -70,7 +75,7 @@ SUITES = {
     # how cabench's cost grows with goods and bids (run it with --backends none --no-naive)
     "scaling": [(d, m, b, 10) for d in ("regions", "paths", "arbitrary")
                 for m, b in ((16, 60), (32, 200), (64, 500), (128, 1000), (256, 2000))],
-    # the issue's targets: regions and paths at 256/2000/10, arbitrary at 64/1000/10
+    # the sizes of the performance goals (README): regions and paths at 256/2000/10, arbitrary at 64/1000/10
     "target": [("regions", 256, 2000, 10), ("paths", 256, 2000, 10), ("arbitrary", 64, 1000, 10)],
     "full": [("regions", 256, 2000, 10), ("paths", 256, 2000, 10), ("arbitrary", 64, 1000, 10),
              ("scheduling", 128, 1000, 10), ("uniform", 128, 1000, 10)],
@@ -79,11 +84,11 @@ SUITES = {
     # CATS-shaped files at 64 goods / 500 bids: one player per bidder (players=None), exact knowledge
     "cats": [(d, 64, 500, None) for d in ("regions", "arbitrary", "paths", "matching", "scheduling", "uniform",
                                           "decay", "weighted-random")],
-    # the large CATS-shaped files of the issue: regions and arbitrary at 256 goods / 2000 bids
+    # large CATS-shaped files: regions and arbitrary at 256 goods / 2000 bids
     "cats-large": [(d, 256, 2000, None) for d in ("regions", "arbitrary")],
 }
 SUITES.update({
-    # knowledge workloads (issue: candidate, noisy, wrong and coalition knowledge at 32-256 goods)
+    # knowledge workloads: candidate, noisy, wrong and coalition knowledge at 32-256 goods
     "knowledge": [("regions", 32, 200, 6), ("paths", 32, 200, 6), ("regions", 64, 500, 10), ("paths", 64, 500, 10)],
     "knowledge-target": [("regions", 64, 500, 10), ("paths", 64, 500, 10), ("paths", 256, 2000, 10)],
     # how the cost grows with goods and bids under candidate knowledge (fixed 10 players)
@@ -146,7 +151,7 @@ BUDGET_BASE_SECONDS = 2.0
 
 
 def budget(wdp_seconds: float, winners: int) -> float:
-    """The issue's target for a whole exact-knowledge report of a CATS file: 2 s plus one
+    """The target for a whole exact-knowledge report of a CATS file: 2 s plus one
     winner-determination solve for MSW and one for MSW_{-i} of each winner, each costing what
     one HiGHS solve of the plain problem costs (:func:`wdp_highs`)."""
     return BUDGET_BASE_SECONDS + (1 + winners) * wdp_seconds
@@ -383,6 +388,32 @@ def _kind_rows(common: dict, names: Sequence[str], programs: Sequence[Program], 
             for k in KINDS if count[k]]
 
 
+def fastest_sum(programs: Sequence[Program], times: dict[str, Sequence[float]]) -> float:
+    """The ideal's solving time: over the distinct programs of ``programs`` (equal programs are
+    one, counted once), the sum of the fastest backend's time; ``times[backend][k]`` is that
+    backend's time of ``programs[k]``."""
+    first = {}
+    for k, program in enumerate(programs):
+        first.setdefault(program, k)
+    return sum(min(seconds[k] for seconds in times.values()) for k in first.values())
+
+
+def tie_break_seconds(program: Program, backend: str, time_limit: float | None) -> float:
+    """Seconds of the lexicographic tie-break of ``program`` (``ilp.lex.lex_first``: the
+    lexicographically first optimal allocation, every canonical witness's rule) by ``backend``
+    alone in this process, from that backend's own optimum, solved before the clock starts;
+    infinite when that optimum is not proven."""
+    from ilp.lex import lex_first
+
+    options = SolveOptions(backend, time_limit)
+    optimum = solve(program, options)
+    if not optimum.optimal:
+        return float("inf")
+    start = time.perf_counter()
+    lex_first(program, optimum, options)
+    return time.perf_counter() - start
+
+
 def measure_instance(instance: Instance, base: dict, backends: Sequence[str], default: str,
                      time_limit: float | None, jobs: int | None,
                      progress: Callable[[str], None] = lambda text: None, naive: bool = True,
@@ -391,7 +422,10 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     is false) with the per-kind times of its batch, each single backend, the naive baseline
     (unless ``naive`` is false), given ``exact`` (the same instance with exact knowledge) the
     whole report of that instance and, with ``wdp``, the winner-determination baseline
-    (:func:`wdp_highs`) and MSW's winners in the report's row."""
+    (:func:`wdp_highs`) and MSW's winners in the report's row. With single backends each row
+    carries the two ideals' solving times (the module docstring): ``fastest_single_sum``, the
+    table's distinct programs, and ``ideal_report``, the report's distinct needed programs plus
+    MSW's tie-break, each by its fastest single backend."""
     progress(f"{instance.name}: cabench benchmarks ({default}, whole report)")
     start = time.perf_counter()
     options = SolveOptions(default, time_limit, jobs)
@@ -431,7 +465,7 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
         progress(f"{instance.name}: {backend}, program by program")
         proven[backend], times[backend] = _per_program(lambda p: solve(p, SolveOptions(backend, time_limit)).optimal, programs)
     singles = [b for b in times if b != "portfolio"]
-    fastest = sum(min(times[b][k] for b in singles) for k in range(len(programs))) if singles else None
+    fastest = fastest_sum(programs, {b: times[b] for b in singles}) if singles else None
     ideal = None
     if singles and programs is needed:
         ideal = fastest
@@ -440,7 +474,12 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
         best: dict[str, list[float]] = {}
         for backend in singles:
             best[backend] = _per_program(lambda p: solve(p, SolveOptions(backend, time_limit)).optimal, needed)[1]
-        ideal = sum(min(best[b][k] for b in singles) for k in range(len(needed)))
+        ideal = fastest_sum(needed, best)
+    if singles:
+        progress(f"{instance.name}: MSW's lexicographic tie-break, by each single backend")
+        tie_break = min(tie_break_seconds(needed[0], b, time_limit) for b in singles)
+        if tie_break < float("inf"):  # (infinite: MSW not proven by any single backend)
+            ideal += tie_break
     common = dict(base, programs=len(programs), distinct=distinct, fastest_single_sum=fastest,
                   needed=len(needed), ideal_report=ideal)
     rows.append(Row(**common, **baseline, method=f"report:{default}",
@@ -615,7 +654,9 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
               advance: Callable[[int, int, str], None] = lambda done, total, current: None) -> list[Row]:
     """:func:`run_suite` on given instance files (:func:`file_paths`, :func:`load_file`): each
     file as written, or with every knowledge spec and coalition spec given drawn on it (seed 0,
-    replacing what it has, as ``cabench annotate --replace`` does). Every file whose valuations
+    replacing what it has, as ``cabench annotate --replace`` does). Knowledge other than exact,
+    drawn or the file's own, also times the report of the same instance with exact knowledge
+    (same valuations, same coalitions). Every file whose valuations
     are all XOR bids also gets the winner-determination baseline and the budget (:func:`budget`).
     A file's rows carry its name (without suffix) as their distribution, so each file is one
     entry of :func:`summary`."""
@@ -639,7 +680,10 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
                     return annotate(written, spec, coalition_spec, 0, replace=True)
                 instance = make(knowledge_spec)
                 advance(done, total, instance.name)
-                exact = make("exact") if knowledge_spec not in (None, "exact", "none") else None
+                # knowledge drawn, or the file's own: the same instance with exact knowledge too
+                known = knowledge_spec not in (None, "exact", "none") or (
+                    knowledge_spec is None and any(k is not None for k in instance.knowledge))
+                exact = make("exact") if known else None
                 base = dict(instance=instance.name, distribution=path.stem, goods=instance.m,
                             bids=sum(len(v.bids) for v in instance.valuations), players=instance.n, seed=0,
                             knowledge=knowledge_spec or "file", coalitions=coalition_spec or "file")
@@ -654,8 +698,9 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
 
 def summary(rows: Sequence[Row], cores: int) -> list[dict]:
     """Per suite entry (distribution, goods, bids, players): median seconds per method and the
-    ratios the issue asks for: naive / cabench, and cabench / ideal with ideal = (sum over the
-    table's programs of the fastest single backend's time) / cores."""
+    ratios naive / cabench, cabench / ideal with ideal = (sum over the table's distinct programs
+    of the fastest single backend's time) / cores, and report / ideal with the report's ideal
+    (:func:`measure_instance`)."""
     groups: dict[tuple, list[Row]] = {}
     for row in rows:
         groups.setdefault((row.distribution, row.goods, row.bids, row.players, row.knowledge, row.coalitions),

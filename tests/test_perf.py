@@ -143,7 +143,7 @@ def test_measure_instance_kinds_and_exact_report():
 def test_winner_determination_baseline_and_budget():
     """CATS-shaped instances (one player per bidder): the HiGHS baseline solves the plain
     winner-determination problem to MSW itself, and the report's row carries MSW's winners and
-    the issue's budget 2 s + (1 + winners) x that solve."""
+    the budget 2 s + (1 + winners) x that solve."""
     inst = generate_instance("regions", 10, 40, None, seed=5, knowledge="exact")
     report = compute_report(inst, "cpsat")
     seconds, optimum = wdp_highs(inst)
@@ -328,3 +328,44 @@ def test_perf_files_as_written_and_bad_paths(tmp_path):
     mixed = run_cli("perf", example, "--suite", "cats", "-o", str(tmp_path / "x"))
     assert mixed.returncode == 2 and "--suite" in mixed.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_the_ideals_count_each_distinct_program_once(monkeypatch):
+    """With exact knowledge MIKW_i is MSW's program: the table has 1 + 2n programs, fewer
+    distinct. Each ideal counts a distinct program once; the report's ideal adds MSW's
+    lexicographic tie-break by the fastest single backend."""
+    import cabench.perf as perf
+
+    inst = generate_instance("paths", 10, 30, 3, seed=2, knowledge="exact")
+    base = {"instance": inst.name, "distribution": "paths", "goods": 10, "bids": 30, "players": 3, "seed": 2}
+    # every program costs 1 s by every backend, MSW's tie-break 0.25 s by cpsat and 0.5 s by highs
+    monkeypatch.setattr(perf, "_per_program", lambda solve_one, programs: (len(programs), [1.0] * len(programs)))
+    tie_breaks = {"cpsat": 0.25, "highs": 0.5}
+    monkeypatch.setattr(perf, "tie_break_seconds", lambda program, backend, limit: tie_breaks[backend])
+    rows = measure_instance(inst, base, ["cpsat", "highs"], "cpsat", None, 1, naive=False)
+    report = rows[0]
+    assert report.distinct < report.programs == 1 + 2 * 3
+    assert report.fastest_single_sum == report.distinct * 1.0
+    assert report.ideal_report == report.needed * 1.0 + 0.25
+    assert perf.fastest_sum(["a", "b", "a"], {"x": [3.0, 1.0, 3.0], "y": [2.0, 5.0, 2.0]}) == 3.0
+
+
+def test_perf_files_with_their_own_knowledge_titles_and_unmeasured_ratios(tmp_path):
+    """A file measured as written with its own knowledge is also measured with exact knowledge
+    (knowledge/exact); the title counts files, and instances when several specs are drawn on
+    each; a ratio not measured is an em dash in the table and absent from the JSON, never nan."""
+    example = str(EXAMPLES / "random-xor-lower-bounds.json")
+    result = run_cli("perf", example, "--backends", "none", "--no-naive", "--jobs", "1", "-o", str(tmp_path / "a"))
+    assert result.returncode == 0, result.stderr
+    (entry,) = json.loads((tmp_path / "a" / "perf-summary.json").read_text())
+    assert entry["knowledge"] == "file" and entry["knowledge_over_exact"] > 0
+    assert "report-exact:portfolio" in entry["median_seconds"] and "naive_over_cabench" not in entry
+    assert "cabench perf (1 file)" in result.stdout and "knowledge/exact" in result.stdout
+    assert "nan" not in result.stdout and "\u2014" in result.stdout
+    rows = list(csv.DictReader(open(tmp_path / "a" / "perf-rows.csv")))
+    assert [r["method"] for r in rows] == ["report:portfolio", "report-exact:portfolio"]
+    assert all(r["fastest_single_sum"] == "" for r in rows)  # not measured: an empty field
+    drawn = run_cli("perf", example, str(EXAMPLES / "vcg-collusion.json"), "--knowledge", "exact,candidates:2",
+                    "--backends", "none", "--no-naive", "--jobs", "1", "-o", str(tmp_path / "b"))
+    assert drawn.returncode == 0, drawn.stderr
+    assert "cabench perf (2 files, 4 instances)" in drawn.stdout and "nan" not in drawn.stdout
