@@ -86,8 +86,9 @@ def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -
                    "solves prove slow].")
 @coalition_knowledge_option
 @click.option("--players", "players", type=click.Choice(["auto", "summary", "all"]), default="auto",
-              show_default=True, help="Per-player table: every player, or a summary with the top players by "
-                                      "MIEW_i (auto: every player up to 20).")
+              show_default=True, help="Per-player and per-coalition tables, in every --format but json: every "
+                                      "player and coalition, or a summary with counts, the top 10 players by "
+                                      "MIEW_i and the top 10 coalitions by MKW_A (auto: every one up to 20 players).")
 @click.option("--players-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write one CSV line per player (benchmarks, MSW bundle, knowledge verdict); "
                    "- prints it on standard output instead of the report.")
@@ -179,6 +180,12 @@ def check_folder(folder: Path) -> Path:
     return folder
 
 
+def dash_is_stdout(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """An ``-o`` given as ``-`` is standard output, as when it is left out (never a file named -);
+    so is ``benchmarks --players-csv -``."""
+    return None if value is not None and str(value) == "-" else value
+
+
 @cli.command()
 @click.option("--distribution", "-d", required=True, metavar="NAME",
               help="arbitrary, paths, regions, scheduling, matching, uniform, decay, weighted-random or table.")
@@ -192,7 +199,8 @@ def check_folder(folder: Path) -> Path:
               help="none, exact, noisy-lower:F, wrong:P or candidates:K.")
 @click.option("--coalitions", default="none", show_default=True, metavar="MODEL", help="none, pairs:K or random:K:SIZE.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Output file (one instance) or directory (with --count); standard output by default.")
+              help="Output file (one instance) or directory (with --count); standard output by default or as -.",
+              callback=dash_is_stdout)
 @click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
               help="Number of instances, with seeds SEED, SEED+1, ...")
 def generate(distribution, goods, bids, players, seed, knowledge, coalitions, output, count) -> int:
@@ -296,7 +304,8 @@ _seed_option = click.option("--seed", type=int, default=0, show_default=True,
 @_coalitions_option
 @_seed_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output instance file; standard output by default.")
+              help="Output instance file; standard output by default or as -.",
+              callback=dash_is_stdout)
 def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, output) -> int:
     """Convert a CATS file into a cabench instance (bids sharing a dummy good form one XOR).
     Prices keep their exact value: the instance records the power of ten ("scale") that made
@@ -323,7 +332,8 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
 @_seed_option
 @click.option("--replace", is_flag=True, help="Replace knowledge (and coalitions) that FILE already has.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output instance file (may be FILE itself); standard output by default.")
+              help="Output instance file (may be FILE itself); standard output by default or as -.",
+              callback=dash_is_stdout)
 def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
     """Write FILE with knowledge and coalitions drawn by the models of `generate` (see README,
     "Knowledge models"), for any valuation form. FILE may be - for standard input."""
@@ -348,7 +358,8 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["cats"]), default="cats", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output file; standard output by default.")
+              help="Output file; standard output by default or as -.",
+              callback=dash_is_stdout)
 def export_command(file, fmt, output) -> int:
     """Write an instance whose valuations are XOR bids as a CATS file, prices divided by the
     instance's scale (knowledge is dropped). FILE may be - for standard input."""

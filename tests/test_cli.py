@@ -260,3 +260,16 @@ def test_flag_errors_name_the_command_and_the_flag(command, args, flag):
     result = run_cli(*command, *args)
     assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"cabench {command[0]}: Invalid value for '{flag}': "), result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["generate", "-d", "paths", "-m", "6", "-b", "8", "-n", "3", "--seed", "2"],
+    ["annotate", str(EXAMPLES / "vcg-collusion.json"), "--knowledge", "candidates:2"],
+    ["export", str(EXAMPLES.parent.parent / "tests" / "hostile" / "valid.json")],
+    ["import", str(EXAMPLES.parent.parent / "tests" / "hostile" / "valid.cats")],
+])
+def test_an_output_named_dash_is_standard_output(command, tmp_path):
+    """-o - prints what no -o prints, and writes no file named -."""
+    plain, dashed = run_cli(*command, cwd=tmp_path), run_cli(*command, "-o", "-", cwd=tmp_path)
+    assert plain.returncode == dashed.returncode == 0, dashed.stderr
+    assert dashed.stdout == plain.stdout != "" and list(tmp_path.iterdir()) == []
