@@ -83,11 +83,58 @@ class Report:
 
     def to_frame(self):
         """:meth:`rows` as a pandas DataFrame (:func:`data_frame`)."""
-        frame = data_frame(self.rows(), BENCHMARK_COLUMNS)
-        try:  # integers stay integers next to missing values
-            return frame.astype({"value": "Int64", "incumbent": "Int64", "bound": "Int64"})
-        except (OverflowError, TypeError, ValueError):  # beyond 64 bits: Python integers
-            return frame
+        return _integer_columns(data_frame(self.rows(), BENCHMARK_COLUMNS), ("value", "incumbent", "bound"))
+
+    def player_rows(self) -> list[dict[str, Any]]:
+        """One record per player, in file order (:func:`player_rows`): the columns of
+        ``cabench benchmarks --players-csv`` (:data:`PLAYER_COLUMNS`)."""
+        return player_rows(self)
+
+    def players_frame(self):
+        """:meth:`player_rows` as a pandas DataFrame, one row per player: the same columns and
+        cells as ``--players-csv`` (``frame.to_csv(index=False)`` writes the same text).
+        ``MIEW``, ``MIKW`` and ``MSW_without`` are integers (missing where not proven; the
+        ``*_status`` column says why), in integer units as in the JSON (the instance's ``scale``
+        says the power of ten). Needs pandas, as :meth:`to_frame` does.
+
+        Examples
+        --------
+        >>> import cabench
+        >>> report = cabench.benchmarks("instances/examples/seed004-example.json")
+        >>> report.players_frame()[["player", "MIEW", "MIKW", "knowledge_correct"]]
+          player  MIEW  MIKW  knowledge_correct
+        0     p1    25   125               True
+        1     p2   100   180              False
+        2     p3   150   150               True
+        """
+        return _integer_columns(data_frame(self.player_rows(), PLAYER_COLUMNS), ("MIEW", "MIKW", "MSW_without"))
+
+    def players_csv(self) -> str:
+        """The text ``cabench benchmarks --players-csv`` writes (:func:`players_csv`)."""
+        return players_csv(self)
+
+    def coalition_rows(self) -> list[dict[str, Any]]:
+        """One record per coalition (agent of two or more players), in file order
+        (:func:`coalition_rows`): the columns of ``--coalitions-csv`` (:data:`COALITION_COLUMNS`)."""
+        return coalition_rows(self)
+
+    def coalitions_frame(self):
+        """:meth:`coalition_rows` as a pandas DataFrame (``MKW`` and ``BA`` integers, missing
+        where not proven), the same cells as ``--coalitions-csv``."""
+        return _integer_columns(data_frame(self.coalition_rows(), COALITION_COLUMNS), ("MKW", "BA"))
+
+    def coalitions_csv(self) -> str:
+        """The text ``cabench benchmarks --coalitions-csv`` writes (:func:`coalitions_csv`)."""
+        return coalitions_csv(self)
+
+
+def _integer_columns(frame, columns: tuple[str, ...]):
+    """``frame`` with ``columns`` as pandas' nullable integers: integers stay integers next to
+    missing values (unproven ones); beyond 64 bits they stay Python integers."""
+    try:
+        return frame.astype({c: "Int64" for c in columns})
+    except (OverflowError, TypeError, ValueError):
+        return frame
 
 
 def compute_report(instance: Instance, options: SolveOptions | str | None = None, *,
@@ -703,10 +750,35 @@ def player_rows(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
+def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
 def players_csv(report: Report) -> str:
     """:func:`player_rows` as CSV text (a header line, then one line per player)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=PLAYER_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(player_rows(report))
-    return buffer.getvalue()
+    return _csv(PLAYER_COLUMNS, player_rows(report))
+
+
+COALITION_COLUMNS = ("coalition", "size", "MKW", "MKW_status", "BA", "BA_status")
+
+
+def coalition_rows(report: Report) -> list[dict[str, Any]]:
+    """One record per coalition, an agent of two or more players (seed 000 §2), in file order
+    (``COALITION_COLUMNS``): its members (comma-separated, as the ``agent`` of
+    :func:`benchmark_rows`), their number, MKW_A = REV(RK_A) and SW(BA^A), each an integer in the
+    file's integer units (empty when not proven) with its solver status. An independent
+    player's MKW_{i} is its MIKW_i, in :func:`player_rows`."""
+    inst = report.instance
+    return [{"coalition": ",".join(inst.players[j] for j in a.members), "size": len(a.members),
+             "MKW": a.mkw.value, "MKW_status": a.mkw.status.value,
+             "BA": a.best_allocation.value, "BA_status": a.best_allocation.status.value}
+            for a in report.agents if len(a.members) > 1]
+
+
+def coalitions_csv(report: Report) -> str:
+    """:func:`coalition_rows` as CSV text (a header line, then one line per coalition)."""
+    return _csv(COALITION_COLUMNS, coalition_rows(report))

@@ -8,6 +8,8 @@ no ``if __name__ == "__main__":`` guard needed)::
     report = cabench.benchmarks(inst, solver="portfolio", time_limit=None, jobs=None)
     report.msw.value           # 200
     report.to_frame()          # one row per benchmark (pandas: pip install 'cabench[sweep]')
+    report.players_frame()     # one row per player: the columns of --players-csv
+    report.player_rows()       # the same as plain dicts (no pandas)
     report.to_dict()           # the JSON of `cabench benchmarks --json`
     cabench.evaluate(inst, "best-belief").to_frame()   # E[SW], E[REV], bound, holds
     cabench.outcome(inst, "best-belief", "p4").to_dict()
@@ -17,7 +19,8 @@ no ``if __name__ == "__main__":`` guard needed)::
 
 :func:`load`, :func:`benchmarks`, :func:`evaluate`, :func:`outcome`, :func:`deviate`,
 :func:`annotate` and :func:`generate` are documented one by one (``help(cabench.benchmarks)``);
-:class:`SolveOptions` is what they pass down to the solvers.
+:class:`Report` is what :func:`benchmarks` returns (``players_frame()``, ``coalitions_frame()``,
+``to_frame()``, ``to_dict()``); :class:`SolveOptions` is what they pass down to the solvers.
 
 The application package: the ``cabench`` command (``cabench.cli``), its tables and JSON
 (``cabench.render``, ``cabench.present``), the performance suite (``cabench.perf``), sweeps
@@ -43,6 +46,7 @@ __all__ = [
     "ArgumentError",
     "Deviations",
     "Evaluations",
+    "Report",
     "SolveOptions",
     "__version__",
     "annotate",
@@ -57,6 +61,7 @@ __all__ = [
 _exported, __dir__ = lazy_exports(__name__, {
     "cabench.api": ("Announcement", "ArgumentError", "Deviations", "Evaluations", "annotate", "benchmarks", "deviate",
                     "evaluate", "generate", "load", "outcome"),
+    "benchmarks.report": ("Report",),
     "ilp.contract": ("SolveOptions",),
 })
 

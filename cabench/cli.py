@@ -10,6 +10,7 @@ exit statuses are named in ``cabench.exit_codes``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import os
@@ -27,6 +28,8 @@ from instances.files import atomic_write_text
 from instances.model import READINGS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from instances.model import Instance
 
 # At its top this module (and every module of commands) imports only what each start needs: click,
@@ -83,18 +86,25 @@ def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -
                    "solves prove slow].")
 @coalition_knowledge_option
 @click.option("--players", "players", type=click.Choice(["auto", "summary", "all"]), default="auto",
-              show_default=True, help="Per-player table: every player, or a summary with the top players by "
-                                      "MIEW_i (auto: every player up to 20).")
+              show_default=True, help="Per-player and per-coalition tables, in every --format but json: every "
+                                      "player and coalition, or a summary with counts, the top 10 players by "
+                                      "MIEW_i and the top 10 coalitions by MKW_A (auto: every one up to 20 players).")
 @click.option("--players-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
-              help="Also write one CSV line per player (benchmarks, MSW bundle, knowledge verdict).")
+              help="Also write one CSV line per player (benchmarks, MSW bundle, knowledge verdict); "
+                   "- prints it on standard output instead of the report.")
+@click.option("--coalitions-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Also write one CSV line per coalition (MKW_A, SW(BA^A), their statuses); "
+                   "- prints it on standard output instead of the report.")
 @click.option("--witnesses", type=click.Choice(WITNESSES), default=DEFAULT_WITNESSES, show_default=True,
               help="canonical: every witness is the optimal allocation with the lexicographically smallest "
                    "owner vector, the same whatever the solver, cores or run; solver: the solver's own optimum.")
 def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: float | None, jobs: int | None,
-               coalition_knowledge: str, players: str, players_csv: Path | None, witnesses: str) -> int:
+               coalition_knowledge: str, players: str, players_csv: Path | None, coalitions_csv: Path | None,
+               witnesses: str) -> int:
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
+    csv_to_stdout = _csv_outputs(as_json, {"--players-csv": players_csv, "--coalitions-csv": coalitions_csv})
     as_json = as_json or fmt == "json"
     check_backend(solver)
     from benchmarks.report import EarlyWelfare, compute_report
@@ -107,6 +117,11 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         # and once the valuations are read, MSW starts in them while the knowledge is read
         early = EarlyWelfare(options) if EarlyWelfare.wanted(options) else None
         instance = load_with_reading(file, coalition_knowledge, early.start if early is not None else None)
+        from instances.files import check_output
+
+        for path in (players_csv, coalitions_csv):  # once the file is read (bad input creates no folder)
+            if path is not None and str(path) != "-":  # and before the programs are solved
+                check_output(path)
         # One report, then the process ends: what it has read and computed lives until then and
         # holds no cycles. Frozen, the cyclic collector never walks it (500 players with
         # knowledge: millions of objects, walked again by every full collection).
@@ -114,11 +129,12 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         with counting("solving programs", wanted(as_json)) as progress:
             report = compute_report(instance, options, progress=progress, early=early, witnesses=witnesses)
     gc.freeze()
-    if players_csv is not None:
-        from benchmarks.report import players_csv as players_csv_text
-
-        atomic_write_text(players_csv, players_csv_text(report))
-    if as_json:
+    for path, text in ((players_csv, report.players_csv), (coalitions_csv, report.coalitions_csv)):
+        if path is not None:
+            _emit(text(), None if str(path) == "-" else path)
+    if csv_to_stdout:
+        pass  # the CSV printed above is the whole of standard output (_csv_outputs)
+    elif as_json:
         from cabench.formats import indented_json
 
         click.echo(indented_json(report.to_dict()))
@@ -126,7 +142,7 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         from cabench.formats import render
         from cabench.tables import report_tables
 
-        click.echo(render(report_tables(report), fmt), nl=False)
+        click.echo(render(report_tables(report, players), fmt), nl=False)
     else:
         from cabench.render import PipeConsole, print_report
 
@@ -134,6 +150,21 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         if coalition_knowledge != "bounds":
             click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
     return 0 if report.all_proven else NOT_PROVEN
+
+
+def _csv_outputs(as_json: bool, outputs: dict[str, Path | None]) -> bool:
+    """Check, before anything is read, that at most one thing goes to standard output. A CSV
+    given as ``-`` is printed on standard output instead of the report (returns True); that is
+    refused as ambiguous when the report's format is asked for too (``--json``, ``--format``),
+    or when both CSVs are ``-`` (exit 2)."""
+    dashed = [flag for flag, path in outputs.items() if path is not None and str(path) == "-"]
+    if len(dashed) > 1:
+        raise click.UsageError(f"{' and '.join(dashed)} both name standard output (-); give one of them a file name")
+    source = click.get_current_context().get_parameter_source
+    if dashed and (as_json or source("fmt") is not click.core.ParameterSource.DEFAULT):
+        raise click.BadParameter("- prints the CSV on standard output instead of the report, and the report's "
+                                 "format was asked for too; give the CSV a file name", param_hint=f"'{dashed[0]}'")
+    return bool(dashed)
 
 
 def check_folder(folder: Path) -> Path:
@@ -149,6 +180,12 @@ def check_folder(folder: Path) -> Path:
     return folder
 
 
+def dash_is_stdout(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """An ``-o`` given as ``-`` is standard output, as when it is left out (never a file named -);
+    so is ``benchmarks --players-csv -``."""
+    return None if value is not None and str(value) == "-" else value
+
+
 @cli.command()
 @click.option("--distribution", "-d", required=True, metavar="NAME",
               help="arbitrary, paths, regions, scheduling, matching, uniform, decay, weighted-random or table.")
@@ -162,7 +199,8 @@ def check_folder(folder: Path) -> Path:
               help="none, exact, noisy-lower:F, wrong:P or candidates:K.")
 @click.option("--coalitions", default="none", show_default=True, metavar="MODEL", help="none, pairs:K or random:K:SIZE.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Output file (one instance) or directory (with --count); standard output by default.")
+              help="Output file (one instance) or directory (with --count); standard output by default or as -.",
+              callback=dash_is_stdout)
 @click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
               help="Number of instances, with seeds SEED, SEED+1, ...")
 def generate(distribution, goods, bids, players, seed, knowledge, coalitions, output, count) -> int:
@@ -177,28 +215,65 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
         raise click.BadParameter(f'"{players}": expected a number of players >= 1 or "bidders"', param_hint="'--players'")
     else:
         players = int(players)
-    if output is not None:
-        check_folder(output) if count > 1 or output.is_dir() else check_output(output)
+    if output is None and count > 1:
+        raise click.BadParameter("--count above 1 needs -o DIRECTORY", param_hint="'-o'")
     from cabench.provenance import with_record
 
-    # each file records how it was made, so sweep rows read it from there (never from the name)
-    made = [with_record(generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions),
-                        distribution=distribution, goods=goods, bids=bids,
-                        players=players if players is not None else "bidders", seed=seed + k, knowledge=knowledge,
-                        coalitions=coalitions)
-            for k in range(count)]
-    if output is None:
-        if count > 1:
-            raise click.BadParameter("--count above 1 needs -o DIRECTORY", param_hint="'-o'")
-        click.echo(instance_text(made[0]), nl=False)
-        return 0
-    if count > 1 or output.is_dir():
-        for inst in made:
-            atomic_write_text(output / f"{inst.name}.json", instance_text(inst))
-        click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
-    else:
-        atomic_write_text(output, instance_text(made[0]))
+    with new_folders_removed_on_error(output), spec_errors():
+        if output is not None:  # before computing: a bad output path costs nothing
+            check_folder(output) if count > 1 or output.is_dir() else check_output(output)
+        # each file records how it was made, so sweep rows read it from there (never from the name)
+        made = [with_record(generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions),
+                            distribution=distribution, goods=goods, bids=bids,
+                            players=players if players is not None else "bidders", seed=seed + k,
+                            knowledge=knowledge, coalitions=coalitions)
+                for k in range(count)]
+        if output is None:
+            click.echo(instance_text(made[0]), nl=False)
+        elif count > 1 or output.is_dir():
+            for inst in made:
+                atomic_write_text(output / f"{inst.name}.json", instance_text(inst))
+            click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
+        else:
+            atomic_write_text(output, instance_text(made[0]))
     return 0
+
+
+@contextlib.contextmanager
+def new_folders_removed_on_error(path: Path | None) -> Iterator[None]:
+    """Within the block, checking an output (``check_output``, ``check_folder``) creates its
+    missing folders before computing; if the block fails (a bad spec found while computing, bad
+    input, an interruption), the folders it created are removed again, those still empty, so
+    that an error writes nothing."""
+    missing = [] if path is None else [f for f in [path, *path.parents] if not f.exists()]  # deepest first
+    try:
+        yield
+    except BaseException:
+        for folder in missing:
+            if folder.is_dir() and not folder.is_symlink():
+                with contextlib.suppress(OSError):  # not empty, or not ours to remove: kept
+                    folder.rmdir()
+        raise
+
+
+@contextlib.contextmanager
+def spec_errors() -> Iterator[None]:
+    """Report a bad ``--knowledge``, ``--coalitions``, ``--distribution``... as the flag errors of
+    every command are reported (``cabench CMD: Invalid value for '--flag': ...``, exit 2): the
+    models' :class:`SpecError` names its flag at the start of its message (``--flag: what``, or
+    ``--flag VALUE: what``). Errors about a file (it already has knowledge) stay as they are."""
+    from instances.knowledge_models import SpecError
+
+    try:
+        yield
+    except SpecError as exc:
+        head, sep, what = str(exc).partition(": ")
+        if not head.startswith("--") or not sep:
+            raise
+        flag, _, value = head.partition(" ")
+        flag = flag.rstrip(",")
+        raise click.BadParameter(f'"{value}": {what}' if value and not value.startswith("--") else what,
+                                 param_hint=f"'{flag}'") from None
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -229,7 +304,8 @@ _seed_option = click.option("--seed", type=int, default=0, show_default=True,
 @_coalitions_option
 @_seed_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output instance file; standard output by default.")
+              help="Output instance file; standard output by default or as -.",
+              callback=dash_is_stdout)
 def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, output) -> int:
     """Convert a CATS file into a cabench instance (bids sharing a dummy good form one XOR).
     Prices keep their exact value: the instance records the power of ten ("scale") that made
@@ -239,11 +315,13 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
     from instances.knowledge_models import annotate
     from instances.writer import instance_text
 
-    if output is not None:
-        check_output(output)  # before reading: a bad output path costs nothing
-    instance = read_cats(file, scale, round_digits)
-    instance = annotate(instance, knowledge, coalitions, seed)
-    _emit(instance_text(instance), output)
+    with new_folders_removed_on_error(output):
+        if output is not None:
+            check_output(output)  # before reading: a bad output path costs nothing
+        instance = read_cats(file, scale, round_digits)
+        with spec_errors():
+            instance = annotate(instance, knowledge, coalitions, seed)
+        _emit(instance_text(instance), output)
     return 0
 
 
@@ -254,7 +332,8 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
 @_seed_option
 @click.option("--replace", is_flag=True, help="Replace knowledge (and coalitions) that FILE already has.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output instance file (may be FILE itself); standard output by default.")
+              help="Output instance file (may be FILE itself); standard output by default or as -.",
+              callback=dash_is_stdout)
 def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
     """Write FILE with knowledge and coalitions drawn by the models of `generate` (see README,
     "Knowledge models"), for any valuation form. FILE may be - for standard input."""
@@ -265,10 +344,13 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
 
     if knowledge is None and coalitions is None:
         raise click.UsageError("nothing to draw: give --knowledge MODEL, --coalitions MODEL or both")
-    if output is not None:
-        check_output(output)
-    instance = annotate(load_instance(file), knowledge, coalitions, seed, replace)
-    _emit(instance_text(instance), output)
+    with new_folders_removed_on_error(output):
+        if output is not None:
+            check_output(output)
+        instance = load_instance(file)
+        with spec_errors():
+            instance = annotate(instance, knowledge, coalitions, seed, replace)
+        _emit(instance_text(instance), output)
     return 0
 
 
@@ -276,7 +358,8 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["cats"]), default="cats", show_default=True, help="Output format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output file; standard output by default.")
+              help="Output file; standard output by default or as -.",
+              callback=dash_is_stdout)
 def export_command(file, fmt, output) -> int:
     """Write an instance whose valuations are XOR bids as a CATS file, prices divided by the
     instance's scale (knowledge is dropped). FILE may be - for standard input."""
@@ -322,9 +405,12 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
     a folder: its *.json and *.txt files): cabench's batch pipeline, each single backend and a
     naive PuLP/CBC baseline, and with knowledge other than exact the exact-knowledge report of the
     same instance."""
+    import time
+
     from rich.table import Table
 
-    from cabench.perf import check_files, run_files, run_suite, summary, write_results, write_rows
+    from cabench.perf import (check_files, check_suite, file_paths, run_files, run_suite, summary, write_results,
+                              write_rows)
     from cabench.render import PipeConsole
     from ilp.batch import default_jobs
 
@@ -347,7 +433,7 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
             unknown = ", ".join(sorted(only - known)) or "none given"
             raise click.BadParameter(f"{unknown}: expected some of {', '.join(sorted(known))} (the {suite} suite)",
                                      param_hint="'--distributions'")
-    from instances.knowledge_models import parse_coalitions, parse_knowledge
+    from instances.knowledge_models import SpecError, parse_coalitions, parse_knowledge
 
     # instance files are checked against their own players when the specs are drawn on them
     specs_for = None if paths else suite
@@ -355,10 +441,14 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
     coalition_specs = _spec_list(coalitions, "'--coalitions'", specs_for, parse_coalitions)
     if paths:  # unreadable files, and coalitions that do not fit a file, stop before anything runs
         check_files(paths, coalition_specs)
+    else:  # and coalitions that do not fit a generated instance of one player per bidder
+        try:
+            check_suite(suite, seeds, only, coalition_specs)
+        except SpecError as error:
+            raise click.BadParameter(str(error), param_hint="'--coalitions'") from None
     check_folder(output)
     from cabench.progress import counting, wanted
 
-    console = PipeConsole(stderr=True)
     bar = wanted()
     with counting("instances", bar) as update:
         # on a terminal the bar shows the step under way; in pipes and logs each step is a log line
@@ -371,8 +461,8 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
         def step(text: str) -> None:
             if bar:
                 update(*state, text)
-            else:
-                console.log(text)
+            else:  # one short plain line: no padding to the console's width, no source location
+                click.echo(f"[{time.strftime('%H:%M:%S')}] {text}", err=True)
 
         if paths:
             rows = run_files(paths, chosen, default, time_limit, progress=step,
@@ -384,16 +474,22 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
                              knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
     table = summary(rows, jobs or default_jobs())
     write_results(rows, table, output)
-    what = f"{len(table)} files" if paths else f"{suite}, {seeds} seeds"
+    if paths:  # files, and the instances measured when several specs are drawn on each
+        files = len(file_paths(paths))
+        what = f"{files} file{'s' * (files != 1)}" + (f", {len(table)} instances" if len(table) != files else "")
+    else:
+        what = f"{suite}, {seeds} seed{'s' * (seeds != 1)}"
     view = Table(title=f"cabench perf ({what}): median seconds per full table", header_style="bold")
     methods = list(dict.fromkeys(r.method for r in rows if not r.method.startswith("kind:")))
     kinds = list(dict.fromkeys(r.method.removeprefix("kind:") for r in rows if r.method.startswith("kind:")))
     labelled = any(e["knowledge"] not in ("exact", "file") or e["coalitions"] not in ("none", "file") for e in table)
-    budgeted = any("budget_seconds" in e for e in table)  # CATS-shaped: the issue's budget
+    # the knowledge / exact ratio: drawn knowledge, or a file's own knowledge measured as written
+    ratios = labelled or any(e["knowledge"] == "file" and "knowledge_over_exact" in e for e in table)
+    budgeted = any("budget_seconds" in e for e in table)  # CATS-shaped: 2 s + (1 + winners) x one WDP solve
     budget_columns = ["winners", "WDP HiGHS s", "budget s", "report/budget"] if budgeted else []
     for column in ["instance", "programs", "needed", *methods, "report solver s", "bookkeeping s",
                    *[f"{k} s" for k in kinds], "naive/cabench",
-                   "cabench/ideal", "report/ideal", *budget_columns, *(["knowledge/exact"] if labelled else []),
+                   "cabench/ideal", "report/ideal", *budget_columns, *(["knowledge/exact"] if ratios else []),
                    "proven"]:
         view.add_column(column, justify="left" if column == "instance" else "right")
 
@@ -401,6 +497,10 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
         # the per-kind wall time, '!' when some program of that kind was not proven
         cell = entry["kinds"].get(kind)
         return "" if cell is None else f"{cell['median_seconds']:.2f}" + ("" if cell["all_proven"] else "!")
+
+    def ratio(entry: dict, key: str) -> str:
+        # a ratio not measured (no baseline, no single backend) is an em dash, as in the JSON it is absent
+        return f"{entry[key]:.2f}" if key in entry else "\u2014"
 
     for entry in table:
         medians = entry["median_seconds"]
@@ -413,13 +513,11 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
                      *[f"{entry[k]:.2f}" if k in entry else "" for k in ("report_solver_seconds",
                                                                           "report_bookkeeping_seconds")],
                      *[kind_cell(entry, k) for k in kinds],
-                     f"{entry.get('naive_over_cabench', float('nan')):.2f}",
-                     f"{entry.get('cabench_over_ideal', float('nan')):.2f}",
-                     f"{entry.get('report_over_ideal', float('nan')):.2f}",
+                     *[ratio(entry, k) for k in ("naive_over_cabench", "cabench_over_ideal", "report_over_ideal")],
                      *([f"{entry['winners']:g}", f"{entry['wdp_highs_seconds']:.2f}",
                         f"{entry['budget_seconds']:.1f}", f"{entry['report_over_budget']:.2f}"]
                        if "budget_seconds" in entry else [""] * len(budget_columns)),
-                     *([f"{entry.get('knowledge_over_exact', float('nan')):.2f}"] if labelled else []),
+                     *([ratio(entry, "knowledge_over_exact")] if ratios else []),
                      "yes" if entry["all_proven"] else "NO")
     PipeConsole(width=max(PipeConsole().width, 220 if labelled else 140)).print(view)
     click.echo(f"wrote {output / 'perf-rows.csv'} and {output / 'perf-summary.json'}", err=True)

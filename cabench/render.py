@@ -20,7 +20,7 @@ from instances.bundles import names
 from instances.units import show
 
 if TYPE_CHECKING:  # not imported at run time: main() prints its one-line errors with plain()
-    from benchmarks.report import PlayerRow, Report
+    from benchmarks.report import AgentRow, PlayerRow, Report
     from instances.model import Instance
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -86,6 +86,18 @@ def witness(instance: Instance, b: Benchmark) -> str:
 SUMMARY_ABOVE = 20
 """Reports with more players show a per-player summary unless all players are asked for."""
 TOP_PLAYERS = 10
+TOP_COALITIONS = 10
+"""In a summary, at most this many coalitions are listed (with their witnesses), the rest counted."""
+PLAYERS_MODES = ("auto", "summary", "all")
+
+
+def lists_everyone(report: Report, players: str = "auto") -> bool:
+    """Whether ``players`` ("auto", "summary" or "all", the ``--players`` flag) lists every player
+    and coalition: "all", or "auto" with at most :data:`SUMMARY_ABOVE` players. The same rule for
+    the rich table and for ``--format markdown|latex|csv``."""
+    if players not in PLAYERS_MODES:
+        raise ValueError(f"players {players!r}: expected one of {', '.join(PLAYERS_MODES)}")
+    return players == "all" or (players == "auto" and report.instance.n <= SUMMARY_ABOVE)
 
 
 def _player_table(report: Report, rows: list[PlayerRow], title: str) -> Table:
@@ -100,6 +112,10 @@ def _player_table(report: Report, rows: list[PlayerRow], title: str) -> Table:
     return players
 
 
+TOP_PLAYERS_RULE = "ties: higher MIKW_i, then file order"
+TOP_COALITIONS_RULE = "ties: higher SW(BA^A), then file order"
+
+
 def top_players(report: Report, k: int = TOP_PLAYERS) -> list[PlayerRow]:
     """The k players of highest proven MIEW_i, ties broken by higher MIKW_i, then file order;
     players with unproven values come last."""
@@ -111,36 +127,102 @@ def top_players(report: Report, k: int = TOP_PLAYERS) -> list[PlayerRow]:
     return ranked[:k]
 
 
-def _summary(report: Report) -> Table:
-    """Counts over all players: who wins in MSW, whose knowledge is correct, what is proven."""
+def coalitions(report: Report) -> list[AgentRow]:
+    """The agents of two or more players, in file order (an independent player's MKW_{i} is
+    its MIKW_i, in the per-player tables)."""
+    return [row for row in report.agents if len(row.members) > 1]
+
+
+def top_coalitions(report: Report, k: int = TOP_COALITIONS) -> list[AgentRow]:
+    """The k coalitions (agents of two or more players) of highest proven MKW_A (seed 000 Def. 1),
+    ties broken by higher SW(BA^A), then file order; coalitions with unproven values come last."""
+    listed = coalitions(report)
+
+    def rank(position: int) -> tuple:
+        row = listed[position]
+        return (row.mkw.value is not None, row.mkw.value or 0, row.best_allocation.value or 0, -position)
+
+    return [listed[p] for p in sorted(range(len(listed)), key=rank, reverse=True)[:k]]
+
+
+def player_counts(report: Report) -> list[tuple[str, str]]:
+    """(what, how many) over all players: who wins in MSW, whose knowledge is correct, what is proven."""
     from benchmarks.table import knows_nothing
 
     rows = report.players
     wins = len(report.msw.outcome.bundles) if report.msw.outcome is not None else 0
     verdicts = [row.correctness.correct for row in rows]
     unproven = sum(1 for row in rows for b in (row.miew, row.mikw, row.msw_without) if not b.proven)
-    table = Table(title="Players (summary; --players all lists every player)", header_style="bold")
+    return [("players", str(len(rows))),
+            ("win something in the MSW allocation", str(wins)),
+            ("with MIEW_i > 0", str(sum(1 for row in rows if (row.miew.value or 0) > 0))),
+            ("who know nothing about the others", str(sum(knows_nothing(report.instance, row.player)
+                                                          for row in rows))),
+            ("knowledge correct: yes / no / undecided",
+             f"{verdicts.count(True)} / {verdicts.count(False)} / {verdicts.count(None)}"),
+            ("per-player values not proven", str(unproven))]
+
+
+def coalition_counts(report: Report) -> list[tuple[str, str]]:
+    """(what, how many) over the coalitions (agents of two or more players)."""
+    listed = coalitions(report)
+    sizes: dict[int, int] = {}
+    for row in listed:
+        sizes[len(row.members)] = sizes.get(len(row.members), 0) + 1
+    unproven = sum(1 for row in listed for b in (row.mkw, row.best_allocation) if not b.proven)
+    return [("coalitions", str(len(listed))),
+            ("players in coalitions", str(sum(len(row.members) for row in listed))),
+            ("coalitions by size (size: count)", ", ".join(f"{size}: {count}" for size, count in sorted(sizes.items()))),
+            ("with MKW_A > 0", str(sum(1 for row in listed if (row.mkw.value or 0) > 0))),
+            ("per-coalition values not proven", str(unproven))]
+
+
+PLAYERS_SUMMARY_TITLE = "Players (summary; --players all lists every player)"
+COALITIONS_SUMMARY_TITLE = "Coalitions (summary; --players all lists every coalition)"
+
+
+def top_players_title(shown: int) -> str:
+    return f"Top {shown} players by MIEW_i ({TOP_PLAYERS_RULE})"
+
+
+def top_coalitions_title(shown: int, of: int) -> str:
+    return f"Top {shown} of {of} coalitions by MKW_A ({TOP_COALITIONS_RULE})"
+
+
+def _counts(title: str, counts: list[tuple[str, str]], column: str) -> Table:
+    table = Table(title=title, header_style="bold")
     table.add_column("count")
-    table.add_column("players", justify="right")
-    table.add_row("players", str(len(rows)))
-    table.add_row("win something in the MSW allocation", str(wins))
-    table.add_row("with MIEW_i > 0", str(sum(1 for row in rows if (row.miew.value or 0) > 0)))
-    table.add_row("who know nothing about the others", str(sum(knows_nothing(report.instance, row.player)
-                                                               for row in rows)))
-    table.add_row("knowledge correct: yes / no / undecided",
-                  f"{verdicts.count(True)} / {verdicts.count(False)} / {verdicts.count(None)}")
-    table.add_row("per-player values not proven", str(unproven))
+    table.add_column(column, justify="right")
+    for what, how_many in counts:
+        table.add_row(what, how_many)
     return table
+
+
+def shown_rows(report: Report, players: str = "auto") -> tuple[bool, list[PlayerRow], list[AgentRow]]:
+    """(every row listed?, the player rows, the agent rows) that a readable report lists for
+    ``players`` (:func:`lists_everyone`): everything, or the top players by MIEW_i and the
+    coalitions (all up to :data:`TOP_COALITIONS`, else the top ones by MKW_A)."""
+    if lists_everyone(report, players):
+        return True, list(report.players), list(report.agents)
+    return False, top_players(report), top_coalitions(report)
+
+
+def _structure(inst: Instance, listed: int = 20) -> str:
+    """The title's coalition structure: every coalition up to ``listed``, else their count."""
+    if not inst.coalitions:
+        return "all independent"
+    if len(inst.coalitions) > listed:
+        return f"{len(inst.coalitions)} coalitions of {sum(len(c) for c in inst.coalitions)} players"
+    return "coalitions " + ", ".join("{" + ", ".join(inst.players[j] for j in c) + "}" for c in inst.coalitions)
 
 
 def render(report: Report, players: str = "auto") -> Group:
     """The report as rich renderables. ``players``: "all" (a row and witnesses for every
-    player), "summary" (counts and the top players by MIEW_i) or "auto" (all up to
-    SUMMARY_ABOVE players, else the summary). Nothing is left out of the JSON either way."""
+    player and agent), "summary" (counts, the top players by MIEW_i and the top coalitions by
+    MKW_A, :func:`shown_rows`) or "auto" (all up to SUMMARY_ABOVE players, else the summary).
+    Nothing is left out of the JSON either way."""
     inst = displayed(report.instance)
-    full = players == "all" or (players == "auto" and inst.n <= SUMMARY_ABOVE)
-    coalitions = ", ".join("{" + ", ".join(inst.players[j] for j in c) + "}" for c in inst.coalitions)
-    structure = f"coalitions {coalitions}" if coalitions else "all independent"
+    structure = _structure(inst)
     kind = "market" if inst.is_market else "auction"
     units = f"; scale {inst.scale}, values in the file's units" if inst.scale != 1 else ""
     title = Text.assemble(
@@ -158,17 +240,20 @@ def render(report: Report, players: str = "auto") -> Group:
     headline.add_row("BB'", Text(_best(inst, report.bb_prime)), "best BB_i over independent players")
     headline.add_row("MKW", Text(_best(inst, report.mkw)), "best MKW_A over agents")
 
-    shown = list(report.players) if full else top_players(report)
-    tables = [] if full else [_summary(report)]
-    tables.append(_player_table(report, shown, "Per player" if full else
-                                f"Top {len(shown)} players by MIEW_i"))
+    full, shown, shown_agents = shown_rows(report, players)
+    tables = [] if full else [_counts(PLAYERS_SUMMARY_TITLE, player_counts(report), "players")]
+    tables.append(_player_table(report, shown, "Per player" if full else top_players_title(len(shown))))
 
-    agents = Table(title="Per agent" if full else "Per coalition", header_style="bold")
+    listed = coalitions(report)
+    trimmed = len(shown_agents) < len(listed)
+    if trimmed:
+        tables.append(_counts(COALITIONS_SUMMARY_TITLE, coalition_counts(report), "coalitions"))
+    caption = "Per agent" if full else top_coalitions_title(len(shown_agents), len(listed)) if trimmed \
+        else "Per coalition"
+    agents = Table(title=caption, header_style="bold")
     for column in ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"):
         agents.add_column(column, justify="left" if column == "agent" else "right")
-    for row in report.agents:
-        if not full and len(row.members) == 1:
-            continue  # MKW_{i} is MIKW_i, in the player tables
+    for row in shown_agents:  # in a summary, coalitions only: MKW_{i} is MIKW_i, in the player tables
         who = "{" + ", ".join(inst.players[j] for j in row.members) + "}"
         agents.add_row(Text(who), _value(row.mkw, inst.scale), _value(row.best_allocation, inst.scale))
     if full or agents.row_count:
@@ -177,7 +262,7 @@ def render(report: Report, players: str = "auto") -> Group:
     lines = [witness(inst, report.msw), witness(inst, report.lex_first)]
     for row in shown:
         lines += [witness(inst, row.miew), witness(inst, row.mikw)]
-    for row in report.agents:
+    for row in shown_agents:
         if len(row.members) > 1:
             lines += [witness(inst, row.mkw), witness(inst, row.best_allocation)]
     if report.market is not None:
@@ -187,10 +272,10 @@ def render(report: Report, players: str = "auto") -> Group:
     doubtful = [row for row in report.players if row.correctness.correct is not True]
     if doubtful:
         body.append(Text("Knowledge not known to be correct", style="bold"))
-        listed = doubtful if full else doubtful[:TOP_PLAYERS]
-        body += [Text(f"  {inst.players[row.player]}: {plain(row.correctness.reason)}") for row in listed]
-        if len(listed) < len(doubtful):
-            body.append(Text(f"  ... and {len(doubtful) - len(listed)} more (--players all, or --players-csv)"))
+        named = doubtful if full else doubtful[:TOP_PLAYERS]
+        body += [Text(f"  {inst.players[row.player]}: {plain(row.correctness.reason)}") for row in named]
+        if len(named) < len(doubtful):
+            body.append(Text(f"  ... and {len(doubtful) - len(named)} more (--players all, or --players-csv)"))
     if not report.all_proven:
         body.append(Text("Some programs were not proven optimal within the time limit; their "
                          "values are not reported as benchmarks.", style="bold red"))

@@ -31,8 +31,16 @@ def _who(inst: Instance, winner) -> str:
     return inst.players[winner]
 
 
-def report_tables(report: Report) -> list[TableData]:
-    """The benchmarks (seed 000 §2: MSW, MIEW(K_I), BB, BB', MKW), per player and per agent."""
+def report_tables(report: Report, players: str = "auto") -> list[TableData]:
+    """The benchmarks (seed 000 §2: MSW, MIEW(K_I), BB, BB', MKW), per player and per agent.
+
+    ``players`` is ``--players``, with the rich table's rule (``render.shown_rows``): "all" (or
+    "auto" up to ``render.SUMMARY_ABOVE`` players) lists every player and agent; "summary" gives
+    counts over the players, the top players by MIEW_i and, beyond ``render.TOP_COALITIONS``
+    coalitions, counts over the coalitions and the top ones by MKW_A. The JSON is always complete."""
+    from cabench.render import (COALITIONS_SUMMARY_TITLE, PLAYERS_SUMMARY_TITLE, coalition_counts, coalitions,
+                                player_counts, shown_rows, top_coalitions_title, top_players_title)
+
     inst = displayed(report.instance)
     scale = inst.scale
     head = [("MSW", _value(report.msw, scale), "", "maximum social welfare")]
@@ -45,16 +53,27 @@ def report_tables(report: Report) -> list[TableData]:
         head.append((best.name, value, _who(inst, best.winner), meaning))
     tables = [TableData(f"{inst.name}: benchmarks", ("benchmark", "value", "attained by", "meaning"),
                         tuple(head), ("l", "r", "l", "l"))]
+    full, shown, shown_agents = shown_rows(report, players)
+    if not full:
+        tables.append(TableData(f"{inst.name}: {PLAYERS_SUMMARY_TITLE[0].lower()}{PLAYERS_SUMMARY_TITLE[1:]}",
+                                ("count", "players"), tuple(player_counts(report)), ("l", "r")))
     verdict = {True: "yes", False: "no", None: "undecided"}
-    players = tuple((inst.players[r.player], _value(r.miew, scale), _value(r.mikw, scale),
-                     _value(r.msw_without, scale), verdict[r.correctness.correct]) for r in report.players)
-    tables.append(TableData(f"{inst.name}: per player",
-                            ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"), players,
+    rows = tuple((inst.players[r.player], _value(r.miew, scale), _value(r.mikw, scale),
+                  _value(r.msw_without, scale), verdict[r.correctness.correct]) for r in shown)
+    tables.append(TableData(f"{inst.name}: per player" if full else f"{inst.name}: {top_players_title(len(shown))}",
+                            ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"), rows,
                             ("l", "r", "r", "r", "l")))
+    listed = len(coalitions(report))
+    trimmed = len(shown_agents) < listed
+    if trimmed:
+        tables.append(TableData(f"{inst.name}: {COALITIONS_SUMMARY_TITLE[0].lower()}{COALITIONS_SUMMARY_TITLE[1:]}",
+                                ("count", "coalitions"), tuple(coalition_counts(report)), ("l", "r")))
     agents = tuple(("{" + ", ".join(inst.players[j] for j in a.members) + "}", _value(a.mkw, scale),
-                    _value(a.best_allocation, scale)) for a in report.agents)
-    tables.append(TableData(f"{inst.name}: per agent", ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"), agents,
-                            ("l", "r", "r")))
+                    _value(a.best_allocation, scale)) for a in shown_agents)
+    if full or agents:
+        title = "per agent" if full else top_coalitions_title(len(shown_agents), listed) if trimmed else "per coalition"
+        tables.append(TableData(f"{inst.name}: {title}", ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"), agents,
+                                ("l", "r", "r")))
     return tables
 
 

@@ -490,7 +490,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             unions = pricer.walk(cost, own.get(j, 0), level - 1, budget=LIST_BUDGET)
             # a union that a smaller bundle matches is never needed: that bundle's own union is
             # in the core too (its reduced cost is no lower) and replaces it in any solution
-            core[j] = list(pricer.search.minimal(sorted((u, pricer.search.weight(u)) for u in unions)))
+            core[j] = list(pricer.search.minimal_of(list(unions)))
             count += len(core[j])
             if limit is not None and count > limit:
                 raise _TooMany

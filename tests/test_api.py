@@ -55,6 +55,33 @@ def test_benchmarks_equal_the_command(tmp_path):
     assert miew.value == report.players[2].miew.value
 
 
+def test_players_frame_equals_the_players_csv(tmp_path):
+    """``Report.players_frame()`` and ``player_rows()`` are ``--players-csv``'s table: the same
+    columns and cells (the frame writes the same CSV text), integers kept integers; likewise
+    ``coalitions_frame()`` and ``--coalitions-csv``."""
+    import csv
+
+    assert "Report" in cabench.__all__ and cabench.Report.players_frame.__doc__
+    path = tmp_path / "pairs.json"
+    assert run_cli("generate", "-d", "regions", "-m", "8", "-b", "20", "-n", "6", "--knowledge", "candidates:2",
+                   "--coalitions", "pairs:2", "-o", str(path)).returncode == 0
+    players, coalitions = tmp_path / "players.csv", tmp_path / "coalitions.csv"
+    result = run_cli("benchmarks", str(path), "--solver", "cpsat", "--players-csv", str(players),
+                     "--coalitions-csv", str(coalitions))
+    assert result.returncode == 0, result.stderr
+    report = cabench.benchmarks(path, solver="cpsat", jobs=1)
+    assert isinstance(report, cabench.Report)
+    frame = report.players_frame()
+    assert frame.to_csv(index=False, lineterminator="\n") == players.read_text() == report.players_csv()
+    assert list(frame.columns) == next(csv.reader(players.open()))
+    assert str(frame["MIEW"].dtype) == "Int64" and frame["MIEW"].tolist() == [p.miew.value for p in report.players]
+    as_text = [{k: "" if v is None else str(v) for k, v in row.items()} for row in report.player_rows()]
+    assert as_text == list(csv.DictReader(players.open()))
+    agents = report.coalitions_frame()
+    assert agents.to_csv(index=False, lineterminator="\n") == coalitions.read_text() == report.coalitions_csv()
+    assert len(agents) == 2 and agents["MKW"].tolist() == [a.mkw.value for a in report.agents if len(a.members) > 1]
+
+
 def test_load_accepts_a_dict_and_reports_bad_fields():
     from instances import instance_text
 

@@ -122,3 +122,154 @@ def test_python_dash_m_is_the_console_script():
     bad = subprocess.run([sys.executable, "-m", "cabench", "benchmarks", "no-such-file.json"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+# --- many players: readable summaries in every format, CSV exports ----------------------------
+
+
+@pytest.fixture(scope="module")
+def crowd(tmp_path_factory):
+    """30 players (above the summary's 20) in 12 pairs (above the summary's 10 coalitions), and
+    the complete JSON report to check the readable outputs against."""
+    path = tmp_path_factory.mktemp("crowd") / "crowd.json"
+    made = run_cli("generate", "-d", "uniform", "-m", "10", "-b", "30", "-n", "30", "--knowledge", "noisy-lower:0.6",
+                   "--coalitions", "pairs:12", "-o", str(path))
+    assert made.returncode == 0, made.stderr
+    result = run_cli("benchmarks", str(path), "--solver", "cpsat", "--json")
+    assert result.returncode == 0, result.stderr
+    return path, json.loads(result.stdout)
+
+
+def _top_coalitions(data: dict, k: int = 10) -> list[list[str]]:
+    """The rule the summary states: highest MKW_A, ties by higher SW(BA^A), then file order."""
+    coalitions = [(a["MKW"]["value"], a["BA"]["value"], -n, a["members"]) for n, a in enumerate(data["agents"])
+                  if len(a["members"]) > 1]
+    return [members for *_, members in sorted(coalitions, reverse=True)[:k]]
+
+
+@pytest.mark.parametrize("players", [[], ["--players", "summary"], ["--players", "all"]])
+def test_paper_formats_follow_players(crowd, players):
+    """--format csv (one tidy table) lists what the rich table lists: by default at 30 players the
+    counts, the top 10 players and the top 10 of 12 coalitions; with --players all everyone."""
+    import csv
+    import io
+
+    path, data = crowd
+    result = run_cli("benchmarks", str(path), "--solver", "cpsat", "--format", "csv", *players)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    tables = {}
+    for row in rows:
+        tables.setdefault(row["table"].split(": ", 1)[1], []).append(row)
+    if players == ["--players", "all"]:
+        assert [r["player"] for r in tables["per player"]] == data["players_order"]
+        assert len(tables["per agent"]) == len(data["agents"]) == 18
+        return
+    names = list(tables)
+    assert names[1:] == ["players (summary; --players all lists every player)",
+                         "Top 10 players by MIEW_i (ties: higher MIKW_i, then file order)",
+                         "coalitions (summary; --players all lists every coalition)",
+                         "Top 10 of 12 coalitions by MKW_A (ties: higher SW(BA^A), then file order)"], names
+    counts = {r["count"]: r["players"] for r in tables[names[1]]}
+    assert counts["players"] == "30"
+    coalition_counts = {r["count"]: r["coalitions"] for r in tables[names[3]]}
+    assert coalition_counts["coalitions"] == "12" and coalition_counts["players in coalitions"] == "24"
+    assert len(tables[names[2]]) == 10
+    assert [r["agent"] for r in tables[names[4]]] == ["{" + ", ".join(m) + "}" for m in _top_coalitions(data)]
+    for fmt in ("markdown", "latex"):
+        text = run_cli("benchmarks", str(path), "--solver", "cpsat", "--format", fmt, *players).stdout
+        assert "Top 10 players by MIEW" in text and "Top 10 of 12 coalitions by MKW" in text
+        assert sum(f"{name} " in text.replace("|", " ").replace("&", " ") for name in data["players_order"]) < 30
+
+
+def test_summary_table_lists_the_top_coalitions_only(crowd):
+    """At many players the rich table lists the top 10 coalitions by MKW_A and their witnesses
+    only; --players all lists every coalition."""
+    path, data = crowd
+    summary = run_cli("benchmarks", str(path), "--solver", "cpsat")
+    assert summary.returncode == 0, summary.stderr
+    witnesses = [line.split()[0] for line in summary.stdout.splitlines() if line.startswith("  MKW_{")]
+    assert witnesses == ["MKW_{" + ",".join(m) + "}" for m in _top_coalitions(data)]
+    assert "Top 10 of 12 coalitions by MKW_A" in " ".join(summary.stdout.split())
+    everyone = run_cli("benchmarks", str(path), "--solver", "cpsat", "--players", "all")
+    assert sum(line.startswith("  MKW_{") for line in everyone.stdout.splitlines()) == 12
+
+
+def test_csv_exports_to_files_and_standard_output(crowd, tmp_path):
+    """--players-csv and --coalitions-csv write every player and coalition as in the JSON; - is
+    standard output instead of the report (no file named -), refused when the report's format
+    is asked for too or both CSVs name it."""
+    import csv
+
+    path, data = crowd
+    players, coalitions = tmp_path / "sub" / "players.csv", tmp_path / "coalitions.csv"
+    result = run_cli("benchmarks", str(path), "--solver", "cpsat", "--players-csv", str(players),
+                     "--coalitions-csv", str(coalitions))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(coalitions.open()))
+    assert [r["coalition"].split(",") for r in rows] == [a["members"] for a in data["agents"] if len(a["members"]) > 1]
+    for row, agent in zip(rows, (a for a in data["agents"] if len(a["members"]) > 1)):
+        assert (int(row["MKW"]), row["MKW_status"]) == (agent["MKW"]["value"], agent["MKW"]["status"])
+        assert (int(row["BA"]), row["BA_status"]) == (agent["BA"]["value"], agent["BA"]["status"])
+        assert row["size"] == "2"
+    for flag, written in (("--players-csv", players), ("--coalitions-csv", coalitions)):
+        dashed = run_cli("benchmarks", str(path), "--solver", "cpsat", flag, "-", cwd=tmp_path)
+        assert dashed.returncode == 0 and dashed.stdout == written.read_text(), dashed.stderr
+        assert not (tmp_path / "-").exists()
+    for args in (["--json", "--players-csv", "-"], ["--format", "markdown", "--coalitions-csv", "-"],
+                 ["--players-csv", "-", "--coalitions-csv", "-"]):
+        refused = run_cli("benchmarks", str(path), *args, cwd=tmp_path)
+        assert refused.returncode == 2 and refused.stdout == "" and refused.stderr.count("\n") == 1, refused.stderr
+        assert refused.stderr.startswith("cabench benchmarks: ") and "standard output" in refused.stderr
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["-n", "3", "--knowledge", "bogus", "-o", "{tmp}/new/sub/x.json"],
+    ["-n", "3", "--coalitions", "pairs:9", "--count", "2", "-o", "{tmp}/new/dir"],
+    ["-n", "bidders", "--coalitions", "pairs:90", "-o", "{tmp}/new/sub/x.json"],  # found only once dealt
+    ["-n", "bidders", "--coalitions", "pairs:90", "--count", "2", "-o", "{tmp}/new/dir"],
+])
+def test_generate_writes_nothing_on_a_bad_spec(tmp_path, args):
+    """A bad spec, found before or while drawing the instances: exit 2, one line, and no folder
+    is left behind (the output's folders are made before computing, then removed again)."""
+    result = run_cli("generate", "-d", "uniform", "-m", "6", "-b", "5", *[a.replace("{tmp}", str(tmp_path))
+                                                                            for a in args])
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_annotate_writes_nothing_on_a_bad_spec(tmp_path):
+    result = run_cli("annotate", str(EXAMPLES / "vcg-collusion.json"), "--coalitions", "pairs:5",
+                     "-o", str(tmp_path / "new" / "x.json"))
+    assert result.returncode == 2 and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command, args, flag", [
+    (["generate", "-d", "uniform", "-m", "6", "-b", "5", "-n", "3"], ["--knowledge", "bogus"], "--knowledge"),
+    (["generate", "-d", "uniform", "-m", "6", "-b", "5", "-n", "3"], ["--coalitions", "pairs:9"], "--coalitions"),
+    (["generate", "-m", "6", "-b", "5", "-n", "3"], ["-d", "nope"], "--distribution"),
+    (["generate", "-d", "table", "-m", "3", "-b", "5"], ["-n", "bidders"], "--players"),
+    (["annotate", str(EXAMPLES / "vcg-collusion.json")], ["--knowledge", "noisy-lower:0"], "--knowledge"),
+    (["annotate", str(EXAMPLES / "vcg-collusion.json")], ["--coalitions", "pairs:5"], "--coalitions"),
+    (["benchmarks", str(EXAMPLES / "seed004-example.json")], ["--solver", "gurobi"], "--solver"),
+])
+def test_flag_errors_name_the_command_and_the_flag(command, args, flag):
+    """A bad flag value is one line in the pattern of click's own errors, whichever command and
+    whether click or the knowledge models find it: `cabench CMD: Invalid value for 'FLAG': ...`."""
+    result = run_cli(*command, *args)
+    assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"cabench {command[0]}: Invalid value for '{flag}': "), result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["generate", "-d", "paths", "-m", "6", "-b", "8", "-n", "3", "--seed", "2"],
+    ["annotate", str(EXAMPLES / "vcg-collusion.json"), "--knowledge", "candidates:2"],
+    ["export", str(EXAMPLES.parent.parent / "tests" / "hostile" / "valid.json")],
+    ["import", str(EXAMPLES.parent.parent / "tests" / "hostile" / "valid.cats")],
+])
+def test_an_output_named_dash_is_standard_output(command, tmp_path):
+    """-o - prints what no -o prints, and writes no file named -."""
+    plain, dashed = run_cli(*command, cwd=tmp_path), run_cli(*command, "-o", "-", cwd=tmp_path)
+    assert plain.returncode == dashed.returncode == 0, dashed.stderr
+    assert dashed.stdout == plain.stdout != "" and list(tmp_path.iterdir()) == []

@@ -186,3 +186,32 @@ def test_no_unions_without_a_minimum_of_two_valuations(seed):
     assert all(len(option) <= 1 for option in ilp.compile._options(weight))
     pair = Weight.minimum((Valuation(Form.XOR, ((0b01, 5), (0b10, 3))), Valuation(Form.XOR, ((0b01, 2), (0b10, 4)))))
     assert ilp.compile.union_options(pair) is not None
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_unions_kept_in_numpy_are_those_kept_one_at_a_time(seed, monkeypatch):
+    """``_UnionSearch.minimal_of`` in numpy (long lists, few bids) keeps exactly what
+    ``minimal`` keeps one union at a time, with the same weights, in the same order: on random
+    bundles and on unions of a few bids, values 0 included, up to 130 goods (three 64-bit
+    words; at 64 and 128 goods the bundle of every good fills its words)."""
+    rng = random.Random(12000 + seed)
+    m = rng.choice((1, 3, 6, 8, 64, 70, 128, 130))
+    low, high = rng.choice(((0, 3), (1, 20), (0, 10**6), (2**61, 2**61 + 9)))
+    options = None
+    while options is None:
+        options = ilp.compile.union_options(_weight(rng, m, low, high))
+    monkeypatch.setattr("ilp.compile.VECTOR_UNIONS", 1)  # every list in numpy
+    monkeypatch.setattr("ilp.compile.VECTOR_BIDS", 10**9)
+    search = ilp.compile._UnionSearch(options)
+    bids = [b for f in search.functions for b, _ in f.atoms]
+    unions = ({rng.getrandbits(m) for _ in range(rng.randint(0, 60))} | {(1 << m) - 1}) - {0}  # every good: all words full
+    for _ in range(rng.randint(0, 60)):  # unions of a few bids: the kind a core lists
+        picked = rng.sample(bids, min(len(bids), rng.randint(1, 4)))
+        union = 0
+        for b in picked:
+            union |= b
+        unions.add(union)
+    unions = list(unions)
+    one_at_a_time = ilp.compile._UnionSearch(options).minimal(
+        sorted((u, ilp.compile._UnionSearch(options).weight(u)) for u in unions))
+    assert search.minimal_of(unions) == one_at_a_time

@@ -83,6 +83,45 @@ def _by_definition(program) -> int:
     return top
 
 
+def test_naive_baseline_handles_every_valuation_form():
+    """EXACT (explicit, table), OR (or, additive) and XOR valuations, with lower-bound and
+    candidate knowledge, coalitions and markets: the naive baseline's value is the optimum by
+    definition on random small instances, and cabench's on every bundled example."""
+    from pathlib import Path
+
+    from instances import load_instance
+    from instances.synthetic import random_instance
+    from instances.valuation import Semantics
+
+    semantics = set()
+    for seed in range(20):
+        inst = random_instance(seed)
+        semantics |= {v.semantics for v in inst.valuations}
+        for name, program in table_programs(inst):
+            proven, value = naive_solve(program, None)
+            assert proven and value == _by_definition(program), (seed, name)
+    assert semantics == set(Semantics)
+    files = sorted(Path(EXAMPLES).glob("*.json"))
+    assert len(files) >= 8
+    for path in files:
+        for name, program in table_programs(load_instance(path)):
+            proven, value = naive_solve(program, None)
+            assert proven and value == solve(program).value, (path.name, name)
+
+
+def test_perf_files_of_every_valuation_form_with_the_naive_baseline(tmp_path):
+    """Files whose valuations are explicit, table or OR bids get the naive baseline too."""
+    files = [str(EXAMPLES / name) for name in ("seed004-example.json", "random-candidates.json",
+                                                "licences-8x8.json")]
+    result = run_cli("perf", *files, "--backends", "none", "--jobs", "1", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    table = json.loads((tmp_path / "perf-summary.json").read_text())
+    assert [e["distribution"] for e in table] == ["seed004-example", "random-candidates", "licences-8x8"]
+    for entry in table:
+        assert entry["all_proven"] and entry["naive_over_cabench"] > 0
+
+
 def test_measure_instance_kinds_and_exact_report():
     inst = generate_instance("regions", 8, 20, 3, seed=3, knowledge="candidates:2", coalitions="pairs:1")
     exact = generate_instance("regions", 8, 20, 3, seed=3, knowledge="exact", coalitions="pairs:1")
@@ -104,7 +143,7 @@ def test_measure_instance_kinds_and_exact_report():
 def test_winner_determination_baseline_and_budget():
     """CATS-shaped instances (one player per bidder): the HiGHS baseline solves the plain
     winner-determination problem to MSW itself, and the report's row carries MSW's winners and
-    the issue's budget 2 s + (1 + winners) x that solve."""
+    the budget 2 s + (1 + winners) x that solve."""
     inst = generate_instance("regions", 10, 40, None, seed=5, knowledge="exact")
     report = compute_report(inst, "cpsat")
     seconds, optimum = wdp_highs(inst)
@@ -140,6 +179,27 @@ def test_perf_warms_up_before_the_first_timed_report(monkeypatch, default):
     assert reports == [(goods, default), "timed"]
 
 
+def test_perf_warms_up_every_measured_backend_and_the_naive_baseline(monkeypatch):
+    """Each single backend and the naive baseline time programs in this process: each solves one
+    untimed program before the first timed instance, so no column pays a one-time import."""
+    import cabench.perf as perf
+
+    calls = []
+    monkeypatch.setattr(perf, "compute_report", lambda instance, options: calls.append(("report", options.backend)))
+    monkeypatch.setattr(perf, "solve", lambda program, options: calls.append(("solve", options.backend)))
+    monkeypatch.setattr(perf, "naive_solve", lambda program, limit: calls.append(("naive", None)))
+    monkeypatch.setattr(perf, "measure_instance", lambda instance, *args, **kwargs: calls.append("timed") or [])
+    expected = [("report", "cpsat"), ("solve", "highs"), ("solve", "scip"), ("naive", None), "timed"]
+    perf.run_suite("quick", 1, ["highs", "scip"], "cpsat", None, only={"paths"}, naive=True)
+    assert calls == expected
+    calls.clear()
+    perf.run_files([EXAMPLES / "seed004-example.json"], ["highs", "scip"], "cpsat", None, naive=True)
+    assert calls == expected
+    calls.clear()
+    perf.run_suite("quick", 1, [], "cpsat", None, only={"paths"}, naive=False)
+    assert calls == [("report", "cpsat"), "timed"]
+
+
 def test_perf_knowledge_and_coalitions_options(tmp_path):
     result = run_cli("perf", "--suite", "quick", "--distributions", "paths", "--seeds", "1", "--backends", "none",
                      "--no-naive", "--jobs", "1", "--knowledge", "exact,candidates:2", "--coalitions", "none,pairs:1",
@@ -161,6 +221,33 @@ def test_perf_rejects_bad_specs(tmp_path, option, value, message):
     result = run_cli("perf", "--suite", "quick", option, value, "-o", str(tmp_path))
     assert result.returncode == 2 and f"'{option}'" in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "perf-rows.csv").exists()
+
+
+def test_perf_checks_coalitions_against_every_generated_player_count(tmp_path):
+    """Suites of one player per bidder get their player counts from the generator: a coalition
+    spec that does not fit one of their instances stops perf before anything is measured or
+    written (matching 64 / 500, seed 0, has 55 players; paths, measured first, has 113)."""
+    out = tmp_path / "out"
+    result = run_cli("perf", "--suite", "cats", "--distributions", "paths,matching", "--coalitions", "pairs:30",
+                     "--seeds", "1", "--backends", "none", "--no-naive", "-o", str(out))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("cabench perf: ") and result.stderr.count("\n") == 1
+    assert "'--coalitions'" in result.stderr and "matching 64 / 500 seed 0 has 55 players" in result.stderr
+    assert not out.exists()
+
+
+def test_perf_progress_lines_in_a_pipe_are_short_and_plain(tmp_path):
+    """Standard error is a pipe: each step is one line "[HH:MM:SS] text", not padded to the
+    console's width and without a source location."""
+    import re
+
+    result = run_cli("perf", "--suite", "quick", "--distributions", "paths", "--seeds", "1", "--backends", "none",
+                     "--no-naive", "--jobs", "1", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    steps = [line for line in lines if line.startswith("[")]
+    assert len(steps) >= 3 and all(re.fullmatch(r"\[\d\d:\d\d:\d\d\] \S.*\S", line) for line in steps), steps
+    assert max(map(len, lines)) < 200 and "cli.py" not in result.stderr
 
 
 def test_perf_rejects_unknown_distributions(tmp_path):
@@ -241,3 +328,44 @@ def test_perf_files_as_written_and_bad_paths(tmp_path):
     mixed = run_cli("perf", example, "--suite", "cats", "-o", str(tmp_path / "x"))
     assert mixed.returncode == 2 and "--suite" in mixed.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_the_ideals_count_each_distinct_program_once(monkeypatch):
+    """With exact knowledge MIKW_i is MSW's program: the table has 1 + 2n programs, fewer
+    distinct. Each ideal counts a distinct program once; the report's ideal adds MSW's
+    lexicographic tie-break by the fastest single backend."""
+    import cabench.perf as perf
+
+    inst = generate_instance("paths", 10, 30, 3, seed=2, knowledge="exact")
+    base = {"instance": inst.name, "distribution": "paths", "goods": 10, "bids": 30, "players": 3, "seed": 2}
+    # every program costs 1 s by every backend, MSW's tie-break 0.25 s by cpsat and 0.5 s by highs
+    monkeypatch.setattr(perf, "_per_program", lambda solve_one, programs: (len(programs), [1.0] * len(programs)))
+    tie_breaks = {"cpsat": 0.25, "highs": 0.5}
+    monkeypatch.setattr(perf, "tie_break_seconds", lambda program, backend, limit: tie_breaks[backend])
+    rows = measure_instance(inst, base, ["cpsat", "highs"], "cpsat", None, 1, naive=False)
+    report = rows[0]
+    assert report.distinct < report.programs == 1 + 2 * 3
+    assert report.fastest_single_sum == report.distinct * 1.0
+    assert report.ideal_report == report.needed * 1.0 + 0.25
+    assert perf.fastest_sum(["a", "b", "a"], {"x": [3.0, 1.0, 3.0], "y": [2.0, 5.0, 2.0]}) == 3.0
+
+
+def test_perf_files_with_their_own_knowledge_titles_and_unmeasured_ratios(tmp_path):
+    """A file measured as written with its own knowledge is also measured with exact knowledge
+    (knowledge/exact); the title counts files, and instances when several specs are drawn on
+    each; a ratio not measured is an em dash in the table and absent from the JSON, never nan."""
+    example = str(EXAMPLES / "random-xor-lower-bounds.json")
+    result = run_cli("perf", example, "--backends", "none", "--no-naive", "--jobs", "1", "-o", str(tmp_path / "a"))
+    assert result.returncode == 0, result.stderr
+    (entry,) = json.loads((tmp_path / "a" / "perf-summary.json").read_text())
+    assert entry["knowledge"] == "file" and entry["knowledge_over_exact"] > 0
+    assert "report-exact:portfolio" in entry["median_seconds"] and "naive_over_cabench" not in entry
+    assert "cabench perf (1 file)" in result.stdout and "knowledge/exact" in result.stdout
+    assert "nan" not in result.stdout and "\u2014" in result.stdout
+    rows = list(csv.DictReader(open(tmp_path / "a" / "perf-rows.csv")))
+    assert [r["method"] for r in rows] == ["report:portfolio", "report-exact:portfolio"]
+    assert all(r["fastest_single_sum"] == "" for r in rows)  # not measured: an empty field
+    drawn = run_cli("perf", example, str(EXAMPLES / "vcg-collusion.json"), "--knowledge", "exact,candidates:2",
+                    "--backends", "none", "--no-naive", "--jobs", "1", "-o", str(tmp_path / "b"))
+    assert drawn.returncode == 0, drawn.stderr
+    assert "cabench perf (2 files, 4 instances)" in drawn.stdout and "nan" not in drawn.stdout
