@@ -5,7 +5,7 @@ precision with tolerances relative to the magnitudes involved (feasibility and i
 1e-6, dual feasibility 1e-7, comparisons 1e-9). Near the accepted value cap of 10^12 those
 tolerances are thousands of units wide: such a solver can return a rounded solution that breaks a
 constraint, a value that is not its solution's, or "optimal" for a solution one unit short of the
-optimum (found on near-cap instances, issues #13 and #15). Hence two rules:
+optimum (found on near-cap instances). Hence two rules:
 
 * **Every answer is checked exactly.** The rounded values must satisfy every bound and row of the
   :class:`ILP` in integer arithmetic, or the answer carries no solution. An optimality claim must
