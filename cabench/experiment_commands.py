@@ -54,7 +54,10 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     from instances.files import check_output
     from instances.knowledge_models import parse_knowledge
 
-    axis_spec = parse_axis(axis)
+    try:
+        axis_spec = parse_axis(axis)
+    except CabenchError as exc:  # as every command's flag errors: "cabench experiment: Invalid value for '--axis': ..."
+        raise click.BadParameter(str(exc).removeprefix("--axis: "), param_hint="'--axis'") from None
     names = mechanism_list(mechanisms)
     names += [b for b in BASELINES if b not in names]
     given = given_params(param_values)

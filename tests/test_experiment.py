@@ -120,7 +120,8 @@ def test_given_files_are_annotated_along_the_axis(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--axis", "magic:1"], "--axis: cannot read"),
+    (["--axis", "magic:1"], "cabench experiment: Invalid value for '--axis': cannot read"),
+    (["--axis", "candidates:2,2"], "cabench experiment: Invalid value for '--axis': candidates:2,2: values must be distinct"),
     (["--axis", AXIS], "nothing to experiment on"),
     (["--axis", AXIS, "-d", "regions"], "need --distribution, --goods, --bids and --players"),
     (["--axis", AXIS, *GENERATED, "--mechanisms", "nope"], 'unknown mechanism "nope"'),
