@@ -180,6 +180,14 @@ def check_folder(folder: Path) -> Path:
     return folder
 
 
+def no_dash(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """An ``-o`` that cannot be standard output (a Gambit file beside a printed table, a folder of
+    figures) refuses ``-`` instead of writing a file or folder named -."""
+    if value is not None and str(value) == "-":
+        raise click.BadParameter("standard output ('-') is not available here; name a file or folder")
+    return value
+
+
 def dash_is_stdout(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
     """An ``-o`` given as ``-`` is standard output, as when it is left out (never a file named -);
     so is ``benchmarks --players-csv -``."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cabench.cli import check_backend, cli
+from cabench.cli import check_backend, cli, dash_is_stdout
 from cabench.mechanism_commands import (_param_many, _solver, _time, finish_sweep, given_params, mechanism_list,
                                         run_resumable)
 from instances import CabenchError
@@ -102,7 +102,8 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
 @click.option("--digits", type=click.IntRange(min=1, max=12), default=3, show_default=True,
               help="Decimals of the means and intervals.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the table to this file (atomically) instead of standard output.")
+              callback=dash_is_stdout,
+              help="Write the table to this file (atomically) instead of standard output ('-': standard output).")
 def table_command(results, fmt, per_point, digits, output):
     """The paper's summary table of sweep or experiment RESULTS: per instance family and
     mechanism, n and the mean ± 95% confidence interval of E[REV] and E[SW] + E[REV] over the

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cabench import api
-from cabench.cli import check_backend, cli, coalition_knowledge_option, format_option, load_with_reading
+from cabench.cli import check_backend, cli, coalition_knowledge_option, format_option, load_with_reading, no_dash
 from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
 from cabench.render import PipeConsole, plain
 from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, SolveOptions
@@ -235,7 +235,7 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
 @cli.command("game")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @_mechanism_choice(all_allowed=False)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), callback=no_dash,
               help="The Gambit extensive-form file to write (.efg).")
 @click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help="Mechanism parameter (repeatable).")
 @click.option("--max-nodes", type=click.IntRange(min=1), default=None, metavar="N",
@@ -376,7 +376,7 @@ def sweep_command(source, mechanisms, param_values, executor, scheduler, workers
 
 @cli.command("plot")
 @click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("figures"),
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("figures"), callback=no_dash,
               show_default=True, help="Folder for the figures.")
 @click.option("--style", type=click.Choice(["one-column", "two-column"]), default="two-column", show_default=True,
               help="Width of the figures: one column of a two-column paper (3.5 in), or the full width (7 in).")

@@ -143,6 +143,21 @@ def test_summary_table_per_point_and_to_a_file(results, tmp_path):
     assert "noisy-lower" in text and text.count("\\\\\n") == 1 + 2 * 5
 
 
+def test_plot_refuses_standard_output(results, tmp_path):
+    """Figures are files: ``plot -o -`` is refused (exit 2) instead of making a folder named -."""
+    result = run_cli("plot", str(results), "-o", "-", cwd=tmp_path)
+    assert result.returncode == 2 and "standard output ('-') is not available" in result.stderr
+    assert not (tmp_path / "-").exists()
+
+
+def test_summary_table_to_a_dash_is_standard_output(results, tmp_path):
+    """``table -o -`` prints the table, as leaving ``-o`` out does (it wrote a file named -)."""
+    result = run_cli("table", str(results), "--format", "csv", "-o", "-", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == run_cli("table", str(results), "--format", "csv").stdout
+    assert not (tmp_path / "-").exists()
+
+
 def test_format_on_benchmarks_and_evaluate():
     file = str(EXAMPLES / "licences-8x8.json")
     result = run_cli("benchmarks", file, "--format", "csv")

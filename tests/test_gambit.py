@@ -116,6 +116,13 @@ def test_game_command_refuses_a_tree_over_the_limit(tmp_path):
     assert not out.exists()
 
 
+def test_game_command_refuses_standard_output(tmp_path):
+    """``-o -`` cannot be the .efg (the payoff table is printed): exit 2, no file named -."""
+    result = run_cli("game", str(EXAMPLES / "seed004-example.json"), "-m", "best-belief", "-o", "-", cwd=tmp_path)
+    assert result.returncode == 2 and "standard output ('-') is not available" in result.stderr
+    assert result.stderr.count("\n") == 1 and not (tmp_path / "-").exists()
+
+
 def test_explore_refuses_large_trees():
     inst = load_instance(EXAMPLES / "seed004-example.json")
     m = MECHANISMS["best-belief"]
