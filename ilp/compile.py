@@ -689,8 +689,9 @@ class _UnionSearch:
         regions 64 / 500 / 10 with 3 candidates."""
         unions = sorted(unions)
         ranked = self.ranked
-        count = max(1, -(-max(unions[-1] if unions else 0, *(b for bids in ranked for b, _ in bids)).bit_length() // 64))
-        if (len(unions) < VECTOR_UNIONS or sum(map(len, ranked)) * count > VECTOR_BIDS
+        count = 0 if len(unions) < VECTOR_UNIONS else max(  # (short lists, most of them: no pass over the bids)
+            1, -(-max(unions[-1], *(b for bids in ranked for b, _ in bids)).bit_length() // 64))
+        if (not count or sum(map(len, ranked)) * count > VECTOR_BIDS
                 or any(f.semantics is not Semantics.XOR or not f.atoms for f in self.functions)
                 or not all(0 <= v < 2**62 for bids in ranked for _, v in bids)):
             weight = self.weight
