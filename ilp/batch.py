@@ -86,8 +86,9 @@ class LexFirst:
     lexicographically first optimum of ``program`` (``ilp.lex.lex_first``) from its proven
     optimum ``first``. Solved like any program, in a worker when the batch uses them, with the
     batch's own options (the portfolio keeps its clique search and its races), or in a worker
-    once a race of this batch was won, with the winner alone (a race there would share the
-    cores with the other workers' programs)."""
+    once a race of this batch was won, without a race (it would share the cores with the other
+    workers' programs): the winner solves the welfare programs and CP-SAT the ordering steps
+    (``ilp.lex.lex_first``)."""
 
     program: Program
     first: Solution
@@ -681,10 +682,11 @@ class _Scheduler:
                         elif task.first is None:
                             out.append(replace(task, options=plain if portfolio and robust(task.program) else parallel))
                         elif lead is not None:
-                            # a tie-break goes to the race's winner alone: raced in a worker, its
-                            # racers shared two cores with the other worker's program (regions
-                            # 256 / 2000 / 10, seed 0: 74 s in the worker against 28 s for HiGHS)
-                            out.append(replace(task, options=replace(options, backend=lead, known={})))
+                            # a tie-break is not raced (``ilp.lex.lex_first`` with a lead): raced
+                            # in a worker, its racers shared two cores with the other worker's
+                            # program (regions 256 / 2000 / 10, seed 0: 74 s in the worker against
+                            # 28 s for HiGHS alone)
+                            out.append(replace(task, options=replace(options, lead=lead, known={})))
                         else:
                             out.append(task)  # the batch's options (the portfolio: a race)
                     return out

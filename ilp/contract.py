@@ -70,8 +70,10 @@ class SolveOptions:
     lead : str or None
         For the ``portfolio`` backend: the solver that won the latest race of the same batch
         (``ilp.batch`` sets it). A race then runs that solver and one other per remaining core
-        first, instead of HiGHS and CP-SAT first (``ilp.portfolio.racers``). Not part of the value's
-        identity: it changes which solver proves a value, never the value.
+        first, instead of HiGHS and CP-SAT first (``ilp.portfolio.racers``); a tie-break
+        (``ilp.lex.lex_first``) is then not raced: ``lead`` solves its welfare programs and CP-SAT
+        its ordering steps. Not part of the value's identity: it changes which solver proves a
+        value, never the value.
     """
 
     backend: str = DEFAULT_BACKEND

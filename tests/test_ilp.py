@@ -560,9 +560,10 @@ def test_a_batch_tells_its_later_races_the_latest_winner(monkeypatch):
 
 @pytest.mark.parametrize("won", [True, False])
 def test_a_tie_break_in_a_worker_goes_to_the_race_s_winner(won, monkeypatch):
-    """``ilp.batch``: a tie-break sent to a worker after a race was won here gets the winner
-    alone (a race in a worker would share the cores with the other workers); with no race won,
-    the batch's own options (the portfolio). Same values and witness as the brute force."""
+    """``ilp.batch``: a tie-break sent to a worker after a race was won here gets the winner as
+    its lead (not raced: a race in a worker would share the cores with the other workers;
+    ``ilp.lex.lex_first`` gives the winner its welfare programs); with no race won, the batch's
+    own options (the portfolio). Same values and witness as the brute force."""
     from dataclasses import replace as replace_
 
     import ilp.batch
@@ -584,7 +585,7 @@ def test_a_tie_break_in_a_worker_goes_to_the_race_s_winner(won, monkeypatch):
             queue = list(tasks)
             while queue:
                 task = queue.pop(0)
-                sent.append((task.first is not None, task.options.backend))
+                sent.append((task.first is not None, (task.options.backend, task.options.lead)))
                 if task.first is not None:
                     found = lex_first(task.program, task.first, "brute")
                 else:
@@ -608,7 +609,7 @@ def test_a_tie_break_in_a_worker_goes_to_the_race_s_winner(won, monkeypatch):
     assert got[1].allocation == lex_first(program, expected, "brute").allocation
     assert [s.value for s in got[2:]] == [solve(p, "brute").value for p in follow(expected)[1:]]
     lex = [backend for first, backend in sent if first]
-    assert lex == (["highs"] if won else ["portfolio"])
+    assert lex == ([("portfolio", "highs")] if won else [("portfolio", None)])
 
 
 @settings(max_examples=40, deadline=None)
@@ -630,6 +631,39 @@ def test_lex_first_with_the_welfare_program_first_matches_brute_force(seed):
             first = lex_first(program, solve(program, backend), backend)
             assert first.status is Status.OPTIMAL and first.value == expected.value
             assert first.allocation == expected.allocation, backend
+
+
+@pytest.mark.parametrize("lead", ["highs", "scip", "cpsat"])
+def test_a_tie_break_after_a_race_gives_its_welfare_programs_to_the_winner_and_its_steps_to_cp_sat(
+        lead, monkeypatch):
+    """``ilp.lex.lex_first`` with the portfolio and a race's winner (``SolveOptions.lead``, set
+    by ``ilp.batch`` for a tie-break in a worker): no race; the welfare programs go to the
+    winner, the ordering steps (welfare at least the optimum: a feasibility question) to CP-SAT.
+    Many optima (small integer values): the same first optimum as the brute force."""
+    import ilp.lex
+
+    monkeypatch.setattr(ilp.lex, "WELFARE_FIRST_BIDS", 0)
+    for lister in ("_first_clique", "_first_relaxed"):  # (they would list these small programs' optima)
+        monkeypatch.setattr(ilp.lex, lister, lambda *args: None)
+    used = []
+    real = ilp.lex.solve
+    monkeypatch.setattr(ilp.lex, "solve", lambda program, options: used.append(
+        ("step" if program.minimize_owners else "welfare", options.backend, options.lead)) or real(program, options))
+    options = SolveOptions("portfolio", lead=lead)
+    steps = 0
+    for seed in range(30):
+        rng = random.Random(seed)
+        m = rng.randint(2, 5)
+        program = Program(m, tuple(
+            Weight.of(Valuation(Form.XOR, tuple((rng.randint(1, 2**m - 1), rng.randint(1, 3)) for _ in range(3))))
+            for _ in range(rng.randint(3, 5))))
+        expected = lex_first(program, solve(program, "brute"), "brute")
+        used.clear()
+        first = lex_first(program, solve(program, "cpsat"), options)
+        assert (first.status, first.value, first.allocation) == (Status.OPTIMAL, expected.value, expected.allocation)
+        assert all(backend == ("cpsat" if kind == "step" else lead) and own is None for kind, backend, own in used)
+        steps += sum(kind == "step" for kind, _, _ in used)
+    assert steps  # the ties of these programs needed ordering steps
 
 
 def test_lex_first_of_a_unique_optimum_is_one_welfare_proof(monkeypatch):
