@@ -508,7 +508,8 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
     labelled = any(e["knowledge"] not in ("exact", "file") or e["coalitions"] not in ("none", "file") for e in table)
     # the knowledge / exact ratio: drawn knowledge, or a file's own knowledge measured as written
     ratios = labelled or any(e["knowledge"] == "file" and "knowledge_over_exact" in e for e in table)
-    budgeted = any("budget_seconds" in e for e in table)  # CATS-shaped: 2 s + (1 + winners) x one WDP solve
+    # CATS-shaped with exact knowledge: 2 s + (1 + winners) x one WDP solve; other rows: not measured
+    budgeted = any("budget_seconds" in e for e in table)
     budget_columns = ["winners", "WDP HiGHS s", "budget s", "report/budget"] if budgeted else []
     for column in ["instance", "programs", "needed", *methods, "report solver s", "bookkeeping s",
                    *[f"{k} s" for k in kinds], "naive/cabench",
@@ -539,7 +540,7 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
                      *[ratio(entry, k) for k in ("naive_over_cabench", "cabench_over_ideal", "report_over_ideal")],
                      *([f"{entry['winners']:g}", f"{entry['wdp_highs_seconds']:.2f}",
                         f"{entry['budget_seconds']:.1f}", f"{entry['report_over_budget']:.2f}"]
-                       if "budget_seconds" in entry else [""] * len(budget_columns)),
+                       if "budget_seconds" in entry else ["\u2014"] * len(budget_columns)),
                      *([ratio(entry, "knowledge_over_exact")] if ratios else []),
                      "yes" if entry["all_proven"] else "NO")
     PipeConsole(width=max(PipeConsole().width, 220 if labelled else 140)).print(view)
