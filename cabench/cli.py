@@ -112,44 +112,47 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
     from cabench.progress import counting, wanted
     from ilp.batch import shared_workers
 
-    # with --jobs 2 or more the worker processes start now and get ready while the file is read
-    with shared_workers(solve_options(solver, time_limit, jobs)) as options:
-        # and once the valuations are read, MSW starts in them while the knowledge is read
-        early = EarlyWelfare(options) if EarlyWelfare.wanted(options) else None
-        instance = load_with_reading(file, coalition_knowledge, early.start if early is not None else None)
-        from instances.files import check_output
+    # the CSVs' missing folders are made once the file is read (check_output below); an error or
+    # an interruption after that (a program the solver refuses, Ctrl-C) removes them again
+    with csv_folders_removed_on_error(players_csv, coalitions_csv):
+        # with --jobs 2 or more the worker processes start now and get ready while the file is read
+        with shared_workers(solve_options(solver, time_limit, jobs)) as options:
+            # and once the valuations are read, MSW starts in them while the knowledge is read
+            early = EarlyWelfare(options) if EarlyWelfare.wanted(options) else None
+            instance = load_with_reading(file, coalition_knowledge, early.start if early is not None else None)
+            from instances.files import check_output
 
-        for path in (players_csv, coalitions_csv):  # once the file is read (bad input creates no folder)
-            if path is not None and str(path) != "-":  # and before the programs are solved
-                check_output(path)
-        # One report, then the process ends: what it has read and computed lives until then and
-        # holds no cycles. Frozen, the cyclic collector never walks it (500 players with
-        # knowledge: millions of objects, walked again by every full collection).
+            for path in (players_csv, coalitions_csv):  # once the file is read (bad input creates no folder)
+                if path is not None and str(path) != "-":  # and before the programs are solved
+                    check_output(path)
+            # One report, then the process ends: what it has read and computed lives until then and
+            # holds no cycles. Frozen, the cyclic collector never walks it (500 players with
+            # knowledge: millions of objects, walked again by every full collection).
+            gc.freeze()
+            with counting("solving programs", wanted(as_json)) as progress:
+                report = compute_report(instance, options, progress=progress, early=early, witnesses=witnesses)
         gc.freeze()
-        with counting("solving programs", wanted(as_json)) as progress:
-            report = compute_report(instance, options, progress=progress, early=early, witnesses=witnesses)
-    gc.freeze()
-    for path, text in ((players_csv, report.players_csv), (coalitions_csv, report.coalitions_csv)):
-        if path is not None:
-            _emit(text(), None if str(path) == "-" else path)
-    if csv_to_stdout:
-        pass  # the CSV printed above is the whole of standard output (_csv_outputs)
-    elif as_json:
-        from cabench.formats import indented_json
+        for path, text in ((players_csv, report.players_csv), (coalitions_csv, report.coalitions_csv)):
+            if path is not None:
+                _emit(text(), None if str(path) == "-" else path)
+        if csv_to_stdout:
+            pass  # the CSV printed above is the whole of standard output (_csv_outputs)
+        elif as_json:
+            from cabench.formats import indented_json
 
-        click.echo(indented_json(report.to_dict()))
-    elif fmt != "table":
-        from cabench.formats import render
-        from cabench.tables import report_tables
+            click.echo(indented_json(report.to_dict()))
+        elif fmt != "table":
+            from cabench.formats import render
+            from cabench.tables import report_tables
 
-        click.echo(render(report_tables(report, players), fmt), nl=False)
-    else:
-        from cabench.render import PipeConsole, print_report
+            click.echo(render(report_tables(report, players), fmt), nl=False)
+        else:
+            from cabench.render import PipeConsole, print_report
 
-        print_report(report, PipeConsole(soft_wrap=False), players)
-        if coalition_knowledge != "bounds":
-            click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
-    return 0 if report.all_proven else NOT_PROVEN
+            print_report(report, PipeConsole(soft_wrap=False), players)
+            if coalition_knowledge != "bounds":
+                click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
+        return 0 if report.all_proven else NOT_PROVEN
 
 
 def _csv_outputs(as_json: bool, outputs: dict[str, Path | None]) -> bool:
@@ -263,6 +266,18 @@ def new_folders_removed_on_error(path: Path | None) -> Iterator[None]:
                 with contextlib.suppress(OSError):  # not empty, or not ours to remove: kept
                     folder.rmdir()
         raise
+
+
+@contextlib.contextmanager
+def csv_folders_removed_on_error(*paths: Path | None) -> Iterator[None]:
+    """:func:`new_folders_removed_on_error` for each output file of ``paths`` (None and ``-``,
+    standard output, have no folder): the folders made for them are removed again, those still
+    empty, if the block fails."""
+    with contextlib.ExitStack() as stack:
+        for path in paths:
+            if path is not None and str(path) != "-":
+                stack.enter_context(new_folders_removed_on_error(Path(path).parent))
+        yield
 
 
 @contextlib.contextmanager
