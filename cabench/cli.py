@@ -240,13 +240,14 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
                             knowledge=knowledge, coalitions=coalitions)
                 for k in range(count)]
         if output is None:
-            click.echo(instance_text(made[0]), nl=False)
+            click.echo(_readable(instance_text(made[0]), output), nl=False)
         elif count > 1 or output.is_dir():
-            for inst in made:
-                atomic_write_text(output / f"{inst.name}.json", instance_text(inst))
+            texts = [_readable(instance_text(inst), output / f"{inst.name}.json") for inst in made]
+            for inst, text in zip(made, texts):
+                atomic_write_text(output / f"{inst.name}.json", text)
             click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
         else:
-            atomic_write_text(output, instance_text(made[0]))
+            atomic_write_text(output, _readable(instance_text(made[0]), output))
     return 0
 
 
@@ -299,6 +300,20 @@ def spec_errors() -> Iterator[None]:
                                  param_hint=f"'{flag}'") from None
 
 
+def _readable(text: str, output: Path | None) -> str:
+    """``text``, an instance file about to be written, if cabench can read it back: an
+    :class:`~instances.files.OutputError` (exit 2, nothing written) when it is above the input
+    limit (knowledge drawn on hundreds of players repeats every valuation for every player)."""
+    from instances.files import MAX_INPUT_BYTES, OutputError
+
+    if len(text) * 4 > MAX_INPUT_BYTES and len(text.encode()) > MAX_INPUT_BYTES:  # (UTF-8: <= 4 bytes a character)
+        raise OutputError("standard output" if output is None else output,
+                          f"the instance would be {len(text.encode()) / 1e6:.1f} MB, above the "
+                          f"{MAX_INPUT_BYTES // 2**20} MiB that cabench reads from a file; draw the knowledge on "
+                          f"fewer players or bids")
+    return text
+
+
 def _emit(text: str, output: Path | None) -> None:
     """Print ``text``, or write it to ``output`` atomically."""
     if output is None:
@@ -344,7 +359,7 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
         instance = read_cats(file, scale, round_digits)
         with spec_errors():
             instance = annotate(instance, knowledge, coalitions, seed)
-        _emit(instance_text(instance), output)
+        _emit(_readable(instance_text(instance), output), output)
     return 0
 
 
@@ -373,7 +388,7 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
         instance = load_instance(file)
         with spec_errors():
             instance = annotate(instance, knowledge, coalitions, seed, replace)
-        _emit(instance_text(instance), output)
+        _emit(_readable(instance_text(instance), output), output)
     return 0
 
 
