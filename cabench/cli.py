@@ -112,44 +112,47 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
     from cabench.progress import counting, wanted
     from ilp.batch import shared_workers
 
-    # with --jobs 2 or more the worker processes start now and get ready while the file is read
-    with shared_workers(solve_options(solver, time_limit, jobs)) as options:
-        # and once the valuations are read, MSW starts in them while the knowledge is read
-        early = EarlyWelfare(options) if EarlyWelfare.wanted(options) else None
-        instance = load_with_reading(file, coalition_knowledge, early.start if early is not None else None)
-        from instances.files import check_output
+    # the CSVs' missing folders are made once the file is read (check_output below); an error or
+    # an interruption after that (a program the solver refuses, Ctrl-C) removes them again
+    with csv_folders_removed_on_error(players_csv, coalitions_csv):
+        # with --jobs 2 or more the worker processes start now and get ready while the file is read
+        with shared_workers(solve_options(solver, time_limit, jobs)) as options:
+            # and once the valuations are read, MSW starts in them while the knowledge is read
+            early = EarlyWelfare(options) if EarlyWelfare.wanted(options) else None
+            instance = load_with_reading(file, coalition_knowledge, early.start if early is not None else None)
+            from instances.files import check_output
 
-        for path in (players_csv, coalitions_csv):  # once the file is read (bad input creates no folder)
-            if path is not None and str(path) != "-":  # and before the programs are solved
-                check_output(path)
-        # One report, then the process ends: what it has read and computed lives until then and
-        # holds no cycles. Frozen, the cyclic collector never walks it (500 players with
-        # knowledge: millions of objects, walked again by every full collection).
+            for path in (players_csv, coalitions_csv):  # once the file is read (bad input creates no folder)
+                if path is not None and str(path) != "-":  # and before the programs are solved
+                    check_output(path)
+            # One report, then the process ends: what it has read and computed lives until then and
+            # holds no cycles. Frozen, the cyclic collector never walks it (500 players with
+            # knowledge: millions of objects, walked again by every full collection).
+            gc.freeze()
+            with counting("solving programs", wanted(as_json)) as progress:
+                report = compute_report(instance, options, progress=progress, early=early, witnesses=witnesses)
         gc.freeze()
-        with counting("solving programs", wanted(as_json)) as progress:
-            report = compute_report(instance, options, progress=progress, early=early, witnesses=witnesses)
-    gc.freeze()
-    for path, text in ((players_csv, report.players_csv), (coalitions_csv, report.coalitions_csv)):
-        if path is not None:
-            _emit(text(), None if str(path) == "-" else path)
-    if csv_to_stdout:
-        pass  # the CSV printed above is the whole of standard output (_csv_outputs)
-    elif as_json:
-        from cabench.formats import indented_json
+        for path, text in ((players_csv, report.players_csv), (coalitions_csv, report.coalitions_csv)):
+            if path is not None:
+                _emit(text(), None if str(path) == "-" else path)
+        if csv_to_stdout:
+            pass  # the CSV printed above is the whole of standard output (_csv_outputs)
+        elif as_json:
+            from cabench.formats import indented_json
 
-        click.echo(indented_json(report.to_dict()))
-    elif fmt != "table":
-        from cabench.formats import render
-        from cabench.tables import report_tables
+            click.echo(indented_json(report.to_dict()))
+        elif fmt != "table":
+            from cabench.formats import render
+            from cabench.tables import report_tables
 
-        click.echo(render(report_tables(report, players), fmt), nl=False)
-    else:
-        from cabench.render import PipeConsole, print_report
+            click.echo(render(report_tables(report, players), fmt), nl=False)
+        else:
+            from cabench.render import PipeConsole, print_report
 
-        print_report(report, PipeConsole(soft_wrap=False), players)
-        if coalition_knowledge != "bounds":
-            click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
-    return 0 if report.all_proven else NOT_PROVEN
+            print_report(report, PipeConsole(soft_wrap=False), players)
+            if coalition_knowledge != "bounds":
+                click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
+        return 0 if report.all_proven else NOT_PROVEN
 
 
 def _csv_outputs(as_json: bool, outputs: dict[str, Path | None]) -> bool:
@@ -237,13 +240,14 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
                             knowledge=knowledge, coalitions=coalitions)
                 for k in range(count)]
         if output is None:
-            click.echo(instance_text(made[0]), nl=False)
+            click.echo(_readable(instance_text(made[0]), output), nl=False)
         elif count > 1 or output.is_dir():
-            for inst in made:
-                atomic_write_text(output / f"{inst.name}.json", instance_text(inst))
+            texts = [_readable(instance_text(inst), output / f"{inst.name}.json") for inst in made]
+            for inst, text in zip(made, texts):
+                atomic_write_text(output / f"{inst.name}.json", text)
             click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
         else:
-            atomic_write_text(output, instance_text(made[0]))
+            atomic_write_text(output, _readable(instance_text(made[0]), output))
     return 0
 
 
@@ -265,6 +269,18 @@ def new_folders_removed_on_error(path: Path | None) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def csv_folders_removed_on_error(*paths: Path | None) -> Iterator[None]:
+    """:func:`new_folders_removed_on_error` for each output file of ``paths`` (None and ``-``,
+    standard output, have no folder): the folders made for them are removed again, those still
+    empty, if the block fails."""
+    with contextlib.ExitStack() as stack:
+        for path in paths:
+            if path is not None and str(path) != "-":
+                stack.enter_context(new_folders_removed_on_error(Path(path).parent))
+        yield
+
+
+@contextlib.contextmanager
 def spec_errors() -> Iterator[None]:
     """Report a bad ``--knowledge``, ``--coalitions``, ``--distribution``... as the flag errors of
     every command are reported (``cabench CMD: Invalid value for '--flag': ...``, exit 2): the
@@ -282,6 +298,20 @@ def spec_errors() -> Iterator[None]:
         flag = flag.rstrip(",")
         raise click.BadParameter(f'"{value}": {what}' if value and not value.startswith("--") else what,
                                  param_hint=f"'{flag}'") from None
+
+
+def _readable(text: str, output: Path | None) -> str:
+    """``text``, an instance file about to be written, if cabench can read it back: an
+    :class:`~instances.files.OutputError` (exit 2, nothing written) when it is above the input
+    limit (knowledge drawn on hundreds of players repeats every valuation for every player)."""
+    from instances.files import MAX_INPUT_BYTES, OutputError
+
+    if len(text) * 4 > MAX_INPUT_BYTES and len(text.encode()) > MAX_INPUT_BYTES:  # (UTF-8: <= 4 bytes a character)
+        raise OutputError("standard output" if output is None else output,
+                          f"the instance would be {len(text.encode()) / 1e6:.1f} MB, above the "
+                          f"{MAX_INPUT_BYTES // 2**20} MiB that cabench reads from a file; draw the knowledge on "
+                          f"fewer players or bids")
+    return text
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -329,7 +359,7 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
         instance = read_cats(file, scale, round_digits)
         with spec_errors():
             instance = annotate(instance, knowledge, coalitions, seed)
-        _emit(instance_text(instance), output)
+        _emit(_readable(instance_text(instance), output), output)
     return 0
 
 
@@ -358,7 +388,7 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
         instance = load_instance(file)
         with spec_errors():
             instance = annotate(instance, knowledge, coalitions, seed, replace)
-        _emit(instance_text(instance), output)
+        _emit(_readable(instance_text(instance), output), output)
     return 0
 
 
@@ -493,7 +523,8 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
     labelled = any(e["knowledge"] not in ("exact", "file") or e["coalitions"] not in ("none", "file") for e in table)
     # the knowledge / exact ratio: drawn knowledge, or a file's own knowledge measured as written
     ratios = labelled or any(e["knowledge"] == "file" and "knowledge_over_exact" in e for e in table)
-    budgeted = any("budget_seconds" in e for e in table)  # CATS-shaped: 2 s + (1 + winners) x one WDP solve
+    # CATS-shaped with exact knowledge: 2 s + (1 + winners) x one WDP solve; other rows: not measured
+    budgeted = any("budget_seconds" in e for e in table)
     budget_columns = ["winners", "WDP HiGHS s", "budget s", "report/budget"] if budgeted else []
     for column in ["instance", "programs", "needed", *methods, "report solver s", "bookkeeping s",
                    *[f"{k} s" for k in kinds], "naive/cabench",
@@ -524,7 +555,7 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
                      *[ratio(entry, k) for k in ("naive_over_cabench", "cabench_over_ideal", "report_over_ideal")],
                      *([f"{entry['winners']:g}", f"{entry['wdp_highs_seconds']:.2f}",
                         f"{entry['budget_seconds']:.1f}", f"{entry['report_over_budget']:.2f}"]
-                       if "budget_seconds" in entry else [""] * len(budget_columns)),
+                       if "budget_seconds" in entry else ["\u2014"] * len(budget_columns)),
                      *([ratio(entry, "knowledge_over_exact")] if ratios else []),
                      "yes" if entry["all_proven"] else "NO")
     PipeConsole(width=max(PipeConsole().width, 220 if labelled else 140)).print(view)

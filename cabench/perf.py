@@ -27,7 +27,8 @@ Three kinds of measurement, all wall-clock seconds on this machine, in the same 
   ``knowledge/exact``;
 * ``kind:<MSW|MIEW|MIKW|MKW>``: the programs of that kind in cabench's batch, each distinct
   program's wall time counted once, and how many of them were proven;
-* for CATS-shaped instances (one player per bidder), ``wdp-highs``: one HiGHS solve of the
+* for CATS-shaped instances (one player per bidder) with exact knowledge, and files of XOR bids
+  measured with exact knowledge, ``wdp-highs``: one HiGHS solve of the
   plain winner-determination problem of the same bids (a binary per bid, one row per good and
   one per bidder, as CATS's own LP file has it), proven optimal; with the winners of MSW it
   gives the budget 2 s + (1 + winners) x that solve (:func:`budget`).
@@ -40,7 +41,7 @@ Instances are generated with every knowledge spec of ``--knowledge`` and every c
 default lists (:data:`KNOWLEDGE_SPECS`). Or they are given as files (:func:`run_files`: JSON
 instances, or CATS files imported as ``cabench import`` does), measured as written or with
 those specs drawn on them, each file with the winner-determination baseline when its
-valuations are XOR bids.
+valuations are XOR bids and it is measured with exact knowledge.
 
 For the single backends and the naive baseline, a program that occurs several times in the
 table is solved once and its time counted at each occurrence: they have no batch, so they would
@@ -421,8 +422,9 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     """The rows of one instance: the whole report, cabench's table pipeline (unless ``batch``
     is false) with the per-kind times of its batch, each single backend, the naive baseline
     (unless ``naive`` is false), given ``exact`` (the same instance with exact knowledge) the
-    whole report of that instance and, with ``wdp``, the winner-determination baseline
-    (:func:`wdp_highs`) and MSW's winners in the report's row. With single backends each row
+    whole report of that instance and, with ``wdp`` (exact knowledge only: the setting of
+    :func:`budget`), the winner-determination baseline (:func:`wdp_highs`) and MSW's winners in
+    the report's row. With single backends each row
     carries the two ideals' solving times (the module docstring): ``fastest_single_sum``, the
     table's distinct programs, and ``ideal_report``, the report's distinct needed programs plus
     MSW's tie-break, each by its fastest single backend."""
@@ -635,6 +637,25 @@ def xor_only(instance: Instance) -> bool:
     return all(v.semantics is Semantics.XOR for v in instance.valuations)
 
 
+def exact_knowledge(instance: Instance) -> bool:
+    """Whether every player knows every other player's true valuation exactly, as ``--knowledge
+    exact`` draws it (``instances.knowledge_models``): lower bounds equal to TV_j for every j != i
+    (a player alone knows nothing). The setting of :func:`budget`. The loader makes equal
+    valuations one object, so the comparison is mostly by identity."""
+    from instances.model import LowerBounds
+
+    truth = instance.valuations
+    if instance.n == 1:
+        return True  # no one else to know about
+    for i, known in enumerate(instance.knowledge):
+        if not isinstance(known, LowerBounds) or len(known.bounds) != instance.n - 1:
+            return False
+        for j, bound in known.bounds.items():
+            if j == i or not (bound is truth[j] or bound == truth[j]):
+                return False
+    return True
+
+
 def check_files(paths: Sequence[Path], coalitions: Sequence[str] | None) -> None:
     """Read every file of ``paths`` (:func:`file_paths`, :func:`load_file`) and check that each
     coalition spec fits among its players, so that bad input stops ``perf`` before anything is
@@ -660,10 +681,20 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
     file as written, or with every knowledge spec and coalition spec given drawn on it (seed 0,
     replacing what it has, as ``cabench annotate --replace`` does). Knowledge other than exact,
     drawn or the file's own, also times the report of the same instance with exact knowledge
-    (same valuations, same coalitions). Every file whose valuations
-    are all XOR bids also gets the winner-determination baseline and the budget (:func:`budget`).
+    (same valuations, same coalitions). Every file whose valuations are all XOR bids, measured
+    with exact knowledge (drawn, or its own: :func:`exact_knowledge`), also gets the
+    winner-determination baseline and the budget (:func:`budget`), as the suites' CATS-shaped
+    instances do with exact knowledge only: the budget is the target of that setting, and a
+    file without knowledge (a CATS file) needs ``--knowledge exact`` for it.
     A file's rows carry its name (without suffix) as their distribution, so each file is one
-    entry of :func:`summary`."""
+    entry of :func:`summary`.
+
+    Like the suites, each file's table is also solved by cabench's batch, which gives the
+    per-kind rows (``kind:MSW`` ...), unless the file has more than :data:`TABLE_PLAYERS`
+    players and neither a single backend nor the naive baseline is measured: there the batch
+    would solve the programs the report needs (no per-kind rows, the table is not used), the
+    report's own work again, for a time nothing is compared with; on real CATS files, whose
+    reports run up to 26 minutes (docs/performance.md), that would double the run."""
     from instances.knowledge_models import annotate
 
     files = file_paths(paths)
@@ -685,15 +716,17 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
                 instance = make(knowledge_spec)
                 advance(done, total, instance.name)
                 # knowledge drawn, or the file's own: the same instance with exact knowledge too
-                known = knowledge_spec not in (None, "exact", "none") or (
-                    knowledge_spec is None and any(k is not None for k in instance.knowledge))
+                own = knowledge_spec is None and any(k is not None for k in instance.knowledge)
+                exactly = knowledge_spec == "exact" or (own and exact_knowledge(instance))
+                known = knowledge_spec not in (None, "exact", "none") or (own and not exactly)
                 exact = make("exact") if known else None
                 base = dict(instance=instance.name, distribution=path.stem, goods=instance.m,
                             bids=sum(len(v.bids) for v in instance.valuations), players=instance.n, seed=0,
                             knowledge=knowledge_spec or "file", coalitions=coalition_spec or "file")
-                # cabench alone (no single backend, no naive baseline): the report is what is timed
+                # the budget is exact knowledge's target; the batch: see the docstring
                 rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive,
-                                         exact, wdp=xor_only(instance), batch=bool(backends) or naive)
+                                         exact, wdp=exactly and xor_only(instance),
+                                         batch=bool(backends) or naive or instance.n <= TABLE_PLAYERS)
                 checkpoint(rows)
                 done += 1
     advance(done, total, "")

@@ -432,6 +432,8 @@ def _schema_message(error: "ValidationError") -> str:
         return f'unknown {what} "{extra[0]}"; expected one of: {", ".join(allowed)}'
     if kind in ("minProperties", "maxProperties") and allowed:
         return f"expected exactly one of: {', '.join(allowed)}; got {len(error.instance)} keys"
+    if kind == "const":
+        return f"expected {json.dumps(error.validator_value)}, got {got}"
     if kind == "minItems":
         return f"expected at least {error.validator_value} items, got {len(error.instance)}"
     if kind == "maxItems":
@@ -492,7 +494,8 @@ class _Builder:
             self._player(name, ["knowledge", name])
         knowledge: list[Knowledge | None] = []
         for i, name in enumerate(self.players):
-            known = self._knowledge(knowledge_data[name], ["knowledge", name], i) if name in knowledge_data else None
+            known = (self._knowledge(knowledge_data[name], ["knowledge", name], i, true_values)
+                     if name in knowledge_data else None)
             knowledge.append(known)
             if reader is not None:
                 reader.knowledge(i, known)
@@ -707,7 +710,10 @@ class _Builder:
             profile[j] = self.valuation(body, path + [name])
         return dict(sorted(profile.items()))
 
-    def _knowledge(self, data: Mapping[str, Any], path: Path_, owner: int) -> Knowledge:
+    def _knowledge(self, data: Mapping[str, Any], path: Path_, owner: int,
+                   true_values: tuple[Valuation, ...]) -> Knowledge:
+        if "exact" in data:  # (the schema allows only true) the truth itself, shared, not copied
+            return LowerBounds({j: v for j, v in enumerate(true_values) if j != owner})
         if "lower_bounds" in data:
             return LowerBounds(self._profile(data["lower_bounds"], path + ["lower_bounds"], owner))
         return Candidates(

@@ -224,6 +224,30 @@ def test_csv_exports_to_files_and_standard_output(crowd, tmp_path):
     assert not (tmp_path / "-").exists()
 
 
+@pytest.mark.parametrize("case", ["unknown player in the knowledge", "fails while solving"])
+def test_csv_exports_leave_no_folder_on_error(tmp_path, case):
+    """A run that fails writes no CSV and leaves no folder made for one: a bad file found after its
+    valuations (knowledge about an unknown player), and a file read without fault whose programs
+    the solver then refuses (brute force handles at most 12 goods; the CSVs' folders are made
+    once the file is read, before solving): exit 2, one line, and ``new`` is gone again."""
+    goods = [f"g{k}" for k in range(1, 14)]
+    data = {"name": "late", "goods": goods, "players": ["p1", "p2"],
+            "valuations": {"p1": {"xor": [[goods[:7], 10]]}, "p2": {"xor": [[goods[5:], 12]]}}}
+    args = []
+    if case == "unknown player in the knowledge":
+        data["knowledge"] = {"p1": {"lower_bounds": {"p9": {"xor": [[goods[5:], 3]]}}}}
+    else:
+        args = ["--solver", "brute"]
+    path = tmp_path / "late.json"
+    path.write_text(json.dumps(data))
+    result = run_cli("benchmarks", str(path), *args, "--players-csv", str(tmp_path / "new" / "dir" / "x.csv"),
+                     "--coalitions-csv", str(tmp_path / "new" / "other" / "y.csv"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert ("unknown player" if args == [] else "at most 12 goods") in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["late.json"]
+
+
 @pytest.mark.parametrize("args", [
     ["-n", "3", "--knowledge", "bogus", "-o", "{tmp}/new/sub/x.json"],
     ["-n", "3", "--coalitions", "pairs:9", "--count", "2", "-o", "{tmp}/new/dir"],

@@ -297,14 +297,19 @@ def test_perf_on_real_cats_files_and_instance_files(tmp_path):
         assert entry["budget_seconds"] == pytest.approx(budget(entry["wdp_highs_seconds"], entry["winners"]))
     assert table[0]["players"] == 200  # L4: one player per bid
     rows = list(csv.DictReader(open(tmp_path / "out" / "perf-rows.csv")))
-    assert {r["method"] for r in rows} == {"report:portfolio"}  # cabench alone: only the report is timed
-    for row in rows:
+    # cabench alone: above 50 players only the report is timed; up to 50 the batch and its kinds too
+    assert [r["method"] for r in rows if r["distribution"] != "example"] == ["report:portfolio"] * 2
+    assert [r["method"] for r in rows if r["distribution"] == "example"] == [
+        "report:portfolio", "cabench:portfolio", "kind:MSW", "kind:MIEW", "kind:MIKW"]
+    assert set(table[2]["kinds"]) == {"MSW", "MIEW", "MIKW"} and table[0]["kinds"] == table[1]["kinds"] == {}
+    for row in (r for r in rows if r["method"].startswith("report:")):
         assert row["msw"] == row["wdp_optimum"] != "", row["instance"]
         name = row["distribution"] + ".txt"
         if name in EXPECTED:  # the optimum of the generator's own LP model
             imported = read_cats(CATS / name)
             assert Fraction(row["msw"]) == Fraction(EXPECTED[name]) * imported.scale, name
-    assert int(rows[-1]["msw"]) == compute_report(load_instance(instance)).msw.value
+    (example,) = [r for r in rows if r["distribution"] == "example" and r["method"] == "report:portfolio"]
+    assert int(example["msw"]) == compute_report(load_instance(instance)).msw.value
 
 
 def test_perf_files_as_written_and_bad_paths(tmp_path):
@@ -363,9 +368,70 @@ def test_perf_files_with_their_own_knowledge_titles_and_unmeasured_ratios(tmp_pa
     assert "cabench perf (1 file)" in result.stdout and "knowledge/exact" in result.stdout
     assert "nan" not in result.stdout and "\u2014" in result.stdout
     rows = list(csv.DictReader(open(tmp_path / "a" / "perf-rows.csv")))
-    assert [r["method"] for r in rows] == ["report:portfolio", "report-exact:portfolio"]
+    assert [r["method"] for r in rows] == ["report:portfolio", "report-exact:portfolio", "cabench:portfolio",
+                                           "kind:MSW", "kind:MIEW", "kind:MIKW"]
     assert all(r["fastest_single_sum"] == "" for r in rows)  # not measured: an empty field
     drawn = run_cli("perf", example, str(EXAMPLES / "vcg-collusion.json"), "--knowledge", "exact,candidates:2",
                     "--backends", "none", "--no-naive", "--jobs", "1", "-o", str(tmp_path / "b"))
     assert drawn.returncode == 0, drawn.stderr
     assert "cabench perf (2 files, 4 instances)" in drawn.stdout and "nan" not in drawn.stdout
+
+
+def test_perf_files_budget_only_with_exact_knowledge(tmp_path):
+    """The budget (2 s + (1 + winners) x one HiGHS solve) is exact knowledge's target: a file of
+    XOR bids gets the winner-determination baseline and the budget columns with exact knowledge,
+    drawn or its own, and not with other knowledge, drawn or its own (em dashes in the table,
+    empty fields in perf-rows.csv, no keys in perf-summary.json). A file whose own knowledge is
+    exact is not measured a second time with exact knowledge."""
+    from instances import load_instance
+    from instances.knowledge_models import annotate
+    from instances.writer import instance_text
+
+    example = EXAMPLES / "random-xor-lower-bounds.json"  # XOR bids, its own lower bounds (not exact)
+    drawn = run_cli("perf", str(example), "--knowledge", "exact,noisy-lower:0.6", "--backends", "none",
+                    "--no-naive", "--jobs", "1", "-o", str(tmp_path / "a"))
+    assert drawn.returncode == 0, drawn.stderr
+    exact, noisy = json.loads((tmp_path / "a" / "perf-summary.json").read_text())
+    budget_keys = {"winners", "wdp_highs_seconds", "budget_seconds", "report_over_budget", "within_budget"}
+    assert (exact["knowledge"], noisy["knowledge"]) == ("exact", "noisy-lower:0.6")
+    assert budget_keys <= exact.keys() and not budget_keys & noisy.keys()
+    (line,) = [line for line in drawn.stdout.splitlines() if "noisy-lower:0.6" in line]
+    cells = [cell.strip() for cell in line.split("\u2502")[1:-1]]
+    header = next(line for line in drawn.stdout.splitlines() if "budget s" in line)
+    columns = [cell.strip() for cell in header.split("\u2503")[1:-1]]
+    noisy_cells = dict(zip(columns, cells))
+    assert [noisy_cells[c] for c in ("winners", "WDP HiGHS s", "budget s", "report/budget")] == ["\u2014"] * 4
+    (exact_line,) = [line for line in drawn.stdout.splitlines() if " exact " in line]
+    exact_cells = dict(zip(columns, (cell.strip() for cell in exact_line.split("\u2502")[1:-1])))
+    assert float(exact_cells["budget s"]) >= 2
+    rows = list(csv.DictReader(open(tmp_path / "a" / "perf-rows.csv")))
+    reports = {r["knowledge"]: r for r in rows if r["method"] == "report:portfolio"}
+    assert reports["exact"]["wdp_highs"] != "" and reports["exact"]["winners"] != ""
+    assert all(reports["noisy-lower:0.6"][k] == "" for k in ("winners", "wdp_highs", "wdp_proven", "wdp_optimum"))
+
+    own_exact = tmp_path / "own-exact.json"
+    own_exact.write_text(instance_text(annotate(load_instance(example), "exact", replace=True)))
+    written = run_cli("perf", str(example), str(own_exact), "--backends", "none", "--no-naive", "--jobs", "1",
+                      "-o", str(tmp_path / "b"))
+    assert written.returncode == 0, written.stderr
+    lower, own = json.loads((tmp_path / "b" / "perf-summary.json").read_text())
+    assert (lower["distribution"], own["distribution"]) == ("random-xor-lower-bounds", "own-exact")
+    assert not budget_keys & lower.keys() and "report-exact:portfolio" in lower["median_seconds"]
+    assert budget_keys <= own.keys() and "report-exact:portfolio" not in own["median_seconds"]
+
+
+def test_perf_files_get_the_per_kind_columns_like_suites(tmp_path):
+    """``--backends none --no-naive`` on a file of up to 50 players times cabench's batch too, so
+    the file gets the per-kind columns (time and proven per kind) as a generated suite does."""
+    result = run_cli("perf", str(EXAMPLES / "vcg-collusion.json"), "--backends", "none", "--no-naive", "--jobs", "1",
+                     "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    (entry,) = json.loads((tmp_path / "perf-summary.json").read_text())
+    assert set(entry["kinds"]) == {"MSW", "MIEW", "MIKW", "MKW"}, entry["kinds"]
+    assert all(kind["all_proven"] and kind["programs"] >= 1 for kind in entry["kinds"].values())
+    assert "cabench:portfolio" in entry["median_seconds"]
+    assert all(f"{kind} s" in result.stdout for kind in ("MSW", "MIEW", "MIKW", "MKW"))
+    rows = list(csv.DictReader(open(tmp_path / "perf-rows.csv")))
+    kinds = {r["method"]: r for r in rows if r["method"].startswith("kind:")}
+    assert set(kinds) == {"kind:MSW", "kind:MIEW", "kind:MIKW", "kind:MKW"}
+    assert all(r["proven"] == r["programs"] != "0" for r in kinds.values())

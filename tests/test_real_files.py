@@ -259,7 +259,7 @@ def test_annotate_cli_is_byte_identical_and_guards_existing_knowledge(tmp_path):
     assert again.returncode == 2 and again.stdout == "" and again.stderr.count("\n") == 1
     assert "already has knowledge; pass --replace" in again.stderr
     replaced = run_cli("annotate", str(out), "--knowledge", "exact", "--replace")
-    assert replaced.returncode == 0 and "lower_bounds" in replaced.stdout
+    assert replaced.returncode == 0 and '"exact": true' in replaced.stdout
     for bad, message in ((["--knowledge", "noisy-lower:0"], 'cannot read "noisy-lower:0"'),
                          (["--coalitions", "pairs:5"], "do not fit among"),
                          ([], "nothing to draw")):
@@ -443,7 +443,7 @@ def test_every_file_command_reads_standard_input():
     exported = stdin_run("export", "-", data=imported.stdout)
     assert exported.returncode == 0 and Counter(cats_bids(exported.stdout)) == Counter(cats_bids(cats))
     annotated = stdin_run("annotate", "-", "--knowledge", "exact", data=imported.stdout)
-    assert annotated.returncode == 0 and "lower_bounds" in annotated.stdout
+    assert annotated.returncode == 0 and '"exact": true' in annotated.stdout
     bad = stdin_run("benchmarks", "-", data="{nope")
     assert bad.returncode == 2 and bad.stderr.startswith("<stdin>: invalid JSON") and bad.stderr.count("\n") == 1
 
