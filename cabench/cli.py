@@ -306,9 +306,11 @@ def _readable(text: str, output: Path | None) -> str:
     limit (knowledge drawn on hundreds of players repeats every valuation for every player)."""
     from instances.files import MAX_INPUT_BYTES, OutputError
 
-    if len(text) * 4 > MAX_INPUT_BYTES and len(text.encode()) > MAX_INPUT_BYTES:  # (UTF-8: <= 4 bytes a character)
+    if len(text) * 4 <= MAX_INPUT_BYTES:  # (UTF-8: at most 4 bytes a character) no need to encode it
+        return text
+    if (size := len(text.encode())) > MAX_INPUT_BYTES:
         raise OutputError("standard output" if output is None else output,
-                          f"the instance would be {len(text.encode()) / 1e6:.1f} MB, above the "
+                          f"the instance would be {size / 1e6:.1f} MB, above the "
                           f"{MAX_INPUT_BYTES // 2**20} MiB that cabench reads from a file; draw the knowledge on "
                           f"fewer players or bids")
     return text
