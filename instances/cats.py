@@ -9,14 +9,13 @@ Prices are decimals (CATS prints six significant digits, so ``0.0375792`` and ``
 one file). cabench keeps money in integers: the import multiplies every price by a power of ten,
 the instance's ``scale``, and export divides by it again (:mod:`instances.units`).
 
-CATS's own winner-determination model treats every number on a bid line as an item sold once,
-dummy goods included, and its paths distribution writes bids that break the one-bidder-per-dummy
-picture: a bid holding two dummy goods (it excludes the bids of both bidders, which do not exclude
-each other) and a bid holding a dummy good only. Such a bid stays with the bidder of its smallest
-dummy good, and every other dummy good it holds (all of them, for a bid with no real good)
-becomes a good of the instance, named ``d<number>``, held by every bid carrying that dummy good.
-Two bids then conflict in the instance exactly when they conflict in the file (a shared real
-good, or a shared dummy good), so the winner-determination problem is unchanged.
+A bid holds at least one real good and at most one dummy good. The header's goods count can be
+too small: CATS 2.1's paths generator writes the number of goods asked for, but its last path may
+take a road or two more, numbered right after the others (a 40-good file whose bids use real good 40, beside
+dummy good 58 or alone). Read literally, good 40 would be a dummy good that ties four unrelated
+bidders into one XOR. The reader therefore takes as real the smallest number of goods, at least
+the header's, that leaves every bid a real good and at most one good above them
+(:func:`real_goods`).
 """
 
 from __future__ import annotations
@@ -150,25 +149,16 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
     source, name = source_name(path)
     header, bids = _parse(source, read_text(path, "a CATS file"))
     scale, values = _choose_scale(source, bids, scale, round_digits)
-    n_goods = header["goods"]
-    dummies_of = [sorted({g for g in goods if g >= n_goods}) for _, goods, _, _ in bids]
-    promoted = sorted({d for (_, goods, _, _), ds in zip(bids, dummies_of)
-                       for d in (ds if len(ds) == len(goods) else ds[1:])})  # dummy goods that become goods
-    extra = {d: n_goods + k for k, d in enumerate(promoted)}
+    n_goods = real_goods(header["goods"], [goods for _, goods, _, _ in bids])
     bidders: dict[object, list[tuple[int, int]]] = {}
-    for (number, goods, _, _), dummies, value in zip(bids, dummies_of, values):
-        key = ("dummy", dummies[0]) if dummies else ("bid", number)
-        mask = 0
-        for g in goods:
-            if g < n_goods:
-                mask |= 1 << g
-            elif g in extra:
-                mask |= 1 << extra[g]
-        bidders.setdefault(key, []).append((mask, value))
+    for (number, goods, _, _), value in zip(bids, values):
+        dummy = max(goods)
+        key = ("dummy", dummy) if dummy >= n_goods else ("bid", number)
+        bidders.setdefault(key, []).append((sum(1 << g for g in set(goods) if g < n_goods), value))
     valuations = tuple(Valuation(Form.XOR, tuple(book)) for book in bidders.values())
     instance = Instance(
         name=name,
-        goods=tuple(str(g) for g in range(n_goods)) + tuple(f"d{d}" for d in promoted),
+        goods=tuple(str(g) for g in range(n_goods)),
         players=tuple(f"bidder{k + 1}" for k in range(len(valuations))),
         valuations=valuations,
         knowledge=(None,) * len(valuations),
@@ -176,6 +166,27 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
         source=source,
     )
     return _validated(instance)
+
+
+def real_goods(announced: int, bids: list[tuple[int, ...]]) -> int:
+    """The number of real goods of a CATS file: the smallest, at least the header's ``announced``,
+    that leaves every bid at least one real good and at most one dummy good.
+
+    The CATS format (Leyton-Brown, Pearson, Shoham, EC-00, and the CATS readme, "File Formats")
+    adds one dummy good to each bid of a bidder with several bids, so a bid holds real goods and
+    at most one dummy good. A file that breaks this has more real goods than its header says:
+    CATS 2.1's paths generator writes the requested count even when its last path took more roads.
+
+    >>> real_goods(40, [(21, 41), (1, 40, 58), (40,), (40, 1)])
+    41
+    >>> real_goods(3, [(0, 1, 3), (2, 3)])
+    3
+    """
+    real = announced
+    for goods in bids:
+        top = sorted(set(goods), reverse=True)
+        real = max(real, (top[1] if len(top) > 1 else top[0]) + 1)
+    return real
 
 
 def _validated(instance: Instance) -> Instance:

@@ -270,9 +270,14 @@ def test_annotate_cli_is_byte_identical_and_guards_existing_knowledge(tmp_path):
 # --- CATS files with decimal prices ------------------------------------------------------------
 
 
-def cats_bids(text: str) -> list[tuple[Decimal, tuple[int, ...]]]:
-    """(price, goods) of every bid line of a CATS text."""
-    goods = int(next(line.split()[1] for line in text.splitlines() if line.startswith("goods")))
+# files whose header undercounts the real goods (see test_cats_paths_real_good_beyond_the_header)
+REAL_GOODS = {"paths-40-200-0000.txt": 41}
+
+
+def cats_bids(text: str, goods: int | None = None) -> list[tuple[Decimal, tuple[int, ...]]]:
+    """(price, real goods) of every bid line of a CATS text (goods below ``goods``, by default
+    the header's count)."""
+    goods = goods or int(next(line.split()[1] for line in text.splitlines() if line.startswith("goods")))
     bids = []
     for line in text.splitlines():
         words = line.split()
@@ -304,20 +309,23 @@ def test_cats_import_picks_the_smallest_power_of_ten(name):
 def test_cats_export_of_an_import_has_exactly_the_files_prices(name):
     text = (CATS / name).read_text()
     back = write_cats(read_cats(CATS / name))
-    if name.startswith("paths"):  # two dummy goods became goods d40, d58: compare the prices
-        assert Counter(p for p, _ in cats_bids(back)) == Counter(p for p, _ in cats_bids(text))
-    else:  # every bid, with its real goods and exact price (bidders may be renumbered)
-        assert Counter(cats_bids(back)) == Counter(cats_bids(text))
+    # every bid, with its real goods and exact price (bidders may be renumbered)
+    assert Counter(cats_bids(back)) == Counter(cats_bids(text, REAL_GOODS.get(name)))
 
 
-def test_cats_paths_bids_with_several_or_only_dummy_goods():
-    """Line 100 holds dummy goods 40 and 58, line 108 dummy good 40 only: both become goods."""
+def test_cats_paths_real_good_beyond_the_header():
+    """The header says 40 goods, but good 40 is a road (CATS 2.1's paths generator took one more
+    than asked): bids 80 (goods 1, 40 and dummy 58), 88 and 172 (good 40 alone) and 194 (goods
+    40 and 1) are four bidders' bids, not one bidder's XOR."""
     inst = read_cats(CATS / "paths-40-200-0000.txt")
-    assert inst.goods[40:] == ("d40", "d58")
-    d40, d58 = 1 << 40, 1 << 41
-    holders = [(i, b) for i, v in enumerate(inst.valuations) for b, _ in v.bids if b & (d40 | d58)]
-    assert any(b & d40 and b & d58 for _, b in holders)
-    assert any(b == d40 for _, b in holders)  # the bid on a dummy good alone
+    assert inst.goods == tuple(str(g) for g in range(41))
+    assert inst.n == 97  # as CATS's bidders: bids sharing a dummy good, single bids on their own
+    good40 = 1 << 40
+    holders = sorted((i, b) for i, v in enumerate(inst.valuations) for b, _ in v.bids if b & good40)
+    assert [b for _, b in holders].count(good40) == 2 and len(holders) == 4
+    assert len({i for i, _ in holders}) == 4
+    with_good1 = [len(inst.valuations[i].bids) for i, b in holders if b == good40 | 2]
+    assert sorted(with_good1)[0] == 1 and sorted(with_good1)[1] > 1  # bid 194 alone, bid 80 with dummy 58's
 
 
 REPEATING = """% a bidder that repeats a bundle, and decimal prices
