@@ -169,55 +169,100 @@ def regions(rng: random.Random, m: int, *, max_value: float = 10.0, deviation: f
                             additivity, budget_factor, resale_factor)
 
 
-def city_graph(m: int, rng: random.Random) -> tuple[nx.Graph, dict[int, tuple[float, float]]]:
-    """A connected graph with exactly m edges on random cities in the unit square: a minimum
-    spanning tree, then the shortest remaining city pairs (CATS §4.2 builds short, local roads)."""
-    cities = max(3, math.ceil(math.sqrt(2 * m)) + 1)
-    while cities * (cities - 1) // 2 < m:
-        cities += 1
-    position = {c: (rng.random(), rng.random()) for c in range(cities)}
-    pairs = sorted(((math.dist(position[a], position[b]), a, b) for a in range(cities) for b in range(a + 1, cities)))
-    graph = nx.Graph()
-    graph.add_nodes_from(position)
-    tree = nx.minimum_spanning_tree(nx.Graph([(a, b, {"weight": d}) for d, a, b in pairs]))
-    for a, b in sorted(tree.edges()):
-        graph.add_edge(a, b, length=math.dist(position[a], position[b]))
-    for d, a, b in pairs:
-        if graph.number_of_edges() >= m:
-            break
-        if not graph.has_edge(a, b):
-            graph.add_edge(a, b, length=d)
-    edges = sorted(graph.edges())[:m]
-    kept = nx.Graph()
-    kept.add_nodes_from(position)
-    for k, (a, b) in enumerate(edges):
-        kept.add_edge(a, b, length=graph[a][b]["length"], good=k)
-    return kept, position
+def road_network(m: int, rng: random.Random, *, connections: int = 2, density: float = 3.0,
+                 ) -> tuple[nx.Graph, dict[int, tuple[float, float]]]:
+    """The road graph of CATS §4.2 as CATS 2.1 builds it: int(1.2 m / density) cities uniform
+    in the unit square, each joined by a straight road to its ``connections`` nearest cities,
+    then roads between random pairs of cities until there are ``density`` roads per city. So
+    there are about 1.2 m roads, local ones and long ones; :func:`paths` later keeps only the m
+    roads that bids use first. As in CATS, a network that cannot get its roads (fewer city
+    pairs than roads) is rebuilt with one more city, a disconnected one with the same number.
+    Roads carry their Euclidean ``length``; cities are numbered in order of placement."""
+    cities = max(connections + 1, int(1.2 * m / density))
+    while True:
+        position = {c: (rng.random(), rng.random()) for c in range(cities)}
+        graph = nx.Graph()
+        graph.add_nodes_from(position)
+
+        def build(a: int, b: int) -> bool:
+            if graph.has_edge(a, b):
+                return False
+            graph.add_edge(a, b, length=math.dist(position[a], position[b]))
+            return True
+
+        for a in range(cities):
+            nearest = sorted((math.dist(position[a], position[b]), b) for b in range(cities) if b != a)
+            for _, b in nearest[:connections]:
+                build(a, b)
+        misses = 0
+        while graph.number_of_edges() < cities * density and misses <= cities:
+            a = int(rng.random() * cities)
+            b = a
+            while b == a:
+                b = int(rng.random() * cities)
+            misses = 0 if build(a, b) else misses + 1
+        if misses > cities:  # the pairs ran out before the roads did
+            cities += 1
+        elif nx.is_connected(graph):
+            return graph, position
 
 
-def paths(rng: random.Random, m: int, *, max_paths: int = 5, surplus: float = 1.5) -> Iterator[Bidder]:
-    """CATS §4.2 "paths in space": goods are the edges of a graph on random cities; a bidder wants
-    to connect two random cities, values the connection at distance x U(1, surplus), and bids
-    XOR on its (up to max_paths) shortest simple paths, each at the value minus the path's
-    excess length over the shortest one (only paths still worth something)."""
-    graph, position = city_graph(m, rng)
+def _path_bidders(rng: random.Random, m: int, max_paths: int, shipping: float
+                  ) -> Iterator[tuple[Bidder, dict[tuple[int, int], int]]]:
+    """The bidders of :func:`paths`, each with the road -> good numbering so far (for tests)."""
+    graph, position = road_network(m, rng)
+    good: dict[tuple[int, int], int] = {}
     nodes = sorted(graph.nodes())
     while True:
-        a, b = nodes[int(rng.random() * len(nodes))], nodes[int(rng.random() * len(nodes))]
-        if a == b or not nx.has_path(graph, a, b):
-            continue
-        worth = math.dist(position[a], position[b]) * (1 + (surplus - 1) * rng.random()) * 10
+        a = nodes[int(rng.random() * len(nodes))]
+        b = a
+        while b == a:
+            b = nodes[int(rng.random() * len(nodes))]
+        bound = (1 + (shipping - 1) * rng.random()) * math.dist(position[a], position[b])
+        routes: list[tuple[float, list[int]]] = []
+        if nx.has_path(graph, a, b):
+            for route in nx.shortest_simple_paths(graph, a, b, weight="length"):
+                cost = sum(graph[u][v]["length"] for u, v in zip(route, route[1:]))
+                if len(routes) == max_paths or cost >= bound:
+                    break
+                routes.append((cost, route))
+        if len(routes) == max_paths:  # CATS 2.1's search bound, and so its price, shrank to this
+            bound = routes[-1][0]
         bidder: dict[int, int] = {}
-        shortest = None
-        for route in nx.shortest_simple_paths(graph, a, b, weight="length"):
-            length = sum(graph[u][v]["length"] for u, v in zip(route, route[1:]))
-            shortest = length if shortest is None else shortest
-            value = worth - 10 * (length - shortest)
-            if len(bidder) >= max_paths or value <= 0:
+        for _, route in routes:
+            roads = [(min(u, v), max(u, v)) for u, v in zip(route, route[1:])]
+            new = len({r for r in roads if r not in good})
+            if len(good) + new > m:
+                continue  # it would need more goods than there are
+            for road in roads:
+                good.setdefault(road, len(good))
+            _add_bid(bidder, _mask(good[r] for r in roads), _value(10 * bound))
+            if new and len(good) == m:
+                # every good is named: the roads no bid uses are closed, and this bidder's
+                # remaining paths are dropped, as CATS 2.1 does at that moment
+                graph.remove_edges_from([r for r in list(graph.edges()) if (min(r), max(r)) not in good])
                 break
-            _add_bid(bidder, _mask(graph[u][v]["good"] for u, v in zip(route, route[1:])), _value(value))
         if bidder:
-            yield sorted(bidder.items())
+            yield sorted(bidder.items()), good
+
+
+def paths(rng: random.Random, m: int, *, max_paths: int = 5, shipping: float = 1.5) -> Iterator[Bidder]:
+    """CATS §4.2 "paths in space", as CATS 2.1 generates it: goods are roads of
+    :func:`road_network`; a bidder wants to ship between two random cities a and b and will pay
+    d x |ab| for it, d ~ U(1, shipping); it bids XOR on the (at most max_paths) cheapest simple
+    paths from a to b that cost (total road length) less than that, every bid at the same price
+    (the bidder is indifferent between routes). When max_paths are found CATS 2.1 has narrowed its
+    search bound, which is also the price, to the last path's cost; so does this. Goods are
+    numbered in the order roads first appear in a bid, and once m roads have appeared the unused
+    ones are closed, as CATS 2.1 prunes them. Most bidders have one or two paths and many have
+    none (the shortest route is longer than d x |ab|), which gives CATS's proportion of about one
+    bidder per two bids. Differences: CATS 2.1 restarts with more cities when its bid count is
+    reached before m roads are used, which an endless stream of bidders cannot know (here some
+    goods are then in no bid), and it skips a path that would name more goods than m (rather
+    than exceed m); it also drops bids not connected to the rest by shared goods, which this
+    does not. Prices are scaled by 10 (CATS's are lengths in the unit square)."""
+    for bidder, _ in _path_bidders(rng, m, max_paths, shipping):
+        yield bidder
 
 
 def scheduling(rng: random.Random, m: int, *, max_length: int = 5, deadlines: int = 3,

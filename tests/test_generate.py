@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 
 import networkx as nx
@@ -12,7 +13,7 @@ from benchmarks import knowledge_correct, msw
 from instances import Form, instance_text, load_instance, parse_instance
 from instances.bundles import members
 from instances.cats import read_cats, write_cats
-from instances.distributions import DISTRIBUTIONS, city_graph, grid_graph
+from instances.distributions import DISTRIBUTIONS, SCALE, _path_bidders, grid_graph, road_network
 from instances.generate import generate_instance
 from tests.conftest import run_cli
 
@@ -47,16 +48,37 @@ def test_regions_bids_are_connected_on_the_grid():
             assert nx.is_connected(graph.subgraph(list(members(bundle))))
 
 
-def test_paths_bids_are_paths_in_the_city_graph():
-    m, b, n = 30, 60, 4
-    inst = generate_instance("paths", m, b, n, seed=5)
-    graph, _ = city_graph(m, _world_rng("paths", m, b, n, 5))
-    edge_of = {d["good"]: (u, v) for u, v, d in graph.edges(data=True)}
-    for v in inst.valuations:
-        for bundle, _ in v.bids:
-            route = nx.Graph([edge_of[g] for g in members(bundle)])
+def test_paths_bids_are_cheap_paths_in_the_road_network():
+    m = 30
+    rng = random.Random(5)
+    graph, position = road_network(m, random.Random(5))  # the world is built first
+    assert graph.number_of_edges() == int(1.2 * m / 3) * 3 and nx.is_connected(graph)
+    bidders = _path_bidders(rng, m, 5, 1.5)
+    for _ in range(40):
+        bids, good = next(bidders)
+        road_of = {g: road for road, g in good.items()}
+        assert len(bids) <= 5 and len({price for _, price in bids}) == 1  # one price per bidder
+        ends = set()
+        for bundle, price in bids:
+            route = nx.Graph([road_of[g] for g in members(bundle)])
             degrees = sorted(d for _, d in route.degree())
             assert nx.is_connected(route) and degrees.count(1) == 2 and max(degrees) <= 2  # a simple path
+            cost = sum(math.dist(position[u], position[v]) for u, v in route.edges())
+            assert cost * 10 * SCALE <= price + 1  # cheaper than the price (up to its rounding)
+            ends.add(frozenset(v for v, d in route.degree() if d == 1))
+        assert len(ends) == 1  # every bid joins the bidder's same two cities
+    assert sorted(good.values()) == list(range(m))  # every good named, in order of first use
+
+
+def test_paths_has_cats_proportions_of_bidders():
+    # CATS 2.1 itself, seeds 1-5: 66-97 bidders at 40 / 200 (2.53 bids each) and 182-212 at
+    # 64 / 500; about 40 % of bidders have one path and a quarter the full five
+    for m, b, low, high in ((40, 200, 55, 110), (64, 500, 160, 225)):
+        for seed in (1, 2):
+            inst = generate_instance("paths", m, b, None, seed)
+            sizes = [len(v.bids) for v in inst.valuations]
+            assert low <= inst.n <= high, (m, seed, inst.n)
+            assert 0.2 <= sizes.count(1) / inst.n <= 0.6 and 0.1 <= sizes.count(5) / inst.n <= 0.4, sizes
 
 
 def test_scheduling_bids_are_blocks_of_consecutive_slots():
