@@ -265,55 +265,106 @@ def paths(rng: random.Random, m: int, *, max_paths: int = 5, shipping: float = 1
         yield bidder
 
 
-def scheduling(rng: random.Random, m: int, *, max_length: int = 5, deadlines: int = 3,
-               lateness: float = 0.7) -> Iterator[Bidder]:
-    """CATS §4.4 "temporal matching / scheduling": goods are m consecutive time slots; a bidder
-    has a job of length L in [1, max_length], a first deadline and up to ``deadlines`` later
-    ones, the value falling by the factor ``lateness`` per extra deadline; it bids XOR on every
-    block of L consecutive slots that finishes by a deadline (the best deadline it meets)."""
+def _undominated(bids: list[tuple[int, int]], singles: dict[int, int]) -> Bidder:
+    """A new bidder's XOR bids after CATS's removal of dominated bids, as it acts on scheduling and
+    matching (their bids within one bidder are distinct bundles of one size, so never dominate each
+    other). CATS ties a bidder's bids by a dummy good and drops the dummy of a bidder left with one
+    bid, so only such a single bid can dominate a bid of another bidder: a bid on a superset of it
+    worth no more is dropped. ``singles`` holds the single bids dealt so far (bundle -> value).
+    CATS also lets a later single bid remove earlier bids, keeping the more valuable of two equal
+    single bids; cabench has dealt the earlier bidder already, so it drops the later single bid on
+    the same bundle instead (as many bidders and bids, the first value rather than the highest).
+    A bidder left with no bid comes back empty (the caller skips it)."""
+    kept = sorted((bundle, value) for bundle, value in bids
+                  if not any(single & ~bundle == 0 and worth >= value for single, worth in singles.items()))
+    if len(kept) == 1:
+        if kept[0][0] in singles:
+            return []
+        singles[kept[0][0]] = kept[0][1]
+    return kept
+
+
+def scheduling(rng: random.Random, m: int, *, max_length: int = 10, deviation: float = 0.5,
+               deadline_prob: float = 0.7, additivity: float = 0.2) -> Iterator[Bidder]:
+    """CATS §4.4 "temporal matching / scheduling": goods are m consecutive time slots 0..m-1; a
+    bidder has a job of L slots, L uniform in 1..max_length, a first deadline d1 uniform in
+    L-1..m-1 (the last slot the job may use) and a value factor dev uniform in 1 +- deviation.
+    It bids XOR on every block of L slots ending by d1, worth dev x L^(1 + additivity); then, with
+    probability deadline_prob each time and while the last deadline is before slot m-1, it adds a
+    later deadline d uniform after the last one and bids on the blocks ending after the previous
+    deadline and by d, worth dev x L^(1 + additivity) x d1 / d. Bids dominated by a single-bid
+    bidder's bid are dropped (:func:`_undominated`; only a job's first block [0, L-1] can be). As in
+    CATS 2.1 a bidder bids on most blocks of its length: few bidders, most with 3/4 m bids or more.
+    Where cabench differs: L is at most m (CATS needs m >= max_length); for d1 = 0 CATS's factor
+    d1 / d is 0 / 0 at the first deadline (its file says nan), cabench takes 1 there; CATS adds
+    whole bidders until it has at least the bids asked for, while cabench's caller stops inside
+    the last bidder."""
+    singles: dict[int, int] = {}
     while True:
         length = 1 + int(rng.random() * min(max_length, m))
-        first = length + int(rng.random() * (m - length + 1))
-        value = length * (1 + rng.random()) * 10
-        bidder: dict[int, int] = {}
-        deadline = first
-        for _ in range(1 + int(rng.random() * deadlines)):
-            for start in range(0, deadline - length + 1):
-                _add_bid(bidder, _mask(range(start, start + length)), _value(value))
-            deadline = min(m, deadline + 1 + int(rng.random() * length))
-            value *= lateness
-        yield sorted(bidder.items())
+        first = length - 1 + int(rng.random() * (m - length + 1))
+        worth = (1 - deviation + 2 * deviation * rng.random()) * length ** (1 + additivity)
+        bids: list[tuple[int, int]] = []
+        covered, deadline = length - 2, first  # blocks ending at `covered` or before are bid on
+        while True:
+            factor = first / deadline if deadline != first else 1.0
+            for end in range(covered + 1, deadline + 1):
+                bids.append((_mask(range(end - length + 1, end + 1)), _value(worth * factor)))
+            covered = deadline
+            if covered == m - 1:
+                break
+            deadline = covered + 1 + int(rng.random() * (m - covered - 1))
+            if rng.random() > deadline_prob:
+                break
+        yield _undominated(bids, singles)
 
 
-def matching(rng: random.Random, m: int, *, airports: int = 4, max_delay: int = 2,
-             flexibility: int = 3, max_bids: int = 10) -> Iterator[Bidder]:
-    """CATS §4.5 "temporal matching" (airport take-off and landing slots): goods are time slots
-    at ``airports`` airports (m // airports slots each); an airline flies from an origin to a
-    destination airport with a travel time; it bids XOR on pairs (take-off slot t at the origin,
-    landing slot t + travel + delay at the destination), delay <= max_delay, t within
-    ``flexibility`` of its preferred time, the value falling with deviation and delay."""
-    airports = max(2, min(airports, m // 2))
-    slots = m // airports
+_AIRPORTS = ((-87.75, 41.98333333), (-77.03333333, 38.85), (-73.783333, 40.65), (-73.8666666, 40.76666666))
+"""CATS's four matching airports (longitude, latitude): Chicago O'Hare, Washington National, New
+York JFK and New York LaGuardia; every pair but the two New York airports is a route."""
 
-    def good(airport: int, t: int) -> int:
-        return airport * slots + t
 
+def matching(rng: random.Random, m: int, *, max_airport_price: float = 5.0, early_takeoff: int = 1,
+             late_takeoff: int = 2, late_landing: int = 2, deviation: float = 0.5, delay_coeff: float = 0.9,
+             late_coeff: float = 0.75) -> Iterator[Bidder]:
+    """CATS §4.5 "temporal matching" (the FAA's take-off and landing slots): the four airports of
+    ``_AIRPORTS``, T = m // 4 time slots each, good 4 (t - 1) + airport for slot t in 1..T (the
+    airports interleaved, as CATS numbers them); each airport costs U(0, max_airport_price). A
+    bidder (an airline's flight) takes a random airport and a random route from it; the flight
+    lasts F = round(min(10, T - 1) x distance / longest route) slots, so at 40 goods Chicago to New
+    York takes 9 of the 10 slots; it prefers to take off at s uniform in 1..T-F and to land at
+    s + F. It bids XOR on every (take-off slot in s - early_takeoff .. s + late_takeoff, landing
+    slot from take-off + F up to s + F + late_landing) within 1..T, worth dev x (the two airports'
+    costs) x delay_coeff^(landing - take-off - F) x late_coeff^min(landing - s - F, 0), dev
+    uniform in 1 +- deviation: 10 bids when nothing is cut off by the day's ends, 1, 3 or 6 when
+    it is. (That last factor is CATS 2.1's: it is at least 1, so an early landing is worth more
+    and a late one is not penalised; CATS's early landing deviation is read but never used.) Bids
+    dominated by a single-bid bidder's bid are dropped (:func:`_undominated`): at 40 goods Chicago
+    to New York flights have one bid each on one of four bundles, so most of those bidders
+    vanish. Where cabench differs: CATS refuses m not divisible by 4, cabench leaves the last
+    m % 4 goods unused (and, below 4 goods, yields only empty bidders)."""
+    slots = m // 4
+    longest = max(math.dist(_AIRPORTS[a], _AIRPORTS[b]) for a in range(4) for b in range(a + 1, 4)
+                  if {a, b} != {2, 3})
+    cost = [rng.random() * max_airport_price for _ in _AIRPORTS]
+    singles: dict[int, int] = {}
     while True:
-        origin = int(rng.random() * airports)
-        destination = (origin + 1 + int(rng.random() * (airports - 1))) % airports
-        travel = 1 + int(rng.random() * max(1, slots // 3))
-        preferred = int(rng.random() * slots)
-        base = (1 + rng.random()) * 10
-        bidder: dict[int, int] = {}
-        for t in range(max(0, preferred - flexibility), min(slots, preferred + flexibility + 1)):
-            for delay in range(max_delay + 1):
-                landing = t + travel + delay
-                if landing < slots:
-                    value = base * (1 - 0.1 * abs(t - preferred)) * (1 - 0.15 * delay)
-                    if value > 0:
-                        _add_bid(bidder, _mask((good(origin, t), good(destination, landing))), _value(value))
-        if bidder:  # its max_bids most valuable pairs
-            yield sorted(sorted(bidder.items(), key=lambda bv: (-bv[1], bv[0]))[:max_bids])
+        if slots == 0:
+            yield []
+            continue
+        origin = int(rng.random() * 4)
+        routes = [b for b in range(4) if b != origin and {origin, b} != {2, 3}]
+        destination = routes[int(rng.random() * len(routes))]
+        flight = int(min(10, slots - 1) * math.dist(_AIRPORTS[origin], _AIRPORTS[destination]) / longest + 0.5)
+        start = 1 + int(rng.random() * (slots - flight))
+        worth = (1 - deviation + 2 * deviation * rng.random()) * (cost[origin] + cost[destination])
+        bids: list[tuple[int, int]] = []
+        for takeoff in range(max(1, start - early_takeoff), min(slots, start + late_takeoff) + 1):
+            for landing in range(takeoff + flight, min(slots, start + flight + late_landing) + 1):
+                value = (worth * delay_coeff ** (landing - takeoff - flight)
+                         * late_coeff ** min(landing - start - flight, 0))
+                bids.append((_mask((4 * (takeoff - 1) + origin, 4 * (landing - 1) + destination)), _value(value)))
+        yield _undominated(bids, singles)
 
 
 def _legacy(rng: random.Random, m: int, size: Callable[[], int], price: Callable[[int], float]) -> Iterator[Bidder]:

@@ -90,13 +90,13 @@ def test_scheduling_bids_are_blocks_of_consecutive_slots():
 
 
 def test_matching_bids_pair_a_take_off_with_a_later_landing_elsewhere():
-    m = 24  # 4 airports x 6 slots
+    m = 24  # CATS's 4 airports x 6 slots, numbered as CATS does: good 4 x slot + airport
     inst = generate_instance("matching", m, 40, 3, seed=2)
     for v in inst.valuations:
         for bundle, _ in v.bids:
-            (a, b) = members(bundle)
-            (ap, ta), (bp, tb) = divmod(a, 6), divmod(b, 6)
-            assert ap != bp and ta != tb
+            (a, b) = members(bundle)  # every flight takes at least one slot at 6 slots, so a takes off
+            (ta, ap), (tb, bp) = divmod(a, 4), divmod(b, 4)
+            assert ta < tb and ap != bp and {ap, bp} != {2, 3}  # no route between JFK and LaGuardia
 
 
 def test_uniform_bids_have_exactly_k_goods():

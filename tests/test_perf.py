@@ -226,13 +226,13 @@ def test_perf_rejects_bad_specs(tmp_path, option, value, message):
 def test_perf_checks_coalitions_against_every_generated_player_count(tmp_path):
     """Suites of one player per bidder get their player counts from the generator: a coalition
     spec that does not fit one of their instances stops perf before anything is measured or
-    written (matching 64 / 500, seed 0, has 55 players; paths, measured first, has 113)."""
+    written (matching 64 / 500, seed 0, has 66 players; paths, measured first, has 113)."""
     out = tmp_path / "out"
-    result = run_cli("perf", "--suite", "cats", "--distributions", "paths,matching", "--coalitions", "pairs:30",
+    result = run_cli("perf", "--suite", "cats", "--distributions", "paths,matching", "--coalitions", "pairs:40",
                      "--seeds", "1", "--backends", "none", "--no-naive", "-o", str(out))
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("cabench perf: ") and result.stderr.count("\n") == 1
-    assert "'--coalitions'" in result.stderr and "matching 64 / 500 seed 0 has 55 players" in result.stderr
+    assert "'--coalitions'" in result.stderr and "matching 64 / 500 seed 0 has 66 players" in result.stderr
     assert not out.exists()
 
 
