@@ -2,8 +2,10 @@
 
 Source: K. Leyton-Brown, M. Pearson, Y. Shoham (2000), "Towards a Universal Test Suite for
 Combinatorial Auction Algorithms", ACM EC-00 (§4.1 regions, §4.2 paths, §4.3 arbitrary, §4.4
-scheduling, §4.5 matching, §5 legacy distributions). These are re-implementations from the
-published descriptions, not ports of the CATS code; each function documents its parameters.
+scheduling, §4.5 matching, §5 legacy distributions). These are cabench's own code after the
+published descriptions; paths, matching and scheduling also follow what the CATS 2.1 generator
+does where the paper is silent, so that one player per bidder gives the generator's proportion
+of bidders to bids. Each function documents its parameters and where it differs from CATS 2.1.
 
 Every distribution builds its world once (graph, values) and then yields bidders for ever, each
 a list of XOR bids ``(bundle mask, value)`` with positive integer values; ``generate.py`` deals

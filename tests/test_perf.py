@@ -226,7 +226,7 @@ def test_perf_rejects_bad_specs(tmp_path, option, value, message):
 def test_perf_checks_coalitions_against_every_generated_player_count(tmp_path):
     """Suites of one player per bidder get their player counts from the generator: a coalition
     spec that does not fit one of their instances stops perf before anything is measured or
-    written (matching 64 / 500, seed 0, has 66 players; paths, measured first, has 113)."""
+    written (matching 64 / 500, seed 0, has 66 players; paths, measured first, has 198)."""
     out = tmp_path / "out"
     result = run_cli("perf", "--suite", "cats", "--distributions", "paths,matching", "--coalitions", "pairs:40",
                      "--seeds", "1", "--backends", "none", "--no-naive", "-o", str(out))
