@@ -123,6 +123,18 @@ CP-SAT probe took 0.1-0.8 s; the settling cores (500-1,250 unions, graph density
 0.14-1.0 s against 0.34-3.9 s for the clique search and 0.8-9.5 s for the portfolio's CP-SAT."""
 
 
+CORE_NODES = 200_000
+"""Most nodes of the dual-bounded clique search on one core; a core it has not settled by then
+goes to CP-SAT (:class:`_Bounded`), from the best clique found. The search is the faster one on
+the cores it was built for, and the cap leaves them alone: the largest node counts of whole
+candidates:3 reports (64 / 500 / 10, seeds 0 and 1, 2026-12-02 session 29) were 30,250 on
+regions (cores of 1,000-1,450 unions) and 19,745 on paths. On paths 256 / 2000 / 10 as CATS 2.1
+builds it, cores of 1,500-4,000 unions of density 0.37 were not settled in 30 s (2.8-5.0 million
+nodes, about 170,000 a second); CP-SAT proves the largest (3,033 unions) in 3.9 s and HiGHS in
+11.7 s. A node count, not a time, so that where the search stops, and so the witness, is the
+same on every run."""
+
+
 RESTRICTED = True
 """With the dual-bounded clique search for the cores (:data:`CORE_SOLVERS`): start from the best
 allocation of the restricted master's own columns (200-280 unions, solved by that search in a few
@@ -588,7 +600,18 @@ class _Bounded:
         self.duals = (cost, own)
 
     def run(self, formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
-        return dualclique.run(formulation, options, hint, self.duals)
+        """The dual-bounded clique search, and CP-SAT from its best clique when it stops at
+        :data:`CORE_NODES` nodes with time left."""
+        start = monotonic()
+        answer = dualclique.run(formulation, options, hint, self.duals, max_nodes=CORE_NODES)
+        if answer.status is Status.OPTIMAL or answer.status is Status.INFEASIBLE:
+            return answer
+        left = None if options.time_limit is None else options.time_limit - (monotonic() - start)
+        if left is not None and left <= 0:
+            return answer  # the clock stopped it, not the node cap
+        from ilp import cpsat
+
+        return cpsat.run(formulation, replace(options, time_limit=left), answer.values or hint)
 
 
 def _restricted(program: Program, master: _Master, allocation: tuple[int, ...], best: int,

@@ -393,11 +393,12 @@ def strengthened_duals(g: Graph, masks: list[int], rounds: int, per_round: int) 
     return rows, relaxation.duals()
 
 
-def max_weight_clique(g: Graph, rows: _Rows, start: tuple[int, ...] = (),
-                      deadline: float | None = None) -> tuple[tuple[int, ...], int, bool]:
+def max_weight_clique(g: Graph, rows: _Rows, start: tuple[int, ...] = (), deadline: float | None = None,
+                      max_nodes: int | None = None) -> tuple[tuple[int, ...], int, bool]:
     """As ``ilp.clique.max_weight_clique``, with the dual bound of ``rows`` at every node and its
-    cover (module docstring); ``rows`` may hold cuts, any sets of pairwise incompatible vertices."""
-    return clique.improve(_DualSearch(g, rows, deadline), start)
+    cover (module docstring); ``rows`` may hold cuts, any sets of pairwise incompatible vertices.
+    ``max_nodes`` stops the search (not proven) after that many nodes: the same stop on every run."""
+    return clique.improve(_DualSearch(g, rows, deadline, max_nodes=max_nodes), start)
 
 
 def program_rows(formulation: Formulation, g: Graph, cost: list[int],
@@ -452,7 +453,7 @@ def program_rows(formulation: Formulation, g: Graph, cost: list[int],
 
 
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,
-        duals: tuple[list[int], dict[int, int]] | None = None) -> Answer:
+        duals: tuple[list[int], dict[int, int]] | None = None, max_nodes: int | None = None) -> Answer:
     """Solve a set-packing formulation (``ilp.contract``; ``ilp.clique.applies``) by the
     dual-bounded clique search; ``hint`` (a full assignment) seeds the incumbent when it is a
     packing of bids; on :data:`CUT_VERTICES` bids or more, with the relaxation's subset-row
@@ -461,7 +462,8 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     relaxation on fewer than :data:`CUT_VERTICES` bids: ``ilp.colgen`` hands in its master's,
     which are the relaxation's own on the restricted master's columns and within the pricing
     tolerance of it on a core. A formulation it does not cover, or whose relaxation GLOP does
-    not solve, goes to ``ilp.clique``."""
+    not solve, goes to ``ilp.clique``. ``max_nodes`` caps the dual-bounded search (its answer is
+    then FEASIBLE, as at the time limit)."""
     if not clique.applies(formulation.ilp):
         return clique.run(formulation, options, hint)
     start_time = time.monotonic()
@@ -484,7 +486,7 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     kept = [(mask, y) for mask, y in zip(*relaxed) if y > 0]  # a row of y = 0 bounds nothing
     rows = _Rows(g, [mask for mask, _ in kept], [y for _, y in kept])
     deadline = None if options.time_limit is None else start_time + options.time_limit
-    found, _, proven = max_weight_clique(g, rows, clique.warm_start(g, hint), deadline)
+    found, _, proven = max_weight_clique(g, rows, clique.warm_start(g, hint), deadline, max_nodes)
     values = clique.assignment(formulation, g, found)
     if proven:
         return Answer(Status.OPTIMAL, values, None, NAME)

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ilp.colgen
+import ilp.cpsat
 from benchmarks import compute_report
 from ilp import Program, SolveOptions, Status, Weight, solve
 from ilp.backends import as_options
@@ -123,6 +124,38 @@ def test_programs_match_brute_force_on_every_backend(seed, monkeypatch):
         solution = solve(program, backend)
         assert solution.optimal and solution.value == expected == solution.bound, backend
         assert program.total(solution.allocation) == expected
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_cores_past_the_node_cap_go_to_cpsat_and_match_brute_force(seed, monkeypatch):
+    """With a cap of 0 or 1 nodes every core the clique search cannot settle at once is handed to
+    CP-SAT from the search's best clique: the value is still proven and the reference's."""
+    rng = random.Random(11000 + seed)
+    program = _program(rng)
+    while not applies(program, BlockCache()):
+        program = _program(rng)
+    expected = solve(program, "brute").value
+    monkeypatch.setattr("ilp.colgen.CORE_NODES", rng.choice((0, 1)))
+    monkeypatch.setattr("ilp.colgen.CORE_SIZE", rng.randint(1, 6))
+    solution = solve(program, "portfolio")
+    assert solution.optimal and solution.value == expected == solution.bound
+    assert program.total(solution.allocation) == expected
+
+
+def test_the_node_cap_hands_hard_cores_to_cpsat(monkeypatch):
+    """The fallback is taken: over the seeds above, some core goes to CP-SAT at a cap of 0."""
+    handed = []
+    for seed in range(40):
+        with monkeypatch.context() as patch:
+            patch.setattr("ilp.colgen.CORE_NODES", 0)
+            real = ilp.cpsat.run
+            patch.setattr("ilp.cpsat.run", lambda f, o, h=None, w=None: handed.append(seed) or real(f, o, h, w))
+            rng = random.Random(11000 + seed)
+            program = _program(rng)
+            while not applies(program, BlockCache()):
+                program = _program(rng)
+            assert solve(program, "portfolio").value == solve(program, "brute").value
+    assert handed
 
 
 @settings(max_examples=60, deadline=None)
