@@ -44,12 +44,14 @@ def _shape(distribution: str, goods: int, bids: int) -> tuple[list[int], Counter
     return players, sizes
 
 
-@pytest.mark.parametrize("goods, bids, low, high, mean_low, mean_high", [
-    (40, 200, 26, 38, 29.0, 35.0),  # CATS: mean 31.7, sd 1.9 (the mean of 5 seeds: sd 0.9)
-    (64, 500, 54, 70, 58.5, 65.5),  # CATS: mean 61.8, sd 2.3 (the mean of 5 seeds: sd 1.0)
+@pytest.mark.parametrize("distribution, goods, bids, low, high, mean_low, mean_high", [
+    ("matching", 40, 200, 26, 38, 29.0, 35.0),  # CATS: mean 31.7, sd 1.9 (the mean of 5 seeds: sd 0.9)
+    ("matching", 64, 500, 54, 70, 58.5, 65.5),  # CATS: mean 61.8, sd 2.3 (the mean of 5 seeds: sd 1.0)
+    ("scheduling", 40, 200, 5, 11, 6.3, 9.0),  # CATS: mean 7.65, sd 1.0 (the mean of 5 seeds: sd 0.45)
+    ("scheduling", 64, 500, 8, 14, 9.6, 12.6),  # CATS: mean 11.0, sd 1.1 (the mean of 5 seeds: sd 0.5)
 ])
-def test_matching_has_as_many_bidders_as_cats(goods, bids, low, high, mean_low, mean_high):
-    players, _ = _shape("matching", goods, bids)
+def test_as_many_bidders_as_cats(distribution, goods, bids, low, high, mean_low, mean_high):
+    players, _ = _shape(distribution, goods, bids)
     assert all(low <= n <= high for n in players), players
     assert mean_low <= sum(players) / len(players) <= mean_high, players
 
@@ -68,16 +70,6 @@ def test_matching_bidders_have_cats_triangular_bid_counts():
     _, large = _shape("matching", 64, 500)
     assert set(large) <= {3, 6, 10}, large  # CATS: no one-bid flight at 16 slots
     assert 0.5 <= large[10] / sum(large.values()) <= 0.75, large  # CATS: 62%
-
-
-@pytest.mark.parametrize("goods, bids, low, high, mean_low, mean_high", [
-    (40, 200, 5, 11, 6.3, 9.0),  # CATS: mean 7.65, sd 1.0 (the mean of 5 seeds: sd 0.45)
-    (64, 500, 8, 14, 9.6, 12.6),  # CATS: mean 11.0, sd 1.1 (the mean of 5 seeds: sd 0.5)
-])
-def test_scheduling_has_as_many_bidders_as_cats(goods, bids, low, high, mean_low, mean_high):
-    players, _ = _shape("scheduling", goods, bids)
-    assert all(low <= n <= high for n in players), players
-    assert mean_low <= sum(players) / len(players) <= mean_high, players
 
 
 @pytest.mark.parametrize("goods, bids", [(40, 200), (64, 500)])
