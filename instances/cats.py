@@ -11,10 +11,10 @@ the instance's ``scale``, and export divides by it again (:mod:`instances.units`
 
 A bid holds at least one real good and at most one dummy good. The header's goods count can be
 too small: CATS 2.1's paths generator writes the number of goods asked for, but its last path may
-take a road or two more, numbered right after the others (a 40-good file whose bids use real good 40, beside
-dummy good 58 or alone). Read literally, good 40 would be a dummy good that ties four unrelated
-bidders into one XOR. The reader therefore takes as real the smallest number of goods, at least
-the header's, that leaves every bid a real good and at most one good above them
+take a road or two more, numbered right after the others (a 40-good file whose bids use real good
+40, beside dummy good 58 or alone). Read literally, good 40 would be a dummy good that ties four
+unrelated bidders into one XOR. The reader therefore takes as real the smallest number of goods,
+at least the header's, that leaves every bid a real good and at most one good above them
 (:func:`real_goods`).
 """
 
@@ -24,6 +24,7 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
+from instances.bundles import mask_of
 from instances.errors import InputError
 from instances.loader import MAX_ABS_VALUE, MAX_GOODS, read_text, source_name
 from instances.model import Instance
@@ -154,7 +155,7 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
     for (number, goods, _, _), value in zip(bids, values):
         dummy = max(goods)
         key = ("dummy", dummy) if dummy >= n_goods else ("bid", number)
-        bidders.setdefault(key, []).append((sum(1 << g for g in set(goods) if g < n_goods), value))
+        bidders.setdefault(key, []).append((mask_of(g for g in goods if g < n_goods), value))
     valuations = tuple(Valuation(Form.XOR, tuple(book)) for book in bidders.values())
     instance = Instance(
         name=name,
