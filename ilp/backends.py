@@ -22,7 +22,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
-from ilp import certify, claims, colgen, dense, relaxation
+from ilp import certify, claims, colgen, dense, fewgoods, relaxation
 from ilp.compile import BlockCache, RobustBlock
 from ilp.contract import BACKEND_MODULES, Answer, SolveOptions, SolverError
 from ilp.formulation import Formulation, build
@@ -214,6 +214,13 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         count_solving(time.perf_counter() - start)
         return Solution(status, allocation, value, value if not program.minimize_owners else None,
                         options.backend, time.perf_counter() - start)
+    if options.backend != "brute" and (answer := fewgoods.solve_program(program, blocks=options.blocks)) is not None:
+        # many players of one bid each over few goods (CATS's legacy shape): the dynamic program
+        # over subsets of the goods, whose witness is the lexicographically first optimum
+        status, allocation = answer
+        value = program.total(allocation) if allocation is not None else None
+        count_solving(time.perf_counter() - start)
+        return Solution(status, allocation, value, value, options.backend, time.perf_counter() - start)
     formulation = build(program, options.blocks)
     start_values = formulation.encode(hint) if hint is not None else None
     checked = _proven(formulation, module, options, start_values, _run)

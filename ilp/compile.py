@@ -182,6 +182,9 @@ class BlockCache:
         self.bundle_goods: dict[int, tuple[int, ...]] = {}
         """The goods of each bundle (a bit mask) met by ``ilp.colgen``'s pricers, listed once per
         cache (the candidates about a player share its bundles; see ``colgen._Pricer.of``)."""
+        self.fewgoods: object | None = None
+        """The latest table of ``ilp.fewgoods`` computed afresh with this cache, which the next
+        programs of nearly the same bids update instead (MSW_{-i} after MSW)."""
 
     def __len__(self) -> int:
         return len(self._by_value)

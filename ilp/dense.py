@@ -72,7 +72,7 @@ def solve_program(program: Program, min_bids: int | None = None,
     sides = []
     for rank, j in enumerate(players, start=1):
         atoms = blocks[j].atoms
-        index = _compact(atoms, goods)
+        index = compact(atoms, goods)
         must = [g for g in taken if fixed[g] == j]
         if any(g not in position for g in must):
             allowed = np.zeros(len(atoms), dtype=bool)  # a fixed good that no bid of j holds
@@ -119,7 +119,7 @@ def solve_program(program: Program, min_bids: int | None = None,
     return Status.OPTIMAL, tuple(allocation)
 
 
-def _compact(atoms: tuple[tuple[int, int], ...], goods: list[int]) -> np.ndarray:
+def compact(atoms: tuple[tuple[int, int], ...], goods: list[int]) -> np.ndarray:
     """The atoms' bundles renumbered over ``goods`` (good goods[k] becomes bit k), as int64."""
     count = len(atoms)
     if not count:

@@ -16,7 +16,9 @@ that one proof. On large programs (:data:`WELFARE_FIRST_BIDS`) that proof is fir
 welfare maximisation over the same allocations (best welfare below the optimum: no other
 optimum), which the solvers' bounds prove several times faster than the feasibility question. (The brute-force reference orders the goods by definition, without it: its
 dynamic program would have to run once per good and owner to exclude an allocation; programs of
-one or two players go without it too, since ``ilp.dense`` orders large ones directly.)
+one or two players go without it too, since ``ilp.dense`` orders large ones directly.) A
+program of many one-bid players over few goods needs no solve at all: ``ilp.fewgoods``'s
+dynamic program gives its first optimum directly.
 
 Two kinds of goods need no solve:
 
@@ -36,10 +38,10 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from ilp import clique
+from ilp import clique, fewgoods
 from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock
-from ilp.contract import SolveOptions
+from ilp.contract import SolveOptions, SolverError
 from ilp.formulation import ILP, Formulation, build, holdable
 from ilp.program import UNALLOCATED, Program, Solution, Status, owner_code
 
@@ -166,6 +168,24 @@ def _first_relaxed(program: Program, optimum: Solution, options: SolveOptions,
     return _smallest(program, optimum, formulation, graph, cliques, start)
 
 
+def _first_fewgoods(program: Program, optimum: Solution, options: SolveOptions) -> Solution | None:
+    """The lexicographically first optimum of a program of many one-bid players over few goods,
+    read off the dynamic program over subsets of the goods (``ilp.fewgoods``), or None when the
+    program is not of that kind. Why: on 2000 single-minded players over 20 goods (generated
+    uniform, seed 0, two optima) the ordering by solves took 14.6 s, the dynamic program 0.2 s."""
+    start = time.perf_counter()
+    answer = fewgoods.solve_program(program, blocks=options.blocks)
+    count_solving(time.perf_counter() - start)
+    if answer is None:
+        return None
+    allocation = answer[1]
+    if program.total(allocation) != optimum.value:
+        raise SolverError(f"{optimum.backend}: proven optimum {optimum.value}, but the dynamic program over "
+                          f"subsets of the goods reaches {program.total(allocation)}")
+    return Solution(Status.OPTIMAL, allocation, optimum.value, optimum.value, optimum.backend,
+                    optimum.wall_time + time.perf_counter() - start)
+
+
 def _smallest(program: Program, optimum: Solution, formulation: Formulation, graph: clique.Graph,
               cliques: list[tuple[int, ...]] | None, start: float) -> Solution | None:
     """The allocation of smallest owner vector among ``cliques`` (every optimum of ``program``,
@@ -227,10 +247,12 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     """
     if not optimum.optimal:
         return optimum
+    options = as_options(options)
+    if options.backend != "brute" and (first := _first_fewgoods(program, optimum, options)) is not None:
+        return first
     fixed: list[int | None] = [None] * program.n_goods
     current = optimum.allocation
     wall = optimum.wall_time
-    options = as_options(options)
     rival_options = step_options = options
     if options.backend == "portfolio" and options.lead is not None:
         # A batch's tie-break after a race won by ``lead`` (``ilp.batch``), solved in a worker

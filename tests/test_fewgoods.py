@@ -1,0 +1,209 @@
+"""``ilp.fewgoods``: many players of one bid each over few goods, by the dynamic program over
+subsets of the goods. Its optimum is the brute force's, its witness the lexicographically first
+optimum (``ilp.lex``), and the solves and the tie-break use it exactly where it applies."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from benchmarks import compute_report
+from ilp import SolveOptions, fewgoods, lex_first, solve
+from ilp.compile import BlockCache
+from ilp.program import UNALLOCATED, Program, Status, Weight
+from instances import Form, Valuation
+from instances.generate import generate_instance
+from instances.synthetic import random_instance
+from tests import reference
+from tests.test_agreement import check_report
+
+
+def _bid(bundle: int, value: int, form: Form = Form.XOR) -> Valuation:
+    if form is Form.SINGLE_MINDED:
+        return Valuation(Form.SINGLE_MINDED, ((bundle, value),))
+    return Valuation(Form.XOR, ((bundle, value),))
+
+
+def _one_bid_program(seed: int, goods: int | None = None, players: int | None = None, high: int = 6,
+                     base: int = 0) -> Program:
+    """Players of one bid each (some excluded, some with no bid, some guaranteed values of two
+    bids on one bundle), values ``base`` + 0..``high`` so that optima tie, sometimes a lower bound."""
+    rng = random.Random(seed)
+    m = goods if goods is not None else rng.randint(1, 7)
+    n = players if players is not None else rng.randint(1, 25)
+    weights: list[Weight | None] = []
+    for _ in range(n):
+        kind = rng.random()
+        bundle = rng.randint(1, 2**m - 1)
+        if kind < 0.1:
+            weights.append(None)
+        elif kind < 0.15:
+            weights.append(Weight(()))  # knows nothing: no option
+        elif kind < 0.25:  # a guaranteed value: the smaller of two bids on the same bundle
+            weights.append(Weight.minimum((_bid(bundle, base + rng.randint(0, high)),
+                                           _bid(bundle, base + rng.randint(0, high)))))
+        else:
+            weights.append(Weight.of(_bid(bundle, base + rng.randint(0, high), rng.choice((Form.XOR, Form.SINGLE_MINDED)))))
+    min_total = base + rng.randint(0, 3 * high) if rng.random() < 0.3 else None
+    return Program(m, tuple(weights), min_total=min_total)
+
+
+def _check_allocation(program: Program, allocation: tuple[int, ...]) -> None:
+    union = 0
+    for weight, bundle in zip(program.weights, allocation):
+        assert bundle & union == 0
+        union |= bundle
+        if bundle:  # a whole bid of its player, worth something
+            assert weight is not None and weight.value(bundle) > 0
+            assert all(weight.value(bundle & ~(1 << g)) < weight.value(bundle) for g in range(program.n_goods)
+                       if bundle >> g & 1)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_optimum_and_witness_are_the_brute_force_ones(seed):
+    """The value and status are the brute force's, and the allocation is the lexicographically
+    first optimum that the brute force finds good by good (``ilp.lex`` on the brute backend);
+    every fifth program with values near 2^40 (the table in int64 rather than int32)."""
+    program = _one_bid_program(seed, base=2**40 if seed % 5 == 4 else 0)
+    answer = fewgoods.solve_program(program, min_bids=0)
+    assert answer is not None
+    status, allocation = answer
+    expected = solve(program, "brute")
+    assert status is expected.status
+    if status is not Status.OPTIMAL:
+        assert allocation is None
+        return
+    assert program.total(allocation) == expected.value
+    _check_allocation(program, allocation)
+    plain = replace(program, min_total=None)
+    assert allocation == lex_first(plain, solve(plain, "brute"), "brute").allocation
+
+
+def _solve_in_sequence(seed: int) -> int:
+    """Programs solved one after another with one cache (MSW, then MSW_{-i} of several
+    players, a value changed, a player back): checks that each answer is the one computed
+    afresh and the brute force's optimum; returns how many bundles' states were updated."""
+    rng = random.Random(seed)
+    program = _one_bid_program(seed, goods=rng.randint(2, 7), players=rng.randint(2, 25),
+                               base=2**40 if seed % 4 == 3 else 0)
+    program = replace(program, min_total=None)
+    weights = list(program.weights)
+    sequence = [program]
+    for i in rng.sample(range(len(weights)), min(4, len(weights))):
+        sequence.append(replace(program, weights=tuple(None if j == i else w for j, w in enumerate(weights))))
+    j = rng.randrange(len(weights))
+    bundle = rng.randint(1, 2**program.n_goods - 1)
+    sequence.append(replace(program, weights=(*weights[:j], Weight.of(_bid(bundle, rng.randint(0, 9))), *weights[j + 1:])))
+    sequence.append(program)
+    cache, refreshed = BlockCache(), []
+    original = fewgoods._Table._refresh
+
+    def counted(table, changed):
+        refreshed.append(changed)
+        return original(table, changed)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fewgoods._Table, "_refresh", counted)
+        for step in sequence:
+            answer = fewgoods.solve_program(step, min_bids=0, blocks=cache)
+            assert answer == fewgoods.solve_program(step, min_bids=0)
+            assert answer[0] is Status.OPTIMAL and step.total(answer[1]) == solve(step, "brute").value
+    return len(refreshed)
+
+
+def test_a_table_updated_from_the_latest_is_the_fresh_one():
+    """60 sequences; most of them update F from the latest table rather than computing it
+    afresh (a change of a one-good bundle is computed afresh: its update would cost as much)."""
+    updated = sum(1 for seed in range(60) if _solve_in_sequence(seed))
+    assert updated >= 30
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_many_bids_match_the_integer_programs(seed):
+    """400 one-bid players over 14 goods: the integer programs (this module switched off) find
+    the same optimum and, ordering it good by good, the same first optimum."""
+    program = _one_bid_program(1000 + seed, goods=14, players=400, high=1000)
+    answer = fewgoods.solve_program(program)
+    assert answer is not None and answer[0] is Status.OPTIMAL
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fewgoods, "MIN_BIDS", 10**9)
+        expected = solve(program, "cpsat")
+        first = lex_first(program, expected, "cpsat")
+    assert program.total(answer[1]) == expected.value
+    assert answer[1] == first.allocation
+
+
+def test_leaves_other_programs_to_the_integer_programs():
+    one = Weight.of(_bid(0b01, 5))
+    two = Weight.of(Valuation(Form.XOR, ((0b01, 5), (0b11, 7))))
+    plain = Program(2, (one, one, one))
+    assert fewgoods.solve_program(plain, min_bids=0) is not None
+    assert fewgoods.solve_program(plain) is None  # few bids: the integer programs are as fast
+    assert fewgoods.solve_program(Program(2, (one, two)), min_bids=0) is None  # a player with two bids
+    assert fewgoods.solve_program(replace(plain, fixed=(0, None)), min_bids=0) is None
+    assert fewgoods.solve_program(replace(plain, fixed=(UNALLOCATED, None)), min_bids=0) is None
+    assert fewgoods.solve_program(replace(plain, avoid=(1, 0, 0)), min_bids=0) is None
+    assert fewgoods.solve_program(replace(plain, min_total=5, minimize_owners=(0,)), min_bids=0) is None
+    goods = fewgoods.MAX_GOODS + 1
+    wide = Program(goods, tuple(Weight.of(_bid(1 << g, 1)) for g in range(goods)))
+    assert fewgoods.solve_program(wide, min_bids=0) is None  # too many goods for a table of every subset
+    narrower = Program(goods - 1, wide.weights[:-1])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fewgoods, "MAX_WORK", 1000)
+        assert fewgoods.solve_program(narrower, min_bids=0) is None  # too much work
+    assert fewgoods.solve_program(narrower, min_bids=0) is not None
+
+
+def test_values_beyond_int64_go_to_the_integer_programs():
+    huge = Program(2, (Weight.of(_bid(0b01, 2**62)), Weight.of(_bid(0b10, 1))))
+    assert fewgoods.solve_program(huge, min_bids=0) is None
+    assert solve(huge, "brute").value == 2**62 + 1
+
+
+def test_solve_and_the_tie_break_take_it_where_it_applies():
+    """From MIN_BIDS bids, ``solve`` answers with this module's allocation whatever the
+    backend, and ``lex_first`` returns it without a solve of its own."""
+    program = _one_bid_program(7, goods=6, players=30)
+    calls = []
+    original = fewgoods.solve_program
+
+    def spy(*args, **kwargs):
+        answer = original(*args, **kwargs)
+        calls.append(answer is not None)
+        return answer
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fewgoods, "MIN_BIDS", 0)
+        patch.setattr(fewgoods, "solve_program", spy)
+        found = solve(program, "highs")
+        assert calls == [True]
+        first = lex_first(program, found, "highs")
+        assert calls == [True, True]
+    assert found.optimal and found.bound == found.value
+    assert first.allocation == found.allocation == original(program, min_bids=0)[1]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_reports_agree_with_the_reference(seed):
+    """Whole reports of random single-minded instances (knowledge, coalitions, markets) with
+    this module answering every program it can: the reference's numbers and witnesses."""
+    inst = random_instance(seed, forms=(Form.SINGLE_MINDED, Form.XOR))
+    while (inst.n + 1) ** inst.m > reference.MAX_ALLOCATIONS:
+        seed += 10**6
+        inst = random_instance(seed, forms=(Form.SINGLE_MINDED, Form.XOR))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fewgoods, "MIN_BIDS", 0)
+        check_report(inst, compute_report(inst, SolveOptions(backend=("cpsat", "portfolio")[seed % 2], jobs=1)))
+
+
+def test_a_generated_report_is_the_integer_programs_one():
+    """A whole report of 250 single-minded players on 20 goods (``generate -d uniform -n
+    bidders``) is the same with this module and without it."""
+    inst = generate_instance("uniform", 20, 250, None, 1)
+    with_it = compute_report(inst, SolveOptions(jobs=1)).to_dict()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fewgoods, "MIN_BIDS", 10**9)
+        without = compute_report(inst, SolveOptions(jobs=1)).to_dict()
+    assert with_it == without
