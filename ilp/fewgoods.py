@@ -33,12 +33,16 @@ strided views of those blocks (one axis per run of the bid's goods and per run b
 with no index arrays: sum over bids of 2^(p - |b| + 1) values, in int32 when the values allow.
 
 Programs that follow one another differ in few bids: MSW_{-i} is MSW without one winner's bid,
-and the tie-break solves MSW again. Only the states holding a bundle whose best value changed
-change, so such a program updates those states of the latest table computed afresh
-(``BlockCache.fewgoods``) instead of filling a new one.
+and the tie-break solves MSW again. The latest table computed afresh stays in the cache
+(``BlockCache.fewgoods``). A program one bundle away from it reads it as it is: a state without
+a good g of the changed bundle has the same bids, hence the same F, and a state holding g either
+leaves g unallocated or puts it in a bid holding it, both leading to states without g, so one
+step of the recursion corrects it (:meth:`_Table.at`). A few changes update a copy of the table
+on the states holding a changed bundle; more, a table afresh.
 
-Measured (2026-12-02, 2 cores): on the 2000 three-good bids above (920-940 distinct bundles) a
-table takes 0.12-0.14 s and an update 0.02-0.09 s.
+Measured (2026-12-02, 2 cores, quiet): on the 2000 three-good bids above (920-940 distinct
+bundles) a table takes 0.12-0.14 s, each MSW_{-i} after it 0-14 ms, and the whole report went
+from 57-94 s to 1.5-1.8 s (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -141,7 +145,7 @@ def solve_program(program: Program, min_bids: int | None = None,
     # and its tie-break follow it (``ilp.batch``), each one bundle away from it
     if table.fill(cache.fewgoods):
         cache.fewgoods = table
-    optimum = int(table.best[-1])
+    optimum = int(table.at(np.array([(1 << m) - 1]))[0])
     if program.min_total is not None and program.min_total > optimum:
         return Status.INFEASIBLE, None
     allocation = [0] * len(program.weights)
@@ -183,7 +187,30 @@ class _Table:
             sizes += self.bundles >> p & 1
         self.free = self.top - sizes + 1  # a bid's update touches 2^free states
         self.work = int(np.sum(np.left_shift(1, self.free))) if len(sizes) else 0
-        self.best: np.ndarray | None = None
+        self.best: np.ndarray | None = None  # F, when this table has one of its own
+        self.base: np.ndarray | None = None  # else the F it reads (:meth:`fill`)
+        self.pivot = 0  # the good (bit) whose states :meth:`at` corrects
+        self.pivot_bids = np.zeros(0, dtype=np.int64)  # the positions of the bids holding it
+
+    def at(self, states: np.ndarray) -> np.ndarray:
+        """F of ``states`` (int64). Without a table of its own: the base's F where a state lacks
+        the pivot good g (the base has the same bids there: every changed bundle holds g), and
+        where it holds g, F[S] = max(F[S - {g}], v(b) + F[S - b] for the bids b holding g
+        inside S), S - {g} and S - b lacking g again: one step of the recursion, exactly."""
+        if self.best is not None:
+            return self.best[states].astype(np.int64)
+        found = self.base[states].astype(np.int64)
+        if not self.pivot:
+            return found
+        rows = np.flatnonzero(states & self.pivot)
+        if not len(rows):
+            return found
+        inside = states[rows]
+        bids = self.bundles[self.pivot_bids]
+        reach = self.values[self.pivot_bids][None, :] + self.base[inside[:, None] ^ bids[None, :]]
+        reach = np.where((bids[None, :] & ~inside[:, None]) == 0, reach, np.iinfo(np.int64).min)
+        found[rows] = np.maximum(self.base[inside ^ self.pivot], reach.max(axis=1, initial=np.iinfo(np.int64).min))
+        return found
 
     def fill(self, previous: "_Table | None" = None) -> bool:
         """F over every state (module docstring), from ``previous``'s F when the two tables
@@ -192,6 +219,16 @@ class _Table:
         # traffic, 1.5-1.9x faster on the files measured in the module docstring
         dtype = np.int32 if int(self.values.sum()) < 2**31 else np.int64
         changed = self._changes(previous, dtype)
+        if changed is not None and len(changed) <= 1:
+            # read previous's F as it is, correcting only the states that hold a good of the
+            # changed bundle (:meth:`at`): the tie-break after MSW, or MSW_{-i} after MSW
+            self.base = previous.best
+            if changed:
+                holders = [(int(np.count_nonzero(self.bundles >> bit & 1)), bit)
+                           for bit in range(self.m) if changed[0] >> bit & 1]
+                self.pivot = 1 << min(holders)[1]  # the good of the bundle in fewest bids
+                self.pivot_bids = np.flatnonzero(self.bundles & self.pivot)
+            return False
         if changed is not None:
             self.best = previous.best.copy()
             for bundle in changed:
@@ -250,16 +287,17 @@ class _Table:
     def first_optimum(self) -> list[int]:
         """The table positions of the bids of the lexicographically first optimum (module
         docstring), in the order of their first goods."""
-        best, chosen = self.best, []
+        chosen = []
         state = (1 << self.m) - 1
         while state:
             p = state.bit_length() - 1
             rest = state ^ (1 << p)
-            if best[rest] == best[state]:
+            without, optimum = self.at(np.array([rest, state])).tolist()
+            if without == optimum:
                 state = rest  # the first good unallocated: code 0, the smallest
                 continue
             fits = np.flatnonzero((self.top == p) & (self.bundles & ~state == 0))
-            reach = self.values[fits] + best[state ^ self.bundles[fits]] == best[state]
+            reach = self.values[fits] + self.at(state ^ self.bundles[fits]) == optimum
             candidates = fits[reach]
             k = int(candidates[np.argmin(self.owners[candidates])])  # owners differ: one bid each
             chosen.append(k)
