@@ -17,7 +17,7 @@ welfare maximisation over the same allocations (best welfare below the optimum: 
 optimum), which the solvers' bounds prove several times faster than the feasibility question. (The brute-force reference orders the goods by definition, without it: its
 dynamic program would have to run once per good and owner to exclude an allocation; programs of
 one or two players go without it too, since ``ilp.dense`` orders large ones directly.) A
-program of many one-bid players over few goods needs no solve at all: ``ilp.fewgoods``'s
+program of many one-bid players over few goods needs no ordering solves: ``ilp.fewgoods``'s
 dynamic program gives its first optimum directly.
 
 Two kinds of goods need no solve:
