@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 import networkx as nx
 
+from instances.bundles import mask_of
+
 Bidder = list[tuple[int, int]]
 SCALE = 100
 """Values are drawn on CATS's real-valued scales and multiplied by SCALE, then rounded."""
@@ -36,10 +38,6 @@ def _pick(rng: random.Random, weights: Sequence[float]) -> int:
             return k
         x -= w
     return max(k for k, w in enumerate(weights) if w > 0)
-
-
-def _mask(goods: Sequence[int]) -> int:
-    return sum(1 << g for g in set(goods))
 
 
 def _value(x: float) -> int:
@@ -93,7 +91,7 @@ def _substitutes(rng: random.Random, m: int, bundle: list[int], interests, affin
         if len(bidder) > max_sub:
             break
         if 0 < price <= budget_factor * first_price and sum(common[g] for g in sub) >= floor:
-            _add_bid(bidder, _mask(sub), _value(price))
+            _add_bid(bidder, mask_of(sub), _value(price))
 
 
 def arbitrary(rng: random.Random, m: int, *, max_value: float = 10.0, deviation: float = 0.5,
@@ -131,7 +129,7 @@ def _growing_bidders(rng, m, common, affinity, max_value, deviation, add_prob, m
         if price_of(bundle) <= 0:
             continue
         bidder: dict[int, int] = {}
-        _add_bid(bidder, _mask(bundle), _value(price_of(bundle)))
+        _add_bid(bidder, mask_of(bundle), _value(price_of(bundle)))
         _substitutes(rng, m, bundle, interests, affinity, price_of, common, max_sub, budget_factor,
                      resale_factor, bidder)
         yield sorted(bidder.items())
@@ -238,7 +236,7 @@ def _path_bidders(rng: random.Random, m: int, max_paths: int, shipping: float
                 continue  # it would need more goods than there are
             for road in roads:
                 good.setdefault(road, len(good))
-            _add_bid(bidder, _mask(good[r] for r in roads), _value(10 * bound))
+            _add_bid(bidder, mask_of(good[r] for r in roads), _value(10 * bound))
             if new and len(good) == m:
                 # every good is named: the roads no bid uses are closed, and this bidder's
                 # remaining paths are dropped, as CATS 2.1 does at that moment
@@ -311,7 +309,7 @@ def scheduling(rng: random.Random, m: int, *, max_length: int = 10, deviation: f
         while True:
             factor = first / deadline if deadline != first else 1.0
             for end in range(covered + 1, deadline + 1):
-                bids.append((_mask(range(end - length + 1, end + 1)), _value(worth * factor)))
+                bids.append((mask_of(range(end - length + 1, end + 1)), _value(worth * factor)))
             covered = deadline
             if covered == m - 1:
                 break
@@ -365,7 +363,7 @@ def matching(rng: random.Random, m: int, *, max_airport_price: float = 5.0, earl
             for landing in range(takeoff + flight, min(slots, start + flight + late_landing) + 1):
                 value = (worth * delay_coeff ** (landing - takeoff - flight)
                          * late_coeff ** min(landing - start - flight, 0))
-                bids.append((_mask((4 * (takeoff - 1) + origin, 4 * (landing - 1) + destination)), _value(value)))
+                bids.append((mask_of((4 * (takeoff - 1) + origin, 4 * (landing - 1) + destination)), _value(value)))
         yield _undominated(bids, singles)
 
 
@@ -378,7 +376,7 @@ def _legacy(rng: random.Random, m: int, size: Callable[[], int], price: Callable
             g = int(rng.random() * m)
             if g not in goods:
                 goods.append(g)
-        yield [(_mask(goods), _value(price(k)))]
+        yield [(mask_of(goods), _value(price(k)))]
 
 
 def uniform(rng: random.Random, m: int, *, goods_per_bid: int = 3) -> Iterator[Bidder]:

@@ -21,7 +21,6 @@ import ilp.colgen
 import ilp.cpsat
 from benchmarks import compute_report
 from ilp import Program, SolveOptions, Status, Weight, solve
-from ilp.backends import as_options
 from ilp.certify import SCALE
 from ilp.colgen import _Pricer, applies
 from ilp.compile import BlockCache, _UnionSearch, union_options
