@@ -50,6 +50,20 @@ def _one_bid_program(seed: int, goods: int | None = None, players: int | None = 
     return Program(m, tuple(weights), min_total=min_total)
 
 
+def _spy_on_solve_program(patch: pytest.MonkeyPatch) -> list[bool]:
+    """Patch ``fewgoods.solve_program`` to record, call by call, whether it answered."""
+    calls: list[bool] = []
+    original = fewgoods.solve_program
+
+    def spy(*args, **kwargs):
+        answer = original(*args, **kwargs)
+        calls.append(answer is not None)
+        return answer
+
+    patch.setattr(fewgoods, "solve_program", spy)
+    return calls
+
+
 def _check_allocation(program: Program, allocation: tuple[int, ...]) -> None:
     union = 0
     for weight, bundle in zip(program.weights, allocation):
@@ -146,17 +160,9 @@ def test_goods_anywhere_among_many(offset):
 def test_from_min_bids_and_never_for_the_brute_force():
     """``solve`` goes through this module from MIN_BIDS one-bid players on, not below, and never
     for the ``brute`` backend (the reference the tests use)."""
-    calls = []
-    original = fewgoods.solve_program
-
-    def spy(*args, **kwargs):
-        answer = original(*args, **kwargs)
-        calls.append(answer is not None)
-        return answer
-
     bids = [Weight.of(_bid(1 << (k % 4), 1 + k % 5)) for k in range(fewgoods.MIN_BIDS)]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fewgoods, "solve_program", spy)
+        calls = _spy_on_solve_program(patch)
         solve(Program(4, tuple(bids[:-1])), "cpsat")
         solve(Program(4, tuple(bids)), "cpsat")
         solve(Program(4, tuple(bids)), "brute")
@@ -209,17 +215,10 @@ def test_solve_and_the_tie_break_take_it_where_it_applies():
     """From MIN_BIDS bids, ``solve`` answers with this module's allocation whatever the
     backend, and ``lex_first`` returns it without a solve of its own."""
     program = _one_bid_program(7, goods=6, players=30)
-    calls = []
     original = fewgoods.solve_program
-
-    def spy(*args, **kwargs):
-        answer = original(*args, **kwargs)
-        calls.append(answer is not None)
-        return answer
-
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fewgoods, "MIN_BIDS", 0)
-        patch.setattr(fewgoods, "solve_program", spy)
+        calls = _spy_on_solve_program(patch)
         found = solve(program, "highs")
         assert calls == [True]
         first = lex_first(program, found, "highs")
