@@ -172,7 +172,8 @@ def _first_fewgoods(program: Program, optimum: Solution, options: SolveOptions) 
     """The lexicographically first optimum of a program of many one-bid players over few goods,
     read off the dynamic program over subsets of the goods (``ilp.fewgoods``), or None when the
     program is not of that kind. Why: on 2000 single-minded players over 20 goods (generated
-    uniform, seed 0, two optima) the ordering by solves took 14.6 s, the dynamic program 0.2 s."""
+    uniform, seed 0, two optima) the ordering by solves took 14.6 s; the dynamic program reads
+    MSW's own table, made moments before, in milliseconds."""
     start = time.perf_counter()
     answer = fewgoods.solve_program(program, blocks=options.blocks)
     count_solving(time.perf_counter() - start)
