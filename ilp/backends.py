@@ -206,21 +206,19 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         outcome = colgen.solve(program, module, options, hint, _solve_core)
         if outcome is not None:
             return _priced(program, outcome, options, time.perf_counter() - start)
-    if options.backend != "brute" and (answer := dense.solve_program(program, blocks=options.blocks)) is not None:
-        # one or two single-choice players with thousands of bids over few goods (complete
-        # tables): exact transforms over every bundle, no integer program (ilp.dense)
+    if options.backend != "brute" and (
+            answer := dense.solve_program(program, blocks=options.blocks)
+            or fewgoods.solve_program(program, blocks=options.blocks)) is not None:
+        # no integer program: one or two single-choice players with thousands of bids over few
+        # goods (complete tables), by exact transforms over every bundle (ilp.dense); or many
+        # players of one bid each over few goods (CATS's legacy shape), by the dynamic program
+        # over subsets of the goods, whose witness is the lexicographically first optimum
+        # (ilp.fewgoods, which leaves owner objectives to the others)
         status, allocation = answer
         value = program.total(allocation) if allocation is not None else None
         count_solving(time.perf_counter() - start)
         return Solution(status, allocation, value, value if not program.minimize_owners else None,
                         options.backend, time.perf_counter() - start)
-    if options.backend != "brute" and (answer := fewgoods.solve_program(program, blocks=options.blocks)) is not None:
-        # many players of one bid each over few goods (CATS's legacy shape): the dynamic program
-        # over subsets of the goods, whose witness is the lexicographically first optimum
-        status, allocation = answer
-        value = program.total(allocation) if allocation is not None else None
-        count_solving(time.perf_counter() - start)
-        return Solution(status, allocation, value, value, options.backend, time.perf_counter() - start)
     formulation = build(program, options.blocks)
     start_values = formulation.encode(hint) if hint is not None else None
     checked = _proven(formulation, module, options, start_values, _run)

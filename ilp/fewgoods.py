@@ -242,16 +242,8 @@ class _Table:
             for bundle in changed:
                 self._refresh(bundle)
             return False
-        best = self.best = np.zeros(1 << self.m, dtype=dtype)
-        bundles, values = self.bundles.tolist(), self.values.tolist()
-        for p in range(self.m):
-            later, block = best[:1 << p], best[1 << p:2 << p]
-            block[:] = later  # the first good unallocated
-            for k in np.flatnonzero(self.top == p).tolist():
-                rest = bundles[k] ^ (1 << p)
-                shape, target, source = _axes(rest, rest, p)
-                into = block.reshape(shape)[target]
-                np.maximum(into, later.reshape(shape)[source] + values[k], out=into)
+        self.best = np.zeros(1 << self.m, dtype=dtype)
+        self._refresh(0)  # every state holds the empty bundle
         return True
 
     def _changes(self, previous: "_Table | None") -> list[int] | None:
@@ -273,14 +265,14 @@ class _Table:
         return changed
 
     def _refresh(self, changed: int) -> None:
-        """F again on every state holding ``changed``, block by block from the bundle's top bit
-        upward. A state read either holds ``changed`` too and was refreshed before, or does not
-        and is as final as the other changes' refreshes make it: one that holds a later changed
-        bundle is stale now, but so is the state reading it, and both are refreshed with that
-        bundle, in order."""
+        """F again on every state holding ``changed`` (every state for the empty bundle: the
+        whole table), block by block from the bundle's top bit upward. A state read either
+        holds ``changed`` too and was refreshed before, or does not and is as final as the
+        other changes' refreshes make it: one that holds a later changed bundle is stale now,
+        but so is the state reading it, and both are refreshed with that bundle, in order."""
         best = self.best
         bundles, values = self.bundles.tolist(), self.values.tolist()
-        first = changed.bit_length() - 1
+        first = max(changed.bit_length() - 1, 0)
         for p in range(first, self.m):
             later, block = best[:1 << p], best[1 << p:2 << p]
             held = changed ^ (1 << p) if p == first else changed  # bits every refreshed state holds
