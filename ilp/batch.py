@@ -371,19 +371,35 @@ def frozen_heap() -> Iterator[None]:
     an enclosing block did): the instance and the programs live through a batch or a report and
     hold no cycles to find, and a 500-player file with knowledge is millions of objects, which
     every full collection walked again. Frozen objects are still freed by reference counting;
-    they are unfrozen when the block ends if nothing was frozen before (``gc.freeze``)."""
+    they are unfrozen when the block ends if nothing was frozen before (``gc.freeze``).
+
+    What the block makes and keeps (the blocks of n^2 weights in ``ilp.compile.BlockCache``, the
+    solutions) is frozen too, each time it survives a full collection: the collector then walks
+    only what is newer, where every full collection walked all of it again as it grew. Measured
+    (2026-12-02, 2 cores, nothing else running): a report of CATS L4 64 / 500 with
+    noisy-lower:0.8 solved in one process spent 4.8 s of its 34 s in the collector (16 full
+    collections of up to 700,000 objects), 1.7 s after. A cycle that becomes garbage after it was
+    frozen is freed when the block ends, as for the rest of the frozen heap."""
     if _FROZEN.get():
         yield
         return
     unfreeze = gc.get_freeze_count() == 0  # (walks what is frozen: asked once per block)
     gc.freeze()
     token = _FROZEN.set(True)
+    gc.callbacks.append(_freeze_survivors)
     try:
         yield
     finally:
+        gc.callbacks.remove(_freeze_survivors)
         _FROZEN.reset(token)
         if unfreeze:
             gc.unfreeze()
+
+
+def _freeze_survivors(phase: str, info: dict[str, int]) -> None:
+    """A ``gc.callbacks`` hook of :func:`frozen_heap`: what survived a full collection, freeze."""
+    if phase == "stop" and info["generation"] == 2:
+        gc.freeze()
 
 
 class _Scheduler:

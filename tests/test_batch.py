@@ -175,3 +175,31 @@ def test_each_round_races_its_first_program_here(monkeypatch):
     # (the solver sees each MSW_{-i} without the removed player: ``ilp.batch._Compactor``)
     assert [p.weights for p in here] == [weights, weights[1:]]
     assert [p.weights for p in pooled] == [(weights[0], weights[2]), weights[:2]]
+
+
+def test_frozen_heap_freezes_what_survives_a_full_collection_and_frees_it_after():
+    """Inside ``ilp.batch.frozen_heap`` what survives a full collection is frozen (the collector
+    walks only newer objects from then on); a cycle frozen so and dropped later is freed once the
+    block ends, and the hook leaves with the block."""
+    import gc
+    import weakref
+
+    from ilp.batch import _freeze_survivors, frozen_heap
+
+    class Node:
+        pass
+
+    gc.unfreeze()  # (what another test may have left frozen would keep the cycle below alive)
+    with frozen_heap():
+        node = Node()
+        node.itself = node  # a cycle: only the cyclic collector can free it
+        alive = weakref.ref(node)
+        frozen = gc.get_freeze_count()
+        gc.collect()
+        assert gc.get_freeze_count() > frozen  # the survivors, the cycle among them
+        del node
+        gc.collect()
+        assert alive() is not None  # frozen: not walked
+    assert _freeze_survivors not in gc.callbacks and gc.get_freeze_count() == 0
+    gc.collect()
+    assert alive() is None

@@ -678,3 +678,32 @@ def test_lex_first_of_a_unique_optimum_is_one_welfare_proof(monkeypatch):
         first = lex_first(program, solve(program, backend), backend)
         assert (first.status, first.value, first.allocation) == (Status.OPTIMAL, 12, (0b001, 0b110, 0))
         assert len(calls) == 1 and calls[0].avoid == (0b001, 0b110, 0) and not calls[0].minimize_owners
+
+
+@pytest.mark.parametrize("form", [Form.XOR, Form.SINGLE_MINDED, Form.EXPLICIT, Form.TABLE, Form.OR, Form.ADDITIVE])
+def test_one_bid_weights_compile_as_the_general_path_does(form):
+    """The weight of one valuation of one bid skips ilp.compile's general passes (``_one_bid``):
+    the same block as the general path (reached here through the same valuation listed twice in
+    the minimum, which changes no value), the general path's ``held`` rows, no union search, for
+    values at most 0, goods beyond 64, and bundles met again (their shape)."""
+    from ilp.compile import BlockCache, union_options
+    from instances.bundles import members
+
+    rng = random.Random(list(Form).index(form))
+    cache = BlockCache()
+    bundles = [sum({1 << rng.randrange(rng.choice([6, 90])) for _ in range(rng.randint(1, 4))}) for _ in range(12)]
+    for _ in range(200):
+        bundle = rng.choice(bundles)
+        if form is Form.ADDITIVE:
+            bundle = 1 << (bundle.bit_length() - 1)  # (a singleton, as an additive valuation's bids are)
+        valuation = Valuation(form, ((bundle, rng.randint(-3, 9)),))
+        weight = Weight.of(valuation)
+        block = cache.block(weight)
+        assert block == compile_weight(Weight(((valuation, valuation),))) == compile_weight(weight)
+        assert cache.search(weight) is None and union_options(weight) is None
+        if block is None:
+            assert valuation.bids[0][1] <= 0
+            continue
+        assert block.single is (form not in (Form.OR, Form.ADDITIVE)) and block.atoms == valuation.bids
+        goods, positions = block.held
+        assert goods.tolist() == list(members(bundle)) and positions.tolist() == [0] * bundle.bit_count()

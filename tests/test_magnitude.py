@@ -187,3 +187,44 @@ def test_cli_report_of_many_players_on_few_goods_equals_brute_force(tmp_path):
     brute = report("brute")
     assert brute["proven"] and brute["MSW"]["value"] > 0
     assert values(report("portfolio")) == values(brute) == values(report("highs"))
+
+
+def test_per_good_in_numpy_is_the_bound_of_its_definition():
+    """``_per_good`` gathers each good's largest share in numpy when the shares fit 62 bits, else
+    in Python: both give, on random blocks (single-choice and OR, several atoms, atoms of no good
+    and of value 0 or below handed in directly, goods beyond 64, blocks compiled through a
+    BlockCache's shapes, values near 2^62 and beyond), the sum over goods of the largest
+    ceil(v / |a|) of an atom a holding the good (0 if none is positive), plus the positive values
+    of atoms of no good."""
+    from ilp.compile import BlockCache
+
+    def expected(blocks, goods):
+        best = [0] * goods
+        loose = 0
+        for block in blocks:
+            for bundle, value in block.atoms if block is not None else ():
+                if not bundle:
+                    loose += max(value, 0)
+                for g in range(goods):
+                    if bundle >> g & 1:
+                        best[g] = max(best[g], -(-value // bundle.bit_count()))
+        return sum(best) + loose
+
+    rng = random.Random(11)
+    cache = BlockCache()
+    for trial in range(300):
+        m = rng.choice([3, 8, 70])
+        top = rng.choice([30, 2**40, 2**62 - 1, 2**63, 2**70])
+        blocks = []
+        for _ in range(rng.randint(1, 8)):
+            if rng.random() < 0.1:
+                blocks.append(None)
+                continue
+            atoms = tuple((0 if rng.random() < 0.1 else sum({1 << rng.randrange(m) for _ in range(rng.randint(1, 3))}),
+                           rng.randint(-5, top)) for _ in range(rng.randint(1, 4)))
+            if trial % 2:  # compiled: positive atoms, pruned, some through a shape's rows
+                bids = tuple((b, v) for b, v in atoms if b)
+                blocks.append(cache.block(Weight.of(Valuation(Form.XOR, bids))) if bids else None)
+            else:
+                blocks.append(AtomsBlock(rng.random() < 0.5, atoms))
+        assert _per_good(blocks, m) == expected(blocks, m)
