@@ -197,6 +197,8 @@ class _Table:
         self.base: np.ndarray | None = None  # else the F it reads (:meth:`fill`)
         self.pivot = 0  # the good (bit) whose states :meth:`at` corrects
         self.pivot_bids = np.zeros(0, dtype=np.int64)  # the positions of the bids holding it
+        self.views: dict[tuple[int, int, int], tuple[list[int], tuple, tuple]] = {}
+        """:func:`_axes` of the bids' updates in a fresh table, by their arguments (:meth:`_refresh`)."""
 
     def at(self, states: np.ndarray) -> np.ndarray:
         """F of ``states`` (int64). Without a table of its own: the base's F where a state lacks
@@ -225,6 +227,8 @@ class _Table:
         # int32 when every value fits (F never exceeds the sum of the bids): half the memory
         # traffic, 1.5-1.9x faster on the files measured in the module docstring
         dtype = np.int32 if int(self.values.sum()) < 2**31 else np.int64
+        if previous is not None:
+            self.views = previous.views
         changed = self._changes(previous)
         if changed is not None and len(changed) <= 1:
             # previous's F as it is (the tie-break after MSW), or corrected lazily by :meth:`at`
@@ -273,6 +277,11 @@ class _Table:
         best = self.best
         bundles, values = self.bundles.tolist(), self.values.tolist()
         first = max(changed.bit_length() - 1, 0)
+        # A fresh table's views depend on its bids' bundles alone: worked out once for the tables
+        # of one cache (``self.views``, handed on by :meth:`fill`). Knowledge programs over the
+        # same bundles each fill a table of their own: on weighted-random 20 / 500 with
+        # noisy-lower:0.8 (514 tables) the views took about a third of the tables' time.
+        views = self.views if not changed else {}
         for p in range(first, self.m):
             later, block = best[:1 << p], best[1 << p:2 << p]
             held = changed ^ (1 << p) if p == first else changed  # bits every refreshed state holds
@@ -280,7 +289,11 @@ class _Table:
             block.reshape(shape)[target] = later.reshape(shape)[target]  # the first good unallocated
             for k in np.flatnonzero(self.top == p).tolist():
                 rest = bundles[k] ^ (1 << p)
-                shape, target, source = _axes(rest | held, rest, p)
+                key = (rest | held, rest, p)
+                axes = views.get(key)
+                if axes is None:
+                    axes = views[key] = _axes(*key)
+                shape, target, source = axes
                 into = block.reshape(shape)[target]
                 np.maximum(into, later.reshape(shape)[source] + values[k], out=into)
 

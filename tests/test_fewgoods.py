@@ -249,3 +249,31 @@ def test_a_generated_report_is_the_integer_programs_one():
         patch.setattr(fewgoods, "MIN_BIDS", 10**9)
         without = compute_report(inst, SolveOptions(jobs=1)).to_dict()
     assert with_it == without
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_fresh_tables_of_one_cache_share_their_views(seed):
+    """Programs over the same bundles whose values all differ (each player's view of the others,
+    as lower-bound knowledge gives them) each fill a fresh table; in one cache they share the
+    views of their updates (``_Table.views``): later tables work out none, and every answer is
+    the one computed alone and the brute force's optimum."""
+    rng = random.Random(seed)
+    m = rng.randint(2, 7)
+    bundles = [rng.randint(1, 2**m - 1) for _ in range(rng.randint(9, 25))]
+    cache, views = BlockCache(), []
+    original = fewgoods._Table.fill
+
+    def watched(table, previous=None):
+        fresh = original(table, previous)
+        views.append((fresh, table.views, len(table.views)))
+        return fresh
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fewgoods._Table, "fill", watched)
+        for _ in range(5):
+            program = Program(m, tuple(Weight.of(_bid(b, rng.randint(1, 2**20))) for b in bundles))
+            answer = fewgoods.solve_program(program, min_bids=0, blocks=cache)
+            assert answer == fewgoods.solve_program(program, min_bids=0)
+            assert program.total(answer[1]) == solve(program, "brute").value
+    mine = [(shared, size) for fresh, shared, size in views[::2] if fresh]  # (every other: the table alone)
+    assert len(mine) >= 3 and all(shared is mine[0][0] and size == mine[0][1] for shared, size in mine)
