@@ -373,13 +373,16 @@ def frozen_heap() -> Iterator[None]:
     every full collection walked again. Frozen objects are still freed by reference counting;
     they are unfrozen when the block ends if nothing was frozen before (``gc.freeze``).
 
-    What the block makes and keeps (the blocks of n^2 weights in ``ilp.compile.BlockCache``, the
-    solutions) is frozen too, each time it survives a full collection: the collector then walks
-    only what is newer, where every full collection walked all of it again as it grew. Measured
-    (2026-12-02, 2 cores, nothing else running): a report of CATS L4 64 / 500 with
-    noisy-lower:0.8 solved in one process spent 4.8 s of its 34 s in the collector (16 full
-    collections of up to 700,000 objects), 1.7 s after. A cycle that becomes garbage after it was
-    frozen is freed when the block ends, as for the rest of the frozen heap."""
+    Whatever is alive at a full collection inside the block is frozen too (mostly what the
+    block makes and keeps: the blocks of n^2 weights in ``ilp.compile.BlockCache``, the
+    solutions): the collector then walks only what is newer, where every full collection walked
+    all of it again as it grew. Measured (2026-12-02, 2 cores, nothing else running): a report of
+    CATS L4 64 / 500 with noisy-lower:0.8 solved in one process spent 4.8 s of its 34 s in the
+    collector (16 full collections of up to 700,000 objects), 1.7 s with this alone. The price: a
+    cycle frozen so and dropped later is freed only when the heap is unfrozen, at the block's end
+    if nothing was frozen before it (the command line freezes its heap before a report and never
+    unfreezes it: a process that ends with the report). On Python versions whose collector runs
+    incrementally and reports no full collections, nothing more is frozen (slower, as before)."""
     if _FROZEN.get():
         yield
         return
@@ -390,8 +393,9 @@ def frozen_heap() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.callbacks.remove(_freeze_survivors)
         _FROZEN.reset(token)
+        if _freeze_survivors in gc.callbacks:  # (gone if another caller took it out)
+            gc.callbacks.remove(_freeze_survivors)
         if unfreeze:
             gc.unfreeze()
 

@@ -72,7 +72,9 @@ def _model(ilp: ILP, hint: list[int] | None = None) -> tuple[cp_model.CpModel, l
 
     The objective and the hint are written into the model's proto in one step each, where
     ``CpModel.maximize`` / ``minimize`` and ``add_hint`` write them one term at a time: the same
-    proto (``tests/test_ilp.py`` compares the two). Measured (2026-12-02, 2 cores, nothing else
+    proto as from OR-Tools 9.12 on, whose API sorts an objective's terms by variable (9.10 and
+    9.11 wrote them reversed: the same program, another order; ``pyproject.toml`` asks for 9.12;
+    ``tests/test_ilp.py`` compares the two). Measured (2026-12-02, 2 cores, nothing else
     running, process CPU): the first 200 programs of a CATS L4 64 / 500 report with
     noisy-lower:0.8 (500 one-bid players each) with the relaxation's warm start, each solved
     twice by both ways, alternated: 12.1 s term by term, 9.7 s so, the same answers; the API's

@@ -279,13 +279,13 @@ def _per_good(blocks: list[Block | None], goods: int) -> int:
     ceil(v_a / |a|) >= v_a. So ``ILP.magnitude`` keeps its meaning (``ilp.claims``)."""
     placed = [block for block in blocks if isinstance(block, AtomsBlock)]  # (None: an excluded player)
     shares = [-(-value // bundle.bit_count()) if bundle else 0 for block in placed for bundle, value in block.atoms]
-    if shares and max(shares) < 2**62:
+    if shares and -2**62 < min(shares) and max(shares) < 2**62:  # (int64, with room)
         # in numpy over every (good, atom holding it) pair of ``AtomsBlock.held``, where the
         # Python loop below walks each block's goods: the same bound, the largest share per good
         # summed. Measured with the one-bid steps of ``_atoms`` and ``_upper`` (2026-12-02, 2
         # cores, nothing else running, process CPU, two runs each): formulating the 605 programs
         # of a CATS L4 64 / 500 report with noisy-lower:0.8 (500 one-bid players each, values
-        # scaled past 10^6, so this bound is worked out for each), 7.0-9.8 s before, 1.8-2.6 s
+        # scaled past 10^6, so this bound is worked out for each), 7.0-9.8 s before, 1.8-2.6 s after
         loose = sum(value for block in placed for bundle, value in block.atoms if not bundle and value > 0)
         held = [block.held for block in placed]
         sizes = [len(block.atoms) for block in placed]

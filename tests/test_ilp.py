@@ -687,6 +687,7 @@ def test_one_bid_weights_compile_as_the_general_path_does(form):
     the minimum, which changes no value), the general path's ``held`` rows, no union search, for
     values at most 0, goods beyond 64, and bundles met again (their shape)."""
     from ilp.compile import BlockCache, union_options
+    from ilp.formulation import _upper
     from instances.bundles import members
 
     rng = random.Random(list(Form).index(form))
@@ -705,6 +706,7 @@ def test_one_bid_weights_compile_as_the_general_path_does(form):
             assert valuation.bids[0][1] <= 0
             continue
         assert block.single is (form not in (Form.OR, Form.ADDITIVE)) and block.atoms == valuation.bids
+        assert _upper(block) == valuation.bids[0][1]  # (its one-bid step too)
         goods, positions = block.held
         assert goods.tolist() == list(members(bundle)) and positions.tolist() == [0] * bundle.bit_count()
 
