@@ -264,8 +264,7 @@ def union_options(weight: Weight | None) -> tuple[tuple[Function, ...], ...] | N
     unions for it (a minimum of two or more XOR valuations somewhere, no OR valuation); None
     when a simpler block is exact, or an OR valuation rules unions out. ``ilp.colgen`` prices
     such weights' unions instead of listing them."""
-    if weight is None or (len(weight.options) == 1 and len(weight.options[0]) == 1) or all(
-            len(option) == 1 for option in weight.options):
+    if weight is None or all(len(option) == 1 for option in weight.options):
         return None  # no minimum of two valuations (what follows returns None then too, slower)
     options = _options(weight)
     if not options or all(len(o) == 1 and o[0].semantics is not Semantics.OR for o in options):
@@ -300,13 +299,7 @@ def _compile(weight: Weight, budget: int, shapes: dict[tuple[int, ...], "_Shape 
             bundles = tuple(map(itemgetter(0), atoms))
         if shapes is None or len(atoms) < 2 or len(atoms) ** 2 > PAIRWISE_WORK:
             return AtomsBlock(True, undominated(atoms))
-        shape = shapes.get(bundles, False)
-        if shape is False:  # bundles met for the first time: as without shapes (an exact report
-            shapes[bundles] = None  # meets each TV_j's once, and a shape costs more than that)
-            return AtomsBlock(True, undominated(atoms))
-        if shape is None:
-            shape = shapes[bundles] = _Shape.of(bundles)
-        return shape.block(atoms)
+        return _shaped(atoms, bundles, shapes)
     if len(options) == 1 and len(options[0]) == 1:
         return AtomsBlock(False, options[0][0].atoms)
     if budget > 0:
@@ -334,13 +327,18 @@ def _one_bid(valuation: Valuation, shapes: dict[tuple[int, ...], "_Shape | None"
         return None
     if valuation.semantics is Semantics.OR:
         return AtomsBlock(False, atoms)
-    if shapes is None:
-        return AtomsBlock(True, atoms)
-    bundles = (atoms[0][0],)
+    return AtomsBlock(True, atoms) if shapes is None else _shaped(atoms, (atoms[0][0],), shapes)
+
+
+def _shaped(atoms: Atoms, bundles: tuple[int, ...], shapes: dict[tuple[int, ...], "_Shape | None"]) -> AtomsBlock:
+    """The single-choice block of ``atoms`` (positive, distinct and sorted ``bundles``) through
+    the :class:`_Shape` of its bundles in ``shapes``, made when they are met the second time;
+    the first time, as without shapes (an exact report meets each TV_j's bundles once, and a
+    shape costs more than that)."""
     shape = shapes.get(bundles, False)
-    if shape is False:  # (first met: as :func:`_compile` does for larger blocks)
+    if shape is False:
         shapes[bundles] = None
-        return AtomsBlock(True, atoms)
+        return AtomsBlock(True, undominated(atoms))
     if shape is None:
         shape = shapes[bundles] = _Shape.of(bundles)
     return shape.block(atoms)
