@@ -43,7 +43,8 @@ from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock
 from ilp.contract import SolveOptions, SolverError
 from ilp.formulation import ILP, Formulation, build, holdable
-from ilp.program import UNALLOCATED, Program, Solution, Status, owner_code
+from ilp.program import UNALLOCATED, Program, Solution, Status, Weight, owner_code
+from instances.valuation import Form, Valuation
 
 COEFFICIENT_LIMIT = {"cpsat": 2**50, "cbc": 10**6, "scip": 10**6, "highs": 10**6, "portfolio": 10**6}
 """Largest objective magnitude (product of the chunk's radices) a backend handles exactly:
@@ -119,43 +120,60 @@ def _first_clique(program: Program, optimum: Solution, options: SolveOptions,
     return _smallest(program, optimum, formulation, graph, cliques, start)
 
 
+def _outside(formulation: Formulation, target: int) -> dict[int, int] | None:
+    """The columns of ``formulation`` that are in no allocation of weight ``target`` (each
+    mapped to 1, the row that fixes them to 0), by its linear relaxation's reduced costs; None
+    when the program is not a plain set-packing program (``ilp.relaxation.applies``) or the
+    relaxation fails.
+
+    Why it is exact (``ilp.relaxation``'s argument): for integer row multipliers Y >= 0 and
+    reduced costs d = SCALE c - A^T Y, every packing x holding column a has SCALE c.x <=
+    Y.b + sum of max(d, 0) + min(d_a, 0), so a column whose reach (that bound // SCALE) is
+    below ``target`` is in no packing of weight ``target``."""
+    from ilp import certify, relaxation
+
+    start = time.perf_counter()
+    try:
+        if not relaxation.applies(formulation):
+            return None
+        relaxed = relaxation.relax(formulation.ilp)
+        if relaxed is None:
+            return None
+        total, reduced = relaxation.certificate(formulation.ilp, relaxed[0])
+        return {k: 1 for k, d in enumerate(reduced) if (total + min(d, 0)) // certify.SCALE < target}
+    finally:
+        count_solving(time.perf_counter() - start)
+
+
 def _first_relaxed(program: Program, optimum: Solution, options: SolveOptions,
-                   formulation: Formulation | None = None) -> Solution | None:
+                   formulation: Formulation | None = None, outside: dict[int, int] | None = None
+                   ) -> Solution | None:
     """The lexicographically first optimum of a dense set-packing ``program`` (``ilp.relaxation``
     applies: CATS "paths", regions with many players) whose linear relaxation leaves few
     columns that can be in an optimum: every optimum is listed by one clique search over those
     columns and the smallest owner vector taken. None when the program is not such a program,
     the relaxation fails, more than :data:`CORE_COLUMNS` columns remain, or the listing gives
     up (time limit, too many optima): the goods are then ordered by solves as usual, which
-    find the same allocation (it is unique).
+    find the same allocation (it is unique). ``outside``: :func:`_outside` of the formulation
+    and the optimum, if known.
 
-    Why it is exact (``ilp.relaxation``'s argument): for integer row multipliers Y >= 0 and
-    reduced costs d = SCALE c - A^T Y, every packing x holding column a has SCALE c.x <=
-    Y.b + sum of max(d, 0) + min(d_a, 0), so a column whose reach (that bound // SCALE) is below
-    the optimum is in no optimum, and every optimum is a clique of the other columns' graph
-    weighing the optimum (``ilp.clique.optima``).
+    Why it is exact: every optimum is a clique weighing the optimum in the graph of the columns
+    :func:`_outside` leaves (``ilp.clique.optima``).
 
     Why: the ordering's one proof, "no other optimum precedes" (:func:`lex_first`), is an
     integer program that CP-SAT builds and solves in 15-50 ms on paths 64 / 500 / 10, while the
     report's own programs are settled by the relaxation in a few milliseconds each; 30 such
     proofs made ``--witnesses canonical`` 7 times slower than the solver's witnesses on a
     noisy-lower:0.6 report (2026-12-02, 2 shared cores, load 4)."""
-    from ilp import certify, relaxation
-
+    formulation = build(program, options.blocks) if formulation is None else formulation
+    target = optimum.value
+    if outside is None and (outside := _outside(formulation, target)) is None:
+        return None
+    ilp = formulation.ilp
+    if len(ilp.objective) - len(outside) > CORE_COLUMNS:
+        return None
     start = time.perf_counter()
     try:
-        formulation = build(program, options.blocks) if formulation is None else formulation
-        if not relaxation.applies(formulation):
-            return None
-        ilp = formulation.ilp
-        relaxed = relaxation.relax(ilp)
-        if relaxed is None:
-            return None
-        total, reduced = relaxation.certificate(ilp, relaxed[0])
-        target = optimum.value
-        outside = {k: 1 for k, d in enumerate(reduced) if (total + min(d, 0)) // certify.SCALE < target}
-        if len(ilp.objective) - len(outside) > CORE_COLUMNS:
-            return None
         # the same ILP with every column outside the core fixed to 0 (``ilp.clique.graph`` leaves
         # such columns out): the graph keeps the ILP's own variable numbers
         core = ILP(ilp.names, ilp.lower, ilp.upper, [*ilp.rows, (outside, None, 0)] if outside else ilp.rows,
@@ -166,6 +184,37 @@ def _first_relaxed(program: Program, optimum: Solution, options: SolveOptions,
     finally:
         count_solving(time.perf_counter() - start)
     return _smallest(program, optimum, formulation, graph, cliques, start)
+
+
+def _restricted(program: Program, formulation: Formulation, outside: dict[int, int]) -> Program | None:
+    """``program`` with each player's bids cut down to the columns not ``outside`` (the
+    relaxation's core, :func:`_outside` of the optimum): the same allocations of weight the
+    optimum, hence the same lexicographically first optimum, in a program of a few dozen to a
+    few hundred columns where the whole one has thousands. None when nothing is cut, or a
+    player is not a plain bids block (:class:`AtomsBlock`).
+
+    Why it is exact: each player's weight in the cut program is the XOR (a single-choice block)
+    or OR of the bids it keeps, at most its weight in ``program`` on every bundle, so every
+    optimum of the cut program is one of ``program``; and the first optimum of ``program`` is
+    made of whole bids (module docstring) of the core, so the cut program reaches it too.
+
+    Why: on paths as CATS 2.1 builds them (a bidder's paths share one price) MSW has many
+    optima, and its tie-break orders the goods in 16 to 20 steps of two solves each over
+    all 2,000 bids (3 to 4 s, most of the exact report of paths 256 / 2000 / 10), where the
+    relaxation leaves 63 to 108 columns that can be in an optimum."""
+    if not outside:
+        return None
+    weights = []
+    for j, block in enumerate(formulation.blocks):
+        if block is None:
+            weights.append(None)
+            continue
+        if not isinstance(block, AtomsBlock):
+            return None
+        kept = tuple(atom for atom, column in zip(block.atoms, formulation.weight[j]) if column not in outside)
+        # (weight[j] lists x[j, a] in atom order)
+        weights.append(Weight.of(Valuation(Form.XOR if block.single else Form.OR, kept)) if kept else None)
+    return replace(program, weights=tuple(weights))
 
 
 def _first_fewgoods(program: Program, optimum: Solution, options: SolveOptions) -> Solution | None:
@@ -264,21 +313,25 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         # did them all in 6 s, and CP-SAT's int64 orders more goods per step.
         rival_options = replace(options, backend=options.lead, lead=None)
         step_options = replace(options, backend="cpsat", lead=None)
-    blocks = [options.blocks.block(w) for w in program.weights]
-    masks = [holdable(b) for b in blocks]
-    radix = [1 + sum(mask >> g & 1 for mask in masks) for g in range(program.n_goods)]
-    limit = COEFFICIENT_LIMIT.get(step_options.backend, 1)
-    held = [0] * len(blocks)  # the goods fixed to each player so far
-    bids = sum(len(b.atoms) for b in blocks if isinstance(b, AtomsBlock))
     # the brute-force DP and ilp.dense (one or two players) order goods without the exclusion
     certify = options.backend != "brute" and sum(1 for w in program.weights if w is not None and w.options) > 2
+    ordered = program  # the program whose goods the steps order (its core, when the relaxation cuts it)
     if certify:
         formulation = build(program, options.blocks)  # (once for both listings below)
         if options.backend in ("portfolio", "clique") and (
                 first := _first_clique(program, optimum, options, formulation)) is not None:
             return first
-        if (first := _first_relaxed(program, optimum, options, formulation)) is not None:
+        outside = _outside(formulation, optimum.value)
+        if outside is not None and (first := _first_relaxed(program, optimum, options, formulation, outside)) is not None:
             return first
+        if outside and (core := _restricted(program, formulation, outside)) is not None:
+            ordered = core
+    blocks = [options.blocks.block(w) for w in ordered.weights]
+    masks = [holdable(b) for b in blocks]
+    radix = [1 + sum(mask >> g & 1 for mask in masks) for g in range(program.n_goods)]
+    limit = COEFFICIENT_LIMIT.get(step_options.backend, 1)
+    held = [0] * len(blocks)  # the goods fixed to each player so far
+    bids = sum(len(b.atoms) for b in blocks if isinstance(b, AtomsBlock))
     g = 0
     while g < program.n_goods:
         code = owner_code(current, g)
@@ -292,11 +345,11 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         if certify and bids >= WELFARE_FIRST_BIDS:
             # the welfare of the best allocation meeting the fixed owners other than
             # ``current``'s extensions: below the optimum, the step below would be infeasible
-            rival = solve(replace(program, fixed=tuple(fixed), avoid=current), rival_options)
+            rival = solve(replace(ordered, fixed=tuple(fixed), avoid=current), rival_options)
             wall += rival.wall_time
             if rival.optimal and rival.value < optimum.value:
                 break
-        step = solve(replace(program, fixed=tuple(fixed), min_total=optimum.value, minimize_owners=chunk,
+        step = solve(replace(ordered, fixed=tuple(fixed), min_total=optimum.value, minimize_owners=chunk,
                              avoid=current if certify else None), step_options)
         wall += step.wall_time
         if step.status is Status.INFEASIBLE:
