@@ -16,7 +16,9 @@ that one proof. On large programs (:data:`WELFARE_FIRST_BIDS`) that proof is fir
 welfare maximisation over the same allocations (best welfare below the optimum: no other
 optimum), which the solvers' bounds prove several times faster than the feasibility question. (The brute-force reference orders the goods by definition, without it: its
 dynamic program would have to run once per good and owner to exclude an allocation; programs of
-one or two players go without it too, since ``ilp.dense`` orders large ones directly.) A
+one or two players go without it too, since ``ilp.dense`` orders large ones directly.) On a
+plain set-packing program the steps solve only the bids that can be in an optimum, by the
+linear relaxation's reduced costs (:func:`_restricted`), when its optima are too many to list. A
 program of many one-bid players over few goods needs no ordering solves: ``ilp.fewgoods``'s
 dynamic program gives its first optimum directly.
 
