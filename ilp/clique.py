@@ -186,11 +186,14 @@ def improve(search: _Search, start: tuple[int, ...]) -> tuple[tuple[int, ...], i
     return tuple(search.best), search.floor, True
 
 
-def optima(g: Graph, threshold: int, deadline: float | None = None, most: int = 10_000) -> list[tuple[int, ...]] | None:
+def optima(g: Graph, threshold: int, deadline: float | None = None, most: int = 10_000,
+           work: int | None = None) -> list[tuple[int, ...]] | None:
     """Every clique of ``g`` weighing at least ``threshold`` (each once, in search order), or
-    None when there are more than ``most`` or the ``deadline`` passes first. With ``threshold``
-    the proven maximum, these are all the maximum-weight cliques (``ilp.lex`` orders them)."""
-    search = _Search(g, deadline, collect=most)
+    None when there are more than ``most``, the ``deadline`` passes first or the search does
+    more than ``work`` (:func:`work_units`, a count: the same stop on every run). With
+    ``threshold`` the proven maximum, these are all the maximum-weight cliques (``ilp.lex``
+    orders them)."""
+    search = _Search(g, deadline, collect=most, max_work=None if work is None else work // work_units(g))
     search.floor = threshold - 1
     try:
         search.expand([], 0, (1 << len(g.weights)) - 1)

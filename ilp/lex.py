@@ -63,6 +63,15 @@ program reaches the optimum (ties) or is not proven, the step is solved as befor
 one solve more, never a different answer."""
 
 
+LISTING_WORK = 30_000_000
+"""How much one listing of every optimum (``ilp.clique.optima``, :func:`_first_clique`,
+:func:`_first_relaxed`) may do (``ilp.clique.work_units``, a count: the same stop on every
+run) before the goods are ordered by solves instead: the portfolio's cap on the clique search
+itself (``ilp.portfolio.CLIQUE_WORK``), since a listing that pays off costs about what the
+search's proof of the optimum costs. Without it a listing could run for ever: on the
+MIEW_i of paths 64 / 500 / 10 with ``candidates:3`` (covering unions, 3,600-4,000 columns,
+seed 0) it had not ended after 23 minutes; with it each gives up after 12-16 s."""
+
 CORE_COLUMNS = 64
 """Most columns that can be in an optimum (by the relaxation's reduced costs) for which
 :func:`_first_relaxed` lists every optimum by one clique search instead of ordering the goods
@@ -116,7 +125,7 @@ def _first_clique(program: Program, optimum: Solution, options: SolveOptions,
         if graph is None:
             return None
         deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
-        cliques = clique.optima(graph, optimum.value, deadline)
+        cliques = clique.optima(graph, optimum.value, deadline, work=LISTING_WORK)
     finally:
         count_solving(time.perf_counter() - start)
     return _smallest(program, optimum, formulation, graph, cliques, start)
@@ -136,7 +145,10 @@ def _outside(formulation: Formulation, target: int) -> dict[int, int] | None:
 
     start = time.perf_counter()
     try:
-        if not relaxation.applies(formulation):
+        # (``relaxation.applies`` also leaves out covering unions, whose programs ``ilp.colgen``
+        # solves through their own relaxation; the argument holds for them as for bids)
+        ilp = formulation.ilp
+        if len(ilp.objective) < relaxation.MIN_COLUMNS or formulation.program.minimize_owners or not clique.applies(ilp):
             return None
         relaxed = relaxation.relax(formulation.ilp)
         if relaxed is None:
@@ -182,7 +194,7 @@ def _first_relaxed(program: Program, optimum: Solution, options: SolveOptions,
                    ilp.objective)
         graph = clique.graph(core)
         deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
-        cliques = clique.optima(graph, target, deadline)
+        cliques = clique.optima(graph, target, deadline, work=LISTING_WORK)
     finally:
         count_solving(time.perf_counter() - start)
     return _smallest(program, optimum, formulation, graph, cliques, start)
@@ -320,14 +332,14 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     ordered = program  # the program whose goods the steps order (its core, when the relaxation cuts it)
     if certify:
         formulation = build(program, options.blocks)  # (once for both listings below)
-        if options.backend in ("portfolio", "clique") and (
-                first := _first_clique(program, optimum, options, formulation)) is not None:
-            return first
         outside = _outside(formulation, optimum.value)
         if outside is not None and (first := _first_relaxed(program, optimum, options, formulation, outside)) is not None:
             return first
         if outside and (core := _restricted(program, formulation, outside)) is not None:
-            ordered = core
+            ordered, formulation = core, build(core, options.blocks)
+        if options.backend in ("portfolio", "clique") and (
+                first := _first_clique(ordered, optimum, options, formulation)) is not None:
+            return first
     blocks = [options.blocks.block(w) for w in ordered.weights]
     masks = [holdable(b) for b in blocks]
     radix = [1 + sum(mask >> g & 1 for mask in masks) for g in range(program.n_goods)]

@@ -303,6 +303,35 @@ def test_a_program_the_relaxation_does_not_cut_is_ordered_whole():
     assert lex_module._restricted(program, lex_module.build(program), {}) is None
 
 
+@pytest.mark.parametrize("backend", ["cpsat", "portfolio"])
+def test_the_tie_break_over_the_core_of_covering_unions_matches_the_brute_force(backend, monkeypatch):
+    """Players who know only candidate valuations (a weight that is a minimum, compiled to
+    covering unions): the relaxation's core is cut from the unions as from bids, and the goods
+    ordered over it by solves (CP-SAT) or its optima listed (the portfolio) give the brute
+    force's first optimum."""
+    from ilp import relaxation
+
+    monkeypatch.setattr(relaxation, "MIN_COLUMNS", 8)
+    cuts = _record_cuts(monkeypatch)
+    for seed in range(12):
+        rng = random.Random(seed)
+        weights = []
+        for _ in range(5):
+            candidates = []
+            for _ in range(rng.randint(2, 3)):
+                bids = {}
+                for _ in range(rng.randint(3, 5)):
+                    g = rng.randrange(8)
+                    bids[(1 << g) | ((1 << (g + 1)) if g < 7 and rng.random() < 0.5 else 0)] = rng.randint(1, 3)
+                candidates.append(Valuation(Form.XOR, tuple(sorted(bids.items()))))
+            weights.append(Weight.minimum(tuple(candidates)))
+        program = Program(8, tuple(weights))
+        cuts.clear()
+        first = lex_first(program, solve(program, backend), backend)
+        assert cuts and cuts[-1] is not None, seed
+        assert first.allocation == lex_first(program, solve(program, "brute"), "brute").allocation, seed
+
+
 def test_a_tie_break_not_proven_withholds_its_benchmark(monkeypatch):
     """With a time limit, a tie-break may stop unproven: the value is right but the witness is not
     known to be canonical, so the benchmark is withheld (exit 3), its value kept as the interval."""

@@ -86,6 +86,10 @@ def test_optima_lists_every_clique_of_the_threshold(seed):
         listed = clique.optima(g, threshold)
         assert listed is not None and len(listed) == len(set(listed))
         assert {frozenset(c) for c in listed} == brute_cliques(g, threshold)
+        # a work cap stops the listing (None: not known), or lists the same cliques in full
+        assert clique.optima(g, threshold, work=10**9) == listed
+        capped = clique.optima(g, threshold, work=0)
+        assert capped is None if threshold == best > 0 else capped in (None, listed)
 
 
 @settings(max_examples=100, deadline=None)
