@@ -100,12 +100,14 @@ def _codes(allocation: tuple[int, ...], goods: tuple[int, ...]) -> tuple[int, ..
 
 
 def _first_clique(program: Program, optimum: Solution, options: SolveOptions,
-                  formulation: Formulation | None = None) -> Solution | None:
+                  formulation: Formulation | None = None, outside: dict[int, int] | None = None
+                  ) -> Solution | None:
     """The lexicographically first optimum of a set-packing ``program`` whose bids' graph is
     sparse (``ilp.clique``; the portfolio's threshold, any graph for the clique backend): every
     maximum-weight clique is listed by one search and the smallest owner vector taken. None
     when the program is not such a program, or the search gives up (too many optima, the time
-    limit): the goods are then ordered by solves as usual.
+    limit, :data:`LISTING_WORK`): the goods are then ordered by solves as usual. ``outside``:
+    columns in no optimum (:func:`_outside`), left out of the search.
 
     Why: the ordering's one proof, "no other optimum precedes", is an integer program with the
     optimum as a lower bound, whose relaxation is as weak as the winner determination's. On CATS
@@ -117,11 +119,19 @@ def _first_clique(program: Program, optimum: Solution, options: SolveOptions,
     try:
         from ilp.portfolio import sparse_graph
 
+        ilp = formulation.ilp
+        plain = clique.applies(ilp)
         if options.backend == "portfolio":
-            graph = sparse_graph(formulation.ilp)
+            graph = sparse_graph(ilp, plain)
         else:
             # any density, but no graph beyond ``clique.MAX_VERTICES`` bids (then the integer programs' way)
-            graph = clique.graph(formulation.ilp, densest=1.0) if clique.applies(formulation.ilp) else None
+            graph = clique.graph(ilp, densest=1.0) if plain else None
+        if graph is not None and outside:
+            # the same search over the columns that can be in an optimum (``ilp.clique.graph``
+            # leaves out the columns a row fixes to 0), whatever their own density: the whole
+            # program's decides whether its optima are listed
+            graph = clique.graph(ILP(ilp.names, ilp.lower, ilp.upper, [*ilp.rows, (outside, None, 0)], ilp.objective),
+                                 densest=1.0)
         if graph is None:
             return None
         deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
@@ -335,11 +345,11 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         outside = _outside(formulation, optimum.value)
         if outside is not None and (first := _first_relaxed(program, optimum, options, formulation, outside)) is not None:
             return first
-        if outside and (core := _restricted(program, formulation, outside)) is not None:
-            ordered, formulation = core, build(core, options.blocks)
         if options.backend in ("portfolio", "clique") and (
-                first := _first_clique(ordered, optimum, options, formulation)) is not None:
+                first := _first_clique(program, optimum, options, formulation, outside)) is not None:
             return first
+        if outside and (core := _restricted(program, formulation, outside)) is not None:
+            ordered = core
     blocks = [options.blocks.block(w) for w in ordered.weights]
     masks = [holdable(b) for b in blocks]
     radix = [1 + sum(mask >> g & 1 for mask in masks) for g in range(program.n_goods)]
