@@ -144,8 +144,8 @@ def _first_clique(program: Program, optimum: Solution, options: SolveOptions,
 def _outside(formulation: Formulation, target: int) -> dict[int, int] | None:
     """The columns of ``formulation`` that are in no allocation of weight ``target`` (each
     mapped to 1, the row that fixes them to 0), by its linear relaxation's reduced costs; None
-    when the program is not a plain set-packing program (``ilp.relaxation.applies``) or the
-    relaxation fails.
+    when the program is not a plain set-packing program (``ilp.clique.applies``) of at least
+    ``ilp.relaxation.MIN_COLUMNS`` columns, or the relaxation fails.
 
     Why it is exact (``ilp.relaxation``'s argument): for integer row multipliers Y >= 0 and
     reduced costs d = SCALE c - A^T Y, every packing x holding column a has SCALE c.x <=
@@ -160,10 +160,10 @@ def _outside(formulation: Formulation, target: int) -> dict[int, int] | None:
         ilp = formulation.ilp
         if len(ilp.objective) < relaxation.MIN_COLUMNS or formulation.program.minimize_owners or not clique.applies(ilp):
             return None
-        relaxed = relaxation.relax(formulation.ilp)
+        relaxed = relaxation.relax(ilp)
         if relaxed is None:
             return None
-        total, reduced = relaxation.certificate(formulation.ilp, relaxed[0])
+        total, reduced = relaxation.certificate(ilp, relaxed[0])
         return {k: 1 for k, d in enumerate(reduced) if (total + min(d, 0)) // certify.SCALE < target}
     finally:
         count_solving(time.perf_counter() - start)
