@@ -216,19 +216,22 @@ def test_an_optimum_of_0_is_the_empty_allocation():
     assert canonical_solutions([program], [solution], "cpsat")[0].allocation == (0, 0)
 
 
-def _dense_packing(seed: int) -> Program:
-    """Eight players with 10-14 XOR bids each of one or two adjacent goods of 20, values 1..6:
-    about 90 bids, a dense compatibility graph (as CATS paths), many ties."""
+def _adjacent_bids(rng: random.Random, goods: int, fewest: int, most: int, top: int) -> tuple[tuple[int, int], ...]:
+    """fewest to most bids on one or two adjacent goods of ``goods``, values 1..top (a bundle
+    drawn twice keeps its last value), in bundle order."""
+    bids = {}
+    for _ in range(rng.randint(fewest, most)):
+        g = rng.randrange(goods)
+        bids[(1 << g) | ((1 << (g + 1)) if g < goods - 1 and rng.random() < 0.5 else 0)] = rng.randint(1, top)
+    return tuple(sorted(bids.items()))
+
+
+def _dense_packing(seed: int, players: int = 8, goods: int = 20, fewest: int = 10, most: int = 14,
+                   top: int = 6) -> Program:
+    """By default eight players with 10-14 XOR bids each of one or two adjacent goods of 20,
+    values 1..6: about 90 bids, a dense compatibility graph (as CATS paths), many ties."""
     rng = random.Random(seed)
-    weights = []
-    for _ in range(8):
-        bids = {}
-        for _ in range(rng.randint(10, 14)):
-            g = rng.randrange(20)
-            bundle = (1 << g) | ((1 << (g + 1)) if g < 19 and rng.random() < 0.5 else 0)
-            bids[bundle] = rng.randint(1, 6)
-        weights.append(_xor(*sorted(bids.items())))
-    return Program(20, tuple(weights))
+    return Program(goods, tuple(_xor(*_adjacent_bids(rng, goods, fewest, most, top)) for _ in range(players)))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -281,16 +284,7 @@ def test_the_tie_break_over_the_relaxation_core_matches_the_brute_force(monkeypa
     monkeypatch.setattr(relaxation, "MIN_COLUMNS", 8)
     cuts = _record_cuts(monkeypatch)
     for seed in range(20):
-        rng = random.Random(seed)
-        weights = []
-        for _ in range(6):
-            bids = {}
-            for _ in range(rng.randint(4, 8)):
-                g = rng.randrange(8)
-                bundle = (1 << g) | ((1 << (g + 1)) if g < 7 and rng.random() < 0.5 else 0)
-                bids[bundle] = rng.randint(1, 3)
-            weights.append(_xor(*sorted(bids.items())))
-        program = Program(8, tuple(weights))
+        program = _dense_packing(seed, players=6, goods=8, fewest=4, most=8, top=3)
         cuts.clear()
         first = lex_first(program, solve(program, "cpsat"), "cpsat")
         assert cuts and cuts[-1] is not None, seed  # (the core is smaller than the program)
@@ -321,14 +315,8 @@ def test_the_tie_break_over_the_core_of_covering_unions_matches_the_brute_force(
         rng = random.Random(seed)
         weights = []
         for _ in range(5):
-            candidates = []
-            for _ in range(rng.randint(2, 3)):
-                bids = {}
-                for _ in range(rng.randint(3, 5)):
-                    g = rng.randrange(8)
-                    bids[(1 << g) | ((1 << (g + 1)) if g < 7 and rng.random() < 0.5 else 0)] = rng.randint(1, 3)
-                candidates.append(Valuation(Form.XOR, tuple(sorted(bids.items()))))
-            weights.append(Weight.minimum(tuple(candidates)))
+            candidates = tuple(Valuation(Form.XOR, _adjacent_bids(rng, 8, 3, 5, 3)) for _ in range(rng.randint(2, 3)))
+            weights.append(Weight.minimum(candidates))
         program = Program(8, tuple(weights))
         cuts.clear()
         listed.clear()
