@@ -158,7 +158,8 @@ def _outside(formulation: Formulation, target: int) -> dict[int, int] | None:
         # (``relaxation.applies`` also leaves out covering unions, whose programs ``ilp.colgen``
         # solves through their own relaxation; the argument holds for them as for bids)
         ilp = formulation.ilp
-        if len(ilp.objective) < relaxation.MIN_COLUMNS or formulation.program.minimize_owners or not clique.applies(ilp):
+        if (len(ilp.objective) < relaxation.MIN_COLUMNS or formulation.program.minimize_owners
+                or not clique.applies(ilp)):
             return None
         relaxed = relaxation.relax(ilp)
         if relaxed is None:
@@ -343,7 +344,8 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     if certify:
         formulation = build(program, options.blocks)  # (once for both listings below)
         outside = _outside(formulation, optimum.value)
-        if outside is not None and (first := _first_relaxed(program, optimum, options, formulation, outside)) is not None:
+        if outside is not None and (
+                first := _first_relaxed(program, optimum, options, formulation, outside)) is not None:
             return first
         if options.backend in ("portfolio", "clique") and (
                 first := _first_clique(program, optimum, options, formulation, outside)) is not None:
