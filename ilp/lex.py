@@ -130,8 +130,7 @@ def _first_clique(program: Program, optimum: Solution, options: SolveOptions,
             # the same search over the columns that can be in an optimum (``ilp.clique.graph``
             # leaves out the columns a row fixes to 0), whatever their own density: the whole
             # program's decides whether its optima are listed
-            graph = clique.graph(ILP(ilp.names, ilp.lower, ilp.upper, [*ilp.rows, (outside, None, 0)], ilp.objective),
-                                 densest=1.0)
+            graph = clique.graph(_cut(ilp, outside), densest=1.0)
         if graph is None:
             return None
         deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
@@ -139,6 +138,12 @@ def _first_clique(program: Program, optimum: Solution, options: SolveOptions,
     finally:
         count_solving(time.perf_counter() - start)
     return _smallest(program, optimum, formulation, graph, cliques, start)
+
+
+def _cut(ilp: ILP, outside: dict[int, int]) -> ILP:
+    """``ilp`` with every column ``outside`` fixed to 0 by one more row (``ilp.clique.graph``
+    leaves such columns out): a graph of it keeps the ILP's own variable numbers."""
+    return ILP(ilp.names, ilp.lower, ilp.upper, [*ilp.rows, (outside, None, 0)] if outside else ilp.rows, ilp.objective)
 
 
 def _outside(formulation: Formulation, target: int) -> dict[int, int] | None:
@@ -199,11 +204,7 @@ def _first_relaxed(program: Program, optimum: Solution, options: SolveOptions,
         return None
     start = time.perf_counter()
     try:
-        # the same ILP with every column outside the core fixed to 0 (``ilp.clique.graph`` leaves
-        # such columns out): the graph keeps the ILP's own variable numbers
-        core = ILP(ilp.names, ilp.lower, ilp.upper, [*ilp.rows, (outside, None, 0)] if outside else ilp.rows,
-                   ilp.objective)
-        graph = clique.graph(core)
+        graph = clique.graph(_cut(ilp, outside))
         deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
         cliques = clique.optima(graph, target, deadline, work=LISTING_WORK)
     finally:
@@ -211,12 +212,12 @@ def _first_relaxed(program: Program, optimum: Solution, options: SolveOptions,
     return _smallest(program, optimum, formulation, graph, cliques, start)
 
 
-def _restricted(program: Program, formulation: Formulation, outside: dict[int, int]) -> Program | None:
+def _restricted(program: Program, formulation: Formulation, outside: dict[int, int] | None) -> Program | None:
     """``program`` with each player's bids cut down to the columns not ``outside`` (the
     relaxation's core, :func:`_outside` of the optimum): the same allocations of weight the
     optimum, hence the same lexicographically first optimum, in a program of a few dozen to a
-    few hundred columns where the whole one has thousands. None when nothing is cut, or a
-    player is not a plain bids block (:class:`AtomsBlock`).
+    few hundred columns where the whole one has thousands. None when nothing is cut (or the
+    core is not known), or a player is not a plain bids block (:class:`AtomsBlock`).
 
     Why it is exact: each player's weight in the cut program is the XOR (a single-choice block)
     or OR of the bids it keeps, at most its weight in ``program`` on every bundle, so every
@@ -350,7 +351,7 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         if options.backend in ("portfolio", "clique") and (
                 first := _first_clique(program, optimum, options, formulation, outside)) is not None:
             return first
-        if outside and (core := _restricted(program, formulation, outside)) is not None:
+        if (core := _restricted(program, formulation, outside)) is not None:
             ordered = core
     blocks = [options.blocks.block(w) for w in ordered.weights]
     masks = [holdable(b) for b in blocks]
