@@ -103,7 +103,9 @@ def run(formulation: Formulation, module, options: SolveOptions, hint: list[int]
         left = None if options.time_limit is None else options.time_limit - (monotonic() - start)
         if left is not None and left <= 0:
             return Answer(Status.FEASIBLE, values, bound, solver)
-        answer = _solve_core(formulation, module, replace(options, time_limit=left), core, values)
+        # (a core's optimum that does not beat the incumbent tells nothing more than "below the
+        # threshold": ilp.formulation.ILP.floor)
+        answer = _solve_core(formulation, module, replace(options, time_limit=left), core, values, best + 1)
         if answer.status not in (Status.OPTIMAL, Status.INFEASIBLE):
             if answer.values is not None and claims.objective(ilp, answer.values) > best:
                 values, best = answer.values, claims.objective(ilp, answer.values)
@@ -196,15 +198,16 @@ def _greedy(ilp: ILP, matrix, primal: np.ndarray) -> list[int]:
 
 
 def _solve_core(formulation: Formulation, module, options: SolveOptions, core: list[int],
-                incumbent: list[int]) -> Answer:
+                incumbent: list[int], floor: int | None = None) -> Answer:
     """``module``'s checked answer to the program restricted to the ``core`` columns (the others
-    fixed to 0), with values for every column of the whole program."""
+    fixed to 0), with values for every column of the whole program; INFEASIBLE when no solution
+    is worth ``floor`` (the core's ``ilp.formulation.ILP.floor``) may be the answer."""
     ilp = formulation.ilp
     if not core:
         return Answer(Status.INFEASIBLE)  # only the empty solution, which cannot reach a threshold above 0
     position = {k: i for i, k in enumerate(core)}
     sub = ILP(names=[ilp.names[k] for k in core], lower=[0] * len(core), upper=[1] * len(core),
-              maximize=True, magnitude=ilp.magnitude)
+              maximize=True, magnitude=ilp.magnitude, floor=floor)
     for terms, lo, hi in ilp.rows:
         kept = {position[k]: a for k, a in terms.items() if k in position}
         if kept:

@@ -158,12 +158,14 @@ class _Timeout(Exception):
 
 
 def max_weight_clique(g: Graph, start: tuple[int, ...] = (), deadline: float | None = None,
-                      work: int | None = None) -> tuple[tuple[int, ...], int, bool]:
+                      work: int | None = None, floor: int | None = None) -> tuple[tuple[int, ...], int, bool]:
     """``(clique, weight, proven)``: a maximum-weight clique of ``g`` (vertex numbers) and its
     weight; ``start`` is a clique to improve on (a warm start). ``proven`` is False when the
     ``deadline`` (``time.monotonic()``) passed first, or the search did more than ``work``
-    (:func:`work_units`): the clique is then the best found."""
-    return improve(_Search(g, deadline, max_work=None if work is None else work // work_units(g)), start)
+    (:func:`work_units`): the clique is then the best found. With ``floor`` only cliques
+    weighing at least that much are searched for: when there is none, the clique is ``start``
+    (proven: none weighs ``floor``)."""
+    return improve(_Search(g, deadline, max_work=None if work is None else work // work_units(g)), start, floor)
 
 
 def work_units(g: Graph) -> int:
@@ -175,15 +177,19 @@ def work_units(g: Graph) -> int:
     return 1 + len(g.weights) // 2048
 
 
-def improve(search: _Search, start: tuple[int, ...]) -> tuple[tuple[int, ...], int, bool]:
-    """Run ``search`` (a :class:`_Search`, or ``ilp.dualclique``'s) from the clique ``start``:
-    ``(clique, weight, proven)`` as in :func:`max_weight_clique`."""
-    search.best, search.floor = list(start), sum(search.weights[v] for v in start)
+def improve(search: _Search, start: tuple[int, ...], floor: int | None = None) -> tuple[tuple[int, ...], int, bool]:
+    """Run ``search`` (a :class:`_Search`, or ``ilp.dualclique``'s) from the clique ``start``,
+    only for cliques weighing ``floor`` or more when given: ``(clique, weight, proven)`` as in
+    :func:`max_weight_clique`."""
+    weight = sum(search.weights[v] for v in start)
+    # the search looks only for cliques heavier than its incumbent's weight (search.floor)
+    search.best, search.floor = list(start), weight if floor is None else max(weight, floor - 1)
+    proven = True
     try:
         search.expand([], 0, (1 << len(search.weights)) - 1)
     except _Timeout:
-        return tuple(search.best), search.floor, False
-    return tuple(search.best), search.floor, True
+        proven = False
+    return tuple(search.best), sum(search.weights[v] for v in search.best), proven
 
 
 def optima(g: Graph, threshold: int, deadline: float | None = None, most: int = 10_000,
@@ -313,7 +319,10 @@ def solve_graph(formulation: Formulation, g: Graph, options: SolveOptions, hint:
     caps the search (:func:`max_weight_clique`): the same stop on every run, unlike a time."""
     start_time = time.monotonic()
     deadline = None if options.time_limit is None else start_time + options.time_limit
-    found, _, proven = max_weight_clique(g, warm_start(g, hint), deadline, work)
+    floor = formulation.ilp.floor
+    found, weight, proven = max_weight_clique(g, warm_start(g, hint), deadline, work, floor)
+    if proven and floor is not None and weight < floor:
+        return Answer(Status.INFEASIBLE, solver=NAME)  # nothing reaches the floor (ilp.contract)
     values = assignment(formulation, g, found)
     if proven:
         return Answer(Status.OPTIMAL, values, None, NAME)

@@ -2,7 +2,10 @@
 
 A backend is a module with ``NAME``, ``EXACT`` (its claims are exact, see ``ilp.claims``),
 ``available()`` and ``run(formulation, options, hint) -> Answer``. ``ilp.backends.solve`` calls it
-the same way for every backend, checks the :class:`Answer` and turns it into a ``Solution``.
+the same way for every backend, checks the :class:`Answer` and turns it into a ``Solution``. An
+ILP with a ``floor`` (``ilp.formulation.ILP.floor``, set only on the cores of the exact bounds)
+may be answered INFEASIBLE when no solution reaches it; a backend that ignores the floor
+answers as for any other ILP, which is also right.
 """
 
 from __future__ import annotations

@@ -106,6 +106,15 @@ def _model(ilp: ILP, hint: list[int] | None = None) -> tuple[cp_model.CpModel, l
     objective.vars.extend([k for k, _ in terms])
     objective.coeffs.extend([-c if ilp.maximize else c for _, c in terms])
     objective.scaling_factor = -1.0 if ilp.maximize else 1.0
+    if ilp.floor is not None and ilp.maximize:
+        # "worth at least the floor" as the objective's own domain (the inner objective is the
+        # negated sum): CP-SAT then prunes every branch that cannot reach it, and answers
+        # INFEASIBLE when nothing does. Measured (2026-12-03, one worker, the cores of MIKW_7 of
+        # paths 256 / 2000 / 10 with 3 candidates, seed 0): a core with nothing at its threshold
+        # proven so in 5.7 s against 25.8 s for its maximum (6,925 unions), 3.2 s against
+        # 10.7 s (5,503); the core holding the optimum 12.0 s against 16.5 s. The same floor as
+        # a linear row instead proves the first in 12.9 s but did not prove the last in 120 s.
+        objective.domain.extend([cp_model.INT_MIN, -ilp.floor])
     if hint and xs:  # (an empty hint: the API writes nothing either)
         proto.solution_hint.vars.extend(range(min(len(xs), len(hint))))
         proto.solution_hint.values.extend([int(v) for v in hint[:len(xs)]])

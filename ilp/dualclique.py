@@ -394,11 +394,11 @@ def strengthened_duals(g: Graph, masks: list[int], rounds: int, per_round: int) 
 
 
 def max_weight_clique(g: Graph, rows: _Rows, start: tuple[int, ...] = (), deadline: float | None = None,
-                      max_nodes: int | None = None) -> tuple[tuple[int, ...], int, bool]:
+                      max_nodes: int | None = None, floor: int | None = None) -> tuple[tuple[int, ...], int, bool]:
     """As ``ilp.clique.max_weight_clique``, with the dual bound of ``rows`` at every node and its
     cover (module docstring); ``rows`` may hold cuts, any sets of pairwise incompatible vertices.
     ``max_nodes`` stops the search (not proven) after that many nodes: the same stop on every run."""
-    return clique.improve(_DualSearch(g, rows, deadline, max_nodes=max_nodes), start)
+    return clique.improve(_DualSearch(g, rows, deadline, max_nodes=max_nodes), start, floor)
 
 
 def program_rows(formulation: Formulation, g: Graph, cost: list[int],
@@ -486,7 +486,10 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     kept = [(mask, y) for mask, y in zip(*relaxed) if y > 0]  # a row of y = 0 bounds nothing
     rows = _Rows(g, [mask for mask, _ in kept], [y for _, y in kept])
     deadline = None if options.time_limit is None else start_time + options.time_limit
-    found, _, proven = max_weight_clique(g, rows, clique.warm_start(g, hint), deadline, max_nodes)
+    floor = formulation.ilp.floor
+    found, weight, proven = max_weight_clique(g, rows, clique.warm_start(g, hint), deadline, max_nodes, floor)
+    if proven and floor is not None and weight < floor:
+        return Answer(Status.INFEASIBLE, solver=NAME)  # nothing reaches the floor (ilp.contract)
     values = clique.assignment(formulation, g, found)
     if proven:
         return Answer(Status.OPTIMAL, values, None, NAME)

@@ -48,6 +48,14 @@ class ILP:
     """Every row's coefficients are 1 (set by :func:`build` for the plain programs, whose rows
     are all "at most one"; :meth:`add` clears it): ``ilp.claims`` then sums a row's values
     without multiplying them."""
+    floor: int | None = None
+    """For a maximum: the least objective value of any use to the caller, who asks "the best
+    solution worth at least ``floor``, or none". A backend may take it to prune (CP-SAT as the
+    objective's domain, the clique searches as their first incumbent) and then answer
+    INFEASIBLE when no solution reaches it; an OPTIMAL answer is the program's optimum as
+    without it. The cores of ``ilp.colgen``, ``ilp.certify`` and ``ilp.relaxation`` set it to
+    one above their best solution known: they need only a better one, or the proof that there is
+    none."""
 
     def var(self, name: str, upper: int = 1, lower: int = 0) -> int:
         self.names.append(name)

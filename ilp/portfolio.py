@@ -174,7 +174,7 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     plain = clique.applies(ilp) if len(ilp.objective) >= CLIQUE_MIN_BIDS else None
     if (graph := sparse_graph(ilp, plain)) is not None:
         settled = clique.solve_graph(formulation, graph, options, hint, work=CLIQUE_WORK)
-        if settled.status is Status.OPTIMAL:
+        if settled.status in (Status.OPTIMAL, Status.INFEASIBLE):  # (INFEASIBLE: below a core's floor)
             return settled
         hint = settled.values  # the best packing found starts the probe, and the race's clique search
     elif relaxation.applies(formulation, plain):

@@ -311,7 +311,7 @@ def settle(formulation: Formulation, module, options: SolveOptions,
             return None, values
         options = replace(options, time_limit=left)
     threshold = best + 1
-    answer = certify._solve_core(formulation, module, options, columns, values)
+    answer = certify._solve_core(formulation, module, options, columns, values, floor=threshold)
     if answer.status is Status.INFEASIBLE or (answer.status is Status.OPTIMAL and answer.values is None):
         return Answer(Status.OPTIMAL, values, best, answer.solver or solver), None  # nothing reaches the threshold
     if answer.status is not Status.OPTIMAL:
