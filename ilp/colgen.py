@@ -570,8 +570,8 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
         # a core finds below it, and the settling core grows. Measured (2026-12-03, one process):
         # the 20 MIEW_i / MIKW_i of regions 64 / 500 / 10 with 3 candidates (seed 0, --solver
         # cpsat) 146 s with the floor at the threshold, 40.1 s with none, 34.7 s with this one;
-        # MIKW_7 of paths 256 / 2000 / 10 with 3 candidates (seed 0, the portfolio's cores) 35 s,
-        # 57 s and 30 s
+        # MIKW_7 of paths 256 / 2000 / 10 with 3 candidates (seed 0, the portfolio's cores) 35-37 s,
+        # 50-57 s and 30-38 s (docs/performance.md, "Session 34")
         formulation = replace(formulation, ilp=replace(formulation.ilp, floor=best + 1))
         # the clock again: listing the core may have used up what was left, and a negative
         # limit is an error to SCIP and an invalid model to CP-SAT, not "no time"
