@@ -182,7 +182,8 @@ def improve(search: _Search, start: tuple[int, ...], floor: int | None = None) -
     only for cliques weighing ``floor`` or more when given: ``(clique, weight, proven)`` as in
     :func:`max_weight_clique`."""
     weight = sum(search.weights[v] for v in start)
-    # the search looks only for cliques heavier than its incumbent's weight (search.floor)
+    # the search looks only for cliques heavier than search.floor (its incumbent's weight), so
+    # floor - 1 there keeps exactly the cliques worth at least ``floor``
     search.best, search.floor = list(start), weight if floor is None else max(weight, floor - 1)
     proven = True
     try:

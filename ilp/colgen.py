@@ -564,8 +564,9 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                 given[j] = AtomsBlock(single, tuple(sorted(set(atoms))), unions=j in pricers)
         formulation = build(program, given=given)
         # only a solution better than the incumbent is of use (ilp.formulation.ILP.floor): the
-        # answer is then the core's optimum when it beats the incumbent, and INFEASIBLE
-        # otherwise, which says as much as that optimum would (nothing reaches the threshold). A
+        # answer is then the core's optimum when it beats the incumbent; otherwise it may be
+        # INFEASIBLE (from a backend that takes the floor), which says as much as that optimum
+        # would (nothing reaches the threshold). A
         # floor at the threshold itself proves that more quickly, but loses the better incumbent
         # a core finds below it, and the settling core grows. Measured (2026-12-03, one process):
         # the 20 MIEW_i / MIKW_i of regions 64 / 500 / 10 with 3 candidates (seed 0, --solver

@@ -311,6 +311,10 @@ def settle(formulation: Formulation, module, options: SolveOptions,
             return None, values
         options = replace(options, time_limit=left)
     threshold = best + 1
+    # INFEASIBLE below says "nothing beats ``best``" only because the core's floor is this
+    # threshold, one above the incumbent. A higher one (such as the floor of a formulation that
+    # the portfolio settles here, which this core does not inherit) would hide the solutions
+    # between the two, and ``best`` would be a wrong optimum
     answer = certify._solve_core(formulation, module, options, columns, values, floor=threshold)
     if answer.status is Status.INFEASIBLE or (answer.status is Status.OPTIMAL and answer.values is None):
         return Answer(Status.OPTIMAL, values, best, answer.solver or solver), None  # nothing reaches the threshold
