@@ -320,14 +320,20 @@ def solve_graph(formulation: Formulation, g: Graph, options: SolveOptions, hint:
     caps the search (:func:`max_weight_clique`): the same stop on every run, unlike a time."""
     start_time = time.monotonic()
     deadline = None if options.time_limit is None else start_time + options.time_limit
-    floor = formulation.ilp.floor
-    found, weight, proven = max_weight_clique(g, warm_start(g, hint), deadline, work, floor)
-    if proven and floor is not None and weight < floor:
-        return Answer(Status.INFEASIBLE, solver=NAME)  # nothing reaches the floor (ilp.contract)
+    found, weight, proven = max_weight_clique(g, warm_start(g, hint), deadline, work, formulation.ilp.floor)
+    if below_floor(formulation.ilp, weight, proven):
+        return Answer(Status.INFEASIBLE, solver=NAME)
     values = assignment(formulation, g, found)
     if proven:
         return Answer(Status.OPTIMAL, values, None, NAME)
     return Answer(Status.FEASIBLE, values, upper_bound(g), NAME)
+
+
+def below_floor(ilp: ILP, weight: int, proven: bool) -> bool:
+    """Whether a search run with ``ilp``'s floor (:func:`improve`) proved that no clique reaches
+    it, ``weight`` being that of the clique it returned: then the answer is INFEASIBLE
+    (``ilp.contract``), never that clique as an optimum."""
+    return proven and ilp.floor is not None and weight < ilp.floor
 
 
 def warm_start(g: Graph, hint: list[int] | None) -> tuple[int, ...]:

@@ -486,10 +486,10 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     kept = [(mask, y) for mask, y in zip(*relaxed) if y > 0]  # a row of y = 0 bounds nothing
     rows = _Rows(g, [mask for mask, _ in kept], [y for _, y in kept])
     deadline = None if options.time_limit is None else start_time + options.time_limit
-    floor = formulation.ilp.floor
-    found, weight, proven = max_weight_clique(g, rows, clique.warm_start(g, hint), deadline, max_nodes, floor)
-    if proven and floor is not None and weight < floor:
-        return Answer(Status.INFEASIBLE, solver=NAME)  # nothing reaches the floor (ilp.contract)
+    found, weight, proven = max_weight_clique(g, rows, clique.warm_start(g, hint), deadline, max_nodes,
+                                              formulation.ilp.floor)
+    if clique.below_floor(formulation.ilp, weight, proven):
+        return Answer(Status.INFEASIBLE, solver=NAME)
     values = clique.assignment(formulation, g, found)
     if proven:
         return Answer(Status.OPTIMAL, values, None, NAME)
