@@ -641,6 +641,8 @@ class _Scheduler:
             nonlocal parallel, lead
             if task.first is not None:
                 solution = lex_first(task.program, task.first, options)
+            elif robust(task.program):  # as in a worker, and not a race: it names no winner
+                solution = solve(task.program, options, task.hint)
             else:
                 solution = solve(task.program, options if lead is None else replace(options, lead=lead), task.hint)
                 raced.add(self.race_key[task.position])
@@ -653,8 +655,13 @@ class _Scheduler:
 
         def must_race(task: Task) -> bool:
             """The portfolio races here the first program of each kind (``(wave, depth)``: MIKW_i,
-            MIEW_i, MSW_{-i}...) before the rest go side by side with the solver that won it."""
-            return portfolio and task.first is None and self.race_key[task.position] not in raced
+            MIEW_i, MSW_{-i}...) before the rest go side by side with the solver that won it. A
+            program priced by ``ilp.colgen`` is never raced (``_Robust``): it goes to a worker
+            at once. Raced here, the first MIEW_i of a candidates report was solved in this
+            process by the same single-threaded search it gets in a worker, while no worker got
+            a new program until it ended."""
+            return (portfolio and task.first is None and self.race_key[task.position] not in raced
+                    and not robust(task.program))
 
         # With programs still arriving (``more``), this process is reading the file: nothing is
         # solved here, a race included; a race goes to a worker (the same race: its racers are
@@ -691,8 +698,8 @@ class _Scheduler:
                     while self.tasks:
                         task = self.tasks.popleft()
                         kind = self.race_key[task.position]
-                        if task.first is None and kind in racing:
-                            held.setdefault(kind, []).append(task)
+                        if task.first is None and kind in racing and not robust(task.program):
+                            held.setdefault(kind, []).append(task)  # (a robust one takes no winner)
                         elif must_race(task) and remote_races:
                             raced.add(kind)
                             racing[kind] = task.position

@@ -45,6 +45,7 @@ from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock
 from ilp.contract import SolveOptions, SolverError
 from ilp.formulation import ILP, Formulation, build, holdable
+from ilp.portfolio import CLIQUE_WORK
 from ilp.program import UNALLOCATED, Program, Solution, Status, Weight, owner_code
 from instances.valuation import Form, Valuation
 
@@ -63,12 +64,12 @@ program reaches the optimum (ties) or is not proven, the step is solved as befor
 one solve more, never a different answer."""
 
 
-LISTING_WORK = 30_000_000
+LISTING_WORK = CLIQUE_WORK
 """How much one listing of every optimum (``ilp.clique.optima``, :func:`_first_clique`,
 :func:`_first_relaxed`) may do (``ilp.clique.work_units``, a count: the same stop on every
 run) before the goods are ordered by solves instead: the portfolio's cap on the clique search
-itself (``ilp.portfolio.CLIQUE_WORK``), since a listing that pays off costs about what the
-search's proof of the optimum costs. Without it a listing could run for ever: on the
+itself (``ilp.portfolio.CLIQUE_WORK``, the same value), since a listing that pays off costs
+about what the search's proof of the optimum costs. Without it a listing could run for ever: on the
 MIEW_i of paths 64 / 500 / 10 with ``candidates:3`` (covering unions, 3,600-4,000 columns,
 seed 0) it had not ended after 23 minutes; with it each gives up after 12-16 s."""
 

@@ -115,6 +115,33 @@ def test_candidate_programs_in_workers_keep_the_portfolio_s_witnesses(seed):
     assert all(s.optimal for s in serial)
 
 
+def test_candidate_programs_are_never_raced_in_the_parent(monkeypatch):
+    """A program priced by ``ilp.colgen`` is not raced (the portfolio gives it to the same
+    single-threaded search wherever it runs): with worker processes it goes to one at once, never
+    solved in this process as the first of its kind, and no other program of its kind waits for
+    it. The solutions are those of one process."""
+    import ilp.batch
+
+    inst = generate_instance("paths", 32, 200, 6, 0, knowledge="candidates:3")
+    programs = report_programs(inst)
+    robust = ilp.batch._Robust()
+    here: list[bool] = []
+    solve_here = ilp.batch.solve
+
+    def recorded(program, *args, **kwargs):
+        here.append(robust(program))
+        return solve_here(program, *args, **kwargs)
+
+    monkeypatch.setattr(ilp.batch, "solve", recorded)
+    parallel = compute_report(inst, SolveOptions("portfolio", jobs=2))
+    assert here and not any(here)  # the races of MSW and MSW_-i here, every candidate program in a worker
+    assert any(robust(p) for p in programs)
+    monkeypatch.setattr(ilp.batch, "solve", solve_here)
+    serial = compute_report(inst, SolveOptions("portfolio", jobs=1))
+    assert [(b.value, b.outcome) for p in parallel.players for b in (p.miew, p.mikw)] == [
+        (b.value, b.outcome) for p in serial.players for b in (p.miew, p.mikw)]
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_reports_agree_with_and_without_batch_savings(seed):
     """The batch's duplicates and shortcuts against the table solved program by program with

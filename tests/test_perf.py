@@ -262,8 +262,12 @@ def test_perf_runs_end_to_end(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads((tmp_path / "perf-summary.json").read_text())
     assert len(summary) == 5 and all(entry["all_proven"] for entry in summary)
-    # per instance: the report, cabench's batch, four single backends, the naive baseline
-    assert (tmp_path / "perf-rows.csv").read_text().count("\n") == 1 + 5 * 7
+    # per instance: the report, cabench's batch and its program kinds (no coalitions: no MKW),
+    # four single backends, the naive baseline
+    rows = list(csv.DictReader(open(tmp_path / "perf-rows.csv")))
+    methods = ["report:portfolio", "cabench:portfolio", "kind:MSW", "kind:MIEW", "kind:MIKW",
+               "cpsat", "highs", "scip", "cbc", "naive-pulp-cbc"]
+    assert [r["method"] for r in rows] == methods * 5
     assert "naive/cabench" in result.stdout
 
 
