@@ -4,6 +4,7 @@ repository. CITATION.cff and LICENSE are checked too."""
 
 from __future__ import annotations
 
+import csv
 import doctest
 import importlib
 import inspect
@@ -297,3 +298,35 @@ def test_tutorial_steps_1_to_3_give_the_printed_numbers(tmp_path):
     for player, row in report["players"].items():
         values = [decimal(row[key]["value"]) for key in ("MIEW", "MIKW", "MSW_without")]
         assert f"│ {player} │      {values[0]} │ {values[1]} │ {values[2]} │ yes               │" in tutorial, player
+
+
+def test_tutorial_step_5_prints_the_sweep_of_the_generated_files(tmp_path):
+    """The tutorial's sweep rows of the generated scheduling files are what ``generate`` and
+    ``sweep`` give now (they went stale once when the generator changed)."""
+    tutorial = (DOCS / "tutorial.md").read_text(encoding="utf-8")
+    command = ("cabench generate -d scheduling -m 16 -b 60 -n 4 --knowledge noisy-lower:0.9 "
+               "--coalitions pairs:1 --count 3 -o tut/sweep")
+    assert command in tutorial
+    module, function = _console_script()
+    script = [sys.executable, "-c", f"import sys; from {module} import {function} as main; sys.exit(main())"]
+    folder = tmp_path / "sweep"
+    for args in (command.split()[1:-2] + ["-o", str(folder)],
+                 ["sweep", str(folder), "--mechanisms", "best-belief,collusion-leveraging,vcg",
+                  "-o", str(tmp_path / "results.csv")]):
+        run = subprocess.run([*script, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr
+    printed = {}
+    for line in tutorial.splitlines():
+        words = line.split()
+        if words and words[0].startswith("tut/sweep/scheduling-m16-b60-n4-"):
+            printed[Path(words[0]).name, words[1]] = words[2:]
+    assert len(printed) == 6  # seeds 0 and 1, three mechanisms each
+    rows = {(Path(r["file"]).name, r["mechanism"]): r for r in csv.DictReader(open(tmp_path / "results.csv"))}
+    for key, words in printed.items():
+        row = rows[key]
+        # E_SW, E_REV as pandas prints them (six decimals), the benchmark's name, the bound, holds
+        assert [f"{float(row['E_SW']):.6f}", f"{float(row['E_REV']):.6f}"] == words[:2], key
+        if row["guarantee_benchmark"]:
+            assert words[2:] == [row["guarantee_benchmark"], f"{float(row['bound']):.6f}", row["holds"]], key
+        else:
+            assert words[2:] == ["NaN", "NaN", "NaN"], key
