@@ -142,6 +142,45 @@ def test_candidate_programs_are_never_raced_in_the_parent(monkeypatch):
         (b.value, b.outcome) for p in serial.players for b in (p.miew, p.mikw)]
 
 
+def test_candidate_programs_arriving_during_a_race_do_not_wait_for_it(monkeypatch):
+    """While programs still arrive (``Arrivals``: the file is being read), the portfolio races
+    MSW in a worker and the programs of its kind wait for the winner. A candidate MIKW_i is of
+    that kind but takes no winner: it is sent to a worker before MSW's race has ended."""
+    import ilp.batch
+    import ilp.remote
+    from ilp.batch import Arrivals, shared_workers
+
+    inst = generate_instance("paths", 32, 200, 6, 0, knowledge="candidates:3")
+    named = table_programs(inst)
+    msw = named[0][1]
+    mikw = [p for name, p in named if name.startswith("MIKW")]
+    robust = ilp.batch._Robust()
+    assert named[0][0] == "MSW" and not robust(msw) and mikw and all(map(robust, mikw))
+    events: list[str] = []  # in the order the batch's thread meets them
+    make_request, finish = ilp.remote.Remote._request, ilp.batch._Scheduler.finish
+
+    def request(self, w, tasks, blocks):
+        events.extend(["candidate sent"] * sum(map(robust, (task.program for task in tasks))))
+        return make_request(self, w, tasks, blocks)
+
+    def finished(self, position, solution):
+        if position == self.order[0]:
+            events.append("MSW's race ended")
+        return finish(self, position, solution)
+
+    monkeypatch.setattr(ilp.remote.Remote, "_request", request)
+    monkeypatch.setattr(ilp.batch._Scheduler, "finish", finished)
+    arrivals = Arrivals()
+    arrivals.add(mikw)  # (they join at the batch's first look at its arrivals, once MSW races)
+    arrivals.close([msw, *mikw])
+    with shared_workers(SolveOptions("portfolio", jobs=2)) as options:
+        parallel = solve_batch([msw], options, more=arrivals)
+    assert events.index("candidate sent") < events.index("MSW's race ended")
+    assert events.count("candidate sent") == len(set(mikw))
+    serial = solve_batch([msw, *mikw], SolveOptions("portfolio", jobs=1))
+    assert [(s.value, s.allocation) for s in parallel] == [(s.value, s.allocation) for s in serial]
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_reports_agree_with_and_without_batch_savings(seed):
     """The batch's duplicates and shortcuts against the table solved program by program with
