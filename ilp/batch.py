@@ -32,9 +32,9 @@ worker once and keeps a program that removes a player on the worker that holds i
 solved side by side each get the solver that won the latest race in this batch. The first
 program of each kind (a kind: how many removals from a program of the batch, and whether
 ``after`` added it; e.g. MIKW_i, MIEW_i, MSW_{-i}) is raced here (in a worker while programs
-still arrive) before the rest of its kind go side by side, so they get the solver that won on a program like theirs: CP-SAT proves the
-MSW_{-i} of CATS "arbitrary" files in seconds where SCIP, which may win MSW itself, needs
-minutes (measured by ``cabench perf --suite cats``). Such a later race runs the latest race's
+still arrive) before the rest of its kind go side by side, so they get the solver that won on
+a program like theirs: CP-SAT proves the MSW_{-i} of CATS "arbitrary" files in seconds where
+SCIP, which may win MSW itself, needs minutes (measured by ``cabench perf --suite cats``). Such a later race runs the latest race's
 winner and one other solver per remaining core (``SolveOptions.lead``), so on two cores the
 likely winner runs at full speed. A program whose weights are covering unions (``_Robust``) is
 never raced: the portfolio gives it to ``ilp.colgen`` wherever it runs.
@@ -658,9 +658,9 @@ class _Scheduler:
             """The portfolio races here the first program of each kind (``(wave, depth)``: MIKW_i,
             MIEW_i, MSW_{-i}...) before the rest go side by side with the solver that won it. A
             program priced by ``ilp.colgen`` is never raced (``_Robust``): with workers it goes
-            to one at once, and nothing of its kind waits for it. Raced here, the first MIEW_i of a candidates report was solved in this
-            process by the same single-threaded search it gets in a worker, while no worker got
-            a new program until it ended."""
+            to one at once, and nothing of its kind waits for it. Raced here, the first MIEW_i
+            of a candidates report was solved in this process by the same single-threaded
+            search it gets in a worker, while no worker got a new program until it ended."""
             return (portfolio and task.first is None and self.race_key[task.position] not in raced
                     and not robust(task.program))
 
