@@ -34,9 +34,9 @@ program of each kind (a kind: how many removals from a program of the batch, and
 ``after`` added it; e.g. MIKW_i, MIEW_i, MSW_{-i}) is raced here (in a worker while programs
 still arrive) before the rest of its kind go side by side, so they get the solver that won on
 a program like theirs: CP-SAT proves the MSW_{-i} of CATS "arbitrary" files in seconds where
-SCIP, which may win MSW itself, needs minutes (measured by ``cabench perf --suite cats``). Such a later race runs the latest race's
-winner and one other solver per remaining core (``SolveOptions.lead``), so on two cores the
-likely winner runs at full speed. A program whose weights are covering unions (``_Robust``) is
+SCIP, which may win MSW itself, needs minutes (measured by ``cabench perf --suite cats``). Such
+a later race runs the latest race's winner and one other solver per remaining core
+(``SolveOptions.lead``), so on two cores the likely winner runs at full speed. A program whose weights are covering unions (``_Robust``) is
 never raced: the portfolio gives it to ``ilp.colgen`` wherever it runs.
 
 A batch may also take programs while it runs (``more``, :class:`Arrivals`): a report's batch
