@@ -36,8 +36,9 @@ still arrive) before the rest of its kind go side by side, so they get the solve
 a program like theirs: CP-SAT proves the MSW_{-i} of CATS "arbitrary" files in seconds where
 SCIP, which may win MSW itself, needs minutes (measured by ``cabench perf --suite cats``). Such
 a later race runs the latest race's winner and one other solver per remaining core
-(``SolveOptions.lead``), so on two cores the likely winner runs at full speed. A program whose weights are covering unions (``_Robust``) is
-never raced: the portfolio gives it to ``ilp.colgen`` wherever it runs.
+(``SolveOptions.lead``), so on two cores the likely winner runs at full speed. A program whose
+weights are covering unions (``_Robust``) is never raced: the portfolio gives it to
+``ilp.colgen`` wherever it runs.
 
 A batch may also take programs while it runs (``more``, :class:`Arrivals`): a report's batch
 starts once the file's valuations are read and each MIKW_i joins it as soon as player i's
