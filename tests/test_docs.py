@@ -226,6 +226,12 @@ def _console_script() -> tuple[str, str]:
     return target.group(1), target.group(2)
 
 
+def _cabench_command() -> list[str]:
+    """The ``cabench`` console script as this interpreter runs it (the tests' subprocess commands)."""
+    module, function = _console_script()
+    return [sys.executable, "-c", f"import sys; from {module} import {function} as main; sys.exit(main())"]
+
+
 def test_cli_help_points_nowhere_outside_the_repository(capsys):
     module, function = _console_script()
     main = getattr(importlib.import_module(module), function)
@@ -277,8 +283,7 @@ def test_tutorial_steps_1_to_3_give_the_printed_numbers(tmp_path):
     tutorial = (DOCS / "tutorial.md").read_text(encoding="utf-8")
     cats = ROOT / "instances" / "examples" / "cats-scheduling-40-200.txt"
     knowing, colluding = tmp_path / "sched-k.json", tmp_path / "sched-kc.json"
-    module, function = _console_script()
-    script = [sys.executable, "-c", f"import sys; from {module} import {function} as main; sys.exit(main())"]
+    script = _cabench_command()
 
     def cabench(*args: str) -> str:
         run = subprocess.run([*script, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -307,8 +312,7 @@ def test_tutorial_step_5_prints_the_sweep_of_the_generated_files(tmp_path):
     command = ("cabench generate -d scheduling -m 16 -b 60 -n 4 --knowledge noisy-lower:0.9 "
                "--coalitions pairs:1 --count 3 -o tut/sweep")
     assert command in tutorial
-    module, function = _console_script()
-    script = [sys.executable, "-c", f"import sys; from {module} import {function} as main; sys.exit(main())"]
+    script = _cabench_command()
     folder = tmp_path / "sweep"
     for args in (command.split()[1:-2] + ["-o", str(folder)],
                  ["sweep", str(folder), "--mechanisms", "best-belief,collusion-leveraging,vcg",
