@@ -215,9 +215,10 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
                 if early is None:
                     # what waits for MSW joins the batch as soon as MSW is solved, while the workers
                     # are still busy with the knowledge programs (no second round after the first)
-                    solutions = solve_batch(programs, options, progress=progress, after={0: partial(_after_msw, plan)})
+                    solutions = solve_batch(programs, options, progress=progress, after={0: partial(_after_msw, plan)},
+                                            bounds=plan.bounds())
                 else:  # the batch started while the file was read: the rest of its programs join it
-                    solutions = early.solutions(programs, progress)
+                    solutions = early.solutions(programs, progress, plan.bounds())
                 if witnesses == "canonical":
                     solutions = _canonical(plan, programs, solutions, options)
                 return _compute(instance, plan, programs, solutions, options, start, verdicts.result())
@@ -344,11 +345,13 @@ class EarlyWelfare:
         """The report's plan of ``instance`` (which it :meth:`serves`), with what was made here."""
         return ReportPlan.of(instance, weights=self.weights, mikw_made=self.mikw)
 
-    def solutions(self, programs: list[Program], progress: Progress | None = None) -> list[Solution]:
+    def solutions(self, programs: list[Program], progress: Progress | None = None,
+                  bounds: dict[int, Program] | None = None) -> list[Solution]:
         """The batch's solutions, once ``programs`` (the plan's, MSW first) are all in it: one per
         program, then MSW_{-i}'s of MSW's winners (in player order), then the tie-break's (waits
-        for them; an error of the solves is raised here). ``progress`` follows the batch."""
-        self._arrivals.close(programs, progress)
+        for them; an error of the solves is raised here). ``progress`` follows the batch;
+        ``bounds``: the plan's (``ReportPlan.bounds``)."""
+        self._arrivals.close(programs, progress, bounds)
         return self._run.result()
 
     def discard(self) -> None:

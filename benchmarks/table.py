@@ -210,6 +210,37 @@ class ReportPlan:
             out += [known, best]
         return out
 
+    def bounds(self) -> dict[int, Program]:
+        """Upper bounds of the knowledge programs of :meth:`programs`, by position there:
+        MIKW_i <= MSW and MIEW_i <= MSW_{-i} for a player i with candidate knowledge, and
+        MKW_A <= MSW for an agent with a member who has it (``ilp.solve_batch``'s ``bounds``,
+        which lifts each from its bound's optimum before solving it; ``ilp.lift``).
+
+        Why they hold: when TV_j is one of i's candidates for j, g^i_j = min over the
+        candidates of V_j is at most TV_j on every bundle (seed 001 Definition 3), so every
+        allocation is worth at most its true welfare, and MIKW_i (seed 000 Definition 3: TV_i,
+        g^i_j for the others) is at most MSW; MIEW_i, the same without player i, at most MSW_{-i}.
+        The batch checks this on the weights themselves (``ilp.lift.dominates``: each candidate
+        set lists TV_j) and ignores a bound that does not hold, e.g. when the truth is not among
+        the candidates (seed 004's incorrect beliefs)."""
+        knows = [isinstance(k, Candidates) for k in self.instance.knowledge]
+        out: dict[int, Program] = {}
+        position = 1
+        for i, program in enumerate(self.miew):
+            if program is not None:
+                if knows[i]:
+                    out[position] = self.msw_without(i)
+                position += 1
+        for i in range(len(self.mikw)):
+            if knows[i] and self.mikw_players[i] is None:
+                out[position] = self.msw
+            position += 1
+        for members, _ in zip(self.instance.agents, self.agents):
+            if len(members) > 1 and any(knows[i] for i in members):
+                out[position] = self.msw
+            position += 2
+        return out
+
 
 def table_programs(instance: Instance) -> list[tuple[str, Program]]:
     """The table of the issue and of ``cabench perf``: MSW, every MIEW_i, every MIKW_i, and MKW_A
@@ -223,6 +254,26 @@ def table_programs(instance: Instance) -> list[tuple[str, Program]]:
             label = ",".join(instance.players[j] for j in agent)
             programs.append((f"MKW_{{{label}}}", relevant_knowledge_program(instance, agent)))
     return programs
+
+
+def table_bounds(instance: Instance) -> dict[int, Program]:
+    """Upper bounds of the knowledge programs of :func:`table_programs`, by position there, as
+    ``ReportPlan.bounds`` gives them for the report (``ilp.solve_batch``'s ``bounds``): MSW_{-i}
+    for MIEW_i and MSW for MIKW_i of a player i with candidate knowledge, MSW for MKW_A of an
+    agent with such a member."""
+    knows = [isinstance(k, Candidates) for k in instance.knowledge]
+    out: dict[int, Program] = {}
+    for i in range(instance.n):
+        if knows[i]:
+            out[1 + 2 * i] = msw_without_program(instance, i)
+            out[2 + 2 * i] = msw_program(instance)
+    position = 1 + 2 * instance.n
+    for agent in instance.agents:
+        if len(agent) > 1:
+            if any(knows[i] for i in agent):
+                out[position] = msw_program(instance)
+            position += 1
+    return out
 
 
 def report_programs(instance: Instance) -> list[Program]:

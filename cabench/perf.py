@@ -60,7 +60,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from benchmarks.report import compute_report
-from benchmarks.table import table_programs
+from benchmarks.table import table_bounds, table_programs
 from ilp import Program, SolveOptions, solve, solve_batch
 from ilp.backends import solver_clock
 from instances import Instance
@@ -459,7 +459,8 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     if batch:
         progress(f"{instance.name}: cabench ({default}, batch)")
         start = time.perf_counter()
-        solutions = solve_batch(programs, options)
+        # (the bounds the report's batch takes too: knowledge programs lifted from MSW's optima)
+        solutions = solve_batch(programs, options, bounds=table_bounds(instance) if named else None)
         ours = time.perf_counter() - start
     times: dict[str, list[float]] = {}
     proven: dict[str, int] = {}

@@ -1,7 +1,7 @@
 """Solve many programs at once: each distinct program once, related programs from each other,
 independent programs in parallel worker processes.
 
-Four exact savings, none of which changes a single value:
+Five exact savings, none of which changes a single value:
 
 * **Duplicates.** Equal programs (a :class:`Program` is a frozen value) are solved once.
 * **Programs with no positive weight.** When every weight is excluded (``None``) or has no
@@ -12,6 +12,10 @@ Four exact savings, none of which changes a single value:
   so it is optimal for ``P`` too, with the same value (``w_i`` of the empty bundle is 0): no solve.
 * **Warm starts.** Otherwise ``Q``'s solution with ``i``'s bundle dropped is a feasible
   solution of ``P`` and is handed to the solver as its starting point.
+* **Lifts from an upper bound.** A program listed with a bound (``solve_batch``'s ``bounds``: a
+  program whose weights are each at least its own, ``ilp.lift.dominates``) waits for that
+  program too, and is first lifted from its proven optimum (``ilp.lift.lift``): an allocation
+  worth the bound's optimum is optimal. Only when that fails is it solved.
 
 Bookkeeping is linear in the size of the programs: every distinct weight object is hashed once
 and a program becomes a tuple of small integers (:class:`ProgramIndex`), so duplicates and
@@ -65,6 +69,7 @@ from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, BlockCache, union_options
 from ilp.contract import SolveOptions
 from ilp.lex import lex_first
+from ilp.lift import dominates, lift
 from ilp.portfolio import PROBE_SECONDS
 from ilp.program import Program, Solution, Status, WeightIds
 from ilp.remote import Remote, Task, warm_up
@@ -128,14 +133,17 @@ class Arrivals:
                 self._items.extend(programs)
                 self._wake()
 
-    def close(self, programs: Sequence[Program], progress: Progress | None = None) -> None:
+    def close(self, programs: Sequence[Program], progress: Progress | None = None,
+              bounds: Mapping[int, Program] | None = None) -> None:
         """Nothing more will come: ``programs`` is the batch's whole list (every program added,
         and any others), whose solutions :func:`solve_batch` returns, in this order, followed
         by what ``after`` added; its first programs are those :func:`solve_batch` was called
-        with, so ``after``'s keys keep their meaning. ``progress`` follows the batch from now."""
+        with, so ``after``'s keys keep their meaning. ``progress`` follows the batch from now.
+        ``bounds``: as :func:`solve_batch`'s, by position in ``programs``, for programs not
+        added before (one added before is under way already)."""
         with self._lock:
             if self._end is None:
-                self._end = ("close", list(programs), progress)
+                self._end = ("close", list(programs), progress, dict(bounds or {}))
                 self._wake()
 
     def abandon(self) -> None:
@@ -289,7 +297,7 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
                 known: Mapping[Program, Solution] | None = None,
                 progress: Progress | None = None,
                 after: Mapping[int, After] | None = None, freeze: bool = True,
-                more: Arrivals | None = None) -> list[Solution]:
+                more: Arrivals | None = None, bounds: Mapping[int, Program] | None = None) -> list[Solution]:
     """Solve every program of ``programs`` (see the module docstring); one :class:`Solution` per
     program, in order. ``options.time_limit`` applies to each solve; ``options.jobs``: worker
     processes (1 = all in this process; None = automatic, as many as the cores once the solves
@@ -323,6 +331,12 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
         ``close`` (whose first programs are ``programs``). Needs worker processes shared ahead
         (:func:`shared_workers` with ``jobs`` of 2 or more); :class:`BatchAbandoned` if it is
         abandoned.
+    bounds : mapping of int to Program, optional
+        ``bounds[k]``: a program whose weights are each at least those of ``programs[k]`` on
+        every bundle (checked, ``ilp.lift.dominates``; ignored when it does not hold). It joins
+        the batch (unless listed), and ``programs[k]`` waits for it and is first lifted from its
+        proven optimum (``ilp.lift.lift``), solved only when that fails. A report bounds MIKW_i
+        with candidate knowledge by MSW.
 
     Returns
     -------
@@ -358,9 +372,9 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     if more is not None and (options.workers is None or options.jobs is None or options.jobs < 2):
         raise ValueError("programs that arrive while a batch runs need shared worker processes (jobs >= 2)")
     if not freeze:
-        return _Scheduler(programs, options, known, progress, after, more).run()
+        return _Scheduler(programs, options, known, progress, after, more, bounds).run()
     with frozen_heap():
-        return _Scheduler(programs, options, known, progress, after, more).run()
+        return _Scheduler(programs, options, known, progress, after, more, bounds).run()
 
 
 _FROZEN: ContextVar[bool] = ContextVar("cabench_frozen_heap", default=False)
@@ -414,10 +428,11 @@ class _Scheduler:
     A program is *ready* once the program it removes a player from (its parent) is settled, or
     at once if it has none; a ready program is settled without a solve when the module
     docstring's savings allow, and is otherwise a *task* (``ilp.remote.Task``) for the solver
-    here or for a worker. Nothing waits for more than its own parent: when a task ends, the
-    programs waiting for it become tasks at once (MIEW_i as soon as MIKW_i is solved, not once
-    every MIKW is), and ``after`` adds its programs as soon as their cause is settled (MSW_{-i}
-    once MSW is). So no worker idles while a program is ready to be solved.
+    here or for a worker. Nothing waits for more than its own parent and its bound (then the
+    bound's lift is tried): when a task ends, the programs waiting for it become tasks at once
+    (MIEW_i as soon as MIKW_i is solved, not once every MIKW is), and ``after`` adds its programs
+    as soon as their cause is settled (MSW_{-i} once MSW is). So no worker idles while a program
+    is ready to be solved.
 
     Results do not depend on the order in which tasks end: a task is the restricted program
     (``_Compactor``) together with its warm start, and only programs with both equal share one
@@ -426,7 +441,8 @@ class _Scheduler:
 
     def __init__(self, programs: Sequence[Program], options: SolveOptions,
                  known: Mapping[Program, Solution] | None, progress: Progress | None,
-                 after: Mapping[int, After] | None, more: Arrivals | None = None) -> None:
+                 after: Mapping[int, After] | None, more: Arrivals | None = None,
+                 bounds: Mapping[int, Program] | None = None) -> None:
         self.options = options
         self.more = more
         self.progress = progress
@@ -447,6 +463,7 @@ class _Scheduler:
         self.slots: list[int | None] = []  # slot -> position of its program (None: a LexFirst task)
         self.callbacks: dict[int, list[int]] = {}  # position -> the k whose after[k] waits for it
         self.parents: dict[int, tuple[int, int] | None] = {}
+        self.bounds: dict[int, int] = {}  # position -> the program bounding it (``ilp.lift``)
         self.waiting: dict[int, list[int]] = {}  # position -> programs waiting for it (their parent)
         self.ready: deque[int] = deque()
         self.tasks: deque[Task] = deque()
@@ -463,6 +480,8 @@ class _Scheduler:
             self.depth.setdefault(q, (0, 0))
             if q not in self.solved:
                 self._want(q)
+        for k, upper in sorted((bounds or {}).items()):
+            self._bound(self.order[k], upper)
         for k in sorted(self.after):
             self.callbacks.setdefault(self.order[k], []).append(k)
         for q in list(self.callbacks):
@@ -499,6 +518,10 @@ class _Scheduler:
         if end is None:
             return False
         order = [self._position(p) for p in end[1]]
+        fresh = set(new)
+        for k, upper in sorted(end[3].items()):
+            if order[k] in fresh:
+                self._bound(order[k], upper)
         for k in self.after:
             if order[k] != self.order[k]:
                 raise ValueError(f"the batch closed with another program at position {k}, which after[{k}] follows")
@@ -521,6 +544,20 @@ class _Scheduler:
             self.ready.append(q)
         else:
             self.waiting.setdefault(parent[0], []).append(q)
+
+    def _bound(self, q: int, upper: Program) -> None:
+        """Program q is bounded by ``upper`` (``solve_batch``'s ``bounds``), which joins the
+        batch as ``after``'s work does (a wave of its own), unless it is there already."""
+        if q in self.solved or q in self.bounds or not dominates(upper, self.index.programs[q]):
+            return
+        d = self._position(upper)
+        if d == q:  # (candidates that are the truth alone: MIKW_i is MSW itself)
+            return
+        self.bounds[q] = d
+        if d not in self.depth:
+            self.depth[d] = (1, 0)  # (``_want`` adds its removals: MSW_{-i} gets what ``after`` gives it)
+            if d not in self.solved:
+                self._want(d)
 
     def _settle(self, q: int, solution: Solution) -> None:
         self.solved[q] = solution
@@ -582,6 +619,15 @@ class _Scheduler:
             if shortcut is not None:
                 self._settle(q, shortcut)
                 continue
+            upper = self.bounds.get(q)
+            if upper is not None:
+                if upper not in solved:
+                    self.waiting.setdefault(upper, []).append(q)  # ready again once it is settled
+                    continue
+                lifted = lift(index.programs[q], index.programs[upper], solved[upper])
+                if lifted is not None:
+                    self._settle(q, lifted)
+                    continue
             unit, positions = compact.unit(q)
             if positions is not None and hint is not None:
                 hint = tuple(hint[j] for j in positions)

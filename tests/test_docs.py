@@ -42,6 +42,7 @@ DOCTEST_MODULES = (
     "ilp.program",
     "ilp.backends",
     "ilp.lex",
+    "ilp.lift",
     "ilp.batch",
 )
 

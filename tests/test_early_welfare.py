@@ -108,9 +108,9 @@ def spy_batches(monkeypatch) -> list:
     batches = []
     original = ilp.batch._Scheduler.__init__
 
-    def spy(self, programs, options, known, progress, after, more=None):
+    def spy(self, programs, options, known, progress, after, more=None, bounds=None):
         batches.append((list(programs), dict(known or {}), more))
-        original(self, programs, options, known, progress, after, more)
+        original(self, programs, options, known, progress, after, more, bounds)
 
     monkeypatch.setattr(ilp.batch._Scheduler, "__init__", spy)
     return batches
