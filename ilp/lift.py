@@ -30,10 +30,11 @@ Where it pays: a report with candidate knowledge (``benchmarks.table``) bounds M
 and MIEW_i by MSW_{-i} (the truth is one of the candidates, so the guaranteed value is at most
 the true one). On paths as CATS 2.1 builds them, with ``candidates:3`` at 256 goods / 2000 bids
 / 10 players, those bounds are reached by 15-20 of the 20 programs (seeds 0-2), whose column
-generation had to prove the bound against many equal optima: 10-40 s each, 200 s for the whole
-report (docs/performance.md, session 34). Each lift took 2-60 ms, and the programs it missed
-had optima below the bound and were solved in 0.1-0.8 s (2026-12-03). On regions the optima lie
-below the bounds and every lift fails, in 1-20 ms.
+generation had to prove the bound against many equal optima: up to 43 s each, 200 s for the
+whole report of seed 0 (docs/performance.md, session 34), 1.7 s with the lifts. Each lift took
+1-60 ms; the programs it missed have optima below their bounds and are solved as before
+(0.1-5 s each, 2026-12-03). On regions the optima lie below the bounds and every lift fails, in
+1-20 ms.
 """
 
 from __future__ import annotations
@@ -149,7 +150,11 @@ def lift(program: Program, upper: Program, solution: Solution) -> Solution | Non
     start = perf_counter()
     if not solution.optimal or solution.allocation is None or solution.value is None or not dominates(upper, program):
         return None
-    held = solution.allocation
+    if len(solution.allocation) != len(upper.weights) or upper.total(solution.allocation) != solution.value:
+        raise ValueError("lift: the solution given is not one of the upper program")
+    # a player excluded from ``program`` (or worth 0 on every bundle there) adds nothing: its
+    # goods in ``upper``'s optimum are free for the others
+    held = tuple(b if w is not None and w.options else 0 for w, b in zip(program.weights, solution.allocation))
     free = (1 << program.n_goods) - 1
     for bundle in held:
         free &= ~bundle

@@ -83,15 +83,17 @@ def test_only_a_bound_that_lists_the_valuation_dominates():
     assert lift(Program(1, (Weight.of(higher),)), upper, optimum(upper, (0b1,))) is None
 
 
-def correct_candidates(seed: int) -> Instance:
-    """A small random instance with ``candidates:3`` knowledge (the truth among scaled copies)."""
-    inst = random_instance(seed, forms=(Form.XOR, Form.OR, Form.SINGLE_MINDED, Form.ADDITIVE),
-                           market=False, knowledge=("none",), coalitions=False)
+def correct_candidates(seed: int, sets: bool = False) -> Instance:
+    """A small random instance with ``candidates:3`` knowledge (the truth among scaled copies), a
+    market or an auction; with ``sets``, coalitions pool candidate sets on odd seeds (the naive
+    reference knows only the ``bounds`` reading)."""
+    forms = (Form.XOR, Form.OR, Form.SINGLE_MINDED, Form.ADDITIVE)
+    inst = random_instance(seed, forms=forms, knowledge=("none",), coalitions=False)
     while (inst.n + 1) ** inst.m > reference.MAX_ALLOCATIONS:
         seed += 1_000_000
-        inst = random_instance(seed, forms=(Form.XOR, Form.OR, Form.SINGLE_MINDED, Form.ADDITIVE),
-                               market=False, knowledge=("none",), coalitions=False)
-    return annotate(inst, "candidates:3", "pairs:1" if inst.n >= 3 else None, seed=seed)
+        inst = random_instance(seed, forms=forms, knowledge=("none",), coalitions=False)
+    inst = annotate(inst, "candidates:3", "pairs:1" if inst.n >= 3 else None, seed=seed)
+    return replace(inst, coalition_knowledge="sets") if sets and seed % 2 else inst
 
 
 def test_lifts_agree_with_the_brute_force_on_random_instances():
@@ -99,7 +101,7 @@ def test_lifts_agree_with_the_brute_force_on_random_instances():
     the check to mean something."""
     lifted = tried = 0
     for seed in range(120):
-        inst = correct_candidates(seed)
+        inst = correct_candidates(seed, sets=True)
         plan = ReportPlan.of(inst)
         programs = plan.programs()
         welfare = solve(plan.msw, "brute")
@@ -126,17 +128,43 @@ def test_the_batch_lifts_before_it_solves(monkeypatch):
     solved = []
     real = ilp.batch.solve
     monkeypatch.setattr(ilp.batch, "solve", lambda program, *a, **k: solved.append(program) or real(program, *a, **k))
+    # the same bundles with a higher truth for player 1: not a bound of ``reached`` as read
+    # (player 1's weight lists another valuation), though 9 <= its optimum
+    loose = Program(3, (Weight.of(truth0), Weight.of(xor((0b010, 40), (0b100, 40)))))
+    other = Program(3, (Weight.minimum((truth0, other0)), Weight.of(xor((0b010, 4), (0b100, 4), (0b110, 1)))))
     options = SolveOptions("cpsat", jobs=1)
-    results = solve_batch([reached, below, reached], options, bounds={0: upper, 1: upper, 2: Program(3, (None, None))})
+    results = solve_batch([reached, below, other], options, bounds={0: upper, 1: upper, 2: loose})
     assert [r.value for r in results] == [9, 6, 9]
     assert results[0].allocation == (0b011, 0b100) and results[0].optimal
     assert reached not in solved and below in solved and upper in solved
+    assert other in solved and loose not in solved  # a bound that does not dominate never joins
+    # a bound known unproven (a time limit) lifts nothing
+    solved.clear()
+    unproven = replace(optimum(upper, (0b001, 0b010)), status=Status.FEASIBLE)
+    results = solve_batch([reached], options, known={upper: unproven}, bounds={0: upper})
+    assert results[0].value == 9 and reached in solved
     solved.clear()
     results = solve_batch([reached], options)
     assert results[0].value == 9 and reached in solved
     # a program bounded by itself (candidates that are the truth alone: MIKW_i is MSW) is solved once
     solved.clear()
     assert [r.value for r in solve_batch([upper], options, bounds={0: upper})] == [9] and solved == [upper]
+    # a bound that removes a player from the program waits for it: no bound (no deadlock)
+    half = Program(3, (Weight.of(truth0), Weight(())))
+    results = solve_batch([half], options, bounds={0: Program(3, (Weight.of(truth0), None))})
+    assert [r.value for r in results] == [5]
+
+
+def test_goods_of_a_player_left_out_are_free_for_the_others():
+    """A player excluded from the lower program holds nothing there: its goods in the bound's
+    optimum go to whoever needs them."""
+    truth0, other0 = xor((0b01, 5)), xor((0b01, 1), (0b11, 5))
+    worthless = xor((0b10, 0))
+    upper = Program(2, (Weight.of(truth0), Weight.of(worthless)))
+    program = Program(2, (Weight.minimum((truth0, other0)), None))
+    lifted = lift(program, upper, optimum(upper, (0b01, 0b10)))
+    check_lift(program, lifted, 5)
+    assert lifted.allocation == (0b11, 0)
 
 
 # A report with candidate knowledge bounds MIKW_i, MIEW_i and MKW_A by MSW and MSW_{-i}: every
@@ -162,10 +190,26 @@ def test_reports_lift_on_cats_paths_and_agree_with_solving_everything(monkeypatc
         best = welfare if upper is plan.msw else solve(upper, "cpsat")
         lifted += lift(plan.programs()[position], upper, best) is not None
     assert lifted >= 2
+    made = spy_lifts(monkeypatch)
     report = report_json(compute_report(inst, SolveOptions("cpsat", jobs=1)))
+    assert len(made) == lifted  # the report's batch lifts them too
     monkeypatch.setattr(ReportPlan, "bounds", lambda self: {})
     plain = report_json(compute_report(inst, SolveOptions("cpsat", jobs=1)))
-    assert values(report) == values(plain)
+    assert values(report) == values(plain) and len(made) == lifted
+
+
+def spy_lifts(monkeypatch) -> list:
+    """The lifts the batch makes from now on (in this process)."""
+    made = []
+
+    def spy(program, upper, solution):
+        result = lift(program, upper, solution)
+        if result is not None:
+            made.append(program)
+        return result
+
+    monkeypatch.setattr(ilp.batch, "lift", spy)
+    return made
 
 
 def values(report: dict) -> list:
@@ -187,19 +231,23 @@ def values(report: dict) -> list:
     return out
 
 
-def test_one_two_and_three_jobs_give_the_same_report_with_lifts(tmp_path):
+def test_one_two_and_three_jobs_give_the_same_report_with_lifts(tmp_path, monkeypatch):
     """The lifts are made from MSW's and MSW_{-i}'s solutions, whoever solves them, in every
     layout of the batch (one process, workers, programs streamed while the file is read)."""
     path = tmp_path / "paths.json"
     path.write_text(instance_text(paths_with_candidates()))
     inst = load_instance(path)
+    made = spy_lifts(monkeypatch)
     alone = json.dumps(report_json(compute_report(inst, SolveOptions("cpsat", jobs=1))))
+    lifted = len(made)
+    assert lifted >= 2
     for jobs in (2, 3):
         assert json.dumps(report_json(compute_report(inst, SolveOptions("cpsat", jobs=jobs)))) == alone
     with shared_workers(SolveOptions("cpsat", jobs=2)) as options:
         early = EarlyWelfare(options)
         read = load_instance(path, early.start)
         assert json.dumps(report_json(compute_report(read, options, early=early))) == alone
+    assert len(made) == 4 * lifted  # (the lifts are made in this process, whoever solves the rest)
 
 
 def test_the_tables_bounds_are_those_of_the_report():
@@ -215,6 +263,30 @@ def test_the_tables_bounds_are_those_of_the_report():
     for k, upper in bounds.items():
         name, program = named[k]
         assert dominates(upper, program)
-        assert (upper == msw) == (not name.startswith("MIEW"))
+        if name.startswith("MIEW"):
+            i = inst.players.index(name[len("MIEW_"):])
+            assert upper == Program(inst.m, msw.weights[:i] + (None,) + msw.weights[i + 1:])
+        else:
+            assert upper == msw
     solutions = solve_batch([p for _, p in named], SolveOptions("cpsat", jobs=1), bounds=bounds)
     assert [s.value for s in solutions] == [solve(p, "cpsat").value for _, p in named]
+
+
+def test_a_program_streamed_before_the_close_is_never_bounded(monkeypatch):
+    """A program that joined a running batch before its close may be under way already: a bound
+    given for it at the close is ignored, whatever the timing (``ilp.batch.Arrivals``)."""
+    from ilp.batch import Arrivals
+
+    truth0, other0 = xor((0b001, 5)), xor((0b001, 3), (0b010, 6))
+    truth1 = xor((0b010, 4), (0b100, 4))
+    upper = Program(3, (Weight.of(truth0), Weight.of(truth1)))
+    reached = Program(3, (Weight.minimum((truth0, other0)), Weight.of(truth1)))
+    made = spy_lifts(monkeypatch)
+    with shared_workers(SolveOptions("cpsat", jobs=2)) as options:
+        for streamed in (True, False):
+            arrivals = Arrivals()
+            if streamed:
+                arrivals.add([reached])
+            arrivals.close([upper, reached], None, {1: upper})
+            assert [s.value for s in solve_batch([upper], options, more=arrivals)] == [9, 9]
+            assert made == ([] if streamed else [reached])
