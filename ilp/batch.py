@@ -430,11 +430,10 @@ class _Scheduler:
     docstring's savings allow, and is otherwise a *task* (``ilp.remote.Task``) for the solver
     here or for a worker. Nothing waits for more than its own parent and its bound (whose lift
     is then tried, so that whether a program is lifted never depends on which solve ended first:
-    with workers started ahead, one may idle while MSW is solved): when a task ends, the
-    programs waiting for it become tasks at once
-    (MIEW_i as soon as MIKW_i is solved, not once every MIKW is), and ``after`` adds its programs
-    as soon as their cause is settled (MSW_{-i} once MSW is). So no worker idles while a program
-    is ready to be solved.
+    with workers started ahead, one may idle while MSW is solved): when a task ends, the programs
+    waiting for it become tasks at once (MIEW_i as soon as MIKW_i is solved, not once every MIKW
+    is), and ``after`` adds its programs as soon as their cause is settled (MSW_{-i} once MSW
+    is). So no worker idles while a program is ready to be solved.
 
     Results do not depend on the order in which tasks end: a task is the restricted program
     (``_Compactor``) together with its warm start, and only programs with both equal share one
@@ -512,17 +511,15 @@ class _Scheduler:
         programs, end = self.more.take()
         if end is not None and end[0] == "abandon":
             raise BatchAbandoned("the batch was abandoned while its programs were arriving")
-        self.streamed.update(map(self._position, programs))
-        if end is not None:
-            programs = [*programs, *end[1]]
-        new = [q for q in map(self._position, programs) if q not in self.depth]
-        for q in dict.fromkeys(new):
+        added = [self._position(p) for p in programs]
+        self.streamed.update(added)
+        order = [self._position(p) for p in end[1]] if end is not None else []
+        for q in dict.fromkeys(q for q in (*added, *order) if q not in self.depth):
             self.depth[q] = (0, 0)
             if q not in self.solved:
                 self._want(q)
         if end is None:
             return False
-        order = [self._position(p) for p in end[1]]
         for k, upper in sorted(end[3].items()):
             if order[k] not in self.streamed:  # (an added program may be under way: never bounded)
                 self._bound(order[k], upper)
