@@ -75,7 +75,7 @@ from ilp.certify import SCALE
 from ilp.compile import AtomsBlock, BlockCache, _UnionSearch
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation, build
-from ilp.program import Program, Status
+from ilp.program import Program, Status, disjoint
 from instances.bundles import members
 from instances.valuation import Semantics
 
@@ -435,7 +435,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             add(j, union)
     if hint is not None:  # a starting allocation: only its bundles of players who count, if disjoint
         hint = tuple(b if w is not None else 0 for b, w in zip(hint, program.weights))
-        if len(hint) != len(program.weights) or not _disjoint(hint):
+        if len(hint) != len(program.weights) or not disjoint(hint):
             hint = None
     if hint is not None:
         for j in pricers:
@@ -641,19 +641,9 @@ def _restricted(program: Program, master: _Master, allocation: tuple[int, ...], 
         found = formulation.decode(answer.values)
         # the only check of this answer: it comes from ``core_module.run`` directly, not through
         # ``ilp.backends`` (whose checks every other answer passes); an incumbent only, never a proof
-        if _disjoint(found) and program.total(found) > best:
+        if disjoint(found) and program.total(found) > best:
             return found, program.total(found)
     return allocation, best
-
-
-def _disjoint(allocation: tuple[int, ...]) -> bool:
-    """Whether no good is in two of ``allocation``'s bundles."""
-    held = 0
-    for bundle in allocation:
-        if bundle & held:
-            return False
-        held |= bundle
-    return True
 
 
 def _greedy(program: Program, master: _Master) -> tuple[int, ...]:

@@ -44,7 +44,7 @@ from itertools import combinations
 from time import perf_counter
 
 from instances.valuation import Valuation
-from ilp.program import Program, Solution, Status
+from ilp.program import Program, Solution, Status, disjoint
 
 __all__ = ["LIFT_NODES", "MOST_RELEASED_KEPT", "dominates", "lift"]
 
@@ -182,11 +182,8 @@ def lift(program: Program, upper: Program, solution: Solution) -> Solution | Non
         allocation = tuple(found.get(j, bundle) for j, bundle in enumerate(held))
     else:
         allocation = held
-    used = 0
-    for bundle in allocation:
-        if bundle & used:
-            raise AssertionError("a lift gave one good to two players")
-        used |= bundle
+    if not disjoint(allocation):
+        raise AssertionError("a lift gave one good to two players")
     value = program.total(allocation)
     if value != solution.value:
         if value > solution.value:  # impossible when ``upper`` dominates: the bound would be wrong

@@ -161,6 +161,16 @@ class Solution:
         return self.status is Status.OPTIMAL
 
 
+def disjoint(allocation: tuple[int, ...]) -> bool:
+    """Whether no good is in two of ``allocation``'s bundles (bitmasks, one per player)."""
+    held = 0
+    for bundle in allocation:
+        if bundle & held:
+            return False
+        held |= bundle
+    return True
+
+
 def owner_code(allocation: tuple[int, ...], good: int) -> int:
     """0 if ``good`` is unallocated in ``allocation``, else 1 + the index of its owner.
 
