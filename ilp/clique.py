@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
 
+from ilp import native
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
@@ -187,7 +188,7 @@ def improve(search: _Search, start: tuple[int, ...], floor: int | None = None) -
     search.best, search.floor = list(start), weight if floor is None else max(weight, floor - 1)
     proven = True
     try:
-        search.expand([], 0, (1 << len(search.weights)) - 1)
+        search.from_root()
     except _Timeout:
         proven = False
     return tuple(search.best), sum(search.weights[v] for v in search.best), proven
@@ -203,7 +204,7 @@ def optima(g: Graph, threshold: int, deadline: float | None = None, most: int = 
     search = _Search(g, deadline, collect=most, max_work=None if work is None else work // work_units(g))
     search.floor = threshold - 1
     try:
-        search.expand([], 0, (1 << len(g.weights)) - 1)
+        search.from_root()
     except _Timeout:
         return None
     return search.found
@@ -259,6 +260,19 @@ class _Search:
                     left ^= 1 << v
         self.total = total
         return 0
+
+    def from_root(self) -> None:
+        """Search from the root (every vertex a candidate): in C when ``ilp.native`` can, with the
+        same nodes, counts and result, else :meth:`expand` here. Raises ``_Timeout`` when stopped."""
+        stopped = native.run(self)
+        if stopped is None:
+            self.expand([], 0, (1 << len(self.weights)) - 1)
+        elif stopped:
+            raise _Timeout
+
+    def native_rows(self) -> tuple | None:
+        """The dual bound's rows for ``ilp.native`` (None: the colouring alone)."""
+        return None
 
     def narrow(self, candidates: int, weight: int) -> int | None:
         """The candidates worth branching on below a clique of ``weight`` (None: no extension can

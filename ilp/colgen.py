@@ -70,7 +70,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from time import monotonic
 
-from ilp import claims, dualclique
+from ilp import claims, dualclique, native
 from ilp.certify import SCALE
 from ilp.compile import AtomsBlock, BlockCache, _UnionSearch
 from ilp.contract import Answer, SolveOptions
@@ -221,6 +221,7 @@ class _Pricer:
                         bids[k] = self._bids((k,))[0]
                 plans.append((False, tuple(order), tuple(caps), [bids[k] for k in order]))
         self.upper = max(min(search.ranked[k][0][1] for k in numbers) for numbers in search.option_numbers)
+        self.packed: dict[tuple[bool, int, int], tuple | None] = {}  # ilp.native's plans (_native)
 
     @staticmethod
     def of(search: _UnionSearch, blocks: BlockCache | None = None) -> "_Pricer":
@@ -250,6 +251,20 @@ class _Pricer:
             out.append(bids)
         return out
 
+    def _native(self, listing: bool, index: int, cost: list[int], own: int, floor: int, rising: bool,
+                budget: int | None) -> tuple | None:
+        """One option's search of :meth:`walk` in C (``ilp.native.walk``), its plan packed once
+        per option and bundle width; None when it cannot run there."""
+        words = max(1, -(-len(cost) // 64))
+        key = (listing, index, words)
+        plan = self.packed.get(key, False)
+        if plan is False:
+            _, _, caps, bids = (self.listing if listing else self.plans)[index]
+            plan = self.packed[key] = native.walk_plan(bids, caps, self.upper, words)
+        if plan is None:
+            return None
+        return native.walk(plan, cost, own, floor, rising, budget, SCALE)
+
     def walk(self, cost: list[int], own: int, floor: int, keep: int | None = None,
              budget: int | None = None) -> dict[int, int]:
         """The unions of the tuples whose value SCALE min v - cost(union) - ``own`` exceeds
@@ -271,7 +286,8 @@ class _Pricer:
                     for u in [u for u, d in found.items() if d <= floor]:
                         del found[u]
 
-        for exact, order, caps, bids in (self.listing if keep is None else self.plans):
+        plans = self.listing if keep is None else self.plans
+        for index, (exact, order, caps, bids) in enumerate(plans):
             if exact:
                 for b, v in search.ranked[order[0]]:
                     top = SCALE * v - own
@@ -279,6 +295,17 @@ class _Pricer:
                         break
                     record(b, top - sum(cost[g] for g in members(b)))
                 continue
+            if keep is None or keep == 1:  # the same search in C when ilp.native can (other keeps: rare)
+                done = self._native(plans is self.listing, index, cost, own, floor, keep == 1,
+                                    None if budget is None else nodes[0])
+                if done is not None:
+                    overflow, nodes[0], floor, records = done
+                    for union, value in records:
+                        if value > found.get(union, floor if keep is None else -1 << 70):
+                            found[union] = value
+                    if overflow:
+                        raise _Overflow
+                    continue
             last = len(order) - 1
 
             def extend(level: int, union: int, spent: int, low: int) -> None:

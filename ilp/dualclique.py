@@ -188,6 +188,10 @@ class _DualSearch(_Search):
         self.rows = rows
         self.dual_cover = dual_cover  # False: the colouring of ilp.clique chooses the branches
 
+    def native_rows(self) -> tuple:
+        """The rows, scale, passes and cover of this search for ``ilp.native``."""
+        return self.rows, SCALE, PASSES, self.dual_cover
+
     def narrow(self, candidates: int, weight: int) -> int | None:
         """Drop the candidates the dual bound rules out (fixing), a few passes, since each pass
         can tighten the next; None when the bound shows no extension beats the floor."""
@@ -511,7 +515,7 @@ def above(g: Graph, masks: list[int], duals: list[int], floor: int,
     search = _DualSearch(g, _Rows(g, masks, duals), deadline, dual_cover=False, max_nodes=max_nodes)
     search.floor = floor
     try:
-        search.expand([], 0, (1 << len(g.weights)) - 1)
+        search.from_root()
     except clique._Timeout:
         return tuple(search.best), False
     return tuple(search.best), True

@@ -1,0 +1,533 @@
+/* Two searches of ilp in C, step for step as in Python: the branch and bound of ilp.clique._Search
+   and ilp.dualclique._DualSearch (expand), and the search over one bid per candidate of
+   ilp.colgen._Pricer.walk (walk).
+
+   ilp/native.py packs the arguments (bit sets as 64-bit words, integers as int64) and reads the
+   results back. The order of the nodes, the bounds, the node and work counts and so what is
+   found are exactly those of the Python code (tests/test_native.py compares them on random
+   inputs), in 64-bit integers: ilp/native.py only hands over searches whose sums cannot
+   overflow them. Both look for a pending signal (Ctrl-C) every SIGNAL_EVERY nodes. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef uint64_t word;
+
+#define SIGNAL_EVERY 1024  /* nodes between two looks for a signal (PyErr_CheckSignals) */
+
+typedef struct {
+    Py_ssize_t n, w;            /* vertices, 64-bit words of a vertex set */
+    const word *compatible;     /* n x w */
+    const int64_t *weights;     /* n */
+    int64_t floor;              /* the weight to beat */
+    long long nodes, work, max_nodes, max_work; /* caps: -1 for none */
+    double deadline;            /* CLOCK_MONOTONIC seconds; < 0 for none */
+    Py_ssize_t collect;         /* -1: keep the best; else collect cliques above the floor */
+    int stopped;                /* the time, a cap or the collection stopped the search */
+    int failed;                 /* out of memory, or a Python error */
+    Py_ssize_t *clique, size;   /* the current clique */
+    Py_ssize_t *best, best_size;
+    PyObject *found;            /* list of tuples (collect mode) */
+    word **levels;              /* per depth: candidates and branch, 2 w words */
+    Py_ssize_t depth_cap;
+    int64_t *residual;          /* colouring: residual weights (n) */
+    Py_ssize_t *members;        /* colouring: the vertices of a class (n) */
+    word *left, *free_;         /* scratch vertex sets */
+    /* the dual search (rows != NULL) */
+    Py_ssize_t rows, rw;        /* rows, words of a row set */
+    const word *masks;          /* rows x w */
+    const int64_t *duals;       /* rows */
+    const int64_t *gain;        /* n: max(d_v, 0) */
+    const int64_t *reduced;     /* n: d_v */
+    const word *rows_of;        /* n x rw: the rows of y_r > 0 of each vertex */
+    const word *positive;       /* w: vertices of d_v > 0 */
+    const int64_t *level_values;/* levels: the distinct deficits, increasing */
+    const word *within;         /* levels x w */
+    Py_ssize_t n_levels;
+    int64_t scale;
+    int passes, dual_cover, dual;
+    word *met;                  /* scratch row set (rw) */
+} Search;
+
+static double monotonic_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static Py_ssize_t popcount_set(const word *s, Py_ssize_t w) {
+    Py_ssize_t c = 0;
+    for (Py_ssize_t k = 0; k < w; k++) c += __builtin_popcountll(s[k]);
+    return c;
+}
+
+
+static Py_ssize_t lowest(const word *s, Py_ssize_t w) {
+    for (Py_ssize_t k = 0; k < w; k++) if (s[k]) return 64 * k + __builtin_ctzll(s[k]);
+    return -1;
+}
+
+static Py_ssize_t highest(const word *s, Py_ssize_t w) {
+    for (Py_ssize_t k = w - 1; k >= 0; k--) if (s[k]) return 64 * k + 63 - __builtin_clzll(s[k]);
+    return -1;
+}
+
+#define FLIP(s, v) ((s)[(v) >> 6] ^= (word)1 << ((v) & 63))
+
+/* _Rows.bound: sum of max(d_v, 0) over the candidates plus y_r over the rows meeting them. */
+static int64_t bound(Search *s, const word *cand) {
+    int64_t total = 0;
+    Py_ssize_t w = s->w, rw = s->rw;
+    if (popcount_set(cand, w) * rw < s->rows * w) {
+        memset(s->met, 0, rw * sizeof(word));
+        for (Py_ssize_t k = 0; k < w; k++) {
+            word bits = cand[k];
+            while (bits) {
+                Py_ssize_t v = 64 * k + __builtin_ctzll(bits);
+                bits &= bits - 1;
+                total += s->gain[v];
+                const word *r = s->rows_of + v * rw;
+                for (Py_ssize_t j = 0; j < rw; j++) s->met[j] |= r[j];
+            }
+        }
+        for (Py_ssize_t j = 0; j < rw; j++) {
+            word bits = s->met[j];
+            while (bits) {
+                total += s->duals[64 * j + __builtin_ctzll(bits)];
+                bits &= bits - 1;
+            }
+        }
+        return total;
+    }
+    for (Py_ssize_t r = 0; r < s->rows; r++) {
+        const word *mask = s->masks + r * w;
+        for (Py_ssize_t k = 0; k < w; k++) {
+            if (cand[k] & mask[k]) {
+                total += s->duals[r];
+                break;
+            }
+        }
+    }
+    for (Py_ssize_t k = 0; k < w; k++) {
+        word bits = cand[k] & s->positive[k];
+        while (bits) {
+            total += s->reduced[64 * k + __builtin_ctzll(bits)];
+            bits &= bits - 1;
+        }
+    }
+    return total;
+}
+
+/* _Rows.keep: the vertices whose deficit is at most slack (NULL: none). */
+static const word *keep(Search *s, int64_t slack) {
+    Py_ssize_t lo = 0, hi = s->n_levels; /* bisect_right */
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (slack < s->level_values[mid]) hi = mid; else lo = mid + 1;
+    }
+    return lo > 0 ? s->within + (lo - 1) * s->w : NULL;
+}
+
+/* _DualSearch.narrow, in place; 0 when the bound rules the node out. */
+static int narrow(Search *s, word *cand, int64_t weight) {
+    Py_ssize_t w = s->w;
+    for (int pass = 0; pass < s->passes; pass++) {
+        int64_t slack = bound(s, cand) - s->scale * (s->floor - weight + 1);
+        if (slack < 0) return 0;
+        const word *kept = keep(s, slack);
+        int changed = 0;
+        for (Py_ssize_t k = 0; k < w; k++) {
+            word x = kept ? cand[k] & kept[k] : 0;
+            if (x != cand[k]) changed = 1;
+            cand[k] = x;
+        }
+        if (!changed) break;
+    }
+    return 1;
+}
+
+/* _Search.cover: the colouring bound; the candidates left to branch on go to branch. */
+static void colour_cover(Search *s, const word *cand, int64_t target, word *branch) {
+    Py_ssize_t w = s->w;
+    int64_t *residual = s->residual;
+    word *left = s->left, *free_ = s->free_;
+    memcpy(residual, s->weights, s->n * sizeof(int64_t));
+    memcpy(left, cand, w * sizeof(word));
+    int64_t total = 0;
+    for (;;) {
+        Py_ssize_t v = lowest(left, w);
+        if (v < 0) break;
+        /* the class of v: candidates in conflict with v and with every member after it */
+        const word *c = s->compatible + v * w;
+        for (Py_ssize_t k = 0; k < w; k++) free_[k] = left[k] & ~c[k];
+        FLIP(free_, v);
+        Py_ssize_t count = 1, *members = s->members;
+        int64_t least = residual[v];
+        members[0] = v;  /* then the successive lowest vertices of free_ */
+        for (;;) {
+            Py_ssize_t u = lowest(free_, w);
+            if (u < 0) break;
+            members[count++] = u;
+            if (residual[u] < least) least = residual[u];
+            const word *cu = s->compatible + u * w;
+            for (Py_ssize_t k = 0; k < w; k++) free_[k] &= ~cu[k];
+            FLIP(free_, u);  /* u was in free_ and is not compatible with itself: clear it */
+        }
+        total += least;
+        s->work += count;
+        if (total > target) {
+            memcpy(branch, left, w * sizeof(word));
+            return;
+        }
+        for (Py_ssize_t m = 0; m < count; m++) {
+            Py_ssize_t u = members[m];
+            residual[u] -= least;
+            if (!residual[u]) FLIP(left, u);
+        }
+    }
+    memset(branch, 0, w * sizeof(word));
+}
+
+/* _DualSearch.cover: candidates kept out of a set P grown while B(P) stays below the limit. */
+static void dual_cover(Search *s, const word *cand, int64_t target, word *branch) {
+    Py_ssize_t w = s->w, rw = s->rw;
+    int64_t limit = s->scale * (target + 1), total = 0;
+    memset(s->met, 0, rw * sizeof(word));
+    memset(branch, 0, w * sizeof(word));
+    for (Py_ssize_t k = 0; k < w; k++) {
+        word bits = cand[k];
+        while (bits) {
+            Py_ssize_t v = 64 * k + __builtin_ctzll(bits);
+            bits &= bits - 1;
+            int64_t add = s->gain[v];
+            const word *r = s->rows_of + v * rw;
+            for (Py_ssize_t j = 0; j < rw; j++) {
+                word fresh = r[j] & ~s->met[j];
+                while (fresh) {
+                    add += s->duals[64 * j + __builtin_ctzll(fresh)];
+                    fresh &= fresh - 1;
+                }
+            }
+            if (total + add < limit) {
+                total += add;
+                for (Py_ssize_t j = 0; j < rw; j++) s->met[j] |= r[j];
+            } else {
+                branch[k] |= (word)1 << (v & 63);
+            }
+        }
+    }
+}
+
+static word *level(Search *s, Py_ssize_t depth) {
+    if (depth >= s->depth_cap) {
+        Py_ssize_t cap = 2 * s->depth_cap + 8;
+        word **grown = realloc(s->levels, cap * sizeof(word *));
+        if (!grown) return NULL;
+        for (Py_ssize_t d = s->depth_cap; d < cap; d++) grown[d] = NULL;
+        s->levels = grown;
+        s->depth_cap = cap;
+    }
+    if (!s->levels[depth]) s->levels[depth] = malloc(2 * s->w * sizeof(word));
+    return s->levels[depth];
+}
+
+/* _Search.expand: candidates are in level(depth)[0 .. w). */
+static void expand(Search *s, Py_ssize_t depth, int64_t weight) {
+    s->nodes++;
+    if (s->deadline >= 0 && s->nodes % 16 == 0 && monotonic_now() > s->deadline) { s->stopped = 1; return; }
+    if (s->max_nodes >= 0 && s->nodes > s->max_nodes) { s->stopped = 1; return; }
+    if (s->max_work >= 0 && s->work > s->max_work) { s->stopped = 1; return; }
+    if (s->nodes % SIGNAL_EVERY == 0 && PyErr_CheckSignals() < 0) { s->failed = 1; return; }
+    if (weight > s->floor) {
+        if (s->collect < 0) {
+            s->floor = weight;
+            memcpy(s->best, s->clique, s->size * sizeof(Py_ssize_t));
+            s->best_size = s->size;
+        } else {
+            PyObject *t = PyTuple_New(s->size);
+            if (!t) { s->failed = 1; return; }
+            for (Py_ssize_t k = 0; k < s->size; k++) {
+                PyObject *x = PyLong_FromSsize_t(s->clique[k]);
+                if (!x) { Py_DECREF(t); s->failed = 1; return; }
+                PyTuple_SET_ITEM(t, k, x);
+            }
+            int bad = PyList_Append(s->found, t);
+            Py_DECREF(t);
+            if (bad) { s->failed = 1; return; }
+            if (PyList_GET_SIZE(s->found) > s->collect) { s->stopped = 1; return; }
+        }
+    }
+    Py_ssize_t w = s->w;
+    word *cand = s->levels[depth], *branch = cand + w;
+    if (s->dual && !narrow(s, cand, weight)) return;
+    if (s->dual && s->dual_cover) dual_cover(s, cand, s->floor - weight, branch);
+    else colour_cover(s, cand, s->floor - weight, branch);
+    for (;;) {
+        Py_ssize_t v = highest(branch, w);
+        if (v < 0) break;
+        FLIP(branch, v);
+        FLIP(cand, v);
+        word *next = level(s, depth + 1);
+        if (!next) { s->failed = 1; return; }
+        cand = s->levels[depth];  /* level() may have moved the table of levels, not the levels */
+        branch = cand + w;
+        const word *c = s->compatible + v * w;
+        for (Py_ssize_t k = 0; k < w; k++) next[k] = cand[k] & c[k];
+        s->clique[s->size++] = v;
+        expand(s, depth + 1, weight + s->weights[v]);
+        s->size--;
+        if (s->stopped || s->failed) return;
+    }
+}
+
+static int get_buffer(PyObject *o, Py_buffer *b, Py_ssize_t bytes, const char *what) {
+    if (PyObject_GetBuffer(o, b, PyBUF_SIMPLE) < 0) return -1;
+    if (b->len != bytes) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd bytes, expected %zd", what, b->len, bytes);
+        PyBuffer_Release(b);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(expand_doc,
+"expand(n, compatible, weights, floor, best, max_nodes, max_work, deadline, collect, dual)\n"
+"-> (stopped, best, floor, nodes, work, found)\n\n"
+"Run the search from the root (ilp/native.py packs the arguments). dual is None or\n"
+"(rows, masks, duals, gain, reduced, rows_of, positive, levels, within, scale, passes, dual_cover).");
+
+static PyObject *py_expand(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_ssize_t n;
+    PyObject *compatible_o, *weights_o, *best_o, *dual_o;
+    long long floor_, max_nodes, max_work;
+    double deadline;
+    Py_ssize_t collect;
+    if (!PyArg_ParseTuple(args, "nOOLOLLdnO", &n, &compatible_o, &weights_o, &floor_, &best_o, &max_nodes,
+                          &max_work, &deadline, &collect, &dual_o))
+        return NULL;
+    Search s;
+    memset(&s, 0, sizeof s);
+    s.n = n;
+    s.w = n > 0 ? (n + 63) / 64 : 1;
+    s.floor = floor_;
+    s.max_nodes = max_nodes;
+    s.max_work = max_work;
+    s.deadline = deadline;
+    s.collect = collect;
+    Py_buffer bufs[12];
+    int held = 0;
+    PyObject *result = NULL;
+    if (get_buffer(compatible_o, &bufs[held], n * s.w * 8, "compatible") < 0) goto done;
+    s.compatible = bufs[held++].buf;
+    if (get_buffer(weights_o, &bufs[held], n * 8, "weights") < 0) goto done;
+    s.weights = bufs[held++].buf;
+    if (dual_o != Py_None) {
+        PyObject *masks_o, *duals_o, *gain_o, *reduced_o, *rows_of_o, *positive_o, *levels_o, *within_o;
+        long long scale;
+        if (!PyArg_ParseTuple(dual_o, "nOOOOOOOOLii", &s.rows, &masks_o, &duals_o, &gain_o, &reduced_o, &rows_of_o,
+                              &positive_o, &levels_o, &within_o, &scale, &s.passes, &s.dual_cover))
+            goto done;
+        s.dual = 1;
+        s.scale = scale;
+        s.rw = s.rows > 0 ? (s.rows + 63) / 64 : 1;
+        if (get_buffer(masks_o, &bufs[held], s.rows * s.w * 8, "masks") < 0) goto done;
+        s.masks = bufs[held++].buf;
+        if (get_buffer(duals_o, &bufs[held], s.rows * 8, "duals") < 0) goto done;
+        s.duals = bufs[held++].buf;
+        if (get_buffer(gain_o, &bufs[held], n * 8, "gain") < 0) goto done;
+        s.gain = bufs[held++].buf;
+        if (get_buffer(reduced_o, &bufs[held], n * 8, "reduced") < 0) goto done;
+        s.reduced = bufs[held++].buf;
+        if (get_buffer(rows_of_o, &bufs[held], n * s.rw * 8, "rows_of") < 0) goto done;
+        s.rows_of = bufs[held++].buf;
+        if (get_buffer(positive_o, &bufs[held], s.w * 8, "positive") < 0) goto done;
+        s.positive = bufs[held++].buf;
+        if (PyObject_GetBuffer(levels_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
+        s.level_values = bufs[held].buf;
+        s.n_levels = bufs[held++].len / 8;
+        if (get_buffer(within_o, &bufs[held], s.n_levels * s.w * 8, "within") < 0) goto done;
+        s.within = bufs[held++].buf;
+    }
+    s.clique = malloc((n + 1) * sizeof(Py_ssize_t));
+    s.best = malloc((n + 1) * sizeof(Py_ssize_t));
+    s.residual = malloc((n + 1) * sizeof(int64_t));
+    s.members = malloc((n + 1) * sizeof(Py_ssize_t));
+    s.left = malloc(s.w * sizeof(word));
+    s.free_ = malloc(s.w * sizeof(word));
+    s.met = malloc(s.rw * sizeof(word) + 8);
+    if (!s.clique || !s.best || !s.residual || !s.members || !s.left || !s.free_ || !s.met) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t nb = PySequence_Length(best_o);
+    if (nb < 0) goto done;
+    for (Py_ssize_t k = 0; k < nb && k <= n; k++) {
+        PyObject *x = PySequence_GetItem(best_o, k);
+        if (!x) goto done;
+        s.best[k] = PyLong_AsSsize_t(x);
+        Py_DECREF(x);
+        if (s.best[k] == -1 && PyErr_Occurred()) goto done;
+    }
+    s.best_size = nb;
+    if (collect >= 0 && !(s.found = PyList_New(0))) goto done;
+    word *root = level(&s, 0);
+    if (!root) { PyErr_NoMemory(); goto done; }
+    memset(root, 0, s.w * sizeof(word));
+    for (Py_ssize_t v = 0; v < n; v++) FLIP(root, v);
+    expand(&s, 0, 0);
+    if (s.failed) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    PyObject *best = PyTuple_New(s.best_size);
+    if (!best) goto done;
+    for (Py_ssize_t k = 0; k < s.best_size; k++) PyTuple_SET_ITEM(best, k, PyLong_FromSsize_t(s.best[k]));
+    result = Py_BuildValue("(ONLLLO)", s.stopped ? Py_True : Py_False, best, (long long)s.floor, s.nodes, s.work,
+                           s.found ? s.found : Py_None);
+done:
+    for (int k = 0; k < held; k++) PyBuffer_Release(&bufs[k]);
+    Py_XDECREF(s.found);
+    for (Py_ssize_t d = 0; d < s.depth_cap; d++) free(s.levels[d]);
+    free(s.levels);
+    free(s.clique);
+    free(s.best);
+    free(s.residual);
+    free(s.members);
+    free(s.left);
+    free(s.free_);
+    free(s.met);
+    return result;
+}
+
+/* ---- ilp.colgen._Pricer.walk's depth-first search over one bid per candidate, in C ---- */
+
+typedef struct {
+    Py_ssize_t w, levels;        /* words of a bundle, candidates */
+    const Py_ssize_t *first;     /* levels + 1: each level's first bid */
+    const word *bundles;         /* bids x w */
+    const int64_t *values;       /* bids */
+    const int64_t *caps;         /* levels: the cap below each level (-1: none) */
+    const int64_t *cost;         /* 64 w: the price of each good */
+    int64_t own, floor, scale;
+    int rising;                  /* keep = 1: the floor rises to each union recorded */
+    long long budget;            /* nodes left; -1: no budget */
+    long long nodes;
+    int overflow;
+    word *unions;                /* levels x w: the union at each level */
+    PyObject *found;             /* bytearray of (union words, value) records */
+} Walk;
+
+static int walk_record(Walk *s, const word *u, int64_t value) {
+    if (PyByteArray_Resize(s->found, PyByteArray_GET_SIZE(s->found) + (s->w + 1) * 8) < 0) return -1;
+    char *end = PyByteArray_AS_STRING(s->found) + PyByteArray_GET_SIZE(s->found) - (s->w + 1) * 8;
+    memcpy(end, u, s->w * 8);
+    memcpy(end + s->w * 8, &value, 8);
+    if (s->rising) s->floor = value;
+    return 0;
+}
+
+static int walk_extend(Walk *s, Py_ssize_t level, int64_t spent, int64_t low) {
+    if (s->budget >= 0 && --s->budget < 0) { s->overflow = 1; return 0; }
+    if (++s->nodes % SIGNAL_EVERY == 0 && PyErr_CheckSignals() < 0) return -1;
+    Py_ssize_t w = s->w;
+    const word *u = s->unions + level * w;
+    word *next = s->unions + (level + 1) * w;
+    int64_t cap = s->caps[level];
+    int last = level == s->levels - 1;
+    for (Py_ssize_t b = s->first[level]; b < s->first[level + 1]; b++) {
+        int64_t v = s->values[b];
+        int64_t m = low < v ? low : v;
+        if (cap >= 0 && cap < m) m = cap;
+        int64_t top = s->scale * m - spent - s->own;
+        if (top <= s->floor) break;  /* later bids are worth no more */
+        const word *bundle = s->bundles + b * w;
+        int64_t extra = 0;
+        int inside = 1;
+        for (Py_ssize_t k = 0; k < w; k++) {
+            word fresh = bundle[k] & ~u[k];
+            if (fresh) inside = 0;
+            while (fresh) {
+                extra += s->cost[64 * k + __builtin_ctzll(fresh)];
+                fresh &= fresh - 1;
+            }
+        }
+        if (top - extra > s->floor) {
+            for (Py_ssize_t k = 0; k < w; k++) next[k] = u[k] | bundle[k];
+            if (last) {
+                if (walk_record(s, next, top - extra) < 0) return -1;
+            } else {
+                if (walk_extend(s, level + 1, spent + extra, m) < 0) return -1;
+                if (s->overflow) return 0;
+            }
+        }
+        if (inside) break;  /* the best bid inside the union dominates every later one */
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(walk_doc,
+"walk(words, first, bundles, values, caps, cost, upper, scale, own, floor, rising, budget)\n"
+"-> (overflow, budget, floor, found)\n\n"
+"One option's search of ilp.colgen._Pricer.walk (ilp/native.py packs the arguments); found is\n"
+"a bytearray of records, each a union's words and its int64 value.");
+
+static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
+    Walk s;
+    memset(&s, 0, sizeof s);
+    PyObject *first_o, *bundles_o, *values_o, *caps_o, *cost_o;
+    long long upper, scale, own, floor_, budget;
+    int rising;
+    if (!PyArg_ParseTuple(args, "nOOOOOLLLLiL", &s.w, &first_o, &bundles_o, &values_o, &caps_o, &cost_o, &upper,
+                          &scale, &own, &floor_, &rising, &budget))
+        return NULL;
+    Py_buffer bufs[5];
+    int held = 0;
+    PyObject *result = NULL;
+    if (PyObject_GetBuffer(first_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
+    s.first = bufs[held].buf;
+    s.levels = bufs[held++].len / 8 - 1;
+    if (s.levels < 1) { PyErr_SetString(PyExc_ValueError, "no levels"); goto done; }
+    Py_ssize_t bids = s.first[s.levels];
+    if (get_buffer(bundles_o, &bufs[held], bids * s.w * 8, "bundles") < 0) goto done;
+    s.bundles = bufs[held++].buf;
+    if (get_buffer(values_o, &bufs[held], bids * 8, "values") < 0) goto done;
+    s.values = bufs[held++].buf;
+    if (get_buffer(caps_o, &bufs[held], s.levels * 8, "caps") < 0) goto done;
+    s.caps = bufs[held++].buf;
+    if (get_buffer(cost_o, &bufs[held], 64 * s.w * 8, "cost") < 0) goto done;
+    s.cost = bufs[held++].buf;
+    s.own = own;
+    s.floor = floor_;
+    s.scale = scale;
+    s.rising = rising;
+    s.budget = budget;
+    s.unions = calloc((s.levels + 1) * s.w, sizeof(word));
+    s.found = PyByteArray_FromStringAndSize(NULL, 0);
+    if (!s.unions || !s.found) { if (!PyErr_Occurred()) PyErr_NoMemory(); goto done; }
+    if (walk_extend(&s, 0, 0, upper) < 0) goto done;
+    result = Py_BuildValue("(OLLO)", s.overflow ? Py_True : Py_False, (long long)s.budget, (long long)s.floor,
+                           s.found);
+done:
+    for (int k = 0; k < held; k++) PyBuffer_Release(&bufs[k]);
+    Py_XDECREF(s.found);
+    free(s.unions);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"expand", py_expand, METH_VARARGS, expand_doc},
+    {"walk", py_walk, METH_VARARGS, walk_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "ilp._native",
+    "Searches of ilp.clique, ilp.dualclique and ilp.colgen in C (see ilp/native.py).", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }

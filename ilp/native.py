@@ -1,0 +1,147 @@
+"""Two searches run in C, step for step: the clique searches of ``ilp.clique`` and
+``ilp.dualclique`` (:func:`run`) and the pricing and listing search of ``ilp.colgen``
+(:func:`walk`).
+
+Why. Both spend their time in a few operations on bit sets per node (a colouring, the dual
+bound and its cover, a bid's goods outside a union), which Python does with one big integer per
+set: about 10 microseconds a node on the cores of ``ilp.colgen`` (300-2,000 bids). On the
+candidates:3 reports of regions 64 / 500 / 10 and paths 64 / 500 and 256 / 2000 the
+dual-bounded searches were 45-60 % of the knowledge programs' time, and on regions the walk
+over one bid per candidate most of the rest (docs/performance.md, "Session 37"). The C module
+``ilp._native`` (``ilp/_native.c``, built when the package is installed) does the same steps on
+64-bit words.
+
+Exactly the same searches. They visit the same nodes in the same order, count the same nodes
+and work (the caps ``max_nodes``, ``max_work`` and the walk's budget stop them at the same
+node) and return the same cliques and unions in the same order, so a report's numbers and
+witnesses do not depend on whether the module is built (``tests/test_native.py`` compares the
+two on random inputs). Its integers are 64-bit: a search whose sums could pass 2^62 (values
+near 10^12 with the duals' scale of 2^20) stays in Python, whose integers are unbounded.
+
+When the module is not built (no C compiler at install time: setuptools then skips it) or
+``CABENCH_NATIVE=0`` is set, everything runs in Python, slower and with the same results.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from array import array
+from types import ModuleType
+
+__all__ = ["available", "run", "walk", "walk_plan"]
+
+LIMIT = 1 << 62
+"""Searches whose every sum stays below this run in C (64-bit signed integers)."""
+
+
+def _module() -> ModuleType | None:
+    if os.environ.get("CABENCH_NATIVE", "1") == "0":
+        return None
+    try:
+        from ilp import _native
+    except ImportError:
+        return None
+    return _native
+
+
+def available() -> bool:
+    """Whether searches can run in C here (the module is built and ``CABENCH_NATIVE`` is not 0).
+
+    Examples
+    --------
+    >>> from ilp import native
+    >>> isinstance(native.available(), bool)
+    True
+    """
+    return _module() is not None
+
+
+def _sets(masks, words: int) -> bytes:
+    return b"".join(mask.to_bytes(8 * words, "little") for mask in masks)
+
+
+def _dual(rows, scale: int, passes: int, dual_cover: bool, words: int, reach: int) -> tuple | None:
+    """The dual search's arguments (``ilp.dualclique._Rows``), or None when its sums could
+    overflow 64 bits: the bound (gains and duals), a reduced cost or deficit, and ``scale``
+    times the largest difference of weights, ``reach``."""
+    if (min(rows.duals, default=0) < 0 or sum(rows.gain) + sum(rows.duals) >= LIMIT
+            or any(abs(d) >= LIMIT // 2 for d in rows.reduced) or scale * reach >= LIMIT):
+        return None
+    count = len(rows.masks)
+    row_words = max(1, -(-count // 64))
+    return (count, _sets(rows.masks, words), array("q", rows.duals).tobytes(), array("q", rows.gain).tobytes(),
+            array("q", rows.reduced).tobytes(), _sets(rows.rows_of, row_words),
+            rows.positive.to_bytes(8 * words, "little"), array("q", rows.levels).tobytes(),
+            _sets(rows.within, words), scale, passes, int(dual_cover))
+
+
+def run(search) -> bool | None:
+    """Run ``search`` (an ``ilp.clique._Search``, set up as for its ``expand`` from the root) in
+    C: None when it cannot (no module, or sums beyond :data:`LIMIT`), else whether the search was
+    stopped (the deadline, a cap, or more cliques than it collects), with ``search.best``,
+    ``floor``, ``nodes``, ``work`` and ``found`` as the Python search leaves them."""
+    module = _module()
+    if module is None:
+        return None
+    weights = search.weights
+    n = len(weights)
+    reach = sum(weights) + abs(search.floor) + 2  # beyond any weight, floor or their difference
+    if min(weights, default=0) < 0 or reach >= LIMIT:
+        return None
+    words = max(1, -(-n // 64))
+    dual = None
+    if (given := search.native_rows()) is not None:
+        dual = _dual(*given, words, reach)
+        if dual is None:
+            return None
+    stopped, best, floor, nodes, work, found = module.expand(
+        n, _sets(search.compatible, words), array("q", weights).tobytes(), search.floor, search.best,
+        -1 if search.max_nodes is None else search.max_nodes, -1 if search.max_work is None else search.max_work,
+        -1.0 if search.deadline is None else search.deadline, -1 if search.collect is None else search.collect, dual)
+    search.best, search.floor, search.nodes, search.work = list(best), floor, nodes, work
+    if found is not None:
+        search.found = found
+    return stopped
+
+
+def walk_plan(bids: list, caps: tuple, upper: int, words: int) -> tuple | None:
+    """One option of an ``ilp.colgen._Pricer`` packed for :func:`walk`: ``bids[level]`` the
+    (bundle, value, goods) of each candidate's bids, ``caps`` the Python search's caps (one per
+    level and a last None), ``upper`` its starting value, ``words`` 64-bit words per bundle.
+    None when a value is negative or too large for 64 bits."""
+    values = [v for level in bids for _, v, _ in level]
+    if min(values, default=0) < 0 or max(values + [upper], default=0) >= LIMIT >> 21:
+        return None
+    first = [0]
+    for level in bids:
+        first.append(first[-1] + len(level))
+    # the Python search takes caps[level + 1] at a level; -1 for the last level's None
+    below = [-1 if cap is None else cap for cap in caps[1:]]
+    return (words, array("q", first).tobytes(), _sets((b for level in bids for b, _, _ in level), words),
+            array("q", values).tobytes(), array("q", below).tobytes(), upper)
+
+
+def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budget: int | None,
+         scale: int) -> tuple[bool, int | None, int, list[tuple[int, int]]] | None:
+    """``ilp.colgen._Pricer.walk``'s search of one option (:func:`walk_plan`) in C: ``(overflow,
+    budget left, floor, records)``, the records (union, value) in the order the Python search
+    makes them (``rising``: the floor rises to each, as with ``keep = 1``). None when the module
+    is not here or the sums could overflow 64 bits."""
+    module = _module()
+    if module is None:
+        return None
+    words, first, bundles, values, caps, upper = plan
+    if (scale * upper + sum(map(abs, cost)) + abs(own) + abs(floor) >= LIMIT or len(cost) > 64 * words):
+        return None
+    prices = array("q", cost)
+    prices.extend([0] * (64 * words - len(cost)))
+    overflow, left, floor, found = module.walk(words, first, bundles, values, caps, prices.tobytes(), upper, scale,
+                                               own, floor, int(rising), -1 if budget is None else budget)
+    records = []
+    if words == 1:
+        records = list(struct.iter_unpack("<Qq", found))
+    else:
+        for *parts, value in struct.iter_unpack(f"<{words}Qq", found):
+            records.append((int.from_bytes(struct.pack(f"<{words}Q", *parts), "little"), value))
+    return overflow, None if budget is None else left, floor, records

@@ -1,0 +1,219 @@
+"""``ilp.native``: the searches in C take the same steps as in Python. On random graphs of every
+density, with random weights, floors, node and work caps, collection of every clique above a
+threshold, and the dual bound of random rows and duals (with the dual cover and with the
+colouring), the C clique search and the Python one return the same clique, floor, node and work
+counts and collected cliques; on random guaranteed values (1 to 3 words of goods), random
+prices, floors and budgets, the C walk of ``ilp.colgen`` lists the same unions in the same
+order, and runs out of budget where Python does; searches whose sums could overflow 64 bits
+stay in Python; Ctrl-C stops a long search; reports are the same bytes with and without the
+module."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ilp import clique, colgen, dualclique, native
+from ilp.certify import SCALE
+from ilp.clique import Graph, _Search, _Timeout
+from ilp.dualclique import _DualSearch, _Rows
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(not native.available(), reason="ilp._native is not built here")
+
+
+def random_graph(rng: random.Random, n: int, density: float, high: int) -> Graph:
+    """A graph of ``n`` vertices, each pair compatible with probability ``density``."""
+    compatible = [0] * n
+    for a in range(n):
+        for b in range(a + 1, n):
+            if rng.random() < density:
+                compatible[a] |= 1 << b
+                compatible[b] |= 1 << a
+    return Graph(tuple(range(n)), tuple(rng.randint(1, high) for _ in range(n)), tuple(compatible))
+
+
+def random_rows(rng: random.Random, g: Graph) -> _Rows:
+    """Rows: sets of pairwise incompatible vertices (greedy), with random integer duals >= 0."""
+    n = len(g.weights)
+    masks = []
+    for _ in range(rng.randint(0, max(1, n // 2))):
+        order = list(range(n))
+        rng.shuffle(order)
+        mask = 0
+        for v in order:
+            if not g.compatible[v] & mask:
+                mask |= 1 << v
+        if mask & (mask - 1):
+            masks.append(mask)
+    top = max(g.weights, default=1) * dualclique.SCALE
+    duals = [rng.choice((0, rng.randint(0, top))) for _ in masks]
+    return _Rows(g, masks, duals)
+
+
+def both(make, native_too: bool = True):
+    """Run the search ``make()`` builds in Python and in C; their outcomes (best, floor, nodes,
+    work, found, stopped)."""
+    outcomes = []
+    for use_native in (False, True):
+        search = make()
+        stopped = False
+        try:
+            if use_native:
+                ran = native.run(search)
+                assert ran is not None
+                stopped = ran
+            else:
+                search.expand([], 0, (1 << len(search.weights)) - 1)
+        except _Timeout:
+            stopped = True
+        outcomes.append((tuple(search.best), search.floor, search.nodes, search.work,
+                         [tuple(c) for c in search.found], stopped))
+    return outcomes
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_plain_search_same_nodes(seed):
+    rng = random.Random(seed)
+    n = rng.choice((0, 1, 2, 5, 12, 30, 60, 90))
+    g = random_graph(rng, n, rng.choice((0.1, 0.3, 0.6, 0.9)), rng.choice((1, 5, 1000, 10**12)))
+    floor = rng.choice((0, rng.randint(0, max(1, sum(g.weights)))))
+    max_nodes = rng.choice((None, None, rng.randint(1, 200)))
+    max_work = rng.choice((None, None, rng.randint(1, 2000)))
+
+    def make():
+        search = _Search(g, None, max_nodes=max_nodes, max_work=max_work)
+        search.floor = floor
+        return search
+
+    python, c = both(make)
+    assert c == python
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_collecting_search_same_cliques(seed):
+    rng = random.Random(1000 + seed)
+    n = rng.choice((1, 4, 10, 25, 60))
+    g = random_graph(rng, n, rng.choice((0.2, 0.5, 0.8)), rng.choice((1, 3, 20)))
+    best = max(sum(g.weights[v] for v in range(n) if rng.random() < 0.3), 1)
+    collect = rng.choice((0, 1, 5, 10_000))
+
+    def make():
+        search = _Search(g, None, collect=collect)
+        search.floor = best - 1
+        return search
+
+    python, c = both(make)
+    assert c == python
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_dual_search_same_nodes(seed):
+    rng = random.Random(5000 + seed)
+    n = rng.choice((1, 3, 8, 20, 50, 80, 120))
+    g = random_graph(rng, n, rng.choice((0.2, 0.4, 0.6, 0.8)), rng.choice((1, 7, 1000, 10**6)))
+    rows = random_rows(rng, g)
+    cover = rng.random() < 0.7
+    floor = rng.choice((0, rng.randint(0, max(1, sum(g.weights)))))
+    max_nodes = rng.choice((None, None, rng.randint(1, 300)))
+
+    def make():
+        search = _DualSearch(g, rows, None, dual_cover=cover, max_nodes=max_nodes)
+        search.floor = floor
+        search.best = []
+        return search
+
+    python, c = both(make)
+    assert c == python
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_walk_same_unions_in_the_same_order(seed):
+    from tests.test_colgen import _priced
+
+    rng = random.Random(9000 + seed)
+    m = rng.choice((1, 3, 7, 7, 40, 64, 65, 130))
+    _, search = _priced(rng, m)
+    top = max(search.ranked[k][0][1] for k in range(len(search.functions)))
+    scale = rng.choice((0, 1, top, top * SCALE))
+    cost = [rng.randint(0, scale) if rng.random() < 0.8 else 0 for _ in range(m)]
+    own = rng.randint(0, scale)
+    floor = rng.choice((0, -1, rng.randint(-SCALE * top, SCALE * top)))
+    keep = rng.choice((None, 1))
+    budget = rng.choice((None, None, rng.randint(0, 40)))
+    outcomes = []
+    for flag in ("0", "1"):
+        os.environ["CABENCH_NATIVE"] = flag
+        try:
+            pricer = colgen._Pricer(search)
+            try:
+                outcomes.append(list(pricer.walk(cost, own, floor, keep=keep, budget=budget).items()))
+            except colgen._Overflow:
+                outcomes.append("overflow")
+        finally:
+            del os.environ["CABENCH_NATIVE"]
+    assert outcomes[0] == outcomes[1]
+    # the C search ran: its plans were packed (all but options of exact valuations)
+    assert pricer.packed or all(exact for exact, *_ in pricer.plans)
+
+
+def test_the_searches_use_it():
+    """``improve``, ``optima`` and ``dualclique.above`` run in C and find what Python finds."""
+    rng = random.Random(7)
+    g = random_graph(rng, 60, 0.5, 100)
+    rows = random_rows(rng, g)
+    results = []
+    for flag in ("0", "1"):
+        os.environ["CABENCH_NATIVE"] = flag
+        try:
+            results.append((clique.max_weight_clique(g), clique.optima(g, 150),
+                            dualclique.above(g, rows.masks, rows.duals, 100)))
+        finally:
+            del os.environ["CABENCH_NATIVE"]
+    assert results[0] == results[1]
+
+
+def test_large_sums_stay_in_python():
+    """Sums that could overflow 64 bits: ``native.run`` declines and the search runs in Python."""
+    rng = random.Random(3)
+    g = random_graph(rng, 10, 0.5, 10)
+    big = Graph(g.variables, tuple(w * 2**61 for w in g.weights), g.compatible)
+    search = _Search(big, None)
+    assert native.run(search) is None
+    found, weight, proven = clique.max_weight_clique(big)
+    assert proven and weight == sum(big.weights[v] for v in found)
+    rows = random_rows(rng, g)
+    scaled = Graph(g.variables, tuple(w * 2**45 for w in g.weights), g.compatible)
+    assert native.run(_DualSearch(scaled, _Rows(scaled, rows.masks, rows.duals), None)) is None
+
+
+def test_deadline_stops_it():
+    """A deadline already past stops the C search at its first look at the clock (node 16)."""
+    rng = random.Random(11)
+    g = random_graph(rng, 120, 0.9, 1000)
+    search = _Search(g, deadline=0.0)
+    assert native.run(search) is True
+    assert search.nodes == 16
+
+
+def test_report_same_bytes_without_the_module(tmp_path):
+    """A candidates report in C and in Python: the same JSON (numbers and witnesses)."""
+    instance = tmp_path / "paths.json"
+    subprocess.run([sys.executable, "-m", "cabench", "generate", "-d", "paths", "-m", "24", "-b", "120", "-n", "5",
+                    "--knowledge", "candidates:3", "--seed", "1", "-o", str(instance)], check=True, cwd=ROOT)
+    outputs = []
+    for flag in ("1", "0"):
+        env = dict(os.environ, CABENCH_NATIVE=flag)
+        done = subprocess.run([sys.executable, "-m", "cabench", "benchmarks", str(instance), "--json", "--jobs", "1"],
+                              capture_output=True, text=True, env=env, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])
