@@ -1,6 +1,6 @@
-/* Two searches of ilp in C, step for step as in Python: the branch and bound of ilp.clique._Search
-   and ilp.dualclique._DualSearch (expand), and the search over one bid per candidate of
-   ilp.colgen._Pricer.walk (walk).
+/* Three loops of ilp in C, step for step as in Python: the branch and bound of ilp.clique._Search
+   and ilp.dualclique._DualSearch (expand), the search over one bid per candidate of
+   ilp.colgen._Pricer.walk (walk), and the test of ilp.compile._UnionSearch.minimal_of (minimal).
 
    ilp/native.py packs the arguments (bit sets as 64-bit words, integers as int64) and reads the
    results back. The order of the nodes, the bounds, the node and work counts and so what is
@@ -518,9 +518,115 @@ done:
     return result;
 }
 
+/* ---- ilp.compile._UnionSearch.minimal_of for XOR functions, in C ---- */
+
+static int inside_of(const word *bundle, const word *u, Py_ssize_t w) {
+    for (Py_ssize_t j = 0; j < w; j++) if (bundle[j] & ~u[j]) return 0;
+    return 1;
+}
+
+PyDoc_STRVAR(minimal_doc,
+"minimal(words, first, bundles, values, option_first, option_functions, unions) -> (kept, weights)\n\n"
+"ilp.compile._UnionSearch.minimal_of on XOR functions (ilp/native.py packs the arguments):\n"
+"function k's bids, best first, are first[k] .. first[k + 1] - 1 of bundles and values; option\n"
+"o's functions are option_functions[option_first[o] .. option_first[o + 1] - 1]. kept: the\n"
+"indices (int64) of the unions no smaller bundle matches; weights: every union's weight.");
+
+static PyObject *py_minimal(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_ssize_t w;
+    PyObject *first_o, *bundles_o, *values_o, *ofirst_o, *ofunc_o, *unions_o;
+    if (!PyArg_ParseTuple(args, "nOOOOOO", &w, &first_o, &bundles_o, &values_o, &ofirst_o, &ofunc_o, &unions_o))
+        return NULL;
+    Py_buffer bufs[6];
+    int held = 0;
+    PyObject *result = NULL, *kept = NULL, *weights = NULL;
+    int64_t *value_of = NULL;
+    word *covered = NULL, *shared = NULL;
+    if (PyObject_GetBuffer(first_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
+    const int64_t *first = bufs[held].buf;
+    Py_ssize_t functions = bufs[held++].len / 8 - 1;
+    if (functions < 1) { PyErr_SetString(PyExc_ValueError, "no functions"); goto done; }
+    Py_ssize_t bids = first[functions];
+    if (get_buffer(bundles_o, &bufs[held], bids * w * 8, "bundles") < 0) goto done;
+    const word *bundles = bufs[held++].buf;
+    if (get_buffer(values_o, &bufs[held], bids * 8, "values") < 0) goto done;
+    const int64_t *values = bufs[held++].buf;
+    if (PyObject_GetBuffer(ofirst_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
+    const int64_t *ofirst = bufs[held].buf;
+    Py_ssize_t options = bufs[held++].len / 8 - 1;
+    if (PyObject_GetBuffer(ofunc_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
+    const int64_t *ofunc = bufs[held++].buf;
+    if (PyObject_GetBuffer(unions_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
+    const word *unions = bufs[held].buf;
+    Py_ssize_t count = bufs[held++].len / (8 * w);
+    value_of = malloc(functions * sizeof(int64_t));
+    covered = malloc(w * sizeof(word));
+    shared = malloc(w * sizeof(word));
+    kept = PyByteArray_FromStringAndSize(NULL, 0);
+    weights = PyByteArray_FromStringAndSize(NULL, count * 8);
+    if (!value_of || !covered || !shared || !kept || !weights) { if (!PyErr_Occurred()) PyErr_NoMemory(); goto done; }
+    int64_t *weight_of = (int64_t *)PyByteArray_AS_STRING(weights);
+    for (Py_ssize_t a = 0; a < count; a++) {
+        const word *u = unions + a * w;
+        for (Py_ssize_t k = 0; k < functions; k++) {  /* f_k(u): the value of its first bid inside u */
+            value_of[k] = 0;
+            for (int64_t b = first[k]; b < first[k + 1]; b++) {
+                if (inside_of(bundles + b * w, u, w)) { value_of[k] = values[b]; break; }
+            }
+        }
+        int64_t weight = 0;  /* w(u): max over options of min over their functions */
+        for (Py_ssize_t o = 0; o < options; o++) {
+            int64_t least = INT64_MAX;
+            for (int64_t i = ofirst[o]; i < ofirst[o + 1]; i++)
+                if (value_of[ofunc[i]] < least) least = value_of[ofunc[i]];
+            if (o == 0 || least > weight) weight = least;
+        }
+        weight_of[a] = weight;
+        int matched = 0;
+        for (Py_ssize_t o = 0; o < options && !matched; o++) {
+            int tested = 1;
+            for (int64_t i = ofirst[o]; i < ofirst[o + 1]; i++)
+                if (value_of[ofunc[i]] < weight) tested = 0;
+            if (!tested) continue;
+            /* gathered over the functions: the goods that all of f_k's bids inside u worth weight
+               or more share (every good when it has none: Python's -1) */
+            int everything = 0;
+            memset(covered, 0, w * sizeof(word));
+            for (int64_t i = ofirst[o]; i < ofirst[o + 1]; i++) {
+                Py_ssize_t k = ofunc[i];
+                int none = 1;
+                for (int64_t b = first[k]; b < first[k + 1] && values[b] >= weight; b++) {
+                    const word *bundle = bundles + b * w;
+                    if (!inside_of(bundle, u, w)) continue;
+                    for (Py_ssize_t j = 0; j < w; j++) shared[j] = none ? bundle[j] : shared[j] & bundle[j];
+                    none = 0;
+                }
+                if (none) everything = 1;
+                else for (Py_ssize_t j = 0; j < w; j++) covered[j] |= shared[j];
+            }
+            matched = everything || memcmp(covered, u, w * sizeof(word)) != 0;
+        }
+        if (!matched) {
+            int64_t index = a;
+            if (PyByteArray_Resize(kept, PyByteArray_GET_SIZE(kept) + 8) < 0) goto done;
+            memcpy(PyByteArray_AS_STRING(kept) + PyByteArray_GET_SIZE(kept) - 8, &index, 8);
+        }
+    }
+    result = Py_BuildValue("(OO)", kept, weights);
+done:
+    for (int k = 0; k < held; k++) PyBuffer_Release(&bufs[k]);
+    Py_XDECREF(kept);
+    Py_XDECREF(weights);
+    free(value_of);
+    free(covered);
+    free(shared);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"expand", py_expand, METH_VARARGS, expand_doc},
     {"walk", py_walk, METH_VARARGS, walk_doc},
+    {"minimal", py_minimal, METH_VARARGS, minimal_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -34,6 +34,7 @@ from functools import cached_property
 from operator import itemgetter, lt
 import numpy as np
 
+from ilp import native
 from ilp.program import Weight
 from instances.bundles import members
 from instances.valuation import Semantics, Valuation
@@ -652,6 +653,7 @@ class _UnionSearch:
         self._values: list[dict[int, int]] = [{} for _ in self.functions]
         self._weights: dict[int, int] = {}
         self._goods: dict[int, list[tuple[int, ...]]] = {}
+        self.packed: dict[int, tuple | None] = {}  # ilp.native's plans for minimal_of, by words
 
     def goods(self, k: int) -> list[tuple[int, ...]]:
         """The goods of each of f_k's bids, in the order of ``ranked[k]`` (``ilp.colgen`` prices
@@ -734,6 +736,13 @@ class _UnionSearch:
         regions 64 / 500 / 10 with 3 candidates."""
         unions = sorted(unions)
         ranked = self.ranked
+        if unions and all(f.semantics is Semantics.XOR for f in self.functions):  # in C when ilp.native can
+            words = max(1, -(-max(unions[-1], *(b for bids in ranked for b, _ in bids)).bit_length() // 64))
+            plan = self.packed.get(words, False)
+            if plan is False:
+                plan = self.packed[words] = native.minimal_plan(ranked, self.option_numbers, words)
+            if plan is not None and (kept := native.minimal(plan, unions)) is not None:
+                return tuple(kept)
         count = 0 if len(unions) < VECTOR_UNIONS else max(  # (short lists, most of them: no pass over the bids)
             1, -(-max(unions[-1], *(b for bids in ranked for b, _ in bids)).bit_length() // 64))
         if (not count or sum(map(len, ranked)) * count > VECTOR_BIDS

@@ -1,6 +1,7 @@
-"""Two searches run in C, step for step: the clique searches of ``ilp.clique`` and
-``ilp.dualclique`` (:func:`run`) and the pricing and listing search of ``ilp.colgen``
-(:func:`walk`).
+"""Three loops run in C, step for step: the clique searches of ``ilp.clique`` and
+``ilp.dualclique`` (:func:`run`), the pricing and listing search of ``ilp.colgen``
+(:func:`walk`), and the weights and test of ``ilp.compile._UnionSearch.minimal_of``
+(:func:`minimal`), which keeps the unions of a core that no smaller bundle matches.
 
 Why. Both spend their time in a few operations on bit sets per node (a colouring, the dual
 bound and its cover, a bid's goods outside a union), which Python does with one big integer per
@@ -29,7 +30,7 @@ import struct
 from array import array
 from types import ModuleType
 
-__all__ = ["available", "run", "walk", "walk_plan"]
+__all__ = ["available", "minimal", "minimal_plan", "run", "walk", "walk_plan"]
 
 LIMIT = 1 << 62
 """Searches whose every sum stays below this run in C (64-bit signed integers)."""
@@ -145,3 +146,35 @@ def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budge
         for *parts, value in struct.iter_unpack(f"<{words}Qq", found):
             records.append((int.from_bytes(struct.pack(f"<{words}Q", *parts), "little"), value))
     return overflow, None if budget is None else left, floor, records
+
+
+def minimal_plan(ranked: list, option_numbers: list, words: int) -> tuple | None:
+    """The XOR functions of an ``ilp.compile._UnionSearch`` packed for :func:`minimal`:
+    ``ranked[k]`` function k's (bundle, value) bids, best first, ``option_numbers`` each
+    option's functions, ``words`` 64-bit words per bundle. None when a value is negative or does
+    not fit 64 bits."""
+    values = [v for bids in ranked for _, v in bids]
+    if not ranked or min(values, default=0) < 0 or max(values, default=0) >= LIMIT:
+        return None
+    first = [0]
+    for bids in ranked:
+        first.append(first[-1] + len(bids))
+    option_first = [0]
+    for numbers in option_numbers:
+        option_first.append(option_first[-1] + len(numbers))
+    return (words, array("q", first).tobytes(), _sets((b for bids in ranked for b, _ in bids), words),
+            array("q", values).tobytes(), array("q", option_first).tobytes(),
+            array("q", [k for numbers in option_numbers for k in numbers]).tobytes())
+
+
+def minimal(plan: tuple, unions: list[int]) -> list[tuple[int, int]] | None:
+    """``ilp.compile._UnionSearch.minimal_of`` of the sorted ``unions`` in C, by the functions
+    :func:`minimal_plan` packed: the (union, weight) that no smaller bundle matches, in order.
+    None when the module is not here."""
+    module = _module()
+    if module is None:
+        return None
+    words, *packed = plan
+    kept, weights = module.minimal(words, *packed, _sets(unions, words))
+    weight = array("q", bytes(weights))
+    return [(unions[a], weight[a]) for a in array("q", bytes(kept))]

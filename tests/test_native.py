@@ -4,7 +4,8 @@ threshold, and the dual bound of random rows and duals (with the dual cover and 
 colouring), the C clique search and the Python one return the same clique, floor, node and work
 counts and collected cliques; on random guaranteed values (1 to 3 words of goods), random
 prices, floors and budgets, the C walk of ``ilp.colgen`` lists the same unions in the same
-order, and runs out of budget where Python does; searches whose sums could overflow 64 bits
+order, and runs out of budget where Python does, and ``minimal_of`` keeps the same unions with
+the same weights; searches whose sums could overflow 64 bits
 stay in Python; Ctrl-C stops a long search; reports are the same bytes with and without the
 module."""
 
@@ -162,6 +163,29 @@ def test_walk_same_unions_in_the_same_order(seed):
     assert outcomes[0] == outcomes[1]
     # the C search ran: its plans were packed (all but options of exact valuations)
     assert pricer.packed or all(exact for exact, *_ in pricer.plans)
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_minimal_same_unions(seed):
+    """``minimal_of`` in C and in Python (one union at a time, or numpy's passes): the same atoms."""
+    from tests.test_colgen import _priced
+
+    rng = random.Random(20000 + seed)
+    m = rng.choice((1, 3, 7, 7, 40, 64, 65, 130))
+    _, search = _priced(rng, m)
+    unions = [rng.getrandbits(m) for _ in range(rng.choice((1, 5, 40, 300)))]
+    listed = colgen._Pricer(search).walk([0] * m, 0, -1)
+    unions += list(listed) + [u | rng.getrandbits(m) for u in listed]
+    outcomes = []
+    for flag in ("0", "1"):
+        os.environ["CABENCH_NATIVE"] = flag
+        try:
+            outcomes.append(search.minimal_of(list(unions)))
+        finally:
+            del os.environ["CABENCH_NATIVE"]
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[1] == search.minimal([(u, search.weight(u)) for u in sorted(unions)])
+    assert search.packed or not all(f.semantics.name == "XOR" for f in search.functions)
 
 
 def test_the_searches_use_it():
