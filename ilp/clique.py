@@ -24,7 +24,8 @@ generated arbitrary 64 goods / 1000 bids / 10 players (seed 0), which no backend
 600 s, in 44 s with NetworkX; the MSW of the real CATS arbitrary-upv 64 / 500 file (seed 1) in
 2.4 s against CP-SAT's 28 s with two workers. On bids of few goods (paths, regions, matching)
 the graph is dense and the search explodes: the portfolio uses it only on sparse graphs
-(``ilp.portfolio``).
+(``ilp.portfolio``). The times above are Python's; with the C module (``ilp.native``) the same
+search, node for node, runs about 25 times as fast (:meth:`_Search.from_root`).
 """
 
 from __future__ import annotations

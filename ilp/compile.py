@@ -733,7 +733,10 @@ class _UnionSearch:
         :data:`VECTOR_BIDS`) of free-disposal (XOR) functions with values in [0, 2^62), the
         weights and :meth:`minimal`'s test are computed for all unions at once as 64-bit words
         in numpy: ``ilp.colgen`` lists each core this way, 3,000-21,000 unions per player on
-        regions 64 / 500 / 10 with 3 candidates."""
+        regions 64 / 500 / 10 with 3 candidates. With the C module (``ilp.native.minimal``) XOR
+        functions take its loop instead, one union at a time as :meth:`minimal` does, whatever
+        the list's length: on the settling cores of paths 256 / 2000 / 10 (3 candidates of about
+        200 bids, 4 words) 0.08 s where Python took 0.9 s."""
         unions = sorted(unions)
         ranked = self.ranked
         if unions and all(f.semantics is Semantics.XOR for f in self.functions):  # in C when ilp.native can
