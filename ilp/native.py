@@ -14,9 +14,11 @@ over one bid per candidate most of the rest (docs/performance.md, "Session 37").
 
 Exactly the same searches. They visit the same nodes in the same order, count the same nodes
 and work (the caps ``max_nodes``, ``max_work`` and the walk's budget stop them at the same
-node) and return the same cliques and unions in the same order, so a report's numbers and
-witnesses do not depend on whether the module is built (``tests/test_native.py`` compares the
-two on random inputs). Its integers are 64-bit: a search whose sums could pass 2^62 (values
+node) and return the same cliques and unions in the same order, so what each search finds does
+not depend on whether the module is built (``tests/test_native.py`` compares the two on random
+inputs). Only ``ilp.portfolio``'s stage of ``DUAL_NODES`` runs with the module alone (in Python
+it would cost seconds per program where it fails): a program with several optima may then get
+another optimal witness, never another value. Its integers are 64-bit: a search whose sums could pass 2^62 (values
 near 10^12 with the duals' scale of 2^20) stays in Python, whose integers are unbounded.
 
 When the module is not built (no C compiler at install time: setuptools then skips it) or
@@ -28,7 +30,13 @@ from __future__ import annotations
 import os
 import struct
 from array import array
+from collections.abc import Iterable
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # (no import at run time: ilp.clique and ilp.dualclique import this module)
+    from ilp.clique import _Search
+    from ilp.dualclique import _Rows
 
 __all__ = ["available", "minimal", "minimal_plan", "run", "walk", "walk_plan"]
 
@@ -58,11 +66,11 @@ def available() -> bool:
     return _module() is not None
 
 
-def _sets(masks, words: int) -> bytes:
+def _sets(masks: Iterable[int], words: int) -> bytes:
     return b"".join(mask.to_bytes(8 * words, "little") for mask in masks)
 
 
-def _dual(rows, scale: int, passes: int, dual_cover: bool, words: int, reach: int) -> tuple | None:
+def _dual(rows: _Rows, scale: int, passes: int, dual_cover: bool, words: int, reach: int) -> tuple | None:
     """The dual search's arguments (``ilp.dualclique._Rows``), or None when its sums could
     overflow 64 bits: the bound (gains and duals), a reduced cost or deficit, and ``scale``
     times the largest difference of weights, ``reach``."""
@@ -77,7 +85,7 @@ def _dual(rows, scale: int, passes: int, dual_cover: bool, words: int, reach: in
             _sets(rows.within, words), scale, passes, int(dual_cover))
 
 
-def run(search) -> bool | None:
+def run(search: _Search) -> bool | None:
     """Run ``search`` (an ``ilp.clique._Search``, set up as for its ``expand`` from the root) in
     C: None when it cannot (no module, or sums beyond :data:`LIMIT`), else whether the search was
     stopped (the deadline, a cap, or more cliques than it collects), with ``search.best``,
@@ -106,7 +114,8 @@ def run(search) -> bool | None:
     return stopped
 
 
-def walk_plan(bids: list, caps: tuple, upper: int, words: int) -> tuple | None:
+def walk_plan(bids: list[list[tuple[int, int, tuple[int, ...]]]], caps: tuple[int | None, ...], upper: int,
+              words: int) -> tuple | None:
     """One option of an ``ilp.colgen._Pricer`` packed for :func:`walk`: ``bids[level]`` the
     (bundle, value, goods) of each candidate's bids, ``caps`` the Python search's caps (one per
     level and a last None), ``upper`` its starting value, ``words`` 64-bit words per bundle.
@@ -148,7 +157,8 @@ def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budge
     return overflow, None if budget is None else left, floor, records
 
 
-def minimal_plan(ranked: list, option_numbers: list, words: int) -> tuple | None:
+def minimal_plan(ranked: list[list[tuple[int, int]]], option_numbers: list[tuple[int, ...]],
+                 words: int) -> tuple | None:
     """The XOR functions of an ``ilp.compile._UnionSearch`` packed for :func:`minimal`:
     ``ranked[k]`` function k's (bundle, value) bids, best first, ``option_numbers`` each
     option's functions, ``words`` 64-bit words per bundle. None when a value is negative or does

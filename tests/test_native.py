@@ -6,8 +6,9 @@ counts and collected cliques; on random guaranteed values (1 to 3 words of goods
 prices, floors and budgets, the C walk of ``ilp.colgen`` lists the same unions in the same
 order, and runs out of budget where Python does, and ``minimal_of`` keeps the same unions with
 the same weights; searches whose sums could overflow 64 bits
-stay in Python; Ctrl-C stops a long search; reports are the same bytes with and without the
-module."""
+stay in Python; Ctrl-C stops a long search; a candidates report on paths, whose programs the
+relaxation and column generation settle (not the portfolio's stage that only runs with the
+module), is the same bytes with and without it."""
 
 from __future__ import annotations
 
