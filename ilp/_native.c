@@ -372,7 +372,7 @@ static PyObject *py_expand(PyObject *Py_UNUSED(self), PyObject *args) {
         Py_DECREF(x);
         if (s.best[k] == -1 && PyErr_Occurred()) goto done;
     }
-    s.best_size = nb;
+    s.best_size = nb <= n + 1 ? nb : n + 1;
     if (collect >= 0 && !(s.found = PyList_New(0))) goto done;
     word *root = level(&s, 0);
     if (!root) { PyErr_NoMemory(); goto done; }
@@ -385,7 +385,11 @@ static PyObject *py_expand(PyObject *Py_UNUSED(self), PyObject *args) {
     }
     PyObject *best = PyTuple_New(s.best_size);
     if (!best) goto done;
-    for (Py_ssize_t k = 0; k < s.best_size; k++) PyTuple_SET_ITEM(best, k, PyLong_FromSsize_t(s.best[k]));
+    for (Py_ssize_t k = 0; k < s.best_size; k++) {
+        PyObject *x = PyLong_FromSsize_t(s.best[k]);
+        if (!x) { Py_DECREF(best); goto done; }
+        PyTuple_SET_ITEM(best, k, x);
+    }
     result = Py_BuildValue("(ONLLLO)", s.stopped ? Py_True : Py_False, best, (long long)s.floor, s.nodes, s.work,
                            s.found ? s.found : Py_None);
 done:

@@ -228,6 +228,7 @@ class _Search:
         self.work = 0  # bids placed in colour classes so far (``max_work``)
         self.max_work = max_work
         self.total = 0  # the colouring bound of the latest cover
+        self.native_only = False  # from_root gives up (unproven) where C cannot run it
 
     def cover(self, candidates: int, target: int) -> int:
         """The candidates that the colouring bound cannot rule out: classes of pairwise
@@ -266,6 +267,8 @@ class _Search:
         """Search from the root (every vertex a candidate): in C when ``ilp.native`` can, with the
         same nodes, counts and result, else :meth:`expand` here. Raises ``_Timeout`` when stopped."""
         stopped = native.run(self)
+        if stopped is None and self.native_only:
+            raise _Timeout
         if stopped is None:
             self.expand([], 0, (1 << len(self.weights)) - 1)
         elif stopped:

@@ -739,8 +739,8 @@ class _UnionSearch:
         200 bids, 4 words) 0.08 s where Python took 0.9 s."""
         unions = sorted(unions)
         ranked = self.ranked
-        if unions and all(f.semantics is Semantics.XOR for f in self.functions):  # in C when ilp.native can
-            words = max(1, -(-max(unions[-1], *(b for bids in ranked for b, _ in bids)).bit_length() // 64))
+        if unions and native.available() and all(f.semantics is Semantics.XOR for f in self.functions):  # in C
+            words = max(1, -(-max([unions[-1], *(b for bids in ranked for b, _ in bids)]).bit_length() // 64))
             plan = self.packed.get(words, False)
             if plan is False:
                 plan = self.packed[words] = native.minimal_plan(ranked, self.option_numbers, words)

@@ -461,7 +461,8 @@ def program_rows(formulation: Formulation, g: Graph, cost: list[int],
 
 
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,
-        duals: tuple[list[int], dict[int, int]] | None = None, max_nodes: int | None = None) -> Answer:
+        duals: tuple[list[int], dict[int, int]] | None = None, max_nodes: int | None = None,
+        native_only: bool = False) -> Answer:
     """Solve a set-packing formulation (``ilp.contract``; ``ilp.clique.applies``) by the
     dual-bounded clique search; ``hint`` (a full assignment) seeds the incumbent when it is a
     packing of bids; on :data:`CUT_VERTICES` bids or more, with the relaxation's subset-row
@@ -471,7 +472,9 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     which are the relaxation's own on the restricted master's columns and within the pricing
     tolerance of it on a core. A formulation it does not cover, or whose relaxation GLOP does
     not solve, goes to ``ilp.clique``. ``max_nodes`` caps the dual-bounded search (its answer is
-    then FEASIBLE, as at the time limit)."""
+    then FEASIBLE, as at the time limit). ``native_only``: search only in C (``ilp.native``); a
+    search that would run in Python (no module, sums beyond 64 bits) or a relaxation GLOP does
+    not solve gives up at once, UNKNOWN with the hint (``ilp.portfolio``'s ``DUAL_NODES`` stage)."""
     if not clique.applies(formulation.ilp):
         return clique.run(formulation, options, hint)
     start_time = time.monotonic()
@@ -490,12 +493,17 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
             y = relaxation_duals(g, masks)
             relaxed = None if y is None else (masks, y)
     if relaxed is None:
+        if native_only:
+            return Answer(Status.UNKNOWN, hint, solver=NAME)
         return clique.solve_graph(formulation, g, options, hint)
     kept = [(mask, y) for mask, y in zip(*relaxed) if y > 0]  # a row of y = 0 bounds nothing
     rows = _Rows(g, [mask for mask, _ in kept], [y for _, y in kept])
     deadline = None if options.time_limit is None else start_time + options.time_limit
-    found, weight, proven = max_weight_clique(g, rows, clique.warm_start(g, hint), deadline, max_nodes,
-                                              formulation.ilp.floor)
+    search = _DualSearch(g, rows, deadline, max_nodes=max_nodes)
+    search.native_only = native_only
+    found, weight, proven = clique.improve(search, clique.warm_start(g, hint), formulation.ilp.floor)
+    if native_only and not proven and search.nodes == 0:  # it would have run in Python
+        return Answer(Status.UNKNOWN, hint, solver=NAME)
     if clique.below_floor(formulation.ilp, weight, proven):
         return Answer(Status.INFEASIBLE, solver=NAME)
     values = clique.assignment(formulation, g, found)

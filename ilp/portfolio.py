@@ -201,9 +201,12 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         if DUAL_NODES and len(ilp.objective) <= DUAL_BIDS and native.available():
             # the dual-bounded clique search on the whole program (ilp.dualclique), in C only:
             # in Python it would cost seconds where it fails (see DUAL_NODES)
-            settled = dualclique.run(formulation, options, hint, max_nodes=DUAL_NODES)
+            settled = dualclique.run(formulation, options, hint, max_nodes=DUAL_NODES, native_only=True)
             if settled.status in (Status.OPTIMAL, Status.INFEASIBLE):
-                return settled
+                # named as CP-SAT, as relaxation.settle names its answers: a batch gives the
+                # programs it solves next the backend of the latest answer
+                # (ilp.batch._parallel_options), which must not be the bare clique search
+                return replace(settled, solver=cpsat.NAME)
             hint = settled.values or hint
     # the user's time limit still bounds the probe in seconds (a time limit is never reproducible)
     first = cpsat.run(formulation, options, hint, work=PROBE_WORK) if PROBE_WORK > 0 else Answer(Status.UNKNOWN)

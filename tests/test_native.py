@@ -5,10 +5,10 @@ colouring), the C clique search and the Python one return the same clique, floor
 counts and collected cliques; on random guaranteed values (1 to 3 words of goods), random
 prices, floors and budgets, the C walk of ``ilp.colgen`` lists the same unions in the same
 order, and runs out of budget where Python does, and ``minimal_of`` keeps the same unions with
-the same weights; searches whose sums could overflow 64 bits
-stay in Python; Ctrl-C stops a long search; a candidates report on paths, whose programs the
-relaxation and column generation settle (not the portfolio's stage that only runs with the
-module), is the same bytes with and without it."""
+the same weights; searches whose sums could overflow 64 bits stay in Python; the portfolio's
+stage runs only in C and names its answers after CP-SAT; a candidates report on paths, whose
+programs the relaxation and column generation settle (not the portfolio's stage), is the same
+bytes with and without the module."""
 
 from __future__ import annotations
 
@@ -242,3 +242,49 @@ def test_report_same_bytes_without_the_module(tmp_path):
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
     assert json.loads(outputs[0])
+
+
+def test_portfolio_stage_only_in_c_and_named_as_cpsat(tmp_path, monkeypatch):
+    """The portfolio's ``DUAL_NODES`` stage proves a dense regions program that the relaxation
+    leaves open; its answer is named after CP-SAT (a batch gives the programs it solves next the
+    latest answer's backend, which must not be the bare clique search); a search that C cannot
+    run (values too large for 64 bits) or a relaxation GLOP does not solve gives up at once
+    instead of searching in Python."""
+    from benchmarks.table import ReportPlan
+    from ilp import portfolio
+    from ilp.contract import SolveOptions
+    from ilp.formulation import build
+    from ilp.program import Status
+    from instances import load_instance
+
+    path = tmp_path / "regions.json"
+    subprocess.run([sys.executable, "-m", "cabench", "generate", "-d", "regions", "-m", "64", "-b", "500", "-n",
+                    "10", "--seed", "1", "-o", str(path)], check=True, cwd=ROOT)
+    formulation = build(ReportPlan.of(load_instance(path)).msw)
+    calls = []
+    original = dualclique.run
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("native_only"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(dualclique, "run", spy)
+    answer = portfolio.run(formulation, SolveOptions())
+    assert answer.status is Status.OPTIMAL and answer.solver == "cpsat" and calls == [True]
+    monkeypatch.setattr(dualclique, "run", original)
+
+    # beyond 64 bits: no node searched, UNKNOWN at once (the Python search would take seconds)
+    rng = random.Random(5)
+    g = random_graph(rng, 40, 0.5, 10)
+    big = Graph(g.variables, tuple(w * 2**50 for w in g.weights), g.compatible)
+    search = _DualSearch(big, random_rows(rng, big), None)
+    search.native_only = True
+    with pytest.raises(_Timeout):
+        search.from_root()
+    assert search.nodes == 0
+    # a relaxation GLOP does not solve: UNKNOWN with the hint, no uncapped search
+    monkeypatch.setattr(dualclique, "strengthened_duals", lambda *args: None)
+    monkeypatch.setattr(dualclique, "relaxation_duals", lambda *args: None)
+    hint = [0] * len(formulation.ilp.names)
+    gave_up = dualclique.run(formulation, SolveOptions(), hint, max_nodes=10, native_only=True)
+    assert gave_up.status is Status.UNKNOWN and gave_up.values == hint
