@@ -60,7 +60,13 @@ def random_rows(rng: random.Random, g: Graph) -> _Rows:
     return _Rows(g, masks, duals)
 
 
-def both(make, native_too: bool = True):
+def floored(search: _Search, floor: int) -> _Search:
+    """``search`` set to beat ``floor``."""
+    search.floor = floor
+    return search
+
+
+def both(make):
     """Run the search ``make()`` builds in Python and in C; their outcomes (best, floor, nodes,
     work, found, stopped)."""
     outcomes = []
@@ -90,12 +96,7 @@ def test_plain_search_same_nodes(seed):
     max_nodes = rng.choice((None, None, rng.randint(1, 200)))
     max_work = rng.choice((None, None, rng.randint(1, 2000)))
 
-    def make():
-        search = _Search(g, None, max_nodes=max_nodes, max_work=max_work)
-        search.floor = floor
-        return search
-
-    python, c = both(make)
+    python, c = both(lambda: floored(_Search(g, None, max_nodes=max_nodes, max_work=max_work), floor))
     assert c == python
 
 
@@ -107,12 +108,7 @@ def test_collecting_search_same_cliques(seed):
     best = max(sum(g.weights[v] for v in range(n) if rng.random() < 0.3), 1)
     collect = rng.choice((0, 1, 5, 10_000))
 
-    def make():
-        search = _Search(g, None, collect=collect)
-        search.floor = best - 1
-        return search
-
-    python, c = both(make)
+    python, c = both(lambda: floored(_Search(g, None, collect=collect), best - 1))
     assert c == python
 
 
@@ -126,13 +122,7 @@ def test_dual_search_same_nodes(seed):
     floor = rng.choice((0, rng.randint(0, max(1, sum(g.weights)))))
     max_nodes = rng.choice((None, None, rng.randint(1, 300)))
 
-    def make():
-        search = _DualSearch(g, rows, None, dual_cover=cover, max_nodes=max_nodes)
-        search.floor = floor
-        search.best = []
-        return search
-
-    python, c = both(make)
+    python, c = both(lambda: floored(_DualSearch(g, rows, None, dual_cover=cover, max_nodes=max_nodes), floor))
     assert c == python
 
 
