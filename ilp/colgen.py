@@ -296,7 +296,7 @@ class _Pricer:
                         break
                     record(b, top - sum(cost[g] for g in members(b)))
                 continue
-            if keep is None or keep == 1:  # the same search in C when ilp.native can (other keeps: rare)
+            if (keep is None or keep == 1) and native.available():  # in C (other keeps: rare)
                 done = self._native(plans is self.listing, index, cost, own, floor, keep == 1,
                                     None if budget is None else nodes[0])
                 if done is not None:

@@ -18,8 +18,9 @@ node) and return the same cliques and unions in the same order, so what each sea
 not depend on whether the module is built (``tests/test_native.py`` compares the two on random
 inputs). Only ``ilp.portfolio``'s stage of ``DUAL_NODES`` runs with the module alone (in Python
 it would cost seconds per program where it fails): a program with several optima may then get
-another optimal witness, never another value. Its integers are 64-bit: a search whose sums could pass 2^62 (values
-near 10^12 with the duals' scale of 2^20) stays in Python, whose integers are unbounded.
+another optimal witness, never another value. Its integers are 64-bit: a search whose sums could
+pass 2^62 (values near 10^12 with the duals' scale of 2^20) stays in Python, whose integers are
+unbounded.
 
 When the module is not built (no C compiler at install time: setuptools then skips it) or
 ``CABENCH_NATIVE=0`` is set, everything runs in Python, slower and with the same results.
@@ -44,14 +45,16 @@ LIMIT = 1 << 62
 """Searches whose every sum stays below this run in C (64-bit signed integers)."""
 
 
+try:  # imported once: a failed import is not cached, and the loops ask on every call
+    from ilp import _native as _COMPILED
+except ImportError:
+    _COMPILED = None
+
+
 def _module() -> ModuleType | None:
     if os.environ.get("CABENCH_NATIVE", "1") == "0":
         return None
-    try:
-        from ilp import _native
-    except ImportError:
-        return None
-    return _native
+    return _COMPILED
 
 
 def available() -> bool:
