@@ -21,9 +21,11 @@ t_j add up to U), it is enough that every player j gets a bundle S_j with w_j(S_
   from first, and its bids using the fewest goods outside T_j first;
 * if that fails, one kept player whose goods those bids need is released with them, then two.
 
-The search stops after :data:`LIFT_NODES` nodes in all, and the allocation found is checked by
-definition (pairwise disjoint, worth U under ``program``), so a lift is either a proven optimum
-or nothing: the caller then solves ``program`` as usual. Everything is in a fixed order, so the
+Each choice is followed by a forward check (:func:`_open`): a branch where some later valuation
+has no bid left that avoids the other players' goods is cut at once. The search stops after
+:data:`LIFT_NODES` nodes in all, and the allocation found is checked by definition (pairwise
+disjoint, worth U under ``program``), so a lift is either a proven optimum or nothing: the
+caller then solves ``program`` as usual. Everything is in a fixed order, so the
 same ``upper`` optimum gives the same lift.
 
 Where it pays: a report with candidate knowledge (``benchmarks.table``) bounds MIKW_i by MSW
@@ -31,19 +33,19 @@ and MIEW_i by MSW_{-i} (the truth is one of the candidates, so the guaranteed va
 the true one). On paths as CATS 2.1 builds them, with ``candidates:3`` at 256 goods / 2000 bids
 / 10 players, those bounds are reached by 15-20 of the 20 programs (seeds 0-2), whose column
 generation had to prove the bound against many equal optima: up to 43 s each, 200 s for the
-whole report of seed 0 (docs/performance.md, session 34), 1.7 s with the lifts. Each lift took
-1-60 ms; the programs it missed have optima below their bounds and are solved as before
-(0.1-5 s each, 2026-12-03). On regions the optima lie below the bounds and every lift fails, in
-1-20 ms.
+whole report of seed 0 (docs/performance.md, session 34), 1.7 s with the lifts. Each lift takes
+1-15 ms (1-60 ms before the forward check); the programs it misses have optima below their
+bounds and are solved as before (0.1-5 s each, 2026-12-03). On regions the optima lie below the
+bounds and every lift fails, in 1-8 ms.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from time import perf_counter
 
-from instances.valuation import Valuation
+from instances.valuation import Semantics, Valuation
 from ilp.program import Program, Solution, Status, disjoint
 
 __all__ = ["LIFT_NODES", "MOST_RELEASED_KEPT", "dominates", "lift"]
@@ -201,6 +203,7 @@ class _Search:
     targets: dict[int, int]
     free: int
     nodes: int = 0
+    listings: dict[int, list[tuple[Valuation, list[int]]] | None] = field(default_factory=dict)  # by :meth:`_listed`
 
     def neighbours(self, short: list[int], kept: list[int]) -> list[int]:
         """The kept players (in order) holding a good of some bid that a short player could use
@@ -223,38 +226,51 @@ class _Search:
         pool = self.free
         for k in released:
             pool |= self.held[k]
-        steps: list[tuple[int, Valuation, list[int], int]] = []  # (player, valuation, bids, target)
+        steps: list[tuple[int, Valuation, list[int], int, bool]] = []  # (player, valuation, bids, target, XOR)
         for k in released:
-            t, own = self.targets[k], self.held[k]
-            choices = None
-            for option in self.program.weights[k].options:  # the option with the fewest valuations short
-                if not all(v.monotone for v in option):
-                    continue
-                if choices is None or sum(v.value(own) < t for v in option) < sum(v.value(own) < t for v in choices):
-                    choices = option
-            if choices is None:
+            listed = self._listed(k)
+            if listed is None:
                 return None
-            for valuation in choices:
-                bids = sorted({b for b, value in valuation.bids if value >= t and not b & ~pool},
-                              key=lambda b: ((b & ~own).bit_count(), b))
+            for valuation, candidates in listed:
+                bids = [b for b in candidates if not b & ~pool]
                 if not bids:
                     return None
-                steps.append((k, valuation, bids, t))
+                steps.append((k, valuation, bids, self.targets[k], valuation.semantics is Semantics.XOR))
         steps.sort(key=lambda step: (len(step[2]), step[0]))
         bundles = dict.fromkeys(released, 0)
         return bundles if self._place(steps, 0, bundles) else None
 
+    def _listed(self, k: int) -> list[tuple[Valuation, list[int]]] | None:
+        """Player ``k``'s option with the fewest valuations short of its target (None: no
+        monotone option), each valuation with its distinct bids worth the target, those using
+        the fewest goods outside k's bundle first. The same in every attempt (only the pool
+        changes, which each attempt filters by), so made once per player."""
+        if k not in self.listings:
+            t, own = self.targets[k], self.held[k]
+            choices = None
+            for option in self.program.weights[k].options:
+                if not all(v.monotone for v in option):
+                    continue
+                if choices is None or sum(v.value(own) < t for v in option) < sum(v.value(own) < t for v in choices):
+                    choices = option
+            self.listings[k] = None if choices is None else [
+                (v, sorted({b for b, value in v.bids if value >= t}, key=lambda b: ((b & ~own).bit_count(), b)))
+                for v in choices]
+        return self.listings[k]
+
     def _place(self, steps: list, n: int, bundles: dict[int, int]) -> bool:
         if n == len(steps):
             return True
-        k, valuation, bids, t = steps[n]
+        k, valuation, bids, t, xor = steps[n]
         mine = bundles[k]
-        if valuation.value(mine) >= t:  # a bid chosen for another of k's valuations serves this one
+        # a bid chosen for another of k's valuations may serve this one (under XOR: one of the
+        # bids listed, all inside the pool, lies inside k's bundle)
+        if any(not b & ~mine for b in bids) if xor else valuation.value(mine) >= t:
             return self._place(steps, n + 1, bundles)
-        others = 0
-        for player, bundle in bundles.items():
-            if player != k:
-                others |= bundle
+        held = 0
+        for bundle in bundles.values():
+            held |= bundle
+        others = held & ~mine  # (the players' bundles are disjoint)
         for bid in bids:
             self.nodes += 1
             if self.nodes > LIFT_NODES:
@@ -262,7 +278,34 @@ class _Search:
             if bid & others:
                 continue
             bundles[k] = mine | bid
-            if self._place(steps, n + 1, bundles):
+            if _open(steps, n + 1, bundles, held | bid, k) and self._place(steps, n + 1, bundles):
                 return True
         bundles[k] = mine
         return False
+
+
+def _open(steps: list, n: int, bundles: dict[int, int], held: int, chose: int) -> bool:
+    """Whether every XOR step from the ``n``-th on can still be served, after player ``chose``
+    took another bid: some bid it lists meets no other player's goods (``held``: all the goods
+    given so far). Forward checking: bundles only grow and never meet, and a player's bundle
+    serves an XOR valuation only through a listed bid inside it, which meets no other player's
+    goods either; so a step failing this now fails in every completion, and the branch is cut
+    before its nodes are counted. The steps of ``chose`` itself are skipped: its own bid took
+    nothing from them, and they passed at the node above (at the root every step lists a bid).
+    It changes no answer of the depth-first order, only what a failing branch costs: measured
+    (2026-12-03, the lifts of the reports of paths 64 / 500 / 10 with ``candidates:3``, seeds
+    0-2, 16-17 failing of 20 each, replayed five times, best of five), the failing lifts took
+    2-50,011 nodes before and 1-6,323 now, a report's twenty 106-367 ms before and 27-70 ms now
+    (paths 256 / 2000 / 10 seeds 1 and 2: 109-157 ms before, 33-74 ms now, and one lift more on
+    seed 2, which had stopped at :data:`LIFT_NODES`). An OR valuation may be served by several
+    smaller bids together, so its steps are not checked."""
+    for m in range(n, len(steps)):
+        k, _, bids, _, xor = steps[m]
+        if xor and k != chose:
+            others = held & ~bundles[k]
+            for b in bids:
+                if not b & others:
+                    break
+            else:
+                return False
+    return True

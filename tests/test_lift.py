@@ -290,3 +290,49 @@ def test_a_program_streamed_before_the_close_is_never_bounded(monkeypatch):
             arrivals.close([upper, reached], None, {1: upper})
             assert [s.value for s in solve_batch([upper], options, more=arrivals)] == [9, 9]
             assert made == ([] if streamed else [reached])
+
+
+def test_forward_checking_cuts_only_branches_that_cannot_succeed(monkeypatch):
+    """``ilp.lift._open`` cuts a branch only when a later step can no longer be served: with no
+    node cap, every lift (found or not, and which allocation) is that of the plain depth-first
+    search, on random instances (XOR, OR, single-minded and additive candidates) and on paths as
+    CATS 2.1 builds them, and the cut search visits fewer nodes in all."""
+    import ilp.lift
+
+    cases = []
+    for seed in range(40):
+        inst = correct_candidates(seed)
+        plan = ReportPlan.of(inst)
+        welfare = solve(plan.msw, "brute")
+        cases += [(plan.programs()[k], upper, welfare if upper is plan.msw else solve(upper, "brute"))
+                  for k, upper in plan.bounds().items()]
+    for seed in range(3):
+        plan = ReportPlan.of(generate_instance("paths", 32, 160, 5, seed, knowledge="candidates:3"))
+        welfare = solve(plan.msw, "cpsat")
+        cases += [(plan.programs()[k], upper, welfare if upper is plan.msw else solve(upper, "cpsat"))
+                  for k, upper in plan.bounds().items()]
+    monkeypatch.setattr(ilp.lift, "LIFT_NODES", 10 ** 9)
+    counted = []
+    attempt = ilp.lift._Search.attempt
+
+    def counting(self, released):
+        found = attempt(self, released)
+        counted.append(self.nodes)
+        return found
+
+    def run() -> tuple[list, int]:
+        counted.clear()
+        results, nodes = [], 0
+        for program, upper, best in cases:
+            before = len(counted)
+            results.append(lift(program, upper, best))
+            nodes += counted[-1] if len(counted) > before else 0
+        return [None if r is None else r.allocation for r in results], nodes
+
+    monkeypatch.setattr(ilp.lift._Search, "attempt", counting)
+    cut, cut_nodes = run()
+    monkeypatch.setattr(ilp.lift, "_open", lambda *args: True)
+    plain, plain_nodes = run()
+    assert cut == plain
+    assert sum(r is not None for r in cut) >= 10 and sum(r is None for r in cut) >= 10
+    assert cut_nodes < plain_nodes, (cut_nodes, plain_nodes)
