@@ -75,9 +75,9 @@ from ilp.certify import SCALE
 from ilp.compile import AtomsBlock, BlockCache, _UnionSearch
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation, build
-from ilp.program import Program, Status, disjoint
+from ilp.program import Program, Status, Weight, disjoint
 from instances.bundles import members
-from instances.valuation import Semantics
+from instances.valuation import Form, Semantics, Valuation
 
 TOLERANCE = 1e-6
 """Pricing stops when no bundle's reduced cost exceeds this fraction of the largest value: the
@@ -412,13 +412,49 @@ class _Master:
         return values + [0.0] * (len(self.columns) - len(values))
 
 
-def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...] | None,
-          solve_core: Callable[[Formulation, object, SolveOptions, list[int] | None], Answer]) -> Outcome | None:
-    """Solve an :func:`applies` program (module docstring); ``solve_core(formulation, module,
-    options, start)`` returns the checked answer of ``module`` to a core. None when the
-    relaxation cannot be solved or a core is too large to list: the caller solves the program
-    its ordinary way."""
-    start = monotonic()
+@dataclass
+class _Priced:
+    """The column generation run to its end (module docstring, "How"): the master and the last
+    round's integer multipliers, the D_j of every player (``ceiling``), the explicit players'
+    reduced costs bid by bid, and ``total`` = Y.b + sum D_j (the bound times SCALE, before
+    flooring)."""
+
+    pricers: dict[int, _Pricer]
+    explicit: dict[int, AtomsBlock]
+    master: _Master
+    cost: list[int]
+    own: dict[int, int]
+    ceiling: dict[int, int]
+    reduced: dict[int, list[int]]
+    total: int
+
+    def core_of(self, threshold: int, limit: int | None = None) -> dict[int, list[tuple[int, int]]]:
+        """Every column that a solution worth ``threshold`` or more may use (module docstring),
+        the priced players' as minimal unions; :class:`_TooMany` as soon as they are found to be
+        more than ``limit``, :class:`_Overflow` when a listing goes over :data:`LIST_BUDGET`."""
+        core, count = {}, 0
+        total, ceiling = self.total, self.ceiling
+        for j, pricer in self.pricers.items():
+            level = SCALE * threshold - (total - ceiling[j])
+            unions = pricer.walk(self.cost, self.own.get(j, 0), level - 1, budget=LIST_BUDGET)
+            # a union that a smaller bundle matches is never needed: that bundle's own union is
+            # in the core too (its reduced cost is no lower) and replaces it in any solution
+            core[j] = list(pricer.search.minimal_of(list(unions)))
+            count += len(core[j])
+            if limit is not None and count > limit:
+                raise _TooMany
+        for j, block in self.explicit.items():
+            core[j] = [atom for atom, d in zip(block.atoms, self.reduced[j])
+                       if d >= SCALE * threshold - (total - (ceiling[j] if block.single else max(d, 0)))]
+        return core
+
+
+def _price(program: Program, options: SolveOptions, hint: tuple[int, ...] | None,
+           start: float) -> tuple[_Priced, tuple[int, ...] | None] | None:
+    """The pricing rounds of :func:`solve` (module docstring, "How"), from the best union of
+    each priced player and the bundles of ``hint`` (a starting allocation, kept when its bundles
+    are disjoint: returned as used), until no column improves, :data:`ROUNDS` rounds or
+    ``options.time_limit`` seconds since ``start``; None when GLOP fails."""
     blocks = options.blocks
     n_goods = program.n_goods
     pricers: dict[int, _Pricer] = {}
@@ -507,8 +543,24 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
         positive = [d for d in reduced[j] if d > 0]
         ceiling[j] = (max(positive, default=0) if block.single else sum(positive))
     total = sum(cost) + sum(own.values()) + sum(ceiling.values())
-    bound = total // SCALE
+    return _Priced(pricers, explicit, master, cost, own, ceiling, reduced, total), hint
 
+
+def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...] | None,
+          solve_core: Callable[[Formulation, object, SolveOptions, list[int] | None], Answer]) -> Outcome | None:
+    """Solve an :func:`applies` program (module docstring); ``solve_core(formulation, module,
+    options, start)`` returns the checked answer of ``module`` to a core. None when the
+    relaxation cannot be solved or a core is too large to list: the caller solves the program
+    its ordinary way."""
+    start = monotonic()
+    priced = _price(program, options, hint, start)
+    if priced is None:
+        return None
+    priced, hint = priced
+    pricers, explicit, master = priced.pricers, priced.explicit, priced.master
+    cost, own, ceiling, reduced, total = priced.cost, priced.own, priced.ceiling, priced.reduced, priced.total
+    bound = total // SCALE
+    core_of = priced.core_of
     allocation = _greedy(program, master)
     best = program.total(allocation)
     if hint is not None and program.total(hint) > best:
@@ -520,24 +572,6 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
 
     def left() -> float | None:
         return None if options.time_limit is None else options.time_limit - (monotonic() - start)
-
-    def core_of(threshold: int, limit: int | None = None) -> dict[int, list[tuple[int, int]]]:
-        """Every column that a solution worth ``threshold`` or more may use (module docstring);
-        :class:`_TooMany` as soon as they are found to be more than ``limit``."""
-        core, count = {}, 0
-        for j, pricer in pricers.items():
-            level = SCALE * threshold - (total - ceiling[j])
-            unions = pricer.walk(cost, own.get(j, 0), level - 1, budget=LIST_BUDGET)
-            # a union that a smaller bundle matches is never needed: that bundle's own union is
-            # in the core too (its reduced cost is no lower) and replaces it in any solution
-            core[j] = list(pricer.search.minimal_of(list(unions)))
-            count += len(core[j])
-            if limit is not None and count > limit:
-                raise _TooMany
-        for j, block in explicit.items():
-            core[j] = [atom for atom, d in zip(block.atoms, reduced[j])
-                       if d >= SCALE * threshold - (total - (ceiling[j] if block.single else max(d, 0)))]
-        return core
 
     if core_module is dualclique:
         core_module = _Bounded(cost, own)
@@ -621,6 +655,59 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             bound = found  # a better solution would use core columns only
         else:
             bound = threshold - 1  # nothing in the core reaches the threshold, so nothing does
+
+
+def core_program(program: Program, optimum: int,
+                 options: SolveOptions) -> tuple[Program, tuple[list[int], dict[int, int]]] | None:
+    """``program`` with the guaranteed value of each priced player replaced by the XOR valuation
+    of its core of ``optimum`` (its minimal covering unions that an allocation worth ``optimum``
+    may use, each at its guaranteed value), for ``ilp.lex`` to order the optima of a program
+    too large to formulate whole (the canonical witnesses of a candidate report); None when the
+    relaxation cannot be solved or a listing goes over :data:`LIST_BUDGET`.
+
+    Given that ``optimum`` is the optimum of ``program``, the two programs have the same optimum
+    and the same lexicographically first optimal allocation (seed 002 Lemma 3's omega*, owner
+    vectors as ``ilp.program.owner_code``). The core program's value of a bundle is at most the
+    guaranteed value (a monotone function is worth at least any union inside the bundle), so
+    its optimal allocations are optimal for ``program``. Conversely let A be the first optimal
+    allocation of ``program``: each priced bundle A_j is the union of the best bids inside it,
+    one per candidate, since that union is worth as much (module docstring, "Pricing") and
+    anything smaller would give goods to nobody and come first; no smaller union is worth as
+    much, so A_j is minimal; and A_j's reduced cost is at or above the core's level, or A would
+    be worth less than ``optimum`` (module docstring, "Why the result is exact"). So A is an
+    allocation of the core program worth ``optimum``, and comes first there too.
+
+    Parameters
+    ----------
+    program : Program
+        An :func:`applies` program.
+    optimum : int
+        Its proven optimum.
+    options : SolveOptions
+        The options of the solve (their ``blocks``, their time limit for the pricing rounds).
+
+    Returns
+    -------
+    (Program, (list of int, dict)) or None
+        The core program: the same goods, players and explicit weights, a priced player with an
+        empty core left out (None), as no optimal allocation gives it anything worth having.
+        With it the master's last integer multipliers, ``(cost, own)`` (of "good g at most
+        once", by good, and "player j at most one bundle", by player), which bound it too
+        (``ilp.dualclique.optima``'s ``duals``).
+    """
+    priced = _price(program, options, None, monotonic())
+    if priced is None:
+        return None
+    priced = priced[0]
+    try:
+        core = priced.core_of(optimum)
+    except _Overflow:
+        return None
+    weights = list(program.weights)
+    for j in priced.pricers:
+        unions = tuple((union, value) for union, value in core[j] if value > 0)
+        weights[j] = Weight.of(Valuation(Form.XOR, unions)) if unions else None
+    return replace(program, weights=tuple(weights)), (priced.cost, priced.own)
 
 
 class _Bounded:

@@ -460,6 +460,58 @@ def program_rows(formulation: Formulation, g: Graph, cost: list[int],
     return g, [mask for mask, _ in kept], [y for _, y in kept]
 
 
+def _bounded(formulation: Formulation, g: Graph,
+             duals: tuple[list[int], dict[int, int]] | None) -> tuple[Graph, _Rows] | None:
+    """The graph (``g``, renumbered when :func:`program_rows` does) and the dual bound's rows of
+    :func:`run` and :func:`optima`: from ``duals`` on fewer than :data:`CUT_VERTICES` bids, else
+    the relaxation's (with subset-row cuts from :data:`CUT_VERTICES` bids); None when there is
+    no bid, or GLOP does not solve the relaxation."""
+    relaxed = None
+    given = None
+    if duals is not None and g.weights and len(g.weights) < CUT_VERTICES:
+        given = program_rows(formulation, g, *duals)
+    if given is not None:
+        g, *relaxed = given
+    elif g.weights:
+        masks = row_masks(formulation.ilp, g)
+        if len(g.weights) >= CUT_VERTICES:
+            relaxed = strengthened_duals(g, masks, CUT_ROUNDS, CUTS_PER_ROUND)
+        else:
+            y = relaxation_duals(g, masks)
+            relaxed = None if y is None else (masks, y)
+    if relaxed is None:
+        return None
+    kept = [(mask, y) for mask, y in zip(*relaxed) if y > 0]  # a row of y = 0 bounds nothing
+    return g, _Rows(g, [mask for mask, _ in kept], [y for _, y in kept])
+
+
+def optima(formulation: Formulation, threshold: int, duals: tuple[list[int], dict[int, int]] | None = None,
+           deadline: float | None = None, most: int = 10_000,
+           max_nodes: int | None = None) -> tuple[Graph, list[tuple[int, ...]], bool] | None:
+    """``(graph, cliques, complete)``: the cliques of the set-packing ``formulation``'s graph
+    weighing at least ``threshold`` (each once, in search order), by the dual-bounded search of
+    :func:`run` (``duals`` as there), collecting instead of improving: ``ilp.clique.optima``
+    with this module's bound, for ``ilp.lex``. ``complete`` says they are all of them; the search
+    stops first at the ``deadline`` (``time.monotonic()``), after ``max_nodes`` nodes (the same
+    stop on every run), or on finding more than ``most``. With ``threshold`` the proven optimum,
+    complete cliques are all the optima. None when the formulation is not a set-packing program
+    or the search cannot be bounded (:func:`_bounded`)."""
+    if not clique.applies(formulation.ilp):
+        return None
+    bounded = _bounded(formulation, clique.graph(formulation.ilp), duals)
+    if bounded is None:
+        return None
+    g, rows = bounded
+    search = _DualSearch(g, rows, deadline, max_nodes=max_nodes)
+    search.collect = most
+    search.floor = threshold - 1
+    try:
+        search.from_root()
+    except clique._Timeout:
+        return g, search.found, False
+    return g, search.found, True
+
+
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,
         duals: tuple[list[int], dict[int, int]] | None = None, max_nodes: int | None = None,
         native_only: bool = False) -> Answer:
@@ -479,25 +531,12 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         return clique.run(formulation, options, hint)
     start_time = time.monotonic()
     g = clique.graph(formulation.ilp)
-    relaxed = None
-    given = None
-    if duals is not None and g.weights and len(g.weights) < CUT_VERTICES:
-        given = program_rows(formulation, g, *duals)
-    if given is not None:
-        g, *relaxed = given
-    elif g.weights:
-        masks = row_masks(formulation.ilp, g)
-        if len(g.weights) >= CUT_VERTICES:
-            relaxed = strengthened_duals(g, masks, CUT_ROUNDS, CUTS_PER_ROUND)
-        else:
-            y = relaxation_duals(g, masks)
-            relaxed = None if y is None else (masks, y)
-    if relaxed is None:
+    bounded = _bounded(formulation, g, duals)
+    if bounded is None:
         if native_only:
             return Answer(Status.UNKNOWN, hint, solver=NAME)
         return clique.solve_graph(formulation, g, options, hint)
-    kept = [(mask, y) for mask, y in zip(*relaxed) if y > 0]  # a row of y = 0 bounds nothing
-    rows = _Rows(g, [mask for mask, _ in kept], [y for _, y in kept])
+    g, rows = bounded
     deadline = None if options.time_limit is None else start_time + options.time_limit
     search = _DualSearch(g, rows, deadline, max_nodes=max_nodes)
     search.native_only = native_only

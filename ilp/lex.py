@@ -40,7 +40,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from ilp import clique, fewgoods
+from ilp import clique, colgen, dualclique, fewgoods
 from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock
 from ilp.contract import SolveOptions, SolverError
@@ -72,6 +72,14 @@ itself (``ilp.portfolio.CLIQUE_WORK``, the same value), since a listing that pay
 about what the search's proof of the optimum costs. Without it a listing could run for ever: on the
 MIEW_i of paths 64 / 500 / 10 with ``candidates:3`` (covering unions, 3,600-4,000 columns,
 seed 0) it had not ended after 23 minutes; with it each gives up after 12-16 s."""
+
+PRICED_LISTING_NODES = 500_000
+"""Most nodes of the dual-bounded listing of every optimum of a core program
+(:func:`_first_priced`) before its goods are ordered by solves: a count, so the same stop on
+every run; about half a second in C (``ilp.native``)."""
+PRICED_LISTING_MOST = 10_000
+"""Most optima that listing keeps (:func:`_first_priced`); beyond, the goods are ordered by solves,
+without the welfare programs that look for a unique optimum (``lex_first``'s ``welfare_first``)."""
 
 CORE_COLUMNS = 64
 """Most columns that can be in an optimum (by the relaxation's reduced costs) for which
@@ -263,6 +271,63 @@ def _first_fewgoods(program: Program, optimum: Solution, options: SolveOptions) 
                     optimum.wall_time + time.perf_counter() - start)
 
 
+def _first_priced(program: Program, optimum: Solution, options: SolveOptions) -> Solution | None:
+    """The first optimum of a program whose guaranteed values ``ilp.colgen`` prices (covering
+    unions), ordered in its core program (``ilp.colgen.core_program``: the minimal unions an
+    optimal allocation may use, which has the same first optimum): every optimum listed by the
+    dual-bounded clique search (``ilp.dualclique.optima``, bounded by the column generation's
+    own multipliers, at most :data:`PRICED_LISTING_NODES` nodes), else the goods ordered by
+    solves of the core program. None when that core cannot be listed: the whole program is then
+    formulated and ordered as any other.
+
+    Why. Formulated whole, such a program lists every covering union of every guaranteed value:
+    on paths 256 / 2000 / 10 with ``candidates:3`` (seed 0) a canonical report had not ended
+    after 25 minutes, most of it in that listing (py-spy, 2026-12-03). Measured with
+    ``candidates:3`` (2026-12-03, one process, another job on the second core): on regions 64 /
+    500 / 10 (seed 0) the cores hold 40-290 unions per player and the listing settles each of
+    the 20 programs in 0.12-0.24 s (one optimum each), where ordering the core by solves took
+    CP-SAT up to 8.6 s for one step; on paths 64 / 500 / 10 (seed 1) it settles 19 of 20 (1 to
+    6,063 optima). On paths 256 / 2000 / 10 the cores hold 200-3,200 unions per player, the
+    listing finds no optimum within its nodes, and the goods are ordered by solves, 40-180 s a
+    program."""
+    made = colgen.core_program(program, optimum.value, options)
+    if made is None:
+        return None
+    core, duals = made
+    start = optimum
+    if core.total(optimum.allocation) != optimum.value:  # (a bundle outside the core: solved again)
+        start = solve(core, options)
+        if not start.optimal:
+            return replace(start, status=Status.UNKNOWN if start.allocation is None else Status.FEASIBLE, value=None)
+        if start.value != optimum.value:
+            raise AssertionError(f"the core program's optimum is {start.value}, the program's {optimum.value}")
+        start = replace(start, bound=optimum.value)
+    clock = time.perf_counter()
+    formulation = build(core, options.blocks)
+    try:
+        deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
+        listed = dualclique.optima(formulation, optimum.value, duals, deadline, PRICED_LISTING_MOST,
+                                    PRICED_LISTING_NODES)
+    finally:
+        count_solving(time.perf_counter() - clock)
+    first = None
+    if listed is not None and listed[2]:
+        first = _smallest(core, start, formulation, listed[0], listed[1], clock)
+    if first is None:
+        # more optima than the listing keeps: the welfare programs before the steps, which look
+        # for a unique optimum, would only find another (on paths 256 / 2000 / 10 with
+        # ``candidates:3``, 25 s of a first step's 40)
+        many = listed is not None and len(listed[1]) > PRICED_LISTING_MOST
+        first = lex_first(core, start, options, welfare_first=not many)
+    if not first.optimal:
+        return first
+    value = program.total(first.allocation)
+    if value != optimum.value:
+        raise AssertionError(f"the core program's first optimum is worth {value}, the optimum {optimum.value}")
+    wall = first.wall_time + (0.0 if start is optimum else optimum.wall_time)
+    return Solution(Status.OPTIMAL, first.allocation, value, optimum.value, optimum.backend, wall)
+
+
 def _smallest(program: Program, optimum: Solution, formulation: Formulation, graph: clique.Graph,
               cliques: list[tuple[int, ...]] | None, start: float) -> Solution | None:
     """The allocation of smallest owner vector among ``cliques`` (every optimum of ``program``,
@@ -285,7 +350,8 @@ def _smallest(program: Program, optimum: Solution, formulation: Formulation, gra
                     optimum.wall_time + time.perf_counter() - start)
 
 
-def lex_first(program: Program, optimum: Solution, options: SolveOptions | str | None = None) -> Solution:
+def lex_first(program: Program, optimum: Solution, options: SolveOptions | str | None = None, *,
+              welfare_first: bool = True) -> Solution:
     """The lexicographically first allocation of weight ``optimum.value``, given a proven
     ``optimum`` of ``program``. Returns a non-OPTIMAL solution if any step is not proven.
 
@@ -302,6 +368,10 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         A solution of ``program``; when it is not proven optimal it is returned unchanged.
     options : SolveOptions or str or None, optional
         How to solve the ordering steps, or just a backend's name (None: the defaults).
+    welfare_first : bool, optional
+        Whether a large program's steps are preceded by the welfare program that ends the search
+        when the optimum is unique (:data:`WELFARE_FIRST_BIDS`); False when it is known not to
+        be (the answer is the same either way).
 
     Returns
     -------
@@ -343,6 +413,10 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     # the brute-force DP and ilp.dense (one or two players) order goods without the exclusion
     certify = options.backend != "brute" and sum(1 for w in program.weights if w is not None and w.options) > 2
     ordered = program  # the program whose goods the steps order (its core, when the relaxation cuts it)
+    if certify and colgen.applies(program, options.blocks):
+        first = _first_priced(program, optimum, options)
+        if first is not None:
+            return first
     if certify:
         formulation = build(program, options.blocks)  # (once for both listings below)
         outside = _outside(formulation, optimum.value)
@@ -370,7 +444,7 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
             g += 1
             continue
         chunk = _chunk(g, program.n_goods, radix, limit)
-        if certify and bids >= WELFARE_FIRST_BIDS:
+        if certify and welfare_first and bids >= WELFARE_FIRST_BIDS:
             # the welfare of the best allocation meeting the fixed owners other than
             # ``current``'s extensions: below the optimum, the step below would be infeasible
             rival = solve(replace(ordered, fixed=tuple(fixed), avoid=current), rival_options)

@@ -302,9 +302,11 @@ def test_the_tie_break_over_the_core_of_covering_unions_matches_the_brute_force(
     """Players who know only candidate valuations (a weight that is a minimum, compiled to
     covering unions): the relaxation's core is cut from the unions as from bids, and the goods
     ordered over it by solves (CP-SAT) or its optima listed (the portfolio) give the brute
-    force's first optimum."""
-    from ilp import clique, portfolio, relaxation
+    force's first optimum. (The way of a program whose column generation's core cannot be
+    listed: the others are ordered in that core, as a test below checks.)"""
+    from ilp import clique, colgen, portfolio, relaxation
 
+    monkeypatch.setattr(colgen, "core_program", lambda program, optimum, options: None)
     monkeypatch.setattr(relaxation, "MIN_COLUMNS", 8)
     monkeypatch.setattr(portfolio, "CLIQUE_MIN_BIDS", 8)  # (the portfolio lists the optima of the core)
     listed, optima = [], clique.optima
@@ -349,3 +351,65 @@ def test_a_tie_break_not_proven_withholds_its_benchmark(monkeypatch):
         assert got.value in (None, want.value), got.name
         if got.value is None:  # the interval holds the value
             assert got.incumbent <= want.value <= got.bound, got.name
+
+
+def priced_program(seed: int) -> Program:
+    """4-5 goods, 3-4 players: two or three with a guaranteed value (the minimum of 2-3
+    candidate valuations, XOR or single-minded, values 1..3: many tied optima), the others
+    with a valuation of their own (XOR or OR), one of them left out on odd seeds (as MIEW_i)."""
+    rng = random.Random(seed)
+    goods = rng.randint(4, 5)
+
+    def valuation(form: Form) -> Valuation:
+        count = 1 if form is Form.SINGLE_MINDED else rng.randint(1, 4)
+        return Valuation(form, tuple((rng.randrange(1, 1 << goods), rng.randint(1, 3)) for _ in range(count)))
+
+    weights = []
+    for j in range(rng.randint(3, 4)):
+        if j < rng.randint(2, 3):
+            forms = [rng.choice((Form.XOR, Form.XOR, Form.SINGLE_MINDED)) for _ in range(rng.randint(2, 3))]
+            weights.append(Weight.minimum(tuple(valuation(f) for f in forms)))
+        else:
+            weights.append(Weight.of(valuation(rng.choice((Form.XOR, Form.OR)))))
+    if seed % 2:
+        weights[-1] = None
+    return Program(goods, tuple(weights))
+
+
+def test_a_priced_programs_first_optimum_is_ordered_in_its_core(monkeypatch):
+    """The first optimum of a program whose guaranteed values ``ilp.colgen`` prices is ordered in
+    its core program (``ilp.colgen.core_program``), never formulated whole: it is the first
+    optimum by definition (every allocation enumerated), on programs with many tied optima,
+    whether the core's optima are listed or its goods ordered by solves (CP-SAT's, the
+    portfolio's)."""
+    from ilp import colgen, formulation
+    from ilp.compile import BlockCache
+
+    cores = []
+    core_program = colgen.core_program
+
+    def spy(program, optimum, options):
+        cores.append(core_program(program, optimum, options))
+        return cores[-1]
+
+    monkeypatch.setattr(colgen, "core_program", spy)
+    whole = formulation.build
+
+    def build(program, cache=None, given=None):
+        assert given is not None or not colgen.applies(program, cache or BlockCache()), "formulated whole"
+        return whole(program, cache, given)
+
+    monkeypatch.setattr(lex_module, "build", build)
+    ordered = 0
+    for seed in range(120):
+        program = priced_program(seed)
+        if not colgen.applies(program, BlockCache()):
+            continue
+        expected = first_optimum(program)
+        # listed by the dual-bounded search, and ordered by solves when it stops at once
+        for backend, nodes in (("cpsat", lex_module.PRICED_LISTING_NODES), ("portfolio", 0)):
+            monkeypatch.setattr(lex_module, "PRICED_LISTING_NODES", nodes)
+            first = lex_first(program, solve(program, backend), backend)
+            assert first.optimal and first.allocation == expected, (seed, backend)
+            ordered += 1
+    assert ordered >= 100 and cores and all(core is not None for core in cores), (ordered, len(cores))

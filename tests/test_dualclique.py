@@ -9,7 +9,7 @@ import itertools
 import random
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ilp import SolveOptions, Status, clique, dualclique, solve
@@ -347,3 +347,32 @@ def test_colgen_cores_with_the_masters_multipliers_renumbered_or_not(seed, dense
         patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
         for backend in ("portfolio", "clique"):
             _check_proven(program, solve(program, backend), expected, backend)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
+def test_listing_with_the_dual_bound_finds_the_cliques_of_the_colouring_bound(seed, priced, multipliers):
+    """:func:`ilp.dualclique.optima` lists the same cliques weighing at least a threshold as
+    ``ilp.clique.optima`` (as sets of variables), with the relaxation's duals or any given
+    multipliers (``program_rows``), at the optimum and below it; with a node cap of 0 it says the
+    list is not complete."""
+    program = _priced_program(seed) if priced else packing_program(seed)
+    expected, _ = brute(program)
+    formulation = build(program)
+    assume(clique.applies(formulation.ilp) and expected > 0)  # (set packing, something to list)
+    rng = random.Random(seed)
+    duals = None
+    if multipliers:
+        duals = ([rng.choice((0, rng.randint(0, 3 * dualclique.SCALE))) for _ in range(program.n_goods)],
+                 {j: rng.choice((0, rng.randint(0, 5 * dualclique.SCALE))) for j in range(len(program.weights))})
+    g = clique.graph(formulation.ilp)
+    for threshold in (expected, max(1, expected - rng.randint(1, 3))):
+        listed = dualclique.optima(formulation, threshold, duals)
+        assert listed is not None
+        graph, cliques, complete = listed
+        assert complete
+        by_dual = sorted(sorted(graph.variables[v] for v in c) for c in cliques)
+        by_colour = sorted(sorted(g.variables[v] for v in c) for c in clique.optima(g, threshold))
+        assert by_dual == by_colour and len(set(map(tuple, by_dual))) == len(by_dual)
+        assert all(sum(graph.weights[v] for v in c) >= threshold for c in cliques)
+    assert dualclique.optima(formulation, expected, duals, max_nodes=0)[2] is False
