@@ -934,12 +934,18 @@ def worker_pool(workers: int):
 
 def _parallel_options(options: SolveOptions, latest: Solution | None) -> SolveOptions:
     """The options for programs solved side by side: the portfolio races solvers on every core,
-    so in parallel each program gets the solver whose answer the latest solve here returned
-    (CP-SAT before any)."""
-    backend = options.backend
-    if backend == "portfolio":
-        backend = latest.backend if latest is not None and latest.backend != "portfolio" else "cpsat"
-    return replace(options, backend=backend, known={})
+    so in parallel each program goes through the portfolio's own stages (the clique search on
+    sparse programs, the relaxation and the dual-bounded search on dense ones, CP-SAT's probe)
+    and then, instead of a race, the solver whose answer the latest solve here returned alone
+    (``SolveOptions.alone``; CP-SAT before any). Handed that solver directly, as before
+    2026-12-03, the programs skipped those stages: once MSW was proven by the relaxation or the
+    dual-bounded search (answers named after CP-SAT), every MSW_{-i} in a worker went to CP-SAT
+    itself, and regions 64 / 500 / 10 (seed 1) took 18.3 s with ``--jobs 2`` against 5.9 s with
+    ``--jobs 1``."""
+    if options.backend == "portfolio":
+        winner = latest.backend if latest is not None and latest.backend != "portfolio" else "cpsat"
+        return replace(options, alone=winner, known={})
+    return replace(options, known={})
 
 
 class _Robust:

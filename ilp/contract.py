@@ -77,6 +77,10 @@ class SolveOptions:
         (``ilp.lex.lex_first``) is then not raced: ``lead`` solves its welfare programs and CP-SAT
         its ordering steps. Not part of the value's identity: it changes which solver proves a
         value, never the value.
+    alone : str or None
+        For the ``portfolio`` backend, in a batch's worker beside other programs (``ilp.batch``
+        sets it): the portfolio's own stages, then this solver alone instead of a race (a race
+        there would share the cores with the other workers). Not part of the value's identity.
     """
 
     backend: str = DEFAULT_BACKEND
@@ -87,6 +91,7 @@ class SolveOptions:
     blocks: Any = field(default=None, compare=False, repr=False)
     workers: Any = field(default=None, compare=False, repr=False)
     lead: str | None = field(default=None, compare=False)
+    alone: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

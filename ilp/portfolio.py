@@ -208,6 +208,17 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
                 # (ilp.batch._parallel_options), which must not be the bare clique search
                 return replace(settled, solver=cpsat.NAME)
             hint = settled.values or hint
+    if options.alone is not None:
+        # beside other programs in a batch's worker (ilp.batch._parallel_options): no probe and
+        # no race, the solver that won the batch's latest race goes on alone (CP-SAT where that
+        # one could not prove this program: the clique search on a dense program, a
+        # floating-point solver beyond its tolerances)
+        name = options.alone
+        if (name == "clique" and graph is None) or (name not in EXACT_RACERS and not claims.separable(ilp)):
+            name = cpsat.NAME
+        left = None if options.time_limit is None else max(0.01, options.time_limit - (time.monotonic() - start))
+        return importlib.import_module(f"ilp.{name}").run(formulation, replace(options, alone=None, time_limit=left),
+                                                          hint)
     # the user's time limit still bounds the probe in seconds (a time limit is never reproducible)
     first = cpsat.run(formulation, options, hint, work=PROBE_WORK) if PROBE_WORK > 0 else Answer(Status.UNKNOWN)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE):

@@ -269,3 +269,43 @@ def test_frozen_heap_freezes_what_survives_a_full_collection_and_frees_it_after(
     assert _freeze_survivors not in gc.callbacks and gc.get_freeze_count() == 0
     gc.collect()
     assert alive() is None
+
+
+def test_programs_side_by_side_keep_the_portfolio_s_stages_without_a_race(monkeypatch):
+    """``ilp.batch._parallel_options``: with the portfolio, a program sent to a worker keeps the
+    portfolio (its clique search, relaxation and dual-bounded stages) and then, instead of a race,
+    the latest answer's solver alone (``SolveOptions.alone``); other backends are kept as given.
+    In ``ilp.portfolio.run`` that solver then runs with no race and no probe, CP-SAT taking over
+    where it could not prove the program, and the stages still settle what they settle."""
+    from dataclasses import replace
+
+    import ilp.batch
+    from ilp import cpsat, portfolio, relaxation
+    from ilp.program import Solution
+
+    def answered(backend: str) -> Solution:
+        return Solution(Status.OPTIMAL, (), 0, 0, backend, 0.0)
+
+    options = SolveOptions("portfolio", jobs=2)
+    assert ilp.batch._parallel_options(options, None).alone == "cpsat"
+    for winner in ("highs", "cpsat", "clique"):
+        side = ilp.batch._parallel_options(options, answered(winner))
+        assert side.backend == "portfolio" and side.alone == winner
+    assert ilp.batch._parallel_options(SolveOptions("highs"), answered("cpsat")) == SolveOptions("highs")
+
+    def no_race(*args, **kwargs):
+        raise AssertionError("a race beside other programs")
+
+    monkeypatch.setattr(portfolio, "race", no_race)
+    small = random_program(3)  # (too small for the stages and the relaxation)
+    expected = solve(small, "brute").value
+    for winner, solver in (("highs", "highs"), ("cpsat", "cpsat"), ("clique", "cpsat")):
+        solution = solve(small, replace(options, alone=winner))
+        assert solution.optimal and solution.value == expected and solution.backend == solver, winner
+    # a dense plain program that the relaxation settles: settled there, no solver run
+    dense = generate_instance("paths", 64, 500, 10, 0)
+    program = table_programs(dense)[0][1]
+    monkeypatch.setattr(cpsat, "run", no_race)
+    settled = solve(program, replace(options, alone="highs"))
+    assert settled.optimal and settled.value == solve(program, SolveOptions("portfolio", jobs=1)).value
+    assert relaxation.applies(build(program))
