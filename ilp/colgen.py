@@ -667,15 +667,18 @@ def core_program(program: Program, optimum: int,
 
     Given that ``optimum`` is the optimum of ``program``, the two programs have the same optimum
     and the same lexicographically first optimal allocation (seed 002 Lemma 3's omega*, owner
-    vectors as ``ilp.program.owner_code``). The core program's value of a bundle is at most the
-    guaranteed value (a monotone function is worth at least any union inside the bundle), so
-    its optimal allocations are optimal for ``program``. Conversely let A be the first optimal
-    allocation of ``program``: each priced bundle A_j is the union of the best bids inside it,
-    one per candidate, since that union is worth as much (module docstring, "Pricing") and
-    anything smaller would give goods to nobody and come first; no smaller union is worth as
-    much, so A_j is minimal; and A_j's reduced cost is at or above the core's level, or A would
-    be worth less than ``optimum`` (module docstring, "Why the result is exact"). So A is an
-    allocation of the core program worth ``optimum``, and comes first there too.
+    vectors as ``ilp.program.owner_code``). The core program values a bundle at the largest
+    guaranteed value of a core union inside it, which ``program`` gives that union: so its
+    optimum is at most ``optimum``, and its first optimum is made of whole core unions
+    (replacing a bundle by its union keeps the value and gives the goods dropped to nobody), an
+    allocation worth as much under ``program``. Conversely let A be the first optimal allocation
+    of ``program``. No bundle A_j can lose a good and keep its value (that good would go to
+    nobody, and A would not come first), so no strictly smaller bundle is worth as much and
+    ``minimal_of`` keeps A_j; the pricing search reaches it (the first bid inside A_j of each
+    candidate, whose union is A_j itself, or an EXACT option's own bundle), at or above the
+    core's level, or A would be worth less than ``optimum`` (module docstring, "Why the result
+    is exact"). So A is an allocation of the core program worth ``optimum``, and comes first
+    there too.
 
     Parameters
     ----------

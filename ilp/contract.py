@@ -80,7 +80,8 @@ class SolveOptions:
     alone : str or None
         For the ``portfolio`` backend, in a batch's worker beside other programs (``ilp.batch``
         sets it): the portfolio's own stages, then this solver alone instead of a race (a race
-        there would share the cores with the other workers). Not part of the value's identity.
+        there would share the cores with the other workers), its claims checked as a racer's are.
+        Not part of the value's identity.
     """
 
     backend: str = DEFAULT_BACKEND

@@ -228,6 +228,8 @@ class _Search:
             pool |= self.held[k]
         steps: list[tuple[int, Valuation, list[int], int, bool]] = []  # (player, valuation, bids, target, XOR)
         for k in released:
+            if self.targets[k] <= 0:  # the empty bundle serves it
+                continue
             listed = self._listed(k)
             if listed is None:
                 return None

@@ -217,8 +217,17 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         if (name == "clique" and graph is None) or (name not in EXACT_RACERS and not claims.separable(ilp)):
             name = cpsat.NAME
         left = None if options.time_limit is None else max(0.01, options.time_limit - (time.monotonic() - start))
-        return importlib.import_module(f"ilp.{name}").run(formulation, replace(options, alone=None, time_limit=left),
-                                                          hint)
+        answer = importlib.import_module(f"ilp.{name}").run(formulation, replace(options, alone=None, time_limit=left),
+                                                            hint)
+        if name in EXACT_RACERS or answer.error is not None:
+            return answer
+        # a floating-point solver's claims are checked as a racer's are (this backend's answers
+        # count as exact): a doubted one is proven again by CP-SAT, from its solution
+        (status, values, bound), doubted = claims.check(ilp, (answer.status, answer.values, answer.bound), exact=False)
+        if not doubted:
+            return Answer(status, values, bound, name)
+        left = None if options.time_limit is None else max(0.01, options.time_limit - (time.monotonic() - start))
+        return cpsat.run(formulation, replace(options, alone=None, time_limit=left), values or hint)
     # the user's time limit still bounds the probe in seconds (a time limit is never reproducible)
     first = cpsat.run(formulation, options, hint, work=PROBE_WORK) if PROBE_WORK > 0 else Answer(Status.UNKNOWN)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE):

@@ -309,3 +309,23 @@ def test_programs_side_by_side_keep_the_portfolio_s_stages_without_a_race(monkey
     settled = solve(program, replace(options, alone="highs"))
     assert settled.optimal and settled.value == solve(program, SolveOptions("portfolio", jobs=1)).value
     assert relaxation.applies(build(program))
+
+
+def test_a_worker_s_floating_point_winner_is_checked_and_proven_again(monkeypatch):
+    """With ``alone`` a floating-point winner's answer is checked as a racer's is: a solution that
+    breaks a row is dropped and CP-SAT proves the program (the portfolio's answers count as
+    exact, so an unchecked one would end the batch with an error)."""
+    from dataclasses import replace
+
+    from ilp import highs
+    from ilp.contract import Answer
+
+    def rounded(formulation, options, hint=None):  # every bid chosen: a row broken
+        return Answer(Status.OPTIMAL, [1] * len(formulation.ilp.names), 99, solver="highs")
+
+    monkeypatch.setattr(highs, "run", rounded)
+    program = Program(2, (Weight.of(Valuation(Form.XOR, ((0b01, 5), (0b11, 7)))),
+                          Weight.of(Valuation(Form.XOR, ((0b10, 4), (0b11, 6))))))
+    solution = solve(program, replace(SolveOptions("portfolio"), alone="highs"))
+    assert solution.optimal and solution.value == solve(program, "brute").value == 9
+    assert solution.backend == "cpsat"

@@ -336,3 +336,16 @@ def test_forward_checking_cuts_only_branches_that_cannot_succeed(monkeypatch):
     assert cut == plain
     assert sum(r is not None for r in cut) >= 10 and sum(r is None for r in cut) >= 10
     assert cut_nodes < plain_nodes, (cut_nodes, plain_nodes)
+
+
+def test_a_released_player_whose_target_is_0_needs_nothing():
+    """A player short of nothing (its bound's bundle is worth 0) is released with the others
+    and served by the empty bundle: the lift does not fail on its account."""
+    truth = xor((0b01, 5))
+    other = xor((0b01, 4), (0b11, 6))
+    nothing = Weight.of(xor((0b10, 0)))
+    upper = Program(2, (Weight.of(truth), nothing))
+    program = Program(2, (Weight.minimum((truth, other)), nothing))
+    lifted = lift(program, upper, Solution(Status.OPTIMAL, (0b01, 0b10), 5, 5, "cpsat", 0.0))
+    assert lifted is not None and lifted.allocation == (0b11, 0)
+    check_lift(program, lifted, solve(program, "brute").value)
