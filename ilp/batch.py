@@ -935,8 +935,8 @@ def worker_pool(workers: int):
 def _parallel_options(options: SolveOptions, latest: Solution | None) -> SolveOptions:
     """The options for programs solved side by side: the portfolio races solvers on every core,
     so in parallel each program goes through the portfolio's own stages (the clique search on
-    sparse programs, the relaxation and the dual-bounded search on dense ones, CP-SAT's probe)
-    and then, instead of a race, the solver whose answer the latest solve here returned alone
+    sparse programs, the relaxation and the dual-bounded search on dense ones) and then, with no
+    probe and no race, the solver whose answer the latest solve here returned alone
     (``SolveOptions.alone``; CP-SAT before any). Handed that solver directly, as before
     2026-12-03, the programs skipped those stages: once MSW was proven by the relaxation or the
     dual-bounded search (answers named after CP-SAT), every MSW_{-i} in a worker went to CP-SAT

@@ -184,7 +184,12 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
 
     ilp = formulation.ilp
     options = replace(options, known={})  # the racers need no cache (it would be pickled to each)
-    start = time.monotonic()
+    start, limit = time.monotonic(), options.time_limit
+
+    def left() -> float | None:
+        """What is left of the time limit (at least 0.01 s: a solver takes no limit of 0)."""
+        return None if limit is None else max(0.01, limit - (time.monotonic() - start))
+
     # whether it is plain set packing, asked once for the clique search and the relaxation
     plain = clique.applies(ilp) if len(ilp.objective) >= CLIQUE_MIN_BIDS else None
     if (graph := sparse_graph(ilp, plain)) is not None:
@@ -216,9 +221,8 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         name = options.alone
         if (name == "clique" and graph is None) or (name not in EXACT_RACERS and not claims.separable(ilp)):
             name = cpsat.NAME
-        left = None if options.time_limit is None else max(0.01, options.time_limit - (time.monotonic() - start))
-        answer = importlib.import_module(f"ilp.{name}").run(formulation, replace(options, alone=None, time_limit=left),
-                                                            hint)
+        module = importlib.import_module(f"ilp.{name}")
+        answer = module.run(formulation, replace(options, alone=None, time_limit=left()), hint)
         if name in EXACT_RACERS or answer.error is not None:
             return answer
         # a floating-point solver's claims are checked as a racer's are (this backend's answers
@@ -226,14 +230,12 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         (status, values, bound), doubted = claims.check(ilp, (answer.status, answer.values, answer.bound), exact=False)
         if not doubted:
             return Answer(status, values, bound, name)
-        left = None if options.time_limit is None else max(0.01, options.time_limit - (time.monotonic() - start))
-        return cpsat.run(formulation, replace(options, alone=None, time_limit=left), values or hint)
+        return cpsat.run(formulation, replace(options, alone=None, time_limit=left()), values or hint)
     # the user's time limit still bounds the probe in seconds (a time limit is never reproducible)
     first = cpsat.run(formulation, options, hint, work=PROBE_WORK) if PROBE_WORK > 0 else Answer(Status.UNKNOWN)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE):
         return first
-    remaining = None if options.time_limit is None else max(0.01, options.time_limit - (time.monotonic() - start))
-    options = replace(options, time_limit=remaining)
+    options = replace(options, time_limit=left())
     hint = hint if first.values is None else first.values
     if cores() < 2:  # one core is no place for a race
         if graph is not None:
