@@ -271,6 +271,13 @@ def _first_fewgoods(program: Program, optimum: Solution, options: SolveOptions) 
                     optimum.wall_time + time.perf_counter() - start)
 
 
+def _unproven(solution: Solution, wall: float) -> Solution:
+    """``solution``, a solve not proven optimal, as a tie-break's answer: no value (the witness is
+    not known to be the first), FEASIBLE with its allocation or UNKNOWN without one."""
+    return replace(solution, status=Status.UNKNOWN if solution.allocation is None else Status.FEASIBLE,
+                   value=None, wall_time=wall)
+
+
 def _first_priced(program: Program, optimum: Solution, options: SolveOptions) -> Solution | None:
     """The first optimum of a program whose guaranteed values ``ilp.colgen`` prices (covering
     unions), ordered in its core program (``ilp.colgen.core_program``: the minimal unions an
@@ -298,7 +305,7 @@ def _first_priced(program: Program, optimum: Solution, options: SolveOptions) ->
     if core.total(optimum.allocation) != optimum.value:  # (a bundle outside the core: solved again)
         start = solve(core, options)
         if not start.optimal:
-            return replace(start, status=Status.UNKNOWN if start.allocation is None else Status.FEASIBLE, value=None)
+            return _unproven(start, start.wall_time)
         if start.value != optimum.value:
             raise AssertionError(f"the core program's optimum is {start.value}, the program's {optimum.value}")
         start = replace(start, bound=optimum.value)
@@ -457,8 +464,7 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         if step.status is Status.INFEASIBLE:
             break  # every allocation meeting the fixed owners only adds goods to ``current``
         if not step.optimal:
-            return replace(step, status=Status.UNKNOWN if step.allocation is None else Status.FEASIBLE,
-                           value=None, wall_time=wall)
+            return _unproven(step, wall)
         if _codes(step.allocation, chunk) < _codes(current, chunk):
             current = step.allocation
         for k in chunk:

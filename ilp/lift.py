@@ -25,8 +25,8 @@ Each choice is followed by a forward check (:func:`_open`): a branch where some 
 has no bid left that avoids the other players' goods is cut at once. The search stops after
 :data:`LIFT_NODES` nodes in all, and the allocation found is checked by definition (pairwise
 disjoint, worth U under ``program``), so a lift is either a proven optimum or nothing: the
-caller then solves ``program`` as usual. Everything is in a fixed order, so the
-same ``upper`` optimum gives the same lift.
+caller then solves ``program`` as usual. Everything is in a fixed order, so the same ``upper``
+optimum gives the same lift.
 
 Where it pays: a report with candidate knowledge (``benchmarks.table``) bounds MIKW_i by MSW
 and MIEW_i by MSW_{-i} (the truth is one of the candidates, so the guaranteed value is at most
