@@ -36,6 +36,7 @@ import os
 import queue as queue_module
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from ilp import claims, clique, dualclique, native, relaxation
@@ -78,7 +79,8 @@ DUAL_NODES = 400_000
 """Nodes of the dual-bounded clique search (``ilp.dualclique``: the relaxation's duals and
 subset-row cuts bound every node) on a dense plain program that the relaxation did not settle
 (``ilp.relaxation``: CATS "regions", the legacy distributions), before the CP-SAT probe; 0 turns
-it off. Only with the C module (``ilp.native``), where 400,000 nodes take about 0.2 s; a count,
+it off. After a short CP-SAT probe (:data:`QUICK_WORK`). Only with the C module
+(``ilp.native``), where 400,000 nodes take about 0.2 s; a count,
 so the search stops at the same node on every run. Measured (2026-12-03 16:05 UTC, 2 cores, MSW
 of generated instances, each alone, the search's time including its graph and relaxation):
 regions 64 / 500 / 10 seeds 0-2 proven in 0.18-0.21 s where the portfolio took 0.5 s to 5 s
@@ -86,6 +88,17 @@ regions 64 / 500 / 10 seeds 0-2 proven in 0.18-0.21 s where the portfolio took 0
 against 5.1 s, scheduling, matching, decay and weighted-random 64 / 500 in 0.09-0.22 s; not
 proven: uniform 64 / 500 (500 one-bid players, 0.36 s spent) and regions 256 / 2000 (2.4 s, most
 of it building the graph and the cuts, so programs of more than DUAL_BIDS bids skip it)."""
+QUICK_WORK = 0.005
+"""A CP-SAT probe in deterministic time (10-20 ms) before the search of :data:`DUAL_NODES`. Where
+CP-SAT proves a program at once, the search is slower even when it succeeds (the relaxation and
+its cuts alone take about 10 ms on 500 bids), and where it fails it spends 0.2-0.3 s. Measured
+(2026-12-03 22:10 UTC, 2 cores; programs of the search's stage sampled from reports): CP-SAT
+with 0.005 proved every program of 500 one-bid players of decay (``generate -d decay -m 64 -b
+500 -n bidders``, with and without ``--knowledge noisy-lower:0.8``) in 14 ms, where the search
+took 15-290 ms and failed on 1 in 20 (400,000 nodes); it proved none of the regions 64 / 500 / 10,
+scheduling or uniform programs, at a cost of 13-22 ms each. The decay file with lower-bound
+knowledge for everyone (605 programs) took 11-17 s instead of 25-28 s, the others as long as
+before (the same values)."""
 DUAL_BIDS = 1_200
 """Most bids of a program given to the search of :data:`DUAL_NODES`."""
 RACERS = ("highs", "cpsat", "scip", "cbc")
@@ -204,15 +217,9 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         if settled is not None:
             return settled
         if DUAL_NODES and len(ilp.objective) <= DUAL_BIDS and native.available():
-            # the dual-bounded clique search on the whole program (ilp.dualclique), in C only:
-            # in Python it would cost seconds where it fails (see DUAL_NODES)
-            settled = dualclique.run(formulation, options, hint, max_nodes=DUAL_NODES, native_only=True)
-            if settled.status in (Status.OPTIMAL, Status.INFEASIBLE):
-                # named as CP-SAT, as relaxation.settle names its answers: a batch gives the
-                # programs it solves next the backend of the latest answer
-                # (ilp.batch._parallel_options), which must not be the bare clique search
-                return replace(settled, solver=cpsat.NAME)
-            hint = settled.values or hint
+            settled, hint = _dual_stage(formulation, options, hint, left)
+            if settled is not None:
+                return settled
     if options.alone is not None:
         # beside other programs in a batch's worker (ilp.batch._parallel_options): no probe and
         # no race, the solver that won the batch's latest race goes on alone (CP-SAT where that
@@ -255,6 +262,30 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         # files at 64 / 500 (seeds 1-3) in 2.9, 2.8 and 0.8 s against 5.6, 3.3 and 2.2 s.
         return cpsat.run(formulation, replace(options, threads=max(options.threads, cores())), hint)
     return race(formulation, options, first, hint)
+
+
+def _dual_stage(formulation: Formulation, options: SolveOptions, hint: list[int] | None,
+                left: Callable[[], float | None]) -> tuple[Answer | None, list[int] | None]:
+    """``(answer, hint)`` for a dense plain program that the relaxation did not settle: a CP-SAT
+    probe of :data:`QUICK_WORK`, then the dual-bounded clique search on the whole program
+    (``ilp.dualclique``) for :data:`DUAL_NODES` nodes, in C only (in Python it would cost
+    seconds where it fails). ``answer`` is a proven one or None; ``hint`` the best packing
+    found."""
+    from ilp import cpsat
+
+    if (work := min(QUICK_WORK, PROBE_WORK)) > 0:
+        quick = cpsat.run(formulation, replace(options, time_limit=left()), hint, work=work)
+        if quick.status in (Status.OPTIMAL, Status.INFEASIBLE):
+            return quick, hint
+        hint = quick.values or hint
+    settled = dualclique.run(formulation, replace(options, time_limit=left()), hint, max_nodes=DUAL_NODES,
+                             native_only=True)
+    if settled.status in (Status.OPTIMAL, Status.INFEASIBLE):
+        # named as CP-SAT, as relaxation.settle names its answers: a batch gives the programs it
+        # solves next the backend of the latest answer (ilp.batch._parallel_options), which
+        # must not be the bare clique search
+        return replace(settled, solver=cpsat.NAME), hint
+    return None, settled.values or hint
 
 
 def race(formulation: Formulation, options: SolveOptions, incumbent: Answer = Answer(Status.UNKNOWN),

@@ -234,6 +234,40 @@ def test_report_same_bytes_without_the_module(tmp_path):
     assert json.loads(outputs[0])
 
 
+def test_portfolio_stage_probes_cpsat_before_the_search(tmp_path, monkeypatch):
+    """Before the dual-bounded search, the portfolio gives CP-SAT a short probe
+    (``QUICK_WORK``): it proves at once a program of one-bid players that the relaxation leaves
+    open (decay), without the search; with no probe the search runs, to the same value."""
+    from benchmarks.table import ReportPlan
+    from ilp import cpsat, portfolio, relaxation
+    from ilp.contract import SolveOptions
+    from ilp.formulation import build
+    from ilp.program import Status
+    from instances import load_instance
+
+    path = tmp_path / "decay.json"
+    subprocess.run([sys.executable, "-m", "cabench", "generate", "-d", "decay", "-m", "64", "-b", "500", "-n",
+                    "bidders", "--seed", "1", "-o", str(path)], check=True, cwd=ROOT)
+    formulation = build(ReportPlan.of(load_instance(path)).msw)
+    assert relaxation.settle(formulation, cpsat, SolveOptions(), None)[0] is None  # it reaches the stage
+    calls = []
+    original = dualclique.run
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get("max_nodes"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(dualclique, "run", spy)
+    answer = portfolio.run(formulation, SolveOptions())
+    assert answer.status is Status.OPTIMAL and answer.solver == "cpsat" and calls == []
+    monkeypatch.setattr(portfolio, "QUICK_WORK", 0)
+    searched = portfolio.run(formulation, SolveOptions())
+    assert searched.status is Status.OPTIMAL and calls == [portfolio.DUAL_NODES]
+    objective = formulation.ilp.objective
+    assert sum(c * answer.values[k] for k, c in objective.items()) == sum(
+        c * searched.values[k] for k, c in objective.items())
+
+
 def test_portfolio_stage_only_in_c_and_named_as_cpsat(tmp_path, monkeypatch):
     """The portfolio's ``DUAL_NODES`` stage proves a dense regions program that the relaxation
     leaves open; its answer is named after CP-SAT (a batch gives the programs it solves next the
