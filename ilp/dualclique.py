@@ -486,16 +486,17 @@ def _bounded(formulation: Formulation, g: Graph,
 
 
 def optima(formulation: Formulation, threshold: int, duals: tuple[list[int], dict[int, int]] | None = None,
-           deadline: float | None = None, most: int = 10_000,
-           max_nodes: int | None = None) -> tuple[Graph, list[tuple[int, ...]], bool] | None:
+           deadline: float | None = None, most: int = 10_000, max_nodes: int | None = None,
+           native_only: bool = False) -> tuple[Graph, list[tuple[int, ...]], bool] | None:
     """``(graph, cliques, complete)``: the cliques of the set-packing ``formulation``'s graph
     weighing at least ``threshold`` (each once, in search order), by the dual-bounded search of
     :func:`run` (``duals`` as there), collecting instead of improving: ``ilp.clique.optima``
     with this module's bound, for ``ilp.lex``. ``complete`` says they are all of them; the search
     stops first at the ``deadline`` (``time.monotonic()``), after ``max_nodes`` nodes (the same
-    stop on every run), or on finding more than ``most``. With ``threshold`` the proven optimum,
-    complete cliques are all the optima. None when the formulation is not a set-packing program
-    or the search cannot be bounded (:func:`_bounded`)."""
+    stop on every run), or on finding more than ``most``; with ``native_only``, at once where C
+    cannot run it (as :func:`run`'s). With ``threshold`` the proven optimum, complete cliques are
+    all the optima. None when the formulation is not a set-packing program or the search cannot
+    be bounded (:func:`_bounded`)."""
     if not clique.applies(formulation.ilp):
         return None
     bounded = _bounded(formulation, clique.graph(formulation.ilp), duals)
@@ -503,6 +504,7 @@ def optima(formulation: Formulation, threshold: int, duals: tuple[list[int], dic
         return None
     g, rows = bounded
     search = _DualSearch(g, rows, deadline, max_nodes=max_nodes)
+    search.native_only = native_only
     search.collect = most
     search.floor = threshold - 1
     try:

@@ -23,6 +23,7 @@ from benchmarks.report import report_json
 from cabench import api
 from ilp import Program, SolveOptions, Weight, lex_first, solve
 from ilp import lex as lex_module
+from ilp import native
 from ilp.canonical import canonical_solutions, one_bid_first
 from instances.valuation import Form, Valuation
 from tests import reference
@@ -244,6 +245,51 @@ def test_the_relaxation_core_listing_gives_the_first_optimum(seed, monkeypatch):
     monkeypatch.setattr(lex_module, "_first_relaxed", lambda *args: None)
     for backend in ("cpsat", "highs"):  # the goods ordered by solves, from each backend's own optimum
         assert lex_first(program, solve(program, backend), backend).allocation == listed.allocation, backend
+
+
+@pytest.mark.skipif(not native.available(), reason="the listing runs in C only")
+def test_the_dual_bounded_listing_gives_the_first_optimum(monkeypatch):
+    """A dense program's optima listed by the dual-bounded search (``ilp.lex._first_dual``, the
+    portfolio's tie-break of a program the other listings leave), over the whole program and
+    over the relaxation's core: the brute force's first optimum, on small programs with many
+    optima; capped (one node), it gives up and the goods are ordered by solves."""
+    from ilp import relaxation
+
+    monkeypatch.setattr(relaxation, "MIN_COLUMNS", 8)
+    listed = 0
+    for seed in range(40):
+        program = _dense_packing(seed, players=6, goods=8, fewest=4, most=8, top=3)
+        expected = lex_first(program, solve(program, "brute"), "brute").allocation
+        optimum = solve(program, "cpsat")
+        formulation = lex_module.build(program)
+        outside = lex_module._outside(formulation, optimum.value)
+        for cut in (None, outside):
+            first = lex_module._first_dual(program, optimum, SolveOptions("portfolio"), formulation, cut)
+            if first is not None:
+                listed += 1
+                assert first.allocation == expected and first.value == optimum.value, seed
+    assert listed >= 60
+    # the portfolio's tie-break takes it where the other listings give up
+    monkeypatch.setattr(lex_module, "_first_relaxed", lambda *args: None)
+    monkeypatch.setattr(lex_module, "_first_clique", lambda *args: None)
+    program = _dense_packing(3, players=6, goods=8, fewest=4, most=8, top=3)
+    expected = lex_first(program, solve(program, "brute"), "brute").allocation
+    calls = []
+    real = lex_module._first_dual
+    monkeypatch.setattr(lex_module, "_first_dual", lambda *args: calls.append(real(*args)) or calls[-1])
+    assert lex_first(program, solve(program, "cpsat"), "portfolio").allocation == expected
+    assert calls and calls[0] is not None
+    monkeypatch.setattr(lex_module, "DUAL_LISTING_NODES", 1)
+    calls.clear()
+    assert lex_first(program, solve(program, "cpsat"), "portfolio").allocation == expected
+    assert calls == [None]
+    # stopped after some of the optima (here 1 of 4): given up, never the first of those found
+    monkeypatch.setattr(lex_module, "DUAL_LISTING_NODES", 12)
+    optimum = solve(program, "cpsat")
+    formulation = lex_module.build(program)
+    _, found, complete = lex_module.dualclique.optima(formulation, optimum.value, None, None, 10_000, 12)
+    assert found and not complete
+    assert real(program, optimum, SolveOptions("portfolio"), formulation, None) is None
 
 
 def _bids(program: Program) -> int:

@@ -643,7 +643,7 @@ def test_a_tie_break_after_a_race_gives_its_welfare_programs_to_the_winner_and_i
     import ilp.lex
 
     monkeypatch.setattr(ilp.lex, "WELFARE_FIRST_BIDS", 0)
-    for lister in ("_first_clique", "_first_relaxed"):  # (they would list these small programs' optima)
+    for lister in ("_first_clique", "_first_relaxed", "_first_dual"):  # (they would list these small programs' optima)
         monkeypatch.setattr(ilp.lex, lister, lambda *args: None)
     used = []
     real = ilp.lex.solve
