@@ -78,10 +78,10 @@ def sparse_graph(ilp: ILP, plain: bool | None = None) -> clique.Graph | None:
 DUAL_NODES = 400_000
 """Nodes of the dual-bounded clique search (``ilp.dualclique``: the relaxation's duals and
 subset-row cuts bound every node) on a dense plain program that the relaxation did not settle
-(``ilp.relaxation``: CATS "regions", the legacy distributions), before the CP-SAT probe; 0 turns
-it off. After a short CP-SAT probe (:data:`QUICK_WORK`). Only with the C module
-(``ilp.native``), where 400,000 nodes take about 0.2 s; a count,
-so the search stops at the same node on every run. Measured (2026-12-03 16:05 UTC, 2 cores, MSW
+(``ilp.relaxation``: CATS "regions", the legacy distributions), between a short CP-SAT probe
+(:data:`QUICK_WORK`) and the usual one (:data:`PROBE_WORK`); 0 turns it off. Only with the C
+module (``ilp.native``), where 400,000 nodes take about 0.2 s; a count, so the search stops at
+the same node on every run. Measured (2026-12-03 16:05 UTC, 2 cores, MSW
 of generated instances, each alone, the search's time including its graph and relaxation):
 regions 64 / 500 / 10 seeds 0-2 proven in 0.18-0.21 s where the portfolio took 0.5 s to 5 s
 (seed 1, in the race), regions 64 / 500 with one player per bidder (seed 1, 101 players) 0.19 s
@@ -277,7 +277,7 @@ def _dual_stage(formulation: Formulation, options: SolveOptions, hint: list[int]
         quick = cpsat.run(formulation, replace(options, time_limit=left()), hint, work=work)
         if quick.status in (Status.OPTIMAL, Status.INFEASIBLE):
             return quick, hint
-        hint = quick.values or hint
+        hint = _better(formulation.ilp, Answer(Status.FEASIBLE, hint), quick).values
     settled = dualclique.run(formulation, replace(options, time_limit=left()), hint, max_nodes=DUAL_NODES,
                              native_only=True)
     if settled.status in (Status.OPTIMAL, Status.INFEASIBLE):
