@@ -234,30 +234,41 @@ def test_report_same_bytes_without_the_module(tmp_path):
     assert json.loads(outputs[0])
 
 
+def _generated_msw(tmp_path: Path, distribution: str, players: str):
+    """MSW's formulation of a generated instance at 64 goods / 500 bids (seed 1)."""
+    from benchmarks.table import ReportPlan
+    from ilp.formulation import build
+    from instances import load_instance
+
+    path = tmp_path / f"{distribution}.json"
+    subprocess.run([sys.executable, "-m", "cabench", "generate", "-d", distribution, "-m", "64", "-b", "500", "-n",
+                    players, "--seed", "1", "-o", str(path)], check=True, cwd=ROOT)
+    return build(ReportPlan.of(load_instance(path)).msw)
+
+
+def _spy_on_the_search(monkeypatch, keyword: str) -> list:
+    """Record the keyword argument ``keyword`` of every call of ``ilp.dualclique.run``."""
+    calls, original = [], dualclique.run
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs.get(keyword))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(dualclique, "run", spy)
+    return calls
+
+
 def test_portfolio_stage_probes_cpsat_before_the_search(tmp_path, monkeypatch):
     """Before the dual-bounded search, the portfolio gives CP-SAT a short probe
     (``QUICK_WORK``): it proves at once a program of one-bid players that the relaxation leaves
     open (decay), without the search; with no probe the search runs, to the same value."""
-    from benchmarks.table import ReportPlan
     from ilp import cpsat, portfolio, relaxation
     from ilp.contract import SolveOptions
-    from ilp.formulation import build
     from ilp.program import Status
-    from instances import load_instance
 
-    path = tmp_path / "decay.json"
-    subprocess.run([sys.executable, "-m", "cabench", "generate", "-d", "decay", "-m", "64", "-b", "500", "-n",
-                    "bidders", "--seed", "1", "-o", str(path)], check=True, cwd=ROOT)
-    formulation = build(ReportPlan.of(load_instance(path)).msw)
+    formulation = _generated_msw(tmp_path, "decay", "bidders")
     assert relaxation.settle(formulation, cpsat, SolveOptions(), None)[0] is None  # it reaches the stage
-    calls = []
-    original = dualclique.run
-
-    def spy(*args, **kwargs):
-        calls.append(kwargs.get("max_nodes"))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(dualclique, "run", spy)
+    calls = _spy_on_the_search(monkeypatch, "max_nodes")
     answer = portfolio.run(formulation, SolveOptions())
     assert answer.status is Status.OPTIMAL and answer.solver == "cpsat" and calls == []
     monkeypatch.setattr(portfolio, "QUICK_WORK", 0)
@@ -274,25 +285,13 @@ def test_portfolio_stage_only_in_c_and_named_as_cpsat(tmp_path, monkeypatch):
     latest answer's backend, which must not be the bare clique search); a search that C cannot
     run (values too large for 64 bits) or a relaxation GLOP does not solve gives up at once
     instead of searching in Python."""
-    from benchmarks.table import ReportPlan
     from ilp import portfolio
     from ilp.contract import SolveOptions
-    from ilp.formulation import build
     from ilp.program import Status
-    from instances import load_instance
 
-    path = tmp_path / "regions.json"
-    subprocess.run([sys.executable, "-m", "cabench", "generate", "-d", "regions", "-m", "64", "-b", "500", "-n",
-                    "10", "--seed", "1", "-o", str(path)], check=True, cwd=ROOT)
-    formulation = build(ReportPlan.of(load_instance(path)).msw)
-    calls = []
+    formulation = _generated_msw(tmp_path, "regions", "10")
     original = dualclique.run
-
-    def spy(*args, **kwargs):
-        calls.append(kwargs.get("native_only"))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(dualclique, "run", spy)
+    calls = _spy_on_the_search(monkeypatch, "native_only")
     answer = portfolio.run(formulation, SolveOptions())
     assert answer.status is Status.OPTIMAL and answer.solver == "cpsat" and calls == [True]
     monkeypatch.setattr(dualclique, "run", original)
