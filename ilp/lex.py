@@ -248,9 +248,8 @@ def _first_dual(program: Program, optimum: Solution, options: SolveOptions, form
     listing finds in 0.08 s."""
     from ilp import native, portfolio
 
-    ilp = formulation.ilp
-    if (not native.available() or formulation.program.minimize_owners or not clique.applies(ilp)
-            or len(ilp.objective) > portfolio.DUAL_BIDS):
+    ilp = formulation.ilp  # (``dualclique.optima`` answers None for a program not plain set packing)
+    if not native.available() or formulation.program.minimize_owners or len(ilp.objective) > portfolio.DUAL_BIDS:
         return None
     start = time.perf_counter()
     try:
