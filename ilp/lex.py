@@ -429,6 +429,12 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         The optimal allocation whose owner vector (:func:`owner_code` of goods 0, 1, ...) is
         smallest; FEASIBLE or UNKNOWN (with no value) if some step was not proven.
 
+    Raises
+    ------
+    ValueError
+        When ``program`` has side constraints (``fixed``, ``min_total``, ``minimize_owners`` or
+        ``avoid``): the ordering steps set those themselves, so they would be dropped.
+
     Examples
     --------
     Two optima of weight 5: player 0 takes good 0 (owner codes (1, 0)) or player 1 takes both
@@ -442,6 +448,14 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     >>> first.allocation, first.value, first.status.value
     ((1, 0), 5, 'optimal')
     """
+    # the steps below replace a program's fixed owners and exclusion with their own (and add a
+    # floor and an owner objective): a program that had its own would be ordered without them
+    constrained = [name for name, value in (("fixed", program.fixed), ("min_total", program.min_total),
+                                            ("minimize_owners", program.minimize_owners),
+                                            ("avoid", program.avoid)) if value not in ((), None)]
+    if constrained:
+        raise ValueError(f"lex_first orders the optima of a program without side constraints; this one has "
+                         f"{', '.join(constrained)}")
     if not optimum.optimal:
         return optimum
     options = as_options(options)
