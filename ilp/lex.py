@@ -432,8 +432,9 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     Raises
     ------
     ValueError
-        When ``program`` has side constraints (``fixed``, ``min_total``, ``minimize_owners`` or
-        ``avoid``): the ordering steps set those themselves, so they would be dropped.
+        When ``program`` has fixed owners, an exclusion or an owner objective (``fixed``,
+        ``avoid``, ``minimize_owners``): the ordering steps set those themselves, so they would
+        be dropped. (A ``min_total`` is kept: the steps ask for the optimum, which meets it.)
 
     Examples
     --------
@@ -448,14 +449,13 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     >>> first.allocation, first.value, first.status.value
     ((1, 0), 5, 'optimal')
     """
-    # the steps below replace a program's fixed owners and exclusion with their own (and add a
-    # floor and an owner objective): a program that had its own would be ordered without them
-    constrained = [name for name, value in (("fixed", program.fixed), ("min_total", program.min_total),
-                                            ("minimize_owners", program.minimize_owners),
+    # the steps below replace a program's fixed owners and exclusion with their own (and add an
+    # owner objective): a program that had its own would be ordered without them
+    constrained = [name for name, value in (("fixed", program.fixed), ("minimize_owners", program.minimize_owners),
                                             ("avoid", program.avoid)) if value not in ((), None)]
     if constrained:
-        raise ValueError(f"lex_first orders the optima of a program without side constraints; this one has "
-                         f"{', '.join(constrained)}")
+        raise ValueError(f"lex_first orders the optima of a program without fixed owners, exclusion or owner "
+                         f"objective; this one has {', '.join(constrained)}")
     if not optimum.optimal:
         return optimum
     options = as_options(options)
