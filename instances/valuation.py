@@ -140,23 +140,70 @@ class Valuation:
         return self._packing(bundle)
 
     def _packing(self, bundle: int) -> int:
-        """Best packing of disjoint bids inside ``bundle`` (OR semantics), by memoised recursion."""
-        memo: dict[int, int] = {}
+        """Best packing of disjoint bids inside ``bundle`` (OR semantics): the bids are split
+        into groups that share no good (each group packs on its own, and the values add up),
+        and within a group the lowest good left is either given to one of its bids or left
+        out, memoised by the goods left. An additive valuation is a group per good, so linear
+        in its goods (the earlier recursion over (goods left, next bid) was exponential in the
+        number of disjoint bids: 24 goods of an additive valuation took over 30 s, and a
+        thousand recursed past Python's limit)."""
         bids = [(b, v) for b, v in self.bids if v > 0 and is_subset(b, bundle)]
+        union = 0
+        for b, _ in bids:
+            if b & union:
+                break
+            union |= b
+        else:  # pairwise disjoint (an additive valuation): every bid is packed
+            return sum(v for _, v in bids)
+        groups: list[tuple[int, list[tuple[int, int]]]] = []  # (their goods, their bids)
+        for bid in bids:
+            goods, members = bid[0], [bid]
+            kept = []
+            for group in groups:
+                if group[0] & goods:
+                    goods |= group[0]
+                    members += group[1]
+                else:
+                    kept.append(group)
+            groups = kept + [(goods, members)]
+        return sum(_pack(goods, members) for goods, members in groups)
 
-        def best(rest: int, start: int) -> int:
-            key = rest * (len(bids) + 1) + start
-            if key in memo:
-                return memo[key]
-            result = 0
-            for k in range(start, len(bids)):
-                b, v = bids[k]
-                if is_subset(b, rest):
-                    result = max(result, v + best(rest & ~b, k + 1))
-            memo[key] = result
-            return result
 
-        return best(bundle, 0)
+def _pack(goods: int, bids: list[tuple[int, int]]) -> int:
+    """The best packing of ``bids`` (bundle, value > 0) inside ``goods``: the lowest good left is
+    given to a bid holding it or to nobody, memoised by the goods left; depth first with a stack
+    of its own (a chain of overlapping bids is as deep as it has goods: a thousand passed
+    Python's recursion limit)."""
+    if len(bids) == 1:
+        return bids[0][1]
+    by_low: dict[int, list[tuple[int, int]]] = {}
+    for b, v in bids:
+        by_low.setdefault(b & -b, []).append((b, v))
+
+    def start(rest: int) -> int:
+        """``rest`` without its lowest goods that are the lowest good of no bid (nobody takes them)."""
+        while rest and rest & -rest not in by_low:
+            rest ^= rest & -rest
+        return rest
+
+    memo: dict[int, int] = {0: 0}
+    first = start(goods)
+    stack = [first]
+    while stack:
+        rest = stack[-1]
+        if rest in memo:
+            stack.pop()
+            continue
+        low = rest & -rest
+        # nobody takes the lowest good, or a bid whose lowest good it is (bids of earlier goods are decided)
+        options = [(start(rest ^ low), 0)] + [(start(rest & ~b), v) for b, v in by_low[low] if not b & ~rest]
+        missing = [after for after, _ in options if after not in memo]
+        if missing:
+            stack.extend(missing)
+            continue
+        memo[rest] = max(memo[after] + v for after, v in options)
+        stack.pop()
+    return memo[first]
 
 
 ZERO = Valuation(Form.EXPLICIT, ())
