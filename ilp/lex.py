@@ -314,11 +314,14 @@ def _first_fewgoods(program: Program, optimum: Solution, options: SolveOptions) 
                     optimum.wall_time + time.perf_counter() - start)
 
 
-def _unproven(solution: Solution, wall: float) -> Solution:
+def _unproven(solution: Solution, wall: float, optimum: int) -> Solution:
     """``solution``, a solve not proven optimal, as a tie-break's answer: no value (the witness is
-    not known to be the first), FEASIBLE with its allocation or UNKNOWN without one."""
+    not known to be the first), FEASIBLE with its allocation or UNKNOWN without one, and the
+    proven ``optimum`` as its bound: the first optimal allocation is worth exactly that (the
+    unproven solve's own bound is of another objective, an owner vector's, and printed as the
+    interval it was below a proven MSW)."""
     return replace(solution, status=Status.UNKNOWN if solution.allocation is None else Status.FEASIBLE,
-                   value=None, wall_time=wall)
+                   value=None, bound=optimum, wall_time=wall)
 
 
 def _first_priced(program: Program, optimum: Solution, options: SolveOptions) -> Solution | None:
@@ -348,7 +351,7 @@ def _first_priced(program: Program, optimum: Solution, options: SolveOptions) ->
     if core.total(optimum.allocation) != optimum.value:  # (a bundle outside the core: solved again)
         start = solve(core, options)
         if not start.optimal:
-            return _unproven(start, start.wall_time)
+            return _unproven(start, start.wall_time, optimum.value)
         if start.value != optimum.value:
             raise AssertionError(f"the core program's optimum is {start.value}, the program's {optimum.value}")
         start = replace(start, bound=optimum.value)
@@ -524,7 +527,7 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         if step.status is Status.INFEASIBLE:
             break  # every allocation meeting the fixed owners only adds goods to ``current``
         if not step.optimal:
-            return _unproven(step, wall)
+            return _unproven(step, wall, optimum.value)
         if _codes(step.allocation, chunk) < _codes(current, chunk):
             current = step.allocation
         for k in chunk:

@@ -93,6 +93,26 @@ def test_lex_first_refuses_a_program_with_side_constraints(constraint):
         lex_first(replace(program, **constraint), plain, "cpsat")
 
 
+def test_an_unproven_tie_break_is_bounded_by_the_optimum(monkeypatch):
+    # an ordering step stopped by the time limit: the first optimum is worth the proven optimum,
+    # whatever the step's own bound (of its owner objective) says
+    import ilp.lex
+
+    program = Program(2, (Weight.of(Valuation(Form.XOR, ((0b01, 5), (0b10, 1)))),
+                          Weight.of(Valuation(Form.XOR, ((0b11, 5), (0b10, 4))))))
+    optimum = solve(program, "cpsat")
+    solved = ilp.lex.solve
+
+    def stopped(p, options=None, hint=None):
+        if p.minimize_owners:
+            return Solution(Status.FEASIBLE, None, None, 0, "cpsat", 0.0)
+        return solved(p, options, hint)
+
+    monkeypatch.setattr(ilp.lex, "solve", stopped)
+    first = lex_first(program, optimum, "cpsat")
+    assert first.status is Status.UNKNOWN and first.value is None and first.bound == optimum.value == 9
+
+
 def _best_avoiding(program: Program, avoid: tuple[int, ...], min_total: int | None) -> int | None:
     """Max total weight over every allocation (owner vector) that moves some good ``avoid``
     allocates away from its owner there and reaches ``min_total``; None if there is none. (An
