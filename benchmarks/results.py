@@ -227,4 +227,12 @@ def best_of(name: str, family: Sequence[tuple[Hashable, Benchmark]]) -> Best:
     open_ = [b for _, b in family if b.value is None]
     if top is None or any(b.bound is None or b.bound > top for b in open_):
         return Best(name, None, None, incumbent)
+    # the winner is the first member worth ``top`` (lowest on ties); an unproven member before
+    # ``top_key`` whose bound is ``top`` may be worth it too: it wins when its incumbent is
+    # ``top`` (then its value is), and otherwise who wins is not known (the maximum still is)
+    for key, b in family:
+        if b.value == top:
+            return Best(name, top, key, top)
+        if b.value is None and b.bound == top:
+            return Best(name, top, key if b.incumbent == top else None, top)
     return Best(name, top, top_key, top)

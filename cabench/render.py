@@ -59,8 +59,8 @@ def _best(instance: Instance, best: Best) -> str:
     if best.value is None:
         return f"NOT PROVEN (incumbent {_money(best.incumbent, instance.scale)})"
     value = show(best.value, instance.scale)
-    if best.winner is None:
-        return f"{value} (no player)"
+    if best.winner is None:  # an empty family, or an unproven member that may tie (benchmarks.results.best_of)
+        return f"{value} (no player)" if best.value == 0 else f"{value} (who attains it: not proven)"
     if isinstance(best.winner, tuple):
         who = "{" + ", ".join(instance.players[j] for j in best.winner) + "}"
     else:

@@ -237,6 +237,21 @@ def test_a_maximum_is_proven_when_open_bounds_are_below_it():
     assert best_of("max", [(0, proven), (1, above)]).value is None
 
 
+def test_the_winner_of_a_maximum_is_the_first_member_that_may_attain_it():
+    # lowest on ties: an unproven member before the proven one, bounded by the maximum, wins
+    # when its incumbent reaches it, and otherwise the winner is not known (the value still is)
+    from benchmarks.results import Benchmark, best_of
+
+    proven = Benchmark("b", Status.OPTIMAL, 10, 10, 10, None, "x", 0.0)
+    reached = Benchmark("a", Status.FEASIBLE, None, 10, 10, None, "x", 0.0)
+    short = Benchmark("a", Status.FEASIBLE, None, 7, 10, None, "x", 0.0)
+    below = Benchmark("a", Status.FEASIBLE, None, 7, 9, None, "x", 0.0)
+    assert (best_of("max", [(0, reached), (1, proven)]).value, best_of("max", [(0, reached), (1, proven)]).winner) == (10, 0)
+    assert (best_of("max", [(0, short), (1, proven)]).value, best_of("max", [(0, short), (1, proven)]).winner) == (10, None)
+    assert (best_of("max", [(0, below), (1, proven)]).value, best_of("max", [(0, below), (1, proven)]).winner) == (10, 1)
+    assert best_of("max", [(0, proven), (1, short)]).winner == 0
+
+
 def test_solution_reports_the_backend_and_time():
     sol = solve(Program(1, (Weight.of(Valuation(Form.XOR, ((1, 4),))),)))
     assert isinstance(sol, Solution) and sol.backend == "cpsat" and sol.wall_time >= 0  # the portfolio's probe proved it
