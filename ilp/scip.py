@@ -50,7 +50,8 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     # ends the solve, and the report goes on); ilp.lifetime stops the process instead
     model.setParam("misc/catchctrlc", False)
     if time_limit is not None:
-        model.setParam("limits/time", time_limit)
+        # SCIP refuses a limit above 1e20 (its infinity): a longer one is no limit at all
+        model.setParam("limits/time", min(time_limit, 1e20))
     if hint is not None:
         start = model.createSol()
         for x, v in zip(xs, hint):

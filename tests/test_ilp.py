@@ -817,3 +817,10 @@ def test_cpsat_answers_read_every_variable_s_value():
         answer = cpsat.run(formulation, SolveOptions("cpsat"))
         assert answer.status is Status.OPTIMAL and len(answer.values) == len(formulation.ilp.names)
         assert program.total(formulation.decode(answer.values)) == solve(program, "brute").value
+
+
+@pytest.mark.parametrize("backend", ["scip", "cbc", "highs", "cpsat", "portfolio"])
+def test_a_time_limit_beyond_any_solver_infinity_is_no_limit(backend):
+    # SCIP refused limits above 1e20, its infinity (`--time-limit inf` ended in a traceback)
+    program = Program(2, (Weight.of(Valuation(Form.XOR, ((0b01, 5),))), Weight.of(Valuation(Form.XOR, ((0b11, 6),)))))
+    assert solve(program, SolveOptions(backend=backend, time_limit=float("inf"))).value == 6
