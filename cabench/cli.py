@@ -122,9 +122,9 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
             instance = load_with_reading(file, coalition_knowledge, early.start if early is not None else None)
             from instances.files import check_output
 
-            for path in (players_csv, coalitions_csv):  # once the file is read (bad input creates no folder)
-                if path is not None and str(path) != "-":  # and before the programs are solved
-                    check_output(path)
+            for path, other in ((players_csv, None), (coalitions_csv, players_csv)):  # once the file is read
+                if path is not None and str(path) != "-":  # (bad input creates no folder), before the solves
+                    check_output(path, [file, other])
             # One report, then the process ends: what it has read and computed lives until then and
             # holds no cycles. Frozen, the cyclic collector never walks it (500 players with
             # knowledge: millions of objects, walked again by every full collection).
@@ -357,7 +357,7 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
 
     with new_folders_removed_on_error(output):
         if output is not None:
-            check_output(output)  # before reading: a bad output path costs nothing
+            check_output(output, [file])  # before reading: a bad output path costs nothing
         instance = read_cats(file, scale, round_digits)
         with spec_errors():
             instance = annotate(instance, knowledge, coalitions, seed)
@@ -408,7 +408,7 @@ def export_command(file, fmt, output) -> int:
     from instances.loader import load_instance
 
     if output is not None:
-        check_output(output)
+        check_output(output, [file])
     _emit(write_cats(load_instance(file)), output)
     return 0
 

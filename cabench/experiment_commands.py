@@ -115,7 +115,7 @@ def table_command(results, fmt, per_point, digits, output):
     from instances.files import check_output
 
     if output is not None:
-        check_output(output)
+        check_output(output, [results])
     table = summary_table(load(results), per_point, digits)
     if fmt == "table":
         if output is not None:

@@ -259,6 +259,9 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     except ImportError:
         raise CabenchError("cabench game needs pygambit (Gambit's Python package): pip install 'cabench[gambit]'"
                            ) from None
+    from instances.files import atomic_write_text, check_output
+
+    check_output(output, [file])
     with _flags():
         params = api.parse_params(_params(param_values))
     instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
@@ -266,8 +269,6 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     api.check_applicable(m, instance)
     params = m.parameters(instance, params)
     exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
-    from instances.files import atomic_write_text
-
     atomic_write_text(output, exported.game.to_efg())
     console = _console()
     console.print(f"{output}: {m.name} on {instance.name}, {exported.nodes} nodes, {exported.leaves} leaves, "

@@ -18,7 +18,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from instances.errors import CabenchError, InputError
@@ -60,10 +60,14 @@ def _decoded(data: bytes, source: str, limit: int, too_large: str, what: str) ->
         raise InputError(source, "", f"not UTF-8 text (byte {exc.start}); expected {what}") from None
 
 
-def check_output(path: str | Path) -> Path:
+def check_output(path: str | Path, inputs: Iterable[str | Path | None] = ()) -> Path:
     """``path`` if it can be written as a file (raises :class:`OutputError` otherwise); its
-    missing parent folders are created."""
+    missing parent folders are created. ``inputs``: files the command reads (None or - for
+    none), which ``path`` must not be: writing the output would destroy them."""
     path = Path(path)
+    for source in inputs:
+        if source is not None and str(source) != "-" and _same_file(path, Path(source)):
+            raise OutputError(path, f"it is the input file {source}; give another file name for the output")
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -87,6 +91,13 @@ def check_output(path: str | Path) -> Path:
     except OSError as exc:
         raise OutputError(path, exc.strerror or str(exc)) from None
     return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet: the same path, links resolved
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:

@@ -297,3 +297,32 @@ def test_an_output_named_dash_is_standard_output(command, tmp_path):
     plain, dashed = run_cli(*command, cwd=tmp_path), run_cli(*command, "-o", "-", cwd=tmp_path)
     assert plain.returncode == dashed.returncode == 0, dashed.stderr
     assert dashed.stdout == plain.stdout != "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("case", ["import", "export", "benchmarks", "two-csvs", "table", "game"])
+def test_an_output_that_is_the_input_is_refused(tmp_path, case):
+    # each command wrote its output over its own input, silently (exit 0): the instance, CATS
+    # file or results were lost; now one line, exit 2, and the input untouched
+    import shutil
+
+    if case == "import":
+        source = tmp_path / "in.txt"
+        shutil.copy(EXAMPLES / "cats-scheduling-40-200.txt", source)
+        args = ["import", str(source), "-o", str(source)]
+    elif case == "table":
+        source = tmp_path / "r.csv"
+        source.write_text("instance,mechanism\n")
+        args = ["table", str(source), "--format", "markdown", "-o", str(source)]
+    else:
+        source = tmp_path / "in.json"
+        shutil.copy(EXAMPLES / "seed004-example.json", source)
+        args = {"export": ["export", str(source), "-o", str(source)],
+                "benchmarks": ["benchmarks", str(source), "--players-csv", str(source)],
+                "two-csvs": ["benchmarks", str(source), "--players-csv", str(tmp_path / "x.csv"),
+                             "--coalitions-csv", str(tmp_path / "x.csv")],
+                "game": ["game", str(source), "-m", "vcg", "-o", str(source)]}[case]
+    before = source.read_bytes()
+    result = run_cli(*args)
+    assert result.returncode == 2, result.stderr
+    assert "input file" in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert source.read_bytes() == before
