@@ -65,6 +65,23 @@ coalition_knowledge_option = click.option(
          "seed 000 Def. 1) or sets (intersect the members' candidate sets; see README).")
 
 
+JOBS_PER_CORE = 4
+"""Most ``--jobs`` worker processes per core: each is a Python process with the solvers loaded
+(about 150 MB), and beyond the cores they only take turns; 99,999 of them never started (the
+command hung, out of threads)."""
+
+
+def jobs_within_machine(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """``--jobs``, refused (exit 2) above :data:`JOBS_PER_CORE` per core of this machine."""
+    from ilp.batch import default_jobs
+
+    cores = default_jobs()
+    if value is not None and value > JOBS_PER_CORE * cores:
+        raise click.BadParameter(f"{value} worker processes; at most {JOBS_PER_CORE * cores} here "
+                                 f"({JOBS_PER_CORE} per core, {cores} core{'s' if cores > 1 else ''})")
+    return value
+
+
 def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -> Instance:
     """Load FILE and set how its coalitions pool knowledge (``benchmarks.knowledge``);
     ``on_valuations``: see ``instances.load_instance``."""
@@ -81,9 +98,9 @@ def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -
               help="Integer-programming backend (brute: subset DP, at most 12 goods).")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Time limit per integer program; unproven values are withheld (exit 3).")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Programs solved in parallel worker processes [default: the cores, once the "
-                   "solves prove slow].")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
+              help="Programs solved in parallel worker processes, at most 4 per core [default: the cores, "
+                   "once the solves prove slow].")
 @coalition_knowledge_option
 @click.option("--players", "players", type=click.Choice(["auto", "summary", "all"]), default="auto",
               show_default=True, help="Per-player and per-coalition tables, in every --format but json: every "
@@ -432,8 +449,8 @@ def export_command(file, fmt, output) -> int:
 @click.option("--naive/--no-naive", default=True, show_default=True, help="Measure the naive PuLP/CBC baseline.")
 @click.option("--default", "default", default=DEFAULT_BACKEND, show_default=True,
               help="The backend of the measured cabench pipeline.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes of the cabench pipeline; automatic by default.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
+              help="Worker processes of the cabench pipeline, at most 4 per core; automatic by default.")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Time limit per program.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),

@@ -326,3 +326,10 @@ def test_an_output_that_is_the_input_is_refused(tmp_path, case):
     assert result.returncode == 2, result.stderr
     assert "input file" in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert source.read_bytes() == before
+
+
+def test_jobs_beyond_four_per_core_are_refused():
+    # 99,999 worker processes hung the command (out of threads); now one line, exit 2
+    result = run_cli("benchmarks", str(EXAMPLES / "seed004-example.json"), "--jobs", "99999")
+    assert result.returncode == 2 and "at most" in result.stderr and "--jobs" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
