@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import gc
 import os
 import sys
@@ -630,6 +631,9 @@ def main(argv: list[str] | None = None) -> int:
     def stopped(signum: int) -> None:
         click.echo(f"cabench: stopped by {signal_name(signum)}; finished work is kept", err=True)
 
+    if sys.stdout is None:  # started with standard output closed (`>&-`): every command prints to it
+        _say("cabench: standard output is closed; redirect it to a file or /dev/null instead")
+        return BAD_INPUT
     try:
         with interruptible(on_stop=stopped):
             # click's own main() would print a blank line on Ctrl-C; this is main() without it
@@ -679,12 +683,23 @@ def main(argv: list[str] | None = None) -> int:
         _say(str(exc))
         return BAD_INPUT
     except OSError as exc:
+        if exc.filename is None and exc.errno in _OUTPUT_ERRNOS:
+            # printing failed: standard output is a full disk (`> /dev/full`) or closed (`>&-`);
+            # the rest of the output, still buffered, goes nowhere at exit
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            _say(f"standard output: cannot write: {exc.strerror or exc}")
+            return BAD_INPUT
         if exc.filename is None:
             raise
         # writing an output failed (disk full, read-only folder, a path under a file)
         _say(f"{exc.filename}: cannot write: {exc.strerror or exc}")
         return BAD_INPUT
     return code if isinstance(code, int) else 0
+
+
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
+"""What a write to standard output fails with when it is a full disk or closed."""
 
 
 def _say(message: str) -> None:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 def wanted(as_json: bool = False) -> bool:
     """Whether to show a bar: standard error is a terminal and the output is not JSON."""
-    return not as_json and sys.stderr.isatty()
+    return not as_json and sys.stderr is not None and sys.stderr.isatty()  # (None: started with it closed)
 
 
 @contextmanager

@@ -47,7 +47,12 @@ def read_input(path: str | Path, limit: int = MAX_INPUT_BYTES, what: str = "a te
 
 def read_standard_input(limit: int, what: str = "a text file") -> str:
     """:func:`read_input` of standard input (a pipe has no size to check beforehand)."""
-    data = sys.stdin.buffer.read(limit + 1)
+    if sys.stdin is None:  # started with standard input closed (`<&-`)
+        raise InputError("<stdin>", "", "standard input is closed; give a file name instead of -")
+    try:
+        data = sys.stdin.buffer.read(limit + 1)
+    except OSError as exc:
+        raise InputError("<stdin>", "", f"cannot read standard input: {exc.strerror or exc}") from None
     return _decoded(data, "<stdin>", limit, "standard input holds more than {mib} MiB; pass a file name instead", what)
 
 

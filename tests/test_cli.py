@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -333,3 +334,25 @@ def test_jobs_beyond_four_per_core_are_refused():
     result = run_cli("benchmarks", str(EXAMPLES / "seed004-example.json"), "--jobs", "99999")
     assert result.returncode == 2 and "at most" in result.stderr and "--jobs" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize("stream", ["full stdout", "closed stdout", "closed stdin"])
+def test_standard_streams_that_fail_give_one_line(stream):
+    # a full disk or a closed stream ended in a traceback and status 1
+    import subprocess
+
+    from tests.conftest import cabench_command
+
+    example = str(EXAMPLES / "seed004-example.json")
+    args = [*cabench_command(), "benchmarks", "-" if stream == "closed stdin" else example, "--json"]
+    if stream == "full stdout":
+        with open("/dev/full", "w") as full:
+            result = subprocess.run(args, stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    else:
+        fd = 0 if stream == "closed stdin" else 1
+        result = subprocess.run(args, stdout=subprocess.PIPE if fd == 0 else None, stderr=subprocess.PIPE,
+                                text=True, timeout=300, preexec_fn=lambda: os.close(fd))
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert "standard" in result.stderr
