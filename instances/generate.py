@@ -11,6 +11,7 @@ import random
 
 from instances.distributions import DISTRIBUTIONS, Bidder
 from instances.knowledge_models import SpecError, draw_coalitions, draw_knowledge, parse_coalitions, parse_knowledge
+from instances.loader import MAX_GOODS
 from instances.model import Instance
 from instances.valuation import Form, Valuation
 
@@ -78,6 +79,8 @@ def generate_instance(distribution: str, goods: int, bids: int, players: int | N
         raise SpecError("--goods, --bids and --players must be at least 1")
     if players is None and distribution == "table":
         raise SpecError("--players bidders: the table distribution has no bidders; give a number of players")
+    if goods > MAX_GOODS:  # (every reader refuses such a file: it is never written)
+        raise SpecError(f"--goods: {goods} goods; cabench accepts at most {MAX_GOODS}")
     if distribution == "table" and goods > TABLE_MAX_GOODS:
         raise SpecError(f"--distribution table: full tables need at most {TABLE_MAX_GOODS} goods")
     parse_knowledge(knowledge)  # bad specs are reported before any work

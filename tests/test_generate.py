@@ -201,6 +201,7 @@ def test_export_cli_refuses_non_xor_valuations(tmp_path):
         (["-d", "uniform", "--knowledge", "noisy-lower:2"], 'cannot read "noisy-lower:2"'),
         (["-d", "uniform", "--coalitions", "pairs:9"], "do not fit among 3 players"),
         (["-d", "table", "-m", "13"], "at most 12 goods"),
+        (["-d", "paths", "-m", "5000"], "at most 4096"),  # (a file every reader refused was written)
     ],
 )
 def test_generate_cli_errors(args, message):
