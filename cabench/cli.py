@@ -455,7 +455,7 @@ def export_command(file, fmt, output) -> int:
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Time limit per program.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
-              show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
+              callback=no_dash, show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
 def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, naive, default, jobs, time_limit,
          output) -> int:
     """Time the benchmark table (MSW, every MIEW_i and MIKW_i, MKW of every coalition) of generated

@@ -439,3 +439,10 @@ def test_perf_files_get_the_per_kind_columns_like_suites(tmp_path):
     kinds = {r["method"]: r for r in rows if r["method"].startswith("kind:")}
     assert set(kinds) == {"kind:MSW", "kind:MIEW", "kind:MIKW", "kind:MKW"}
     assert all(r["proven"] == r["programs"] != "0" for r in kinds.values())
+
+
+def test_perf_refuses_standard_output(tmp_path):
+    """``perf -o -`` made a folder named - (its files cannot go to standard output): refused, exit 2."""
+    result = run_cli("perf", "-o", "-", cwd=tmp_path)
+    assert result.returncode == 2 and "standard output ('-') is not available" in result.stderr
+    assert not (tmp_path / "-").exists()
