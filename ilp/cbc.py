@@ -68,7 +68,14 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         settings["warmStart"] = True
     if time_limit is not None:
         settings["timeLimit"] = time_limit
-    problem.solve(_command(**settings))
+    try:
+        problem.solve(_command(**settings))
+    except pulp.PulpSolverError:
+        if time_limit is None:
+            raise
+        # under a very short time limit (a few milliseconds) CBC may stop before it writes a
+        # solution file, which PuLP reports as a failure to run it: nothing found in time
+        return Answer(Status.UNKNOWN, solver=NAME)
     if problem.status == pulp.LpStatusInfeasible:
         return Answer(Status.INFEASIBLE, solver=NAME)
     if problem.sol_status == pulp.LpSolutionOptimal:

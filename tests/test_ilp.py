@@ -824,3 +824,18 @@ def test_a_time_limit_beyond_any_solver_infinity_is_no_limit(backend):
     # SCIP refused limits above 1e20, its infinity (`--time-limit inf` ended in a traceback)
     program = Program(2, (Weight.of(Valuation(Form.XOR, ((0b01, 5),))), Weight.of(Valuation(Form.XOR, ((0b11, 6),)))))
     assert solve(program, SolveOptions(backend=backend, time_limit=float("inf"))).value == 6
+
+
+def test_cbc_stopped_before_its_solution_file_is_nothing_found_in_time(monkeypatch):
+    # under a time limit of a millisecond CBC sometimes ended before writing its solution, and
+    # PuLP's error ended the command (exit 1); without a time limit the error still stands
+    import pulp
+
+    def fails(self, *args, **kwargs):
+        raise pulp.PulpSolverError("Pulp: Error while trying to execute cbc")
+
+    monkeypatch.setattr(pulp.LpProblem, "solve", fails)
+    program = Program(2, (Weight.of(Valuation(Form.XOR, ((0b01, 5),))), Weight.of(Valuation(Form.XOR, ((0b11, 6),)))))
+    assert solve(program, SolveOptions(backend="cbc", time_limit=0.001)).status is Status.UNKNOWN
+    with pytest.raises(pulp.PulpSolverError):
+        solve(program, SolveOptions(backend="cbc"))
