@@ -246,7 +246,16 @@ def parse_params(values: Mapping[str, Any] | None) -> dict[str, Fraction]:
         except (ValueError, ZeroDivisionError):
             raise ArgumentError(f'"{key}={raw}" is not KEY=VALUE with a number (e.g. eps=1/10 or eps=0.1)',
                                 "param") from None
+        value = params[key]
+        if max(abs(value.numerator), value.denominator) > MAX_PARAM:
+            # (eps=1e-5000 ended in a traceback: its exact probabilities have thousands of digits)
+            raise ArgumentError(f'"{key}={raw}": numerator and denominator must be at most 10^12', "param")
     return params
+
+
+MAX_PARAM = 10**12
+"""Largest numerator and denominator of a mechanism parameter in lowest terms (an eps of
+10^-12 or more, a whole number up to 10^12)."""
 
 
 def _player(instance: Instance, name: str) -> int:

@@ -83,3 +83,11 @@ def test_bad_mechanism_input(args, expected):
     result = run_cli(*args)
     assert result.returncode == 2, result.stderr
     assert result.stdout == "" and result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
+
+
+def test_a_parameter_of_thousands_of_digits_is_refused():
+    # eps=1e-5000 ended in a traceback (exact probabilities of thousands of digits); now exit 2
+    from tests.conftest import EXAMPLES
+
+    result = run_cli("evaluate", str(EXAMPLES / "seed004-example.json"), "-m", "best-belief", "--param", "eps=1e-5000")
+    assert result.returncode == 2 and "at most 10^12" in result.stderr and len(result.stderr.strip().splitlines()) == 1
