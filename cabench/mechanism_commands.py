@@ -365,6 +365,8 @@ def sweep_command(source, mechanisms, param_values, executor, scheduler, workers
     given = given_params(param_values)
     check_backend(solver)
     files = instance_files(source)
+    if scheduler is not None and executor != "dask":
+        raise click.BadParameter("a scheduler is for --executor dask", param_hint="'--scheduler'")
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
     computed, skipped, proven = run_resumable(

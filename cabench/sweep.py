@@ -407,6 +407,10 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     return len(todo), len(seen) - len(todo), proven
 
 
+CONNECT_SECONDS = 30
+"""How long ``--executor dask`` waits for its scheduler (or the local cluster) to answer."""
+
+
 def _run_dask(todo, solver: str, time_limit: float | None, workers: int, scheduler: str | None, cores: int,
               record, given: Mapping[str, Fraction]) -> None:
     """Compute ``todo`` on a Dask cluster: the one at ``scheduler`` (its security settings come
@@ -424,7 +428,12 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                                    security=True, local_directory=scratch)
-        client = Client(scheduler or cluster)
+        try:
+            client = Client(scheduler or cluster, timeout=CONNECT_SECONDS)
+        except (OSError, ValueError, TypeError) as exc:  # no scheduler there, or not an address
+            where = f"--scheduler {scheduler}: cannot connect to a Dask scheduler there" if scheduler is not None \
+                else "--executor dask: the local Dask cluster did not answer"
+            raise CabenchError(f"{where} ({exc})") from None
         try:
             share = max(1, cores // workers) if scheduler is None else None
             futures = {client.submit(sweep_one, f, names, solver, time_limit, share, given, pure=False): key

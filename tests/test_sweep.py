@@ -84,3 +84,11 @@ def test_sweep_and_plot_through_the_cli(folder, tmp_path):
 def test_sweep_errors(folder, tmp_path, args, message):
     result = run_cli(*[a.replace("{folder}", str(folder)) for a in args], cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("executor", ["dask", "local"])
+def test_a_bad_scheduler_is_one_line(folder, tmp_path, executor):
+    # "--scheduler foo" ended in a traceback with --executor dask, and was ignored with local
+    result = run_cli("sweep", str(folder), "--executor", executor, "--scheduler", "foo", "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 2 and "--scheduler" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
