@@ -57,6 +57,7 @@ def _price(word: str) -> Fraction | None:
 def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
     header: dict[str, int] = {}
     bids: list[_Bid] = []
+    ids: dict[int, int] = {}  # bid id -> its line
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("%"):
@@ -83,10 +84,18 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
         if price is None or not all(_COUNT.fullmatch(w) for w in words[2:-1]):
             raise InputError(source, where, f'expected "id price good ... #" with a decimal price and good '
                              f"numbers, got {line[:60]!r}")
+        if not _COUNT.fullmatch(words[0]):
+            raise InputError(source, where, f"the bid id {words[0][:40]!r} is not a number in digits 0-9")
+        if int(words[0]) in ids:
+            raise InputError(source, where, f"bid id {int(words[0])} again (line {ids[int(words[0])]}); each bid has its own")
+        ids[int(words[0])] = number
         goods = tuple(int(w) for w in words[2:-1])
         total = header["goods"] + header.get("dummy", 0)
         if not goods or any(g < 0 or g >= total for g in goods):
             raise InputError(source, where, f"goods must be numbers 0..{total - 1}, at least one")
+        if len(set(goods)) != len(goods):
+            twice = next(g for k, g in enumerate(goods) if g in goods[:k])
+            raise InputError(source, where, f"good {twice} appears twice in this bid; a bid lists each good once")
         bids.append((number, goods, price, words[1]))
     if "goods" not in header:
         raise InputError(source, "", 'missing the "goods N" header line')

@@ -494,3 +494,30 @@ def test_sweep_results_are_in_the_files_units(tmp_path):
     assert ",100000,57.88929," in text  # scale, then MSW as the file's exact decimal
     row = pd.read_csv(tmp_path / "r.csv").iloc[0]
     assert row["scale"] == 100000 and Decimal(str(row["MSW"])) == Decimal(EXPECTED["scheduling-40-200-0000.txt"])
+
+
+@pytest.mark.parametrize("line, message", [
+    ("0 5.0 1 1 #", "good 1 appears twice"),  # (read as the bundle {1} before)
+    ("x 5.0 1 #", "is not a number"),
+    ("1 5.0 2 #", "bid id 1 again"),
+])
+def test_cats_bids_with_a_repeated_good_or_id_are_refused(line, message):
+    # the instance loader refuses a good listed twice in a bid; the CATS reader took it as once
+    from instances.errors import InputError
+
+    text = f"goods 3\nbids 2\ndummy 0\n\n1 4.0 0 #\n{line}\n"
+    with pytest.raises(InputError, match=message):
+        read_cats_text(text)
+
+
+def read_cats_text(text: str):
+    import tempfile
+
+    from instances.cats import read_cats
+
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write(text)
+    try:
+        return read_cats(handle.name)
+    finally:
+        Path(handle.name).unlink()
