@@ -87,7 +87,8 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
         if not _COUNT.fullmatch(words[0]):
             raise InputError(source, where, f"the bid id {words[0][:40]!r} is not a number in digits 0-9")
         if int(words[0]) in ids:
-            raise InputError(source, where, f"bid id {int(words[0])} again (line {ids[int(words[0])]}); each bid has its own")
+            raise InputError(source, where,
+                             f"bid id {int(words[0])} again (line {ids[int(words[0])]}); each bid has its own")
         ids[int(words[0])] = number
         goods = tuple(int(w) for w in words[2:-1])
         total = header["goods"] + header.get("dummy", 0)
