@@ -29,7 +29,7 @@ from instances.files import atomic_write_text
 from instances.model import READINGS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from instances.model import Instance
 
@@ -276,14 +276,35 @@ def new_folders_removed_on_error(path: Path | None) -> Iterator[None]:
     input, an interruption), the folders it created are removed again, those still empty, so
     that an error writes nothing."""
     missing = [] if path is None else [f for f in [path, *path.parents] if not f.exists()]  # deepest first
-    try:
-        yield
-    except BaseException:
+
+    def remove() -> None:
         for folder in missing:
             if folder.is_dir() and not folder.is_symlink():
                 with contextlib.suppress(OSError):  # not empty, or not ours to remove: kept
                     folder.rmdir()
+
+    # a signal while a solver's C code holds this thread ends the process from the signal thread
+    # (``ilp.lifetime.interruptible``), where no ``except`` runs: ``main`` calls it there
+    forced = _forced_cleanups()
+    forced.append(remove)
+    try:
+        yield
+    except BaseException:
+        remove()
         raise
+    finally:
+        forced.remove(remove)
+
+
+def _forced_cleanups() -> list[Callable[[], None]]:
+    """What ``main`` runs before a forced end (the command's context's own list; a fresh one,
+    never run, outside ``main``)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.setdefault(CLEANUPS, []) if ctx is not None else []
+
+
+CLEANUPS = "cabench.forced_cleanups"
+"""The key of :func:`_forced_cleanups`' list in click's context ``meta`` (shared by subcommands)."""
 
 
 @contextlib.contextmanager
@@ -628,7 +649,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from ilp.lifetime import Interrupted, interruptible
 
+    cleanups: list[Callable[[], None]] = []  # the command's (_forced_cleanups), run before a forced end
+
     def stopped(signum: int) -> None:
+        for cleanup in list(cleanups):
+            with contextlib.suppress(Exception):
+                cleanup()
         click.echo(f"cabench: stopped by {signal_name(signum)}; finished work is kept", err=True)
 
     if sys.stdout is None:  # started with standard output closed (`>&-`): every command prints to it
@@ -638,6 +664,7 @@ def main(argv: list[str] | None = None) -> int:
         with interruptible(on_stop=stopped):
             # click's own main() would print a blank line on Ctrl-C; this is main() without it
             with cli.make_context("cabench", list(sys.argv[1:] if argv is None else argv)) as ctx:
+                ctx.meta[CLEANUPS] = cleanups
                 code = cli.invoke(ctx)
             sys.stdout.flush()
     except click.exceptions.Exit as exc:  # --help, --version

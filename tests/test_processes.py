@@ -152,12 +152,16 @@ def _cpu_seconds(process: psutil.Process) -> float:
 
 
 @pytest.mark.parametrize("solver", ["scip", "highs", "cbc", "cpsat", "portfolio", "clique"])
-def test_ctrl_c_stops_a_long_solve_of_every_backend(hard, solver):
+def test_ctrl_c_stops_a_long_solve_of_every_backend(hard, solver, tmp_path):
     """Ctrl-C during a long solve with one job stops cabench within 3 s with status 130, says so,
     and leaves no descendant: also while SCIP or CP-SAT solve in cabench's own process (SCIP
-    neither takes Ctrl-C for itself nor holds the interpreter lock while it solves)."""
+    neither takes Ctrl-C for itself nor holds the interpreter lock while it solves), and the
+    folder made for a CSV is removed again (it stayed when the process was ended from the signal
+    thread, where no ``except`` runs)."""
+    csv = tmp_path / "new" / "players.csv"
     proc = subprocess.Popen([*cabench_command(), "benchmarks", str(hard), "--solver", solver, "--jobs", "1",
-                             "--time-limit", "60"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             "--time-limit", "60", "--players-csv", str(csv)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         me = psutil.Process(proc.pid)
         deadline = time.monotonic() + 60
@@ -183,6 +187,7 @@ def test_ctrl_c_stops_a_long_solve_of_every_backend(hard, solver):
         proc.kill()
         proc.wait()
     assert alive == [], f"left running: {[p.cmdline() for p in alive]}"
+    assert not csv.parent.exists()
     assert code == 130 and took < 3, (code, took, stderr)
     assert "stopped by SIGINT" in stderr and "Traceback" not in stderr
 
