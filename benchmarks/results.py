@@ -217,22 +217,18 @@ def best_of(name: str, family: Sequence[tuple[Hashable, Benchmark]]) -> Best:
     """
     if not family:
         return Best(name, 0, None, 0)
-    proven = [(key, b.value) for key, b in family if b.value is not None]
-    top_key, top = None, None
-    for key, value in proven:
-        if top is None or value > top:
-            top_key, top = key, value
+    top = max((b.value for _, b in family if b.value is not None), default=None)
     incumbents = [b.incumbent for _, b in family if b.incumbent is not None]
     incumbent = max(incumbents) if incumbents else None
-    open_ = [b for _, b in family if b.value is None]
-    if top is None or any(b.bound is None or b.bound > top for b in open_):
+    if top is None or any(b.bound is None or b.bound > top for _, b in family if b.value is None):
         return Best(name, None, None, incumbent)
     # the winner is the first member worth ``top`` (lowest on ties); an unproven member before
-    # ``top_key`` whose bound is ``top`` may be worth it too: it wins when its incumbent is
-    # ``top`` (then its value is), and otherwise who wins is not known (the maximum still is)
+    # the first proven one whose bound is ``top`` may be worth it too: it wins when its
+    # incumbent is ``top`` (then its value is), and otherwise who wins is not known (the
+    # maximum still is). Some member is proven worth ``top``, so the loop returns.
     for key, b in family:
         if b.value == top:
             return Best(name, top, key, top)
         if b.value is None and b.bound == top:
             return Best(name, top, key if b.incumbent == top else None, top)
-    return Best(name, top, top_key, top)
+    raise AssertionError("no member of the family is worth its maximum")
