@@ -378,6 +378,9 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     facts = _facts(instance, solver, time_limit)
     if player is not None:
         _player(instance, player)  # a player not in the instance is an error even where unused
+        if strategies == "rational":  # (it was ignored)
+            raise ArgumentError("--player names the agent of a deviation family; rational play has none "
+                                "(add --strategies FAMILY)", "player")
     if mechanism == "all":
         if strategies != "rational":
             raise ArgumentError("--mechanism all evaluates rational play only", "strategies")

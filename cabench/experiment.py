@@ -130,9 +130,8 @@ def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Fami
     from cabench.provenance import read_record, with_record
     from instances.generate import generate_instance
 
-    folder.mkdir(parents=True, exist_ok=True)
     loaded = [(path, load_instance(str(path)), _sha(Path(path).read_text(encoding="utf-8"))) for path in sources]
-    files = []
+    files: list[tuple[Path, str]] = []
     for value in axis.values:
         spec_k, spec_c = axis.point(value, knowledge, coalitions, coalition_count)
         point = {"axis": axis.kind, "axis_value": axis.shown(value), "knowledge": spec_k, "coalitions": spec_c}
@@ -153,11 +152,12 @@ def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Fami
                 made.append(with_record(inst, **made_from, source_file=str(path), source_sha256=sha, seed=seed,
                                         **point))
                 made[-1] = _renamed(made[-1], name)
-            for inst in made:
-                path = folder / f"{inst.name}.json"
-                _write(path, instance_text(inst))
-                files.append(path)
-    return files
+            files += [(folder / f"{inst.name}.json", instance_text(inst)) for inst in made]
+    # written once all are made: a spec that fails at a later point of the axis writes no file
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, text in files:
+        _write(path, text)
+    return [path for path, _ in files]
 
 
 def _renamed(instance: Instance, name: str) -> Instance:

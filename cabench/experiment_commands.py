@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cabench.cli import check_backend, cli, dash_is_stdout
+from cabench.cli import check_backend, cli, dash_is_stdout, new_folders_removed_on_error
 from cabench.mechanism_commands import (_param_many, _solver, _time, finish_sweep, given_params, mechanism_list,
                                         run_resumable)
 from instances import CabenchError
@@ -64,7 +64,6 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     check_backend(solver)
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
-    check_output(output)
     parse_knowledge(knowledge)
     family = None
     generated = [distribution, goods, bids, players]
@@ -81,13 +80,15 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
         family = Family(distribution, goods, bids, count)
     elif not files:
         raise click.UsageError("nothing to experiment on: give --distribution/--goods/--bids/--players, or FILES")
-    instances = experiment_files(instance_folder(output), axis_spec, list(range(first_seed, first_seed + seeds)),
-                                 family=family, sources=list(files), knowledge=knowledge, coalitions=coalitions,
-                                 coalition_count=coalition_count)
-    computed, skipped, proven = run_resumable(
-        "experiment", lambda progress: run_sweep(instances, output, names, workers=workers, solver=solver,
-                                                 time_limit=time_limit, progress=progress, given=given),
-        output, "experiment: instances")
+    with new_folders_removed_on_error(output.parent):
+        check_output(output)
+        instances = experiment_files(instance_folder(output), axis_spec, list(range(first_seed, first_seed + seeds)),
+                                     family=family, sources=list(files), knowledge=knowledge, coalitions=coalitions,
+                                     coalition_count=coalition_count)
+        computed, skipped, proven = run_resumable(
+            "experiment", lambda progress: run_sweep(instances, output, names, workers=workers, solver=solver,
+                                                     time_limit=time_limit, progress=progress, given=given),
+            output, "experiment: instances")
     code = finish_sweep("experiment", output, computed, skipped, proven)
     click.echo(f"next: cabench plot {output}; cabench table {output} --format latex", err=True)
     return code
@@ -114,18 +115,19 @@ def table_command(results, fmt, per_point, digits, output):
     from cabench.summary import load, summary_table
     from instances.files import check_output
 
-    if output is not None:
-        check_output(output, [results])
-    table = summary_table(load(results), per_point, digits)
-    if fmt == "table":
+    if fmt == "table" and output is not None:
+        raise click.BadParameter("--format table is for reading on a terminal; choose another format with -o",
+                                 param_hint="'--format'")
+    with new_folders_removed_on_error(output.parent if output is not None else None):
         if output is not None:
-            raise click.BadParameter("--format table is for reading on a terminal; choose another format with -o",
-                                     param_hint="'--format'")
+            check_output(output, [results])
+        table = summary_table(load(results), per_point, digits)
+        if fmt != "table":
+            _emit(render([table], fmt), output)
+    if fmt == "table":
         PipeConsole().print(rich_table(table))
         for note in table.notes:
             click.echo(note)
-        return 0
-    _emit(render([table], fmt), output)
-    if output is not None:
+    elif output is not None:
         click.echo(str(output), err=True)
     return 0

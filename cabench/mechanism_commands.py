@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import click
 
 from cabench import api
-from cabench.cli import check_backend, cli, coalition_knowledge_option, format_option, load_with_reading, no_dash
+from cabench.cli import (check_backend, cli, coalition_knowledge_option, format_option, load_with_reading,
+                         new_folders_removed_on_error, no_dash)
 from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
 from cabench.render import PipeConsole, plain
 from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, SolveOptions
@@ -54,6 +55,8 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
         if not sep or not key.strip():
             raise click.BadParameter(f'"{item}" is not KEY=VALUE with a number (e.g. eps=1/10 or eps=0.1)',
                                      param_hint="'--param'")
+        if key.strip() in params:  # (the last one silently won)
+            raise click.BadParameter(f'"{key.strip()}" is given twice', param_hint="'--param'")
         params[key.strip()] = raw.strip()
     return params
 
@@ -369,11 +372,12 @@ def sweep_command(source, mechanisms, param_values, executor, scheduler, workers
         raise click.BadParameter("a scheduler is for --executor dask", param_hint="'--scheduler'")
     if output.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
-    computed, skipped, proven = run_resumable(
-        "sweep", lambda progress: run_sweep(files, output, names, executor=executor, workers=workers,
-                                            scheduler=scheduler, solver=solver, time_limit=time_limit,
-                                            progress=progress, given=given),
-        output, "sweeping instances")
+    with new_folders_removed_on_error(output.parent):
+        computed, skipped, proven = run_resumable(
+            "sweep", lambda progress: run_sweep(files, output, names, executor=executor, workers=workers,
+                                                scheduler=scheduler, solver=solver, time_limit=time_limit,
+                                                progress=progress, given=given),
+            output, "sweeping instances")
     return finish_sweep("sweep", output, computed, skipped, proven)
 
 
@@ -395,8 +399,9 @@ def plot_command(results, output, style, formats):
     chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
     if not chosen or not set(chosen) <= set(FORMATS):
         raise click.BadParameter(f'"{formats}": expected some of {", ".join(FORMATS)}', param_hint="'--formats'")
-    check_folder(output)
-    for figure in plot_results(results, output, style, chosen):
-        for path in figure.paths:
-            click.echo(str(path))
+    with new_folders_removed_on_error(output):
+        check_folder(output)
+        for figure in plot_results(results, output, style, chosen):
+            for path in figure.paths:
+                click.echo(str(path))
     return 0

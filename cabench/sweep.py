@@ -15,8 +15,8 @@ What survives a fault, and why:
   exclusive temporary file in the same folder, flushed, renamed) and the journal removed. A
   journal row replaces the row with its key, so replaying it after a kill between the rename
   and the removal changes nothing: no row is ever lost or duplicated.
-* **One sweep per results file**: an exclusive lock (``RESULTS.lock``) makes a second sweep into
-  the same file stop at once with a clear message.
+* **One sweep per results file**: an exclusive lock (``RESULTS.lock``, present while a sweep
+  runs) makes a second sweep into the same file stop at once with a clear message.
 * **Unproven rows are recomputed**: an instance whose table was not proven within
   ``--time-limit`` is recorded with ``proven`` false (the sweep exits with status 3), and a later
   run with a larger limit (or none) computes it again (its new row replaces the old one).
@@ -30,6 +30,7 @@ core count.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
@@ -37,7 +38,7 @@ import math
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import as_completed
 from fractions import Fraction
 from pathlib import Path
@@ -228,9 +229,9 @@ def _read_table(path: Path) -> list[dict[str, Any]]:
     except Exception as exc:  # pandas and pyarrow raise many kinds
         raise CabenchError(f"{path}: cannot read these results ({type(exc).__name__}); "
                            "move the file away or choose another -o") from None
-    if len(frame) and KEY not in frame:
-        raise CabenchError(f"{path}: results without the {KEY} column (written by an older cabench); "
-                           "move the file away or choose another -o")
+    if KEY not in frame.columns:  # (a header of other columns alone was written over)
+        raise CabenchError(f"{path}: not results of cabench sweep or experiment (no {KEY} column; another "
+                           "file, or written by an older cabench); move the file away or choose another -o")
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
             for row in frame.to_dict("records")]
 
@@ -331,10 +332,12 @@ def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *
 
     if results.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{results}: the results file must end in .csv or .parquet")
+    given = dict(given or {})
+    # every file is read before anything is written: a bad one leaves no lock, journal or folder
+    wanted = [(str(f), *_wanted(str(f), mechanisms, solver, given)) for f in files]
     check_output(results)
     with exclusive_lock(results.with_name(results.name + ".lock"), str(results)):
-        return _sweep_locked(list(files), results, mechanisms, executor, workers, scheduler, solver, time_limit,
-                             progress, dict(given or {}))
+        return _sweep_locked(wanted, results, executor, workers, scheduler, solver, time_limit, progress, given)
 
 
 def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[str, Fraction]
@@ -351,23 +354,23 @@ def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[st
     return key, wanted
 
 
-def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], executor: str, workers: int,
+def _sweep_locked(files: list[tuple[str, str, list]], results: Path, executor: str, workers: int,
                   scheduler: str | None, solver: str, time_limit: float | None,
                   progress: Callable[[int, int], None], given: Mapping[str, Fraction]) -> tuple[int, int, bool]:
+    """``files``: (path, key, rows wanted) of each file, from :func:`_wanted`."""
     rows = _merge(_read_table(results), _read_journal(results))
     seen: dict[str, list] = {}  # key -> the rows wanted of the first file with that content
     todo = []
-    for f in files:
-        key, wanted = _wanted(str(f), mechanisms, solver, given)
+    for f, key, wanted in files:
         if key in seen:
             continue
         seen[key] = [k for k, _ in wanted]
         missing = [name for k, name in wanted if _needs_row(rows.get(k), time_limit)]
         if missing:
-            todo.append((key, str(f), [name for name in missing if name]))
+            todo.append((key, f, [name for name in missing if name]))
     journal = _journal(results)
     cores = os.cpu_count() or 1
-    with open(journal, "a", encoding="utf-8") as handle:
+    with _journal_kept_if_written(journal), open(journal, "a", encoding="utf-8") as handle:
         sync_folder(results.parent)
 
         def record(key: str, new_rows: list[dict[str, Any]], finished: int) -> None:
@@ -405,6 +408,19 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     journal.unlink(missing_ok=True)
     proven = all(_true(rows[k].get("proven")) for wanted in seen.values() for k in wanted if k in rows)
     return len(todo), len(seen) - len(todo), proven
+
+
+@contextlib.contextmanager
+def _journal_kept_if_written(journal: Path) -> Iterator[None]:
+    """Within the block the journal may be created; if the block fails before any instance is
+    recorded, the journal is removed again (empty, it holds nothing to resume)."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            if journal.stat().st_size == 0:
+                journal.unlink()
+        raise
 
 
 CONNECT_SECONDS = 30

@@ -146,24 +146,40 @@ def sync_folder(folder: Path) -> None:
 
 @contextlib.contextmanager
 def exclusive_lock(lock: Path, what: str) -> Iterator[None]:
-    """Hold an exclusive advisory lock on the file ``lock`` (created if needed) within the block;
-    if another process holds it, raise :class:`CabenchError` at once saying so (``what`` names
-    the protected thing)."""
+    """Hold an exclusive advisory lock on the file ``lock`` within the block; if another process
+    holds it, raise :class:`CabenchError` at once saying so (``what`` names the protected thing).
+
+    The file exists only while the lock is held: it is created, locked, and removed before it is
+    unlocked. A process that opened it just before its removal locks a file no longer at that
+    path; it sees this (the path names another file or none) and tries again, so two processes
+    never both hold the lock."""
     import fcntl
 
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise OutputError(lock, exc.strerror or str(exc)) from None
-    try:
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(lock, exc.strerror or str(exc)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
             raise CabenchError(f"{what}: another cabench sweep (pid {holder}) is writing it; wait for it to "
                                f"finish, or write to another file") from None
+        try:
+            held = os.fstat(fd)
+            now = os.stat(lock)
+        except FileNotFoundError:
+            now = None
+        if now is not None and (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
+            break
+        os.close(fd)  # the holder removed it between our open and our lock: take the new one
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
         os.close(fd)

@@ -39,7 +39,7 @@ class Param:
     name: str
     doc: str
     default: Callable[[Instance, Mapping[str, Fraction]], Fraction]  # may use the parameters before it
-    check: Callable[[Fraction, Mapping[str, Fraction], Instance], str | None] = lambda v, p, i: None
+    check: Callable[[Fraction, Mapping[str, Fraction], Instance], str | None] = lambda v, p, i: None  # ditto
 
 
 @dataclass(frozen=True)
@@ -298,8 +298,8 @@ class Mechanism:
             raise ParameterError(f'{self.name}: unknown parameter "{unknown[0]}"; expected one of: {names}')
         values: dict[str, Fraction] = {}
         for p in self.params:
+            # each is checked before the next default reads it (delta's default is eps/2^k: k = 10^10 did not end)
             values[p.name] = Fraction(given[p.name]) if p.name in given else p.default(instance, values)
-        for p in self.params:
             problem = p.check(values[p.name], values, instance)
             if problem:
                 raise ParameterError(f"{self.name}: {p.name} = {values[p.name]}: {problem}")

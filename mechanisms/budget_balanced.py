@@ -57,9 +57,15 @@ def _default_k(instance: Instance, values: Mapping[str, Fraction]) -> Fraction:
     return Fraction((2 * instance.n * _max_abs(instance)).bit_length() + 1)
 
 
+MAX_K = 1024
+"""Most bits per value: B = 2^1023 is far above any value an instance may hold (at most 10^12 in
+absolute value), and a larger k only lengthens the exact numbers (k = 10^5 gave prices of 60,000
+digits; k = 10^10 did not end)."""
+
+
 def _k_check(value: Fraction, params, instance: Instance) -> str | None:
-    if value.denominator != 1 or value < 1:
-        return "k is a whole number of bits (at least 1)"
+    if value.denominator != 1 or not 1 <= value <= MAX_K:
+        return f"k is a whole number of bits from 1 to {MAX_K}"
     if 2 ** int(value - 1) <= _max_abs(instance):
         return (f"seed 003 requires every value in (-2^(k-1), 2^(k-1)); the largest |value| here is "
                 f"{_max_abs(instance)}, so k must be at least {_max_abs(instance).bit_length() + 1}")
@@ -73,8 +79,8 @@ def _eps_check(limit: int):
 
 
 def _delta_check(value: Fraction, params, instance: Instance) -> str | None:
-    bound = params["eps"] / 2 ** int(params["k"] - 1)
-    return None if 0 < value < bound else f"seed 003 requires delta in (0, eps/B) = (0, {bound})"
+    k, eps = int(params["k"]), params["eps"]
+    return None if 0 < value < eps / 2 ** (k - 1) else f"seed 003 requires delta in (0, eps/B) = (0, {eps}/2^{k - 1})"
 
 
 def _params(limit: int, with_delta: bool) -> tuple[Param, ...]:

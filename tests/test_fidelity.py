@@ -20,7 +20,7 @@ from benchmarks.results import Outcome
 from instances import Candidates, Form, Instance, Valuation, load_instance
 from instances.synthetic import random_instance, random_valuation
 from mechanisms import MECHANISMS, Facts, ParameterError, evaluate
-from mechanisms.budget_balanced import largest_abs_value
+from mechanisms.budget_balanced import MAX_K, largest_abs_value
 from mechanisms.common import canonical
 from mechanisms.engine import Decision, MechanismError
 from mechanisms.surviving import StarAnnouncement
@@ -49,6 +49,19 @@ def test_k_is_bounded_by_the_largest_absolute_value(name):
     evaluate(m, inst, params, m.rational(inst, params, Facts(inst)), Facts(inst))
     with pytest.raises(ParameterError, match="largest \\|value\\| here is 7, so k must be at least 4"):
         m.parameters(inst, {"k": Fraction(3)})
+
+
+@pytest.mark.parametrize("name", MARKET_MECHANISMS)
+def test_k_has_an_upper_bound(name):
+    """k = 10^5 ended in a traceback (prices of 60,000 digits) and k = 10^10 did not end: k is at
+    most MAX_K bits, and k = MAX_K still evaluates."""
+    m = MECHANISMS[name]
+    inst = _market_7()
+    for k in (MAX_K + 1, 10**5, 10**10):
+        with pytest.raises(ParameterError, match=f"k = {k}: k is a whole number of bits from 1 to {MAX_K}"):
+            m.parameters(inst, {"k": Fraction(k)})
+    params = m.parameters(inst, {"k": Fraction(MAX_K)})
+    evaluate(m, inst, params, m.rational(inst, params, Facts(inst)), Facts(inst))
 
 
 @settings(max_examples=200)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -149,3 +150,48 @@ def test_annotate_writes_the_same_file_as_json_would(tmp_path):
     assert result.returncode == 0, result.stderr
     expected = annotate(load_instance(source), "noisy-lower:0.8", None, 1)
     assert out.read_text() == _format(instance_to_json(expected)) + "\n"
+
+
+def test_the_lock_file_exists_while_the_lock_is_held(tmp_path):
+    import pytest
+
+    from instances.errors import CabenchError
+    from instances.files import exclusive_lock
+
+    lock = tmp_path / "r.csv.lock"
+    lock.write_text("12345")  # left by a killed sweep: nobody holds it
+    with exclusive_lock(lock, "r.csv"):
+        assert lock.read_text() == str(os.getpid())
+        with pytest.raises(CabenchError, match=f"r.csv: another cabench sweep \\(pid {os.getpid()}\\) is writing it"):
+            with exclusive_lock(lock, "r.csv"):
+                pass
+    assert not lock.exists()
+
+
+def test_a_lock_file_removed_before_it_is_locked_is_opened_again(tmp_path, monkeypatch):
+    """The holder removes the file between this process's open and its flock: the lock taken
+    is on a file no longer at the path, so it is opened again (else two sweeps would both run)."""
+    import fcntl
+
+    from instances.files import exclusive_lock
+
+    lock = tmp_path / "r.csv.lock"
+    real, locked = fcntl.flock, []
+
+    def flock(fd, operation):
+        if not locked:
+            lock.unlink()  # the holder finished: its file is gone
+        locked.append(fd)
+        return real(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    with exclusive_lock(lock, "r.csv"):
+        assert len(locked) == 2
+        with open(lock) as other:  # the file at the path is the one held
+            try:
+                real(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = False
+            except BlockingIOError:
+                held = True
+        assert held
+    assert not lock.exists()

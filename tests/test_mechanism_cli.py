@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import EXAMPLES, run_cli
 
 SEED004 = str(EXAMPLES / "seed004-example.json")
+MARKET = str(EXAMPLES / "seed003-market.json")
 
 
 def test_evaluate_json_for_one_mechanism():
@@ -77,6 +78,15 @@ def test_deviate_json():
         pytest.param(["outcome", SEED004, "-m", "vcg", "--player", "zz"], 'unknown player "zz"', id="unknown-player"),
         pytest.param(["evaluate", str(EXAMPLES / "seed003-market.json"), "-m", "vcg"], "is for auctions", id="auction-on-market"),
         pytest.param(["evaluate", SEED004, "-m", "vcg", "--strategies", "nope", "--player", "p1"], 'unknown family "nope"', id="unknown-family"),
+        # each of these ran before: the last --param won, --player was ignored, k = 10^5 ended in a traceback
+        pytest.param(["evaluate", SEED004, "-m", "best-belief", "--param", "eps=1/2", "--param", "eps=1/3"],
+                     "Invalid value for '--param': \"eps\" is given twice", id="param-twice"),
+        pytest.param(["evaluate", SEED004, "-m", "vcg", "--player", "p1"],
+                     "--player names the agent of a deviation family; rational play has none", id="player-rational"),
+        pytest.param(["evaluate", MARKET, "-m", "budget-balanced", "--param", "k=100000"],
+                     "k = 100000: k is a whole number of bits from 1 to 1024", id="k-too-large"),
+        pytest.param(["outcome", MARKET, "-m", "naive-1", "--player", "p1", "--param", "k=10000000000"],
+                     "k = 10000000000: k is a whole number of bits from 1 to 1024", id="k-far-too-large"),
     ],
 )
 def test_bad_mechanism_input(args, expected):

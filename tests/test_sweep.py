@@ -92,3 +92,39 @@ def test_a_bad_scheduler_is_one_line(folder, tmp_path, executor):
     result = run_cli("sweep", str(folder), "--executor", executor, "--scheduler", "foo", "-o", str(tmp_path / "r.csv"))
     assert result.returncode == 2 and "--scheduler" in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [
+    ["table", "{tmp}/bad.csv", "-o", "{tmp}/new/sub/t.md"],
+    ["plot", "{tmp}/bad.csv", "-o", "{tmp}/new/figures"],
+    ["sweep", "{tmp}/broken.json", "-o", "{tmp}/new/r.csv"],
+    ["experiment", "{tmp}/broken.json", "--axis", "candidates:2", "-o", "{tmp}/new/r.csv"],
+    # the third point of the axis does not fit 3 players: found after the first two were drawn
+    ["experiment", "-d", "paths", "-m", "8", "-b", "20", "-n", "3", "--seeds", "1", "--axis", "coalition-size:2,3,4",
+     "-o", "{tmp}/new/r.csv"],
+])
+def test_a_failing_results_command_leaves_nothing(tmp_path, args):
+    """Each of these left a folder, a lock file, an empty journal or instance files: exit 2, one
+    line, and only the inputs remain."""
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "broken.json").write_text('{"goods":')
+    result = run_cli(*[a.replace("{tmp}", str(tmp_path)) for a in args], cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "broken.json"]
+
+
+def test_a_finished_sweep_leaves_no_lock(folder, tmp_path):
+    results = tmp_path / "r.csv"
+    assert run_cli("sweep", str(folder), "-o", str(results)).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["r.csv"]
+
+
+@pytest.mark.parametrize("text", ["name,price\n", "name,price\nchair,12\n"])
+def test_a_results_file_of_other_columns_is_refused_and_kept(folder, tmp_path, text):
+    # the header alone was written over by the sweep's results
+    results = tmp_path / "r.csv"
+    results.write_text(text)
+    result = run_cli("sweep", str(folder), "-o", str(results))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "not results of cabench sweep or experiment (no instance_sha256 column" in result.stderr
+    assert results.read_text() == text and sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["r.csv"]
