@@ -500,8 +500,9 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
                 raise click.UsageError(f"{flag} chooses generated instances; it does not go with instance files")
 
     chosen = list(dict.fromkeys(b.strip() for b in backends.split(",") if b.strip() not in ("", "none")))
-    for name in [*chosen, default]:
+    for name in chosen:
         check_backend(name, "'--backends'")
+    check_backend(default, "'--default'")  # (blamed --backends)
     from cabench.perf import SUITES
 
     only = None

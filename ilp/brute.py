@@ -113,7 +113,7 @@ def run_program(program: Program) -> tuple[Status, tuple[int, ...] | None]:
     """Solve ``program`` exactly (status OPTIMAL or INFEASIBLE) and return an optimal allocation."""
     if program.n_goods > MAX_GOODS:
         raise CabenchError(
-            f"the brute-force backend handles at most {MAX_GOODS} goods (this program has "
+            f"the brute-force backend (--solver brute) handles at most {MAX_GOODS} goods (this program has "
             f"{program.n_goods}); use --solver cpsat or cbc"
         )
     tables = [_table(program, j) for j in range(len(program.weights))]

@@ -109,7 +109,10 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
     """Call ``write(temporary_path)`` and put the result at ``path`` atomically (see the module
     docstring); the file gets the usual permissions (``0o666`` minus the umask)."""
     path = check_output(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(path, exc.strerror or str(exc)) from None
     tmp = Path(name)
     try:
         os.close(fd)
@@ -121,8 +124,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp's files are private; the result is not
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(path, exc.strerror or str(exc)) from None
+        tmp.unlink(missing_ok=True)  # (a writer's own message names the temporary file: the user's is shown)
+        raise OutputError(path, exc.strerror or str(exc).replace(str(tmp), str(path))) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

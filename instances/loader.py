@@ -94,6 +94,8 @@ def _find_problem(data: Any) -> tuple[Path_, str] | None:
         if len(path) > MAX_DEPTH:
             return path[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep; an instance needs about ten"
         if isinstance(node, str):
+            if isinstance(node, _LongInteger):
+                return path, node.problem(path)
             if _has_surrogate(node):
                 return path, f"text {_shown(node)} holds a lone surrogate (invalid Unicode)"
             continue
@@ -133,29 +135,30 @@ def _shown(text: str) -> str:
     return shown if len(shown) <= 60 else shown[:57] + '..."'
 
 
-def _parse_int(literal: str) -> int:
-    if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS:
-        raise _Refused(f"an integer with {len(literal.lstrip('-'))} digits; values are at most 10^12 in absolute value")
-    return int(literal)
+SCALE_RULE = (f"expected a power of ten from 1 to 10^{len(str(MAX_SCALE)) - 1} "
+              "(values are integers in units of 1/scale)")
 
 
-class _Refused(Exception):
-    """A literal refused while decoding (no JSON path is known yet)."""
+class _LongInteger(str):
+    """An integer literal longer than :data:`MAX_INTEGER_DIGITS`, kept as its text (converting it
+    costs time quadratic in its digits) until :func:`_find_problem` names its JSON path."""
 
-
-def decode_json(text: str, source: str) -> Any:
-    """Decode instance JSON safely: bounded integers, bounded nesting, one-line errors."""
-    return _decode(text, source)[0]
+    def problem(self, path: Path_) -> str:
+        digits = len(self.lstrip("-"))
+        if path == ["scale"]:
+            return f"{SCALE_RULE}, got an integer with {digits} digits"
+        return f"an integer with {digits} digits; values are at most 10^12 in absolute value"
 
 
 _ZEROS = str.maketrans("123456789", "000000000")
 
 
 def _decode(text: str, source: str) -> tuple[Any, bool]:
-    """(:func:`decode_json` of ``text``, whether the text alone shows that :func:`_find_problem`
-    has nothing to find: no key twice, no escaped surrogate, nesting within :data:`MAX_DEPTH`,
-    no table). A 500-player file with knowledge decodes into millions of objects; walking them
-    all again in Python took longer than decoding them."""
+    """(the decoded JSON of ``text``, whether the text alone shows that :func:`_find_problem`
+    has nothing to find: no key twice, no escaped surrogate, no integer longer than
+    :data:`MAX_INTEGER_DIGITS`, nesting within :data:`MAX_DEPTH`, no table). A 500-player file
+    with knowledge decodes into millions of objects; walking them all again in Python took longer
+    than decoding them."""
     # integers are bounded by their digits; when no run of digits in the whole text is that long
     # (the common case), the decoder's own integer parsing is safe and four times as fast on a
     # complete table's 2^20 entries
@@ -163,6 +166,9 @@ def _decode(text: str, source: str) -> tuple[Any, bool]:
     # regular expression [0-9]{21} took 0.2 s)
     long_digits = "0" * (MAX_INTEGER_DIGITS + 1) in text.translate(_ZEROS)
     duplicates = []
+
+    def parse_int(literal: str) -> int | _LongInteger:
+        return _LongInteger(literal) if len(literal.lstrip("-")) > MAX_INTEGER_DIGITS else int(literal)
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict:
         obj = dict(pairs)
@@ -172,16 +178,14 @@ def _decode(text: str, source: str) -> tuple[Any, bool]:
         return _with_duplicates(pairs)
 
     try:
-        data = json.loads(text, object_pairs_hook=pairs_hook, parse_int=_parse_int if long_digits else None)
+        data = json.loads(text, object_pairs_hook=pairs_hook, parse_int=parse_int if long_digits else None)
     except json.JSONDecodeError as exc:
         raise InputError(source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    except _Refused as exc:
-        raise InputError(source, "", str(exc)) from None
     except RecursionError:
         raise InputError(source, "", f"nested far too deep; an instance nests at most {MAX_DEPTH} levels") from None
     except ValueError as exc:  # anything else the decoder refuses
         raise InputError(source, "", f"invalid JSON: {exc}") from None
-    return data, not duplicates and _plain(text)
+    return data, not duplicates and not long_digits and _plain(text)
 
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -514,8 +518,7 @@ class _Builder:
 
     def _scale(self, scale: int) -> int:
         if not is_power_of_ten(scale) or scale > MAX_SCALE:
-            raise self.fail(["scale"], f"expected a power of ten from 1 to 10^9 (values are integers in units of "
-                                       f"1/scale), got {scale}")
+            raise self.fail(["scale"], f"{SCALE_RULE}, got {scale}")
         return scale
 
     def _names(self, items: Sequence[str], path: Path_, what: str) -> dict[str, int]:

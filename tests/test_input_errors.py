@@ -52,6 +52,11 @@ def _del(*path):
 
 
 CASES = [
+    # integer literals beyond 20 digits are refused before conversion, and named by their path
+    pytest.param(_set(["valuations", "p2", "xor"], [[["2"], -10**21]]),
+                 "valuations.p2.xor[0][1]: an integer with 22 digits; values are at most 10^12", id="long-integer"),
+    pytest.param(_set(["scale"], 10**23), "scale: expected a power of ten from 1 to 10^9 (values are integers in "
+                 "units of 1/scale), got an integer with 24 digits", id="long-scale"),
     pytest.param(_set(["valuations", "p3", "explicit"], [[["1", "2"], 50], [["7"], 3]]),
                  'valuations.p3.explicit[1][0][0]: unknown good "7"', id="unknown-good"),
     pytest.param(_set(["valuations", "p9"], {"explicit": []}),
@@ -193,7 +198,7 @@ def test_brute_force_on_too_many_goods(tmp_path):
     path.write_text(json.dumps(data))
     result = run_cli("benchmarks", str(path), "--solver", "brute")
     assert result.returncode == 2
-    assert "at most 12 goods" in result.stderr and result.stderr.count("\n") == 1
+    assert "(--solver brute) handles at most 12 goods" in result.stderr and result.stderr.count("\n") == 1
 
 
 _json_text = st.text(alphabet='ab[]{}"\\\\:,\u00e9\U0001f600', max_size=6)

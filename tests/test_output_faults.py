@@ -111,3 +111,26 @@ def test_the_local_dask_cluster_is_private(monkeypatch, tmp_path):
     assert seen["address"].startswith("tls://127.0.0.1:")
     assert seen["listening"] and all(host == "127.0.0.1" for host in seen["listening"])
     assert seen["scratch_mode"] == 0o700
+
+
+def test_a_writer_error_names_the_output_not_the_temporary_file(tmp_path, monkeypatch):
+    import tempfile
+
+    from instances.files import OutputError, atomic_write
+
+    target = tmp_path / "out.parquet"
+
+    def write(tmp):
+        raise OSError(f"failed to open local file '{tmp}'")  # as pyarrow says it, without strerror
+
+    with pytest.raises(OutputError) as caught:
+        atomic_write(target, write)
+    assert str(caught.value) == f"{target}: cannot write: failed to open local file '{target}'"
+    assert list(tmp_path.iterdir()) == []
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)  # (a traceback before)
+    with pytest.raises(OutputError, match="out.parquet: cannot write: No space left on device"):
+        atomic_write(target, write)

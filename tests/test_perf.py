@@ -216,7 +216,9 @@ def test_perf_knowledge_and_coalitions_options(tmp_path):
 
 @pytest.mark.parametrize("option, value, message", [("--knowledge", "candidates:x", "cannot read"),
                                                     ("--coalitions", "pairs:9", "do not fit"),
-                                                    ("--knowledge", ",", "at least one")])
+                                                    ("--knowledge", ",", "at least one"),
+                                                    ("--default", "foo", 'unknown solver "foo"'),
+                                                    ("--backends", "cpsat,foo", 'unknown solver "foo"')])
 def test_perf_rejects_bad_specs(tmp_path, option, value, message):
     result = run_cli("perf", "--suite", "quick", option, value, "-o", str(tmp_path))
     assert result.returncode == 2 and f"'{option}'" in result.stderr and message in result.stderr
