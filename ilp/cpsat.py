@@ -11,6 +11,7 @@ import math
 
 from ortools.sat.python import cp_model
 
+from ilp import claims
 from ilp.compile import AtomsBlock
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
@@ -32,6 +33,21 @@ def available() -> bool:
     return True
 
 
+ROBUST_MAGNITUDE = 10**9
+"""Above this program magnitude (``ilp.claims.magnitude``), a program with a guaranteed value's
+price variable (the robust block of ``ilp.compile``) is solved without CP-SAT's presolve and with
+its portfolio of search strategies. Near 10^12, CP-SAT 9.15's presolve answered OPTIMAL below
+the optimum (999999999262 where a solution worth 999999999823 exists: every parameter tried but
+presolve off gave that answer; the same program with values shrunk to 10^11 was right), and
+with one worker its default search stalled (a robust MIKW_i of 7 goods not proven in 60 s; the
+stall counted no deterministic work, so no work limit ended it). Measured (2026-12-04, one
+worker, 5 s per program, values within 1,000 of 10^12, 150 instances of 5-9 goods, 2,594
+programs of which 250 robust): by default 4 wrong optima (caught by ``ilp.backends``' witness
+check, which ended the report) and 11 unproven, 58.5 s of CP-SAT in all; without presolve 0 and
+6; with both changes none (docs/performance.md, "Session 41"). Below 10^9 the default stays:
+without presolve one of 29 robust programs with values up to 10^8 stalled."""
+
+
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,
         work: float | None = None) -> Answer:
     """Solve the formulation's ILP (``ilp.contract``); ``hint`` is a full assignment to start from.
@@ -48,8 +64,14 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         # 64 / 500 / 10 with 3 candidates, MIEW_i and MIKW_i of 3 players): 6.6 s with probing,
         # 2.9 s without (each program 2.3x faster, all proven); regions, MIEW_0 and MIKW_0: 12.5 s
         # and 10.5 s. Exact-knowledge programs, which keep the default, did not change (paths 64 /
-        # 500 and 256 / 2000, regions 64 / 500: MSW equally fast either way).
+        # 500 and 256 / 2000, regions 64 / 500: MSW equally fast either way). Only there: on a
+        # robust program of 7 goods near 10^12 (price variables, no unions), CP-SAT 9.15's
+        # presolve without probing answered OPTIMAL 1999999999945 where the optimum is
+        # 2999999999911 (2026-12-04; never wrong on 61 covering-union programs near 10^12).
         solver.parameters.cp_model_probing_level = 0
+    if any(hi > 1 for hi in ilp.upper) and claims.magnitude(ilp) > ROBUST_MAGNITUDE:
+        solver.parameters.cp_model_presolve = False
+        solver.parameters.search_branching = cp_model.PORTFOLIO_SEARCH
     if time_limit is not None:
         solver.parameters.max_time_in_seconds = time_limit
     if work is not None:

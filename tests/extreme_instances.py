@@ -13,6 +13,7 @@ from instances.valuation import Form, Valuation
 CAP = 10**12
 TIE_FORMS = (Form.EXPLICIT, Form.XOR, Form.OR, Form.ADDITIVE, Form.SINGLE_MINDED)
 NEAR_CAP_FORMS = (Form.OR, Form.XOR, Form.EXPLICIT)
+NEAR_CAP_MIXED_FORMS = (Form.OR, Form.XOR, Form.EXPLICIT, Form.ADDITIVE, Form.SINGLE_MINDED)
 
 
 def _knowledge(rng: random.Random, m: int, i: int, truth: Sequence[Valuation], forms: Sequence[Form],
@@ -65,3 +66,18 @@ def near_cap_instance(seed: int) -> Instance:
     rng = random.Random(seed)
     return _instance(seed, f"near-cap-{seed}", rng.randint(3, 6), rng.randint(2, 4), NEAR_CAP_FORMS,
                      CAP - 50, CAP, rng)
+
+
+def near_cap_or_instance(seed: int) -> Instance:
+    """7 goods, 2-4 players with OR valuations within 50 of 10^12, knowledge as in
+    :func:`near_cap_instance`: their robust programs stalled CP-SAT's default search."""
+    rng = random.Random(seed)
+    return _instance(seed, f"near-cap-or-{seed}", 7, rng.randint(2, 4), (Form.OR,), CAP - 50, CAP, rng)
+
+
+def near_cap_mixed_instance(seed: int) -> Instance:
+    """5-9 goods, 2-5 players, OR/XOR/explicit/additive/single-minded valuations within 1,000 of
+    10^12: CP-SAT's presolve answered wrong optima on some of their robust programs."""
+    rng = random.Random(seed)
+    return _instance(seed, f"near-cap-mixed-{seed}", rng.randint(5, 9), rng.randint(2, 5), NEAR_CAP_MIXED_FORMS,
+                     CAP - 1000, CAP, rng)
