@@ -222,16 +222,17 @@ def solve(program: Program, options: SolveOptions | str | None = None,
     formulation = build(program, options.blocks)
     start_values = formulation.encode(hint) if hint is not None else None
     checked = _proven(formulation, module, options, start_values, _run)
+    claimed, allocation, value = _witness(program, formulation, checked)
+    if checked.status is Status.OPTIMAL and not program.minimize_owners and claimed is not None and value > claimed:
+        # an optimum claimed below a solution's worth: CP-SAT's presolve did so near 10^12
+        # (``ilp.cpsat.ROBUST_MAGNITUDE``); the program is proven again without it, from that solution
+        from ilp import cpsat
+
+        checked, _ = _checked(formulation, cpsat.run(formulation, options, formulation.encode(allocation),
+                                                     safe=True), cpsat)
+        claimed, allocation, value = _witness(program, formulation, checked)
     status, bound, solver = checked.status, checked.bound, checked.solver or options.backend
-    claimed = None  # the objective value the solver claims for its own solution
-    allocation = checked.allocation
-    if checked.values is not None:
-        claimed = claims.objective(formulation.ilp, checked.values)
-        allocation = formulation.decode(checked.values)
-        if not program.minimize_owners:
-            allocation = _shrink(formulation, allocation)
     wall = time.perf_counter() - start
-    value = program.total(allocation) if allocation is not None else None
     if not program.minimize_owners and claimed is not None:
         # checked integer solutions of an exact formulation: the formulation never over-counts,
         # and at a proven optimum it counts exactly (a failure here is a bug in cabench)
@@ -254,6 +255,19 @@ def _priced(program: Program, outcome: "colgen.Outcome", options: SolveOptions, 
         raise SolverError(f"{solver}: proven optimum {outcome.bound} but the witness is worth {value}")
     count_solving(seconds)
     return Solution(outcome.status, allocation, value, outcome.bound, solver, seconds, outcome.error)
+
+
+def _witness(program: Program, formulation: Formulation, answer: Answer
+             ) -> tuple[int | None, tuple[int, ...] | None, int | None]:
+    """(the objective the solver claims for its solution, the allocation it decodes to, that
+    allocation's value), None where there is no solution."""
+    claimed, allocation = None, answer.allocation
+    if answer.values is not None:
+        claimed = claims.objective(formulation.ilp, answer.values)
+        allocation = formulation.decode(answer.values)
+        if not program.minimize_owners:
+            allocation = _shrink(formulation, allocation)
+    return claimed, allocation, program.total(allocation) if allocation is not None else None
 
 
 def _solve_core(formulation: Formulation, module: ModuleType, options: SolveOptions,

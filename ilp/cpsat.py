@@ -49,10 +49,13 @@ without presolve one of 29 robust programs with values up to 10^8 stalled."""
 
 
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,
-        work: float | None = None) -> Answer:
+        work: float | None = None, safe: bool = False) -> Answer:
     """Solve the formulation's ILP (``ilp.contract``); ``hint`` is a full assignment to start from.
     ``work``: a limit in CP-SAT's deterministic time (a count of work, about a second each; with
-    one worker the same input stops at the same point on every run, unlike a time limit)."""
+    one worker the same input stops at the same point on every run, unlike a time limit).
+    ``safe``: without presolve and with the portfolio search, as for a robust program above
+    :data:`ROBUST_MAGNITUDE` (``ilp.backends`` asks so when an optimum was claimed below a
+    solution's worth)."""
     ilp, time_limit = formulation.ilp, options.time_limit
     model, xs = _model(ilp, hint)
     solver = cp_model.CpSolver()
@@ -69,7 +72,7 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         # presolve without probing answered OPTIMAL 1999999999945 where the optimum is
         # 2999999999911 (2026-12-04; never wrong on 61 covering-union programs near 10^12).
         solver.parameters.cp_model_probing_level = 0
-    if any(hi > 1 for hi in ilp.upper) and claims.magnitude(ilp) > ROBUST_MAGNITUDE:
+    if safe or (any(hi > 1 for hi in ilp.upper) and claims.magnitude(ilp) > ROBUST_MAGNITUDE):
         solver.parameters.cp_model_presolve = False
         solver.parameters.search_branching = cp_model.PORTFOLIO_SEARCH
     if time_limit is not None:

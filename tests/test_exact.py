@@ -169,6 +169,20 @@ def test_robust_programs_near_the_cap_are_proven_with_one_worker(make, seed):
     assert report.all_proven and _values(report) == reference
 
 
+@pytest.mark.parametrize("seed", [66, 128])
+def test_an_optimum_claimed_below_its_witness_is_proven_again(seed, monkeypatch):
+    """With presolve (the magnitude rule lifted), CP-SAT claims these reports' robust optima
+    below a solution it holds; the claim is caught and the program proven again without
+    presolve, where it ended the report with an error before."""
+    from ilp import cpsat
+
+    monkeypatch.setattr(cpsat, "ROBUST_MAGNITUDE", 10**15)
+    inst = near_cap_mixed_instance(seed)
+    reference = _values(compute_report(inst, SolveOptions("brute", jobs=1)))
+    report = compute_report(inst, SolveOptions("cpsat", time_limit=20, jobs=1))
+    assert report.all_proven and _values(report) == reference
+
+
 def test_cpsat_reports_its_proven_bound_exactly_near_the_cap():
     """CP-SAT's ``best_objective_bound`` is a double, one unit off near 2 * 10^12 on this
     program (issue #15: "proven optimum X but the witness is worth X + 1")."""
