@@ -15,7 +15,9 @@ the collusive sets of seed 000 §2 Definition 5.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -121,43 +123,59 @@ def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Fami
                      sources: list[Path] = (), knowledge: str = "exact", coalitions: str = "none",
                      coalition_count: int = 1) -> list[Path]:
     """Write the experiment's instance files into ``folder``; returns them in order (axis
-    point, then family or source file, then seed).
+    point, then family or source file, then seed). If this fails (a spec that does not fit a
+    later point of the axis, an interruption), the files and the folder it made are removed.
 
     Generated instances keep their valuations across the axis (the generator draws them before
     the knowledge), so a line of the figure compares the same auctions under better or worse
     knowledge. A given file keeps its valuations; knowledge and coalitions are drawn anew
     (replacing any it has) with each seed."""
+    loaded = [(path, load_instance(str(path)), _sha(Path(path).read_text(encoding="utf-8"))) for path in sources]
+    made_folder = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    created: list[Path] = []
+    try:
+        for inst in _instances(axis, seeds, family, loaded, knowledge, coalitions, coalition_count):
+            path = folder / f"{inst.name}.json"
+            if not path.exists():
+                created.append(path)
+            _write(path, instance_text(inst))
+            files.append(path)
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        if made_folder:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    return files
+
+
+def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list[tuple[Path, Instance, str]],
+               knowledge: str, coalitions: str, coalition_count: int) -> Iterator[Instance]:
+    """The instances of :func:`experiment_files`, in its order."""
     from cabench.provenance import read_record, with_record
     from instances.generate import generate_instance
 
-    loaded = [(path, load_instance(str(path)), _sha(Path(path).read_text(encoding="utf-8"))) for path in sources]
-    files: list[tuple[Path, str]] = []
     for value in axis.values:
         spec_k, spec_c = axis.point(value, knowledge, coalitions, coalition_count)
         point = {"axis": axis.kind, "axis_value": axis.shown(value), "knowledge": spec_k, "coalitions": spec_c}
         for seed in seeds:
-            made: list[Instance] = []
             if family is not None:
                 inst = generate_instance(family.distribution, family.goods, family.bids, family.players, seed,
                                          spec_k, spec_c)
-                made.append(with_record(inst, distribution=family.distribution, goods=family.goods, bids=family.bids,
-                                        players=family.players if family.players is not None else "bidders",
-                                        seed=seed, **point))
+                yield with_record(inst, distribution=family.distribution, goods=family.goods, bids=family.bids,
+                                  players=family.players if family.players is not None else "bidders",
+                                  seed=seed, **point)
             for path, source, sha in loaded:
                 _check_fits(source, spec_c, path)
                 inst = annotate(source, spec_k, spec_c, seed, replace=True)
                 name = f"{Path(path).stem}-{sha[:8]}-k{spec_k.replace(':', '')}-c{spec_c.replace(':', '')}-s{seed}"
                 made_from = {k: v for k, v in read_record(source).items() if k in ("distribution", "goods", "bids",
                                                                                     "players")}
-                made.append(with_record(inst, **made_from, source_file=str(path), source_sha256=sha, seed=seed,
-                                        **point))
-                made[-1] = _renamed(made[-1], name)
-            files += [(folder / f"{inst.name}.json", instance_text(inst)) for inst in made]
-    # written once all are made: a spec that fails at a later point of the axis writes no file
-    folder.mkdir(parents=True, exist_ok=True)
-    for path, text in files:
-        _write(path, text)
-    return [path for path, _ in files]
+                yield _renamed(with_record(inst, **made_from, source_file=str(path), source_sha256=sha, seed=seed,
+                                           **point), name)
 
 
 def _renamed(instance: Instance, name: str) -> Instance:

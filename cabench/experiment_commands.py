@@ -50,7 +50,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     FILES, and evaluate the mechanisms (plus VCG and the second-price bundle auction) into one
     tidy table with full provenance; then `cabench plot` and `cabench table` it."""
     from cabench.experiment import BASELINES, Family, experiment_files, instance_folder, parse_axis
-    from cabench.sweep import run_sweep
+    from cabench.sweep import check_results, run_sweep
     from instances.files import check_output
     from instances.knowledge_models import parse_knowledge
 
@@ -82,6 +82,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
         raise click.UsageError("nothing to experiment on: give --distribution/--goods/--bids/--players, or FILES")
     with new_folders_removed_on_error(output.parent):
         check_output(output)
+        check_results(output)
         instances = experiment_files(instance_folder(output), axis_spec, list(range(first_seed, first_seed + seeds)),
                                      family=family, sources=list(files), knowledge=knowledge, coalitions=coalitions,
                                      coalition_count=coalition_count)

@@ -327,8 +327,9 @@ def run_resumable(command: str, run, output: Path, label: str):
         try:
             return run(progress)
         except KeyboardInterrupt as exc:
-            click.echo(f"cabench {command}: interrupted; {finished[0]} instance(s) computed in this run are kept "
-                       f"(in {output}.journal.jsonl); run the same command again to resume", err=True)
+            kept = (f"{finished[0]} instance(s) computed in this run are kept (in {output}.journal.jsonl)"
+                    if finished[0] else "no instance was computed in this run")  # (no journal is left then)
+            click.echo(f"cabench {command}: interrupted; {kept}; run the same command again to resume", err=True)
             exc.reported = True
             raise
 

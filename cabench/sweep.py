@@ -236,6 +236,12 @@ def _read_table(path: Path) -> list[dict[str, Any]]:
             for row in frame.to_dict("records")]
 
 
+def check_results(path: Path) -> None:
+    """Raise :class:`CabenchError` when ``path`` exists and holds no results a sweep can resume
+    (``cabench experiment`` asks before it writes its instance files)."""
+    _read_table(path)
+
+
 def _journal(results: Path) -> Path:
     return results.with_name(results.name + ".journal.jsonl")
 
@@ -332,12 +338,10 @@ def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *
 
     if results.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{results}: the results file must end in .csv or .parquet")
-    given = dict(given or {})
-    # every file is read before anything is written: a bad one leaves no lock, journal or folder
-    wanted = [(str(f), *_wanted(str(f), mechanisms, solver, given)) for f in files]
     check_output(results)
-    with exclusive_lock(results.with_name(results.name + ".lock"), str(results)):
-        return _sweep_locked(wanted, results, executor, workers, scheduler, solver, time_limit, progress, given)
+    with exclusive_lock(results.with_name(results.name + ".lock"), str(results)), _journal_kept_if_written(results):
+        return _sweep_locked(list(files), results, mechanisms, executor, workers, scheduler, solver, time_limit,
+                             progress, dict(given or {}))
 
 
 def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[str, Fraction]
@@ -354,23 +358,23 @@ def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[st
     return key, wanted
 
 
-def _sweep_locked(files: list[tuple[str, str, list]], results: Path, executor: str, workers: int,
+def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], executor: str, workers: int,
                   scheduler: str | None, solver: str, time_limit: float | None,
                   progress: Callable[[int, int], None], given: Mapping[str, Fraction]) -> tuple[int, int, bool]:
-    """``files``: (path, key, rows wanted) of each file, from :func:`_wanted`."""
     rows = _merge(_read_table(results), _read_journal(results))
     seen: dict[str, list] = {}  # key -> the rows wanted of the first file with that content
     todo = []
-    for f, key, wanted in files:
+    for f in files:
+        key, wanted = _wanted(str(f), mechanisms, solver, given)
         if key in seen:
             continue
         seen[key] = [k for k, _ in wanted]
         missing = [name for k, name in wanted if _needs_row(rows.get(k), time_limit)]
         if missing:
-            todo.append((key, f, [name for name in missing if name]))
+            todo.append((key, str(f), [name for name in missing if name]))
     journal = _journal(results)
     cores = os.cpu_count() or 1
-    with _journal_kept_if_written(journal), open(journal, "a", encoding="utf-8") as handle:
+    with open(journal, "a", encoding="utf-8") as handle:
         sync_folder(results.parent)
 
         def record(key: str, new_rows: list[dict[str, Any]], finished: int) -> None:
@@ -411,15 +415,15 @@ def _sweep_locked(files: list[tuple[str, str, list]], results: Path, executor: s
 
 
 @contextlib.contextmanager
-def _journal_kept_if_written(journal: Path) -> Iterator[None]:
-    """Within the block the journal may be created; if the block fails before any instance is
-    recorded, the journal is removed again (empty, it holds nothing to resume)."""
+def _journal_kept_if_written(results: Path) -> Iterator[None]:
+    """Within the block the journal of ``results`` may be created; if the block fails before any
+    instance is recorded, the journal is removed again (empty, it holds nothing to resume)."""
     try:
         yield
     except BaseException:
         with contextlib.suppress(OSError):
-            if journal.stat().st_size == 0:
-                journal.unlink()
+            if _journal(results).stat().st_size == 0:
+                _journal(results).unlink()
         raise
 
 

@@ -72,6 +72,8 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         # presolve without probing answered OPTIMAL 1999999999945 where the optimum is
         # 2999999999911 (2026-12-04; never wrong on 61 covering-union programs near 10^12).
         solver.parameters.cp_model_probing_level = 0
+    # (a robust block's price is the only variable of cabench's programs that is not 0/1; the
+    # measurements are of one worker, the setting of a report's programs)
     if safe or (any(hi > 1 for hi in ilp.upper) and claims.magnitude(ilp) > ROBUST_MAGNITUDE):
         solver.parameters.cp_model_presolve = False
         solver.parameters.search_branching = cp_model.PORTFOLIO_SEARCH

@@ -171,12 +171,11 @@ def exclusive_lock(lock: Path, what: str) -> Iterator[None]:
             raise CabenchError(f"{what}: another cabench sweep (pid {holder}) is writing it; wait for it to "
                                f"finish, or write to another file") from None
         try:
-            held = os.fstat(fd)
-            now = os.stat(lock)
-        except FileNotFoundError:
-            now = None
-        if now is not None and (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
-            break
+            if _names(lock, fd):
+                break
+        except OSError as exc:
+            os.close(fd)
+            raise OutputError(lock, exc.strerror or str(exc)) from None
         os.close(fd)  # the holder removed it between our open and our lock: take the new one
     try:
         os.ftruncate(fd, 0)
@@ -184,5 +183,16 @@ def exclusive_lock(lock: Path, what: str) -> Iterator[None]:
         yield
     finally:
         with contextlib.suppress(OSError):
-            os.unlink(lock)
+            if _names(lock, fd):  # (a file put there by hand meanwhile is not ours to remove)
+                os.unlink(lock)
         os.close(fd)
+
+
+def _names(path: Path, fd: int) -> bool:
+    """Whether ``path`` names the open file ``fd`` (False when it names none)."""
+    try:
+        now = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)

@@ -86,7 +86,8 @@ def _with_duplicates(pairs: list[tuple[str, Any]]) -> dict:
 
 
 def _find_problem(data: Any) -> tuple[Path_, str] | None:
-    """The first duplicate key, lone surrogate or excessive nesting in decoded JSON (depth first,
+    """The first duplicate key, lone surrogate, integer literal longer than
+    :data:`MAX_INTEGER_DIGITS`, table too long or excessive nesting in decoded JSON (depth first,
     without recursion: a hostile file must not exhaust the stack)."""
     stack: list[tuple[Any, Path_]] = [(data, [])]
     while stack:
@@ -147,7 +148,9 @@ class _LongInteger(str):
         digits = len(self.lstrip("-"))
         if path == ["scale"]:
             return f"{SCALE_RULE}, got an integer with {digits} digits"
-        return f"an integer with {digits} digits; values are at most 10^12 in absolute value"
+        if path[:1] in (["valuations"], ["knowledge"]):
+            return f"an integer with {digits} digits; values are at most 10^12 in absolute value"
+        return f"an integer with {digits} digits; cabench reads integers of at most {MAX_INTEGER_DIGITS} digits"
 
 
 _ZEROS = str.maketrans("123456789", "000000000")
@@ -218,10 +221,11 @@ def _without_escaped_strings(text: str) -> str:
 
 def _plain(text: str) -> bool:
     """True when valid JSON ``text`` can hold none of :func:`_find_problem`'s findings but a
-    duplicate key: no ``\\uD...`` escape (a lone surrogate can only come from one: the text
-    itself is decoded UTF-8), no ``"table"`` (a long table is found by the walk), and brackets
-    outside strings nested at most :data:`MAX_DEPTH` deep (a node at JSON path length d lies
-    inside d brackets). Conservative: False sends the data to the walk."""
+    duplicate key and a long integer (both seen by :func:`_decode`): no ``\\uD...`` escape (a
+    lone surrogate can only come from one: the text itself is decoded UTF-8), no ``"table"`` (a
+    long table is found by the walk), and brackets outside strings nested at most
+    :data:`MAX_DEPTH` deep (a node at JSON path length d lies inside d brackets). Conservative:
+    False sends the data to the walk."""
     if re.search(r"\\u[dD]", text) or '"table"' in text:
         return False
     if "\\" in text:  # escaped quotes: strings found by a regular expression and dropped

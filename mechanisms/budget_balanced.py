@@ -80,7 +80,9 @@ def _eps_check(limit: int):
 
 def _delta_check(value: Fraction, params, instance: Instance) -> str | None:
     k, eps = int(params["k"]), params["eps"]
-    return None if 0 < value < eps / 2 ** (k - 1) else f"seed 003 requires delta in (0, eps/B) = (0, {eps}/2^{k - 1})"
+    if 0 < value < eps / 2 ** (k - 1):
+        return None
+    return f"seed 003 requires delta in (0, eps/B) = (0, ({eps})/2^{k - 1})"
 
 
 def _params(limit: int, with_delta: bool) -> tuple[Param, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,8 +154,6 @@ def test_annotate_writes_the_same_file_as_json_would(tmp_path):
 
 
 def test_the_lock_file_exists_while_the_lock_is_held(tmp_path):
-    import pytest
-
     from instances.errors import CabenchError
     from instances.files import exclusive_lock
 
@@ -168,9 +167,11 @@ def test_the_lock_file_exists_while_the_lock_is_held(tmp_path):
     assert not lock.exists()
 
 
-def test_a_lock_file_removed_before_it_is_locked_is_opened_again(tmp_path, monkeypatch):
-    """The holder removes the file between this process's open and its flock: the lock taken
-    is on a file no longer at the path, so it is opened again (else two sweeps would both run)."""
+@pytest.mark.parametrize("replaced", [False, True])
+def test_a_lock_file_removed_before_it_is_locked_is_opened_again(tmp_path, monkeypatch, replaced):
+    """The holder removes the file between this process's open and its flock (and a third
+    process may create the next one): the lock taken is on a file no longer at the path, so it
+    is opened again (else two sweeps would both run)."""
     import fcntl
 
     from instances.files import exclusive_lock
@@ -181,6 +182,8 @@ def test_a_lock_file_removed_before_it_is_locked_is_opened_again(tmp_path, monke
     def flock(fd, operation):
         if not locked:
             lock.unlink()  # the holder finished: its file is gone
+            if replaced:
+                lock.write_text("")
         locked.append(fd)
         return real(fd, operation)
 

@@ -8,7 +8,7 @@ import pytest
 from cabench.sweep import run_sweep
 from instances import dump_instance
 from instances.generate import generate_instance
-from tests.conftest import run_cli
+from tests.conftest import EXAMPLES, run_cli
 
 MECHS = ["best-belief", "surviving-strategies"]
 
@@ -102,15 +102,35 @@ def test_a_bad_scheduler_is_one_line(folder, tmp_path, executor):
     # the third point of the axis does not fit 3 players: found after the first two were drawn
     ["experiment", "-d", "paths", "-m", "8", "-b", "20", "-n", "3", "--seeds", "1", "--axis", "coalition-size:2,3,4",
      "-o", "{tmp}/new/r.csv"],
+    # results that are not a sweep's: refused before any instance file is drawn
+    ["experiment", "-d", "paths", "-m", "8", "-b", "20", "-n", "3", "--seeds", "1", "--axis", "candidates:2",
+     "-o", "{tmp}/bad.csv"],
+    # the parameter is refused inside the sweep, once the journal is open
+    ["sweep", "{tmp}/market.json", "--mechanisms", "budget-balanced", "--param", "k=2000", "-o", "{tmp}/new/r.csv"],
 ])
 def test_a_failing_results_command_leaves_nothing(tmp_path, args):
     """Each of these left a folder, a lock file, an empty journal or instance files: exit 2, one
     line, and only the inputs remain."""
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
     (tmp_path / "broken.json").write_text('{"goods":')
+    (tmp_path / "market.json").write_text((EXAMPLES / "seed003-market.json").read_text())
     result = run_cli(*[a.replace("{tmp}", str(tmp_path)) for a in args], cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "broken.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "broken.json", "market.json"]
+    assert (tmp_path / "bad.csv").read_text() == "a,b\n1,2\n"
+
+
+def test_an_interruption_before_any_instance_names_no_journal(tmp_path, capsys):
+    from cabench.cli import cli  # noqa: F401  (the commands' modules are imported through it)
+    from cabench.mechanism_commands import run_resumable
+
+    def interrupted(progress):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_resumable("sweep", interrupted, tmp_path / "r.csv", "sweeping")
+    assert capsys.readouterr().err == ("cabench sweep: interrupted; no instance was computed in this run; run the "
+                                       "same command again to resume\n")
 
 
 def test_a_finished_sweep_leaves_no_lock(folder, tmp_path):
