@@ -340,6 +340,10 @@ def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *
         raise CabenchError(f"{results}: the results file must end in .csv or .parquet")
     check_output(results)
     with exclusive_lock(results.with_name(results.name + ".lock"), str(results)), _journal_kept_if_written(results):
+        # a kill while the results were being replaced left its temporary file (instances.files.atomic_write);
+        # the lock says no sweep writes one now
+        for stale in results.parent.glob(glob.escape(f".{results.name}.") + "*.tmp"):
+            stale.unlink(missing_ok=True)
         return _sweep_locked(list(files), results, mechanisms, executor, workers, scheduler, solver, time_limit,
                              progress, dict(given or {}))
 

@@ -148,3 +148,13 @@ def test_a_results_file_of_other_columns_is_refused_and_kept(folder, tmp_path, t
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert "not results of cabench sweep or experiment (no instance_sha256 column" in result.stderr
     assert results.read_text() == text and sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["r.csv"]
+
+
+def test_a_sweep_removes_the_temporary_file_a_killed_sweep_left(folder, tmp_path):
+    """A kill while the results file was being replaced leaves its temporary file; the next sweep
+    into the same results, holding the lock, removes it (and nothing else)."""
+    stale, other = tmp_path / ".r.csv.z4w60ftr.tmp", tmp_path / ".other.csv.a1b2c3d4.tmp"
+    stale.write_text("half a table")
+    other.write_text("not ours")
+    assert run_cli("sweep", str(folder), "-o", str(tmp_path / "r.csv")).returncode == 0
+    assert not stale.exists() and other.exists()
