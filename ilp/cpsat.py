@@ -33,19 +33,22 @@ def available() -> bool:
     return True
 
 
-ROBUST_MAGNITUDE = 10**9
-"""Above this program magnitude (``ilp.claims.magnitude``), a program with a guaranteed value's
-price variable (the robust block of ``ilp.compile``) is solved without CP-SAT's presolve and with
-its portfolio of search strategies. Near 10^12, CP-SAT 9.15's presolve answered OPTIMAL below
-the optimum (999999999262 where a solution worth 999999999823 exists: every parameter tried but
-presolve off gave that answer; the same program with values shrunk to 10^11 was right), and
-with one worker its default search stalled (a robust MIKW_i of 7 goods not proven in 60 s; the
-stall counted no deterministic work, so no work limit ended it). Measured (2026-12-04, one
-worker, 5 s per program, values within 1,000 of 10^12, 150 instances of 5-9 goods, 2,594
-programs of which 250 robust): by default 4 wrong optima (caught by ``ilp.backends``' witness
-check, which ended the report) and 11 unproven, 58.5 s of CP-SAT in all; without presolve 0 and
-6; with both changes none (docs/performance.md, "Session 41"). Below 10^9 the default stays:
-without presolve one of 29 robust programs with values up to 10^8 stalled."""
+ROBUST_MAGNITUDE = claims.FLOAT_SEPARABLE
+"""Above this program magnitude (``ilp.claims.magnitude``, 10^6), a program with a guaranteed
+value's price variable (the robust block of ``ilp.compile``) is solved without CP-SAT's presolve
+and with its portfolio of search strategies. Near 10^12, CP-SAT 9.15's presolve answered
+OPTIMAL below the optimum (999999999262 where a solution worth 999999999823 exists: every
+parameter tried but presolve off gave that answer; the same program with values shrunk to 10^11
+was right), and with one worker its default search stalled, near 10^12 and near 10^8 alike (a
+robust MIKW_i of 7 goods not proven in 60 s; the stall counted no deterministic work, so no work
+limit ended it). Measured (2026-12-04, one worker, 5 s per program, generated instances of 5-9
+goods, 3,500-5,300 programs per scan of which ~10 % robust; docs/performance.md, "Session 41"):
+values within 1,000 of 10^12, 4 wrong optima (caught by ``ilp.backends``' witness check, which
+ended the report) and 11 unproven by default, none either way so; within 1,000 of 10^8, 13
+unproven by default (69.4 s of CP-SAT), none so (4.7 s); near 10^7, 10^6 and 10^5 the default
+had none either (near 10^7: 4.6 s by default, 5.0 s so). Below 10^6 the default stays: nothing
+was found wrong or late there, and on 29 small robust programs (values from 1,000 to 10^8)
+these settings took 0.10 s against the default's 0.05 s; presolve off alone stalled on one."""
 
 
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,

@@ -75,9 +75,10 @@ def near_cap_or_instance(seed: int) -> Instance:
     return _instance(seed, f"near-cap-or-{seed}", 7, rng.randint(2, 4), (Form.OR,), CAP - 50, CAP, rng)
 
 
-def near_cap_mixed_instance(seed: int) -> Instance:
+def near_cap_mixed_instance(seed: int, top: int = CAP) -> Instance:
     """5-9 goods, 2-5 players, OR/XOR/explicit/additive/single-minded valuations within 1,000 of
-    10^12: CP-SAT's presolve answered wrong optima on some of their robust programs."""
+    ``top``: near 10^12 CP-SAT's presolve answered wrong optima on some of their robust programs,
+    and near 10^8 its one-worker search stalled on some."""
     rng = random.Random(seed)
-    return _instance(seed, f"near-cap-mixed-{seed}", rng.randint(5, 9), rng.randint(2, 5), NEAR_CAP_MIXED_FORMS,
-                     CAP - 1000, CAP, rng)
+    return _instance(seed, f"near-{top}-mixed-{seed}", rng.randint(5, 9), rng.randint(2, 5), NEAR_CAP_MIXED_FORMS,
+                     top - 1000, top, rng)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+from functools import partial
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -156,7 +157,8 @@ def test_every_backend_is_exact_near_the_cap_on_more_instances(seed):
 
 @pytest.mark.parametrize("make, seed", [(near_cap_or_instance, 5), (near_cap_or_instance, 6),
                                         (near_cap_mixed_instance, 66),
-                                        (near_cap_mixed_instance, 128)])
+                                        (near_cap_mixed_instance, 128),
+                                        (partial(near_cap_mixed_instance, top=10**8), 135)])
 def test_robust_programs_near_the_cap_are_proven_with_one_worker(make, seed):
     """On robust programs near 10^12, CP-SAT's presolve answered wrong optima (mixed seeds 66 and
     128: the witness check ended the report) and its default search, with one worker, stalled
