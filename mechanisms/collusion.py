@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 
 from benchmarks.results import Outcome
@@ -40,6 +41,27 @@ class CollusionAnnouncement:
     coalition: frozenset[int]
     allocation: tuple[int, ...]
     outcome: Outcome
+
+    @cached_property
+    def checks(self) -> tuple[frozenset[int], bool, bool]:
+        """What :func:`rules` checks that does not depend on who announces it: (the players S^i
+        gives goods to, whether every price of Omega^i is a natural number, whether S^i and
+        Omega^i's allocation each give every good at most once). Worked out once per
+        announcement: the evaluator replays the rules once per chance outcome (the random star
+        alone has n), checking all n announcements each time, and this walk over n players was
+        most of an evaluation at 200 players (32 of 39 s of ``cabench deviate``)."""
+        holders = frozenset(j for j, bundle in enumerate(self.allocation) if bundle)
+        natural = all(p >= 0 and int(p) == p for p in self.outcome.prices)
+        return holders, natural, all(_disjoint(bundles) for bundles in (self.allocation, self.outcome.allocation))
+
+
+def _disjoint(bundles: tuple[int, ...]) -> bool:
+    used = 0
+    for bundle in bundles:
+        if bundle & used:
+            return False
+        used |= bundle
+    return True
 
 
 def _eps2_check(value: Fraction, params: Mapping[str, Fraction], instance: Instance) -> str | None:
@@ -58,18 +80,15 @@ PARAMS = (
 
 
 def _check(a: CollusionAnnouncement, i: int, n: int, who: str) -> None:
+    holders, natural, disjoint = a.checks
     if i not in a.coalition or any(not 0 <= j < n for j in a.coalition):
         raise MechanismError(f"{who}: C_i must be a set of players containing i")
-    if any(bundle and j not in a.coalition for j, bundle in enumerate(a.allocation)):
+    if not holders <= a.coalition:
         raise MechanismError(f"{who}: S^i must give goods only to members of C_i")
-    if any(p < 0 or int(p) != p for p in a.outcome.prices):
+    if not natural:
         raise MechanismError(f"{who}: a reasonable outcome has non-negative integer prices")
-    for bundles in (a.allocation, a.outcome.allocation):
-        used = 0
-        for bundle in bundles:
-            if bundle & used:
-                raise MechanismError(f"{who}: an announced allocation gives a good twice")
-            used |= bundle
+    if not disjoint:
+        raise MechanismError(f"{who}: an announced allocation gives a good twice")
 
 
 def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:

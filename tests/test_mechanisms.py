@@ -176,6 +176,34 @@ def test_monte_carlo_agrees_with_exact_expectation(name):
     assert abs(mean - float(exact.rev)) <= 0.25 * spread + 1e-9
 
 
+@pytest.mark.parametrize("announced, message", [
+    ((frozenset({0}), (0, 0, 0), (0, 0, 0)), "C_i must be a set of players containing i"),
+    ((frozenset({1, 5}), (0, 0, 0), (0, 0, 0)), "C_i must be a set of players containing i"),
+    ((frozenset({1}), (1, 0, 0), (0, 0, 0)), "S\\^i must give goods only to members of C_i"),
+    ((frozenset({1}), (0, 1, 0), (0, Fraction(1, 2), 0)), "a reasonable outcome has non-negative integer prices"),
+    ((frozenset({1}), (0, 1, 0), (0, -1, 0)), "a reasonable outcome has non-negative integer prices"),
+    ((frozenset({0, 1}), (1, 1, 0), (0, 0, 0)), "an announced allocation gives a good twice"),
+    ((frozenset({1}), (0, 1, 0), (0, 0, 0), (3, 2, 0)), "an announced allocation gives a good twice"),
+])
+def test_collusion_leveraging_refuses_unreasonable_announcements(announced, message):
+    """Step 1 of seed 000 §4 as the rules check it, on every replay (the checks that do not
+    depend on the announcer are worked out once per announcement): p2 announces ``announced``
+    (C_i, S^i, Omega^i's prices, and Omega^i's allocation when given), p1 and p3 play rationally."""
+    from benchmarks.results import Outcome
+    from mechanisms.collusion import CollusionAnnouncement, rules
+    from mechanisms.engine import MechanismError, outcome_distribution
+
+    inst = seed004_example()
+    m = MECHANISMS["collusion-leveraging"]
+    params = m.parameters(inst)
+    profile = list(m.rational(inst, params, Facts(inst)))
+    coalition, allocation, prices, *taken = announced
+    bad = CollusionAnnouncement(coalition, allocation, Outcome(taken[0] if taken else allocation, prices))
+    profile[1] = lambda decision: bad
+    with pytest.raises(MechanismError, match="p2's announcement: " + message):
+        outcome_distribution(rules, inst, params, profile)
+
+
 def test_perfect_revenue_unique_equilibrium_on_seed004():
     """Seed 002 Lemma 3 and Theorem 2: omega* is the lexicographically first optimal state,
     prices equal values, everyone says YES: SW = MSW and REV >= (1 - 4 eps n) MSW."""
@@ -209,6 +237,26 @@ def test_perfect_revenue_rank_term():
     assert rank_term(Proposal((1, 0), (0, 1)), 1, 2) == Fraction(1 * 2 + 1, 6)
     assert rank_term(Proposal((0, 0), (1, 0)), 1, 2) == 0
     assert [price_rank(p) for p in [(2, 0, 0), (1, 1, 0), (1, 0, 1), (0, 2, 0), (0, 1, 1), (0, 0, 2)]] == list(range(6))
+
+
+def test_price_rank_counts_the_profiles_before_it():
+    """price_rank in closed form equals the count of the profiles of the same sum that come
+    first (larger P_1 first, then P_2, ...), enumerated, and a revenue of 10^12 takes no loop
+    over its units."""
+    from itertools import product
+
+    from mechanisms.perfect_revenue import price_rank, profiles
+
+    for n in range(1, 5):
+        for total in range(6):
+            ordered = sorted((p for p in product(range(total + 1), repeat=n) if sum(p) == total), reverse=True)
+            assert len(ordered) == profiles(total, n)
+            assert [price_rank(p) for p in ordered] == list(range(len(ordered)))
+    # before (10^12 - 7, 3, 4, 0): the profiles with a larger P_1 (the other 6 units or fewer
+    # on the 3 positions after it: C(9, 3) = 84), then those of (3, 4, 0) among its own sum's
+    # (P_2 of 4 to 7, the rest on 1 position: 1 + 2 + 3 + 4 = 10)
+    assert price_rank((3, 4, 0)) == 10
+    assert price_rank((10**12 - 7, 3, 4, 0)) == 84 + 10
 
 
 def test_perfect_revenue_needs_two_players():
