@@ -112,8 +112,14 @@ class Outcome:
 
     @property
     def revenue(self) -> int:
-        """REV(Omega) = sum of the prices (seed 000 §1.2, seed 004 §3)."""
-        return sum(p for _, p in self.offers or ())
+        """REV(Omega) = sum of the prices (seed 000 §1.2, seed 004 §3), summed once: a mechanism's
+        rules read every announced outcome's revenue on each replay (collusion-leveraging at 500
+        players: 240,000 sums of up to 500 prices)."""
+        found = self.__dict__.get("_revenue")
+        if found is None:
+            found = sum(p for _, p in self.offers or ())
+            object.__setattr__(self, "_revenue", found)
+        return found
 
     def __getstate__(self) -> dict:
         return {"n": self.n, "bundles": self.bundles, "offers": self.offers}  # not the dense views
