@@ -28,6 +28,7 @@ from functools import cached_property
 from fractions import Fraction
 
 from benchmarks.results import Outcome
+from ilp.program import disjoint
 from instances import Instance
 from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, in_open_unit
 from mechanisms.common import FAIR, announcer, answer_families, argmax_lex, scaled, truthful_answer
@@ -52,16 +53,7 @@ class CollusionAnnouncement:
         most of an evaluation at 200 players (32 of 39 s of ``cabench deviate``)."""
         holders = frozenset(j for j, bundle in enumerate(self.allocation) if bundle)
         natural = all(p >= 0 and int(p) == p for p in self.outcome.prices)
-        return holders, natural, all(_disjoint(bundles) for bundles in (self.allocation, self.outcome.allocation))
-
-
-def _disjoint(bundles: tuple[int, ...]) -> bool:
-    used = 0
-    for bundle in bundles:
-        if bundle & used:
-            return False
-        used |= bundle
-    return True
+        return holders, natural, all(disjoint(bundles) for bundles in (self.allocation, self.outcome.allocation))
 
 
 def _eps2_check(value: Fraction, params: Mapping[str, Fraction], instance: Instance) -> str | None:
