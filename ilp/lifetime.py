@@ -23,6 +23,7 @@ is never imported.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
 import signal
@@ -125,6 +126,22 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
             stopping.set()
             raise Interrupted(signum)
 
+    def redeliver(unraisable) -> None:
+        """``sys.unraisablehook`` within the block. A signal's handler runs wherever the main
+        thread is, and where Python cannot raise (a ``gc.callbacks`` hook such as
+        ``ilp.batch``'s, a ``__del__``) the Interrupted was printed as "Exception ignored ...
+        Traceback" and lost, so the process ended only from the helper thread after the grace
+        time (seen once in the Ctrl-C test of the clique backend, 2026-12-04). It is signalled
+        to the main thread again instead, from a new thread, which runs only once this thread
+        lets it (signalled from here, or from a ``threading.Thread``, whose start waits for it,
+        the handler ran in this hook, where a raise is lost too); should it land where a raise
+        is lost again, it comes back here."""
+        if isinstance(unraisable.exc_value, Interrupted):
+            stopping.clear()
+            _thread.start_new_thread(_thread.interrupt_main, (unraisable.exc_value.signal,))
+        else:
+            previous_hook(unraisable)
+
     def watch() -> None:
         try:
             data = reader.recv(1)
@@ -143,11 +160,13 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
 
     previous = {s: signal.signal(s, raise_interrupted) for s in signals}
     old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    previous_hook, sys.unraisablehook = sys.unraisablehook, redeliver
     thread = threading.Thread(target=watch, name="cabench-signals", daemon=True)
     thread.start()
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         signal.set_wakeup_fd(old_fd)
         for s, handler in previous.items():
             signal.signal(s, handler)

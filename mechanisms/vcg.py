@@ -24,9 +24,11 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
     reports = tuple(play.ask(i, "report") for i in range(instance.n))
     reported = replace(instance, valuations=reports)
     allocation = lex_first_optimal(reported).outcome.allocation
+    worth = [report.value(bundle) for report, bundle in zip(reports, allocation)]
+    total = sum(worth)
     prices = []
     for i in range(instance.n):
-        others = sum(reports[j].value(allocation[j]) for j in range(instance.n) if j != i)
+        others = total - worth[i]  # (each report valued once, not once per player: n^2 at n players)
         prices.append(Fraction(msw_without(reported, i).require() - others))
     return play.end(allocation, prices)
 
