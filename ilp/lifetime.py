@@ -132,10 +132,10 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
         ``ilp.batch``'s, a ``__del__``) the Interrupted was printed as "Exception ignored ...
         Traceback" and lost, so the process ended only from the helper thread after the grace
         time (seen once in the Ctrl-C test of the clique backend, 2026-12-04). It is signalled
-        to the main thread again instead, from a new thread, which runs only once this thread
-        lets it (signalled from here, or from a ``threading.Thread``, whose start waits for it,
-        the handler ran in this hook, where a raise is lost too); should it land where a raise
-        is lost again, it comes back here."""
+        to the main thread again instead, from a new thread that runs only when this one lets go
+        of the interpreter, so the handler runs after this hook (signalled from this thread, or
+        from a ``threading.Thread``, whose start waits for it, it ran inside the hook, where a
+        raise is lost too). Should it land where a raise is lost again, it comes back here."""
         if isinstance(unraisable.exc_value, Interrupted):
             stopping.clear()
             _thread.start_new_thread(_thread.interrupt_main, (unraisable.exc_value.signal,))

@@ -72,14 +72,14 @@ PARAMS = (
 
 
 def _check(a: CollusionAnnouncement, i: int, n: int, who: str) -> None:
-    holders, natural, disjoint = a.checks
+    holders, natural, goods_once = a.checks
     if i not in a.coalition or any(not 0 <= j < n for j in a.coalition):
         raise MechanismError(f"{who}: C_i must be a set of players containing i")
     if not holders <= a.coalition:
         raise MechanismError(f"{who}: S^i must give goods only to members of C_i")
     if not natural:
         raise MechanismError(f"{who}: a reasonable outcome has non-negative integer prices")
-    if not disjoint:
+    if not goods_once:
         raise MechanismError(f"{who}: an announced allocation gives a good twice")
 
 
