@@ -92,14 +92,16 @@ def applies(ilp: ILP) -> bool:
             and {*chain.from_iterable(map(dict.values, map(itemgetter(0), rows)))} <= {1})
 
 
-def graph(ilp: ILP, densest: float | None = None) -> Graph | None:
+def graph(ilp: ILP, densest: float | None = None, built_anyway: bool = False) -> Graph | None:
     """The compatibility graph of an applicable ``ilp`` (:func:`applies`): a vertex per variable
     of positive objective coefficient that no row fixes to 0, joined to every other vertex it
     shares no row with. Vertices are numbered by decreasing degree (ties: variable order), the
     order in which the search colours them. None when its density is above ``densest`` (known
     from the degrees, before the numbered graph is built: half the work, for programs that
     will not be searched), and, when ``densest`` is given, for more than :data:`MAX_VERTICES`
-    bids."""
+    bids. With ``built_anyway`` a graph whose degrees had to be counted to know its density is
+    returned whatever that density (the caller checks it): a caller with another use for a
+    dense graph (``ilp.portfolio``'s dual-bounded stage) then builds it once."""
     banned = set()
     for terms, _, hi in ilp.rows:
         if hi == 0:
@@ -144,7 +146,7 @@ def graph(ilp: ILP, densest: float | None = None) -> Graph | None:
         # (about a millisecond per program of CATS paths 64 / 500, dense, many per knowledge report)
         return None
     degree = [c.bit_count() for c in compatibility(n, rows)]
-    if densest is not None and n >= 2 and sum(degree) / (n * (n - 1)) > densest:  # as Graph.density
+    if densest is not None and not built_anyway and n >= 2 and sum(degree) / (n * (n - 1)) > densest:  # as Graph.density
         return None
     order = sorted(range(n), key=lambda v: -degree[v])
     position = [0] * n

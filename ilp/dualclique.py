@@ -374,21 +374,27 @@ def subset_row_cuts(masks: list[int], n: int, x, most: int = 0) -> list[int]:
     return cuts
 
 
-def strengthened_duals(g: Graph, masks: list[int], rounds: int, per_round: int) -> tuple[list[int], list[int]] | None:
+def strengthened_duals(g: Graph, masks: list[int], rounds: int, per_round: int,
+                       primal=None) -> tuple[list[int], list[int]] | None:
     """(rows, integer duals) as :func:`relaxation_duals`, the rows being ``masks`` and the
     subset-row cuts (:func:`subset_row_cuts`) of up to ``rounds`` rounds of separation, up to
-    ``per_round`` each, the relaxation re-solved warm after each; None when GLOP gives no
-    optimum. Every cut is checked to be a set of pairwise incompatible vertices of ``g`` (as
-    its construction makes it): the bound's validity does not rest on floating point."""
+    ``per_round`` each, the relaxation re-solved after each; None when GLOP gives no optimum.
+    ``primal``: an optimal point of the relaxation already known (one value per vertex of
+    ``g``), from which the first round separates instead of solving it again (``ilp.portfolio``
+    hands on ``ilp.relaxation``'s; any point gives valid cuts, an optimal one the useful ones).
+    Every cut is a set of pairwise incompatible vertices of ``g`` by construction: the bound's
+    validity does not rest on floating point."""
     relaxation = _Relaxation(g, masks)
-    if not relaxation.solve():
+    if primal is None and not relaxation.solve():
         return None
     rows = list(masks)
     seen = set(masks)
     n = len(g.weights)
     for _ in range(rounds):
+        if primal is None:
+            primal = relaxation.primal()
         cuts = []
-        for cut in subset_row_cuts(masks, n, relaxation.primal(), per_round):
+        for cut in subset_row_cuts(masks, n, primal, per_round):
             if cut not in seen and cut & (cut - 1):
                 seen.add(cut)
                 cuts.append(cut)
@@ -398,6 +404,9 @@ def strengthened_duals(g: Graph, masks: list[int], rounds: int, per_round: int) 
         rows += cuts
         if not relaxation.solve():
             return None
+        primal = None
+    if relaxation.solver is None and not relaxation.solve():  # no cut at the point handed in
+        return None
     return rows, relaxation.duals()
 
 
@@ -460,12 +469,13 @@ def program_rows(formulation: Formulation, g: Graph, cost: list[int],
     return g, [mask for mask, _ in kept], [y for _, y in kept]
 
 
-def _bounded(formulation: Formulation, g: Graph,
-             duals: tuple[list[int], dict[int, int]] | None) -> tuple[Graph, _Rows] | None:
+def _bounded(formulation: Formulation, g: Graph, duals: tuple[list[int], dict[int, int]] | None,
+             primal: list[float] | None = None) -> tuple[Graph, _Rows] | None:
     """The graph (``g``, renumbered when :func:`program_rows` does) and the dual bound's rows of
     :func:`run` and :func:`optima`: from ``duals`` on fewer than :data:`CUT_VERTICES` bids, else
-    the relaxation's (with subset-row cuts from :data:`CUT_VERTICES` bids); None when there is
-    no bid, or GLOP does not solve the relaxation."""
+    the relaxation's (with subset-row cuts from :data:`CUT_VERTICES` bids, separated at
+    ``primal`` when given: an optimal point of the relaxation, one value per ILP column); None
+    when there is no bid, or GLOP does not solve the relaxation."""
     relaxed = None
     given = None
     if duals is not None and g.weights and len(g.weights) < CUT_VERTICES:
@@ -475,7 +485,12 @@ def _bounded(formulation: Formulation, g: Graph,
     elif g.weights:
         masks = row_masks(formulation.ilp, g)
         if len(g.weights) >= CUT_VERTICES:
-            relaxed = strengthened_duals(g, masks, CUT_ROUNDS, CUTS_PER_ROUND)
+            point = None
+            if primal is not None:
+                import numpy as np
+
+                point = np.array([primal[k] for k in g.variables], dtype=float)
+            relaxed = strengthened_duals(g, masks, CUT_ROUNDS, CUTS_PER_ROUND, point)
         else:
             y = relaxation_duals(g, masks)
             relaxed = None if y is None else (masks, y)
@@ -516,7 +531,7 @@ def optima(formulation: Formulation, threshold: int, duals: tuple[list[int], dic
 
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,
         duals: tuple[list[int], dict[int, int]] | None = None, max_nodes: int | None = None,
-        native_only: bool = False) -> Answer:
+        native_only: bool = False, graph: Graph | None = None, primal: list[float] | None = None) -> Answer:
     """Solve a set-packing formulation (``ilp.contract``; ``ilp.clique.applies``) by the
     dual-bounded clique search; ``hint`` (a full assignment) seeds the incumbent when it is a
     packing of bids; on :data:`CUT_VERTICES` bids or more, with the relaxation's subset-row
@@ -528,12 +543,15 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     not solve, goes to ``ilp.clique``. ``max_nodes`` caps the dual-bounded search (its answer is
     then FEASIBLE, as at the time limit). ``native_only``: search only in C (``ilp.native``); a
     search that would run in Python (no module, sums beyond 64 bits) or a relaxation GLOP does
-    not solve gives up at once, UNKNOWN with the hint (``ilp.portfolio``'s ``DUAL_NODES`` stage)."""
+    not solve gives up at once, UNKNOWN with the hint (``ilp.portfolio``'s ``DUAL_NODES`` stage).
+    ``graph``: ``ilp.clique.graph`` of the formulation's ILP, if the caller built it;
+    ``primal``: an optimal point of its relaxation, one value per ILP column, if known (the
+    cuts are separated there instead of solving the relaxation first)."""
     if not clique.applies(formulation.ilp):
         return clique.run(formulation, options, hint)
     start_time = time.monotonic()
-    g = clique.graph(formulation.ilp)
-    bounded = _bounded(formulation, g, duals)
+    g = clique.graph(formulation.ilp) if graph is None else graph
+    bounded = _bounded(formulation, g, duals, primal)
     if bounded is None:
         if native_only:
             return Answer(Status.UNKNOWN, hint, solver=NAME)

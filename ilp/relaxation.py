@@ -47,7 +47,7 @@ one core of at most 48 columns (14 of them by the first core), none by the whole
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from time import monotonic
 
 import numpy as np
@@ -148,6 +148,35 @@ def relax(ilp: ILP) -> tuple[list[float], list[float]] | None:
     return [y * top for y in response.dual_value], list(response.variable_value)
 
 
+@dataclass(frozen=True, eq=False)
+class Relaxed:
+    """A program's linear relaxation solved once (:func:`relax`), with the exact bound its duals
+    certify (:func:`certificate`): ``settle`` reads it, and ``ilp.portfolio`` hands the same
+    solve on to the dual-bounded stage (its primal point, to separate cuts) instead of solving
+    the relaxation again."""
+
+    duals: list[float]
+    primal: list[float]
+    total: int
+    """SCALE times the bound before flooring."""
+    reduced: list[int]
+    """SCALE c_a - (A^T Y)_a of every column."""
+
+    @property
+    def bound(self) -> int:
+        """U of the module docstring: no packing is worth more."""
+        return self.total // certify.SCALE
+
+
+def relaxed(ilp: ILP) -> Relaxed | None:
+    """:func:`relax` and :func:`certificate` of an :func:`applies` program, None when GLOP fails."""
+    solved = relax(ilp)
+    if solved is None:
+        return None
+    duals, primal = solved
+    return Relaxed(duals, primal, *certificate(ilp, duals))
+
+
 def multipliers(duals: list[float]) -> list[int]:
     """The integer row multipliers Y = round(SCALE x duals), negatives and non-numbers as 0."""
     out = []
@@ -232,21 +261,20 @@ def search_core(ilp: ILP, ys: list[int], core: list[int], floor: int,
     return values, proven
 
 
-def settle(formulation: Formulation, module, options: SolveOptions,
-           hint: list[int] | None = None) -> tuple[Answer | None, list[int] | None]:
+def settle(formulation: Formulation, module, options: SolveOptions, hint: list[int] | None = None,
+           solved: Relaxed | None = None) -> tuple[Answer | None, list[int] | None]:
     """(the proven answer, None) when the relaxation settles an :func:`applies` program (module
     docstring), with at most two small cores solved by ``module``; else (None, the best packing
-    found: a warm start for the ordinary solve, or None)."""
+    found: a warm start for the ordinary solve, or None). ``solved``: :func:`relaxed` of its ILP,
+    if the caller has it."""
     from ilp import claims
 
     start = monotonic()
     ilp = formulation.ilp
-    relaxed = relax(ilp)
-    if relaxed is None:
+    if solved is None and (solved := relaxed(ilp)) is None:
         return None, hint
-    duals, primal = relaxed
-    total, reduced = certificate(ilp, duals)
-    bound = total // certify.SCALE
+    duals, primal, total, reduced = solved.duals, solved.primal, solved.total, solved.reduced
+    bound = solved.bound
     # an integral relaxation (most programs of paths) is its own packing: checked exactly, it
     # settles the program when it is worth the bound, without the rounding's sort (about half a
     # millisecond per program, of a report's tens of programs)

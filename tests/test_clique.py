@@ -164,6 +164,10 @@ def test_the_density_cut_off_decides_as_the_density(seed):
         assert (cut is None) == (len(whole.weights) >= 2 and whole.density > densest)
         if cut is not None:
             assert cut == whole
+        # built anyway: the whole graph, unless the row sizes alone said it is too dense
+        kept = clique.graph(ilp, densest=densest, built_anyway=True)
+        assert kept is None or kept == whole
+        assert kept is not None or whole.density > densest
 
 
 @pytest.mark.parametrize("seed", [0, 5, 14])

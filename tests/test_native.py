@@ -277,6 +277,57 @@ def test_portfolio_stage_probes_cpsat_before_the_search(tmp_path, monkeypatch):
     assert claims.objective(formulation.ilp, answer.values) == claims.objective(formulation.ilp, searched.values)
 
 
+def test_portfolio_stage_probes_only_where_the_relaxation_is_close(tmp_path, monkeypatch):
+    """The short probe runs only when the relaxation's bound is within ``QUICK_GAP`` of the
+    rounding: on regions (bound 15 % or more above it) the search goes first, and gets the
+    graph and the relaxation's point already built; probing anyway finds the same value."""
+    from ilp import claims, cpsat, portfolio
+    from ilp.contract import SolveOptions
+    from ilp.program import Status
+
+    formulation = _generated_msw(tmp_path, "regions", "10")
+    probes, run = [], cpsat.run
+    monkeypatch.setattr(cpsat, "run", lambda *args, work=None, **kw: probes.append(work) or run(*args, work=work, **kw))
+    handed = _spy_on_the_search(monkeypatch, "graph")
+    answer = portfolio.run(formulation, SolveOptions())
+    assert answer.status is Status.OPTIMAL and probes == [] and len(handed) == 1
+    assert handed[0] == clique.graph(formulation.ilp)
+    monkeypatch.setattr(portfolio, "QUICK_GAP", 1.0)
+    probed = portfolio.run(formulation, SolveOptions())
+    assert probes == [portfolio.QUICK_WORK] and probed.status is Status.OPTIMAL
+    assert claims.objective(formulation.ilp, answer.values) == claims.objective(formulation.ilp, probed.values)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cuts_from_a_given_point_bound_the_program(seed):
+    """``strengthened_duals`` separating at a point handed in (as ``ilp.portfolio`` hands on
+    ``ilp.relaxation``'s) gives rows and duals whose bound is at least the optimum, and the
+    search with the given graph and point finds the optimum of the search without them."""
+    from ilp import relaxation
+    from ilp.contract import SolveOptions
+    from ilp.formulation import build
+    from ilp.program import Program, Status, Weight
+    from instances.generate import generate_instance
+
+    instance = generate_instance(("regions", "scheduling", "uniform")[seed % 3], 32, 400, None, seed)
+    program = Program(instance.m, tuple(Weight.of(v) for v in instance.valuations))
+    formulation = build(program)
+    g = clique.graph(formulation.ilp)
+    assert len(g.weights) >= dualclique.CUT_VERTICES
+    solved = relaxation.relaxed(formulation.ilp)
+    point = [solved.primal[k] for k in g.variables]
+    import numpy as np
+
+    rows, duals = dualclique.strengthened_duals(g, dualclique.row_masks(formulation.ilp, g), 1, 50, np.array(point))
+    every = (1 << len(g.weights)) - 1
+    plain = dualclique.run(formulation, SolveOptions())
+    given = dualclique.run(formulation, SolveOptions(), graph=g, primal=solved.primal)
+    assert plain.status is given.status is Status.OPTIMAL
+    optimum = sum(formulation.ilp.objective.get(k, 0) for k, x in enumerate(plain.values) if x)
+    assert sum(formulation.ilp.objective.get(k, 0) for k, x in enumerate(given.values) if x) == optimum
+    assert _Rows(g, rows, duals).bound(every) >= SCALE * optimum
+
+
 def test_portfolio_stage_only_in_c_and_named_as_cpsat(tmp_path, monkeypatch):
     """The portfolio's ``DUAL_NODES`` stage proves a dense regions program that the relaxation
     leaves open; its answer is named after CP-SAT (a batch gives the programs it solves next the

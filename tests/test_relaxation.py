@@ -188,13 +188,13 @@ def test_large_cores_of_half_integral_relaxations_are_settled_by_a_first_core(mo
     shares = []  # per program: the share of columns that could beat the rounding
     settle = relaxation.settle
 
-    def watched(formulation, module, options, hint=None):
+    def watched(formulation, module, options, hint=None, solved=None):
         ilp = formulation.ilp
         duals, primal = relaxation.relax(ilp)
         total, reduced = relaxation.certificate(ilp, duals)
         best = claims.objective(ilp, relaxation.greedy(ilp, primal))
         shares.append(sum((total + min(d, 0)) // SCALE > best for d in reduced) / len(reduced))
-        return settle(formulation, module, options, hint)
+        return settle(formulation, module, options, hint, solved)
 
     monkeypatch.setattr(relaxation, "settle", watched)
     solutions = [solve(p, "portfolio") for p in programs]
