@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from benchmarks.results import Benchmark, from_solution
 from ilp import Program, SolveOptions, Weight, lex_first, solve
@@ -25,12 +26,47 @@ def solve_program(name: str, program: Program, *, priced: bool,
     for an unallocated good and j + 1 for player j (``ilp.lex_first``, as for seed 002's omega*).
     It is unique, so it is the same whatever the backend and run; it costs a few extra solves.
     """
-    weights = program.weights
     solution = solve(program, options)
     if canonical:
         solution = lex_first(program, solution, options)
+    return from_solution(name, solution, _offers(program) if priced else None)
+
+
+def _offers(program: Program):
+    """The witness price of player j's bundle: its weight there (the take-it-or-leave-it offer)."""
+    weights = program.weights
 
     def price(j: int, bundle: int) -> int:
         return weights[j].value(bundle) if weights[j] is not None else 0
 
-    return from_solution(name, solution, price if priced else None)
+    return price
+
+
+class Request(NamedTuple):
+    """A benchmark to solve: its name, its program and whether its witness is priced, as
+    :func:`solve_program` takes them (made by ``miew_request``, ``relevant_knowledge_request``,
+    ``best_allocation_request``)."""
+
+    name: str
+    program: Program
+    priced: bool
+
+
+def solve_requests(requests: Sequence[Request], options: SolveOptions | str | None = None,
+                   canonical: bool = False) -> list[Benchmark]:
+    """:func:`solve_program` of every request, as one batch: ``ilp.solve_batch`` (equal programs
+    once, a program that removes a player from another warm-started by it, worker processes on
+    the cores once the solves prove slow), then, with ``canonical``, the canonical witnesses of
+    all of them (``ilp.canonical.canonical_solutions``, whose tie-breaks run as one batch too).
+    The same benchmarks as one :func:`solve_program` each: the values are the optima, and the
+    canonical witness is unique."""
+    from ilp import solve_batch
+    from ilp.backends import as_options
+    from ilp.canonical import canonical_solutions
+
+    options = as_options(options)
+    programs = [r.program for r in requests]
+    solutions = solve_batch(programs, options)
+    if canonical:
+        solutions = canonical_solutions(programs, solutions, options)
+    return [from_solution(r.name, s, _offers(r.program) if r.priced else None) for r, s in zip(requests, solutions)]

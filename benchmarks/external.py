@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from benchmarks._solve import solve_program, weights_program
+from benchmarks._solve import Request, solve_program, weights_program
 from benchmarks.knowledge import guaranteed
 from benchmarks.results import Benchmark, Best, best_of
 from ilp import Program, SolveOptions
@@ -56,8 +56,13 @@ def miew(instance: Instance, i: int, *, options: SolveOptions | str | None = Non
     >>> witness.allocation, witness.prices
     ((1, 2, 0), (80, 70, 0))
     """
-    return solve_program(f"MIEW_{instance.players[i]}", miew_program(instance, i), priced=True,
-                         options=options, canonical=canonical)
+    name, program, priced = miew_request(instance, i)
+    return solve_program(name, program, priced=priced, options=options, canonical=canonical)
+
+
+def miew_request(instance: Instance, i: int) -> Request:
+    """:func:`miew`'s name and program, to be solved with others (``mechanisms.Facts.prefetch``)."""
+    return Request(f"MIEW_{instance.players[i]}", miew_program(instance, i), True)
 
 
 def miew_program(instance: Instance, i: int) -> Program:

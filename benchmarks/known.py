@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from benchmarks._solve import solve_program, weights_program
+from benchmarks._solve import Request, solve_program, weights_program
 from benchmarks.knowledge import coalition_guaranteed, guaranteed
 from benchmarks.results import Benchmark, Best, Outcome, best_of
 from ilp import Program, SolveOptions
@@ -96,9 +96,16 @@ def relevant_knowledge(instance: Instance, agent: Iterable[int], *, options: Sol
     >>> rk.value, rk.outcome.prices
     (180, (80, 100, 0))
     """
+    name, program, priced = relevant_knowledge_request(instance, agent)
+    return solve_program(name, program, priced=priced, options=options, canonical=canonical)
+
+
+def relevant_knowledge_request(instance: Instance, agent: Iterable[int]) -> Request:
+    """:func:`relevant_knowledge`'s name and program, to be solved with others
+    (``mechanisms.Facts.prefetch``)."""
+    agent = tuple(agent)
     label = ",".join(instance.players[j] for j in sorted(agent))
-    return solve_program(f"MKW_{{{label}}}", relevant_knowledge_program(instance, agent), priced=True,
-                         options=options, canonical=canonical)
+    return Request(f"MKW_{{{label}}}", relevant_knowledge_program(instance, agent), True)
 
 
 def relevant_knowledge_program(instance: Instance, agent: Iterable[int]) -> Program:

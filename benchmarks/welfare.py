@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from benchmarks._solve import solve_program, weights_program
+from benchmarks._solve import Request, solve_program, weights_program
 from benchmarks.knowledge import true_weight
 from benchmarks.results import Benchmark, from_solution
 from ilp import Program, Solution, SolveOptions, lex_first, solve
@@ -148,9 +148,16 @@ def best_allocation(instance: Instance, coalition: Iterable[int], *, options: So
     >>> best_allocation(inst, [0, 1]).value
     200
     """
+    name, program, priced = best_allocation_request(instance, coalition)
+    return solve_program(name, program, priced=priced, options=options, canonical=canonical)
+
+
+def best_allocation_request(instance: Instance, coalition: Iterable[int]) -> Request:
+    """:func:`best_allocation`'s name and program, to be solved with others
+    (``mechanisms.Facts.prefetch``)."""
+    coalition = tuple(coalition)
     label = ",".join(instance.players[j] for j in sorted(set(coalition)))
-    return solve_program(f"BA^{{{label}}}", best_allocation_program(instance, coalition), priced=False,
-                         options=options, canonical=canonical)
+    return Request(f"BA^{{{label}}}", best_allocation_program(instance, coalition), False)
 
 
 def best_allocation_program(instance: Instance, coalition: Iterable[int]) -> Program:
@@ -240,7 +247,12 @@ def favourite_bundle(instance: Instance, i: int, *, options: SolveOptions | str 
     >>> fav.value, fav.outcome.allocation
     (50, (0, 0, 3))
     """
+    name, program, priced = favourite_request(instance, i)
+    return solve_program(name, program, priced=priced, options=options, canonical=True)
+
+
+def favourite_request(instance: Instance, i: int) -> Request:
+    """:func:`favourite_bundle`'s name and program (player i alone, truthfully; its canonical
+    optimum is the favourite bundle), to be solved with others (``mechanisms.Facts.prefetch``)."""
     weights = tuple(true_weight(instance, j) if j == i else None for j in range(instance.n))
-    program = Program(instance.m, weights)
-    best = lex_first(program, solve(program, options), options)
-    return from_solution(f"favourite bundle of {instance.players[i]}", best)
+    return Request(f"favourite bundle of {instance.players[i]}", Program(instance.m, weights), False)

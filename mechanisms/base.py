@@ -3,29 +3,27 @@ and the exact evaluation of a strategy profile."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache
 from typing import Any
 
-from benchmarks import (
-    bb,
-    bb_prime,
-    best_allocation,
-    favourite_bundle,
-    knowledge_correct,
-    miew,
-    miew_of,
-    mkw,
-    msw,
-    relevant_knowledge,
-)
+from benchmarks import bb, bb_prime, knowledge_correct, miew_of, mkw, msw
+from benchmarks._solve import solve_program, solve_requests
+from benchmarks.external import miew_request
+from benchmarks.known import relevant_knowledge_request
+from benchmarks.welfare import best_allocation_request, favourite_request
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
 from ilp import SolveOptions
 from ilp.backends import as_options
 from instances import CabenchError, Instance
 from mechanisms.engine import Rules, Strategy, Terminal, outcome_distribution
+
+
+_REQUESTS = {"miew": miew_request, "rk": relevant_knowledge_request, "ba": best_allocation_request,
+             "fav": favourite_request}
+"""How :class:`Facts` makes each kind of benchmark it keeps: name, program, priced or not."""
 
 
 class ParameterError(CabenchError):
@@ -119,11 +117,37 @@ class Facts:
     def __init__(self, instance: Instance, options: SolveOptions | str | None = None):
         self.instance = instance
         self.options = as_options(options)
+        self._solved: dict[tuple[str, Any], Benchmark] = {}  # by (kind of _REQUESTS, player or agent)
 
-    @cache
+    def _result(self, kind: str, key: Any) -> Benchmark:
+        found = self._solved.get((kind, key))
+        if found is None:
+            name, program, priced = _REQUESTS[kind](self.instance, key)
+            found = self._solved[kind, key] = solve_program(name, program, priced=priced, options=self.options,
+                                                            canonical=True)
+        return found
+
+    def prefetch(self, miew: Iterable[int] = (), relevant_knowledge: Iterable[tuple[int, ...]] = (),
+                 best_allocation: Iterable[tuple[int, ...]] = (), favourite: Iterable[int] = ()) -> None:
+        """Solve these benchmarks now, together: the MIEW_i of the players ``miew``, the RK_A of
+        the agents ``relevant_knowledge``, the BA^C of the coalitions ``best_allocation`` and the
+        favourite bundles of the players ``favourite``, as one batch (``benchmarks._solve.solve_requests``: in worker processes on the cores when the
+        solves prove slow, as a report's), where each would otherwise be solved alone when a
+        strategy first asks for it. The same benchmarks either way (values, and canonical
+        witnesses, which are unique). A mechanism's rational play asks for one of them per
+        player: on 500 players that is 500-1,000 programs."""
+        wanted = [("miew", i) for i in miew] + [("rk", tuple(a)) for a in relevant_knowledge]
+        wanted += [("ba", tuple(c)) for c in best_allocation] + [("fav", i) for i in favourite]
+        missing = [k for k in dict.fromkeys(wanted) if k not in self._solved]
+        if len(missing) < 2:
+            return  # (one program: nothing to share)
+        results = solve_requests([_REQUESTS[kind](self.instance, key) for kind, key in missing], self.options,
+                                 canonical=True)
+        self._solved.update(zip(missing, results))
+
     def miew_result(self, i: int) -> Benchmark:
         """MIEW_i = BB_i as solved (proven or not); every other use derives from it."""
-        return miew(self.instance, i, canonical=True, options=self.options)
+        return self._result("miew", i)
 
     def miew(self, i: int) -> Outcome:
         """The MIEW_i = BB_i witness (canonical outcome, seed 001 Def. 2-3)."""
@@ -144,24 +168,22 @@ class Facts:
                         f"{self.instance.players[i]}'s is {state} ({verdict.reason})")
         return None
 
-    @cache
     def favourite(self, i: int) -> int:
-        result = favourite_bundle(self.instance, i, options=self.options)
+        """Player i's favourite bundle S_i (``benchmarks.favourite_bundle``)."""
+        result = self._result("fav", i)
         result.require()
         return result.outcome.allocation[i]
 
-    @cache
     def relevant_knowledge_result(self, agent: tuple[int, ...]) -> Benchmark:
-        return relevant_knowledge(self.instance, agent, canonical=True, options=self.options)
+        return self._result("rk", tuple(agent))
 
     def relevant_knowledge(self, agent: tuple[int, ...]) -> Outcome:
         result = self.relevant_knowledge_result(agent)
         result.require()
         return result.outcome
 
-    @cache
     def best_allocation(self, agent: tuple[int, ...]) -> tuple[int, ...]:
-        result = best_allocation(self.instance, agent, canonical=True, options=self.options)
+        result = self._result("ba", tuple(agent))
         result.require()
         return result.outcome.allocation
 
@@ -176,6 +198,7 @@ class Facts:
         return best
 
     def _per_player(self) -> list[Benchmark]:
+        self.prefetch(miew=range(self.instance.n))
         return [self.miew_result(i) for i in range(self.instance.n)]
 
     def bb(self) -> Best:
@@ -188,6 +211,7 @@ class Facts:
         return self._proven(miew_of(self.instance, self._per_player()))
 
     def mkw(self) -> Best:
+        self.prefetch(relevant_knowledge=self.instance.agents)
         per_agent = [(a, self.relevant_knowledge_result(a)) for a in self.instance.agents]
         return self._proven(mkw(self.instance, per_agent))
 

@@ -97,6 +97,7 @@ def _rules(normal: bool):
 def _rational(normal: bool):
     def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
         profile = []
+        facts.prefetch(miew=range(instance.n), favourite=() if normal else range(instance.n))
         for i in range(instance.n):
             witness = canonical(facts.miew(i), instance.n)
             if normal:

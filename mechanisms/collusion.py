@@ -135,6 +135,8 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
 def announcements(instance: Instance, facts: Facts) -> list[CollusionAnnouncement]:
     """The rational Step-1 announcements (seed 000 Lemmas 2-5)."""
     result: list[CollusionAnnouncement | None] = [None] * instance.n
+    facts.prefetch(relevant_knowledge=[*((k,) for k in range(instance.n)), *(a for a in instance.agents if len(a) > 1)],
+                   best_allocation=instance.agents)
     for agent in instance.agents:
         coalition = frozenset(agent)
         desired = facts.best_allocation(agent)

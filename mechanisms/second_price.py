@@ -57,6 +57,7 @@ def truthful_bid(instance: Instance, facts: Facts, i: int) -> Bid:
 
 
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    facts.prefetch(favourite=range(instance.n))
     return [_bidder(truthful_bid(instance, facts, i)) for i in range(instance.n)]
 
 

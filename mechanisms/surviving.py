@@ -76,6 +76,7 @@ def _player(instance: Instance, i: int, announcement: StarAnnouncement, coalitio
 
 
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    facts.prefetch(miew=range(instance.n), favourite=range(instance.n))
     return [
         _player(instance, i, StarAnnouncement(canonical(facts.miew(i), instance.n), facts.favourite(i)),
                 agent_of(instance, i))

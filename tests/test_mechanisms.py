@@ -263,3 +263,38 @@ def test_perfect_revenue_needs_two_players():
     inst = random_instance(1, goods=2, players=1, market=False)
     with pytest.raises(ParameterError, match="at least 2 players"):
         MECHANISMS["perfect-revenue"].parameters(inst)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_prefetched_facts_are_the_facts_solved_one_by_one(seed, monkeypatch):
+    """``Facts.prefetch`` solves MIEW_i, RK_A and BA^C of many players as one batch: the same
+    benchmarks (values, canonical witnesses, names, statuses) as asking for each alone, and
+    nothing is solved again afterwards. Random instances with knowledge and coalitions."""
+    import benchmarks._solve as solving
+    from instances.generate import generate_instance
+
+    rng = random.Random(seed)
+    knowledge = rng.choice(["exact", "noisy-lower:0.6", "wrong:0.3", "candidates:2"])
+    inst = generate_instance(rng.choice(["regions", "paths", "arbitrary"]), rng.randint(4, 9), rng.randint(8, 30),
+                             rng.randint(2, 6), seed, knowledge=knowledge, coalitions=rng.choice(["none", "pairs:1"]))
+    players, agents = range(inst.n), list(inst.agents)
+    singles = [(i,) for i in players]
+    one_by_one = Facts(inst, "cpsat")
+    alone = ([one_by_one.miew_result(i) for i in players], [one_by_one.relevant_knowledge_result(a) for a in singles + agents],
+             [one_by_one.best_allocation(a) for a in agents])
+    together = Facts(inst, "cpsat")
+    batches = []
+    batch = solving.solve_requests
+    monkeypatch.setattr(solving, "solve_requests", lambda *a, **k: batches.append(1) or batch(*a, **k))
+    monkeypatch.setattr("mechanisms.base.solve_requests", solving.solve_requests)
+    together.prefetch(miew=players, relevant_knowledge=singles + agents, best_allocation=agents)
+    monkeypatch.setattr("mechanisms.base.solve_program", lambda *a, **k: pytest.fail("solved again"))
+    fetched = ([together.miew_result(i) for i in players], [together.relevant_knowledge_result(a) for a in singles + agents],
+               [together.best_allocation(a) for a in agents])
+    assert batches == [1]
+
+    def same(a, b):
+        return (a.name, a.value, a.status, a.outcome) == (b.name, b.value, b.status, b.outcome)
+
+    assert all(map(same, alone[0], fetched[0])) and all(map(same, alone[1], fetched[1]))
+    assert alone[2] == fetched[2]
