@@ -45,7 +45,7 @@ def _offers(program: Program):
 class Request(NamedTuple):
     """A benchmark to solve: its name, its program and whether its witness is priced, as
     :func:`solve_program` takes them (made by ``miew_request``, ``relevant_knowledge_request``,
-    ``best_allocation_request``)."""
+    ``best_allocation_request`` and ``favourite_bundle_request``)."""
 
     name: str
     program: Program
@@ -58,15 +58,19 @@ def solve_requests(requests: Sequence[Request], options: SolveOptions | str | No
     once, a program that removes a player from another warm-started by it, worker processes on
     the cores once the solves prove slow), then, with ``canonical``, the canonical witnesses of
     all of them (``ilp.canonical.canonical_solutions``, whose tie-breaks run as one batch too).
-    The same benchmarks as one :func:`solve_program` each: the values are the optima, and the
-    canonical witness is unique."""
+    Proven benchmarks are those of one :func:`solve_program` each, with ``canonical`` witnesses
+    too (the canonical witness is unique); an unproven program, or a tie-break not proven in the
+    time limit, is reported unproven either way (its interval may differ: a withheld tie-break
+    keeps the proven value as incumbent and bound, ``ilp.canonical.withheld``)."""
     from ilp import solve_batch
     from ilp.backends import as_options
     from ilp.canonical import canonical_solutions
 
     options = as_options(options)
     programs = [r.program for r in requests]
-    solutions = solve_batch(programs, options)
+    # programs solved already (``options.known``, as ``cabench sweep`` fills it from the report)
+    # are taken from there, as ``ilp.solve`` would
+    solutions = solve_batch(programs, options, known=options.known)
     if canonical:
         solutions = canonical_solutions(programs, solutions, options)
     return [from_solution(r.name, s, _offers(r.program) if r.priced else None) for r, s in zip(requests, solutions)]

@@ -247,11 +247,11 @@ def favourite_bundle(instance: Instance, i: int, *, options: SolveOptions | str 
     >>> fav.value, fav.outcome.allocation
     (50, (0, 0, 3))
     """
-    name, program, priced = favourite_request(instance, i)
+    name, program, priced = favourite_bundle_request(instance, i)
     return solve_program(name, program, priced=priced, options=options, canonical=True)
 
 
-def favourite_request(instance: Instance, i: int) -> Request:
+def favourite_bundle_request(instance: Instance, i: int) -> Request:
     """:func:`favourite_bundle`'s name and program (player i alone, truthfully; its canonical
     optimum is the favourite bundle), to be solved with others (``mechanisms.Facts.prefetch``)."""
     weights = tuple(true_weight(instance, j) if j == i else None for j in range(instance.n))

@@ -100,8 +100,9 @@ scheduling or uniform programs, at a cost of 13-22 ms each. The decay file with 
 knowledge for everyone (605 programs) took 11-17 s instead of 25-28 s, the others as long as
 before (the same values)."""
 QUICK_GAP = 0.12
-"""The probe of :data:`QUICK_WORK` runs only when the relaxation's bound is within this share
-of the best packing known (the relaxation's rounding, ``ilp.relaxation``). Where it proves a
+"""The probe of :data:`QUICK_WORK` runs only when the best packing known (the relaxation's
+rounding, ``ilp.relaxation``, or a better hint) is within this share of the relaxation's bound
+U: U - packing <= QUICK_GAP U. Where it proves a
 program the bound is close: on the programs of ``generate -d decay -m 64 -b 500 -n bidders``
 (seeds 0, 1, 3, 500 one-bid players, with and without ``--knowledge noisy-lower:0.8``) and
 ``-m 40 -b 200``, all 690 proven by the probe, the gap was 0.2-8.3 %. Where it proves none it
@@ -215,8 +216,10 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     # whether it is plain set packing, asked once for the clique search and the relaxation
     plain = clique.applies(ilp) if len(ilp.objective) >= CLIQUE_MIN_BIDS else None
     # the graph is built once: a dense one whose density took its degrees to know goes on to
-    # the dual-bounded stage below (about 10 ms per program of regions 64 / 500 / 10)
-    whole = (clique.graph(ilp, densest=SPARSE, built_anyway=True)
+    # the dual-bounded stage below, when that stage can run (about 10 ms per program of regions
+    # 64 / 500 / 10); otherwise it is not built beyond its degrees
+    staged = bool(DUAL_NODES) and len(ilp.objective) <= DUAL_BIDS and native.available()
+    whole = (clique.graph(ilp, densest=SPARSE, built_anyway=staged)
              if len(ilp.objective) >= CLIQUE_MIN_BIDS and plain else None)
     graph = whole if whole is not None and whole.density <= SPARSE else None
     if graph is not None:
@@ -231,7 +234,7 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         settled, hint = relaxation.settle(formulation, cpsat, options, hint, solved)
         if settled is not None:
             return settled
-        if DUAL_NODES and len(ilp.objective) <= DUAL_BIDS and native.available():
+        if staged:
             settled, hint = _dual_stage(formulation, options, hint, left, whole, solved)
             if settled is not None:
                 return settled

@@ -156,7 +156,9 @@ class Relaxed:
     the relaxation again."""
 
     duals: list[float]
+    """GLOP's row duals (unscaled values)."""
     primal: list[float]
+    """GLOP's optimal point, one value per column."""
     total: int
     """SCALE times the bound before flooring."""
     reduced: list[int]

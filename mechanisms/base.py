@@ -13,8 +13,8 @@ from benchmarks import bb, bb_prime, knowledge_correct, miew_of, mkw, msw
 from benchmarks._solve import solve_program, solve_requests
 from benchmarks.external import miew_request
 from benchmarks.known import relevant_knowledge_request
-from benchmarks.welfare import best_allocation_request, favourite_request
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
+from benchmarks.welfare import best_allocation_request, favourite_bundle_request
 from ilp import SolveOptions
 from ilp.backends import as_options
 from instances import CabenchError, Instance
@@ -22,7 +22,7 @@ from mechanisms.engine import Rules, Strategy, Terminal, outcome_distribution
 
 
 _REQUESTS = {"miew": miew_request, "rk": relevant_knowledge_request, "ba": best_allocation_request,
-             "fav": favourite_request}
+             "fav": favourite_bundle_request}
 """How :class:`Facts` makes each kind of benchmark it keeps: name, program, priced or not."""
 
 
@@ -75,7 +75,8 @@ class Facts:
 
     Every witness a strategy reads is the canonical one (the lexicographically first optimal
     allocation, offers at price 0 dropped; ``benchmarks._solve.solve_program``), so that no
-    evaluation depends on the backend or the run. Each benchmark is solved on first use and
+    evaluation depends on the backend or the run. Each benchmark is solved on first use, or
+    with others ahead of use (:meth:`prefetch`, one batch for a mechanism's rational play), and
     cached: MIEW_i = BB_i (seed 001 Def. 2-3), MSW, RK_A and MKW (seed 000 §1.2), BB and BB'
     (seed 004 §3), the best allocations BA^C (seed 003 §5).
 
@@ -129,13 +130,14 @@ class Facts:
 
     def prefetch(self, miew: Iterable[int] = (), relevant_knowledge: Iterable[tuple[int, ...]] = (),
                  best_allocation: Iterable[tuple[int, ...]] = (), favourite: Iterable[int] = ()) -> None:
-        """Solve these benchmarks now, together: the MIEW_i of the players ``miew``, the RK_A of
-        the agents ``relevant_knowledge``, the BA^C of the coalitions ``best_allocation`` and the
-        favourite bundles of the players ``favourite``, as one batch (``benchmarks._solve.solve_requests``: in worker processes on the cores when the
-        solves prove slow, as a report's), where each would otherwise be solved alone when a
-        strategy first asks for it. The same benchmarks either way (values, and canonical
-        witnesses, which are unique). A mechanism's rational play asks for one of them per
-        player: on 500 players that is 500-1,000 programs."""
+        """Solve these benchmarks together, those not known yet: the MIEW_i of the players
+        ``miew``, the RK_A of the agents ``relevant_knowledge``, the BA^C of the coalitions
+        ``best_allocation`` and the favourite bundles of the players ``favourite``, as one batch
+        (``benchmarks._solve.solve_requests``: in worker processes on the cores when the solves
+        prove slow, as a report's), where each would otherwise be solved alone when a strategy
+        first asks for it; a single one is left for then. Proven benchmarks are the same either
+        way (values, and canonical witnesses, which are unique). A mechanism's rational play
+        asks for one of them per player: on 500 players that is 500-1,000 programs."""
         wanted = [("miew", i) for i in miew] + [("rk", tuple(a)) for a in relevant_knowledge]
         wanted += [("ba", tuple(c)) for c in best_allocation] + [("fav", i) for i in favourite]
         missing = [k for k in dict.fromkeys(wanted) if k not in self._solved]

@@ -4,6 +4,7 @@ deviations that the papers prove dominated never pay, and the papers' worked fai
 from __future__ import annotations
 
 import random
+import dataclasses
 from fractions import Fraction
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from benchmarks import knowledge_correct
 from instances import load_instance
 from instances.synthetic import random_instance
+from instances.valuation import Form, Valuation
 from mechanisms import MECHANISMS, Facts, ParameterError, evaluate
 from mechanisms.engine import sample_outcome
 from tests.conftest import EXAMPLES
@@ -277,24 +279,55 @@ def test_prefetched_facts_are_the_facts_solved_one_by_one(seed, monkeypatch):
     knowledge = rng.choice(["exact", "noisy-lower:0.6", "wrong:0.3", "candidates:2"])
     inst = generate_instance(rng.choice(["regions", "paths", "arbitrary"]), rng.randint(4, 9), rng.randint(8, 30),
                              rng.randint(2, 6), seed, knowledge=knowledge, coalitions=rng.choice(["none", "pairs:1"]))
+    if seed % 3 == 0:  # a player who values nothing: its favourite bundle is the empty one
+        zero = Valuation(Form.XOR, ((1, 0),))
+        inst = dataclasses.replace(inst, valuations=(zero, *inst.valuations[1:]))
     players, agents = range(inst.n), list(inst.agents)
     singles = [(i,) for i in players]
     one_by_one = Facts(inst, "cpsat")
     alone = ([one_by_one.miew_result(i) for i in players], [one_by_one.relevant_knowledge_result(a) for a in singles + agents],
-             [one_by_one.best_allocation(a) for a in agents])
+             [one_by_one.best_allocation(a) for a in agents], [one_by_one.favourite(i) for i in players])
     together = Facts(inst, "cpsat")
     batches = []
     batch = solving.solve_requests
     monkeypatch.setattr(solving, "solve_requests", lambda *a, **k: batches.append(1) or batch(*a, **k))
     monkeypatch.setattr("mechanisms.base.solve_requests", solving.solve_requests)
-    together.prefetch(miew=players, relevant_knowledge=singles + agents, best_allocation=agents)
+    together.prefetch(miew=players, relevant_knowledge=singles + agents, best_allocation=agents, favourite=players)
     monkeypatch.setattr("mechanisms.base.solve_program", lambda *a, **k: pytest.fail("solved again"))
     fetched = ([together.miew_result(i) for i in players], [together.relevant_knowledge_result(a) for a in singles + agents],
-               [together.best_allocation(a) for a in agents])
+               [together.best_allocation(a) for a in agents], [together.favourite(i) for i in players])
     assert batches == [1]
+    if seed % 3 == 0:
+        assert fetched[3][0] == 0
 
     def same(a, b):
         return (a.name, a.value, a.status, a.outcome) == (b.name, b.value, b.status, b.outcome)
 
     assert all(map(same, alone[0], fetched[0])) and all(map(same, alone[1], fetched[1]))
-    assert alone[2] == fetched[2]
+    assert alone[2:] == fetched[2:]
+
+
+def test_prefetch_takes_the_solutions_the_options_know(monkeypatch):
+    """Programs solved already (``SolveOptions.known``, as ``cabench sweep`` fills it from the
+    report) are not solved again by ``Facts.prefetch``."""
+    import ilp.backends
+    from benchmarks.external import miew_program
+    from ilp import prefetch
+
+    inst = load_instance(EXAMPLES / "random-xor-lower-bounds.json")
+    options = prefetch([miew_program(inst, i) for i in range(inst.n)], "cpsat")
+    plain = []  # solves of programs without the tie-break's fixed owners or owner objective
+
+    def run(formulation, module, options, hint, run=ilp.backends._run):
+        program = formulation.program
+        if not (program.minimize_owners or any(g is not None for g in program.fixed) or program.avoid):
+            plain.append(program)
+        return run(formulation, module, options, hint)
+
+    monkeypatch.setattr(ilp.backends, "_run", run)
+    facts = Facts(inst, options)
+    facts.prefetch(miew=range(inst.n))
+    assert inst.n >= 2 and plain == []
+    fresh = Facts(inst, "cpsat")
+    assert [facts.miew_result(i).outcome for i in range(inst.n)] == [fresh.miew_result(i).outcome for i in range(inst.n)]
+    assert plain  # (the fresh ones were solved)

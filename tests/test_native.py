@@ -6,7 +6,9 @@ counts and collected cliques; on random guaranteed values (1 to 3 words of goods
 prices, floors and budgets, the C walk of ``ilp.colgen`` lists the same unions in the same
 order, and runs out of budget where Python does, and ``minimal_of`` keeps the same unions with
 the same weights; searches whose sums could overflow 64 bits stay in Python; the portfolio's
-stage runs only in C and names its answers after CP-SAT; a candidates report on paths, whose
+stage runs only in C and names its answers after CP-SAT, probes with CP-SAT only where the
+relaxation is close and hands the search its graph and the relaxation's point (cuts separated
+there bound the program); a candidates report on paths, whose
 programs the relaxation and column generation settle (not the portfolio's stage), is the same
 bytes with and without the module."""
 
