@@ -275,10 +275,10 @@ def check_applicable(mechanism: Mechanism, instance: Instance) -> None:
         raise CabenchError(f"{instance.source}: mechanism {mechanism.name} is for {kind}")
 
 
-def _facts(instance: Instance, solver: str, time_limit: float | None) -> Facts:
+def _facts(instance: Instance, solver: str, time_limit: float | None, jobs: int | None = None) -> Facts:
     from mechanisms.base import Facts
 
-    return Facts(instance, solve_options(solver, time_limit))
+    return Facts(instance, solve_options(solver, time_limit, jobs))
 
 
 @dataclass(frozen=True)
@@ -333,7 +333,7 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
              params: Mapping[str, Any] | None = None, strategies: str = "rational", player: str | None = None,
              samples: int | None = None, seed: int = 0, solver: str = DEFAULT_BACKEND,
              time_limit: float | None = None,
-             progress: Callable[[int, int, str], None] | None = None) -> Evaluations:
+             progress: Callable[[int, int, str], None] | None = None, jobs: int | None = None) -> Evaluations:
     """Exact expected welfare, revenue and utilities of mechanisms on an instance, with the
     benchmark of each theorem, its bound and whether it holds (``cabench evaluate``).
 
@@ -356,6 +356,9 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     progress : callable, optional
         ``progress(done, total, current)``: mechanisms evaluated so far, how many in all, and the
         name of the mechanism being evaluated (empty once all are done).
+    jobs : int, optional
+        Worker processes for the programs the strategies need, as for :func:`benchmarks` (a
+        mechanism's rational play solves one or two programs per player, as one batch).
 
     Returns
     -------
@@ -375,7 +378,7 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
 
     instance = load(instance)
     given = parse_params(params)
-    facts = _facts(instance, solver, time_limit)
+    facts = _facts(instance, solver, time_limit, jobs)
     if player is not None:
         _player(instance, player)  # a player not in the instance is an error even where unused
         if strategies == "rational":  # (it was ignored)
@@ -418,10 +421,11 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     return Evaluations(instance, tuple(rows), mechanism == "all")
 
 
-def _prepare(instance, mechanism: str, player: str, params, solver: str, time_limit: float | None):
+def _prepare(instance, mechanism: str, player: str, params, solver: str, time_limit: float | None,
+             jobs: int | None = None):
     instance = load(instance)
     given = parse_params(params)
-    facts = _facts(instance, solver, time_limit)
+    facts = _facts(instance, solver, time_limit, jobs)
     m = _mechanism(mechanism)
     check_applicable(m, instance)
     return instance, facts, m, m.parameters(instance, given), _player(instance, player)
@@ -449,7 +453,7 @@ class Announcement:
 
 def outcome(instance: Instance | str | Path | Mapping[str, Any], mechanism: str, player: str,
             params: Mapping[str, Any] | None = None, solver: str = DEFAULT_BACKEND,
-            time_limit: float | None = None) -> Announcement:
+            time_limit: float | None = None, jobs: int | None = None) -> Announcement:
     """The announcement a rational player (or its coalition) makes in a mechanism: its optimal
     reported outcome (``cabench outcome``).
 
@@ -463,7 +467,7 @@ def outcome(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
         The player whose announcement to show.
     params : dict, optional
         Mechanism parameters.
-    solver, time_limit
+    solver, time_limit, jobs
         As for :func:`benchmarks`.
 
     Returns
@@ -481,7 +485,7 @@ def outcome(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
     from mechanisms.base import agent_of
     from mechanisms.base import evaluate as _evaluate
 
-    instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit)
+    instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit, jobs)
     ev = _evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     actions: dict[str, Any] = {}
     for _, terminal in ev.outcomes:
@@ -525,7 +529,7 @@ class Deviations:
 
 def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str, player: str,
             params: Mapping[str, Any] | None = None, solver: str = DEFAULT_BACKEND,
-            time_limit: float | None = None) -> Deviations:
+            time_limit: float | None = None, jobs: int | None = None) -> Deviations:
     """Expected utility of the rational strategy versus each deviation family for the agent of
     ``player`` (``cabench deviate``): which deviations do not pay, and (for VCG) which do.
 
@@ -539,7 +543,7 @@ def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
         The deviating player (its whole coalition deviates with it).
     params : dict, optional
         Mechanism parameters.
-    solver, time_limit
+    solver, time_limit, jobs
         As for :func:`benchmarks`.
 
     Returns
@@ -558,7 +562,7 @@ def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
     from mechanisms.base import agent_of
     from mechanisms.base import evaluate as _evaluate
 
-    instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit)
+    instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit, jobs)
     agent = agent_of(instance, i)
     base = _evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     rational_u = base.agent_utility(agent)

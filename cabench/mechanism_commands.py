@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import click
 
 from cabench import api
-from cabench.cli import (check_backend, cli, coalition_knowledge_option, format_option, load_with_reading,
-                         new_folders_removed_on_error, no_dash)
+from cabench.cli import (check_backend, cli, coalition_knowledge_option, format_option, jobs_within_machine,
+                         load_with_reading, new_folders_removed_on_error, no_dash)
 from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
 from cabench.render import PipeConsole, plain
 from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, SolveOptions
@@ -35,6 +35,9 @@ _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, m
 _time = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
                      help="Time limit per integer program.")
 _json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+_jobs = click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
+                     help="Worker processes for the programs the strategies need (1: all in this process; "
+                          "automatic by default).")
 
 
 def _console(columns: int = 100) -> Console:
@@ -68,18 +71,19 @@ def _player_command(name: str, player_help: str):
                                 _mechanism_choice(all_allowed=False),
                                 click.option("--player", required=True, help=player_help),
                                 click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE"),
-                                _json, _solver, _time, coalition_knowledge_option]):
+                                _json, _solver, _time, _jobs, coalition_knowledge_option]):
             function = option(function)
         return function
     return decorate
 
 
-def _setup(file: str, solver: str, time_limit: float | None, coalition_knowledge: str) -> tuple[Instance, Facts]:
+def _setup(file: str, solver: str, time_limit: float | None, jobs: int | None,
+           coalition_knowledge: str) -> tuple[Instance, Facts]:
     from mechanisms.base import Facts
 
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge)
-    return instance, Facts(instance, SolveOptions(solver, time_limit))
+    return instance, Facts(instance, SolveOptions(solver, time_limit, jobs))
 
 
 @contextmanager
@@ -104,9 +108,10 @@ def _flags():
 @format_option
 @_solver
 @_time
+@_jobs
 @coalition_knowledge_option
 def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, fmt, solver,
-                     time_limit, coalition_knowledge):
+                     time_limit, jobs, coalition_knowledge):
     """Exact expected welfare, revenue and utilities of a mechanism on FILE, the benchmark its
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
     from rich.table import Table
@@ -119,7 +124,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     check_backend(solver)
     with _flags(), counting("mechanisms", mechanism == "all" and wanted(as_json or fmt == "json")) as update:
         result = api.evaluate(load_with_reading(file, coalition_knowledge), mechanism, _params(param_values),
-                              strategies, player, samples, seed, solver, time_limit, progress=update)
+                              strategies, player, samples, seed, solver, time_limit, progress=update, jobs=jobs)
     instance, rows, failed = result.instance, result.rows, result.failed
     if as_json or fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -157,13 +162,13 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
 
 
 @_player_command("outcome", "The player whose announcement to show.")
-def outcome_command(file, mechanism, player, param_values, as_json, solver, time_limit, coalition_knowledge):
+def outcome_command(file, mechanism, player, param_values, as_json, solver, time_limit, jobs, coalition_knowledge):
     """The announcement a rational player (or its coalition) makes in MECHANISM: the optimal
     reported outcome, as JSON and as a readable offer list."""
     check_backend(solver)
     with _flags():
         result = api.outcome(load_with_reading(file, coalition_knowledge), mechanism, player, _params(param_values),
-                             solver, time_limit)
+                             solver, time_limit, jobs)
     instance, m, actions, data = result.instance, result.mechanism, result.actions, result.to_dict()
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -195,7 +200,7 @@ def _offer_lines(instance: Instance, action) -> list[str]:
 
 
 @_player_command("deviate", "The deviating player (its whole coalition deviates with it).")
-def deviate_command(file, mechanism, player, param_values, as_json, solver, time_limit, coalition_knowledge):
+def deviate_command(file, mechanism, player, param_values, as_json, solver, time_limit, jobs, coalition_knowledge):
     """Expected utility of the rational strategy versus each deviation family for the agent of
     --player, so users see which deviations do not pay (and, for VCG, which do)."""
     from rich.markup import escape
@@ -204,7 +209,7 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
     check_backend(solver)
     with _flags():
         result = api.deviate(load_with_reading(file, coalition_knowledge), mechanism, player, _params(param_values),
-                             solver, time_limit)
+                             solver, time_limit, jobs)
     instance, m, rows, knowledge = result.instance, result.mechanism, result.rows, result.knowledge
     rational_u = result.rational.agent_utility(result.agent)
     members = [instance.players[j] for j in result.agent]
@@ -245,8 +250,9 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
               help="Refuse trees with more nodes than this [default: 200000].")
 @_solver
 @_time
+@_jobs
 @coalition_knowledge_option
-def game_command(file, mechanism, output, param_values, max_nodes, solver, time_limit, coalition_knowledge):
+def game_command(file, mechanism, output, param_values, max_nodes, solver, time_limit, jobs, coalition_knowledge):
     """Export MECHANISM's game on FILE as a Gambit extensive-form game (.efg): chance nodes with
     exact probabilities, and at each decision every action of the rational profile and of the
     deviation families that `cabench deviate` considers. Prints Gambit's exact expected payoffs
@@ -267,7 +273,7 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     check_output(output, [file])
     with _flags():
         params = api.parse_params(_params(param_values))
-    instance, facts = _setup(file, solver, time_limit, coalition_knowledge)
+    instance, facts = _setup(file, solver, time_limit, jobs, coalition_knowledge)
     m = MECHANISMS[mechanism]
     api.check_applicable(m, instance)
     params = m.parameters(instance, params)

@@ -114,6 +114,14 @@ def test_bad_arguments_name_the_argument():
     with pytest.raises(cabench.ArgumentError) as error:
         cabench.deviate(SEED004, "best-belief", "nobody")
     assert error.value.param == "player"
+    for call in (lambda: cabench.evaluate(SEED004, "best-belief", jobs=0),
+                 lambda: cabench.outcome(SEED004, "best-belief", "p3", jobs=0),
+                 lambda: cabench.deviate(SEED004, "best-belief", "p3", jobs=0)):
+        with pytest.raises(cabench.ArgumentError) as error:
+            call()
+        assert error.value.param == "jobs"
+    assert cabench.outcome(SEED004, "best-belief", "p3", jobs=1).to_dict() == cabench.outcome(
+        SEED004, "best-belief", "p3").to_dict()
 
 
 def test_generate_and_annotate_equal_the_commands():

@@ -329,6 +329,28 @@ def test_an_output_that_is_the_input_is_refused(tmp_path, case):
     assert source.read_bytes() == before
 
 
+def test_mechanism_commands_take_jobs(tmp_path):
+    """``evaluate``, ``outcome``, ``deviate`` and ``game`` take ``--jobs`` as ``benchmarks`` does:
+    the programs of the strategies (one batch per mechanism) in this process or in two workers,
+    the same JSON either way; 0 and beyond four per core are refused (exit 2)."""
+    file = tmp_path / "regions.json"
+    assert run_cli("generate", "--distribution", "regions", "--goods", "12", "--bids", "50", "--players", "6",
+                   "--knowledge", "noisy-lower:0.5", "--coalitions", "pairs:1", "-o", str(file)).returncode == 0
+    player = json.loads(file.read_text())["players"][0]
+    for command in (["evaluate", "-m", "surviving-strategies"], ["outcome", "-m", "collusion-leveraging", "--player", player],
+                    ["deviate", "-m", "best-belief", "--player", player]):
+        outputs = [run_cli(*command, str(file), "--json", "--solver", "cpsat", "--jobs", jobs) for jobs in "12"]
+        assert all(r.returncode in (0, 4) for r in outputs), outputs[1].stderr
+        assert json.loads(outputs[0].stdout) == json.loads(outputs[1].stdout)
+    for command in (["evaluate", "-m", "best-belief"], ["outcome", "-m", "best-belief", "--player", player],
+                    ["deviate", "-m", "best-belief", "--player", player],
+                    ["game", "-m", "best-belief", "-o", str(tmp_path / "g.efg")]):
+        for jobs in ("0", "99999"):
+            bad = run_cli(*command, str(file), "--jobs", jobs)
+            assert bad.returncode == 2 and "--jobs" in bad.stderr, (command, jobs, bad.stderr)
+    assert not (tmp_path / "g.efg").exists()
+
+
 def test_jobs_beyond_four_per_core_are_refused():
     # 99,999 worker processes hung the command (out of threads); now one line, exit 2
     result = run_cli("benchmarks", str(EXAMPLES / "seed004-example.json"), "--jobs", "99999")
