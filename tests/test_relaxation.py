@@ -208,6 +208,33 @@ def test_large_cores_of_half_integral_relaxations_are_settled_by_a_first_core(mo
     assert [s.value for s in solutions] == [solve(p, "cpsat").value for p in programs]
 
 
+@pytest.mark.parametrize(("seed", "knowledge"), [(0, "noisy-lower:0.6"), (1, "wrong:0.3")])
+def test_cores_beyond_the_first_are_searched_before_cpsat(seed, knowledge, monkeypatch):
+    """Paths 64 / 500 / 10: 3-4 of the MIKW_i and MIEW_i leave a core of more than FIRST_CORE
+    columns (within CORE_SHARE) that CP-SAT solved (about 5-10 ms each, most of it building its
+    model); the clique search in C now settles each within SEARCH_NODES, and the values are
+    CP-SAT's on the whole programs."""
+    from ilp import cpsat, native
+    from benchmarks.table import ReportPlan
+
+    if not native.available():
+        pytest.skip("the search of larger cores runs only in C")
+    instance = generate_instance("paths", 64, 500, 10, seed, knowledge=knowledge)
+    plan = ReportPlan.of(instance)
+    programs = [p for p in (*plan.mikw, *plan.miew) if p is not None]
+    calls, run = [], cpsat.run
+    monkeypatch.setattr(cpsat, "run", lambda f, o, h=None, **k: calls.append(len(f.ilp.names)) or run(f, o, h, **k))
+    searched, search = [], relaxation.search_core
+    monkeypatch.setattr(relaxation, "search_core",
+                        lambda ilp, ys, core, *a, **k: searched.append(len(core)) or search(ilp, ys, core, *a, **k))
+    solutions = [solve(p, "portfolio") for p in programs]
+    assert all(s.optimal for s in solutions) and calls == []
+    assert max(searched) > relaxation.FIRST_CORE  # a core beyond the first ones was searched
+    monkeypatch.setattr(cpsat, "run", run)
+    monkeypatch.setattr(relaxation, "applies", lambda formulation, plain=None: False)
+    assert [s.value for s in solutions] == [solve(p, "cpsat").value for p in programs]
+
+
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("knowledge", ["noisy-lower:0.6", "wrong:0.3"])
 def test_reports_are_the_same_with_and_without_the_relaxation(seed, knowledge, monkeypatch):
