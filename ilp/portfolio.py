@@ -69,12 +69,15 @@ CLIQUE_MIN_BIDS = 64
 """Smaller programs keep the probe: CP-SAT proves them in milliseconds as well."""
 
 
-def sparse_graph(ilp: ILP, plain: bool | None = None) -> clique.Graph | None:
+def sparse_graph(ilp: ILP, plain: bool | None = None, built_anyway: bool = False) -> clique.Graph | None:
     """The compatibility graph of ``ilp`` when it goes to the clique search (:data:`SPARSE`,
-    :data:`CLIQUE_MIN_BIDS`), else None. ``plain``: ``ilp.clique.applies(ilp)`` if known."""
+    :data:`CLIQUE_MIN_BIDS`), else None. ``plain``: ``ilp.clique.applies(ilp)`` if known. With
+    ``built_anyway`` also a denser graph whose degrees had to be counted to know its density
+    (``ilp.clique.graph``): its density says which, and :func:`run` hands a dense one on to
+    the dual-bounded stage instead of building it again."""
     if len(ilp.objective) < CLIQUE_MIN_BIDS or not (clique.applies(ilp) if plain is None else plain):
         return None
-    return clique.graph(ilp, densest=SPARSE)
+    return clique.graph(ilp, densest=SPARSE, built_anyway=built_anyway)
 DUAL_NODES = 400_000
 """Nodes of the dual-bounded clique search (``ilp.dualclique``: the relaxation's duals and
 subset-row cuts bound every node) on a dense plain program that the relaxation did not settle
@@ -219,8 +222,7 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     # the dual-bounded stage below, when that stage can run (about 10 ms per program of regions
     # 64 / 500 / 10); otherwise it is not built beyond its degrees
     staged = bool(DUAL_NODES) and len(ilp.objective) <= DUAL_BIDS and native.available()
-    whole = (clique.graph(ilp, densest=SPARSE, built_anyway=staged)
-             if len(ilp.objective) >= CLIQUE_MIN_BIDS and plain else None)
+    whole = sparse_graph(ilp, plain, built_anyway=staged)
     graph = whole if whole is not None and whole.density <= SPARSE else None
     if graph is not None:
         settled = clique.solve_graph(formulation, graph, options, hint, work=CLIQUE_WORK)

@@ -325,7 +325,12 @@ def settle(formulation: Formulation, module, options: SolveOptions, hint: list[i
         if proven and best >= threshold:  # a better solution would reach above the threshold too: none
             return Answer(Status.OPTIMAL, values, best, solver), None
         columns = core(best + 1)
-    if len(columns) <= most:
+    if len(columns) > CORE_SHARE * len(ilp.objective):
+        return None, values
+    if len(columns) <= most or native.available():
+        # the clique search: always on a core of at most ``most`` columns, and in C on a larger
+        # one too (a millisecond where CP-SAT's model alone takes ten); a core it does not
+        # prove in SEARCH_NODES goes to ``module`` below
         if spent():
             return None, values
         found, proven = search(columns)
@@ -333,21 +338,6 @@ def settle(formulation: Formulation, module, options: SolveOptions, hint: list[i
             return Answer(Status.OPTIMAL, found, claims.objective(ilp, found), solver), None
         if proven:
             return Answer(Status.OPTIMAL, values, best, solver), None  # nothing better
-        if found is not None:  # (not proven in SEARCH_NODES nodes: the core goes to ``module`` below)
-            values, best = found, claims.objective(ilp, found)
-            columns = core(best + 1)
-    if len(columns) > CORE_SHARE * len(ilp.objective):
-        return None, values
-    if len(columns) > most and native.available():
-        # a core beyond the first ones: the clique search in C first (a millisecond where
-        # CP-SAT's model alone takes ten), CP-SAT below when it is not proven in SEARCH_NODES
-        if spent():
-            return None, values
-        found, proven = search(columns)
-        if proven:
-            if found is not None:
-                return Answer(Status.OPTIMAL, found, claims.objective(ilp, found), solver), None
-            return Answer(Status.OPTIMAL, values, best, solver), None
         if found is not None:
             values, best = found, claims.objective(ilp, found)
             columns = core(best + 1)
