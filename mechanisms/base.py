@@ -9,7 +9,7 @@ from fractions import Fraction
 from functools import cache
 from typing import Any
 
-from benchmarks import bb, bb_prime, knowledge_correct, miew_of, mkw, msw
+from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw
 from benchmarks._solve import solve_program, solve_requests
 from benchmarks.external import miew_request
 from benchmarks.known import relevant_knowledge_request
@@ -192,6 +192,14 @@ class Facts:
     @cache
     def msw(self) -> int:
         return msw(self.instance, options=self.options).require()
+
+    @cache
+    def lex_first(self) -> Outcome:
+        """The lexicographically first welfare-maximising allocation (seed 002 Lemma 3), solved
+        once: perfect-revenue's rational play and each agent's deviations start from it."""
+        first = lex_first_optimal(self.instance, options=self.options)
+        first.require()
+        return first.outcome
 
     @staticmethod
     def _proven(best: Best) -> Best:

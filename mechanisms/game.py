@@ -22,14 +22,15 @@ deviation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from instances import CabenchError, Instance
 from mechanisms.base import Facts, Mechanism
-from mechanisms.engine import Decision, Play, Strategy, Terminal
+from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
 
 if TYPE_CHECKING:
     import pygambit
@@ -49,8 +50,8 @@ class InfosetKey:
 
     player: int
     kind: str
-    info: str
-    history: tuple[tuple[str, int], ...]
+    info: Hashable
+    history: tuple[tuple[str, Hashable, int], ...]
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Node:
     key: InfosetKey | None = None
     decision: Decision | None = None
     labels: tuple[str, ...] = ()
+    actions: tuple[Any, ...] = ()
     probabilities: tuple[Fraction, ...] = ()
     children: list[Node] = field(default_factory=list)
     terminal: Terminal | None = None
@@ -99,12 +101,40 @@ class _Open(Exception):
 def strategy_profiles(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
                       facts: Facts) -> dict[str, list[Strategy]]:
     """The rational profile and every deviation family of every agent, by name."""
-    profiles = {"rational": mechanism.rational(instance, params, facts)}
+    return {name: profile for name, profile, _ in _enumerated(mechanism, instance, params, facts)}
+
+
+def _enumerated(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
+                facts: Facts) -> list[tuple[str, list[Strategy], frozenset[int]]]:
+    """The profiles of ``strategy_profiles``, each with the players who may act in it otherwise
+    than in the rational profile: everyone in the rational profile itself and in a ``scenario``
+    (a row that changes other agents' play too), else the deviating agent's members (a
+    ``Deviation`` replaces only the agent's strategies)."""
+    everyone = frozenset(range(instance.n))
+    enumerated = [("rational", mechanism.rational(instance, params, facts), everyone)]
     for agent in instance.agents:
         who = "{" + ", ".join(instance.players[j] for j in agent) + "}"
         for name, dev in mechanism.deviation_families(instance, params, facts, agent).items():
-            profiles[f"{who} {name}"] = dev.profile
-    return profiles
+            enumerated.append((f"{who} {name}", dev.profile, everyone if dev.scenario else frozenset(agent)))
+    return enumerated
+
+
+def _hashable(value: Any) -> Hashable:
+    """``value`` (a decision's public information) as a key equal where the values are equal.
+    What is hashable already is kept as it is (the same object, not a copy): at 200 players
+    perfect-revenue shows each raise decision every earlier raise, n numbers each, and a text key
+    per node (their ``repr``) held 1.6 GB at 200,000 nodes."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(map(_hashable, value))
+    try:
+        hash(value)
+    except TypeError:
+        if isinstance(value, tuple):
+            return tuple(map(_hashable, value))
+        raise
+    return value
 
 
 def _distinct(pairs: Sequence[tuple[str, Any]]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
@@ -119,24 +149,41 @@ def _distinct(pairs: Sequence[tuple[str, Any]]) -> tuple[tuple[str, ...], tuple[
 
 
 def explore(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
-            profiles: Mapping[str, Sequence[Strategy]], max_nodes: int = MAX_NODES) -> tuple[Node, int]:
+            profiles: Mapping[str, Sequence[Strategy]], max_nodes: int = MAX_NODES,
+            movers: Mapping[str, frozenset[int]] | None = None) -> tuple[Node, int]:
     """The tree of every play in which each player takes, at each decision, an action of one of
-    ``profiles``; returns the root and the number of nodes."""
-    named = list(profiles.items())
-    root = Node("open")
-    count = 0
+    ``profiles``; returns the root and the number of nodes.
 
-    def replay(prefix: tuple[int, ...]) -> Terminal:
+    Raises ``GameTooLarge`` as soon as more than ``max_nodes`` nodes exist. The tree is explored
+    breadth first, so that refusal comes after about ``max_nodes`` short replays, before any deep
+    leaf (whose outcome may need the mechanism's programs) is reached: on a file of 200 players,
+    whose tree is a product over the players, depth first took minutes per thousand nodes. A
+    strategy is a function of the ``Decision`` alone, so the actions of an information set are
+    asked of the profiles once, not at each of its nodes and each replay through them; and with
+    ``movers`` (profile name -> the players who may act otherwise than in the first profile, the
+    rational one), a player is asked only by the profiles in which it may: at 200 players, each
+    decision asked a thousand profiles, all but a few of them the rational strategy again."""
+    asking = [[(name, profile[i]) for name, profile in profiles.items() if movers is None or i in movers[name]]
+              for i in range(instance.n)]
+    asked: dict[InfosetKey, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+    root = Node("open")
+    count = 1
+
+    def replay(prefix: tuple[int, ...]) -> None:
         position = 0
         node = root
-        history: list[list[tuple[str, int]]] = [[] for _ in range(instance.n)]
+        history: list[list[tuple[str, Hashable, int]]] = [[] for _ in range(instance.n)]
 
-        def step(make: Callable[[], Node], options: int) -> int:
-            nonlocal position, node
+        def enter(make: Callable[[], Node]) -> Node:
+            """The node the replay stands at, filled by ``make`` on the first visit."""
             if node.kind == "open":
                 fresh = make()
                 node.kind, node.name, node.key, node.decision = fresh.kind, fresh.name, fresh.key, fresh.decision
-                node.labels, node.probabilities = fresh.labels, fresh.probabilities
+                node.labels, node.actions, node.probabilities = fresh.labels, fresh.actions, fresh.probabilities
+            return node
+
+        def advance(options: int) -> int:
+            nonlocal position, node
             if position == len(prefix):
                 raise _Open(node, options)
             k = prefix[position]
@@ -144,38 +191,43 @@ def explore(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fract
             node = node.children[k]
             return k
 
+        def decision(i: int, d: Decision) -> Node:
+            key = InfosetKey(i, d.kind, _hashable(d.info), tuple(history[i]))
+            if key not in asked:
+                asked[key] = _distinct([(name, strategy(d)) for name, strategy in asking[i]])
+            labels, actions = asked[key]
+            return Node("decision", key=key, decision=d, labels=labels, actions=actions)
+
         def strategy_of(i: int) -> Strategy:
             def strategy(d: Decision) -> Any:
-                labels, actions = _distinct([(name, profile[i](d)) for name, profile in named])
-                key = InfosetKey(i, d.kind, repr(sorted(d.info.items())), tuple(history[i]))
-                k = step(lambda: Node("decision", key=key, decision=d, labels=labels), len(actions))
-                history[i].append((key.kind + key.info, k))
-                return actions[k]
+                here = enter(lambda: decision(i, d))
+                k = advance(len(here.actions))
+                history[i].append((here.key.kind, here.key.info, k))
+                return here.actions[k]
 
             return strategy
 
         def choose(name: str, outcomes: Sequence[tuple[str, Fraction]]) -> int:
             live = [k for k, (_, p) in enumerate(outcomes) if p > 0]
-            k = step(lambda: Node("chance", name=name, labels=tuple(outcomes[k][0] for k in live),
-                                  probabilities=tuple(Fraction(outcomes[k][1]) for k in live)), len(live))
-            return live[k]
+            enter(lambda: Node("chance", name=name, labels=tuple(outcomes[k][0] for k in live),
+                               probabilities=tuple(Fraction(outcomes[k][1]) for k in live)))
+            return live[advance(len(live))]
 
         terminal = mechanism.rules(Play([strategy_of(i) for i in range(instance.n)], choose), instance, params)
         node.kind, node.terminal = "terminal", terminal
-        return terminal
 
-    stack: list[tuple[int, ...]] = [()]
-    while stack:
-        prefix = stack.pop()
-        count += 1
-        if count > max_nodes:
-            raise GameTooLarge(f"{instance.source}: the game of {mechanism.name} has more than {max_nodes} nodes; "
-                               "export a smaller instance")
+    queue: deque[tuple[int, ...]] = deque([()])
+    while queue:
+        prefix = queue.popleft()
         try:
             replay(prefix)
         except _Open as opened:
+            count += opened.options
+            if count > max_nodes:
+                raise GameTooLarge(f"{instance.source}: the game of {mechanism.name} has more than {max_nodes} "
+                                   "nodes; export a smaller instance") from None
             opened.node.children = [Node("open") for _ in range(opened.options)]
-            stack.extend(prefix + (k,) for k in reversed(range(opened.options)))
+            queue.extend(prefix + (k,) for k in range(opened.options))
     return root, count
 
 
@@ -195,8 +247,10 @@ def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fr
     """The mechanism's game on ``instance`` as a pygambit extensive-form game (module docstring)."""
     import pygambit as gbt
 
-    profiles = strategy_profiles(mechanism, instance, params, facts)
-    root, count = explore(mechanism, instance, params, profiles, max_nodes)
+    enumerated = _enumerated(mechanism, instance, params, facts)
+    profiles = {name: profile for name, profile, _ in enumerated}
+    root, count = explore(mechanism, instance, params, profiles, max_nodes,
+                          {name: movers for name, _, movers in enumerated})
     game = gbt.Game.new_tree(players=[f"{k + 1} {_ascii(p)}" for k, p in enumerate(instance.players)],
                              title=_ascii(f"{mechanism.name} on {instance.name} ({mechanism.source})"))
     players = list(game.players)
@@ -223,16 +277,11 @@ def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fr
                 label = _ascii(f"I{len(infosets) + 1} {instance.players[node.key.player]} {node.key.kind}")
                 game.append_move(gnode, players[node.key.player], [_ascii(name) for name in node.labels])
                 gnode.infoset.label = label
-                infosets[node.key] = Infoset(label, node.decision, _actions(node, profiles))
+                infosets[node.key] = Infoset(label, node.decision, node.actions)
             else:
                 game.append_infoset(gnode, game.infosets[known.label])
         stack.extend(reversed(list(zip(node.children, gnode.children))))
     return MechanismGame(game, infosets, profiles, count, leaves)
-
-
-def _actions(node: Node, profiles: Mapping[str, Sequence[Strategy]]) -> tuple[Any, ...]:
-    player = node.key.player
-    return _distinct([(name, profile[player](node.decision)) for name, profile in profiles.items()])[1]
 
 
 def behaviour_profile(exported: MechanismGame, profile: Sequence[Strategy],
@@ -244,7 +293,9 @@ def behaviour_profile(exported: MechanismGame, profile: Sequence[Strategy],
     behaviour = game.mixed_behavior_profile(rational=True)
     for infoset in exported.infosets.values():
         action = profile[infoset.decision.player](infoset.decision)
-        chosen = next(k for k, a in enumerate(infoset.actions) if a == action)
+        chosen = next((k for k, a in enumerate(infoset.actions) if a == action), None)
+        if chosen is None:  # a deviation changed a non-member's play without saying it is a scenario
+            raise MechanismError(f"{infoset.label}: the profile takes an action that no enumerated profile takes there")
         for k, gaction in enumerate(game.infosets[infoset.label].actions):
             behaviour[gaction] = 1 if k == chosen else 0
     return behaviour

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import comb
 
-from benchmarks import lex_first_optimal
 from benchmarks.correctness import same_valuation
 from instances import ZERO, Candidates, Instance, LowerBounds
 from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, agent_of, in_open_unit
@@ -167,9 +166,7 @@ def _agent_value(instance: Instance, agent: Sequence[int], state: Sequence[int])
 def optimal_proposal(instance: Instance, facts: Facts) -> Proposal:
     """Lemma 3: the lexicographically first welfare-maximising state, each agent priced at its
     total value on its lowest member."""
-    first = lex_first_optimal(instance, options=facts.options)
-    first.require()
-    state = first.outcome.allocation
+    state = facts.lex_first().allocation
     prices = [0] * instance.n
     for agent in instance.agents:
         prices[agent[0]] = _agent_value(instance, agent, state)
@@ -186,8 +183,10 @@ def _raises(instance: Instance, i: int, state: Sequence[int], K: Sequence[int],
     # (summed column by column in C: a loop per player over the earlier raisers made the n - 1
     # raises of a play cubic in n, 48 million steps at 200 players)
     current = list(map(sum, zip(K, *earlier.values())))
+    worth = [v.value(a) for v, a in zip(instance.valuations, state)]
     for agent in instance.agents:
-        deficit = _agent_value(instance, agent, state) - sum(current[j] for j in agent)
+        deficit = (worth[agent[0]] - current[agent[0]] if len(agent) == 1
+                   else sum(worth[j] - current[j] for j in agent))
         if deficit <= 0:
             continue
         if agent == own:
