@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from benchmarks._solve import Request, solve_program, weights_program
+from benchmarks.solving import Request, solve_program, weights_program
 from benchmarks.knowledge import coalition_guaranteed, guaranteed
 from benchmarks.results import Benchmark, Best, Outcome, best_of
 from ilp import Program, SolveOptions

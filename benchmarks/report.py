@@ -418,7 +418,7 @@ class _Shared:
 def _benchmark(name: str, program: Program, solution: Solution, priced: bool,
                players: tuple[int, ...] | None = None, n: int | None = None,
                shared: _Shared | None = None) -> Benchmark:
-    """``benchmarks._solve.solve_program`` for a solution already found: with ``priced`` the
+    """``benchmarks.solving.solve_program`` for a solution already found: with ``priced`` the
     witness prices are each player's weight of its bundle (the take-it-or-leave-it offers).
     ``players``: the instance's players of a restricted program (``ReportPlan``), of ``n``.
     ``shared``: the report's cache (:class:`_Shared`)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from benchmarks._solve import Request, solve_program, weights_program
+from benchmarks.solving import Request, solve_program, weights_program
 from benchmarks.knowledge import true_weight
 from benchmarks.results import Benchmark, from_solution
 from ilp import Program, Solution, SolveOptions, lex_first, solve

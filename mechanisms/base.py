@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw
-from benchmarks._solve import solve_program, solve_requests
+from benchmarks.solving import solve_program, solve_requests
 from benchmarks.external import miew_request
 from benchmarks.known import relevant_knowledge_request
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
@@ -74,7 +74,7 @@ class Facts:
     """The benchmark values and witnesses strategies need, solved once and proven optimal.
 
     Every witness a strategy reads is the canonical one (the lexicographically first optimal
-    allocation, offers at price 0 dropped; ``benchmarks._solve.solve_program``), so that no
+    allocation, offers at price 0 dropped; ``benchmarks.solving.solve_program``), so that no
     evaluation depends on the backend or the run. Each benchmark is solved on first use, or
     with others ahead of use (:meth:`prefetch`, one batch for a mechanism's rational play), and
     cached: MIEW_i = BB_i (seed 001 Def. 2-3), MSW, RK_A and MKW (seed 000 §1.2), BB and BB'
@@ -133,7 +133,7 @@ class Facts:
         """Solve these benchmarks together, those not known yet: the MIEW_i of the players
         ``miew``, the RK_A of the agents ``relevant_knowledge``, the BA^C of the coalitions
         ``best_allocation`` and the favourite bundles of the players ``favourite``, as one batch
-        (``benchmarks._solve.solve_requests``: in worker processes on the cores when the solves
+        (``benchmarks.solving.solve_requests``: in worker processes on the cores when the solves
         prove slow, as a report's), where each would otherwise be solved alone when a strategy
         first asks for it; a single one is left for then. Proven benchmarks are the same either
         way (values, and canonical witnesses, which are unique). A mechanism's rational play

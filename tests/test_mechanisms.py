@@ -272,7 +272,7 @@ def test_prefetched_facts_are_the_facts_solved_one_by_one(seed, monkeypatch):
     """``Facts.prefetch`` solves MIEW_i, RK_A and BA^C of many players as one batch: the same
     benchmarks (values, canonical witnesses, names, statuses) as asking for each alone, and
     nothing is solved again afterwards. Random instances with knowledge and coalitions."""
-    import benchmarks._solve as solving
+    import benchmarks.solving as solving
     from instances.generate import generate_instance
 
     rng = random.Random(seed)

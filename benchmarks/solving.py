@@ -1,4 +1,6 @@
-"""The one place where benchmarks turn weights into a program and a solve."""
+"""The one place where benchmarks turn weights into a program and a solve: one benchmark
+(:func:`solve_program`) or many as one batch (:func:`solve_requests`, which ``mechanisms`` uses
+for the benchmarks its strategies read)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from typing import NamedTuple
 
 from benchmarks.results import Benchmark, from_solution
 from ilp import Program, SolveOptions, Weight, lex_first, solve
+
+__all__ = ["Request", "solve_program", "solve_requests", "weights_program"]
 
 
 def weights_program(n_goods: int, weights: Sequence[Weight | None]) -> Program:
