@@ -56,7 +56,9 @@ class InfosetKey:
 
 @dataclass
 class Node:
-    """A node of the explored tree: decision, chance or terminal."""
+    """A node of the explored tree: decision, chance or terminal (``open`` until explored).
+    ``labels`` name its branches; a decision node's ``actions`` are its information set's
+    distinct actions (index 0 the rational one), a chance node's ``probabilities`` its odds."""
 
     kind: str
     name: str = ""
@@ -98,18 +100,12 @@ class _Open(Exception):
         self.options = options
 
 
-def strategy_profiles(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
-                      facts: Facts) -> dict[str, list[Strategy]]:
-    """The rational profile and every deviation family of every agent, by name."""
-    return {name: profile for name, profile, _ in _enumerated(mechanism, instance, params, facts)}
-
-
-def _enumerated(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
-                facts: Facts) -> list[tuple[str, list[Strategy], frozenset[int]]]:
-    """The profiles of ``strategy_profiles``, each with the players who may act in it otherwise
-    than in the rational profile: everyone in the rational profile itself and in a ``scenario``
-    (a row that changes other agents' play too), else the deviating agent's members (a
-    ``Deviation`` replaces only the agent's strategies)."""
+def profiles_with_movers(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
+                         facts: Facts) -> list[tuple[str, list[Strategy], frozenset[int]]]:
+    """The rational profile and every deviation family of every agent, by name, each with the
+    players who may act in it otherwise than in the rational profile: everyone in the rational
+    profile itself and in a ``scenario`` (a row that changes other agents' play too), else the
+    deviating agent's members (a ``Deviation`` replaces only the agent's strategies)."""
     everyone = frozenset(range(instance.n))
     enumerated = [("rational", mechanism.rational(instance, params, facts), everyone)]
     for agent in instance.agents:
@@ -120,8 +116,11 @@ def _enumerated(mechanism: Mechanism, instance: Instance, params: Mapping[str, F
 
 
 def _hashable(value: Any) -> Hashable:
-    """``value`` (a decision's public information) as a key equal where the values are equal.
-    What is hashable already is kept as it is (the same object, not a copy): at 200 players
+    """``value`` (a decision's public information) as a key equal where the values are equal
+    (``==``: a strategy must answer equal information alike, e.g. ``pseudo_random_bit`` of
+    ``mechanisms.common`` hashes its ``repr``, so a price shown once as 2 and once as
+    ``Fraction(2)`` would break that; no mechanism shows one so). What is hashable already is
+    kept as it is (the same object, not a copy): at 200 players
     perfect-revenue shows each raise decision every earlier raise, n numbers each, and a text key
     per node (their ``repr``) held 1.6 GB at 200,000 nodes."""
     if isinstance(value, Mapping):
@@ -161,7 +160,8 @@ def explore(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fract
     strategy is a function of the ``Decision`` alone, so the actions of an information set are
     asked of the profiles once, not at each of its nodes and each replay through them; and with
     ``movers`` (profile name -> the players who may act otherwise than in the first profile, the
-    rational one), a player is asked only by the profiles in which it may: at 200 players, each
+    rational one, in which everyone moves: ``profiles_with_movers``), a player is asked only by
+    the profiles in which it may: at 200 players, each
     decision asked a thousand profiles, all but a few of them the rational strategy again."""
     asking = [[(name, profile[i]) for name, profile in profiles.items() if movers is None or i in movers[name]]
               for i in range(instance.n)]
@@ -247,7 +247,7 @@ def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fr
     """The mechanism's game on ``instance`` as a pygambit extensive-form game (module docstring)."""
     import pygambit as gbt
 
-    enumerated = _enumerated(mechanism, instance, params, facts)
+    enumerated = profiles_with_movers(mechanism, instance, params, facts)
     profiles = {name: profile for name, profile, _ in enumerated}
     root, count = explore(mechanism, instance, params, profiles, max_nodes,
                           {name: movers for name, _, movers in enumerated})
@@ -294,7 +294,8 @@ def behaviour_profile(exported: MechanismGame, profile: Sequence[Strategy],
     for infoset in exported.infosets.values():
         action = profile[infoset.decision.player](infoset.decision)
         chosen = next((k for k, a in enumerate(infoset.actions) if a == action), None)
-        if chosen is None:  # a deviation changed a non-member's play without saying it is a scenario
+        if chosen is None:  # a deviation changed a non-member's play without being a scenario, or a
+            # strategy answered equal information (``_hashable``) differently
             raise MechanismError(f"{infoset.label}: the profile takes an action that no enumerated profile takes there")
         for k, gaction in enumerate(game.infosets[infoset.label].actions):
             behaviour[gaction] = 1 if k == chosen else 0
