@@ -120,9 +120,9 @@ def _hashable(value: Any) -> Hashable:
     (``==``: a strategy must answer equal information alike, e.g. ``pseudo_random_bit`` of
     ``mechanisms.common`` hashes its ``repr``, so a price shown once as 2 and once as
     ``Fraction(2)`` would break that; no mechanism shows one so). What is hashable already is
-    kept as it is (the same object, not a copy): at 200 players
-    perfect-revenue shows each raise decision every earlier raise, n numbers each, and a text key
-    per node (their ``repr``) held 1.6 GB at 200,000 nodes."""
+    kept as it is (the same object, not a copy): at 200 players perfect-revenue shows each raise
+    decision every earlier raise, n numbers each, and a text key per node (their ``repr``) held
+    1.6 GB at 200,000 nodes."""
     if isinstance(value, Mapping):
         return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
     if isinstance(value, list):
@@ -161,8 +161,8 @@ def explore(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fract
     asked of the profiles once, not at each of its nodes and each replay through them; and with
     ``movers`` (profile name -> the players who may act otherwise than in the first profile, the
     rational one, in which everyone moves: ``profiles_with_movers``), a player is asked only by
-    the profiles in which it may: at 200 players, each
-    decision asked a thousand profiles, all but a few of them the rational strategy again."""
+    the profiles in which it may: at 200 players, each decision asked a thousand profiles, all
+    but a few of them the rational strategy again."""
     asking = [[(name, profile[i]) for name, profile in profiles.items() if movers is None or i in movers[name]]
               for i in range(instance.n)]
     asked: dict[InfosetKey, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
