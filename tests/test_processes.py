@@ -206,22 +206,26 @@ SIGNAL_IN_A_GC_HOOK = """
 import gc, os, signal
 from ilp.lifetime import Interrupted, interruptible
 
-def hook(phase, info):  # a signal whose handler runs here, where Python cannot raise
-    if phase == "start":
+fired = []
+
+def hook(phase, info):  # a signal whose handler runs here, where Python cannot raise (once)
+    if phase == "start" and not fired:
+        fired.append(True)
         os.kill(os.getpid(), signal.SIGINT)
         for _ in range(10000):
             pass
 
-gc.callbacks.append(hook)
 try:
     with interruptible():
+        gc.callbacks.append(hook)
         gc.collect()
-        gc.callbacks.remove(hook)
         for _ in range(10**6):
             pass
     print("not interrupted")
 except Interrupted as stop:
     print("interrupted by", stop.signal)
+finally:
+    gc.callbacks.remove(hook)
 """
 
 
