@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from benchmarks.solving import Request, solve_program, weights_program
+from benchmarks.solving import Request, solve_request, weights_program
 from benchmarks.knowledge import guaranteed
 from benchmarks.results import Benchmark, Best, best_of
 from ilp import Program, SolveOptions
@@ -56,8 +56,7 @@ def miew(instance: Instance, i: int, *, options: SolveOptions | str | None = Non
     >>> witness.allocation, witness.prices
     ((1, 2, 0), (80, 70, 0))
     """
-    name, program, priced = miew_request(instance, i)
-    return solve_program(name, program, priced=priced, options=options, canonical=canonical)
+    return solve_request(miew_request(instance, i), options, canonical)
 
 
 def miew_request(instance: Instance, i: int) -> Request:

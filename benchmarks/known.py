@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from benchmarks.solving import Request, solve_program, weights_program
+from benchmarks.solving import Request, solve_program, solve_request, weights_program
 from benchmarks.knowledge import coalition_guaranteed, guaranteed
 from benchmarks.results import Benchmark, Best, Outcome, best_of
 from ilp import Program, SolveOptions
@@ -96,8 +96,7 @@ def relevant_knowledge(instance: Instance, agent: Iterable[int], *, options: Sol
     >>> rk.value, rk.outcome.prices
     (180, (80, 100, 0))
     """
-    name, program, priced = relevant_knowledge_request(instance, agent)
-    return solve_program(name, program, priced=priced, options=options, canonical=canonical)
+    return solve_request(relevant_knowledge_request(instance, agent), options, canonical)
 
 
 def relevant_knowledge_request(instance: Instance, agent: Iterable[int]) -> Request:

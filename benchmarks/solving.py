@@ -10,7 +10,7 @@ from typing import NamedTuple
 from benchmarks.results import Benchmark, from_solution
 from ilp import Program, SolveOptions, Weight, lex_first, solve
 
-__all__ = ["Request", "solve_program", "solve_requests", "weights_program"]
+__all__ = ["Request", "solve_program", "solve_request", "solve_requests", "weights_program"]
 
 
 def weights_program(n_goods: int, weights: Sequence[Weight | None]) -> Program:
@@ -54,6 +54,11 @@ class Request(NamedTuple):
     name: str
     program: Program
     priced: bool
+
+
+def solve_request(request: Request, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
+    """:func:`solve_program` of one request, alone."""
+    return solve_program(request.name, request.program, priced=request.priced, options=options, canonical=canonical)
 
 
 def solve_requests(requests: Sequence[Request], options: SolveOptions | str | None = None,

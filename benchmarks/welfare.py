@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from benchmarks.solving import Request, solve_program, weights_program
+from benchmarks.solving import Request, solve_program, solve_request, weights_program
 from benchmarks.knowledge import true_weight
 from benchmarks.results import Benchmark, from_solution
 from ilp import Program, Solution, SolveOptions, lex_first, solve
@@ -148,8 +148,7 @@ def best_allocation(instance: Instance, coalition: Iterable[int], *, options: So
     >>> best_allocation(inst, [0, 1]).value
     200
     """
-    name, program, priced = best_allocation_request(instance, coalition)
-    return solve_program(name, program, priced=priced, options=options, canonical=canonical)
+    return solve_request(best_allocation_request(instance, coalition), options, canonical)
 
 
 def best_allocation_request(instance: Instance, coalition: Iterable[int]) -> Request:
@@ -247,8 +246,7 @@ def favourite_bundle(instance: Instance, i: int, *, options: SolveOptions | str 
     >>> fav.value, fav.outcome.allocation
     (50, (0, 0, 3))
     """
-    name, program, priced = favourite_bundle_request(instance, i)
-    return solve_program(name, program, priced=priced, options=options, canonical=True)
+    return solve_request(favourite_bundle_request(instance, i), options, canonical=True)
 
 
 def favourite_bundle_request(instance: Instance, i: int) -> Request:

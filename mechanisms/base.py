@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw
-from benchmarks.solving import solve_program, solve_requests
+from benchmarks.solving import solve_request, solve_requests
 from benchmarks.external import miew_request
 from benchmarks.known import relevant_knowledge_request
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
@@ -123,9 +123,8 @@ class Facts:
     def _result(self, kind: str, key: Any) -> Benchmark:
         found = self._solved.get((kind, key))
         if found is None:
-            name, program, priced = _REQUESTS[kind](self.instance, key)
-            found = self._solved[kind, key] = solve_program(name, program, priced=priced, options=self.options,
-                                                            canonical=True)
+            request = _REQUESTS[kind](self.instance, key)
+            found = self._solved[kind, key] = solve_request(request, self.options, canonical=True)
         return found
 
     def prefetch(self, miew: Iterable[int] = (), relevant_knowledge: Iterable[tuple[int, ...]] = (),

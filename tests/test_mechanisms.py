@@ -293,7 +293,7 @@ def test_prefetched_facts_are_the_facts_solved_one_by_one(seed, monkeypatch):
     monkeypatch.setattr(solving, "solve_requests", lambda *a, **k: batches.append(1) or batch(*a, **k))
     monkeypatch.setattr("mechanisms.base.solve_requests", solving.solve_requests)
     together.prefetch(miew=players, relevant_knowledge=singles + agents, best_allocation=agents, favourite=players)
-    monkeypatch.setattr("mechanisms.base.solve_program", lambda *a, **k: pytest.fail("solved again"))
+    monkeypatch.setattr("mechanisms.base.solve_request", lambda *a, **k: pytest.fail("solved again"))
     fetched = ([together.miew_result(i) for i in players], [together.relevant_knowledge_result(a) for a in singles + agents],
                [together.best_allocation(a) for a in agents], [together.favourite(i) for i in players])
     assert batches == [1]
