@@ -1,6 +1,8 @@
-/* Three loops of ilp in C, step for step as in Python: the branch and bound of ilp.clique._Search
-   and ilp.dualclique._DualSearch (expand), the search over one bid per candidate of
-   ilp.colgen._Pricer.walk (walk), and the test of ilp.compile._UnionSearch.minimal_of (minimal).
+/* Loops of ilp in C, step for step as in Python: the branch and bound of ilp.clique._Search and
+   ilp.dualclique._DualSearch (expand), the search over one bid per candidate of
+   ilp.colgen._Pricer.walk (walk), the test of ilp.compile._UnionSearch.minimal_of (minimal), the
+   compatibility bit sets of ilp.clique.graph (compatibility), and what ilp.dualclique._Rows
+   derives from its rows and duals (dual_rows).
 
    ilp/native.py packs the arguments (bit sets as 64-bit words, integers as int64) and reads the
    results back. The order of the nodes, the bounds, the node and work counts and so what is
@@ -627,10 +629,205 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(compatibility_doc,
+"compatibility(n, vertex_of, starts, members, position) -> (sets, degrees, pairs)\n\n"
+"The compatibility graph of ilp.clique.graph. Row r lists the variables\n"
+"members[starts[r] .. starts[r + 1] - 1] (int64), pairwise in conflict; vertex_of[k] (int64)\n"
+"is variable k's vertex (0 .. n - 1), or -1 for a variable that is none. sets holds, for the\n"
+"vertex numbered position[v] (int64, or None for v itself), the w = ceil(n / 64) words of the\n"
+"vertices sharing no row with it (itself excluded), numbered the same way; degrees (int64)\n"
+"their sizes; pairs the sum of m (m - 1) over the rows of m >= 2 vertices.");
+
+static PyObject *py_compatibility(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_ssize_t n;
+    PyObject *vertex_o, *starts_o, *members_o, *position_o;
+    if (!PyArg_ParseTuple(args, "nOOOO", &n, &vertex_o, &starts_o, &members_o, &position_o)) return NULL;
+    if (n < 0) { PyErr_SetString(PyExc_ValueError, "n < 0"); return NULL; }
+    Py_ssize_t w = n > 0 ? (n + 63) / 64 : 1;
+    Py_buffer bufs[4];
+    int held = 0;
+    PyObject *result = NULL, *sets = NULL, *degrees = NULL;
+    word *row = NULL;
+    if (PyObject_GetBuffer(vertex_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
+    const int64_t *vertex_of = bufs[held].buf;
+    Py_ssize_t variables = bufs[held++].len / 8;
+    if (PyObject_GetBuffer(starts_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
+    const int64_t *starts = bufs[held].buf;
+    Py_ssize_t rows = bufs[held++].len / 8 - 1;
+    if (rows < 0) { PyErr_SetString(PyExc_ValueError, "no row starts"); goto done; }
+    if (PyObject_GetBuffer(members_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
+    const int64_t *members = bufs[held].buf;
+    Py_ssize_t count = bufs[held++].len / 8;
+    const int64_t *position = NULL;
+    if (position_o != Py_None) {
+        if (get_buffer(position_o, &bufs[held], n * 8, "position") < 0) goto done;
+        position = bufs[held++].buf;
+    }
+    if (starts[0] != 0 || starts[rows] != count) { PyErr_SetString(PyExc_ValueError, "row starts"); goto done; }
+    for (Py_ssize_t r = 0; r < rows; r++)
+        if (starts[r + 1] < starts[r]) { PyErr_SetString(PyExc_ValueError, "row starts out of order"); goto done; }
+    for (Py_ssize_t v = 0; v < variables; v++)
+        if (vertex_of[v] < -1 || vertex_of[v] >= n || (position && vertex_of[v] >= 0 &&
+                                                        (position[vertex_of[v]] < 0 || position[vertex_of[v]] >= n))) {
+            PyErr_SetString(PyExc_ValueError, "a vertex out of range"); goto done;
+        }
+    for (Py_ssize_t k = 0; k < count; k++)
+        if (members[k] < 0 || members[k] >= variables) {
+            PyErr_SetString(PyExc_ValueError, "a row's variable out of range"); goto done;
+        }
+    sets = PyBytes_FromStringAndSize(NULL, n * w * 8);
+    degrees = PyBytes_FromStringAndSize(NULL, n * 8);
+    row = malloc(w * sizeof(word));
+    if (!sets || !degrees || !row) { if (!PyErr_Occurred()) PyErr_NoMemory(); goto done; }
+    word *conflict = (word *)PyBytes_AS_STRING(sets);
+    memset(conflict, 0, n * w * 8);
+    long long pairs = 0;
+    for (Py_ssize_t r = 0; r < rows; r++) {  /* each vertex of a row conflicts with all of the row */
+        memset(row, 0, w * sizeof(word));
+        long long m = 0;
+        for (int64_t k = starts[r]; k < starts[r + 1]; k++) {
+            int64_t v = vertex_of[members[k]];
+            if (v < 0) continue;
+            if (position) v = position[v];
+            row[v / 64] |= (word)1 << (v % 64);
+            m++;
+        }
+        if (m < 2) continue;  /* a vertex alone in a row conflicts with nothing there */
+        pairs += m * (m - 1);
+        for (int64_t k = starts[r]; k < starts[r + 1]; k++) {
+            int64_t v = vertex_of[members[k]];
+            if (v < 0) continue;
+            word *c = conflict + (position ? position[v] : v) * w;
+            for (Py_ssize_t j = 0; j < w; j++) c[j] |= row[j];
+        }
+    }
+    int64_t *degree = (int64_t *)PyBytes_AS_STRING(degrees);
+    word last = n % 64 ? ((word)1 << (n % 64)) - 1 : ~(word)0;
+    for (Py_ssize_t v = 0; v < n; v++) {  /* everyone but v and its conflicts */
+        word *c = conflict + v * w;
+        c[v / 64] |= (word)1 << (v % 64);
+        int64_t d = 0;
+        for (Py_ssize_t j = 0; j < w; j++) {
+            c[j] = ~c[j] & (j == w - 1 ? last : ~(word)0);
+            d += __builtin_popcountll(c[j]);
+        }
+        degree[v] = d;
+    }
+    result = Py_BuildValue("(OOL)", sets, degrees, pairs);
+done:
+    for (int k = 0; k < held; k++) PyBuffer_Release(&bufs[k]);
+    Py_XDECREF(sets);
+    Py_XDECREF(degrees);
+    free(row);
+    return result;
+}
+
+typedef struct { int64_t deficit; Py_ssize_t v; } Deficit;
+
+static int by_deficit(const void *a, const void *b) {  /* increasing; ties by vertex (a stable sort) */
+    const Deficit *x = a, *y = b;
+    if (x->deficit != y->deficit) return x->deficit < y->deficit ? -1 : 1;
+    return x->v < y->v ? -1 : (x->v > y->v);
+}
+
+PyDoc_STRVAR(dual_rows_doc,
+"dual_rows(n, weights, masks, duals, scale) -> (gain, reduced, rows_of, positive, levels, within, gains)\n\n"
+"What ilp.dualclique._Rows derives from its rows (masks: rows x w words, w = ceil(n / 64)) and\n"
+"their duals (int64, >= 0) for n vertices of these weights (int64): d_v = scale w_v - the sum\n"
+"of y_r over the rows of v (reduced), max(d_v, 0) (gain), per vertex the rows of y_r > 0\n"
+"(rows_of, ceil(rows / 64) words each, at least one), the vertices of d_v > 0 (positive), the\n"
+"distinct deficits max(d_v, 0) - d_v increasing (levels) and the vertices within each\n"
+"(within), and the sum of the gains, or 2^62 when it is at least that. The caller makes sure\n"
+"that scale w_v and the sum of the duals stay below 2^62.");
+
+static PyObject *py_dual_rows(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_ssize_t n;
+    PyObject *weights_o, *masks_o, *duals_o;
+    long long scale;
+    if (!PyArg_ParseTuple(args, "nOOOL", &n, &weights_o, &masks_o, &duals_o, &scale)) return NULL;
+    if (n < 0) { PyErr_SetString(PyExc_ValueError, "n < 0"); return NULL; }
+    Py_ssize_t w = n > 0 ? (n + 63) / 64 : 1;
+    Py_buffer bufs[3];
+    int held = 0;
+    PyObject *result = NULL, *gain_o = NULL, *reduced_o = NULL, *rows_of_o = NULL, *positive_o = NULL;
+    PyObject *levels_o = NULL, *within_o = NULL;
+    Deficit *order = NULL;
+    if (get_buffer(weights_o, &bufs[held], n * 8, "weights") < 0) goto done;
+    const int64_t *weights = bufs[held++].buf;
+    if (PyObject_GetBuffer(duals_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
+    const int64_t *duals = bufs[held].buf;
+    Py_ssize_t rows = bufs[held++].len / 8;
+    if (get_buffer(masks_o, &bufs[held], rows * w * 8, "masks") < 0) goto done;
+    const word *masks = bufs[held++].buf;
+    Py_ssize_t rw = rows > 0 ? (rows + 63) / 64 : 1;
+    gain_o = PyBytes_FromStringAndSize(NULL, n * 8);
+    reduced_o = PyBytes_FromStringAndSize(NULL, n * 8);
+    rows_of_o = PyBytes_FromStringAndSize(NULL, n * rw * 8);
+    positive_o = PyBytes_FromStringAndSize(NULL, w * 8);
+    order = malloc((n + 1) * sizeof(Deficit));
+    if (!gain_o || !reduced_o || !rows_of_o || !positive_o || !order) { if (!PyErr_Occurred()) PyErr_NoMemory(); goto done; }
+    int64_t *gain = (int64_t *)PyBytes_AS_STRING(gain_o), *reduced = (int64_t *)PyBytes_AS_STRING(reduced_o);
+    word *rows_of = (word *)PyBytes_AS_STRING(rows_of_o), *positive = (word *)PyBytes_AS_STRING(positive_o);
+    memset(rows_of, 0, n * rw * 8);
+    memset(positive, 0, w * 8);
+    for (Py_ssize_t v = 0; v < n; v++) reduced[v] = scale * weights[v];
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const word *mask = masks + r * w;
+        for (Py_ssize_t j = 0; j < w; j++) {
+            for (word bits = mask[j]; bits; bits &= bits - 1) {
+                Py_ssize_t v = j * 64 + __builtin_ctzll(bits);
+                if (v >= n) continue;
+                reduced[v] -= duals[r];
+                if (duals[r] > 0) rows_of[v * rw + r / 64] |= (word)1 << (r % 64);
+            }
+        }
+    }
+    const int64_t cap = (int64_t)1 << 62;
+    int64_t gains = 0;
+    for (Py_ssize_t v = 0; v < n; v++) {
+        gain[v] = reduced[v] > 0 ? reduced[v] : 0;
+        if (reduced[v] > 0) positive[v / 64] |= (word)1 << (v % 64);
+        gains = gains >= cap - gain[v] ? cap : gains + gain[v];
+        order[v].deficit = gain[v] - reduced[v];
+        order[v].v = v;
+    }
+    qsort(order, n, sizeof(Deficit), by_deficit);
+    Py_ssize_t count = 0;
+    for (Py_ssize_t k = 0; k < n; k++) count += k == 0 || order[k].deficit != order[k - 1].deficit;
+    levels_o = PyBytes_FromStringAndSize(NULL, count * 8);
+    within_o = PyBytes_FromStringAndSize(NULL, count * w * 8);
+    if (!levels_o || !within_o) goto done;
+    int64_t *levels = (int64_t *)PyBytes_AS_STRING(levels_o);
+    word *within = (word *)PyBytes_AS_STRING(within_o);
+    Py_ssize_t level = -1;
+    for (Py_ssize_t k = 0; k < n; k++) {  /* each level's set: the previous one and its own vertices */
+        if (k == 0 || order[k].deficit != order[k - 1].deficit) {
+            level++;
+            levels[level] = order[k].deficit;
+            if (level > 0) memcpy(within + level * w, within + (level - 1) * w, w * 8);
+            else memset(within, 0, w * 8);
+        }
+        within[level * w + order[k].v / 64] |= (word)1 << (order[k].v % 64);
+    }
+    result = Py_BuildValue("(OOOOOOL)", gain_o, reduced_o, rows_of_o, positive_o, levels_o, within_o, (long long)gains);
+done:
+    for (int k = 0; k < held; k++) PyBuffer_Release(&bufs[k]);
+    Py_XDECREF(gain_o);
+    Py_XDECREF(reduced_o);
+    Py_XDECREF(rows_of_o);
+    Py_XDECREF(positive_o);
+    Py_XDECREF(levels_o);
+    Py_XDECREF(within_o);
+    free(order);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"expand", py_expand, METH_VARARGS, expand_doc},
     {"walk", py_walk, METH_VARARGS, walk_doc},
     {"minimal", py_minimal, METH_VARARGS, minimal_doc},
+    {"compatibility", py_compatibility, METH_VARARGS, compatibility_doc},
+    {"dual_rows", py_dual_rows, METH_VARARGS, dual_rows_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,22 +1,28 @@
-"""Three loops run in C, step for step: the clique searches of ``ilp.clique`` and
+"""Loops that run in C, step for step: the clique searches of ``ilp.clique`` and
 ``ilp.dualclique`` (:func:`run`), the pricing and listing search of ``ilp.colgen``
-(:func:`walk`), and the weights and test of ``ilp.compile._UnionSearch.minimal_of``
-(:func:`minimal`), which keeps the unions of a core that no smaller bundle matches.
+(:func:`walk`), the weights and test of ``ilp.compile._UnionSearch.minimal_of``
+(:func:`minimal`), which keeps the unions of a core that no smaller bundle matches, and two
+set-ups of the searches: the compatibility graph of ``ilp.clique.graph``
+(:func:`compatibility`) and the reduced costs, rows per vertex and deficit levels of
+``ilp.dualclique._Rows`` (:func:`dual_rows`).
 
-Why. Both spend their time in a few operations on bit sets per node (a colouring, the dual
-bound and its cover, a bid's goods outside a union), which Python does with one big integer per
-set: about 10 microseconds a node on the cores of ``ilp.colgen`` (300-2,000 bids). On the
+Why. The searches spend their time in a few operations on bit sets per node (a colouring, the
+dual bound and its cover, a bid's goods outside a union), which Python does with one big integer
+per set: about 10 microseconds a node on the cores of ``ilp.colgen`` (300-2,000 bids). On the
 candidates:3 reports of regions 64 / 500 / 10 and paths 64 / 500 and 256 / 2000 the
 dual-bounded searches were 45-60 % of the knowledge programs' time, and on regions the walk
 over one bid per candidate most of the rest (docs/performance.md, "Session 37"). The C module
 ``ilp._native`` (``ilp/_native.c``, built when the package is installed) does the same steps on
-64-bit words.
+64-bit words. Once the searches ran in C, building what they start from became the larger part
+in Python: a graph took 1.3-1.8 ms per program of regions 64 / 500 / 10 (0.4-0.6 ms with its
+bit sets built in C), and the rows of a core of 1,000 bids about 6 ms (0.3 ms in C; both
+measured 2026-12-04, docs/performance.md, "Session 45").
 
 Exactly the same searches. They visit the same nodes in the same order, count the same nodes
 and work (the caps ``max_nodes``, ``max_work`` and the walk's budget stop them at the same
 node) and return the same cliques and unions in the same order, so what each search finds does
 not depend on whether the module is built (``tests/test_native.py`` compares the two on random
-inputs). Only ``ilp.portfolio``'s stage of ``DUAL_NODES`` runs with the module alone (in Python
+inputs, and the graphs and rows built in C with Python's). Only ``ilp.portfolio``'s stage of ``DUAL_NODES`` runs with the module alone (in Python
 it would cost seconds per program where it fails): a program with several optima may then get
 another optimal witness, never another value. Its integers are 64-bit: a search whose sums could
 pass 2^62 (values near 10^12 with the duals' scale of 2^20) stays in Python, whose integers are
@@ -32,6 +38,7 @@ import os
 import struct
 from array import array
 from collections.abc import Iterable
+from itertools import accumulate, chain
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -39,7 +46,7 @@ if TYPE_CHECKING:  # (no import at run time: ilp.clique and ilp.dualclique impor
     from ilp.clique import _Search
     from ilp.dualclique import _Rows
 
-__all__ = ["available", "minimal", "minimal_plan", "run", "walk", "walk_plan"]
+__all__ = ["available", "compatibility", "conflict_rows", "dual_rows", "minimal", "minimal_plan", "run", "walk", "walk_plan"]
 
 LIMIT = 1 << 62
 """Searches whose every sum stays below this run in C (64-bit signed integers)."""
@@ -77,15 +84,37 @@ def _dual(rows: _Rows, scale: int, passes: int, dual_cover: bool, words: int, re
     """The dual search's arguments (``ilp.dualclique._Rows``), or None when its sums could
     overflow 64 bits: the bound (gains and duals), a reduced cost or deficit, and ``scale``
     times the largest difference of weights, ``reach``."""
+    count = len(rows.masks)
+    row_words = max(1, -(-count // 64))
+    packed = rows.packed
+    if packed is not None:  # derived in C (:func:`dual_rows`): the same values, already packed
+        gain, reduced, rows_of, positive, levels, within, gains = packed
+        if gains + sum(rows.duals) >= LIMIT or scale * reach >= LIMIT:
+            return None  # (|d_v| < LIMIT // 2 holds: dual_rows's condition)
+        return (count, _sets(rows.masks, words), array("q", rows.duals).tobytes(), gain, reduced, rows_of, positive,
+                levels, within, scale, passes, int(dual_cover))
     if (min(rows.duals, default=0) < 0 or sum(rows.gain) + sum(rows.duals) >= LIMIT
             or any(abs(d) >= LIMIT // 2 for d in rows.reduced) or scale * reach >= LIMIT):
         return None
-    count = len(rows.masks)
-    row_words = max(1, -(-count // 64))
     return (count, _sets(rows.masks, words), array("q", rows.duals).tobytes(), array("q", rows.gain).tobytes(),
             array("q", rows.reduced).tobytes(), _sets(rows.rows_of, row_words),
             rows.positive.to_bytes(8 * words, "little"), array("q", rows.levels).tobytes(),
             _sets(rows.within, words), scale, passes, int(dual_cover))
+
+
+def dual_rows(weights: tuple[int, ...], masks: list[int], duals: list[int], scale: int) -> tuple | None:
+    """What ``ilp.dualclique._Rows`` derives from its rows, computed and packed in C for the
+    dual search: ``(gain, reduced, rows_of, positive, levels, within, gains)`` as bytes in the
+    layout :func:`run` hands over, and ``gains`` the sum of the gains (``LIMIT`` when at least
+    that). None when the module is not here, or a dual is negative, or ``scale`` times a weight
+    or the sum of the duals is not below ``LIMIT // 2`` (every reduced cost then fits in 64 bits
+    with room to spare; the caller derives them in Python)."""
+    module = _module()
+    if module is None or (duals and min(duals) < 0) or sum(duals) >= LIMIT // 2 or (
+            weights and (min(weights) < 0 or scale * max(weights) >= LIMIT // 2)):
+        return None
+    n = len(weights)
+    return module.dual_rows(n, array("q", weights), _sets(masks, max(1, -(-n // 64))), array("q", duals), scale)
 
 
 def run(search: _Search) -> bool | None:
@@ -115,6 +144,30 @@ def run(search: _Search) -> bool | None:
     if found is not None:
         search.found = found
     return stopped
+
+
+def compatibility(n: int, vertex_of: array, rows: tuple[array, array],
+                  position: list[int] | None = None) -> tuple[list[int], list[int], int] | None:
+    """``ilp.clique.graph``'s bit sets in C (:func:`conflict_rows` packs ``rows``): for ``n``
+    vertices, ``vertex_of[k]`` the vertex of ILP variable k (-1: none), ``(compatible, degrees,
+    pairs)``: per vertex, numbered ``position[v]`` (None: v), the set of vertices sharing no row
+    with it, numbered the same way, and its size; ``pairs`` the sum of m (m - 1) over the rows
+    holding m >= 2 vertices. None when the module is not here."""
+    module = _module()
+    if module is None:
+        return None
+    starts, members = rows
+    sets, degrees, pairs = module.compatibility(n, vertex_of, starts, members,
+                                                None if position is None else array("q", position))
+    size = 8 * max(1, -(-n // 64))
+    view = memoryview(sets)
+    return [int.from_bytes(view[k:k + size], "little") for k in range(0, n * size, size)], array("q", degrees).tolist(), pairs
+
+
+def conflict_rows(rows: list[dict[int, int]]) -> tuple[array, array]:
+    """``rows`` (each an ILP row's terms: its variables, pairwise in conflict) packed for
+    :func:`compatibility`: where each row starts, and the variables of all rows in a row."""
+    return array("q", accumulate(map(len, rows), initial=0)), array("q", chain.from_iterable(rows))
 
 
 def walk_plan(bids: list[list[tuple[int, int, tuple[int, ...]]]], caps: tuple[int | None, ...], upper: int,

@@ -128,6 +128,88 @@ def test_dual_search_same_nodes(seed):
     assert c == python
 
 
+@pytest.mark.parametrize("seed", range(80))
+def test_dual_rows_same_as_python(seed):
+    """What ``_Rows`` derives from its rows and duals, computed in C (``native.dual_rows``): the
+    same reduced costs, gains, rows per vertex, positive vertices, deficit levels and sets as
+    in Python, packed as ``native.run`` hands them over."""
+    from array import array
+
+    rng = random.Random(7000 + seed)
+    n = rng.choice((0, 1, 3, 8, 20, 64, 65, 130))
+    g = random_graph(rng, n, rng.choice((0.2, 0.5, 0.8)), rng.choice((1, 7, 1000, 10**6)))
+    rows = random_rows(rng, g)
+    if rng.random() < 0.3:  # rows of one vertex and zero duals, as a colgen core's rows can be
+        rows = _Rows(g, rows.masks + [1 << v for v in range(min(n, 3))], rows.duals + [0, 5, 0][:min(n, 3)])
+    gain, reduced, rows_of, positive, levels, within, gains = rows.packed
+    words, row_words = max(1, -(-n // 64)), max(1, -(-len(rows.masks) // 64))
+    assert reduced == array("q", rows.reduced).tobytes()
+    assert gain == array("q", rows.gain).tobytes()
+    assert gains == min(sum(rows.gain), native.LIMIT)
+    assert rows_of == native._sets(rows.rows_of, row_words)
+    assert positive == rows.positive.to_bytes(8 * words, "little")
+    assert levels == array("q", rows.levels).tobytes()
+    assert within == native._sets(rows.within, words)
+
+
+def test_dual_rows_leave_large_values_to_python():
+    """Weights or duals whose sums could pass 64 bits are not packed in C: ``_Rows`` derives
+    them in Python, and ``native.run`` declines the search as before."""
+    g = Graph((0, 1), (2**45, 3), (0b10, 0b01))
+    assert native.dual_rows(g.weights, [0b11], [1], SCALE) is None
+    assert native.dual_rows((1, 3), [0b11], [-1], SCALE) is None
+    assert native.dual_rows((1, 3), [0b11], [native.LIMIT], SCALE) is None
+    rows = _Rows(g, [0b11], [1])
+    assert rows.packed is None and rows.reduced == [SCALE * 2**45 - 1, SCALE * 3 - 1]
+
+
+def _programs_of_reports():
+    """Formulations of every program of small reports (exact, lower-bound and wrong knowledge)
+    on several distributions: plain set-packing programs of every density."""
+    from benchmarks.table import ReportPlan
+    from ilp.compile import BlockCache
+    from ilp.formulation import build
+    from instances.generate import generate_instance
+
+    for distribution in ("regions", "paths", "arbitrary", "scheduling", "decay"):
+        for knowledge in ("exact", "noisy-lower:0.6", "wrong:0.3"):
+            instance = generate_instance(distribution, 24, 90, 5, 1, knowledge=knowledge)
+            cache = BlockCache()
+            for program in dict.fromkeys(ReportPlan.of(instance).programs()):
+                yield f"{distribution} {knowledge}", build(program, cache)
+
+
+def test_graph_same_in_c_and_python(monkeypatch):
+    """``ilp.clique.graph`` builds its bit sets in C (``native.compatibility``): the same graph
+    (vertices, their order, weights, compatible sets) as in Python, and the same None where a
+    density test stops it, for every program of a few reports and every way it is asked."""
+    checked = 0
+    for name, formulation in _programs_of_reports():
+        for densest, built_anyway in ((None, False), (0.4, False), (0.4, True), (0.95, False), (0.05, True)):
+            monkeypatch.setenv("CABENCH_NATIVE", "0")
+            python = clique.graph(formulation.ilp, densest, built_anyway)
+            monkeypatch.setenv("CABENCH_NATIVE", "1")
+            c = clique.graph(formulation.ilp, densest, built_anyway)
+            assert c == python, (name, densest, built_anyway)
+            checked += python is not None
+    assert checked > 100
+
+
+def test_compatibility_renumbers_and_skips_non_vertices():
+    """``native.compatibility`` on rows that name variables outside the graph (-1) and a new
+    numbering: each vertex's compatible set, in that numbering, and the pairs of the rows that
+    hold two vertices or more."""
+    from array import array
+
+    vertex_of = array("q", [0, -1, 1, 2, -1])  # variables 1 and 4 are no vertex
+    rows = native.conflict_rows([{0: 1, 1: 1, 2: 1}, {1: 1, 4: 1}, {2: 1, 3: 1, 4: 1}])
+    compatible, degrees, pairs = native.compatibility(3, vertex_of, rows)
+    assert compatible == [0b100, 0b000, 0b001] and degrees == [1, 0, 1]  # 0 and 1 share a row
+    assert pairs == 2 + 2  # the first row holds vertices 0 and 1; the third 1 and 2
+    compatible, _, _ = native.compatibility(3, vertex_of, rows, [2, 0, 1])  # v -> position
+    assert compatible == [0b000, 0b100, 0b010]
+
+
 @pytest.mark.parametrize("seed", range(150))
 def test_walk_same_unions_in_the_same_order(seed):
     from tests.test_colgen import _priced
