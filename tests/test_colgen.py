@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import ilp.colgen
 import ilp.cpsat
+import ilp.dualclique
 from benchmarks import compute_report
 from ilp import Program, SolveOptions, Status, Weight, solve
 from ilp.certify import SCALE
@@ -139,6 +140,29 @@ def test_cores_past_the_node_cap_go_to_cpsat_and_match_brute_force(seed, monkeyp
     solution = solve(program, "portfolio")
     assert solution.optimal and solution.value == expected == solution.bound
     assert program.total(solution.allocation) == expected
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_cores_cut_at_the_masters_point_match_brute_force(seed, monkeypatch):
+    """With cuts on every core (``dualclique.CUT_VERTICES`` at 2), each core's cuts are separated
+    at the master's last point, not at a solve of the core's relaxation before them: one GLOP
+    solve per core, and the value is still proven and the reference's."""
+    rng = random.Random(13000 + seed)
+    program = _program(rng)
+    while not applies(program, BlockCache()):
+        program = _program(rng)
+    expected = solve(program, "brute").value
+    monkeypatch.setattr("ilp.dualclique.CUT_VERTICES", 2)
+    monkeypatch.setattr("ilp.colgen.CORE_SIZE", rng.randint(1, 6))
+    points = []
+    real = ilp.dualclique.strengthened_duals
+    monkeypatch.setattr("ilp.dualclique.strengthened_duals",
+                        lambda g, masks, rounds, per_round, point=None:
+                        points.append(point) or real(g, masks, rounds, per_round, point))
+    solution = solve(program, "portfolio")
+    assert solution.optimal and solution.value == expected == solution.bound
+    assert program.total(solution.allocation) == expected
+    assert all(point is not None for point in points)
 
 
 def test_the_node_cap_hands_hard_cores_to_cpsat(monkeypatch):
