@@ -719,15 +719,17 @@ class _Bounded:
     took about 1.5 ms a core (1.7 ms of it loading the model), more than most searches.
 
     Cores of ``dualclique.CUT_VERTICES`` columns or more are bounded by their own relaxation
-    with subset-row cuts instead; the cuts are separated at the master's last point (its
-    columns' values; 0 for a core column outside the master), which is optimal for the
-    configuration LP once pricing ends (within its tolerance), so for any core holding the
-    columns it uses (they are at the LP's bound, above every core's threshold): the core's
-    relaxation is then solved once, with its cuts, instead of once more before them. Any
-    point gives valid cuts. Measured (2026-12-04, regions 64 / 500 / 10 with 3 candidates,
-    seeds 0 and 2, the 18-19 cores of a report): GLOP's time on the cores 0.39-0.42 s ->
-    0.23-0.28 s, the searches' nodes 0.2 % and 2 % more, and the same JSON; on paths the
-    report takes as long (64 / 500 seed 0: 24 % more nodes, of a few microseconds each)."""
+    with subset-row cuts instead. When the core holds every column of the master's last point
+    (the master's columns that point uses), the cuts are separated there: that point is optimal
+    for the configuration LP once pricing ends (within its tolerance), so for the core's
+    relaxation too, which is then solved once, with its cuts, instead of once more before them.
+    Any point gives valid cuts, but a core may lack some of those columns (five of the eight
+    cores of paths 256 / 2000 / 10 with 3 candidates, seed 2, held 47-80 % of the point's
+    mass) and such a core solves its relaxation first, as before: cut at the part of the point
+    it holds, that report took 1.6 s instead of 0.8 s. Measured (2026-12-04, regions 64 / 500 / 10 with 3 candidates,
+    seed 0, one process): 25 GLOP solves of the cores instead of 36, 0.27 s instead of 0.39 s;
+    the searches' nodes 0.6-0.7 % more on seeds 0 and 2; on paths the same nodes; the same JSON.
+    """
 
     NAME = dualclique.NAME
     EXACT = dualclique.EXACT
@@ -741,14 +743,19 @@ class _Bounded:
                     self.point[j, bundle] = self.point.get((j, bundle), 0.0) + x
 
     def _primal(self, formulation: Formulation) -> list[float] | None:
+        """The master's last point on the core's columns, when the core holds every column
+        it uses (else None: the core's relaxation is solved first, as before)."""
         if not self.point:
             return None
         values = [0.0] * len(formulation.ilp.names)
+        found = 0
         for j, (block, weight) in enumerate(zip(formulation.blocks, formulation.weight)):
             if isinstance(block, AtomsBlock):
                 for k, (bundle, _) in zip(weight, block.atoms):
-                    values[k] = self.point.get((j, bundle), 0.0)
-        return values
+                    if (j, bundle) in self.point:
+                        values[k] = self.point[j, bundle]
+                        found += 1
+        return values if found == len(self.point) else None
 
     def run(self, formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
         """The dual-bounded clique search, and CP-SAT from its best clique when it stops at

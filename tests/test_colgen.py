@@ -142,27 +142,53 @@ def test_cores_past_the_node_cap_go_to_cpsat_and_match_brute_force(seed, monkeyp
     assert program.total(solution.allocation) == expected
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_cores_cut_at_the_masters_point_match_brute_force(seed, monkeypatch):
-    """With cuts on every core (``dualclique.CUT_VERTICES`` at 2), each core's cuts are separated
-    at the master's last point, not at a solve of the core's relaxation before them: one GLOP
-    solve per core, and the value is still proven and the reference's."""
+def _cut_program(seed: int) -> Program:
     rng = random.Random(13000 + seed)
     program = _program(rng)
     while not applies(program, BlockCache()):
         program = _program(rng)
-    expected = solve(program, "brute").value
+    return program
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_cores_cut_at_the_masters_point_match_brute_force(seed, monkeypatch):
+    """With cuts on every core (``dualclique.CUT_VERTICES`` at 2), a core that holds every
+    column of the master's last point has its cuts separated there (``colgen._Bounded``): the
+    value is still proven and the reference's."""
+    program = _cut_program(seed)
     monkeypatch.setattr("ilp.dualclique.CUT_VERTICES", 2)
-    monkeypatch.setattr("ilp.colgen.CORE_SIZE", rng.randint(1, 6))
-    points = []
-    real = ilp.dualclique.strengthened_duals
-    monkeypatch.setattr("ilp.dualclique.strengthened_duals",
-                        lambda g, masks, rounds, per_round, point=None:
-                        points.append(point) or real(g, masks, rounds, per_round, point))
+    monkeypatch.setattr("ilp.colgen.CORE_SIZE", random.Random(seed).randint(1, 6))
     solution = solve(program, "portfolio")
-    assert solution.optimal and solution.value == expected == solution.bound
-    assert program.total(solution.allocation) == expected
-    assert all(point is not None for point in points)
+    assert solution.optimal and solution.value == solution.bound == solve(program, "brute").value
+    assert program.total(solution.allocation) == solution.value
+
+
+def test_a_core_cut_at_the_masters_point_solves_its_relaxation_once(monkeypatch):
+    """Cut at the master's point, a core's relaxation is solved once (with its cuts, if any); a
+    core without some column of that point solves it first, to separate there. Both occur on
+    the seeds above."""
+    monkeypatch.setattr("ilp.dualclique.CUT_VERTICES", 2)
+    calls: list[list[bool]] = []  # per core: whether a point was given, then one entry per GLOP solve
+    solve_relaxation = ilp.dualclique._Relaxation.solve
+    cut = ilp.dualclique.strengthened_duals
+
+    def counted(relaxation):
+        calls[-1].append(True)
+        return solve_relaxation(relaxation)
+
+    def strengthened(g, masks, rounds, per_round, point=None):
+        calls.append([point is not None])
+        return cut(g, masks, rounds, per_round, point)
+
+    monkeypatch.setattr("ilp.dualclique._Relaxation.solve", counted)
+    monkeypatch.setattr("ilp.dualclique.strengthened_duals", strengthened)
+    for seed in range(30):
+        program = _cut_program(seed)
+        assert solve(program, "portfolio").value == solve(program, "brute").value
+    given = [len(c) - 1 for c in calls if c[0]]
+    without = [len(c) - 1 for c in calls if not c[0]]
+    assert given and set(given) == {1}
+    assert without and min(without) >= 1  # solved first, to separate at its own point
 
 
 def test_the_node_cap_hands_hard_cores_to_cpsat(monkeypatch):
