@@ -70,14 +70,21 @@ class AtomsBlock:
 
     @cached_property
     def held(self) -> tuple[np.ndarray, np.ndarray]:
-        """:attr:`by_good` as two arrays, the goods and the atoms' positions, one entry per
-        (good, atom holding it), each good's atoms in increasing position (``ilp.formulation``
-        gathers the rows of every good of a program from them in numpy; blocks made through a
-        :class:`_Shape` list the entries atom by atom instead of good by good)."""
-        rows = self.by_good
-        goods = np.array([g for g, positions in rows for _ in positions], dtype=np.int64)
-        positions = np.array([a for _, found in rows for a in found], dtype=np.int64)
-        return goods, positions
+        """Every (good, atom holding it) pair as two arrays, the goods and the atoms' positions,
+        atom by atom (each atom's goods from the lowest), so each good's atoms come in
+        increasing position (``ilp.formulation`` gathers the rows of every good of a program
+        from them in numpy). Read from the bundles' bytes in numpy, not from :attr:`by_good`:
+        the cores of ``ilp.colgen`` are new blocks of 100-1,200 unions each, and walking their
+        goods in Python took 0.5 ms a block (regions 64 / 500 / 10 with 3 candidates: 354 blocks,
+        2026-12-04)."""
+        if not self.atoms:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        width = max(1, -(-max(map(itemgetter(0), self.atoms)).bit_length() // 8))
+        raw = b"".join(bundle.to_bytes(width, "little") for bundle, _ in self.atoms)
+        bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8).reshape(len(self.atoms), width), axis=1,
+                             bitorder="little")
+        positions, goods = np.nonzero(bits)  # (row-major: atom by atom)
+        return goods.astype(np.int64), positions.astype(np.int64)
 
 
 @dataclass(frozen=True)

@@ -486,6 +486,26 @@ def test_atoms_block_by_good_lists_each_good_s_atoms_in_order():
         assert AtomsBlock(rng.random() < 0.5, atoms).by_good == expected
 
 
+def test_atoms_block_held_lists_every_good_atom_pair_atom_by_atom():
+    """AtomsBlock.held (read from the bundles' bytes in numpy): every (good, atom holding it)
+    pair once, atom by atom, each atom's goods from the lowest, so each good's atoms ascend as
+    in ``by_good``; bundles of 1 to 300 goods, the empty bundle, no atoms at all."""
+    import random
+
+    from ilp.compile import AtomsBlock
+    from instances.bundles import members
+
+    rng = random.Random(13)
+    for _ in range(300):
+        width = rng.choice([1, 3, 8, 9, 64, 65, 300])
+        atoms = tuple((rng.getrandbits(width) if rng.random() < 0.95 else 0, rng.randint(1, 9))
+                      for _ in range(rng.randint(0, 30)))
+        goods, positions = AtomsBlock(rng.random() < 0.5, atoms).held
+        assert goods.dtype == positions.dtype == "int64"
+        assert list(zip(positions.tolist(), goods.tolist())) == [
+            (a, g) for a, (bundle, _) in enumerate(atoms) for g in members(bundle)]
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_portfolio_races_inside_a_report_s_shared_workers(seed, monkeypatch):
     """A report solves with options that carry its worker processes (``shared_workers``); the
