@@ -32,7 +32,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from benchmarks.correctness import same_valuation
 from ilp import Weight
 from instances import ZERO, Candidates, Instance, LowerBounds, Valuation
-from instances.model import READINGS
 
 NOTHING = Weight(())
 """The weight of a player about whom nothing is known: 0 on every bundle."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from benchmarks.solving import Request, solve_program, solve_request, weights_program
 from benchmarks.knowledge import coalition_guaranteed, guaranteed
 from benchmarks.results import Benchmark, Best, Outcome, best_of
+from benchmarks.solving import Request, solve_program, solve_request, weights_program
 from ilp import Program, SolveOptions
 from instances import Instance
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from operator import is_
 
 from benchmarks.external import miew_program
-from benchmarks.knowledge import NOTHING, coalition_guaranteed, guaranteed, true_weight
+from benchmarks.knowledge import NOTHING, coalition_guaranteed, guaranteed
 from benchmarks.known import mikw_program, relevant_knowledge_program
 from benchmarks.welfare import best_allocation_program, msw_program, msw_without_program
 from ilp import Program, Weight

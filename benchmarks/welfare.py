@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from benchmarks.solving import Request, solve_program, solve_request, weights_program
 from benchmarks.knowledge import true_weight
 from benchmarks.results import Benchmark, from_solution
+from benchmarks.solving import Request, solve_program, solve_request, weights_program
 from ilp import Program, Solution, SolveOptions, lex_first, solve
 from instances import Instance
 

@@ -488,8 +488,16 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
 
     from rich.table import Table
 
-    from cabench.perf import (check_files, check_suite, file_paths, run_files, run_suite, summary, write_results,
-                              write_rows)
+    from cabench.perf import (
+        check_files,
+        check_suite,
+        file_paths,
+        run_files,
+        run_suite,
+        summary,
+        write_results,
+        write_rows,
+    )
     from cabench.render import PipeConsole
     from ilp.batch import default_jobs
 
@@ -748,5 +756,5 @@ def signal_name(signum: int) -> str:
 
 # The mechanism commands register themselves on ``cli``; importing them here makes the group
 # complete wherever it is used (the console script, ``python -m cabench``, tests).
-from cabench import mechanism_commands as _mechanism_commands  # noqa: E402,F401  (registers commands)
 from cabench import experiment_commands as _experiment_commands  # noqa: E402,F401  (registers commands)
+from cabench import mechanism_commands as _mechanism_commands  # noqa: E402,F401  (registers commands)

@@ -8,8 +8,15 @@ from pathlib import Path
 import click
 
 from cabench.cli import check_backend, cli, dash_is_stdout, new_folders_removed_on_error
-from cabench.mechanism_commands import (_param_many, _solver, _time, finish_sweep, given_params, mechanism_list,
-                                        run_resumable)
+from cabench.mechanism_commands import (
+    _param_many,
+    _solver,
+    _time,
+    finish_sweep,
+    given_params,
+    mechanism_list,
+    run_resumable,
+)
 from instances import CabenchError
 
 DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collusion-leveraging"

@@ -13,8 +13,16 @@ from typing import TYPE_CHECKING
 import click
 
 from cabench import api
-from cabench.cli import (check_backend, cli, coalition_knowledge_option, format_option, jobs_within_machine,
-                         load_with_reading, new_folders_removed_on_error, no_dash)
+from cabench.cli import (
+    check_backend,
+    cli,
+    coalition_knowledge_option,
+    format_option,
+    jobs_within_machine,
+    load_with_reading,
+    new_folders_removed_on_error,
+    no_dash,
+)
 from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
 from cabench.render import PipeConsole, plain
 from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, SolveOptions

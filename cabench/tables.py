@@ -38,8 +38,16 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
     "auto" up to ``render.SUMMARY_ABOVE`` players) lists every player and agent; "summary" gives
     counts over the players, the top players by MIEW_i and, beyond ``render.TOP_COALITIONS``
     coalitions, counts over the coalitions and the top ones by MKW_A. The JSON is always complete."""
-    from cabench.render import (COALITIONS_SUMMARY_TITLE, PLAYERS_SUMMARY_TITLE, coalition_counts, coalitions,
-                                player_counts, shown_rows, top_coalitions_title, top_players_title)
+    from cabench.render import (
+        COALITIONS_SUMMARY_TITLE,
+        PLAYERS_SUMMARY_TITLE,
+        coalition_counts,
+        coalitions,
+        player_counts,
+        shown_rows,
+        top_coalitions_title,
+        top_players_title,
+    )
 
     inst = displayed(report.instance)
     scale = inst.scale

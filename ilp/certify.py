@@ -37,8 +37,8 @@ Python integers, so the bound, the fixing and the proof are exact whatever the m
 
 from __future__ import annotations
 
-from time import monotonic
 from dataclasses import replace
+from time import monotonic
 
 import numpy as np
 

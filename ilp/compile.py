@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter, lt
+
 import numpy as np
 
 from ilp import native

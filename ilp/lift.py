@@ -45,8 +45,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from time import perf_counter
 
-from instances.valuation import Semantics, Valuation
 from ilp.program import Program, Solution, Status, disjoint
+from instances.valuation import Semantics, Valuation
 
 __all__ = ["LIFT_NODES", "MOST_RELEASED_KEPT", "dominates", "lift"]
 

@@ -10,16 +10,15 @@ from functools import cache
 from typing import Any
 
 from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw
-from benchmarks.solving import solve_request, solve_requests
 from benchmarks.external import miew_request
 from benchmarks.known import relevant_knowledge_request
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
+from benchmarks.solving import solve_request, solve_requests
 from benchmarks.welfare import best_allocation_request, favourite_bundle_request
 from ilp import SolveOptions
 from ilp.backends import as_options
 from instances import CabenchError, Instance
 from mechanisms.engine import Rules, Strategy, Terminal, outcome_distribution
-
 
 _REQUESTS = {"miew": miew_request, "rk": relevant_knowledge_request, "ba": best_allocation_request,
              "fav": favourite_bundle_request}

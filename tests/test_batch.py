@@ -207,7 +207,6 @@ def test_each_round_races_its_first_program_here(monkeypatch):
     """With the portfolio, programs become ready in rounds (MSW_{-i} once MSW is solved); the
     first program of each round is raced in this process and only the rest of the round goes
     side by side, with the solver that won on a program like theirs (``ilp.batch``)."""
-    from concurrent.futures import Future
 
     import ilp.batch
 

@@ -21,9 +21,8 @@ import pytest
 from benchmarks import compute_report
 from benchmarks.report import report_json
 from cabench import api
-from ilp import Program, SolveOptions, Weight, lex_first, solve
+from ilp import Program, SolveOptions, Weight, lex_first, native, solve
 from ilp import lex as lex_module
-from ilp import native
 from ilp.canonical import canonical_solutions, one_bid_first
 from instances.valuation import Form, Valuation
 from tests import reference

@@ -15,7 +15,6 @@ import random
 import numpy as np
 import pytest
 
-import ilp.certify
 from benchmarks import compute_report
 from ilp import Program, SolveOptions, Status, Weight, solve
 from ilp.certify import SCALE, _certificate, _relaxation, applies

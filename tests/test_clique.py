@@ -13,8 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks import compute_report
-from ilp import Program, SolveOptions, Status, Weight, lex_first, solve
-from ilp import clique, portfolio
+from ilp import Program, SolveOptions, Status, Weight, clique, lex_first, portfolio, solve
 from ilp.formulation import build
 from instances import Form, Valuation
 from instances.synthetic import random_valuation

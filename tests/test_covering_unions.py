@@ -12,10 +12,10 @@ import pytest
 
 import ilp.compile
 from ilp import Program, SolveOptions, Weight, solve, solve_batch
-from ilp.program import UNALLOCATED
 from ilp.backends import as_options
 from ilp.compile import AtomsBlock, BlockCache, RobustBlock, _without_dominated, compile_weight
 from ilp.formulation import build
+from ilp.program import UNALLOCATED
 from instances.synthetic import random_valuation
 from instances.valuation import Form, Valuation
 from tests.extreme_instances import CAP

@@ -293,11 +293,11 @@ def test_cli_same_bytes_with_one_two_and_three_jobs(tmp_path, knowledge):
 
 def test_cli_progress_bar_with_programs_streamed():
     """The bar "solving programs done/total" still follows the report's batch on a terminal."""
-    from tests.test_progress import on_terminal
-
     import re
     import tempfile
     from pathlib import Path
+
+    from tests.test_progress import on_terminal
 
     with tempfile.TemporaryDirectory() as folder:
         path = knowledge_file(Path(folder))

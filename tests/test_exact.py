@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import random
-from functools import partial
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 

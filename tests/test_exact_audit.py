@@ -26,8 +26,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ilp import Program, SolveOptions, Status, Weight, lex_first, solve
-from ilp.compile import BlockCache
 from ilp.colgen import applies
+from ilp.compile import BlockCache
 from instances.valuation import Form, Valuation
 from tests.extreme_instances import CAP
 

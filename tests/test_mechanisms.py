@@ -3,8 +3,8 @@ deviations that the papers prove dominated never pay, and the papers' worked fai
 
 from __future__ import annotations
 
-import random
 import dataclasses
+import random
 from fractions import Fraction
 
 import pytest

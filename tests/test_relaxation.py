@@ -156,8 +156,8 @@ def test_applies_to_plain_packing_only(monkeypatch):
 def test_paths_programs_are_settled_without_an_integer_search(monkeypatch):
     """On paths bids the relaxation settles most programs: CP-SAT sees the whole program for
     none of the MIKW_i of a generated instance (the logic is used, not only correct)."""
-    from ilp import cpsat
     from benchmarks.table import ReportPlan
+    from ilp import cpsat
 
     instance = generate_instance("paths", 32, 200, 6, 0, knowledge="noisy-lower:0.6")
     plan = ReportPlan.of(instance)
@@ -176,8 +176,8 @@ def test_large_cores_of_half_integral_relaxations_are_settled_by_a_first_core(mo
     ~450 columns, beyond CORE_SHARE), yet every one of them is settled by the relaxation and
     cores of at most FIRST_CORE columns searched here: CP-SAT sees none of them, and the values
     are CP-SAT's on the whole programs."""
-    from ilp import claims, cpsat
     from benchmarks.table import ReportPlan
+    from ilp import claims, cpsat
 
     instance = generate_instance("paths", 64, 500, 10, 2, knowledge="wrong:0.3")
     plan = ReportPlan.of(instance)
@@ -214,8 +214,8 @@ def test_cores_beyond_the_first_are_searched_before_cpsat(seed, knowledge, monke
     columns (within CORE_SHARE) that CP-SAT solved (about 5-10 ms each, most of it building its
     model); the clique search in C now settles each within SEARCH_NODES, and the values are
     CP-SAT's on the whole programs."""
-    from ilp import cpsat, native
     from benchmarks.table import ReportPlan
+    from ilp import cpsat, native
 
     if not native.available():
         pytest.skip("the search of larger cores runs only in C")
