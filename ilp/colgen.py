@@ -351,6 +351,11 @@ class _Master:
         from ortools.linear_solver import pywraplp
 
         self.solver = pywraplp.Solver.CreateSolver("GLOP")
+        # without GLOP's presolve, a re-solve after columns are added starts from the last basis
+        # (a presolved model is a new one each time). Measured (2026-12-04, regions 64 / 500 / 10
+        # with 3 candidates, seed 1, one process): the masters' 260 re-solves 0.26 -> 0.19 s; the
+        # reports 2-15 % faster on regions and paths, the same values (another witness on paths)
+        self.solver.SetSolverSpecificParametersAsString("use_preprocessing:false")
         self.infinity = self.solver.infinity()
         self.top = float(top)
         self.objective = self.solver.Objective()
