@@ -731,10 +731,10 @@ class _Bounded:
     Any point gives valid cuts, but a core may lack some of those columns (five of the eight
     cores of paths 256 / 2000 / 10 with 3 candidates, seed 2, held 47-80 % of the point's
     mass) and such a core solves its relaxation first, as before: cut at the part of the point
-    it holds, that report took 1.6 s instead of 0.8 s. Measured (2026-12-04, regions 64 / 500 / 10 with 3 candidates,
-    seed 0, one process): 25 GLOP solves of the cores instead of 36, 0.27 s instead of 0.39 s;
-    the searches' nodes 0.6-0.7 % more on seeds 0 and 2; on paths the same nodes; the same JSON.
-    """
+    it holds, that report took 1.6 s instead of 0.8 s. Measured (2026-12-04, regions 64 / 500
+    / 10 with 3 candidates, seed 0, one process): 25 GLOP solves of the cores instead of 36,
+    0.27 s instead of 0.39 s; the searches' nodes 0.6-0.7 % more on seeds 0 and 2; on paths the
+    same nodes; the same JSON."""
 
     NAME = dualclique.NAME
     EXACT = dualclique.EXACT

@@ -22,11 +22,11 @@ Exactly the same searches. They visit the same nodes in the same order, count th
 and work (the caps ``max_nodes``, ``max_work`` and the walk's budget stop them at the same
 node) and return the same cliques and unions in the same order, so what each search finds does
 not depend on whether the module is built (``tests/test_native.py`` compares the two on random
-inputs, and the graphs and rows built in C with Python's). Only ``ilp.portfolio``'s stage of ``DUAL_NODES`` runs with the module alone (in Python
-it would cost seconds per program where it fails): a program with several optima may then get
-another optimal witness, never another value. Its integers are 64-bit: a search whose sums could
-pass 2^62 (values near 10^12 with the duals' scale of 2^20) stays in Python, whose integers are
-unbounded.
+inputs, and the graphs and rows built in C with Python's). Only ``ilp.portfolio``'s stage of
+``DUAL_NODES`` runs with the module alone (in Python it would cost seconds per program where it
+fails): a program with several optima may then get another optimal witness, never another value.
+Its integers are 64-bit: a search whose sums could pass 2^62 (values near 10^12 with the duals'
+scale of 2^20) stays in Python, whose integers are unbounded.
 
 When the module is not built (no C compiler at install time: setuptools then skips it) or
 ``CABENCH_NATIVE=0`` is set, everything runs in Python, slower and with the same results.
@@ -46,7 +46,8 @@ if TYPE_CHECKING:  # (no import at run time: ilp.clique and ilp.dualclique impor
     from ilp.clique import _Search
     from ilp.dualclique import _Rows
 
-__all__ = ["available", "compatibility", "conflict_rows", "dual_rows", "minimal", "minimal_plan", "run", "walk", "walk_plan"]
+__all__ = ["available", "compatibility", "conflict_rows", "dual_rows", "minimal", "minimal_plan", "run", "walk",
+           "walk_plan"]
 
 LIMIT = 1 << 62
 """Searches whose every sum stays below this run in C (64-bit signed integers)."""
@@ -161,7 +162,8 @@ def compatibility(n: int, vertex_of: array, rows: tuple[array, array],
                                                 None if position is None else array("q", position))
     size = 8 * max(1, -(-n // 64))
     view = memoryview(sets)
-    return [int.from_bytes(view[k:k + size], "little") for k in range(0, n * size, size)], array("q", degrees).tolist(), pairs
+    compatible = [int.from_bytes(view[k:k + size], "little") for k in range(0, n * size, size)]
+    return compatible, array("q", degrees).tolist(), pairs
 
 
 def conflict_rows(rows: list[dict[int, int]]) -> tuple[array, array]:
