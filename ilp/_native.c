@@ -633,10 +633,11 @@ PyDoc_STRVAR(compatibility_doc,
 "compatibility(n, vertex_of, starts, members, position) -> (sets, degrees, pairs)\n\n"
 "The compatibility graph of ilp.clique.graph. Row r lists the variables\n"
 "members[starts[r] .. starts[r + 1] - 1] (int64), pairwise in conflict; vertex_of[k] (int64)\n"
-"is variable k's vertex (0 .. n - 1), or -1 for a variable that is none. sets holds, for the\n"
-"vertex numbered position[v] (int64, or None for v itself), the w = ceil(n / 64) words of the\n"
-"vertices sharing no row with it (itself excluded), numbered the same way; degrees (int64)\n"
-"their sizes; pairs the sum of m (m - 1) over the rows of m >= 2 vertices.");
+"is variable k's vertex (0 .. n - 1), or -1 for a variable that is none. position (int64, a\n"
+"numbering of the vertices, or None for each its own) renumbers them: sets holds at\n"
+"position[v] the w = ceil(n / 64) words of the set of vertices sharing no row with v (v\n"
+"excluded), in that numbering; degrees (int64) the sets' sizes, in the same places; pairs the\n"
+"sum of m (m - 1) over the rows of m >= 2 vertices.");
 
 static PyObject *py_compatibility(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_ssize_t n;
@@ -675,6 +676,17 @@ static PyObject *py_compatibility(PyObject *Py_UNUSED(self), PyObject *args) {
         if (members[k] < 0 || members[k] >= variables) {
             PyErr_SetString(PyExc_ValueError, "a row's variable out of range"); goto done;
         }
+    if (position) {  /* a numbering: each of 0 .. n - 1 once */
+        unsigned char *seen = calloc(n + 1, 1);
+        if (!seen) { PyErr_NoMemory(); goto done; }
+        int twice = 0;
+        for (Py_ssize_t v = 0; v < n && !twice; v++) {
+            if (position[v] < 0 || position[v] >= n || seen[position[v]]) twice = 1;
+            else seen[position[v]] = 1;
+        }
+        free(seen);
+        if (twice) { PyErr_SetString(PyExc_ValueError, "position is not a numbering of the vertices"); goto done; }
+    }
     sets = PyBytes_FromStringAndSize(NULL, n * w * 8);
     degrees = PyBytes_FromStringAndSize(NULL, n * 8);
     row = malloc(w * sizeof(word));
@@ -736,9 +748,11 @@ PyDoc_STRVAR(dual_rows_doc,
 "their duals (int64, >= 0) for n vertices of these weights (int64): d_v = scale w_v - the sum\n"
 "of y_r over the rows of v (reduced), max(d_v, 0) (gain), per vertex the rows of y_r > 0\n"
 "(rows_of, ceil(rows / 64) words each, at least one), the vertices of d_v > 0 (positive), the\n"
-"distinct deficits max(d_v, 0) - d_v increasing (levels) and the vertices within each\n"
-"(within), and the sum of the gains, or 2^62 when it is at least that. The caller makes sure\n"
-"that scale w_v and the sum of the duals stay below 2^62.");
+"distinct deficits max(d_v, 0) - d_v increasing (levels), per level the vertices whose\n"
+"deficit is at most it (within: each level's set holds the previous one's), and the sum of\n"
+"the gains, or 2^62 when it is at least that. The caller (ilp.native.dual_rows) makes sure\n"
+"that scale >= 0, every w_v >= 0 and scale w_v and the sum of the duals stay below 2^61, so\n"
+"that every d_v fits in 64 bits.");
 
 static PyObject *py_dual_rows(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_ssize_t n;
@@ -756,9 +770,13 @@ static PyObject *py_dual_rows(PyObject *Py_UNUSED(self), PyObject *args) {
     const int64_t *weights = bufs[held++].buf;
     if (PyObject_GetBuffer(duals_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
     const int64_t *duals = bufs[held].buf;
+    if (bufs[held].len % 8) { held++; PyErr_SetString(PyExc_ValueError, "duals: not int64"); goto done; }
     Py_ssize_t rows = bufs[held++].len / 8;
     if (get_buffer(masks_o, &bufs[held], rows * w * 8, "masks") < 0) goto done;
     const word *masks = bufs[held++].buf;
+    word beyond = n % 64 ? ~(((word)1 << (n % 64)) - 1) : (n ? 0 : ~(word)0);  /* last word's bits past n */
+    for (Py_ssize_t r = 0; r < rows; r++)
+        if (masks[r * w + w - 1] & beyond) { PyErr_SetString(PyExc_ValueError, "a row holds a vertex >= n"); goto done; }
     Py_ssize_t rw = rows > 0 ? (rows + 63) / 64 : 1;
     gain_o = PyBytes_FromStringAndSize(NULL, n * 8);
     reduced_o = PyBytes_FromStringAndSize(NULL, n * 8);

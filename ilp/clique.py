@@ -171,7 +171,7 @@ def _graph_in_c(ilp: ILP, variables: list[int], densest: float | None, built_any
     rows = native.conflict_rows([terms for terms, _, hi in ilp.rows if hi == 1])
     _, degree, pairs = native.compatibility(n, vertex_of, rows)
     if densest is not None and n >= 2 and (n * (n - 1) - pairs) / (n * (n - 1)) > densest:
-        return None  # (graph's comment on the same test)
+        return None  # (the same test as graph's, where it saves building the sets; here it keeps the result the same)
     if densest is not None and not built_anyway and n >= 2 and sum(degree) / (n * (n - 1)) > densest:
         return None
     order = sorted(range(n), key=lambda v: -degree[v])

@@ -354,7 +354,8 @@ class _Master:
         # without GLOP's presolve, a re-solve after columns are added starts from the last basis
         # (a presolved model is a new one each time). Measured (2026-12-04, regions 64 / 500 / 10
         # with 3 candidates, seed 1, one process): the masters' 260 re-solves 0.26 -> 0.19 s; the
-        # reports 2-15 % faster on regions and paths, the same values (another witness on paths)
+        # reports 2-15 % faster on regions and paths, the same values (another witness on paths).
+        # An OR-Tools without the field would refuse it (False): the same results, slower
         self.solver.SetSolverSpecificParametersAsString("use_preprocessing:false")
         self.infinity = self.solver.infinity()
         self.top = float(top)
@@ -726,8 +727,10 @@ class _Bounded:
     Cores of ``dualclique.CUT_VERTICES`` columns or more are bounded by their own relaxation
     with subset-row cuts instead. When the core holds every column of the master's last point
     (the master's columns that point uses), the cuts are separated there: that point is optimal
-    for the configuration LP once pricing ends (within its tolerance), so for the core's
-    relaxation too, which is then solved once, with its cuts, instead of once more before them.
+    for the configuration LP when pricing ends with no improving column (within its tolerance;
+    after :data:`ROUNDS` rounds or the time limit, only for the restricted master, and the cuts
+    may then be weaker), so for the core's relaxation too, which is then solved once, with its
+    cuts, instead of once more before them.
     Any point gives valid cuts, but a core may lack some of those columns (five of the eight
     cores of paths 256 / 2000 / 10 with 3 candidates, seed 2, held 47-80 % of the point's
     mass) and such a core solves its relaxation first, as before: cut at the part of the point

@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from functools import cached_property
 from itertools import chain
 
 from ilp import certify, clique, native
@@ -112,17 +111,27 @@ class _Rows:
     ``masks[r]`` the vertices of row r, ``duals[r]`` its y_r; per vertex its reduced cost d_v;
     ``levels`` the distinct deficits increasing and ``within[k]`` the vertices whose deficit is
     at most ``levels[k]``. With the C module (``ilp.native``) these are derived in C for the
-    search in C (``packed``: 0.3 ms where Python takes about 6 ms on a core of 1,000 bids, as
-    ``ilp.colgen``'s on regions 64 / 500 / 10), and in Python only when asked for (a search
-    in Python, :meth:`bound`)."""
+    search in C: ``packed``, ``ilp.native.dual_rows``'s bytes (0.3 ms where Python takes about
+    6 ms on a core of 1,000 bids, as ``ilp.colgen``'s on regions 64 / 500 / 10), None without
+    the module or where the values could pass 64 bits. The Python fields are derived when first
+    read (a search in Python, :meth:`bound`), all at once, as plain attributes."""
+
+    _DERIVED = ("reduced", "gain", "rows_of", "row_duals", "positive", "levels", "within")
 
     def __init__(self, g: Graph, masks: list[int], duals: list[int]) -> None:
         self.masks, self.duals = masks, duals
         self._weights = g.weights
         self.packed = native.dual_rows(g.weights, masks, duals, SCALE)
 
-    @cached_property
-    def _derived(self) -> tuple:
+    def __getattr__(self, name: str):
+        # called only for a field not set yet: the first read of a derived field sets them all
+        if name not in _Rows._DERIVED:
+            raise AttributeError(name)
+        for field, value in zip(_Rows._DERIVED, self._derive()):
+            setattr(self, field, value)
+        return getattr(self, name)
+
+    def _derive(self) -> tuple:
         masks, duals = self.masks, self.duals
         n = len(self._weights)
         reduced = [SCALE * w for w in self._weights]
@@ -157,14 +166,6 @@ class _Rows:
                 levels.append(deficit[v])
                 within.append(mask)
         return reduced, gain, rows_of, row_duals, positive, levels, within
-
-    reduced = property(lambda self: self._derived[0])
-    gain = property(lambda self: self._derived[1])
-    rows_of = property(lambda self: self._derived[2])
-    row_duals = property(lambda self: self._derived[3])
-    positive = property(lambda self: self._derived[4])
-    levels = property(lambda self: self._derived[5])
-    within = property(lambda self: self._derived[6])
 
     def bound(self, candidates: int) -> int:
         """B(K) of the module docstring for the candidate set ``candidates``: row by row, or

@@ -105,14 +105,15 @@ def _dual(rows: _Rows, scale: int, passes: int, dual_cover: bool, words: int, re
 
 def dual_rows(weights: tuple[int, ...], masks: list[int], duals: list[int], scale: int) -> tuple | None:
     """What ``ilp.dualclique._Rows`` derives from its rows, computed and packed in C for the
-    dual search: ``(gain, reduced, rows_of, positive, levels, within, gains)`` as bytes in the
-    layout :func:`run` hands over, and ``gains`` the sum of the gains (``LIMIT`` when at least
-    that). None when the module is not here, or a dual is negative, or ``scale`` times a weight
-    or the sum of the duals is not below ``LIMIT // 2`` (every reduced cost then fits in 64 bits
-    with room to spare; the caller derives them in Python)."""
+    dual search: ``(gain, reduced, rows_of, positive, levels, within, gains)``, the first six as
+    bytes in the layout :func:`run` hands over, ``gains`` the sum of the gains (``LIMIT`` when
+    at least that). Computed only when every reduced cost surely fits in 64 bits: ``scale``, the
+    weights and the duals at least 0, and ``scale``, ``scale`` times each weight and the sum of
+    the duals below ``LIMIT // 2`` (so every |d_v| is below ``LIMIT // 2``, which ``_dual``
+    relies on). Otherwise, or without the module, None: the caller derives them in Python."""
     module = _module()
-    if module is None or (duals and min(duals) < 0) or sum(duals) >= LIMIT // 2 or (
-            weights and (min(weights) < 0 or scale * max(weights) >= LIMIT // 2)):
+    if (module is None or not 0 <= scale < LIMIT // 2 or (duals and min(duals) < 0) or sum(duals) >= LIMIT // 2
+            or (weights and (min(weights) < 0 or scale * max(weights) >= LIMIT // 2))):
         return None
     n = len(weights)
     return module.dual_rows(n, array("q", weights), _sets(masks, max(1, -(-n // 64))), array("q", duals), scale)
@@ -151,9 +152,10 @@ def compatibility(n: int, vertex_of: array, rows: tuple[array, array],
                   position: list[int] | None = None) -> tuple[list[int], list[int], int] | None:
     """``ilp.clique.graph``'s bit sets in C (:func:`conflict_rows` packs ``rows``): for ``n``
     vertices, ``vertex_of[k]`` the vertex of ILP variable k (-1: none), ``(compatible, degrees,
-    pairs)``: per vertex, numbered ``position[v]`` (None: v), the set of vertices sharing no row
-    with it, numbered the same way, and its size; ``pairs`` the sum of m (m - 1) over the rows
-    holding m >= 2 vertices. None when the module is not here."""
+    pairs)``: ``compatible[position[v]]`` the set of the vertices sharing no row with v, in the
+    numbering ``position`` (a permutation of the vertices; None: each its own number),
+    ``degrees[position[v]]`` its size, and ``pairs`` the sum of m (m - 1) over the rows holding
+    m >= 2 vertices. None when the module is not here."""
     module = _module()
     if module is None:
         return None

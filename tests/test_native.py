@@ -159,6 +159,8 @@ def test_dual_rows_leave_large_values_to_python():
     assert native.dual_rows(g.weights, [0b11], [1], SCALE) is None
     assert native.dual_rows((1, 3), [0b11], [-1], SCALE) is None
     assert native.dual_rows((1, 3), [0b11], [native.LIMIT], SCALE) is None
+    assert native.dual_rows((1, 3), [0b11], [1], -SCALE) is None
+    assert native.dual_rows((), [], [], native.LIMIT) is None
     rows = _Rows(g, [0b11], [1])
     assert rows.packed is None and rows.reduced == [SCALE * 2**45 - 1, SCALE * 3 - 1]
 
@@ -208,6 +210,25 @@ def test_compatibility_renumbers_and_skips_non_vertices():
     assert pairs == 2 + 2  # the first row holds vertices 0 and 1; the third 1 and 2
     compatible, _, _ = native.compatibility(3, vertex_of, rows, [2, 0, 1])  # v -> position
     assert compatible == [0b000, 0b100, 0b010]
+    with pytest.raises(ValueError, match="numbering"):
+        native.compatibility(3, vertex_of, rows, [2, 0, 2])
+
+
+def test_the_c_set_ups_refuse_what_python_would_not_take():
+    """Arguments that cannot come from ``ilp`` are refused with a ValueError, never read past:
+    a row of ``dual_rows`` holding a vertex beyond n, duals that are not 64-bit integers, a row
+    naming a variable beyond ``vertex_of``."""
+    from array import array
+
+    from ilp import _native
+
+    weights = array("q", [1, 2, 3])
+    with pytest.raises(ValueError, match="vertex >= n"):
+        _native.dual_rows(3, weights, (0b1001).to_bytes(8, "little"), array("q", [1]), SCALE)
+    with pytest.raises(ValueError, match="int64"):
+        _native.dual_rows(3, weights, (0b11).to_bytes(8, "little"), b"\x01" * 12, SCALE)
+    with pytest.raises(ValueError, match="out of range"):
+        _native.compatibility(2, array("q", [0, 1]), array("q", [0, 2]), array("q", [0, 5]), None)
 
 
 @pytest.mark.parametrize("seed", range(150))
