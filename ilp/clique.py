@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import time
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -117,70 +118,73 @@ def graph(ilp: ILP, densest: float | None = None, built_anyway: bool = False) ->
         # them: more conflicts, so fewer compatible pairs than the bound below counts): dense
         # for sure, before the vertices' rows are listed (paths: every program of a report)
         return None
-    if native.available():  # the same sets built in C (ilp.native)
-        return _graph_in_c(ilp, variables, densest, built_anyway)
-    vertex = {k: v for v, k in enumerate(variables)}
-    rows = [members for terms, _, hi in ilp.rows if hi == 1
-            if len(members := [vertex[k] for k in terms if k in vertex]) > 1]
-
-    def compatibility(n: int, rows: list[list[int]]) -> list[int]:
-        groups = []  # each row's vertices as a bit set: pairwise in conflict
-        rows_of: list[list[int]] = [[] for _ in range(n)]
-        for members in rows:
-            mask = 0
-            for v in members:
-                mask |= 1 << v
-                rows_of[v].append(len(groups))
-            groups.append(mask)
-        everyone = (1 << n) - 1
-        out = []
-        for v in range(n):
-            mask = 1 << v
-            for r in rows_of[v]:
-                mask |= groups[r]
-            out.append(everyone & ~mask)
-        return out
-
-    if densest is not None and n >= 2 and (
-            n * (n - 1) - sum(len(m) * (len(m) - 1) for m in rows)) / (n * (n - 1)) > densest:
+    conflicts = _Conflicts.in_c(ilp, variables) if native.available() else _Conflicts.in_python(ilp, variables)
+    if densest is not None and n >= 2 and (n * (n - 1) - conflicts.pairs) / (n * (n - 1)) > densest:
         # a vertex conflicts with at most |r| - 1 others per row r it is in, so at least this
         # many ordered pairs are compatible (an integer over the same denominator as the density
         # below, so never above it, in floating point too): dense for sure, without the bit sets
-        # (about a millisecond per program of CATS paths 64 / 500, dense, many per knowledge report)
+        # (about a millisecond per program of CATS paths 64 / 500 in Python, dense, many per
+        # knowledge report)
         return None
-    degree = [c.bit_count() for c in compatibility(n, rows)]
+    degree = conflicts.degrees()
     if densest is not None and not built_anyway and n >= 2 and sum(degree) / (n * (n - 1)) > densest:  # as Graph.density
         return None
     order = sorted(range(n), key=lambda v: -degree[v])
     position = [0] * n
     for k, v in enumerate(order):
         position[v] = k
-    compatible = compatibility(n, [[position[v] for v in members] for members in rows])
     return Graph(tuple(variables[v] for v in order), tuple(ilp.objective[variables[v]] for v in order),
-                 tuple(compatible))
+                 tuple(conflicts.sets(position)))
 
 
-def _graph_in_c(ilp: ILP, variables: list[int], densest: float | None, built_anyway: bool) -> Graph | None:
-    """:func:`graph` from its ``variables`` on, with the bit sets built in C: the same checks
-    in the same order, the same graph (``tests/test_native.py``); a program of regions 64 / 500
-    / 10 takes 0.4-0.6 ms instead of 1.3-1.8 ms."""
-    n = len(variables)
-    vertex_of = array("q", [-1]) * len(ilp.names)
-    for v, k in enumerate(variables):
-        vertex_of[k] = v
-    rows = native.conflict_rows([terms for terms, _, hi in ilp.rows if hi == 1])
-    _, degree, pairs = native.compatibility(n, vertex_of, rows)
-    if densest is not None and n >= 2 and (n * (n - 1) - pairs) / (n * (n - 1)) > densest:
-        return None  # (the same test as graph's, where it saves building the sets; here it keeps the result the same)
-    if densest is not None and not built_anyway and n >= 2 and sum(degree) / (n * (n - 1)) > densest:
-        return None
-    order = sorted(range(n), key=lambda v: -degree[v])
-    position = [0] * n
-    for k, v in enumerate(order):
-        position[v] = k
-    compatible = native.compatibility(n, vertex_of, rows, position)[0]
-    return Graph(tuple(variables[v] for v in order), tuple(ilp.objective[variables[v]] for v in order),
-                 tuple(compatible))
+class _Conflicts:
+    """The "at most one" rows of a program over the vertices of its graph, for :func:`graph`:
+    ``pairs``, the sum of m (m - 1) over the rows of m >= 2 vertices; :meth:`degrees`, each
+    vertex's number of compatible vertices; :meth:`sets`, the compatible sets in a numbering.
+    Built in C when the module is (``ilp.native.compatibility``: the same sets; a program of
+    regions 64 / 500 / 10 takes 0.4-0.6 ms instead of 1.3-1.8 ms), else in Python."""
+
+    def __init__(self, pairs: int, degrees: Callable[[], list[int]], sets: Callable[[list[int]], list[int]]) -> None:
+        self.pairs, self.degrees, self.sets = pairs, degrees, sets
+
+    @staticmethod
+    def in_c(ilp: ILP, variables: list[int]) -> "_Conflicts":
+        n = len(variables)
+        vertex_of = array("q", [-1]) * len(ilp.names)
+        for v, k in enumerate(variables):
+            vertex_of[k] = v
+        rows = native.conflict_rows([terms for terms, _, hi in ilp.rows if hi == 1])
+        _, degree, pairs = native.compatibility(n, vertex_of, rows, sets=False)
+        return _Conflicts(pairs, lambda: degree, lambda position: native.compatibility(n, vertex_of, rows, position)[0])
+
+    @staticmethod
+    def in_python(ilp: ILP, variables: list[int]) -> "_Conflicts":
+        n = len(variables)
+        vertex = {k: v for v, k in enumerate(variables)}
+        rows = [members for terms, _, hi in ilp.rows if hi == 1
+                if len(members := [vertex[k] for k in terms if k in vertex]) > 1]
+
+        def compatibility(rows: list[list[int]]) -> list[int]:
+            groups = []  # each row's vertices as a bit set: pairwise in conflict
+            rows_of: list[list[int]] = [[] for _ in range(n)]
+            for members in rows:
+                mask = 0
+                for v in members:
+                    mask |= 1 << v
+                    rows_of[v].append(len(groups))
+                groups.append(mask)
+            everyone = (1 << n) - 1
+            out = []
+            for v in range(n):
+                mask = 1 << v
+                for r in rows_of[v]:
+                    mask |= groups[r]
+                out.append(everyone & ~mask)
+            return out
+
+        return _Conflicts(sum(len(m) * (len(m) - 1) for m in rows),
+                          lambda: [c.bit_count() for c in compatibility(rows)],
+                          lambda position: compatibility([[position[v] for v in members] for members in rows]))
 
 
 class _Timeout(Exception):

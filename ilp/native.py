@@ -148,23 +148,24 @@ def run(search: _Search) -> bool | None:
     return stopped
 
 
-def compatibility(n: int, vertex_of: array, rows: tuple[array, array],
-                  position: list[int] | None = None) -> tuple[list[int], list[int], int] | None:
+def compatibility(n: int, vertex_of: array, rows: tuple[array, array], position: list[int] | None = None,
+                  sets: bool = True) -> tuple[list[int] | None, list[int], int] | None:
     """``ilp.clique.graph``'s bit sets in C (:func:`conflict_rows` packs ``rows``): for ``n``
     vertices, ``vertex_of[k]`` the vertex of ILP variable k (-1: none), ``(compatible, degrees,
     pairs)``: ``compatible[position[v]]`` the set of the vertices sharing no row with v, in the
     numbering ``position`` (a permutation of the vertices; None: each its own number),
     ``degrees[position[v]]`` its size, and ``pairs`` the sum of m (m - 1) over the rows holding
-    m >= 2 vertices. None when the module is not here."""
+    m >= 2 vertices; with ``sets`` False, None instead of ``compatible`` (not made into Python
+    integers). None when the module is not here."""
     module = _module()
     if module is None:
         return None
     starts, members = rows
-    sets, degrees, pairs = module.compatibility(n, vertex_of, starts, members,
-                                                None if position is None else array("q", position))
+    packed, degrees, pairs = module.compatibility(n, vertex_of, starts, members,
+                                                  None if position is None else array("q", position))
     size = 8 * max(1, -(-n // 64))
-    view = memoryview(sets)
-    compatible = [int.from_bytes(view[k:k + size], "little") for k in range(0, n * size, size)]
+    view = memoryview(packed)
+    compatible = [int.from_bytes(view[k:k + size], "little") for k in range(0, n * size, size)] if sets else None
     return compatible, array("q", degrees).tolist(), pairs
 
 
