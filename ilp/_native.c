@@ -425,6 +425,16 @@ typedef struct {
     int overflow;
     word *unions;                /* levels x w: the union at each level */
     PyObject *found;             /* bytearray of (union words, value) records */
+    /* keep >= 2: the Python search's dict of the best unions, in its insertion order */
+    Py_ssize_t keep;             /* 0: every record is returned (keep None or 1) */
+    Py_ssize_t count, room;      /* entries held, and room for */
+    word *keys;                  /* room x w: the entries' unions */
+    int64_t *held;               /* room: their values */
+    int64_t *slots;              /* hash table of entry positions (-1: empty), mask + 1 of them */
+    size_t mask;
+    int64_t *sorted;             /* room: scratch for the keep-th value */
+    int tied;                    /* ties were dropped, the last time at the value tie */
+    int64_t tie;
 } Walk;
 
 static int walk_record(Walk *s, const word *u, int64_t value) {
@@ -433,6 +443,96 @@ static int walk_record(Walk *s, const word *u, int64_t value) {
     memcpy(end, u, s->w * 8);
     memcpy(end + s->w * 8, &value, 8);
     if (s->rising) s->floor = value;
+    return 0;
+}
+
+static size_t keep_hash(const word *u, Py_ssize_t w) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL;
+    for (Py_ssize_t k = 0; k < w; k++) h = (h ^ u[k]) * 0xBF58476D1CE4E5B9ULL;
+    return (size_t)(h ^ (h >> 31));
+}
+
+/* the slot of union u: its entry's, or the empty one where it would go */
+static size_t keep_slot(const Walk *s, const word *u) {
+    size_t i = keep_hash(u, s->w) & s->mask;
+    while (s->slots[i] >= 0 && memcmp(s->keys + s->slots[i] * s->w, u, s->w * 8) != 0) i = (i + 1) & s->mask;
+    return i;
+}
+
+/* room for one more entry, the table at most half full; the slots made again from the entries */
+static int keep_reserve(Walk *s, Py_ssize_t need) {
+    if (need > s->room) {
+        Py_ssize_t room = s->room ? 2 * s->room : 64;
+        while (room < need) room *= 2;
+        word *keys = realloc(s->keys, room * s->w * sizeof(word));
+        if (!keys) return -1;
+        s->keys = keys;
+        int64_t *held = realloc(s->held, room * sizeof(int64_t));
+        if (!held) return -1;
+        s->held = held;
+        int64_t *sorted = realloc(s->sorted, room * sizeof(int64_t));
+        if (!sorted) return -1;
+        s->sorted = sorted;
+        s->room = room;
+    }
+    size_t size = s->mask + 1;
+    if (s->slots && (size_t)need * 2 <= size) return 0;
+    while ((size_t)need * 2 > size || size < 16) size *= 2;
+    free(s->slots);
+    s->slots = malloc(size * sizeof(int64_t));
+    if (!s->slots) return -1;
+    s->mask = size - 1;
+    for (size_t i = 0; i < size; i++) s->slots[i] = -1;
+    for (Py_ssize_t e = 0; e < s->count; e++) s->slots[keep_slot(s, s->keys + e * s->w)] = e;
+    return 0;
+}
+
+static int compare_down(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x < y) - (x > y);
+}
+
+/* colgen's record with keep >= 2: a new union, or a better value of one held; at 2 keep entries,
+   the floor rises to one below the keep-th best value and the entries at or below it go (the
+   others keep their order); if 2 keep are still held (ties), to the keep-th value itself, and
+   the walk remembers it (ilp.colgen._Pricer.best) */
+static int keep_record(Walk *s, const word *u, int64_t value) {
+    size_t i = keep_slot(s, u);
+    if (s->slots[i] >= 0) {
+        if (value <= s->held[s->slots[i]]) return 0;
+        s->held[s->slots[i]] = value;
+    } else {
+        if (value <= s->floor) return 0;
+        if (keep_reserve(s, s->count + 1) < 0) { PyErr_NoMemory(); return -1; }
+        i = keep_slot(s, u);
+        memcpy(s->keys + s->count * s->w, u, s->w * 8);
+        s->held[s->count] = value;
+        s->slots[i] = s->count++;
+    }
+    if (s->count < 2 * s->keep) return 0;
+    memcpy(s->sorted, s->held, s->count * sizeof(int64_t));
+    qsort(s->sorted, s->count, sizeof(int64_t), compare_down);
+    int64_t kth = s->sorted[s->keep - 1];
+    if (kth - 1 > s->floor) s->floor = kth - 1;
+    for (int pass = 0; pass < 2; pass++) {
+        Py_ssize_t kept = 0;
+        for (Py_ssize_t e = 0; e < s->count; e++) {
+            if (s->held[e] > s->floor) {
+                if (kept != e) {
+                    memmove(s->keys + kept * s->w, s->keys + e * s->w, s->w * 8);
+                    s->held[kept] = s->held[e];
+                }
+                kept++;
+            }
+        }
+        s->count = kept;
+        if (s->count < 2 * s->keep) break;
+        s->floor = kth;  /* ties at the keep-th value: they go too (remembered) */
+        s->tied = 1;
+        s->tie = kth;
+    }
+    for (size_t k = 0; k <= s->mask; k++) s->slots[k] = -1;
+    for (Py_ssize_t e = 0; e < s->count; e++) s->slots[keep_slot(s, s->keys + e * s->w)] = e;
     return 0;
 }
 
@@ -464,7 +564,7 @@ static int walk_extend(Walk *s, Py_ssize_t level, int64_t spent, int64_t low) {
         if (top - extra > s->floor) {
             for (Py_ssize_t k = 0; k < w; k++) next[k] = u[k] | bundle[k];
             if (last) {
-                if (walk_record(s, next, top - extra) < 0) return -1;
+                if ((s->keep ? keep_record(s, next, top - extra) : walk_record(s, next, top - extra)) < 0) return -1;
             } else {
                 if (walk_extend(s, level + 1, spent + extra, m) < 0) return -1;
                 if (s->overflow) return 0;
@@ -476,23 +576,36 @@ static int walk_extend(Walk *s, Py_ssize_t level, int64_t spent, int64_t low) {
 }
 
 PyDoc_STRVAR(walk_doc,
-"walk(words, first, bundles, values, caps, cost, upper, scale, own, floor, rising, budget)\n"
-"-> (overflow, budget, floor, found)\n\n"
+"walk(words, first, bundles, values, caps, cost, upper, scale, own, floor, rising, budget[, keep, held, tie])\n"
+"-> (overflow, budget, floor, found, tie)\n\n"
 "One option's search of ilp.colgen._Pricer.walk (ilp/native.py packs the arguments); found is\n"
-"a bytearray of records, each a union's words and its int64 value.");
+"a bytearray of records, each a union's words and its int64 value. With keep >= 2 (rising 0),\n"
+"the Python search's dict of the keep best unions: held, its records so far (distinct unions\n"
+"above floor, in order), and found the dict at the end, in order; tie, the value at which ties\n"
+"were last dropped (None: never), given and returned.");
 
 static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
     Walk s;
     memset(&s, 0, sizeof s);
-    PyObject *first_o, *bundles_o, *values_o, *caps_o, *cost_o;
+    PyObject *first_o, *bundles_o, *values_o, *caps_o, *cost_o, *held_o = NULL, *tie_o = NULL;
     long long upper, scale, own, floor_, budget;
     int rising;
-    if (!PyArg_ParseTuple(args, "nOOOOOLLLLiL", &s.w, &first_o, &bundles_o, &values_o, &caps_o, &cost_o, &upper,
-                          &scale, &own, &floor_, &rising, &budget))
+    if (!PyArg_ParseTuple(args, "nOOOOOLLLLiL|nOO", &s.w, &first_o, &bundles_o, &values_o, &caps_o, &cost_o, &upper,
+                          &scale, &own, &floor_, &rising, &budget, &s.keep, &held_o, &tie_o))
         return NULL;
-    Py_buffer bufs[5];
+    if (tie_o != NULL && tie_o != Py_None) {
+        s.tie = PyLong_AsLongLong(tie_o);
+        if (s.tie == -1 && PyErr_Occurred()) return NULL;
+        s.tied = 1;
+    }
+    Py_buffer bufs[6];
     int held = 0;
     PyObject *result = NULL;
+    if (s.w < 1) { PyErr_SetString(PyExc_ValueError, "words must be positive"); return NULL; }
+    if (s.keep < 0 || s.keep == 1 || (s.keep && rising)) {
+        PyErr_SetString(PyExc_ValueError, "keep must be 0 or at least 2, and not rising");
+        return NULL;
+    }
     if (PyObject_GetBuffer(first_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
     s.first = bufs[held].buf;
     s.levels = bufs[held++].len / 8 - 1;
@@ -514,13 +627,55 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
     s.unions = calloc((s.levels + 1) * s.w, sizeof(word));
     s.found = PyByteArray_FromStringAndSize(NULL, 0);
     if (!s.unions || !s.found) { if (!PyErr_Occurred()) PyErr_NoMemory(); goto done; }
+    if (s.keep) {
+        Py_ssize_t record = (s.w + 1) * 8, entries = 0;
+        const char *start = NULL;
+        if (held_o != NULL && held_o != Py_None) {
+            if (PyObject_GetBuffer(held_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
+            start = bufs[held].buf;
+            if (bufs[held++].len % record) { PyErr_SetString(PyExc_ValueError, "held: not whole records"); goto done; }
+            entries = bufs[held - 1].len / record;
+        }
+        if (keep_reserve(&s, entries + 1) < 0) { PyErr_NoMemory(); goto done; }
+        for (Py_ssize_t e = 0; e < entries; e++) {
+            const word *u = (const word *)(start + e * record);
+            int64_t value;
+            memcpy(&value, start + e * record + s.w * 8, 8);
+            size_t i = keep_slot(&s, u);
+            if (value <= s.floor || s.slots[i] >= 0) {
+                PyErr_SetString(PyExc_ValueError, "held: a union twice, or a value not above the floor");
+                goto done;
+            }
+            memcpy(s.keys + s.count * s.w, u, s.w * 8);
+            s.held[s.count] = value;
+            s.slots[i] = s.count++;
+        }
+    }
     if (walk_extend(&s, 0, 0, upper) < 0) goto done;
-    result = Py_BuildValue("(OLLO)", s.overflow ? Py_True : Py_False, (long long)s.budget, (long long)s.floor,
-                           s.found);
+    if (s.keep) {
+        Py_ssize_t record = (s.w + 1) * 8;
+        if (PyByteArray_Resize(s.found, s.count * record) < 0) goto done;
+        char *out = PyByteArray_AS_STRING(s.found);
+        for (Py_ssize_t e = 0; e < s.count; e++) {
+            memcpy(out + e * record, s.keys + e * s.w, s.w * 8);
+            memcpy(out + e * record + s.w * 8, &s.held[e], 8);
+        }
+    }
+    if (s.tied) {
+        result = Py_BuildValue("(OLLOL)", s.overflow ? Py_True : Py_False, (long long)s.budget, (long long)s.floor,
+                               s.found, (long long)s.tie);
+    } else {
+        result = Py_BuildValue("(OLLOO)", s.overflow ? Py_True : Py_False, (long long)s.budget, (long long)s.floor,
+                               s.found, Py_None);
+    }
 done:
     for (int k = 0; k < held; k++) PyBuffer_Release(&bufs[k]);
     Py_XDECREF(s.found);
     free(s.unions);
+    free(s.keys);
+    free(s.held);
+    free(s.slots);
+    free(s.sorted);
     return result;
 }
 

@@ -108,7 +108,8 @@ seed 1 0.329 -> 0.329 s (2,275 columns instead of 4,067, as many re-solves); 3 p
 ROUNDS = 300
 """Most pricing rounds; the bound of the last round is valid however many were needed."""
 LIST_BUDGET = 500_000
-"""Most search nodes for the columns of one core; beyond, the program takes the ordinary path
+"""Most search nodes for the columns of one core, and for one player's best reaches that choose
+its threshold (``_Pricer.best``); beyond, the program takes the ordinary path
 (``ilp.backends``). Measured on the generated candidate knowledge (64 / 500 / 10, 3 candidates):
 the relaxation is within a few units of the optimum on paths (cores of 30-400 unions) and about
 10 % above it on regions (settling cores of 600-1,200 minimal unions, a few thousand nodes)."""
@@ -249,9 +250,12 @@ class _Pricer:
         return out
 
     def _native(self, listing: bool, index: int, cost: list[int], own: int, floor: int, rising: bool,
-                budget: int | None) -> tuple | None:
+                budget: int | None, keep: int | None = None, found: dict[int, int] | None = None,
+                tie: int | None = None) -> tuple | None:
         """One option's search of :meth:`walk` in C (``ilp.native.walk``), its plan packed once
-        per option and bundle width; None when it cannot run there."""
+        per option and bundle width; None when it cannot run there. With ``keep`` of 2 or more,
+        ``found`` and ``tie`` are :meth:`_walk`'s so far, and C returns them as ``record`` leaves
+        them."""
         words = max(1, -(-len(cost) // 64))
         key = (listing, index, words)
         plan = self.packed.get(key, False)
@@ -260,28 +264,56 @@ class _Pricer:
             plan = self.packed[key] = native.walk_plan(bids, caps, self.upper, words)
         if plan is None:
             return None
-        return native.walk(plan, cost, own, floor, rising, budget, SCALE)
+        return native.walk(plan, cost, own, floor, rising, budget, SCALE, keep, found, tie)
 
     def walk(self, cost: list[int], own: int, floor: int, keep: int | None = None,
              budget: int | None = None) -> dict[int, int]:
         """The unions of the tuples whose value SCALE min v - cost(union) - ``own`` exceeds
         ``floor``, each with its best tuple value: every such first-best-bid tuple (module
         docstring; ``budget`` search nodes at most), or with ``keep`` only the ``keep`` best
-        unions (ties aside), the floor rising as they are found. With ``keep = 1`` the result
-        lists the improving unions met, in order, the last one the best."""
+        unions (ties aside: see :meth:`best`), the floor rising as they are found. With ``keep =
+        1`` the result lists the improving unions met, in order, the last one the best."""
+        return self._walk(cost, own, floor, keep, budget)[0]
+
+    def best(self, cost: list[int], own: int, floor: int, keep: int, budget: int | None = None) -> list[int]:
+        """The ``keep`` highest values of :meth:`walk` (each union's best tuple value), highest
+        first, fewer if fewer unions are above ``floor``: :meth:`walk` with ``keep`` holds up to
+        twice as many, and when more than ``keep`` of them tie at the ``keep``-th value it drops
+        them all and raises the floor to that value (kept, the dict would grow with every tied
+        union and be sorted again at each: on paths, where a bidder's bids share one price,
+        with 5 candidates at 256 goods that never ended); the list then counts them at that value.
+        Every value listed is at most the one of the same rank among all the unions, and
+        ``ilp.colgen.solve`` needs no more: the threshold it chooses from them is one whose core
+        holds at least the columns wanted."""
+        found, tie = self._walk(cost, own, floor, keep, budget)
+        values = sorted(found.values(), reverse=True)[:keep]
+        if tie is not None:  # more than keep unions were worth the tie (dropped), fewer above it
+            values += [tie] * (keep - len(values))
+        return values
+
+    def _walk(self, cost: list[int], own: int, floor: int, keep: int | None,
+              budget: int | None) -> tuple[dict[int, int], int | None]:
+        """:meth:`walk`'s dict, and with ``keep`` of 2 or more the value at which it last
+        dropped ties (:meth:`best`; None: never)."""
         search, found = self.search, {}
         nodes = [0 if budget is None else budget]
+        tie = None
 
         def record(union: int, value: int) -> None:
-            nonlocal floor
+            nonlocal floor, tie
             if value > found.get(union, floor):
                 found[union] = value
                 if keep == 1:
                     floor = value
                 elif keep is not None and len(found) >= 2 * keep:
-                    floor = max(floor, sorted(found.values(), reverse=True)[keep - 1] - 1)
+                    kth = sorted(found.values(), reverse=True)[keep - 1]
+                    floor = max(floor, kth - 1)
                     for u in [u for u, d in found.items() if d <= floor]:
                         del found[u]
+                    if len(found) >= 2 * keep:  # more than keep tie at the keep-th value: they
+                        floor = tie = kth  # go too, counted by best()
+                        for u in [u for u, d in found.items() if d <= floor]:
+                            del found[u]
 
         plans = self.listing if keep is None else self.plans
         for index, (exact, order, caps, bids) in enumerate(plans):
@@ -292,14 +324,18 @@ class _Pricer:
                         break
                     record(b, top - sum(cost[g] for g in members(b)))
                 continue
-            if (keep is None or keep == 1) and native.available():  # in C (other keeps: rare)
+            if (keep is None or keep >= 1) and native.available():  # in C
                 done = self._native(plans is self.listing, index, cost, own, floor, keep == 1,
-                                    None if budget is None else nodes[0])
+                                    None if budget is None else nodes[0], keep, found, tie)
                 if done is not None:
-                    overflow, nodes[0], floor, records = done
-                    for union, value in records:
-                        if value > found.get(union, floor if keep is None else -1 << 70):
-                            found[union] = value
+                    overflow, nodes[0], floor, records, tie = done
+                    if keep is not None and keep >= 2:  # the dict itself, as record leaves it
+                        found.clear()
+                        found.update(records)
+                    else:
+                        for union, value in records:
+                            if value > found.get(union, floor if keep is None else -1 << 70):
+                                found[union] = value
                     if overflow:
                         raise _Overflow
                     continue
@@ -338,7 +374,7 @@ class _Pricer:
                         break  # the best bid inside the union dominates every later one
 
             extend(0, 0, 0, self.upper)
-        return found
+        return found, tie
 
 
 class _Master:
@@ -601,11 +637,18 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             threshold = best + 1
             reach = []
             # a share of `size` per player (twice its even share) only to choose the threshold:
-            # core_of lists every column at or above it, however many there are
+            # core_of lists every column at or above it, however many there are. Only reaches
+            # above the best solution known matter (the threshold is at least best + 1), so the
+            # searches start there. They run in C (ilp.native.walk): in Python, from reach 0 on,
+            # they took 12 of the 14 s of regions 64 / 500 / 10 with 5 candidates (2026-12-04)
             keep = max(10, 2 * size // len(pricers)) if pricers else 0
             for j, pricer in pricers.items():
                 rest = total - ceiling[j]
-                reach += [(rest + d) // SCALE for d in pricer.walk(cost, own.get(j, 0), -rest - 1, keep=keep).values()]
+                level = SCALE * threshold - rest
+                try:
+                    reach += [(rest + d) // SCALE for d in pricer.best(cost, own.get(j, 0), level - 1, keep, LIST_BUDGET)]
+                except _Overflow:
+                    return None
             for j, block in explicit.items():
                 rest = total - (ceiling[j] if block.single else 0)
                 reach += [(rest + d - (0 if block.single else max(d, 0))) // SCALE for d in reduced[j]]

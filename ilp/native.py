@@ -1,5 +1,5 @@
 """Loops that run in C, step for step: the clique searches of ``ilp.clique`` and
-``ilp.dualclique`` (:func:`run`), the pricing and listing search of ``ilp.colgen``
+``ilp.dualclique`` (:func:`run`), the pricing, listing and best-reach searches of ``ilp.colgen``
 (:func:`walk`), the weights and test of ``ilp.compile._UnionSearch.minimal_of``
 (:func:`minimal`), which keeps the unions of a core that no smaller bundle matches, and two
 set-ups of the searches: the compatibility graph of ``ilp.clique.graph``
@@ -194,28 +194,40 @@ def walk_plan(bids: list[list[tuple[int, int, tuple[int, ...]]]], caps: tuple[in
 
 
 def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budget: int | None,
-         scale: int) -> tuple[bool, int | None, int, list[tuple[int, int]]] | None:
+         scale: int, keep: int | None = None, held: dict[int, int] | None = None,
+         tie: int | None = None) -> tuple[bool, int | None, int, list[tuple[int, int]], int | None] | None:
     """``ilp.colgen._Pricer.walk``'s search of one option (:func:`walk_plan`) in C: ``(overflow,
-    budget left, floor, records)``, the records (union, value) in the order the Python search
-    makes them (``rising``: the floor rises to each, as with ``keep = 1``). None when the module
-    is not here or the sums could overflow 64 bits."""
+    budget left, floor, records, tie)``, the records (union, value) in the order the Python
+    search makes them (``rising``: the floor rises to each, as with ``keep = 1``). With ``keep``
+    of 2 or more, the Python search's dict of the best unions instead: ``held``, that dict so far
+    (each union above ``floor``), and the records its content at the end, in its order; ``tie``
+    the value at which it last dropped ties (None: never), given and returned. None when the
+    module is not here or the sums could overflow 64 bits."""
     module = _module()
     if module is None:
         return None
     words, first, bundles, values, caps, upper = plan
-    if (scale * upper + sum(map(abs, cost)) + abs(own) + abs(floor) >= LIMIT or len(cost) > 64 * words):
+    if (scale * upper + sum(map(abs, cost)) + abs(own) + abs(floor) >= LIMIT or len(cost) > 64 * words
+            or (held and max(map(abs, held.values())) >= LIMIT) or (tie is not None and abs(tie) >= LIMIT)):
         return None
     prices = array("q", cost)
     prices.extend([0] * (64 * words - len(cost)))
-    overflow, left, floor, found = module.walk(words, first, bundles, values, caps, prices.tobytes(), upper, scale,
-                                               own, floor, int(rising), -1 if budget is None else budget)
+    extra = ()
+    if keep is not None and keep >= 2:
+        size = 8 * words
+        table = b"".join(union.to_bytes(size, "little") + value.to_bytes(8, "little", signed=True)
+                         for union, value in (held or {}).items())
+        extra = (keep, table, tie)
+    overflow, left, floor, found, tie = module.walk(words, first, bundles, values, caps, prices.tobytes(), upper,
+                                                    scale, own, floor, int(rising), -1 if budget is None else budget,
+                                                    *extra)
     records = []
     if words == 1:
         records = list(struct.iter_unpack("<Qq", found))
     else:
         for *parts, value in struct.iter_unpack(f"<{words}Qq", found):
             records.append((int.from_bytes(struct.pack(f"<{words}Q", *parts), "little"), value))
-    return overflow, None if budget is None else left, floor, records
+    return overflow, None if budget is None else left, floor, records, tie
 
 
 def minimal_plan(ranked: list[list[tuple[int, int]]], option_numbers: list[tuple[int, ...]],

@@ -89,8 +89,36 @@ def test_pricing_finds_the_largest_reduced_cost_and_covers_every_bundle_above_a_
     for s, d in reduced.items():
         if d >= level:  # some listed union inside s is at least as good
             assert any(u & ~s == 0 and listed[u] >= d and weight.value(u) >= weight.value(s) for u in listed), s
-    kept = pricer.walk(cost, own, level - 1, keep=3)
-    assert set(kept) <= set(listed) and (not listed or max(listed.values()) in kept.values())
+    kept = pricer.walk(cost, own, level - 1, keep=3)  # (more than 3 tied at the top: none kept)
+    assert set(kept) <= set(listed) and (not listed or pricer.best(cost, own, level - 1, 3)[0] == max(listed.values()))
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_the_best_values_are_at_most_those_of_the_same_rank(seed):
+    """``_Pricer.best`` (the reaches ``solve`` chooses a core's threshold from) against the reduced
+    cost of every bundle, by brute force: at most ``keep`` values, the first the largest reduced
+    cost, each at most the reduced cost of the same rank among the bundles (the values are of
+    distinct unions, and a union's tuples are worth at most its reduced cost), with prices of few
+    values, so that more than ``keep`` unions often tie at the ``keep``-th value (dropped from
+    the dict, counted at that value)."""
+    rng = random.Random(70000 + seed)
+    m = rng.randint(3, 7)
+    while (options := union_options(weight := _weight(rng, m, rng.choice((2, 4, 40))))) is None:
+        pass
+    search = _UnionSearch(options)
+    top = max(weight.value(s) for s in range(1 << m))
+    # prices of few distinct values, often 0: unions tie as a bidder's paths do
+    cost = [rng.choice((0, 0, 0, SCALE)) for _ in range(m)]
+    own = rng.choice((0, SCALE))
+    floor = rng.choice((-1, -SCALE * top, 0))
+    keep = rng.choice((2, 2, 3, 5))
+    reduced = sorted((d for s in range(1 << m) if weight.value(s) > 0
+                      if (d := SCALE * weight.value(s) - sum(cost[g] for g in range(m) if s >> g & 1) - own) > floor),
+                     reverse=True)
+    best = _Pricer(search).best(cost, own, floor, keep)
+    assert len(best) <= keep and best == sorted(best, reverse=True)
+    assert all(b <= d for b, d in zip(best, reduced)) and len(best) <= len(reduced)
+    assert best[:1] == reduced[:1]
 
 
 def _program(rng: random.Random) -> Program:

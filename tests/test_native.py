@@ -3,8 +3,8 @@ density, with random weights, floors, node and work caps, collection of every cl
 threshold, and the dual bound of random rows and duals (with the dual cover and with the
 colouring), the C clique search and the Python one return the same clique, floor, node and work
 counts and collected cliques; on random guaranteed values (1 to 3 words of goods), random
-prices, floors and budgets, the C walk of ``ilp.colgen`` lists the same unions in the same
-order, and runs out of budget where Python does, and ``minimal_of`` keeps the same unions with
+prices, floors, budgets and numbers kept, the C walk of ``ilp.colgen`` lists the same unions
+in the same order, and runs out of budget where Python does, and ``minimal_of`` keeps the same unions with
 the same weights; searches whose sums could overflow 64 bits stay in Python; the portfolio's
 stage runs only in C and names its answers after CP-SAT, probes with CP-SAT only where the
 relaxation is close and hands the search its graph and the relaxation's point (cuts separated
@@ -243,7 +243,7 @@ def test_walk_same_unions_in_the_same_order(seed):
     cost = [rng.randint(0, scale) if rng.random() < 0.8 else 0 for _ in range(m)]
     own = rng.randint(0, scale)
     floor = rng.choice((0, -1, rng.randint(-SCALE * top, SCALE * top)))
-    keep = rng.choice((None, 1))
+    keep = rng.choice((None, 1, 2, 3, 10))  # 2 and more: the dict of the best, pruned as it fills
     budget = rng.choice((None, None, rng.randint(0, 40)))
     outcomes = []
     for flag in ("0", "1"):
@@ -251,7 +251,8 @@ def test_walk_same_unions_in_the_same_order(seed):
         try:
             pricer = colgen._Pricer(search)
             try:
-                outcomes.append(list(pricer.walk(cost, own, floor, keep=keep, budget=budget).items()))
+                found, tie = pricer._walk(cost, own, floor, keep, budget)  # (tie: where ties were dropped)
+                outcomes.append((list(found.items()), tie))
             except colgen._Overflow:
                 outcomes.append("overflow")
         finally:
@@ -259,6 +260,38 @@ def test_walk_same_unions_in_the_same_order(seed):
     assert outcomes[0] == outcomes[1]
     # the C search ran: its plans were packed (all but options of exact valuations)
     assert pricer.packed or all(exact for exact, *_ in pricer.plans)
+
+
+def test_the_walk_refuses_a_dict_python_could_not_hold():
+    """The C walk's dict of the best unions (``keep`` of 2 or more) starts from the records it is
+    given only when they could be Python's: distinct unions, each above the floor; ``keep`` 1 is
+    the rising floor's mode, not a dict's."""
+    from array import array
+
+    from ilp import _native
+
+    bids = (array("q", [0, 2]), (0b01).to_bytes(8, "little") + (0b10).to_bytes(8, "little"), array("q", [5, 3]),
+            array("q", [-1]), bytes(64 * 8))
+
+    def run(keep, held, floor=0, rising=0):
+        return _native.walk(1, *bids, 5, 1, 0, floor, rising, -1, keep, held, None)
+
+    def records(*pairs):
+        return b"".join(u.to_bytes(8, "little") + v.to_bytes(8, "little") for u, v in pairs)
+
+    record = records((0b01, 4))
+    # the held union keeps its place with its better value; the new one comes after it
+    assert run(2, record)[3] == records((0b01, 5), (0b10, 3))
+    with pytest.raises(ValueError, match="twice"):
+        run(2, record + record)
+    with pytest.raises(ValueError, match="above the floor"):
+        run(2, record, floor=4)
+    with pytest.raises(ValueError, match="whole records"):
+        run(2, record[:-1])
+    with pytest.raises(ValueError, match="keep"):
+        run(1, b"")
+    with pytest.raises(ValueError, match="keep"):
+        run(2, b"", rising=1)
 
 
 @pytest.mark.parametrize("seed", range(150))
