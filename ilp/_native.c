@@ -446,10 +446,15 @@ static int walk_record(Walk *s, const word *u, int64_t value) {
     return 0;
 }
 
-static size_t keep_hash(const word *u, Py_ssize_t w) {
+static size_t keep_hash(const word *u, Py_ssize_t w) {  /* splitmix64's finalizer per word */
     uint64_t h = 0x9E3779B97F4A7C15ULL;
-    for (Py_ssize_t k = 0; k < w; k++) h = (h ^ u[k]) * 0xBF58476D1CE4E5B9ULL;
-    return (size_t)(h ^ (h >> 31));
+    for (Py_ssize_t k = 0; k < w; k++) {
+        h ^= u[k];
+        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        h = (h ^ (h >> 27)) * 0x94D049BB133111EBULL;
+        h ^= h >> 31;
+    }
+    return (size_t)h;
 }
 
 /* the slot of union u: its entry's, or the empty one where it would go */
@@ -459,7 +464,7 @@ static size_t keep_slot(const Walk *s, const word *u) {
     return i;
 }
 
-/* room for one more entry, the table at most half full; the slots made again from the entries */
+/* room for need entries, the table at most half full (its slots made again from the entries) */
 static int keep_reserve(Walk *s, Py_ssize_t need) {
     if (need > s->room) {
         Py_ssize_t room = s->room ? 2 * s->room : 64;
@@ -602,7 +607,7 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
     int held = 0;
     PyObject *result = NULL;
     if (s.w < 1) { PyErr_SetString(PyExc_ValueError, "words must be positive"); return NULL; }
-    if (s.keep < 0 || s.keep == 1 || (s.keep && rising)) {
+    if (s.keep < 0 || s.keep == 1 || s.keep > PY_SSIZE_T_MAX / 4 || (s.keep && rising)) {
         PyErr_SetString(PyExc_ValueError, "keep must be 0 or at least 2, and not rising");
         return NULL;
     }
@@ -638,15 +643,15 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
         }
         if (keep_reserve(&s, entries + 1) < 0) { PyErr_NoMemory(); goto done; }
         for (Py_ssize_t e = 0; e < entries; e++) {
-            const word *u = (const word *)(start + e * record);
+            word *u = s.keys + s.count * s.w;  /* copied first: the caller's buffer may be unaligned */
             int64_t value;
+            memcpy(u, start + e * record, s.w * 8);
             memcpy(&value, start + e * record + s.w * 8, 8);
             size_t i = keep_slot(&s, u);
             if (value <= s.floor || s.slots[i] >= 0) {
                 PyErr_SetString(PyExc_ValueError, "held: a union twice, or a value not above the floor");
                 goto done;
             }
-            memcpy(s.keys + s.count * s.w, u, s.w * 8);
             s.held[s.count] = value;
             s.slots[i] = s.count++;
         }

@@ -270,21 +270,24 @@ class _Pricer:
              budget: int | None = None) -> dict[int, int]:
         """The unions of the tuples whose value SCALE min v - cost(union) - ``own`` exceeds
         ``floor``, each with its best tuple value: every such first-best-bid tuple (module
-        docstring; ``budget`` search nodes at most), or with ``keep`` only the ``keep`` best
-        unions (ties aside: see :meth:`best`), the floor rising as they are found. With ``keep =
-        1`` the result lists the improving unions met, in order, the last one the best."""
+        docstring; ``budget`` search nodes at most), or with ``keep`` only the best, the floor
+        rising as they are found. With ``keep = 1`` the result lists the improving unions met, in
+        order, the last one the best. With ``keep`` of 2 or more it holds up to twice ``keep``,
+        but unions that tie at the ``keep``-th value are dropped (:meth:`best`), so it may hold
+        none of the best: only :meth:`best` says what they are worth."""
         return self._walk(cost, own, floor, keep, budget)[0]
 
     def best(self, cost: list[int], own: int, floor: int, keep: int, budget: int | None = None) -> list[int]:
-        """The ``keep`` highest values of :meth:`walk` (each union's best tuple value), highest
-        first, fewer if fewer unions are above ``floor``: :meth:`walk` with ``keep`` holds up to
-        twice as many, and when more than ``keep`` of them tie at the ``keep``-th value it drops
-        them all and raises the floor to that value (kept, the dict would grow with every tied
-        union and be sorted again at each: on paths, where a bidder's bids share one price,
-        with 5 candidates at 256 goods that never ended); the list then counts them at that value.
-        Every value listed is at most the one of the same rank among all the unions, and
-        ``ilp.colgen.solve`` needs no more: the threshold it chooses from them is one whose core
-        holds at least the columns wanted."""
+        """The ``keep`` highest values of :meth:`walk` without a ``keep`` (each union's best
+        tuple value above ``floor``), highest first, fewer if fewer unions are above ``floor``.
+        :meth:`walk` with ``keep`` holds up to twice as many; when pruning to the ``keep``-th
+        value leaves as many (ties at that value), it drops those too and raises the floor to
+        that value (kept, the dict would grow with every tied union and be sorted again at each:
+        on paths, where a bidder's bids share one price, with 5 candidates at 256 goods that
+        never ended); the list then counts them at that value. Each value is at most the reduced
+        cost of the same rank among all bundles (a union's tuples are worth at most its reduced
+        cost), so the threshold ``ilp.colgen.solve`` chooses from them has a core that holds at
+        least the columns wanted."""
         found, tie = self._walk(cost, own, floor, keep, budget)
         values = sorted(found.values(), reverse=True)[:keep]
         if tie is not None:  # more than keep unions were worth the tie (dropped), fewer above it
@@ -558,8 +561,10 @@ def _price(program: Program, options: SolveOptions, hint: tuple[int, ...] | None
         ceiling: dict[int, int] = {}
         added = 0
         for j, pricer in pricers.items():
-            found = pricer.walk(cost, own.get(j, 0), tolerance, keep=PER_ROUND)
-            ceiling[j] = max(found.values(), default=tolerance)
+            found, tie = pricer._walk(cost, own.get(j, 0), tolerance, PER_ROUND, None)
+            # the largest reduced cost (D_j): with PER_ROUND of 2 or more the walk may have
+            # dropped the best unions as ties (_Pricer.best), worth the tie then
+            ceiling[j] = max(found.values(), default=tolerance if tie is None else tie)
             for union in found:
                 if union not in listed[j]:
                     add(j, union)

@@ -265,7 +265,7 @@ def test_walk_same_unions_in_the_same_order(seed):
 def test_the_walk_refuses_a_dict_python_could_not_hold():
     """The C walk's dict of the best unions (``keep`` of 2 or more) starts from the records it is
     given only when they could be Python's: distinct unions, each above the floor; ``keep`` 1 is
-    the rising floor's mode, not a dict's."""
+    the rising floor's mode, not a dict's, and a ``keep`` too large to double is refused."""
     from array import array
 
     from ilp import _native
@@ -292,6 +292,8 @@ def test_the_walk_refuses_a_dict_python_could_not_hold():
         run(1, b"")
     with pytest.raises(ValueError, match="keep"):
         run(2, b"", rising=1)
+    with pytest.raises(ValueError, match="keep"):  # (twice it would not fit in a Py_ssize_t)
+        run(2 ** 62, b"")
 
 
 @pytest.mark.parametrize("seed", range(150))
