@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import ilp.clique
 import ilp.colgen
 import ilp.cpsat
 import ilp.dualclique
@@ -156,14 +157,16 @@ def test_programs_match_brute_force_on_every_backend(seed, monkeypatch):
 
 @pytest.mark.parametrize("seed", range(40))
 def test_cores_past_the_node_cap_go_to_cpsat_and_match_brute_force(seed, monkeypatch):
-    """With a cap of 0 or 1 nodes every core the clique search cannot settle at once is handed to
-    CP-SAT from the search's best clique: the value is still proven and the reference's."""
+    """With a cap of 0 or 1 nodes every core the dual-bounded search cannot settle at once is
+    handed to the plain clique search (capped at 0 or 1 work units, or not), then to CP-SAT,
+    each from the best clique before: the value is still proven and the reference's."""
     rng = random.Random(11000 + seed)
     program = _program(rng)
     while not applies(program, BlockCache()):
         program = _program(rng)
     expected = solve(program, "brute").value
     monkeypatch.setattr("ilp.colgen.CORE_NODES", rng.choice((0, 1)))
+    monkeypatch.setattr("ilp.colgen.CORE_WORK", rng.choice((0, 1, 10**9)))
     monkeypatch.setattr("ilp.colgen.CORE_SIZE", rng.randint(1, 6))
     solution = solve(program, "portfolio")
     assert solution.optimal and solution.value == expected == solution.bound
@@ -219,20 +222,25 @@ def test_a_core_cut_at_the_masters_point_solves_its_relaxation_once(monkeypatch)
     assert without and min(without) >= 1  # solved first, to separate at its own point
 
 
-def test_the_node_cap_hands_hard_cores_to_cpsat(monkeypatch):
-    """The fallback is taken: over the seeds above, some core goes to CP-SAT at a cap of 0."""
-    handed = []
+@pytest.mark.parametrize("work", [0, 10**9])
+def test_the_node_cap_hands_hard_cores_on(work, monkeypatch):
+    """The fallbacks are taken: over the seeds above, at a node cap of 0, some core goes to the
+    plain clique search, and with its work capped at 0 to CP-SAT; with the work uncapped the
+    plain search settles every core it gets, and CP-SAT gets none."""
+    searched, handed = [], []
     for seed in range(40):
         with monkeypatch.context() as patch:
             patch.setattr("ilp.colgen.CORE_NODES", 0)
-            real = ilp.cpsat.run
+            patch.setattr("ilp.colgen.CORE_WORK", work)
+            plain, real = ilp.clique.solve_graph, ilp.cpsat.run
+            patch.setattr("ilp.clique.solve_graph", lambda *a, **k: searched.append(seed) or plain(*a, **k))
             patch.setattr("ilp.cpsat.run", lambda f, o, h=None, w=None: handed.append(seed) or real(f, o, h, w))
             rng = random.Random(11000 + seed)
             program = _program(rng)
             while not applies(program, BlockCache()):
                 program = _program(rng)
             assert solve(program, "portfolio").value == solve(program, "brute").value
-    assert handed
+    assert searched and (bool(handed) == (work == 0))
 
 
 @settings(max_examples=60, deadline=None)
