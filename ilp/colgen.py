@@ -843,6 +843,8 @@ class _Bounded:
                 return answer  # the clock stopped it, not the cap
             start_from = answer.values or hint
             if stage == "clique":
+                if not clique.applies(formulation.ilp):  # (set packing only; dualclique said so too)
+                    continue
                 answer = clique.solve_graph(formulation, clique.graph(formulation.ilp),
                                             replace(options, time_limit=remaining), start_from, work=CORE_WORK)
             else:
