@@ -464,7 +464,13 @@ static size_t keep_slot(const Walk *s, const word *u) {
     return i;
 }
 
-/* room for need entries, the table at most half full (its slots made again from the entries) */
+/* the hash table made again from the entries (after it grows, and after entries go) */
+static void keep_index(Walk *s) {
+    for (size_t i = 0; i <= s->mask; i++) s->slots[i] = -1;
+    for (Py_ssize_t e = 0; e < s->count; e++) s->slots[keep_slot(s, s->keys + e * s->w)] = e;
+}
+
+/* room for need entries, the table at most half full (keep_index) */
 static int keep_reserve(Walk *s, Py_ssize_t need) {
     if (need > s->room) {
         Py_ssize_t room = s->room ? 2 * s->room : 64;
@@ -487,8 +493,7 @@ static int keep_reserve(Walk *s, Py_ssize_t need) {
     s->slots = malloc(size * sizeof(int64_t));
     if (!s->slots) return -1;
     s->mask = size - 1;
-    for (size_t i = 0; i < size; i++) s->slots[i] = -1;
-    for (Py_ssize_t e = 0; e < s->count; e++) s->slots[keep_slot(s, s->keys + e * s->w)] = e;
+    keep_index(s);
     return 0;
 }
 
@@ -536,8 +541,7 @@ static int keep_record(Walk *s, const word *u, int64_t value) {
         s->tied = 1;
         s->tie = kth;
     }
-    for (size_t k = 0; k <= s->mask; k++) s->slots[k] = -1;
-    for (Py_ssize_t e = 0; e < s->count; e++) s->slots[keep_slot(s, s->keys + e * s->w)] = e;
+    keep_index(s);
     return 0;
 }
 
