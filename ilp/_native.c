@@ -409,6 +409,113 @@ done:
     return result;
 }
 
+/* ---- ilp.compile._UnionSearch.minimal_of for XOR functions, in C ---- */
+
+typedef struct {
+    Py_ssize_t w, functions, options;
+    const int64_t *first;        /* functions + 1: function k's bids, best first */
+    const word *bundles;         /* bids x w */
+    const int64_t *values;       /* bids */
+    const int64_t *ofirst;       /* options + 1 */
+    const int64_t *ofunc;        /* each option's functions */
+    int64_t *value_of;           /* scratch: functions */
+    word *covered, *shared;      /* scratch: w each */
+} Minimal;
+
+static int inside_of(const word *bundle, const word *u, Py_ssize_t w) {
+    for (Py_ssize_t j = 0; j < w; j++) if (bundle[j] & ~u[j]) return 0;
+    return 1;
+}
+
+static void minimal_close(Minimal *m) {
+    free(m->value_of);
+    free(m->covered);
+    free(m->shared);
+    m->value_of = NULL;
+    m->covered = m->shared = NULL;
+}
+
+/* the packed functions of minimal() (five buffers, held in bufs from *held on) and scratch */
+static int minimal_open(Minimal *m, Py_ssize_t w, PyObject *first_o, PyObject *bundles_o, PyObject *values_o,
+                        PyObject *ofirst_o, PyObject *ofunc_o, Py_buffer *bufs, int *held) {
+    memset(m, 0, sizeof *m);
+    m->w = w;
+    if (w < 1) { PyErr_SetString(PyExc_ValueError, "words must be positive"); return -1; }
+    if (PyObject_GetBuffer(first_o, &bufs[*held], PyBUF_SIMPLE) < 0) return -1;
+    m->first = bufs[*held].buf;
+    m->functions = bufs[(*held)++].len / 8 - 1;
+    if (m->functions < 1) { PyErr_SetString(PyExc_ValueError, "no functions"); return -1; }
+    Py_ssize_t bids = m->first[m->functions];
+    if (get_buffer(bundles_o, &bufs[*held], bids * w * 8, "bundles") < 0) return -1;
+    m->bundles = bufs[(*held)++].buf;
+    if (get_buffer(values_o, &bufs[*held], bids * 8, "values") < 0) return -1;
+    m->values = bufs[(*held)++].buf;
+    if (PyObject_GetBuffer(ofirst_o, &bufs[*held], PyBUF_SIMPLE) < 0) return -1;
+    m->ofirst = bufs[*held].buf;
+    m->options = bufs[(*held)++].len / 8 - 1;
+    if (PyObject_GetBuffer(ofunc_o, &bufs[*held], PyBUF_SIMPLE) < 0) return -1;
+    m->ofunc = bufs[*held].buf;
+    Py_ssize_t named = bufs[(*held)++].len / 8;
+    if (m->options < 0 || m->ofirst[0] != 0 || m->ofirst[m->options] > named) {
+        PyErr_SetString(PyExc_ValueError, "options: not within option_functions"); return -1;
+    }
+    for (Py_ssize_t i = 0; i < m->ofirst[m->options]; i++)
+        if (m->ofunc[i] < 0 || m->ofunc[i] >= m->functions) {
+            PyErr_SetString(PyExc_ValueError, "option_functions: a function out of range"); return -1;
+        }
+    m->value_of = malloc(m->functions * sizeof(int64_t));
+    m->covered = malloc(w * sizeof(word));
+    m->shared = malloc(w * sizeof(word));
+    if (!m->value_of || !m->covered || !m->shared) { PyErr_NoMemory(); return -1; }
+    return 0;
+}
+
+/* ilp.compile._UnionSearch.minimal's test of union u: 1 when a smaller bundle matches its
+   weight (written to *weight), 0 when u is kept */
+static int minimal_matched(Minimal *m, const word *u, int64_t *weight_out) {
+    Py_ssize_t w = m->w;
+    const int64_t *first = m->first, *values = m->values, *ofirst = m->ofirst, *ofunc = m->ofunc;
+    int64_t *value_of = m->value_of;
+    for (Py_ssize_t k = 0; k < m->functions; k++) {  /* f_k(u): the value of its first bid inside u */
+        value_of[k] = 0;
+        for (int64_t b = first[k]; b < first[k + 1]; b++) {
+            if (inside_of(m->bundles + b * w, u, w)) { value_of[k] = values[b]; break; }
+        }
+    }
+    int64_t weight = 0;  /* w(u): max over options of min over their functions */
+    for (Py_ssize_t o = 0; o < m->options; o++) {
+        int64_t least = INT64_MAX;
+        for (int64_t i = ofirst[o]; i < ofirst[o + 1]; i++)
+            if (value_of[ofunc[i]] < least) least = value_of[ofunc[i]];
+        if (o == 0 || least > weight) weight = least;
+    }
+    *weight_out = weight;
+    for (Py_ssize_t o = 0; o < m->options; o++) {
+        int tested = 1;
+        for (int64_t i = ofirst[o]; i < ofirst[o + 1]; i++)
+            if (value_of[ofunc[i]] < weight) tested = 0;
+        if (!tested) continue;
+        /* gathered over the functions: the goods that all of f_k's bids inside u worth weight
+           or more share (every good when it has none: Python's -1) */
+        int everything = 0;
+        memset(m->covered, 0, w * sizeof(word));
+        for (int64_t i = ofirst[o]; i < ofirst[o + 1]; i++) {
+            Py_ssize_t k = ofunc[i];
+            int none = 1;
+            for (int64_t b = first[k]; b < first[k + 1] && values[b] >= weight; b++) {
+                const word *bundle = m->bundles + b * w;
+                if (!inside_of(bundle, u, w)) continue;
+                for (Py_ssize_t j = 0; j < w; j++) m->shared[j] = none ? bundle[j] : m->shared[j] & bundle[j];
+                none = 0;
+            }
+            if (none) everything = 1;
+            else for (Py_ssize_t j = 0; j < w; j++) m->covered[j] |= m->shared[j];
+        }
+        if (everything || memcmp(m->covered, u, w * sizeof(word)) != 0) return 1;
+    }
+    return 0;
+}
+
 /* ---- ilp.colgen._Pricer.walk's depth-first search over one bid per candidate, in C ---- */
 
 typedef struct {
@@ -435,6 +542,9 @@ typedef struct {
     int64_t *sorted;             /* room: scratch for the keep-th value */
     int tied;                    /* ties were dropped, the last time at the value tie */
     int64_t tie;
+    int listing;                 /* keep None: the records as Python's dict holds them, distinct */
+    int canonical;               /* listing: only tuples of each candidate's first bid inside */
+    Py_ssize_t *chosen;          /* levels: the bid taken at each level */
 } Walk;
 
 static int walk_record(Walk *s, const word *u, int64_t value) {
@@ -545,6 +655,33 @@ static int keep_record(Walk *s, const word *u, int64_t value) {
     return 0;
 }
 
+/* colgen's record with keep None: a new union goes last, a union held keeps its place and the
+   better value; none is dropped */
+static int list_record(Walk *s, const word *u, int64_t value) {
+    size_t i = keep_slot(s, u);
+    if (s->slots[i] >= 0) {
+        if (value > s->held[s->slots[i]]) s->held[s->slots[i]] = value;
+        return 0;
+    }
+    if (keep_reserve(s, s->count + 1) < 0) { PyErr_NoMemory(); return -1; }
+    i = keep_slot(s, u);
+    memcpy(s->keys + s->count * s->w, u, s->w * 8);
+    s->held[s->count] = value;
+    s->slots[i] = s->count++;
+    return 0;
+}
+
+/* ilp.colgen._Pricer._walk's canonical test: no bid before the one taken at a level up to this
+   one (at this one, before b) lies inside the union u */
+static int canonical_tuple(const Walk *s, Py_ssize_t level, Py_ssize_t b, const word *u) {
+    for (Py_ssize_t c = 0; c <= level; c++) {
+        Py_ssize_t end = c == level ? b : s->chosen[c];
+        for (Py_ssize_t e = s->first[c]; e < end; e++)
+            if (inside_of(s->bundles + e * s->w, u, s->w)) return 0;
+    }
+    return 1;
+}
+
 static int walk_extend(Walk *s, Py_ssize_t level, int64_t spent, int64_t low) {
     if (s->budget >= 0 && --s->budget < 0) { s->overflow = 1; return 0; }
     if (++s->nodes % SIGNAL_EVERY == 0 && PyErr_CheckSignals() < 0) return -1;
@@ -572,9 +709,14 @@ static int walk_extend(Walk *s, Py_ssize_t level, int64_t spent, int64_t low) {
         }
         if (top - extra > s->floor) {
             for (Py_ssize_t k = 0; k < w; k++) next[k] = u[k] | bundle[k];
-            if (last) {
-                if ((s->keep ? keep_record(s, next, top - extra) : walk_record(s, next, top - extra)) < 0) return -1;
+            if (s->canonical && !inside && !canonical_tuple(s, level, b, next)) {
+                /* no tuple through here is the best of its union */
+            } else if (last) {
+                int64_t value = top - extra;
+                if ((s->keep ? keep_record(s, next, value) : s->listing ? list_record(s, next, value)
+                     : walk_record(s, next, value)) < 0) return -1;
             } else {
+                if (s->canonical) s->chosen[level] = b;
                 if (walk_extend(s, level + 1, spent + extra, m) < 0) return -1;
                 if (s->overflow) return 0;
             }
@@ -585,32 +727,53 @@ static int walk_extend(Walk *s, Py_ssize_t level, int64_t spent, int64_t low) {
 }
 
 PyDoc_STRVAR(walk_doc,
-"walk(words, first, bundles, values, caps, cost, upper, scale, own, floor, rising, budget[, keep, held, tie])\n"
-"-> (overflow, budget, floor, found, tie)\n\n"
+"walk(words, first, bundles, values, caps, cost, upper, scale, own, floor, rising, budget[, keep, held, tie,\n"
+"canonical, minimal]) -> (overflow, budget, floor, found, tie)\n\n"
 "One option's search of ilp.colgen._Pricer.walk (ilp/native.py packs the arguments); found is\n"
-"a bytearray of records, each a union's words and its int64 value. With keep >= 2 (rising 0),\n"
-"the Python search's dict of the keep best unions: held, its records so far (distinct unions\n"
-"above floor, in order), and found the dict at the end, in order; tie, the value at which ties\n"
-"were last dropped (None: never), given and returned.");
+"a bytearray of records, each a union's words and its int64 value. Rising, the records in the\n"
+"order made; with keep 0 (None in Python) and not rising, each union once, where first made,\n"
+"with its best value; canonical: only the tuples of each level's first bid inside their union\n"
+"(Python's minimal=True); minimal, minimal()'s functions as a tuple (first, bundles, values,\n"
+"option_first, option_functions) or None: then only the unions no smaller bundle matches.\n"
+"With keep >= 2 (rising 0), the Python search's dict of the keep best unions: held, its records so\n"
+"far (distinct unions above floor, in order), and found the dict at the end, in order; tie,\n"
+"the value at which ties were last dropped (None: never), given and returned.");
 
 static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
     Walk s;
     memset(&s, 0, sizeof s);
-    PyObject *first_o, *bundles_o, *values_o, *caps_o, *cost_o, *held_o = NULL, *tie_o = NULL;
+    PyObject *first_o, *bundles_o, *values_o, *caps_o, *cost_o, *held_o = NULL, *tie_o = NULL, *minimal_o = NULL;
     long long upper, scale, own, floor_, budget;
-    int rising;
-    if (!PyArg_ParseTuple(args, "nOOOOOLLLLiL|nOO", &s.w, &first_o, &bundles_o, &values_o, &caps_o, &cost_o, &upper,
-                          &scale, &own, &floor_, &rising, &budget, &s.keep, &held_o, &tie_o))
+    int rising, canonical = 0;
+    Minimal m;
+    memset(&m, 0, sizeof m);
+    if (!PyArg_ParseTuple(args, "nOOOOOLLLLiL|nOOpO", &s.w, &first_o, &bundles_o, &values_o, &caps_o, &cost_o, &upper,
+                          &scale, &own, &floor_, &rising, &budget, &s.keep, &held_o, &tie_o, &canonical, &minimal_o))
         return NULL;
+    if (minimal_o == Py_None) minimal_o = NULL;
+    if (minimal_o != NULL && (!PyTuple_Check(minimal_o) || PyTuple_GET_SIZE(minimal_o) != 5)) {
+        PyErr_SetString(PyExc_TypeError, "minimal: a tuple of five buffers, or None");
+        return NULL;
+    }
+    if ((minimal_o != NULL || canonical) && (s.keep || rising)) {
+        PyErr_SetString(PyExc_ValueError, "canonical, minimal: only with keep 0, not rising");
+        return NULL;
+    }
+    s.listing = !s.keep && !rising;
+    s.canonical = canonical;
     if (tie_o != NULL && tie_o != Py_None) {
         s.tie = PyLong_AsLongLong(tie_o);
         if (s.tie == -1 && PyErr_Occurred()) return NULL;
         s.tied = 1;
     }
-    Py_buffer bufs[6];
+    Py_buffer bufs[11];
     int held = 0;
     PyObject *result = NULL;
     if (s.w < 1) { PyErr_SetString(PyExc_ValueError, "words must be positive"); return NULL; }
+    if (minimal_o != NULL && minimal_open(&m, s.w, PyTuple_GET_ITEM(minimal_o, 0), PyTuple_GET_ITEM(minimal_o, 1),
+                                          PyTuple_GET_ITEM(minimal_o, 2), PyTuple_GET_ITEM(minimal_o, 3),
+                                          PyTuple_GET_ITEM(minimal_o, 4), bufs, &held) < 0)
+        goto done;
     if (s.keep < 0 || s.keep == 1 || s.keep > PY_SSIZE_T_MAX / 4 || (s.keep && rising)) {
         PyErr_SetString(PyExc_ValueError, "keep must be 0 or at least 2, and not rising");
         return NULL;
@@ -634,8 +797,10 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
     s.rising = rising;
     s.budget = budget;
     s.unions = calloc((s.levels + 1) * s.w, sizeof(word));
+    s.chosen = calloc(s.levels, sizeof(Py_ssize_t));
     s.found = PyByteArray_FromStringAndSize(NULL, 0);
-    if (!s.unions || !s.found) { if (!PyErr_Occurred()) PyErr_NoMemory(); goto done; }
+    if (!s.unions || !s.chosen || !s.found) { if (!PyErr_Occurred()) PyErr_NoMemory(); goto done; }
+    if (s.listing && keep_reserve(&s, 1) < 0) { PyErr_NoMemory(); goto done; }
     if (s.keep) {
         Py_ssize_t record = (s.w + 1) * 8, entries = 0;
         const char *start = NULL;
@@ -661,14 +826,18 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
         }
     }
     if (walk_extend(&s, 0, 0, upper) < 0) goto done;
-    if (s.keep) {
-        Py_ssize_t record = (s.w + 1) * 8;
+    if (s.keep || s.listing) {
+        Py_ssize_t record = (s.w + 1) * 8, out_count = 0;
         if (PyByteArray_Resize(s.found, s.count * record) < 0) goto done;
         char *out = PyByteArray_AS_STRING(s.found);
         for (Py_ssize_t e = 0; e < s.count; e++) {
-            memcpy(out + e * record, s.keys + e * s.w, s.w * 8);
-            memcpy(out + e * record + s.w * 8, &s.held[e], 8);
+            int64_t weight;
+            if (minimal_o != NULL && minimal_matched(&m, s.keys + e * s.w, &weight)) continue;
+            memcpy(out + out_count * record, s.keys + e * s.w, s.w * 8);
+            memcpy(out + out_count * record + s.w * 8, &s.held[e], 8);
+            out_count++;
         }
+        if (PyByteArray_Resize(s.found, out_count * record) < 0) goto done;
     }
     if (s.tied) {
         result = Py_BuildValue("(OLLOL)", s.overflow ? Py_True : Py_False, (long long)s.budget, (long long)s.floor,
@@ -681,18 +850,13 @@ done:
     for (int k = 0; k < held; k++) PyBuffer_Release(&bufs[k]);
     Py_XDECREF(s.found);
     free(s.unions);
+    free(s.chosen);
     free(s.keys);
     free(s.held);
     free(s.slots);
     free(s.sorted);
+    minimal_close(&m);
     return result;
-}
-
-/* ---- ilp.compile._UnionSearch.minimal_of for XOR functions, in C ---- */
-
-static int inside_of(const word *bundle, const word *u, Py_ssize_t w) {
-    for (Py_ssize_t j = 0; j < w; j++) if (bundle[j] & ~u[j]) return 0;
-    return 1;
 }
 
 PyDoc_STRVAR(minimal_doc,
@@ -710,73 +874,17 @@ static PyObject *py_minimal(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_buffer bufs[6];
     int held = 0;
     PyObject *result = NULL, *kept = NULL, *weights = NULL;
-    int64_t *value_of = NULL;
-    word *covered = NULL, *shared = NULL;
-    if (PyObject_GetBuffer(first_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
-    const int64_t *first = bufs[held].buf;
-    Py_ssize_t functions = bufs[held++].len / 8 - 1;
-    if (functions < 1) { PyErr_SetString(PyExc_ValueError, "no functions"); goto done; }
-    Py_ssize_t bids = first[functions];
-    if (get_buffer(bundles_o, &bufs[held], bids * w * 8, "bundles") < 0) goto done;
-    const word *bundles = bufs[held++].buf;
-    if (get_buffer(values_o, &bufs[held], bids * 8, "values") < 0) goto done;
-    const int64_t *values = bufs[held++].buf;
-    if (PyObject_GetBuffer(ofirst_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
-    const int64_t *ofirst = bufs[held].buf;
-    Py_ssize_t options = bufs[held++].len / 8 - 1;
-    if (PyObject_GetBuffer(ofunc_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
-    const int64_t *ofunc = bufs[held++].buf;
+    Minimal m;
+    if (minimal_open(&m, w, first_o, bundles_o, values_o, ofirst_o, ofunc_o, bufs, &held) < 0) goto done;
     if (PyObject_GetBuffer(unions_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
     const word *unions = bufs[held].buf;
     Py_ssize_t count = bufs[held++].len / (8 * w);
-    value_of = malloc(functions * sizeof(int64_t));
-    covered = malloc(w * sizeof(word));
-    shared = malloc(w * sizeof(word));
     kept = PyByteArray_FromStringAndSize(NULL, 0);
     weights = PyByteArray_FromStringAndSize(NULL, count * 8);
-    if (!value_of || !covered || !shared || !kept || !weights) { if (!PyErr_Occurred()) PyErr_NoMemory(); goto done; }
+    if (!kept || !weights) goto done;
     int64_t *weight_of = (int64_t *)PyByteArray_AS_STRING(weights);
     for (Py_ssize_t a = 0; a < count; a++) {
-        const word *u = unions + a * w;
-        for (Py_ssize_t k = 0; k < functions; k++) {  /* f_k(u): the value of its first bid inside u */
-            value_of[k] = 0;
-            for (int64_t b = first[k]; b < first[k + 1]; b++) {
-                if (inside_of(bundles + b * w, u, w)) { value_of[k] = values[b]; break; }
-            }
-        }
-        int64_t weight = 0;  /* w(u): max over options of min over their functions */
-        for (Py_ssize_t o = 0; o < options; o++) {
-            int64_t least = INT64_MAX;
-            for (int64_t i = ofirst[o]; i < ofirst[o + 1]; i++)
-                if (value_of[ofunc[i]] < least) least = value_of[ofunc[i]];
-            if (o == 0 || least > weight) weight = least;
-        }
-        weight_of[a] = weight;
-        int matched = 0;
-        for (Py_ssize_t o = 0; o < options && !matched; o++) {
-            int tested = 1;
-            for (int64_t i = ofirst[o]; i < ofirst[o + 1]; i++)
-                if (value_of[ofunc[i]] < weight) tested = 0;
-            if (!tested) continue;
-            /* gathered over the functions: the goods that all of f_k's bids inside u worth weight
-               or more share (every good when it has none: Python's -1) */
-            int everything = 0;
-            memset(covered, 0, w * sizeof(word));
-            for (int64_t i = ofirst[o]; i < ofirst[o + 1]; i++) {
-                Py_ssize_t k = ofunc[i];
-                int none = 1;
-                for (int64_t b = first[k]; b < first[k + 1] && values[b] >= weight; b++) {
-                    const word *bundle = bundles + b * w;
-                    if (!inside_of(bundle, u, w)) continue;
-                    for (Py_ssize_t j = 0; j < w; j++) shared[j] = none ? bundle[j] : shared[j] & bundle[j];
-                    none = 0;
-                }
-                if (none) everything = 1;
-                else for (Py_ssize_t j = 0; j < w; j++) covered[j] |= shared[j];
-            }
-            matched = everything || memcmp(covered, u, w * sizeof(word)) != 0;
-        }
-        if (!matched) {
+        if (!minimal_matched(&m, unions + a * w, &weight_of[a])) {
             int64_t index = a;
             if (PyByteArray_Resize(kept, PyByteArray_GET_SIZE(kept) + 8) < 0) goto done;
             memcpy(PyByteArray_AS_STRING(kept) + PyByteArray_GET_SIZE(kept) - 8, &index, 8);
@@ -787,9 +895,7 @@ done:
     for (int k = 0; k < held; k++) PyBuffer_Release(&bufs[k]);
     Py_XDECREF(kept);
     Py_XDECREF(weights);
-    free(value_of);
-    free(covered);
-    free(shared);
+    minimal_close(&m);
     return result;
 }
 

@@ -735,6 +735,17 @@ class _UnionSearch:
                 kept.append((union, w))
         return tuple(kept)
 
+    def native_plan(self, words: int) -> tuple | None:
+        """The functions packed for ``ilp.native.minimal`` with bundles of ``words`` 64-bit
+        words, once per width; None when the C test does not apply (the module is not here, a
+        function is not XOR, or a value does not fit 64 bits)."""
+        if not native.available() or not all(f.semantics is Semantics.XOR for f in self.functions):
+            return None
+        plan = self.packed.get(words, False)
+        if plan is False:
+            plan = self.packed[words] = native.minimal_plan(self.ranked, self.option_numbers, words)
+        return plan
+
     def minimal_of(self, unions: list[int]) -> Atoms:
         """``self.minimal(sorted((u, self.weight(u)) for u in unions))``: the same atoms in the
         same order (tested). For a long list over few bids (:data:`VECTOR_UNIONS`,
@@ -749,9 +760,7 @@ class _UnionSearch:
         ranked = self.ranked
         if unions and native.available() and all(f.semantics is Semantics.XOR for f in self.functions):  # in C
             words = max(1, -(-max([unions[-1], *(b for bids in ranked for b, _ in bids)]).bit_length() // 64))
-            plan = self.packed.get(words, False)
-            if plan is False:
-                plan = self.packed[words] = native.minimal_plan(ranked, self.option_numbers, words)
+            plan = self.native_plan(words)
             if plan is not None and (kept := native.minimal(plan, unions)) is not None:
                 return tuple(kept)
         count = 0 if len(unions) < VECTOR_UNIONS else max(  # (short lists, most of them: no pass over the bids)

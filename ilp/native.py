@@ -195,14 +195,21 @@ def walk_plan(bids: list[list[tuple[int, int, tuple[int, ...]]]], caps: tuple[in
 
 def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budget: int | None,
          scale: int, keep: int | None = None, held: dict[int, int] | None = None,
-         tie: int | None = None) -> tuple[bool, int | None, int, list[tuple[int, int]], int | None] | None:
+         tie: int | None = None, canonical: bool = False, minimal: tuple | None = None
+         ) -> tuple[bool, int | None, int, list[tuple[int, int]], int | None] | None:
     """``ilp.colgen._Pricer.walk``'s search of one option (:func:`walk_plan`) in C: ``(overflow,
-    budget left, floor, records, tie)``, the records (union, value) in the order the Python
-    search makes them (``rising``: the floor rises to each, as with ``keep = 1``). With ``keep``
-    of 2 or more, the Python search's dict of the best unions instead: ``held``, that dict so far
-    (each union above ``floor``), and the records its content at the end, in its order; ``tie``
-    the value at which it last dropped ties (None: never), given and returned. None when the
-    module is not here or the sums could overflow 64 bits."""
+    budget left, floor, records, tie)``. ``rising`` (``keep = 1``): the records (union, value) in
+    the order the Python search makes them, the floor rising to each. Without ``keep``: what the
+    Python search's dict holds of them, each union once, where first made, with its best value;
+    ``canonical`` as the Python search's ``minimal=True`` (only tuples of each candidate's first
+    bid inside their union); with ``minimal`` (:func:`minimal_plan`'s, of the same width) only
+    the unions no smaller bundle matches (:func:`minimal`'s test: the others never reach a core,
+    and on decay 64 / 500 / 10 with 5 candidates a listing held about a million of them for a
+    few hundred kept). With
+    ``keep`` of 2 or more, the Python search's dict of the best unions instead: ``held``, that
+    dict so far (each union above ``floor``), and the records its content at the end, in its
+    order; ``tie`` the value at which it last dropped ties (None: never), given and returned.
+    None when the module is not here or the sums could overflow 64 bits."""
     module = _module()
     if module is None:
         return None
@@ -218,6 +225,10 @@ def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budge
         table = b"".join(union.to_bytes(size, "little") + value.to_bytes(8, "little", signed=True)
                          for union, value in (held or {}).items())
         extra = (keep, table, tie)
+    elif canonical or minimal is not None:
+        if (minimal is not None and minimal[0] != words) or rising:
+            raise ValueError("minimal: a plan of the walk's width, and a walk that is not rising")
+        extra = (0, None, None, canonical, None if minimal is None else tuple(minimal[1:]))
     overflow, left, floor, found, tie = module.walk(words, first, bundles, values, caps, prices.tobytes(), upper,
                                                     scale, own, floor, int(rising), -1 if budget is None else budget,
                                                     *extra)

@@ -296,6 +296,82 @@ def test_the_walk_refuses_a_dict_python_could_not_hold():
         run(2 ** 62, b"")
 
 
+@pytest.mark.parametrize("seed", range(200))
+def test_the_cores_listing_keeps_what_minimal_of_keeps(seed):
+    """The cores' listing (``walk`` without ``keep``, ``minimal=True``): in C, exactly the unions
+    of the Python listing that ``minimal_of`` keeps (where C can test them, XOR valuations; else
+    all of them), in the same order with the same values, out of budget where Python is; and
+    what ``minimal_of`` keeps of it, with the same values, is what it keeps of the whole listing
+    (``minimal=False``, no tuple cut)."""
+    from tests.test_colgen import _priced
+
+    rng = random.Random(31000 + seed)
+    m = rng.choice((1, 3, 7, 7, 40, 64, 65, 130))
+    _, search = _priced(rng, m)
+    top = max(search.ranked[k][0][1] for k in range(len(search.functions)))
+    scale = rng.choice((0, 1, top, top * SCALE))
+    cost = [rng.randint(0, scale) if rng.random() < 0.8 else 0 for _ in range(m)]
+    own = rng.randint(0, scale)
+    floor = rng.choice((0, -1, -SCALE * top, rng.randint(-SCALE * top, SCALE * top)))
+    budget = rng.choice((None, None, rng.randint(0, 40)))
+    outcomes, ran = [], []
+    walk = native.walk
+
+    def watched(*args):  # did the C walk take the search (sums that fit 64 bits)?
+        done = walk(*args)
+        ran.append(done is not None)
+        return done
+
+    for flag, minimal, limit in (("0", True, budget), ("1", True, budget), ("0", False, None)):
+        os.environ["CABENCH_NATIVE"] = flag
+        native.walk = watched
+        try:
+            try:
+                outcomes.append(colgen._Pricer(search).walk(cost, own, floor, budget=limit, minimal=minimal))
+            except colgen._Overflow:
+                outcomes.append("overflow")
+        finally:
+            del os.environ["CABENCH_NATIVE"]
+            native.walk = walk
+    python, c, whole = outcomes
+    if python == "overflow" or c == "overflow":
+        assert python == c
+        return
+    kept = search.minimal_of(list(whole))
+    assert search.minimal_of(list(python)) == kept == search.minimal_of(list(c))
+    assert all(python[u] == whole[u] for u, _ in kept)
+    if search.native_plan(max(1, -(-m // 64))) is None or not any(ran):
+        assert list(c.items()) == list(python.items())
+    elif all(ran):  # (when only some options ran in C, only some unions were tested there)
+        assert list(c.items()) == [(u, v) for u, v in python.items() if u in dict(kept)]
+
+
+def test_the_listing_refuses_a_test_it_cannot_run():
+    """The listing's cut and minimality test only go to a walk that lists (no ``keep``, not
+    rising), the test as five buffers of the walk's width naming functions that are there."""
+    from array import array
+
+    from ilp import _native
+
+    bids = (array("q", [0, 2]), (0b01).to_bytes(8, "little") + (0b10).to_bytes(8, "little"), array("q", [5, 3]),
+            array("q", [-1]), bytes(64 * 8))
+    tests = (array("q", [0, 2]), (0b01).to_bytes(8, "little") + (0b10).to_bytes(8, "little"), array("q", [5, 3]),
+             array("q", [0, 1]), array("q", [0]))
+
+    def run(keep, rising, canonical, minimal):
+        return _native.walk(1, *bids, 5, 1, 0, -1, rising, -1, keep, None, None, canonical, minimal)
+
+    overflow, _, _, found, _ = run(0, 0, 1, tests)
+    assert not overflow and len(found) == 2 * 16  # both single bids, each its own minimal union
+    for keep, rising, canonical, minimal in ((2, 0, 0, tests), (0, 1, 0, tests), (2, 0, 1, None), (0, 1, 1, None)):
+        with pytest.raises(ValueError, match="only with keep 0, not rising"):
+            run(keep, rising, canonical, minimal)
+    with pytest.raises(TypeError, match="minimal"):
+        run(0, 0, 1, tests[:4])
+    with pytest.raises(ValueError, match="out of range"):
+        run(0, 0, 1, tests[:4] + (array("q", [3]),))
+
+
 @pytest.mark.parametrize("seed", range(150))
 def test_minimal_same_unions(seed):
     """``minimal_of`` in C and in Python (one union at a time, or numpy's passes): the same atoms."""
