@@ -125,27 +125,38 @@ CP-SAT probe took 0.1-0.8 s; the settling cores (500-1,250 unions, graph density
 
 
 CORE_NODES = 200_000
-"""Most nodes of the dual-bounded clique search on one core; a core it has not settled by then
-goes to CP-SAT (:class:`_Bounded`), from the best clique found. The search is the faster one on
-the cores it was built for, and the cap leaves them alone: the largest node counts of whole
-candidates:3 reports (64 / 500 / 10, seeds 0 and 1, 2026-12-02 session 29) were 30,250 on
-regions (cores of 1,000-1,450 unions) and 19,745 on paths. On paths 256 / 2000 / 10 as CATS 2.1
-builds it, cores of 1,500-4,000 unions of density 0.37 were not settled in 30 s (2.8-5.0 million
-nodes, about 170,000 a second); CP-SAT proves the largest (3,033 unions) in 3.9 s and HiGHS in
-11.7 s. A node count, not a time, so that where the search stops, and so the witness, is the
-same on every run (and with or without the C module, ``ilp.native``, which takes the same nodes
-5-10 times as fast on these cores)."""
+"""Most nodes of the dual-bounded clique search on one core; a core it has not settled by then goes
+on to the plain clique search (:data:`CORE_WORK`), the dual-bounded search's second try
+(:data:`MORE_CORE_NODES`) and CP-SAT (:class:`_Bounded`), each from the best clique found. The
+search is the faster one on the cores it was built for, and the cap leaves them alone: the
+largest node counts of whole candidates:3 reports (64 / 500 / 10, seeds 0 and 1, 2026-12-02
+session 29) were 30,250 on regions (cores of 1,000-1,450 unions) and 19,745 on paths. On paths
+256 / 2000 / 10 as CATS 2.1 builds it, cores of 1,500-4,000 unions of density 0.37 were not
+settled in 30 s (2.8-5.0 million nodes, about 170,000 a second); CP-SAT proves the largest
+(3,033 unions) in 3.9 s and HiGHS in 11.7 s. A node count, not a time, so that where the search
+stops, and so the witness, is the same on every run (and with or without the C module,
+``ilp.native``, which takes the same nodes 5-10 times as fast on these cores)."""
 
 
 CORE_WORK = 30_000_000
 """Work (``ilp.clique.work_units``) of the plain clique search, the colouring bound alone, on a
-core that the dual-bounded search has not settled in :data:`CORE_NODES` nodes, before CP-SAT
-(:class:`_Bounded`); the cap of ``ilp.portfolio.CLIQUE_WORK``. On sparse cores the dual bound
-is the weaker one. Measured (2026-12-04, one process) on arbitrary 64 / 500 / 10 with 3
-candidates, seed 2: 20 of its 60 cores (600-2,400 unions, density 0.07-0.41) went past the
-node cap to CP-SAT, 1.2-10.9 s each; the plain search settled each of them in 0.01-0.07 s
+core that the dual-bounded search has not settled in :data:`CORE_NODES` nodes, before its second
+try and CP-SAT (:class:`_Bounded`); the cap of ``ilp.portfolio.CLIQUE_WORK``. On sparse cores
+the dual bound is the weaker one. Measured (2026-12-04, one process) on arbitrary 64 / 500 / 10
+with 3 candidates, seed 2: 20 of its 60 cores (600-2,400 unions, density 0.07-0.41) went past
+the node cap to CP-SAT, 1.2-10.9 s each; the plain search settled each of them in 0.01-0.07 s
 (3.4 million units on the largest). On regions and paths the dual-bounded search settles every
 core, so nothing changes there."""
+
+
+MORE_CORE_NODES = 2_000_000
+"""Most nodes of the dual-bounded search's second try on a core that neither it (in
+:data:`CORE_NODES` nodes) nor the plain search (in :data:`CORE_WORK`) has settled, before CP-SAT
+(:class:`_Bounded`). Cores of the uniform distribution (64 / 500 / 10, 5 candidates, seed 0:
+2,500-4,200 unions, independent bids of random goods) need 290,000-1,320,000 nodes, about a
+second at most in C, where CP-SAT took 24 s each (7 cores, 172 s of a 186 s report; HiGHS and
+SCIP 43-50 s on the largest). The cap is what a core that this search does not suit costs
+more: about two seconds in C."""
 
 
 RESTRICTED = True
@@ -854,27 +865,30 @@ class _Bounded:
 
     def run(self, formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
         """The dual-bounded clique search; when it stops at :data:`CORE_NODES` nodes with time
-        left, the plain clique search up to :data:`CORE_WORK`, then CP-SAT, each from the best
-        clique found before."""
+        left, the plain clique search up to :data:`CORE_WORK`, the dual-bounded search again up
+        to :data:`MORE_CORE_NODES`, then CP-SAT, each from the best clique found before."""
         start = monotonic()
 
         def left() -> float | None:
             return None if options.time_limit is None else options.time_limit - (monotonic() - start)
 
-        answer = dualclique.run(formulation, options, hint, self.duals, max_nodes=CORE_NODES,
-                                primal=self._primal(formulation))
-        for stage in ("clique", "cpsat"):
+        primal = self._primal(formulation)
+        answer = dualclique.run(formulation, options, hint, self.duals, max_nodes=CORE_NODES, primal=primal)
+        for stage in ("clique", "more", "cpsat"):
             if answer.status is Status.OPTIMAL or answer.status is Status.INFEASIBLE:
                 return answer
             remaining = left()
             if remaining is not None and remaining <= 0:
                 return answer  # the clock stopped it, not the cap
             start_from = answer.values or hint
+            if stage != "cpsat" and not clique.applies(formulation.ilp):  # (set packing only, as dualclique)
+                continue
             if stage == "clique":
-                if not clique.applies(formulation.ilp):  # (set packing only; dualclique said so too)
-                    continue
                 answer = clique.solve_graph(formulation, clique.graph(formulation.ilp),
                                             replace(options, time_limit=remaining), start_from, work=CORE_WORK)
+            elif stage == "more":
+                answer = dualclique.run(formulation, replace(options, time_limit=remaining), start_from, self.duals,
+                                        max_nodes=MORE_CORE_NODES, primal=primal)
             else:
                 from ilp import cpsat
 

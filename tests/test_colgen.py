@@ -222,25 +222,34 @@ def test_a_core_cut_at_the_masters_point_solves_its_relaxation_once(monkeypatch)
     assert without and min(without) >= 1  # solved first, to separate at its own point
 
 
-@pytest.mark.parametrize("work", [0, 10**9])
-def test_the_node_cap_hands_hard_cores_on(work, monkeypatch):
+@pytest.mark.parametrize("work, more", [(0, 1), (0, 10**9), (10**9, 1)])
+def test_the_node_cap_hands_hard_cores_on(work, more, monkeypatch):
     """The fallbacks are taken: over the seeds above, at a node cap of 0, some core goes to the
-    plain clique search, and with its work capped at 0 to CP-SAT; with the work uncapped the
-    plain search settles every core it gets, and CP-SAT gets none."""
-    searched, handed = [], []
+    plain clique search; with its work capped at 0 to the dual-bounded search's second try, and
+    with that capped at one node to CP-SAT. Uncapped, the plain search, or the second try,
+    settles every core it gets and the later stages get none. Every value is the reference's."""
+    searched, again, handed = [], [], []
     for seed in range(40):
         with monkeypatch.context() as patch:
             patch.setattr("ilp.colgen.CORE_NODES", 0)
             patch.setattr("ilp.colgen.CORE_WORK", work)
-            plain, real = ilp.clique.solve_graph, ilp.cpsat.run
+            patch.setattr("ilp.colgen.MORE_CORE_NODES", more)
+            plain, dual, real = ilp.clique.solve_graph, ilp.dualclique.run, ilp.cpsat.run
+
+            def second(*a, **k):
+                if k.get("max_nodes") == more:
+                    again.append(seed)
+                return dual(*a, **k)
+
             patch.setattr("ilp.clique.solve_graph", lambda *a, **k: searched.append(seed) or plain(*a, **k))
+            patch.setattr("ilp.dualclique.run", second)
             patch.setattr("ilp.cpsat.run", lambda f, o, h=None, w=None: handed.append(seed) or real(f, o, h, w))
             rng = random.Random(11000 + seed)
             program = _program(rng)
             while not applies(program, BlockCache()):
                 program = _program(rng)
             assert solve(program, "portfolio").value == solve(program, "brute").value
-    assert searched and (bool(handed) == (work == 0))
+    assert searched and bool(again) == (work == 0) and bool(handed) == (work == 0 and more == 1)
 
 
 @settings(max_examples=60, deadline=None)
