@@ -168,6 +168,34 @@ def test_a_clique_search_past_its_deadline_gives_an_interval():
     assert rng  # the loop above met programs of every size
 
 
+
+def test_a_search_stopped_at_its_cap_bounds_with_or_without_the_colouring():
+    """A search stopped by its cap (no node, no work) is FEASIBLE with a packing: the
+    dual-bounded search's bound is at least the optimum, the dual bound alone without
+    ``colouring`` and no higher than it with; the plain search gives no bound without ``bound``."""
+    stopped = 0
+    for seed in range(40):
+        program = _priced_program(seed)
+        formulation = build(program)
+        if not clique.applies(formulation.ilp):
+            continue
+        expected, _ = brute(program)
+        options = SolveOptions("clique")
+        both = dualclique.run(formulation, options, None, max_nodes=0)
+        dual = dualclique.run(formulation, options, None, max_nodes=0, colouring=False)
+        plain = clique.solve_graph(formulation, clique.graph(formulation.ilp), options, None, work=0, bound=False)
+        for answer in (both, dual, plain):
+            if answer.status is not Status.OPTIMAL:
+                assert answer.status is Status.FEASIBLE
+                assert program.total(formulation.decode(answer.values)) <= expected
+        assert both.status is dual.status
+        if dual.status is Status.FEASIBLE:
+            stopped += 1
+            assert expected <= both.bound <= dual.bound
+        if plain.status is Status.FEASIBLE:
+            assert plain.bound is None
+    assert stopped > 5
+
 def _conflicting(g: Graph, mask: int) -> bool:
     """Whether the vertices of ``mask`` are pairwise incompatible in ``g``."""
     return all(not g.compatible[v] & mask for v in range(len(g.weights)) if mask >> v & 1)
