@@ -445,6 +445,10 @@ static int minimal_open(Minimal *m, Py_ssize_t w, PyObject *first_o, PyObject *b
     m->first = bufs[*held].buf;
     m->functions = bufs[(*held)++].len / 8 - 1;
     if (m->functions < 1) { PyErr_SetString(PyExc_ValueError, "no functions"); return -1; }
+    for (Py_ssize_t k = 0; k < m->functions; k++)
+        if (m->first[k] < 0 || m->first[k] > m->first[k + 1]) {
+            PyErr_SetString(PyExc_ValueError, "first: not increasing from 0"); return -1;
+        }
     Py_ssize_t bids = m->first[m->functions];
     if (get_buffer(bundles_o, &bufs[*held], bids * w * 8, "bundles") < 0) return -1;
     m->bundles = bufs[(*held)++].buf;
@@ -459,6 +463,10 @@ static int minimal_open(Minimal *m, Py_ssize_t w, PyObject *first_o, PyObject *b
     if (m->options < 0 || m->ofirst[0] != 0 || m->ofirst[m->options] > named) {
         PyErr_SetString(PyExc_ValueError, "options: not within option_functions"); return -1;
     }
+    for (Py_ssize_t o = 0; o < m->options; o++)
+        if (m->ofirst[o] > m->ofirst[o + 1]) {
+            PyErr_SetString(PyExc_ValueError, "option_first: not increasing"); return -1;
+        }
     for (Py_ssize_t i = 0; i < m->ofirst[m->options]; i++)
         if (m->ofunc[i] < 0 || m->ofunc[i] >= m->functions) {
             PyErr_SetString(PyExc_ValueError, "option_functions: a function out of range"); return -1;
@@ -770,14 +778,14 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
     int held = 0;
     PyObject *result = NULL;
     if (s.w < 1) { PyErr_SetString(PyExc_ValueError, "words must be positive"); return NULL; }
-    if (minimal_o != NULL && minimal_open(&m, s.w, PyTuple_GET_ITEM(minimal_o, 0), PyTuple_GET_ITEM(minimal_o, 1),
-                                          PyTuple_GET_ITEM(minimal_o, 2), PyTuple_GET_ITEM(minimal_o, 3),
-                                          PyTuple_GET_ITEM(minimal_o, 4), bufs, &held) < 0)
-        goto done;
     if (s.keep < 0 || s.keep == 1 || s.keep > PY_SSIZE_T_MAX / 4 || (s.keep && rising)) {
         PyErr_SetString(PyExc_ValueError, "keep must be 0 or at least 2, and not rising");
         return NULL;
     }
+    if (minimal_o != NULL && minimal_open(&m, s.w, PyTuple_GET_ITEM(minimal_o, 0), PyTuple_GET_ITEM(minimal_o, 1),
+                                          PyTuple_GET_ITEM(minimal_o, 2), PyTuple_GET_ITEM(minimal_o, 3),
+                                          PyTuple_GET_ITEM(minimal_o, 4), bufs, &held) < 0)
+        goto done;
     if (PyObject_GetBuffer(first_o, &bufs[held], PyBUF_SIMPLE) < 0) goto done;
     s.first = bufs[held].buf;
     s.levels = bufs[held++].len / 8 - 1;

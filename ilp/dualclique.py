@@ -582,7 +582,7 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     if bounded is None:
         if native_only:
             return Answer(Status.UNKNOWN, hint, solver=NAME)
-        return clique.solve_graph(formulation, g, options, hint)
+        return clique.solve_graph(formulation, g, options, hint, bound=colouring)
     g, rows = bounded
     deadline = None if options.time_limit is None else start_time + options.time_limit
     search = _DualSearch(g, rows, deadline, max_nodes=max_nodes)

@@ -370,6 +370,10 @@ def test_the_listing_refuses_a_test_it_cannot_run():
         run(0, 0, 1, tests[:4])
     with pytest.raises(ValueError, match="out of range"):
         run(0, 0, 1, tests[:4] + (array("q", [3]),))
+    with pytest.raises(ValueError, match="not increasing"):  # option 0 would end before it starts
+        run(0, 0, 1, tests[:3] + (array("q", [0, 2, 1]), array("q", [0, 0])))
+    with pytest.raises(ValueError, match="not increasing"):  # a function's bids out of order
+        run(0, 0, 1, (array("q", [0, 2, 1, 2]),) + tests[1:3] + (array("q", [0, 1]), array("q", [0])))
 
 
 @pytest.mark.parametrize("seed", range(150))
