@@ -159,6 +159,18 @@ SCIP 43-50 s on the largest). The cap is what a core that this search does not s
 more: about two seconds in C."""
 
 
+
+SPARSE_CORE = 0.2
+"""The density (``ilp.clique.Graph.density``) below which a core goes to the plain clique search
+(:data:`CORE_WORK`) before the dual-bounded one (:class:`_Bounded`): there the dual bound is the
+weak one. Measured (2026-12-05, one process) on the cores of candidate reports at 64 / 500 / 10:
+arbitrary (3 candidates, seeds 0 and 2) had 33 of 108 cores pass the dual-bounded search's
+:data:`CORE_NODES` (0.08-0.17 s each, densities 0.04-0.41; 17 of them below 0.16), each then
+settled by the plain search in 0.01-0.04 s; the cores of regions (densities 0.20-0.54), paths
+(0.27-0.55), scheduling (0.38-0.76) and decay (0.42-0.73) never passed it, and none is below
+this."""
+
+
 RESTRICTED = True
 """With the dual-bounded clique search for the cores (:data:`CORE_SOLVERS`): start from the best
 allocation of the restricted master's own columns (200-280 unions, solved by that search in a few
@@ -866,38 +878,45 @@ class _Bounded:
     def run(self, formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
         """The dual-bounded clique search; when it stops at :data:`CORE_NODES` nodes with time
         left, the plain clique search up to :data:`CORE_WORK`, the dual-bounded search again up
-        to :data:`MORE_CORE_NODES`, then CP-SAT, each from the best clique found before. A
-        stopped search's bound is not worked out (:func:`solve` reads only whether a core was
-        settled): colouring the whole graph for it took 4.3 s of the 9.6 s of arbitrary 64 / 500
-        / 10 with 3 candidates (seed 0, under cProfile), on 12 cores that went on."""
+        to :data:`MORE_CORE_NODES`, then CP-SAT, each from the best clique found before. On a
+        core whose graph is sparser than :data:`SPARSE_CORE` the plain search goes first. The
+        graph is built once for them all. A stopped search's bound is not worked out
+        (:func:`solve` reads only whether a core was settled): colouring the whole graph for it
+        took 4.3 s of the 9.6 s of arbitrary 64 / 500 / 10 with 3 candidates (seed 0, under
+        cProfile), on 12 cores that went on."""
         start = monotonic()
 
         def left() -> float | None:
             return None if options.time_limit is None else options.time_limit - (monotonic() - start)
 
         primal = self._primal(formulation)
-        answer = dualclique.run(formulation, options, hint, self.duals, max_nodes=CORE_NODES, primal=primal,
-                                colouring=False)
-        for stage in ("clique", "more", "cpsat"):
-            if answer.status is Status.OPTIMAL or answer.status is Status.INFEASIBLE:
-                return answer
-            remaining = left()
-            if remaining is not None and remaining <= 0:
-                return answer  # the clock stopped it, not the cap
-            start_from = answer.values or hint
-            if stage != "cpsat" and not clique.applies(formulation.ilp):  # (set packing only, as dualclique)
-                continue
+        g = clique.graph(formulation.ilp) if clique.applies(formulation.ilp) else None
+        if g is None:  # (not set packing: dualclique.run routes it, as it says)
+            stages: tuple[str, ...] = ("dual", "cpsat")
+        elif g.density < SPARSE_CORE:
+            stages = ("clique", "dual", "more", "cpsat")
+        else:
+            stages = ("dual", "clique", "more", "cpsat")
+        answer = None
+        for stage in stages:
+            if answer is not None:
+                if answer.status is Status.OPTIMAL or answer.status is Status.INFEASIBLE:
+                    return answer
+                remaining = left()
+                if remaining is not None and remaining <= 0:
+                    return answer  # the clock stopped it, not the cap
+            limited = replace(options, time_limit=left())
+            start_from = hint if answer is None else answer.values or hint
             if stage == "clique":
-                answer = clique.solve_graph(formulation, clique.graph(formulation.ilp),
-                                            replace(options, time_limit=remaining), start_from, work=CORE_WORK,
-                                            bound=False)
-            elif stage == "more":
-                answer = dualclique.run(formulation, replace(options, time_limit=remaining), start_from, self.duals,
-                                        max_nodes=MORE_CORE_NODES, primal=primal, colouring=False)
+                answer = clique.solve_graph(formulation, g, limited, start_from, work=CORE_WORK, bound=False)
+            elif stage in ("dual", "more"):
+                nodes = CORE_NODES if stage == "dual" else MORE_CORE_NODES
+                answer = dualclique.run(formulation, limited, start_from, self.duals, max_nodes=nodes,
+                                        graph=g, primal=primal, colouring=False)
             else:
                 from ilp import cpsat
 
-                answer = cpsat.run(formulation, replace(options, time_limit=remaining), start_from)
+                answer = cpsat.run(formulation, limited, start_from)
         return answer
 
 

@@ -199,6 +199,7 @@ def test_a_core_cut_at_the_masters_point_solves_its_relaxation_once(monkeypatch)
     core without some column of that point solves it first, to separate there. Both occur on
     the seeds above."""
     monkeypatch.setattr("ilp.dualclique.CUT_VERTICES", 2)
+    monkeypatch.setattr("ilp.colgen.SPARSE_CORE", 0.0)  # (small cores are sparse: the dual search first)
     calls: list[list[bool]] = []  # per core: whether a point was given, then one entry per GLOP solve
     solve_relaxation = ilp.dualclique._Relaxation.solve
     cut = ilp.dualclique.strengthened_duals
@@ -222,15 +223,19 @@ def test_a_core_cut_at_the_masters_point_solves_its_relaxation_once(monkeypatch)
     assert without and min(without) >= 1  # solved first, to separate at its own point
 
 
-@pytest.mark.parametrize("work, more", [(0, 1), (0, 10**9), (10**9, 1)])
-def test_the_node_cap_hands_hard_cores_on(work, more, monkeypatch):
+@pytest.mark.parametrize("work, more, sparse", [(0, 1, False), (0, 10**9, False), (10**9, 1, False),
+                                                (0, 1, True), (10**9, 1, True)])
+def test_the_node_cap_hands_hard_cores_on(work, more, sparse, monkeypatch):
     """The fallbacks are taken: over the seeds above, at a node cap of 0, some core goes to the
     plain clique search; with its work capped at 0 to the dual-bounded search's second try, and
     with that capped at one node to CP-SAT. Uncapped, the plain search, or the second try,
-    settles every core it gets and the later stages get none. Every value is the reference's."""
-    searched, again, handed = [], [], []
+    settles every core it gets and the later stages get none. With every core taken as sparse
+    (``SPARSE_CORE``), the plain search goes first: uncapped, the dual-bounded search gets no
+    core. Every value is the reference's."""
+    searched, first, again, handed = [], [], [], []
     for seed in range(40):
         with monkeypatch.context() as patch:
+            patch.setattr("ilp.colgen.SPARSE_CORE", 1.01 if sparse else 0.0)
             patch.setattr("ilp.colgen.CORE_NODES", 0)
             patch.setattr("ilp.colgen.CORE_WORK", work)
             patch.setattr("ilp.colgen.MORE_CORE_NODES", more)
@@ -239,6 +244,8 @@ def test_the_node_cap_hands_hard_cores_on(work, more, monkeypatch):
             def second(*a, **k):
                 if k.get("max_nodes") == more:
                     again.append(seed)
+                if k.get("max_nodes") == 0:
+                    first.append(seed)
                 return dual(*a, **k)
 
             patch.setattr("ilp.clique.solve_graph", lambda *a, **k: searched.append(seed) or plain(*a, **k))
@@ -250,6 +257,7 @@ def test_the_node_cap_hands_hard_cores_on(work, more, monkeypatch):
                 program = _program(rng)
             assert solve(program, "portfolio").value == solve(program, "brute").value
     assert searched and bool(again) == (work == 0) and bool(handed) == (work == 0 and more == 1)
+    assert bool(first) == (not sparse or work == 0)
 
 
 @settings(max_examples=60, deadline=None)

@@ -144,6 +144,7 @@ def test_colgen_cores_through_the_dual_bounded_search(seed):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("ilp.colgen.CORE_SIZE", random.Random(seed).choice((1, 2, 200)))
         patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+        patch.setattr("ilp.colgen.SPARSE_CORE", 0.0)  # (small cores are sparse: the dual search first)
         patch.setattr(dualclique, "run", counted)
         for backend in ("portfolio", "clique"):
             _check_proven(program, solve(program, backend), expected, backend)
@@ -196,6 +197,7 @@ def test_a_search_stopped_at_its_cap_bounds_with_or_without_the_colouring():
             assert plain.bound is None
     assert stopped > 5
 
+
 def _conflicting(g: Graph, mask: int) -> bool:
     """Whether the vertices of ``mask`` are pairwise incompatible in ``g``."""
     return all(not g.compatible[v] & mask for v in range(len(g.weights)) if mask >> v & 1)
@@ -238,7 +240,8 @@ def test_subset_row_cuts_are_the_violated_ones_and_hold_every_clique(seed, other
     few = dualclique.subset_row_cuts(rows, n, x, most=2)
     assert few == cuts[:2]
     violation = [sum(x[v] for v in range(n) if cut >> v & 1) for cut in cuts]
-    assert violation == sorted(violation, reverse=True)
+    # most violated first (the search sums in another order: equal violations may differ in the last bits)
+    assert all(a >= b - 1e-9 for a, b in zip(violation, violation[1:]))
     # the rows and cuts, with duals drawn or GLOP's after separation, bound every clique
     every = brute_cliques(g)
     best = max(every.values())
