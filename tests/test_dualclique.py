@@ -152,15 +152,20 @@ def test_colgen_cores_through_the_dual_bounded_search(seed):
         assert calls
 
 
+def _packing_programs(count: int):
+    """(program, formulation, optimum) of the priced programs of seeds 0 .. count - 1 that are
+    set packing."""
+    for seed in range(count):
+        program = _priced_program(seed)
+        formulation = build(program)
+        if clique.applies(formulation.ilp):
+            yield program, formulation, brute(program)[0]
+
+
 def test_a_clique_search_past_its_deadline_gives_an_interval():
     """A core not proven in time: FEASIBLE, its incumbent a packing, its bound at least the optimum."""
     rng = random.Random(7)
-    for seed in range(40):
-        program = _priced_program(seed)
-        formulation = build(program)
-        if not clique.applies(formulation.ilp):
-            continue
-        expected, _ = brute(program)
+    for program, formulation, expected in _packing_programs(40):
         answer = dualclique.run(formulation, SolveOptions("clique", time_limit=1e-9), None)
         if answer.status is Status.OPTIMAL:
             continue
@@ -169,18 +174,12 @@ def test_a_clique_search_past_its_deadline_gives_an_interval():
     assert rng  # the loop above met programs of every size
 
 
-
 def test_a_search_stopped_at_its_cap_bounds_with_or_without_the_colouring():
     """A search stopped by its cap (no node, no work) is FEASIBLE with a packing: the
     dual-bounded search's bound is at least the optimum, the dual bound alone without
     ``colouring`` and no higher than it with; the plain search gives no bound without ``bound``."""
     stopped = 0
-    for seed in range(40):
-        program = _priced_program(seed)
-        formulation = build(program)
-        if not clique.applies(formulation.ilp):
-            continue
-        expected, _ = brute(program)
+    for program, formulation, expected in _packing_programs(40):
         options = SolveOptions("clique")
         both = dualclique.run(formulation, options, None, max_nodes=0)
         dual = dualclique.run(formulation, options, None, max_nodes=0, colouring=False)

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from ilp import clique, colgen, dualclique, native
+from ilp.compile import _UnionSearch
 from ilp.certify import SCALE
 from ilp.clique import Graph, _Search, _Timeout
 from ilp.dualclique import _DualSearch, _Rows
@@ -231,17 +232,23 @@ def test_the_c_set_ups_refuse_what_python_would_not_take():
         _native.compatibility(2, array("q", [0, 1]), array("q", [0, 2]), array("q", [0, 5]), None)
 
 
-@pytest.mark.parametrize("seed", range(150))
-def test_walk_same_unions_in_the_same_order(seed):
+def _walk_case(rng: random.Random) -> tuple[int, _UnionSearch, int, list[int], int]:
+    """A random walk's set-up: (goods, a guaranteed value's union search, its top bid value,
+    prices of the goods, the player's own price)."""
     from tests.test_colgen import _priced
 
-    rng = random.Random(9000 + seed)
     m = rng.choice((1, 3, 7, 7, 40, 64, 65, 130))
     _, search = _priced(rng, m)
     top = max(search.ranked[k][0][1] for k in range(len(search.functions)))
     scale = rng.choice((0, 1, top, top * SCALE))
     cost = [rng.randint(0, scale) if rng.random() < 0.8 else 0 for _ in range(m)]
-    own = rng.randint(0, scale)
+    return m, search, top, cost, rng.randint(0, scale)
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_walk_same_unions_in_the_same_order(seed):
+    rng = random.Random(9000 + seed)
+    m, search, top, cost, own = _walk_case(rng)
     floor = rng.choice((0, -1, rng.randint(-SCALE * top, SCALE * top)))
     keep = rng.choice((None, 1, 2, 3, 10))  # 2 and more: the dict of the best, pruned as it fills
     budget = rng.choice((None, None, rng.randint(0, 40)))
@@ -303,15 +310,8 @@ def test_the_cores_listing_keeps_what_minimal_of_keeps(seed):
     all of them), in the same order with the same values, out of budget where Python is; and
     what ``minimal_of`` keeps of it, with the same values, is what it keeps of the whole listing
     (``minimal=False``, no tuple cut)."""
-    from tests.test_colgen import _priced
-
     rng = random.Random(31000 + seed)
-    m = rng.choice((1, 3, 7, 7, 40, 64, 65, 130))
-    _, search = _priced(rng, m)
-    top = max(search.ranked[k][0][1] for k in range(len(search.functions)))
-    scale = rng.choice((0, 1, top, top * SCALE))
-    cost = [rng.randint(0, scale) if rng.random() < 0.8 else 0 for _ in range(m)]
-    own = rng.randint(0, scale)
+    m, search, top, cost, own = _walk_case(rng)
     floor = rng.choice((0, -1, -SCALE * top, rng.randint(-SCALE * top, SCALE * top)))
     budget = rng.choice((None, None, rng.randint(0, 40)))
     outcomes, ran = [], []
