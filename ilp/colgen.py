@@ -159,7 +159,6 @@ SCIP 43-50 s on the largest). The cap is what a core that this search does not s
 more: about two seconds in C."""
 
 
-
 SPARSE_CORE = 0.2
 """The density (``ilp.clique.Graph.density``) below which a core goes to the plain clique search
 (:data:`CORE_WORK`) before the dual-bounded one (:class:`_Bounded`): there the dual bound is the

@@ -198,18 +198,18 @@ def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budge
          tie: int | None = None, canonical: bool = False, minimal: tuple | None = None
          ) -> tuple[bool, int | None, int, list[tuple[int, int]], int | None] | None:
     """``ilp.colgen._Pricer.walk``'s search of one option (:func:`walk_plan`) in C: ``(overflow,
-    budget left, floor, records, tie)``. ``rising`` (``keep = 1``): the records (union, value) in
-    the order the Python search makes them, the floor rising to each. Without ``keep``: what the
-    Python search's dict holds of them, each union once, where first made, with its best value;
-    ``canonical`` as the Python search's ``minimal=True`` (only tuples of each candidate's first
-    bid inside their union); with ``minimal`` (:func:`minimal_plan`'s, of the same width) only
-    the unions no smaller bundle matches (:func:`minimal`'s test: the others never reach a core,
-    and on decay 64 / 500 / 10 with 5 candidates a listing held about a million of them for a
-    few hundred kept). With
-    ``keep`` of 2 or more, the Python search's dict of the best unions instead: ``held``, that
-    dict so far (each union above ``floor``), and the records its content at the end, in its
-    order; ``tie`` the value at which it last dropped ties (None: never), given and returned.
-    None when the module is not here or the sums could overflow 64 bits."""
+    budget left, floor, records, tie)``. ``rising`` (``keep = 1``): the records (union, value)
+    in the order the Python search makes them, the floor rising to each. Without ``keep``: what
+    the Python search's dict holds of them, each union once, where first made, with its best
+    value; ``canonical`` as the Python search's ``minimal=True`` (only tuples of each
+    candidate's first bid inside their union); with ``minimal`` (:func:`minimal_plan`'s, of the
+    same width) only the unions no smaller bundle matches (:func:`minimal`'s test: the others
+    never reach a core, and on decay 64 / 500 / 10 with 5 candidates a listing held about a
+    million of them for a few hundred kept). With ``keep`` of 2 or more, the Python search's
+    dict of the best unions instead: ``held``, that dict so far (each union above ``floor``),
+    and the records its content at the end, in its order; ``tie`` the value at which it last
+    dropped ties (None: never), given and returned. None when the module is not here or the sums
+    could overflow 64 bits."""
     module = _module()
     if module is None:
         return None
