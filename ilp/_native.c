@@ -615,6 +615,16 @@ static int keep_reserve(Walk *s, Py_ssize_t need) {
     return 0;
 }
 
+/* a union not held yet, entered last (the table grown if need be) */
+static int keep_add(Walk *s, const word *u, int64_t value) {
+    if (keep_reserve(s, s->count + 1) < 0) { PyErr_NoMemory(); return -1; }
+    size_t i = keep_slot(s, u);
+    memcpy(s->keys + s->count * s->w, u, s->w * 8);
+    s->held[s->count] = value;
+    s->slots[i] = s->count++;
+    return 0;
+}
+
 static int compare_down(const void *a, const void *b) {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x < y) - (x > y);
@@ -631,11 +641,7 @@ static int keep_record(Walk *s, const word *u, int64_t value) {
         s->held[s->slots[i]] = value;
     } else {
         if (value <= s->floor) return 0;
-        if (keep_reserve(s, s->count + 1) < 0) { PyErr_NoMemory(); return -1; }
-        i = keep_slot(s, u);
-        memcpy(s->keys + s->count * s->w, u, s->w * 8);
-        s->held[s->count] = value;
-        s->slots[i] = s->count++;
+        if (keep_add(s, u, value) < 0) return -1;
     }
     if (s->count < 2 * s->keep) return 0;
     memcpy(s->sorted, s->held, s->count * sizeof(int64_t));
@@ -671,12 +677,7 @@ static int list_record(Walk *s, const word *u, int64_t value) {
         if (value > s->held[s->slots[i]]) s->held[s->slots[i]] = value;
         return 0;
     }
-    if (keep_reserve(s, s->count + 1) < 0) { PyErr_NoMemory(); return -1; }
-    i = keep_slot(s, u);
-    memcpy(s->keys + s->count * s->w, u, s->w * 8);
-    s->held[s->count] = value;
-    s->slots[i] = s->count++;
-    return 0;
+    return keep_add(s, u, value);
 }
 
 /* ilp.colgen._Pricer._walk's canonical test: no bid before the one taken at a level up to this
