@@ -20,6 +20,7 @@
 typedef uint64_t word;
 
 #define SIGNAL_EVERY 1024  /* nodes between two looks for a signal (PyErr_CheckSignals) */
+#define CLASSES_PER_LOOK 1024  /* colour classes of one node between two looks at the clock and for a signal */
 
 typedef struct {
     Py_ssize_t n, w;            /* vertices, 64-bit words of a vertex set */
@@ -160,7 +161,17 @@ static void colour_cover(Search *s, const word *cand, int64_t target, word *bran
     memcpy(residual, s->weights, s->n * sizeof(int64_t));
     memcpy(left, cand, w * sizeof(word));
     int64_t total = 0;
-    for (;;) {
+    for (Py_ssize_t classes = 1;; classes++) {
+        /* the clock between classes too: on a core of 193,932 unions (paths 256 / 2000 / 10,
+           5 candidates) one colouring of weighted classes ran for minutes */
+        if (classes % CLASSES_PER_LOOK == 0) {
+            if (PyErr_CheckSignals() < 0) s->failed = 1;
+            else if (s->deadline >= 0 && monotonic_now() > s->deadline) s->stopped = 1;
+            if (s->failed || s->stopped) {
+                memset(branch, 0, w * sizeof(word));
+                return;
+            }
+        }
         Py_ssize_t v = lowest(left, w);
         if (v < 0) break;
         /* the class of v: candidates in conflict with v and with every member after it */

@@ -53,8 +53,9 @@ least S's reduced cost). The core is then solved by the requested backend as an 
 (its answer checked by ``ilp.claims``): if its optimum R reaches T, R is the optimum; if not,
 nothing reaches T (the bound drops to T - 1). The first core is that of the :data:`CORE_SIZE`
 columns of highest reach (its optimum is usually the optimum, proven at once); each next one
-holds up to :data:`GROWTH` times as many columns, and the last is the core of one above the
-best solution known, which settles the program. The floating-point relaxation only chooses Y; the proof is integer arithmetic.
+holds up to :data:`GROWTH` times as many columns (at most twice the last when the reaches tie
+at a threshold proven empty), and the last is the core of one above the best solution known,
+which settles the program. The floating-point relaxation only chooses Y; the proof is integer arithmetic.
 
 Cores are solved by the requested backend, except the portfolio's and the clique search's:
 ``ilp.dualclique``, the clique search bounded at every node by integer duals (:data:`CORE_SOLVERS`):
@@ -679,7 +680,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
 
     if core_module is dualclique:
         core_module = _Bounded(cost, own, master)
-    size, previous, core, settle = CORE_SIZE, None, None, False
+    size, previous, core, settle, last = CORE_SIZE, None, None, False, 0
     if RESTRICTED and isinstance(core_module, _Bounded) and best < bound and (left() is None or left() > 0):
         allocation, best = _restricted(program, master, allocation, best, replace(options, time_limit=left()),
                                        core_module)
@@ -693,7 +694,9 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
         # whose core holds them), as ilp.certify: its optimum is usually the program's (then
         # proven at once) or close to it. When it is not, the settling core (one above the best
         # solution) if it holds at most GROWTH times as many columns, else the core of GROWTH
-        # times as many: a poor first solution never makes one huge core at once.
+        # times as many: a poor first solution never makes one huge core at once. When the
+        # reaches give no threshold below the last (proven empty), the threshold descends by
+        # bisection to a core at most twice the last (_lowest_fitting).
         try:
             if previous is None and not settle:
                 raise _TooMany
@@ -722,7 +725,10 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             if len(reach) > size:
                 threshold = max(threshold, reach[size - 1])
             if previous is not None and threshold >= previous:
-                threshold = best + 1  # no progress: the settling core
+                # no progress (the reaches tie at or above the last threshold, which nothing
+                # reaches): the lowest threshold below it whose core holds at most twice as
+                # many columns as the last core, and the settling core if that one does
+                threshold = _lowest_fitting(core_of, best + 1, previous - 1, max(size, 2 * last))
             try:
                 core = core_of(threshold)
             except _Overflow:
@@ -730,6 +736,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
         except _Overflow:
             return None
         previous, size, settle = threshold, GROWTH * size, False
+        last = sum(map(len, core.values()))
         given = [None] * len(program.weights)
         for j, atoms in core.items():
             if atoms:
@@ -766,6 +773,32 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             bound = found  # a better solution would use core columns only
         else:
             bound = threshold - 1  # nothing in the core reaches the threshold, so nothing does
+
+
+def _lowest_fitting(core_of: Callable[..., dict], low: int, high: int, limit: int) -> int:
+    """The lowest threshold from ``low`` to ``high`` whose core (``core_of``) holds at most
+    ``limit`` columns, by bisection (cores shrink as the threshold rises; a listing that goes
+    over :data:`LIST_BUDGET` holds too many); ``high`` when none does. Why: on paths 256 / 2000 / 10 with 5 candidates (seed 2) the relaxation's bound was
+    12,355, the first solution 12,256, and after the core of the 14,403 unions of reach 12,355
+    proved nothing reaches it, the settling core held 193,932 unions (too many for any
+    solver here); the core of 12,350 (33,536 unions) holds a solution worth 12,343."""
+
+    def fits(threshold: int) -> bool:
+        try:
+            core_of(threshold, limit=limit)
+        except (_TooMany, _Overflow):  # a listing past LIST_BUDGET: more columns than any limit
+            return False
+        return True
+
+    if fits(low):
+        return low
+    while high - low > 1:  # the core of low holds too many; high's may
+        middle = (low + high) // 2
+        if fits(middle):
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 def core_program(program: Program, optimum: int,
@@ -882,12 +915,19 @@ class _Bounded:
         graph is built once for them all. A stopped search's bound is not worked out
         (:func:`solve` reads only whether a core was settled): colouring the whole graph for it
         took 4.3 s of the 9.6 s of arbitrary 64 / 500 / 10 with 3 candidates (seed 0, under
-        cProfile), on 12 cores that went on."""
+        cProfile), on 12 cores that went on.
+
+        A core of more than ``clique.MAX_VERTICES`` columns goes to CP-SAT alone
+        (:func:`_cpsat_apart`): its graph would take n^2 / 8 bytes before any search (on paths
+        256 / 2000 / 10 with 5 candidates, seed 2, a settling core of 193,932 unions took 9.5 GB
+        and sat for minutes in one colouring, past a 30 s limit)."""
         start = monotonic()
 
         def left() -> float | None:
             return None if options.time_limit is None else options.time_limit - (monotonic() - start)
 
+        if len(formulation.ilp.names) > clique.MAX_VERTICES:
+            return _cpsat_apart(formulation, options, hint)
         primal = self._primal(formulation)
         g = clique.graph(formulation.ilp) if clique.applies(formulation.ilp) else None
         if g is None:  # (not set packing: dualclique.run routes it, as it says)
@@ -917,6 +957,27 @@ class _Bounded:
 
                 answer = cpsat.run(formulation, limited, start_from)
         return answer
+
+
+def _cpsat_apart(formulation: Formulation, options: SolveOptions, hint: list[int] | None) -> Answer:
+    """CP-SAT's answer to a core too large for a graph (:meth:`_Bounded.run`). With a time limit,
+    in a worker process of its own, stopped ``ilp.workers.OVERRUN`` seconds past the limit
+    (then unproven): its presolve's clique merging does not look at the clock, and on that core
+    of 193,932 unions it returned after 139 s under a limit of 60 s (1 GB)."""
+    from ilp import cpsat
+    from ilp.workers import OVERRUN, Worker, WorkerDied
+
+    if options.time_limit is None:
+        return cpsat.run(formulation, options, hint)
+    worker = Worker()
+    try:
+        # what a worker can be sent: no cache of blocks, known solutions or shared workers
+        return worker.call_within(options.time_limit + OVERRUN, cpsat.run, formulation,
+                                  replace(options, known={}, blocks=None, workers=None), hint)
+    except WorkerDied as exc:  # stopped past its limit, or out of memory
+        return Answer(Status.UNKNOWN, solver=cpsat.NAME, error=str(exc))
+    finally:
+        worker.stop()
 
 
 def _restricted(program: Program, master: _Master, allocation: tuple[int, ...], best: int,

@@ -37,15 +37,22 @@ def available() -> bool:
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None) -> Answer:
     """Solve the formulation's ILP in the HiGHS worker process (``ilp.contract``); ``hint`` is a
     full assignment to start from."""
-    from ilp.workers import Worker, WorkerDied
+    from ilp.workers import OVERRUN, Worker, WorkerDied, WorkerOverran
 
     global _worker
+    # HiGHS's own limit, and the worker stopped when it overruns that by far (some of its
+    # presolve's steps never look at the clock): an unproven answer, as at the limit
+    within = None if options.time_limit is None else options.time_limit + OVERRUN
     with _lock:
         for attempt in range(2):
             if _worker is None or not _worker.alive:
                 _worker = Worker()
             try:
-                return _worker.call(solve_here, formulation.ilp, options.time_limit, options.threads, hint)
+                return _worker.call_within(within, solve_here, formulation.ilp, options.time_limit, options.threads,
+                                           hint)
+            except WorkerOverran as exc:
+                _stop()
+                return Answer(Status.UNKNOWN, solver=NAME, error=str(exc))
             except WorkerDied:
                 _stop()
                 if attempt:

@@ -323,7 +323,7 @@ def race(formulation: Formulation, options: SolveOptions, incumbent: Answer = An
          hint: list[int] | None = None, sparse: bool = False) -> Answer:
     """Run the racers in parallel worker processes; the first proven answer wins. ``sparse``: a
     program for the clique search (:data:`SPARSE`), which then runs as the first racer."""
-    from ilp.workers import Worker, WorkerDied
+    from ilp.workers import OVERRUN, Worker, WorkerDied
 
     ilp = formulation.ilp
     # what is pickled to each racer: the formulation is built, so no cache of blocks, no known
@@ -351,7 +351,7 @@ def race(formulation: Formulation, options: SolveOptions, incumbent: Answer = An
     bounds = [incumbent.bound] if incumbent.bound is not None else []
     errors: list[str] = []
     pending = set(names)
-    deadline = None if options.time_limit is None else time.monotonic() + options.time_limit + 30
+    deadline = None if options.time_limit is None else time.monotonic() + options.time_limit + OVERRUN
     try:
         while pending:
             wait = None if deadline is None else deadline - time.monotonic()
@@ -380,7 +380,7 @@ def race(formulation: Formulation, options: SolveOptions, incumbent: Answer = An
         # every racer died (the out-of-memory killer, most likely): CP-SAT here, if time is left
         from ilp import cpsat
 
-        left = None if deadline is None else deadline - 30 - time.monotonic()
+        left = None if deadline is None else deadline - OVERRUN - time.monotonic()
         if left is None or left > 0:
             answer = cpsat.run(formulation, replace(options, time_limit=left), hint if best.values is None else best.values)
             return replace(answer, error=error)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -117,6 +118,22 @@ def test_a_timed_out_search_reports_its_incumbent_and_a_valid_bound():
     optimum = solve(program, "cpsat").value
     found = sum(c * answer.values[k] for k, c in formulation.ilp.objective.items())
     assert found <= optimum <= answer.bound
+
+
+@pytest.mark.parametrize("native", ["1", "0"])
+def test_one_colouring_stops_at_the_deadline(native, monkeypatch):
+    """A node's colouring bound looks at the clock every ``_CLASSES_PER_LOOK`` classes, in C and
+    in Python: on 4,096 pairwise compatible bids (a class each) with a deadline already passed,
+    the search stops in the root's colouring, unproven, where it used to finish that colouring
+    and 15 more nodes (on a core of 193,932 unions one colouring took minutes)."""
+    monkeypatch.setenv("CABENCH_NATIVE", native)
+    n = 4096
+    everyone = (1 << n) - 1
+    g = clique.Graph(tuple(range(n)), (1,) * n, tuple(everyone ^ (1 << v) for v in range(n)))
+    search = clique._Search(g, time.monotonic() - 1)
+    found, weight, proven = clique.improve(search, (), floor=n + 1)
+    assert not proven and search.nodes == 1 and found == ()
+    assert search.work < n  # stopped within the classes
 
 
 def test_programs_with_side_constraints_go_to_cpsat():

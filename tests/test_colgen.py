@@ -21,6 +21,7 @@ import ilp.clique
 import ilp.colgen
 import ilp.cpsat
 import ilp.dualclique
+import ilp.formulation
 from benchmarks import compute_report
 from ilp import Program, SolveOptions, Status, Weight, solve
 from ilp.certify import SCALE
@@ -335,6 +336,84 @@ def test_a_time_limit_ends_in_an_interval(monkeypatch):
     solution = solve(program, SolveOptions("cpsat", time_limit=1))
     assert solution.status is Status.FEASIBLE
     assert solution.value <= expected <= solution.bound and solution.value < solution.bound
+
+
+def test_lowest_fitting_bisects_to_the_lowest_threshold_within_the_limit():
+    """Cores shrink as the threshold rises: the lowest threshold whose core fits, ``low`` when
+    its core does, ``high`` when none does; each core listed with the limit. A listing over
+    its budget (thresholds 0 and 1 here) holds too many."""
+    sizes = {t: 100 - 9 * t for t in range(12)}  # threshold -> columns of its core
+    listed = []
+
+    def core_of(threshold, limit=None):
+        listed.append(limit)
+        if threshold < 2:
+            raise ilp.colgen._Overflow
+        if sizes[threshold] > limit:
+            raise ilp.colgen._TooMany
+        return {0: [(1, 1)] * sizes[threshold]}
+
+    lowest = ilp.colgen._lowest_fitting
+    assert [lowest(core_of, 0, 11, limit) for limit in (100, 55, 54, 1, 0)] == [2, 5, 6, 11, 11]
+    assert lowest(core_of, 2, 11, 100) == 2 and lowest(core_of, 3, 4, 64) == 4
+    assert set(listed) == {100, 55, 54, 1, 0, 64}
+
+
+def test_no_progress_takes_the_lowest_threshold_that_fits(monkeypatch):
+    """With cores of one column growing by 1 the reaches often tie at the threshold just proven
+    empty: the next threshold is then the lowest whose core fits (``_lowest_fitting``), often
+    above the settling core's. Every value is the reference's."""
+    monkeypatch.setattr("ilp.colgen.CORE_SIZE", 1)
+    monkeypatch.setattr("ilp.colgen.GROWTH", 1)
+    lowest, between = ilp.colgen._lowest_fitting, []
+
+    def spy(core_of, low, high, limit):
+        found = lowest(core_of, low, high, limit)
+        between.append(found > low)
+        return found
+
+    monkeypatch.setattr("ilp.colgen._lowest_fitting", spy)
+    for seed in range(60):
+        rng = random.Random(11000 + seed)
+        program = _program(rng)
+        while not applies(program, BlockCache()):
+            program = _program(rng)
+        expected = solve(program, "brute").value
+        assert solve(program, "portfolio").value == expected and solve(program, "cpsat").value == expected
+    assert any(between) and not all(between)
+
+
+@pytest.mark.parametrize("limit", [None, 60.0])
+def test_a_core_too_large_for_a_graph_goes_to_cpsat(limit, monkeypatch):
+    """Cores of more than ``clique.MAX_VERTICES`` columns build no graph (it takes n^2 / 8
+    bytes): CP-SAT alone solves them, in a worker process of its own under a time limit. With
+    the cap at 2 columns most cores go there; every value is the reference's."""
+    monkeypatch.setattr("ilp.clique.MAX_VERTICES", 2)
+    apart = ilp.colgen._cpsat_apart
+    handed = []
+    monkeypatch.setattr("ilp.colgen._cpsat_apart", lambda *a: handed.append(a[1].time_limit) or apart(*a))
+    for seed in range(6):
+        rng = random.Random(11000 + seed)
+        program = _program(rng)
+        while not applies(program, BlockCache()):
+            program = _program(rng)
+        solution = solve(program, SolveOptions("portfolio", time_limit=limit))
+        assert solution.status is Status.OPTIMAL
+        assert solution.value == solve(program, "brute").value
+    assert handed and all((t is None) == (limit is None) for t in handed)
+
+
+def test_cpsat_apart_stopped_past_its_limit_is_unproven(monkeypatch):
+    """The worker running CP-SAT on a core too large for a graph is stopped
+    ``ilp.workers.OVERRUN`` seconds past the limit: here no time at all, so the worker's start
+    alone overruns it, and the answer is unproven (its presolve once ran 139 s under a 60 s
+    limit)."""
+    monkeypatch.setattr("ilp.workers.OVERRUN", 0.0)
+    a, b = 0b01, 0b10
+    program = Program(2, (Weight.of(Valuation(Form.XOR, ((a, 3), (a | b, 4)))), Weight.of(Valuation(Form.XOR, ((b, 2),)))))
+    formulation = ilp.formulation.build(program, BlockCache())
+    answer = ilp.colgen._cpsat_apart(formulation, SolveOptions("cpsat", time_limit=1e-6), None)
+    assert answer.status is Status.UNKNOWN and answer.values is None and "did not answer" in answer.error
 
 
 def test_values_near_the_cap_are_exact():

@@ -1,0 +1,83 @@
+"""Worker processes stopped when they overrun their time (``ilp.workers.Worker.call_within``),
+and the solvers that rely on it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import ilp.highs
+from ilp import Program, SolveOptions, Status, Weight
+from ilp.compile import BlockCache
+from ilp.formulation import build
+from ilp.workers import Worker, WorkerDied, WorkerOverran
+from instances.valuation import Form, Valuation
+
+
+def sleeps(seconds: float, *rest) -> float:
+    """Runs in a worker (imported there by name): sleeps, then answers how long."""
+    time.sleep(seconds)
+    return seconds
+
+
+def exits() -> None:
+    """Runs in a worker: ends it without an answer."""
+    import os
+
+    os._exit(3)
+
+
+def test_a_call_within_its_time_answers():
+    worker = Worker()
+    try:
+        assert worker.call_within(30.0, sleeps, 0.0) == 0.0
+        assert worker.call_within(None, sleeps, 0.0) == 0.0
+        assert worker.alive
+    finally:
+        worker.stop()
+
+
+def test_a_call_past_its_time_stops_the_worker():
+    worker = Worker()
+    try:
+        start = time.monotonic()
+        with pytest.raises(WorkerOverran, match="did not answer within"):
+            worker.call_within(0.5, sleeps, 60.0)
+        assert time.monotonic() - start < 30 and worker.process.wait(timeout=5) == -9  # killed
+    finally:
+        worker.stop()
+
+
+def test_a_worker_that_dies_on_its_own_did_not_overrun():
+    worker = Worker()
+    try:
+        with pytest.raises(WorkerDied) as caught:
+            worker.call_within(60.0, exits)
+        assert not isinstance(caught.value, WorkerOverran)
+    finally:
+        worker.stop()
+
+
+def test_highs_past_its_time_limit_is_stopped_and_unproven(monkeypatch):
+    """HiGHS's presolve can ignore its limit (it merged cliques for minutes under 20 s): the
+    worker is stopped ``OVERRUN`` past the limit, the answer is unproven, and the next solve
+    gets a new worker. (The worker here runs :func:`sleeps` for HiGHS.)"""
+    if not ilp.highs.available():
+        pytest.skip("highspy is not installed")
+    a, b = 0b01, 0b10
+    program = Program(2, (Weight.of(Valuation(Form.XOR, ((a, 3), (a | b, 4)))), Weight.of(Valuation(Form.XOR, ((b, 2),)))))
+    formulation = build(program, BlockCache())
+    monkeypatch.setattr("ilp.workers.OVERRUN", 0.2)
+    monkeypatch.setattr("ilp.highs.solve_here", _slow_highs)
+    start = time.monotonic()
+    answer = ilp.highs.run(formulation, SolveOptions("highs", time_limit=0.3))
+    assert answer.status is Status.UNKNOWN and answer.values is None and "did not answer" in answer.error
+    assert time.monotonic() - start < 30
+    monkeypatch.undo()
+    assert ilp.highs.run(formulation, SolveOptions("highs", time_limit=30)).status is Status.OPTIMAL
+
+
+def _slow_highs(ilp_, time_limit, threads, hint):
+    """Stands for ``ilp.highs.solve_here`` in the worker: never answers in time."""
+    return sleeps(60.0)
