@@ -109,8 +109,8 @@ class Worker:
 
     def call_within(self, seconds: float | None, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """:meth:`call`, but the worker is killed when it has not answered after ``seconds``
-        (None: no limit), and :class:`WorkerOverran` raised."""
-        if seconds is None:
+        (None, or beyond what a timer can wait: no limit), and :class:`WorkerOverran` raised."""
+        if seconds is None or not seconds < threading.TIMEOUT_MAX:
             return self.call(function, *args, **kwargs)
         fired = threading.Event()
 

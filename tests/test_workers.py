@@ -38,6 +38,18 @@ def test_a_call_within_its_time_answers():
         worker.stop()
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_limit_beyond_any_timer_is_no_limit():
+    """A time limit of 10^30 s or infinity (``--time-limit inf`` is allowed): no timer, whose
+    thread would fail on it."""
+    worker = Worker()
+    try:
+        assert worker.call_within(1e30, sleeps, 0.01) == 0.01
+        assert worker.call_within(float("inf"), sleeps, 0.01) == 0.01
+    finally:
+        worker.stop()
+
+
 def test_a_call_past_its_time_stops_the_worker():
     worker = Worker()
     try:
