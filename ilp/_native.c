@@ -162,8 +162,10 @@ static void colour_cover(Search *s, const word *cand, int64_t target, word *bran
     memcpy(left, cand, w * sizeof(word));
     int64_t total = 0;
     for (Py_ssize_t classes = 1;; classes++) {
-        /* the clock between classes too: on a core of 193,932 unions (paths 256 / 2000 / 10,
-           5 candidates) one colouring of weighted classes ran for minutes */
+        Py_ssize_t v = lowest(left, w);
+        if (v < 0) break;
+        /* the clock between classes too (as _Search.cover): on a core of 193,932 unions (paths
+           256 / 2000 / 10, 5 candidates) one colouring of weighted classes ran for minutes */
         if (classes % CLASSES_PER_LOOK == 0) {
             if (PyErr_CheckSignals() < 0) s->failed = 1;
             else if (s->deadline >= 0 && monotonic_now() > s->deadline) s->stopped = 1;
@@ -172,8 +174,6 @@ static void colour_cover(Search *s, const word *cand, int64_t target, word *bran
                 return;
             }
         }
-        Py_ssize_t v = lowest(left, w);
-        if (v < 0) break;
         /* the class of v: candidates in conflict with v and with every member after it */
         const word *c = s->compatible + v * w;
         for (Py_ssize_t k = 0; k < w; k++) free_[k] = left[k] & ~c[k];

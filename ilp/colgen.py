@@ -53,9 +53,10 @@ least S's reduced cost). The core is then solved by the requested backend as an 
 (its answer checked by ``ilp.claims``): if its optimum R reaches T, R is the optimum; if not,
 nothing reaches T (the bound drops to T - 1). The first core is that of the :data:`CORE_SIZE`
 columns of highest reach (its optimum is usually the optimum, proven at once); each next one
-holds up to :data:`GROWTH` times as many columns (at most twice the last when the reaches tie
-at a threshold proven empty), and the last is the core of one above the best solution known,
-which settles the program. The floating-point relaxation only chooses Y; the proof is integer arithmetic.
+holds up to :data:`GROWTH` times as many columns (when the reaches tie at a threshold proven
+empty: at most twice the last core, or that grown size if larger), and the last is the core of
+one above the best solution known, which settles the program. The floating-point relaxation
+only chooses Y; the proof is integer arithmetic.
 
 Cores are solved by the requested backend, except the portfolio's and the clique search's:
 ``ilp.dualclique``, the clique search bounded at every node by integer duals (:data:`CORE_SOLVERS`):
@@ -696,7 +697,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
         # solution) if it holds at most GROWTH times as many columns, else the core of GROWTH
         # times as many: a poor first solution never makes one huge core at once. When the
         # reaches give no threshold below the last (proven empty), the threshold descends by
-        # bisection to a core at most twice the last (_lowest_fitting).
+        # bisection to a core of at most twice the last, or the grown size (_lowest_fitting).
         try:
             if previous is None and not settle:
                 raise _TooMany
@@ -727,8 +728,10 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             if previous is not None and threshold >= previous:
                 # no progress (the reaches tie at or above the last threshold, which nothing
                 # reaches): the lowest threshold below it whose core holds at most twice as
-                # many columns as the last core, and the settling core if that one does
-                threshold = _lowest_fitting(core_of, best + 1, previous - 1, max(size, 2 * last))
+                # many columns as the last core (or the grown size), the settling core if it does
+                threshold = _lowest_fitting(core_of, best + 1, previous - 1, max(size, 2 * last), left)
+                if left() is not None and left() <= 0:
+                    return Outcome(Status.FEASIBLE, allocation, bound, solver)
             try:
                 core = core_of(threshold)
             except _Overflow:
@@ -775,13 +778,17 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             bound = threshold - 1  # nothing in the core reaches the threshold, so nothing does
 
 
-def _lowest_fitting(core_of: Callable[..., dict], low: int, high: int, limit: int) -> int:
+def _lowest_fitting(core_of: Callable[..., dict], low: int, high: int, limit: int,
+                    left: Callable[[], float | None] = lambda: None) -> int:
     """The lowest threshold from ``low`` to ``high`` whose core (``core_of``) holds at most
     ``limit`` columns, by bisection (cores shrink as the threshold rises; a listing that goes
-    over :data:`LIST_BUDGET` holds too many); ``high`` when none does. Why: on paths 256 / 2000 / 10 with 5 candidates (seed 2) the relaxation's bound was
-    12,355, the first solution 12,256, and after the core of the 14,403 unions of reach 12,355
-    proved nothing reaches it, the settling core held 193,932 unions (too many for any
-    solver here); the core of 12,350 (33,536 unions) holds a solution worth 12,343."""
+    over :data:`LIST_BUDGET` holds too many); ``high`` when none does. When the time ``left``
+    runs out, the lowest threshold known to fit so far (or ``high``).
+
+    Why: on paths 256 / 2000 / 10 with 5 candidates (seed 2) the relaxation's bound was 12,355,
+    the first solution 12,256, and after the core of the 14,403 unions of reach 12,355 proved
+    nothing reaches it, the settling core held 193,932 unions (too many for any solver here);
+    the core of 12,352 (22,530 unions) holds a solution worth 12,343, the optimum."""
 
     def fits(threshold: int) -> bool:
         try:
@@ -792,7 +799,7 @@ def _lowest_fitting(core_of: Callable[..., dict], low: int, high: int, limit: in
 
     if fits(low):
         return low
-    while high - low > 1:  # the core of low holds too many; high's may
+    while high - low > 1 and (left() is None or left() > 0):  # low's core holds too many; high's may
         middle = (low + high) // 2
         if fits(middle):
             high = middle

@@ -109,7 +109,9 @@ class Worker:
 
     def call_within(self, seconds: float | None, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """:meth:`call`, but the worker is killed when it has not answered after ``seconds``
-        (None, or beyond what a timer can wait: no limit), and :class:`WorkerOverran` raised."""
+        (None, or beyond what a timer can wait: no limit), and :class:`WorkerOverran` raised;
+        the worker is then dead (a kill that races the answer may also end it after an answer:
+        check :attr:`alive` before reusing it)."""
         if seconds is None or not seconds < threading.TIMEOUT_MAX:
             return self.call(function, *args, **kwargs)
         fired = threading.Event()
@@ -125,10 +127,12 @@ class Worker:
             return self.call(function, *args, **kwargs)
         except WorkerDied:
             if fired.is_set():
-                raise WorkerOverran(f"a worker process did not answer within {seconds:.0f} s and was stopped") from None
+                self.process.wait()  # reaped: ``alive`` is False from here on
+                raise WorkerOverran(f"a worker process did not answer within {seconds:.3g} s and was stopped") from None
             raise
         finally:
             timer.cancel()
+            timer.join()  # a kill under way lands now, not during the worker's next call
 
     def call_with_store(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``function(store, *args, **kwargs)`` in the worker, ``store`` being the worker's own

@@ -340,8 +340,8 @@ def test_a_time_limit_ends_in_an_interval(monkeypatch):
 
 def test_lowest_fitting_bisects_to_the_lowest_threshold_within_the_limit():
     """Cores shrink as the threshold rises: the lowest threshold whose core fits, ``low`` when
-    its core does, ``high`` when none does; each core listed with the limit. A listing over
-    its budget (thresholds 0 and 1 here) holds too many."""
+    its core does, ``high`` when none does or no time is left; each core listed with the limit.
+    A listing over its budget (thresholds 0 and 1 here) holds too many."""
     sizes = {t: 100 - 9 * t for t in range(12)}  # threshold -> columns of its core
     listed = []
 
@@ -357,6 +357,8 @@ def test_lowest_fitting_bisects_to_the_lowest_threshold_within_the_limit():
     assert [lowest(core_of, 0, 11, limit) for limit in (100, 55, 54, 1, 0)] == [2, 5, 6, 11, 11]
     assert lowest(core_of, 2, 11, 100) == 2 and lowest(core_of, 3, 4, 64) == 4
     assert set(listed) == {100, 55, 54, 1, 0, 64}
+    listed.clear()  # no time left: no bisection after the first listing, the highest threshold
+    assert lowest(core_of, 0, 11, 55, lambda: 0.0) == 11 and listed == [55]
 
 
 def test_no_progress_takes_the_lowest_threshold_that_fits(monkeypatch):
@@ -367,8 +369,8 @@ def test_no_progress_takes_the_lowest_threshold_that_fits(monkeypatch):
     monkeypatch.setattr("ilp.colgen.GROWTH", 1)
     lowest, between = ilp.colgen._lowest_fitting, []
 
-    def spy(core_of, low, high, limit):
-        found = lowest(core_of, low, high, limit)
+    def spy(core_of, low, high, limit, left):
+        found = lowest(core_of, low, high, limit, left)
         between.append(found > low)
         return found
 
