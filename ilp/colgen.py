@@ -978,9 +978,7 @@ def _cpsat_apart(formulation: Formulation, options: SolveOptions, hint: list[int
         return cpsat.run(formulation, options, hint)
     worker = Worker()
     try:
-        # what a worker can be sent: no cache of blocks, known solutions or shared workers
-        return worker.call_within(options.time_limit + OVERRUN, cpsat.run, formulation,
-                                  replace(options, known={}, blocks=None, workers=None), hint)
+        return worker.call_within(options.time_limit + OVERRUN, cpsat.run, formulation, options.sendable(), hint)
     except WorkerDied as exc:  # stopped past its limit, or out of memory
         return Answer(Status.UNKNOWN, solver=cpsat.NAME, error=str(exc))
     finally:

@@ -11,7 +11,7 @@ answers as for any other ILP, which is also right.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -93,6 +93,12 @@ class SolveOptions:
     workers: Any = field(default=None, compare=False, repr=False)
     lead: str | None = field(default=None, compare=False)
     alone: str | None = field(default=None, compare=False)
+
+    def sendable(self) -> "SolveOptions":
+        """These options as a worker process can receive them (pickled): without the known
+        solutions, the cache of blocks and the shared workers, which either cannot be pickled
+        or belong to this process."""
+        return replace(self, known={}, blocks=None, workers=None)
 
 
 @dataclass(frozen=True)

@@ -331,7 +331,7 @@ def race(formulation: Formulation, options: SolveOptions, incumbent: Answer = An
     # which cannot be pickled: each racer then failed at once and the program fell back to
     # CP-SAT with one worker in this process, without a race (every report run inside
     # ``shared_workers``; regions 256 / 2000 / 10's MSW went unproven for minutes)
-    options = replace(options, known={}, blocks=None, workers=None)
+    options = options.sendable()
     names = racers(options.lead, sparse=sparse, separable=claims.separable(ilp))
     answers: queue_module.Queue = queue_module.Queue()
     workers = {name: Worker() for name in names}

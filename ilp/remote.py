@@ -278,7 +278,7 @@ class Remote:
         # when every program goes to the workers, has no part to send either).
         part = blocks.part(tuple(others.values())) if others and len(blocks) else BlockCache()
         # what each solve needs besides its program; the options travel without this process's caches
-        starts = [(replace(t.options, known={}, blocks=None, workers=None), t.hint, t.first) for t in tasks]
+        starts = [(t.options.sendable(), t.hint, t.first) for t in tasks]
         return shapes, keys, starts, (packed, others), part
 
     def _call(self, w: int, request: tuple) -> tuple[list[Solution], int, BlockCache]:
