@@ -729,11 +729,13 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                 # no progress (the reaches tie at or above the last threshold, which nothing
                 # reaches): the lowest threshold below it whose core holds at most twice as
                 # many columns as the last core (or the grown size), the settling core if it does
-                threshold = _lowest_fitting(core_of, best + 1, previous - 1, max(size, 2 * last), left)
+                threshold, core = _lowest_fitting(core_of, best + 1, previous - 1, max(size, 2 * last), left)
                 if left() is not None and left() <= 0:
                     return Outcome(Status.FEASIBLE, allocation, bound, solver)
+            else:
+                core = None
             try:
-                core = core_of(threshold)
+                core = core if core is not None else core_of(threshold)
             except _Overflow:
                 return None
         except _Overflow:
@@ -779,33 +781,36 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
 
 
 def _lowest_fitting(core_of: Callable[..., dict], low: int, high: int, limit: int,
-                    left: Callable[[], float | None] = lambda: None) -> int:
+                    left: Callable[[], float | None] = lambda: None) -> tuple[int, dict | None]:
     """The lowest threshold from ``low`` to ``high`` whose core (``core_of``) holds at most
     ``limit`` columns, by bisection (cores shrink as the threshold rises; a listing that goes
     over :data:`LIST_BUDGET` holds too many); ``high`` when none does. When the time ``left``
-    runs out, the lowest threshold known to fit so far (or ``high``).
+    runs out, the lowest threshold known to fit so far (or ``high``). With it, that threshold's
+    core when the bisection listed it whole (None: list it), so it is not listed twice.
 
     Why: on paths 256 / 2000 / 10 with 5 candidates (seed 2) the relaxation's bound was 12,355,
     the first solution 12,256, and after the core of the 14,403 unions of reach 12,355 proved
     nothing reaches it, the settling core held 193,932 unions (too many for any solver here);
     the core of 12,352 (22,530 unions) holds a solution worth 12,343, the optimum."""
 
+    listed: dict[int, dict] = {}  # the cores that fit, by threshold
+
     def fits(threshold: int) -> bool:
         try:
-            core_of(threshold, limit=limit)
+            listed[threshold] = core_of(threshold, limit=limit)
         except (_TooMany, _Overflow):  # a listing past LIST_BUDGET: more columns than any limit
             return False
         return True
 
     if fits(low):
-        return low
+        return low, listed[low]
     while high - low > 1 and (left() is None or left() > 0):  # low's core holds too many; high's may
         middle = (low + high) // 2
         if fits(middle):
             high = middle
         else:
             low = middle
-    return high
+    return high, listed.get(high)
 
 
 def core_program(program: Program, optimum: int,

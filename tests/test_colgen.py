@@ -353,12 +353,18 @@ def test_lowest_fitting_bisects_to_the_lowest_threshold_within_the_limit():
             raise ilp.colgen._TooMany
         return {0: [(1, 1)] * sizes[threshold]}
 
-    lowest = ilp.colgen._lowest_fitting
-    assert [lowest(core_of, 0, 11, limit) for limit in (100, 55, 54, 1, 0)] == [2, 5, 6, 11, 11]
-    assert lowest(core_of, 2, 11, 100) == 2 and lowest(core_of, 3, 4, 64) == 4
+    def lowest(*args):
+        threshold, core = ilp.colgen._lowest_fitting(*args)
+        # the core comes with the threshold when it was listed whole, and is that threshold's
+        assert core is None or core == {0: [(1, 1)] * sizes[threshold]}
+        return threshold, core is not None
+
+    assert [lowest(core_of, 0, 11, limit) for limit in (100, 55, 54, 1, 0)] == [
+        (2, True), (5, True), (6, True), (11, False), (11, False)]
+    assert lowest(core_of, 2, 11, 100) == (2, True) and lowest(core_of, 3, 4, 64) == (4, False)
     assert set(listed) == {100, 55, 54, 1, 0, 64}
     listed.clear()  # no time left: no bisection after the first listing, the highest threshold
-    assert lowest(core_of, 0, 11, 55, lambda: 0.0) == 11 and listed == [55]
+    assert lowest(core_of, 0, 11, 55, lambda: 0.0) == (11, False) and listed == [55]
 
 
 def test_no_progress_takes_the_lowest_threshold_that_fits(monkeypatch):
@@ -371,7 +377,7 @@ def test_no_progress_takes_the_lowest_threshold_that_fits(monkeypatch):
 
     def spy(core_of, low, high, limit, left):
         found = lowest(core_of, low, high, limit, left)
-        between.append(found > low)
+        between.append(found[0] > low)
         return found
 
     monkeypatch.setattr("ilp.colgen._lowest_fitting", spy)
