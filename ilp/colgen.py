@@ -63,7 +63,9 @@ Cores are solved by the requested backend, except the portfolio's and the clique
 the master's last multipliers on cores of fewer than ``dualclique.CUT_VERTICES`` columns
 (:class:`_Bounded`), the core's own relaxation with cuts on larger ones. With it the first
 incumbent is the optimum of the restricted master's columns (:data:`RESTRICTED`), and the
-settling core comes first.
+settling core comes first; when that core holds more than :data:`DIVE_CORE` columns, a dive in
+the master (:func:`_dive`, priced as it goes) and the best allocation of the master's columns,
+with those it added, look for a better incumbent first.
 """
 
 from __future__ import annotations
@@ -181,6 +183,27 @@ The restricted optimum is 0-5 % below the program's; the first core, which never
 regions program, cost one more search over the unions (for the reach) and one more listing.
 Measured (2026-12-01, 2 shared cores, load 10-12; 9 programs of regions 64 / 500 / 10 with 3
 candidates, seed 0, each solved twice each way, alternately): 46.3 s against 55.5 s."""
+
+
+DIVE_LOOKAHEAD = 3
+"""Columns tried at each step of the dive (:func:`_dive`): each is fixed in turn, the master
+priced again, and the one that leaves the highest relaxation is kept (1: the column of largest
+value in the master's point, tried alone; 0: no dive). Measured (2026-12-05, one process) on the
+nine programs of paths 256 / 2000 / 10 with 5 candidates (seed 2) that :func:`solve` saw first,
+whose restricted optima were 14-1,164 below their bounds (0.1-9.4 %): after the dive and the
+search of the master's columns it added (:func:`_restricted` again) they were 14-137 below
+with 1 tried (0.03-0.10 s per dive), 4-37 below with 3 (0.11-0.54 s) and 4-31 with 6 (0.24-1.27
+s; better than 3 on one program, by 8). On the worst (11,191 under 12,355, the optimum 12,324)
+the program took about 15 minutes; with 3, the dive finds 12,318 and the search 12,324, and the
+program is proven in 42 s. The dive alone is not monotone in the columns tried (there: 12,198,
+12,318 and 12,205 with 1, 3 and 6)."""
+
+DIVE_CORE = 12_800
+"""The dive (:func:`_dive`) runs only when the settling core of the restricted optimum holds
+more columns than this: smaller cores are settled by the clique searches in about a second. On
+arbitrary 64 / 500 / 10 with 3 candidates (seed 0), whose relaxation is about 30 % above the
+optima, every program's settling core held 1,700-2,400 unions; diving there (0.12-0.17 s a
+program, for allocations well below the restricted optima) took the report from 3.3 s to 5.6 s."""
 
 
 class _Overflow(Exception):
@@ -681,11 +704,11 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
 
     if core_module is dualclique:
         core_module = _Bounded(cost, own, master)
-    size, previous, core, settle, last = CORE_SIZE, None, None, False, 0
+    size, previous, core, settle, last, dive = CORE_SIZE, None, None, False, 0, False
     if RESTRICTED and isinstance(core_module, _Bounded) and best < bound and (left() is None or left() > 0):
         allocation, best = _restricted(program, master, allocation, best, replace(options, time_limit=left()),
                                        core_module)
-        size, settle = GROWTH * CORE_SIZE, True
+        size, settle, dive = GROWTH * CORE_SIZE, True, DIVE_LOOKAHEAD > 0
     while True:
         if best >= bound:
             return Outcome(Status.OPTIMAL, allocation, best, solver)
@@ -704,6 +727,20 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             threshold = best + 1
             core = core_of(threshold, limit=size)
         except _TooMany:
+            if dive and not _fits(core_of, best + 1, DIVE_CORE):
+                # the settling core of the restricted optimum is huge: a better incumbent first,
+                # then that core again (_dive)
+                dive = False
+                found = _dive(program, priced, DIVE_LOOKAHEAD, left)
+                if found is not None:
+                    if program.total(found) > best:
+                        allocation, best = found, program.total(found)
+                    if best < bound and (left() is None or left() > 0):
+                        # the master's columns with those the dive priced often hold a better one
+                        allocation, best = _restricted(program, master, allocation, best,
+                                                       replace(options, time_limit=left()), core_module)
+                    continue
+            dive = False
             threshold = best + 1
             reach = []
             # a share of `size` per player (twice its even share) only to choose the threshold:
@@ -740,7 +777,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                 return None
         except _Overflow:
             return None
-        previous, size, settle = threshold, GROWTH * size, False
+        previous, size, settle, dive = threshold, GROWTH * size, False, False
         last = sum(map(len, core.values()))
         given = [None] * len(program.weights)
         for j, atoms in core.items():
@@ -778,6 +815,16 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             bound = found  # a better solution would use core columns only
         else:
             bound = threshold - 1  # nothing in the core reaches the threshold, so nothing does
+
+
+def _fits(core_of: Callable[..., dict], threshold: int, limit: int) -> bool:
+    """Whether the core of ``threshold`` holds at most ``limit`` columns (a listing over
+    :data:`LIST_BUDGET` holds more)."""
+    try:
+        core_of(threshold, limit=limit)
+    except (_TooMany, _Overflow):
+        return False
+    return True
 
 
 def _lowest_fitting(core_of: Callable[..., dict], low: int, high: int, limit: int,
@@ -1009,6 +1056,129 @@ def _restricted(program: Program, master: _Master, allocation: tuple[int, ...], 
         if disjoint(found) and program.total(found) > best:
             return found, program.total(found)
     return allocation, best
+
+
+def _dive(program: Program, priced: _Priced, lookahead: int,
+          left: Callable[[], float | None] = lambda: None) -> tuple[int, ...] | None:
+    """A feasible allocation by diving in the configuration LP (an incumbent, proven nothing):
+    price the master to its optimum, fix at 1 the column of largest value in the master's point
+    (of the ``lookahead`` largest, the one that leaves the highest relaxation once fixed and
+    priced again), price again over the goods and players left, and so on until the point is
+    integral. Pricing during the dive makes a taken good cost more than any bundle is worth
+    (``SCALE`` x the largest value, plus one) and leaves out a single-choice player with a fixed
+    column. The columns the dive adds stay in the master; its lower bounds and last solution are
+    restored at the end, and the multipliers of the bound (``priced``) are not touched. When the
+    time ``left`` runs out, the columns fixed so far. None when GLOP fails, or when the blocked
+    goods' costs could overflow the C walk's 64-bit sums (the Python walk would be too slow).
+
+    Why: the restricted master's own optimum (:func:`_restricted`) can be far below the bound,
+    and then the core of one above it is huge. On paths 256 / 2000 / 10 with 5 candidates (seed
+    2) one program's restricted optimum was 11,191 under a bound of 12,355; from there the
+    descent went through cores of 8,000-100,000 unions for 15 minutes. The dive (lookahead 3)
+    finds 12,318 in half a second (:data:`DIVE_LOOKAHEAD`)."""
+    master = priced.master
+    n_goods = program.n_goods
+    tolerance = int(SCALE * master.top * TOLERANCE)
+    blocked = SCALE * int(master.top) + 1
+    # (every good blocked, plus the duals, the value and the floor, each at most `blocked`)
+    if native.available() and blocked * (n_goods + len(program.weights) + 3) >= native.LIMIT:
+        return None
+    listed = {(j, bundle) for j, bundle, _, _ in master.columns}
+    fixed: list[int] = []
+    chosen: set[int] = set()  # single-choice players with a fixed column
+    taken = 0
+
+    def out_of_time() -> bool:
+        remaining = left()
+        return remaining is not None and remaining <= 0
+
+    def add(j: int, bundle: int, value: int) -> bool:
+        if (j, bundle) in listed:
+            return False
+        listed.add((j, bundle))
+        master.add(j, bundle, value, True)
+        return True
+
+    def reprice() -> float | None:
+        """The master's optimum (in units of ``master.top``) after pricing to the end, or as far
+        as the time allows; None when GLOP fails."""
+        for _ in range(ROUNDS):
+            if not master.solve():
+                return None
+            if out_of_time():
+                break
+            cost, own = master.multipliers(n_goods)
+            for g in members(taken):
+                cost[g] = blocked
+            added = False
+            for j, pricer in priced.pricers.items():
+                if j not in chosen:
+                    for union in pricer.walk(cost, own.get(j, 0), tolerance, keep=PER_ROUND):
+                        added |= add(j, union, pricer.search.weight(union))
+            for j, block in priced.explicit.items():
+                if block.single and j not in chosen and block.atoms:
+                    y = own.get(j, 0)
+                    d, a = max((SCALE * v - sum(cost[g] for g in members(b)) - y, -a)
+                               for a, (b, v) in enumerate(block.atoms))
+                    if d > tolerance:
+                        added |= add(j, *block.atoms[-a])
+            if not added:
+                break
+        return master.solution.objective_value
+
+    def fix(a: int, on: bool) -> None:
+        nonlocal taken
+        j, bundle, _, x = master.columns[a]
+        x.SetLb(1.0 if on else 0.0)
+        if on:
+            fixed.append(a)
+            taken |= bundle
+            if j in master.choice:
+                chosen.add(j)
+        else:
+            fixed.remove(a)
+            taken &= ~bundle
+            chosen.discard(j)
+
+    def fits(a: int) -> bool:
+        j, bundle, value, _ = master.columns[a]
+        return value > 0 and a not in fixed and j not in chosen and not bundle & taken
+
+    solution = getattr(master, "solution", None)
+    try:
+        while not out_of_time():
+            if reprice() is None:
+                return None
+            primal = master.primal()
+            free = [a for a in range(len(master.columns)) if primal[a] > 1e-9 and fits(a)]
+            if not free:
+                break
+            if all(primal[a] > 1 - 1e-9 for a in free):  # integral: its columns, checked one by one
+                for a in free:
+                    if fits(a):
+                        fix(a, True)
+                break
+            free.sort(key=lambda a: (-primal[a], -master.columns[a][2], a))
+            pick, high = free[0], None
+            if lookahead > 1:
+                for a in free[:lookahead]:
+                    if out_of_time():
+                        break
+                    fix(a, True)
+                    value = reprice()
+                    fix(a, False)
+                    if value is not None and (high is None or value > high + 1e-9):
+                        pick, high = a, value
+            fix(pick, True)
+    finally:
+        for a in fixed:
+            master.columns[a][3].SetLb(0.0)
+        if solution is not None:
+            master.solution = solution
+    allocation = [0] * len(program.weights)
+    for a in fixed:
+        allocation[master.columns[a][0]] |= master.columns[a][1]
+    return tuple(allocation)
 
 
 def _greedy(program: Program, master: _Master) -> tuple[int, ...]:

@@ -22,6 +22,7 @@ import ilp.colgen
 import ilp.cpsat
 import ilp.dualclique
 import ilp.formulation
+import ilp.program
 from benchmarks import compute_report
 from ilp import Program, SolveOptions, Status, Weight, solve
 from ilp.certify import SCALE
@@ -389,6 +390,174 @@ def test_no_progress_takes_the_lowest_threshold_that_fits(monkeypatch):
         expected = solve(program, "brute").value
         assert solve(program, "portfolio").value == expected and solve(program, "cpsat").value == expected
     assert any(between) and not all(between)
+
+
+def _diving(rng: random.Random) -> Program:
+    """Four to six guaranteed values over eight to ten goods, sometimes beside an XOR or an OR
+    player: programs large enough for restricted optima below the bound, where the dive runs."""
+    m = rng.randint(8, 10)
+    weights = [_weight(rng, m, 40) for _ in range(rng.randint(4, 6))]
+    if rng.random() < 0.5:
+        weights.append(Weight.of(random_valuation(rng, m, Form.XOR, low=1, high=40)))
+    if rng.random() < 0.2:
+        weights.append(Weight.of(random_valuation(rng, m, Form.OR, low=1, high=9)))
+    rng.shuffle(weights)
+    return Program(m, tuple(weights))
+
+
+def _priced_of(program: Program):
+    return ilp.colgen._price(program, SolveOptions("portfolio", blocks=BlockCache()), None, 0.0)[0]
+
+
+@pytest.mark.parametrize("lookahead", [1, 3])
+def test_the_dive_gives_feasible_allocations_and_every_value_is_the_reference(lookahead, monkeypatch):
+    """With settling cores of more than one column counted as huge (``DIVE_CORE``) the dive runs
+    after nearly every restricted optimum below the bound (``_dive``): each allocation it
+    returns is disjoint and worth at most the optimum, the master's bounds are back at 0, the
+    same program dives to the same allocation, and every value is the reference's. With
+    ``DIVE_CORE`` above any core, no dive."""
+    monkeypatch.setattr("ilp.colgen.CORE_SIZE", 1)
+    monkeypatch.setattr("ilp.colgen.GROWTH", 1)
+    monkeypatch.setattr("ilp.colgen.DIVE_LOOKAHEAD", lookahead)
+    monkeypatch.setattr("ilp.colgen.DIVE_CORE", 1)
+    dive, dived = ilp.colgen._dive, []
+
+    def spy(program, priced, width, left=lambda: None):
+        point = priced.master.primal()
+        found = dive(program, priced, width, left)
+        assert found is not None and ilp.program.disjoint(found) and width == lookahead
+        assert all(x.lb() == 0.0 for *_, x in priced.master.columns)
+        assert priced.master.primal()[:len(point)] == point  # the master's last point, as it was
+        dived.append((program, found))
+        return found
+
+    monkeypatch.setattr("ilp.colgen._dive", spy)
+    for seed in range(60):
+        program = _diving(random.Random(12000 + seed))
+        expected = solve(program, "brute").value
+        for backend in ("portfolio", "clique"):
+            solution = solve(program, backend)
+            assert solution.optimal and solution.value == expected == solution.bound, (seed, backend)
+    assert len(dived) >= 8
+    assert all(program.total(found) <= solve(program, "brute").value for program, found in dived)
+    program, found = dived[-1]
+    dived.clear()
+    assert solve(program, "portfolio").optimal and dived[-1][1] == found
+    monkeypatch.setattr("ilp.colgen.DIVE_CORE", 10**9)
+    dived.clear()
+    assert solve(program, "portfolio").optimal and not dived
+
+
+def test_the_dives_allocation_is_the_incumbent_and_the_master_is_searched_again(monkeypatch):
+    """A dive that returns the optimum makes it the incumbent: every core listed after it is of a
+    threshold above the optimum (the search of the master's columns after the dive changing
+    nothing here). And that search runs after each dive (``_restricted``, with the columns the
+    dive added)."""
+    monkeypatch.setattr("ilp.colgen.CORE_SIZE", 1)
+    monkeypatch.setattr("ilp.colgen.GROWTH", 1)
+    monkeypatch.setattr("ilp.colgen.DIVE_CORE", 1)
+    restricted, core_of = ilp.colgen._restricted, ilp.colgen._Priced.core_of
+    events: list[tuple[str, int]] = []
+    optimum = {}
+    monkeypatch.setattr("ilp.colgen._dive", lambda program, *a: events.append(("dive", 0)) or optimum["allocation"])
+
+    def searched(program, master, allocation, best, *rest):
+        # the second search (after the dive) hands back what it was given: the incumbent after
+        # the dive is then the dive's own allocation
+        events.append(("restricted", 0))
+        if events.count(("restricted", 0)) == 1:
+            first[0] = restricted(program, master, allocation, best, *rest)[1]
+            return restricted(program, master, allocation, best, *rest)
+        return allocation, best
+
+    monkeypatch.setattr("ilp.colgen._restricted", searched)
+    monkeypatch.setattr("ilp.colgen._Priced.core_of",
+                        lambda self, threshold, limit=None: events.append(("core", threshold)) or core_of(self, threshold, limit))
+    runs, first = [], [0]
+    for seed in range(40, 90):
+        program = _diving(random.Random(12600 + seed))
+        reference = solve(program, "brute")
+        optimum["allocation"] = reference.allocation
+        events.clear()
+        solution = solve(program, "portfolio")
+        assert solution.optimal and solution.value == reference.value
+        if ("dive", 0) in events:
+            runs.append(first[0] < reference.value)  # the restricted optimum below the optimum
+            after = events[events.index(("dive", 0)) + 1:]
+            assert after[0] == ("restricted", 0) and events.count(("restricted", 0)) == 2
+            assert all(threshold > reference.value for kind, threshold in after if kind == "core")
+    assert len(runs) >= 5 and any(runs)
+
+
+def test_the_dive_prices_a_single_choice_players_bids():
+    """An odd cycle of three priced players (each two of three goods, worth 10) beside an XOR
+    player whose bids of one good each are worth 3, 2 and 1: the master's point is all halves,
+    and its columns hold only the XOR player's best bid. Fixing one pair leaves one good, whose
+    bid the dive must price in: 11 with one column tried, 13 (the optimum) with three."""
+    def pair(bundle: int) -> Weight:
+        return Weight(((Valuation(Form.XOR, ((bundle, 10),)), Valuation(Form.XOR, ((bundle, 15),))),))
+
+    xor = Weight.of(Valuation(Form.XOR, ((0b001, 3), (0b010, 2), (0b100, 1))))
+    program = Program(3, (pair(0b011), pair(0b110), pair(0b101), xor))
+    assert applies(program, BlockCache()) and solve(program, "brute").value == 13
+    priced = _priced_of(program)
+    assert [(j, b) for j, b, _, _ in priced.master.columns if j == 3] == [(3, 0b001)]
+    found = ilp.colgen._dive(program, priced, 1)
+    assert program.total(found) == 11 and found[3] == 0b100
+    assert program.total(ilp.colgen._dive(program, _priced_of(program), 3)) == 13
+
+
+def test_the_dive_finds_more_than_the_restricted_master():
+    """On programs of four to six guaranteed values over eight to ten goods, whose restricted
+    optimum is below the bound: the dive's allocation is disjoint, worth at most the optimum,
+    and on some of them worth more than the restricted master's best (what it is there for)."""
+    better = 0
+    for seed in range(40, 120):
+        rng = random.Random(seed)
+        m = rng.randint(8, 10)
+        program = Program(m, tuple(_weight(rng, m, 40) for _ in range(rng.randint(4, 6))))
+        options = SolveOptions("portfolio", blocks=BlockCache())
+        priced, _ = ilp.colgen._price(program, options, None, 0.0)
+        master = priced.master
+        restricted = ilp.colgen._restricted(program, master, ilp.colgen._greedy(program, master), 0, options,
+                                            ilp.colgen._Bounded(priced.cost, priced.own, master))[1]
+        found = ilp.colgen._dive(program, priced, 3)
+        assert ilp.program.disjoint(found) and program.total(found) <= solve(program, "brute").value
+        better += program.total(found) > restricted
+    assert better >= 3
+
+
+@pytest.mark.parametrize("calls", [0, 1, 3, 6])
+def test_a_dive_out_of_time_keeps_what_it_fixed(calls):
+    """The time runs out after a few looks at the clock: the dive returns the columns fixed so
+    far (none when there was no time at all), disjoint, and leaves the master's bounds and last
+    point as they were."""
+    for seed in range(10):
+        program = _diving(random.Random(12800 + seed))
+        priced = _priced_of(program)
+        master = priced.master
+        point, columns = master.primal(), len(master.columns)
+        clock = itertools.count()
+        found = ilp.colgen._dive(program, priced, 2, lambda: 1.0 if next(clock) < calls else 0.0)
+        assert found is not None and ilp.program.disjoint(found)
+        assert program.total(found) <= solve(program, "brute").value
+        assert all(x.lb() == 0.0 for *_, x in master.columns)
+        assert master.primal()[:len(point)] == point
+        if calls == 0:
+            assert found == (0,) * len(program.weights) and len(master.columns) == columns
+
+
+def test_no_dive_where_blocked_goods_would_overflow_the_c_walk():
+    """Values near the cap: a blocked good's cost (SCALE x the largest value) would take the C
+    walk's sums past 64 bits, and the walks to Python: no dive, the master untouched."""
+    if not ilp.colgen.native.available():
+        pytest.skip("the C module is not built")
+    rng = random.Random(12900)
+    program = Program(10, tuple(_weight(rng, 10, CAP) for _ in range(6)))
+    priced = _priced_of(program)
+    assert SCALE * int(priced.master.top) * 19 >= ilp.colgen.native.LIMIT
+    columns = len(priced.master.columns)
+    assert ilp.colgen._dive(program, priced, 3) is None and len(priced.master.columns) == columns
 
 
 @pytest.mark.parametrize("limit", [None, 60.0])
