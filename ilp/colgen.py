@@ -725,9 +725,15 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             if previous is None and not settle:
                 raise _TooMany
             threshold = best + 1
-            core = core_of(threshold, limit=size)
-        except _TooMany:
-            if dive and not _fits(core_of, best + 1, DIVE_CORE):
+            # (one listing says both whether the settling core fits and whether to dive)
+            core = core_of(threshold, limit=max(size, DIVE_CORE) if dive else size)
+            if sum(map(len, core.values())) > size:
+                dive = False
+                raise _TooMany
+        except (_TooMany, _Overflow) as reason:
+            if isinstance(reason, _Overflow) and not dive:
+                return None
+            if dive:
                 # the settling core of the restricted optimum is huge: a better incumbent first,
                 # then that core again (_dive)
                 dive = False
@@ -815,16 +821,6 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             bound = found  # a better solution would use core columns only
         else:
             bound = threshold - 1  # nothing in the core reaches the threshold, so nothing does
-
-
-def _fits(core_of: Callable[..., dict], threshold: int, limit: int) -> bool:
-    """Whether the core of ``threshold`` holds at most ``limit`` columns (a listing over
-    :data:`LIST_BUDGET` holds more)."""
-    try:
-        core_of(threshold, limit=limit)
-    except (_TooMany, _Overflow):
-        return False
-    return True
 
 
 def _lowest_fitting(core_of: Callable[..., dict], low: int, high: int, limit: int,

@@ -448,6 +448,31 @@ def test_the_dive_gives_feasible_allocations_and_every_value_is_the_reference(lo
     assert solve(program, "portfolio").optimal and not dived
 
 
+def test_a_dive_that_does_not_run_changes_no_core(monkeypatch):
+    """With ``DIVE_CORE`` above any core the settling core is listed once with that limit (to
+    decide whether to dive), and the cores then solved are those solved with no dive at all
+    (``DIVE_LOOKAHEAD`` = 0): a settling core larger than the grown size takes the reaches'
+    path in both."""
+    monkeypatch.setattr("ilp.colgen.CORE_SIZE", 1)
+    monkeypatch.setattr("ilp.colgen.GROWTH", 1)
+    build, solved = ilp.colgen.build, []
+
+    def spy(program, given):
+        solved.append(tuple(None if block is None else len(block.atoms) for block in given))
+        return build(program, given=given)
+
+    monkeypatch.setattr("ilp.colgen.build", spy)
+    sequences = {}
+    for lookahead, core in ((0, 1), (3, 10**9)):
+        monkeypatch.setattr("ilp.colgen.DIVE_LOOKAHEAD", lookahead)
+        monkeypatch.setattr("ilp.colgen.DIVE_CORE", core)
+        solved.clear()
+        for seed in range(30):
+            assert solve(_diving(random.Random(12700 + seed)), "portfolio").optimal
+        sequences[lookahead] = list(solved)
+    assert sequences[0] == sequences[3] and len(sequences[0]) >= 15
+
+
 def test_the_dives_allocation_is_the_incumbent_and_the_master_is_searched_again(monkeypatch):
     """A dive that returns the optimum makes it the incumbent: every core listed after it is of a
     threshold above the optimum (the search of the master's columns after the dive changing
