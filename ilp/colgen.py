@@ -1015,22 +1015,13 @@ class _Bounded:
 
 
 def _cpsat_apart(formulation: Formulation, options: SolveOptions, hint: list[int] | None) -> Answer:
-    """CP-SAT's answer to a core too large for a graph (:meth:`_Bounded.run`). With a time limit,
-    in a worker process of its own, stopped ``ilp.workers.OVERRUN`` seconds past the limit
-    (then unproven): its presolve's clique merging does not look at the clock, and on that core
-    of 193,932 unions it returned after 139 s under a limit of 60 s (1 GB)."""
+    """CP-SAT's answer to a core too large for a graph (:meth:`_Bounded.run`): with a time limit,
+    in a worker process of its own, stopped ``ilp.workers.OVERRUN`` seconds past the limit (then
+    unproven; ``ilp.cpsat.run_apart``): its presolve's clique merging does not look at the clock,
+    and on that core of 193,932 unions it returned after 139 s under a limit of 60 s (1 GB)."""
     from ilp import cpsat
-    from ilp.workers import OVERRUN, Worker, WorkerDied
 
-    if options.time_limit is None:
-        return cpsat.run(formulation, options, hint)
-    worker = Worker()
-    try:
-        return worker.call_within(options.time_limit + OVERRUN, cpsat.run, formulation, options.sendable(), hint)
-    except WorkerDied as exc:  # stopped past its limit, or out of memory
-        return Answer(Status.UNKNOWN, solver=cpsat.NAME, error=str(exc))
-    finally:
-        worker.stop()
+    return cpsat.run_apart(formulation, options, hint)
 
 
 def _restricted(program: Program, master: _Master, allocation: tuple[int, ...], best: int,

@@ -51,6 +51,15 @@ was found wrong or late there, and on 29 small robust programs (values from 1,00
 these settings took 0.10 s against the default's 0.05 s; presolve off alone stalled on one."""
 
 
+APART_VARIABLES = 32_768
+"""Under a time limit, a program of more variables is solved in a worker process of its own
+(:func:`run_apart`), stopped ``ilp.workers.OVERRUN`` seconds past the limit: CP-SAT's presolve
+does not look at the clock on huge set packings (a core of 193,932 covering unions of paths 256
+/ 2000 / 10 with 5 candidates returned after 139 s under a limit of 60 s, 1 GB; 2026-12-05).
+Starting a worker costs about half a second, nothing at this size; the same size as
+``ilp.clique.MAX_VERTICES``, above which the column generation's cores build no graph."""
+
+
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,
         work: float | None = None, safe: bool = False) -> Answer:
     """Solve the formulation's ILP (``ilp.contract``); ``hint`` is a full assignment to start from.
@@ -58,7 +67,35 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     one worker the same input stops at the same point on every run, unlike a time limit).
     ``safe``: without presolve and with the portfolio search, as for a robust program above
     :data:`ROBUST_MAGNITUDE` (``ilp.backends`` asks so when an optimum was claimed below a
-    solution's worth)."""
+    solution's worth). A program of more than :data:`APART_VARIABLES` variables under a time
+    limit is solved apart (:func:`run_apart`)."""
+    if options.time_limit is not None and len(formulation.ilp.names) > APART_VARIABLES:
+        return run_apart(formulation, options, hint, work, safe)
+    return _solve(formulation, options, hint, work, safe)
+
+
+def run_apart(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,
+              work: float | None = None, safe: bool = False) -> Answer:
+    """:func:`run`, under a time limit in a worker process of its own (``ilp.workers``), stopped
+    ``ilp.workers.OVERRUN`` seconds past the limit: then, or if the worker dies (out of memory),
+    the answer is unproven (UNKNOWN, with the reason as its error). Without a time limit, here."""
+    from ilp.workers import OVERRUN, Worker, WorkerDied
+
+    if options.time_limit is None:
+        return _solve(formulation, options, hint, work, safe)
+    worker = Worker()
+    try:
+        return worker.call_within(options.time_limit + OVERRUN, _solve, formulation, options.sendable(), hint,
+                                  work, safe)
+    except WorkerDied as exc:  # stopped past its limit, or out of memory
+        return Answer(Status.UNKNOWN, solver=NAME, error=str(exc))
+    finally:
+        worker.stop()
+
+
+def _solve(formulation: Formulation, options: SolveOptions, hint: list[int] | None,
+           work: float | None, safe: bool) -> Answer:
+    """:func:`run` in this process."""
     ilp, time_limit = formulation.ilp, options.time_limit
     model, xs = _model(ilp, hint)
     solver = cp_model.CpSolver()

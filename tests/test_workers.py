@@ -93,3 +93,29 @@ def test_highs_past_its_time_limit_is_stopped_and_unproven(monkeypatch):
 def _slow_highs(ilp_, time_limit, threads, hint):
     """Stands for ``ilp.highs.solve_here`` in the worker: never answers in time."""
     return sleeps(60.0)
+
+
+def test_cpsat_on_a_huge_program_under_a_limit_runs_apart(monkeypatch):
+    """CP-SAT's presolve can ignore its limit on huge set packings (139 s under 60 s): under a time
+    limit, a program of more than ``APART_VARIABLES`` variables is solved in a worker of its
+    own, with the same answer; without a limit, or at that size, here. Stopped ``OVERRUN`` past
+    the limit (here no time at all: the worker's start alone overruns it), the answer is
+    unproven."""
+    import ilp.cpsat
+
+    a, b = 0b01, 0b10
+    program = Program(2, (Weight.of(Valuation(Form.XOR, ((a, 3), (a | b, 4)))), Weight.of(Valuation(Form.XOR, ((b, 2),)))))
+    formulation = build(program, BlockCache())
+    expected = ilp.cpsat._solve(formulation, SolveOptions("cpsat"), None, None, False)
+    run_apart, apart = ilp.cpsat.run_apart, []
+    monkeypatch.setattr("ilp.cpsat.run_apart", lambda *args: apart.append(args) or run_apart(*args))
+    monkeypatch.setattr("ilp.cpsat.APART_VARIABLES", 1)
+    answer = ilp.cpsat.run(formulation, SolveOptions("cpsat", time_limit=30.0))
+    assert answer.status is Status.OPTIMAL and answer.values == expected.values and len(apart) == 1
+    assert ilp.cpsat.run(formulation, SolveOptions("cpsat")).status is Status.OPTIMAL and len(apart) == 1
+    monkeypatch.setattr("ilp.cpsat.APART_VARIABLES", len(formulation.ilp.names))
+    assert ilp.cpsat.run(formulation, SolveOptions("cpsat", time_limit=30.0)).status is Status.OPTIMAL
+    assert len(apart) == 1
+    monkeypatch.setattr("ilp.workers.OVERRUN", 0.0)
+    answer = run_apart(formulation, SolveOptions("cpsat", time_limit=1e-6))
+    assert answer.status is Status.UNKNOWN and answer.values is None and "did not answer" in answer.error
