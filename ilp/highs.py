@@ -18,6 +18,7 @@ import atexit
 import importlib.util
 import math
 import threading
+import time
 
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
@@ -41,15 +42,17 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
 
     global _worker
     # HiGHS's own limit, and the worker stopped when it overruns that by far (some of its
-    # presolve's steps never look at the clock): an unproven answer, as at the limit
-    within = None if options.time_limit is None else options.time_limit + OVERRUN
+    # presolve's steps never look at the clock): an unproven answer, as at the limit. A second
+    # attempt (after a worker that died) gets what is left of the limit, not the whole of it
+    deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
     with _lock:
         for attempt in range(2):
             if _worker is None or not _worker.alive:
                 _worker = Worker()
+            limit = None if deadline is None else max(0.01, deadline - time.monotonic())
+            within = None if limit is None else limit + OVERRUN
             try:
-                return _worker.call_within(within, solve_here, formulation.ilp, options.time_limit, options.threads,
-                                           hint)
+                return _worker.call_within(within, solve_here, formulation.ilp, limit, options.threads, hint)
             except WorkerOverran as exc:
                 _stop()
                 return Answer(Status.UNKNOWN, solver=NAME, error=str(exc))

@@ -9,6 +9,7 @@ import pytest
 
 import ilp.highs
 from ilp import Program, SolveOptions, Status, Weight
+from ilp.contract import Answer
 from ilp.compile import BlockCache
 from ilp.formulation import build
 from ilp.workers import Worker, WorkerDied, WorkerOverran
@@ -119,3 +120,36 @@ def test_cpsat_on_a_huge_program_under_a_limit_runs_apart(monkeypatch):
     monkeypatch.setattr("ilp.workers.OVERRUN", 0.0)
     answer = run_apart(formulation, SolveOptions("cpsat", time_limit=1e-6))
     assert answer.status is Status.UNKNOWN and answer.values is None and "did not answer" in answer.error
+
+
+def test_highs_tried_again_after_its_worker_died_gets_what_is_left(monkeypatch, tmp_path):
+    """The HiGHS worker that dies (out of memory, killed) is replaced and the program tried once
+    more, with what is left of the time limit: not the whole limit again. (The first worker here
+    dies after half a second; the second answers with the limit it was given.)"""
+    if not ilp.highs.available():
+        pytest.skip("highspy is not installed")
+    a, b = 0b01, 0b10
+    program = Program(2, (Weight.of(Valuation(Form.XOR, ((a, 3), (a | b, 4)))), Weight.of(Valuation(Form.XOR, ((b, 2),)))))
+    formulation = build(program, BlockCache())
+    ilp.highs._stop()  # a new worker, which sees the marker's path in its environment
+    monkeypatch.setenv("CABENCH_TEST_MARKER", str(tmp_path / "died"))
+    monkeypatch.setattr("ilp.highs.solve_here", _dies_once)
+    answer = ilp.highs.run(formulation, SolveOptions("highs", time_limit=10.0))
+    assert answer.status is Status.UNKNOWN and 8.0 < answer.bound < 9.6  # the limit the second call got
+    monkeypatch.undo()
+    ilp.highs._stop()
+    assert ilp.highs.run(formulation, SolveOptions("highs", time_limit=30)).status is Status.OPTIMAL
+
+
+def _dies_once(ilp_, time_limit, threads, hint):
+    """Stands for ``ilp.highs.solve_here`` in the worker: the first call (no marker file yet)
+    ends its worker after half a second; the next answers with the limit it was given."""
+    import os
+    from pathlib import Path
+
+    marker = Path(os.environ["CABENCH_TEST_MARKER"])
+    if not marker.exists():
+        marker.touch()
+        time.sleep(0.5)
+        os._exit(3)
+    return Answer(Status.UNKNOWN, bound=time_limit)
