@@ -44,8 +44,9 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     # HiGHS's own limit, and the worker stopped when it overruns that by far (some of its
     # presolve's steps never look at the clock): an unproven answer, as at the limit. A second
     # attempt (after a worker that died) gets what is left of the limit, not the whole of it
-    deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
+    # (counted from when this call has the worker: a call waiting for another's is not late)
     with _lock:
+        deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
         for attempt in range(2):
             if _worker is None or not _worker.alive:
                 _worker = Worker()
