@@ -576,6 +576,14 @@ class _Priced:
         return core
 
 
+def _best_bids(atoms: tuple[tuple[int, int], ...], goods: list[tuple[int, ...]], cost: list[int], own: int,
+               count: int) -> list[tuple[int, int]]:
+    """The ``count`` bids of a single-choice explicit player of largest reduced cost SCALE v -
+    Y(bundle) - ``own`` (``goods``: each bid's goods), as (reduced cost, -index), the largest
+    last (ties: the first bid)."""
+    return sorted((SCALE * atoms[a][1] - sum(cost[g] for g in gs) - own, -a) for a, gs in enumerate(goods))[-count:]
+
+
 def _price(program: Program, options: SolveOptions, hint: tuple[int, ...] | None,
            start: float) -> tuple[_Priced, tuple[int, ...] | None] | None:
     """The pricing rounds of :func:`solve` (module docstring, "How"), from the best union of
@@ -656,10 +664,7 @@ def _price(program: Program, options: SolveOptions, hint: tuple[int, ...] | None
                     add(j, union)
                     added += 1
         for j, goods in bid_goods.items():
-            y = own.get(j, 0)
-            values = explicit[j].atoms
-            best = sorted((SCALE * values[a][1] - sum(cost[g] for g in gs) - y, -a) for a, gs in enumerate(goods))
-            for d, a in best[-PRICE_BIDS:]:
+            for d, a in _best_bids(explicit[j].atoms, goods, cost, own.get(j, 0), PRICE_BIDS):
                 if d > tolerance and add_bid(j, -a):
                     added += 1
         timed_out = options.time_limit is not None and monotonic() - start > options.time_limit
@@ -746,7 +751,6 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                         allocation, best = _restricted(program, master, allocation, best,
                                                        replace(options, time_limit=left()), core_module)
                     continue
-            dive = False
             threshold = best + 1
             reach = []
             # a share of `size` per player (twice its even share) only to choose the threshold:
@@ -1071,6 +1075,8 @@ def _dive(program: Program, priced: _Priced, lookahead: int,
     if native.available() and blocked * (n_goods + len(program.weights) + 3) >= native.LIMIT:
         return None
     listed = {(j, bundle) for j, bundle, _, _ in master.columns}
+    bid_goods = {j: [tuple(members(b)) for b, _ in block.atoms] for j, block in priced.explicit.items()
+                 if block.single and block.atoms}
     fixed: list[int] = []
     chosen: set[int] = set()  # single-choice players with a fixed column
     taken = 0
@@ -1102,13 +1108,11 @@ def _dive(program: Program, priced: _Priced, lookahead: int,
                 if j not in chosen:
                     for union in pricer.walk(cost, own.get(j, 0), tolerance, keep=PER_ROUND):
                         added |= add(j, union, pricer.search.weight(union))
-            for j, block in priced.explicit.items():
-                if block.single and j not in chosen and block.atoms:
-                    y = own.get(j, 0)
-                    d, a = max((SCALE * v - sum(cost[g] for g in members(b)) - y, -a)
-                               for a, (b, v) in enumerate(block.atoms))
+            for j, goods in bid_goods.items():
+                if j not in chosen:
+                    (d, a), = _best_bids(priced.explicit[j].atoms, goods, cost, own.get(j, 0), 1)
                     if d > tolerance:
-                        added |= add(j, *block.atoms[-a])
+                        added |= add(j, *priced.explicit[j].atoms[-a])
             if not added:
                 break
         return master.solution.objective_value
