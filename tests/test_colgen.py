@@ -405,7 +405,8 @@ def _diving(rng: random.Random) -> Program:
     return Program(m, tuple(weights))
 
 
-def _priced_of(program: Program):
+def _priced_of(program: Program) -> ilp.colgen._Priced:
+    """The column generation of ``program`` run to its end (``_price``), from no start."""
     return ilp.colgen._price(program, SolveOptions("portfolio", blocks=BlockCache()), None, 0.0)[0]
 
 

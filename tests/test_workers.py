@@ -9,8 +9,8 @@ import pytest
 
 import ilp.highs
 from ilp import Program, SolveOptions, Status, Weight
-from ilp.contract import Answer
 from ilp.compile import BlockCache
+from ilp.contract import Answer
 from ilp.formulation import build
 from ilp.workers import Worker, WorkerDied, WorkerOverran
 from instances.valuation import Form, Valuation
