@@ -1,8 +1,9 @@
 /* Loops of ilp in C, step for step as in Python: the branch and bound of ilp.clique._Search and
    ilp.dualclique._DualSearch (expand), the search over one bid per candidate of
    ilp.colgen._Pricer.walk (walk), the test of ilp.compile._UnionSearch.minimal_of (minimal), the
-   compatibility bit sets of ilp.clique.graph (compatibility), and what ilp.dualclique._Rows
-   derives from its rows and duals (dual_rows).
+   compatibility bit sets of ilp.clique.graph (compatibility), what ilp.dualclique._Rows
+   derives from its rows and duals (dual_rows), and the table of ilp.fewgoods._Table computed
+   afresh (fill).
 
    ilp/native.py packs the arguments (bit sets as 64-bit words, integers as int64) and reads the
    results back. The order of the nodes, the bounds, the node and work counts and so what is
@@ -1130,12 +1131,96 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(fill_doc,
+"fill(best, m, bundles, values) -> None\n\n"
+"F of ilp.fewgoods._Table computed afresh, in place: best is a writable buffer of 2^m int32 or\n"
+"int64 values (all 0 on entry); bundles (int64, increasing, each a non-empty state below 2^m)\n"
+"and values (int64) are the table's distinct bids. Block by block, as _Table._refresh(0):\n"
+"F[S] = F[S - {g}] for the states S of first good g (bit p), then for each bid b of first good\n"
+"g, F[S] = max(F[S], v(b) + F[S - b]) on the states S holding b, read in runs of consecutive\n"
+"states (the bits of S below b's lowest good).");
+
+#define FILL_BLOCKS(type)                                                                      \
+    do {                                                                                       \
+        type *f = (type *)best;                                                                \
+        Py_ssize_t k = 0;                                                                      \
+        for (int p = 0; p < m; p++) {                                                          \
+            type *later = f, *block = f + ((Py_ssize_t)1 << p);                                \
+            memcpy(block, later, ((size_t)1 << p) * sizeof(type));                             \
+            for (; k < count && (bundles[k] >> p) == 1; k++) {                                 \
+                uint64_t rest = (uint64_t)bundles[k] ^ ((uint64_t)1 << p);                     \
+                uint64_t run = rest ? (uint64_t)1 << __builtin_ctzll(rest) : (uint64_t)1 << p; \
+                uint64_t high = (((uint64_t)1 << p) - 1) & ~rest & ~(run - 1);                 \
+                const type v = (type)values[k];  /* F + v never passes the sum of the values */ \
+                uint64_t y = 0;                                                                \
+                do {                                                                           \
+                    const type *from = later + y;                                              \
+                    type *into = block + (y | rest);                                           \
+                    for (uint64_t i = 0; i < run; i++) {                                       \
+                        type t = from[i] + v;                                                  \
+                        into[i] = t > into[i] ? t : into[i];                                   \
+                    }                                                                          \
+                    y = (y - high) & high;                                                     \
+                } while (y);                                                                   \
+            }                                                                                  \
+        }                                                                                      \
+    } while (0)
+
+/* A contiguous buffer of signed integers of 4 or 8 bytes (itemsize 0) or of itemsize bytes. */
+static int integers(PyObject *o, Py_buffer *b, int flags, Py_ssize_t itemsize, const char *what) {
+    if (PyObject_GetBuffer(o, b, flags | PyBUF_FORMAT) < 0) return -1;
+    const char *f = b->format ? b->format : "B";
+    if (*f == '@' || *f == '=' || *f == '<') f++;
+    int sized = itemsize ? b->itemsize == itemsize : (b->itemsize == 4 || b->itemsize == 8);
+    if (!sized || !strchr("ilq", *f) || !*f || f[1]) {
+        PyErr_Format(PyExc_ValueError, "%s: signed integers of %s bytes expected", what, itemsize ? "8" : "4 or 8");
+        PyBuffer_Release(b);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *py_fill(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *best_o, *bundles_o, *values_o;
+    int m;
+    if (!PyArg_ParseTuple(args, "OiOO", &best_o, &m, &bundles_o, &values_o)) return NULL;
+    if (m < 0 || m > 40) { PyErr_SetString(PyExc_ValueError, "m out of range"); return NULL; }
+    Py_buffer b_best, b_bundles, b_values;
+    if (integers(best_o, &b_best, PyBUF_WRITABLE, 0, "best") < 0) return NULL;
+    if (integers(bundles_o, &b_bundles, PyBUF_SIMPLE, 8, "bundles") < 0) { PyBuffer_Release(&b_best); return NULL; }
+    if (integers(values_o, &b_values, PyBUF_SIMPLE, 8, "values") < 0) {
+        PyBuffer_Release(&b_best); PyBuffer_Release(&b_bundles); return NULL;
+    }
+    PyObject *result = NULL;
+    Py_ssize_t states = (Py_ssize_t)1 << m, count = b_bundles.len / 8;
+    Py_ssize_t width = b_best.itemsize;
+    const int64_t *bundles = b_bundles.buf, *values = b_values.buf;
+    void *best = b_best.buf;
+    if (b_best.len != width * states) { PyErr_SetString(PyExc_ValueError, "best: 2^m values expected"); goto done; }
+    if (b_values.len != count * 8) { PyErr_SetString(PyExc_ValueError, "one value per bundle expected"); goto done; }
+    for (Py_ssize_t k = 0; k < count; k++)
+        if (bundles[k] <= 0 || bundles[k] >= states || (k && bundles[k] <= bundles[k - 1])) {
+            PyErr_SetString(PyExc_ValueError, "bundles: increasing non-empty states below 2^m expected"); goto done;
+        }
+    Py_BEGIN_ALLOW_THREADS
+    if (width == 4) FILL_BLOCKS(int32_t); else FILL_BLOCKS(int64_t);
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&b_best);
+    PyBuffer_Release(&b_bundles);
+    PyBuffer_Release(&b_values);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"expand", py_expand, METH_VARARGS, expand_doc},
     {"walk", py_walk, METH_VARARGS, walk_doc},
     {"minimal", py_minimal, METH_VARARGS, minimal_doc},
     {"compatibility", py_compatibility, METH_VARARGS, compatibility_doc},
     {"dual_rows", py_dual_rows, METH_VARARGS, dual_rows_doc},
+    {"fill", py_fill, METH_VARARGS, fill_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ilp import native
 from ilp.compile import AtomsBlock, BlockCache
 from ilp.dense import compact
 from ilp.program import Program, Status
@@ -247,7 +248,8 @@ class _Table:
                 self._refresh(bundle)
             return False
         self.best = np.zeros(1 << self.m, dtype=dtype)
-        self._refresh(0)  # every state holds the empty bundle
+        if not native.fill(self.best, self.m, self.bundles, self.values):
+            self._refresh(0)  # every state holds the empty bundle
         return True
 
     def _changes(self, previous: "_Table | None") -> list[int] | None:

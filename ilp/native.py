@@ -4,7 +4,8 @@
 (:func:`minimal`), which keeps the unions of a core that no smaller bundle matches, and two
 set-ups of the searches: the compatibility graph of ``ilp.clique.graph``
 (:func:`compatibility`) and the reduced costs, rows per vertex and deficit levels of
-``ilp.dualclique._Rows`` (:func:`dual_rows`).
+``ilp.dualclique._Rows`` (:func:`dual_rows`); and the dynamic program over the subsets of few
+goods of ``ilp.fewgoods`` (:func:`fill`).
 
 Why. The searches spend their time in a few operations on bit sets per node (a colouring, the
 dual bound and its cover, a bid's goods outside a union), which Python does with one big integer
@@ -46,8 +47,8 @@ if TYPE_CHECKING:  # (no import at run time: ilp.clique and ilp.dualclique impor
     from ilp.clique import _Search
     from ilp.dualclique import _Rows
 
-__all__ = ["available", "compatibility", "conflict_rows", "dual_rows", "minimal", "minimal_plan", "run", "walk",
-           "walk_plan"]
+__all__ = ["available", "compatibility", "conflict_rows", "dual_rows", "fill", "minimal", "minimal_plan", "run",
+           "walk", "walk_plan"]
 
 LIMIT = 1 << 62
 """Searches whose every sum stays below this run in C (64-bit signed integers)."""
@@ -272,3 +273,16 @@ def minimal(plan: tuple, unions: list[int]) -> list[tuple[int, int]] | None:
     kept, weights = module.minimal(words, *packed, _sets(unions, words))
     weight = array("q", bytes(weights))
     return [(unions[a], weight[a]) for a in array("q", bytes(kept))]
+
+
+def fill(best, m: int, bundles, values) -> bool:
+    """The table F of ``ilp.fewgoods._Table`` computed afresh in C, into ``best`` (a numpy array
+    of 2^``m`` zeros, int32 or int64, whose values the bids' sums cannot overflow): the same
+    values as ``_Table._refresh(0)``, from the table's distinct bids (``bundles``, increasing
+    states, and ``values``, both int64 arrays). False, with ``best`` untouched, when the
+    module is not here."""
+    module = _module()
+    if module is None:
+        return False
+    module.fill(best, m, bundles, values)
+    return True

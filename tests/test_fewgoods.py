@@ -95,6 +95,16 @@ def test_optimum_and_witness_are_the_brute_force_ones(seed):
     assert allocation == lex_first(plain, solve(plain, "brute"), "brute").allocation
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_the_same_without_the_c_module(seed, monkeypatch):
+    """With ``CABENCH_NATIVE=0`` the table is filled in numpy (``_Table._refresh``), not by
+    ``ilp.native.fill``: the same answer."""
+    program = _one_bid_program(seed, base=2**40 if seed % 5 == 4 else 0)
+    answer = fewgoods.solve_program(program, min_bids=0)
+    monkeypatch.setenv("CABENCH_NATIVE", "0")
+    assert fewgoods.solve_program(program, min_bids=0) == answer
+
+
 def _solve_in_sequence(seed: int) -> tuple[int, int]:
     """Programs solved one after another with one cache (MSW, then MSW_{-i} of several
     players, without two players, a value changed, MSW again): checks that each answer is the

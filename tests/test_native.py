@@ -5,7 +5,8 @@ colouring), the C clique search and the Python one return the same clique, floor
 counts and collected cliques; on random guaranteed values (1 to 3 words of goods), random
 prices, floors, budgets and numbers kept, the C walk of ``ilp.colgen`` lists the same unions
 in the same order, and runs out of budget where Python does, and ``minimal_of`` keeps the same unions with
-the same weights; searches whose sums could overflow 64 bits stay in Python; the portfolio's
+the same weights; the dynamic program of ``ilp.fewgoods`` fills the same table; searches whose
+sums could overflow 64 bits stay in Python; the portfolio's
 stage runs only in C and names its answers after CP-SAT, probes with CP-SAT only where the
 relaxation is close and hands the search its graph and the relaxation's point (cuts separated
 there bound the program); a candidates report on paths, whose
@@ -23,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from ilp import clique, colgen, dualclique, native
+import numpy as np
+
+from ilp import clique, colgen, dualclique, fewgoods, native
 from ilp.compile import _UnionSearch
 from ilp.certify import SCALE
 from ilp.clique import Graph, _Search, _Timeout
@@ -397,6 +400,43 @@ def test_minimal_same_unions(seed):
     assert outcomes[0] == outcomes[1]
     assert outcomes[1] == search.minimal([(u, search.weight(u)) for u in sorted(unions)])
     assert search.packed or not all(f.semantics.name == "XOR" for f in search.functions)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_fewgoods_fill_same_table(seed):
+    """``native.fill`` computes the table of ``ilp.fewgoods._Table`` that ``_refresh(0)`` does,
+    in int32 and in int64 (values near 2^40), over 0 to 14 goods, bids of every size."""
+    rng = random.Random(seed)
+    m = rng.randint(0, 14)
+    high = rng.choice((5, 1000, 2**40))
+    atoms = [(rng.randint(1, 2**m - 1), rng.randint(0, high)) for _ in range(rng.randint(0, 80))] if m else []
+    table = fewgoods._Table(atoms, list(range(len(atoms))), list(range(m)))
+    dtype = np.int32 if int(table.values.sum()) < 2**31 else np.int64
+    expected = table.best = np.zeros(1 << m, dtype=dtype)
+    table._refresh(0)
+    found = np.zeros(1 << m, dtype=dtype)
+    assert native.fill(found, m, table.bundles, table.values)
+    assert found.dtype == dtype and np.array_equal(found, expected)
+
+
+def test_fewgoods_fill_refuses_what_it_cannot_fill():
+    """A table of the wrong size or type, bundles or values not int64, bundles out of order or
+    beyond 2^m, a value missing: ValueError."""
+    bundles, values = np.array([1, 3], dtype=np.int64), np.array([4, 5], dtype=np.int64)
+    module = native._module()
+    module.fill(np.zeros(4, dtype=np.int32), 2, bundles, values)
+    for best, m, b, v in ((np.zeros(3, dtype=np.int32), 2, bundles, values),
+                          (np.zeros(4, dtype=np.int16), 2, bundles, values),
+                          (np.zeros(2, dtype=np.int64), 2, bundles, values),  # the bytes of 4 int32
+                          (np.zeros(4, dtype=np.float64), 2, bundles, values),
+                          (np.zeros(4, dtype=np.int32), 2, bundles.astype(np.int32), values),
+                          (np.zeros(4, dtype=np.int32), 2, bundles, values.astype(np.float64)),
+                          (np.zeros(4, dtype=np.int32), 2, bundles[::-1].copy(), values),
+                          (np.zeros(4, dtype=np.int32), 2, np.array([1, 4], dtype=np.int64), values),
+                          (np.zeros(4, dtype=np.int32), 2, np.array([0, 1], dtype=np.int64), values),
+                          (np.zeros(4, dtype=np.int32), 2, bundles, values[:1].copy())):
+        with pytest.raises(ValueError):
+            module.fill(best, m, b, v)
 
 
 def test_the_searches_use_it():
