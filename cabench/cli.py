@@ -66,6 +66,23 @@ coalition_knowledge_option = click.option(
          "seed 000 Def. 1) or sets (intersect the members' candidate sets; see README).")
 
 
+class Seconds(click.FloatRange):
+    """A positive number of seconds (``--time-limit``). click's FloatRange lets ``nan`` through
+    (every comparison with it is false), which then surfaced as a solver's error or was taken
+    silently; ``inf`` stays allowed: no limit."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # nan
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
+
+
+SECONDS = Seconds(min=0, min_open=True)
+
+
 JOBS_PER_CORE = 4
 """Most ``--jobs`` worker processes per core: each is a Python process with the solvers loaded
 (about 150 MB), and beyond the cores they only take turns; 99,999 of them never started (the
@@ -97,7 +114,7 @@ def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -
 @format_option
 @click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(BACKEND_MODULES),
               help="Integer-programming backend (brute: subset DP, at most 12 goods).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+@click.option("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
               help="Time limit per integer program; unproven values are withheld (exit 3).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
               help="Programs solved in parallel worker processes, at most 4 per core [default: the cores, "
@@ -473,7 +490,7 @@ def export_command(file, fmt, output) -> int:
               help="The backend of the measured cabench pipeline.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
               help="Worker processes of the cabench pipeline, at most 4 per core; automatic by default.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+@click.option("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
               help="Time limit per program.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
               callback=no_dash, show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
@@ -678,6 +695,9 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
+    except NoArgsIsHelp as exc:  # `cabench` or `cabench sweep` alone: the help, as click prints it
+        click.echo(exc.ctx.get_help(), err=True)
+        return BAD_INPUT
     except click.exceptions.UsageError as exc:
         where = f"cabench {exc.ctx.info_name}" if exc.ctx and exc.ctx.info_name != "cabench" else "cabench"
         _say(f"{where}: {exc.format_message()}")
@@ -736,6 +756,11 @@ def main(argv: list[str] | None = None) -> int:
 
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
 """What a write to standard output fails with when it is a full disk or closed."""
+
+
+# click 8.2 on: a group or command called without arguments raises this with its help as the
+# message (older versions printed the help and exited); _say would squeeze it into one line
+NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def _say(message: str) -> None:

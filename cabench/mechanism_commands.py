@@ -14,6 +14,7 @@ import click
 
 from cabench import api
 from cabench.cli import (
+    SECONDS,
     check_backend,
     cli,
     coalition_knowledge_option,
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(BACKEND_MODULES),
                        help="Backend for the benchmark programs behind the strategies.")
-_time = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+_time = click.option("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
                      help="Time limit per integer program.")
 _json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 _jobs = click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
