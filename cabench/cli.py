@@ -463,9 +463,10 @@ def export_command(file, fmt, output) -> int:
     from instances.files import check_output
     from instances.loader import load_instance
 
-    if output is not None:
-        check_output(output, [file])
-    _emit(write_cats(load_instance(file)), output)
+    with new_folders_removed_on_error(output):
+        if output is not None:
+            check_output(output, [file])
+        _emit(write_cats(load_instance(file)), output)
     return 0
 
 

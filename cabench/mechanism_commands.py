@@ -279,15 +279,16 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
                            ) from None
     from instances.files import atomic_write_text, check_output
 
-    check_output(output, [file])
-    with _flags():
-        params = api.parse_params(_params(param_values))
-    instance, facts = _setup(file, solver, time_limit, jobs, coalition_knowledge)
-    m = MECHANISMS[mechanism]
-    api.check_applicable(m, instance)
-    params = m.parameters(instance, params)
-    exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
-    atomic_write_text(output, exported.game.to_efg())
+    with new_folders_removed_on_error(output):
+        check_output(output, [file])
+        with _flags():
+            params = api.parse_params(_params(param_values))
+        instance, facts = _setup(file, solver, time_limit, jobs, coalition_knowledge)
+        m = MECHANISMS[mechanism]
+        api.check_applicable(m, instance)
+        params = m.parameters(instance, params)
+        exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
+        atomic_write_text(output, exported.game.to_efg())
     console = _console()
     console.print(f"{output}: {m.name} on {instance.name}, {exported.nodes} nodes, {exported.leaves} leaves, "
                   f"{len(exported.infosets)} information sets of the players", markup=False)

@@ -192,6 +192,9 @@ def test_export_cli_refuses_non_xor_valuations(tmp_path):
 
     result = run_cli("export", str(EXAMPLES / "seed004-example.json"), "--format", "cats")
     assert result.returncode == 2 and "needs xor or single_minded valuations, got explicit" in result.stderr
+    out = tmp_path / "new" / "deeper" / "a.txt"  # the folders made for the output go again
+    result = run_cli("export", str(EXAMPLES / "seed004-example.json"), "-o", str(out))
+    assert result.returncode == 2 and not (tmp_path / "new").exists()
 
 
 @pytest.mark.parametrize(
