@@ -545,13 +545,20 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
     specs_for = None if paths else suite
     knowledge_specs = _spec_list(knowledge, "'--knowledge'", specs_for, lambda spec, players: parse_knowledge(spec))
     coalition_specs = _spec_list(coalitions, "'--coalitions'", specs_for, parse_coalitions)
-    if paths:  # unreadable files, and coalitions that do not fit a file, stop before anything runs
-        check_files(paths, coalition_specs)
+    if paths:  # unreadable files, and specs that do not fit a file, stop before anything runs
+        goods = check_files(paths, knowledge_specs, coalition_specs)
     else:  # and coalitions that do not fit a generated instance of one player per bidder
         try:
             check_suite(suite, seeds, only, coalition_specs)
         except SpecError as error:
             raise click.BadParameter(str(error), param_hint="'--coalitions'") from None
+        goods = max(entry[1] for entry in SUITES[suite] if only is None or entry[0] in only)
+    from ilp import brute
+
+    for flag, names in (("'--backends'", chosen), ("'--default'", [default])):
+        if "brute" in names and goods > brute.MAX_GOODS:
+            raise click.BadParameter(f"brute handles at most {brute.MAX_GOODS} goods; these instances have up "
+                                     f"to {goods}", param_hint=flag)
     check_folder(output)
     from cabench.progress import counting, wanted
 
