@@ -681,7 +681,7 @@ def main(argv: list[str] | None = None) -> int:
     pipe (``| head``) ends quietly with status 0."""
     from concurrent.futures import BrokenExecutor  # not .process: it imports multiprocessing at every start
 
-    from ilp.lifetime import Interrupted, interruptible
+    from ilp.lifetime import Interrupted, interruptible, scratch_folder
 
     cleanups: list[Callable[[], None]] = []  # the command's (_forced_cleanups), run before a forced end
 
@@ -695,7 +695,8 @@ def main(argv: list[str] | None = None) -> int:
         _say("cabench: standard output is closed; redirect it to a file or /dev/null instead")
         return BAD_INPUT
     try:
-        with interruptible(on_stop=stopped):
+        with interruptible(on_stop=stopped), scratch_folder() as remove_scratch:
+            cleanups.append(remove_scratch)  # (a forced end skips the block's own removal)
             # click's own main() would print a blank line on Ctrl-C; this is main() without it
             with cli.make_context("cabench", list(sys.argv[1:] if argv is None else argv)) as ctx:
                 ctx.meta[CLEANUPS] = cleanups
