@@ -198,6 +198,9 @@ def _csv_outputs(as_json: bool, outputs: dict[str, Path | None]) -> bool:
     dashed = [flag for flag, path in outputs.items() if path is not None and str(path) == "-"]
     if len(dashed) > 1:
         raise click.UsageError(f"{' and '.join(dashed)} both name standard output (-); give one of them a file name")
+    named = [(flag, Path(path)) for flag, path in outputs.items() if path is not None and str(path) != "-"]
+    if len(named) == 2 and os.path.abspath(named[0][1]) == os.path.abspath(named[1][1]):
+        raise click.UsageError(f"{named[0][0]} and {named[1][0]} both name {named[0][1]}; give each its own file")
     source = click.get_current_context().get_parameter_source
     if dashed and (as_json or source("fmt") is not click.core.ParameterSource.DEFAULT):
         raise click.BadParameter("- prints the CSV on standard output instead of the report, and the report's "

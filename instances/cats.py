@@ -162,6 +162,8 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
     """
     source, name = source_name(path)
     header, bids = _parse(source, read_text(path, "a CATS file"))
+    if not bids:  # (the instance's check would say "players: expected at least 1 items")
+        raise InputError(source, "", "no bids; an instance needs at least one bid")
     scale, values = _choose_scale(source, bids, scale, round_digits)
     n_goods = real_goods(header["goods"], [goods for _, goods, _, _ in bids])
     bidders: dict[object, list[tuple[int, int]]] = {}
