@@ -66,6 +66,23 @@ coalition_knowledge_option = click.option(
          "seed 000 Def. 1) or sets (intersect the members' candidate sets; see README).")
 
 
+class Seconds(click.FloatRange):
+    """A positive number of seconds (``--time-limit``). click's FloatRange lets ``nan`` through
+    (every comparison with it is false), which then surfaced as a solver's error or was taken
+    silently; ``inf`` stays allowed: no limit."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # nan
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
+
+
+SECONDS = Seconds(min=0, min_open=True)
+
+
 JOBS_PER_CORE = 4
 """Most ``--jobs`` worker processes per core: each is a Python process with the solvers loaded
 (about 150 MB), and beyond the cores they only take turns; 99,999 of them never started (the
@@ -97,7 +114,7 @@ def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -
 @format_option
 @click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(BACKEND_MODULES),
               help="Integer-programming backend (brute: subset DP, at most 12 goods).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+@click.option("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
               help="Time limit per integer program; unproven values are withheld (exit 3).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
               help="Programs solved in parallel worker processes, at most 4 per core [default: the cores, "
@@ -181,6 +198,9 @@ def _csv_outputs(as_json: bool, outputs: dict[str, Path | None]) -> bool:
     dashed = [flag for flag, path in outputs.items() if path is not None and str(path) == "-"]
     if len(dashed) > 1:
         raise click.UsageError(f"{' and '.join(dashed)} both name standard output (-); give one of them a file name")
+    named = [(flag, Path(path)) for flag, path in outputs.items() if path is not None and str(path) != "-"]
+    if len(named) == 2 and os.path.abspath(named[0][1]) == os.path.abspath(named[1][1]):
+        raise click.UsageError(f"{named[0][0]} and {named[1][0]} both name {named[0][1]}; give each its own file")
     source = click.get_current_context().get_parameter_source
     if dashed and (as_json or source("fmt") is not click.core.ParameterSource.DEFAULT):
         raise click.BadParameter("- prints the CSV on standard output instead of the report, and the report's "
@@ -446,9 +466,10 @@ def export_command(file, fmt, output) -> int:
     from instances.files import check_output
     from instances.loader import load_instance
 
-    if output is not None:
-        check_output(output, [file])
-    _emit(write_cats(load_instance(file)), output)
+    with new_folders_removed_on_error(output):
+        if output is not None:
+            check_output(output, [file])
+        _emit(write_cats(load_instance(file)), output)
     return 0
 
 
@@ -473,7 +494,7 @@ def export_command(file, fmt, output) -> int:
               help="The backend of the measured cabench pipeline.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
               help="Worker processes of the cabench pipeline, at most 4 per core; automatic by default.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+@click.option("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
               help="Time limit per program.")
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
               callback=no_dash, show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
@@ -527,13 +548,20 @@ def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, na
     specs_for = None if paths else suite
     knowledge_specs = _spec_list(knowledge, "'--knowledge'", specs_for, lambda spec, players: parse_knowledge(spec))
     coalition_specs = _spec_list(coalitions, "'--coalitions'", specs_for, parse_coalitions)
-    if paths:  # unreadable files, and coalitions that do not fit a file, stop before anything runs
-        check_files(paths, coalition_specs)
+    if paths:  # unreadable files, and specs that do not fit a file, stop before anything runs
+        goods = check_files(paths, knowledge_specs, coalition_specs)
     else:  # and coalitions that do not fit a generated instance of one player per bidder
         try:
             check_suite(suite, seeds, only, coalition_specs)
         except SpecError as error:
             raise click.BadParameter(str(error), param_hint="'--coalitions'") from None
+        goods = max(entry[1] for entry in SUITES[suite] if only is None or entry[0] in only)
+    from ilp import brute
+
+    for flag, names in (("'--backends'", chosen), ("'--default'", [default])):
+        if "brute" in names and goods > brute.MAX_GOODS:
+            raise click.BadParameter(f"brute handles at most {brute.MAX_GOODS} goods; these instances have up "
+                                     f"to {goods}", param_hint=flag)
     check_folder(output)
     from cabench.progress import counting, wanted
 
@@ -656,7 +684,7 @@ def main(argv: list[str] | None = None) -> int:
     pipe (``| head``) ends quietly with status 0."""
     from concurrent.futures import BrokenExecutor  # not .process: it imports multiprocessing at every start
 
-    from ilp.lifetime import Interrupted, interruptible
+    from ilp.lifetime import Interrupted, interruptible, scratch_folder
 
     cleanups: list[Callable[[], None]] = []  # the command's (_forced_cleanups), run before a forced end
 
@@ -670,7 +698,8 @@ def main(argv: list[str] | None = None) -> int:
         _say("cabench: standard output is closed; redirect it to a file or /dev/null instead")
         return BAD_INPUT
     try:
-        with interruptible(on_stop=stopped):
+        with interruptible(on_stop=stopped), scratch_folder() as remove_scratch:
+            cleanups.append(remove_scratch)  # (a forced end skips the block's own removal)
             # click's own main() would print a blank line on Ctrl-C; this is main() without it
             with cli.make_context("cabench", list(sys.argv[1:] if argv is None else argv)) as ctx:
                 ctx.meta[CLEANUPS] = cleanups
@@ -678,6 +707,9 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
+    except NoArgsIsHelp as exc:  # `cabench` or `cabench sweep` alone: the help, as click prints it
+        click.echo(exc.ctx.get_help(), err=True)
+        return BAD_INPUT
     except click.exceptions.UsageError as exc:
         where = f"cabench {exc.ctx.info_name}" if exc.ctx and exc.ctx.info_name != "cabench" else "cabench"
         _say(f"{where}: {exc.format_message()}")
@@ -736,6 +768,11 @@ def main(argv: list[str] | None = None) -> int:
 
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF}
 """What a write to standard output fails with when it is a full disk or closed."""
+
+
+# click 8.2 on: a group or command called without arguments raises this with its help as the
+# message (older versions printed the help and exited); _say would squeeze it into one line
+NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def _say(message: str) -> None:

@@ -14,6 +14,7 @@ import click
 
 from cabench import api
 from cabench.cli import (
+    SECONDS,
     check_backend,
     cli,
     coalition_knowledge_option,
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(BACKEND_MODULES),
                        help="Backend for the benchmark programs behind the strategies.")
-_time = click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+_time = click.option("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
                      help="Time limit per integer program.")
 _json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 _jobs = click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
@@ -278,15 +279,16 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
                            ) from None
     from instances.files import atomic_write_text, check_output
 
-    check_output(output, [file])
-    with _flags():
-        params = api.parse_params(_params(param_values))
-    instance, facts = _setup(file, solver, time_limit, jobs, coalition_knowledge)
-    m = MECHANISMS[mechanism]
-    api.check_applicable(m, instance)
-    params = m.parameters(instance, params)
-    exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
-    atomic_write_text(output, exported.game.to_efg())
+    with new_folders_removed_on_error(output):
+        check_output(output, [file])
+        with _flags():
+            params = api.parse_params(_params(param_values))
+        instance, facts = _setup(file, solver, time_limit, jobs, coalition_knowledge)
+        m = MECHANISMS[mechanism]
+        api.check_applicable(m, instance)
+        params = m.parameters(instance, params)
+        exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
+        atomic_write_text(output, exported.game.to_efg())
     console = _console()
     console.print(f"{output}: {m.name} on {instance.name}, {exported.nodes} nodes, {exported.leaves} leaves, "
                   f"{len(exported.infosets)} information sets of the players", markup=False)

@@ -657,19 +657,34 @@ def exact_knowledge(instance: Instance) -> bool:
     return True
 
 
-def check_files(paths: Sequence[Path], coalitions: Sequence[str] | None) -> None:
+def check_files(paths: Sequence[Path], knowledge: Sequence[str] | None, coalitions: Sequence[str] | None) -> int:
     """Read every file of ``paths`` (:func:`file_paths`, :func:`load_file`) and check that each
-    coalition spec fits among its players, so that bad input stops ``perf`` before anything is
-    measured or written (:class:`InputError` or ``SpecError``, both exit 2)."""
-    from instances.knowledge_models import SpecError, parse_coalitions
+    coalition spec fits among its players and each knowledge spec's draw fits the knowledge
+    limit, so that bad input stops ``perf`` before anything is measured or written
+    (:class:`InputError` or ``SpecError`` naming the file, both exit 2). Returns the most goods
+    of a file (the ``brute`` backend takes at most 12)."""
+    from instances.knowledge_models import SpecError, check_knowledge_size, parse_coalitions
 
+    goods = 0
     for path in file_paths(paths):
         instance = load_file(path)
-        for spec in coalitions or ():
-            try:
+        goods = max(goods, instance.m)
+        try:
+            for spec in coalitions or ():
                 parse_coalitions(spec, instance.n)
-            except SpecError as error:
-                raise SpecError(f"{path}: {error}") from None
+            for spec in knowledge or ():
+                check_knowledge_size(instance.valuations, spec, instance.m)
+        except SpecError as error:
+            raise SpecError(f"{path}: {error}") from None
+    return goods
+
+
+def labels(files: Sequence[Path]) -> list[str]:
+    """Each file's name in the rows (its ``distribution``, so each file is its own entry of
+    :func:`summary`): the name without suffix, or its path without suffix where two files of
+    different folders share a name."""
+    stems = [f.stem for f in files]
+    return [stem if stems.count(stem) == 1 else str(f.with_suffix("")) for stem, f in zip(stems, files)]
 
 
 def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time_limit: float | None,
@@ -687,7 +702,7 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
     winner-determination baseline and the budget (:func:`budget`), as the suites' CATS-shaped
     instances do with exact knowledge only: the budget is the target of that setting, and a
     file without knowledge (a CATS file) needs ``--knowledge exact`` for it.
-    A file's rows carry its name (without suffix) as their distribution, so each file is one
+    A file's rows carry its name (:func:`labels`) as their distribution, so each file is one
     entry of :func:`summary`.
 
     Like the suites, each file's table is also solved by cabench's batch, which gives the
@@ -706,7 +721,7 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
     done = 0
     if total:
         warm_up(default, time_limit, jobs, progress, backends, naive)
-    for path in files:
+    for path, label in zip(files, labels(files)):
         written = load_file(path)
         for coalition_spec in coalition_specs:
             for knowledge_spec in knowledge_specs:
@@ -721,7 +736,7 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
                 exactly = knowledge_spec == "exact" or (own and exact_knowledge(instance))
                 known = knowledge_spec not in (None, "exact", "none") or (own and not exactly)
                 exact = make("exact") if known else None
-                base = dict(instance=instance.name, distribution=path.stem, goods=instance.m,
+                base = dict(instance=instance.name, distribution=label, goods=instance.m,
                             bids=sum(len(v.bids) for v in instance.valuations), players=instance.n, seed=0,
                             knowledge=knowledge_spec or "file", coalitions=coalition_spec or "file")
                 # the budget is exact knowledge's target; the batch: see the docstring

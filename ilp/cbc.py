@@ -13,7 +13,7 @@ import pulp
 
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation
-from ilp.lifetime import guard_pulp
+from ilp.lifetime import guard_pulp, scratch
 from ilp.program import Status
 
 NAME = "cbc"
@@ -26,11 +26,14 @@ def _command(**options) -> pulp.LpSolver_CMD:
     on the PATH), else the CBC 2.10.3 binary in PuLP's own wheel (7 MB; ``cbcbox`` is 598 MB, see
     the README, "What gets installed")."""
     solver = pulp.COIN_CMD(**options)
-    if solver.available():
-        return solver
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return pulp.PULP_CBC_CMD(**options)
+    if not solver.available():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.PULP_CBC_CMD(**options)
+    folder = scratch()
+    if folder is not None:  # the command line's private folder, removed however it ends (ilp.lifetime)
+        solver.tmpDir = folder
+    return solver
 
 
 def available() -> bool:

@@ -14,6 +14,12 @@ CBC binary) must end when cabench ends, however it ends:
   (128 + the signal number). Children ignore SIGINT: a terminal's Ctrl-C reaches the whole
   process group, and the parent decides.
 
+**Files in a private folder.** CBC reads and writes its model and solution through files that
+PuLP puts in the system's temporary folder and deletes only after a normal solve: a run stopped
+mid-solve left them in ``/tmp``. The command line gives its solvers a folder of their own
+(:func:`scratch_folder`, named in the environment so worker processes use it too) and removes it
+when it ends, after a signal too.
+
 No code from the working directory: Python puts the working directory (or the script's folder)
 first on ``sys.path`` for ``-c`` and ``-m``, which is how worker processes (``ilp.workers``)
 start. :func:`safe_children` sets ``PYTHONSAFEPATH=1`` for every interpreter this process
@@ -26,9 +32,11 @@ from __future__ import annotations
 import _thread
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +45,39 @@ GRACE_SECONDS = 1.5
 """After a stop signal, how long the main thread gets to end by itself (printing what was done)
 before the process ends from the signal thread."""
 WATCHDOG_SECONDS = 0.5
+
+
+SCRATCH = "CABENCH_SCRATCH"
+"""The environment variable naming :func:`scratch_folder` (inherited by worker processes)."""
+
+
+@contextlib.contextmanager
+def scratch_folder() -> Iterator[Callable[[], None]]:
+    """A new private temporary folder named in the environment (:data:`SCRATCH`) within the
+    block, where solvers write their files (``ilp.cbc``), removed at the end of the block; the
+    block gets the removal itself too, for an end that skips it (``cabench.cli.main``'s forced
+    end after a signal)."""
+    folder = tempfile.mkdtemp(prefix="cabench-")
+    previous = os.environ.get(SCRATCH)
+    os.environ[SCRATCH] = folder
+
+    def remove() -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    try:
+        yield remove
+    finally:
+        remove()
+        if previous is None:
+            os.environ.pop(SCRATCH, None)
+        else:
+            os.environ[SCRATCH] = previous
+
+
+def scratch() -> str | None:
+    """The folder of :func:`scratch_folder` in effect (this process's or its parent's), if any."""
+    folder = os.environ.get(SCRATCH)
+    return folder if folder and os.path.isdir(folder) else None
 
 
 class Interrupted(KeyboardInterrupt):

@@ -130,6 +130,9 @@ def _choose_scale(source: str, bids: list[_Bid], scale: int | None, round_digits
             raise InputError(source, f"line {number}", f"price {written} x scale {scale} is not an integer; "
                              "leave out --scale to use the smallest power of ten that fits every price, "
                              "or round with --round DIGITS")
+        if p > MAX_ABS_VALUE:  # (a huge exponent was read as just above the cap: no product to show)
+            raise InputError(source, f"line {number}", f"price {written} is above 10^12, the largest value "
+                             "cabench accepts")
         if value > MAX_ABS_VALUE:
             raise InputError(source, f"line {number}", f"price {written} x scale {scale} = {value} is above "
                              f"10^12, the largest value cabench accepts; use --round DIGITS with fewer digits")
@@ -159,6 +162,8 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
     """
     source, name = source_name(path)
     header, bids = _parse(source, read_text(path, "a CATS file"))
+    if not bids:  # (the instance's check would say "players: expected at least 1 items")
+        raise InputError(source, "", "no bids; an instance needs at least one bid")
     scale, values = _choose_scale(source, bids, scale, round_digits)
     n_goods = real_goods(header["goods"], [goods for _, goods, _, _ in bids])
     bidders: dict[object, list[tuple[int, int]]] = {}

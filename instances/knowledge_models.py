@@ -105,6 +105,23 @@ def _size(v: Valuation, m: int) -> int:
     return 1 << m if v.form is Form.TABLE else max(1, len(v.bids))
 
 
+def check_knowledge_size(truth: tuple[Valuation, ...], spec: str, goods: int = 0) -> tuple[str, float]:
+    """The parsed ``spec`` (:func:`parse_knowledge`), once the knowledge it would draw on
+    ``truth`` over ``goods`` goods is known to fit :data:`MAX_KNOWLEDGE_VALUES`, without drawing
+    it (``cabench perf`` checks every file before measuring any); else :class:`SpecError`."""
+    kind, arg = parse_knowledge(spec)
+    n = len(truth)
+    if kind != "none":
+        copies = int(arg) if kind == "candidates" else 1
+        values = copies * (n - 1) * sum(_size(v, goods) for v in truth)
+        if values > MAX_KNOWLEDGE_VALUES:
+            forms = ", ".join(sorted({v.form.value for v in truth}))
+            raise SpecError(f"--knowledge {spec}: every player would hold {copies} cop{'y' if copies == 1 else 'ies'} "
+                            f"of the other {n - 1} players' {forms} valuations, {values} values in all, above the "
+                            f"limit {MAX_KNOWLEDGE_VALUES}; use fewer players or bids (or none)")
+    return kind, arg
+
+
 def draw_knowledge(rng: random.Random, truth: tuple[Valuation, ...], spec: str, goods: int = 0) -> tuple[Knowledge, ...]:
     """Each player's knowledge about the others, drawn by the model ``spec``.
 
@@ -135,20 +152,14 @@ def draw_knowledge(rng: random.Random, truth: tuple[Valuation, ...], spec: str, 
         For an unreadable spec, or knowledge too large to hold (for instance ``exact`` with
         thousands of players, or any model over large tables), with the size that was asked.
     """
-    kind, arg = parse_knowledge(spec)
+    kind, arg = check_knowledge_size(truth, spec, goods)
     n = len(truth)
-    if kind != "none":
-        copies = int(arg) if kind == "candidates" else 1
-        values = copies * (n - 1) * sum(_size(v, goods) for v in truth)
-        if values > MAX_KNOWLEDGE_VALUES:
-            forms = ", ".join(sorted({v.form.value for v in truth}))
-            raise SpecError(f"--knowledge {spec}: every player would hold {copies} cop{'y' if copies == 1 else 'ies'} "
-                            f"of the other {n - 1} players' {forms} valuations, {values} values in all, above the "
-                            f"limit {MAX_KNOWLEDGE_VALUES}; use fewer players or bids (or none)")
+    if kind == "none":  # (the list of the others, n per player, made 10^6 players take hours)
+        return (None,) * n
     result: list[Knowledge] = []
     for i in range(n):
         others = [j for j in range(n) if j != i]
-        if kind == "none" or not others:
+        if not others:
             result.append(None)
         elif kind == "exact":
             result.append(LowerBounds({j: truth[j] for j in others}))

@@ -223,6 +223,10 @@ def test_csv_exports_to_files_and_standard_output(crowd, tmp_path):
         assert refused.returncode == 2 and refused.stdout == "" and refused.stderr.count("\n") == 1, refused.stderr
         assert refused.stderr.startswith("cabench benchmarks: ") and "standard output" in refused.stderr
     assert not (tmp_path / "-").exists()
+    same = run_cli("benchmarks", str(path), "--players-csv", "a.csv", "--coalitions-csv", "./a.csv", cwd=tmp_path)
+    assert same.returncode == 2 and same.stdout == "" and same.stderr.count("\n") == 1
+    assert "--players-csv and --coalitions-csv both name a.csv; give each its own file" in same.stderr
+    assert not (tmp_path / "a.csv").exists()
 
 
 @pytest.mark.parametrize("case", ["unknown player in the knowledge", "fails while solving"])

@@ -108,12 +108,14 @@ def test_game_command_writes_an_efg_file_gambit_reads(tmp_path):
     assert chance and all(sum(Fraction(str(a.prob)) for a in i.actions) == 1 for i in chance)
 
 
-def test_game_command_refuses_a_tree_over_the_limit(tmp_path):
-    out = tmp_path / "big.efg"
+@pytest.mark.parametrize("folder", ["", "new/deeper"])
+def test_game_command_refuses_a_tree_over_the_limit(tmp_path, folder):
+    """Refused: no file, and none of the folders made for it."""
+    out = tmp_path / folder / "big.efg"
     result = run_cli("game", str(EXAMPLES / "seed004-example.json"), "-m", "surviving-strategies",
                      "-o", str(out), "--max-nodes", "50")
     assert result.returncode == 2 and "more than 50 nodes" in result.stderr
-    assert not out.exists()
+    assert not out.exists() and not (tmp_path / "new").exists()
 
 
 def test_game_command_refuses_standard_output(tmp_path):

@@ -192,6 +192,9 @@ def test_export_cli_refuses_non_xor_valuations(tmp_path):
 
     result = run_cli("export", str(EXAMPLES / "seed004-example.json"), "--format", "cats")
     assert result.returncode == 2 and "needs xor or single_minded valuations, got explicit" in result.stderr
+    out = tmp_path / "new" / "deeper" / "a.txt"  # the folders made for the output go again
+    result = run_cli("export", str(EXAMPLES / "seed004-example.json"), "-o", str(out))
+    assert result.returncode == 2 and not (tmp_path / "new").exists()
 
 
 @pytest.mark.parametrize(
@@ -209,3 +212,13 @@ def test_generate_cli_errors(args, message):
     flat = [x for k, v in base.items() if k not in args for x in (k, v)]
     result = run_cli("generate", *flat, *args)
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_no_knowledge_for_a_million_players_is_no_work():
+    """``none`` draws nothing: a million players take no list of the others each (which made
+    ``generate -n 1000000`` and ``annotate --knowledge none`` on 50,000 players take hours)."""
+    from instances import Valuation
+    from instances.knowledge_models import draw_knowledge
+
+    truth = (Valuation(Form.XOR, ((1, 5),)),) * 1_000_000
+    assert draw_knowledge(random.Random(0), truth, "none", goods=1) == (None,) * 1_000_000

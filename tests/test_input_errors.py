@@ -182,6 +182,7 @@ def test_not_utf8(tmp_path):
         pytest.param(["--solver", "gurobi"], "Invalid value for '--solver'", id="unknown-solver"),
         pytest.param(["--time-limit", "0"], "Invalid value for '--time-limit'", id="zero-time-limit"),
         pytest.param(["--time-limit", "abc"], "Invalid value for '--time-limit'", id="non-numeric-time-limit"),
+        pytest.param(["--time-limit", "nan"], "'nan' is not a number of seconds", id="nan-time-limit"),
         pytest.param(["--frobnicate"], "No such option '--frobnicate'", id="unknown-flag"),
     ],
 )
@@ -191,6 +192,33 @@ def test_bad_flags(args, expected):
     result = run_cli("benchmarks", str(EXAMPLES / "seed004-example.json"), *args)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", [["evaluate", "-m", "vcg"], ["game", "-m", "vcg", "-o", "g.efg"],
+                                     ["sweep", "-o", "r.csv"], ["perf"], ["experiment", "--axis", "noisy-lower:0.5",
+                                                                          "-o", "r.csv"]])
+def test_nan_is_no_time_limit(tmp_path, command):
+    """``--time-limit nan`` is a bad flag for every command that takes one (click's range lets
+    nan through: it surfaced as a solver's error, or a game was exported with it)."""
+    from tests.conftest import EXAMPLES
+
+    result = run_cli(command[0], str(EXAMPLES / "seed004-example.json"), *command[1:], "--time-limit", "nan",
+                     cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"cabench {command[0]}: Invalid value for '--time-limit': 'nan' is not a number of seconds" in result.stderr
+    assert result.stderr.count("\n") == 1 and not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("command", [[], ["perf", "--suite"]])
+def test_no_command_prints_the_help(command):
+    """``cabench`` alone prints its help on standard error, line by line, and exits 2."""
+    result = run_cli(*command)
+    assert result.returncode == 2 and result.stdout == ""
+    if command:
+        assert result.stderr.count("\n") == 1 and "requires an argument" in result.stderr
+    else:
+        assert result.stderr.startswith("Usage: cabench [OPTIONS] COMMAND") and "\\x0a" not in result.stderr
+        assert "Commands:" in result.stderr and result.stderr.count("\n") > 10
 
 
 def test_brute_force_on_too_many_goods(tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,8 @@ from cabench.perf import budget, measure_instance, naive_solve, summary, wdp_hig
 from ilp import SolveOptions, solve
 from instances.generate import generate_instance
 from tests.conftest import EXAMPLES, run_cli
+
+CATS = Path(__file__).parent / "data" / "cats"
 
 
 def test_table_programs_and_naive_baseline_agree_with_the_report():
@@ -338,7 +341,28 @@ def test_perf_files_as_written_and_bad_paths(tmp_path):
     assert too_few.returncode == 2 and "random-xor-lower-bounds.json: --coalitions" in too_few.stderr
     mixed = run_cli("perf", example, "--suite", "cats", "-o", str(tmp_path / "x"))
     assert mixed.returncode == 2 and "--suite" in mixed.stderr
+    # knowledge too large for the second file: found before the first is measured
+    cats = tmp_path / "L2.txt"
+    cats.write_text((CATS / "L2-40-200-0000.txt").read_text())
+    large = run_cli("perf", example, str(cats), "--knowledge", "candidates:200", "--backends", "none", "--no-naive",
+                    "-o", str(tmp_path / "x"))
+    assert large.returncode == 2 and large.stderr.count("\n") == 1
+    assert "L2.txt: --knowledge candidates:200: every player would hold 200 copies" in large.stderr
+    for flag in ("--backends", "--default"):  # brute takes 12 goods: refused before anything runs
+        brute = run_cli("perf", str(cats), flag, "brute", "--no-naive", "-o", str(tmp_path / "x"))
+        assert brute.returncode == 2 and f"Invalid value for '{flag}': brute handles at most 12 goods" in brute.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_perf_files_of_one_name_in_two_folders_are_two_entries(tmp_path):
+    for seed, folder in ((1, "d1"), (2, "d2")):
+        (tmp_path / folder).mkdir()
+        assert run_cli("generate", "-d", "regions", "-m", "6", "-b", "12", "-n", "3", "--seed", str(seed),
+                       "-o", str(tmp_path / folder / "x.json")).returncode == 0
+    result = run_cli("perf", "d1", "d2", "--backends", "none", "--no-naive", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    entries = json.loads((tmp_path / "out" / "perf-summary.json").read_text())
+    assert [e["distribution"] for e in entries] == ["d1/x", "d2/x"]
 
 
 def test_the_ideals_count_each_distinct_program_once(monkeypatch):

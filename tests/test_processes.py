@@ -158,11 +158,15 @@ def test_ctrl_c_stops_a_long_solve_of_every_backend(hard, solver, tmp_path):
     and leaves no descendant: also while SCIP or CP-SAT solve in cabench's own process (SCIP
     neither takes Ctrl-C for itself nor holds the interpreter lock while it solves), and the
     folder made for a CSV is removed again (it stayed when the process was ended from the signal
-    thread, where no ``except`` runs)."""
+    thread, where no ``except`` runs), and so is every temporary file (CBC's model and solution
+    stayed in the temporary folder)."""
     csv = tmp_path / "new" / "players.csv"
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
     proc = subprocess.Popen([*cabench_command(), "benchmarks", str(hard), "--solver", solver, "--jobs", "1",
                              "--time-limit", "60", "--players-csv", str(csv)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(temporary)})
     try:
         me = psutil.Process(proc.pid)
         deadline = time.monotonic() + 60
@@ -188,7 +192,7 @@ def test_ctrl_c_stops_a_long_solve_of_every_backend(hard, solver, tmp_path):
         proc.kill()
         proc.wait()
     assert alive == [], f"left running: {[p.cmdline() for p in alive]}"
-    assert not csv.parent.exists()
+    assert not csv.parent.exists() and list(temporary.iterdir()) == []
     assert code == 130 and took < 3, (code, took, stderr)
     assert "stopped by SIGINT" in stderr and "Traceback" not in stderr
 

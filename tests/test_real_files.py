@@ -372,6 +372,14 @@ def test_cats_prices_beyond_the_value_limit_ask_for_rounding(tmp_path):
     with pytest.raises(InputError, match="above 10\\^12, the largest value cabench accepts; use --round"):
         read_cats(path)
     assert read_cats(path, round_digits=3).valuations[0].bids == ((1, 123456123),)
+    path.write_text("goods 2\nbids 0\n")
+    with pytest.raises(InputError, match="big.txt: no bids; an instance needs at least one bid$"):
+        read_cats(path)
+    for price in ("2.5e13", "1e300"):  # no rounding helps a price above the cap itself
+        path.write_text(f"goods 1\nbids 1\n0 {price} 0 #\n")
+        with pytest.raises(InputError, match=f"line 3: price {price} is above 10\\^12, the largest value cabench "
+                                             "accepts$"):
+            read_cats(path)
 
 
 def test_scale_field_in_instance_files():
