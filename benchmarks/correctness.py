@@ -167,6 +167,17 @@ def same_valuation(instance: Instance, f: Valuation, h: Valuation) -> tuple[bool
     return None, None
 
 
+def _negative_bundle(true: Valuation) -> int | None:
+    """A bundle where ``true`` is below 0, or None: where the bound 0 of a player left out of a
+    player's lower bounds fails (only in markets, whose valuations may be negative). Exact for
+    every form: an OR valuation is never below 0 (the empty packing); an XOR one is below 0 at S
+    only if every bid inside S is, and then at the bundle of any such bid; an explicit one only
+    at its listed bundles."""
+    if true.is_nonnegative:
+        return None
+    return next((b for b, _ in true.bids if true.value(b) < 0), None)
+
+
 def knowledge_correct(instance: Instance, i: int) -> Correctness:
     """Whether player i's knowledge contains the true valuations of the others (module doc).
 
@@ -194,7 +205,13 @@ def knowledge_correct(instance: Instance, i: int) -> Correctness:
     >>> knowledge_correct(inst, 1).reason
     'TV_p3({2}) = 0 < 20, the lower bound p2 holds'
     """
-    return _knowledge_correct(instance, i, defaultdict(set))
+    return _knowledge_correct(instance, i, defaultdict(set), _negative(instance))
+
+
+def _negative(instance: Instance) -> dict[int, int]:
+    """:func:`_negative_bundle` of every player whose valuation has one, by player."""
+    found = {j: _negative_bundle(v) for j, v in enumerate(instance.valuations) if not v.is_nonnegative}
+    return {j: b for j, b in found.items() if b is not None}
 
 
 def knowledge_verdicts(instance: Instance) -> list[Correctness]:
@@ -224,12 +241,14 @@ def knowledge_verdicts(instance: Instance) -> list[Correctness]:
     [True, False, True]
     """
     held: defaultdict[int, set[int]] = defaultdict(set)  # (the instance keeps each bound alive: ids stay unique)
-    return [_knowledge_correct(instance, i, held) for i in range(instance.n)]
+    negative = _negative(instance)
+    return [_knowledge_correct(instance, i, held, negative) for i in range(instance.n)]
 
 
-def _knowledge_correct(instance: Instance, i: int, held: defaultdict[int, set[int]]) -> Correctness:
+def _knowledge_correct(instance: Instance, i: int, held: defaultdict[int, set[int]],
+                       negative: dict[int, int]) -> Correctness:
     """:func:`knowledge_correct`; ``held[j]``: the ids of lower bounds on player j known to
-    hold, skipped, and completed with those found to hold here."""
+    hold, skipped, and completed with those found to hold here; ``negative``: :func:`_negative`."""
     knowledge = instance.knowledge[i]
     players = instance.players
     too_big = (
@@ -260,6 +279,14 @@ def _knowledge_correct(instance: Instance, i: int, held: defaultdict[int, set[in
             if holds:
                 held[j].add(id(bound))
             undecided |= holds is None
+        for j, where in negative.items():  # a player left out has the bound 0 (README, "Instance files")
+            if j != i and j not in knowledge.bounds:
+                tv = instance.valuations[j].value(where)
+                return Correctness(
+                    False,
+                    f"TV_{players[j]}({_show(where, instance)}) = {show(tv, instance.scale)} < 0, "
+                    f"the bound {players[i]} holds by leaving {players[j]} out",
+                )
         if undecided:
             return Correctness(None, too_big)
         return Correctness(True, "every lower bound is at most the true valuation")

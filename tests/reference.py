@@ -100,8 +100,8 @@ def is_correct(instance: Instance, i: int) -> bool:
     k = instance.knowledge[i]
     bundles = range(1 << instance.m)
     others = [j for j in range(instance.n) if j != i]
-    if isinstance(k, LowerBounds):
-        return all(v.value(s) <= instance.valuations[j].value(s) for j, v in k.bounds.items() for s in bundles)
+    if isinstance(k, LowerBounds):  # a player left out has the bound 0
+        return all(k.bounds.get(j, ZERO).value(s) <= instance.valuations[j].value(s) for j in others for s in bundles)
     if isinstance(k, Candidates):
         return any(
             all(p.get(j, ZERO).value(s) == instance.valuations[j].value(s) for j in others for s in bundles)

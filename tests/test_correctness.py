@@ -94,6 +94,28 @@ def test_candidate_omitting_a_player_means_zero():
     assert knowledge_correct(inst, 0).correct is False
 
 
+@pytest.mark.parametrize("m", [4, M])
+def test_lower_bounds_omitting_a_player_mean_zero(m):
+    """Leaving a player out of one's lower bounds is the bound 0, which fails where the player's
+    valuation is below 0 (markets): at a bid of an XOR valuation all of whose bids inside it are
+    negative, at a negative entry of an explicit one, never for an OR one (the empty packing);
+    decided without enumerating, on 40 goods too."""
+    cases = [(Valuation(Form.SINGLE_MINDED, ((0b1, -5),)), 0b1),
+             (Valuation(Form.XOR, ((0b11, 4), (0b100, -3))), 0b100),
+             (Valuation(Form.XOR, ((0b11, -4), (0b1, 2))), None),  # {g1, g2}: the bid on g1 inside, worth 2
+             (Valuation(Form.EXPLICIT, ((0b11, 4), (0b110, -1))), 0b110),
+             (Valuation(Form.OR, ((0b11, -4), (0b1, 2))), None)]
+    for truth, where in cases:
+        verdict = knowledge_correct(big(truth, LowerBounds({}), m=m), 0)
+        assert verdict.correct is (where is None), truth
+        if where is not None:
+            assert verdict.reason.startswith(f"TV_p2({{{', '.join(f'g{g}' for g in range(m) if where >> g & 1)}}})")
+            assert verdict.reason.endswith("< 0, the bound p1 holds by leaving p2 out")
+            # a listed bound below the valuation holds (on 40 goods no shortcut decides a negative one)
+            stated = knowledge_correct(big(truth, LowerBounds({1: Valuation(Form.XOR, ((where, -10),))}), m=m), 0)
+            assert stated.correct is (True if m <= ENUMERATION_LIMIT else None)
+
+
 @settings(max_examples=1000)
 @given(st.integers(0, 2**32))
 def test_matches_the_definition_on_small_instances(seed):
