@@ -57,7 +57,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     FILES, and evaluate the mechanisms (plus VCG and the second-price bundle auction) into one
     tidy table with full provenance; then `cabench plot` and `cabench table` it."""
     from cabench.experiment import BASELINES, Family, experiment_files, instance_folder, parse_axis
-    from cabench.sweep import check_results, run_sweep
+    from cabench.sweep import check_results, check_results_name, run_sweep
     from instances.files import check_output
     from instances.knowledge_models import parse_knowledge
 
@@ -69,8 +69,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     names += [b for b in BASELINES if b not in names]
     given = given_params(param_values)
     check_backend(solver)
-    if output.suffix not in (".csv", ".parquet"):
-        raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
+    check_results_name(output)
     parse_knowledge(knowledge)
     family = None
     generated = [distribution, goods, bids, players]

@@ -377,7 +377,7 @@ _param_many = click.option("--param", "param_values", multiple=True, metavar="KE
 @_time
 def sweep_command(source, mechanisms, param_values, executor, scheduler, workers, output, solver, time_limit):
     """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
-    from cabench.sweep import instance_files, run_sweep
+    from cabench.sweep import check_results_name, instance_files, run_sweep
 
     names = mechanism_list(mechanisms)
     given = given_params(param_values)
@@ -385,8 +385,7 @@ def sweep_command(source, mechanisms, param_values, executor, scheduler, workers
     files = instance_files(source)
     if scheduler is not None and executor != "dask":
         raise click.BadParameter("a scheduler is for --executor dask", param_hint="'--scheduler'")
-    if output.suffix not in (".csv", ".parquet"):
-        raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
+    check_results_name(output)
     with new_folders_removed_on_error(output.parent):
         computed, skipped, proven = run_resumable(
             "sweep", lambda progress: run_sweep(files, output, names, executor=executor, workers=workers,

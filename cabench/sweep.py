@@ -15,6 +15,9 @@ What survives a fault, and why:
   exclusive temporary file in the same folder, flushed, renamed) and the journal removed. A
   journal row replaces the row with its key, so replaying it after a kill between the rename
   and the removal changes nothing: no row is ever lost or duplicated.
+* **A row cut short is not a row**: in a CSV results file cut in the middle of a row (a copy
+  interrupted; the sweep's own replacement is atomic), a row with fewer fields than the header,
+  or a last line without its newline, is treated as not computed and is not written back.
 * **One sweep per results file**: an exclusive lock (``RESULTS.lock``, present while a sweep
   runs) makes a second sweep into the same file stop at once with a clear message.
 * **Unproven rows are recomputed**: an instance whose table was not proven within
@@ -216,6 +219,21 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
     return rows
 
 
+RESUMED = (KEY, "file", "mechanism", "parameter_spec", "solver", "time_limit", "proven")
+"""The columns a sweep reads back from its results: the row key, the file (the rows' order) and
+what says whether a row must be computed again. Every sweep writes them all."""
+
+
+def check_results_name(results: Path) -> None:
+    """A results file's name: something before ``.csv`` or ``.parquet`` (``-o .csv`` is a hidden
+    file of no suffix to ``pathlib``)."""
+    if results.name in (".csv", ".parquet"):
+        raise CabenchError(f"{results}: the results file has no name before {results.name}; "
+                           f"give one (e.g. results{results.name})")
+    if results.suffix not in (".csv", ".parquet"):
+        raise CabenchError(f"{results}: the results file must end in .csv or .parquet")
+
+
 def _read_table(path: Path) -> list[dict[str, Any]]:
     import pandas as pd
 
@@ -226,14 +244,38 @@ def _read_table(path: Path) -> list[dict[str, Any]]:
             frame = pd.read_parquet(path)
         else:  # every cell as its text: written back unchanged
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:  # says where: "Expected 49 fields in line 9, saw 50"
+        raise CabenchError(f"{path}: cannot read these results ({str(exc).strip()}); "
+                           "move the file away or choose another -o") from None
     except Exception as exc:  # pandas and pyarrow raise many kinds
         raise CabenchError(f"{path}: cannot read these results ({type(exc).__name__}); "
                            "move the file away or choose another -o") from None
     if KEY not in frame.columns:  # (a header of other columns alone was written over)
         raise CabenchError(f"{path}: not results of cabench sweep or experiment (no {KEY} column; another "
                            "file, or written by an older cabench); move the file away or choose another -o")
+    missing = [c for c in RESUMED if c not in frame.columns]
+    if missing:  # (a missing "file" was a KeyError; a missing "proven" made every row unproven)
+        raise CabenchError(f"{path}: not results of cabench sweep or experiment (no {', '.join(missing)} "
+                           f"column{'s' * (len(missing) > 1)}); move the file away or choose another -o")
+    if path.suffix != ".parquet":
+        frame = frame[~_incomplete(path, frame)]
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
             for row in frame.to_dict("records")]
+
+
+def _incomplete(path: Path, frame) -> Any:
+    """The rows of a CSV ``frame`` that are not finished rows: those with fewer fields than the
+    header (pandas fills them with NaN; an empty cell, as the sweep writes None, reads as "") and
+    the last one if the file does not end in a newline (cut in the middle of a row). The sweep
+    replaces its results atomically, so only a copy cut short holds such rows: their instances are
+    computed again, and the broken rows are not written back."""
+    short = frame.isna().any(axis=1)
+    if len(frame):
+        with open(path, "rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) not in (b"\n", b"\r"):
+                short.iloc[-1] = True
+    return short
 
 
 def check_results(path: Path) -> None:
@@ -256,7 +298,7 @@ def _read_journal(results: Path) -> list[list[dict[str, Any]]]:
         for line in handle:
             try:
                 rows = json.loads(line)["rows"]
-                if isinstance(rows, list) and all(isinstance(r, dict) and KEY in r for r in rows):
+                if isinstance(rows, list) and all(isinstance(r, dict) and set(RESUMED) <= set(r) for r in rows):
                     entries.append(rows)
             except (json.JSONDecodeError, KeyError, TypeError):
                 continue  # a line cut by an interruption: that instance is simply redone
@@ -336,8 +378,7 @@ def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *
     mechanism parameters, each for the mechanisms that have it (the others keep their defaults)."""
     from instances.files import check_output
 
-    if results.suffix not in (".csv", ".parquet"):
-        raise CabenchError(f"{results}: the results file must end in .csv or .parquet")
+    check_results_name(results)
     check_output(results)
     with exclusive_lock(results.with_name(results.name + ".lock"), str(results)), _journal_kept_if_written(results):
         # a kill while the results were being replaced left its temporary file (instances.files.atomic_write);

@@ -158,3 +158,70 @@ def test_a_sweep_removes_the_temporary_file_a_killed_sweep_left(folder, tmp_path
     other.write_text("not ours")
     assert run_cli("sweep", str(folder), "-o", str(tmp_path / "r.csv")).returncode == 0
     assert not stale.exists() and other.exists()
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """The results of a real sweep (two instances, one mechanism), to be damaged by the tests."""
+    out = tmp_path_factory.mktemp("real")
+    for seed in range(2):
+        inst = generate_instance("regions", 5, 10, 3, seed, knowledge="exact")
+        dump_instance(inst, out / f"{inst.name}.json")
+    result = run_cli("sweep", str(out), "--mechanisms", "best-belief", "-o", str(out / "r.csv"))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _leftovers(folder, *expected):
+    return sorted(p.name for p in folder.iterdir() if p.suffix != ".json") == sorted(expected)
+
+
+@pytest.mark.parametrize("drop, message", [
+    (["file"], "(no file column)"),
+    (["proven"], "(no proven column)"),  # every row was computed again and the sweep exited 3
+    (["file", "solver", "time_limit"], "(no file, solver, time_limit columns)"),
+])
+def test_results_without_a_column_the_sweep_reads_back_are_refused(real, tmp_path, drop, message):
+    """Results lacking "file" were a KeyError traceback and left an empty journal."""
+    for p in real.glob("*.json"):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    results = tmp_path / "r.csv"
+    pd.read_csv(real / "r.csv", dtype=str, keep_default_na=False).drop(columns=drop).to_csv(results, index=False)
+    before = results.read_bytes()
+    result = run_cli("sweep", str(tmp_path), "--mechanisms", "best-belief", "-o", str(results))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert f"{results}: not results of cabench sweep or experiment {message}" in result.stderr
+    assert results.read_bytes() == before and _leftovers(tmp_path, "r.csv")
+
+
+@pytest.mark.parametrize("name, write", [
+    ("h.csv", lambda path: path.write_text("instance_sha256,mechanism\nabc,\n")),
+    ("h.parquet", lambda path: pd.DataFrame({"instance_sha256": ["abc"]}).to_parquet(path)),
+])
+def test_results_of_the_key_alone_are_refused(folder, tmp_path, name, write):
+    results = tmp_path / name
+    write(results)
+    result = run_cli("sweep", str(folder), "-o", str(results))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "not results of cabench sweep or experiment (no file, " in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["instances", name])
+
+
+def test_a_results_file_cut_in_a_row_is_resumed_without_the_cut_row(real, tmp_path):
+    """A copy cut in the middle of a row kept the half row (its "proven" empty) beside the
+    recomputed one; now the cut row is not a finished row: its instance is computed again and
+    the cut row dropped."""
+    for p in real.glob("*.json"):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    whole = (real / "r.csv").read_text()
+    results = tmp_path / "r.csv"
+    results.write_text(whole[:whole.rindex("\n", 0, len(whole) - 1) + 150])  # into the last row
+    result = run_cli("sweep", str(tmp_path), "--mechanisms", "best-belief", "-o", str(results))
+    assert result.returncode == 0, result.stderr
+    assert "1 instance(s) computed, 1 already" in result.stderr
+    got = pd.read_csv(results, dtype=str, keep_default_na=False)
+    want = pd.read_csv(real / "r.csv", dtype=str, keep_default_na=False)
+    assert len(got) == len(want) and (got["proven"] == "True").all()
+    keys = ["instance_sha256", "mechanism"]
+    assert got[keys].sort_values(keys).values.tolist() == want[keys].sort_values(keys).values.tolist()
+    assert _leftovers(tmp_path, "r.csv")
