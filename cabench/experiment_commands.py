@@ -128,7 +128,7 @@ def table_command(results, fmt, per_point, digits, output):
     with new_folders_removed_on_error(output.parent if output is not None else None):
         if output is not None:
             check_output(output, [results])
-        table = summary_table(load(results), per_point, digits)
+        table = summary_table(load(results), per_point, digits, source=results)
         if fmt != "table":
             _emit(render([table], fmt), output)
     if fmt == "table":
