@@ -111,15 +111,23 @@ def sweep_one(path: str, mechanisms: Sequence[str], solver: str, time_limit: flo
     from benchmarks.table import report_programs
     from ilp import SolveOptions, prefetch
     from instances import load_instance
+    from mechanisms.base import ParameterError
 
-    instance = load_instance(path)
-    start = time.perf_counter()
-    # the sweep runs instances in parallel already: each table in one process; the mechanisms'
-    # strategies then reuse the table's solutions (MIEW_i, RK_A) instead of solving them again
-    options = prefetch(report_programs(instance), SolveOptions(solver, time_limit, jobs=1))
-    report = compute_report(instance, options)
-    solve_seconds = time.perf_counter() - start
-    return _rows(path, instance, report, solve_seconds, mechanisms, options, dict(given or {}))
+    try:
+        instance = load_instance(path)
+        start = time.perf_counter()
+        # the sweep runs instances in parallel already: each table in one process; the mechanisms'
+        # strategies then reuse the table's solutions (MIEW_i, RK_A) instead of solving them again
+        options = prefetch(report_programs(instance), SolveOptions(solver, time_limit, jobs=1))
+        report = compute_report(instance, options)
+        solve_seconds = time.perf_counter() - start
+        return _rows(path, instance, report, solve_seconds, mechanisms, options, dict(given or {}))
+    except CabenchError as exc:
+        # a solver's or a mechanism's refusal ("--solver brute handles at most 12 goods") says which
+        # instance; the other kinds keep their class (a SolverError is an internal error, exit 1)
+        if type(exc) not in (CabenchError, ParameterError) or str(exc).startswith(str(path)):
+            raise
+        raise CabenchError(f"{path}: {exc}") from None
 
 
 def guarantee_on(statement: str) -> str:

@@ -225,3 +225,32 @@ def test_a_results_file_cut_in_a_row_is_resumed_without_the_cut_row(real, tmp_pa
     keys = ["instance_sha256", "mechanism"]
     assert got[keys].sort_values(keys).values.tolist() == want[keys].sort_values(keys).values.tolist()
     assert _leftovers(tmp_path, "r.csv")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", ".csv"], ".csv: the results file has no name before .csv"),
+    (["--mechanisms", "best-belief", "--param", "foo=1", "-o", "r.csv"],
+     "Invalid value for '--param': unknown parameter \"foo\" of the mechanisms evaluated (best-belief); "
+     "expected one of: eps"),
+    (["--param", "eps=1/10", "-o", "r.csv"], 'unknown parameter "eps" of the mechanisms evaluated (none'),
+    (["--time-limit", "nan", "-o", "r.csv"], "cabench sweep: Invalid value for '--time-limit': nan is not a number"),
+    (["--workers", "1000", "-o", "r.csv"], "cabench sweep: Invalid value for '--workers': 1000 worker processes; "
+                                           "at most"),
+    (["--executor", "dask", "--workers", "1000", "-o", "r.csv"], "Invalid value for '--workers'"),
+])
+def test_sweep_option_errors_leave_nothing(folder, tmp_path, args, message):
+    result = run_cli("sweep", str(folder), *args, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["instances"]
+
+
+def test_a_solver_refusing_an_instance_names_its_file(tmp_path):
+    """"(this program has 14)" said nothing of which file."""
+    inst = generate_instance("regions", 14, 12, 3, 0)
+    dump_instance(inst, tmp_path / "big.json")
+    result = run_cli("sweep", str(tmp_path / "big.json"), "--solver", "brute", "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"{tmp_path / 'big.json'}: the brute-force backend (--solver brute) handles "
+                                    "at most 12 goods (this program has 14)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.json"]
