@@ -480,8 +480,9 @@ def _journal_kept_if_written(results: Path) -> Iterator[None]:
         raise
 
 
-CONNECT_SECONDS = 30
-"""How long ``--executor dask`` waits for its scheduler (or the local cluster) to answer."""
+CONNECT_SECONDS = 25
+"""How long ``--executor dask`` waits for its scheduler (or the local cluster) to answer: with
+cabench's start, one line and exit 2 within 30 s (the README's promise)."""
 
 
 def _run_dask(todo, solver: str, time_limit: float | None, workers: int, scheduler: str | None, cores: int,
@@ -492,21 +493,27 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
     dashboard, and its scratch space in a private temporary folder."""
     import tempfile
 
+    import dask
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
 
     cluster = None
-    with tempfile.TemporaryDirectory(prefix="cabench-dask-") as scratch:
+    # the scheduler's scratch space too (Dask's "temporary-directory", else /tmp/dask-scratch-space,
+    # left behind with its lock files): removed with the folder at the end
+    with tempfile.TemporaryDirectory(prefix="cabench-dask-") as scratch, \
+            dask.config.set({"temporary-directory": scratch}):
         if scheduler is None:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                                    security=True, local_directory=scratch)
+        else:
+            _check_scheduler(scheduler)
         try:
             client = Client(scheduler or cluster, timeout=CONNECT_SECONDS)
         except (OSError, ValueError, TypeError) as exc:  # no scheduler there, or not an address
-            where = f"--scheduler {scheduler}: cannot connect to a Dask scheduler there" if scheduler is not None \
-                else "--executor dask: the local Dask cluster did not answer"
-            raise CabenchError(f"{where} ({exc})") from None
+            if scheduler is not None:
+                raise CabenchError(_no_scheduler(scheduler, str(exc))) from None
+            raise CabenchError(f"--executor dask: the local Dask cluster did not answer ({exc})") from None
         try:
             share = max(1, cores // workers) if scheduler is None else None
             futures = {client.submit(sweep_one, f, names, solver, time_limit, share, given, pure=False): key
@@ -517,3 +524,34 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _no_scheduler(address: str, why: str) -> str:
+    return f"cannot connect to a Dask scheduler at {address} (--scheduler): {why or 'no answer'}"
+
+
+def _check_scheduler(address: str, seconds: float | None = None) -> None:
+    """Raise :class:`CabenchError` unless a Dask scheduler at ``address`` answers Dask's handshake
+    within ``seconds`` (:data:`CONNECT_SECONDS`). ``Client(timeout=...)`` bounds the connection
+    but not the handshake: a server that accepts and never answers (an HTTP server) hung it for
+    good, and one that answers something else (an SSH banner, read as a frame's length) made it
+    allocate exabytes (MemoryError); other bytes fail in other ways (struct.error)."""
+    import asyncio
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    seconds = CONNECT_SECONDS if seconds is None else seconds
+
+    async def handshake() -> None:
+        comm = await connect(address, timeout=seconds, **Security().get_connection_args("client"))
+        await comm.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(handshake(), seconds))
+    except TimeoutError:  # (before OSError, its base): its message is empty
+        raise CabenchError(_no_scheduler(address, f"no answer within {seconds:g} s")) from None
+    except (OSError, ValueError, TypeError) as exc:  # refused, not an address, TLS not configured
+        raise CabenchError(_no_scheduler(address, str(exc))) from None
+    except Exception:  # only the handshake is in the block: MemoryError, struct.error, ...
+        raise CabenchError(_no_scheduler(address, "what answered does not speak Dask's protocol")) from None

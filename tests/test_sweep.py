@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import tempfile
+import threading
+import time
+
 import pandas as pd
 import pytest
 
@@ -51,13 +57,19 @@ def test_interrupted_sweep_resumes_without_losing_work(folder, tmp_path):
     assert run_sweep(files, results, MECHS) == (0, 3, True)
 
 
-def test_dask_local_cluster_gives_the_same_rows(folder, tmp_path):
+def test_dask_local_cluster_gives_the_same_rows(folder, tmp_path, monkeypatch):
     local = tmp_path / "local.csv"
     dask = tmp_path / "dask.csv"
     run_sweep(sorted(folder.glob("*.json")), local, MECHS)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     run_sweep(sorted(folder.glob("*.json")), dask, MECHS, executor="dask", workers=1)
     columns = ["instance", "mechanism", "MSW", "MKW", "E_SW", "E_REV", "holds"]
     assert pd.read_csv(local)[columns].equals(pd.read_csv(dask)[columns])
+    # the scheduler's scratch space too is in the private folder, removed at the end (it left
+    # dask-scratch-space/global.lock and purge.lock in the machine's temporary folder)
+    assert list(temporary.iterdir()) == []
 
 
 def test_sweep_and_plot_through_the_cli(folder, tmp_path):
@@ -254,3 +266,54 @@ def test_a_solver_refusing_an_instance_names_its_file(tmp_path):
     assert result.stderr.startswith(f"{tmp_path / 'big.json'}: the brute-force backend (--solver brute) handles "
                                     "at most 12 goods (this program has 14)")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.json"]
+
+
+@contextlib.contextmanager
+def _server(answer: bytes | None):
+    """A TCP server on a free port of 127.0.0.1 that sends ``answer`` to whoever connects (None:
+    says nothing and keeps the connection open), in a thread; yields its address."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def serve():
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = listener.accept()
+                accepted.append(connection)
+                if answer is not None:
+                    connection.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+
+
+@pytest.mark.parametrize("answer", [b"SSH-2.0-OpenSSH_9.6 junk banner\r\n" * 4,  # was "out of memory", exit 1
+                                    b"\x01" + b"\x00" * 7 + b"\x03" + b"\x00" * 7 + b"abc"])  # a struct.error
+def test_a_scheduler_that_is_not_dask_is_one_line(folder, tmp_path, answer):
+    with _server(answer) as address:
+        start = time.monotonic()
+        result = run_cli("sweep", str(folder), "--executor", "dask", "--scheduler", address, "-o",
+                         str(tmp_path / "r.csv"))
+    assert time.monotonic() - start < 20
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"cannot connect to a Dask scheduler at {address} (--scheduler): what answered "
+                                    "does not speak Dask's protocol")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["instances"]
+
+
+def test_a_scheduler_that_never_answers_is_given_up(monkeypatch):
+    """A server that accepts and never answers (an HTTP server) hung the sweep for good: Dask's
+    connect timeout does not cover its handshake."""
+    from cabench.sweep import _check_scheduler
+    from instances import CabenchError
+
+    with _server(None) as address:
+        start = time.monotonic()
+        with pytest.raises(CabenchError, match=f"at {address} .*: no answer within 1 s"):
+            _check_scheduler(address, seconds=1)
+    assert time.monotonic() - start < 10
