@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -61,26 +62,27 @@ def parse_axis(spec: str) -> Axis:
     if kind not in AXES or not raw:
         raise CabenchError(problem)
     items = [x.strip() for x in raw.split(",")]
+    if len(items) > MAX_POINTS:
+        raise CabenchError(f"--axis: {len(items)} values; at most {MAX_POINTS}")
     try:
         if "..." in items:
             at = items.index("...")
             if at != 2 or len(items) != 4:
                 raise ValueError
-            first, second, last = Fraction(items[0]), Fraction(items[1]), Fraction(items[3])
+            first, second, last = _fraction(items[0]), _fraction(items[1]), _fraction(items[3])
             step = second - first
             if step <= 0 or last < first:
                 raise ValueError
-            values = []
-            x = first
-            while x <= last:
-                values.append(x)
-                x += step
+            count = (last - first) // step + 1  # counted, not drawn: 1,2,...,10^8 took 40 s and 2 GB
+            if count > MAX_POINTS:
+                raise CabenchError(f"--axis: {spec}: {count} values; at most {MAX_POINTS}")
+            values = [first + k * step for k in range(count)]
         else:
-            values = [Fraction(x) for x in items]
+            values = [_fraction(x) for x in items]
     except (ValueError, ZeroDivisionError):
         raise CabenchError(problem) from None
-    if len(set(values)) != len(values) or len(values) > 1000:
-        raise CabenchError(f"--axis: {spec}: values must be distinct (at most 1000)")
+    if len(set(values)) != len(values):
+        raise CabenchError(f"--axis: {spec}: values must be distinct")
     axis = Axis(kind, tuple(values))
     for v in values:  # every point must be a valid spec: checked before any work
         if kind == "coalition-size":
@@ -89,6 +91,19 @@ def parse_axis(spec: str) -> Axis:
         else:
             parse_knowledge(f"{kind}:{_number(v)}")
     return axis
+
+
+MAX_POINTS = 1000
+"""Most values of an axis."""
+
+
+def _fraction(text: str) -> Fraction:
+    """An axis value, exactly; ValueError for one beyond any knowledge model's range that would be
+    slow to read (``Fraction("1e-99999999")`` takes minutes)."""
+    exponent = re.search(r"[eE][+-]?(\d+)$", text)
+    if len(text) > 40 or exponent and int(exponent.group(1)) > 99:
+        raise ValueError(text)
+    return Fraction(text)
 
 
 @dataclass(frozen=True)
@@ -121,10 +136,12 @@ def instance_folder(results: Path) -> Path:
 
 def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Family | None = None,
                      sources: list[Path] = (), knowledge: str = "exact", coalitions: str = "none",
-                     coalition_count: int = 1) -> list[Path]:
+                     coalition_count: int = 1, made: list[Path] | None = None) -> list[Path]:
     """Write the experiment's instance files into ``folder``; returns them in order (axis
     point, then family or source file, then seed). If this fails (a spec that does not fit a
-    later point of the axis, an interruption), the files and the folder it made are removed.
+    later point of the axis, an interruption), the files and the folder it made are removed;
+    otherwise they are added to ``made`` (the folder last), for :func:`remove_made` should what
+    follows fail.
 
     Generated instances keep their valuations across the axis (the generator draws them before
     the knowledge), so a line of the figure compares the same auctions under better or worse
@@ -143,13 +160,22 @@ def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Fami
             _write(path, instance_text(inst))
             files.append(path)
     except BaseException:
-        for path in created:
-            path.unlink(missing_ok=True)
-        if made_folder:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+        remove_made([*created, *([folder] if made_folder else [])])
         raise
+    if made is not None:
+        made += [*created, *([folder] if made_folder else [])]
     return files
+
+
+def remove_made(made: list[Path]) -> None:
+    """Remove the instance files and the folder :func:`experiment_files` made (the folder only if
+    it is empty then)."""
+    for path in made:
+        with contextlib.suppress(OSError):  # a folder someone else wrote into is kept
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink(missing_ok=True)
 
 
 def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list[tuple[Path, Instance, str]],

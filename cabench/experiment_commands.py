@@ -3,11 +3,19 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
-from cabench.cli import check_backend, cli, dash_is_stdout, new_folders_removed_on_error
+from cabench.cli import (
+    _forced_cleanups,
+    check_backend,
+    cli,
+    dash_is_stdout,
+    new_folders_removed_on_error,
+)
 from cabench.mechanism_commands import (
     _param_many,
     _solver,
@@ -16,9 +24,11 @@ from cabench.mechanism_commands import (
     given_params,
     mechanism_list,
     run_resumable,
+    workers_within_machine,
 )
 from instances import CabenchError
 
+Progress = Callable[[int, int], None]
 DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collusion-leveraging"
 
 
@@ -44,7 +54,7 @@ DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collus
 @click.option("--mechanisms", default=DEFAULT_MECHANISMS, show_default=True, metavar="LIST|all",
               help="Mechanisms to evaluate; vcg and second-price-bundle are always added as baselines.")
 @_param_many
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, callback=workers_within_machine,
               help="Parallel workers; each races solvers on its share of the cores.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Results file, .csv or .parquet; an existing one is resumed. Instance files go to "
@@ -57,7 +67,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     FILES, and evaluate the mechanisms (plus VCG and the second-price bundle auction) into one
     tidy table with full provenance; then `cabench plot` and `cabench table` it."""
     from cabench.experiment import BASELINES, Family, experiment_files, instance_folder, parse_axis
-    from cabench.sweep import check_results, run_sweep
+    from cabench.sweep import check_results, check_results_name, run_sweep
     from instances.files import check_output
     from instances.knowledge_models import parse_knowledge
 
@@ -67,14 +77,16 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
         raise click.BadParameter(str(exc).removeprefix("--axis: "), param_hint="'--axis'") from None
     names = mechanism_list(mechanisms)
     names += [b for b in BASELINES if b not in names]
-    given = given_params(param_values)
+    given = given_params(param_values, names)
     check_backend(solver)
-    if output.suffix not in (".csv", ".parquet"):
-        raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
+    check_results_name(output)
     parse_knowledge(knowledge)
     family = None
     generated = [distribution, goods, bids, players]
     if any(x is not None for x in generated):
+        if files:
+            raise click.UsageError("give FILES or generate instances (--distribution, --goods, --bids, --players), "
+                                   "not both: files and generation options do not mix")
         if any(x is None for x in generated):
             raise click.UsageError("generated instances need --distribution, --goods, --bids and --players")
         if players == "bidders":
@@ -87,19 +99,52 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
         family = Family(distribution, goods, bids, count)
     elif not files:
         raise click.UsageError("nothing to experiment on: give --distribution/--goods/--bids/--players, or FILES")
-    with new_folders_removed_on_error(output.parent):
+    made: list[Path] = []
+    with new_folders_removed_on_error(output.parent), _drawn_kept_once_computed(made) as counted:
         check_output(output)
         check_results(output)
         instances = experiment_files(instance_folder(output), axis_spec, list(range(first_seed, first_seed + seeds)),
                                      family=family, sources=list(files), knowledge=knowledge, coalitions=coalitions,
-                                     coalition_count=coalition_count)
+                                     coalition_count=coalition_count, made=made)
         computed, skipped, proven = run_resumable(
             "experiment", lambda progress: run_sweep(instances, output, names, workers=workers, solver=solver,
-                                                     time_limit=time_limit, progress=progress, given=given),
+                                                     time_limit=time_limit, progress=counted(progress), given=given),
             output, "experiment: instances")
     code = finish_sweep("experiment", output, computed, skipped, proven)
     click.echo(f"next: cabench plot {output}; cabench table {output} --format latex", err=True)
     return code
+
+
+@contextlib.contextmanager
+def _drawn_kept_once_computed(made: list[Path]) -> Iterator[Callable[[Progress], Progress]]:
+    """Within the block the experiment draws its instance files (listed in ``made``) and sweeps
+    them; if it fails before an instance is computed (a solver that cannot take them, Ctrl-C),
+    the files and the folder it drew are removed, as a failing sweep leaves nothing. Once an
+    instance is in the journal they stay, for the rerun. Yields what wraps the sweep's progress
+    callback to notice that."""
+    computed = [False]
+
+    def counted(progress: Progress) -> Progress:
+        def seen(done: int, total: int) -> None:
+            computed[0] = computed[0] or done > 0
+            progress(done, total)
+        return seen
+
+    def remove() -> None:
+        from cabench.experiment import remove_made
+
+        if not computed[0]:
+            remove_made(made)
+
+    forced = _forced_cleanups()
+    forced.insert(0, remove)  # before the removal of the results' folders, which holds these
+    try:
+        yield counted
+    except BaseException:
+        remove()
+        raise
+    finally:
+        forced.remove(remove)
 
 
 @cli.command("table")
@@ -129,7 +174,7 @@ def table_command(results, fmt, per_point, digits, output):
     with new_folders_removed_on_error(output.parent if output is not None else None):
         if output is not None:
             check_output(output, [results])
-        table = summary_table(load(results), per_point, digits)
+        table = summary_table(load(results), per_point, digits, source=results)
         if fmt != "table":
             _emit(render([table], fmt), output)
     if fmt == "table":

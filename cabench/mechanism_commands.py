@@ -14,6 +14,7 @@ import click
 
 from cabench import api
 from cabench.cli import (
+    JOBS_PER_CORE,
     SECONDS,
     check_backend,
     cli,
@@ -44,6 +45,14 @@ _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, m
 _time = click.option("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
                      help="Time limit per integer program.")
 _json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def workers_within_machine(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    """``--workers`` of sweep and experiment, capped as ``--jobs`` is (1000 Dask workers kept
+    starting on two cores); up to :data:`JOBS_PER_CORE`, allowed on any machine, without a look at
+    the machine (whose imports a bad flag should not pay)."""
+    return value if value <= JOBS_PER_CORE else jobs_within_machine(ctx, param, value)
+
 _jobs = click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
                      help="Worker processes for the programs the strategies need (1: all in this process; "
                           "automatic by default).")
@@ -312,10 +321,23 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     return 0
 
 
-def given_params(values: tuple[str, ...]) -> dict[str, Fraction]:
-    """``--param KEY=VALUE`` flags of sweep and experiment as exact fractions."""
+def given_params(values: tuple[str, ...], names: list[str]) -> dict[str, Fraction]:
+    """``--param KEY=VALUE`` flags of sweep and experiment as exact fractions, each a parameter of
+    one of the mechanisms ``names`` at least (as ``evaluate`` refuses a parameter its mechanism
+    lacks; a typo was silently part of every row's key)."""
     with _flags():
-        return api.parse_params(_params(values))
+        given = api.parse_params(_params(values))
+    if not given:
+        return given
+    from mechanisms.registry import MECHANISMS
+
+    accepted = sorted({p.name for name in names for p in MECHANISMS[name].params})
+    unknown = sorted(set(given) - set(accepted))
+    if unknown:
+        raise click.BadParameter(f'unknown parameter "{unknown[0]}" of the mechanisms evaluated '
+                                 f'({", ".join(names) or "none: give --mechanisms"}); expected one of: '
+                                 f'{", ".join(accepted) or "none"}', param_hint="'--param'")
+    return given
 
 
 def mechanism_list(text: str) -> list[str]:
@@ -371,7 +393,7 @@ _param_many = click.option("--param", "param_values", multiple=True, metavar="KE
 @_param_many
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, callback=workers_within_machine,
               help="Parallel workers; each races solvers on its share of the cores.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Results file, .csv or .parquet; an existing one is resumed.")
@@ -379,16 +401,15 @@ _param_many = click.option("--param", "param_values", multiple=True, metavar="KE
 @_time
 def sweep_command(source, mechanisms, param_values, executor, scheduler, workers, output, solver, time_limit):
     """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
-    from cabench.sweep import instance_files, run_sweep
+    from cabench.sweep import check_results_name, instance_files, run_sweep
 
     names = mechanism_list(mechanisms)
-    given = given_params(param_values)
+    given = given_params(param_values, names)
     check_backend(solver)
     files = instance_files(source)
     if scheduler is not None and executor != "dask":
         raise click.BadParameter("a scheduler is for --executor dask", param_hint="'--scheduler'")
-    if output.suffix not in (".csv", ".parquet"):
-        raise CabenchError(f"{output}: the results file must end in .csv or .parquet")
+    check_results_name(output)
     with new_folders_removed_on_error(output.parent):
         computed, skipped, proven = run_resumable(
             "sweep", lambda progress: run_sweep(files, output, names, executor=executor, workers=workers,

@@ -24,7 +24,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cabench.summary import BASELINES, bound_label, estimate, load, mechanism_rows
+from cabench.summary import BASELINES, bound_label, estimate, load, mechanism_rows, shown_name
 from instances import CabenchError
 from instances.files import atomic_write
 
@@ -318,7 +318,7 @@ def plot_results(results: Path, folder: Path, style: str = "two-column",
     frame = load(results)
     made = figure_data(frame)
     if not made:
-        raise CabenchError(f"{results}: no rows to plot")
+        raise CabenchError(f"{shown_name(results)}: no rows to plot")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for data in made:

@@ -12,12 +12,15 @@ Ratios (one per mechanism row):
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cabench.experiment import BASELINES
+from cabench.experiment import AXES, BASELINES
+from instances import CabenchError
 
 BASELINE_BENCHMARK = "BB"
 
@@ -53,30 +56,153 @@ def estimate(values) -> Estimate:
     return Estimate(mean, mean - half, mean + half, n)
 
 
+COLUMNS = ("mechanism", "parameter_spec", "MSW", "BB", "goods", "bids", "colluders", "solve_seconds")
+"""What table and plot read of every row; every sweep writes them."""
+EVALUATED = ("E_SW", "E_REV", "total", "guarantee", "guarantee_benchmark", "guarantee_on", "bound_over_benchmark",
+             "verdict", "total_over_benchmark", "revenue_over_benchmark", "total_over_MSW", "revenue_over_MSW")
+"""What they read of an evaluated mechanism's row: a sweep writes all of these, or none when it
+evaluated no mechanism (or proved none)."""
+NUMBERS = ("goods", "players", "bids", "coalitions", "colluders", "seed", "axis_value", "time_limit", "scale", "MSW",
+           "MIEW", "BB", "BB_prime", "MKW", "solve_seconds", "eval_seconds", "host_cores", "E_SW", "E_REV", "total",
+           "guarantee_value", "bound", "bound_over_benchmark", "total_over_benchmark", "revenue_over_benchmark",
+           "total_over_MSW", "revenue_over_MSW")
+BOOLEANS = ("market", "proven", "benchmarks_proven", "holds")
+CHOICES = {"verdict": ("PASS", "FAIL", "premise not met"), "guarantee_on": ("total", "revenue", "probability"),
+           "axis": AXES}
+"""The cells a sweep writes as numbers, as True/False and from a few words; any other value in
+them (a hand edit, another program's file) is refused rather than summarised as "–" or dropped."""
+MAX_STDIN_BYTES = 256 * 2**20
+"""Most results read from standard input (``-``), as for an instance file."""
+
+
 def load(results: Path):
-    """A sweep's or experiment's results as a pandas DataFrame, numbers as numbers."""
+    """A sweep's or experiment's results as a pandas DataFrame, numbers as numbers. ``-`` reads
+    standard input (Parquet, told by its magic bytes, or CSV). Results that lack a column table or
+    plot reads, or with a cell not of its column's kind, are refused (:class:`CabenchError`),
+    naming the file, the line (the row of a Parquet file) and the column."""
+    import io
+
     import pandas as pd
 
-    from instances import CabenchError
-
-    if not results.exists():
-        raise CabenchError(f"{results}: no such results file (run cabench sweep or cabench experiment first)")
+    name, data, parquet = _read(results)
     try:
-        if results.suffix == ".parquet":
-            frame = pd.read_parquet(results)
-        elif results.suffix == ".csv":
-            frame = pd.read_csv(results)
-        else:
-            raise CabenchError(f"{results}: expected a .csv or .parquet file written by cabench sweep or experiment")
-    except CabenchError:
-        raise
+        frame = pd.read_parquet(io.BytesIO(data)) if parquet else pd.read_csv(io.BytesIO(data))
+    except pd.errors.EmptyDataError:
+        raise CabenchError(f"{name}: empty; expected results written by cabench sweep or experiment") from None
+    except pd.errors.ParserError as exc:  # says where: "Expected 49 fields in line 9, saw 50"
+        raise CabenchError(f"{name}: cannot read these results ({str(exc).strip()})") from None
     except Exception as exc:  # pandas and pyarrow raise many kinds
-        raise CabenchError(f"{results}: cannot read these results ({type(exc).__name__})") from None
-    if "mechanism" not in frame:
-        raise CabenchError(f"{results}: not results of cabench sweep or experiment (no mechanism column)")
+        raise CabenchError(f"{name}: cannot read these results ({type(exc).__name__})") from None
+    if not parquet:
+        _check_complete(name, data)
+    missing = [c for c in COLUMNS if c not in frame]
+    evaluated = [c for c in EVALUATED if c in frame]
+    missing += [c for c in EVALUATED if c not in frame] if evaluated else []
+    if missing:  # (a missing parameter_spec was an AttributeError, a missing guarantee_on a KeyError)
+        raise CabenchError(f"{name}: not results of cabench sweep or experiment (no {', '.join(missing)} "
+                           f"column{'s' * (len(missing) > 1)})")
+    _check_cells(name, frame, None if parquet else data)
     frame["mechanism"] = frame["mechanism"].where(frame["mechanism"].notna(), None)
     frame.loc[frame["mechanism"] == "", "mechanism"] = None
     return frame
+
+
+def shown_name(results: str | Path) -> str:
+    """How messages name results: ``-`` is standard input."""
+    return "<stdin>" if str(results) == "-" else str(results)
+
+
+def _read(results: Path) -> tuple[str, bytes, bool]:
+    """The name to show, the bytes and whether they are Parquet, of ``results`` (``-``: standard
+    input)."""
+    if str(results) == "-":
+        if sys.stdin is None:  # started with standard input closed (`<&-`)
+            raise CabenchError("<stdin>: standard input is closed; give a file name instead of -")
+        data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+        if len(data) > MAX_STDIN_BYTES:
+            raise CabenchError(f"<stdin>: standard input holds more than {MAX_STDIN_BYTES // 2**20} MiB; "
+                               "pass a file name instead")
+        return "<stdin>", data, data.startswith(PARQUET_MAGIC)
+    if not results.exists():
+        raise CabenchError(f"{results}: no such results file (run cabench sweep or cabench experiment first)")
+    if results.suffix not in (".csv", ".parquet"):
+        raise CabenchError(f"{results}: expected a .csv or .parquet file written by cabench sweep or experiment")
+    try:
+        return str(results), results.read_bytes(), results.suffix == ".parquet"
+    except OSError as exc:
+        raise CabenchError(f"{results}: cannot read the file: {exc.strerror or exc}") from None
+
+
+PARQUET_MAGIC = b"PAR1"
+
+
+def _check_cells(name: str, frame, csv_data: bytes | None) -> None:
+    """Refuse the first cell of :data:`NUMBERS`, :data:`BOOLEANS` or :data:`CHOICES` that is not
+    of its column's kind (``csv_data``: the CSV's bytes, for the line; None for Parquet)."""
+    import numpy as np
+    import pandas as pd
+
+    for column in frame.columns:
+        values = frame[column]
+        if column in NUMBERS:
+            # (no limit is None or inf; every other number a sweep writes is finite)
+            kind = "a number" if column == "time_limit" else "a finite number"
+            number = pd.to_numeric(values, errors="coerce").astype(float)
+            bad = values.notna() & (number.isna() | pd.api.types.is_bool_dtype(values)
+                                    | (column != "time_limit") & ~np.isfinite(number))
+        elif column in BOOLEANS:
+            kind = "True or False"
+            bad = values.notna() & ~values.map(lambda v: str(v) in ("True", "False"))
+        elif column in CHOICES:
+            kind = " or ".join(CHOICES[column])
+            bad = values.notna() & ~values.isin(CHOICES[column])
+        else:
+            continue
+        found = np.flatnonzero(bad.to_numpy(dtype=bool))
+        if len(found):
+            at = found[0]
+            where = f"row {at + 1}" if csv_data is None else f"line {_line(csv_data, at)}"
+            shown = str(values.iloc[at])
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            raise CabenchError(f'{name}: {where}, column {column}: "{shown}" is not {kind}')
+
+
+def _check_complete(name: str, data: bytes) -> None:
+    """Refuse a CSV row with fewer fields than the header (a file cut short; pandas fills them in
+    as missing values, which summarised it as if those cells were empty)."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline=""))
+    start, width = 1, None
+    with contextlib.suppress(csv.Error):  # a cell above the csv module's size limit: pandas read it
+        for fields in reader:
+            if fields:
+                width = len(fields) if width is None else width
+                if len(fields) < width:
+                    raise CabenchError(f"{name}: line {start}: {len(fields)} of the header's {width} fields "
+                                       "(a file cut short?)")
+            start = reader.line_num + 1
+
+
+def _line(data: bytes, index: int) -> int:
+    """The line of a CSV file where its row ``index`` starts (0: the first after the header);
+    blank lines are skipped, as pandas skips them, and a quoted cell may span lines."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="replace"), newline=""))
+    start, row = 1, -1  # the header is row -1
+    try:
+        for fields in reader:
+            if fields:
+                if row == index:
+                    return start
+                row += 1
+            start = reader.line_num + 1
+    except csv.Error:  # a cell above the csv module's size limit: as if every row were one line
+        return index + 2
+    return start
 
 
 def family(frame):
@@ -138,17 +264,17 @@ def _cell(e: Estimate, digits: int = 3) -> str:
     return f"{e.mean:.{digits}f} ± {e.half:.{digits}f}"
 
 
-def summary_table(frame, per_point: bool = False, digits: int = 3):
+def summary_table(frame, per_point: bool = False, digits: int = 3, source: str | Path | None = None):
     """The paper's summary: per family (and knowledge point, with ``per_point``) and mechanism,
     n and each ratio's mean ± the half-width of its 95% confidence interval, the benchmark the
-    ratios divide by, the theorem's bound and its verdicts."""
+    ratios divide by, the theorem's bound and its verdicts. ``source``: the results' file, for
+    the error of results without evaluated mechanisms."""
     from cabench.formats import TableData
 
     rows = mechanism_rows(frame)
     if rows.empty:
-        from instances import CabenchError
-
-        raise CabenchError("no evaluated mechanism rows to summarise (run the sweep with --mechanisms)")
+        where = "" if source is None else f"{shown_name(source)}: "
+        raise CabenchError(f"{where}no evaluated mechanism rows to summarise (run the sweep with --mechanisms)")
     point = per_point and "axis_value" in rows and rows["axis_value"].notna().any()
     keys = ["family", *(["axis_value"] if point else []), "mechanism"]
     order = rows.assign(_base=rows["mechanism"].isin(BASELINES)).sort_values(

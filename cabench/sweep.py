@@ -15,6 +15,9 @@ What survives a fault, and why:
   exclusive temporary file in the same folder, flushed, renamed) and the journal removed. A
   journal row replaces the row with its key, so replaying it after a kill between the rename
   and the removal changes nothing: no row is ever lost or duplicated.
+* **A row cut short is not a row**: in a CSV results file cut in the middle of a row (a copy
+  interrupted; the sweep's own replacement is atomic), a row with fewer fields than the header,
+  or a last line without its newline, is treated as not computed and is not written back.
 * **One sweep per results file**: an exclusive lock (``RESULTS.lock``, present while a sweep
   runs) makes a second sweep into the same file stop at once with a clear message.
 * **Unproven rows are recomputed**: an instance whose table was not proven within
@@ -108,15 +111,23 @@ def sweep_one(path: str, mechanisms: Sequence[str], solver: str, time_limit: flo
     from benchmarks.table import report_programs
     from ilp import SolveOptions, prefetch
     from instances import load_instance
+    from mechanisms.base import ParameterError
 
-    instance = load_instance(path)
-    start = time.perf_counter()
-    # the sweep runs instances in parallel already: each table in one process; the mechanisms'
-    # strategies then reuse the table's solutions (MIEW_i, RK_A) instead of solving them again
-    options = prefetch(report_programs(instance), SolveOptions(solver, time_limit, jobs=1))
-    report = compute_report(instance, options)
-    solve_seconds = time.perf_counter() - start
-    return _rows(path, instance, report, solve_seconds, mechanisms, options, dict(given or {}))
+    try:
+        instance = load_instance(path)
+        start = time.perf_counter()
+        # the sweep runs instances in parallel already: each table in one process; the mechanisms'
+        # strategies then reuse the table's solutions (MIEW_i, RK_A) instead of solving them again
+        options = prefetch(report_programs(instance), SolveOptions(solver, time_limit, jobs=1))
+        report = compute_report(instance, options)
+        solve_seconds = time.perf_counter() - start
+        return _rows(path, instance, report, solve_seconds, mechanisms, options, dict(given or {}))
+    except CabenchError as exc:
+        # a solver's or a mechanism's refusal ("--solver brute handles at most 12 goods") says which
+        # instance; the other kinds keep their class (a SolverError is an internal error, exit 1)
+        if type(exc) not in (CabenchError, ParameterError) or str(exc).startswith(str(path)):
+            raise
+        raise CabenchError(f"{path}: {exc}") from None
 
 
 def guarantee_on(statement: str) -> str:
@@ -216,6 +227,21 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
     return rows
 
 
+RESUMED = (KEY, "file", "mechanism", "parameter_spec", "solver", "time_limit", "proven")
+"""The columns a sweep reads back from its results: the row key, the file (the rows' order) and
+what says whether a row must be computed again. Every sweep writes them all."""
+
+
+def check_results_name(results: Path) -> None:
+    """A results file's name: something before ``.csv`` or ``.parquet`` (``-o .csv`` is a hidden
+    file of no suffix to ``pathlib``)."""
+    if results.name in (".csv", ".parquet"):
+        raise CabenchError(f"{results}: the results file has no name before {results.name}; "
+                           f"give one (e.g. results{results.name})")
+    if results.suffix not in (".csv", ".parquet"):
+        raise CabenchError(f"{results}: the results file must end in .csv or .parquet")
+
+
 def _read_table(path: Path) -> list[dict[str, Any]]:
     import pandas as pd
 
@@ -226,14 +252,38 @@ def _read_table(path: Path) -> list[dict[str, Any]]:
             frame = pd.read_parquet(path)
         else:  # every cell as its text: written back unchanged
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as exc:  # says where: "Expected 49 fields in line 9, saw 50"
+        raise CabenchError(f"{path}: cannot read these results ({str(exc).strip()}); "
+                           "move the file away or choose another -o") from None
     except Exception as exc:  # pandas and pyarrow raise many kinds
         raise CabenchError(f"{path}: cannot read these results ({type(exc).__name__}); "
                            "move the file away or choose another -o") from None
     if KEY not in frame.columns:  # (a header of other columns alone was written over)
         raise CabenchError(f"{path}: not results of cabench sweep or experiment (no {KEY} column; another "
                            "file, or written by an older cabench); move the file away or choose another -o")
+    missing = [c for c in RESUMED if c not in frame.columns]
+    if missing:  # (a missing "file" was a KeyError; a missing "proven" made every row unproven)
+        raise CabenchError(f"{path}: not results of cabench sweep or experiment (no {', '.join(missing)} "
+                           f"column{'s' * (len(missing) > 1)}); move the file away or choose another -o")
+    if path.suffix != ".parquet":
+        frame = frame[~_incomplete(path, frame)]
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
             for row in frame.to_dict("records")]
+
+
+def _incomplete(path: Path, frame) -> Any:
+    """The rows of a CSV ``frame`` that are not finished rows: those with fewer fields than the
+    header (pandas fills them with NaN; an empty cell, as the sweep writes None, reads as "") and
+    the last one if the file does not end in a newline (cut in the middle of a row). The sweep
+    replaces its results atomically, so only a copy cut short holds such rows: their instances are
+    computed again, and the broken rows are not written back."""
+    short = frame.isna().any(axis=1)
+    if len(frame):
+        with open(path, "rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) not in (b"\n", b"\r"):
+                short.iloc[-1] = True
+    return short
 
 
 def check_results(path: Path) -> None:
@@ -256,7 +306,7 @@ def _read_journal(results: Path) -> list[list[dict[str, Any]]]:
         for line in handle:
             try:
                 rows = json.loads(line)["rows"]
-                if isinstance(rows, list) and all(isinstance(r, dict) and KEY in r for r in rows):
+                if isinstance(rows, list) and all(isinstance(r, dict) and set(RESUMED) <= set(r) for r in rows):
                     entries.append(rows)
             except (json.JSONDecodeError, KeyError, TypeError):
                 continue  # a line cut by an interruption: that instance is simply redone
@@ -336,8 +386,7 @@ def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *
     mechanism parameters, each for the mechanisms that have it (the others keep their defaults)."""
     from instances.files import check_output
 
-    if results.suffix not in (".csv", ".parquet"):
-        raise CabenchError(f"{results}: the results file must end in .csv or .parquet")
+    check_results_name(results)
     check_output(results)
     with exclusive_lock(results.with_name(results.name + ".lock"), str(results)), _journal_kept_if_written(results):
         # a kill while the results were being replaced left its temporary file (instances.files.atomic_write);
@@ -431,8 +480,9 @@ def _journal_kept_if_written(results: Path) -> Iterator[None]:
         raise
 
 
-CONNECT_SECONDS = 30
-"""How long ``--executor dask`` waits for its scheduler (or the local cluster) to answer."""
+CONNECT_SECONDS = 25
+"""How long ``--executor dask`` waits for its scheduler (or the local cluster) to answer: with
+cabench's start, one line and exit 2 within 30 s (the README's promise)."""
 
 
 def _run_dask(todo, solver: str, time_limit: float | None, workers: int, scheduler: str | None, cores: int,
@@ -443,21 +493,27 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
     dashboard, and its scratch space in a private temporary folder."""
     import tempfile
 
+    import dask
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
 
     cluster = None
-    with tempfile.TemporaryDirectory(prefix="cabench-dask-") as scratch:
+    # the scheduler's scratch space too (Dask's "temporary-directory", else /tmp/dask-scratch-space,
+    # left behind with its lock files): removed with the folder at the end
+    with tempfile.TemporaryDirectory(prefix="cabench-dask-") as scratch, \
+            dask.config.set({"temporary-directory": scratch}):
         if scheduler is None:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                    dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
                                    security=True, local_directory=scratch)
+        else:
+            _check_scheduler(scheduler)
         try:
             client = Client(scheduler or cluster, timeout=CONNECT_SECONDS)
         except (OSError, ValueError, TypeError) as exc:  # no scheduler there, or not an address
-            where = f"--scheduler {scheduler}: cannot connect to a Dask scheduler there" if scheduler is not None \
-                else "--executor dask: the local Dask cluster did not answer"
-            raise CabenchError(f"{where} ({exc})") from None
+            if scheduler is not None:
+                raise CabenchError(_no_scheduler(scheduler, str(exc))) from None
+            raise CabenchError(f"--executor dask: the local Dask cluster did not answer ({exc})") from None
         try:
             share = max(1, cores // workers) if scheduler is None else None
             futures = {client.submit(sweep_one, f, names, solver, time_limit, share, given, pure=False): key
@@ -468,3 +524,34 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _no_scheduler(address: str, why: str) -> str:
+    return f"cannot connect to a Dask scheduler at {address} (--scheduler): {why or 'no answer'}"
+
+
+def _check_scheduler(address: str, seconds: float | None = None) -> None:
+    """Raise :class:`CabenchError` unless a Dask scheduler at ``address`` answers Dask's handshake
+    within ``seconds`` (:data:`CONNECT_SECONDS`). ``Client(timeout=...)`` bounds the connection
+    but not the handshake: a server that accepts and never answers (an HTTP server) hung it for
+    good, and one that answers something else (an SSH banner, read as a frame's length) made it
+    allocate exabytes (MemoryError); other bytes fail in other ways (struct.error)."""
+    import asyncio
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    seconds = CONNECT_SECONDS if seconds is None else seconds
+
+    async def handshake() -> None:
+        comm = await connect(address, timeout=seconds, **Security().get_connection_args("client"))
+        await comm.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(handshake(), seconds))
+    except TimeoutError:  # (before OSError, its base): its message is empty
+        raise CabenchError(_no_scheduler(address, f"no answer within {seconds:g} s")) from None
+    except (OSError, ValueError, TypeError) as exc:  # refused, not an address, TLS not configured
+        raise CabenchError(_no_scheduler(address, str(exc))) from None
+    except Exception:  # only the handshake is in the block: MemoryError, struct.error, ...
+        raise CabenchError(_no_scheduler(address, "what answered does not speak Dask's protocol")) from None

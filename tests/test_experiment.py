@@ -38,6 +38,21 @@ def test_axis_specs():
             parse_axis(bad)
 
 
+@pytest.mark.parametrize("spec, message", [
+    # counted before they are drawn: each took 40 s and about 2 GB before it was refused
+    ("candidates:1,2,...,100000000", "100000000 values; at most 1000"),
+    ("noisy-lower:0.0000001,0.0000002,...,1", "10000000 values; at most 1000"),
+    ("candidates:" + ",".join(str(k) for k in range(1, 1002)), "1001 values; at most 1000"),
+    ("noisy-lower:1e-99999999", "cannot read"),  # Fraction() of it takes minutes
+])
+def test_too_many_or_too_long_axis_values_are_refused_at_once(spec, message):
+    start = time.monotonic()
+    with pytest.raises(CabenchError, match=message):
+        parse_axis(spec)
+    assert time.monotonic() - start < 1
+    assert len(parse_axis("noisy-lower:0.001,0.002,...,1").values) == 1000
+
+
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory) -> Path:
     results = tmp_path_factory.mktemp("exp") / "r.parquet"
@@ -125,11 +140,29 @@ def test_given_files_are_annotated_along_the_axis(tmp_path):
     (["--axis", AXIS], "nothing to experiment on"),
     (["--axis", AXIS, "-d", "regions"], "need --distribution, --goods, --bids and --players"),
     (["--axis", AXIS, *GENERATED, "--mechanisms", "nope"], 'unknown mechanism "nope"'),
+    (["--axis", AXIS, str(EXAMPLES / "seed004-example.json"), "-d", "regions"],
+     "files and generation options do not mix"),
+    (["--axis", AXIS, *GENERATED, "--param", "foo=1"], 'Invalid value for \'--param\': unknown parameter "foo"'),
+    (["--axis", AXIS, *GENERATED, "--time-limit", "nan"],
+     "cabench experiment: Invalid value for '--time-limit': 'nan' is not a number of seconds"),
+    (["--axis", AXIS, *GENERATED, "--workers", "1000"], "cabench experiment: Invalid value for '--workers'"),
+    (["--axis", "candidates:1,2,...,100000000", *GENERATED], "100000000 values; at most 1000"),
 ])
 def test_experiment_errors(tmp_path, args, message):
     result = run_cli("experiment", *args, "-o", str(tmp_path / "r.csv"))
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1, result.stderr
-    assert not (tmp_path / "r.csv").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_experiment_failing_before_an_instance_is_computed_leaves_no_instance_file(tmp_path):
+    """The solver refuses the drawn instances (16 goods, brute force takes 12): their files and
+    folder were left in r.csv.instances/; the message names the instance."""
+    result = run_cli("experiment", "--axis", "noisy-lower:0.5,1", "-d", "regions", "-m", "16", "-b", "24", "-n", "4",
+                     "--seeds", "1", "--solver", "brute", "-o", str(tmp_path / "out" / "r.csv"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"{tmp_path / 'out' / 'r.csv.instances'}/regions-m16-b24-n4-s0-knoisy-lower0.5"
+                                    ".json: the brute-force backend (--solver brute) handles at most 12 goods")
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from cabench.plot import draw, figure_data, knowledge_quality
 from cabench.summary import estimate, load
 from instances import dump_instance
 from instances.generate import generate_instance
-from tests.conftest import EXAMPLES, run_cli
+from tests.conftest import EXAMPLES, cabench_command, run_cli
 
 MECHS = "best-belief,surviving-strategies,mixed-second-price"
 
@@ -194,3 +195,85 @@ def test_tables_in_a_pipe_keep_full_names_and_numbers(tmp_path):
     evaluated = run_cli("evaluate", str(EXAMPLES / "licences-8x8.json"), "-m", "all")
     line = next(x for x in evaluated.stdout.splitlines() if x.startswith("  surviving-strategies:"))
     assert "Theorem 1" in line and "premise not met" in line  # one guarantee, one line: not wrapped at 80
+
+
+def _damaged(results: Path, tmp_path: Path, change) -> Path:
+    """A copy of ``results`` with ``change`` applied to its frame (every cell as text)."""
+    frame = pd.read_csv(results, dtype=str, keep_default_na=False)
+    path = tmp_path / "damaged.csv"
+    change(frame).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("command", ["table", "plot"])
+@pytest.mark.parametrize("drop, missing", [(["parameter_spec"], "parameter_spec column"),  # was an AttributeError
+                                           (["guarantee_on"], "guarantee_on column"),  # was a KeyError in plot
+                                           (["goods", "solve_seconds"], "goods, solve_seconds columns")])
+def test_results_without_a_column_table_and_plot_read_are_refused(results, tmp_path, command, drop, missing):
+    path = _damaged(results, tmp_path, lambda frame: frame.drop(columns=drop))
+    result = run_cli(command, str(path), *(["-o", str(tmp_path / "figures")] if command == "plot" else []))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr == f"{path}: not results of cabench sweep or experiment (no {missing})\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.csv"]
+
+
+@pytest.mark.parametrize("command", ["table", "plot"])
+@pytest.mark.parametrize("column, value, kind", [
+    ("total_over_benchmark", "abc", "a finite number"),  # was summarised as "–"
+    ("revenue_over_benchmark", "inf", "a finite number"),
+    ("verdict", "123", "PASS or FAIL or premise not met"),  # was not counted
+    ("holds", "maybe", "True or False"),
+    ("axis", "magic", "noisy-lower or wrong or candidates or coalition-size"),
+])
+def test_a_corrupt_cell_is_refused_with_its_line_and_column(results, tmp_path, command, column, value, kind):
+    frame = pd.read_csv(results, dtype=str, keep_default_na=False)
+    row = int((frame["mechanism"] == "best-belief").to_numpy().nonzero()[0][1])
+
+    def corrupt(frame):
+        frame.loc[row, column] = value
+        return frame
+
+    path = _damaged(results, tmp_path, corrupt)
+    result = run_cli(command, str(path), *(["-o", str(tmp_path / "figures")] if command == "plot" else []))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f'{path}: line {row + 2}, column {column}: "{value}" is not {kind}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.csv"]
+
+
+def test_results_cut_short_are_refused_with_the_line(results, tmp_path):
+    text = results.read_text()
+    path = tmp_path / "cut.csv"
+    path.write_text(text[:text.rindex("\n", 0, len(text) - 1) + 100])
+    lines = path.read_text().count("\n") + 1
+    result = run_cli("table", str(path))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"{path}: line {lines}: ") and "of the header's" in result.stderr
+
+
+def test_table_of_results_without_mechanisms_names_the_file(results, tmp_path):
+    path = _damaged(results, tmp_path, lambda frame: frame[frame["mechanism"] == ""])
+    result = run_cli("table", str(path))
+    assert result.returncode == 2
+    assert result.stderr == f"{path}: no evaluated mechanism rows to summarise (run the sweep with --mechanisms)\n"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_table_and_plot_read_standard_input(results, tmp_path, suffix):
+    """`-` was "no such results file" although the README said every FILE may be `-`; Parquet
+    is told from CSV by its magic bytes."""
+    path = tmp_path / f"r{suffix}"
+    if suffix == ".parquet":
+        pd.read_csv(results).to_parquet(path)
+    else:
+        path.write_bytes(results.read_bytes())
+    table = subprocess.run([*cabench_command(), "table", "-", "--format", "csv"], input=path.read_bytes(),
+                           capture_output=True, timeout=120)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.decode() == run_cli("table", str(path), "--format", "csv").stdout
+    figures = tmp_path / "figures"
+    plot = subprocess.run([*cabench_command(), "plot", "-", "-o", str(figures), "--formats", "png"],
+                          input=path.read_bytes(), capture_output=True, timeout=300)
+    assert plot.returncode == 0, plot.stderr
+    assert (figures / "knowledge-quality.png").stat().st_size > 1000
+    empty = subprocess.run([*cabench_command(), "table", "-"], input=b"", capture_output=True, timeout=60)
+    assert empty.returncode == 2 and empty.stderr.decode().startswith("<stdin>: empty")

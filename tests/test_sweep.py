@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import tempfile
+import threading
+import time
+
 import pandas as pd
 import pytest
 
@@ -51,13 +57,19 @@ def test_interrupted_sweep_resumes_without_losing_work(folder, tmp_path):
     assert run_sweep(files, results, MECHS) == (0, 3, True)
 
 
-def test_dask_local_cluster_gives_the_same_rows(folder, tmp_path):
+def test_dask_local_cluster_gives_the_same_rows(folder, tmp_path, monkeypatch):
     local = tmp_path / "local.csv"
     dask = tmp_path / "dask.csv"
     run_sweep(sorted(folder.glob("*.json")), local, MECHS)
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     run_sweep(sorted(folder.glob("*.json")), dask, MECHS, executor="dask", workers=1)
     columns = ["instance", "mechanism", "MSW", "MKW", "E_SW", "E_REV", "holds"]
     assert pd.read_csv(local)[columns].equals(pd.read_csv(dask)[columns])
+    # the scheduler's scratch space too is in the private folder, removed at the end (it left
+    # dask-scratch-space/global.lock and purge.lock in the machine's temporary folder)
+    assert list(temporary.iterdir()) == []
 
 
 def test_sweep_and_plot_through_the_cli(folder, tmp_path):
@@ -158,3 +170,150 @@ def test_a_sweep_removes_the_temporary_file_a_killed_sweep_left(folder, tmp_path
     other.write_text("not ours")
     assert run_cli("sweep", str(folder), "-o", str(tmp_path / "r.csv")).returncode == 0
     assert not stale.exists() and other.exists()
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """The results of a real sweep (two instances, one mechanism), to be damaged by the tests."""
+    out = tmp_path_factory.mktemp("real")
+    for seed in range(2):
+        inst = generate_instance("regions", 5, 10, 3, seed, knowledge="exact")
+        dump_instance(inst, out / f"{inst.name}.json")
+    result = run_cli("sweep", str(out), "--mechanisms", "best-belief", "-o", str(out / "r.csv"))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _leftovers(folder, *expected):
+    return sorted(p.name for p in folder.iterdir() if p.suffix != ".json") == sorted(expected)
+
+
+@pytest.mark.parametrize("drop, message", [
+    (["file"], "(no file column)"),
+    (["proven"], "(no proven column)"),  # every row was computed again and the sweep exited 3
+    (["file", "solver", "time_limit"], "(no file, solver, time_limit columns)"),
+])
+def test_results_without_a_column_the_sweep_reads_back_are_refused(real, tmp_path, drop, message):
+    """Results lacking "file" were a KeyError traceback and left an empty journal."""
+    for p in real.glob("*.json"):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    results = tmp_path / "r.csv"
+    pd.read_csv(real / "r.csv", dtype=str, keep_default_na=False).drop(columns=drop).to_csv(results, index=False)
+    before = results.read_bytes()
+    result = run_cli("sweep", str(tmp_path), "--mechanisms", "best-belief", "-o", str(results))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert f"{results}: not results of cabench sweep or experiment {message}" in result.stderr
+    assert results.read_bytes() == before and _leftovers(tmp_path, "r.csv")
+
+
+@pytest.mark.parametrize("name, write", [
+    ("h.csv", lambda path: path.write_text("instance_sha256,mechanism\nabc,\n")),
+    ("h.parquet", lambda path: pd.DataFrame({"instance_sha256": ["abc"]}).to_parquet(path)),
+])
+def test_results_of_the_key_alone_are_refused(folder, tmp_path, name, write):
+    results = tmp_path / name
+    write(results)
+    result = run_cli("sweep", str(folder), "-o", str(results))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "not results of cabench sweep or experiment (no file, " in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["instances", name])
+
+
+def test_a_results_file_cut_in_a_row_is_resumed_without_the_cut_row(real, tmp_path):
+    """A copy cut in the middle of a row kept the half row (its "proven" empty) beside the
+    recomputed one; now the cut row is not a finished row: its instance is computed again and
+    the cut row dropped."""
+    for p in real.glob("*.json"):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    whole = (real / "r.csv").read_text()
+    results = tmp_path / "r.csv"
+    results.write_text(whole[:whole.rindex("\n", 0, len(whole) - 1) + 150])  # into the last row
+    result = run_cli("sweep", str(tmp_path), "--mechanisms", "best-belief", "-o", str(results))
+    assert result.returncode == 0, result.stderr
+    assert "1 instance(s) computed, 1 already" in result.stderr
+    got = pd.read_csv(results, dtype=str, keep_default_na=False)
+    want = pd.read_csv(real / "r.csv", dtype=str, keep_default_na=False)
+    assert len(got) == len(want) and (got["proven"] == "True").all()
+    keys = ["instance_sha256", "mechanism"]
+    assert got[keys].sort_values(keys).values.tolist() == want[keys].sort_values(keys).values.tolist()
+    assert _leftovers(tmp_path, "r.csv")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", ".csv"], ".csv: the results file has no name before .csv"),
+    (["--mechanisms", "best-belief", "--param", "foo=1", "-o", "r.csv"],
+     "Invalid value for '--param': unknown parameter \"foo\" of the mechanisms evaluated (best-belief); "
+     "expected one of: eps"),
+    (["--param", "eps=1/10", "-o", "r.csv"], 'unknown parameter "eps" of the mechanisms evaluated (none'),
+    (["--time-limit", "nan", "-o", "r.csv"], "cabench sweep: Invalid value for '--time-limit': 'nan' is not a number of seconds"),
+    (["--workers", "1000", "-o", "r.csv"], "cabench sweep: Invalid value for '--workers': 1000 worker processes; "
+                                           "at most"),
+    (["--executor", "dask", "--workers", "1000", "-o", "r.csv"], "Invalid value for '--workers'"),
+])
+def test_sweep_option_errors_leave_nothing(folder, tmp_path, args, message):
+    result = run_cli("sweep", str(folder), *args, cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["instances"]
+
+
+def test_a_solver_refusing_an_instance_names_its_file(tmp_path):
+    """"(this program has 14)" said nothing of which file."""
+    inst = generate_instance("regions", 14, 12, 3, 0)
+    dump_instance(inst, tmp_path / "big.json")
+    result = run_cli("sweep", str(tmp_path / "big.json"), "--solver", "brute", "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"{tmp_path / 'big.json'}: the brute-force backend (--solver brute) handles "
+                                    "at most 12 goods (this program has 14)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.json"]
+
+
+@contextlib.contextmanager
+def _server(answer: bytes | None):
+    """A TCP server on a free port of 127.0.0.1 that sends ``answer`` to whoever connects (None:
+    says nothing and keeps the connection open), in a thread; yields its address."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+
+    def serve():
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = listener.accept()
+                accepted.append(connection)
+                if answer is not None:
+                    connection.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+
+
+@pytest.mark.parametrize("answer", [b"SSH-2.0-OpenSSH_9.6 junk banner\r\n" * 4,  # was "out of memory", exit 1
+                                    b"\x01" + b"\x00" * 7 + b"\x03" + b"\x00" * 7 + b"abc"])  # a struct.error
+def test_a_scheduler_that_is_not_dask_is_one_line(folder, tmp_path, answer):
+    with _server(answer) as address:
+        start = time.monotonic()
+        result = run_cli("sweep", str(folder), "--executor", "dask", "--scheduler", address, "-o",
+                         str(tmp_path / "r.csv"))
+    assert time.monotonic() - start < 20
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"cannot connect to a Dask scheduler at {address} (--scheduler): what answered "
+                                    "does not speak Dask's protocol")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["instances"]
+
+
+def test_a_scheduler_that_never_answers_is_given_up(monkeypatch):
+    """A server that accepts and never answers (an HTTP server) hung the sweep for good: Dask's
+    connect timeout does not cover its handshake."""
+    from cabench.sweep import _check_scheduler
+    from instances import CabenchError
+
+    with _server(None) as address:
+        start = time.monotonic()
+        with pytest.raises(CabenchError, match=f"at {address} .*: no answer within 1 s"):
+            _check_scheduler(address, seconds=1)
+    assert time.monotonic() - start < 10
