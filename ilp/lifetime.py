@@ -57,7 +57,11 @@ def scratch_folder() -> Iterator[Callable[[], None]]:
     block, where solvers write their files (``ilp.cbc``), removed at the end of the block; the
     block gets the removal itself too, for an end that skips it (``cabench.cli.main``'s forced
     end after a signal)."""
-    folder = tempfile.mkdtemp(prefix="cabench-")
+    try:
+        folder = tempfile.mkdtemp(prefix="cabench-")
+    except OSError:  # no writable temporary folder: the solvers keep their own defaults
+        yield lambda: None
+        return
     previous = os.environ.get(SCRATCH)
     os.environ[SCRATCH] = folder
 

@@ -266,3 +266,26 @@ def test_no_code_runs_from_the_working_directory(tmp_path, args):
     result = run_cli(*[a.format(**values) for a in args], cwd=tmp_path)
     assert result.returncode in (0, 3), result.stderr
     assert sorted(p.name for p in tmp_path.glob("RAN-*")) == []
+
+
+def test_the_scratch_folder_is_private_and_optional(monkeypatch):
+    """``ilp.lifetime.scratch_folder``: a new folder named in the environment within the block,
+    removed after it; with no writable temporary folder, none (the solvers keep their defaults)."""
+    import tempfile
+
+    from ilp import lifetime
+
+    monkeypatch.delenv(lifetime.SCRATCH, raising=False)
+    with lifetime.scratch_folder() as remove:
+        folder = lifetime.scratch()
+        assert folder is not None and os.listdir(folder) == []
+        Path(folder, "model.mps").write_text("x")
+    assert not os.path.exists(folder) and lifetime.scratch() is None
+    remove()  # (again, as a forced end may: nothing left to remove)
+
+    def unwritable(*args, **kwargs):
+        raise OSError("no usable temporary directory")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", unwritable)
+    with lifetime.scratch_folder():
+        assert lifetime.scratch() is None
