@@ -707,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
-    except NoArgsIsHelp as exc:  # `cabench` or `cabench sweep` alone: the help, as click prints it
+    except NoArgsIsHelp as exc:  # `cabench` alone: its help, as click prints it
         click.echo(exc.ctx.get_help(), err=True)
         return BAD_INPUT
     except click.exceptions.UsageError as exc:
