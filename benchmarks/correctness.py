@@ -210,8 +210,7 @@ def knowledge_correct(instance: Instance, i: int) -> Correctness:
 
 def _negative(instance: Instance) -> dict[int, int]:
     """:func:`_negative_bundle` of every player whose valuation has one, by player."""
-    found = {j: _negative_bundle(v) for j, v in enumerate(instance.valuations) if not v.is_nonnegative}
-    return {j: b for j, b in found.items() if b is not None}
+    return {j: b for j, v in enumerate(instance.valuations) if (b := _negative_bundle(v)) is not None}
 
 
 def knowledge_verdicts(instance: Instance) -> list[Correctness]:
