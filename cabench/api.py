@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ilp.contract import DEFAULT_BACKEND, DEFAULT_WITNESSES, WITNESSES, SolveOptions
 from instances.errors import CabenchError
 from instances.model import Instance
+from instances.units import TooLong, exact_number
 
 if TYPE_CHECKING:
     from benchmarks.report import Report
@@ -242,7 +243,9 @@ def parse_params(values: Mapping[str, Any] | None) -> dict[str, Fraction]:
     params = {}
     for key, raw in (values or {}).items():
         try:
-            params[key] = Fraction(str(raw).strip()) if not isinstance(raw, (int, Fraction)) else Fraction(raw)
+            params[key] = exact_number(str(raw).strip()) if not isinstance(raw, (int, Fraction)) else Fraction(raw)
+        except TooLong:  # (eps=1e-99999999 took minutes to read)
+            raise ArgumentError(f'"{key}={raw}": numerator and denominator must be at most 10^12', "param") from None
         except (ValueError, ZeroDivisionError):
             raise ArgumentError(f'"{key}={raw}" is not KEY=VALUE with a number (e.g. eps=1/10 or eps=0.1)',
                                 "param") from None

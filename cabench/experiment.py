@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from instances import CabenchError, Instance, instance_text, load_instance
 from instances.knowledge_models import annotate, parse_coalitions, parse_knowledge
+from instances.units import exact_number
 
 AXES = ("noisy-lower", "wrong", "candidates", "coalition-size")
 BASELINES = ("vcg", "second-price-bundle")
@@ -98,12 +98,9 @@ MAX_POINTS = 1000
 
 
 def _fraction(text: str) -> Fraction:
-    """An axis value, exactly; ValueError for one beyond any knowledge model's range that would be
-    slow to read (``Fraction("1e-99999999")`` takes minutes)."""
-    exponent = re.search(r"[eE][+-]?(\d+)$", text)
-    if len(text) > 40 or exponent and int(exponent.group(1)) > 99:
-        raise ValueError(text)
-    return Fraction(text)
+    """An axis value, exactly (:func:`instances.units.exact_number`: ValueError for one beyond any
+    knowledge model's range that would be slow to read)."""
+    return exact_number(text)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ scale: import and export, and what reports show (``80190.81``, an exact decimal,
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -59,3 +60,18 @@ def smallest_scale(prices: list[Fraction]) -> int | None:
             return None
         scale = max(scale, 10 ** max(twos, fives))
     return scale
+
+
+class TooLong(ValueError):
+    """A number too long, or of too large an exponent, for :func:`exact_number`."""
+
+
+def exact_number(text: str) -> Fraction:
+    """A number written by a user (``"0.1"``, ``"1/10"``, ``"1e-3"``) as an exact fraction;
+    ValueError for one that is not a number, :class:`TooLong` for one too long (over 40
+    characters) or of too large an exponent (over 99) to be read quickly:
+    ``Fraction("1e-99999999")`` builds a hundred-million-digit integer (minutes)."""
+    exponent = re.search(r"[eE][+-]?(\d+)$", text)
+    if len(text) > 40 or (exponent and int(exponent.group(1)) > 99):
+        raise TooLong(text)
+    return Fraction(text)
