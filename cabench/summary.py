@@ -274,6 +274,10 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
     rows = mechanism_rows(frame)
     if rows.empty:
         where = "" if source is None else f"{shown_name(source)}: "
+        if frame["mechanism"].notna().any():  # mechanisms asked for, none evaluated: the tables unproven
+            raise CabenchError(f"{where}no evaluated mechanism rows to summarise: their instances' programs were "
+                               "not proven within the time limit (proven = False); run the sweep again with a "
+                               "larger --time-limit")
         raise CabenchError(f"{where}no evaluated mechanism rows to summarise (run the sweep with --mechanisms)")
     point = per_point and "axis_value" in rows and rows["axis_value"].notna().any()
     keys = ["family", *(["axis_value"] if point else []), "mechanism"]

@@ -257,6 +257,22 @@ def test_table_of_results_without_mechanisms_names_the_file(results, tmp_path):
     assert result.stderr == f"{path}: no evaluated mechanism rows to summarise (run the sweep with --mechanisms)\n"
 
 
+def test_table_of_mechanism_rows_left_unproven_says_so(results, tmp_path):
+    """Mechanisms asked for, none evaluated (their instances' programs unproven within the time
+    limit: the sweep writes such a row without its numbers): the message says to raise the limit,
+    not to add --mechanisms."""
+    def unproven(frame):
+        rows = frame[frame["mechanism"] != ""].copy()
+        rows["total"], rows["proven"] = "", "False"
+        return rows
+
+    path = _damaged(results, tmp_path, unproven)
+    result = run_cli("table", str(path))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "not proven within the time limit (proven = False); run the sweep again with a larger --time-limit" \
+        in result.stderr
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_table_and_plot_read_standard_input(results, tmp_path, suffix):
     """`-` was "no such results file" although the README said every FILE may be `-`; Parquet
