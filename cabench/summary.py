@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +70,6 @@ CHOICES = {"verdict": ("PASS", "FAIL", "premise not met"), "guarantee_on": ("tot
            "axis": AXES}
 """The cells a sweep writes as numbers, as True/False and from a few words; any other value in
 them (a hand edit, another program's file) is refused rather than summarised as "–" or dropped."""
-MAX_STDIN_BYTES = 256 * 2**20
-"""Most results read from standard input (``-``), as for an instance file."""
 
 
 def load(results: Path):
@@ -115,13 +112,11 @@ def shown_name(results: str | Path) -> str:
 def _read(results: Path) -> tuple[str, bytes, bool]:
     """The name to show, the bytes and whether they are Parquet, of ``results`` (``-``: standard
     input)."""
-    if str(results) == "-":
-        if sys.stdin is None:  # started with standard input closed (`<&-`)
-            raise CabenchError("<stdin>: standard input is closed; give a file name instead of -")
-        data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
-        if len(data) > MAX_STDIN_BYTES:
-            raise CabenchError(f"<stdin>: standard input holds more than {MAX_STDIN_BYTES // 2**20} MiB; "
-                               "pass a file name instead")
+    if str(results) == "-":  # (at most what an instance may be, as for an instance file)
+        from instances.files import read_standard_bytes
+        from instances.loader import MAX_STDIN_BYTES
+
+        data = read_standard_bytes(MAX_STDIN_BYTES)
         return "<stdin>", data, data.startswith(PARQUET_MAGIC)
     if not results.exists():
         raise CabenchError(f"{results}: no such results file (run cabench sweep or cabench experiment first)")

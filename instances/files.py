@@ -47,13 +47,25 @@ def read_input(path: str | Path, limit: int = MAX_INPUT_BYTES, what: str = "a te
 
 def read_standard_input(limit: int, what: str = "a text file") -> str:
     """:func:`read_input` of standard input (a pipe has no size to check beforehand)."""
+    return _decoded(read_standard_bytes(limit), "<stdin>", limit, _TOO_MUCH_INPUT, what)
+
+
+_TOO_MUCH_INPUT = "standard input holds more than {mib} MiB; pass a file name instead"
+
+
+def read_standard_bytes(limit: int) -> bytes:
+    """The bytes of standard input, at most ``limit`` (:class:`InputError` beyond, or when it is
+    closed or unreadable): a binary input (a Parquet file), or the text of
+    :func:`read_standard_input` before it is decoded."""
     if sys.stdin is None:  # started with standard input closed (`<&-`)
         raise InputError("<stdin>", "", "standard input is closed; give a file name instead of -")
     try:
         data = sys.stdin.buffer.read(limit + 1)
     except OSError as exc:
         raise InputError("<stdin>", "", f"cannot read standard input: {exc.strerror or exc}") from None
-    return _decoded(data, "<stdin>", limit, "standard input holds more than {mib} MiB; pass a file name instead", what)
+    if len(data) > limit:
+        raise InputError("<stdin>", "", _TOO_MUCH_INPUT.format(mib=limit // 2**20))
+    return data
 
 
 def _decoded(data: bytes, source: str, limit: int, too_large: str, what: str) -> str:
