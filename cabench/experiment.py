@@ -69,7 +69,8 @@ def parse_axis(spec: str) -> Axis:
             at = items.index("...")
             if at != 2 or len(items) != 4:
                 raise ValueError
-            first, second, last = _fraction(items[0]), _fraction(items[1]), _fraction(items[3])
+            # (exact_number: ValueError for a value too long to read quickly, beyond every model's range)
+            first, second, last = exact_number(items[0]), exact_number(items[1]), exact_number(items[3])
             step = second - first
             if step <= 0 or last < first:
                 raise ValueError
@@ -78,7 +79,7 @@ def parse_axis(spec: str) -> Axis:
                 raise CabenchError(f"--axis: {spec}: {count} values; at most {MAX_POINTS}")
             values = [first + k * step for k in range(count)]
         else:
-            values = [_fraction(x) for x in items]
+            values = [exact_number(x) for x in items]
     except (ValueError, ZeroDivisionError):
         raise CabenchError(problem) from None
     if len(set(values)) != len(values):
@@ -95,12 +96,6 @@ def parse_axis(spec: str) -> Axis:
 
 MAX_POINTS = 1000
 """Most values of an axis."""
-
-
-def _fraction(text: str) -> Fraction:
-    """An axis value, exactly (:func:`instances.units.exact_number`: ValueError for one beyond any
-    knowledge model's range that would be slow to read)."""
-    return exact_number(text)
 
 
 @dataclass(frozen=True)
