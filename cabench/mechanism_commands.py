@@ -53,6 +53,7 @@ def workers_within_machine(ctx: click.Context, param: click.Parameter, value: in
     the machine (whose imports a bad flag should not pay)."""
     return value if value <= JOBS_PER_CORE else jobs_within_machine(ctx, param, value)
 
+
 _jobs = click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
                      help="Worker processes for the programs the strategies need (1: all in this process; "
                           "automatic by default).")
