@@ -242,6 +242,10 @@ def solve(program: Program, options: SolveOptions | str | None = None,
             raise SolverError(f"{solver}: proven optimum {bound} but the witness is worth {value}")
     if status is Status.OPTIMAL and not program.minimize_owners:
         bound = value
+    elif status in (Status.FEASIBLE, Status.UNKNOWN) and bound is None and not program.minimize_owners:
+        # a solver stopped by the time limit before it had a bound (CBC never gives one): the
+        # variables' ranges bound the welfare, so an answer not proven always has its interval
+        bound = formulation.ilp.box_bound()
     count_solving(time.perf_counter() - start)
     return Solution(status, allocation, value, bound, solver, wall, checked.error)
 

@@ -67,6 +67,12 @@ class ILP:
         self.rows.append((terms, lo, hi))
         self.unit = False
 
+    def box_bound(self) -> int:
+        """A bound on the objective from the variables' ranges alone (every variable at its
+        best end, the rows ignored): the interval of an answer whose solver gave no bound."""
+        pick = max if self.maximize else min
+        return sum(pick(coef * self.lower[var], coef * self.upper[var]) for var, coef in self.objective.items())
+
 
 def _plus(a: Linear, b: Linear, scale: int = 1) -> Linear:
     out = dict(a)

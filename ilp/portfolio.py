@@ -223,6 +223,7 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     # 64 / 500 / 10); otherwise it is not built beyond its degrees
     staged = bool(DUAL_NODES) and len(ilp.objective) <= DUAL_BIDS and native.available()
     solved: relaxation.Relaxed | None = None  # the linear relaxation, when a stage solves it
+    searched: int | None = None  # the bound of a clique search stopped early, when one ran
     whole = sparse_graph(ilp, plain, built_anyway=staged)
     graph = whole if whole is not None and whole.density <= SPARSE else None
     if graph is not None:
@@ -230,6 +231,7 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         if settled.status in (Status.OPTIMAL, Status.INFEASIBLE):  # (INFEASIBLE: below a core's floor)
             return settled
         hint = settled.values  # the best packing found starts the probe, and the race's clique search
+        searched = settled.bound
     elif relaxation.applies(formulation, plain):
         # dense set packing (paths, regions with many players): the relaxation and a small
         # core often prove it in milliseconds (ilp.relaxation); else its rounding starts the probe
@@ -267,9 +269,9 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         # the limit is spent: a race would start its processes (about half a second) only to
         # stop them, for every program (a report of 15 programs with --time-limit 0.001 took
         # 4.7 s where it takes 0.8 s without a limit); the best packing known, unproven
-        if first.bound is None and solved is None and relaxation.applies(formulation, plain):
+        if first.bound is None and searched is None and solved is None and relaxation.applies(formulation, plain):
             solved = relaxation.relaxed(ilp)  # (milliseconds: an interval rather than none)
-        bound = first.bound if first.bound is not None or solved is None else solved.bound
+        bound = _tightest(ilp, first.bound, searched, None if solved is None else solved.bound)
         known = _better(ilp, first, Answer(Status.FEASIBLE, hint, bound, first.solver))
         return replace(known, bound=bound) if known.values is not None else replace(first, bound=bound)
     options = replace(options, time_limit=left())
@@ -292,6 +294,15 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         # files at 64 / 500 (seeds 1-3) in 2.9, 2.8 and 0.8 s against 5.6, 3.3 and 2.2 s.
         return cpsat.run(formulation, replace(options, threads=max(options.threads, cores())), hint)
     return race(formulation, options, first, hint)
+
+
+def _tightest(ilp: ILP, *bounds: int | None) -> int:
+    """The tightest of the stages' ``bounds`` on the objective (None where a stage gave none),
+    else the variables' ranges' (``ILP.box_bound``): an answer not proven has its interval."""
+    known = [b for b in bounds if b is not None]
+    if not known:
+        return ilp.box_bound()
+    return min(known) if ilp.maximize else max(known)
 
 
 def _dual_stage(formulation: Formulation, options: SolveOptions, hint: list[int] | None,

@@ -859,3 +859,30 @@ def test_cbc_stopped_before_its_solution_file_is_nothing_found_in_time(monkeypat
     assert solve(program, SolveOptions(backend="cbc", time_limit=0.001)).status is Status.UNKNOWN
     with pytest.raises(pulp.PulpSolverError):
         solve(program, SolveOptions(backend="cbc"))
+
+
+def test_cbc_stopped_in_its_preprocessing_proves_no_infeasibility():
+    # under 0.0001 s CBC's preprocessing said "infeasible" of a program of one good and one bid
+    # (18 times in 20), which cabench reported as a proof that no allocation exists
+    program = Program(2, (Weight.of(Valuation(Form.XOR, ((0b01, 4),))),))
+    for _ in range(10):
+        solution = solve(program, SolveOptions(backend="cbc", time_limit=1e-4))
+        assert solution.status in (Status.OPTIMAL, Status.FEASIBLE, Status.UNKNOWN)
+        assert solution.bound is not None and solution.bound >= 4
+
+
+@pytest.mark.parametrize("backend", ["cpsat", "cbc", "scip", "highs", "portfolio", "clique"])
+def test_every_backend_stopped_by_the_clock_leaves_an_interval(backend):
+    # under a limit too short for any bound, CP-SAT, CBC, SCIP and HiGHS answered "unknown" with
+    # no bound, and the portfolio a packing with none: the report then had no interval
+    from tests.test_exact_audit import brute, packing_program
+
+    for seed in range(12):
+        program = packing_program(seed)
+        optimum, _ = brute(program)
+        for limit in (1e-9, 1e-4):
+            solution = solve(program, SolveOptions(backend=backend, time_limit=limit))
+            assert solution.status is not Status.INFEASIBLE, (seed, limit, solution)
+            assert solution.bound is not None and solution.bound >= optimum, (seed, limit, solution)
+            if solution.value is not None:
+                assert solution.value <= optimum
