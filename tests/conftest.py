@@ -1,4 +1,4 @@
-"""Shared test configuration: a reproducible hypothesis profile on CI, the path of the examples,
+"""Shared test configuration: hypothesis profiles (fixed examples by default), the path of the examples,
 a helper that runs the ``cabench`` console script the way a user does, and a heap thawed after
 every test."""
 
@@ -14,9 +14,12 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
-settings.register_profile("dev", deadline=None)
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# The default run draws the same examples every time (CI on a fresh machine cannot fail on an
+# example no earlier run met: session 50's CI did, on one seed in 30); CABENCH_EXPLORE=1 draws
+# new ones each run, to look for what the fixed ones miss (README, "Tests").
+settings.register_profile("fixed", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", deadline=None, print_blob=True)
+settings.load_profile("explore" if os.environ.get("CABENCH_EXPLORE") else "fixed")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "instances" / "examples"
