@@ -578,6 +578,7 @@ def _best_json(instance: Instance, best: Best, key: str) -> dict[str, Any]:
     data: dict[str, Any] = {"value": best.value, key: winner}
     if best.value is None:
         data["incumbent"] = best.incumbent
+        data["bound"] = best.bound  # the maximum lies in [incumbent, bound]
     return data
 
 
@@ -716,7 +717,7 @@ def benchmark_rows(report: Report) -> list[dict[str, Any]]:
             {"agent": ",".join(inst.players[j] for j in winner)} if winner is not None else {})
         rows.append({"benchmark": f"max {name}", "player": who.get("player"), "agent": who.get("agent"),
                      "value": best.value, "proven": best.value is not None, "witness": None,
-                     "incumbent": best.incumbent, "bound": None})
+                     "incumbent": best.incumbent, "bound": best.bound})
     if report.market is not None:
         rows.append(row("truthful outcome", report.market))
     return rows

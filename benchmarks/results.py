@@ -207,12 +207,14 @@ def from_solution(name: str, solution: Solution, price: Callable[[int, int], int
 @dataclass(frozen=True)
 class Best:
     """max over a family of benchmarks (MIEW(K_S), BB, BB', MKW) and who attains it (lowest
-    index on ties). ``value`` is None unless the maximum itself is proven."""
+    index on ties). ``value`` is None unless the maximum itself is proven; the maximum then lies
+    in [``incumbent``, ``bound``] (``bound`` None when some member has no bound)."""
 
     name: str
     value: int | None
     winner: Hashable | None
     incumbent: int | None
+    bound: int | None = None
 
 
 def best_of(name: str, family: Sequence[tuple[Hashable, Benchmark]]) -> Best:
@@ -222,19 +224,20 @@ def best_of(name: str, family: Sequence[tuple[Hashable, Benchmark]]) -> Best:
     The maximum over an empty family is 0 with no winner (e.g. MIEW(K_I) when I is empty).
     """
     if not family:
-        return Best(name, 0, None, 0)
+        return Best(name, 0, None, 0, 0)
     top = max((b.value for _, b in family if b.value is not None), default=None)
     incumbents = [b.incumbent for _, b in family if b.incumbent is not None]
     incumbent = max(incumbents) if incumbents else None
     if top is None or any(b.bound is None or b.bound > top for _, b in family if b.value is None):
-        return Best(name, None, None, incumbent)
+        ends = [b.value if b.value is not None else finite_bound(b.bound) for _, b in family]
+        return Best(name, None, None, incumbent, None if None in ends else max(ends))
     # the winner is the first member worth ``top`` (lowest on ties); an unproven member before
     # the first proven one whose bound is ``top`` may be worth it too: it wins when its
     # incumbent is ``top`` (then its value is), and otherwise who wins is not known (the
     # maximum still is). Some member is proven worth ``top``, so the loop returns.
     for key, b in family:
         if b.value == top:
-            return Best(name, top, key, top)
+            return Best(name, top, key, top, top)
         if b.value is None and b.bound == top:
-            return Best(name, top, key if b.incumbent == top else None, top)
+            return Best(name, top, key if b.incumbent == top else None, top, top)
     raise AssertionError("no member of the family is worth its maximum")

@@ -57,7 +57,8 @@ def _value(b: Benchmark, scale: int = 1) -> str:
 
 def _best(instance: Instance, best: Best) -> str:
     if best.value is None:
-        return f"NOT PROVEN (incumbent {_money(best.incumbent, instance.scale)})"
+        bound = f", bound {_money(best.bound, instance.scale)}" if best.bound is not None else ""
+        return f"NOT PROVEN (incumbent {_money(best.incumbent, instance.scale)}{bound})"
     value = show(best.value, instance.scale)
     if best.winner is None:  # an empty family, or an unproven member that may tie (benchmarks.results.best_of)
         return f"{value} (no player)" if best.value == 0 else f"{value} (who attains it: not proven)"

@@ -5,7 +5,7 @@ own digits), every name as written (shown safely, ``render.plain``)."""
 from __future__ import annotations
 
 from benchmarks.report import Report
-from benchmarks.results import Benchmark, finite_bound
+from benchmarks.results import Benchmark, Best, finite_bound
 from cabench.formats import TableData
 from cabench.render import displayed, plain
 from instances import Instance
@@ -13,6 +13,12 @@ from instances.units import show, show_fraction
 from mechanisms.base import Evaluation, Mechanism
 
 PLACES = 6
+
+
+def _unproven_best(best: Best, scale: int) -> str:
+    incumbent = "none" if best.incumbent is None else show(best.incumbent, scale)
+    bound = f", bound {show(best.bound, scale)}" if best.bound is not None else ""
+    return f"NOT PROVEN (incumbent {incumbent}{bound})"
 
 
 def _value(b: Benchmark, scale: int) -> str:
@@ -56,8 +62,7 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
                           (report.bb, "best BB_i = MIEW_i over all players"),
                           (report.bb_prime, "best BB_i over independent players"),
                           (report.mkw, "best MKW_A over agents")):
-        value = show(best.value, scale) if best.value is not None else \
-            f"NOT PROVEN (incumbent {'none' if best.incumbent is None else show(best.incumbent, scale)})"
+        value = show(best.value, scale) if best.value is not None else _unproven_best(best, scale)
         head.append((best.name, value, _who(inst, best.winner), meaning))
     tables = [TableData(f"{inst.name}: benchmarks", ("benchmark", "value", "attained by", "meaning"),
                         tuple(head), ("l", "r", "l", "l"))]

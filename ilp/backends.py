@@ -242,10 +242,14 @@ def solve(program: Program, options: SolveOptions | str | None = None,
             raise SolverError(f"{solver}: proven optimum {bound} but the witness is worth {value}")
     if status is Status.OPTIMAL and not program.minimize_owners:
         bound = value
-    elif status in (Status.FEASIBLE, Status.UNKNOWN) and bound is None and not program.minimize_owners:
-        # a solver stopped by the time limit before it had a bound (CBC never gives one): the
-        # variables' ranges bound the welfare, so an answer not proven always has its interval
-        bound = formulation.ilp.box_bound()
+    elif status in (Status.FEASIBLE, Status.UNKNOWN) and not program.minimize_owners:
+        # a solver stopped by the time limit before it had a bound (CBC never gives one; SCIP
+        # gives its infinity, 10^20): the variables' ranges bound the welfare too, so an answer
+        # not proven always has its interval
+        box = formulation.ilp.box_bound()
+        bound = box if bound is None else (min(bound, box) if formulation.ilp.maximize else max(bound, box))
+        if value is not None and value == bound:
+            status = Status.OPTIMAL  # a solution worth its bound is an optimum, proven
     count_solving(time.perf_counter() - start)
     return Solution(status, allocation, value, bound, solver, wall, checked.error)
 

@@ -53,7 +53,8 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 class TimedOutBackend:
     """A backend adapter that always stops at its time limit with a feasible, unproven answer
-    (all variables 0) and the bound 10^6: for testing that unproven values are withheld."""
+    (all variables 0) and the bound 10^6 (which ``ilp.solve`` tightens to the variables' ranges):
+    for testing that unproven values are withheld."""
 
     @staticmethod
     def available() -> bool:

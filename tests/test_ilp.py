@@ -220,7 +220,8 @@ def test_unproven_values_are_never_reported(monkeypatch):
     inst = seed004_example()
     result = msw(inst, options="timed-out")
     assert result.status is Status.FEASIBLE
-    assert result.value is None and result.incumbent == 0 and result.bound == 10**6
+    # the backend's bound 10^6, tightened to the variables' ranges (every bid won: 250)
+    assert result.value is None and result.incumbent == 0 and result.bound == 250
     with pytest.raises(NotProvenError):
         result.require()
     per_player = [miew(inst, i, options="timed-out") for i in range(inst.n)]
@@ -235,6 +236,48 @@ def test_a_maximum_is_proven_when_open_bounds_are_below_it():
     above = Benchmark("c", Status.FEASIBLE, None, 3, 11, None, "x", 0.0)
     assert best_of("max", [(0, proven), (1, below)]).value == 10
     assert best_of("max", [(0, proven), (1, above)]).value is None
+
+
+def test_a_maximum_not_proven_has_the_interval_of_its_members():
+    # the maximum lies between the best incumbent and the largest bound (a proven member's
+    # value counts as both); a member with no bound leaves the maximum none
+    from benchmarks.results import Benchmark, best_of
+
+    proven = Benchmark("a", Status.OPTIMAL, 10, 10, 10, None, "x", 0.0)
+    above = Benchmark("c", Status.FEASIBLE, None, 3, 11, None, "x", 0.0)
+    open_ = Benchmark("d", Status.UNKNOWN, None, None, 14, None, "x", 0.0)
+    unbounded = Benchmark("e", Status.UNKNOWN, None, None, None, None, "x", 0.0)
+    infinite = Benchmark("f", Status.FEASIBLE, None, 2, 10**20, None, "x", 0.0)  # SCIP's infinity
+    best = best_of("max", [(0, proven), (1, above), (2, open_)])
+    assert (best.value, best.incumbent, best.bound) == (None, 10, 14)
+    assert best_of("max", [(0, above), (1, unbounded)]).bound is None
+    assert best_of("max", [(0, above), (1, infinite)]).bound is None
+    assert best_of("max", [(0, proven), (1, above)]).bound == 11
+    assert best_of("max", []).bound == 0
+
+
+def test_an_answer_worth_its_bound_is_proven(monkeypatch):
+    # under a limit too short for any proof, CBC's MIEW_p3 of seed 004 was a packing worth 150
+    # and gave no bound; the variables' ranges bound it at 150: an optimum, and BB with it
+    from ilp import Answer
+
+    class Stopped:  # a backend stopped by its clock, with a solution and no bound
+        NAME = "stopped"
+        available = staticmethod(lambda: True)
+
+        @staticmethod
+        def run(formulation, options, hint=None):
+            return Answer(Status.FEASIBLE, [1] * len(formulation.ilp.names), None)
+
+    monkeypatch.setitem(ilp.backends.BACKENDS, "stopped", Stopped)
+    alone = solve(Program(2, (Weight.of(Valuation(Form.XOR, ((0b01, 4),))),)), "stopped")
+    assert (alone.status, alone.value, alone.bound) == (Status.OPTIMAL, 4, 4)
+    # two bids on one good: the ranges allow 4 + 3 = 7, above the solution's 4
+    pair = Program(1, (Weight.of(Valuation(Form.XOR, ((0b1, 4),))), Weight.of(Valuation(Form.XOR, ((0b1, 3),)))))
+    monkeypatch.setattr(Stopped, "run", staticmethod(
+        lambda formulation, options, hint=None: Answer(Status.FEASIBLE, [1, 0], None)))
+    both = solve(pair, "stopped")
+    assert (both.status, both.value, both.bound) == (Status.FEASIBLE, 4, 7)
 
 
 def test_the_winner_of_a_maximum_is_the_first_member_that_may_attain_it():
