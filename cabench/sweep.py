@@ -526,6 +526,31 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
                 cluster.close()
 
 
+def _refused(address: str, seconds: float) -> None:
+    """Raise :class:`CabenchError` at once when nothing listens at a TCP (or TLS) ``address``:
+    Dask's connect retries a refused connection until its timeout (a mistyped port took 25 s
+    to say so). Other addresses, and one that accepts, are left to the handshake."""
+    import socket
+
+    from distributed.comm.addressing import normalize_address, parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(normalize_address(address))
+        host, port = parse_host_port(location) if scheme in ("tcp", "tls") else (None, None)
+    except (ValueError, TypeError):
+        return  # (the handshake says what is wrong with the address)
+    if host is None:
+        return
+    try:
+        socket.create_connection((host, port), timeout=seconds).close()
+    except ConnectionRefusedError:
+        raise CabenchError(_no_scheduler(address, "connection refused")) from None
+    except TimeoutError:  # (before OSError, its base)
+        raise CabenchError(_no_scheduler(address, f"no answer within {seconds:g} s")) from None
+    except OSError:
+        return  # (unreachable, unknown host: the handshake says so)
+
+
 def _no_scheduler(address: str, why: str) -> str:
     return f"cannot connect to a Dask scheduler at {address} (--scheduler): {why or 'no answer'}"
 
@@ -542,6 +567,7 @@ def _check_scheduler(address: str, seconds: float | None = None) -> None:
     from distributed.security import Security
 
     seconds = CONNECT_SECONDS if seconds is None else seconds
+    _refused(address, seconds)
 
     async def handshake() -> None:
         comm = await connect(address, timeout=seconds, **Security().get_connection_args("client"))

@@ -306,6 +306,21 @@ def test_a_scheduler_that_is_not_dask_is_one_line(folder, tmp_path, answer):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["instances"]
 
 
+def test_a_scheduler_port_where_nothing_listens_is_said_at_once(folder, tmp_path):
+    # Dask's connect retries a refused connection until its 25 s timeout
+    import socket
+
+    with socket.socket() as probe:  # a free port, closed again: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    start = time.monotonic()
+    result = run_cli("sweep", str(folder), "--executor", "dask", "--scheduler", address, "-o", str(tmp_path / "r.csv"))
+    assert time.monotonic() - start < 15
+    assert result.returncode == 2 and result.stderr == (
+        f"cannot connect to a Dask scheduler at {address} (--scheduler): connection refused\n"), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["instances"]
+
+
 def test_a_scheduler_that_never_answers_is_given_up(monkeypatch):
     """A server that accepts and never answers (an HTTP server) hung the sweep for good: Dask's
     connect timeout does not cover its handshake."""
