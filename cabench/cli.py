@@ -83,6 +83,16 @@ class Seconds(click.FloatRange):
 SECONDS = Seconds(min=0, min_open=True)
 
 
+class GivenPath(click.Path):
+    """click's Path, refusing an empty one: click reads ``''`` as the current folder, so
+    ``-o "$OUT"`` with OUT unset wrote into it and ``sweep ""`` read it."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value:
+            self.fail("an empty path (an unset shell variable?)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 JOBS_PER_CORE = 4
 """Most ``--jobs`` worker processes per core: each is a Python process with the solvers loaded
 (about 150 MB), and beyond the cores they only take turns; 99,999 of them never started (the
@@ -109,7 +119,7 @@ def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=GivenPath(dir_okay=False, path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (same as --format json).")
 @format_option
 @click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(BACKEND_MODULES),
@@ -124,10 +134,10 @@ def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -
               show_default=True, help="Per-player and per-coalition tables, in every --format but json: every "
                                       "player and coalition, or a summary with counts, the top 10 players by "
                                       "MIEW_i and the top 10 coalitions by MKW_A (auto: every one up to 20 players).")
-@click.option("--players-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+@click.option("--players-csv", type=GivenPath(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write one CSV line per player (benchmarks, MSW bundle, knowledge verdict); "
                    "- prints it on standard output instead of the report.")
-@click.option("--coalitions-csv", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+@click.option("--coalitions-csv", type=GivenPath(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Also write one CSV line per coalition (MKW_A, SW(BA^A), their statuses); "
                    "- prints it on standard output instead of the report.")
 @click.option("--witnesses", type=click.Choice(WITNESSES), default=DEFAULT_WITNESSES, show_default=True,
@@ -247,7 +257,7 @@ def dash_is_stdout(ctx: click.Context, param: click.Parameter, value: Path | Non
 @click.option("--knowledge", default="none", show_default=True, metavar="MODEL",
               help="none, exact, noisy-lower:F, wrong:P or candidates:K.")
 @click.option("--coalitions", default="none", show_default=True, metavar="MODEL", help="none, pairs:K or random:K:SIZE.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=GivenPath(path_type=Path), default=None,
               help="Output file (one instance) or directory (with --count); standard output by default or as -.",
               callback=dash_is_stdout)
 @click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
@@ -393,7 +403,7 @@ _seed_option = click.option("--seed", type=int, default=0, show_default=True,
 
 
 @cli.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=GivenPath(dir_okay=False, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["cats"]), default="cats", show_default=True, help="Input format.")
 @click.option("--scale", type=click.IntRange(min=1), default=None,
               help="Multiply prices by this power of ten [default: the smallest that makes every price an integer].")
@@ -402,7 +412,7 @@ _seed_option = click.option("--seed", type=int, default=0, show_default=True,
 @_knowledge_option
 @_coalitions_option
 @_seed_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=GivenPath(dir_okay=False, path_type=Path), default=None,
               help="Output instance file; standard output by default or as -.",
               callback=dash_is_stdout)
 def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, output) -> int:
@@ -425,12 +435,12 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
 
 
 @cli.command("annotate")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=GivenPath(dir_okay=False, path_type=str))
 @_knowledge_option
 @_coalitions_option
 @_seed_option
 @click.option("--replace", is_flag=True, help="Replace knowledge (and coalitions) that FILE already has.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=GivenPath(dir_okay=False, path_type=Path), default=None,
               help="Output instance file (may be FILE itself); standard output by default or as -.",
               callback=dash_is_stdout)
 def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
@@ -454,9 +464,9 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
 
 
 @cli.command("export")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=GivenPath(dir_okay=False, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["cats"]), default="cats", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=GivenPath(dir_okay=False, path_type=Path), default=None,
               help="Output file; standard output by default or as -.",
               callback=dash_is_stdout)
 def export_command(file, fmt, output) -> int:
@@ -474,7 +484,7 @@ def export_command(file, fmt, output) -> int:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[FILE_OR_FOLDER]...")
+@click.argument("paths", nargs=-1, type=GivenPath(path_type=Path), metavar="[FILE_OR_FOLDER]...")
 @click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full", "players", "cats",
                                             "cats-large", "knowledge", "knowledge-target", "knowledge-scaling"]),
               default="quick",
@@ -496,7 +506,7 @@ def export_command(file, fmt, output) -> int:
               help="Worker processes of the cabench pipeline, at most 4 per core; automatic by default.")
 @click.option("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
               help="Time limit per program.")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("perf-results"),
+@click.option("-o", "--output", type=GivenPath(file_okay=False, path_type=Path), default=Path("perf-results"),
               callback=no_dash, show_default=True, help="Folder for perf-rows.csv and perf-summary.json.")
 def perf(paths, suite, distributions, knowledge, coalitions, seeds, backends, naive, default, jobs, time_limit,
          output) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from cabench.cli import (
+    GivenPath,
     _forced_cleanups,
     check_backend,
     cli,
@@ -33,7 +34,7 @@ DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collus
 
 
 @cli.command("experiment")
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("files", nargs=-1, type=GivenPath(dir_okay=False, exists=True, path_type=Path))
 @click.option("--axis", required=True, metavar="KIND:V1,V2,...",
               help="The knowledge axis: noisy-lower:F..., wrong:P..., candidates:K... or coalition-size:S... "
                    "(A,B,...,Z: from A in steps of B-A up to Z).")
@@ -56,7 +57,7 @@ DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collus
 @_param_many
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, callback=workers_within_machine,
               help="Parallel workers; each races solvers on its share of the cores.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=GivenPath(dir_okay=False, path_type=Path),
               help="Results file, .csv or .parquet; an existing one is resumed. Instance files go to "
                    "OUTPUT.instances/.")
 @_solver
@@ -148,14 +149,14 @@ def _drawn_kept_once_computed(made: list[Path]) -> Iterator[Callable[[Progress],
 
 
 @cli.command("table")
-@click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("results", type=GivenPath(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="markdown",
               show_default=True, help="Markdown, LaTeX (booktabs: \\usepackage{booktabs}), CSV, JSON, or a table "
                                       "for reading.")
 @click.option("--per-point", is_flag=True, help="One row per point of the knowledge axis too.")
 @click.option("--digits", type=click.IntRange(min=1, max=12), default=3, show_default=True,
               help="Decimals of the means and intervals.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=GivenPath(dir_okay=False, path_type=Path), default=None,
               callback=dash_is_stdout,
               help="Write the table to this file (atomically) instead of standard output ('-': standard output).")
 def table_command(results, fmt, per_point, digits, output):

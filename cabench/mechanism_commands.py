@@ -14,6 +14,7 @@ import click
 
 from cabench import api
 from cabench.cli import (
+    GivenPath,
     JOBS_PER_CORE,
     SECONDS,
     check_backend,
@@ -86,7 +87,7 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 def _player_command(name: str, player_help: str):
     """The arguments and options shared by ``outcome`` and ``deviate``."""
     def decorate(function):
-        for option in reversed([cli.command(name), click.argument("file", type=click.Path(dir_okay=False, path_type=str)),
+        for option in reversed([cli.command(name), click.argument("file", type=GivenPath(dir_okay=False, path_type=str)),
                                 _mechanism_choice(all_allowed=False),
                                 click.option("--player", required=True, help=player_help),
                                 click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE"),
@@ -115,7 +116,7 @@ def _flags():
 
 
 @cli.command("evaluate")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=GivenPath(dir_okay=False, path_type=str))
 @_mechanism_choice(all_allowed=True)
 @click.option("--strategies", default="rational", show_default=True, metavar="rational|FAMILY",
               help="rational play, or a deviation family (see `cabench deviate`) played by --player's agent.")
@@ -260,9 +261,9 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
 
 
 @cli.command("game")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("file", type=GivenPath(dir_okay=False, path_type=str))
 @_mechanism_choice(all_allowed=False)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), callback=no_dash,
+@click.option("-o", "--output", required=True, type=GivenPath(dir_okay=False, path_type=Path), callback=no_dash,
               help="The Gambit extensive-form file to write (.efg).")
 @click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help="Mechanism parameter (repeatable).")
 @click.option("--max-nodes", type=click.IntRange(min=1), default=None, metavar="N",
@@ -388,7 +389,7 @@ _param_many = click.option("--param", "param_values", multiple=True, metavar="KE
 
 
 @cli.command("sweep")
-@click.argument("source", metavar="DIR_OR_GLOB")
+@click.argument("source", metavar="DIR_OR_GLOB", type=GivenPath(path_type=str))
 @click.option("--mechanisms", default="", metavar="LIST|all",
               help="Comma-separated mechanisms to evaluate on every instance (default: benchmarks only).")
 @_param_many
@@ -396,7 +397,7 @@ _param_many = click.option("--param", "param_values", multiple=True, metavar="KE
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, callback=workers_within_machine,
               help="Parallel workers; each races solvers on its share of the cores.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=GivenPath(dir_okay=False, path_type=Path),
               help="Results file, .csv or .parquet; an existing one is resumed.")
 @_solver
 @_time
@@ -421,8 +422,8 @@ def sweep_command(source, mechanisms, param_values, executor, scheduler, workers
 
 
 @cli.command("plot")
-@click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), default=Path("figures"), callback=no_dash,
+@click.argument("results", type=GivenPath(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=GivenPath(file_okay=False, path_type=Path), default=Path("figures"), callback=no_dash,
               show_default=True, help="Folder for the figures.")
 @click.option("--style", type=click.Choice(["one-column", "two-column"]), default="two-column", show_default=True,
               help="Width of the figures: one column of a two-column paper (3.5 in), or the full width (7 in).")

@@ -209,6 +209,23 @@ def test_nan_is_no_time_limit(tmp_path, command):
     assert result.stderr.count("\n") == 1 and not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("command", [
+    ["benchmarks", ""], ["benchmarks", "{example}", "--players-csv", ""], ["generate", "-d", "paths", "-o", ""],
+    ["perf", "--suite", "quick", "-o", ""], ["sweep", "", "-o", "r.csv"], ["game", "{example}", "-m", "vcg", "-o", ""], ["export", "{example}", "-o", ""],
+    ["plot", "r.csv", "-o", ""], ["table", "r.csv", "-o", ""],
+], ids=lambda command: "-".join(part for part in command if part and "{" not in part) + "-empty")
+def test_an_empty_path_is_refused(tmp_path, command):
+    """click reads ``''`` as the current folder: ``-o "$OUT"`` with OUT unset wrote there, and
+    ``sweep ""`` read the folder's files as instances."""
+    from tests.conftest import EXAMPLES
+
+    args = [part.format(example=EXAMPLES / "seed004-example.json") for part in command]
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "an empty path (an unset shell variable?)" in result.stderr, result.stderr
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("command", [[], ["perf", "--suite"]])
 def test_no_command_prints_the_help(command):
     """``cabench`` alone prints its help on standard error, line by line, and exits 2."""
