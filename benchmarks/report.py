@@ -250,7 +250,10 @@ def _canonical(plan: ReportPlan, programs: list[Program], solutions: list[Soluti
 
     welfare, lex = solutions[0], solutions[-1]
     if not welfare.optimal:
-        return solutions  # MSW unproven: nothing to order (_compute gives MSW_{-i} intervals)
+        # MSW unproven (_compute gives MSW_{-i} intervals, and no MSW_{-i} was solved): the
+        # other programs' proven witnesses are ordered all the same
+        ordered = canonical_solutions(programs[1:], solutions[1:len(programs)], options)
+        return [welfare, *ordered, lex]
     if not lex.optimal:  # MSW's tie-break not proven in the time limit: MSW withheld too
         ordered = canonical_solutions(programs[1:], solutions[1:len(programs)], options)
         return [withheld(welfare, lex), *ordered, lex]
