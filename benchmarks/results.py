@@ -146,9 +146,19 @@ class Benchmark:
     def proven(self) -> bool:
         return self.status is Status.OPTIMAL
 
+    @property
+    def order_unproven(self) -> bool:
+        """True when the value is known (incumbent and bound meet) but the benchmark is withheld:
+        its witness was not proven the first optimum in the time limit (``ilp.canonical``,
+        ``ilp.lex``; with ``ilp.solve``'s answers an incumbent worth its bound is proven)."""
+        return self.value is None and self.incumbent is not None and self.incumbent == self.bound
+
     def require(self) -> int:
         """The proven value, or :class:`NotProvenError`."""
         if self.value is None:
+            if self.order_unproven:
+                raise NotProvenError(f"{self.name} is worth {self.incumbent}, but its witness was not proven "
+                                     "the first optimum (the tie-break ran out of time)")
             bound = f", bound {self.bound}" if finite_bound(self.bound) is not None else ""
             raise NotProvenError(
                 f"{self.name} was not proven optimal ({self.status.value}; incumbent {self.incumbent}{bound})"

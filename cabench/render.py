@@ -51,6 +51,8 @@ def _value(b: Benchmark, scale: int = 1) -> str:
     """The proven value in the file's units (exact decimals when the instance has a scale)."""
     if b.value is not None:
         return show(b.value, scale)
+    if b.order_unproven:
+        return f"NOT PROVEN (worth {_money(b.incumbent, scale)}; witness not proven the first optimum)"
     bound = f", bound {_money(b.bound, scale)}" if finite_bound(b.bound) is not None else ""
     return f"NOT PROVEN ({b.status.value}; incumbent {_money(b.incumbent, scale)}{bound})"
 

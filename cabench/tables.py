@@ -24,6 +24,8 @@ def _unproven_best(best: Best, scale: int) -> str:
 def _value(b: Benchmark, scale: int) -> str:
     if b.value is not None:
         return show(b.value, scale)
+    if b.order_unproven:
+        return f"NOT PROVEN (worth {show(b.incumbent, scale)}; witness not proven the first optimum)"
     bound = f", bound {show(b.bound, scale)}" if finite_bound(b.bound) is not None else ""
     incumbent = "none" if b.incumbent is None else show(b.incumbent, scale)
     return f"NOT PROVEN ({b.status.value}; incumbent {incumbent}{bound})"

@@ -314,14 +314,14 @@ def _first_fewgoods(program: Program, optimum: Solution, options: SolveOptions) 
                     optimum.wall_time + time.perf_counter() - start)
 
 
-def _unproven(solution: Solution, wall: float, optimum: int) -> Solution:
-    """``solution``, a solve not proven optimal, as a tie-break's answer: no value (the witness is
-    not known to be the first), FEASIBLE with its allocation or UNKNOWN without one, and the
-    proven ``optimum`` as its bound: the first optimal allocation is worth exactly that (the
-    unproven solve's own bound is of another objective, an owner vector's, and printed as the
-    interval it was below a proven MSW)."""
-    return replace(solution, status=Status.UNKNOWN if solution.allocation is None else Status.FEASIBLE,
-                   value=None, bound=optimum, wall_time=wall)
+def _unproven(solution: Solution, wall: float, optimum: Solution, known: tuple[int, ...]) -> Solution:
+    """``solution``, a solve not proven optimal, as a tie-break's answer: FEASIBLE, with ``known``,
+    the earliest of the proven ``optimum``'s optimal allocations met so far (not the stopped
+    solve's own, which may come later in the order), worth the optimum, which is also its bound
+    (the unproven solve's own bound is of another objective, an owner vector's). Its witness is
+    not known to be the first: the caller withholds it (``benchmarks.results.Benchmark.order_unproven``)."""
+    return replace(solution, status=Status.FEASIBLE, allocation=known, value=optimum.value, bound=optimum.value,
+                   wall_time=wall)
 
 
 def _first_priced(program: Program, optimum: Solution, options: SolveOptions) -> Solution | None:
@@ -351,7 +351,7 @@ def _first_priced(program: Program, optimum: Solution, options: SolveOptions) ->
     if core.total(optimum.allocation) != optimum.value:  # (a bundle outside the core: solved again)
         start = solve(core, options)
         if not start.optimal:
-            return _unproven(start, start.wall_time, optimum.value)
+            return _unproven(start, start.wall_time, optimum, optimum.allocation)
         if start.value != optimum.value:
             raise AssertionError(f"the core program's optimum is {start.value}, the program's {optimum.value}")
         start = replace(start, bound=optimum.value)
@@ -527,7 +527,7 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         if step.status is Status.INFEASIBLE:
             break  # every allocation meeting the fixed owners only adds goods to ``current``
         if not step.optimal:
-            return _unproven(step, wall, optimum.value)
+            return _unproven(step, wall, optimum, current)
         if _codes(step.allocation, chunk) < _codes(current, chunk):
             current = step.allocation
         for k in chunk:

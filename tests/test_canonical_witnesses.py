@@ -390,6 +390,15 @@ def test_a_tie_break_not_proven_withholds_its_benchmark(monkeypatch):
     report = compute_report(inst, SolveOptions("cpsat", jobs=1), witnesses="canonical")
     assert not report.all_proven and not report.msw.proven and not report.lex_first.proven
     assert (report.msw.incumbent, report.msw.bound) == (expected.msw.value, expected.msw.value)
+    # said as what it is: the value known, its witness not proven the first optimum
+    from benchmarks.results import NotProvenError
+    from cabench.render import witness
+
+    assert report.msw.order_unproven
+    with pytest.raises(NotProvenError, match=f"MSW is worth {expected.msw.value}, but its witness was not proven"):
+        report.msw.require()
+    assert witness(inst, report.msw).startswith(
+        f"MSW = NOT PROVEN (worth {expected.msw.value}; witness not proven the first optimum): ")
     for got, want in zip(report.benchmarks, expected.benchmarks):
         if got.name == "lex-first MSW allocation":
             continue  # (the fake tie-break's own answer: nothing)
