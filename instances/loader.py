@@ -183,12 +183,23 @@ def _decode(text: str, source: str) -> tuple[Any, bool]:
     try:
         data = json.loads(text, object_pairs_hook=pairs_hook, parse_int=parse_int if long_digits else None)
     except json.JSONDecodeError as exc:
-        raise InputError(source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        hint = "; it looks like a CATS file: convert it with `cabench import`" if _cats_like(text) else ""
+        raise InputError(source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}{hint}") from None
     except RecursionError:
         raise InputError(source, "", f"nested far too deep; an instance nests at most {MAX_DEPTH} levels") from None
     except ValueError as exc:  # anything else the decoder refuses
         raise InputError(source, "", f"invalid JSON: {exc}") from None
     return data, not duplicates and not long_digits and _plain(text)
+
+
+_CATS_LINE = re.compile(r"%|(goods|bids|dummy)\s+\d+\s*$", re.IGNORECASE)
+
+
+def _cats_like(text: str) -> bool:
+    """Whether ``text`` opens as a CATS file does (``instances.cats``): its first line that is
+    not blank is a ``%`` comment or a ``goods N`` / ``bids N`` / ``dummy N`` header."""
+    first = next((line.strip() for line in text[:4096].splitlines() if line.strip()), "")
+    return bool(_CATS_LINE.match(first))
 
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
