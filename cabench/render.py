@@ -47,20 +47,32 @@ def _money(value: int | None, scale: int) -> str:
     return "none" if value is None else show(value, scale)
 
 
-def _value(b: Benchmark, scale: int = 1) -> str:
-    """The proven value in the file's units (exact decimals when the instance has a scale)."""
+ORDER_UNPROVEN = "witness not proven the first optimum"
+"""What a value known but withheld lacks: its tie-break ran out of time (``Benchmark.order_unproven``)."""
+
+
+def value_text(b: Benchmark, scale: int = 1) -> str:
+    """The proven value in the file's units (exact decimals when the instance has a scale), else
+    what is known of it: the interval, or the value whose witness is not proven the first."""
     if b.value is not None:
         return show(b.value, scale)
     if b.order_unproven:
-        return f"NOT PROVEN (worth {_money(b.incumbent, scale)}; witness not proven the first optimum)"
+        return f"NOT PROVEN (worth {_money(b.incumbent, scale)}; {ORDER_UNPROVEN})"
     bound = f", bound {_money(b.bound, scale)}" if finite_bound(b.bound) is not None else ""
     return f"NOT PROVEN ({b.status.value}; incumbent {_money(b.incumbent, scale)}{bound})"
 
 
+def unproven_best_text(best: Best, scale: int = 1) -> str:
+    """A maximum not proven: its interval, or its value when the members' tie-breaks withheld it."""
+    if best.incumbent is not None and best.incumbent == best.bound:
+        return f"NOT PROVEN (worth {_money(best.incumbent, scale)}; {ORDER_UNPROVEN})"
+    bound = f", bound {_money(best.bound, scale)}" if best.bound is not None else ""
+    return f"NOT PROVEN (incumbent {_money(best.incumbent, scale)}{bound})"
+
+
 def _best(instance: Instance, best: Best) -> str:
     if best.value is None:
-        bound = f", bound {_money(best.bound, instance.scale)}" if best.bound is not None else ""
-        return f"NOT PROVEN (incumbent {_money(best.incumbent, instance.scale)}{bound})"
+        return unproven_best_text(best, instance.scale)
     value = show(best.value, instance.scale)
     if best.winner is None:  # an empty family, or an unproven member that may tie (benchmarks.results.best_of)
         return f"{value} (no player)" if best.value == 0 else f"{value} (who attains it: not proven)"
@@ -83,7 +95,7 @@ def witness(instance: Instance, b: Benchmark) -> str:
             piece += f" at {show(offers.get(j, 0), instance.scale)}"
         parts.append(piece)
     body = "; ".join(parts) if parts else "nothing allocated"
-    return f"{b.name} = {_value(b, instance.scale)}: {body}"
+    return f"{b.name} = {value_text(b, instance.scale)}: {body}"
 
 
 SUMMARY_ABOVE = 20
@@ -110,8 +122,8 @@ def _player_table(report: Report, rows: list[PlayerRow], title: str) -> Table:
         players.add_column(column, justify="left" if column in ("player", "knowledge correct") else "right")
     for row in rows:
         verdict = {True: "yes", False: "no", None: "undecided"}[row.correctness.correct]
-        players.add_row(Text(inst.players[row.player]), _value(row.miew, inst.scale), _value(row.mikw, inst.scale),
-                        _value(row.msw_without, inst.scale), verdict)
+        players.add_row(Text(inst.players[row.player]), value_text(row.miew, inst.scale),
+                        value_text(row.mikw, inst.scale), value_text(row.msw_without, inst.scale), verdict)
     return players
 
 
@@ -237,7 +249,7 @@ def render(report: Report, players: str = "auto") -> Group:
     headline.add_column("benchmark")
     headline.add_column("value", justify="right")
     headline.add_column("meaning")
-    headline.add_row("MSW", _value(report.msw, inst.scale), "maximum social welfare")
+    headline.add_row("MSW", value_text(report.msw, inst.scale), "maximum social welfare")
     headline.add_row("MIEW(K_I)", Text(_best(inst, report.miew)), "best MIEW_i over independent players")
     headline.add_row("BB", Text(_best(inst, report.bb)), "best BB_i = MIEW_i over all players")
     headline.add_row("BB'", Text(_best(inst, report.bb_prime)), "best BB_i over independent players")
@@ -258,7 +270,7 @@ def render(report: Report, players: str = "auto") -> Group:
         agents.add_column(column, justify="left" if column == "agent" else "right")
     for row in shown_agents:  # in a summary, coalitions only: MKW_{i} is MIKW_i, in the player tables
         who = "{" + ", ".join(inst.players[j] for j in row.members) + "}"
-        agents.add_row(Text(who), _value(row.mkw, inst.scale), _value(row.best_allocation, inst.scale))
+        agents.add_row(Text(who), value_text(row.mkw, inst.scale), value_text(row.best_allocation, inst.scale))
     if full or agents.row_count:
         tables.append(agents)
 

@@ -5,30 +5,13 @@ own digits), every name as written (shown safely, ``render.plain``)."""
 from __future__ import annotations
 
 from benchmarks.report import Report
-from benchmarks.results import Benchmark, Best, finite_bound
 from cabench.formats import TableData
-from cabench.render import displayed, plain
+from cabench.render import displayed, plain, unproven_best_text, value_text
 from instances import Instance
 from instances.units import show, show_fraction
 from mechanisms.base import Evaluation, Mechanism
 
 PLACES = 6
-
-
-def _unproven_best(best: Best, scale: int) -> str:
-    incumbent = "none" if best.incumbent is None else show(best.incumbent, scale)
-    bound = f", bound {show(best.bound, scale)}" if best.bound is not None else ""
-    return f"NOT PROVEN (incumbent {incumbent}{bound})"
-
-
-def _value(b: Benchmark, scale: int) -> str:
-    if b.value is not None:
-        return show(b.value, scale)
-    if b.order_unproven:
-        return f"NOT PROVEN (worth {show(b.incumbent, scale)}; witness not proven the first optimum)"
-    bound = f", bound {show(b.bound, scale)}" if finite_bound(b.bound) is not None else ""
-    incumbent = "none" if b.incumbent is None else show(b.incumbent, scale)
-    return f"NOT PROVEN ({b.status.value}; incumbent {incumbent}{bound})"
 
 
 def _who(inst: Instance, winner) -> str:
@@ -59,12 +42,12 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
 
     inst = displayed(report.instance)
     scale = inst.scale
-    head = [("MSW", _value(report.msw, scale), "", "maximum social welfare")]
+    head = [("MSW", value_text(report.msw, scale), "", "maximum social welfare")]
     for best, meaning in ((report.miew, "best MIEW_i over independent players"),
                           (report.bb, "best BB_i = MIEW_i over all players"),
                           (report.bb_prime, "best BB_i over independent players"),
                           (report.mkw, "best MKW_A over agents")):
-        value = show(best.value, scale) if best.value is not None else _unproven_best(best, scale)
+        value = show(best.value, scale) if best.value is not None else unproven_best_text(best, scale)
         head.append((best.name, value, _who(inst, best.winner), meaning))
     tables = [TableData(f"{inst.name}: benchmarks", ("benchmark", "value", "attained by", "meaning"),
                         tuple(head), ("l", "r", "l", "l"))]
@@ -73,8 +56,8 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
         tables.append(TableData(f"{inst.name}: {PLAYERS_SUMMARY_TITLE[0].lower()}{PLAYERS_SUMMARY_TITLE[1:]}",
                                 ("count", "players"), tuple(player_counts(report)), ("l", "r")))
     verdict = {True: "yes", False: "no", None: "undecided"}
-    rows = tuple((inst.players[r.player], _value(r.miew, scale), _value(r.mikw, scale),
-                  _value(r.msw_without, scale), verdict[r.correctness.correct]) for r in shown)
+    rows = tuple((inst.players[r.player], value_text(r.miew, scale), value_text(r.mikw, scale),
+                  value_text(r.msw_without, scale), verdict[r.correctness.correct]) for r in shown)
     tables.append(TableData(f"{inst.name}: per player" if full else f"{inst.name}: {top_players_title(len(shown))}",
                             ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"), rows,
                             ("l", "r", "r", "r", "l")))
@@ -83,8 +66,8 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
     if trimmed:
         tables.append(TableData(f"{inst.name}: {COALITIONS_SUMMARY_TITLE[0].lower()}{COALITIONS_SUMMARY_TITLE[1:]}",
                                 ("count", "coalitions"), tuple(coalition_counts(report)), ("l", "r")))
-    agents = tuple(("{" + ", ".join(inst.players[j] for j in a.members) + "}", _value(a.mkw, scale),
-                    _value(a.best_allocation, scale)) for a in shown_agents)
+    agents = tuple(("{" + ", ".join(inst.players[j] for j in a.members) + "}", value_text(a.mkw, scale),
+                    value_text(a.best_allocation, scale)) for a in shown_agents)
     if full or agents:
         title = "per agent" if full else top_coalitions_title(len(shown_agents), listed) if trimmed else "per coalition"
         tables.append(TableData(f"{inst.name}: {title}", ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"), agents,

@@ -247,9 +247,12 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         # gives its infinity, 10^20): the variables' ranges bound the welfare too, so an answer
         # not proven always has its interval
         box = formulation.ilp.box_bound()
-        bound = box if bound is None else (min(bound, box) if formulation.ilp.maximize else max(bound, box))
-        if value is not None and value == bound:
-            status = Status.OPTIMAL  # a solution worth its bound is an optimum, proven
+        if bound is None or (box <= bound if formulation.ilp.maximize else box >= bound):
+            bound = box
+            if value is not None and value == box:
+                # a solution worth the exact bound of the ranges is an optimum, proven (not one
+                # worth a floating-point solver's rounded bound: that may be a unit short)
+                status = Status.OPTIMAL
     count_solving(time.perf_counter() - start)
     return Solution(status, allocation, value, bound, solver, wall, checked.error)
 
@@ -259,10 +262,13 @@ def _priced(program: Program, outcome: "colgen.Outcome", options: SolveOptions, 
     allocation = outcome.allocation
     value = program.total(allocation) if allocation is not None else None
     solver = outcome.solver or options.backend
-    if outcome.status is Status.OPTIMAL and value != outcome.bound:
+    status = outcome.status
+    if status is Status.FEASIBLE and value is not None and value == outcome.bound:
+        status = Status.OPTIMAL  # (a core stopped by the clock after its solution met the exact dual bound)
+    if status is Status.OPTIMAL and value != outcome.bound:
         raise SolverError(f"{solver}: proven optimum {outcome.bound} but the witness is worth {value}")
     count_solving(seconds)
-    return Solution(outcome.status, allocation, value, outcome.bound, solver, seconds, outcome.error)
+    return Solution(status, allocation, value, outcome.bound, solver, seconds, outcome.error)
 
 
 def _witness(program: Program, formulation: Formulation, answer: Answer

@@ -430,7 +430,8 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     -------
     Solution
         The optimal allocation whose owner vector (:func:`owner_code` of goods 0, 1, ...) is
-        smallest; FEASIBLE or UNKNOWN (with no value) if some step was not proven.
+        smallest. If some step was not proven: FEASIBLE, worth the optimum (value and bound),
+        with the earliest optimal allocation met so far, not known to be the first.
 
     Raises
     ------

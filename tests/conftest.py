@@ -19,7 +19,7 @@ from hypothesis import settings
 # new ones each run, to look for what the fixed ones miss (README, "Tests").
 settings.register_profile("fixed", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("explore", deadline=None, print_blob=True)
-settings.load_profile("explore" if os.environ.get("CABENCH_EXPLORE") else "fixed")
+settings.load_profile("explore" if os.environ.get("CABENCH_EXPLORE", "0") not in ("", "0") else "fixed")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "instances" / "examples"

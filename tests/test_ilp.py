@@ -256,6 +256,13 @@ def test_a_maximum_not_proven_has_the_interval_of_its_members():
     assert best_of("max", [(0, above), (1, infinite)]).bound is None
     assert best_of("max", [(0, proven), (1, above)]).bound == 11
     assert best_of("max", []).bound == 0
+    # said as a value known when the members' tie-breaks withheld it (incumbent and bound meet)
+    from cabench.render import unproven_best_text
+
+    assert unproven_best_text(best_of("max", [(0, above), (1, open_)])) == "NOT PROVEN (incumbent 3, bound 14)"
+    withheld_ = Benchmark("g", Status.FEASIBLE, None, 12, 12, None, "x", 0.0)
+    assert unproven_best_text(best_of("max", [(0, above), (1, withheld_)])) == (
+        "NOT PROVEN (worth 12; witness not proven the first optimum)")
 
 
 def test_an_answer_worth_its_bound_is_proven(monkeypatch):
@@ -280,6 +287,23 @@ def test_an_answer_worth_its_bound_is_proven(monkeypatch):
         lambda formulation, options, hint=None: Answer(Status.FEASIBLE, [1, 0], None)))
     both = solve(pair, "stopped")
     assert (both.status, both.value, both.bound) == (Status.FEASIBLE, 4, 7)
+    # a solver's own bound met by its solution proves nothing here: a floating-point solver's
+    # rounded bound may be a unit short (the solver says OPTIMAL itself when it has proven it)
+    monkeypatch.setattr(Stopped, "run", staticmethod(
+        lambda formulation, options, hint=None: Answer(Status.FEASIBLE, [1, 0], 4)))
+    rounded = solve(pair, "stopped")
+    assert (rounded.status, rounded.value, rounded.bound) == (Status.FEASIBLE, 4, 4)
+
+
+def test_a_withheld_benchmark_shows_the_earliest_optimum_its_tie_break_met():
+    from ilp.canonical import withheld
+
+    solver = Solution(Status.OPTIMAL, (0b10, 0b01), 9, 9, "cpsat", 0.1)
+    earliest = Solution(Status.FEASIBLE, (0b01, 0b10), 9, 9, "cpsat", 0.2)
+    shown = withheld(solver, earliest)
+    assert (shown.status, shown.allocation, shown.value, shown.bound) == (Status.FEASIBLE, (0b01, 0b10), 9, 9)
+    nothing = Solution(Status.UNKNOWN, None, None, 9, "cpsat", 0.2)
+    assert withheld(solver, nothing).allocation == (0b10, 0b01)
 
 
 def test_the_winner_of_a_maximum_is_the_first_member_that_may_attain_it():
