@@ -141,6 +141,9 @@ class Benchmark:
     outcome: Outcome | None
     backend: str
     wall_time: float
+    withheld: bool = False
+    """The value is known (``incumbent``), but the witness was not proven the first optimum in
+    the time limit (``ilp.Solution.withheld``): the benchmark is withheld all the same."""
 
     @property
     def proven(self) -> bool:
@@ -148,10 +151,8 @@ class Benchmark:
 
     @property
     def order_unproven(self) -> bool:
-        """True when the value is known (incumbent and bound meet) but the benchmark is withheld:
-        its witness was not proven the first optimum in the time limit (``ilp.canonical``,
-        ``ilp.lex``; with ``ilp.solve``'s answers an incumbent worth its bound is proven)."""
-        return self.value is None and self.incumbent is not None and self.incumbent == self.bound
+        """True when only the witness's order is unproven (:attr:`withheld`): the value is known."""
+        return self.value is None and self.withheld and self.incumbent is not None
 
     def require(self) -> int:
         """The proven value, or :class:`NotProvenError`."""
@@ -211,6 +212,7 @@ def from_solution(name: str, solution: Solution, price: Callable[[int, int], int
         outcome=outcome,
         backend=solution.backend,
         wall_time=solution.wall_time,
+        withheld=solution.withheld,
     )
 
 

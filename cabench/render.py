@@ -63,9 +63,8 @@ def value_text(b: Benchmark, scale: int = 1) -> str:
 
 
 def unproven_best_text(best: Best, scale: int = 1) -> str:
-    """A maximum not proven: its interval, or its value when the members' tie-breaks withheld it."""
-    if best.incumbent is not None and best.incumbent == best.bound:
-        return f"NOT PROVEN (worth {_money(best.incumbent, scale)}; {ORDER_UNPROVEN})"
+    """A maximum not proven: its interval (its members' intervals, or their values whose
+    witnesses are withheld)."""
     bound = f", bound {_money(best.bound, scale)}" if best.bound is not None else ""
     return f"NOT PROVEN (incumbent {_money(best.incumbent, scale)}{bound})"
 

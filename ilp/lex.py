@@ -319,9 +319,9 @@ def _unproven(solution: Solution, wall: float, optimum: Solution, known: tuple[i
     the earliest of the proven ``optimum``'s optimal allocations met so far (not the stopped
     solve's own, which may come later in the order), worth the optimum, which is also its bound
     (the unproven solve's own bound is of another objective, an owner vector's). Its witness is
-    not known to be the first: the caller withholds it (``benchmarks.results.Benchmark.order_unproven``)."""
+    not known to be the first (``withheld``)."""
     return replace(solution, status=Status.FEASIBLE, allocation=known, value=optimum.value, bound=optimum.value,
-                   wall_time=wall)
+                   wall_time=wall, withheld=True)
 
 
 def _first_priced(program: Program, optimum: Solution, options: SolveOptions) -> Solution | None:

@@ -149,7 +149,9 @@ class Program:
 class Solution:
     """One solve: status, allocation (a bundle mask per player), its total weight evaluated by
     definition, the solver's proven bound when it reports one, the backend whose proof stands
-    (a portfolio's winner), the wall time, and why a solver gave no answer (a crash), if one did."""
+    (a portfolio's winner), the wall time, and why a solver gave no answer (a crash), if one did.
+    ``withheld``: an optimum whose tie-break ran out of time (``ilp.lex``, ``ilp.canonical``):
+    worth exactly ``value``, but not known to be the first optimum, so not reported as proven."""
 
     status: Status
     allocation: tuple[int, ...] | None
@@ -158,6 +160,7 @@ class Solution:
     backend: str
     wall_time: float
     error: str | None = None
+    withheld: bool = False
 
     @property
     def optimal(self) -> bool:

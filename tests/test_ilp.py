@@ -256,13 +256,21 @@ def test_a_maximum_not_proven_has_the_interval_of_its_members():
     assert best_of("max", [(0, above), (1, infinite)]).bound is None
     assert best_of("max", [(0, proven), (1, above)]).bound == 11
     assert best_of("max", []).bound == 0
-    # said as a value known when the members' tie-breaks withheld it (incumbent and bound meet)
     from cabench.render import unproven_best_text
 
     assert unproven_best_text(best_of("max", [(0, above), (1, open_)])) == "NOT PROVEN (incumbent 3, bound 14)"
-    withheld_ = Benchmark("g", Status.FEASIBLE, None, 12, 12, None, "x", 0.0)
-    assert unproven_best_text(best_of("max", [(0, above), (1, withheld_)])) == (
-        "NOT PROVEN (worth 12; witness not proven the first optimum)")
+
+
+def test_only_a_withheld_witness_is_said_to_be_worth_its_value():
+    # a solver's own bound met by its solution (rounded from floating point) proves nothing and
+    # says nothing of a tie-break: the interval; a tie-break that ran out of time: the value known
+    from benchmarks.results import from_solution
+    from cabench.render import value_text
+
+    stopped = Solution(Status.FEASIBLE, (0b1,), 4, 4, "highs", 0.1)
+    assert value_text(from_solution("MSW", stopped)) == "NOT PROVEN (feasible; incumbent 4, bound 4)"
+    withheld = replace(stopped, withheld=True)
+    assert value_text(from_solution("MSW", withheld)) == "NOT PROVEN (worth 4; witness not proven the first optimum)"
 
 
 def test_an_answer_worth_its_bound_is_proven(monkeypatch):
