@@ -557,6 +557,8 @@ def benchmark_json(instance: Instance, b: Benchmark, witnesses: dict[int, dict[s
         data["bound"] = b.bound  # the optimum lies in [incumbent, bound]
         if b.incumbent is not None and b.bound is not None:
             data["gap"] = (b.bound - b.incumbent) / max(1, abs(b.bound))
+        if b.withheld:
+            data["withheld"] = True  # worth the incumbent; the witness not proven the first optimum
     if b.outcome is not None:
         if witnesses is None:
             witness = outcome_json(instance, b.outcome)
