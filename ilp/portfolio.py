@@ -276,14 +276,23 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         return replace(known, bound=bound) if known.values is not None else replace(first, bound=bound)
     options = replace(options, time_limit=left())
     hint = hint if first.values is None else first.values
+
+    def bounded(answer: Answer) -> Answer:
+        """``answer`` with the tightest bound any stage found, when it stopped short of a proof
+        (a race stopped by the limit may have none, and the ranges' bound is looser)."""
+        stages = (answer.bound, first.bound, searched, None if solved is None else solved.bound)
+        if answer.status in (Status.OPTIMAL, Status.INFEASIBLE) or stages == (None,) * len(stages):
+            return answer
+        return replace(answer, bound=_tightest(ilp, *stages))
+
     if cores() < 2:  # one core is no place for a race
         if graph is not None:
-            return clique.solve_graph(formulation, graph, options, hint)
-        return cpsat.run(formulation, options, hint)
+            return bounded(clique.solve_graph(formulation, graph, options, hint))
+        return bounded(cpsat.run(formulation, options, hint))
     if graph is not None:
         # the clique search races on: it proves sparse programs that the other solvers do not
         # (CP-SAT then, on a program beyond the floating-point racers' tolerances)
-        return race(formulation, options, first, hint, sparse=True)
+        return bounded(race(formulation, options, first, hint, sparse=True))
     if not claims.separable(ilp):
         # no floating-point racer could prove a program beyond their tolerances (ilp.claims), so
         # there is no race: CP-SAT alone goes on, with one search worker per core (the witness
@@ -292,8 +301,8 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         # (2026-12-01, 2 shared cores): CP-SAT proves the MSW of the real CATS paths file at
         # 256 goods / 2000 bids in 22 s with two workers against 114 s with one; the regions
         # files at 64 / 500 (seeds 1-3) in 2.9, 2.8 and 0.8 s against 5.6, 3.3 and 2.2 s.
-        return cpsat.run(formulation, replace(options, threads=max(options.threads, cores())), hint)
-    return race(formulation, options, first, hint)
+        return bounded(cpsat.run(formulation, replace(options, threads=max(options.threads, cores())), hint))
+    return bounded(race(formulation, options, first, hint))
 
 
 def _tightest(ilp: ILP, *bounds: int | None) -> int:

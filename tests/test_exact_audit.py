@@ -384,6 +384,29 @@ def test_the_clique_search_under_a_tiny_time_limit_gives_an_interval(seed, limit
                 assert solution.allocation is None or program.total(solution.allocation) <= expected
 
 
+def test_a_race_stopped_without_a_bound_keeps_the_stages_bound(monkeypatch):
+    """A race stopped by the limit with no bound (simulated) fell back on the variables' ranges;
+    the clique search stopped before it (after one node) had a tighter bound: it is kept."""
+    pytest.importorskip("ilp.clique")
+    from ilp import Answer
+    from ilp.formulation import build
+
+    _everything_to_the_clique_search(monkeypatch)
+    monkeypatch.setattr("ilp.portfolio.CLIQUE_WORK", 1)
+    monkeypatch.setattr("ilp.portfolio.PROBE_WORK", 0)
+    monkeypatch.setattr("ilp.portfolio.cores", lambda: 2)
+    monkeypatch.setattr("ilp.portfolio.race", lambda *args, **kwargs: Answer(Status.UNKNOWN))
+    tighter = 0
+    for seed in range(40, 60):
+        program = packing_program(seed)
+        expected, _ = brute(program)
+        solution = solve(program, SolveOptions("portfolio", time_limit=60))
+        if not solution.optimal:
+            assert expected <= solution.bound <= build(program).ilp.box_bound()
+            tighter += solution.bound < build(program).ilp.box_bound()
+    assert tighter >= 3
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32 - 1))
 def test_a_core_not_proven_leaves_an_interval(seed):
