@@ -247,12 +247,11 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         # gives its infinity, 10^20): the variables' ranges bound the welfare too, so an answer
         # not proven always has its interval
         box = formulation.ilp.box_bound()
-        if bound is None or (box <= bound if formulation.ilp.maximize else box >= bound):
-            bound = box
-            if value is not None and value == box:
-                # a solution worth the exact bound of the ranges is an optimum, proven (not one
-                # worth a floating-point solver's rounded bound: that may be a unit short)
-                status = Status.OPTIMAL
+        bound = formulation.ilp.tightest_bound(bound, box)
+        if value is not None and value == bound == box:
+            # a solution worth the exact bound of the ranges is an optimum, proven (not one worth
+            # a floating-point solver's rounded bound: that may be a unit short)
+            status = Status.OPTIMAL
     count_solving(time.perf_counter() - start)
     return Solution(status, allocation, value, bound, solver, wall, checked.error)
 

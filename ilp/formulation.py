@@ -73,6 +73,14 @@ class ILP:
         pick = max if self.maximize else min
         return sum(pick(coef * self.lower[var], coef * self.upper[var]) for var, coef in self.objective.items())
 
+    def tightest_bound(self, *bounds: int | None) -> int:
+        """The tightest of valid ``bounds`` on the objective (None where a solver or stage gave
+        none), else :meth:`box_bound`: an answer not proven always has its interval."""
+        known = [b for b in bounds if b is not None]
+        if not known:
+            return self.box_bound()
+        return min(known) if self.maximize else max(known)
+
 
 def _plus(a: Linear, b: Linear, scale: int = 1) -> Linear:
     out = dict(a)
