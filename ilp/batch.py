@@ -62,8 +62,8 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from itertools import compress
-from operator import itemgetter, mul
+from itertools import compress, repeat
+from operator import is_, itemgetter, mul
 
 from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, BlockCache, union_options
@@ -968,15 +968,19 @@ class _Robust:
         self._by_id: dict[int, bool] = {}
 
     def __call__(self, program: Program) -> bool:
+        if not program.minima:  # (no weight is a minimum of valuations: no unions, found in C)
+            return False
         by_id, weights = self._by_id, program.weights
         flags = list(map(by_id.get, map(id, weights)))
         if None in flags:
-            for weight in weights:
-                if id(weight) not in by_id:
+            for k in compress(range(len(flags)), map(is_, flags, repeat(None))):  # (found in C)
+                weight = weights[k]
+                flag = by_id.get(id(weight))  # (a weight listed twice in this program)
+                if flag is None:
                     # (no minimum of two valuations, as most weights: no unions, found in C)
-                    by_id[id(weight)] = weight is not None and max(map(len, weight.options), default=0) > 1 and (
+                    flag = by_id[id(weight)] = weight is not None and max(map(len, weight.options), default=0) > 1 and (
                         union_options(weight) is not None)
-            flags = list(map(by_id.__getitem__, map(id, weights)))
+                flags[k] = flag
         return any(flags)
 
 

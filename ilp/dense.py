@@ -42,10 +42,10 @@ def solve_program(program: Program, min_bids: int | None = None,
     ``min_bids`` bids (None: :data:`MIN_BIDS`, read at call time), or has a lower bound on the
     total below its optimum with the owner objective (the integer programs handle those). ``blocks``: the compiled weights to use and
     fill (``ilp.compile.BlockCache``; None: a cache for this call)."""
-    if program.avoid is not None or sum(1 for w in program.weights if w is not None and w.options) > 2:
+    if program.avoid is not None or program.active > 2:
         return None  # checked before compiling: programs of many players cost one pass here
     cache = BlockCache() if blocks is None else blocks
-    blocks = [cache.block(w) for w in program.weights]
+    blocks = cache.blocks(program.weights)
     players = [j for j, b in enumerate(blocks) if b is not None]
     if len(players) > 2 or any(not isinstance(blocks[j], AtomsBlock) or not blocks[j].single for j in players):
         return None

@@ -163,7 +163,7 @@ def build(program: Program, cache: BlockCache | None = None, given: list[Block |
     if given is not None:
         blocks = list(given)
     else:
-        blocks = [compile_weight(w) if cache is None else cache.block(w) for w in program.weights]
+        blocks = [compile_weight(w) for w in program.weights] if cache is None else cache.blocks(program.weights)
     robust: dict[int, dict[int, Linear]] = {}
     weight: list[Linear] = []
     # "good g goes to somebody": the variables of every player's expression "good g goes to j",

@@ -499,7 +499,7 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
             return first
         if (core := _restricted(program, formulation, outside)) is not None:
             ordered = core
-    blocks = [options.blocks.block(w) for w in ordered.weights]
+    blocks = options.blocks.blocks(ordered.weights)
     masks = [holdable(b) for b in blocks]
     radix = [1 + sum(mask >> g & 1 for mask in masks) for g in range(program.n_goods)]
     limit = COEFFICIENT_LIMIT.get(step_options.backend, 1)

@@ -15,8 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_
 
 from instances.valuation import Valuation
+
+_OPTIONS = attrgetter("options")
 
 UNALLOCATED = -1
 """Owner of a good that nobody receives (A_0 in the papers)."""
@@ -88,7 +93,7 @@ class WeightIds:
         # 0.28-0.33 s to 0.25-0.26 s)
         by_value, objects = self._by_value, self._objects
         out = list(ids)
-        for k in [k for k, found in enumerate(ids) if found is None]:
+        for k in compress(range(len(ids)), map(is_, ids, repeat(None))):  # (found in C)
             w = weights[k]
             found = by_id.get(id(w))  # (an object listed twice in one tuple)
             if found is None:
@@ -137,12 +142,28 @@ class Program:
     def fixed_owner(self, good: int) -> int | None:
         return self.fixed[good] if self.fixed else None
 
+    @cached_property
+    def active(self) -> int:
+        """How many players have a weight with an option (neither excluded nor worth 0 on
+        every bundle), counted in C once per program (``ilp.dense`` and ``ilp.fewgoods`` each
+        ask it of every program before compiling anything)."""
+        return sum(map(bool, map(_OPTIONS, filter(None, self.weights))))
+
+    @cached_property
+    def minima(self) -> bool:
+        """Whether some weight has an option that is the minimum of several valuations (the
+        guaranteed values of candidates): the only weights that may take covering unions
+        (``ilp.compile.union_options``). Found in C once per program, so that a program of
+        single valuations (exact or lower-bound knowledge) is never looked at weight by weight
+        for unions (``ilp.colgen.applies``, the batch's ``_Robust``)."""
+        return max(map(len, chain.from_iterable(map(_OPTIONS, filter(None, self.weights)))), default=0) > 1
+
     def total(self, allocation: tuple[int, ...]) -> int:
         """Sum of the weights of ``allocation`` (bundle per player), by definition. The empty
         bundle is worth 0 to every weight (``Valuation.value``), so players given nothing are
-        skipped: most of a many-player program's (one winner in each of the 2,001 programs of a
-        500-player report with lower bounds: 1.1 s of CPU, now 0.05 s)."""
-        return sum(w.value(a) for w, a in zip(self.weights, allocation) if a and w is not None)
+        skipped, in C: most of a many-player program's (one winner in each of the 2,001 programs
+        of a 500-player report with lower bounds: 1.1 s of CPU, then 0.05 s)."""
+        return sum(w.value(a) for w, a in compress(zip(self.weights, allocation), allocation) if w is not None)
 
 
 @dataclass(frozen=True)

@@ -250,3 +250,35 @@ def test_report_with_knowledge_does_work_linear_in_its_input(monkeypatch):
         assert counts["programs hashed"] <= 2 * n + 30  # programs are keyed by their weights' ids, not hashed
     for key in ("hashed", "hash calls", "value"):
         assert large[key] <= 4.6 * small[key], (key, small[key], large[key])
+
+
+def test_bounds_drawn_in_memory_share_their_weights_without_equality_tests(monkeypatch):
+    """Lower bounds drawn in memory are each their own object (a file's reader makes equal ones
+    one object): the plan still builds one weight per distinct bound, found by the bound's form
+    and bids, with no equality test of valuations or weights (a Python call per bound: 1000
+    players, a million bounds, 2 s), and the same programs as the plan of the file read back."""
+    from ilp import Weight
+    from instances import instance_text, parse_instance
+    from instances.generate import generate_instance
+
+    inst = generate_instance("decay", 16, 30, None, 0, knowledge="noisy-lower:0.8")
+    bounds = [v for known in inst.knowledge for v in known.bounds.values()]
+    distinct = {(v.form, v.bids) for v in bounds}
+    assert len({id(v) for v in bounds}) == len(bounds) > len(distinct)  # equal bounds, distinct objects
+    calls = {"equal": 0}
+
+    def counted(original):
+        def __eq__(self, other):
+            calls["equal"] += 1
+            return original(self, other)
+        return __eq__
+
+    with monkeypatch.context() as patch:
+        for cls in (Valuation, Weight):
+            patch.setattr(cls, "__eq__", counted(cls.__eq__))
+        plan = ReportPlan.of(inst)
+    assert calls["equal"] == 0
+    shared = {id(w) for i in range(inst.n) for j, w in enumerate(plan.weights.row(i)) if j != i}
+    assert len(shared) <= len(distinct)
+    read = ReportPlan.of(parse_instance(json.loads(instance_text(inst))))
+    assert plan.programs() == read.programs()

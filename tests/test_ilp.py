@@ -992,3 +992,43 @@ def test_every_backend_stopped_by_the_clock_leaves_an_interval(backend):
             assert solution.bound is not None and solution.bound >= optimum, (seed, limit, solution)
             if solution.value is not None:
                 assert solution.value <= optimum
+
+
+def test_a_cache_looks_up_whole_programs_as_weight_by_weight():
+    """``BlockCache.blocks`` and ``BlockCache.priced`` (a whole program's weights looked up at
+    once) say what ``block`` and ``search`` say of each weight, with excluded players, a
+    weight listed twice, weights met before and new ones, and with equal weights that are
+    distinct objects; ``Program.active`` counts the players with an option and
+    ``Program.minima`` says whether some option is a minimum of several valuations."""
+    from ilp.compile import BlockCache
+
+    rng = random.Random(52)
+    cache = BlockCache()
+    made: list[Weight] = []
+    for _ in range(150):
+        m = rng.randint(1, 5)
+        weights: list[Weight | None] = []
+        for _ in range(rng.randint(1, 6)):
+            roll = rng.random()
+            if roll < 0.15:
+                weights.append(None)
+            elif roll < 0.3 and made:
+                weights.append(rng.choice(made))  # met before (or listed twice)
+            elif roll < 0.4:
+                weights.append(Weight(()))  # no option: worth 0 everywhere
+            else:
+                valuations = tuple(Valuation(rng.choice([Form.XOR, Form.XOR, Form.OR]), tuple(
+                    {rng.randint(1, (1 << m) - 1): rng.randint(0, 9) for _ in range(rng.randint(1, 3))}.items()))
+                    for _ in range(rng.choice([1, 1, 2, 3])))
+                weight = Weight.minimum(valuations) if rng.random() < 0.8 else Weight.maximum(
+                    (Weight.minimum(valuations), Weight.of(valuations[0])))
+                made.append(weight)
+                weights.append(weight)
+        program = Program(m, tuple(weights))
+        fresh = BlockCache()
+        assert cache.priced(program.weights) == [cache.search(w) is not None for w in program.weights]
+        assert cache.blocks(program.weights) == [fresh.block(w) for w in program.weights]
+        assert program.active == sum(1 for w in program.weights if w is not None and w.options)
+        assert program.minima == any(len(option) > 1 for w in program.weights if w is not None
+                                     for option in w.options)
+        assert program.minima or not any(cache.priced(program.weights))
