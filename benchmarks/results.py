@@ -162,7 +162,8 @@ class Benchmark:
                                      "the first optimum (the tie-break ran out of time)")
             bound = f", bound {self.bound}" if finite_bound(self.bound) is not None else ""
             raise NotProvenError(
-                f"{self.name} was not proven optimal ({self.status.value}; incumbent {self.incumbent}{bound})"
+                f"{self.name} was not proven optimal ({self.status.value}; "
+                f"incumbent {'none' if self.incumbent is None else self.incumbent}{bound})"
             )
         return self.value
 

@@ -104,8 +104,11 @@ class Weights:
                         weight = equal.get(key)
                         if weight is None:
                             weight = NOTHING if bound.is_zero else share(made := Weight(((bound,),)), made)
-                            equal[key] = weight
-                        of[id(bound)] = found[k] = weight
+                            equal[key] = of[id(bound)] = weight
+                        # (a bound equal to an earlier one is not entered by its id: a file's
+                        # reader makes it that earlier object, found above; drawn in memory, it is
+                        # its own object, met once: 4 million entries at 2000 players)
+                        found[k] = weight
                 if len(found) == inst.n - 1 and list(bounds) == [*range(i), *range(i + 1, inst.n)]:
                     self._rows[i] = (*found[:i], self.true[i], *found[i:])
                 else:

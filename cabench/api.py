@@ -293,6 +293,9 @@ class Evaluations:
     instance: Instance
     rows: tuple[tuple[Mechanism, Evaluation, dict[str, Any] | None], ...]
     all_mechanisms: bool
+    not_proven: tuple[tuple[Mechanism, str], ...] = ()
+    """``all`` only: the mechanisms left out because a program their play or their theorem
+    needs was not proven within the time limit, each with the reason (``rows`` has the others)."""
 
     @property
     def failed(self) -> bool:
@@ -311,7 +314,10 @@ class Evaluations:
             payload.append(data)
         if not self.all_mechanisms:
             return payload[0]
-        return {"instance": self.instance.name, "mechanisms": payload}
+        out: dict[str, Any] = {"instance": self.instance.name, "mechanisms": payload}
+        if self.not_proven:
+            out["not_proven"] = [{"mechanism": m.name, "reason": reason} for m, reason in self.not_proven]
+        return out
 
     def to_frame(self):
         """One row per mechanism: ``mechanism``, ``E[SW]``, ``E[REV]``, ``total`` (floats; exact
@@ -327,6 +333,10 @@ class Evaluations:
                 "bound": float(g.bound) if g else None,
                 "holds": (g.holds if g.premise_unmet is None else None) if g else None,
             })
+        for m, reason in self.not_proven:  # (NaN expectations: nothing was evaluated)
+            rows.append({"mechanism": m.name, "E[SW]": None, "E[REV]": None, "total": None, "benchmark": None,
+                         "benchmark_value": None, "verdict": f"not proven: {reason}", "source": m.source,
+                         "scale": self.instance.scale, "bound": None, "holds": None})
         from benchmarks.report import data_frame
 
         return data_frame(rows)
@@ -366,7 +376,15 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     Returns
     -------
     Evaluations
-        ``to_dict()`` is the ``--json`` output; ``to_frame()`` has one row per mechanism.
+        ``to_dict()`` is the ``--json`` output; ``to_frame()`` has one row per mechanism. With
+        ``all``, a mechanism that needs a program not proven within ``time_limit`` is listed in
+        ``not_proven`` and the others are evaluated.
+
+    Raises
+    ------
+    NotProvenError
+        When a program the mechanism needs (every mechanism, with ``all``) was not proven
+        optimal within ``time_limit``.
 
     Examples
     --------
@@ -375,6 +393,7 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     >>> ev.to_dict()["guarantee"]["holds"]
     True
     """
+    from benchmarks.results import NotProvenError
     from mechanisms.base import agent_of
     from mechanisms.base import evaluate as _evaluate
     from mechanisms.registry import MECHANISMS
@@ -394,25 +413,33 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     else:
         chosen = [_mechanism(mechanism)]
         check_applicable(chosen[0], instance)
-    rows = []
+    rows, not_proven = [], []
     for done, m in enumerate(chosen):
         if progress is not None:
             progress(done, len(chosen), m.name)
         names = {p.name for p in m.params}
         mine = {k: v for k, v in given.items() if mechanism != "all" or k in names}
         chosen_params = m.parameters(instance, mine)
-        if strategies == "rational":
-            profile = m.rational(instance, chosen_params, facts)
-        else:
-            if player is None:
-                raise ArgumentError("a deviation family needs --player", "player")
-            agent = agent_of(instance, _player(instance, player))
-            families = m.deviation_families(instance, chosen_params, facts, agent)
-            if strategies not in families:
-                raise ArgumentError(f'unknown family "{strategies}" for {m.name}; expected rational or one of: '
-                                    + ", ".join(families), "strategies")
-            profile = families[strategies].profile
-        ev = _evaluate(m, instance, chosen_params, profile, facts, check=strategies == "rational")
+        try:
+            if strategies == "rational":
+                profile = m.rational(instance, chosen_params, facts)
+            else:
+                if player is None:
+                    raise ArgumentError("a deviation family needs --player", "player")
+                agent = agent_of(instance, _player(instance, player))
+                families = m.deviation_families(instance, chosen_params, facts, agent)
+                if strategies not in families:
+                    raise ArgumentError(f'unknown family "{strategies}" for {m.name}; expected rational or one of: '
+                                        + ", ".join(families), "strategies")
+                profile = families[strategies].profile
+            ev = _evaluate(m, instance, chosen_params, profile, facts, check=strategies == "rational")
+        except NotProvenError as exc:
+            if mechanism != "all":
+                raise
+            # the other mechanisms may need none of the programs not proven (VCG needs MSW and
+            # MSW_-i only): they are evaluated all the same, and this one is listed as not proven
+            not_proven.append((m, str(exc)))
+            continue
         extra = None
         if samples:
             from cabench.present import monte_carlo
@@ -421,7 +448,9 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
         rows.append((m, ev, extra))
     if progress is not None:
         progress(len(chosen), len(chosen), "")
-    return Evaluations(instance, tuple(rows), mechanism == "all")
+    if not rows and not_proven:  # nothing evaluated: the first reason, as for one mechanism
+        raise NotProvenError(not_proven[0][1])
+    return Evaluations(instance, tuple(rows), mechanism == "all", tuple(not_proven))
 
 
 def _prepare(instance, mechanism: str, player: str, params, solver: str, time_limit: float | None,

@@ -145,20 +145,22 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     with _flags(), counting("mechanisms", mechanism == "all" and wanted(as_json or fmt == "json")) as update:
         result = api.evaluate(load_with_reading(file, coalition_knowledge), mechanism, _params(param_values),
                               strategies, player, samples, seed, solver, time_limit, progress=update, jobs=jobs)
-    instance, rows, failed = result.instance, result.rows, result.failed
+    instance, rows, failed, unproven = result.instance, result.rows, result.failed, list(result.not_proven)
     if as_json or fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     elif fmt != "table":
         from cabench.formats import render
         from cabench.tables import evaluation_tables
 
-        click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows]), fmt), nl=False)
+        click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows], unproven), fmt), nl=False)
     else:
         console = _console()
         shown = displayed(instance)  # names printed as written, never as terminal codes or markup
-        console.print(evaluation_table(shown, [(m, ev) for m, ev, _ in rows]))
+        console.print(evaluation_table(shown, [(m, ev) for m, ev, _ in rows], unproven))
         for line in guarantee_lines([(m, ev) for m, ev, _ in rows], instance.scale):
             console.print("  " + plain(line), markup=False)
+        for m, reason in unproven:
+            console.print("  " + plain(f"{m.name}: not evaluated: {reason}; raise --time-limit"), markup=False)
         if mechanism != "all":
             m, ev, extra = rows[0]
             branches = Table(title="Branches (public chance results)", header_style="bold")
@@ -178,7 +180,10 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                 console.print(f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): "
                               f"SW {extra['SW']['mean']:.4f} CI95 {extra['SW']['ci95']}, "
                               f"REV {extra['REV']['mean']:.4f} CI95 {extra['REV']['ci95']}")
-    return GUARANTEE_FAILS if failed else 0
+    if unproven:  # (said on standard error too: the table may go to a file)
+        click.echo(f"cabench: {len(unproven)} of {len(rows) + len(unproven)} mechanisms not evaluated: "
+                   f"a program they need was not proven optimal; raise --time-limit", err=True)
+    return GUARANTEE_FAILS if failed else NOT_PROVEN if unproven else 0
 
 
 @_player_command("outcome", "The player whose announcement to show.")

@@ -112,9 +112,11 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
     return {"samples": samples, "seed": seed, "SW": summary(sw), "REV": summary(rev), "total": summary(total)}
 
 
-def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]]) -> Table:
+def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]],
+                     not_proven: list[tuple[Mechanism, str]] = ()) -> Table:
     """One row per mechanism: expectations, the benchmark of its theorem, the bound and PASS/FAIL
-    (the inequalities themselves are listed under the table by :func:`guarantee_lines`)."""
+    (the inequalities themselves are listed under the table by :func:`guarantee_lines`), then
+    a row "not proven" for each mechanism of ``not_proven`` (``api.Evaluations.not_proven``)."""
     table = Table(title=f"{escape(instance.name)}: exact expectations", header_style="bold")
     table.add_column("mechanism", no_wrap=True)
     for column in ("E[SW]", "E[REV]", "total", "benchmark", "bound", "holds"):
@@ -128,6 +130,8 @@ def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]
         else:
             cells += [f"{g.benchmark}={show(g.benchmark_value, scale)}", show_fraction(g.bound, scale, 2), g.verdict]
         table.add_row(*cells)
+    for mechanism, _ in not_proven:
+        table.add_row(mechanism.name, *["-"] * 5, "NOT PROVEN")
     return table
 
 

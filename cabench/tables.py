@@ -75,9 +75,11 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
     return tables
 
 
-def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation]]) -> list[TableData]:
+def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation]],
+                      not_proven: list[tuple[Mechanism, str]] = ()) -> list[TableData]:
     """One row per mechanism: exact expectations under rational play, the benchmark of its
-    theorem, the bound and the verdict (docs/definitions.md, "Mechanisms and their guarantees")."""
+    theorem, the bound and the verdict (docs/definitions.md, "Mechanisms and their guarantees");
+    a mechanism of ``not_proven`` has empty cells and the verdict "not proven: " and why."""
     inst = displayed(instance)
     scale = inst.scale
     out = []
@@ -92,6 +94,8 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
             ratio = "" if probability or not g.benchmark_value else f"{float(g.achieved / g.benchmark_value):.6f}"
             cells += [plain(g.statement), g.benchmark, show(g.benchmark_value, scale), bound, g.verdict, ratio]
         out.append(tuple(cells))
+    for m, reason in not_proven:
+        out.append((m.name, "", "", "", "", "", "", "", f"not proven: {plain(reason)}", ""))
     columns = ("mechanism", "E[SW]", "E[REV]", "E[SW] + E[REV]", "guarantee", "benchmark", "benchmark value",
                "bound", "verdict", "achieved / benchmark")
     return [TableData(f"{inst.name}: exact expectations", columns, tuple(out),

@@ -199,6 +199,9 @@ class ProgramIndex:
         self._signatures: dict[tuple, list[int]] = {}  # (meta, signature) -> positions
         self._by_nones: dict[tuple, list[int]] | None = None
         self._seen_at: dict[tuple, list[int]] = {}  # (meta, nones, player) -> weight ids there
+        # id -> (program, its position): a program object listed again (a report's MKW_{i} is
+        # MIKW_i's object) is not keyed again (n weights each; the entry keeps the object alive)
+        self._objects: dict[int, tuple[Program, int]] = {}
 
     def _signature(self, ids: tuple[int, ...]) -> int:
         while len(self._coefficients) < len(ids):
@@ -213,8 +216,13 @@ class ProgramIndex:
     def add(self, program: Program, ids: tuple[int, ...] | None = None) -> int:
         """The position of ``program`` among the distinct programs (added if new); ``ids``: its
         weights' ids in :attr:`weight_ids`, when known already."""
+        seen = self._objects.get(id(program))
+        if seen is not None and seen[0] is program:
+            return seen[1]
         if ids is None:
             ids = self.weight_ids(program.weights)
+        if "minima" not in program.__dict__:  # (``Program.minima``, known from the ids: no pass over the weights)
+            program.__dict__["minima"] = self.weight_ids.has_minimum(ids)
         meta = self._meta(program)
         key = (meta, ids)
         position = self.keys.get(key)
@@ -226,6 +234,7 @@ class ProgramIndex:
             if self._by_nones is not None:  # added after parents were asked for (``solve_batch``'s ``after``)
                 self._by_nones.setdefault((meta, ids.count(_NONE)), []).append(position)
                 self._seen_at.clear()
+        self._objects[id(program)] = (program, position)
         return position
 
     def ids(self, position: int) -> tuple[int, ...]:

@@ -80,6 +80,12 @@ class WeightIds:
         self._by_id: dict[int, int] = {id(None): 0}
         self._by_value: dict[Weight, int] = {Weight(()): 1}
         self._objects: list[object] = [None]  # keeps every registered object alive, so ids stay unique
+        self._minima: set[int] = set()  # the ids of weights with an option of several valuations
+
+    def has_minimum(self, ids: tuple[int, ...]) -> bool:
+        """``Program.minima`` of a program whose weights have ``ids``, from the ids alone (a
+        report with lower-bound knowledge has no such weight: no pass over its n^2 slots)."""
+        return bool(self._minima) and not self._minima.isdisjoint(ids)
 
     def __call__(self, weights: tuple[Weight | None, ...]) -> tuple[int, ...]:
         """The ids of ``weights``, registering those not met before (in their order)."""
@@ -99,6 +105,8 @@ class WeightIds:
             if found is None:
                 objects.append(w)
                 found = by_id[id(w)] = by_value.setdefault(w, len(by_value) + 1)
+                if max(map(len, w.options), default=0) > 1:
+                    self._minima.add(found)
             out[k] = found
         return tuple(out)
 

@@ -252,16 +252,37 @@ def test_report_with_knowledge_does_work_linear_in_its_input(monkeypatch):
         assert large[key] <= 4.6 * small[key], (key, small[key], large[key])
 
 
-def test_bounds_drawn_in_memory_share_their_weights_without_equality_tests(monkeypatch):
-    """Lower bounds drawn in memory are each their own object (a file's reader makes equal ones
-    one object): the plan still builds one weight per distinct bound, found by the bound's form
-    and bids, with no equality test of valuations or weights (a Python call per bound: 1000
-    players, a million bounds, 2 s), and the same programs as the plan of the file read back."""
-    from ilp import Weight
-    from instances import instance_text, parse_instance
+def test_equal_bounds_drawn_are_one_object():
+    """The knowledge models make equal valuations one object, as a file's reader does: a bound
+    equal to the true valuation is that valuation, and equal bounds of different players are
+    one object (uniform one-bid players: most bounds repeat one drawn before)."""
+    from instances import LowerBounds, instance_text, parse_instance
     from instances.generate import generate_instance
 
-    inst = generate_instance("decay", 16, 30, None, 0, knowledge="noisy-lower:0.8")
+    inst = generate_instance("uniform", 8, 60, None, 0, knowledge="noisy-lower:0.8")
+    bounds = [v for known in inst.knowledge for v in known.bounds.values()]
+    distinct = {(v.form, v.bids): v for v in (*inst.valuations, *bounds)}
+    assert len({id(v) for v in bounds}) == len({(v.form, v.bids) for v in bounds}) < len(bounds)
+    truth = {(v.form, v.bids): v for v in reversed(inst.valuations)}
+    assert all(v is truth[v.form, v.bids] for v in bounds if (v.form, v.bids) in truth)
+    assert all(distinct[v.form, v.bids] is v for v in bounds if (v.form, v.bids) not in truth)
+    read = parse_instance(json.loads(instance_text(inst)))
+    assert read.knowledge == inst.knowledge and all(isinstance(k, LowerBounds) for k in read.knowledge)
+
+
+def test_bounds_drawn_in_memory_share_their_weights_without_equality_tests(monkeypatch):
+    """Lower bounds built in memory may each be their own object (a file's reader and the
+    knowledge models make equal ones one object, a caller need not): the plan still builds one
+    weight per distinct bound, found by the bound's form and bids, with no equality test of
+    valuations or weights (a Python call per bound: 1000 players, a million bounds, 2 s), and
+    the same programs as the plan of the file read back."""
+    from ilp import Weight
+    from instances import LowerBounds, instance_text, parse_instance
+    from instances.generate import generate_instance
+
+    drawn = generate_instance("decay", 16, 30, None, 0, knowledge="noisy-lower:0.8")
+    inst = dataclasses.replace(drawn, knowledge=tuple(
+        LowerBounds({j: Valuation(v.form, v.bids) for j, v in known.bounds.items()}) for known in drawn.knowledge))
     bounds = [v for known in inst.knowledge for v in known.bounds.values()]
     distinct = {(v.form, v.bids) for v in bounds}
     assert len({id(v) for v in bounds}) == len(bounds) > len(distinct)  # equal bounds, distinct objects

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 
 import pytest
 
+import cabench
 import ilp.backends
 from cabench.cli import main
 from tests.conftest import EXAMPLES, TimedOutBackend, run_cli
@@ -385,3 +388,37 @@ def test_standard_streams_that_fail_give_one_line(stream):
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert "standard" in result.stderr
+
+
+def test_evaluate_all_evaluates_what_it_can_when_a_program_is_not_proven(monkeypatch, capsys):
+    """``evaluate --mechanism all`` with programs not proven: the mechanisms that need none of
+    them (VCG and the second-price bundle auction need no knowledge program) are evaluated as
+    without a time limit, the others are listed as not proven with the program that stopped
+    them, in every output; the command exits 3. One mechanism that needs such a program still
+    ends with one line and exit 3."""
+    monkeypatch.setitem(ilp.backends.BACKENDS, "timed-out", TimedOutBackend)
+    seed004 = str(EXAMPLES / "seed004-example.json")
+    code = main(["evaluate", seed004, "-m", "all", "--json"])
+    assert code == 0
+    full = {m["mechanism"]: m for m in json.loads(capsys.readouterr().out)["mechanisms"]}
+    code = main(["evaluate", seed004, "-m", "all", "--json", "--solver", "timed-out"])
+    out, err = capsys.readouterr()
+    assert code == 3 and "mechanisms not evaluated" in err
+    data = json.loads(out)
+    evaluated = {m["mechanism"]: m for m in data["mechanisms"]}
+    assert {"vcg", "second-price-bundle"} <= set(evaluated)
+    assert all(evaluated[name] == full[name] for name in evaluated)
+    missing = {m["mechanism"]: m["reason"] for m in data["not_proven"]}
+    assert "best-belief" in missing and "was not proven optimal" in missing["best-belief"]
+    assert set(evaluated) | set(missing) == set(full) and not set(evaluated) & set(missing)
+    assert main(["evaluate", seed004, "-m", "all", "--solver", "timed-out"]) == 3
+    table = capsys.readouterr().out
+    assert "NOT PROVEN" in table and "best-belief: not evaluated: MIEW_p1 was not proven optimal" in table
+    assert main(["evaluate", seed004, "-m", "all", "--solver", "timed-out", "--format", "csv"]) == 3
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert {row[0] for row in rows[1:]} == set(full)
+    assert any(row[8].startswith("not proven: MIEW_p1") for row in rows[1:])
+    frame = cabench.evaluate(seed004, "all", solver="timed-out").to_frame()
+    assert len(frame) == len(full) and frame["E[SW]"].isna().sum() == len(missing)
+    assert main(["evaluate", seed004, "-m", "best-belief", "--solver", "timed-out"]) == 3
+    assert "MIEW_p1 was not proven optimal (feasible; incumbent 0, bound" in capsys.readouterr().err

@@ -999,11 +999,13 @@ def test_a_cache_looks_up_whole_programs_as_weight_by_weight():
     once) say what ``block`` and ``search`` say of each weight, with excluded players, a
     weight listed twice, weights met before and new ones, and with equal weights that are
     distinct objects; ``Program.active`` counts the players with an option and
-    ``Program.minima`` says whether some option is a minimum of several valuations."""
+    ``Program.minima`` says whether some option is a minimum of several valuations, as the
+    batch's index finds it from the weights' ids."""
+    from ilp.batch import ProgramIndex
     from ilp.compile import BlockCache
 
     rng = random.Random(52)
-    cache = BlockCache()
+    cache, index = BlockCache(), ProgramIndex()
     made: list[Weight] = []
     for _ in range(150):
         m = rng.randint(1, 5)
@@ -1032,3 +1034,6 @@ def test_a_cache_looks_up_whole_programs_as_weight_by_weight():
         assert program.minima == any(len(option) > 1 for w in program.weights if w is not None
                                      for option in w.options)
         assert program.minima or not any(cache.priced(program.weights))
+        keyed = Program(m, tuple(weights))  # Program.minima as the batch's index knows it, from the ids
+        index.add(keyed)
+        assert "minima" in keyed.__dict__ and keyed.minima == program.minima
