@@ -244,8 +244,9 @@ def _canonical(plan: ReportPlan, programs: list[Program], solutions: list[Soluti
                options: SolveOptions) -> list[Solution]:
     """``solutions`` (the batch's: ``programs``', then :func:`_after_msw`'s) with every witness
     canonical (``ilp.canonical``), in the layout :func:`_compute` reads: MSW's is the
-    lexicographically first allocation already computed, and MSW_{-i} is listed for each player
-    who wins something in it (for the others MSW_{-i}'s canonical witness is MSW's)."""
+    lexicographically first allocation already computed (or, its tie-break not proven, the
+    earliest optimum it met: MSW withheld), and MSW_{-i} is listed for each player who wins
+    something in it (for the others MSW_{-i}'s canonical witness is MSW's)."""
     from ilp.canonical import canonical_solutions, withheld
 
     welfare, lex = solutions[0], solutions[-1]
@@ -254,18 +255,20 @@ def _canonical(plan: ReportPlan, programs: list[Program], solutions: list[Soluti
         # other programs' proven witnesses are ordered all the same
         ordered = canonical_solutions(programs[1:], solutions[1:len(programs)], options)
         return [welfare, *ordered, lex]
-    if not lex.optimal:  # MSW's tie-break not proven in the time limit: MSW withheld too
-        ordered = canonical_solutions(programs[1:], solutions[1:len(programs)], options)
-        return [withheld(welfare, lex), *ordered, lex]
+    # MSW's witness: the lexicographically first optimum, or, when its tie-break was not proven
+    # in the time limit, the earliest optimum it met (MSW withheld: its value known, its witness
+    # not proven the first; ``_compute`` then reads MSW_{-i} as for a proven MSW)
+    first = lex if lex.optimal else withheld(welfare, lex)
     removed = dict(zip(_after_msw(plan, welfare)[:-1], solutions[len(programs):-1]))
-    winners = [i for i, bundle in enumerate(lex.allocation) if bundle]
-    # MSW_{-i} of a winner of the canonical MSW who won nothing in the solver's: the solver's
-    # MSW witness, optimal for it (``ReportPlan``), then ordered
+    winners = [i for i, bundle in enumerate(first.allocation) if bundle]
+    # MSW_{-i} of a winner of that witness who won nothing in the solver's: the solver's MSW
+    # witness, optimal for it (``ReportPlan``), then ordered
     without = [plan.msw_without(i) for i in winners]
     pairs = [*zip(programs[1:], solutions[1:len(programs)]),
              *((p, removed.get(p, welfare)) for p in without)]
-    ordered = canonical_solutions([p for p, _ in pairs], [s for _, s in pairs], options, known={plan.msw: lex})
-    return [lex, *ordered, lex]
+    ordered = canonical_solutions([p for p, _ in pairs], [s for _, s in pairs], options,
+                                  known={plan.msw: lex} if lex.optimal else None)
+    return [first, *ordered, lex]
 
 
 class EarlyWelfare:
@@ -481,7 +484,10 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
     mikw_solutions = [next(found) for _ in plan.mikw]
     agent_solutions = [(next(found), next(found)) for _ in plan.agents]
     *removed, lex_solution = found  # what _after_msw added
-    if welfare.proven:  # MSW_{-i} = MSW for a player who wins nothing (welfare.msw_without)
+    if welfare.proven or welfare_solution.withheld:
+        # MSW_{-i} = MSW for a player who wins nothing in MSW's witness (welfare.msw_without);
+        # with MSW withheld (its tie-break not proven: the value known, the witness an optimum)
+        # they are withheld alike, and the winners' MSW_{-i} solved (_canonical)
         without = dict(zip(welfare.outcome.holders, removed))
     else:
         without = {i: _without_unproven(plan, welfare_solution, i) for i in range(n)}

@@ -243,6 +243,16 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
             settled, hint = _dual_stage(formulation, options, hint, left, whole, solved)
             if settled is not None:
                 return settled
+
+    def bounded(answer: Answer, *more: int | None) -> Answer:
+        """``answer`` with the tightest bound any stage found (``more``: those after the ones
+        above), when it stopped short of a proof (a solver stopped by the limit may have none,
+        and the ranges' bound is looser)."""
+        stages = (answer.bound, searched, None if solved is None else solved.bound, *more)
+        if answer.status in (Status.OPTIMAL, Status.INFEASIBLE) or all(b is None for b in stages):
+            return answer
+        return replace(answer, bound=ilp.tightest_bound(*stages))
+
     if options.alone is not None:
         # beside other programs in a batch's worker (ilp.batch._parallel_options): no probe and
         # no race, the solver that won the batch's latest race goes on alone (CP-SAT where that
@@ -254,13 +264,13 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         module = importlib.import_module(f"ilp.{name}")
         answer = module.run(formulation, replace(options, alone=None, time_limit=left()), hint)
         if name in EXACT_RACERS or answer.error is not None:
-            return answer
+            return bounded(answer)
         # a floating-point solver's claims are checked as a racer's are (this backend's answers
         # count as exact): a doubted one is proven again by CP-SAT, from its solution
         (status, values, bound), doubted = claims.check(ilp, (answer.status, answer.values, answer.bound), exact=False)
         if not doubted:
-            return Answer(status, values, bound, name)
-        return cpsat.run(formulation, replace(options, alone=None, time_limit=left()), values or hint)
+            return bounded(Answer(status, values, bound, name))
+        return bounded(cpsat.run(formulation, replace(options, alone=None, time_limit=left()), values or hint))
     # the user's time limit still bounds the probe in seconds (a time limit is never reproducible)
     first = cpsat.run(formulation, options, hint, work=PROBE_WORK) if PROBE_WORK > 0 else Answer(Status.UNKNOWN)
     if first.status in (Status.OPTIMAL, Status.INFEASIBLE):
@@ -276,23 +286,14 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         return replace(known, bound=bound) if known.values is not None else replace(first, bound=bound)
     options = replace(options, time_limit=left())
     hint = hint if first.values is None else first.values
-
-    def bounded(answer: Answer) -> Answer:
-        """``answer`` with the tightest bound any stage found, when it stopped short of a proof
-        (a race stopped by the limit may have none, and the ranges' bound is looser)."""
-        stages = (answer.bound, first.bound, searched, None if solved is None else solved.bound)
-        if answer.status in (Status.OPTIMAL, Status.INFEASIBLE) or stages == (None,) * len(stages):
-            return answer
-        return replace(answer, bound=ilp.tightest_bound(*stages))
-
     if cores() < 2:  # one core is no place for a race
         if graph is not None:
-            return bounded(clique.solve_graph(formulation, graph, options, hint))
-        return bounded(cpsat.run(formulation, options, hint))
+            return bounded(clique.solve_graph(formulation, graph, options, hint), first.bound)
+        return bounded(cpsat.run(formulation, options, hint), first.bound)
     if graph is not None:
         # the clique search races on: it proves sparse programs that the other solvers do not
         # (CP-SAT then, on a program beyond the floating-point racers' tolerances)
-        return bounded(race(formulation, options, first, hint, sparse=True))
+        return bounded(race(formulation, options, first, hint, sparse=True), first.bound)
     if not claims.separable(ilp):
         # no floating-point racer could prove a program beyond their tolerances (ilp.claims), so
         # there is no race: CP-SAT alone goes on, with one search worker per core (the witness
@@ -301,8 +302,9 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         # (2026-12-01, 2 shared cores): CP-SAT proves the MSW of the real CATS paths file at
         # 256 goods / 2000 bids in 22 s with two workers against 114 s with one; the regions
         # files at 64 / 500 (seeds 1-3) in 2.9, 2.8 and 0.8 s against 5.6, 3.3 and 2.2 s.
-        return bounded(cpsat.run(formulation, replace(options, threads=max(options.threads, cores())), hint))
-    return bounded(race(formulation, options, first, hint))
+        return bounded(cpsat.run(formulation, replace(options, threads=max(options.threads, cores())), hint),
+                       first.bound)
+    return bounded(race(formulation, options, first, hint), first.bound)
 
 
 def _dual_stage(formulation: Formulation, options: SolveOptions, hint: list[int] | None,

@@ -407,6 +407,39 @@ def test_a_tie_break_not_proven_withholds_its_benchmark(monkeypatch):
             assert got.incumbent <= want.value <= got.bound, got.name
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3, 11])
+def test_a_tie_break_not_proven_keeps_the_winners_msw_without_proven(seed, monkeypatch):
+    """MSW's tie-break not proven (simulated), MSW proven: MSW is withheld (its value known),
+    and the MSW_-i of the winners of its witness, solved and proven, are still shown proven with
+    their canonical witnesses (they were shown as MSW's interval); every other player's MSW_-i
+    is MSW's value, withheld as MSW is."""
+    from benchmarks.table import ReportPlan
+    from ilp import batch
+
+    inst = tied_instance(seed)
+    expected = compute_report(inst, SolveOptions("cpsat", jobs=1), witnesses="canonical")
+    msw_program, ordered = ReportPlan.of(inst).msw, batch.lex_first
+
+    def unproven(program, first, options=None):  # MSW's tie-break only
+        if program != msw_program:
+            return ordered(program, first, options)
+        return replace(first, status=lex_module.Status.UNKNOWN, allocation=None, value=None)
+
+    monkeypatch.setattr(batch, "lex_first", unproven)
+    report = compute_report(inst, SolveOptions("cpsat", jobs=1), witnesses="canonical")
+    assert report.msw.order_unproven and report.msw.incumbent == expected.msw.value
+    holders = report.msw.outcome.holders
+    assert holders
+    for i, (got, want) in enumerate(zip(report.players, expected.players)):
+        if i in holders:
+            assert got.msw_without.proven, got.msw_without.name
+            assert (got.msw_without.value, got.msw_without.outcome) == (want.msw_without.value,
+                                                                        want.msw_without.outcome)
+        else:
+            assert got.msw_without.order_unproven and got.msw_without.incumbent == expected.msw.value
+            assert want.msw_without.value == expected.msw.value
+
+
 @pytest.mark.parametrize("seed", [11, 12, 20])
 def test_with_msw_unproven_the_proven_witnesses_are_still_canonical(seed, monkeypatch):
     """MSW not proven in the time limit (simulated: its answer downgraded to an interval) left

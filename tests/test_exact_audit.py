@@ -407,6 +407,29 @@ def test_a_race_stopped_without_a_bound_keeps_the_stages_bound(monkeypatch):
     assert tighter >= 3
 
 
+def test_a_solver_alone_stopped_without_a_bound_keeps_the_stages_bound(monkeypatch):
+    """Beside other programs in a batch's worker the portfolio runs no race: the solver that won
+    the batch's latest race goes on alone (``SolveOptions.alone``). Stopped by the limit with no
+    bound (simulated), its answer fell back on the variables' ranges, though the clique search
+    stopped before it (after one node) had a tighter bound: it is kept, as after a race."""
+    pytest.importorskip("ilp.clique")
+    from ilp import Answer
+    from ilp.formulation import build
+
+    _everything_to_the_clique_search(monkeypatch)
+    monkeypatch.setattr("ilp.portfolio.CLIQUE_WORK", 1)
+    monkeypatch.setattr("ilp.cpsat.run", lambda *args, **kwargs: Answer(Status.UNKNOWN))
+    tighter = 0
+    for seed in range(40, 60):
+        program = packing_program(seed)
+        expected, _ = brute(program)
+        solution = solve(program, SolveOptions("portfolio", time_limit=60, alone="cpsat"))
+        if not solution.optimal:
+            assert expected <= solution.bound <= build(program).ilp.box_bound()
+            tighter += solution.bound < build(program).ilp.box_bound()
+    assert tighter >= 3
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32 - 1))
 def test_a_core_not_proven_leaves_an_interval(seed):
