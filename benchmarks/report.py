@@ -258,9 +258,9 @@ def _canonical(plan: ReportPlan, programs: list[Program], solutions: list[Soluti
     # MSW's witness: the lexicographically first optimum, or, when its tie-break was not proven
     # in the time limit, the earliest optimum it met (MSW withheld: its value known, its witness
     # not proven the first; ``_compute`` then reads MSW_{-i} as for a proven MSW)
-    first = lex if lex.optimal else withheld(welfare, lex)
+    msw_witness = lex if lex.optimal else withheld(welfare, lex)
     removed = dict(zip(_after_msw(plan, welfare)[:-1], solutions[len(programs):-1]))
-    winners = [i for i, bundle in enumerate(first.allocation) if bundle]
+    winners = [i for i, bundle in enumerate(msw_witness.allocation) if bundle]
     # MSW_{-i} of a winner of that witness who won nothing in the solver's: the solver's MSW
     # witness, optimal for it (``ReportPlan``), then ordered
     without = [plan.msw_without(i) for i in winners]
@@ -268,7 +268,7 @@ def _canonical(plan: ReportPlan, programs: list[Program], solutions: list[Soluti
              *((p, removed.get(p, welfare)) for p in without)]
     ordered = canonical_solutions([p for p, _ in pairs], [s for _, s in pairs], options,
                                   known={plan.msw: lex} if lex.optimal else None)
-    return [first, *ordered, lex]
+    return [msw_witness, *ordered, lex]
 
 
 class EarlyWelfare:

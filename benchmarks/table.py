@@ -11,7 +11,6 @@ built at all (:class:`ReportPlan` says which and why).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import compress, repeat
 from operator import is_
 
 from benchmarks.external import miew_program
@@ -19,7 +18,9 @@ from benchmarks.knowledge import NOTHING, coalition_guaranteed, guaranteed
 from benchmarks.known import mikw_program, relevant_knowledge_program
 from benchmarks.welfare import best_allocation_program, msw_program, msw_without_program
 from ilp import Program, Weight
+from ilp.program import positions_of
 from instances import Candidates, Instance, LowerBounds
+from instances.valuation import valuation_key
 
 
 def knows_nothing(instance: Instance, i: int) -> bool:
@@ -89,25 +90,27 @@ class Weights:
                 # from a file) is spliced around TV_i. ``all``, not ``None in found``: ``in``
                 # calls the dataclass's Python ``__eq__`` on every weight (500 rows met before:
                 # 0.12 s to 0.09 s; all 500 rows the first time: 0.28 s to 0.24 s; 2026-12-02, load 4).
-                of, share, equal = self._of, self._shared.setdefault, self._by_bids
+                of, share, by_bids = self._of, self._shared.setdefault, self._by_bids
                 bounds = knowledge.bounds
                 found = list(map(of.get, map(id, bounds.values())))
                 if not all(found):  # (a weight is always true)
                     values = list(bounds.values())
-                    for k in compress(range(len(found)), map(is_, found, repeat(None))):  # (found in C)
+                    for k in positions_of(found, None):
                         bound = values[k]  # _weight_of inlined (one bound of each pair of players is new)
-                        # a bound equal to one met before (most of them when bounds are drawn in
-                        # memory, each its own object; or the same object twice in this profile)
-                        # is found by its form's name and bids, hashed and compared in C, not by
-                        # the dataclasses' Python methods (1000 players: the plan 4.3 s to 1.9 s)
-                        key = (bound.form._value_, bound.bids)
-                        weight = equal.get(key)
+                        # a bound equal to one met before as another object (bounds built in
+                        # memory by a caller; or the same object twice in this profile) is found
+                        # by its form's name and bids, hashed and compared in C, not by the
+                        # dataclasses' Python methods (1000 players, every bound its own object:
+                        # the plan 4.3 s to 1.9 s)
+                        key = valuation_key(bound)
+                        weight = by_bids.get(key)
                         if weight is None:
                             weight = NOTHING if bound.is_zero else share(made := Weight(((bound,),)), made)
-                            equal[key] = of[id(bound)] = weight
+                            by_bids[key] = of[id(bound)] = weight
                         # (a bound equal to an earlier one is not entered by its id: a file's
-                        # reader makes it that earlier object, found above; drawn in memory, it is
-                        # its own object, met once: 4 million entries at 2000 players)
+                        # reader and the knowledge models make it that earlier object, found
+                        # above; built otherwise, it is its own object, met once: 4 million
+                        # entries at 2000 players)
                         found[k] = weight
                 if len(found) == inst.n - 1 and list(bounds) == [*range(i), *range(i + 1, inst.n)]:
                     self._rows[i] = (*found[:i], self.true[i], *found[i:])

@@ -62,8 +62,8 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from itertools import compress, repeat
-from operator import is_, itemgetter, mul
+from itertools import compress
+from operator import itemgetter, mul
 
 from ilp.backends import as_options, solve
 from ilp.compile import AtomsBlock, BlockCache, union_options
@@ -71,7 +71,7 @@ from ilp.contract import SolveOptions
 from ilp.lex import lex_first
 from ilp.lift import dominates, lift
 from ilp.portfolio import PROBE_SECONDS
-from ilp.program import Program, Solution, Status, WeightIds
+from ilp.program import Program, Solution, Status, WeightIds, positions_of
 from ilp.remote import Remote, Task, warm_up
 
 PARALLEL_AFTER_SECONDS = 0.5
@@ -200,7 +200,8 @@ class ProgramIndex:
         self._by_nones: dict[tuple, list[int]] | None = None
         self._seen_at: dict[tuple, list[int]] = {}  # (meta, nones, player) -> weight ids there
         # id -> (program, its position): a program object listed again (a report's MKW_{i} is
-        # MIKW_i's object) is not keyed again (n weights each; the entry keeps the object alive)
+        # MIKW_i's object) is not keyed again (n weights each; the entry keeps the object alive);
+        # a program given with its ids (a restricted program, made anew each time) is not kept
         self._objects: dict[int, tuple[Program, int]] = {}
 
     def _signature(self, ids: tuple[int, ...]) -> int:
@@ -216,13 +217,13 @@ class ProgramIndex:
     def add(self, program: Program, ids: tuple[int, ...] | None = None) -> int:
         """The position of ``program`` among the distinct programs (added if new); ``ids``: its
         weights' ids in :attr:`weight_ids`, when known already."""
-        seen = self._objects.get(id(program))
-        if seen is not None and seen[0] is program:
-            return seen[1]
-        if ids is None:
+        remember = ids is None  # (the ids given: no pass over the weights to save)
+        if remember:
+            seen = self._objects.get(id(program))
+            if seen is not None and seen[0] is program:
+                return seen[1]
             ids = self.weight_ids(program.weights)
-        if "minima" not in program.__dict__:  # (``Program.minima``, known from the ids: no pass over the weights)
-            program.__dict__["minima"] = self.weight_ids.has_minimum(ids)
+        program.note_has_minimum(self.weight_ids.has_minimum(ids))  # (no pass over the weights)
         meta = self._meta(program)
         key = (meta, ids)
         position = self.keys.get(key)
@@ -234,7 +235,8 @@ class ProgramIndex:
             if self._by_nones is not None:  # added after parents were asked for (``solve_batch``'s ``after``)
                 self._by_nones.setdefault((meta, ids.count(_NONE)), []).append(position)
                 self._seen_at.clear()
-        self._objects[id(program)] = (program, position)
+        if remember:
+            self._objects[id(program)] = (program, position)
         return position
 
     def ids(self, position: int) -> tuple[int, ...]:
@@ -977,12 +979,12 @@ class _Robust:
         self._by_id: dict[int, bool] = {}
 
     def __call__(self, program: Program) -> bool:
-        if not program.minima:  # (no weight is a minimum of valuations: no unions, found in C)
+        if not program.has_minimum:  # (no weight is a minimum of valuations: no unions, found in C)
             return False
         by_id, weights = self._by_id, program.weights
         flags = list(map(by_id.get, map(id, weights)))
         if None in flags:
-            for k in compress(range(len(flags)), map(is_, flags, repeat(None))):  # (found in C)
+            for k in positions_of(flags, None):
                 weight = weights[k]
                 flag = by_id.get(id(weight))  # (a weight listed twice in this program)
                 if flag is None:

@@ -232,7 +232,7 @@ def applies(program: Program, blocks: BlockCache) -> bool:
     (``ilp.compile.union_options``), every other weight compiled to whole bids."""
     if program.minimize_owners or program.min_total is not None or program.avoid is not None:
         return False
-    if not program.minima or any(owner is not None for owner in program.fixed):
+    if not program.has_minimum or any(owner is not None for owner in program.fixed):
         return False
     # (the unions first: most programs have none, and looking up every weight's block first
     # cost the 2,001 programs of a 500-player report with lower bounds 0.97 s of CPU, now 0.36 s)
@@ -240,7 +240,7 @@ def applies(program: Program, blocks: BlockCache) -> bool:
     if not any(flags):
         return False
     plain = [w for flag, w in zip(flags, program.weights) if not flag]  # (a priced weight is never compiled)
-    return all(isinstance(block, (AtomsBlock, type(None))) for block in blocks.blocks(plain))
+    return all(isinstance(block, (AtomsBlock, type(None))) for block in blocks.each_block(plain))
 
 
 class _Pricer:

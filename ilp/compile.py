@@ -31,13 +31,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import compress, repeat
-from operator import is_, itemgetter, lt
+from collections.abc import Iterator
+from itertools import repeat
+from operator import itemgetter, lt
 
 import numpy as np
 
 from ilp import native
-from ilp.program import Weight
+from ilp.program import Weight, positions_of
 from instances.bundles import members
 from instances.valuation import Semantics, Valuation
 
@@ -209,6 +210,18 @@ class BlockCache:
     def __len__(self) -> int:
         return len(self._by_value)
 
+    def __getstate__(self) -> dict:
+        """Pickled without what is keyed by ids: they are this process's (a part sent to a
+        worker, or a worker's blocks sent back, is read by value, :meth:`update`)."""
+        state = dict(self.__dict__)
+        for name in ("_by_id", "_block_of", "_priced", "_alive"):
+            del state[name]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._by_id, self._block_of, self._priced, self._alive = {}, {id(None): None}, {id(None): False}, []
+
     def block(self, weight: Weight | None) -> Block | None:
         """``compile_weight(weight)``, compiled on first use."""
         if weight is None:
@@ -229,17 +242,24 @@ class BlockCache:
         ``ilp.fewgoods``, the formulation), and a report with knowledge has 2n programs of n
         weights, most of them met before (1000 players: about 2 s of Python calls)."""
         found = list(map(self._block_of.get, map(id, weights), repeat(_UNSEEN)))
-        if any(map(is_, found, repeat(_UNSEEN))):
-            for k in compress(range(len(found)), map(is_, found, repeat(_UNSEEN))):  # (found in C)
-                found[k] = self.block(weights[k])
+        for k in positions_of(found, _UNSEEN):
+            found[k] = self.block(weights[k])
         return found
+
+    def each_block(self, weights: tuple[Weight | None, ...]) -> Iterator[Block | None]:
+        """:meth:`blocks` one at a time: a weight not met before is compiled only when reached,
+        so a caller that stops early (``ilp.fewgoods`` at a player of several bids) compiles
+        none after it (covering unions of candidates are listed by compiling)."""
+        block_of = self._block_of.get
+        for weight, block in zip(weights, list(map(block_of, map(id, weights), repeat(_UNSEEN)))):
+            yield self.block(weight) if block is _UNSEEN else block
 
     def priced(self, weights: tuple[Weight | None, ...]) -> list[bool]:
         """Whether each of ``weights`` takes covering unions (:meth:`search` is not None), the
         weights met before looked up in C (``ilp.colgen.applies`` asks it of every program)."""
         found = list(map(self._priced.get, map(id, weights)))
         if None in found:  # (bools and None: compared in C)
-            for k in compress(range(len(found)), map(is_, found, repeat(None))):
+            for k in positions_of(found, None):
                 weight = weights[k]
                 flag = self._priced[id(weight)] = self.search(weight) is not None
                 self._alive.append(weight)

@@ -42,7 +42,7 @@ def solve_program(program: Program, min_bids: int | None = None,
     ``min_bids`` bids (None: :data:`MIN_BIDS`, read at call time), or has a lower bound on the
     total below its optimum with the owner objective (the integer programs handle those). ``blocks``: the compiled weights to use and
     fill (``ilp.compile.BlockCache``; None: a cache for this call)."""
-    if program.avoid is not None or program.active > 2:
+    if program.avoid is not None or program.active_players > 2:
         return None  # checked before compiling: programs of many players cost one pass here
     cache = BlockCache() if blocks is None else blocks
     blocks = cache.blocks(program.weights)

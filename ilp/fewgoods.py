@@ -125,7 +125,7 @@ def solve_program(program: Program, min_bids: int | None = None,
     if program.avoid is not None or program.minimize_owners or any(f is not None for f in program.fixed):
         return None
     least = MIN_BIDS if min_bids is None else min_bids
-    if program.active < least:
+    if program.active_players < least:
         return None  # checked before compiling (each player holds one bid at most)
     cache = BlockCache() if blocks is None else blocks
     owners, atoms, support = [], [], 0
@@ -133,7 +133,7 @@ def solve_program(program: Program, min_bids: int | None = None,
     # come: a 500-player program over 64 goods (CATS L4, lower bounds for everyone) is given up
     # after a few dozen players rather than after all of them (1.5 ms a program, 587 programs)
     wide = program.n_goods > MAX_GOODS
-    for j, block in enumerate(cache.blocks(program.weights)):
+    for j, block in enumerate(cache.each_block(program.weights)):
         if block is None:
             continue
         if not isinstance(block, AtomsBlock) or len(block.atoms) > 1:

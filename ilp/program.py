@@ -16,12 +16,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
+from collections.abc import Iterator, Sequence
 from itertools import chain, compress, repeat
 from operator import attrgetter, is_
 
 from instances.valuation import Valuation
 
 _OPTIONS = attrgetter("options")
+
+
+def positions_of(items: Sequence[object], marker: object) -> Iterator[int]:
+    """The positions k of ``items`` where ``items[k] is marker``, found in C: a program's slots
+    whose weight was not met before (most slots of a program were)."""
+    return compress(range(len(items)), map(is_, items, repeat(marker)))
+
+
+def several(weight: "Weight") -> bool:
+    """Whether some option of ``weight`` is the minimum of several valuations (the guaranteed
+    values of candidates): the only weights that may take covering unions."""
+    return max(map(len, weight.options), default=0) > 1
 
 UNALLOCATED = -1
 """Owner of a good that nobody receives (A_0 in the papers)."""
@@ -83,7 +96,7 @@ class WeightIds:
         self._minima: set[int] = set()  # the ids of weights with an option of several valuations
 
     def has_minimum(self, ids: tuple[int, ...]) -> bool:
-        """``Program.minima`` of a program whose weights have ``ids``, from the ids alone (a
+        """``Program.has_minimum`` of a program whose weights have ``ids``, from the ids alone (a
         report with lower-bound knowledge has no such weight: no pass over its n^2 slots)."""
         return bool(self._minima) and not self._minima.isdisjoint(ids)
 
@@ -99,13 +112,13 @@ class WeightIds:
         # 0.28-0.33 s to 0.25-0.26 s)
         by_value, objects = self._by_value, self._objects
         out = list(ids)
-        for k in compress(range(len(ids)), map(is_, ids, repeat(None))):  # (found in C)
+        for k in positions_of(ids, None):
             w = weights[k]
             found = by_id.get(id(w))  # (an object listed twice in one tuple)
             if found is None:
                 objects.append(w)
                 found = by_id[id(w)] = by_value.setdefault(w, len(by_value) + 1)
-                if max(map(len, w.options), default=0) > 1:
+                if several(w):
                     self._minima.add(found)
             out[k] = found
         return tuple(out)
@@ -151,20 +164,26 @@ class Program:
         return self.fixed[good] if self.fixed else None
 
     @cached_property
-    def active(self) -> int:
-        """How many players have a weight with an option (neither excluded nor worth 0 on
-        every bundle), counted in C once per program (``ilp.dense`` and ``ilp.fewgoods`` each
-        ask it of every program before compiling anything)."""
+    def active_players(self) -> int:
+        """How many players have a weight with at least one option (not excluded, and not the
+        weight of no option), counted in C once per program (``ilp.dense`` and ``ilp.fewgoods``
+        each ask it of every program before compiling anything)."""
         return sum(map(bool, map(_OPTIONS, filter(None, self.weights))))
 
     @cached_property
-    def minima(self) -> bool:
-        """Whether some weight has an option that is the minimum of several valuations (the
-        guaranteed values of candidates): the only weights that may take covering unions
-        (``ilp.compile.union_options``). Found in C once per program, so that a program of
-        single valuations (exact or lower-bound knowledge) is never looked at weight by weight
-        for unions (``ilp.colgen.applies``, the batch's ``_Robust``)."""
+    def has_minimum(self) -> bool:
+        """Whether some weight has an option that is the minimum of several valuations
+        (:func:`several`): only such a program may take covering unions
+        (``ilp.compile.union_options``). Found in C once per program (or from the weights' ids,
+        :meth:`note_has_minimum`), so that a program of single valuations (exact or lower-bound
+        knowledge) is never looked at weight by weight for unions (``ilp.colgen.applies``, the
+        batch's ``_Robust``)."""
         return max(map(len, chain.from_iterable(map(_OPTIONS, filter(None, self.weights)))), default=0) > 1
+
+    def note_has_minimum(self, flag: bool) -> None:
+        """Record :attr:`has_minimum` known otherwise (``ilp.batch.ProgramIndex``, from the
+        weights' ids), unless it is known already."""
+        self.__dict__.setdefault("has_minimum", flag)  # (where cached_property keeps it)
 
     def total(self, allocation: tuple[int, ...]) -> int:
         """Sum of the weights of ``allocation`` (bundle per player), by definition. The empty

@@ -31,7 +31,7 @@ import random
 
 from instances.errors import CabenchError
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
-from instances.valuation import Form, Valuation
+from instances.valuation import Form, Valuation, valuation_key
 
 MAX_KNOWLEDGE_VALUES = 5_000_000
 """Most values the drawn knowledge may hold: it repeats every other player's valuation for every
@@ -161,10 +161,10 @@ def draw_knowledge(rng: random.Random, truth: tuple[Valuation, ...], spec: str, 
     # to the truth is the true valuation): most lower bounds of one-bid players repeat one drawn
     # before (uniform 20 goods, 2000 players: 4 million bounds, 183,000 distinct), and each
     # object costs memory and a lookup by value in every report
-    interned = {(v.form._value_, v.bids): v for v in reversed(truth)}  # (the first of equal ones)
+    interned = {valuation_key(v): v for v in reversed(truth)}  # (the first of equal ones)
 
     def intern(v: Valuation) -> Valuation:
-        return interned.setdefault((v.form._value_, v.bids), v)
+        return interned.setdefault(valuation_key(v), v)
 
     for i in range(n):
         others = [j for j in range(n) if j != i]

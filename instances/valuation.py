@@ -59,6 +59,14 @@ SEMANTICS: dict[Form, Semantics] = {
 _VALUE = itemgetter(1)
 
 
+def valuation_key(v: "Valuation") -> tuple[str, tuple[tuple[int, int], ...]]:
+    """``v`` as a plain tuple (its form's name, its bids): equal for equal valuations, and
+    hashed and compared in C, where a :class:`Form` hashes in Python (the readers and the
+    knowledge models make equal valuations one object by it; a form given as its string works
+    too)."""
+    return getattr(v.form, "_value_", v.form), v.bids
+
+
 @dataclass(frozen=True)
 class Valuation:
     """A valuation in one of the file forms, kept as a tuple of bids ``(bundle mask, value)``.

@@ -303,3 +303,21 @@ def test_bounds_drawn_in_memory_share_their_weights_without_equality_tests(monke
     assert len(shared) <= len(distinct)
     read = ReportPlan.of(parse_instance(json.loads(instance_text(inst))))
     assert plan.programs() == read.programs()
+
+
+def test_a_bound_whose_form_is_its_name_is_read_as_its_form():
+    """A valuation built with its form's name (``Valuation("xor", ...)``, which the rest of the
+    code reads as ``Form.XOR``) as a lower bound: the plan keys it as the form (it raised
+    AttributeError), and the report is the one of the same bounds built with ``Form.XOR``."""
+    from instances import LowerBounds
+
+    truth = (Valuation(Form.XOR, ((1, 5), (3, 8))), Valuation(Form.XOR, ((2, 4),)), Valuation(Form.XOR, ((3, 6),)))
+
+    def instance(form) -> Instance:
+        knowledge = tuple(LowerBounds({j: Valuation(form, truth[j].bids[:1]) for j in range(3) if j != i})
+                          for i in range(3))
+        return Instance("named", ("a", "b"), ("p1", "p2", "p3"), truth, knowledge)
+
+    by_name, by_form = compute_report(instance("xor"), "brute"), compute_report(instance(Form.XOR), "brute")
+    assert [b.value for b in by_name.benchmarks] == [b.value for b in by_form.benchmarks]
+    assert [p.mikw.value for p in by_name.players] == [9, 9, 9]
