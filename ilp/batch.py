@@ -71,7 +71,7 @@ from ilp.contract import SolveOptions
 from ilp.lex import lex_first
 from ilp.lift import dominates, lift
 from ilp.portfolio import PROBE_SECONDS
-from ilp.program import Program, Solution, Status, WeightIds, positions_of
+from ilp.program import Program, Solution, Status, WeightIds, positions_of, several
 from ilp.remote import Remote, Task, warm_up
 
 PARALLEL_AFTER_SECONDS = 0.5
@@ -983,15 +983,13 @@ class _Robust:
             return False
         by_id, weights = self._by_id, program.weights
         flags = list(map(by_id.get, map(id, weights)))
-        if None in flags:
-            for k in positions_of(flags, None):
-                weight = weights[k]
-                flag = by_id.get(id(weight))  # (a weight listed twice in this program)
-                if flag is None:
-                    # (no minimum of two valuations, as most weights: no unions, found in C)
-                    flag = by_id[id(weight)] = weight is not None and max(map(len, weight.options), default=0) > 1 and (
-                        union_options(weight) is not None)
-                flags[k] = flag
+        for k in positions_of(flags, None):
+            weight = weights[k]
+            flag = by_id.get(id(weight))  # (a weight listed twice in this program)
+            if flag is None:
+                # (no minimum of two valuations, as most weights: no unions, found in C)
+                flag = by_id[id(weight)] = weight is not None and several(weight) and union_options(weight) is not None
+            flags[k] = flag
         return any(flags)
 
 

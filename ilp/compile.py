@@ -29,9 +29,9 @@ the programs it leaves (fixed goods, a lower bound on the total, the owner objec
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Iterator
 from itertools import repeat
 from operator import itemgetter, lt
 
@@ -241,7 +241,7 @@ class BlockCache:
         program of n players is looked at by several solvers in turn (``ilp.dense``,
         ``ilp.fewgoods``, the formulation), and a report with knowledge has 2n programs of n
         weights, most of them met before (1000 players: about 2 s of Python calls)."""
-        found = list(map(self._block_of.get, map(id, weights), repeat(_UNSEEN)))
+        found = self._known(weights)
         for k in positions_of(found, _UNSEEN):
             found[k] = self.block(weights[k])
         return found
@@ -250,20 +250,22 @@ class BlockCache:
         """:meth:`blocks` one at a time: a weight not met before is compiled only when reached,
         so a caller that stops early (``ilp.fewgoods`` at a player of several bids) compiles
         none after it (covering unions of candidates are listed by compiling)."""
-        block_of = self._block_of.get
-        for weight, block in zip(weights, list(map(block_of, map(id, weights), repeat(_UNSEEN)))):
+        for weight, block in zip(weights, self._known(weights)):
             yield self.block(weight) if block is _UNSEEN else block
+
+    def _known(self, weights: tuple[Weight | None, ...]) -> list[Block | None]:
+        """The block of each of ``weights`` compiled already, ``_UNSEEN`` for the others (in C)."""
+        return list(map(self._block_of.get, map(id, weights), repeat(_UNSEEN)))
 
     def priced(self, weights: tuple[Weight | None, ...]) -> list[bool]:
         """Whether each of ``weights`` takes covering unions (:meth:`search` is not None), the
         weights met before looked up in C (``ilp.colgen.applies`` asks it of every program)."""
         found = list(map(self._priced.get, map(id, weights)))
-        if None in found:  # (bools and None: compared in C)
-            for k in positions_of(found, None):
-                weight = weights[k]
-                flag = self._priced[id(weight)] = self.search(weight) is not None
-                self._alive.append(weight)
-                found[k] = flag
+        for k in positions_of(found, None):
+            weight = weights[k]
+            flag = self._priced[id(weight)] = self.search(weight) is not None
+            self._alive.append(weight)
+            found[k] = flag
         return found
 
     def search(self, weight: Weight | None) -> "_UnionSearch | None":

@@ -13,10 +13,10 @@ first optimal allocation.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from collections.abc import Iterator, Sequence
 from itertools import chain, compress, repeat
 from operator import attrgetter, is_
 
