@@ -14,7 +14,37 @@ from instances.errors import CabenchError
 
 
 class NotProvenError(CabenchError):
-    """A benchmark was asked for but its program was not solved to proven optimality."""
+    """A benchmark was asked for but its program was not solved to proven optimality.
+
+    It keeps what was known (``name``, solver ``status``, ``incumbent``, ``bound``, and whether
+    only the witness's order was ``withheld``) in cabench's integer units; the message shows them
+    in the file's money once :meth:`in_units` is given the instance's ``scale`` (``cabench.api``
+    does: a CATS file imported at scale 10^5 reads ``incumbent 17773.12720``, not ``1777312720``).
+    """
+
+    def __init__(self, name: str, status: str | None = None, incumbent: int | None = None,
+                 bound: int | None = None, withheld: bool = False, scale: int = 1) -> None:
+        self.name, self.status, self.incumbent, self.bound = name, status, incumbent, bound
+        self.withheld, self.scale = withheld, scale
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        from instances.units import show
+
+        if self.withheld and self.incumbent is not None:
+            return (f"{self.name} is worth {show(self.incumbent, self.scale)}, but its witness was not proven "
+                    "the first optimum (the tie-break ran out of time)")
+        incumbent = "none" if self.incumbent is None else show(self.incumbent, self.scale)
+        bound = "" if finite_bound(self.bound) is None else f", bound {show(self.bound, self.scale)}"
+        status = "" if self.status is None else f"{self.status}; "
+        return f"{self.name} was not proven optimal ({status}incumbent {incumbent}{bound})"
+
+    def __reduce__(self):  # (an exception pickles its message by default, not these fields)
+        return NotProvenError, (self.name, self.status, self.incumbent, self.bound, self.withheld, self.scale)
+
+    def in_units(self, scale: int) -> "NotProvenError":
+        """The same error, its numbers shown in units of 1/``scale`` (the instance's ``scale``)."""
+        return NotProvenError(self.name, self.status, self.incumbent, self.bound, self.withheld, scale)
 
 
 @dataclass(frozen=True, init=False)
@@ -157,14 +187,8 @@ class Benchmark:
     def require(self) -> int:
         """The proven value, or :class:`NotProvenError`."""
         if self.value is None:
-            if self.order_unproven:
-                raise NotProvenError(f"{self.name} is worth {self.incumbent}, but its witness was not proven "
-                                     "the first optimum (the tie-break ran out of time)")
-            bound = f", bound {self.bound}" if finite_bound(self.bound) is not None else ""
-            raise NotProvenError(
-                f"{self.name} was not proven optimal ({self.status.value}; "
-                f"incumbent {'none' if self.incumbent is None else self.incumbent}{bound})"
-            )
+            raise NotProvenError(self.name, self.status.value, self.incumbent, self.bound,
+                                 self.order_unproven)
         return self.value
 
 

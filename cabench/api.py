@@ -12,7 +12,8 @@ solve programs in parallel never run the caller's script again (``ilp.workers``)
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -278,6 +279,18 @@ def check_applicable(mechanism: Mechanism, instance: Instance) -> None:
         raise CabenchError(f"{instance.source}: mechanism {mechanism.name} is for {kind}")
 
 
+@contextmanager
+def in_units(instance: Instance) -> Iterator[None]:
+    """A ``NotProvenError`` raised inside, its incumbent and bound shown in the instance's money
+    (``Instance.scale``), as every table shows values: solvers see integer units."""
+    from benchmarks.results import NotProvenError
+
+    try:
+        yield
+    except NotProvenError as exc:
+        raise exc.in_units(instance.scale).with_traceback(exc.__traceback__) from None
+
+
 def _facts(instance: Instance, solver: str, time_limit: float | None, jobs: int | None = None) -> Facts:
     from mechanisms.base import Facts
 
@@ -323,8 +336,15 @@ class Evaluations:
         """One row per mechanism: ``mechanism``, ``E[SW]``, ``E[REV]``, ``total`` (floats; exact
         values in ``to_dict()``), the theorem's ``benchmark`` and its value, the ``bound``,
         ``holds`` (None when the theorem's premise is not met) and the ``verdict``."""
+        from cabench.present import in_registry_order
+
         rows = []
-        for m, ev, _ in self.rows:
+        for m, ev in in_registry_order([*((m, ev) for m, ev, _ in self.rows), *self.not_proven]):
+            if isinstance(ev, str):  # (NaN expectations: nothing was evaluated)
+                rows.append({"mechanism": m.name, "E[SW]": None, "E[REV]": None, "total": None, "benchmark": None,
+                             "benchmark_value": None, "verdict": f"not proven: {ev}", "source": m.source,
+                             "scale": self.instance.scale, "bound": None, "holds": None})
+                continue
             g = ev.guarantee
             rows.append({  # the columns printed when a frame is too wide to show whole come first and last
                 "mechanism": m.name, "E[SW]": float(ev.sw), "E[REV]": float(ev.rev), "total": float(ev.total),
@@ -333,10 +353,6 @@ class Evaluations:
                 "bound": float(g.bound) if g else None,
                 "holds": (g.holds if g.premise_unmet is None else None) if g else None,
             })
-        for m, reason in self.not_proven:  # (NaN expectations: nothing was evaluated)
-            rows.append({"mechanism": m.name, "E[SW]": None, "E[REV]": None, "total": None, "benchmark": None,
-                         "benchmark_value": None, "verdict": f"not proven: {reason}", "source": m.source,
-                         "scale": self.instance.scale, "bound": None, "holds": None})
         from benchmarks.report import data_frame
 
         return data_frame(rows)
@@ -434,11 +450,12 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
                 profile = families[strategies].profile
             ev = _evaluate(m, instance, chosen_params, profile, facts, check=strategies == "rational")
         except NotProvenError as exc:
+            shown = exc.in_units(instance.scale)
             if mechanism != "all":
-                raise
+                raise shown.with_traceback(exc.__traceback__) from None
             # the other mechanisms may need none of the programs not proven (VCG needs MSW and
             # MSW_-i only): they are evaluated all the same, and this one is listed as not proven
-            not_proven.append((m, str(exc)))
+            not_proven.append((m, shown))
             continue
         extra = None
         if samples:
@@ -449,8 +466,8 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     if progress is not None:
         progress(len(chosen), len(chosen), "")
     if not rows and not_proven:  # nothing evaluated: the first reason, as for one mechanism
-        raise NotProvenError(not_proven[0][1])
-    return Evaluations(instance, tuple(rows), mechanism == "all", tuple(not_proven))
+        raise not_proven[0][1]
+    return Evaluations(instance, tuple(rows), mechanism == "all", tuple((m, str(exc)) for m, exc in not_proven))
 
 
 def _prepare(instance, mechanism: str, player: str, params, solver: str, time_limit: float | None,
@@ -518,7 +535,8 @@ def outcome(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
     from mechanisms.base import evaluate as _evaluate
 
     instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit, jobs)
-    ev = _evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
+    with in_units(instance):
+        ev = _evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     actions: dict[str, Any] = {}
     for _, terminal in ev.outcomes:
         for who, kind, action in terminal.actions:
@@ -596,12 +614,16 @@ def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
 
     instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit, jobs)
     agent = agent_of(instance, i)
-    base = _evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
+    with in_units(instance):
+        base = _evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
+        families = m.deviation_families(instance, params, facts, agent)
+        played = {name: _evaluate(m, instance, params, dev.profile, facts, check=False)
+                  for name, dev in families.items()}
     rational_u = base.agent_utility(agent)
     knowledge = agent_knowledge(instance, agent)
     rows = []
-    for name, dev in m.deviation_families(instance, params, facts, agent).items():
-        ev = _evaluate(m, instance, params, dev.profile, facts, check=False)
+    for name, dev in families.items():
+        ev = played[name]
         u = ev.agent_utility(agent)
         label, assumes = deviation_label(dev, knowledge)
         rows.append({"family": name, "utility": number(u), "gain": number(u - rational_u), "pays": u > rational_u,

@@ -112,16 +112,29 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
     return {"samples": samples, "seed": seed, "SW": summary(sw), "REV": summary(rev), "total": summary(total)}
 
 
+def in_registry_order(entries: list[tuple[Mechanism, Any]]) -> list[tuple[Mechanism, Any]]:
+    """``entries`` (pairs of a mechanism and anything) in ``mechanisms.MECHANISMS``'s order, so that
+    a mechanism not proven is listed where it would have been evaluated (a stable sort)."""
+    from mechanisms.registry import MECHANISMS
+
+    rank = {name: k for k, name in enumerate(MECHANISMS)}
+    return sorted(entries, key=lambda entry: rank.get(entry[0].name, len(rank)))
+
+
 def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]],
                      not_proven: list[tuple[Mechanism, str]] = ()) -> Table:
     """One row per mechanism: expectations, the benchmark of its theorem, the bound and PASS/FAIL
     (the inequalities themselves are listed under the table by :func:`guarantee_lines`), then
-    a row "not proven" for each mechanism of ``not_proven`` (``api.Evaluations.not_proven``)."""
+    a row "not proven" for each mechanism of ``not_proven`` (``api.Evaluations.not_proven``), all
+    in the registry's order."""
     table = Table(title=f"{escape(instance.name)}: exact expectations", header_style="bold")
     table.add_column("mechanism", no_wrap=True)
     for column in ("E[SW]", "E[REV]", "total", "benchmark", "bound", "holds"):
         table.add_column(escape(column), justify="right", no_wrap=True)
-    for mechanism, ev in rows:
+    for mechanism, ev in in_registry_order([*rows, *not_proven]):
+        if isinstance(ev, str):  # (the reason it was not evaluated: listed under the table)
+            table.add_row(mechanism.name, *["-"] * 5, "NOT PROVEN")
+            continue
         g = ev.guarantee
         scale = instance.scale
         cells = [mechanism.name, *(show_fraction(x, scale, 2) for x in (ev.sw, ev.rev, ev.total))]
@@ -130,8 +143,6 @@ def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]
         else:
             cells += [f"{g.benchmark}={show(g.benchmark_value, scale)}", show_fraction(g.bound, scale, 2), g.verdict]
         table.add_row(*cells)
-    for mechanism, _ in not_proven:
-        table.add_row(mechanism.name, *["-"] * 5, "NOT PROVEN")
     return table
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from benchmarks.report import Report
 from cabench.formats import TableData
+from cabench.present import in_registry_order
 from cabench.render import displayed, plain, unproven_best_text, value_text
 from instances import Instance
 from instances.units import show, show_fraction
@@ -83,7 +84,10 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
     inst = displayed(instance)
     scale = inst.scale
     out = []
-    for m, ev in rows:
+    for m, ev in in_registry_order([*rows, *not_proven]):
+        if isinstance(ev, str):  # (why it was not evaluated)
+            out.append((m.name, "", "", "", "", "", "", "", f"not proven: {plain(ev)}", ""))
+            continue
         g = ev.guarantee
         cells = [m.name, *(show_fraction(x, scale, PLACES) for x in (ev.sw, ev.rev, ev.total))]
         if g is None:
@@ -94,8 +98,6 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
             ratio = "" if probability or not g.benchmark_value else f"{float(g.achieved / g.benchmark_value):.6f}"
             cells += [plain(g.statement), g.benchmark, show(g.benchmark_value, scale), bound, g.verdict, ratio]
         out.append(tuple(cells))
-    for m, reason in not_proven:
-        out.append((m.name, "", "", "", "", "", "", "", f"not proven: {plain(reason)}", ""))
     columns = ("mechanism", "E[SW]", "E[REV]", "E[SW] + E[REV]", "guarantee", "benchmark", "benchmark value",
                "bound", "verdict", "achieved / benchmark")
     return [TableData(f"{inst.name}: exact expectations", columns, tuple(out),

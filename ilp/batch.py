@@ -465,10 +465,8 @@ class _Scheduler:
         # one table of weight ids for the programs' keys and the workers' stores (ilp.program.WeightIds)
         self.index = index = ProgramIndex(self.remote.weight_ids if self.remote is not None else None)
         self.solved: dict[int, Solution] = {index.add(p): s for p, s in (known or {}).items()}
-        # id(program) -> (program, position): a program object listed twice is keyed once (the
-        # program is held so that its id stays its own: with ``more``, objects come and go)
-        self.added: dict[int, tuple[Program, int]] = {}
-        self.order = [self._position(p) for p in programs]
+        # (a program object listed twice is keyed once: ``ProgramIndex.add`` keeps it by id)
+        self.order = [index.add(p) for p in programs]
         self.after = dict(after or {})
         self.extra: dict[int, list[int]] = {}  # k -> result slots of what after[k] added
         self.results: list[Solution | None] = []  # the slots' solutions (programs by position, LexFirst here)
@@ -504,15 +502,6 @@ class _Scheduler:
 
     # ---------------------------------------------------------------- bookkeeping
 
-    def _position(self, program: Program) -> int:
-        """The position of ``program`` in the index (keyed once per program object)."""
-        entry = self.added.get(id(program))
-        if entry is not None and entry[0] is program:
-            return entry[1]
-        position = self.index.add(program)
-        self.added[id(program)] = (program, position)
-        return position
-
     def arrive(self) -> bool:
         """Take what arrived in ``more``: its programs join the batch as if listed from the
         start (those wanted already are not wanted again); True once it is closed. All of one
@@ -522,9 +511,9 @@ class _Scheduler:
         programs, end = self.more.take()
         if end is not None and end[0] == "abandon":
             raise BatchAbandoned("the batch was abandoned while its programs were arriving")
-        added = [self._position(p) for p in programs]
+        added = [self.index.add(p) for p in programs]
         self.streamed.update(added)
-        order = [self._position(p) for p in end[1]] if end is not None else []
+        order = [self.index.add(p) for p in end[1]] if end is not None else []
         for q in dict.fromkeys(q for q in (*added, *order) if q not in self.depth):
             self.depth[q] = (0, 0)
             if q not in self.solved:
@@ -562,7 +551,7 @@ class _Scheduler:
         batch as ``after``'s work does (a wave of its own), unless it is there already."""
         if q in self.solved or q in self.bounds or not dominates(upper, self.index.programs[q]):
             return
-        d = self._position(upper)
+        d = self.index.add(upper)
         if self._leads_to(d, q):  # (e.g. candidates that are the truth alone: MIKW_i is MSW itself)
             return
         self.bounds[q] = d

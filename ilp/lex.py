@@ -479,7 +479,7 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         rival_options = replace(options, backend=options.lead, lead=None)
         step_options = replace(options, backend="cpsat", lead=None)
     # the brute-force DP and ilp.dense (one or two players) order goods without the exclusion
-    certify = options.backend != "brute" and sum(1 for w in program.weights if w is not None and w.options) > 2
+    certify = options.backend != "brute" and program.active_players > 2
     ordered = program  # the program whose goods the steps order (its core, when the relaxation cuts it)
     if certify and colgen.applies(program, options.blocks):
         first = _first_priced(program, optimum, options)

@@ -211,7 +211,7 @@ class Facts:
     @staticmethod
     def _proven(best: Best) -> Best:
         if best.value is None:
-            raise NotProvenError(f"{best.name} was not proven optimal")
+            raise NotProvenError(best.name, None, best.incumbent, best.bound)
         return best
 
     def _per_player(self) -> list[Benchmark]:

@@ -422,3 +422,48 @@ def test_evaluate_all_evaluates_what_it_can_when_a_program_is_not_proven(monkeyp
     assert len(frame) == len(full) and frame["E[SW]"].isna().sum() == len(missing)
     assert main(["evaluate", seed004, "-m", "best-belief", "--solver", "timed-out"]) == 3
     assert "MIEW_p1 was not proven optimal (feasible; incumbent 0, bound" in capsys.readouterr().err
+
+
+def test_not_proven_reasons_in_the_files_money_and_rows_in_the_registrys_order(monkeypatch, capsys, tmp_path):
+    """A program not proven names its incumbent and bound in the file's money (``scale``), as the
+    tables show values, in every command's message; ``evaluate --mechanism all`` lists each
+    mechanism not evaluated where the registry puts it, not after the evaluated ones. The error
+    survives pickling (a sweep's or a batch's worker process)."""
+    import pickle
+
+    from benchmarks.results import NotProvenError
+    from mechanisms.registry import MECHANISMS
+
+    monkeypatch.setitem(ilp.backends.BACKENDS, "timed-out", TimedOutBackend)
+    data = json.loads((EXAMPLES / "seed004-example.json").read_text())
+    scaled = tmp_path / "scaled.json"
+    scaled.write_text(json.dumps({**data, "scale": 100}))
+    assert main(["evaluate", str(scaled), "-m", "best-belief", "--solver", "timed-out"]) == 3
+    err = capsys.readouterr().err
+    assert "MIEW_p1 was not proven optimal (feasible; incumbent 0.00, bound " in err
+    bound = err.split(", bound ")[1].split(")")[0]
+    assert bound.endswith(tuple("0123456789")) and len(bound.split(".")[1]) == 2, err
+    assert main(["outcome", str(scaled), "-m", "best-belief", "--player", "p1", "--solver", "timed-out"]) == 3
+    assert "incumbent 0.00, bound " in capsys.readouterr().err
+    assert main(["deviate", str(scaled), "-m", "best-belief", "--player", "p1", "--solver", "timed-out"]) == 3
+    assert "incumbent 0.00, bound " in capsys.readouterr().err
+
+    assert main(["evaluate", str(scaled), "-m", "all", "--solver", "timed-out", "--format", "csv"]) == 3
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1:]
+    names = [row[0] for row in rows]
+    assert names == [name for name in MECHANISMS if name in names]  # the registry's order
+    missing = [row for row in rows if row[8].startswith("not proven")]
+    assert missing and rows.index(missing[0]) < len(rows) - len(missing)  # not all at the end
+    assert all("incumbent 0.00" in row[8] for row in missing)
+    assert main(["evaluate", str(scaled), "-m", "all", "--solver", "timed-out"]) == 3
+    table = capsys.readouterr().out
+    listed = [line.split("│")[1].strip() for line in table.splitlines() if line.startswith("│")]
+    assert [name for name in listed if name in MECHANISMS] == names
+    frame = cabench.evaluate(str(scaled), "all", solver="timed-out").to_frame()
+    assert list(frame["mechanism"]) == names
+
+    error = NotProvenError("MSW", "feasible", 1777312720, 1948185134, scale=10**5)
+    assert str(error) == "MSW was not proven optimal (feasible; incumbent 17773.12720, bound 19481.85134)"
+    assert str(pickle.loads(pickle.dumps(error))) == str(error)
+    assert str(NotProvenError("MSW", "feasible", 5, 9, withheld=True).in_units(10)) == (
+        "MSW is worth 0.5, but its witness was not proven the first optimum (the tie-break ran out of time)")
