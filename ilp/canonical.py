@@ -84,11 +84,12 @@ def one_bid_first(program: Program, solution: Solution, options: SolveOptions) -
 def withheld(solution: Solution, ordered: Solution) -> Solution:
     """``solution`` (proven) whose tie-break ``ordered`` was not proven: its value is kept as the
     incumbent and the bound, the benchmark withheld (module docstring), and its witness is the
-    earliest optimum the tie-break met (``ilp.lex``), no later in the order than the solver's."""
+    earliest optimum the tie-break met (``ilp.lex``), no later in the order than the solver's. Its
+    time is the tie-break's, which counts the solve of ``solution`` already (as a proven one's)."""
     earliest = ordered.allocation if ordered.allocation is not None and ordered.value == solution.value else None
     return replace(solution, status=Status.FEASIBLE, error=ordered.error or solution.error,
                    allocation=solution.allocation if earliest is None else earliest,
-                   wall_time=solution.wall_time + ordered.wall_time, withheld=True)
+                   wall_time=max(ordered.wall_time, solution.wall_time), withheld=True)
 
 
 def canonical_solutions(programs: Sequence[Program], solutions: Sequence[Solution],
