@@ -37,6 +37,10 @@ def _command(**options) -> pulp.LpSolver_CMD:
     return solver
 
 
+THREADS_FROM_SECONDS = 1.0
+"""Shortest time limit under which CBC is given the threads asked for (``SolveOptions.threads``)."""
+
+
 def available() -> bool:
     return bool(_command(msg=False).available())
 
@@ -68,10 +72,12 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     # one thread: CBC's default ("threads 0"), its serial search. "-threads 1" starts its threaded
     # search with one worker thread, which under a limit that expires at once waited 10 s for that
     # thread to start ("Cbc0030I Thread 0 used 0 times, waiting to start 10.000136"; 7 runs in
-    # 600 at limits below 0.0001 s; with 2 threads, 3 in 400, which only the Python API asks for).
+    # 600 at limits below 0.0001 s; with 2 threads, 3 in 400, which only the Python API asks for:
+    # so several threads only under a limit of a second or more, where they may pay at all).
     # The limit counts elapsed time (PuLP's default, said here because the "infeasible" rule
     # below rests on it: CPU time over several threads can run ahead of the clock)
-    settings = {"msg": False, "threads": options.threads if options.threads > 1 else None, "timeMode": "elapsed"}
+    threaded = options.threads > 1 and (time_limit is None or time_limit >= THREADS_FROM_SECONDS)
+    settings = {"msg": False, "threads": options.threads if threaded else None, "timeMode": "elapsed"}
     if hint is not None:
         for x, v in zip(xs, hint):
             x.setInitialValue(v)

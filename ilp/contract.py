@@ -56,7 +56,8 @@ class SolveOptions:
     jobs : int or None
         Worker processes for batches of independent programs; None chooses automatically.
     threads : int
-        Threads of one solver run (1 keeps witnesses reproducible).
+        Threads of one solver run (1 keeps witnesses reproducible). CBC takes them only under a
+        time limit of a second or more, or none (``ilp.cbc.THREADS_FROM_SECONDS``).
     known : Mapping
         The explicit cache: programs already solved with these options (``Program`` ->
         ``Solution``), answered from here instead of solved again (``ilp.batch.prefetch`` makes

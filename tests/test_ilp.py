@@ -960,7 +960,10 @@ def test_cbc_searches_serially_on_one_thread(monkeypatch):
     program = Program(2, (Weight.of(Valuation(Form.XOR, ((0b01, 5),))), Weight.of(Valuation(Form.XOR, ((0b11, 6),)))))
     assert solve(program, SolveOptions(backend="cbc", threads=1)).value == 6
     assert solve(program, SolveOptions(backend="cbc", threads=2)).value == 6
-    assert [settings["threads"] for settings in made if "threads" in settings] == [None, 2]
+    # several threads under a tiny limit waited the same 10 s (3 runs in 400): serial there
+    solve(program, SolveOptions(backend="cbc", threads=2, time_limit=1e-4))
+    assert solve(program, SolveOptions(backend="cbc", threads=2, time_limit=cbc.THREADS_FROM_SECONDS)).value == 6
+    assert [settings["threads"] for settings in made if "threads" in settings] == [None, 2, None, 2]
 
 
 def test_cbc_under_a_time_limit_it_does_not_reach_proves_the_tie_break():
