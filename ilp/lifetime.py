@@ -107,6 +107,16 @@ def die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
 
+def started_deaf_to_ctrl_c() -> None:
+    """``preexec_fn`` of cabench's own worker processes: :func:`die_with_parent`, and Ctrl-C
+    ignored from the start. An ignored signal stays ignored across exec, and Python then installs
+    no handler of its own; :func:`child_setup` came too late for a worker still importing when a
+    user pressed Ctrl-C (the terminal signals the whole group): it printed a ``KeyboardInterrupt``
+    traceback under the command's own one line (the audit of 2026-12-05, 2 runs in 3 at 0.3 s)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+
+
 def child_setup(parent: int) -> None:
     """Run first in every worker process cabench starts (``parent`` is the starting process's
     pid): die with the parent, leave Ctrl-C to the parent, and watch the parent."""

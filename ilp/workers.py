@@ -90,13 +90,13 @@ class Worker:
     ``env``: extra environment variables of the worker (e.g. ``CABENCH_CORES``)."""
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
-        from ilp.lifetime import die_with_parent
+        from ilp.lifetime import started_deaf_to_ctrl_c
 
         environment = dict(os.environ, PYTHONSAFEPATH="1", **(env or {}))
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))
         self.process = subprocess.Popen([sys.executable, "-P", "-m", "ilp.workers", str(os.getpid())],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment,
-                                        preexec_fn=die_with_parent)
+                                        preexec_fn=started_deaf_to_ctrl_c)
 
     @property
     def alive(self) -> bool:
