@@ -279,6 +279,7 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
     from cabench.provenance import with_record
 
     with new_folders_removed_on_error(output), spec_errors():
+        _fits_a_file(distribution, goods, bids, players)
         if output is not None:  # before computing: a bad output path costs nothing
             check_folder(output) if count > 1 or output.is_dir() else check_output(output)
         # each file records how it was made, so sweep rows read it from there (never from the name)
@@ -287,15 +288,16 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
                             players=players if players is not None else "bidders", seed=seed + k,
                             knowledge=knowledge, coalitions=coalitions)
                 for k in range(count)]
+        advice = "ask for fewer bids or players" + (", or draw less knowledge" if knowledge != "none" else "")
         if output is None:
-            click.echo(_readable(instance_text(made[0]), output), nl=False)
+            click.echo(_readable(instance_text(made[0]), output, advice), nl=False)
         elif count > 1 or output.is_dir():
-            texts = [_readable(instance_text(inst), output / f"{inst.name}.json") for inst in made]
+            texts = [_readable(instance_text(inst), output / f"{inst.name}.json", advice) for inst in made]
             for inst, text in zip(made, texts):
                 atomic_write_text(output / f"{inst.name}.json", text)
             click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
         else:
-            atomic_write_text(output, _readable(instance_text(made[0]), output))
+            atomic_write_text(output, _readable(instance_text(made[0]), output, advice))
     return 0
 
 
@@ -369,7 +371,24 @@ def spec_errors() -> Iterator[None]:
                                  param_hint=f"'{flag}'") from None
 
 
-def _readable(text: str, output: Path | None) -> str:
+def _fits_a_file(distribution: str, goods: int, bids: int, players: int | None) -> None:
+    """A SpecError, before anything is drawn, when no file of these sizes could be read back:
+    every bid takes at least 13 bytes (``[["g1"], 1], ``), every player 20 (its name twice), a
+    full table 3 per bundle. ``generate -b 100000000`` drew bids for minutes (and ``-n`` as
+    many players) before the written size was known; a size under this floor is still checked
+    on the text itself (:func:`_readable`)."""
+    from instances.files import MAX_INPUT_BYTES
+    from instances.knowledge_models import SpecError
+
+    table = distribution == "table"
+    least = 20 * (players or 1) + (3 * 2 ** min(goods, 40) * (players or 1) if table else 13 * bids)
+    if least > MAX_INPUT_BYTES:
+        flag = "--players" if table or (players or 0) * 20 > MAX_INPUT_BYTES else "--bids"
+        raise SpecError(f"{flag}: an instance of these sizes takes at least {least / 1e6:,.0f} MB as a file, above "
+                        f"the {MAX_INPUT_BYTES // 2**20} MiB that cabench reads; ask for fewer bids or players")
+
+
+def _readable(text: str, output: Path | None, advice: str = "draw the knowledge on fewer players or bids") -> str:
     """``text``, an instance file about to be written, if cabench can read it back: an
     :class:`~instances.files.OutputError` (exit 2, nothing written) when it is above the input
     limit (knowledge drawn on hundreds of players repeats every valuation for every player)."""
@@ -380,8 +399,7 @@ def _readable(text: str, output: Path | None) -> str:
     if (size := len(text.encode())) > MAX_INPUT_BYTES:
         raise OutputError("standard output" if output is None else output,
                           f"the instance would be {size / 1e6:.1f} MB, above the "
-                          f"{MAX_INPUT_BYTES // 2**20} MiB that cabench reads from a file; draw the knowledge on "
-                          f"fewer players or bids")
+                          f"{MAX_INPUT_BYTES // 2**20} MiB that cabench reads from a file; {advice}")
     return text
 
 

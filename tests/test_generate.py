@@ -222,3 +222,20 @@ def test_no_knowledge_for_a_million_players_is_no_work():
 
     truth = (Valuation(Form.XOR, ((1, 5),)),) * 1_000_000
     assert draw_knowledge(random.Random(0), truth, "none", goods=1) == (None,) * 1_000_000
+
+
+@pytest.mark.parametrize("sizes, flag", [(["-d", "regions", "-m", "4096", "-b", "100000000", "-n", "2"], "--bids"),
+                                         (["-d", "regions", "-m", "3", "-b", "3", "-n", "100000000"], "--players"),
+                                         (["-d", "table", "-m", "20", "-b", "1", "-n", "100"], "--players")])
+def test_generate_refuses_at_once_sizes_no_file_could_hold(sizes, flag, tmp_path):
+    """Sizes whose file would be above what cabench reads (64 MiB) are refused before anything
+    is drawn (they ran for minutes), naming the flag, exit 2, nothing written; the message
+    mentions knowledge only when some was asked for."""
+    import time
+
+    out = tmp_path / "new" / "g.json"
+    start = time.monotonic()
+    result = run_cli("generate", *sizes, "-o", str(out))
+    assert result.returncode == 2 and time.monotonic() - start < 30, result.stderr
+    assert f"'{flag}'" in result.stderr and "64 MiB" in result.stderr and "knowledge" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not out.parent.exists()
