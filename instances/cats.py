@@ -220,13 +220,21 @@ def write_cats(instance: Instance) -> str:
 
     Prices are divided by the instance's scale and written as exact decimals, so exporting an
     imported file gives back its prices exactly; bids are written in the order of the instance,
-    a repeated bundle included. Knowledge, coalitions and endowments have no place in the format
-    and are dropped.
+    a repeated bundle included, but a bid of price 0 is left out (it adds nothing to an XOR
+    valuation). Knowledge, coalitions and endowments have no place in the format and are
+    dropped. A negative price (a market's) has no place either: an :class:`InputError` (it was
+    left out as a 0 is, which changed the valuation).
     """
     for i, v in enumerate(instance.valuations):
         if v.form not in (Form.XOR, Form.SINGLE_MINDED):
             raise InputError(instance.source, f"valuations.{instance.players[i]}",
                              f"CATS export needs xor or single_minded valuations, got {v.form.value}")
+        for bundle, value in v.bids:
+            if value < 0:
+                goods = ", ".join(instance.goods[g] for g in range(instance.m) if bundle >> g & 1)
+                raise InputError(instance.source, f"valuations.{instance.players[i]}",
+                                 f"the bid of {show(value, instance.scale, strip=True)} on {{{goods}}}: CATS "
+                                 "prices are positive, so a negative one cannot be exported")
     m = instance.m
     lines = [f"% {instance.name}: written by cabench", f"goods {m}"]
     body = []

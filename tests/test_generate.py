@@ -197,6 +197,25 @@ def test_export_cli_refuses_non_xor_valuations(tmp_path):
     assert result.returncode == 2 and not (tmp_path / "new").exists()
 
 
+def test_export_refuses_a_negative_price_and_leaves_out_a_zero(tmp_path):
+    """A market's negative bid was left out silently (exit 0), which changed the valuation; a bid
+    of 0 adds nothing to an XOR valuation and is still left out."""
+    market = {"goods": ["1", "2"], "players": ["p1", "p2"],
+              "valuations": {"p1": {"xor": [[["1"], -3]]}, "p2": {"xor": [[["2"], 4], [["1"], 0]]}},
+              "endowment": {"p1": ["1"]}}
+    path = tmp_path / "market.json"
+    path.write_text(json.dumps(market))
+    out = tmp_path / "new" / "m.txt"
+    result = run_cli("export", str(path), "-o", str(out))
+    assert result.returncode == 2 and not out.parent.exists()
+    assert result.stderr.strip() == (f"{path}: valuations.p1: the bid of -3 on {{1}}: CATS prices are positive, so a "
+                                     "negative one cannot be exported")
+    market["valuations"]["p1"] = {"xor": [[["1"], 3]]}
+    path.write_text(json.dumps(market))
+    result = run_cli("export", str(path))
+    assert result.returncode == 0 and "bids 2" in result.stdout, result.stderr
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
