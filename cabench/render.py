@@ -88,8 +88,11 @@ def witness(instance: Instance, b: Benchmark) -> str:
         return f"{b.name}: no solution found"
     parts = []
     offers = dict(b.outcome.offers) if b.outcome.offers is not None else None
-    for j, bundle in b.outcome.bundles:  # the players who receive something, in order
-        piece = f"{instance.players[j]} <- {_bundle(instance, bundle)}"
+    held = dict(b.outcome.bundles)
+    # the players who receive something, in order, and those who only pay or are paid (a
+    # market's seller, P*_1 < 0: its price was left out)
+    for j in sorted(held.keys() | (offers or {}).keys()):
+        piece = f"{instance.players[j]} <- {_bundle(instance, held[j]) if j in held else 'nothing'}"
         if offers is not None:
             piece += f" at {show(offers.get(j, 0), instance.scale)}"
         parts.append(piece)
@@ -103,6 +106,18 @@ TOP_PLAYERS = 10
 TOP_COALITIONS = 10
 """In a summary, at most this many coalitions are listed (with their witnesses), the rest counted."""
 PLAYERS_MODES = ("auto", "summary", "all")
+
+
+def market_meaning(report: Report) -> str:
+    """What a market's truthful outcome row says: its welfare, and its gain over the endowment
+    (player 1's utility, seed 003 Appendix A, Definition 7) once proven."""
+    from benchmarks.market import endowment_welfare
+
+    inst = report.instance
+    text = "SW of the truthful outcome (A*, P*)"
+    if report.market.value is not None:
+        text += f"; gain over the endowment {show(report.market.value - endowment_welfare(inst), inst.scale)}"
+    return text
 
 
 def lists_everyone(report: Report, players: str = "auto") -> bool:
@@ -253,6 +268,8 @@ def render(report: Report, players: str = "auto") -> Group:
     headline.add_row("BB", Text(_best(inst, report.bb)), "best BB_i = MIEW_i over all players")
     headline.add_row("BB'", Text(_best(inst, report.bb_prime)), "best BB_i over independent players")
     headline.add_row("MKW", Text(_best(inst, report.mkw)), "best MKW_A over agents")
+    if report.market is not None:
+        headline.add_row("truthful outcome", value_text(report.market, inst.scale), market_meaning(report))
 
     full, shown, shown_agents = shown_rows(report, players)
     tables = [] if full else [_counts(PLAYERS_SUMMARY_TITLE, player_counts(report), "players")]

@@ -35,6 +35,7 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
         PLAYERS_SUMMARY_TITLE,
         coalition_counts,
         coalitions,
+        market_meaning,
         player_counts,
         shown_rows,
         top_coalitions_title,
@@ -50,6 +51,8 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
                           (report.mkw, "best MKW_A over agents")):
         value = show(best.value, scale) if best.value is not None else unproven_best_text(best, scale)
         head.append((best.name, value, _who(inst, best.winner), meaning))
+    if report.market is not None:
+        head.append(("truthful outcome", value_text(report.market, scale), "", market_meaning(report)))
     tables = [TableData(f"{inst.name}: benchmarks", ("benchmark", "value", "attained by", "meaning"),
                         tuple(head), ("l", "r", "l", "l"))]
     full, shown, shown_agents = shown_rows(report, players)

@@ -140,3 +140,19 @@ def test_market_mechanisms_under_rational_play(name):
     ev = evaluate(m, inst, params, m.rational(inst, params, facts), facts)
     assert ev.guarantee.holds
     assert ev.sw >= 20 - 20 * (params.get("delta", 0))
+
+
+def test_a_markets_truthful_outcome_shows_in_every_table():
+    """The truthful outcome's witness names every price, the seller's negative P*_1 too (it
+    showed only the buyer's), and the benchmarks table has a row with its welfare and its gain
+    over the endowment in every format (csv, markdown and latex had none)."""
+    from tests.conftest import EXAMPLES, run_cli
+
+    market = str(EXAMPLES / "seed003-market.json")
+    table = run_cli("benchmarks", market)
+    assert table.returncode == 0, table.stderr
+    assert "truthful outcome = 10: p1 <- nothing at -10; p2 <- {a} at 10" in table.stdout
+    assert "gain over the endowment 7" in table.stdout
+    for fmt in ("csv", "markdown", "latex"):
+        out = run_cli("benchmarks", market, "--format", fmt)
+        assert out.returncode == 0 and "truthful outcome" in out.stdout and "endowment 7" in out.stdout, fmt
