@@ -15,6 +15,7 @@ import dataclasses
 import errno
 import gc
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -740,7 +741,9 @@ def main(argv: list[str] | None = None) -> int:
         return BAD_INPUT
     except click.exceptions.UsageError as exc:
         where = f"cabench {exc.ctx.info_name}" if exc.ctx and exc.ctx.info_name != "cabench" else "cabench"
-        _say(f"{where}: {exc.format_message()}")
+        # click lays a missing choice's names out on lines of their own ("Choose from:\n\ta,\n\tb"):
+        # one line here, where ``plain`` would show the line breaks as \x0a
+        _say(f"{where}: " + re.sub(r"[ ]*\n\t*", " ", exc.format_message()))
         return BAD_INPUT
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         interrupted = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__

@@ -6,6 +6,7 @@ and NetworkX's exception.py: one small hierarchy, messages that say what was exp
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 
@@ -28,11 +29,15 @@ class InputError(CabenchError):
 
 
 def json_path(parts: Iterable[str | int]) -> str:
-    """Format a JSON path like ``valuations.p3.explicit[1][0]``."""
+    """Format a JSON path like ``valuations.p3.explicit[1][0]``. A name that would make the path
+    ambiguous (a dot, a bracket, a quote, a space; or empty) is quoted as a JSON string in
+    brackets: ``valuations["p.1"].additive`` (``valuations.p.1`` read as three steps)."""
     out = ""
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
+        elif not part or any(c in part for c in '.[]"\'') or any(c.isspace() for c in part):
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
         else:
             out += f".{part}" if out else str(part)
     return out

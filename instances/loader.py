@@ -687,6 +687,8 @@ class _Builder:
         if form is Form.ADDITIVE:
             bids = []
             for good, value in body.items():
+                if good not in self.goods:  # (the key is the good: no position in a list to name)
+                    raise self.fail(path + [good], f'unknown good "{good}"; expected one of: {", ".join(self.goods)}')
                 mask = self.bundle([good], path + [good])
                 bids.append((mask, self.value(value, path + [good])))
             return Valuation(form, tuple(sorted(bids)))

@@ -467,3 +467,11 @@ def test_not_proven_reasons_in_the_files_money_and_rows_in_the_registrys_order(m
     assert str(pickle.loads(pickle.dumps(error))) == str(error)
     assert str(NotProvenError("MSW", "feasible", 5, 9, withheld=True).in_units(10)) == (
         "MSW is worth 0.5, but its witness was not proven the first optimum (the tie-break ran out of time)")
+
+
+def test_a_missing_choice_lists_its_names_on_one_line():
+    """click lays the names of a missing choice out on lines of their own, which the one-line
+    error showed as ``\\x0a\\x09``."""
+    result = run_cli("evaluate", str(EXAMPLES / "seed004-example.json"))
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "\\x0a" not in result.stderr and "Choose from: surviving-strategies, " in result.stderr

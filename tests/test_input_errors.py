@@ -89,7 +89,7 @@ CASES = [
                  'valuations.p1: unknown valuation form "xorr"; expected one of: additive, explicit, or, single_minded, table, xor',
                  id="unknown-valuation-form"),
     pytest.param(_set(["valuations", "p1"], {"additive": {"9": 1}}),
-                 'valuations.p1.additive.9[0]: unknown good "9"', id="additive-unknown-good"),
+                 'valuations.p1.additive.9: unknown good "9"', id="additive-unknown-good"),
     pytest.param(_set(["valuations", "p1"], {"single_minded": [["1"]]}),
                  "valuations.p1.single_minded: expected at least 2 items", id="single-minded-short"),
     pytest.param(_del("valuations", "p2"),
@@ -296,3 +296,14 @@ def _paths(node, path=()):
     elif isinstance(node, list):
         for k, child in enumerate(node):
             yield from _paths(child, path + (k,))
+
+
+def test_json_paths_quote_names_that_would_make_them_ambiguous():
+    """``valuations.p.1.additive`` reads as four steps; a name with a dot, bracket, quote or
+    space (or an empty one) is written as a JSON string in brackets."""
+    from instances.errors import json_path
+
+    assert json_path(["valuations", "p3", "explicit", 1, 0]) == "valuations.p3.explicit[1][0]"
+    assert json_path(["valuations", "p.1", "additive", "zz"]) == 'valuations["p.1"].additive.zz'
+    assert json_path(["knowledge", 'a "b"', "", "x y"]) == 'knowledge["a \\"b\\""][""]["x y"]'
+    assert json_path(["players", "é"]) == "players.é"
