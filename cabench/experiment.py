@@ -181,19 +181,37 @@ def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list
         point = {"axis": axis.kind, "axis_value": axis.shown(value), "knowledge": spec_k, "coalitions": spec_c}
         for seed in seeds:
             if family is not None:
-                inst = generate_instance(family.distribution, family.goods, family.bids, family.players, seed,
-                                         spec_k, spec_c)
+                with _blamed_on(axis, value):
+                    inst = generate_instance(family.distribution, family.goods, family.bids, family.players, seed,
+                                             spec_k, spec_c)
                 yield with_record(inst, distribution=family.distribution, goods=family.goods, bids=family.bids,
                                   players=family.players if family.players is not None else "bidders",
                                   seed=seed, **point)
             for path, source, sha in loaded:
-                _check_fits(source, spec_c, path)
+                with _blamed_on(axis, value):
+                    _check_fits(source, spec_c, path)
                 inst = annotate(source, spec_k, spec_c, seed, replace=True)
                 name = f"{Path(path).stem}-{sha[:8]}-k{spec_k.replace(':', '')}-c{spec_c.replace(':', '')}-s{seed}"
                 made_from = {k: v for k, v in read_record(source).items() if k in ("distribution", "goods", "bids",
                                                                                     "players")}
                 yield _renamed(with_record(inst, **made_from, source_file=str(path), source_sha256=sha, seed=seed,
                                            **point), name)
+
+
+@contextlib.contextmanager
+def _blamed_on(axis: Axis, value: Fraction) -> Iterator[None]:
+    """On the coalition-size axis, the coalitions are the axis's: an error about ``--coalitions``
+    (which the user did not give) is said of ``--axis`` and its value."""
+    from instances.knowledge_models import SpecError
+
+    try:
+        yield
+    except (SpecError, CabenchError) as exc:
+        text = str(exc)
+        if axis.kind != "coalition-size" or "--coalitions: " not in text:
+            raise
+        where, _, what = text.partition("--coalitions: ")
+        raise CabenchError(f"{where}--axis coalition-size:{axis.shown(value)}: {what}") from None
 
 
 def _renamed(instance: Instance, name: str) -> Instance:

@@ -98,6 +98,15 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
             raise click.BadParameter(f'"{players}": expected a number of players >= 1 or "bidders"',
                                      param_hint="'--players'")
         family = Family(distribution, goods, bids, count)
+        if axis_spec.kind == "coalition-size" and count is not None:  # (checked before any work)
+            from instances.knowledge_models import SpecError, parse_coalitions
+
+            for value in axis_spec.values:
+                try:
+                    parse_coalitions(axis_spec.point(value, knowledge, coalitions, coalition_count)[1], count)
+                except SpecError as exc:
+                    raise click.BadParameter(f"coalition-size:{axis_spec.shown(value)}: "
+                                             + str(exc).removeprefix("--coalitions: "), param_hint="'--axis'") from None
     elif not files:
         raise click.UsageError("nothing to experiment on: give --distribution/--goods/--bids/--players, or FILES")
     made: list[Path] = []

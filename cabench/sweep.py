@@ -252,6 +252,9 @@ def _read_table(path: Path) -> list[dict[str, Any]]:
             frame = pd.read_parquet(path)
         else:  # every cell as its text: written back unchanged
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:  # (an empty file: pandas' exception was named)
+        raise CabenchError(f"{path}: empty, not results of cabench sweep or experiment; move the file away or "
+                           "choose another -o") from None
     except pd.errors.ParserError as exc:  # says where: "Expected 49 fields in line 9, saw 50"
         raise CabenchError(f"{path}: cannot read these results ({str(exc).strip()}); "
                            "move the file away or choose another -o") from None

@@ -32,7 +32,8 @@ from instances.units import MAX_SCALE, is_power_of_ten, show, smallest_scale
 from instances.valuation import Form, Valuation
 
 _Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, price as written
-_PRICE = re.compile(r"\+?([0-9]{1,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
+_PRICE = re.compile(r"\+?(?=\.?[0-9])([0-9]{0,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
+"""A price as C's printf and strtod write and read it: ``12``, ``0.5``, ``.5``, ``5.``, ``1.5e3``."""
 _COUNT = re.compile(r"[0-9]{1,12}")
 MAX_EXPONENT = 30
 """Largest decimal exponent read in a price (``1e1000000000`` would take hours to expand)."""
@@ -55,6 +56,9 @@ def _price(word: str) -> Fraction | None:
 
 
 def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
+    if text.lstrip().startswith("{"):  # (it said "line 1: a bid before the header lines")
+        raise InputError(source, "line 1", "this is JSON, not a CATS file; a JSON instance needs no import: "
+                         "give it to benchmarks, evaluate or any other command as it is")
     header: dict[str, int] = {}
     bids: list[_Bid] = []
     ids: dict[int, int] = {}  # bid id -> its line

@@ -208,3 +208,19 @@ def test_sweep_rows_read_how_generated_files_were_made(tmp_path):
     assert set(frame["distribution"]) == {"paths"} and set(frame["seed"]) == {7, 8}
     assert set(frame["knowledge"]) == {"exact"} and set(frame["coalition_spec"]) == {"pairs:1"}
     assert frame["mechanism"].isna().sum() == 2 and frame["cabench_version"].notna().all()
+
+
+def test_a_coalition_size_too_large_is_blamed_on_the_axis(tmp_path):
+    """The coalitions of the coalition-size axis are the axis's: too large a size was reported as
+    an error of ``--coalitions``, which the user never gave. With a number of players it is
+    refused before any work; with bidders (or files) when the instances are drawn."""
+    out = tmp_path / "new" / "r.csv"
+    result = run_cli("experiment", "--axis", "coalition-size:2,5", "-d", "regions", "-m", "4", "-b", "6",
+                     "-n", "2", "-o", str(out))
+    assert result.returncode == 2 and not out.parent.exists(), result.stderr
+    assert result.stderr.strip() == ("cabench experiment: Invalid value for '--axis': coalition-size:5: 1 coalitions "
+                                     "of 5 players do not fit among 2 players (SIZE >= 2, K x SIZE <= players)")
+    result = run_cli("experiment", "--axis", "coalition-size:9", "-d", "regions", "-m", "4", "-b", "6",
+                     "-n", "bidders", "-o", str(out))
+    assert result.returncode == 2 and not out.parent.exists(), result.stderr
+    assert "--axis coalition-size:9: " in result.stderr and "--coalitions" not in result.stderr

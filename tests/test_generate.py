@@ -145,6 +145,16 @@ dummy 1
 """
 
 
+def test_cats_prices_as_c_writes_them(tmp_path):
+    """``.5`` and ``5.`` are prices as C's printf and strtod write and read them (``.5`` was
+    refused while ``1e3`` and ``+5`` were taken)."""
+    path = tmp_path / "dots.txt"
+    path.write_text("goods 3\nbids 4\n0 .5 0 #\n1 5. 1 #\n2 1.5e1 2 #\n3 +2 0 1 #\n")
+    inst = read_cats(path)
+    assert inst.scale == 10
+    assert [v.bids for v in inst.valuations] == [((0b001, 5),), ((0b010, 50),), ((0b100, 150),), ((0b011, 20),)]
+
+
 def test_cats_import_with_scale(tmp_path):
     path = tmp_path / "sample.txt"
     path.write_text(CATS_SAMPLE)
@@ -163,6 +173,10 @@ def test_cats_import_with_scale(tmp_path):
         pytest.param("goods 2\nbids 2\n0 5 0 #\n", "header announces 2 bids but the file has 1", id="count"),
         pytest.param("goods 2\nbids 1\n0 5 0\n", 'must end with "#"', id="no-hash"),
         pytest.param("bids 1\n0 5 0 #\n", 'before the "goods" and "bids" header', id="no-header"),
+        pytest.param(' {"goods": ["a"]}\n', "line 1: this is JSON, not a CATS file; a JSON instance needs no import",
+                     id="json-instance"),
+        pytest.param("goods 2\nbids 1\n0 . 0 #\n", 'expected "id price good ... #" with a decimal price',
+                     id="dot-alone"),
     ],
 )
 def test_cats_import_errors_through_the_cli(tmp_path, text, message):

@@ -151,14 +151,16 @@ def test_a_finished_sweep_leaves_no_lock(folder, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["r.csv"]
 
 
-@pytest.mark.parametrize("text", ["name,price\n", "name,price\nchair,12\n"])
+@pytest.mark.parametrize("text", ["name,price\n", "name,price\nchair,12\n", ""])
 def test_a_results_file_of_other_columns_is_refused_and_kept(folder, tmp_path, text):
-    # the header alone was written over by the sweep's results
+    # the header alone was written over by the sweep's results; an empty file was refused with
+    # the name of pandas' exception (EmptyDataError)
     results = tmp_path / "r.csv"
     results.write_text(text)
     result = run_cli("sweep", str(folder), "-o", str(results))
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
-    assert "not results of cabench sweep or experiment (no instance_sha256 column" in result.stderr
+    assert ("not results of cabench sweep or experiment (no instance_sha256 column" in result.stderr if text
+            else f"{results}: empty, not results of cabench sweep or experiment" in result.stderr)
     assert results.read_text() == text and sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["r.csv"]
 
 
