@@ -111,12 +111,21 @@ def jobs_within_machine(ctx: click.Context, param: click.Parameter, value: int |
     return value
 
 
-def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None) -> Instance:
+def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None, solver: str | None = None) -> Instance:
     """Load FILE and set how its coalitions pool knowledge (``benchmarks.knowledge``);
-    ``on_valuations``: see ``instances.load_instance``."""
+    ``on_valuations``: see ``instances.load_instance``. With ``solver`` brute, an instance of
+    more goods than the brute force takes is refused naming FILE (the refusal came from the
+    first program that reached it, without the file's name, and a command whose programs all
+    took a shortcut ran without it)."""
+    from ilp.brute import MAX_GOODS
     from instances.loader import load_instance
 
-    return dataclasses.replace(load_instance(file, on_valuations), coalition_knowledge=coalition_knowledge)
+    instance = load_instance(file, on_valuations)
+    if solver == "brute" and instance.m > MAX_GOODS:
+        where = "standard input" if file == "-" else file
+        raise click.BadParameter(f"brute handles at most {MAX_GOODS} goods; {where} has {instance.m}; use --solver "
+                                 "cpsat or cbc", param_hint="'--solver'")
+    return dataclasses.replace(instance, coalition_knowledge=coalition_knowledge)
 
 
 @cli.command()
@@ -165,7 +174,7 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         with shared_workers(solve_options(solver, time_limit, jobs)) as options:
             # and once the valuations are read, MSW starts in them while the knowledge is read
             early = EarlyWelfare(options) if EarlyWelfare.wanted(options) else None
-            instance = load_with_reading(file, coalition_knowledge, early.start if early is not None else None)
+            instance = load_with_reading(file, coalition_knowledge, early.start if early is not None else None, solver)
             from instances.files import check_output
 
             for path, other in ((players_csv, None), (coalitions_csv, players_csv)):  # once the file is read

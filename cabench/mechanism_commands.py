@@ -102,7 +102,7 @@ def _setup(file: str, solver: str, time_limit: float | None, jobs: int | None,
     from mechanisms.base import Facts
 
     check_backend(solver)
-    instance = load_with_reading(file, coalition_knowledge)
+    instance = load_with_reading(file, coalition_knowledge, solver=solver)
     return instance, Facts(instance, SolveOptions(solver, time_limit, jobs))
 
 
@@ -143,7 +143,8 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
 
     check_backend(solver)
     with _flags(), counting("mechanisms", mechanism == "all" and wanted(as_json or fmt == "json")) as update:
-        result = api.evaluate(load_with_reading(file, coalition_knowledge), mechanism, _params(param_values),
+        instance = load_with_reading(file, coalition_knowledge, solver=solver)
+        result = api.evaluate(instance, mechanism, _params(param_values),
                               strategies, player, samples, seed, solver, time_limit, progress=update, jobs=jobs)
     instance, rows, failed, unproven = result.instance, result.rows, result.failed, list(result.not_proven)
     if as_json or fmt == "json":
@@ -192,7 +193,8 @@ def outcome_command(file, mechanism, player, param_values, as_json, solver, time
     reported outcome, as JSON and as a readable offer list."""
     check_backend(solver)
     with _flags():
-        result = api.outcome(load_with_reading(file, coalition_knowledge), mechanism, player, _params(param_values),
+        instance = load_with_reading(file, coalition_knowledge, solver=solver)
+        result = api.outcome(instance, mechanism, player, _params(param_values),
                              solver, time_limit, jobs)
     instance, m, actions, data = result.instance, result.mechanism, result.actions, result.to_dict()
     if as_json:
@@ -233,7 +235,8 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
 
     check_backend(solver)
     with _flags():
-        result = api.deviate(load_with_reading(file, coalition_knowledge), mechanism, player, _params(param_values),
+        instance = load_with_reading(file, coalition_knowledge, solver=solver)
+        result = api.deviate(instance, mechanism, player, _params(param_values),
                              solver, time_limit, jobs)
     instance, m, rows, knowledge = result.instance, result.mechanism, result.rows, result.knowledge
     rational_u = result.rational.agent_utility(result.agent)

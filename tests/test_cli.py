@@ -237,9 +237,9 @@ def test_csv_exports_to_files_and_standard_output(crowd, tmp_path):
 @pytest.mark.parametrize("case", ["unknown player in the knowledge", "fails while solving"])
 def test_csv_exports_leave_no_folder_on_error(tmp_path, case):
     """A run that fails writes no CSV and leaves no folder made for one: a bad file found after its
-    valuations (knowledge about an unknown player), and a file read without fault whose programs
-    the solver then refuses (brute force handles at most 12 goods; the CSVs' folders are made
-    once the file is read, before solving): exit 2, one line, and ``new`` is gone again."""
+    valuations (knowledge about an unknown player), and a file read without fault that the solver
+    asked for refuses (brute force handles at most 12 goods): exit 2, one line, and ``new`` is
+    gone again (or never made)."""
     goods = [f"g{k}" for k in range(1, 14)]
     data = {"name": "late", "goods": goods, "players": ["p1", "p2"],
             "valuations": {"p1": {"xor": [[goods[:7], 10]]}, "p2": {"xor": [[goods[5:], 12]]}}}
