@@ -251,12 +251,14 @@ def bound_label(statement: str | None) -> str | None:
     return rhs.replace(" - ", " − ").replace("4 ε n", "4εn")
 
 
-def _cell(e: Estimate, digits: int = 3) -> str:
+def _cell(e: Estimate, digits: int = 3, rows: int | None = None) -> str:
+    """The estimate as the table shows it; its own n after it when it is over fewer than the
+    ``rows`` of its line (a ratio over a benchmark worth 0 on some instances has no value there:
+    the line said n = 2 above a mean of one instance)."""
     if not e.n:
         return "–"
-    if e.n == 1:
-        return f"{e.mean:.{digits}f}"
-    return f"{e.mean:.{digits}f} ± {e.half:.{digits}f}"
+    text = f"{e.mean:.{digits}f}" if e.n == 1 else f"{e.mean:.{digits}f} ± {e.half:.{digits}f}"
+    return text if rows is None or e.n == rows else f"{text} (n={e.n})"
 
 
 def summary_table(frame, per_point: bool = False, digits: int = 3, source: str | Path | None = None):
@@ -294,12 +296,14 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
             p = float(key[1])
             value.append(str(int(p)) if p.is_integer() and rows["axis"].dropna().iloc[0] in
                          ("candidates", "coalition-size") else f"{p:g}")
-        value += [name, str(len(group)), bench, _cell(estimate(group["revenue_over_benchmark"]), digits),
-                  _cell(estimate(group["total_over_benchmark"]), digits), _cell(estimate(group["total_over_MSW"]), digits),
-                  _cell(estimate(group["bound_over_benchmark"]), digits), counts]
+        size = len(group)
+        value += [name, str(size), bench, _cell(estimate(group["revenue_over_benchmark"]), digits, size),
+                  _cell(estimate(group["total_over_benchmark"]), digits, size),
+                  _cell(estimate(group["total_over_MSW"]), digits, size),
+                  _cell(estimate(group["bound_over_benchmark"]), digits, size), counts]
         out.append(tuple(value))
     align = tuple("r" if c in ("n",) or "/" in c and c != "PASS / FAIL / premise not met" else "l" for c in columns)
     notes = ("Mean ± half-width of the 95% confidence interval (Student's t) over the instances. Ratios divide by "
              "the benchmark of the mechanism's own theorem; VCG and the second-price bundle auction (no theorem) "
-             "by BB.",)
+             "by BB. A ratio over fewer instances than n (its benchmark 0 on the others) gives its own n.",)
     return TableData("Share of the benchmarks achieved (mean ± 95% CI)", tuple(columns), tuple(out), align, notes)

@@ -136,6 +136,20 @@ def test_summary_table_formats(results, fmt):
         assert "…" not in out  # not a terminal: nothing cut
 
 
+def test_a_ratio_over_fewer_instances_than_n_gives_its_own_n(results):
+    """A ratio with no value on some instances of its line (its benchmark 0 there) was shown as the
+    mean of the others under the line's n."""
+    from cabench.summary import summary_table
+
+    frame = load(results)
+    rows = frame.index[frame["mechanism"] == "best-belief"]
+    frame.loc[rows[:2], "revenue_over_benchmark"] = float("nan")  # (as a benchmark of 0 leaves it)
+    table = summary_table(frame)
+    line = next(r for r in table.rows if r[1] == "best-belief")
+    assert line[2] == "6" and line[4].endswith("(n=4)") and not line[5].endswith(")"), line
+    assert "gives its own n" in table.notes[0]
+
+
 def test_summary_table_per_point_and_to_a_file(results, tmp_path):
     out = tmp_path / "t.tex"
     result = run_cli("table", str(results), "--per-point", "--format", "latex", "-o", str(out))
