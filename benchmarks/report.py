@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -778,17 +779,19 @@ def players_csv(report: Report) -> str:
     return _csv(PLAYER_COLUMNS, player_rows(report))
 
 
-COALITION_COLUMNS = ("coalition", "size", "MKW", "MKW_status", "BA", "BA_status")
+COALITION_COLUMNS = ("coalition", "members", "size", "MKW", "MKW_status", "BA", "BA_status")
 
 
 def coalition_rows(report: Report) -> list[dict[str, Any]]:
     """One record per coalition, an agent of two or more players (seed 000 §2), in file order
     (``COALITION_COLUMNS``): its members (comma-separated, as the ``agent`` of
-    :func:`benchmark_rows`), their number, MKW_A = REV(RK_A) and SW(BA^A), each an integer in the
-    file's integer units (empty when not proven) with its solver status. An independent
-    player's MKW_{i} is its MIKW_i, in :func:`player_rows`."""
+    :func:`benchmark_rows`, and as a JSON list, which a name with a comma cannot make ambiguous),
+    their number, MKW_A = REV(RK_A) and SW(BA^A), each an integer in the file's integer units
+    (empty when not proven) with its solver status. An independent player's MKW_{i} is its
+    MIKW_i, in :func:`player_rows`."""
     inst = report.instance
-    return [{"coalition": ",".join(inst.players[j] for j in a.members), "size": len(a.members),
+    return [{"coalition": ",".join(inst.players[j] for j in a.members),
+             "members": json.dumps([inst.players[j] for j in a.members], ensure_ascii=False), "size": len(a.members),
              "MKW": a.mkw.value, "MKW_status": a.mkw.status.value,
              "BA": a.best_allocation.value, "BA_status": a.best_allocation.status.value}
             for a in report.agents if len(a.members) > 1]

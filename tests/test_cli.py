@@ -214,6 +214,7 @@ def test_csv_exports_to_files_and_standard_output(crowd, tmp_path):
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(coalitions.open()))
     assert [r["coalition"].split(",") for r in rows] == [a["members"] for a in data["agents"] if len(a["members"]) > 1]
+    assert [json.loads(r["members"]) for r in rows] == [r["coalition"].split(",") for r in rows]
     for row, agent in zip(rows, (a for a in data["agents"] if len(a["members"]) > 1)):
         assert (int(row["MKW"]), row["MKW_status"]) == (agent["MKW"]["value"], agent["MKW"]["status"])
         assert (int(row["BA"]), row["BA_status"]) == (agent["BA"]["value"], agent["BA"]["status"])
@@ -475,3 +476,17 @@ def test_a_missing_choice_lists_its_names_on_one_line():
     result = run_cli("evaluate", str(EXAMPLES / "seed004-example.json"))
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "\\x0a" not in result.stderr and "Choose from: surviving-strategies, " in result.stderr
+
+
+def test_coalition_members_survive_a_comma_in_a_name(tmp_path):
+    """The coalitions CSV joins members with commas; its ``members`` column is a JSON list, which
+    a player named ``a,b`` cannot make ambiguous."""
+    data = {"goods": ["g"], "players": ["a,b", "c"], "valuations": {"a,b": {"xor": [[["g"], 5]]},
+                                                                    "c": {"xor": [[["g"], 3]]}},
+            "coalitions": [["a,b", "c"]]}
+    path = tmp_path / "names.json"
+    path.write_text(json.dumps(data))
+    result = run_cli("benchmarks", str(path), "--coalitions-csv", "-")
+    assert result.returncode == 0, result.stderr
+    (row,) = csv.DictReader(io.StringIO(result.stdout))
+    assert json.loads(row["members"]) == ["a,b", "c"] and row["size"] == "2"
