@@ -153,7 +153,9 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
         from cabench.formats import render
         from cabench.tables import evaluation_tables
 
-        click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows], unproven), fmt), nl=False)
+        sampled = {m.name: extra for m, _, extra in rows if extra}
+        click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows], unproven, sampled), fmt),
+                   nl=False)
     else:
         console = _console()
         shown = displayed(instance)  # names printed as written, never as terminal codes or markup
@@ -178,9 +180,9 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                              show_fraction(u, instance.scale, 6))
             console.print(util)
             if extra:
-                console.print(f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): "
-                              f"SW {extra['SW']['mean']:.4f} CI95 {extra['SW']['ci95']}, "
-                              f"REV {extra['REV']['mean']:.4f} CI95 {extra['REV']['ci95']}")
+                from cabench.present import monte_carlo_text
+
+                console.print(monte_carlo_text(extra, instance.scale), markup=False)
     if unproven:  # (said on standard error too: the table may go to a file)
         click.echo(f"cabench: {len(unproven)} of {len(rows) + len(unproven)} mechanisms not evaluated: "
                    f"a program they need was not proven optimal; raise --time-limit", err=True)

@@ -112,6 +112,30 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
     return {"samples": samples, "seed": seed, "SW": summary(sw), "REV": summary(rev), "total": summary(total)}
 
 
+def monte_carlo_cells(extra: dict[str, Any], scale: int = 1) -> dict[str, str]:
+    """The sampled means and 95% intervals of :func:`monte_carlo` in the file's money (they are
+    in integer units, as the JSON's expectations are), four decimals past the scale's digits."""
+    places = 4 + len(str(scale)) - 1
+
+    def money(x: float) -> str:
+        return f"{x / scale:.{places}f}"
+
+    cells = {}
+    for key in ("SW", "REV"):
+        low, high = extra[key]["ci95"]
+        cells[f"MC {key}"] = money(extra[key]["mean"])
+        cells[f"MC {key} CI95"] = f"[{money(low)}, {money(high)}]"
+    return cells
+
+
+def monte_carlo_text(extra: dict[str, Any], scale: int = 1) -> str:
+    """One line under the tables: the sampled means and intervals in the file's money (they were
+    printed in integer units beside exact expectations in the file's money)."""
+    cells = monte_carlo_cells(extra, scale)
+    return (f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): SW {cells['MC SW']} CI95 "
+            f"{cells['MC SW CI95']}, REV {cells['MC REV']} CI95 {cells['MC REV CI95']}")
+
+
 def in_registry_order(entries: list[tuple[Mechanism, Any]]) -> list[tuple[Mechanism, Any]]:
     """``entries`` (pairs of a mechanism and anything) in ``mechanisms.MECHANISMS``'s order, so that
     a mechanism not proven is listed where it would have been evaluated (a stable sort)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from benchmarks.report import Report
 from cabench.formats import TableData
-from cabench.present import in_registry_order
+from cabench.present import in_registry_order, monte_carlo_cells
 from cabench.render import displayed, plain, unproven_best_text, value_text
 from instances import Instance
 from instances.units import show, show_fraction
@@ -80,10 +80,13 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
 
 
 def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation]],
-                      not_proven: list[tuple[Mechanism, str]] = ()) -> list[TableData]:
+                      not_proven: list[tuple[Mechanism, str]] = (),
+                      sampled: dict[str, dict] | None = None) -> list[TableData]:
     """One row per mechanism: exact expectations under rational play, the benchmark of its
     theorem, the bound and the verdict (docs/definitions.md, "Mechanisms and their guarantees");
-    a mechanism of ``not_proven`` has empty cells and the verdict "not proven: " and why."""
+    a mechanism of ``not_proven`` has empty cells and the verdict "not proven: " and why.
+    ``sampled``: the Monte Carlo summaries by mechanism name (``--samples``), as four more
+    columns (they were left out of every format but the table)."""
     inst = displayed(instance)
     scale = inst.scale
     out = []
@@ -100,8 +103,15 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
             bound = str(g.bound) if probability else show_fraction(g.bound, scale, PLACES)
             ratio = "" if probability or not g.benchmark_value else f"{float(g.achieved / g.benchmark_value):.6f}"
             cells += [plain(g.statement), g.benchmark, show(g.benchmark_value, scale), bound, g.verdict, ratio]
+        if sampled:
+            extra = sampled.get(m.name)
+            cells += list(monte_carlo_cells(extra, scale).values()) if extra else ["", "", "", ""]
         out.append(tuple(cells))
     columns = ("mechanism", "E[SW]", "E[REV]", "E[SW] + E[REV]", "guarantee", "benchmark", "benchmark value",
                "bound", "verdict", "achieved / benchmark")
-    return [TableData(f"{inst.name}: exact expectations", columns, tuple(out),
-                      ("l", "r", "r", "r", "l", "l", "r", "r", "l", "r"))]
+    align = ("l", "r", "r", "r", "l", "l", "r", "r", "l", "r")
+    if sampled:
+        columns += ("MC SW", "MC SW CI95", "MC REV", "MC REV CI95")
+        align += ("r", "r", "r", "r")
+    out = [row + ("",) * (len(columns) - len(row)) for row in out]  # (a not-proven row's empty sample cells)
+    return [TableData(f"{inst.name}: exact expectations", columns, tuple(out), align)]

@@ -41,6 +41,27 @@ def test_evaluate_with_samples_and_params():
     assert data["monte_carlo"]["samples"] == 50 and len(data["monte_carlo"]["REV"]["ci95"]) == 2
 
 
+def test_monte_carlo_in_the_files_money_in_every_format(tmp_path):
+    """The sampled means were printed in integer units beside exact expectations in the file's
+    money (a scale of 100: 200.00 next to 20000.0000), and every format but the table left them
+    out; the JSON keeps integer units, as its expectations do."""
+    import csv
+    import io
+
+    scaled = tmp_path / "scaled.json"
+    scaled.write_text(json.dumps({**json.loads((EXAMPLES / "seed004-example.json").read_text()), "scale": 100}))
+    args = ["evaluate", str(scaled), "-m", "vcg", "--samples", "20"]
+    table = run_cli(*args)
+    assert table.returncode == 0, table.stderr
+    line = next(x for x in table.stdout.splitlines() if x.startswith("Monte Carlo"))
+    exact = run_cli(*args[:4], "--json")
+    sw = json.loads(exact.stdout)["expected"]["SW"]  # (deterministic play: every sample is the expectation)
+    assert f"SW {sw / 100:.6f} CI95 [{sw / 100:.6f}, {sw / 100:.6f}]" in line, line
+    (row,) = csv.DictReader(io.StringIO(run_cli(*args, "--format", "csv").stdout))
+    assert row["MC SW"] == f"{sw / 100:.6f}" and row["MC REV CI95"].startswith("[")
+    assert json.loads(run_cli(*args, "--json").stdout)["monte_carlo"]["SW"]["mean"] == sw
+
+
 def test_evaluate_a_deviation():
     result = run_cli("evaluate", str(EXAMPLES / "vcg-collusion.json"), "-m", "vcg",
                      "--strategies", "Ausubel-Milgrom shill bids", "--player", "p2", "--json")
