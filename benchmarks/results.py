@@ -18,8 +18,9 @@ class NotProvenError(CabenchError):
 
     It keeps what was known (``name``, solver ``status``, ``incumbent``, ``bound``, and whether
     only the witness's order was ``withheld``) in cabench's integer units; the message shows them
-    in the file's money once :meth:`in_units` is given the instance's ``scale`` (``cabench.api``
-    does: a CATS file imported at scale 10^5 reads ``incumbent 17773.12720``, not ``1777312720``).
+    in the file's money once :meth:`in_units` is given the instance's ``scale``
+    (``cabench.api.not_proven_in_money`` does: a CATS file imported at scale 10^5 reads
+    ``incumbent 17773.12720``, not ``1777312720``).
     """
 
     def __init__(self, name: str, status: str | None = None, incumbent: int | None = None,

@@ -280,7 +280,7 @@ def check_applicable(mechanism: Mechanism, instance: Instance) -> None:
 
 
 @contextmanager
-def in_units(instance: Instance) -> Iterator[None]:
+def not_proven_in_money(instance: Instance) -> Iterator[None]:
     """A ``NotProvenError`` raised inside, its incumbent and bound shown in the instance's money
     (``Instance.scale``), as every table shows values: solvers see integer units."""
     from benchmarks.results import NotProvenError
@@ -535,7 +535,7 @@ def outcome(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
     from mechanisms.base import evaluate as _evaluate
 
     instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit, jobs)
-    with in_units(instance):
+    with not_proven_in_money(instance):
         ev = _evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
     actions: dict[str, Any] = {}
     for _, terminal in ev.outcomes:
@@ -614,7 +614,7 @@ def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
 
     instance, facts, m, params, i = _prepare(instance, mechanism, player, params, solver, time_limit, jobs)
     agent = agent_of(instance, i)
-    with in_units(instance):
+    with not_proven_in_money(instance):
         base = _evaluate(m, instance, params, m.rational(instance, params, facts), facts, check=False)
         families = m.deviation_families(instance, params, facts, agent)
         played = {name: _evaluate(m, instance, params, dev.profile, facts, check=False)

@@ -275,7 +275,7 @@ def dash_is_stdout(ctx: click.Context, param: click.Parameter, value: Path | Non
 def generate(distribution, goods, bids, players, seed, knowledge, coalitions, output, count) -> int:
     """Generate instance files from a bid distribution (see README, "Generating instances")."""
     from instances.files import check_output
-    from instances.generate import generate_instance
+    from instances.generate import check_spec, generate_instance
     from instances.writer import instance_text
 
     if players == "bidders":
@@ -289,6 +289,7 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
     from cabench.provenance import with_record
 
     with new_folders_removed_on_error(output), spec_errors():
+        check_spec(distribution, goods, bids, players, knowledge, coalitions)  # (what is wrong first)
         _fits_a_file(distribution, goods, bids, players)
         if output is not None:  # before computing: a bad output path costs nothing
             check_folder(output) if count > 1 or output.is_dir() else check_output(output)
@@ -391,7 +392,7 @@ def _fits_a_file(distribution: str, goods: int, bids: int, players: int | None) 
     from instances.knowledge_models import SpecError
 
     table = distribution == "table"
-    least = 20 * (players or 1) + (3 * 2 ** min(goods, 40) * (players or 1) if table else 13 * bids)
+    least = 20 * (players or 1) + (3 * 2 ** goods * (players or 1) if table else 13 * bids)
     if least > MAX_INPUT_BYTES:
         flag = "--players" if table or (players or 0) * 20 > MAX_INPUT_BYTES else "--bids"
         raise SpecError(f"{flag}: an instance of these sizes takes at least {least / 1e6:,.0f} MB as a file, above "
@@ -751,8 +752,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.UsageError as exc:
         where = f"cabench {exc.ctx.info_name}" if exc.ctx and exc.ctx.info_name != "cabench" else "cabench"
         # click lays a missing choice's names out on lines of their own ("Choose from:\n\ta,\n\tb"):
-        # one line here, where ``plain`` would show the line breaks as \x0a
-        _say(f"{where}: " + re.sub(r"[ ]*\n\t*", " ", exc.format_message()))
+        # one line here, where ``plain`` would show the line breaks as \x0a (only there: a line
+        # break in what the user typed stays shown as one)
+        message, choose, names = exc.format_message().partition("Choose from:")
+        _say(f"{where}: {message}{choose}" + re.sub(r"\s*\n\t", " ", names))
         return BAD_INPUT
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         interrupted = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__

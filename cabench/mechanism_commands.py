@@ -308,7 +308,7 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
         m = MECHANISMS[mechanism]
         api.check_applicable(m, instance)
         params = m.parameters(instance, params)
-        with api.in_units(instance):
+        with api.not_proven_in_money(instance):
             exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
         atomic_write_text(output, exported.game.to_efg())
     console = _console()
@@ -322,8 +322,7 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
     disagree = []
     for name, profile in exported.profiles.items():
         payoffs = profile_payoffs(exported, profile)
-        with api.in_units(instance):  # (the programs are solved by now: for form's sake)
-            agree = list(evaluate(m, instance, params, profile, facts, check=False).utilities) == payoffs
+        agree = list(evaluate(m, instance, params, profile, facts, check=False).utilities) == payoffs
         table.add_row(name, *(str(x) for x in payoffs), "yes" if agree else "NO")
         if not agree:
             disagree.append(name)

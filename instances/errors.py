@@ -30,14 +30,16 @@ class InputError(CabenchError):
 
 def json_path(parts: Iterable[str | int]) -> str:
     """Format a JSON path like ``valuations.p3.explicit[1][0]``. A name that would make the path
-    ambiguous (a dot, a bracket, a quote, a space; or empty) is quoted as a JSON string in
-    brackets: ``valuations["p.1"].additive`` (``valuations.p.1`` read as three steps)."""
+    ambiguous is quoted as a JSON string in brackets, every character beyond ASCII escaped:
+    ``valuations["p.1"].additive`` (``valuations.p.1`` reads as three steps). Such a name is
+    empty, or holds a dot, bracket, quote, backslash, or a character that is a space or not
+    printable (a non-breaking or zero-width space looks like another name, or like none)."""
     out = ""
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif not part or any(c in part for c in '.[]"\'') or any(c.isspace() for c in part):
-            out += f"[{json.dumps(part, ensure_ascii=False)}]"
+        elif not part or any(c in '.[]"\'\\' or c.isspace() or not c.isprintable() for c in part):
+            out += f"[{json.dumps(part)}]"
         else:
             out += f".{part}" if out else str(part)
     return out

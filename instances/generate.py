@@ -65,13 +65,14 @@ def deal(rng: random.Random, distribution: str, goods: int, bids: int, players: 
         if stale > 100 * (players or 1) + 1000:
             break
     raise SpecError(f"--bids: the {distribution} distribution on {goods} goods yields only {total} distinct bids "
-                    f"for {players} players; ask for fewer bids or more goods")
+                    f"for {'one player per bidder' if players is None else f'{players} players'}; ask for fewer "
+                    "bids or more goods")
 
 
-def generate_instance(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,
-                      knowledge: str = "none", coalitions: str = "none") -> Instance:
-    """One instance; the same arguments always give the same instance (and file bytes).
-    ``players=None``: one player per bidder, the shape of CATS files (see :func:`deal`)."""
+def check_spec(distribution: str, goods: int, bids: int, players: int | None, knowledge: str = "none",
+               coalitions: str = "none") -> None:
+    """A :class:`SpecError` for arguments :func:`generate_instance` refuses before drawing
+    anything (an unknown distribution, sizes out of range, a bad knowledge or coalitions spec)."""
     if distribution != "table" and distribution not in DISTRIBUTIONS:
         names = ", ".join([*DISTRIBUTIONS, "table"])
         raise SpecError(f'--distribution: unknown distribution "{distribution}"; expected one of: {names}')
@@ -86,6 +87,13 @@ def generate_instance(distribution: str, goods: int, bids: int, players: int | N
     parse_knowledge(knowledge)  # bad specs are reported before any work
     if players is not None:
         parse_coalitions(coalitions, players)
+
+
+def generate_instance(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,
+                      knowledge: str = "none", coalitions: str = "none") -> Instance:
+    """One instance; the same arguments always give the same instance (and file bytes).
+    ``players=None``: one player per bidder, the shape of CATS files (see :func:`deal`)."""
+    check_spec(distribution, goods, bids, players, knowledge, coalitions)
     shape = players if players is not None else "bidders"
     rng = random.Random(f"{distribution}:{goods}:{bids}:{shape}:{seed}")
     if distribution == "table":

@@ -548,3 +548,40 @@ def test_a_priced_programs_first_optimum_is_ordered_in_its_core(monkeypatch):
             assert first.optimal and first.allocation == expected, (seed, backend)
             ordered += 1
     assert ordered >= 100 and cores and all(core is not None for core in cores), (ordered, len(cores))
+
+
+def test_a_priced_tie_break_not_proven_counts_the_optimum_once(monkeypatch):
+    """On a program whose guaranteed values ``ilp.colgen`` prices, a tie-break whose solves stop
+    unproven (simulated) counts the optimum's time once, also when the core had to be solved
+    again (simulated: a core that values the optimum's allocation less), where the answer
+    counted only the core's solve."""
+    from ilp import colgen
+    from ilp.compile import BlockCache
+
+    solved, core_program = lex_module.solve, colgen.core_program
+
+    def unproven(program, options=None, hint=None):
+        return replace(solved(program, options, hint), status=lex_module.Status.FEASIBLE, wall_time=1.0)
+
+    def smaller_core(program, value, options):  # (the first winner left out of the core)
+        core, duals = core_program(program, value, options)
+        winner = next(j for j, bundle in enumerate(optimum.allocation) if bundle)
+        return replace(core, weights=core.weights[:winner] + (None,) + core.weights[winner + 1:]), duals
+
+    monkeypatch.setattr(lex_module, "PRICED_LISTING_NODES", 0)  # (ordered by solves, not listed)
+    checked = {False: 0, True: 0}
+    for seed in range(60):
+        program = priced_program(seed)
+        if not colgen.applies(program, BlockCache()):
+            continue
+        optimum = replace(solve(program, "cpsat"), wall_time=100.0)
+        if not any(optimum.allocation):
+            continue
+        for again in (False, True):
+            monkeypatch.setattr(colgen, "core_program", smaller_core if again else core_program)
+            monkeypatch.setattr(lex_module, "solve", unproven)
+            first = lex_first(program, optimum, "cpsat")
+            monkeypatch.setattr(lex_module, "solve", solved)
+            assert not first.optimal and 100.0 <= first.wall_time < 150.0, (seed, again, first.wall_time)
+            checked[again] += 1
+    assert min(checked.values()) >= 10, checked

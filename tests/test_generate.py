@@ -259,7 +259,11 @@ def test_no_knowledge_for_a_million_players_is_no_work():
 
 @pytest.mark.parametrize("sizes, flag", [(["-d", "regions", "-m", "4096", "-b", "100000000", "-n", "2"], "--bids"),
                                          (["-d", "regions", "-m", "3", "-b", "3", "-n", "100000000"], "--players"),
-                                         (["-d", "table", "-m", "20", "-b", "1", "-n", "100"], "--players")])
+                                         (["-d", "table", "-m", "12", "-b", "1", "-n", "100000"], "--players"),
+                                         # what is wrong comes first: a table's 12 goods, not its size
+                                         (["-d", "table", "-m", "40", "-b", "1", "-n", "1"], "--distribution"),
+                                         (["-d", "nonsense", "-m", "4", "-b", "100000000", "-n", "2"],
+                                          "--distribution")])
 def test_generate_refuses_at_once_sizes_no_file_could_hold(sizes, flag, tmp_path):
     """Sizes whose file would be above what cabench reads (64 MiB) are refused before anything
     is drawn (they ran for minutes), naming the flag, exit 2, nothing written; the message
@@ -270,5 +274,6 @@ def test_generate_refuses_at_once_sizes_no_file_could_hold(sizes, flag, tmp_path
     start = time.monotonic()
     result = run_cli("generate", *sizes, "-o", str(out))
     assert result.returncode == 2 and time.monotonic() - start < 30, result.stderr
-    assert f"'{flag}'" in result.stderr and "64 MiB" in result.stderr and "knowledge" not in result.stderr
+    assert f"'{flag}'" in result.stderr and "knowledge" not in result.stderr
+    assert ("64 MiB" in result.stderr) == (flag != "--distribution"), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not out.parent.exists()

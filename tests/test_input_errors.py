@@ -308,3 +308,8 @@ def test_json_paths_quote_names_that_would_make_them_ambiguous():
     assert json_path(["valuations", "p.1", "additive", "zz"]) == 'valuations["p.1"].additive.zz'
     assert json_path(["knowledge", 'a "b"', "", "x y"]) == 'knowledge["a \\"b\\""][""]["x y"]'
     assert json_path(["players", "é"]) == "players.é"
+    # (a control character, a non-breaking or zero-width space: quoted, escaped, told apart)
+    assert json_path(["valuations", "a\x1bb"]) == 'valuations["a\\u001bb"]'
+    assert json_path(["valuations", "a\\x1bb"]) == 'valuations["a\\\\x1bb"]'
+    assert json_path(["valuations", "p\u00a01"]) == 'valuations["p\\u00a01"]'
+    assert json_path(["valuations", "p\u200b1"]) == 'valuations["p\\u200b1"]'
