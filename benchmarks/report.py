@@ -339,8 +339,7 @@ class EarlyWelfare:
 
     def msw_without(self, i: int) -> Program:
         """MSW_{-i}'s program (``ReportPlan.msw_without``)."""
-        weights = self.msw.weights
-        return Program(self.msw.n_goods, weights[:i] + (None,) + weights[i + 1:])
+        return self.msw.without(i)
 
     def serves(self, instance: Instance, options: SolveOptions) -> bool:
         """True when started on this instance's own valuations and knowledge, with these options."""

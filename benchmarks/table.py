@@ -200,10 +200,10 @@ class ReportPlan:
                 mikw_players.append((i,))
                 miew.append(None)
             else:
-                row = w.row(i)
-                mikw.append(made[i] if i in made else _program(instance, row))
+                known = made[i] if i in made else _program(instance, w.row(i))
+                mikw.append(known)
                 mikw_players.append(None)
-                miew.append(_program(instance, row[:i] + (None,) + row[i + 1:]))
+                miew.append(known.without(i))  # MIEW_i: MIKW_i's program without player i
         agents = []
         for members in instance.agents:
             known = mikw[members[0]] if len(members) == 1 else _program(instance, w.agent(members))
@@ -213,8 +213,7 @@ class ReportPlan:
 
     def msw_without(self, i: int) -> Program:
         """MSW_{-i}: MSW's program with player i removed."""
-        true = self.weights.true
-        return _program(self.instance, true[:i] + (None,) + true[i + 1:])
+        return self.msw.without(i)
 
     def programs(self) -> list[Program]:
         """Every program of the plan except MSW_{-i} (which waits for MSW's winners)."""

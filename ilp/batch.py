@@ -222,7 +222,11 @@ class ProgramIndex:
             seen = self._objects.get(id(program))
             if seen is not None and seen[0] is program:
                 return seen[1]
-            ids = self.weight_ids(program.weights)
+            derived = program.__dict__.get("derived_from")  # (``Program.without``)
+            if derived is not None:
+                ids = self.weight_ids.without(derived[0].weights, derived[1])
+            else:
+                ids = self.weight_ids(program.weights)
         program.note_has_minimum(self.weight_ids.has_minimum(ids))  # (no pass over the weights)
         meta = self._meta(program)
         key = (meta, ids)

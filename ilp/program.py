@@ -14,7 +14,7 @@ first optimal allocation.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cached_property
 from itertools import chain, compress, repeat
@@ -94,14 +94,31 @@ class WeightIds:
         self._by_value: dict[Weight, int] = {Weight(()): 1}
         self._objects: list[object] = [None]  # keeps every registered object alive, so ids stay unique
         self._minima: set[int] = set()  # the ids of weights with an option of several valuations
+        # id(weights tuple) -> (the tuple, its ids): rows that programs were derived from
+        # (:meth:`without`); the tuple is held so that its id stays its own
+        self._rows: dict[int, tuple[tuple, tuple[int, ...]]] = {}
 
     def has_minimum(self, ids: tuple[int, ...]) -> bool:
         """``Program.has_minimum`` of a program whose weights have ``ids``, from the ids alone (a
         report with lower-bound knowledge has no such weight: no pass over its n^2 slots)."""
         return bool(self._minima) and not self._minima.isdisjoint(ids)
 
+    def without(self, weights: tuple[Weight | None, ...], player: int) -> tuple[int, ...]:
+        """The ids of ``weights`` with ``player``'s slot excluded, from the ids of ``weights``,
+        looked up once per tuple: MIEW_i is MIKW_i without player i, MSW_{-i} is MSW without
+        player i (``Program.without``), so a report with knowledge looks up n weights per player
+        once instead of twice (2000 players: 4 million lookups of the 12 million)."""
+        found = self._rows.get(id(weights))
+        if found is None or found[0] is not weights:
+            found = self._rows[id(weights)] = (weights, self(weights))
+        ids = found[1]
+        return (*ids[:player], 0, *ids[player + 1:])
+
     def __call__(self, weights: tuple[Weight | None, ...]) -> tuple[int, ...]:
         """The ids of ``weights``, registering those not met before (in their order)."""
+        found = self._rows.get(id(weights))  # (a row a program was derived from: MIKW_i after MIEW_i)
+        if found is not None and found[0] is weights:
+            return found[1]
         by_id = self._by_id
         ids = tuple(map(by_id.get, map(id, weights)))
         if None not in ids:
@@ -162,6 +179,21 @@ class Program:
 
     def fixed_owner(self, good: int) -> int | None:
         return self.fixed[good] if self.fixed else None
+
+    def without(self, player: int) -> "Program":
+        """This program with ``player`` excluded (its weight None): MSW_{-i} of MSW's program,
+        MIEW_i of MIKW_i's (seed 000 Definition 3). The new program remembers where it came from,
+        so that the weight ids of a batch's index are derived from this one's
+        (``WeightIds.without``) rather than looked up weight by weight; it is equal to the same
+        program built directly, and pickled without the reference."""
+        made = replace(self, weights=(*self.weights[:player], None, *self.weights[player + 1:]))
+        made.__dict__["derived_from"] = (self, player)
+        return made
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("derived_from", None)  # (a worker rebuilds nothing from it: not sent)
+        return state
 
     @cached_property
     def active_players(self) -> int:

@@ -321,3 +321,40 @@ def test_a_bound_whose_form_is_its_name_is_read_as_its_form():
     by_name, by_form = compute_report(instance("xor"), "brute"), compute_report(instance(Form.XOR), "brute")
     assert [b.value for b in by_name.benchmarks] == [b.value for b in by_form.benchmarks]
     assert [p.mikw.value for p in by_name.players] == [9, 9, 9]
+
+
+def test_a_program_without_a_player_takes_its_ids_from_the_program_it_came_from(monkeypatch):
+    """MIEW_i is MIKW_i without player i and MSW_{-i} is MSW without player i
+    (``Program.without``): the batch's index derives their weight ids from the row's, looked up
+    once, instead of a lookup per weight; the ids, keys and positions are those of the same
+    programs built directly, and a pickled program does not carry the one it came from."""
+    from ilp import Program
+    from ilp.batch import ProgramIndex
+    from ilp.program import WeightIds
+    from instances.generate import generate_instance
+
+    inst = generate_instance("uniform", 12, 40, None, 0, knowledge="noisy-lower:0.8")
+    plan = ReportPlan.of(inst)
+    direct = [Program(p.n_goods, tuple(p.weights)) for p in plan.programs()]  # (built anew: no origin)
+    derived = [*plan.programs(), *(plan.msw_without(i) for i in range(inst.n))]
+    direct += [Program(plan.msw.n_goods, (*plan.msw.weights[:i], None, *plan.msw.weights[i + 1:]))
+               for i in range(inst.n)]
+    assert derived == direct and all("derived_from" in p.__dict__ for p in plan.miew if p is not None)
+    looked = {"weights": 0}
+    call = WeightIds.__call__
+
+    def counted(self, weights):  # the slots looked up one by one (a row met before is not)
+        found = self._rows.get(id(weights))
+        looked["weights"] += 0 if found is not None and found[0] is weights else len(weights)
+        return call(self, weights)
+
+    monkeypatch.setattr(WeightIds, "__call__", counted)
+    fast, slow = ProgramIndex(), ProgramIndex()
+    positions = [fast.add(p) for p in derived]
+    fast_looked, looked["weights"] = looked["weights"], 0
+    assert positions == [slow.add(p) for p in direct]
+    assert [fast.ids(k) for k in range(len(fast.programs))] == [slow.ids(k) for k in range(len(slow.programs))]
+    assert 2 * fast_looked < looked["weights"], (fast_looked, looked["weights"])
+    copy = pickle.loads(pickle.dumps(plan.miew[0]))
+    assert copy == plan.miew[0] and "derived_from" not in copy.__dict__
+    assert len(pickle.dumps(plan.miew[0])) < 1.5 * len(pickle.dumps(direct[1]))
