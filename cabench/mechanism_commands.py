@@ -370,6 +370,8 @@ def run_resumable(command: str, run, output: Path, label: str):
     from cabench.progress import counting, wanted
 
     finished = [0]
+    journal = output.with_name(output.name + ".journal.jsonl")
+    before = _lines(journal)
     with counting(label, wanted()) as update:
         def progress(done: int, total: int) -> None:
             finished[0] = done
@@ -378,11 +380,22 @@ def run_resumable(command: str, run, output: Path, label: str):
         try:
             return run(progress)
         except KeyboardInterrupt as exc:
-            kept = (f"{finished[0]} instance(s) computed in this run are kept (in {output}.journal.jsonl)"
-                    if finished[0] else "no instance was computed in this run")  # (no journal is left then)
+            # what the journal holds decides (an interruption just after an instance was written
+            # there, before the count, said none was kept)
+            done = max(finished[0], _lines(journal) - before)
+            kept = (f"{done} instance(s) computed in this run are kept (in {journal})"
+                    if done else "no instance was computed in this run")  # (no journal is left then)
             click.echo(f"cabench {command}: interrupted; {kept}; run the same command again to resume", err=True)
             exc.reported = True
             raise
+
+
+def _lines(journal: Path) -> int:
+    """The whole lines of a sweep's journal (one per instance recorded), 0 if there is none."""
+    try:
+        return journal.read_bytes().count(b"\n")
+    except OSError:
+        return 0
 
 
 def finish_sweep(command: str, output: Path, computed: int, skipped: int, proven: bool) -> int:

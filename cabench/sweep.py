@@ -375,9 +375,12 @@ def _write_table(rows: list[dict[str, Any]], results: Path) -> None:
 
 
 def _fault_point(name: str) -> None:
-    """Fault injection for the tests: ``CABENCH_KILL_AT=name`` kills this process here."""
+    """Fault injection for the tests: ``CABENCH_KILL_AT=name`` kills this process here,
+    ``CABENCH_INTERRUPT_AT=name`` sends it Ctrl-C (SIGINT) here."""
     if os.environ.get("CABENCH_KILL_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("CABENCH_INTERRUPT_AT") == name:
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *, executor: str = "local",

@@ -164,3 +164,15 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(tmp_path):
     frame = pd.read_csv(results, dtype=str, keep_default_na=False)
     assert frame["instance"][0] == "'=HYPERLINK(x)"
     assert all(not str(cell).startswith(("=", "+", "@")) for cell in frame.to_numpy().ravel())
+
+
+def test_ctrl_c_just_after_an_instance_reached_the_journal_says_it_is_kept(folder, tmp_path):
+    """Ctrl-C between an instance's journal line and the count of instances done said "no
+    instance was computed in this run" over a journal that kept one: the journal decides."""
+    results = tmp_path / "r.csv"
+    proc = _sweep([str(folder), "-o", str(results)], env={"CABENCH_INTERRUPT_AT": "journal-written"})
+    _, stderr = proc.communicate(timeout=120)
+    journal = tmp_path / "r.csv.journal.jsonl"
+    assert proc.returncode == 130 and journal.read_bytes().count(b"\n") == 1, stderr
+    assert f"1 instance(s) computed in this run are kept (in {journal})" in stderr, stderr
+    assert "Traceback" not in stderr
