@@ -12,9 +12,9 @@ no ``if __name__ == "__main__":`` guard needed)::
     report.player_rows()       # the same as plain dicts (no pandas)
     report.to_dict()           # the JSON of `cabench benchmarks --json`
     cabench.evaluate(inst, "best-belief").to_frame()   # E[SW], E[REV], bound, holds
-    cabench.outcome(inst, "best-belief", "p4").to_dict()
-    cabench.deviate(inst, "best-belief", "p4").to_frame()
-    cabench.annotate(inst, knowledge="noisy-lower:0.2", seed=1)
+    cabench.outcome(inst, "best-belief", "p3").to_dict()
+    cabench.deviate(inst, "best-belief", "p3").to_frame()
+    cabench.annotate(inst, knowledge="noisy-lower:0.2", seed=1, replace=True)
     cabench.generate("regions", goods=20, bids=60, players=5, seed=0, knowledge="exact")
 
 :func:`load`, :func:`benchmarks`, :func:`evaluate`, :func:`outcome`, :func:`deviate`,

@@ -11,7 +11,10 @@ solve programs in parallel never run the caller's script again (``ilp.workers``)
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import numbers
+import operator
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +46,54 @@ class ArgumentError(CabenchError):
         self.param = param
 
 
+JOBS_PER_CORE = 4
+"""Most ``jobs`` worker processes per core: each is a Python process with the solvers loaded
+(about 150 MB), and beyond the cores they only take turns; 99,999 of them never started (the
+command hung, out of threads; in a notebook, the kernel was left unable to start any)."""
+
+
+def _whole(value: Any, param: str, least: int | None = None, most: int | None = None) -> int:
+    """``value`` as an int (a NumPy integer too: anything with ``__index__``, but not a bool),
+    at least ``least`` and at most ``most``; else an :class:`ArgumentError` naming ``param``."""
+    if isinstance(value, bool):
+        raise ArgumentError(f"{param} {value!r}: expected a whole number, not a truth value", param)
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise ArgumentError(f"{param} {value!r}: expected a whole number", param) from None
+    if least is not None and number < least:
+        raise ArgumentError(f"{param} {number}: expected at least {least}", param)
+    if most is not None and number > most:
+        raise ArgumentError(f"{param} {number}: expected at most {most}", param)
+    return number
+
+
+def _text(value: Any, param: str) -> str:
+    """``value`` if it is a string, else an :class:`ArgumentError` naming ``param``."""
+    if not isinstance(value, str):
+        raise ArgumentError(f"{param} {value!r}: expected a string", param)
+    return value
+
+
+def _jobs(jobs: Any) -> int | None:
+    """``jobs`` checked: None (automatic) or 1 to :data:`JOBS_PER_CORE` per core."""
+    if jobs is None:
+        return None
+    from ilp.batch import default_jobs
+
+    cores = default_jobs()
+    number = _whole(jobs, "jobs", 1)
+    if number > JOBS_PER_CORE * cores:
+        raise ArgumentError(f"{number} worker processes; at most {JOBS_PER_CORE * cores} here "
+                            f"({JOBS_PER_CORE} per core, {cores} core{'s' if cores > 1 else ''})", "jobs")
+    return number
+
+
+def _progress(progress: Any) -> None:
+    if progress is not None and not callable(progress):
+        raise ArgumentError(f"progress {progress!r}: expected a function (done, total, current) or None", "progress")
+
+
 # ---------------------------------------------------------------- instances
 
 
@@ -70,13 +121,20 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
     ('p1', 'p2', 'p3')
     """
     from instances.loader import load_instance, parse_instance
+    from instances.model import READINGS
 
+    if coalition_knowledge is not None and coalition_knowledge not in READINGS:
+        raise ArgumentError(f"coalition knowledge {coalition_knowledge!r}: expected one of {', '.join(READINGS)}",
+                            "coalition-knowledge")
     if isinstance(source, Instance):
         instance = source
     elif isinstance(source, Mapping):
         instance = parse_instance(dict(source))
-    else:
+    elif isinstance(source, (str, Path)):
         instance = load_instance(source)
+    else:
+        raise ArgumentError(f"instance {type(source).__name__}: expected a path (str or pathlib.Path), a dict of "
+                            "an instance's JSON, or an Instance", "instance")
     if coalition_knowledge is not None:
         instance = dataclasses.replace(instance, coalition_knowledge=coalition_knowledge)
     return instance
@@ -112,7 +170,9 @@ def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str
     """
     from instances.knowledge_models import annotate as draw
 
-    return draw(load(instance), knowledge, coalitions, seed, replace)
+    knowledge = None if knowledge is None else _text(knowledge, "knowledge")
+    coalitions = None if coalitions is None else _text(coalitions, "coalitions")
+    return draw(load(instance), knowledge, coalitions, _whole(seed, "seed"), replace)
 
 
 def generate(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,
@@ -126,8 +186,9 @@ def generate(distribution: str, goods: int, bids: int, players: int | None, seed
         ``matching``) or ``table``.
     goods, bids : int
         Number of goods, and of bids in all (XOR bids per player).
-    players : int or None
-        Number of players; None gives one player per bidder (the shape of CATS files).
+    players : int, None or "bidders"
+        Number of players; None (or ``"bidders"``, as the command spells it) gives one player
+        per bidder (the shape of CATS files).
     seed : int
         Same arguments, same instance (and file bytes).
     knowledge, coalitions : str
@@ -146,6 +207,11 @@ def generate(distribution: str, goods: int, bids: int, players: int | None, seed
     from cabench.provenance import with_record
     from instances.generate import generate_instance
 
+    # (NumPy integers are taken as the integers they are; the record must be JSON's)
+    distribution, knowledge, coalitions = (_text(distribution, "distribution"), _text(knowledge, "knowledge"),
+                                           _text(coalitions, "coalitions"))
+    goods, bids, seed = _whole(goods, "goods", 1), _whole(bids, "bids", 1), _whole(seed, "seed")
+    players = None if players is None or players == "bidders" else _whole(players, "players", 1)
     # the same bytes as `cabench generate`: the file records how it was made (cabench.provenance)
     return with_record(generate_instance(distribution, goods, bids, players, seed, knowledge, coalitions),
                        distribution=distribution, goods=goods, bids=bids,
@@ -162,14 +228,14 @@ def solve_options(solver: str = DEFAULT_BACKEND, time_limit: float | None = None
     from ilp.backends import get_backend
 
     try:
-        get_backend(solver)
+        get_backend(_text(solver, "solver"))
     except CabenchError as exc:
         raise ArgumentError(str(exc), "solver") from None
+    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real)):
+        raise ArgumentError(f"time limit {time_limit!r}: expected a number of seconds", "time-limit")
     if time_limit is not None and not time_limit > 0:
         raise ArgumentError(f"time limit {time_limit}: expected a positive number of seconds", "time-limit")
-    if jobs is not None and jobs < 1:
-        raise ArgumentError(f"jobs {jobs}: expected at least 1", "jobs")
-    return SolveOptions(solver, time_limit, jobs)
+    return SolveOptions(solver, None if time_limit is None else float(time_limit), _jobs(jobs))
 
 
 def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str = DEFAULT_BACKEND,
@@ -217,13 +283,14 @@ def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str 
     """
     from benchmarks.report import compute_report
 
+    _progress(progress)
     return compute_report(load(instance), solve_options(solver, time_limit, jobs), progress=progress,
                           witnesses=check_witnesses(witnesses))
 
 
 def check_witnesses(witnesses: str) -> str:
     """``witnesses`` if it is one of :data:`WITNESSES`, else an :class:`ArgumentError`."""
-    if witnesses not in WITNESSES:
+    if not isinstance(witnesses, str) or witnesses not in WITNESSES:
         raise ArgumentError(f"witnesses {witnesses!r}: expected one of {', '.join(WITNESSES)}", "witnesses")
     return witnesses
 
@@ -234,13 +301,15 @@ def check_witnesses(witnesses: str) -> str:
 def _mechanism(name: str) -> Mechanism:
     from mechanisms.registry import MECHANISMS
 
-    if name not in MECHANISMS:
+    if not isinstance(name, str) or name not in MECHANISMS:
         raise ArgumentError(f'unknown mechanism "{name}"; expected one of: {", ".join(MECHANISMS)}', "mechanism")
     return MECHANISMS[name]
 
 
 def parse_params(values: Mapping[str, Any] | None) -> dict[str, Fraction]:
     """Mechanism parameters as exact fractions (``"1/10"``, ``0.1`` and ``Fraction(1, 10)`` alike)."""
+    if values is not None and not isinstance(values, Mapping):
+        raise ArgumentError(f"params {values!r}: expected a dict such as {{'eps': '1/10'}}", "param")
     params = {}
     for key, raw in (values or {}).items():
         try:
@@ -323,7 +392,7 @@ class Evaluations:
         for m, ev, extra in self.rows:
             data = evaluation_json(self.instance, m, ev)
             if extra:
-                data["monte_carlo"] = extra
+                data["monte_carlo"] = copy.deepcopy(extra)  # (a fresh dict: the caller may change it)
             payload.append(data)
         if not self.all_mechanisms:
             return payload[0]
@@ -417,6 +486,10 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     instance = load(instance)
     given = parse_params(params)
     facts = _facts(instance, solver, time_limit, jobs)
+    _progress(progress)
+    strategies, seed = _text(strategies, "strategies"), _whole(seed, "seed")
+    if samples is not None:  # (one sample gave an interval of width 0; 0 sampled nothing, silently)
+        samples = _whole(samples, "samples", 2)
     if player is not None:
         _player(instance, player)  # a player not in the instance is an error even where unused
         if strategies == "rational":  # (it was ignored)
@@ -561,11 +634,12 @@ class Deviations:
         """The ``--json`` output of ``cabench deviate``."""
         from cabench.present import number
 
-        return {"mechanism": self.mechanism.name, "scale": self.instance.scale,
-                "agent": [self.instance.players[j] for j in self.agent],
-                "rational_utility": number(self.rational.agent_utility(self.agent)), "knowledge": self.knowledge,
-                "rational": {"SW": float(self.rational.sw), "REV": float(self.rational.rev)},
-                "deviations": list(self.rows)}
+        return copy.deepcopy({  # (fresh dicts: changing them changed this object's rows)
+            "mechanism": self.mechanism.name, "scale": self.instance.scale,
+            "agent": [self.instance.players[j] for j in self.agent],
+            "rational_utility": number(self.rational.agent_utility(self.agent)), "knowledge": self.knowledge,
+            "rational": {"SW": float(self.rational.sw), "REV": float(self.rational.rev)},
+            "deviations": list(self.rows)})
 
     def to_frame(self):
         """One row per deviation family: ``family``, ``utility`` and ``gain`` (floats), ``pays``,

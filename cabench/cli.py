@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import click
 
 from benchmarks.results import NotProvenError
+from cabench.api import JOBS_PER_CORE
 from cabench.exit_codes import BAD_INPUT, INTERNAL_ERROR, NOT_PROVEN, after_signal
 from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, DEFAULT_WITNESSES, WITNESSES, SolverError
 from instances.errors import CabenchError
@@ -94,10 +95,6 @@ class GivenPath(click.Path):
         return super().convert(value, param, ctx)
 
 
-JOBS_PER_CORE = 4
-"""Most ``--jobs`` worker processes per core: each is a Python process with the solvers loaded
-(about 150 MB), and beyond the cores they only take turns; 99,999 of them never started (the
-command hung, out of threads)."""
 
 
 def jobs_within_machine(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:

@@ -104,6 +104,8 @@ def _find_problem(data: Any) -> tuple[Path_, str] | None:
             return path, f"duplicate key {_shown(node.duplicates[0])}; each key may appear once"
         if isinstance(node, dict):
             for key in node:
+                if not isinstance(key, str):  # (a dict built in Python, not decoded JSON)
+                    return path, f"key {key!r} is not a string; JSON object keys are strings"
                 if _has_surrogate(key):
                     return path, f"key {_shown(key)} holds a lone surrogate (invalid Unicode)"
             table = node.get("table")

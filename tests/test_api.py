@@ -124,6 +124,86 @@ def test_bad_arguments_name_the_argument():
         SEED004, "best-belief", "p3").to_dict()
 
 
+@pytest.mark.parametrize("call, param", [
+    (lambda: cabench.benchmarks(SEED004, jobs=10**6), "jobs"),  # (the kernel was left unable to start threads)
+    (lambda: cabench.benchmarks(SEED004, jobs="2"), "jobs"),
+    (lambda: cabench.deviate(SEED004, "best-belief", "p3", jobs=1.5), "jobs"),
+    (lambda: cabench.benchmarks(SEED004, time_limit="5"), "time-limit"),
+    (lambda: cabench.benchmarks(SEED004, time_limit=True), "time-limit"),
+    (lambda: cabench.benchmarks(SEED004, progress=5), "progress"),
+    (lambda: cabench.benchmarks(SEED004, solver=["cpsat"]), "solver"),
+    (lambda: cabench.load(42), "instance"),
+    (lambda: cabench.load(None), "instance"),
+    (lambda: cabench.load(SEED004, coalition_knowledge="nope"), "coalition-knowledge"),
+    (lambda: cabench.generate("arbitrary", 1.5, 6, 3), "goods"),
+    (lambda: cabench.generate("arbitrary", True, 6, 3), "goods"),
+    (lambda: cabench.generate("arbitrary", 4, 6, "3"), "players"),
+    (lambda: cabench.generate("arbitrary", 4, 6, 3, knowledge=None), "knowledge"),
+    (lambda: cabench.generate("arbitrary", 4, 6, 3, coalitions=None), "coalitions"),
+    (lambda: cabench.generate("arbitrary", 4, 6, 3, seed="x"), "seed"),
+    (lambda: cabench.annotate(SEED004, knowledge=5), "knowledge"),
+    (lambda: cabench.annotate(SEED004, knowledge="exact", seed=[1], replace=True), "seed"),
+    (lambda: cabench.evaluate(SEED004, "best-belief", samples=1), "samples"),
+    (lambda: cabench.evaluate(SEED004, "best-belief", samples=-1), "samples"),
+    (lambda: cabench.evaluate(SEED004, "best-belief", samples=2, seed=None), "seed"),
+    (lambda: cabench.evaluate(SEED004, ["vcg"]), "mechanism"),
+    (lambda: cabench.evaluate(SEED004, "best-belief", params="eps=1/10"), "param"),
+])
+def test_a_wrong_type_or_range_is_an_argument_error(call, param):
+    """Arguments of the wrong type or range raise ``ArgumentError`` naming the argument (they
+    raised TypeError, AttributeError or ZeroDivisionError from deep inside, or were taken: a
+    seed "x", a coalition knowledge "nope", a million jobs)."""
+    with pytest.raises(cabench.ArgumentError) as error:
+        call()
+    assert error.value.param == param, error.value
+
+
+def test_a_dict_with_a_key_that_is_not_a_string_names_it():
+    """A dict built in Python may have keys JSON cannot: an ``InputError`` naming the place (an
+    ``AttributeError`` came from the loader's Unicode check)."""
+    data = json.loads(SEED004.read_text())
+    data["valuations"][5] = {"explicit": []}
+    from instances import InputError
+
+    with pytest.raises(InputError, match="valuations: key 5 is not a string"):
+        cabench.load(data)
+
+
+def test_numpy_integers_and_bidders_are_taken_as_the_command_takes_them():
+    """A notebook's NumPy integers are integers (``generate`` failed to record them as JSON, a
+    seed of ``np.int64`` was refused), and ``players="bidders"`` is the command's spelling of
+    None."""
+    import numpy as np
+
+    from instances import instance_text
+
+    made = cabench.generate("arbitrary", np.int64(4), np.int32(6), np.int64(3), seed=np.int64(2))
+    assert instance_text(made) == instance_text(cabench.generate("arbitrary", 4, 6, 3, seed=2))
+    assert instance_text(cabench.generate("paths", 8, 12, "bidders")) == instance_text(
+        cabench.generate("paths", 8, 12, None))
+    sampled = cabench.evaluate(SEED004, "best-belief", samples=5, seed=np.int64(2)).to_dict()["monte_carlo"]
+    assert sampled == cabench.evaluate(SEED004, "best-belief", samples=5, seed=2).to_dict()["monte_carlo"]
+
+
+def test_to_dict_gives_fresh_dicts():
+    """Changing what ``to_dict()`` returned changed the object (``Deviations.rows``, the Monte
+    Carlo summary of ``Evaluations``)."""
+    deviations = cabench.deviate(SEED004, "best-belief", "p3")
+    deviations.to_dict()["deviations"][0]["pays"] = "changed"
+    assert deviations.rows[0]["pays"] != "changed" and deviations.to_dict()["deviations"][0]["pays"] != "changed"
+    sampled = cabench.evaluate(SEED004, "best-belief", samples=3)
+    sampled.to_dict()["monte_carlo"]["SW"]["mean"] = -1
+    assert sampled.to_dict()["monte_carlo"]["SW"]["mean"] != -1
+
+
+def test_the_packages_docstring_example_runs_as_written():
+    """``help(cabench)`` shows a block of calls; it named a player the example has not (p4) and
+    annotated without ``replace`` an instance that has knowledge."""
+    block = cabench.__doc__.split("::\n\n", 1)[1].split("\n\n", 1)[0]
+    pytest.importorskip("pandas")
+    exec(textwrap.dedent(block), {"cabench": cabench})
+
+
 def test_generate_and_annotate_equal_the_commands():
     inst = cabench.generate("arbitrary", goods=5, bids=8, players=3, seed=2)
     text = run_cli("generate", "-d", "arbitrary", "-m", "5", "-b", "8", "-n", "3", "--seed", "2").stdout
