@@ -499,6 +499,11 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
         if strategies != "rational":
             raise ArgumentError("--mechanism all evaluates rational play only", "strategies")
         chosen = [m for m in MECHANISMS.values() if applicable(m, instance)]
+        accepted = sorted({p.name for m in chosen for p in m.params})
+        unknown = sorted(set(given) - set(accepted))
+        if unknown:  # (each mechanism takes the parameters it has: a typo passed unnoticed)
+            raise ArgumentError(f'unknown parameter "{unknown[0]}" of the mechanisms evaluated; expected one of: '
+                                f'{", ".join(accepted) or "none"}', "param")
     else:
         chosen = [_mechanism(mechanism)]
         check_applicable(chosen[0], instance)

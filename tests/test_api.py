@@ -148,6 +148,7 @@ def test_bad_arguments_name_the_argument():
     (lambda: cabench.evaluate(SEED004, "best-belief", samples=2, seed=None), "seed"),
     (lambda: cabench.evaluate(SEED004, ["vcg"]), "mechanism"),
     (lambda: cabench.evaluate(SEED004, "best-belief", params="eps=1/10"), "param"),
+    (lambda: cabench.evaluate(SEED004, "all", params={"epsilon": "1/10"}), "param"),  # (a typo was ignored)
 ])
 def test_a_wrong_type_or_range_is_an_argument_error(call, param):
     """Arguments of the wrong type or range raise ``ArgumentError`` naming the argument (they
