@@ -75,8 +75,9 @@ def _text(value: Any, param: str) -> str:
     return value
 
 
-def _jobs(jobs: Any) -> int | None:
-    """``jobs`` checked: None (automatic) or 1 to :data:`JOBS_PER_CORE` per core."""
+def check_jobs(jobs: Any) -> int | None:
+    """``jobs`` checked: None (automatic) or 1 to :data:`JOBS_PER_CORE` per core of this machine
+    (the ``--jobs`` of every command too)."""
     if jobs is None:
         return None
     from ilp.batch import default_jobs
@@ -235,7 +236,7 @@ def solve_options(solver: str = DEFAULT_BACKEND, time_limit: float | None = None
         raise ArgumentError(f"time limit {time_limit!r}: expected a number of seconds", "time-limit")
     if time_limit is not None and not time_limit > 0:
         raise ArgumentError(f"time limit {time_limit}: expected a positive number of seconds", "time-limit")
-    return SolveOptions(solver, None if time_limit is None else float(time_limit), _jobs(jobs))
+    return SolveOptions(solver, None if time_limit is None else float(time_limit), check_jobs(jobs))
 
 
 def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str = DEFAULT_BACKEND,

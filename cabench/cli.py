@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 import click
 
 from benchmarks.results import NotProvenError
-from cabench.api import JOBS_PER_CORE
 from cabench.exit_codes import BAD_INPUT, INTERNAL_ERROR, NOT_PROVEN, after_signal
 from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, DEFAULT_WITNESSES, WITNESSES, SolverError
 from instances.errors import CabenchError
@@ -95,17 +94,15 @@ class GivenPath(click.Path):
         return super().convert(value, param, ctx)
 
 
-
-
 def jobs_within_machine(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
-    """``--jobs``, refused (exit 2) above :data:`JOBS_PER_CORE` per core of this machine."""
-    from ilp.batch import default_jobs
+    """``--jobs``, refused (exit 2) above ``cabench.api.JOBS_PER_CORE`` per core of this machine
+    (``cabench.api.check_jobs``, the API's own check)."""
+    from cabench.api import ArgumentError, check_jobs
 
-    cores = default_jobs()
-    if value is not None and value > JOBS_PER_CORE * cores:
-        raise click.BadParameter(f"{value} worker processes; at most {JOBS_PER_CORE * cores} here "
-                                 f"({JOBS_PER_CORE} per core, {cores} core{'s' if cores > 1 else ''})")
-    return value
+    try:
+        return check_jobs(value)
+    except ArgumentError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def load_with_reading(file: str, coalition_knowledge: str, on_valuations=None, solver: str | None = None) -> Instance:

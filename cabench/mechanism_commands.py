@@ -15,7 +15,6 @@ import click
 from cabench import api
 from cabench.cli import (
     GivenPath,
-    JOBS_PER_CORE,
     SECONDS,
     check_backend,
     cli,
@@ -50,9 +49,9 @@ _json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 def workers_within_machine(ctx: click.Context, param: click.Parameter, value: int) -> int:
     """``--workers`` of sweep and experiment, capped as ``--jobs`` is (1000 Dask workers kept
-    starting on two cores); up to :data:`JOBS_PER_CORE`, allowed on any machine, without a look at
-    the machine (whose imports a bad flag should not pay)."""
-    return value if value <= JOBS_PER_CORE else jobs_within_machine(ctx, param, value)
+    starting on two cores); up to ``cabench.api.JOBS_PER_CORE``, allowed on any machine, without
+    a look at the machine (whose imports a bad flag should not pay)."""
+    return value if value <= api.JOBS_PER_CORE else jobs_within_machine(ctx, param, value)
 
 
 _jobs = click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
