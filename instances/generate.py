@@ -11,6 +11,7 @@ import random
 
 from instances.distributions import DISTRIBUTIONS, Bidder
 from instances.knowledge_models import SpecError, draw_coalitions, draw_knowledge, parse_coalitions, parse_knowledge
+from instances.files import MAX_INPUT_BYTES
 from instances.loader import MAX_GOODS
 from instances.model import Instance
 from instances.valuation import Form, Valuation
@@ -69,6 +70,11 @@ def deal(rng: random.Random, distribution: str, goods: int, bids: int, players: 
                     "bids or more goods")
 
 
+MAX_PLAYERS = MAX_INPUT_BYTES // 20
+"""Most players of a generated instance: each takes at least 20 bytes of a file (its name twice
+and its valuation), and no file above ``instances.files.MAX_INPUT_BYTES`` is read."""
+
+
 def check_spec(distribution: str, goods: int, bids: int, players: int | None, knowledge: str = "none",
                coalitions: str = "none") -> None:
     """A :class:`SpecError` for arguments :func:`generate_instance` refuses before drawing
@@ -80,6 +86,8 @@ def check_spec(distribution: str, goods: int, bids: int, players: int | None, kn
         raise SpecError("--goods, --bids and --players must be at least 1")
     if players is None and distribution == "table":
         raise SpecError("--players bidders: the table distribution has no bidders; give a number of players")
+    if players is not None and players > MAX_PLAYERS:  # (10^7 ran out of memory drawing coalitions)
+        raise SpecError(f"--players: {players} players; at most {MAX_PLAYERS:,} (no file of more could be read back)")
     if goods > MAX_GOODS:  # (every reader refuses such a file: it is never written)
         raise SpecError(f"--goods: {goods} goods; cabench accepts at most {MAX_GOODS}")
     if distribution == "table" and goods > TABLE_MAX_GOODS:

@@ -275,5 +275,22 @@ def test_generate_refuses_at_once_sizes_no_file_could_hold(sizes, flag, tmp_path
     result = run_cli("generate", *sizes, "-o", str(out))
     assert result.returncode == 2 and time.monotonic() - start < 30, result.stderr
     assert f"'{flag}'" in result.stderr and "knowledge" not in result.stderr
-    assert ("64 MiB" in result.stderr) == (flag != "--distribution"), result.stderr
+    assert ("64 MiB" in result.stderr or "no file of more could be read back" in result.stderr) == (
+        flag != "--distribution"), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not out.parent.exists()
+
+
+def test_too_many_players_are_refused_before_anything_is_drawn():
+    """More players than any readable file could hold are refused at once by the API too (10^7
+    ran out of memory drawing coalitions; the command refused them only through the file's
+    size)."""
+    import time
+
+    from instances.generate import MAX_PLAYERS
+    from instances.knowledge_models import SpecError
+
+    start = time.monotonic()
+    with pytest.raises(SpecError, match=f"--players: {10**7} players; at most {MAX_PLAYERS:,}"):
+        generate_instance("uniform", 4, 3, 10**7, coalitions="pairs:2")
+    assert time.monotonic() - start < 1
+    assert generate_instance("uniform", 4, 3, 10).n == 10  # (more players than bids: some bid nothing)
