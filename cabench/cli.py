@@ -378,17 +378,19 @@ def spec_errors() -> Iterator[None]:
 
 def _fits_a_file(distribution: str, goods: int, bids: int, players: int | None) -> None:
     """A SpecError, before anything is drawn, when no file of these sizes could be read back:
-    every bid takes at least 13 bytes (``[["g1"], 1], ``), every player 20 (its name twice), a
-    full table 3 per bundle. ``generate -b 100000000`` drew bids for minutes (and ``-n`` as
-    many players) before the written size was known; a size under this floor is still checked
-    on the text itself (:func:`_readable`)."""
+    every bid takes at least 13 bytes (``[["g1"], 1], ``), every player
+    ``instances.generate.PLAYER_BYTES``, a full table 3 per bundle. ``generate -b 100000000``
+    drew bids for minutes before the written size was known; a size under this floor is still
+    checked on the text itself (:func:`_readable`). Too many players alone are refused before,
+    by ``instances.generate.check_spec``: beyond that, bids or tables are too many."""
     from instances.files import MAX_INPUT_BYTES
+    from instances.generate import PLAYER_BYTES
     from instances.knowledge_models import SpecError
 
     table = distribution == "table"
-    least = 20 * (players or 1) + (3 * 2 ** goods * (players or 1) if table else 13 * bids)
+    least = PLAYER_BYTES * (players or 1) + (3 * 2 ** goods * (players or 1) if table else 13 * bids)
     if least > MAX_INPUT_BYTES:
-        flag = "--players" if table or (players or 0) * 20 > MAX_INPUT_BYTES else "--bids"
+        flag = "--players" if table else "--bids"
         raise SpecError(f"{flag}: an instance of these sizes takes at least {least / 1e6:,.0f} MB as a file, above "
                         f"the {MAX_INPUT_BYTES // 2**20} MiB that cabench reads; ask for fewer bids or players")
 

@@ -181,14 +181,14 @@ def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list
         point = {"axis": axis.kind, "axis_value": axis.shown(value), "knowledge": spec_k, "coalitions": spec_c}
         for seed in seeds:
             if family is not None:
-                with _blamed_on(axis, value):
+                with blamed_on_axis(axis, value):
                     inst = generate_instance(family.distribution, family.goods, family.bids, family.players, seed,
                                              spec_k, spec_c)
                 yield with_record(inst, distribution=family.distribution, goods=family.goods, bids=family.bids,
                                   players=family.players if family.players is not None else "bidders",
                                   seed=seed, **point)
             for path, source, sha in loaded:
-                with _blamed_on(axis, value):
+                with blamed_on_axis(axis, value):
                     _check_fits(source, spec_c, path)
                 inst = annotate(source, spec_k, spec_c, seed, replace=True)
                 name = f"{Path(path).stem}-{sha[:8]}-k{spec_k.replace(':', '')}-c{spec_c.replace(':', '')}-s{seed}"
@@ -199,9 +199,11 @@ def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list
 
 
 @contextlib.contextmanager
-def _blamed_on(axis: Axis, value: Fraction) -> Iterator[None]:
+def blamed_on_axis(axis: Axis, value: Fraction) -> Iterator[None]:
     """On the coalition-size axis, the coalitions are the axis's: an error about ``--coalitions``
-    (which the user did not give) is said of ``--axis`` and its value."""
+    (which the user did not give) is said of ``--axis`` and its value (``--axis
+    coalition-size:S: what``), whether found before any work (``cabench experiment``, a number
+    of players) or as the instances are drawn (bidders, files)."""
     try:
         yield
     except CabenchError as exc:  # (a SpecError, from the knowledge models, is one)

@@ -99,14 +99,15 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
                                      param_hint="'--players'")
         family = Family(distribution, goods, bids, count)
         if axis_spec.kind == "coalition-size" and count is not None:  # (checked before any work)
-            from instances.knowledge_models import SpecError, parse_coalitions
+            from cabench.experiment import blamed_on_axis
+            from instances.knowledge_models import parse_coalitions
 
             for value in axis_spec.values:
                 try:
-                    parse_coalitions(axis_spec.point(value, knowledge, coalitions, coalition_count)[1], count)
-                except SpecError as exc:
-                    raise click.BadParameter(f"coalition-size:{axis_spec.shown(value)}: "
-                                             + str(exc).removeprefix("--coalitions: "), param_hint="'--axis'") from None
+                    with blamed_on_axis(axis_spec, value):
+                        parse_coalitions(axis_spec.point(value, knowledge, coalitions, coalition_count)[1], count)
+                except CabenchError as exc:
+                    raise click.BadParameter(str(exc).removeprefix("--axis "), param_hint="'--axis'") from None
     elif not files:
         raise click.UsageError("nothing to experiment on: give --distribution/--goods/--bids/--players, or FILES")
     made: list[Path] = []

@@ -70,9 +70,11 @@ def deal(rng: random.Random, distribution: str, goods: int, bids: int, players: 
                     "bids or more goods")
 
 
-MAX_PLAYERS = MAX_INPUT_BYTES // 20
-"""Most players of a generated instance: each takes at least 20 bytes of a file (its name twice
-and its valuation), and no file above ``instances.files.MAX_INPUT_BYTES`` is read."""
+PLAYER_BYTES = 20
+"""Fewest bytes a player takes in an instance file: its name twice and its valuation."""
+MAX_PLAYERS = MAX_INPUT_BYTES // PLAYER_BYTES
+"""Most players of a generated instance: no file above ``instances.files.MAX_INPUT_BYTES`` is
+read."""
 
 
 def check_spec(distribution: str, goods: int, bids: int, players: int | None, knowledge: str = "none",
