@@ -9,7 +9,10 @@
    results back. The order of the nodes, the bounds, the node and work counts and so what is
    found are exactly those of the Python code (tests/test_native.py compares them on random
    inputs), in 64-bit integers: ilp/native.py only hands over searches whose sums cannot
-   overflow them. Both look for a pending signal (Ctrl-C) every SIGNAL_EVERY nodes. */
+   overflow them. Both look for a pending signal (Ctrl-C) every SIGNAL_EVERY nodes. The branch
+   and bound (when it keeps only the best, not collecting) runs without the GIL, so that other
+   threads run meanwhile (ilp.batch solves programs on threads), taking it back only for those
+   looks, on the main thread: signals reach no other. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -55,7 +58,23 @@ typedef struct {
     int64_t scale;
     int passes, dual_cover, dual;
     word *met;                  /* scratch row set (rw) */
+    PyThreadState *released;    /* the thread's state while the GIL is released (NULL: held) */
+    int signals;                /* whether this thread handles signals (the main thread) */
 } Search;
+
+static unsigned long main_thread;  /* the thread that imported the module: Python's main thread */
+
+/* PyErr_CheckSignals, which only the main thread can act on: with the GIL taken back for the
+   look when the search released it. Elsewhere nothing: taking the GIL back there waited for
+   whichever thread held it (up to the interpreter's switch interval, 5 ms, every look). */
+static int search_signals(Search *s) {
+    if (!s->released) return PyErr_CheckSignals();
+    if (!s->signals) return 0;
+    PyEval_RestoreThread(s->released);
+    int r = PyErr_CheckSignals();
+    s->released = PyEval_SaveThread();
+    return r;
+}
 
 static double monotonic_now(void) {
     struct timespec t;
@@ -168,7 +187,7 @@ static void colour_cover(Search *s, const word *cand, int64_t target, word *bran
         /* the clock between classes too (as _Search.cover): on a core of 193,932 unions (paths
            256 / 2000 / 10, 5 candidates) one colouring of weighted classes ran for minutes */
         if (classes % CLASSES_PER_LOOK == 0) {
-            if (PyErr_CheckSignals() < 0) s->failed = 1;
+            if (search_signals(s) < 0) s->failed = 1;
             else if (s->deadline >= 0 && monotonic_now() > s->deadline) s->stopped = 1;
             if (s->failed || s->stopped) {
                 memset(branch, 0, w * sizeof(word));
@@ -255,7 +274,7 @@ static void expand(Search *s, Py_ssize_t depth, int64_t weight) {
     if (s->deadline >= 0 && s->nodes % 16 == 0 && monotonic_now() > s->deadline) { s->stopped = 1; return; }
     if (s->max_nodes >= 0 && s->nodes > s->max_nodes) { s->stopped = 1; return; }
     if (s->max_work >= 0 && s->work > s->max_work) { s->stopped = 1; return; }
-    if (s->nodes % SIGNAL_EVERY == 0 && PyErr_CheckSignals() < 0) { s->failed = 1; return; }
+    if (s->nodes % SIGNAL_EVERY == 0 && search_signals(s) < 0) { s->failed = 1; return; }
     if (weight > s->floor) {
         if (s->collect < 0) {
             s->floor = weight;
@@ -392,7 +411,10 @@ static PyObject *py_expand(PyObject *Py_UNUSED(self), PyObject *args) {
     if (!root) { PyErr_NoMemory(); goto done; }
     memset(root, 0, s.w * sizeof(word));
     for (Py_ssize_t v = 0; v < n; v++) FLIP(root, v);
+    s.signals = PyThread_get_thread_ident() == main_thread;
+    if (collect < 0) s.released = PyEval_SaveThread();  /* nothing but C until the end: other threads run */
     expand(&s, 0, 0);
+    if (s.released) PyEval_RestoreThread(s.released);
     if (s.failed) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto done;
@@ -1230,4 +1252,7 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__native(void) {
+    main_thread = PyThread_get_thread_ident();  /* (ilp.native imports it on the main thread) */
+    return PyModule_Create(&module);
+}

@@ -328,3 +328,65 @@ def test_a_worker_s_floating_point_winner_is_checked_and_proven_again(monkeypatc
     solution = solve(program, replace(SolveOptions("portfolio"), alone="highs"))
     assert solution.optimal and solution.value == solve(program, "brute").value == 9
     assert solution.backend == "cpsat"
+
+
+def _solve_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "cabench-solve"]
+
+
+def test_programs_solved_in_this_process_run_on_threads_beside_it(monkeypatch):
+    """With automatic jobs on several cores, the programs solved before any worker process
+    starts run on threads (``ilp.batch._Beside``) with a worker's options (the portfolio's stages,
+    then one solver alone: no race), while the first program of each kind is raced on the
+    batch's own thread; the values are those of one process, and the threads end with the batch."""
+    import threading
+
+    import ilp.batch
+
+    inst = generate_instance("regions", 32, 200, 6, 0, knowledge="noisy-lower:0.6")
+    real = ilp.batch.solve
+    calls: list[tuple[str, str | None]] = []
+
+    def recorded(program, options, hint=None):
+        calls.append((threading.current_thread().name, options.alone))
+        return real(program, options, hint)
+
+    before = _solve_threads()
+    monkeypatch.setattr(ilp.batch, "default_jobs", lambda: 2)
+    monkeypatch.setattr(ilp.batch, "solve", recorded)
+    threaded = compute_report(inst, SolveOptions("portfolio"))
+    beside = [alone for name, alone in calls if name == "cabench-solve"]
+    assert len(beside) >= 10 and all(alone is not None for alone in beside)
+    assert all(alone is None for name, alone in calls if name != "cabench-solve")  # the races
+    for thread in _solve_threads():
+        if thread not in before:
+            thread.join(10)
+            assert not thread.is_alive()
+    monkeypatch.setattr(ilp.batch, "solve", real)
+    serial = compute_report(inst, SolveOptions("portfolio", jobs=1))
+    assert threaded.msw.value == serial.msw.value
+    assert [(p.miew.value, p.mikw.value, p.msw_without.value) for p in threaded.players] == [
+        (p.miew.value, p.mikw.value, p.msw_without.value) for p in serial.players]
+
+
+def test_an_error_on_a_thread_beside_reaches_the_caller(monkeypatch):
+    """A solve that raises on a thread beside the batch raises in the caller, as in one thread."""
+    import threading
+
+    import ilp.batch
+    from ilp import SolverError
+
+    real = ilp.batch.solve
+
+    def failing(program, options, hint=None):
+        if threading.current_thread().name == "cabench-solve":
+            raise SolverError("a wrong answer")
+        return real(program, options, hint)
+
+    monkeypatch.setattr(ilp.batch, "default_jobs", lambda: 2)
+    monkeypatch.setattr(ilp.batch, "solve", failing)
+    programs = [random_program(seed) for seed in range(6)]  # one kind: the first raced here, the rest beside
+    with pytest.raises(SolverError, match="a wrong answer"):
+        solve_batch(programs, SolveOptions("portfolio"))

@@ -478,6 +478,37 @@ def test_deadline_stops_it():
     assert search.nodes == 16
 
 
+def test_the_search_lets_other_threads_run():
+    """The C search runs without the GIL: while it searches on another thread, this thread
+    runs Python and sees that thread inside the C call again and again (holding the GIL, the
+    call would let no other thread run until it returned)."""
+    import threading
+    import time
+
+    rng = random.Random(5)
+    g = random_graph(rng, 160, 0.9, 1000)  # far more nodes than 0.4 s allows
+    search = _Search(g, deadline=time.monotonic() + 0.4)
+    thread = threading.Thread(target=native.run, args=(search,))
+    thread.start()
+    seen = 0
+    while thread.is_alive() and seen < 20:
+        frame = sys._current_frames().get(thread.ident)
+        while frame is not None and frame.f_code is not native.run.__code__:
+            frame = frame.f_back
+        if frame is not None and "module.expand(" in _line_of(frame):
+            seen += 1
+        time.sleep(0.002)
+    thread.join()
+    assert seen >= 20
+    assert search.nodes > 16 and sum(g.weights[v] for v in search.best) == search.floor
+
+
+def _line_of(frame) -> str:
+    import linecache
+
+    return linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+
+
 def test_report_same_bytes_without_the_module(tmp_path):
     """A candidates report in C and in Python: the same JSON (numbers and witnesses)."""
     instance = tmp_path / "paths.json"
