@@ -69,6 +69,7 @@ from dataclasses import dataclass, replace
 from itertools import compress
 from operator import itemgetter, mul
 
+from ilp import native, stopping
 from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock, BlockCache, union_options
 from ilp.contract import SolveOptions
@@ -761,9 +762,14 @@ class _Scheduler:
                     left >= jobs and spent / count * left >= PARALLEL_WORK_SECONDS)
 
         # Before the workers, programs are solved in this process: a race (the first of its
-        # kind) and a tie-break in this thread, the others on up to ``jobs`` threads beside it
-        # (``_Beside``), with the options a worker would give them.
-        beside = _Beside(jobs) if jobs > 1 and not remote_races else None
+        # kind), a tie-break and a program priced by ``ilp.colgen`` in this thread, the others on
+        # up to ``jobs`` threads beside it (``_Beside``), with the options a worker would give
+        # them, until the solves prove slow. A program for ``ilp.colgen`` stays here: its loops
+        # in C (``native.walk``, ``native.minimal``) and in Python keep the interpreter's lock,
+        # so on a thread it gained little, and it held up the main thread's stop on Ctrl-C (up
+        # to 2.2 s, where 0.5 s on the main thread). Without the C module every search keeps
+        # the lock: no threads.
+        beside = _Beside(jobs) if jobs > 1 and not remote_races and native.available() else None
         try:
             self.prepare()
             if options.jobs is None and self.tasks:
@@ -772,11 +778,12 @@ class _Scheduler:
                 while self.tasks and (jobs == 1 or not slow or must_race(self.tasks[0]) or (
                         len(self.tasks) == 1 and not (beside and beside.running))):
                     task = self.tasks[0]
-                    if beside is not None and task.first is None and not must_race(task):
+                    if (beside is not None and not slow and task.first is None and not must_race(task)
+                            and not robust(task.program)):
                         if beside.running >= jobs:
                             break
                         self.tasks.popleft()
-                        beside.start(task, plain if portfolio and robust(task.program) else parallel)
+                        beside.start(task, parallel)
                     else:
                         self.tasks.popleft()
                         timed(task, here(task))
@@ -1017,7 +1024,8 @@ class _Robust:
 class _Beside:
     """Solves on threads of this process beside the batch's own (``_Scheduler.run``, before any
     worker process starts): up to ``jobs`` programs at once, each with the options it would get
-    in a worker (no race: a race takes every core).
+    in a worker (no race: a race would take every core; the races run on the batch's own
+    thread, where Ctrl-C stops their racers at once).
 
     Threads pay off because the solves' long loops let go of the interpreter: the clique
     searches in C (``ilp._native``, without the GIL), CP-SAT and GLOP in C++. Measured
@@ -1027,9 +1035,11 @@ class _Beside:
     costs about a second to start, so such reports had used one core.
 
     The threads are started once per batch (started per program, each start waited up to the
-    interpreter's switch interval for a thread busy in Python) and are daemons: a solve still
-    running when the batch ends with an error or Ctrl-C never holds up the interpreter's exit
-    (its result is dropped); :meth:`close` lets them end after their current solve."""
+    interpreter's switch interval for a thread busy in Python) and are daemons, so they never
+    hold up the interpreter's exit. A signal reaches only the main thread: when the batch ends
+    early (an error, Ctrl-C), :meth:`close` asks the solves under way to stop
+    (``ilp.stopping``: the clique search in C and CP-SAT stop within milliseconds; their results
+    are dropped). Left alone, one went on for a minute of CPU after Ctrl-C in a notebook."""
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
@@ -1037,8 +1047,10 @@ class _Beside:
         self._todo: queue.SimpleQueue = queue.SimpleQueue()
         self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
+        self._stop = stopping.Stop()
 
     def _work(self) -> None:
+        stopping.enter(self._stop)  # (this thread's context: its solves only)
         while (item := self._todo.get()) is not None:
             task, options = item
             try:
@@ -1073,7 +1085,10 @@ class _Beside:
         return task, outcome
 
     def close(self) -> None:
-        """Let every thread end once its current solve (if any) is over."""
+        """Let every thread end once its current solve (if any) is over; solves still under way
+        (the batch ended early) are asked to stop."""
+        if self.running:
+            self._stop.request()
         for _ in self._threads:
             self._todo.put(None)
         self._threads.clear()

@@ -11,7 +11,7 @@ import math
 
 from ortools.sat.python import cp_model
 
-from ilp import claims
+from ilp import claims, stopping
 from ilp.compile import AtomsBlock
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
@@ -121,7 +121,15 @@ def _solve(formulation: Formulation, options: SolveOptions, hint: list[int] | No
         solver.parameters.max_time_in_seconds = time_limit
     if work is not None:
         solver.parameters.max_deterministic_time = work
-    code = solver.solve(model)
+    stop = stopping.current()  # (a solve on a thread of ``ilp.batch``: stopped when its batch ends early)
+    stopper = solver.stop_search
+    if stop is not None and not stop.add(stopper):
+        return Answer(Status.UNKNOWN, solver=NAME)
+    try:
+        code = solver.solve(model)
+    finally:
+        if stop is not None:
+            stop.discard(stopper)
     if code == cp_model.MODEL_INVALID:
         # e.g. sums beyond 64 bits: values near 10^12 on millions of bids
         raise CabenchError(f"CP-SAT cannot hold this program exactly in 64-bit integers: {model.validate()}")

@@ -43,6 +43,8 @@ from itertools import accumulate, chain
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from ilp import stopping
+
 if TYPE_CHECKING:  # (no import at run time: ilp.clique and ilp.dualclique import this module)
     from ilp.clique import _Search
     from ilp.dualclique import _Rows
@@ -139,10 +141,12 @@ def run(search: _Search) -> bool | None:
         dual = _dual(*given, words, reach)
         if dual is None:
             return None
+    stop = stopping.current()  # (a search on a thread of ``ilp.batch``: stopped when its batch ends early)
     stopped, best, floor, nodes, work, found = module.expand(
         n, _sets(search.compatible, words), array("q", weights).tobytes(), search.floor, search.best,
         -1 if search.max_nodes is None else search.max_nodes, -1 if search.max_work is None else search.max_work,
-        -1.0 if search.deadline is None else search.deadline, -1 if search.collect is None else search.collect, dual)
+        -1.0 if search.deadline is None else search.deadline, -1 if search.collect is None else search.collect, dual,
+        None if stop is None else stop.flag)
     search.best, search.floor, search.nodes, search.work = list(best), floor, nodes, work
     if found is not None:
         search.found = found

@@ -390,3 +390,81 @@ def test_an_error_on_a_thread_beside_reaches_the_caller(monkeypatch):
     programs = [random_program(seed) for seed in range(6)]  # one kind: the first raced here, the rest beside
     with pytest.raises(SolverError, match="a wrong answer"):
         solve_batch(programs, SolveOptions("portfolio"))
+
+
+def test_candidate_programs_stay_on_the_batch_s_thread(monkeypatch):
+    """A program priced by ``ilp.colgen`` is solved on the batch's own thread, not beside it:
+    its loops keep the interpreter's lock (a thread gained little and held up Ctrl-C)."""
+    import threading
+
+    import ilp.batch
+
+    inst = generate_instance("paths", 32, 200, 6, 0, knowledge="candidates:3")
+    robust = ilp.batch._Robust()
+    real = ilp.batch.solve
+    where: list[tuple[str, bool]] = []
+
+    def recorded(program, options, hint=None):
+        where.append((threading.current_thread().name, robust(program)))
+        return real(program, options, hint)
+
+    monkeypatch.setattr(ilp.batch, "default_jobs", lambda: 2)
+    monkeypatch.setattr(ilp.batch, "solve", recorded)
+    compute_report(inst, SolveOptions("portfolio"))
+    assert any(flag for _, flag in where) and any(name == "cabench-solve" for name, _ in where)
+    assert not any(flag for name, flag in where if name == "cabench-solve")
+
+
+def test_a_batch_that_ends_early_stops_the_solves_on_its_threads(monkeypatch):
+    """``_Beside.close`` with a solve under way asks it to stop (``ilp.stopping``): the thread
+    ends instead of solving on after the batch is gone."""
+    import threading
+
+    import ilp.batch
+    from ilp import stopping
+    from ilp.remote import Task
+
+    started = threading.Event()
+
+    def until_stopped(program, options, hint=None):  # a solve that runs until it is asked to stop
+        started.set()
+        while not stopping.current().requested:
+            threading.Event().wait(0.001)
+        return None
+
+    monkeypatch.setattr(ilp.batch, "solve", until_stopped)
+    before = _solve_threads()
+    beside = ilp.batch._Beside(2)
+    beside.start(Task(0, random_program(1), SolveOptions()), SolveOptions())
+    assert started.wait(10)
+    beside.close()
+    for thread in _solve_threads():
+        if thread not in before:
+            thread.join(10)
+            assert not thread.is_alive()
+
+
+def test_cpsat_under_a_stop_already_requested_does_not_solve():
+    """CP-SAT on a thread whose batch has ended early answers at once, unproven (its result is
+    dropped); otherwise it registers its search to be stopped, and unregisters after."""
+    import threading
+
+    from ilp import cpsat, stopping
+    from ilp.contract import SolveOptions as Options
+
+    formulation = build(random_program(2))
+    answers = {}
+
+    def under(stop: stopping.Stop, key: str) -> None:
+        stopping.enter(stop)
+        answers[key] = cpsat.run(formulation, Options("cpsat"))
+
+    requested, open_ = stopping.Stop(), stopping.Stop()
+    requested.request()
+    for stop, key in ((requested, "requested"), (open_, "open")):
+        thread = threading.Thread(target=under, args=(stop, key))
+        thread.start()
+        thread.join()
+    assert answers["requested"].status is Status.UNKNOWN and answers["requested"].values is None
+    assert answers["open"].status is Status.OPTIMAL
+    assert open_._stoppers == []

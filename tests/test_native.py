@@ -503,6 +503,40 @@ def test_the_search_lets_other_threads_run():
     assert search.nodes > 16 and sum(g.weights[v] for v in search.best) == search.floor
 
 
+def test_a_stop_request_ends_the_search_on_its_thread():
+    """A search on a thread whose solves are under an ``ilp.stopping.Stop`` ends at its next
+    look at the clock once stopping is requested (a signal reaches the main thread only)."""
+    import threading
+
+    from ilp import stopping
+
+    rng = random.Random(5)
+    g = random_graph(rng, 160, 0.9, 1000)
+    search = _Search(g, None)  # no deadline: far more nodes than this test waits for
+    stop = stopping.Stop()
+    outcome: list = []
+
+    def searching() -> None:
+        stopping.enter(stop)
+        outcome.append(native.run(search))
+
+    thread = threading.Thread(target=searching, daemon=True)
+    thread.start()
+    while search.nodes == 0 and thread.is_alive() and "module.expand(" not in _frame_line(thread):
+        pass
+    stop.request()
+    thread.join(10)
+    assert not thread.is_alive() and outcome == [True]
+    assert sum(g.weights[v] for v in search.best) == search.floor
+
+
+def _frame_line(thread) -> str:
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None and frame.f_code is not native.run.__code__:
+        frame = frame.f_back
+    return "" if frame is None else _line_of(frame)
+
+
 def _line_of(frame) -> str:
     import linecache
 
