@@ -60,12 +60,10 @@ typedef struct {
     int passes, dual_cover, dual;
     word *met;                  /* scratch row set (rw) */
     PyThreadState *released;    /* the thread's state while the GIL is released (NULL: held) */
-    int signals;                /* whether this thread handles signals (the main thread) */
+    int signals;                /* whether this thread handles signals (Python's main thread) */
     double next_look;           /* released on the main thread: when to look for a signal next */
     const volatile unsigned char *stop;  /* ilp.stopping's flag (NULL: none): stop once it is 1 */
 } Search;
-
-static unsigned long main_thread;  /* the thread that imported the module: Python's main thread */
 
 static double monotonic_now(void);
 
@@ -342,11 +340,12 @@ static int get_buffer(PyObject *o, Py_buffer *b, Py_ssize_t bytes, const char *w
 }
 
 PyDoc_STRVAR(expand_doc,
-"expand(n, compatible, weights, floor, best, max_nodes, max_work, deadline, collect, dual[, stop])\n"
+"expand(n, compatible, weights, floor, best, max_nodes, max_work, deadline, collect, dual[, stop[, signals]])\n"
 "-> (stopped, best, floor, nodes, work, found)\n\n"
 "Run the search from the root (ilp/native.py packs the arguments). dual is None or\n"
 "(rows, masks, duals, gain, reduced, rows_of, positive, levels, within, scale, passes, dual_cover);\n"
-"stop, a buffer of one byte read at the looks at the clock: the search stops once it is not 0.");
+"stop, a buffer of one byte read at the looks at the clock: the search stops once it is not 0;\n"
+"signals, whether this thread is Python's main thread, the one that can act on a signal.");
 
 static PyObject *py_expand(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_ssize_t n;
@@ -354,8 +353,9 @@ static PyObject *py_expand(PyObject *Py_UNUSED(self), PyObject *args) {
     long long floor_, max_nodes, max_work;
     double deadline;
     Py_ssize_t collect;
-    if (!PyArg_ParseTuple(args, "nOOLOLLdnO|O", &n, &compatible_o, &weights_o, &floor_, &best_o, &max_nodes,
-                          &max_work, &deadline, &collect, &dual_o, &stop_o))
+    int signals = 1;
+    if (!PyArg_ParseTuple(args, "nOOLOLLdnO|Op", &n, &compatible_o, &weights_o, &floor_, &best_o, &max_nodes,
+                          &max_work, &deadline, &collect, &dual_o, &stop_o, &signals))
         return NULL;
     Search s;
     memset(&s, 0, sizeof s);
@@ -430,7 +430,7 @@ static PyObject *py_expand(PyObject *Py_UNUSED(self), PyObject *args) {
     if (!root) { PyErr_NoMemory(); goto done; }
     memset(root, 0, s.w * sizeof(word));
     for (Py_ssize_t v = 0; v < n; v++) FLIP(root, v);
-    s.signals = PyThread_get_thread_ident() == main_thread;
+    s.signals = signals;
     if (collect < 0) s.released = PyEval_SaveThread();  /* nothing but C until the end: other threads run */
     expand(&s, 0, 0);
     if (s.released) PyEval_RestoreThread(s.released);
@@ -1271,7 +1271,4 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__native(void) {
-    main_thread = PyThread_get_thread_ident();  /* (ilp.native imports it on the main thread) */
-    return PyModule_Create(&module);
-}
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 from array import array
 from collections.abc import Iterable
 from itertools import accumulate, chain
@@ -146,7 +147,7 @@ def run(search: _Search) -> bool | None:
         n, _sets(search.compatible, words), array("q", weights).tobytes(), search.floor, search.best,
         -1 if search.max_nodes is None else search.max_nodes, -1 if search.max_work is None else search.max_work,
         -1.0 if search.deadline is None else search.deadline, -1 if search.collect is None else search.collect, dual,
-        None if stop is None else stop.flag)
+        None if stop is None else stop.flag, threading.current_thread() is threading.main_thread())
     search.best, search.floor, search.nodes, search.work = list(best), floor, nodes, work
     if found is not None:
         search.found = found
