@@ -780,7 +780,7 @@ class _Scheduler:
                     task = self.tasks[0]
                     if (beside is not None and not slow and task.first is None and not must_race(task)
                             and not robust(task.program)):
-                        if beside.running >= jobs:
+                        if beside.full():
                             break
                         self.tasks.popleft()
                         beside.start(task, parallel)
@@ -1058,8 +1058,12 @@ class _Beside:
             except BaseException as exc:  # (raised again in the batch's thread, by next)
                 self._done.put((task, exc))
 
+    def full(self) -> bool:
+        """Whether ``jobs`` solves are under way (no thread is free for another)."""
+        return self.running >= self.jobs
+
     def start(self, task: Task, options: SolveOptions) -> None:
-        """Solve ``task`` on a thread (at most ``jobs`` at once: the caller counts ``running``)."""
+        """Solve ``task`` on a free thread (the caller asks :meth:`full` first)."""
         if len(self._threads) <= self.running:
             thread = threading.Thread(target=self._work, name="cabench-solve", daemon=True)
             thread.start()
