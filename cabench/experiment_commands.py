@@ -165,7 +165,7 @@ def _drawn_kept_once_computed(made: list[Path]) -> Iterator[Callable[[Progress],
                                       "for reading.")
 @click.option("--per-point", is_flag=True, help="One row per point of the knowledge axis too.")
 @click.option("--digits", type=click.IntRange(min=1, max=12), default=3, show_default=True,
-              help="Decimals of the means and intervals.")
+              help="Decimals of the means and intervals (CSV and JSON give them in full).")
 @click.option("-o", "--output", type=GivenPath(dir_okay=False, path_type=Path), default=None,
               callback=dash_is_stdout,
               help="Write the table to this file (atomically) instead of standard output ('-': standard output).")

@@ -1,12 +1,15 @@
 """Tables in the formats of ``--format``: a terminal table, JSON, CSV, Markdown and LaTeX
 (booktabs). A :class:`TableData` holds the cells as text (numbers already formatted in full,
-never cut); each renderer only lays them out."""
+never cut); each renderer only lays them out. A table may also carry its rows as typed
+``records`` (numbers as numbers, one column per quantity): JSON and CSV, the formats read by
+programs, then write those instead of the text."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +27,17 @@ class TableData:
     rows: tuple[tuple[str, ...], ...]
     align: tuple[str, ...] = ()  # "l" or "r" per column; numbers right
     notes: tuple[str, ...] = ()
+    # the rows for JSON and CSV, when the text cells join several numbers ("0.500 ± 0.012",
+    # "4 / 0 / 0"): column -> int, float or str, None where there is no value
+    records: tuple[dict[str, object], ...] = ()
+
+    def machine(self) -> tuple[tuple[str, ...], list[list[object]]]:
+        """The columns and rows that JSON and CSV write: the records when there are any, else
+        the text cells."""
+        if not self.records:
+            return self.columns, [list(row) for row in self.rows]
+        columns = tuple(dict.fromkeys(c for r in self.records for c in r))
+        return columns, [[r.get(c) for c in columns] for r in self.records]
 
     def aligned(self) -> tuple[str, ...]:
         return self.align or tuple("l" for _ in self.columns)
@@ -75,17 +89,24 @@ def csv_text(tables: list[TableData]) -> str:
     table has no such column), so that ``pandas.read_csv`` or a spreadsheet reads it at once."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    machine = [t.machine() for t in tables]
     if len(tables) == 1:
-        writer.writerow(tables[0].columns)
-        writer.writerows(tables[0].rows)
+        columns, rows = machine[0]
+        writer.writerow(columns)
+        writer.writerows([_csv_cell(c) for c in row] for row in rows)
         return buffer.getvalue()
-    columns = list(dict.fromkeys(c for t in tables for c in t.columns))
+    columns = list(dict.fromkeys(c for names, _ in machine for c in names))
     writer.writerow(["table", *columns])
-    for t in tables:
-        for row in t.rows:
-            cells = dict(zip(t.columns, row))
-            writer.writerow([t.title, *(cells.get(c, "") for c in columns)])
+    for t, (names, rows) in zip(tables, machine):
+        for row in rows:
+            cells = dict(zip(names, row))
+            writer.writerow([t.title, *(_csv_cell(cells.get(c)) for c in columns)])
     return buffer.getvalue()
+
+
+def _csv_cell(value: object) -> object:
+    """A CSV cell: empty for no value (None, NaN); a float is written in full (its ``repr``)."""
+    return "" if value is None or isinstance(value, float) and value != value else value
 
 
 _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | (
@@ -111,9 +132,17 @@ def indented_json(data: Any) -> str:
 
 
 def json_text(tables: list[TableData]) -> str:
-    data = [{"title": t.title, "columns": list(t.columns), "rows": [dict(zip(t.columns, r)) for r in t.rows],
-             "notes": list(t.notes)} for t in tables]
+    data = []
+    for t in tables:
+        columns, rows = t.machine()
+        data.append({"title": t.title, "columns": list(columns),
+                     "rows": [dict(zip(columns, map(_json_value, r))) for r in rows], "notes": list(t.notes)})
     return json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_value(value: object) -> object:
+    """NaN and infinities, which JSON has no words for, as null."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def rich_table(t: TableData):

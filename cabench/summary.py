@@ -251,6 +251,13 @@ def bound_label(statement: str | None) -> str | None:
     return rhs.replace(" - ", " − ").replace("4 ε n", "4εn")
 
 
+RATIOS = ("revenue_over_benchmark", "total_over_benchmark", "total_over_MSW", "bound_over_benchmark")
+"""The ratios of the summary table, in its columns' order (module docstring; the bound's: the
+theorem's right-hand side over its benchmark). JSON and CSV name each by its column in the
+results, with ``_mean``, ``_ci95`` (the half-width of the 95% confidence interval; none over
+one value) and ``_n``."""
+
+
 def _cell(e: Estimate, digits: int = 3, rows: int | None = None) -> str:
     """The estimate as the table shows it; its own n after it when it is over fewer than the
     ``rows`` of its line (a ratio over a benchmark worth 0 on some instances has no value there:
@@ -283,27 +290,38 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
     columns = ["family", *([str(rows["axis"].dropna().iloc[0])] if point else []), "mechanism", "n", "benchmark",
                "E[REV] / benchmark", "(E[SW] + E[REV]) / benchmark", "(E[SW] + E[REV]) / MSW", "bound / benchmark",
                "PASS / FAIL / premise not met"]
-    out = []
+    out, records = [], []
     for key, group in order.groupby(keys, sort=False):
         name = key[-1]
         benchmarks = sorted(set(group["guarantee_benchmark"].dropna())) if "guarantee_benchmark" in group else []
         bench = ", ".join(benchmarks) or (f"{BASELINE_BENCHMARK} (no theorem)" if name in BASELINES else "–")
-        verdicts = group["verdict"].astype(str) if "verdict" in group else None
-        counts = "–" if verdicts is None or not group["verdict"].notna().any() else \
-            f"{(verdicts == 'PASS').sum()} / {(verdicts == 'FAIL').sum()} / {(verdicts == 'premise not met').sum()}"
+        tally = None  # PASS, FAIL, premise not met
+        if "verdict" in group and group["verdict"].notna().any():
+            verdicts = group["verdict"].astype(str)
+            tally = tuple(int((verdicts == v).sum()) for v in CHOICES["verdict"])
+        counts = "–" if tally is None else " / ".join(map(str, tally))
         value = [str(key[0])]
         if point:
             p = float(key[1])
             value.append(str(int(p)) if p.is_integer() and rows["axis"].dropna().iloc[0] in
                          ("candidates", "coalition-size") else f"{p:g}")
         size = len(group)
-        value += [name, str(size), bench, _cell(estimate(group["revenue_over_benchmark"]), digits, size),
-                  _cell(estimate(group["total_over_benchmark"]), digits, size),
-                  _cell(estimate(group["total_over_MSW"]), digits, size),
-                  _cell(estimate(group["bound_over_benchmark"]), digits, size), counts]
+        estimates = {ratio: estimate(group[ratio]) for ratio in RATIOS}
+        value += [name, str(size), bench, *(_cell(e, digits, size) for e in estimates.values()), counts]
         out.append(tuple(value))
+        record: dict[str, object] = {"family": str(key[0])}
+        if point:
+            record |= {"axis": str(rows["axis"].dropna().iloc[0]), "axis_value": float(key[1])}
+        record |= {"mechanism": name, "n": size, "benchmark": None if bench == "–" else bench}
+        for ratio, e in estimates.items():
+            # (one value has a mean but no interval: the text shows the mean alone)
+            record |= {f"{ratio}_mean": e.mean if e.n else None, f"{ratio}_ci95": e.half if e.n > 1 else None,
+                       f"{ratio}_n": e.n}
+        record |= dict(zip(("PASS", "FAIL", "premise_not_met"), tally or (None, None, None)))
+        records.append(record)
     align = tuple("r" if c in ("n",) or "/" in c and c != "PASS / FAIL / premise not met" else "l" for c in columns)
     notes = ("Mean ± half-width of the 95% confidence interval (Student's t) over the instances. Ratios divide by "
              "the benchmark of the mechanism's own theorem; VCG and the second-price bundle auction (no theorem) "
              "by BB. A ratio over fewer instances than n (its benchmark 0 on the others) gives its own n.",)
-    return TableData("Share of the benchmarks achieved (mean ± 95% CI)", tuple(columns), tuple(out), align, notes)
+    return TableData("Share of the benchmarks achieved (mean ± 95% CI)", tuple(columns), tuple(out), align, notes,
+                     tuple(records))

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from cabench.plot import draw, figure_data, knowledge_quality
-from cabench.summary import estimate, load
+from cabench.summary import estimate, load, mechanism_rows
 from instances import dump_instance
 from instances.generate import generate_instance
 from tests.conftest import EXAMPLES, cabench_command, run_cli
@@ -129,11 +129,35 @@ def test_summary_table_formats(results, fmt):
         rows = list(csv.DictReader(io.StringIO(out)))
         assert len(rows) == len(mechanisms) and {r["n"] for r in rows} == {"6"}
         belief = next(r for r in rows if r["mechanism"] == "best-belief")
-        assert belief["benchmark"] == "BB" and belief["PASS / FAIL / premise not met"] == "6 / 0 / 0"
+        assert belief["benchmark"] == "BB" and (belief["PASS"], belief["FAIL"], belief["premise_not_met"]) == (
+            "6", "0", "0")
+        vcg = next(r for r in rows if r["mechanism"] == "vcg")  # no theorem: no bound, no verdicts
+        assert vcg["bound_over_benchmark_mean"] == vcg["PASS"] == "" and vcg["bound_over_benchmark_n"] == "0"
     elif fmt == "json":
         assert len(json.loads(out)["rows"]) == len(mechanisms)
     else:
         assert "…" not in out  # not a terminal: nothing cut
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_summary_table_for_programs_gives_numbers(results, fmt):
+    """JSON and CSV give each ratio's mean, the half-width of its interval and its n as numbers,
+    and the verdicts as counts (they gave the table's text: "0.500 ± 0.000", "6 / 0 / 0")."""
+    out = run_cli("table", str(results), "--format", fmt, "--per-point").stdout
+    rows = json.loads(out)["rows"] if fmt == "json" else pd.read_csv(io.StringIO(out)).to_dict("records")
+    frame = mechanism_rows(load(results))
+    for row in rows:
+        group = frame[(frame["mechanism"] == row["mechanism"]) & (frame["axis_value"] == row["axis_value"])]
+        assert row["axis"] == "noisy-lower" and row["n"] == len(group) > 1
+        for ratio in ("revenue_over_benchmark", "total_over_benchmark", "total_over_MSW"):
+            e = estimate(group[ratio])
+            assert row[f"{ratio}_mean"] == pytest.approx(e.mean, rel=1e-15)
+            assert row[f"{ratio}_ci95"] == pytest.approx(e.half, rel=1e-15) and row[f"{ratio}_n"] == e.n
+        if row["mechanism"] in ("vcg", "second-price-bundle"):
+            continue
+        verdicts = list(group["verdict"])
+        assert [row["PASS"], row["FAIL"], row["premise_not_met"]] == [
+            verdicts.count("PASS"), verdicts.count("FAIL"), verdicts.count("premise not met")]
 
 
 def test_a_ratio_over_fewer_instances_than_n_gives_its_own_n(results):
