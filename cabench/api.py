@@ -528,6 +528,11 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
                                         + ", ".join(families), "strategies")
                 profile = families[strategies].profile
             ev = _evaluate(m, instance, chosen_params, profile, facts, check=strategies == "rational")
+            extra = None
+            if samples:
+                from cabench.present import monte_carlo
+
+                extra = monte_carlo(instance, m, chosen_params, profile, samples, seed, facts.options)
         except NotProvenError as exc:
             shown = exc.in_units(instance.scale)
             if mechanism != "all":
@@ -536,11 +541,6 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
             # MSW_-i only): they are evaluated all the same, and this one is listed as not proven
             not_proven.append((m, shown))
             continue
-        extra = None
-        if samples:
-            from cabench.present import monte_carlo
-
-            extra = monte_carlo(instance, m, chosen_params, profile, samples, seed)
         rows.append((m, ev, extra))
     if progress is not None:
         progress(len(chosen), len(chosen), "")

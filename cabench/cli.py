@@ -154,7 +154,7 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
     csv_to_stdout = _csv_outputs(as_json, {"--players-csv": players_csv, "--coalitions-csv": coalitions_csv})
-    as_json = as_json or fmt == "json"
+    as_json = json_asked(as_json, fmt)
     check_backend(solver)
     from benchmarks.report import EarlyWelfare, compute_report
     from cabench.api import solve_options
@@ -202,6 +202,17 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
             if coalition_knowledge != "bounds":
                 click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
         return 0 if report.all_proven else NOT_PROVEN
+
+
+def json_asked(as_json: bool, fmt: str) -> bool:
+    """Whether JSON is asked for: ``--json`` (which is ``--format json``) or ``--format json``;
+    ``--json`` with another ``--format`` is refused (exit 2) rather than one of them winning
+    without a word ("--json --format csv" printed JSON)."""
+    source = click.get_current_context().get_parameter_source
+    if as_json and fmt != "json" and source("fmt") is not click.core.ParameterSource.DEFAULT:
+        raise click.BadParameter(f"--json is --format json; it cannot be given with --format {fmt}",
+                                 param_hint="'--format'")
+    return as_json or fmt == "json"
 
 
 def _csv_outputs(as_json: bool, outputs: dict[str, Path | None]) -> bool:

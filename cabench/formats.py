@@ -11,6 +11,7 @@ import io
 import json
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -141,7 +142,10 @@ def json_text(tables: list[TableData]) -> str:
 
 
 def _json_value(value: object) -> object:
-    """NaN and infinities, which JSON has no words for, as null."""
+    """NaN and infinities, which JSON has no words for, as null; an exact decimal (money in the
+    file's units) as a JSON number: an integer, or the nearest float when it has decimals."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 

@@ -21,6 +21,7 @@ from cabench.cli import (
     coalition_knowledge_option,
     format_option,
     jobs_within_machine,
+    json_asked,
     load_with_reading,
     new_folders_removed_on_error,
     no_dash,
@@ -141,12 +142,13 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     from cabench.render import displayed
 
     check_backend(solver)
-    with _flags(), counting("mechanisms", mechanism == "all" and wanted(as_json or fmt == "json")) as update:
+    as_json = json_asked(as_json, fmt)
+    with _flags(), counting("mechanisms", mechanism == "all" and wanted(as_json)) as update:
         instance = load_with_reading(file, coalition_knowledge, solver=solver)
         result = api.evaluate(instance, mechanism, _params(param_values),
                               strategies, player, samples, seed, solver, time_limit, progress=update, jobs=jobs)
     instance, rows, failed, unproven = result.instance, result.rows, result.failed, list(result.not_proven)
-    if as_json or fmt == "json":
+    if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     elif fmt != "table":
         from cabench.formats import render

@@ -12,9 +12,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from benchmarks.results import Outcome
+from ilp import SolveOptions
 from instances import Instance, Valuation
 from instances.bundles import names
-from instances.units import show, show_fraction
+from instances.units import show, show_fraction, show_probability
 from instances.writer import valuation_to_json
 from mechanisms.base import Evaluation, Mechanism
 from mechanisms.engine import Strategy, sample_outcome
@@ -86,19 +87,20 @@ def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) ->
             "bound": float(g.bound), "achieved": float(g.achieved),
             "holds": g.holds if g.premise_unmet is None else None, "inequality_holds": g.holds,
             "verdict": g.verdict, "premise_unmet": g.premise_unmet,
-            "ratio": float(g.achieved / g.benchmark_value) if g.benchmark_value and not g.statement.startswith("Pr") else None,
+            "ratio": float(g.achieved / g.benchmark_value) if g.benchmark_value and not g.on_probability else None,
             "exact": {"bound": str(g.bound), "achieved": str(g.achieved)},
         }
     return data
 
 
 def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[Strategy],
-                samples: int, seed: int) -> dict[str, Any]:
-    """Sample ``samples`` plays; means with 95% normal confidence intervals."""
+                samples: int, seed: int, options: SolveOptions | None = None) -> dict[str, Any]:
+    """Sample ``samples`` plays; means with 95% normal confidence intervals. ``options``: how
+    the rules solve programs (``mechanisms.engine.Play.options``)."""
     rng = random.Random(seed)
     sw, rev = [], []
     for _ in range(samples):
-        t = sample_outcome(mechanism.rules, instance, params, profile, rng)
+        t = sample_outcome(mechanism.rules, instance, params, profile, rng, options)
         sw.append(float(t.welfare(instance)))
         rev.append(float(t.revenue))
 
@@ -165,7 +167,8 @@ def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]
         if g is None:
             cells += ["-", "-", "-"]
         else:
-            cells += [f"{g.benchmark}={show(g.benchmark_value, scale)}", show_fraction(g.bound, scale, 2), g.verdict]
+            bound = show_probability(g.bound) if g.on_probability else show_fraction(g.bound, scale, 2)
+            cells += [f"{g.benchmark}={show(g.benchmark_value, scale)}", bound, g.verdict]
         table.add_row(*cells)
     return table
 
@@ -180,10 +183,13 @@ def guarantee_lines(rows: list[tuple[Mechanism, Evaluation]], scale: int = 1) ->
             lines.append(f"{mechanism.name}: no guarantee ({mechanism.source})")
             continue
         ratio = ""
-        if g.benchmark_value and not g.statement.startswith("Pr"):
+        if g.benchmark_value and not g.on_probability:
             ratio = f", ratio to {g.benchmark} {float(g.achieved / g.benchmark_value):.3f}"
-        line = (f"{mechanism.name}: {g.statement}: {show_fraction(g.achieved, scale)} >= "
-                f"{show_fraction(g.bound, scale)} {'holds' if g.holds else 'FAILS'}{ratio} ({mechanism.source})")
+        # (probabilities as they are: divided by a scale of 100, 0.9999 read 0.0100)
+        achieved, bound = (map(show_probability, (g.achieved, g.bound)) if g.on_probability else
+                           (show_fraction(g.achieved, scale), show_fraction(g.bound, scale)))
+        line = (f"{mechanism.name}: {g.statement}: {achieved} >= {bound} {'holds' if g.holds else 'FAILS'}{ratio} "
+                f"({mechanism.source})")
         if g.premise_unmet is not None:
             line += f"; premise not met, so the theorem says nothing here: {g.premise_unmet}"
         lines.append(line)

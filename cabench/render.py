@@ -187,8 +187,10 @@ def player_counts(report: Report) -> list[tuple[str, str]]:
             ("with MIEW_i > 0", str(sum(1 for row in rows if (row.miew.value or 0) > 0))),
             ("who know nothing about the others", str(sum(knows_nothing(report.instance, row.player)
                                                           for row in rows))),
-            ("knowledge correct: yes / no / undecided",
-             f"{verdicts.count(True)} / {verdicts.count(False)} / {verdicts.count(None)}"),
+            # (a count per row: "30 / 0 / 0" in one cell was text in CSV's count column)
+            ("knowledge correct: yes", str(verdicts.count(True))),
+            ("knowledge correct: no", str(verdicts.count(False))),
+            ("knowledge correct: undecided", str(verdicts.count(None))),
             ("per-player values not proven", str(unproven))]
 
 
@@ -201,7 +203,7 @@ def coalition_counts(report: Report) -> list[tuple[str, str]]:
     unproven = sum(1 for row in listed for b in (row.mkw, row.best_allocation) if not b.proven)
     return [("coalitions", str(len(listed))),
             ("players in coalitions", str(sum(len(row.members) for row in listed))),
-            ("coalitions by size (size: count)", ", ".join(f"{size}: {count}" for size, count in sorted(sizes.items()))),
+            *((f"coalitions of {size} players", str(count)) for size, count in sorted(sizes.items())),
             ("with MKW_A > 0", str(sum(1 for row in listed if (row.mkw.value or 0) > 0))),
             ("per-coalition values not proven", str(unproven))]
 

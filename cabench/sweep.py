@@ -203,7 +203,7 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
             rows.append({**head, "proven": False, "eval_seconds": time.perf_counter() - start})
             continue
         g = ev.guarantee
-        ratio = g is not None and bool(g.benchmark_value) and not g.statement.startswith("Pr")
+        ratio = g is not None and bool(g.benchmark_value) and not g.on_probability
         rows.append({
             **head,
             "E_SW": float(ev.sw / scale),
@@ -213,7 +213,7 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
             "guarantee_benchmark": g.benchmark if g else None,
             "guarantee_value": money(g.benchmark_value) if g else None,
             "guarantee_on": guarantee_on(g.statement) if g else None,
-            "bound": (float(g.bound) if g.statement.startswith("Pr") else float(g.bound / scale)) if g else None,
+            "bound": (float(g.bound) if g.on_probability else float(g.bound / scale)) if g else None,
             "bound_over_benchmark": float(g.bound / g.benchmark_value) if ratio else None,
             "verdict": g.verdict if g else None,
             # the theorem's verdict: None when its premise is not met (it says nothing here)

@@ -4,12 +4,16 @@ own digits), every name as written (shown safely, ``render.plain``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
+
 from benchmarks.report import Report
+from benchmarks.results import Benchmark, Best
 from cabench.formats import TableData
 from cabench.present import in_registry_order, monte_carlo_cells
 from cabench.render import displayed, plain, unproven_best_text, value_text
 from instances import Instance
-from instances.units import show, show_fraction
+from instances.units import decimal, show, show_fraction, show_probability
 from mechanisms.base import Evaluation, Mechanism
 
 PLACES = 6
@@ -21,6 +25,31 @@ def _who(inst: Instance, winner) -> str:
     if isinstance(winner, tuple):
         return "{" + ", ".join(inst.players[j] for j in winner) + "}"
     return inst.players[winner]
+
+
+def _amount(value: int | None, scale: int) -> Decimal | None:
+    """A proven value in the file's money for JSON and CSV (exact: ``formats`` writes it), or None."""
+    return None if value is None else decimal(value, scale)
+
+
+def _records(table: TableData, values: list[list[Benchmark | Best | None]], scale: int) -> TableData:
+    """``table`` with records for JSON and CSV: each cell that shows a benchmark (``values``, a
+    list per row, None for the other cells) holds its proven value as a number, or nothing,
+    and a column "not proven" says what is known of those that are not (the table's text)."""
+    records = []
+    for row, cells in zip(table.rows, values):
+        record: dict[str, object] = {}
+        why = []
+        for column, text, b in zip(table.columns, row, cells):
+            if b is None:
+                record[column] = text
+                continue
+            record[column] = _amount(b.value, scale)
+            if b.value is None:
+                why.append(f"{column}: {text}")
+        record["not proven"] = "; ".join(why)
+        records.append(record)
+    return replace(table, records=tuple(records))
 
 
 def report_tables(report: Report, players: str = "auto") -> list[TableData]:
@@ -45,16 +74,21 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
     inst = displayed(report.instance)
     scale = inst.scale
     head = [("MSW", value_text(report.msw, scale), "", "maximum social welfare")]
+    shown_values: list[list[Benchmark | Best | None]] = [[None, report.msw, None, None]]
     for best, meaning in ((report.miew, "best MIEW_i over independent players"),
                           (report.bb, "best BB_i = MIEW_i over all players"),
                           (report.bb_prime, "best BB_i over independent players"),
                           (report.mkw, "best MKW_A over agents")):
         value = show(best.value, scale) if best.value is not None else unproven_best_text(best, scale)
-        head.append((best.name, value, _who(inst, best.winner), meaning))
+        # (the name the terminal table gives it: "MIEW" alone reads as one player's MIEW_i)
+        name = "MIEW(K_I)" if best is report.miew else best.name
+        head.append((name, value, _who(inst, best.winner), meaning))
+        shown_values.append([None, best, None, None])
     if report.market is not None:
         head.append(("truthful outcome", value_text(report.market, scale), "", market_meaning(report)))
-    tables = [TableData(f"{inst.name}: benchmarks", ("benchmark", "value", "attained by", "meaning"),
-                        tuple(head), ("l", "r", "l", "l"))]
+        shown_values.append([None, report.market, None, None])
+    tables = [_records(TableData(f"{inst.name}: benchmarks", ("benchmark", "value", "attained by", "meaning"),
+                                 tuple(head), ("l", "r", "l", "l")), shown_values, scale)]
     full, shown, shown_agents = shown_rows(report, players)
     if not full:
         tables.append(TableData(f"{inst.name}: {PLAYERS_SUMMARY_TITLE[0].lower()}{PLAYERS_SUMMARY_TITLE[1:]}",
@@ -62,9 +96,10 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
     verdict = {True: "yes", False: "no", None: "undecided"}
     rows = tuple((inst.players[r.player], value_text(r.miew, scale), value_text(r.mikw, scale),
                   value_text(r.msw_without, scale), verdict[r.correctness.correct]) for r in shown)
-    tables.append(TableData(f"{inst.name}: per player" if full else f"{inst.name}: {top_players_title(len(shown))}",
-                            ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"), rows,
-                            ("l", "r", "r", "r", "l")))
+    tables.append(_records(
+        TableData(f"{inst.name}: per player" if full else f"{inst.name}: {top_players_title(len(shown))}",
+                  ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"), rows, ("l", "r", "r", "r", "l")),
+        [[None, r.miew, r.mikw, r.msw_without, None] for r in shown], scale))
     listed = len(coalitions(report))
     trimmed = len(shown_agents) < listed
     if trimmed:
@@ -74,8 +109,9 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
                     value_text(a.best_allocation, scale)) for a in shown_agents)
     if full or agents:
         title = "per agent" if full else top_coalitions_title(len(shown_agents), listed) if trimmed else "per coalition"
-        tables.append(TableData(f"{inst.name}: {title}", ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"), agents,
-                                ("l", "r", "r")))
+        tables.append(_records(TableData(f"{inst.name}: {title}", ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"), agents,
+                                         ("l", "r", "r")),
+                               [[None, a.mkw, a.best_allocation] for a in shown_agents], scale))
     return tables
 
 
@@ -99,8 +135,8 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
         if g is None:
             cells += ["", "", "", "", "no theorem", ""]
         else:
-            probability = g.statement.startswith("Pr")
-            bound = str(g.bound) if probability else show_fraction(g.bound, scale, PLACES)
+            probability = g.on_probability
+            bound = show_probability(g.bound) if probability else show_fraction(g.bound, scale, PLACES)
             ratio = "" if probability or not g.benchmark_value else f"{float(g.achieved / g.benchmark_value):.6f}"
             cells += [plain(g.statement), g.benchmark, show(g.benchmark_value, scale), bound, g.verdict, ratio]
         if sampled:

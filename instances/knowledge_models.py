@@ -35,7 +35,10 @@ from instances.valuation import Form, Valuation, valuation_key
 
 MAX_KNOWLEDGE_VALUES = 5_000_000
 """Most values the drawn knowledge may hold: it repeats every other player's valuation for every
-player (n(n-1) copies, times K for candidates), and a table counts all its 2^m entries."""
+player (n(n-1) copies, times K for candidates), and a table counts all its 2^m entries. Exact
+knowledge copies nothing (every player holds the true valuations themselves, and a file says
+``{"exact": true}``): it counts its n(n-1) entries, one per pair of players, whatever the
+valuations' size."""
 
 
 class SpecError(CabenchError):
@@ -111,7 +114,11 @@ def check_knowledge_size(truth: tuple[Valuation, ...], spec: str, goods: int = 0
     it (``cabench perf`` checks every file before measuring any); else :class:`SpecError`."""
     kind, arg = parse_knowledge(spec)
     n = len(truth)
-    if kind != "none":
+    if kind == "exact" and n * (n - 1) > MAX_KNOWLEDGE_VALUES:
+        raise SpecError(f"--knowledge exact: every player would hold the other {n - 1} players' true valuations "
+                        f"(shared, not copied), {n * (n - 1)} entries in all, above the limit {MAX_KNOWLEDGE_VALUES}; "
+                        "use fewer players")
+    if kind not in ("none", "exact"):
         copies = int(arg) if kind == "candidates" else 1
         values = copies * (n - 1) * sum(_size(v, goods) for v in truth)
         if values > MAX_KNOWLEDGE_VALUES:

@@ -43,6 +43,19 @@ def show_fraction(x: Fraction, scale: int = 1, places: int = 4) -> str:
     return f"{float(x / scale):.{digits}f}"
 
 
+def show_probability(p: Fraction) -> str:
+    """An exact probability as a decimal with enough places to tell it from 0 and 1: at least
+    4, and 2 beyond the first digit where it differs from the nearer of them (1 - 1/2560 is
+    0.999609, 1 - 3/500000 is 0.99999400, never 1.0000)."""
+    if p in (0, 1):
+        return str(int(p))
+    distance = min(p, 1 - p)
+    places = 4
+    while distance < Fraction(1, 10 ** (places - 2)):
+        places += 1
+    return show(round(p * 10**places), 10**places)  # (exactly: a float would make 1 - 10^-20 one)
+
+
 def smallest_scale(prices: list[Fraction]) -> int | None:
     """The smallest power of ten that makes every price an integer, or None when some price is
     not a finite decimal (its denominator has a prime factor other than 2 and 5)."""

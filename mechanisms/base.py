@@ -68,6 +68,12 @@ class Guarantee:
         """The theorem applies and its inequality does not hold (a counterexample, exit code 4)."""
         return self.premise_unmet is None and not self.holds
 
+    @property
+    def on_probability(self) -> bool:
+        """Whether both sides are probabilities (seed 003 Theorem 1: Pr[SW = MSW and sum P = 0]
+        >= 1 - delta), not money: shown as they are, never divided by the instance's scale."""
+        return self.statement.startswith("Pr")
+
 
 class Facts:
     """The benchmark values and witnesses strategies need, solved once and proven optimal.
@@ -411,7 +417,8 @@ def evaluate(mechanism: Mechanism, instance: Instance, params: Mapping[str, Frac
     profile : sequence of Strategy
         One strategy per player, e.g. ``mechanism.rational(instance, params, facts)``.
     facts : Facts or None, optional
-        The solved benchmarks the guarantee needs (``Facts(instance)``).
+        The solved benchmarks the guarantee needs (``Facts(instance)``); its options (backend,
+        time limit) are also those of programs the rules solve on the reports (VCG's).
     check : bool, optional
         Evaluate the theorem's guarantee (needs ``facts``).
 
@@ -438,7 +445,8 @@ def evaluate(mechanism: Mechanism, instance: Instance, params: Mapping[str, Frac
     >>> result.guarantee.statement, result.guarantee.bound, result.guarantee.holds
     ('E[REV] >= BB/2 - eps', Fraction(749, 10), True)
     """
-    outcomes = tuple(outcome_distribution(mechanism.rules, instance, params, profile))
+    outcomes = tuple(outcome_distribution(mechanism.rules, instance, params, profile,
+                                          facts.options if facts is not None else None))
     sw = sum((p * t.welfare(instance) for p, t in outcomes), Fraction(0))
     rev = sum((p * t.revenue for p, t in outcomes), Fraction(0))
     utilities = tuple(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from ilp import SolveOptions
 from instances import CabenchError, Instance
 
 
@@ -69,9 +70,13 @@ class _Branch(Exception):
 class Play:
     """One run of the rules: asks strategies, resolves chance nodes, records the public path."""
 
-    def __init__(self, profile: Sequence[Strategy], choose: Callable[[str, Sequence[tuple[str, Fraction]]], int]):
+    def __init__(self, profile: Sequence[Strategy], choose: Callable[[str, Sequence[tuple[str, Fraction]]], int],
+                 options: SolveOptions | None = None):
         self.profile = profile
         self._choose = choose
+        # how rules that solve programs on the reports solve them (VCG's allocation and
+        # payments): the caller's backend and time limit (None: the defaults)
+        self.options = options
         self.path: list[str] = []
         self.actions: list[tuple[int, str, Any]] = []
 
@@ -101,9 +106,11 @@ Rules = Callable[[Play, Instance, Mapping[str, Any]], Terminal]
 
 
 def outcome_distribution(rules: Rules, instance: Instance, params: Mapping[str, Any],
-                         profile: Sequence[Strategy]) -> list[tuple[Fraction, Terminal]]:
+                         profile: Sequence[Strategy], options: SolveOptions | None = None
+                         ) -> list[tuple[Fraction, Terminal]]:
     """Every terminal reachable under ``profile`` with its exact probability (zero-probability
-    branches are skipped). Probabilities sum to exactly 1."""
+    branches are skipped). Probabilities sum to exactly 1. ``options``: how the rules solve
+    programs (:attr:`Play.options`)."""
     results: list[tuple[Fraction, Terminal]] = []
     stack: list[tuple[int, ...]] = [()]
     while stack:
@@ -121,7 +128,7 @@ def outcome_distribution(rules: Rules, instance: Instance, params: Mapping[str, 
             return k
 
         try:
-            terminal = rules(Play(profile, replay), instance, params)
+            terminal = rules(Play(profile, replay, options), instance, params)
         except _Branch as branch:
             for k in reversed(range(len(branch.outcomes))):
                 if branch.outcomes[k][1] > 0:
@@ -135,8 +142,9 @@ def outcome_distribution(rules: Rules, instance: Instance, params: Mapping[str, 
 
 
 def sample_outcome(rules: Rules, instance: Instance, params: Mapping[str, Any],
-                   profile: Sequence[Strategy], rng: random.Random) -> Terminal:
-    """One play with every coin flipped at random (Monte Carlo)."""
+                   profile: Sequence[Strategy], rng: random.Random, options: SolveOptions | None = None) -> Terminal:
+    """One play with every coin flipped at random (Monte Carlo); ``options`` as
+    :func:`outcome_distribution`'s."""
 
     def draw(name: str, outcomes: Sequence[tuple[str, Fraction]]) -> int:
         x = Fraction(rng.random())
@@ -146,4 +154,4 @@ def sample_outcome(rules: Rules, instance: Instance, params: Mapping[str, Any],
             x -= p
         return max(k for k, (_, p) in enumerate(outcomes) if p > 0)
 
-    return rules(Play(profile, draw), instance, params)
+    return rules(Play(profile, draw, options), instance, params)

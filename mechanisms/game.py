@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ilp import SolveOptions
 from instances import CabenchError, Instance
 from mechanisms.base import Facts, Mechanism
 from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
@@ -149,7 +150,8 @@ def _distinct(pairs: Sequence[tuple[str, Any]]) -> tuple[tuple[str, ...], tuple[
 
 def explore(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
             profiles: Mapping[str, Sequence[Strategy]], max_nodes: int = MAX_NODES,
-            movers: Mapping[str, frozenset[int]] | None = None) -> tuple[Node, int]:
+            movers: Mapping[str, frozenset[int]] | None = None,
+            options: SolveOptions | None = None) -> tuple[Node, int]:
     """The tree of every play in which each player takes, at each decision, an action of one of
     ``profiles``; returns the root and the number of nodes.
 
@@ -213,7 +215,8 @@ def explore(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fract
                                probabilities=tuple(Fraction(outcomes[k][1]) for k in live)))
             return live[advance(len(live))]
 
-        terminal = mechanism.rules(Play([strategy_of(i) for i in range(instance.n)], choose), instance, params)
+        terminal = mechanism.rules(Play([strategy_of(i) for i in range(instance.n)], choose, options), instance,
+                                   params)
         node.kind, node.terminal = "terminal", terminal
 
     queue: deque[tuple[int, ...]] = deque([()])
@@ -250,7 +253,7 @@ def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fr
     enumerated = profiles_with_movers(mechanism, instance, params, facts)
     profiles = {name: profile for name, profile, _ in enumerated}
     root, count = explore(mechanism, instance, params, profiles, max_nodes,
-                          {name: movers for name, _, movers in enumerated})
+                          {name: movers for name, _, movers in enumerated}, facts.options)
     game = gbt.Game.new_tree(players=[f"{k + 1} {_ascii(p)}" for k, p in enumerate(instance.players)],
                              title=_ascii(f"{mechanism.name} on {instance.name} ({mechanism.source})"))
     players = list(game.players)

@@ -23,13 +23,18 @@ from mechanisms.engine import Play, Strategy, Terminal
 def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
     reports = tuple(play.ask(i, "report") for i in range(instance.n))
     reported = replace(instance, valuations=reports)
-    allocation = lex_first_optimal(reported).outcome.allocation
+    # with the caller's backend and time limit (a program not proven in time raises
+    # NotProvenError through ``require``, as every benchmark does)
+    options = play.options
+    first = lex_first_optimal(reported, options=options)
+    first.require()  # (its witness too: the outcome is the first optimum, whatever the backend)
+    allocation = first.outcome.allocation
     worth = [report.value(bundle) for report, bundle in zip(reports, allocation)]
     total = sum(worth)
     prices = []
     for i in range(instance.n):
         others = total - worth[i]  # (each report valued once, not once per player: n^2 at n players)
-        prices.append(Fraction(msw_without(reported, i).require() - others))
+        prices.append(Fraction(msw_without(reported, i, options=options).require() - others))
     return play.end(allocation, prices)
 
 

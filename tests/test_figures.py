@@ -311,6 +311,37 @@ def test_table_of_mechanism_rows_left_unproven_says_so(results, tmp_path):
         in result.stderr
 
 
+def test_table_gives_a_whole_axis_value_as_an_integer(results):
+    """An axis of whole numbers (candidates, coalition size) keeps its values whole in JSON and
+    CSV (``2``, not ``2.0``), as the text table shows them."""
+    from cabench.summary import summary_table
+
+    frame = load(results)
+    frame["axis"] = "candidates"
+    frame["axis_value"] = frame["axis_value"].map(lambda v: 2.0 if v < 1 else 3.0)
+    table = summary_table(frame, per_point=True)
+    assert {r["axis_value"] for r in table.records} == {2, 3}
+    assert all(type(r["axis_value"]) is int for r in table.records) and {row[1] for row in table.rows} == {"2", "3"}
+
+
+def test_table_says_how_many_rows_it_left_out_unproven(results, tmp_path):
+    """Some mechanism rows unproven (the sweep writes them without their numbers): the table
+    summarises the others and says how many it left out (it dropped them without a word)."""
+    def unproven(frame):
+        rows = frame.index[frame["mechanism"] == "vcg"][:2]
+        frame.loc[rows, ["total", "proven"]] = ["", "False"]
+        return frame
+
+    path = _damaged(results, tmp_path, unproven)
+    for fmt in ("markdown", "json"):
+        result = run_cli("table", str(path), "--format", fmt)
+        assert result.returncode == 0, result.stderr
+        assert "2 mechanism rows of the results left out: not evaluated" in result.stdout
+    rows = json.loads(run_cli("table", str(path), "--format", "json").stdout)["rows"]
+    assert next(r for r in rows if r["mechanism"] == "vcg")["n"] == 4  # of 6
+    assert "left out" not in run_cli("table", str(results)).stdout
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_table_and_plot_read_standard_input(results, tmp_path, suffix):
     """`-` was "no such results file" although the README said every FILE may be `-`; Parquet

@@ -4,6 +4,7 @@ its dominated deviations, and the failures of Naive-1 .. Naive-4 that §5.1 desc
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -156,3 +157,39 @@ def test_a_markets_truthful_outcome_shows_in_every_table():
     for fmt in ("csv", "markdown", "latex"):
         out = run_cli("benchmarks", market, "--format", fmt)
         assert out.returncode == 0 and "truthful outcome" in out.stdout and "endowment 7" in out.stdout, fmt
+
+
+@pytest.mark.parametrize("scale", [1, 100])
+def test_a_probability_guarantee_is_shown_as_a_probability(tmp_path, scale):
+    """The budget-balanced mechanism's bound 1 - delta is a probability: a file with a scale of
+    100 showed it divided by 100 (0.0100 for 0.99999390), and without one it was rounded to 1.00
+    beside PASS."""
+    import csv
+    import io
+    import json
+
+    from instances import dump_instance, load_instance
+    from instances.units import show_probability
+    from mechanisms.registry import MECHANISMS as REGISTRY
+    from tests.conftest import EXAMPLES, run_cli
+
+    inst = load_instance(EXAMPLES / "seed003-market.json")
+    if scale != 1:
+        inst = replace(inst, valuations=tuple(Valuation(v.form, tuple((b, x * scale) for b, x in v.bids))
+                                              for v in inst.valuations), scale=scale)
+    file = tmp_path / "market.json"
+    dump_instance(inst, file)
+    again, m = load_instance(file), REGISTRY["budget-balanced"]
+    facts = Facts(again)
+    params = m.parameters(again)
+    g = evaluate(m, again, params, m.rational(again, params, facts), facts).guarantee
+    assert g.on_probability and 0.999 < g.bound < g.achieved < 1
+    bound, achieved = show_probability(g.bound), show_probability(g.achieved)
+    assert bound not in ("1", "1.0000") and float(bound) == pytest.approx(float(g.bound), abs=1e-6)
+    shown = run_cli("evaluate", str(file), "-m", "budget-balanced")
+    assert shown.returncode == 0, shown.stderr
+    assert f" {bound} " in shown.stdout and f": {achieved} >= {bound} holds" in shown.stdout
+    rows = list(csv.DictReader(io.StringIO(run_cli("evaluate", str(file), "-m", "all", "--format", "csv").stdout)))
+    assert next(r for r in rows if r["mechanism"] == "budget-balanced")["bound"] == bound
+    data = json.loads(run_cli("evaluate", str(file), "-m", "budget-balanced", "--json").stdout)
+    assert data["guarantee"]["bound"] == float(g.bound)

@@ -242,9 +242,24 @@ def test_annotate_replaces_only_when_asked():
 def test_knowledge_too_large_to_hold_is_refused_with_the_reason():
     inst = Instance("big", ("a",), tuple(f"p{k}" for k in range(3000)),
                     (Valuation(Form.XOR, ((1, 1),)),) * 3000, (None,) * 3000)
-    with pytest.raises(SpecError, match=r"--knowledge exact: every player would hold 1 copy of the other 2999 "
-                                         r"players' xor valuations, 8997000 values in all, above the limit"):
+    with pytest.raises(SpecError, match=r"--knowledge noisy-lower:0.5: every player would hold 1 copy of the other "
+                                         r"2999 players' xor valuations, 8997000 values in all, above the limit"):
+        annotate(inst, "noisy-lower:0.5")
+    with pytest.raises(SpecError, match=r"--knowledge exact: every player would hold the other 2999 players' true "
+                                         r"valuations \(shared, not copied\), 8997000 entries in all, above the limit"):
         annotate(inst, "exact")
+
+
+def test_exact_knowledge_is_counted_by_pairs_of_players_not_by_values():
+    """Exact knowledge shares the true valuations (a file says ``{"exact": true}``): 300 players
+    of 100 bids each were refused as 8,970,000 values to copy."""
+    bids = tuple((1 << g, 1 + g) for g in range(100))
+    inst = Instance("wide", tuple(f"g{g}" for g in range(100)), tuple(f"p{k}" for k in range(300)),
+                    (Valuation(Form.XOR, bids),) * 300, (None,) * 300)
+    known = annotate(inst, "exact").knowledge
+    assert all(known[i].bounds[j] is inst.valuations[j] for i in (0, 299) for j in range(300) if j != i)
+    with pytest.raises(SpecError, match="8970000 values in all"):
+        annotate(inst, "noisy-lower:0.5")
 
 
 def test_annotate_cli_is_byte_identical_and_guards_existing_knowledge(tmp_path):
