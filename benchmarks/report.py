@@ -24,6 +24,7 @@ from ilp.batch import Arrivals, LexFirst, Progress, frozen_heap, shared_workers
 from instances import Instance, LowerBounds
 from instances.bundles import members as goods_in
 from instances.bundles import names
+from instances.spreadsheet import neutral
 
 
 @dataclass(frozen=True)
@@ -766,10 +767,12 @@ def player_rows(report: Report) -> list[dict[str, Any]]:
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+    """The CSV text of ``rows``, its names and reasons safe to open in a spreadsheet
+    (``instances.spreadsheet``)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: neutral(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 

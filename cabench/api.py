@@ -379,6 +379,19 @@ class Evaluations:
     not_proven: tuple[tuple[Mechanism, str], ...] = ()
     """``all`` only: the mechanisms left out because a program their play or their theorem
     needs was not proven within the time limit, each with the reason (``rows`` has the others)."""
+    strategies: str = "rational"
+    """What was played: rational play, or the deviation family of :attr:`deviators` (everyone
+    else rational), whose evaluation checks no theorem (the theorems are about rational play)."""
+    deviators: tuple[int, ...] = ()
+    """The players of the agent that deviates (a family only)."""
+
+    def played(self) -> str | None:
+        """None for rational play; else one line saying who deviated and how."""
+        if self.strategies == "rational":
+            return None
+        who = ", ".join(self.instance.players[j] for j in self.deviators)
+        return (f'strategies "{self.strategies}" played by {{{who}}}, everyone else rational; no theorem is '
+                "checked off rational play")
 
     @property
     def failed(self) -> bool:
@@ -392,6 +405,9 @@ class Evaluations:
         payload = []
         for m, ev, extra in self.rows:
             data = evaluation_json(self.instance, m, ev)
+            data["strategies"] = self.strategies
+            if self.deviators:
+                data["deviators"] = [self.instance.players[j] for j in self.deviators]
             if extra:
                 data["monte_carlo"] = copy.deepcopy(extra)  # (a fresh dict: the caller may change it)
             payload.append(data)
@@ -509,6 +525,7 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
         chosen = [_mechanism(mechanism)]
         check_applicable(chosen[0], instance)
     rows, not_proven = [], []
+    deviators: tuple[int, ...] = ()
     for done, m in enumerate(chosen):
         if progress is not None:
             progress(done, len(chosen), m.name)
@@ -523,9 +540,14 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
                     raise ArgumentError("a deviation family needs --player", "player")
                 agent = agent_of(instance, _player(instance, player))
                 families = m.deviation_families(instance, chosen_params, facts, agent)
-                if strategies not in families:
+                # a family by its label or the label's first word(s), when only one starts so
+                # ("overbid" for "overbid (prices x2)")
+                starting = [name for name in families if name.startswith(strategies)]
+                if strategies not in families and len(starting) != 1:
                     raise ArgumentError(f'unknown family "{strategies}" for {m.name}; expected rational or one of: '
                                         + ", ".join(families), "strategies")
+                strategies = strategies if strategies in families else starting[0]
+                deviators = agent
                 profile = families[strategies].profile
             ev = _evaluate(m, instance, chosen_params, profile, facts, check=strategies == "rational")
             extra = None
@@ -546,7 +568,8 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
         progress(len(chosen), len(chosen), "")
     if not rows and not_proven:  # nothing evaluated: the first reason, as for one mechanism
         raise not_proven[0][1]
-    return Evaluations(instance, tuple(rows), mechanism == "all", tuple((m, str(exc)) for m, exc in not_proven))
+    return Evaluations(instance, tuple(rows), mechanism == "all", tuple((m, str(exc)) for m, exc in not_proven),
+                       strategies, deviators)
 
 
 def _prepare(instance, mechanism: str, player: str, params, solver: str, time_limit: float | None,

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from instances.spreadsheet import neutral
 from instances.writer import holds_float
 
 FORMATS = ("table", "json", "csv", "markdown", "latex")
@@ -93,7 +94,7 @@ def csv_text(tables: list[TableData]) -> str:
     machine = [t.machine() for t in tables]
     if len(tables) == 1:
         columns, rows = machine[0]
-        writer.writerow(columns)
+        writer.writerow(map(neutral, columns))
         writer.writerows([_csv_cell(c) for c in row] for row in rows)
         return buffer.getvalue()
     columns = list(dict.fromkeys(c for names, _ in machine for c in names))
@@ -101,13 +102,14 @@ def csv_text(tables: list[TableData]) -> str:
     for t, (names, rows) in zip(tables, machine):
         for row in rows:
             cells = dict(zip(names, row))
-            writer.writerow([t.title, *(_csv_cell(cells.get(c)) for c in columns)])
+            writer.writerow([neutral(t.title), *(_csv_cell(cells.get(c)) for c in columns)])
     return buffer.getvalue()
 
 
 def _csv_cell(value: object) -> object:
-    """A CSV cell: empty for no value (None, NaN); a float is written in full (its ``repr``)."""
-    return "" if value is None or isinstance(value, float) and value != value else value
+    """A CSV cell: empty for no value (None, NaN); a float is written in full (its ``repr``); a
+    text a spreadsheet would run as a formula gets a leading apostrophe (``instances.spreadsheet``)."""
+    return "" if value is None or isinstance(value, float) and value != value else neutral(value)
 
 
 _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | (

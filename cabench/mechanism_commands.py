@@ -155,14 +155,17 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
         from cabench.tables import evaluation_tables
 
         sampled = {m.name: extra for m, _, extra in rows if extra}
-        click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows], unproven, sampled), fmt),
-                   nl=False)
+        click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows], unproven, sampled,
+                                            result.played()), fmt), nl=False)
     else:
         console = _console()
         shown = displayed(instance)  # names printed as written, never as terminal codes or markup
         console.print(evaluation_table(shown, [(m, ev) for m, ev, _ in rows], unproven))
-        for line in guarantee_lines([(m, ev) for m, ev, _ in rows], instance.scale):
-            console.print("  " + plain(line), markup=False)
+        if result.played() is not None:  # (the guarantee's line said "no guarantee", as for VCG)
+            console.print("  " + plain(f"{rows[0][0].name}: {result.played()}"), markup=False)
+        else:
+            for line in guarantee_lines([(m, ev) for m, ev, _ in rows], instance.scale):
+                console.print("  " + plain(line), markup=False)
         for m, reason in unproven:
             console.print("  " + plain(f"{m.name}: not evaluated: {reason}; raise --time-limit"), markup=False)
         if mechanism != "all":

@@ -49,12 +49,10 @@ from typing import Any
 
 from instances import CabenchError
 from instances.files import atomic_write, exclusive_lock, read_input, sync_folder
+from instances.spreadsheet import neutral
 from instances.units import decimal
 
 KEY = "instance_sha256"
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""CSV cells starting with these are formulas in spreadsheets; they get a leading apostrophe
-(as OWASP advises and common CSV writers do), unless the cell is a number."""
 
 
 def instance_files(pattern: str) -> list[Path]:
@@ -352,17 +350,6 @@ def _needs_row(row: dict[str, Any] | None, time_limit: float | None) -> bool:
     return before is not None and (time_limit is None or time_limit > before)
 
 
-def _neutral(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not read as a formula."""
-    if not isinstance(value, str) or not value.startswith(CSV_FORMULA_START):
-        return value
-    try:
-        float(value)
-        return value  # a negative number, not a formula
-    except ValueError:
-        return "'" + value
-
-
 def _write_table(rows: list[dict[str, Any]], results: Path) -> None:
     import pandas as pd
 
@@ -370,7 +357,7 @@ def _write_table(rows: list[dict[str, Any]], results: Path) -> None:
     if results.suffix == ".parquet":
         atomic_write(results, lambda tmp: frame.to_parquet(tmp, index=False))
     else:
-        frame = frame.map(_neutral) if hasattr(frame, "map") else frame.applymap(_neutral)
+        frame = frame.map(neutral) if hasattr(frame, "map") else frame.applymap(neutral)
         atomic_write(results, lambda tmp: frame.to_csv(tmp, index=False))
 
 

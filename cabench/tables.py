@@ -117,12 +117,13 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
 
 def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation]],
                       not_proven: list[tuple[Mechanism, str]] = (),
-                      sampled: dict[str, dict] | None = None) -> list[TableData]:
+                      sampled: dict[str, dict] | None = None, played: str | None = None) -> list[TableData]:
     """One row per mechanism: exact expectations under rational play, the benchmark of its
     theorem, the bound and the verdict (docs/definitions.md, "Mechanisms and their guarantees");
     a mechanism of ``not_proven`` has empty cells and the verdict "not proven: " and why.
     ``sampled``: the Monte Carlo summaries by mechanism name (``--samples``), as four more
-    columns (they were left out of every format but the table)."""
+    columns (they were left out of every format but the table). ``played``: what was played
+    instead of rational play (``api.Evaluations.played``): the verdict says so, and a note."""
     inst = displayed(instance)
     scale = inst.scale
     out = []
@@ -133,7 +134,7 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
         g = ev.guarantee
         cells = [m.name, *(show_fraction(x, scale, PLACES) for x in (ev.sw, ev.rev, ev.total))]
         if g is None:
-            cells += ["", "", "", "", "no theorem", ""]
+            cells += ["", "", "", "", "not checked: not rational play" if played else "no theorem", ""]
         else:
             probability = g.on_probability
             bound = show_probability(g.bound) if probability else show_fraction(g.bound, scale, PLACES)
@@ -150,4 +151,17 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
         columns += ("MC SW", "MC SW CI95", "MC REV", "MC REV CI95")
         align += ("r", "r", "r", "r")
     out = [row + ("",) * (len(columns) - len(row)) for row in out]  # (a not-proven row's empty sample cells)
-    return [TableData(f"{inst.name}: exact expectations", columns, tuple(out), align)]
+    records = ()
+    if sampled:  # CSV: each interval as its two ends, numbers (the cell is "[low, high]")
+        records = []
+        for row in out:
+            record: dict[str, object] = {}
+            for column, cell in zip(columns, row):
+                if column.endswith(" CI95"):
+                    low, high = cell.strip("[]").split(", ") if cell else ("", "")
+                    record |= {f"{column} low": low, f"{column} high": high}
+                else:
+                    record[column] = cell
+            records.append(record)
+    return [TableData(f"{inst.name}: exact expectations", columns, tuple(out), align,
+                      (plain(played),) if played else (), tuple(records))]

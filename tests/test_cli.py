@@ -140,6 +140,26 @@ def test_the_tables_csv_keeps_numbers_in_the_value_columns(monkeypatch, capsys):
     assert row["not proven"].startswith("MIEW_i = BB_i: NOT PROVEN (") and "; MIKW_i: NOT PROVEN (" in row["not proven"]
 
 
+def test_every_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
+    """A player named like a formula gets a leading apostrophe in every CSV, as in a sweep's
+    results (only the sweep had the guard: ``benchmarks --format csv`` and ``--players-csv``
+    wrote ``=HYPERLINK(1)`` as it is); negative numbers stay numbers."""
+    from dataclasses import replace
+
+    from instances import dump_instance, load_instance
+
+    inst = load_instance(EXAMPLES / "seed004-example.json")
+    file = tmp_path / "names.json"
+    dump_instance(replace(inst, players=("=HYPERLINK(1)", *inst.players[1:])), file)
+    outputs = [run_cli("benchmarks", str(file), "--format", "csv"), run_cli("benchmarks", str(file), "--players-csv", "-"),
+               run_cli("evaluate", str(file), "-m", "best-belief", "--format", "csv")]
+    for result in outputs:
+        assert result.returncode == 0, result.stderr
+        cells = [cell for row in csv.reader(io.StringIO(result.stdout)) for cell in row]
+        assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+    assert "'=HYPERLINK(1)" in outputs[0].stdout and "'=HYPERLINK(1)" in outputs[1].stdout
+
+
 @pytest.mark.parametrize("command", [["benchmarks"], ["evaluate", "-m", "best-belief"]])
 def test_json_with_another_format_is_refused(command):
     """``--json`` is ``--format json``: with ``--format csv`` it printed JSON without a word."""

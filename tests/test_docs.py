@@ -38,6 +38,7 @@ DOCTEST_MODULES = (
     "instances.loader",
     "instances.writer",
     "instances.knowledge_models",
+    "instances.spreadsheet",
     "mechanisms.base",
     "ilp.program",
     "ilp.backends",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -58,7 +60,10 @@ def test_monte_carlo_in_the_files_money_in_every_format(tmp_path):
     sw = json.loads(exact.stdout)["expected"]["SW"]  # (deterministic play: every sample is the expectation)
     assert f"SW {sw / 100:.6f} CI95 [{sw / 100:.6f}, {sw / 100:.6f}]" in line, line
     (row,) = csv.DictReader(io.StringIO(run_cli(*args, "--format", "csv").stdout))
-    assert row["MC SW"] == f"{sw / 100:.6f}" and row["MC REV CI95"].startswith("[")
+    assert row["MC SW"] == f"{sw / 100:.6f}"
+    # each interval as its two ends, numbers (the cell was the text "[low, high]")
+    assert row["MC SW CI95 low"] == row["MC SW CI95 high"] == f"{sw / 100:.6f}" and "MC SW CI95" not in row
+    assert float(row["MC REV CI95 low"]) <= float(row["MC REV"]) <= float(row["MC REV CI95 high"])
     assert json.loads(run_cli(*args, "--json").stdout)["monte_carlo"]["SW"]["mean"] == sw
 
 
@@ -68,6 +73,21 @@ def test_evaluate_a_deviation():
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["expected"]["SW"] == 0 and data["expected"]["REV"] == 0
+    # what was played is said in every output (it looked like rational play with no theorem)
+    assert data["strategies"] == "Ausubel-Milgrom shill bids" and data["deviators"] == ["p2", "p3"]
+    rational = json.loads(run_cli("evaluate", str(EXAMPLES / "vcg-collusion.json"), "-m", "vcg", "--json").stdout)
+    assert rational["strategies"] == "rational" and "deviators" not in rational
+    args = ["evaluate", str(EXAMPLES / "seed004-example.json"), "-m", "best-belief", "--player", "p1",
+            "--strategies", "overbid"]  # a family by the start of its label
+    table = run_cli(*args)
+    assert table.returncode == 0, table.stderr
+    assert 'best-belief: strategies "overbid (prices x2)" played by {p1}, everyone else rational; no theorem is ' \
+           "checked off rational play" in table.stdout and "no guarantee" not in table.stdout
+    row = next(csv.DictReader(io.StringIO(run_cli(*args, "--format", "csv").stdout)))
+    assert row["verdict"] == "not checked: not rational play"
+    assert 'strategies "overbid (prices x2)" played by {p1}' in run_cli(*args, "--format", "markdown").stdout
+    unknown = run_cli(*args[:-1], "nonesuch")
+    assert unknown.returncode == 2 and 'unknown family "nonesuch" for best-belief' in unknown.stderr
 
 
 def test_outcome_json_and_text():

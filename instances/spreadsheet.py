@@ -1,0 +1,34 @@
+"""CSV cells a spreadsheet will not run: every CSV cabench writes (sweeps, experiments, tables,
+the per-player and per-coalition exports) passes its text cells through :func:`neutral`.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to
+spreadsheet programs (CSV injection: a player named ``=HYPERLINK(...)`` in an instance file
+would run when the results are opened). Such a cell gets a leading apostrophe, as OWASP advises
+and common CSV writers do, unless it is a number (``-3``, ``-0.5``): then it is left as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["FORMULA_START", "neutral"]
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a text cell starts with when a spreadsheet reads it as a formula."""
+
+
+def neutral(value: Any) -> Any:
+    """``value`` as a CSV cell that a spreadsheet will not read as a formula (module docstring).
+
+    Examples
+    --------
+    >>> neutral("=HYPERLINK(1)"), neutral("-3"), neutral("p1"), neutral(-3)
+    ("'=HYPERLINK(1)", '-3', 'p1', -3)
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    try:
+        float(value)
+        return value  # a negative number, not a formula
+    except ValueError:
+        return "'" + value
