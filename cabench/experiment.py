@@ -73,7 +73,9 @@ def parse_axis(spec: str) -> Axis:
             first, second, last = exact_number(items[0]), exact_number(items[1]), exact_number(items[3])
             step = second - first
             if step <= 0 or last < first:
-                raise ValueError
+                # (the generic message said nothing of the order: "0.5,0.4,...,0.1" read as unreadable)
+                raise CabenchError(f'--axis: cannot read "{spec}": A,B,...,Z rises from A in steps of B - A up to Z, '
+                                   "so it needs A < B and A <= Z (list the values for any other order)")
             count = (last - first) // step + 1  # counted, not drawn: 1,2,...,10^8 took 40 s and 2 GB
             if count > MAX_POINTS:
                 raise CabenchError(f"--axis: {spec}: {count} values; at most {MAX_POINTS}")

@@ -350,10 +350,24 @@ def _needs_row(row: dict[str, Any] | None, time_limit: float | None) -> bool:
     return before is not None and (time_limit is None or time_limit > before)
 
 
+LATE = ("E_SW", "E_REV", "total", "guarantee", "guarantee_benchmark", "guarantee_value", "guarantee_on", "bound",
+        "bound_over_benchmark", "verdict", "holds", "total_over_benchmark", "revenue_over_benchmark", "total_over_MSW",
+        "revenue_over_MSW", "eval_seconds")
+"""The columns of an evaluated mechanism's row, last and in this order whatever the first row
+is (a mechanism row left unproven has ``eval_seconds`` alone: it came before ``E_SW``)."""
+
+
 def _write_table(rows: list[dict[str, Any]], results: Path) -> None:
     import pandas as pd
 
     frame = pd.DataFrame(rows)
+    frame = frame[[c for c in frame.columns if c not in LATE] + [c for c in LATE if c in frame.columns]]
+    for column in frame.columns:
+        # whole numbers stay whole where some rows have none (a seed unknown, MSW unproven):
+        # pandas made them floats, written 0.0
+        values = [row[column] for row in rows if row.get(column) is not None]
+        if values and all(type(v) is int for v in values):
+            frame[column] = frame[column].astype("Int64")
     if results.suffix == ".parquet":
         atomic_write(results, lambda tmp: frame.to_parquet(tmp, index=False))
     else:

@@ -36,6 +36,10 @@ def test_axis_specs():
                 "noisy-lower:0.5,0.5"):
         with pytest.raises(CabenchError):
             parse_axis(bad)
+    # a progression that falls says why (it was "cannot read" with the general form)
+    with pytest.raises(CabenchError, match=r"rises from A in steps of B - A up to Z, so it needs A < B"):
+        parse_axis("noisy-lower:0.5,0.4,...,0.1")
+    assert parse_axis("noisy-lower:0.5,0.4,0.3").values == (Fraction(1, 2), Fraction(2, 5), Fraction(3, 10))
 
 
 @pytest.mark.parametrize("spec, message", [

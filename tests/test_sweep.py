@@ -40,6 +40,31 @@ def test_local_sweep_writes_one_row_per_instance_and_mechanism(folder, tmp_path)
     assert not (tmp_path / "results.csv.journal.jsonl").exists()
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_results_columns_have_one_order_and_whole_numbers_stay_whole(folder, tmp_path, suffix):
+    """The columns of an evaluated row come last in one order whatever the first row is (an
+    unproven row's ``eval_seconds`` came before ``E_SW``), and whole numbers with gaps (a seed
+    unknown) stay whole: the seed was written 0.0."""
+    from cabench.sweep import LATE, _write_table
+
+    first = {"file": "a.json", "seed": None, "mechanism": "vcg", "proven": False, "eval_seconds": 0.5}
+    second = {"file": "b.json", "seed": 3, "mechanism": "vcg", "proven": True, "E_SW": 1.5, "E_REV": 0.5,
+              "total": 2.0, "eval_seconds": 0.25}
+    results = tmp_path / f"r{suffix}"
+    _write_table([first, second], results)
+    frame = pd.read_csv(results) if suffix == ".csv" else pd.read_parquet(results)
+    assert list(frame.columns) == ["file", "seed", "mechanism", "proven", "E_SW", "E_REV", "total", "eval_seconds"]
+    assert [c for c in LATE if c in frame.columns] == list(frame.columns[4:])
+    if suffix == ".csv":
+        assert results.read_text().splitlines()[2].startswith("b.json,3,vcg,")
+    else:
+        assert str(frame["seed"].dtype) == "Int64" and frame["seed"].iloc[1] == 3
+    swept = tmp_path / f"swept{suffix}"
+    run_sweep(sorted(folder.glob("*.json")), swept, MECHS)
+    again = pd.read_csv(swept, dtype=str) if suffix == ".csv" else pd.read_parquet(swept).astype(str)
+    assert set(again["goods"]) == {"6"} and all(v.isdigit() for v in again["MSW"])  # (whole: not 123.0)
+
+
 def test_interrupted_sweep_resumes_without_losing_work(folder, tmp_path):
     results = tmp_path / "results.parquet"
     files = sorted(folder.glob("*.json"))
