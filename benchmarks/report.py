@@ -94,7 +94,9 @@ class Report:
 
     def players_frame(self):
         """:meth:`player_rows` as a pandas DataFrame, one row per player: the same columns and
-        cells as ``--players-csv`` (``frame.to_csv(index=False)`` writes the same text).
+        cells as ``--players-csv`` (``frame.to_csv(index=False)`` writes the same text, but for
+        a name a spreadsheet would read as a formula, which the CSV gives a leading apostrophe:
+        ``instances.spreadsheet``; the frame keeps it as written).
         ``MIEW``, ``MIKW`` and ``MSW_without`` are integers (missing where not proven; the
         ``*_status`` column says why), in integer units as in the JSON (the instance's ``scale``
         says the power of ten). Needs pandas, as :meth:`to_frame` does.
@@ -122,7 +124,8 @@ class Report:
 
     def coalitions_frame(self):
         """:meth:`coalition_rows` as a pandas DataFrame (``MKW`` and ``BA`` integers, missing
-        where not proven), the same cells as ``--coalitions-csv``."""
+        where not proven), the same cells as ``--coalitions-csv`` (but for names a spreadsheet
+        would read as formulas, neutralised there as in :meth:`players_frame`)."""
         return _integer_columns(data_frame(self.coalition_rows(), COALITION_COLUMNS), ("MKW", "BA"))
 
     def coalitions_csv(self) -> str:

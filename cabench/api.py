@@ -385,6 +385,12 @@ class Evaluations:
     deviators: tuple[int, ...] = ()
     """The players of the agent that deviates (a family only)."""
 
+    def strategies_played(self) -> str:
+        """``rational``, or the family with its deviators: ``overbid (prices x2) by {p1}``."""
+        if self.strategies == "rational":
+            return "rational"
+        return f"{self.strategies} by {{{', '.join(self.instance.players[j] for j in self.deviators)}}}"
+
     def played(self) -> str | None:
         """None for rational play; else one line saying who deviated and how."""
         if self.strategies == "rational":
@@ -421,8 +427,10 @@ class Evaluations:
     def to_frame(self):
         """One row per mechanism: ``mechanism``, ``E[SW]``, ``E[REV]``, ``total`` (floats; exact
         values in ``to_dict()``), the theorem's ``benchmark`` and its value, the ``bound``,
-        ``holds`` (None when the theorem's premise is not met) and the ``verdict``."""
-        from cabench.present import in_registry_order
+        ``holds`` (None when the theorem's premise is not met), the ``verdict`` ("not checked:
+        not rational play" for a deviation) and the ``strategies`` played (:attr:`strategies`,
+        with the :attr:`deviators` after the family)."""
+        from cabench.present import NOT_RATIONAL, in_registry_order
 
         rows = []
         for m, ev in in_registry_order([*((m, ev) for m, ev, _ in self.rows), *self.not_proven]):
@@ -435,9 +443,10 @@ class Evaluations:
             rows.append({  # the columns printed when a frame is too wide to show whole come first and last
                 "mechanism": m.name, "E[SW]": float(ev.sw), "E[REV]": float(ev.rev), "total": float(ev.total),
                 "benchmark": g.benchmark if g else None, "benchmark_value": g.benchmark_value if g else None,
-                "verdict": g.verdict if g else None, "source": m.source, "scale": self.instance.scale,
-                "bound": float(g.bound) if g else None,
+                "verdict": g.verdict if g else NOT_RATIONAL if self.deviators else None, "source": m.source,
+                "scale": self.instance.scale, "bound": float(g.bound) if g else None,
                 "holds": (g.holds if g.premise_unmet is None else None) if g else None,
+                "strategies": self.strategies_played(),
             })
         from benchmarks.report import data_frame
 
@@ -543,7 +552,10 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
                 # a family by its label or the label's first word(s), when only one starts so
                 # ("overbid" for "overbid (prices x2)")
                 starting = [name for name in families if name.startswith(strategies)]
-                if strategies not in families and len(starting) != 1:
+                if strategies not in families and len(starting) > 1:
+                    raise ArgumentError(f'"{strategies}" starts several families of {m.name}: '
+                                        + ", ".join(starting) + "; give more of the label", "strategies")
+                if strategies not in families and not starting:
                     raise ArgumentError(f'unknown family "{strategies}" for {m.name}; expected rational or one of: '
                                         + ", ".join(families), "strategies")
                 strategies = strategies if strategies in families else starting[0]

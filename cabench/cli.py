@@ -291,7 +291,7 @@ def generate(distribution, goods, bids, players, seed, knowledge, coalitions, ou
         players = int(players)
     if output is None and count > 1:
         raise click.BadParameter("--count above 1 needs -o DIRECTORY", param_hint="'-o'")
-    if count > 1 and output.suffix == ".json" and not output.is_dir():
+    if count > 1 and output.suffix.lower() == ".json" and not output.is_dir():
         # (it made a folder named like a file: "-o out.json" meant one file)
         raise click.BadParameter(f"--count {count} writes one file per instance into a folder; {output} names a "
                                  "JSON file (give a folder, or leave --count out)", param_hint="'-o'")

@@ -156,7 +156,7 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
 
         sampled = {m.name: extra for m, _, extra in rows if extra}
         click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows], unproven, sampled,
-                                            result.played()), fmt), nl=False)
+                                            result.played(), result.strategies_played()), fmt), nl=False)
     else:
         console = _console()
         shown = displayed(instance)  # names printed as written, never as terminal codes or markup

@@ -815,12 +815,13 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
 def write_rows(rows: Sequence[Row], folder: Path) -> None:
     """perf-rows.csv: one row per instance and method (rewritten after each instance)."""
     from instances.files import atomic_write
+    from instances.spreadsheet import neutral
 
     def write(tmp: Path) -> None:
         with open(tmp, "w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(asdict(rows[0])))
             writer.writeheader()
-            writer.writerows(asdict(r) for r in rows)
+            writer.writerows({k: neutral(v) for k, v in asdict(r).items()} for r in rows)  # (file names as cells)
 
     atomic_write(folder / "perf-rows.csv", write)
 

@@ -138,6 +138,11 @@ def monte_carlo_text(extra: dict[str, Any], scale: int = 1) -> str:
             f"{cells['MC SW CI95']}, REV {cells['MC REV']} CI95 {cells['MC REV CI95']}")
 
 
+NOT_RATIONAL = "not checked: not rational play"
+"""The verdict of a deviation's evaluation (``evaluate --strategies FAMILY``): the theorems are
+about rational play."""
+
+
 def in_registry_order(entries: list[tuple[Mechanism, Any]]) -> list[tuple[Mechanism, Any]]:
     """``entries`` (pairs of a mechanism and anything) in ``mechanisms.MECHANISMS``'s order, so that
     a mechanism not proven is listed where it would have been evaluated (a stable sort)."""

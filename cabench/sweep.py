@@ -367,7 +367,10 @@ def _write_table(rows: list[dict[str, Any]], results: Path) -> None:
         # pandas made them floats, written 0.0
         values = [row[column] for row in rows if row.get(column) is not None]
         if values and all(type(v) is int for v in values):
-            frame[column] = frame[column].astype("Int64")
+            if all(-2**63 <= v < 2**63 for v in values):
+                frame[column] = frame[column].astype("Int64")
+            elif results.suffix == ".parquet":  # (beyond 64 bits, a seed of 10^20: Parquet has no such integer)
+                frame[column] = frame[column].map(lambda v: None if v is None or v != v else str(v))
     if results.suffix == ".parquet":
         atomic_write(results, lambda tmp: frame.to_parquet(tmp, index=False))
     else:

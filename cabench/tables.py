@@ -10,7 +10,7 @@ from decimal import Decimal
 from benchmarks.report import Report
 from benchmarks.results import Benchmark, Best
 from cabench.formats import TableData
-from cabench.present import in_registry_order, monte_carlo_cells
+from cabench.present import NOT_RATIONAL, in_registry_order, monte_carlo_cells
 from cabench.render import displayed, plain, unproven_best_text, value_text
 from instances import Instance
 from instances.units import decimal, show, show_fraction, show_probability
@@ -117,13 +117,15 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
 
 def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation]],
                       not_proven: list[tuple[Mechanism, str]] = (),
-                      sampled: dict[str, dict] | None = None, played: str | None = None) -> list[TableData]:
+                      sampled: dict[str, dict] | None = None, played: str | None = None,
+                      strategies: str | None = None) -> list[TableData]:
     """One row per mechanism: exact expectations under rational play, the benchmark of its
     theorem, the bound and the verdict (docs/definitions.md, "Mechanisms and their guarantees");
     a mechanism of ``not_proven`` has empty cells and the verdict "not proven: " and why.
     ``sampled``: the Monte Carlo summaries by mechanism name (``--samples``), as four more
     columns (they were left out of every format but the table). ``played``: what was played
-    instead of rational play (``api.Evaluations.played``): the verdict says so, and a note."""
+    instead of rational play (``api.Evaluations.played``): the verdict says so, and a note;
+    CSV, which has no notes, gets a column ``strategies`` (``Evaluations.strategies_played``)."""
     inst = displayed(instance)
     scale = inst.scale
     out = []
@@ -134,7 +136,7 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
         g = ev.guarantee
         cells = [m.name, *(show_fraction(x, scale, PLACES) for x in (ev.sw, ev.rev, ev.total))]
         if g is None:
-            cells += ["", "", "", "", "not checked: not rational play" if played else "no theorem", ""]
+            cells += ["", "", "", "", NOT_RATIONAL if played else "no theorem", ""]
         else:
             probability = g.on_probability
             bound = show_probability(g.bound) if probability else show_fraction(g.bound, scale, PLACES)
@@ -152,7 +154,7 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
         align += ("r", "r", "r", "r")
     out = [row + ("",) * (len(columns) - len(row)) for row in out]  # (a not-proven row's empty sample cells)
     records = ()
-    if sampled:  # CSV: each interval as its two ends, numbers (the cell is "[low, high]")
+    if sampled or played:  # CSV: each interval as its two ends, numbers (the cell is "[low, high]")
         records = []
         for row in out:
             record: dict[str, object] = {}
@@ -162,6 +164,8 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
                     record |= {f"{column} low": low, f"{column} high": high}
                 else:
                     record[column] = cell
+            if played:  # (CSV has no notes: what was played, in a column)
+                record["strategies"] = strategies
             records.append(record)
     return [TableData(f"{inst.name}: exact expectations", columns, tuple(out), align,
                       (plain(played),) if played else (), tuple(records))]

@@ -323,6 +323,7 @@ def test_csv_exports_leave_no_folder_on_error(tmp_path, case):
     ["-n", "bidders", "--coalitions", "pairs:90", "-o", "{tmp}/new/sub/x.json"],  # found only once dealt
     ["-n", "bidders", "--coalitions", "pairs:90", "--count", "2", "-o", "{tmp}/new/dir"],
     ["-n", "3", "--count", "2", "-o", "{tmp}/new/g.json"],  # a file's name for the folder: it made a folder g.json
+    ["-n", "3", "--count", "2", "-o", "{tmp}/new/G.JSON"],
 ])
 def test_generate_writes_nothing_on_a_bad_spec(tmp_path, args):
     """A bad spec, found before or while drawing the instances: exit 2, one line, and no folder

@@ -84,7 +84,15 @@ def test_evaluate_a_deviation():
     assert 'best-belief: strategies "overbid (prices x2)" played by {p1}, everyone else rational; no theorem is ' \
            "checked off rational play" in table.stdout and "no guarantee" not in table.stdout
     row = next(csv.DictReader(io.StringIO(run_cli(*args, "--format", "csv").stdout)))
-    assert row["verdict"] == "not checked: not rational play"
+    assert row["verdict"] == "not checked: not rational play" and row["strategies"] == "overbid (prices x2) by {p1}"
+    import cabench
+
+    frame = cabench.evaluate(str(EXAMPLES / "seed004-example.json"), "best-belief", strategies="overbid",
+                             player="p1").to_frame()
+    assert (frame["verdict"][0], frame["strategies"][0]) == (row["verdict"], row["strategies"])
+    ambiguous = run_cli(*args[:-1], "a")
+    assert ambiguous.returncode == 2 and '"a" starts several families of best-belief: announce nothing' in (
+        ambiguous.stderr)
     assert 'strategies "overbid (prices x2)" played by {p1}' in run_cli(*args, "--format", "markdown").stdout
     unknown = run_cli(*args[:-1], "nonesuch")
     assert unknown.returncode == 2 and 'unknown family "nonesuch" for best-belief' in unknown.stderr

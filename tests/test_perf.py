@@ -276,6 +276,21 @@ def test_perf_runs_end_to_end(tmp_path):
     assert "naive/cabench" in result.stdout
 
 
+def test_perf_rows_neutralise_cells_a_spreadsheet_would_run(tmp_path):
+    """perf-rows.csv names each instance; one named like a formula gets a leading apostrophe, as
+    in every other CSV cabench writes (it was written as it is)."""
+    from dataclasses import replace
+
+    from instances import dump_instance, load_instance
+
+    file = tmp_path / "evil.json"
+    dump_instance(replace(load_instance(EXAMPLES / "seed004-example.json"), name="+evil"), file)
+    result = run_cli("perf", str(file), "--backends", "none", "--no-naive", "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    cells = [cell for row in csv.reader(open(tmp_path / "out" / "perf-rows.csv")) for cell in row]
+    assert "'+evil" in [cell.split(" ")[0] for cell in cells] and not any(c.startswith(("=", "+", "@")) for c in cells)
+
+
 def test_perf_on_real_cats_files_and_instance_files(tmp_path):
     """``cabench perf FILES``: real CATS files (imported as ``cabench import`` does) and a JSON
     instance, each its own entry, with exact knowledge drawn on them: the report's MSW equals the

@@ -59,6 +59,12 @@ def test_results_columns_have_one_order_and_whole_numbers_stay_whole(folder, tmp
         assert results.read_text().splitlines()[2].startswith("b.json,3,vcg,")
     else:
         assert str(frame["seed"].dtype) == "Int64" and frame["seed"].iloc[1] == 3
+    huge = tmp_path / f"huge{suffix}"  # a seed beyond 64 bits stays a Python int (Int64 overflowed)
+    _write_table([first, {**second, "seed": 10**20}], huge)
+    if suffix == ".csv":
+        assert "b.json,100000000000000000000,vcg," in huge.read_text()
+    else:
+        assert pd.read_parquet(huge)["seed"].tolist()[1] == "100000000000000000000"
     swept = tmp_path / f"swept{suffix}"
     run_sweep(sorted(folder.glob("*.json")), swept, MECHS)
     again = pd.read_csv(swept, dtype=str) if suffix == ".csv" else pd.read_parquet(swept).astype(str)
