@@ -34,7 +34,9 @@ Three kinds of measurement, all wall-clock seconds on this machine, in the same 
   gives the budget 2 s + (1 + winners) x that solve (:func:`budget`).
 
 Every time is a steady-state one: before the first timed report, one untimed report of a small
-instance (:func:`warm_up`) pays the solvers' one-time imports.
+instance (:func:`warm_up`) pays the solvers' one-time imports. A report shorter than a second is
+timed three times (alternated with the exact-knowledge report of the same instance, when there
+is one) and the fastest counts (:data:`REPEATS`).
 
 Instances are generated with every knowledge spec of ``--knowledge`` and every coalition spec of
 ``--coalitions`` (the ``cabench generate`` language); the knowledge suites have their own
@@ -415,6 +417,25 @@ def tie_break_seconds(program: Program, backend: str, time_limit: float | None) 
     return time.perf_counter() - start
 
 
+REPEATS = 3
+"""How many times a report shorter than :data:`REPEAT_BELOW` is timed; the fastest counts, as
+``timeit`` takes it (the others were slowed by something else: the collector, the machine).
+Measured (2026-12-05 19:49 UTC, the 2-core machine quiet, the 12 reports of regions and paths
+64 / 500 / 10, seeds 0-2, exact and ``noisy-lower:0.6`` knowledge, four runs each in one
+process after the warm-up): no run is slower for being the first, and one report's runs differ
+by up to 18 % (0.320-0.377 s), which moves the ratio of two reports by up to 0.35."""
+REPEAT_BELOW = 1.0
+"""Seconds below which a report is timed :data:`REPEATS` times (a longer one, once)."""
+
+
+def _timed_report(instance: Instance, options: SolveOptions) -> tuple[float, object, float]:
+    """``(seconds, report, solver seconds)`` of one ``compute_report``."""
+    start = time.perf_counter()
+    with solver_clock() as solving:
+        report = compute_report(instance, options)
+    return time.perf_counter() - start, report, solving[0]
+
+
 def measure_instance(instance: Instance, base: dict, backends: Sequence[str], default: str,
                      time_limit: float | None, jobs: int | None,
                      progress: Callable[[str], None] = lambda text: None, naive: bool = True,
@@ -429,11 +450,8 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     table's distinct programs, and ``ideal_report``, the report's distinct needed programs plus
     MSW's tie-break, each by its fastest single backend."""
     progress(f"{instance.name}: cabench benchmarks ({default}, whole report)")
-    start = time.perf_counter()
     options = SolveOptions(default, time_limit, jobs)
-    with solver_clock() as solving:
-        report = compute_report(instance, options)
-    whole = time.perf_counter() - start
+    whole, report, solving = _timed_report(instance, options)
     baseline: dict = {}
     if wdp:
         progress(f"{instance.name}: one HiGHS solve of the winner-determination problem")
@@ -447,9 +465,23 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     exact_seconds = exact_proven = None
     if exact is not None:
         progress(f"{exact.name}: cabench benchmarks ({default}, whole report, exact knowledge)")
-        start = time.perf_counter()
-        exact_report = compute_report(exact, options)
-        exact_seconds, exact_proven = time.perf_counter() - start, exact_report.all_proven
+        exact_seconds, exact_report, _ = _timed_report(exact, options)
+        exact_proven = exact_report.all_proven
+        # a short pair again, alternated (knowledge, exact, ...): the fastest of each counts
+        for _ in range(REPEATS - 1):
+            if max(whole, exact_seconds) >= REPEAT_BELOW:
+                break
+            again = _timed_report(instance, options)
+            if again[0] < whole:
+                whole, report, solving = again
+            exact_seconds = min(exact_seconds, _timed_report(exact, options)[0])
+    else:
+        for _ in range(REPEATS - 1):
+            if whole >= REPEAT_BELOW:
+                break
+            again = _timed_report(instance, options)
+            if again[0] < whole:
+                whole, report, solving = again
     needed = needed_programs(instance, report)
     named = table_programs(instance) if instance.n <= TABLE_PLAYERS else []
     table = [p for _, p in named] if named else needed
@@ -486,7 +518,7 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     common = dict(base, programs=len(programs), distinct=distinct, fastest_single_sum=fastest,
                   needed=len(needed), ideal_report=ideal)
     rows.append(Row(**common, **baseline, method=f"report:{default}",
-                    proven=len(programs) if report.all_proven else 0, seconds=whole, solver_seconds=solving[0]))
+                    proven=len(programs) if report.all_proven else 0, seconds=whole, solver_seconds=solving))
     if exact_seconds is not None:
         rows.append(Row(**common, method=f"report-exact:{default}", proven=len(programs) if exact_proven else 0,
                         seconds=exact_seconds))

@@ -143,6 +143,42 @@ def test_measure_instance_kinds_and_exact_report():
     assert all(k["all_proven"] for k in entry["kinds"].values())
 
 
+def test_a_short_report_is_timed_three_times_alternating_with_the_exact_one(monkeypatch):
+    """Reports under a second are timed three times, knowledge and exact alternated, and the
+    fastest of each counts (timed once, two reports' ratio moved by up to 0.35); a long one once."""
+    import cabench.perf as perf
+
+    inst = generate_instance("regions", 8, 20, 3, seed=3, knowledge="noisy-lower:0.6")
+    exact = generate_instance("regions", 8, 20, 3, seed=3, knowledge="exact")
+    base = {"instance": inst.name, "distribution": "regions", "goods": 8, "bids": 20, "players": 3, "seed": 3,
+            "knowledge": "noisy-lower:0.6", "coalitions": "none"}
+    reports = {id(i): perf.compute_report(i, perf.SolveOptions("cpsat")) for i in (inst, exact)}
+    order = []
+
+    def timed(durations):
+        scripted = iter(durations)
+
+        def fake(instance, options):
+            order.append("exact" if instance is exact else "knowledge")
+            return next(scripted), reports[id(instance)], 0.01
+
+        return fake
+
+    monkeypatch.setattr(perf, "_timed_report", timed([0.5, 0.2, 0.3, 0.1, 0.4, 0.3]))
+    rows = measure_instance(inst, base, [], "cpsat", None, 1, naive=False, exact=exact, batch=False)
+    assert order == ["knowledge", "exact"] * 3
+    seconds = {r.method: r.seconds for r in rows}
+    assert seconds == {"report:cpsat": 0.3, "report-exact:cpsat": 0.1}
+    order.clear()
+    monkeypatch.setattr(perf, "_timed_report", timed([5.0, 2.0]))
+    measure_instance(inst, base, [], "cpsat", None, 1, naive=False, exact=exact, batch=False)
+    assert order == ["knowledge", "exact"]
+    order.clear()
+    monkeypatch.setattr(perf, "_timed_report", timed([0.5, 0.4, 0.6]))  # no exact report: itself three times
+    assert measure_instance(inst, base, [], "cpsat", None, 1, naive=False, batch=False)[0].seconds == 0.4
+    assert order == ["knowledge"] * 3
+
+
 def test_winner_determination_baseline_and_budget():
     """CATS-shaped instances (one player per bidder): the HiGHS baseline solves the plain
     winner-determination problem to MSW itself, and the report's row carries MSW's winners and
