@@ -420,7 +420,7 @@ def tie_break_seconds(program: Program, backend: str, time_limit: float | None) 
 REPEATS = 3
 """How many times a report shorter than :data:`REPEAT_BELOW` is timed; the fastest counts, as
 ``timeit`` takes it (the others were slowed by something else: the collector, the machine).
-Measured (2026-12-05 19:49 UTC, the 2-core machine quiet, the 12 reports of regions and paths
+Measured (2026-12-05 19:41 UTC, the 2-core machine quiet, the 12 reports of regions and paths
 64 / 500 / 10, seeds 0-2, exact and ``noisy-lower:0.6`` knowledge, four runs each in one
 process after the warm-up): no run is slower for being the first, and one report's runs differ
 by up to 18 % (0.320-0.377 s), which moves the ratio of two reports by up to 0.35."""
