@@ -41,7 +41,9 @@ class NotProvenError(CabenchError):
         return f"{self.name} was not proven optimal ({status}incumbent {incumbent}{bound})"
 
     def __reduce__(self):  # (an exception pickles its message by default, not these fields)
-        return NotProvenError, (self.name, self.status, self.incumbent, self.bound, self.withheld, self.scale)
+        # the notes a caller added (``add_note``) travel too, as a plain exception's do
+        state = {"__notes__": list(self.__notes__)} if hasattr(self, "__notes__") else None
+        return NotProvenError, (self.name, self.status, self.incumbent, self.bound, self.withheld, self.scale), state
 
     def in_units(self, scale: int) -> "NotProvenError":
         """The same error, its numbers shown in units of 1/``scale`` (the instance's ``scale``)."""

@@ -230,6 +230,19 @@ def test_unproven_values_are_never_reported(monkeypatch):
     assert bb(inst, per_player).value is None
 
 
+def test_not_proven_error_pickles_with_its_fields_and_notes():
+    """It crosses process boundaries (a sweep's workers): its fields, and the notes a caller
+    added, which its own ``__reduce__`` dropped."""
+    import pickle
+
+    error = NotProvenError("MSW", "feasible", 3, 5, scale=10)
+    error.add_note("while sweeping x.json")
+    back = pickle.loads(pickle.dumps(error))
+    assert (back.name, back.status, back.incumbent, back.bound, back.scale) == ("MSW", "feasible", 3, 5, 10)
+    assert str(back) == str(error) and back.__notes__ == ["while sweeping x.json"]
+    assert not hasattr(pickle.loads(pickle.dumps(NotProvenError("MSW"))), "__notes__")
+
+
 def test_a_maximum_is_proven_when_open_bounds_are_below_it():
     from benchmarks.results import Benchmark, best_of
 
