@@ -384,6 +384,9 @@ class Evaluations:
     else rational), whose evaluation checks no theorem (the theorems are about rational play)."""
     deviators: tuple[int, ...] = ()
     """The players of the agent that deviates (a family only)."""
+    too_few_players: tuple[tuple[Mechanism, int], ...] = ()
+    """``all`` only: the mechanisms of the instance's kind left out because it has fewer
+    players than they need, each with that number (perfect-revenue needs two)."""
 
     def strategies_played(self) -> str:
         """``rational``, or the family with its deviators: ``overbid (prices x2) by {p1}``."""
@@ -422,7 +425,14 @@ class Evaluations:
         out: dict[str, Any] = {"instance": self.instance.name, "mechanisms": payload}
         if self.not_proven:
             out["not_proven"] = [{"mechanism": m.name, "reason": reason} for m, reason in self.not_proven]
+        if self.too_few_players:
+            out["not_applicable"] = [{"mechanism": m.name, "reason": reason} for m, reason in self.left_out()]
         return out
+
+    def left_out(self) -> list[tuple[Mechanism, str]]:
+        """Each mechanism of :attr:`too_few_players` with why (they were dropped without a word)."""
+        return [(m, f"needs at least {k} players; the instance has {self.instance.n}")
+                for m, k in self.too_few_players]
 
     def to_frame(self):
         """One row per mechanism: ``mechanism``, ``E[SW]``, ``E[REV]``, ``total`` (floats; exact
@@ -521,10 +531,13 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
         if strategies == "rational":  # (it was ignored)
             raise ArgumentError("--player names the agent of a deviation family; rational play has none "
                                 "(add --strategies FAMILY)", "player")
+    too_few: tuple[tuple[Mechanism, int], ...] = ()
     if mechanism == "all":
         if strategies != "rational":
             raise ArgumentError("--mechanism all evaluates rational play only", "strategies")
         chosen = [m for m in MECHANISMS.values() if applicable(m, instance)]
+        too_few = tuple((m, m.min_players) for m in MECHANISMS.values()
+                        if m.market == instance.is_market and instance.n < m.min_players)
         accepted = sorted({p.name for m in chosen for p in m.params})
         unknown = sorted(set(given) - set(accepted))
         if unknown:  # (each mechanism takes the parameters it has: a typo passed unnoticed)
@@ -581,7 +594,7 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     if not rows and not_proven:  # nothing evaluated: the first reason, as for one mechanism
         raise not_proven[0][1]
     return Evaluations(instance, tuple(rows), mechanism == "all", tuple((m, str(exc)) for m, exc in not_proven),
-                       strategies, deviators)
+                       strategies, deviators, too_few)
 
 
 def _prepare(instance, mechanism: str, player: str, params, solver: str, time_limit: float | None,

@@ -168,6 +168,8 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                 console.print("  " + plain(line), markup=False)
         for m, reason in unproven:
             console.print("  " + plain(f"{m.name}: not evaluated: {reason}; raise --time-limit"), markup=False)
+        for m, reason in result.left_out():
+            console.print("  " + plain(f"{m.name}: not evaluated: it {reason}"), markup=False)
         if mechanism != "all":
             m, ev, extra = rows[0]
             branches = Table(title="Branches (public chance results)", header_style="bold")
@@ -226,6 +228,9 @@ def _offer_lines(instance: Instance, action) -> list[str]:
             money = (lambda x: show(x, instance.scale) if isinstance(x, int) else str(x))  # noqa: E731
             offers = [f"{p} <- {{{', '.join(g)}}} at {money(value['prices'].get(p, 0))}"
                       for p, g in value["allocation"].items()]
+            # a price without goods (a market's seller: P*_1 < 0): the prices add up to the revenue
+            offers += [f"{p} <- nothing at {money(price)}" for p, price in value["prices"].items()
+                       if price and p not in value["allocation"]]
             lines.append(f"{key}: " + ("; ".join(offers) or "no offers") + f" (revenue {money(value.get('revenue', 0))})")
         else:
             lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")

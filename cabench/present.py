@@ -47,7 +47,10 @@ def describe(obj: Any, instance: Instance) -> Any:
                 continue
             if f.name in ("bundle",) and isinstance(value, int):
                 out[f.name] = names(value, instance.goods)
-            elif f.name == "allocation" and isinstance(value, tuple):
+            elif f.name == "prices" and isinstance(value, tuple) and len(value) == len(instance.players):
+                out[f.name] = {p: describe(x, instance) for p, x in zip(instance.players, value)}
+            elif f.name in ("allocation", "state") and isinstance(value, tuple):  # (perfect-revenue's state
+                # was printed as bit masks, [1, 2, 0, 0])
                 out[f.name] = {instance.players[j]: names(a, instance.goods) for j, a in enumerate(value) if a}
             else:
                 out[f.name] = describe(value, instance)

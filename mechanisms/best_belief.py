@@ -167,13 +167,17 @@ def _deviations(normal: bool):
 def _guarantee(normal: bool):
     def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
         """Seed 004 Theorem 1 (M_Normal) and Theorem 2 (M_BB): E[REV] >= BB/2 - eps, for players
-        who act individually. With coalitions §6.2.3 proves E[REV] >= BB'/2 - eps for M_BB only;
-        for M_Normal no theorem covers coalitions, so its premise is reported as not met."""
+        who act individually. With coalitions §6.2.3 proves E[REV] >= BB'/2 - eps for M_BB only,
+        when at least some player is independent; for M_Normal no theorem covers coalitions. Where
+        no theorem covers the instance, its premise is reported as not met."""
         colluding = bool(instance.coalitions)
         premise = None
         if colluding and normal:
             premise = ("Theorem 1 assumes independent players; the BB' bound with coalitions (§6.2.3) "
                        "is proved for best-belief (M_BB) only")
+        elif colluding and not instance.independent:
+            # (BB' is a maximum over none of them: 0, and the bound held for nothing)
+            premise = "§6.2.3 bounds the revenue by BB' when at least some player is independent; here none is"
         best = facts.bb_prime() if colluding and not normal else facts.bb()
         name = "BB'" if colluding and not normal else "BB"
         bound = Fraction(best.value, 2) - params["eps"]

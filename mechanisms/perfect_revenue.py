@@ -278,6 +278,11 @@ def perfectly_informed(instance: Instance) -> str | None:
     for i, knowledge in enumerate(instance.knowledge):
         who = instance.players[i]
         if not isinstance(knowledge, Candidates):
+            if isinstance(knowledge, LowerBounds) and all(
+                    knowledge.bounds.get(j) is instance.valuations[j] for j in range(instance.n) if j != i):
+                # ({"exact": true}: the message said "lower bounds", which read as wrong for it)
+                return (f"{who} has exact lower bounds (the true valuations as lower bounds, which do not say "
+                        "that a higher value is impossible), not the others' valuations as its one candidate")
             kind = "lower bounds" if isinstance(knowledge, LowerBounds) else "no knowledge"
             return f"{who} has {kind}, not the exact valuations of the others"
         for k, profile in enumerate(knowledge.profiles):
@@ -293,14 +298,20 @@ def perfectly_informed(instance: Instance) -> str | None:
 
 def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
     """Seed 002 Theorem 2: SW = MSW and REV >= (1 - 4 eps n) MSW at the unique SPE, for perfectly
-    informed players. The strategies read the true valuations whatever the instance says the
-    players know, so on other instances the inequality is shown with its premise not met."""
+    informed players, not all of them in one coalition (§1, "perfectly resilient to collusion").
+    The strategies read the true valuations whatever the instance says the players know, so on
+    other instances the inequality is shown with its premise not met."""
     best = facts.msw()
     bound = (1 - 4 * params["eps"] * instance.n) * best
     holds = ev.sw == best and all(t.welfare(instance) == best for _, t in ev.outcomes) and ev.rev >= bound
     premise = perfectly_informed(instance)
     if premise is not None:
         premise = "seed 002 assumes perfectly informed players: " + premise
+    elif any(len(agent) == instance.n for agent in instance.agents):
+        # seed 002 §1: perfect revenue "as long as not all players belong to the same coalition"
+        # (one coalition of everyone is priced by nobody outside it: its rational play may underprice)
+        premise = ("seed 002 §1 guarantees perfect revenue as long as not all players belong to the same "
+                   "coalition; here every player is in one")
     return Guarantee("SW = MSW and REV >= (1 - 4 eps n) MSW", "MSW", best, ev.rev, bound, holds, premise)
 
 

@@ -108,6 +108,46 @@ def test_outcome_json_and_text():
     assert "p1 <- {1} at 80; p2 <- {2} at 70 (revenue 150)" in text
 
 
+def test_outcome_names_every_price_and_perfect_revenues_state(tmp_path):
+    """A market's seller receives nothing at a negative price: the text left its price out, so
+    the prices did not add up to the revenue printed; perfect-revenue's state and prices were
+    bit masks and a list by player order ([1, 2, 0], [100, 100, 0])."""
+    market = run_cli("outcome", str(EXAMPLES / "seed003-market.json"), "-m", "budget-balanced", "--player", "p1")
+    assert market.returncode == 0, market.stderr
+    line = next(x for x in market.stdout.splitlines() if "revenue" in x)
+    data = json.loads(run_cli("outcome", str(EXAMPLES / "seed003-market.json"), "-m", "budget-balanced",
+                              "--player", "p1", "--json").stdout)
+    prices = next(v for v in data["announcements"].values() if isinstance(v, dict) and "outcome" in v)["outcome"]
+    for player, price in prices["prices"].items():
+        if price:
+            assert f"{player} <- " in line and f" at {price}" in line, line
+    assert sum(prices["prices"].values()) == prices["revenue"]
+    revenue = run_cli("outcome", SEED004, "-m", "perfect-revenue", "--player", "p1")
+    assert revenue.returncode == 0, revenue.stderr
+    assert 'state: {"p1": ["1"], "p2": ["2"]}' in revenue.stdout
+    assert 'prices: {"p1": 100, "p2": 100, "p3": 0}' in revenue.stdout
+
+
+def test_all_says_which_mechanisms_need_more_players(tmp_path):
+    """On one player, ``--mechanism all`` dropped perfect-revenue (it needs two) without a word."""
+    from dataclasses import replace
+
+    from instances import dump_instance, load_instance
+
+    inst = load_instance(SEED004)
+    single = replace(inst, players=inst.players[:1], valuations=inst.valuations[:1], knowledge=(None,))
+    file = tmp_path / "single.json"
+    dump_instance(single, file)
+    text = run_cli("evaluate", str(file), "-m", "all")
+    assert text.returncode == 0, text.stderr
+    assert "perfect-revenue: not evaluated: it needs at least 2 players; the instance has 1" in text.stdout
+    data = json.loads(run_cli("evaluate", str(file), "-m", "all", "--json").stdout)
+    assert data["not_applicable"] == [{"mechanism": "perfect-revenue",
+                                       "reason": "needs at least 2 players; the instance has 1"}]
+    assert "perfect-revenue" not in {m["mechanism"] for m in data["mechanisms"]}
+    assert "not_applicable" not in json.loads(run_cli("evaluate", SEED004, "-m", "all", "--json").stdout)
+
+
 def test_deviate_json():
     result = run_cli("deviate", SEED004, "-m", "best-belief", "--player", "p2", "--json")
     data = json.loads(result.stdout)

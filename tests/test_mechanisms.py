@@ -232,6 +232,50 @@ def test_perfect_revenue_prices_a_coalition_on_its_lowest_member():
     assert ev.guarantee.holds
 
 
+def _grand_coalition(inst):
+    """``inst`` with every player in one coalition and perfectly informed (a single candidate,
+    the truth, about each other player)."""
+    from instances import Candidates
+
+    truth = inst.valuations
+    knowledge = tuple(Candidates(({j: truth[j] for j in range(inst.n) if j != i},)) for i in range(inst.n))
+    return dataclasses.replace(inst, knowledge=knowledge, coalitions=(tuple(range(inst.n)),))
+
+
+@pytest.mark.parametrize("name, why", [
+    # seed 002 §1: perfect revenue "as long as not all players belong to the same coalition"
+    ("perfect-revenue", "as long as not all players belong to the same coalition"),
+    # seed 004 §6.2.3: BB'/2 "when at least some players are independent" (BB' was 0: a vacuous PASS)
+    ("best-belief", "when at least some player is independent; here none is"),
+])
+def test_a_guarantee_over_one_coalition_of_everyone_is_not_claimed(name, why):
+    inst = _grand_coalition(seed004_example())
+    facts = Facts(inst)
+    m = MECHANISMS[name]
+    params = m.parameters(inst)
+    g = evaluate(m, inst, params, m.rational(inst, params, facts), facts).guarantee
+    assert g.verdict == "premise not met" and why in g.premise_unmet
+    # the same players, one of them outside the coalition: the theorem applies again
+    apart = dataclasses.replace(inst, coalitions=((0, 1),))
+    facts = Facts(apart)
+    g = evaluate(m, apart, params, m.rational(apart, params, facts), facts).guarantee
+    assert g.premise_unmet is None and g.verdict == "PASS"
+
+
+def test_exact_lower_bounds_are_named_as_such_by_perfect_revenue():
+    """``{"exact": true}`` is lower bounds equal to the truth, not perfect information; the reason
+    said "lower bounds", which read as wrong for a file of exact knowledge."""
+    from instances import draw_knowledge
+
+    inst = seed004_example()
+    exact = dataclasses.replace(inst, knowledge=draw_knowledge(random.Random(0), inst.valuations, "exact"))
+    facts = Facts(exact)
+    m = MECHANISMS["perfect-revenue"]
+    params = m.parameters(exact)
+    g = evaluate(m, exact, params, m.rational(exact, params, facts), facts).guarantee
+    assert "p1 has exact lower bounds (the true valuations as lower bounds" in g.premise_unmet
+
+
 def test_perfect_revenue_rank_term():
     from mechanisms.perfect_revenue import Proposal, price_rank, rank_term
 
