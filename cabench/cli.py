@@ -17,6 +17,7 @@ import gc
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -459,7 +460,7 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
     """Convert a CATS file into a cabench instance (bids sharing a dummy good form one XOR).
     Prices keep their exact value: the instance records the power of ten ("scale") that made
     them integers. FILE may be - for standard input."""
-    from instances.cats import read_cats
+    from instances.cats import GoodsBeyondHeader, read_cats
     from instances.files import check_output
     from instances.knowledge_models import annotate
     from instances.writer import instance_text
@@ -467,7 +468,11 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
     with new_folders_removed_on_error(output):
         if output is not None:
             check_output(output, [file])  # before reading: a bad output path costs nothing
-        instance = read_cats(file, scale, round_digits)
+        with warnings.catch_warnings(record=True) as noted:
+            warnings.simplefilter("always", GoodsBeyondHeader)
+            instance = read_cats(file, scale, round_digits)
+        for note in noted:  # (the goods read differently from the header: said, not silent)
+            click.echo(f"cabench import: note: {note.message}", err=True)
         with spec_errors():
             instance = annotate(instance, knowledge, coalitions, seed)
         _emit(_readable(instance_text(instance), output), output)

@@ -21,6 +21,8 @@ at least the header's, that leaves every bid a real good and at most one good ab
 from __future__ import annotations
 
 import re
+import warnings
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -60,9 +62,12 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
         raise InputError(source, "line 1", "this is JSON, not a CATS file; a JSON instance needs no import: "
                          "give it to benchmarks, evaluate or any other command as it is")
     header: dict[str, int] = {}
+    header_lines: dict[str, int] = {}  # header word -> its line
     bids: list[_Bid] = []
     ids: dict[int, int] = {}  # bid id -> its line
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # lines end at "\n", "\r\n" or "\r" only: ``splitlines`` also breaks at a form feed or U+2028
+    # inside a comment, which shifted every later line number
+    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
         line = raw.strip()
         if not line or line.startswith("%"):
             continue
@@ -75,10 +80,15 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
             if words[0].lower() in header:
                 raise InputError(source, where, f'a second "{words[0]}" header line; each header appears once')
             header[words[0].lower()] = int(words[1])
+            header_lines[words[0].lower()] = number
             if header.get("goods") == 0 or header.get("goods", 0) > MAX_GOODS:
                 raise InputError(source, where, f"{header['goods']} goods; expected 1 to {MAX_GOODS}")
             continue
         if "goods" not in header or "bids" not in header:
+            if not _COUNT.fullmatch(words[0]):  # (a typo or a cut header: "goo", "good 40")
+                raise InputError(source, where, f"unrecognised line {line[:40]!r}; expected a header line "
+                                 '"goods N", "bids N" or "dummy N", a comment starting with "%", or a bid '
+                                 'after the "goods" and "bids" lines')
             raise InputError(source, where, 'a bid before the "goods" and "bids" header lines')
         if words[-1] != "#":
             raise InputError(source, where, 'a bid line must end with "#"')
@@ -96,8 +106,14 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
         ids[int(words[0])] = number
         goods = tuple(int(w) for w in words[2:-1])
         total = header["goods"] + header.get("dummy", 0)
-        if not goods or any(g < 0 or g >= total for g in goods):
-            raise InputError(source, where, f"goods must be numbers 0..{total - 1}, at least one")
+        if not goods:
+            raise InputError(source, where, "a bid with no good; a bid lists at least one good")
+        if any(g >= total for g in goods):
+            past = next(g for g in goods if g >= total)
+            dummies = (f'and the "dummy {header["dummy"]}" line adds dummy goods up to {total - 1}'
+                       if "dummy" in header else 'and there is no "dummy N" header line for dummy goods')
+            raise InputError(source, where, f"good {past} is past the goods of the header: \"goods "
+                             f"{header['goods']}\" numbers them 0..{header['goods'] - 1}, {dummies}")
         if len(set(goods)) != len(goods):
             twice = next(g for k, g in enumerate(goods) if g in goods[:k])
             raise InputError(source, where, f"good {twice} appears twice in this bid; a bid lists each good once")
@@ -105,8 +121,18 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
     if "goods" not in header:
         raise InputError(source, "", 'missing the "goods N" header line')
     if len(bids) != header.get("bids", len(bids)):
-        raise InputError(source, "", f'the header announces {header["bids"]} bids but the file has {len(bids)}')
+        short = " (is the file cut short?)" if len(bids) < header["bids"] else ""
+        raise InputError(source, f"line {header_lines['bids']}", f'the header announces {header["bids"]} bids but the '
+                         f"file has {len(bids)}{short}")
     return header, bids
+
+
+def decimal_text(price: Fraction) -> str:
+    """A price with a finite decimal expansion as decimal text (``102089/100`` is ``1020.89``)."""
+    digits = 0
+    while (price * 10**digits).denominator != 1 and digits < 40:
+        digits += 1
+    return format(Decimal(int(price * 10**digits)).scaleb(-digits), "f")
 
 
 def _choose_scale(source: str, bids: list[_Bid], scale: int | None, round_digits: int | None) -> tuple[int, list[int]]:
@@ -131,9 +157,12 @@ def _choose_scale(source: str, bids: list[_Bid], scale: int | None, round_digits
         number, _, _, written = bids[k]
         value = p * scale
         if value.denominator != 1:
-            raise InputError(source, f"line {number}", f"price {written} x scale {scale} is not an integer; "
-                             "leave out --scale to use the smallest power of ten that fits every price, "
-                             "or round with --round DIGITS")
+            # (with --round given, the advice to round was the one already taken)
+            rounding = ("or round with --round DIGITS" if round_digits is None else
+                        f"or round to fewer digits than --round {round_digits}")
+            shown = written if round_digits is None else f"{written} (rounded to {decimal_text(prices[k])})"
+            raise InputError(source, f"line {number}", f"price {shown} x scale {scale} is not an integer; leave "
+                             f"out --scale to use the smallest power of ten that fits every price, {rounding}")
         if p > MAX_ABS_VALUE:  # (a huge exponent was read as just above the cap: no product to show)
             raise InputError(source, f"line {number}", f"price {written} is above 10^12, the largest value "
                              "cabench accepts")
@@ -170,6 +199,14 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
         raise InputError(source, "", "no bids; an instance needs at least one bid")
     scale, values = _choose_scale(source, bids, scale, round_digits)
     n_goods = real_goods(header["goods"], [goods for _, goods, _, _ in bids])
+    if n_goods > header["goods"]:
+        # (said nowhere: a bid edited by hand to hold two dummy goods changed goods and players)
+        first = next(number for number, goods, _, _ in bids if real_goods(header["goods"], [goods]) > header["goods"])
+        warnings.warn(GoodsBeyondHeader(
+            f"{source}: line {first}: this bid holds no good below the header's {header['goods']}, or two past "
+            f"it, and a bid holds real goods and at most one dummy good: the file is read with {n_goods} real "
+            f"goods (0..{n_goods - 1}; only the goods past them are dummies). CATS 2.1's paths generator "
+            "writes such files; check the file if it does not come from there"), stacklevel=2)
     bidders: dict[object, list[tuple[int, int]]] = {}
     for (number, goods, _, _), value in zip(bids, values):
         dummy = max(goods)
@@ -186,6 +223,11 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
         source=source,
     )
     return _validated(instance)
+
+
+class GoodsBeyondHeader(UserWarning):
+    """A CATS file read with more real goods than its header says (:func:`real_goods`): the
+    file is valid, but a user who edited it by hand should look (``cabench import`` prints it)."""
 
 
 def real_goods(announced: int, bids: list[tuple[int, ...]]) -> int:

@@ -169,8 +169,23 @@ def test_cats_import_with_scale(tmp_path):
         pytest.param("goods 2\nbids 1\n0 0.0000000001 0 #\n",
                      "line 3: price 0.0000000001 needs scale 10^10 to be an integer, above the limit 10^9; "
                      "use --round DIGITS", id="too-many-digits"),
-        pytest.param("goods 2\nbids 1\n0 5 0 7 #\n", "line 3: goods must be numbers 0..1", id="unknown-good"),
-        pytest.param("goods 2\nbids 2\n0 5 0 #\n", "header announces 2 bids but the file has 1", id="count"),
+        # the good named, and the dummy header's part (it said "goods must be numbers 0..1")
+        pytest.param("goods 2\nbids 1\n0 5 0 7 #\n", 'line 3: good 7 is past the goods of the header: "goods 2" '
+                     'numbers them 0..1, and there is no "dummy N" header line', id="unknown-good"),
+        pytest.param("goods 2\ndummy 1\nbids 1\n0 5 0 7 #\n", 'line 4: good 7 is past the goods of the header: '
+                     '"goods 2" numbers them 0..1, and the "dummy 1" line adds dummy goods up to 2', id="dummy-few"),
+        pytest.param("goods 2\nbids 1\n0 5 #\n", "line 3: a bid with no good", id="no-good"),
+        # with --round given (below: --round 2 --scale 10), the advice is not to round again
+        pytest.param("goods 2\nbids 1\n0 5.555 0 #\n", "line 3: price 5.555 (rounded to 5.56) x scale 10 is not an "
+                     "integer; leave out --scale to use the smallest power of ten that fits every price, or round "
+                     "to fewer digits than --round 2", id="rounded"),
+        pytest.param("goods 2\nbids 2\n0 5 0 #\n", "line 2: the header announces 2 bids but the file has 1 (is the "
+                     "file cut short?)", id="count"),
+        # a cut or mistyped header word (it was "a bid before the header lines")
+        pytest.param("goods 2\ngoo", "line 2: unrecognised line 'goo'; expected a header line", id="cut-header"),
+        # a form feed in a comment is no line break (the lines after it were numbered one too far)
+        pytest.param("% a\x0cb\ngoods 2\nbids 1\n0 x 0 #\n", 'line 4: expected "id price good ... #"',
+                     id="form-feed"),
         pytest.param("goods 2\nbids 1\n0 5 0\n", 'must end with "#"', id="no-hash"),
         pytest.param("bids 1\n0 5 0 #\n", 'before the "goods" and "bids" header', id="no-header"),
         pytest.param(' {"goods": ["a"]}\n', "line 1: this is JSON, not a CATS file; a JSON instance needs no import",
@@ -182,9 +197,26 @@ def test_cats_import_with_scale(tmp_path):
 def test_cats_import_errors_through_the_cli(tmp_path, text, message):
     path = tmp_path / "bad.cats"
     path.write_text(text)
-    result = run_cli("import", str(path), "--format", "cats")
+    rounding = ["--round", "2", "--scale", "10"] if "--round 2" in message else []
+    result = run_cli("import", str(path), "--format", "cats", *rounding)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and message in result.stderr and str(path) in result.stderr
+
+
+def test_cats_import_says_when_it_reads_more_goods_than_the_header(tmp_path):
+    """A bid with no good below the header's count (or two past it) makes the goods past the
+    header real goods (CATS 2.1's paths files): ``import`` says so, naming the line, where it
+    changed goods and players without a word (a hand-edited bid did too)."""
+    path = tmp_path / "edited.txt"
+    path.write_text("goods 2\ndummy 2\nbids 3\n0 5 0 2 #\n1 4 1 2 #\n2 3 2 3 #\n")
+    result = run_cli("import", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(f"cabench import: note: {path}: line 6: this bid holds no good below the "
+                                    "header's 2, or two past it") and "read with 3 real goods (0..2" in result.stderr
+    assert json.loads(result.stdout)["goods"] == ["0", "1", "2"]
+    plain = tmp_path / "plain.txt"
+    plain.write_text("goods 2\ndummy 1\nbids 2\n0 5 0 2 #\n1 4 1 2 #\n")
+    assert run_cli("import", str(plain)).stderr == ""
 
 
 def test_generate_cli_writes_files_and_is_byte_identical(tmp_path):

@@ -327,6 +327,7 @@ def test_perf_rows_neutralise_cells_a_spreadsheet_would_run(tmp_path):
     assert "'+evil" in [cell.split(" ")[0] for cell in cells] and not any(c.startswith(("=", "+", "@")) for c in cells)
 
 
+@pytest.mark.filterwarnings("ignore::instances.cats.GoodsBeyondHeader")  # (the paths file; tests/test_real_files.py)
 def test_perf_on_real_cats_files_and_instance_files(tmp_path):
     """``cabench perf FILES``: real CATS files (imported as ``cabench import`` does) and a JSON
     instance, each its own entry, with exact knowledge drawn on them: the report's MSW equals the

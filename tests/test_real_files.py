@@ -301,6 +301,7 @@ def cats_bids(text: str, goods: int | None = None) -> list[tuple[Decimal, tuple[
     return bids
 
 
+@pytest.mark.filterwarnings("ignore::instances.cats.GoodsBeyondHeader")
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_cats_import_gives_the_generators_own_optimum_exactly(name):
     """MSW of every real CATS sample equals the optimum of CATS's own LP model, to the last digit."""
@@ -310,6 +311,7 @@ def test_cats_import_gives_the_generators_own_optimum_exactly(name):
     assert Decimal(show(value, inst.scale)) == Decimal(EXPECTED[name])
 
 
+@pytest.mark.filterwarnings("ignore::instances.cats.GoodsBeyondHeader")
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_cats_import_picks_the_smallest_power_of_ten(name):
     text = (CATS / name).read_text()
@@ -320,6 +322,7 @@ def test_cats_import_picks_the_smallest_power_of_ten(name):
     assert all((p * inst.scale) == int(p * inst.scale) for p in prices)
 
 
+@pytest.mark.filterwarnings("ignore::instances.cats.GoodsBeyondHeader")  # (the paths file: tested below)
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_cats_export_of_an_import_has_exactly_the_files_prices(name):
     text = (CATS / name).read_text()
@@ -331,8 +334,11 @@ def test_cats_export_of_an_import_has_exactly_the_files_prices(name):
 def test_cats_paths_real_good_beyond_the_header():
     """The header says 40 goods, but good 40 is a road (CATS 2.1's paths generator took one more
     than asked): bids 80 (goods 1, 40 and dummy 58), 88 and 172 (good 40 alone) and 194 (goods
-    40 and 1) are four bidders' bids, not one bidder's XOR."""
-    inst = read_cats(CATS / "paths-40-200-0000.txt")
+    40 and 1) are four bidders' bids, not one bidder's XOR; reading it says so."""
+    from instances.cats import GoodsBeyondHeader
+
+    with pytest.warns(GoodsBeyondHeader, match=r"line 100: .* read with 41 real goods \(0\.\.40"):
+        inst = read_cats(CATS / "paths-40-200-0000.txt")
     assert inst.goods == tuple(str(g) for g in range(41))
     assert inst.n == 97  # as CATS's bidders: bids sharing a dummy good, single bids on their own
     good40 = 1 << 40
