@@ -72,8 +72,12 @@ def _k_check(value: Fraction, params, instance: Instance) -> str | None:
     return None
 
 
-def _eps_check(limit: int):
+def _eps_check(limit: int | None):
+    """eps in (0, 1/(limit n)); with no limit, (n - 1) eps < 1 (seed 003 §5.1's condition for
+    Naive-1, which Naive-2 and Naive-3 keep: M asks 1/(5n), Naive-4 1/(3n))."""
     def check(value: Fraction, params, instance: Instance) -> str | None:
+        if limit is None:
+            return None if 0 < value and (instance.n - 1) * value < 1 else "seed 003 requires eps > 0 and (n - 1) eps < 1"
         return None if 0 < value < Fraction(1, limit * instance.n) else f"seed 003 requires eps in (0, 1/({limit}n))"
     return check
 
@@ -85,10 +89,13 @@ def _delta_check(value: Fraction, params, instance: Instance) -> str | None:
     return f"seed 003 requires delta in (0, eps/B) = (0, ({eps})/2^{k - 1})"
 
 
-def _params(limit: int, with_delta: bool) -> tuple[Param, ...]:
+def _params(limit: int | None, with_delta: bool) -> tuple[Param, ...]:
+    """k and eps (and delta); ``limit`` as :func:`_eps_check`'s (None: the default eps is
+    1/(10n), as M's)."""
+    within = "(n - 1) eps < 1" if limit is None else f"in (0, 1/({limit}n))"
     params = (
         Param("k", "bits per value; B = 2^(k-1)", _default_k, _k_check),
-        Param("eps", f"the constant epsilon, in (0, 1/({limit}n))", lambda inst, values: Fraction(1, 2 * limit * inst.n),
+        Param("eps", f"the constant epsilon, {within}", lambda inst, values: Fraction(1, 2 * (limit or 5) * inst.n),
               _eps_check(limit)),
     )
     if with_delta:
@@ -254,11 +261,20 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
 
 
 def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
-    """Seed 003 Theorem 1: Pr[SW = MSW and sum P = 0] >= 1 - delta."""
+    """Seed 003 Theorem 1: Pr[SW = MSW and sum P = 0] >= 1 - delta, in markets whose players
+    have complete information about each other's utilities (seed 003 §1 and §3.2: theta is
+    common knowledge to the players). The strategies read the true valuations whatever the
+    instance says the players know, so without that information the inequality is shown with
+    its premise not met, as perfect-revenue's is."""
+    from mechanisms.perfect_revenue import perfectly_informed
+
     best = facts.msw()
     good = sum((p for p, t in ev.outcomes if t.welfare(instance) == best and t.revenue == 0), Fraction(0))
     bound = 1 - params["delta"]
-    return Guarantee("Pr[SW = MSW and sum P = 0] >= 1 - delta", "MSW", best, good, bound, good >= bound)
+    premise = perfectly_informed(instance)
+    if premise is not None:  # (it was checked nowhere: a market of players who know nothing passed)
+        premise = "seed 003 assumes players with complete information about each other's utilities: " + premise
+    return Guarantee("Pr[SW = MSW and sum P = 0] >= 1 - delta", "MSW", best, good, bound, good >= bound, premise)
 
 
 BUDGET_BALANCED = Mechanism(

@@ -184,7 +184,7 @@ def welfare_guarantee(instance: Instance, params: Mapping[str, Fraction], facts:
     return Guarantee("Pr[SW = MSW] = 1 (aimed at, not guaranteed)", "MSW", best, good, Fraction(1), good >= 1)
 
 
-def _naive(number: int, rules, eps_limit: int) -> Mechanism:
+def _naive(number: int, rules, eps_limit: int | None) -> Mechanism:
     return Mechanism(
         name=f"naive-{number}",
         source=f"seed 003 §5.1 (Naive-{number})",
@@ -197,9 +197,9 @@ def _naive(number: int, rules, eps_limit: int) -> Mechanism:
     )
 
 
-NAIVE = (
-    _naive(1, naive1_rules, 5),
-    _naive(2, naive2_rules, 5),
-    _naive(3, naive3_rules, 5),
+NAIVE = (  # eps: (n - 1) eps < 1 for Naive-1 to 3 (seed 003 §5.1 states no other range), 1/(3n) for Naive-4
+    _naive(1, naive1_rules, None),
+    _naive(2, naive2_rules, None),
+    _naive(3, naive3_rules, None),
     _naive(4, naive4_rules, 3),
 )

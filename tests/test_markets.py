@@ -143,6 +143,48 @@ def test_market_mechanisms_under_rational_play(name):
     assert ev.sw >= 20 - 20 * (params.get("delta", 0))
 
 
+def test_budget_balanced_needs_complete_information():
+    """Seed 003 §1 and §3.2: the players have complete information about each other's utilities
+    (theta is common knowledge to them). A market whose players know nothing, or hold a wrong
+    candidate, passed; the bundled market, its players perfectly informed, still passes."""
+    from instances import Candidates
+
+    m = MECHANISMS["budget-balanced"]
+
+    def verdict(inst):
+        facts = Facts(inst)
+        params = m.parameters(inst)
+        return evaluate(m, inst, params, m.rational(inst, params, facts), facts).guarantee
+
+    informed = seed003_market()
+    assert verdict(informed).verdict == "PASS"
+    blind = replace(informed, knowledge=(None, None))
+    g = verdict(blind)
+    assert g.holds and g.verdict == "premise not met"
+    assert g.premise_unmet.startswith("seed 003 assumes players with complete information about each other's")
+    wrong = Valuation(Form.EXPLICIT, ((0b1, 1),))  # p1 believes p2 values a at 1 (it is 10)
+    misled = replace(informed, knowledge=(Candidates(({1: wrong},)), informed.knowledge[1]))
+    assert verdict(misled).verdict == "premise not met"
+
+
+@pytest.mark.parametrize("name, eps, ok", [
+    ("naive-1", Fraction(1, 2), True), ("naive-2", Fraction(1, 8), True), ("naive-3", Fraction(99, 100), True),
+    ("naive-2", Fraction(1), False), ("naive-4", Fraction(1, 6), False), ("naive-4", Fraction(1, 7), True),
+    ("budget-balanced", Fraction(1, 10), False),
+])
+def test_eps_ranges_are_the_papers_for_each_market_mechanism(name, eps, ok):
+    """Seed 003 §5.1 asks (n - 1) eps < 1 of Naive-1 (kept by Naive-2 and 3), 1/(3n) of Naive-4;
+    1/(5n) is M's alone, and it refused eps = 1/8 for Naive-2 on two players."""
+    from mechanisms import ParameterError
+
+    m, inst = MECHANISMS[name], seed003_market()
+    if ok:
+        assert m.parameters(inst, {"eps": eps})["eps"] == eps
+    else:
+        with pytest.raises(ParameterError, match="seed 003 requires eps"):
+            m.parameters(inst, {"eps": eps})
+
+
 def test_a_markets_truthful_outcome_shows_in_every_table():
     """The truthful outcome's witness names every price, the seller's negative P*_1 too (it
     showed only the buyer's), and the benchmarks table has a row with its welfare and its gain
