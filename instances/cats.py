@@ -92,9 +92,9 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
             raise InputError(source, where, 'a bid before the "goods" and "bids" header lines')
         if words[-1] != "#":
             raise InputError(source, where, 'a bid line must end with "#"')
-        if len(words) > 1 and words[1].startswith("-"):
+        if len(words) > 1 and words[1].startswith("-") and _price(words[1][1:]) != 0:  # ("-0" is 0)
             raise InputError(source, where, f"negative price {words[1][:40]}")
-        price = _price(words[1]) if len(words) > 1 else None
+        price = _price(words[1].removeprefix("-")) if len(words) > 1 else None
         if price is None or not all(_COUNT.fullmatch(w) for w in words[2:-1]):
             raise InputError(source, where, f'expected "id price good ... #" with a decimal price and good '
                              f"numbers, got {line[:60]!r}")

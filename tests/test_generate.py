@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 
 from benchmarks import knowledge_correct, msw
-from instances import Form, instance_text, load_instance, parse_instance
+from instances import Form, InputError, instance_text, load_instance, parse_instance
 from instances.bundles import members
 from instances.cats import read_cats, write_cats
 from instances.distributions import DISTRIBUTIONS, SCALE, _path_bidders, grid_graph, road_network
@@ -201,6 +201,16 @@ def test_cats_import_errors_through_the_cli(tmp_path, text, message):
     result = run_cli("import", str(path), "--format", "cats", *rounding)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and message in result.stderr and str(path) in result.stderr
+
+
+def test_cats_import_reads_minus_zero_as_zero(tmp_path):
+    """A price written -0 is 0, not a negative price (it was refused as one); -5 still is."""
+    path = tmp_path / "zero.txt"
+    path.write_text("goods 2\nbids 2\n0 -0 0 #\n1 -0.00 1 #\n")
+    assert [v.bids for v in read_cats(path).valuations] == [((0b01, 0),), ((0b10, 0),)]
+    path.write_text("goods 2\nbids 1\n0 -5 0 #\n")
+    with pytest.raises(InputError, match="line 3: negative price -5"):
+        read_cats(path)
 
 
 def test_cats_import_says_when_it_reads_more_goods_than_the_header(tmp_path):
