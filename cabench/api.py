@@ -388,19 +388,21 @@ class Evaluations:
     """``all`` only: the mechanisms of the instance's kind left out because it has fewer
     players than they need, each with that number (perfect-revenue needs two)."""
 
+    def _deviators_text(self) -> str:
+        return "{" + ", ".join(self.instance.players[j] for j in self.deviators) + "}"
+
     def strategies_played(self) -> str:
         """``rational``, or the family with its deviators: ``overbid (prices x2) by {p1}``."""
         if self.strategies == "rational":
             return "rational"
-        return f"{self.strategies} by {{{', '.join(self.instance.players[j] for j in self.deviators)}}}"
+        return f"{self.strategies} by {self._deviators_text()}"
 
     def played(self) -> str | None:
         """None for rational play; else one line saying who deviated and how."""
         if self.strategies == "rational":
             return None
-        who = ", ".join(self.instance.players[j] for j in self.deviators)
-        return (f'strategies "{self.strategies}" played by {{{who}}}, everyone else rational; no theorem is '
-                "checked off rational play")
+        return (f'strategies "{self.strategies}" played by {self._deviators_text()}, everyone else rational; no '
+                "theorem is checked off rational play")
 
     @property
     def failed(self) -> bool:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -127,14 +126,6 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
     return header, bids
 
 
-def decimal_text(price: Fraction) -> str:
-    """A price with a finite decimal expansion as decimal text (``102089/100`` is ``1020.89``)."""
-    digits = 0
-    while (price * 10**digits).denominator != 1 and digits < 40:
-        digits += 1
-    return format(Decimal(int(price * 10**digits)).scaleb(-digits), "f")
-
-
 def _choose_scale(source: str, bids: list[_Bid], scale: int | None, round_digits: int | None) -> tuple[int, list[int]]:
     """The scale and every price times it, as integers (see :func:`read_cats`)."""
     prices = [round(price, round_digits) if round_digits is not None else price for _, _, price, _ in bids]
@@ -160,7 +151,9 @@ def _choose_scale(source: str, bids: list[_Bid], scale: int | None, round_digits
             # (with --round given, the advice to round was the one already taken)
             rounding = ("or round with --round DIGITS" if round_digits is None else
                         f"or round to fewer digits than --round {round_digits}")
-            shown = written if round_digits is None else f"{written} (rounded to {decimal_text(prices[k])})"
+            # (rounded to round_digits places: a finite decimal, so smallest_scale has one)
+            places = smallest_scale([prices[k]])
+            shown = written if round_digits is None else f"{written} (rounded to {show(int(prices[k] * places), places)})"
             raise InputError(source, f"line {number}", f"price {shown} x scale {scale} is not an integer; leave "
                              f"out --scale to use the smallest power of ten that fits every price, {rounding}")
         if p > MAX_ABS_VALUE:  # (a huge exponent was read as just above the cap: no product to show)
