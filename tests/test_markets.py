@@ -143,6 +143,16 @@ def test_market_mechanisms_under_rational_play(name):
     assert ev.sw >= 20 - 20 * (params.get("delta", 0))
 
 
+def test_the_evaluate_table_shows_expectations_to_four_places():
+    """Two places showed budget-balanced's E[SW] = 9.998 as 10.00 beside MSW = 10 (its guarantee
+    is about how often SW falls short of MSW); four, as the guarantee lines under the table."""
+    from tests.conftest import EXAMPLES, run_cli
+
+    table = run_cli("evaluate", str(EXAMPLES / "seed003-market.json"), "-m", "budget-balanced")
+    assert table.returncode == 0, table.stderr
+    assert "│ budget-balanced │ 9.9980 │ 0.0000 │ 9.9980 │" in table.stdout
+
+
 def test_budget_balanced_needs_complete_information():
     """Seed 003 §1 and §3.2: the players have complete information about each other's utilities
     (theta is common knowledge to them). A market whose players know nothing, or hold a wrong
