@@ -117,9 +117,10 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
     return {"samples": samples, "seed": seed, "SW": summary(sw), "REV": summary(rev), "total": summary(total)}
 
 
-def monte_carlo_cells(extra: dict[str, Any], scale: int = 1) -> dict[str, str]:
-    """The sampled means and 95% intervals of :func:`monte_carlo` in the file's money (they are
-    in integer units, as the JSON's expectations are), four decimals past the scale's digits."""
+def monte_carlo_ends(extra: dict[str, Any], scale: int = 1) -> dict[str, str]:
+    """The sampled means and the ends of the 95% intervals of :func:`monte_carlo` in the file's
+    money (they are in integer units, as the JSON's expectations are), four decimals past the
+    scale's digits: ``MC SW``, ``MC SW CI95 low``, ``MC SW CI95 high``, the same for REV."""
     places = 4 + len(str(scale)) - 1
 
     def money(x: float) -> str:
@@ -128,8 +129,18 @@ def monte_carlo_cells(extra: dict[str, Any], scale: int = 1) -> dict[str, str]:
     cells = {}
     for key in ("SW", "REV"):
         low, high = extra[key]["ci95"]
-        cells[f"MC {key}"] = money(extra[key]["mean"])
-        cells[f"MC {key} CI95"] = f"[{money(low)}, {money(high)}]"
+        cells |= {f"MC {key}": money(extra[key]["mean"]), f"MC {key} CI95 low": money(low),
+                  f"MC {key} CI95 high": money(high)}
+    return cells
+
+
+def monte_carlo_cells(extra: dict[str, Any], scale: int = 1) -> dict[str, str]:
+    """:func:`monte_carlo_ends` with each interval in one cell, ``[low, high]``."""
+    ends = monte_carlo_ends(extra, scale)
+    cells = {}
+    for key in ("SW", "REV"):
+        cells[f"MC {key}"] = ends[f"MC {key}"]
+        cells[f"MC {key} CI95"] = f"[{ends[f'MC {key} CI95 low']}, {ends[f'MC {key} CI95 high']}]"
     return cells
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from benchmarks.report import Report
 from benchmarks.results import Benchmark, Best
 from cabench.formats import TableData
-from cabench.present import NOT_RATIONAL, in_registry_order, monte_carlo_cells
+from cabench.present import NOT_RATIONAL, in_registry_order, monte_carlo_cells, monte_carlo_ends
 from cabench.render import displayed, plain, unproven_best_text, value_text
 from instances import Instance
 from instances.units import decimal, show, show_fraction, show_probability
@@ -128,8 +128,10 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
     CSV, which has no notes, gets a column ``strategies`` (``Evaluations.strategies_played``)."""
     inst = displayed(instance)
     scale = inst.scale
-    out = []
+    out, ends = [], []  # ends: each row's Monte Carlo means and interval ends, for CSV
     for m, ev in in_registry_order([*rows, *not_proven]):
+        extra = sampled.get(m.name) if sampled else None
+        ends.append(monte_carlo_ends(extra, scale) if extra else {})
         if isinstance(ev, str):  # (why it was not evaluated)
             out.append((m.name, "", "", "", "", "", "", "", f"not proven: {plain(ev)}", ""))
             continue
@@ -143,27 +145,24 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
             ratio = "" if probability or not g.benchmark_value else f"{float(g.achieved / g.benchmark_value):.6f}"
             cells += [plain(g.statement), g.benchmark, show(g.benchmark_value, scale), bound, g.verdict, ratio]
         if sampled:
-            extra = sampled.get(m.name)
             cells += list(monte_carlo_cells(extra, scale).values()) if extra else ["", "", "", ""]
         out.append(tuple(cells))
     columns = ("mechanism", "E[SW]", "E[REV]", "E[SW] + E[REV]", "guarantee", "benchmark", "benchmark value",
                "bound", "verdict", "achieved / benchmark")
     align = ("l", "r", "r", "r", "l", "l", "r", "r", "l", "r")
+    exact_columns = columns
     if sampled:
         columns += ("MC SW", "MC SW CI95", "MC REV", "MC REV CI95")
         align += ("r", "r", "r", "r")
     out = [row + ("",) * (len(columns) - len(row)) for row in out]  # (a not-proven row's empty sample cells)
     records = ()
     if sampled or played:  # CSV: each interval as its two ends, numbers (the cell is "[low, high]")
+        sample_columns = ("MC SW", "MC SW CI95 low", "MC SW CI95 high", "MC REV", "MC REV CI95 low",
+                          "MC REV CI95 high") if sampled else ()
         records = []
-        for row in out:
-            record: dict[str, object] = {}
-            for column, cell in zip(columns, row):
-                if column.endswith(" CI95"):
-                    low, high = cell.strip("[]").split(", ") if cell else ("", "")
-                    record |= {f"{column} low": low, f"{column} high": high}
-                else:
-                    record[column] = cell
+        for row, row_ends in zip(out, ends):
+            record: dict[str, object] = dict(zip(exact_columns, row))
+            record |= {column: row_ends.get(column, "") for column in sample_columns}
             if played:  # (CSV has no notes: what was played, in a column)
                 record["strategies"] = strategies
             records.append(record)
