@@ -12,12 +12,13 @@ from typing import Any
 from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw
 from benchmarks.external import miew_request
 from benchmarks.known import relevant_knowledge_request
+from benchmarks.correctness import same_valuation
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
 from benchmarks.solving import solve_request, solve_requests
 from benchmarks.welfare import best_allocation_request, favourite_bundle_request
 from ilp import SolveOptions
 from ilp.backends import as_options
-from instances import CabenchError, Instance
+from instances import ZERO, CabenchError, Candidates, Instance, LowerBounds
 from mechanisms.engine import Rules, Strategy, Terminal, outcome_distribution
 
 _REQUESTS = {"miew": miew_request, "rk": relevant_knowledge_request, "ba": best_allocation_request,
@@ -374,6 +375,36 @@ class Evaluation:
 
     def agent_utility(self, agent: Sequence[int]) -> Fraction:
         return sum((self.utilities[i] for i in agent), Fraction(0))
+
+
+def perfectly_informed(instance: Instance) -> str | None:
+    """Why the players are not perfectly informed (seed 002 §2; seed 003 §3.2's complete
+    information: the premise of perfect-revenue and budget-balanced), or None if they are.
+
+    Perfect information means every player knows every other player's true valuation, i.e. its
+    belief is the single profile theta (seed 004 §3: "complete information ... B_i = {theta}"). In
+    an instance file that is a candidate set whose every candidate gives each other player its
+    true valuation. Lower bounds, even equal to the truth, only say TV_j >= L_j: the player does
+    not know that a higher value is impossible, so they do not meet the premise."""
+    for i, knowledge in enumerate(instance.knowledge):
+        who = instance.players[i]
+        if not isinstance(knowledge, Candidates):
+            if isinstance(knowledge, LowerBounds) and all(
+                    knowledge.bounds.get(j) is instance.valuations[j] for j in range(instance.n) if j != i):
+                # ({"exact": true}: the message said "lower bounds", which read as wrong for it)
+                return (f"{who} has exact lower bounds (the true valuations as lower bounds, which do not say "
+                        "that a higher value is impossible), not the others' valuations as its one candidate")
+            kind = "lower bounds" if isinstance(knowledge, LowerBounds) else "no knowledge"
+            return f"{who} has {kind}, not the exact valuations of the others"
+        for k, profile in enumerate(knowledge.profiles):
+            for j in range(instance.n):
+                if j == i:
+                    continue
+                same, _ = same_valuation(instance, profile.get(j, ZERO), instance.valuations[j])
+                if same is not True:
+                    verb = "cannot be compared with" if same is None else "differs from"
+                    return f"{who}'s candidate {k} {verb} the true valuation of {instance.players[j]}"
+    return None
 
 
 def agent_of(instance: Instance, player: int) -> tuple[int, ...]:

@@ -30,7 +30,7 @@ from benchmarks import truthful_outcome
 from benchmarks.market import endowment_welfare
 from benchmarks.results import Outcome
 from instances import Instance, Semantics, Valuation
-from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, agent_of
+from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, agent_of, perfectly_informed
 from mechanisms.common import favourite_of
 from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
 
@@ -266,8 +266,6 @@ def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, 
     common knowledge to the players). The strategies read the true valuations whatever the
     instance says the players know, so without that information the inequality is shown with
     its premise not met, as perfect-revenue's is."""
-    from mechanisms.perfect_revenue import perfectly_informed
-
     best = facts.msw()
     good = sum((p for p, t in ev.outcomes if t.welfare(instance) == best and t.revenue == 0), Fraction(0))
     bound = 1 - params["delta"]

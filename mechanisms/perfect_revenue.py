@@ -32,9 +32,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import comb
 
-from benchmarks.correctness import same_valuation
-from instances import ZERO, Candidates, Instance, LowerBounds
-from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, agent_of, in_open_unit
+from instances import Instance
+from mechanisms.base import (
+    Deviation,
+    Evaluation,
+    Facts,
+    Guarantee,
+    Mechanism,
+    Param,
+    agent_of,
+    in_open_unit,
+    perfectly_informed,
+)
 from mechanisms.common import answer_families
 from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
 
@@ -265,35 +274,6 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                                            raise_rule=lambda inst, i, s, K, e: (0,) * inst.n)), True, spe)
     families.update(answer_families(base, agent, why=spe, needs_correct_knowledge=True))
     return families
-
-
-def perfectly_informed(instance: Instance) -> str | None:
-    """Why the players are not perfectly informed (seed 002 §2), or None if they are.
-
-    Perfect information means every player knows every other player's true valuation, i.e. its
-    belief is the single profile theta (seed 004 §3: "complete information ... B_i = {theta}"). In
-    an instance file that is a candidate set whose every candidate gives each other player its
-    true valuation. Lower bounds, even equal to the truth, only say TV_j >= L_j: the player does
-    not know that a higher value is impossible, so they do not meet the premise."""
-    for i, knowledge in enumerate(instance.knowledge):
-        who = instance.players[i]
-        if not isinstance(knowledge, Candidates):
-            if isinstance(knowledge, LowerBounds) and all(
-                    knowledge.bounds.get(j) is instance.valuations[j] for j in range(instance.n) if j != i):
-                # ({"exact": true}: the message said "lower bounds", which read as wrong for it)
-                return (f"{who} has exact lower bounds (the true valuations as lower bounds, which do not say "
-                        "that a higher value is impossible), not the others' valuations as its one candidate")
-            kind = "lower bounds" if isinstance(knowledge, LowerBounds) else "no knowledge"
-            return f"{who} has {kind}, not the exact valuations of the others"
-        for k, profile in enumerate(knowledge.profiles):
-            for j in range(instance.n):
-                if j == i:
-                    continue
-                same, _ = same_valuation(instance, profile.get(j, ZERO), instance.valuations[j])
-                if same is not True:
-                    verb = "cannot be compared with" if same is None else "differs from"
-                    return f"{who}'s candidate {k} {verb} the true valuation of {instance.players[j]}"
-    return None
 
 
 def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
