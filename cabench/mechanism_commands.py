@@ -130,14 +130,15 @@ def _flags():
 @_time
 @_jobs
 @coalition_knowledge_option
+@click.option("--players", "players", type=click.Choice(["auto", "summary", "all"]), default="auto",
+              show_default=True, help="With one mechanism, the tables of chance branches and agents' E[u]: "
+                                      "every one, or a summary with counts, the top 10 agents by E[u] and the 10 most "
+                                      "probable branches (auto: every one up to 20 of them). JSON lists every one.")
 def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, fmt, solver,
-                     time_limit, jobs, coalition_knowledge):
+                     time_limit, jobs, coalition_knowledge, players):
     """Exact expected welfare, revenue and utilities of a mechanism on FILE, the benchmark its
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
-    from rich.table import Table
-    from rich.text import Text
-
-    from cabench.present import evaluation_table, guarantee_lines
+    from cabench.present import branch_table, evaluation_table, guarantee_lines, utility_tables
     from cabench.progress import counting, wanted
     from cabench.render import displayed
 
@@ -172,19 +173,9 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
             console.print("  " + plain(f"{m.name}: not evaluated: it {reason}"), markup=False)
         if mechanism != "all":
             m, ev, extra = rows[0]
-            branches = Table(title="Branches (public chance results)", header_style="bold")
-            branches.add_column("path")
-            branches.add_column("probability", justify="right")
-            for path, p in ev.branches:
-                branches.add_row(Text(plain(path)), str(p))
-            console.print(branches)
-            util = Table(title="Expected utilities", header_style="bold")
-            util.add_column("agent")
-            util.add_column("E\\[u]", justify="right")
-            for a, u in ev.agent_utilities:
-                util.add_row(Text("{" + ", ".join(shown.players[j] for j in a) + "}"),
-                             show_fraction(u, instance.scale, 6))
-            console.print(util)
+            console.print(branch_table(ev, players))
+            for table in utility_tables(shown, ev, players):
+                console.print(table)
             if extra:
                 from cabench.present import monte_carlo_text
 

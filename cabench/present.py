@@ -10,8 +10,10 @@ from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from benchmarks.results import Outcome
+from cabench.render import plain
 from ilp import SolveOptions
 from instances import Instance, Valuation
 from instances.bundles import names
@@ -192,6 +194,82 @@ def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]
             cells += [f"{g.benchmark}={show(g.benchmark_value, scale)}", bound, g.verdict]
         table.add_row(*cells)
     return table
+
+
+def lists_every_agent(count: int, players: str = "auto") -> bool:
+    """Whether ``evaluate`` lists all ``count`` agents (or chance branches): ``players`` is
+    "all", or "auto" with at most ``render.SUMMARY_ABOVE`` of them, the rule of ``benchmarks``
+    (``--players``)."""
+    from cabench.render import PLAYERS_MODES, SUMMARY_ABOVE
+
+    if players not in PLAYERS_MODES:
+        raise ValueError(f"players {players!r}: expected one of {', '.join(PLAYERS_MODES)}")
+    return players == "all" or (players == "auto" and count <= SUMMARY_ABOVE)
+
+
+TOP_AGENTS = 10
+"""In a summary, the agents with the highest E[u] and the most probable branches listed."""
+
+
+def branch_table(ev: Evaluation, players: str = "auto") -> Table:
+    """The public chance results and their probabilities, in the order played; above
+    ``render.SUMMARY_ABOVE`` branches (``--players summary|auto``) the :data:`TOP_AGENTS` most
+    probable (ties: in that order) and one row for the rest with their total probability
+    (collusion-leveraging has 2n + 2 branches: 402 rows on a 200-player file)."""
+    shown = list(ev.branches)
+    title = "Branches (public chance results)"
+    if not lists_every_agent(len(shown), players):
+        shown = sorted(shown, key=lambda branch: -branch[1])[:TOP_AGENTS]  # (stable: ties in order)
+        title = (f"{len(shown)} most probable of {len(ev.branches)} branches "
+                 "(--players all lists every branch)")
+    table = Table(title=title, header_style="bold")
+    table.add_column("path")
+    table.add_column("probability", justify="right")
+    for path, p in shown:
+        table.add_row(Text(plain(path)), str(p))
+    if len(shown) < len(ev.branches):
+        rest = sum((p for _, p in ev.branches), Fraction(0)) - sum((p for _, p in shown), Fraction(0))
+        table.add_row(Text(f"({len(ev.branches) - len(shown)} more branches)"), str(rest))
+    return table
+
+
+def utility_tables(instance: Instance, ev: Evaluation, players: str = "auto") -> list[Table]:
+    """Each agent's exact expected utility E[u] (seed 000 §1.2: value of its goods less its
+    price; a coalition's summed over its members), in the file's units. Above
+    ``render.SUMMARY_ABOVE`` agents (``--players summary|auto``): counts by sign, their sum, the
+    lowest E[u] (rational play never makes it negative in the papers' mechanisms, whose ε-terms
+    may), and the :data:`TOP_AGENTS` agents with the highest E[u] (ties: file order). Names are
+    printed as written (``instance`` is the displayed one)."""
+    scale = instance.scale
+    agents = list(ev.agent_utilities)
+
+    def who(agent: tuple[int, ...]) -> Text:
+        return Text("{" + ", ".join(instance.players[j] for j in agent) + "}")
+
+    full = lists_every_agent(len(agents), players)
+    shown = agents if full else sorted(agents, key=lambda entry: -entry[1])[:TOP_AGENTS]
+    tables = []
+    if not full:
+        counts = Table(title="Agents (summary; --players all lists every agent)", header_style="bold")
+        counts.add_column("count")
+        counts.add_column("agents", justify="right")
+        lowest = min(agents, key=lambda entry: entry[1])  # (the first in file order)
+        for what, value in (("agents", str(len(agents))),
+                            ("with E[u] > 0", str(sum(1 for _, u in agents if u > 0))),
+                            ("with E[u] = 0", str(sum(1 for _, u in agents if u == 0))),
+                            ("with E[u] < 0", str(sum(1 for _, u in agents if u < 0))),
+                            ("sum of E[u]", show_fraction(sum((u for _, u in agents), Fraction(0)), scale, 6)),
+                            ("lowest E[u]", f"{who(lowest[0]).plain}: {show_fraction(lowest[1], scale, 6)}")):
+            counts.add_row(Text(what), Text(value))
+        tables.append(counts)
+    util = Table(title="Expected utilities" if full else
+                 f"Top {len(shown)} agents by E\\[u] (ties: file order)", header_style="bold")
+    util.add_column("agent")
+    util.add_column("E\\[u]", justify="right")
+    for agent, u in shown:
+        util.add_row(who(agent), show_fraction(u, scale, 6))
+    tables.append(util)
+    return tables
 
 
 def guarantee_lines(rows: list[tuple[Mechanism, Evaluation]], scale: int = 1) -> list[str]:

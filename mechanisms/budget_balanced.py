@@ -158,7 +158,8 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
         if play.chance("c2", (("Heads", Fraction(yes, n * big)), ("Tails", 1 - Fraction(yes, n * big)))) == "Heads":
             return play.end(proposal.allocation, implemented)
         return play.end(E, [(n - 1) * eps] + [-eps] * (n - 1))
-    w = int(play.chance("w", tuple((str(i), Fraction(1, n)) for i in range(n))))
+    names = instance.players  # (the path names the player, as every path a user reads)
+    w = names.index(play.chance("w", tuple((names[i], Fraction(1, n)) for i in range(n))))
     prices = [Fraction(-eps)] * n
     if w == 0:
         prices[0] = (n - 1) * eps

@@ -108,7 +108,9 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
         play.note("ABORT: inconsistent coalition declarations")
         return play.end(allocation, prices)
     if play.chance("c1", (("Heads", eps), ("Tails", 1 - eps))) == "Heads":
-        star = int(play.chance("random star", tuple((str(i), Fraction(1, n)) for i in range(n))))
+        # labelled by the players' names, as every path a user reads (the index is the position)
+        names = instance.players
+        star = names.index(play.chance("random star", tuple((names[i], Fraction(1, n)) for i in range(n))))
         second = 0
     if play.chance("c2", FAIR) == "Heads":
         return play.end(announced[star].allocation, prices)

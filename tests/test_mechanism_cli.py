@@ -36,6 +36,45 @@ def test_evaluate_all_side_by_side():
         assert name in result.stdout
 
 
+def test_evaluate_summarises_many_agents_and_branches(tmp_path):
+    """Above 20 agents (or branches) the table gives counts by sign, the sum and the lowest E[u],
+    the top 10 agents by E[u] and the 10 most probable branches with one row for the rest;
+    --players all lists every one. The random star is named by its player (it read "star=0")."""
+    from fractions import Fraction
+
+    path = tmp_path / "crowd.json"
+    assert run_cli("generate", "-d", "uniform", "-m", "8", "-b", "24", "-n", "24", "-o", str(path)).returncode == 0
+    args = ("evaluate", str(path), "-m", "collusion-leveraging", "--solver", "cpsat", "--jobs", "1")
+    data = json.loads(run_cli(*args, "--json").stdout)
+    utilities, branches = data["utilities"], data["branches"]
+    assert len(utilities) == 24 and len(branches) == 2 * 24 + 2
+    assert "c1=Heads, random star=p1, c2=Heads" in branches
+    summary = run_cli(*args)
+    assert summary.returncode == 0, summary.stderr
+    out = summary.stdout
+    counts = dict(line.strip("│ ").split("│")[0:2] for line in out.split("Agents (summary")[1].split("└")[0].splitlines()
+                  if line.startswith("│"))
+    counts = {k.strip(): v.strip() for k, v in counts.items()}
+    assert counts["agents"] == "24"
+    assert int(counts["with E[u] > 0"]) == sum(u > 0 for u in utilities.values())
+    assert float(counts["sum of E[u]"]) == pytest.approx(sum(utilities.values()))
+    name, value = counts["lowest E[u]"].split(": ")
+    assert name.strip("{}") == min(utilities, key=utilities.get)  # (the first lowest in file order)
+    assert float(value) == pytest.approx(min(utilities.values()), abs=1e-6)
+    top = out.split("Top 10 agents by E[u]")[1].split("└")[0]
+    listed = [line.split("│")[1].strip().strip("{}") for line in top.splitlines() if line.startswith("│ {")]
+    best = sorted(utilities, key=lambda name: -utilities[name])[:10]
+    assert listed == best
+    shown = out.split("10 most probable of 50 branches")[1].split("└")[0]
+    rows = [line.split("│")[1:3] for line in shown.splitlines() if line.startswith("│")]
+    assert len(rows) == 11 and rows[-1][0].strip() == "(40 more branches)"
+    assert sum(Fraction(p.strip()) for _, p in rows) == 1
+    assert [p.strip() for _, p in rows[:2]] == ["99/200", "99/200"]  # the most probable first
+    everyone = run_cli(*args, "--players", "all").stdout
+    assert all(f"│ {{{name}}} " in everyone for name in utilities)
+    assert all(f"│ {path_} " in everyone for path_ in branches) and "more branches" not in everyone
+
+
 def test_evaluate_with_samples_and_params():
     result = run_cli("evaluate", SEED004, "-m", "best-belief", "--param", "eps=1/2", "--samples", "50", "--json")
     data = json.loads(result.stdout)
