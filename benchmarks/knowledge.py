@@ -11,9 +11,9 @@
   needs nothing beyond that definition, is never lower than what any single member can
   guarantee alone, and stays safe when some member's knowledge is incorrect.
 
-  ``sets``: the members pool their candidate sets, as possibilistic beliefs are pooled in
-  seed 004 §3 (a belief is a set of profiles the player thinks possible, and a coalition
-  knows its own members' valuations). A member's candidate survives only if it gives every
+  ``sets``: the members pool their candidate sets into one set of possible outsider profiles,
+  the agent's external knowledge EK_A of seed 000 Definitions 5 and 6 (a set of valuation
+  sub-profiles, over which RK_A quantifies); a coalition knows its own members' valuations. A member's candidate survives only if it gives every
   partner its true valuation, and the outsiders' part of it is also possible for every other
   member with candidate knowledge; g^C_j is the minimum of V_j over the surviving outsider
   profiles (and at least every lower bound a member holds). It is never lower than ``bounds``

@@ -63,7 +63,7 @@ def msw_program(instance: Instance) -> Program:
 def msw_without(instance: Instance, i: int, *, options: SolveOptions | str | None = None, optimum: Benchmark | None = None,
                 canonical: bool = False) -> Benchmark:
     """MSW_{-i}: the maximum social welfare with player i removed (the VCG externality term,
-    used by the VCG baseline; docs/definitions.md, "MSW_-i").
+    used by the VCG baseline; docs/definitions.md, "Benchmarks", row MSW_-i).
 
     Exact shortcut: when ``optimum`` (a proven MSW result) gives player i nothing, it is also
     optimal without i, so MSW_{-i} = MSW with the same witness and no solve.

@@ -780,16 +780,24 @@ def deviation_label(dev: Deviation, knowledge: dict[str, object]) -> tuple[str, 
 
     A dominance claim about an announcement built from the agent's knowledge holds for an agent
     whose knowledge is correct; for another agent the row says so instead of a bare
-    "dominated". A row that changes other agents' strategies is a scenario, not a deviation."""
+    "dominated". Seed 004 judges dominance by the agent's beliefs, right or wrong
+    (``Deviation.by_beliefs``): its claims cover every agent, and an agent whose beliefs are not
+    known to be correct reads "dominated by its beliefs", since its true E[u] may still rise. A
+    row that changes other agents' strategies is a scenario, not a deviation."""
     assumes = []
     if dev.scenario is not None:
         assumes.append(f"other players change too: {dev.scenario}")
-    if dev.dominated and dev.needs_correct_knowledge:
+    if dev.dominated and dev.by_beliefs:
+        assumes.append("dominance by the agent's own beliefs, correct or not (seed 004 Lemma 4 holds in every "
+                       "context); with wrong beliefs its true E[u] may still rise")
+    elif dev.dominated and dev.needs_correct_knowledge:
         assumes.append("the agent's knowledge is correct (the paper's claim is about what it knows)")
     if dev.scenario is not None:
         label = "scenario (not unilateral)"
     elif not dev.dominated:
         label = "not dominated"
+    elif dev.by_beliefs and knowledge["correct"] is not True:
+        label = "dominated by its beliefs"
     elif dev.needs_correct_knowledge and knowledge["correct"] is not True:
         label = "dominated if knowledge correct"
     else:

@@ -54,7 +54,15 @@ def check_backend(name: str, flag: str = "'--solver'") -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cabench")
 def cli() -> None:
-    """cabench: exact knowledge benchmarks of combinatorial auctions (see README.md)."""
+    """cabench: exact knowledge benchmarks of combinatorial auctions, and the robust mechanisms
+    that target them (the project's README is the manual).
+
+    Papers are cited as seed 000: Chen, Micali, Valiant (2009), Robustly Leveraging Collusion in
+    Combinatorial Auctions; seed 001: Chen, Micali (2008), Knowledge Benchmarks in Adversarial
+    Mechanism Design; seed 002: Chen, Hassidim, Micali (2011), Robust Perfect Revenue From
+    Perfectly Informed Players; seed 003: Azar, Chen, Micali (2011), Budget-Balanced
+    Maximization of Social Welfare; seed 004: Chen, Micali (2016), Leveraging Possibilistic
+    Beliefs in Unrestricted Combinatorial Auctions."""
 
 
 format_option = click.option(
@@ -533,7 +541,7 @@ def export_command(file, fmt, output) -> int:
 @click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full", "players", "cats",
                                             "cats-large", "knowledge", "knowledge-target", "knowledge-scaling"]),
               default="quick",
-              show_default=True, help="Which instance sizes (see cabench/perf.py).")
+              show_default=True, help="Which instance sizes (the README's section on performance lists each suite).")
 @click.option("--distributions", default=None, metavar="LIST",
               help="Only these distributions of the suite (comma-separated).")
 @click.option("--knowledge", "knowledge", default=None, metavar="LIST",

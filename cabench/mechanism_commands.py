@@ -454,7 +454,7 @@ def sweep_command(source, mechanisms, param_values, executor, scheduler, workers
 @click.option("--formats", default="pdf,svg,png", show_default=True, metavar="LIST",
               help="File formats (pdf, svg, png at 300 dpi).")
 def plot_command(results, output, style, formats):
-    """Draw the standard figures of a sweep or an experiment (see cabench/plot.py): the
+    """Draw the standard figures of a sweep or an experiment: the
     knowledge-quality figure, shares of each theorem's benchmark with 95% confidence intervals,
     collusion and solve time; prints the files written."""
     from cabench.cli import check_folder

@@ -254,13 +254,17 @@ class Deviation:
       dominant strategies, need nothing about the others and set it to False;
     * ``scenario``: set when the row also changes other agents' strategies (e.g. Naive-2's
       belief mismatch, where everyone says YES): it is then not a unilateral deviation of the
-      agent, and the text says what the others are assumed to do."""
+      agent, and the text says what the others are assumed to do;
+    * ``by_beliefs``: the paper judges dominance by the agent's own beliefs, which it lets be
+      wrong (seed 004 §3 and Lemma 4: the claim holds in every context), so the claim covers
+      every agent, but with wrong beliefs the agent's true E[u] may still rise."""
 
     profile: list[Strategy]
     dominated: bool
     why: str
     needs_correct_knowledge: bool = True
     scenario: str | None = None
+    by_beliefs: bool = False
 
 
 @dataclass(frozen=True)

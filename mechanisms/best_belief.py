@@ -118,11 +118,15 @@ def _deviations(normal: bool):
         base = rational(instance, params, facts)
         honest = {i: base[i](Decision(i, "announce")) for i in agent}
 
-        def announce(change, dominated: bool, why: str, needs_correct_knowledge: bool = True) -> Deviation:
+        def announce(change, dominated: bool, why: str, by_beliefs: bool = True) -> Deviation:
             profile = list(base)
             for i in agent:
                 profile[i] = announcer(change(i, honest[i]), truthful_answer(instance, i))
-            return Deviation(profile, dominated, why, needs_correct_knowledge)
+            # Seed 004 judges dominance by the player's beliefs, which may be wrong (§3; Lemma 4
+            # holds in every context): no claim needs correct knowledge. Those about the player's
+            # own valuation (Lemma 1, the favourite bundle) need no beliefs at all.
+            return Deviation(profile, dominated, why, needs_correct_knowledge=False,
+                             by_beliefs=dominated and by_beliefs)
 
         def replace_outcome(i: int, a: BeliefAnnouncement, outcome: Outcome) -> BeliefAnnouncement:
             return BeliefAnnouncement(outcome, a.valuation, a.bundle)
@@ -148,15 +152,16 @@ def _deviations(normal: bool):
         if normal:
             families["understate valuation (report zero)"] = announce(
                 lambda i, a: BeliefAnnouncement(a.outcome, valuation=ZERO), True,
-                "reporting v_i != theta_i is dominated (seed 004 Lemma 1)", needs_correct_knowledge=False)
+                "reporting v_i != theta_i is dominated (seed 004 Lemma 1)", by_beliefs=False)
             families["overstate valuation (bids x2)"] = announce(
                 lambda i, a: BeliefAnnouncement(
                     a.outcome, valuation=Valuation(a.valuation.form, tuple((b, 2 * x) for b, x in a.valuation.bids))),
-                True, "reporting v_i != theta_i is dominated (seed 004 Lemma 1)", needs_correct_knowledge=False)
+                True, "reporting v_i != theta_i is dominated (seed 004 Lemma 1)", by_beliefs=False)
         else:
             families["empty favourite bundle"] = announce(
                 lambda i, a: BeliefAnnouncement(a.outcome, bundle=0), True,
-                "xi_i other than a favourite bundle is dominated (seed 004 Lemma 3)", needs_correct_knowledge=False)
+                "xi_i other than a favourite bundle is dominated: on Heads the winner receives xi_w (seed 004 §6, "
+                "Step c), and Lemma 4's proof announces a favourite bundle", by_beliefs=False)
             families.update(answer_families(base, agent, why="answering NO to an acceptable offer, or YES to "
                                             "an unacceptable one, is dominated (seed 004 Lemma 3)"))
         return families

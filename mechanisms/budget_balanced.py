@@ -89,15 +89,15 @@ def _delta_check(value: Fraction, params, instance: Instance) -> str | None:
     return f"seed 003 requires delta in (0, eps/B) = (0, ({eps})/2^{k - 1})"
 
 
-def _params(limit: int | None, with_delta: bool) -> tuple[Param, ...]:
+def _params(limit: int | None, with_delta: bool, with_eps: bool = True) -> tuple[Param, ...]:
     """k and eps (and delta); ``limit`` as :func:`_eps_check`'s (None: the default eps is
-    1/(10n), as M's)."""
+    1/(10n), as M's; else half the bound, 1/(2 limit n)). ``with_eps`` False: k alone (Naive-1,
+    whose rules have no epsilon, seed 003 §5.1)."""
     within = "(n - 1) eps < 1" if limit is None else f"in (0, 1/({limit}n))"
-    params = (
-        Param("k", "bits per value; B = 2^(k-1)", _default_k, _k_check),
-        Param("eps", f"the constant epsilon, {within}", lambda inst, values: Fraction(1, 2 * (limit or 5) * inst.n),
-              _eps_check(limit)),
-    )
+    params = (Param("k", "bits per value; B = 2^(k-1)", _default_k, _k_check),)
+    if with_eps:
+        params += (Param("eps", f"the constant epsilon, {within}",
+                         lambda inst, values: Fraction(1, 2 * (limit or 5) * inst.n), _eps_check(limit)),)
     if with_delta:
         params += (Param("delta", "probability of the sub-mechanism M', in (0, eps/B)",
                          lambda inst, values: values["eps"] / 2 ** int(values["k"]), _delta_check),)

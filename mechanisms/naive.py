@@ -184,12 +184,12 @@ def welfare_guarantee(instance: Instance, params: Mapping[str, Fraction], facts:
     return Guarantee("Pr[SW = MSW] = 1 (aimed at, not guaranteed)", "MSW", best, good, Fraction(1), good >= 1)
 
 
-def _naive(number: int, rules, eps_limit: int | None) -> Mechanism:
+def _naive(number: int, rules, eps_limit: int | None, with_eps: bool = True) -> Mechanism:
     return Mechanism(
         name=f"naive-{number}",
         source=f"seed 003 §5.1 (Naive-{number})",
         market=True,
-        params=_params(eps_limit, with_delta=False),
+        params=_params(eps_limit, with_delta=False, with_eps=with_eps),
         rules=rules,
         rational=rational,
         deviations=_exploits(number),
@@ -197,8 +197,8 @@ def _naive(number: int, rules, eps_limit: int | None) -> Mechanism:
     )
 
 
-NAIVE = (  # eps: (n - 1) eps < 1 for Naive-1 to 3 (seed 003 §5.1 states no other range), 1/(3n) for Naive-4
-    _naive(1, naive1_rules, None),
+NAIVE = (  # eps: (n - 1) eps < 1 for Naive-2 and 3 (seed 003 §5.1 states no other range), 1/(3n) for Naive-4
+    _naive(1, naive1_rules, None, with_eps=False),  # (its rules have no epsilon)
     _naive(2, naive2_rules, None),
     _naive(3, naive3_rules, None),
     _naive(4, naive4_rules, 3),

@@ -123,7 +123,7 @@ def mixed_deviations(instance: Instance, params: Mapping[str, Fraction], facts: 
     for name, dev in BEST_BELIEF.deviations(instance, params, facts, agent).items():
         families[f"best-belief part: {name}"] = Deviation(
             [_combine(b, a) for b, a in zip(dev.profile, auction)], dev.dominated, dev.why,
-            dev.needs_correct_knowledge, dev.scenario)
+            dev.needs_correct_knowledge, dev.scenario, dev.by_beliefs)
     for name, dev in deviations(instance, params, facts, agent).items():
         families[f"auction part: {name}"] = Deviation(
             [_combine(b, a) for b, a in zip(belief, dev.profile)], dev.dominated, dev.why,

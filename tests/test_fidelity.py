@@ -153,18 +153,26 @@ def _deviate(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_deviate_labels_claims_that_assume_correct_knowledge():
-    """p2's belief in the seed 004 example is incorrect: announcement claims are labelled as
-    assuming correct knowledge; answer claims (own value only) stay "dominated"."""
+def test_deviate_labels_claims_that_assume_correct_knowledge(tmp_path):
+    """Seed 004 judges dominance by the player's beliefs, right or wrong (§3, Lemma 4 in every
+    context): p2's belief in its example is incorrect, and its announcement claims still apply,
+    labelled "dominated by its beliefs" (its true E[u] may rise); answer claims (own value only)
+    stay "dominated". Seed 002's claims are about perfectly informed players: for p2, whose
+    knowledge is wrong, perfect-revenue's read "dominated if knowledge correct"."""
     file = str(EXAMPLES / "seed004-example.json")
     wrong = {r["family"]: r for r in _deviate(file, "-m", "best-belief", "--player", "p2")["deviations"]}
-    assert wrong["underbid (prices x1/2)"]["paper"] == "dominated if knowledge correct"
-    assert "the agent's knowledge is correct" in wrong["underbid (prices x1/2)"]["assumes"]
+    underbid = wrong["underbid (prices x1/2)"]
+    assert underbid["paper"] == "dominated by its beliefs" and underbid["claim_applies"] is True
+    assert "own beliefs, correct or not" in underbid["assumes"]
     assert wrong["always NO"]["paper"] == "dominated" and wrong["always NO"]["assumes"] == ""
+    assert wrong["empty favourite bundle"]["paper"] == "dominated"
     right = {r["family"]: r for r in _deviate(file, "-m", "best-belief", "--player", "p1")["deviations"]}
     assert right["underbid (prices x1/2)"]["paper"] == "dominated"
     text = run_cli("deviate", file, "-m", "best-belief", "--player", "p2").stdout
-    assert "dominated if knowledge correct" in text and "not known to be correct" in text
+    assert "dominated by its beliefs" in text and "not known to be correct" in text
+    perfect = {r["family"]: r for r in _deviate(file, "-m", "perfect-revenue", "--player", "p2")["deviations"]}
+    labels = {r["paper"] for r in perfect.values()}
+    assert "dominated if knowledge correct" in labels and "dominated by its beliefs" not in labels
 
 
 def test_naive2_scenario_is_labelled_and_absent_from_naive3_and_naive4():

@@ -178,13 +178,14 @@ def test_budget_balanced_needs_complete_information():
 
 
 @pytest.mark.parametrize("name, eps, ok", [
-    ("naive-1", Fraction(1, 2), True), ("naive-2", Fraction(1, 8), True), ("naive-3", Fraction(99, 100), True),
+    ("naive-2", Fraction(1, 2), True), ("naive-2", Fraction(1, 8), True), ("naive-3", Fraction(99, 100), True),
     ("naive-2", Fraction(1), False), ("naive-4", Fraction(1, 6), False), ("naive-4", Fraction(1, 7), True),
     ("budget-balanced", Fraction(1, 10), False),
 ])
 def test_eps_ranges_are_the_papers_for_each_market_mechanism(name, eps, ok):
-    """Seed 003 §5.1 asks (n - 1) eps < 1 of Naive-1 (kept by Naive-2 and 3), 1/(3n) of Naive-4;
-    1/(5n) is M's alone, and it refused eps = 1/8 for Naive-2 on two players."""
+    """Seed 003 §5.1 asks (n - 1) eps < 1 of Naive-2 (kept by Naive-3), 1/(3n) of Naive-4;
+    1/(5n) is M's alone, and it refused eps = 1/8 for Naive-2 on two players. Naive-1's rules
+    have no epsilon, so it has no such parameter (it took one and never read it)."""
     from mechanisms import ParameterError
 
     m, inst = MECHANISMS[name], seed003_market()
@@ -193,6 +194,15 @@ def test_eps_ranges_are_the_papers_for_each_market_mechanism(name, eps, ok):
     else:
         with pytest.raises(ParameterError, match="seed 003 requires eps"):
             m.parameters(inst, {"eps": eps})
+
+
+def test_naive1_has_no_epsilon():
+    from mechanisms import ParameterError
+
+    m, inst = MECHANISMS["naive-1"], seed003_market()
+    assert set(m.parameters(inst)) == {"k"}
+    with pytest.raises(ParameterError, match='naive-1: unknown parameter "eps"'):
+        m.parameters(inst, {"eps": Fraction(1, 2)})
 
 
 def test_a_markets_truthful_outcome_shows_in_every_table():

@@ -64,8 +64,8 @@ def _dominated_deviations_never_pay(seed):
         for agent in inst.agents:
             correct = _correct(inst, agent)
             for name, dev in m.deviation_families(inst, params, facts, agent).items():
-                if not dev.dominated or (dev.needs_correct_knowledge and not correct):
-                    continue  # such claims are with respect to the agent's knowledge (seed 004 Def. 3)
+                if not dev.dominated or ((dev.needs_correct_knowledge or dev.by_beliefs) and not correct):
+                    continue  # such claims are with respect to the agent's knowledge or beliefs (seed 004 Def. 3)
                 ev = evaluate(m, inst, params, dev.profile, facts, check=False)
                 assert ev.agent_utility(agent) <= rational.agent_utility(agent), (m.name, agent, name)
 
