@@ -172,8 +172,9 @@ def _deviations(normal: bool):
 def _guarantee(normal: bool):
     def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
         """Seed 004 Theorem 1 (M_Normal) and Theorem 2 (M_BB): E[REV] >= BB/2 - eps, for players
-        who act individually. With coalitions §6.2.3 proves E[REV] >= BB'/2 - eps for M_BB only,
-        when at least some player is independent; for M_Normal no theorem covers coalitions. Where
+        who act individually. With coalitions §6.2.3 argues (informally, no theorem) that M_BB's
+        revenue is at least half of BB' when at least some player is independent, checked here as
+        E[REV] >= BB'/2 - eps with Theorem 2's eps; for M_Normal no theorem covers coalitions. Where
         no theorem covers the instance, its premise is reported as not met."""
         colluding = bool(instance.coalitions)
         premise = None
@@ -204,7 +205,7 @@ BEST_BELIEF_NORMAL = Mechanism(
 
 BEST_BELIEF = Mechanism(
     name="best-belief",
-    source="seed 004 §6 (M_BB), Theorem 2 and §6.2.3",
+    source="seed 004 §6 (M_BB), Theorem 2; with coalitions §6.2.3's argument (no theorem)",
     market=False,
     params=PARAMS,
     rules=_rules(normal=False),

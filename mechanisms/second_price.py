@@ -142,7 +142,7 @@ def mixed_guarantee(instance: Instance, params: Mapping[str, Fraction], facts: F
 
 MIXED_SECOND_PRICE = Mechanism(
     name="mixed-second-price",
-    source="seed 000 §1.2 (mixture of a c MEW mechanism with A'), using best-belief (seed 004)",
+    source="seed 000 §1.2's remark (a c MEW mechanism mixed with A'; no theorem), with best-belief (seed 004)",
     market=False,
     params=BEST_BELIEF.params,
     rules=mixed_rules,
