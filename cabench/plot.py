@@ -24,7 +24,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cabench.summary import BASELINES, bound_label, estimate, load, mechanism_rows, shown_name
+from cabench.summary import BASELINES, bound_label, clustered, load, mechanism_rows, shown_name
 from instances import CabenchError
 from instances.files import atomic_write
 
@@ -105,7 +105,7 @@ def _lines(rows, x: str, y: str, colors, bounds_on: str | None) -> tuple[Series,
     for name in names:
         group = rows[rows["mechanism"] == name]
         points = sorted(set(group[x].dropna()))
-        stats = [estimate(group[group[x] == p][y]) for p in points]
+        stats = [clustered(group[group[x] == p], y) for p in points]
         keep = [(p, s) for p, s in zip(points, stats) if s.n]
         if not keep:
             continue
@@ -117,7 +117,7 @@ def _lines(rows, x: str, y: str, colors, bounds_on: str | None) -> tuple[Series,
                              tuple(s.n for _, s in keep), color, style))
         if bounds_on and role == "mechanism" and (group["guarantee_on"] == bounds_on).any():
             on = group[group["guarantee_on"] == bounds_on]
-            levels = [(p, estimate(on[on[x] == p]["bound_over_benchmark"])) for p in points]
+            levels = [(p, clustered(on[on[x] == p], "bound_over_benchmark")) for p in points]
             levels = [(p, s) for p, s in levels if s.n]
             text = bound_label(on["guarantee"].dropna().iloc[0]) if on["guarantee"].notna().any() else None
             if levels:
@@ -167,12 +167,12 @@ def performance(frame) -> FigureData | None:
                               ("total_over_benchmark", "total", "(E[SW] + E[REV]) / benchmark")):
         series = []
         for k, fam in enumerate(families):
-            stats = [estimate(rows[(rows["mechanism"] == m) & (rows["family"] == fam)][column]) for m in mechanisms]
+            stats = [clustered(rows[(rows["mechanism"] == m) & (rows["family"] == fam)], column) for m in mechanisms]
             series.append(Series(f"{fam} ({_n_label([s.n for s in stats])})", "mechanism", fam, tuple(mechanisms),
                                  tuple(s.mean for s in stats), tuple(s.low for s in stats),
                                  tuple(s.high for s in stats), tuple(s.n for s in stats),
                                  PALETTE[k % len(PALETTE)]))
-        bounds = [estimate(rows[(rows["mechanism"] == m) & (rows["guarantee_on"] == on)]["bound_over_benchmark"])
+        bounds = [clustered(rows[(rows["mechanism"] == m) & (rows["guarantee_on"] == on)], "bound_over_benchmark")
                   for m in mechanisms]
         series.append(Series("bound of the theorem", "bound", "", tuple(mechanisms), tuple(s.mean for s in bounds),
                              n=tuple(s.n for s in bounds), color="#000000", linestyle="--"))

@@ -200,6 +200,40 @@ def _line(data: bytes, index: int) -> int:
     return start
 
 
+def auction(frame):
+    """Each row's auction: what its valuations were drawn from, the unit of the confidence
+    intervals. An experiment evaluates one auction at every axis point, and a sweep may hold
+    one auction annotated several ways (with and without coalitions): their rows are not
+    independent draws. Generated rows: distribution, goods, bids, players and seed (knowledge
+    and coalitions are drawn apart from the valuations); rows annotated from a file: that
+    file's SHA-256; any other row is its own instance."""
+    import pandas as pd
+
+    key = pd.Series(None, index=frame.index, dtype=object)
+    for column in ("instance_sha256", "file"):
+        if column in frame:
+            key = key.fillna(frame[column].map(lambda v: f"instance {v}" if isinstance(v, str) and v else None))
+    if "source_sha256" in frame:
+        key = frame["source_sha256"].map(lambda v: f"source {v}" if isinstance(v, str) and v else None).fillna(key)
+    if "distribution" in frame:
+        parts = [frame[c].astype(str) if c in frame else "" for c in ("distribution", "goods", "bids", "players", "seed")]
+        generated = frame["distribution"].notna() & (frame["distribution"] != "")
+        key = key.where(~generated, "generated " + parts[0] + "/" + parts[1] + "/" + parts[2] + "/" + parts[3]
+                        + " seed " + parts[4])
+    return key.fillna(pd.Series(frame.index.astype(str), index=frame.index))
+
+
+def clustered(rows, column: str) -> Estimate:
+    """:func:`estimate` over auctions (:func:`auction`, the rows' ``auction`` column): the rows of
+    one auction are averaged first, so an auction met at five knowledge points counts once
+    (counted five times, VCG's identical ratios gave a fifth of the interval's width)."""
+    import pandas as pd
+
+    values = pd.to_numeric(rows[column], errors="coerce")
+    finite = values[values.notna() & values.map(lambda v: math.isfinite(v) if v is not None else False)]
+    return estimate(finite.groupby(rows.loc[finite.index, "auction"], sort=False).mean())
+
+
 def family(frame):
     """Each row's instance family: its distribution, else the file it was annotated from, else
     "other files"."""
@@ -234,6 +268,7 @@ def mechanism_rows(frame):
     rows.loc[msw, "total_over_MSW"] = rows.loc[msw, "total"] / rows.loc[msw, "MSW"]
     rows.loc[msw, "revenue_over_MSW"] = rows.loc[msw, "E_REV"] / rows.loc[msw, "MSW"]
     rows["family"] = family(rows)
+    rows["auction"] = auction(rows)
     # a mechanism run with given parameters is its own line: "best-belief (eps=1/100)"
     spec = rows["parameter_spec"].astype(object).fillna("").astype(str) if "parameter_spec" in rows else ""
     rows["mechanism"] = rows["mechanism"].astype(str) + (" (" + spec + ")").where(spec != "", "")
@@ -291,6 +326,7 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
                "E[REV] / benchmark", "(E[SW] + E[REV]) / benchmark", "(E[SW] + E[REV]) / MSW", "bound / benchmark",
                "PASS / FAIL / premise not met"]
     out, records = [], []
+    pooled = False  # some line holds several rows of one auction
     for key, group in order.groupby(keys, sort=False):
         name = key[-1]
         benchmarks = sorted(set(group["guarantee_benchmark"].dropna())) if "guarantee_benchmark" in group else []
@@ -305,14 +341,15 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
             p = float(key[1])
             whole = p.is_integer() and rows["axis"].dropna().iloc[0] in ("candidates", "coalition-size")
             value.append(str(int(p)) if whole else f"{p:g}")
-        size = len(group)
-        estimates = {ratio: estimate(group[ratio]) for ratio in RATIOS}
+        size = group["auction"].nunique()
+        pooled = pooled or size < len(group)
+        estimates = {ratio: clustered(group, ratio) for ratio in RATIOS}
         value += [name, str(size), bench, *(_cell(e, digits, size) for e in estimates.values()), counts]
         out.append(tuple(value))
         record: dict[str, object] = {"family": str(key[0])}
         if point:
             record |= {"axis": str(rows["axis"].dropna().iloc[0]), "axis_value": int(p) if whole else p}
-        record |= {"mechanism": name, "n": size, "benchmark": None if bench == "–" else bench}
+        record |= {"mechanism": name, "n": size, "rows": len(group), "benchmark": None if bench == "–" else bench}
         for ratio, e in estimates.items():
             # (one value has a mean but no interval: the text shows the mean alone)
             record |= {f"{ratio}_mean": e.mean if e.n else None, f"{ratio}_ci95": e.half if e.n > 1 else None,
@@ -320,9 +357,14 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
         record |= dict(zip(("PASS", "FAIL", "premise_not_met"), tally or (None, None, None)))
         records.append(record)
     align = tuple("r" if c in ("n",) or "/" in c and c != "PASS / FAIL / premise not met" else "l" for c in columns)
-    notes = ("Mean ± half-width of the 95% confidence interval (Student's t) over the instances. Ratios divide by "
-             "the benchmark of the mechanism's own theorem; VCG and the second-price bundle auction (no theorem) "
-             "by BB. A ratio over fewer instances than n (its benchmark 0 on the others) gives its own n.",)
+    notes = ("Mean ± half-width of the 95% confidence interval (Student's t) over the auctions: n counts them. "
+             "Ratios divide by the benchmark of the mechanism's own theorem; VCG and the second-price bundle "
+             "auction (no theorem) by BB. A ratio over fewer auctions than n (its benchmark 0 on the others) gives "
+             "its own n.",)
+    if pooled:
+        notes += ("Some lines hold several rows of one auction (its knowledge points, or files annotated from "
+                  "it): each auction's rows are averaged first, as they are not independent draws; the verdicts "
+                  "count every row.",)
     left_out = int(frame["mechanism"].notna().sum()) - len(rows)
     if left_out:  # (they were dropped without a word: an instance could vanish from its family)
         notes += (f"{left_out} mechanism row{'s' if left_out > 1 else ''} of the results left out: not evaluated, a "

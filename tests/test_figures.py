@@ -106,7 +106,7 @@ def test_performance_figure_has_error_bars_and_bounds(results):
     assert set(data) == {"knowledge-quality", "performance-over-benchmark", "collusion", "solve-time"}
     total = data["performance-over-benchmark"].panels[1]
     bars = [s for s in total.series if s.role != "bound"]
-    assert [s.label for s in bars] == ["regions (n=6)"]
+    assert [s.label for s in bars] == ["regions (n=3)"]  # three auctions, each at two knowledge points
     bound = next(s for s in total.series if s.role == "bound")
     levels = dict(zip(bound.x, bound.y))
     assert levels["surviving-strategies"] == 0.5 and levels["vcg"] != levels["vcg"]  # NaN: no theorem
@@ -127,7 +127,7 @@ def test_summary_table_formats(results, fmt):
         assert out.count("| regions |") == len(mechanisms) and " ± " in out
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(out)))
-        assert len(rows) == len(mechanisms) and {r["n"] for r in rows} == {"6"}
+        assert len(rows) == len(mechanisms) and {(r["n"], r["rows"]) for r in rows} == {("3", "6")}
         belief = next(r for r in rows if r["mechanism"] == "best-belief")
         assert belief["benchmark"] == "BB" and (belief["PASS"], belief["FAIL"], belief["premise_not_met"]) == (
             "6", "0", "0")
@@ -137,6 +137,29 @@ def test_summary_table_formats(results, fmt):
         assert len(json.loads(out)["rows"]) == len(mechanisms)
     else:
         assert "…" not in out  # not a terminal: nothing cut
+
+
+def test_pooled_intervals_count_each_auction_once(results):
+    """An experiment meets each auction at every knowledge point: pooled over the points, its
+    rows are averaged per auction before the interval (VCG, blind to knowledge, has one value per
+    auction: counted at every point, n was 6 and the interval too narrow by about a factor of
+    sqrt(2) times t's)."""
+    from cabench.summary import summary_table
+
+    frame = load(results)
+    table = summary_table(frame)
+    vcg = next(r for r in table.records if r["mechanism"] == "vcg")
+    rows = mechanism_rows(frame)
+    per_auction = rows[rows["mechanism"] == "vcg"].groupby("seed")["total_over_benchmark"].mean()
+    e = estimate(per_auction)
+    assert (vcg["n"], vcg["rows"]) == (3, 6) and e.n == 3
+    assert vcg["total_over_benchmark_mean"] == pytest.approx(e.mean, rel=1e-12)
+    assert vcg["total_over_benchmark_ci95"] == pytest.approx(e.half, rel=1e-12)
+    assert any("averaged first" in note for note in table.notes)
+    bars = next(s for s in figure_data(frame)[1].panels[1].series if s.role != "bound")
+    k = bars.x.index("vcg")
+    assert (bars.n[k], bars.y[k]) == (3, pytest.approx(e.mean, rel=1e-12))
+    assert bars.high[k] - bars.y[k] == pytest.approx(e.half, rel=1e-12)
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
@@ -166,11 +189,12 @@ def test_a_ratio_over_fewer_instances_than_n_gives_its_own_n(results):
     from cabench.summary import summary_table
 
     frame = load(results)
-    rows = frame.index[frame["mechanism"] == "best-belief"]
-    frame.loc[rows[:2], "revenue_over_benchmark"] = float("nan")  # (as a benchmark of 0 leaves it)
+    first = frame[frame["mechanism"] == "best-belief"].iloc[0]
+    one = (frame["mechanism"] == "best-belief") & (frame["seed"] == first["seed"])  # one auction, both points
+    frame.loc[one, "revenue_over_benchmark"] = float("nan")  # (as a benchmark of 0 leaves it)
     table = summary_table(frame)
     line = next(r for r in table.rows if r[1] == "best-belief")
-    assert line[2] == "6" and line[4].endswith("(n=4)") and not line[5].endswith(")"), line
+    assert line[2] == "3" and line[4].endswith("(n=2)") and not line[5].endswith(")"), line
     assert "gives its own n" in table.notes[0]
 
 
@@ -338,7 +362,9 @@ def test_table_says_how_many_rows_it_left_out_unproven(results, tmp_path):
         assert result.returncode == 0, result.stderr
         assert "2 mechanism rows of the results left out: not evaluated" in result.stdout
     rows = json.loads(run_cli("table", str(path), "--format", "json").stdout)["rows"]
-    assert next(r for r in rows if r["mechanism"] == "vcg")["n"] == 4  # of 6
+    kept = mechanism_rows(load(path))
+    vcg = next(r for r in rows if r["mechanism"] == "vcg")
+    assert vcg["rows"] == 4 and vcg["n"] == kept[kept["mechanism"] == "vcg"]["seed"].nunique()  # of 6 rows
     assert "left out" not in run_cli("table", str(results)).stdout
 
 
