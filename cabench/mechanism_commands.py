@@ -463,9 +463,12 @@ def plot_command(results, output, style, formats):
     chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
     if not chosen or not set(chosen) <= set(FORMATS):
         raise click.BadParameter(f'"{formats}": expected some of {", ".join(FORMATS)}', param_hint="'--formats'")
+    notes: list[str] = []
     with new_folders_removed_on_error(output):
         check_folder(output)
-        for figure in plot_results(results, output, style, chosen):
+        for figure in plot_results(results, output, style, chosen, notes):
             for path in figure.paths:
                 click.echo(str(path))
+    for note in notes:  # (standard error: standard output lists the files written)
+        click.echo(f"cabench plot: note: {note}", err=True)
     return 0

@@ -70,6 +70,7 @@ class Panel:
     kind: str = "line"  # "line" (bands), "bar" (x categories, error bars) or "scatter"
     logy: bool = False
     integer_x: bool = False
+    ticklabels: tuple[str, ...] = ()  # a bar panel's category labels, when not its x
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,16 @@ class FigureData:
 
 
 def _colors(mechanisms) -> dict[str, tuple[str, str]]:
-    """A fixed colour and line style per mechanism: the same in every figure of a run."""
+    """A fixed colour and line style per mechanism, the same in every figure of every run: by
+    the mechanism's place in the registry, not among those present (mixed-second-price was
+    green in one figure of a paper and pink in the next). A mechanism run with given parameters
+    ("best-belief (eps=1/100)") and any name the registry lacks come after, in name order."""
+    from mechanisms.registry import MECHANISMS
+
+    known = [m for m in MECHANISMS if m not in BASELINES]
+    others = sorted(m for m in set(mechanisms) if m not in BASELINES and m not in known)
     chosen = {}
-    others = sorted(m for m in set(mechanisms) if m not in BASELINES)
-    for k, m in enumerate(others):
+    for k, m in enumerate([*known, *others]):
         chosen[m] = (PALETTE[k % len(PALETTE)], "-" if k < len(PALETTE) else "--")
     chosen.update({m: BASELINE_STYLE[m] for m in BASELINES})
     return chosen
@@ -95,6 +102,24 @@ def _n_label(ns) -> str:
     if not ns:
         return "n=0"
     return f"n={min(ns)}" if min(ns) == max(ns) else f"n={min(ns)}–{max(ns)}"
+
+
+def premise_note(rows) -> str:
+    """" (premise not met)" when no row of a mechanism meets its theorem's premise, " (premise
+    not met on K of N)" when some do not, else "": a figure must not show a bound as if the
+    theorem covered instances it says nothing about."""
+    if "verdict" not in rows:
+        return ""
+    verdicts = rows["verdict"].astype(str)
+    unmet, judged = int((verdicts == "premise not met").sum()), int(verdicts.isin(("PASS", "FAIL")).sum())
+    if not unmet:
+        return ""
+    return " (premise not met)" if not judged else f" (premise not met on {unmet} of {unmet + judged})"
+
+
+def _met(rows):
+    """The rows whose theorem's premise holds: the only ones a bound is drawn for."""
+    return rows if "verdict" not in rows else rows[rows["verdict"].astype(str) != "premise not met"]
 
 
 def _lines(rows, x: str, y: str, colors, bounds_on: str | None) -> tuple[Series, ...]:
@@ -111,12 +136,14 @@ def _lines(rows, x: str, y: str, colors, bounds_on: str | None) -> tuple[Series,
             continue
         color, style = colors[name]
         role = "baseline" if name in BASELINES else "mechanism"
-        label = f"{name} ({'baseline, ' if role == 'baseline' else ''}{_n_label([s.n for _, s in keep])} per point)"
+        label = (f"{name} ({'baseline, ' if role == 'baseline' else ''}{_n_label([s.n for _, s in keep])} per point)"
+                 + premise_note(group))
         series.append(Series(label, role, name, tuple(float(p) for p, _ in keep), tuple(s.mean for _, s in keep),
                              tuple(s.low for _, s in keep), tuple(s.high for _, s in keep),
                              tuple(s.n for _, s in keep), color, style))
-        if bounds_on and role == "mechanism" and (group["guarantee_on"] == bounds_on).any():
-            on = group[group["guarantee_on"] == bounds_on]
+        met = _met(group)
+        if bounds_on and role == "mechanism" and (met["guarantee_on"] == bounds_on).any():
+            on = met[met["guarantee_on"] == bounds_on]
             levels = [(p, clustered(on[on[x] == p], "bound_over_benchmark")) for p in points]
             levels = [(p, s) for p, s in levels if s.n]
             text = bound_label(on["guarantee"].dropna().iloc[0]) if on["guarantee"].notna().any() else None
@@ -172,11 +199,15 @@ def performance(frame) -> FigureData | None:
                                  tuple(s.mean for s in stats), tuple(s.low for s in stats),
                                  tuple(s.high for s in stats), tuple(s.n for s in stats),
                                  PALETTE[k % len(PALETTE)]))
-        bounds = [clustered(rows[(rows["mechanism"] == m) & (rows["guarantee_on"] == on)], "bound_over_benchmark")
+        met = _met(rows)
+        bounds = [clustered(met[(met["mechanism"] == m) & (met["guarantee_on"] == on)], "bound_over_benchmark")
                   for m in mechanisms]
-        series.append(Series("bound of the theorem", "bound", "", tuple(mechanisms), tuple(s.mean for s in bounds),
-                             n=tuple(s.n for s in bounds), color="#000000", linestyle="--"))
-        panels.append(Panel(title, "", "ratio (mean, 95% CI;\nbaselines / BB)", tuple(series), kind="bar"))
+        series.append(Series("bound of the theorem (where its premise is met)", "bound", "", tuple(mechanisms),
+                             tuple(s.mean for s in bounds), n=tuple(s.n for s in bounds), color="#000000",
+                             linestyle="--"))
+        ticks = tuple(m + premise_note(rows[rows["mechanism"] == m]).replace(" (", "\n(") for m in mechanisms)
+        panels.append(Panel(title, "", "ratio (mean, 95% CI;\nbaselines / BB)", tuple(series), kind="bar",
+                            ticklabels=ticks))
     return FigureData("performance-over-benchmark", "Share of each theorem's benchmark, by family", tuple(panels))
 
 
@@ -210,13 +241,31 @@ def solve_time(frame) -> FigureData | None:
             series.append(Series(f"{fam} (n={len(group)})", "mechanism", str(fam), tuple(x), tuple(y),
                                  n=(len(group),), color=PALETTE[k % len(PALETTE)]))
         panels.append(Panel(f"Against {column}", label, "seconds for the benchmark table", tuple(series),
-                            kind="scatter", logy=True))
+                            kind="scatter", logy=True, integer_x=True))
     return FigureData("solve-time", "Time to compute the benchmark table (wall clock)", tuple(panels))
 
 
 def figure_data(frame) -> list[FigureData]:
     """Every standard figure these results support."""
     return [d for d in (knowledge_quality(frame), performance(frame), collusion(frame), solve_time(frame)) if d]
+
+
+NAMES = ("knowledge-quality", "performance-over-benchmark", "collusion", "solve-time")
+"""Every standard figure, in the order drawn."""
+
+
+def why_empty(data: FigureData) -> str | None:
+    """Why ``data`` has nothing to show, or None: no mean anywhere (every mechanism row left out
+    as unproven drew blank axes labelled "n=0"), or a line figure whose series all stand at one
+    x (the collusion figure of results without colluders drew one column at 0)."""
+    shown = [s for panel in data.panels for s in panel.series
+             if s.role != "bound" and any(isinstance(y, float | int) and math.isfinite(y) for y in s.y)]
+    if not shown:
+        return "no mechanism row with a value (unproven rows are left out)"
+    lines = [p for p in data.panels if p.kind == "line"]
+    if lines and len({x for p in lines for s in p.series for x in s.x}) < 2:
+        return f"every row is at one {lines[0].xlabel or 'x value'}"
+    return None
 
 
 def draw(data: FigureData, style: str = "two-column"):
@@ -231,7 +280,7 @@ def draw(data: FigureData, style: str = "two-column"):
     count = len(data.panels)
     columns = count if style == "two-column" else 1
     rows_ = math.ceil(count / columns)
-    height = (2.6 if style == "two-column" else 2.3) * rows_ + 0.9
+    height = (2.6 if style == "two-column" else 1.9) * rows_ + 0.9  # (one column: within a page)
     with plt.rc_context({"font.size": font, "axes.titlesize": font, "axes.labelsize": font,
                          "legend.fontsize": font - 1.5, "xtick.labelsize": font - 1, "ytick.labelsize": font - 1,
                          **SAVE}):
@@ -279,10 +328,11 @@ def _draw_panel(ax, panel: Panel, locator) -> None:
                         ax.hlines(level, c - 0.45, c + 0.45, colors=s.color, linestyles="--", linewidth=1,
                                   label=s.label if c == next(i for i, v in enumerate(s.y) if math.isfinite(v))
                                   else None)
-        ax.set_xticks(range(len(categories)), categories, rotation=30, ha="right")
+        ax.set_xticks(range(len(categories)), list(panel.ticklabels or categories), rotation=30, ha="right")
     elif panel.kind == "scatter":
         for s in panel.series:
             ax.scatter(s.x, s.y, s=10, color=s.color, label=s.label)
+        ax.xaxis.set_major_locator(locator(nbins=5, integer=panel.integer_x))  # (goods at 5.8 and 6.2)
     else:
         for s in panel.series:
             if s.role == "bound":
@@ -308,17 +358,31 @@ def _draw_panel(ax, panel: Panel, locator) -> None:
 
 
 def plot_results(results: Path, folder: Path, style: str = "two-column",
-                 formats: tuple[str, ...] = FORMATS) -> list[FigureData]:
+                 formats: tuple[str, ...] = FORMATS, notes: list[str] | None = None) -> list[FigureData]:
     """Draw every standard figure of ``results`` into ``folder`` (one file per format, each
-    written atomically); returns the figures' data with the paths written."""
+    written atomically); returns the figures' data with the paths written. A figure with nothing
+    to show (:func:`why_empty`) is not drawn, and a standard figure left in ``folder`` by an
+    earlier run that these results do not redraw is named: both go to ``notes``."""
     import matplotlib.pyplot as plt
 
     if style not in STYLES:
         raise CabenchError(f"--style: expected one of {', '.join(STYLES)}")
     frame = load(results)
-    made = figure_data(frame)
+    notes = [] if notes is None else notes
+    made = []
+    for data in figure_data(frame):
+        reason = why_empty(data)
+        if reason is None:
+            made.append(data)
+        else:
+            notes.append(f"{data.name} not drawn: {reason}")
     if not made:
-        raise CabenchError(f"{shown_name(results)}: no rows to plot")
+        raise CabenchError(f"{shown_name(results)}: no rows to plot" + (f" ({'; '.join(notes)})" if notes else ""))
+    drawn = {d.name for d in made}
+    stale = [folder / f"{name}.{fmt}" for name in NAMES if name not in drawn for fmt in FORMATS
+             if (folder / f"{name}.{fmt}").exists()]
+    if stale:
+        notes.append(f"{', '.join(map(str, stale))}: from an earlier run, not redrawn from these results")
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for data in made:

@@ -85,18 +85,25 @@ def test_plot_writes_pdf_svg_and_png_at_300_dpi(results, tmp_path):
     from PIL import Image
 
     out = tmp_path / "figs"
+    out.mkdir()
+    (out / "collusion.png").write_bytes(b"an earlier run's figure")
     result = run_cli("plot", str(results), "-o", str(out), "--style", "one-column")
     assert result.returncode == 0, result.stderr
-    for name in ("knowledge-quality", "performance-over-benchmark", "collusion", "solve-time"):
+    for name in ("knowledge-quality", "performance-over-benchmark", "solve-time"):
         assert (out / f"{name}.pdf").read_bytes().startswith(b"%PDF")
         assert b"<svg" in (out / f"{name}.svg").read_bytes()[:1000]
         dpi = Image.open(out / f"{name}.png").info["dpi"]
         assert round(dpi[0]) >= 300
-    assert sorted(result.stdout.split()) == sorted(str(p) for p in out.iterdir())
+    # no colluders in these results: the collusion figure would be one column at 0, so it is not
+    # drawn, and the folder's earlier collusion.png is named as not from these results
+    assert "note: collusion not drawn: every row is at one colluding players" in result.stderr
+    assert f"{out / 'collusion.png'}: from an earlier run, not redrawn" in result.stderr
+    assert sorted(result.stdout.split()) == sorted(str(p) for p in out.iterdir() if p.name != "collusion.png")
     again = tmp_path / "again"
     assert run_cli("plot", str(results), "-o", str(again), "--formats", "pdf,svg", "--style", "one-column"
                    ).returncode == 0
-    assert sorted(p.name for p in again.iterdir()) == sorted(p.name for p in out.iterdir() if p.suffix != ".png")
+    assert sorted(p.name for p in again.iterdir()) == sorted(p.name for p in out.iterdir() if p.suffix != ".png"
+                                                              and p.name != "collusion.png")
     for name in ("knowledge-quality.pdf", "knowledge-quality.svg"):  # same results, same bytes
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
 
@@ -137,6 +144,27 @@ def test_summary_table_formats(results, fmt):
         assert len(json.loads(out)["rows"]) == len(mechanisms)
     else:
         assert "…" not in out  # not a terminal: nothing cut
+
+
+def test_figures_draw_no_bound_where_the_premise_is_not_met(results):
+    """A mechanism whose theorem's premise fails says so in the figures, and its bound is not
+    drawn (a dashed bound stood under perfect-revenue's bars on instances it says nothing of)."""
+    from cabench.plot import performance
+
+    frame = load(results)
+    surviving = frame["mechanism"] == "surviving-strategies"
+    frame.loc[surviving, ["verdict", "holds"]] = ["premise not met", None]
+    bars = performance(frame).panels[1]
+    bound = next(s for s in bars.series if s.role == "bound")
+    k = bound.x.index("surviving-strategies")
+    assert bound.y[k] != bound.y[k] and bars.ticklabels[k] == "surviving-strategies\n(premise not met)"
+    assert bound.y[bound.x.index("mixed-second-price")] == pytest.approx(1 / 3, abs=0.01)
+    total = knowledge_quality(frame).panels[1]
+    assert not any(s.role == "bound" and s.mechanism == "surviving-strategies" for s in total.series)
+    line = next(s for s in total.series if s.mechanism == "surviving-strategies")
+    assert line.label.endswith("(premise not met)")
+    frame.loc[frame.index[surviving][3:], "verdict"] = "PASS"
+    assert "(premise not met on 3 of 6)" in performance(frame).panels[1].ticklabels[k]
 
 
 def test_pooled_intervals_count_each_auction_once(results):
