@@ -5,6 +5,7 @@ They join the command group of ``cabench.cli``."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
@@ -398,7 +399,10 @@ def _lines(journal: Path) -> int:
         return 0
 
 
-def finish_sweep(command: str, output: Path, computed: int, skipped: int, proven: bool) -> int:
+def finish_sweep(command: str, output: Path, computed: int, skipped: int, proven: bool,
+                 notes: Sequence[str] = ()) -> int:
+    for note in notes:
+        click.echo(f"cabench {command}: note: {note}", err=True)
     click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
     if not proven:
         click.echo(f"cabench {command}: some programs were not proven optimal within the time limit (rows with "
@@ -436,13 +440,14 @@ def sweep_command(source, mechanisms, param_values, executor, scheduler, workers
     if scheduler is not None and executor != "dask":
         raise click.BadParameter("a scheduler is for --executor dask", param_hint="'--scheduler'")
     check_results_name(output)
+    notes: list[str] = []
     with new_folders_removed_on_error(output.parent):
         computed, skipped, proven = run_resumable(
             "sweep", lambda progress: run_sweep(files, output, names, executor=executor, workers=workers,
                                                 scheduler=scheduler, solver=solver, time_limit=time_limit,
-                                                progress=progress, given=given),
+                                                progress=progress, given=given, notes=notes),
             output, "sweeping instances")
-    return finish_sweep("sweep", output, computed, skipped, proven)
+    return finish_sweep("sweep", output, computed, skipped, proven, notes)
 
 
 @cli.command("plot")

@@ -8,7 +8,8 @@ What survives a fault, and why:
   benchmarks), the parameters given to it and the backend. A resumed run computes exactly the
   rows it wants that are missing (a new mechanism, new parameters, another solver, a changed
   file), however the files' paths are spelled; identical files count once. A proven row
-  answers any ``--time-limit`` (proven values do not depend on it).
+  answers any ``--time-limit`` (proven values do not depend on it). The rows of an earlier
+  version of a swept file are dropped (:func:`_changed_files`).
 * **Every finished instance is committed at once** to a journal next to the results
   (``RESULTS.journal.jsonl``, one line per instance, flushed to disk), so a kill loses at most
   the instances being computed. At the end the results file is rewritten atomically (an
@@ -390,10 +391,12 @@ def _fault_point(name: str) -> None:
 def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *, executor: str = "local",
               workers: int = 1, scheduler: str | None = None, solver: str = "cpsat", time_limit: float | None = None,
               progress: Callable[[int, int], None] = lambda done, total: None,
-              given: Mapping[str, Fraction] | None = None) -> tuple[int, int, bool]:
+              given: Mapping[str, Fraction] | None = None, notes: list[str] | None = None) -> tuple[int, int, bool]:
     """Sweep ``files`` into ``results`` (see the module docstring); returns (instances computed
     now, instances already done, whether every row of these files is proven). ``given``:
-    mechanism parameters, each for the mechanisms that have it (the others keep their defaults)."""
+    mechanism parameters, each for the mechanisms that have it (the others keep their defaults).
+    ``notes``: what the caller should tell the user, such as rows dropped because their file
+    changed (:func:`_changed_files`)."""
     from instances.files import check_output
 
     check_results_name(results)
@@ -404,16 +407,33 @@ def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *
         for stale in results.parent.glob(glob.escape(f".{results.name}.") + "*.tmp"):
             stale.unlink(missing_ok=True)
         return _sweep_locked(list(files), results, mechanisms, executor, workers, scheduler, solver, time_limit,
-                             progress, dict(given or {}))
+                             progress, dict(given or {}), [] if notes is None else notes)
 
 
-def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[str, Fraction]
+def _changed_files(rows: dict[tuple, dict[str, Any]], keys: Mapping[str, str]) -> list[str]:
+    """Drop from ``rows`` those of an earlier version of a file this run sweeps: the same path
+    (resolved against the working directory) now holds other bytes, which no file of this run
+    holds. Kept, they stayed beside the new version's rows, and ``table`` counted that instance
+    twice (a renamed auction in an edited file). Returns a note per file, for the user."""
+    now = {os.path.abspath(f): key for f, key in keys.items()}
+    held = set(keys.values())
+    dropped: dict[str, int] = {}
+    for k, row in list(rows.items()):
+        path = os.path.abspath(str(row.get("file")))
+        if path in now and row.get(KEY) != now[path] and row.get(KEY) not in held:
+            del rows[k]
+            dropped[str(row.get("file"))] = dropped.get(str(row.get("file")), 0) + 1
+    return [f"{path}: changed since it was swept; its {count} earlier row{'s' * (count > 1)} replaced"
+            for path, count in sorted(dropped.items())]
+
+
+def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[str, Fraction], key: str | None = None
             ) -> tuple[str, list[tuple[tuple[str, str, str, str], str]]]:
-    """The key of ``path`` and the rows this run wants of it: (row key, mechanism) with ""
-    for the benchmark row, then the mechanisms that apply to the instance."""
+    """The key of ``path`` (``key`` if known) and the rows this run wants of it: (row key,
+    mechanism) with "" for the benchmark row, then the mechanisms that apply to the instance."""
     from instances import load_instance
 
-    key = instance_key(path)
+    key = key or instance_key(path)
     instance = load_instance(path)
     wanted = [((key, "", "", solver), "")]
     wanted += [((key, name, parameter_spec(name, given), solver), name) for name in mechanisms
@@ -423,12 +443,15 @@ def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[st
 
 def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], executor: str, workers: int,
                   scheduler: str | None, solver: str, time_limit: float | None,
-                  progress: Callable[[int, int], None], given: Mapping[str, Fraction]) -> tuple[int, int, bool]:
+                  progress: Callable[[int, int], None], given: Mapping[str, Fraction],
+                  notes: list[str]) -> tuple[int, int, bool]:
     rows = _merge(_read_table(results), _read_journal(results))
+    keys = {f: instance_key(f) for f in map(str, files)}
+    notes += _changed_files(rows, keys)
     seen: dict[str, list] = {}  # key -> the rows wanted of the first file with that content
     todo = []
     for f in files:
-        key, wanted = _wanted(str(f), mechanisms, solver, given)
+        key, wanted = _wanted(str(f), mechanisms, solver, given, keys.get(str(f)))
         if key in seen:
             continue
         seen[key] = [k for k, _ in wanted]

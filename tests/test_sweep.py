@@ -88,6 +88,35 @@ def test_interrupted_sweep_resumes_without_losing_work(folder, tmp_path):
     assert run_sweep(files, results, MECHS) == (0, 3, True)
 
 
+def test_a_changed_file_replaces_its_earlier_rows(folder, tmp_path, monkeypatch):
+    """Rows are keyed by the file's bytes: an edited file is a new instance, and its earlier rows
+    stayed beside the new ones (``table`` counted the instance twice). They are replaced, with a
+    note; a copy of the old bytes elsewhere in the run keeps them."""
+    import json
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    files = sorted(p.relative_to(tmp_path) for p in folder.glob("*.json"))
+    results = tmp_path / "r.csv"
+    run_sweep(files, results, MECHS)
+    data = json.loads(files[0].read_text())
+    shutil.copy(files[0], tmp_path / "old-copy.json")
+    data["name"] = "renamed"
+    files[0].write_text(json.dumps(data))
+    kept: list[str] = []  # the old bytes are still swept (as old-copy.json): their rows stay
+    assert run_sweep([*files, tmp_path / "old-copy.json"], results, MECHS, notes=kept) == (1, 3, True)
+    assert kept == [] and len(pd.read_csv(results)) == 4 * (1 + len(MECHS))
+    notes: list[str] = []
+    assert run_sweep(files, results, MECHS, notes=notes) == (0, 3, True)
+    assert notes == [f"{files[0]}: changed since it was swept; its 3 earlier rows replaced"]
+    frame = pd.read_csv(results)
+    assert len(frame) == 3 * (1 + len(MECHS)) and "renamed" in set(frame["instance"])
+    shown = run_cli("sweep", str(folder), "--mechanisms", ",".join(MECHS), "--solver", "cpsat", "-o", str(results),
+                    cwd=tmp_path)  # (the same files spelled otherwise: nothing changed)
+    assert shown.returncode == 0 and "cabench sweep: note" not in shown.stderr
+    assert "0 instance(s) computed, 3 already" in shown.stderr
+
+
 def test_dask_local_cluster_gives_the_same_rows(folder, tmp_path, monkeypatch):
     local = tmp_path / "local.csv"
     dask = tmp_path / "dask.csv"
@@ -111,8 +140,9 @@ def test_sweep_and_plot_through_the_cli(folder, tmp_path):
     figures = tmp_path / "figures"
     result = run_cli("plot", str(results), "-o", str(figures))
     assert result.returncode == 0, result.stderr
-    for name in ("performance-over-benchmark.png", "collusion.png", "solve-time.png"):
+    for name in ("performance-over-benchmark.png", "solve-time.png"):
         assert (figures / name).stat().st_size > 1000
+    assert not (figures / "collusion.png").exists() and "collusion not drawn" in result.stderr  # no colluders
 
 
 @pytest.mark.parametrize(
