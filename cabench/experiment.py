@@ -110,6 +110,50 @@ class Family:
     players: int | None  # None: one player per bidder
 
 
+def check_design(results: Path, rows: list[dict], axis: str, family: Family | None) -> None:
+    """Refuse to add this experiment to ``results`` when its ``rows`` are of another design: a
+    sweep's (no axis), another axis, or other generated instances (distribution, goods, bids,
+    players) or given files where these are generated (or the other way round). Mixed, ``table``
+    pooled them into one family with one n and one interval. The same design resumes: new axis
+    points, seeds, mechanisms or parameters."""
+    def said(row: dict) -> str:
+        if row.get("distribution"):
+            return f"{row['distribution']} {row.get('goods')} goods / {row.get('bids')} bids / {row.get('players')} players"
+        return f"instances from {row.get('source_file') or row.get('file')}"
+
+    if family is not None:
+        this = f"{family.distribution} {family.goods} goods / {family.bids} bids"
+        this += f" / {family.players} players" if family.players is not None else " (a player per bidder)"
+    else:
+        this = "the given files"
+    for row in rows:
+        kind = row.get("axis")
+        if not isinstance(kind, str) or not kind:
+            problem = f"rows of a sweep ({row.get('file')}, no knowledge axis)"
+        elif kind != axis:
+            problem = f"an experiment along {kind}, not {axis}"
+        elif family is None:
+            problem = None if not row.get("distribution") else f"an experiment on {said(row)}"
+        elif row.get("distribution") != family.distribution or _whole(row.get("goods")) != family.goods or (
+                _whole(row.get("bids")) != family.bids) or (
+                family.players is not None and _whole(row.get("players")) != family.players):
+            problem = f"an experiment on {said(row)}"
+        else:
+            problem = None
+        if problem:
+            raise CabenchError(f"{results}: holds {problem}; this experiment is along {axis} on {this}, and one "
+                               "results file holds one design (its table would pool both): write it to another "
+                               "results file")
+
+
+def _whole(value) -> int | None:
+    """A whole number of a results row (CSV gives text, Parquet numbers), else None."""
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -67,7 +67,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     """Vary the knowledge along --axis, several seeds per point, on generated instances or on
     FILES, and evaluate the mechanisms (plus VCG and the second-price bundle auction) into one
     tidy table with full provenance; then `cabench plot` and `cabench table` it."""
-    from cabench.experiment import BASELINES, Family, experiment_files, instance_folder, parse_axis
+    from cabench.experiment import BASELINES, Family, check_design, experiment_files, instance_folder, parse_axis
     from cabench.sweep import check_results, check_results_name, run_sweep
     from instances.files import check_output
     from instances.knowledge_models import parse_knowledge
@@ -113,7 +113,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     made: list[Path] = []
     with new_folders_removed_on_error(output.parent), _drawn_kept_once_computed(made) as counted:
         check_output(output)
-        check_results(output)
+        check_design(output, check_results(output), axis_spec.kind, family)
         instances = experiment_files(instance_folder(output), axis_spec, list(range(first_seed, first_seed + seeds)),
                                      family=family, sources=list(files), knowledge=knowledge, coalitions=coalitions,
                                      coalition_count=coalition_count, made=made)

@@ -365,6 +365,10 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
         notes += ("Some lines hold several rows of one auction (its knowledge points, or files annotated from "
                   "it): each auction's rows are averaged first, as they are not independent draws; the verdicts "
                   "count every row.",)
+    off_axis = int(rows["axis_value"].isna().sum()) if point else 0
+    if off_axis:  # (groupby drops them: a sweep's family vanished from --per-point without a word)
+        notes += (f"{off_axis} mechanism row{'s' if off_axis > 1 else ''} without a knowledge axis (a sweep's) left "
+                  "out of this table by point; the table without --per-point includes them.",)
     left_out = int(frame["mechanism"].notna().sum()) - len(rows)
     if left_out:  # (they were dropped without a word: an instance could vanish from its family)
         notes += (f"{left_out} mechanism row{'s' if left_out > 1 else ''} of the results left out: not evaluated, a "

@@ -288,10 +288,11 @@ def _incomplete(path: Path, frame) -> Any:
     return short
 
 
-def check_results(path: Path) -> None:
+def check_results(path: Path) -> list[dict[str, Any]]:
     """Raise :class:`CabenchError` when ``path`` exists and holds no results a sweep can resume
-    (``cabench experiment`` asks before it writes its instance files)."""
-    _read_table(path)
+    (``cabench experiment`` asks before it writes its instance files); returns its rows, with
+    those of an interrupted run's journal."""
+    return list(_merge(_read_table(path), _read_journal(path)).values())
 
 
 def _journal(results: Path) -> Path:

@@ -228,3 +228,32 @@ def test_a_coalition_size_too_large_is_blamed_on_the_axis(tmp_path):
                      "-n", "bidders", "-o", str(out))
     assert result.returncode == 2 and not out.parent.exists(), result.stderr
     assert "--axis coalition-size:9: " in result.stderr and "--coalitions" not in result.stderr
+
+
+def test_one_results_file_holds_one_design(tmp_path):
+    """Another design into the same results (other goods, another axis, a sweep's rows) is
+    refused before anything is drawn or written: the table pooled them into one family. The same
+    design resumes with new seeds."""
+    out = tmp_path / "r.csv"
+    assert run_cli("experiment", "--axis", "noisy-lower:0.5,1", *GENERATED, "--mechanisms", "vcg", "-o",
+                   str(out)).returncode == 0
+    before = out.read_bytes()
+    for args, says in (
+            (["--axis", "noisy-lower:0.5,1", "-d", "regions", "-m", "7", "-b", "12", "-n", "3"],
+             "holds an experiment on regions 6 goods / 12 bids / 3 players; this experiment is along noisy-lower "
+             "on regions 7 goods / 12 bids / 3 players"),
+            (["--axis", "wrong:0,0.5", *GENERATED[:-2]], "holds an experiment along noisy-lower, not wrong"),
+            (["--axis", "noisy-lower:0.5,1", str(EXAMPLES / "seed004-example.json")],
+             "holds an experiment on regions 6 goods")):
+        result = run_cli("experiment", *args, "--seeds", "1", "--mechanisms", "vcg", "-o", str(out))
+        assert result.returncode == 2 and says in result.stderr, result.stderr
+        assert "write it to another results file" in result.stderr and out.read_bytes() == before
+    more = run_cli("experiment", "--axis", "noisy-lower:0.5,1", *GENERATED[:-1], "3", "--mechanisms", "vcg",
+                   "-o", str(out))
+    assert more.returncode == 0 and "2 instance(s) computed, 4 already" in more.stderr, more.stderr  # a seed more
+    folder = tmp_path / "inst"
+    assert run_cli("generate", "-d", "regions", "-m", "5", "-b", "10", "-n", "3", "-o", str(folder)).returncode == 0
+    swept = tmp_path / "s.csv"
+    assert run_cli("sweep", str(folder), "-o", str(swept)).returncode == 0
+    result = run_cli("experiment", "--axis", "noisy-lower:0.5,1", *GENERATED, "-o", str(swept))
+    assert result.returncode == 2 and "holds rows of a sweep" in result.stderr

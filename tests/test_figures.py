@@ -416,3 +416,15 @@ def test_table_and_plot_read_standard_input(results, tmp_path, suffix):
     assert (figures / "knowledge-quality.png").stat().st_size > 1000
     empty = subprocess.run([*cabench_command(), "table", "-"], input=b"", capture_output=True, timeout=60)
     assert empty.returncode == 2 and empty.stderr.decode().startswith("<stdin>: empty")
+
+
+def test_per_point_table_says_it_left_out_rows_without_an_axis(results):
+    """Rows of a sweep in an experiment's results have no axis point: --per-point dropped them
+    (a whole family could vanish) without a word."""
+    from cabench.summary import summary_table
+
+    frame = load(results)
+    frame.loc[frame["mechanism"] == "vcg", ["axis", "axis_value"]] = [None, float("nan")]
+    notes = summary_table(frame, per_point=True).notes
+    assert any(note.startswith("6 mechanism rows without a knowledge axis") for note in notes), notes
+    assert not any("without a knowledge axis" in note for note in summary_table(frame).notes)
