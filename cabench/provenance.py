@@ -8,6 +8,7 @@ Rows read these facts from there, never from the instance's name (which a user m
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import replace
@@ -39,7 +40,47 @@ def read_record(instance: Instance) -> dict[str, Any]:
 
 
 def host() -> dict[str, Any]:
-    """The columns every row carries about the run: cabench's version and the host's cores."""
+    """The columns every row carries about the run: cabench's version, the commit of its source
+    when it runs from a git checkout (the version alone named every development state the same),
+    the versions of Python and of the solvers, and the host's cores."""
     from cabench import __version__
 
-    return {"cabench_version": __version__, "host_cores": os.cpu_count() or 1}
+    return {"cabench_version": __version__, "cabench_commit": source_commit(), "software": software(),
+            "host_cores": os.cpu_count() or 1}
+
+
+SOLVERS = ("ortools", "highspy", "pyscipopt", "pulp")
+"""The distributions whose versions a row records (they decide times, never values)."""
+
+
+def software() -> str:
+    """"python 3.11.7; ortools 9.12.4544; highspy 1.8.1; ...": what ran, for a reader who
+    reproduces the timings (a solver not installed reads "absent")."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = [f"python {platform.python_version()}"]
+    for name in SOLVERS:
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            parts.append(f"{name} absent")
+    return "; ".join(parts)
+
+
+@functools.cache  # (one git call per process: a sweep asks once per instance)
+def source_commit() -> str | None:
+    """``git describe --always --dirty`` of the checkout cabench runs from (an editable install),
+    or None (an installed copy, no git)."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return None
+    try:
+        done = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=12"],
+                              capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None

@@ -82,6 +82,10 @@ def test_rows_carry_their_provenance(experiment):
     assert set(frame["solver"]) == {"portfolio"} and set(frame["time_limit"]) == {60.0}
     assert frame["proven"].all() and frame["benchmarks_proven"].all()
     assert frame["cabench_version"].notna().all() and (frame["host_cores"] >= 1).all()
+    # what ran: the checkout's commit (the version alone named every development state alike) and the solvers
+    checkout = (Path(__file__).resolve().parent.parent / ".git").exists()
+    assert frame["cabench_commit"].notna().all() == checkout and frame["software"].str.startswith("python 3.").all()
+    assert frame["software"].str.contains("; ortools ").all()
     assert (frame["solve_seconds"] > 0).all()
     for file, sha in zip(frame["file"], frame["instance_sha256"]):
         assert hashlib.sha256(Path(file).read_bytes()).hexdigest() == sha
