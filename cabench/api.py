@@ -52,6 +52,11 @@ JOBS_PER_CORE = 4
 command hung, out of threads; in a notebook, the kernel was left unable to start any)."""
 
 
+MAX_SAMPLES = 1_000_000
+"""Most Monte Carlo samples of ``evaluate`` (each a play, milliseconds and memory apiece: a typed
+10^12 ran until killed)."""
+
+
 def _whole(value: Any, param: str, least: int | None = None, most: int | None = None) -> int:
     """``value`` as an int (a NumPy integer too: anything with ``__index__``, but not a bool),
     at least ``least`` and at most ``most``; else an :class:`ArgumentError` naming ``param``."""
@@ -527,7 +532,7 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     _progress(progress)
     strategies, seed = _text(strategies, "strategies"), _whole(seed, "seed")
     if samples is not None:  # (one sample gave an interval of width 0; 0 sampled nothing, silently)
-        samples = _whole(samples, "samples", 2)
+        samples = _whole(samples, "samples", 2, MAX_SAMPLES)
     if player is not None:
         _player(instance, player)  # a player not in the instance is an error even where unused
         if strategies == "rational":  # (it was ignored)

@@ -249,7 +249,11 @@ def check_folder(folder: Path) -> Path:
 
     if folder.exists() and not folder.is_dir():
         raise OutputError(folder, "it is not a folder")
-    check_output(folder / ".cabench-check")
+    probe = folder / ".cabench-check"
+    try:
+        check_output(probe)
+    except OutputError as exc:  # (named the probe, a file the user never asked for)
+        raise OutputError(folder, str(exc).removeprefix(f"{probe}: cannot write: ")) from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(folder, "the folder is not writable")
     return folder

@@ -29,6 +29,11 @@ from cabench.mechanism_commands import (
 )
 from instances import CabenchError
 
+MAX_INSTANCES = 100_000
+"""At most this many instance files per experiment (points x seeds x files): each is a file and a
+row of every mechanism, and the list of seeds was built before anything was checked (a billion
+seeds took 24 GB)."""
+
 Progress = Callable[[int, int], None]
 DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collusion-leveraging"
 
@@ -43,8 +48,9 @@ DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collus
 @click.option("--goods", "-m", type=click.IntRange(min=1), default=None, help="Goods of generated instances.")
 @click.option("--bids", "-b", type=click.IntRange(min=1), default=None, help="Bids of generated instances.")
 @click.option("--players", "-n", default=None, metavar="N|bidders", help="Players of generated instances.")
-@click.option("--seeds", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Seeds per axis point: FIRST-SEED, FIRST-SEED+1, ...")
+@click.option("--seeds", type=click.IntRange(min=1, max=MAX_INSTANCES), default=5, show_default=True,
+              help="Seeds per axis point: FIRST-SEED, FIRST-SEED+1, ... (points x seeds x files at most "
+                   f"{MAX_INSTANCES:,} instances).")
 @click.option("--first-seed", type=int, default=0, show_default=True)
 @click.option("--knowledge", default="exact", show_default=True, metavar="MODEL",
               help="Knowledge when the axis is coalition-size.")
@@ -112,16 +118,23 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
         raise click.UsageError("nothing to experiment on: give --distribution/--goods/--bids/--players, or FILES")
     made: list[Path] = []
     with new_folders_removed_on_error(output.parent), _drawn_kept_once_computed(made) as counted:
+        count = len(axis_spec.values) * seeds * max(1, len(files))
+        if count > MAX_INSTANCES:  # (before any list of them is made)
+            raise click.BadParameter(f"{len(axis_spec.values)} points x {seeds} seeds"
+                                     + (f" x {len(files)} files" if files else "")
+                                     + f" = {count:,} instances; at most {MAX_INSTANCES:,}", param_hint="'--seeds'")
         check_output(output)
         check_design(output, check_results(output), axis_spec.kind, family)
         instances = experiment_files(instance_folder(output), axis_spec, list(range(first_seed, first_seed + seeds)),
                                      family=family, sources=list(files), knowledge=knowledge, coalitions=coalitions,
                                      coalition_count=coalition_count, made=made)
+        notes: list[str] = []
         computed, skipped, proven = run_resumable(
             "experiment", lambda progress: run_sweep(instances, output, names, workers=workers, solver=solver,
-                                                     time_limit=time_limit, progress=counted(progress), given=given),
+                                                     time_limit=time_limit, progress=counted(progress), given=given,
+                                                     notes=notes),
             output, "experiment: instances")
-    code = finish_sweep("experiment", output, computed, skipped, proven)
+    code = finish_sweep("experiment", output, computed, skipped, proven, notes)
     click.echo(f"next: cabench plot {output}; cabench table {output} --format latex", err=True)
     return code
 

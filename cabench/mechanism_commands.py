@@ -123,7 +123,8 @@ def _flags():
               help="rational play, or a deviation family (see `cabench deviate`) played by --player's agent.")
 @click.option("--player", default=None, help="The deviating player, with --strategies FAMILY.")
 @click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help="Mechanism parameter (repeatable).")
-@click.option("--samples", type=click.IntRange(min=2), default=None, help="Also sample N plays (Monte Carlo).")
+@click.option("--samples", type=click.IntRange(min=2, max=api.MAX_SAMPLES), default=None,
+              help=f"Also sample N plays (Monte Carlo; at most {api.MAX_SAMPLES:,}).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo sampling.")
 @_json
 @format_option

@@ -648,21 +648,27 @@ def file_paths(paths: Sequence[Path]) -> list[Path]:
             out += found
         elif path.is_file():
             out.append(path)
+        elif path.exists():  # (a pipe was "no such file or folder")
+            raise InputError(str(path), "", "not a regular file (a pipe or a device); perf reads each instance more "
+                             "than once: save it to a file first")
         else:
             raise InputError(str(path), "", "no such file or folder")
     return list(dict.fromkeys(out))
 
 
 def load_file(path: Path) -> Instance:
-    """A cabench instance file (``*.json``), or any other file read as a CATS file, imported as
-    ``cabench import`` does (one XOR player per bidder, the smallest scale that makes every price
-    an integer, no knowledge)."""
+    """A cabench instance file (JSON, told by its first character, whatever its name: ``s.JSON``
+    was read as a CATS file), or any other file read as a CATS file, imported as ``cabench
+    import`` does (one XOR player per bidder, the smallest scale that makes every price an
+    integer, no knowledge)."""
     import warnings
 
     from instances import load_instance
     from instances.cats import GoodsBeyondHeader, read_cats
 
-    if path.suffix == ".json":
+    with open(path, "rb") as handle:
+        start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if path.suffix.lower() == ".json" or start.startswith((b"{", b"[")):
         return load_instance(path)
     with warnings.catch_warnings():  # (read as import reads it; import says so, perf measures)
         warnings.simplefilter("ignore", GoodsBeyondHeader)

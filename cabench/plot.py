@@ -350,7 +350,8 @@ def _draw_panel(ax, panel: Panel, locator) -> None:
     ax.set_title(panel.title)
     ax.set_xlabel(panel.xlabel)
     ax.set_ylabel(panel.ylabel)
-    if panel.logy:
+    positive = any(isinstance(y, float | int) and y > 0 for s in panel.series for y in s.y)
+    if panel.logy and positive:  # (all times 0: matplotlib's multi-line warning, and no scale to show)
         ax.set_yscale("log")
     else:
         ax.yaxis.set_major_locator(locator(nbins=6))

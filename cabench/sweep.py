@@ -67,7 +67,11 @@ def instance_files(pattern: str) -> list[Path]:
         files = sorted(Path(p) for p in glob.glob(pattern))
     if not files:
         raise CabenchError(f"{pattern}: no instance files (expected a directory, a file or a glob of .json files)")
-    return files
+    for f in files:  # (a pipe read for its key was empty when read again: "invalid JSON"; a FIFO hung the sweep)
+        if f.exists() and not f.is_file() and not f.is_dir():
+            raise CabenchError(f"{f}: not a regular file (a pipe or a device); a sweep reads each instance more than "
+                               "once (for its key, then to compute it): save it to a file first")
+    return [f for f in files if not f.is_dir()]
 
 
 def instance_key(path: str | Path) -> str:
@@ -89,6 +93,15 @@ def row_key(row: Mapping[str, Any]) -> tuple[str, str, str, str]:
     benchmark row. Rows with the same key replace each other (see :func:`_needs_row`)."""
     return (str(row[KEY]), str(row.get("mechanism") or ""), str(row.get("parameter_spec") or ""),
             str(row.get("solver") or ""))
+
+
+def _kind(name: str) -> str:
+    """What a mechanism is for, for a note: "for markets", "for auctions", "needs 2 players"."""
+    from mechanisms import MECHANISMS
+
+    m = MECHANISMS[name]
+    return f"for {'markets' if m.market else 'auctions'}" + (
+        f", with at least {m.min_players} players" if m.min_players > 1 else "")
 
 
 def _applicable(name: str, instance) -> bool:
@@ -451,14 +464,19 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     notes += _changed_files(rows, keys)
     seen: dict[str, list] = {}  # key -> the rows wanted of the first file with that content
     todo = []
+    left: dict[str, int] = {}  # mechanism -> instances it does not apply to (a market mechanism on auctions)
     for f in files:
         key, wanted = _wanted(str(f), mechanisms, solver, given, keys.get(str(f)))
         if key in seen:
             continue
+        for name in set(mechanisms) - {name for _, name in wanted}:
+            left[name] = left.get(name, 0) + 1
         seen[key] = [k for k, _ in wanted]
         missing = [name for k, name in wanted if _needs_row(rows.get(k), time_limit)]
         if missing:
             todo.append((key, str(f), [name for name in missing if name]))
+    notes += [f"{name} does not apply to {count} of the {len(seen)} instances ({_kind(name)}), so they have no {name} "
+              "row" for name, count in sorted(left.items())]
     journal = _journal(results)
     cores = os.cpu_count() or 1
     with open(journal, "a", encoding="utf-8") as handle:

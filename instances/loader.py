@@ -539,11 +539,24 @@ class _Builder:
         return scale
 
     def _names(self, items: Sequence[str], path: Path_, what: str) -> dict[str, int]:
+        """The names' positions. Names must be told apart where they are printed: none of spaces
+        alone, and no two equal once in Unicode's composed form (NFC: "é" as one letter, or as
+        "e" and an accent, printed alike as two rows of one table)."""
+        import unicodedata
+
         index: dict[str, int] = {}
+        shown: dict[str, str] = {}
         for k, name in enumerate(items):
             if name in index:
                 raise self.fail(path + [k], f'duplicate {what} "{name}"; {what}s must be distinct')
+            if name and not name.strip():
+                raise self.fail(path + [k], f"a {what} named only by spaces; names must be visible")
+            composed = unicodedata.normalize("NFC", name)
+            if composed in shown:
+                raise self.fail(path + [k], f'{what} "{name}" reads the same as "{shown[composed]}" (the same letters '
+                                            f"in another Unicode form); {what}s must be told apart")
             index[name] = k
+            shown[composed] = name
         return index
 
     def _player(self, name: str, path: Path_) -> int:

@@ -310,7 +310,7 @@ class Mechanism:
     >>> from mechanisms import MECHANISMS
     >>> mech = MECHANISMS["best-belief"]
     >>> mech.name, mech.source, mech.market
-    ('best-belief', 'seed 004 §6 (M_BB), Theorem 2 and §6.2.3', False)
+    ('best-belief', "seed 004 §6 (M_BB), Theorem 2; with coalitions §6.2.3's argument (no theorem)", False)
     >>> mech.parameters(load_instance("instances/examples/seed004-example.json"))
     {'eps': Fraction(1, 10)}
     """

@@ -261,3 +261,15 @@ def test_one_results_file_holds_one_design(tmp_path):
     assert run_cli("sweep", str(folder), "-o", str(swept)).returncode == 0
     result = run_cli("experiment", "--axis", "noisy-lower:0.5,1", *GENERATED, "-o", str(swept))
     assert result.returncode == 2 and "holds rows of a sweep" in result.stderr
+
+
+@pytest.mark.parametrize("seeds, says", [
+    ("1000000000", "1000000000 is not in the range 1<=x<=100000"),  # it built the seeds' list: 24 GB
+    ("60000", "2 points x 60000 seeds = 120,000 instances; at most 100,000"),
+])
+def test_too_many_instances_are_refused_at_once(tmp_path, seeds, says):
+    start = time.monotonic()
+    result = run_cli("experiment", "--axis", "noisy-lower:0.5,0.6", "-d", "regions", "-m", "3", "-b", "4", "-n", "2",
+                     "--seeds", seeds, "-o", str(tmp_path / "out" / "r.csv"))
+    assert result.returncode == 2 and says in result.stderr, result.stderr
+    assert time.monotonic() - start < 30 and not (tmp_path / "out").exists()

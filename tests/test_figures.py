@@ -428,3 +428,18 @@ def test_per_point_table_says_it_left_out_rows_without_an_axis(results):
     notes = summary_table(frame, per_point=True).notes
     assert any(note.startswith("6 mechanism rows without a knowledge axis") for note in notes), notes
     assert not any("without a knowledge axis" in note for note in summary_table(frame).notes)
+
+
+def test_solve_times_of_zero_draw_without_a_library_warning(results):
+    """All times 0 (a hand-edited file): matplotlib warned on standard error, over two lines,
+    that it cannot log-scale them."""
+    import warnings
+
+    from cabench.plot import solve_time
+
+    frame = load(results)
+    frame["solve_seconds"] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = draw(solve_time(frame))
+    assert all(ax.get_yscale() == "linear" for ax in fig.axes if ax.get_visible())

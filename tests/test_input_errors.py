@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -313,3 +314,33 @@ def test_json_paths_quote_names_that_would_make_them_ambiguous():
     assert json_path(["valuations", "a\\x1bb"]) == 'valuations["a\\\\x1bb"]'
     assert json_path(["valuations", "p\u00a01"]) == 'valuations["p\\u00a01"]'
     assert json_path(["valuations", "p\u200b1"]) == 'valuations["p\\u200b1"]'
+
+
+def test_an_unwritable_output_folder_is_named_as_given(tmp_path):
+    """The error named cabench's own probe file (``afile/sub/.cabench-check``), not the folder."""
+    from tests.conftest import run_cli
+
+    (tmp_path / "afile").write_text("")
+    result = run_cli("generate", "-d", "regions", "-m", "3", "-b", "4", "-n", "2", "--count", "2",
+                     "-o", str(tmp_path / "afile" / "sub"))
+    assert result.returncode == 2 and ".cabench-check" not in result.stderr
+    assert result.stderr.startswith(f"{tmp_path / 'afile' / 'sub'}: cannot write:"), result.stderr
+
+
+@pytest.mark.parametrize("field, names, says", [
+    ("players", ["\u00e9", "e\u0301"], 'players[1]: player "e\u0301" reads the same as "\u00e9"'),
+    ("players", ["a", "  "], "players[1]: a player named only by spaces"),
+    ("goods", ["x", "\t"], "goods[1]: a good named only by spaces"),
+])
+def test_names_that_print_alike_are_refused(field, names, says):
+    """Two players printed alike (one composed "é", one "e" and an accent) made two identical
+    rows and an ambiguous MKW ({é}); a name of spaces printed as nothing."""
+    from instances import CabenchError
+    from instances.loader import parse_instance
+
+    data = {"goods": ["g1"], "players": ["p1"], "valuations": {"p1": {"xor": []}}}
+    data[field] = names
+    if field == "players":
+        data["valuations"] = {p: {"xor": []} for p in names}
+    with pytest.raises(CabenchError, match=re.escape(says)):
+        parse_instance(data)

@@ -75,6 +75,16 @@ def test_evaluate_summarises_many_agents_and_branches(tmp_path):
     assert all(f"│ {path_} " in everyone for path_ in branches) and "more branches" not in everyone
 
 
+def test_too_many_samples_are_refused():
+    """A typed 10^12 samples ran until killed, its memory growing."""
+    import cabench
+
+    result = run_cli("evaluate", SEED004, "-m", "vcg", "--samples", "1000000000000")
+    assert result.returncode == 2 and "is not in the range 2<=x<=1000000" in result.stderr
+    with pytest.raises(cabench.ArgumentError, match="samples 1000001: expected at most 1000000"):
+        cabench.evaluate(cabench.load(SEED004), "vcg", samples=1_000_001)
+
+
 def test_evaluate_with_samples_and_params():
     result = run_cli("evaluate", SEED004, "-m", "best-belief", "--param", "eps=1/2", "--samples", "50", "--json")
     data = json.loads(result.stdout)

@@ -524,3 +524,22 @@ def test_perf_refuses_standard_output(tmp_path):
     result = run_cli("perf", "-o", "-", cwd=tmp_path)
     assert result.returncode == 2 and "standard output ('-') is not available" in result.stderr
     assert not (tmp_path / "-").exists()
+
+
+def test_perf_tells_json_by_its_content_and_names_a_pipe(tmp_path):
+    """``s.JSON`` (or any name) holding JSON was read as a CATS file ("this is JSON, not a CATS
+    file ... give it to any other command"), and a FIFO was "no such file or folder"."""
+    import os
+    import shutil
+
+    from cabench.perf import file_paths, load_file
+    from instances import load_instance
+    from instances.errors import InputError
+
+    shouted = tmp_path / "s.JSON"
+    shutil.copy(EXAMPLES / "seed004-example.json", shouted)
+    assert load_file(shouted) == load_instance(EXAMPLES / "seed004-example.json")
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        file_paths([fifo])

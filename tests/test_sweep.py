@@ -395,3 +395,26 @@ def test_a_scheduler_that_never_answers_is_given_up(monkeypatch):
         with pytest.raises(CabenchError, match=f"at {address} .*: no answer within 1 s"):
             _check_scheduler(address, seconds=1)
     assert time.monotonic() - start < 10
+
+
+def test_a_pipe_or_fifo_is_refused_not_read_twice(folder, tmp_path):
+    """A sweep reads each instance twice (its key, then to compute it): a pipe was empty the
+    second time ("invalid JSON" for valid JSON), and a FIFO in a folder hung the sweep."""
+    import os
+
+    fifo = folder / "stray.json"
+    os.mkfifo(fifo)
+    result = run_cli("sweep", str(folder), "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 2 and f"{fifo}: not a regular file (a pipe or a device)" in result.stderr
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_a_mechanism_that_applies_to_no_instance_is_said(folder, tmp_path):
+    """A market mechanism asked of auctions wrote no row without a word, and table then advised
+    running the sweep "with --mechanisms", which the user had done."""
+    result = run_cli("sweep", str(folder), "--mechanisms", "budget-balanced,vcg", "--solver", "cpsat",
+                     "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 0, result.stderr
+    assert ("cabench sweep: note: budget-balanced does not apply to 3 of the 3 instances (for markets), so they "
+            "have no budget-balanced row") in result.stderr
+    assert "note: vcg" not in result.stderr
