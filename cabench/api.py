@@ -793,7 +793,7 @@ def deviation_label(dev: Deviation, knowledge: dict[str, object]) -> tuple[str, 
     if dev.scenario is not None:
         assumes.append(f"other players change too: {dev.scenario}")
     if dev.dominated and dev.by_beliefs:
-        assumes.append("dominance by the agent's own beliefs, correct or not (seed 004 Lemma 4 holds in every "
+        assumes.append("dominance by the agent's own beliefs, correct or not (seed 004's lemmas hold in every "
                        "context); with wrong beliefs its true E[u] may still rise")
     elif dev.dominated and dev.needs_correct_knowledge:
         assumes.append("the agent's knowledge is correct (the paper's claim is about what it knows)")

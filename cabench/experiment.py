@@ -110,48 +110,37 @@ class Family:
     players: int | None  # None: one player per bidder
 
 
-def check_design(results: Path, rows: list[dict], axis: str, family: Family | None) -> None:
-    """Refuse to add this experiment to ``results`` when its ``rows`` are of another design: a
-    sweep's (no axis), another axis, or other generated instances (distribution, goods, bids,
-    players) or given files where these are generated (or the other way round). Mixed, ``table``
-    pooled them into one family with one n and one interval. The same design resumes: new axis
-    points, seeds, mechanisms or parameters."""
-    def said(row: dict) -> str:
-        if row.get("distribution"):
-            return f"{row['distribution']} {row.get('goods')} goods / {row.get('bids')} bids / {row.get('players')} players"
-        return f"instances from {row.get('source_file') or row.get('file')}"
-
-    if family is not None:
-        this = f"{family.distribution} {family.goods} goods / {family.bids} bids"
-        this += f" / {family.players} players" if family.players is not None else " (a player per bidder)"
+def design_of(axis: Axis, family: Family | None, knowledge: str, coalitions: str, coalition_count: int) -> str:
+    """What an experiment is, apart from its points, seeds, files and mechanisms (which a resumed
+    run may add): its axis, its generator's arguments or "given files", and the specs the axis
+    does not vary. Written into every instance's record and so into every row (``design``)."""
+    if family is None:
+        made = "given files"
     else:
-        this = "the given files"
+        players = "a player per bidder" if family.players is None else f"{family.players} players"
+        made = f"{family.distribution}, {family.goods} goods, {family.bids} bids, {players}"
+    fixed = (f"knowledge {knowledge}, {coalition_count} coalition(s)" if axis.kind == "coalition-size"
+             else f"coalitions {coalitions}")
+    return f"along {axis.kind}; {made}; {fixed}"
+
+
+def check_design(results: Path, rows: list[dict], design: str, axis: str) -> None:
+    """Refuse to add an experiment of ``design`` (:func:`design_of`) to ``results`` when its
+    ``rows`` are of another: a sweep's (no axis), or an experiment whose ``design`` differs
+    (results written before rows had one: whose axis differs). Mixed, ``table`` pooled them into
+    one family with one n and one interval. The same design resumes: new axis points, seeds,
+    given files, mechanisms or parameters."""
     for row in rows:
-        kind = row.get("axis")
+        kind, theirs = row.get("axis"), row.get("design")
         if not isinstance(kind, str) or not kind:
             problem = f"rows of a sweep ({row.get('file')}, no knowledge axis)"
-        elif kind != axis:
-            problem = f"an experiment along {kind}, not {axis}"
-        elif family is None:
-            problem = None if not row.get("distribution") else f"an experiment on {said(row)}"
-        elif row.get("distribution") != family.distribution or _whole(row.get("goods")) != family.goods or (
-                _whole(row.get("bids")) != family.bids) or (
-                family.players is not None and _whole(row.get("players")) != family.players):
-            problem = f"an experiment on {said(row)}"
+        elif isinstance(theirs, str) and theirs:
+            problem = None if theirs == design else f"an experiment {theirs}"
         else:
-            problem = None
+            problem = None if kind == axis else f"an experiment along {kind}"
         if problem:
-            raise CabenchError(f"{results}: holds {problem}; this experiment is along {axis} on {this}, and one "
-                               "results file holds one design (its table would pool both): write it to another "
-                               "results file")
-
-
-def _whole(value) -> int | None:
-    """A whole number of a results row (CSV gives text, Parquet numbers), else None."""
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return None
+            raise CabenchError(f"{results}: holds {problem}; this experiment is {design}, and one results file holds "
+                               "one design (its table would pool both): write it to another results file")
 
 
 def _sha(text: str) -> str:
@@ -224,7 +213,8 @@ def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list
 
     for value in axis.values:
         spec_k, spec_c = axis.point(value, knowledge, coalitions, coalition_count)
-        point = {"axis": axis.kind, "axis_value": axis.shown(value), "knowledge": spec_k, "coalitions": spec_c}
+        point = {"axis": axis.kind, "axis_value": axis.shown(value), "knowledge": spec_k, "coalitions": spec_c,
+                 "design": design_of(axis, family, knowledge, coalitions, coalition_count)}
         for seed in seeds:
             if family is not None:
                 with blamed_on_axis(axis, value):

@@ -73,7 +73,8 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     """Vary the knowledge along --axis, several seeds per point, on generated instances or on
     FILES, and evaluate the mechanisms (plus VCG and the second-price bundle auction) into one
     tidy table with full provenance; then `cabench plot` and `cabench table` it."""
-    from cabench.experiment import BASELINES, Family, check_design, experiment_files, instance_folder, parse_axis
+    from cabench.experiment import (BASELINES, Family, check_design, design_of, experiment_files, instance_folder,
+                                    parse_axis)
     from cabench.sweep import check_results, check_results_name, run_sweep
     from instances.files import check_output
     from instances.knowledge_models import parse_knowledge
@@ -124,7 +125,8 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
                                      + (f" x {len(files)} files" if files else "")
                                      + f" = {count:,} instances; at most {MAX_INSTANCES:,}", param_hint="'--seeds'")
         check_output(output)
-        check_design(output, check_results(output), axis_spec.kind, family)
+        design = design_of(axis_spec, family, knowledge, coalitions, coalition_count)
+        check_design(output, check_results(output), design, axis_spec.kind)
         instances = experiment_files(instance_folder(output), axis_spec, list(range(first_seed, first_seed + seeds)),
                                      family=family, sources=list(files), knowledge=knowledge, coalitions=coalitions,
                                      coalition_count=coalition_count, made=made)

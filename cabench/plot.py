@@ -91,8 +91,8 @@ def _colors(mechanisms) -> dict[str, tuple[str, str]]:
     known = [m for m in MECHANISMS if m not in BASELINES]
     others = sorted(m for m in set(mechanisms) if m not in BASELINES and m not in known)
     chosen = {}
-    for k, m in enumerate([*known, *others]):
-        chosen[m] = (PALETTE[k % len(PALETTE)], "-" if k < len(PALETTE) else "--")
+    for k, m in enumerate([*known, *others]):  # (dash-dot past the palette: dashes are the bounds')
+        chosen[m] = (PALETTE[k % len(PALETTE)], "-" if k < len(PALETTE) else "-.")
     chosen.update({m: BASELINE_STYLE[m] for m in BASELINES})
     return chosen
 

@@ -68,19 +68,29 @@ def software() -> str:
     return "; ".join(parts)
 
 
-@functools.cache  # (one git call per process: a sweep asks once per instance)
+@functools.cache  # (two git calls per process: a sweep asks once per instance)
 def source_commit() -> str | None:
-    """``git describe --always --dirty`` of the checkout cabench runs from (an editable install),
-    or None (an installed copy, no git)."""
+    """The commit of the checkout cabench runs from (an editable install), with "-dirty" when
+    tracked files differ from it; None for an installed copy or without git. Read without
+    writing the checkout's index (``describe --dirty`` refreshes it, which a concurrent ``git
+    commit`` would trip over)."""
     import subprocess
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
     if not (root / ".git").exists():
         return None
-    try:
-        done = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=12"],
-                              capture_output=True, text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "--no-optional-locks", "-C", str(root), *args], capture_output=True,
+                                  text=True, timeout=10, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "--short=12", "HEAD")
+    if not commit:
         return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
+    changed = git("status", "--porcelain", "--untracked-files=no")
+    return commit + ("-dirty" if changed else "")

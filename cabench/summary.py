@@ -221,26 +221,35 @@ def _line(data: bytes, index: int) -> int:
 
 
 def auction(frame):
-    """Each row's auction: what its valuations were drawn from, the unit of the confidence
-    intervals. An experiment evaluates one auction at every axis point, and a sweep may hold
-    one auction annotated several ways (with and without coalitions): their rows are not
-    independent draws. Generated rows: distribution, goods, bids, players and seed (knowledge
-    and coalitions are drawn apart from the valuations); rows annotated from a file: that
-    file's SHA-256; any other row is its own instance."""
+    """Each row's draw: its auction with the seed it was drawn with, the unit of the confidence
+    intervals. An experiment meets one draw at every axis point, and a sweep may hold one auction
+    annotated several ways (with and without coalitions): those rows are not independent. The
+    auction is ``valuations_sha256`` (goods, players, valuations: ``cabench.sweep.valuations_key``),
+    or, in results written before it, the source file's hash, else the generator's arguments,
+    else the instance file's hash; the seed draws the valuations of a generated auction, or the
+    knowledge of a given file's (an experiment on one file has one draw per seed)."""
     import pandas as pd
 
-    key = pd.Series(None, index=frame.index, dtype=object)
-    for column in ("instance_sha256", "file"):
-        if column in frame:
-            key = key.fillna(frame[column].map(lambda v: f"instance {v}" if isinstance(v, str) and v else None))
-    if "source_sha256" in frame:
-        key = frame["source_sha256"].map(lambda v: f"source {v}" if isinstance(v, str) and v else None).fillna(key)
+    def column(name):
+        if name not in frame:
+            return pd.Series(None, index=frame.index, dtype=object)
+        return frame[name].map(lambda v: v if isinstance(v, str) and v else None)
+
+    def text(name):  # (each cell as text, a missing one as "none": pandas' own str() of None is missing)
+        if name not in frame:
+            return ["none"] * len(frame)
+        return ["none" if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v) for v in frame[name]]
+
+    key = column("instance_sha256").fillna(column("file"))
     if "distribution" in frame:
-        parts = [frame[c].astype(str) if c in frame else "" for c in ("distribution", "goods", "bids", "players", "seed")]
-        generated = frame["distribution"].notna() & (frame["distribution"] != "")
-        key = key.where(~generated, "generated " + parts[0] + "/" + parts[1] + "/" + parts[2] + "/" + parts[3]
-                        + " seed " + parts[4])
-    return key.fillna(pd.Series(frame.index.astype(str), index=frame.index))
+        made = pd.Series(["generated " + "/".join(parts) for parts in zip(*map(text, ("distribution", "goods", "bids",
+                                                                                          "players")))],
+                         index=frame.index, dtype=object)
+        key = key.where(column("distribution").isna(), made)
+    key = column("source_sha256").fillna(key)
+    key = column("valuations_sha256").fillna(key)
+    return pd.Series([f"{k if isinstance(k, str) else f'row {i}'} seed {seed}"
+                      for i, k, seed in zip(frame.index, key, text("seed"))], index=frame.index, dtype=object)
 
 
 def clustered(rows, column: str) -> Estimate:

@@ -65,13 +65,28 @@ def instance_files(pattern: str) -> list[Path]:
         files = [path]
     else:
         files = sorted(Path(p) for p in glob.glob(pattern))
+    files = [f for f in files if not f.is_dir()]  # (a glob of folders alone wrote an empty results file)
     if not files:
         raise CabenchError(f"{pattern}: no instance files (expected a directory, a file or a glob of .json files)")
     for f in files:  # (a pipe read for its key was empty when read again: "invalid JSON"; a FIFO hung the sweep)
-        if f.exists() and not f.is_file() and not f.is_dir():
+        if f.exists() and not f.is_file():
             raise CabenchError(f"{f}: not a regular file (a pipe or a device); a sweep reads each instance more than "
                                "once (for its key, then to compute it): save it to a file first")
-    return [f for f in files if not f.is_dir()]
+    return files
+
+
+def valuations_key(instance) -> str:
+    """The SHA-256 of what an auction is apart from what its players know: goods, players,
+    valuations, endowment and scale, not knowledge, coalitions, name or description. Files that
+    share it (one auction annotated several ways, an experiment's points) are one auction to
+    ``cabench table`` (``cabench.summary.auction``)."""
+    from dataclasses import replace
+
+    from instances import instance_text
+
+    bare = replace(instance, name="auction", knowledge=tuple(None for _ in instance.players), coalitions=(),
+                   description=None)
+    return hashlib.sha256(instance_text(bare).encode("utf-8")).hexdigest()
 
 
 def instance_key(path: str | Path) -> str:
@@ -166,7 +181,9 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
     base = {
         KEY: instance_key(path),
         "file": str(path),
+        "file_absolute": os.path.abspath(path),
         "instance": instance.name,
+        "valuations_sha256": valuations_key(instance),
         # how the file was made (from its own record, never parsed from its name); None if unknown
         "distribution": record.get("distribution"),
         "seed": record.get("seed"),
@@ -176,6 +193,7 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         "axis_value": record.get("axis_value"),
         "source_file": record.get("source_file"),
         "source_sha256": record.get("source_sha256"),
+        "design": record.get("design"),
         "goods": instance.m,
         "players": instance.n,
         "bids": sum(len(v.bids) for v in instance.valuations),
@@ -426,14 +444,17 @@ def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *
 
 def _changed_files(rows: dict[tuple, dict[str, Any]], keys: Mapping[str, str]) -> list[str]:
     """Drop from ``rows`` those of an earlier version of a file this run sweeps: the same path
-    (resolved against the working directory) now holds other bytes, which no file of this run
-    holds. Kept, they stayed beside the new version's rows, and ``table`` counted that instance
+    (``file_absolute``, resolved when it was swept; in older results without it, ``file`` spelled
+    as this run spells it) now holds other bytes, which no file of this run holds. Kept, they stayed beside the new version's rows, and ``table`` counted that instance
     twice (a renamed auction in an edited file). Returns a note per file, for the user."""
     now = {os.path.abspath(f): key for f, key in keys.items()}
     held = set(keys.values())
     dropped: dict[str, int] = {}
+    spelled = {str(f) for f in keys}
     for k, row in list(rows.items()):
-        path = os.path.abspath(str(row.get("file")))
+        path = row.get("file_absolute")  # (resolved when swept: ``file`` is relative to a directory not recorded)
+        if not isinstance(path, str) or not path:  # older results: only a path spelled as this run spells it
+            path = os.path.abspath(str(row.get("file"))) if str(row.get("file")) in spelled else None
         if path in now and row.get(KEY) != now[path] and row.get(KEY) not in held:
             del rows[k]
             dropped[str(row.get("file"))] = dropped.get(str(row.get("file")), 0) + 1

@@ -45,6 +45,15 @@ before Python converts them (which costs time quadratic in the digits)."""
 Path_ = list[str | int]
 
 
+
+def printed_as(name: str) -> str:
+    """``name`` as a reader sees it: compatibility-composed (NFKC: "é" whichever way it is
+    written, full-width letters as plain ones), without invisible format characters (a zero-width
+    space) and without leading or trailing spaces."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKC", name) if unicodedata.category(c) != "Cf").strip()
+
 class KnowledgeReader(Protocol):
     """What an ``on_valuations`` hook of :func:`load_instance` may return to follow the rest of
     the reading: each player's knowledge as soon as it is built, and whether the file failed."""
@@ -540,21 +549,22 @@ class _Builder:
 
     def _names(self, items: Sequence[str], path: Path_, what: str) -> dict[str, int]:
         """The names' positions. Names must be told apart where they are printed: none of spaces
-        alone, and no two equal once in Unicode's composed form (NFC: "é" as one letter, or as
-        "e" and an accent, printed alike as two rows of one table)."""
-        import unicodedata
-
+        alone, and no two alike once read as printed (:func:`printed_as`: "é" as one letter or as
+        "e" and an accent, "p1" and "p1 ", a full-width "Ａ" and "A", printed alike as two rows of
+        one table)."""
         index: dict[str, int] = {}
         shown: dict[str, str] = {}
         for k, name in enumerate(items):
             if name in index:
                 raise self.fail(path + [k], f'duplicate {what} "{name}"; {what}s must be distinct')
-            if name and not name.strip():
-                raise self.fail(path + [k], f"a {what} named only by spaces; names must be visible")
-            composed = unicodedata.normalize("NFC", name)
+            composed = printed_as(name)
+            if name and not composed:
+                raise self.fail(path + [k], f"a {what} named only by spaces or invisible characters; names must "
+                                            "be visible")
             if composed in shown:
-                raise self.fail(path + [k], f'{what} "{name}" reads the same as "{shown[composed]}" (the same letters '
-                                            f"in another Unicode form); {what}s must be told apart")
+                raise self.fail(path + [k], f'{what} "{name}" reads the same as "{shown[composed]}" (they print '
+                                            f"alike: spaces, invisible characters or Unicode forms); {what}s must be "
+                                            "told apart")
             index[name] = k
             shown[composed] = name
         return index

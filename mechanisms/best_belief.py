@@ -159,9 +159,11 @@ def _deviations(normal: bool):
                 True, "reporting v_i != theta_i is dominated (seed 004 Lemma 1)", by_beliefs=False)
         else:
             families["empty favourite bundle"] = announce(
-                lambda i, a: BeliefAnnouncement(a.outcome, bundle=0), True,
-                "xi_i other than a favourite bundle is dominated: on Heads the winner receives xi_w (seed 004 §6, "
-                "Step c), and Lemma 4's proof announces a favourite bundle", by_beliefs=False)
+                lambda i, a: BeliefAnnouncement(a.outcome, bundle=0), False,
+                "weakly dominated only: a bundle other than a favourite one pays less when the agent wins (on "
+                "Heads the winner receives xi_w, seed 004 §6 Step c) and the same otherwise; announced at the "
+                "root, it is told apart from every other profile, so it is not distinguishably dominated "
+                "(Definition 4). Lemma 4's proof announces a favourite bundle", by_beliefs=False)
             families.update(answer_families(base, agent, why="answering NO to an acceptable offer, or YES to "
                                             "an unacceptable one, is dominated (seed 004 Lemma 3)"))
         return families

@@ -142,7 +142,8 @@ def mixed_guarantee(instance: Instance, params: Mapping[str, Fraction], facts: F
 
 MIXED_SECOND_PRICE = Mechanism(
     name="mixed-second-price",
-    source="seed 000 §1.2's remark (a c MEW mechanism mixed with A'; no theorem), with best-belief (seed 004)",
+    source="seed 000 §1.2, 'From MEW to MIKW' (a c MEW mechanism mixed with A'; no theorem), with best-belief "
+           "(seed 004)",
     market=False,
     params=BEST_BELIEF.params,
     rules=mixed_rules,

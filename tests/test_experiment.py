@@ -235,32 +235,70 @@ def test_a_coalition_size_too_large_is_blamed_on_the_axis(tmp_path):
 
 
 def test_one_results_file_holds_one_design(tmp_path):
-    """Another design into the same results (other goods, another axis, a sweep's rows) is
-    refused before anything is drawn or written: the table pooled them into one family. The same
-    design resumes with new seeds."""
+    """Another design into the same results (other goods, another axis, other fixed coalitions,
+    a sweep's rows) is refused before anything is drawn or written: the table pooled them into
+    one family. The same design resumes with new seeds, also where the generator makes more bids
+    than asked (the table distribution) and on given files made by ``generate``."""
     out = tmp_path / "r.csv"
     assert run_cli("experiment", "--axis", "noisy-lower:0.5,1", *GENERATED, "--mechanisms", "vcg", "-o",
                    str(out)).returncode == 0
     before = out.read_bytes()
+    design = "along noisy-lower; regions, 6 goods, 12 bids, 3 players; coalitions none"
     for args, says in (
             (["--axis", "noisy-lower:0.5,1", "-d", "regions", "-m", "7", "-b", "12", "-n", "3"],
-             "holds an experiment on regions 6 goods / 12 bids / 3 players; this experiment is along noisy-lower "
-             "on regions 7 goods / 12 bids / 3 players"),
-            (["--axis", "wrong:0,0.5", *GENERATED[:-2]], "holds an experiment along noisy-lower, not wrong"),
+             f"holds an experiment {design}; this experiment is along noisy-lower; regions, 7 goods"),
+            (["--axis", "wrong:0,0.5", *GENERATED[:-2]], f"holds an experiment {design}; this experiment is along wrong"),
+            (["--axis", "noisy-lower:0.5,1", *GENERATED[:-2], "--coalitions", "pairs:1"],
+             "this experiment is along noisy-lower; regions, 6 goods, 12 bids, 3 players; coalitions pairs:1"),
             (["--axis", "noisy-lower:0.5,1", str(EXAMPLES / "seed004-example.json")],
-             "holds an experiment on regions 6 goods")):
+             "this experiment is along noisy-lower; given files")):
         result = run_cli("experiment", *args, "--seeds", "1", "--mechanisms", "vcg", "-o", str(out))
         assert result.returncode == 2 and says in result.stderr, result.stderr
         assert "write it to another results file" in result.stderr and out.read_bytes() == before
     more = run_cli("experiment", "--axis", "noisy-lower:0.5,1", *GENERATED[:-1], "3", "--mechanisms", "vcg",
                    "-o", str(out))
     assert more.returncode == 0 and "2 instance(s) computed, 4 already" in more.stderr, more.stderr  # a seed more
+    table = tmp_path / "t.csv"  # (asked for 8 bids, the table distribution makes more: resumed all the same)
+    for seeds in ("1", "2"):
+        result = run_cli("experiment", "-d", "table", "-m", "3", "-b", "8", "-n", "2", "--axis", "wrong:0,0.5",
+                         "--seeds", seeds, "--mechanisms", "vcg", "--solver", "brute", "-o", str(table))
+        assert result.returncode == 0, result.stderr
     folder = tmp_path / "inst"
-    assert run_cli("generate", "-d", "regions", "-m", "5", "-b", "10", "-n", "3", "-o", str(folder)).returncode == 0
+    assert run_cli("generate", "-d", "regions", "-m", "5", "-b", "10", "-n", "3", "--count", "2",
+                   "-o", str(folder)).returncode == 0
+    given = tmp_path / "g.csv"
+    for seeds in ("1", "2"):  # files made by generate carry a distribution: still "given files"
+        result = run_cli("experiment", *map(str, sorted(folder.glob("*.json"))), "--axis", "wrong:0,0.5",
+                         "--seeds", seeds, "--mechanisms", "vcg", "--solver", "brute", "-o", str(given))
+        assert result.returncode == 0, result.stderr
     swept = tmp_path / "s.csv"
     assert run_cli("sweep", str(folder), "-o", str(swept)).returncode == 0
     result = run_cli("experiment", "--axis", "noisy-lower:0.5,1", *GENERATED, "-o", str(swept))
     assert result.returncode == 2 and "holds rows of a sweep" in result.stderr
+
+
+def test_an_experiment_on_given_files_counts_each_file_and_seed(tmp_path):
+    """On given files the seed draws the knowledge: at one point each (file, seed) is a draw, and
+    pooled over the points each draw counts once. Two files made by ``generate`` with the same
+    seed were one auction to the table (their generator's arguments and seed), and one file
+    under several seeds several."""
+    from cabench.summary import load, summary_table
+
+    folder = tmp_path / "inst"
+    assert run_cli("generate", "-d", "arbitrary", "-m", "3", "-b", "4", "-n", "2", "--count", "2",
+                   "-o", str(folder)).returncode == 0
+    out = tmp_path / "r.csv"
+    assert run_cli("experiment", *map(str, sorted(folder.glob("*.json"))), "--axis", "wrong:0,0.5", "--seeds", "2",
+                   "--mechanisms", "best-belief", "--solver", "brute", "-o", str(out)).returncode == 0
+    frame = load(out)
+    per_point = {(r["axis_value"], r["mechanism"]): r["n"] for r in summary_table(frame, per_point=True).records}
+    assert per_point[(0.5, "vcg")] == 4  # two files x two seeds
+    pooled = {r["mechanism"]: r for r in summary_table(frame).records}
+    assert (pooled["vcg"]["n"], pooled["vcg"]["rows"]) == (4, 8)
+    vcg = frame[frame["mechanism"] == "vcg"]
+    per_file = vcg.groupby("source_sha256")["total_over_MSW"].mean()
+    assert len(per_file) == 2 and per_file.iloc[0] != per_file.iloc[1]  # two auctions, not one
+    assert pooled["vcg"]["total_over_MSW_ci95"] > 0
 
 
 @pytest.mark.parametrize("seeds, says", [

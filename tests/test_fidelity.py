@@ -165,7 +165,8 @@ def test_deviate_labels_claims_that_assume_correct_knowledge(tmp_path):
     assert underbid["paper"] == "dominated by its beliefs" and underbid["claim_applies"] is True
     assert "own beliefs, correct or not" in underbid["assumes"]
     assert wrong["always NO"]["paper"] == "dominated" and wrong["always NO"]["assumes"] == ""
-    assert wrong["empty favourite bundle"]["paper"] == "dominated"
+    # only weakly dominated (equal utility unless the agent wins): not in Definition 4's sense
+    assert wrong["empty favourite bundle"]["paper"] == "not dominated"
     right = {r["family"]: r for r in _deviate(file, "-m", "best-belief", "--player", "p1")["deviations"]}
     assert right["underbid (prices x1/2)"]["paper"] == "dominated"
     text = run_cli("deviate", file, "-m", "best-belief", "--player", "p2").stdout

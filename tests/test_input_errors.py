@@ -331,6 +331,9 @@ def test_an_unwritable_output_folder_is_named_as_given(tmp_path):
     ("players", ["\u00e9", "e\u0301"], 'players[1]: player "e\u0301" reads the same as "\u00e9"'),
     ("players", ["a", "  "], "players[1]: a player named only by spaces"),
     ("goods", ["x", "\t"], "goods[1]: a good named only by spaces"),
+    ("players", ["p1", "p1 "], 'players[1]: player "p1 " reads the same as "p1"'),
+    ("players", ["p1", "p1\u200b"], 'players[1]: player "p1\u200b" reads the same as "p1"'),
+    ("players", ["A", "\uff21"], 'players[1]: player "\uff21" reads the same as "A"'),
 ])
 def test_names_that_print_alike_are_refused(field, names, says):
     """Two players printed alike (one composed "é", one "e" and an accent) made two identical

@@ -418,3 +418,24 @@ def test_a_mechanism_that_applies_to_no_instance_is_said(folder, tmp_path):
     assert ("cabench sweep: note: budget-balanced does not apply to 3 of the 3 instances (for markets), so they "
             "have no budget-balanced row") in result.stderr
     assert "note: vcg" not in result.stderr
+
+
+def test_the_same_relative_path_from_another_directory_is_another_file(tmp_path):
+    """``A/x.json`` swept from A, then ``B/x.json`` (other bytes) from B into the same results:
+    A's rows were dropped as "changed" (the stored relative path was resolved against B)."""
+    for name, seed in (("A", 0), ("B", 1)):
+        (tmp_path / name).mkdir()
+        dump_instance(generate_instance("regions", 5, 8, 2, seed), tmp_path / name / "x.json")
+    results = tmp_path / "r.csv"
+    for name in ("A", "B"):
+        result = run_cli("sweep", "x.json", "--solver", "cpsat", "-o", str(results), cwd=tmp_path / name)
+        assert result.returncode == 0 and "note" not in result.stderr, result.stderr
+    assert len(pd.read_csv(results)) == 2
+
+
+def test_a_glob_of_folders_alone_is_no_instance(tmp_path):
+    """A glob matching only folders wrote a one-byte results file that every later run refused."""
+    (tmp_path / "sub1").mkdir()
+    result = run_cli("sweep", str(tmp_path / "sub*"), "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 2 and "no instance files" in result.stderr
+    assert not (tmp_path / "r.csv").exists()
