@@ -30,7 +30,10 @@ from instances.files import atomic_write
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
 """Okabe and Ito's colour-blind-safe colours (black, for the first baseline, is left out)."""
-BASELINE_STYLE = {"vcg": ("#000000", "-."), "second-price-bundle": ("#7F7F7F", ":")}
+BASELINE_STYLE = {"vcg": ("#000000", "-.", "x"), "second-price-bundle": ("#7F7F7F", ":", "+")}
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+"""One marker per mechanism besides its colour: lines that coincide (VCG and the second-price
+bundle auction, best-belief and best-belief-normal) stay told apart, in grey print too."""
 STYLES = {"one-column": (3.5, 8), "two-column": (7.0, 9)}
 """Figure width in inches and font size: one column of a two-column paper, or the full width."""
 FORMATS = ("pdf", "svg", "png")
@@ -59,6 +62,7 @@ class Series:
     n: tuple[int, ...] = ()
     color: str = "#000000"
     linestyle: str = "-"
+    marker: str = "o"
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,8 @@ class FigureData:
     paths: tuple[Path, ...] = field(default=())
 
 
-def _colors(mechanisms) -> dict[str, tuple[str, str]]:
-    """A fixed colour and line style per mechanism, the same in every figure of every run: by
+def _colors(mechanisms) -> dict[str, tuple[str, str, str]]:
+    """A fixed colour, line style and marker per mechanism, the same in every figure of every run: by
     the mechanism's place in the registry, not among those present (mixed-second-price was
     green in one figure of a paper and pink in the next). A mechanism run with given parameters
     ("best-belief (eps=1/100)") and any name the registry lacks come after, in name order."""
@@ -92,7 +96,7 @@ def _colors(mechanisms) -> dict[str, tuple[str, str]]:
     others = sorted(m for m in set(mechanisms) if m not in BASELINES and m not in known)
     chosen = {}
     for k, m in enumerate([*known, *others]):  # (dash-dot past the palette: dashes are the bounds')
-        chosen[m] = (PALETTE[k % len(PALETTE)], "-" if k < len(PALETTE) else "-.")
+        chosen[m] = (PALETTE[k % len(PALETTE)], "-" if k < len(PALETTE) else "-.", MARKERS[k % len(MARKERS)])
     chosen.update({m: BASELINE_STYLE[m] for m in BASELINES})
     return chosen
 
@@ -134,13 +138,13 @@ def _lines(rows, x: str, y: str, colors, bounds_on: str | None) -> tuple[Series,
         keep = [(p, s) for p, s in zip(points, stats) if s.n]
         if not keep:
             continue
-        color, style = colors[name]
+        color, style, marker = colors[name]
         role = "baseline" if name in BASELINES else "mechanism"
         label = (f"{name} ({'baseline, ' if role == 'baseline' else ''}{_n_label([s.n for _, s in keep])} per point)"
                  + premise_note(group))
         series.append(Series(label, role, name, tuple(float(p) for p, _ in keep), tuple(s.mean for _, s in keep),
                              tuple(s.low for _, s in keep), tuple(s.high for _, s in keep),
-                             tuple(s.n for _, s in keep), color, style))
+                             tuple(s.n for _, s in keep), color, style, marker))
         met = _met(group)
         if bounds_on and role == "mechanism" and (met["guarantee_on"] == bounds_on).any():
             on = met[met["guarantee_on"] == bounds_on]
@@ -173,7 +177,7 @@ def knowledge_quality(frame) -> FigureData | None:
               _lines(rows, "axis_value", "revenue_over_benchmark", colors, "revenue"), integer_x=integer),
         Panel("Welfare plus revenue", xlabel, "(E[SW] + E[REV]) / benchmark\nof the theorem (baselines: / BB)",
               _lines(rows, "axis_value", "total_over_benchmark", colors, "total"), integer_x=integer),
-        Panel("Against maximum welfare", xlabel, "(E[SW] + E[REV]) / MSW",
+        Panel("Against MSW", xlabel, "(E[SW] + E[REV]) / MSW",  # (a longer title ran past its panel)
               _lines(rows, "axis_value", "total_over_MSW", colors, None), integer_x=integer),
     )
     families = ", ".join(sorted(set(rows["family"])))
@@ -335,10 +339,10 @@ def _draw_panel(ax, panel: Panel, locator) -> None:
         ax.xaxis.set_major_locator(locator(nbins=5, integer=panel.integer_x))  # (goods at 5.8 and 6.2)
     else:
         for s in panel.series:
-            if s.role == "bound":
-                ax.plot(s.x, s.y, color=s.color, linestyle="--", linewidth=1, label=s.label)
+            if s.role == "bound":  # (above the lines: best-belief's bound lies on its own line at 1/2)
+                ax.plot(s.x, s.y, color=s.color, linestyle="--", linewidth=1, label=s.label, zorder=3)
                 continue
-            ax.plot(s.x, s.y, color=s.color, linestyle=s.linestyle, marker="o", markersize=3, linewidth=1.2,
+            ax.plot(s.x, s.y, color=s.color, linestyle=s.linestyle, marker=s.marker, markersize=3.5, linewidth=1.2,
                     label=s.label)
             ax.fill_between(s.x, s.low, s.high, color=s.color, alpha=0.08 if s.role == "baseline" else 0.18,
                             linewidth=0)

@@ -443,3 +443,18 @@ def test_solve_times_of_zero_draw_without_a_library_warning(results):
         warnings.simplefilter("error")
         fig = draw(solve_time(frame))
     assert all(ax.get_yscale() == "linear" for ax in fig.axes if ax.get_visible())
+
+
+def test_each_mechanism_keeps_its_colour_and_marker_in_every_figure(results):
+    """Colours came from the mechanisms present (mixed-second-price green in one figure, pink in
+    the next), and lines that coincide (VCG and the second-price bundle auction) hid each other."""
+    frame = load(results)
+    total = knowledge_quality(frame).panels[1]
+    styles = {s.mechanism: (s.color, s.marker) for s in total.series if s.role != "bound"}
+    assert len(set(styles.values())) == len(styles) and styles["vcg"][1] != styles["second-price-bundle"][1]
+    fewer = frame[frame["mechanism"].isin([None, "mixed-second-price", "vcg"]) | frame["mechanism"].isna()]
+    again = {s.mechanism: (s.color, s.marker) for s in knowledge_quality(fewer).panels[1].series if s.role != "bound"}
+    assert again["mixed-second-price"] == styles["mixed-second-price"]
+    fig = draw(knowledge_quality(frame))
+    lines = {line.get_label(): line.get_marker() for line in fig.axes[1].get_lines()}
+    assert lines[next(s.label for s in total.series if s.mechanism == "vcg")] == "x"
