@@ -496,8 +496,13 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
         missing = [name for k, name in wanted if _needs_row(rows.get(k), time_limit)]
         if missing:
             todo.append((key, str(f), [name for name in missing if name]))
-    notes += [f"{name} does not apply to {count} of the {len(seen)} instances ({_kind(name)}), so they have no {name} "
-              "row" for name, count in sorted(left.items())]
+    grouped: dict[tuple[int, str], list[str]] = {}  # (one line for the market mechanisms of `--mechanisms all`)
+    for name in mechanisms:
+        if name in left:
+            grouped.setdefault((left[name], _kind(name)), []).append(name)
+    notes += [f"{', '.join(names)} ({kind}) {'does' if len(names) == 1 else 'do'} not apply to {count} of the "
+              f"{len(seen)} instances, which have no row of {'it' if len(names) == 1 else 'them'}"
+              for (count, kind), names in grouped.items()]
     journal = _journal(results)
     cores = os.cpu_count() or 1
     with open(journal, "a", encoding="utf-8") as handle:

@@ -157,14 +157,17 @@ def test_figures_draw_no_bound_where_the_premise_is_not_met(results):
     bars = performance(frame).panels[1]
     bound = next(s for s in bars.series if s.role == "bound")
     k = bound.x.index("surviving-strategies")
-    assert bound.y[k] != bound.y[k] and bars.ticklabels[k] == "surviving-strategies\n(premise not met)"
+    assert bound.y[k] != bound.y[k] and bars.ticklabels[k] == "surviving-strategies *"
+    assert bound.label.endswith("* premise not met on some instances)")
     assert bound.y[bound.x.index("mixed-second-price")] == pytest.approx(1 / 3, abs=0.01)
     total = knowledge_quality(frame).panels[1]
     assert not any(s.role == "bound" and s.mechanism == "surviving-strategies" for s in total.series)
     line = next(s for s in total.series if s.mechanism == "surviving-strategies")
     assert line.label.endswith("(premise not met)")
     frame.loc[frame.index[surviving][3:], "verdict"] = "PASS"
-    assert "(premise not met on 3 of 6)" in performance(frame).panels[1].ticklabels[k]
+    assert performance(frame).panels[1].ticklabels[k] == "surviving-strategies *"
+    assert "(premise not met on 3 of 6)" in next(s for s in knowledge_quality(frame).panels[1].series
+                                                 if s.mechanism == "surviving-strategies").label
 
 
 def test_pooled_intervals_count_each_auction_once(results):

@@ -415,8 +415,8 @@ def test_a_mechanism_that_applies_to_no_instance_is_said(folder, tmp_path):
     result = run_cli("sweep", str(folder), "--mechanisms", "budget-balanced,vcg", "--solver", "cpsat",
                      "-o", str(tmp_path / "r.csv"))
     assert result.returncode == 0, result.stderr
-    assert ("cabench sweep: note: budget-balanced does not apply to 3 of the 3 instances (for markets), so they "
-            "have no budget-balanced row") in result.stderr
+    assert ("cabench sweep: note: budget-balanced (for markets) does not apply to 3 of the 3 instances, which have "
+            "no row of it") in result.stderr
     assert "note: vcg" not in result.stderr
 
 
