@@ -91,7 +91,8 @@ def _player_command(name: str, player_help: str):
         for option in reversed([cli.command(name), click.argument("file", type=GivenPath(dir_okay=False, path_type=str)),
                                 _mechanism_choice(all_allowed=False),
                                 click.option("--player", required=True, help=player_help),
-                                click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE"),
+                                click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
+                                             help=PARAM_HELP),
                                 _json, _solver, _time, _jobs, coalition_knowledge_option]):
             function = option(function)
         return function
@@ -105,6 +106,11 @@ def _setup(file: str, solver: str, time_limit: float | None, jobs: int | None,
     check_backend(solver)
     instance = load_with_reading(file, coalition_knowledge, solver=solver)
     return instance, Facts(instance, SolveOptions(solver, time_limit, jobs))
+
+
+PARAM_HELP = ("Mechanism parameter (repeatable): eps, eps1, eps2, ratio, k or delta, as the mechanism has them, "
+              "an exact fraction such as 1/10; amounts of money are in the file's integer units (1/scale of its "
+              "money). The README's mechanism table gives each one's default and range.")
 
 
 @contextmanager
@@ -122,7 +128,7 @@ def _flags():
 @click.option("--strategies", default="rational", show_default=True, metavar="rational|FAMILY",
               help="rational play, or a deviation family (see `cabench deviate`) played by --player's agent.")
 @click.option("--player", default=None, help="The deviating player, with --strategies FAMILY.")
-@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help="Mechanism parameter (repeatable).")
+@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help=PARAM_HELP)
 @click.option("--samples", type=click.IntRange(min=2, max=api.MAX_SAMPLES), default=None,
               help=f"Also sample N plays (Monte Carlo; at most {api.MAX_SAMPLES:,}).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo sampling.")
@@ -277,7 +283,7 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
 @_mechanism_choice(all_allowed=False)
 @click.option("-o", "--output", required=True, type=GivenPath(dir_okay=False, path_type=Path), callback=no_dash,
               help="The Gambit extensive-form file to write (.efg).")
-@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help="Mechanism parameter (repeatable).")
+@click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help=PARAM_HELP)
 @click.option("--max-nodes", type=click.IntRange(min=1), default=None, metavar="N",
               help="Refuse trees with more nodes than this [default: 200000].")
 @_solver
