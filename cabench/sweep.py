@@ -458,6 +458,10 @@ def _changed_files(rows: dict[tuple, dict[str, Any]], keys: Mapping[str, str]) -
         if path in now and row.get(KEY) != now[path] and row.get(KEY) not in held:
             del rows[k]
             dropped[str(row.get("file"))] = dropped.get(str(row.get("file")), 0) + 1
+    if len(dropped) > 3:  # (an experiment resumed by a newer version redraws every file: one line, not hundreds)
+        first = min(dropped)
+        return [f"{len(dropped)} files changed since they were swept (the first: {first}); their "
+                f"{sum(dropped.values())} earlier rows replaced"]
     return [f"{path}: changed since it was swept; its {count} earlier row{'s' * (count > 1)} replaced"
             for path, count in sorted(dropped.items())]
 

@@ -439,3 +439,17 @@ def test_a_glob_of_folders_alone_is_no_instance(tmp_path):
     result = run_cli("sweep", str(tmp_path / "sub*"), "-o", str(tmp_path / "r.csv"))
     assert result.returncode == 2 and "no instance files" in result.stderr
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_many_changed_files_are_one_note(tmp_path):
+    """An experiment resumed by a newer version (which writes more into each instance's record)
+    redraws every file: one note, not one per file."""
+    from cabench.sweep import KEY, _changed_files
+
+    paths = [str(tmp_path / f"f{k}.json") for k in range(5)]
+    rows = {(f"old{k}", "", "", "cpsat"): {KEY: f"old{k}", "file": p, "file_absolute": p} for k, p in enumerate(paths)}
+    notes = _changed_files(rows, {p: f"new{k}" for k, p in enumerate(paths)})
+    assert rows == {} and notes == [f"5 files changed since they were swept (the first: {paths[0]}); their 5 earlier "
+                                    "rows replaced"]
+    kept = {("old", "", "", "cpsat"): {KEY: "old", "file": "x.json"}}  # old results: no file_absolute, other spelling
+    assert _changed_files(kept, {"./x.json": "new"}) == [] and len(kept) == 1
