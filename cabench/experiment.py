@@ -124,7 +124,7 @@ def design_of(axis: Axis, family: Family | None, knowledge: str, coalitions: str
     return f"along {axis.kind}; {made}; {fixed}"
 
 
-def check_design(results: Path, rows: list[dict], design: str, axis: str) -> None:
+def check_design(results: Path, rows: list[dict], design: str, axis: str, family: Family | None = None) -> None:
     """Refuse to add an experiment of ``design`` (:func:`design_of`) to ``results`` when its
     ``rows`` are of another: a sweep's (no axis), or an experiment whose ``design`` differs
     (results written before rows had one: whose axis differs). Mixed, ``table`` pooled them into
@@ -136,11 +136,37 @@ def check_design(results: Path, rows: list[dict], design: str, axis: str) -> Non
             problem = f"rows of a sweep ({row.get('file')}, no knowledge axis)"
         elif isinstance(theirs, str) and theirs:
             problem = None if theirs == design else f"an experiment {theirs}"
+        elif kind != axis:  # (rows written before rows had a design: what they do say)
+            problem = f"an experiment along {kind}"
         else:
-            problem = None if kind == axis else f"an experiment along {kind}"
+            problem = _other_family(row, family)
         if problem:
             raise CabenchError(f"{results}: holds {problem}; this experiment is {design}, and one results file holds "
                                "one design (its table would pool both): write it to another results file")
+
+
+def _other_family(row: dict, family: Family | None) -> str | None:
+    """How a row of older results (no ``design``) shows another family than ``family`` (None:
+    given files), or None: given files against generated ones, another distribution, another
+    number of goods or of players (bids are left out: the table distribution makes more than
+    asked)."""
+    given = isinstance(row.get("source_sha256"), str) and bool(row.get("source_sha256"))
+    if family is None:
+        return None if given else f"an experiment on generated instances ({row.get('distribution')})"
+    if given:
+        return f"an experiment on given files ({row.get('source_file')})"
+
+    def whole(value) -> int | None:
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return None
+
+    if row.get("distribution") != family.distribution or whole(row.get("goods")) != family.goods or (
+            family.players is not None and whole(row.get("players")) != family.players):
+        return (f"an experiment on {row.get('distribution')}, {row.get('goods')} goods, "
+                f"{row.get('players')} players")
+    return None
 
 
 def _sha(text: str) -> str:

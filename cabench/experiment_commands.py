@@ -126,7 +126,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
                                      + f" = {count:,} instances; at most {MAX_INSTANCES:,}", param_hint="'--seeds'")
         check_output(output)
         design = design_of(axis_spec, family, knowledge, coalitions, coalition_count)
-        check_design(output, check_results(output), design, axis_spec.kind)
+        check_design(output, check_results(output), design, axis_spec.kind, family)
         instances = experiment_files(instance_folder(output), axis_spec, list(range(first_seed, first_seed + seeds)),
                                      family=family, sources=list(files), knowledge=knowledge, coalitions=coalitions,
                                      coalition_count=coalition_count, made=made)
@@ -134,7 +134,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
         computed, skipped, proven = run_resumable(
             "experiment", lambda progress: run_sweep(instances, output, names, workers=workers, solver=solver,
                                                      time_limit=time_limit, progress=counted(progress), given=given,
-                                                     notes=notes),
+                                                     notes=notes, experiment=True),
             output, "experiment: instances")
     code = finish_sweep("experiment", output, computed, skipped, proven, notes)
     click.echo(f"next: cabench plot {output}; cabench table {output} --format latex", err=True)

@@ -96,7 +96,9 @@ def _colors(mechanisms) -> dict[str, tuple[str, str, str]]:
     others = sorted(m for m in set(mechanisms) if m not in BASELINES and m not in known)
     chosen = {}
     for k, m in enumerate([*known, *others]):  # (dash-dot past the palette: dashes are the bounds')
-        chosen[m] = (PALETTE[k % len(PALETTE)], "-" if k < len(PALETTE) else "-.", MARKERS[k % len(MARKERS)])
+        # past the palette the colours repeat: the markers shift, so no two share both
+        chosen[m] = (PALETTE[k % len(PALETTE)], "-" if k < len(PALETTE) else "-.",
+                     MARKERS[(k + k // len(PALETTE)) % len(MARKERS)])
     chosen.update({m: BASELINE_STYLE[m] for m in BASELINES})
     return chosen
 
@@ -388,8 +390,8 @@ def plot_results(results: Path, folder: Path, style: str = "two-column",
     if not made:
         raise CabenchError(f"{shown_name(results)}: no rows to plot" + (f" ({'; '.join(notes)})" if notes else ""))
     drawn = {d.name for d in made}
-    stale = [folder / f"{name}.{fmt}" for name in NAMES if name not in drawn for fmt in FORMATS
-             if (folder / f"{name}.{fmt}").exists()]
+    stale = [folder / f"{name}.{fmt}" for name in NAMES for fmt in FORMATS
+             if (name not in drawn or fmt not in formats) and (folder / f"{name}.{fmt}").exists()]
     if stale:
         notes.append(f"{', '.join(map(str, stale))}: from an earlier run, not redrawn from these results")
     folder.mkdir(parents=True, exist_ok=True)

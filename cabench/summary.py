@@ -247,7 +247,10 @@ def auction(frame):
                          index=frame.index, dtype=object)
         key = key.where(column("distribution").isna(), made)
     key = column("source_sha256").fillna(key)
-    key = column("valuations_sha256").fillna(key)
+    own = column("valuations_sha256")
+    # rows written before valuations_sha256 share an auction with newer rows of the same provenance
+    known = {k: v for k, v in zip(key, own) if isinstance(k, str) and isinstance(v, str)}
+    key = own.fillna(key.map(lambda k: known.get(k, k) if isinstance(k, str) else k))
     return pd.Series([f"{k if isinstance(k, str) else f'row {i}'} seed {seed}"
                       for i, k, seed in zip(frame.index, key, text("seed"))], index=frame.index, dtype=object)
 
@@ -386,14 +389,15 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
         record |= dict(zip(("PASS", "FAIL", "premise_not_met"), tally or (None, None, None)))
         records.append(record)
     align = tuple("r" if c in ("n",) or "/" in c and c != "PASS / FAIL / premise not met" else "l" for c in columns)
-    notes = ("Mean ± half-width of the 95% confidence interval (Student's t) over the auctions: n counts them. "
+    notes = ("Mean ± half-width of the 95% confidence interval (Student's t) over the draws (an auction with the "
+             "seed that drew it): n counts them. "
              "Ratios divide by the benchmark of the mechanism's own theorem; VCG and the second-price bundle "
-             "auction (no theorem) by BB. A ratio over fewer auctions than n (its benchmark 0 on the others) gives "
+             "auction (no theorem) by BB. A ratio over fewer draws than n (its benchmark 0 on the others) gives "
              "its own n.",)
     if pooled:
-        notes += ("Some lines hold several rows of one auction (its knowledge points, or files annotated from "
-                  "it): each auction's rows are averaged first, as they are not independent draws; the verdicts "
-                  "count every row.",)
+        notes += ("Some lines hold several rows of one draw (an auction with the seed that drew it: its knowledge "
+                  "points, or files of that auction and seed): each draw's rows are averaged first, as they are not "
+                  "independent; the verdicts count every row.",)
     off_axis = int(rows["axis_value"].isna().sum()) if point else 0
     if off_axis:  # (groupby drops them: a sweep's family vanished from --per-point without a word)
         notes += (f"{off_axis} mechanism row{'s' if off_axis > 1 else ''} without a knowledge axis (a sweep's) left "

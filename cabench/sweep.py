@@ -423,12 +423,14 @@ def _fault_point(name: str) -> None:
 def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *, executor: str = "local",
               workers: int = 1, scheduler: str | None = None, solver: str = "cpsat", time_limit: float | None = None,
               progress: Callable[[int, int], None] = lambda done, total: None,
-              given: Mapping[str, Fraction] | None = None, notes: list[str] | None = None) -> tuple[int, int, bool]:
+              given: Mapping[str, Fraction] | None = None, notes: list[str] | None = None,
+              experiment: bool = False) -> tuple[int, int, bool]:
     """Sweep ``files`` into ``results`` (see the module docstring); returns (instances computed
     now, instances already done, whether every row of these files is proven). ``given``:
     mechanism parameters, each for the mechanisms that have it (the others keep their defaults).
     ``notes``: what the caller should tell the user, such as rows dropped because their file
-    changed (:func:`_changed_files`)."""
+    changed (:func:`_changed_files`). ``experiment``: ``cabench experiment`` sweeps its own
+    instances (a plain sweep refuses results holding an experiment's rows)."""
     from instances.files import check_output
 
     check_results_name(results)
@@ -439,7 +441,7 @@ def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *
         for stale in results.parent.glob(glob.escape(f".{results.name}.") + "*.tmp"):
             stale.unlink(missing_ok=True)
         return _sweep_locked(list(files), results, mechanisms, executor, workers, scheduler, solver, time_limit,
-                             progress, dict(given or {}), [] if notes is None else notes)
+                             progress, dict(given or {}), [] if notes is None else notes, experiment)
 
 
 def _changed_files(rows: dict[tuple, dict[str, Any]], keys: Mapping[str, str]) -> list[str]:
@@ -483,8 +485,13 @@ def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[st
 def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], executor: str, workers: int,
                   scheduler: str | None, solver: str, time_limit: float | None,
                   progress: Callable[[int, int], None], given: Mapping[str, Fraction],
-                  notes: list[str]) -> tuple[int, int, bool]:
+                  notes: list[str], experiment: bool) -> tuple[int, int, bool]:
     rows = _merge(_read_table(results), _read_journal(results))
+    if not experiment:  # (its rows pooled with an experiment's, which then could never resume)
+        for row in rows.values():
+            if isinstance(row.get("axis"), str) and row.get("axis"):
+                raise CabenchError(f"{results}: holds an experiment's rows (along {row['axis']}); sweep into another "
+                                   "results file, or rerun the experiment to add mechanisms")
     keys = {f: instance_key(f) for f in map(str, files)}
     notes += _changed_files(rows, keys)
     seen: dict[str, list] = {}  # key -> the rows wanted of the first file with that content

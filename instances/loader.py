@@ -46,13 +46,19 @@ Path_ = list[str | int]
 
 
 
+INVISIBLE = frozenset("\u00ad\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff")
+"""Characters that print as nothing: soft hyphen, zero-width space, word joiner, byte-order mark
+and the direction marks. Joiners (ZWJ, ZWNJ) and emoji tags are kept: they change what prints
+("👩‍💻", Persian words, flags)."""
+
+
 def printed_as(name: str) -> str:
-    """``name`` as a reader sees it: compatibility-composed (NFKC: "é" whichever way it is
-    written, full-width letters as plain ones), without invisible format characters (a zero-width
-    space) and without leading or trailing spaces."""
+    """``name`` as a reader sees it: composed (NFC: "é" whichever way it is written), without
+    the :data:`INVISIBLE` characters and without leading or trailing spaces. Not NFKC: "m²" and
+    "m2", "Ⅳ" and "IV" are different names."""
     import unicodedata
 
-    return "".join(c for c in unicodedata.normalize("NFKC", name) if unicodedata.category(c) != "Cf").strip()
+    return "".join(c for c in unicodedata.normalize("NFC", name) if c not in INVISIBLE).strip()
 
 class KnowledgeReader(Protocol):
     """What an ``on_valuations`` hook of :func:`load_instance` may return to follow the rest of

@@ -311,3 +311,18 @@ def test_too_many_instances_are_refused_at_once(tmp_path, seeds, says):
                      "--seeds", seeds, "-o", str(tmp_path / "out" / "r.csv"))
     assert result.returncode == 2 and says in result.stderr, result.stderr
     assert time.monotonic() - start < 30 and not (tmp_path / "out").exists()
+
+
+def test_results_without_a_design_still_refuse_another_family(tmp_path):
+    """Results written before rows had a design were checked by their axis alone: another
+    size was accepted and pooled into one family."""
+    out = tmp_path / "r.csv"
+    args = ["--axis", "noisy-lower:0.5", "--seeds", "1", "--mechanisms", "vcg", "--solver", "brute"]
+    assert run_cli("experiment", "-d", "regions", "-m", "3", "-b", "4", "-n", "2", *args, "-o", str(out)).returncode == 0
+    frame = pd.read_csv(out).drop(columns=["design", "valuations_sha256", "file_absolute"])
+    frame.to_csv(out, index=False)
+    result = run_cli("experiment", "-d", "regions", "-m", "4", "-b", "4", "-n", "2", *args, "-o", str(out))
+    assert result.returncode == 2 and "holds an experiment on regions, 3 goods, 2 players" in result.stderr
+    again = run_cli("experiment", "-d", "regions", "-m", "3", "-b", "4", "-n", "2", *args[:2], "--seeds", "2",
+                    *args[4:], "-o", str(out))
+    assert again.returncode == 0, again.stderr

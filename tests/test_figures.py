@@ -461,3 +461,33 @@ def test_each_mechanism_keeps_its_colour_and_marker_in_every_figure(results):
     fig = draw(knowledge_quality(frame))
     lines = {line.get_label(): line.get_marker() for line in fig.axes[1].get_lines()}
     assert lines[next(s.label for s in total.series if s.mechanism == "vcg")] == "x"
+
+
+def test_rows_from_before_the_valuations_hash_join_their_auction(results):
+    """Results resumed by a newer version mix rows without ``valuations_sha256`` (keyed by their
+    generator's arguments) and rows with it: one auction was counted as two."""
+    from cabench.summary import auction
+
+    frame = load(results)
+    old = frame.copy()
+    old["valuations_sha256"] = None
+    both = pd.concat([old.iloc[:7], frame.iloc[:7]], ignore_index=True)
+    keys = auction(both)
+    assert list(keys[:7]) == list(keys[7:])
+
+
+def test_no_two_mechanisms_share_colour_and_marker():
+    from cabench.plot import _colors
+    from mechanisms.registry import MECHANISMS
+
+    names = [*MECHANISMS, *(f"{m} (eps=1/100)" for m in MECHANISMS)]
+    styles = _colors(names)
+    assert len({(c, marker) for c, _, marker in styles.values()}) == len(styles)
+
+
+def test_figures_of_formats_not_redrawn_are_named(results, tmp_path):
+    out = tmp_path / "figs"
+    assert run_cli("plot", str(results), "-o", str(out)).returncode == 0
+    again = run_cli("plot", str(results), "-o", str(out), "--formats", "png")
+    assert again.returncode == 0
+    assert f"{out / 'knowledge-quality.pdf'}" in again.stderr and "from an earlier run" in again.stderr

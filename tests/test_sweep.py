@@ -453,3 +453,15 @@ def test_many_changed_files_are_one_note(tmp_path):
                                     "rows replaced"]
     kept = {("old", "", "", "cpsat"): {KEY: "old", "file": "x.json"}}  # old results: no file_absolute, other spelling
     assert _changed_files(kept, {"./x.json": "new"}) == [] and len(kept) == 1
+
+
+def test_a_sweep_refuses_an_experiments_results(tmp_path):
+    """A sweep into an experiment's results added rows the table pooled with the experiment's,
+    and the experiment could no longer resume ("holds rows of a sweep")."""
+    out = tmp_path / "e.csv"
+    assert run_cli("experiment", str(EXAMPLES / "seed004-example.json"), "--axis", "wrong:0,0.5", "--seeds", "1",
+                   "--mechanisms", "vcg", "--solver", "cpsat", "-o", str(out)).returncode == 0
+    before = out.read_bytes()
+    result = run_cli("sweep", str(EXAMPLES / "seed004-example.json"), "--solver", "cpsat", "-o", str(out))
+    assert result.returncode == 2 and "holds an experiment's rows (along wrong)" in result.stderr
+    assert out.read_bytes() == before
