@@ -247,12 +247,13 @@ def auction(frame):
                          index=frame.index, dtype=object)
         key = key.where(column("distribution").isna(), made)
     key = column("source_sha256").fillna(key)
-    own = column("valuations_sha256")
-    # rows written before valuations_sha256 share an auction with newer rows of the same provenance
-    known = {k: v for k, v in zip(key, own) if isinstance(k, str) and isinstance(v, str)}
-    key = own.fillna(key.map(lambda k: known.get(k, k) if isinstance(k, str) else k))
-    return pd.Series([f"{k if isinstance(k, str) else f'row {i}'} seed {seed}"
-                      for i, k, seed in zip(frame.index, key, text("seed"))], index=frame.index, dtype=object)
+    seeds = text("seed")
+    told = [f"{k if isinstance(k, str) else f'row {i}'} seed {seed}" for i, k, seed in zip(frame.index, key, seeds)]
+    own = [f"{v} seed {seed}" if isinstance(v, str) else None for v, seed in zip(column("valuations_sha256"), seeds)]
+    # rows written before valuations_sha256 join newer rows of the same provenance and seed
+    known = {t: o for t, o in zip(told, own) if o is not None}
+    return pd.Series([o if o is not None else known.get(t, t) for t, o in zip(told, own)], index=frame.index,
+                     dtype=object)
 
 
 def clustered(rows, column: str) -> Estimate:
