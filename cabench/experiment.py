@@ -124,10 +124,11 @@ def design_of(axis: Axis, family: Family | None, knowledge: str, coalitions: str
     return f"along {axis.kind}; {made}; {fixed}"
 
 
-def check_design(results: Path, rows: list[dict], design: str, axis: str, family: Family | None = None) -> None:
+def check_design(results: Path, rows: list[dict], design: str, axis: str, family: Family | None) -> None:
     """Refuse to add an experiment of ``design`` (:func:`design_of`) to ``results`` when its
-    ``rows`` are of another: a sweep's (no axis), or an experiment whose ``design`` differs
-    (results written before rows had one: whose axis differs). Mixed, ``table`` pooled them into
+    ``rows`` are of another: a sweep's (no axis), or an experiment whose ``design`` differs (in
+    results written before rows had one: whose axis or family differs, :func:`_other_family`;
+    ``family`` None is given files). Mixed, ``table`` pooled them into
     one family with one n and one interval. The same design resumes: new axis points, seeds,
     given files, mechanisms or parameters."""
     for row in rows:
