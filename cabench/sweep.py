@@ -111,7 +111,8 @@ def row_key(row: Mapping[str, Any]) -> tuple[str, str, str, str]:
 
 
 def _kind(name: str) -> str:
-    """What a mechanism is for, for a note: "for markets", "for auctions", "needs 2 players"."""
+    """What a mechanism is for, for a note: "for markets", or "for auctions, with at least 2
+    players" (what :func:`_applicable` asks)."""
     from mechanisms import MECHANISMS
 
     m = MECHANISMS[name]
@@ -447,8 +448,9 @@ def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *
 def _changed_files(rows: dict[tuple, dict[str, Any]], keys: Mapping[str, str]) -> list[str]:
     """Drop from ``rows`` those of an earlier version of a file this run sweeps: the same path
     (``file_absolute``, resolved when it was swept; in older results without it, ``file`` spelled
-    as this run spells it) now holds other bytes, which no file of this run holds. Kept, they stayed beside the new version's rows, and ``table`` counted that instance
-    twice (a renamed auction in an edited file). Returns a note per file, for the user."""
+    as this run spells it) now holds other bytes, which no file of this run holds. Kept, they
+    stayed beside the new version's rows, and ``table`` counted that instance twice (a renamed
+    auction in an edited file). Returns the notes for the user: one per file, or one for many."""
     now = {os.path.abspath(f): key for f, key in keys.items()}
     held = set(keys.values())
     dropped: dict[str, int] = {}
@@ -466,6 +468,20 @@ def _changed_files(rows: dict[tuple, dict[str, Any]], keys: Mapping[str, str]) -
                 f"{sum(dropped.values())} earlier rows replaced"]
     return [f"{path}: changed since it was swept; its {count} earlier row{'s' * (count > 1)} replaced"
             for path, count in sorted(dropped.items())]
+
+
+def _not_applied(mechanisms: Sequence[str], left: Mapping[str, int], instances: int) -> list[str]:
+    """The notes for mechanisms asked for that do not apply to ``left[name]`` of the
+    ``instances`` (a market mechanism on auctions): one line per count and kind, so the five
+    market mechanisms of ``--mechanisms all`` on auctions are one line. They wrote no row, and
+    ``table`` then advised running the sweep "with --mechanisms"."""
+    grouped: dict[tuple[int, str], list[str]] = {}
+    for name in mechanisms:
+        if name in left:
+            grouped.setdefault((left[name], _kind(name)), []).append(name)
+    return [f"{', '.join(names)} ({kind}) {'does' if len(names) == 1 else 'do'} not apply to {count} of the "
+            f"{instances} instances, which have no row of {'it' if len(names) == 1 else 'them'}"
+            for (count, kind), names in grouped.items()]
 
 
 def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[str, Fraction], key: str | None = None
@@ -507,13 +523,7 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
         missing = [name for k, name in wanted if _needs_row(rows.get(k), time_limit)]
         if missing:
             todo.append((key, str(f), [name for name in missing if name]))
-    grouped: dict[tuple[int, str], list[str]] = {}  # (one line for the market mechanisms of `--mechanisms all`)
-    for name in mechanisms:
-        if name in left:
-            grouped.setdefault((left[name], _kind(name)), []).append(name)
-    notes += [f"{', '.join(names)} ({kind}) {'does' if len(names) == 1 else 'do'} not apply to {count} of the "
-              f"{len(seen)} instances, which have no row of {'it' if len(names) == 1 else 'them'}"
-              for (count, kind), names in grouped.items()]
+    notes += _not_applied(mechanisms, left, len(seen))
     journal = _journal(results)
     cores = os.cpu_count() or 1
     with open(journal, "a", encoding="utf-8") as handle:
