@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from benchmarks.results import Outcome
-from cabench.render import plain
+from cabench.render import lists_all, plain
 from ilp import SolveOptions
 from instances import Instance, Valuation
 from instances.bundles import names
@@ -196,17 +196,6 @@ def evaluation_table(instance: Instance, rows: list[tuple[Mechanism, Evaluation]
     return table
 
 
-def lists_every_agent(count: int, players: str = "auto") -> bool:
-    """Whether ``evaluate`` lists all ``count`` agents (or chance branches): ``players`` is
-    "all", or "auto" with at most ``render.SUMMARY_ABOVE`` of them, the rule of ``benchmarks``
-    (``--players``)."""
-    from cabench.render import PLAYERS_MODES, SUMMARY_ABOVE
-
-    if players not in PLAYERS_MODES:
-        raise ValueError(f"players {players!r}: expected one of {', '.join(PLAYERS_MODES)}")
-    return players == "all" or (players == "auto" and count <= SUMMARY_ABOVE)
-
-
 TOP_AGENTS = 10
 """In a summary, the agents with the highest E[u] and the most probable branches listed."""
 
@@ -218,7 +207,7 @@ def branch_table(ev: Evaluation, players: str = "auto") -> Table:
     (collusion-leveraging has 2n + 2 branches: 402 rows on a 200-player file)."""
     shown = list(ev.branches)
     title = "Branches (public chance results)"
-    if not lists_every_agent(len(shown), players):
+    if not lists_all(len(shown), players):
         shown = sorted(shown, key=lambda branch: -branch[1])[:TOP_AGENTS]  # (stable: ties in order)
         title = (f"{len(shown)} most probable of {len(ev.branches)} branches "
                  "(--players all lists every branch)")
@@ -237,8 +226,8 @@ def utility_tables(instance: Instance, ev: Evaluation, players: str = "auto") ->
     """Each agent's exact expected utility E[u] (seed 000 §1.2: value of its goods less its
     price; a coalition's summed over its members), in the file's units. Above
     ``render.SUMMARY_ABOVE`` agents (``--players summary|auto``): counts by sign, their sum, the
-    lowest E[u] (rational play never makes it negative in the papers' mechanisms, whose ε-terms
-    may), and the :data:`TOP_AGENTS` agents with the highest E[u] (ties: file order). Names are
+    lowest E[u] (worth a look when negative: seed 004 §6.1 notes that a player with wrong beliefs
+    may win and lose), and the :data:`TOP_AGENTS` agents with the highest E[u] (ties: file order). Names are
     printed as written (``instance`` is the displayed one)."""
     scale = instance.scale
     agents = list(ev.agent_utilities)
@@ -246,7 +235,7 @@ def utility_tables(instance: Instance, ev: Evaluation, players: str = "auto") ->
     def who(agent: tuple[int, ...]) -> Text:
         return Text("{" + ", ".join(instance.players[j] for j in agent) + "}")
 
-    full = lists_every_agent(len(agents), players)
+    full = lists_all(len(agents), players)
     shown = agents if full else sorted(agents, key=lambda entry: -entry[1])[:TOP_AGENTS]
     tables = []
     if not full:

@@ -122,11 +122,17 @@ def market_meaning(report: Report) -> str:
 
 def lists_everyone(report: Report, players: str = "auto") -> bool:
     """Whether ``players`` ("auto", "summary" or "all", the ``--players`` flag) lists every player
-    and coalition: "all", or "auto" with at most :data:`SUMMARY_ABOVE` players. The same rule for
-    the rich table and for ``--format markdown|latex|csv``."""
+    and coalition (:func:`lists_all` of the players). The same rule for the rich table and for
+    ``--format markdown|latex|csv``."""
+    return lists_all(report.instance.n, players)
+
+
+def lists_all(count: int, players: str = "auto") -> bool:
+    """Whether ``players`` lists all ``count`` rows: "all", or "auto" with at most
+    :data:`SUMMARY_ABOVE` of them (``benchmarks``' players, ``evaluate``'s agents and branches)."""
     if players not in PLAYERS_MODES:
         raise ValueError(f"players {players!r}: expected one of {', '.join(PLAYERS_MODES)}")
-    return players == "all" or (players == "auto" and report.instance.n <= SUMMARY_ABOVE)
+    return players == "all" or (players == "auto" and count <= SUMMARY_ABOVE)
 
 
 def _player_table(report: Report, rows: list[PlayerRow], title: str) -> Table:
