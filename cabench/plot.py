@@ -95,8 +95,9 @@ def _colors(mechanisms) -> dict[str, tuple[str, str, str]]:
     known = [m for m in MECHANISMS if m not in BASELINES]
     others = sorted(m for m in set(mechanisms) if m not in BASELINES and m not in known)
     chosen = {}
-    for k, m in enumerate([*known, *others]):  # (dash-dot past the palette: dashes are the bounds')
-        # past the palette the colours repeat: the markers shift, so no two share both
+    for k, m in enumerate([*known, *others]):
+        # past the palette the colours repeat: dash-dot (dashes are the bounds'), and the markers
+        # shift, so no two mechanisms share both colour and marker
         chosen[m] = (PALETTE[k % len(PALETTE)], "-" if k < len(PALETTE) else "-.",
                      MARKERS[(k + k // len(PALETTE)) % len(MARKERS)])
     chosen.update({m: BASELINE_STYLE[m] for m in BASELINES})

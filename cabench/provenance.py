@@ -53,6 +53,7 @@ SOLVERS = ("ortools", "highspy", "pyscipopt", "pulp")
 """The distributions whose versions a row records (they decide times, never values)."""
 
 
+@functools.cache  # (the versions do not change within a process: a sweep asks once per instance)
 def software() -> str:
     """"python 3.11.7; ortools 9.12.4544; highspy 1.8.1; ...": what ran, for a reader who
     reproduces the timings (a solver not installed reads "absent")."""
@@ -68,7 +69,7 @@ def software() -> str:
     return "; ".join(parts)
 
 
-@functools.cache  # (two git calls per process: a sweep asks once per instance)
+@functools.cache  # (two git calls per process, not per instance)
 def source_commit() -> str | None:
     """The commit of the checkout cabench runs from (an editable install), with "-dirty" when
     tracked files differ from it; None for an installed copy or without git. Read without

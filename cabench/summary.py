@@ -257,9 +257,9 @@ def auction(frame):
 
 
 def clustered(rows, column: str) -> Estimate:
-    """:func:`estimate` over auctions (:func:`auction`, the rows' ``auction`` column): the rows of
-    one auction are averaged first, so an auction met at five knowledge points counts once
-    (counted five times, VCG's identical ratios gave a fifth of the interval's width)."""
+    """:func:`estimate` over draws (:func:`auction`, the rows' ``auction`` column): the rows of
+    one draw are averaged first, so an auction met at five knowledge points counts once
+    (counted five times, VCG's identical ratios gave an interval too narrow)."""
     import pandas as pd
 
     values = pd.to_numeric(rows[column], errors="coerce")
@@ -359,7 +359,7 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
                "E[REV] / benchmark", "(E[SW] + E[REV]) / benchmark", "(E[SW] + E[REV]) / MSW", "bound / benchmark",
                "PASS / FAIL / premise not met"]
     out, records = [], []
-    pooled = False  # some line holds several rows of one auction
+    pooled = False  # some line holds several rows of one draw
     for key, group in order.groupby(keys, sort=False):
         name = key[-1]
         benchmarks = sorted(set(group["guarantee_benchmark"].dropna())) if "guarantee_benchmark" in group else []

@@ -556,8 +556,8 @@ class _Builder:
     def _names(self, items: Sequence[str], path: Path_, what: str) -> dict[str, int]:
         """The names' positions. Names must be told apart where they are printed: none of spaces
         alone, and no two alike once read as printed (:func:`printed_as`: "é" as one letter or as
-        "e" and an accent, "p1" and "p1 ", a full-width "Ａ" and "A", printed alike as two rows of
-        one table)."""
+        "e" and an accent, "p1" and "p1 " or "p1" with a zero-width space, printed alike as two
+        rows of one table)."""
         index: dict[str, int] = {}
         shown: dict[str, str] = {}
         for k, name in enumerate(items):
