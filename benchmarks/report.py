@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 import json
 import threading
 import time
@@ -24,7 +22,7 @@ from ilp.batch import Arrivals, LexFirst, Progress, frozen_heap, shared_workers
 from instances import Instance, LowerBounds
 from instances.bundles import members as goods_in
 from instances.bundles import names
-from instances.spreadsheet import neutral
+from instances.spreadsheet import csv_text
 
 
 @dataclass(frozen=True)
@@ -769,19 +767,9 @@ def player_rows(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
-def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
-    """The CSV text of ``rows``, its names and reasons safe to open in a spreadsheet
-    (``instances.spreadsheet``)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: neutral(v) for k, v in row.items()} for row in rows)
-    return buffer.getvalue()
-
-
 def players_csv(report: Report) -> str:
     """:func:`player_rows` as CSV text (a header line, then one line per player)."""
-    return _csv(PLAYER_COLUMNS, player_rows(report))
+    return csv_text(PLAYER_COLUMNS, player_rows(report))
 
 
 COALITION_COLUMNS = ("coalition", "members", "size", "MKW", "MKW_status", "BA", "BA_status")
@@ -804,4 +792,4 @@ def coalition_rows(report: Report) -> list[dict[str, Any]]:
 
 def coalitions_csv(report: Report) -> str:
     """:func:`coalition_rows` as CSV text (a header line, then one line per coalition)."""
-    return _csv(COALITION_COLUMNS, coalition_rows(report))
+    return csv_text(COALITION_COLUMNS, coalition_rows(report))

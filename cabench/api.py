@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import numbers
 import operator
 from collections.abc import Callable, Iterator, Mapping
@@ -372,6 +373,10 @@ def _facts(instance: Instance, solver: str, time_limit: float | None, jobs: int 
     return Facts(instance, solve_options(solver, time_limit, jobs))
 
 
+AGENT_COLUMNS = ("mechanism", "agent", "members", "size", "E[u]", "E[u]_exact", "scale", "strategies")
+"""The columns of :meth:`Evaluations.agent_rows` (``cabench evaluate --players-csv``)."""
+
+
 @dataclass(frozen=True)
 class Evaluations:
     """What ``cabench evaluate`` computes: per mechanism its exact evaluation (and Monte Carlo
@@ -440,6 +445,54 @@ class Evaluations:
         """Each mechanism of :attr:`too_few_players` with why (they were dropped without a word)."""
         return [(m, f"needs at least {k} players; the instance has {self.instance.n}")
                 for m, k in self.too_few_players]
+
+    def agent_rows(self) -> list[dict[str, Any]]:
+        """One record per mechanism evaluated and agent (an independent player, or a coalition
+        acting as one: seed 000 §2), mechanisms in the registry's order and agents in file order
+        (:data:`AGENT_COLUMNS`): the agent's members (comma-separated, and as a JSON list, which a
+        name with a comma cannot make ambiguous), their number, and its exact expected utility
+        E[u] (seed 000 §1.2: the value of the goods it receives less the price it pays, summed
+        over its members), as a float and as an exact fraction, in the file's integer units as
+        the JSON's ``utility`` (``scale`` says the power of ten); and what was played
+        (:meth:`strategies_played`). A mechanism not evaluated (:attr:`not_proven`) has no
+        records: the mechanisms' table says why."""
+        from cabench.present import in_registry_order
+
+        inst, played = self.instance, self.strategies_played()
+        rows = []
+        for m, ev in in_registry_order([(m, ev) for m, ev, _ in self.rows]):
+            for agent, u in ev.agent_utilities:
+                members = [inst.players[j] for j in agent]
+                rows.append({"mechanism": m.name, "agent": ",".join(members),
+                             "members": json.dumps(members, ensure_ascii=False), "size": len(members),
+                             "E[u]": float(u), "E[u]_exact": str(u), "scale": inst.scale, "strategies": played})
+        return rows
+
+    def agents_frame(self):
+        """:meth:`agent_rows` as a pandas DataFrame, the same cells as ``cabench evaluate
+        --players-csv`` (but for names a spreadsheet would read as formulas, which the CSV
+        neutralises: ``instances.spreadsheet``). Needs pandas, as :meth:`to_frame` does.
+
+        Examples
+        --------
+        >>> import cabench
+        >>> result = cabench.evaluate("instances/examples/seed004-example.json", "vcg")
+        >>> result.agents_frame()[["mechanism", "agent", "E[u]_exact"]]
+          mechanism agent E[u]_exact
+        0       vcg    p1        100
+        1       vcg    p2        100
+        2       vcg    p3          0
+        """
+        from benchmarks.report import data_frame
+
+        return data_frame(self.agent_rows(), AGENT_COLUMNS)
+
+    def agents_csv(self) -> str:
+        """The text ``cabench evaluate --players-csv`` writes: :meth:`agent_rows` as CSV (a header
+        line, then one line per mechanism and agent)."""
+        from instances.spreadsheet import csv_text
+
+        return csv_text(AGENT_COLUMNS, self.agent_rows())
 
     def to_frame(self):
         """One row per mechanism: ``mechanism``, ``E[SW]``, ``E[REV]``, ``total`` (floats; exact

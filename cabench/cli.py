@@ -162,7 +162,7 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
     """Compute every benchmark of FILE: MSW, MIEW_i = BB_i, MIEW(K_I), BB, BB', MIKW_i,
     RK_A and MKW_A per agent, MKW, BA^A, MSW_-i, the lexicographically first optimal allocation,
     knowledge correctness and, for markets, the truthful outcome. FILE may be - for standard input."""
-    csv_to_stdout = _csv_outputs(as_json, {"--players-csv": players_csv, "--coalitions-csv": coalitions_csv})
+    csv_to_stdout = csv_outputs(as_json, {"--players-csv": players_csv, "--coalitions-csv": coalitions_csv})
     as_json = json_asked(as_json, fmt)
     check_backend(solver)
     from benchmarks.report import EarlyWelfare, compute_report
@@ -192,9 +192,9 @@ def benchmarks(file: str, as_json: bool, fmt: str, solver: str, time_limit: floa
         gc.freeze()
         for path, text in ((players_csv, report.players_csv), (coalitions_csv, report.coalitions_csv)):
             if path is not None:
-                _emit(text(), None if str(path) == "-" else path)
+                emit(text(), None if str(path) == "-" else path)
         if csv_to_stdout:
-            pass  # the CSV printed above is the whole of standard output (_csv_outputs)
+            pass  # the CSV printed above is the whole of standard output (csv_outputs)
         elif as_json:
             from cabench.formats import indented_json
 
@@ -224,7 +224,7 @@ def json_asked(as_json: bool, fmt: str) -> bool:
     return as_json or fmt == "json"
 
 
-def _csv_outputs(as_json: bool, outputs: dict[str, Path | None]) -> bool:
+def csv_outputs(as_json: bool, outputs: dict[str, Path | None]) -> bool:
     """Check, before anything is read, that at most one thing goes to standard output. A CSV
     given as ``-`` is printed on standard output instead of the report (returns True); that is
     refused as ambiguous when the report's format is asked for too (``--json``, ``--format``),
@@ -438,7 +438,7 @@ def _readable(text: str, output: Path | None, advice: str = "draw the knowledge 
     return text
 
 
-def _emit(text: str, output: Path | None) -> None:
+def emit(text: str, output: Path | None) -> None:
     """Print ``text``, or write it to ``output`` atomically."""
     if output is None:
         click.echo(text, nl=False)
@@ -487,7 +487,7 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
             click.echo(f"cabench import: note: {note.message}", err=True)
         with spec_errors():
             instance = annotate(instance, knowledge, coalitions, seed)
-        _emit(_readable(instance_text(instance), output), output)
+        emit(_readable(instance_text(instance), output), output)
     return 0
 
 
@@ -516,7 +516,7 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
         instance = load_instance(file)
         with spec_errors():
             instance = annotate(instance, knowledge, coalitions, seed, replace)
-        _emit(_readable(instance_text(instance), output), output)
+        emit(_readable(instance_text(instance), output), output)
     return 0
 
 
@@ -536,7 +536,7 @@ def export_command(file, fmt, output) -> int:
     with new_folders_removed_on_error(output):
         if output is not None:
             check_output(output, [file])
-        _emit(write_cats(load_instance(file)), output)
+        emit(write_cats(load_instance(file)), output)
     return 0
 
 

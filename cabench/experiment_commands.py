@@ -188,7 +188,7 @@ def table_command(results, fmt, per_point, digits, output):
     """The paper's summary table of sweep or experiment RESULTS: per instance family and
     mechanism, n and the mean ± 95% confidence interval of E[REV] and E[SW] + E[REV] over the
     benchmark of the mechanism's theorem and over MSW, the bound, and the theorem's verdicts."""
-    from cabench.cli import _emit
+    from cabench.cli import emit
     from cabench.formats import render, rich_table
     from cabench.render import PipeConsole
     from cabench.summary import load, summary_table
@@ -202,7 +202,7 @@ def table_command(results, fmt, per_point, digits, output):
             check_output(output, [results])
         table = summary_table(load(results), per_point, digits, source=results)
         if fmt != "table":
-            _emit(render([table], fmt), output)
+            emit(render([table], fmt), output)
     if fmt == "table":
         PipeConsole().print(rich_table(table))
         for note in table.notes:

@@ -20,6 +20,9 @@ from cabench.cli import (
     check_backend,
     cli,
     coalition_knowledge_option,
+    csv_folders_removed_on_error,
+    csv_outputs,
+    emit,
     format_option,
     jobs_within_machine,
     json_asked,
@@ -142,22 +145,34 @@ def _flags():
               show_default=True, help="With one mechanism, the tables of chance branches and agents' E[u]: "
                                       "every one, or a summary with counts, the top 10 agents by E[u] and the 10 most "
                                       "probable branches (auto: every one up to 20 of them). JSON lists every one.")
+@click.option("--players-csv", type=GivenPath(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Also write one CSV line per mechanism and agent (player or coalition): its exact E[u], as "
+                   "the JSON's; - prints it on standard output instead of the table.")
 def evaluate_command(file, mechanism, strategies, player, param_values, samples, seed, as_json, fmt, solver,
-                     time_limit, jobs, coalition_knowledge, players):
+                     time_limit, jobs, coalition_knowledge, players, players_csv):
     """Exact expected welfare, revenue and utilities of a mechanism on FILE, the benchmark its
     theorem refers to, the bound and whether it holds (PASS/FAIL)."""
     from cabench.present import branch_table, evaluation_table, guarantee_lines, utility_tables
     from cabench.progress import counting, wanted
     from cabench.render import displayed
+    from instances.files import check_output
 
     check_backend(solver)
+    csv_to_stdout = csv_outputs(as_json, {"--players-csv": players_csv})
     as_json = json_asked(as_json, fmt)
-    with _flags(), counting("mechanisms", mechanism == "all" and wanted(as_json)) as update:
-        instance = load_with_reading(file, coalition_knowledge, solver=solver)
-        result = api.evaluate(instance, mechanism, _params(param_values),
-                              strategies, player, samples, seed, solver, time_limit, progress=update, jobs=jobs)
+    with csv_folders_removed_on_error(players_csv):
+        with _flags(), counting("mechanisms", mechanism == "all" and wanted(as_json)) as update:
+            instance = load_with_reading(file, coalition_knowledge, solver=solver)
+            if players_csv is not None and not csv_to_stdout:  # (bad input creates no folder), before solving
+                check_output(players_csv, [file])
+            result = api.evaluate(instance, mechanism, _params(param_values),
+                                  strategies, player, samples, seed, solver, time_limit, progress=update, jobs=jobs)
+        if players_csv is not None:
+            emit(result.agents_csv(), None if csv_to_stdout else players_csv)
     instance, rows, failed, unproven = result.instance, result.rows, result.failed, list(result.not_proven)
-    if as_json:
+    if csv_to_stdout:
+        pass  # the CSV printed above is the whole of standard output (csv_outputs)
+    elif as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     elif fmt != "table":
         from cabench.formats import render

@@ -9,9 +9,12 @@ and common CSV writers do, unless it is a number (``-3``, ``-0.5``): then it is 
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["FORMULA_START", "neutral"]
+__all__ = ["FORMULA_START", "csv_text", "neutral"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a text cell starts with when a spreadsheet reads it as a formula."""
@@ -32,3 +35,20 @@ def neutral(value: Any) -> Any:
         return value  # a negative number, not a formula
     except ValueError:
         return "'" + value
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """``rows`` as CSV text: a header line of ``columns``, then one line per row, every cell
+    passed through :func:`neutral` (the per-player, per-coalition and per-agent exports).
+
+    Examples
+    --------
+    >>> print(csv_text(("player", "MIEW"), [{"player": "=p1", "MIEW": 25}]), end="")
+    player,MIEW
+    '=p1,25
+    """
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: neutral(v) for k, v in row.items()} for row in rows)
+    return buffer.getvalue()

@@ -45,6 +45,7 @@ DOCTEST_MODULES = (
     "ilp.lex",
     "ilp.lift",
     "ilp.batch",
+    "cabench.api",
 )
 
 

@@ -75,6 +75,40 @@ def test_evaluate_summarises_many_agents_and_branches(tmp_path):
     assert all(f"│ {path_} " in everyone for path_ in branches) and "more branches" not in everyone
 
 
+def test_evaluate_players_csv_has_every_mechanism_and_agent(tmp_path):
+    """--players-csv writes one line per mechanism and agent (a coalition as one agent) with the
+    E[u] of the JSON, exact too; - prints it instead of the table (refused beside --json); a
+    deviation names what was played; a bad file makes no folder for the CSV (exit 2)."""
+    from fractions import Fraction
+
+    path = tmp_path / "pairs.json"
+    made = run_cli("generate", "-d", "paths", "-m", "6", "-b", "12", "-n", "5", "--knowledge", "candidates:2",
+                   "--coalitions", "pairs:1", "-o", str(path))
+    assert made.returncode == 0, made.stderr
+    args = ("evaluate", str(path), "-m", "all", "--solver", "cpsat", "--jobs", "1")
+    data = json.loads(run_cli(*args, "--json").stdout)
+    out = tmp_path / "new" / "agents.csv"
+    result = run_cli(*args, "--players-csv", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out.open()))
+    expected = [(m["mechanism"], a["members"], a["utility"]) for m in data["mechanisms"] for a in m["agent_utilities"]]
+    assert [(r["mechanism"], json.loads(r["members"]), float(r["E[u]"])) for r in rows] == expected
+    assert any(len(members) == 2 for _, members, _ in expected)  # the coalition is one agent
+    for r in rows:
+        assert float(Fraction(r["E[u]_exact"])) == float(r["E[u]"]) and r["strategies"] == "rational"
+        assert r["agent"] == ",".join(json.loads(r["members"])) and int(r["size"]) == len(json.loads(r["members"]))
+    dashed = run_cli(*args, "--players-csv", "-", cwd=tmp_path)
+    assert dashed.returncode == 0 and dashed.stdout == out.read_text() and not (tmp_path / "-").exists()
+    refused = run_cli(*args, "--json", "--players-csv", "-")
+    assert refused.returncode == 2 and refused.stdout == "" and "standard output" in refused.stderr
+    deviation = run_cli("evaluate", SEED004, "-m", "vcg", "--strategies", "understate", "--player", "p1",
+                        "--players-csv", "-")
+    assert deviation.returncode == 0, deviation.stderr
+    assert {r["strategies"] for r in csv.DictReader(io.StringIO(deviation.stdout))} == {"understate (report zero) by {p1}"}
+    bad = run_cli("evaluate", str(tmp_path / "missing.json"), "-m", "vcg", "--players-csv", str(tmp_path / "x" / "a.csv"))
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and not (tmp_path / "x").exists()
+
+
 def test_too_many_samples_are_refused():
     """A typed 10^12 samples ran until killed, its memory growing."""
     import cabench
