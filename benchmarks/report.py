@@ -22,7 +22,7 @@ from ilp.batch import Arrivals, LexFirst, Progress, frozen_heap, shared_workers
 from instances import Instance, LowerBounds
 from instances.bundles import members as goods_in
 from instances.bundles import names
-from instances.spreadsheet import csv_text
+from instances.spreadsheet import records_csv
 
 
 @dataclass(frozen=True)
@@ -769,7 +769,7 @@ def player_rows(report: Report) -> list[dict[str, Any]]:
 
 def players_csv(report: Report) -> str:
     """:func:`player_rows` as CSV text (a header line, then one line per player)."""
-    return csv_text(PLAYER_COLUMNS, player_rows(report))
+    return records_csv(PLAYER_COLUMNS, player_rows(report))
 
 
 COALITION_COLUMNS = ("coalition", "members", "size", "MKW", "MKW_status", "BA", "BA_status")
@@ -792,4 +792,4 @@ def coalition_rows(report: Report) -> list[dict[str, Any]]:
 
 def coalitions_csv(report: Report) -> str:
     """:func:`coalition_rows` as CSV text (a header line, then one line per coalition)."""
-    return csv_text(COALITION_COLUMNS, coalition_rows(report))
+    return records_csv(COALITION_COLUMNS, coalition_rows(report))

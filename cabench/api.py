@@ -490,9 +490,9 @@ class Evaluations:
     def agents_csv(self) -> str:
         """The text ``cabench evaluate --players-csv`` writes: :meth:`agent_rows` as CSV (a header
         line, then one line per mechanism and agent)."""
-        from instances.spreadsheet import csv_text
+        from instances.spreadsheet import records_csv
 
-        return csv_text(AGENT_COLUMNS, self.agent_rows())
+        return records_csv(AGENT_COLUMNS, self.agent_rows())
 
     def to_frame(self):
         """One row per mechanism: ``mechanism``, ``E[SW]``, ``E[REV]``, ``total`` (floats; exact

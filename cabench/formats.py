@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -70,12 +71,36 @@ def latex_escape(text: str) -> str:
     return "".join(LATEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
+def latex_label(title: str, taken: set[str]) -> str:
+    """A ``\\label`` key for a table of this title: ``tab:`` and the title's ASCII letters and
+    digits in lower case, runs of anything else as one ``-``, made unique among ``taken`` (which
+    it joins) by ``-2``, ``-3``...
+
+    Examples
+    --------
+    >>> taken = set()
+    >>> latex_label("seed-004-example: exact expectations", taken), latex_label("Coût", taken)
+    ('tab:seed-004-example-exact-expectations', 'tab:co-t')
+    >>> latex_label("seed-004-example: exact expectations", taken), latex_label("€", taken)
+    ('tab:seed-004-example-exact-expectations-2', 'tab:table')
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "table"
+    label, k = f"tab:{slug}", 1
+    while label in taken:
+        k += 1
+        label = f"tab:{slug}-{k}"
+    taken.add(label)
+    return label
+
+
 def latex(tables: list[TableData]) -> str:
     """One ``table`` environment per table: booktabs rules (``\\usepackage{booktabs}``), the
-    title as caption, notes below."""
-    out = []
+    title as caption with a label to cite it by (:func:`latex_label`), notes below."""
+    out: list[str] = []
+    taken: set[str] = set()
     for t in tables:
         out += [r"\begin{table}[t]", r"\centering", rf"\caption{{{latex_escape(t.title)}}}",
+                rf"\label{{{latex_label(t.title, taken)}}}",
                 rf"\begin{{tabular}}{{{''.join(t.aligned())}}}", r"\toprule",
                 " & ".join(latex_escape(c) for c in t.columns) + r" \\", r"\midrule"]
         out += [" & ".join(latex_escape(c) for c in row) + r" \\" for row in t.rows]

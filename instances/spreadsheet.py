@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["FORMULA_START", "csv_text", "neutral"]
+__all__ = ["FORMULA_START", "neutral", "records_csv"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a text cell starts with when a spreadsheet reads it as a formula."""
@@ -37,13 +37,13 @@ def neutral(value: Any) -> Any:
         return "'" + value
 
 
-def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+def records_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
     """``rows`` as CSV text: a header line of ``columns``, then one line per row, every cell
     passed through :func:`neutral` (the per-player, per-coalition and per-agent exports).
 
     Examples
     --------
-    >>> print(csv_text(("player", "MIEW"), [{"player": "=p1", "MIEW": 25}]), end="")
+    >>> print(records_csv(("player", "MIEW"), [{"player": "=p1", "MIEW": 25}]), end="")
     player,MIEW
     '=p1,25
     """

@@ -46,6 +46,7 @@ DOCTEST_MODULES = (
     "ilp.lift",
     "ilp.batch",
     "cabench.api",
+    "cabench.formats",
 )
 
 

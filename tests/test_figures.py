@@ -264,6 +264,9 @@ def test_format_on_benchmarks_and_evaluate():
     assert "table" not in set(head["table"]) and len(head) == 5 + 8 + 8
     latex = run_cli("benchmarks", file, "--format", "latex")
     assert latex.returncode == 0 and latex.stdout.count("\\toprule") == 3
+    labels = [line for line in latex.stdout.splitlines() if line.startswith("\\label{")]
+    assert labels == ["\\label{tab:licences-8x8-benchmarks}", "\\label{tab:licences-8x8-per-player}",
+                      "\\label{tab:licences-8x8-per-agent}"]  # (a paper cites a table by its label)
     evaluated = run_cli("evaluate", file, "-m", "all", "--format", "csv")
     assert evaluated.returncode == 0, evaluated.stderr
     rows = list(csv.DictReader(io.StringIO(evaluated.stdout)))
