@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from functools import cache
 from typing import Any
 
 from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw
@@ -125,6 +124,14 @@ class Facts:
         self.instance = instance
         self.options = as_options(options)
         self._solved: dict[tuple[str, Any], Benchmark] = {}  # by (kind of _REQUESTS, player or agent)
+        # MSW, its tie-break and the premise's verdicts, kept with this object (functools.cache
+        # on a method kept every Facts, and all it solved, alive for the process)
+        self._once: dict[Any, Any] = {}
+
+    def _kept(self, key: Any, compute: Callable[[], Any]) -> Any:
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
 
     def _result(self, kind: str, key: Any) -> Benchmark:
         found = self._solved.get((kind, key))
@@ -162,11 +169,13 @@ class Facts:
         result.require()
         return result.outcome
 
-    @cache
     def knowledge_premise(self, paper: str) -> str | None:
         """Why the knowledge premise of seed 000 §1.2 (0 <= K^i_j <= TV_j) or seed 001 Def. 1
         (TV_-i in K_i) fails on this instance, or None when every player's knowledge is correct.
         Seed 004 needs no such premise: its beliefs may be wrong (§3)."""
+        return self._kept(("premise", paper), lambda: self._knowledge_premise(paper))
+
+    def _knowledge_premise(self, paper: str) -> str | None:
         for i in range(self.instance.n):
             verdict = knowledge_correct(self.instance, i)
             if verdict.correct is not True:
@@ -194,19 +203,17 @@ class Facts:
         result.require()
         return result.outcome.allocation
 
-    # MSW and the tie-break are solved once, proven or not (``cache`` keeps no exception: a
-    # program not proven within the time limit was solved again, to the limit, by every
-    # mechanism of ``evaluate --mechanism all`` that asked for it)
-    @cache
+    # MSW and the tie-break are solved once, proven or not (a cache of what was raised would
+    # keep no exception: a program not proven within the time limit was solved again, to the
+    # limit, by every mechanism of ``evaluate --mechanism all`` that asked for it)
     def _msw(self) -> Benchmark:
-        return msw(self.instance, options=self.options)
+        return self._kept("msw", lambda: msw(self.instance, options=self.options))
 
     def msw(self) -> int:
         return self._msw().require()
 
-    @cache
     def _lex_first(self) -> Benchmark:
-        return lex_first_optimal(self.instance, options=self.options)
+        return self._kept("lex", lambda: lex_first_optimal(self.instance, options=self.options))
 
     def lex_first(self) -> Outcome:
         """The lexicographically first welfare-maximising allocation (seed 002 Lemma 3), solved

@@ -71,7 +71,7 @@ def _rules(normal: bool):
         prices = [Fraction(0)] * n
         if play.chance("r", FAIR) == "Heads":
             if normal:
-                allocation[w] = favourite_of(announced[w].valuation, instance.m)
+                allocation[w] = favourite_of(announced[w].valuation, instance.m, play.options)
             else:
                 allocation[w] = announced[w].bundle
             return play.end(allocation, prices)

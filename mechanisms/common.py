@@ -9,8 +9,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from benchmarks.results import Outcome
-from ilp import Program, Weight, lex_first, solve
+from benchmarks.results import NotProvenError, Outcome
+from ilp import Program, SolveOptions, Weight, lex_first, solve
 from instances import Instance, Valuation
 from mechanisms.engine import Decision, MechanismError, Strategy
 
@@ -29,14 +29,23 @@ def argmax_lex(values: Sequence[Fraction | int]) -> int:
     return best
 
 
-@lru_cache(maxsize=4096)
-def favourite_of(valuation: Valuation, m: int) -> int:
+FAVOURITES_KEPT = 256
+"""How many announced valuations' favourite bundles :func:`favourite_of` remembers: a Monte Carlo
+run plays the same announcements up to a million times."""
+
+
+@lru_cache(maxsize=FAVOURITES_KEPT)
+def favourite_of(valuation: Valuation, m: int, options: SolveOptions | None = None) -> int:
     """argmax_a v(a) over all bundles, ties broken lexicographically on (in(g_1), ..., in(g_m))
-    (seed 004 §4 Step d, applied to an announced valuation)."""
+    (seed 004 §4 Step d, applied to an announced valuation), solved with ``options`` (the
+    caller's backend and time limit, :attr:`mechanisms.engine.Play.options`; None: the
+    defaults). Raises ``NotProvenError`` when the time limit ends the solve first."""
     program = Program(m, (Weight.of(valuation),))
-    best = lex_first(program, solve(program))
+    first = solve(program, options)
+    best = lex_first(program, first, options) if first.optimal else first
     if not best.optimal:
-        raise MechanismError("could not prove the favourite bundle of an announced valuation")
+        raise NotProvenError("the favourite bundle of an announced valuation", best.status.value,
+                             best.value, best.bound)
     return best.allocation[0]
 
 

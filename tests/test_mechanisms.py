@@ -375,3 +375,50 @@ def test_prefetch_takes_the_solutions_the_options_know(monkeypatch):
     fresh = Facts(inst, "cpsat")
     assert [facts.miew_result(i).outcome for i in range(inst.n)] == [fresh.miew_result(i).outcome for i in range(inst.n)]
     assert plain  # (the fresh ones were solved)
+
+
+def test_favourite_bundles_are_solved_with_the_callers_options(monkeypatch):
+    """best-belief-normal's Heads branch gives the winner its favourite bundle of its announced
+    valuation (seed 004 §4 Step d): that program is solved with the evaluation's backend and time
+    limit (it ran the defaults, without a limit), and one not proven in time raises
+    NotProvenError (``evaluate`` reports it) instead of a mechanism error."""
+    from benchmarks.results import NotProvenError
+    from ilp import SolveOptions
+    from ilp.program import Solution, Status
+    from mechanisms import common
+
+    seen = []
+    real = common.solve
+
+    def recording(program, options=None, *args, **kwargs):
+        seen.append(options)
+        return real(program, options, *args, **kwargs)
+
+    monkeypatch.setattr(common, "solve", recording)
+    common.favourite_of.cache_clear()
+    options, inst, m = SolveOptions("cpsat", 30.0, 1), seed004_example(), MECHANISMS["best-belief-normal"]
+    facts = Facts(inst, options)
+    params = m.parameters(inst)
+    evaluate(m, inst, params, m.rational(inst, params, facts), facts)
+    assert seen and all(o == options for o in seen)
+    common.favourite_of.cache_clear()
+    monkeypatch.setattr(common, "solve", lambda program, options=None, *a, **k: Solution(Status.FEASIBLE, (1,), 5, 9, "cpsat", 0.0))
+    with pytest.raises(NotProvenError, match="favourite bundle"):
+        common.favourite_of(seed004_example().valuations[0], 2, options)
+    common.favourite_of.cache_clear()
+
+
+def test_facts_are_freed_with_their_last_reference():
+    """A Facts keeps what it solved (MSW, the tie-break, the premise's verdict) with itself: a
+    method cache of functools kept every Facts, its instance and its solutions alive for the
+    process (a sweep's worker or a notebook's loop grew with every instance)."""
+    import gc
+    import weakref
+
+    facts = Facts(seed004_example(), "cpsat")
+    assert facts.msw() == 200 and facts.lex_first() is facts.lex_first()
+    facts.knowledge_premise("seed 001")
+    gone = weakref.ref(facts)
+    del facts
+    gc.collect()
+    assert gone() is None
