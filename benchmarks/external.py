@@ -28,9 +28,10 @@ def miew(instance: Instance, i: int, *, options: SolveOptions | str | None = Non
         Index of the selling player (file order, from 0).
     options : SolveOptions, str or None, optional
         How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
-        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
-        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
-        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+        backend's name of ``ilp.backend_names()`` (``"portfolio"``, the default, ``"cpsat"``,
+        ``"cbc"``, ``"scip"``, ``"highs"``, ``"brute"`` or ``"clique"``). Values never
+        depend on the backend. A program not proven optimal within the time limit returns a
+        result whose ``value`` is None (with ``incumbent`` and ``bound``).
     canonical : bool, optional
         Return the canonical witness (the optimal allocation with the lexicographically smallest
         owner vector) instead of the solver's own optimum. Costs extra solves; the value is the same.

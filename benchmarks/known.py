@@ -26,9 +26,10 @@ def mikw(instance: Instance, i: int, *, options: SolveOptions | str | None = Non
         Index of the player whose knowledge is used.
     options : SolveOptions, str or None, optional
         How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
-        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
-        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
-        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+        backend's name of ``ilp.backend_names()`` (``"portfolio"``, the default, ``"cpsat"``,
+        ``"cbc"``, ``"scip"``, ``"highs"``, ``"brute"`` or ``"clique"``). Values never
+        depend on the backend. A program not proven optimal within the time limit returns a
+        result whose ``value`` is None (with ``incumbent`` and ``bound``).
     canonical : bool, optional
         Return the canonical witness (the optimal allocation with the lexicographically smallest
         owner vector) instead of the solver's own optimum. Costs extra solves; the value is the same.
@@ -73,9 +74,10 @@ def relevant_knowledge(instance: Instance, agent: Iterable[int], *, options: Sol
         Indices of the members of A (one player, or a coalition).
     options : SolveOptions, str or None, optional
         How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
-        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
-        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
-        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+        backend's name of ``ilp.backend_names()`` (``"portfolio"``, the default, ``"cpsat"``,
+        ``"cbc"``, ``"scip"``, ``"highs"``, ``"brute"`` or ``"clique"``). Values never
+        depend on the backend. A program not proven optimal within the time limit returns a
+        result whose ``value`` is None (with ``incumbent`` and ``bound``).
     canonical : bool, optional
         Return the canonical witness (the optimal allocation with the lexicographically smallest
         owner vector) instead of the solver's own optimum. Costs extra solves; the value is the same.

@@ -48,9 +48,10 @@ def truthful_outcome(instance: Instance, *, options: SolveOptions | str | None =
         A market (an instance with an endowment).
     options : SolveOptions, str or None, optional
         How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
-        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
-        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
-        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+        backend's name of ``ilp.backend_names()`` (``"portfolio"``, the default, ``"cpsat"``,
+        ``"cbc"``, ``"scip"``, ``"highs"``, ``"brute"`` or ``"clique"``). Values never
+        depend on the backend. A program not proven optimal within the time limit returns a
+        result whose ``value`` is None (with ``incumbent`` and ``bound``).
     optimum : Benchmark or None, optional
         A proven :func:`benchmarks.msw` result of the same instance, to skip re-solving it.
 

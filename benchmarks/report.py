@@ -101,8 +101,8 @@ class Report:
 
         Examples
         --------
-        >>> import cabench
-        >>> report = cabench.benchmarks("instances/examples/seed004-example.json")
+        >>> from instances import load_instance
+        >>> report = compute_report(load_instance("instances/examples/seed004-example.json"))
         >>> report.players_frame()[["player", "MIEW", "MIKW", "knowledge_correct"]]
           player  MIEW  MIKW  knowledge_correct
         0     p1    25   125               True
@@ -157,9 +157,10 @@ def compute_report(instance: Instance, options: SolveOptions | str | None = None
         The instance.
     options : SolveOptions, str or None, optional
         How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
-        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
-        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
-        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+        backend's name of ``ilp.backend_names()`` (``"portfolio"``, the default, ``"cpsat"``,
+        ``"cbc"``, ``"scip"``, ``"highs"``, ``"brute"`` or ``"clique"``). Values never
+        depend on the backend. A program not proven optimal within the time limit returns a
+        result whose ``value`` is None (with ``incumbent`` and ``bound``).
     progress : callable or None, optional
         Called as ``progress(done, total)``.
     early : EarlyWelfare or None, optional

@@ -26,9 +26,10 @@ def msw(instance: Instance, *, options: SolveOptions | str | None = None,
         The instance (from :func:`instances.load_instance`).
     options : SolveOptions, str or None, optional
         How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
-        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
-        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
-        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+        backend's name of ``ilp.backend_names()`` (``"portfolio"``, the default, ``"cpsat"``,
+        ``"cbc"``, ``"scip"``, ``"highs"``, ``"brute"`` or ``"clique"``). Values never
+        depend on the backend. A program not proven optimal within the time limit returns a
+        result whose ``value`` is None (with ``incumbent`` and ``bound``).
     canonical : bool, optional
         Return the canonical witness (the optimal allocation with the lexicographically smallest
         owner vector) instead of the solver's own optimum. Costs extra solves; the value is the same.
@@ -76,9 +77,10 @@ def msw_without(instance: Instance, i: int, *, options: SolveOptions | str | Non
         Index of the removed player (file order, from 0).
     options : SolveOptions, str or None, optional
         How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
-        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
-        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
-        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+        backend's name of ``ilp.backend_names()`` (``"portfolio"``, the default, ``"cpsat"``,
+        ``"cbc"``, ``"scip"``, ``"highs"``, ``"brute"`` or ``"clique"``). Values never
+        depend on the backend. A program not proven optimal within the time limit returns a
+        result whose ``value`` is None (with ``incumbent`` and ``bound``).
     optimum : Benchmark or None, optional
         A proven :func:`msw` result of the same instance, for the shortcut above.
     canonical : bool, optional
@@ -124,9 +126,10 @@ def best_allocation(instance: Instance, coalition: Iterable[int], *, options: So
         Indices of the members of C; everyone else receives nothing.
     options : SolveOptions, str or None, optional
         How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
-        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
-        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
-        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+        backend's name of ``ilp.backend_names()`` (``"portfolio"``, the default, ``"cpsat"``,
+        ``"cbc"``, ``"scip"``, ``"highs"``, ``"brute"`` or ``"clique"``). Values never
+        depend on the backend. A program not proven optimal within the time limit returns a
+        result whose ``value`` is None (with ``incumbent`` and ``bound``).
     canonical : bool, optional
         Return the canonical witness (the optimal allocation with the lexicographically smallest
         owner vector) instead of the solver's own optimum. Costs extra solves; the value is the same.
@@ -179,9 +182,10 @@ def lex_first_optimal(instance: Instance, *, options: SolveOptions | str | None 
         The instance.
     options : SolveOptions, str or None, optional
         How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
-        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
-        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
-        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+        backend's name of ``ilp.backend_names()`` (``"portfolio"``, the default, ``"cpsat"``,
+        ``"cbc"``, ``"scip"``, ``"highs"``, ``"brute"`` or ``"clique"``). Values never
+        depend on the backend. A program not proven optimal within the time limit returns a
+        result whose ``value`` is None (with ``incumbent`` and ``bound``).
     optimum : Benchmark or None, optional
         A proven :func:`msw` result, to skip re-solving MSW.
 
@@ -226,9 +230,10 @@ def favourite_bundle(instance: Instance, i: int, *, options: SolveOptions | str 
         Index of the player.
     options : SolveOptions, str or None, optional
         How to solve (:class:`ilp.SolveOptions`: backend, time limit per program, jobs), or just a
-        backend's name: ``"portfolio"`` (default), ``"cpsat"``, ``"cbc"``, ``"scip"``, ``"highs"`` or
-        ``"brute"``. Values never depend on the backend. A program not proven optimal within the
-        time limit returns a result whose ``value`` is None (with ``incumbent`` and ``bound``).
+        backend's name of ``ilp.backend_names()`` (``"portfolio"``, the default, ``"cpsat"``,
+        ``"cbc"``, ``"scip"``, ``"highs"``, ``"brute"`` or ``"clique"``). Values never
+        depend on the backend. A program not proven optimal within the time limit returns a
+        result whose ``value`` is None (with ``incumbent`` and ``bound``).
 
     Returns
     -------

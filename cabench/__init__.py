@@ -23,8 +23,11 @@ no ``if __name__ == "__main__":`` guard needed)::
 :class:`Report` is what :func:`benchmarks` returns (``players_frame()``, ``coalitions_frame()``,
 ``to_frame()``, ``to_dict()``); :class:`SolveOptions` is what they pass down to the solvers.
 
-The application package: the ``cabench`` command (``cabench.cli``), its tables and JSON
-(``cabench.render``, ``cabench.present``), the performance suite (``cabench.perf``), sweeps
+The application package: the ``cabench`` command (``cabench.cli``, with
+``cabench.mechanism_commands`` and ``cabench.experiment_commands``), its terminal tables
+(``cabench.render``, ``cabench.present``) and other formats (``cabench.tables``,
+``cabench.formats``; the benchmark report's own JSON, CSV and data frames are
+``benchmarks.report``'s), the public API (``cabench.api``), the performance suite (``cabench.perf``), sweeps
 (``cabench.sweep``) and figures (``cabench.plot``). It sits on top of the library, whose
 dependencies flow one way::
 

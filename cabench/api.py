@@ -260,7 +260,7 @@ def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str 
     instance : Instance, path or dict
         Anything :func:`load` accepts.
     solver : str
-        ``portfolio`` (default), ``cpsat``, ``cbc``, ``scip``, ``highs`` or ``brute``.
+        ``portfolio`` (default), ``cpsat``, ``cbc``, ``scip``, ``highs``, ``brute`` or ``clique``.
     time_limit : float, optional
         Seconds per integer program.
     jobs : int, optional
@@ -544,7 +544,9 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     player : str, optional
         The deviating player, with a deviation family.
     samples : int, optional
-        Also sample this many plays (Monte Carlo, seeded by ``seed``).
+        Also sample this many plays (Monte Carlo, seeded by ``seed``), at most :data:`MAX_SAMPLES`.
+    seed : int
+        The seed of the Monte Carlo sampling: the same seed, the same samples.
     solver, time_limit
         As for :func:`benchmarks` (the benchmark programs behind the strategies).
     progress : callable, optional

@@ -542,7 +542,7 @@ def export_command(file, fmt, output) -> int:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=GivenPath(path_type=Path), metavar="[FILE_OR_FOLDER]...")
-@click.option("--suite", type=click.Choice(["quick", "standard", "target", "scaling", "full", "players", "cats",
+@click.option("--suite", type=click.Choice(["quick", "standard", "scaling", "target", "full", "players", "cats",
                                             "cats-large", "knowledge", "knowledge-target", "knowledge-scaling"]),
               default="quick",
               show_default=True, help="Which instance sizes (the README's section on performance lists each suite).")
@@ -550,7 +550,8 @@ def export_command(file, fmt, output) -> int:
               help="Only these distributions of the suite (comma-separated).")
 @click.option("--knowledge", "knowledge", default=None, metavar="LIST",
               help="Knowledge specs of the generated instances, comma-separated (none, exact, noisy-lower:F, "
-                   "wrong:P, candidates:K); default: the suite's own list (exact for the older suites).")
+                   "wrong:P, candidates:K); default: the suite's own list (none for players, exact for the "
+                   "other suites without knowledge in their name).")
 @click.option("--coalitions", "coalitions", default=None, metavar="LIST",
               help="Coalition specs, comma-separated (none, pairs:K, random:K:SIZE); default: the suite's own list.")
 @click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True, help="Instances per size.")

@@ -60,7 +60,7 @@ def workers_within_machine(ctx: click.Context, param: click.Parameter, value: in
 
 
 _jobs = click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
-                     help="Worker processes for the programs the strategies need (1: all in this process; "
+                     help="Worker processes for the programs the strategies need (1: none, they are solved in this process; "
                           "automatic by default).")
 
 

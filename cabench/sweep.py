@@ -502,6 +502,8 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
                   scheduler: str | None, solver: str, time_limit: float | None,
                   progress: Callable[[int, int], None], given: Mapping[str, Fraction],
                   notes: list[str], experiment: bool) -> tuple[int, int, bool]:
+    from ilp.portfolio import usable_cores  # (imported here: a bad flag loads no solver and no numpy)
+
     rows = _merge(_read_table(results), _read_journal(results))
     if not experiment:  # (its rows pooled with an experiment's, which then could never resume)
         for row in rows.values():
@@ -525,7 +527,7 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
             todo.append((key, str(f), [name for name in missing if name]))
     notes += _not_applied(mechanisms, left, len(seen))
     journal = _journal(results)
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     with open(journal, "a", encoding="utf-8") as handle:
         sync_folder(results.parent)
 

@@ -1,8 +1,10 @@
 """Integer programs for winner determination: one model, several backends, no paper concepts.
 
 ``Program`` (plain data) -> ``solve(program, backend)`` -> ``Solution`` (frozen result).
-Backends: ``cpsat`` (OR-Tools CP-SAT, default), ``cbc`` (PuLP + CBC), ``scip`` (PySCIPOpt),
-``highs`` (highspy, in a worker process), ``portfolio`` (a race of them), ``brute`` (subset DP).
+Backends (``backend_names()``): ``portfolio`` (the default: cabench's own searches, then a race
+of the solvers), ``cpsat`` (OR-Tools CP-SAT), ``cbc`` (PuLP + CBC), ``scip`` (PySCIPOpt),
+``highs`` (highspy, in a worker process), ``brute`` (subset DP), ``clique`` (the clique search
+of ``ilp.clique``).
 ``solve_batch`` / ``prefetch`` solve many programs at once: duplicates once, related programs
 from each other, independent ones in parallel. Its names are imported on first use
 (``instances.lazy``).

@@ -4,9 +4,12 @@ Every backend solves the same :class:`Program`; the integer-programming ones sha
 formulation of ``ilp.formulation`` and differ only in the adapter. Every answer is checked
 exactly (``ilp.claims``). A program whose magnitude a floating-point backend's tolerances cannot
 separate goes to CP-SAT instead, and a floating-point claim that fails the exact check is
-re-proved by CP-SAT. Programs of one or two players taking one bid each out of thousands over
-at most 22 goods (complete tables) are answered exactly by ``ilp.dense`` instead, whatever the
-backend (except the brute-force reference). Whatever the backend, the returned
+re-proved by CP-SAT. Whatever the backend (except the brute-force reference), three kinds of
+program are answered by cabench's own exact methods first: guaranteed values of candidate
+knowledge (covering unions) by the column generation of ``ilp.colgen``, which hands only a
+small core to the backend; one or two players taking one bid each out of thousands over at
+most 22 goods (complete tables) by ``ilp.dense``; and many one-bid players over at most 22
+goods by the dynamic program over subsets of ``ilp.fewgoods``. Whatever the backend, the returned
 :class:`Solution` carries the allocation's weight evaluated by definition, and an answer that
 still contradicts that evaluation is a bug, reported as a :class:`SolverError`.
 """
@@ -31,8 +34,9 @@ from instances.bundles import members
 from instances.errors import CabenchError
 
 BACKENDS: dict[str, Any] = dict(BACKEND_MODULES)
-"""Name -> adapter module (or its import path, imported on first use: OR-Tools and PuLP are slow
-to import, and a run needs only one of them). An adapter follows ``ilp.contract``."""
+"""Name -> adapter module, or its import path, imported by :func:`get_backend` on first use
+(OR-Tools and PuLP are slow to import, and a run needs only one of them). An adapter follows
+``ilp.contract``; a test or a plug-in may register its own module here."""
 
 
 _SOLVING: ContextVar[list[float] | None] = ContextVar("cabench_solving", default=None)
@@ -117,8 +121,8 @@ def get_backend(name: str) -> ModuleType:
     if name not in BACKENDS:
         raise CabenchError(f'unknown solver "{name}"; expected one of: {", ".join(BACKENDS)}')
     backend = BACKENDS[name]
-    if isinstance(backend, str):
-        backend = BACKENDS[name] = importlib.import_module(backend)
+    if isinstance(backend, str):  # (imported once: Python keeps it in sys.modules; the registry stays as written)
+        backend = importlib.import_module(backend)
     if not backend.available():
         raise CabenchError(f'solver "{name}" is not available on this machine')
     return backend

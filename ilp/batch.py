@@ -34,8 +34,8 @@ let go of the interpreter, so the threads share the cores where they do. Worker 
 are those of ``ilp.workers``: they never run the caller's script again, so a plain script or a
 notebook needs no ``if __name__ == "__main__":`` guard. ``ilp.remote`` sends each weight to a
 worker once and keeps a program that removes a player on the worker that holds its weights. With the
-``portfolio`` backend, programs solved in this process are raced on every core, and programs
-solved side by side each get the solver that won the latest race in this batch. The first
+``portfolio`` backend, programs solved side by side (on this process's threads or in workers)
+each get the solver that won the latest race in this batch, alone. The first
 program of each kind (a kind: how many removals from a program of the batch, and whether
 ``after`` added it; e.g. MIKW_i, MIEW_i, MSW_{-i}) is raced here (in a worker while programs
 still arrive) before the rest of its kind go side by side, so they get the solver that won on
@@ -55,7 +55,6 @@ nothing is solved here: a race goes to a worker, the rest of its kind waiting fo
 from __future__ import annotations
 
 import gc
-import os
 import queue
 import random
 import threading
@@ -75,7 +74,7 @@ from ilp.compile import AtomsBlock, BlockCache, union_options
 from ilp.contract import SolveOptions
 from ilp.lex import lex_first
 from ilp.lift import dominates, lift
-from ilp.portfolio import PROBE_SECONDS
+from ilp.portfolio import PROBE_SECONDS, usable_cores
 from ilp.program import Program, Solution, Status, WeightIds, positions_of, several
 from ilp.remote import Remote, Task, warm_up
 
@@ -177,11 +176,9 @@ _NONE, _EMPTY = 0, 1
 
 
 def default_jobs() -> int:
-    """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    """The worker processes of an automatic ``jobs``: the cores this process may run on
+    (``ilp.portfolio.usable_cores``)."""
+    return usable_cores()
 
 
 class ProgramIndex:
@@ -493,7 +490,10 @@ class _Scheduler:
         self.task_of: dict[tuple, int] = {}  # (restricted program, warm start) -> its task
         self.unit_of: dict[int, int] = {}  # position -> the task that solved it (a worker's home)
         self.answers: dict[int, Solution] = {}  # task -> its solution
-        self.race_key: dict[int, tuple[int, int]] = {}  # task -> (wave, depth) (``_wave``)
+        # a program's kind, raced once (``_Scheduler.run``'s ``must_race``): its wave (0: the
+        # programs given; a bound: 1; added by ``after``: 1 + the wave of the solution it
+        # followed) and its depth (removals of a player from a program of its wave)
+        self.race_key: dict[int, tuple[int, int]] = {}  # task -> (wave, depth)
         self.depth: dict[int, tuple[int, int]] = {}  # position -> (wave, depth)
         self.compact = _Compactor(index)
         self.total = self.done = 0

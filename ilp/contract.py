@@ -49,7 +49,7 @@ class SolveOptions:
     Parameters
     ----------
     backend : str
-        The backend's name (``ilp.backends.BACKENDS``): portfolio, cpsat, cbc, scip, highs, brute.
+        The backend's name (``ilp.backend_names()``): portfolio, cpsat, cbc, scip, highs, brute, clique.
     time_limit : float or None
         Seconds per integer program; None for no limit. A program not proven optimal within it
         reports its interval, never a value.

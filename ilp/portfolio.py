@@ -1,5 +1,16 @@
-"""Portfolio backend: CP-SAT alone for a short probe, then a race of several solvers; sparse
-set-packing programs go to the maximum-weight clique search instead.
+"""Portfolio backend: cabench's own searches where they apply, CP-SAT alone for a short probe,
+then a race of several solvers.
+
+The stages of :func:`run`, in order, each ending the solve when it proves the program:
+
+1. sparse plain set packing: the maximum-weight clique search (below);
+2. dense plain set packing: the linear relaxation and a small core of it
+   (``ilp.relaxation.settle``), then, with the C module and at most :data:`DUAL_BIDS` bids, the
+   dual-bounded search (``_dual_stage``: a short CP-SAT probe first when the relaxation's gap is
+   small, then ``ilp.dualclique`` for :data:`DUAL_NODES` nodes);
+3. in a batch's thread or worker (``SolveOptions.alone``): the solver that won the batch's
+   latest race, alone, with no probe and no race;
+4. otherwise the CP-SAT probe and the race, as below.
 
 A plain winner-determination program (whole bids, nothing but "each good at most once" and "one
 bid per single-choice player") of at least :data:`CLIQUE_MIN_BIDS` bids whose bids are pairwise
@@ -133,13 +144,23 @@ def available() -> bool:
     return True
 
 
+def usable_cores() -> int:
+    """The cores the operating system lets this process run on: its CPU affinity, which a
+    cluster's job or ``taskset`` may set below the machine's cores."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def cores() -> int:
     """The cores this process may use: ``CABENCH_CORES`` if set (a sweep divides the machine
-    among its workers), else every core."""
+    among its workers), else :func:`usable_cores` (it was every core of the machine, so a job
+    given one core still raced its solvers on all of them)."""
     budget = os.environ.get("CABENCH_CORES", "")
     if budget.isdigit() and int(budget) >= 1:
         return int(budget)
-    return os.cpu_count() or 1
+    return usable_cores()
 
 
 def racers(lead: str | None = None, sparse: bool = False, separable: bool = True) -> list[str]:

@@ -83,13 +83,6 @@ class _DuplicateKeys(dict):
     duplicates: list[str]
 
 
-def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict:
-    obj = dict(pairs)
-    if len(obj) == len(pairs):  # no key twice (the common case, linear in the keys)
-        return obj
-    return _with_duplicates(pairs)
-
-
 def _with_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     keys = [k for k, _ in pairs]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
@@ -649,25 +642,11 @@ class _Builder:
         valuation = self._read_valuation(data, path)
         return self._interned.setdefault(valuation, valuation)
 
-    def _quick_valuation(self, data: Mapping[str, Any]) -> Valuation | None:
-        """:meth:`valuation` of a list of bids (``xor``, ``or``, ``explicit``) that are all valid,
-        without a JSON path; None for anything else (read by :meth:`valuation`)."""
-        (key, body), = data.items()
-        form = _FORMS[key]
-        if form is Form.XOR or form is Form.OR:
-            bids = self._quick_bids(body, True)
-        elif form is Form.EXPLICIT:
-            bids = self._quick_bids(body, False)
-        else:
-            return None
-        if bids is None:
-            return None
-        valuation = Valuation(form, bids)
-        return self._interned.setdefault(valuation, valuation)
-
     def _quick_valuations(self, bodies: Iterable[Mapping[str, Any]]) -> list[Valuation] | None:
-        """``[self._quick_valuation(body) for body in bodies]`` in one loop, None when any is
-        None: a player's lower bounds on the n - 1 others, n^2 valuations in a file with
+        """The valuations of ``bodies`` (each a list of bids: ``xor``, ``or``, ``explicit``), all
+        valid, read without a JSON path in one loop; None when any is something else or invalid
+        (then :meth:`valuation` reads each and names the problem). A player's lower bounds on
+        the n - 1 others are n^2 valuations in a file with
         knowledge (L4-shaped, 250,000 bounds of one bid: 0.9 s read one call at a time)."""
         bit, low, high = self._bits, -MAX_ABS_VALUE if self.market else 0, MAX_ABS_VALUE
         intern, forms, out = self._interned.setdefault, _FORMS, []
@@ -745,7 +724,7 @@ class _Builder:
 
     def _profile(self, data: Mapping[str, Any], path: Path_, owner: int) -> dict[int, Valuation]:
         # A 500-player file with knowledge holds 250,000 of these entries: when every name is a
-        # player other than the owner and every valuation is read by :meth:`_quick_valuation`
+        # player other than the owner and every valuation is read by :meth:`_quick_valuations`
         # (the common case), no JSON path is built; otherwise the loop below names the problem.
         players = self.players
         owners = list(map(players.get, data, repeat(-1)))

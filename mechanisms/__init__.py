@@ -1,7 +1,7 @@
 """Mechanisms of the papers as games, their rational strategies, deviations and exact evaluation.
 
-Top layer of cabench (instances -> ilp -> benchmarks -> mechanisms). Its names are imported on
-first use (``instances.lazy``).
+The library's top layer (instances -> ilp -> benchmarks -> mechanisms), under the ``cabench``
+application package. Its names are imported on first use (``instances.lazy``).
 """
 
 from instances.lazy import lazy_exports

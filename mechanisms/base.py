@@ -82,8 +82,9 @@ class Facts:
     allocation, offers at price 0 dropped; ``benchmarks.solving.solve_program``), so that no
     evaluation depends on the backend or the run. Each benchmark is solved on first use, or
     with others ahead of use (:meth:`prefetch`, one batch for a mechanism's rational play), and
-    cached: MIEW_i = BB_i (seed 001 Def. 2-3), MSW, RK_A and MKW (seed 000 §1.2), BB and BB'
-    (seed 004 §3), the best allocations BA^C (seed 003 §5).
+    cached: MIEW_i = BB_i (seed 001 Def. 2-3), MSW (seed 000 §1.2), RK_A and MKW (seed 000 §2
+    Def. 6), BB (seed 004 §3 Def. 2) and BB' (seed 004 §6.2.3), the best allocations BA^C (seed
+    000 App. A).
 
     Parameters
     ----------
@@ -191,14 +192,20 @@ class Facts:
         return result.outcome.allocation[i]
 
     def relevant_knowledge_result(self, agent: tuple[int, ...]) -> Benchmark:
+        """RK_A of the agent ``agent`` as solved (proven or not), whose value is MKW_A (seed 000
+        §2 Def. 6)."""
         return self._result("rk", tuple(agent))
 
     def relevant_knowledge(self, agent: tuple[int, ...]) -> Outcome:
+        """The RK_A witness of the agent ``agent`` (seed 000 §2 Def. 6): the outcome of most
+        revenue with P_j = TV_j(A_j) for members and P_j <= g^A_j(A_j) for the others."""
         result = self.relevant_knowledge_result(agent)
         result.require()
         return result.outcome
 
     def best_allocation(self, agent: tuple[int, ...]) -> tuple[int, ...]:
+        """BA^C for the coalition ``agent``: the allocation giving goods only to its members that
+        maximises their total true value (seed 000 App. A, "Best Allocation")."""
         result = self._result("ba", tuple(agent))
         result.require()
         return result.outcome.allocation
@@ -210,6 +217,7 @@ class Facts:
         return self._kept("msw", lambda: msw(self.instance, options=self.options))
 
     def msw(self) -> int:
+        """MSW = max_A sum_j TV_j(A_j), proven optimal and solved once (seed 002 §2, seed 000 §1.2)."""
         return self._msw().require()
 
     def _lex_first(self) -> Benchmark:
@@ -233,15 +241,23 @@ class Facts:
         return [self.miew_result(i) for i in range(self.instance.n)]
 
     def bb(self) -> Best:
+        """BB = max over all players of BB_i = MIEW_i, with the player attaining it (seed 004 §3
+        Def. 2)."""
         return self._proven(bb(self.instance, self._per_player()))
 
     def bb_prime(self) -> Best:
+        """BB' = max over the independent players of BB_i, with the player attaining it (seed 004
+        §6.2.3)."""
         return self._proven(bb_prime(self.instance, self._per_player()))
 
     def miew_independent(self) -> Best:
+        """MIEW(K_I) = max over the independent players of MIEW_i (seed 001 §2 Def. 3), the
+        benchmark of seed 001 Theorem 1."""
         return self._proven(miew_of(self.instance, self._per_player()))
 
     def mkw(self) -> Best:
+        """MKW = max over the agents A of MKW_A = REV(RK_A), with the agent attaining it (seed 000
+        §2 Def. 6)."""
         self.prefetch(relevant_knowledge=self.instance.agents)
         per_agent = [(a, self.relevant_knowledge_result(a)) for a in self.instance.agents]
         return self._proven(mkw(self.instance, per_agent))
@@ -385,6 +401,8 @@ class Evaluation:
         return self.sw + self.rev
 
     def agent_utility(self, agent: Sequence[int]) -> Fraction:
+        """E[u_C] = sum over the members i of ``agent`` of E[u_i], the utility a coalition
+        maximises (seed 003 §3.2; seed 002 §2)."""
         return sum((self.utilities[i] for i in agent), Fraction(0))
 
 
@@ -393,7 +411,7 @@ def perfectly_informed(instance: Instance) -> str | None:
     information: the premise of perfect-revenue and budget-balanced), or None if they are.
 
     Perfect information means every player knows every other player's true valuation, i.e. its
-    belief is the single profile theta (seed 004 §3: "complete information ... B_i = {theta}"). In
+    belief is the single profile theta (seed 004 §1: "complete information ... B_i = {theta}"). In
     an instance file that is a candidate set whose every candidate gives each other player its
     true valuation. Lower bounds, even equal to the truth, only say TV_j >= L_j: the player does
     not know that a higher value is impossible, so they do not meet the premise."""
@@ -513,14 +531,7 @@ def evaluate(mechanism: Mechanism, instance: Instance, params: Mapping[str, Frac
     return evaluation
 
 
-def positive(value: Fraction, params: Mapping[str, Fraction], instance: Instance) -> str | None:
-    return None if value > 0 else "must be positive"
-
-
 def in_open_unit(value: Fraction, params: Mapping[str, Fraction], instance: Instance) -> str | None:
+    """A :class:`Param` check: None when 0 < ``value`` < 1, else why not (e.g. eps and eps1 of
+    seed 000 §4, "constants in (0, 1)")."""
     return None if 0 < value < 1 else "must lie in the open interval (0, 1)"
-
-
-def as_json_value(x: Any) -> Any:
-    """Fractions as floats for JSON (exact strings are added separately where useful)."""
-    return float(x) if isinstance(x, Fraction) else x

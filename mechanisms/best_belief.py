@@ -61,6 +61,8 @@ PARAMS = (Param("eps", "the constant epsilon of seed 004, in (0, 1]", lambda ins
 
 def _rules(normal: bool):
     def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+        """One play of M_Normal (seed 004 §4, Steps 1 and a-f) or of M_BB (seed 004 §6, Steps a-e
+        and 1-3): the terminal outcome (A, P)."""
         n, eps = instance.n, params["eps"]
         announced = [play.ask(i, "announce") for i in range(n)]
         for i, a in enumerate(announced):
@@ -96,6 +98,8 @@ def _rules(normal: bool):
 
 def _rational(normal: bool):
     def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+        """Every player announces theta_i (M_Normal) or a favourite bundle (M_BB) and the BB_i
+        witness, and answers YES iff theta_i(alpha^w_i) >= pi^w_i (seed 004 Lemmas 1-4)."""
         profile = []
         facts.prefetch(miew=range(instance.n), favourite=() if normal else range(instance.n))
         for i in range(instance.n):
@@ -115,6 +119,9 @@ def _deviations(normal: bool):
 
     def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                    agent: tuple[int, ...]) -> dict[str, Deviation]:
+        """The deviation families of ``agent`` by name (seed 004 Lemmas 1-4): under- and overbidding,
+        nothing or another player's witness; a false valuation in M_Normal (Lemma 1), an empty
+        bundle and the answer families in M_BB (Lemma 3)."""
         base = rational(instance, params, facts)
         honest = {i: base[i](Decision(i, "announce")) for i in agent}
 

@@ -74,7 +74,7 @@ def _k_check(value: Fraction, params, instance: Instance) -> str | None:
 
 def _eps_check(limit: int | None):
     """eps in (0, 1/(limit n)); with no limit, (n - 1) eps < 1 (seed 003 §5.1's condition for
-    Naive-1, which Naive-2 and Naive-3 keep: M asks 1/(5n), Naive-4 1/(3n))."""
+    Naive-2, which Naive-3 keeps; Naive-1 has no eps: M asks 1/(5n), Naive-4 1/(3n))."""
     def check(value: Fraction, params, instance: Instance) -> str | None:
         if limit is None:
             return None if 0 < value and (instance.n - 1) * value < 1 else "seed 003 requires eps > 0 and (n - 1) eps < 1"
@@ -136,6 +136,8 @@ def _destroy_all_but(instance: Instance, keep: int, bundle: int) -> list[int]:
 
 
 def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    """One play of mechanism M with its sub-mechanism M' (seed 003 §5.2, Steps 1-3 and a-k): the
+    terminal outcome (A, P)."""
     n, eps, delta = instance.n, params["eps"], params["delta"]
     big = 2 ** int(params["k"] - 1)
     E = _endowment(instance)
@@ -184,6 +186,8 @@ def _player(instance: Instance, i: int, announcement: MarketAnnouncement | None)
     agent = agent_of(instance, i)
 
     def strategy(d: Decision):
+        """Step 1: ``announcement``; Steps 2 and 3: YES iff i's gain is >= 0 (seed 003 Corollary 1,
+        Lemma 8), its coalition's summed gain in Step 2 (Lemma 7), always for 1's partners (Lemma 9)."""
         if d.kind == "propose":
             return announcement
         outcome = d.info["proposal"]
@@ -197,6 +201,8 @@ def _player(instance: Instance, i: int, announcement: MarketAnnouncement | None)
 
 
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    """Every player's rational strategy (seed 003 App. A-B: Corollary 1, Lemmas 3-4 and 7-9):
+    player 1 proposes :func:`proposal`; the others answer by the sign of their gain."""
     first = MarketAnnouncement(proposal(instance, facts))
     return [_player(instance, i, first if i == 0 else None) for i in range(instance.n)]
 
@@ -226,6 +232,8 @@ def _greedy(instance: Instance, params: Mapping[str, Fraction]) -> Outcome | Non
 
 def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                agent: tuple[int, ...]) -> dict[str, Deviation]:
+    """The deviation families of ``agent`` by name: wrong answers (seed 003 Corollary 1) and, for
+    player 1, the endowment, greedy and shifted proposals (Lemma 4; §5.1's problems)."""
     base = rational(instance, params, facts)
     families: dict[str, Deviation] = {}
 

@@ -84,6 +84,8 @@ def _check(a: CollusionAnnouncement, i: int, n: int, who: str) -> None:
 
 
 def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    """One play of mechanism M (seed 000 §4: Step 1, the consistency fines and ABORT, coins c1
+    and c2, Step 2 and the final rewards): the terminal outcome (A, P)."""
     n = instance.n
     eps, eps1, eps2 = params["eps"], params["eps1"], params["eps2"]
     announced = [play.ask(i, "announce") for i in range(n)]
@@ -155,11 +157,15 @@ def announcements(instance: Instance, facts: Facts) -> list[CollusionAnnouncemen
 
 
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    """Every player's rational strategy: the Step-1 announcement of :func:`announcements`, and in
+    Step 2 YES iff TV_i(alpha^star_i) >= pi^star_i (seed 000 §5.2 Lemmas 2-5)."""
     return [announcer(a, truthful_answer(instance, i)) for i, a in enumerate(announcements(instance, facts))]
 
 
 def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                agent: tuple[int, ...]) -> dict[str, Deviation]:
+    """The deviation families of ``agent`` by name: under- and overbidding, an empty S^i, an
+    inconsistent C_i, and the answer families (seed 000 §5.2 Lemmas 1-4)."""
     base = rational(instance, params, facts)
     honest = announcements(instance, facts)
 
@@ -179,7 +185,8 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             "offers above what buyers accept cost fines when the agent is the star"),
         "empty desired allocation": announce(
             lambda i, a: CollusionAnnouncement(a.coalition, (0,) * instance.n, a.outcome), True,
-            "S^i other than BA^{C_i} is dominated (seed 000 Lemma 3)", needs_correct_knowledge=False),
+            "S^i is what the coalition gets on Heads when one of it is the star: BA^{C_i} is worth the most "
+            "(the strategies of seed 000's proofs of Lemmas 1, 4 and 5 announce it)", needs_correct_knowledge=False),
     }
     if outsiders:
         stranger = outsiders[0]

@@ -89,6 +89,9 @@ def announcer(announcement: object, answer: Callable[[int, Fraction | int], bool
     (``d.info["offer"] = (bundle, price)``) with ``answer``."""
 
     def strategy(d: Decision):
+        """``announcement`` at the announce node (seed 000 §4 Step 1, seed 004 §4 and §6 Step 1);
+        at an answer node, ``answer`` to the take-it-or-leave-it offer (seed 000 §4 Step 2, seed 004
+        §6 Step 3)."""
         if d.kind == "announce":
             return announcement
         bundle, price = d.info["offer"]

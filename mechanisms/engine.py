@@ -43,7 +43,7 @@ class Terminal:
     actions: tuple[tuple[int, str, Any], ...]
 
     def welfare(self, instance: Instance) -> int:
-        """SW = sum_i TV_i(A_i) (seed 000 §2; seed 004 §3)."""
+        """SW = sum_i TV_i(A_i) (seed 000 §5.1; seed 004 §3)."""
         return sum(v.value(a) for v, a in zip(instance.valuations, self.allocation))
 
     @property
@@ -81,6 +81,9 @@ class Play:
         self.actions: list[tuple[int, str, Any]] = []
 
     def ask(self, player: int, kind: str, **info: Any) -> Any:
+        """A decision node: ``player``'s strategy chooses an action of ``kind`` knowing the public
+        ``info`` (seed 003 §3.1, seed 000 §2: public-action extensive form); returns the action,
+        recorded."""
         action = self.profile[player](Decision(player, kind, info))
         self.actions.append((player, kind, action))
         return action
@@ -99,6 +102,8 @@ class Play:
         self.path.append(event)
 
     def end(self, allocation: Sequence[int], prices: Sequence[Fraction | int]) -> Terminal:
+        """The terminal node reached: outcome (A, P) with exact prices (seed 000 §2), and the
+        public path and actions that led to it."""
         return Terminal(tuple(allocation), tuple(Fraction(p) for p in prices), tuple(self.path), tuple(self.actions))
 
 

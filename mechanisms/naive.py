@@ -44,6 +44,8 @@ def _discounted(outcome: Outcome, eps: Fraction, n: int) -> list[Fraction]:
 
 
 def naive1_rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    """One play of Naive-1 (seed 003 §5.1): the outcome all announced if they agree and it is
+    budget balanced with prices in (-B, B), else (E, 0)."""
     big = 2 ** int(params["k"] - 1)
     announced = [play.ask(i, "propose").outcome for i in range(instance.n)]
     for outcome in announced:
@@ -65,6 +67,8 @@ def _propose_and_answer(play: Play, instance: Instance, params: Mapping[str, Fra
 
 
 def naive2_rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    """One play of Naive-2 (seed 003 §5.1): player 1's proposal, discounted by eps, if every other
+    player says YES, else (E, 0)."""
     outcome, yes = _propose_and_answer(play, instance, params)
     if yes == instance.n - 1:
         return play.end(outcome.allocation, _discounted(outcome, params["eps"], instance.n))
@@ -72,6 +76,8 @@ def naive2_rules(play: Play, instance: Instance, params: Mapping[str, Fraction])
 
 
 def naive3_rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    """One play of Naive-3 (seed 003 §5.1): as Naive-2, but with Y < n - 1 YES answers the
+    proposal is still implemented with probability eps Y / n (coin c1)."""
     n, eps = instance.n, params["eps"]
     outcome, yes = _propose_and_answer(play, instance, params)
     if yes is None:
@@ -84,6 +90,8 @@ def naive3_rules(play: Play, instance: Instance, params: Mapping[str, Fraction])
 
 
 def naive4_rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    """One play of Naive-4 (seed 003 §5.1, Steps 1-2 and a-e): on a NO, coin c1 fines player 1
+    with probability 1 - eps, else coin c2 implements the proposal with probability Y/(nB)."""
     n, eps = instance.n, params["eps"]
     big = 2 ** int(params["k"] - 1)
     outcome, yes = _propose_and_answer(play, instance, params)
@@ -111,6 +119,8 @@ def _with(base: list[Strategy], changes: Mapping[int, Strategy]) -> list[Strateg
 
 def _proposer(outcome: Outcome, answer: bool | None = None, instance: Instance | None = None, i: int = 0) -> Strategy:
     def strategy(d: Decision):
+        """Proposes ``outcome`` (seed 003 §5.1 Step 1); answers ``answer`` if given, else YES iff
+        the gain TV_i(A_i) - TV_i(E_i) - P_i is >= 0."""
         if d.kind == "propose":
             return MarketAnnouncement(outcome)
         if answer is not None:

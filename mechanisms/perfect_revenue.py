@@ -116,6 +116,8 @@ def rank_term(proposal: Proposal, m: int, n: int) -> Fraction:
 
 
 def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    """One play of mechanism M (seed 002 §4, Steps 1 to n+1 and a-g): the terminal outcome
+    (state, P), the empty state giving no goods."""
     n, m, eps = instance.n, instance.m, params["eps"]
     bottom = [0] * n
     proposal = play.ask(0, "propose")
@@ -220,6 +222,8 @@ def _answer(instance: Instance, i: int, d: Decision) -> bool:
 
 def _player(instance: Instance, i: int, proposal: Proposal | None, raise_rule=None, answer_rule=None) -> Strategy:
     def strategy(d: Decision):
+        """Step 1: ``proposal``; Steps 2..n: the raises of ``raise_rule`` (Lemma 2 by default);
+        Step n+1: the answer of ``answer_rule`` (Lemma 1 by default) (seed 002 §5.1)."""
         if d.kind == "propose":
             return proposal
         if d.kind == "raise":
@@ -231,12 +235,16 @@ def _player(instance: Instance, i: int, proposal: Proposal | None, raise_rule=No
 
 
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    """The unique subgame-perfect equilibrium (seed 002 §5.1 Lemmas 1-3): player 1 proposes
+    :func:`optimal_proposal`, the others raise by Lemma 2, everyone answers by Lemma 1."""
     first = optimal_proposal(instance, facts)
     return [_player(instance, i, first if i == 0 else None) for i in range(instance.n)]
 
 
 def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                agent: tuple[int, ...]) -> dict[str, Deviation]:
+    """The deviation families of ``agent`` by name: player 1's mispriced or empty proposals, wrong
+    raises, and the answer families; none pays at the unique SPE (seed 002 §5.1 Lemmas 1-3)."""
     base = rational(instance, params, facts)
     honest = optimal_proposal(instance, facts)
     spe = ("with perfectly informed players the subgame-perfect equilibrium is unique, so no deviation pays "

@@ -28,11 +28,15 @@ from mechanisms.engine import MechanismError, Play, Strategy, Terminal
 
 @dataclass(frozen=True)
 class Bid:
+    """A bid of the auction A' (seed 000 §1.2, "From MEW to MIKW"): a value and a bundle."""
+
     value: int
     bundle: int
 
 
 def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    """One play of the auction A' (seed 000 §1.2, "From MEW to MIKW"): the highest value wins its
+    bundle and pays the second-highest value; the terminal outcome (A, P)."""
     n = instance.n
     bids = [play.ask(i, "bid") for i in range(n)]
     for i, b in enumerate(bids):
@@ -52,17 +56,21 @@ def _bidder(bid: Bid) -> Strategy:
 
 
 def truthful_bid(instance: Instance, facts: Facts, i: int) -> Bid:
+    """Player i's dominant bid in A' (seed 000 §1.2): a favourite bundle and its true value."""
     favourite = facts.favourite(i)
     return Bid(instance.valuations[i].value(favourite), favourite)
 
 
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    """Every player bids :func:`truthful_bid` (seed 000 §1.2, the auction A')."""
     facts.prefetch(favourite=range(instance.n))
     return [_bidder(truthful_bid(instance, facts, i)) for i in range(instance.n)]
 
 
 def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                agent: tuple[int, ...]) -> dict[str, Deviation]:
+    """The deviation families of ``agent`` in A' by name (seed 000 §1.2): under- and overbidding,
+    an empty bundle, and for a coalition suppressing all bids but the lead's."""
     base = rational(instance, params, facts)
 
     def family(change, why: str, dominated: bool = True) -> Deviation:
@@ -102,6 +110,8 @@ MIX = Fraction(2, 3)  # 1/(c+1) with c = 1/2
 
 
 def mixed_rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    """One play of M' of seed 000 §1.2 ("From MEW to MIKW") with c = 1/2: best-belief (seed 004
+    §6) with probability 1/(c+1) = 2/3, else A'; the terminal outcome (A, P)."""
     if play.chance("mix", (("best-belief", MIX), ("second-price", 1 - MIX))) == "best-belief":
         return BEST_BELIEF.rules(play, instance, params)
     return rules(play, instance, params)
@@ -112,11 +122,14 @@ def _combine(belief: Strategy, auction: Strategy) -> Strategy:
 
 
 def mixed_rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    """Each player's best-belief strategy (seed 004 §6) combined with its A' bid (seed 000 §1.2)."""
     return [_combine(b, a) for b, a in zip(BEST_BELIEF.rational(instance, params, facts), rational(instance, params, facts))]
 
 
 def mixed_deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                      agent: tuple[int, ...]) -> dict[str, Deviation]:
+    """The deviation families of ``agent`` in best-belief (seed 004 §6) and in A' (seed 000 §1.2),
+    each with the rational play in the other part."""
     auction = rational(instance, params, facts)
     belief = BEST_BELIEF.rational(instance, params, facts)
     families = {}

@@ -34,6 +34,8 @@ class StarAnnouncement:
 
 
 def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    """One play of mechanism M (seed 001 §6, Stages 1-3 and their variable updates): the
+    terminal outcome (A, P)."""
     n = instance.n
     announced = [play.ask(i, "announce") for i in range(n)]
     for i, a in enumerate(announced):
@@ -65,6 +67,8 @@ def _player(instance: Instance, i: int, announcement: StarAnnouncement, coalitio
     value = instance.valuations[i]
 
     def strategy(d: Decision):
+        """Stage 1: ``announcement``; Stage 2: YES iff TV_i(alpha^star_i) >= pi^star_i (seed 001
+        §7 Claims 1-2), or YES when the star is a coalition partner."""
         if d.kind == "announce":
             return announcement
         bundle, price = d.info["offer"]
@@ -76,6 +80,9 @@ def _player(instance: Instance, i: int, announcement: StarAnnouncement, coalitio
 
 
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    """Every player's surviving strategy (seed 001 §7 Claims 1, 2 and 4): announce the MIEW_i
+    witness and a favourite bundle S_i; answer YES iff TV_i(alpha^star_i) >= pi^star_i (YES
+    when the star is a coalition partner)."""
     facts.prefetch(miew=range(instance.n), favourite=range(instance.n))
     return [
         _player(instance, i, StarAnnouncement(canonical(facts.miew(i), instance.n), facts.favourite(i)),
@@ -86,6 +93,8 @@ def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -
 
 def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                agent: tuple[int, ...]) -> dict[str, Deviation]:
+    """The deviation families of ``agent`` by name: under- and overbidding, an empty S_i, another
+    player's witness, and the answer families (seed 001 §7 Claims 1, 2 and 4)."""
     base = rational(instance, params, facts)
     honest = {i: base[i](Decision(i, "announce")) for i in agent}
 

@@ -21,6 +21,8 @@ from mechanisms.engine import Play, Strategy, Terminal
 
 
 def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
+    """One play of VCG (the baseline of seed 000 §1.2): the first allocation of maximum reported
+    welfare, P_i = MSW_{-i}(reports) - sum_{j != i} report_j(A_j)."""
     reports = tuple(play.ask(i, "report") for i in range(instance.n))
     reported = replace(instance, valuations=reports)
     # with the caller's backend and time limit (a program not proven in time raises
@@ -39,6 +41,8 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
 
 
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
+    """Every player reports its true valuation: VCG is dominant-strategy truthful for an
+    independent player (seed 000 §1.1, "the Ausubel-Milgrom Example")."""
     return [(lambda d, v=v: v) for v in instance.valuations]
 
 
@@ -53,6 +57,8 @@ def shill_bids(instance: Instance, agent: tuple[int, ...], high: int) -> list[Va
 
 def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                agent: tuple[int, ...]) -> dict[str, Deviation]:
+    """The deviation families of ``agent`` by name: understating, overstating, and for a
+    coalition the Ausubel-Milgrom shill bids (seed 000 §1.1; §1.2, reason 2)."""
     base = rational(instance, params, facts)
 
     def report(change, dominated: bool, why: str) -> Deviation:

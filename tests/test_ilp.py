@@ -1095,3 +1095,19 @@ def test_a_block_cache_travels_by_value():
     merged = BlockCache()
     merged.update(copy)
     assert merged.blocks(weights) == blocks[1:]
+
+
+def test_the_cores_are_those_the_process_may_run_on(monkeypatch):
+    """A process allowed one core (a cluster's job, ``taskset``) races nothing and starts one
+    worker: the cores counted are its CPU affinity, not the machine's (``os.cpu_count``), unless
+    ``CABENCH_CORES`` says otherwise."""
+    import os
+
+    from ilp import batch, portfolio
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.delenv("CABENCH_CORES", raising=False)
+    assert portfolio.cores() == 1 and batch.default_jobs() == 1
+    monkeypatch.setenv("CABENCH_CORES", "2")
+    assert portfolio.cores() == 2
