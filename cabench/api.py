@@ -350,6 +350,9 @@ def applicable(mechanism: Mechanism, instance: Instance) -> bool:
 
 
 def check_applicable(mechanism: Mechanism, instance: Instance) -> None:
+    """Refuse a mechanism named for the other kind of instance (an auction mechanism on a market,
+    or the reverse) with one line. Its size is the mechanism's own check: perfect-revenue says
+    itself that it needs two players (:func:`applicable` asks both, to leave a mechanism out)."""
     if mechanism.market != instance.is_market:
         kind = "markets (instances with an endowment)" if mechanism.market else "auctions (instances without an endowment)"
         raise CabenchError(f"{instance.source}: mechanism {mechanism.name} is for {kind}")

@@ -121,10 +121,10 @@ def _kind(name: str) -> str:
 
 
 def _applicable(name: str, instance) -> bool:
+    from cabench.api import applicable
     from mechanisms import MECHANISMS
 
-    m = MECHANISMS[name]
-    return m.market == instance.is_market and instance.n >= m.min_players
+    return applicable(MECHANISMS[name], instance)
 
 
 def sweep_one(path: str, mechanisms: Sequence[str], solver: str, time_limit: float | None,

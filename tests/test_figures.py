@@ -314,6 +314,20 @@ def test_results_without_a_column_table_and_plot_read_are_refused(results, tmp_p
 
 
 @pytest.mark.parametrize("command", ["table", "plot"])
+def test_results_with_a_column_twice_are_refused_by_name(results, tmp_path, command):
+    """A header that names one column twice (an edited file) is refused naming the column; pandas
+    renamed the second one "file.1" and every row was then reported as cut short."""
+    lines = results.read_text().splitlines()
+    header = lines[0].split(",")
+    path = tmp_path / "damaged.csv"
+    path.write_text("\n".join([",".join([*header[:-1], "file"]), *lines[1:]]) + "\n")
+    result = run_cli(command, str(path), *(["-o", str(tmp_path / "figures")] if command == "plot" else []))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr == f"{path}: line 1: the column file appears twice in the header; cabench writes each column once\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.csv"]
+
+
+@pytest.mark.parametrize("command", ["table", "plot"])
 @pytest.mark.parametrize("column, value, kind", [
     ("total_over_benchmark", "abc", "a finite number"),  # was summarised as "–"
     ("revenue_over_benchmark", "inf", "a finite number"),
