@@ -394,6 +394,8 @@ is (a mechanism row left unproven has ``eval_seconds`` alone: it came before ``E
 def _write_table(rows: list[dict[str, Any]], results: Path) -> None:
     import pandas as pd
 
+    from cabench.summary import NUMBERS
+
     frame = pd.DataFrame(rows)
     frame = frame[[c for c in frame.columns if c not in LATE] + [c for c in LATE if c in frame.columns]]
     for column in frame.columns:
@@ -405,6 +407,8 @@ def _write_table(rows: list[dict[str, Any]], results: Path) -> None:
                 frame[column] = frame[column].astype("Int64")
             elif results.suffix == ".parquet":  # (beyond 64 bits, a seed of 10^20: Parquet has no such integer)
                 frame[column] = frame[column].map(lambda v: None if v is None or v != v else str(v))
+        elif not values and column in NUMBERS:  # (no time limit: a column of nothing, typed as numbers)
+            frame[column] = frame[column].astype("float64")
     if results.suffix == ".parquet":
         atomic_write(results, lambda tmp: frame.to_parquet(tmp, index=False))
     else:

@@ -69,6 +69,8 @@ def test_results_columns_have_one_order_and_whole_numbers_stay_whole(folder, tmp
     run_sweep(sorted(folder.glob("*.json")), swept, MECHS)
     again = pd.read_csv(swept, dtype=str) if suffix == ".csv" else pd.read_parquet(swept).astype(str)
     assert set(again["goods"]) == {"6"} and all(v.isdigit() for v in again["MSW"])  # (whole: not 123.0)
+    if suffix == ".parquet":  # a number column with no value (no time limit) is typed as numbers, not objects
+        assert str(pd.read_parquet(swept)["time_limit"].dtype) == "float64"
 
 
 def test_interrupted_sweep_resumes_without_losing_work(folder, tmp_path):
