@@ -194,15 +194,19 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
             console.print("  " + plain(f"{m.name}: not evaluated: {reason}; raise --time-limit"), markup=False)
         for m, reason in result.left_out():
             console.print("  " + plain(f"{m.name}: not evaluated: it {reason}"), markup=False)
+        from cabench.present import monte_carlo_text
+
         if mechanism != "all":
             m, ev, extra = rows[0]
             console.print(branch_table(ev, players))
             for table in utility_tables(shown, ev, players):
                 console.print(table)
             if extra:
-                from cabench.present import monte_carlo_text
-
                 console.print(monte_carlo_text(extra, instance.scale), markup=False)
+        else:  # one line per mechanism (the table of --mechanism all had none)
+            for m, _, extra in rows:
+                if extra:
+                    console.print("  " + plain(f"{m.name}: {monte_carlo_text(extra, instance.scale)}"), markup=False)
     if unproven:  # (said on standard error too: the table may go to a file)
         click.echo(f"cabench: {len(unproven)} of {len(rows) + len(unproven)} mechanisms not evaluated: "
                    f"a program they need was not proven optimal; raise --time-limit", err=True)
@@ -225,30 +229,68 @@ def outcome_command(file, mechanism, player, param_values, as_json, solver, time
     click.echo(plain(f"{player} in {m.name} (agent {{{', '.join(data['agent'])}}}) announces:"))
     for kind, a in actions.items():
         click.echo(f"  {kind}:")
-        for line in _offer_lines(instance, a):
+        for line in _offer_lines(instance, kind, a):
             click.echo(f"    {plain(line)}")
+    if not actions:  # (an answer depends on the offer made, so it is no announcement)
+        click.echo(f"  nothing: in {m.name} it only answers the offers made to it "
+                   "(`cabench deviate` lists its answer families)")
     return 0
 
 
-def _offer_lines(instance: Instance, action) -> list[str]:
+def _offer_lines(instance: Instance, kind: str, action) -> list[str]:
+    """The text lines of one announced action, every amount of money in the file's money, as the
+    reports show it (the JSON keeps cabench's integer units, with ``scale``): offers at their
+    prices, a bid's value, prices by player, valuations bid by bid, raises by player."""
     from cabench.present import describe
 
+    scale = instance.scale
+
+    def money(x) -> str:  # (an exact integer amount; describe() gives a Fraction as a float)
+        return show(x, scale) if isinstance(x, int) else show_fraction(Fraction(x), scale, 6)
+
     described = describe(action, instance)
+    if kind == "raise" and isinstance(described, list) and len(described) == instance.n:
+        raised = [f"{instance.players[j]} by {money(x)}" for j, x in enumerate(described) if x]
+        return [("raises " + ", ".join(raised)) if raised else "no raise"]
     if not isinstance(described, dict):
-        return [json.dumps(described)]
+        return [json.dumps(described, ensure_ascii=False)]
+    if (text := _valuation_text(described, money)) is not None:  # (VCG's report is a valuation)
+        return [text]
     lines = []
     for key, value in described.items():
         if isinstance(value, dict) and "allocation" in value and "prices" in value:
-            money = (lambda x: show(x, instance.scale) if isinstance(x, int) else str(x))  # noqa: E731
             offers = [f"{p} <- {{{', '.join(g)}}} at {money(value['prices'].get(p, 0))}"
                       for p, g in value["allocation"].items()]
             # a price without goods (a market's seller: P*_1 < 0): the prices add up to the revenue
             offers += [f"{p} <- nothing at {money(price)}" for p, price in value["prices"].items()
                        if price and p not in value["allocation"]]
             lines.append(f"{key}: " + ("; ".join(offers) or "no offers") + f" (revenue {money(value.get('revenue', 0))})")
+        elif key == "value" and isinstance(value, int | float):
+            lines.append(f"value: {money(value)}")
+        elif key == "prices" and isinstance(value, dict):
+            lines.append("prices: " + (", ".join(f"{p} {money(x)}" for p, x in value.items()) or "none"))
+        elif isinstance(value, dict) and (text := _valuation_text(value, money)) is not None:
+            lines.append(f"{key}: {text}")
         else:
             lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return lines
+
+
+def _valuation_text(described: dict, money) -> str | None:
+    """A valuation's JSON form (``instances.writer.valuation_to_json``) as text with its values in
+    the file's money, ``xor: {a, b} at 12.5; {c} at 3``; None for anything else."""
+    if len(described) != 1:
+        return None
+    (form, body), = described.items()
+    if form in ("xor", "or", "explicit") and isinstance(body, list):
+        return f"{form}: " + ("; ".join(f"{{{', '.join(goods)}}} at {money(value)}" for goods, value in body) or "no bids")
+    if form == "single_minded" and isinstance(body, list) and len(body) == 2:
+        return f"{form}: {{{', '.join(body[0])}}} at {money(body[1])}"
+    if form == "additive" and isinstance(body, dict):
+        return f"{form}: " + ("; ".join(f"{good} at {money(value)}" for good, value in body.items()) or "no goods")
+    if form == "table" and isinstance(body, list):
+        return f"{form}: [" + ", ".join(money(value) for value in body) + "]"
+    return None
 
 
 @_player_command("deviate", "The deviating player (its whole coalition deviates with it).")

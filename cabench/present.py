@@ -103,17 +103,21 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
     """Sample ``samples`` plays; means with 95% normal confidence intervals. ``options``: how
     the rules solve programs (``mechanisms.engine.Play.options``)."""
     rng = random.Random(seed)
-    sw, rev = [], []
+    sw: list[Fraction] = []
+    rev: list[Fraction] = []
     for _ in range(samples):
         t = sample_outcome(mechanism.rules, instance, params, profile, rng, options)
-        sw.append(float(t.welfare(instance)))
-        rev.append(float(t.revenue))
+        sw.append(Fraction(t.welfare(instance)))
+        rev.append(Fraction(t.revenue))
 
-    def summary(xs: list[float]) -> dict[str, float]:
-        mean = sum(xs) / len(xs)
-        var = sum((x - mean) ** 2 for x in xs) / (len(xs) - 1) if len(xs) > 1 else 0.0
+    def summary(xs: list[Fraction]) -> dict[str, Any]:
+        # the mean exactly (through floats, a mean near 10^12 lost its last digits); the
+        # interval's half-width is an estimate, in floats
+        mean = sum(xs, Fraction(0)) / len(xs)
+        m = float(mean)
+        var = sum((float(x) - m) ** 2 for x in xs) / (len(xs) - 1) if len(xs) > 1 else 0.0
         half = 1.96 * math.sqrt(var / len(xs))
-        return {"mean": mean, "ci95": [mean - half, mean + half]}
+        return {"mean": m, "ci95": [m - half, m + half], "exact": {"mean": str(mean), "half": half}}
 
     total = [a + b for a, b in zip(sw, rev)]
     return {"samples": samples, "seed": seed, "SW": summary(sw), "REV": summary(rev), "total": summary(total)}
@@ -123,16 +127,16 @@ def monte_carlo_ends(extra: dict[str, Any], scale: int = 1) -> dict[str, str]:
     """The sampled means and the ends of the 95% intervals of :func:`monte_carlo` in the file's
     money (they are in integer units, as the JSON's expectations are), four decimals past the
     scale's digits: ``MC SW``, ``MC SW CI95 low``, ``MC SW CI95 high``, the same for REV."""
-    places = 4 + len(str(scale)) - 1
-
-    def money(x: float) -> str:
-        return f"{x / scale:.{places}f}"
-
     cells = {}
     for key in ("SW", "REV"):
-        low, high = extra[key]["ci95"]
-        cells |= {f"MC {key}": money(extra[key]["mean"]), f"MC {key} CI95 low": money(low),
-                  f"MC {key} CI95 high": money(high)}
+        exact = extra[key].get("exact")
+        if exact is not None:  # the exact mean, and the half-width added to it exactly
+            mean, half = Fraction(exact["mean"]), Fraction(exact["half"])
+            low, high = mean - half, mean + half
+        else:
+            mean, (low, high) = Fraction(extra[key]["mean"]), map(Fraction, extra[key]["ci95"])
+        cells |= {f"MC {key}": show_fraction(mean, scale, 4), f"MC {key} CI95 low": show_fraction(low, scale, 4),
+                  f"MC {key} CI95 high": show_fraction(high, scale, 4)}
     return cells
 
 

@@ -37,10 +37,19 @@ def show(value: int, scale: int = 1, strip: bool = False) -> str:
 
 
 def show_fraction(x: Fraction, scale: int = 1, places: int = 4) -> str:
-    """An exact expectation ``x`` (in 1/scale units) in the file's units, rounded to ``places``
-    digits after the point plus the scale's own digits, so no digit of a price is lost."""
+    """An exact expectation ``x`` (in 1/scale units) in the file's units, rounded exactly (half to
+    even) to ``places`` digits after the point plus the scale's own digits, so no digit of a
+    price is lost (through a float, values near 10^12 printed digits that are not theirs).
+
+    Examples
+    --------
+    >>> show_fraction(Fraction(999999999999), 10**9, 6), show_fraction(Fraction(4000000000000, 3), 1, 6)
+    ('999.999999999000000', '1333333333333.333333')
+    >>> show_fraction(Fraction(-1, 8), 1, 2), show_fraction(Fraction(-1, 10**9), 1, 4)
+    ('-0.12', '0.0000')
+    """
     digits = places + len(str(scale)) - 1
-    return f"{float(x / scale):.{digits}f}"
+    return show(round(Fraction(x) * 10**digits / scale), 10**digits)
 
 
 def show_probability(p: Fraction) -> str:

@@ -208,7 +208,30 @@ def test_outcome_names_every_price_and_perfect_revenues_state(tmp_path):
     revenue = run_cli("outcome", SEED004, "-m", "perfect-revenue", "--player", "p1")
     assert revenue.returncode == 0, revenue.stderr
     assert 'state: {"p1": ["1"], "p2": ["2"]}' in revenue.stdout
-    assert 'prices: {"p1": 100, "p2": 100, "p3": 0}' in revenue.stdout
+    assert "prices: p1 100, p2 100, p3 0" in revenue.stdout
+
+
+def test_outcome_text_shows_money_in_the_files_units(tmp_path):
+    """On a file with a scale, every amount of an announcement prints in the file's money: a
+    bid's value, a reported valuation, perfect-revenue's prices (they printed in integer units,
+    beside offers in the file's money); a player that only answers says so (it printed nothing)."""
+    path = tmp_path / "scaled.json"
+    path.write_text(json.dumps({
+        "name": "scaled", "scale": 1000, "goods": ["a", "b"], "players": ["p1", "p2", "p3"],
+        "valuations": {"p1": {"xor": [[["a"], 1999]]}, "p2": {"xor": [[["b"], 777]]}, "p3": {"xor": [[["a", "b"], 333]]}},
+        "knowledge": {p: {"exact": True} for p in ("p1", "p2", "p3")}}))
+    texts = {m: run_cli("outcome", str(path), "-m", m, "--player", "p1") for m in
+             ("second-price-bundle", "vcg", "perfect-revenue", "best-belief")}
+    assert all(r.returncode == 0 for r in texts.values()), {m: r.stderr for m, r in texts.items()}
+    assert "value: 1.999" in texts["second-price-bundle"].stdout
+    assert "xor: {a} at 1.999" in texts["vcg"].stdout
+    assert "prices: p1 1.999, p2 0.777, p3 0.000" in texts["perfect-revenue"].stdout
+    assert "p2 <- {b} at 0.777 (revenue 0.777)" in texts["best-belief"].stdout
+    import re
+
+    assert not any(re.search(r"(?<![.\d])(1999|777)(?!\d)", r.stdout) for r in texts.values())  # no integer units
+    answers = run_cli("outcome", str(EXAMPLES / "seed003-market.json"), "-m", "budget-balanced", "--player", "p2")
+    assert answers.returncode == 0 and "nothing: in budget-balanced it only answers the offers" in answers.stdout
 
 
 def test_all_says_which_mechanisms_need_more_players(tmp_path):
@@ -275,3 +298,35 @@ def test_a_parameter_of_thousands_of_digits_is_refused():
         result = run_cli("evaluate", str(EXAMPLES / "seed004-example.json"), "-m", "best-belief", "--param", f"eps={eps}")
         assert result.returncode == 2 and "at most 10^12" in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_all_mechanisms_with_samples_print_each_estimate():
+    """``--mechanism all --samples N``: one Monte Carlo line per mechanism under the table (the
+    table printed none, though JSON and the other formats had the estimates)."""
+    result = run_cli("evaluate", SEED004, "-m", "all", "--samples", "20", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    lines = [x for x in result.stdout.splitlines() if "Monte Carlo (20 plays, seed 3)" in x]
+    data = json.loads(run_cli("evaluate", SEED004, "-m", "all", "--samples", "20", "--seed", "3", "--json").stdout)
+    assert [x.split(":")[0].strip() for x in lines] == [m["mechanism"] for m in data["mechanisms"]]
+
+
+def test_expectations_near_the_value_cap_print_their_own_digits(tmp_path):
+    """Exact expectations are rounded exactly, not through a float: at 10^12 in integer units a
+    float printed digits that are not the value's (999.999999999000011 for 999.999999999;
+    1333333333333.333252 for 4 x 10^12 / 3), and so did the Monte Carlo means."""
+    from fractions import Fraction
+
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({
+        "name": "big", "scale": 10**9, "goods": ["a", "b"], "players": ["p1", "p2", "p3"],
+        "valuations": {"p1": {"xor": [[["a"], 999999999999]]}, "p2": {"xor": [[["b"], 777777777777]]},
+                       "p3": {"xor": [[["a", "b"], 333333333333]]}},
+        "knowledge": {p: {"exact": True} for p in ("p1", "p2", "p3")}}))
+    args = ("evaluate", str(path), "-m", "all", "--solver", "cpsat")
+    data = json.loads(run_cli(*args, "--json").stdout)
+    rows = list(csv.DictReader(io.StringIO(run_cli(*args, "--format", "csv").stdout)))
+    for row, m in zip(rows, data["mechanisms"]):
+        exact = Fraction(m["expected"]["exact"]["SW"]) / 10**9
+        assert Fraction(row["E[SW]"]) == round(exact * 10**15) / Fraction(10**15), (row["mechanism"], row["E[SW]"])
+    sampled = run_cli("evaluate", str(path), "-m", "second-price-bundle", "--samples", "5")
+    assert "SW 999.9999999990000 CI95 [999.9999999990000, 999.9999999990000]" in sampled.stdout
