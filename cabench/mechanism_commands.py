@@ -118,11 +118,18 @@ PARAM_HELP = ("Mechanism parameter (repeatable): eps, eps1, eps2, ratio, k or de
 
 @contextmanager
 def _flags():
-    """An API argument error as the error of the command's flag (exit 2, one line)."""
+    """An API argument error, or a mechanism's parameter out of its paper's range, as the error
+    of the command's flag (exit 2, one line: ``cabench CMD: Invalid value for '--param': ...``)."""
+    from mechanisms.base import ParameterError
+
     try:
         yield
     except api.ArgumentError as exc:
         raise click.BadParameter(str(exc), param_hint=f"'--{exc.param}'") from None
+    except ParameterError as exc:
+        if exc.param is None:  # (the instance's size: the file's error, as it stands)
+            raise
+        raise click.BadParameter(str(exc), param_hint="'--param'") from None
 
 
 @cli.command("evaluate")
@@ -372,7 +379,8 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
         instance, facts = _setup(file, solver, time_limit, jobs, coalition_knowledge)
         m = MECHANISMS[mechanism]
         api.check_applicable(m, instance)
-        params = m.parameters(instance, params)
+        with _flags():
+            params = m.parameters(instance, params)
         with api.not_proven_in_money(instance):
             exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
         atomic_write_text(output, exported.game.to_efg())

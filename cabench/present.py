@@ -81,7 +81,9 @@ def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) ->
              "path": list(t.path),
              "allocation": {instance.players[j]: names(a, instance.goods) for j, a in enumerate(t.allocation) if a},
              "prices": {instance.players[j]: float(x) for j, x in enumerate(t.prices) if x},
-             "SW": t.welfare(instance), "REV": float(t.revenue)}
+             "SW": t.welfare(instance), "REV": float(t.revenue),
+             "exact": {"prices": {instance.players[j]: str(x) for j, x in enumerate(t.prices) if x},
+                       "REV": str(t.revenue)}}
             for p, t in ev.outcomes
         ],
     }

@@ -26,7 +26,13 @@ _REQUESTS = {"miew": miew_request, "rk": relevant_knowledge_request, "ba": best_
 
 
 class ParameterError(CabenchError):
-    """A mechanism parameter violates the paper's constraint (bad input, exit code 2)."""
+    """A mechanism parameter violates the paper's constraint, or the instance has fewer players
+    than the mechanism needs (bad input, exit code 2). ``param`` names the parameter at fault
+    (None for the instance's size): the command line reports it as its ``--param``'s error."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
 
 
 @dataclass(frozen=True)
@@ -366,18 +372,19 @@ class Mechanism:
         """Defaults overridden by ``given``, checked against the paper's constraints."""
         given = dict(given or {})
         if instance.n < self.min_players:
-            raise ParameterError(f"{self.name} needs at least {self.min_players} players ({instance.source} has {instance.n})")
+            raise ParameterError(f"{instance.source}: {self.name} needs at least {self.min_players} players; "
+                                 f"the instance has {instance.n}")
         unknown = sorted(set(given) - {p.name for p in self.params})
         if unknown:
             names = ", ".join(p.name for p in self.params) or "none"
-            raise ParameterError(f'{self.name}: unknown parameter "{unknown[0]}"; expected one of: {names}')
+            raise ParameterError(f'{self.name}: unknown parameter "{unknown[0]}"; expected one of: {names}', unknown[0])
         values: dict[str, Fraction] = {}
         for p in self.params:
             # each is checked before the next default reads it (delta's default is eps/2^k: k = 10^10 did not end)
             values[p.name] = Fraction(given[p.name]) if p.name in given else p.default(instance, values)
             problem = p.check(values[p.name], values, instance)
             if problem:
-                raise ParameterError(f"{self.name}: {p.name} = {values[p.name]}: {problem}")
+                raise ParameterError(f"{self.name}: {p.name} = {values[p.name]}: {problem}", p.name)
         return values
 
 

@@ -27,6 +27,12 @@ def test_evaluate_json_for_one_mechanism():
     assert (g["benchmark"], g["benchmark_value"], g["holds"]) == ("BB", 150, True)
     assert g["bound"] == pytest.approx(74.9)
     assert data["branches"] == {"r=Heads": 0.5, "r=Tails": 0.5}
+    from fractions import Fraction
+
+    for outcome in data["outcomes"]:  # every price and revenue exactly too (only floats before)
+        exact = outcome["exact"]
+        assert {p: float(Fraction(x)) for p, x in exact["prices"].items()} == outcome["prices"]
+        assert sum(map(Fraction, exact["prices"].values()), Fraction(0)) == Fraction(exact["REV"])
 
 
 def test_evaluate_all_side_by_side():
@@ -267,7 +273,14 @@ def test_deviate_json():
 @pytest.mark.parametrize(
     "args, expected",
     [
-        pytest.param(["evaluate", SEED004, "-m", "best-belief", "--param", "eps=2"], "eps = 2: seed 004 requires eps in (0, 1]", id="bad-eps"),
+        pytest.param(["evaluate", SEED004, "-m", "best-belief", "--param", "eps=2"],
+                     "cabench evaluate: Invalid value for '--param': best-belief: eps = 2: seed 004 requires eps in (0, 1]",
+                     id="bad-eps"),
+        # (a parameter out of its paper's range started with the mechanism's name, as no flag error does)
+        pytest.param(["deviate", SEED004, "-m", "best-belief", "--player", "p1", "--param", "eps=3"],
+                     "cabench deviate: Invalid value for '--param': best-belief: eps = 3", id="bad-eps-deviate"),
+        pytest.param(["game", SEED004, "-m", "best-belief", "--param", "eps=3", "-o", "never.efg"],
+                     "cabench game: Invalid value for '--param': best-belief: eps = 3", id="bad-eps-game"),
         pytest.param(["evaluate", SEED004, "-m", "best-belief", "--param", "eps"], "is not KEY=VALUE", id="malformed-param"),
         pytest.param(["evaluate", SEED004, "-m", "nope"], "Invalid value for '--mechanism'", id="unknown-mechanism"),
         pytest.param(["outcome", SEED004, "-m", "vcg", "--player", "zz"], 'unknown player "zz"', id="unknown-player"),
@@ -330,3 +343,17 @@ def test_expectations_near_the_value_cap_print_their_own_digits(tmp_path):
         assert Fraction(row["E[SW]"]) == round(exact * 10**15) / Fraction(10**15), (row["mechanism"], row["E[SW]"])
     sampled = run_cli("evaluate", str(path), "-m", "second-price-bundle", "--samples", "5")
     assert "SW 999.9999999990000 CI95 [999.9999999990000, 999.9999999990000]" in sampled.stdout
+
+
+def test_a_mechanism_for_more_players_names_the_file_first(tmp_path):
+    """``game`` (and the other commands with one mechanism) on one player: the line starts with
+    the file, as every error about a file does (the name came last, in parentheses)."""
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"name": "one", "goods": ["a"], "players": ["p1"],
+                                "valuations": {"p1": {"xor": [[["a"], 5]]}}}))
+    for args in (["game", str(path), "-m", "perfect-revenue", "-o", str(tmp_path / "x.efg")],
+                 ["deviate", str(path), "-m", "perfect-revenue", "--player", "p1"]):
+        result = run_cli(*args)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr == f"{path}: perfect-revenue needs at least 2 players; the instance has 1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.json"]
