@@ -421,7 +421,10 @@ def perfectly_informed(instance: Instance) -> str | None:
     belief is the single profile theta (seed 004 §1: "complete information ... B_i = {theta}"). In
     an instance file that is a candidate set whose every candidate gives each other player its
     true valuation. Lower bounds, even equal to the truth, only say TV_j >= L_j: the player does
-    not know that a higher value is impossible, so they do not meet the premise."""
+    not know that a higher value is impossible, so they do not meet the premise. A player alone
+    has no other player to know: it is perfectly informed, whatever its file says."""
+    if instance.n == 1:  # (it said "p1 has no knowledge, not the exact valuations of the others")
+        return None
     for i, knowledge in enumerate(instance.knowledge):
         who = instance.players[i]
         if not isinstance(knowledge, Candidates):

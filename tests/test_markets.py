@@ -255,3 +255,15 @@ def test_a_probability_guarantee_is_shown_as_a_probability(tmp_path, scale):
     assert next(r for r in rows if r["mechanism"] == "budget-balanced")["bound"] == bound
     data = json.loads(run_cli("evaluate", str(file), "-m", "budget-balanced", "--json").stdout)
     assert data["guarantee"]["bound"] == float(g.bound)
+
+
+def test_a_player_alone_is_perfectly_informed():
+    """A market of one player has no other valuation to know: budget-balanced's premise (perfect
+    information, seed 003 §3.2) is met (it said "p1 has no knowledge, not the exact valuations of
+    the others")."""
+    from instances.loader import parse_instance
+    from mechanisms.base import perfectly_informed
+
+    alone = parse_instance({"name": "alone", "goods": ["a"], "players": ["p1"],
+                            "valuations": {"p1": {"xor": [[["a"], -3]]}}, "endowment": {"p1": ["a"]}})
+    assert perfectly_informed(alone) is None
