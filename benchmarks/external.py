@@ -10,6 +10,8 @@ from benchmarks.solving import Request, solve_request, weights_program
 from ilp import Program, SolveOptions
 from instances import Instance
 
+__all__ = ["bb", "bb_prime", "miew", "miew_of", "miew_program", "miew_request"]
+
 
 def miew(instance: Instance, i: int, *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
     """MIEW_i(K_i) = BB_i: the maximum revenue player i can guarantee by take-it-or-leave-it

@@ -33,6 +33,8 @@ from benchmarks.correctness import same_valuation
 from ilp import Weight
 from instances import ZERO, Candidates, Instance, LowerBounds, Valuation
 
+__all__ = ["NOTHING", "coalition_guaranteed", "guaranteed", "pooled_candidates", "true_weight"]
+
 NOTHING = Weight(())
 """The weight of a player about whom nothing is known: 0 on every bundle."""
 

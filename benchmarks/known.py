@@ -10,6 +10,9 @@ from benchmarks.solving import Request, solve_program, solve_request, weights_pr
 from ilp import Program, SolveOptions
 from instances import Instance
 
+__all__ = ["hidden_value", "mikw", "mikw_program", "mkw", "relevant_knowledge", "relevant_knowledge_program",
+           "relevant_knowledge_request"]
+
 
 def mikw(instance: Instance, i: int, *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
     """MIKW_i = MSW(K^i): the maximum social welfare of the profile K^i = (TV_i, g^i_{-i}), the

@@ -9,6 +9,8 @@ from benchmarks.welfare import lex_first_optimal
 from ilp import SolveOptions
 from instances import Instance
 
+__all__ = ["endowment_welfare", "truthful_outcome"]
+
 
 def endowment_welfare(instance: Instance) -> int:
     """SW(E) = sum_i TV_i(E_i): the welfare of leaving every good with its owner (seed 003 §3.3).

@@ -24,6 +24,10 @@ from instances.bundles import members as goods_in
 from instances.bundles import names
 from instances.spreadsheet import records_csv
 
+__all__ = ["AgentRow", "BENCHMARK_COLUMNS", "COALITION_COLUMNS", "EarlyWelfare", "PLAYER_COLUMNS", "PlayerRow",
+           "Report", "benchmark_json", "benchmark_rows", "coalition_rows", "coalitions_csv", "compute_report",
+           "data_frame", "outcome_json", "player_rows", "players_csv", "report_json"]
+
 
 @dataclass(frozen=True)
 class PlayerRow:

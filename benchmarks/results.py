@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from ilp import Solution, Status
 from instances.errors import CabenchError
 
+__all__ = ["Benchmark", "Best", "NotProvenError", "Outcome", "best_of", "finite_bound", "from_solution"]
+
 
 class NotProvenError(CabenchError):
     """A benchmark was asked for but its program was not solved to proven optimality.

@@ -22,6 +22,8 @@ from ilp.program import positions_of
 from instances import Candidates, Instance, LowerBounds
 from instances.valuation import valuation_key
 
+__all__ = ["ReportPlan", "Weights", "knows_nothing", "report_programs", "table_bounds", "table_programs"]
+
 
 def knows_nothing(instance: Instance, i: int) -> bool:
     """True when player i's guaranteed value g^i_j is 0 for every other player j: no knowledge,

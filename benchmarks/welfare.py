@@ -12,6 +12,9 @@ from benchmarks.solving import Request, solve_program, solve_request, weights_pr
 from ilp import Program, Solution, SolveOptions, lex_first, solve
 from instances import Instance
 
+__all__ = ["best_allocation", "best_allocation_program", "best_allocation_request", "favourite_bundle",
+           "favourite_bundle_request", "lex_first_optimal", "msw", "msw_program", "msw_without", "msw_without_program"]
+
 
 def msw(instance: Instance, *, options: SolveOptions | str | None = None,
         canonical: bool = False) -> Benchmark:

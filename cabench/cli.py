@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 
     from instances.model import Instance
 
+__all__ = ["CLEANUPS", "GivenPath", "NoArgsIsHelp", "OPTIONAL_PACKAGES", "SECONDS", "Seconds", "annotate_command",
+           "benchmarks", "check_backend", "check_folder", "cli", "coalition_knowledge_option",
+           "csv_folders_removed_on_error", "csv_outputs", "dash_is_stdout", "emit", "export_command", "format_option",
+           "generate", "import_command", "jobs_within_machine", "json_asked", "load_with_reading", "main",
+           "new_folders_removed_on_error", "no_dash", "optional_package", "perf", "signal_name", "spec_errors"]
+
 # At its top this module (and every module of commands) imports only what each start needs: click,
 # the flags' choices and the errors main() reports; each command imports the library it runs. So
 # `cabench --help` or a bad flag loads none of numpy, the solvers or the mechanisms: 0.37 -> 0.14 s

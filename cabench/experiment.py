@@ -26,6 +26,9 @@ from instances import CabenchError, Instance, instance_text, load_instance
 from instances.knowledge_models import annotate, parse_coalitions, parse_knowledge
 from instances.units import exact_number
 
+__all__ = ["AXES", "Axis", "BASELINES", "Family", "MAX_POINTS", "blamed_on_axis", "check_design", "design_of",
+           "experiment_files", "instance_folder", "parse_axis", "remove_made"]
+
 AXES = ("noisy-lower", "wrong", "candidates", "coalition-size")
 BASELINES = ("vcg", "second-price-bundle")
 """Evaluated in every experiment: the papers compare their mechanisms with these."""

@@ -29,6 +29,8 @@ from cabench.mechanism_commands import (
 )
 from instances import CabenchError
 
+__all__ = ["DEFAULT_MECHANISMS", "MAX_INSTANCES", "Progress", "experiment_command", "table_command"]
+
 MAX_INSTANCES = 100_000
 """At most this many instance files per experiment (points x seeds x files): each is a file and a
 row of every mechanism, and the list of seeds was built before anything was checked (a billion

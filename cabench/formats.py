@@ -20,6 +20,9 @@ import orjson
 from instances.spreadsheet import neutral
 from instances.writer import holds_float
 
+__all__ = ["FORMATS", "LATEX_SPECIAL", "TableData", "csv_text", "indented_json", "json_text", "latex", "latex_escape",
+           "latex_label", "markdown", "render", "rich_table"]
+
 FORMATS = ("table", "json", "csv", "markdown", "latex")
 
 

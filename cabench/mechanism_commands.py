@@ -43,6 +43,10 @@ if TYPE_CHECKING:
     from instances.model import Instance
     from mechanisms.base import Facts
 
+__all__ = ["PARAM_HELP", "deviate_command", "evaluate_command", "finish_sweep", "game_command", "given_params",
+           "mechanism_list", "outcome_command", "plot_command", "run_resumable", "sweep_command",
+           "workers_within_machine"]
+
 # As in cabench.cli, each command imports the library it runs (the mechanisms, the tables).
 
 _solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(BACKEND_MODULES),

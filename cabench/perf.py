@@ -68,6 +68,12 @@ from ilp.backends import solver_clock
 from instances import Instance
 from instances.generate import generate_instance
 
+__all__ = ["ALL_KNOWLEDGE", "BUDGET_BASE_SECONDS", "CABENCH", "KINDS", "KNOWLEDGE", "KNOWLEDGE_SPECS", "NAIVE",
+           "REPEATS", "REPEAT_BELOW", "Row", "SUITES", "TABLE_PLAYERS", "budget", "check_files", "check_suite",
+           "exact_knowledge", "fastest_sum", "file_paths", "labels", "load_file", "measure_instance", "naive_solve",
+           "needed_programs", "run_files", "run_suite", "suite_specs", "summary", "tie_break_seconds", "warm_up",
+           "wdp_highs", "wdp_ilp", "write_results", "write_rows", "xor_only"]
+
 SUITES = {
     # (distribution, goods, bids, players)
     "quick": [("regions", 16, 60, 4), ("paths", 16, 60, 4), ("arbitrary", 16, 60, 4), ("scheduling", 16, 60, 4),

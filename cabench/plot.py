@@ -28,6 +28,10 @@ from cabench.summary import BASELINES, bound_label, clustered, load, mechanism_r
 from instances import CabenchError
 from instances.files import atomic_write
 
+__all__ = ["AXIS_LABELS", "BASELINE_STYLE", "DPI", "FORMATS", "FigureData", "MARKERS", "NAMES", "PALETTE", "Panel",
+           "SAVE", "STYLES", "Series", "collusion", "draw", "figure_data", "knowledge_quality", "performance",
+           "plot_results", "premise_note", "solve_time", "why_empty"]
+
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442")
 """Okabe and Ito's colour-blind-safe colours (black, for the first baseline, is left out)."""
 BASELINE_STYLE = {"vcg": ("#000000", "-.", "x"), "second-price-bundle": ("#7F7F7F", ":", "+")}

@@ -22,6 +22,10 @@ from instances.writer import valuation_to_json
 from mechanisms.base import Evaluation, Mechanism
 from mechanisms.engine import Strategy, sample_outcome
 
+__all__ = ["NOT_RATIONAL", "TOP_AGENTS", "branch_table", "describe", "evaluation_json", "evaluation_table",
+           "guarantee_lines", "in_registry_order", "monte_carlo", "monte_carlo_cells", "monte_carlo_ends",
+           "monte_carlo_text", "number", "utility_tables"]
+
 
 def number(x: Fraction) -> dict[str, Any]:
     return {"value": float(x), "exact": str(x)}

@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+__all__ = ["counting", "wanted"]
+
 
 def wanted(as_json: bool = False) -> bool:
     """Whether to show a bar: standard error is a terminal and the output is not JSON."""

@@ -16,6 +16,8 @@ from typing import Any
 
 from instances import Instance
 
+__all__ = ["FIELDS", "PREFIX", "SOLVERS", "host", "read_record", "software", "source_commit", "with_record"]
+
 PREFIX = "made by cabench: "
 FIELDS = ("distribution", "goods", "bids", "players", "seed", "knowledge", "coalitions")
 """The generator arguments a record holds (``players`` as given: a number or "bidders")."""

@@ -23,6 +23,12 @@ if TYPE_CHECKING:  # not imported at run time: main() prints its one-line errors
     from benchmarks.report import AgentRow, PlayerRow, Report
     from instances.model import Instance
 
+__all__ = ["COALITIONS_SUMMARY_TITLE", "ORDER_UNPROVEN", "PIPE_WIDTH", "PLAYERS_MODES", "PLAYERS_SUMMARY_TITLE",
+           "PipeConsole", "SUMMARY_ABOVE", "TOP_COALITIONS", "TOP_COALITIONS_RULE", "TOP_PLAYERS", "TOP_PLAYERS_RULE",
+           "coalition_counts", "coalitions", "displayed", "lists_all", "lists_everyone", "market_meaning", "plain",
+           "player_counts", "print_report", "render", "shown_rows", "top_coalitions", "top_coalitions_title",
+           "top_players", "top_players_title", "unproven_best_text", "value_text", "witness"]
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

@@ -53,6 +53,9 @@ from instances.files import atomic_write, exclusive_lock, read_input, sync_folde
 from instances.spreadsheet import neutral
 from instances.units import decimal
 
+__all__ = ["CONNECT_SECONDS", "KEY", "LATE", "RESUMED", "check_results", "check_results_name", "guarantee_on",
+           "instance_files", "instance_key", "parameter_spec", "row_key", "run_sweep", "sweep_one", "valuations_key"]
+
 KEY = "instance_sha256"
 
 

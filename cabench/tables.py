@@ -16,6 +16,8 @@ from instances import Instance
 from instances.units import decimal, show, show_fraction, show_probability
 from mechanisms.base import Evaluation, Mechanism
 
+__all__ = ["PLACES", "evaluation_tables", "report_tables"]
+
 PLACES = 6
 
 

@@ -33,6 +33,8 @@ from ilp.program import Program, Solution, Status
 from instances.bundles import members
 from instances.errors import CabenchError
 
+__all__ = ["BACKENDS", "as_options", "backend_names", "count_solving", "get_backend", "solve", "solver_clock"]
+
 BACKENDS: dict[str, Any] = dict(BACKEND_MODULES)
 """Name -> adapter module, or its import path, imported by :func:`get_backend` on first use
 (OR-Tools and PuLP are slow to import, and a run needs only one of them). An adapter follows

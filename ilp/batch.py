@@ -78,6 +78,10 @@ from ilp.portfolio import PROBE_SECONDS, usable_cores
 from ilp.program import Program, Solution, Status, WeightIds, positions_of, several
 from ilp.remote import Remote, Task, warm_up
 
+__all__ = ["After", "Arrivals", "BatchAbandoned", "LexFirst", "PARALLEL_AFTER_SECONDS", "PARALLEL_WORK_SECONDS",
+           "ProgramIndex", "Progress", "default_jobs", "frozen_heap", "parent_of", "prefetch", "shared_workers",
+           "solve_batch", "start_worker", "worker_pool"]
+
 PARALLEL_AFTER_SECONDS = 0.5
 """With automatic ``jobs``, programs are solved in this process until one takes this long, or
 until the programs left, at the mean time so far, promise :data:`PARALLEL_WORK_SECONDS` of

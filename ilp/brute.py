@@ -16,6 +16,8 @@ from ilp.program import UNALLOCATED, Program, Status
 from instances.bundles import submasks
 from instances.errors import CabenchError
 
+__all__ = ["EXACT", "MAX_GOODS", "NAME", "available", "run", "run_program"]
+
 NAME = "brute"
 EXACT = True
 MAX_GOODS = 12

@@ -17,6 +17,8 @@ from ilp.formulation import Formulation
 from ilp.lifetime import guard_pulp, scratch
 from ilp.program import Status
 
+__all__ = ["EXACT", "NAME", "THREADS_FROM_SECONDS", "available", "run"]
+
 NAME = "cbc"
 EXACT = False  # floating point: ilp.claims decides what its claims prove
 guard_pulp()  # the CBC binary dies with the process that started it

@@ -48,6 +48,8 @@ from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 
+__all__ = ["CORE_SIZE", "MIN_COLUMNS", "SCALE", "applies", "run"]
+
 MIN_COLUMNS = 300
 """Programs with fewer binary columns are solved directly: the relaxation and the cores cost a
 few solver calls, more than a small program takes (tests set it to 0 to exercise this path)."""

@@ -31,6 +31,8 @@ from operator import le, mul
 from ilp.formulation import ILP
 from ilp.program import Status
 
+__all__ = ["FLOAT_SEPARABLE", "check", "magnitude", "objective", "satisfies", "separable"]
+
 FLOAT_SEPARABLE = 10**6
 """Largest program magnitude at which a floating-point backend's claims are accepted."""
 

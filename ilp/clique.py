@@ -42,6 +42,9 @@ from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 
+__all__ = ["EXACT", "Graph", "MAX_VERTICES", "NAME", "applies", "assignment", "available", "below_floor", "graph",
+           "improve", "max_weight_clique", "optima", "run", "solve_graph", "upper_bound", "warm_start", "work_units"]
+
 NAME = "clique"
 EXACT = True  # integer arithmetic throughout; every answer is still checked by ilp.claims
 

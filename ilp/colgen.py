@@ -83,6 +83,10 @@ from ilp.program import Program, Status, Weight, disjoint
 from instances.bundles import members
 from instances.valuation import Form, Semantics, Valuation
 
+__all__ = ["CORE_NODES", "CORE_SIZE", "CORE_SOLVERS", "CORE_WORK", "DIVE_CORE", "DIVE_LOOKAHEAD", "GROWTH",
+           "LIST_BUDGET", "MORE_CORE_NODES", "Outcome", "PER_ROUND", "PRICE_BIDS", "RESTRICTED", "ROUNDS",
+           "SPARSE_CORE", "TOLERANCE", "applies", "core_program", "solve"]
+
 TOLERANCE = 1e-6
 """Pricing stops when no bundle's reduced cost exceeds this fraction of the largest value: the
 relaxation's own optimality tolerance. What is left is counted in the bound (exactly), so the

@@ -42,6 +42,10 @@ from ilp.program import Weight, positions_of
 from instances.bundles import members
 from instances.valuation import Semantics, Valuation
 
+__all__ = ["Atoms", "AtomsBlock", "Block", "BlockCache", "DENSE_GOODS", "Function", "PAIRS_WORK", "PAIRWISE_WORK",
+           "RobustBlock", "UNION_BUDGET", "VECTOR_BIDS", "VECTOR_CELLS", "VECTOR_UNIONS", "additive_table",
+           "compile_weight", "covering_unions", "undominated", "union_options"]
+
 Atoms = tuple[tuple[int, int], ...]
 
 

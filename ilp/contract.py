@@ -18,6 +18,9 @@ from typing import Any
 from ilp.program import Status
 from instances.errors import CabenchError
 
+__all__ = ["Answer", "BACKEND_MODULES", "DEFAULT_BACKEND", "DEFAULT_WITNESSES", "SolveOptions", "SolverError",
+           "WITNESSES"]
+
 BACKEND_MODULES: Mapping[str, str] = MappingProxyType({
     "cpsat": "ilp.cpsat",
     "cbc": "ilp.cbc",

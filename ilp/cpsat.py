@@ -18,6 +18,8 @@ from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 from instances.errors import CabenchError
 
+__all__ = ["APART_VARIABLES", "EXACT", "NAME", "ROBUST_MAGNITUDE", "available", "run", "run_apart"]
+
 NAME = "cpsat"
 EXACT = True  # its claims are exact (see ilp.claims)
 

@@ -26,6 +26,8 @@ import numpy as np
 from ilp.compile import AtomsBlock, BlockCache
 from ilp.program import UNALLOCATED, Program, Status
 
+__all__ = ["MAX_GOODS", "MIN_BIDS", "compact", "solve_program"]
+
 MAX_GOODS = 22
 """Most goods (those of the players' bids) for the transforms: arrays of 2^22 int64, 32 MB each."""
 MIN_BIDS = 4096

@@ -71,6 +71,10 @@ from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 from instances.bundles import members
 
+__all__ = ["CUTS_PER_ROUND", "CUT_ROUNDS", "CUT_VERTICES", "DENSE", "EXACT", "NAME", "PASSES", "SCALE", "above",
+           "available", "max_weight_clique", "optima", "program_rows", "relaxation_duals", "row_masks", "run",
+           "strengthened_duals", "subset_row_cuts"]
+
 NAME = "clique"  # the clique search, with a second bound: its answers are the clique search's
 EXACT = True  # integer arithmetic throughout; every answer is still checked by ilp.claims
 

@@ -27,6 +27,8 @@ from ilp.program import UNALLOCATED, Program
 from instances.bundles import members
 from instances.valuation import Semantics
 
+__all__ = ["Formulation", "ILP", "Linear", "build", "holdable"]
+
 Linear = dict[int, int]  # variable index -> integer coefficient
 
 

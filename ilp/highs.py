@@ -25,6 +25,8 @@ from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 from instances.errors import CabenchError
 
+__all__ = ["EXACT", "NAME", "available", "run", "solve_here"]
+
 NAME = "highs"
 EXACT = False  # floating point: ilp.claims decides what its claims prove
 _worker = None  # the live ilp.workers.Worker, if any

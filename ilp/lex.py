@@ -49,6 +49,9 @@ from ilp.portfolio import CLIQUE_WORK
 from ilp.program import UNALLOCATED, Program, Solution, Status, Weight, owner_code
 from instances.valuation import Form, Valuation
 
+__all__ = ["COEFFICIENT_LIMIT", "CORE_COLUMNS", "DUAL_LISTING_NODES", "LISTING_WORK", "PRICED_LISTING_MOST",
+           "PRICED_LISTING_NODES", "WELFARE_FIRST_BIDS", "lex_first"]
+
 COEFFICIENT_LIMIT = {"cpsat": 2**50, "cbc": 10**6, "scip": 10**6, "highs": 10**6, "portfolio": 10**6}
 """Largest objective magnitude (product of the chunk's radices) a backend handles exactly:
 CP-SAT works in int64, CBC, SCIP and HiGHS in floating point."""

@@ -41,6 +41,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+__all__ = ["GRACE_SECONDS", "Interrupted", "SCRATCH", "WATCHDOG_SECONDS", "child_setup", "die_with_parent",
+           "guard_pulp", "interruptible", "kill_descendants", "safe_children", "scratch", "scratch_folder",
+           "started_deaf_to_ctrl_c"]
+
 GRACE_SECONDS = 1.5
 """After a stop signal, how long the main thread gets to end by itself (printing what was done)
 before the process ends from the signal thread."""

@@ -55,6 +55,10 @@ from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 
+__all__ = ["CLIQUE_MIN_BIDS", "CLIQUE_WORK", "DUAL_BIDS", "DUAL_NODES", "EXACT", "EXACT_RACERS", "NAME",
+           "PROBE_SECONDS", "PROBE_WORK", "QUICK_GAP", "QUICK_WORK", "RACERS", "SPARSE", "available", "cores", "race",
+           "racers", "run", "sparse_graph", "usable_cores"]
+
 NAME = "portfolio"
 EXACT = True  # it returns only claims that ilp.claims accepts
 PROBE_WORK = 1.0

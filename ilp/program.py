@@ -22,6 +22,9 @@ from operator import attrgetter, is_
 
 from instances.valuation import Valuation
 
+__all__ = ["Program", "Solution", "Status", "UNALLOCATED", "Weight", "WeightIds", "disjoint", "owner_code",
+           "positions_of", "several"]
+
 _OPTIONS = attrgetter("options")
 
 

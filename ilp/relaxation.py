@@ -61,6 +61,9 @@ from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 
+__all__ = ["CORE_SHARE", "FIRST_CORE", "MIN_COLUMNS", "Relaxed", "SEARCH_NODES", "applies", "certificate", "greedy",
+           "multipliers", "relax", "relaxed", "search_core", "settle"]
+
 MIN_COLUMNS = 64
 """Smaller programs go straight to the solver (a few milliseconds either way)."""
 FIRST_CORE = 48

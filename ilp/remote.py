@@ -44,6 +44,9 @@ from ilp.lex import lex_first
 from ilp.program import Program, Solution, Weight, WeightIds
 from instances.valuation import Form, Valuation
 
+__all__ = ["Inbox", "PACKED_BIDS", "Packed", "REQUEST_SECONDS", "Remote", "Task", "Traffic", "WorkerLike",
+           "pack_weights", "received", "solve_there", "unpack_weights", "warm_up"]
+
 
 class WorkerLike(Protocol):
     """What :class:`Remote` uses of ``ilp.workers.Worker``."""

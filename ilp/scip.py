@@ -10,6 +10,8 @@ from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation
 from ilp.program import Status
 
+__all__ = ["EXACT", "NAME", "available", "run"]
+
 NAME = "scip"
 EXACT = False  # floating point: ilp.claims decides what its claims prove
 

@@ -33,6 +33,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+__all__ = ["OVERRUN", "Worker", "WorkerDied", "WorkerOverran", "WorkerPool", "receive", "send"]
+
 _ROOT = str(Path(__file__).resolve().parent.parent)  # the folder holding the ilp package
 
 OVERRUN = 30.0

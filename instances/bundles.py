@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+__all__ = ["is_subset", "mask_of", "members", "names", "submasks"]
+
 
 def mask_of(indices: Iterable[int]) -> int:
     """The bitmask of a collection of good indices."""

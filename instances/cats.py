@@ -32,6 +32,8 @@ from instances.model import Instance
 from instances.units import MAX_SCALE, is_power_of_ten, show, smallest_scale
 from instances.valuation import Form, Valuation
 
+__all__ = ["GoodsBeyondHeader", "MAX_EXPONENT", "read_cats", "real_goods", "write_cats"]
+
 _Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, price as written
 _PRICE = re.compile(r"\+?(?=\.?[0-9])([0-9]{0,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
 """A price as C's printf and strtod write and read it: ``12``, ``0.5``, ``.5``, ``5.``, ``1.5e3``."""

@@ -23,6 +23,9 @@ import networkx as nx
 
 from instances.bundles import mask_of
 
+__all__ = ["Bidder", "DISTRIBUTIONS", "SCALE", "arbitrary", "decay", "grid_graph", "matching", "paths", "regions",
+           "road_network", "scheduling", "uniform", "weighted_random"]
+
 Bidder = list[tuple[int, int]]
 SCALE = 100
 """Values are drawn on CATS's real-valued scales and multiplied by SCALE, then rounded."""

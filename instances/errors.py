@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+__all__ = ["CabenchError", "InputError", "json_path"]
+
 
 class CabenchError(Exception):
     """Base class of every error cabench raises on purpose."""

@@ -23,6 +23,9 @@ from pathlib import Path
 
 from instances.errors import CabenchError, InputError
 
+__all__ = ["MAX_INPUT_BYTES", "OutputError", "atomic_write", "atomic_write_text", "check_output", "exclusive_lock",
+           "read_input", "read_standard_bytes", "read_standard_input", "sync_folder"]
+
 MAX_INPUT_BYTES = 64 * 2**20
 """The largest input file read (64 MiB): a complete 20-good table of 10^12 values is 15 MB."""
 

@@ -33,6 +33,9 @@ from instances.errors import CabenchError
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
 from instances.valuation import Form, Valuation, valuation_key
 
+__all__ = ["MAX_KNOWLEDGE_VALUES", "SpecError", "annotate", "check_knowledge_size", "draw_coalitions", "draw_knowledge",
+           "parse_coalitions", "parse_knowledge"]
+
 MAX_KNOWLEDGE_VALUES = 5_000_000
 """Most values the drawn knowledge may hold: it repeats every other player's valuation for every
 player (n(n-1) copies, times K for candidates), and a table counts all its 2^m entries. Exact

@@ -30,6 +30,10 @@ from instances.valuation import Form, Valuation
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
+__all__ = ["INVISIBLE", "KnowledgeReader", "MAX_ABS_VALUE", "MAX_DEPTH", "MAX_GOODS", "MAX_INTEGER_DIGITS",
+           "MAX_STDIN_BYTES", "MAX_TABLE_GOODS", "OnValuations", "Path_", "SCALE_RULE", "STDIN", "load_instance",
+           "parse_instance", "printed_as", "read_text", "schema", "source_name"]
+
 MAX_ABS_VALUE = 10**12
 """Largest absolute value accepted: sums over thousands of bids stay far inside int64 (CP-SAT)."""
 MAX_TABLE_GOODS = 20

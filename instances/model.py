@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from instances.valuation import Valuation
 
+__all__ = ["Candidates", "Instance", "Knowledge", "LowerBounds", "READINGS"]
+
 
 @dataclass(frozen=True)
 class LowerBounds:

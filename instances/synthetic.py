@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
 from instances.valuation import Form, Valuation
 
+__all__ = ["COMPANIES", "FORMS", "KNOWLEDGE_KINDS", "LICENCES", "bundled_random_examples", "licences_instance", "main",
+           "random_instance", "random_valuation", "scaled_down"]
+
 FORMS = tuple(Form)
 KNOWLEDGE_KINDS = ("none", "lower_bounds", "candidates")
 

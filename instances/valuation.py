@@ -28,6 +28,8 @@ from operator import itemgetter
 
 from instances.bundles import is_subset
 
+__all__ = ["Form", "SEMANTICS", "Semantics", "Valuation", "ZERO", "valuation_key"]
+
 
 class Form(str, Enum):
     """How a valuation is written in an instance file (docs/definitions.md, "Valuations")."""

@@ -15,6 +15,8 @@ from instances.bundles import names
 from instances.model import Candidates, Instance, LowerBounds
 from instances.valuation import Form, Valuation
 
+__all__ = ["dump_instance", "holds_float", "instance_text", "instance_to_json", "valuation_to_json"]
+
 
 def valuation_to_json(valuation: Valuation, goods: tuple[str, ...]) -> dict[str, Any]:
     form = valuation.form

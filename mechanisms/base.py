@@ -20,6 +20,9 @@ from ilp.backends import as_options
 from instances import ZERO, CabenchError, Candidates, Instance, LowerBounds
 from mechanisms.engine import Rules, Strategy, Terminal, outcome_distribution
 
+__all__ = ["Deviation", "Evaluation", "Facts", "Guarantee", "Mechanism", "Param", "ParameterError", "agent_of",
+           "evaluate", "in_open_unit", "perfectly_informed"]
+
 _REQUESTS = {"miew": miew_request, "rk": relevant_knowledge_request, "ba": best_allocation_request,
              "fav": favourite_bundle_request}
 """How :class:`Facts` makes each kind of benchmark it keeps: name, program, priced or not."""

@@ -42,6 +42,8 @@ from mechanisms.common import (
 )
 from mechanisms.engine import Decision, Play, Strategy, Terminal
 
+__all__ = ["BEST_BELIEF", "BEST_BELIEF_NORMAL", "BeliefAnnouncement", "PARAMS"]
+
 
 @dataclass(frozen=True)
 class BeliefAnnouncement:

@@ -34,6 +34,9 @@ from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, 
 from mechanisms.common import favourite_of
 from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
 
+__all__ = ["BUDGET_BALANCED", "MAX_K", "MarketAnnouncement", "deviations", "guarantee", "largest_abs_value", "proposal",
+           "rational", "rules"]
+
 
 def largest_abs_value(v: Valuation, m: int) -> int:
     """max over bundles S of |v(S)|, exactly (seed 003 §3: every value lies in (-2^(k-1), 2^(k-1))).

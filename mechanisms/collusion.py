@@ -34,6 +34,9 @@ from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, 
 from mechanisms.common import FAIR, announcer, answer_families, argmax_lex, scaled, truthful_answer
 from mechanisms.engine import MechanismError, Play, Strategy, Terminal
 
+__all__ = ["COLLUSION_LEVERAGING", "CollusionAnnouncement", "PARAMS", "announcements", "deviations", "guarantee",
+           "rational", "rules"]
+
 
 @dataclass(frozen=True)
 class CollusionAnnouncement:

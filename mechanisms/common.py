@@ -17,6 +17,9 @@ from mechanisms.engine import Decision, MechanismError, Strategy
 if TYPE_CHECKING:
     from mechanisms.base import Deviation
 
+__all__ = ["FAIR", "FAVOURITES_KEPT", "announcer", "answer_families", "argmax_lex", "canonical", "check_offers",
+           "favourite_of", "pseudo_random_bit", "scaled", "truthful_answer", "without"]
+
 FAIR = (("Heads", Fraction(1, 2)), ("Tails", Fraction(1, 2)))
 
 

@@ -19,6 +19,9 @@ from typing import Any
 from ilp import SolveOptions
 from instances import CabenchError, Instance
 
+__all__ = ["Decision", "MechanismError", "Play", "Rules", "Strategy", "Terminal", "outcome_distribution",
+           "sample_outcome"]
+
 
 @dataclass(frozen=True)
 class Decision:

@@ -36,6 +36,9 @@ from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
 if TYPE_CHECKING:
     import pygambit
 
+__all__ = ["GameTooLarge", "Infoset", "InfosetKey", "MAX_NODES", "MechanismGame", "Node", "behaviour_profile",
+           "build_game", "explore", "profile_payoffs", "profiles_with_movers"]
+
 MAX_NODES = 200_000
 """Largest tree exported: Gambit holds every node in memory, and the tree grows as the product of
 the players' action counts; the cross-check is meant for small instances."""

@@ -34,6 +34,8 @@ from mechanisms.budget_balanced import (
 )
 from mechanisms.engine import Decision, Play, Strategy, Terminal
 
+__all__ = ["NAIVE", "naive1_rules", "naive2_rules", "naive3_rules", "naive4_rules", "rational", "welfare_guarantee"]
+
 
 def _valid(outcome: Outcome, big: int) -> bool:
     return sum(outcome.prices) == 0 and all(isinstance(p, int) and abs(p) < big for p in outcome.prices)

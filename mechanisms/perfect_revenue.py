@@ -47,6 +47,9 @@ from mechanisms.base import (
 from mechanisms.common import answer_families
 from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
 
+__all__ = ["PARAMS", "PERFECT_REVENUE", "Proposal", "deviations", "guarantee", "ladder", "optimal_proposal",
+           "price_rank", "profiles", "rank_term", "rational", "rules", "state_rank"]
+
 
 @dataclass(frozen=True)
 class Proposal:

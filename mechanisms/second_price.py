@@ -25,6 +25,9 @@ from mechanisms.best_belief import BEST_BELIEF
 from mechanisms.common import argmax_lex
 from mechanisms.engine import MechanismError, Play, Strategy, Terminal
 
+__all__ = ["Bid", "MIX", "MIXED_SECOND_PRICE", "SECOND_PRICE", "deviations", "mixed_deviations", "mixed_guarantee",
+           "mixed_rational", "mixed_rules", "rational", "rules", "truthful_bid"]
+
 
 @dataclass(frozen=True)
 class Bid:

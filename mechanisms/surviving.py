@@ -24,6 +24,8 @@ from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, 
 from mechanisms.common import FAIR, answer_families, argmax_lex, canonical, check_offers, scaled, without
 from mechanisms.engine import Decision, Play, Strategy, Terminal
 
+__all__ = ["SURVIVING", "StarAnnouncement", "deviations", "guarantee", "rational", "rules"]
+
 
 @dataclass(frozen=True)
 class StarAnnouncement:

@@ -19,6 +19,8 @@ from instances import Form, Instance, Valuation
 from mechanisms.base import Deviation, Facts, Mechanism
 from mechanisms.engine import Play, Strategy, Terminal
 
+__all__ = ["VCG", "deviations", "rational", "rules", "shill_bids"]
+
 
 def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Terminal:
     """One play of VCG (the baseline of seed 000 §1.2): the first allocation of maximum reported
