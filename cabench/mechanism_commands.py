@@ -33,6 +33,7 @@ from cabench.cli import (
 from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
 from cabench.render import PipeConsole, plain
 from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, SolveOptions
+from instances.bundles import names
 from instances.errors import CabenchError
 from instances.units import show, show_fraction
 from mechanisms.names import MECHANISM_NAMES
@@ -265,7 +266,7 @@ def _offer_lines(instance: Instance, kind: str, action) -> list[str]:
         return [("raises " + ", ".join(raised)) if raised else "no raise"]
     if not isinstance(described, dict):
         return [json.dumps(described, ensure_ascii=False)]
-    if (text := _valuation_text(described, money)) is not None:  # (VCG's report is a valuation)
+    if (text := _valuation_text(described, money, instance.goods)) is not None:  # (VCG's report is a valuation)
         return [text]
     lines = []
     for key, value in described.items():
@@ -280,16 +281,17 @@ def _offer_lines(instance: Instance, kind: str, action) -> list[str]:
             lines.append(f"value: {money(value)}")
         elif key == "prices" and isinstance(value, dict):
             lines.append("prices: " + (", ".join(f"{p} {money(x)}" for p, x in value.items()) or "none"))
-        elif isinstance(value, dict) and (text := _valuation_text(value, money)) is not None:
+        elif isinstance(value, dict) and (text := _valuation_text(value, money, instance.goods)) is not None:
             lines.append(f"{key}: {text}")
         else:
             lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return lines
 
 
-def _valuation_text(described: dict, money) -> str | None:
+def _valuation_text(described: dict, money, goods: Sequence[str]) -> str | None:
     """A valuation's JSON form (``instances.writer.valuation_to_json``) as text with its values in
-    the file's money, ``xor: {a, b} at 12.5; {c} at 3``; None for anything else."""
+    the file's money, ``xor: {a, b} at 12.5; {c} at 3`` (a table: its bundles of value other
+    than 0, named by ``goods``); None for anything else."""
     if len(described) != 1:
         return None
     (form, body), = described.items()
@@ -300,7 +302,8 @@ def _valuation_text(described: dict, money) -> str | None:
     if form == "additive" and isinstance(body, dict):
         return f"{form}: " + ("; ".join(f"{good} at {money(value)}" for good, value in body.items()) or "no goods")
     if form == "table" and isinstance(body, list):
-        return f"{form}: [" + ", ".join(money(value) for value in body) + "]"
+        listed = [f"{{{', '.join(names(mask, goods))}}} at {money(value)}" for mask, value in enumerate(body) if value]
+        return f"{form}: " + ("; ".join(listed) or "0 on every bundle")
     return None
 
 

@@ -109,24 +109,29 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
     """Sample ``samples`` plays; means with 95% normal confidence intervals. ``options``: how
     the rules solve programs (``mechanisms.engine.Play.options``)."""
     rng = random.Random(seed)
-    sw: list[Fraction] = []
-    rev: list[Fraction] = []
-    for _ in range(samples):
+    # running sums, not lists (a million samples of Fractions took about 100 MB): the sums
+    # exactly (through floats, a mean near 10^12 lost its last digits), the spread in floats by
+    # Welford's update (the interval's half-width is an estimate)
+    sums = {key: Fraction(0) for key in ("SW", "REV", "total")}
+    spread = {key: (0.0, 0.0) for key in sums}  # (running mean, sum of squared deviations)
+    for k in range(1, samples + 1):
         t = sample_outcome(mechanism.rules, instance, params, profile, rng, options)
-        sw.append(Fraction(t.welfare(instance)))
-        rev.append(Fraction(t.revenue))
+        welfare, revenue = Fraction(t.welfare(instance)), Fraction(t.revenue)
+        for key, x in (("SW", welfare), ("REV", revenue), ("total", welfare + revenue)):
+            sums[key] += x
+            mean, squares = spread[key]
+            step = float(x) - mean
+            mean += step / k
+            spread[key] = (mean, squares + step * (float(x) - mean))
 
-    def summary(xs: list[Fraction]) -> dict[str, Any]:
-        # the mean exactly (through floats, a mean near 10^12 lost its last digits); the
-        # interval's half-width is an estimate, in floats
-        mean = sum(xs, Fraction(0)) / len(xs)
+    def summary(key: str) -> dict[str, Any]:
+        mean = sums[key] / samples
         m = float(mean)
-        var = sum((float(x) - m) ** 2 for x in xs) / (len(xs) - 1) if len(xs) > 1 else 0.0
-        half = 1.96 * math.sqrt(var / len(xs))
+        var = spread[key][1] / (samples - 1) if samples > 1 else 0.0
+        half = 1.96 * math.sqrt(var / samples)
         return {"mean": m, "ci95": [m - half, m + half], "exact": {"mean": str(mean), "half": half}}
 
-    total = [a + b for a, b in zip(sw, rev)]
-    return {"samples": samples, "seed": seed, "SW": summary(sw), "REV": summary(rev), "total": summary(total)}
+    return {"samples": samples, "seed": seed, "SW": summary("SW"), "REV": summary("REV"), "total": summary("total")}
 
 
 def monte_carlo_ends(extra: dict[str, Any], scale: int = 1) -> dict[str, str]:

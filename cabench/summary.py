@@ -126,7 +126,8 @@ def _check_header(name: str, data: bytes) -> None:
     if data.strip() and missing:
         raise CabenchError(f"{name}: not results of cabench sweep or experiment (no {', '.join(missing)} "
                            f"column{'s' * (len(missing) > 1)})")
-    twice = sorted({c for c in header if header.count(c) > 1})
+    twice = sorted({c for c in header if c.strip() and header.count(c) > 1})  # (empty names: a spreadsheet's
+    # trailing commas, read by pandas as unnamed columns)
     if twice:  # (pandas renames the second "x.1", and the rows then read as cut short)
         raise CabenchError(f"{name}: line 1: the column{'s' * (len(twice) > 1)} {', '.join(twice)} "
                            f"appear{'s' * (len(twice) == 1)} twice in the header; cabench writes each column once")

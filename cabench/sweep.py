@@ -509,7 +509,7 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
                   scheduler: str | None, solver: str, time_limit: float | None,
                   progress: Callable[[int, int], None], given: Mapping[str, Fraction],
                   notes: list[str], experiment: bool) -> tuple[int, int, bool]:
-    from ilp.portfolio import usable_cores  # (imported here: a bad flag loads no solver and no numpy)
+    from ilp.portfolio import cores as usable  # (imported here: a bad flag loads no solver and no numpy)
 
     rows = _merge(_read_table(results), _read_journal(results))
     if not experiment:  # (its rows pooled with an experiment's, which then could never resume)
@@ -534,7 +534,7 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
             todo.append((key, str(f), [name for name in missing if name]))
     notes += _not_applied(mechanisms, left, len(seen))
     journal = _journal(results)
-    cores = usable_cores()
+    cores = usable()
     with open(journal, "a", encoding="utf-8") as handle:
         sync_folder(results.parent)
 

@@ -74,7 +74,7 @@ from ilp.compile import AtomsBlock, BlockCache, union_options
 from ilp.contract import SolveOptions
 from ilp.lex import lex_first
 from ilp.lift import dominates, lift
-from ilp.portfolio import PROBE_SECONDS, usable_cores
+from ilp.portfolio import PROBE_SECONDS, cores
 from ilp.program import Program, Solution, Status, WeightIds, positions_of, several
 from ilp.remote import Remote, Task, warm_up
 
@@ -180,9 +180,9 @@ _NONE, _EMPTY = 0, 1
 
 
 def default_jobs() -> int:
-    """The worker processes of an automatic ``jobs``: the cores this process may run on
-    (``ilp.portfolio.usable_cores``)."""
-    return usable_cores()
+    """The worker processes of an automatic ``jobs``: the cores this process may use
+    (``ilp.portfolio.cores``: ``CABENCH_CORES``, else its CPU affinity)."""
+    return cores()
 
 
 class ProgramIndex:

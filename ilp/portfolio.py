@@ -159,10 +159,11 @@ def usable_cores() -> int:
 
 def cores() -> int:
     """The cores this process may use: ``CABENCH_CORES`` if set (a sweep divides the machine
-    among its workers), else :func:`usable_cores` (it was every core of the machine, so a job
-    given one core still raced its solvers on all of them)."""
+    among its workers; a user may set it too), else :func:`usable_cores` (it was every core of
+    the machine, so a job given one core still raced its solvers on all of them). The race, a
+    batch's automatic ``jobs`` and a sweep's share of the machine all count these."""
     budget = os.environ.get("CABENCH_CORES", "")
-    if budget.isdigit() and int(budget) >= 1:
+    if budget.isascii() and budget.isdigit() and int(budget) >= 1:  # ("²" is a digit to isdigit)
         return int(budget)
     return usable_cores()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 __all__ = ["FORMULA_START", "neutral", "records_csv"]
@@ -25,15 +26,15 @@ def neutral(value: Any) -> Any:
 
     Examples
     --------
-    >>> neutral("=HYPERLINK(1)"), neutral("-3"), neutral("p1"), neutral(-3)
-    ("'=HYPERLINK(1)", '-3', 'p1', -3)
+    >>> neutral("=HYPERLINK(1)"), neutral("-3"), neutral("p1"), neutral(-3), neutral("-5/151")
+    ("'=HYPERLINK(1)", '-3', 'p1', -3, '-5/151')
     """
     if not isinstance(value, str) or not value.startswith(FORMULA_START):
         return value
-    try:
-        float(value)
-        return value  # a negative number, not a formula
-    except ValueError:
+    try:  # a negative number, not a formula: a decimal, or an exact fraction (an E[u] of evaluate)
+        float(value) if "/" not in value else Fraction(value)
+        return value
+    except (ValueError, ZeroDivisionError):
         return "'" + value
 
 

@@ -49,10 +49,15 @@ def show_fraction(x: Fraction, scale: int = 1, places: int = 4) -> str:
     >>> show_fraction(Fraction(999999999999), 10**9, 6), show_fraction(Fraction(4000000000000, 3), 1, 6)
     ('999.999999999000000', '1333333333333.333333')
     >>> show_fraction(Fraction(-1, 8), 1, 2), show_fraction(Fraction(-1, 10**9), 1, 4)
-    ('-0.12', '0.0000')
+    ('-0.12', '-0.0000')
+
+    A value below 0 that rounds to 0 keeps its sign, as a float's formatting kept it (a
+    deviation's loss of 10^-6 is not "no gain").
     """
     digits = places + len(str(scale)) - 1
-    return show(round(Fraction(x) * 10**digits / scale), 10**digits)
+    n = round(Fraction(x) * 10**digits / scale)
+    text = show(n, 10**digits)
+    return "-" + text if n == 0 and x < 0 else text
 
 
 def show_probability(p: Fraction) -> str:

@@ -37,6 +37,9 @@ class ParameterError(CabenchError):
         super().__init__(message)
         self.param = param
 
+    def __reduce__(self):  # (an exception pickles its message alone by default)
+        return ParameterError, (str(self), self.param)
+
 
 @dataclass(frozen=True)
 class Param:

@@ -37,18 +37,29 @@ FAVOURITES_KEPT = 256
 run plays the same announcements up to a million times."""
 
 
-@lru_cache(maxsize=FAVOURITES_KEPT)
 def favourite_of(valuation: Valuation, m: int, options: SolveOptions | None = None) -> int:
     """argmax_a v(a) over all bundles, ties broken lexicographically on (in(g_1), ..., in(g_m))
     (seed 004 §4 Step d, applied to an announced valuation), solved with ``options`` (the
     caller's backend and time limit, :attr:`mechanisms.engine.Play.options`; None: the
     defaults). Raises ``NotProvenError`` when the time limit ends the solve first."""
+    if options is None:
+        return _favourite(valuation, m, None, None)
+    # remembered by the backend and the limit alone: the options object carries the caller's
+    # solved programs and compiled weights, which the cache would keep alive
+    return _favourite(valuation, m, options.backend, options.time_limit)
+
+
+@lru_cache(maxsize=FAVOURITES_KEPT)
+def _favourite(valuation: Valuation, m: int, backend: str | None, time_limit: float | None) -> int:
+    options = None if backend is None else SolveOptions(backend, time_limit)
     program = Program(m, (Weight.of(valuation),))
     first = solve(program, options)
     best = lex_first(program, first, options) if first.optimal else first
-    if not best.optimal:
-        raise NotProvenError("the favourite bundle of an announced valuation", best.status.value,
-                             best.value, best.bound)
+    what = "the favourite bundle of an announced valuation"
+    if not first.optimal:
+        raise NotProvenError(what, first.status.value, first.value, first.bound)
+    if not best.optimal:  # (its value proven; the first of its optima not)
+        raise NotProvenError(what, best.status.value, first.value, first.value, withheld=True)
     return best.allocation[0]
 
 

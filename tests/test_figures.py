@@ -325,6 +325,10 @@ def test_results_with_a_column_twice_are_refused_by_name(results, tmp_path, comm
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr == f"{path}: line 1: the column file appears twice in the header; cabench writes each column once\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.csv"]
+    trailing = tmp_path / "trailing.csv"  # empty names (a spreadsheet's trailing commas) are no column twice
+    trailing.write_text("".join(line + ",,\n" for line in lines))
+    result = run_cli(command, str(trailing), *(["-o", str(tmp_path / "figures")] if command == "plot" else []))
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize("command", ["table", "plot"])

@@ -1100,7 +1100,7 @@ def test_a_block_cache_travels_by_value():
 def test_the_cores_are_those_the_process_may_run_on(monkeypatch):
     """A process allowed one core (a cluster's job, ``taskset``) races nothing and starts one
     worker: the cores counted are its CPU affinity, not the machine's (``os.cpu_count``), unless
-    ``CABENCH_CORES`` says otherwise."""
+    ``CABENCH_CORES`` says otherwise, for the race and the batch alike."""
     import os
 
     from ilp import batch, portfolio
@@ -1110,4 +1110,6 @@ def test_the_cores_are_those_the_process_may_run_on(monkeypatch):
     monkeypatch.delenv("CABENCH_CORES", raising=False)
     assert portfolio.cores() == 1 and batch.default_jobs() == 1
     monkeypatch.setenv("CABENCH_CORES", "2")
-    assert portfolio.cores() == 2
+    assert portfolio.cores() == 2 and batch.default_jobs() == 2
+    monkeypatch.setenv("CABENCH_CORES", "\u00b2")  # a digit to str.isdigit, not to int()
+    assert portfolio.cores() == 1

@@ -111,6 +111,11 @@ def test_evaluate_players_csv_has_every_mechanism_and_agent(tmp_path):
                         "--players-csv", "-")
     assert deviation.returncode == 0, deviation.stderr
     assert {r["strategies"] for r in csv.DictReader(io.StringIO(deviation.stdout))} == {"understate (report zero) by {p1}"}
+    negative = run_cli("evaluate", SEED004, "-m", "perfect-revenue", "--strategies", "player 1 overprices (K x2)",
+                       "--player", "p1", "--players-csv", "-")  # (a negative exact E[u] read as a formula: '-48...)
+    assert negative.returncode == 0, negative.stderr
+    losses = [r for r in csv.DictReader(io.StringIO(negative.stdout)) if float(r["E[u]"]) < 0]
+    assert losses and all(float(Fraction(r["E[u]_exact"])) == float(r["E[u]"]) for r in losses)
     bad = run_cli("evaluate", str(tmp_path / "missing.json"), "-m", "vcg", "--players-csv", str(tmp_path / "x" / "a.csv"))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and not (tmp_path / "x").exists()
 
@@ -238,6 +243,11 @@ def test_outcome_text_shows_money_in_the_files_units(tmp_path):
     assert not any(re.search(r"(?<![.\d])(1999|777)(?!\d)", r.stdout) for r in texts.values())  # no integer units
     answers = run_cli("outcome", str(EXAMPLES / "seed003-market.json"), "-m", "budget-balanced", "--player", "p2")
     assert answers.returncode == 0 and "nothing: in budget-balanced it only answers the offers" in answers.stdout
+    table = tmp_path / "table.json"  # a table's report bundle by bundle (it was the bare list of values)
+    table.write_text(json.dumps({"name": "t", "goods": ["a", "b"], "players": ["p1", "p2"], "scale": 10,
+                                 "valuations": {"p1": {"table": [0, 3, 5, 9]}, "p2": {"xor": [[["a"], 4]]}}}))
+    report = run_cli("outcome", str(table), "-m", "vcg", "--player", "p1")
+    assert report.returncode == 0 and "table: {a} at 0.3; {b} at 0.5; {a, b} at 0.9" in report.stdout, report.stderr
 
 
 def test_all_says_which_mechanisms_need_more_players(tmp_path):

@@ -381,7 +381,12 @@ def test_favourite_bundles_are_solved_with_the_callers_options(monkeypatch):
     """best-belief-normal's Heads branch gives the winner its favourite bundle of its announced
     valuation (seed 004 §4 Step d): that program is solved with the evaluation's backend and time
     limit (it ran the defaults, without a limit), and one not proven in time raises
-    NotProvenError (``evaluate`` reports it) instead of a mechanism error."""
+    NotProvenError (``evaluate`` reports it) instead of a mechanism error; a tie-break out of
+    time says the value was proven and its first optimum not. The remembered answers do not keep
+    the caller's options alive (they carry its solved programs)."""
+    import gc
+    import weakref
+
     from benchmarks.results import NotProvenError
     from ilp import SolveOptions
     from ilp.program import Solution, Status
@@ -395,17 +400,27 @@ def test_favourite_bundles_are_solved_with_the_callers_options(monkeypatch):
         return real(program, options, *args, **kwargs)
 
     monkeypatch.setattr(common, "solve", recording)
-    common.favourite_of.cache_clear()
+    common._favourite.cache_clear()
     options, inst, m = SolveOptions("cpsat", 30.0, 1), seed004_example(), MECHANISMS["best-belief-normal"]
     facts = Facts(inst, options)
     params = m.parameters(inst)
     evaluate(m, inst, params, m.rational(inst, params, facts), facts)
-    assert seen and all(o == options for o in seen)
-    common.favourite_of.cache_clear()
+    assert seen and all((o.backend, o.time_limit) == ("cpsat", 30.0) for o in seen)
+    kept = weakref.ref(facts.options)
+    del facts, options
+    gc.collect()
+    assert kept() is None
+    common._favourite.cache_clear()
+    options = SolveOptions("cpsat", 30.0, 1)
     monkeypatch.setattr(common, "solve", lambda program, options=None, *a, **k: Solution(Status.FEASIBLE, (1,), 5, 9, "cpsat", 0.0))
-    with pytest.raises(NotProvenError, match="favourite bundle"):
+    with pytest.raises(NotProvenError, match="favourite bundle of an announced valuation was not proven optimal"):
         common.favourite_of(seed004_example().valuations[0], 2, options)
-    common.favourite_of.cache_clear()
+    common._favourite.cache_clear()
+    monkeypatch.setattr(common, "solve", lambda program, options=None, *a, **k: Solution(Status.OPTIMAL, (1,), 5, 5, "cpsat", 0.0))
+    monkeypatch.setattr(common, "lex_first", lambda program, first, options: Solution(Status.FEASIBLE, (1,), 5, 5, "cpsat", 0.0))
+    with pytest.raises(NotProvenError, match="is worth 5, but its witness was not proven the first optimum"):
+        common.favourite_of(seed004_example().valuations[0], 2, options)
+    common._favourite.cache_clear()
 
 
 def test_facts_are_freed_with_their_last_reference():
