@@ -388,8 +388,11 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
         api.check_applicable(m, instance)
         with _flags():
             params = m.parameters(instance, params)
-        with api.not_proven_in_money(instance):
-            exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES)
+        from cabench.progress import counting, wanted
+
+        # (a tree of a few thousand nodes whose leaves solve programs took minutes, silent)
+        with api.not_proven_in_money(instance), counting("exploring the game: nodes", wanted()) as update:
+            exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES, update)
         atomic_write_text(output, exported.game.to_efg())
     console = _console()
     console.print(f"{output}: {m.name} on {instance.name}, {exported.nodes} nodes, {exported.leaves} leaves, "
@@ -400,12 +403,18 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
         table.add_column(name, justify="right")
     table.add_column("= cabench", justify="left")
     disagree = []
-    for name, profile in exported.profiles.items():
-        payoffs = profile_payoffs(exported, profile)
-        agree = list(evaluate(m, instance, params, profile, facts, check=False).utilities) == payoffs
-        table.add_row(name, *(str(x) for x in payoffs), "yes" if agree else "NO")
-        if not agree:
-            disagree.append(name)
+    try:
+        for name, profile in exported.profiles.items():
+            payoffs = profile_payoffs(exported, profile)
+            agree = list(evaluate(m, instance, params, profile, facts, check=False).utilities) == payoffs
+            table.add_row(name, *(str(x) for x in payoffs), "yes" if agree else "NO")
+            if not agree:
+                disagree.append(name)
+    except KeyboardInterrupt as exc:  # (it said only "finished work is kept", of a file not yet checked)
+        click.echo(f"cabench game: interrupted; {output} is written, but its cross-check with Gambit did not "
+                   "finish", err=True)
+        exc.reported = True
+        raise
     console.print(table)
     if disagree:
         click.echo(f"cabench: internal error (please report): Gambit and cabench disagree on {', '.join(disagree)}",

@@ -154,9 +154,12 @@ def _distinct(pairs: Sequence[tuple[str, Any]]) -> tuple[tuple[str, ...], tuple[
 def explore(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],
             profiles: Mapping[str, Sequence[Strategy]], max_nodes: int = MAX_NODES,
             movers: Mapping[str, frozenset[int]] | None = None,
-            options: SolveOptions | None = None) -> tuple[Node, int]:
+            options: SolveOptions | None = None,
+            progress: Callable[[int, int], None] | None = None) -> tuple[Node, int]:
     """The tree of every play in which each player takes, at each decision, an action of one of
-    ``profiles``; returns the root and the number of nodes.
+    ``profiles``; returns the root and the number of nodes. ``progress(done, known)``, if given,
+    is called after each replay: the nodes replayed so far and the nodes known so far (the tree
+    grows as it is explored; a leaf's replay may solve the mechanism's programs).
 
     Raises ``GameTooLarge`` as soon as more than ``max_nodes`` nodes exist. The tree is explored
     breadth first, so that refusal comes after about ``max_nodes`` short replays, before any deep
@@ -223,6 +226,7 @@ def explore(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fract
         node.kind, node.terminal = "terminal", terminal
 
     queue: deque[tuple[int, ...]] = deque([()])
+    replayed = 0
     while queue:
         prefix = queue.popleft()
         try:
@@ -234,6 +238,9 @@ def explore(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fract
                                    "nodes; export a smaller instance") from None
             opened.node.children = [Node("open") for _ in range(opened.options)]
             queue.extend(prefix + (k,) for k in range(opened.options))
+        replayed += 1
+        if progress is not None:
+            progress(replayed, count)
     return root, count
 
 
@@ -249,14 +256,15 @@ def _rational(x: Fraction) -> pygambit.Rational:
 
 
 def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction], facts: Facts,
-               max_nodes: int = MAX_NODES) -> MechanismGame:
-    """The mechanism's game on ``instance`` as a pygambit extensive-form game (module docstring)."""
+               max_nodes: int = MAX_NODES, progress: Callable[[int, int], None] | None = None) -> MechanismGame:
+    """The mechanism's game on ``instance`` as a pygambit extensive-form game (module docstring);
+    ``progress`` as :func:`explore` takes it."""
     import pygambit as gbt
 
     enumerated = profiles_with_movers(mechanism, instance, params, facts)
     profiles = {name: profile for name, profile, _ in enumerated}
     root, count = explore(mechanism, instance, params, profiles, max_nodes,
-                          {name: movers for name, _, movers in enumerated}, facts.options)
+                          {name: movers for name, _, movers in enumerated}, facts.options, progress)
     game = gbt.Game.new_tree(players=[f"{k + 1} {_ascii(p)}" for k, p in enumerate(instance.players)],
                              title=_ascii(f"{mechanism.name} on {instance.name} ({mechanism.source})"))
     players = list(game.players)

@@ -180,3 +180,33 @@ def test_game_command_without_pygambit_says_how_to_install(tmp_path, monkeypatch
     code = main(["game", str(EXAMPLES / "vcg-collusion.json"), "-m", "vcg", "-o", str(out), "--solver", "cpsat"])
     assert code == 2 and "pip install 'cabench[gambit]'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_exploring_a_game_reports_its_progress():
+    """``game`` shows a bar while it explores (a tree of thousands of nodes whose leaves solve
+    the mechanism's programs took minutes without a word): ``progress(done, known)`` is called
+    after each node's replay, never decreasing, and ends at the tree's size."""
+    inst = load_instance(EXAMPLES / "seed004-example.json")
+    m = MECHANISMS["best-belief"]
+    calls = []
+    exported = build_game(m, inst, m.parameters(inst), Facts(inst), progress=lambda done, known: calls.append((done, known)))
+    assert calls[-1] == (exported.nodes, exported.nodes)
+    assert all(a[0] < b[0] and a[1] <= b[1] and a[0] <= a[1] for a, b in zip(calls, calls[1:]))
+
+
+def test_an_interrupted_cross_check_says_the_file_is_not_checked(tmp_path, monkeypatch, capsys):
+    """Ctrl-C while ``game`` compares Gambit's payoffs with cabench's: the .efg is written, and
+    the line says its cross-check did not finish (it said only "finished work is kept")."""
+    import mechanisms.game
+    from cabench.cli import main
+    from ilp.lifetime import Interrupted
+
+    def interrupted(*args, **kwargs):
+        raise Interrupted(2)  # (what SIGINT raises in the main thread)
+
+    monkeypatch.setattr(mechanisms.game, "profile_payoffs", interrupted)
+    out = tmp_path / "g.efg"
+    code = main(["game", str(EXAMPLES / "seed004-example.json"), "-m", "vcg", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 130 and out.exists()
+    assert err == f"cabench game: interrupted; {out} is written, but its cross-check with Gambit did not finish\n"
