@@ -745,14 +745,15 @@ def benchmark_rows(report: Report) -> list[dict[str, Any]]:
 
 
 PLAYER_COLUMNS = ("player", "MIEW", "MIEW_status", "MIKW", "MIKW_status", "MSW_without", "MSW_without_status",
-                  "MSW_bundle", "independent", "knowledge_correct", "knowledge_reason")
+                  "MSW_bundle", "independent", "knowledge_correct", "knowledge_reason", "scale")
 
 
 def player_rows(report: Report) -> list[dict[str, Any]]:
     """One record per player, in file order (``PLAYER_COLUMNS``): the per-player benchmarks (an
     unproven value is empty, with its status), the bundle the player receives in the MSW
-    witness (goods joined by spaces), and the knowledge verdict. ``pandas.DataFrame(rows)``
-    makes it a data frame."""
+    witness (goods joined by spaces), the knowledge verdict, and the instance's ``scale`` (the
+    values are integers in 1/scale of the file's money). ``pandas.DataFrame(rows)`` makes it a
+    data frame."""
     inst = report.instance
     independent = set(inst.independent)
     outcome = report.msw.outcome
@@ -768,6 +769,7 @@ def player_rows(report: Report) -> list[dict[str, Any]]:
             "independent": i in independent,
             "knowledge_correct": row.correctness.correct,
             "knowledge_reason": row.correctness.reason,
+            "scale": inst.scale,  # (the values are integers in 1/scale of the file's money)
         })
     return rows
 
@@ -777,7 +779,7 @@ def players_csv(report: Report) -> str:
     return records_csv(PLAYER_COLUMNS, player_rows(report))
 
 
-COALITION_COLUMNS = ("coalition", "members", "size", "MKW", "MKW_status", "BA", "BA_status")
+COALITION_COLUMNS = ("coalition", "members", "size", "MKW", "MKW_status", "BA", "BA_status", "scale")
 
 
 def coalition_rows(report: Report) -> list[dict[str, Any]]:
@@ -785,13 +787,13 @@ def coalition_rows(report: Report) -> list[dict[str, Any]]:
     (``COALITION_COLUMNS``): its members (comma-separated, as the ``agent`` of
     :func:`benchmark_rows`, and as a JSON list, which a name with a comma cannot make ambiguous),
     their number, MKW_A = REV(RK_A) and SW(BA^A), each an integer in the file's integer units
-    (empty when not proven) with its solver status. An independent player's MKW_{i} is its
-    MIKW_i, in :func:`player_rows`."""
+    (empty when not proven) with its solver status, and the instance's ``scale``. An
+    independent player's MKW_{i} is its MIKW_i, in :func:`player_rows`."""
     inst = report.instance
     return [{"coalition": ",".join(inst.players[j] for j in a.members),
              "members": json.dumps([inst.players[j] for j in a.members], ensure_ascii=False), "size": len(a.members),
              "MKW": a.mkw.value, "MKW_status": a.mkw.status.value,
-             "BA": a.best_allocation.value, "BA_status": a.best_allocation.status.value}
+             "BA": a.best_allocation.value, "BA_status": a.best_allocation.status.value, "scale": inst.scale}
             for a in report.agents if len(a.members) > 1]
 
 

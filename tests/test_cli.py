@@ -276,7 +276,7 @@ def test_csv_exports_to_files_and_standard_output(crowd, tmp_path):
     for row, agent in zip(rows, (a for a in data["agents"] if len(a["members"]) > 1)):
         assert (int(row["MKW"]), row["MKW_status"]) == (agent["MKW"]["value"], agent["MKW"]["status"])
         assert (int(row["BA"]), row["BA_status"]) == (agent["BA"]["value"], agent["BA"]["status"])
-        assert row["size"] == "2"
+        assert row["size"] == "2" and row["scale"] == "1"  # (the unit of the integers, as evaluate's CSV has it)
     for flag, written in (("--players-csv", players), ("--coalitions-csv", coalitions)):
         dashed = run_cli("benchmarks", str(path), "--solver", "cpsat", flag, "-", cwd=tmp_path)
         assert dashed.returncode == 0 and dashed.stdout == written.read_text(), dashed.stderr
