@@ -65,8 +65,8 @@ def workers_within_machine(ctx: click.Context, param: click.Parameter, value: in
 
 
 _jobs = click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
-                     help="Worker processes for the programs the strategies need (1: none, they are solved in this process; "
-                          "automatic by default).")
+                     help="Worker processes for the programs the strategies need (1: none, they are solved in "
+                          "this process; automatic by default).")
 
 
 def _console(columns: int = 100) -> Console:
@@ -296,7 +296,8 @@ def _valuation_text(described: dict, money, goods: Sequence[str]) -> str | None:
         return None
     (form, body), = described.items()
     if form in ("xor", "or", "explicit") and isinstance(body, list):
-        return f"{form}: " + ("; ".join(f"{{{', '.join(goods)}}} at {money(value)}" for goods, value in body) or "no bids")
+        bids = [f"{{{', '.join(bundle)}}} at {money(value)}" for bundle, value in body]
+        return f"{form}: " + ("; ".join(bids) or "no bids")
     if form == "single_minded" and isinstance(body, list) and len(body) == 2:
         return f"{form}: {{{', '.join(body[0])}}} at {money(body[1])}"
     if form == "additive" and isinstance(body, dict):
