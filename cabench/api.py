@@ -86,9 +86,9 @@ def check_jobs(jobs: Any) -> int | None:
     (the ``--jobs`` of every command too)."""
     if jobs is None:
         return None
-    from ilp.batch import default_jobs
+    from ilp.portfolio import usable_cores  # (not CABENCH_CORES: a cap on the machine, not a setting)
 
-    cores = default_jobs()
+    cores = usable_cores()
     number = _whole(jobs, "jobs", 1)
     if number > JOBS_PER_CORE * cores:
         raise ArgumentError(f"{number} worker processes; at most {JOBS_PER_CORE * cores} here "

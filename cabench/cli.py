@@ -35,11 +35,12 @@ if TYPE_CHECKING:
 
     from instances.model import Instance
 
+# (not the commands benchmarks, generate and perf: a star import would shadow the packages named so)
 __all__ = ["CLEANUPS", "GivenPath", "NoArgsIsHelp", "OPTIONAL_PACKAGES", "SECONDS", "Seconds", "annotate_command",
-           "benchmarks", "check_backend", "check_folder", "cli", "coalition_knowledge_option",
-           "csv_folders_removed_on_error", "csv_outputs", "dash_is_stdout", "emit", "export_command", "format_option",
-           "generate", "import_command", "jobs_within_machine", "json_asked", "load_with_reading", "main",
-           "new_folders_removed_on_error", "no_dash", "optional_package", "perf", "signal_name", "spec_errors"]
+           "check_backend", "check_folder", "cli", "coalition_knowledge_option", "csv_folders_removed_on_error",
+           "csv_outputs", "dash_is_stdout", "emit", "export_command", "format_option", "import_command",
+           "jobs_within_machine", "json_asked", "load_with_reading", "main", "new_folders_removed_on_error",
+           "no_dash", "optional_package", "signal_name", "spec_errors"]
 
 # At its top this module (and every module of commands) imports only what each start needs: click,
 # the flags' choices and the errors main() reports; each command imports the library it runs. So

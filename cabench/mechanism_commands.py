@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from instances.model import Instance
     from mechanisms.base import Facts
 
-__all__ = ["PARAM_HELP", "deviate_command", "evaluate_command", "finish_sweep", "game_command", "given_params",
+__all__ = ["PARAM_HELP", "TABLE_BUNDLES", "deviate_command", "evaluate_command", "finish_sweep", "game_command", "given_params",
            "mechanism_list", "outcome_command", "plot_command", "run_resumable", "sweep_command",
            "workers_within_machine"]
 
@@ -288,6 +288,11 @@ def _offer_lines(instance: Instance, kind: str, action) -> list[str]:
     return lines
 
 
+TABLE_BUNDLES = 32
+"""Most bundles of a reported table valuation that ``outcome``'s text lists (a table over 20 goods
+has a million)."""
+
+
 def _valuation_text(described: dict, money, goods: Sequence[str]) -> str | None:
     """A valuation's JSON form (``instances.writer.valuation_to_json``) as text with its values in
     the file's money, ``xor: {a, b} at 12.5; {c} at 3`` (a table: its bundles of value other
@@ -303,8 +308,11 @@ def _valuation_text(described: dict, money, goods: Sequence[str]) -> str | None:
     if form == "additive" and isinstance(body, dict):
         return f"{form}: " + ("; ".join(f"{good} at {money(value)}" for good, value in body.items()) or "no goods")
     if form == "table" and isinstance(body, list):
-        listed = [f"{{{', '.join(names(mask, goods))}}} at {money(value)}" for mask, value in enumerate(body) if value]
-        return f"{form}: " + ("; ".join(listed) or "0 on every bundle")
+        worth = [(mask, value) for mask, value in enumerate(body) if value]
+        listed = [f"{{{', '.join(names(mask, goods))}}} at {money(value)}" for mask, value in worth[:TABLE_BUNDLES]]
+        left = len(worth) - len(listed)
+        more = f"; ... and {left} more bundles (--json lists every one)" if left else ""
+        return f"{form}: " + ("; ".join(listed) or "0 on every bundle") + more
     return None
 
 
@@ -393,18 +401,20 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
 
         # (a tree of a few thousand nodes whose leaves solve programs took minutes, silent)
         with api.not_proven_in_money(instance), counting("exploring the game: nodes", wanted()) as update:
-            exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES, update)
+            # (the tree grows as it is explored: the nodes known so far are no total to show)
+            exported = build_game(m, instance, params, facts, max_nodes or MAX_NODES,
+                                  lambda done, known: update(done, None))
         atomic_write_text(output, exported.game.to_efg())
-    console = _console()
-    console.print(f"{output}: {m.name} on {instance.name}, {exported.nodes} nodes, {exported.leaves} leaves, "
-                  f"{len(exported.infosets)} information sets of the players", markup=False)
-    table = Table(title="Expected payoffs (Gambit, exact) of the enumerated profiles", header_style="bold")
-    table.add_column("profile")
-    for name in instance.players:
-        table.add_column(name, justify="right")
-    table.add_column("= cabench", justify="left")
     disagree = []
     try:
+        console = _console()
+        console.print(f"{output}: {m.name} on {instance.name}, {exported.nodes} nodes, {exported.leaves} leaves, "
+                      f"{len(exported.infosets)} information sets of the players", markup=False)
+        table = Table(title="Expected payoffs (Gambit, exact) of the enumerated profiles", header_style="bold")
+        table.add_column("profile")
+        for name in instance.players:
+            table.add_column(name, justify="right")
+        table.add_column("= cabench", justify="left")
         for name, profile in exported.profiles.items():
             payoffs = profile_payoffs(exported, profile)
             agree = list(evaluate(m, instance, params, profile, facts, check=False).utilities) == payoffs

@@ -112,17 +112,21 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
     # running sums, not lists (a million samples of Fractions took about 100 MB): the sums
     # exactly (through floats, a mean near 10^12 lost its last digits), the spread in floats by
     # Welford's update (the interval's half-width is an estimate)
+    # Welford's update on the values less the first sample (exactly, in Fractions): values near
+    # 10^12 with a small spread lost the variance's digits in floats
     sums = {key: Fraction(0) for key in ("SW", "REV", "total")}
     spread = {key: (0.0, 0.0) for key in sums}  # (running mean, sum of squared deviations)
+    shift: dict[str, Fraction] = {}
     for k in range(1, samples + 1):
         t = sample_outcome(mechanism.rules, instance, params, profile, rng, options)
         welfare, revenue = Fraction(t.welfare(instance)), Fraction(t.revenue)
         for key, x in (("SW", welfare), ("REV", revenue), ("total", welfare + revenue)):
             sums[key] += x
+            y = float(x - shift.setdefault(key, x))
             mean, squares = spread[key]
-            step = float(x) - mean
+            step = y - mean
             mean += step / k
-            spread[key] = (mean, squares + step * (float(x) - mean))
+            spread[key] = (mean, squares + step * (y - mean))
 
     def summary(key: str) -> dict[str, Any]:
         mean = sums[key] / samples

@@ -38,7 +38,8 @@ class ParameterError(CabenchError):
         self.param = param
 
     def __reduce__(self):  # (an exception pickles its message alone by default)
-        return ParameterError, (str(self), self.param)
+        state = {"__notes__": list(self.__notes__)} if hasattr(self, "__notes__") else None
+        return ParameterError, (str(self), self.param), state
 
 
 @dataclass(frozen=True)

@@ -367,3 +367,30 @@ def test_a_mechanism_for_more_players_names_the_file_first(tmp_path):
         assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
         assert result.stderr == f"{path}: perfect-revenue needs at least 2 players; the instance has 1\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.json"]
+
+
+def test_a_large_table_report_lists_its_first_bundles():
+    """``outcome``'s text of a table valuation stops after TABLE_BUNDLES bundles (a table over 20
+    goods has a million) and says how many it left to the JSON."""
+    import cabench.cli  # noqa: F401  (the command modules join its group: it is imported first)
+    from cabench.mechanism_commands import TABLE_BUNDLES, _valuation_text
+
+    goods = [f"g{k}" for k in range(6)]
+    text = _valuation_text({"table": list(range(64))}, str, goods)
+    assert text.count(" at ") == TABLE_BUNDLES == 32
+    assert text.startswith("table: {g0} at 1; {g1} at 2; {g0, g1} at 3")
+    assert text.endswith("; ... and 31 more bundles (--json lists every one)")
+
+
+def test_the_cap_on_jobs_counts_the_machine_not_cabench_cores(monkeypatch):
+    """``--jobs`` and ``--workers`` are capped at 4 per core of what the process may run on;
+    CABENCH_CORES (the cores counted for racing) neither lowers nor lifts that cap."""
+    from cabench.api import ArgumentError, check_jobs
+    from ilp.portfolio import usable_cores
+
+    cap = 4 * usable_cores()
+    for setting in ("1", "1000"):
+        monkeypatch.setenv("CABENCH_CORES", setting)
+        assert check_jobs(cap) == cap
+        with pytest.raises(ArgumentError):
+            check_jobs(cap + 1)
