@@ -53,11 +53,11 @@ def favourite_of(valuation: Valuation, m: int, options: SolveOptions | None = No
 def _favourite(valuation: Valuation, m: int, backend: str | None, time_limit: float | None) -> int:
     options = None if backend is None else SolveOptions(backend, time_limit)
     program = Program(m, (Weight.of(valuation),))
-    first = solve(program, options)
-    best = lex_first(program, first, options) if first.optimal else first
     what = "the favourite bundle of an announced valuation"
+    first = solve(program, options)
     if not first.optimal:
         raise NotProvenError(what, first.status.value, first.value, first.bound)
+    best = lex_first(program, first, options)
     if not best.optimal:  # (its value proven; the first of its optima not)
         raise NotProvenError(what, best.status.value, first.value, first.value, withheld=True)
     return best.allocation[0]
