@@ -23,7 +23,8 @@ no ``if __name__ == "__main__":`` guard needed)::
 :class:`Report` is what :func:`benchmarks` returns (``players_frame()``, ``coalitions_frame()``,
 ``to_frame()``, ``to_dict()``); :class:`SolveOptions` is what they pass down to the solvers.
 
-The application package: the ``cabench`` command (``cabench.cli``, with
+The application package: the ``cabench`` command (``cabench.cli``, the group and its entry point;
+the commands in ``cabench.instance_commands``, ``cabench.perf_command``,
 ``cabench.mechanism_commands`` and ``cabench.experiment_commands``), its terminal tables
 (``cabench.render``, ``cabench.present``) and other formats (``cabench.tables``,
 ``cabench.formats``; the benchmark report's own JSON, CSV and data frames are

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from benchmarks.report import Report
     from mechanisms.base import Deviation, Evaluation, Facts, Mechanism
 
-# Each function imports the library it runs (as cabench.cli does): the command line imports this
+# Each function imports the library it runs (as the command modules do): the command line imports this
 # module at every start, and `cabench --help` or a bad flag needs none of it.
 
 __all__ = ["ArgumentError", "Deviations", "Evaluations", "Announcement", "annotate", "benchmarks", "deviate",

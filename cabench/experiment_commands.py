@@ -1,35 +1,144 @@
-"""The experiment commands of ``cabench``: experiment and table. They join the command group of
-``cabench.cli``."""
+"""The commands of ``cabench`` that run and read many instances: sweep, experiment, table and
+plot. ``cabench.cli`` gathers them into its group."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import click
 
-from cabench.cli import (
+from cabench.cli_common import (
     GivenPath,
-    _forced_cleanups,
     check_backend,
-    cli,
+    check_folder,
     dash_is_stdout,
-    new_folders_removed_on_error,
-)
-from cabench.mechanism_commands import (
-    _param_many,
-    _solver,
-    _time,
-    finish_sweep,
+    emit,
+    forced_cleanups,
     given_params,
     mechanism_list,
-    run_resumable,
+    new_folders_removed_on_error,
+    no_dash,
+    param_many_option,
+    solver_option,
+    time_limit_option,
     workers_within_machine,
 )
+from cabench.exit_codes import NOT_PROVEN
 from instances import CabenchError
 
-__all__ = ["DEFAULT_MECHANISMS", "MAX_INSTANCES", "Progress", "experiment_command", "table_command"]
+__all__ = ["DEFAULT_MECHANISMS", "MAX_INSTANCES", "Progress", "experiment_command", "finish_sweep", "plot_command",
+           "run_resumable", "sweep_command", "table_command"]
+
+
+def run_resumable(command: str, run, output: Path, label: str):
+    """Run a sweep-like ``run(progress)`` with a progress bar on a terminal; on Ctrl-C or
+    SIGTERM, one line on standard error saying what is kept and how to resume."""
+    from cabench.progress import counting, wanted
+
+    finished = [0]
+    journal = output.with_name(output.name + ".journal.jsonl")
+    before = _lines(journal)
+    with counting(label, wanted()) as update:
+        def progress(done: int, total: int) -> None:
+            finished[0] = done
+            update(done, total)
+
+        try:
+            return run(progress)
+        except KeyboardInterrupt as exc:
+            # what the journal holds decides (an interruption just after an instance was written
+            # there, before the count, said none was kept)
+            done = max(finished[0], _lines(journal) - before)
+            kept = (f"{done} instance(s) computed in this run are kept (in {journal})"
+                    if done else "no instance was computed in this run")  # (no journal is left then)
+            click.echo(f"cabench {command}: interrupted; {kept}; run the same command again to resume", err=True)
+            exc.reported = True
+            raise
+
+
+def _lines(journal: Path) -> int:
+    """The whole lines of a sweep's journal (one per instance recorded), 0 if there is none."""
+    try:
+        return journal.read_bytes().count(b"\n")
+    except OSError:
+        return 0
+
+
+def finish_sweep(command: str, output: Path, computed: int, skipped: int, proven: bool,
+                 notes: Sequence[str] = ()) -> int:
+    for note in notes:
+        click.echo(f"cabench {command}: note: {note}", err=True)
+    click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
+    if not proven:
+        click.echo(f"cabench {command}: some programs were not proven optimal within the time limit (rows with "
+                   f"proven = False); a run with a larger --time-limit computes them again", err=True)
+        return NOT_PROVEN
+    return 0
+
+
+@click.command("sweep")
+@click.argument("source", metavar="DIR_OR_GLOB", type=GivenPath(path_type=str))
+@click.option("--mechanisms", default="", metavar="LIST|all",
+              help="Comma-separated mechanisms to evaluate on every instance (default: benchmarks only).")
+@param_many_option
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, callback=workers_within_machine,
+              help="Parallel workers; each races solvers on its share of the cores.")
+@click.option("-o", "--output", required=True, type=GivenPath(dir_okay=False, path_type=Path),
+              help="Results file, .csv or .parquet; an existing one is resumed.")
+@solver_option
+@time_limit_option
+def sweep_command(source, mechanisms, param_values, executor, scheduler, workers, output, solver, time_limit):
+    """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
+    from cabench.sweep import check_results_name, instance_files, run_sweep
+
+    names = mechanism_list(mechanisms)
+    given = given_params(param_values, names)
+    check_backend(solver)
+    files = instance_files(source)
+    if scheduler is not None and executor != "dask":
+        raise click.BadParameter("a scheduler is for --executor dask", param_hint="'--scheduler'")
+    check_results_name(output)
+    notes: list[str] = []
+    with new_folders_removed_on_error(output.parent):
+        computed, skipped, proven = run_resumable(
+            "sweep", lambda progress: run_sweep(files, output, names, executor=executor, workers=workers,
+                                                scheduler=scheduler, solver=solver, time_limit=time_limit,
+                                                progress=progress, given=given, notes=notes),
+            output, "sweeping instances")
+    return finish_sweep("sweep", output, computed, skipped, proven, notes)
+
+
+@click.command("plot")
+@click.argument("results", type=GivenPath(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=GivenPath(file_okay=False, path_type=Path), default=Path("figures"), callback=no_dash,
+              show_default=True, help="Folder for the figures.")
+@click.option("--style", type=click.Choice(["one-column", "two-column"]), default="two-column", show_default=True,
+              help="Width of the figures: one column of a two-column paper (3.5 in), or the full width (7 in).")
+@click.option("--formats", default="pdf,svg,png", show_default=True, metavar="LIST",
+              help="File formats (pdf, svg, png at 300 dpi).")
+def plot_command(results, output, style, formats):
+    """Draw the standard figures of a sweep or an experiment: the
+    knowledge-quality figure, shares of each theorem's benchmark with 95% confidence intervals,
+    collusion and solve time; prints the files written."""
+    from cabench.plot import FORMATS, plot_results
+
+    chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
+    if not chosen or not set(chosen) <= set(FORMATS):
+        raise click.BadParameter(f'"{formats}": expected some of {", ".join(FORMATS)}', param_hint="'--formats'")
+    notes: list[str] = []
+    with new_folders_removed_on_error(output):
+        check_folder(output)
+        for figure in plot_results(results, output, style, chosen, notes):
+            for path in figure.paths:
+                click.echo(str(path))
+    for note in notes:  # (standard error: standard output lists the files written)
+        click.echo(f"cabench plot: note: {note}", err=True)
+    return 0
+
 
 MAX_INSTANCES = 100_000
 """At most this many instance files per experiment (points x seeds x files): each is a file and a
@@ -40,7 +149,7 @@ Progress = Callable[[int, int], None]
 DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collusion-leveraging"
 
 
-@cli.command("experiment")
+@click.command("experiment")
 @click.argument("files", nargs=-1, type=GivenPath(dir_okay=False, exists=True, path_type=Path))
 @click.option("--axis", required=True, metavar="KIND:V1,V2,...",
               help="The knowledge axis: noisy-lower:F..., wrong:P..., candidates:K... or coalition-size:S... "
@@ -62,14 +171,14 @@ DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collus
               help="Coalitions drawn at each point of the coalition-size axis.")
 @click.option("--mechanisms", default=DEFAULT_MECHANISMS, show_default=True, metavar="LIST|all",
               help="Mechanisms to evaluate; vcg and second-price-bundle are always added as baselines.")
-@_param_many
+@param_many_option
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, callback=workers_within_machine,
               help="Parallel workers; each races solvers on its share of the cores.")
 @click.option("-o", "--output", required=True, type=GivenPath(dir_okay=False, path_type=Path),
               help="Results file, .csv or .parquet; an existing one is resumed. Instance files go to "
                    "OUTPUT.instances/.")
-@_solver
-@_time
+@solver_option
+@time_limit_option
 def experiment_command(files, axis, distribution, goods, bids, players, seeds, first_seed, knowledge, coalitions,
                        coalition_count, mechanisms, param_values, workers, output, solver, time_limit):
     """Vary the knowledge along --axis, several seeds per point, on generated instances or on
@@ -164,7 +273,7 @@ def _drawn_kept_once_computed(made: list[Path]) -> Iterator[Callable[[Progress],
         if not computed[0]:
             remove_made(made)
 
-    forced = _forced_cleanups()
+    forced = forced_cleanups()
     forced.insert(0, remove)  # before the removal of the results' folders, which holds these
     try:
         yield counted
@@ -175,7 +284,7 @@ def _drawn_kept_once_computed(made: list[Path]) -> Iterator[Callable[[Progress],
         forced.remove(remove)
 
 
-@cli.command("table")
+@click.command("table")
 @click.argument("results", type=GivenPath(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="markdown",
               show_default=True, help="Markdown, LaTeX (booktabs: \\usepackage{booktabs}), CSV, JSON, or a table "
@@ -190,7 +299,6 @@ def table_command(results, fmt, per_point, digits, output):
     """The paper's summary table of sweep or experiment RESULTS: per instance family and
     mechanism, n and the mean ± 95% confidence interval of E[REV] and E[SW] + E[REV] over the
     benchmark of the mechanism's theorem and over MSW, the bound, and the theorem's verdicts."""
-    from cabench.cli import emit
     from cabench.formats import render, rich_table
     from cabench.render import PipeConsole
     from cabench.summary import load, summary_table

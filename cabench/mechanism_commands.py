@@ -1,12 +1,10 @@
-"""The mechanism commands of ``cabench``: evaluate, outcome, deviate, game, sweep and plot.
-
-They join the command group of ``cabench.cli``."""
+"""The mechanism commands of ``cabench``: evaluate, outcome, deviate and game. ``cabench.cli``
+gathers them into its group."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,25 +12,29 @@ from typing import TYPE_CHECKING
 import click
 
 from cabench import api
-from cabench.cli import (
+from cabench.cli_common import (
+    PARAM_HELP,
     GivenPath,
-    SECONDS,
     check_backend,
-    cli,
     coalition_knowledge_option,
     csv_folders_removed_on_error,
     csv_outputs,
     emit,
+    flag_errors,
     format_option,
-    jobs_within_machine,
+    jobs_option,
     json_asked,
+    json_option,
     load_with_reading,
     new_folders_removed_on_error,
     no_dash,
+    param_flags,
+    solver_option,
+    time_limit_option,
 )
 from cabench.exit_codes import GUARANTEE_FAILS, INTERNAL_ERROR, NOT_PROVEN
 from cabench.render import PipeConsole, plain
-from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, SolveOptions
+from ilp.contract import SolveOptions
 from instances.bundles import names
 from instances.errors import CabenchError
 from instances.units import show, show_fraction
@@ -44,29 +46,9 @@ if TYPE_CHECKING:
     from instances.model import Instance
     from mechanisms.base import Facts
 
-__all__ = ["PARAM_HELP", "TABLE_BUNDLES", "deviate_command", "evaluate_command", "finish_sweep", "game_command", "given_params",
-           "mechanism_list", "outcome_command", "plot_command", "run_resumable", "sweep_command",
-           "workers_within_machine"]
+__all__ = ["TABLE_BUNDLES", "deviate_command", "evaluate_command", "game_command", "outcome_command"]
 
-# As in cabench.cli, each command imports the library it runs (the mechanisms, the tables).
-
-_solver = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(BACKEND_MODULES),
-                       help="Backend for the benchmark programs behind the strategies.")
-_time = click.option("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
-                     help="Time limit per integer program.")
-_json = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
-def workers_within_machine(ctx: click.Context, param: click.Parameter, value: int) -> int:
-    """``--workers`` of sweep and experiment, capped as ``--jobs`` is (1000 Dask workers kept
-    starting on two cores); up to ``cabench.api.JOBS_PER_CORE``, allowed on any machine, without
-    a look at the machine (whose imports a bad flag should not pay)."""
-    return value if value <= api.JOBS_PER_CORE else jobs_within_machine(ctx, param, value)
-
-
-_jobs = click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
-                     help="Worker processes for the programs the strategies need (1: none, they are solved in "
-                          "this process; automatic by default).")
+# As in every command module, each command imports the library it runs (the mechanisms, the tables).
 
 
 def _console(columns: int = 100) -> Console:
@@ -79,29 +61,15 @@ def _mechanism_choice(all_allowed: bool):
     return click.option("--mechanism", "-m", required=True, type=click.Choice(names), help="Which mechanism.")
 
 
-def _params(values: tuple[str, ...]) -> dict[str, str]:
-    """``--param KEY=VALUE`` flags as a dict; ``cabench.api.parse_params`` reads the numbers."""
-    params = {}
-    for item in values:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise click.BadParameter(f'"{item}" is not KEY=VALUE with a number (e.g. eps=1/10 or eps=0.1)',
-                                     param_hint="'--param'")
-        if key.strip() in params:  # (the last one silently won)
-            raise click.BadParameter(f'"{key.strip()}" is given twice', param_hint="'--param'")
-        params[key.strip()] = raw.strip()
-    return params
-
-
 def _player_command(name: str, player_help: str):
     """The arguments and options shared by ``outcome`` and ``deviate``."""
     def decorate(function):
-        for option in reversed([cli.command(name), click.argument("file", type=GivenPath(dir_okay=False, path_type=str)),
+        for option in reversed([click.command(name), click.argument("file", type=GivenPath(dir_okay=False, path_type=str)),
                                 _mechanism_choice(all_allowed=False),
                                 click.option("--player", required=True, help=player_help),
                                 click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
                                              help=PARAM_HELP),
-                                _json, _solver, _time, _jobs, coalition_knowledge_option]):
+                                json_option, solver_option, time_limit_option, jobs_option, coalition_knowledge_option]):
             function = option(function)
         return function
     return decorate
@@ -116,28 +84,7 @@ def _setup(file: str, solver: str, time_limit: float | None, jobs: int | None,
     return instance, Facts(instance, SolveOptions(solver, time_limit, jobs))
 
 
-PARAM_HELP = ("Mechanism parameter (repeatable): eps, eps1, eps2, ratio, k or delta, as the mechanism has them, "
-              "an exact fraction such as 1/10; amounts of money are in the file's integer units (1/scale of its "
-              "money). The README's mechanism table gives each one's default and range.")
-
-
-@contextmanager
-def _flags():
-    """An API argument error, or a mechanism's parameter out of its paper's range, as the error
-    of the command's flag (exit 2, one line: ``cabench CMD: Invalid value for '--param': ...``)."""
-    from mechanisms.base import ParameterError
-
-    try:
-        yield
-    except api.ArgumentError as exc:
-        raise click.BadParameter(str(exc), param_hint=f"'--{exc.param}'") from None
-    except ParameterError as exc:
-        if exc.param is None:  # (the instance's size: the file's error, as it stands)
-            raise
-        raise click.BadParameter(str(exc), param_hint="'--param'") from None
-
-
-@cli.command("evaluate")
+@click.command("evaluate")
 @click.argument("file", type=GivenPath(dir_okay=False, path_type=str))
 @_mechanism_choice(all_allowed=True)
 @click.option("--strategies", default="rational", show_default=True, metavar="rational|FAMILY",
@@ -147,11 +94,11 @@ def _flags():
 @click.option("--samples", type=click.IntRange(min=2, max=api.MAX_SAMPLES), default=None,
               help=f"Also sample N plays (Monte Carlo; at most {api.MAX_SAMPLES:,}).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo sampling.")
-@_json
+@json_option
 @format_option
-@_solver
-@_time
-@_jobs
+@solver_option
+@time_limit_option
+@jobs_option
 @coalition_knowledge_option
 @click.option("--players", "players", type=click.Choice(["auto", "summary", "all"]), default="auto",
               show_default=True, help="With one mechanism, the tables of chance branches and agents' E[u]: "
@@ -173,17 +120,22 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     csv_to_stdout = csv_outputs(as_json, {"--players-csv": players_csv})
     as_json = json_asked(as_json, fmt)
     with csv_folders_removed_on_error(players_csv):
-        with _flags(), counting("mechanisms", mechanism == "all" and wanted(as_json)) as update:
+        with flag_errors(), counting("mechanisms", mechanism == "all" and wanted(as_json)) as update:
             instance = load_with_reading(file, coalition_knowledge, solver=solver)
             if players_csv is not None and not csv_to_stdout:  # (bad input creates no folder), before solving
                 check_output(players_csv, [file])
-            result = api.evaluate(instance, mechanism, _params(param_values),
+            result = api.evaluate(instance, mechanism, param_flags(param_values),
                                   strategies, player, samples, seed, solver, time_limit, progress=update, jobs=jobs)
         if players_csv is not None:
             emit(result.agents_csv(), None if csv_to_stdout else players_csv)
     instance, rows, failed, unproven = result.instance, result.rows, result.failed, list(result.not_proven)
-    if csv_to_stdout:
-        pass  # the CSV printed above is the whole of standard output (csv_outputs)
+    if csv_to_stdout:  # the CSV printed above is the whole of standard output (csv_outputs): the
+        # table's notes that explain the exit status or a missing mechanism go to standard error
+        for m, reason in result.left_out():
+            click.echo(plain(f"cabench evaluate: note: {m.name}: not evaluated: it {reason}"), err=True)
+        failing = [(m, ev) for m, ev, _ in rows if ev.guarantee is not None and ev.guarantee.failed]
+        for line in guarantee_lines(failing, instance.scale):
+            click.echo(plain(f"cabench evaluate: {line}"), err=True)
     elif as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     elif fmt != "table":
@@ -230,9 +182,9 @@ def outcome_command(file, mechanism, player, param_values, as_json, solver, time
     """The announcement a rational player (or its coalition) makes in MECHANISM: the optimal
     reported outcome, as JSON and as a readable offer list."""
     check_backend(solver)
-    with _flags():
+    with flag_errors():
         instance = load_with_reading(file, coalition_knowledge, solver=solver)
-        result = api.outcome(instance, mechanism, player, _params(param_values),
+        result = api.outcome(instance, mechanism, player, param_flags(param_values),
                              solver, time_limit, jobs)
     instance, m, actions, data = result.instance, result.mechanism, result.actions, result.to_dict()
     if as_json:
@@ -324,9 +276,9 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
     from rich.table import Table
 
     check_backend(solver)
-    with _flags():
+    with flag_errors():
         instance = load_with_reading(file, coalition_knowledge, solver=solver)
-        result = api.deviate(instance, mechanism, player, _params(param_values),
+        result = api.deviate(instance, mechanism, player, param_flags(param_values),
                              solver, time_limit, jobs)
     instance, m, rows, knowledge = result.instance, result.mechanism, result.rows, result.knowledge
     rational_u = result.rational.agent_utility(result.agent)
@@ -358,7 +310,7 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
     return 0
 
 
-@cli.command("game")
+@click.command("game")
 @click.argument("file", type=GivenPath(dir_okay=False, path_type=str))
 @_mechanism_choice(all_allowed=False)
 @click.option("-o", "--output", required=True, type=GivenPath(dir_okay=False, path_type=Path), callback=no_dash,
@@ -366,9 +318,9 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
 @click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help=PARAM_HELP)
 @click.option("--max-nodes", type=click.IntRange(min=1), default=None, metavar="N",
               help="Refuse trees with more nodes than this [default: 200000].")
-@_solver
-@_time
-@_jobs
+@solver_option
+@time_limit_option
+@jobs_option
 @coalition_knowledge_option
 def game_command(file, mechanism, output, param_values, max_nodes, solver, time_limit, jobs, coalition_knowledge):
     """Export MECHANISM's game on FILE as a Gambit extensive-form game (.efg): chance nodes with
@@ -390,12 +342,12 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
 
     with new_folders_removed_on_error(output):
         check_output(output, [file])
-        with _flags():
-            params = api.parse_params(_params(param_values))
+        with flag_errors():
+            params = api.parse_params(param_flags(param_values))
         instance, facts = _setup(file, solver, time_limit, jobs, coalition_knowledge)
         m = MECHANISMS[mechanism]
         api.check_applicable(m, instance)
-        with _flags():
+        with flag_errors():
             params = m.parameters(instance, params)
         from cabench.progress import counting, wanted
 
@@ -431,148 +383,4 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
         click.echo(f"cabench: internal error (please report): Gambit and cabench disagree on {', '.join(disagree)}",
                    err=True)
         return INTERNAL_ERROR
-    return 0
-
-
-def given_params(values: tuple[str, ...], names: list[str]) -> dict[str, Fraction]:
-    """``--param KEY=VALUE`` flags of sweep and experiment as exact fractions, each a parameter of
-    one of the mechanisms ``names`` at least (as ``evaluate`` refuses a parameter its mechanism
-    lacks; a typo was silently part of every row's key)."""
-    with _flags():
-        given = api.parse_params(_params(values))
-    if not given:
-        return given
-    from mechanisms.registry import MECHANISMS
-
-    accepted = sorted({p.name for name in names for p in MECHANISMS[name].params})
-    unknown = sorted(set(given) - set(accepted))
-    if unknown:
-        raise click.BadParameter(f'unknown parameter "{unknown[0]}" of the mechanisms evaluated '
-                                 f'({", ".join(names) or "none: give --mechanisms"}); expected one of: '
-                                 f'{", ".join(accepted) or "none"}', param_hint="'--param'")
-    return given
-
-
-def mechanism_list(text: str) -> list[str]:
-    """``--mechanisms``: a comma-separated list, or all."""
-    names = list(MECHANISM_NAMES) if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in names if m not in MECHANISM_NAMES]
-    if unknown:
-        raise click.BadParameter(f'unknown mechanism "{unknown[0]}"; expected all or some of: '
-                                 f'{", ".join(MECHANISM_NAMES)}',
-                                 param_hint="'--mechanisms'")
-    return list(dict.fromkeys(names))
-
-
-def run_resumable(command: str, run, output: Path, label: str):
-    """Run a sweep-like ``run(progress)`` with a progress bar on a terminal; on Ctrl-C or
-    SIGTERM, one line on standard error saying what is kept and how to resume."""
-    from cabench.progress import counting, wanted
-
-    finished = [0]
-    journal = output.with_name(output.name + ".journal.jsonl")
-    before = _lines(journal)
-    with counting(label, wanted()) as update:
-        def progress(done: int, total: int) -> None:
-            finished[0] = done
-            update(done, total)
-
-        try:
-            return run(progress)
-        except KeyboardInterrupt as exc:
-            # what the journal holds decides (an interruption just after an instance was written
-            # there, before the count, said none was kept)
-            done = max(finished[0], _lines(journal) - before)
-            kept = (f"{done} instance(s) computed in this run are kept (in {journal})"
-                    if done else "no instance was computed in this run")  # (no journal is left then)
-            click.echo(f"cabench {command}: interrupted; {kept}; run the same command again to resume", err=True)
-            exc.reported = True
-            raise
-
-
-def _lines(journal: Path) -> int:
-    """The whole lines of a sweep's journal (one per instance recorded), 0 if there is none."""
-    try:
-        return journal.read_bytes().count(b"\n")
-    except OSError:
-        return 0
-
-
-def finish_sweep(command: str, output: Path, computed: int, skipped: int, proven: bool,
-                 notes: Sequence[str] = ()) -> int:
-    for note in notes:
-        click.echo(f"cabench {command}: note: {note}", err=True)
-    click.echo(f"{computed} instance(s) computed, {skipped} already in {output}", err=True)
-    if not proven:
-        click.echo(f"cabench {command}: some programs were not proven optimal within the time limit (rows with "
-                   f"proven = False); a run with a larger --time-limit computes them again", err=True)
-        return NOT_PROVEN
-    return 0
-
-
-_param_many = click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
-                           help="Mechanism parameter, for every mechanism that has it (repeatable); part of the "
-                                "rows' key, so new parameters are computed on resume.")
-
-
-@cli.command("sweep")
-@click.argument("source", metavar="DIR_OR_GLOB", type=GivenPath(path_type=str))
-@click.option("--mechanisms", default="", metavar="LIST|all",
-              help="Comma-separated mechanisms to evaluate on every instance (default: benchmarks only).")
-@_param_many
-@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
-@click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, callback=workers_within_machine,
-              help="Parallel workers; each races solvers on its share of the cores.")
-@click.option("-o", "--output", required=True, type=GivenPath(dir_okay=False, path_type=Path),
-              help="Results file, .csv or .parquet; an existing one is resumed.")
-@_solver
-@_time
-def sweep_command(source, mechanisms, param_values, executor, scheduler, workers, output, solver, time_limit):
-    """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
-    from cabench.sweep import check_results_name, instance_files, run_sweep
-
-    names = mechanism_list(mechanisms)
-    given = given_params(param_values, names)
-    check_backend(solver)
-    files = instance_files(source)
-    if scheduler is not None and executor != "dask":
-        raise click.BadParameter("a scheduler is for --executor dask", param_hint="'--scheduler'")
-    check_results_name(output)
-    notes: list[str] = []
-    with new_folders_removed_on_error(output.parent):
-        computed, skipped, proven = run_resumable(
-            "sweep", lambda progress: run_sweep(files, output, names, executor=executor, workers=workers,
-                                                scheduler=scheduler, solver=solver, time_limit=time_limit,
-                                                progress=progress, given=given, notes=notes),
-            output, "sweeping instances")
-    return finish_sweep("sweep", output, computed, skipped, proven, notes)
-
-
-@cli.command("plot")
-@click.argument("results", type=GivenPath(dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=GivenPath(file_okay=False, path_type=Path), default=Path("figures"), callback=no_dash,
-              show_default=True, help="Folder for the figures.")
-@click.option("--style", type=click.Choice(["one-column", "two-column"]), default="two-column", show_default=True,
-              help="Width of the figures: one column of a two-column paper (3.5 in), or the full width (7 in).")
-@click.option("--formats", default="pdf,svg,png", show_default=True, metavar="LIST",
-              help="File formats (pdf, svg, png at 300 dpi).")
-def plot_command(results, output, style, formats):
-    """Draw the standard figures of a sweep or an experiment: the
-    knowledge-quality figure, shares of each theorem's benchmark with 95% confidence intervals,
-    collusion and solve time; prints the files written."""
-    from cabench.cli import check_folder
-    from cabench.plot import FORMATS, plot_results
-
-    chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
-    if not chosen or not set(chosen) <= set(FORMATS):
-        raise click.BadParameter(f'"{formats}": expected some of {", ".join(FORMATS)}', param_hint="'--formats'")
-    notes: list[str] = []
-    with new_folders_removed_on_error(output):
-        check_folder(output)
-        for figure in plot_results(results, output, style, chosen, notes):
-            for path in figure.paths:
-                click.echo(str(path))
-    for note in notes:  # (standard error: standard output lists the files written)
-        click.echo(f"cabench plot: note: {note}", err=True)
     return 0

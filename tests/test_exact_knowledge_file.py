@@ -95,7 +95,7 @@ def test_an_instance_above_the_input_limit_is_refused_before_it_is_written(tmp_p
     """Knowledge other than exact drawn on hundreds of players can exceed what cabench reads
     (a 411-player CATS file of 2000 bids with noisy-lower:0.8 was 96 MB): generate, annotate and
     import refuse to write it (exit 2, nothing written) rather than leave a file nothing reads."""
-    from cabench.cli import _readable
+    from cabench.instance_commands import _readable
     from instances.files import MAX_INPUT_BYTES, OutputError
 
     small = "x" * 1000

@@ -128,3 +128,22 @@ def test_the_light_lists_match_the_registries():
 
     assert list(MECHANISM_NAMES) == list(MECHANISMS)
     assert list(BACKEND_MODULES) == backend_names()
+
+
+def test_every_application_module_imports_first_in_a_fresh_interpreter():
+    """Each module of the application imports on its own, first thing in a new process: the
+    command modules imported ``cabench.cli``, which imported them back, so a plain
+    ``import cabench.mechanism_commands`` failed on a partly initialised module. (The library's
+    modules are imported in every order by the tests themselves.)"""
+    import cabench
+
+    names = [f"cabench.{info.name}" for info in pkgutil.iter_modules(cabench.__path__)
+             if info.name != "__main__"]  # (``python -m cabench``: runs the command line)
+    assert "cabench.mechanism_commands" in names and "cabench.cli_common" in names
+    # one interpreter per module: each import is the first of its process
+    script = ("import subprocess, sys\nfailed = []\nfor name in sys.argv[1:]:\n"
+              "    done = subprocess.run([sys.executable, '-c', f'import {name}'], capture_output=True, text=True)\n"
+              "    if done.returncode:\n        failed.append((name, done.stderr.strip().splitlines()[-1]))\n"
+              "print(failed)")
+    done = subprocess.run([sys.executable, "-c", script, *names], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr

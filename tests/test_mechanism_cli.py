@@ -251,7 +251,8 @@ def test_outcome_text_shows_money_in_the_files_units(tmp_path):
 
 
 def test_all_says_which_mechanisms_need_more_players(tmp_path):
-    """On one player, ``--mechanism all`` dropped perfect-revenue (it needs two) without a word."""
+    """On one player, ``--mechanism all`` dropped perfect-revenue (it needs two) without a word
+    (and with ``--players-csv -``, after the table had its note)."""
     from dataclasses import replace
 
     from instances import dump_instance, load_instance
@@ -268,6 +269,11 @@ def test_all_says_which_mechanisms_need_more_players(tmp_path):
                                        "reason": "needs at least 2 players; the instance has 1"}]
     assert "perfect-revenue" not in {m["mechanism"] for m in data["mechanisms"]}
     assert "not_applicable" not in json.loads(run_cli("evaluate", SEED004, "-m", "all", "--json").stdout)
+    # with the CSV on standard output in place of the table, the note goes to standard error
+    dashed = run_cli("evaluate", str(file), "-m", "all", "--players-csv", "-")
+    assert dashed.returncode == 0 and dashed.stdout.startswith("mechanism,agent,"), dashed.stderr
+    assert dashed.stderr == ("cabench evaluate: note: perfect-revenue: not evaluated: it needs at least 2 players; "
+                             "the instance has 1\n")
 
 
 def test_deviate_json():
@@ -372,7 +378,6 @@ def test_a_mechanism_for_more_players_names_the_file_first(tmp_path):
 def test_a_large_table_report_lists_its_first_bundles():
     """``outcome``'s text of a table valuation stops after TABLE_BUNDLES bundles (a table over 20
     goods has a million) and says how many it left to the JSON."""
-    import cabench.cli  # noqa: F401  (the command modules join its group: it is imported first)
     from cabench.mechanism_commands import TABLE_BUNDLES, _valuation_text
 
     goods = [f"g{k}" for k in range(6)]

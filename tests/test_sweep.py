@@ -196,8 +196,7 @@ def test_a_failing_results_command_leaves_nothing(tmp_path, args):
 
 
 def test_an_interruption_before_any_instance_names_no_journal(tmp_path, capsys):
-    from cabench.cli import cli  # noqa: F401  (the commands' modules are imported through it)
-    from cabench.mechanism_commands import run_resumable
+    from cabench.experiment_commands import run_resumable
 
     def interrupted(progress):
         raise KeyboardInterrupt
