@@ -167,6 +167,8 @@ def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str
     Returns
     -------
     Instance
+        An instance that :func:`generate` made keeps its record of how it was made
+        (``cabench.provenance``) true: the specs drawn here replace the record's, with their seed.
 
     Examples
     --------
@@ -175,11 +177,13 @@ def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str
     >>> cabench.annotate(inst, knowledge="exact").knowledge is not None
     True
     """
+    from cabench.provenance import annotated
     from instances.knowledge_models import annotate as draw
 
     knowledge = None if knowledge is None else _text(knowledge, "knowledge")
     coalitions = None if coalitions is None else _text(coalitions, "coalitions")
-    return draw(load(instance), knowledge, coalitions, _whole(seed, "seed"), replace)
+    seed = _whole(seed, "seed")
+    return annotated(draw(load(instance), knowledge, coalitions, seed, replace), knowledge, coalitions, seed)
 
 
 def generate(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,

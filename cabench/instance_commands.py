@@ -268,6 +268,7 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
 def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
     """Write FILE with knowledge and coalitions drawn by the models of `generate` (see README,
     "Knowledge models"), for any valuation form. FILE may be - for standard input."""
+    from cabench.provenance import annotated
     from instances.files import check_output
     from instances.knowledge_models import annotate
     from instances.loader import load_instance
@@ -280,7 +281,7 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
             check_output(output)
         instance = load_instance(file)
         with spec_errors():
-            instance = annotate(instance, knowledge, coalitions, seed, replace)
+            instance = annotated(annotate(instance, knowledge, coalitions, seed, replace), knowledge, coalitions, seed)
         emit(_readable(instance_text(instance), output), output)
     return 0
 

@@ -4,6 +4,9 @@ An instance file made by cabench (``cabench generate``, ``cabench experiment``) 
 was made in its ``description``: the text :data:`PREFIX` followed by a JSON object with the
 generator's arguments (distribution, goods, bids, players, seed, knowledge and coalition specs).
 Rows read these facts from there, never from the instance's name (which a user may change).
+``cabench annotate`` (and :func:`cabench.annotate`) keeps the record true: the specs it draws
+replace the record's, and the seed it draws them with is kept beside (``knowledge_seed``,
+``coalitions_seed``; ``seed`` stays the one that drew the valuations).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Any
 
 from instances import Instance
 
-__all__ = ["FIELDS", "PREFIX", "SOLVERS", "host", "read_record", "software", "source_commit", "with_record"]
+__all__ = ["FIELDS", "PREFIX", "SOLVERS", "annotated", "host", "read_record", "software", "source_commit",
+           "with_record"]
 
 PREFIX = "made by cabench: "
 FIELDS = ("distribution", "goods", "bids", "players", "seed", "knowledge", "coalitions")
@@ -39,6 +43,19 @@ def read_record(instance: Instance) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return record if isinstance(record, dict) else {}
+
+
+def annotated(instance: Instance, knowledge: str | None, coalitions: str | None, seed: int) -> Instance:
+    """``instance``, just annotated with these specs and seed (None: kept as it was), with its
+    record, if it has one, saying so: a file generated with exact knowledge and annotated with
+    ``wrong:0.5`` gave rows of ``knowledge`` exact."""
+    record = read_record(instance)
+    if not record:
+        return instance
+    for field, spec in (("knowledge", knowledge), ("coalitions", coalitions)):
+        if spec is not None:
+            record |= {field: spec, f"{field}_seed": seed}
+    return with_record(instance, **record)
 
 
 def host() -> dict[str, Any]:

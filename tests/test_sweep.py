@@ -466,3 +466,31 @@ def test_a_sweep_refuses_an_experiments_results(tmp_path):
     result = run_cli("sweep", str(EXAMPLES / "seed004-example.json"), "--solver", "cpsat", "-o", str(out))
     assert result.returncode == 2 and "holds an experiment's rows (along wrong)" in result.stderr
     assert out.read_bytes() == before
+
+
+def test_rows_of_an_annotated_file_name_the_knowledge_it_has(tmp_path):
+    """``annotate --replace`` on a generated file kept its record of ``generate``'s specs, so
+    sweep rows said knowledge exact and no coalitions beside a file with wrong:0.5 and a pair
+    (as the Python API's annotate did)."""
+    import cabench
+    from cabench.provenance import read_record
+
+    made = tmp_path / "made.json"
+    assert run_cli("generate", "-d", "regions", "-m", "6", "-b", "12", "-n", "3", "--knowledge", "exact",
+                   "--seed", "4", "-o", str(made)).returncode == 0
+    folder = tmp_path / "in"
+    folder.mkdir()
+    done = run_cli("annotate", str(made), "--knowledge", "wrong:0.5", "--coalitions", "pairs:1", "--seed", "9",
+                   "--replace", "-o", str(folder / "annotated.json"))
+    assert done.returncode == 0, done.stderr
+    results = tmp_path / "r.csv"
+    assert run_cli("sweep", str(folder), "-o", str(results)).returncode == 0
+    row = pd.read_csv(results).iloc[0]
+    assert (row["knowledge"], row["coalition_spec"], row["seed"], row["colluders"]) == ("wrong:0.5", "pairs:1", 4, 2)
+    record = read_record(cabench.load(folder / "annotated.json"))
+    assert record["knowledge_seed"] == record["coalitions_seed"] == 9 and record["distribution"] == "regions"
+    # the API keeps it true too, and a file without a record stays without one
+    again = cabench.annotate(cabench.generate("regions", 6, 12, 3, seed=4), knowledge="noisy-lower:0.7", seed=2)
+    assert read_record(again)["knowledge"] == "noisy-lower:0.7" and read_record(again)["knowledge_seed"] == 2
+    plain = cabench.annotate(EXAMPLES / "vcg-collusion.json", knowledge="exact", replace=True)
+    assert read_record(plain) == {}
