@@ -333,8 +333,9 @@ def _draw_panel(ax, panel: Panel, locator) -> None:
         width = 0.8 / max(1, len(groups))
         for k, s in enumerate(groups):
             xs = [c + (k - (len(groups) - 1) / 2) * width for c in range(len(categories))]
-            err = [[m - lo if math.isfinite(lo) else 0 for m, lo in zip(s.y, s.low)],
-                   [hi - m if math.isfinite(hi) else 0 for m, hi in zip(s.y, s.high)]]
+            # no interval (one draw): no bar at all, where a zero one drew its caps on the mean
+            err = [[m - lo if math.isfinite(lo) else math.nan for m, lo in zip(s.y, s.low)],
+                   [hi - m if math.isfinite(hi) else math.nan for m, hi in zip(s.y, s.high)]]
             ax.bar(xs, s.y, width, yerr=err, capsize=2, color=s.color, label=s.label, error_kw={"linewidth": 0.8})
         for s in panel.series:
             if s.role == "bound":

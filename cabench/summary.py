@@ -44,14 +44,14 @@ class Estimate:
 
 def estimate(values) -> Estimate:
     """Mean and 95% confidence interval of the finite values (Student's t with n - 1 degrees of
-    freedom; the interval is the mean itself for n = 1)."""
+    freedom; none over one value: its ends are nan, and the figures draw no error bar there)."""
     xs = [float(v) for v in values if v is not None and math.isfinite(float(v))]
     n = len(xs)
     if n == 0:
         return Estimate(math.nan, math.nan, math.nan, 0)
     mean = sum(xs) / n
     if n == 1:
-        return Estimate(mean, mean, mean, 1)
+        return Estimate(mean, math.nan, math.nan, 1)  # (a zero-width bar read as a certain mean)
     from scipy.stats import t
 
     sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))

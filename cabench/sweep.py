@@ -520,12 +520,16 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     keys = {f: instance_key(f) for f in map(str, files)}
     notes += _changed_files(rows, keys)
     seen: dict[str, list] = {}  # key -> the rows wanted of the first file with that content
+    first: dict[str, str] = {}  # key -> that file
+    twins: list[tuple[str, str]] = []  # (a file, the earlier file with its bytes)
     todo = []
     left: dict[str, int] = {}  # mechanism -> instances it does not apply to (a market mechanism on auctions)
     for f in files:
         key, wanted = _wanted(str(f), mechanisms, solver, given, keys.get(str(f)))
         if key in seen:
+            twins.append((str(f), first[key]))
             continue
+        first[key] = str(f)
         for name in set(mechanisms) - {name for _, name in wanted}:
             left[name] = left.get(name, 0) + 1
         seen[key] = [k for k, _ in wanted]
@@ -533,6 +537,11 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
         if missing:
             todo.append((key, str(f), [name for name in missing if name]))
     notes += _not_applied(mechanisms, left, len(seen))
+    if twins:  # (left out without a word: the count said one instance fewer than the files given)
+        file, earlier = twins[0]
+        more = f" (and {len(twins) - 1} more file{'s' * (len(twins) > 2)} like it)" if len(twins) > 1 else ""
+        notes.append(f"{file} has the same bytes as {earlier}{more}: one instance, computed once, its rows "
+                     f"name {earlier}")
     journal = _journal(results)
     cores = usable()
     with open(journal, "a", encoding="utf-8") as handle:

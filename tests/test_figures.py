@@ -4,6 +4,7 @@ bounds, labels) and through the drawn matplotlib figure; tables in every format,
 from __future__ import annotations
 
 import csv
+import math
 import io
 import json
 import subprocess
@@ -35,7 +36,7 @@ def test_confidence_intervals():
     e = estimate([1.0, 2.0, 3.0])
     assert e.mean == 2.0 and e.n == 3
     assert e.half == pytest.approx(4.302652729911275 * 1.0 / 3 ** 0.5)  # Student's t, 2 degrees of freedom
-    assert estimate([5.0]).half == 0 and estimate([]).n == 0
+    assert math.isnan(estimate([5.0]).half) and estimate([5.0]).mean == 5.0 and estimate([]).n == 0  # (none over one)
 
 
 def test_knowledge_quality_figure_data(results):
@@ -512,3 +513,30 @@ def test_figures_of_formats_not_redrawn_are_named(results, tmp_path):
     again = run_cli("plot", str(results), "-o", str(out), "--formats", "png")
     assert again.returncode == 0
     assert f"{out / 'knowledge-quality.pdf'}" in again.stderr and "from an earlier run" in again.stderr
+
+
+def test_one_draw_has_no_error_bar(tmp_path):
+    """A mean over one draw has no confidence interval: the table printed none, but the figures
+    drew a zero-width error bar with its caps (and a zero-width band), read as a certain mean."""
+    import numpy as np
+    from matplotlib.collections import LineCollection
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.json").write_bytes((EXAMPLES / "seed004-example.json").read_bytes())  # (BB = 150 > 0)
+    results = tmp_path / "r.csv"
+    assert run_cli("sweep", str(folder), "--mechanisms", "vcg", "-o", str(results)).returncode == 0
+    assert estimate([0.5]).n == 1 and math.isnan(estimate([0.5]).half)
+    data = next(d for d in figure_data(load(results)) if d.name == "performance-over-benchmark")
+    bars = next(s for s in data.panels[1].series if s.role != "bound")
+    assert bars.n == (1,) and math.isnan(bars.low[0]) and math.isnan(bars.high[0]) and math.isfinite(bars.y[0])
+    figure = draw(data)
+    segments = [seg for ax in figure.axes for c in ax.collections if isinstance(c, LineCollection)
+                for seg in c.get_segments()]
+    caps = [line.get_xydata() for ax in figure.axes for line in ax.lines]
+    assert segments and caps  # (the bars' lines and caps are there, with nothing finite to draw)
+    assert not any(np.isfinite(seg).all() and len(seg) for seg in segments)
+    assert not any(np.isfinite(xy).all() for xy in caps)
+    table = run_cli("table", str(results), "--format", "json")
+    vcg = json.loads(table.stdout)["rows"][0] if table.returncode == 0 else None
+    assert vcg is not None and vcg["total_over_benchmark_ci95"] is None, table.stderr

@@ -494,3 +494,18 @@ def test_rows_of_an_annotated_file_name_the_knowledge_it_has(tmp_path):
     assert read_record(again)["knowledge"] == "noisy-lower:0.7" and read_record(again)["knowledge_seed"] == 2
     plain = cabench.annotate(EXAMPLES / "vcg-collusion.json", knowledge="exact", replace=True)
     assert read_record(plain) == {}
+
+
+def test_files_of_the_same_bytes_are_named_in_a_note(tmp_path):
+    """Two files with the same bytes are one instance, computed once: the second was left out
+    without a word (the count said one instance for two files)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    assert run_cli("generate", "-d", "paths", "-m", "5", "-b", "8", "-n", "3", "-o", str(folder / "a.json")).returncode == 0
+    for twin in ("b.json", "c.json"):
+        (folder / twin).write_bytes((folder / "a.json").read_bytes())
+    done = run_cli("sweep", str(folder), "-o", str(tmp_path / "r.csv"))
+    assert done.returncode == 0, done.stderr
+    assert (f"cabench sweep: note: {folder / 'b.json'} has the same bytes as {folder / 'a.json'} (and 1 more file "
+            f"like it): one instance, computed once, its rows name {folder / 'a.json'}\n") in done.stderr
+    assert set(pd.read_csv(tmp_path / "r.csv")["file"]) == {str(folder / "a.json")}
