@@ -247,6 +247,10 @@ def solve_time(frame) -> FigureData | None:
     if tables.empty or "solve_seconds" not in tables:
         return None
     tables["family"] = family(tables)
+    # the times of each solver apart, when the results hold several (a sweep run again with another)
+    solvers = "solver" in tables and tables["solver"].nunique(dropna=True) > 1
+    if solvers:
+        tables["family"] = tables["family"].astype(str) + ", " + tables["solver"].astype(str)
     panels = []
     for column, label in (("goods", "goods"), ("bids", "bids (all players)")):
         series = []

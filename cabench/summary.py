@@ -291,7 +291,8 @@ def family(frame):
 
 
 def mechanism_rows(frame):
-    """The evaluated mechanism rows with their ratios; baselines divided by BB (module doc)."""
+    """The evaluated mechanism rows with their ratios; baselines divided by BB (module doc). An
+    evaluation swept again with another ``--solver`` is kept once (the first row)."""
     import pandas as pd
 
     rows = frame[frame["mechanism"].notna()].copy()
@@ -303,6 +304,13 @@ def mechanism_rows(frame):
         else:
             rows[column] = math.nan
     rows = rows[rows["total"].notna()]
+    # one evaluation of an instance, found again with another --solver, is the same numbers (its
+    # values are proven): counted once, or its verdicts counted twice (``attrs["repeated"]``)
+    same = [c for c in ("instance_sha256", "mechanism", "parameter_spec") if c in rows]
+    repeated = 0
+    if "instance_sha256" in same and "solver" in rows:
+        unique = rows.drop_duplicates(subset=same, keep="first")
+        repeated, rows = len(rows) - len(unique), unique.copy()
     base = rows["mechanism"].isin(BASELINES) & rows["total_over_benchmark"].isna() & (rows["BB"] > 0)
     rows.loc[base, "total_over_benchmark"] = rows.loc[base, "total"] / rows.loc[base, "BB"]
     rows.loc[base, "revenue_over_benchmark"] = rows.loc[base, "E_REV"] / rows.loc[base, "BB"]
@@ -314,6 +322,7 @@ def mechanism_rows(frame):
     # a mechanism run with given parameters is its own line: "best-belief (eps=1/100)"
     spec = rows["parameter_spec"].astype(object).fillna("").astype(str) if "parameter_spec" in rows else ""
     rows["mechanism"] = rows["mechanism"].astype(str) + (" (" + spec + ")").where(spec != "", "")
+    rows.attrs["repeated"] = repeated
     return rows
 
 
@@ -353,6 +362,7 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
     from cabench.formats import TableData
 
     rows = mechanism_rows(frame)
+    repeated = rows.attrs.get("repeated", 0)
     if rows.empty:
         where = "" if source is None else f"{shown_name(source)}: "
         if frame["mechanism"].notna().any():  # mechanisms asked for, none evaluated: the tables unproven
@@ -412,7 +422,11 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
     if off_axis:  # (groupby drops them: a sweep's family vanished from --per-point without a word)
         notes += (f"{off_axis} mechanism row{'s' if off_axis > 1 else ''} without a knowledge axis (a sweep's) left "
                   "out of this table by point; the table without --per-point includes them.",)
-    left_out = int(frame["mechanism"].notna().sum()) - len(rows)
+    if repeated:
+        notes += (f"{repeated} mechanism row{'s' if repeated > 1 else ''} repeat{'s' * (repeated == 1)} an evaluation "
+                  "of the same instance with another --solver (the same numbers): each evaluation is counted "
+                  "once.",)
+    left_out = int(frame["mechanism"].notna().sum()) - len(rows) - repeated
     if left_out:  # (they were dropped without a word: an instance could vanish from its family)
         notes += (f"{left_out} mechanism row{'s' if left_out > 1 else ''} of the results left out: not evaluated, a "
                   "program they need not proven within the time limit (proven = False).",)

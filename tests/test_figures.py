@@ -540,3 +540,26 @@ def test_one_draw_has_no_error_bar(tmp_path):
     table = run_cli("table", str(results), "--format", "json")
     vcg = json.loads(table.stdout)["rows"][0] if table.returncode == 0 else None
     assert vcg is not None and vcg["total_over_benchmark_ci95"] is None, table.stderr
+
+
+def test_a_second_solver_counts_each_evaluation_once(tmp_path):
+    """Rows added by a sweep with another --solver (as the README allows) are the same
+    evaluations: the table counted their verdicts twice (12 / 0 / 0 for 6 instances), and the
+    solve-time figure pooled both solvers' times under one label."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in range(3):
+        assert run_cli("generate", "-d", "paths", "-m", "5", "-b", "8", "-n", "3", "--knowledge", "exact", "--seed",
+                       str(seed), "-o", str(folder / f"p{seed}.json")).returncode == 0
+    results = tmp_path / "r.csv"
+    for solver in ("portfolio", "cpsat"):
+        done = run_cli("sweep", str(folder), "--mechanisms", "best-belief", "--solver", solver, "-o", str(results))
+        assert done.returncode == 0, done.stderr
+    frame = load(results)
+    assert len(frame[frame["mechanism"] == "best-belief"]) == 6
+    table = json.loads(run_cli("table", str(results), "--format", "json").stdout)
+    row = table["rows"][0]
+    assert (row["n"], row["rows"], row["PASS"] + row["FAIL"] + row["premise_not_met"]) == (3, 3, 3)
+    assert any("another --solver" in note and note.startswith("3 mechanism rows") for note in table["notes"])
+    times = next(d for d in figure_data(frame) if d.name == "solve-time")
+    assert sorted(s.label for s in times.panels[0].series) == ["paths, cpsat (n=3)", "paths, portfolio (n=3)"]
