@@ -7,7 +7,7 @@ no ``if __name__ == "__main__":`` guard needed)::
     inst = cabench.load("instances/examples/seed004-example.json")  # or a dict, or generate(...)
     report = cabench.benchmarks(inst, solver="portfolio", time_limit=None, jobs=None)
     report.msw.value           # 200
-    report.to_frame()          # one row per benchmark (pandas: pip install 'cabench[sweep]')
+    report.to_frame()          # one row per benchmark, as a pandas DataFrame
     report.players_frame()     # one row per player: the columns of --players-csv
     report.player_rows()       # the same as plain dicts (no pandas)
     report.to_dict()           # the JSON of `cabench benchmarks --json`

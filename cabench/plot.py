@@ -282,8 +282,8 @@ def why_empty(data: FigureData) -> str | None:
     if not shown:
         return "no mechanism row with a value (unproven rows are left out)"
     lines = [p for p in data.panels if p.kind == "line"]
-    if lines and len({x for p in lines for s in p.series for x in s.x}) < 2:
-        return f"every row is at one {lines[0].xlabel or 'x value'}"
+    if lines and len(xs := {x for p in lines for s in p.series for x in s.x}) < 2:
+        return f"every row has the same value of {lines[0].xlabel or 'x'} ({', '.join(f'{x:g}' for x in xs)})"
     return None
 
 

@@ -418,6 +418,9 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
         notes += ("Some lines hold several rows of one draw (an auction with the seed that drew it: its knowledge "
                   "points, or files of that auction and seed): each draw's rows are averaged first, as they are not "
                   "independent; the verdicts count every row.",)
+    if per_point and not point:  # (asked for, and silently not given)
+        notes += ("--per-point: these results have no knowledge axis (a sweep's, not an experiment's); one line per "
+                  "family and mechanism.",)
     off_axis = int(rows["axis_value"].isna().sum()) if point else 0
     if off_axis:  # (groupby drops them: a sweep's family vanished from --per-point without a word)
         notes += (f"{off_axis} mechanism row{'s' if off_axis > 1 else ''} without a knowledge axis (a sweep's) left "

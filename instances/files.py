@@ -183,7 +183,7 @@ def exclusive_lock(lock: Path, what: str) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
             os.close(fd)
-            raise CabenchError(f"{what}: another cabench sweep (pid {holder}) is writing it; wait for it to "
+            raise CabenchError(f"{what}: another cabench sweep or experiment (pid {holder}) is writing it; wait for it to "
                                f"finish, or write to another file") from None
         try:
             if _names(lock, fd):

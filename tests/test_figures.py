@@ -97,7 +97,7 @@ def test_plot_writes_pdf_svg_and_png_at_300_dpi(results, tmp_path):
         assert round(dpi[0]) >= 300
     # no colluders in these results: the collusion figure would be one column at 0, so it is not
     # drawn, and the folder's earlier collusion.png is named as not from these results
-    assert "note: collusion not drawn: every row is at one colluding players" in result.stderr
+    assert "note: collusion not drawn: every row has the same value of colluding players (0)" in result.stderr
     assert f"{out / 'collusion.png'}: from an earlier run, not redrawn" in result.stderr
     assert sorted(result.stdout.split()) == sorted(str(p) for p in out.iterdir() if p.name != "collusion.png")
     again = tmp_path / "again"
@@ -563,3 +563,18 @@ def test_a_second_solver_counts_each_evaluation_once(tmp_path):
     assert any("another --solver" in note and note.startswith("3 mechanism rows") for note in table["notes"])
     times = next(d for d in figure_data(frame) if d.name == "solve-time")
     assert sorted(s.label for s in times.panels[0].series) == ["paths, cpsat (n=3)", "paths, portfolio (n=3)"]
+
+
+def test_per_point_on_a_sweep_says_there_is_no_axis(results):
+    """``table --per-point`` on a sweep's results (no knowledge axis) gave the table without
+    points and no word about it; and LaTeX left ``|``, ``<`` and ``>`` as they are (in LaTeX's
+    default font encoding they print as other glyphs)."""
+    from cabench.formats import latex_escape
+    from cabench.summary import summary_table
+
+    frame = load(results)
+    frame[["axis", "axis_value"]] = [None, float("nan")]
+    notes = summary_table(frame, per_point=True).notes
+    assert any(note.startswith("--per-point: these results have no knowledge axis") for note in notes), notes
+    assert not any(note.startswith("--per-point") for note in summary_table(frame).notes)
+    assert latex_escape("a|b<c>d") == r"a\textbar{}b\textless{}c\textgreater{}d"
