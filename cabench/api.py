@@ -183,7 +183,27 @@ def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str
     knowledge = None if knowledge is None else _text(knowledge, "knowledge")
     coalitions = None if coalitions is None else _text(coalitions, "coalitions")
     seed = _whole(seed, "seed")
-    return annotated(draw(load(instance), knowledge, coalitions, seed, replace), knowledge, coalitions, seed)
+    loaded = load(instance)
+    with _spec_arguments():
+        drawn = draw(loaded, knowledge, coalitions, seed, replace)
+    return annotated(drawn, knowledge, coalitions, seed)
+
+
+@contextmanager
+def _spec_arguments() -> Iterator[None]:
+    """A spec the models cannot read or apply (``instances.knowledge_models.SpecError``, whose
+    message starts with its flag: ``--knowledge: cannot read ...``) as the :class:`ArgumentError`
+    of that argument (``knowledge: cannot read ...``); errors about the instance stay as they are."""
+    from instances.knowledge_models import SpecError
+
+    try:
+        yield
+    except SpecError as exc:
+        head, sep, _ = str(exc).partition(": ")
+        if not head.startswith("--") or not sep:
+            raise
+        flag = head.split(" ")[0].rstrip(",").removeprefix("--")
+        raise ArgumentError(str(exc).removeprefix("--"), flag) from None
 
 
 def generate(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,
@@ -224,8 +244,9 @@ def generate(distribution: str, goods: int, bids: int, players: int | None, seed
     goods, bids, seed = _whole(goods, "goods", 1), _whole(bids, "bids", 1), _whole(seed, "seed")
     players = None if players is None or players == "bidders" else _whole(players, "players", 1)
     # the same bytes as `cabench generate`: the file records how it was made (cabench.provenance)
-    return with_record(generate_instance(distribution, goods, bids, players, seed, knowledge, coalitions),
-                       distribution=distribution, goods=goods, bids=bids,
+    with _spec_arguments():
+        made = generate_instance(distribution, goods, bids, players, seed, knowledge, coalitions)
+    return with_record(made, distribution=distribution, goods=goods, bids=bids,
                        players=players if players is not None else "bidders", seed=seed, knowledge=knowledge,
                        coalitions=coalitions)
 
@@ -328,7 +349,7 @@ def parse_params(values: Mapping[str, Any] | None) -> dict[str, Fraction]:
         except TooLong:  # (eps=1e-99999999 took minutes to read)
             raise ArgumentError(f'"{key}={raw}": numerator and denominator must be at most 10^12', "param") from None
         except (ValueError, ZeroDivisionError):
-            raise ArgumentError(f'"{key}={raw}" is not KEY=VALUE with a number (e.g. eps=1/10 or eps=0.1)',
+            raise ArgumentError(f'"{key}={raw}": {raw!r} is not a number (e.g. eps=1/10 or eps=0.1)',
                                 "param") from None
         value = params[key]
         if max(abs(value.numerator), value.denominator) > MAX_PARAM:
@@ -343,6 +364,9 @@ MAX_PARAM = 10**12
 
 
 def _player(instance: Instance, name: str) -> int:
+    if not isinstance(name, str):  # (None read 'unknown player "None"')
+        raise ArgumentError(f"player {name!r}: expected a player's name, one of: {', '.join(instance.players)}",
+                            "player")
     if name not in instance.players:
         raise ArgumentError(f'unknown player "{name}"; expected one of: {", ".join(instance.players)}', "player")
     return instance.players.index(name)

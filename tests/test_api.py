@@ -149,6 +149,12 @@ def test_bad_arguments_name_the_argument():
     (lambda: cabench.evaluate(SEED004, ["vcg"]), "mechanism"),
     (lambda: cabench.evaluate(SEED004, "best-belief", params="eps=1/10"), "param"),
     (lambda: cabench.evaluate(SEED004, "all", params={"epsilon": "1/10"}), "param"),  # (a typo was ignored)
+    # specs the models cannot read or apply (a SpecError that began "--distribution: ...")
+    (lambda: cabench.generate("xyz", 4, 6, 3), "distribution"),
+    (lambda: cabench.generate("paths", 4, 6, 3, knowledge="noisy-lower:2"), "knowledge"),
+    (lambda: cabench.generate("paths", 4, 6, 3, coalitions="pairs:5"), "coalitions"),
+    (lambda: cabench.annotate(SEED004, knowledge="wrong:7", replace=True), "knowledge"),
+    (lambda: cabench.outcome(SEED004, "best-belief", None), "player"),  # (it said 'unknown player "None"')
 ])
 def test_a_wrong_type_or_range_is_an_argument_error(call, param):
     """Arguments of the wrong type or range raise ``ArgumentError`` naming the argument (they
@@ -157,6 +163,14 @@ def test_a_wrong_type_or_range_is_an_argument_error(call, param):
     with pytest.raises(cabench.ArgumentError) as error:
         call()
     assert error.value.param == param, error.value
+    assert not str(error.value).startswith("--"), error.value  # (the command line's flag is not the argument)
+
+
+def test_a_parameter_that_is_no_number_says_so():
+    """A params dict's value that is not a number was "not KEY=VALUE", the command line's words."""
+    with pytest.raises(cabench.ArgumentError, match="\"eps=abc\": 'abc' is not a number") as error:
+        cabench.evaluate(SEED004, "best-belief", params={"eps": "abc"})
+    assert error.value.param == "param"
 
 
 def test_a_dict_with_a_key_that_is_not_a_string_names_it():
