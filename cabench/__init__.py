@@ -11,7 +11,7 @@ no ``if __name__ == "__main__":`` guard needed)::
     report.players_frame()     # one row per player: the columns of --players-csv
     report.player_rows()       # the same as plain dicts (no pandas)
     report.to_dict()           # the JSON of `cabench benchmarks --json`
-    cabench.evaluate(inst, "best-belief").to_frame()   # E[SW], E[REV], bound, holds
+    cabench.evaluate(inst, "best-belief").to_frame()   # E[SW], E[REV], guarantee, bound, holds
     cabench.evaluate(inst, "best-belief").agents_frame()   # E[u] per agent: evaluate --players-csv
     cabench.outcome(inst, "best-belief", "p3").to_dict()
     cabench.deviate(inst, "best-belief", "p3").to_frame()

@@ -527,8 +527,9 @@ class Evaluations:
 
     def to_frame(self):
         """One row per mechanism: ``mechanism``, ``E[SW]``, ``E[REV]``, ``total`` (floats; exact
-        values in ``to_dict()``), the theorem's ``benchmark`` and its value, the ``bound``,
-        ``holds`` (None when the theorem's premise is not met), the ``verdict`` ("not checked:
+        values in ``to_dict()``), the theorem's ``benchmark`` and its value, its ``guarantee``
+        (the inequality: ``E[REV] >= BB/2 - eps``, or ``Pr[...] >= ...`` for a probability), the
+        ``achieved`` side and the ``bound``, ``holds`` (None when the theorem's premise is not met), the ``verdict`` ("not checked:
         not rational play" for a deviation) and the ``strategies`` played (:attr:`strategies`,
         with the :attr:`deviators` after the family)."""
         from cabench.present import NOT_RATIONAL, in_registry_order
@@ -538,14 +539,16 @@ class Evaluations:
             if isinstance(ev, str):  # (NaN expectations: nothing was evaluated)
                 rows.append({"mechanism": m.name, "E[SW]": None, "E[REV]": None, "total": None, "benchmark": None,
                              "benchmark_value": None, "verdict": f"not proven: {ev}", "source": m.source,
-                             "scale": self.instance.scale, "bound": None, "holds": None})
+                             "scale": self.instance.scale, "guarantee": None, "achieved": None, "bound": None,
+                             "holds": None})
                 continue
             g = ev.guarantee
             rows.append({  # the columns printed when a frame is too wide to show whole come first and last
                 "mechanism": m.name, "E[SW]": float(ev.sw), "E[REV]": float(ev.rev), "total": float(ev.total),
                 "benchmark": g.benchmark if g else None, "benchmark_value": g.benchmark_value if g else None,
                 "verdict": g.verdict if g else NOT_RATIONAL if self.deviators else None, "source": m.source,
-                "scale": self.instance.scale, "bound": float(g.bound) if g else None,
+                "scale": self.instance.scale, "guarantee": g.statement if g else None,
+                "achieved": float(g.achieved) if g else None, "bound": float(g.bound) if g else None,
                 "holds": (g.holds if g.premise_unmet is None else None) if g else None,
                 "strategies": self.strategies_played(),
             })

@@ -325,3 +325,13 @@ def test_to_frame_without_pandas_says_which_extra(tmp_path):
         """))
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert "pip install 'cabench[sweep]'" in result.stdout, result.stderr
+
+
+def test_evaluation_frames_say_what_the_bound_bounds():
+    """A market mechanism's bound is a probability: the frame gave ``benchmark`` MSW beside
+    ``bound`` 0.9996, read as money, with no word of the guarantee it belongs to."""
+    frame = cabench.evaluate(EXAMPLES / "seed003-market.json", "budget-balanced").to_frame()
+    row = frame.iloc[0]
+    assert row["guarantee"].startswith("Pr[") and 0 < row["bound"] <= row["achieved"] <= 1
+    money = cabench.evaluate(SEED004, "best-belief").to_frame().iloc[0]
+    assert money["guarantee"].startswith("E[REV] >=") and money["achieved"] >= money["bound"]
