@@ -270,7 +270,8 @@ def render(report: Report, players: str = "auto") -> Group:
     units = f"; scale {inst.scale}, values in the file's units" if inst.scale != 1 else ""
     title = Text.assemble(
         (inst.name, "bold"),
-        f": {kind}, {inst.m} goods, {inst.n} players, {structure}; solver {report.solver}{units}",
+        f": {kind}, {inst.m} good{'s' * (inst.m != 1)}, {inst.n} player{'s' * (inst.n != 1)}, {structure}; "
+        f"solver {report.solver}{units}",
     )
 
     headline = Table(title="Benchmarks", show_header=True, header_style="bold")

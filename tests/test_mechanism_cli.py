@@ -274,6 +274,9 @@ def test_all_says_which_mechanisms_need_more_players(tmp_path):
     assert dashed.returncode == 0 and dashed.stdout.startswith("mechanism,agent,"), dashed.stderr
     assert dashed.stderr == ("cabench evaluate: note: perfect-revenue: not evaluated: it needs at least 2 players; "
                              "the instance has 1\n")
+    # the benchmark report's title counts one player as one ("1 players")
+    title = run_cli("benchmarks", str(file)).stdout.splitlines()[0]
+    assert ": auction, 2 goods, 1 player, all independent;" in title, title
 
 
 def test_deviate_json():
