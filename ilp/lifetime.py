@@ -42,8 +42,8 @@ import time
 from collections.abc import Callable, Iterator
 
 __all__ = ["GRACE_SECONDS", "Interrupted", "SCRATCH", "WATCHDOG_SECONDS", "child_setup", "die_with_parent",
-           "guard_pulp", "interruptible", "kill_descendants", "safe_children", "scratch", "scratch_folder",
-           "started_deaf_to_ctrl_c"]
+           "guard_pulp", "interruptible", "kill_descendants", "no_empty_path_entries", "safe_children", "scratch",
+           "scratch_folder", "started_deaf_to_ctrl_c"]
 
 GRACE_SECONDS = 1.5
 """After a stop signal, how long the main thread gets to end by itself (printing what was done)
@@ -98,8 +98,35 @@ class Interrupted(KeyboardInterrupt):
 
 def safe_children() -> None:
     """Make every Python interpreter this process starts ignore the working directory
-    (``PYTHONSAFEPATH``, Python 3.11): worker processes, and the children of libraries (Dask)."""
+    (``PYTHONSAFEPATH``, Python 3.11): worker processes, and the children of libraries (Dask).
+    An empty entry of ``PYTHONPATH`` also means the working directory, which ``-P`` keeps
+    (``export PYTHONPATH=$PYTHONPATH:/x`` with the variable unset makes one): dropped here, and
+    from this process's own ``sys.path`` (:func:`no_empty_path_entries`)."""
     os.environ["PYTHONSAFEPATH"] = "1"
+    no_empty_path_entries()
+
+
+def no_empty_path_entries() -> None:
+    """Drop the empty entries of ``PYTHONPATH`` from the environment, and the working directory
+    they put on this process's ``sys.path`` (Python reads an empty entry as the working directory
+    at its start), unless ``PYTHONPATH`` names that folder itself."""
+    given = os.environ.get("PYTHONPATH")
+    if given is None or "" not in given.split(os.pathsep):
+        return
+    named = [entry for entry in given.split(os.pathsep) if entry]
+    if named:
+        os.environ["PYTHONPATH"] = os.pathsep.join(named)
+    else:
+        del os.environ["PYTHONPATH"]
+    here = os.getcwd()
+    if any(os.path.abspath(entry) == here for entry in named):
+        return
+    # PYTHONPATH's entries follow sys.path[0] (the script's folder, or '' for -c): the first
+    # copy of the working directory among them is the empty entry's
+    for k in range(1, min(len(sys.path), 1 + len(given.split(os.pathsep)))):
+        if sys.path[k] == here:
+            del sys.path[k]
+            break
 
 
 def die_with_parent() -> None:

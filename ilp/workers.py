@@ -95,7 +95,9 @@ class Worker:
         from ilp.lifetime import started_deaf_to_ctrl_c
 
         environment = dict(os.environ, PYTHONSAFEPATH="1", **(env or {}))
-        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))
+        # (an empty entry of PYTHONPATH is the working directory, which -P keeps on the path)
+        given = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, *given]))
         self.process = subprocess.Popen([sys.executable, "-P", "-m", "ilp.workers", str(os.getpid())],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment,
                                         preexec_fn=started_deaf_to_ctrl_c)

@@ -268,6 +268,23 @@ def test_no_code_runs_from_the_working_directory(tmp_path, args):
     assert sorted(p.name for p in tmp_path.glob("RAN-*")) == []
 
 
+@pytest.mark.parametrize("solver", ["cbc", "highs"])
+def test_an_empty_pythonpath_entry_runs_no_code_from_the_working_directory(tmp_path, solver):
+    """``PYTHONPATH=":/x"`` (``export PYTHONPATH=$PYTHONPATH:/x`` with it unset): Python reads the
+    empty entry as the working directory, and ``-P`` keeps it, so a ``pulp.py`` there ran in the
+    command (CBC) and a ``highspy.py`` in the HiGHS worker, ending in tracebacks. (What the
+    command imports at its very start, as ``ilp/``, is read before it can drop the entry.)"""
+    for name in ("pulp.py", "highspy.py", "multiprocessing.py"):
+        (tmp_path / name).write_text(PLANTED[name])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = dict(os.environ, PYTHONPATH=os.pathsep + str(elsewhere))
+    result = subprocess.run([*cabench_command(), "benchmarks", str(EXAMPLES / "seed004-example.json"), "--solver",
+                             solver, "--jobs", "1"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.glob("RAN-*")) == []
+
+
 def test_the_scratch_folder_is_private_and_optional(monkeypatch):
     """``ilp.lifetime.scratch_folder``: a new folder named in the environment within the block,
     removed after it; with no writable temporary folder, none (the solvers keep their defaults)."""
