@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import sys
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,8 +35,8 @@ __all__ = ["CLEANUPS", "GivenPath", "PARAM_HELP", "SECONDS", "Seconds", "check_b
            "coalition_knowledge_option", "csv_folders_removed_on_error", "csv_outputs", "dash_is_stdout", "emit",
            "flag_errors", "forced_cleanups", "format_option", "given_params", "jobs_option", "jobs_within_machine",
            "json_asked", "json_option", "load_with_reading", "mechanism_list", "new_folders_removed_on_error",
-           "no_dash", "param_flags", "param_many_option", "solver_option", "spec_errors", "time_limit_option",
-           "workers_within_machine"]
+           "no_dash", "outputs_written_last", "param_flags", "param_many_option", "solver_option", "spec_errors",
+           "time_limit_option", "workers_within_machine"]
 
 # At its top this module (and every module of commands) imports only what each start needs: click,
 # the flags' choices and the errors main() reports; each command imports the library it runs. So
@@ -256,6 +257,26 @@ def emit(text: str, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         atomic_write_text(output, text)
+
+
+@contextlib.contextmanager
+def outputs_written_last() -> Iterator[Callable[[str, Path | None], None]]:
+    """A command's several outputs, all or none: within the block ``put(text, path)`` prints
+    ``text`` (path None) or stages it for ``path`` (``instances.files.written_together``); the
+    files take their places once the block's printing has reached standard output. A report
+    that cannot be printed (``> /dev/full``), or a second file that cannot be written, leaves
+    none of them (the first CSV stayed behind an exit 2)."""
+    from instances.files import written_together
+
+    with written_together() as stage:
+        def put(text: str, path: Path | None) -> None:
+            if path is None:
+                click.echo(text, nl=False)
+            else:
+                stage(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+        yield put
+        sys.stdout.flush()
 
 
 

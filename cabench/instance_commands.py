@@ -24,6 +24,7 @@ from cabench.cli_common import (
     json_asked,
     load_with_reading,
     new_folders_removed_on_error,
+    outputs_written_last,
     spec_errors,
 )
 from cabench.exit_codes import NOT_PROVEN
@@ -94,26 +95,27 @@ def benchmarks_command(file: str, as_json: bool, fmt: str, solver: str, time_lim
             with counting("solving programs", wanted(as_json)) as progress:
                 report = compute_report(instance, options, progress=progress, early=early, witnesses=witnesses)
         gc.freeze()
-        for path, text in ((players_csv, report.players_csv), (coalitions_csv, report.coalitions_csv)):
-            if path is not None:
-                emit(text(), None if str(path) == "-" else path)
-        if csv_to_stdout:
-            pass  # the CSV printed above is the whole of standard output (csv_outputs)
-        elif as_json:
-            from cabench.formats import indented_json
+        with outputs_written_last() as put:  # (the CSVs take their places once the report is printed)
+            for path, text in ((players_csv, report.players_csv), (coalitions_csv, report.coalitions_csv)):
+                if path is not None:
+                    put(text(), None if str(path) == "-" else path)
+            if csv_to_stdout:
+                pass  # the CSV printed above is the whole of standard output (csv_outputs)
+            elif as_json:
+                from cabench.formats import indented_json
 
-            click.echo(indented_json(report.to_dict()))
-        elif fmt != "table":
-            from cabench.formats import render
-            from cabench.tables import report_tables
+                click.echo(indented_json(report.to_dict()))
+            elif fmt != "table":
+                from cabench.formats import render
+                from cabench.tables import report_tables
 
-            click.echo(render(report_tables(report, players), fmt), nl=False)
-        else:
-            from cabench.render import PipeConsole, print_report
+                click.echo(render(report_tables(report, players), fmt), nl=False)
+            else:
+                from cabench.render import PipeConsole, print_report
 
-            print_report(report, PipeConsole(soft_wrap=False), players)
-            if coalition_knowledge != "bounds":
-                click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
+                print_report(report, PipeConsole(soft_wrap=False), players)
+                if coalition_knowledge != "bounds":
+                    click.echo(f"Coalition knowledge read as: {coalition_knowledge} (pooled candidate sets)")
         return 0 if report.all_proven else NOT_PROVEN
 
 

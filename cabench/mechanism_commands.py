@@ -19,7 +19,6 @@ from cabench.cli_common import (
     coalition_knowledge_option,
     csv_folders_removed_on_error,
     csv_outputs,
-    emit,
     flag_errors,
     format_option,
     jobs_option,
@@ -28,6 +27,7 @@ from cabench.cli_common import (
     load_with_reading,
     new_folders_removed_on_error,
     no_dash,
+    outputs_written_last,
     param_flags,
     solver_option,
     time_limit_option,
@@ -126,51 +126,52 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                 check_output(players_csv, [file])
             result = api.evaluate(instance, mechanism, param_flags(param_values),
                                   strategies, player, samples, seed, solver, time_limit, progress=update, jobs=jobs)
-        if players_csv is not None:
-            emit(result.agents_csv(), None if csv_to_stdout else players_csv)
-    instance, rows, failed, unproven = result.instance, result.rows, result.failed, list(result.not_proven)
-    if csv_to_stdout:  # the CSV printed above is the whole of standard output (csv_outputs): the
-        # table's notes that explain the exit status or a missing mechanism go to standard error
-        for m, reason in result.left_out():
-            click.echo(plain(f"cabench evaluate: note: {m.name}: not evaluated: it {reason}"), err=True)
-        failing = [(m, ev) for m, ev, _ in rows if ev.guarantee is not None and ev.guarantee.failed]
-        for line in guarantee_lines(failing, instance.scale):
-            click.echo(plain(f"cabench evaluate: {line}"), err=True)
-    elif as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    elif fmt != "table":
-        from cabench.formats import render
-        from cabench.tables import evaluation_tables
+        instance, rows, failed, unproven = result.instance, result.rows, result.failed, list(result.not_proven)
+        with outputs_written_last() as put:  # (the CSV takes its place once the table is printed)
+            if players_csv is not None:
+                put(result.agents_csv(), None if csv_to_stdout else players_csv)
+            if csv_to_stdout:  # the CSV printed above is the whole of standard output (csv_outputs): the
+                # table's notes that explain the exit status or a missing mechanism go to standard error
+                for m, reason in result.left_out():
+                    click.echo(plain(f"cabench evaluate: note: {m.name}: not evaluated: it {reason}"), err=True)
+                failing = [(m, ev) for m, ev, _ in rows if ev.guarantee is not None and ev.guarantee.failed]
+                for line in guarantee_lines(failing, instance.scale):
+                    click.echo(plain(f"cabench evaluate: {line}"), err=True)
+            elif as_json:
+                click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+            elif fmt != "table":
+                from cabench.formats import render
+                from cabench.tables import evaluation_tables
 
-        sampled = {m.name: extra for m, _, extra in rows if extra}
-        click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows], unproven, sampled,
-                                            result.played(), result.strategies_played()), fmt), nl=False)
-    else:
-        console = _console()
-        shown = displayed(instance)  # names printed as written, never as terminal codes or markup
-        console.print(evaluation_table(shown, [(m, ev) for m, ev, _ in rows], unproven))
-        if result.played() is not None:  # (the guarantee's line said "no guarantee", as for VCG)
-            console.print("  " + plain(f"{rows[0][0].name}: {result.played()}"), markup=False)
-        else:
-            for line in guarantee_lines([(m, ev) for m, ev, _ in rows], instance.scale):
-                console.print("  " + plain(line), markup=False)
-        for m, reason in unproven:
-            console.print("  " + plain(f"{m.name}: not evaluated: {reason}; raise --time-limit"), markup=False)
-        for m, reason in result.left_out():
-            console.print("  " + plain(f"{m.name}: not evaluated: it {reason}"), markup=False)
-        from cabench.present import monte_carlo_text
+                sampled = {m.name: extra for m, _, extra in rows if extra}
+                click.echo(render(evaluation_tables(instance, [(m, ev) for m, ev, _ in rows], unproven, sampled,
+                                                    result.played(), result.strategies_played()), fmt), nl=False)
+            else:
+                console = _console()
+                shown = displayed(instance)  # names printed as written, never as terminal codes or markup
+                console.print(evaluation_table(shown, [(m, ev) for m, ev, _ in rows], unproven))
+                if result.played() is not None:  # (the guarantee's line said "no guarantee", as for VCG)
+                    console.print("  " + plain(f"{rows[0][0].name}: {result.played()}"), markup=False)
+                else:
+                    for line in guarantee_lines([(m, ev) for m, ev, _ in rows], instance.scale):
+                        console.print("  " + plain(line), markup=False)
+                for m, reason in unproven:
+                    console.print("  " + plain(f"{m.name}: not evaluated: {reason}; raise --time-limit"), markup=False)
+                for m, reason in result.left_out():
+                    console.print("  " + plain(f"{m.name}: not evaluated: it {reason}"), markup=False)
+                from cabench.present import monte_carlo_text
 
-        if mechanism != "all":
-            m, ev, extra = rows[0]
-            console.print(branch_table(ev, players))
-            for table in utility_tables(shown, ev, players):
-                console.print(table)
-            if extra:
-                console.print(monte_carlo_text(extra, instance.scale), markup=False)
-        else:  # one line per mechanism (the table of --mechanism all had none)
-            for m, _, extra in rows:
-                if extra:
-                    console.print("  " + plain(f"{m.name}: {monte_carlo_text(extra, instance.scale)}"), markup=False)
+                if mechanism != "all":
+                    m, ev, extra = rows[0]
+                    console.print(branch_table(ev, players))
+                    for table in utility_tables(shown, ev, players):
+                        console.print(table)
+                    if extra:
+                        console.print(monte_carlo_text(extra, instance.scale), markup=False)
+                else:  # one line per mechanism (the table of --mechanism all had none)
+                    for m, _, extra in rows:
+                        if extra:
+                            console.print("  " + plain(f"{m.name}: {monte_carlo_text(extra, instance.scale)}"), markup=False)
     if unproven:  # (said on standard error too: the table may go to a file)
         click.echo(f"cabench: {len(unproven)} of {len(rows) + len(unproven)} mechanisms not evaluated: "
                    f"a program they need was not proven optimal; raise --time-limit", err=True)

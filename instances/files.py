@@ -3,10 +3,12 @@
 * :func:`read_input` reads at most :data:`MAX_INPUT_BYTES` (``/dev/zero`` or an endless pipe
   ends in one clean error, not in exhausted memory) and accepts a UTF-8 byte-order mark.
 * :func:`check_output` refuses, before any computing, an output path that is not a regular file
-  or a new name (a device node, a folder), or whose folder cannot be written.
+  or a new name (a device node, a folder), or whose folder cannot be written (a file is created
+  there and removed, as the write will create one).
 * :func:`atomic_write` writes through a temporary file created exclusively (``O_EXCL``, a random
   name) in the target's folder, flushed to disk, then renamed over the target: a reader sees the
-  old file or the new one, never half of one, and a planted symlink is never followed.
+  old file or the new one, never half of one, and a planted symlink is never followed;
+  :func:`written_together` does so for several files at once, all or none.
 * :func:`exclusive_lock` holds an advisory lock (``fcntl.flock``) so two processes never write
   the same results at once.
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 from instances.errors import CabenchError, InputError
 
 __all__ = ["MAX_INPUT_BYTES", "OutputError", "atomic_write", "atomic_write_text", "check_output", "exclusive_lock",
-           "read_input", "read_standard_bytes", "read_standard_input", "sync_folder"]
+           "read_input", "read_standard_bytes", "read_standard_input", "sync_folder", "written_together"]
 
 MAX_INPUT_BYTES = 64 * 2**20
 """The largest input file read (64 MiB): a complete 20-good table of 10^12 values is 15 MB."""
@@ -108,6 +110,11 @@ def check_output(path: str | Path, inputs: Iterable[str | Path | None] = ()) -> 
             break
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        # a file created there, as the write will (a folder of /sys or /proc, a read-only mount
+        # passed the access check above for root: the refusal came after all the computing)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
         raise OutputError(path, exc.strerror or str(exc)) from None
     return path
@@ -123,33 +130,58 @@ def _same_file(a: Path, b: Path) -> bool:
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
     """Call ``write(temporary_path)`` and put the result at ``path`` atomically (see the module
     docstring); the file gets the usual permissions (``0o666`` minus the umask)."""
-    path = check_output(path)
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise OutputError(path, exc.strerror or str(exc)) from None
-    tmp = Path(name)
-    try:
-        os.close(fd)
-        write(tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's files are private; the result is not
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)  # (a writer's own message names the temporary file: the user's is shown)
-        raise OutputError(path, exc.strerror or str(exc).replace(str(tmp), str(path))) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    sync_folder(path.parent)
+    with written_together() as stage:
+        stage(path, write)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
     """:func:`atomic_write` of a text (UTF-8)."""
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+@contextlib.contextmanager
+def written_together() -> Iterator[Callable[[str | Path, Callable[[Path], None]], None]]:
+    """Several outputs written all or none: within the block, ``stage(path, write)`` has
+    ``write(temporary_path)`` fill a temporary file in the folder of ``path`` (as
+    :func:`atomic_write` does); when the block ends without an error, each is renamed over its
+    target, after whatever else the block did. An error anywhere in the block (the second file
+    cannot be created, the report cannot be printed) removes the temporary files and leaves
+    every target as it was (a command's first CSV stayed written when its second failed)."""
+    staged: list[tuple[Path, Path]] = []  # (temporary file, target)
+
+    def stage(path: str | Path, write: Callable[[Path], None]) -> None:
+        path = check_output(path)
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError as exc:
+            raise OutputError(path, exc.strerror or str(exc)) from None
+        tmp = Path(name)
+        staged.append((tmp, path))
+        try:
+            os.close(fd)
+            write(tmp)
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp's files are private; the result is not
+        except OSError as exc:  # (a writer's own message names the temporary file: the user's is shown)
+            raise OutputError(path, exc.strerror or str(exc).replace(str(tmp), str(path))) from None
+
+    try:
+        yield stage
+        for k, (tmp, path) in enumerate(staged):
+            try:
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise OutputError(path, exc.strerror or str(exc).replace(str(tmp), str(path))) from None
+            staged[k] = (path, path)  # (renamed: no longer ours to remove)
+    finally:
+        for tmp, path in staged:
+            if tmp != path:
+                tmp.unlink(missing_ok=True)
+    for folder in dict.fromkeys(path.parent for _, path in staged):
+        sync_folder(folder)
 
 
 def sync_folder(folder: Path) -> None:

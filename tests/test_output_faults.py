@@ -134,3 +134,33 @@ def test_a_writer_error_names_the_output_not_the_temporary_file(tmp_path, monkey
     monkeypatch.setattr(tempfile, "mkstemp", full)  # (a traceback before)
     with pytest.raises(OutputError, match="out.parquet: cannot write: No space left on device"):
         atomic_write(target, write)
+
+
+@pytest.mark.parametrize("command", [["benchmarks", EXAMPLE], ["evaluate", EXAMPLE, "-m", "vcg"]])
+def test_a_report_that_cannot_be_printed_leaves_no_csv(tmp_path, command):
+    """``--players-csv`` was written before the report, so a report to a full disk (exit 2) left
+    the CSV behind, and the folders made for it: the files take their places after the report."""
+    csv = tmp_path / "new" / "deeper" / "p.csv"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([*cabench_command(), *command, "--players-csv", str(csv)], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    _one_line_exit_2(done)
+    assert "standard output: cannot write" in done.stderr and list(tmp_path.iterdir()) == []
+    ok = run_cli(*command, "--players-csv", str(csv))
+    assert ok.returncode == 0 and csv.read_text().count("\n") > 1, ok.stderr
+
+
+def test_a_second_csv_that_cannot_be_created_is_refused_before_computing(tmp_path):
+    """A folder where no file can be created passed the access check (as root, a folder of
+    /proc): the refusal came after the solves, with the first CSV already written."""
+    first = tmp_path / "p.csv"
+    done = run_cli("benchmarks", EXAMPLE, "--players-csv", str(first), "--coalitions-csv", "/proc/x.csv")
+    _one_line_exit_2(done)
+    assert done.stderr.startswith("/proc/x.csv: cannot write") and not first.exists()
+    from instances.files import OutputError, written_together
+
+    with pytest.raises(OutputError), written_together() as stage:  # (the library's own: all or none)
+        stage(first, lambda tmp: tmp.write_text("a"))
+        stage(tmp_path / "q.csv", lambda tmp: tmp.write_text("b"))
+        stage("/proc/x.csv", lambda tmp: tmp.write_text("c"))
+    assert list(tmp_path.iterdir()) == []
