@@ -277,7 +277,8 @@ def write_cats(instance: Instance) -> str:
                                  f"the bid of {show(value, instance.scale, strip=True)} on {{{goods}}}: CATS "
                                  "prices are positive, so a negative one cannot be exported")
     m = instance.m
-    lines = [f"% {instance.name}: written by cabench", f"goods {m}"]
+    # the name on one comment line (a line break in it made lines of bids: a file import refused)
+    lines = [f"% {' '.join(instance.name.splitlines())}: written by cabench", f"goods {m}"]
     body = []
     dummy = 0
     for v in instance.valuations:

@@ -131,6 +131,13 @@ def test_cats_round_trip(tmp_path):
     # bidders are re-read in file order; every player had several bids, so each got a dummy good
     assert sorted(v.bids for v in back.valuations) == sorted(v.bids for v in inst.valuations)
     assert msw(back).value == msw(inst).value
+    # a name with line breaks stays one comment line (its second line was read as the header)
+    from dataclasses import replace
+
+    named = replace(inst, name="two\nlines\r\ngoods 1\u2028bids 1")
+    path.write_text(write_cats(named))
+    assert write_cats(named).splitlines()[0] == "% two lines goods 1 bids 1: written by cabench"
+    assert sorted(v.bids for v in read_cats(path).valuations) == sorted(v.bids for v in inst.valuations)
 
 
 CATS_SAMPLE = """% a file as CATS writes it
