@@ -254,7 +254,9 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
             click.echo(f"cabench import: note: {note.message}", err=True)
         with spec_errors():
             instance = annotate(instance, knowledge, coalitions, seed)
-        emit(_readable(instance_text(instance), output), output)
+        advice = ("draw the knowledge on fewer players or bids" if knowledge not in (None, "none") else
+                  "its bids are more than one instance file holds; import fewer of them")  # (it said to draw less)
+        emit(_readable(instance_text(instance), output, advice), output)
     return 0
 
 

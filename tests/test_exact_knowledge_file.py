@@ -14,7 +14,7 @@ from benchmarks.report import compute_report, report_json
 from instances import InputError, LowerBounds, draw_knowledge, load_instance, parse_instance
 from instances.generate import generate_instance
 from instances.writer import instance_text
-from tests.conftest import run_cli
+from tests.conftest import EXAMPLES, run_cli
 
 
 def written(inst) -> dict:
@@ -109,3 +109,20 @@ def test_an_instance_above_the_input_limit_is_refused_before_it_is_written(tmp_p
     with pytest.raises(OutputError, match="^standard output: cannot write"):
         _readable(big, None)
     assert not (tmp_path / "big.json").exists()
+
+
+def test_an_import_too_large_to_read_back_says_why(tmp_path, monkeypatch):
+    """An imported CATS file without knowledge whose instance is above the read limit was told to
+    "draw the knowledge on fewer players or bids" (it drew none)."""
+    from click.testing import CliRunner
+
+    import instances.files
+    from cabench.cli import cli
+
+    source = EXAMPLES.parent.parent / "tests" / "hostile" / "valid.cats"
+    monkeypatch.setattr(instances.files, "MAX_INPUT_BYTES", 20)  # (the sample's instance is larger)
+    plain = CliRunner().invoke(cli, ["import", str(source), "-o", str(tmp_path / "a.json")])
+    assert plain.exit_code != 0 and "import fewer of them" in str(plain.exception), plain.output
+    drawn = CliRunner().invoke(cli, ["import", str(source), "--knowledge", "exact", "-o", str(tmp_path / "b.json")])
+    assert "draw the knowledge on fewer players or bids" in str(drawn.exception)
+    assert list(tmp_path.iterdir()) == []
