@@ -50,10 +50,13 @@ Path_ = list[str | int]
 
 
 
-INVISIBLE = frozenset("\u00ad\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff")
-"""Characters that print as nothing: soft hyphen, zero-width space, word joiner, byte-order mark
-and the direction marks. Joiners (ZWJ, ZWNJ) and emoji tags are kept: they change what prints
-("👩‍💻", Persian words, flags)."""
+INVISIBLE = frozenset("\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u200e\u200f\u202a\u202b\u202c\u202d"
+                      "\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u3164\ufeff\uffa0")
+"""Characters that print as nothing: soft hyphen, zero-width space, word joiner, the invisible
+operators (U+2061-2064), the combining grapheme joiner, the Hangul and Khmer fillers, the
+Mongolian vowel separator, byte-order mark and the direction marks. Joiners (ZWJ, ZWNJ),
+variation selectors and emoji tags are kept: they change what prints ("👩‍💻", Persian words,
+"❤️", flags); a name of nothing else prints as nothing (:func:`printed_as`)."""
 
 
 def printed_as(name: str) -> str:
@@ -62,7 +65,9 @@ def printed_as(name: str) -> str:
     "m2", "Ⅳ" and "IV" are different names."""
     import unicodedata
 
-    return "".join(c for c in unicodedata.normalize("NFC", name) if c not in INVISIBLE).strip()
+    shown = "".join(c for c in unicodedata.normalize("NFC", name) if c not in INVISIBLE).strip()
+    # marks and format characters alone (a lone joiner or variation selector) print as nothing
+    return shown if any(unicodedata.category(c) not in ("Mn", "Me", "Cf") for c in shown) else ""
 
 class KnowledgeReader(Protocol):
     """What an ``on_valuations`` hook of :func:`load_instance` may return to follow the rest of

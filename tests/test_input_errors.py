@@ -333,6 +333,11 @@ def test_an_unwritable_output_folder_is_named_as_given(tmp_path):
     ("goods", ["x", "\t"], "goods[1]: a good named only by spaces"),
     ("players", ["p1", "p1 "], 'players[1]: player "p1 " reads the same as "p1"'),
     ("players", ["p1", "p1\u200b"], 'players[1]: player "p1\u200b" reads the same as "p1"'),
+    # invisible operators, Hangul fillers; a variation selector or a joiner alone (they were kept)
+    ("players", ["p1", "p1\u2063"], 'players[1]: player "p1\u2063" reads the same as "p1"'),
+    ("players", ["p1", "\u3164p1"], 'players[1]: player "\u3164p1" reads the same as "p1"'),
+    ("players", ["a", "\ufe0f"], "players[1]: a player named only by spaces or invisible characters"),
+    ("goods", ["x", "\u200d"], "goods[1]: a good named only by spaces or invisible characters"),
 ])
 def test_names_that_print_alike_are_refused(field, names, says):
     """Two players printed alike (one composed "é", one "e" and an accent) made two identical
