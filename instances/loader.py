@@ -455,6 +455,8 @@ def _schema_message(error: "ValidationError") -> str:
     kind = error.validator
     schema_ = error.schema if isinstance(error.schema, dict) else {}
     allowed = sorted(schema_.get("properties", {}))
+    if kind == "minimum" and list(error.absolute_path) == ["scale"]:  # (said "less than the minimum of 1")
+        return f"{SCALE_RULE}, got {got}"
     if kind == "type":
         return f"expected {_TYPE_NAMES.get(str(error.validator_value), error.validator_value)}, got {got}"
     if kind == "required":

@@ -58,6 +58,8 @@ CASES = [
                  "valuations.p2.xor[0][1]: an integer with 22 digits; values are at most 10^12", id="long-integer"),
     pytest.param(_set(["scale"], 10**23), "scale: expected a power of ten from 1 to 10^9 (values are integers in "
                  "units of 1/scale), got an integer with 24 digits", id="long-scale"),
+    pytest.param(_set(["scale"], -10), "scale: expected a power of ten from 1 to 10^9 (values are integers in "
+                 "units of 1/scale), got -10", id="negative-scale"),  # (it said "less than the minimum of 1")
     pytest.param(_set(["name"], 10**25), "name: an integer with 26 digits; cabench reads integers of at most 20 "
                  "digits", id="long-integer-name"),
     pytest.param(_set(["valuations", "p3", "explicit"], [[["1", "2"], 50], [["7"], 3]]),
