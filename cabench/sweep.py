@@ -631,16 +631,37 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
             if scheduler is not None:
                 raise CabenchError(_no_scheduler(scheduler, str(exc))) from None
             raise CabenchError(f"--executor dask: the local Dask cluster did not answer ({exc})") from None
+        quiet: list = []  # (logger, its level before) while the cluster closes after a failure
         try:
             share = max(1, cores // workers) if scheduler is None else None
             futures = {client.submit(sweep_one, f, names, solver, time_limit, share, given, pure=False): key
                        for key, f, names in todo}
             for k, future in enumerate(dask_completed(list(futures)), start=1):
                 record(futures[future], future.result(), k)
+        except BaseException:
+            # stopped: the workers are stopped at once (``ilp.lifetime``), and what the closing
+            # scheduler then logs about their connections cut short is no news to the user (34
+            # lines of tornado and distributed tracebacks under the one-line message)
+            quiet = _quiet_dask_logs()
+            raise
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
+            for logger, level in quiet:
+                logger.setLevel(level)
+
+
+def _quiet_dask_logs() -> list:
+    """Silence Dask's and tornado's loggers (some have levels of their own, such as
+    ``tornado.application``); returns each with its level before, to restore."""
+    import logging
+
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("tornado", "distributed")]
+    before = [(logging.getLogger(n), logging.getLogger(n).level) for n in names]
+    for logger, _ in before:
+        logger.setLevel(logging.CRITICAL + 1)
+    return before
 
 
 def _refused(address: str, seconds: float) -> None:
