@@ -23,7 +23,7 @@ from instances import CabenchError
 
 __all__ = ["BASELINE_BENCHMARK", "BOOLEANS", "CHOICES", "COLUMNS", "EVALUATED", "Estimate", "NUMBERS", "PARQUET_MAGIC",
            "RATIOS", "auction", "bound_label", "clustered", "estimate", "family", "load", "mechanism_rows",
-           "shown_name", "summary_table"]
+           "shown_name", "summary_table", "WHOLE"]
 
 BASELINE_BENCHMARK = "BB"
 
@@ -69,6 +69,8 @@ NUMBERS = ("goods", "players", "bids", "coalitions", "colluders", "seed", "axis_
            "MIEW", "BB", "BB_prime", "MKW", "solve_seconds", "eval_seconds", "host_cores", "E_SW", "E_REV", "total",
            "guarantee_value", "bound", "bound_over_benchmark", "total_over_benchmark", "revenue_over_benchmark",
            "total_over_MSW", "revenue_over_MSW")
+WHOLE = {"goods": 1, "players": 1, "bids": 0, "coalitions": 0, "colluders": 0, "scale": 1, "host_cores": 1}
+"""The counts among :data:`NUMBERS`, with the least each can be."""
 BOOLEANS = ("market", "proven", "benchmarks_proven", "holds")
 CHOICES = {"verdict": ("PASS", "FAIL", "premise not met"), "guarantee_on": ("total", "revenue", "probability"),
            "axis": AXES}
@@ -174,6 +176,9 @@ def _check_cells(name: str, frame, csv_data: bytes | None) -> None:
             number = pd.to_numeric(values, errors="coerce").astype(float)
             bad = values.notna() & (number.isna() | pd.api.types.is_bool_dtype(values)
                                     | (column != "time_limit") & ~np.isfinite(number))
+            if column in WHOLE:  # (goods -5 or 2.5, a scale of 0, were summarised as they were)
+                kind = f"a whole number of at least {WHOLE[column]}"
+                bad |= values.notna() & ((number < WHOLE[column]) | (number != np.floor(number)))
         elif column in BOOLEANS:
             kind = "True or False"
             bad = values.notna() & ~values.map(lambda v: str(v) in ("True", "False"))

@@ -339,6 +339,9 @@ def test_results_with_a_column_twice_are_refused_by_name(results, tmp_path, comm
     ("verdict", "123", "PASS or FAIL or premise not met"),  # was not counted
     ("holds", "maybe", "True or False"),
     ("axis", "magic", "noisy-lower or wrong or candidates or coalition-size"),
+    ("goods", "-5", "a whole number of at least 1"),  # (counts out of their range were summarised)
+    ("colluders", "2.5", "a whole number of at least 0"),
+    ("scale", "0", "a whole number of at least 1"),
 ])
 def test_a_corrupt_cell_is_refused_with_its_line_and_column(results, tmp_path, command, column, value, kind):
     frame = pd.read_csv(results, dtype=str, keep_default_na=False)
