@@ -22,8 +22,8 @@ from cabench.experiment import AXES, BASELINES
 from instances import CabenchError
 
 __all__ = ["BASELINE_BENCHMARK", "BOOLEANS", "CHOICES", "COLUMNS", "EVALUATED", "Estimate", "NUMBERS", "PARQUET_MAGIC",
-           "RATIOS", "auction", "bound_label", "clustered", "estimate", "family", "load", "mechanism_rows",
-           "shown_name", "summary_table", "WHOLE"]
+           "RATIOS", "WHOLE", "auction", "bound_label", "clustered", "estimate", "family", "load", "mechanism_rows",
+           "shown_name", "summary_table"]
 
 BASELINE_BENCHMARK = "BB"
 
