@@ -199,11 +199,9 @@ def _spec_arguments() -> Iterator[None]:
     try:
         yield
     except SpecError as exc:
-        head, sep, _ = str(exc).partition(": ")
-        if not head.startswith("--") or not sep:
+        if exc.flag() is None:
             raise
-        flag = head.split(" ")[0].rstrip(",").removeprefix("--")
-        raise ArgumentError(str(exc).removeprefix("--"), flag) from None
+        raise ArgumentError(str(exc).removeprefix("--"), exc.flag()[0].removeprefix("--")) from None
 
 
 def generate(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,

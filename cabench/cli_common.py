@@ -242,11 +242,9 @@ def spec_errors() -> Iterator[None]:
     try:
         yield
     except SpecError as exc:
-        head, sep, what = str(exc).partition(": ")
-        if not head.startswith("--") or not sep:
+        if exc.flag() is None:
             raise
-        flag, _, value = head.partition(" ")
-        flag = flag.rstrip(",")
+        flag, value, what = exc.flag()
         raise click.BadParameter(f'"{value}": {what}' if value and not value.startswith("--") else what,
                                  param_hint=f"'{flag}'") from None
 

@@ -47,6 +47,15 @@ valuations' size."""
 class SpecError(CabenchError):
     """A --knowledge or --coalitions spec that cannot be read or cannot apply to the instance."""
 
+    def flag(self) -> tuple[str, str, str] | None:
+        """(flag, value, what) of a message that starts with its flag, ``--flag: what`` or
+        ``--flag VALUE: what`` (value "" then); None for an error about an instance."""
+        head, sep, what = str(self).partition(": ")
+        if not head.startswith("--") or not sep:
+            return None
+        flag, _, value = head.partition(" ")
+        return flag.rstrip(","), value, what
+
 
 def parse_knowledge(spec: str) -> tuple[str, float]:
     """(kind, argument) of a knowledge spec (module docstring); :class:`SpecError` if unreadable."""
