@@ -527,7 +527,8 @@ class Evaluations:
         """One row per mechanism: ``mechanism``, ``E[SW]``, ``E[REV]``, ``total`` (floats; exact
         values in ``to_dict()``), the theorem's ``benchmark`` and its value, its ``guarantee``
         (the inequality: ``E[REV] >= BB/2 - eps``, or ``Pr[...] >= ...`` for a probability), the
-        ``achieved`` side and the ``bound``, ``holds`` (None when the theorem's premise is not met), the ``verdict`` ("not checked:
+        ``achieved`` side and the ``bound``, ``holds`` (None when the theorem's premise is not
+        met), the ``verdict`` ("not checked:
         not rational play" for a deviation) and the ``strategies`` played (:attr:`strategies`,
         with the :attr:`deviators` after the family)."""
         from cabench.present import NOT_RATIONAL, in_registry_order

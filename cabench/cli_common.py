@@ -54,7 +54,6 @@ def check_backend(name: str, flag: str = "'--solver'") -> None:
         raise click.BadParameter(str(exc), param_hint=flag) from None
 
 
-
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown", "latex"]), default="table",
     show_default=True, help="Output format: a table for reading (full numbers when not on a terminal), JSON, "
@@ -263,9 +262,11 @@ def outputs_written_last() -> Iterator[Callable[[str, Path | None], None]]:
     ``text`` (path None) or stages it for ``path`` (``instances.files.written_together``); the
     files take their places once the block's printing has reached standard output. A report
     that cannot be printed (``> /dev/full``), or a second file that cannot be written, leaves
-    none of them (the first CSV stayed behind an exit 2)."""
+    none of them (the first CSV stayed behind an exit 2); a reader that stops reading (``| head``)
+    is no failure, and they are written."""
     from instances.files import written_together
 
+    stopped_reading: BrokenPipeError | None = None
     with written_together() as stage:
         def put(text: str, path: Path | None) -> None:
             if path is None:
@@ -273,15 +274,19 @@ def outputs_written_last() -> Iterator[Callable[[str, Path | None], None]]:
             else:
                 stage(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
-        yield put
-        sys.stdout.flush()
-
+        try:
+            yield put
+            sys.stdout.flush()
+        except BrokenPipeError as exc:  # a reader that stopped (| head) is no failure: the files are kept
+            stopped_reading = exc
+    if stopped_reading is not None:
+        raise stopped_reading
 
 
 solver_option = click.option("--solver", default=DEFAULT_BACKEND, show_default=True, metavar="|".join(BACKEND_MODULES),
-                       help="Backend for the benchmark programs behind the strategies.")
+                             help="Backend for the benchmark programs behind the strategies.")
 time_limit_option = click.option("--time-limit", type=SECONDS, default=None, metavar="SECONDS",
-                     help="Time limit per integer program.")
+                                 help="Time limit per integer program.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
@@ -293,9 +298,8 @@ def workers_within_machine(ctx: click.Context, param: click.Parameter, value: in
 
 
 jobs_option = click.option("--jobs", type=click.IntRange(min=1), default=None, callback=jobs_within_machine,
-                     help="Worker processes for the programs the strategies need (1: none, they are solved in "
-                          "this process; automatic by default).")
-
+                           help="Worker processes for the programs the strategies need (1: none, they are solved in "
+                                "this process; automatic by default).")
 
 
 def param_flags(values: tuple[str, ...]) -> dict[str, str]:
@@ -364,5 +368,5 @@ def mechanism_list(text: str) -> list[str]:
 
 
 param_many_option = click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE",
-                           help="Mechanism parameter, for every mechanism that has it (repeatable); part of the "
-                                "rows' key, so new parameters are computed on resume.")
+                                 help="Mechanism parameter, for every mechanism that has it (repeatable); part of "
+                                      "the rows' key, so new parameters are computed on resume.")

@@ -67,7 +67,8 @@ def _md(text: str) -> str:
 
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                 "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}", "±": r"$\pm$", "ε": r"$\varepsilon$", "−": "--", "–": "--", "≥": r"$\geq$"}
+                 "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}",
+                 "±": r"$\pm$", "ε": r"$\varepsilon$", "−": "--", "–": "--", "≥": r"$\geq$"}
 
 
 def latex_escape(text: str) -> str:

@@ -171,7 +171,8 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
                 else:  # one line per mechanism (the table of --mechanism all had none)
                     for m, _, extra in rows:
                         if extra:
-                            console.print("  " + plain(f"{m.name}: {monte_carlo_text(extra, instance.scale)}"), markup=False)
+                            console.print("  " + plain(f"{m.name}: {monte_carlo_text(extra, instance.scale)}"),
+                                          markup=False)
     if unproven:  # (said on standard error too: the table may go to a file)
         click.echo(f"cabench: {len(unproven)} of {len(rows) + len(unproven)} mechanisms not evaluated: "
                    f"a program they need was not proven optimal; raise --time-limit", err=True)

@@ -250,7 +250,8 @@ def solve_time(frame) -> FigureData | None:
     # the times of each solver apart, when the results hold several (a sweep run again with another)
     solvers = "solver" in tables and tables["solver"].nunique(dropna=True) > 1
     if solvers:
-        tables["family"] = tables["family"].astype(str) + ", " + tables["solver"].astype(str)
+        solver = tables["solver"].fillna("solver not recorded").astype(str)
+        tables["family"] = tables["family"].astype(str) + ", " + solver
     panels = []
     for column, label in (("goods", "goods"), ("bids", "bids (all players)")):
         series = []

@@ -55,6 +55,8 @@ def annotated(instance: Instance, knowledge: str | None, coalitions: str | None,
     for field, spec in (("knowledge", knowledge), ("coalitions", coalitions)):
         if spec is not None:
             record |= {field: spec, f"{field}_seed": seed}
+    # an experiment's point is its knowledge or coalitions: redrawn, the file is at none of its points
+    record = {k: v for k, v in record.items() if k not in ("axis", "axis_value", "design")}
     return with_record(instance, **record)
 
 

@@ -310,12 +310,21 @@ def mechanism_rows(frame):
             rows[column] = math.nan
     rows = rows[rows["total"].notna()]
     # one evaluation of an instance, found again with another --solver, is the same numbers (its
-    # values are proven): counted once, or its verdicts counted twice (``attrs["repeated"]``)
-    same = [c for c in ("instance_sha256", "mechanism", "parameter_spec") if c in rows]
+    # values are proven): counted once, the first solver's row, or its verdicts counted twice
+    # (``attrs["repeated"]``); rows of one solver are all kept
     repeated = 0
-    if "instance_sha256" in same and "solver" in rows:
-        unique = rows.drop_duplicates(subset=same, keep="first")
-        repeated, rows = len(rows) - len(unique), unique.copy()
+    if "solver" in rows and ("instance_sha256" in rows or "file" in rows):
+        def text(name):  # (as text, a missing cell ""; a column of none is read as numbers)
+            if name not in rows:
+                return pd.Series("", index=rows.index, dtype=object)
+            return rows[name].astype(object).map(lambda v: "" if pd.isna(v) else str(v))
+
+        key = text("instance_sha256").where(text("instance_sha256") != "", text("file"))
+        groups = pd.DataFrame({"key": key, "mechanism": text("mechanism"), "spec": text("parameter_spec"),
+                               "solver": text("solver")}, index=rows.index)
+        first = groups.groupby(["key", "mechanism", "spec"], sort=False)["solver"].transform("first")
+        kept = (groups["solver"] == first) | (groups["key"] == "")
+        repeated, rows = int((~kept).sum()), rows[kept].copy()
     base = rows["mechanism"].isin(BASELINES) & rows["total_over_benchmark"].isna() & (rows["BB"] > 0)
     rows.loc[base, "total_over_benchmark"] = rows.loc[base, "total"] / rows.loc[base, "BB"]
     rows.loc[base, "revenue_over_benchmark"] = rows.loc[base, "E_REV"] / rows.loc[base, "BB"]

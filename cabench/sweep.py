@@ -539,9 +539,12 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     notes += _not_applied(mechanisms, left, len(seen))
     if twins:  # (left out without a word: the count said one instance fewer than the files given)
         file, earlier = twins[0]
+        # the rows name the file they were computed from: this run's first, or an earlier run's
+        named = next((str(row["file"]) for k, row in rows.items() if k[0] == keys[earlier] and row.get("file")),
+                     earlier)
         more = f" (and {len(twins) - 1} more file{'s' * (len(twins) > 2)} like it)" if len(twins) > 1 else ""
         notes.append(f"{file} has the same bytes as {earlier}{more}: one instance, computed once, its rows "
-                     f"name {earlier}")
+                     f"name {named}")
     journal = _journal(results)
     cores = usable()
     with open(journal, "a", encoding="utf-8") as handle:
@@ -639,17 +642,19 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
             for k, future in enumerate(dask_completed(list(futures)), start=1):
                 record(futures[future], future.result(), k)
         except BaseException:
-            # stopped: the workers are stopped at once (``ilp.lifetime``), and what the closing
-            # scheduler then logs about their connections cut short is no news to the user (34
-            # lines of tornado and distributed tracebacks under the one-line message)
+            # stopped (Ctrl-C, or an error): the workers are stopped at once (``ilp.lifetime``), and
+            # what the closing scheduler then logs about their connections cut short is no news
+            # to the user (34 lines of tornado and distributed tracebacks under the one-line message)
             quiet = _quiet_dask_logs()
             raise
         finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-            for logger, level in quiet:
-                logger.setLevel(level)
+            try:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+            finally:
+                for logger, level in quiet:
+                    logger.setLevel(level)
 
 
 def _quiet_dask_logs() -> list:
@@ -657,7 +662,8 @@ def _quiet_dask_logs() -> list:
     ``tornado.application``); returns each with its level before, to restore."""
     import logging
 
-    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("tornado", "distributed")]
+    # (a copy made at once: the cluster's threads may add loggers meanwhile)
+    names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in ("tornado", "distributed")]
     before = [(logging.getLogger(n), logging.getLogger(n).level) for n in names]
     for logger, _ in before:
         logger.setLevel(logging.CRITICAL + 1)

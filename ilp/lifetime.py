@@ -107,9 +107,12 @@ def safe_children() -> None:
 
 
 def no_empty_path_entries() -> None:
-    """Drop the empty entries of ``PYTHONPATH`` from the environment, and the working directory
-    they put on this process's ``sys.path`` (Python reads an empty entry as the working directory
-    at its start), unless ``PYTHONPATH`` names that folder itself."""
+    """Drop the empty entries of ``PYTHONPATH`` from the environment, and move the working
+    directory they put on this process's ``sys.path`` (Python reads an empty entry as the
+    working directory at its start) to its end, unless ``PYTHONPATH`` names that folder itself:
+    behind the standard library and the installed packages, a ``pulp.py`` there is never the
+    one imported, and a working directory that is itself such a folder (site-packages, whose
+    later copy Python drops) still serves."""
     given = os.environ.get("PYTHONPATH")
     if given is None or "" not in given.split(os.pathsep):
         return
@@ -121,11 +124,13 @@ def no_empty_path_entries() -> None:
     here = os.getcwd()
     if any(os.path.abspath(entry) == here for entry in named):
         return
-    # PYTHONPATH's entries follow sys.path[0] (the script's folder, or '' for -c): the first
-    # copy of the working directory among them is the empty entry's
-    for k in range(1, min(len(sys.path), 1 + len(given.split(os.pathsep)))):
+    # PYTHONPATH's entries come first, after the script's folder ('' for -c) unless the path is
+    # safe (-P, PYTHONSAFEPATH): the first copy of the working directory among them is the
+    # empty entry's
+    first = 0 if sys.flags.safe_path else 1
+    for k in range(first, min(len(sys.path), first + len(given.split(os.pathsep)))):
         if sys.path[k] == here:
-            del sys.path[k]
+            sys.path.append(sys.path.pop(k))
             break
 
 

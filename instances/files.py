@@ -144,9 +144,10 @@ def written_together() -> Iterator[Callable[[str | Path, Callable[[Path], None]]
     """Several outputs written all or none: within the block, ``stage(path, write)`` has
     ``write(temporary_path)`` fill a temporary file in the folder of ``path`` (as
     :func:`atomic_write` does); when the block ends without an error, each is renamed over its
-    target, after whatever else the block did. An error anywhere in the block (the second file
-    cannot be created, the report cannot be printed) removes the temporary files and leaves
-    every target as it was (a command's first CSV stayed written when its second failed)."""
+    target in turn, after whatever else the block did. An error anywhere in the block (the
+    second file cannot be created, the report cannot be printed) removes the temporary files and
+    leaves every target as it was (a command's first CSV stayed written when its second failed);
+    only a failure among the renames themselves, rare, leaves the ones before it done."""
     staged: list[tuple[Path, Path]] = []  # (temporary file, target)
 
     def stage(path: str | Path, write: Callable[[Path], None]) -> None:
@@ -215,8 +216,8 @@ def exclusive_lock(lock: Path, what: str) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
             os.close(fd)
-            raise CabenchError(f"{what}: another cabench sweep or experiment (pid {holder}) is writing it; wait for it to "
-                               f"finish, or write to another file") from None
+            raise CabenchError(f"{what}: another cabench sweep or experiment (pid {holder}) is writing it; wait "
+                               f"for it to finish, or write to another file") from None
         try:
             if _names(lock, fd):
                 break

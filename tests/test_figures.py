@@ -549,6 +549,8 @@ def test_a_second_solver_counts_each_evaluation_once(tmp_path):
     """Rows added by a sweep with another --solver (as the README allows) are the same
     evaluations: the table counted their verdicts twice (12 / 0 / 0 for 6 instances), and the
     solve-time figure pooled both solvers' times under one label."""
+    from cabench.summary import summary_table
+
     folder = tmp_path / "in"
     folder.mkdir()
     for seed in range(3):
@@ -566,6 +568,14 @@ def test_a_second_solver_counts_each_evaluation_once(tmp_path):
     assert any("another --solver" in note and note.startswith("3 mechanism rows") for note in table["notes"])
     times = next(d for d in figure_data(frame) if d.name == "solve-time")
     assert sorted(s.label for s in times.panels[0].series) == ["paths, cpsat (n=3)", "paths, portfolio (n=3)"]
+    # rows without their hash (hand-made) are told apart by their file, and rows of one solver
+    # (two copies of one sweep) are no other solver's
+    one = frame[frame["solver"] == "cpsat"].copy()
+    one["instance_sha256"] = None
+    assert {r["mechanism"]: r["n"] for r in summary_table(one).records}["best-belief"] == 3
+    assert not any("another --solver" in note for note in summary_table(one).notes)
+    twice = pd.concat([frame[frame["solver"] == "cpsat"]] * 2, ignore_index=True)
+    assert not any("another --solver" in note for note in summary_table(twice).notes)
 
 
 def test_per_point_on_a_sweep_says_there_is_no_axis(results):

@@ -161,7 +161,8 @@ def test_the_lock_file_exists_while_the_lock_is_held(tmp_path):
     lock.write_text("12345")  # left by a killed sweep: nobody holds it
     with exclusive_lock(lock, "r.csv"):
         assert lock.read_text() == str(os.getpid())
-        with pytest.raises(CabenchError, match=f"r.csv: another cabench sweep or experiment \\(pid {os.getpid()}\\) is writing it"):
+        with pytest.raises(CabenchError,
+                           match=f"r.csv: another cabench sweep or experiment \\(pid {os.getpid()}\\) is writing it"):
             with exclusive_lock(lock, "r.csv"):
                 pass
     assert not lock.exists()

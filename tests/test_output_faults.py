@@ -164,3 +164,18 @@ def test_a_second_csv_that_cannot_be_created_is_refused_before_computing(tmp_pat
         stage(tmp_path / "q.csv", lambda tmp: tmp.write_text("b"))
         stage("/proc/x.csv", lambda tmp: tmp.write_text("c"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_reader_that_stops_reading_keeps_the_csv(tmp_path):
+    """``cabench benchmarks ... --players-csv p.csv | head``: the reader going away is no failure
+    (exit 0), and the CSV is written (kept back with the report, it was dropped)."""
+    csv = tmp_path / "p.csv"
+    reader, writer = os.pipe()
+    os.close(reader)  # (every write to the pipe fails at once)
+    try:
+        done = subprocess.run([*cabench_command(), "benchmarks", EXAMPLE, "--players-csv", str(csv)], stdout=writer,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(writer)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert csv.read_text().startswith("player,")

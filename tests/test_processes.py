@@ -269,8 +269,8 @@ def test_no_code_runs_from_the_working_directory(tmp_path, args):
     assert sorted(p.name for p in tmp_path.glob("RAN-*")) == []
 
 
-@pytest.mark.parametrize("solver", ["cbc", "highs"])
-def test_an_empty_pythonpath_entry_runs_no_code_from_the_working_directory(tmp_path, solver):
+@pytest.mark.parametrize("solver, safe", [("cbc", False), ("highs", False), ("cbc", True)])
+def test_an_empty_pythonpath_entry_runs_no_code_from_the_working_directory(tmp_path, solver, safe):
     """``PYTHONPATH=":/x"`` (``export PYTHONPATH=$PYTHONPATH:/x`` with it unset): Python reads the
     empty entry as the working directory, and ``-P`` keeps it, so a ``pulp.py`` there ran in the
     command (CBC) and a ``highspy.py`` in the HiGHS worker, ending in tracebacks. (What the
@@ -280,10 +280,24 @@ def test_an_empty_pythonpath_entry_runs_no_code_from_the_working_directory(tmp_p
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = dict(os.environ, PYTHONPATH=os.pathsep + str(elsewhere))
+    if safe:  # (with a safe path the empty entry is sys.path[0]: it was left there)
+        env["PYTHONSAFEPATH"] = "1"
     result = subprocess.run([*cabench_command(), "benchmarks", str(EXAMPLES / "seed004-example.json"), "--solver",
                              solver, "--jobs", "1"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.glob("RAN-*")) == []
+
+
+def test_an_empty_pythonpath_entry_in_the_packages_folder_keeps_them():
+    """Run from the folder of the installed packages with ``PYTHONPATH=":"``: that folder is on
+    the path once (Python drops the later copy), as the empty entry; removing it removed numpy."""
+    import numpy
+
+    packages = Path(numpy.__file__).parent.parent
+    result = subprocess.run([*cabench_command(), "benchmarks", str(EXAMPLES / "seed004-example.json"), "--jobs", "1"],
+                            capture_output=True, text=True, cwd=packages, env=dict(os.environ, PYTHONPATH=":"),
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
 
 
 def test_the_scratch_folder_is_private_and_optional(monkeypatch):

@@ -494,6 +494,11 @@ def test_rows_of_an_annotated_file_name_the_knowledge_it_has(tmp_path):
     assert read_record(again)["knowledge"] == "noisy-lower:0.7" and read_record(again)["knowledge_seed"] == 2
     plain = cabench.annotate(EXAMPLES / "vcg-collusion.json", knowledge="exact", replace=True)
     assert read_record(plain) == {}
+    # a file of an experiment, redrawn, is at none of its points
+    from cabench.provenance import annotated, with_record
+
+    point = with_record(again, **read_record(again), axis="noisy-lower", axis_value="0.5", design="d")
+    assert {"axis", "axis_value", "design"}.isdisjoint(read_record(annotated(point, "exact", None, 1)))
 
 
 def test_files_of_the_same_bytes_are_named_in_a_note(tmp_path):
@@ -509,3 +514,11 @@ def test_files_of_the_same_bytes_are_named_in_a_note(tmp_path):
     assert (f"cabench sweep: note: {folder / 'b.json'} has the same bytes as {folder / 'a.json'} (and 1 more file "
             f"like it): one instance, computed once, its rows name {folder / 'a.json'}\n") in done.stderr
     assert set(pd.read_csv(tmp_path / "r.csv")["file"]) == {str(folder / "a.json")}
+    # a twin added later: the rows name the file they were computed from (b, swept alone first)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "b.json").write_bytes((folder / "a.json").read_bytes())
+    assert run_cli("sweep", str(alone), "-o", str(tmp_path / "s.csv")).returncode == 0
+    (alone / "a.json").write_bytes((folder / "a.json").read_bytes())
+    again = run_cli("sweep", str(alone), "-o", str(tmp_path / "s.csv"))
+    assert f"its rows name {alone / 'b.json'}\n" in again.stderr, again.stderr
