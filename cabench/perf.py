@@ -53,11 +53,12 @@ once (with exact knowledge MIKW_i is MSW's program: once, not n + 1 times).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -354,6 +355,7 @@ class Row:
     wdp_proven: bool | None = None
     msw: int | None = None  # of a report row with the baseline: the report's MSW ...
     wdp_optimum: int | None = None  # ... and HiGHS's optimum of the plain problem (equal when both are proven)
+    players_drawn: str = ""  # "bidders" for a suite's one player per bidder (the count varies by seed)
 
 
 CABENCH = "cabench"
@@ -443,7 +445,8 @@ def _timed_report(instance: Instance, options: SolveOptions) -> tuple[float, obj
 def measure_instance(instance: Instance, base: dict, backends: Sequence[str], default: str,
                      time_limit: float | None, jobs: int | None,
                      progress: Callable[[str], None] = lambda text: None, naive: bool = True,
-                     exact: Instance | None = None, wdp: bool = False, batch: bool = True) -> list[Row]:
+                     exact: Instance | None = None, wdp: bool = False, batch: bool = True,
+                     workers=None) -> list[Row]:
     """The rows of one instance: the whole report, cabench's table pipeline (unless ``batch``
     is false) with the per-kind times of its batch, each single backend, the naive baseline
     (unless ``naive`` is false), given ``exact`` (the same instance with exact knowledge) the
@@ -452,9 +455,10 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     the report's row. With single backends each row
     carries the two ideals' solving times (the module docstring): ``fastest_single_sum``, the
     table's distinct programs, and ``ideal_report``, the report's distinct needed programs plus
-    MSW's tie-break, each by its fastest single backend."""
+    MSW's tie-break, each by its fastest single backend. ``workers``: the run's worker processes
+    (:func:`kept_workers`), or None."""
     progress(f"{instance.name}: cabench benchmarks ({default}, whole report)")
-    options = SolveOptions(default, time_limit, jobs)
+    options = SolveOptions(default, time_limit, jobs, workers=workers)
     whole, report, solving = _timed_report(instance, options)
     baseline: dict = {}
     if wdp:
@@ -544,7 +548,7 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
 
 def warm_up(default: str, time_limit: float | None, jobs: int | None,
             progress: Callable[[str], None] = lambda text: None, backends: Sequence[str] = (),
-            naive: bool = False) -> None:
+            naive: bool = False, workers=None) -> None:
     """One untimed report of a small generated instance with the measured options, before the
     first timed one: the solvers' one-time imports (OR-Tools' CP-SAT and GLOP: about 0.45 s,
     against reports of 0.1-0.2 s on paths 64 / 500 / 10) are then paid by no measured report.
@@ -561,7 +565,7 @@ def warm_up(default: str, time_limit: float | None, jobs: int | None,
     goods, bids, players = (10, 30, 3) if default == "brute" else (32, 200, 6)
     progress(f"warm-up: one untimed report of paths {goods} / {bids} / {players}")
     compute_report(generate_instance("paths", goods, bids, players, 0, knowledge="noisy-lower:0.6"),
-                   SolveOptions(default, time_limit, jobs))
+                   SolveOptions(default, time_limit, jobs, workers=workers))
     if not backends and not naive:
         return
     progress("warm-up: one untimed program (paths 10 / 30 / 3) by each single backend"
@@ -571,6 +575,22 @@ def warm_up(default: str, time_limit: float | None, jobs: int | None,
         solve(program, SolveOptions(backend, time_limit))
     if naive:
         naive_solve(program, time_limit)
+
+
+@contextlib.contextmanager
+def kept_workers(default: str, time_limit: float | None, jobs: int | None) -> Iterator[object]:
+    """With ``jobs`` of 2 or more, worker processes started once for the whole run and shared by
+    every report and batch it times (``ilp.batch.shared_workers``), as a sweep's or a notebook's
+    reports share theirs; else None (automatic ``jobs`` starts workers only for slow programs).
+    Each timed report started its own: 1.4 s of start-up in reports of 0.02 s (report/ideal 135
+    with ``--jobs 2`` against 1.6 without, quick suite, uniform, 2026-12-06)."""
+    if jobs is None or jobs < 2:
+        yield None
+        return
+    from ilp.batch import shared_workers
+
+    with shared_workers(SolveOptions(default, time_limit, jobs)) as options:
+        yield options.workers
 
 
 def suite_specs(suite: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -618,26 +638,42 @@ def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, tim
     total = len(entries) * seeds * len(coalitions or default_coalitions) * len(knowledge or default_knowledge)
     rows: list[Row] = []
     done = 0
-    if total:
-        warm_up(default, time_limit, jobs, progress, backends, naive)
-    for distribution, goods, bids, players in entries:
-        for seed in range(seeds):
-            for coalition_spec in coalitions or default_coalitions:
-                for knowledge_spec in knowledge or default_knowledge:
-                    def make(spec: str) -> Instance:
-                        return generate_instance(distribution, goods, bids, players, seed, knowledge=spec,
-                                                 coalitions=coalition_spec)
-                    instance = make(knowledge_spec)
-                    advance(done, total, instance.name)
-                    exact = make("exact") if knowledge_spec not in ("exact", "none") else None
-                    base = dict(instance=instance.name, distribution=distribution, goods=goods, bids=bids,
-                                players=instance.n, seed=seed, knowledge=knowledge_spec, coalitions=coalition_spec)
-                    rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive,
-                                             exact, wdp=players is None and knowledge_spec == "exact")
-                    checkpoint(rows)
-                    done += 1
+    with kept_workers(default, time_limit, jobs) as workers:
+        if total:
+            warm_up(default, time_limit, jobs, progress, backends, naive, workers)
+        for entry in entries:
+            done = _measure_entry(entry, seeds, coalitions or default_coalitions, knowledge or default_knowledge,
+                                  backends, default, time_limit, jobs, progress, naive, workers, rows, checkpoint,
+                                  advance, done, total)
     advance(done, total, "")
     return rows
+
+
+def _measure_entry(entry: tuple, seeds: int, coalitions: Sequence[str], knowledge: Sequence[str],
+                   backends: Sequence[str], default: str, time_limit: float | None, jobs: int | None,
+                   progress: Callable[[str], None], naive: bool, workers, rows: list[Row],
+                   checkpoint: Callable[[list[Row]], None], advance: Callable[[int, int, str], None], done: int,
+                   total: int) -> int:
+    """The instances of one suite entry for :func:`run_suite` (rows appended to ``rows``);
+    returns the count of instances measured so far."""
+    distribution, goods, bids, players = entry
+    for seed in range(seeds):
+        for coalition_spec in coalitions:
+            for knowledge_spec in knowledge:
+                def make(spec: str) -> Instance:
+                    return generate_instance(distribution, goods, bids, players, seed, knowledge=spec,
+                                             coalitions=coalition_spec)
+                instance = make(knowledge_spec)
+                advance(done, total, instance.name)
+                exact = make("exact") if knowledge_spec not in ("exact", "none") else None
+                base = dict(instance=instance.name, distribution=distribution, goods=goods, bids=bids,
+                            players=instance.n, seed=seed, knowledge=knowledge_spec, coalitions=coalition_spec,
+                            players_drawn="bidders" if players is None else "")
+                rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive,
+                                         exact, wdp=players is None and knowledge_spec == "exact", workers=workers)
+                checkpoint(rows)
+                done += 1
+    return done
 
 
 def file_paths(paths: Sequence[Path]) -> list[Path]:
@@ -732,9 +768,11 @@ def check_files(paths: Sequence[Path], knowledge: Sequence[str] | None, coalitio
 def labels(files: Sequence[Path]) -> list[str]:
     """Each file's name in the rows (its ``distribution``, so each file is its own entry of
     :func:`summary`): the name without suffix, or its path without suffix where two files of
-    different folders share a name."""
+    different folders share a name, or its whole path where two files differ by the suffix alone
+    (``s.json`` and ``s.txt`` were one entry, their times mixed)."""
     stems = [f.stem for f in files]
-    return [stem if stems.count(stem) == 1 else str(f.with_suffix("")) for stem, f in zip(stems, files)]
+    bare = [stem if stems.count(stem) == 1 else str(f.with_suffix("")) for stem, f in zip(stems, files)]
+    return [name if bare.count(name) == 1 else str(f) for name, f in zip(bare, files)]
 
 
 def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time_limit: float | None,
@@ -769,32 +807,34 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
     total = len(files) * len(knowledge_specs) * len(coalition_specs)
     rows: list[Row] = []
     done = 0
-    if total:
-        warm_up(default, time_limit, jobs, progress, backends, naive)
-    for path, label in zip(files, labels(files)):
-        written = load_file(path)
-        for coalition_spec in coalition_specs:
-            for knowledge_spec in knowledge_specs:
-                def make(spec: str | None) -> Instance:
-                    if spec is None and coalition_spec is None:
-                        return written
-                    return annotate(written, spec, coalition_spec, 0, replace=True)
-                instance = make(knowledge_spec)
-                advance(done, total, instance.name)
-                # knowledge drawn, or the file's own: the same instance with exact knowledge too
-                own = knowledge_spec is None and any(k is not None for k in instance.knowledge)
-                exactly = knowledge_spec == "exact" or (own and exact_knowledge(instance))
-                known = knowledge_spec not in (None, "exact", "none") or (own and not exactly)
-                exact = make("exact") if known else None
-                base = dict(instance=instance.name, distribution=label, goods=instance.m,
-                            bids=sum(len(v.bids) for v in instance.valuations), players=instance.n, seed=0,
-                            knowledge=knowledge_spec or "file", coalitions=coalition_spec or "file")
-                # the budget is exact knowledge's target; the batch: see the docstring
-                rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive,
-                                         exact, wdp=exactly and xor_only(instance),
-                                         batch=bool(backends) or naive or instance.n <= TABLE_PLAYERS)
-                checkpoint(rows)
-                done += 1
+    with kept_workers(default, time_limit, jobs) as workers:
+        if total:
+            warm_up(default, time_limit, jobs, progress, backends, naive, workers)
+        for path, label in zip(files, labels(files)):
+            written = load_file(path)
+            for coalition_spec in coalition_specs:
+                for knowledge_spec in knowledge_specs:
+                    def make(spec: str | None) -> Instance:
+                        if spec is None and coalition_spec is None:
+                            return written
+                        return annotate(written, spec, coalition_spec, 0, replace=True)
+                    instance = make(knowledge_spec)
+                    advance(done, total, instance.name)
+                    # knowledge drawn, or the file's own: the same instance with exact knowledge too
+                    own = knowledge_spec is None and any(k is not None for k in instance.knowledge)
+                    exactly = knowledge_spec == "exact" or (own and exact_knowledge(instance))
+                    known = knowledge_spec not in (None, "exact", "none") or (own and not exactly)
+                    exact = make("exact") if known else None
+                    base = dict(instance=instance.name, distribution=label, goods=instance.m,
+                                bids=sum(len(v.bids) for v in instance.valuations), players=instance.n, seed=0,
+                                knowledge=knowledge_spec or "file", coalitions=coalition_spec or "file")
+                    # the budget is exact knowledge's target; the batch: see the docstring
+                    rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive,
+                                             exact, wdp=exactly and xor_only(instance),
+                                             batch=bool(backends) or naive or instance.n <= TABLE_PLAYERS,
+                                             workers=workers)
+                    checkpoint(rows)
+                    done += 1
     advance(done, total, "")
     return rows
 
@@ -803,10 +843,14 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
     """Per suite entry (distribution, goods, bids, players): median seconds per method and the
     ratios naive / cabench, cabench / ideal with ideal = (sum over the table's distinct programs
     of the fastest single backend's time) / cores, and report / ideal with the report's ideal
-    (:func:`measure_instance`)."""
+    (:func:`measure_instance`). The counts (players, programs, distinct, needed) are the lower
+    medians over the seeds: one player per bidder makes them differ, and such an entry is one
+    over its seeds (``players_per_seed`` lists them)."""
     groups: dict[tuple, list[Row]] = {}
     for row in rows:
-        groups.setdefault((row.distribution, row.goods, row.bids, row.players, row.knowledge, row.coalitions),
+        # one player per bidder: one entry over the seeds, whose player counts differ (198, 199)
+        players = row.players_drawn or row.players
+        groups.setdefault((row.distribution, row.goods, row.bids, players, row.knowledge, row.coalitions),
                           []).append(row)
     out = []
     for key, members in groups.items():
@@ -820,10 +864,13 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
         medians = {m: statistics.median(v) for m, v in methods.items()}
         ours = next((m for m in medians if m.startswith(CABENCH)), None)
         fastest = [r.fastest_single_sum for r in members if r.method == ours and r.fastest_single_sum]
-        table_row = next(r for r in members if not r.method.startswith("kind:"))
-        entry = {"distribution": key[0], "goods": key[1], "bids": key[2], "players": key[3],
-                 "knowledge": key[4], "coalitions": key[5],
-                 "programs": table_row.programs, "distinct": table_row.distinct,
+        table_rows = [r for r in members if not r.method.startswith("kind:")]
+        counts = {r.seed: r.players for r in table_rows}  # (the medians of the seeds, as the times)
+        entry = {"distribution": key[0], "goods": key[1], "bids": key[2],
+                 "players": statistics.median_low(counts.values()), "knowledge": key[4], "coalitions": key[5],
+                 **({"players_per_seed": list(counts.values())} if len(set(counts.values())) > 1 else {}),
+                 "programs": statistics.median_low({r.seed: r.programs for r in table_rows}.values()),
+                 "distinct": statistics.median_low({r.seed: r.distinct for r in table_rows}.values()),
                  "median_seconds": medians,
                  "all_proven": all(r.proven == r.programs for r in members if r.method != NAIVE),
                  "kinds": {k: {"median_seconds": statistics.median(r.seconds for r in v),
@@ -840,7 +887,8 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
         if fastest and medians.get(ours):
             entry["cabench_over_ideal"] = medians[ours] / (statistics.median(fastest) / cores)
         ideal = [r.ideal_report for r in members if r.method == whole and r.ideal_report is not None]
-        entry["needed"] = members[0].needed
+        needed = {r.seed: r.needed for r in table_rows if r.needed is not None}
+        entry["needed"] = statistics.median_low(needed.values()) if needed else None
         solver = [r.solver_seconds for r in members if r.method == whole and r.solver_seconds is not None]
         if solver and whole:  # the report's time in solves, and the rest: its bookkeeping
             entry["report_solver_seconds"] = statistics.median(solver)
@@ -858,6 +906,8 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
             entry["report_over_budget"] = statistics.median(r.seconds / budget(r.wdp_highs, r.winners)
                                                             for r in reports)
             entry["within_budget"] = sum(r.seconds <= budget(r.wdp_highs, r.winners) for r in reports)
+            # (a HiGHS solve stopped by --time-limit is no baseline: its seconds are the limit's)
+            entry["wdp_proven"] = all(bool(r.wdp_proven) for r in reports)
         out.append(entry)
     return out
 

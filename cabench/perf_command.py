@@ -172,7 +172,8 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
                                                                           "report_bookkeeping_seconds")],
                      *[kind_cell(entry, k) for k in kinds],
                      *[ratio(entry, k) for k in ("naive_over_cabench", "cabench_over_ideal", "report_over_ideal")],
-                     *([f"{entry['winners']:g}", f"{entry['wdp_highs_seconds']:.2f}",
+                     *([f"{entry['winners']:g}",
+                        f"{entry['wdp_highs_seconds']:.2f}" + ("" if entry.get("wdp_proven", True) else "!"),
                         f"{entry['budget_seconds']:.1f}", f"{entry['report_over_budget']:.2f}"]
                        if "budget_seconds" in entry else ["\u2014"] * len(budget_columns)),
                      *([ratio(entry, "knowledge_over_exact")] if ratios else []),
