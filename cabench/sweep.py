@@ -623,9 +623,10 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
     with tempfile.TemporaryDirectory(prefix="cabench-dask-") as scratch, \
             dask.config.set({"temporary-directory": scratch}):
         if scheduler is None:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
-                                   security=True, local_directory=scratch)
+            with _deaf_children():
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                                       security=True, local_directory=scratch)
         else:
             _check_scheduler(scheduler)
         try:
@@ -655,6 +656,24 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
             finally:
                 for logger, level in quiet:
                     logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _deaf_children() -> Iterator[None]:
+    """Within the block, the processes started (the local cluster's workers, and the thread that
+    starts them later) block the terminal's stop signals, a mask they inherit: Ctrl-C reaches
+    the whole process group, and a worker that saw it logged its own cancelled task under the
+    command's line. This process stops them (``ilp.lifetime`` kills them); a signal
+    that arrives within the block is delivered here once it ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    stops = {signal.SIGINT, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])}
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _quiet_dask_logs() -> list:
