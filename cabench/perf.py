@@ -598,27 +598,40 @@ def suite_specs(suite: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return KNOWLEDGE_SPECS.get(suite, ((KNOWLEDGE.get(suite, "exact"),), ("none",)))
 
 
-def check_suite(suite: str, seeds: int, only: set[str] | None, coalitions: Sequence[str] | None) -> None:
+def check_suite(suite: str, seeds: int, only: set[str] | None, coalitions: Sequence[str] | None,
+                knowledge: Sequence[str] | None = None) -> None:
     """Check that each coalition spec fits among the players of every instance of ``suite`` whose
     player count comes from its generator (one player per bidder: ``players`` None in
-    :data:`SUITES`), by generating those instances' bids first, so that a spec that does not fit
-    stops ``perf`` before anything is measured or written (``SpecError`` naming the instance).
-    Only with coalitions; it costs a fraction of one instance's measurement (3 seeds, 2026-12-02,
-    load 4-5: cats 1.2 s, cats-large 16 s, players 0.5 s)."""
-    from instances.knowledge_models import SpecError, parse_coalitions
+    :data:`SUITES`), and that the knowledge each knowledge spec would draw on every instance fits
+    the knowledge limit (``instances.knowledge_models.check_knowledge_size``), by generating
+    the instances' bids first (each seed's where the players are drawn, else the first seed's: the
+    counts are the same), so that a spec that does not fit stops ``perf`` before anything is
+    measured or written (``SpecError`` naming the instance and the flag: ``--players ...
+    --knowledge candidates:2`` stopped at the 2,000-player instance after measuring the smaller
+    ones). Checking the coalitions costs a fraction of one instance's measurement (3 seeds,
+    2026-12-02, load 4-5: cats 1.2 s, cats-large 16 s, players 0.5 s)."""
+    from instances.knowledge_models import SpecError, check_knowledge_size, parse_coalitions
 
     specs = [spec for spec in coalitions or suite_specs(suite)[1] if spec != "none"]
+    drawn = [spec for spec in knowledge or suite_specs(suite)[0] if spec != "none"]
     for distribution, goods, bids, players in SUITES[suite]:
-        if players is not None or not specs or (only is not None and distribution not in only):
+        if only is not None and distribution not in only:
             continue
-        for seed in range(seeds):
-            n = generate_instance(distribution, goods, bids, None, seed, knowledge="none").n
-            for spec in specs:
+        if players is not None and not drawn:
+            continue
+        for seed in range(seeds if players is None else 1):
+            instance = generate_instance(distribution, goods, bids, players, seed, knowledge="none")
+            where = f"{distribution} {goods} / {bids} seed {seed} has {instance.n} players"
+            for spec in specs if players is None else ():
                 try:
-                    parse_coalitions(spec, n)
+                    parse_coalitions(spec, instance.n)
                 except SpecError as error:
-                    raise SpecError(f"{distribution} {goods} / {bids} seed {seed} has {n} players: "
-                                    f"{str(error).split(': ', 1)[-1]}") from None
+                    raise SpecError(f"--coalitions: {where}: {str(error).split(': ', 1)[-1]}") from None
+            for spec in drawn:
+                try:
+                    check_knowledge_size(instance.valuations, spec, instance.m)
+                except SpecError as error:
+                    raise SpecError(f"--knowledge: {where}: {str(error).split(': ', 1)[-1]}") from None
 
 
 def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, time_limit: float | None,

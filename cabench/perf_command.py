@@ -91,11 +91,12 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
     coalition_specs = _spec_list(coalitions, "'--coalitions'", specs_for, parse_coalitions)
     if paths:  # unreadable files, and specs that do not fit a file, stop before anything runs
         goods = check_files(paths, knowledge_specs, coalition_specs)
-    else:  # and coalitions that do not fit a generated instance of one player per bidder
+    else:  # and coalitions or knowledge that do not fit a generated instance
         try:
-            check_suite(suite, seeds, only, coalition_specs)
+            check_suite(suite, seeds, only, coalition_specs, knowledge_specs)
         except SpecError as error:
-            raise click.BadParameter(str(error), param_hint="'--coalitions'") from None
+            flag, _, what = error.flag()
+            raise click.BadParameter(what, param_hint=f"'{flag}'") from None
         goods = max(entry[1] for entry in SUITES[suite] if only is None or entry[0] in only)
     from ilp import brute
 

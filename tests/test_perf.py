@@ -615,3 +615,16 @@ def test_explicit_jobs_start_the_workers_once_for_the_run(monkeypatch):
     rows = run_suite("quick", 1, [], "portfolio", None, jobs=2, only={"uniform", "paths"}, naive=False)
     assert {r.distribution for r in rows} == {"uniform", "paths"}
     assert 1 <= len(started) <= 2, len(started)  # (the two of the run at most)
+
+
+def test_perf_checks_drawn_knowledge_against_every_generated_suite(tmp_path):
+    """The knowledge limit was checked up front on files only: ``--suite players --knowledge
+    candidates:2`` measured the instances of 10 to 1,000 players, then stopped at 2,000 (exit 2,
+    a partial perf-rows.csv and no summary)."""
+    out = tmp_path / "out"
+    result = run_cli("perf", "--suite", "players", "--seeds", "1", "--knowledge", "candidates:2", "--backends", "none",
+                     "--no-naive", "-o", str(out))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("cabench perf: Invalid value for '--knowledge': uniform 20 / 2000 seed 0 has 2000 "
+                                    "players: every player would hold 2 copies"), result.stderr
+    assert not out.exists()
