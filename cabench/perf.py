@@ -654,39 +654,26 @@ def run_suite(suite: str, seeds: int, backends: Sequence[str], default: str, tim
     with kept_workers(default, time_limit, jobs) as workers:
         if total:
             warm_up(default, time_limit, jobs, progress, backends, naive, workers)
-        for entry in entries:
-            done = _measure_entry(entry, seeds, coalitions or default_coalitions, knowledge or default_knowledge,
-                                  backends, default, time_limit, jobs, progress, naive, workers, rows, checkpoint,
-                                  advance, done, total)
+        for distribution, goods, bids, players in entries:
+            for seed in range(seeds):
+                for coalition_spec in coalitions or default_coalitions:
+                    for knowledge_spec in knowledge or default_knowledge:
+                        def make(spec: str) -> Instance:
+                            return generate_instance(distribution, goods, bids, players, seed, knowledge=spec,
+                                                     coalitions=coalition_spec)
+                        instance = make(knowledge_spec)
+                        advance(done, total, instance.name)
+                        exact = make("exact") if knowledge_spec not in ("exact", "none") else None
+                        base = dict(instance=instance.name, distribution=distribution, goods=goods, bids=bids,
+                                    players=instance.n, seed=seed, knowledge=knowledge_spec,
+                                    coalitions=coalition_spec, players_drawn="bidders" if players is None else "")
+                        rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive,
+                                                 exact, wdp=players is None and knowledge_spec == "exact",
+                                                 workers=workers)
+                        checkpoint(rows)
+                        done += 1
     advance(done, total, "")
     return rows
-
-
-def _measure_entry(entry: tuple, seeds: int, coalitions: Sequence[str], knowledge: Sequence[str],
-                   backends: Sequence[str], default: str, time_limit: float | None, jobs: int | None,
-                   progress: Callable[[str], None], naive: bool, workers, rows: list[Row],
-                   checkpoint: Callable[[list[Row]], None], advance: Callable[[int, int, str], None], done: int,
-                   total: int) -> int:
-    """The instances of one suite entry for :func:`run_suite` (rows appended to ``rows``);
-    returns the count of instances measured so far."""
-    distribution, goods, bids, players = entry
-    for seed in range(seeds):
-        for coalition_spec in coalitions:
-            for knowledge_spec in knowledge:
-                def make(spec: str) -> Instance:
-                    return generate_instance(distribution, goods, bids, players, seed, knowledge=spec,
-                                             coalitions=coalition_spec)
-                instance = make(knowledge_spec)
-                advance(done, total, instance.name)
-                exact = make("exact") if knowledge_spec not in ("exact", "none") else None
-                base = dict(instance=instance.name, distribution=distribution, goods=goods, bids=bids,
-                            players=instance.n, seed=seed, knowledge=knowledge_spec, coalitions=coalition_spec,
-                            players_drawn="bidders" if players is None else "")
-                rows += measure_instance(instance, base, backends, default, time_limit, jobs, progress, naive,
-                                         exact, wdp=players is None and knowledge_spec == "exact", workers=workers)
-                checkpoint(rows)
-                done += 1
-    return done
 
 
 def file_paths(paths: Sequence[Path]) -> list[Path]:
