@@ -196,6 +196,15 @@ def _is_resource_tracker(process) -> bool:
         return False
 
 
+_IMPORT_LOCKING = "<frozen importlib._bootstrap>"
+"""The code name of importlib's module locking (the module imported code's frames are their own)."""
+
+
+def _interrupt_main_soon(signum: int) -> None:
+    time.sleep(0.01)  # (a main thread blocked inside importlib would otherwise see it at once, again and again)
+    _thread.interrupt_main(signum)
+
+
 @contextlib.contextmanager
 def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Iterator[None]:
     """Within the block, SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread,
@@ -206,6 +215,12 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
         yield
         return
     safe_children()
+    # what the signal thread runs after a signal is imported now: the main thread's Interrupted
+    # may be raised between importlib's taking and releasing its global lock, which then stays
+    # held, and an import there waited forever (and the process with it: the forced end is its
+    # way out of such a state)
+    import psutil  # noqa: F401 (kill_descendants')
+
     reader, writer = socket.socketpair()
     reader.setblocking(True)
     writer.setblocking(False)
@@ -213,9 +228,17 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
     signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
 
     def raise_interrupted(signum: int, frame) -> None:
-        if not stopping.is_set():
-            stopping.set()
-            raise Interrupted(signum)
+        if stopping.is_set():
+            return
+        if frame is not None and frame.f_code.co_filename == _IMPORT_LOCKING:
+            # raised there, between importlib's taking its global lock and its ``try``, the
+            # Interrupted left the lock held, and every later import by another thread waited
+            # forever (a worker-starting thread, which the stop then waited for): delivered
+            # again a little later, once the main thread is out of importlib's own code
+            _thread.start_new_thread(_interrupt_main_soon, (signum,))
+            return
+        stopping.set()
+        raise Interrupted(signum)
 
     def redeliver(unraisable) -> None:
         """``sys.unraisablehook`` within the block. A signal's handler runs wherever the main

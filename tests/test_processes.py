@@ -246,6 +246,87 @@ def test_a_signal_during_a_gc_hook_still_interrupts_the_main_thread():
     assert result.returncode == 0
 
 
+SIGNAL_INSIDE_IMPORT_LOCKING = """
+import os, signal
+from ilp.lifetime import Interrupted, interruptible
+
+done = []
+inside = compile("os.kill(os.getpid(), signal.SIGINT)\\nfor _ in range(1000): pass\\ndone.append(1)\\n",
+                 "<frozen importlib._bootstrap>", "exec")  # (code that takes and releases importlib's locks)
+try:
+    with interruptible():
+        exec(inside)
+        for _ in range(10**7):
+            pass
+    print("not interrupted")
+except Interrupted as stop:
+    print("interrupted by", stop.signal, "after", done)
+"""
+
+
+def test_a_signal_inside_importlibs_locking_interrupts_after_it():
+    """Ctrl-C whose handler runs in importlib's own frames raises Interrupted only once the main
+    thread has left them (raised there it could leave importlib's global lock held: see the test
+    below)."""
+    result = subprocess.run([sys.executable, "-c", SIGNAL_INSIDE_IMPORT_LOCKING], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.stdout.strip() == f"interrupted by {int(signal.SIGINT)} after [1]", (result.stdout, result.stderr)
+    assert result.returncode == 0, result.stderr
+
+SIGNAL_WITH_THE_IMPORT_LOCK_HELD = """
+import _imp, os, signal, threading
+from ilp.lifetime import Interrupted, interruptible
+
+try:
+    with interruptible(on_stop=lambda signum: print("stopped by", signum, flush=True)):
+        _imp.acquire_lock()  # as a signal's exception raised inside importlib's own locking leaves it
+        os.kill(os.getpid(), signal.SIGINT)
+        threading.Event().wait(60)
+except Interrupted:
+    threading.Event().wait(60)  # held up after it (waiting for a thread that needs an import)
+print("not stopped")
+"""
+
+
+def test_the_forced_end_imports_nothing_after_the_signal():
+    """The signal thread ends the process after the grace time even when the main thread holds
+    the import lock: a Ctrl-C whose ``Interrupted`` was raised between importlib's taking and
+    releasing its global lock leaves it held, and the signal thread then waited forever in
+    ``import psutil`` while the main thread waited for a worker-starting thread that was waiting
+    for an import too (``--jobs 2`` interrupted as its workers started: 1 run in 600 hung)."""
+    result = subprocess.run([sys.executable, "-c", SIGNAL_WITH_THE_IMPORT_LOCK_HELD], capture_output=True,
+                            text=True, cwd=ROOT, timeout=60)
+    assert result.stdout.strip() == f"stopped by {int(signal.SIGINT)}", (result.stdout, result.stderr)
+    assert result.returncode == 128 + signal.SIGINT, result.stderr
+
+
+COMMAND_HELD_UP_WITH_THE_IMPORT_LOCK = """
+import _imp, os, signal, sys, threading
+from cabench import cli
+from ilp.lifetime import Interrupted
+
+def invoke(ctx):  # the command: a signal leaves the import lock held, and the stop is held up
+    _imp.acquire_lock()
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        threading.Event().wait(60)
+    except Interrupted:
+        threading.Event().wait(60)  # (as ``Remote.stop`` waited for a thread importing ilp.workers)
+
+cli.cli.invoke = invoke
+sys.exit(cli.main(["benchmarks", sys.argv[1]]))
+"""
+
+
+def test_a_command_held_up_after_ctrl_c_still_ends_with_its_line():
+    """The whole command line's forced end (its message and clean-ups included) with the import
+    lock held by the main thread: one line, status 130, no traceback."""
+    result = subprocess.run([sys.executable, "-c", COMMAND_HELD_UP_WITH_THE_IMPORT_LOCK,
+                             str(EXAMPLES / "seed004-example.json")], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.stderr == "cabench: stopped by SIGINT; finished work is kept\n", result.stderr
+    assert result.returncode == 130
+
 @pytest.mark.parametrize("args", [
     ["benchmarks", "{example}", "--solver", "highs"],
     ["benchmarks", "{example}", "--solver", "cbc", "--jobs", "2"],
