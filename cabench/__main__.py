@@ -1,7 +1,26 @@
-"""``python -m cabench``: the same command as the ``cabench`` console script."""
+"""``python -m cabench`` and the ``cabench`` console script: the command line (``cabench.cli``),
+loaded so that a Ctrl-C while it loads ends as one later does."""
+
+from __future__ import annotations
 
 import sys
 
-from cabench.cli import main
 
-sys.exit(main())
+def main() -> int:
+    """Load the command line and run it (``cabench.cli.main``).
+
+    Loading takes a tenth of a second or more (click, rich and the commands' modules); a Ctrl-C
+    then printed Python's ``KeyboardInterrupt`` traceback, where from the command's start on it
+    prints one line and ends with status 130: the same here. (What Python does before this
+    module runs, its own start, is out of reach.)"""
+    try:
+        from cabench.cli import main as run
+
+        return run()
+    except KeyboardInterrupt:  # (run() turns its own into its line: this one came while loading)
+        sys.stderr.write("cabench: stopped by SIGINT; finished work is kept\n")
+        return 130  # (cabench.exit_codes.after_signal: not imported, as it may be what was loading)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""The ``cabench`` command line: the command group and its entry point, ``main``.
+"""The ``cabench`` command line: the command group and ``main``, which the console script runs (``cabench.__main__``).
 
 Exit codes: 0 success; 2 bad input (a one-line message naming the file and JSON path, or the
 flag); 3 some program was not proven optimal within ``--time-limit`` (its value is withheld);

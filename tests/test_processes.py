@@ -439,6 +439,33 @@ def test_ctrl_c_to_the_group_while_workers_start_prints_no_traceback():
         assert proc.returncode in (0, 130), (delay, proc.returncode, stderr)
 
 
+CTRL_C_WHILE_CLICK_LOADS = """
+import sys
+
+
+class CtrlC:  # a Ctrl-C that lands while the command line loads (click is its first import)
+    def find_spec(self, name, path=None, target=None):
+        if name == "click":
+            raise KeyboardInterrupt
+
+
+sys.meta_path.insert(0, CtrlC())
+"""
+
+
+def test_ctrl_c_while_the_command_line_loads_prints_its_one_line(tmp_path):
+    """Ctrl-C in the tenth of a second or more that loading the command line takes printed
+    Python's KeyboardInterrupt traceback (status -2), where from the command's start on it
+    prints one line (the console script now starts in ``cabench.__main__``, which loads the
+    rest); here the interruption comes from a ``sitecustomize`` of the test."""
+    (tmp_path / "sitecustomize.py").write_text(CTRL_C_WHILE_CLICK_LOADS)
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    for command in (cabench_command(), [sys.executable, "-m", "cabench"]):
+        result = subprocess.run([*command, "benchmarks", str(EXAMPLES / "seed004-example.json")], capture_output=True,
+                                text=True, env=env, cwd=tmp_path, timeout=60)
+        assert result.stderr == "cabench: stopped by SIGINT; finished work is kept\n", (command, result.stderr)
+        assert result.returncode == 130, command
+
 def test_ctrl_c_to_the_group_during_a_dask_sweep_prints_one_line(tmp_path):
     """Ctrl-C from a terminal during ``sweep --executor dask``: the local cluster's scheduler,
     closing after its workers were stopped, logged about 34 lines of tornado and distributed
