@@ -88,12 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     from ilp.lifetime import Interrupted, interruptible, scratch_folder
 
     cleanups: list[Callable[[], None]] = []  # the command's (cli_common.forced_cleanups), run before a forced end
+    said: list[bool] = []  # the stop's line is out (a forced end after a slow exit must not repeat it)
 
     def stopped(signum: int) -> None:
         for cleanup in list(cleanups):
             with contextlib.suppress(Exception):
                 cleanup()
-        click.echo(f"cabench: stopped by {signal_name(signum)}; finished work is kept", err=True)
+        if not said:
+            said.append(True)
+            click.echo(f"cabench: stopped by {signal_name(signum)}; finished work is kept", err=True)
 
     if sys.stdout is None:  # started with standard output closed (`>&-`): every command prints to it
         _say("cabench: standard output is closed; redirect it to a file or /dev/null instead")
@@ -122,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         interrupted = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
         signum = interrupted.signal if isinstance(interrupted, Interrupted) else 2
-        if not getattr(interrupted, "reported", False):  # the command said what it kept
+        if getattr(interrupted, "reported", False):  # the command said what it kept
+            said.append(True)
+        else:
             stopped(signum)
         return after_signal(signum)
     except ImportError as exc:

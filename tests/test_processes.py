@@ -327,6 +327,30 @@ def test_a_command_held_up_after_ctrl_c_still_ends_with_its_line():
     assert result.stderr == "cabench: stopped by SIGINT; finished work is kept\n", result.stderr
     assert result.returncode == 130
 
+COMMAND_WHOSE_EXIT_IS_HELD_UP = """
+import os, signal, sys, threading
+from cabench import cli
+
+def invoke(ctx):  # the command: stopped by Ctrl-C, and a thread that its end then waits for
+    threading.Thread(target=threading.Event().wait, args=(60,)).start()
+    os.kill(os.getpid(), signal.SIGINT)
+    threading.Event().wait(60)
+
+cli.cli.invoke = invoke
+sys.exit(cli.main(["benchmarks", sys.argv[1]]))
+"""
+
+
+def test_a_stop_whose_exit_is_held_up_says_its_line_once():
+    """The command said what it kept, and its exit then waited (for a thread still solving):
+    the forced end after the grace time ends it without saying it again (it printed the line
+    twice)."""
+    result = subprocess.run([sys.executable, "-c", COMMAND_WHOSE_EXIT_IS_HELD_UP,
+                             str(EXAMPLES / "seed004-example.json")], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.stderr == "cabench: stopped by SIGINT; finished work is kept\n", result.stderr
+    assert result.returncode == 130
+
 @pytest.mark.parametrize("args", [
     ["benchmarks", "{example}", "--solver", "highs"],
     ["benchmarks", "{example}", "--solver", "cbc", "--jobs", "2"],
