@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 
 
-def main() -> int:
-    """Load the command line and run it (``cabench.cli.main``).
+def main(argv: list[str] | None = None) -> int:
+    """Load the command line and run it on ``argv`` (``cabench.cli.main``; None: the process's own).
 
     Loading takes a tenth of a second or more (click, rich and the commands' modules); a Ctrl-C
     then printed Python's ``KeyboardInterrupt`` traceback, where from the command's start on it
@@ -16,7 +16,7 @@ def main() -> int:
     try:
         from cabench.cli import main as run
 
-        return run()
+        return run(argv)
     except KeyboardInterrupt:  # (run() turns its own into its line: this one came while loading)
         sys.stderr.write("cabench: stopped by SIGINT; finished work is kept\n")
         return 130  # (cabench.exit_codes.after_signal: not imported, as it may be what was loading)
