@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -41,9 +42,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-__all__ = ["GRACE_SECONDS", "Interrupted", "SCRATCH", "WATCHDOG_SECONDS", "child_setup", "die_with_parent",
-           "guard_pulp", "interruptible", "kill_descendants", "no_empty_path_entries", "safe_children", "scratch",
-           "scratch_folder", "started_deaf_to_ctrl_c"]
+__all__ = ["GRACE_SECONDS", "Interrupted", "SCRATCH", "WATCHDOG_SECONDS", "child_preexec", "child_setup",
+           "die_with_parent", "guard_pulp", "interruptible", "kill_descendants", "no_empty_path_entries",
+           "safe_children", "scratch", "scratch_folder"]
 
 GRACE_SECONDS = 1.5
 """After a stop signal, how long the main thread gets to end by itself (printing what was done)
@@ -134,23 +135,46 @@ def no_empty_path_entries() -> None:
             break
 
 
+@functools.cache  # (one lookup per process)
+def _libc_prctl() -> Callable[..., int] | None:
+    """libc's ``prctl`` on Linux (None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True).prctl
+
+
 def die_with_parent() -> None:
-    """Linux: ask the kernel to SIGKILL this process when its parent dies. Usable as a
-    ``preexec_fn`` (it runs between fork and exec; the setting survives exec)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
+    """Linux: ask the kernel to SIGKILL this process when its parent dies (the setting survives
+    exec). For a child about to be started, :func:`child_preexec`."""
+    prctl = _libc_prctl()
+    if prctl is not None:
+        prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
+def child_preexec(deaf_to_ctrl_c: bool = False) -> Callable[[], None]:
+    """The ``preexec_fn`` of a child this process starts (it runs in the child, between fork and
+    exec): the child dies with this process (:func:`die_with_parent`) and, with
+    ``deaf_to_ctrl_c``, ignores Ctrl-C from its start.
 
-def started_deaf_to_ctrl_c() -> None:
-    """``preexec_fn`` of cabench's own worker processes: :func:`die_with_parent`, and Ctrl-C
-    ignored from the start. An ignored signal stays ignored across exec, and Python then installs
-    no handler of its own; :func:`child_setup` came too late for a worker still importing when a
-    user pressed Ctrl-C (the terminal signals the whole group): it printed a ``KeyboardInterrupt``
-    traceback under the command's own one line (the audit of 2026-12-05, 2 runs in 3 at 0.3 s)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent()
+    An ignored signal stays ignored across exec, and Python then installs no handler of its own:
+    cabench's worker processes are started so (:func:`child_setup` came too late for a worker
+    still importing when a user pressed Ctrl-C, which a terminal sends to the whole group: it
+    printed a ``KeyboardInterrupt`` traceback under the command's own line, the audit of
+    2026-12-05). libc is looked up here, before the fork: the child of a process with threads
+    must take no lock between fork and exec that another thread may have held at the fork, and an
+    import (a module's lock) or a library lookup (the dynamic loader's) there could wait for ever,
+    and the thread starting the child with it."""
+    prctl = _libc_prctl()
+
+    def preexec() -> None:
+        if deaf_to_ctrl_c:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if prctl is not None:
+            prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+
+    return preexec
 
 
 def child_setup(parent: int) -> None:
@@ -284,15 +308,18 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
         signal.set_wakeup_fd(old_fd)
         for s, handler in previous.items():
             signal.signal(s, handler)
-        writer.close()  # wakes the thread with EOF unless a signal is being handled
+        # after a signal the signal thread ends the process, and its socket stays open for it: a
+        # signal at the block's very start, handled and the block left before that thread had
+        # reached its ``recv``, found the socket closed, and nothing forced the end
         if not stopping.is_set():
+            writer.close()  # wakes the thread with EOF
             thread.join(timeout=1)
-        reader.close()
+            reader.close()
 
 
 class _GuardedSubprocess:
     """``subprocess`` as seen by a library whose children must die with this process: the same
-    module, except that ``Popen`` children get :func:`die_with_parent`."""
+    module, except that ``Popen`` children die with this process (:func:`child_preexec`)."""
 
     def __init__(self) -> None:
         import subprocess
@@ -304,7 +331,7 @@ class _GuardedSubprocess:
 
     def Popen(self, *args, **kwargs):  # noqa: N802 (the name the library calls)
         if sys.platform.startswith("linux") and kwargs.get("preexec_fn") is None:
-            kwargs["preexec_fn"] = die_with_parent
+            kwargs["preexec_fn"] = child_preexec()
         return self._module.Popen(*args, **kwargs)
 
 

@@ -92,7 +92,7 @@ class Worker:
     ``env``: extra environment variables of the worker (e.g. ``CABENCH_CORES``)."""
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
-        from ilp.lifetime import started_deaf_to_ctrl_c
+        from ilp.lifetime import child_preexec
 
         environment = dict(os.environ, PYTHONSAFEPATH="1", **(env or {}))
         # (an empty entry of PYTHONPATH is the working directory, which -P keeps on the path)
@@ -100,7 +100,7 @@ class Worker:
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, *given]))
         self.process = subprocess.Popen([sys.executable, "-P", "-m", "ilp.workers", str(os.getpid())],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment,
-                                        preexec_fn=started_deaf_to_ctrl_c)
+                                        preexec_fn=child_preexec(deaf_to_ctrl_c=True))
 
     @property
     def alive(self) -> bool:

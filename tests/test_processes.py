@@ -300,6 +300,50 @@ def test_the_forced_end_imports_nothing_after_the_signal():
     assert result.returncode == 128 + signal.SIGINT, result.stderr
 
 
+SIGNAL_BEFORE_THE_SIGNAL_THREAD_LISTENS = """
+import os, signal, socket, threading, time
+from ilp.lifetime import Interrupted, interruptible
+
+real = socket.socketpair
+
+
+class LateReader:  # the signal thread reaches its recv late (a busy machine)
+    def __init__(self, sock):
+        self.sock = sock
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+    def recv(self, size):
+        time.sleep(0.3)
+        return self.sock.recv(size)
+
+
+def socketpair():
+    reader, writer = real()
+    return LateReader(reader), writer
+
+
+socket.socketpair = socketpair
+try:
+    with interruptible(on_stop=lambda signum: print("stopped by", signum, flush=True)):
+        os.kill(os.getpid(), signal.SIGINT)
+except Interrupted:
+    threading.Event().wait(60)  # held up after it
+print("not stopped")
+"""
+
+
+def test_a_signal_before_the_signal_thread_listens_still_forces_the_end():
+    """A signal at the block's very start, handled and the block left before the signal thread
+    reached its ``recv``: the block closed that thread's socket on the way out, the thread found
+    it closed, and nothing ended a process held up after the signal (1 run in 3 when the block
+    is left at once)."""
+    result = subprocess.run([sys.executable, "-c", SIGNAL_BEFORE_THE_SIGNAL_THREAD_LISTENS], capture_output=True,
+                            text=True, cwd=ROOT, timeout=60)
+    assert result.stdout.strip() == f"stopped by {int(signal.SIGINT)}", (result.stdout, result.stderr)
+    assert result.returncode == 128 + signal.SIGINT
+
 COMMAND_HELD_UP_WITH_THE_IMPORT_LOCK = """
 import _imp, os, signal, sys, threading
 from cabench import cli
@@ -444,6 +488,53 @@ def test_a_worker_ignores_ctrl_c_from_its_start():
         worker.process.kill()
         worker.process.wait()
 
+
+PREEXEC_IMPORTS_NOTHING = """
+import builtins, ctypes, subprocess, sys
+
+captured = []
+
+
+class Captured(Exception):
+    pass
+
+
+def capture(*args, preexec_fn=None, **kwargs):
+    captured.append(preexec_fn)
+    raise Captured
+
+
+subprocess.Popen = capture
+from ilp.lifetime import _GuardedSubprocess
+from ilp.workers import Worker
+
+for start in (Worker, lambda: _GuardedSubprocess().Popen(["true"])):
+    try:
+        start()
+    except Captured:
+        pass
+
+
+def refused(*args, **kwargs):
+    raise AssertionError("an import or a library lookup between fork and exec")
+
+
+builtins.__import__ = refused
+ctypes.CDLL = refused
+for run in captured:  # (here, in this process, as the child runs it right after the fork)
+    run()
+print(len(captured), "ran")
+"""
+
+
+def test_what_a_child_runs_before_its_exec_imports_nothing():
+    """The code a worker or the CBC binary runs between its fork and its exec (``preexec_fn``)
+    imported ctypes and looked libc up (``dlopen``): a child forked while another thread held the
+    lock of a module being imported, or the dynamic loader's, would wait for ever there, and the
+    thread starting it with it. Both are done once, in the parent, beforehand."""
+    result = subprocess.run([sys.executable, "-c", PREEXEC_IMPORTS_NOTHING], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.stdout.strip() == "2 ran", (result.stdout, result.stderr)
 
 def test_ctrl_c_to_the_group_while_workers_start_prints_no_traceback():
     """Ctrl-C as a terminal sends it (to the whole process group) while ``--jobs 2`` starts its
