@@ -182,7 +182,9 @@ def _negative_bundle(true: Valuation) -> int | None:
 
 
 def knowledge_correct(instance: Instance, i: int) -> Correctness:
-    """Whether player i's knowledge contains the true valuations of the others (module doc).
+    """Whether player i's knowledge contains the true valuations of the others: TV_{-i} in K_i
+    (seed 001 Definition 1), theta in B_i (seed 004 §3), or 0 <= K^i_j <= TV_j for lower bounds
+    (seed 000 §1.2); see the module doc.
 
     Parameters
     ----------

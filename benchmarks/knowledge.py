@@ -40,7 +40,8 @@ NOTHING = Weight(())
 
 
 def true_weight(instance: Instance, j: int) -> Weight:
-    """TV_j as a weight (the true valuation, seed 000 §2 Definition 5).
+    """TV_j as a weight (the true valuation of seed 000 §2, "Combinatorial Auctions"; the profile
+    TV is item 1 of Definition 5).
 
     Parameters
     ----------
@@ -66,7 +67,8 @@ def true_weight(instance: Instance, j: int) -> Weight:
 
 def guaranteed(instance: Instance, i: int, j: int) -> Weight:
     """g^i_j: the highest take-it-or-leave-it price for each bundle that i is sure j accepts
-    (seed 001 §2 Definition 3; seed 004 §3 Definition 2; seed 000 §1.2).
+    (seed 001 §2 Definition 3; seed 004 §3 Definition 2; for lower bounds it is K^i_j(S), the
+    guaranteed knowledge of seed 000 §1.2).
 
     Parameters
     ----------
@@ -105,8 +107,9 @@ def guaranteed(instance: Instance, i: int, j: int) -> Weight:
 
 
 def coalition_guaranteed(instance: Instance, members: Iterable[int], j: int) -> Weight:
-    """g^C_j, the guaranteed value of j known to coalition C; TV_j when j is in C (seed 000 §1.2
-    Definition 1, in the reading ``instance.coalition_knowledge``: see the module docstring).
+    """g^C_j, the guaranteed value of j known to coalition C; TV_j when j is in C (K^C_j(S) of
+    seed 000 §1.2 Definition 1, in the reading ``instance.coalition_knowledge``: see the module
+    docstring).
 
     Parameters
     ----------
@@ -147,8 +150,9 @@ def coalition_guaranteed(instance: Instance, members: Iterable[int], j: int) -> 
 
 def pooled_candidates(instance: Instance, members: Sequence[int]) -> list[Mapping[int, Valuation]]:
     """The outsiders' sub-profiles that every member with candidate knowledge thinks possible,
-    given the partners' true valuations (the ``sets`` reading). Empty if no member holds
-    candidates or no candidate survives."""
+    given the partners' true valuations (the ``sets`` reading): the agent's external knowledge
+    EK_A of seed 000 Definition 5 (item 3), over which Definition 6 defines RK_A. Empty if no
+    member holds candidates or no candidate survives."""
     outsiders = [j for j in range(instance.n) if j not in members]
 
     def possible(a: Valuation, b: Valuation) -> bool:

@@ -54,9 +54,9 @@ class NotProvenError(CabenchError):
 
 @dataclass(frozen=True, init=False)
 class Outcome:
-    """An outcome (A, P) of n players: the bundle of every player (bitmask) and, for revenue
-    benchmarks, the price of every offer (P_j = 0 where A_j is empty; seed 000 §1.2, seed 001
-    Def. 2). ``prices`` is None for pure allocations.
+    """An outcome (A, P) of n players (an allocation and a price profile, seed 000 §2): the
+    bundle of every player (bitmask) and, for revenue benchmarks, the price of every offer (P_j = 0
+    where A_j is empty, seed 001 Def. 2). ``prices`` is None for pure allocations.
 
     Stored sparsely, because in a large instance most players receive nothing: ``bundles`` lists
     (player, bundle) for the players who receive something and ``offers`` (player, price) for the

@@ -23,7 +23,8 @@ def solve_program(name: str, program: Program, *, priced: bool,
                   canonical: bool = False) -> Benchmark:
     """Solve ``program`` into the benchmark ``name``. With ``priced`` the witness prices are each
     player's weight of its bundle: the take-it-or-leave-it offers, where an offer whose price
-    would be 0 is dropped (seed 001 Def. 2: P_j = 0 exactly where A_j is empty).
+    would be 0 is dropped, so P_j = 0 exactly where A_j is empty: the form of seed 004 §4 and §6
+    Step 1 (seed 001 Def. 2 requires only P_j = 0 where A_j is empty).
 
     With ``canonical`` the witness is the canonical one: among all optimal allocations, the
     one with the lexicographically smallest owner vector (owner(g_1), ..., owner(g_m)), owner 0

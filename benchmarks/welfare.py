@@ -222,8 +222,8 @@ def favourite_bundle(instance: Instance, i: int, *, options: SolveOptions | str 
     """argmax_S TV_i(S) with ties broken lexicographically on the characteristic vector
     (in(g_1), ..., in(g_m)), so the empty bundle is preferred when nothing has positive value.
 
-    The favourite bundle S_i of seed 001 §6 (Claims 1, 4), xi_i of seed 004 §6, and the bundle a
-    normal-form winner receives in seed 004 §4 Step d.
+    The favourite bundle S_i of seed 001 (announced in §6 Stage 1; §7 Claims 4-5), xi_i of seed
+    004 §6, and the bundle a normal-form winner receives in seed 004 §4 Step d.
 
     Parameters
     ----------

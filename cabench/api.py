@@ -273,10 +273,13 @@ def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str 
                progress: Callable[[int, int], None] | None = None, witnesses: str = DEFAULT_WITNESSES) -> Report:
     """Every benchmark of the papers for one instance (``cabench benchmarks``).
 
-    MSW and the lexicographically first welfare-maximising allocation; per player MIEW_i = BB_i,
-    MIKW_i and MSW_{-i}; per agent MKW_A and BA^A; the maxima MIEW, BB, BB' and MKW; and, for a
-    market, the truthful outcome. Values are integers proven optimal; a program not proven
-    within ``time_limit`` keeps its interval and no value.
+    MSW (seed 000 §1.2) and the lexicographically first welfare-maximising allocation (seed 002
+    Lemma 3); per player MIEW_i = BB_i (seed 001 Def. 2-3; seed 004 §3 Def. 2), MIKW_i (seed 000
+    Def. 3) and MSW_{-i} (the VCG term); per agent MKW_A = REV(RK_A) (seed 000 Def. 6) and BA^A
+    (seed 000 App. A); the maxima MIEW over the independent players (seed 001 Def. 3), BB (seed
+    004 Def. 2), BB' (seed 004 §6.2.3) and MKW (seed 000 Def. 6); and, for a market, the
+    truthful outcome (seed 003 App. A, Def. 7). Values are integers proven optimal; a program
+    not proven within ``time_limit`` keeps its interval and no value.
 
     Parameters
     ----------

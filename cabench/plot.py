@@ -9,7 +9,7 @@ the width of a one- or two-column paper. Tests read the data and the drawn figur
   (mean with a 95% confidence band, n in the legend): E[REV] / benchmark, (E[SW] + E[REV]) /
   benchmark and (E[SW] + E[REV]) / MSW. The benchmark is the one of the mechanism's own theorem,
   whose bound is drawn as a dashed line in the mechanism's colour (BB/2 − ε, MIEW(K_I)/2,
-  MKW_I/3 − 2ε/3, (1 − ε) MKW/6 − ε₁, (1 − 4εn) MSW). VCG and the second-price bundle
+  MIKW_I/3 − 2ε/3, (1 − ε) MKW/6 − ε₁, (1 − 4εn) MSW). VCG and the second-price bundle
   auction are the baselines (black and grey), divided by BB (``cabench.summary``).
 * ``performance-over-benchmark``: per mechanism and family, the mean ratio with 95% error bars
   and each theorem's bound;

@@ -83,8 +83,9 @@ class Guarantee:
 
     @property
     def on_probability(self) -> bool:
-        """Whether both sides are probabilities (seed 003 Theorem 1: Pr[SW = MSW and sum P = 0]
-        >= 1 - delta), not money: shown as they are, never divided by the instance's scale."""
+        """Whether both sides are probabilities (seed 003 Theorem 1'', App. B, with Def. 6:
+        Pr[SW = MSW and sum P = 0] >= 1 - delta), not money: shown as they are, never divided by
+        the instance's scale."""
         return self.statement.startswith("Pr")
 
 
@@ -265,7 +266,7 @@ class Facts:
 
     def miew_independent(self) -> Best:
         """MIEW(K_I) = max over the independent players of MIEW_i (seed 001 §2 Def. 3), the
-        benchmark of seed 001 Theorem 1."""
+        benchmark of seed 001 Theorem 1 (§5) and of its proof for mechanism M, Theorem 2 (§7)."""
         return self._proven(miew_of(self.instance, self._per_player()))
 
     def mkw(self) -> Best:
@@ -454,7 +455,8 @@ def perfectly_informed(instance: Instance) -> str | None:
 
 
 def agent_of(instance: Instance, player: int) -> tuple[int, ...]:
-    """The member of the collusion structure containing ``player``.
+    """The member of the collusion structure containing ``player``: its agent, C_i of seed 000
+    §2 Definition 5.
 
     Parameters
     ----------

@@ -47,7 +47,8 @@ __all__ = ["BEST_BELIEF", "BEST_BELIEF_NORMAL", "BeliefAnnouncement", "PARAMS"]
 
 @dataclass(frozen=True)
 class BeliefAnnouncement:
-    """Step 1 of seed 004: an outcome omega^i and either a valuation (normal form) or a bundle."""
+    """Step 1 of seed 004 §4 (M_Normal) and §6 (M_BB): an outcome omega^i and either a valuation
+    v_i (normal form) or a bundle xi_i."""
 
     outcome: Outcome
     valuation: Valuation | None = None

@@ -16,8 +16,10 @@ P_1 = -P*_w + n eps, others -eps; k. NO: A_w = E_w, P_1 = n^2 B/delta + (n-1)eps
 Rational play (Corollary 1, Lemmas 7-9): player 1 announces a truthful outcome (Definition 7), or
 (E, 0) when E is already socially optimal; others answer YES iff
 TV_i(A*_i) - TV_i(E_i) - P*_i >= 0 (a coalition not containing player 1 answers Step 2 by its
-summed gain, Step 3 individually; player 1's partners answer YES). Guarantee (Theorem 1): with
-probability >= 1 - delta the outcome is socially optimal and budget balanced.
+summed gain, Step 3 individually; player 1's partners answer YES). Guarantee (Theorem 1'' of
+App. B, or without collusion Theorem 1' and Lemma 5 of App. A, read through Definition 6; they
+prove §5's Theorem 1): with probability >= 1 - delta the outcome is socially optimal and budget
+balanced.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ __all__ = ["BUDGET_BALANCED", "MAX_K", "MarketAnnouncement", "deviations", "guar
 
 
 def largest_abs_value(v: Valuation, m: int) -> int:
-    """max over bundles S of |v(S)|, exactly (seed 003 §3: every value lies in (-2^(k-1), 2^(k-1))).
+    """max over bundles S of |v(S)|, exactly (seed 003 §3.3: every value lies in (-2^(k-1), 2^(k-1))).
 
     EXACT and XOR: |v(S)| is attained on a bid bundle (v is 0 off the bids, or the best bid inside
     S, which is at least v of that bid's own bundle and at most the largest bid). OR: v >= 0 is
@@ -109,7 +111,8 @@ def _params(limit: int | None, with_delta: bool, with_eps: bool = True) -> tuple
 
 @dataclass(frozen=True)
 class MarketAnnouncement:
-    """Player 1's proposal (A*, P*): an allocation and integer prices summing to 0."""
+    """Player 1's proposal (A*, P*) of Step 1 (seed 003 §5.2; also Step 1 of Naive-2 .. Naive-4 and
+    every player's announcement in Naive-1, §5.1): an allocation and integer prices summing to 0."""
 
     outcome: Outcome
 
@@ -273,7 +276,8 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
 
 
 def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
-    """Seed 003 Theorem 1: Pr[SW = MSW and sum P = 0] >= 1 - delta, in markets whose players
+    """Seed 003 Theorem 1'' (App. B; without collusion Theorem 1' and Lemma 5 of App. A), read
+    through Def. 6 (§4.3): Pr[SW = MSW and sum P = 0] >= 1 - delta, in markets whose players
     have complete information about each other's utilities (seed 003 §1 and §3.2: theta is
     common knowledge to the players). The strategies read the true valuations whatever the
     instance says the players know, so without that information the inequality is shown with
@@ -289,7 +293,7 @@ def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, 
 
 BUDGET_BALANCED = Mechanism(
     name="budget-balanced",
-    source="seed 003 §5.2 (mechanism M with M'), Theorem 1",
+    source="seed 003 §5.2 (mechanism M with M'), Theorem 1''",
     market=True,
     params=_params(5, with_delta=True),
     rules=rules,

@@ -14,7 +14,7 @@ Parameters eps, eps1, eps2 in (0, 1) with 2 n eps2 < eps1.
    pi^star_i; a YES gives alpha^star_i to i for pi^star_i - eps2, which star receives;
    finally every i receives eps2 (1 - 1/(1 + R_i)).
 
-Rational play (seed 000 Lemmas 2-5; docs/definitions.md, "Rational play"): independents announce ({i}, BA^{i}, RK_{i}); a coalition
+Rational play (seed 000 Lemmas 1-5; docs/definitions.md, "Rational play"): independents announce ({i}, BA^{i}, RK_{i}); a coalition
 announces C and BA^C everywhere, its lexicographically first member announces RK_C with its own
 price raised to the coalition's highest announced revenue (Lemma 4), the others RK of themselves;
 answers YES iff TV_i(alpha) >= pi. Guarantee (Theorem 1): E[SW] + E[REV] >= (1 - eps) MKW/6 - eps1.
@@ -140,7 +140,8 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
 
 
 def announcements(instance: Instance, facts: Facts) -> list[CollusionAnnouncement]:
-    """The rational Step-1 announcements (seed 000 Lemmas 2-5)."""
+    """The rational Step-1 announcements (seed 000 Lemma 1 for C_i, Lemmas 4-5 for Omega^i; BA^C
+    as the strategies of their proofs in App. A announce it)."""
     result: list[CollusionAnnouncement | None] = [None] * instance.n
     facts.prefetch(relevant_knowledge=[*((k,) for k in range(instance.n)), *(a for a in instance.agents if len(a) > 1)],
                    best_allocation=instance.agents)
@@ -161,14 +162,14 @@ def announcements(instance: Instance, facts: Facts) -> list[CollusionAnnouncemen
 
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
     """Every player's rational strategy: the Step-1 announcement of :func:`announcements`, and in
-    Step 2 YES iff TV_i(alpha^star_i) >= pi^star_i (seed 000 §5.2 Lemmas 2-5)."""
+    Step 2 YES iff TV_i(alpha^star_i) >= pi^star_i (seed 000 §5.2 Lemmas 1-5)."""
     return [announcer(a, truthful_answer(instance, i)) for i, a in enumerate(announcements(instance, facts))]
 
 
 def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                agent: tuple[int, ...]) -> dict[str, Deviation]:
     """The deviation families of ``agent`` by name: under- and overbidding, an empty S^i, an
-    inconsistent C_i, and the answer families (seed 000 §5.2 Lemmas 1-4)."""
+    inconsistent C_i, and the answer families (seed 000 §5.2 Lemmas 1-5)."""
     base = rational(instance, params, facts)
     honest = announcements(instance, facts)
 

@@ -65,7 +65,8 @@ def _favourite(valuation: Valuation, m: int, backend: str | None, time_limit: fl
 
 def canonical(outcome: Outcome, n: int) -> Outcome:
     """An announced outcome with integer prices, P_j = 0 exactly where A_j is empty (offers of
-    price 0 are dropped): the form seed 001 Def. 2 and seed 004 Step 1 require."""
+    price 0 are dropped): the form seed 004 §4 and §6 Step 1 require; seed 001 Def. 2 requires
+    only P_j = 0 where A_j is empty, so it allows this form too."""
     given = outcome.prices or (0,) * n  # once: not one tuple of n zeros per player
     allocation = tuple(a if given[j] > 0 else 0 for j, a in enumerate(outcome.allocation))
     prices = tuple(p if allocation[j] else 0 for j, p in enumerate(given))
@@ -116,7 +117,7 @@ def announcer(announcement: object, answer: Callable[[int, Fraction | int], bool
 
 def truthful_answer(instance: Instance, i: int) -> Callable[[int, Fraction | int], bool]:
     """YES iff TV_i(bundle) >= price: the undominated answer to a take-it-or-leave-it offer
-    (seed 001 Claim 1, seed 000 Lemma 2, seed 004 Lemma 3)."""
+    (seed 001 §7 Claim 4, seed 000 Lemma 2, seed 004 Lemma 3)."""
     v = instance.valuations[i]
     return lambda bundle, price: v.value(bundle) >= price
 

@@ -109,8 +109,8 @@ def naive4_rules(play: Play, instance: Instance, params: Mapping[str, Fraction])
 
 
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
-    """The truthful equilibrium: player 1 proposes a truthful outcome (Naive-1: everyone does),
-    the others answer by the sign of their gain."""
+    """The truthful equilibrium of seed 003 §5.1: player 1 proposes a truthful outcome (Naive-1:
+    everyone does), the others answer by the sign of their gain (Naive-3's unique best response)."""
     first = MarketAnnouncement(proposal(instance, facts))
     return [_player(instance, i, first) for i in range(instance.n)]
 

@@ -53,7 +53,8 @@ __all__ = ["PARAMS", "PERFECT_REVENUE", "Proposal", "deviations", "guarantee", "
 
 @dataclass(frozen=True)
 class Proposal:
-    """Step 1: the state omega* (bundle per player) and natural-number prices K^1."""
+    """Step (1) of seed 002 §4: player 1's state omega* (bundle per player) and natural-number
+    prices K^1."""
 
     state: tuple[int, ...]
     prices: tuple[int, ...]
@@ -71,12 +72,16 @@ PARAMS = (
 
 
 def ladder(params: Mapping[str, Fraction], n: int, i: int, j: int) -> Fraction:
-    """eps^i_j for raiser i (0-based, i >= 1) and raised player j (0-based)."""
+    """eps^i_j for raiser i (0-based, i >= 1) and raised player j (0-based): the reward constants
+    of seed 002 §4 (Notation; Step (g)), which the paper only orders; the geometric ladder is
+    cabench's choice."""
     return params["eps"] * params["ratio"] ** ((i - 1) * n + j + 1)
 
 
 def state_rank(state: Sequence[int], m: int, n: int) -> int:
-    """Rank of an allocation among all (n+1)^m in lexicographic order of owner vectors."""
+    """Rank of an allocation among all (n+1)^m in lexicographic order of owner vectors: cabench's
+    reading of the lexicographic state order of f_r (seed 002 §4, Notation) and of Lemma 3's
+    "lexicographically first state"."""
     rank = 0
     for g in range(m):
         owner = next((j + 1 for j, bundle in enumerate(state) if bundle >> g & 1), 0)
@@ -110,7 +115,7 @@ def price_rank(prices: Sequence[int]) -> int:
 
 
 def rank_term(proposal: Proposal, m: int, n: int) -> Fraction:
-    """f_r(omega*, K^1) / n_r of Step (g)."""
+    """f_r(omega*, K^1) / n_r of Step (g) (seed 002 §4; f_r and n_r as its Notation defines them)."""
     r = sum(proposal.prices)
     per_state = profiles(r, n)
     n_r = (n + 1) ** m * per_state
@@ -178,8 +183,8 @@ def _agent_value(instance: Instance, agent: Sequence[int], state: Sequence[int])
 
 
 def optimal_proposal(instance: Instance, facts: Facts) -> Proposal:
-    """Lemma 3: the lexicographically first welfare-maximising state, each agent priced at its
-    total value on its lowest member."""
+    """Seed 002 Lemma 3 (§5.1): the lexicographically first welfare-maximising state, each agent
+    priced at its total value on its lowest member."""
     state = facts.lex_first().allocation
     prices = [0] * instance.n
     for agent in instance.agents:

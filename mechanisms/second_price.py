@@ -7,9 +7,10 @@ for "the right to take one's favourite bundle").
 
 ``mixed-second-price`` (seed 000 §1.2): run a mechanism guaranteeing revenue c MEW with
 probability 1/(c+1), the second-price auction otherwise, for total performance
->= c/(c+1) MKW_I. cabench mixes best-belief (revenue >= BB'/2 - eps, c = 1/2): with
-probability 2/3 best-belief, 1/3 the auction; guarantee E[SW] + E[REV] >= MKW_I/3 - 2 eps/3,
-where MKW_I = max over independent i of MIKW_i <= TV_i(favourite) + MIEW_i.
+>= c/(c+1) MIKW_I. cabench mixes best-belief (revenue >= BB'/2 - eps, c = 1/2): with
+probability 2/3 best-belief, 1/3 the auction; guarantee E[SW] + E[REV] >= MIKW_I/3 - 2 eps/3,
+where MIKW_I = max over independent i of MIKW_i <= TV_i(favourite) + MIEW_i (MIKW_S of seed
+000 Definition 3 with S = I; §1.2 writes it MKW_I once).
 """
 
 from __future__ import annotations
@@ -59,7 +60,10 @@ def _bidder(bid: Bid) -> Strategy:
 
 
 def truthful_bid(instance: Instance, facts: Facts, i: int) -> Bid:
-    """Player i's dominant bid in A' (seed 000 §1.2): a favourite bundle and its true value."""
+    """Player i's bid in A' (seed 000 §1.2): a favourite bundle and its true value. The paper only
+    describes A'; the dominance is cabench's reasoning: A' is a second-price auction for the
+    right to take one's favourite bundle, worth TV_i of it to i, and bidding one's value is
+    dominant in a second-price auction."""
     favourite = facts.favourite(i)
     return Bid(instance.valuations[i].value(favourite), favourite)
 
@@ -148,11 +152,11 @@ def mixed_deviations(instance: Instance, params: Mapping[str, Fraction], facts: 
 
 
 def mixed_guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
-    """Seed 000 §1.2 with c = 1/2: E[SW] + E[REV] >= MKW_I/3 - 2 eps/3."""
+    """Seed 000 §1.2 with c = 1/2: E[SW] + E[REV] >= MIKW_I/3 - 2 eps/3."""
     values = [mikw(instance, i, options=facts.options).require() for i in instance.independent]
     mkw_i = max(values, default=0)
     bound = Fraction(mkw_i, 3) - MIX * params["eps"]
-    return Guarantee("E[SW] + E[REV] >= MKW_I/3 - 2 eps/3", "MKW_I", mkw_i, ev.total, bound, ev.total >= bound,
+    return Guarantee("E[SW] + E[REV] >= MIKW_I/3 - 2 eps/3", "MIKW_I", mkw_i, ev.total, bound, ev.total >= bound,
                      facts.knowledge_premise("seed 000 §1.2"))
 
 

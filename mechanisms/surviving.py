@@ -6,10 +6,10 @@
 3. a fair coin: Heads, star receives S_star; Tails, star pays R', every YES player receives
    alpha^star_i and pays pi^star_i, which star receives.
 
-Rational play (Claims 1-4): announce the MIEW_i witness and a favourite bundle; YES iff
-TV_i(alpha_i) >= pi_i; coalition members answer individually when the star is not theirs
-(Claim 2) and YES when it is (their coalition keeps the money). Guarantee (Theorem 1):
-E[SW] + E[REV] >= MIEW(K_I)/2.
+Rational play (§7 Claims 1-5): announce the MIEW_i witness and a favourite bundle; YES iff
+TV_i(alpha_i) >= pi_i (Claim 4); coalition members answer individually when the star is not
+theirs (Claim 2) and YES when it is (their coalition keeps the money). Guarantee (§7 Theorem 2,
+which proves Theorem 1 of §5): E[SW] + E[REV] >= MIEW(K_I)/2.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ __all__ = ["SURVIVING", "StarAnnouncement", "deviations", "guarantee", "rational
 
 @dataclass(frozen=True)
 class StarAnnouncement:
-    """Stage 1 of seed 001 §6: a canonical outcome for -i and a bundle S_i."""
+    """Stage 1 of seed 001 §6, made by every player i (the star is chosen from these): a
+    canonical outcome for -i and a bundle S_i."""
 
     outcome: Outcome
     bundle: int
@@ -70,7 +71,8 @@ def _player(instance: Instance, i: int, announcement: StarAnnouncement, coalitio
 
     def strategy(d: Decision):
         """Stage 1: ``announcement``; Stage 2: YES iff TV_i(alpha^star_i) >= pi^star_i (seed 001
-        §7 Claims 1-2), or YES when the star is a coalition partner."""
+        §7 Claim 4; Claims 1-2 leave the tie open, which §7 then assumes answered YES), or YES
+        when the star is a coalition partner."""
         if d.kind == "announce":
             return announcement
         bundle, price = d.info["offer"]
@@ -117,7 +119,7 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             "offers above what the buyers accept cost fines; not dominated by itself"),
         "empty favourite bundle": announce(
             lambda a: StarAnnouncement(a.outcome, 0), True,
-            "S_i other than a favourite bundle is dominated (seed 001 Claims 1 and 4)", needs_correct_knowledge=False),
+            "S_i other than a favourite bundle is dominated (seed 001 §7 Claims 4-5)", needs_correct_knowledge=False),
     }
     if others:
         best = max(others, key=lambda j: facts.miew(j).revenue)
@@ -125,13 +127,13 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             lambda a: StarAnnouncement(canonical(without(facts.miew(best), list(agent)), instance.n), a.bundle),
             False, "its revenue may be above or below MIEW_i")
     families.update(answer_families(base, agent, why="YES iff TV_i(alpha_i) >= pi_i is the surviving answer "
-                                                     "(seed 001 Claims 1-2)"))
+                                                     "(seed 001 §7 Claim 4; Claim 2 for coalition members)"))
     return families
 
 
 def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
-    """Seed 001 Theorem 1: E[SW] + E[REV] >= MIEW(K_I)/2, for external knowledge that contains
-    the truth (Def. 1)."""
+    """Seed 001 §7 Theorem 2 (mechanism M's instance of Theorem 1): E[SW] + E[REV] >=
+    MIEW(K_I)/2, for external knowledge that contains the truth (Def. 1)."""
     best = facts.miew_independent()
     bound = Fraction(best.value, 2)
     return Guarantee("E[SW] + E[REV] >= MIEW(K_I)/2", "MIEW(K_I)", best.value, ev.total, bound, ev.total >= bound,
@@ -140,7 +142,7 @@ def guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, 
 
 SURVIVING = Mechanism(
     name="surviving-strategies",
-    source="seed 001 §6 (mechanism M), Theorem 1",
+    source="seed 001 §6 (mechanism M), Theorem 2",
     market=False,
     params=(),
     rules=rules,

@@ -1,5 +1,5 @@
 """The VCG mechanism, the classical baseline (Vickrey 1961, Clarke 1971, Groves
-1973; its failure under collusion is seed 000 §1.2).
+1973; its failure under collusion is seed 000 §1.1).
 
 Every player reports a valuation; the allocation maximises reported welfare (the
 lexicographically first such allocation, so the outcome is unique); player i pays
@@ -49,8 +49,9 @@ def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -
 
 
 def shill_bids(instance: Instance, agent: tuple[int, ...], high: int) -> list[Valuation]:
-    """Ausubel-Milgrom: the goods are split round-robin among the members, each bidding ``high``
-    on its share (XOR), so that each member's bid is needed and no one pays."""
+    """Ausubel-Milgrom (seed 000 §1.1; §1.2, reason 2): the goods are split round-robin among the
+    members, each bidding ``high`` on its share (XOR), so that each member's bid is needed and no
+    one pays."""
     shares = [0] * len(agent)
     for k, g in enumerate(range(instance.m)):
         shares[k % len(agent)] |= 1 << g
@@ -87,7 +88,7 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
 
 VCG = Mechanism(
     name="vcg",
-    source="Vickrey-Clarke-Groves (the classical baseline; Ausubel-Milgrom in seed 000 §1.2)",
+    source="Vickrey-Clarke-Groves (the classical baseline; Ausubel-Milgrom in seed 000 §1.1)",
     market=False,
     params=(),
     rules=rules,

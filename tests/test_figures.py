@@ -58,7 +58,7 @@ def test_knowledge_quality_figure_data(results):
     assert set(rev_bounds) == {"best-belief"} and set(tot_bounds) == {"surviving-strategies", "mixed-second-price"}
     assert tot_bounds["surviving-strategies"].y == (0.5, 0.5)
     assert "MIEW(K_I)/2" in tot_bounds["surviving-strategies"].label
-    assert all(1 / 3 - 0.01 < y < 1 / 3 for y in tot_bounds["mixed-second-price"].y)  # MKW_I/3 - 2 eps/3
+    assert all(1 / 3 - 0.01 < y < 1 / 3 for y in tot_bounds["mixed-second-price"].y)  # MIKW_I/3 - 2 eps/3
     assert all(0.49 < y < 0.5 for y in rev_bounds["best-belief"].y) and "BB/2 − ε" in rev_bounds["best-belief"].label
     # the means are those of the rows
     rows = frame[(frame["mechanism"] == "best-belief") & (frame["axis_value"] == 1.0)]
@@ -130,7 +130,7 @@ def test_summary_table_formats(results, fmt):
     assert all(m in out for m in mechanisms)
     if fmt == "latex":
         assert "\\toprule" in out and "\\midrule" in out and "\\bottomrule" in out and "$\\pm$" in out
-        assert "MKW\\_I" in out and "\\begin{tabular}{llrl" in out
+        assert "MIKW\\_I" in out and "\\begin{tabular}{llrl" in out
     elif fmt == "markdown":
         assert out.count("| regions |") == len(mechanisms) and " ± " in out
     elif fmt == "csv":
@@ -291,7 +291,7 @@ def test_tables_in_a_pipe_keep_full_names_and_numbers(tmp_path):
     assert long + "1" in result.stdout and long + "2" in result.stdout and "…" not in result.stdout
     evaluated = run_cli("evaluate", str(EXAMPLES / "licences-8x8.json"), "-m", "all")
     line = next(x for x in evaluated.stdout.splitlines() if x.startswith("  surviving-strategies:"))
-    assert "Theorem 1" in line and "premise not met" in line  # one guarantee, one line: not wrapped at 80
+    assert "Theorem 2" in line and "premise not met" in line  # one guarantee, one line: not wrapped at 80
 
 
 def _damaged(results: Path, tmp_path: Path, change) -> Path:
