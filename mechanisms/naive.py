@@ -190,7 +190,8 @@ def _exploits(number: int):
 
 
 def welfare_guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
-    """What the naive mechanisms aim at (and fail to guarantee): Pr[SW = MSW] = 1 under rational play."""
+    """What the naive mechanisms aim at (and fail to guarantee, seed 003 §5.1): Pr[SW = MSW] = 1
+    under rational play."""
     best = facts.msw()
     good = sum((p for p, t in ev.outcomes if t.welfare(instance) == best), Fraction(0))
     return Guarantee("Pr[SW = MSW] = 1 (aimed at, not guaranteed)", "MSW", best, good, Fraction(1), good >= 1)
