@@ -34,6 +34,7 @@ core count.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import hashlib
@@ -41,6 +42,7 @@ import json
 import math
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import as_completed
@@ -617,54 +619,89 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
 
-    cluster = None
+    cluster = client = None
+    quiet: list = []  # (logger, its level before) while the cluster closes after a failure
     # the scheduler's scratch space too (Dask's "temporary-directory", else /tmp/dask-scratch-space,
     # left behind with its lock files): removed with the folder at the end
     with tempfile.TemporaryDirectory(prefix="cabench-dask-") as scratch, \
             dask.config.set({"temporary-directory": scratch}):
-        if scheduler is None:
-            with _deaf_children():
-                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
-                                       security=True, local_directory=scratch)
-        else:
-            _check_scheduler(scheduler)
-        try:
-            client = Client(scheduler or cluster, timeout=CONNECT_SECONDS)
-        except (OSError, ValueError, TypeError) as exc:  # no scheduler there, or not an address
-            if scheduler is not None:
-                raise CabenchError(_no_scheduler(scheduler, str(exc))) from None
-            raise CabenchError(f"--executor dask: the local Dask cluster did not answer ({exc})") from None
-        quiet: list = []  # (logger, its level before) while the cluster closes after a failure
-        try:
+        try:  # (from the cluster's start: a stop while it starts is a stop too)
+            if scheduler is None:
+                with _deaf_children(), _workers_say_nothing():
+                    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                           scheduler_kwargs={"dashboard": False}, security=True,
+                                           local_directory=scratch)
+            else:
+                _check_scheduler(scheduler)
+            try:
+                client = Client(scheduler or cluster, timeout=CONNECT_SECONDS)
+            except (OSError, ValueError, TypeError) as exc:  # no scheduler there, or not an address
+                if scheduler is not None:
+                    raise CabenchError(_no_scheduler(scheduler, str(exc))) from None
+                raise CabenchError(f"--executor dask: the local Dask cluster did not answer ({exc})") from None
             share = max(1, cores // workers) if scheduler is None else None
             futures = {client.submit(sweep_one, f, names, solver, time_limit, share, given, pure=False): key
                        for key, f, names in todo}
             for k, future in enumerate(dask_completed(list(futures)), start=1):
                 record(futures[future], future.result(), k)
-        except BaseException:
+        except BaseException as exc:
             # stopped (Ctrl-C, or an error): the workers are stopped at once (``ilp.lifetime``), and
             # what the closing scheduler then logs about their connections cut short is no news
             # to the user (34 lines of tornado and distributed tracebacks under the one-line message)
             quiet = _quiet_dask_logs()
+            if isinstance(exc, KeyboardInterrupt):
+                # the process ends: Dask keeps quiet to its end, when it still logs (a cluster
+                # stopped while starting cleans a scratch folder already removed), and does not
+                # close at exit a cluster stopped while starting (its workers are killed: closing
+                # it printed an AssertionError traceback)
+                quiet = []
+                if scheduler is None and cluster is None:
+                    from distributed.deploy.spec import close_clusters
+
+                    atexit.unregister(close_clusters)
             raise
         finally:
             try:
-                client.close()
+                if client is not None:
+                    client.close()
                 if cluster is not None:
                     cluster.close()
+            except KeyboardInterrupt:  # stopped while closing (all computed): quiet to the end too
+                _quiet_dask_logs()
+                quiet = []
+                raise
             finally:
                 for logger, level in quiet:
                     logger.setLevel(level)
 
 
 @contextlib.contextmanager
+def _workers_say_nothing() -> Iterator[None]:
+    """Within the block, this process's standard error is ``/dev/null``: the local cluster's
+    worker processes, started within it, keep that as theirs. A Ctrl-C reaches the whole process
+    group, and a worker still importing printed a ``KeyboardInterrupt`` traceback under the
+    command's line (Python unblocks SIGINT as it starts, whatever mask ``_deaf_children``
+    left it); what they would say otherwise is Dask's logging, and their errors come back with
+    their results."""
+    sys.stderr.flush()
+    kept = os.dup(2)
+    try:
+        with open(os.devnull, "w") as nothing:
+            os.dup2(nothing.fileno(), 2)
+        yield
+    finally:
+        os.dup2(kept, 2)
+        os.close(kept)
+
+
+@contextlib.contextmanager
 def _deaf_children() -> Iterator[None]:
-    """Within the block, the processes started (the local cluster's workers, and the thread that
-    starts them later) block the terminal's stop signals, a mask they inherit: Ctrl-C reaches
-    the whole process group, and a worker that saw it logged its own cancelled task under the
-    command's line. This process stops them (``ilp.lifetime`` kills them); a signal
-    that arrives within the block is delivered here once it ends."""
+    """Within the block, the threads and processes started (the local cluster's workers, and the
+    threads that start them) block the terminal's stop signals, a mask they inherit: SIGHUP
+    reaches the whole process group, and a worker that saw it logged its own cancelled task
+    under the command's line. This process stops them (``ilp.lifetime`` kills them). (Python
+    unblocks SIGINT as it starts: for Ctrl-C, see ``_workers_say_nothing``.)"""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
@@ -677,12 +714,14 @@ def _deaf_children() -> Iterator[None]:
 
 
 def _quiet_dask_logs() -> list:
-    """Silence Dask's and tornado's loggers (some have levels of their own, such as
-    ``tornado.application``); returns each with its level before, to restore."""
+    """Silence Dask's, tornado's and asyncio's loggers (some have levels of their own, such as
+    ``tornado.application``; asyncio's says "Task exception was never retrieved" of the cluster's
+    tasks cut short); returns each with its level before, to restore."""
     import logging
 
     # (a copy made at once: the cluster's threads may add loggers meanwhile)
-    names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in ("tornado", "distributed")]
+    names = [n for n in list(logging.root.manager.loggerDict)
+             if n.split(".")[0] in ("tornado", "distributed", "asyncio")]
     before = [(logging.getLogger(n), logging.getLogger(n).level) for n in names]
     for logger, _ in before:
         logger.setLevel(logging.CRITICAL + 1)

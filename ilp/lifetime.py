@@ -6,7 +6,8 @@ CBC binary) must end when cabench ends, however it ends:
 * **SIGKILL of cabench** (nothing of cabench runs any more): each child asked the kernel to kill
   it when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``), and a watchdog thread in each
   child checks ``getppid()`` twice a second as a second line (other systems, a missed signal).
-* **SIGTERM, SIGINT (Ctrl-C), SIGHUP**: :func:`interruptible` turns them into
+* **SIGTERM, SIGINT (Ctrl-C), SIGHUP** (but a SIGHUP ignored from the start, under ``nohup``):
+  :func:`interruptible` turns them into
   :class:`Interrupted` in the main thread and, from a helper thread woken through
   :func:`signal.set_wakeup_fd` (a solver running C code in the main thread cannot see Python's
   signal handlers), kills every descendant at once; if the main thread has not ended after
@@ -231,10 +232,11 @@ def _interrupt_main_soon(signum: int) -> None:
 
 @contextlib.contextmanager
 def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Iterator[None]:
-    """Within the block, SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread,
-    all descendants are killed at once, and the process ends within :data:`GRACE_SECONDS` even if
-    the main thread is busy in a solver's C code. ``on_stop(signum)`` is called (from the signal
-    thread) just before such a forced end, to say what was done."""
+    """Within the block, SIGINT, SIGTERM and SIGHUP (unless ignored from the start, as under
+    ``nohup``) raise :class:`Interrupted` in the main thread, all descendants are killed at once,
+    and the process ends within :data:`GRACE_SECONDS` even if the main thread is busy in a
+    solver's C code. ``on_stop(signum)`` is called (from the signal thread) just before such a
+    forced end, to say what was done."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -249,7 +251,12 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
     reader.setblocking(True)
     writer.setblocking(False)
     stopping = threading.Event()
-    signals = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    # a SIGHUP ignored from the start (``nohup cabench ...``) stays ignored: the terminal closing
+    # stopped a sweep its user had meant to outlive it
+    hangup = getattr(signal, "SIGHUP", None)
+    signals = [signal.SIGINT, signal.SIGTERM]
+    if hangup is not None and signal.getsignal(hangup) != signal.SIG_IGN:
+        signals.append(hangup)
 
     def raise_interrupted(signum: int, frame) -> None:
         if stopping.is_set():

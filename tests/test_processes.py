@@ -104,6 +104,31 @@ def _describe(process: psutil.Process) -> str:
         return f"pid {process.pid} (ended while being described)"
 
 
+def test_under_nohup_the_terminal_closing_does_not_stop_a_run(tmp_path):
+    """``nohup cabench experiment ...`` (SIGHUP ignored from the start), and the terminal closes
+    (SIGHUP to the whole process group): the run goes on to its end. cabench took SIGHUP for
+    itself whatever it inherited, and stopped."""
+    results = tmp_path / "r.csv"
+    args = ["experiment", "--axis", "noisy-lower:0.25,0.5,...,1.0", "-d", "regions", "-m", "8", "-b", "24", "-n", "4",
+            "--seeds", "5", "--workers", "2", "--mechanisms", "best-belief", "-o", str(results)]
+    proc = subprocess.Popen([*cabench_command(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    try:
+        journal = tmp_path / "r.csv.journal.jsonl"
+        deadline = time.monotonic() + 120
+        while not (journal.exists() and journal.read_text().count("\n") >= 2):
+            assert proc.poll() is None, f"the experiment ended before the hangup: {proc.stderr.read()}"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGHUP)
+        code = proc.wait(timeout=300)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    stderr = proc.stderr.read()
+    assert code == 0, stderr
+    assert "20 instance(s) computed" in stderr, stderr
+
 @pytest.mark.parametrize("signum, status", [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGTERM, 143),
                                             (signal.SIGINT, 130)])
 def test_no_racer_survives_a_signal(hard, signum, status):
@@ -581,6 +606,7 @@ def test_ctrl_c_while_the_command_line_loads_prints_its_one_line(tmp_path):
         assert result.stderr == "cabench: stopped by SIGINT; finished work is kept\n", (command, result.stderr)
         assert result.returncode == 130, command
 
+
 def test_ctrl_c_to_the_group_during_a_dask_sweep_prints_one_line(tmp_path):
     """Ctrl-C from a terminal during ``sweep --executor dask``: the local cluster's scheduler,
     closing after its workers were stopped, logged about 34 lines of tornado and distributed
@@ -605,3 +631,40 @@ def test_ctrl_c_to_the_group_during_a_dask_sweep_prints_one_line(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, stderr
     assert stderr.startswith("cabench sweep: interrupted;") and len(stderr.splitlines()) == 1, stderr
+
+
+def test_ctrl_c_while_the_dask_cluster_starts_prints_one_line(tmp_path):
+    """Ctrl-C from a terminal while ``sweep --executor dask`` starts its local cluster (its worker
+    processes still importing): 31-66 lines of the workers' KeyboardInterrupt tracebacks, of
+    Dask's exit-time AssertionError and of its logs, 3 runs in 14 (11 in 16 on a busy machine)."""
+    folder = tmp_path / "in"
+    assert run_cli("generate", "-d", "regions", "-m", "16", "-b", "60", "-n", "4", "--knowledge", "candidates:2",
+                   "--count", "3", "-o", str(folder)).returncode == 0
+    for run in range(3):
+        proc = subprocess.Popen([*cabench_command(), "sweep", str(folder), "--executor", "dask", "--workers", "2",
+                                 "-o", str(tmp_path / f"r{run}.csv")], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            me, deadline = psutil.Process(proc.pid), time.monotonic() + 120
+            while time.monotonic() < deadline and proc.poll() is None and not any(
+                    "spawn_main" in line for line in _command_lines(me)):
+                time.sleep(0.01)  # (until the first worker process starts)
+            assert proc.poll() is None, "the sweep ended before its cluster started"
+            time.sleep(0.1 * run)
+            os.killpg(proc.pid, signal.SIGINT)
+            _, stderr = proc.communicate(timeout=60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        assert proc.returncode == 130, stderr
+        assert stderr.startswith("cabench sweep: interrupted;") and len(stderr.splitlines()) == 1, (run, stderr)
+
+
+def _command_lines(process: psutil.Process) -> list[str]:
+    """The command lines of ``process``'s children (those still there when looked at)."""
+    lines = []
+    with contextlib.suppress(psutil.Error):
+        for child in process.children():
+            with contextlib.suppress(psutil.Error):
+                lines.append(" ".join(child.cmdline()))
+    return lines
