@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from cabench.cli_common import SECONDS, GivenPath, check_backend, check_folder, jobs_within_machine, no_dash
+from cabench.cli_common import (
+    SECONDS,
+    GivenPath,
+    check_backend,
+    check_folder,
+    jobs_within_machine,
+    new_folders_removed_on_error,
+    no_dash,
+)
 from ilp.contract import DEFAULT_BACKEND
 
 __all__ = ["perf_command"]
@@ -104,34 +112,37 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
         if "brute" in names and goods > brute.MAX_GOODS:
             raise click.BadParameter(f"brute handles at most {brute.MAX_GOODS} goods; these instances have up "
                                      f"to {goods}", param_hint=flag)
-    check_folder(output)
-    from cabench.progress import counting, wanted
+    # a stop before the first rows are written leaves no empty folder behind (the rows of a
+    # stop after it are kept)
+    with new_folders_removed_on_error(output):
+        check_folder(output)
+        from cabench.progress import counting, wanted
 
-    bar = wanted()
-    with counting("instances", bar) as update:
-        # on a terminal the bar shows the step under way; in pipes and logs each step is a log line
-        state = [0, 0]
+        bar = wanted()
+        with counting("instances", bar) as update:
+            # on a terminal the bar shows the step under way; in pipes and logs each step is a log line
+            state = [0, 0]
 
-        def advance(done: int, total: int, current: str) -> None:
-            state[:] = [done, total]
-            update(done, total, current)
+            def advance(done: int, total: int, current: str) -> None:
+                state[:] = [done, total]
+                update(done, total, current)
 
-        def step(text: str) -> None:
-            if bar:
-                update(*state, text)
-            else:  # one short plain line: no padding to the console's width, no source location
-                click.echo(f"[{time.strftime('%H:%M:%S')}] {text}", err=True)
+            def step(text: str) -> None:
+                if bar:
+                    update(*state, text)
+                else:  # one short plain line: no padding to the console's width, no source location
+                    click.echo(f"[{time.strftime('%H:%M:%S')}] {text}", err=True)
 
-        if paths:
-            rows = run_files(paths, chosen, default, time_limit, progress=step,
-                             checkpoint=lambda done: write_rows(done, output), jobs=jobs, naive=naive,
-                             knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
-        else:
-            rows = run_suite(suite, seeds, chosen, default, time_limit, progress=step,
-                             checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive,
-                             knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
-    table = summary(rows, jobs or default_jobs())
-    write_results(rows, table, output)
+            if paths:
+                rows = run_files(paths, chosen, default, time_limit, progress=step,
+                                 checkpoint=lambda done: write_rows(done, output), jobs=jobs, naive=naive,
+                                 knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
+            else:
+                rows = run_suite(suite, seeds, chosen, default, time_limit, progress=step,
+                                 checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive,
+                                 knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
+        table = summary(rows, jobs or default_jobs())
+        write_results(rows, table, output)
     if paths:  # files, and the instances measured when several specs are drawn on each
         files = len(file_paths(paths))
         what = f"{files} file{'s' * (files != 1)}" + (f", {len(table)} instances" if len(table) != files else "")
