@@ -313,8 +313,11 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
     finally:
         sys.unraisablehook = previous_hook
         signal.set_wakeup_fd(old_fd)
+        # after a signal the process ends (the signal thread sees to it), and a second one is
+        # ignored: put back to its default, it ended the process at once, under the first one's
+        # line with its own status
         for s, handler in previous.items():
-            signal.signal(s, handler)
+            signal.signal(s, signal.SIG_IGN if stopping.is_set() else handler)
         # after a signal the signal thread ends the process, and its socket stays open for it: a
         # signal at the block's very start, handled and the block left before that thread had
         # reached its ``recv``, found the socket closed, and nothing forced the end

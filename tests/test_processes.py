@@ -325,6 +325,28 @@ def test_the_forced_end_imports_nothing_after_the_signal():
     assert result.returncode == 128 + signal.SIGINT, result.stderr
 
 
+A_SECOND_SIGNAL = """
+import os, signal
+from ilp.lifetime import Interrupted, interruptible
+
+try:
+    with interruptible():
+        os.kill(os.getpid(), signal.SIGTERM)
+except Interrupted as stop:
+    os.kill(os.getpid(), signal.SIGINT)  # (Ctrl-C while the first stop is being reported)
+    print("stopped by", stop.signal)
+"""
+
+
+def test_a_second_signal_leaves_the_first_ones_stop_alone():
+    """A second signal while the first one's stop is under way is ignored: with the handlers put
+    back, it ended the process at once (a KeyboardInterrupt traceback here; from the command
+    line, the first signal's line with the second one's status)."""
+    result = subprocess.run([sys.executable, "-c", A_SECOND_SIGNAL], capture_output=True, text=True, cwd=ROOT,
+                            timeout=60)
+    assert result.stdout.strip() == f"stopped by {int(signal.SIGTERM)}", (result.stdout, result.stderr)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
 SIGNAL_BEFORE_THE_SIGNAL_THREAD_LISTENS = """
 import os, signal, socket, threading, time
 from ilp.lifetime import Interrupted, interruptible
