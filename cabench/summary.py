@@ -109,7 +109,16 @@ def load(results: Path):
     _check_cells(name, frame, None if parquet else data)
     frame["mechanism"] = frame["mechanism"].where(frame["mechanism"].notna(), None)
     frame.loc[frame["mechanism"] == "", "mechanism"] = None
+    if "guarantee_benchmark" in frame:  # (rows written before 2026-12-06 name it MKW_I: one benchmark)
+        frame["guarantee_benchmark"] = frame["guarantee_benchmark"].replace("MKW_I", "MIKW_I")
+        frame["guarantee"] = frame["guarantee"].replace(OLD_MIXED_STATEMENT, MIXED_STATEMENT)
     return frame
+
+
+MIXED_STATEMENT = "E[SW] + E[REV] >= MIKW_I/3 - 2 eps/3"
+"""The mixed second-price auction's guarantee; rows written before 2026-12-06 say
+``OLD_MIXED_STATEMENT`` (the same benchmark, MIKW_S of seed 000 Definition 3 with S = I)."""
+OLD_MIXED_STATEMENT = "E[SW] + E[REV] >= MKW_I/3 - 2 eps/3"
 
 
 def _check_header(name: str, data: bytes) -> None:

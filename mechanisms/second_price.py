@@ -154,10 +154,10 @@ def mixed_deviations(instance: Instance, params: Mapping[str, Fraction], facts: 
 def mixed_guarantee(instance: Instance, params: Mapping[str, Fraction], facts: Facts, ev: Evaluation) -> Guarantee:
     """Seed 000 §1.2 with c = 1/2: E[SW] + E[REV] >= MIKW_I/3 - 2 eps/3."""
     values = [mikw(instance, i, options=facts.options).require() for i in instance.independent]
-    mkw_i = max(values, default=0)
-    bound = Fraction(mkw_i, 3) - MIX * params["eps"]
-    return Guarantee("E[SW] + E[REV] >= MIKW_I/3 - 2 eps/3", "MIKW_I", mkw_i, ev.total, bound, ev.total >= bound,
-                     facts.knowledge_premise("seed 000 §1.2"))
+    mikw_independent = max(values, default=0)
+    bound = Fraction(mikw_independent, 3) - MIX * params["eps"]
+    return Guarantee("E[SW] + E[REV] >= MIKW_I/3 - 2 eps/3", "MIKW_I", mikw_independent, ev.total, bound,
+                     ev.total >= bound, facts.knowledge_premise("seed 000 §1.2"))
 
 
 MIXED_SECOND_PRICE = Mechanism(

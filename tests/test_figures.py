@@ -591,3 +591,18 @@ def test_per_point_on_a_sweep_says_there_is_no_axis(results):
     assert any(note.startswith("--per-point: these results have no knowledge axis") for note in notes), notes
     assert not any(note.startswith("--per-point") for note in summary_table(frame).notes)
     assert latex_escape("a|b<c>d") == r"a\textbar{}b\textless{}c\textgreater{}d"
+
+
+def test_rows_that_name_the_mixed_benchmark_mkw_i_read_as_mikw_i(results, tmp_path):
+    """Results written before the mixed auction's benchmark took its paper's name (MIKW_I, seed
+    000 Definition 3) said MKW_I: resumed into, a table showed "MIKW_I, MKW_I" for one benchmark."""
+    text = results.read_text()
+    assert "MIKW_I" in text
+    old = tmp_path / "old.csv"
+    lines = text.splitlines(keepends=True)
+    half = len(lines) // 2  # (old rows and new rows in one file, as a resumed sweep writes them)
+    old.write_text("".join(lines[:half]).replace("MIKW_I", "MKW_I") + "".join(lines[half:]))
+    result = run_cli("table", str(old), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    mixed = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["mechanism"] == "mixed-second-price")
+    assert mixed["benchmark"] == "MIKW_I"
