@@ -78,7 +78,8 @@ def optional_package(exc: ImportError) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; turns every expected error into one line.
+    """The command line on ``argv`` (None: the process's own), run by the console script
+    (``cabench.__main__``); turns every expected error into one line.
 
     SIGINT, SIGTERM and SIGHUP stop cabench within a couple of seconds with status 128 + the
     signal number (130 for Ctrl-C) and no process left behind (``ilp.lifetime``); a closed output

@@ -34,11 +34,11 @@ core count.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import glob
 import hashlib
 import json
+import logging
 import math
 import os
 import signal
@@ -618,9 +618,13 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
     import dask
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
+    from distributed.deploy.spec import SpecCluster
+
+    from ilp.lifetime import Interrupted
 
     cluster = client = None
-    quiet: list = []  # (logger, its level before) while the cluster closes after a failure
+    quiet: list[tuple[logging.Logger, int]] = []  # each logger and its level before, while the cluster closes
+    clusters_before = set(SpecCluster._instances)
     # the scheduler's scratch space too (Dask's "temporary-directory", else /tmp/dask-scratch-space,
     # left behind with its lock files): removed with the folder at the end
     with tempfile.TemporaryDirectory(prefix="cabench-dask-") as scratch, \
@@ -650,16 +654,14 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
             # what the closing scheduler then logs about their connections cut short is no news
             # to the user (34 lines of tornado and distributed tracebacks under the one-line message)
             quiet = _quiet_dask_logs()
-            if isinstance(exc, KeyboardInterrupt):
-                # the process ends: Dask keeps quiet to its end, when it still logs (a cluster
-                # stopped while starting cleans a scratch folder already removed), and does not
-                # close at exit a cluster stopped while starting (its workers are killed: closing
-                # it printed an AssertionError traceback)
+            if isinstance(exc, Interrupted):
+                # the command line's stop: the process ends, Dask keeps quiet to its end, when it
+                # still logs (a cluster stopped while starting cleans a scratch folder already
+                # removed), and does not close at exit a cluster stopped while starting (its
+                # workers are killed: closing it printed an AssertionError traceback)
                 quiet = []
-                if scheduler is None and cluster is None:
-                    from distributed.deploy.spec import close_clusters
-
-                    atexit.unregister(close_clusters)
+                for started in set(SpecCluster._instances) - clusters_before:
+                    started.shutdown_on_close = False
             raise
         finally:
             try:
@@ -667,7 +669,7 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
                     client.close()
                 if cluster is not None:
                     cluster.close()
-            except KeyboardInterrupt:  # stopped while closing (all computed): quiet to the end too
+            except Interrupted:  # stopped while closing (all computed): quiet to the end too
                 _quiet_dask_logs()
                 quiet = []
                 raise
@@ -679,20 +681,41 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
 @contextlib.contextmanager
 def _workers_say_nothing() -> Iterator[None]:
     """Within the block, this process's standard error is ``/dev/null``: the local cluster's
-    worker processes, started within it, keep that as theirs. A Ctrl-C reaches the whole process
-    group, and a worker still importing printed a ``KeyboardInterrupt`` traceback under the
-    command's line (Python unblocks SIGINT as it starts, whatever mask ``_deaf_children``
-    left it); what they would say otherwise is Dask's logging, and their errors come back with
-    their results."""
+    worker processes, started within it, keep that as theirs for the whole run (a worker the
+    cluster restarts later has this process's again). A Ctrl-C reaches the whole process group,
+    and a worker still importing printed a ``KeyboardInterrupt`` traceback under the command's
+    line (``_deaf_children`` cannot hold SIGINT back: see there). What they say otherwise is
+    Dask's logging (memory warnings among it), and their errors come back with their results.
+    Nothing is redirected when standard error is closed, or is not file descriptor 2."""
+    if sys.stderr is None or _descriptor(sys.stderr) != 2:
+        yield
+        return
+    from cabench.cli_common import forced_cleanups  # (the command line's; a fresh list elsewhere)
+
     sys.stderr.flush()
     kept = os.dup(2)
+
+    def restore() -> None:
+        os.dup2(kept, 2)
+
+    forced = forced_cleanups()  # a forced end says its line where standard error was
+    forced.append(restore)
     try:
         with open(os.devnull, "w") as nothing:
             os.dup2(nothing.fileno(), 2)
         yield
     finally:
-        os.dup2(kept, 2)
+        forced.remove(restore)
+        restore()
         os.close(kept)
+
+
+def _descriptor(stream) -> int | None:
+    """The file descriptor of ``stream``, None if it has none."""
+    try:
+        return stream.fileno()
+    except (OSError, ValueError):  # (io.UnsupportedOperation is both)
+        return None
 
 
 @contextlib.contextmanager
@@ -700,8 +723,10 @@ def _deaf_children() -> Iterator[None]:
     """Within the block, the threads and processes started (the local cluster's workers, and the
     threads that start them) block the terminal's stop signals, a mask they inherit: SIGHUP
     reaches the whole process group, and a worker that saw it logged its own cancelled task
-    under the command's line. This process stops them (``ilp.lifetime`` kills them). (Python
-    unblocks SIGINT as it starts: for Ctrl-C, see ``_workers_say_nothing``.)"""
+    under the command's line. This process stops them (``ilp.lifetime`` kills them). SIGINT
+    does not stay blocked: multiprocessing starts its resource tracker from the thread that
+    starts the first worker, and unblocks SIGINT and SIGTERM there once it has (for Ctrl-C, see
+    ``_workers_say_nothing``)."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
@@ -713,12 +738,10 @@ def _deaf_children() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
-def _quiet_dask_logs() -> list:
+def _quiet_dask_logs() -> list[tuple[logging.Logger, int]]:
     """Silence Dask's, tornado's and asyncio's loggers (some have levels of their own, such as
     ``tornado.application``; asyncio's says "Task exception was never retrieved" of the cluster's
     tasks cut short); returns each with its level before, to restore."""
-    import logging
-
     # (a copy made at once: the cluster's threads may add loggers meanwhile)
     names = [n for n in list(logging.root.manager.loggerDict)
              if n.split(".")[0] in ("tornado", "distributed", "asyncio")]

@@ -7,8 +7,8 @@ CBC binary) must end when cabench ends, however it ends:
   it when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``), and a watchdog thread in each
   child checks ``getppid()`` twice a second as a second line (other systems, a missed signal).
 * **SIGTERM, SIGINT (Ctrl-C), SIGHUP** (but a SIGHUP ignored from the start, under ``nohup``):
-  :func:`interruptible` turns them into
-  :class:`Interrupted` in the main thread and, from a helper thread woken through
+  :func:`interruptible` turns them into :class:`Interrupted` in the main thread and, from a
+  helper thread woken through
   :func:`signal.set_wakeup_fd` (a solver running C code in the main thread cannot see Python's
   signal handlers), kills every descendant at once; if the main thread has not ended after
   :data:`GRACE_SECONDS` the helper ends the process itself with the conventional status
@@ -136,7 +136,7 @@ def no_empty_path_entries() -> None:
             break
 
 
-@functools.cache  # (one lookup per process)
+@functools.cache  # (looked up once, in the parent: see child_preexec)
 def _libc_prctl() -> Callable[..., int] | None:
     """libc's ``prctl`` on Linux (None elsewhere)."""
     if not sys.platform.startswith("linux"):
@@ -154,7 +154,7 @@ def die_with_parent() -> None:
         prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
 
-def child_preexec(deaf_to_ctrl_c: bool = False) -> Callable[[], None]:
+def child_preexec(*, deaf_to_ctrl_c: bool = False) -> Callable[[], None]:
     """The ``preexec_fn`` of a child this process starts (it runs in the child, between fork and
     exec): the child dies with this process (:func:`die_with_parent`) and, with
     ``deaf_to_ctrl_c``, ignores Ctrl-C from its start.
@@ -222,10 +222,12 @@ def _is_resource_tracker(process) -> bool:
 
 
 _IMPORT_LOCKING = "<frozen importlib._bootstrap>"
-"""The code name of importlib's module locking (the module imported code's frames are their own)."""
+"""The file name of the frames of importlib's own locking (the code of a module being imported
+runs in frames of that module's file)."""
 
 
 def _interrupt_main_soon(signum: int) -> None:
+    """Signal ``signum`` to the main thread again, 10 ms from now (:func:`interruptible`)."""
     time.sleep(0.01)  # (a main thread blocked inside importlib would otherwise see it at once, again and again)
     _thread.interrupt_main(signum)
 
@@ -236,7 +238,8 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
     ``nohup``) raise :class:`Interrupted` in the main thread, all descendants are killed at once,
     and the process ends within :data:`GRACE_SECONDS` even if the main thread is busy in a
     solver's C code. ``on_stop(signum)`` is called (from the signal thread) just before such a
-    forced end, to say what was done."""
+    forced end, to say what was done. After a stop, the three signals stay ignored: the process
+    is ending."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -288,12 +291,16 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
             previous_hook(unraisable)
 
     def watch() -> None:
-        try:
-            data = reader.recv(1)
-        except OSError:
-            return
-        if not data or data[0] not in [int(s) for s in signals]:
-            return
+        stops = [int(s) for s in signals]
+        while True:  # (another signal with a Python handler, a library's SIGCHLD, writes here too)
+            try:
+                data = reader.recv(1)
+            except OSError:
+                return
+            if not data:
+                return
+            if data[0] in stops:
+                break
         signum = data[0]
         kill_descendants()
         time.sleep(GRACE_SECONDS)

@@ -654,4 +654,4 @@ def test_perf_stopped_before_its_first_rows_leaves_no_folder(tmp_path):
     finally:
         proc.kill()
     assert proc.returncode == 130, stderr
-    assert not (tmp_path / "new").exists(), sorted(p.name for p in output.iterdir())
+    assert not (tmp_path / "new").exists(), sorted(str(p) for p in (tmp_path / "new").rglob("*"))
