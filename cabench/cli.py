@@ -16,12 +16,13 @@ import errno
 import os
 import re
 import sys
+import threading
 from typing import TYPE_CHECKING
 
 import click
 
 from benchmarks.results import NotProvenError
-from cabench.cli_common import CLEANUPS
+from cabench.cli_common import CLEANUPS, STOP_SAID
 from cabench.exit_codes import BAD_INPUT, INTERNAL_ERROR, NOT_PROVEN, after_signal
 from cabench.experiment_commands import experiment_command, plot_command, sweep_command, table_command
 from cabench.instance_commands import (
@@ -89,14 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     from ilp.lifetime import Interrupted, interruptible, scratch_folder
 
     cleanups: list[Callable[[], None]] = []  # the command's (cli_common.forced_cleanups), run before a forced end
-    said: list[bool] = []  # the stop's line is out (a forced end after a slow exit must not repeat it)
+    said = threading.Lock()  # taken by whoever says a stop's line first (cli_common.say_stopped)
 
     def stopped(signum: int) -> None:
         for cleanup in list(cleanups):
             with contextlib.suppress(Exception):
                 cleanup()
-        if not said:
-            said.append(True)
+        if said.acquire(blocking=False):
             click.echo(f"cabench: stopped by {signal_name(signum)}; finished work is kept", err=True)
 
     if sys.stdout is None:  # started with standard output closed (`>&-`): every command prints to it
@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             # click's own main() would print a blank line on Ctrl-C; this is main() without it
             with cli.make_context("cabench", list(sys.argv[1:] if argv is None else argv)) as ctx:
                 ctx.meta[CLEANUPS] = cleanups
+                ctx.meta[STOP_SAID] = said
                 code = cli.invoke(ctx)
             sys.stdout.flush()
     except click.exceptions.Exit as exc:  # --help, --version
@@ -126,10 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         interrupted = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
         signum = interrupted.signal if isinstance(interrupted, Interrupted) else 2
-        if getattr(interrupted, "reported", False):  # the command said what it kept
-            said.append(True)
-        else:
-            stopped(signum)
+        stopped(signum)  # (its line, unless the command said what it kept)
         return after_signal(signum)
     except ImportError as exc:
         missing = optional_package(exc)

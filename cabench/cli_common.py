@@ -31,12 +31,12 @@ if TYPE_CHECKING:
 
     from instances.model import Instance
 
-__all__ = ["CLEANUPS", "GivenPath", "PARAM_HELP", "SECONDS", "Seconds", "check_backend", "check_folder",
-           "coalition_knowledge_option", "csv_folders_removed_on_error", "csv_outputs", "dash_is_stdout", "emit",
-           "flag_errors", "forced_cleanups", "format_option", "given_params", "jobs_option", "jobs_within_machine",
-           "json_asked", "json_option", "load_with_reading", "mechanism_list", "new_folders_removed_on_error",
-           "no_dash", "outputs_written_last", "param_flags", "param_many_option", "solver_option", "spec_errors",
-           "time_limit_option", "workers_within_machine"]
+__all__ = ["CLEANUPS", "GivenPath", "PARAM_HELP", "SECONDS", "STOP_SAID", "Seconds", "check_backend",
+           "check_folder", "coalition_knowledge_option", "csv_folders_removed_on_error", "csv_outputs",
+           "dash_is_stdout", "emit", "flag_errors", "forced_cleanups", "format_option", "given_params", "jobs_option",
+           "jobs_within_machine", "json_asked", "json_option", "load_with_reading", "mechanism_list",
+           "new_folders_removed_on_error", "no_dash", "outputs_written_last", "param_flags", "param_many_option",
+           "say_stopped", "solver_option", "spec_errors", "time_limit_option", "workers_within_machine"]
 
 # At its top this module (and every module of commands) imports only what each start needs: click,
 # the flags' choices and the errors main() reports; each command imports the library it runs. So
@@ -216,6 +216,20 @@ def forced_cleanups() -> list[Callable[[], None]]:
 
 CLEANUPS = "cabench.forced_cleanups"
 """The key of :func:`forced_cleanups`' list in click's context ``meta`` (shared by subcommands)."""
+
+
+def say_stopped(line: str) -> None:
+    """Say a stop's one line on standard error, unless one was said already: the command's own
+    line (what it kept), ``main``'s, or a forced end's after a slow exit, whichever comes first."""
+    ctx = click.get_current_context(silent=True)
+    said = ctx.meta.get(STOP_SAID) if ctx is not None else None
+    if said is None or said.acquire(blocking=False):
+        click.echo(line, err=True)
+
+
+STOP_SAID = "cabench.stop_said"
+"""The key in click's context ``meta`` of the lock that ``main`` holds once a stop's line is said
+(taken without waiting: whoever takes it says the line, from any thread)."""
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from cabench.cli_common import (
     new_folders_removed_on_error,
     no_dash,
     param_many_option,
+    say_stopped,
     solver_option,
     time_limit_option,
     workers_within_machine,
@@ -47,14 +48,13 @@ def run_resumable(command: str, run, output: Path, label: str):
 
         try:
             return run(progress)
-        except KeyboardInterrupt as exc:
+        except KeyboardInterrupt:
             # what the journal holds decides (an interruption just after an instance was written
             # there, before the count, said none was kept)
             done = max(finished[0], _lines(journal) - before)
             kept = (f"{done} instance(s) computed in this run are kept (in {journal})"
                     if done else "no instance was computed in this run")  # (no journal is left then)
-            click.echo(f"cabench {command}: interrupted; {kept}; run the same command again to resume", err=True)
-            exc.reported = True
+            say_stopped(f"cabench {command}: interrupted; {kept}; run the same command again to resume")
             raise
 
 

@@ -29,6 +29,7 @@ from cabench.cli_common import (
     no_dash,
     outputs_written_last,
     param_flags,
+    say_stopped,
     solver_option,
     time_limit_option,
 )
@@ -375,10 +376,8 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
             table.add_row(name, *(str(x) for x in payoffs), "yes" if agree else "NO")
             if not agree:
                 disagree.append(name)
-    except KeyboardInterrupt as exc:  # (it said only "finished work is kept", of a file not yet checked)
-        click.echo(f"cabench game: interrupted; {output} is written, but its cross-check with Gambit did not "
-                   "finish", err=True)
-        exc.reported = True
+    except KeyboardInterrupt:  # (it said only "finished work is kept", of a file not yet checked)
+        say_stopped(f"cabench game: interrupted; {output} is written, but its cross-check with Gambit did not finish")
         raise
     console.print(table)
     if disagree:

@@ -471,6 +471,37 @@ def test_a_stop_whose_exit_is_held_up_says_its_line_once():
     assert result.stderr == "cabench: stopped by SIGINT; finished work is kept\n", result.stderr
     assert result.returncode == 130
 
+COMMAND_SLOW_TO_UNWIND_AFTER_ITS_LINE = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from cabench import cli
+from cabench.experiment_commands import run_resumable
+
+def run(progress):
+    os.kill(os.getpid(), signal.SIGINT)
+    threading.Event().wait(60)
+
+def invoke(ctx):  # a sweep stopped: it says what it kept, then takes 3 s to unwind (a pool closing)
+    try:
+        run_resumable("sweep", run, Path(sys.argv[1]), "instances")
+    finally:
+        time.sleep(3)
+
+cli.cli.invoke = invoke
+sys.exit(cli.main(["benchmarks", sys.argv[2]]))
+"""
+
+
+def test_a_command_that_said_its_stop_line_gets_no_second_one(tmp_path):
+    """A command says what its stop kept, and its unwinding outlasts the grace time: the forced
+    end ends the process without a second line (it added "cabench: stopped by SIGINT")."""
+    result = subprocess.run([sys.executable, "-c", COMMAND_SLOW_TO_UNWIND_AFTER_ITS_LINE, str(tmp_path / "r.csv"),
+                             str(EXAMPLES / "seed004-example.json")], capture_output=True, text=True, cwd=ROOT,
+                            timeout=60)
+    assert result.stderr.startswith("cabench sweep: interrupted;") and len(result.stderr.splitlines()) == 1, \
+        result.stderr
+    assert result.returncode == 130
+
 @pytest.mark.parametrize("args", [
     ["benchmarks", "{example}", "--solver", "highs"],
     ["benchmarks", "{example}", "--solver", "cbc", "--jobs", "2"],
