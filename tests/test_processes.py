@@ -233,6 +233,11 @@ PLANTED = {
 }
 
 
+def _python(script: str, *args: str) -> subprocess.CompletedProcess:
+    """``script`` run by this interpreter in a new process, in the repository, with ``args``."""
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=60)
+
 SIGNAL_IN_A_GC_HOOK = """
 import gc, os, signal
 from ilp.lifetime import Interrupted, interruptible
@@ -265,8 +270,7 @@ def test_a_signal_during_a_gc_hook_still_interrupts_the_main_thread():
     one during every report) raises Interrupted in the main thread after the collection, and
     prints no "Exception ignored" traceback (it did, and the process ended only when the signal
     thread forced it: a flaky run of the Ctrl-C test above, 2026-12-04)."""
-    result = subprocess.run([sys.executable, "-c", SIGNAL_IN_A_GC_HOOK], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60)
+    result = _python(SIGNAL_IN_A_GC_HOOK)
     assert result.stdout.strip() == f"interrupted by {int(signal.SIGINT)}", (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr, result.stderr
     assert result.returncode == 0
@@ -294,8 +298,7 @@ def test_a_signal_inside_importlibs_locking_interrupts_after_it():
     """Ctrl-C whose handler runs in importlib's own frames raises Interrupted only once the main
     thread has left them (raised there it could leave importlib's global lock held: see the test
     below)."""
-    result = subprocess.run([sys.executable, "-c", SIGNAL_INSIDE_IMPORT_LOCKING], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60)
+    result = _python(SIGNAL_INSIDE_IMPORT_LOCKING)
     assert result.stdout.strip() == f"interrupted by {int(signal.SIGINT)} after [1]", (result.stdout, result.stderr)
     assert result.returncode == 0, result.stderr
 
@@ -320,8 +323,7 @@ def test_the_forced_end_imports_nothing_after_the_signal():
     releasing its global lock leaves it held, and the signal thread then waited forever in
     ``import psutil`` while the main thread waited for a worker-starting thread that was waiting
     for an import too (``--jobs 2`` interrupted as its workers started: 1 run in 600 hung)."""
-    result = subprocess.run([sys.executable, "-c", SIGNAL_WITH_THE_IMPORT_LOCK_HELD], capture_output=True,
-                            text=True, cwd=ROOT, timeout=60)
+    result = _python(SIGNAL_WITH_THE_IMPORT_LOCK_HELD)
     assert result.stdout.strip() == f"stopped by {int(signal.SIGINT)}", (result.stdout, result.stderr)
     assert result.returncode == 128 + signal.SIGINT, result.stderr
 
@@ -345,8 +347,7 @@ def test_a_second_signal_leaves_the_first_ones_stop_alone():
     """A second signal while the first one's stop is under way is ignored: with the handlers put
     back, it ended the process at once (a KeyboardInterrupt traceback here; from the command
     line, the first signal's line with the second one's status)."""
-    result = subprocess.run([sys.executable, "-c", A_SECOND_SIGNAL], capture_output=True, text=True, cwd=ROOT,
-                            timeout=60)
+    result = _python(A_SECOND_SIGNAL)
     assert result.stdout.strip() == f"stopped by {int(signal.SIGTERM)}", (result.stdout, result.stderr)
     assert result.returncode == 0 and result.stderr == "", result.stderr
 
@@ -371,8 +372,7 @@ def test_another_signal_first_leaves_the_forced_end_in_place():
     """A signal with a Python handler of its own (a library's) writes to the same wake-up socket:
     the signal thread took its byte for the end of the block and returned, and a stop held up
     after it was never forced."""
-    result = subprocess.run([sys.executable, "-c", ANOTHER_SIGNAL_FIRST], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60)
+    result = _python(ANOTHER_SIGNAL_FIRST)
     assert result.stdout.strip() == f"stopped by {int(signal.SIGINT)}", (result.stdout, result.stderr)
     assert result.returncode == 128 + signal.SIGINT
 
@@ -415,10 +415,10 @@ def test_a_signal_before_the_signal_thread_listens_still_forces_the_end():
     reached its ``recv``: the block closed that thread's socket on the way out, the thread found
     it closed, and nothing ended a process held up after the signal (1 run in 3 when the block
     is left at once)."""
-    result = subprocess.run([sys.executable, "-c", SIGNAL_BEFORE_THE_SIGNAL_THREAD_LISTENS], capture_output=True,
-                            text=True, cwd=ROOT, timeout=60)
+    result = _python(SIGNAL_BEFORE_THE_SIGNAL_THREAD_LISTENS)
     assert result.stdout.strip() == f"stopped by {int(signal.SIGINT)}", (result.stdout, result.stderr)
     assert result.returncode == 128 + signal.SIGINT
+
 
 COMMAND_HELD_UP_WITH_THE_IMPORT_LOCK = """
 import _imp, os, signal, sys, threading
@@ -441,11 +441,10 @@ sys.exit(cli.main(["benchmarks", sys.argv[1]]))
 def test_a_command_held_up_after_ctrl_c_still_ends_with_its_line():
     """The whole command line's forced end (its message and clean-ups included) with the import
     lock held by the main thread: one line, status 130, no traceback."""
-    result = subprocess.run([sys.executable, "-c", COMMAND_HELD_UP_WITH_THE_IMPORT_LOCK,
-                             str(EXAMPLES / "seed004-example.json")], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60)
+    result = _python(COMMAND_HELD_UP_WITH_THE_IMPORT_LOCK, str(EXAMPLES / "seed004-example.json"))
     assert result.stderr == "cabench: stopped by SIGINT; finished work is kept\n", result.stderr
     assert result.returncode == 130
+
 
 COMMAND_WHOSE_EXIT_IS_HELD_UP = """
 import os, signal, sys, threading
@@ -465,11 +464,10 @@ def test_a_stop_whose_exit_is_held_up_says_its_line_once():
     """The command said what it kept, and its exit then waited (for a thread still solving):
     the forced end after the grace time ends it without saying it again (it printed the line
     twice)."""
-    result = subprocess.run([sys.executable, "-c", COMMAND_WHOSE_EXIT_IS_HELD_UP,
-                             str(EXAMPLES / "seed004-example.json")], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60)
+    result = _python(COMMAND_WHOSE_EXIT_IS_HELD_UP, str(EXAMPLES / "seed004-example.json"))
     assert result.stderr == "cabench: stopped by SIGINT; finished work is kept\n", result.stderr
     assert result.returncode == 130
+
 
 COMMAND_SLOW_TO_UNWIND_AFTER_ITS_LINE = """
 import os, signal, sys, threading, time
@@ -495,9 +493,8 @@ sys.exit(cli.main(["benchmarks", sys.argv[2]]))
 def test_a_command_that_said_its_stop_line_gets_no_second_one(tmp_path):
     """A command says what its stop kept, and its unwinding outlasts the grace time: the forced
     end ends the process without a second line (it added "cabench: stopped by SIGINT")."""
-    result = subprocess.run([sys.executable, "-c", COMMAND_SLOW_TO_UNWIND_AFTER_ITS_LINE, str(tmp_path / "r.csv"),
-                             str(EXAMPLES / "seed004-example.json")], capture_output=True, text=True, cwd=ROOT,
-                            timeout=60)
+    result = _python(COMMAND_SLOW_TO_UNWIND_AFTER_ITS_LINE, str(tmp_path / "r.csv"),
+                     str(EXAMPLES / "seed004-example.json"))
     assert result.stderr.startswith("cabench sweep: interrupted;") and len(result.stderr.splitlines()) == 1, \
         result.stderr
     assert result.returncode == 130
@@ -639,8 +636,7 @@ def test_what_a_child_runs_before_its_exec_imports_nothing():
     imported ctypes and looked libc up (``dlopen``): a child forked while another thread held the
     lock of a module being imported, or the dynamic loader's, would wait for ever there, and the
     thread starting it with it. Both are done once, in the parent, beforehand."""
-    result = subprocess.run([sys.executable, "-c", PREEXEC_IMPORTS_NOTHING], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60)
+    result = _python(PREEXEC_IMPORTS_NOTHING)
     assert result.stdout.strip() == "2 ran", (result.stdout, result.stderr)
 
 def test_ctrl_c_to_the_group_while_workers_start_prints_no_traceback():
