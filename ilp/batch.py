@@ -68,13 +68,13 @@ from dataclasses import dataclass, replace
 from itertools import compress
 from operator import itemgetter, mul
 
-from ilp import native, stopping
+from ilp import exhaustive, native, stopping
 from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock, BlockCache, union_options
 from ilp.contract import SolveOptions
 from ilp.lex import lex_first
 from ilp.lift import dominates, lift
-from ilp.portfolio import PROBE_SECONDS, cores
+from ilp.portfolio import EXACT_RACERS, PROBE_SECONDS, RACERS, cores
 from ilp.program import Program, Solution, Status, WeightIds, positions_of, several
 from ilp.remote import Remote, Task, warm_up
 
@@ -776,7 +776,7 @@ class _Scheduler:
         beside = _Beside(jobs) if jobs > 1 and not remote_races and native.available() else None
         try:
             self.prepare()
-            if options.jobs is None and self.tasks:
+            if options.jobs is None and not all(map(_tiny, (task.program for task in self.tasks))):
                 warm_up({}, options.backend)  # the solver's one-time import must not count as "slow"
             while not remote_races:
                 while self.tasks and (jobs == 1 or not slow or must_race(self.tasks[0]) or (
@@ -897,6 +897,22 @@ class _Compactor:
         return self._restricted.add(Program(program.n_goods, pick(program.weights)), pick(ids)), positions
 
 
+def _tiny(program: Program) -> bool:
+    """Whether ``program`` likely goes to the portfolio's exhaustive search (``ilp.exhaustive``),
+    which needs no solver imported: single valuations of at most ``exhaustive.MOST_VARIABLES`` bids
+    in all. A batch whose first programs are all tiny (a small instance: its other programs are
+    over the same bids) does not import the solver ahead of them."""
+    bids = 0
+    for weight in filter(None, program.weights):
+        for option in weight.options:
+            if len(option) > 1:
+                return False
+            bids += len(option[0].bids)
+        if bids > exhaustive.MOST_VARIABLES:
+            return False
+    return True
+
+
 def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int) -> Solution:
     """A solution of a restricted program as a solution of the whole one (nothing for the rest)."""
     if positions is None or solution.allocation is None:
@@ -986,7 +1002,8 @@ def _parallel_options(options: SolveOptions, latest: Solution | None) -> SolveOp
     itself, and regions 64 / 500 / 10 (seed 1) took 18.3 s with ``--jobs 2`` against 5.9 s with
     ``--jobs 1``."""
     if options.backend == "portfolio":
-        winner = latest.backend if latest is not None and latest.backend != "portfolio" else "cpsat"
+        # (a program the portfolio's exhaustive search proved, ``ilp.exhaustive``, names no solver)
+        winner = latest.backend if latest is not None and latest.backend in (*RACERS, *EXACT_RACERS) else "cpsat"
         return replace(options, alone=winner, known={})
     return replace(options, known={})
 

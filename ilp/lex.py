@@ -40,7 +40,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from ilp import clique, colgen, dualclique, fewgoods
+from ilp import clique, colgen, dualclique, exhaustive, fewgoods
 from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock
 from ilp.contract import SolveOptions, SolverError
@@ -488,8 +488,12 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         first = _first_priced(program, optimum, options)
         if first is not None:
             return first
+    formulation = build(program, options.blocks) if certify else None  # (once for both listings below)
+    if certify and options.backend == "portfolio" and exhaustive.applies(formulation.ilp):
+        # a tiny program: the portfolio's exhaustive search proves each step at once, and listing
+        # the optima first would only import the linear solver (``ilp.exhaustive``)
+        certify = False
     if certify:
-        formulation = build(program, options.blocks)  # (once for both listings below)
         outside = _outside(formulation, optimum.value)
         if outside is not None and (
                 first := _first_relaxed(program, optimum, options, formulation, outside)) is not None:

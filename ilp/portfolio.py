@@ -3,6 +3,8 @@ then a race of several solvers.
 
 The stages of :func:`run`, in order, each ending the solve when it proves the program:
 
+0. a tiny program (at most 24 variables, all 0/1): an exhaustive search (``ilp.exhaustive``),
+   which spares the small instances the import of OR-Tools;
 1. sparse plain set packing: the maximum-weight clique search (below);
 2. dense plain set packing: the linear relaxation and a small core of it
    (``ilp.relaxation.settle``), then, with the C module and at most :data:`DUAL_BIDS` bids, the
@@ -50,7 +52,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from ilp import claims, clique, dualclique, native, relaxation
+from ilp import claims, clique, dualclique, exhaustive, native, relaxation
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
@@ -232,6 +234,8 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     """CP-SAT for a short probe here, then a race (module docstring). The answer's ``solver``
     is the solver whose answer it is: ``ilp.batch`` gives that solver the related programs it
     then solves side by side."""
+    if (tiny := exhaustive.run(formulation)) is not None:
+        return tiny  # (a tiny program: proven with no import of OR-Tools, ``ilp.exhaustive``)
     from ilp import cpsat  # imported here, not at the top: racer processes must not load OR-Tools
 
     ilp = formulation.ilp

@@ -36,6 +36,20 @@ def _thawed_heap():
     gc.unfreeze()
 
 
+@pytest.fixture(autouse=True)
+def _stages_behind_the_exhaustive_search(request, monkeypatch):
+    """In the tests' own process the portfolio's exhaustive search of tiny programs
+    (``ilp.exhaustive``) is off, except in tests marked ``exhaustive``: most tests solve small
+    programs to check the stages behind it (the clique search, the relaxation, the probe, the
+    race, the tie-break's listings), which it would answer first. The commands the tests run as
+    subprocesses keep it, as users do."""
+    if request.node.get_closest_marker("exhaustive") is None:
+        import ilp.exhaustive
+
+        monkeypatch.setattr(ilp.exhaustive, "MOST_VARIABLES", -1)
+    yield
+
+
 def cabench_command() -> list[str]:
     """The installed console script (next to this interpreter, or on PATH)."""
     beside = Path(sys.executable).parent / "cabench"

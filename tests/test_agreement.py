@@ -137,6 +137,9 @@ test_cbc_matches_reference = _matches_reference("cbc", 25)
 test_scip_matches_reference = _matches_reference("scip", 60)
 test_highs_matches_reference = _matches_reference("highs", 60)
 test_portfolio_matches_reference = _matches_reference("portfolio", 40)
+# the portfolio as users run it, its exhaustive search of tiny programs first (tests/conftest.py
+# turns that off elsewhere in this process, so that the stages behind it are tested)
+test_exhaustive_portfolio_matches_reference = pytest.mark.exhaustive(_matches_reference("portfolio", 60))
 
 test_cpsat_matches_reference_many = pytest.mark.slow(_matches_reference("cpsat", 1000))
 test_brute_matches_reference_many = pytest.mark.slow(_matches_reference("brute", 1000))

@@ -102,6 +102,7 @@ def test_parallel_workers_give_the_same_table():
     assert report.msw.value == parallel[0].value
 
 
+@pytest.mark.exhaustive  # (as in the worker processes, which tests/conftest.py does not reach)
 @pytest.mark.parametrize("seed", range(3))
 def test_candidate_programs_in_workers_keep_the_portfolio_s_witnesses(seed):
     """Candidate programs (``ilp.colgen``) sent to worker processes get the portfolio, as here,

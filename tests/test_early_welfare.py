@@ -354,6 +354,7 @@ def test_programs_that_arrive_give_the_batch_of_all_at_once(tmp_path):
         solve_batch(programs[:1], SolveOptions("cpsat", jobs=2), more=Arrivals())
 
 
+@pytest.mark.exhaustive  # (as in the worker processes, which tests/conftest.py does not reach)
 def test_with_the_portfolio_nothing_is_solved_or_raced_in_the_reading_process(tmp_path, monkeypatch):
     """While programs arrive, the portfolio's first program of each kind is raced in a worker,
     not here (this process reads the file), the rest of its kind waiting for the winner: the
