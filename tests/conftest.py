@@ -24,6 +24,13 @@ settings.load_profile("explore" if os.environ.get("CABENCH_EXPLORE", "0") not in
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "instances" / "examples"
 
+# The processes the tests start (the cabench commands they run, and pytest-xdist's workers) keep
+# their compiled modules beside pytest's cache, not in the source tree. Where
+# PYTHONDONTWRITEBYTECODE is set (as on the development machine), each of them compiled cabench's
+# 60 modules again: 0.1 s of every command (0.65 s to 0.53 s for `cabench benchmarks` on an example).
+os.environ["PYTHONPYCACHEPREFIX"] = str(ROOT / ".pytest_cache" / "pycache")
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 
 @pytest.fixture(autouse=True)
 def _thawed_heap():
