@@ -72,6 +72,7 @@ from ilp import exhaustive, native, stopping
 from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock, BlockCache, union_options
 from ilp.contract import SolveOptions
+from ilp.formulation import build
 from ilp.lex import lex_first
 from ilp.lift import dominates, lift
 from ilp.portfolio import EXACT_RACERS, PROBE_SECONDS, RACERS, cores
@@ -728,7 +729,8 @@ class _Scheduler:
                 solution = solve(task.program, options if lead is None else replace(options, lead=lead), task.hint)
                 raced.add(self.race_key[task.position])
                 parallel = _parallel_options(options, solution)
-                if portfolio and solution.optimal and solution.wall_time > PROBE_SECONDS:
+                if portfolio and solution.optimal and solution.wall_time > PROBE_SECONDS and (
+                        solution.backend != exhaustive.NAME):
                     lead = solution.backend  # proven past the probe: a race's winner
             self.finish(task.position, solution)
             self.prepare()
@@ -776,7 +778,7 @@ class _Scheduler:
         beside = _Beside(jobs) if jobs > 1 and not remote_races and native.available() else None
         try:
             self.prepare()
-            if options.jobs is None and not all(map(_tiny, (task.program for task in self.tasks))):
+            if options.jobs is None and self.tasks and not (portfolio and _tiny(self.tasks, options)):
                 warm_up({}, options.backend)  # the solver's one-time import must not count as "slow"
             while not remote_races:
                 while self.tasks and (jobs == 1 or not slow or must_race(self.tasks[0]) or (
@@ -833,7 +835,8 @@ class _Scheduler:
                     if racing.get(kind) == task:  # a race ended in a worker: as in here()
                         del racing[kind]
                         parallel = _parallel_options(options, solution)
-                        if portfolio and solution.optimal and solution.wall_time > PROBE_SECONDS:
+                        if portfolio and solution.optimal and solution.wall_time > PROBE_SECONDS and (
+                                solution.backend != exhaustive.NAME):
                             lead = solution.backend
                         self.tasks.extendleft(reversed(held.pop(kind, [])))
                     self.finish(task, solution)
@@ -897,20 +900,24 @@ class _Compactor:
         return self._restricted.add(Program(program.n_goods, pick(program.weights)), pick(ids)), positions
 
 
-def _tiny(program: Program) -> bool:
-    """Whether ``program`` likely goes to the portfolio's exhaustive search (``ilp.exhaustive``),
-    which needs no solver imported: single valuations of at most ``exhaustive.MOST_VARIABLES`` bids
-    in all. A batch whose first programs are all tiny (a small instance: its other programs are
-    over the same bids) does not import the solver ahead of them."""
-    bids = 0
-    for weight in filter(None, program.weights):
-        for option in weight.options:
-            if len(option) > 1:
+def _tiny(tasks: Sequence[Task], options: SolveOptions) -> bool:
+    """Whether ``tasks`` (a batch's first, never none) are tiny: single valuations of at most
+    ``exhaustive.MOST_VARIABLES`` bids in all, the first proven by the portfolio's exhaustive
+    search (``ilp.exhaustive``, tried here: milliseconds). Such a batch (a small instance) does
+    not import the solver ahead of its programs, which need none. A program the search gives up
+    on imports it in its solve, whose time then counts as slow and starts the worker processes
+    (a generated instance of 16 players and 32 bids took 2.0 s where it took 0.9 s)."""
+    programs = [task.program for task in tasks]  # (a tie-break's: the program whose optima it orders)
+    for program in programs:
+        bids = 0
+        for weight in filter(None, program.weights):
+            for option in weight.options:
+                if len(option) > 1:
+                    return False
+                bids += len(option[0].bids)
+            if bids > exhaustive.MOST_VARIABLES:
                 return False
-            bids += len(option[0].bids)
-        if bids > exhaustive.MOST_VARIABLES:
-            return False
-    return True
+    return exhaustive.run(build(programs[0], options.blocks)) is not None
 
 
 def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int) -> Solution:

@@ -1,7 +1,7 @@
 """The portfolio's first stage for tiny integer programs: an exhaustive search, in exact integers.
 
 The small instances a user tries first (the bundled examples, a paper's worked example, a
-generated instance of a few goods) have programs of two to thirty variables. CP-SAT proves each
+generated instance of a few goods) have programs of two to twenty variables. CP-SAT proves each
 in a millisecond, but importing OR-Tools takes about 0.35 s (it loads pandas): most of a
 command's time on such an instance (``cabench benchmarks`` on the seed 004 example, 2026-12-06,
 the 2-core machine: 0.60 s, of which 0.31 s the import). This search proves them without it.
@@ -13,7 +13,7 @@ is cut when some row it touches can no longer be met (its activity so far, plus 
 most the unassigned variables of the row can add, leaves its range), or when the objective so
 far plus the most the unassigned variables can add (of the 0/1 variables of one "at most one"
 row, only the best) is no better than the best assignment found. The search gives up after
-:data:`MOST_NODES` assignments of a variable (about 6 ms); the portfolio then goes on as before.
+:data:`MOST_NODES` assignments of a variable (5-12 ms); the portfolio then goes on as before.
 So an answer is OPTIMAL (or INFEASIBLE) and proven, or there is none; ``ilp.claims`` checks it
 as any other.
 
@@ -32,7 +32,7 @@ __all__ = ["MOST_NODES", "MOST_VARIABLES", "NAME", "applies", "run", "search"]
 
 NAME = "exhaustive"
 
-MOST_VARIABLES = 32
+MOST_VARIABLES = 24
 """Largest number of variables searched."""
 
 MOST_VALUES = 64
@@ -40,10 +40,12 @@ MOST_VALUES = 64
 dozen in a small instance; a 0/1 variable has two)."""
 
 MOST_NODES = 4_000
-"""Most assignments of a variable the search makes before it gives up: about 6 ms in Python.
+"""Most assignments of a variable the search makes before it gives up: 5-12 ms in Python.
 Measured on the programs of the bundled examples and of small generated instances (2026-12-06,
-the 2-core machine): those of up to 16 variables need at most 1,024 assignments, of 16-31
-variables 512-2,048 typically (0.7-2.6 ms), a few up to 32,768."""
+the 2-core machine): those of up to 24 variables took at most 1,024 assignments (0.7 ms
+typically); of 24-31 variables 1,024 typically, some over 4,000 (so the limit of 24 variables:
+the program given up on pays the search and then its solver, and its command the import of
+OR-Tools in that solve)."""
 
 
 def applies(ilp: ILP) -> bool:
@@ -67,10 +69,11 @@ def run(formulation: Formulation) -> Answer | None:
     return Answer(Status.OPTIMAL, values, objective, NAME)
 
 
-def search(ilp: ILP, most_nodes: int = MOST_NODES) -> tuple[list[int] | None, int | None] | None:
+def search(ilp: ILP, most_nodes: int | None = None) -> tuple[list[int] | None, int | None] | None:
     """``(values, objective)`` of the best assignment of ``ilp`` (integer variables of small ranges), the first in
     the search's order among equals; ``(None, None)`` when no assignment meets every row (or
-    reaches ``ilp.floor``); None after ``most_nodes`` assignments without a proof.
+    reaches ``ilp.floor``); None after ``most_nodes`` (default :data:`MOST_NODES`) assignments
+    without a proof.
 
     Examples
     --------
@@ -83,18 +86,20 @@ def search(ilp: ILP, most_nodes: int = MOST_NODES) -> tuple[list[int] | None, in
     >>> search(ilp)
     ([0, 1, 1], 7)
     """
+    most_nodes = MOST_NODES if most_nodes is None else most_nodes
     n = len(ilp.names)
     sign = 1 if ilp.maximize else -1  # (a minimum is the maximum of the negated objective)
     gain = [sign * ilp.objective.get(k, 0) for k in range(n)]
     lower, upper = ilp.lower, ilp.upper
     rows = [(terms, lo, hi) for terms, lo, hi in ilp.rows]
     # the most the variables k.. can add to the objective: of the 0/1 variables of one "at most
-    # one" row (a good, in set packing), only the best; the first such row of a variable is its
-    # group (a far tighter bound than every gain added up: the programs of 24-40 variables of
-    # small instances took 4,000-130,000 assignments with that one)
+    # one" row (a good, in set packing; every variable of the row at least 0, so that no other
+    # makes room for a second one), only the best; the first such row of a variable is its group.
+    # With every gain added up instead, the programs of 24-40 variables of small generated
+    # instances took 4,000-130,000 assignments.
     group = [-1] * n
     for r, (terms, lo, hi) in enumerate(rows):
-        if hi is not None and hi <= 1 and lo is None and all(c == 1 for c in terms.values()):
+        if hi is not None and hi <= 1 and lo is None and all(c == 1 and lower[k] >= 0 for k, c in terms.items()):
             for k in terms:
                 if group[k] < 0 and lower[k] == 0 and upper[k] == 1:
                     group[k] = r

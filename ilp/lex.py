@@ -489,9 +489,10 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
         if first is not None:
             return first
     formulation = build(program, options.blocks) if certify else None  # (once for both listings below)
-    if certify and options.backend == "portfolio" and exhaustive.applies(formulation.ilp):
-        # a tiny program: the portfolio's exhaustive search proves each step at once, and listing
-        # the optima first would only import the linear solver (``ilp.exhaustive``)
+    if certify and step_options.backend == "portfolio" and exhaustive.applies(formulation.ilp):
+        # a tiny program: the portfolio's exhaustive search proves its steps (in milliseconds;
+        # one it gives up on goes on to CP-SAT), and listing the optima first would only import
+        # the linear solver (``ilp.exhaustive``)
         certify = False
     if certify:
         outside = _outside(formulation, optimum.value)

@@ -3,8 +3,8 @@ then a race of several solvers.
 
 The stages of :func:`run`, in order, each ending the solve when it proves the program:
 
-0. a tiny program (at most 24 variables, all 0/1): an exhaustive search (``ilp.exhaustive``),
-   which spares the small instances the import of OR-Tools;
+0. a tiny program (at most ``ilp.exhaustive.MOST_VARIABLES`` variables, of few values each): an
+   exhaustive search (``ilp.exhaustive``), which spares small instances the import of OR-Tools;
 1. sparse plain set packing: the maximum-weight clique search (below);
 2. dense plain set packing: the linear relaxation and a small core of it
    (``ilp.relaxation.settle``), then, with the C module and at most :data:`DUAL_BIDS` bids, the

@@ -142,3 +142,47 @@ def test_programs_beside_one_the_search_proved_go_to_a_solver():
     assert _parallel_options(SolveOptions("portfolio"), proved).alone == "cpsat"
     clique = Solution(Status.OPTIMAL, (1,), 4, 4, "clique", 0.0)
     assert _parallel_options(SolveOptions("portfolio"), clique).alone == "clique"
+
+
+def test_a_row_with_a_variable_below_zero_bounds_its_members_as_any_row():
+    """The "at most one" bound holds only when no variable of the row can be negative: here
+    a = -1 makes room for b and c together (the optimum 6 was answered 5)."""
+    ilp = ILP()
+    a, b, c = ilp.var("a", lower=-2, upper=1), ilp.var("b"), ilp.var("c")
+    ilp.add({a: 1, b: 1, c: 1}, hi=1)
+    ilp.objective = {a: 4, b: 5, c: 5}
+    assert search(ilp) == ([-1, 1, 1], 6)
+    rng = random.Random(61)
+    for _ in range(400):  # unit rows over 0/1 variables and one that may be negative
+        ilp = ILP()
+        n = rng.randint(2, 6)
+        for k in range(n):
+            ilp.var(f"v{k}", lower=-rng.randint(1, 2) if k == 0 else 0, upper=1)
+        for _ in range(rng.randint(1, 3)):
+            ilp.add({k: 1 for k in range(n) if rng.random() < 0.7}, hi=rng.choice([0, 1]))
+        ilp.objective = {k: rng.randint(-2, 6) for k in range(n)}
+        if rng.random() < 0.3:
+            ilp.floor = rng.randint(0, 10)
+        expected = _every_assignment(ilp)
+        assert search(ilp)[1] == expected
+
+
+@pytest.mark.parametrize("gives_up", [False, True])
+def test_the_solver_is_imported_ahead_only_when_the_search_does_not_prove_the_first_program(gives_up, monkeypatch):
+    """``ilp.batch``: a batch of tiny programs imports no solver ahead of them; one whose first
+    program the search gives up on does, so that the import is not counted in that solve's time
+    (it would count as slow and start the worker processes)."""
+    import ilp.batch
+    import ilp.exhaustive
+    from ilp import SolveOptions, solve_batch
+
+    if gives_up:
+        monkeypatch.setattr(ilp.exhaustive, "MOST_NODES", 1)
+    warmed = []
+    monkeypatch.setattr(ilp.batch, "warm_up", lambda store, backend: warmed.append(backend))
+    weights = tuple(Weight.of(Valuation(Form.XOR, ((0b011, 5 + j), (0b110, 4), (0b100, 2)))) for j in range(3))
+    program = Program(3, weights)
+    [solution] = solve_batch([program], SolveOptions("portfolio"))
+    assert solution.optimal and solution.value == solve(program, "brute").value
+    assert warmed == (["portfolio"] if gives_up else [])
+    assert solution.backend == ("cpsat" if gives_up else "exhaustive")
