@@ -100,12 +100,44 @@ def instance_key(path: str | Path) -> str:
 
 
 def parameter_spec(mechanism: str, given: Mapping[str, Fraction]) -> str:
-    """The parameters given to ``mechanism``, canonical (``eps=1/10,eps1=0``; "" for the
-    defaults): the part of ``given`` that ``mechanism`` has. Part of a row's key."""
+    """The parameters given to ``mechanism``, canonical (``eps=1/100,eps1=0``; "" for the
+    defaults): the part of ``given`` that ``mechanism`` has, less the values equal to a default
+    that is the same on every instance (best-belief's ``eps=1/10`` keys the rows of no
+    ``--param``; a default that depends on the instance, as collusion-leveraging's ``eps2``,
+    cannot be known before the instance is read). Part of a row's key."""
     from mechanisms import MECHANISMS
 
-    accepted = {p.name for p in MECHANISMS[mechanism].params}
-    return ",".join(f"{k}={Fraction(v)}" for k, v in sorted(given.items()) if k in accepted)
+    values: dict[str, Fraction] = {}  # the parameters so far, as a later default reads them
+    kept = []
+    for p in MECHANISMS[mechanism].params:
+        default = _same_on_every_instance(p, values)
+        if p.name in given:
+            values[p.name] = Fraction(given[p.name])
+            if values[p.name] != default:
+                kept.append(p.name)
+        elif default is not None:
+            values[p.name] = default
+    return ",".join(f"{k}={values[k]}" for k in sorted(kept))
+
+
+class _InstanceRead(Exception):
+    """A parameter's default read the instance (:class:`_AnyInstance`)."""
+
+
+class _AnyInstance:
+    """Stands for every instance: a default that reads any of its attributes depends on it."""
+
+    def __getattr__(self, name: str):
+        raise _InstanceRead(name)
+
+
+def _same_on_every_instance(param, values: Mapping[str, Fraction]) -> Fraction | None:
+    """``param``'s default when it reads no instance, given the parameters before it
+    (``values``); None when it reads the instance or a parameter not known without it."""
+    try:
+        return Fraction(param.default(_AnyInstance(), values))
+    except Exception:  # (_InstanceRead, a KeyError for a parameter not in values, or what a
+        return None    # default computed from a stand-in raises: it depends on the instance)
 
 
 def row_key(row: Mapping[str, Any]) -> tuple[str, str, str, str]:

@@ -115,6 +115,9 @@ def test_resume_computes_new_mechanisms_and_parameters_only(experiment, tmp_path
     args = ["experiment", "--axis", AXIS, *GENERATED, "--time-limit", "60", "-o", str(results)]
     same = run_cli(*args, "--mechanisms", "best-belief")
     assert same.returncode == 0 and "0 instance(s) computed, 6 already" in same.stderr, same.stderr
+    # best-belief's default given by hand: the same rows (they were computed again under "eps=1/10")
+    default = run_cli(*args, "--mechanisms", "best-belief", "--param", "eps=1/10")
+    assert default.returncode == 0 and "0 instance(s) computed, 6 already" in default.stderr, default.stderr
     more = run_cli(*args, "--mechanisms", "best-belief,surviving-strategies")
     assert more.returncode == 0 and "6 instance(s) computed, 0 already" in more.stderr, more.stderr
     frame = _frame(results)

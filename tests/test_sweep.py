@@ -522,3 +522,19 @@ def test_files_of_the_same_bytes_are_named_in_a_note(tmp_path):
     (alone / "a.json").write_bytes((folder / "a.json").read_bytes())
     again = run_cli("sweep", str(alone), "-o", str(tmp_path / "s.csv"))
     assert f"its rows name {alone / 'b.json'}\n" in again.stderr, again.stderr
+
+
+def test_a_parameter_given_at_a_default_the_same_on_every_instance_keys_the_default_rows():
+    """``parameter_spec``: a value equal to a default that reads no instance is left out of the
+    key; a default that depends on the instance (collusion-leveraging's eps2 = 1/(40 n)) or on a
+    parameter that does cannot be known before the instance is read, so its value stays."""
+    from fractions import Fraction
+
+    from cabench.sweep import parameter_spec
+
+    assert parameter_spec("best-belief", {"eps": Fraction(1, 10)}) == ""
+    assert parameter_spec("best-belief", {"eps": Fraction(1, 100)}) == "eps=1/100"
+    assert parameter_spec("vcg", {"eps": Fraction(1, 100)}) == ""  # (not a parameter of vcg)
+    assert parameter_spec("collusion-leveraging", {"eps": Fraction(1, 100), "eps1": Fraction(1, 10),
+                                                   "eps2": Fraction(1, 120)}) == "eps2=1/120"
+    assert parameter_spec("perfect-revenue", {"eps": Fraction(1, 30), "ratio": Fraction(1, 2)}) == "eps=1/30"
