@@ -48,12 +48,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import as_completed
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from instances import CabenchError
 from instances.files import atomic_write, exclusive_lock, read_input, sync_folder
 from instances.spreadsheet import neutral
 from instances.units import decimal
+
+if TYPE_CHECKING:
+    from mechanisms.base import Param
 
 __all__ = ["CONNECT_SECONDS", "KEY", "LATE", "RESUMED", "check_results", "check_results_name", "guarantee_on",
            "instance_files", "instance_key", "parameter_spec", "row_key", "run_sweep", "sweep_one", "valuations_key"]
@@ -131,7 +134,7 @@ class _AnyInstance:
         raise _InstanceRead(name)
 
 
-def _same_on_every_instance(param, values: Mapping[str, Fraction]) -> Fraction | None:
+def _same_on_every_instance(param: Param, values: Mapping[str, Fraction]) -> Fraction | None:
     """``param``'s default when it reads no instance, given the parameters before it
     (``values``); None when it reads the instance or a parameter not known without it."""
     try:

@@ -901,7 +901,7 @@ class _Compactor:
 
 
 def _tiny(tasks: Sequence[Task], options: SolveOptions) -> bool:
-    """Whether ``tasks`` (a batch's first, never none) are tiny: single valuations of at most
+    """Whether ``tasks`` (a batch's first, at least one) are tiny: single valuations of at most
     ``exhaustive.MOST_VARIABLES`` bids in all, the first proven by the portfolio's exhaustive
     search (``ilp.exhaustive``, tried here: milliseconds). Such a batch (a small instance) does
     not import the solver ahead of its programs, which need none. A program the search gives up

@@ -28,7 +28,7 @@ from ilp.contract import Answer
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 
-__all__ = ["MOST_NODES", "MOST_VARIABLES", "NAME", "applies", "run", "search"]
+__all__ = ["MOST_NODES", "MOST_VALUES", "MOST_VARIABLES", "NAME", "applies", "run", "search"]
 
 NAME = "exhaustive"
 
@@ -70,10 +70,10 @@ def run(formulation: Formulation) -> Answer | None:
 
 
 def search(ilp: ILP, most_nodes: int | None = None) -> tuple[list[int] | None, int | None] | None:
-    """``(values, objective)`` of the best assignment of ``ilp`` (integer variables of small ranges), the first in
-    the search's order among equals; ``(None, None)`` when no assignment meets every row (or
-    reaches ``ilp.floor``); None after ``most_nodes`` (default :data:`MOST_NODES`) assignments
-    without a proof.
+    """``(values, objective)`` of the best assignment of ``ilp`` (integer variables of small
+    ranges), the first in the search's order among equals; ``(None, None)`` when no assignment
+    meets every row (or reaches ``ilp.floor``); None after ``most_nodes`` (default
+    :data:`MOST_NODES`) assignments without a proof.
 
     Examples
     --------
@@ -91,7 +91,7 @@ def search(ilp: ILP, most_nodes: int | None = None) -> tuple[list[int] | None, i
     sign = 1 if ilp.maximize else -1  # (a minimum is the maximum of the negated objective)
     gain = [sign * ilp.objective.get(k, 0) for k in range(n)]
     lower, upper = ilp.lower, ilp.upper
-    rows = [(terms, lo, hi) for terms, lo, hi in ilp.rows]
+    rows = ilp.rows
     # the most the variables k.. can add to the objective: of the 0/1 variables of one "at most
     # one" row (a good, in set packing; every variable of the row at least 0, so that no other
     # makes room for a second one), only the best; the first such row of a variable is its group.
