@@ -729,8 +729,7 @@ class _Scheduler:
                 solution = solve(task.program, options if lead is None else replace(options, lead=lead), task.hint)
                 raced.add(self.race_key[task.position])
                 parallel = _parallel_options(options, solution)
-                if portfolio and solution.optimal and solution.wall_time > PROBE_SECONDS and (
-                        solution.backend != exhaustive.NAME):
+                if portfolio and solution.optimal and solution.wall_time > PROBE_SECONDS and _raced(solution):
                     lead = solution.backend  # proven past the probe: a race's winner
             self.finish(task.position, solution)
             self.prepare()
@@ -835,8 +834,7 @@ class _Scheduler:
                     if racing.get(kind) == task:  # a race ended in a worker: as in here()
                         del racing[kind]
                         parallel = _parallel_options(options, solution)
-                        if portfolio and solution.optimal and solution.wall_time > PROBE_SECONDS and (
-                                solution.backend != exhaustive.NAME):
+                        if portfolio and solution.optimal and solution.wall_time > PROBE_SECONDS and _raced(solution):
                             lead = solution.backend
                         self.tasks.extendleft(reversed(held.pop(kind, [])))
                     self.finish(task, solution)
@@ -998,6 +996,12 @@ def worker_pool(workers: int):
     return WorkerPool(workers)
 
 
+def _raced(solution: Solution) -> bool:
+    """Whether ``solution`` names a solver the portfolio races, which later programs may be given
+    (not the portfolio itself, nor its exhaustive search of tiny programs, ``ilp.exhaustive``)."""
+    return solution.backend in (*RACERS, *EXACT_RACERS)
+
+
 def _parallel_options(options: SolveOptions, latest: Solution | None) -> SolveOptions:
     """The options for programs solved side by side: the portfolio races solvers on every core,
     so in parallel each program goes through the portfolio's own stages (the clique search on
@@ -1009,8 +1013,7 @@ def _parallel_options(options: SolveOptions, latest: Solution | None) -> SolveOp
     itself, and regions 64 / 500 / 10 (seed 1) took 18.3 s with ``--jobs 2`` against 5.9 s with
     ``--jobs 1``."""
     if options.backend == "portfolio":
-        # (a program the portfolio's exhaustive search proved, ``ilp.exhaustive``, names no solver)
-        winner = latest.backend if latest is not None and latest.backend in (*RACERS, *EXACT_RACERS) else "cpsat"
+        winner = latest.backend if latest is not None and _raced(latest) else "cpsat"
         return replace(options, alone=winner, known={})
     return replace(options, known={})
 
