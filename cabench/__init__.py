@@ -17,9 +17,11 @@ no ``if __name__ == "__main__":`` guard needed)::
     cabench.deviate(inst, "best-belief", "p3").to_frame()
     cabench.annotate(inst, knowledge="noisy-lower:0.2", seed=1, replace=True)
     cabench.generate("regions", goods=20, bids=60, players=5, seed=0, knowledge="exact")
+    cabench.import_cats("instances/examples/cats-scheduling-40-200.txt")   # a CATS file
 
-:func:`load`, :func:`benchmarks`, :func:`evaluate`, :func:`outcome`, :func:`deviate`,
-:func:`annotate` and :func:`generate` are documented one by one (``help(cabench.benchmarks)``);
+:func:`load`, :func:`import_cats`, :func:`benchmarks`, :func:`evaluate`, :func:`outcome`,
+:func:`deviate`, :func:`annotate`, :func:`generate` and :func:`save` (which writes an instance
+file as the commands do) are documented one by one (``help(cabench.benchmarks)``);
 :class:`Report` is what :func:`benchmarks` returns (``players_frame()``, ``coalitions_frame()``,
 ``to_frame()``, ``to_dict()``); :class:`SolveOptions` is what they pass down to the solvers.
 
@@ -59,13 +61,15 @@ __all__ = [
     "deviate",
     "evaluate",
     "generate",
+    "import_cats",
     "load",
     "outcome",
+    "save",
 ]
 
 _exported, __dir__ = lazy_exports(__name__, {
     "cabench.api": ("Announcement", "ArgumentError", "Deviations", "Evaluations", "annotate", "benchmarks", "deviate",
-                    "evaluate", "generate", "load", "outcome"),
+                    "evaluate", "generate", "import_cats", "load", "outcome", "save"),
     "benchmarks.report": ("Report",),
     "ilp.contract": ("SolveOptions",),
 })

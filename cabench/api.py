@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 # module at every start, and `cabench --help` or a bad flag needs none of it.
 
 __all__ = ["ArgumentError", "Deviations", "Evaluations", "Announcement", "annotate", "benchmarks", "deviate",
-           "evaluate", "generate", "load", "outcome"]
+           "evaluate", "generate", "import_cats", "load", "outcome", "save"]
 
 
 class ArgumentError(CabenchError):
@@ -147,6 +147,88 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
     return instance
 
 
+def import_cats(source: str | Path, *, scale: int | None = None, round_digits: int | None = None) -> Instance:
+    """Read a file of the Combinatorial Auction Test Suite (CATS) as an instance (``cabench
+    import``): one XOR player per CATS bidder (the bids a dummy good ties together), prices made
+    integers by a power of ten that the instance records as its ``scale``.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        The CATS file (``-`` for standard input).
+    scale : int, optional
+        Multiply every price by this power of ten (``--scale``); by default the smallest that
+        makes every price an integer (an error above 10^9).
+    round_digits : int, optional
+        Round every price to this many decimals first, 0 to 9 (``--round``).
+
+    Returns
+    -------
+    Instance
+        Bad input raises :class:`~instances.CabenchError` naming the file and line. Bids whose
+        goods go beyond the header's count are read as goods (CATS's paths files have them) and
+        said by a :class:`~instances.cats.GoodsBeyondHeader` warning.
+
+    Examples
+    --------
+    >>> import cabench
+    >>> inst = cabench.import_cats("instances/examples/cats-scheduling-40-200.txt")
+    >>> inst.n, inst.m, inst.scale
+    (7, 40, 100000)
+    """
+    from instances.cats import read_cats
+    from instances.units import MAX_SCALE
+
+    if not isinstance(source, (str, Path)):
+        raise ArgumentError(f"source {type(source).__name__}: expected a path (str or pathlib.Path)", "source")
+    scale = None if scale is None else _whole(scale, "scale", 1, MAX_SCALE)
+    round_digits = None if round_digits is None else _whole(round_digits, "round", 0, 9)
+    return read_cats(source, scale, round_digits)
+
+
+def save(instance: Instance | str | Path | Mapping[str, Any], path: str | Path) -> Path:
+    """Write an instance file, as the commands write theirs (``cabench generate -o``,
+    ``annotate -o``): the whole file or nothing (written beside and renamed into place), missing
+    folders made, and only if cabench can read it back.
+
+    Parameters
+    ----------
+    instance : Instance, path or dict
+        Anything :func:`load` accepts.
+    path : str or pathlib.Path
+        The file to write (replaced if it exists).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written. A path that cannot be written, or an instance above the 64 MiB that
+        cabench reads from a file (knowledge drawn on hundreds of players repeats every
+        valuation for every player), raises :class:`~instances.files.OutputError` and writes
+        nothing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, cabench
+    >>> inst = cabench.annotate("instances/examples/seed004-example.json", knowledge="exact", replace=True)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     written = cabench.save(inst, pathlib.Path(folder) / "new" / "copy.json")
+    ...     cabench.load(written).knowledge == inst.knowledge
+    True
+    """
+    from instances.files import MAX_INPUT_BYTES, OutputError, atomic_write_text, check_output
+    from instances.writer import instance_text
+
+    if not isinstance(path, (str, Path)) or str(path) in ("", "-"):
+        raise ArgumentError(f"path {path!r}: expected the path of a file to write", "path")
+    loaded = load(instance)
+    target = check_output(path)
+    text = instance_text(loaded)
+    if len(text) * 4 > MAX_INPUT_BYTES and (size := len(text.encode())) > MAX_INPUT_BYTES:
+        raise OutputError(target, f"the instance would be {size / 1e6:.1f} MB, above the "
+                                  f"{MAX_INPUT_BYTES // 2**20} MiB that cabench reads from a file")
+    atomic_write_text(target, text)
+    return target
+
 def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str | None = None,
              coalitions: str | None = None, seed: int = 0, replace: bool = False) -> Instance:
     """The instance with knowledge and coalitions drawn by cabench's models (``cabench annotate``).
@@ -212,7 +294,7 @@ def generate(distribution: str, goods: int, bids: int, players: int | None, seed
     ----------
     distribution : str
         A CATS-like distribution (``arbitrary``, ``paths``, ``regions``, ``scheduling``,
-        ``matching``) or ``table``.
+        ``matching``, or the legacy ``uniform``, ``decay`` and ``weighted-random``) or ``table``.
     goods, bids : int
         Number of goods, and of bids in all (XOR bids per player).
     players : int, None or "bidders"

@@ -70,8 +70,12 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             profile[i] = (lambda d, v=change(k, i): v)
         return Deviation(profile, dominated, why, needs_correct_knowledge=False)  # dominant strategies
 
-    truthful = "truthful reporting is dominant in VCG for an independent player"
     single = len(agent) == 1
+    # (the coalition {p2, p3} of the Ausubel-Milgrom example was told "dominant ... for an
+    # independent player": true of no member of a coalition)
+    truthful = ("truthful reporting is dominant in VCG for an independent player" if single else
+                "not dominated: truthful reporting is dominant in VCG only for an independent player, "
+                "and a coalition may gain by reporting together")
     families = {
         "understate (report zero)": report(lambda k, i: Valuation(Form.EXPLICIT, ()), single, truthful),
         "overstate (bids x2)": report(

@@ -24,7 +24,8 @@ def _cli_json(*args: str) -> dict:
 
 
 def test_public_names_are_documented():
-    for name in ("load", "benchmarks", "evaluate", "outcome", "deviate", "annotate", "generate"):
+    for name in ("load", "benchmarks", "evaluate", "outcome", "deviate", "annotate", "generate", "import_cats",
+                 "save"):
         assert name in cabench.__all__
         doc = getattr(cabench, name).__doc__
         assert "Parameters" in doc and "Returns" in doc and "Examples" in doc, name
@@ -155,6 +156,11 @@ def test_bad_arguments_name_the_argument():
     (lambda: cabench.generate("paths", 4, 6, 3, coalitions="pairs:5"), "coalitions"),
     (lambda: cabench.annotate(SEED004, knowledge="wrong:7", replace=True), "knowledge"),
     (lambda: cabench.outcome(SEED004, "best-belief", None), "player"),  # (it said 'unknown player "None"')
+    (lambda: cabench.import_cats(EXAMPLES / "cats-scheduling-40-200.txt", scale=0), "scale"),
+    (lambda: cabench.import_cats(EXAMPLES / "cats-scheduling-40-200.txt", round_digits=10), "round"),
+    (lambda: cabench.import_cats(5), "source"),
+    (lambda: cabench.save(SEED004, "-"), "path"),
+    (lambda: cabench.save(SEED004, None), "path"),
 ])
 def test_a_wrong_type_or_range_is_an_argument_error(call, param):
     """Arguments of the wrong type or range raise ``ArgumentError`` naming the argument (they
@@ -227,6 +233,35 @@ def test_generate_and_annotate_equal_the_commands():
     assert instance_text(inst) == text
     annotated = cabench.annotate(inst, knowledge="exact", seed=1)
     assert annotated.knowledge is not None
+
+
+
+def test_import_cats_and_save_equal_the_commands(tmp_path):
+    """``import_cats`` and ``save`` are ``cabench import`` and ``-o``: the same bytes; a Python
+    user had to find ``instances.dump_instance`` and the undocumented ``read_cats``."""
+    cats = EXAMPLES / "cats-scheduling-40-200.txt"
+    for flags, kwargs in (((), {}), (("--scale", "1000000"), {"scale": 10**6}), (("--round", "2"), {"round_digits": 2})):
+        command = run_cli("import", str(cats), *flags)
+        assert command.returncode == 0, command.stderr
+        written = cabench.save(cabench.import_cats(cats, **kwargs), tmp_path / "sub" / "x.json")
+        assert written == tmp_path / "sub" / "x.json"
+        assert written.read_text(encoding="utf-8") == command.stdout
+    assert cabench.load(written).scale == 100
+
+
+def test_save_writes_nothing_it_could_not_read_back(tmp_path, monkeypatch):
+    """An instance above the input limit is refused before anything is written, and a file
+    already there stays as it was."""
+    import instances.files
+    from instances.files import OutputError
+
+    target = tmp_path / "kept.json"
+    target.write_text("old", encoding="utf-8")
+    monkeypatch.setattr(instances.files, "MAX_INPUT_BYTES", 100)
+    with pytest.raises(OutputError, match="above the"):
+        cabench.save(SEED004, target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.json"]
 
 
 GUARDLESS = """\

@@ -386,3 +386,32 @@ def test_tutorial_step_5_prints_the_sweep_of_the_generated_files(tmp_path):
             assert words[2:] == [row["guarantee_benchmark"], f"{float(row['bound']):.6f}", row["holds"]], key
         else:
             assert words[2:] == ["NaN", "NaN", "NaN"], key
+
+
+def _anchor(heading: str) -> str:
+    """The anchor GitHub gives a Markdown heading: lower case, punctuation dropped, spaces as hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_links_between_the_docs_resolve():
+    """Every relative link of README.md and docs/*.md names a file of the repository, and every
+    ``#anchor`` a heading of its page: the README's contents list and the pages the README's
+    sections moved to (docs/exactness.md, docs/solvers.md) must not rot."""
+    pages = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+    anchors = {page: {_anchor(h) for h in re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), re.M)}
+               for page in pages}
+    broken = []
+    for page in pages:
+        text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                broken.append(f"{page.relative_to(ROOT)}: {target}: no such file")
+            elif anchor and anchor not in anchors.get(linked, set()):
+                broken.append(f"{page.relative_to(ROOT)}: {target}: no such heading")
+    assert not broken, "\n".join(broken)
+    assert len(anchors[ROOT / "README.md"] & set(re.findall(r"\]\(#([^)]+)\)", pages[0].read_text()))) >= 15

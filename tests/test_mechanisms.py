@@ -119,6 +119,19 @@ def test_vcg_ausubel_milgrom_collusion():
     assert terminal.allocation == (0, 0b01, 0b10)
 
 
+def test_vcg_reasons_say_dominance_only_for_an_independent_player():
+    """A coalition's understatement was explained as "truthful reporting is dominant in VCG for
+    an independent player", which no coalition is; the single player's reason stays."""
+    inst = vcg_collusion()
+    facts = Facts(inst)
+    vcg = MECHANISMS["vcg"]
+    alone = vcg.deviations(inst, {}, facts, (0,))
+    together = vcg.deviations(inst, {}, facts, (1, 2))
+    for name in ("understate (report zero)", "overstate (bids x2)"):
+        assert alone[name].dominated and alone[name].why.startswith("truthful reporting is dominant")
+        assert not together[name].dominated and together[name].why.startswith("not dominated")
+
+
 def test_vcg_shill_bids_pay_when_colluders_value_something():
     data = load_instance(EXAMPLES / "vcg-collusion.json")
     from dataclasses import replace
