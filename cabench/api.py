@@ -669,7 +669,8 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
         As for :func:`benchmarks` (the benchmark programs behind the strategies).
     progress : callable, optional
         ``progress(done, total, current)``: mechanisms evaluated so far, how many in all, and the
-        name of the mechanism being evaluated (empty once all are done).
+        name of the mechanism being evaluated (empty once all are done); with ``samples``, the
+        plays sampled so far over all the mechanisms, ``samples`` per mechanism.
     jobs : int, optional
         Worker processes for the programs the strategies need, as for :func:`benchmarks` (a
         mechanism's rational play solves one or two programs per player, as one batch).
@@ -728,9 +729,12 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
         check_applicable(chosen[0], instance)
     rows, not_proven = [], []
     deviators: tuple[int, ...] = ()
+    # with samples the plays are what takes the time (a million of -m all: over an hour), so
+    # progress counts them rather than the mechanisms
+    steps = len(chosen) * (samples or 1)
     for done, m in enumerate(chosen):
         if progress is not None:
-            progress(done, len(chosen), m.name)
+            progress(done * (samples or 1), steps, m.name)
         names = {p.name for p in m.params}
         mine = {k: v for k, v in given.items() if mechanism != "all" or k in names}
         chosen_params = m.parameters(instance, mine)
@@ -759,7 +763,9 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
             if samples:
                 from cabench.present import monte_carlo
 
-                extra = monte_carlo(instance, m, chosen_params, profile, samples, seed, facts.options)
+                played = None if progress is None else (
+                    lambda k, before=done * samples, name=m.name: progress(before + k, steps, f"{name}: plays"))
+                extra = monte_carlo(instance, m, chosen_params, profile, samples, seed, facts.options, played)
         except NotProvenError as exc:
             shown = exc.in_units(instance.scale)
             if mechanism != "all":
@@ -770,7 +776,7 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
             continue
         rows.append((m, ev, extra))
     if progress is not None:
-        progress(len(chosen), len(chosen), "")
+        progress(steps, steps, "")
     if not rows and not_proven:  # nothing evaluated: the first reason, as for one mechanism
         raise not_proven[0][1]
     return Evaluations(instance, tuple(rows), mechanism == "all", tuple((m, str(exc)) for m, exc in not_proven),

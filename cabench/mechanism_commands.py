@@ -121,7 +121,8 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     csv_to_stdout = csv_outputs(as_json, {"--players-csv": players_csv})
     as_json = json_asked(as_json, fmt)
     with csv_folders_removed_on_error(players_csv):
-        with flag_errors(), counting("mechanisms", mechanism == "all" and wanted(as_json)) as update:
+        with flag_errors(), counting("plays" if samples else "mechanisms",
+                                     (mechanism == "all" or bool(samples)) and wanted(as_json)) as update:
             instance = load_with_reading(file, coalition_knowledge, solver=solver)
             if players_csv is not None and not csv_to_stdout:  # (bad input creates no folder), before solving
                 check_output(players_csv, [file])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from fractions import Fraction
 from typing import Any
@@ -22,7 +23,7 @@ from instances.writer import valuation_to_json
 from mechanisms.base import Evaluation, Mechanism
 from mechanisms.engine import Strategy, sample_outcome
 
-__all__ = ["NOT_RATIONAL", "TOP_AGENTS", "branch_table", "describe", "evaluation_json", "evaluation_table",
+__all__ = ["NOT_RATIONAL", "PLAYS_PER_STEP", "TOP_AGENTS", "branch_table", "describe", "evaluation_json", "evaluation_table",
            "guarantee_lines", "in_registry_order", "monte_carlo", "monte_carlo_cells", "monte_carlo_ends",
            "monte_carlo_text", "number", "utility_tables"]
 
@@ -104,10 +105,16 @@ def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) ->
     return data
 
 
+PLAYS_PER_STEP = 1000
+"""Plays between two calls of :func:`monte_carlo`'s ``progress`` (a play takes 0.1 ms to a few milliseconds)."""
+
+
 def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[Strategy],
-                samples: int, seed: int, options: SolveOptions | None = None) -> dict[str, Any]:
+                samples: int, seed: int, options: SolveOptions | None = None,
+                progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Sample ``samples`` plays; means with 95% normal confidence intervals. ``options``: how
-    the rules solve programs (``mechanisms.engine.Play.options``)."""
+    the rules solve programs (``mechanisms.engine.Play.options``); ``progress(k)``: called with
+    the plays done every :data:`PLAYS_PER_STEP` of them."""
     rng = random.Random(seed)
     # running sums, not lists (a million samples of Fractions took about 100 MB): the sums
     # exactly (through floats, a mean near 10^12 lost its last digits), the spread in floats by
@@ -127,6 +134,8 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
             step = y - mean
             mean += step / k
             spread[key] = (mean, squares + step * (y - mean))
+        if progress is not None and k % PLAYS_PER_STEP == 0:
+            progress(k)
 
     def summary(key: str) -> dict[str, Any]:
         mean = sums[key] / samples

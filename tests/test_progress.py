@@ -63,6 +63,32 @@ def test_evaluate_one_mechanism_has_no_bar():
     assert not any(mark in terminal for mark in BAR), terminal
 
 
+def test_sampling_shows_a_bar_of_plays_on_a_terminal():
+    """``--samples`` counts the plays (a million of them ran for over an hour without a sign),
+    also for one mechanism; in a pipe it stays quiet."""
+    piped = run_cli("evaluate", EXAMPLE, "--mechanism", "best-belief", "--samples", "3000")
+    assert piped.returncode == 0 and not any(mark in piped.stderr for mark in (*BAR, "plays ")), piped.stderr
+    out, terminal = on_terminal("evaluate", EXAMPLE, "--mechanism", "best-belief", "--samples", "3000")
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal)
+    assert re.search(r"plays .* 3000/3000 ", plain), plain
+    assert out == piped.stdout
+
+
+def test_sampling_progress_counts_the_plays_of_every_mechanism(monkeypatch):
+    import cabench
+    import cabench.present
+
+    monkeypatch.setattr(cabench.present, "PLAYS_PER_STEP", 10)
+    calls = []
+    cabench.evaluate(EXAMPLE, "all", samples=25, progress=lambda done, total, current: calls.append((done, total)))
+    (total,) = {total for _, total in calls}
+    mechanisms = total // 25
+    assert total == 25 * mechanisms and mechanisms >= 5
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == total
+    assert {d % 25 for d in done} == {0, 10, 20}  # every 10 plays of each mechanism, then its end
+
+
 def test_perf_bar_on_a_terminal_and_log_lines_in_a_pipe(tmp_path):
     piped = run_cli(*PERF, "-o", str(tmp_path / "piped"))
     assert piped.returncode == 0, piped.stderr
