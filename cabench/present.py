@@ -23,8 +23,8 @@ from instances.writer import valuation_to_json
 from mechanisms.base import Evaluation, Mechanism
 from mechanisms.engine import Strategy, sample_outcome
 
-__all__ = ["NOT_RATIONAL", "PLAYS_PER_STEP", "TOP_AGENTS", "branch_table", "describe", "evaluation_json", "evaluation_table",
-           "guarantee_lines", "in_registry_order", "monte_carlo", "monte_carlo_cells", "monte_carlo_ends",
+__all__ = ["NOT_RATIONAL", "PLAYS_PER_STEP", "TOP_AGENTS", "branch_table", "describe", "evaluation_json",
+           "evaluation_table", "guarantee_lines", "in_registry_order", "monte_carlo", "monte_carlo_cells", "monte_carlo_ends",
            "monte_carlo_text", "number", "utility_tables"]
 
 
