@@ -32,29 +32,20 @@ from instances.model import Instance
 from instances.units import MAX_SCALE, is_power_of_ten, show, smallest_scale
 from instances.valuation import Form, Valuation
 
-__all__ = ["GoodsBeyondHeader", "MAX_EXPONENT", "read_cats", "real_goods", "write_cats"]
+__all__ = ["GoodsBeyondHeader", "read_cats", "real_goods", "write_cats"]
 
 _Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, price as written
 _PRICE = re.compile(r"\+?(?=\.?[0-9])([0-9]{0,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
 """A price as C's printf and strtod write and read it: ``12``, ``0.5``, ``.5``, ``5.``, ``1.5e3``."""
 _COUNT = re.compile(r"[0-9]{1,12}")
-MAX_EXPONENT = 30
-"""Largest decimal exponent read in a price (``1e1000000000`` would take hours to expand)."""
-
-
 def _price(word: str) -> Fraction | None:
-    """A CATS price as an exact fraction, or None if it is not a plain decimal; a huge exponent
-    gives a value just above the cap (or a tiny non-integer) instead of expanding it."""
-    match = _PRICE.fullmatch(word)
-    if not match:
+    """A CATS price as an exact fraction, or None if it is not a plain decimal. The pattern
+    allows at most 30 digits on each side of the point and a three-digit exponent, so the exact
+    value is at most a few thousand bits: ``1e1000000000``, which would take hours to expand, is
+    no price. (Exponents beyond 30 were read as 10^13 or 10^-30 whatever the digits:
+    ``999999999999999999999999999999e-31``, about 0.1, became 10^-30, and 0 under ``--round``.)"""
+    if not _PRICE.fullmatch(word):
         return None
-    exponent = int(match.group(3) or 0)
-    if not (match.group(1) + (match.group(2) or "")).strip("0"):
-        return Fraction(0)
-    if exponent > MAX_EXPONENT:
-        return Fraction(10**13)
-    if exponent < -MAX_EXPONENT:
-        return Fraction(1, 10**MAX_EXPONENT)
     return Fraction(word.lstrip("+"))
 
 
@@ -158,7 +149,7 @@ def _choose_scale(source: str, bids: list[_Bid], scale: int | None, round_digits
             shown = written if round_digits is None else f"{written} (rounded to {show(int(prices[k] * places), places)})"
             raise InputError(source, f"line {number}", f"price {shown} x scale {scale} is not an integer; leave "
                              f"out --scale to use the smallest power of ten that fits every price, {rounding}")
-        if p > MAX_ABS_VALUE:  # (a huge exponent was read as just above the cap: no product to show)
+        if p > MAX_ABS_VALUE:  # (a price of up to a thousand digits: no product to show)
             raise InputError(source, f"line {number}", f"price {written} is above 10^12, the largest value "
                              "cabench accepts")
         if value > MAX_ABS_VALUE:

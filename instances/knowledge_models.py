@@ -31,6 +31,7 @@ import random
 
 from instances.errors import CabenchError
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
+from instances.units import MAX_ABS_VALUE
 from instances.valuation import Form, Valuation, valuation_key
 
 __all__ = ["MAX_KNOWLEDGE_VALUES", "SpecError", "annotate", "check_knowledge_size", "draw_coalitions", "draw_knowledge",
@@ -101,14 +102,17 @@ def _scaled(rng: random.Random, v: Valuation, low: float, high: float, raise_pro
 
     With ``lower`` the result is a lower bound of ``v`` in every form: positive values only
     shrink, other values stay, and a bid that shrinks to 0 is dropped (under XOR a dropped bid can
-    only lower the maximum, under OR a packing, and an EXACT bundle becomes 0)."""
+    only lower the maximum, under OR a packing, and an EXACT bundle becomes 0).
+
+    A value drawn beyond :data:`~instances.units.MAX_ABS_VALUE` (a raised or scaled bid of a
+    valuation near it) is that cap: ``annotate`` wrote files that every command then refused."""
     bids = []
     for bundle, value in v.bids:
         if rng.random() < raise_prob:
-            bids.append((bundle, value + 1 + int(abs(value) * (0.1 + 0.4 * rng.random()))))
+            bids.append((bundle, min(MAX_ABS_VALUE, value + 1 + int(abs(value) * (0.1 + 0.4 * rng.random())))))
             continue
         factor = low + (high - low) * rng.random()
-        scaled = value if lower and value < 0 else int(value * factor)
+        scaled = value if lower and value < 0 else max(-MAX_ABS_VALUE, min(MAX_ABS_VALUE, int(value * factor)))
         if scaled != 0:
             bids.append((bundle, scaled))
     if v.form is Form.SINGLE_MINDED and not bids:  # the form needs its one bid: keep it at value 0

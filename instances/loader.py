@@ -24,7 +24,7 @@ import numpy as np
 from instances.bundles import mask_of
 from instances.errors import InputError, json_path
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
-from instances.units import MAX_SCALE, is_power_of_ten
+from instances.units import MAX_ABS_VALUE, MAX_SCALE, is_power_of_ten
 from instances.valuation import Form, Valuation
 
 if TYPE_CHECKING:
@@ -34,8 +34,6 @@ __all__ = ["INVISIBLE", "KnowledgeReader", "MAX_ABS_VALUE", "MAX_DEPTH", "MAX_GO
            "MAX_STDIN_BYTES", "MAX_TABLE_GOODS", "OnValuations", "Path_", "SCALE_RULE", "STDIN", "load_instance",
            "parse_instance", "printed_as", "read_text", "schema", "source_name"]
 
-MAX_ABS_VALUE = 10**12
-"""Largest absolute value accepted: sums over thousands of bids stay far inside int64 (CP-SAT)."""
 MAX_TABLE_GOODS = 20
 """A table lists 2^m values; beyond 2^20 entries the explicit or bid forms are the right tool."""
 MAX_GOODS = 4096

@@ -11,11 +11,13 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
-__all__ = ["MAX_SCALE", "TooLong", "decimal", "exact_number", "is_power_of_ten", "show", "show_fraction",
+__all__ = ["MAX_ABS_VALUE", "MAX_SCALE", "TooLong", "decimal", "exact_number", "is_power_of_ten", "show", "show_fraction",
            "show_probability", "smallest_scale"]
 
 MAX_SCALE = 10**9
 """Largest scale: beyond nine decimal places a price has more digits than any generator writes."""
+MAX_ABS_VALUE = 10**12
+"""Largest absolute value accepted: sums over thousands of bids stay far inside int64 (CP-SAT)."""
 
 
 def is_power_of_ten(scale: int) -> bool:

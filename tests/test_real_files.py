@@ -403,6 +403,49 @@ def test_cats_prices_beyond_the_value_limit_ask_for_rounding(tmp_path):
             read_cats(path)
 
 
+NEAR_CAP = {"goods": ["a", "b"], "players": ["p1", "p2", "p3"],
+            "valuations": {"p1": {"xor": [[["a"], 999999999990]]},
+                           "p2": {"xor": [[["b"], 999999999000], [["a", "b"], 10**12]]},
+                           "p3": {"single_minded": [["a", "b"], 900000000000]}}}
+
+
+@pytest.mark.parametrize("knowledge", ["wrong:1", "wrong:0.5", "candidates:3", "candidates:5"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_knowledge_drawn_near_the_value_cap_stays_within_it(knowledge, seed):
+    """A raised or scaled bid of a valuation near 10^12 is the cap: ``annotate`` wrote 1.41e12,
+    which every command then refused (exit 2), while the same instance in memory was computed."""
+    inst = annotate(parse_instance(NEAR_CAP), knowledge, None, seed)
+    again = parse_instance(json.loads(instance_text(inst)))  # what a command reads back
+    assert again.knowledge == inst.knowledge
+    values = [x for k in inst.knowledge for profile in (k.profiles if isinstance(k, Candidates) else (k.bounds,))
+              for v in profile.values() for _, x in v.bids]
+    assert values and max(values) <= 10**12
+    check_report(inst, compute_report(inst, "cpsat"))
+
+
+def test_annotate_near_the_value_cap_writes_what_benchmarks_reads(tmp_path):
+    path = tmp_path / "near.json"
+    path.write_text(json.dumps(NEAR_CAP))
+    out = tmp_path / "near-c.json"
+    assert run_cli("annotate", str(path), "--knowledge", "candidates:3", "--seed", "1", "-o", str(out)).returncode == 0
+    result = run_cli("benchmarks", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("price, digits, value, scale", [
+    ("999999999999999999999999999999e-31", 9, 1, 10),  # about 0.1: it was read as 10^-30, 0 once rounded
+    ("0.000000000000000000000000000001e31", None, 10, 1),  # 10: it was refused as above 10^12
+    ("123456789012345678901234567890e-26", 2, 123457, 100),  # 1234.5678...
+    ("1e-999", 9, 0, 1),  # below any rounding
+])
+def test_cats_prices_with_large_exponents_are_read_exactly(tmp_path, price, digits, value, scale):
+    path = tmp_path / "e.txt"
+    path.write_text(f"goods 2\nbids 2\n0 1 0 #\n1 {price} 1 #\n")
+    inst = read_cats(path, round_digits=digits)
+    assert inst.valuations[1].bids == ((0b10, value),) and inst.valuations[0].bids == ((0b01, scale),)
+    assert inst.scale == scale
+
+
 def test_scale_field_in_instance_files():
     base = {"goods": ["a"], "players": ["p"], "valuations": {"p": {"xor": [[["a"], 12345]]}}}
     inst = parse_instance({**base, "scale": 100})
