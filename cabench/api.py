@@ -157,17 +157,23 @@ def import_cats(source: str | Path, *, scale: int | None = None, round_digits: i
     source : str or pathlib.Path
         The CATS file (``-`` for standard input).
     scale : int, optional
-        Multiply every price by this power of ten (``--scale``); by default the smallest that
-        makes every price an integer (an error above 10^9).
+        Multiply every price by this power of ten, 1 to 10^9 (``--scale``); by default the
+        smallest that makes every price an integer.
     round_digits : int, optional
         Round every price to this many decimals first, 0 to 9 (``--round``).
 
     Returns
     -------
     Instance
-        Bad input raises :class:`~instances.CabenchError` naming the file and line. Bids whose
-        goods go beyond the header's count are read as goods (CATS's paths files have them) and
-        said by a :class:`~instances.cats.GoodsBeyondHeader` warning.
+        Bids whose goods go beyond the header's count are read as goods (CATS's paths files have
+        them), with a :class:`~instances.cats.GoodsBeyondHeader` warning.
+
+    Raises
+    ------
+    ArgumentError
+        For an argument of the wrong type or range, naming it (``scale``, ``round_digits``).
+    instances.CabenchError
+        For a file that is missing or not a CATS file, naming the file and line.
 
     Examples
     --------
@@ -177,12 +183,15 @@ def import_cats(source: str | Path, *, scale: int | None = None, round_digits: i
     (7, 40, 100000)
     """
     from instances.cats import read_cats
-    from instances.units import MAX_SCALE
+    from instances.units import MAX_SCALE, is_power_of_ten
 
     if not isinstance(source, (str, Path)):
         raise ArgumentError(f"source {type(source).__name__}: expected a path (str or pathlib.Path)", "source")
-    scale = None if scale is None else _whole(scale, "scale", 1, MAX_SCALE)
-    round_digits = None if round_digits is None else _whole(round_digits, "round", 0, 9)
+    if scale is not None:
+        scale = _whole(scale, "scale", 1, MAX_SCALE)
+        if not is_power_of_ten(scale):
+            raise ArgumentError(f"scale {scale}: expected a power of ten from 1 to 10^9", "scale")
+    round_digits = None if round_digits is None else _whole(round_digits, "round_digits", 0, 9)
     return read_cats(source, scale, round_digits)
 
 
@@ -201,10 +210,16 @@ def save(instance: Instance | str | Path | Mapping[str, Any], path: str | Path) 
     Returns
     -------
     pathlib.Path
-        The path written. A path that cannot be written, or an instance above the 64 MiB that
-        cabench reads from a file (knowledge drawn on hundreds of players repeats every
-        valuation for every player), raises :class:`~instances.files.OutputError` and writes
-        nothing.
+        The path written.
+
+    Raises
+    ------
+    ArgumentError
+        For a ``path`` that is no path (``-``, empty, not a string or ``Path``).
+    instances.files.OutputError
+        For a path that cannot be written, or an instance above the 64 MiB that cabench reads
+        from a file (knowledge drawn on hundreds of players repeats every valuation for every
+        player); nothing is written then, and no folder is left made.
 
     Examples
     --------
@@ -215,19 +230,18 @@ def save(instance: Instance | str | Path | Mapping[str, Any], path: str | Path) 
     ...     cabench.load(written).knowledge == inst.knowledge
     True
     """
-    from instances.files import MAX_INPUT_BYTES, OutputError, atomic_write_text, check_output
+    from instances.files import atomic_write_text, check_output, folders_made_removed, readable_text
     from instances.writer import instance_text
 
     if not isinstance(path, (str, Path)) or str(path) in ("", "-"):
         raise ArgumentError(f"path {path!r}: expected the path of a file to write", "path")
-    loaded = load(instance)
-    target = check_output(path)
-    text = instance_text(loaded)
-    if len(text) * 4 > MAX_INPUT_BYTES and (size := len(text.encode())) > MAX_INPUT_BYTES:
-        raise OutputError(target, f"the instance would be {size / 1e6:.1f} MB, above the "
-                                  f"{MAX_INPUT_BYTES // 2**20} MiB that cabench reads from a file")
-    atomic_write_text(target, text)
+    target = Path(path)
+    text = readable_text(instance_text(load(instance)), target, "draw the knowledge on fewer players or bids")
+    with folders_made_removed(target):
+        check_output(target)
+        atomic_write_text(target, text)
     return target
+
 
 def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str | None = None,
              coalitions: str | None = None, seed: int = 0, replace: bool = False) -> Instance:

@@ -185,26 +185,18 @@ def new_folders_removed_on_error(path: Path | None) -> Iterator[None]:
     """Within the block, checking an output (``check_output``, ``check_folder``) creates its
     missing folders before computing; if the block fails (a bad spec found while computing, bad
     input, an interruption), the folders it created are removed again, those still empty, so
-    that an error writes nothing."""
-    missing = [] if path is None else [f for f in [path, *path.parents] if not f.exists()]  # deepest first
+    that an error writes nothing (``instances.files.folders_made_removed``)."""
+    from instances.files import folders_made_removed
 
-    def remove() -> None:
-        for folder in missing:
-            if folder.is_dir() and not folder.is_symlink():
-                with contextlib.suppress(OSError):  # not empty, or not ours to remove: kept
-                    folder.rmdir()
-
-    # a signal while a solver's C code holds this thread ends the process from the signal thread
-    # (``ilp.lifetime.interruptible``), where no ``except`` runs: ``main`` calls it there
-    forced = forced_cleanups()
-    forced.append(remove)
-    try:
-        yield
-    except BaseException:
-        remove()
-        raise
-    finally:
-        forced.remove(remove)
+    with folders_made_removed(path) as remove:
+        # a signal while a solver's C code holds this thread ends the process from the signal
+        # thread (``ilp.lifetime.interruptible``), where no ``except`` runs: ``main`` calls it there
+        forced = forced_cleanups()
+        forced.append(remove)
+        try:
+            yield
+        finally:
+            forced.remove(remove)
 
 
 def forced_cleanups() -> list[Callable[[], None]]:

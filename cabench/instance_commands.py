@@ -200,18 +200,11 @@ def _fits_a_file(distribution: str, goods: int, bids: int, players: int | None) 
 
 
 def _readable(text: str, output: Path | None, advice: str = "draw the knowledge on fewer players or bids") -> str:
-    """``text``, an instance file about to be written, if cabench can read it back: an
-    :class:`~instances.files.OutputError` (exit 2, nothing written) when it is above the input
-    limit (knowledge drawn on hundreds of players repeats every valuation for every player)."""
-    from instances.files import MAX_INPUT_BYTES, OutputError
+    """``text``, an instance file about to be written, if cabench can read it back
+    (``instances.files.readable_text``: exit 2, nothing written, when it is above the limit)."""
+    from instances.files import readable_text
 
-    if len(text) * 4 <= MAX_INPUT_BYTES:  # (UTF-8: at most 4 bytes a character) no need to encode it
-        return text
-    if (size := len(text.encode())) > MAX_INPUT_BYTES:
-        raise OutputError("standard output" if output is None else output,
-                          f"the instance would be {size / 1e6:.1f} MB, above the "
-                          f"{MAX_INPUT_BYTES // 2**20} MiB that cabench reads from a file; {advice}")
-    return text
+    return readable_text(text, output, advice)
 
 
 _knowledge_option = click.option("--knowledge", default=None, metavar="MODEL",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from fractions import Fraction
@@ -23,9 +24,9 @@ from instances.writer import valuation_to_json
 from mechanisms.base import Evaluation, Mechanism
 from mechanisms.engine import Strategy, sample_outcome
 
-__all__ = ["NOT_RATIONAL", "PLAYS_PER_STEP", "TOP_AGENTS", "branch_table", "describe", "evaluation_json",
-           "evaluation_table", "guarantee_lines", "in_registry_order", "monte_carlo", "monte_carlo_cells", "monte_carlo_ends",
-           "monte_carlo_text", "number", "utility_tables"]
+__all__ = ["NOT_RATIONAL", "PROGRESS_SECONDS", "TOP_AGENTS", "branch_table", "describe", "evaluation_json",
+           "evaluation_table", "guarantee_lines", "in_registry_order", "monte_carlo", "monte_carlo_cells",
+           "monte_carlo_ends", "monte_carlo_text", "number", "utility_tables"]
 
 
 def number(x: Fraction) -> dict[str, Any]:
@@ -105,8 +106,10 @@ def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) ->
     return data
 
 
-PLAYS_PER_STEP = 1000
-"""Plays between two calls of :func:`monte_carlo`'s ``progress`` (a play takes 0.1 ms to a few milliseconds)."""
+PROGRESS_SECONDS = 0.2
+"""Least time between two calls of :func:`monte_carlo`'s ``progress``: a play takes from 0.03 ms
+(seed 004's example) to 50 ms (VCG on the licences example), so a count of plays would leave the
+bar still for a minute or call it thousands of times a second."""
 
 
 def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[Strategy],
@@ -114,7 +117,7 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
                 progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Sample ``samples`` plays; means with 95% normal confidence intervals. ``options``: how
     the rules solve programs (``mechanisms.engine.Play.options``); ``progress(k)``: called with
-    the plays done every :data:`PLAYS_PER_STEP` of them."""
+    the plays done at most every :data:`PROGRESS_SECONDS`."""
     rng = random.Random(seed)
     # running sums, not lists (a million samples of Fractions took about 100 MB): the sums
     # exactly (through floats, a mean near 10^12 lost its last digits), the spread in floats by
@@ -124,6 +127,7 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
     sums = {key: Fraction(0) for key in ("SW", "REV", "total")}
     spread = {key: (0.0, 0.0) for key in sums}  # (running mean, sum of squared deviations)
     shift: dict[str, Fraction] = {}
+    next_call = time.monotonic() + PROGRESS_SECONDS
     for k in range(1, samples + 1):
         t = sample_outcome(mechanism.rules, instance, params, profile, rng, options)
         welfare, revenue = Fraction(t.welfare(instance)), Fraction(t.revenue)
@@ -134,8 +138,9 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
             step = y - mean
             mean += step / k
             spread[key] = (mean, squares + step * (y - mean))
-        if progress is not None and k % PLAYS_PER_STEP == 0:
+        if progress is not None and (now := time.monotonic()) >= next_call:
             progress(k)
+            next_call = now + PROGRESS_SECONDS
 
     def summary(key: str) -> dict[str, Any]:
         mean = sums[key] / samples

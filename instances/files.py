@@ -26,7 +26,8 @@ from pathlib import Path
 from instances.errors import CabenchError, InputError
 
 __all__ = ["MAX_INPUT_BYTES", "OutputError", "atomic_write", "atomic_write_text", "check_output", "exclusive_lock",
-           "read_input", "read_standard_bytes", "read_standard_input", "sync_folder", "written_together"]
+           "folders_made_removed", "read_input", "read_standard_bytes", "read_standard_input", "readable_text",
+           "sync_folder", "written_together"]
 
 MAX_INPUT_BYTES = 64 * 2**20
 """The largest input file read (64 MiB): a complete 20-good table of 10^12 values is 15 MB."""
@@ -80,6 +81,40 @@ def _decoded(data: bytes, source: str, limit: int, too_large: str, what: str) ->
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(source, "", f"not UTF-8 text (byte {exc.start}); expected {what}") from None
+
+
+def readable_text(text: str, output: str | Path | None, advice: str) -> str:
+    """``text``, an instance file about to be written to ``output`` (None: standard output), if
+    cabench can read it back: an :class:`OutputError` that ends with ``advice`` when it is above
+    :data:`MAX_INPUT_BYTES` (knowledge drawn on hundreds of players repeats every valuation for
+    every player)."""
+    if len(text) * 4 <= MAX_INPUT_BYTES:  # (UTF-8: at most 4 bytes a character) no need to encode it
+        return text
+    if (size := len(text.encode())) > MAX_INPUT_BYTES:
+        raise OutputError("standard output" if output is None else output,
+                          f"the instance would be {size / 1e6:.1f} MB, above the "
+                          f"{MAX_INPUT_BYTES // 2**20} MiB that cabench reads from a file; {advice}")
+    return text
+
+
+@contextlib.contextmanager
+def folders_made_removed(path: Path | None) -> Iterator[Callable[[], None]]:
+    """Within the block, the folders of ``path`` missing at its start (which :func:`check_output`
+    makes) are removed again if the block fails, those still empty, so that an error writes
+    nothing; yields the function that removes them."""
+    missing = [] if path is None else [f for f in [path, *path.parents] if not f.exists()]  # deepest first
+
+    def remove() -> None:
+        for folder in missing:
+            if folder.is_dir() and not folder.is_symlink():
+                with contextlib.suppress(OSError):  # not empty, or not ours to remove: kept
+                    folder.rmdir()
+
+    try:
+        yield remove
+    except BaseException:
+        remove()
+        raise
 
 
 def check_output(path: str | Path, inputs: Iterable[str | Path | None] = ()) -> Path:

@@ -157,7 +157,8 @@ def test_bad_arguments_name_the_argument():
     (lambda: cabench.annotate(SEED004, knowledge="wrong:7", replace=True), "knowledge"),
     (lambda: cabench.outcome(SEED004, "best-belief", None), "player"),  # (it said 'unknown player "None"')
     (lambda: cabench.import_cats(EXAMPLES / "cats-scheduling-40-200.txt", scale=0), "scale"),
-    (lambda: cabench.import_cats(EXAMPLES / "cats-scheduling-40-200.txt", round_digits=10), "round"),
+    (lambda: cabench.import_cats(EXAMPLES / "cats-scheduling-40-200.txt", round_digits=10), "round_digits"),
+    (lambda: cabench.import_cats(EXAMPLES / "cats-scheduling-40-200.txt", scale=30), "scale"),
     (lambda: cabench.import_cats(5), "source"),
     (lambda: cabench.save(SEED004, "-"), "path"),
     (lambda: cabench.save(SEED004, None), "path"),
@@ -235,18 +236,18 @@ def test_generate_and_annotate_equal_the_commands():
     assert annotated.knowledge is not None
 
 
-
 def test_import_cats_and_save_equal_the_commands(tmp_path):
     """``import_cats`` and ``save`` are ``cabench import`` and ``-o``: the same bytes; a Python
     user had to find ``instances.dump_instance`` and the undocumented ``read_cats``."""
     cats = EXAMPLES / "cats-scheduling-40-200.txt"
-    for flags, kwargs in (((), {}), (("--scale", "1000000"), {"scale": 10**6}), (("--round", "2"), {"round_digits": 2})):
-        command = run_cli("import", str(cats), *flags)
+    flags = {(): {}, ("--scale", "1000000"): {"scale": 10**6}, ("--round", "2"): {"round_digits": 2}}
+    for (given, kwargs), scale in zip(flags.items(), (100000, 10**6, 100)):
+        command = run_cli("import", str(cats), *given)
         assert command.returncode == 0, command.stderr
         written = cabench.save(cabench.import_cats(cats, **kwargs), tmp_path / "sub" / "x.json")
         assert written == tmp_path / "sub" / "x.json"
         assert written.read_text(encoding="utf-8") == command.stdout
-    assert cabench.load(written).scale == 100
+        assert cabench.load(written).scale == scale
 
 
 def test_save_writes_nothing_it_could_not_read_back(tmp_path, monkeypatch):
@@ -261,7 +262,13 @@ def test_save_writes_nothing_it_could_not_read_back(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match="above the"):
         cabench.save(SEED004, target)
     assert target.read_text(encoding="utf-8") == "old"
+    with pytest.raises(OutputError, match="above the"):  # (the folders were made, then left behind)
+        cabench.save(SEED004, tmp_path / "new" / "deeper" / "x.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.json"]
+    monkeypatch.undo()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OutputError, match="Not a directory|is not a folder"):  # a path under a regular file
+        cabench.save(SEED004, tmp_path / "file" / "x.json")
 
 
 GUARDLESS = """\
