@@ -36,7 +36,7 @@ from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, 
 from mechanisms.common import favourite_of
 from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
 
-__all__ = ["BUDGET_BALANCED", "MAX_K", "MarketAnnouncement", "deviations", "guarantee", "largest_abs_value", "proposal",
+__all__ = ["BUDGET_BALANCED", "LARGEST_PRICE", "MAX_K", "MarketAnnouncement", "deviations", "guarantee", "largest_abs_value", "proposal",
            "rational", "rules"]
 
 
@@ -62,10 +62,16 @@ def _default_k(instance: Instance, values: Mapping[str, Fraction]) -> Fraction:
     return Fraction((2 * instance.n * _max_abs(instance)).bit_length() + 1)
 
 
-MAX_K = 1024
-"""Most bits per value: B = 2^1023 is far above any value an instance may hold (at most 10^12 in
+MAX_K = 480
+"""Most bits per value: B = 2^479 is far above any value an instance may hold (at most 10^12 in
 absolute value), and a larger k only lengthens the exact numbers (k = 10^5 gave prices of 60,000
-digits; k = 10^10 did not end)."""
+digits; k = 10^10 did not end). The reports also give every price and expectation as a float,
+which ends near 2^1024, and budget-balanced's largest price, n^2 B / delta with delta below
+eps / B, has about 2k + log2(10 n^3) bits: with k = 1024 `deviate` ended with a traceback
+(``LARGEST_PRICE`` is checked for delta itself)."""
+LARGEST_PRICE = 2**1000
+"""What n^2 B / delta, the largest price of budget-balanced (player 1's fine, seed 003 §5.2
+Step k), must stay below: every price of a report is also written as a float."""
 
 
 def _k_check(value: Fraction, params, instance: Instance) -> str | None:
@@ -89,9 +95,13 @@ def _eps_check(limit: int | None):
 
 def _delta_check(value: Fraction, params, instance: Instance) -> str | None:
     k, eps = int(params["k"]), params["eps"]
-    if 0 < value < eps / 2 ** (k - 1):
-        return None
-    return f"seed 003 requires delta in (0, eps/B) = (0, ({eps})/2^{k - 1})"
+    if not 0 < value < eps / 2 ** (k - 1):
+        return f"seed 003 requires delta in (0, eps/B) = (0, ({eps})/2^{k - 1})"
+    if (largest := instance.n ** 2 * 2 ** (k - 1) / value) >= LARGEST_PRICE:
+        bits = int(largest).bit_length() - 1
+        return (f"player 1's largest price n^2 B/delta would be 2^{bits} or more, beyond what a report "
+                "writes (2^1000); take a larger delta or a smaller k")
+    return None
 
 
 def _params(limit: int | None, with_delta: bool, with_eps: bool = True) -> tuple[Param, ...]:

@@ -64,6 +64,26 @@ def test_k_has_an_upper_bound(name):
     evaluate(m, inst, params, m.rational(inst, params, Facts(inst)), Facts(inst))
 
 
+@pytest.mark.parametrize("name", MARKET_MECHANISMS)
+def test_every_deviation_at_the_largest_k_is_written_as_json(name):
+    """With k = 1024, budget-balanced's fine n^2 B/delta (about 2^2000) had no float, and
+    ``deviate`` and ``evaluate --json`` ended with an OverflowError (exit 1): every price at
+    MAX_K is written, and a delta that would take the fine beyond 2^1000 is refused."""
+    import cabench
+
+    market = str(EXAMPLES / "seed003-market.json")
+    report = cabench.deviate(market, name, "p2", params={"k": MAX_K})
+    json.dumps(report.to_dict())
+    for family in (row["family"] for row in report.rows):
+        json.dumps(cabench.evaluate(market, name, {"k": MAX_K}, strategies=family, player="p2").to_dict())
+    if name == "budget-balanced":  # (a --param holds at most 10^12 in its terms: only a fine of many players)
+        from mechanisms.budget_balanced import _delta_check
+
+        inst = cabench.load(market)
+        reason = _delta_check(Fraction(1, 2**600), {"k": Fraction(MAX_K), "eps": Fraction(1, 10 * inst.n)}, inst)
+        assert reason is not None and reason.startswith("player 1's largest price n^2 B/delta would be 2^1081")
+
+
 @settings(max_examples=200)
 @given(st.integers(0, 2**32), st.sampled_from(list(Form)))
 def test_largest_abs_value_is_exact(seed, form):
