@@ -361,7 +361,11 @@ def solve_options(solver: str = DEFAULT_BACKEND, time_limit: float | None = None
         raise ArgumentError(f"time limit {time_limit!r}: expected a number of seconds", "time-limit")
     if time_limit is not None and not time_limit > 0:
         raise ArgumentError(f"time limit {time_limit}: expected a positive number of seconds", "time-limit")
-    return SolveOptions(solver, None if time_limit is None else float(time_limit), check_jobs(jobs))
+    try:
+        seconds = None if time_limit is None else float(time_limit)
+    except OverflowError:  # (10**400 seconds raised it: beyond a float is no limit, as --time-limit 1e400 is)
+        seconds = None
+    return SolveOptions(solver, seconds, check_jobs(jobs))
 
 
 def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str = DEFAULT_BACKEND,

@@ -31,7 +31,8 @@ from cabench.exit_codes import NOT_PROVEN
 from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, DEFAULT_WITNESSES, WITNESSES
 from instances.files import atomic_write_text
 
-__all__ = ["annotate_command", "benchmarks_command", "export_command", "generate_command", "import_command"]
+__all__ = ["MAX_COUNT", "annotate_command", "benchmarks_command", "export_command", "generate_command",
+           "import_command"]
 
 # As everywhere in the command modules, each command imports the library it runs (cabench.cli_common).
 
@@ -119,6 +120,12 @@ def benchmarks_command(file: str, as_json: bool, fmt: str, solver: str, time_lim
         return 0 if report.all_proven else NOT_PROVEN
 
 
+MAX_COUNT = 10_000
+"""Most instances of one ``generate --count``: they are all drawn before the first is written
+(so that an error writes nothing), and 10,000 small ones take about half a minute; a count of
+10^9 ran with memory growing until it was killed."""
+
+
 @click.command("generate")
 @click.option("--distribution", "-d", required=True, metavar="NAME",
               help="arbitrary, paths, regions, scheduling, matching, uniform, decay, weighted-random or table.")
@@ -134,8 +141,8 @@ def benchmarks_command(file: str, as_json: bool, fmt: str, solver: str, time_lim
 @click.option("-o", "--output", type=GivenPath(path_type=Path), default=None,
               help="Output file (one instance) or directory (with --count); standard output by default or as -.",
               callback=dash_is_stdout)
-@click.option("--count", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Number of instances, with seeds SEED, SEED+1, ...")
+@click.option("--count", type=click.IntRange(min=1, max=MAX_COUNT), default=1, show_default=True,
+              help=f"Number of instances, with seeds SEED, SEED+1, ... (at most {MAX_COUNT:,}).")
 def generate_command(distribution, goods, bids, players, seed, knowledge, coalitions, output, count) -> int:
     """Generate instance files from a bid distribution (see README, "Generating instances")."""
     from instances.files import check_output

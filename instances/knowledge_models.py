@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 
 from instances.errors import CabenchError
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
@@ -58,10 +59,21 @@ class SpecError(CabenchError):
         return flag.rstrip(","), value, what
 
 
+def _plain(number: str) -> str:
+    """``number`` if written in ASCII digits (a decimal, possibly with an exponent), else a
+    ValueError: ``float`` and ``int`` also take ``0_1`` (1, so ``noisy-lower:0_1`` was
+    ``noisy-lower:1``), other scripts' digits, ``nan`` and spaces."""
+    if not re.fullmatch(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", number):
+        raise ValueError(number)
+    return number
+
+
 def parse_knowledge(spec: str) -> tuple[str, float]:
     """(kind, argument) of a knowledge spec (module docstring); :class:`SpecError` if unreadable."""
     kind, _, arg = spec.partition(":")
     try:
+        if arg:
+            _plain(arg)
         if kind in ("none", "exact") and not arg:
             return kind, 0.0
         if kind == "noisy-lower" and 0 < float(arg) <= 1:
@@ -83,9 +95,9 @@ def parse_coalitions(spec: str, players: int) -> tuple[int, int]:
         if parts == ["none"]:
             return 0, 0
         if parts[0] == "pairs" and len(parts) == 2:
-            count, size = int(parts[1]), 2
+            count, size = int(_plain(parts[1])), 2
         elif parts[0] == "random" and len(parts) == 3:
-            count, size = int(parts[1]), int(parts[2])
+            count, size = int(_plain(parts[1])), int(_plain(parts[2]))
         else:
             raise ValueError
     except ValueError:

@@ -126,17 +126,29 @@ def _find_problem(data: Any) -> tuple[Path_, str] | None:
             table = node.get("table")
             if isinstance(table, list) and len(table) > 1 << MAX_TABLE_GOODS:
                 return path + ["table"], f"{len(table)} entries; a table has at most 2^{MAX_TABLE_GOODS} entries"
+            if set(map(type, node.values())) - _JSON_TYPES:
+                key = next(k for k, child in node.items() if type(child) not in _JSON_TYPES)
+                return path + [key], _not_json(node[key])
             stack.extend((child, path + [key]) for key, child in reversed(list(node.items()))
                          if isinstance(child, (dict, list, str)))
         elif isinstance(node, list):  # numbers need no check here: a big table costs no path per entry
-            if not set(map(type, node)) - _NUMBERS:
+            kinds = set(map(type, node))
+            if not kinds - _NUMBERS:
                 continue
+            if kinds - _JSON_TYPES:
+                k = next(k for k, child in enumerate(node) if type(child) not in _JSON_TYPES)
+                return path + [k], _not_json(node[k])
             stack.extend((child, path + [k]) for k, child in reversed(list(enumerate(node)))
                          if isinstance(child, (dict, list, str)))
     return None
 
 
 _NUMBERS = {int, float}
+def _not_json(value: Any) -> str:
+    """What is wrong with ``value`` in a dict built in Python rather than decoded from JSON."""
+    hint = " (int() of a NumPy integer, float() of a NumPy float)" if type(value).__module__ == "numpy" else ""
+    return (f"{type(value).__name__} {_shown(str(value))} is not a JSON value; convert it to a Python number, "
+            f"string, list or dict{hint}")
 
 
 def _has_surrogate(text: str) -> bool:
@@ -168,6 +180,10 @@ class _LongInteger(str):
         if path[:1] in (["valuations"], ["knowledge"]):
             return f"an integer with {digits} digits; values are at most 10^12 in absolute value"
         return f"an integer with {digits} digits; cabench reads integers of at most {MAX_INTEGER_DIGITS} digits"
+
+
+_JSON_TYPES = {dict, list, str, int, float, bool, type(None), _DuplicateKeys, _LongInteger}
+"""What decoded JSON holds (with this module's own kinds of dict and string)."""
 
 
 _ZEROS = str.maketrans("123456789", "000000000")

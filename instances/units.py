@@ -102,7 +102,11 @@ def exact_number(text: str) -> Fraction:
     """A number written by a user (``"0.1"``, ``"1/10"``, ``"1e-3"``) as an exact fraction;
     ValueError for one that is not a number, :class:`TooLong` for one too long (over 40
     characters) or of too large an exponent (over 99) to be read quickly:
-    ``Fraction("1e-99999999")`` builds a hundred-million-digit integer (minutes)."""
+    ``Fraction("1e-99999999")`` builds a hundred-million-digit integer (minutes). Only ASCII
+    digits, without Python's ``_`` separators: ``Fraction("0_1")`` is 1, so a typo for 0.1 was
+    taken as ten times it, and ``Fraction("٠.١")`` is 0.1 in Arabic-Indic digits."""
+    if not text.isascii() or "_" in text:
+        raise ValueError(f"not a number: {text!r}")
     exponent = re.search(r"[eE][+-]?(\d+)$", text)
     if len(text) > 40 or (exponent and int(exponent.group(1)) > 99):
         raise TooLong(text)

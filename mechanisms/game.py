@@ -245,8 +245,13 @@ def explore(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fract
 
 
 def _ascii(text: str) -> str:
-    """Gambit's labels are ASCII: section signs become "sec.", anything else non-ASCII "?"."""
-    return text.replace("§", "sec. ").encode("ascii", "replace").decode("ascii")
+    """``text`` as a Gambit label, which holds printable ASCII and single spaces, none at either
+    end: section signs become "sec.", any other character that is not printable ASCII "?", and
+    every run of whitespace one space (a player named "p  1", which instance files allow, ended
+    ``cabench game`` with pygambit's traceback)."""
+    text = text.replace("§", "sec. ").encode("ascii", "replace").decode("ascii")
+    text = "".join(c if c.isprintable() or c.isspace() else "?" for c in text)
+    return " ".join(text.split()) or "?"
 
 
 def _rational(x: Fraction) -> pygambit.Rational:

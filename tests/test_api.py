@@ -173,6 +173,35 @@ def test_a_wrong_type_or_range_is_an_argument_error(call, param):
     assert not str(error.value).startswith("--"), error.value  # (the command line's flag is not the argument)
 
 
+@pytest.mark.parametrize("value", ["0_1", "1_000", "\u0661", "\u0660.\u0661"])
+def test_a_parameter_in_digits_python_reads_but_a_user_does_not_mean_is_refused(value):
+    """``eps=0_1`` (Python's digit separator) was read as eps = 1, ten times the 0.1 meant, with
+    exit 0; Arabic-Indic digits were read too. The command and the API refuse both."""
+    result = run_cli("evaluate", str(SEED004), "-m", "best-belief", "--param", f"eps={value}")
+    assert result.returncode == 2 and "is not a number" in result.stderr, result.stderr
+    with pytest.raises(cabench.ArgumentError) as error:
+        cabench.evaluate(SEED004, "best-belief", params={"eps": value})
+    assert error.value.param == "param"
+
+
+def test_python_values_that_are_not_json_are_named_and_huge_limits_are_none():
+    """A dict holding a NumPy integer (a data frame's cell) raised a bare ValueError naming no
+    field, and ``time_limit=10**400`` an OverflowError; ``--time-limit 1e400`` is no limit."""
+    import numpy as np
+
+    from instances import CabenchError
+
+    data = json.loads(SEED004.read_text())
+    data["valuations"]["p1"]["explicit"][0][1] = np.int64(100)
+    with pytest.raises(CabenchError, match=r"valuations\.p1\.explicit\[0\]\[1\]: int64 \"100\" is not a JSON value"):
+        cabench.load(data)
+    data["valuations"]["p1"]["explicit"][0][1] = 100
+    data["description"] = {"x"}
+    with pytest.raises(CabenchError, match=r"description: set"):
+        cabench.load(data)
+    assert cabench.benchmarks(SEED004, time_limit=10**400).msw.value == 200
+
+
 def test_a_parameter_that_is_no_number_says_so():
     """A params dict's value that is not a number was "not KEY=VALUE", the command line's words."""
     with pytest.raises(cabench.ArgumentError, match="\"eps=abc\": 'abc' is not a number") as error:

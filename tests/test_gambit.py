@@ -108,6 +108,19 @@ def test_game_command_writes_an_efg_file_gambit_reads(tmp_path):
     assert chance and all(sum(Fraction(str(a.prob)) for a in i.actions) == 1 for i in chance)
 
 
+def test_player_names_gambit_would_refuse_are_made_labels(tmp_path):
+    """Names that instance files allow but Gambit's labels do not (two spaces, a tab, a control
+    character, a space at an end) ended ``game`` with pygambit's traceback, exit 1."""
+    names = ["p  1", "q\t2", "r\x013", " s ", "t§4"]
+    inst = {"goods": ["a"], "players": names, "valuations": {n: {"xor": [[["a"], 5 + k]]} for k, n in enumerate(names)}}
+    path = tmp_path / "names.json"
+    path.write_text(json.dumps(inst))
+    out = tmp_path / "v.efg"
+    result = run_cli("game", str(path), "-m", "vcg", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert [p.label for p in gbt.read_efg(str(out)).players] == ["1 p 1", "2 q 2", "3 r?3", "4 s", "5 tsec. 4"]
+
+
 @pytest.mark.parametrize("folder", ["", "new/deeper"])
 def test_game_command_refuses_a_tree_over_the_limit(tmp_path, folder):
     """Refused: no file, and none of the folders made for it."""

@@ -287,6 +287,12 @@ def test_export_refuses_a_negative_price_and_leaves_out_a_zero(tmp_path):
         (["-d", "uniform", "--coalitions", "pairs:9"], "do not fit among 3 players"),
         (["-d", "table", "-m", "13"], "at most 12 goods"),
         (["-d", "paths", "-m", "5000"], "at most 4096"),  # (a file every reader refused was written)
+        (["-d", "uniform", "--count", "1000000000"], "1<=x<=10000"),  # (it drew for ever, writing nothing)
+        # digits Python reads and a user does not mean: noisy-lower:0_1 was noisy-lower:1
+        (["-d", "uniform", "--knowledge", "noisy-lower:0_1"], 'cannot read "noisy-lower:0_1"'),
+        (["-d", "uniform", "--knowledge", "wrong:nan"], 'cannot read "wrong:nan"'),
+        (["-d", "uniform", "--knowledge", "candidates:1_0"], 'cannot read "candidates:1_0"'),
+        (["-d", "uniform", "-n", "12", "--coalitions", "pairs:1_0"], 'cannot read "pairs:1_0"'),
     ],
 )
 def test_generate_cli_errors(args, message):

@@ -311,9 +311,9 @@ def test_deviate_json():
         pytest.param(["evaluate", SEED004, "-m", "vcg", "--player", "p1"],
                      "--player names the agent of a deviation family; rational play has none", id="player-rational"),
         pytest.param(["evaluate", MARKET, "-m", "budget-balanced", "--param", "k=100000"],
-                     "k = 100000: k is a whole number of bits from 1 to 1024", id="k-too-large"),
+                     "k = 100000: k is a whole number of bits from 1 to 480", id="k-too-large"),
         pytest.param(["outcome", MARKET, "-m", "naive-1", "--player", "p1", "--param", "k=10000000000"],
-                     "k = 10000000000: k is a whole number of bits from 1 to 1024", id="k-far-too-large"),
+                     "k = 10000000000: k is a whole number of bits from 1 to 480", id="k-far-too-large"),
     ],
 )
 def test_bad_mechanism_input(args, expected):
