@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["CLEANUPS", "GivenPath", "PARAM_HELP", "SECONDS", "STOP_SAID", "Seconds", "check_backend",
            "check_folder", "coalition_knowledge_option", "csv_folders_removed_on_error", "csv_outputs",
            "dash_is_stdout", "emit", "flag_errors", "forced_cleanups", "format_option", "given_params", "jobs_option",
-           "jobs_within_machine", "json_asked", "json_option", "load_with_reading", "mechanism_list",
+           "jobs_within_machine", "json_asked", "json_option", "load_with_reading", "mechanism_list", "named_a_folder",
            "new_folders_removed_on_error", "no_dash", "outputs_written_last", "param_flags", "param_many_option",
            "say_stopped", "solver_option", "spec_errors", "time_limit_option", "workers_within_machine"]
 
@@ -84,12 +84,25 @@ SECONDS = Seconds(min=0, min_open=True)
 
 class GivenPath(click.Path):
     """click's Path, refusing an empty one: click reads ``''`` as the current folder, so
-    ``-o "$OUT"`` with OUT unset wrote into it and ``sweep ""`` read it."""
+    ``-o "$OUT"`` with OUT unset wrote into it and ``sweep ""`` read it. Where only a file will
+    do, a path ending in ``/`` (a folder's name) is refused too: ``annotate -o new/`` wrote a file
+    named ``new``."""
 
     def convert(self, value, param, ctx):
         if isinstance(value, str) and not value:
             self.fail("an empty path (an unset shell variable?)", param, ctx)
+        if isinstance(value, str) and value.endswith(os.sep) and param is not None:
+            if not self.dir_okay:
+                self.fail(f"{value} ends with {os.sep}, which names a folder; give a file's name", param, ctx)
+            if ctx is not None:  # (the Path made of it no longer says so: see named_a_folder)
+                ctx.meta[f"cabench.folder.{param.name}"] = True
         return super().convert(value, param, ctx)
+
+
+def named_a_folder(name: str) -> bool:
+    """Whether the command line gave option ``name``'s path (a :class:`GivenPath`) ending in ``/``:
+    ``generate -o new/`` means a folder, and wrote a file named ``new``."""
+    return bool(click.get_current_context().meta.get(f"cabench.folder.{name}"))
 
 
 def jobs_within_machine(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:

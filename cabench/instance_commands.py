@@ -23,6 +23,7 @@ from cabench.cli_common import (
     jobs_within_machine,
     json_asked,
     load_with_reading,
+    named_a_folder,
     new_folders_removed_on_error,
     outputs_written_last,
     spec_errors,
@@ -157,6 +158,7 @@ def generate_command(distribution, goods, bids, players, seed, knowledge, coalit
         players = int(players)
     if output is None and count > 1:
         raise click.BadParameter("--count above 1 needs -o DIRECTORY", param_hint="'-o'")
+    folder = output is not None and (count > 1 or output.is_dir() or named_a_folder("output"))
     if count > 1 and output.suffix.lower() == ".json" and not output.is_dir():
         # (it made a folder named like a file: "-o out.json" meant one file)
         raise click.BadParameter(f"--count {count} writes one file per instance into a folder; {output} names a "
@@ -167,7 +169,7 @@ def generate_command(distribution, goods, bids, players, seed, knowledge, coalit
         check_spec(distribution, goods, bids, players, knowledge, coalitions)  # (what is wrong first)
         _fits_a_file(distribution, goods, bids, players)
         if output is not None:  # before computing: a bad output path costs nothing
-            check_folder(output) if count > 1 or output.is_dir() else check_output(output)
+            check_folder(output) if folder else check_output(output)
         # each file records how it was made, so sweep rows read it from there (never from the name)
         made = [with_record(generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions),
                             distribution=distribution, goods=goods, bids=bids,
@@ -177,7 +179,7 @@ def generate_command(distribution, goods, bids, players, seed, knowledge, coalit
         advice = "ask for fewer bids or players" + (", or draw less knowledge" if knowledge != "none" else "")
         if output is None:
             click.echo(_readable(instance_text(made[0]), output, advice), nl=False)
-        elif count > 1 or output.is_dir():
+        elif folder:
             texts = [_readable(instance_text(inst), output / f"{inst.name}.json", advice) for inst in made]
             for inst, text in zip(made, texts):
                 atomic_write_text(output / f"{inst.name}.json", text)

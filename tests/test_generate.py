@@ -15,7 +15,7 @@ from instances.bundles import members
 from instances.cats import read_cats, write_cats
 from instances.distributions import DISTRIBUTIONS, SCALE, _path_bidders, grid_graph, road_network
 from instances.generate import generate_instance
-from tests.conftest import run_cli
+from tests.conftest import EXAMPLES, run_cli
 
 SIZES = {"table": (4, 1), "uniform": (12, 30), "weighted-random": (12, 30)}
 
@@ -300,6 +300,19 @@ def test_generate_cli_errors(args, message):
     flat = [x for k, v in base.items() if k not in args for x in (k, v)]
     result = run_cli("generate", *flat, *args)
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_an_output_ending_in_a_slash_is_a_folder(tmp_path):
+    """``-o new/`` wrote a file named ``new`` (generate, annotate, export, table): generate now
+    writes into the folder, and the commands that write one file refuse it, writing nothing."""
+    result = run_cli("generate", "-d", "regions", "-m", "4", "-b", "8", "-n", "2", "-o", f"{tmp_path}/new/")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "new").is_dir() and len(list((tmp_path / "new").glob("*.json"))) == 1
+    example = str(EXAMPLES / "vcg-collusion.json")
+    for args in (["annotate", example, "--knowledge", "exact", "--replace"], ["export", example]):
+        result = run_cli(*args, "-o", f"{tmp_path}/other/")
+        assert result.returncode == 2 and "ends with /, which names a folder" in result.stderr, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new"]
 
 
 def test_no_knowledge_for_a_million_players_is_no_work():
