@@ -281,5 +281,8 @@ def write_cats(instance: Instance) -> str:
         for bundle, value in bids:
             goods = [g for g in range(m) if bundle >> g & 1] + tag
             body.append(f"{len(body)}\t{show(value, instance.scale, strip=True)}\t" + "\t".join(str(g) for g in goods) + "\t#")
+    if not body:  # (a file of "bids 0" was written, which import then refused)
+        raise InputError(instance.source, "valuations", "no bid of a positive price: a CATS file needs at least one "
+                         "bid, and bids of price 0 are left out")
     lines += [f"bids {len(body)}", f"dummy {dummy}", ""]
     return "\n".join(lines + body) + "\n"

@@ -302,6 +302,17 @@ def test_generate_cli_errors(args, message):
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
 
 
+def test_export_of_no_positive_bid_writes_nothing(tmp_path):
+    """Every bid 0 or no bid at all was exported as "bids 0", which import refuses."""
+    path = tmp_path / "zero.json"
+    path.write_text(json.dumps({"goods": ["a"], "players": ["p", "q"],
+                                "valuations": {"p": {"xor": [[["a"], 0]]}, "q": {"xor": []}}}))
+    out = tmp_path / "new" / "zero.txt"
+    result = run_cli("export", str(path), "-o", str(out))
+    assert result.returncode == 2 and "valuations: no bid of a positive price" in result.stderr, result.stderr
+    assert not (tmp_path / "new").exists()
+
+
 def test_an_output_ending_in_a_slash_is_a_folder(tmp_path):
     """``-o new/`` wrote a file named ``new`` (generate, annotate, export, table): generate now
     writes into the folder, and the commands that write one file refuse it, writing nothing."""
