@@ -236,7 +236,7 @@ def save(instance: Instance | str | Path | Mapping[str, Any], path: str | Path) 
     if not isinstance(path, (str, Path)) or str(path) in ("", "-"):
         raise ArgumentError(f"path {path!r}: expected the path of a file to write", "path")
     target = Path(path)
-    text = readable_text(instance_text(load(instance)), target, "draw the knowledge on fewer players or bids")
+    text = readable_text(instance_text(load(instance)), target)
     with folders_made_removed(target):
         check_output(target)
         atomic_write_text(target, text)

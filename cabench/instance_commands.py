@@ -30,7 +30,7 @@ from cabench.cli_common import (
 )
 from cabench.exit_codes import NOT_PROVEN
 from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, DEFAULT_WITNESSES, WITNESSES
-from instances.files import atomic_write_text
+from instances.files import atomic_write_text, readable_text
 
 __all__ = ["MAX_COUNT", "annotate_command", "benchmarks_command", "export_command", "generate_command",
            "import_command"]
@@ -178,14 +178,14 @@ def generate_command(distribution, goods, bids, players, seed, knowledge, coalit
                 for k in range(count)]
         advice = "ask for fewer bids or players" + (", or draw less knowledge" if knowledge != "none" else "")
         if output is None:
-            click.echo(_readable(instance_text(made[0]), output, advice), nl=False)
+            click.echo(readable_text(instance_text(made[0]), output, advice), nl=False)
         elif folder:
-            texts = [_readable(instance_text(inst), output / f"{inst.name}.json", advice) for inst in made]
+            texts = [readable_text(instance_text(inst), output / f"{inst.name}.json", advice) for inst in made]
             for inst, text in zip(made, texts):
                 atomic_write_text(output / f"{inst.name}.json", text)
             click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
         else:
-            atomic_write_text(output, _readable(instance_text(made[0]), output, advice))
+            atomic_write_text(output, readable_text(instance_text(made[0]), output, advice))
     return 0
 
 
@@ -194,8 +194,8 @@ def _fits_a_file(distribution: str, goods: int, bids: int, players: int | None) 
     every bid takes at least 13 bytes (``[["g1"], 1], ``), every player
     ``instances.generate.PLAYER_BYTES``, a full table 3 per bundle. ``generate -b 100000000``
     drew bids for minutes before the written size was known; a size under this floor is still
-    checked on the text itself (:func:`_readable`). Too many players alone are refused before,
-    by ``instances.generate.check_spec``: beyond that, bids or tables are too many."""
+    checked on the text itself (``instances.files.readable_text``). Too many players alone are
+    refused before, by ``instances.generate.check_spec``: beyond that, bids or tables are too many."""
     from instances.files import MAX_INPUT_BYTES
     from instances.generate import PLAYER_BYTES
     from instances.knowledge_models import SpecError
@@ -206,14 +206,6 @@ def _fits_a_file(distribution: str, goods: int, bids: int, players: int | None) 
         flag = "--players" if table else "--bids"
         raise SpecError(f"{flag}: an instance of these sizes takes at least {least / 1e6:,.0f} MB as a file, above "
                         f"the {MAX_INPUT_BYTES // 2**20} MiB that cabench reads; ask for fewer bids or players")
-
-
-def _readable(text: str, output: Path | None, advice: str = "draw the knowledge on fewer players or bids") -> str:
-    """``text``, an instance file about to be written, if cabench can read it back
-    (``instances.files.readable_text``: exit 2, nothing written, when it is above the limit)."""
-    from instances.files import readable_text
-
-    return readable_text(text, output, advice)
 
 
 _knowledge_option = click.option("--knowledge", default=None, metavar="MODEL",
@@ -258,7 +250,7 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
             instance = annotate(instance, knowledge, coalitions, seed)
         advice = ("draw the knowledge on fewer players or bids" if knowledge not in (None, "none") else
                   "its bids are more than one instance file holds; import fewer of them")  # (it said to draw less)
-        emit(_readable(instance_text(instance), output, advice), output)
+        emit(readable_text(instance_text(instance), output, advice), output)
     return 0
 
 
@@ -288,7 +280,7 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
         instance = load_instance(file)
         with spec_errors():
             instance = annotated(annotate(instance, knowledge, coalitions, seed, replace), knowledge, coalitions, seed)
-        emit(_readable(instance_text(instance), output), output)
+        emit(readable_text(instance_text(instance), output), output)
     return 0
 
 

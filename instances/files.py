@@ -83,7 +83,8 @@ def _decoded(data: bytes, source: str, limit: int, too_large: str, what: str) ->
         raise InputError(source, "", f"not UTF-8 text (byte {exc.start}); expected {what}") from None
 
 
-def readable_text(text: str, output: str | Path | None, advice: str) -> str:
+def readable_text(text: str, output: str | Path | None,
+                  advice: str = "draw the knowledge on fewer players or bids") -> str:
     """``text``, an instance file about to be written to ``output`` (None: standard output), if
     cabench can read it back: an :class:`OutputError` that ends with ``advice`` when it is above
     :data:`MAX_INPUT_BYTES` (knowledge drawn on hundreds of players repeats every valuation for

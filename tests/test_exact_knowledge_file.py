@@ -95,19 +95,18 @@ def test_an_instance_above_the_input_limit_is_refused_before_it_is_written(tmp_p
     """Knowledge other than exact drawn on hundreds of players can exceed what cabench reads
     (a 411-player CATS file of 2000 bids with noisy-lower:0.8 was 96 MB): generate, annotate and
     import refuse to write it (exit 2, nothing written) rather than leave a file nothing reads."""
-    from cabench.instance_commands import _readable
-    from instances.files import MAX_INPUT_BYTES, OutputError
+    from instances.files import MAX_INPUT_BYTES, OutputError, readable_text
 
     small = "x" * 1000
-    assert _readable(small, None) is small
-    assert _readable("é" * (MAX_INPUT_BYTES // 2), tmp_path / "ok.json")  # 64 MiB exactly: read back
+    assert readable_text(small, None) is small
+    assert readable_text("é" * (MAX_INPUT_BYTES // 2), tmp_path / "ok.json")  # 64 MiB exactly: read back
     big = "é" * (MAX_INPUT_BYTES // 2 + 1)  # two bytes a character in UTF-8
     with pytest.raises(OutputError) as error:
-        _readable(big, tmp_path / "big.json")
+        readable_text(big, tmp_path / "big.json")
     assert str(error.value) == (f"{tmp_path / 'big.json'}: cannot write: the instance would be 67.1 MB, above the "
                                 f"64 MiB that cabench reads from a file; draw the knowledge on fewer players or bids")
     with pytest.raises(OutputError, match="^standard output: cannot write"):
-        _readable(big, None)
+        readable_text(big, None)
     assert not (tmp_path / "big.json").exists()
 
 
