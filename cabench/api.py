@@ -245,7 +245,8 @@ def save(instance: Instance | str | Path | Mapping[str, Any], path: str | Path) 
 
 def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str | None = None,
              coalitions: str | None = None, seed: int = 0, replace: bool = False) -> Instance:
-    """The instance with knowledge and coalitions drawn by cabench's models (``cabench annotate``).
+    """The instance with knowledge and coalitions drawn by cabench's models (``cabench annotate``):
+    at least one of ``knowledge`` and ``coalitions`` is given, as for the command.
 
     Parameters
     ----------
@@ -279,6 +280,10 @@ def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str
     knowledge = None if knowledge is None else _text(knowledge, "knowledge")
     coalitions = None if coalitions is None else _text(coalitions, "coalitions")
     seed = _whole(seed, "seed")
+    if not isinstance(replace, bool):  # (replace="no" was taken as True)
+        raise ArgumentError(f"replace {replace!r}: expected True or False", "replace")
+    if knowledge is None and coalitions is None:  # (as the command refuses it: it drew nothing, silently)
+        raise ArgumentError("nothing to draw: give knowledge, coalitions or both", "knowledge")
     loaded = load(instance)
     with _spec_arguments():
         drawn = draw(loaded, knowledge, coalitions, seed, replace)
@@ -445,6 +450,8 @@ def parse_params(values: Mapping[str, Any] | None) -> dict[str, Fraction]:
         raise ArgumentError(f"params {values!r}: expected a dict such as {{'eps': '1/10'}}", "param")
     params = {}
     for key, raw in (values or {}).items():
+        if isinstance(raw, bool):  # (True was taken as 1)
+            raise ArgumentError(f'"{key}={raw}": {raw!r} is not a number (e.g. eps=1/10 or eps=0.1)', "param")
         try:
             params[key] = exact_number(str(raw).strip()) if not isinstance(raw, (int, Fraction)) else Fraction(raw)
         except TooLong:  # (eps=1e-99999999 took minutes to read)

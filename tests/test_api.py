@@ -156,6 +156,9 @@ def test_bad_arguments_name_the_argument():
     (lambda: cabench.generate("paths", 4, 6, 3, coalitions="pairs:5"), "coalitions"),
     (lambda: cabench.annotate(SEED004, knowledge="wrong:7", replace=True), "knowledge"),
     (lambda: cabench.outcome(SEED004, "best-belief", None), "player"),  # (it said 'unknown player "None"')
+    (lambda: cabench.evaluate(SEED004, "best-belief", params={"eps": True}), "param"),  # (it was eps = 1)
+    (lambda: cabench.annotate(SEED004, knowledge="exact", replace="no"), "replace"),  # (it was True)
+    (lambda: cabench.annotate(SEED004), "knowledge"),  # (nothing drawn, silently; the command refuses it)
     (lambda: cabench.import_cats(EXAMPLES / "cats-scheduling-40-200.txt", scale=0), "scale"),
     (lambda: cabench.import_cats(EXAMPLES / "cats-scheduling-40-200.txt", round_digits=10), "round_digits"),
     (lambda: cabench.import_cats(EXAMPLES / "cats-scheduling-40-200.txt", scale=30), "scale"),
