@@ -23,6 +23,7 @@ from cabench.cli_common import (
     param_many_option,
     say_stopped,
     solver_option,
+    spec_errors,
     time_limit_option,
     workers_within_machine,
 )
@@ -199,7 +200,8 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     given = given_params(param_values, names)
     check_backend(solver)
     check_results_name(output)
-    parse_knowledge(knowledge)
+    with spec_errors():  # (one line with the command's prefix, as generate says it)
+        parse_knowledge(knowledge)
     family = None
     generated = [distribution, goods, bids, players]
     if any(x is not None for x in generated):
@@ -238,9 +240,11 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
         check_output(output)
         design = design_of(axis_spec, family, knowledge, coalitions, coalition_count)
         check_design(output, check_results(output), design, axis_spec.kind, family)
-        instances = experiment_files(instance_folder(output), axis_spec, list(range(first_seed, first_seed + seeds)),
-                                     family=family, sources=list(files), knowledge=knowledge, coalitions=coalitions,
-                                     coalition_count=coalition_count, made=made)
+        with spec_errors():  # (a knowledge too large to draw was a line without the command's prefix)
+            instances = experiment_files(instance_folder(output), axis_spec,
+                                         list(range(first_seed, first_seed + seeds)), family=family,
+                                         sources=list(files), knowledge=knowledge, coalitions=coalitions,
+                                         coalition_count=coalition_count, made=made)
         notes: list[str] = []
         computed, skipped, proven = run_resumable(
             "experiment", lambda progress: run_sweep(instances, output, names, workers=workers, solver=solver,

@@ -57,6 +57,18 @@ def test_too_many_or_too_long_axis_values_are_refused_at_once(spec, message):
     assert len(parse_axis("noisy-lower:0.001,0.002,...,1").values) == 1000
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--axis", "candidates:100000000"], "Invalid value for '--knowledge': \"candidates:100000000\": every player"),
+    (["--axis", "noisy-lower:0.5", "--knowledge", "foo"], "Invalid value for '--knowledge': cannot read \"foo\""),
+])
+def test_knowledge_that_cannot_be_drawn_is_one_line_of_the_command(tmp_path, args, message):
+    """These were lines without the command's "cabench experiment:" (the models' own words)."""
+    results = tmp_path / "new" / "r.csv"
+    result = run_cli("experiment", *args, "-d", "regions", "-m", "4", "-b", "8", "-n", "3", "-o", str(results))
+    assert result.returncode == 2 and result.stderr.startswith(f"cabench experiment: {message}"), result.stderr
+    assert result.stderr.count("\n") == 1 and not (tmp_path / "new").exists()
+
+
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory) -> Path:
     results = tmp_path_factory.mktemp("exp") / "r.parquet"
