@@ -38,6 +38,8 @@ _Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, 
 _PRICE = re.compile(r"\+?(?=\.?[0-9])([0-9]{0,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
 """A price as C's printf and strtod write and read it: ``12``, ``0.5``, ``.5``, ``5.``, ``1.5e3``."""
 _COUNT = re.compile(r"[0-9]{1,12}")
+
+
 def _price(word: str) -> Fraction | None:
     """A CATS price as an exact fraction, or None if it is not a plain decimal. The pattern
     allows at most 30 digits on each side of the point and a three-digit exponent, so the exact

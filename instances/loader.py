@@ -144,6 +144,8 @@ def _find_problem(data: Any) -> tuple[Path_, str] | None:
 
 
 _NUMBERS = {int, float}
+
+
 def _not_json(value: Any) -> str:
     """What is wrong with ``value`` in a dict built in Python rather than decoded from JSON."""
     hint = " (int() of a NumPy integer, float() of a NumPy float)" if type(value).__module__ == "numpy" else ""

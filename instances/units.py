@@ -11,8 +11,8 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
-__all__ = ["MAX_ABS_VALUE", "MAX_SCALE", "TooLong", "decimal", "exact_number", "is_power_of_ten", "show", "show_fraction",
-           "show_probability", "smallest_scale"]
+__all__ = ["MAX_ABS_VALUE", "MAX_SCALE", "TooLong", "decimal", "exact_number", "is_power_of_ten", "show",
+           "show_fraction", "show_probability", "smallest_scale"]
 
 MAX_SCALE = 10**9
 """Largest scale: beyond nine decimal places a price has more digits than any generator writes."""

@@ -36,8 +36,8 @@ from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, 
 from mechanisms.common import favourite_of
 from mechanisms.engine import Decision, MechanismError, Play, Strategy, Terminal
 
-__all__ = ["BUDGET_BALANCED", "LARGEST_PRICE", "MAX_K", "MarketAnnouncement", "deviations", "guarantee", "largest_abs_value", "proposal",
-           "rational", "rules"]
+__all__ = ["BUDGET_BALANCED", "LARGEST_PRICE", "MAX_K", "MarketAnnouncement", "deviations", "guarantee",
+           "largest_abs_value", "proposal", "rational", "rules"]
 
 
 def largest_abs_value(v: Valuation, m: int) -> int:
