@@ -26,7 +26,7 @@ from instances.spreadsheet import records_csv
 
 __all__ = ["AgentRow", "BENCHMARK_COLUMNS", "COALITION_COLUMNS", "EarlyWelfare", "PLAYER_COLUMNS", "PlayerRow",
            "Report", "benchmark_json", "benchmark_rows", "coalition_rows", "coalitions_csv", "compute_report",
-           "data_frame", "outcome_json", "player_rows", "players_csv", "report_json"]
+           "data_frame", "integer_columns", "outcome_json", "player_rows", "players_csv", "report_json"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,35 @@ class AgentRow:
 
 @dataclass(frozen=True)
 class Report:
-    """Every benchmark of docs/definitions.md for one instance, computed with one backend."""
+    """Every benchmark of docs/definitions.md ("Benchmarks") for one instance, each proven
+    optimal with its witness or reported as the interval its program reached.
+
+    Attributes
+    ----------
+    instance : Instance
+        The instance, as computed (its knowledge and coalitions included).
+    solver : str
+        The backend asked for (``--solver``); each :class:`Benchmark` names the one that proved it.
+    msw : Benchmark
+        MSW, the maximum social welfare (seed 002 §2; seed 000 §1.2).
+    lex_first : Benchmark
+        The lexicographically first allocation of welfare MSW (seed 002 Lemma 3).
+    players : tuple of PlayerRow
+        Per player i, in file order: MIEW_i = BB_i (seed 001 Definitions 2-3; seed 004
+        Definition 2), MIKW_i (seed 000 Definition 3), MSW_-i, and whether i's knowledge is
+        correct.
+    agents : tuple of AgentRow
+        Per coalition (agent of two or more players): MKW_A (seed 000 Definition 6) and the best
+        allocation BA^C (seed 000 Appendix A).
+    miew, bb, bb_prime, mkw : Best
+        MIEW(K_I) over the independent players (seed 001 Definition 3), BB over all players and
+        BB' over the independent ones (seed 004 Definition 2, §6.2.3), MKW over the agents (seed
+        000 Definitions 3 and 6), each with the player or agent attaining it.
+    market : Benchmark or None
+        A market's truthful outcome (seed 003 Appendix A, Definition 7); None for an auction.
+    wall_time : float
+        Seconds the report took (not compared: two equal reports may take different times).
+    """
 
     instance: Instance
     solver: str
@@ -60,10 +88,13 @@ class Report:
     bb_prime: Best
     mkw: Best
     market: Benchmark | None
-    wall_time: float
+    wall_time: float = field(compare=False)
 
     @property
     def benchmarks(self) -> list[Benchmark]:
+        """Every benchmark of the report, in the order of the JSON output: MSW, the
+        lexicographically first allocation, each player's MIEW_i, MIKW_i and MSW_-i, each
+        agent's MKW_A and BA^C, and the market's truthful outcome."""
         out = [self.msw, self.lex_first]
         for p in self.players:
             out += [p.miew, p.mikw, p.msw_without]
@@ -75,6 +106,7 @@ class Report:
 
     @property
     def all_proven(self) -> bool:
+        """Whether every benchmark was proven optimal (``cabench benchmarks`` exits 3 if not)."""
         return all(b.proven for b in self.benchmarks)
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,7 +119,7 @@ class Report:
 
     def to_frame(self):
         """:meth:`rows` as a pandas DataFrame (:func:`data_frame`)."""
-        return _integer_columns(data_frame(self.rows(), BENCHMARK_COLUMNS), ("value", "incumbent", "bound"))
+        return integer_columns(data_frame(self.rows(), BENCHMARK_COLUMNS), ("value", "incumbent", "bound"))
 
     def player_rows(self) -> list[dict[str, Any]]:
         """One record per player, in file order (:func:`player_rows`): the columns of
@@ -113,7 +145,7 @@ class Report:
         1     p2   100   180              False
         2     p3   150   150               True
         """
-        return _integer_columns(data_frame(self.player_rows(), PLAYER_COLUMNS), ("MIEW", "MIKW", "MSW_without"))
+        return integer_columns(data_frame(self.player_rows(), PLAYER_COLUMNS), ("MIEW", "MIKW", "MSW_without"))
 
     def players_csv(self) -> str:
         """The text ``cabench benchmarks --players-csv`` writes (:func:`players_csv`)."""
@@ -128,14 +160,14 @@ class Report:
         """:meth:`coalition_rows` as a pandas DataFrame (``MKW`` and ``BA`` integers, missing
         where not proven), the same cells as ``--coalitions-csv`` (but for names a spreadsheet
         would read as formulas, neutralised there as in :meth:`players_frame`)."""
-        return _integer_columns(data_frame(self.coalition_rows(), COALITION_COLUMNS), ("MKW", "BA"))
+        return integer_columns(data_frame(self.coalition_rows(), COALITION_COLUMNS), ("MKW", "BA"))
 
     def coalitions_csv(self) -> str:
         """The text ``cabench benchmarks --coalitions-csv`` writes (:func:`coalitions_csv`)."""
         return coalitions_csv(self)
 
 
-def _integer_columns(frame, columns: tuple[str, ...]):
+def integer_columns(frame, columns: tuple[str, ...]):
     """``frame`` with ``columns`` as pandas' nullable integers: integers stay integers next to
     missing values (unproven ones); beyond 64 bits they stay Python integers."""
     try:

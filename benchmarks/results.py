@@ -7,7 +7,7 @@ A :class:`Benchmark` carries its value only when the solver proved it optimal; o
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ilp import Solution, Status
 from instances.errors import CabenchError
@@ -174,8 +174,10 @@ class Benchmark:
     incumbent: int | None
     bound: int | None
     outcome: Outcome | None
-    backend: str
-    wall_time: float
+    backend: str = field(compare=False)
+    """The backend that proved it (a portfolio's first finisher: not compared, as the value and
+    witness are the same whichever it is)."""
+    wall_time: float = field(compare=False)
     withheld: bool = False
     """The value is known (``incumbent``), but the witness was not proven the first optimum in
     the time limit (``ilp.Solution.withheld``): the benchmark is withheld all the same."""

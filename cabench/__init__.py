@@ -24,6 +24,9 @@ no ``if __name__ == "__main__":`` guard needed)::
 file as the commands do) are documented one by one (``help(cabench.benchmarks)``);
 :class:`Report` is what :func:`benchmarks` returns (``players_frame()``, ``coalitions_frame()``,
 ``to_frame()``, ``to_dict()``); :class:`SolveOptions` is what they pass down to the solvers.
+Every error of bad input is a :class:`CabenchError` (an :class:`ArgumentError` for an argument,
+naming it); a program not proven optimal within the time limit, where a value was needed, is a
+:class:`NotProvenError` holding the interval reached.
 
 The application package: the ``cabench`` command (``cabench.cli``, the group and its entry point;
 the commands in ``cabench.instance_commands``, ``cabench.perf_command``,
@@ -51,8 +54,10 @@ from instances.lazy import lazy_exports
 __all__ = [
     "Announcement",
     "ArgumentError",
+    "CabenchError",
     "Deviations",
     "Evaluations",
+    "NotProvenError",
     "Report",
     "SolveOptions",
     "__version__",
@@ -71,6 +76,8 @@ _exported, __dir__ = lazy_exports(__name__, {
     "cabench.api": ("Announcement", "ArgumentError", "Deviations", "Evaluations", "annotate", "benchmarks", "deviate",
                     "evaluate", "generate", "import_cats", "load", "outcome", "save"),
     "benchmarks.report": ("Report",),
+    "benchmarks.results": ("NotProvenError",),
+    "instances.errors": ("CabenchError",),
     "ilp.contract": ("SolveOptions",),
 })
 

@@ -3,7 +3,7 @@
 Every function here is what the command of the same name runs (the commands call these), so a
 notebook and the shell get the same numbers. Results have ``to_dict()`` (the command's
 ``--json`` output) and, where a table makes sense, ``to_frame()`` (a tidy pandas DataFrame;
-pandas is needed only for that, ``pip install 'cabench[sweep]'``).
+pandas comes with OR-Tools, which cabench needs; the ``sweep`` extra names it too).
 
 No ``if __name__ == "__main__":`` guard is needed around these calls: the worker processes that
 solve programs in parallel never run the caller's script again (``ilp.workers``).
@@ -16,7 +16,9 @@ import dataclasses
 import json
 import numbers
 import operator
-from collections.abc import Callable, Iterator, Mapping
+import os
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -58,27 +60,52 @@ MAX_SAMPLES = 1_000_000
 10^12 ran until killed)."""
 
 
+MAX_SEED = 2**63 - 1
+"""Largest seed, by absolute value (a seed of 5,000 digits ended in Python's own ValueError; a seed
+is part of a generated instance's name)."""
+
+
 def _whole(value: Any, param: str, least: int | None = None, most: int | None = None) -> int:
     """``value`` as an int (a NumPy integer too: anything with ``__index__``, but not a bool),
     at least ``least`` and at most ``most``; else an :class:`ArgumentError` naming ``param``."""
     if isinstance(value, bool):
-        raise ArgumentError(f"{param} {value!r}: expected a whole number, not a truth value", param)
+        raise ArgumentError(f"{param} {_shown(value)}: expected a whole number, not a truth value", param)
     try:
         number = operator.index(value)
     except TypeError:
-        raise ArgumentError(f"{param} {value!r}: expected a whole number", param) from None
+        raise ArgumentError(f"{param} {_shown(value)}: expected a whole number", param) from None
+    # (str() of an int beyond 4,300 digits is Python's ValueError)
+    shown = number if number.bit_length() <= 128 else f"of {number.bit_length():,} bits"
     if least is not None and number < least:
-        raise ArgumentError(f"{param} {number}: expected at least {least}", param)
+        raise ArgumentError(f"{param} {shown}: expected at least {least}", param)
     if most is not None and number > most:
-        raise ArgumentError(f"{param} {number}: expected at most {most}", param)
+        raise ArgumentError(f"{param} {shown}: expected at most {most}", param)
     return number
 
 
 def _text(value: Any, param: str) -> str:
     """``value`` if it is a string, else an :class:`ArgumentError` naming ``param``."""
     if not isinstance(value, str):
-        raise ArgumentError(f"{param} {value!r}: expected a string", param)
+        raise ArgumentError(f"{param} {_shown(value)}: expected a string", param)
     return value
+
+
+def _shown(value: Any, most: int = 60) -> str:
+    """``repr(value)`` for a message, cut to about ``most`` characters (an instance passed in the
+    wrong place made a message of 210,000)."""
+    text = repr(value)
+    return text if len(text) <= most else f"{text[:most - 20]}... (a {type(value).__name__})"
+
+
+def _cut(text: str, most: int = 60) -> str:
+    """``text`` cut to about ``most`` characters for a message."""
+    return text if len(text) <= most else f"{text[:most - 20]}... ({len(text):,} characters)"
+
+
+def _names(names: Sequence[str], most: int = 10) -> str:
+    """The first ``most`` of ``names`` for a message (a CATS file has up to 2,000 players)."""
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown}, ... ({len(names)} in all)"
 
 
 def check_jobs(jobs: Any) -> int | None:
@@ -98,7 +125,7 @@ def check_jobs(jobs: Any) -> int | None:
 
 def _progress(progress: Any) -> None:
     if progress is not None and not callable(progress):
-        raise ArgumentError(f"progress {progress!r}: expected a function (done, total, current) or None", "progress")
+        raise ArgumentError(f"progress {_shown(progress)}: expected a function or None", "progress")
 
 
 # ---------------------------------------------------------------- instances
@@ -131,12 +158,16 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
     from instances.model import READINGS
 
     if coalition_knowledge is not None and coalition_knowledge not in READINGS:
-        raise ArgumentError(f"coalition knowledge {coalition_knowledge!r}: expected one of {', '.join(READINGS)}",
+        raise ArgumentError(f"coalition knowledge {_shown(coalition_knowledge)}: expected one of {', '.join(READINGS)}",
                             "coalition-knowledge")
     if isinstance(source, Instance):
         instance = source
     elif isinstance(source, Mapping):
         instance = parse_instance(dict(source))
+    elif isinstance(source, str) and source.lstrip().startswith(("{", "[")) and not _is_file(source):
+        # (it was read as a file name: "File name too long", with the whole text as the name)
+        raise ArgumentError(f"instance {_shown(source)}: a JSON text, not a path; give json.loads(text), a dict, "
+                            "or the path of a file", "instance")
     elif isinstance(source, (str, Path)):
         instance = load_instance(source)
     else:
@@ -145,6 +176,13 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
     if coalition_knowledge is not None:
         instance = dataclasses.replace(instance, coalition_knowledge=coalition_knowledge)
     return instance
+
+
+def _is_file(name: str) -> bool:
+    try:
+        return Path(name).is_file()
+    except OSError:  # (a name too long for a path: "File name too long")
+        return False
 
 
 def import_cats(source: str | Path, *, scale: int | None = None, round_digits: int | None = None) -> Instance:
@@ -207,6 +245,11 @@ def save(instance: Instance | str | Path | Mapping[str, Any], path: str | Path) 
     path : str or pathlib.Path
         The file to write (replaced if it exists).
 
+    The file holds the instance, not how a computation reads its coalitions' knowledge
+    (``coalition_knowledge``, an argument of :func:`load`, as ``--coalition-knowledge`` is a flag
+    of the commands): an instance loaded with ``"sets"`` is saved with a warning, and is read
+    back with ``"bounds"`` unless :func:`load` is given ``"sets"`` again.
+
     Returns
     -------
     pathlib.Path
@@ -234,9 +277,16 @@ def save(instance: Instance | str | Path | Mapping[str, Any], path: str | Path) 
     from instances.writer import instance_text
 
     if not isinstance(path, (str, Path)) or str(path) in ("", "-"):
-        raise ArgumentError(f"path {path!r}: expected the path of a file to write", "path")
+        raise ArgumentError(f"path {_shown(path)}: expected the path of a file to write", "path")
+    if isinstance(path, str) and path.endswith(("/", os.sep)):  # (Path() drops it: "new/" wrote a file "new")
+        raise ArgumentError(f"path {_shown(path)}: ends with /, which names a folder; give a file's name", "path")
     target = Path(path)
-    text = readable_text(instance_text(load(instance)), target)
+    loaded = load(instance)
+    if loaded.coalition_knowledge != "bounds":
+        warnings.warn(f"{target}: the file does not hold coalition_knowledge={loaded.coalition_knowledge!r} (a "
+                      "choice of the computation, not of the instance); load it back with that argument, or its "
+                      "benchmarks are those of 'bounds'", stacklevel=2)
+    text = readable_text(instance_text(loaded), target)
     with folders_made_removed(target):
         check_output(target)
         atomic_write_text(target, text)
@@ -279,9 +329,9 @@ def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str
 
     knowledge = None if knowledge is None else _text(knowledge, "knowledge")
     coalitions = None if coalitions is None else _text(coalitions, "coalitions")
-    seed = _whole(seed, "seed")
+    seed = _whole(seed, "seed", -MAX_SEED, MAX_SEED)
     if not isinstance(replace, bool):  # (replace="no" was taken as True)
-        raise ArgumentError(f"replace {replace!r}: expected True or False", "replace")
+        raise ArgumentError(f"replace {_shown(replace)}: expected True or False", "replace")
     if knowledge is None and coalitions is None:  # (as the command refuses it: it drew nothing, silently)
         raise ArgumentError("nothing to draw: give knowledge, coalitions or both", "knowledge")
     loaded = load(instance)
@@ -340,7 +390,7 @@ def generate(distribution: str, goods: int, bids: int, players: int | None, seed
     # (NumPy integers are taken as the integers they are; the record must be JSON's)
     distribution, knowledge, coalitions = (_text(distribution, "distribution"), _text(knowledge, "knowledge"),
                                            _text(coalitions, "coalitions"))
-    goods, bids, seed = _whole(goods, "goods", 1), _whole(bids, "bids", 1), _whole(seed, "seed")
+    goods, bids, seed = _whole(goods, "goods", 1), _whole(bids, "bids", 1), _whole(seed, "seed", -MAX_SEED, MAX_SEED)
     players = None if players is None or players == "bidders" else _whole(players, "players", 1)
     # the same bytes as `cabench generate`: the file records how it was made (cabench.provenance)
     with _spec_arguments():
@@ -363,7 +413,7 @@ def solve_options(solver: str = DEFAULT_BACKEND, time_limit: float | None = None
     except CabenchError as exc:
         raise ArgumentError(str(exc), "solver") from None
     if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real)):
-        raise ArgumentError(f"time limit {time_limit!r}: expected a number of seconds", "time-limit")
+        raise ArgumentError(f"time limit {_shown(time_limit)}: expected a number of seconds", "time-limit")
     if time_limit is not None and not time_limit > 0:
         raise ArgumentError(f"time limit {time_limit}: expected a positive number of seconds", "time-limit")
     try:
@@ -429,7 +479,7 @@ def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str 
 def check_witnesses(witnesses: str) -> str:
     """``witnesses`` if it is one of :data:`WITNESSES`, else an :class:`ArgumentError`."""
     if not isinstance(witnesses, str) or witnesses not in WITNESSES:
-        raise ArgumentError(f"witnesses {witnesses!r}: expected one of {', '.join(WITNESSES)}", "witnesses")
+        raise ArgumentError(f"witnesses {_shown(witnesses)}: expected one of {', '.join(WITNESSES)}", "witnesses")
     return witnesses
 
 
@@ -440,29 +490,32 @@ def _mechanism(name: str) -> Mechanism:
     from mechanisms.registry import MECHANISMS
 
     if not isinstance(name, str) or name not in MECHANISMS:
-        raise ArgumentError(f'unknown mechanism "{name}"; expected one of: {", ".join(MECHANISMS)}', "mechanism")
+        raise ArgumentError(f'unknown mechanism "{_cut(str(name))}"; expected one of: {", ".join(MECHANISMS)}',
+                            "mechanism")
     return MECHANISMS[name]
 
 
 def parse_params(values: Mapping[str, Any] | None) -> dict[str, Fraction]:
     """Mechanism parameters as exact fractions (``"1/10"``, ``0.1`` and ``Fraction(1, 10)`` alike)."""
     if values is not None and not isinstance(values, Mapping):
-        raise ArgumentError(f"params {values!r}: expected a dict such as {{'eps': '1/10'}}", "param")
+        raise ArgumentError(f"params {_shown(values)}: expected a dict such as {{'eps': '1/10'}}", "param")
     params = {}
     for key, raw in (values or {}).items():
         if isinstance(raw, bool):  # (True was taken as 1)
-            raise ArgumentError(f'"{key}={raw}": {raw!r} is not a number (e.g. eps=1/10 or eps=0.1)', "param")
+            raise ArgumentError(f'"{key}={_cut(str(raw))}": {_shown(raw)} is not a number (e.g. eps=1/10 or eps=0.1)',
+                                "param")
         try:
             params[key] = exact_number(str(raw).strip()) if not isinstance(raw, (int, Fraction)) else Fraction(raw)
         except TooLong:  # (eps=1e-99999999 took minutes to read)
-            raise ArgumentError(f'"{key}={raw}": numerator and denominator must be at most 10^12', "param") from None
+            raise ArgumentError(f'"{key}={_cut(str(raw))}": numerator and denominator must be at most 10^12',
+                                "param") from None
         except (ValueError, ZeroDivisionError):
-            raise ArgumentError(f'"{key}={raw}": {raw!r} is not a number (e.g. eps=1/10 or eps=0.1)',
+            raise ArgumentError(f'"{key}={_cut(str(raw))}": {_shown(raw)} is not a number (e.g. eps=1/10 or eps=0.1)',
                                 "param") from None
         value = params[key]
         if max(abs(value.numerator), value.denominator) > MAX_PARAM:
             # (eps=1e-5000 ended in a traceback: its exact probabilities have thousands of digits)
-            raise ArgumentError(f'"{key}={raw}": numerator and denominator must be at most 10^12', "param")
+            raise ArgumentError(f'"{key}={_cut(str(raw))}": numerator and denominator must be at most 10^12', "param")
     return params
 
 
@@ -473,10 +526,10 @@ MAX_PARAM = 10**12
 
 def _player(instance: Instance, name: str) -> int:
     if not isinstance(name, str):  # (None read 'unknown player "None"')
-        raise ArgumentError(f"player {name!r}: expected a player's name, one of: {', '.join(instance.players)}",
+        raise ArgumentError(f"player {_shown(name)}: expected a player's name, one of: {_names(instance.players)}",
                             "player")
     if name not in instance.players:
-        raise ArgumentError(f'unknown player "{name}"; expected one of: {", ".join(instance.players)}', "player")
+        raise ArgumentError(f'unknown player "{_cut(name)}"; expected one of: {_names(instance.players)}', "player")
     return instance.players.index(name)
 
 
@@ -491,7 +544,7 @@ def check_applicable(mechanism: Mechanism, instance: Instance) -> None:
     itself that it needs two players (:func:`applicable` asks both, to leave a mechanism out)."""
     if mechanism.market != instance.is_market:
         kind = "markets (instances with an endowment)" if mechanism.market else "auctions (instances without an endowment)"
-        raise CabenchError(f"{instance.source}: mechanism {mechanism.name} is for {kind}")
+        raise ArgumentError(f"{instance.source}: mechanism {mechanism.name} is for {kind}", "mechanism")
 
 
 @contextmanager
@@ -661,9 +714,10 @@ class Evaluations:
                 "holds": (g.holds if g.premise_unmet is None else None) if g else None,
                 "strategies": self.strategies_played(),
             })
-        from benchmarks.report import data_frame
+        from benchmarks.report import data_frame, integer_columns
 
-        return data_frame(rows)
+        # (VCG has no theorem: its None made the column floats, where one mechanism's is integers)
+        return integer_columns(data_frame(rows), ("benchmark_value",))
 
 
 def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str = "all",
@@ -709,9 +763,23 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
 
     Raises
     ------
+    ArgumentError
+        An unknown mechanism, family or player, a mechanism for the other kind of instance
+        (auction or market), a parameter no mechanism evaluated has or out of its paper's range
+        (every mechanism's parameters are checked before any is evaluated).
     NotProvenError
         When a program the mechanism needs (every mechanism, with ``all``) was not proven
         optimal within ``time_limit``.
+
+    References
+    ----------
+    Each mechanism's steps, rational play and guarantee are its paper's: surviving-strategies
+    (seed 001 §6, Theorem 1), collusion-leveraging (seed 000 §4, Theorem 1), second-price-bundle
+    and mixed-second-price (seed 000 §1.2), perfect-revenue (seed 002 §4, Theorem 2),
+    budget-balanced and naive-1 to naive-4 (seed 003 §5, Theorem 1''), best-belief-normal
+    (seed 004 §4, Theorem 1), best-belief (seed 004 §6, Theorem 2); VCG is the classical
+    baseline. docs/definitions.md ("Mechanisms and their guarantees", "Rational play", and
+    "References" for the papers) gives each in full.
 
     Examples
     --------
@@ -729,7 +797,7 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     given = parse_params(params)
     facts = _facts(instance, solver, time_limit, jobs)
     _progress(progress)
-    strategies, seed = _text(strategies, "strategies"), _whole(seed, "seed")
+    strategies, seed = _text(strategies, "strategies"), _whole(seed, "seed", -MAX_SEED, MAX_SEED)
     if samples is not None:  # (one sample gave an interval of width 0; 0 sampled nothing, silently)
         samples = _whole(samples, "samples", 2, MAX_SAMPLES)
     if player is not None:
@@ -752,23 +820,27 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     else:
         chosen = [_mechanism(mechanism)]
         check_applicable(chosen[0], instance)
+    # every mechanism's parameters checked before any is evaluated: with all, a ratio out of
+    # perfect-revenue's range was found after four mechanisms had been evaluated
+    with _parameter_arguments():
+        params_of = [m.parameters(instance, {k: v for k, v in given.items()
+                                             if mechanism != "all" or k in {p.name for p in m.params}})
+                     for m in chosen]
     rows, not_proven = [], []
     deviators: tuple[int, ...] = ()
     # with samples the plays are what takes the time (a million of -m all: over an hour), so
     # progress counts them rather than the mechanisms
     steps = len(chosen) * (samples or 1)
-    for done, m in enumerate(chosen):
+    for done, (m, chosen_params) in enumerate(zip(chosen, params_of)):
         if progress is not None:
             progress(done * (samples or 1), steps, m.name)
-        names = {p.name for p in m.params}
-        mine = {k: v for k, v in given.items() if mechanism != "all" or k in names}
-        chosen_params = m.parameters(instance, mine)
         try:
             if strategies == "rational":
                 profile = m.rational(instance, chosen_params, facts)
             else:
                 if player is None:
-                    raise ArgumentError("a deviation family needs --player", "player")
+                    raise ArgumentError(f'strategies "{strategies}" name a deviation family, not "rational": '
+                                        "a family needs a player", "player")
                 agent = agent_of(instance, _player(instance, player))
                 families = m.deviation_families(instance, chosen_params, facts, agent)
                 # a family by its label or the label's first word(s), when only one starts so
@@ -815,7 +887,24 @@ def _prepare(instance, mechanism: str, player: str, params, solver: str, time_li
     facts = _facts(instance, solver, time_limit, jobs)
     m = _mechanism(mechanism)
     check_applicable(m, instance)
-    return instance, facts, m, m.parameters(instance, given), _player(instance, player)
+    with _parameter_arguments():
+        chosen_params = m.parameters(instance, given)
+    return instance, facts, m, chosen_params, _player(instance, player)
+
+
+@contextmanager
+def _parameter_arguments() -> Iterator[None]:
+    """A mechanism's parameter out of its paper's range, or one it does not have
+    (``mechanisms.base.ParameterError``), as the :class:`ArgumentError` of ``param`` (``--param``
+    on the command line); an instance too small for the mechanism stays the instance's error."""
+    from mechanisms.base import ParameterError
+
+    try:
+        yield
+    except ParameterError as exc:
+        if exc.param is None:
+            raise
+        raise ArgumentError(str(exc), "param") from None
 
 
 @dataclass(frozen=True)
@@ -862,6 +951,18 @@ def outcome(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
     Announcement
         ``to_dict()`` is the ``--json`` output.
 
+    Raises
+    ------
+    ArgumentError
+        An unknown mechanism or player, a mechanism for the other kind of instance (auction or
+        market), a parameter the mechanism does not have or out of its paper's range.
+    NotProvenError
+        When a program the mechanism needs was not proven optimal within ``time_limit``.
+
+    References
+    ----------
+    The mechanism's paper, as listed under :func:`evaluate`.
+
     Examples
     --------
     >>> import cabench
@@ -907,8 +1008,12 @@ class Deviations:
             "deviations": list(self.rows)})
 
     def to_frame(self):
-        """One row per deviation family: ``family``, ``utility`` and ``gain`` (floats), ``pays``,
-        ``paper`` (what the paper claims), ``assumes``, ``SW``, ``REV``, ``why``."""
+        """One row per deviation family: ``family``, ``utility`` and ``gain`` (floats; exact in
+        ``to_dict()``), ``pays`` (the gain is positive), ``dominated_in_paper`` (the paper says
+        the family does not pay), ``paper`` (what the paper claims, in words), ``assumes`` (the
+        claim's premise, such as correct knowledge), ``unilateral`` (False when the row also
+        changes other agents' strategies), ``claim_applies`` (the premise holds here, so the
+        claim is tested), ``why``, and the expected ``SW`` and ``REV`` under the deviation."""
         rows = [{**r, "utility": float(Fraction(r["utility"]["exact"])), "gain": float(Fraction(r["gain"]["exact"]))}
                 for r in self.rows]
         from benchmarks.report import data_frame
@@ -939,6 +1044,18 @@ def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
     -------
     Deviations
         ``to_dict()`` is the ``--json`` output; ``to_frame()`` has one row per family.
+
+    Raises
+    ------
+    ArgumentError
+        An unknown mechanism or player, a mechanism for the other kind of instance (auction or
+        market), a parameter the mechanism does not have or out of its paper's range.
+    NotProvenError
+        When a program the mechanism needs was not proven optimal within ``time_limit``.
+
+    References
+    ----------
+    The mechanism's paper, as listed under :func:`evaluate`.
 
     Examples
     --------

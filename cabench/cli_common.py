@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from instances.model import Instance
 
-__all__ = ["CLEANUPS", "GivenPath", "PARAM_HELP", "SECONDS", "STOP_SAID", "Seconds", "check_backend",
+__all__ = ["CLEANUPS", "GivenPath", "PARAM_HELP", "SECONDS", "SEED", "STOP_SAID", "Seconds", "check_backend",
            "check_folder", "coalition_knowledge_option", "csv_folders_removed_on_error", "csv_outputs",
            "dash_is_stdout", "emit", "flag_errors", "forced_cleanups", "format_option", "given_params", "jobs_option",
            "jobs_within_machine", "json_asked", "json_option", "load_with_reading", "mechanism_list", "named_a_folder",
@@ -338,6 +338,17 @@ def param_flags(values: tuple[str, ...]) -> dict[str, str]:
 PARAM_HELP = ("Mechanism parameter (repeatable): eps, eps1, eps2, ratio, k or delta, as the mechanism has them, "
               "an exact fraction such as 1/10; amounts of money are in the file's integer units (1/scale of its "
               "money). The README's mechanism table gives each one's default and range.")
+
+
+class _SeedRange(click.IntRange):
+    """Seeds from -(2^63 - 1) to 2^63 - 1 (``api.MAX_SEED``), said so in the help and errors."""
+
+    def _describe_range(self) -> str:
+        return "|x| < 2^63"
+
+
+SEED = _SeedRange(-api.MAX_SEED, api.MAX_SEED)
+"""The type of every ``--seed`` and ``--first-seed``."""
 
 
 @contextlib.contextmanager

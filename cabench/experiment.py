@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from instances import CabenchError, Instance, instance_text, load_instance
-from instances.knowledge_models import annotate, parse_coalitions, parse_knowledge
+from instances.knowledge_models import SpecError, annotate, parse_coalitions, parse_knowledge
 from instances.units import exact_number
 
 __all__ = ["AXES", "Axis", "BASELINES", "Family", "MAX_POINTS", "blamed_on_axis", "check_design", "design_of",
@@ -95,8 +96,16 @@ def parse_axis(spec: str) -> Axis:
             if v.denominator != 1 or v < 2:
                 raise CabenchError(f"--axis: coalition size {v}: expected a whole number >= 2")
         else:
-            parse_knowledge(f"{kind}:{_number(v)}")
+            try:
+                parse_knowledge(f"{kind}:{_number(v)}")
+            except SpecError:  # (its message named --knowledge, which the user did not give)
+                raise CabenchError(f"--axis: {kind} value {_number(v)}: expected {_RANGES[kind]}") from None
     return axis
+
+
+_RANGES = {"noisy-lower": "a fraction F with 0 < F <= 1", "wrong": "a probability P with 0 <= P <= 1",
+           "candidates": "a whole number K >= 1"}
+"""The values each knowledge axis takes (``instances.knowledge_models``), for its errors."""
 
 
 MAX_POINTS = 1000
@@ -256,7 +265,7 @@ def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list
             for path, source, sha in loaded:
                 with blamed_on_axis(axis, value):
                     _check_fits(source, spec_c, path)
-                inst = annotate(source, spec_k, spec_c, seed, replace=True)
+                    inst = annotate(source, spec_k, spec_c, seed, replace=True)
                 name = f"{Path(path).stem}-{sha[:8]}-k{spec_k.replace(':', '')}-c{spec_c.replace(':', '')}-s{seed}"
                 made_from = {k: v for k, v in read_record(source).items() if k in ("distribution", "goods", "bids",
                                                                                     "players")}
@@ -266,18 +275,20 @@ def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list
 
 @contextlib.contextmanager
 def blamed_on_axis(axis: Axis, value: Fraction) -> Iterator[None]:
-    """On the coalition-size axis, the coalitions are the axis's: an error about ``--coalitions``
-    (which the user did not give) is said of ``--axis`` and its value (``--axis
-    coalition-size:S: what``), whether found before any work (``cabench experiment``, a number
-    of players) or as the instances are drawn (bidders, files)."""
+    """The axis's point is the knowledge (or, on the coalition-size axis, the coalitions) of its
+    instances: an error about ``--knowledge`` or ``--coalitions`` that the user did not give is
+    said of ``--axis`` and its value (``--axis candidates:9: what``, ``--axis coalition-size:5:
+    what``), a :class:`SpecError` as the models' own, whether found before any work (``cabench
+    experiment``, a number of players) or as the instances are drawn (bidders, files)."""
     try:
         yield
     except CabenchError as exc:  # (a SpecError, from the knowledge models, is one)
-        text = str(exc)
-        if axis.kind != "coalition-size" or "--coalitions: " not in text:
+        flag = "--coalitions" if axis.kind == "coalition-size" else "--knowledge"
+        found = re.search(rf"{flag}(?: \S+?)?: ", str(exc))
+        if found is None:
             raise
-        where, _, what = text.partition("--coalitions: ")
-        raise CabenchError(f"{where}--axis coalition-size:{axis.shown(value)}: {what}") from None
+        where, what = str(exc)[:found.start()], str(exc)[found.end():]
+        raise SpecError(f"{where}--axis {axis.kind}:{_number(value)}: {what}") from None
 
 
 def _renamed(instance: Instance, name: str) -> Instance:
@@ -287,8 +298,6 @@ def _renamed(instance: Instance, name: str) -> Instance:
 
 
 def _check_fits(instance: Instance, coalitions: str, path: Path) -> None:
-    from instances.knowledge_models import SpecError
-
     try:
         parse_coalitions(coalitions, instance.n)
     except SpecError as exc:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from cabench.cli_common import (
+    SEED,
     GivenPath,
     check_backend,
     check_folder,
@@ -163,7 +164,7 @@ DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collus
 @click.option("--seeds", type=click.IntRange(min=1, max=MAX_INSTANCES), default=5, show_default=True,
               help="Seeds per axis point: FIRST-SEED, FIRST-SEED+1, ... (points x seeds x files at most "
                    f"{MAX_INSTANCES:,} instances).")
-@click.option("--first-seed", type=int, default=0, show_default=True)
+@click.option("--first-seed", type=SEED, default=0, show_default=True)
 @click.option("--knowledge", default="exact", show_default=True, metavar="MODEL",
               help="Knowledge when the axis is coalition-size.")
 @click.option("--coalitions", default="none", show_default=True, metavar="MODEL",
@@ -209,7 +210,10 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
             raise click.UsageError("give FILES or generate instances (--distribution, --goods, --bids, --players), "
                                    "not both: files and generation options do not mix")
         if any(x is None for x in generated):
-            raise click.UsageError("generated instances need --distribution, --goods, --bids and --players")
+            flags = ("--distribution", "--goods", "--bids", "--players")
+            missing = [flag for flag, x in zip(flags, generated) if x is None]
+            raise click.UsageError(f"generated instances need --distribution, --goods, --bids and --players; "
+                                   f"missing: {', '.join(missing)}")
         if players == "bidders":
             count = None
         elif players.isdigit() and int(players) >= 1:
@@ -223,11 +227,8 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
             from instances.knowledge_models import parse_coalitions
 
             for value in axis_spec.values:
-                try:
-                    with blamed_on_axis(axis_spec, value):
-                        parse_coalitions(axis_spec.point(value, knowledge, coalitions, coalition_count)[1], count)
-                except CabenchError as exc:
-                    raise click.BadParameter(str(exc).removeprefix("--axis "), param_hint="'--axis'") from None
+                with spec_errors(), blamed_on_axis(axis_spec, value):
+                    parse_coalitions(axis_spec.point(value, knowledge, coalitions, coalition_count)[1], count)
     elif not files:
         raise click.UsageError("nothing to experiment on: give --distribution/--goods/--bids/--players, or FILES")
     made: list[Path] = []

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from cabench.cli_common import (
+    SEED,
     SECONDS,
     GivenPath,
     check_backend,
@@ -135,7 +136,7 @@ MAX_COUNT = 10_000
 @click.option("--players", "-n", required=True, metavar="N|bidders",
               help="Number of players (bidders dealt round robin), or 'bidders': one player per bidder "
                    "as in CATS files (one per bid for uniform, decay, weighted-random).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the first instance.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the first instance.")
 @click.option("--knowledge", default="none", show_default=True, metavar="MODEL",
               help="none, exact, noisy-lower:F, wrong:P or candidates:K.")
 @click.option("--coalitions", default="none", show_default=True, metavar="MODEL", help="none, pairs:K or random:K:SIZE.")
@@ -212,7 +213,7 @@ _knowledge_option = click.option("--knowledge", default=None, metavar="MODEL",
                                  help="Draw knowledge: none, exact, noisy-lower:F, wrong:P or candidates:K.")
 _coalitions_option = click.option("--coalitions", default=None, metavar="MODEL",
                                   help="Draw coalitions: none, pairs:K or random:K:SIZE.")
-_seed_option = click.option("--seed", type=int, default=0, show_default=True,
+_seed_option = click.option("--seed", type=SEED, default=0, show_default=True,
                             help="Seed of the knowledge and coalition draws (same seed, same bytes).")
 
 

@@ -13,6 +13,7 @@ import click
 
 from cabench import api
 from cabench.cli_common import (
+    SEED,
     PARAM_HELP,
     GivenPath,
     check_backend,
@@ -94,7 +95,7 @@ def _setup(file: str, solver: str, time_limit: float | None, jobs: int | None,
 @click.option("--param", "param_values", multiple=True, metavar="KEY=VALUE", help=PARAM_HELP)
 @click.option("--samples", type=click.IntRange(min=2, max=api.MAX_SAMPLES), default=None,
               help=f"Also sample N plays (Monte Carlo; at most {api.MAX_SAMPLES:,}).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo sampling.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Seed of the Monte Carlo sampling.")
 @json_option
 @format_option
 @solver_option

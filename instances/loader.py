@@ -218,7 +218,8 @@ def _decode(text: str, source: str) -> tuple[Any, bool]:
     try:
         data = json.loads(text, object_pairs_hook=pairs_hook, parse_int=parse_int if long_digits else None)
     except json.JSONDecodeError as exc:
-        hint = "; it looks like a CATS file: convert it with `cabench import`" if _cats_like(text) else ""
+        hint = ("; it looks like a CATS file: convert it with `cabench import` (`cabench.import_cats` in Python)"
+                if _cats_like(text) else "")
         raise InputError(source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}{hint}") from None
     except RecursionError:
         raise InputError(source, "", f"nested far too deep; an instance nests at most {MAX_DEPTH} levels") from None

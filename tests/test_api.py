@@ -409,3 +409,91 @@ def test_evaluation_frames_say_what_the_bound_bounds():
     assert row["guarantee"].startswith("Pr[") and 0 < row["bound"] <= row["achieved"] <= 1
     money = cabench.evaluate(SEED004, "best-belief").to_frame().iloc[0]
     assert money["guarantee"].startswith("E[REV] >=") and money["achieved"] >= money["bound"]
+
+
+# ---------------------------------------------------------------- found by a user of the API only
+
+
+def test_save_warns_that_the_file_does_not_hold_the_reading_of_coalition_knowledge(tmp_path):
+    """An instance loaded with ``coalition_knowledge="sets"`` was saved silently, and read back
+    with "bounds": other benchmarks (MKW 54, not 70), without a word."""
+    sets = cabench.load(EXAMPLES / "random-coalitions.json", coalition_knowledge="sets")
+    with pytest.warns(UserWarning, match="does not hold coalition_knowledge='sets'"):
+        written = cabench.save(sets, tmp_path / "s.json")
+    assert cabench.load(written, coalition_knowledge="sets") == sets
+    assert cabench.benchmarks(cabench.load(written, coalition_knowledge="sets")).mkw.value == \
+        cabench.benchmarks(sets).mkw.value
+
+
+def test_save_refuses_a_folder_name(tmp_path):
+    with pytest.raises(cabench.ArgumentError, match="ends with /, which names a folder") as error:
+        cabench.save(SEED004, f"{tmp_path}/new/")
+    assert error.value.param == "path" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("call, param", [
+    (lambda: cabench.evaluate(SEED004, "best-belief", params={"eps": -1}), "param"),
+    (lambda: cabench.evaluate(SEED004, "best-belief", params={"epsilon": 1}), "param"),
+    (lambda: cabench.outcome(SEED004, "best-belief", "p1", params={"eps": 2}), "param"),
+    (lambda: cabench.deviate(SEED004, "best-belief", "p1", params={"eps": 2}), "param"),
+    (lambda: cabench.evaluate(SEED004, "budget-balanced"), "mechanism"),
+    (lambda: cabench.outcome(SEED004, "budget-balanced", "p1"), "mechanism"),
+])
+def test_a_parameter_or_mechanism_the_paper_refuses_is_an_argument_error(call, param):
+    """They were ``mechanisms.base.ParameterError`` or a plain ``CabenchError``, which the README's
+    promise of an ``ArgumentError`` for a value the command would refuse did not cover."""
+    with pytest.raises(cabench.ArgumentError) as error:
+        call()
+    assert error.value.param == param
+
+
+def test_all_checks_every_parameter_before_evaluating_any():
+    """A ratio out of perfect-revenue's range was found after four mechanisms had been evaluated."""
+    calls = []
+    with pytest.raises(cabench.ArgumentError, match="perfect-revenue"):
+        cabench.evaluate(SEED004, "all", params={"ratio": 2}, progress=lambda *args: calls.append(args))
+    assert calls == []
+
+
+def test_errors_show_a_misplaced_value_briefly():
+    """An instance passed in the wrong place made a message of 210,000 characters."""
+    big = cabench.generate("regions", goods=40, bids=400, players=20, seed=0)
+    for call in (lambda: cabench.save("out/x.json", big),
+                 lambda: cabench.evaluate(SEED004, "best-belief", params=big),
+                 lambda: cabench.evaluate(SEED004, big),
+                 lambda: cabench.outcome(SEED004, "best-belief", big),
+                 lambda: cabench.benchmarks(SEED004, time_limit=big)):
+        with pytest.raises(cabench.ArgumentError) as error:
+            call()
+        assert len(str(error.value)) < 400, str(error.value)[:400]
+
+
+def test_json_text_is_not_read_as_a_file_name():
+    with pytest.raises(cabench.ArgumentError, match="a JSON text, not a path") as error:
+        cabench.load(SEED004.read_text())
+    assert error.value.param == "instance" and len(str(error.value)) < 300
+
+
+def test_a_seed_beyond_64_bits_is_an_argument_error():
+    """A seed of 5,000 digits ended in Python's own ValueError deep in the generator."""
+    for call in (lambda: cabench.generate("arbitrary", goods=3, bids=5, players=2, seed=10**5000),
+                 lambda: cabench.annotate(SEED004, knowledge="exact", seed=-2**63, replace=True),
+                 lambda: cabench.evaluate(SEED004, "vcg", samples=2, seed=2**63)):
+        with pytest.raises(cabench.ArgumentError, match="seed"):
+            call()
+    result = run_cli("generate", "-d", "arbitrary", "-m", "3", "-b", "5", "-n", "2", "--seed", str(2**63))
+    assert result.returncode == 2 and "|x| < 2^63" in result.stderr, result.stderr
+
+
+def test_equal_reports_compare_equal_and_the_errors_are_exported():
+    """Two identical calls compared unequal: their times (and a portfolio's winner) differ."""
+    assert cabench.benchmarks(SEED004) == cabench.benchmarks(SEED004)
+    assert issubclass(cabench.NotProvenError, cabench.CabenchError)
+    assert issubclass(cabench.ArgumentError, cabench.CabenchError)
+
+
+def test_the_benchmark_column_of_all_mechanisms_stays_integers():
+    """VCG's None (no theorem) made ``benchmark_value`` floats with ``all``."""
+    frame = cabench.evaluate(SEED004, "all").to_frame()
+    assert str(frame["benchmark_value"].dtype) == "Int64"
+    assert frame["benchmark_value"].isna().any() and frame["benchmark_value"].notna().any()

@@ -58,7 +58,9 @@ def test_too_many_or_too_long_axis_values_are_refused_at_once(spec, message):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--axis", "candidates:100000000"], "Invalid value for '--knowledge': \"candidates:100000000\": every player"),
+    # (the axis's knowledge was said of --knowledge, which the user did not give)
+    (["--axis", "candidates:100000000"], "Invalid value for '--axis': \"candidates:100000000\": every player"),
+    (["--axis", "noisy-lower:2"], "Invalid value for '--axis': noisy-lower value 2: expected a fraction F with 0 < F"),
     (["--axis", "noisy-lower:0.5", "--knowledge", "foo"], "Invalid value for '--knowledge': cannot read \"foo\""),
 ])
 def test_knowledge_that_cannot_be_drawn_is_one_line_of_the_command(tmp_path, args, message):
@@ -67,6 +69,20 @@ def test_knowledge_that_cannot_be_drawn_is_one_line_of_the_command(tmp_path, arg
     result = run_cli("experiment", *args, "-d", "regions", "-m", "4", "-b", "8", "-n", "3", "-o", str(results))
     assert result.returncode == 2 and result.stderr.startswith(f"cabench experiment: {message}"), result.stderr
     assert result.stderr.count("\n") == 1 and not (tmp_path / "new").exists()
+
+
+def test_the_axis_knowledge_of_given_files_is_blamed_on_the_axis(tmp_path):
+    results = tmp_path / "new" / "r.csv"
+    result = run_cli("experiment", "--axis", "candidates:100000000", str(EXAMPLES / "seed004-example.json"),
+                     "-o", str(results))
+    assert result.returncode == 2 and not (tmp_path / "new").exists(), result.stderr
+    assert result.stderr.startswith("cabench experiment: Invalid value for '--axis': \"candidates:100000000\": "
+                                    "every player would hold"), result.stderr
+
+
+def test_generation_names_the_flags_it_misses(tmp_path):
+    result = run_cli("experiment", "--axis", "wrong:0.5", "-d", "regions", "-n", "3", "-o", str(tmp_path / "r.csv"))
+    assert result.returncode == 2 and "missing: --goods, --bids" in result.stderr, result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -241,12 +257,15 @@ def test_a_coalition_size_too_large_is_blamed_on_the_axis(tmp_path):
     result = run_cli("experiment", "--axis", "coalition-size:2,5", "-d", "regions", "-m", "4", "-b", "6",
                      "-n", "2", "-o", str(out))
     assert result.returncode == 2 and not out.parent.exists(), result.stderr
-    assert result.stderr.strip() == ("cabench experiment: Invalid value for '--axis': coalition-size:5: 1 coalitions "
+    assert result.stderr.strip() == ("cabench experiment: Invalid value for '--axis': \"coalition-size:5\": 1 "
+                                     "coalitions "
                                      "of 5 players do not fit among 2 players (SIZE >= 2, K x SIZE <= players)")
     result = run_cli("experiment", "--axis", "coalition-size:9", "-d", "regions", "-m", "4", "-b", "6",
                      "-n", "bidders", "-o", str(out))
     assert result.returncode == 2 and not out.parent.exists(), result.stderr
-    assert "--axis coalition-size:9: " in result.stderr and "--coalitions" not in result.stderr
+    assert result.stderr.startswith("cabench experiment: Invalid value for '--axis': \"coalition-size:9\": 1 "
+                                    "coalitions of 9 players do not fit among"), result.stderr
+    assert "--coalitions" not in result.stderr
 
 
 def test_one_results_file_holds_one_design(tmp_path):

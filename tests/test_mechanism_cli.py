@@ -308,6 +308,9 @@ def test_deviate_json():
         # each of these ran before: the last --param won, --player was ignored, k = 10^5 ended in a traceback
         pytest.param(["evaluate", SEED004, "-m", "best-belief", "--param", "eps=1/2", "--param", "eps=1/3"],
                      "Invalid value for '--param': \"eps\" is given twice", id="param-twice"),
+        # ("a deviation family needs --player" said nothing of the capitals that made it one)
+        pytest.param(["evaluate", SEED004, "-m", "vcg", "--strategies", "RATIONAL"],
+                     'strategies "RATIONAL" name a deviation family, not "rational"', id="family-without-player"),
         pytest.param(["evaluate", SEED004, "-m", "vcg", "--player", "p1"],
                      "--player names the agent of a deviation family; rational play has none", id="player-rational"),
         pytest.param(["evaluate", MARKET, "-m", "budget-balanced", "--param", "k=100000"],
