@@ -303,7 +303,8 @@ def _drawn_kept_once_computed(made: list[Path]) -> Iterator[Callable[[Progress],
 def table_command(results, fmt, per_point, digits, output):
     """The paper's summary table of sweep or experiment RESULTS: per instance family and
     mechanism, n and the mean ± 95% confidence interval of E[REV] and E[SW] + E[REV] over the
-    benchmark of the mechanism's theorem and over MSW, the bound, and the theorem's verdicts."""
+    benchmark of the mechanism's theorem, of E[SW] + E[REV] over MSW, the bound, and the
+    theorem's verdicts."""
     from cabench.formats import render, rich_table
     from cabench.render import PipeConsole
     from cabench.summary import load, summary_table

@@ -68,11 +68,19 @@ def _md(text: str) -> str:
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
                  "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}",
-                 "±": r"$\pm$", "ε": r"$\varepsilon$", "−": "--", "–": "--", "≥": r"$\geq$"}
+                 "±": r"$\pm$", "ε": r"$\varepsilon$", "−": "--", "–": "--", "≥": r"$\geq$",
+                 "[": "{[}", "]": "{]}"}
+"""Characters LaTeX reads as commands, and a few it would not print. Brackets are braced: a cell
+starting with ``[`` after a row's ``\\`` was read as its optional argument (a family named for a
+file ``[x].json`` broke the table)."""
 
 
 def latex_escape(text: str) -> str:
-    return "".join(LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+    """``text`` as LaTeX prints it: :data:`LATEX_SPECIAL` replaced, and ``--`` kept two hyphens
+    (``--per-point``, which LaTeX would join into an en dash)."""
+    text = str(text)
+    return "".join("-{}" if ch == "-" and text[k + 1:k + 2] == "-" else LATEX_SPECIAL.get(ch, ch)
+                   for k, ch in enumerate(text))
 
 
 def latex_label(title: str, taken: set[str]) -> str:

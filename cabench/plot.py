@@ -24,7 +24,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cabench.summary import BASELINES, bound_label, clustered, load, mechanism_rows, shown_name
+from cabench.summary import BASELINES, bound_label, clustered, load, mechanism_rows, premise_met, shown_name
 from instances import CabenchError
 from instances.files import atomic_write
 
@@ -128,11 +128,6 @@ def premise_note(rows) -> str:
     return " (premise not met)" if not judged else f" (premise not met on {unmet} of {unmet + judged})"
 
 
-def _met(rows):
-    """The rows whose theorem's premise holds: the only ones a bound is drawn for."""
-    return rows if "verdict" not in rows else rows[rows["verdict"].astype(str) != "premise not met"]
-
-
 def _lines(rows, x: str, y: str, colors, bounds_on: str | None) -> tuple[Series, ...]:
     """One series per mechanism (mean and 95% CI of ``y`` at each ``x``), baselines after the
     mechanisms, then each theorem's bound (``bounds_on``: "revenue" or "total")."""
@@ -152,7 +147,7 @@ def _lines(rows, x: str, y: str, colors, bounds_on: str | None) -> tuple[Series,
         series.append(Series(label, role, name, tuple(float(p) for p, _ in keep), tuple(s.mean for _, s in keep),
                              tuple(s.low for _, s in keep), tuple(s.high for _, s in keep),
                              tuple(s.n for _, s in keep), color, style, marker))
-        met = _met(group)
+        met = premise_met(group)
         if bounds_on and role == "mechanism" and (met["guarantee_on"] == bounds_on).any():
             on = met[met["guarantee_on"] == bounds_on]
             levels = [(p, clustered(on[on[x] == p], "bound_over_benchmark")) for p in points]
@@ -187,9 +182,15 @@ def knowledge_quality(frame) -> FigureData | None:
         Panel("Against MSW", xlabel, "(E[SW] + E[REV]) / MSW",  # (a longer title ran past its panel)
               _lines(rows, "axis_value", "total_over_MSW", colors, None), integer_x=integer),
     )
-    families = ", ".join(sorted(set(rows["family"])))
-    return FigureData("knowledge-quality", f"Share of the benchmarks achieved as knowledge varies ({families})",
-                      panels)
+    varies = "the coalition size varies" if kinds[0] == "coalition-size" else "knowledge varies"
+    return FigureData("knowledge-quality", f"Share of the benchmarks achieved as {varies} {_families(rows)}", panels)
+
+
+def _families(rows) -> str:
+    """The families a figure's lines are over, for its title: each line pools them (``cabench
+    table`` gives each its own line), and its intervals count their auctions (``summary.units``)."""
+    families = sorted(set(rows["family"]))
+    return f"({families[0]})" if len(families) == 1 else f"(families pooled: {', '.join(families)})"
 
 
 def performance(frame) -> FigureData | None:
@@ -210,7 +211,7 @@ def performance(frame) -> FigureData | None:
                                  tuple(s.mean for s in stats), tuple(s.low for s in stats),
                                  tuple(s.high for s in stats), tuple(s.n for s in stats),
                                  PALETTE[k % len(PALETTE)]))
-        met = _met(rows)
+        met = premise_met(rows)
         bounds = [clustered(met[(met["mechanism"] == m) & (met["guarantee_on"] == on)], "bound_over_benchmark")
                   for m in mechanisms]
         # a star marks a mechanism whose premise fails on some instances (a second line of tick label, rotated,
@@ -235,7 +236,8 @@ def collusion(frame) -> FigureData | None:
     panel = Panel("Welfare plus revenue against collusion", "colluding players",
                   "(E[SW] + E[REV]) / benchmark (mean, 95% CI)",
                   _lines(rows, "colluders", "total_over_benchmark", colors, "total"), integer_x=True)
-    return FigureData("collusion", "Share of the benchmark against the number of colluding players", (panel,))
+    return FigureData("collusion", f"Share of the benchmark against the number of colluding players {_families(rows)}",
+                      (panel,))
 
 
 def solve_time(frame) -> FigureData | None:

@@ -22,8 +22,8 @@ from cabench.experiment import AXES, BASELINES
 from instances import CabenchError
 
 __all__ = ["BASELINE_BENCHMARK", "BOOLEANS", "CHOICES", "COLUMNS", "EVALUATED", "Estimate", "NUMBERS", "PARQUET_MAGIC",
-           "RATIOS", "WHOLE", "auction", "bound_label", "clustered", "estimate", "family", "load", "mechanism_rows",
-           "shown_name", "summary_table"]
+           "RATIOS", "WHOLE", "auction", "bound_label", "clustered", "draw", "estimate", "family", "load",
+           "mechanism_rows", "premise_met", "shown_name", "summary_table", "units"]
 
 BASELINE_BENCHMARK = "BB"
 
@@ -67,10 +67,10 @@ EVALUATED = ("E_SW", "E_REV", "total", "guarantee", "guarantee_benchmark", "guar
              "verdict", "total_over_benchmark", "revenue_over_benchmark", "total_over_MSW", "revenue_over_MSW")
 """What they read of an evaluated mechanism's row: a sweep writes all of these, or none when it
 evaluated no mechanism (or proved none)."""
-NUMBERS = ("goods", "players", "bids", "coalitions", "colluders", "seed", "axis_value", "time_limit", "scale", "MSW",
-           "MIEW", "BB", "BB_prime", "MKW", "solve_seconds", "eval_seconds", "host_cores", "E_SW", "E_REV", "total",
-           "guarantee_value", "bound", "bound_over_benchmark", "total_over_benchmark", "revenue_over_benchmark",
-           "total_over_MSW", "revenue_over_MSW")
+NUMBERS = ("goods", "players", "bids", "coalitions", "colluders", "seed", "knowledge_seed", "axis_value", "time_limit",
+           "scale", "MSW", "MIEW", "BB", "BB_prime", "MKW", "solve_seconds", "eval_seconds", "host_cores", "E_SW",
+           "E_REV", "total", "guarantee_value", "bound", "bound_over_benchmark", "total_over_benchmark",
+           "revenue_over_benchmark", "total_over_MSW", "revenue_over_MSW")
 WHOLE = {"goods": 1, "players": 1, "bids": 0, "coalitions": 0, "colluders": 0, "scale": 1, "host_cores": 1}
 """The counts among :data:`NUMBERS`, with the least each can be."""
 BOOLEANS = ("market", "proven", "benchmarks_proven", "holds")
@@ -246,13 +246,11 @@ def _line(data: bytes, index: int) -> int:
 
 
 def auction(frame):
-    """Each row's draw: its auction with the seed it was drawn with, the unit of the confidence
-    intervals. An experiment meets one draw at every axis point, and a sweep may hold one auction
-    annotated several ways (with and without coalitions): those rows are not independent. The
-    auction is ``valuations_sha256`` (goods, players, valuations: ``cabench.sweep.valuations_key``),
-    or, in results written before it, the source file's hash, else the generator's arguments,
-    else the instance file's hash; the seed draws the valuations of a generated auction, or the
-    knowledge of a given file's (an experiment on one file has one draw per seed)."""
+    """Each row's auction: its valuations apart from what the players know
+    (``valuations_sha256``: goods, players, valuations; ``cabench.sweep.valuations_key``), or, in
+    results written before it, the source file's hash, else the generator's arguments with the
+    seed that drew the valuations, else the instance file's hash. An experiment meets one auction
+    at every axis point, and a sweep may hold one auction annotated several ways."""
     import pandas as pd
 
     def column(name):
@@ -260,36 +258,76 @@ def auction(frame):
             return pd.Series(None, index=frame.index, dtype=object)
         return frame[name].map(lambda v: v if isinstance(v, str) and v else None)
 
-    def text(name):  # (each cell as text, a missing one as "none": pandas' own str() of None is missing)
-        if name not in frame:
-            return ["none"] * len(frame)
-        return ["none" if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v) for v in frame[name]]
-
     key = column("instance_sha256").fillna(column("file"))
     if "distribution" in frame:
-        made = pd.Series(["generated " + "/".join(parts) for parts in zip(*map(text, ("distribution", "goods", "bids",
-                                                                                          "players")))],
+        made = pd.Series(["generated " + "/".join(parts) + f" seed {seed}"
+                          for *parts, seed in zip(*map(_text(frame), ("distribution", "goods", "bids", "players",
+                                                                      "seed")))],
                          index=frame.index, dtype=object)
         key = key.where(column("distribution").isna(), made)
     key = column("source_sha256").fillna(key)
-    seeds = text("seed")
-    told = [f"{k if isinstance(k, str) else f'row {i}'} seed {seed}" for i, k, seed in zip(frame.index, key, seeds)]
-    own = [f"{v} seed {seed}" if isinstance(v, str) else None for v, seed in zip(column("valuations_sha256"), seeds)]
-    # rows written before valuations_sha256 join newer rows of the same provenance and seed
-    known = {t: o for t, o in zip(told, own) if o is not None}
-    return pd.Series([o if o is not None else known.get(t, t) for t, o in zip(told, own)], index=frame.index,
+    key = pd.Series([k if isinstance(k, str) else f"row {i}" for i, k in zip(frame.index, key)], index=frame.index,
+                    dtype=object)
+    # rows written before valuations_sha256 join newer rows of the same provenance
+    own = column("valuations_sha256")
+    known = {k: o for k, o in zip(key, own) if isinstance(o, str)}
+    return pd.Series([o if isinstance(o, str) else known.get(k, k) for k, o in zip(key, own)], index=frame.index,
                      dtype=object)
 
 
+def draw(frame):
+    """Each row's knowledge draw: its :func:`auction` with the seeds that drew what the players
+    know (``seed``, which on a given file draws the knowledge; ``knowledge_seed``, of a file
+    ``cabench annotate`` drew it on); an experiment meets one draw at every axis point. A file
+    that records neither (one cabench did not make) is a draw of its own (``instance_sha256``):
+    files of one auction that differ only in their coalitions then count as two draws."""
+    import pandas as pd
+
+    text = _text(frame)
+    return pd.Series([f"{a} seed {s} knowledge seed {k}" if (s, k) != ("none", "none") else f"{a} file {f}"
+                      for a, s, k, f in zip(frame["auction"], text("seed"), text("knowledge_seed"),
+                                            text("instance_sha256"))],
+                     index=frame.index, dtype=object)
+
+
+def _text(frame):
+    """Each cell of a column as text, a missing one (or column) as "none": pandas' own str() of
+    None is missing."""
+    import pandas as pd
+
+    def text(name):
+        if name not in frame:
+            return ["none"] * len(frame)
+        return ["none" if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v) for v in frame[name]]
+    return text
+
+
+def units(rows):
+    """The independent unit of each row of one line of a table or figure: its auction when the
+    line holds several auctions (a family of auctions: the knowledge draws of one auction are not
+    independent of each other's, so two files met with three seeds each are two units, not six);
+    its knowledge draw when the line holds one auction (an experiment or a sweep on one file:
+    the interval is then over knowledge draws on that auction). The rows of one unit are
+    averaged first."""
+    return rows["auction"] if rows["auction"].nunique() > 1 else rows["draw"]
+
+
+def premise_met(rows):
+    """The rows whose theorem's premise holds: the only ones a bound is shown for (where it is
+    not met, the theorem promises nothing)."""
+    return rows if "verdict" not in rows else rows[rows["verdict"].astype(str) != "premise not met"]
+
+
 def clustered(rows, column: str) -> Estimate:
-    """:func:`estimate` over draws (:func:`auction`, the rows' ``auction`` column): the rows of
-    one draw are averaged first, so an auction met at five knowledge points counts once
-    (counted five times, VCG's identical ratios gave an interval too narrow)."""
+    """:func:`estimate` over the :func:`units` of ``rows`` (one line: the rows' ``auction`` and
+    ``draw`` columns): the rows of one unit are averaged first, so an auction met at five
+    knowledge points counts once (counted five times, VCG's identical ratios gave an interval
+    too narrow)."""
     import pandas as pd
 
     values = pd.to_numeric(rows[column], errors="coerce")
     finite = values[values.notna() & values.map(lambda v: math.isfinite(v) if v is not None else False)]
-    return estimate(finite.groupby(rows.loc[finite.index, "auction"], sort=False).mean())
+    return estimate(finite.groupby(units(rows).loc[finite.index], sort=False).mean())
 
 
 def family(frame):
@@ -344,6 +382,7 @@ def mechanism_rows(frame):
     rows.loc[msw, "revenue_over_MSW"] = rows.loc[msw, "E_REV"] / rows.loc[msw, "MSW"]
     rows["family"] = family(rows)
     rows["auction"] = auction(rows)
+    rows["draw"] = draw(rows)
     # a mechanism run with given parameters is its own line: "best-belief (eps=1/100)"
     spec = rows["parameter_spec"].astype(object).fillna("").astype(str) if "parameter_spec" in rows else ""
     rows["mechanism"] = rows["mechanism"].astype(str) + (" (" + spec + ")").where(spec != "", "")
@@ -403,7 +442,7 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
                "E[REV] / benchmark", "(E[SW] + E[REV]) / benchmark", "(E[SW] + E[REV]) / MSW", "bound / benchmark",
                "PASS / FAIL / premise not met"]
     out, records = [], []
-    pooled = False  # some line holds several rows of one draw
+    pooled = False  # some line holds several rows of one unit
     for key, group in order.groupby(keys, sort=False):
         name = key[-1]
         benchmarks = sorted(set(group["guarantee_benchmark"].dropna())) if "guarantee_benchmark" in group else []
@@ -418,9 +457,10 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
             p = float(key[1])
             whole = p.is_integer() and rows["axis"].dropna().iloc[0] in ("candidates", "coalition-size")
             value.append(str(int(p)) if whole else f"{p:g}")
-        size = group["auction"].nunique()
+        size = units(group).nunique()
         pooled = pooled or size < len(group)
-        estimates = {ratio: clustered(group, ratio) for ratio in RATIOS}
+        estimates = {ratio: clustered(premise_met(group) if ratio == "bound_over_benchmark" else group, ratio)
+                     for ratio in RATIOS}
         value += [name, str(size), bench, *(_cell(e, digits, size) for e in estimates.values()), counts]
         out.append(tuple(value))
         record: dict[str, object] = {"family": str(key[0])}
@@ -434,15 +474,18 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
         record |= dict(zip(("PASS", "FAIL", "premise_not_met"), tally or (None, None, None)))
         records.append(record)
     align = tuple("r" if c in ("n",) or "/" in c and c != "PASS / FAIL / premise not met" else "l" for c in columns)
-    notes = ("Mean ± half-width of the 95% confidence interval (Student's t) over the draws (an auction with the "
-             "seed that drew it): n counts them. "
+    notes = ("Mean ± half-width of the 95% confidence interval (Student's t) over the independent units, which n "
+             "counts: the auctions of the line (distinct valuations), or, on a line of one auction, its knowledge "
+             "draws (the seeds that drew what the players know). "
              "Ratios divide by the benchmark of the mechanism's own theorem; VCG and the second-price bundle "
-             "auction (no theorem) by BB. A ratio over fewer draws than n (its benchmark 0 on the others) gives "
-             "its own n.",)
+             "auction (no theorem) by BB. A ratio over fewer units than n (its benchmark 0, or not proven, on the "
+             "others) gives its own n. The bound is the theorem's right-hand side over its benchmark, a bound on "
+             "the side the theorem speaks of (E[REV] or E[SW] + E[REV]: guarantee_on in the results), over the "
+             "rows where its premise is met; without --per-point a unit is averaged over the points it has.",)
     if pooled:
-        notes += ("Some lines hold several rows of one draw (an auction with the seed that drew it: its knowledge "
-                  "points, or files of that auction and seed): each draw's rows are averaged first, as they are not "
-                  "independent; the verdicts count every row.",)
+        notes += ("Some lines hold several rows of one unit (an auction's knowledge points or knowledge draws, or "
+                  "files of one auction): each unit's rows are averaged first, as they are not independent; the "
+                  "verdicts count every row.",)
     if per_point and not point:  # (asked for, and silently not given)
         notes += ("--per-point: these results have no knowledge axis (a sweep's, not an experiment's); one line per "
                   "family and mechanism.",)
@@ -457,6 +500,7 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
     left_out = int(frame["mechanism"].notna().sum()) - len(rows) - repeated
     if left_out:  # (they were dropped without a word: an instance could vanish from its family)
         notes += (f"{left_out} mechanism row{'s' if left_out > 1 else ''} of the results left out: not evaluated, a "
-                  "program they need not proven within the time limit (proven = False).",)
+                  "program they need not proven within the time limit (their E_SW, E_REV and total are empty; "
+                  "proven = False says only that some benchmark of the instance was not proven).",)
     return TableData("Share of the benchmarks achieved (mean ± 95% CI)", tuple(columns), tuple(out), align, notes,
                      tuple(records))

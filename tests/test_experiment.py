@@ -311,11 +311,13 @@ def test_one_results_file_holds_one_design(tmp_path):
     assert result.returncode == 2 and "holds rows of a sweep" in result.stderr
 
 
-def test_an_experiment_on_given_files_counts_each_file_and_seed(tmp_path):
-    """On given files the seed draws the knowledge: at one point each (file, seed) is a draw, and
-    pooled over the points each draw counts once. Two files made by ``generate`` with the same
-    seed were one auction to the table (their generator's arguments and seed), and one file
-    under several seeds several."""
+def test_an_experiment_on_given_files_counts_each_file_or_each_seed_of_one_file(tmp_path):
+    """On given files the seed draws the knowledge. A line of several files counts the files (the
+    auctions): each (file, seed) was a unit, so two files under two seeds were four, and VCG,
+    blind to knowledge, had an interval as if its two values were four independent ones. A line
+    of one file counts its knowledge draws, pooled over the points each once. Two files made by
+    ``generate`` with the same seed were one auction to the table (their generator's arguments
+    and seed)."""
     from cabench.summary import load, summary_table
 
     folder = tmp_path / "inst"
@@ -326,13 +328,19 @@ def test_an_experiment_on_given_files_counts_each_file_and_seed(tmp_path):
                    "--mechanisms", "best-belief", "--solver", "brute", "-o", str(out)).returncode == 0
     frame = load(out)
     per_point = {(r["axis_value"], r["mechanism"]): r["n"] for r in summary_table(frame, per_point=True).records}
-    assert per_point[(0.5, "vcg")] == 4  # two files x two seeds
+    assert per_point[(0.5, "vcg")] == 2  # two files (under two seeds each)
     pooled = {r["mechanism"]: r for r in summary_table(frame).records}
-    assert (pooled["vcg"]["n"], pooled["vcg"]["rows"]) == (4, 8)
+    assert (pooled["vcg"]["n"], pooled["vcg"]["rows"]) == (2, 8)
     vcg = frame[frame["mechanism"] == "vcg"]
     per_file = vcg.groupby("source_sha256")["total_over_MSW"].mean()
     assert len(per_file) == 2 and per_file.iloc[0] != per_file.iloc[1]  # two auctions, not one
-    assert pooled["vcg"]["total_over_MSW_ci95"] > 0
+    t = 12.706204736174698  # Student's t, 1 degree of freedom
+    assert pooled["vcg"]["total_over_MSW_ci95"] == pytest.approx(t * per_file.std() / 2 ** 0.5)
+    one = tmp_path / "one.csv"
+    assert run_cli("experiment", str(sorted(folder.glob("*.json"))[0]), "--axis", "wrong:0,0.5", "--seeds", "3",
+                   "--mechanisms", "best-belief", "--solver", "brute", "-o", str(one)).returncode == 0
+    lines = {r["mechanism"]: r for r in summary_table(load(one)).records}
+    assert (lines["best-belief"]["n"], lines["best-belief"]["rows"]) == (3, 6)  # one file: its three draws
 
 
 @pytest.mark.parametrize("seeds, says", [

@@ -606,3 +606,51 @@ def test_rows_that_name_the_mixed_benchmark_mkw_i_read_as_mikw_i(results, tmp_pa
     assert result.returncode == 0, result.stderr
     mixed = next(r for r in csv.DictReader(io.StringIO(result.stdout)) if r["mechanism"] == "mixed-second-price")
     assert mixed["benchmark"] == "MIKW_I"
+
+
+def test_one_auction_drawn_three_ways_counts_three_draws_in_a_sweep_as_in_an_experiment(tmp_path):
+    """The same three knowledge draws on one auction were one unit to a sweep (it kept no
+    ``knowledge_seed``, and the imported file no seed at all) and three to an experiment."""
+    from cabench.summary import summary_table
+
+    made = tmp_path / "g.json"
+    assert run_cli("generate", "-d", "regions", "-m", "5", "-b", "10", "-n", "3", "-o", str(made)).returncode == 0
+    imported = tmp_path / "cats.json"
+    assert run_cli("import", str(EXAMPLES / "cats-scheduling-40-200.txt"), "-o", str(imported)).returncode == 0
+    for source in (made, imported):
+        folder = tmp_path / f"drawn-{source.stem}"
+        for seed in (1, 2, 3):
+            assert run_cli("annotate", str(source), "--knowledge", "noisy-lower:0.5", "--seed", str(seed),
+                           "-o", str(folder / f"s{seed}.json")).returncode == 0
+        swept = tmp_path / f"{source.stem}-sweep.csv"
+        assert run_cli("sweep", str(folder), "--mechanisms", "vcg", "--solver", "brute" if source == made else
+                       "portfolio", "-o", str(swept)).returncode == 0
+        lines = {r["mechanism"]: r for r in summary_table(load(swept)).records}
+        assert (lines["vcg"]["n"], lines["vcg"]["rows"]) == (3, 3), source
+    experiment = tmp_path / "e.csv"
+    assert run_cli("experiment", str(made), "--axis", "noisy-lower:0.5", "--seeds", "3", "--first-seed", "1",
+                   "--mechanisms", "vcg", "--solver", "brute", "-o", str(experiment)).returncode == 0
+    lines = {r["mechanism"]: r for r in summary_table(load(experiment)).records}
+    assert (lines["vcg"]["n"], lines["vcg"]["rows"]) == (3, 3)
+
+
+def test_the_tables_bound_is_over_the_rows_whose_premise_is_met(results):
+    """Where a theorem's premise is not met it promises nothing: the figures drew no bound there,
+    but the table averaged those rows' bounds in."""
+    from cabench.summary import summary_table
+
+    frame = load(results)
+    chosen = frame.index[frame["mechanism"] == "best-belief"][:2]
+    frame.loc[chosen, "verdict"] = "premise not met"
+    frame.loc[chosen, "bound_over_benchmark"] = 100.0
+    line = next(r for r in summary_table(frame).records if r["mechanism"] == "best-belief")
+    assert line["bound_over_benchmark_mean"] == pytest.approx(0.5, abs=1e-3)  # BB/2 - eps over BB
+
+
+def test_latex_keeps_brackets_and_double_hyphens_as_written():
+    """A cell starting with "[" after a row's \\\\ was read as its optional argument (a family named
+    for a file "[x].json" broke the table), and "--per-point" printed an en dash."""
+    from cabench.formats import latex_escape
+
+    assert latex_escape("[x]") == "{[}x{]}"
+    assert latex_escape("--per-point, best-belief, a − b") == "-{}-per-point, best-belief, a -- b"
