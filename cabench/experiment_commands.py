@@ -222,6 +222,10 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
             raise click.BadParameter(f'"{players}": expected a number of players >= 1 or "bidders"',
                                      param_hint="'--players'")
         family = Family(distribution, goods, bids, count)
+        from instances.generate import check_spec
+
+        with spec_errors():  # (before the results' design: a typo in the name was reported as another design)
+            check_spec(distribution, goods, bids, count)
         if axis_spec.kind == "coalition-size" and count is not None:  # (checked before any work)
             from cabench.experiment import blamed_on_axis
             from instances.knowledge_models import parse_coalitions

@@ -268,6 +268,16 @@ def test_a_coalition_size_too_large_is_blamed_on_the_axis(tmp_path):
     assert "--coalitions" not in result.stderr
 
 
+def test_an_unknown_distribution_is_said_before_the_design_of_the_results(tmp_path):
+    """A typo in the distribution's name, into existing results, was reported as another design."""
+    out = tmp_path / "r.csv"
+    assert run_cli("experiment", "--axis", "noisy-lower:0.5", *GENERATED, "--mechanisms", "vcg",
+                   "-o", str(out)).returncode == 0
+    result = run_cli("experiment", "--axis", "noisy-lower:0.5", "-d", "regionz", *GENERATED[2:], "--mechanisms",
+                     "vcg", "-o", str(out))
+    assert result.returncode == 2 and 'unknown distribution "regionz"' in result.stderr, result.stderr
+
+
 def test_one_results_file_holds_one_design(tmp_path):
     """Another design into the same results (other goods, another axis, other fixed coalitions,
     a sweep's rows) is refused before anything is drawn or written: the table pooled them into
