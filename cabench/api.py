@@ -164,7 +164,7 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
         instance = source
     elif isinstance(source, Mapping):
         instance = parse_instance(dict(source))
-    elif isinstance(source, str) and source.lstrip().startswith(("{", "[")) and not _is_file(source):
+    elif isinstance(source, str) and source.lstrip().startswith(("{", "[")) and '"' in source and not _is_file(source):
         # (it was read as a file name: "File name too long", with the whole text as the name)
         raise ArgumentError(f"instance {_shown(source)}: a JSON text, not a path; give json.loads(text), a dict, "
                             "or the path of a file", "instance")

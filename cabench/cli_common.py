@@ -32,11 +32,12 @@ if TYPE_CHECKING:
     from instances.model import Instance
 
 __all__ = ["CLEANUPS", "GivenPath", "PARAM_HELP", "SECONDS", "SEED", "STOP_SAID", "Seconds", "check_backend",
-           "check_folder", "coalition_knowledge_option", "csv_folders_removed_on_error", "csv_outputs",
-           "dash_is_stdout", "emit", "flag_errors", "forced_cleanups", "format_option", "given_params", "jobs_option",
-           "jobs_within_machine", "json_asked", "json_option", "load_with_reading", "mechanism_list", "named_a_folder",
-           "new_folders_removed_on_error", "no_dash", "outputs_written_last", "param_flags", "param_many_option",
-           "say_stopped", "solver_option", "spec_errors", "time_limit_option", "workers_within_machine"]
+           "check_folder", "check_last_seed", "coalition_knowledge_option", "csv_folders_removed_on_error",
+           "csv_outputs", "dash_is_stdout", "emit", "flag_errors", "forced_cleanups", "format_option", "given_params",
+           "jobs_option", "jobs_within_machine", "json_asked", "json_option", "load_with_reading", "mechanism_list",
+           "named_a_folder", "new_folders_removed_on_error", "no_dash", "outputs_written_last", "param_flags",
+           "param_many_option", "say_stopped", "solver_option", "spec_errors", "time_limit_option",
+           "workers_within_machine"]
 
 # At its top this module (and every module of commands) imports only what each start needs: click,
 # the flags' choices and the errors main() reports; each command imports the library it runs. So
@@ -349,6 +350,13 @@ class _SeedRange(click.IntRange):
 
 SEED = _SeedRange(-api.MAX_SEED, api.MAX_SEED)
 """The type of every ``--seed`` and ``--first-seed``."""
+
+
+def check_last_seed(first: int, count: int, flag: str) -> None:
+    """Refuse seeds FIRST, FIRST+1, ... (``count`` of them) that go past :data:`api.MAX_SEED`."""
+    if first + count - 1 > api.MAX_SEED:
+        raise click.BadParameter(f"seeds {first} to {first + count - 1}: the last is past 2^63 - 1, the largest "
+                                 "seed", param_hint=flag)
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from instances import CabenchError, Instance, instance_text, load_instance
-from instances.knowledge_models import SpecError, annotate, parse_coalitions, parse_knowledge
+from instances.knowledge_models import ARGUMENTS, SpecError, annotate, parse_coalitions, parse_knowledge
 from instances.units import exact_number
 
 __all__ = ["AXES", "Axis", "BASELINES", "Family", "MAX_POINTS", "blamed_on_axis", "check_design", "design_of",
@@ -99,13 +99,8 @@ def parse_axis(spec: str) -> Axis:
             try:
                 parse_knowledge(f"{kind}:{_number(v)}")
             except SpecError:  # (its message named --knowledge, which the user did not give)
-                raise CabenchError(f"--axis: {kind} value {_number(v)}: expected {_RANGES[kind]}") from None
+                raise CabenchError(f"--axis: {kind} value {_number(v)}: expected {ARGUMENTS[kind]}") from None
     return axis
-
-
-_RANGES = {"noisy-lower": "a fraction F with 0 < F <= 1", "wrong": "a probability P with 0 <= P <= 1",
-           "candidates": "a whole number K >= 1"}
-"""The values each knowledge axis takes (``instances.knowledge_models``), for its errors."""
 
 
 MAX_POINTS = 1000

@@ -14,6 +14,7 @@ from cabench.cli_common import (
     GivenPath,
     check_backend,
     check_folder,
+    check_last_seed,
     dash_is_stdout,
     emit,
     forced_cleanups,
@@ -186,8 +187,15 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     """Vary the knowledge along --axis, several seeds per point, on generated instances or on
     FILES, and evaluate the mechanisms (plus VCG and the second-price bundle auction) into one
     tidy table with full provenance; then `cabench plot` and `cabench table` it."""
-    from cabench.experiment import (BASELINES, Family, check_design, design_of, experiment_files, instance_folder,
-                                    parse_axis)
+    from cabench.experiment import (
+        BASELINES,
+        Family,
+        check_design,
+        design_of,
+        experiment_files,
+        instance_folder,
+        parse_axis,
+    )
     from cabench.sweep import check_results, check_results_name, run_sweep
     from instances.files import check_output
     from instances.knowledge_models import parse_knowledge
@@ -196,6 +204,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
         axis_spec = parse_axis(axis)
     except CabenchError as exc:  # as every command's flag errors: "cabench experiment: Invalid value for '--axis': ..."
         raise click.BadParameter(str(exc).removeprefix("--axis: "), param_hint="'--axis'") from None
+    check_last_seed(first_seed, seeds, "'--first-seed'")
     names = mechanism_list(mechanisms)
     names += [b for b in BASELINES if b not in names]
     given = given_params(param_values, names)

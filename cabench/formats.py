@@ -68,11 +68,11 @@ def _md(text: str) -> str:
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
                  "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}",
-                 "±": r"$\pm$", "ε": r"$\varepsilon$", "−": "--", "–": "--", "≥": r"$\geq$",
+                 "±": r"$\pm$", "ε": r"$\varepsilon$", "−": "{--}", "–": "{--}", "≥": r"$\geq$",
                  "[": "{[}", "]": "{]}"}
 """Characters LaTeX reads as commands, and a few it would not print. Brackets are braced: a cell
 starting with ``[`` after a row's ``\\`` was read as its optional argument (a family named for a
-file ``[x].json`` broke the table)."""
+file ``[x].json`` broke the table); so is an en dash, which a hyphen beside it made an em dash."""
 
 
 def latex_escape(text: str) -> str:

@@ -10,11 +10,12 @@ from pathlib import Path
 import click
 
 from cabench.cli_common import (
-    SEED,
     SECONDS,
+    SEED,
     GivenPath,
     check_backend,
     check_folder,
+    check_last_seed,
     coalition_knowledge_option,
     csv_folders_removed_on_error,
     csv_outputs,
@@ -157,6 +158,7 @@ def generate_command(distribution, goods, bids, players, seed, knowledge, coalit
         raise click.BadParameter(f'"{players}": expected a number of players >= 1 or "bidders"', param_hint="'--players'")
     else:
         players = int(players)
+    check_last_seed(seed, count, "'--seed'")
     if output is None and count > 1:
         raise click.BadParameter("--count above 1 needs -o DIRECTORY", param_hint="'-o'")
     folder = output is not None and (count > 1 or output.is_dir() or named_a_folder("output"))

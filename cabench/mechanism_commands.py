@@ -13,8 +13,8 @@ import click
 
 from cabench import api
 from cabench.cli_common import (
-    SEED,
     PARAM_HELP,
+    SEED,
     GivenPath,
     check_backend,
     coalition_knowledge_option,
@@ -351,8 +351,8 @@ def game_command(file, mechanism, output, param_values, max_nodes, solver, time_
             params = api.parse_params(param_flags(param_values))
         instance, facts = _setup(file, solver, time_limit, jobs, coalition_knowledge)
         m = MECHANISMS[mechanism]
-        api.check_applicable(m, instance)
-        with flag_errors():
+        with flag_errors():  # (as evaluate, outcome and deviate say both)
+            api.check_applicable(m, instance)
             params = m.parameters(instance, params)
         from cabench.progress import counting, wanted
 

@@ -15,6 +15,11 @@ the width of a one- or two-column paper. Tests read the data and the drawn figur
   and each theorem's bound;
 * ``collusion``: (E[SW] + E[REV]) / benchmark against the number of colluding players;
 * ``solve-time``: seconds for the benchmark table against goods and against bids.
+
+A line of ``knowledge-quality`` and ``collusion`` pools the families of the results (the title
+names them; ``cabench table`` gives each its own line). Its intervals count the line's units
+(``cabench.summary.units``): its auctions, or the knowledge draws of its one auction, chosen
+once for the whole line, so every point of a line counts the same kind of unit.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cabench.summary import BASELINES, bound_label, clustered, load, mechanism_rows, premise_met, shown_name
+from cabench.summary import BASELINES, bound_label, clustered, load, mechanism_rows, premise_met, shown_name, units
 from instances import CabenchError
 from instances.files import atomic_write
 
@@ -135,8 +140,9 @@ def _lines(rows, x: str, y: str, colors, bounds_on: str | None) -> tuple[Series,
     names = sorted(set(rows["mechanism"]), key=lambda m: (m in BASELINES, m))
     for name in names:
         group = rows[rows["mechanism"] == name]
+        line = units(group)  # (chosen for the whole line: each point alone could choose otherwise)
         points = sorted(set(group[x].dropna()))
-        stats = [clustered(group[group[x] == p], y) for p in points]
+        stats = [clustered(group[group[x] == p], y, line) for p in points]
         keep = [(p, s) for p, s in zip(points, stats) if s.n]
         if not keep:
             continue
@@ -150,7 +156,7 @@ def _lines(rows, x: str, y: str, colors, bounds_on: str | None) -> tuple[Series,
         met = premise_met(group)
         if bounds_on and role == "mechanism" and (met["guarantee_on"] == bounds_on).any():
             on = met[met["guarantee_on"] == bounds_on]
-            levels = [(p, clustered(on[on[x] == p], "bound_over_benchmark")) for p in points]
+            levels = [(p, clustered(on[on[x] == p], "bound_over_benchmark", line)) for p in points]
             levels = [(p, s) for p, s in levels if s.n]
             text = bound_label(on["guarantee"].dropna().iloc[0]) if on["guarantee"].notna().any() else None
             if levels:
@@ -190,12 +196,16 @@ def _families(rows) -> str:
     """The families a figure's lines are over, for its title: each line pools them (``cabench
     table`` gives each its own line), and its intervals count their auctions (``summary.units``)."""
     families = sorted(set(rows["family"]))
-    return f"({families[0]})" if len(families) == 1 else f"(families pooled: {', '.join(families)})"
+    if len(families) == 1:
+        return f"({families[0]})"
+    # (a sweep of 40 files, each its own family, buried the panel under their names)
+    named = ", ".join(families[:3]) + (f" and {len(families) - 3} more" if len(families) > 3 else "")
+    return f"({len(families)} families pooled: {named})"
 
 
 def performance(frame) -> FigureData | None:
     """Per mechanism and family: mean ratio to the benchmark of its theorem, with 95% error
-    bars, and the theorem's bound (mean over the instances) as a marker."""
+    bars, and the theorem's bound (mean over its units where its premise is met) as a marker."""
     rows = mechanism_rows(frame)
     if rows.empty:
         return None
@@ -212,7 +222,8 @@ def performance(frame) -> FigureData | None:
                                  tuple(s.high for s in stats), tuple(s.n for s in stats),
                                  PALETTE[k % len(PALETTE)]))
         met = premise_met(rows)
-        bounds = [clustered(met[(met["mechanism"] == m) & (met["guarantee_on"] == on)], "bound_over_benchmark")
+        bounds = [clustered(met[(met["mechanism"] == m) & (met["guarantee_on"] == on)], "bound_over_benchmark",
+                            units(rows[rows["mechanism"] == m]))
                   for m in mechanisms]
         # a star marks a mechanism whose premise fails on some instances (a second line of tick label, rotated,
         # ran into its neighbours)
@@ -340,7 +351,7 @@ def _draw_panel(ax, panel: Panel, locator) -> None:
         width = 0.8 / max(1, len(groups))
         for k, s in enumerate(groups):
             xs = [c + (k - (len(groups) - 1) / 2) * width for c in range(len(categories))]
-            # no interval (one draw): no bar at all, where a zero one drew its caps on the mean
+            # no interval (one unit): no bar at all, where a zero one drew its caps on the mean
             err = [[m - lo if math.isfinite(lo) else math.nan for m, lo in zip(s.y, s.low)],
                    [hi - m if math.isfinite(hi) else math.nan for m, hi in zip(s.y, s.high)]]
             ax.bar(xs, s.y, width, yerr=err, capsize=2, color=s.color, label=s.label, error_kw={"linewidth": 0.8})

@@ -22,8 +22,8 @@ from cabench.experiment import AXES, BASELINES
 from instances import CabenchError
 
 __all__ = ["BASELINE_BENCHMARK", "BOOLEANS", "CHOICES", "COLUMNS", "EVALUATED", "Estimate", "NUMBERS", "PARQUET_MAGIC",
-           "RATIOS", "WHOLE", "auction", "bound_label", "clustered", "draw", "estimate", "family", "load",
-           "mechanism_rows", "premise_met", "shown_name", "summary_table", "units"]
+           "RATIOS", "WHOLE", "auction", "bound_label", "clustered", "estimate", "family", "knowledge_draw",
+           "load", "mechanism_rows", "premise_met", "shown_name", "summary_table", "units"]
 
 BASELINE_BENCHMARK = "BB"
 
@@ -67,10 +67,10 @@ EVALUATED = ("E_SW", "E_REV", "total", "guarantee", "guarantee_benchmark", "guar
              "verdict", "total_over_benchmark", "revenue_over_benchmark", "total_over_MSW", "revenue_over_MSW")
 """What they read of an evaluated mechanism's row: a sweep writes all of these, or none when it
 evaluated no mechanism (or proved none)."""
-NUMBERS = ("goods", "players", "bids", "coalitions", "colluders", "seed", "knowledge_seed", "axis_value", "time_limit",
-           "scale", "MSW", "MIEW", "BB", "BB_prime", "MKW", "solve_seconds", "eval_seconds", "host_cores", "E_SW",
-           "E_REV", "total", "guarantee_value", "bound", "bound_over_benchmark", "total_over_benchmark",
-           "revenue_over_benchmark", "total_over_MSW", "revenue_over_MSW")
+NUMBERS = ("goods", "players", "bids", "coalitions", "colluders", "seed", "axis_value", "time_limit", "scale", "MSW",
+           "MIEW", "BB", "BB_prime", "MKW", "solve_seconds", "eval_seconds", "host_cores", "E_SW", "E_REV", "total",
+           "guarantee_value", "bound", "bound_over_benchmark", "total_over_benchmark", "revenue_over_benchmark",
+           "total_over_MSW", "revenue_over_MSW")
 WHOLE = {"goods": 1, "players": 1, "bids": 0, "coalitions": 0, "colluders": 0, "scale": 1, "host_cores": 1}
 """The counts among :data:`NUMBERS`, with the least each can be."""
 BOOLEANS = ("market", "proven", "benchmarks_proven", "holds")
@@ -275,18 +275,17 @@ def auction(frame):
                      dtype=object)
 
 
-def draw(frame):
-    """Each row's knowledge draw: its :func:`auction` with the seeds that drew what the players
-    know (``seed``, which on a given file draws the knowledge; ``knowledge_seed``, of a file
-    ``cabench annotate`` drew it on); an experiment meets one draw at every axis point. A file
-    that records neither (one cabench did not make) is a draw of its own (``instance_sha256``):
-    files of one auction that differ only in their coalitions then count as two draws."""
+def knowledge_draw(frame):
+    """Each row's draw of what the players know, on its :func:`auction`. An experiment's row: its
+    seed, which drew the point's knowledge and coalitions (and a generated auction's valuations),
+    so the experiment meets one draw at every axis point. A sweep's row: its instance file
+    (``instance_sha256``), each file of one auction being one draw of its knowledge and
+    coalitions (files that differ only in their coalitions are then two)."""
     import pandas as pd
 
     text = _text(frame)
-    return pd.Series([f"{a} seed {s} knowledge seed {k}" if (s, k) != ("none", "none") else f"{a} file {f}"
-                      for a, s, k, f in zip(frame["auction"], text("seed"), text("knowledge_seed"),
-                                            text("instance_sha256"))],
+    return pd.Series([f"{a} seed {s}" if axis != "none" else f"{a} file {f}"
+                      for a, s, axis, f in zip(frame["auction"], text("seed"), text("axis"), text("instance_sha256"))],
                      index=frame.index, dtype=object)
 
 
@@ -303,12 +302,13 @@ def _text(frame):
 
 
 def units(rows):
-    """The independent unit of each row of one line of a table or figure: its auction when the
-    line holds several auctions (a family of auctions: the knowledge draws of one auction are not
-    independent of each other's, so two files met with three seeds each are two units, not six);
-    its knowledge draw when the line holds one auction (an experiment or a sweep on one file:
-    the interval is then over knowledge draws on that auction). The rows of one unit are
-    averaged first."""
+    """The independent unit of each row of one line of a table or figure (one mechanism's rows):
+    its auction when the line holds several auctions (a family of auctions: the knowledge draws
+    of one auction are not independent of each other's, so two files met with three seeds each
+    are two units, not six); its knowledge draw (:func:`knowledge_draw`) when the line holds one
+    auction (an experiment or a sweep on one file: the interval is then over knowledge draws on
+    that auction, given its valuations). Chosen once per line: a point of the line, or its rows
+    whose premise is met, are counted in the line's units (:func:`clustered`)."""
     return rows["auction"] if rows["auction"].nunique() > 1 else rows["draw"]
 
 
@@ -318,16 +318,17 @@ def premise_met(rows):
     return rows if "verdict" not in rows else rows[rows["verdict"].astype(str) != "premise not met"]
 
 
-def clustered(rows, column: str) -> Estimate:
-    """:func:`estimate` over the :func:`units` of ``rows`` (one line: the rows' ``auction`` and
-    ``draw`` columns): the rows of one unit are averaged first, so an auction met at five
-    knowledge points counts once (counted five times, VCG's identical ratios gave an interval
-    too narrow)."""
+def clustered(rows, column: str, line=None) -> Estimate:
+    """:func:`estimate` over units of ``rows``: the :func:`units` of ``line`` (a Series over the
+    rows of the whole line, of which ``rows`` are some), else those of ``rows`` themselves. The
+    rows of one unit are averaged first, so an auction met at five knowledge points counts once
+    (counted five times, VCG's identical ratios gave an interval too narrow)."""
     import pandas as pd
 
     values = pd.to_numeric(rows[column], errors="coerce")
     finite = values[values.notna() & values.map(lambda v: math.isfinite(v) if v is not None else False)]
-    return estimate(finite.groupby(units(rows).loc[finite.index], sort=False).mean())
+    unit = units(rows) if line is None else line
+    return estimate(finite.groupby(unit.loc[finite.index], sort=False).mean())
 
 
 def family(frame):
@@ -382,7 +383,7 @@ def mechanism_rows(frame):
     rows.loc[msw, "revenue_over_MSW"] = rows.loc[msw, "E_REV"] / rows.loc[msw, "MSW"]
     rows["family"] = family(rows)
     rows["auction"] = auction(rows)
-    rows["draw"] = draw(rows)
+    rows["draw"] = knowledge_draw(rows)
     # a mechanism run with given parameters is its own line: "best-belief (eps=1/100)"
     spec = rows["parameter_spec"].astype(object).fillna("").astype(str) if "parameter_spec" in rows else ""
     rows["mechanism"] = rows["mechanism"].astype(str) + (" (" + spec + ")").where(spec != "", "")
@@ -457,9 +458,10 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
             p = float(key[1])
             whole = p.is_integer() and rows["axis"].dropna().iloc[0] in ("candidates", "coalition-size")
             value.append(str(int(p)) if whole else f"{p:g}")
-        size = units(group).nunique()
+        line = units(group)
+        size = line.nunique()
         pooled = pooled or size < len(group)
-        estimates = {ratio: clustered(premise_met(group) if ratio == "bound_over_benchmark" else group, ratio)
+        estimates = {ratio: clustered(premise_met(group) if ratio == "bound_over_benchmark" else group, ratio, line)
                      for ratio in RATIOS}
         value += [name, str(size), bench, *(_cell(e, digits, size) for e in estimates.values()), counts]
         out.append(tuple(value))

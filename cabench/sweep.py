@@ -229,7 +229,6 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         "distribution": record.get("distribution"),
         "seed": record.get("seed"),
         "knowledge": record.get("knowledge"),
-        "knowledge_seed": record.get("knowledge_seed"),  # (cabench annotate's: a draw of the file's knowledge)
         "coalition_spec": record.get("coalitions"),
         "axis": record.get("axis"),
         "axis_value": record.get("axis_value"),

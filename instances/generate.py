@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 
 from instances.distributions import DISTRIBUTIONS, Bidder
-from instances.knowledge_models import SpecError, draw_coalitions, draw_knowledge, parse_coalitions, parse_knowledge
 from instances.files import MAX_INPUT_BYTES
+from instances.knowledge_models import SpecError, draw_coalitions, draw_knowledge, parse_coalitions, parse_knowledge
 from instances.loader import MAX_GOODS
 from instances.model import Instance
 from instances.valuation import Form, Valuation

@@ -35,8 +35,8 @@ from instances.model import Candidates, Instance, Knowledge, LowerBounds
 from instances.units import MAX_ABS_VALUE
 from instances.valuation import Form, Valuation, valuation_key
 
-__all__ = ["MAX_KNOWLEDGE_VALUES", "SpecError", "annotate", "check_knowledge_size", "draw_coalitions", "draw_knowledge",
-           "parse_coalitions", "parse_knowledge"]
+__all__ = ["ARGUMENTS", "MAX_KNOWLEDGE_VALUES", "SpecError", "annotate", "check_knowledge_size", "draw_coalitions",
+           "draw_knowledge", "parse_coalitions", "parse_knowledge"]
 
 MAX_KNOWLEDGE_VALUES = 5_000_000
 """Most values the drawn knowledge may hold: it repeats every other player's valuation for every
@@ -84,8 +84,13 @@ def parse_knowledge(spec: str) -> tuple[str, float]:
             return kind, float(int(arg))
     except ValueError:
         pass
-    raise SpecError(f'--knowledge: cannot read "{spec}"; expected none, exact, noisy-lower:F (0 < F <= 1), '
-                    "wrong:P (0 <= P <= 1) or candidates:K (K >= 1)")
+    raise SpecError(f'--knowledge: cannot read "{spec}"; expected none, exact, '
+                    + ", ".join(f"{kind}:{ARGUMENTS[kind]}" for kind in ("noisy-lower", "wrong"))
+                    + f" or candidates:{ARGUMENTS['candidates']}")
+
+
+ARGUMENTS = {"noisy-lower": "F (0 < F <= 1)", "wrong": "P (0 <= P <= 1)", "candidates": "K (K >= 1)"}
+"""The argument each knowledge model with one takes, as errors say it."""
 
 
 def parse_coalitions(spec: str, players: int) -> tuple[int, int]:

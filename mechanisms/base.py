@@ -9,9 +9,9 @@ from fractions import Fraction
 from typing import Any
 
 from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw
+from benchmarks.correctness import same_valuation
 from benchmarks.external import miew_request
 from benchmarks.known import relevant_knowledge_request
-from benchmarks.correctness import same_valuation
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
 from benchmarks.solving import solve_request, solve_requests
 from benchmarks.welfare import best_allocation_request, favourite_bundle_request

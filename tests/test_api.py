@@ -468,10 +468,13 @@ def test_errors_show_a_misplaced_value_briefly():
         assert len(str(error.value)) < 400, str(error.value)[:400]
 
 
-def test_json_text_is_not_read_as_a_file_name():
+def test_json_text_is_not_read_as_a_file_name(tmp_path):
     with pytest.raises(cabench.ArgumentError, match="a JSON text, not a path") as error:
         cabench.load(SEED004.read_text())
     assert error.value.param == "instance" and len(str(error.value)) < 300
+    with pytest.raises(cabench.CabenchError, match="No such file") as error:  # (a name, not a text)
+        cabench.load(str(tmp_path / "[x].json"))
+    assert not isinstance(error.value, cabench.ArgumentError)
 
 
 def test_a_seed_beyond_64_bits_is_an_argument_error():
@@ -483,6 +486,13 @@ def test_a_seed_beyond_64_bits_is_an_argument_error():
             call()
     result = run_cli("generate", "-d", "arbitrary", "-m", "3", "-b", "5", "-n", "2", "--seed", str(2**63))
     assert result.returncode == 2 and "|x| < 2^63" in result.stderr, result.stderr
+    # (the last of several seeds went past it: a file of seed 2^63 was written)
+    for args in (["generate", "-d", "arbitrary", "-m", "3", "-b", "5", "-n", "2", "--seed", str(2**63 - 1),
+                  "--count", "2"],
+                 ["experiment", "--axis", "wrong:0", "-d", "arbitrary", "-m", "3", "-b", "5", "-n", "2",
+                  "--first-seed", str(2**63 - 1), "--seeds", "2", "-o", "never.csv"]):
+        result = run_cli(*args)
+        assert result.returncode == 2 and "the last is past 2^63 - 1" in result.stderr, result.stderr
 
 
 def test_equal_reports_compare_equal_and_the_errors_are_exported():

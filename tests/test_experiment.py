@@ -60,7 +60,7 @@ def test_too_many_or_too_long_axis_values_are_refused_at_once(spec, message):
 @pytest.mark.parametrize("args, message", [
     # (the axis's knowledge was said of --knowledge, which the user did not give)
     (["--axis", "candidates:100000000"], "Invalid value for '--axis': \"candidates:100000000\": every player"),
-    (["--axis", "noisy-lower:2"], "Invalid value for '--axis': noisy-lower value 2: expected a fraction F with 0 < F"),
+    (["--axis", "noisy-lower:2"], "Invalid value for '--axis': noisy-lower value 2: expected F (0 < F <= 1)"),
     (["--axis", "noisy-lower:0.5", "--knowledge", "foo"], "Invalid value for '--knowledge': cannot read \"foo\""),
 ])
 def test_knowledge_that_cannot_be_drawn_is_one_line_of_the_command(tmp_path, args, message):

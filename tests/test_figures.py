@@ -4,9 +4,9 @@ bounds, labels) and through the drawn matplotlib figure; tables in every format,
 from __future__ import annotations
 
 import csv
-import math
 import io
 import json
+import math
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -609,24 +609,26 @@ def test_rows_that_name_the_mixed_benchmark_mkw_i_read_as_mikw_i(results, tmp_pa
 
 
 def test_one_auction_drawn_three_ways_counts_three_draws_in_a_sweep_as_in_an_experiment(tmp_path):
-    """The same three knowledge draws on one auction were one unit to a sweep (it kept no
-    ``knowledge_seed``, and the imported file no seed at all) and three to an experiment."""
+    """The same three draws of knowledge (or of coalitions) on one auction were one unit to a
+    sweep (its rows kept the seed of the valuations only, and an imported file had none) and
+    three to an experiment: a sweep's files of one auction are its draws."""
     from cabench.summary import summary_table
 
     made = tmp_path / "g.json"
-    assert run_cli("generate", "-d", "regions", "-m", "5", "-b", "10", "-n", "3", "-o", str(made)).returncode == 0
+    assert run_cli("generate", "-d", "regions", "-m", "5", "-b", "10", "-n", "4", "-o", str(made)).returncode == 0
     imported = tmp_path / "cats.json"
     assert run_cli("import", str(EXAMPLES / "cats-scheduling-40-200.txt"), "-o", str(imported)).returncode == 0
-    for source in (made, imported):
-        folder = tmp_path / f"drawn-{source.stem}"
+    for source, drawn in ((made, ["--knowledge", "noisy-lower:0.5"]), (made, ["--coalitions", "pairs:1"]),
+                          (imported, ["--knowledge", "noisy-lower:0.5"])):
+        folder = tmp_path / f"drawn-{source.stem}-{drawn[0]}"
         for seed in (1, 2, 3):
-            assert run_cli("annotate", str(source), "--knowledge", "noisy-lower:0.5", "--seed", str(seed),
+            assert run_cli("annotate", str(source), *drawn, "--seed", str(seed),
                            "-o", str(folder / f"s{seed}.json")).returncode == 0
-        swept = tmp_path / f"{source.stem}-sweep.csv"
+        swept = tmp_path / f"{folder.name}-sweep.csv"
         assert run_cli("sweep", str(folder), "--mechanisms", "vcg", "--solver", "brute" if source == made else
                        "portfolio", "-o", str(swept)).returncode == 0
         lines = {r["mechanism"]: r for r in summary_table(load(swept)).records}
-        assert (lines["vcg"]["n"], lines["vcg"]["rows"]) == (3, 3), source
+        assert (lines["vcg"]["n"], lines["vcg"]["rows"]) == (3, 3), (source, drawn)
     experiment = tmp_path / "e.csv"
     assert run_cli("experiment", str(made), "--axis", "noisy-lower:0.5", "--seeds", "3", "--first-seed", "1",
                    "--mechanisms", "vcg", "--solver", "brute", "-o", str(experiment)).returncode == 0
@@ -653,4 +655,48 @@ def test_latex_keeps_brackets_and_double_hyphens_as_written():
     from cabench.formats import latex_escape
 
     assert latex_escape("[x]") == "{[}x{]}"
-    assert latex_escape("--per-point, best-belief, a − b") == "-{}-per-point, best-belief, a -- b"
+    assert latex_escape("--per-point, best-belief, a − b, -−") == "-{}-per-point, best-belief, a {--} b, -{--}"
+
+
+def test_a_line_counts_one_kind_of_unit_at_every_point_and_in_its_bound():
+    """The unit (auctions, or the draws of a line's one auction) was chosen again for each
+    point of a figure's line and for the rows behind the table's bound: a line of two auctions
+    counted three draws of one of them at the point only that one reached (n=2-3 per point),
+    and its bound over the rows whose premise was met had n=3 where its line had n=2."""
+    from cabench.plot import _colors, _lines
+
+    rows = pd.DataFrame({
+        "mechanism": "best-belief", "family": "f", "colluders": [0, 0, 2, 2, 2],
+        "auction": ["A", "B", "B", "B", "B"], "draw": ["A 0", "B 0", "B 1", "B 2", "B 3"],
+        "total_over_benchmark": [1.0, 2.0, 3.0, 4.0, 5.0], "bound_over_benchmark": 0.5,
+        "verdict": ["premise not met", "PASS", "PASS", "PASS", "PASS"], "guarantee_on": "total",
+        "guarantee": "E[SW] + E[REV] >= BB / 2"})
+    line, bound = _lines(rows, "colluders", "total_over_benchmark", _colors(["best-belief"]), "total")
+    assert line.n == (2, 1) and line.y[1] == 4.0 and bound.n == (1, 1)
+
+
+def test_the_tables_bound_counts_the_units_of_its_line(tmp_path):
+    from cabench.summary import summary_table
+
+    folder = tmp_path / "in"
+    for seed, knowledge, draws in ((1, "candidates:1", (1, 2, 3)), (2, "noisy-lower:0.5", (1,))):
+        made = tmp_path / f"a{seed}.json"
+        assert run_cli("generate", "-d", "regions", "-m", "5", "-b", "10", "-n", "3", "--seed", str(seed),
+                       "-o", str(made)).returncode == 0
+        for draw_seed in draws:  # (perfect-revenue's premise, perfect information, is met by candidates:1 only)
+            assert run_cli("annotate", str(made), "--knowledge", knowledge, "--seed", str(draw_seed),
+                           "-o", str(folder / f"a{seed}-{draw_seed}.json")).returncode == 0
+    results = tmp_path / "r.csv"
+    assert run_cli("sweep", str(folder), "--mechanisms", "perfect-revenue", "--solver", "brute",
+                   "-o", str(results)).returncode == 0
+    line = next(r for r in summary_table(load(results)).records if r["mechanism"] == "perfect-revenue")
+    assert (line["n"], line["rows"], line["bound_over_benchmark_n"]) == (2, 4, 1)
+
+
+def test_a_title_names_at_most_three_pooled_families():
+    """A sweep of 40 files (each its own family) buried the panel under their names."""
+    from cabench.plot import _families
+
+    assert _families(pd.DataFrame({"family": ["paths"]})) == "(paths)"
+    assert _families(pd.DataFrame({"family": [f"f{k:02}" for k in range(40)]})) == \
+        "(40 families pooled: f00, f01, f02 and 37 more)"

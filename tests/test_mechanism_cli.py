@@ -304,6 +304,9 @@ def test_deviate_json():
         pytest.param(["evaluate", SEED004, "-m", "nope"], "Invalid value for '--mechanism'", id="unknown-mechanism"),
         pytest.param(["outcome", SEED004, "-m", "vcg", "--player", "zz"], 'unknown player "zz"', id="unknown-player"),
         pytest.param(["evaluate", str(EXAMPLES / "seed003-market.json"), "-m", "vcg"], "is for auctions", id="auction-on-market"),
+        # (game said it without the command's name and flag, which the three others say)
+        pytest.param(["game", SEED004, "-m", "budget-balanced", "-o", "never.efg"],
+                     "cabench game: Invalid value for '--mechanism': ", id="market-mechanism-game"),
         pytest.param(["evaluate", SEED004, "-m", "vcg", "--strategies", "nope", "--player", "p1"], 'unknown family "nope"', id="unknown-family"),
         # each of these ran before: the last --param won, --player was ignored, k = 10^5 ended in a traceback
         pytest.param(["evaluate", SEED004, "-m", "best-belief", "--param", "eps=1/2", "--param", "eps=1/3"],

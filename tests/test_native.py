@@ -22,14 +22,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-import numpy as np
-
 from ilp import clique, colgen, dualclique, fewgoods, native
-from ilp.compile import _UnionSearch
 from ilp.certify import SCALE
 from ilp.clique import Graph, _Search, _Timeout
+from ilp.compile import _UnionSearch
 from ilp.dualclique import _DualSearch, _Rows
 
 ROOT = Path(__file__).resolve().parents[1]
