@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     pipe (``| head``) ends quietly with status 0."""
     from concurrent.futures import BrokenExecutor  # not .process: it imports multiprocessing at every start
 
-    from ilp.lifetime import Interrupted, interruptible, scratch_folder
+    from ilp.lifetime import Interrupted, end_after_stop, interruptible, scratch_folder
 
     cleanups: list[Callable[[], None]] = []  # the command's (cli_common.forced_cleanups), run before a forced end
     said = threading.Lock()  # taken by whoever says a stop's line first (cli_common.say_stopped)
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         interrupted = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
         signum = interrupted.signal if isinstance(interrupted, Interrupted) else 2
         stopped(signum)  # (its line, unless the command said what it kept)
-        return after_signal(signum)
+        end_after_stop(after_signal(signum))
     except ImportError as exc:
         missing = optional_package(exc)
         if missing is None:

@@ -236,7 +236,7 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
     """Convert a CATS file into a cabench instance (bids sharing a dummy good form one XOR).
     Prices keep their exact value: the instance records the power of ten ("scale") that made
     them integers. FILE may be - for standard input."""
-    from instances.cats import GoodsBeyondHeader, read_cats
+    from instances.cats import GoodsBeyondHeader, RoundedToZero, read_cats
     from instances.files import check_output
     from instances.knowledge_models import annotate
     from instances.writer import instance_text
@@ -246,8 +246,9 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
             check_output(output, [file])  # before reading: a bad output path costs nothing
         with warnings.catch_warnings(record=True) as noted:
             warnings.simplefilter("always", GoodsBeyondHeader)
+            warnings.simplefilter("always", RoundedToZero)
             instance = read_cats(file, scale, round_digits)
-        for note in noted:  # (the goods read differently from the header: said, not silent)
+        for note in noted:  # (the goods read differently from the header, prices rounded to 0: said, not silent)
             click.echo(f"cabench import: note: {note.message}", err=True)
         with spec_errors():
             instance = annotate(instance, knowledge, coalitions, seed)

@@ -159,10 +159,13 @@ TOP_COALITIONS_RULE = "ties: higher SW(BA^A), then file order"
 
 def top_players(report: Report, k: int = TOP_PLAYERS) -> list[PlayerRow]:
     """The k players of highest proven MIEW_i, ties broken by higher MIKW_i, then file order;
-    players with unproven values come last."""
+    players whose MIEW_i is not proven come after, by the value reached (the incumbent: with a
+    time limit too short for any proof, they were listed in file order)."""
 
     def rank(row: PlayerRow) -> tuple:
-        return (row.miew.value is not None, row.miew.value or 0, row.mikw.value or 0, -row.player)
+        proven = row.miew.value is not None
+        reached = row.miew.value if proven else (row.miew.incumbent or 0)
+        return (proven, reached, row.mikw.value or row.mikw.incumbent or 0, -row.player)
 
     ranked = sorted(report.players, key=rank, reverse=True)
     return ranked[:k]
@@ -181,7 +184,9 @@ def top_coalitions(report: Report, k: int = TOP_COALITIONS) -> list[AgentRow]:
 
     def rank(position: int) -> tuple:
         row = listed[position]
-        return (row.mkw.value is not None, row.mkw.value or 0, row.best_allocation.value or 0, -position)
+        proven = row.mkw.value is not None
+        reached = row.mkw.value if proven else (row.mkw.incumbent or 0)
+        return (proven, reached, row.best_allocation.value or row.best_allocation.incumbent or 0, -position)
 
     return [listed[p] for p in sorted(range(len(listed)), key=rank, reverse=True)[:k]]
 
@@ -193,17 +198,24 @@ def player_counts(report: Report) -> list[tuple[str, str]]:
     rows = report.players
     wins = len(report.msw.outcome.bundles) if report.msw.outcome is not None else 0
     verdicts = [row.correctness.correct for row in rows]
-    unproven = sum(1 for row in rows for b in (row.miew, row.mikw, row.msw_without) if not b.proven)
+    # MIEW_i > 0 is proven by its value, or by an outcome of positive revenue found (the
+    # incumbent); 0 only by a proven 0: with a short time limit every player counted as 0
+    positive = sum(1 for row in rows if (row.miew.value or row.miew.incumbent or 0) > 0)
+    undecided = sum(1 for row in rows if row.miew.value is None and not (row.miew.incumbent or 0) > 0)
+    unproven = sum(1 for row in rows if not all(b.proven for b in (row.miew, row.mikw, row.msw_without)))
+    where = "MSW allocation" if report.msw.proven else "best allocation found (MSW not proven)"
     return [("players", str(len(rows))),
-            ("win something in the MSW allocation", str(wins)),
-            ("with MIEW_i > 0", str(sum(1 for row in rows if (row.miew.value or 0) > 0))),
+            (f"win something in the {where}", str(wins)),
+            ("with MIEW_i > 0", str(positive)),
+            *((("MIEW_i > 0 or not: not proven", str(undecided)),) if undecided else ()),
             ("who know nothing about the others", str(sum(knows_nothing(report.instance, row.player)
                                                           for row in rows))),
             # (a count per row: "30 / 0 / 0" in one cell was text in CSV's count column)
             ("knowledge correct: yes", str(verdicts.count(True))),
             ("knowledge correct: no", str(verdicts.count(False))),
             ("knowledge correct: undecided", str(verdicts.count(None))),
-            ("per-player values not proven", str(unproven))]
+            # (it counted values, three per player: 399 of 198 players)
+            ("with a value not proven (MIEW_i, MIKW_i or MSW_-i)", str(unproven))]
 
 
 def coalition_counts(report: Report) -> list[tuple[str, str]]:
@@ -212,12 +224,12 @@ def coalition_counts(report: Report) -> list[tuple[str, str]]:
     sizes: dict[int, int] = {}
     for row in listed:
         sizes[len(row.members)] = sizes.get(len(row.members), 0) + 1
-    unproven = sum(1 for row in listed for b in (row.mkw, row.best_allocation) if not b.proven)
+    unproven = sum(1 for row in listed if not (row.mkw.proven and row.best_allocation.proven))
     return [("coalitions", str(len(listed))),
             ("players in coalitions", str(sum(len(row.members) for row in listed))),
             *((f"coalitions of {size} players", str(count)) for size, count in sorted(sizes.items())),
-            ("with MKW_A > 0", str(sum(1 for row in listed if (row.mkw.value or 0) > 0))),
-            ("per-coalition values not proven", str(unproven))]
+            ("with MKW_A > 0", str(sum(1 for row in listed if (row.mkw.value or row.mkw.incumbent or 0) > 0))),
+            ("with a value not proven (MKW_A or BA^A)", str(unproven))]
 
 
 PLAYERS_SUMMARY_TITLE = "Players (summary; --players all lists every player)"

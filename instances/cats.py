@@ -32,7 +32,7 @@ from instances.model import Instance
 from instances.units import MAX_SCALE, is_power_of_ten, show, smallest_scale
 from instances.valuation import Form, Valuation
 
-__all__ = ["GoodsBeyondHeader", "read_cats", "real_goods", "write_cats"]
+__all__ = ["GoodsBeyondHeader", "RoundedToZero", "read_cats", "real_goods", "write_cats"]
 
 _Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, price as written
 _PRICE = re.compile(r"\+?(?=\.?[0-9])([0-9]{0,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
@@ -158,7 +158,17 @@ def _choose_scale(source: str, bids: list[_Bid], scale: int | None, round_digits
             raise InputError(source, f"line {number}", f"price {written} x scale {scale} = {value} is above "
                              f"10^12, the largest value cabench accepts; use --round DIGITS with fewer digits")
         values.append(int(value))
+    zeroed = [bids[k][0] for k, p in enumerate(prices) if p == 0 and bids[k][2] != 0]
+    if zeroed:  # (a bid of price 1.234e-11 became a bid of 0 under --round 6, without a word)
+        warnings.warn(RoundedToZero(f"{source}: {len(zeroed)} positive price{'s' if len(zeroed) > 1 else ''} "
+                                    f"became 0 under --round {round_digits} (first at line {zeroed[0]}): such "
+                                    "bids count for nothing; round to more digits to keep them"), stacklevel=2)
     return scale, values
+
+
+class RoundedToZero(UserWarning):
+    """Positive CATS prices that ``--round`` made 0 (``cabench import`` prints it): their bids
+    then count for nothing."""
 
 
 def read_cats(path: str | Path, scale: int | None = None, round_digits: int | None = None) -> Instance:

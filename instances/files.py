@@ -25,12 +25,16 @@ from pathlib import Path
 
 from instances.errors import CabenchError, InputError
 
-__all__ = ["MAX_INPUT_BYTES", "OutputError", "atomic_write", "atomic_write_text", "check_output", "exclusive_lock",
-           "folders_made_removed", "read_input", "read_standard_bytes", "read_standard_input", "readable_text",
-           "sync_folder", "written_together"]
+__all__ = ["MAX_INPUT_BYTES", "MAX_STDIN_BYTES", "OutputError", "atomic_write", "atomic_write_text", "check_output",
+           "exclusive_lock", "folders_made_removed", "read_input", "read_standard_bytes", "read_standard_input",
+           "readable_text", "sync_folder", "written_together"]
 
 MAX_INPUT_BYTES = 64 * 2**20
 """The largest input file read (64 MiB): a complete 20-good table of 10^12 values is 15 MB."""
+MAX_STDIN_BYTES = 256 * 2**20
+"""Most bytes read from standard input (a pipe has no size to check beforehand), and so the
+largest instance written to standard output: ``cabench annotate BIG --knowledge ... |
+cabench benchmarks -`` reads what a file could not hold."""
 
 
 class OutputError(CabenchError):
@@ -48,7 +52,8 @@ def read_input(path: str | Path, limit: int = MAX_INPUT_BYTES, what: str = "a te
             data = handle.read(limit + 1)
     except OSError as exc:
         raise InputError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
-    return _decoded(data, source, limit, "larger than {mib} MiB; cabench reads input files up to that size", what)
+    return _decoded(data, source, limit, "larger than {mib} MiB; cabench reads input files up to that size, and "
+                    f"standard input up to {MAX_STDIN_BYTES // 2**20} MiB (give - as the file, < FILE)", what)
 
 
 def read_standard_input(limit: int, what: str = "a text file") -> str:
@@ -87,14 +92,17 @@ def readable_text(text: str, output: str | Path | None,
                   advice: str = "draw the knowledge on fewer players or bids") -> str:
     """``text``, an instance file about to be written to ``output`` (None: standard output), if
     cabench can read it back: an :class:`OutputError` that ends with ``advice`` when it is above
-    :data:`MAX_INPUT_BYTES` (knowledge drawn on hundreds of players repeats every valuation for
-    every player)."""
-    if len(text) * 4 <= MAX_INPUT_BYTES:  # (UTF-8: at most 4 bytes a character) no need to encode it
+    :data:`MAX_INPUT_BYTES` for a file, :data:`MAX_STDIN_BYTES` for standard output, which a pipe
+    takes to the next command (knowledge drawn on hundreds of players repeats every valuation for
+    every player: 91 MB on a CATS arbitrary file of 402 bidders)."""
+    limit = MAX_STDIN_BYTES if output is None else MAX_INPUT_BYTES
+    if len(text) * 4 <= limit:  # (UTF-8: at most 4 bytes a character) no need to encode it
         return text
-    if (size := len(text.encode())) > MAX_INPUT_BYTES:
+    if (size := len(text.encode())) > limit:
+        reads = "from standard input" if output is None else "from a file (up to 256 MiB through a pipe, -o -)"
         raise OutputError("standard output" if output is None else output,
-                          f"the instance would be {size / 1e6:.1f} MB, above the "
-                          f"{MAX_INPUT_BYTES // 2**20} MiB that cabench reads from a file; {advice}")
+                          f"the instance would be {size / 1e6:.1f} MB, above the {limit // 2**20} MiB that cabench "
+                          f"reads {reads}; {advice}")
     return text
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from instances.bundles import mask_of
 from instances.errors import InputError, json_path
+from instances.files import MAX_STDIN_BYTES
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
 from instances.units import MAX_ABS_VALUE, MAX_SCALE, is_power_of_ten
 from instances.valuation import Form, Valuation
@@ -307,8 +308,6 @@ def _fast_validator() -> Any:
 
 STDIN = "-"
 """The file name that means standard input, as for most command-line tools."""
-MAX_STDIN_BYTES = 256 * 2**20
-"""Most bytes read from standard input (a pipe has no size to check beforehand)."""
 
 
 def read_text(path: str | Path, what: str = "a JSON instance") -> str:

@@ -552,3 +552,32 @@ def test_coalition_members_survive_a_comma_in_a_name(tmp_path):
     assert result.returncode == 0, result.stderr
     (row,) = csv.DictReader(io.StringIO(result.stdout))
     assert json.loads(row["members"]) == ["a,b", "c"] and row["size"] == "2"
+
+
+def test_the_summary_counts_players_and_ranks_them_by_the_value_reached_when_not_proven():
+    """With a time limit too short for proofs the summary said "with MIEW_i > 0: 0" although
+    every player had an outcome of positive revenue (which proves it), listed its top players
+    in file order, and counted unproven values (399) in its players' column (198 players)."""
+    from dataclasses import replace
+
+    from benchmarks.results import Benchmark
+    from cabench.render import player_counts, top_players
+    from ilp import Status
+
+    report = cabench.benchmarks(cabench.generate("uniform", goods=8, bids=24, players=12, seed=3,
+                                                 knowledge="noisy-lower:0.6"))
+
+    def unproven(b: Benchmark, incumbent: int) -> Benchmark:
+        return replace(b, status=Status.FEASIBLE, value=None, incumbent=incumbent, bound=incumbent + 5)
+
+    reached = {3: 7, 5: 0, 9: 30}  # players whose MIEW_i is left unproven, and the value reached
+    rows = tuple(replace(r, miew=unproven(r.miew, reached[r.player]), mikw=unproven(r.mikw, 1))
+                 if r.player in reached else r for r in report.players)
+    report = replace(report, players=rows)
+    counts = dict(player_counts(report))
+    proven_positive = sum(1 for r in rows if (r.miew.value or 0) > 0)
+    assert counts["with MIEW_i > 0"] == str(proven_positive + 2)  # (7 and 30 reached: positive)
+    assert counts["MIEW_i > 0 or not: not proven"] == "1"
+    assert counts["with a value not proven (MIEW_i, MIKW_i or MSW_-i)"] == "3"
+    order = [r.player for r in top_players(report, k=12)]
+    assert order[-3:] == [9, 3, 5]  # after the proven ones, by the value reached

@@ -349,6 +349,19 @@ def test_cats_paths_real_good_beyond_the_header():
     assert sorted(with_good1)[0] == 1 and sorted(with_good1)[1] > 1  # bid 194 alone, bid 80 with dummy 58's
 
 
+def test_a_positive_price_rounded_to_zero_is_said(tmp_path):
+    """``--round 6`` made the price 1.234e-11 a bid of 0, without a word (``export`` then drops it)."""
+    source = tmp_path / "tiny.txt"
+    source.write_text("% prices\ngoods 2\nbids 2\ndummy 0\n\n0 0.00000000001234 0 #\n1 5.5 1 #\n")
+    result = run_cli("import", str(source), "--round", "6", "-o", str(tmp_path / "t.json"))
+    assert result.returncode == 0 and result.stderr == (
+        f"cabench import: note: {source}: 1 positive price became 0 under --round 6 (first at line 6): such bids "
+        "count for nothing; round to more digits to keep them\n"), result.stderr
+    source.write_text("% prices\ngoods 2\nbids 2\ndummy 0\n\n0 0.0000012 0 #\n1 5.5 1 #\n")
+    kept = run_cli("import", str(source), "--round", "6", "-o", str(tmp_path / "u.json"))
+    assert kept.returncode == 0 and kept.stderr == ""  # (0.000001: positive still)
+
+
 REPEATING = """% a bidder that repeats a bundle, and decimal prices
 goods 3
 bids 5
@@ -439,9 +452,16 @@ def test_annotate_near_the_value_cap_writes_what_benchmarks_reads(tmp_path):
     ("1e-999", 9, 0, 1),  # below any rounding
 ])
 def test_cats_prices_with_large_exponents_are_read_exactly(tmp_path, price, digits, value, scale):
+    import warnings
+
+    from instances.cats import RoundedToZero
+
     path = tmp_path / "e.txt"
     path.write_text(f"goods 2\nbids 2\n0 1 0 #\n1 {price} 1 #\n")
-    inst = read_cats(path, round_digits=digits)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", RoundedToZero)
+        inst = read_cats(path, round_digits=digits)
+    assert [type(w.message) for w in said] == ([RoundedToZero] if value == 0 else [])
     assert inst.valuations[1].bids == ((0b10, value),) and inst.valuations[0].bids == ((0b01, scale),)
     assert inst.scale == scale
 
