@@ -164,7 +164,7 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
         instance = source
     elif isinstance(source, Mapping):
         instance = parse_instance(dict(source))
-    elif isinstance(source, str) and source.lstrip().startswith(("{", "[")) and '"' in source and not _is_file(source):
+    elif isinstance(source, str) and _json_text(source):
         # (it was read as a file name: "File name too long", with the whole text as the name)
         raise ArgumentError(f"instance {_shown(source)}: a JSON text, not a path; give json.loads(text), a dict, "
                             "or the path of a file", "instance")
@@ -178,11 +178,22 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
     return instance
 
 
-def _is_file(name: str) -> bool:
-    try:
-        return Path(name).is_file()
-    except OSError:  # (a name too long for a path: "File name too long")
+def _json_text(source: str) -> bool:
+    """Whether ``source``, given where a path is expected, is JSON text rather than a file name:
+    it starts as JSON does, names no file, and reads as JSON or holds a quote (a file named
+    ``[x].json`` holds none)."""
+    if not source.lstrip().startswith(("{", "[")):
         return False
+    try:
+        if Path(source).is_file():
+            return False
+    except OSError:  # (a name too long for a path: "File name too long")
+        pass
+    try:
+        json.loads(source)
+    except ValueError:
+        return '"' in source
+    return True
 
 
 def import_cats(source: str | Path, *, scale: int | None = None, round_digits: int | None = None) -> Instance:
@@ -198,7 +209,8 @@ def import_cats(source: str | Path, *, scale: int | None = None, round_digits: i
         Multiply every price by this power of ten, 1 to 10^9 (``--scale``); by default the
         smallest that makes every price an integer.
     round_digits : int, optional
-        Round every price to this many decimals first, 0 to 9 (``--round``).
+        Round every price to this many decimals first, 0 to 9 (``--round``); positive prices
+        that it makes 0 are said with a :class:`~instances.cats.RoundedToZero` warning.
 
     Returns
     -------

@@ -83,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     (``cabench.__main__``); turns every expected error into one line.
 
     SIGINT, SIGTERM and SIGHUP stop cabench within a couple of seconds with status 128 + the
-    signal number (130 for Ctrl-C) and no process left behind (``ilp.lifetime``); a closed output
-    pipe (``| head``) ends quietly with status 0."""
+    signal number (130 for Ctrl-C) and no process left behind (``ilp.lifetime``): after such a
+    signal the process ends here, without returning (``ilp.lifetime.end_after_stop``); a closed
+    output pipe (``| head``) ends quietly with status 0."""
     from concurrent.futures import BrokenExecutor  # not .process: it imports multiprocessing at every start
 
     from ilp.lifetime import Interrupted, end_after_stop, interruptible, scratch_folder
@@ -102,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None:  # started with standard output closed (`>&-`): every command prints to it
         _say("cabench: standard output is closed; redirect it to a file or /dev/null instead")
         return BAD_INPUT
+    signalled = threading.Event()  # (set by a stop signal, not by an Interrupted raised in-process)
     try:
-        with interruptible(on_stop=stopped), scratch_folder() as remove_scratch:
+        with interruptible(on_stop=stopped) as signalled, scratch_folder() as remove_scratch:
             cleanups.append(remove_scratch)  # (a forced end skips the block's own removal)
             # click's own main() would print a blank line on Ctrl-C; this is main() without it
             with cli.make_context("cabench", list(sys.argv[1:] if argv is None else argv)) as ctx:
@@ -128,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
         interrupted = exc if isinstance(exc, Interrupted) else exc.__cause__ or exc.__context__
         signum = interrupted.signal if isinstance(interrupted, Interrupted) else 2
         stopped(signum)  # (its line, unless the command said what it kept)
-        end_after_stop(after_signal(signum))
+        if signalled.is_set():  # (solver threads may be in their C++ code: no interpreter shutdown)
+            end_after_stop(after_signal(signum))
+        return after_signal(signum)
     except ImportError as exc:
         missing = optional_package(exc)
         if missing is None:

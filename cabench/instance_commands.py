@@ -170,7 +170,7 @@ def generate_command(distribution, goods, bids, players, seed, knowledge, coalit
 
     with new_folders_removed_on_error(output), spec_errors():
         check_spec(distribution, goods, bids, players, knowledge, coalitions)  # (what is wrong first)
-        _fits_a_file(distribution, goods, bids, players)
+        _fits_a_file(distribution, goods, bids, players, output)
         if output is not None:  # before computing: a bad output path costs nothing
             check_folder(output) if folder else check_output(output)
         # each file records how it was made, so sweep rows read it from there (never from the name)
@@ -192,23 +192,25 @@ def generate_command(distribution, goods, bids, players, seed, knowledge, coalit
     return 0
 
 
-def _fits_a_file(distribution: str, goods: int, bids: int, players: int | None) -> None:
-    """A SpecError, before anything is drawn, when no file of these sizes could be read back:
-    every bid takes at least 13 bytes (``[["g1"], 1], ``), every player
+def _fits_a_file(distribution: str, goods: int, bids: int, players: int | None, output: Path | None) -> None:
+    """A SpecError, before anything is drawn, when no file of these sizes could be read back
+    (``output`` None: standard output, which a pipe may take to ``-``, read up to more): every
+    bid takes at least 13 bytes (``[["g1"], 1], ``), every player
     ``instances.generate.PLAYER_BYTES``, a full table 3 per bundle. ``generate -b 100000000``
     drew bids for minutes before the written size was known; a size under this floor is still
     checked on the text itself (``instances.files.readable_text``). Too many players alone are
     refused before, by ``instances.generate.check_spec``: beyond that, bids or tables are too many."""
-    from instances.files import MAX_INPUT_BYTES
+    from instances.files import MAX_INPUT_BYTES, MAX_STDIN_BYTES
     from instances.generate import PLAYER_BYTES
     from instances.knowledge_models import SpecError
 
     table = distribution == "table"
     least = PLAYER_BYTES * (players or 1) + (3 * 2 ** goods * (players or 1) if table else 13 * bids)
-    if least > MAX_INPUT_BYTES:
+    limit, where = (MAX_STDIN_BYTES, "from standard input") if output is None else (MAX_INPUT_BYTES, "from a file")
+    if least > limit:
         flag = "--players" if table else "--bids"
         raise SpecError(f"{flag}: an instance of these sizes takes at least {least / 1e6:,.0f} MB as a file, above "
-                        f"the {MAX_INPUT_BYTES // 2**20} MiB that cabench reads; ask for fewer bids or players")
+                        f"the {limit // 2**20} MiB that cabench reads {where}; ask for fewer bids or players")
 
 
 _knowledge_option = click.option("--knowledge", default=None, metavar="MODEL",

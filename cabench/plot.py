@@ -194,7 +194,7 @@ def knowledge_quality(frame) -> FigureData | None:
 
 def _families(rows) -> str:
     """The families a figure's lines are over, for its title: each line pools them (``cabench
-    table`` gives each its own line), and its intervals count their auctions (``summary.units``)."""
+    table`` gives each its own line), and its intervals count the line's units (``summary.units``)."""
     families = sorted(set(rows["family"]))
     if len(families) == 1:
         return f"({families[0]})"

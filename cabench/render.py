@@ -157,15 +157,23 @@ TOP_PLAYERS_RULE = "ties: higher MIKW_i, then file order"
 TOP_COALITIONS_RULE = "ties: higher SW(BA^A), then file order"
 
 
+UNPROVEN_RULE = "not proven: after, by the value reached"
+"""Added to a top list's rule when it shows a value not proven (:func:`top_players_title`)."""
+
+
+def _reached(b: Benchmark) -> int:
+    """The value a benchmark is known to reach: its proven value, else its incumbent (an outcome
+    found worth that much), else 0."""
+    return b.value if b.value is not None else (b.incumbent or 0)
+
+
 def top_players(report: Report, k: int = TOP_PLAYERS) -> list[PlayerRow]:
     """The k players of highest proven MIEW_i, ties broken by higher MIKW_i, then file order;
     players whose MIEW_i is not proven come after, by the value reached (the incumbent: with a
     time limit too short for any proof, they were listed in file order)."""
 
     def rank(row: PlayerRow) -> tuple:
-        proven = row.miew.value is not None
-        reached = row.miew.value if proven else (row.miew.incumbent or 0)
-        return (proven, reached, row.mikw.value or row.mikw.incumbent or 0, -row.player)
+        return (row.miew.value is not None, _reached(row.miew), _reached(row.mikw), -row.player)
 
     ranked = sorted(report.players, key=rank, reverse=True)
     return ranked[:k]
@@ -179,14 +187,13 @@ def coalitions(report: Report) -> list[AgentRow]:
 
 def top_coalitions(report: Report, k: int = TOP_COALITIONS) -> list[AgentRow]:
     """The k coalitions (agents of two or more players) of highest proven MKW_A (seed 000 Def. 1),
-    ties broken by higher SW(BA^A), then file order; coalitions with unproven values come last."""
+    ties broken by higher SW(BA^A), then file order; coalitions whose MKW_A is not proven come
+    after, by the value reached."""
     listed = coalitions(report)
 
     def rank(position: int) -> tuple:
         row = listed[position]
-        proven = row.mkw.value is not None
-        reached = row.mkw.value if proven else (row.mkw.incumbent or 0)
-        return (proven, reached, row.best_allocation.value or row.best_allocation.incumbent or 0, -position)
+        return (row.mkw.value is not None, _reached(row.mkw), _reached(row.best_allocation), -position)
 
     return [listed[p] for p in sorted(range(len(listed)), key=rank, reverse=True)[:k]]
 
@@ -199,9 +206,11 @@ def player_counts(report: Report) -> list[tuple[str, str]]:
     wins = len(report.msw.outcome.bundles) if report.msw.outcome is not None else 0
     verdicts = [row.correctness.correct for row in rows]
     # MIEW_i > 0 is proven by its value, or by an outcome of positive revenue found (the
-    # incumbent); 0 only by a proven 0: with a short time limit every player counted as 0
-    positive = sum(1 for row in rows if (row.miew.value or row.miew.incumbent or 0) > 0)
-    undecided = sum(1 for row in rows if row.miew.value is None and not (row.miew.incumbent or 0) > 0)
+    # incumbent); MIEW_i = 0 by its value, or a bound of 0: with a short time limit every player
+    # counted as 0
+    positive = sum(1 for row in rows if _reached(row.miew) > 0)
+    undecided = sum(1 for row in rows if row.miew.value is None and _reached(row.miew) <= 0
+                    and (row.miew.bound is None or row.miew.bound > 0))
     unproven = sum(1 for row in rows if not all(b.proven for b in (row.miew, row.mikw, row.msw_without)))
     where = "MSW allocation" if report.msw.proven else "best allocation found (MSW not proven)"
     return [("players", str(len(rows))),
@@ -228,7 +237,7 @@ def coalition_counts(report: Report) -> list[tuple[str, str]]:
     return [("coalitions", str(len(listed))),
             ("players in coalitions", str(sum(len(row.members) for row in listed))),
             *((f"coalitions of {size} players", str(count)) for size, count in sorted(sizes.items())),
-            ("with MKW_A > 0", str(sum(1 for row in listed if (row.mkw.value or row.mkw.incumbent or 0) > 0))),
+            ("with MKW_A > 0", str(sum(1 for row in listed if _reached(row.mkw) > 0))),
             ("with a value not proven (MKW_A or BA^A)", str(unproven))]
 
 
@@ -236,12 +245,14 @@ PLAYERS_SUMMARY_TITLE = "Players (summary; --players all lists every player)"
 COALITIONS_SUMMARY_TITLE = "Coalitions (summary; --players all lists every coalition)"
 
 
-def top_players_title(shown: int) -> str:
-    return f"Top {shown} players by MIEW_i ({TOP_PLAYERS_RULE})"
+def top_players_title(shown: list[PlayerRow]) -> str:
+    unproven = f"; {UNPROVEN_RULE}" if any(row.miew.value is None for row in shown) else ""
+    return f"Top {len(shown)} players by MIEW_i ({TOP_PLAYERS_RULE}{unproven})"
 
 
-def top_coalitions_title(shown: int, of: int) -> str:
-    return f"Top {shown} of {of} coalitions by MKW_A ({TOP_COALITIONS_RULE})"
+def top_coalitions_title(shown: list[AgentRow], of: int) -> str:
+    unproven = f"; {UNPROVEN_RULE}" if any(row.mkw.value is None for row in shown) else ""
+    return f"Top {len(shown)} of {of} coalitions by MKW_A ({TOP_COALITIONS_RULE}{unproven})"
 
 
 def _counts(title: str, counts: list[tuple[str, str]], column: str) -> Table:
@@ -300,13 +311,13 @@ def render(report: Report, players: str = "auto") -> Group:
 
     full, shown, shown_agents = shown_rows(report, players)
     tables = [] if full else [_counts(PLAYERS_SUMMARY_TITLE, player_counts(report), "players")]
-    tables.append(_player_table(report, shown, "Per player" if full else top_players_title(len(shown))))
+    tables.append(_player_table(report, shown, "Per player" if full else top_players_title(shown)))
 
     listed = coalitions(report)
     trimmed = len(shown_agents) < len(listed)
     if trimmed:
         tables.append(_counts(COALITIONS_SUMMARY_TITLE, coalition_counts(report), "coalitions"))
-    caption = "Per agent" if full else top_coalitions_title(len(shown_agents), len(listed)) if trimmed \
+    caption = "Per agent" if full else top_coalitions_title(shown_agents, len(listed)) if trimmed \
         else "Per coalition"
     agents = Table(title=caption, header_style="bold")
     for column in ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"):

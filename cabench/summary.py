@@ -155,8 +155,7 @@ def _read(results: Path) -> tuple[str, bytes, bool]:
     """The name to show, the bytes and whether they are Parquet, of ``results`` (``-``: standard
     input)."""
     if str(results) == "-":  # (at most what an instance may be, as for an instance file)
-        from instances.files import read_standard_bytes
-        from instances.loader import MAX_STDIN_BYTES
+        from instances.files import MAX_STDIN_BYTES, read_standard_bytes
 
         data = read_standard_bytes(MAX_STDIN_BYTES)
         return "<stdin>", data, data.startswith(PARQUET_MAGIC)
@@ -319,8 +318,8 @@ def premise_met(rows):
 
 
 def clustered(rows, column: str, line=None) -> Estimate:
-    """:func:`estimate` over units of ``rows``: the :func:`units` of ``line`` (a Series over the
-    rows of the whole line, of which ``rows`` are some), else those of ``rows`` themselves. The
+    """:func:`estimate` over units of ``rows`` (a DataFrame): ``line`` (a pandas Series, the
+    :func:`units` of the whole line, of which ``rows`` are some), else the units of ``rows``. The
     rows of one unit are averaged first, so an auction met at five knowledge points counts once
     (counted five times, VCG's identical ratios gave an interval too narrow)."""
     import pandas as pd
@@ -444,6 +443,9 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
                "PASS / FAIL / premise not met"]
     out, records = [], []
     pooled = False  # some line holds several rows of one unit
+    # the unit of a family's mechanism, chosen over all its points: --per-point shows its points
+    # in the same units (a point only one auction reached counted that auction's draws)
+    lines = {key: units(line) for key, line in rows.groupby(["family", "mechanism"], sort=False)}
     for key, group in order.groupby(keys, sort=False):
         name = key[-1]
         benchmarks = sorted(set(group["guarantee_benchmark"].dropna())) if "guarantee_benchmark" in group else []
@@ -458,7 +460,7 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
             p = float(key[1])
             whole = p.is_integer() and rows["axis"].dropna().iloc[0] in ("candidates", "coalition-size")
             value.append(str(int(p)) if whole else f"{p:g}")
-        line = units(group)
+        line = lines[(key[0], name)].loc[group.index]
         size = line.nunique()
         pooled = pooled or size < len(group)
         estimates = {ratio: clustered(premise_met(group) if ratio == "bound_over_benchmark" else group, ratio, line)
@@ -477,8 +479,8 @@ def summary_table(frame, per_point: bool = False, digits: int = 3, source: str |
         records.append(record)
     align = tuple("r" if c in ("n",) or "/" in c and c != "PASS / FAIL / premise not met" else "l" for c in columns)
     notes = ("Mean ± half-width of the 95% confidence interval (Student's t) over the independent units, which n "
-             "counts: the auctions of the line (distinct valuations), or, on a line of one auction, its knowledge "
-             "draws (the seeds that drew what the players know). "
+             "counts: the auctions of the line (distinct valuations), or, on a line of one auction, its draws of "
+             "what the players know (an experiment's seeds, or a sweep's files of that auction). "
              "Ratios divide by the benchmark of the mechanism's own theorem; VCG and the second-price bundle "
              "auction (no theorem) by BB. A ratio over fewer units than n (its benchmark 0, or not proven, on the "
              "others) gives its own n. The bound is the theorem's right-hand side over its benchmark, a bound on "

@@ -99,7 +99,7 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
     rows = tuple((inst.players[r.player], value_text(r.miew, scale), value_text(r.mikw, scale),
                   value_text(r.msw_without, scale), verdict[r.correctness.correct]) for r in shown)
     tables.append(_records(
-        TableData(f"{inst.name}: per player" if full else f"{inst.name}: {top_players_title(len(shown))}",
+        TableData(f"{inst.name}: per player" if full else f"{inst.name}: {top_players_title(shown)}",
                   ("player", "MIEW_i = BB_i", "MIKW_i", "MSW_-i", "knowledge correct"), rows, ("l", "r", "r", "r", "l")),
         [[None, r.miew, r.mikw, r.msw_without, None] for r in shown], scale))
     listed = len(coalitions(report))
@@ -110,7 +110,7 @@ def report_tables(report: Report, players: str = "auto") -> list[TableData]:
     agents = tuple(("{" + ", ".join(inst.players[j] for j in a.members) + "}", value_text(a.mkw, scale),
                     value_text(a.best_allocation, scale)) for a in shown_agents)
     if full or agents:
-        title = "per agent" if full else top_coalitions_title(len(shown_agents), listed) if trimmed else "per coalition"
+        title = "per agent" if full else top_coalitions_title(shown_agents, listed) if trimmed else "per coalition"
         tables.append(_records(TableData(f"{inst.name}: {title}", ("agent", "MKW_A = REV(RK_A)", "SW(BA^A)"), agents,
                                          ("l", "r", "r")),
                                [[None, a.mkw, a.best_allocation] for a in shown_agents], scale))

@@ -234,15 +234,16 @@ def _interrupt_main_soon(signum: int) -> None:
 
 
 @contextlib.contextmanager
-def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Iterator[None]:
+def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Iterator[threading.Event]:
     """Within the block, SIGINT, SIGTERM and SIGHUP (unless ignored from the start, as under
     ``nohup``) raise :class:`Interrupted` in the main thread, all descendants are killed at once,
     and the process ends within :data:`GRACE_SECONDS` even if the main thread is busy in a
     solver's C code. ``on_stop(signum)`` is called (from the signal thread) just before such a
     forced end, to say what was done. After a stop, the three signals stay ignored: the process
-    is ending."""
+    is ending. Yields an event set once such a signal has come (an :class:`Interrupted` raised
+    by other code, as tests do, sets nothing: :func:`end_after_stop` is for a real stop)."""
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield threading.Event()
         return
     safe_children()
     # what the signal thread runs after a signal is imported now: the main thread's Interrupted
@@ -317,7 +318,7 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
     thread = threading.Thread(target=watch, name="cabench-signals", daemon=True)
     thread.start()
     try:
-        yield
+        yield stopping
     finally:
         sys.unraisablehook = previous_hook
         signal.set_wakeup_fd(old_fd)

@@ -162,7 +162,7 @@ def _choose_scale(source: str, bids: list[_Bid], scale: int | None, round_digits
     if zeroed:  # (a bid of price 1.234e-11 became a bid of 0 under --round 6, without a word)
         warnings.warn(RoundedToZero(f"{source}: {len(zeroed)} positive price{'s' if len(zeroed) > 1 else ''} "
                                     f"became 0 under --round {round_digits} (first at line {zeroed[0]}): such "
-                                    "bids count for nothing; round to more digits to keep them"), stacklevel=2)
+                                    "bids count for nothing; round to more digits to keep them"), stacklevel=3)
     return scale, values
 
 

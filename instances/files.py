@@ -52,8 +52,9 @@ def read_input(path: str | Path, limit: int = MAX_INPUT_BYTES, what: str = "a te
             data = handle.read(limit + 1)
     except OSError as exc:
         raise InputError(source, "", f"cannot read the file: {exc.strerror or exc}") from None
-    return _decoded(data, source, limit, "larger than {mib} MiB; cabench reads input files up to that size, and "
-                    f"standard input up to {MAX_STDIN_BYTES // 2**20} MiB (give - as the file, < FILE)", what)
+    return _decoded(data, source, limit, "larger than {mib} MiB; cabench reads input files up to that size (the "
+                    f"commands that take FILE as - read up to {MAX_STDIN_BYTES // 2**20} MiB from standard input)",
+                    what)
 
 
 def read_standard_input(limit: int, what: str = "a text file") -> str:
@@ -99,7 +100,8 @@ def readable_text(text: str, output: str | Path | None,
     if len(text) * 4 <= limit:  # (UTF-8: at most 4 bytes a character) no need to encode it
         return text
     if (size := len(text.encode())) > limit:
-        reads = "from standard input" if output is None else "from a file (up to 256 MiB through a pipe, -o -)"
+        reads = ("from standard input" if output is None else
+                 f"from a file (and up to {MAX_STDIN_BYTES // 2**20} MiB from standard input, through a pipe)")
         raise OutputError("standard output" if output is None else output,
                           f"the instance would be {size / 1e6:.1f} MB, above the {limit // 2**20} MiB that cabench "
                           f"reads {reads}; {advice}")

@@ -468,13 +468,17 @@ def test_errors_show_a_misplaced_value_briefly():
         assert len(str(error.value)) < 400, str(error.value)[:400]
 
 
-def test_json_text_is_not_read_as_a_file_name(tmp_path):
-    with pytest.raises(cabench.ArgumentError, match="a JSON text, not a path") as error:
-        cabench.load(SEED004.read_text())
-    assert error.value.param == "instance" and len(str(error.value)) < 300
+def test_json_text_is_not_read_as_a_file_name(tmp_path, monkeypatch):
+    for text in (SEED004.read_text(), "{}", '{"goods": ['):
+        with pytest.raises(cabench.ArgumentError, match="a JSON text, not a path") as error:
+            cabench.load(text)
+        assert error.value.param == "instance" and len(str(error.value)) < 300
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(cabench.CabenchError, match="No such file") as error:  # (a name, not a text)
-        cabench.load(str(tmp_path / "[x].json"))
+        cabench.load("[x].json")
     assert not isinstance(error.value, cabench.ArgumentError)
+    (tmp_path / "[x].json").write_text(SEED004.read_text())
+    assert cabench.load("[x].json").players == ("p1", "p2", "p3")
 
 
 def test_a_seed_beyond_64_bits_is_an_argument_error():

@@ -561,11 +561,11 @@ def test_the_summary_counts_players_and_ranks_them_by_the_value_reached_when_not
     from dataclasses import replace
 
     from benchmarks.results import Benchmark
-    from cabench.render import player_counts, top_players
+    from cabench.render import coalition_counts, player_counts, top_coalitions, top_players, top_players_title
     from ilp import Status
 
     report = cabench.benchmarks(cabench.generate("uniform", goods=8, bids=24, players=12, seed=3,
-                                                 knowledge="noisy-lower:0.6"))
+                                                 knowledge="noisy-lower:0.6", coalitions="pairs:5"))
 
     def unproven(b: Benchmark, incumbent: int) -> Benchmark:
         return replace(b, status=Status.FEASIBLE, value=None, incumbent=incumbent, bound=incumbent + 5)
@@ -581,3 +581,13 @@ def test_the_summary_counts_players_and_ranks_them_by_the_value_reached_when_not
     assert counts["with a value not proven (MIEW_i, MIKW_i or MSW_-i)"] == "3"
     order = [r.player for r in top_players(report, k=12)]
     assert order[-3:] == [9, 3, 5]  # after the proven ones, by the value reached
+    assert top_players_title(top_players(report)).endswith("; not proven: after, by the value reached)")
+    assert "not proven" not in top_players_title(top_players(report, k=3))
+    pairs = [a for a in report.agents if len(a.members) > 1]
+    left = {pairs[0].members: 3, pairs[1].members: 40}
+    agents = tuple(replace(a, mkw=unproven(a.mkw, left[a.members])) if a.members in left else a
+                   for a in report.agents)
+    report = replace(report, agents=agents)
+    ranked = [a.members for a in top_coalitions(report)]
+    assert ranked[-2:] == [pairs[1].members, pairs[0].members]
+    assert dict(coalition_counts(report))["with a value not proven (MKW_A or BA^A)"] == "2"

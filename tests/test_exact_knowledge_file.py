@@ -104,8 +104,8 @@ def test_an_instance_above_the_input_limit_is_refused_before_it_is_written(tmp_p
     with pytest.raises(OutputError) as error:
         readable_text(big, tmp_path / "big.json")
     assert str(error.value) == (f"{tmp_path / 'big.json'}: cannot write: the instance would be 67.1 MB, above the "
-                                f"64 MiB that cabench reads from a file (up to 256 MiB through a pipe, -o -); draw "
-                                f"the knowledge on fewer players or bids")
+                                f"64 MiB that cabench reads from a file (and up to 256 MiB from standard input, "
+                                f"through a pipe); draw the knowledge on fewer players or bids")
     # standard output goes through a pipe to `cabench benchmarks -`, which reads 256 MiB (the
     # same 64 MiB was refused there: a CATS file of 402 bidders could get no knowledge at all)
     assert readable_text(big, None) is big

@@ -346,6 +346,12 @@ def test_an_experiment_on_given_files_counts_each_file_or_each_seed_of_one_file(
     assert len(per_file) == 2 and per_file.iloc[0] != per_file.iloc[1]  # two auctions, not one
     t = 12.706204736174698  # Student's t, 1 degree of freedom
     assert pooled["vcg"]["total_over_MSW_ci95"] == pytest.approx(t * per_file.std() / 2 ** 0.5)
+    # a point where one file's rows are missing (not proven) counts in the line's units, the
+    # files: --per-point counted that point's two seeds of the other file as two units
+    gone = (frame["source_sha256"] == per_file.index[1]) & (frame["axis_value"] == 0.5)
+    frame.loc[gone, "total"] = None
+    per_point = {(r["axis_value"], r["mechanism"]): r["n"] for r in summary_table(frame, per_point=True).records}
+    assert (per_point[(0, "vcg")], per_point[(0.5, "vcg")]) == (2, 1)
     one = tmp_path / "one.csv"
     assert run_cli("experiment", str(sorted(folder.glob("*.json"))[0]), "--axis", "wrong:0,0.5", "--seeds", "3",
                    "--mechanisms", "best-belief", "--solver", "brute", "-o", str(one)).returncode == 0

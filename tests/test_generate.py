@@ -359,6 +359,15 @@ def test_generate_refuses_at_once_sizes_no_file_could_hold(sizes, flag, tmp_path
     assert len(result.stderr.strip().splitlines()) == 1 and not out.parent.exists()
 
 
+def test_generate_to_standard_output_is_refused_at_the_limit_of_standard_input():
+    """Standard output goes through a pipe to ``-``, read up to 256 MiB: 5.2 million bids (at
+    least 68 MB) were refused there at the 64 MiB of a file."""
+    result = run_cli("generate", "-d", "regions", "-m", "64", "-b", "30000000", "-n", "2")
+    assert result.returncode == 2 and "above the 256 MiB that cabench reads from standard input" in result.stderr
+    result = run_cli("generate", "-d", "regions", "-m", "64", "-b", "5200000", "-n", "2", "-o", "/dev/null")
+    assert result.returncode == 2 and "above the 64 MiB that cabench reads from a file" in result.stderr
+
+
 def test_too_many_players_are_refused_before_anything_is_drawn():
     """More players than any readable file could hold are refused at once by the API too (10^7
     ran out of memory drawing coalitions; the command refused them only through the file's
