@@ -1059,11 +1059,8 @@ def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
 
     Raises
     ------
-    ArgumentError
-        An unknown mechanism or player, a mechanism for the other kind of instance (auction or
-        market), a parameter the mechanism does not have or out of its paper's range.
-    NotProvenError
-        When a program the mechanism needs was not proven optimal within ``time_limit``.
+    ArgumentError, NotProvenError
+        As :func:`outcome` raises them.
 
     References
     ----------
