@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ilp.contract import DEFAULT_BACKEND, DEFAULT_WITNESSES, WITNESSES, SolveOptions
-from instances.errors import CabenchError
+from instances.errors import CabenchError, quoted
 from instances.model import Instance
 from instances.units import TooLong, exact_number
 
@@ -95,11 +95,6 @@ def _shown(value: Any, most: int = 60) -> str:
     wrong place made a message of 210,000)."""
     text = repr(value)
     return text if len(text) <= most else f"{text[:most - 20]}... (a {type(value).__name__})"
-
-
-def _cut(text: str, most: int = 60) -> str:
-    """``text`` cut to about ``most`` characters for a message."""
-    return text if len(text) <= most else f"{text[:most - 20]}... ({len(text):,} characters)"
 
 
 def _names(names: Sequence[str], most: int = 10) -> str:
@@ -502,7 +497,7 @@ def _mechanism(name: str) -> Mechanism:
     from mechanisms.registry import MECHANISMS
 
     if not isinstance(name, str) or name not in MECHANISMS:
-        raise ArgumentError(f'unknown mechanism "{_cut(str(name))}"; expected one of: {", ".join(MECHANISMS)}',
+        raise ArgumentError(f'unknown mechanism {quoted(str(name))}; expected one of: {", ".join(MECHANISMS)}',
                             "mechanism")
     return MECHANISMS[name]
 
@@ -514,20 +509,21 @@ def parse_params(values: Mapping[str, Any] | None) -> dict[str, Fraction]:
     params = {}
     for key, raw in (values or {}).items():
         if isinstance(raw, bool):  # (True was taken as 1)
-            raise ArgumentError(f'"{key}={_cut(str(raw))}": {_shown(raw)} is not a number (e.g. eps=1/10 or eps=0.1)',
-                                "param")
+            raise ArgumentError(f'{quoted(f"{key}={raw}")}: {_shown(raw)} is not a number '
+                                "(e.g. eps=1/10 or eps=0.1)", "param")
         try:
             params[key] = exact_number(str(raw).strip()) if not isinstance(raw, (int, Fraction)) else Fraction(raw)
         except TooLong:  # (eps=1e-99999999 took minutes to read)
-            raise ArgumentError(f'"{key}={_cut(str(raw))}": numerator and denominator must be at most 10^12',
+            raise ArgumentError(f'{quoted(f"{key}={raw}")}: numerator and denominator must be at most 10^12',
                                 "param") from None
         except (ValueError, ZeroDivisionError):
-            raise ArgumentError(f'"{key}={_cut(str(raw))}": {_shown(raw)} is not a number (e.g. eps=1/10 or eps=0.1)',
-                                "param") from None
+            raise ArgumentError(f'{quoted(f"{key}={raw}")}: {_shown(raw)} is not a number '
+                                "(e.g. eps=1/10 or eps=0.1)", "param") from None
         value = params[key]
         if max(abs(value.numerator), value.denominator) > MAX_PARAM:
             # (eps=1e-5000 ended in a traceback: its exact probabilities have thousands of digits)
-            raise ArgumentError(f'"{key}={_cut(str(raw))}": numerator and denominator must be at most 10^12', "param")
+            raise ArgumentError(f'{quoted(f"{key}={raw}")}: numerator and denominator must be at most 10^12',
+                                "param")
     return params
 
 
@@ -541,7 +537,7 @@ def _player(instance: Instance, name: str) -> int:
         raise ArgumentError(f"player {_shown(name)}: expected a player's name, one of: {_names(instance.players)}",
                             "player")
     if name not in instance.players:
-        raise ArgumentError(f'unknown player "{_cut(name)}"; expected one of: {_names(instance.players)}', "player")
+        raise ArgumentError(f'unknown player {quoted(name)}; expected one of: {_names(instance.players)}', "player")
     return instance.players.index(name)
 
 

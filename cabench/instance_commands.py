@@ -200,13 +200,13 @@ def _fits_a_file(distribution: str, goods: int, bids: int, players: int | None, 
     drew bids for minutes before the written size was known; a size under this floor is still
     checked on the text itself (``instances.files.readable_text``). Too many players alone are
     refused before, by ``instances.generate.check_spec``: beyond that, bids or tables are too many."""
-    from instances.files import MAX_INPUT_BYTES, MAX_STDIN_BYTES
+    from instances.files import readable_limit
     from instances.generate import PLAYER_BYTES
     from instances.knowledge_models import SpecError
 
     table = distribution == "table"
     least = PLAYER_BYTES * (players or 1) + (3 * 2 ** goods * (players or 1) if table else 13 * bids)
-    limit, where = (MAX_STDIN_BYTES, "from standard input") if output is None else (MAX_INPUT_BYTES, "from a file")
+    limit, where = readable_limit(output)
     if least > limit:
         flag = "--players" if table else "--bids"
         raise SpecError(f"{flag}: an instance of these sizes takes at least {least / 1e6:,.0f} MB as a file, above "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-__all__ = ["CabenchError", "InputError", "json_path"]
+__all__ = ["CabenchError", "InputError", "json_path", "quoted"]
 
 
 class CabenchError(Exception):
@@ -45,3 +45,11 @@ def json_path(parts: Iterable[str | int]) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out
+
+
+def quoted(text: str, most: int = 60) -> str:
+    """``text`` for a one-line message: in double quotes, escaped (a line break or a control
+    character shows as ``\\n``, ``\\u0007``), and cut to ``most`` characters when long (an
+    instance passed where a name was expected made a message of 210,000)."""
+    shown = json.dumps(text)
+    return shown if len(shown) <= most else shown[:most - 3] + '..."'

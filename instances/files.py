@@ -27,7 +27,7 @@ from instances.errors import CabenchError, InputError
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_STDIN_BYTES", "OutputError", "atomic_write", "atomic_write_text", "check_output",
            "exclusive_lock", "folders_made_removed", "read_input", "read_standard_bytes", "read_standard_input",
-           "readable_text", "sync_folder", "written_together"]
+           "readable_limit", "readable_text", "sync_folder", "written_together"]
 
 MAX_INPUT_BYTES = 64 * 2**20
 """The largest input file read (64 MiB): a complete 20-good table of 10^12 values is 15 MB."""
@@ -96,16 +96,23 @@ def readable_text(text: str, output: str | Path | None,
     :data:`MAX_INPUT_BYTES` for a file, :data:`MAX_STDIN_BYTES` for standard output, which a pipe
     takes to the next command (knowledge drawn on hundreds of players repeats every valuation for
     every player: 91 MB on a CATS arbitrary file of 402 bidders)."""
-    limit = MAX_STDIN_BYTES if output is None else MAX_INPUT_BYTES
+    limit, reads = readable_limit(output)
     if len(text) * 4 <= limit:  # (UTF-8: at most 4 bytes a character) no need to encode it
         return text
     if (size := len(text.encode())) > limit:
-        reads = ("from standard input" if output is None else
-                 f"from a file (and up to {MAX_STDIN_BYTES // 2**20} MiB from standard input, through a pipe)")
+        if output is not None:
+            reads += f" (and up to {MAX_STDIN_BYTES // 2**20} MiB from standard input, through a pipe)"
         raise OutputError("standard output" if output is None else output,
                           f"the instance would be {size / 1e6:.1f} MB, above the {limit // 2**20} MiB that cabench "
                           f"reads {reads}; {advice}")
     return text
+
+
+def readable_limit(output: str | Path | None) -> tuple[int, str]:
+    """(the most bytes, where cabench reads them) of an instance written to ``output``: a file is
+    read up to :data:`MAX_INPUT_BYTES`; standard output (None), which a pipe takes to a command's
+    ``-``, up to :data:`MAX_STDIN_BYTES`."""
+    return (MAX_STDIN_BYTES, "from standard input") if output is None else (MAX_INPUT_BYTES, "from a file")
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from instances.bundles import mask_of
-from instances.errors import InputError, json_path
+from instances.errors import InputError, json_path, quoted
 from instances.files import MAX_STDIN_BYTES
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
 from instances.units import MAX_ABS_VALUE, MAX_SCALE, is_power_of_ten
@@ -114,16 +114,16 @@ def _find_problem(data: Any) -> tuple[Path_, str] | None:
             if isinstance(node, _LongInteger):
                 return path, node.problem(path)
             if _has_surrogate(node):
-                return path, f"text {_shown(node)} holds a lone surrogate (invalid Unicode)"
+                return path, f"text {quoted(node)} holds a lone surrogate (invalid Unicode)"
             continue
         if isinstance(node, _DuplicateKeys):
-            return path, f"duplicate key {_shown(node.duplicates[0])}; each key may appear once"
+            return path, f"duplicate key {quoted(node.duplicates[0])}; each key may appear once"
         if isinstance(node, dict):
             for key in node:
                 if not isinstance(key, str):  # (a dict built in Python, not decoded JSON)
                     return path, f"key {key!r} is not a string; JSON object keys are strings"
                 if _has_surrogate(key):
-                    return path, f"key {_shown(key)} holds a lone surrogate (invalid Unicode)"
+                    return path, f"key {quoted(key)} holds a lone surrogate (invalid Unicode)"
             table = node.get("table")
             if isinstance(table, list) and len(table) > 1 << MAX_TABLE_GOODS:
                 return path + ["table"], f"{len(table)} entries; a table has at most 2^{MAX_TABLE_GOODS} entries"
@@ -150,7 +150,7 @@ _NUMBERS = {int, float}
 def _not_json(value: Any) -> str:
     """What is wrong with ``value`` in a dict built in Python rather than decoded from JSON."""
     hint = " (int() of a NumPy integer, float() of a NumPy float)" if type(value).__module__ == "numpy" else ""
-    return (f"{type(value).__name__} {_shown(str(value))} is not a JSON value; convert it to a Python number, "
+    return (f"{type(value).__name__} {quoted(str(value))} is not a JSON value; convert it to a Python number, "
             f"string, list or dict{hint}")
 
 
@@ -160,12 +160,6 @@ def _has_surrogate(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
-
-
-def _shown(text: str) -> str:
-    """A string for a one-line message: escaped, and cut when long."""
-    shown = json.dumps(text)
-    return shown if len(shown) <= 60 else shown[:57] + '..."'
 
 
 SCALE_RULE = (f"expected a power of ten from 1 to 10^{len(str(MAX_SCALE)) - 1} "
