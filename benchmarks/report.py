@@ -13,6 +13,7 @@ from typing import Any
 
 from benchmarks.correctness import Correctness, knowledge_verdicts
 from benchmarks.external import bb, bb_prime, miew_of
+from benchmarks.intervals import best_bundle_value, narrowed_agent, narrowed_player
 from benchmarks.known import mkw
 from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome, from_solution
@@ -559,6 +560,7 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
                                           players=known_players, n=n, shared=shared),
                                _benchmark(f"BA^{{{label}}}", best, best_solution, priced=False,
                                           players=members, n=n, shared=shared)))
+    players, agents = _narrowed(instance, welfare, players, agents)
     per_player = [row.miew for row in players]
     return Report(
         instance=instance,
@@ -574,6 +576,32 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
         market=truthful_outcome(instance, optimum=welfare, options=options) if instance.is_market else None,
         wall_time=time.perf_counter() - start,
     )
+
+
+def _narrowed(instance: Instance, welfare: Benchmark, players: list[PlayerRow],
+              agents: list[AgentRow]) -> tuple[list[PlayerRow], list[AgentRow]]:
+    """The rows with the intervals of programs not proven in their time limit narrowed by the
+    relations between the benchmarks (``benchmarks.intervals``); proven values stay as they are."""
+    if all(b.proven for row in players for b in (row.miew, row.mikw, row.msw_without)) and all(
+            row.mkw.proven and row.best_allocation.proven for row in agents):
+        return players, agents  # (nothing to narrow: no pass over the valuations)
+
+    def narrowed(row: PlayerRow, mikw: Benchmark) -> tuple[Benchmark, Benchmark, Benchmark]:
+        best = best_bundle_value(instance.valuations[row.player], instance.m)
+        return narrowed_player(row.miew, mikw, row.msw_without, welfare, best, row.correctness.correct)
+
+    rows = []
+    for row in players:
+        miew, mikw, msw_without = narrowed(row, row.mikw)
+        rows.append(replace(row, miew=miew, mikw=mikw, msw_without=msw_without))
+    coalitions = []
+    for row in agents:
+        correct = all(players[j].correctness.correct is True for j in row.members)
+        mkw_a, best_allocation = narrowed_agent(row.mkw, row.best_allocation, welfare, correct)
+        if len(row.members) == 1:  # MKW_{i} is MIKW_i (seed 000 Definition 6): narrowed as MIKW_i is
+            mkw_a = narrowed(players[row.members[0]], row.mkw)[1]
+        coalitions.append(replace(row, mkw=mkw_a, best_allocation=best_allocation))
+    return rows, coalitions
 
 
 # ---------------------------------------------------------------- JSON

@@ -1,0 +1,138 @@
+"""Intervals of benchmarks not proven in their time limit, narrowed by relations between the
+benchmarks that hold on every instance.
+
+Each program of a report stops at its own time limit with its own interval [incumbent, bound].
+The benchmarks are not independent, though, and a report under a time limit showed intervals that
+contradict each other: MIKW_i's incumbent below MIEW_i's, and MIEW_i's bound above the proven
+MSW_{-i} of the same player (arbitrary 64 / 1000 / 10, ``candidates:3``, ``--time-limit 0.3``:
+MIEW_p4 in [52058, 58451] with MSW_{-p4} = 52143 proven). Here each interval is narrowed by the
+relations below, which follow from the definitions alone (docs/definitions.md):
+
+1. MIKW_i >= MIEW_i. MIKW_i (seed 000 Definition 3) maximises TV_i(A_i) plus g^i_j(A_j) for the
+   others; MIEW_i (seed 001 Definitions 2-3) the same sum without player i, so every outcome of
+   MIEW_i, with nothing for i, is one of MIKW_i, worth as much and at the same prices. MIEW_i's
+   incumbent and witness are therefore MIKW_i's when better, and MIKW_i's bound is MIEW_i's.
+2. MIKW_i <= MIEW_i + max_S TV_i(S): what player i adds to the others' sum is at most its best
+   bundle's value.
+3. When player i's knowledge is correct (``benchmarks.correctness``: g^i_j <= TV_j on every
+   bundle, seed 000 §1.2), every outcome is worth at most its true welfare: MIEW_i <= MSW_{-i}
+   and MIKW_i <= MSW. Likewise MKW_A <= MSW (seed 000 Definition 6) when every member's is.
+4. MSW_{-i} <= MSW and BA^C <= MSW (seed 000 Appendix A): an allocation to the players other
+   than i, or to the members of C, is one of MSW's.
+
+Only bounds and incumbents move. A value is reported only when its own program proved it (the
+quality bar of the README's "How the numbers are made exact"), so an interval narrowed to a
+single point stays an interval, and a proven or withheld benchmark is left as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from benchmarks.results import Benchmark, finite_bound
+from ilp import Status
+from instances import Semantics, Valuation
+
+__all__ = ["best_bundle_value", "narrowed_agent", "narrowed_player"]
+
+
+def _upper(b: Benchmark) -> int | None:
+    """The largest value ``b`` may have: its value, a withheld benchmark's known worth, or its
+    bound (None when it has none)."""
+    if b.value is not None:
+        return b.value
+    if b.withheld and b.incumbent is not None:
+        return b.incumbent
+    return finite_bound(b.bound)
+
+
+def best_bundle_value(v: Valuation, m: int) -> int:
+    """max over bundles S of v(S), at least v(empty set) = 0: the best bid of an XOR or EXACT
+    valuation, and of an OR valuation the value of all of its goods (free disposal, seed 000 §1.2)."""
+    if v.semantics is Semantics.OR:
+        return max(0, v.value((1 << m) - 1))
+    return max(0, max((x for _, x in v.bids), default=0))
+
+
+def _open(b: Benchmark) -> bool:
+    """Whether ``b``'s interval may move: not proven, and not withheld (its value known)."""
+    return b.value is None and not b.withheld
+
+
+def _capped(b: Benchmark, cap: int | None) -> Benchmark:
+    """``b`` with its bound lowered to ``cap`` when that is lower."""
+    if cap is None or not _open(b):
+        return b
+    bound = finite_bound(b.bound)
+    return b if bound is not None and bound <= cap else replace(b, bound=cap)
+
+
+def _raised(b: Benchmark, by: Benchmark) -> Benchmark:
+    """``b`` with ``by``'s incumbent and witness when they are better (relation 1)."""
+    if not _open(b) or by.incumbent is None or (b.incumbent is not None and b.incumbent >= by.incumbent):
+        return b
+    status = Status.FEASIBLE if b.status is Status.UNKNOWN else b.status
+    return replace(b, incumbent=by.incumbent, outcome=by.outcome, status=status)
+
+
+def narrowed_player(miew: Benchmark, mikw: Benchmark, msw_without: Benchmark, msw: Benchmark, best: int,
+                    correct: bool | None) -> tuple[Benchmark, Benchmark, Benchmark]:
+    """Player i's MIEW_i, MIKW_i and MSW_{-i} with their intervals narrowed (relations 1-4 of
+    the module).
+
+    Parameters
+    ----------
+    miew, mikw, msw_without, msw : Benchmark
+        MIEW_i (seed 001 Definitions 2-3), MIKW_i (seed 000 Definition 3), MSW_{-i} and MSW.
+    best : int
+        max over bundles S of TV_i(S) (:func:`best_bundle_value`).
+    correct : bool or None
+        Whether player i's knowledge is correct (``benchmarks.knowledge_correct``); only True
+        narrows by MSW_{-i} and MSW.
+
+    Returns
+    -------
+    tuple of Benchmark
+        MIEW_i, MIKW_i and MSW_{-i}; each the benchmark given when nothing narrows it.
+
+    Examples
+    --------
+    >>> from benchmarks.results import Benchmark
+    >>> from ilp import Status
+    >>> miew = Benchmark("MIEW_p1", Status.FEASIBLE, None, 50, 90, None, "cpsat", 1.0)
+    >>> mikw = Benchmark("MIKW_p1", Status.FEASIBLE, None, 40, 200, None, "cpsat", 1.0)
+    >>> welfare = Benchmark("MSW", Status.OPTIMAL, 120, 120, 120, None, "cpsat", 1.0)
+    >>> without = Benchmark("MSW_-p1", Status.OPTIMAL, 80, 80, 80, None, "cpsat", 1.0)
+    >>> miew, mikw, _ = narrowed_player(miew, mikw, without, welfare, best=60, correct=True)
+    >>> (miew.incumbent, miew.bound), (mikw.incumbent, mikw.bound)
+    ((50, 80), (50, 120))
+    """
+    msw_without = _capped(msw_without, _upper(msw))
+    if correct is True:
+        miew = _capped(miew, _upper(msw_without))
+        mikw = _capped(mikw, _upper(msw))
+    mikw = _raised(mikw, miew)
+    top = _upper(miew)
+    mikw = _capped(mikw, None if top is None else top + best)
+    miew = _capped(miew, _upper(mikw))
+    return miew, mikw, msw_without
+
+
+def narrowed_agent(mkw: Benchmark, best_allocation: Benchmark, msw: Benchmark,
+                   correct: bool) -> tuple[Benchmark, Benchmark]:
+    """A coalition's MKW_A (seed 000 Definition 6) and BA^C (seed 000 Appendix A) with their
+    intervals narrowed by MSW (relations 3 and 4 of the module); ``correct``: whether every
+    member's knowledge is correct.
+
+    Examples
+    --------
+    >>> from benchmarks.results import Benchmark
+    >>> from ilp import Status
+    >>> mkw = Benchmark("MKW_{p1,p2}", Status.FEASIBLE, None, 50, 300, None, "cpsat", 1.0)
+    >>> ba = Benchmark("BA^{p1,p2}", Status.FEASIBLE, None, 70, 300, None, "cpsat", 1.0)
+    >>> welfare = Benchmark("MSW", Status.OPTIMAL, 120, 120, 120, None, "cpsat", 1.0)
+    >>> [b.bound for b in narrowed_agent(mkw, ba, welfare, correct=False)]
+    [300, 120]
+    """
+    cap = _upper(msw)
+    return (_capped(mkw, cap) if correct else mkw), _capped(best_allocation, cap)
