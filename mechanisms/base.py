@@ -294,7 +294,11 @@ class Deviation:
       agent, and the text says what the others are assumed to do;
     * ``by_beliefs``: the paper judges dominance by the agent's own beliefs, which it lets be
       wrong (seed 004 §3 and Lemma 4: the claim holds in every context), so the claim covers
-      every agent, but with wrong beliefs the agent's true E[u] may still rise."""
+      every agent, but with wrong beliefs the agent's true E[u] may still rise;
+    * ``for_coalitions``: the claim covers a coalition too, whose members maximise the sum of
+      their utilities (``why`` cites the lemma that says so, e.g. seed 000 Lemma 1 on
+      inconsistent declarations, or the reasoning); otherwise it is claimed for an independent
+      player only (:meth:`Mechanism.deviation_families`)."""
 
     profile: list[Strategy]
     dominated: bool
@@ -302,6 +306,7 @@ class Deviation:
     needs_correct_knowledge: bool = True
     scenario: str | None = None
     by_beliefs: bool = False
+    for_coalitions: bool = False
 
 
 @dataclass(frozen=True)
@@ -365,14 +370,17 @@ class Mechanism:
 
     def deviation_families(self, instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                            agent: tuple[int, ...]) -> dict[str, Deviation]:
-        """The deviation families for ``agent``. The papers' dominance arguments are for
-        individual players; for a coalition (whose members share utility) they are not claimed."""
+        """The deviation families for ``agent``. For a coalition (whose members maximise the sum
+        of their utilities) a family is claimed dominated only where the claim covers coalitions
+        (``Deviation.for_coalitions``: e.g. seed 000 Lemmas 1-3, seed 001 Claim 2, seed 003
+        Lemmas 7-8); the others' arguments are for an independent player."""
         families = self.deviations(instance, params, facts, agent)
         if len(agent) == 1:
             return families
         return {
-            name: replace(d, dominated=False, why=d.why + " (proved for independent players; a coalition may gain)")
-            if d.dominated else d
+            name: replace(d, dominated=False, why=d.why + " (argued for an independent player; not claimed for a "
+                                                          "coalition, whose members share their utility)")
+            if d.dominated and not d.for_coalitions else d
             for name, d in families.items()
         }
 

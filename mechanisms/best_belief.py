@@ -14,9 +14,14 @@
 valuation (Heads: A_w := xi_w), and in Tails each offered player answers YES or NO (step 3).
 
 Rational play (Lemmas 1-4): report theta_i (or the favourite bundle), announce the BB_i witness,
-answer YES iff theta_i(alpha) >= pi. Guarantee (Theorems 1-2): E[REV] >= BB/2 - eps; for M_BB
-also E[REV] >= BB'/2 - eps when some players collude (§6.2.3, which argues for M_BB only: with
-coalitions, M_Normal's guarantee is reported with its premise not met).
+answer YES iff theta_i(alpha) >= pi. A coalition maximises the sum of its members' utilities
+(§6.2.3): its members announce as independents and answer an outsider's offer as independents
+(footnote 11: the other members' goods and prices are the same either way), and answer YES to an
+offer of a winner who is their partner, since a NO would fine the partner the whole price
+(YES - NO = theta_i(alpha) + eps/n > 0 for the coalition). Guarantee (Theorems 1-2):
+E[REV] >= BB/2 - eps; for M_BB also E[REV] >= BB'/2 - eps when some players collude (§6.2.3,
+which argues for M_BB only: with coalitions, M_Normal's guarantee is reported with its premise not
+met).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from fractions import Fraction
 
 from benchmarks.results import Outcome
 from instances import ZERO, Instance, Valuation
-from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param
+from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, Param, agent_of
 from mechanisms.common import (
     FAIR,
     announcer,
@@ -99,19 +104,39 @@ def _rules(normal: bool):
     return rules
 
 
+def _believer(instance: Instance, i: int, announcement: BeliefAnnouncement, coalition: tuple[int, ...]) -> Strategy:
+    """Player i's strategy in M_BB (seed 004 §6): ``announcement`` in Step 1; in Step 3 YES iff
+    theta_i(alpha^w_i) >= pi^w_i (Lemma 3), or YES when the winner w is a partner in
+    ``coalition`` (§6.2.3: a NO would fine the partner the price, a loss to the coalition)."""
+    truthful = truthful_answer(instance, i)
+    partners = frozenset(coalition) if len(coalition) > 1 else frozenset()
+
+    def strategy(d: Decision):
+        if d.kind == "announce":
+            return announcement
+        if d.info["winner"] in partners:
+            return True
+        bundle, price = d.info["offer"]
+        return truthful(bundle, price)
+
+    return strategy
+
+
 def _rational(normal: bool):
     def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
         """Every player announces theta_i (M_Normal) or a favourite bundle (M_BB) and the BB_i
-        witness, and answers YES iff theta_i(alpha^w_i) >= pi^w_i (seed 004 Lemmas 1-4)."""
+        witness, and answers YES iff theta_i(alpha^w_i) >= pi^w_i (seed 004 Lemmas 1-4), or
+        YES when the winner is a coalition partner (§6.2.3)."""
         profile = []
         facts.prefetch(miew=range(instance.n), favourite=() if normal else range(instance.n))
         for i in range(instance.n):
             witness = canonical(facts.miew(i), instance.n)
             if normal:
                 announcement = BeliefAnnouncement(witness, valuation=instance.valuations[i])
+                profile.append(announcer(announcement, truthful_answer(instance, i)))
             else:
                 announcement = BeliefAnnouncement(witness, bundle=facts.favourite(i))
-            profile.append(announcer(announcement, truthful_answer(instance, i)))
+                profile.append(_believer(instance, i, announcement, agent_of(instance, i)))
         return profile
 
     return rational
@@ -131,7 +156,9 @@ def _deviations(normal: bool):
         def announce(change, dominated: bool, why: str, by_beliefs: bool = True) -> Deviation:
             profile = list(base)
             for i in agent:
-                profile[i] = announcer(change(i, honest[i]), truthful_answer(instance, i))
+                changed = change(i, honest[i])
+                profile[i] = (announcer(changed, truthful_answer(instance, i)) if normal
+                              else _believer(instance, i, changed, agent))
             # Seed 004 judges dominance by the player's beliefs, which may be wrong (§3; Lemma 4
             # holds in every context): no claim needs correct knowledge. Those about the player's
             # own valuation (Lemma 1, the favourite bundle) need no beliefs at all.
@@ -175,7 +202,9 @@ def _deviations(normal: bool):
                 "root, it is told apart from every other profile, so it is not distinguishably dominated "
                 "(Definition 4). Lemma 4's proof announces a favourite bundle", by_beliefs=False)
             families.update(answer_families(base, agent, why="answering NO to an acceptable offer, or YES to "
-                                            "an unacceptable one, is dominated (seed 004 Lemma 3)"))
+                                            "an unacceptable one, is dominated (seed 004 Lemma 3; for a coalition "
+                                            "§6.2.3 and footnote 11, and YES to a partner's offer)",
+                                            for_coalitions=True))
         return families
 
     return deviations
@@ -224,5 +253,6 @@ BEST_BELIEF = Mechanism(
     rational=_rational(normal=False),
     deviations=_deviations(normal=False),
     guarantee=_guarantee(normal=False),
-    notes="Coalition members announce as independents and answer individually (seed 004 §6.2.3, footnote 11).",
+    notes="Coalition members announce as independents, answer an outsider's offer individually (seed 004 §6.2.3, "
+          "footnote 11) and a partner's offer YES (a NO would fine the partner).",
 )

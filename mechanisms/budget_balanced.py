@@ -259,10 +259,12 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             if i != 0:
                 rule = base[i]
                 profile[i] = (lambda d, rule=rule: change(d, rule) if d.kind == "answer" else rule(d))
-        return Deviation(profile, True, why, needs_correct_knowledge=False)  # theta is known to all players
+        # (theta is known to all players; a coalition's answers: seed 003 Lemmas 7-9)
+        return Deviation(profile, True, why, needs_correct_knowledge=False, for_coalitions=True)
 
     if agent != (0,):
-        truthful = "answering by the sign of one's gain is the unique best response (seed 003 Corollary 1)"
+        truthful = ("answering by the sign of one's gain is the unique best response (seed 003 Corollary 1; for "
+                    "a coalition, by the sign of its members' sum, Lemmas 7-9)")
         families["contrarian answers"] = answering(lambda d, rule: not rule(d), truthful)
         families["always NO"] = answering(lambda d, rule: False, truthful)
         families["always YES"] = answering(lambda d, rule: True, truthful)

@@ -173,11 +173,12 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
     base = rational(instance, params, facts)
     honest = announcements(instance, facts)
 
-    def announce(change, dominated: bool, why: str, needs_correct_knowledge: bool = True) -> Deviation:
+    def announce(change, dominated: bool, why: str, needs_correct_knowledge: bool = True,
+                 for_coalitions: bool = False) -> Deviation:
         profile = list(base)
         for i in agent:
             profile[i] = announcer(change(i, honest[i]), truthful_answer(instance, i))
-        return Deviation(profile, dominated, why, needs_correct_knowledge)
+        return Deviation(profile, dominated, why, needs_correct_knowledge, for_coalitions=for_coalitions)
 
     outsiders = [j for j in range(instance.n) if j not in agent]
     families = {
@@ -190,16 +191,18 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         "empty desired allocation": announce(
             lambda i, a: CollusionAnnouncement(a.coalition, (0,) * instance.n, a.outcome), True,
             "S^i is what the coalition gets on Heads when one of it is the star: BA^{C_i} is worth the most "
-            "(the strategies of seed 000's proofs of Lemmas 1, 4 and 5 announce it)", needs_correct_knowledge=False),
+            "(the strategies of seed 000's proofs of Lemmas 1, 4 and 5 announce it)", needs_correct_knowledge=False,
+            for_coalitions=True),
     }
     if outsiders:
         stranger = outsiders[0]
         families["inconsistent coalition declaration"] = announce(
             lambda i, a: CollusionAnnouncement(a.coalition | {stranger}, a.allocation, a.outcome), True,
             "naming a player who does not name you back is fined R_star + eps1 twice and aborts "
-            "(seed 000 Lemma 1)", needs_correct_knowledge=False)
+            "(seed 000 Lemma 1, on every agent)", needs_correct_knowledge=False, for_coalitions=True)
     families.update(answer_families(base, agent, why="YES iff TV_i(alpha_i) >= pi_i is undominated "
-                                                     "(seed 000 Lemma 2)"))
+                                                     "(seed 000 Lemma 2; a coalition's members are asked only when "
+                                                     "the star is not theirs)", for_coalitions=True))
     return families
 
 

@@ -144,10 +144,11 @@ def without(outcome: Outcome, players: Sequence[int]) -> Outcome:
 
 def answer_families(rational: Sequence[Strategy], agent: Sequence[int], kind: str = "answer",
                     why: str = "answering against one's own value is dominated",
-                    needs_correct_knowledge: bool = False) -> dict[str, Deviation]:
+                    needs_correct_knowledge: bool = False, for_coalitions: bool = False) -> dict[str, Deviation]:
     """The YES/NO deviation families: contrarian, always YES, always NO, pseudo-random. An answer
     to a take-it-or-leave-it offer is judged by the player's own value, so by default the claim
-    needs nothing about the player's knowledge of the others."""
+    needs nothing about the player's knowledge of the others. ``for_coalitions``: the claim
+    covers a coalition's answers too (``Deviation.for_coalitions``)."""
 
     def family(change: Callable[[Decision, Strategy], bool]) -> Deviation:
         profile = list(rational)
@@ -156,7 +157,7 @@ def answer_families(rational: Sequence[Strategy], agent: Sequence[int], kind: st
             profile[i] = (lambda d, base=base: change(d, base) if d.kind == kind else base(d))
         from mechanisms.base import Deviation  # base imports this module
 
-        return Deviation(profile, True, why, needs_correct_knowledge)
+        return Deviation(profile, True, why, needs_correct_knowledge, for_coalitions=for_coalitions)
 
     return {
         "contrarian answers": family(lambda d, base: not base(d)),

@@ -288,7 +288,8 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         families["never raise"] = Deviation(
             with_players(lambda i: _player(instance, i, honest if i == 0 else None,
                                            raise_rule=lambda inst, i, s, K, e: (0,) * inst.n)), True, spe)
-    families.update(answer_families(base, agent, why=spe, needs_correct_knowledge=True))
+    families.update(answer_families(base, agent, why=spe + "; Lemma 1 for a coalition's answers",
+                                    needs_correct_knowledge=True, for_coalitions=True))
     return families
 
 

@@ -3,7 +3,10 @@
 ``second-price-bundle``: every player bids a value and a bundle; the highest value (lowest
 index on ties) wins its bundle and pays the second-highest value; nobody else pays or receives.
 Bidding the value of a favourite bundle, with that bundle, is dominant (a second-price auction
-for "the right to take one's favourite bundle").
+for "the right to take one's favourite bundle"). A coalition maximises the sum of its members'
+utilities: only its member of highest favourite value (the lowest index on ties) bids, and its
+partners bid nothing, since a partner's bid could only raise the price its lead pays or win
+goods worth less to the coalition.
 
 ``mixed-second-price`` (seed 000 §1.2): run a mechanism guaranteeing revenue c MEW with
 probability 1/(c+1), the second-price auction otherwise, for total performance
@@ -16,18 +19,18 @@ where MIKW_I = max over independent i of MIKW_i <= TV_i(favourite) + MIEW_i (MIK
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from benchmarks import mikw
 from instances import Instance
-from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism
+from mechanisms.base import Deviation, Evaluation, Facts, Guarantee, Mechanism, agent_of
 from mechanisms.best_belief import BEST_BELIEF
 from mechanisms.common import argmax_lex
 from mechanisms.engine import MechanismError, Play, Strategy, Terminal
 
-__all__ = ["Bid", "MIX", "MIXED_SECOND_PRICE", "SECOND_PRICE", "deviations", "mixed_deviations", "mixed_guarantee",
-           "mixed_rational", "mixed_rules", "rational", "rules", "truthful_bid"]
+__all__ = ["Bid", "MIX", "MIXED_SECOND_PRICE", "NO_BID", "SECOND_PRICE", "deviations", "lead_of", "mixed_deviations",
+           "mixed_guarantee", "mixed_rational", "mixed_rules", "rational", "rules", "truthful_bid"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,22 @@ def truthful_bid(instance: Instance, facts: Facts, i: int) -> Bid:
     return Bid(instance.valuations[i].value(favourite), favourite)
 
 
+NO_BID = Bid(0, 0)
+"""The bid of a coalition member who leaves the bidding to its lead (:func:`rational`)."""
+
+
+def lead_of(instance: Instance, facts: Facts, coalition: tuple[int, ...]) -> int:
+    """The member of ``coalition`` whose favourite bundle is worth the most to it (the lowest
+    index on ties): the coalition's one bidder in A' (seed 000 §1.2)."""
+    return max(coalition, key=lambda i: (truthful_bid(instance, facts, i).value, -i))
+
+
 def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -> list[Strategy]:
-    """Every player bids :func:`truthful_bid` (seed 000 §1.2, the auction A')."""
+    """Every independent player bids :func:`truthful_bid` (seed 000 §1.2, the auction A'); in a
+    coalition only its lead (:func:`lead_of`) does, and its partners bid :data:`NO_BID`."""
     facts.prefetch(favourite=range(instance.n))
-    return [_bidder(truthful_bid(instance, facts, i)) for i in range(instance.n)]
+    return [_bidder(truthful_bid(instance, facts, i) if lead_of(instance, facts, agent_of(instance, i)) == i
+                    else NO_BID) for i in range(instance.n)]
 
 
 def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
@@ -80,13 +95,16 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
     an empty bundle, and for a coalition suppressing all bids but the lead's."""
     base = rational(instance, params, facts)
 
+    lead = lead_of(instance, facts, agent)
+
     def family(change, why: str, dominated: bool = True) -> Deviation:
         profile = list(base)
-        for i in agent:
-            profile[i] = _bidder(change(truthful_bid(instance, facts, i)))
-        return Deviation(profile, dominated, why, needs_correct_knowledge=False)  # dominant strategies
+        profile[lead] = _bidder(change(truthful_bid(instance, facts, lead)))
+        # dominant strategies: of a player, and of a coalition bidding as one through its lead
+        return Deviation(profile, dominated, why, needs_correct_knowledge=False, for_coalitions=True)
 
-    truthful = "bidding the favourite bundle's value is dominant in a second-price auction"
+    truthful = ("bidding the favourite bundle's value is dominant in a second-price auction (cabench's reasoning: "
+                "seed 000 §1.2 describes A' without its strategies)")
     families = {
         "underbid (value x1/2)": family(lambda b: Bid(b.value // 2, b.bundle), truthful),
         "overbid (value x2 + 1)": family(lambda b: Bid(2 * b.value + 1, b.bundle), truthful),
@@ -94,11 +112,12 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
     }
     if len(agent) > 1:
         profile = list(base)
-        for i in agent[1:]:
-            profile[i] = _bidder(Bid(0, 0))  # suppress the partners' bids: the lead pays less
-        families["coalition: only the lead bids"] = Deviation(
-            profile, False, "a coalition gains by suppressing its members' bids; the auction is not collusion-proof",
-            needs_correct_knowledge=False)
+        for i in agent:
+            profile[i] = _bidder(truthful_bid(instance, facts, i))
+        families["coalition: every member bids"] = Deviation(
+            profile, True, "a partner's bid can only raise the price the coalition's lead pays, or win goods worth "
+            "less to the coalition (cabench's reasoning, as above)", needs_correct_knowledge=False,
+            for_coalitions=True)
     return families
 
 
@@ -141,13 +160,10 @@ def mixed_deviations(instance: Instance, params: Mapping[str, Fraction], facts: 
     belief = BEST_BELIEF.rational(instance, params, facts)
     families = {}
     for name, dev in BEST_BELIEF.deviations(instance, params, facts, agent).items():
-        families[f"best-belief part: {name}"] = Deviation(
-            [_combine(b, a) for b, a in zip(dev.profile, auction)], dev.dominated, dev.why,
-            dev.needs_correct_knowledge, dev.scenario, dev.by_beliefs)
+        families[f"best-belief part: {name}"] = replace(dev, profile=[_combine(b, a) for b, a in zip(dev.profile,
+                                                                                                    auction)])
     for name, dev in deviations(instance, params, facts, agent).items():
-        families[f"auction part: {name}"] = Deviation(
-            [_combine(b, a) for b, a in zip(belief, dev.profile)], dev.dominated, dev.why,
-            dev.needs_correct_knowledge, dev.scenario)
+        families[f"auction part: {name}"] = replace(dev, profile=[_combine(b, a) for b, a in zip(belief, dev.profile)])
     return families
 
 

@@ -323,3 +323,62 @@ def test_pooled_sets_match_their_definition(seed):
                 got = coalition_guaranteed(sets, agent, j)
                 assert [max(got.value(s), 0) for s in range(1 << sets.m)] == \
                     [max(x, 0) for x in _pooled_reference(sets, agent, j)]
+
+
+# Seed 004 §6.2.3: p2, the winner, wrongly believes its partner p1 values a at 60 and offers it a
+# at that price; p1 values a at 10 (found by an independent re-implementation of the papers).
+PARTNER_WINS = {
+    "name": "best-belief-winner-partner", "goods": ["a", "b"], "players": ["p1", "p2", "p3"],
+    "valuations": {"p1": {"explicit": [[["a"], 10]]}, "p2": {"explicit": [[["a", "b"], 5]]},
+                   "p3": {"explicit": [[["b"], 40]]}},
+    "knowledge": {"p2": {"lower_bounds": {"p1": {"explicit": [[["a"], 60]]}, "p3": {"explicit": [[["b"], 30]]}}},
+                  "p3": {"lower_bounds": {"p1": {"explicit": [[["a"], 8]]}}}},
+    "coalitions": [["p1", "p2"]],
+}
+
+
+def test_best_belief_coalition_members_accept_their_partners_offers(tmp_path):
+    """A coalition maximises the sum of its members' utilities (seed 004 §6.2.3): a NO to the
+    winning partner's offer fines the partner the whole price (YES - NO = theta_1(a) + eps/n for
+    the coalition), so p1 answers YES, where it answered as an independent (NO: the coalition's
+    E[u] was 5.0167 lower than "always YES"). An outsider's offer is still answered
+    individually (footnote 11), and no answer family pays the coalition."""
+    path = tmp_path / "partner.json"
+    path.write_text(json.dumps(PARTNER_WINS))
+    inst = load_instance(path)
+    facts = Facts(inst)
+    m = MECHANISMS["best-belief"]
+    params = m.parameters(inst)
+    ev = evaluate(m, inst, params, m.rational(inst, params, facts), facts)
+    tails = [t for _, t in ev.outcomes if "r=Tails" in t.path]
+    assert tails and all(t.allocation[0] == 0b01 for t in tails)  # p1 takes a from its partner p2
+    assert ev.sw == Fraction(55, 2)
+    families = {r["family"]: r for r in _deviate(str(path), "-m", "best-belief", "--player", "p1")["deviations"]}
+    for name in ("always YES", "always NO", "contrarian answers", "random answers"):
+        assert families[name]["paper"] == "dominated" and not families[name]["pays"], families[name]
+    # an announcement claim of seed 004 (Lemmas 2 and 4) is argued for an independent player only
+    assert families["underbid (prices x1/2)"]["paper"] == "not dominated"
+    assert "not claimed for a coalition" in families["underbid (prices x1/2)"]["why"]
+
+
+def test_second_price_coalition_bids_through_its_lead():
+    """In the auction A' of seed 000 §1.2 a coalition's partner bid could only raise what its lead
+    pays: only the member of highest value bids. p1 (10) and p2 (8) collude against p3 (5): p1
+    wins and pays 5, not its partner's 8; every member bidding is claimed dominated, and pays
+    nothing back."""
+    xor = lambda *bids: Valuation(Form.XOR, tuple(bids))  # noqa: E731
+    inst = Instance(name="a-prime", goods=("g",), players=("p1", "p2", "p3"),
+                    valuations=(xor((1, 10)), xor((1, 8)), xor((1, 5))), knowledge=(None, None, None),
+                    coalitions=((0, 1),))
+    facts = Facts(inst)
+    for name in ("second-price-bundle", "mixed-second-price"):
+        m = MECHANISMS[name]
+        params = m.parameters(inst)
+        rational = evaluate(m, inst, params, m.rational(inst, params, facts), facts)
+        auction = [t for _, t in rational.outcomes if "r=" not in " ".join(t.path)]
+        assert auction and all(t.allocation == (1, 0, 0) and t.prices[0] == 5 for t in auction), name
+        every = {k: d for k, d in m.deviation_families(inst, params, facts, (0, 1)).items() if "every member" in k}
+        (family, dev), = every.items()
+        assert dev.dominated, family
+        played = evaluate(m, inst, params, dev.profile, facts)
+        assert played.agent_utility((0, 1)) < rational.agent_utility((0, 1)), name
