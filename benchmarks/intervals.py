@@ -69,8 +69,9 @@ def _capped(b: Benchmark, cap: int | None) -> Benchmark:
 
 def _raised(b: Benchmark, by: Benchmark) -> Benchmark:
     """``b`` with ``by``'s incumbent and witness when they are better (relation 1)."""
-    if not _open(b) or by.incumbent is None or (b.incumbent is not None and b.incumbent >= by.incumbent):
-        return b
+    if not _open(b) or by.incumbent is None or by.outcome is None or (
+            b.incumbent is not None and b.incumbent >= by.incumbent):
+        return b  # (an incumbent is only taken with the witness that is worth it)
     status = Status.FEASIBLE if b.status is Status.UNKNOWN else b.status
     return replace(b, incumbent=by.incumbent, outcome=by.outcome, status=status)
 

@@ -129,6 +129,7 @@ SECOND_PRICE = Mechanism(
     rules=rules,
     rational=rational,
     deviations=deviations,
+    notes="A coalition bids through its member of highest value; its partners bid nothing.",
 )
 
 
