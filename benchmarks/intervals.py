@@ -98,15 +98,16 @@ def narrowed_player(miew: Benchmark, mikw: Benchmark, msw_without: Benchmark, ms
 
     Examples
     --------
-    >>> from benchmarks.results import Benchmark
+    >>> from benchmarks.results import Benchmark, Outcome
     >>> from ilp import Status
-    >>> miew = Benchmark("MIEW_p1", Status.FEASIBLE, None, 50, 90, None, "cpsat", 1.0)
+    >>> offer = Outcome((0, 0b1), (0, 50))  # p2 offered good 1 at 50, p1 nothing
+    >>> miew = Benchmark("MIEW_p1", Status.FEASIBLE, None, 50, 90, offer, "cpsat", 1.0)
     >>> mikw = Benchmark("MIKW_p1", Status.FEASIBLE, None, 40, 200, None, "cpsat", 1.0)
     >>> welfare = Benchmark("MSW", Status.OPTIMAL, 120, 120, 120, None, "cpsat", 1.0)
     >>> without = Benchmark("MSW_-p1", Status.OPTIMAL, 80, 80, 80, None, "cpsat", 1.0)
     >>> miew, mikw, _ = narrowed_player(miew, mikw, without, welfare, best=60, correct=True)
-    >>> (miew.incumbent, miew.bound), (mikw.incumbent, mikw.bound)
-    ((50, 80), (50, 120))
+    >>> (miew.incumbent, miew.bound), (mikw.incumbent, mikw.bound), mikw.outcome == offer
+    ((50, 80), (50, 120), True)
     """
     msw_without = _capped(msw_without, _upper(msw))
     if correct is True:
