@@ -48,7 +48,16 @@ def _upper(b: Benchmark) -> int | None:
 
 def best_bundle_value(v: Valuation, m: int) -> int:
     """max over bundles S of v(S), at least v(empty set) = 0: the best bid of an XOR or EXACT
-    valuation, and of an OR valuation the value of all of its goods (free disposal, seed 000 §1.2)."""
+    valuation, and of an OR valuation the value of all of its goods (free disposal, seed 000 §1.2).
+
+    Examples
+    --------
+    >>> from instances import Form, Valuation
+    >>> best_bundle_value(Valuation(Form.XOR, ((0b01, 30), (0b11, 50))), 2)
+    50
+    >>> best_bundle_value(Valuation(Form.OR, ((0b01, 30), (0b10, 50))), 2)
+    80
+    """
     if v.semantics is Semantics.OR:
         return max(0, v.value((1 << m) - 1))
     return max(0, max((x for _, x in v.bids), default=0))

@@ -35,6 +35,7 @@ DOCTEST_MODULES = (
     "benchmarks.correctness",
     "benchmarks.market",
     "benchmarks.report",
+    "benchmarks.intervals",
     "instances.loader",
     "instances.writer",
     "instances.knowledge_models",
