@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from instances import CabenchError, Instance, instance_text, load_instance
+from instances import CabenchError, Instance, instance_text
+from instances.cats import read_instance_or_cats
 from instances.knowledge_models import ARGUMENTS, SpecError, annotate, parse_coalitions, parse_knowledge
 from instances.units import exact_number
 
@@ -208,7 +209,7 @@ def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Fami
     the knowledge), so a line of the figure compares the same auctions under better or worse
     knowledge. A given file keeps its valuations; knowledge and coalitions are drawn anew
     (replacing any it has) with each seed."""
-    loaded = [(path, load_instance(str(path)), _sha(Path(path).read_text(encoding="utf-8"))) for path in sources]
+    loaded = [(path, read_instance_or_cats(str(path)), _sha(Path(path).read_text(encoding="utf-8"))) for path in sources]
     made_folder = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []

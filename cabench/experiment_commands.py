@@ -95,7 +95,9 @@ def finish_sweep(command: str, output: Path, computed: int, skipped: int, proven
 @solver_option
 @time_limit_option
 def sweep_command(source, mechanisms, param_values, executor, scheduler, workers, output, solver, time_limit):
-    """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table."""
+    """Benchmark table (and mechanism evaluations) of every instance, resumable, into one table.
+    DIR_OR_GLOB: a folder (its *.json instance files and *.txt CATS files, read as `import`
+    reads them), a file, or a glob."""
     from cabench.sweep import check_results_name, instance_files, run_sweep
 
     names = mechanism_list(mechanisms)
@@ -185,7 +187,7 @@ DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collus
 def experiment_command(files, axis, distribution, goods, bids, players, seeds, first_seed, knowledge, coalitions,
                        coalition_count, mechanisms, param_values, workers, output, solver, time_limit):
     """Vary the knowledge along --axis, several seeds per point, on generated instances or on
-    FILES, and evaluate the mechanisms (plus VCG and the second-price bundle auction) into one
+    FILES (instance files, or CATS files read as `import` reads them), and evaluate the mechanisms (plus VCG and the second-price bundle auction) into one
     tidy table with full provenance; then `cabench plot` and `cabench table` it."""
     from cabench.experiment import (
         BASELINES,

@@ -67,11 +67,12 @@ from benchmarks.table import table_bounds, table_programs
 from ilp import Program, SolveOptions, solve, solve_batch
 from ilp.backends import solver_clock
 from instances import Instance
+from instances.cats import read_instance_or_cats
 from instances.generate import generate_instance
 
 __all__ = ["ALL_KNOWLEDGE", "BUDGET_BASE_SECONDS", "CABENCH", "KINDS", "KNOWLEDGE", "KNOWLEDGE_SPECS", "NAIVE",
            "REPEATS", "REPEAT_BELOW", "Row", "SUITES", "TABLE_PLAYERS", "budget", "check_files", "check_suite",
-           "exact_knowledge", "fastest_sum", "file_paths", "labels", "load_file", "measure_instance", "naive_solve",
+           "exact_knowledge", "fastest_sum", "file_paths", "labels", "measure_instance", "naive_solve",
            "needed_programs", "run_files", "run_suite", "suite_specs", "summary", "tie_break_seconds", "warm_up",
            "wdp_highs", "wdp_ilp", "write_results", "write_rows", "xor_only"]
 
@@ -698,25 +699,6 @@ def file_paths(paths: Sequence[Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def load_file(path: Path) -> Instance:
-    """A cabench instance file (JSON, told by its first character, whatever its name: ``s.JSON``
-    was read as a CATS file), or any other file read as a CATS file, imported as ``cabench
-    import`` does (one XOR player per bidder, the smallest scale that makes every price an
-    integer, no knowledge)."""
-    import warnings
-
-    from instances import load_instance
-    from instances.cats import GoodsBeyondHeader, read_cats
-
-    with open(path, "rb") as handle:
-        start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if path.suffix.lower() == ".json" or start.startswith((b"{", b"[")):
-        return load_instance(path)
-    with warnings.catch_warnings():  # (read as import reads it; import says so, perf measures)
-        warnings.simplefilter("ignore", GoodsBeyondHeader)
-        return read_cats(path)
-
-
 def xor_only(instance: Instance) -> bool:
     """Whether every valuation is an XOR list of bids: the winner-determination baseline's input."""
     from instances.valuation import Semantics
@@ -744,8 +726,8 @@ def exact_knowledge(instance: Instance) -> bool:
 
 
 def check_files(paths: Sequence[Path], knowledge: Sequence[str] | None, coalitions: Sequence[str] | None) -> int:
-    """Read every file of ``paths`` (:func:`file_paths`, :func:`load_file`) and check that each
-    coalition spec fits among its players and each knowledge spec's draw fits the knowledge
+    """Read every file of ``paths`` (:func:`file_paths`, ``instances.cats.read_instance_or_cats``) and
+    check that each coalition spec fits among its players and each knowledge spec's draw fits the knowledge
     limit, so that bad input stops ``perf`` before anything is measured or written
     (:class:`InputError` or ``SpecError`` naming the file, both exit 2). Returns the most goods
     of a file (the ``brute`` backend takes at most 12)."""
@@ -753,7 +735,7 @@ def check_files(paths: Sequence[Path], knowledge: Sequence[str] | None, coalitio
 
     goods = 0
     for path in file_paths(paths):
-        instance = load_file(path)
+        instance = read_instance_or_cats(path)
         goods = max(goods, instance.m)
         try:
             for spec in coalitions or ():
@@ -781,8 +763,8 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
               jobs: int | None = None, naive: bool = True, knowledge: Sequence[str] | None = None,
               coalitions: Sequence[str] | None = None,
               advance: Callable[[int, int, str], None] = lambda done, total, current: None) -> list[Row]:
-    """:func:`run_suite` on given instance files (:func:`file_paths`, :func:`load_file`): each
-    file as written, or with every knowledge spec and coalition spec given drawn on it (seed 0,
+    """:func:`run_suite` on given instance files (:func:`file_paths`,
+    ``instances.cats.read_instance_or_cats``): each file as written, or with every knowledge spec and coalition spec given drawn on it (seed 0,
     replacing what it has, as ``cabench annotate --replace`` does). Knowledge other than exact,
     drawn or the file's own, also times the report of the same instance with exact knowledge
     (same valuations, same coalitions). Every file whose valuations are all XOR bids, measured
@@ -811,7 +793,7 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
         if total:
             warm_up(default, time_limit, jobs, progress, backends, naive, workers)
         for path, label in zip(files, labels(files)):
-            written = load_file(path)
+            written = read_instance_or_cats(path)
             for coalition_spec in coalition_specs:
                 for knowledge_spec in knowledge_specs:
                     def make(spec: str | None) -> Instance:

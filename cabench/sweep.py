@@ -65,17 +65,19 @@ KEY = "instance_sha256"
 
 
 def instance_files(pattern: str) -> list[Path]:
-    """A directory (all its ``*.json``), a file, or a glob pattern; sorted."""
+    """A directory (all its ``*.json`` instance files and ``*.txt`` CATS files), a file, or a glob
+    pattern; sorted."""
     path = Path(pattern)
     if path.is_dir():
-        files = sorted(path.glob("*.json"))
+        files = sorted(f for f in path.iterdir() if f.suffix in (".json", ".txt"))
     elif path.is_file():
         files = [path]
     else:
         files = sorted(Path(p) for p in glob.glob(pattern))
     files = [f for f in files if not f.is_dir()]  # (a glob of folders alone wrote an empty results file)
     if not files:
-        raise CabenchError(f"{pattern}: no instance files (expected a directory, a file or a glob of .json files)")
+        raise CabenchError(f"{pattern}: no instance files (expected a directory, a file or a glob of instance files "
+                           "*.json or CATS files *.txt)")
     for f in files:  # (a pipe read for its key was empty when read again: "invalid JSON"; a FIFO hung the sweep)
         if f.exists() and not f.is_file():
             raise CabenchError(f"{f}: not a regular file (a pipe or a device); a sweep reads each instance more than "
@@ -178,11 +180,11 @@ def sweep_one(path: str, mechanisms: Sequence[str], solver: str, time_limit: flo
     from benchmarks import compute_report
     from benchmarks.table import report_programs
     from ilp import SolveOptions, prefetch
-    from instances import load_instance
+    from instances.cats import read_instance_or_cats
     from mechanisms.base import ParameterError
 
     try:
-        instance = load_instance(path)
+        instance = read_instance_or_cats(path)
         start = time.perf_counter()
         # the sweep runs instances in parallel already: each table in one process; the mechanisms'
         # strategies then reuse the table's solutions (MIEW_i, RK_A) instead of solving them again
@@ -532,10 +534,10 @@ def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[st
             ) -> tuple[str, list[tuple[tuple[str, str, str, str], str]]]:
     """The key of ``path`` (``key`` if known) and the rows this run wants of it: (row key,
     mechanism) with "" for the benchmark row, then the mechanisms that apply to the instance."""
-    from instances import load_instance
+    from instances.cats import read_instance_or_cats
 
     key = key or instance_key(path)
-    instance = load_instance(path)
+    instance = read_instance_or_cats(path)
     wanted = [((key, "", "", solver), "")]
     wanted += [((key, name, parameter_spec(name, given), solver), name) for name in mechanisms
                if _applicable(name, instance)]

@@ -32,7 +32,7 @@ from instances.model import Instance
 from instances.units import MAX_SCALE, is_power_of_ten, show, smallest_scale
 from instances.valuation import Form, Valuation
 
-__all__ = ["GoodsBeyondHeader", "RoundedToZero", "read_cats", "real_goods", "write_cats"]
+__all__ = ["GoodsBeyondHeader", "RoundedToZero", "read_cats", "read_instance_or_cats", "real_goods", "write_cats"]
 
 _Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, price as written
 _PRICE = re.compile(r"\+?(?=\.?[0-9])([0-9]{0,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
@@ -221,6 +221,32 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
         source=source,
     )
     return _validated(instance)
+
+
+def read_instance_or_cats(path: str | Path) -> Instance:
+    """A cabench instance file (JSON, told by its first character whatever its name: ``s.JSON``
+    was read as a CATS file), or any other file read as a CATS file as ``cabench import`` reads
+    it without options: one XOR player per bidder, the smallest scale that makes every price an
+    integer, no knowledge. What ``perf``, ``sweep`` and ``experiment`` read.
+
+    A file read with more real goods than its header says (:class:`GoodsBeyondHeader`, as CATS
+    2.1's paths generator writes them) is read so without a warning: ``cabench import`` prints
+    it, for a user checking one file.
+
+    Examples
+    --------
+    >>> read_instance_or_cats("instances/examples/seed004-example.json").players
+    ('p1', 'p2', 'p3')
+    """
+    from instances.loader import load_instance
+
+    with open(path, "rb") as handle:
+        start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if Path(path).suffix.lower() == ".json" or start.startswith((b"{", b"[")):
+        return load_instance(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GoodsBeyondHeader)
+        return read_cats(path)
 
 
 class GoodsBeyondHeader(UserWarning):

@@ -384,3 +384,20 @@ def test_results_without_a_design_still_refuse_another_family(tmp_path):
     again = run_cli("experiment", "-d", "regions", "-m", "3", "-b", "4", "-n", "2", *args[:2], "--seeds", "2",
                     *args[4:], "-o", str(out))
     assert again.returncode == 0, again.stderr
+
+
+def test_an_experiment_on_a_cats_file_reads_it_as_import_does(tmp_path):
+    """The knowledge axis on a CATS 2.1 file as written (it said "invalid JSON ... convert it
+    with `cabench import`" first): the drawn files keep its valuations and scale, the rows name
+    the source file and its SHA-256."""
+    source = tmp_path / "matching-40-200-0000.txt"
+    source.write_bytes((Path(__file__).parent / "data" / "cats" / source.name).read_bytes())
+    results = tmp_path / "exp.csv"
+    done = run_cli("experiment", str(source), "--axis", "noisy-lower:0.5,1.0", "--seeds", "1", "--mechanisms",
+                   "best-belief", "-o", str(results))
+    assert done.returncode == 0, done.stderr
+    frame = _frame(results)
+    assert set(frame["axis_value"]) == {0.5, 1.0} and set(frame["scale"]) == {100000}
+    assert set(frame["source_file"]) == {str(source)}
+    assert set(frame["source_sha256"]) == {hashlib.sha256(source.read_bytes()).hexdigest()}
+    assert set(frame.loc[frame["mechanism"].isna(), "MSW"]) == {85.33696}  # the generator's own optimum

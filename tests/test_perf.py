@@ -537,13 +537,14 @@ def test_perf_tells_json_by_its_content_and_names_a_pipe(tmp_path):
     import os
     import shutil
 
-    from cabench.perf import file_paths, load_file
+    from cabench.perf import file_paths
     from instances import load_instance
+    from instances.cats import read_instance_or_cats
     from instances.errors import InputError
 
     shouted = tmp_path / "s.JSON"
     shutil.copy(EXAMPLES / "seed004-example.json", shouted)
-    assert load_file(shouted) == load_instance(EXAMPLES / "seed004-example.json")
+    assert read_instance_or_cats(shouted) == load_instance(EXAMPLES / "seed004-example.json")
     fifo = tmp_path / "pipe.json"
     os.mkfifo(fifo)
     with pytest.raises(InputError, match="not a regular file"):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import shutil
 import socket
 import tempfile
 import threading
 import time
+from fractions import Fraction
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -538,3 +542,26 @@ def test_a_parameter_given_at_a_default_the_same_on_every_instance_keys_the_defa
     assert parameter_spec("collusion-leveraging", {"eps": Fraction(1, 100), "eps1": Fraction(1, 10),
                                                    "eps2": Fraction(1, 120)}) == "eps2=1/120"
     assert parameter_spec("perfect-revenue", {"eps": Fraction(1, 30), "ratio": Fraction(1, 2)}) == "eps=1/30"
+
+
+def test_a_folder_of_cats_files_is_swept_as_import_reads_them(tmp_path):
+    """A practitioner's folder of CATS 2.1 output: each ``*.txt`` file is read as ``cabench
+    import`` reads it (it said "no instance files", expecting JSON), next to a JSON instance;
+    MSW is the CATS generator's own optimum, in the file's money."""
+    folder = tmp_path / "cats"
+    folder.mkdir()
+    data = Path(__file__).parent / "data" / "cats"
+    expected = json.loads((data / "expected.json").read_text())
+    for name in ("matching-40-200-0000.txt", "L7-40-200-0000.txt"):
+        shutil.copy(data / name, folder / name)
+    shutil.copy(EXAMPLES / "seed004-example.json", folder / "seed004-example.json")
+    results = tmp_path / "r.csv"
+    done = run_cli("sweep", str(folder), "--mechanisms", "vcg", "-o", str(results))
+    assert done.returncode == 0, done.stderr
+    frame = pd.read_csv(results)
+    table = frame[frame["mechanism"].isna()].set_index("file")
+    assert sorted(Path(f).name for f in table.index) == ["L7-40-200-0000.txt", "matching-40-200-0000.txt",
+                                                         "seed004-example.json"]
+    for name in ("matching-40-200-0000.txt", "L7-40-200-0000.txt"):
+        assert Fraction(str(table.loc[str(folder / name), "MSW"])) == Fraction(expected[name])
+    assert frame["mechanism"].eq("vcg").sum() == 3
