@@ -19,6 +19,11 @@ relations below, which follow from the definitions alone (docs/definitions.md):
    and MIKW_i <= MSW. Likewise MKW_A <= MSW (seed 000 Definition 6) when every member's is.
 4. MSW_{-i} <= MSW and BA^C <= MSW (seed 000 Appendix A): an allocation to the players other
    than i, or to the members of C, is one of MSW's.
+5. Every allocation is one of MSW's, worth its true welfare, and one that gives player i nothing
+   is one of MSW_{-i}'s: MSW's incumbent is the best true welfare among the report's witnesses
+   (and its own), MSW_{-i}'s among MIEW_i's witness, MIKW_i's without player i's bundle, and its
+   own. (When MSW is not proven, MSW_{-i}'s own incumbent is MSW's without player i, far below
+   MIEW_i's on the instance above: 11587 against 52058.)
 
 Only bounds and incumbents move. A value is reported only when its own program proved it (the
 quality bar of the README's "How the numbers are made exact"), so an interval narrowed to a
@@ -27,13 +32,14 @@ single point stays an interval, and a proven or withheld benchmark is left as it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
-from benchmarks.results import Benchmark, finite_bound
+from benchmarks.results import Benchmark, Outcome, finite_bound
 from ilp import Status
-from instances import Semantics, Valuation
+from instances import Instance, Semantics, Valuation
 
-__all__ = ["best_bundle_value", "narrowed_agent", "narrowed_player"]
+__all__ = ["best_bundle_value", "narrowed_agent", "narrowed_player", "raised_by_welfare", "without_player"]
 
 
 def _upper(b: Benchmark) -> int | None:
@@ -85,10 +91,57 @@ def _raised(b: Benchmark, by: Benchmark) -> Benchmark:
     return replace(b, incumbent=by.incumbent, outcome=by.outcome, status=status)
 
 
+def without_player(outcome: Outcome | None, i: int) -> Outcome | None:
+    """The allocation of ``outcome`` with player i's bundle left unallocated (no prices): an
+    allocation of MSW_{-i}'s program (seed 000 §1.2's VCG; docs/definitions.md, "MSW_-i").
+
+    Examples
+    --------
+    >>> from benchmarks.results import Outcome
+    >>> without_player(Outcome((0b01, 0b10, 0), (80, 25, 0)), 0).allocation
+    (0, 2, 0)
+    """
+    if outcome is None:
+        return None
+    return Outcome.sparse(outcome.n, tuple((j, b) for j, b in outcome.bundles if j != i))
+
+
+def raised_by_welfare(b: Benchmark, instance: Instance, outcomes: Iterable[Outcome | None]) -> Benchmark:
+    """MSW's benchmark (seed 002 §2), or MSW_{-i}'s, ``b`` with the allocation of ``outcomes``
+    of the largest true welfare sum_j TV_j(A_j) as its incumbent and witness, when larger than
+    its own incumbent (relation 5 of the module: each must be an allocation of ``b``'s program;
+    None is skipped).
+
+    Examples
+    --------
+    >>> from benchmarks.results import Benchmark, Outcome
+    >>> from ilp import Status
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> welfare = Benchmark("MSW", Status.FEASIBLE, None, 50, 250, Outcome((0, 0, 0b11)), "cpsat", 1.0)
+    >>> raised = raised_by_welfare(welfare, inst, [Outcome((0b01, 0b10, 0), (80, 25, 0))])
+    >>> raised.incumbent, raised.outcome.allocation, raised.outcome.prices
+    (200, (1, 2, 0), None)
+    """
+    if not _open(b):
+        return b
+    best, chosen = b.incumbent, None
+    valuations = instance.valuations
+    for outcome in outcomes:
+        if outcome is not None:
+            worth = sum(valuations[j].value(bundle) for j, bundle in outcome.bundles)
+            if best is None or worth > best:
+                best, chosen = worth, outcome
+    if chosen is None:
+        return b
+    status = Status.FEASIBLE if b.status is Status.UNKNOWN else b.status
+    return replace(b, incumbent=best, outcome=Outcome.sparse(chosen.n, chosen.bundles), status=status)
+
+
 def narrowed_player(miew: Benchmark, mikw: Benchmark, msw_without: Benchmark, msw: Benchmark, best: int,
                     correct: bool | None) -> tuple[Benchmark, Benchmark, Benchmark]:
     """Player i's MIEW_i, MIKW_i and MSW_{-i} with their intervals narrowed (relations 1-4 of
-    the module).
+    the module; relation 5 is :func:`raised_by_welfare`'s).
 
     Parameters
     ----------

@@ -13,7 +13,7 @@ from typing import Any
 
 from benchmarks.correctness import Correctness, knowledge_verdicts
 from benchmarks.external import bb, bb_prime, miew_of
-from benchmarks.intervals import best_bundle_value, narrowed_agent, narrowed_player
+from benchmarks.intervals import best_bundle_value, narrowed_agent, narrowed_player, raised_by_welfare, without_player
 from benchmarks.known import mkw
 from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome, from_solution
@@ -560,7 +560,7 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
                                           players=known_players, n=n, shared=shared),
                                _benchmark(f"BA^{{{label}}}", best, best_solution, priced=False,
                                           players=members, n=n, shared=shared)))
-    players, agents = _narrowed(instance, welfare, players, agents)
+    welfare, players, agents = _narrowed(instance, welfare, players, agents)
     per_player = [row.miew for row in players]
     return Report(
         instance=instance,
@@ -579,16 +579,22 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
 
 
 def _narrowed(instance: Instance, welfare: Benchmark, players: list[PlayerRow],
-              agents: list[AgentRow]) -> tuple[list[PlayerRow], list[AgentRow]]:
-    """The rows with the intervals of programs not proven in their time limit narrowed by the
-    relations between the benchmarks (``benchmarks.intervals``); proven values stay as they are."""
-    if all(b.proven for row in players for b in (row.miew, row.mikw, row.msw_without)) and all(
+              agents: list[AgentRow]) -> tuple[Benchmark, list[PlayerRow], list[AgentRow]]:
+    """MSW and the rows with the intervals of programs not proven in their time limit narrowed
+    by the relations between the benchmarks (``benchmarks.intervals``); proven values stay as
+    they are."""
+    if welfare.proven and all(b.proven for row in players for b in (row.miew, row.mikw, row.msw_without)) and all(
             row.mkw.proven and row.best_allocation.proven for row in agents):
-        return players, agents  # (nothing to narrow: no pass over the valuations)
+        return welfare, players, agents  # (nothing to narrow: no pass over the valuations)
+    witnesses = [b.outcome for row in players for b in (row.miew, row.mikw, row.msw_without)]
+    welfare = raised_by_welfare(welfare, instance, [*witnesses, *(row.best_allocation.outcome for row in agents),
+                                                    *(row.mkw.outcome for row in agents)])
 
     def narrowed(row: PlayerRow, mikw: Benchmark) -> tuple[Benchmark, Benchmark, Benchmark]:
         best = best_bundle_value(instance.valuations[row.player], instance.m)
-        return narrowed_player(row.miew, mikw, row.msw_without, welfare, best, row.correctness.correct)
+        without = raised_by_welfare(row.msw_without, instance,
+                                    (row.miew.outcome, without_player(row.mikw.outcome, row.player)))
+        return narrowed_player(row.miew, mikw, without, welfare, best, row.correctness.correct)
 
     rows = []
     for row in players:
@@ -601,7 +607,7 @@ def _narrowed(instance: Instance, welfare: Benchmark, players: list[PlayerRow],
         if len(row.members) == 1:  # MKW_{i} is MIKW_i (seed 000 Definition 6): narrowed as MIKW_i is
             mkw_a = narrowed(players[row.members[0]], row.mkw)[1]
         coalitions.append(replace(row, mkw=mkw_a, best_allocation=best_allocation))
-    return rows, coalitions
+    return welfare, rows, coalitions
 
 
 # ---------------------------------------------------------------- JSON

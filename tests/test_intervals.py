@@ -65,6 +65,12 @@ def _check_narrowed(report: Report, truth: Report) -> int:
         assert b.bound is None or b.bound >= t.value, (b, t)
         if b.incumbent is not None and b.outcome is not None and b.outcome.offers is not None:
             assert b.outcome.revenue == b.incumbent, b
+    valuations = report.instance.valuations
+    for row in report.players:  # a welfare witness is worth its incumbent; MSW_{-i}'s gives i nothing
+        for b in (report.msw, row.msw_without):
+            if not b.proven and b.outcome is not None:
+                assert sum(valuations[j].value(a) for j, a in b.outcome.bundles) == b.incumbent, b
+        assert row.msw_without.outcome is None or row.msw_without.outcome.bundle(row.player) == 0
     msw = _upper(report.msw)
     for row in report.players:
         miew, mikw, without = row.miew, row.mikw, row.msw_without
@@ -76,6 +82,8 @@ def _check_narrowed(report: Report, truth: Report) -> int:
                 assert miew.bound <= _upper(without), (miew, without)
         if not without.proven:
             assert without.bound <= msw
+            if row.correctness.correct and miew.incumbent is not None:  # relation 5: MIEW_i's witness
+                assert without.incumbent >= miew.incumbent, (miew, without)
         if not mikw.proven:
             best = best_bundle_value(report.instance.valuations[row.player], report.instance.m)
             assert mikw.bound <= _upper(miew) + best, (miew, mikw)
