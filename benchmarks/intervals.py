@@ -39,7 +39,8 @@ from benchmarks.results import Benchmark, Outcome, finite_bound
 from ilp import Status
 from instances import Instance, Semantics, Valuation
 
-__all__ = ["best_bundle_value", "narrowed_agent", "narrowed_player", "raised_by_welfare", "without_player"]
+__all__ = ["best_bundle_value", "narrowed_agent", "narrowed_player", "narrowed_tie_break", "raised_by_welfare",
+           "without_player"]
 
 
 def _upper(b: Benchmark) -> int | None:
@@ -136,6 +137,26 @@ def raised_by_welfare(b: Benchmark, instance: Instance, outcomes: Iterable[Outco
         return b
     status = Status.FEASIBLE if b.status is Status.UNKNOWN else b.status
     return replace(b, incumbent=best, outcome=Outcome.sparse(chosen.n, chosen.bundles), status=status)
+
+
+def narrowed_tie_break(lex_first: Benchmark, msw: Benchmark, instance: Instance) -> Benchmark:
+    """The lexicographically first optimal allocation omega* (seed 002 Lemma 3), worth MSW: its
+    interval within MSW's, and MSW's incumbent and witness when better (relation 5). A withheld
+    or proven one is left as it is.
+
+    Examples
+    --------
+    >>> from benchmarks.results import Benchmark, Outcome
+    >>> from ilp import Status
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> welfare = Benchmark("MSW", Status.FEASIBLE, None, 200, 240, Outcome((0b01, 0b10, 0)), "cpsat", 1.0)
+    >>> lex = Benchmark("lex-first MSW allocation", Status.FEASIBLE, None, 50, 250, Outcome((0, 0, 0b11)), "cpsat", 1.0)
+    >>> narrowed = narrowed_tie_break(lex, welfare, inst)
+    >>> narrowed.incumbent, narrowed.bound, narrowed.outcome.allocation
+    (200, 240, (1, 2, 0))
+    """
+    return _capped(raised_by_welfare(lex_first, instance, (msw.outcome,)), _upper(msw))
 
 
 def narrowed_player(miew: Benchmark, mikw: Benchmark, msw_without: Benchmark, msw: Benchmark, best: int,

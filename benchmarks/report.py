@@ -13,7 +13,14 @@ from typing import Any
 
 from benchmarks.correctness import Correctness, knowledge_verdicts
 from benchmarks.external import bb, bb_prime, miew_of
-from benchmarks.intervals import best_bundle_value, narrowed_agent, narrowed_player, raised_by_welfare, without_player
+from benchmarks.intervals import (
+    best_bundle_value,
+    narrowed_agent,
+    narrowed_player,
+    narrowed_tie_break,
+    raised_by_welfare,
+    without_player,
+)
 from benchmarks.known import mkw
 from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome, from_solution
@@ -566,7 +573,7 @@ def _compute(instance: Instance, plan: ReportPlan, programs: list[Program], solu
         instance=instance,
         solver=solver,
         msw=welfare,
-        lex_first=from_solution("lex-first MSW allocation", lex_solution),
+        lex_first=narrowed_tie_break(from_solution("lex-first MSW allocation", lex_solution), welfare, instance),
         players=tuple(players),
         agents=tuple(agents),
         miew=miew_of(instance, per_player),

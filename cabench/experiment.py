@@ -209,7 +209,8 @@ def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Fami
     the knowledge), so a line of the figure compares the same auctions under better or worse
     knowledge. A given file keeps its valuations; knowledge and coalitions are drawn anew
     (replacing any it has) with each seed."""
-    loaded = [(path, read_instance_or_cats(str(path)), _sha(Path(path).read_text(encoding="utf-8"))) for path in sources]
+    loaded = [(path, read_instance_or_cats(str(path)), _sha(Path(path).read_text(encoding="utf-8")))
+              for path in sources]
     made_folder = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []

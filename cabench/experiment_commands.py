@@ -187,8 +187,9 @@ DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collus
 def experiment_command(files, axis, distribution, goods, bids, players, seeds, first_seed, knowledge, coalitions,
                        coalition_count, mechanisms, param_values, workers, output, solver, time_limit):
     """Vary the knowledge along --axis, several seeds per point, on generated instances or on
-    FILES (instance files, or CATS files read as `import` reads them), and evaluate the mechanisms (plus VCG and the second-price bundle auction) into one
-    tidy table with full provenance; then `cabench plot` and `cabench table` it."""
+    FILES (instance files, or CATS files read as `import` reads them), and evaluate the
+    mechanisms (plus VCG and the second-price bundle auction) into one tidy table with full
+    provenance; then `cabench plot` and `cabench table` it."""
     from cabench.experiment import (
         BASELINES,
         Family,

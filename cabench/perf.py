@@ -764,8 +764,9 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
               coalitions: Sequence[str] | None = None,
               advance: Callable[[int, int, str], None] = lambda done, total, current: None) -> list[Row]:
     """:func:`run_suite` on given instance files (:func:`file_paths`,
-    ``instances.cats.read_instance_or_cats``): each file as written, or with every knowledge spec and coalition spec given drawn on it (seed 0,
-    replacing what it has, as ``cabench annotate --replace`` does). Knowledge other than exact,
+    ``instances.cats.read_instance_or_cats``): each file as written, or with every knowledge
+    spec and coalition spec given drawn on it (seed 0, replacing what it has, as ``cabench
+    annotate --replace`` does). Knowledge other than exact,
     drawn or the file's own, also times the report of the same instance with exact knowledge
     (same valuations, same coalitions). Every file whose valuations are all XOR bids, measured
     with exact knowledge (drawn, or its own: :func:`exact_knowledge`), also gets the

@@ -55,6 +55,7 @@ def _check_narrowed(report: Report, truth: Report) -> int:
         pairs += [(row.miew, known.miew), (row.mikw, known.mikw), (row.msw_without, known.msw_without)]
     for row, known in zip(report.agents, truth.agents):
         pairs += [(row.mkw, known.mkw), (row.best_allocation, known.best_allocation)]
+    pairs.append((report.lex_first, truth.msw))  # omega* is worth MSW
     for b, t in pairs:
         assert t.proven, t
         if b.proven:
@@ -67,7 +68,7 @@ def _check_narrowed(report: Report, truth: Report) -> int:
             assert b.outcome.revenue == b.incumbent, b
     valuations = report.instance.valuations
     for row in report.players:  # a welfare witness is worth its incumbent; MSW_{-i}'s gives i nothing
-        for b in (report.msw, row.msw_without):
+        for b in (report.msw, row.msw_without, report.lex_first):
             if not b.proven and b.outcome is not None:
                 assert sum(valuations[j].value(a) for j, a in b.outcome.bundles) == b.incumbent, b
         assert row.msw_without.outcome is None or row.msw_without.outcome.bundle(row.player) == 0
