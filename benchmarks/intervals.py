@@ -146,13 +146,14 @@ def narrowed_tie_break(lex_first: Benchmark, msw: Benchmark, instance: Instance)
 
     Examples
     --------
-    >>> from benchmarks.results import Benchmark, Outcome
-    >>> from ilp import Status
+    On seed 004's example (MSW = 200, docs/definitions.md), a tie-break stopped early, next to
+    MSW's better incumbent:
+
     >>> from instances import load_instance
-    >>> inst = load_instance("instances/examples/seed004-example.json")
-    >>> welfare = Benchmark("MSW", Status.FEASIBLE, None, 200, 240, Outcome((0b01, 0b10, 0)), "cpsat", 1.0)
-    >>> lex = Benchmark("lex-first MSW allocation", Status.FEASIBLE, None, 50, 250, Outcome((0, 0, 0b11)), "cpsat", 1.0)
-    >>> narrowed = narrowed_tie_break(lex, welfare, inst)
+    >>> example = load_instance("instances/examples/seed004-example.json")
+    >>> msw = Benchmark("MSW", Status.FEASIBLE, None, 200, 240, Outcome((1, 2, 0)), "cpsat", 1.0)
+    >>> early = Benchmark("lex-first", Status.FEASIBLE, None, 50, 250, Outcome((0, 0, 3)), "cpsat", 1.0)
+    >>> narrowed = narrowed_tie_break(early, msw, example)
     >>> narrowed.incumbent, narrowed.bound, narrowed.outcome.allocation
     (200, 240, (1, 2, 0))
     """
