@@ -14,7 +14,7 @@ from typing import Any
 from benchmarks.correctness import Correctness, knowledge_verdicts
 from benchmarks.external import bb, bb_prime, miew_of
 from benchmarks.intervals import (
-    best_bundle_value,
+    best_bundle_bound,
     narrowed_agent,
     narrowed_player,
     narrowed_tie_break,
@@ -592,13 +592,14 @@ def _narrowed(instance: Instance, welfare: Benchmark, players: list[PlayerRow],
     they are."""
     if welfare.proven and all(b.proven for row in players for b in (row.miew, row.mikw, row.msw_without)) and all(
             row.mkw.proven and row.best_allocation.proven for row in agents):
-        return welfare, players, agents  # (nothing to narrow: no pass over the valuations)
+        return welfare, players, agents  # (nothing to narrow)
     witnesses = [b.outcome for row in players for b in (row.miew, row.mikw, row.msw_without)]
     welfare = raised_by_welfare(welfare, instance, [*witnesses, *(row.best_allocation.outcome for row in agents),
                                                     *(row.mkw.outcome for row in agents)])
 
     def narrowed(row: PlayerRow, mikw: Benchmark) -> tuple[Benchmark, Benchmark, Benchmark]:
-        best = best_bundle_value(instance.valuations[row.player], instance.m)
+        # (an open MIKW_i only needs player i's best bundle: one pass over its bids)
+        best = best_bundle_bound(instance.valuations[row.player]) if mikw.value is None and not mikw.withheld else None
         without = raised_by_welfare(row.msw_without, instance,
                                     (row.miew.outcome, without_player(row.mikw.outcome, row.player)))
         return narrowed_player(row.miew, mikw, without, welfare, best, row.correctness.correct)

@@ -77,7 +77,8 @@ NO_BID = Bid(0, 0)
 
 def lead_of(instance: Instance, facts: Facts, coalition: tuple[int, ...]) -> int:
     """The member of ``coalition`` whose favourite bundle is worth the most to it (the lowest
-    index on ties): the coalition's one bidder in A' (seed 000 §1.2)."""
+    index on ties): the coalition's one bidder in A' (seed 000 §1.2 describes the auction; that
+    a coalition bids through one member is cabench's reasoning, see the module docstring)."""
     return max(coalition, key=lambda i: (truthful_bid(instance, facts, i).value, -i))
 
 
@@ -91,8 +92,9 @@ def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -
 
 def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                agent: tuple[int, ...]) -> dict[str, Deviation]:
-    """The deviation families of ``agent`` in A' by name (seed 000 §1.2): under- and overbidding,
-    an empty bundle, and for a coalition suppressing all bids but the lead's."""
+    """The deviation families of ``agent`` in A' by name (seed 000 §1.2): under- and overbidding
+    and an empty bundle (of the coalition's lead, :func:`lead_of`), and for a coalition every
+    member bidding."""
     base = rational(instance, params, facts)
 
     lead = lead_of(instance, facts, agent)
@@ -103,8 +105,8 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         # dominant strategies: of a player, and of a coalition bidding as one through its lead
         return Deviation(profile, dominated, why, needs_correct_knowledge=False, for_coalitions=True)
 
-    truthful = ("bidding the favourite bundle's value is dominant in a second-price auction (cabench's reasoning: "
-                "seed 000 §1.2 describes A' without its strategies)")
+    truthful = ("bidding the favourite bundle's value is (weakly) dominant in a second-price auction (cabench's "
+                "reasoning: seed 000 §1.2 describes A' without its strategies)")
     families = {
         "underbid (value x1/2)": family(lambda b: Bid(b.value // 2, b.bundle), truthful),
         "overbid (value x2 + 1)": family(lambda b: Bid(2 * b.value + 1, b.bundle), truthful),

@@ -127,8 +127,8 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             lambda a: StarAnnouncement(canonical(without(facts.miew(best), list(agent)), instance.n), a.bundle),
             False, "its revenue may be above or below MIEW_i")
     families.update(answer_families(base, agent, why="YES iff TV_i(alpha_i) >= pi_i is the surviving answer "
-                                                     "(seed 001 §7 Claim 4; Claim 2 for coalition members when the "
-                                                     "star is not theirs, and YES when it is: a NO fines the star)",
+                                                     "(seed 001 §7 Claims 1 and 4; Claim 2 for coalition members when "
+                                                     "the star is not theirs, and YES when it is: a NO fines the star)",
                                     for_coalitions=True))
     return families
 

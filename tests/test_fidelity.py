@@ -382,3 +382,36 @@ def test_second_price_coalition_bids_through_its_lead():
         assert dev.dominated, family
         played = evaluate(m, inst, params, dev.profile, facts)
         assert played.agent_utility((0, 1)) < rational.agent_utility((0, 1)), name
+
+
+ANSWERS = ("always YES", "always NO", "contrarian answers", "random answers")
+COALITION_CLAIMS = {  # what each paper (or cabench's reasoning, said in the row) claims for a coalition
+    "surviving-strategies": ANSWERS,  # seed 001 §7 Claim 2, and YES when the star is a partner
+    "collusion-leveraging": (*ANSWERS, "inconsistent coalition declaration", "empty desired allocation"),
+    "perfect-revenue": ANSWERS,  # seed 002 Lemma 1
+    "best-belief": ANSWERS,  # seed 004 §6.2.3 and footnote 11
+    "second-price-bundle": ("underbid (value x1/2)", "overbid (value x2 + 1)", "empty bundle",
+                            "coalition: every member bids"),
+    "budget-balanced": ("contrarian answers", "always NO", "always YES"),  # seed 003 Lemmas 7-9
+}
+
+
+@pytest.mark.parametrize("name", sorted(COALITION_CLAIMS))
+def test_the_claims_that_cover_coalitions_are_claimed_for_them(name):
+    """A coalition's deviation row reads "dominated" where the paper's claim covers coalitions
+    (``Deviation.for_coalitions``), and "not dominated", argued for an independent player, for
+    every other family claimed for one (it said "a coalition may gain" for every family)."""
+    m = MECHANISMS[name]
+    market = name == "budget-balanced"
+    inst = next(i for seed in range(200)
+                if len((i := random_instance(seed, market=market, coalitions=True, players=3)).coalitions)
+                and i.n >= m.min_players and len(i.coalitions[0]) < i.n and (not market or 0 not in i.coalitions[0]))
+    facts = Facts(inst)
+    coalition = tuple(inst.coalitions[0])
+    families = m.deviation_families(inst, m.parameters(inst), facts, coalition)
+    claimed = {family for family, dev in families.items() if dev.dominated}
+    assert claimed == set(COALITION_CLAIMS[name]), (name, claimed)
+    for family, dev in families.items():
+        if family not in claimed:
+            independent = m.deviations(inst, m.parameters(inst), facts, coalition)[family]
+            assert not independent.dominated or "not claimed for a coalition" in dev.why, family
