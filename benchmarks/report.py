@@ -14,6 +14,7 @@ from typing import Any
 from benchmarks.correctness import Correctness, knowledge_verdicts
 from benchmarks.external import bb, bb_prime, miew_of
 from benchmarks.intervals import (
+    best_allocations,
     best_bundle_bound,
     narrowed_agent,
     narrowed_player,
@@ -56,7 +57,8 @@ class AgentRow:
 @dataclass(frozen=True)
 class Report:
     """Every benchmark of docs/definitions.md ("Benchmarks") for one instance, each proven
-    optimal with its witness or reported as the interval its program reached.
+    optimal with its witness or reported as the interval its program reached, narrowed by the
+    relations between the benchmarks (``benchmarks.intervals``).
 
     Attributes
     ----------
@@ -593,15 +595,17 @@ def _narrowed(instance: Instance, welfare: Benchmark, players: list[PlayerRow],
     if welfare.proven and all(b.proven for row in players for b in (row.miew, row.mikw, row.msw_without)) and all(
             row.mkw.proven and row.best_allocation.proven for row in agents):
         return welfare, players, agents  # (nothing to narrow)
-    witnesses = [b.outcome for row in players for b in (row.miew, row.mikw, row.msw_without)]
-    welfare = raised_by_welfare(welfare, instance, [*witnesses, *(row.best_allocation.outcome for row in agents),
-                                                    *(row.mkw.outcome for row in agents)])
+    witnesses = [welfare.outcome, *(b.outcome for row in players for b in (row.miew, row.mikw, row.msw_without)),
+                 *(row.best_allocation.outcome for row in agents), *(row.mkw.outcome for row in agents)]
+    top = best_allocations(instance, witnesses)  # (MSW's witness among them once raised)
+    welfare = raised_by_welfare(welfare, instance, top[:1])
 
     def narrowed(row: PlayerRow, mikw: Benchmark) -> tuple[Benchmark, Benchmark, Benchmark]:
         # (an open MIKW_i only needs player i's best bundle: one pass over its bids)
         best = best_bundle_bound(instance.valuations[row.player]) if mikw.value is None and not mikw.withheld else None
-        without = raised_by_welfare(row.msw_without, instance,
-                                    (row.miew.outcome, without_player(row.mikw.outcome, row.player)))
+        i = row.player
+        without = raised_by_welfare(row.msw_without, instance, (
+            row.miew.outcome, without_player(row.mikw.outcome, i), *(without_player(o, i) for o in top)))
         return narrowed_player(row.miew, mikw, without, welfare, best, row.correctness.correct)
 
     rows = []

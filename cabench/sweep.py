@@ -65,11 +65,17 @@ KEY = "instance_sha256"
 
 
 def instance_files(pattern: str) -> list[Path]:
-    """A directory (all its ``*.json`` instance files and ``*.txt`` CATS files), a file, or a glob
-    pattern; sorted."""
+    """A directory (all its ``*.json`` instance files, and its ``*.txt`` files that open as
+    CATS files do: ``instances.cats.looks_like_cats``), a file, or a glob pattern; sorted."""
+    from instances.cats import looks_like_cats
+
     path = Path(pattern)
     if path.is_dir():
-        files = sorted(f for f in path.iterdir() if f.suffix in (".json", ".txt"))
+        # (a pipe or a device is kept for the check below, never read here: reading it would hang)
+        files = sorted(f for f in path.iterdir() if not f.is_dir() and (f.suffix.lower() == ".json" or (
+            f.suffix.lower() == ".txt" and (not f.is_file() or looks_like_cats(f)))))
+        if not files:
+            raise CabenchError(f"{pattern}: no instance files in this folder (instance files *.json, CATS files *.txt)")
     elif path.is_file():
         files = [path]
     else:

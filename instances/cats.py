@@ -27,12 +27,13 @@ from pathlib import Path
 
 from instances.bundles import mask_of
 from instances.errors import InputError
-from instances.loader import MAX_ABS_VALUE, MAX_GOODS, read_text, source_name
+from instances.loader import MAX_ABS_VALUE, MAX_GOODS, cats_like, read_text, source_name
 from instances.model import Instance
 from instances.units import MAX_SCALE, is_power_of_ten, show, smallest_scale
 from instances.valuation import Form, Valuation
 
-__all__ = ["GoodsBeyondHeader", "RoundedToZero", "read_cats", "read_instance_or_cats", "real_goods", "write_cats"]
+__all__ = ["GoodsBeyondHeader", "RoundedToZero", "looks_like_cats", "read_cats", "read_instance_or_cats", "real_goods",
+           "write_cats"]
 
 _Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, price as written
 _PRICE = re.compile(r"\+?(?=\.?[0-9])([0-9]{0,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
@@ -231,7 +232,8 @@ def read_instance_or_cats(path: str | Path) -> Instance:
 
     A file read with more real goods than its header says (:class:`GoodsBeyondHeader`, as CATS
     2.1's paths generator writes them) is read so without a warning: ``cabench import`` prints
-    it, for a user checking one file.
+    it, for a user checking one file. A price that needs rounding is an :class:`InputError` that
+    sends the user to ``cabench import --round`` (these commands have no ``--round``).
 
     Examples
     --------
@@ -244,9 +246,39 @@ def read_instance_or_cats(path: str | Path) -> Instance:
         start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if Path(path).suffix.lower() == ".json" or start.startswith((b"{", b"[")):
         return load_instance(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", GoodsBeyondHeader)
-        return read_cats(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GoodsBeyondHeader)
+            return read_cats(path)
+    except InputError as exc:
+        if "--round DIGITS" not in exc.message:
+            raise
+        command = f"`cabench import {_shell_word(str(path))} --round DIGITS -o NEW.json`"
+        message = exc.message.replace("use --round DIGITS to round prices to DIGITS decimals",
+                                      f"round the prices to DIGITS decimals with {command} and give NEW.json instead")
+        raise InputError(exc.source, exc.path, message.replace("--round DIGITS", command)
+                         if message == exc.message else message) from None
+
+
+def looks_like_cats(path: str | Path) -> bool:
+    """Whether the file opens as a CATS file does: its first line that is not blank is a ``%``
+    comment or a ``goods N`` / ``bids N`` / ``dummy N`` header. How ``cabench sweep`` tells a
+    folder's CATS files from its other ``*.txt`` files (notes, a README), which it leaves alone.
+
+    Examples
+    --------
+    >>> looks_like_cats("tests/data/cats/paths-40-200-0000.txt"), looks_like_cats("LICENSE")
+    (True, False)
+    """
+    with open(path, "rb") as handle:
+        return cats_like(handle.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff"))
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as one word of a shell command line, quoted when it needs it."""
+    import shlex
+
+    return shlex.quote(text)
 
 
 class GoodsBeyondHeader(UserWarning):

@@ -31,7 +31,7 @@ from instances.valuation import Form, Valuation
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
-__all__ = ["INVISIBLE", "KnowledgeReader", "MAX_ABS_VALUE", "MAX_DEPTH", "MAX_GOODS", "MAX_INTEGER_DIGITS",
+__all__ = ["INVISIBLE", "cats_like", "KnowledgeReader", "MAX_ABS_VALUE", "MAX_DEPTH", "MAX_GOODS", "MAX_INTEGER_DIGITS",
            "MAX_STDIN_BYTES", "MAX_TABLE_GOODS", "OnValuations", "Path_", "SCALE_RULE", "STDIN", "load_instance",
            "parse_instance", "printed_as", "read_text", "schema", "source_name"]
 
@@ -214,7 +214,7 @@ def _decode(text: str, source: str) -> tuple[Any, bool]:
         data = json.loads(text, object_pairs_hook=pairs_hook, parse_int=parse_int if long_digits else None)
     except json.JSONDecodeError as exc:
         hint = ("; it looks like a CATS file: convert it with `cabench import` (`cabench.import_cats` in Python)"
-                if _cats_like(text) else "")
+                if cats_like(text) else "")
         raise InputError(source, "", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}{hint}") from None
     except RecursionError:
         raise InputError(source, "", f"nested far too deep; an instance nests at most {MAX_DEPTH} levels") from None
@@ -226,7 +226,7 @@ def _decode(text: str, source: str) -> tuple[Any, bool]:
 _CATS_LINE = re.compile(r"%|(goods|bids|dummy)\s+\d+\s*$", re.IGNORECASE)
 
 
-def _cats_like(text: str) -> bool:
+def cats_like(text: str) -> bool:
     """Whether ``text`` opens as a CATS file does (``instances.cats``): its first line that is
     not blank is a ``%`` comment or a ``goods N`` / ``bids N`` / ``dummy N`` header."""
     first = next((line.strip() for line in text[:4096].splitlines() if line.strip()), "")

@@ -73,6 +73,7 @@ def _check_narrowed(report: Report, truth: Report) -> int:
                 assert sum(valuations[j].value(a) for j, a in b.outcome.bundles) == b.incumbent, b
         assert row.msw_without.outcome is None or row.msw_without.outcome.bundle(row.player) == 0
     msw = _upper(report.msw)
+    valuations = report.instance.valuations
     for row in report.players:
         miew, mikw, without = row.miew, row.mikw, row.msw_without
         if not mikw.proven and miew.incumbent is not None:
@@ -85,6 +86,9 @@ def _check_narrowed(report: Report, truth: Report) -> int:
             assert without.bound <= msw
             if row.correctness.correct and miew.incumbent is not None:  # relation 5: MIEW_i's witness
                 assert without.incumbent >= miew.incumbent, (miew, without)
+            if report.msw.outcome is not None:  # and MSW's witness without player i
+                rest = sum(valuations[j].value(a) for j, a in report.msw.outcome.bundles if j != row.player)
+                assert without.incumbent is not None and without.incumbent >= rest, (report.msw, without)
         if not mikw.proven:
             best = best_bundle_bound(report.instance.valuations[row.player])
             assert mikw.bound <= _upper(miew) + best, (miew, mikw)
