@@ -565,3 +565,26 @@ def test_a_folder_of_cats_files_is_swept_as_import_reads_them(tmp_path):
     for name in ("matching-40-200-0000.txt", "L7-40-200-0000.txt"):
         assert Fraction(str(table.loc[str(folder / name), "MSW"])) == Fraction(expected[name])
     assert frame["mechanism"].eq("vcg").sum() == 3
+
+
+def test_a_folder_s_other_text_files_are_left_alone_and_a_price_to_round_says_how(tmp_path):
+    """A folder's ``notes.txt`` is not a CATS file and is left alone, as before CATS files were
+    read (it ended the sweep); a CATS file whose name is in capitals is read. A price that needs
+    rounding sends the user to ``cabench import --round`` (a sweep has no --round)."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("prices in dollars\n")
+    shutil.copy(Path(__file__).parent / "data" / "cats" / "matching-40-200-0000.txt", folder / "M.TXT")
+    shutil.copy(EXAMPLES / "seed004-example.json", folder / "seed004-example.json")
+    done = run_cli("sweep", str(folder), "-o", str(tmp_path / "r.csv"))
+    assert done.returncode == 0, done.stderr
+    assert sorted(Path(f).name for f in pd.read_csv(tmp_path / "r.csv")["file"]) == ["M.TXT", "seed004-example.json"]
+    fine = tmp_path / "fine" / "fine.txt"
+    fine.parent.mkdir()
+    fine.write_text("goods 2\nbids 1\n0 2.361040000001234 0 1 #\n")
+    done = run_cli("sweep", str(fine.parent), "-o", str(tmp_path / "f.csv"))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == (f"{fine}: line 3: price 2.361040000001234 needs scale 10^15 to be an integer, above "
+                                   f"the limit 10^9; round the prices to DIGITS decimals with `cabench import {fine} "
+                                   "--round DIGITS -o NEW.json` and give NEW.json instead")
+    assert not (tmp_path / "f.csv").exists()
