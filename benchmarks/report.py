@@ -601,9 +601,9 @@ def _narrowed(instance: Instance, welfare: Benchmark, players: list[PlayerRow],
     welfare = raised_by_welfare(welfare, instance, top[:1])
 
     def narrowed(row: PlayerRow, mikw: Benchmark) -> tuple[Benchmark, Benchmark, Benchmark]:
-        # (an open MIKW_i only needs player i's best bundle: one pass over its bids)
-        best = best_bundle_bound(instance.valuations[row.player]) if mikw.value is None and not mikw.withheld else None
         i = row.player
+        # (an open MIKW_i only needs player i's best bundle: one pass over its bids)
+        best = best_bundle_bound(instance.valuations[i]) if mikw.value is None and not mikw.withheld else None
         without = raised_by_welfare(row.msw_without, instance, (
             row.miew.outcome, without_player(row.mikw.outcome, i), *(without_player(o, i) for o in top)))
         return narrowed_player(row.miew, mikw, without, welfare, best, row.correctness.correct)

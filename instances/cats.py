@@ -21,6 +21,7 @@ at least the header's, that leaves every bid a real good and at most one good ab
 from __future__ import annotations
 
 import re
+import shlex
 import warnings
 from fractions import Fraction
 from pathlib import Path
@@ -253,11 +254,12 @@ def read_instance_or_cats(path: str | Path) -> Instance:
     except InputError as exc:
         if "--round DIGITS" not in exc.message:
             raise
-        command = f"`cabench import {_shell_word(str(path))} --round DIGITS -o NEW.json`"
-        message = exc.message.replace("use --round DIGITS to round prices to DIGITS decimals",
-                                      f"round the prices to DIGITS decimals with {command} and give NEW.json instead")
-        raise InputError(exc.source, exc.path, message.replace("--round DIGITS", command)
-                         if message == exc.message else message) from None
+        command = f"`cabench import {shlex.quote(str(path))} --round DIGITS -o NEW.json`"
+        advice = "use --round DIGITS to round prices to DIGITS decimals"
+        message = (exc.message.replace(advice, f"round the prices to DIGITS decimals with {command} and give "
+                                               "NEW.json instead")
+                   if advice in exc.message else exc.message.replace("--round DIGITS", command))
+        raise InputError(exc.source, exc.path, message) from None
 
 
 def looks_like_cats(path: str | Path) -> bool:
@@ -272,13 +274,6 @@ def looks_like_cats(path: str | Path) -> bool:
     """
     with open(path, "rb") as handle:
         return cats_like(handle.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff"))
-
-
-def _shell_word(text: str) -> str:
-    """``text`` as one word of a shell command line, quoted when it needs it."""
-    import shlex
-
-    return shlex.quote(text)
 
 
 class GoodsBeyondHeader(UserWarning):
