@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -165,12 +165,27 @@ def check_output(path: str | Path, inputs: Iterable[str | Path | None] = ()) -> 
         parent.mkdir(parents=True, exist_ok=True)
         # a file created there, as the write will (a folder of /sys or /proc, a read-only mount
         # passed the access check above for root: the refusal came after all the computing)
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-        os.close(fd)
-        os.unlink(probe)
+        probe = _temporary_beside(path)
+        try:
+            os.close(_created(probe))
+        finally:
+            probe.unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(path, exc.strerror or str(exc)) from None
     return path
+
+
+def _temporary_beside(path: Path) -> Path:
+    """A new name for a temporary file in the folder of ``path``, ``.NAME.<random>.tmp``, chosen
+    before the file is made (:func:`_created`): whoever makes it can then remove it by name however
+    it is stopped. ``tempfile.mkstemp`` names the file only once made, and a Ctrl-C in between
+    left it, in a folder the command had made, which then was not empty and stayed."""
+    return path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+
+
+def _created(name: Path) -> int:
+    """A descriptor of the new, private file ``name`` (an error if it exists), as mkstemp makes it."""
+    return os.open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -205,12 +220,12 @@ def written_together() -> Iterator[Callable[[str | Path, Callable[[Path], None]]
 
     def stage(path: str | Path, write: Callable[[Path], None]) -> None:
         path = check_output(path)
+        tmp = _temporary_beside(path)
+        staged.append((tmp, path))  # (before it is made: removed by name however the block ends)
         try:
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd = _created(tmp)
         except OSError as exc:
             raise OutputError(path, exc.strerror or str(exc)) from None
-        tmp = Path(name)
-        staged.append((tmp, path))
         try:
             os.close(fd)
             write(tmp)
@@ -218,7 +233,7 @@ def written_together() -> Iterator[Callable[[str | Path, Callable[[Path], None]]
                 os.fsync(handle.fileno())
             umask = os.umask(0)
             os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp's files are private; the result is not
+            os.chmod(tmp, 0o666 & ~umask)  # the temporary file is private; the result is not
         except OSError as exc:  # (a writer's own message names the temporary file: the user's is shown)
             raise OutputError(path, exc.strerror or str(exc).replace(str(tmp), str(path))) from None
 

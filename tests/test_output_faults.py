@@ -114,8 +114,7 @@ def test_the_local_dask_cluster_is_private(monkeypatch, tmp_path):
 
 
 def test_a_writer_error_names_the_output_not_the_temporary_file(tmp_path, monkeypatch):
-    import tempfile
-
+    import instances.files
     from instances.files import OutputError, atomic_write
 
     target = tmp_path / "out.parquet"
@@ -131,7 +130,7 @@ def test_a_writer_error_names_the_output_not_the_temporary_file(tmp_path, monkey
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(tempfile, "mkstemp", full)  # (a traceback before)
+    monkeypatch.setattr(instances.files, "_created", full)  # (mkstemp's, a traceback before)
     with pytest.raises(OutputError, match="out.parquet: cannot write: No space left on device"):
         atomic_write(target, write)
 
@@ -179,3 +178,31 @@ def test_a_reader_that_stops_reading_keeps_the_csv(tmp_path):
         os.close(writer)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert csv.read_text().startswith("player,")
+
+
+@pytest.mark.parametrize("write", ["check_output", "written_together"])
+def test_a_stop_while_a_temporary_file_is_made_leaves_none(tmp_path, monkeypatch, write):
+    """Ctrl-C as the probe of an output's folder, or a staged output, is being created (the file
+    made, its name not yet returned): nothing is left beside the output. With
+    ``tempfile.mkstemp`` the file stayed, and the folder a stopped ``perf`` had made was then not
+    empty and stayed too (one CI run)."""
+    import instances.files as files
+
+    made = os.open
+
+    def stopped_after_making(name, flags, mode=0o777, *args, **kwargs):
+        os.close(made(name, flags, mode, *args, **kwargs))
+        raise KeyboardInterrupt
+
+    target = tmp_path / "out" / "r.csv"
+    monkeypatch.setattr(files.os, "open", stopped_after_making)
+    with pytest.raises(KeyboardInterrupt):
+        if write == "check_output":
+            files.check_output(target)
+        else:
+            with files.written_together() as stage:
+                monkeypatch.setattr(files, "check_output", lambda path: path)  # (its own probe: above)
+                target.parent.mkdir()
+                stage(target, lambda tmp: tmp.write_text("x"))
+    monkeypatch.undo()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
