@@ -244,7 +244,7 @@ def remove_made(made: list[Path]) -> None:
 def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list[tuple[Path, Instance, str]],
                knowledge: str, coalitions: str, coalition_count: int) -> Iterator[Instance]:
     """The instances of :func:`experiment_files`, in its order."""
-    from cabench.provenance import read_record, with_record
+    from cabench.provenance import cats_record, read_record, with_record
     from instances.generate import generate_instance
 
     for value in axis.values:
@@ -264,8 +264,8 @@ def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list
                     _check_fits(source, spec_c, path)
                     inst = annotate(source, spec_k, spec_c, seed, replace=True)
                 name = f"{Path(path).stem}-{sha[:8]}-k{spec_k.replace(':', '')}-c{spec_c.replace(':', '')}-s{seed}"
-                made_from = {k: v for k, v in read_record(source).items() if k in ("distribution", "goods", "bids",
-                                                                                    "players")}
+                made_from = {k: v for k, v in (read_record(source) or cats_record(path)).items()
+                             if k in ("distribution", "goods", "bids", "players")}
                 yield _renamed(with_record(inst, **made_from, source_file=str(path), source_sha256=sha, seed=seed,
                                            **point), name)
 

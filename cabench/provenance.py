@@ -15,12 +15,13 @@ import functools
 import json
 import os
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from instances import Instance
 
-__all__ = ["FIELDS", "PREFIX", "SOLVERS", "annotated", "host", "read_record", "software", "source_commit",
-           "with_record"]
+__all__ = ["FIELDS", "PREFIX", "SOLVERS", "annotated", "cats_record", "host", "read_record", "software",
+           "source_commit", "with_record"]
 
 PREFIX = "made by cabench: "
 FIELDS = ("distribution", "goods", "bids", "players", "seed", "knowledge", "coalitions")
@@ -43,6 +44,18 @@ def read_record(instance: Instance) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return record if isinstance(record, dict) else {}
+
+
+def cats_record(path: str | Path) -> dict[str, Any]:
+    """How a CATS file was made, as far as its header says: its ``distribution``
+    (``instances.cats.header_distribution``); {} for any other file. The record of a CATS file
+    read by ``sweep`` or ``experiment``, which has none of its own."""
+    from instances.cats import header_distribution, looks_like_cats
+
+    if not looks_like_cats(path):
+        return {}
+    distribution = header_distribution(path)
+    return {} if distribution is None else {"distribution": distribution}
 
 
 def annotated(instance: Instance, knowledge: str | None, coalitions: str | None, seed: int) -> Instance:

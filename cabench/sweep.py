@@ -216,7 +216,7 @@ def guarantee_on(statement: str) -> str:
 def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequence[str], options,
           given: Mapping[str, Fraction]) -> list[dict[str, Any]]:
     from benchmarks.results import NotProvenError
-    from cabench.provenance import host, read_record
+    from cabench.provenance import cats_record, host, read_record
     from mechanisms import MECHANISMS, Facts, evaluate
 
     scale = instance.scale
@@ -226,7 +226,7 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         float, which prints back as the same decimal (at most 15 significant digits)."""
         return value if value is None or scale == 1 else float(decimal(value, scale))
 
-    record = read_record(instance)
+    record = read_record(instance) or cats_record(path)
     base = {
         KEY: instance_key(path),
         "file": str(path),

@@ -33,8 +33,8 @@ from instances.model import Instance
 from instances.units import MAX_SCALE, is_power_of_ten, show, smallest_scale
 from instances.valuation import Form, Valuation
 
-__all__ = ["GoodsBeyondHeader", "RoundedToZero", "looks_like_cats", "read_cats", "read_instance_or_cats", "real_goods",
-           "write_cats"]
+__all__ = ["GoodsBeyondHeader", "RoundedToZero", "header_distribution", "looks_like_cats", "read_cats",
+           "read_instance_or_cats", "real_goods", "write_cats"]
 
 _Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, price as written
 _PRICE = re.compile(r"\+?(?=\.?[0-9])([0-9]{0,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
@@ -260,6 +260,26 @@ def read_instance_or_cats(path: str | Path) -> Instance:
                                                "NEW.json instead")
                    if advice in exc.message else exc.message.replace("--round DIGITS", command))
         raise InputError(exc.source, exc.path, message) from None
+
+
+_DISTRIBUTION = re.compile(r"^%.*\bDistribution:\s*([A-Za-z0-9_.-]+)", re.MULTILINE)
+
+
+def header_distribution(path: str | Path) -> str | None:
+    """The distribution a CATS file's opening comments name, as CATS 2.1 writes them (``% Goods:
+    40; Bids: 200; Distribution: regions; Runs: 1; Seed: 1``), or None: what ``cabench sweep``
+    and ``cabench experiment`` record as a CATS file's ``distribution``, so that ``cabench
+    table`` draws one line per distribution. (The header's seed is not the file's: one run of
+    the generator writes several files under it.)
+
+    Examples
+    --------
+    >>> header_distribution("tests/data/cats/L2-40-200-0000.txt"), header_distribution("LICENSE")
+    ('L2', None)
+    """
+    with open(path, "rb") as handle:
+        found = _DISTRIBUTION.search(handle.read(4096).decode("utf-8", errors="replace"))
+    return found.group(1) if found else None
 
 
 def looks_like_cats(path: str | Path) -> bool:

@@ -401,3 +401,4 @@ def test_an_experiment_on_a_cats_file_reads_it_as_import_does(tmp_path):
     assert set(frame["source_file"]) == {str(source)}
     assert set(frame["source_sha256"]) == {hashlib.sha256(source.read_bytes()).hexdigest()}
     assert set(frame.loc[frame["mechanism"].isna(), "MSW"]) == {85.33696}  # the generator's own optimum
+    assert set(frame["distribution"]) == {"matching"}  # as its header names it

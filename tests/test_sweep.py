@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import shutil
 import socket
@@ -565,6 +566,13 @@ def test_a_folder_of_cats_files_is_swept_as_import_reads_them(tmp_path):
     for name in ("matching-40-200-0000.txt", "L7-40-200-0000.txt"):
         assert Fraction(str(table.loc[str(folder / name), "MSW"])) == Fraction(expected[name])
     assert frame["mechanism"].eq("vcg").sum() == 3
+    # the distribution their headers name, so that the table draws a line for each
+    assert table.loc[str(folder / "L7-40-200-0000.txt"), "distribution"] == "L7"
+    assert table.loc[str(folder / "matching-40-200-0000.txt"), "distribution"] == "matching"
+    assert pd.isna(table.loc[str(folder / "seed004-example.json"), "distribution"])
+    lines = run_cli("table", str(results), "--format", "csv")
+    assert lines.returncode == 0, lines.stderr
+    assert {"L7", "matching", "other files"} <= set(pd.read_csv(io.StringIO(lines.stdout))["family"])
 
 
 def test_a_folder_s_other_text_files_are_left_alone_and_a_price_to_round_says_how(tmp_path):
