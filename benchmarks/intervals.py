@@ -41,8 +41,8 @@ from benchmarks.results import Benchmark, Outcome, finite_bound
 from ilp import Status
 from instances import Instance, Semantics, Valuation
 
-__all__ = ["KEPT", "best_allocations", "best_bundle_bound", "narrowed_agent", "narrowed_player", "narrowed_tie_break", "raised_by_welfare",
-           "without_player"]
+__all__ = ["KEPT", "best_allocations", "best_bundle_bound", "narrowed_agent", "narrowed_player", "narrowed_tie_break",
+           "raised_by_welfare", "without_player"]
 
 
 def _upper(b: Benchmark) -> int | None:
@@ -88,13 +88,18 @@ def _capped(b: Benchmark, cap: int | None) -> Benchmark:
     return b if bound is not None and bound <= cap else replace(b, bound=cap)
 
 
+def _with_incumbent(b: Benchmark, incumbent: int, outcome: Outcome) -> Benchmark:
+    """``b`` with this incumbent and its witness (a solution now known: feasible)."""
+    status = Status.FEASIBLE if b.status is Status.UNKNOWN else b.status
+    return replace(b, incumbent=incumbent, outcome=outcome, status=status)
+
+
 def _raised(b: Benchmark, by: Benchmark) -> Benchmark:
     """``b`` with ``by``'s incumbent and witness when they are better (relation 1)."""
     if not _open(b) or by.incumbent is None or by.outcome is None or (
             b.incumbent is not None and b.incumbent >= by.incumbent):
         return b  # (an incumbent is only taken with the witness that is worth it)
-    status = Status.FEASIBLE if b.status is Status.UNKNOWN else b.status
-    return replace(b, incumbent=by.incumbent, outcome=by.outcome, status=status)
+    return _with_incumbent(b, by.incumbent, by.outcome)
 
 
 def without_player(outcome: Outcome | None, i: int) -> Outcome | None:
@@ -129,12 +134,10 @@ def best_allocations(instance: Instance, outcomes: Iterable[Outcome | None], k: 
     >>> [o.allocation for o in found]
     [(1, 2, 0), (1, 0, 0)]
     """
-    valuations = instance.valuations
     worth: dict[tuple, tuple[int, int, Outcome]] = {}
     for position, outcome in enumerate(outcomes):
         if outcome is not None and outcome.bundles not in worth:
-            value = sum(valuations[j].value(bundle) for j, bundle in outcome.bundles)
-            worth[outcome.bundles] = (-value, position, outcome)
+            worth[outcome.bundles] = (-outcome.welfare(instance), position, outcome)
     return [outcome for _, _, outcome in sorted(worth.values(), key=lambda entry: entry[:2])[:k]]
 
 
@@ -158,16 +161,14 @@ def raised_by_welfare(b: Benchmark, instance: Instance, outcomes: Iterable[Outco
     if not _open(b):
         return b
     best, chosen = b.incumbent, None
-    valuations = instance.valuations
     for outcome in outcomes:
         if outcome is not None:
-            worth = sum(valuations[j].value(bundle) for j, bundle in outcome.bundles)
+            worth = outcome.welfare(instance)
             if best is None or worth > best:
                 best, chosen = worth, outcome
     if chosen is None:
         return b
-    status = Status.FEASIBLE if b.status is Status.UNKNOWN else b.status
-    return replace(b, incumbent=best, outcome=Outcome.sparse(chosen.n, chosen.bundles), status=status)
+    return _with_incumbent(b, best, Outcome.sparse(chosen.n, chosen.bundles))
 
 
 def narrowed_tie_break(lex_first: Benchmark, msw: Benchmark, instance: Instance) -> Benchmark:

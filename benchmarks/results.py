@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ilp import Solution, Status
 from instances.errors import CabenchError
+from instances.model import Instance
 
 __all__ = ["Benchmark", "Best", "NotProvenError", "Outcome", "best_of", "finite_bound", "from_solution"]
 
@@ -144,6 +145,12 @@ class Outcome:
             found = dict(self.bundles)
             object.__setattr__(self, "_by_player", found)
         return found
+
+    def welfare(self, instance: Instance) -> int:
+        """SW = sum_j TV_j(A_j) over the players who receive something (seed 000 §5.1): the
+        true welfare of the allocation, whatever its prices."""
+        valuations = instance.valuations
+        return sum(valuations[j].value(bundle) for j, bundle in self.bundles)
 
     @property
     def revenue(self) -> int:
