@@ -641,6 +641,41 @@ class _Scheduler:
             self.tasks.append(Task(task, program, self.options, hint, first, home, ids))
         return task
 
+    def ahead_of_robust(self, beside: "_Beside", ready: Callable[[Task], bool], robust: "_Robust",
+                        options: SolveOptions) -> bool:
+        """Called when the next task is for ``ilp.colgen`` (``robust``), which runs on this thread
+        for tenths of a second to seconds, starting nothing meanwhile. True: another task was
+        put at the head of the queue, the first one not for ``ilp.colgen`` (a race, a tie-break,
+        or one that goes ``beside`` while a thread there is free), as if the programs for
+        ``ilp.colgen`` came after it. False: the threads beside are busy, and every task they
+        would take next (``ready``) is queued for them, up to the first that is not (a race or
+        a tie-break), so that they work while the program for ``ilp.colgen`` runs here.
+
+        Why: a candidates report's MSW_{-i} and tie-break waited behind its programs for
+        ``ilp.colgen`` while the threads beside stood idle (paths 256 / 2000 / 10 with 3
+        candidates, seed 2: three MIKW_i of 0.1-0.2 s each, then the 20 other programs).
+        Nothing a task is given depends on this order: ``options`` (the latest race's solver) is
+        what it would get after those programs, which neither race nor name a solver, and a
+        task's warm start comes from its parent, whenever that ended."""
+        other = next((k for k, task in enumerate(self.tasks) if not robust(task.program)), None)
+        if other is None:
+            return False
+        task = self.tasks[other]
+        if not ready(task) or not beside.full():
+            del self.tasks[other]
+            self.tasks.appendleft(task)
+            return True
+        waiting, queued = list(self.tasks), True
+        self.tasks.clear()
+        for task in waiting:
+            if queued and not robust(task.program):
+                if ready(task):
+                    beside.start(task, options)
+                    continue
+                queued = False
+            self.tasks.append(task)
+        return False
+
     def prepare(self) -> None:
         """Settle every ready program that needs no solve; the others become tasks."""
         solved, index, compact = self.solved, self.index, self.compact
@@ -756,6 +791,11 @@ class _Scheduler:
         racing: dict[tuple[int, int], int] = {}  # kind -> its race's task, under way in a worker
         held: dict[tuple[int, int], list[Task]] = {}  # kind -> tasks waiting for its race's winner
 
+        def beside_ready(task: Task) -> bool:
+            """Whether ``task`` goes to a thread beside this one (no race, no tie-break, not for
+            ``ilp.colgen``)."""
+            return task.first is None and not must_race(task) and not robust(task.program)
+
         def timed(task: Task, solution: Solution) -> None:
             """Count a solve made in this process towards "slow" (then the workers take over)."""
             nonlocal spent, count, slow
@@ -769,7 +809,8 @@ class _Scheduler:
         # Before the workers, programs are solved in this process: a race (the first of its
         # kind), a tie-break and a program priced by ``ilp.colgen`` in this thread, the others on
         # up to ``jobs`` threads beside it (``_Beside``), with the options a worker would give
-        # them, until the solves prove slow. A program for ``ilp.colgen`` stays here: its loops
+        # them, until the solves prove slow; while a program for ``ilp.colgen`` runs here, the
+        # threads have the tasks they would take next (``ahead_of_robust``). It stays here: its loops
         # in C (``native.walk``, ``native.minimal``) and in Python keep the interpreter's lock,
         # so on a thread it gained little, and it held up the main thread's stop on Ctrl-C (up
         # to 2.2 s, where 0.5 s on the main thread). Without the C module every search keeps
@@ -783,8 +824,10 @@ class _Scheduler:
                 while self.tasks and (jobs == 1 or not slow or must_race(self.tasks[0]) or (
                         len(self.tasks) == 1 and not (beside and beside.running))):
                     task = self.tasks[0]
-                    if (beside is not None and not slow and task.first is None and not must_race(task)
-                            and not robust(task.program)):
+                    if beside is not None and not slow and robust(task.program) and self.ahead_of_robust(
+                            beside, beside_ready, robust, parallel):
+                        continue
+                    if beside is not None and not slow and beside_ready(task):
                         if beside.full():
                             break
                         self.tasks.popleft()
@@ -1054,7 +1097,8 @@ class _Robust:
 
 class _Beside:
     """Solves on threads of this process beside the batch's own (``_Scheduler.run``, before any
-    worker process starts): up to ``jobs`` programs at once, each with the options it would get
+    worker process starts): up to ``jobs`` programs at once (more wait in order while the
+    batch's thread solves a program for ``ilp.colgen``), each with the options it would get
     in a worker (no race: a race would take every core; the races run on the batch's own
     thread, where Ctrl-C stops their racers at once).
 
@@ -1090,12 +1134,13 @@ class _Beside:
                 self._done.put((task, exc))
 
     def full(self) -> bool:
-        """Whether ``jobs`` solves are under way (no thread is free for another)."""
+        """Whether ``jobs`` solves are under way or queued (no thread is free for another)."""
         return self.running >= self.jobs
 
     def start(self, task: Task, options: SolveOptions) -> None:
-        """Solve ``task`` on a free thread (the caller asks :meth:`full` first)."""
-        if len(self._threads) <= self.running:
+        """Solve ``task`` on a free thread, or, when all are busy (:meth:`full`), on the first
+        that is free again (the tasks wait in order)."""
+        if len(self._threads) <= self.running and len(self._threads) < self.jobs:
             thread = threading.Thread(target=self._work, name="cabench-solve", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -1124,6 +1169,11 @@ class _Beside:
         (the batch ended early) are asked to stop."""
         if self.running:
             self._stop.request()
+        while True:  # (the tasks still waiting for a thread are dropped)
+            try:
+                self._todo.get_nowait()
+            except queue.Empty:
+                break
         for _ in self._threads:
             self._todo.put(None)
         self._threads.clear()

@@ -85,7 +85,7 @@ from instances.valuation import Form, Semantics, Valuation
 
 __all__ = ["CORE_NODES", "CORE_SIZE", "CORE_SOLVERS", "CORE_WORK", "DIVE_CORE", "DIVE_LOOKAHEAD", "GROWTH",
            "LIST_BUDGET", "MORE_CORE_NODES", "Outcome", "PER_ROUND", "PRICE_BIDS", "RESTRICTED", "ROUNDS",
-           "SPARSE_CORE", "TOLERANCE", "applies", "core_program", "solve"]
+           "SETTLE_GROWTH", "SPARSE_CORE", "TOLERANCE", "applies", "core_program", "solve"]
 
 TOLERANCE = 1e-6
 """Pricing stops when no bundle's reduced cost exceeds this fraction of the largest value: the
@@ -182,12 +182,29 @@ RESTRICTED = True
 """With the dual-bounded clique search for the cores (:data:`CORE_SOLVERS`): start from the best
 allocation of the restricted master's own columns (200-280 unions, solved by that search in a few
 hundredths of a second), and go to the settling core (one above it) at once when it holds at most
-GROWTH x CORE_SIZE columns, instead of listing and solving a first core of the highest reach.
+:data:`SETTLE_GROWTH` x GROWTH x CORE_SIZE columns, instead of listing and solving a first core of the
+highest reach.
 The restricted optimum is 0-5 % below the program's; the first core, which never settled a
 regions program, cost one more search over the unions (for the reach) and one more listing.
 Measured (2026-12-01, 2 shared cores, load 10-12; 9 programs of regions 64 / 500 / 10 with 3
 candidates, seed 0, each solved twice each way, alternately): 46.3 s against 55.5 s."""
 
+
+SETTLE_GROWTH = 2
+"""A settling core of at most this many times GROWTH x CORE_SIZE columns (3,200) is solved at
+once after the restricted optimum (:data:`RESTRICTED`); a larger one waits for a first core of
+the highest reach (GROWTH x CORE_SIZE columns), which may find a better solution and so a
+smaller settling core. When the restricted optimum or the dive's (:func:`_dive`) is already
+optimal, that first core is one search more: paths 256 / 2000 / 10 with 3 candidates (seed 2)
+solved first cores of 1,076-1,163 columns (about 50 ms each) and then the settling cores of
+2,170-2,394 anyway, for two of its MIKW_i. Measured (2026-12-06, one process, ``--jobs 1``, two
+runs each way, alternated; whole candidate reports, with 1 and then 2): paths 256 / 2000 / 10
+with 3 candidates, seed 2, 0.70-0.73 s -> 0.58-0.60 s; arbitrary 64 / 500 / 10 with 3 candidates,
+seed 0, 3.12-3.18 s -> 1.94-1.95 s (settling cores of 1,700-2,400 columns); regions 64 / 500 /
+10 with 5 candidates, seed 0, 1.98-2.05 s -> 1.74-1.86 s; regions with 3 candidates (seeds 0
+and 2) 2-5 % less; paths 64 / 500 and 128 / 1000 with 5 candidates (seeds 0 and 1) unchanged.
+With 3 or 4, no better, and slower where a first core of 1,085 columns found the optimum
+under a settling core of 5,329 (paths 256 / 2000 seed 2: 0.71 s with 4)."""
 
 DIVE_LOOKAHEAD = 3
 """Columns tried at each step of the dive (:func:`_dive`): each is fixed in turn, the master
@@ -736,9 +753,10 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             if previous is None and not settle:
                 raise _TooMany
             threshold = best + 1
+            fits = SETTLE_GROWTH * size if settle else size
             # (one listing says both whether the settling core fits and whether to dive)
-            core = core_of(threshold, limit=max(size, DIVE_CORE) if dive else size)
-            if sum(map(len, core.values())) > size:
+            core = core_of(threshold, limit=max(fits, DIVE_CORE) if dive else fits)
+            if sum(map(len, core.values())) > fits:
                 dive = False
                 raise _TooMany
         except (_TooMany, _Overflow) as reason:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks import compute_report
+from benchmarks.report import report_json
 from benchmarks.table import report_programs, table_programs
 from ilp import Program, SolveOptions, Status, Weight, solve, solve_batch
 from ilp.batch import parent_of
@@ -414,6 +415,43 @@ def test_candidate_programs_stay_on_the_batch_s_thread(monkeypatch):
     compute_report(inst, SolveOptions("portfolio"))
     assert any(flag for _, flag in where) and any(name == "cabench-solve" for name, _ in where)
     assert not any(flag for name, flag in where if name == "cabench-solve")
+
+
+def test_the_threads_beside_work_while_a_candidate_program_runs_here(monkeypatch):
+    """While a program for ``ilp.colgen`` runs on the batch's own thread, the threads beside it
+    go on with the programs queued for them (``_Scheduler.ahead_of_robust``), where before each
+    took one and then waited for the candidate program to end.
+    The values and witnesses are those of one process."""
+    import threading
+    import time
+
+    import ilp.batch
+
+    inst = generate_instance("paths", 32, 200, 6, 0, knowledge="candidates:3")
+    robust = ilp.batch._Robust()
+    real = ilp.batch.solve
+    spans: list[tuple[str, bool, float, float]] = []
+
+    def recorded(program, options, hint=None):
+        start = time.perf_counter()
+        if robust(program):
+            time.sleep(0.05)  # (a long candidate program; the sleep lets go of the interpreter)
+        solution = real(program, options, hint)
+        spans.append((threading.current_thread().name, robust(program), start, time.perf_counter()))
+        return solution
+
+    monkeypatch.setattr(ilp.batch, "default_jobs", lambda: 2)
+    monkeypatch.setattr(ilp.batch, "solve", recorded)
+    threaded = compute_report(inst, SolveOptions("portfolio"))
+    here = [(start, end) for name, flag, start, end in spans if flag and name != "cabench-solve"]
+    beside = [(start, end) for name, flag, start, end in spans if name == "cabench-solve"]
+    assert here and beside
+
+    # before, at most one program per thread (started just before) began there
+    assert max(sum(low < start < high for start, _ in beside) for low, high in here) > 2
+    monkeypatch.setattr(ilp.batch, "solve", real)
+    serial = compute_report(inst, SolveOptions("portfolio", jobs=1))
+    assert report_json(threaded) == report_json(serial)
 
 
 def test_a_batch_that_ends_early_stops_the_solves_on_its_threads(monkeypatch):

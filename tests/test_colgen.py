@@ -24,6 +24,7 @@ import ilp.dualclique
 import ilp.formulation
 import ilp.program
 from benchmarks import compute_report
+from benchmarks.table import table_programs
 from ilp import Program, SolveOptions, Status, Weight, solve
 from ilp.certify import SCALE
 from ilp.colgen import _Pricer, applies
@@ -472,6 +473,35 @@ def test_a_dive_that_does_not_run_changes_no_core(monkeypatch):
             assert solve(_diving(random.Random(12700 + seed)), "portfolio").optimal
         sequences[lookahead] = list(solved)
     assert sequences[0] == sequences[3] and len(sequences[0]) >= 15
+
+
+def test_a_settling_core_within_settle_growth_is_solved_at_once(monkeypatch):
+    """After the restricted optimum, a settling core of at most ``SETTLE_GROWTH`` x GROWTH x
+    CORE_SIZE columns is the first core solved; a larger one comes after a first core of the
+    highest reach. The values are the brute-force reference's either way."""
+    monkeypatch.setattr("ilp.colgen.CORE_SIZE", 8)
+    monkeypatch.setattr("ilp.colgen.GROWTH", 1)
+    monkeypatch.setattr("ilp.colgen.DIVE_LOOKAHEAD", 0)
+    core_of = ilp.colgen._Priced.core_of
+    solved: list[tuple[int, int]] = []  # (threshold, columns) of each core listed in full
+    monkeypatch.setattr("ilp.colgen._Priced.core_of", lambda self, threshold, limit=None: (
+        found := core_of(self, threshold, limit), solved.append((threshold, sum(map(len, found.values())))))[0])
+    inst = generate_instance("regions", 32, 200, 6, 0, knowledge="candidates:3")
+    programs = [p for name, p in table_programs(inst) if name.startswith(("MIEW", "MIKW"))]
+    firsts = {}
+    for growth in (1, 10**6):
+        monkeypatch.setattr("ilp.colgen.SETTLE_GROWTH", growth)
+        firsts[growth] = []
+        for program in programs:
+            solved.clear()
+            solution = solve(program, SolveOptions("portfolio", jobs=1))
+            assert solution.optimal and solution.value == solve(program, "cpsat").value
+            if solved:
+                firsts[growth].append(solved[0][1])
+    # every first core solved is the settling one (<= 10**6 x 8 columns), and before, some
+    # were a first core of the highest reach
+    assert len(firsts[10**6]) >= 8 and firsts[1] != firsts[10**6]
+    assert any(columns > 8 for columns in firsts[10**6])
 
 
 def test_the_dives_allocation_is_the_incumbent_and_the_master_is_searched_again(monkeypatch):

@@ -348,6 +348,28 @@ def test_the_cores_listing_keeps_what_minimal_of_keeps(seed):
         assert list(c.items()) == [(u, v) for u, v in python.items() if u in dict(kept)]
 
 
+def test_a_listing_that_overflows_returns_no_records():
+    """A walk that spends its budget returns no records but in rising mode (``ilp.colgen`` drops
+    them and raises ``_Overflow``): a listing's records are not filtered by ``minimal`` for
+    nothing. Two levels of two bids: three nodes list four unions; a budget of two stops at
+    the third, after the first node's records."""
+    from array import array
+
+    from ilp import _native
+
+    bundles = b"".join(bit.to_bytes(8, "little") for bit in (0b0001, 0b0010, 0b0100, 0b1000))
+    bids = (array("q", [0, 2, 4]), bundles, array("q", [5, 4, 5, 4]), array("q", [-1, -1]), bytes(64 * 8))
+
+    def run(budget, keep=0):
+        return _native.walk(1, *bids, 5, 1, 0, -1, 0, budget, keep, None, None, 0, None)
+
+    overflow, left, _, found, _ = run(3)
+    assert not overflow and left == 0 and len(found) == 4 * 16
+    overflow, _, _, found, _ = run(2)
+    assert overflow and len(found) == 0
+    assert run(2, keep=2)[0] and len(run(2, keep=2)[3]) == 0
+
+
 def test_the_listing_refuses_a_test_it_cannot_run():
     """The listing's cut and minimality test only go to a walk that lists (no ``keep``, not
     rising), the test as five buffers of the walk's width naming functions that are there."""
