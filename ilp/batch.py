@@ -809,8 +809,9 @@ class _Scheduler:
         # Before the workers, programs are solved in this process: a race (the first of its
         # kind), a tie-break and a program priced by ``ilp.colgen`` in this thread, the others on
         # up to ``jobs`` threads beside it (``_Beside``), with the options a worker would give
-        # them, until the solves prove slow; while a program for ``ilp.colgen`` runs here, the
-        # threads have the tasks they would take next (``ahead_of_robust``). It stays here: its loops
+        # them, until the solves prove slow (the tasks queued for the threads by then are theirs
+        # still); while a program for ``ilp.colgen`` runs here, the threads have the tasks they
+        # would take next (``ahead_of_robust``). Such a program stays here: its loops
         # in C (``native.walk``, ``native.minimal``) and in Python keep the interpreter's lock,
         # so on a thread it gained little, and it held up the main thread's stop on Ctrl-C (up
         # to 2.2 s, where 0.5 s on the main thread). Without the C module every search keeps
@@ -824,9 +825,18 @@ class _Scheduler:
                 while self.tasks and (jobs == 1 or not slow or must_race(self.tasks[0]) or (
                         len(self.tasks) == 1 and not (beside and beside.running))):
                     task = self.tasks[0]
-                    if beside is not None and not slow and robust(task.program) and self.ahead_of_robust(
-                            beside, beside_ready, robust, parallel):
-                        continue
+                    if beside is not None and not slow and robust(task.program):
+                        if self.ahead_of_robust(beside, beside_ready, robust, parallel):
+                            continue
+                        # what the threads finished meanwhile first: its programs' children and
+                        # tie-breaks join the queue, and the threads are free for them
+                        finished = beside.finished()
+                        for done, solution in finished:
+                            self.finish(done.position, solution)
+                            self.prepare()
+                            timed(done, solution)
+                        if finished:
+                            continue
                     if beside is not None and not slow and beside_ready(task):
                         if beside.full():
                             break
@@ -1134,8 +1144,23 @@ class _Beside:
                 self._done.put((task, exc))
 
     def full(self) -> bool:
-        """Whether ``jobs`` solves are under way or queued (no thread is free for another)."""
+        """Whether ``jobs`` solves are under way, queued or ended but not taken (by :meth:`next`
+        or :meth:`finished`): no thread is known to be free for another."""
         return self.running >= self.jobs
+
+    def finished(self) -> list[tuple[Task, Solution]]:
+        """The solves that have ended and were not taken yet, without waiting (an error raised on
+        a thread is raised here)."""
+        out = []
+        while True:
+            try:
+                task, outcome = self._done.get_nowait()
+            except queue.Empty:
+                return out
+            self.running -= 1
+            if isinstance(outcome, BaseException):
+                raise outcome
+            out.append((task, outcome))
 
     def start(self, task: Task, options: SolveOptions) -> None:
         """Solve ``task`` on a free thread, or, when all are busy (:meth:`full`), on the first

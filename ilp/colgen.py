@@ -63,7 +63,8 @@ Cores are solved by the requested backend, except the portfolio's and the clique
 the master's last multipliers on cores of fewer than ``dualclique.CUT_VERTICES`` columns
 (:class:`_Bounded`), the core's own relaxation with cuts on larger ones. With it the first
 incumbent is the optimum of the restricted master's columns (:data:`RESTRICTED`), and the
-settling core comes first; when that core holds more than :data:`DIVE_CORE` columns, a dive in
+settling core comes first when it holds at most :data:`SETTLE_GROWTH` x GROWTH x CORE_SIZE
+columns; when it holds more than :data:`DIVE_CORE` columns, a dive in
 the master (:func:`_dive`, priced as it goes) and the best allocation of the master's columns,
 with those it added, look for a better incumbent first.
 """
@@ -577,7 +578,10 @@ class _Priced:
     def core_of(self, threshold: int, limit: int | None = None) -> dict[int, list[tuple[int, int]]]:
         """Every column that a solution worth ``threshold`` or more may use (module docstring),
         the priced players' as minimal unions; :class:`_TooMany` as soon as they are found to be
-        more than ``limit``, :class:`_Overflow` when a listing goes over :data:`LIST_BUDGET`."""
+        more than ``limit``, or when a listing under a ``limit`` goes over :data:`LIST_BUDGET`
+        (only whether the core fits was asked), :class:`_Overflow` when one without a limit
+        does. Before, an overflow under a limit made :func:`solve` give the program up to the
+        ordinary path, where the same listing under a smaller limit had said "too many" in time."""
         core, count = {}, 0
         total, ceiling = self.total, self.ceiling
         for j, pricer in self.pricers.items():
@@ -588,7 +592,12 @@ class _Priced:
             # candidates, 56 cores listed about a million distinct unions per player for a few
             # hundred kept, and carrying them to Python, deduplicating and sorting them there took
             # 150 s of the report's 170 (under cProfile); now 0.25 s of listing in all
-            unions = pricer.walk(self.cost, self.own.get(j, 0), level - 1, budget=LIST_BUDGET, minimal=True)
+            try:
+                unions = pricer.walk(self.cost, self.own.get(j, 0), level - 1, budget=LIST_BUDGET, minimal=True)
+            except _Overflow:
+                if limit is None:
+                    raise
+                raise _TooMany from None
             core[j] = list(pricer.search.minimal_of(list(unions)))
             count += len(core[j])
             if limit is not None and count > limit:
@@ -759,9 +768,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
             if sum(map(len, core.values())) > fits:
                 dive = False
                 raise _TooMany
-        except (_TooMany, _Overflow) as reason:
-            if isinstance(reason, _Overflow) and not dive:
-                return None
+        except _TooMany:
             if dive:
                 # the settling core of the restricted optimum is huge: a better incumbent first,
                 # then that core again (_dive)
@@ -869,7 +876,7 @@ def _lowest_fitting(core_of: Callable[..., dict], low: int, high: int, limit: in
     def fits(threshold: int) -> bool:
         try:
             listed[threshold] = core_of(threshold, limit=limit)
-        except (_TooMany, _Overflow):  # a listing past LIST_BUDGET: more columns than any limit
+        except _TooMany:  # (a listing past LIST_BUDGET too: more columns than any limit)
             return False
         return True
 

@@ -435,7 +435,7 @@ def test_the_threads_beside_work_while_a_candidate_program_runs_here(monkeypatch
     def recorded(program, options, hint=None):
         start = time.perf_counter()
         if robust(program):
-            time.sleep(0.05)  # (a long candidate program; the sleep lets go of the interpreter)
+            time.sleep(0.1)  # (a long candidate program; the sleep lets go of the interpreter)
         solution = real(program, options, hint)
         spans.append((threading.current_thread().name, robust(program), start, time.perf_counter()))
         return solution
@@ -452,6 +452,42 @@ def test_the_threads_beside_work_while_a_candidate_program_runs_here(monkeypatch
     monkeypatch.setattr(ilp.batch, "solve", real)
     serial = compute_report(inst, SolveOptions("portfolio", jobs=1))
     assert report_json(threaded) == report_json(serial)
+
+
+def test_the_solves_ended_beside_are_taken_without_waiting(monkeypatch):
+    """``_Beside.finished`` returns the solves that have ended, without waiting for one, and
+    frees their threads (``full``); the batch takes them before each program for
+    ``ilp.colgen``, so that what they unlock (their children, their tie-breaks) joins the queue."""
+    import threading
+    import time
+
+    import ilp.batch
+    from ilp.remote import Task
+
+    release = threading.Event()
+
+    def held(program, options, hint=None):
+        if program.n_goods == 3:
+            release.wait(10)
+        return program.n_goods
+
+    monkeypatch.setattr(ilp.batch, "solve", held)
+    beside = ilp.batch._Beside(2)
+    try:
+        for position, goods in enumerate((2, 3, 2)):  # the third waits for a thread
+            beside.start(Task(position, Program(goods, ()), SolveOptions()), SolveOptions())
+        assert beside.full()
+        ended: list = []
+        deadline = time.monotonic() + 10
+        while len(ended) < 2 and time.monotonic() < deadline:
+            ended += beside.finished()
+        assert sorted(task.position for task, _ in ended) == [0, 2] and beside.running == 1
+        assert not beside.full() and beside.finished() == []
+        release.set()
+        assert beside.next()[1] == 3
+    finally:
+        release.set()
+        beside.close()
 
 
 def test_a_batch_that_ends_early_stops_the_solves_on_its_threads(monkeypatch):

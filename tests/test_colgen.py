@@ -343,14 +343,15 @@ def test_a_time_limit_ends_in_an_interval(monkeypatch):
 def test_lowest_fitting_bisects_to_the_lowest_threshold_within_the_limit():
     """Cores shrink as the threshold rises: the lowest threshold whose core fits, ``low`` when
     its core does, ``high`` when none does or no time is left; each core listed with the limit.
-    A listing over its budget (thresholds 0 and 1 here) holds too many."""
+    A listing over its budget (thresholds 0 and 1 here) holds too many (``_Priced.core_of``
+    under a limit says so: ``_TooMany``)."""
     sizes = {t: 100 - 9 * t for t in range(12)}  # threshold -> columns of its core
     listed = []
 
     def core_of(threshold, limit=None):
         listed.append(limit)
         if threshold < 2:
-            raise ilp.colgen._Overflow
+            raise ilp.colgen._TooMany
         if sizes[threshold] > limit:
             raise ilp.colgen._TooMany
         return {0: [(1, 1)] * sizes[threshold]}
@@ -477,31 +478,63 @@ def test_a_dive_that_does_not_run_changes_no_core(monkeypatch):
 
 def test_a_settling_core_within_settle_growth_is_solved_at_once(monkeypatch):
     """After the restricted optimum, a settling core of at most ``SETTLE_GROWTH`` x GROWTH x
-    CORE_SIZE columns is the first core solved; a larger one comes after a first core of the
-    highest reach. The values are the brute-force reference's either way."""
+    CORE_SIZE columns is solved right after the one listing that asked whether it fits; one
+    column more, and a core of the highest reach is listed before the first core is solved.
+    The values are those of the default constants either way."""
+    inst = generate_instance("regions", 32, 200, 6, 0, knowledge="candidates:3")
+    programs = [p for name, p in table_programs(inst) if name.startswith(("MIEW", "MIKW"))]
+    reference = [solve(p, SolveOptions("portfolio", jobs=1)).value for p in programs]
     monkeypatch.setattr("ilp.colgen.CORE_SIZE", 8)
     monkeypatch.setattr("ilp.colgen.GROWTH", 1)
     monkeypatch.setattr("ilp.colgen.DIVE_LOOKAHEAD", 0)
-    core_of = ilp.colgen._Priced.core_of
-    solved: list[tuple[int, int]] = []  # (threshold, columns) of each core listed in full
-    monkeypatch.setattr("ilp.colgen._Priced.core_of", lambda self, threshold, limit=None: (
-        found := core_of(self, threshold, limit), solved.append((threshold, sum(map(len, found.values())))))[0])
-    inst = generate_instance("regions", 32, 200, 6, 0, knowledge="candidates:3")
-    programs = [p for name, p in table_programs(inst) if name.startswith(("MIEW", "MIKW"))]
-    firsts = {}
-    for growth in (1, 10**6):
+    core_of, build = ilp.colgen._Priced.core_of, ilp.colgen.build
+    events: list[int] = []  # 0 for each listing (whatever its end), a core's columns when solved
+
+    def listing(self, threshold, limit=None):
+        events.append(0)
+        return core_of(self, threshold, limit)
+
+    def solving(program, given):
+        events.append(sum(len(block.atoms) for block in given if block is not None))
+        return build(program, given=given)
+
+    monkeypatch.setattr("ilp.colgen._Priced.core_of", listing)
+    monkeypatch.setattr("ilp.colgen.build", solving)
+
+    def before_first(program: Program, growth: float) -> tuple[int, int] | None:
+        """(listings before the first core solved, that core's columns), None if none is listed
+        (the restricted master's own columns, solved before any listing, are no core)."""
         monkeypatch.setattr("ilp.colgen.SETTLE_GROWTH", growth)
-        firsts[growth] = []
-        for program in programs:
-            solved.clear()
-            solution = solve(program, SolveOptions("portfolio", jobs=1))
-            assert solution.optimal and solution.value == solve(program, "cpsat").value
-            if solved:
-                firsts[growth].append(solved[0][1])
-    # every first core solved is the settling one (<= 10**6 x 8 columns), and before, some
-    # were a first core of the highest reach
-    assert len(firsts[10**6]) >= 8 and firsts[1] != firsts[10**6]
-    assert any(columns > 8 for columns in firsts[10**6])
+        events.clear()
+        solution = solve(program, SolveOptions("portfolio", jobs=1))
+        assert solution.optimal and solution.value == reference[programs.index(program)]
+        if 0 not in events:
+            return None
+        after = events[events.index(0):]
+        solved = [k for k, event in enumerate(after) if event]
+        return (solved[0], after[solved[0]]) if solved else None
+
+    at_once = {p: before_first(p, 10**6) for p in programs}
+    larger = [p for p in programs if at_once[p] is not None and at_once[p][1] > 8]
+    assert len(larger) >= 5 and all(at_once[p][0] == 1 for p in larger)
+    for program in larger:
+        columns = at_once[program][1]
+        assert before_first(program, columns / 8) == (1, columns)
+        assert before_first(program, (columns - 1) / 8)[0] >= 2
+
+
+def test_a_listing_past_its_budget_under_a_limit_is_too_many(monkeypatch):
+    """Asked only whether a core fits (a ``limit``), a listing past ``LIST_BUDGET`` says "too
+    many" (``_TooMany``, on which ``solve`` goes on), where it had said ``_Overflow`` (on which
+    ``solve`` gave the program up to the ordinary path); without a limit, ``_Overflow``."""
+    priced = _priced_of(_diving(random.Random(12640)))
+    whole = priced.core_of(1)
+    assert sum(map(len, whole.values())) > 1
+    monkeypatch.setattr("ilp.colgen.LIST_BUDGET", 1)
+    with pytest.raises(ilp.colgen._TooMany):
+        priced.core_of(1, limit=10**9)
+    with pytest.raises(ilp.colgen._Overflow):
+        priced.core_of(1)
 
 
 def test_the_dives_allocation_is_the_incumbent_and_the_master_is_searched_again(monkeypatch):
