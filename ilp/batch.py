@@ -806,6 +806,12 @@ class _Scheduler:
                 slow = slow or solution.wall_time >= PARALLEL_AFTER_SECONDS or (
                     left >= jobs and spent / count * left >= PARALLEL_WORK_SECONDS)
 
+        def taken(task: Task, solution: Solution) -> None:
+            """A solve ended on a thread beside, taken in: settled, its dependants prepared."""
+            self.finish(task.position, solution)
+            self.prepare()
+            timed(task, solution)
+
         # Before the workers, programs are solved in this process: a race (the first of its
         # kind), a tie-break and a program priced by ``ilp.colgen`` in this thread, the others on
         # up to ``jobs`` threads beside it (``_Beside``), with the options a worker would give
@@ -832,9 +838,7 @@ class _Scheduler:
                         # tie-breaks join the queue, and the threads are free for them
                         finished = beside.finished()
                         for done, solution in finished:
-                            self.finish(done.position, solution)
-                            self.prepare()
-                            timed(done, solution)
+                            taken(done, solution)
                         if finished:
                             continue
                     if beside is not None and not slow and beside_ready(task):
@@ -847,10 +851,7 @@ class _Scheduler:
                         timed(task, here(task))
                 if beside is None or not beside.running:
                     break
-                task, solution = beside.next()
-                self.finish(task.position, solution)
-                self.prepare()
-                timed(task, solution)
+                taken(*beside.next())
             if self.tasks or self.more is not None:
                 if self.remote is None:
                     self.remote = Remote(jobs, start_worker, self.index.weight_ids)
