@@ -127,8 +127,8 @@ def needed_programs(instance: Instance, report) -> list[Program]:
     """The programs that a report of ``instance`` cannot do without, each once: MSW, MSW_{-i}
     for every player who wins something in MSW's witness, and each distinct knowledge program
     (MIEW_i, MIKW_i, MKW_A, BA^A) that is neither one of those nor trivial by definition (no
-    positive weight, MSW with a player removed who wins nothing, or one player alone whose
-    valuation has one best bid: its optimum is that bid, a maximum, not a program). The
+    positive weight, MSW with a player removed who wins nothing, or one player alone who takes
+    one bid: its optimum is its best bid, the first of several, a maximum, not a program). The
     lexicographic tie-break is not included: its programs depend on the solver's answers.
     Linear in the programs' size: parents are found by hashing (``ilp.batch.ProgramIndex``)."""
     from benchmarks.table import ReportPlan

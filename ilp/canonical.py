@@ -41,14 +41,9 @@ from ilp.backends import as_options
 from ilp.batch import PARALLEL_AFTER_SECONDS, PARALLEL_WORK_SECONDS, LexFirst, ProgramIndex, default_jobs, solve_batch
 from ilp.compile import AtomsBlock
 from ilp.contract import DEFAULT_WITNESSES, WITNESSES, SolveOptions
-from ilp.program import Program, Solution, Status
+from ilp.program import Program, Solution, Status, first_held
 
 __all__ = ["DEFAULT_WITNESSES", "WITNESSES", "canonical_solutions", "one_bid_first", "withheld"]
-
-
-def _bits_key(bundle: int, goods: int) -> tuple[int, ...]:
-    """The owner vector of ``bundle`` held by the only player (1 where held, 0 elsewhere)."""
-    return tuple(bundle >> g & 1 for g in range(goods))
 
 
 def one_bid_first(program: Program, solution: Solution, options: SolveOptions) -> Solution | None:
@@ -74,7 +69,7 @@ def one_bid_first(program: Program, solution: Solution, options: SolveOptions) -
     best = [bundle for bundle, value in block.atoms if value == solution.value]
     if not best:
         return None  # (a proven optimum is some bid's value; the general tie-break settles it)
-    bundle = min(best, key=lambda b: _bits_key(b, program.n_goods))
+    bundle = first_held(best, program.n_goods)
     allocation = tuple(bundle if k == j else 0 for k in range(len(program.weights)))
     if program.total(allocation) != solution.value:
         return None

@@ -115,6 +115,21 @@ class Formulation:
         return [self.robust[j] if j in self.robust else _owned(block, self.weight[j])
                 for j, block in enumerate(self.blocks)]
 
+    @cached_property
+    def atom_of(self) -> dict[int, tuple[int, int]] | None:
+        """x[j, a] -> (j, atom a's bundle) for every player's atoms, when every player's block
+        is an ``AtomsBlock`` (None otherwise): a set of these variables at 1 gives each player
+        the union of its atoms, as :meth:`decode` reads it (``ilp.lex`` orders the many optima
+        of a listing by it, without a values vector per optimum)."""
+        out: dict[int, tuple[int, int]] = {}
+        for j, block in enumerate(self.blocks):
+            if block is None:
+                continue
+            if not isinstance(block, AtomsBlock) or j in self.robust:
+                return None
+            out.update(zip(self.weight[j], ((j, atom) for atom, _ in block.atoms)))  # (atom order)
+        return out
+
     def decode(self, values: list[int]) -> tuple[int, ...]:
         """The allocation (bundle per player) of an integer solution ``values``."""
         allocation = []

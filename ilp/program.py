@@ -13,7 +13,7 @@ first optimal allocation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cached_property
@@ -22,8 +22,8 @@ from operator import attrgetter, is_
 
 from instances.valuation import Valuation
 
-__all__ = ["Program", "Solution", "Status", "UNALLOCATED", "Weight", "WeightIds", "disjoint", "owner_code",
-           "positions_of", "several"]
+__all__ = ["Program", "Solution", "Status", "UNALLOCATED", "Weight", "WeightIds", "disjoint", "first_held",
+           "owner_code", "positions_of", "several"]
 
 _OPTIONS = attrgetter("options")
 
@@ -258,6 +258,21 @@ def disjoint(allocation: tuple[int, ...]) -> bool:
             return False
         held |= bundle
     return True
+
+
+def first_held(bundles: Iterable[int], goods: int) -> int:
+    """Of ``bundles`` held by one and the same player (the others receiving nothing), the one
+    whose allocation comes first in ``ilp.lex``'s order (seed 002 Lemma 3): its owner vector is 1
+    where held and 0 elsewhere, compared good by good, so the bundle that leaves the earliest
+    goods unallocated.
+
+    >>> from ilp.program import first_held
+    >>> first_held([0b011, 0b110, 0b101], 3)  # the only one that leaves good 0 unallocated
+    6
+    >>> first_held([0b011, 0b101], 3)  # both hold good 0; the second leaves good 1
+    5
+    """
+    return min(bundles, key=lambda bundle: tuple(bundle >> g & 1 for g in range(goods)))
 
 
 def owner_code(allocation: tuple[int, ...], good: int) -> int:

@@ -21,9 +21,10 @@ import pytest
 from benchmarks import compute_report
 from benchmarks.report import report_json
 from cabench import api
-from ilp import Program, SolveOptions, Weight, lex_first, native, solve
+from ilp import Program, SolveOptions, Weight, lex_first, native, owner_code, solve, solve_batch
 from ilp import lex as lex_module
 from ilp.canonical import canonical_solutions, one_bid_first
+from ilp.program import first_held
 from instances.valuation import Form, Valuation
 from tests import reference
 from tests.conftest import EXAMPLES as EXAMPLES_FOLDER
@@ -200,6 +201,33 @@ def test_one_player_taking_one_bid_gets_the_first_best_bid_without_a_solve():
     assert lex_first(program, solution, "cpsat").allocation == first.allocation
 
 
+def test_a_batch_answers_one_player_with_tied_best_bids_by_its_first_bid_without_a_solve(monkeypatch):
+    # the batch hands the canonical bid out itself (ilp.batch._one_best_bid): no backend is asked
+    import ilp.batch
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("a one-player program of whole bids was solved")
+
+    monkeypatch.setattr(ilp.batch, "solve", no_solve)
+    tied = Program(3, (_xor((0b010, 5), (0b101, 5), (0b100, 5), (0b001, 4)),))
+    unique = Program(3, (_xor((0b010, 5), (0b101, 6)),))
+    answers = solve_batch([tied, unique], SolveOptions("cpsat", jobs=1))
+    assert [a.allocation for a in answers] == [(0b100,), (0b101,)]
+    assert [a.value for a in answers] == [5, 6] and all(a.optimal for a in answers)
+    monkeypatch.undo()
+    assert answers[0].allocation == first_optimum(tied)
+    assert answers[0].allocation == one_bid_first(tied, solve(tied, "cpsat"), SolveOptions("cpsat")).allocation
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_first_held_is_the_first_allocation_of_one_player(seed):
+    rng = random.Random(seed)
+    goods = rng.randint(1, 6)
+    bundles = rng.sample(range(1, 1 << goods), rng.randint(1, min(6, (1 << goods) - 1)))
+    codes = {b: tuple(owner_code((b,), g) for g in range(goods)) for b in bundles}
+    assert first_held(bundles, goods) == min(bundles, key=codes.__getitem__)
+
+
 def test_a_removed_player_who_wins_nothing_keeps_the_parents_canonical_optimum():
     a, b, c = _xor((0b01, 2)), _xor((0b01, 2), (0b10, 1)), _xor((0b10, 1))
     whole, without_c = Program(2, (a, b, c)), Program(2, (a, b, None))
@@ -244,6 +272,31 @@ def test_the_relaxation_core_listing_gives_the_first_optimum(seed, monkeypatch):
     monkeypatch.setattr(lex_module, "_first_relaxed", lambda *args: None)
     for backend in ("cpsat", "highs"):  # the goods ordered by solves, from each backend's own optimum
         assert lex_first(program, solve(program, backend), backend).allocation == listed.allocation, backend
+
+
+def test_the_owner_vectors_of_listed_optima_are_read_from_their_bids():
+    """``ilp.lex._smallest`` reads each listed optimum's owner vector from its bids' goods
+    (``Formulation.atom_of``): the brute force's first optimum, as when every optimum is decoded
+    as an allocation (its fallback). A player who bids OR may win two of its atoms at once."""
+    from ilp import clique
+
+    tied = 0
+    for seed in range(24):
+        program = _dense_packing(seed, players=6, goods=8, fewest=4, most=8, top=3)
+        if seed % 3 == 0:  # player 0 bids OR on goods 0 and 1
+            program = replace(program, weights=(Weight.of(Valuation(Form.OR, ((0b1, 1), (0b10, 1)))),
+                                                *program.weights[1:]))
+        optimum = solve(program, "cpsat")
+        expected = lex_first(program, solve(program, "brute"), "brute").allocation
+        formulation = lex_module.build(program)
+        graph = clique.graph(formulation.ilp)
+        cliques = clique.optima(graph, optimum.value)
+        tied += len(cliques) > 1
+        assert formulation.atom_of is not None
+        assert lex_module._smallest(program, optimum, formulation, graph, cliques, 0.0).allocation == expected, seed
+        formulation.__dict__["atom_of"] = None  # decoded, optimum by optimum
+        assert lex_module._smallest(program, optimum, formulation, graph, cliques, 0.0).allocation == expected, seed
+    assert tied >= 12
 
 
 @pytest.mark.skipif(not native.available(), reason="the listing runs in C only")
