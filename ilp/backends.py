@@ -25,7 +25,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
-from ilp import certify, claims, colgen, dense, fewgoods, relaxation
+from ilp import certify, claims, colgen, dense, fewgoods, onebid, relaxation
 from ilp.compile import BlockCache, RobustBlock
 from ilp.contract import BACKEND_MODULES, Answer, SolveOptions, SolverError
 from ilp.formulation import Formulation, build
@@ -212,6 +212,11 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         outcome = colgen.solve(program, module, options, hint, _solve_core)
         if outcome is not None:
             return _priced(program, outcome, options, time.perf_counter() - start)
+    if options.backend != "brute" and (allocation := onebid.best_bid(program, options.blocks)) is not None:
+        # one player alone who takes one bid: its best bid, the first of several (ilp.onebid)
+        value = program.total(allocation)
+        count_solving(time.perf_counter() - start)
+        return Solution(Status.OPTIMAL, allocation, value, value, options.backend, time.perf_counter() - start)
     if options.backend != "brute" and (
             answer := dense.solve_program(program, blocks=options.blocks)
             or fewgoods.solve_program(program, blocks=options.blocks)) is not None:

@@ -68,15 +68,15 @@ from dataclasses import dataclass, replace
 from itertools import compress
 from operator import itemgetter, mul
 
-from ilp import exhaustive, native, stopping
+from ilp import exhaustive, native, onebid, stopping
 from ilp.backends import as_options, count_solving, solve
-from ilp.compile import AtomsBlock, BlockCache, union_options
+from ilp.compile import BlockCache, union_options
 from ilp.contract import SolveOptions
 from ilp.formulation import build
 from ilp.lex import lex_first
 from ilp.lift import dominates, lift
 from ilp.portfolio import EXACT_RACERS, PROBE_SECONDS, RACERS, cores
-from ilp.program import Program, Solution, Status, WeightIds, first_held, positions_of, several
+from ilp.program import Program, Solution, Status, WeightIds, positions_of, several
 from ilp.remote import Remote, Task, warm_up
 
 __all__ = ["After", "Arrivals", "BatchAbandoned", "LexFirst", "PARALLEL_AFTER_SECONDS", "PARALLEL_WORK_SECONDS",
@@ -983,30 +983,12 @@ def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int)
 
 
 def _one_best_bid(program: Program, backend: str, cache: BlockCache | None = None) -> Solution | None:
-    """The optimum of a one-player program whose weight takes whole bids, at most one (an
-    ``AtomsBlock`` with ``single``): the player's best bid; no solve. This is MIKW_i and BA^{i}
-    of a player who knows nothing about the others: TV_i's best bid. None otherwise.
-
-    When several bids are worth the most, the optimum is the one whose allocation comes first
-    in ``ilp.lex``'s order (``ilp.program.first_held``): the canonical witness
-    (``ilp.canonical.one_bid_first``), the same on every backend, where a solve returned its
-    own choice and the tie-break then took this one (generated paths give most bidders several
-    best bids: on paths 64 / 500 / 10 that was 10 solves of 1-2 ms each per report). Not with
-    the brute-force backend, which hands out bundles, not bids."""
-    if backend == "brute" or len(program.weights) != 1 or program.fixed or program.minimize_owners or (
-            program.avoid is not None):
+    """The optimum of a one-player program whose weight takes whole bids, at most one: the
+    player's best bid (``ilp.onebid``), as ``ilp.solve`` answers it; no task. None otherwise."""
+    if backend == "brute" or len(program.weights) != 1 or (allocation := onebid.best_bid(program, cache)) is None:
         return None
-    block = (BlockCache() if cache is None else cache).block(program.weights[0])
-    if not isinstance(block, AtomsBlock) or not block.single or not block.atoms:
-        return None
-    best = max(value for _, value in block.atoms)
-    if program.min_total is not None and best < program.min_total:
-        return None
-    bundle = first_held([bundle for bundle, value in block.atoms if value == best], program.n_goods)
-    value = program.total((bundle,))
-    if value != best:
-        raise AssertionError(f"a single-choice bid worth {best} evaluates to {value}")
-    return Solution(Status.OPTIMAL, (bundle,), value, value, backend, 0.0)
+    value = program.total(allocation)
+    return Solution(Status.OPTIMAL, allocation, value, value, backend, 0.0)
 
 
 def _empty(program: Program, backend: str) -> Solution:

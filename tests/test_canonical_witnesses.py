@@ -22,6 +22,7 @@ from benchmarks import compute_report
 from benchmarks.report import report_json
 from cabench import api
 from ilp import Program, SolveOptions, Weight, lex_first, native, owner_code, solve, solve_batch
+from ilp import backend_names as ilp_backend_names
 from ilp import lex as lex_module
 from ilp.canonical import canonical_solutions, one_bid_first
 from ilp.program import first_held
@@ -217,6 +218,16 @@ def test_a_batch_answers_one_player_with_tied_best_bids_by_its_first_bid_without
     monkeypatch.undo()
     assert answers[0].allocation == first_optimum(tied)
     assert answers[0].allocation == one_bid_first(tied, solve(tied, "cpsat"), SolveOptions("cpsat")).allocation
+
+
+def test_every_backend_but_the_brute_force_answers_one_player_taking_one_bid_by_its_first_best_bid():
+    tied = Program(3, (None, _xor((0b010, 5), (0b101, 5), (0b100, 5), (0b001, 4)), None))
+    backends = [b for b in ilp_backend_names() if b != "brute"]
+    assert {"cpsat", "highs", "portfolio"} <= set(backends)
+    for backend in backends:
+        answer = solve(tied, backend)
+        assert answer.optimal and answer.value == 5 and answer.allocation == (0, 0b100, 0), backend
+    assert solve(tied, "brute").value == 5
 
 
 @pytest.mark.parametrize("seed", range(40))

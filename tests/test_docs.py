@@ -45,6 +45,7 @@ DOCTEST_MODULES = (
     "ilp.backends",
     "ilp.lex",
     "ilp.lift",
+    "ilp.onebid",
     "ilp.batch",
     "cabench.api",
     "cabench.formats",

@@ -1,0 +1,55 @@
+"""Programs in which one player only can receive anything and takes at most one of its bids,
+answered without a solve: the optimum is that player's best bid.
+
+These are MIKW_i and BA^{i} of a player who knows nothing about the others (TV_i's best bid,
+seed 000 Definition 3, seed 001 §6 Stage 1's favourite bundle). When several bids are worth the
+most, the answer is the one whose allocation comes first in ``ilp.lex``'s order
+(``ilp.program.first_held``): the canonical witness, the same whatever the backend, where a
+solve returned its own choice. Why: generated paths give most bidders several best bids, and on
+paths 64 / 500 / 10 those were 10 solves of 1-2 ms each per report (2026-12-06).
+
+The brute-force backend is left to itself: it hands out bundles, not bids.
+"""
+
+from __future__ import annotations
+
+from ilp.compile import AtomsBlock, BlockCache
+from ilp.program import Program, first_held
+
+__all__ = ["best_bid"]
+
+
+def best_bid(program: Program, cache: BlockCache | None = None) -> tuple[int, ...] | None:
+    """The optimal allocation of ``program`` when one player only has a weight and its block
+    takes whole bids, at most one (an ``AtomsBlock`` with ``single``): that player's best bid,
+    the first of several (module docstring), everyone else nothing. None for any other program,
+    or one with fixed owners, an owner objective, an allocation to avoid, or a lower bound on
+    the total that no bid meets.
+
+    >>> from instances.valuation import Form, Valuation
+    >>> from ilp import Program, Weight
+    >>> tv = Weight.of(Valuation(Form.XOR, ((0b011, 5), (0b110, 5), (0b100, 4))))
+    >>> best_bid(Program(3, (None, tv)))  # two bids worth 5: the one without good 0
+    (0, 6)
+    """
+    if program.fixed or program.minimize_owners or program.avoid is not None:
+        return None
+    player = None
+    for j, weight in enumerate(program.weights):
+        if weight is not None and weight.options:
+            if player is not None:
+                return None
+            player = j
+    if player is None:
+        return None
+    block = (BlockCache() if cache is None else cache).block(program.weights[player])
+    if not isinstance(block, AtomsBlock) or not block.single or not block.atoms:
+        return None
+    best = max(value for _, value in block.atoms)
+    if program.min_total is not None and best < program.min_total:
+        return None
+    bundle = first_held([bundle for bundle, value in block.atoms if value == best], program.n_goods)
+    allocation = tuple(bundle if j == player else 0 for j in range(len(program.weights)))
+    if program.total(allocation) != best:
+        raise AssertionError(f"a single-choice bid worth {best} evaluates to {program.total(allocation)}")
+    return allocation
