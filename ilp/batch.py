@@ -985,7 +985,7 @@ def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int)
 def _one_best_bid(program: Program, backend: str, cache: BlockCache | None = None) -> Solution | None:
     """The optimum of a one-player program whose weight takes whole bids, at most one: the
     player's best bid (``ilp.onebid``), as ``ilp.solve`` answers it; no task. None otherwise."""
-    if backend == "brute" or len(program.weights) != 1 or (allocation := onebid.best_bid(program, cache)) is None:
+    if backend == "brute" or (allocation := onebid.best_bid(program, cache)) is None:
         return None
     value = program.total(allocation)
     return Solution(Status.OPTIMAL, allocation, value, value, backend, 0.0)

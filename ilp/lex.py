@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from operator import itemgetter
 
 from ilp import clique, colgen, dualclique, exhaustive, fewgoods
 from ilp.backends import as_options, count_solving, solve
@@ -393,8 +394,10 @@ def _smallest(program: Program, optimum: Solution, formulation: Formulation, gra
     goods = program.n_goods
     atom_of = formulation.atom_of
     if atom_of is None or not all(x in atom_of for x in graph.variables):
-        found_first = min(cliques, key=lambda found: _codes(_decoded(formulation, graph, found), tuple(range(goods))))
-        best = _decoded(formulation, graph, found_first)
+        order = tuple(range(goods))
+        _, best = min(((_codes(allocation, order), allocation)
+                       for allocation in (_decoded(formulation, graph, found) for found in cliques)),
+                      key=itemgetter(0))
     else:
         # the owner vector of each optimum from its bids' goods, not from a decoded allocation:
         # paths 64 / 500 / 10 lists about 130 optima per report (bidders with several best bids)

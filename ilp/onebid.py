@@ -8,13 +8,21 @@ most, the answer is the one whose allocation comes first in ``ilp.lex``'s order
 solve returned its own choice. Why: generated paths give most bidders several best bids, and on
 paths 64 / 500 / 10 those were 10 solves of 1-2 ms each per report (2026-12-06).
 
-The brute-force backend is left to itself: it hands out bundles, not bids.
+Why it is exact: the block's atoms are the weight's positive bids, and a bundle is worth the
+most bid inside it (XOR by free disposal; an exact valuation is positive on its bids only, and
+``ilp.compile`` drops only bids dominated inside a superset); so a bundle worth the most holds
+an atom worth as much, and a bundle's owner vector is never earlier than that of a bundle it
+holds: the first atom worth the most is the first optimum (``ilp.lex``: whole bids suffice).
+
+Left to the solvers: the brute-force backend (it hands out bundles, not bids), and a guaranteed
+value of several candidates, whose covering unions ``ilp.colgen`` prices rather than lists.
 """
 
 from __future__ import annotations
 
 from ilp.compile import AtomsBlock, BlockCache
-from ilp.program import Program, first_held
+from ilp.contract import SolverError
+from ilp.program import Program, first_held, several
 
 __all__ = ["best_bid"]
 
@@ -23,8 +31,8 @@ def best_bid(program: Program, cache: BlockCache | None = None) -> tuple[int, ..
     """The optimal allocation of ``program`` when one player only has a weight and its block
     takes whole bids, at most one (an ``AtomsBlock`` with ``single``): that player's best bid,
     the first of several (module docstring), everyone else nothing. None for any other program,
-    or one with fixed owners, an owner objective, an allocation to avoid, or a lower bound on
-    the total that no bid meets.
+    or one with fixed owners, an owner objective, an allocation to avoid, a lower bound on the
+    total that no bid meets, or a guaranteed value of several candidates (module docstring).
 
     >>> from instances.valuation import Form, Valuation
     >>> from ilp import Program, Weight
@@ -32,16 +40,12 @@ def best_bid(program: Program, cache: BlockCache | None = None) -> tuple[int, ..
     >>> best_bid(Program(3, (None, tv)))  # two bids worth 5: the one without good 0
     (0, 6)
     """
-    if program.fixed or program.minimize_owners or program.avoid is not None:
+    if (program.active_players != 1 or program.minimize_owners or program.avoid is not None
+            or any(owner is not None for owner in program.fixed)):
         return None
-    player = None
-    for j, weight in enumerate(program.weights):
-        if weight is not None and weight.options:
-            if player is not None:
-                return None
-            player = j
-    if player is None:
-        return None
+    player = next(j for j, weight in enumerate(program.weights) if weight is not None and weight.options)
+    if several(program.weights[player]):
+        return None  # (its unions multiply with the candidates: ilp.colgen, in ilp.solve and a batch alike)
     block = (BlockCache() if cache is None else cache).block(program.weights[player])
     if not isinstance(block, AtomsBlock) or not block.single or not block.atoms:
         return None
@@ -51,5 +55,5 @@ def best_bid(program: Program, cache: BlockCache | None = None) -> tuple[int, ..
     bundle = first_held([bundle for bundle, value in block.atoms if value == best], program.n_goods)
     allocation = tuple(bundle if j == player else 0 for j in range(len(program.weights)))
     if program.total(allocation) != best:
-        raise AssertionError(f"a single-choice bid worth {best} evaluates to {program.total(allocation)}")
+        raise SolverError(f"a single-choice bid worth {best} evaluates to {program.total(allocation)}")
     return allocation

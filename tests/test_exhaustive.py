@@ -137,7 +137,8 @@ def test_programs_beside_one_the_search_proved_go_to_a_solver():
     from ilp import SolveOptions
     from ilp.batch import _parallel_options
 
-    proved = solve(Program(1, (Weight.of(Valuation(Form.XOR, ((1, 4),))),)), "portfolio")
+    two = (Weight.of(Valuation(Form.XOR, ((1, 4),))), Weight.of(Valuation(Form.XOR, ((1, 3),))))
+    proved = solve(Program(1, two), "portfolio")
     assert proved.backend == "exhaustive"
     assert _parallel_options(SolveOptions("portfolio"), proved).alone == "cpsat"
     clique = Solution(Status.OPTIMAL, (1,), 4, 4, "clique", 0.0)

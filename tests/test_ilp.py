@@ -343,9 +343,12 @@ def test_the_winner_of_a_maximum_is_the_first_member_that_may_attain_it():
 
 
 def test_solution_reports_the_backend_and_time():
-    sol = solve(Program(1, (Weight.of(Valuation(Form.XOR, ((1, 4),))),)))
+    two = (Weight.of(Valuation(Form.XOR, ((1, 4),))), Weight.of(Valuation(Form.XOR, ((1, 3),))))
+    sol = solve(Program(1, two))
     assert isinstance(sol, Solution) and sol.backend == "cpsat" and sol.wall_time >= 0  # the portfolio's probe proved it
     assert sol.value == sol.bound == 4
+    alone = solve(Program(1, two[:1]))  # one player taking one bid: no solver (ilp.onebid)
+    assert alone.backend == "portfolio" and alone.value == alone.bound == 4 and alone.wall_time >= 0
 
 
 @settings(max_examples=40)
@@ -399,7 +402,9 @@ def test_portfolio_gives_cpsat_every_core_when_no_race_could_prove(cores, monkey
         program = _xor_program(seed, 10**7)
         expected = solve(program, "brute")
         got = solve(program, "portfolio")
-        assert got.status is Status.OPTIMAL and got.value == expected.value and got.backend == "cpsat"
+        alone = program.active_players == 1  # one player taking one bid: its best bid, no solver (ilp.onebid)
+        assert got.status is Status.OPTIMAL and got.value == expected.value
+        assert got.backend == ("portfolio" if alone else "cpsat"), seed
     assert threads and set(threads) == {cores}
 
 
