@@ -641,23 +641,25 @@ class _Scheduler:
             self.tasks.append(Task(task, program, self.options, hint, first, home, ids))
         return task
 
-    def ahead_of_robust(self, beside: "_Beside", ready: Callable[[Task], bool], robust: "_Robust",
-                        options: SolveOptions) -> bool:
-        """Called when the next task is for ``ilp.colgen`` (``robust``), which runs on this thread
-        for tenths of a second to seconds, starting nothing meanwhile. True: another task was
-        put at the head of the queue, the first one not for ``ilp.colgen`` (a race, a tie-break,
-        or one that goes ``beside`` while a thread there is free), as if the programs for
-        ``ilp.colgen`` came after it. False: the threads beside are busy, and every task they
-        would take next (``ready``) is queued for them, up to the first that is not (a race or
-        a tie-break), so that they work while the program for ``ilp.colgen`` runs here.
+    def ahead_of_here(self, beside: "_Beside", ready: Callable[[Task], bool], stays: Callable[[Task], bool],
+                      options: SolveOptions) -> bool:
+        """Called when the next task stays on this thread for long (``stays``: a program for
+        ``ilp.colgen``, tenths of a second to seconds, or a tie-break, milliseconds to seconds),
+        starting nothing meanwhile. True: another task was put at the head of the queue, the
+        first one that does not stay (a race, or one that goes ``beside`` while a thread there
+        is free), as if it came first. False: the threads beside are busy, and every task they
+        would take next (``ready``) is queued for them, up to the first that is not (a race),
+        so that they work while the task that stays runs here.
 
         Why: a candidates report's MSW_{-i} and tie-break waited behind its programs for
         ``ilp.colgen`` while the threads beside stood idle (paths 256 / 2000 / 10 with 3
-        candidates, seed 2: three MIKW_i of 0.1-0.2 s each, then the 20 other programs).
+        candidates, seed 2: three MIKW_i of 0.1-0.2 s each, then the 20 other programs); and
+        every report's MSW_{-i} waited behind MSW's tie-break, queued as soon as MSW was
+        solved, while the threads stood idle (paths 64 / 500 / 10: 7 ms of a 25 ms report).
         Nothing a task is given depends on this order: ``options`` (the latest race's solver) is
-        what it would get after those programs, which neither race nor name a solver, and a
+        what it would get after the tasks that stay, which neither race nor name a solver, and a
         task's warm start comes from its parent, whenever that ended."""
-        other = next((k for k, task in enumerate(self.tasks) if not robust(task.program)), None)
+        other = next((k for k, task in enumerate(self.tasks) if not stays(task)), None)
         if other is None:
             return False
         task = self.tasks[other]
@@ -668,7 +670,7 @@ class _Scheduler:
         waiting, queued = list(self.tasks), True
         self.tasks.clear()
         for task in waiting:
-            if queued and not robust(task.program):
+            if queued and not stays(task):
                 if ready(task):
                     beside.start(task, options)
                     continue
@@ -796,6 +798,11 @@ class _Scheduler:
             ``ilp.colgen``)."""
             return task.first is None and not must_race(task) and not robust(task.program)
 
+        def stays(task: Task) -> bool:
+            """Whether ``task`` runs on this thread for long: a tie-break, or a program for
+            ``ilp.colgen`` (``ahead_of_here``)."""
+            return task.first is not None or robust(task.program)
+
         def timed(task: Task, solution: Solution) -> None:
             """Count a solve made in this process towards "slow" (then the workers take over)."""
             nonlocal spent, count, slow
@@ -816,8 +823,8 @@ class _Scheduler:
         # kind), a tie-break and a program priced by ``ilp.colgen`` in this thread, the others on
         # up to ``jobs`` threads beside it (``_Beside``), with the options a worker would give
         # them, until the solves prove slow (the tasks queued for the threads by then are theirs
-        # still); while a program for ``ilp.colgen`` runs here, the threads have the tasks they
-        # would take next (``ahead_of_robust``). Such a program stays here: its loops
+        # still); while a program for ``ilp.colgen`` or a tie-break runs here, the threads have
+        # the tasks they would take next (``ahead_of_here``). Such a program stays here: its loops
         # in C (``native.walk``, ``native.minimal``) and in Python keep the interpreter's lock,
         # so on a thread it gained little, and it held up the main thread's stop on Ctrl-C (up
         # to 2.2 s, where 0.5 s on the main thread). Without the C module every search keeps
@@ -831,8 +838,8 @@ class _Scheduler:
                 while self.tasks and (jobs == 1 or not slow or must_race(self.tasks[0]) or (
                         len(self.tasks) == 1 and not (beside and beside.running))):
                     task = self.tasks[0]
-                    if beside is not None and not slow and robust(task.program):
-                        if self.ahead_of_robust(beside, beside_ready, robust, parallel):
+                    if beside is not None and not slow and stays(task):
+                        if self.ahead_of_here(beside, beside_ready, stays, parallel):
                             continue
                         # what the threads finished meanwhile first: its programs' children and
                         # tie-breaks join the queue, and the threads are free for them

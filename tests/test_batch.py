@@ -419,7 +419,7 @@ def test_candidate_programs_stay_on_the_batch_s_thread(monkeypatch):
 
 def test_the_threads_beside_work_while_a_candidate_program_runs_here(monkeypatch):
     """While a program for ``ilp.colgen`` runs on the batch's own thread, the threads beside it
-    go on with the programs queued for them (``_Scheduler.ahead_of_robust``), where before each
+    go on with the programs queued for them (``_Scheduler.ahead_of_here``), where before each
     took one and then waited for the candidate program to end.
     The values and witnesses are those of one process."""
     import threading
@@ -434,8 +434,9 @@ def test_the_threads_beside_work_while_a_candidate_program_runs_here(monkeypatch
 
     def recorded(program, options, hint=None):
         start = time.perf_counter()
-        if robust(program):
-            time.sleep(0.1)  # (a long candidate program; the sleep lets go of the interpreter)
+        # (a long candidate program, and programs beside that outlast MSW's tie-break, which
+        # they may now run beside too; the sleeps let go of the interpreter)
+        time.sleep(0.1 if robust(program) else 0.05)
         solution = real(program, options, hint)
         spans.append((threading.current_thread().name, robust(program), start, time.perf_counter()))
         return solution
@@ -450,6 +451,46 @@ def test_the_threads_beside_work_while_a_candidate_program_runs_here(monkeypatch
     # before, at most one program per thread (started just before) began there
     assert max(sum(low < start < high for start, _ in beside) for low, high in here) > 2
     monkeypatch.setattr(ilp.batch, "solve", real)
+    serial = compute_report(inst, SolveOptions("portfolio", jobs=1))
+    assert report_json(threaded) == report_json(serial)
+
+
+def test_the_threads_beside_work_while_a_tie_break_runs_here(monkeypatch):
+    """MSW's tie-break is queued as soon as MSW is solved, before the MSW_{-i} it releases: the
+    first MSW_{-i} (a race) goes first, and the threads beside take the others while the
+    tie-break runs on the batch's own thread (``_Scheduler.ahead_of_here``), where before they
+    waited for it. The values and witnesses are those of one process."""
+    import threading
+    import time
+
+    import ilp.batch
+
+    inst = generate_instance("paths", 32, 200, 6, 0, knowledge="exact")
+    real_solve, real_lex = ilp.batch.solve, ilp.batch.lex_first
+    solves: list[tuple[str, float]] = []
+    tie_breaks: list[tuple[float, float]] = []
+
+    def recorded(program, options, hint=None):
+        solves.append((threading.current_thread().name, time.perf_counter()))
+        return real_solve(program, options, hint)
+
+    def stretched(program, first, options):
+        start = time.perf_counter()
+        time.sleep(0.1)  # (a long tie-break; the sleep lets go of the interpreter)
+        solution = real_lex(program, first, options)
+        tie_breaks.append((start, time.perf_counter()))
+        return solution
+
+    monkeypatch.setattr(ilp.batch, "default_jobs", lambda: 2)
+    monkeypatch.setattr(ilp.batch, "solve", recorded)
+    monkeypatch.setattr(ilp.batch, "lex_first", stretched)
+    threaded = compute_report(inst, SolveOptions("portfolio"))
+    assert len(tie_breaks) == 1 and sum(name != "cabench-solve" for name, _ in solves) >= 2
+    low, high = tie_breaks[0]
+    # before, nothing started beside while it ran: the MSW_{-i} waited behind it
+    assert sum(low < start < high for name, start in solves if name == "cabench-solve") >= 2
+    monkeypatch.setattr(ilp.batch, "solve", real_solve)
+    monkeypatch.setattr(ilp.batch, "lex_first", real_lex)
     serial = compute_report(inst, SolveOptions("portfolio", jobs=1))
     assert report_json(threaded) == report_json(serial)
 
