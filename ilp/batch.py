@@ -490,6 +490,7 @@ class _Scheduler:
         self.lifting: dict[int, list[int]] = {}  # position -> programs waiting for it (their bound)
         self.ready: deque[int] = deque()
         self.tasks: deque[Task] = deque()
+        self.all_stay_to: Task | None = None  # the last task when only tasks that stay were queued
         self.members: dict[int, list[tuple[int, tuple[int, ...] | None]]] = {}  # task -> [(q, positions)]
         self.lex_slot: dict[int, int] = {}  # LexFirst task -> its slot
         self.task_of: dict[tuple, int] = {}  # (restricted program, warm start) -> its task
@@ -647,20 +648,31 @@ class _Scheduler:
         ``ilp.colgen``, tenths of a second to seconds, or a tie-break, milliseconds to seconds),
         starting nothing meanwhile. True: another task was put at the head of the queue, the
         first one that does not stay (a race, or one that goes ``beside`` while a thread there
-        is free), as if it came first. False: the threads beside are busy, and every task they
-        would take next (``ready``) is queued for them, up to the first that is not (a race),
-        so that they work while the task that stays runs here.
+        is free), as if it came first. False: every queued task stays, or the threads beside
+        are busy and every task they would take next (``ready``) is queued for them, up to the
+        first that is not (a race), so that they work while the task that stays runs here.
+        Tasks that stay keep their order (a tie-break releases no other task).
 
-        Why: a candidates report's MSW_{-i} and tie-break waited behind its programs for
-        ``ilp.colgen`` while the threads beside stood idle (paths 256 / 2000 / 10 with 3
-        candidates, seed 2: three MIKW_i of 0.1-0.2 s each, then the 20 other programs); and
-        every report's MSW_{-i} waited behind MSW's tie-break, queued as soon as MSW was
-        solved, while the threads stood idle (paths 64 / 500 / 10: 7 ms of a 25 ms report).
-        Nothing a task is given depends on this order: ``options`` (the latest race's solver) is
-        what it would get after the tasks that stay, which neither race nor name a solver, and a
-        task's warm start comes from its parent, whenever that ended."""
+        Why: a candidates report's MSW_{-i} waited behind its programs for ``ilp.colgen`` while
+        the threads beside stood idle (paths 256 / 2000 / 10 with 3 candidates, seed 2: three
+        MIKW_i of 0.1-0.2 s each, then the 20 other programs); and every report's MSW_{-i}
+        waited behind MSW's tie-break, queued as soon as MSW was solved, while the threads
+        stood idle (regions 64 / 500 / 10, seed 1: 48 ms of a 384 ms report).
+        Nothing a task is given depends on this order while the solves are not slow:
+        ``options`` (the latest race's solver) is what it would get after the tasks that stay,
+        which neither race nor name a solver, and a task's warm start comes from its parent,
+        whenever that ended. (Once they are slow, a tie-break left for the workers is given the
+        latest race's winner; its allocation, the first optimum, is the same either way.)
+
+        A queue of tasks that all stay (a canonical report's tie-breaks, one per program) is
+        looked through once, not once per task: until a task is added at its end, nothing in
+        it can go ahead."""
+        last = self.tasks[-1] if self.tasks else None
+        if last is not None and last is self.all_stay_to:
+            return False
         other = next((k for k, task in enumerate(self.tasks) if not stays(task)), None)
         if other is None:
+            self.all_stay_to = last
             return False
         task = self.tasks[other]
         if not ready(task) or not beside.full():
@@ -824,11 +836,11 @@ class _Scheduler:
         # up to ``jobs`` threads beside it (``_Beside``), with the options a worker would give
         # them, until the solves prove slow (the tasks queued for the threads by then are theirs
         # still); while a program for ``ilp.colgen`` or a tie-break runs here, the threads have
-        # the tasks they would take next (``ahead_of_here``). Such a program stays here: its loops
-        # in C (``native.walk``, ``native.minimal``) and in Python keep the interpreter's lock,
-        # so on a thread it gained little, and it held up the main thread's stop on Ctrl-C (up
-        # to 2.2 s, where 0.5 s on the main thread). Without the C module every search keeps
-        # the lock: no threads.
+        # the tasks they would take next (``ahead_of_here``). A program for ``ilp.colgen`` stays
+        # here: its loops in C (``native.walk``, ``native.minimal``) and in Python keep the
+        # interpreter's lock, so on a thread it gained little, and it held up the main thread's
+        # stop on Ctrl-C (up to 2.2 s, where 0.5 s on the main thread). Without the C module
+        # every search keeps the lock: no threads.
         beside = _Beside(jobs) if jobs > 1 and not remote_races and native.available() else None
         try:
             self.prepare()
@@ -1101,7 +1113,7 @@ class _Robust:
 class _Beside:
     """Solves on threads of this process beside the batch's own (``_Scheduler.run``, before any
     worker process starts): up to ``jobs`` programs at once (more wait in order while the
-    batch's thread solves a program for ``ilp.colgen``), each with the options it would get
+    batch's thread solves a program for ``ilp.colgen`` or a tie-break), each with the options it would get
     in a worker (no race: a race would take every core; the races run on the batch's own
     thread, where Ctrl-C stops their racers at once).
 

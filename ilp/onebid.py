@@ -6,7 +6,7 @@ seed 000 Definition 3, seed 001 §6 Stage 1's favourite bundle). When several bi
 most, the answer is the one whose allocation comes first in ``ilp.lex``'s order
 (``ilp.program.first_held``): the canonical witness, the same whatever the backend, where a
 solve returned its own choice. Why: generated paths give most bidders several best bids, and on
-paths 64 / 500 / 10 those were 10 solves of 1-2 ms each per report (2026-12-06).
+paths 64 / 500 / 10 those were 10 solves of 1-6 ms each per report (2026-12-06).
 
 Why it is exact: the block's atoms are the weight's positive bids, and a bundle is worth the
 most bid inside it (XOR by free disposal; an exact valuation is positive on its bids only, and

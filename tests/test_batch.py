@@ -418,10 +418,10 @@ def test_candidate_programs_stay_on_the_batch_s_thread(monkeypatch):
 
 
 def test_the_threads_beside_work_while_a_candidate_program_runs_here(monkeypatch):
-    """While a program for ``ilp.colgen`` runs on the batch's own thread, the threads beside it
-    go on with the programs queued for them (``_Scheduler.ahead_of_here``), where before each
-    took one and then waited for the candidate program to end.
-    The values and witnesses are those of one process."""
+    """While a program for ``ilp.colgen`` (or MSW's tie-break) runs on the batch's own thread,
+    the threads beside it go on with the programs queued for them
+    (``_Scheduler.ahead_of_here``), where before each took one and then waited for the candidate
+    program to end. The values and witnesses are those of one process."""
     import threading
     import time
 
@@ -429,28 +429,44 @@ def test_the_threads_beside_work_while_a_candidate_program_runs_here(monkeypatch
 
     inst = generate_instance("paths", 32, 200, 6, 0, knowledge="candidates:3")
     robust = ilp.batch._Robust()
-    real = ilp.batch.solve
-    spans: list[tuple[str, bool, float, float]] = []
+    real_solve, real_lex = ilp.batch.solve, ilp.batch.lex_first
+    here: list[tuple[float, float]] = []  # what runs on the batch's own thread for long
+    beside: list[float] = []  # when each program on a thread beside started
 
     def recorded(program, options, hint=None):
         start = time.perf_counter()
-        # (a long candidate program, and programs beside that outlast MSW's tie-break, which
-        # they may now run beside too; the sleeps let go of the interpreter)
+        # (long candidate programs, and programs beside each longer than a tie-break; the
+        # sleeps let go of the interpreter)
         time.sleep(0.1 if robust(program) else 0.05)
-        solution = real(program, options, hint)
-        spans.append((threading.current_thread().name, robust(program), start, time.perf_counter()))
+        solution = real_solve(program, options, hint)
+        if threading.current_thread().name == "cabench-solve":
+            beside.append(start)
+        elif robust(program):
+            here.append((start, time.perf_counter()))
+        return solution
+
+    def tie_break(program, first, options):
+        start = time.perf_counter()
+        solution = real_lex(program, first, options)
+        here.append((start, time.perf_counter()))
         return solution
 
     monkeypatch.setattr(ilp.batch, "default_jobs", lambda: 2)
     monkeypatch.setattr(ilp.batch, "solve", recorded)
+    monkeypatch.setattr(ilp.batch, "lex_first", tie_break)
     threaded = compute_report(inst, SolveOptions("portfolio"))
-    here = [(start, end) for name, flag, start, end in spans if flag and name != "cabench-solve"]
-    beside = [(start, end) for name, flag, start, end in spans if name == "cabench-solve"]
     assert here and beside
+    spells: list[list[float]] = []  # the spans run back to back (the batch's steps between)
+    for low, high in sorted(here):
+        if spells and low - spells[-1][1] < 0.005:
+            spells[-1][1] = max(spells[-1][1], high)
+        else:
+            spells.append([low, high])
 
-    # before, at most one program per thread (started just before) began there
-    assert max(sum(low < start < high for start, _ in beside) for low, high in here) > 2
-    monkeypatch.setattr(ilp.batch, "solve", real)
+    # before, at most one program per thread (started just before) began in such a spell
+    assert max(sum(low < start < high for start in beside) for low, high in spells) > 2
+    monkeypatch.setattr(ilp.batch, "solve", real_solve)
+    monkeypatch.setattr(ilp.batch, "lex_first", real_lex)
     serial = compute_report(inst, SolveOptions("portfolio", jobs=1))
     assert report_json(threaded) == report_json(serial)
 
@@ -485,14 +501,46 @@ def test_the_threads_beside_work_while_a_tie_break_runs_here(monkeypatch):
     monkeypatch.setattr(ilp.batch, "solve", recorded)
     monkeypatch.setattr(ilp.batch, "lex_first", stretched)
     threaded = compute_report(inst, SolveOptions("portfolio"))
-    assert len(tie_breaks) == 1 and sum(name != "cabench-solve" for name, _ in solves) >= 2
-    low, high = tie_breaks[0]
-    # before, nothing started beside while it ran: the MSW_{-i} waited behind it
-    assert sum(low < start < high for name, start in solves if name == "cabench-solve") >= 2
+    assert len(tie_breaks) == 1
+    _, high = tie_breaks[0]
+    # before, nothing started beside until it ended: the MSW_{-i} waited behind it
+    assert sum(start < high for name, start in solves if name == "cabench-solve") >= 2
     monkeypatch.setattr(ilp.batch, "solve", real_solve)
     monkeypatch.setattr(ilp.batch, "lex_first", real_lex)
     serial = compute_report(inst, SolveOptions("portfolio", jobs=1))
     assert report_json(threaded) == report_json(serial)
+
+
+def test_a_queue_of_tie_breaks_is_looked_through_once():
+    """``_Scheduler.ahead_of_here`` on a queue of tasks that all stay (a canonical report's
+    tie-breaks, one per program): each task run here looks at no other once one look found
+    nothing to put ahead (it had been quadratic in the queue), and a task added at the end is
+    found again."""
+    import ilp.batch
+    from ilp.remote import Task
+
+    scheduler = ilp.batch._Scheduler([], SolveOptions("cpsat", jobs=2), None, None, None)
+    program = Program(1, (Weight.of(Valuation(Form.XOR, ((1, 4),))),))
+    first = solve(program, "cpsat")
+    scheduler.tasks.extend(Task(k, program, scheduler.options, None, first, None, None) for k in range(1000))
+    looks = []
+
+    def stays(task):
+        looks.append(task.position)
+        return task.first is not None
+
+    class Busy:
+        @staticmethod
+        def full():
+            return True
+
+    while len(scheduler.tasks) > 500:
+        assert not scheduler.ahead_of_here(Busy(), lambda task: True, stays, scheduler.options)
+        scheduler.tasks.popleft()  # (run here)
+    assert len(looks) == 1000  # one look through the whole queue, none after
+    scheduler.tasks.append(Task(1000, program, scheduler.options, None, None, None, None))
+    assert scheduler.ahead_of_here(Busy(), lambda task: False, stays, scheduler.options)  # (a race: it goes first)
+    assert scheduler.tasks[0].position == 1000 and len(looks) == 1000 + 501
 
 
 def test_the_solves_ended_beside_are_taken_without_waiting(monkeypatch):
