@@ -1113,9 +1113,9 @@ class _Robust:
 class _Beside:
     """Solves on threads of this process beside the batch's own (``_Scheduler.run``, before any
     worker process starts): up to ``jobs`` programs at once (more wait in order while the
-    batch's thread solves a program for ``ilp.colgen`` or a tie-break), each with the options it would get
-    in a worker (no race: a race would take every core; the races run on the batch's own
-    thread, where Ctrl-C stops their racers at once).
+    batch's thread solves a program for ``ilp.colgen`` or a tie-break), each with the options
+    it would get in a worker (no race: a race would take every core; the races run on the
+    batch's own thread, where Ctrl-C stops their racers at once).
 
     Threads pay off because the solves' long loops let go of the interpreter: the clique
     searches in C (``ilp._native``, without the GIL), CP-SAT and GLOP in C++. Measured

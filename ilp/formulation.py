@@ -118,9 +118,9 @@ class Formulation:
     @cached_property
     def atom_of(self) -> dict[int, tuple[int, int]] | None:
         """x[j, a] -> (j, atom a's bundle) for every player's atoms, when every player's block
-        is an ``AtomsBlock`` and no player is robust (None otherwise): a set of these variables at 1 gives each player
-        the union of its atoms, as :meth:`decode` reads it (``ilp.lex`` orders the many optima
-        of a listing by it, without a values vector per optimum)."""
+        is an ``AtomsBlock`` and no player is robust (None otherwise): a set of these variables
+        at 1 gives each player the union of its atoms, as :meth:`decode` reads it (``ilp.lex``
+        orders the many optima of a listing by it, without a values vector per optimum)."""
         out: dict[int, tuple[int, int]] = {}
         for j, block in enumerate(self.blocks):
             if block is None:
