@@ -837,10 +837,14 @@ class _Scheduler:
         # them, until the solves prove slow (the tasks queued for the threads by then are theirs
         # still); while a program for ``ilp.colgen`` or a tie-break runs here, the threads have
         # the tasks they would take next (``ahead_of_here``). A program for ``ilp.colgen`` stays
-        # here: its loops in C (``native.walk``, ``native.minimal``) and in Python keep the
-        # interpreter's lock, so on a thread it gained little, and it held up the main thread's
-        # stop on Ctrl-C (up to 2.2 s, where 0.5 s on the main thread). Without the C module
-        # every search keeps the lock: no threads.
+        # here: its pricing (``native.walk``, ``native.minimal``) and its Python keep the
+        # interpreter's lock, so two on threads gained little on regions (1.00-1.07 times as
+        # fast). Only when every queued task stays does one of them go to a free thread while
+        # the next runs here (``_Beside.long``, one at a time): on paths 256 / 2000 / 10 with 3
+        # candidates, whose cores' searches in C and GLOP let go of the lock, the reports took
+        # 9-16 % less (seeds 1 and 2, docs/performance.md "Session 66"); it is asked to stop
+        # when the batch ends early (Ctrl-C), as the time limit stops it (``ilp.colgen.solve``).
+        # Without the C module every search keeps the lock: no threads.
         beside = _Beside(jobs) if jobs > 1 and not remote_races and native.available() else None
         try:
             self.prepare()
@@ -859,6 +863,13 @@ class _Scheduler:
                         for done, solution in finished:
                             taken(done, solution)
                         if finished:
+                            continue
+                        # every queued task stays: a program for ``ilp.colgen`` goes to a free
+                        # thread while the next one runs here (_Beside.long)
+                        if (task.first is None and len(self.tasks) > 1 and not beside.full()
+                                and beside.long < jobs - 1):
+                            self.tasks.popleft()
+                            beside.start(task, options, long=True)
                             continue
                     if beside is not None and not slow and beside_ready(task):
                         if beside.full():
@@ -1115,7 +1126,9 @@ class _Beside:
     worker process starts): up to ``jobs`` programs at once (more wait in order while the
     batch's thread solves a program for ``ilp.colgen`` or a tie-break), each with the options
     it would get in a worker (no race: a race would take every core; the races run on the
-    batch's own thread, where Ctrl-C stops their racers at once).
+    batch's own thread, where Ctrl-C stops their racers at once), or a program for
+    ``ilp.colgen`` with the batch's own options while another runs on the batch's thread
+    (:attr:`long`).
 
     Threads pay off because the solves' long loops let go of the interpreter: the clique
     searches in C (``ilp._native``, without the GIL), CP-SAT and GLOP in C++. Measured
@@ -1134,6 +1147,7 @@ class _Beside:
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
         self.running = 0
+        self._long: set[int] = set()  # positions of the programs for ``ilp.colgen`` here
         self._todo: queue.SimpleQueue = queue.SimpleQueue()
         self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
@@ -1162,19 +1176,31 @@ class _Beside:
                 task, outcome = self._done.get_nowait()
             except queue.Empty:
                 return out
-            self.running -= 1
+            self._taken(task)
             if isinstance(outcome, BaseException):
                 raise outcome
             out.append((task, outcome))
 
-    def start(self, task: Task, options: SolveOptions) -> None:
+    @property
+    def long(self) -> int:
+        """Programs for ``ilp.colgen`` under way or queued here (:meth:`start` with ``long``)."""
+        return len(self._long)
+
+    def _taken(self, task: Task) -> None:
+        self.running -= 1
+        self._long.discard(task.position)
+
+    def start(self, task: Task, options: SolveOptions, long: bool = False) -> None:
         """Solve ``task`` on a free thread, or, when all are busy (:meth:`full`), on the first
-        that is free again (the tasks wait in order)."""
+        that is free again (the tasks wait in order). ``long``: a program for ``ilp.colgen``
+        (counted in :attr:`long`)."""
         if len(self._threads) <= self.running and len(self._threads) < self.jobs:
             thread = threading.Thread(target=self._work, name="cabench-solve", daemon=True)
             thread.start()
             self._threads.append(thread)
         self.running += 1
+        if long:
+            self._long.add(task.position)
         self._todo.put((task, options))
 
     def next(self) -> tuple[Task, Solution]:
@@ -1189,7 +1215,7 @@ class _Beside:
             except queue.Empty:
                 continue
         count_solving(time.perf_counter() - waiting_since)
-        self.running -= 1
+        self._taken(task)
         if isinstance(outcome, BaseException):
             raise outcome
         return task, outcome

@@ -75,7 +75,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from time import monotonic
 
-from ilp import claims, clique, dualclique, native
+from ilp import claims, clique, dualclique, native, stopping
 from ilp.certify import SCALE
 from ilp.compile import AtomsBlock, BlockCache, _UnionSearch
 from ilp.contract import Answer, SolveOptions
@@ -621,7 +621,9 @@ def _price(program: Program, options: SolveOptions, hint: tuple[int, ...] | None
     """The pricing rounds of :func:`solve` (module docstring, "How"), from the best union of
     each priced player and the bundles of ``hint`` (a starting allocation, kept when its bundles
     are disjoint: returned as used), until no column improves, :data:`ROUNDS` rounds or
-    ``options.time_limit`` seconds since ``start``; None when GLOP fails."""
+    ``options.time_limit`` seconds since ``start`` (or a stop request, ``ilp.stopping``); None
+    when GLOP fails."""
+    stop = stopping.current()
     blocks = options.blocks
     n_goods = program.n_goods
     pricers: dict[int, _Pricer] = {}
@@ -699,7 +701,8 @@ def _price(program: Program, options: SolveOptions, hint: tuple[int, ...] | None
             for d, a in _best_bids(explicit[j].atoms, goods, cost, own.get(j, 0), PRICE_BIDS):
                 if d > tolerance and add_bid(j, -a):
                     added += 1
-        timed_out = options.time_limit is not None and monotonic() - start > options.time_limit
+        timed_out = (options.time_limit is not None and monotonic() - start > options.time_limit
+                     or stop is not None and stop.requested)
         if not added or rounds >= ROUNDS or timed_out:
             break
     reduced: dict[int, list[int]] = {}  # the explicit players' reduced costs, bid by bid
@@ -736,7 +739,11 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
     # CORE_SOLVERS); a backend asked for by name solves them itself
     core_module = dualclique if solver in CORE_SOLVERS else module
 
+    stop = stopping.current()  # (on a thread beside a batch: asked to stop when the batch ends early)
+
     def left() -> float | None:
+        if stop is not None and stop.requested:
+            return 0.0  # as out of time: what it returns is dropped
         return None if options.time_limit is None else options.time_limit - (monotonic() - start)
 
     if core_module is dualclique:

@@ -340,6 +340,41 @@ def test_a_time_limit_ends_in_an_interval(monkeypatch):
     assert solution.value <= expected <= solution.bound and solution.value < solution.bound
 
 
+def test_a_stop_request_ends_it_as_a_time_limit_does(monkeypatch):
+    """On a thread beside a batch that has ended early (``ilp.stopping``), the column generation
+    prices once and solves no core: an interval, as when its time is up, which the batch drops."""
+    import threading
+
+    from ilp import stopping
+
+    rng = random.Random(11)
+    program = Program(7, tuple(_weight(rng, 7, 40) for _ in range(4)))
+    expected = solve(program, "brute").value
+    monkeypatch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
+    rounds = []
+    real = ilp.colgen._Master.solve
+    monkeypatch.setattr(ilp.colgen._Master, "solve", lambda master: rounds.append(1) or real(master))
+    cores = []
+    real_run = ilp.colgen._Bounded.run
+    monkeypatch.setattr(ilp.colgen._Bounded, "run", lambda *args, **kw: cores.append(1) or real_run(*args, **kw))
+    assert solve(program, "portfolio").optimal and len(rounds) > 1 and cores  # (not stopped: several)
+    rounds.clear(), cores.clear()
+    solutions = []
+
+    def stopped() -> None:
+        stop = stopping.Stop()
+        stopping.enter(stop)
+        stop.request()
+        solutions.append(solve(program, "portfolio"))
+
+    thread = threading.Thread(target=stopped)
+    thread.start()
+    thread.join(30)
+    (solution,) = solutions
+    assert solution.status is Status.FEASIBLE and len(rounds) == 1 and not cores
+    assert solution.value <= expected <= solution.bound and solution.value < solution.bound
+
+
 def test_lowest_fitting_bisects_to_the_lowest_threshold_within_the_limit():
     """Cores shrink as the threshold rises: the lowest threshold whose core fits, ``low`` when
     its core does, ``high`` when none does or no time is left; each core listed with the limit.
