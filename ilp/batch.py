@@ -844,6 +844,8 @@ class _Scheduler:
         # candidates, whose cores' searches in C and GLOP let go of the lock, the reports took
         # 9-16 % less (seeds 1 and 2, docs/performance.md "Session 66"); it is asked to stop
         # when the batch ends early (Ctrl-C), as the time limit stops it (``ilp.colgen.solve``).
+        # Once the solves are slow, the workers take the queue only after this thread has
+        # taken in what runs beside, that program too (it would have run here otherwise).
         # Without the C module every search keeps the lock: no threads.
         beside = _Beside(jobs) if jobs > 1 and not remote_races and native.available() else None
         try:
@@ -864,10 +866,11 @@ class _Scheduler:
                             taken(done, solution)
                         if finished:
                             continue
-                        # every queued task stays: a program for ``ilp.colgen`` goes to a free
-                        # thread while the next one runs here (_Beside.long)
-                        if (task.first is None and len(self.tasks) > 1 and not beside.full()
-                                and beside.long < jobs - 1):
+                        # ``ahead_of_here`` found nothing to go first while a thread is free, so
+                        # every queued task stays: one program for ``ilp.colgen`` goes to that
+                        # thread while the next runs here (_Beside.long; one, as measured on two
+                        # cores: such programs mostly hold the interpreter's lock)
+                        if task.first is None and len(self.tasks) > 1 and not beside.full() and not beside.long:
                             self.tasks.popleft()
                             beside.start(task, options, long=True)
                             continue
@@ -1147,7 +1150,7 @@ class _Beside:
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
         self.running = 0
-        self._long: set[int] = set()  # positions of the programs for ``ilp.colgen`` here
+        self._long: set[int] = set()  # positions of the programs for ``ilp.colgen`` on these threads
         self._todo: queue.SimpleQueue = queue.SimpleQueue()
         self._done: queue.SimpleQueue = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
@@ -1183,7 +1186,8 @@ class _Beside:
 
     @property
     def long(self) -> int:
-        """Programs for ``ilp.colgen`` under way or queued here (:meth:`start` with ``long``)."""
+        """Programs for ``ilp.colgen`` under way or queued on these threads (:meth:`start` with
+        ``long``)."""
         return len(self._long)
 
     def _taken(self, task: Task) -> None:

@@ -358,7 +358,8 @@ def test_a_stop_request_ends_it_as_a_time_limit_does(monkeypatch):
     real_run = ilp.colgen._Bounded.run
     monkeypatch.setattr(ilp.colgen._Bounded, "run", lambda *args, **kw: cores.append(1) or real_run(*args, **kw))
     assert solve(program, "portfolio").optimal and len(rounds) > 1 and cores  # (not stopped: several)
-    rounds.clear(), cores.clear()
+    rounds.clear()
+    cores.clear()
     solutions = []
 
     def stopped() -> None:
