@@ -13,7 +13,9 @@
    and bound (when it keeps only the best, not collecting) runs without the GIL, so that other
    threads run meanwhile (ilp.batch solves programs on threads), taking it back only for those
    looks, on the main thread (signals reach no other) and at most every LOOK_SECONDS; on another
-   thread it stops on ilp.stopping's request instead. */
+   thread it stops on ilp.stopping's request instead. The searches that keep the GIL (the walk,
+   a collecting branch and bound) let go of it for a moment every LOOK_SECONDS on a thread other
+   than the main one (share_gil), and the walk stops there on ilp.stopping's request. */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -61,7 +63,8 @@ typedef struct {
     word *met;                  /* scratch row set (rw) */
     PyThreadState *released;    /* the thread's state while the GIL is released (NULL: held) */
     int signals;                /* whether this thread handles signals (Python's main thread) */
-    double next_look;           /* released on the main thread: when to look for a signal next */
+    double next_look;           /* when to look for a signal next (main thread, released), or to let
+                                   go of the GIL (another thread, kept: share_gil) */
     const volatile unsigned char *stop;  /* ilp.stopping's flag (NULL: none): stop once it is 1 */
 } Search;
 
@@ -78,8 +81,27 @@ static int search_should_stop(const Search *s) {
 }
 
 #define LOOK_SECONDS 0.05
+
+/* A search that keeps the GIL on a thread other than Python's main one (which cannot act on a
+   signal) lets go of it for a moment once LOOK_SECONDS have passed since the last time: the main
+   thread (Ctrl-C, the signal thread, the batch of ilp.batch) then runs during a long search on a
+   thread beside it, where it had waited for the search's end (seconds, for a listing of
+   ilp.colgen). Not more often: taking the GIL back waits up to the interpreter's switch interval
+   (5 ms) for a thread running Python. */
+static void share_gil(double *next_look) {
+    double now = monotonic_now();
+    if (now < *next_look) return;
+    *next_look = now + LOOK_SECONDS;
+    Py_BEGIN_ALLOW_THREADS
+    Py_END_ALLOW_THREADS
+}
+
 static int search_signals(Search *s) {
-    if (!s->released) return PyErr_CheckSignals();
+    if (!s->released) {
+        if (s->signals) return PyErr_CheckSignals();
+        share_gil(&s->next_look);
+        return 0;
+    }
     if (!s->signals) return 0;
     double now = monotonic_now();
     if (now < s->next_look) return 0;
@@ -433,6 +455,7 @@ static PyObject *py_expand(PyObject *Py_UNUSED(self), PyObject *args) {
     memset(root, 0, s.w * sizeof(word));
     for (Py_ssize_t v = 0; v < n; v++) FLIP(root, v);
     s.signals = signals;
+    if (!signals) s.next_look = monotonic_now() + LOOK_SECONDS;  /* (a short search never lets go) */
     if (collect < 0) s.released = PyEval_SaveThread();  /* nothing but C until the end: other threads run */
     expand(&s, 0, 0);
     if (s.released) PyEval_RestoreThread(s.released);
@@ -608,7 +631,24 @@ typedef struct {
     int listing;                 /* keep None: the records as Python's dict holds them, distinct */
     int canonical;               /* listing: only tuples of each candidate's first bid inside */
     Py_ssize_t *chosen;          /* levels: the bid taken at each level */
+    int signals;                 /* whether this thread is Python's main one (looks for a signal) */
+    const volatile unsigned char *stop;  /* ilp.stopping's flag (NULL: none): raise Stopped once 1 */
+    double next_look;            /* another thread: when to let go of the GIL next (share_gil) */
 } Walk;
+
+static PyObject *Stopped;  /* ilp._native.Stopped: a walk on a thread whose batch asked it to stop */
+
+/* Every SIGNAL_EVERY nodes: on the main thread a look for a signal, as before; on another, the
+   GIL shared now and then (share_gil) and ilp.stopping's request read. */
+static int walk_look(Walk *s) {
+    if (s->signals) return PyErr_CheckSignals();
+    share_gil(&s->next_look);
+    if (s->stop && *s->stop) {
+        PyErr_SetString(Stopped, "the search's batch asked it to stop");
+        return -1;
+    }
+    return 0;
+}
 
 static int walk_record(Walk *s, const word *u, int64_t value) {
     if (PyByteArray_Resize(s->found, PyByteArray_GET_SIZE(s->found) + (s->w + 1) * 8) < 0) return -1;
@@ -748,7 +788,7 @@ static int canonical_tuple(const Walk *s, Py_ssize_t level, Py_ssize_t b, const 
 
 static int walk_extend(Walk *s, Py_ssize_t level, int64_t spent, int64_t low) {
     if (s->budget >= 0 && --s->budget < 0) { s->overflow = 1; return 0; }
-    if (++s->nodes % SIGNAL_EVERY == 0 && PyErr_CheckSignals() < 0) return -1;
+    if (++s->nodes % SIGNAL_EVERY == 0 && walk_look(s) < 0) return -1;
     Py_ssize_t w = s->w;
     const word *u = s->unions + level * w;
     word *next = s->unions + (level + 1) * w;
@@ -792,7 +832,7 @@ static int walk_extend(Walk *s, Py_ssize_t level, int64_t spent, int64_t low) {
 
 PyDoc_STRVAR(walk_doc,
 "walk(words, first, bundles, values, caps, cost, upper, scale, own, floor, rising, budget[, keep, held, tie,\n"
-"canonical, minimal]) -> (overflow, budget, floor, found, tie)\n\n"
+"canonical, minimal, stop, signals]) -> (overflow, budget, floor, found, tie)\n\n"
 "One option's search of ilp.colgen._Pricer.walk (ilp/native.py packs the arguments); found is\n"
 "a bytearray of records, each a union's words and its int64 value. Rising, the records in the\n"
 "order made; with keep 0 (None in Python) and not rising, each union once, where first made,\n"
@@ -802,18 +842,23 @@ PyDoc_STRVAR(walk_doc,
 "With keep >= 2 (rising 0), the Python search's dict of the keep best unions: held, its records so\n"
 "far (distinct unions above floor, in order), and found the dict at the end, in order; tie,\n"
 "the value at which ties were last dropped (None: never), given and returned. After an overflow\n"
-"(the budget spent) found is empty but in rising mode: the caller drops what it holds.");
+"(the budget spent) found is empty but in rising mode: the caller drops what it holds.\n"
+"stop, a buffer of one byte (ilp.stopping's flag) or None; signals, whether this thread is\n"
+"Python's main one: if not, the GIL is let go of now and then, and Stopped raised once stop is 1.");
 
 static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
     Walk s;
     memset(&s, 0, sizeof s);
     PyObject *first_o, *bundles_o, *values_o, *caps_o, *cost_o, *held_o = NULL, *tie_o = NULL, *minimal_o = NULL;
+    PyObject *stop_o = Py_None;
     long long upper, scale, own, floor_, budget;
     int rising, canonical = 0;
+    s.signals = 1;
     Minimal m;
     memset(&m, 0, sizeof m);
-    if (!PyArg_ParseTuple(args, "nOOOOOLLLLiL|nOOpO", &s.w, &first_o, &bundles_o, &values_o, &caps_o, &cost_o, &upper,
-                          &scale, &own, &floor_, &rising, &budget, &s.keep, &held_o, &tie_o, &canonical, &minimal_o))
+    if (!PyArg_ParseTuple(args, "nOOOOOLLLLiL|nOOpOOp", &s.w, &first_o, &bundles_o, &values_o, &caps_o, &cost_o,
+                          &upper, &scale, &own, &floor_, &rising, &budget, &s.keep, &held_o, &tie_o, &canonical,
+                          &minimal_o, &stop_o, &s.signals))
         return NULL;
     if (minimal_o == Py_None) minimal_o = NULL;
     if (minimal_o != NULL && (!PyTuple_Check(minimal_o) || PyTuple_GET_SIZE(minimal_o) != 5)) {
@@ -831,7 +876,7 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
         if (s.tie == -1 && PyErr_Occurred()) return NULL;
         s.tied = 1;
     }
-    Py_buffer bufs[11];
+    Py_buffer bufs[12];
     int held = 0;
     PyObject *result = NULL;
     if (s.w < 1) { PyErr_SetString(PyExc_ValueError, "words must be positive"); return NULL; }
@@ -890,6 +935,11 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
             s.slots[i] = s.count++;
         }
     }
+    if (stop_o != Py_None) {
+        if (get_buffer(stop_o, &bufs[held], 1, "stop") < 0) goto done;
+        s.stop = bufs[held++].buf;
+    }
+    if (!s.signals) s.next_look = monotonic_now() + LOOK_SECONDS;  /* (a short walk never lets go) */
     if (walk_extend(&s, 0, 0, upper) < 0) goto done;
     /* an overflow's records are dropped (ilp.colgen raises _Overflow): not filtered by minimal(),
        which on a listing of paths 256 / 2000 / 10 with 5 candidates took 4.5 of its 8 s */
@@ -899,6 +949,7 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
         char *out = PyByteArray_AS_STRING(s.found);
         for (Py_ssize_t e = 0; e < s.count; e++) {
             int64_t weight;
+            if (e % SIGNAL_EVERY == SIGNAL_EVERY - 1 && walk_look(&s) < 0) goto done;
             if (minimal_o != NULL && minimal_matched(&m, s.keys + e * s.w, &weight)) continue;
             memcpy(out + out_count * record, s.keys + e * s.w, s.w * 8);
             memcpy(out + out_count * record + s.w * 8, &s.held[e], 8);
@@ -1276,4 +1327,13 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__native(void) {
+    PyObject *mod = PyModule_Create(&module);
+    if (!mod) return NULL;
+    Stopped = PyErr_NewException("ilp._native.Stopped", NULL, NULL);
+    if (!Stopped || PyModule_AddObjectRef(mod, "Stopped", Stopped) < 0) {
+        Py_DECREF(mod);
+        return NULL;
+    }
+    return mod;
+}

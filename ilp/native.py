@@ -215,7 +215,12 @@ def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budge
     dict of the best unions instead: ``held``, that dict so far (each union above ``floor``),
     and the records its content at the end, in its order; ``tie`` the value at which it last
     dropped ties (None: never), given and returned. None when the module is not here or the sums
-    could overflow 64 bits."""
+    could overflow 64 bits.
+
+    On a thread other than the main one, a long walk lets go of the interpreter's lock now and
+    then, and raises ``Stopped`` (of the C module) once ``ilp.stopping`` asks its solve to stop
+    (its batch ended early): there it cannot look for Ctrl-C, and a listing of ``ilp.colgen``
+    on a thread beside the batch's held up the main thread for as long as it ran."""
     module = _module()
     if module is None:
         return None
@@ -225,16 +230,18 @@ def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budge
         return None
     prices = array("q", cost)
     prices.extend([0] * (64 * words - len(cost)))
-    extra = ()
+    extra: tuple = (0, None, None, False, None)  # (keep, held, tie, canonical, minimal): none
     if keep is not None and keep >= 2:
         size = 8 * words
         table = b"".join(union.to_bytes(size, "little") + value.to_bytes(8, "little", signed=True)
                          for union, value in (held or {}).items())
-        extra = (keep, table, tie)
+        extra = (keep, table, tie, False, None)
     elif canonical or minimal is not None:
         if (minimal is not None and minimal[0] != words) or rising:
             raise ValueError("minimal: a plan of the walk's width, and a walk that is not rising")
         extra = (0, None, None, canonical, None if minimal is None else tuple(minimal[1:]))
+    stop = stopping.current()  # (a walk on a thread of ``ilp.batch``: shares the GIL, stops when asked)
+    extra += (None if stop is None else stop.flag, threading.current_thread() is threading.main_thread())
     overflow, left, floor, found, tie = module.walk(words, first, bundles, values, caps, prices.tobytes(), upper,
                                                     scale, own, floor, int(rising), -1 if budget is None else budget,
                                                     *extra)

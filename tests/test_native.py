@@ -551,6 +551,64 @@ def test_a_stop_request_ends_the_search_on_its_thread():
     assert sum(g.weights[v] for v in search.best) == search.floor
 
 
+def _long_walk_plan() -> tuple:
+    """A walk of about 61 million nodes that records nothing (its last level's bids are worth 0,
+    the floor): 12 candidates of 5 single-good bids each."""
+    bids = [[(1 << (5 * level + k), 1000 - k if level < 11 else 0, (5 * level + k,)) for k in range(5)]
+            for level in range(12)]
+    return native.walk_plan(bids, (None,) * 13, 1000, 1)
+
+
+def test_a_long_walk_on_a_thread_lets_the_main_thread_run():
+    """The walk keeps the GIL (its records are Python objects), but on a thread other than the
+    main one it lets go of it for a moment every ``LOOK_SECONDS`` (0.05 s): the main thread, the
+    one that handles Ctrl-C, runs meanwhile. Before, it waited for the whole walk."""
+    import threading
+    import time
+
+    plan = _long_walk_plan()
+    thread = threading.Thread(target=native.walk, args=(plan, [0] * 60, 0, 0, False, 40_000_000, 1))
+    start = time.perf_counter()
+    thread.start()
+    stamps = [start]
+    while thread.is_alive():
+        time.sleep(0.002)  # (lets go of the GIL; waking takes it back)
+        stamps.append(time.perf_counter())
+    thread.join()
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    assert stamps[-1] - start > 0.2  # (a walk long enough to tell)
+    assert max(gaps) < 0.15, max(gaps)
+
+
+def test_a_stop_request_ends_a_walk_on_its_thread():
+    """A walk on a thread whose solves are under an ``ilp.stopping.Stop`` raises ``Stopped`` soon
+    after stopping is requested (``ilp.colgen``'s listing on a thread beside a batch that ended
+    early), instead of running to its end."""
+    import threading
+    import time
+
+    from ilp import _native, stopping
+
+    plan = _long_walk_plan()
+    stop = stopping.Stop()
+    raised: list = []
+
+    def walking() -> None:
+        stopping.enter(stop)
+        try:
+            native.walk(plan, [0] * 60, 0, 0, False, None, 1)
+        except _native.Stopped:
+            raised.append(time.perf_counter())
+
+    thread = threading.Thread(target=walking, daemon=True)
+    thread.start()
+    time.sleep(0.05)
+    requested = time.perf_counter()
+    stop.request()
+    thread.join(10)
+    assert not thread.is_alive() and raised and raised[0] - requested < 0.3
+
+
 def _frame_line(thread) -> str:
     frame = sys._current_frames().get(thread.ident)
     while frame is not None and frame.f_code is not native.run.__code__:
