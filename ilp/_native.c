@@ -70,11 +70,6 @@ typedef struct {
 
 static double monotonic_now(void);
 
-/* PyErr_CheckSignals, which only the main thread can act on: with the GIL taken back for the
-   look when the search released it, at most every LOOK_SECONDS. Taking it back waits for
-   whichever thread holds it, up to the interpreter's switch interval (5 ms): on a thread that
-   cannot act on a signal there is no look, and on the main thread a look every 1,024 nodes
-   beside a thread running Python made a search of 300,000 nodes take 1.8 s instead of 0.3 s. */
 /* Whether the search must stop at a look at the clock: ilp.stopping's request, or the deadline. */
 static int search_should_stop(const Search *s) {
     return (s->stop && *s->stop) || (s->deadline >= 0 && monotonic_now() > s->deadline);
@@ -86,16 +81,21 @@ static int search_should_stop(const Search *s) {
    signal) lets go of it for a moment once LOOK_SECONDS have passed since the last time: the main
    thread (Ctrl-C, the signal thread, the batch of ilp.batch) then runs during a long search on a
    thread beside it, where it had waited for the search's end (seconds, for a listing of
-   ilp.colgen). Not more often: taking the GIL back waits up to the interpreter's switch interval
-   (5 ms) for a thread running Python. */
+   ilp.colgen). Not more often: taking the GIL back waits for the thread that took it, up to the
+   interpreter's switch interval (5 ms) for one running Python, for the whole call for one in a C
+   search that keeps it. The next time counts from then. */
 static void share_gil(double *next_look) {
-    double now = monotonic_now();
-    if (now < *next_look) return;
-    *next_look = now + LOOK_SECONDS;
+    if (monotonic_now() < *next_look) return;
     Py_BEGIN_ALLOW_THREADS
     Py_END_ALLOW_THREADS
+    *next_look = monotonic_now() + LOOK_SECONDS;
 }
 
+/* Every SIGNAL_EVERY nodes: PyErr_CheckSignals, which only the main thread can act on, with the
+   GIL taken back for the look when the search released it, at most every LOOK_SECONDS (taking
+   it back waits for whichever thread holds it: on the main thread a look every 1,024 nodes
+   beside a thread running Python made a search of 300,000 nodes take 1.8 s instead of 0.3 s);
+   on another thread no look, and the GIL shared when the search keeps it (share_gil). */
 static int search_signals(Search *s) {
     if (!s->released) {
         if (s->signals) return PyErr_CheckSignals();
@@ -638,8 +638,8 @@ typedef struct {
 
 static PyObject *Stopped;  /* ilp._native.Stopped: a walk on a thread whose batch asked it to stop */
 
-/* Every SIGNAL_EVERY nodes: on the main thread a look for a signal, as before; on another, the
-   GIL shared now and then (share_gil) and ilp.stopping's request read. */
+/* Every SIGNAL_EVERY nodes (and records of the final filter): on the main thread a look for a
+   signal; on another, the GIL shared now and then (share_gil) and ilp.stopping's request read. */
 static int walk_look(Walk *s) {
     if (s->signals) return PyErr_CheckSignals();
     share_gil(&s->next_look);

@@ -1144,8 +1144,9 @@ class _Beside:
     interpreter's switch interval for a thread busy in Python) and are daemons, so they never
     hold up the interpreter's exit. A signal reaches only the main thread: when the batch ends
     early (an error, Ctrl-C), :meth:`close` asks the solves under way to stop
-    (``ilp.stopping``: the clique search in C and CP-SAT stop within milliseconds; their results
-    are dropped). Left alone, one went on for a minute of CPU after Ctrl-C in a notebook."""
+    (``ilp.stopping``: the clique search in C, the column generation and CP-SAT stop within
+    milliseconds; their results are dropped). Left alone, one went on for a minute of CPU after
+    Ctrl-C in a notebook."""
 
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs
