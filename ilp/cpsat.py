@@ -18,7 +18,7 @@ from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 from instances.errors import CabenchError
 
-__all__ = ["APART_VARIABLES", "EXACT", "NAME", "ROBUST_MAGNITUDE", "available", "run", "run_apart"]
+__all__ = ["APART_VARIABLES", "EXACT", "MERGE_LITERALS", "NAME", "ROBUST_MAGNITUDE", "available", "run", "run_apart"]
 
 NAME = "cpsat"
 EXACT = True  # its claims are exact (see ilp.claims)
@@ -62,6 +62,23 @@ Starting a worker costs about half a second, nothing at this size; the same size
 ``ilp.clique.MAX_VERTICES``, above which the column generation's cores build no graph."""
 
 
+MERGE_LITERALS = 200_000
+"""A program of covering unions whose rows hold more terms than this (each a literal of an
+at-most-one constraint) is solved without CP-SAT's merging of its at-most-one constraints into
+larger cliques (``merge_at_most_one_work_limit`` 0). That step of the presolve looks neither at
+the clock nor, on these models, at its own work limit (12 s with a limit of 10^6 as with the
+default 10^8), and it grows faster than the terms: on the cores of paths 256 / 2000 / 10 with 5
+candidates (seed 2) it took 1.1 s at 290,087 terms, 3.4 s at 470,208 and 12 s at 1,038,794
+(under a limit of 1 s CP-SAT answered after 12-16 s; without the merge, after 1.05 s). Without
+it CP-SAT proved those cores sooner (3.6 -> 2.0 s, 15.6 -> 12.0 s, 70 -> 43 s), and that report's
+nine programs for column generation, each solved alone, took 225 s against 306 s (2026-12-06,
+one worker). Smaller programs keep it: on the cores of regions 64 / 500 / 10 with 3 candidates
+(up to 16,122 terms, the merge a few milliseconds) the report with ``--solver cpsat`` took 27.4 s
+without it against 21.4 s with it, and on two cores of arbitrary 64 / 500 / 10 with 3 candidates
+(41,132-58,844 terms, the merge 0.15 s) CP-SAT took 20.8 and 12.1 s without it against 14.4 and
+13.9 s with it."""
+
+
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,
         work: float | None = None, safe: bool = False) -> Answer:
     """Solve the formulation's ILP (``ilp.contract``); ``hint`` is a full assignment to start from.
@@ -95,14 +112,12 @@ def run_apart(formulation: Formulation, options: SolveOptions, hint: list[int] |
         worker.stop()
 
 
-def _solve(formulation: Formulation, options: SolveOptions, hint: list[int] | None,
-           work: float | None, safe: bool) -> Answer:
-    """:func:`run` in this process."""
-    ilp, time_limit = formulation.ilp, options.time_limit
-    model, xs = _model(ilp, hint)
-    solver = cp_model.CpSolver()
-    solver.parameters.catch_sigint_signal = False  # Ctrl-C stays cabench's (ilp.lifetime)
-    solver.parameters.num_workers = options.threads  # one worker keeps witnesses reproducible
+def _configure(parameters, formulation: Formulation, options: SolveOptions, work: float | None,
+               safe: bool) -> None:
+    """Set CP-SAT's ``parameters`` (a ``SatParameters`` message) for :func:`_solve`."""
+    ilp = formulation.ilp
+    parameters.catch_sigint_signal = False  # Ctrl-C stays cabench's (ilp.lifetime)
+    parameters.num_workers = options.threads  # one worker keeps witnesses reproducible
     if any(isinstance(block, AtomsBlock) and block.unions for block in formulation.blocks):
         # Covering unions (candidate knowledge) give thousands of overlapping atoms, on which
         # CP-SAT's probing costs more than it saves. Measured (2026-12-01, 2 shared cores, paths
@@ -113,16 +128,26 @@ def _solve(formulation: Formulation, options: SolveOptions, hint: list[int] | No
         # robust program of 7 goods near 10^12 (price variables, no unions), CP-SAT 9.15's
         # presolve without probing answered OPTIMAL 1999999999945 where the optimum is
         # 2999999999911 (2026-12-04; never wrong on 61 covering-union programs near 10^12).
-        solver.parameters.cp_model_probing_level = 0
+        parameters.cp_model_probing_level = 0
+        if sum(len(terms) for terms, _, _ in ilp.rows) > MERGE_LITERALS:
+            parameters.merge_at_most_one_work_limit = 0
     # (a robust block's price is the only variable of cabench's programs that is not 0/1; the
     # measurements are of one worker, the setting of a report's programs)
     if safe or (any(hi > 1 for hi in ilp.upper) and claims.magnitude(ilp) > ROBUST_MAGNITUDE):
-        solver.parameters.cp_model_presolve = False
-        solver.parameters.search_branching = cp_model.PORTFOLIO_SEARCH
-    if time_limit is not None:
-        solver.parameters.max_time_in_seconds = time_limit
+        parameters.cp_model_presolve = False
+        parameters.search_branching = cp_model.PORTFOLIO_SEARCH
+    if options.time_limit is not None:
+        parameters.max_time_in_seconds = options.time_limit
     if work is not None:
-        solver.parameters.max_deterministic_time = work
+        parameters.max_deterministic_time = work
+
+
+def _solve(formulation: Formulation, options: SolveOptions, hint: list[int] | None,
+           work: float | None, safe: bool) -> Answer:
+    """:func:`run` in this process."""
+    model, xs = _model(formulation.ilp, hint)
+    solver = cp_model.CpSolver()
+    _configure(solver.parameters, formulation, options, work, safe)
     stop = stopping.current()  # (a solve on a thread of ``ilp.batch``: stopped when its batch ends early)
     stopper = solver.stop_search
     if stop is not None and not stop.add(stopper):
@@ -140,7 +165,7 @@ def _solve(formulation: Formulation, options: SolveOptions, hint: list[int] | No
         return Answer(status, solver=NAME)
     # every variable of the model is one of ``xs``, made in order: its value is at its index
     values = list(solver.response_proto.solution)[:len(xs)]
-    return Answer(status, values, _bound(model, solver, ilp.maximize), NAME)
+    return Answer(status, values, _bound(model, solver, formulation.ilp.maximize), NAME)
 
 
 def _model(ilp: ILP, hint: list[int] | None = None) -> tuple[cp_model.CpModel, list[cp_model.IntVar]]:

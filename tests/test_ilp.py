@@ -919,6 +919,48 @@ def test_cpsat_model_is_the_one_the_api_builds(seed):
         assert str(model.proto) == str(through_the_api(ilp_, hint).proto)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_cpsat_merges_the_at_most_ones_unless_covering_unions_hold_many_terms(seed, monkeypatch):
+    """``ilp.cpsat.MERGE_LITERALS``: CP-SAT merges a program's at-most-one constraints into
+    larger cliques (a step of its presolve that ignores the clock) unless the program holds
+    covering unions and its rows more terms than that; the optimum is the same either way
+    (random cores of covering unions, as ``ilp.colgen`` builds them, against the brute force)."""
+    from itertools import product
+
+    from ortools.sat.python import cp_model
+
+    from ilp import claims, cpsat
+    from ilp.formulation import build
+
+    default = cp_model.CpSolver().parameters.merge_at_most_one_work_limit
+    assert default > 0
+
+    def merge_limit(formulation):
+        parameters = cp_model.CpSolver().parameters
+        cpsat._configure(parameters, formulation, SolveOptions("cpsat"), None, False)
+        return parameters.merge_at_most_one_work_limit
+
+    rng = random.Random(seed)
+    for trial in range(12):
+        goods, players = rng.randint(3, 7), rng.randint(2, 4)
+        given = []
+        for _ in range(players):
+            atoms = {rng.randrange(1, 2**goods): rng.randint(1, 30) for _ in range(rng.randint(1, 4))}
+            # (every third program: a valuation's own bids, not covering unions)
+            given.append(AtomsBlock(True, tuple(sorted(atoms.items())), unions=trial % 3 > 0))
+        formulation = build(Program(goods, tuple(Weight.of(Valuation(Form.XOR, ((1, 1),))) for _ in given)),
+                            given=given)
+        terms = sum(len(row) for row, _, _ in formulation.ilp.rows)
+        unions = any(block.unions for block in given)
+        best = max(sum(value for _, value in choice) for choice in product(*[[(0, 0), *block.atoms] for block in given])
+                   if not any(a & b for i, (a, _) in enumerate(choice) for b, _ in choice[i + 1:]))
+        for limit in (terms, terms - 1):
+            monkeypatch.setattr("ilp.cpsat.MERGE_LITERALS", limit)
+            assert merge_limit(formulation) == (0 if unions and terms > limit else default)
+            answer = cpsat.run(formulation, SolveOptions("cpsat"))
+            assert answer.status is Status.OPTIMAL and claims.objective(formulation.ilp, answer.values) == best
+
+
 def test_cpsat_answers_read_every_variable_s_value():
     """``ilp.cpsat.run`` reads the values of the solution from the response at once: one per
     variable of the program, those of the optimum (random programs against the brute force)."""
