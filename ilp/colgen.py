@@ -1060,7 +1060,9 @@ def _cpsat_apart(formulation: Formulation, options: SolveOptions, hint: list[int
     """CP-SAT's answer to a core too large for a graph (:meth:`_Bounded.run`): with a time limit,
     in a worker process of its own, stopped ``ilp.workers.OVERRUN`` seconds past the limit (then
     unproven; ``ilp.cpsat.run_apart``): its presolve's clique merging does not look at the clock,
-    and on that core of 193,932 unions it returned after 139 s under a limit of 60 s (1 GB)."""
+    and on that core of 193,932 unions it returned after 139 s under a limit of 60 s (1 GB). That
+    merging is now off on cores so large (``ilp.cpsat.MERGE_LITERALS``); the worker still guards
+    against the rest of the presolve."""
     from ilp import cpsat
 
     return cpsat.run_apart(formulation, options, hint)

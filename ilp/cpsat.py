@@ -58,25 +58,30 @@ APART_VARIABLES = 32_768
 (:func:`run_apart`), stopped ``ilp.workers.OVERRUN`` seconds past the limit: CP-SAT's presolve
 does not look at the clock on huge set packings (a core of 193,932 covering unions of paths 256
 / 2000 / 10 with 5 candidates returned after 139 s under a limit of 60 s, 1 GB; 2026-12-05).
+Its clique merging, the step measured so, is now off on such cores (:data:`MERGE_LITERALS`);
+the process of its own still guards against the rest of the presolve.
 Starting a worker costs about half a second, nothing at this size; the same size as
 ``ilp.clique.MAX_VERTICES``, above which the column generation's cores build no graph."""
 
 
 MERGE_LITERALS = 200_000
 """A program of covering unions whose rows hold more terms than this (each a literal of an
-at-most-one constraint) is solved without CP-SAT's merging of its at-most-one constraints into
-larger cliques (``merge_at_most_one_work_limit`` 0). That step of the presolve looks neither at
-the clock nor, on these models, at its own work limit (12 s with a limit of 10^6 as with the
-default 10^8), and it grows faster than the terms: on the cores of paths 256 / 2000 / 10 with 5
-candidates (seed 2) it took 1.1 s at 290,087 terms, 3.4 s at 470,208 and 12 s at 1,038,794
-(under a limit of 1 s CP-SAT answered after 12-16 s; without the merge, after 1.05 s). Without
-it CP-SAT proved those cores sooner (3.6 -> 2.0 s, 15.6 -> 12.0 s, 70 -> 43 s), and that report's
-nine programs for column generation, each solved alone, took 225 s against 306 s (2026-12-06,
-one worker). Smaller programs keep it: on the cores of regions 64 / 500 / 10 with 3 candidates
-(up to 16,122 terms, the merge a few milliseconds) the report with ``--solver cpsat`` took 27.4 s
-without it against 21.4 s with it, and on two cores of arbitrary 64 / 500 / 10 with 3 candidates
-(41,132-58,844 terms, the merge 0.15 s) CP-SAT took 20.8 and 12.1 s without it against 14.4 and
-13.9 s with it."""
+at-most-one constraint) is solved with ``merge_at_most_one_work_limit`` at 0: without CP-SAT's
+merging of its at-most-one constraints into larger cliques, in the presolve and in the linear
+relaxation alike (the one limit bounds both; the times below are of the setting as a whole).
+The presolve's step looks neither at the clock nor, on these models, at that limit (12 s with
+10^6 as with the default 10^8), and it grows faster than the terms: on the cores of paths 256 /
+2000 / 10 with 5 candidates (seed 2) it took 1.1 s at 290,087 terms, 3.4 s at 470,208 and 12 s
+at 1,038,794 (under a time limit of 1 s, CP-SAT answered after 12-16 s in seven runs; with the
+limit at 0, after 1.05 s). With it at 0 CP-SAT proved those cores sooner (3.6 -> 2.0 s, 15.6 ->
+12.0 s, 70 -> 43 s), and that report's nine programs for column generation, each solved alone,
+took 225 s against 306 s (2026-12-06, one worker). On smaller cores the cliques can pay: on
+regions 64 / 500 / 10 with 3 candidates (up to 16,122 terms) the report with ``--solver cpsat``
+took 27.4 s without them against 21.4 s with them; on two cores of arbitrary 64 / 500 / 10 with 3
+candidates (41,132 to 58,844 terms, the presolve's step 0.15 s) CP-SAT took 20.8 and 12.1 s
+without them against 14.4 and 13.9 s with them. The threshold lies between the largest core
+measured where they helped (58,844 terms) and the smallest where they cost (290,087); nothing
+was measured in between."""
 
 
 def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None = None,
@@ -114,7 +119,7 @@ def run_apart(formulation: Formulation, options: SolveOptions, hint: list[int] |
 
 def _configure(parameters, formulation: Formulation, options: SolveOptions, work: float | None,
                safe: bool) -> None:
-    """Set CP-SAT's ``parameters`` (a ``SatParameters`` message) for :func:`_solve`."""
+    """Set CP-SAT's ``parameters`` (a solver's ``SatParameters``) for :func:`_solve`."""
     ilp = formulation.ilp
     parameters.catch_sigint_signal = False  # Ctrl-C stays cabench's (ilp.lifetime)
     parameters.num_workers = options.threads  # one worker keeps witnesses reproducible
@@ -129,7 +134,7 @@ def _configure(parameters, formulation: Formulation, options: SolveOptions, work
         # presolve without probing answered OPTIMAL 1999999999945 where the optimum is
         # 2999999999911 (2026-12-04; never wrong on 61 covering-union programs near 10^12).
         parameters.cp_model_probing_level = 0
-        if sum(len(terms) for terms, _, _ in ilp.rows) > MERGE_LITERALS:
+        if sum(len(terms) for terms, _, _ in ilp.rows) > MERGE_LITERALS:  # (a clique merge that ignores the clock)
             parameters.merge_at_most_one_work_limit = 0
     # (a robust block's price is the only variable of cabench's programs that is not 0/1; the
     # measurements are of one worker, the setting of a report's programs)

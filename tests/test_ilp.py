@@ -921,10 +921,11 @@ def test_cpsat_model_is_the_one_the_api_builds(seed):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_cpsat_merges_the_at_most_ones_unless_covering_unions_hold_many_terms(seed, monkeypatch):
-    """``ilp.cpsat.MERGE_LITERALS``: CP-SAT merges a program's at-most-one constraints into
-    larger cliques (a step of its presolve that ignores the clock) unless the program holds
-    covering unions and its rows more terms than that; the optimum is the same either way
-    (random cores of covering unions, as ``ilp.colgen`` builds them, against the brute force)."""
+    """``ilp.cpsat.MERGE_LITERALS``: CP-SAT solves a program with its merging of at-most-one
+    constraints into larger cliques (a step of its presolve that ignores the clock) unless the
+    program holds covering unions and its rows more terms than that; the optimum is the brute
+    force's either way (random cores as ``ilp.colgen`` builds them: covering unions, and every
+    third program a valuation's own bids)."""
     from itertools import product
 
     from ortools.sat.python import cp_model
@@ -934,31 +935,31 @@ def test_cpsat_merges_the_at_most_ones_unless_covering_unions_hold_many_terms(se
 
     default = cp_model.CpSolver().parameters.merge_at_most_one_work_limit
     assert default > 0
+    limits, solve_ = [], cp_model.CpSolver.solve
 
-    def merge_limit(formulation):
-        parameters = cp_model.CpSolver().parameters
-        cpsat._configure(parameters, formulation, SolveOptions("cpsat"), None, False)
-        return parameters.merge_at_most_one_work_limit
+    def recording(self, model, *args, **kwargs):
+        limits.append(self.parameters.merge_at_most_one_work_limit)
+        return solve_(self, model, *args, **kwargs)
 
+    monkeypatch.setattr(cp_model.CpSolver, "solve", recording)
     rng = random.Random(seed)
     for trial in range(12):
         goods, players = rng.randint(3, 7), rng.randint(2, 4)
-        given = []
+        blocks = []
         for _ in range(players):
             atoms = {rng.randrange(1, 2**goods): rng.randint(1, 30) for _ in range(rng.randint(1, 4))}
-            # (every third program: a valuation's own bids, not covering unions)
-            given.append(AtomsBlock(True, tuple(sorted(atoms.items())), unions=trial % 3 > 0))
-        formulation = build(Program(goods, tuple(Weight.of(Valuation(Form.XOR, ((1, 1),))) for _ in given)),
-                            given=given)
+            blocks.append(AtomsBlock(True, tuple(sorted(atoms.items())), unions=trial % 3 > 0))
+        formulation = build(Program(goods, tuple(Weight.of(Valuation(Form.XOR, ((1, 1),))) for _ in blocks)),
+                            given=blocks)
         terms = sum(len(row) for row, _, _ in formulation.ilp.rows)
-        unions = any(block.unions for block in given)
-        best = max(sum(value for _, value in choice) for choice in product(*[[(0, 0), *block.atoms] for block in given])
+        choices = product(*[[(0, 0), *block.atoms] for block in blocks])  # (an atom or none per player)
+        best = max(sum(value for _, value in choice) for choice in choices
                    if not any(a & b for i, (a, _) in enumerate(choice) for b, _ in choice[i + 1:]))
         for limit in (terms, terms - 1):
             monkeypatch.setattr("ilp.cpsat.MERGE_LITERALS", limit)
-            assert merge_limit(formulation) == (0 if unions and terms > limit else default)
             answer = cpsat.run(formulation, SolveOptions("cpsat"))
             assert answer.status is Status.OPTIMAL and claims.objective(formulation.ilp, answer.values) == best
+            assert limits.pop() == (0 if trial % 3 and terms > limit else default) and not limits
 
 
 def test_cpsat_answers_read_every_variable_s_value():
