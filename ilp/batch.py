@@ -68,7 +68,7 @@ from dataclasses import dataclass, replace
 from itertools import compress
 from operator import itemgetter, mul
 
-from ilp import exhaustive, native, onebid, stopping
+from ilp import blas, exhaustive, native, onebid, stopping
 from ilp.backends import as_options, count_solving, solve
 from ilp.compile import BlockCache, union_options
 from ilp.contract import SolveOptions
@@ -393,10 +393,11 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     options = as_options(options)
     if more is not None and (options.workers is None or options.jobs is None or options.jobs < 2):
         raise ValueError("programs that arrive while a batch runs need shared worker processes (jobs >= 2)")
-    if not freeze:
-        return _Scheduler(programs, options, known, progress, after, more, bounds).run()
-    with frozen_heap():
-        return _Scheduler(programs, options, known, progress, after, more, bounds).run()
+    with blas.one_thread():  # (its spinning threads took the cores from the solves: ilp.blas)
+        if not freeze:
+            return _Scheduler(programs, options, known, progress, after, more, bounds).run()
+        with frozen_heap():
+            return _Scheduler(programs, options, known, progress, after, more, bounds).run()
 
 
 _FROZEN: ContextVar[bool] = ContextVar("cabench_frozen_heap", default=False)

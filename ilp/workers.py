@@ -89,12 +89,15 @@ class WorkerOverran(WorkerDied):
 class Worker:
     """One worker process; :meth:`call` runs a function there and returns its result.
 
-    ``env``: extra environment variables of the worker (e.g. ``CABENCH_CORES``)."""
+    ``env``: extra environment variables of the worker (e.g. ``CABENCH_CORES``), on top of
+    ``ilp.blas.ENVIRONMENT`` (NumPy's BLAS on one thread)."""
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        from ilp import blas
         from ilp.lifetime import child_preexec
 
-        environment = dict(os.environ, PYTHONSAFEPATH="1", **(env or {}))
+        # BLAS on one thread (its idle threads spun on the cores the solves needed: ilp.blas)
+        environment = {**os.environ, "PYTHONSAFEPATH": "1", **blas.ENVIRONMENT, **(env or {})}
         # (an empty entry of PYTHONPATH is the working directory, which -P keeps on the path)
         given = os.environ.get("PYTHONPATH", "").split(os.pathsep)
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, *given]))
