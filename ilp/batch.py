@@ -393,7 +393,7 @@ def solve_batch(programs: Sequence[Program], options: SolveOptions | str | None 
     options = as_options(options)
     if more is not None and (options.workers is None or options.jobs is None or options.jobs < 2):
         raise ValueError("programs that arrive while a batch runs need shared worker processes (jobs >= 2)")
-    with blas.one_thread():  # (its spinning threads took the cores from the solves: ilp.blas)
+    with blas.one_thread():  # (set once for the threads beside too: ilp.blas)
         if not freeze:
             return _Scheduler(programs, options, known, progress, after, more, bounds).run()
         with frozen_heap():

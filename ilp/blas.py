@@ -3,28 +3,28 @@
 cabench's only matrix products are those of the subset-row cuts
 (``ilp.dualclique.subset_row_cuts``), about a millisecond each. The BLAS library that NumPy's
 wheels bring (OpenBLAS) runs a product that size on a thread per core, and its threads then keep
-spinning for a while, waiting for the next product. That
-spinning takes the cores from what else cabench runs: the batch's threads (``ilp.batch``),
-CP-SAT's search and the other worker processes of a sweep. Measured (2026-12-07, 2 cores,
-nothing else running; OpenBLAS 0.3.31 of NumPy 2.4), the same runs with BLAS on one thread:
+spinning for a while, waiting for the next product. That spinning takes the cores from what else
+cabench runs: the batch's threads (``ilp.batch``), CP-SAT's search and the other worker processes
+of a sweep. Measured (2026-12-07, 2 cores, nothing else running; OpenBLAS 0.3.31 of NumPy 2.4),
+the same runs with BLAS on one thread:
 
-* ``compute_report`` of regions 64 / 500 / 10 with ``candidates:3``, seeds 0-2: 1.26-1.65 s ->
-  1.03-1.35 s of wall time, and 2.4-3.2 s -> 1.4-1.9 s of CPU time;
+* ``compute_report`` of regions 64 / 500 / 10 with ``candidates:3``, seeds 0-2, best of five:
+  1.28-1.65 s -> 1.03-1.27 s of wall time, and 2.4-3.1 s -> 1.4-1.8 s of CPU time;
 * ``cabench sweep`` of twelve files (regions 32 / 200 / 6 and paths 64 / 500 / 10 with
   ``candidates:3``, seeds 0-5) with ``--workers 2``: 5.1-5.3 s -> 3.9-4.0 s;
-* ``cabench benchmarks --jobs 2`` of regions 64 / 500 / 10 with ``candidates:3``, seed 1:
-  2.5-2.6 s -> 1.75-1.84 s;
+* ``cabench benchmarks`` of regions 64 / 500 / 10 with ``candidates:3``, seed 1: 2.5-2.6 s ->
+  1.75-1.84 s with ``--jobs 2``, 2.16-2.33 s -> 1.80-2.19 s with the automatic jobs;
 * on paths, whose programs rarely reach the cuts, no change beyond the noise.
 
 On one thread the products alone take longer (22 calls: 18 ms -> 28 ms), far less than the
-spinning cost. Dask's workers are started so by default for the same reason. The result does not
-depend on it: the cuts are the same either way (the products of those 22 calls gave the same
-cuts with one thread and with two).
+spinning cost. The result does not depend on it: the cuts are the same either way (the products
+of those 22 calls gave the same cuts with one thread and with two).
 
-So a batch (``ilp.batch.solve_batch``) runs within :func:`one_thread`, which sets NumPy's BLAS
-to one thread (threadpoolctl) and gives it back the caller's setting afterwards, and every worker
-process cabench starts (``ilp.workers``) gets :data:`ENVIRONMENT`, which the BLAS libraries read
-when NumPy loads them.
+So every solve that may reach the cuts (``ilp.backends.solve``) and every batch
+(``ilp.batch.solve_batch``, with the threads beside it) runs within :func:`one_thread`, and every
+worker process cabench starts (``ilp.workers``) gets :data:`ENVIRONMENT`, which the BLAS
+libraries read when NumPy loads them. A user's own ``OPENBLAS_NUM_THREADS`` and the like are
+overridden there: the caller's setting holds again once cabench's solving ends.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import MappingProxyType
+from typing import Any
 
-__all__ = ["ENVIRONMENT", "one_thread"]
+__all__ = ["ENVIRONMENT", "one_thread", "threads"]
 
 ENVIRONMENT = MappingProxyType({
     "OPENBLAS_NUM_THREADS": "1",  # OpenBLAS (NumPy's and SciPy's wheels)
@@ -50,36 +51,53 @@ ENVIRONMENT = MappingProxyType({
 @contextmanager
 def one_thread() -> Iterator[None]:
     """Within the block, NumPy's BLAS library runs on one thread; after it, on as many as before
-    (the module docstring says why). A block entered while it already runs on one thread (a batch
+    (the module docstring says why). A block entered while it already runs on one thread (a solve
     within a batch, or the caller's own setting), or before NumPy is imported, changes nothing.
 
-    The setting is the process's, for every thread: when two threads are inside such blocks at
-    once and the one that set it leaves first, the other's products get their former threads
-    back until it leaves too (slower, never another result).
+    The setting is the process's, changed through threadpoolctl. Two threads inside such blocks
+    at once (cabench never runs two batches at once): threadpoolctl lets only the first change
+    it, so when that one leaves first, the other's products get their threads back until it
+    leaves too; the same when the caller holds a limit of its own on another thread. Slower then,
+    never another result.
 
     Examples
     --------
     >>> import numpy
-    >>> from threadpoolctl import threadpool_info
-    >>> from ilp.blas import one_thread
+    >>> from ilp.blas import one_thread, threads
     >>> with one_thread():
-    ...     all(library["num_threads"] == 1 for library in threadpool_info() if library["user_api"] == "blas")
-    True
+    ...     set(threads())
+    {1}
     """
-    blas = _blas() if "numpy" in sys.modules else None
-    if blas is None or all(library["num_threads"] == 1 for library in blas.info()):
+    libraries = _blas() if "numpy" in sys.modules else None
+    if libraries is None or all(library["num_threads"] == 1 for library in libraries.info()):
         yield
         return
-    with blas.limit(limits=1):
+    with libraries.limit(limits=1):
         yield
 
 
-@functools.cache
-def _blas():
-    """The BLAS libraries loaded in this process once NumPy is (threadpoolctl's controller of
-    them), looked up once: the lookup goes through every library loaded, 3 ms in a process that
-    has loaded the solvers, a tenth of a small report. One loaded later (SciPy's own, when SciPy
-    is imported) is left as it is: cabench's products are NumPy's."""
-    from threadpoolctl import ThreadpoolController
+def threads() -> list[int]:
+    """The threads of each BLAS library that :func:`one_thread` sets (those loaded with NumPy), in
+    this process; empty before NumPy is imported.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> from ilp.blas import threads
+    >>> all(count >= 1 for count in threads())
+    True
+    """
+    if "numpy" not in sys.modules:
+        return []
+    return [library["num_threads"] for library in _blas().info()]
+
+
+@functools.cache  # (looked up once: the lookup goes through every library the process has loaded)
+def _blas() -> Any:
+    """threadpoolctl's controller of the BLAS libraries loaded in this process once NumPy is. The
+    lookup takes 3 ms in a process that has loaded the solvers, a tenth of a small report. A
+    library loaded later (SciPy's own, when SciPy is imported) is left as it is: cabench's
+    products are NumPy's."""
+    from threadpoolctl import ThreadpoolController  # (3 ms to import; most commands never solve)
 
     return ThreadpoolController().select(user_api="blas")

@@ -47,6 +47,7 @@ DOCTEST_MODULES = (
     "ilp.lift",
     "ilp.onebid",
     "ilp.batch",
+    "ilp.blas",
     "cabench.api",
     "cabench.formats",
 )
