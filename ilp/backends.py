@@ -25,7 +25,7 @@ from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
-from ilp import blas, certify, claims, colgen, dense, fewgoods, onebid, relaxation
+from ilp import certify, claims, colgen, dense, fewgoods, onebid, relaxation
 from ilp.compile import BlockCache, RobustBlock
 from ilp.contract import BACKEND_MODULES, Answer, SolveOptions, SolverError
 from ilp.formulation import Formulation, build
@@ -209,8 +209,7 @@ def solve(program: Program, options: SolveOptions | str | None = None,
     start = time.perf_counter()
     if options.backend != "brute" and colgen.applies(program, options.blocks):
         # guaranteed values of candidates: unions priced by column generation, never listed
-        with blas.one_thread():  # (the cores' cutting planes: ilp.blas)
-            outcome = colgen.solve(program, module, options, hint, _solve_core)
+        outcome = colgen.solve(program, module, options, hint, _solve_core)
         if outcome is not None:
             return _priced(program, outcome, options, time.perf_counter() - start)
     if options.backend != "brute" and (allocation := onebid.best_bid(program, options.blocks)) is not None:
@@ -233,8 +232,7 @@ def solve(program: Program, options: SolveOptions | str | None = None,
                         options.backend, time.perf_counter() - start)
     formulation = build(program, options.blocks)
     start_values = formulation.encode(hint) if hint is not None else None
-    with blas.one_thread():  # (the dual-bounded search's cutting planes: ilp.blas)
-        checked = _proven(formulation, module, options, start_values, _run)
+    checked = _proven(formulation, module, options, start_values, _run)
     claimed, allocation, value = _witness(program, formulation, checked)
     if checked.status is Status.OPTIMAL and not program.minimize_owners and claimed is not None and value > claimed:
         # an optimum claimed below a solution's worth: CP-SAT's presolve did so near 10^12

@@ -20,10 +20,11 @@ On one thread the products alone take longer (22 calls: 18 ms -> 28 ms), far les
 spinning cost. The result does not depend on it: the cuts are the same either way (the products
 of those 22 calls gave the same cuts with one thread and with two).
 
-So every solve that may reach the cuts (``ilp.backends.solve``) and every batch
-(``ilp.batch.solve_batch``, with the threads beside it) runs within :func:`one_thread`, and every
-worker process cabench starts (``ilp.workers``) gets :data:`ENVIRONMENT`, which the BLAS
-libraries read when NumPy loads them. A user's own ``OPENBLAS_NUM_THREADS`` and the like are
+So the products run within :func:`one_thread`, and so does every batch (``ilp.batch.solve_batch``):
+set once on the batch's thread, the setting holds for the threads beside it, whose own blocks
+then change nothing (threadpoolctl lets one thread at a time change it). Every worker process
+cabench starts (``ilp.workers``) gets :data:`ENVIRONMENT`, which the BLAS libraries read when
+NumPy loads them. A user's own ``OPENBLAS_NUM_THREADS`` and the like are
 overridden there: the caller's setting holds again once cabench's solving ends.
 """
 
@@ -51,7 +52,7 @@ ENVIRONMENT = MappingProxyType({
 @contextmanager
 def one_thread() -> Iterator[None]:
     """Within the block, NumPy's BLAS library runs on one thread; after it, on as many as before
-    (the module docstring says why). A block entered while it already runs on one thread (a solve
+    (the module docstring says why). A block entered while it already runs on one thread (products
     within a batch, or the caller's own setting), or before NumPy is imported, changes nothing.
 
     The setting is the process's, changed through threadpoolctl. Two threads inside such blocks

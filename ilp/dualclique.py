@@ -63,7 +63,7 @@ import time
 from bisect import bisect_right
 from itertools import chain
 
-from ilp import certify, clique, native
+from ilp import blas, certify, clique, native
 from ilp.clique import Graph, _Search
 from ilp.compile import AtomsBlock
 from ilp.contract import Answer, SolveOptions
@@ -383,9 +383,10 @@ def subset_row_cuts(masks: list[int], n: int, x, most: int = 0) -> list[int]:
         return []
     a = met[rows].astype(float)  # rows x fractional vertices
     weighted = a * x[fractional]
-    pairs = weighted @ a.T
     first, second = np.triu_indices(k, 1)  # the pairs i < j
-    triples = (weighted[first] * a[second]) @ a.T  # T_ijl, a line per pair (i, j)
+    with blas.one_thread():  # (cabench's only matrix products: on more threads they spun, ilp.blas)
+        pairs = weighted @ a.T
+        triples = (weighted[first] * a[second]) @ a.T  # T_ijl, a line per pair (i, j)
     total = pairs[first, second][:, None] + pairs[first] + pairs[second] - 2 * triples
     total[np.arange(k)[None, :] <= second[:, None]] = 0  # (each triple once: l > j)
     pair, l = np.nonzero(total > 1 + 1e-6)

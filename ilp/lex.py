@@ -41,7 +41,7 @@ import time
 from dataclasses import replace
 from operator import itemgetter
 
-from ilp import blas, clique, colgen, dualclique, exhaustive, fewgoods
+from ilp import clique, colgen, dualclique, exhaustive, fewgoods
 from ilp.backends import as_options, count_solving, solve
 from ilp.compile import AtomsBlock
 from ilp.contract import SolveOptions, SolverError
@@ -431,7 +431,6 @@ def _decoded(formulation: Formulation, graph: clique.Graph, found: tuple[int, ..
     return formulation.decode(values)
 
 
-@blas.one_thread()  # (the listings' bounds use cutting planes, as solves do: ilp.blas)
 def lex_first(program: Program, optimum: Solution, options: SolveOptions | str | None = None, *,
               welfare_first: bool = True) -> Solution:
     """The lexicographically first allocation of weight ``optimum.value``, given a proven

@@ -1,5 +1,5 @@
 """NumPy's BLAS on one thread while cabench solves (``ilp.blas``): within a batch, on every thread
-of it, in a solve or a tie-break outside any batch, and in every worker process; the caller's own
+of it, in the cuts' products outside any batch, and in every worker process; the caller's own
 setting given back afterwards."""
 
 from __future__ import annotations
@@ -7,15 +7,16 @@ from __future__ import annotations
 import os
 import random
 import threading
+from contextlib import contextmanager
 
 import numpy  # noqa: F401  (loads the BLAS library whose threads are counted)
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-import ilp.backends
 import ilp.batch
-import ilp.lex
-from ilp import Program, SolveOptions, Weight, lex_first, native, solve, solve_batch
+import ilp.blas
+import ilp.dualclique
+from ilp import Program, SolveOptions, Weight, native, solve_batch
 from ilp.blas import ENVIRONMENT, one_thread, threads
 from ilp.workers import Worker, WorkerPool
 from instances.valuation import Form, Valuation
@@ -106,24 +107,29 @@ def test_a_batch_on_a_thread_of_its_own_runs_blas_on_one_thread():
     assert threads() == before
 
 
-def test_a_solve_and_a_tie_break_outside_a_batch_run_blas_on_one_thread(monkeypatch, two_threads):
-    """``ilp.solve`` (the program's search, where the cutting planes are) and ``ilp.lex_first``
-    (its listings) see one BLAS thread; the caller has two again after each."""
-    seen, _ = _counting(monkeypatch, ilp.backends, "_proven")
-    ordering, _ = _counting(monkeypatch, ilp.lex, "_first_fewgoods")  # (lex_first's first step)
-    program = _programs(2, 1)[0]
-    optimum = solve(program, "portfolio")
+def test_the_cuts_products_run_on_one_thread_outside_any_batch(monkeypatch, two_threads):
+    """``ilp.dualclique.subset_row_cuts`` (cabench's only matrix products, which every solve and
+    tie-break reaching the cuts goes through) multiplies on one BLAS thread, batch or not; the
+    caller has two again after it."""
+    seen: list[tuple[int, ...]] = []
+    real = ilp.blas.one_thread
+
+    @contextmanager
+    def recording():
+        with real():
+            seen.append(tuple(threads()))
+            yield
+
+    monkeypatch.setattr(ilp.dualclique.blas, "one_thread", recording)
+    # three rows of two of three vertices, each vertex at 1/2: the three together are a cut (3/2 > 1)
+    cuts = ilp.dualclique.subset_row_cuts([0b011, 0b110, 0b101], 3, numpy.array([0.5, 0.5, 0.5]))
+    assert cuts == [0b111]
+    assert seen == [tuple(1 for _ in threads())]
     assert set(threads()) == {2}
-    first = lex_first(program, optimum, "portfolio")
-    assert set(threads()) == {2}
-    assert seen and ordering and set(seen + ordering) == {tuple(1 for _ in threads())}
-    assert first.value == optimum.value == solve(program, "brute").value
-    with one_thread():
-        assert set(threads()) == {1}
 
 
 def test_blocks_within_a_block_or_under_the_caller_s_own_limit_give_it_back(two_threads):
-    """Nested (a solve within a batch), or entered under the caller's own limit of one thread:
+    """Nested (products within a batch), or entered under the caller's own limit of one thread:
     each ends where it began."""
     with one_thread():
         with one_thread():
