@@ -235,6 +235,7 @@ class ProgramIndex:
             else:
                 ids = self.weight_ids(program.weights)
         program.note_has_minimum(self.weight_ids.has_minimum(ids))  # (no pass over the weights)
+        program.note_active_players(ids)
         meta = self._meta(program)
         key = (meta, ids)
         position = self.keys.get(key)
