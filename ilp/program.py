@@ -96,6 +96,7 @@ class WeightIds:
         self._by_id: dict[int, int] = {id(None): 0}
         self._by_value: dict[Weight, int] = {Weight(()): 1}
         self._objects: list[object] = [None]  # keeps every registered object alive, so ids stay unique
+        self._first: list[Weight | None] = [None, Weight(())]  # id -> the first weight met with it
         self._minima: set[int] = set()  # the ids of weights with an option of several valuations
         # id(weights tuple) -> (the tuple, its ids): rows that programs were derived from
         # (:meth:`without`); the tuple is held so that its id stays its own
@@ -105,6 +106,12 @@ class WeightIds:
         """``Program.has_minimum`` of a program whose weights have ``ids``, from the ids alone (a
         report with lower-bound knowledge has no such weight: no pass over its n^2 slots)."""
         return bool(self._minima) and not self._minima.isdisjoint(ids)
+
+    def weight(self, key: int) -> Weight | None:
+        """The weight with id ``key`` (the first object met with it; the others are equal to it):
+        a request to a worker sends the weights it does not hold by id (``ilp.remote``) without
+        pairing a program's ids with its weights again (n weights per program at n players)."""
+        return self._first[key]
 
     def without(self, weights: tuple[Weight | None, ...], player: int) -> tuple[int, ...]:
         """The ids of ``weights`` with ``player``'s slot excluded, from the ids of ``weights``,
@@ -138,8 +145,10 @@ class WeightIds:
             if found is None:
                 objects.append(w)
                 found = by_id[id(w)] = by_value.setdefault(w, len(by_value) + 1)
-                if several(w):
-                    self._minima.add(found)
+                if found == len(self._first):  # a weight new by value
+                    self._first.append(w)
+                    if several(w):
+                        self._minima.add(found)
             out[k] = found
         return tuple(out)
 

@@ -358,3 +358,39 @@ def test_a_program_without_a_player_takes_its_ids_from_the_program_it_came_from(
     copy = pickle.loads(pickle.dumps(plan.miew[0]))
     assert copy == plan.miew[0] and "derived_from" not in copy.__dict__
     assert len(pickle.dumps(plan.miew[0])) < 1.5 * len(pickle.dumps(direct[1]))
+
+
+def test_a_request_sends_each_new_weight_by_its_id():
+    """``Remote._request`` sends a worker the weights it does not hold yet, each under its id,
+    taken from the table of ids (``WeightIds.weight``: the first weight met with that id)
+    rather than from a dict of the program's ids and weights: with bounds drawn in memory and
+    equal bounds as distinct objects, what it sends is, id by id, equal to the programs' own
+    weights, and nothing twice to the same worker."""
+    from ilp.batch import ProgramIndex
+    from ilp.compile import BlockCache
+    from ilp.remote import Remote, Task, received
+    from instances.generate import generate_instance
+
+    inst = generate_instance("uniform", 10, 30, None, 0, knowledge="noisy-lower:0.8")
+    plan = ReportPlan.of(inst)
+    index = ProgramIndex()
+    programs = [*plan.programs(), *(plan.msw_without(i) for i in range(inst.n))]
+    # the same programs again, each weight a copy of its own (equal values, other objects)
+    copies = [dataclasses.replace(p, weights=tuple(None if w is None else pickle.loads(pickle.dumps(w))
+                                                   for w in p.weights)) for p in programs]
+    positions = [index.add(p) for p in programs + copies]
+    remote = Remote(2, start=lambda: None, weight_ids=index.weight_ids)
+    tasks = [Task(k, p, SolveOptions(), ids=index.ids(position))
+             for k, (p, position) in enumerate(zip(programs + copies, positions))]
+    sent: list[dict] = [{}, {}]
+    for w in (0, 1):
+        for chunk in (tasks[:7], tasks[7:40], tasks[40:]):
+            shapes, keys, _, weights, _ = remote._request(w, chunk[w::2], BlockCache())
+            new = received(weights)
+            assert not set(new) & set(sent[w])  # a worker is sent each weight once
+            sent[w].update(new)
+            for shape, ids, task in zip(shapes, keys, chunk[w::2]):
+                assert shape.weights == () and ids == index.ids(positions[task.position])
+                assert all(k == 0 or sent[w][k] == weight for k, weight in zip(ids, task.program.weights))
+    for k, weight in sent[0].items():
+        assert index.weight_ids.weight(k) == weight and index.weight_ids((weight,)) == (k,)
