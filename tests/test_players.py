@@ -203,6 +203,12 @@ def test_program_keys_are_equal_exactly_for_equal_programs(seed):
     for a, pa in zip(positions, programs):
         for b, pb in zip(positions, programs):
             assert (a == b) == (pa == pb)
+    # an index that finds no parents (the batch's restricted programs) keys them the same,
+    # without the signatures only :meth:`ProgramIndex.parent` reads
+    plain = ProgramIndex(parents=False)
+    assert [plain.add(p) for p in programs] == positions and not plain._signatures
+    with pytest.raises(ValueError):
+        plain.parent(positions[-1])
 
 
 def test_parents_are_found_among_many_programs():
