@@ -229,15 +229,10 @@ class Program:
         weights' ids), unless it is known already."""
         self.__dict__.setdefault("has_minimum", flag)  # (where cached_property keeps it)
 
-    def note_active_players(self, ids: tuple[int, ...]) -> None:
-        """Record :attr:`active_players` from the weights' :class:`WeightIds` ``ids`` (id 0 an
-        excluded player, 1 the weight with no option), unless it is known already: two counts
-        over small integers instead of a visit to every weight object. With lower bounds for
-        everyone, the batch asks it of 2n programs of n weights each (``ilp.onebid``), and a
-        visit costs about 0.6 µs a slot where the weights are scattered in memory (1000
-        players: 1.25 s for the 2,000 programs, the counts 0.05 s; 2026-12-07)."""
-        if "active_players" not in self.__dict__:
-            self.__dict__["active_players"] = len(ids) - ids.count(0) - ids.count(1)
+    def note_active_players(self, count: int) -> None:
+        """Record :attr:`active_players` known otherwise (``ilp.batch``, from the weights' ids:
+        the players it keeps in a program are those with an option), unless it is known already."""
+        self.__dict__.setdefault("active_players", count)  # (where cached_property keeps it)
 
     def total(self, allocation: tuple[int, ...]) -> int:
         """Sum of the weights of ``allocation`` (bundle per player), by definition. The empty

@@ -1064,12 +1064,13 @@ def test_a_cache_looks_up_whole_programs_as_weight_by_weight():
     weight listed twice, weights met before and new ones, and with equal weights that are
     distinct objects; ``Program.active_players`` counts the players with an option and
     ``Program.has_minimum`` says whether some option is a minimum of several valuations, as the
-    batch's index finds both from the weights' ids."""
-    from ilp.batch import ProgramIndex
+    batch finds both from the weights' ids."""
+    from ilp.batch import ProgramIndex, _Compactor
     from ilp.compile import BlockCache
 
     rng = random.Random(52)
     cache, index = BlockCache(), ProgramIndex()
+    compactor = _Compactor(index)
     made: list[Weight] = []
     for _ in range(150):
         m = rng.randint(1, 5)
@@ -1098,17 +1099,17 @@ def test_a_cache_looks_up_whole_programs_as_weight_by_weight():
         assert program.has_minimum == any(len(option) > 1 for w in program.weights if w is not None
                                      for option in w.options)
         assert program.has_minimum or not any(cache.priced(program.weights))
-        # Program.has_minimum and Program.active_players as the batch's index knows them, from
-        # the ids (also for a program derived by ``without``, whose ids come from its parent's)
+        # Program.has_minimum as the batch's index knows it, and Program.active_players as its
+        # restricted programs know it (the players it keeps), both from the ids
         keyed = Program(m, tuple(weights))
-        index.add(keyed)
+        q = index.add(keyed)
         assert "has_minimum" in keyed.__dict__ and keyed.has_minimum == program.has_minimum
-        assert "active_players" in keyed.__dict__ and keyed.active_players == program.active_players
-        gone = rng.randrange(len(weights))
-        derived = Program(m, tuple(weights)).without(gone)
-        index.add(derived)
-        assert "active_players" in derived.__dict__
-        assert derived.active_players == program.active_players - bool(weights[gone] is not None and weights[gone].options)
+        position, kept = compactor.unit(q)
+        restricted = compactor.programs[position]
+        assert "active_players" in restricted.__dict__
+        assert restricted.active_players == program.active_players
+        assert restricted.active_players == sum(1 for w in restricted.weights if w is not None and w.options)
+        assert kept is None or [weights[j] for j in kept] == list(restricted.weights)
 
 
 def test_the_few_goods_table_gives_up_before_compiling_the_players_after(monkeypatch):
