@@ -146,7 +146,64 @@ def _minimum(option: tuple[Valuation, ...]) -> tuple[Function, ...] | None:
         )
         return (Function(Semantics.EXACT, atoms),) if atoms else None
     unique = tuple(dict.fromkeys(functions))  # identical valuations add nothing to a minimum
+    if len(unique) > 1 and all(f.semantics is Semantics.XOR for f in unique):
+        unique = _lowest(unique)
     return unique
+
+
+MAX_LEVELS = 200
+"""Most functions (distinct candidates, after :func:`_lowest`) in one minimum whose covering
+unions are searched (:func:`covering_unions`, ``ilp.colgen``): those searches go one level per
+function, and in Python one frame per level (about 1,000 frames in all), in C one stack frame
+(a report of 40,000 candidates ended the process). A minimum of more is the robust block, whose
+size grows with the functions but nothing deeper. The generated candidate knowledge has 2 to 5
+candidates; a minimum of 200 draws, each of 50 bids, already lists far more unions than
+:data:`UNION_BUDGET` allows."""
+
+
+DOMINANCE_CELLS = 10**8
+"""Most (function, bundle) values :func:`_lowest` compares for one minimum, in numpy (about half
+a second); the functions it has not reached by then are kept, which is exact too."""
+
+
+def _lowest(functions: tuple[Function, ...]) -> tuple[Function, ...]:
+    """``functions`` (distinct XOR functions of positive atoms) without those that another one
+    is at most on every bundle: the minimum over them is the same function, and each function
+    is a level of the searches over covering unions (``_UnionSearch``, ``ilp.colgen``), whose
+    time grows with the levels and whose depth is one frame per level. Drawn candidates of a
+    player with few bids are mostly such: of 40,000 candidates of two bids each, about ten
+    remain (a report searched 40,000 levels, and a C stack that deep ended the process).
+
+    g <= f everywhere when every atom (b, v) of g has an atom of f on the same bundle worth at
+    least v: g(S) is some atom of g inside S, at most f at that bundle, hence at most f(S) (a
+    maximum over the atoms inside S). So each function is a row of its atoms' values over all
+    the bundles (0 where it has none), and g <= f when g's row is at most f's. (A sufficient
+    test: f may be worth more at a bundle through an atom inside it; such a g is kept, which is
+    exact too.) Only a row of a lower or equal top can be below another, so the functions are
+    taken by increasing top value, each compared with the rows kept so far. The result keeps
+    the given order."""
+    bundles: dict[int, int] = {}
+    for f in functions:
+        for b, _ in f.atoms:
+            bundles.setdefault(b, len(bundles))
+    if max(f.upper for f in functions) >= 2**62 or len(functions) * len(bundles) > DOMINANCE_CELLS // 4:
+        return functions  # (beyond int64, or rows too large to hold: kept as they are, which is exact)
+    rows = np.zeros((len(functions), len(bundles)), dtype=np.int64)
+    for k, f in enumerate(functions):
+        for b, v in f.atoms:
+            if v > rows[k, bundles[b]]:
+                rows[k, bundles[b]] = v
+    kept: list[int] = []
+    cells = 0
+    for k in sorted(range(len(functions)), key=lambda k: functions[k].upper):
+        if kept and cells <= DOMINANCE_CELLS:
+            cells += len(kept) * len(bundles)
+            if (rows[kept] <= rows[k]).all(axis=1).any():
+                continue  # min(g, f) = g everywhere: f adds nothing
+        kept.append(k)
+    if len(kept) == len(functions):
+        return functions
+    return tuple(functions[k] for k in sorted(kept))
 
 
 UNION_BUDGET = 20_000
@@ -339,6 +396,8 @@ def union_options(weight: Weight | None) -> tuple[tuple[Function, ...], ...] | N
         return None
     if any(f.semantics is Semantics.OR for option in options for f in option):
         return None
+    if max(map(len, options)) > MAX_LEVELS:
+        return None  # (the robust block instead: :data:`MAX_LEVELS`)
     return tuple(options)
 
 
@@ -368,7 +427,7 @@ def _compile(weight: Weight, budget: int, shapes: dict[tuple[int, ...], "_Shape 
         return _shaped(atoms, bundles, shapes)
     if len(options) == 1 and len(options[0]) == 1:
         return AtomsBlock(False, options[0][0].atoms)
-    if budget > 0:
+    if budget > 0 and max(map(len, options)) <= MAX_LEVELS:
         atoms = covering_unions(tuple(options), budget)
         if atoms is not None:
             return AtomsBlock(True, atoms, unions=True) if atoms else None

@@ -195,7 +195,7 @@ def test_unions_kept_in_numpy_are_those_kept_one_at_a_time(seed, monkeypatch):
     bundles and on unions of a few bids, values 0 included, up to 130 goods (three 64-bit
     words; at 64 and 128 goods the bundle of every good fills its words)."""
     rng = random.Random(12000 + seed)
-    m = rng.choice((1, 3, 6, 8, 64, 70, 128, 130))
+    m = rng.choice((2, 3, 6, 8, 64, 70, 128, 130))  # (one good takes no unions)
     low, high = rng.choice(((0, 3), (1, 20), (0, 10**6), (2**61, 2**61 + 9)))
     options = None
     while options is None:
@@ -215,3 +215,74 @@ def test_unions_kept_in_numpy_are_those_kept_one_at_a_time(seed, monkeypatch):
     one_at_a_time = ilp.compile._UnionSearch(options).minimal(
         sorted((u, ilp.compile._UnionSearch(options).weight(u)) for u in unions))
     assert search.minimal_of(unions) == one_at_a_time
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_candidates_above_another_everywhere_are_left_out_of_a_minimum(seed):
+    """``ilp.compile._lowest``: the XOR functions of a minimum that another one is at most on
+    every bundle are left out (drawn candidates of few bids mostly are), the minimum is the
+    same on every bundle, those kept are in their given order, and none of them has its atoms
+    each matched by another's on the same bundle (the test it applies) with a higher top."""
+    from ilp.compile import Function, _lowest, _positive
+    from instances.valuation import Semantics
+
+    rng = random.Random(seed)
+    m = rng.randint(1, 5)
+    base = random_valuation(rng, m, Form.XOR, low=1, high=20, max_bids=4)
+    valuations = [Valuation(Form.XOR, tuple((b, max(1, v + rng.randint(-3, 6))) for b, v in base.bids))
+                  if rng.random() < 0.7 else random_valuation(rng, m, Form.XOR, low=1, high=20, max_bids=4)
+                  for _ in range(rng.randint(2, 12))]
+    functions = tuple(dict.fromkeys(_positive(v) for v in valuations))
+    kept = _lowest(functions)
+
+    def at(f: Function, s: int) -> int:
+        return max((v for b, v in f.atoms if not b & ~s), default=0)
+
+    assert all(f.semantics is Semantics.XOR for f in functions)
+    assert list(kept) == [f for f in functions if f in kept]
+    for s in range(1 << m):
+        assert min(at(f, s) for f in kept) == min(at(f, s) for f in functions), s
+    for f in functions:
+        if f not in kept:  # left out: a kept one is at most it everywhere
+            assert any(all(at(g, s) <= at(f, s) for s in range(1 << m)) for g in kept)
+    listed = [dict(f.atoms) for f in kept]
+    for a, f in zip(listed, kept):  # what the test compares: no kept one at most another, atom by atom
+        for b, g in zip(listed, kept):
+            if g is not f and g.upper < f.upper:
+                assert not all(a.get(bundle, 0) >= v for bundle, v in g.atoms)
+
+
+def test_thousands_of_candidates_of_few_bids_are_a_few_levels():
+    """A guaranteed value over 40,000 drawn candidates of two bids each: the covering-union
+    search has the few candidates that no other is below (40,000 levels ended the process in
+    C, and raised RecursionError in Python), and the report equals the brute force's."""
+    from benchmarks import compute_report, guaranteed
+    from instances.generate import generate_instance
+
+    inst = generate_instance("regions", 4, 4, 2, 0, knowledge="candidates:40000")
+    weight = guaranteed(inst, 0, 1)
+    assert len(weight.options[0]) == 40_000
+    search = BlockCache().search(weight)
+    assert search is not None and len(search.option_numbers[0]) <= 40
+    ours, brute = compute_report(inst), compute_report(inst, "brute")
+    assert [b.value for b in ours.benchmarks] == [b.value for b in brute.benchmarks]
+    assert [(p.miew.value, p.mikw.value) for p in ours.players] == [(p.miew.value, p.mikw.value) for p in brute.players]
+
+
+@pytest.mark.parametrize("native", ["1", "0"])
+def test_a_minimum_of_more_functions_than_the_searches_go_deep_is_the_robust_block(monkeypatch, native):
+    """More functions in a minimum than ``ilp.compile.MAX_LEVELS``, none below another (each
+    trades one good for the other): no covering unions (the searches go one level, one frame,
+    per function), the robust block instead, in C and in Python alike, and the program's
+    optimum is the brute force's."""
+    monkeypatch.setenv("CABENCH_NATIVE", native)
+    count = ilp.compile.MAX_LEVELS + 1
+    candidates = tuple(Valuation(Form.XOR, ((0b001, 10 + k), (0b010, 10 + count - k), (0b110, 30)))
+                       for k in range(count))
+    weight = Weight((candidates,))
+    assert len(ilp.compile._options(weight)[0]) == count  # none left out: each is below no other
+    assert ilp.compile.union_options(weight) is None and BlockCache().search(weight) is None
+    assert isinstance(compile_weight(weight), RobustBlock)
+    other = Weight.of(Valuation(Form.XOR, ((0b100, 12), (0b011, 25))))
+    program = Program(3, (weight, other))
+    assert solve(program, "portfolio").value == solve(program, "brute").value == 111 + 12
