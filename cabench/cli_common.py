@@ -387,10 +387,13 @@ def given_params(values: tuple[str, ...], names: list[str]) -> dict[str, Fractio
 
     accepted = sorted({p.name for name in names for p in MECHANISMS[name].params})
     unknown = sorted(set(given) - set(accepted))
+    if unknown and not names:  # (it ended "expected one of: none")
+        raise click.BadParameter(f'"{unknown[0]}" is a parameter of a mechanism, and no mechanism is evaluated: '
+                                 "give --mechanisms with the --param", param_hint="'--param'")
     if unknown:
+        expected = f'expected one of: {", ".join(accepted)}' if accepted else "they take no parameter"
         raise click.BadParameter(f'unknown parameter "{unknown[0]}" of the mechanisms evaluated '
-                                 f'({", ".join(names) or "none: give --mechanisms"}); expected one of: '
-                                 f'{", ".join(accepted) or "none"}', param_hint="'--param'")
+                                 f'({", ".join(names)}); {expected}', param_hint="'--param'")
     return given
 
 

@@ -221,10 +221,20 @@ _seed_option = click.option("--seed", type=SEED, default=0, show_default=True,
                             help="Seed of the knowledge and coalition draws (same seed, same bytes).")
 
 
+def _power_of_ten(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    """``--scale``: a power of ten from 1 to 10^9, refused as the option's value (it was refused
+    later in the file's name, as if the file were at fault)."""
+    from instances.units import MAX_SCALE, is_power_of_ten
+
+    if value is not None and (not is_power_of_ten(value) or value > MAX_SCALE):
+        raise click.BadParameter(f"expected a power of ten from 1 to 10^9 (1, 10, 100, ...), got {value}")
+    return value
+
+
 @click.command("import")
 @click.argument("file", type=GivenPath(dir_okay=False, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["cats"]), default="cats", show_default=True, help="Input format.")
-@click.option("--scale", type=click.IntRange(min=1), default=None,
+@click.option("--scale", type=click.IntRange(min=1), default=None, callback=_power_of_ten,
               help="Multiply prices by this power of ten [default: the smallest that makes every price an integer].")
 @click.option("--round", "round_digits", type=click.IntRange(min=0, max=9), default=None, metavar="DIGITS",
               help="Round prices to DIGITS decimals first.")

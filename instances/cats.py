@@ -40,6 +40,7 @@ _Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, 
 _PRICE = re.compile(r"\+?(?=\.?[0-9])([0-9]{0,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
 """A price as C's printf and strtod write and read it: ``12``, ``0.5``, ``.5``, ``5.``, ``1.5e3``."""
 _COUNT = re.compile(r"[0-9]{1,12}")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def _price(word: str) -> Fraction | None:
@@ -70,9 +71,13 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
         words = line.replace("\t", " ").split()
         where = f"line {number}"
         if words[0].lower() in ("goods", "bids", "dummy"):
-            if len(words) != 2 or not _COUNT.fullmatch(words[1]):
+            if len(words) != 2 or not _DIGITS.fullmatch(words[1]):
                 raise InputError(source, where, f'expected "{words[0]} <count>" with a count in digits 0-9, '
                                  f"got {line[:60]!r}")
+            if not _COUNT.fullmatch(words[1]):  # digits, too many of them
+                shown = words[1] if len(words[1]) <= 24 else f"{words[1][:12]}...({len(words[1])} digits)"
+                limit = f"expected 1 to {MAX_GOODS}" if words[0].lower() == "goods" else "expected at most 12 digits"
+                raise InputError(source, where, f'"{words[0]} {shown}": the count is too large; {limit}')
             if words[0].lower() in header:
                 raise InputError(source, where, f'a second "{words[0]}" header line; each header appears once')
             header[words[0].lower()] = int(words[1])

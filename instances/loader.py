@@ -457,6 +457,10 @@ _TYPE_NAMES = {
 }
 
 
+def _items(count: int) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
+
+
 def _schema_message(error: "ValidationError") -> str:
     """Turn a jsonschema error into a message saying what is wrong and what is expected."""
     got = json.dumps(error.instance)
@@ -485,9 +489,9 @@ def _schema_message(error: "ValidationError") -> str:
     if kind == "const":
         return f"expected {json.dumps(error.validator_value)}, got {got}"
     if kind == "minItems":
-        return f"expected at least {error.validator_value} items, got {len(error.instance)}"
+        return f"expected at least {_items(error.validator_value)}, got {len(error.instance)}"
     if kind == "maxItems":
-        return f"expected at most {error.validator_value} items, got {len(error.instance)}"
+        return f"expected at most {_items(error.validator_value)}, got {len(error.instance)}"
     if kind == "minLength":
         return "expected a non-empty string"
     return error.message

@@ -111,7 +111,7 @@ CASES = [
     pytest.param(_set(["knowledge", "p2"], {"candidates": [{"p2": {"explicit": []}}]}),
                  "knowledge.p2.candidates[0].p2: knowledge about oneself", id="candidate-about-oneself"),
     pytest.param(_set(["knowledge", "p2"], {"candidates": []}),
-                 "knowledge.p2.candidates: expected at least 1 items", id="no-candidates"),
+                 "knowledge.p2.candidates: expected at least 1 item, got 0", id="no-candidates"),
     pytest.param(_set(["knowledge", "p2"], {"beliefs": {}}),
                  'knowledge.p2: unknown knowledge form "beliefs"', id="unknown-knowledge-form"),
     pytest.param(_set(["knowledge", "p1", "lower_bounds", "p2"], {"explicit": [[["2"], -1]]}),
@@ -200,6 +200,29 @@ def test_bad_flags(args, expected):
     result = run_cli("benchmarks", str(EXAMPLES / "seed004-example.json"), *args)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("text, args, expected", [
+    pytest.param("goods 2\nbids 1\n0 5.5 0 #\n", ["--scale", "3"],
+                 "Invalid value for '--scale': expected a power of ten from 1 to 10^9 (1, 10, 100, ...), got 3",
+                 id="scale-not-a-power-of-ten"),
+    pytest.param("goods 2\nbids 1\n0 5.5 0 #\n", ["--scale", str(10**10)], "Invalid value for '--scale'",
+                 id="scale-above-the-limit"),
+    pytest.param("goods 99999999999999999999\nbids 1\n0 5.0 0 #\n", [],
+                 '"goods 99999999999999999999": the count is too large; expected 1 to 4096', id="huge-goods"),
+    pytest.param("goods 2\nbids " + "9" * 40 + "\n0 5.0 0 #\n", [],
+                 '"bids 999999999999...(40 digits)": the count is too large; expected at most 12 digits',
+                 id="huge-bids"),
+])
+def test_bad_cats_counts_and_scales(tmp_path, text, args, expected):
+    """A flag's bad value is the flag's error, not the file's; a header count of only digits,
+    too many of them, is called too large (it was "expected a count in digits 0-9")."""
+    source = tmp_path / "in.txt"
+    source.write_text(text)
+    result = run_cli("import", str(source), *args, "-o", str(tmp_path / "out.json"))
+    assert result.returncode == 2 and result.stdout == "" and not (tmp_path / "out.json").exists()
+    assert result.stderr.count("\n") == 1 and expected in result.stderr, result.stderr
+    assert ("in.txt" in result.stderr) == (not args), result.stderr
 
 
 @pytest.mark.parametrize("command", [["evaluate", "-m", "vcg"], ["game", "-m", "vcg", "-o", "g.efg"],

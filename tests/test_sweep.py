@@ -313,7 +313,10 @@ def test_a_results_file_cut_in_a_row_is_resumed_without_the_cut_row(real, tmp_pa
     (["--mechanisms", "best-belief", "--param", "foo=1", "-o", "r.csv"],
      "Invalid value for '--param': unknown parameter \"foo\" of the mechanisms evaluated (best-belief); "
      "expected one of: eps"),
-    (["--param", "eps=1/10", "-o", "r.csv"], 'unknown parameter "eps" of the mechanisms evaluated (none'),
+    (["--param", "eps=1/10", "-o", "r.csv"],
+     '"eps" is a parameter of a mechanism, and no mechanism is evaluated: give --mechanisms with the --param'),
+    (["--mechanisms", "vcg", "--param", "eps=1/10", "-o", "r.csv"],
+     'unknown parameter "eps" of the mechanisms evaluated (vcg); they take no parameter'),
     (["--time-limit", "nan", "-o", "r.csv"], "cabench sweep: Invalid value for '--time-limit': 'nan' is not a number of seconds"),
     (["--workers", "1000", "-o", "r.csv"], "cabench sweep: Invalid value for '--workers': 1000 worker processes; "
                                            "at most"),
