@@ -246,11 +246,13 @@ def test_columns_exactly_at_the_core_level_are_in_the_core(form, x, y):
     bound is the optimum exactly, so every column of the optimum has reduced cost 0, which is
     exactly the level of the core of the optimum. A core that keeps only columns strictly above
     its level misses them and "proves" the optimum one lower. A priced player wants good b
-    (candidates agreeing on it), the other player good a."""
-    a, b = 0b01, 0b10
-    priced = Weight(((Valuation(Form.XOR, ((b, x),)), Valuation(Form.XOR, ((b, x), (a, max(1, x // 2))))),))
+    (candidates agreeing on it), the other player good a. (Each candidate is worth something
+    where the other is not, a or a third good c: a candidate at most the other everywhere would
+    be left out of the minimum, and no unions priced.)"""
+    a, b, c = 0b001, 0b010, 0b100
+    priced = Weight(((Valuation(Form.XOR, ((b, x), (c, 1))), Valuation(Form.XOR, ((b, x), (a, max(1, x // 2))))),))
     other = Weight.of(Valuation(form, ((a, y),)))
-    program = Program(2, (priced, other))
+    program = Program(3, (priced, other))
     assert applies(program, BlockCache())
     expected, first = brute(program)
     assert expected == x + y
@@ -261,7 +263,7 @@ def test_columns_exactly_at_the_core_level_are_in_the_core(form, x, y):
         for backend in ("cpsat", "highs"):
             _check_proven(program, solve(program, backend), expected, backend)
             # the other way round: the priced player is the one the greedy start would miss
-            swapped = Program(2, (other, priced))
+            swapped = Program(3, (other, priced))
             _check_proven(swapped, solve(swapped, backend), expected, backend)
 
 
