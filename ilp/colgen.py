@@ -451,42 +451,57 @@ class _Pricer:
                 return any(not e & ~union for c in range(level + 1)
                            for e, _, _ in bids[c][:taken if c == level else chosen[c]])
 
-            def extend(level: int, union: int, spent: int, low: int) -> None:
+            # depth first on a stack of its own, a frame per level (the interpreter's frames
+            # reached Python's recursion limit at about 1,000 candidates): [level, union, spent,
+            # low, the next bid, the level's cap]; the same tuples, order, nodes and cuts as the
+            # recursive search in C (``_native.walk``)
+            stack: list[list] = []
+
+            def enter(level: int, union: int, spent: int, low: int) -> None:
                 if budget is not None:
                     nodes[0] -= 1
                     if nodes[0] < 0:
                         raise _Overflow
-                cap = caps[level + 1]
-                for i, (b, v, gs) in enumerate(bids[level]):
-                    m = low if low < v else v
-                    if cap is not None and cap < m:
-                        m = cap
-                    top = SCALE * m - spent - own
-                    if top <= floor:
-                        break  # later bids are worth no more
-                    new = b & ~union
-                    inside = not new
-                    extra = 0
-                    if new == b:
-                        for g in gs:
-                            extra += cost[g]
-                    else:  # the goods not in the union yet, lowest bit first
-                        while new:
-                            bit = new & -new
-                            extra += cost[bit.bit_length() - 1]
-                            new ^= bit
-                    if top - extra > floor:
-                        if canonical and not inside and earlier_inside(level, i, union | b):
-                            pass  # no tuple through here is the best of its union
-                        elif level == last:
-                            record(union | b, top - extra)
-                        else:
-                            chosen[level] = i
-                            extend(level + 1, union | b, spent + extra, m)
-                    if inside:
-                        break  # the best bid inside the union dominates every later one
+                stack.append([level, union, spent, low, 0, caps[level + 1]])
 
-            extend(0, 0, 0, self.upper)
+            enter(0, 0, 0, self.upper)
+            while stack:
+                frame = stack[-1]
+                level, union, spent, low, i, cap = frame
+                level_bids = bids[level]
+                if i == len(level_bids):
+                    stack.pop()
+                    continue
+                b, v, gs = level_bids[i]
+                frame[4] = i + 1
+                m = low if low < v else v
+                if cap is not None and cap < m:
+                    m = cap
+                top = SCALE * m - spent - own
+                if top <= floor:
+                    stack.pop()  # later bids are worth no more
+                    continue
+                new = b & ~union
+                inside = not new
+                if inside:
+                    frame[4] = len(level_bids)  # the best bid inside the union dominates every later one
+                extra = 0
+                if new == b:
+                    for g in gs:
+                        extra += cost[g]
+                else:  # the goods not in the union yet, lowest bit first
+                    while new:
+                        bit = new & -new
+                        extra += cost[bit.bit_length() - 1]
+                        new ^= bit
+                if top - extra > floor:
+                    if canonical and not inside and earlier_inside(level, i, union | b):
+                        pass  # no tuple through here is the best of its union
+                    elif level == last:
+                        record(union | b, top - extra)
+                    else:
+                        chosen[level] = i
+                        enter(level + 1, union | b, spent + extra, m)
         return found, tie
 
 

@@ -74,7 +74,7 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
             if len(words) != 2 or not _DIGITS.fullmatch(words[1]):
                 raise InputError(source, where, f'expected "{words[0]} <count>" with a count in digits 0-9, '
                                  f"got {line[:60]!r}")
-            if not _COUNT.fullmatch(words[1]):  # digits, too many of them
+            if not _COUNT.fullmatch(words[1].lstrip("0") or "0"):  # digits, too many of them
                 shown = words[1] if len(words[1]) <= 24 else f"{words[1][:12]}...({len(words[1])} digits)"
                 limit = f"expected 1 to {MAX_GOODS}" if words[0].lower() == "goods" else "expected at most 12 digits"
                 raise InputError(source, where, f'"{words[0]} {shown}": the count is too large; {limit}')

@@ -271,6 +271,35 @@ def test_walk_same_unions_in_the_same_order(seed):
     assert pricer.packed or all(exact for exact, *_ in pricer.plans)
 
 
+def test_a_walk_deeper_than_pythons_recursion_limit_is_the_same_in_c_and_python():
+    """The pricing search goes one level per candidate: with 1,500 candidates (none at most
+    another) its first tuple is 1,500 levels deep, beyond Python's recursion limit, where the
+    Python search raised RecursionError; it keeps its own stack now, and overflows its budget
+    at the same node as the C search."""
+    from ilp import Weight
+    from ilp.compile import union_options
+    from instances.valuation import Form, Valuation
+
+    count = 1_500
+    assert count > sys.getrecursionlimit()
+    candidates = tuple(Valuation(Form.XOR, ((0b01, 2_000 - k), (0b10, 1 + k))) for k in range(count))
+    options = union_options(Weight((candidates,)))
+    assert options is not None and len(options[0]) == count
+    search = _UnionSearch(options)
+    outcomes = []
+    for flag in ("0", "1"):
+        os.environ["CABENCH_NATIVE"] = flag
+        try:
+            try:
+                found, _ = colgen._Pricer(search)._walk([0, 0], 0, -1, None, 5_000)
+                outcomes.append(sorted(found.items()))
+            except colgen._Overflow:
+                outcomes.append("overflow")
+        finally:
+            del os.environ["CABENCH_NATIVE"]
+    assert outcomes[0] == outcomes[1]
+
+
 def test_the_walk_refuses_a_dict_python_could_not_hold():
     """The C walk's dict of the best unions (``keep`` of 2 or more) starts from the records it is
     given only when they could be Python's: distinct unions, each above the floor; ``keep`` 1 is
