@@ -185,7 +185,7 @@ def _lowest(functions: tuple[Function, ...]) -> tuple[Function, ...]:
     candidates (2-8 ms a report on regions and paths 64 / 500 / 10 and paths 256 / 2000 / 10,
     2026-12-07; a first version filling a numpy table per minimum cost 17-46 ms). The result
     keeps the given order."""
-    tops = [max(map(itemgetter(1), f.atoms)) for f in functions]
+    tops = [f.upper for f in functions]  # (each function's largest value: these are XOR)
     kept: list[int] = []  # positions
     work = 0
     for k in sorted(range(len(functions)), key=tops.__getitem__):
