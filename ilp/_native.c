@@ -615,7 +615,9 @@ typedef struct {
     int rising;                  /* keep = 1: the floor rises to each union recorded */
     long long budget;            /* nodes left; -1: no budget */
     long long nodes;
-    int overflow;
+    int overflow;                /* the budget ran out, or (late) the clock */
+    double deadline;             /* CLOCK_MONOTONIC seconds; < 0 for none */
+    int late;                    /* the deadline passed: stopped as at an overflow */
     word *unions;                /* levels x w: the union at each level */
     PyObject *found;             /* bytearray of (union words, value) records */
     /* keep >= 2: the Python search's dict of the best unions, in its insertion order */
@@ -639,8 +641,15 @@ typedef struct {
 static PyObject *Stopped;  /* ilp._native.Stopped: a walk on a thread whose batch asked it to stop */
 
 /* Every SIGNAL_EVERY nodes (and records of the final filter): on the main thread a look for a
-   signal; on another, the GIL shared now and then (share_gil) and ilp.stopping's request read. */
-static int walk_look(Walk *s) {
+   signal; on another, the GIL shared now and then (share_gil) and ilp.stopping's request read.
+   At a node (not in the final filter), 1 once the deadline has passed: the walk stops as when
+   its budget runs out, and says it was late (ilp.colgen's pricing rounds end as on their time
+   limit; a walk of 1,500 candidates of 50 bids each ran 10 s past a limit of 5 s). */
+static int walk_look(Walk *s, int at_node) {
+    if (at_node && s->deadline >= 0 && monotonic_now() > s->deadline) {
+        s->late = 1;
+        return 1;
+    }
     if (s->signals) return PyErr_CheckSignals();
     share_gil(&s->next_look);
     if (s->stop && *s->stop) {
@@ -788,7 +797,11 @@ static int canonical_tuple(const Walk *s, Py_ssize_t level, Py_ssize_t b, const 
 
 static int walk_extend(Walk *s, Py_ssize_t level, int64_t spent, int64_t low) {
     if (s->budget >= 0 && --s->budget < 0) { s->overflow = 1; return 0; }
-    if (++s->nodes % SIGNAL_EVERY == 0 && walk_look(s) < 0) return -1;
+    if (++s->nodes % SIGNAL_EVERY == 0) {
+        int look = walk_look(s, 1);
+        if (look < 0) return -1;
+        if (look > 0) { s->overflow = 1; return 0; }
+    }
     Py_ssize_t w = s->w;
     const word *u = s->unions + level * w;
     word *next = s->unions + (level + 1) * w;
@@ -832,7 +845,7 @@ static int walk_extend(Walk *s, Py_ssize_t level, int64_t spent, int64_t low) {
 
 PyDoc_STRVAR(walk_doc,
 "walk(words, first, bundles, values, caps, cost, upper, scale, own, floor, rising, budget[, keep, held, tie,\n"
-"canonical, minimal, stop, signals]) -> (overflow, budget, floor, found, tie)\n\n"
+"canonical, minimal, stop, signals, deadline]) -> (overflow, budget, floor, found, tie)\n\n"
 "One option's search of ilp.colgen._Pricer.walk (ilp/native.py packs the arguments); found is\n"
 "a bytearray of records, each a union's words and its int64 value. Rising, the records in the\n"
 "order made; with keep 0 (None in Python) and not rising, each union once, where first made,\n"
@@ -844,7 +857,9 @@ PyDoc_STRVAR(walk_doc,
 "the value at which ties were last dropped (None: never), given and returned. After an overflow\n"
 "(the budget spent) found is empty but in rising mode: the caller drops what it holds.\n"
 "stop, a buffer of one byte (ilp.stopping's flag) or None; signals, whether this thread is\n"
-"Python's main one: if not, the GIL is let go of now and then, and Stopped raised once stop is 1.");
+"Python's main one: if not, the GIL is let go of now and then, and Stopped raised once stop is 1.\n"
+"deadline, CLOCK_MONOTONIC seconds (negative: none): past it, the walk stops as at an overflow,\n"
+"and overflow is 2 instead of 1.");
 
 static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
     Walk s;
@@ -856,9 +871,10 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
     s.signals = 1;
     Minimal m;
     memset(&m, 0, sizeof m);
-    if (!PyArg_ParseTuple(args, "nOOOOOLLLLiL|nOOpOOp", &s.w, &first_o, &bundles_o, &values_o, &caps_o, &cost_o,
+    s.deadline = -1.0;
+    if (!PyArg_ParseTuple(args, "nOOOOOLLLLiL|nOOpOOpd", &s.w, &first_o, &bundles_o, &values_o, &caps_o, &cost_o,
                           &upper, &scale, &own, &floor_, &rising, &budget, &s.keep, &held_o, &tie_o, &canonical,
-                          &minimal_o, &stop_o, &s.signals))
+                          &minimal_o, &stop_o, &s.signals, &s.deadline))
         return NULL;
     if (minimal_o == Py_None) minimal_o = NULL;
     if (minimal_o != NULL && (!PyTuple_Check(minimal_o) || PyTuple_GET_SIZE(minimal_o) != 5)) {
@@ -949,7 +965,7 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
         char *out = PyByteArray_AS_STRING(s.found);
         for (Py_ssize_t e = 0; e < s.count; e++) {
             int64_t weight;
-            if (e % SIGNAL_EVERY == SIGNAL_EVERY - 1 && walk_look(&s) < 0) goto done;
+            if (e % SIGNAL_EVERY == SIGNAL_EVERY - 1 && walk_look(&s, 0) < 0) goto done;
             if (minimal_o != NULL && minimal_matched(&m, s.keys + e * s.w, &weight)) continue;
             memcpy(out + out_count * record, s.keys + e * s.w, s.w * 8);
             memcpy(out + out_count * record + s.w * 8, &s.held[e], 8);
@@ -958,10 +974,10 @@ static PyObject *py_walk(PyObject *Py_UNUSED(self), PyObject *args) {
         if (PyByteArray_Resize(s.found, out_count * record) < 0) goto done;
     }
     if (s.tied) {
-        result = Py_BuildValue("(OLLOL)", s.overflow ? Py_True : Py_False, (long long)s.budget, (long long)s.floor,
+        result = Py_BuildValue("(iLLOL)", s.late ? 2 : s.overflow, (long long)s.budget, (long long)s.floor,
                                s.found, (long long)s.tie);
     } else {
-        result = Py_BuildValue("(OLLOO)", s.overflow ? Py_True : Py_False, (long long)s.budget, (long long)s.floor,
+        result = Py_BuildValue("(iLLOO)", s.late ? 2 : s.overflow, (long long)s.budget, (long long)s.floor,
                                s.found, Py_None);
     }
 done:

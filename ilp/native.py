@@ -201,8 +201,8 @@ def walk_plan(bids: list[list[tuple[int, int, tuple[int, ...]]]], caps: tuple[in
 
 def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budget: int | None,
          scale: int, keep: int | None = None, held: dict[int, int] | None = None,
-         tie: int | None = None, canonical: bool = False, minimal: tuple | None = None
-         ) -> tuple[bool, int | None, int, list[tuple[int, int]], int | None] | None:
+         tie: int | None = None, canonical: bool = False, minimal: tuple | None = None,
+         deadline: float | None = None) -> tuple[int, int | None, int, list[tuple[int, int]], int | None] | None:
     """``ilp.colgen._Pricer.walk``'s search of one option (:func:`walk_plan`) in C: ``(overflow,
     budget left, floor, records, tie)``. ``rising`` (``keep = 1``): the records (union, value)
     in the order the Python search makes them, the floor rising to each. Without ``keep``: what
@@ -215,7 +215,8 @@ def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budge
     dict of the best unions instead: ``held``, that dict so far (each union above ``floor``),
     and the records its content at the end, in its order; ``tie`` the value at which it last
     dropped ties (None: never), given and returned. None when the module is not here or the sums
-    could overflow 64 bits.
+    could overflow 64 bits. ``overflow`` is 0, 1 when the budget ran out, 2 when ``deadline`` (a
+    ``time.monotonic()`` time) passed first: the walk looks at the clock every 1,024 nodes.
 
     On a thread other than the main one, a long walk lets go of the interpreter's lock now and
     then, and raises ``Stopped`` (of the C module) once ``ilp.stopping`` asks its solve to stop
@@ -241,7 +242,8 @@ def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budge
             raise ValueError("minimal: a plan of the walk's width, and a walk that is not rising")
         extra = (0, None, None, canonical, None if minimal is None else tuple(minimal[1:]))
     stop = stopping.current()  # (a walk on a thread of ``ilp.batch``: shares the GIL, stops when asked)
-    extra += (None if stop is None else stop.flag, threading.current_thread() is threading.main_thread())
+    extra += (None if stop is None else stop.flag, threading.current_thread() is threading.main_thread(),
+              -1.0 if deadline is None else deadline)
     overflow, left, floor, found, tie = module.walk(words, first, bundles, values, caps, prices.tobytes(), upper,
                                                     scale, own, floor, int(rising), -1 if budget is None else budget,
                                                     *extra)

@@ -300,6 +300,32 @@ def test_a_walk_deeper_than_pythons_recursion_limit_is_the_same_in_c_and_python(
     assert outcomes[0] == outcomes[1]
 
 
+def test_a_walk_past_its_deadline_stops_at_a_look_at_the_clock_in_c_and_python():
+    """1,500 candidates of two bids each, none at most another: a walk with no floor meets more
+    tuples than it could ever list. With a deadline already past it stops at its first look at
+    the clock (``ilp.colgen.LOOK_EVERY`` nodes), in C as in Python, and says so (``_Late``),
+    long before the budget it is given (the walk had no clock: in Python it ran for minutes)."""
+    from time import monotonic
+
+    from ilp import Weight
+    from ilp.compile import union_options
+    from instances.valuation import Form, Valuation
+
+    candidates = tuple(Valuation(Form.XOR, ((0b01, 2_000 - k), (0b10, 1 + k))) for k in range(1_500))
+    search = _UnionSearch(union_options(Weight((candidates,))))
+    for flag in ("0", "1"):
+        os.environ["CABENCH_NATIVE"] = flag
+        try:
+            for keep in (None, 1, 3):
+                with pytest.raises(colgen._Late):
+                    colgen._Pricer(search)._walk([0, 0], 0, -1, keep, 100_000, deadline=monotonic() - 1)
+            # a deadline to come changes nothing (the budget runs out first, as without one)
+            with pytest.raises(colgen._Overflow):
+                colgen._Pricer(search)._walk([0, 0], 0, -1, None, 5_000, deadline=monotonic() + 600)
+        finally:
+            del os.environ["CABENCH_NATIVE"]
+
+
 def test_the_walk_refuses_a_dict_python_could_not_hold():
     """The C walk's dict of the best unions (``keep`` of 2 or more) starts from the records it is
     given only when they could be Python's: distinct unions, each above the floor; ``keep`` 1 is
