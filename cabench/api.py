@@ -847,13 +847,15 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
                 profile = m.rational(instance, chosen_params, facts)
             else:
                 if player is None:
-                    raise ArgumentError(f'strategies "{strategies}" name a deviation family, not "rational": '
-                                        "a family needs a player", "player")
+                    raise ArgumentError(f'strategies "{strategies}" names a deviation family, not "rational": '
+                                        "give the player who deviates (player=...)", "player")
                 agent = agent_of(instance, _player(instance, player))
                 families = m.deviation_families(instance, chosen_params, facts, agent)
                 # a family by its label or the label's first word(s), when only one starts so
-                # ("overbid" for "overbid (prices x2)")
-                starting = [name for name in families if name.startswith(strategies)]
+                # ("overbid" for "overbid (prices x2)"), in any case ("always yes" for "always YES")
+                if strategies not in families:
+                    strategies = {name.casefold(): name for name in families}.get(strategies.casefold(), strategies)
+                starting = [name for name in families if name.casefold().startswith(strategies.casefold())]
                 if strategies not in families and len(starting) > 1:
                     raise ArgumentError(f'"{strategies}" starts several families of {m.name}: '
                                         + ", ".join(starting) + "; give more of the label", "strategies")

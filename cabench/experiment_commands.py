@@ -86,7 +86,8 @@ def finish_sweep(command: str, output: Path, computed: int, skipped: int, proven
 @click.option("--mechanisms", default="", metavar="LIST|all",
               help="Comma-separated mechanisms to evaluate on every instance (default: benchmarks only).")
 @param_many_option
-@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where instances run: local worker processes, or a Dask cluster (see --scheduler).")
 @click.option("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler to connect to (dask executor).")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, callback=workers_within_machine,
               help="Parallel workers; each races solvers on its share of the cores.")
@@ -167,7 +168,8 @@ DEFAULT_MECHANISMS = "best-belief,surviving-strategies,mixed-second-price,collus
 @click.option("--seeds", type=click.IntRange(min=1, max=MAX_INSTANCES), default=5, show_default=True,
               help="Seeds per axis point: FIRST-SEED, FIRST-SEED+1, ... (points x seeds x files at most "
                    f"{MAX_INSTANCES:,} instances).")
-@click.option("--first-seed", type=SEED, default=0, show_default=True)
+@click.option("--first-seed", type=SEED, default=0, show_default=True,
+              help="The first seed of each axis point (see --seeds).")
 @click.option("--knowledge", default="exact", show_default=True, metavar="MODEL",
               help="Knowledge when the axis is coalition-size.")
 @click.option("--coalitions", default="none", show_default=True, metavar="MODEL",
@@ -199,7 +201,7 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
         instance_folder,
         parse_axis,
     )
-    from cabench.sweep import check_results, check_results_name, run_sweep
+    from cabench.sweep import check_results, check_results_name, results_lock, run_sweep
     from instances.files import check_output
     from instances.knowledge_models import parse_knowledge
 
@@ -248,26 +250,30 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
     elif not files:
         raise click.UsageError("nothing to experiment on: give --distribution/--goods/--bids/--players, or FILES")
     made: list[Path] = []
-    with new_folders_removed_on_error(output.parent), _drawn_kept_once_computed(made) as counted:
+    with new_folders_removed_on_error(output.parent):
         count = len(axis_spec.values) * seeds * max(1, len(files))
         if count > MAX_INSTANCES:  # (before any list of them is made)
             raise click.BadParameter(f"{len(axis_spec.values)} points x {seeds} seeds"
                                      + (f" x {len(files)} files" if files else "")
                                      + f" = {count:,} instances; at most {MAX_INSTANCES:,}", param_hint="'--seeds'")
         check_output(output)
-        design = design_of(axis_spec, family, knowledge, coalitions, coalition_count)
-        check_design(output, check_results(output), design, axis_spec.kind, family)
-        with spec_errors():  # (a knowledge too large to draw was a line without the command's prefix)
-            instances = experiment_files(instance_folder(output), axis_spec,
-                                         list(range(first_seed, first_seed + seeds)), family=family,
-                                         sources=list(files), knowledge=knowledge, coalitions=coalitions,
-                                         coalition_count=coalition_count, made=made)
-        notes: list[str] = []
-        computed, skipped, proven = run_resumable(
-            "experiment", lambda progress: run_sweep(instances, output, names, workers=workers, solver=solver,
-                                                     time_limit=time_limit, progress=counted(progress), given=given,
-                                                     notes=notes, experiment=True),
-            output, "experiment: instances")
+        # the results' lock before the instances are drawn: a second experiment into the same
+        # results drew (and rewrote) every instance file of the running one before the sweep
+        # refused it, then removed those it thought it had made, the running one's among them
+        with results_lock(output), _drawn_kept_once_computed(made) as counted:
+            design = design_of(axis_spec, family, knowledge, coalitions, coalition_count)
+            check_design(output, check_results(output), design, axis_spec.kind, family)
+            with spec_errors():  # (a knowledge too large to draw was a line without the command's prefix)
+                instances = experiment_files(instance_folder(output), axis_spec,
+                                             list(range(first_seed, first_seed + seeds)), family=family,
+                                             sources=list(files), knowledge=knowledge, coalitions=coalitions,
+                                             coalition_count=coalition_count, made=made)
+            notes: list[str] = []
+            computed, skipped, proven = run_resumable(
+                "experiment", lambda progress: run_sweep(instances, output, names, workers=workers, solver=solver,
+                                                         time_limit=time_limit, progress=counted(progress),
+                                                         given=given, notes=notes, experiment=True, locked=True),
+                output, "experiment: instances")
     code = finish_sweep("experiment", output, computed, skipped, proven, notes)
     click.echo(f"next: cabench plot {output}; cabench table {output} --format latex", err=True)
     return code

@@ -59,7 +59,8 @@ if TYPE_CHECKING:
     from mechanisms.base import Param
 
 __all__ = ["CONNECT_SECONDS", "KEY", "LATE", "RESUMED", "check_results", "check_results_name", "guarantee_on",
-           "instance_files", "instance_key", "parameter_spec", "row_key", "run_sweep", "sweep_one", "valuations_key"]
+           "instance_files", "instance_key", "parameter_spec", "results_lock", "row_key", "run_sweep", "sweep_one",
+           "valuations_key"]
 
 KEY = "instance_sha256"
 
@@ -473,22 +474,30 @@ def _fault_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGINT)
 
 
+def results_lock(results: Path) -> contextlib.AbstractContextManager[None]:
+    """The lock that one sweep or experiment at a time holds on ``results`` (the file
+    ``RESULTS.lock`` beside it, there while it is held); taken by another process, a
+    ``CabenchError`` at once (``instances.files.exclusive_lock``)."""
+    return exclusive_lock(results.with_name(results.name + ".lock"), str(results))
+
+
 def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *, executor: str = "local",
               workers: int = 1, scheduler: str | None = None, solver: str = "cpsat", time_limit: float | None = None,
               progress: Callable[[int, int], None] = lambda done, total: None,
               given: Mapping[str, Fraction] | None = None, notes: list[str] | None = None,
-              experiment: bool = False) -> tuple[int, int, bool]:
+              experiment: bool = False, locked: bool = False) -> tuple[int, int, bool]:
     """Sweep ``files`` into ``results`` (see the module docstring); returns (instances computed
     now, instances already done, whether every row of these files is proven). ``given``:
     mechanism parameters, each for the mechanisms that have it (the others keep their defaults).
     ``notes``: what the caller should tell the user, such as rows dropped because their file
     changed (:func:`_changed_files`). ``experiment``: ``cabench experiment`` sweeps its own
-    instances (a plain sweep refuses results holding an experiment's rows)."""
+    instances (a plain sweep refuses results holding an experiment's rows). ``locked``: the caller
+    holds :func:`results_lock` (an experiment takes it before it draws its instances)."""
     from instances.files import check_output
 
     check_results_name(results)
     check_output(results)
-    with exclusive_lock(results.with_name(results.name + ".lock"), str(results)), _journal_kept_if_written(results):
+    with contextlib.nullcontext() if locked else results_lock(results), _journal_kept_if_written(results):
         # a kill while the results were being replaced left its temporary file (instances.files.atomic_write);
         # the lock says no sweep writes one now
         for stale in results.parent.glob(glob.escape(f".{results.name}.") + "*.tmp"):
@@ -541,12 +550,19 @@ def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[st
     """The key of ``path`` (``key`` if known) and the rows this run wants of it: (row key,
     mechanism) with "" for the benchmark row, then the mechanisms that apply to the instance."""
     from instances.cats import read_instance_or_cats
+    from mechanisms import MECHANISMS
 
     key = key or instance_key(path)
     instance = read_instance_or_cats(path)
     wanted = [((key, "", "", solver), "")]
     wanted += [((key, name, parameter_spec(name, given), solver), name) for name in mechanisms
                if _applicable(name, instance)]
+    for _, name in wanted[1:]:  # a --param that this instance refuses, before anything is computed
+        m = MECHANISMS[name]
+        try:
+            m.parameters(instance, {k: v for k, v in given.items() if k in {p.name for p in m.params}})
+        except CabenchError as exc:  # (found while computing, it ended the sweep at this file)
+            raise CabenchError(f"{path}: {exc}") from None
     return key, wanted
 
 

@@ -210,6 +210,8 @@ def _decode(text: str, source: str) -> tuple[Any, bool]:
         duplicates.append(True)
         return _with_duplicates(pairs)
 
+    if not text.strip():  # (an empty pipe was "invalid JSON at line 1 column 1: Expecting value")
+        raise InputError(source, "", "empty: expected an instance (a JSON object)")
     try:
         data = json.loads(text, object_pairs_hook=pairs_hook, parse_int=parse_int if long_digits else None)
     except json.JSONDecodeError as exc:

@@ -223,13 +223,24 @@ def rational(instance: Instance, params: Mapping[str, Fraction], facts: Facts) -
     return [_player(instance, i, first if i == 0 else None) for i in range(instance.n)]
 
 
-def _shifted(instance: Instance, facts: Facts, amount: int) -> Outcome | None:
-    """The truthful proposal with ``amount`` moved from player 3's price to player 2's (seed 003
-    §5.1, "A Collusion Problem": right if {2, 3} collude, wrong if they are independent)."""
+SHIFT = 1000
+"""The amount seed 003 §5.1 ("A Collusion Problem") moves from player 3's price to player 2's."""
+
+
+def _shifted(instance: Instance, facts: Facts, limit: int) -> Outcome | None:
+    """The truthful proposal with :data:`SHIFT` moved from player 3's price to player 2's (seed 003
+    §5.1, "A Collusion Problem": right if {2, 3} collude, wrong if they are independent), or as
+    much as keeps both prices valid, of absolute value below ``limit`` (2^k in M, B in the naive
+    mechanisms); None when nothing can be moved. A fixed 1000 made prices out of range on small
+    markets (k = 9: 2^k = 512), so the mechanism refused the proposal as invalid, and the row
+    measured that refusal instead of the answers it is about."""
     if instance.n < 3:
         return None
     base = proposal(instance, facts)
     prices = list(base.prices)
+    amount = min(SHIFT, limit - 1 - prices[1], prices[2] + limit - 1)
+    if amount < 1:
+        return None
     prices[1] += amount
     prices[2] -= amount
     return Outcome(base.allocation, tuple(prices))
@@ -280,10 +291,14 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         greedy = _greedy(instance, params)
         if greedy is not None:
             families["greedy proposal"] = propose(greedy, True, "dominated in M: NO answers fine player 1 2n(n-Y)B")
-        shifted = _shifted(instance, facts, 1000)
+        shifted = _shifted(instance, facts, 2 ** int(params["k"]))
         if shifted is not None:
+            colluding = agent_of(instance, 1) == agent_of(instance, 2)
             families["shift price from player 3 to player 2"] = propose(
-                shifted, True, "if 2 and 3 are independent, player 2 answers NO (seed 003 §5.1)")
+                shifted, True,
+                "2 and 3 collude: they say YES in Step 2 (their summed gain is 0, seed 003 Lemma 7), but asked "
+                "alone in Step 3 of M' (w = 2), player 2 answers by its own gain and says NO (Lemma 8)" if colluding else
+                "2 and 3 are independent: player 2 answers NO (seed 003 §5.1)")
     return families
 
 

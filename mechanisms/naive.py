@@ -11,7 +11,8 @@ their failure modes can be shown next to the real mechanism (``budget_balanced``
   eps Y / n, so answers are truthful; player 1 now gains by a proposal paying itself B - 2.
 * Naive-4: Naive-3 plus a fine of 1 for player 1 when someone says NO (coin c1 Heads with
   probability 1 - eps) and implementation with probability Y/(nB) otherwise; a player 1 who
-  wrongly believes that 2 and 3 collude shifts 1000 from 3's price to 2's, and 2 says NO.
+  wrongly believes that 2 and 3 collude shifts 1000 from 3's price to 2's (less when prices in
+  (-B, B) do not allow it), and 2 says NO.
 """
 
 from __future__ import annotations
@@ -179,9 +180,9 @@ def _exploits(number: int):
             families["greedy proposal (pay itself B - 2)"] = family(
                 {0: _proposer(greedy, instance=instance)}, number == 4,
                 "seed 003 §5.1 'A New Problem': pays in Naive-3 when B is large; fined in Naive-4")
-        shifted = _shifted(instance, facts, 1000)
+        shifted = _shifted(instance, facts, 2 ** int(params["k"] - 1))
         if shifted is not None:
-            families["shift 1000 from player 3 to player 2"] = family(
+            families["shift price from player 3 to player 2"] = family(
                 {0: _proposer(shifted, instance=instance)}, False,
                 "seed 003 §5.1 'A Collusion Problem': right if {2, 3} collude, breaks welfare if not")
         return families

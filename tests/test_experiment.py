@@ -204,6 +204,33 @@ def test_an_experiment_failing_before_an_instance_is_computed_leaves_no_instance
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_second_experiment_into_the_same_results_is_refused_before_it_draws(tmp_path):
+    """While one experiment holds the results' lock, another into the same results is refused
+    at once and touches none of the running one's instance files. It used to draw (and rewrite)
+    every instance file first, and, refused by the sweep, remove those it thought it had made:
+    two identical commands started together could destroy each other's instances."""
+    from instances.files import exclusive_lock
+
+    args = ["--axis", "noisy-lower:0.5,1", *GENERATED, "--mechanisms", "vcg"]
+    first = tmp_path / "first" / "r.csv"
+    assert run_cli("experiment", *args, "-o", str(first)).returncode == 0
+    names = sorted(p.name for p in (tmp_path / "first" / "r.csv.instances").iterdir())
+    assert len(names) == 4
+    results = tmp_path / "second" / "r.csv"
+    drawn = tmp_path / "second" / "r.csv.instances"
+    drawn.mkdir(parents=True)
+    for name in names[:2]:  # the running experiment's files so far (one still being written)
+        (drawn / name).write_text("being written", encoding="utf-8")
+    with exclusive_lock(tmp_path / "second" / "r.csv.lock", str(results)):
+        refused = run_cli("experiment", *args, "-o", str(results))
+        assert refused.returncode == 2, refused.stderr
+        assert f"{results}: another cabench sweep or experiment" in refused.stderr
+        assert refused.stderr.count("\n") == 1, refused.stderr
+        assert sorted(p.name for p in drawn.iterdir()) == names[:2]
+        assert all((drawn / name).read_text(encoding="utf-8") == "being written" for name in names[:2])
+        assert not results.exists()
+
+
 @pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_stopped_experiment_says_how_to_resume_and_resumes_with_a_new_mechanism(tmp_path, signum, status):
     results = tmp_path / "r.csv"
@@ -258,13 +285,13 @@ def test_a_coalition_size_too_large_is_blamed_on_the_axis(tmp_path):
                      "-n", "2", "-o", str(out))
     assert result.returncode == 2 and not out.parent.exists(), result.stderr
     assert result.stderr.strip() == ("cabench experiment: Invalid value for '--axis': \"coalition-size:5\": 1 "
-                                     "coalitions "
-                                     "of 5 players do not fit among 2 players (SIZE >= 2, K x SIZE <= players)")
+                                     "coalition "
+                                     "of 5 players does not fit among 2 players (SIZE >= 2, K x SIZE <= players)")
     result = run_cli("experiment", "--axis", "coalition-size:9", "-d", "regions", "-m", "4", "-b", "6",
                      "-n", "bidders", "-o", str(out))
     assert result.returncode == 2 and not out.parent.exists(), result.stderr
     assert result.stderr.startswith("cabench experiment: Invalid value for '--axis': \"coalition-size:9\": 1 "
-                                    "coalitions of 9 players do not fit among"), result.stderr
+                                    "coalition of 9 players does not fit among"), result.stderr
     assert "--coalitions" not in result.stderr
 
 

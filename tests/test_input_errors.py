@@ -151,7 +151,8 @@ def test_malformed_instance(tmp_path, change, expected):
     "text, expected",
     [
         pytest.param('{"goods": ["1"],', "invalid JSON at line 1 column 17", id="truncated-json"),
-        pytest.param("", "invalid JSON at line 1 column 1", id="empty-file"),
+        pytest.param("", "empty: expected an instance (a JSON object)", id="empty-file"),
+        pytest.param(" \n\t\n", "empty: expected an instance (a JSON object)", id="blank-file"),
         pytest.param('{"goods": ["1"], "goods": ["2"]}', 'duplicate key "goods"', id="duplicate-key"),
         pytest.param('{"goods": ["1"], "players": ["p"], "valuations": {"p": {"xor": []}, "p": {"xor": []}}}',
                      'valuations: duplicate key "p"', id="duplicate-nested-key"),

@@ -121,8 +121,39 @@ def test_naive4_greedy_proposal_is_fined_but_price_shift_breaks_welfare():
     inst = three_player_market()
     _, rational, greedy = _family("naive-4", inst, (0,), "greedy proposal (pay itself B - 2)", k=40)
     assert greedy.utilities[0] < rational.utilities[0]
-    facts, rational, shifted = _family("naive-4", inst, (0,), "shift 1000 from player 3 to player 2", k=40)
+    facts, rational, shifted = _family("naive-4", inst, (0,), "shift price from player 3 to player 2", k=40)
     assert shifted.sw < facts.msw() and rational.sw == facts.msw()
+
+
+@pytest.mark.parametrize("name", ["budget-balanced", "naive-2", "naive-3", "naive-4"])
+def test_the_price_shift_is_a_valid_proposal_that_player_2_refuses(name):
+    """Seed 003 §5.1, "A Collusion Problem", at the default k of a small market: the shift stays
+    within the prices the mechanism accepts, so player 2 is asked and answers NO. Moving a fixed
+    1000 made the proposal invalid below 2^k = 1024 (M) or B (the naive mechanisms): the row only
+    measured the refusal of an invalid proposal, or (E, 0), and nobody was asked."""
+    inst = three_player_market()
+    facts, rational, shifted = _family(name, inst, (0,), "shift price from player 3 to player 2")
+    paths = [terminal.path for _, terminal in shifted.outcomes]
+    assert not any("invalid proposal" in step for path in paths for step in path), paths
+    if name == "naive-2":  # a NO there gives (E, 0)
+        assert [(t.allocation, tuple(t.prices)) for _, t in shifted.outcomes] == [(inst.endowment, (0, 0, 0))]
+    else:  # the coin c1 is flipped only after a NO in Step 2
+        assert any(step.startswith("c1=") for path in paths for step in path), paths
+    assert shifted.sw < rational.sw <= facts.msw()
+
+
+def test_the_price_shift_says_why_it_fails_when_2_and_3_collude():
+    """With {2, 3} a coalition, the shift is accepted in Step 2 (their summed gain is 0) and
+    refused by player 2 alone in M': the row's reason says so, not "2 and 3 are independent"."""
+    from dataclasses import replace
+
+    inst = three_player_market()
+    for coalitions, word in (((), "independent"), (((1, 2),), "collude")):
+        m = MECHANISMS["budget-balanced"]
+        made = replace(inst, coalitions=coalitions)
+        p = m.parameters(made, {})
+        family = m.deviation_families(made, p, Facts(made), (0,))["shift price from player 3 to player 2"]
+        assert family.why.startswith(f"2 and 3 {'are ' if word == 'independent' else ''}{word}"), family.why
 
 
 def test_budget_balanced_resists_the_naive_exploits():

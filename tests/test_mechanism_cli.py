@@ -190,6 +190,9 @@ def test_evaluate_a_deviation():
     assert 'strategies "overbid (prices x2)" played by {p1}' in run_cli(*args, "--format", "markdown").stdout
     unknown = run_cli(*args[:-1], "nonesuch")
     assert unknown.returncode == 2 and 'unknown family "nonesuch" for best-belief' in unknown.stderr
+    # a label in any case (the deviate table's "always YES" typed as "always yes" was unknown)
+    exact, folded = (json.loads(run_cli(*args[:-1], label, "--json").stdout) for label in ("always YES", "always yes"))
+    assert exact == folded and exact["strategies"] == "always YES"
 
 
 def test_outcome_json_and_text():
@@ -313,7 +316,7 @@ def test_deviate_json():
                      "Invalid value for '--param': \"eps\" is given twice", id="param-twice"),
         # ("a deviation family needs --player" said nothing of the capitals that made it one)
         pytest.param(["evaluate", SEED004, "-m", "vcg", "--strategies", "RATIONAL"],
-                     'strategies "RATIONAL" name a deviation family, not "rational"', id="family-without-player"),
+                     'strategies "RATIONAL" names a deviation family, not "rational"', id="family-without-player"),
         pytest.param(["evaluate", SEED004, "-m", "vcg", "--player", "p1"],
                      "--player names the agent of a deviation family; rational play has none", id="player-rational"),
         pytest.param(["evaluate", MARKET, "-m", "budget-balanced", "--param", "k=100000"],

@@ -200,6 +200,26 @@ def test_a_failing_results_command_leaves_nothing(tmp_path, args):
     assert (tmp_path / "bad.csv").read_text() == "a,b\n1,2\n"
 
 
+def test_a_parameter_one_instance_refuses_is_refused_before_any_instance_is_computed(tmp_path):
+    """``--param eps=1/12`` fits perfect-revenue on 2 players (eps < 1/10), not on 3 (1/15): the
+    sweep used to compute the first file, then stop at the second with a journal left behind.
+    Every instance's parameters are now checked before any is computed: one line naming the
+    file, and nothing written."""
+    folder = tmp_path / "instances"
+    folder.mkdir()
+    for name, players in (("a-two.json", 2), ("b-three.json", 3)):
+        dump_instance(generate_instance("regions", 4, 6, players, 0, knowledge="exact"), folder / name)
+    results = tmp_path / "out" / "r.csv"
+    result = run_cli("sweep", str(folder), "--mechanisms", "perfect-revenue", "--param", "eps=1/12",
+                     "-o", str(results))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"{folder / 'b-three.json'}: perfect-revenue: eps = 1/12"), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["instances"]
+    ok = run_cli("sweep", str(folder / "a-two.json"), "--mechanisms", "perfect-revenue", "--param", "eps=1/12",
+                 "-o", str(results))
+    assert ok.returncode == 0, ok.stderr
+
+
 def test_an_interruption_before_any_instance_names_no_journal(tmp_path, capsys):
     from cabench.experiment_commands import run_resumable
 
