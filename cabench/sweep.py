@@ -562,7 +562,7 @@ def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[st
         try:
             m.parameters(instance, {k: v for k, v in given.items() if k in {p.name for p in m.params}})
         except CabenchError as exc:  # (found while computing, it ended the sweep at this file)
-            raise CabenchError(f"{path}: {exc}") from None
+            raise exc if str(exc).startswith(str(path)) else CabenchError(f"{path}: {exc}") from None
     return key, wanted
 
 

@@ -238,8 +238,9 @@ class _Late(Exception):
 
 
 LOOK_EVERY = 1_024
-"""Search nodes between two looks at the clock of a pricing walk with a deadline, in Python as in
-C (``SIGNAL_EVERY`` of ``ilp/_native.c``)."""
+"""Search nodes between two looks at the clock of a pricing walk with a deadline, counted in each
+option's search, in Python as in C (``SIGNAL_EVERY`` of ``ilp/_native.c``). A walk of many short
+options never looks: each ends within that many nodes."""
 
 
 class _TooMany(Exception):
@@ -374,7 +375,8 @@ class _Pricer:
         none of the best: only :meth:`best` says what they are worth. ``minimal`` (without
         ``keep``): the unions that ``minimal_of`` drops may be left out (:meth:`_walk`).
         :class:`_Late` once ``deadline`` (``time.monotonic()``) has passed, looked at every
-        :data:`LOOK_EVERY` nodes, or (in Python) once its solve is asked to stop."""
+        :data:`LOOK_EVERY` nodes, or (in Python) once its solve is asked to stop (in C the walk
+        raises ``Stopped`` then, ``ilp.native.walk``)."""
         return self._walk(cost, own, floor, keep, budget, minimal, deadline)[0]
 
     def best(self, cost: list[int], own: int, floor: int, keep: int, budget: int | None = None) -> list[int]:
@@ -414,7 +416,7 @@ class _Pricer:
         nodes = [0 if budget is None else budget]
         tie = None
         stop = stopping.current()
-        looks = [LOOK_EVERY]  # nodes to the next look at the clock
+        looks = [LOOK_EVERY]  # nodes to the next look at the clock (counted per option, as in C)
 
         def late() -> bool:
             return (deadline is not None and monotonic() > deadline) or (stop is not None and stop.requested)
@@ -473,6 +475,7 @@ class _Pricer:
             # low, the next bid, the level's cap]; the same tuples, order, nodes and cuts as the
             # recursive search in C (``_native.walk``)
             stack: list[list] = []
+            looks[0] = LOOK_EVERY
 
             def enter(level: int, union: int, spent: int, low: int) -> None:
                 if budget is not None:
@@ -602,10 +605,10 @@ class _Master:
 
 @dataclass
 class _Priced:
-    """The column generation run to its end (module docstring, "How"): the master and the last
-    round's integer multipliers, the D_j of every player (``ceiling``), the explicit players'
-    reduced costs bid by bid, and ``total`` = Y.b + sum D_j (the bound times SCALE, before
-    flooring)."""
+    """The column generation run to its end (module docstring, "How"): the master and the integer
+    multipliers of the last round priced to its end (of none, zeros: :func:`_price`), the D_j of
+    every player (``ceiling``), the explicit players' reduced costs bid by bid, and ``total`` =
+    Y.b + sum D_j (the bound times SCALE, before flooring)."""
 
     pricers: dict[int, _Pricer]
     explicit: dict[int, AtomsBlock]
@@ -998,8 +1001,8 @@ def core_program(program: Program, optimum: int,
     (Program, (list of int, dict)) or None
         The core program: the same goods, players and explicit weights, a priced player with an
         empty core left out (None), as no optimal allocation gives it anything worth having.
-        With it the master's last integer multipliers, ``(cost, own)`` (of "good g at most
-        once", by good, and "player j at most one bundle", by player), which bound it too
+        With it the integer multipliers of the pricing (:class:`_Priced`), ``(cost, own)`` (of
+        "good g at most once", by good, and "player j at most one bundle", by player), which bound it too
         (``ilp.dualclique.optima``'s ``duals``).
     """
     priced = _price(program, options, None, monotonic())

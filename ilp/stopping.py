@@ -4,9 +4,9 @@ A signal (Ctrl-C) reaches only Python's main thread, so a solve that ``ilp.batch
 thread beside it (``ilp.batch._Beside``) cannot be stopped by one. When the batch ends early
 (an error, Ctrl-C), it asks its threads' solves to stop instead (:meth:`Stop.request`): the
 clique search in C reads the request at its looks at the clock (``ilp.native.run``), the column
-generation's pricing search in C raises ``Stopped`` (``ilp.native.walk``) and its rounds end as on
-a time limit (``ilp.colgen``), CP-SAT is told to stop its search (``ilp.cpsat``). What a stopped
-solve returns is never used: the batch that asked has ended.
+generation's pricing search raises ``Stopped`` in C (``ilp.native.walk``), which ends the solve,
+and in Python ends its rounds as a time limit does (``ilp.colgen``), CP-SAT is told to stop its
+search (``ilp.cpsat``). What a stopped solve returns is never used: the batch that asked has ended.
 """
 
 from __future__ import annotations

@@ -108,7 +108,8 @@ def parse_coalitions(spec: str, players: int) -> tuple[int, int]:
     except ValueError:
         raise SpecError(f'--coalitions: cannot read "{spec}"; expected none, pairs:K or random:K:SIZE') from None
     if count < 0 or size < 2 or count * size > players:
-        raise SpecError(f"--coalitions: {count} coalition{'' if count == 1 else 's'} of {size} players "
+        raise SpecError(f"--coalitions: {count} coalition{'' if count == 1 else 's'} of {size} "
+                        f"player{'' if size == 1 else 's'} "
                         f"do{'es' if count == 1 else ''} not fit among {players} player{'' if players == 1 else 's'} "
                         "(SIZE >= 2, K x SIZE <= players)")
     return count, size

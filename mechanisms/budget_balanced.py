@@ -246,6 +246,19 @@ def _shifted(instance: Instance, facts: Facts, limit: int) -> Outcome | None:
     return Outcome(base.allocation, tuple(prices))
 
 
+def _why_shift_fails(instance: Instance) -> str:
+    """Why :func:`_shifted` does not pay player 1's agent in M, by who colludes with player 2
+    (seed 003 §5.1 assumes 2 and 3 collude, or are independent; Lemmas 7-9 cover the others)."""
+    first = agent_of(instance, 0)
+    if 1 in first:
+        return ("player 2 is player 1's partner and says YES (seed 003 Lemma 9): the shift only moves money "
+                + ("inside the coalition" if 2 in first else "from the coalition to player 3"))
+    if agent_of(instance, 1) == agent_of(instance, 2):
+        return ("2 and 3 collude: they say YES in Step 2 (their summed gain is 0, seed 003 Lemma 7), but asked "
+                "alone in Step 3 of M' (w = 2), player 2 answers by its own gain and says NO (Lemma 8)")
+    return "player 2 loses by it and answers NO (seed 003 §5.1; Corollary 1, or Lemma 7 for its coalition)"
+
+
 def _greedy(instance: Instance, params: Mapping[str, Fraction]) -> Outcome | None:
     """Seed 003 §5.1, "A New Problem": player 1 gives itself B - 2, player 2 a unit, and charges
     player 3 the rest; goods stay where they are."""
@@ -293,12 +306,7 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             families["greedy proposal"] = propose(greedy, True, "dominated in M: NO answers fine player 1 2n(n-Y)B")
         shifted = _shifted(instance, facts, 2 ** int(params["k"]))
         if shifted is not None:
-            colluding = agent_of(instance, 1) == agent_of(instance, 2)
-            families["shift price from player 3 to player 2"] = propose(
-                shifted, True,
-                "2 and 3 collude: they say YES in Step 2 (their summed gain is 0, seed 003 Lemma 7), but asked "
-                "alone in Step 3 of M' (w = 2), player 2 answers by its own gain and says NO (Lemma 8)" if colluding else
-                "2 and 3 are independent: player 2 answers NO (seed 003 §5.1)")
+            families["shift price from player 3 to player 2"] = propose(shifted, True, _why_shift_fails(instance))
     return families
 
 

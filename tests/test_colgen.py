@@ -708,6 +708,65 @@ def test_a_dive_out_of_time_keeps_what_it_fixed(calls):
             assert found == (0,) * len(program.weights) and len(master.columns) == columns
 
 
+def test_a_dive_whose_pricing_walks_are_late_keeps_a_feasible_allocation(monkeypatch):
+    """Each of the dive's pricing walks passes its deadline at its first look at the clock (here
+    every node, in Python): the dive prices no further in that round and goes on fixing columns;
+    it returns a disjoint allocation, worth at most the optimum, and leaves the master as it was."""
+    monkeypatch.setenv("CABENCH_NATIVE", "0")
+    for seed in range(6):
+        program = _diving(random.Random(12800 + seed))
+        priced = _priced_of(program)
+        master = priced.master
+        point = master.primal()
+        raised = []
+
+        class Late(ilp.colgen._Late):
+            def __init__(self) -> None:
+                raised.append(1)
+
+        with monkeypatch.context() as patched:
+            patched.setattr("ilp.colgen._Late", Late)
+            patched.setattr("ilp.colgen.LOOK_EVERY", 1)
+            patched.setattr("ilp.colgen.monotonic", iter(itertools.count(0, 1000)).__next__)
+            found = ilp.colgen._dive(program, priced, 2, lambda: 1.0)
+        assert raised, seed
+        assert found is not None and ilp.program.disjoint(found)
+        assert program.total(found) <= solve(program, "brute").value
+        assert all(x.lb() == 0.0 for *_, x in master.columns)
+        assert master.primal()[:len(point)] == point
+
+
+def test_a_pricing_walk_cut_by_the_clock_in_c_leaves_a_valid_interval(monkeypatch):
+    """The same with the C walk and the real clock: limits of 10 us to 10 ms on programs of a few
+    hundred candidates per player, whose walks go past 1,024 nodes; every interval holds the
+    brute force's optimum, and nothing unproven is called optimal."""
+    if not ilp.colgen.native.available():
+        pytest.skip("the C module is not built here")
+    raised = []
+
+    class Late(ilp.colgen._Late):
+        def __init__(self) -> None:
+            raised.append(1)
+
+    monkeypatch.setattr("ilp.colgen._Late", Late)
+
+    def weight(rng: random.Random, m: int) -> Weight:
+        base = [(rng.randrange(1, 1 << m), rng.randint(20, 60)) for _ in range(8)]
+        return Weight((tuple(Valuation(Form.XOR, tuple((b | (1 << rng.randrange(m)) if rng.random() < 0.6 else b,
+                                                        max(1, v + rng.randint(-10, 10))) for b, v in base))
+                             for _ in range(rng.randint(150, 400))),))
+
+    for seed in range(3):
+        rng = random.Random(seed)
+        program = Program(8, tuple(weight(rng, 8) for _ in range(rng.randint(2, 4))))
+        expected = solve(program, "brute").value
+        for limit in (1e-5, 1e-3, 1e-2):
+            solution = solve(program, SolveOptions("cpsat", time_limit=limit))
+            assert solution.value <= expected <= solution.bound, (seed, limit)
+            assert solution.status is not Status.OPTIMAL or solution.value == expected
+    assert raised
+
+
 def test_no_dive_where_blocked_goods_would_overflow_the_c_walk():
     """Values near the cap: a blocked good's cost (SCALE x the largest value) would take the C
     walk's sums past 64 bits, and the walks to Python: no dive, the master untouched."""

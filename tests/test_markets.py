@@ -131,8 +131,16 @@ def test_the_price_shift_is_a_valid_proposal_that_player_2_refuses(name):
     within the prices the mechanism accepts, so player 2 is asked and answers NO. Moving a fixed
     1000 made the proposal invalid below 2^k = 1024 (M) or B (the naive mechanisms): the row only
     measured the refusal of an invalid proposal, or (E, 0), and nobody was asked."""
+    from mechanisms.budget_balanced import _shifted, proposal
+    from mechanisms.naive import _valid
+
     inst = three_player_market()
     facts, rational, shifted = _family(name, inst, (0,), "shift price from player 3 to player 2")
+    k = int(MECHANISMS[name].parameters(inst)["k"])
+    limit = 2 ** k if name == "budget-balanced" else 2 ** (k - 1)
+    moved = _shifted(inst, facts, limit)
+    assert moved.prices != proposal(inst, facts).prices and sum(moved.prices) == 0
+    assert all(abs(p) < limit for p in moved.prices[1:]) and (name == "budget-balanced" or _valid(moved, limit))
     paths = [terminal.path for _, terminal in shifted.outcomes]
     assert not any("invalid proposal" in step for path in paths for step in path), paths
     if name == "naive-2":  # a NO there gives (E, 0)
@@ -142,18 +150,24 @@ def test_the_price_shift_is_a_valid_proposal_that_player_2_refuses(name):
     assert shifted.sw < rational.sw <= facts.msw()
 
 
-def test_the_price_shift_says_why_it_fails_when_2_and_3_collude():
-    """With {2, 3} a coalition, the shift is accepted in Step 2 (their summed gain is 0) and
-    refused by player 2 alone in M': the row's reason says so, not "2 and 3 are independent"."""
+def test_the_price_shift_says_why_it_fails_for_each_collusion_structure():
+    """The reason follows who colludes with player 2: player 1's partner says YES and the shift
+    only moves money (seed 003 Lemma 9); with 3 and without 1, YES in Step 2 and NO alone in M'
+    (Lemmas 7-8); otherwise NO. It used to say "2 and 3 are independent" in every other case."""
     from dataclasses import replace
 
     inst = three_player_market()
-    for coalitions, word in (((), "independent"), (((1, 2),), "collude")):
-        m = MECHANISMS["budget-balanced"]
+    m = MECHANISMS["budget-balanced"]
+    for coalitions, start in (((), "player 2 loses by it"), (((1, 2),), "2 and 3 collude"),
+                              (((0, 2),), "player 2 loses by it"),
+                              (((0, 1),), "player 2 is player 1's partner and says YES (seed 003 Lemma 9): the "
+                                          "shift only moves money from the coalition to player 3"),
+                              (((0, 1, 2),), "player 2 is player 1's partner and says YES (seed 003 Lemma 9): the "
+                                             "shift only moves money inside the coalition")):
         made = replace(inst, coalitions=coalitions)
-        p = m.parameters(made, {})
-        family = m.deviation_families(made, p, Facts(made), (0,))["shift price from player 3 to player 2"]
-        assert family.why.startswith(f"2 and 3 {'are ' if word == 'independent' else ''}{word}"), family.why
+        agent = next((c for c in coalitions if 0 in c), (0,))
+        family = m.deviation_families(made, m.parameters(made, {}), Facts(made), agent)
+        assert family["shift price from player 3 to player 2"].why.startswith(start), coalitions
 
 
 def test_budget_balanced_resists_the_naive_exploits():
