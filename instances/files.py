@@ -8,7 +8,9 @@
 * :func:`atomic_write` writes through a temporary file created exclusively (``O_EXCL``, a random
   name) in the target's folder, flushed to disk, then renamed over the target: a reader sees the
   old file or the new one, never half of one, and a planted symlink is never followed;
-  :func:`written_together` does so for several files at once, all or none.
+  :func:`written_together` does so for several files at once, all or none. The temporary file
+  that a killed writer left (SIGKILL runs no cleanup) is removed by the next write of the same
+  target on the same machine, once its writer's process is gone.
 * :func:`exclusive_lock` holds an advisory lock (``fcntl.flock``) so two processes never write
   the same results at once.
 """
@@ -18,8 +20,10 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import socket
 import stat
 import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -176,11 +180,42 @@ def check_output(path: str | Path, inputs: Iterable[str | Path | None] = ()) -> 
 
 
 def _temporary_beside(path: Path) -> Path:
-    """A new name for a temporary file in the folder of ``path``, ``.NAME.<random>.tmp``, chosen
-    before the file is made (:func:`_created`): whoever makes it can then remove it by name however
-    it is stopped. ``tempfile.mkstemp`` names the file only once made, and a Ctrl-C in between
-    left it, in a folder the command had made, which then was not empty and stayed."""
-    return path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    """A new name for a temporary file in the folder of ``path``, ``.NAME.PID.HOST.<random>.tmp``
+    (the writer's process id and :func:`_host`, for :func:`_remove_left_behind`), chosen before
+    the file is made (:func:`_created`): whoever makes it can then remove it by name however it is
+    stopped. ``tempfile.mkstemp`` names the file only once made, and a Ctrl-C in between left it,
+    in a folder the command had made, which then was not empty and stayed."""
+    return path.parent / f".{path.name}.{os.getpid()}.{_host()}.{secrets.token_hex(8)}.tmp"
+
+
+def _host() -> str:
+    """This machine, as 8 hex digits (a folder may be shared between machines, whose process ids
+    say nothing of each other)."""
+    return f"{zlib.crc32(socket.gethostname().encode()):08x}"
+
+
+def _remove_left_behind(path: Path) -> None:
+    """Remove the temporary files of ``path`` (:func:`_temporary_beside`) whose writer, a process
+    of this machine, has ended: a writer killed by SIGKILL left its file (a ``plot`` killed
+    while saving left ``.figure.png.<random>.tmp`` for ever). A file of a running process, of
+    another machine or of another name is left alone; a process id reused since is taken as
+    running (its file stays, as before)."""
+    prefix, host = f".{path.name}.", _host()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path.parent):
+            name = entry.name
+            if not (name.startswith(prefix) and name.endswith(".tmp")):
+                continue
+            parts = name[len(prefix):-len(".tmp")].split(".")
+            if len(parts) != 3 or parts[1] != host or not parts[0].isdigit() or int(parts[0]) == os.getpid():
+                continue
+            try:
+                os.kill(int(parts[0]), 0)
+            except ProcessLookupError:  # (PermissionError: another user's process, running)
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+            except (PermissionError, OverflowError):
+                continue
 
 
 def _created(name: Path) -> int:
@@ -220,6 +255,7 @@ def written_together() -> Iterator[Callable[[str | Path, Callable[[Path], None]]
 
     def stage(path: str | Path, write: Callable[[Path], None]) -> None:
         path = check_output(path)
+        _remove_left_behind(path)
         tmp = _temporary_beside(path)
         staged.append((tmp, path))  # (before it is made: removed by name however the block ends)
         try:

@@ -199,3 +199,34 @@ def test_a_lock_file_removed_before_it_is_locked_is_opened_again(tmp_path, monke
                 held = True
         assert held
     assert not lock.exists()
+
+
+def test_a_write_removes_the_temporary_file_a_killed_writer_left(tmp_path):
+    """SIGKILL runs no cleanup: a writer killed while writing ``fig.png`` left its hidden
+    temporary file for ever. The next write of that target removes it, once the process that
+    named it has ended; the files of a running process, of another machine, of another target,
+    or named otherwise stay."""
+    import subprocess
+    import sys
+
+    from instances.files import _host, _temporary_beside, atomic_write_text
+
+    target = tmp_path / "fig.png"
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        left = tmp_path / f".fig.png.{ended.pid}.{_host()}.0123456789abcdef.tmp"
+        kept = [tmp_path / f".fig.png.{running.pid}.{_host()}.0123456789abcdef.tmp",  # still running
+                tmp_path / f".fig.png.{ended.pid}.{int(_host(), 16) ^ 1:08x}.0123456789abcdef.tmp",  # elsewhere
+                tmp_path / f".other.png.{ended.pid}.{_host()}.0123456789abcdef.tmp",  # another target
+                tmp_path / ".fig.png.0123456789abcdef.tmp"]  # the form before (no process named)
+        for path in (left, *kept):
+            path.write_text("half a figure")
+        assert _temporary_beside(target).name.startswith(f".fig.png.{os.getpid()}.{_host()}.")
+        atomic_write_text(target, "the figure")
+        assert target.read_text() == "the figure" and not left.exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["fig.png", *(p.name for p in kept)])
+    finally:
+        running.kill()
+        running.wait()
