@@ -147,6 +147,7 @@ class Report:
 
         Examples
         --------
+        >>> from benchmarks import compute_report
         >>> from instances import load_instance
         >>> report = compute_report(load_instance("instances/examples/seed004-example.json"))
         >>> report.players_frame()[["player", "MIEW", "MIKW", "knowledge_correct"]]

@@ -203,10 +203,16 @@ def kill_descendants() -> None:
     it early only makes it restart and complain."""
     import psutil
 
-    try:
-        children = [c for c in psutil.Process().children(recursive=True) if not _is_resource_tracker(c)]
-    except psutil.Error:
-        return
+    for attempt in range(3):
+        try:
+            children = [c for c in psutil.Process().children(recursive=True) if not _is_resource_tracker(c)]
+            break
+        except psutil.Error:
+            return
+        except OSError:  # (EBADF reading /proc: a descriptor another thread closed under psutil, seen
+            if attempt == 2:  # once in 26 Ctrl-C of `perf --jobs 2`; the stop thread died there)
+                return
+            time.sleep(0.01)
     for child in children:
         with contextlib.suppress(psutil.Error):
             child.kill()
@@ -304,7 +310,8 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
             if data[0] in stops:
                 break
         signum = data[0]
-        kill_descendants()
+        with contextlib.suppress(Exception):  # (whatever it meets, the process still ends below)
+            kill_descendants()
         time.sleep(GRACE_SECONDS)
         with contextlib.suppress(Exception):
             on_stop(signum)

@@ -592,6 +592,23 @@ def test_a_capped_winner_determination_solve_is_marked():
     assert summary([_row(winners=3, wdp_highs=0.1, wdp_proven=True, msw=5)], 2)[0]["wdp_proven"] is True
 
 
+def test_proven_is_cabenchs_own_and_an_unproven_report_exits_3(tmp_path):
+    """``cabench_proven`` (the table's "proven") counts cabench's rows alone: a single backend that
+    proves less, program by program, made the table say NO of a report that was proven. An
+    unproven report exits 3, as ``cabench benchmarks`` does (``perf`` exited 0)."""
+    rows = [_row(), _row(method="cabench:portfolio"), _row(method="cbc", proven=7)]
+    entry = summary(rows, 2)[0]
+    assert entry["cabench_proven"] is True and entry["all_proven"] is False
+    assert summary([_row(proven=9), _row(method="cbc")], 2)[0]["cabench_proven"] is False
+    made = run_cli("generate", "-d", "arbitrary", "-m", "40", "-b", "400", "-n", "8", "-o", str(tmp_path / "hard.json"))
+    assert made.returncode == 0, made.stderr
+    result = run_cli("perf", str(tmp_path / "hard.json"), "--time-limit", "0.001", "--backends", "cpsat", "--no-naive",
+                     "-o", str(tmp_path / "out"))
+    assert result.returncode == 3, result.stderr
+    (entry,) = json.loads((tmp_path / "out" / "perf-summary.json").read_text())
+    assert entry["cabench_proven"] is False and "NO" in result.stdout
+
+
 def test_files_differing_by_their_suffix_are_two_entries():
     from cabench.perf import labels
 
