@@ -802,3 +802,33 @@ def test_a_dask_sweep_with_standard_error_closed_computes_its_rows(tmp_path):
                             preexec_fn=lambda: os.close(2))
     assert result.returncode == 0
     assert results.read_text().count("\n") > 2
+
+
+A_DESCRIPTOR_CLOSED_UNDER_PSUTIL = """
+import errno, subprocess, sys
+import psutil
+from ilp import lifetime
+
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+calls = []
+
+class Flaky(psutil.Process):
+    def __init__(self, *args):
+        calls.append(1)
+        if len(calls) == 1:  # (as /proc read with a descriptor another thread had just closed)
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        super().__init__(*args)
+
+psutil.Process = Flaky
+lifetime.kill_descendants()  # (which reaps the child it kills: Popen.wait would then say 0)
+print(len(calls) > 1, psutil.pid_exists(child.pid))
+"""
+
+
+def test_killing_the_descendants_survives_a_descriptor_closed_under_psutil():
+    """psutil raised OSError (EBADF) reading /proc once in 26 Ctrl-C of ``perf --jobs 2``: the
+    signal thread died with a traceback, and with it the forced end. The lookup is tried again,
+    and the child is killed."""
+    result = _python(A_DESCRIPTOR_CLOSED_UNDER_PSUTIL)
+    assert result.returncode == 0 and result.stdout.split() == ["True", "False"], (result.stdout, result.stderr)
