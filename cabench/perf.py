@@ -74,7 +74,7 @@ __all__ = ["ALL_KNOWLEDGE", "BUDGET_BASE_SECONDS", "CABENCH", "KINDS", "KNOWLEDG
            "REPEATS", "REPEAT_BELOW", "Row", "SUITES", "TABLE_PLAYERS", "budget", "check_files", "check_suite",
            "exact_knowledge", "fastest_sum", "file_paths", "labels", "measure_instance", "naive_solve",
            "needed_programs", "run_files", "run_suite", "suite_specs", "summary", "tie_break_seconds", "warm_up",
-           "wdp_highs", "wdp_ilp", "write_results", "write_rows", "xor_only"]
+           "wdp_highs", "wdp_ilp", "write_results", "xor_only"]
 
 SUITES = {
     # (distribution, goods, bids, players)
@@ -899,24 +899,25 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
     return out
 
 
-def write_rows(rows: Sequence[Row], folder: Path) -> None:
-    """perf-rows.csv: one row per instance and method (rewritten after each instance)."""
-    from instances.files import atomic_write
+def _rows_csv(rows: Sequence[Row], path: Path) -> None:
+    """perf-rows.csv: one row per instance and method."""
     from instances.spreadsheet import neutral
 
-    def write(tmp: Path) -> None:
-        with open(tmp, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(asdict(rows[0])))
-            writer.writeheader()
-            writer.writerows({k: neutral(v) for k, v in asdict(r).items()} for r in rows)  # (file names as cells)
-
-    atomic_write(folder / "perf-rows.csv", write)
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(asdict(rows[0])))
+        writer.writeheader()
+        writer.writerows({k: neutral(v) for k, v in asdict(r).items()} for r in rows)  # (file names as cells)
 
 
 def write_results(rows: Sequence[Row], table: list[dict], folder: Path) -> None:
-    write_rows(rows, folder)
-    from instances.files import atomic_write_text
+    """perf-rows.csv and perf-summary.json, together (``instances.files.written_together``),
+    after each instance: a stopped run left the new rows beside the summary of an earlier run
+    in the same folder, which disagreed without a word."""
+    from instances.files import written_together
 
-    atomic_write_text(folder / "perf-summary.json", json.dumps(table, indent=2) + "\n")
+    with written_together() as stage:
+        stage(folder / "perf-rows.csv", lambda tmp: _rows_csv(rows, tmp))
+        stage(folder / "perf-summary.json",
+              lambda tmp: tmp.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8"))
 
 

@@ -67,7 +67,6 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
         run_suite,
         summary,
         write_results,
-        write_rows,
     )
     from cabench.render import PipeConsole
     from ilp.batch import default_jobs
@@ -134,13 +133,16 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
                 else:  # one short plain line: no padding to the console's width, no source location
                     click.echo(f"[{time.strftime('%H:%M:%S')}] {text}", err=True)
 
+            def checkpoint(done: list) -> None:  # (after each instance: the rows and their summary together)
+                write_results(done, summary(done, jobs or default_jobs()), output)
+
             if paths:
                 rows = run_files(paths, chosen, default, time_limit, progress=step,
-                                 checkpoint=lambda done: write_rows(done, output), jobs=jobs, naive=naive,
+                                 checkpoint=checkpoint, jobs=jobs, naive=naive,
                                  knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
             else:
                 rows = run_suite(suite, seeds, chosen, default, time_limit, progress=step,
-                                 checkpoint=lambda done: write_rows(done, output), jobs=jobs, only=only, naive=naive,
+                                 checkpoint=checkpoint, jobs=jobs, only=only, naive=naive,
                                  knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
         table = summary(rows, jobs or default_jobs())
         write_results(rows, table, output)

@@ -673,3 +673,40 @@ def test_perf_stopped_before_its_first_rows_leaves_no_folder(tmp_path):
         proc.kill()
     assert proc.returncode == 130, stderr
     assert not (tmp_path / "new").exists(), sorted(str(p) for p in (tmp_path / "new").rglob("*"))
+
+
+def test_a_stopped_run_leaves_rows_and_summary_that_agree(tmp_path):
+    """The rows and the summary are written together after each instance. A run stopped in an
+    output folder of an earlier run left its new rows beside the earlier run's summary, which
+    disagreed without a word."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import cabench_command
+
+    folder, output = tmp_path / "files", tmp_path / "perf"
+    folder.mkdir()
+    for name, args in (("a-easy.json", ["-d", "regions", "-m", "8", "-b", "20", "-n", "3"]),
+                       ("b-hard.json", ["-d", "arbitrary", "-m", "40", "-b", "400", "-n", "8"])):
+        assert run_cli("generate", *args, "-o", str(folder / name)).returncode == 0
+    output.mkdir()
+    planted = '[{"distribution": "an earlier run"}]\n'
+    (output / "perf-summary.json").write_text(planted)
+    proc = subprocess.Popen([*cabench_command(), "perf", str(folder), "--backends", "none", "--no-naive",
+                             "-o", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while (output / "perf-summary.json").read_text() == planted and proc.poll() is None:
+            assert time.monotonic() < deadline, "no summary was written after the first instance"
+            time.sleep(0.01)
+        assert proc.poll() is None, "perf ended before it could be stopped"
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    with open(output / "perf-rows.csv") as handle:
+        measured = {row["distribution"] for row in csv.DictReader(handle)}
+    summarised = {entry["distribution"] for entry in json.loads((output / "perf-summary.json").read_text())}
+    assert measured == summarised == {"a-easy"}
