@@ -112,6 +112,18 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
         if "brute" in names and goods > brute.MAX_GOODS:
             raise click.BadParameter(f"brute handles at most {brute.MAX_GOODS} goods; these instances have up "
                                      f"to {goods}", param_hint=flag)
+    # how the run was made, in every entry of the summary: a paper's table needs the version, the
+    # cores and the limits beside the ratios (cabench/ideal divides by the cores)
+    import cabench
+    from ilp.portfolio import cores
+
+    run = {"cabench": cabench.__version__, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "cores": cores(), "jobs": jobs or default_jobs(), "time_limit": time_limit, "default": default,
+           "backends": list(chosen), "naive": naive}
+
+    def summarised(done: list) -> list[dict]:
+        return [dict(entry, run=run) for entry in summary(done, jobs or default_jobs())]
+
     # a stop before the first rows are written leaves no empty folder behind (the rows of a
     # stop after it are kept)
     with new_folders_removed_on_error(output):
@@ -134,7 +146,7 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
                     click.echo(f"[{time.strftime('%H:%M:%S')}] {text}", err=True)
 
             def checkpoint(done: list) -> None:  # (after each instance: the rows and their summary together)
-                write_results(done, summary(done, jobs or default_jobs()), output)
+                write_results(done, summarised(done), output)
 
             if paths:
                 rows = run_files(paths, chosen, default, time_limit, progress=step,
@@ -144,7 +156,7 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
                 rows = run_suite(suite, seeds, chosen, default, time_limit, progress=step,
                                  checkpoint=checkpoint, jobs=jobs, only=only, naive=naive,
                                  knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
-        table = summary(rows, jobs or default_jobs())
+        table = summarised(rows)
         write_results(rows, table, output)
     if paths:  # files, and the instances measured when several specs are drawn on each
         files = len(file_paths(paths))

@@ -607,6 +607,12 @@ def test_proven_is_cabenchs_own_and_an_unproven_report_exits_3(tmp_path):
     assert result.returncode == 3, result.stderr
     (entry,) = json.loads((tmp_path / "out" / "perf-summary.json").read_text())
     assert entry["cabench_proven"] is False and "NO" in result.stdout
+    import cabench  # (how the run was made, for a paper's table: it was nowhere)
+
+    run = entry["run"]
+    assert (run["cabench"], run["time_limit"], run["backends"], run["naive"]) == (cabench.__version__, 0.001,
+                                                                                  ["cpsat"], False)
+    assert run["cores"] >= 1 and run["jobs"] >= 1 and run["started"].endswith("Z")
 
 
 def test_files_differing_by_their_suffix_are_two_entries():
