@@ -531,7 +531,12 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     rows.append(Row(**common, **baseline, method=f"report:{default}",
                     proven=len(programs) if report.all_proven else 0, seconds=whole, solver_seconds=solving))
     if exact_seconds is not None:
-        rows.append(Row(**common, method=f"report-exact:{default}", proven=len(programs) if exact_proven else 0,
+        # the exact-knowledge instance's own programs (its row had the counts of this one's)
+        exact_named = table_programs(exact) if exact.n <= TABLE_PLAYERS else []
+        exact_needed = needed_programs(exact, exact_report)
+        exact_table = [p for _, p in exact_named] if exact_named else exact_needed
+        rows.append(Row(**base, programs=len(exact_table), distinct=len(set(exact_table)), needed=len(exact_needed),
+                        method=f"report-exact:{default}", proven=len(exact_table) if exact_proven else 0,
                         seconds=exact_seconds))
     if batch:
         rows.append(Row(**common, method=f"{CABENCH}:{default}", proven=sum(s.optimal for s in solutions),
@@ -847,7 +852,8 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
         medians = {m: statistics.median(v) for m, v in methods.items()}
         ours = next((m for m in medians if m.startswith(CABENCH)), None)
         fastest = [r.fastest_single_sum for r in members if r.method == ours and r.fastest_single_sum]
-        table_rows = [r for r in members if not r.method.startswith("kind:")]
+        # (the counts of the instance measured: a report-exact row counts its exact-knowledge twin's)
+        table_rows = [r for r in members if not r.method.startswith(("kind:", "report-exact:"))]
         counts = {r.seed: r.players for r in table_rows}  # (the medians of the seeds, as the times)
         entry = {"distribution": key[0], "goods": key[1], "bids": key[2],
                  "players": statistics.median_low(counts.values()), "knowledge": key[4], "coalitions": key[5],

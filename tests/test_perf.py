@@ -136,7 +136,14 @@ def test_measure_instance_kinds_and_exact_report():
     kinds = {r.method: r for r in rows if r.method.startswith("kind:")}
     assert [kinds[f"kind:{k}"].programs for k in ("MSW", "MIEW", "MIKW", "MKW")] == [1, 3, 3, 1]
     assert all(r.proven == r.programs for r in rows)
+    # the report-exact row counts the exact-knowledge instance's own programs (it copied these)
+    from benchmarks.table import table_programs
+
+    own, twin = rows[0], rows[1]
+    assert (twin.programs, twin.distinct) == (len(table_programs(exact)), len({p for _, p in table_programs(exact)}))
+    assert twin.distinct < own.distinct and twin.fastest_single_sum is None
     (entry,) = summary(rows, cores=2)
+    assert (entry["programs"], entry["distinct"]) == (own.programs, own.distinct)
     assert entry["knowledge"] == "candidates:2" and entry["coalitions"] == "pairs:1"
     assert entry["knowledge_over_exact"] > 0 and entry["all_proven"]
     assert set(entry["kinds"]) == {"MSW", "MIEW", "MIKW", "MKW"}
