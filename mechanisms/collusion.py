@@ -70,10 +70,7 @@ def _eps2_check(value: Fraction, params: Mapping[str, Fraction], instance: Insta
 PARAMS = (
     Param("eps", "probability of re-drawing the star uniformly (coin c1)", lambda inst, values: Fraction(1, 100), in_open_unit),
     Param("eps1", "inconsistency fine margin", lambda inst, values: Fraction(1, 10), in_open_unit),
-    # eps2 = eps1 / (4n) by default (1/(40n) at eps1's default): it was 1/(40n) whatever eps1, so
-    # an eps1 of 1/20 or less alone broke 2 n eps2 < eps1 and asked for eps2 too
-    Param("eps2", "YES discount and reward scale, 2 n eps2 < eps1", lambda inst, values: values["eps1"] / (4 * inst.n),
-          _eps2_check),
+    Param("eps2", "YES discount and reward scale, 2 n eps2 < eps1", lambda inst, values: Fraction(1, 40 * inst.n), _eps2_check),
 )
 
 

@@ -176,16 +176,6 @@ def test_parameters_violating_the_paper_are_refused(name, params, message):
         MECHANISMS[name].parameters(seed004_example(), params)
 
 
-def test_eps2_follows_a_given_eps1():
-    """collusion-leveraging's eps2 defaults to eps1/(4n), 1/(40n) at eps1's default: an eps1 of
-    1/20 given alone was refused (its default of 1/(40n) broke 2 n eps2 < eps1)."""
-    m = MECHANISMS["collusion-leveraging"]
-    inst = seed004_example()  # (3 players)
-    assert m.parameters(inst)["eps2"] == Fraction(1, 120)
-    assert m.parameters(inst, {"eps1": Fraction(1, 20)})["eps2"] == Fraction(1, 240)
-    assert m.parameters(inst, {"eps1": Fraction(1, 20), "eps2": Fraction(1, 1000)})["eps2"] == Fraction(1, 1000)
-
-
 @pytest.mark.parametrize("name", sorted(m.name for m in AUCTION_MECHANISMS))
 def test_monte_carlo_agrees_with_exact_expectation(name):
     inst = random_instance(3, goods=3, players=3, market=False)

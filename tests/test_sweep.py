@@ -554,7 +554,7 @@ def test_files_of_the_same_bytes_are_named_in_a_note(tmp_path):
 
 def test_a_parameter_given_at_a_default_the_same_on_every_instance_keys_the_default_rows():
     """``parameter_spec``: a value equal to a default that reads no instance is left out of the
-    key; a default that depends on the instance (collusion-leveraging's eps2 = eps1/(4 n)) or on a
+    key; a default that depends on the instance (collusion-leveraging's eps2 = 1/(40 n)) or on a
     parameter that does cannot be known before the instance is read, so its value stays."""
     from fractions import Fraction
 
