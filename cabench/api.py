@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import json
 import numbers
 import operator
@@ -37,25 +36,6 @@ if TYPE_CHECKING:
 
 # Each function imports the library it runs (as the command modules do): the command line imports this
 # module at every start, and `cabench --help` or a bad flag needs none of it.
-
-
-def _with_scratch(solving: Callable) -> Callable:
-    """``solving`` (a function that runs solvers) within a private temporary folder for the
-    solvers' files, removed when it returns or raises, Ctrl-C included
-    (``ilp.lifetime.scratch_folder``), as every command has one: a ``benchmarks(..., solver="cbc")``
-    stopped by Ctrl-C left CBC's model files in the system's temporary folder for good. Within a
-    command (or a call within a call) the folder in effect is used."""
-
-    @functools.wraps(solving)
-    def wrapped(*args, **kwargs):
-        from ilp.lifetime import scratch, scratch_folder
-
-        if scratch() is not None:
-            return solving(*args, **kwargs)
-        with scratch_folder():
-            return solving(*args, **kwargs)
-
-    return wrapped
 
 __all__ = ["ArgumentError", "Deviations", "Evaluations", "Announcement", "annotate", "benchmarks", "deviate",
            "evaluate", "generate", "import_cats", "load", "outcome", "save"]
@@ -450,7 +430,6 @@ def solve_options(solver: str = DEFAULT_BACKEND, time_limit: float | None = None
     return SolveOptions(solver, seconds, check_jobs(jobs))
 
 
-@_with_scratch
 def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str = DEFAULT_BACKEND,
                time_limit: float | None = None, jobs: int | None = None,
                progress: Callable[[int, int], None] | None = None, witnesses: str = DEFAULT_WITNESSES) -> Report:
@@ -749,7 +728,6 @@ class Evaluations:
         return integer_columns(data_frame(rows), ("benchmark_value",))
 
 
-@_with_scratch
 def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str = "all",
              params: Mapping[str, Any] | None = None, strategies: str = "rational", player: str | None = None,
              samples: int | None = None, seed: int = 0, solver: str = DEFAULT_BACKEND,
@@ -959,7 +937,6 @@ class Announcement:
                 "announcements": {kind: describe(a, self.instance) for kind, a in self.actions.items()}}
 
 
-@_with_scratch
 def outcome(instance: Instance | str | Path | Mapping[str, Any], mechanism: str, player: str,
             params: Mapping[str, Any] | None = None, solver: str = DEFAULT_BACKEND,
             time_limit: float | None = None, jobs: int | None = None) -> Announcement:
@@ -1054,7 +1031,6 @@ class Deviations:
         return data_frame(rows)
 
 
-@_with_scratch
 def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str, player: str,
             params: Mapping[str, Any] | None = None, solver: str = DEFAULT_BACKEND,
             time_limit: float | None = None, jobs: int | None = None) -> Deviations:

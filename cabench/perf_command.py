@@ -113,12 +113,14 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
             raise click.BadParameter(f"brute handles at most {brute.MAX_GOODS} goods; these instances have up "
                                      f"to {goods}", param_hint=flag)
     # how the run was made, in every entry of the summary: a paper's table needs the version, the
-    # cores and the limits beside the ratios (cabench/ideal divides by the cores)
+    # cores and the limits beside the ratios (cabench/ideal divides by the jobs)
     import cabench
     from ilp.portfolio import cores
 
     run = {"cabench": cabench.__version__, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-           "cores": cores(), "jobs": jobs or default_jobs(), "time_limit": time_limit, "default": default,
+           "cores": cores(), "jobs": jobs or default_jobs(),
+           # (--time-limit inf is no limit: null, where JSON has no Infinity)
+           "time_limit": None if time_limit is None or time_limit == float("inf") else time_limit, "default": default,
            "backends": list(chosen), "naive": naive}
 
     def summarised(done: list) -> list[dict]:

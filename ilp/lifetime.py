@@ -200,7 +200,9 @@ def _watch_parent(parent: int) -> None:
 def kill_descendants() -> None:
     """SIGKILL every process below this one (solver workers, their CBC binaries, pools), except
     multiprocessing's resource tracker: it ends by itself once this process is gone, and killing
-    it early only makes it restart and complain."""
+    it early only makes it restart and complain. Listing them is tried three times when it meets
+    an OSError (a descriptor another thread closed under psutil), then given up in silence: the
+    signal thread's forced end must follow whatever happens here."""
     import psutil
 
     for attempt in range(3):

@@ -18,12 +18,12 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import socket
 import stat
 import sys
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -189,14 +189,19 @@ def _temporary_beside(path: Path) -> Path:
 
 
 def _host() -> str:
-    """This machine, as 8 hex digits (a folder may be shared between machines, whose process ids
-    say nothing of each other)."""
-    return f"{zlib.crc32(socket.gethostname().encode()):08x}"
+    """The space of process ids this process lives in, as 12 hex digits: the machine's name, its
+    boot and its process-id namespace (a folder may be shared between machines, or between
+    containers of one machine, whose process ids say nothing of each other)."""
+    parts = [socket.gethostname()]
+    with contextlib.suppress(OSError):  # (Linux; elsewhere the name alone)
+        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
+        parts.append(str(os.stat("/proc/self/ns/pid").st_ino))
+    return hashlib.blake2s("\0".join(parts).encode(), digest_size=6).hexdigest()
 
 
 def _remove_left_behind(path: Path) -> None:
     """Remove the temporary files of ``path`` (:func:`_temporary_beside`) whose writer, a process
-    of this machine, has ended: a writer killed by SIGKILL left its file (a ``plot`` killed
+    of the same process-id space (:func:`_host`), has ended: a writer killed by SIGKILL left its file (a ``plot`` killed
     while saving left ``.figure.png.<random>.tmp`` for ever). A file of a running process, of
     another machine or of another name is left alone; a process id reused since is taken as
     running (its file stays, as before)."""
@@ -207,7 +212,8 @@ def _remove_left_behind(path: Path) -> None:
             if not (name.startswith(prefix) and name.endswith(".tmp")):
                 continue
             parts = name[len(prefix):-len(".tmp")].split(".")
-            if len(parts) != 3 or parts[1] != host or not parts[0].isdigit() or int(parts[0]) == os.getpid():
+            if (len(parts) != 3 or parts[1] != host or not (parts[0].isascii() and parts[0].isdigit())
+                    or int(parts[0]) == os.getpid()):
                 continue
             try:
                 os.kill(int(parts[0]), 0)

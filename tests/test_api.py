@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -512,27 +511,3 @@ def test_the_benchmark_column_of_all_mechanisms_stays_integers():
     frame = cabench.evaluate(SEED004, "all").to_frame()
     assert str(frame["benchmark_value"].dtype) == "Int64"
     assert frame["benchmark_value"].isna().any() and frame["benchmark_value"].notna().any()
-
-
-def test_a_call_gives_its_solvers_a_private_folder_removed_even_when_interrupted(monkeypatch):
-    """As each command does: the solvers' files (CBC's models) go to a folder of the call's own,
-    removed when it returns or is interrupted. ``benchmarks(..., solver="cbc")`` stopped by
-    Ctrl-C left CBC's model files in the system's temporary folder for good."""
-    from ilp import lifetime
-
-    monkeypatch.delenv(lifetime.SCRATCH, raising=False)
-    seen = []
-
-    def stop(done: int, total: int) -> None:
-        seen.append(lifetime.scratch())
-        raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        cabench.benchmarks(EXAMPLES / "seed004-example.json", progress=stop)
-    assert seen and seen[0] is not None and not os.path.exists(seen[0])
-    assert lifetime.scratch() is None
-    folders = []
-    report = cabench.benchmarks(EXAMPLES / "seed004-example.json",
-                                progress=lambda done, total: folders.append(lifetime.scratch()))
-    assert report.msw.value == 200 and folders[0] is not None and not os.path.exists(folders[0])
-    assert cabench.benchmarks.__doc__.startswith("Every benchmark of the papers")  # (the wrapper keeps it)

@@ -204,8 +204,8 @@ def test_a_lock_file_removed_before_it_is_locked_is_opened_again(tmp_path, monke
 def test_a_write_removes_the_temporary_file_a_killed_writer_left(tmp_path):
     """SIGKILL runs no cleanup: a writer killed while writing ``fig.png`` left its hidden
     temporary file for ever. The next write of that target removes it, once the process that
-    named it has ended; the files of a running process, of another machine, of another target,
-    or named otherwise stay."""
+    named it has ended; the files of a running process, of another machine or process-id
+    namespace, of another target, or named otherwise stay."""
     import subprocess
     import sys
 
@@ -218,7 +218,9 @@ def test_a_write_removes_the_temporary_file_a_killed_writer_left(tmp_path):
     try:
         left = tmp_path / f".fig.png.{ended.pid}.{_host()}.0123456789abcdef.tmp"
         kept = [tmp_path / f".fig.png.{running.pid}.{_host()}.0123456789abcdef.tmp",  # still running
-                tmp_path / f".fig.png.{ended.pid}.{int(_host(), 16) ^ 1:08x}.0123456789abcdef.tmp",  # elsewhere
+                # another machine, or another container's process ids
+                tmp_path / f".fig.png.{ended.pid}.{int(_host(), 16) ^ 1:012x}.0123456789abcdef.tmp",
+                tmp_path / f".fig.png.\u00b2.{_host()}.0123456789abcdef.tmp",  # (a digit to isdigit, not to int)
                 tmp_path / f".other.png.{ended.pid}.{_host()}.0123456789abcdef.tmp",  # another target
                 tmp_path / ".fig.png.0123456789abcdef.tmp"]  # the form before (no process named)
         for path in (left, *kept):
