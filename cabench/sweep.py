@@ -56,6 +56,7 @@ from instances.spreadsheet import neutral
 from instances.units import decimal
 
 if TYPE_CHECKING:
+    from instances import Instance
     from mechanisms.base import Param
 
 __all__ = ["CONNECT_SECONDS", "KEY", "LATE", "RESUMED", "check_results", "check_results_name", "guarantee_on",
@@ -274,7 +275,7 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
             continue
         m = MECHANISMS[name]
         start = time.perf_counter()
-        params = m.parameters(instance, {k: v for k, v in given.items() if k in {p.name for p in m.params}})
+        params = _parameters(name, instance, given)
         head = {**base, "mechanism": name, "parameter_spec": parameter_spec(name, given),
                 "parameters": json.dumps({k: str(v) for k, v in params.items()}, sort_keys=True)}
         try:
@@ -545,22 +546,28 @@ def _not_applied(mechanisms: Sequence[str], left: Mapping[str, int], instances: 
             for (count, kind), names in grouped.items()]
 
 
+def _parameters(mechanism: str, instance: Instance, given: Mapping[str, Fraction]) -> dict[str, Fraction]:
+    """The parameters of ``mechanism`` on ``instance``: those of ``given`` that it has, its
+    defaults for the others (``Mechanism.parameters``, which refuses what the paper does)."""
+    from mechanisms import MECHANISMS
+
+    m = MECHANISMS[mechanism]
+    return m.parameters(instance, {k: v for k, v in given.items() if k in {p.name for p in m.params}})
+
+
 def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[str, Fraction], key: str | None = None
             ) -> tuple[str, list[tuple[tuple[str, str, str, str], str]]]:
     """The key of ``path`` (``key`` if known) and the rows this run wants of it: (row key,
     mechanism) with "" for the benchmark row, then the mechanisms that apply to the instance."""
     from instances.cats import read_instance_or_cats
-    from mechanisms import MECHANISMS
-
     key = key or instance_key(path)
     instance = read_instance_or_cats(path)
     wanted = [((key, "", "", solver), "")]
     wanted += [((key, name, parameter_spec(name, given), solver), name) for name in mechanisms
                if _applicable(name, instance)]
     for _, name in wanted[1:]:  # a --param that this instance refuses, before anything is computed
-        m = MECHANISMS[name]
         try:
-            m.parameters(instance, {k: v for k, v in given.items() if k in {p.name for p in m.params}})
+            _parameters(name, instance, given)
         except CabenchError as exc:  # (found while computing, it ended the sweep at this file)
             raise exc if str(exc).startswith(str(path)) else CabenchError(f"{path}: {exc}") from None
     return key, wanted

@@ -10,7 +10,7 @@
   old file or the new one, never half of one, and a planted symlink is never followed;
   :func:`written_together` does so for several files at once, all or none. The temporary file
   that a killed writer left (SIGKILL runs no cleanup) is removed by the next write of the same
-  target on the same machine, once its writer's process is gone.
+  target in the same process-id space, once its writer's process is gone.
 * :func:`exclusive_lock` holds an advisory lock (``fcntl.flock``) so two processes never write
   the same results at once.
 """
@@ -201,10 +201,10 @@ def _host() -> str:
 
 def _remove_left_behind(path: Path) -> None:
     """Remove the temporary files of ``path`` (:func:`_temporary_beside`) whose writer, a process
-    of the same process-id space (:func:`_host`), has ended: a writer killed by SIGKILL left its file (a ``plot`` killed
-    while saving left ``.figure.png.<random>.tmp`` for ever). A file of a running process, of
-    another machine or of another name is left alone; a process id reused since is taken as
-    running (its file stays, as before)."""
+    of the same process-id space (:func:`_host`), has ended: a writer killed by SIGKILL left its
+    file (a ``plot`` killed while saving left ``.figure.png.<random>.tmp`` for ever). A file of a
+    running process, of another process-id space or of another name is left alone; a process id
+    reused since is taken as running (its file stays, as before)."""
     prefix, host = f".{path.name}.", _host()
     with contextlib.suppress(OSError):
         for entry in os.scandir(path.parent):
