@@ -162,6 +162,12 @@ is a much weaker program: with 300 candidates, none at most another, regions 16 
 reports took about 1 s priced and 30 s robust, some programs unproven in 10 s (2026-12-07)."""
 
 
+def _too_deep(options: list[tuple[Function, ...]]) -> bool:
+    """Whether some minimum of ``options`` holds more than :data:`MAX_LEVELS` functions: its
+    covering unions are neither listed nor priced (the robust block instead)."""
+    return max(map(len, options)) > MAX_LEVELS
+
+
 DOMINANCE_WORK = 5_000_000
 """Most bid comparisons :func:`_lowest` makes for one minimum (a few seconds in the worst case);
 the functions it has not reached by then are kept, which is exact too."""
@@ -398,8 +404,8 @@ def union_options(weight: Weight | None) -> tuple[tuple[Function, ...], ...] | N
         return None
     if any(f.semantics is Semantics.OR for option in options for f in option):
         return None
-    if max(map(len, options)) > MAX_LEVELS:
-        return None  # (the robust block instead: :data:`MAX_LEVELS`)
+    if _too_deep(options):
+        return None
     return tuple(options)
 
 
@@ -429,7 +435,7 @@ def _compile(weight: Weight, budget: int, shapes: dict[tuple[int, ...], "_Shape 
         return _shaped(atoms, bundles, shapes)
     if len(options) == 1 and len(options[0]) == 1:
         return AtomsBlock(False, options[0][0].atoms)
-    if budget > 0 and max(map(len, options)) <= MAX_LEVELS:
+    if budget > 0 and not _too_deep(options):
         atoms = covering_unions(tuple(options), budget)
         if atoms is not None:
             return AtomsBlock(True, atoms, unions=True) if atoms else None
