@@ -100,6 +100,13 @@ class Report:
     market: Benchmark | None
     wall_time: float = field(compare=False)
 
+    def __repr__(self) -> str:
+        # One line (the dataclass's repr holds every witness: megabytes at 500 players)
+        msw = self.msw.value if self.msw.value is not None else "not proven"
+        proven = "all proven" if self.all_proven else "not all proven"
+        return (f"<Report of {self.instance.name!r}: MSW {msw}, {len(self.players)} players, "
+                f"{len(self.agents)} agents, {proven}>")
+
     @property
     def benchmarks(self) -> list[Benchmark]:
         """Every benchmark of the report, in the order of the JSON output: MSW, the

@@ -133,7 +133,8 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
     ----------
     source : str, pathlib.Path, dict or Instance
         A path to a cabench instance file (``-`` for standard input), or its content as a dict
-        (validated against the same schema); an :class:`~instances.Instance` is returned as is.
+        (validated against the same schema); an :class:`~instances.Instance` is checked against
+        the same rules (one built or changed in memory was never read) and returned.
     coalition_knowledge : {"bounds", "sets"}, optional
         How coalitions pool knowledge (``cabench benchmarks --coalition-knowledge``).
 
@@ -149,6 +150,7 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
     >>> inst.players
     ('p1', 'p2', 'p3')
     """
+    from instances.check import check_instance
     from instances.loader import load_instance, parse_instance
     from instances.model import READINGS
 
@@ -156,7 +158,7 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
         raise ArgumentError(f"coalition knowledge {_shown(coalition_knowledge)}: expected one of {', '.join(READINGS)}",
                             "coalition-knowledge")
     if isinstance(source, Instance):
-        instance = source
+        instance = check_instance(source)  # (built or changed in memory: nothing read it)
     elif isinstance(source, Mapping):
         instance = parse_instance(dict(source))
     elif isinstance(source, str) and _json_text(source):
@@ -597,6 +599,11 @@ class Evaluations:
     too_few_players: tuple[tuple[Mechanism, int], ...] = ()
     """``all`` only: the mechanisms of the instance's kind left out because it has fewer
     players than they need, each with that number (perfect-revenue needs two)."""
+
+    def __repr__(self) -> str:
+        # One line (the dataclass's repr holds every outcome of every mechanism)
+        names = ", ".join(m.name for m, _, _ in self.rows)
+        return f"<Evaluations of {self.instance.name!r}, {self.strategies_played()}: {names}>"
 
     def _deviators_text(self) -> str:
         return "{" + ", ".join(self.instance.players[j] for j in self.deviators) + "}"

@@ -18,6 +18,7 @@ __all__ = [
     "Valuation",
     "ZERO",
     "annotate",
+    "check_instance",
     "draw_coalitions",
     "draw_knowledge",
     "dump_instance",
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
+    "instances.check": ("check_instance",),
     "instances.errors": ("CabenchError", "InputError"),
     "instances.knowledge_models": ("annotate", "draw_coalitions", "draw_knowledge"),
     "instances.loader": ("load_instance", "parse_instance"),

@@ -65,6 +65,22 @@ class Instance:
     """How a coalition pools candidate-set knowledge: "bounds" or "sets" (a reading of seed 000
     Def. 1, chosen on the command line; ``benchmarks.knowledge`` explains both)."""
 
+    def __hash__(self) -> int:
+        # Equal instances have equal fields, so leaving the knowledge out (its profiles are
+        # dicts, which do not hash) keeps hash consistent with ==; the dataclass's own hash
+        # raised TypeError, and an instance could not be a key of a dict or a cache.
+        return hash((self.name, self.goods, self.players, self.valuations, self.coalitions, self.endowment,
+                     self.scale, self.description, self.coalition_knowledge))
+
+    def __repr__(self) -> str:
+        # One line: the dataclass's repr lists every valuation and bound (megabytes in a
+        # notebook at 500 players); the fields themselves are at hand.
+        kind = "market" if self.is_market else "auction"
+        known = sum(k is not None for k in self.knowledge)
+        return (f"<Instance {self.name!r}: {kind}, {self.m} goods, {self.n} players, "
+                f"{sum(len(v.bids) for v in self.valuations)} bids, {known} with knowledge, "
+                f"{len(self.coalitions)} coalitions>")
+
     @property
     def m(self) -> int:
         return len(self.goods)

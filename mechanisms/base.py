@@ -37,6 +37,9 @@ class ParameterError(CabenchError):
         super().__init__(message)
         self.param = param
 
+    def __repr__(self) -> str:
+        return f"<Mechanism {self.name!r}: {self.source}>"  # (its fields are functions)
+
     def __reduce__(self):  # (an exception pickles its message alone by default)
         state = {"__notes__": list(self.__notes__)} if hasattr(self, "__notes__") else None
         return ParameterError, (str(self), self.param), state
@@ -368,6 +371,15 @@ class Mechanism:
     notes: str = ""
     min_players: int = 1
 
+    def __repr__(self) -> str:
+        return f"<Mechanism {self.name!r}: {self.source}>"  # (its fields are functions)
+
+    def __reduce__(self):
+        # Pickled by name, as an Enum member is: its rules and defaults are functions (lambdas
+        # among them), and a result that holds its mechanism (``cabench.evaluate``'s) should
+        # pickle, e.g. to cross a process pool.
+        return _registered, (self.name,)
+
     def deviation_families(self, instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                            agent: tuple[int, ...]) -> dict[str, Deviation]:
         """The deviation families for ``agent``. For a coalition (whose members maximise the sum
@@ -402,6 +414,13 @@ class Mechanism:
             if problem:
                 raise ParameterError(f"{self.name}: {p.name} = {values[p.name]}: {problem}", p.name)
         return values
+
+
+def _registered(name: str) -> Mechanism:
+    """The mechanism of ``mechanisms.MECHANISMS`` named ``name`` (how a pickled one is read)."""
+    from mechanisms.registry import MECHANISMS
+
+    return MECHANISMS[name]
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ DOCTEST_MODULES = (
     "benchmarks.market",
     "benchmarks.report",
     "benchmarks.intervals",
+    "instances.check",
     "instances.loader",
     "instances.writer",
     "instances.knowledge_models",
