@@ -696,6 +696,9 @@ def file_paths(paths: Sequence[Path]) -> list[Path]:
             out += found
         elif path.is_file():
             out.append(path)
+        elif str(path) == "-" and not path.exists():  # (other commands read "-" as standard input)
+            raise InputError("-", "", "standard input is not read by perf, which reads each instance more than "
+                             "once: save it to a file and give its path")
         elif path.exists():  # (a pipe was "no such file or folder")
             raise InputError(str(path), "", "not a regular file (a pipe or a device); perf reads each instance more "
                              "than once: save it to a file first")

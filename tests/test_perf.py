@@ -398,6 +398,9 @@ def test_perf_files_as_written_and_bad_paths(tmp_path):
     example = str(EXAMPLES / "random-xor-lower-bounds.json")
     missing = run_cli("perf", str(tmp_path / "nothing.txt"), "-o", str(tmp_path / "x"))
     assert missing.returncode == 2 and "nothing.txt: no such file or folder" in missing.stderr
+    stdin = run_cli("perf", "-", "-o", str(tmp_path / "x"), cwd=tmp_path)  # ("-" is standard input elsewhere)
+    assert stdin.returncode == 2 and stdin.stderr == ("-: standard input is not read by perf, which reads each "
+                                                      "instance more than once: save it to a file and give its path\n")
     (tmp_path / "empty").mkdir()
     empty = run_cli("perf", str(tmp_path / "empty"), "-o", str(tmp_path / "x"))
     assert empty.returncode == 2 and "no instance file" in empty.stderr
