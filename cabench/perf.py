@@ -227,7 +227,7 @@ def naive_solve(program: Program, time_limit: float | None) -> tuple[bool, int |
     value there (:func:`_listed`)."""
     import pulp
 
-    from ilp.cbc import _command
+    from ilp.cbc import solve_problem
     from instances.valuation import Semantics
 
     problem = pulp.LpProblem("naive", pulp.LpMaximize)
@@ -259,7 +259,7 @@ def naive_solve(program: Program, time_limit: float | None) -> tuple[bool, int |
     options = {"msg": False}
     if time_limit is not None:
         options["timeLimit"] = time_limit
-    problem.solve(_command(**options))
+    solve_problem(problem, **options)
     proven = problem.sol_status == pulp.LpSolutionOptimal
     return proven, round(pulp.value(problem.objective) or 0) if proven else None
 

@@ -7,8 +7,12 @@ so that is what we read. Values come back as floats and are rounded to the integ
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 
 import pulp
 
@@ -17,7 +21,7 @@ from ilp.formulation import Formulation
 from ilp.lifetime import guard_pulp, scratch
 from ilp.program import Status
 
-__all__ = ["EXACT", "NAME", "THREADS_FROM_SECONDS", "available", "run"]
+__all__ = ["EXACT", "NAME", "THREADS_FROM_SECONDS", "available", "run", "solve_problem"]
 
 NAME = "cbc"
 EXACT = False  # floating point: ilp.claims decides what its claims prove
@@ -33,14 +37,43 @@ def _command(**options) -> pulp.LpSolver_CMD:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             solver = pulp.PULP_CBC_CMD(**options)
-    folder = scratch()
-    if folder is not None:  # the command line's private folder, removed however it ends (ilp.lifetime)
-        solver.tmpDir = folder
     return solver
+
+
+@contextlib.contextmanager
+def _files_folder() -> Iterator[str | None]:
+    """A new folder for one solve's files, removed when the solve ends, however it ends.
+
+    PuLP deletes CBC's model and solution files only after a solve that read its answer: a
+    solve ended by Ctrl-C (``KeyboardInterrupt`` in the Python API) or by an error left them
+    in the temporary folder. The command line's private folder (``ilp.lifetime.scratch``,
+    removed when the command ends, after a forced end too) holds these folders when it is in
+    effect. One folder per solve, not per process or per call: solves run on several threads
+    at once, and a folder named in the environment is shared by all of them (a per-call folder
+    so named was removed under another thread's running CBC)."""
+    try:
+        folder = tempfile.mkdtemp(prefix="cabench-cbc-", dir=scratch())
+    except OSError:  # no writable temporary folder: PuLP's default
+        yield None
+        return
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 THREADS_FROM_SECONDS = 1.0
 """Shortest time limit under which CBC is given the threads asked for (``SolveOptions.threads``)."""
+
+
+def solve_problem(problem: pulp.LpProblem, **options) -> None:
+    """Solve a PuLP ``problem`` with CBC (:func:`_command`, PuLP's ``options``), its files in a
+    folder of their own that no end of the solve leaves behind (:func:`_files_folder`)."""
+    with _files_folder() as folder:
+        solver = _command(**options)
+        if folder is not None:
+            solver.tmpDir = folder
+        problem.solve(solver)
 
 
 def available() -> bool:
@@ -88,7 +121,7 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         settings["timeLimit"] = time_limit
     start = time.monotonic()
     try:
-        problem.solve(_command(**settings))
+        solve_problem(problem, **settings)
     except pulp.PulpSolverError:
         if time_limit is None:
             raise

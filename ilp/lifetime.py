@@ -19,7 +19,8 @@ CBC binary) must end when cabench ends, however it ends:
 PuLP puts in the system's temporary folder and deletes only after a normal solve: a run stopped
 mid-solve left them in ``/tmp``. The command line gives its solvers a folder of their own
 (:func:`scratch_folder`, named in the environment so worker processes use it too) and removes it
-when it ends, after a signal too.
+when it ends, after a signal too. Within it (or in the system's temporary folder, for the Python
+API), each CBC solve has a folder of its own, removed when the solve ends (``ilp.cbc``).
 
 No code from the working directory: Python puts the working directory (or the script's folder)
 first on ``sys.path`` for ``-c`` and ``-m``, which is how worker processes (``ilp.workers``)

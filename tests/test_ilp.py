@@ -1027,6 +1027,33 @@ def test_cbc_searches_serially_on_one_thread(monkeypatch):
     assert [settings["threads"] for settings in made if "threads" in settings] == [None, 2, None, 2]
 
 
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError])
+def test_a_cbc_solve_that_ends_early_leaves_no_file(monkeypatch, tmp_path, stop):
+    """CBC's model and solution files are gone however the solve ends: PuLP removes them only
+    after reading an answer, and a Ctrl-C in the Python API (``KeyboardInterrupt`` once CBC has
+    written them) left them in the temporary folder."""
+    import tempfile
+
+    import pulp
+
+    from ilp import lifetime
+
+    monkeypatch.delenv(lifetime.SCRATCH, raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    written = []
+
+    def interrupted(self, *args, **kwargs):
+        written.extend(p.name for p in tmp_path.rglob("*") if p.is_file())
+        raise stop
+
+    monkeypatch.setattr(pulp.COIN_CMD, "readsol_MPS", interrupted)
+    program = Program(3, tuple(Weight.of(Valuation(Form.XOR, ((0b011, 5 + j), (0b110, 7 - j), (0b101, 6)))) for j in
+                               range(3)))
+    with pytest.raises(stop):
+        solve(program, SolveOptions(backend="cbc"))
+    assert written and list(tmp_path.iterdir()) == []
+
+
 def test_cbc_under_a_time_limit_it_does_not_reach_proves_the_tie_break():
     # the tie-break's proof is CBC's "infeasible" (no allocation earlier in the order): taken as
     # nothing proven under any time limit, it left every report unproven with --solver cbc
