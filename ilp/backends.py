@@ -40,6 +40,9 @@ BACKENDS: dict[str, Any] = dict(BACKEND_MODULES)
 (OR-Tools and PuLP are slow to import, and a run needs only one of them). An adapter follows
 ``ilp.contract``; a test or a plug-in may register its own module here."""
 
+MIN_TIME_LEFT = 0.001
+"""Seconds a backend gets when a program's time limit is spent before it starts (a limit of 0 is
+refused by some backends): it then stops at once with what it has, reported as an interval."""
 
 _SOLVING: ContextVar[list[float] | None] = ContextVar("cabench_solving", default=None)
 """The open :func:`solver_clock` of this context, if any."""
@@ -212,6 +215,11 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         outcome = colgen.solve(program, module, options, hint, _solve_core)
         if outcome is not None:
             return _priced(program, outcome, options, time.perf_counter() - start)
+        if options.time_limit is not None:
+            # given up (a core too large to list): the ordinary way gets the time left, not the
+            # whole limit again (which let one program run for nearly twice it)
+            options = replace(options, time_limit=max(options.time_limit - (time.perf_counter() - start),
+                                                      MIN_TIME_LEFT))
     if options.backend != "brute" and (allocation := onebid.best_bid(program, options.blocks)) is not None:
         # one player alone who takes one bid: its best bid, the first of several (ilp.onebid)
         value = program.total(allocation)

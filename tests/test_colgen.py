@@ -856,3 +856,29 @@ def test_a_paths_64_candidate_report_is_the_same_as_with_listed_unions(monkeypat
     assert priced.all_proven and listed.all_proven
     assert [(p.miew.value, p.mikw.value) for p in priced.players] == \
            [(p.miew.value, p.mikw.value) for p in listed.players]
+
+
+@pytest.mark.parametrize("spent", [0.2, 0.6])
+def test_a_program_given_up_by_colgen_gets_the_time_left(spent, monkeypatch):
+    """When the column generation gives a program up (a core too large to list), the ordinary
+    way gets what is left of the program's time limit, not the whole limit again (one program
+    could run for nearly twice its limit), and at least a moment when nothing is left."""
+    import time
+
+    import ilp.backends as backends
+
+    given = []
+    proven = backends._proven
+
+    def recorded(formulation, module, options, start, run):
+        given.append(options.time_limit)
+        return proven(formulation, module, options, start, run)
+
+    monkeypatch.setattr(ilp.colgen, "applies", lambda program, blocks: True)
+    monkeypatch.setattr(ilp.colgen, "solve", lambda *args: time.sleep(spent))
+    monkeypatch.setattr(backends, "_proven", recorded)
+    program = Program(3, tuple(Weight.of(random_valuation(random.Random(j), 3, Form.XOR)) for j in range(3)))
+    solution = solve(program, SolveOptions(backend="cpsat", time_limit=0.5))
+    assert len(given) == 1 and (0.5 - spent - 0.1 < given[0] <= 0.5 - spent if spent < 0.5 else
+                                given[0] == backends.MIN_TIME_LEFT)
+    assert solution.bound is not None
