@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         return run(argv)
     except KeyboardInterrupt:  # (run() turns its own into its line: this one came while loading)
         if sys.stderr is not None:  # (the line of cabench.cli.main's stop, which is not loaded)
-            sys.stderr.write("cabench: stopped by SIGINT; finished work is kept\n")
+            sys.stderr.write("cabench: stopped by SIGINT\n")
         return 130  # (cabench.exit_codes.after_signal: not imported, as it may be what was loading)
 
 

@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             with contextlib.suppress(Exception):
                 cleanup()
         if said.acquire(blocking=False):
-            click.echo(f"cabench: stopped by {signal_name(signum)}; finished work is kept", err=True)
+            click.echo(f"cabench: stopped by {signal_name(signum)}", err=True)
 
     if sys.stdout is None:  # started with standard output closed (`>&-`): every command prints to it
         _say("cabench: standard output is closed; redirect it to a file or /dev/null instead")

@@ -15,6 +15,7 @@ from cabench.cli_common import (
     jobs_within_machine,
     new_folders_removed_on_error,
     no_dash,
+    say_stopped,
 )
 from cabench.exit_codes import NOT_PROVEN
 from ilp.contract import DEFAULT_BACKEND
@@ -147,17 +148,27 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
                 else:  # one short plain line: no padding to the console's width, no source location
                     click.echo(f"[{time.strftime('%H:%M:%S')}] {text}", err=True)
 
-            def checkpoint(done: list) -> None:  # (after each instance: the rows and their summary together)
-                write_results(done, summarised(done), output)
+            kept = [0]
 
-            if paths:
-                rows = run_files(paths, chosen, default, time_limit, progress=step,
-                                 checkpoint=checkpoint, jobs=jobs, naive=naive,
-                                 knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
-            else:
-                rows = run_suite(suite, seeds, chosen, default, time_limit, progress=step,
-                                 checkpoint=checkpoint, jobs=jobs, only=only, naive=naive,
-                                 knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
+            def checkpoint(done: list) -> None:  # (after each instance: the rows and their summary together)
+                entries = summarised(done)
+                write_results(done, entries, output)
+                kept[0] = len(entries)
+
+            try:
+                if paths:
+                    rows = run_files(paths, chosen, default, time_limit, progress=step,
+                                     checkpoint=checkpoint, jobs=jobs, naive=naive,
+                                     knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
+                else:
+                    rows = run_suite(suite, seeds, chosen, default, time_limit, progress=step,
+                                     checkpoint=checkpoint, jobs=jobs, only=only, naive=naive,
+                                     knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
+            except KeyboardInterrupt:
+                said = (f"the {kept[0]} instance(s) measured are kept in {output}" if kept[0] else
+                        "no instance was measured; nothing is kept")
+                say_stopped(f"cabench perf: interrupted; {said}")
+                raise
         table = summarised(rows)
         write_results(rows, table, output)
     if paths:  # files, and the instances measured when several specs are drawn on each

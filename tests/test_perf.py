@@ -689,6 +689,8 @@ def test_perf_stopped_before_its_first_rows_leaves_no_folder(tmp_path):
         proc.kill()
     assert proc.returncode == 130, stderr
     assert not (tmp_path / "new").exists(), sorted(str(p) for p in (tmp_path / "new").rglob("*"))
+    # (it said "finished work is kept", of nothing)
+    assert stderr.endswith("cabench perf: interrupted; no instance was measured; nothing is kept\n"), stderr
 
 
 def test_a_stopped_run_leaves_rows_and_summary_that_agree(tmp_path):
@@ -726,3 +728,4 @@ def test_a_stopped_run_leaves_rows_and_summary_that_agree(tmp_path):
         measured = {row["distribution"] for row in csv.DictReader(handle)}
     summarised = {entry["distribution"] for entry in json.loads((output / "perf-summary.json").read_text())}
     assert measured == summarised == {"a-easy"}
+    assert stderr.endswith(f"cabench perf: interrupted; the 1 instance(s) measured are kept in {output}\n"), stderr
