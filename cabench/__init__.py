@@ -49,7 +49,51 @@ from __future__ import annotations
 
 from typing import Any
 
-from instances.lazy import lazy_exports
+LAYERS = ("instances", "ilp", "benchmarks", "mechanisms")
+"""The library's packages, installed beside ``cabench``."""
+
+
+def _own_layers() -> None:
+    """Import the library's packages from beside this one, whatever the working folder holds.
+
+    An editable install (``pip install -e .``, the README's set-up) finds the packages through
+    a finder that Python asks after the folders of ``sys.path``, and a script, ``python -c`` or
+    ``python -m`` puts the working folder first there: a folder of instance files named
+    ``instances/`` in it was imported as the package ``instances`` (a traceback naming
+    ``instances/schema.json``). Each package is loaded from beside ``cabench``, before any
+    other import can look for it; one already imported from elsewhere is an ``ImportError``
+    that says so.
+    """
+    import importlib.machinery
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for name in LAYERS:
+        module = sys.modules.get(name)
+        if module is not None:
+            where = getattr(module, "__file__", None)
+            if where is None or Path(where).resolve().parent.parent != root:
+                found = where or ", ".join(getattr(module, "__path__", ())) or "an unknown place"
+                raise ImportError(f"cabench needs its own package {name!r} (in {root}), but {name!r} is already "
+                                  f"imported from {found}: import cabench first, or rename that folder", name=name)
+            continue
+        spec = importlib.machinery.PathFinder.find_spec(name, [str(root)])
+        if spec is None or spec.loader is None:  # (installed otherwise: the import system finds it)
+            continue
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+
+
+_own_layers()
+
+from instances.lazy import lazy_exports  # noqa: E402  (after _own_layers: from cabench's own instances)
 
 __all__ = [
     "Announcement",

@@ -511,3 +511,22 @@ def test_the_benchmark_column_of_all_mechanisms_stays_integers():
     frame = cabench.evaluate(SEED004, "all").to_frame()
     assert str(frame["benchmark_value"].dtype) == "Int64"
     assert frame["benchmark_value"].isna().any() and frame["benchmark_value"].notna().any()
+
+
+def test_a_folder_named_like_a_package_in_the_working_folder_is_not_imported(tmp_path):
+    """A folder of instance files named ``instances/`` in the working folder was imported as
+    cabench's package ``instances`` under the editable install (``pip install -e .``): a script
+    or ``python -m cabench`` there ended in a traceback naming ``instances/schema.json``."""
+    for name in ("instances", "ilp", "benchmarks", "mechanisms"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "instances" / "mine.json").write_text(SEED004.read_text())
+    script = "import cabench; print(cabench.benchmarks(cabench.load('instances/mine.json')).msw.value)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0 and result.stdout == "200\n", result.stderr
+    result = subprocess.run([sys.executable, "-m", "cabench", "benchmarks", "instances/mine.json", "--json"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0 and json.loads(result.stdout)["MSW"]["value"] == 200, result.stderr
+    # one imported from elsewhere first: said, not a traceback deep in cabench
+    result = subprocess.run([sys.executable, "-c", "import instances, cabench"], capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120)
+    assert result.returncode == 1 and "ImportError: cabench needs its own package 'instances'" in result.stderr
