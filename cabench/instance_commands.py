@@ -32,7 +32,7 @@ from cabench.cli_common import (
 )
 from cabench.exit_codes import NOT_PROVEN
 from ilp.contract import BACKEND_MODULES, DEFAULT_BACKEND, DEFAULT_WITNESSES, WITNESSES
-from instances.files import atomic_write_text, readable_text
+from instances.files import atomic_write_text, readable_limit, readable_text
 
 __all__ = ["MAX_COUNT", "annotate_command", "benchmarks_command", "export_command", "generate_command",
            "import_command"]
@@ -133,7 +133,8 @@ MAX_COUNT = 10_000
 @click.option("--distribution", "-d", required=True, metavar="NAME",
               help="arbitrary, paths, regions, scheduling, matching, uniform, decay, weighted-random or table.")
 @click.option("--goods", "-m", type=click.IntRange(min=1), required=True, help="Number of goods.")
-@click.option("--bids", "-b", type=click.IntRange(min=1), required=True, help="Number of bids in all (XOR per player).")
+@click.option("--bids", "-b", type=click.IntRange(min=1), required=True, help="Number of bids in all (XOR per player); "
+              "ignored by -d table, whose players value every bundle.")
 @click.option("--players", "-n", required=True, metavar="N|bidders",
               help="Number of players (bidders dealt round robin), or 'bidders': one player per bidder "
                    "as in CATS files (one per bid for uniform, decay, weighted-random).")
@@ -147,7 +148,8 @@ MAX_COUNT = 10_000
 @click.option("--count", type=click.IntRange(min=1, max=MAX_COUNT), default=1, show_default=True,
               help=f"Number of instances, with seeds SEED, SEED+1, ... (at most {MAX_COUNT:,}).")
 def generate_command(distribution, goods, bids, players, seed, knowledge, coalitions, output, count) -> int:
-    """Generate instance files from a bid distribution (see README, "Generating instances")."""
+    """Generate instance files from a bid distribution (see README, "Generating instances, CATS
+    files, performance")."""
     from instances.files import check_output
     from instances.generate import check_spec, generate_instance
     from instances.writer import instance_text
@@ -162,7 +164,7 @@ def generate_command(distribution, goods, bids, players, seed, knowledge, coalit
     if output is None and count > 1:
         raise click.BadParameter("--count above 1 needs -o DIRECTORY", param_hint="'-o'")
     folder = output is not None and (count > 1 or output.is_dir() or named_a_folder("output"))
-    if count > 1 and output.suffix.lower() == ".json" and not output.is_dir():
+    if count > 1 and output.suffix.lower() == ".json" and not output.is_dir() and not named_a_folder("output"):
         # (it made a folder named like a file: "-o out.json" meant one file)
         raise click.BadParameter(f"--count {count} writes one file per instance into a folder; {output} names a "
                                  "JSON file (give a folder, or leave --count out)", param_hint="'-o'")
@@ -174,7 +176,9 @@ def generate_command(distribution, goods, bids, players, seed, knowledge, coalit
         if output is not None:  # before computing: a bad output path costs nothing
             check_folder(output) if folder else check_output(output)
         # each file records how it was made, so sweep rows read it from there (never from the name)
-        made = [with_record(generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions),
+        most = readable_limit(output / "x.json" if folder else output)[0]  # (the knowledge's file too)
+        made = [with_record(generate_instance(distribution, goods, bids, players, seed + k, knowledge, coalitions,
+                                              most),
                             distribution=distribution, goods=goods, bids=bids,
                             players=players if players is not None else "bidders", seed=seed + k,
                             knowledge=knowledge, coalitions=coalitions)
@@ -200,7 +204,6 @@ def _fits_a_file(distribution: str, goods: int, bids: int, players: int | None, 
     drew bids for minutes before the written size was known; a size under this floor is still
     checked on the text itself (``instances.files.readable_text``). Too many players alone are
     refused before, by ``instances.generate.check_spec``: beyond that, bids or tables are too many."""
-    from instances.files import readable_limit
     from instances.generate import PLAYER_BYTES
     from instances.knowledge_models import SpecError
 
@@ -263,7 +266,7 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
         for note in noted:  # (the goods read differently from the header, prices rounded to 0: said, not silent)
             click.echo(f"cabench import: note: {note.message}", err=True)
         with spec_errors():
-            instance = annotate(instance, knowledge, coalitions, seed)
+            instance = annotate(instance, knowledge, coalitions, seed, most_bytes=readable_limit(output)[0])
         advice = ("draw the knowledge on fewer players or bids" if knowledge not in (None, "none") else
                   "its bids are more than one instance file holds; import fewer of them")  # (it said to draw less)
         emit(readable_text(instance_text(instance), output, advice), output)
@@ -295,7 +298,8 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
             check_output(output)
         instance = load_instance(file)
         with spec_errors():
-            instance = annotated(annotate(instance, knowledge, coalitions, seed, replace), knowledge, coalitions, seed)
+            instance = annotated(annotate(instance, knowledge, coalitions, seed, replace, readable_limit(output)[0]),
+                                 knowledge, coalitions, seed)
         emit(readable_text(instance_text(instance), output), output)
     return 0
 

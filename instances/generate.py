@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from instances.distributions import DISTRIBUTIONS, Bidder
-from instances.files import MAX_INPUT_BYTES
+from instances.files import MAX_INPUT_BYTES, MAX_STDIN_BYTES
 from instances.knowledge_models import SpecError, draw_coalitions, draw_knowledge, parse_coalitions, parse_knowledge
 from instances.loader import MAX_GOODS
 from instances.model import Instance
@@ -100,9 +100,16 @@ def check_spec(distribution: str, goods: int, bids: int, players: int | None, kn
 
 
 def generate_instance(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,
-                      knowledge: str = "none", coalitions: str = "none") -> Instance:
+                      knowledge: str = "none", coalitions: str = "none", most_bytes: int = MAX_STDIN_BYTES) -> Instance:
     """One instance; the same arguments always give the same instance (and file bytes).
-    ``players=None``: one player per bidder, the shape of CATS files (see :func:`deal`)."""
+    ``players=None``: one player per bidder, the shape of CATS files (see :func:`deal`).
+
+    The valuations and the knowledge are drawn from one stream, the coalitions from a stream of
+    their own: the same seed gives the same auction and the same coalitions whatever the
+    knowledge (drawn after it from one stream, the colluders changed with the knowledge spec,
+    and an experiment along a knowledge axis compared other coalitions at each point).
+    ``most_bytes``: the largest file the knowledge may make
+    (``instances.knowledge_models.check_knowledge_size``)."""
     check_spec(distribution, goods, bids, players, knowledge, coalitions)
     shape = players if players is not None else "bidders"
     rng = random.Random(f"{distribution}:{goods}:{bids}:{shape}:{seed}")
@@ -123,6 +130,7 @@ def generate_instance(distribution: str, goods: int, bids: int, players: int | N
         goods=tuple(f"g{k + 1}" for k in range(goods)),
         players=tuple(f"p{i + 1}" for i in range(players)),
         valuations=truth,
-        knowledge=draw_knowledge(rng, truth, knowledge, goods),
-        coalitions=draw_coalitions(rng, players, coalitions),
+        knowledge=draw_knowledge(rng, truth, knowledge, goods, most_bytes),
+        coalitions=draw_coalitions(random.Random(f"{distribution}:{goods}:{bids}:{shape}:{seed}:coalitions"), players,
+                                   coalitions),
     )

@@ -29,8 +29,10 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
+from decimal import Decimal
 
 from instances.errors import CabenchError
+from instances.files import MAX_STDIN_BYTES
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
 from instances.units import MAX_ABS_VALUE
 from instances.valuation import Form, Valuation, valuation_key
@@ -70,15 +72,19 @@ def _plain(number: str) -> str:
 
 def parse_knowledge(spec: str) -> tuple[str, float]:
     """(kind, argument) of a knowledge spec (module docstring); :class:`SpecError` if unreadable."""
-    kind, _, arg = spec.partition(":")
+    kind, colon, arg = spec.partition(":")
     try:
         if arg:
             _plain(arg)
-        if kind in ("none", "exact") and not arg:
+        if kind in ("none", "exact") and not colon:  # ("exact:" was read as exact)
             return kind, 0.0
-        if kind == "noisy-lower" and 0 < float(arg) <= 1:
-            return kind, float(arg)
-        if kind == "wrong" and 0 <= float(arg) <= 1:
+        if (kind == "noisy-lower" and 0 < float(arg) <= 1) or (kind == "wrong" and 0 <= float(arg) <= 1):
+            # one spelling per model: the spec names the files, is recorded in them and seeds the
+            # draw, so "0.50", "1." or ".5e0" made other files and other rows of one model
+            written = format(Decimal(arg).normalize(), "f")
+            if written != arg:
+                raise SpecError(f'--knowledge: "{spec}": write it "{kind}:{written}" (one spelling per model: the '
+                                "spec names the files, is recorded in them and seeds the draw)")
             return kind, float(arg)
         if kind == "candidates" and int(arg) >= 1 and str(int(arg)) == arg:
             return kind, float(int(arg))
@@ -107,11 +113,14 @@ def parse_coalitions(spec: str, players: int) -> tuple[int, int]:
             raise ValueError
     except ValueError:
         raise SpecError(f'--coalitions: cannot read "{spec}"; expected none, pairs:K or random:K:SIZE') from None
-    if count < 0 or size < 2 or count * size > players:
+    if size < 2:  # (it said "1 coalition of 1 player does not fit among 4 players")
+        raise SpecError(f'--coalitions: "{spec}": coalitions of {size} player{"" if size == 1 else "s"}; a coalition '
+                        "has at least 2 players (SIZE >= 2)")
+    if count < 0 or count * size > players:
         raise SpecError(f"--coalitions: {count} coalition{'' if count == 1 else 's'} of {size} "
                         f"player{'' if size == 1 else 's'} "
                         f"do{'es' if count == 1 else ''} not fit among {players} player{'' if players == 1 else 's'} "
-                        "(SIZE >= 2, K x SIZE <= players)")
+                        "(K x SIZE <= players)")
     return count, size
 
 
@@ -143,10 +152,23 @@ def _size(v: Valuation, m: int) -> int:
     return 1 << m if v.form is Form.TABLE else max(1, len(v.bids))
 
 
-def check_knowledge_size(truth: tuple[Valuation, ...], spec: str, goods: int = 0) -> tuple[str, float]:
+def _bytes_at_least(v: Valuation, m: int) -> int:
+    """The fewest bytes a copy of ``v`` takes in an instance file: a table's 2^m entries (at least
+    "0, "), a bid's bundle ('"a", ' a good, for names of one character) and value ("[[], 0], ")."""
+    if v.form is Form.TABLE:
+        return 3 << m
+    return sum(5 * bundle.bit_count() + 9 for bundle, _ in v.bids)
+
+
+def check_knowledge_size(truth: tuple[Valuation, ...], spec: str, goods: int = 0,
+                         most_bytes: int = MAX_STDIN_BYTES) -> tuple[str, float]:
     """The parsed ``spec`` (:func:`parse_knowledge`), once the knowledge it would draw on
-    ``truth`` over ``goods`` goods is known to fit :data:`MAX_KNOWLEDGE_VALUES`, without drawing
-    it (``cabench perf`` checks every file before measuring any); else :class:`SpecError`."""
+    ``truth`` over ``goods`` goods is known to fit :data:`MAX_KNOWLEDGE_VALUES`, and the file
+    holding it ``most_bytes`` (what cabench reads back: ``instances.files.readable_limit``),
+    without drawing it (``cabench perf`` checks every file before measuring any); else
+    :class:`SpecError`. The bytes are counted at their fewest: candidates of a few bids that
+    name several goods each passed the count of values, and were refused only once drawn and
+    written (100,000 candidates on 4 players: 35 s and 2.6 GB, for a file of 197 MB)."""
     kind, arg = parse_knowledge(spec)
     n = len(truth)
     if kind == "exact" and n * (n - 1) > MAX_KNOWLEDGE_VALUES:
@@ -156,15 +178,20 @@ def check_knowledge_size(truth: tuple[Valuation, ...], spec: str, goods: int = 0
     if kind not in ("none", "exact"):
         copies = int(arg) if kind == "candidates" else 1
         values = copies * (n - 1) * sum(_size(v, goods) for v in truth)
+        held = (f"--knowledge {spec}: every player would hold {copies} cop{'y' if copies == 1 else 'ies'} of the "
+                f"other {n - 1} players' {', '.join(sorted({v.form.value for v in truth}))} valuations")
         if values > MAX_KNOWLEDGE_VALUES:
-            forms = ", ".join(sorted({v.form.value for v in truth}))
-            raise SpecError(f"--knowledge {spec}: every player would hold {copies} cop{'y' if copies == 1 else 'ies'} "
-                            f"of the other {n - 1} players' {forms} valuations, {values} values in all, above the "
-                            f"limit {MAX_KNOWLEDGE_VALUES}; use fewer players or bids (or none)")
+            raise SpecError(f"{held}, {values} values in all, above the limit {MAX_KNOWLEDGE_VALUES}; use fewer "
+                            "players or bids (or none)")
+        written = copies * (n - 1) * sum(_bytes_at_least(v, goods) for v in truth)
+        if written > most_bytes:
+            raise SpecError(f"{held}, a file of {written / 2**20:.1f} MiB at least, above the {most_bytes // 2**20} "
+                            "MiB that cabench reads back; use fewer players or bids (or none)")
     return kind, arg
 
 
-def draw_knowledge(rng: random.Random, truth: tuple[Valuation, ...], spec: str, goods: int = 0) -> tuple[Knowledge, ...]:
+def draw_knowledge(rng: random.Random, truth: tuple[Valuation, ...], spec: str, goods: int = 0,
+                   most_bytes: int = MAX_STDIN_BYTES) -> tuple[Knowledge, ...]:
     """Each player's knowledge about the others, drawn by the model ``spec``.
 
     Parameters
@@ -178,6 +205,8 @@ def draw_knowledge(rng: random.Random, truth: tuple[Valuation, ...], spec: str, 
         or ``candidates:K``.
     goods
         The number of goods (to size tables for :data:`MAX_KNOWLEDGE_VALUES`).
+    most_bytes
+        The largest instance file the knowledge may make (:func:`check_knowledge_size`).
 
     Returns
     -------
@@ -194,7 +223,7 @@ def draw_knowledge(rng: random.Random, truth: tuple[Valuation, ...], spec: str, 
         For an unreadable spec, or knowledge too large to hold (for instance ``exact`` with
         thousands of players, or any model over large tables), with the size that was asked.
     """
-    kind, arg = check_knowledge_size(truth, spec, goods)
+    kind, arg = check_knowledge_size(truth, spec, goods, most_bytes)
     n = len(truth)
     if kind == "none":  # (the list of the others, n per player, made 10^6 players take hours)
         return (None,) * n
@@ -268,7 +297,7 @@ def draw_coalitions(rng: random.Random, players: int, spec: str) -> tuple[tuple[
 
 
 def annotate(instance: Instance, knowledge: str | None = None, coalitions: str | None = None, seed: int = 0,
-             replace: bool = False) -> Instance:
+             replace: bool = False, most_bytes: int = MAX_STDIN_BYTES) -> Instance:
     """``instance`` with knowledge and coalitions drawn by the models of this module.
 
     Parameters
@@ -284,6 +313,8 @@ def annotate(instance: Instance, knowledge: str | None = None, coalitions: str |
         draw from separate streams, so adding coalitions does not change the knowledge.
     replace
         Allow replacing knowledge (or coalitions) the instance already has.
+    most_bytes
+        The largest instance file the knowledge may make (:func:`check_knowledge_size`).
 
     Returns
     -------
@@ -308,7 +339,7 @@ def annotate(instance: Instance, knowledge: str | None = None, coalitions: str |
             raise SpecError(f"{instance.source}: the instance already has knowledge; pass --replace "
                             "(replace=True) to draw new knowledge in its place")
         rng = random.Random(f"knowledge:{knowledge}:{seed}")
-        changes["knowledge"] = draw_knowledge(rng, instance.valuations, knowledge, instance.m)
+        changes["knowledge"] = draw_knowledge(rng, instance.valuations, knowledge, instance.m, most_bytes)
     if coalitions is not None:
         parse_coalitions(coalitions, instance.n)
         if not replace and instance.coalitions:

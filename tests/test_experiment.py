@@ -286,7 +286,7 @@ def test_a_coalition_size_too_large_is_blamed_on_the_axis(tmp_path):
     assert result.returncode == 2 and not out.parent.exists(), result.stderr
     assert result.stderr.strip() == ("cabench experiment: Invalid value for '--axis': \"coalition-size:5\": 1 "
                                      "coalition "
-                                     "of 5 players does not fit among 2 players (SIZE >= 2, K x SIZE <= players)")
+                                     "of 5 players does not fit among 2 players (K x SIZE <= players)")
     result = run_cli("experiment", "--axis", "coalition-size:9", "-d", "regions", "-m", "4", "-b", "6",
                      "-n", "bidders", "-o", str(out))
     assert result.returncode == 2 and not out.parent.exists(), result.stderr

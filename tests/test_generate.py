@@ -293,6 +293,15 @@ def test_export_refuses_a_negative_price_and_leaves_out_a_zero(tmp_path):
         (["-d", "uniform", "--knowledge", "wrong:nan"], 'cannot read "wrong:nan"'),
         (["-d", "uniform", "--knowledge", "candidates:1_0"], 'cannot read "candidates:1_0"'),
         (["-d", "uniform", "-n", "12", "--coalitions", "pairs:1_0"], 'cannot read "pairs:1_0"'),
+        # "exact:" was exact; another spelling of one model named other files and rows
+        (["-d", "uniform", "--knowledge", "exact:"], 'cannot read "exact:"'),
+        (["-d", "uniform", "--knowledge", "none:"], 'cannot read "none:"'),
+        (["-d", "uniform", "--knowledge", "noisy-lower:1."], 'write it "noisy-lower:1"'),
+        (["-d", "uniform", "--knowledge", "noisy-lower:0.50"], 'write it "noisy-lower:0.5"'),
+        (["-d", "uniform", "--knowledge", "wrong:.5e0"], 'write it "wrong:0.5"'),
+        (["-d", "uniform", "--knowledge", "wrong:0.0"], 'write it "wrong:0"'),
+        # a coalition of one player "did not fit among 4 players"
+        (["-d", "uniform", "-n", "4", "--coalitions", "random:1:1"], "a coalition has at least 2 players"),
     ],
 )
 def test_generate_cli_errors(args, message):
@@ -382,3 +391,97 @@ def test_too_many_players_are_refused_before_anything_is_drawn():
         generate_instance("uniform", 4, 3, 10**7, coalitions="pairs:2")
     assert time.monotonic() - start < 1
     assert generate_instance("uniform", 4, 3, 10).n == 10  # (more players than bids: some bid nothing)
+
+
+def test_the_pairwise_affinities_are_the_streams_next_values():
+    """``arbitrary``'s affinity table, drawn at once as the stream's words, holds the values that
+    ``rng.random()`` would give one pair at a time, and leaves the stream where they leave it."""
+    from instances.distributions import _pairwise
+
+    for m in (0, 1, 2, 7, 40):
+        at_once, one_by_one = random.Random(f"pairs{m}"), random.Random(f"pairs{m}")
+        table = _pairwise(at_once, m)
+        for a in range(m):
+            assert table[a, a] == 0
+            for b in range(a + 1, m):
+                assert table[a, b] == table[b, a] == one_by_one.random()
+        assert at_once.random() == one_by_one.random()
+
+
+def _grow_with_dicts(rng, m, first, size, interests, affinity, add_prob):
+    """The bundle growth of CATS as first written, with dicts (``instances.distributions._grow``
+    holds the same numbers in arrays, 6x faster at 1024 goods)."""
+    from instances.distributions import _pick
+
+    def near(g):
+        goods, affinities = affinity(g)
+        return dict(zip(goods.tolist(), affinities.tolist()))
+
+    bundle = [first]
+    score = {}
+    for g, a in near(first).items():
+        score[g] = score.get(g, 0.0) + a
+    while len(bundle) < m:
+        if size is not None and len(bundle) >= size:
+            break
+        if add_prob is not None and rng.random() >= add_prob:
+            break
+        candidates = sorted(g for g in score if g not in bundle)
+        weights = [interests[g] * score[g] for g in candidates]
+        if not candidates or sum(weights) <= 0:
+            break
+        g = candidates[_pick(rng, weights)]
+        bundle.append(g)
+        for h, a in near(g).items():
+            score[h] = score.get(h, 0.0) + a
+    return bundle
+
+
+@pytest.mark.parametrize("distribution", ["arbitrary", "regions"])
+def test_bundles_grow_as_with_dicts(distribution, monkeypatch):
+    """The arrays of ``_grow`` give the bids that its dicts gave, draw for draw."""
+    import instances.distributions
+
+    sizes = [(8, 40, 5, 0), (40, 200, None, 1), (128, 300, 10, 2), (64, 400, None, 3)]
+    now = [instance_text(generate_instance(distribution, *size)) for size in sizes]
+    monkeypatch.setattr(instances.distributions, "_grow", _grow_with_dicts)
+    assert now == [instance_text(generate_instance(distribution, *size)) for size in sizes]
+
+
+def test_the_coalitions_of_a_seed_do_not_change_with_the_knowledge():
+    """The coalitions are drawn from a stream of their own: drawn after the knowledge, from its
+    stream, the colluders changed with the knowledge spec (an experiment along a knowledge axis
+    compared other coalitions at each point)."""
+    drawn = {spec: generate_instance("regions", 8, 24, 6, 3, knowledge=spec, coalitions="pairs:1").coalitions
+             for spec in ("none", "exact", "noisy-lower:0.5", "wrong:0.3", "candidates:2", "candidates:3")}
+    assert len(set(drawn.values())) == 1, drawn
+
+
+def test_knowledge_no_file_could_hold_is_refused_before_it_is_drawn(tmp_path):
+    """100,000 candidates on 4 players of few bids passed the count of values, and were refused
+    once drawn and written (35 s, 2.6 GB): the bytes of the file are counted first, at their
+    fewest, against what cabench reads back from a file (64 MiB) or a pipe (256 MiB)."""
+    import time
+
+    out = tmp_path / "new" / "c.json"
+    start = time.monotonic()
+    result = run_cli("generate", "-d", "regions", "-m", "6", "-b", "12", "-n", "4", "--knowledge",
+                     "candidates:100000", "-o", str(out))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and time.monotonic() - start < 20
+    assert ("Invalid value for '--knowledge': \"candidates:100000\": every player would hold 100000 copies of the "
+            "other 3 players' xor valuations, a file of ") in result.stderr
+    assert "MiB at least, above the 64 MiB that cabench reads back" in result.stderr
+    assert not out.parent.exists()
+    made = run_cli("generate", "-d", "regions", "-m", "6", "-b", "12", "-n", "4", "--knowledge", "candidates:20000",
+                   "-o", str(out))  # (a file of 39 MB: fits)
+    assert made.returncode == 0 and out.stat().st_size < 64 * 2**20, made.stderr
+
+
+def test_a_trailing_slash_names_a_folder_with_count_too(tmp_path):
+    """``-o y.json/`` was a folder for one instance and refused with ``--count 2`` as naming a
+    JSON file."""
+    result = run_cli("generate", "-d", "regions", "-m", "5", "-b", "6", "-n", "2", "--count", "2", "-o",
+                     f"{tmp_path}/y.json/")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "y.json").iterdir()) == ["regions-m5-b6-n2-s0.json",
+                                                                        "regions-m5-b6-n2-s1.json"]
