@@ -20,6 +20,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -54,8 +55,11 @@ class Axis:
 
 
 def _number(value: Fraction) -> str:
-    """A value as the knowledge specs write it: 0.3, 4."""
-    return str(int(value)) if value.denominator == 1 else repr(float(value))
+    """A value as the knowledge specs write it, in their one spelling (the shortest decimal of
+    the float, without exponent: 0.3, 4, 0.00001, where ``repr`` gives 1e-05)."""
+    if value.denominator == 1:
+        return str(int(value))
+    return format(Decimal(repr(float(value))).normalize(), "f")
 
 
 def parse_axis(spec: str) -> Axis:

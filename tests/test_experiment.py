@@ -429,3 +429,19 @@ def test_an_experiment_on_a_cats_file_reads_it_as_import_does(tmp_path):
     assert set(frame["source_sha256"]) == {hashlib.sha256(source.read_bytes()).hexdigest()}
     assert set(frame.loc[frame["mechanism"].isna(), "MSW"]) == {85.33696}  # the generator's own optimum
     assert set(frame["distribution"]) == {"matching"}  # as its header names it
+
+
+def test_an_axis_spells_each_point_as_the_knowledge_models_take_it():
+    """The points of an axis are knowledge specs in the one spelling the models take (``repr``
+    wrote 1e-05, which ``--knowledge`` refuses with "write it noisy-lower:0.00001")."""
+    from fractions import Fraction
+
+    from cabench.experiment import parse_axis
+    from instances.knowledge_models import parse_knowledge
+
+    for spec in ("noisy-lower:0.00001,0.00002,...,0.0001", "wrong:0,0.1,...,1", "noisy-lower:0.1,0.2,...,1.0"):
+        axis = parse_axis(spec)
+        for value in axis.values:
+            knowledge, _ = axis.point(value, "exact", "none", 0)
+            assert parse_knowledge(knowledge)[1] == float(value), knowledge
+    assert parse_axis("noisy-lower:0.00001").point(Fraction(1, 100000), "", "", 0)[0] == "noisy-lower:0.00001"
