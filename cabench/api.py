@@ -313,6 +313,8 @@ def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str
         Anything :func:`load` accepts.
     knowledge : str, optional
         ``none``, ``exact``, ``noisy-lower:F``, ``wrong:P`` or ``candidates:K``; None keeps it.
+        Knowledge whose instance file would be larger than the 256 MiB cabench reads, counted
+        before it is drawn, is refused.
     coalitions : str, optional
         ``none``, ``pairs:K`` or ``random:K:SIZE``; None keeps them.
     seed : int
@@ -381,7 +383,8 @@ def generate(distribution: str, goods: int, bids: int, players: int | None, seed
     seed : int
         Same arguments, same instance (and file bytes).
     knowledge, coalitions : str
-        Knowledge and coalition models, as for :func:`annotate`.
+        Knowledge and coalition models, as for :func:`annotate` (knowledge whose instance file
+        would be larger than the 256 MiB cabench reads, counted before it is drawn, is refused).
 
     Returns
     -------

@@ -20,13 +20,13 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 from instances import CabenchError, Instance, instance_text
 from instances.cats import read_instance_or_cats
-from instances.knowledge_models import ARGUMENTS, SpecError, annotate, parse_coalitions, parse_knowledge
+from instances.files import MAX_INPUT_BYTES
+from instances.knowledge_models import ARGUMENTS, SpecError, annotate, parse_coalitions, parse_knowledge, spelled
 from instances.units import exact_number
 
 __all__ = ["AXES", "Axis", "BASELINES", "Family", "MAX_POINTS", "blamed_on_axis", "check_design", "design_of",
@@ -57,9 +57,7 @@ class Axis:
 def _number(value: Fraction) -> str:
     """A value as the knowledge specs write it, in their one spelling (the shortest decimal of
     the float, without exponent: 0.3, 4, 0.00001, where ``repr`` gives 1e-05)."""
-    if value.denominator == 1:
-        return str(int(value))
-    return format(Decimal(repr(float(value))).normalize(), "f")
+    return str(int(value)) if value.denominator == 1 else spelled(repr(float(value)))
 
 
 def parse_axis(spec: str) -> Axis:
@@ -259,14 +257,14 @@ def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list
             if family is not None:
                 with blamed_on_axis(axis, value):
                     inst = generate_instance(family.distribution, family.goods, family.bids, family.players, seed,
-                                             spec_k, spec_c)
+                                             spec_k, spec_c, MAX_INPUT_BYTES)  # (files the sweep reads back)
                 yield with_record(inst, distribution=family.distribution, goods=family.goods, bids=family.bids,
                                   players=family.players if family.players is not None else "bidders",
                                   seed=seed, **point)
             for path, source, sha in loaded:
                 with blamed_on_axis(axis, value):
                     _check_fits(source, spec_c, path)
-                    inst = annotate(source, spec_k, spec_c, seed, replace=True)
+                    inst = annotate(source, spec_k, spec_c, seed, replace=True, most_bytes=MAX_INPUT_BYTES)
                 name = f"{Path(path).stem}-{sha[:8]}-k{spec_k.replace(':', '')}-c{spec_c.replace(':', '')}-s{seed}"
                 made_from = {k: v for k, v in (read_record(source) or cats_record(path)).items()
                              if k in ("distribution", "goods", "bids", "players")}

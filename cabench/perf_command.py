@@ -151,9 +151,10 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
             kept = [0]
 
             def checkpoint(done: list) -> None:  # (after each instance: the rows and their summary together)
-                entries = summarised(done)
-                write_results(done, entries, output)
-                kept[0] = len(entries)
+                write_results(done, summarised(done), output)
+                # instances, not summary entries (an entry pools the seeds of one size)
+                kept[0] = len({(r.instance, r.distribution, r.goods, r.bids, r.players, r.seed, r.knowledge,
+                                r.coalitions) for r in done})
 
             try:
                 if paths:

@@ -17,14 +17,13 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from instances.errors import InputError, quoted
-from instances.loader import MAX_GOODS, printed_as
+from instances.loader import MAX_GOODS, MAX_TABLE_GOODS, _has_surrogate, printed_as
 from instances.model import READINGS, Candidates, Instance, LowerBounds
 from instances.units import MAX_ABS_VALUE, MAX_SCALE, is_power_of_ten
 from instances.valuation import Form, Valuation
 
 __all__ = ["check_instance"]
 
-_CHECKED = "_checked"
 _FORM, _BIDS, _MASK, _VALUE = attrgetter("form"), attrgetter("bids"), itemgetter(0), itemgetter(1)
 
 
@@ -67,18 +66,12 @@ def check_instance(instance: Any) -> Instance:
     """
     if not isinstance(instance, Instance):
         raise InputError("instance", "", f"a {type(instance).__name__}; expected an Instance")
-    if instance.__dict__.get(_CHECKED):
-        return instance
     _Checker(instance).check()
     # in the loader's order (the JSON output lists them so): members increasing, by lowest member
     coalitions = tuple(sorted(tuple(sorted(c)) for c in instance.coalitions))
-    if coalitions != instance.coalitions:
-        instance = replace(instance, coalitions=coalitions)
-    # An instance is frozen: once checked, it is not checked again (each call of the API on
-    # one instance checks it; 0.35 s at 1000 players with a million bounds). The mark is kept
-    # as a cached property is, outside the fields.
-    instance.__dict__[_CHECKED] = True
-    return instance
+    # (checked at every call: its knowledge is dicts, which may change after a call, so no mark
+    # of a check can be trusted; 0.35 s at 1000 players with a million bounds)
+    return instance if coalitions == instance.coalitions else replace(instance, coalitions=coalitions)
 
 
 class _Checker:
@@ -99,6 +92,9 @@ class _Checker:
             raise self.fail("name", f"a {type(inst.name).__name__}; expected a str")
         if inst.description is not None and not isinstance(inst.description, str):
             raise self.fail("description", f"a {type(inst.description).__name__}; expected a str or None")
+        for field in ("name", "description"):
+            if _has_surrogate(getattr(inst, field) or ""):
+                raise self.fail(field, "holds a lone surrogate (invalid Unicode)")
         self._names("goods", inst.goods)
         if len(inst.goods) > MAX_GOODS:
             raise self.fail("goods", f"{len(inst.goods)} goods; expected at most {MAX_GOODS}")
@@ -179,6 +175,8 @@ class _Checker:
         for k, name in enumerate(names):
             if not isinstance(name, str) or not name:
                 raise self.fail(f"{field}[{k}]", f"{name!r}; expected a non-empty str")
+            if _has_surrogate(name):  # (no file can hold it: writing ended in a UnicodeEncodeError)
+                raise self.fail(f"{field}[{k}]", f"{quoted(name)} holds a lone surrogate (invalid Unicode)")
             printed = printed_as(name)
             if not printed:
                 raise self.fail(f"{field}[{k}]", f"{quoted(name)} prints as nothing; expected a visible name")
@@ -224,6 +222,9 @@ class _Checker:
             if v.form is Form.ADDITIVE and mask & (mask - 1):
                 raise self.fail(f"{path}.bids[{k}][0]", "a bundle of several goods; an additive valuation has one "
                                                         "bid per good")
+        if v.form is Form.TABLE and len(self.instance.goods) > MAX_TABLE_GOODS:
+            raise self.fail(path, f"a table over {len(self.instance.goods)} goods; tables hold at most "
+                                  f"{MAX_TABLE_GOODS} (2^m entries), use another form")
         if v.form is Form.SINGLE_MINDED and len(v.bids) != 1:
             raise self.fail(f"{path}.bids", f"{len(v.bids)} bids; a single-minded valuation has exactly one")
         if v.form in (Form.EXPLICIT, Form.TABLE, Form.ADDITIVE) and len({b for b, _ in v.bids}) != len(v.bids):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import re
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from instances.errors import CabenchError
 from instances.files import MAX_STDIN_BYTES
@@ -38,7 +38,7 @@ from instances.units import MAX_ABS_VALUE
 from instances.valuation import Form, Valuation, valuation_key
 
 __all__ = ["ARGUMENTS", "MAX_KNOWLEDGE_VALUES", "SpecError", "annotate", "check_knowledge_size", "draw_coalitions",
-           "draw_knowledge", "parse_coalitions", "parse_knowledge"]
+           "draw_knowledge", "parse_coalitions", "parse_knowledge", "spelled"]
 
 MAX_KNOWLEDGE_VALUES = 5_000_000
 """Most values the drawn knowledge may hold: it repeats every other player's valuation for every
@@ -70,6 +70,15 @@ def _plain(number: str) -> str:
     return number
 
 
+def spelled(number: str) -> str:
+    """The one spelling of a decimal ``number`` in a knowledge spec: no exponent, no trailing
+    zeros or dot, a 0 before the point (``0.5`` for ``0.50``, ``.5e0`` or ``5e-1``). Exact,
+    whatever the precision of the caller's ``decimal`` context."""
+    value = Decimal(number)  # (exact: a context rounds only arithmetic)
+    digits = len(value.as_tuple().digits)
+    return format(value.normalize(Context(prec=max(digits, 1))), "f")
+
+
 def parse_knowledge(spec: str) -> tuple[str, float]:
     """(kind, argument) of a knowledge spec (module docstring); :class:`SpecError` if unreadable."""
     kind, colon, arg = spec.partition(":")
@@ -81,7 +90,7 @@ def parse_knowledge(spec: str) -> tuple[str, float]:
         if (kind == "noisy-lower" and 0 < float(arg) <= 1) or (kind == "wrong" and 0 <= float(arg) <= 1):
             # one spelling per model: the spec names the files, is recorded in them and seeds the
             # draw, so "0.50", "1." or ".5e0" made other files and other rows of one model
-            written = format(Decimal(arg).normalize(), "f")
+            written = spelled(arg)
             if written != arg:
                 raise SpecError(f'--knowledge: "{spec}": write it "{kind}:{written}" (one spelling per model: the '
                                 "spec names the files, is recorded in them and seeds the draw)")
@@ -152,12 +161,17 @@ def _size(v: Valuation, m: int) -> int:
     return 1 << m if v.form is Form.TABLE else max(1, len(v.bids))
 
 
-def _bytes_at_least(v: Valuation, m: int) -> int:
-    """The fewest bytes a copy of ``v`` takes in an instance file: a table's 2^m entries (at least
-    "0, "), a bid's bundle ('"a", ' a good, for names of one character) and value ("[[], 0], ")."""
+def _bytes_at_least(v: Valuation, m: int, low: float | None = None) -> int:
+    """The fewest bytes a drawn copy of ``v`` takes in an instance file (names of one character,
+    no spaces): a table's 2^m entries ("0,"), an additive entry ('"a":1,'), a bid's bundle and
+    value ('[["a","b"],1],'). ``low``: the least factor its bids are scaled by, so that only the
+    positive bids sure to stay are counted (one scaled to 0 is dropped); None: a copy as is."""
     if v.form is Form.TABLE:
-        return 3 << m
-    return sum(5 * bundle.bit_count() + 9 for bundle, _ in v.bids)
+        return 2 << m
+    kept = [bundle for bundle, value in v.bids if low is None or (value > 0 and int(value * low) >= 1)]
+    if v.form is Form.ADDITIVE:
+        return 6 * len(kept)
+    return sum(4 * bundle.bit_count() + 5 for bundle in kept)
 
 
 def check_knowledge_size(truth: tuple[Valuation, ...], spec: str, goods: int = 0,
@@ -183,7 +197,13 @@ def check_knowledge_size(truth: tuple[Valuation, ...], spec: str, goods: int = 0
         if values > MAX_KNOWLEDGE_VALUES:
             raise SpecError(f"{held}, {values} values in all, above the limit {MAX_KNOWLEDGE_VALUES}; use fewer "
                             "players or bids (or none)")
-        written = copies * (n - 1) * sum(_bytes_at_least(v, goods) for v in truth)
+        # at their fewest bytes: the bids sure to stay (factors from U(F, 1), U(0.5, 1) and
+        # U(0.5, 1.5)), and nothing for noisy-lower:1, whose bounds are the truth itself, which
+        # the file writes as {"exact": true}; a candidate set holds the truth as it is
+        low = arg if kind == "noisy-lower" else 0.5
+        scaled = 0 if kind == "noisy-lower" and arg == 1 else sum(_bytes_at_least(v, goods, low) for v in truth)
+        exact = sum(_bytes_at_least(v, goods) for v in truth) if kind == "candidates" else 0
+        written = (n - 1) * (exact + (copies - (kind == "candidates")) * scaled)
         if written > most_bytes:
             raise SpecError(f"{held}, a file of {written / 2**20:.1f} MiB at least, above the {most_bytes // 2**20} "
                             "MiB that cabench reads back; use fewer players or bids (or none)")

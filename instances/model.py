@@ -75,11 +75,12 @@ class Instance:
     def __repr__(self) -> str:
         # One line: the dataclass's repr lists every valuation and bound (megabytes in a
         # notebook at 500 players); the fields themselves are at hand.
-        kind = "market" if self.is_market else "auction"
+        # (of any fields: an instance built in memory may be broken, and a debugger shows it)
+        kind = "market" if self.endowment is not None else "auction"
         known = sum(k is not None for k in self.knowledge)
-        return (f"<Instance {self.name!r}: {kind}, {self.m} goods, {self.n} players, "
-                f"{sum(len(v.bids) for v in self.valuations)} bids, {known} with knowledge, "
-                f"{len(self.coalitions)} coalitions>")
+        bids = sum(len(getattr(v, "bids", ())) for v in self.valuations)
+        return (f"<Instance {self.name!r}: {kind}, {len(self.goods)} goods, {len(self.players)} players, {bids} bids, "
+                f"{known} with knowledge, {len(self.coalitions)} coalitions>")
 
     @property
     def m(self) -> int:

@@ -37,9 +37,6 @@ class ParameterError(CabenchError):
         super().__init__(message)
         self.param = param
 
-    def __repr__(self) -> str:
-        return f"<Mechanism {self.name!r}: {self.source}>"  # (its fields are functions)
-
     def __reduce__(self):  # (an exception pickles its message alone by default)
         state = {"__notes__": list(self.__notes__)} if hasattr(self, "__notes__") else None
         return ParameterError, (str(self), self.param), state
@@ -375,10 +372,16 @@ class Mechanism:
         return f"<Mechanism {self.name!r}: {self.source}>"  # (its fields are functions)
 
     def __reduce__(self):
-        # Pickled by name, as an Enum member is: its rules and defaults are functions (lambdas
-        # among them), and a result that holds its mechanism (``cabench.evaluate``'s) should
-        # pickle, e.g. to cross a process pool.
-        return _registered, (self.name,)
+        # Pickled (and copied) by name, as an Enum member is: its rules and defaults are
+        # functions (lambdas among them), and a result that holds its mechanism
+        # (``cabench.evaluate``'s) should pickle, e.g. to cross a process pool. Only the
+        # registered mechanism itself: another (a changed copy, a test's) copies field by
+        # field, and pickles only if its functions do.
+        from mechanisms.registry import MECHANISMS
+
+        if MECHANISMS.get(self.name) is self:
+            return _registered, (self.name,)
+        return object.__reduce__(self)
 
     def deviation_families(self, instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                            agent: tuple[int, ...]) -> dict[str, Deviation]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
@@ -485,3 +486,25 @@ def test_a_trailing_slash_names_a_folder_with_count_too(tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "y.json").iterdir()) == ["regions-m5-b6-n2-s0.json",
                                                                         "regions-m5-b6-n2-s1.json"]
+
+
+def test_the_knowledge_file_is_never_smaller_than_its_count():
+    """``check_knowledge_size`` counts the file's bytes at their fewest: on random instances of
+    every valuation form (values from 1, which a scaled bid may drop, markets with negative
+    values), every model's file is at least that large, so a file that fits is never refused.
+    Counting n - 1 whole copies of every valuation refused files that fit: noisy-lower:1 (the
+    bounds are the truth, written {"exact": true}), bids dropped at 0, additive entries."""
+    from instances.knowledge_models import SpecError, annotate
+    from instances.synthetic import random_instance
+
+    specs = ("noisy-lower:1", "noisy-lower:0.9", "noisy-lower:0.3", "wrong:0", "wrong:1", "candidates:1",
+             "candidates:3")
+    for seed in range(40):
+        inst = dataclasses.replace(random_instance(seed), knowledge=(None,) * random_instance(seed).n)
+        for spec in specs:
+            drawn = annotate(inst, spec, seed=seed, replace=True, most_bytes=2**62)
+            size = len(instance_text(drawn).encode())
+            try:
+                annotate(inst, spec, seed=seed, replace=True, most_bytes=size)
+            except SpecError as error:
+                pytest.fail(f"seed {seed}, {spec}: a file of {size} bytes refused: {error}")

@@ -80,6 +80,7 @@ def test_a_broken_rule_is_named_by_its_attribute(path, changes, where, what):
     with pytest.raises(InputError) as caught:
         check_instance(inst)
     assert caught.value.path == where and what in caught.value.message, str(caught.value)
+    repr(inst)
     assert str(caught.value).startswith(f'instance "{inst.name}": ' if isinstance(inst.name, str) else "instance: ")
 
 
@@ -144,13 +145,28 @@ def test_the_api_refuses_a_broken_instance_with_a_clear_error():
             call()
 
 
-def test_a_checked_instance_is_not_checked_again(monkeypatch):
-    inst = _replaced(SEED004, coalitions=((0, 1),))
-    assert check_instance(inst) is inst
-    monkeypatch.setattr(_Checker, "check", lambda self: pytest.fail("checked twice"))
-    assert check_instance(inst) is inst
-    with pytest.raises(pytest.fail.Exception):  # a changed copy is checked
-        check_instance(dataclasses.replace(inst, name="other"))
+def test_knowledge_changed_after_a_call_is_checked_at_the_next():
+    """Each call checks the instance again: its knowledge is dicts, which may change after a
+    call (a mark of the first check let a bound on player 7 of 3 through to an IndexError)."""
+    inst = load_instance(SEED004)
+    cabench.benchmarks(inst)
+    inst.knowledge[0].bounds[7] = Valuation(Form.XOR, ((1, 2),))
+    with pytest.raises(cabench.CabenchError, match=r"knowledge\[0\]\.bounds\[7\]: player 7 out of range"):
+        cabench.benchmarks(inst)
+
+
+def test_no_file_rule_is_skipped_in_memory():
+    """What no file can hold is refused in memory too: a table over more than 20 goods (its 2^m
+    entries), a name with a lone surrogate (writing it ended in a UnicodeEncodeError)."""
+    inst = load_instance(SEED004)
+    wide = dataclasses.replace(inst, goods=tuple(f"g{k}" for k in range(21)),
+                               valuations=(Valuation(Form.TABLE, ((1, 3),)),) * 3, knowledge=(None,) * 3)
+    with pytest.raises(InputError, match=r"valuations\[0\]: a table over 21 goods; tables hold at most 20"):
+        check_instance(wide)
+    with pytest.raises(InputError, match=r"players\[1\]: .* holds a lone surrogate"):
+        check_instance(dataclasses.replace(inst, players=("p1", "p\ud800", "p3")))
+    with pytest.raises(InputError, match=r"description: holds a lone surrogate"):
+        check_instance(dataclasses.replace(inst, description="\udfff"))
 
 
 def test_instances_and_reports_hash_and_print_on_one_line():
@@ -163,6 +179,7 @@ def test_instances_and_reports_hash_and_print_on_one_line():
     assert repr(report) == "<Report of 'seed-004-example': MSW 200, 3 players, 3 agents, all proven>"
     big = generate_instance("uniform", 8, 500, None, 0, knowledge="noisy-lower:0.5")
     assert len(repr(big)) < 200
+    repr(dataclasses.replace(a, valuations=("xor",) * 3))  # (a broken instance prints too, as a debugger shows it)
 
 
 def test_the_apis_results_pickle():

@@ -729,3 +729,38 @@ def test_a_stopped_run_leaves_rows_and_summary_that_agree(tmp_path):
     summarised = {entry["distribution"] for entry in json.loads((output / "perf-summary.json").read_text())}
     assert measured == summarised == {"a-easy"}
     assert stderr.endswith(f"cabench perf: interrupted; the 1 instance(s) measured are kept in {output}\n"), stderr
+
+
+def test_a_stopped_suite_says_how_many_instances_it_kept(tmp_path):
+    """perf's stop line counts the instances in its rows: it counted the summary's entries, one
+    per size with every seed pooled ("the 1 instance(s)" of two seeds measured)."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import cabench_command
+
+    output = tmp_path / "perf"
+    proc = subprocess.Popen([*cabench_command(), "perf", "--suite", "quick", "--seeds", "3", "--backends", "none",
+                             "--no-naive", "-o", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    measured: set = set()
+    try:
+        deadline = time.monotonic() + 120
+        while len(measured) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            try:
+                with open(output / "perf-rows.csv") as handle:
+                    measured = {(row["distribution"], row["seed"]) for row in csv.DictReader(handle)}
+            except (OSError, KeyError):
+                pass
+            time.sleep(0.02)
+        assert proc.poll() is None and len(measured) >= 2, "perf ended, or measured too little, before the stop"
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    with open(output / "perf-rows.csv") as handle:
+        measured = {(row["distribution"], row["seed"]) for row in csv.DictReader(handle)}
+    assert proc.returncode == 130
+    assert stderr.endswith(f"cabench perf: interrupted; the {len(measured)} instance(s) measured are kept in "
+                           f"{output}\n"), (measured, stderr)
