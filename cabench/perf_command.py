@@ -127,36 +127,36 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
     def summarised(done: list) -> list[dict]:
         return [dict(entry, run=run) for entry in summary(done, jobs or default_jobs())]
 
+    kept = [0]  # the instances whose rows are written
+
+    def checkpoint(done: list) -> None:  # (after each instance: the rows and their summary together)
+        write_results(done, summarised(done), output)
+        # instances, not summary entries (an entry pools the seeds of one size)
+        kept[0] = len({(r.instance, r.distribution, r.goods, r.bids, r.players, r.seed, r.knowledge, r.coalitions)
+                       for r in done})
+
     # a stop before the first rows are written leaves no empty folder behind (the rows of a
-    # stop after it are kept)
-    with new_folders_removed_on_error(output):
-        check_folder(output)
-        from cabench.progress import counting, wanted
+    # stop after it are kept), and says which
+    try:
+        with new_folders_removed_on_error(output):
+            check_folder(output)
+            from cabench.progress import counting, wanted
 
-        bar = wanted()
-        with counting("instances", bar) as update:
-            # on a terminal the bar shows the step under way; in pipes and logs each step is a log line
-            state = [0, 0]
+            bar = wanted()
+            with counting("instances", bar) as update:
+                # on a terminal the bar shows the step under way; in pipes and logs each step is a log line
+                state = [0, 0]
 
-            def advance(done: int, total: int, current: str) -> None:
-                state[:] = [done, total]
-                update(done, total, current)
+                def advance(done: int, total: int, current: str) -> None:
+                    state[:] = [done, total]
+                    update(done, total, current)
 
-            def step(text: str) -> None:
-                if bar:
-                    update(*state, text)
-                else:  # one short plain line: no padding to the console's width, no source location
-                    click.echo(f"[{time.strftime('%H:%M:%S')}] {text}", err=True)
+                def step(text: str) -> None:
+                    if bar:
+                        update(*state, text)
+                    else:  # one short plain line: no padding to the console's width, no source location
+                        click.echo(f"[{time.strftime('%H:%M:%S')}] {text}", err=True)
 
-            kept = [0]
-
-            def checkpoint(done: list) -> None:  # (after each instance: the rows and their summary together)
-                write_results(done, summarised(done), output)
-                # instances, not summary entries (an entry pools the seeds of one size)
-                kept[0] = len({(r.instance, r.distribution, r.goods, r.bids, r.players, r.seed, r.knowledge,
-                                r.coalitions) for r in done})
-
-            try:
                 if paths:
                     rows = run_files(paths, chosen, default, time_limit, progress=step,
                                      checkpoint=checkpoint, jobs=jobs, naive=naive,
@@ -165,13 +165,13 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
                     rows = run_suite(suite, seeds, chosen, default, time_limit, progress=step,
                                      checkpoint=checkpoint, jobs=jobs, only=only, naive=naive,
                                      knowledge=knowledge_specs, coalitions=coalition_specs, advance=advance)
-            except KeyboardInterrupt:
-                said = (f"the {kept[0]} instance(s) measured are kept in {output}" if kept[0] else
-                        "no instance was measured; nothing is kept")
-                say_stopped(f"cabench perf: interrupted; {said}")
-                raise
-        table = summarised(rows)
-        write_results(rows, table, output)
+            table = summarised(rows)
+            write_results(rows, table, output)
+    except KeyboardInterrupt:
+        said = (f"the {kept[0]} instance(s) measured are kept in {output}" if kept[0] else
+                "no instance was measured; nothing is kept")
+        say_stopped(f"cabench perf: interrupted; {said}")
+        raise
     if paths:  # files, and the instances measured when several specs are drawn on each
         files = len(file_paths(paths))
         what = f"{files} file{'s' * (files != 1)}" + (f", {len(table)} instances" if len(table) != files else "")
