@@ -27,12 +27,13 @@ __all__ = ["ReportPlan", "Weights", "knows_nothing", "report_programs", "table_b
 
 def knows_nothing(instance: Instance, i: int) -> bool:
     """True when player i's guaranteed value g^i_j is 0 for every other player j: no knowledge,
-    or lower bounds that name nobody (an omitted player has the bound 0)."""
+    or lower bounds that are 0 on every bundle (an omitted player has the bound 0; bounds drawn
+    on prices of 0 hold no bid, and the report's summary counted such a player as knowing)."""
     knowledge = instance.knowledge[i]
     if knowledge is None:
         return True
-    if isinstance(knowledge, LowerBounds):
-        return not knowledge.bounds
+    if isinstance(knowledge, LowerBounds):  # (``all`` stops at the first bound that is not 0)
+        return all(bound.is_zero for bound in knowledge.bounds.values())
     assert isinstance(knowledge, Candidates)
     return False
 

@@ -40,6 +40,8 @@ _Bid = tuple[int, tuple[int, ...], Fraction, str]  # line number, goods, price, 
 _PRICE = re.compile(r"\+?(?=\.?[0-9])([0-9]{0,30})(?:\.([0-9]{0,30}))?(?:[eE]([+-]?[0-9]{1,3}))?")
 """A price as C's printf and strtod write and read it: ``12``, ``0.5``, ``.5``, ``5.``, ``1.5e3``."""
 _COUNT = re.compile(r"[0-9]{1,12}")
+_DECIMAL = re.compile(r"\+?(?=\.?[0-9])[0-9]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?")
+"""A decimal of any length: one that is no :data:`_PRICE` has too many digits to be a price."""
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -64,7 +66,10 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
     ids: dict[int, int] = {}  # bid id -> its line
     # lines end at "\n", "\r\n" or "\r" only: ``splitlines`` also breaks at a form feed or U+2028
     # inside a comment, which shifted every later line number
-    for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    last = max((k for k, raw in enumerate(lines, start=1) if raw.strip() and not raw.strip().startswith("%")),
+               default=0)
+    for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line or line.startswith("%"):
             continue
@@ -90,17 +95,31 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
                 raise InputError(source, where, f"unrecognised line {line[:40]!r}; expected a header line "
                                  '"goods N", "bids N" or "dummy N", a comment starting with "%", or a bid '
                                  'after the "goods" and "bids" lines')
-            raise InputError(source, where, 'a bid before the "goods" and "bids" header lines')
+            missing = " and ".join(f'"{w}"' for w in ("goods", "bids") if w not in header)
+            raise InputError(source, where, f"a bid before the {missing} header line{'s' if ' and ' in missing else ''}"
+                             f"; expected {' and '.join(f'{w} N' for w in ('goods', 'bids') if w not in header)} "
+                             "before the first bid")
+        if words[-1] != "#" and not _DIGITS.fullmatch(words[0]):
+            # (a stray line after the header said 'a bid line must end with "#"')
+            raise InputError(source, where, f"unrecognised line {line[:40]!r}; expected a bid \"id price good ... #\" "
+                             'or a comment starting with "%"')
         if words[-1] != "#":
-            raise InputError(source, where, 'a bid line must end with "#"')
+            cut = " (is the file cut short?)" if number == last else ""
+            raise InputError(source, where, f'a bid line must end with "#"{cut}')
         if len(words) > 1 and words[1].startswith("-") and _price(words[1][1:]) != 0:  # ("-0" is 0)
             raise InputError(source, where, f"negative price {words[1][:40]}")
         price = _price(words[1].removeprefix("-")) if len(words) > 1 else None
+        if price is None and len(words) > 1 and _DECIMAL.fullmatch(words[1]):
+            raise InputError(source, where, f"price {words[1][:40]}: more digits than a price holds; expected at "
+                             "most 30 digits each side of the point and an exponent of at most 3 digits")
         if price is None or not all(_COUNT.fullmatch(w) for w in words[2:-1]):
             raise InputError(source, where, f'expected "id price good ... #" with a decimal price and good '
                              f"numbers, got {line[:60]!r}")
-        if not _COUNT.fullmatch(words[0]):
+        if not _DIGITS.fullmatch(words[0]):
             raise InputError(source, where, f"the bid id {words[0][:40]!r} is not a number in digits 0-9")
+        if not _COUNT.fullmatch(words[0]):  # (it said "is not a number in digits 0-9" of 20 digits)
+            raise InputError(source, where, f"the bid id {words[0][:40]!r} has {len(words[0])} digits; expected at "
+                             "most 12")
         if int(words[0]) in ids:
             raise InputError(source, where,
                              f"bid id {int(words[0])} again (line {ids[int(words[0])]}); each bid has its own")
@@ -123,8 +142,8 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
         raise InputError(source, "", 'missing the "goods N" header line')
     if len(bids) != header.get("bids", len(bids)):
         short = " (is the file cut short?)" if len(bids) < header["bids"] else ""
-        raise InputError(source, f"line {header_lines['bids']}", f'the header announces {header["bids"]} bids but the '
-                         f"file has {len(bids)}{short}")
+        raise InputError(source, f"line {header_lines['bids']}", f'the header announces {header["bids"]} '
+                         f"bid{'s' * (header['bids'] != 1)} but the file has {len(bids)}{short}")
     return header, bids
 
 
@@ -204,19 +223,19 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
         raise InputError(source, "", "no bids; an instance needs at least one bid")
     scale, values = _choose_scale(source, bids, scale, round_digits)
     n_goods = real_goods(header["goods"], [goods for _, goods, _, _ in bids])
+    bidders = _bidders(bids, values, n_goods)
     if n_goods > header["goods"]:
         # (said nowhere: a bid edited by hand to hold two dummy goods changed goods and players)
         first = next(number for number, goods, _, _ in bids if real_goods(header["goods"], [goods]) > header["goods"])
+        # the players too: one dummy-only bid made a bidder of 28 bids 28 players of one bid
+        announced = len(_bidders(bids, values, header["goods"]))
+        players = (f", and {len(bidders)} players where the header's dummy goods make {announced}"
+                   if announced != len(bidders) else "")
         warnings.warn(GoodsBeyondHeader(
             f"{source}: line {first}: this bid holds no good below the header's {header['goods']}, or two past "
             f"it, and a bid holds real goods and at most one dummy good: the file is read with {n_goods} real "
-            f"goods (0..{n_goods - 1}; only the goods past them are dummies). CATS 2.1's paths generator "
-            "writes such files; check the file if it does not come from there"), stacklevel=2)
-    bidders: dict[object, list[tuple[int, int]]] = {}
-    for (number, goods, _, _), value in zip(bids, values):
-        dummy = max(goods)
-        key = ("dummy", dummy) if dummy >= n_goods else ("bid", number)
-        bidders.setdefault(key, []).append((mask_of(g for g in goods if g < n_goods), value))
+            f"goods (0..{n_goods - 1}; only the goods past them are dummies){players}. CATS 2.1's paths "
+            "generator writes such files; check the file if it does not come from there"), stacklevel=2)
     valuations = tuple(Valuation(Form.XOR, tuple(book)) for book in bidders.values())
     instance = Instance(
         name=name,
@@ -228,6 +247,17 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
         source=source,
     )
     return _validated(instance)
+
+
+def _bidders(bids: list, values: list[int], n_goods: int) -> dict[object, list[tuple[int, int]]]:
+    """The bidders of a CATS file read with ``n_goods`` real goods: the bids that share a dummy
+    good (one past the real goods) are one bidder's XOR, each other bid a bidder of its own."""
+    bidders: dict[object, list[tuple[int, int]]] = {}
+    for (number, goods, _, _), value in zip(bids, values):
+        dummy = max(goods)
+        key = ("dummy", dummy) if dummy >= n_goods else ("bid", number)
+        bidders.setdefault(key, []).append((mask_of(g for g in goods if g < n_goods), value))
+    return bidders
 
 
 def read_instance_or_cats(path: str | Path) -> Instance:

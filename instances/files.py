@@ -90,7 +90,9 @@ def _decoded(data: bytes, source: str, limit: int, too_large: str, what: str) ->
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(source, "", f"not UTF-8 text (byte {exc.start}); expected {what}") from None
+        # (the line too: a byte of Latin-1 in a comment of a long file was hard to find by offset)
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(source, f"line {line}", f"not UTF-8 text (byte {exc.start}); expected {what}") from None
 
 
 def readable_text(text: str, output: str | Path | None,

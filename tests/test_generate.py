@@ -195,7 +195,17 @@ def test_cats_import_with_scale(tmp_path):
         pytest.param("% a\x0cb\ngoods 2\nbids 1\n0 x 0 #\n", 'line 4: expected "id price good ... #"',
                      id="form-feed"),
         pytest.param("goods 2\nbids 1\n0 5 0\n", 'must end with "#"', id="no-hash"),
-        pytest.param("bids 1\n0 5 0 #\n", 'before the "goods" and "bids" header', id="no-header"),
+        pytest.param("bids 1\n0 5 0 #\n", 'a bid before the "goods" header line; expected goods N', id="no-header"),
+        pytest.param("goods 1\n0 5 0 #\n", 'a bid before the "bids" header line; expected bids N', id="no-bids"),
+        pytest.param("goods 1\nbids 1\nfoo bar\n0 5 0 #\n", "line 3: unrecognised line 'foo bar'", id="stray-line"),
+        pytest.param("goods 1\nbids 2\n0 5 0 #\n1 5 0\n", 'line 4: a bid line must end with "#" (is the file cut '
+                     'short?)', id="cut"),
+        pytest.param("goods 1\nbids 1\n0 1e5000 0 #\n", "price 1e5000: more digits than a price holds",
+                     id="exponent"),
+        pytest.param("goods 1\nbids 1\n12345678901234567890 5 0 #\n", "has 20 digits; expected at most 12",
+                     id="long-id"),
+        pytest.param("goods 1\nbids 1\n% caf\udce9\n0 5 0 #\n", "line 3: not UTF-8 text", id="latin-1"),
+        pytest.param("goods 1\nbids 1\n0 5 0 #\n1 5 0 #\n", "announces 1 bid but the file has 2", id="one-bid"),
         pytest.param(' {"goods": ["a"]}\n', "line 1: this is JSON, not a CATS file; a JSON instance needs no import",
                      id="json-instance"),
         pytest.param("goods 2\nbids 1\n0 . 0 #\n", 'expected "id price good ... #" with a decimal price',
@@ -204,7 +214,7 @@ def test_cats_import_with_scale(tmp_path):
 )
 def test_cats_import_errors_through_the_cli(tmp_path, text, message):
     path = tmp_path / "bad.cats"
-    path.write_text(text)
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))  # (\udce9: the byte 0xE9, Latin-1's é)
     rounding = ["--round", "2", "--scale", "10"] if "--round 2" in message else []
     result = run_cli("import", str(path), "--format", "cats", *rounding)
     assert result.returncode == 2 and result.stdout == ""
@@ -231,6 +241,12 @@ def test_cats_import_says_when_it_reads_more_goods_than_the_header(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith(f"cabench import: note: {path}: line 6: this bid holds no good below the "
                                     "header's 2, or two past it") and "read with 3 real goods (0..2" in result.stderr
+    assert "and 3 players where the header's dummy goods make 2" in result.stderr
+    # a bidder's bid edited to hold its dummy good alone: its bids become players of their own,
+    # which the note says (it named the goods alone)
+    path.write_text("goods 2\ndummy 1\nbids 3\n0 5 0 2 #\n1 4 1 2 #\n2 3 2 #\n")
+    result = run_cli("import", str(path))
+    assert result.returncode == 0 and "and 3 players where the header's dummy goods make 1" in result.stderr
     assert json.loads(result.stdout)["goods"] == ["0", "1", "2"]
     plain = tmp_path / "plain.txt"
     plain.write_text("goods 2\ndummy 1\nbids 2\n0 5 0 2 #\n1 4 1 2 #\n")

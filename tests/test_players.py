@@ -344,3 +344,20 @@ def test_exact_knowledge_is_read_once_and_checked_by_identity(tmp_path):
     assert [knowledge_correct(inst, i).correct for i in range(3)] == [True, True, True]
     fast = _values_only(_without_market(report_json(compute_report(inst, SolveOptions("cpsat", jobs=1)))))
     assert fast == _values_only(report_json(one_at_a_time(inst, "cpsat")))
+
+
+def test_bounds_that_are_zero_everywhere_are_knowing_nothing():
+    """Lower bounds drawn on prices of 0 hold no bid: g^i_j = 0 for every j, so the player knows
+    nothing (MIEW_i = 0 without a program), and the summary counts it (it counted 0 of 3)."""
+    from benchmarks.table import knows_nothing
+    from instances import Form, LowerBounds, Valuation, load_instance
+    from tests.conftest import EXAMPLES
+
+    inst = load_instance(EXAMPLES / "seed004-example.json")
+    zero = Valuation(Form.XOR, ())
+    blank = dataclasses.replace(inst, knowledge=(LowerBounds({1: zero, 2: Valuation(Form.XOR, ((1, 0),))}),
+                                                 LowerBounds({}), inst.knowledge[2]))
+    assert [knows_nothing(blank, i) for i in range(3)] == [True, True, knows_nothing(inst, 2)]
+    assert not knows_nothing(inst, 2)
+    report = compute_report(blank)
+    assert report.players[0].miew.value == 0 and report.players[0].miew.proven
