@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from instances.spreadsheet import neutral
-from instances.writer import holds_float
+from instances.writer import floats_written_alike
 
 __all__ = ["FORMATS", "LATEX_SPECIAL", "TableData", "csv_text", "indented_json", "json_text", "latex", "latex_escape",
            "latex_label", "markdown", "render", "rich_table"]
@@ -166,9 +166,11 @@ def indented_json(data: Any) -> str:
         out = orjson.dumps(data, option=_ORJSON)
     except TypeError:  # orjson.JSONEncodeError included
         out = None
-    if out is None or holds_float(out):  # (a name holding "0.8" is no float: instances.writer)
+    if out is None or not floats_written_alike(out):
         return json.dumps(data, indent=2, ensure_ascii=False)
     return out.decode()
+
+
 
 
 def json_text(tables: list[TableData]) -> str:

@@ -69,3 +69,24 @@ def test_benchmarks_json_is_json_dumps_of_the_report(tmp_path):
     expected = json.dumps(report_json(compute_report(inst, SolveOptions("cpsat", jobs=1))), indent=2,
                           ensure_ascii=False) + "\n"
     assert result.stdout == expected
+
+
+def test_floats_orjson_writes_as_json_does_stay_with_orjson(monkeypatch):
+    """A report with a float (an unproven program's gap) went whole to ``json``'s slow encoder;
+    orjson's text is kept when each of its floats is written as ``json`` writes it, and every
+    other float still sends the whole to ``json``: the bytes are ``json.dumps``'s either way."""
+    import random
+
+    import cabench.formats as formats
+
+    rng = random.Random(3)
+    for _ in range(300):
+        floats = [rng.random() * 10.0 ** rng.randint(-12, 20) * rng.choice((1, -1)) for _ in range(rng.randint(1, 5))]
+        data = {"gap": floats, "name": "v1.5e3", "n": [1, 2, 3]}
+        assert indented_json(data) == json.dumps(data, indent=2, ensure_ascii=False)
+    used = []
+    monkeypatch.setattr(formats.json, "dumps", lambda *a, **k: used.append(1) or json.JSONEncoder(indent=2).encode(a[0]))
+    indented_json({"gap": 0.16000847662522755, "bound": 5017142891})
+    assert used == []  # (written by orjson)
+    indented_json({"gap": 1e-05})
+    assert used == [1]
