@@ -42,7 +42,8 @@ dependencies flow one way::
 ``instances`` holds the model, file formats, generators and knowledge models; ``ilp`` the integer
 programs and solver backends; ``benchmarks`` the papers' benchmarks; ``mechanisms`` the papers'
 mechanisms, rational strategies and exact evaluators. Every package's names are imported on first
-use (``instances.lazy``), so ``import cabench`` loads none of them.
+use (``instances.lazy``), so ``import cabench`` loads none of their modules, only the four
+packages themselves, from beside ``cabench`` (:func:`_own_layers`).
 """
 
 from __future__ import annotations
