@@ -25,7 +25,7 @@ from benchmarks.intervals import (
 from benchmarks.known import mkw
 from benchmarks.market import endowment_welfare, truthful_outcome
 from benchmarks.results import Benchmark, Best, Outcome, from_solution
-from benchmarks.table import ReportPlan, Weights
+from benchmarks.table import ReportPlan, Weights, knows_nothing
 from ilp import Program, Solution, SolveOptions, Status, solve_batch
 from ilp.batch import Arrivals, LexFirst, Progress, frozen_heap, shared_workers
 from instances import Instance, LowerBounds
@@ -383,9 +383,10 @@ class EarlyWelfare:
         return self
 
     def knowledge(self, i: int, knowledge: Any) -> None:
-        """Player ``i``'s knowledge, just read: with lower bounds on others, MIKW_i joins the batch."""
+        """Player ``i``'s knowledge, just read: with lower bounds on others, not all 0
+        (``benchmarks.table.knows_nothing``, as ``ReportPlan`` reads them), MIKW_i joins the batch."""
         self._reading.knowledge[i] = knowledge
-        if isinstance(knowledge, LowerBounds) and knowledge.bounds:
+        if isinstance(knowledge, LowerBounds) and not knows_nothing(self._reading, i):
             program = self.mikw[i] = Program(self.msw.n_goods, self.weights.row(i))
             self.made_of[i] = knowledge
             self._arrivals.add((program,))

@@ -26,9 +26,10 @@ __all__ = ["ReportPlan", "Weights", "knows_nothing", "report_programs", "table_b
 
 
 def knows_nothing(instance: Instance, i: int) -> bool:
-    """True when player i's guaranteed value g^i_j is 0 for every other player j: no knowledge,
-    or lower bounds that are 0 on every bundle (an omitted player has the bound 0; bounds drawn
-    on prices of 0 hold no bid, and the report's summary counted such a player as knowing)."""
+    """True when player i's guaranteed value g^i_j is known to be 0 for every other player j: no
+    knowledge, or lower bounds that are 0 on every bundle (an omitted player has the bound 0;
+    bounds drawn on prices of 0 hold no bid, and the report's summary counted such a player as
+    knowing). Candidate sets count as knowledge, even when their minimum is 0 everywhere."""
     knowledge = instance.knowledge[i]
     if knowledge is None:
         return True

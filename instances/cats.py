@@ -67,8 +67,7 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
     # lines end at "\n", "\r\n" or "\r" only: ``splitlines`` also breaks at a form feed or U+2028
     # inside a comment, which shifted every later line number
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    last = max((k for k, raw in enumerate(lines, start=1) if raw.strip() and not raw.strip().startswith("%")),
-               default=0)
+    last = max((k for k, raw in enumerate(lines, start=1) if raw.strip()), default=0)  # (a cut file's last line)
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line or line.startswith("%"):
@@ -104,7 +103,7 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
             raise InputError(source, where, f"unrecognised line {line[:40]!r}; expected a bid \"id price good ... #\" "
                              'or a comment starting with "%"')
         if words[-1] != "#":
-            cut = " (is the file cut short?)" if number == last else ""
+            cut = " (is the file cut short?)" if number == last and "#" not in words else ""
             raise InputError(source, where, f'a bid line must end with "#"{cut}')
         if len(words) > 1 and words[1].startswith("-") and _price(words[1][1:]) != 0:  # ("-0" is 0)
             raise InputError(source, where, f"negative price {words[1][:40]}")
@@ -117,7 +116,7 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
                              f"numbers, got {line[:60]!r}")
         if not _DIGITS.fullmatch(words[0]):
             raise InputError(source, where, f"the bid id {words[0][:40]!r} is not a number in digits 0-9")
-        if not _COUNT.fullmatch(words[0]):  # (it said "is not a number in digits 0-9" of 20 digits)
+        if not _COUNT.fullmatch(words[0].lstrip("0") or "0"):  # (it said "is not a number in digits 0-9")
             raise InputError(source, where, f"the bid id {words[0][:40]!r} has {len(words[0])} digits; expected at "
                              "most 12")
         if int(words[0]) in ids:
@@ -229,7 +228,7 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
         first = next(number for number, goods, _, _ in bids if real_goods(header["goods"], [goods]) > header["goods"])
         # the players too: one dummy-only bid made a bidder of 28 bids 28 players of one bid
         announced = len(_bidders(bids, values, header["goods"]))
-        players = (f", and {len(bidders)} players where the header's dummy goods make {announced}"
+        players = (f", and {len(bidders)} players ({announced} with the header's count of goods)"
                    if announced != len(bidders) else "")
         warnings.warn(GoodsBeyondHeader(
             f"{source}: line {first}: this bid holds no good below the header's {header['goods']}, or two past "

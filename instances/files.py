@@ -90,9 +90,12 @@ def _decoded(data: bytes, source: str, limit: int, too_large: str, what: str) ->
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        # (the line too: a byte of Latin-1 in a comment of a long file was hard to find by offset)
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(source, f"line {line}", f"not UTF-8 text (byte {exc.start}); expected {what}") from None
+        # (the line too: a byte of Latin-1 in a comment of a long file was hard to find by offset).
+        # Counted in the file's bytes, a byte-order mark included (the codec's offset is after
+        # it), with lines ending at "\n", "\r\n" or "\r" as the CATS reader ends them
+        at = exc.start + len(data) - len(exc.object)
+        line = data.count(b"\n", 0, at) + data.count(b"\r", 0, at) - data.count(b"\r\n", 0, at) + 1
+        raise InputError(source, f"line {line}", f"not UTF-8 text (byte {at}); expected {what}") from None
 
 
 def readable_text(text: str, output: str | Path | None,

@@ -204,6 +204,9 @@ def test_cats_import_with_scale(tmp_path):
                      id="exponent"),
         pytest.param("goods 1\nbids 1\n12345678901234567890 5 0 #\n", "has 20 digits; expected at most 12",
                      id="long-id"),
+        # the hint only where the file may be cut: its last line, with no "#" at all
+        pytest.param("goods 1\nbids 2\n0 5 0 #\n1 5 0\n% end\n", 'line 4: a bid line must end with "#"\n',
+                     id="not-cut"),
         pytest.param("goods 1\nbids 1\n% caf\udce9\n0 5 0 #\n", "line 3: not UTF-8 text", id="latin-1"),
         pytest.param("goods 1\nbids 1\n0 5 0 #\n1 5 0 #\n", "announces 1 bid but the file has 2", id="one-bid"),
         pytest.param(' {"goods": ["a"]}\n', "line 1: this is JSON, not a CATS file; a JSON instance needs no import",
@@ -241,12 +244,12 @@ def test_cats_import_says_when_it_reads_more_goods_than_the_header(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith(f"cabench import: note: {path}: line 6: this bid holds no good below the "
                                     "header's 2, or two past it") and "read with 3 real goods (0..2" in result.stderr
-    assert "and 3 players where the header's dummy goods make 2" in result.stderr
+    assert "and 3 players (2 with the header's count of goods)" in result.stderr
     # a bidder's bid edited to hold its dummy good alone: its bids become players of their own,
     # which the note says (it named the goods alone)
     path.write_text("goods 2\ndummy 1\nbids 3\n0 5 0 2 #\n1 4 1 2 #\n2 3 2 #\n")
     result = run_cli("import", str(path))
-    assert result.returncode == 0 and "and 3 players where the header's dummy goods make 1" in result.stderr
+    assert result.returncode == 0 and "and 3 players (1 with the header's count of goods)" in result.stderr
     assert json.loads(result.stdout)["goods"] == ["0", "1", "2"]
     plain = tmp_path / "plain.txt"
     plain.write_text("goods 2\ndummy 1\nbids 2\n0 5 0 2 #\n1 4 1 2 #\n")
@@ -524,3 +527,11 @@ def test_the_knowledge_file_is_never_smaller_than_its_count():
                 annotate(inst, spec, seed=seed, replace=True, most_bytes=size)
             except SpecError as error:
                 pytest.fail(f"seed {seed}, {spec}: a file of {size} bytes refused: {error}")
+
+
+def test_a_cats_bid_id_may_have_leading_zeros(tmp_path):
+    """A bid id is a number, read as the header's counts are: leading zeros do not count toward
+    its 12 digits (``0000000000001`` was refused as 13 digits)."""
+    path = tmp_path / "zeros.txt"
+    path.write_text("goods 1\nbids 1\n0000000000001 5 0 #\n")
+    assert read_cats(path).valuations[0].bids == ((1, 5),)

@@ -185,6 +185,22 @@ def test_not_utf8(tmp_path):
     assert result.returncode == 2 and "not UTF-8" in result.stderr
 
 
+@pytest.mark.parametrize("command, data, where", [
+    ("import", b"goods 1\nbids 1\n% caf\xe9\n0 5 0 #\n", "line 3: not UTF-8 text (byte 20)"),
+    ("import", b"\xef\xbb\xbfgoods 1\nbids 1\n\xe9\n0 5 0 #\n", "line 3: not UTF-8 text (byte 18)"),  # after a BOM
+    ("import", b"goods 1\rbids 1\r% caf\xe9\r0 5 0 #\r", "line 3: not UTF-8 text (byte 20)"),  # lines ended by CR
+    ("import", b"goods 1\r\nbids 1\r\n% caf\xe9\r\n0 5 0 #\r\n", "line 3: not UTF-8 text (byte 22)"),
+    ("benchmarks", b'\xef\xbb\xbf{"goods": ["a"],\n\xe9}\n', "line 2: not UTF-8 text (byte 20)"),
+])
+def test_a_byte_that_is_not_utf8_is_named_by_its_line(tmp_path, command, data, where):
+    """A byte of Latin-1 (a comment's é) in a long file was named by its offset alone, counted
+    after a byte-order mark."""
+    path = tmp_path / "latin.txt"
+    path.write_bytes(data)
+    result = run_cli(command, str(path))
+    assert result.returncode == 2 and result.stderr.startswith(f"{path}: {where}; expected "), result.stderr
+
+
 @pytest.mark.parametrize(
     "args, expected",
     [

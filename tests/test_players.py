@@ -361,3 +361,19 @@ def test_bounds_that_are_zero_everywhere_are_knowing_nothing():
     assert not knows_nothing(inst, 2)
     report = compute_report(blank)
     assert report.players[0].miew.value == 0 and report.players[0].miew.proven
+
+
+def test_early_start_follows_the_same_rule_of_knowing_nothing(monkeypatch):
+    """The early start (``--jobs`` 2 or more) solves MIKW_i while the file is read, for players
+    with lower bounds: bounds all 0 are knowing nothing there too (``ReportPlan`` planned a
+    one-player program, and the n-weight row solved early was thrown away)."""
+    import benchmarks.report as report_module
+    from benchmarks.report import EarlyWelfare
+    from instances import Form, LowerBounds, Valuation
+
+    monkeypatch.setattr(report_module, "_Background", lambda run: None)  # (no batch: only what is added)
+    truth = (Valuation(Form.XOR, ((1, 5),)), Valuation(Form.XOR, ((1, 4),)))
+    early = EarlyWelfare(SolveOptions("cpsat", jobs=2)).start(1, truth)
+    early.knowledge(0, LowerBounds({1: Valuation(Form.XOR, ())}))
+    early.knowledge(1, LowerBounds({0: Valuation(Form.XOR, ((1, 3),))}))
+    assert sorted(early.mikw) == [1]
