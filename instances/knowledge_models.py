@@ -166,9 +166,9 @@ def _bytes_at_least(v: Valuation, m: int, low: float | None = None) -> int:
     no spaces): a table's 2^m entries ("0,"), an additive entry ('"a":1,'), a bid's bundle and
     value ('[["a","b"],1],'). ``low``: the least factor its bids are scaled by, so that only the
     positive bids sure to stay are counted (one scaled to 0 is dropped); None: a copy as is."""
-    if v.form is Form.TABLE:
-        return 2 << m
     kept = [bundle for bundle, value in v.bids if low is None or (value > 0 and int(value * low) >= 1)]
+    if v.form is Form.TABLE:  # (a drawn table with no bid sure to stay may be the truth, written as exact)
+        return 2 << m if low is None or kept else 0
     if v.form is Form.ADDITIVE:
         return 6 * len(kept)
     return sum(4 * bundle.bit_count() + 5 for bundle in kept)
