@@ -415,7 +415,10 @@ class Mechanism:
             values[p.name] = Fraction(given[p.name]) if p.name in given else p.default(instance, values)
             problem = p.check(values[p.name], values, instance)
             if problem:
-                raise ParameterError(f"{self.name}: {p.name} = {values[p.name]}: {problem}", p.name)
+                # (a default refused because of another parameter given: said as the default, which
+                # the user never wrote; collusion-leveraging's eps2 after eps1=1/100)
+                default = "" if p.name in given else f" (its default; give {p.name} too)"
+                raise ParameterError(f"{self.name}: {p.name} = {values[p.name]}{default}: {problem}", p.name)
         return values
 
 

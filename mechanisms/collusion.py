@@ -63,7 +63,8 @@ def _eps2_check(value: Fraction, params: Mapping[str, Fraction], instance: Insta
     if not 0 < value < 1:
         return "must lie in the open interval (0, 1)"
     if not 2 * instance.n * value < params["eps1"]:
-        return f"seed 000 requires 2 n eps2 < eps1 (here n = {instance.n}, eps1 = {params['eps1']})"
+        return (f"seed 000 requires 2 n eps2 < eps1 (here n = {instance.n}, eps1 = {params['eps1']}: eps2 < "
+                f"{params['eps1'] / (2 * instance.n)})")
     return None
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -521,12 +522,16 @@ def test_a_folder_named_like_a_package_in_the_working_folder_is_not_imported(tmp
         (tmp_path / name).mkdir()
     (tmp_path / "instances" / "mine.json").write_text(SEED004.read_text())
     script = "import cabench; print(cabench.benchmarks(cabench.load('instances/mine.json')).msw.value)"
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    # as installed, with nothing on PYTHONPATH (a folder there that holds the packages is found
+    # before the working folder's namespace package, and hides what this tests)
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                            env=env)
     assert result.returncode == 0 and result.stdout == "200\n", result.stderr
     result = subprocess.run([sys.executable, "-m", "cabench", "benchmarks", "instances/mine.json", "--json"],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120, env=env)
     assert result.returncode == 0 and json.loads(result.stdout)["MSW"]["value"] == 200, result.stderr
     # one imported from elsewhere first: said, not a traceback deep in cabench
     result = subprocess.run([sys.executable, "-c", "import instances, cabench"], capture_output=True, text=True,
-                            cwd=tmp_path, timeout=120)
+                            cwd=tmp_path, timeout=120, env=env)
     assert result.returncode == 1 and "ImportError: cabench needs its own package 'instances'" in result.stderr

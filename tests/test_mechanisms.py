@@ -166,6 +166,11 @@ def test_inconsistent_coalition_declaration_aborts():
         ("best-belief", {"eps": Fraction(2)}, "eps in (0, 1]"),
         ("best-belief", {"eps": Fraction(0)}, "eps in (0, 1]"),
         ("collusion-leveraging", {"eps2": Fraction(1, 2)}, "2 n eps2 < eps1"),
+        # a default refused because of another parameter given is said to be the default, with
+        # the bound to keep (it read as if eps2 had been given)
+        ("collusion-leveraging", {"eps1": Fraction(1, 100)}, "eps2 = 1/120 (its default; give eps2 too): seed 000 "
+                                                             "requires 2 n eps2 < eps1 (here n = 3, eps1 = 1/100: "
+                                                             "eps2 < 1/600)"),
         ("collusion-leveraging", {"eps": Fraction(1)}, "open interval (0, 1)"),
         ("vcg", {"eps": Fraction(1, 2)}, 'unknown parameter "eps"'),
         ("perfect-revenue", {"eps": Fraction(1, 15)}, "0 < eps < 1/(5n)"),
