@@ -237,12 +237,15 @@ def run_watching(*args: str) -> tuple[subprocess.CompletedProcess, list[psutil.P
     def watch() -> None:
         try:
             me = psutil.Process(process.pid)
-            while process.poll() is None:
+        except psutil.Error:
+            return
+        while process.poll() is None:
+            try:
                 for child in me.children(recursive=True):
                     seen.setdefault(child.pid, child)
-                time.sleep(0.02)
-        except psutil.Error:
-            pass
+            except psutil.Error:  # (a child ending while listed: look again, rather than stop watching)
+                pass
+            time.sleep(0.02)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
