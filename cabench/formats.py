@@ -171,8 +171,6 @@ def indented_json(data: Any) -> str:
     return out.decode()
 
 
-
-
 def json_text(tables: list[TableData]) -> str:
     data = []
     for t in tables:

@@ -94,10 +94,10 @@ def _parse(source: str, text: str) -> tuple[dict[str, int], list[_Bid]]:
                 raise InputError(source, where, f"unrecognised line {line[:40]!r}; expected a header line "
                                  '"goods N", "bids N" or "dummy N", a comment starting with "%", or a bid '
                                  'after the "goods" and "bids" lines')
-            missing = " and ".join(f'"{w}"' for w in ("goods", "bids") if w not in header)
-            raise InputError(source, where, f"a bid before the {missing} header line{'s' if ' and ' in missing else ''}"
-                             f"; expected {' and '.join(f'{w} N' for w in ('goods', 'bids') if w not in header)} "
-                             "before the first bid")
+            missing = [word for word in ("goods", "bids") if word not in header]
+            named = " and ".join(f'"{word}"' for word in missing)
+            raise InputError(source, where, f"a bid before the {named} header line{'s' * (len(missing) > 1)}; "
+                             f"expected {' and '.join(f'{word} N' for word in missing)} before the first bid")
         if words[-1] != "#" and not _DIGITS.fullmatch(words[0]):
             # (a stray line after the header said 'a bid line must end with "#"')
             raise InputError(source, where, f"unrecognised line {line[:40]!r}; expected a bid \"id price good ... #\" "

@@ -112,7 +112,8 @@ def generate_instance(distribution: str, goods: int, bids: int, players: int | N
     (``instances.knowledge_models.check_knowledge_size``)."""
     check_spec(distribution, goods, bids, players, knowledge, coalitions)
     shape = players if players is not None else "bidders"
-    rng = random.Random(f"{distribution}:{goods}:{bids}:{shape}:{seed}")
+    stream = f"{distribution}:{goods}:{bids}:{shape}:{seed}"
+    rng = random.Random(stream)
     if distribution == "table":
         truth = tuple(Valuation(Form.TABLE, tuple(b)) for b in _table_bidders(rng, goods, players))
     else:
@@ -131,6 +132,5 @@ def generate_instance(distribution: str, goods: int, bids: int, players: int | N
         players=tuple(f"p{i + 1}" for i in range(players)),
         valuations=truth,
         knowledge=draw_knowledge(rng, truth, knowledge, goods, most_bytes),
-        coalitions=draw_coalitions(random.Random(f"{distribution}:{goods}:{bids}:{shape}:{seed}:coalitions"), players,
-                                   coalitions),
+        coalitions=draw_coalitions(random.Random(f"{stream}:coalitions"), players, coalitions),
     )
