@@ -457,7 +457,10 @@ def benchmarks(instance: Instance | str | Path | Mapping[str, Any], solver: str 
     time_limit : float, optional
         Seconds per integer program.
     jobs : int, optional
-        Worker processes for independent programs (None: automatic).
+        Worker processes for independent programs. None (automatic): solved in this process
+        while the solves are quick, on worker processes, one per core, once they prove slow. A
+        number of 2 or more starts that many processes for this call, at once (about 1 s on a
+        2-core machine): for many small instances, keep None.
     progress : callable, optional
         ``progress(done, total)`` as programs are solved.
     witnesses : str
@@ -1099,6 +1102,11 @@ def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
         ev = played[name]
         u = ev.agent_utility(agent)
         label, assumes = deviation_label(dev, knowledge)
+        if ev.outcomes == base.outcomes and dev.scenario is None:
+            # (a coalition of everyone is never asked; player 1's partners answer YES anyway):
+            # the family plays as the rational strategy does here, and a claim of dominance is
+            # about strategies whose plays differ
+            label = "same play here"
         rows.append({"family": name, "utility": number(u), "gain": number(u - rational_u), "pays": u > rational_u,
                      "dominated_in_paper": dev.dominated, "paper": label, "assumes": assumes,
                      "unilateral": dev.scenario is None, "claim_applies": label != "dominated if knowledge correct",

@@ -301,7 +301,7 @@ def deviate_command(file, mechanism, player, param_values, as_json, solver, time
                          no_wrap=column == "paper", min_width=24 if column == "deviation" else None)
     for r in rows:
         u, gain = Fraction(r["utility"]["exact"]), Fraction(r["gain"]["exact"])
-        table.add_row(r["family"], show_fraction(u, scale), ("+" if gain >= 0 else "") + show_fraction(gain, scale),
+        table.add_row(r["family"], show_fraction(u, scale), ("+" if gain >= 0 else "") + show_fraction(gain, scale, telling=True),
                       "YES" if r["pays"] else "no", show_fraction(Fraction(r["SW"]), scale, 3),
                       show_fraction(Fraction(r["REV"]), scale, 3), r["paper"])
     console = _console(120)

@@ -41,7 +41,7 @@ def show(value: int, scale: int = 1, strip: bool = False) -> str:
     return text
 
 
-def show_fraction(x: Fraction, scale: int = 1, places: int = 4) -> str:
+def show_fraction(x: Fraction, scale: int = 1, places: int = 4, telling: bool = False) -> str:
     """An exact expectation ``x`` (in 1/scale units) in the file's units, rounded exactly (half to
     even) to ``places`` digits after the point plus the scale's own digits, so no digit of a
     price is lost (through a float, values near 10^12 printed digits that are not theirs).
@@ -54,9 +54,16 @@ def show_fraction(x: Fraction, scale: int = 1, places: int = 4) -> str:
     ('-0.12', '-0.0000')
 
     A value below 0 that rounds to 0 keeps its sign, as a float's formatting kept it (a
-    deviation's loss of 10^-6 is not "no gain").
+    deviation's loss of 10^-6 is not "no gain"). With ``telling``, a value other than 0 gets
+    places until its first two digits show (a gain of 2 * 10^-6 is not "+0.0000"):
+
+    >>> show_fraction(Fraction(1, 510000), 1, 4, telling=True), show_fraction(Fraction(1, 3), 1, 4, telling=True)
+    ('0.0000020', '0.3333')
     """
     digits = places + len(str(scale)) - 1
+    if telling and x:
+        while abs(Fraction(x)) * 10**digits < 10 * scale:
+            digits += 1
     n = round(Fraction(x) * 10**digits / scale)
     text = show(n, 10**digits)
     return "-" + text if n == 0 and x < 0 else text

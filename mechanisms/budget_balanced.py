@@ -270,6 +270,40 @@ def _greedy(instance: Instance, params: Mapping[str, Fraction]) -> Outcome | Non
     return Outcome(instance.endowment, tuple(prices))
 
 
+def _coalition_claim(instance: Instance, facts: Facts, k: int, coalition: tuple[int, ...],
+                     outcome: Outcome) -> tuple[bool, str]:
+    """Whether seed 003 proves player 1's proposal ``outcome`` dominated for player 1's
+    ``coalition`` C_1, and why: with the endowment optimal, every proposal but (E, 0) (Lemma 10);
+    otherwise every proposal that is not semi-truthful (Lemma 11, Definition 8: an optimal
+    allocation, prices summing to 0, each player outside C_1 priced at its gain
+    TV_i(A_i) - TV_i(E_i), each partner's price an integer in (-2^k, 2^k))."""
+    best = facts.msw()
+    if endowment_welfare(instance) == best:
+        if outcome == Outcome(instance.endowment, (0,) * instance.n):
+            return False, "(E, 0) is the coalition's undominated proposal when E is optimal (seed 003 Lemma 10)"
+        return True, "with the endowment optimal, every proposal but (E, 0) is dominated (seed 003 Lemma 10)"
+    names = instance.players
+    wrong = None
+    if outcome.welfare(instance) != best:
+        wrong = "its allocation is not socially optimal"
+    elif sum(outcome.prices) != 0:
+        wrong = "its prices do not sum to 0"
+    else:
+        for i in range(instance.n):
+            if i not in coalition and outcome.prices[i] != _gain(instance, i, Outcome(outcome.allocation,
+                                                                                     (0,) * instance.n)):
+                wrong = f"{names[i]}, outside the coalition, is not priced at its gain TV_i(A_i) - TV_i(E_i)"
+                break
+            if i in coalition and i != 0 and not (-2**k < outcome.prices[i] < 2**k and int(outcome.prices[i]) ==
+                                                  outcome.prices[i]):
+                wrong = f"the price of {names[i]}, a partner, is not an integer in (-2^k, 2^k)"
+                break
+    if wrong is None:
+        return False, ("semi-truthful (seed 003 Definition 8): every semi-truthful proposal is worth the same to "
+                       "player 1's coalition (Lemma 11)")
+    return True, f"not semi-truthful ({wrong}): dominated for player 1's coalition (seed 003 Lemma 11, Definition 8)"
+
+
 def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
                agent: tuple[int, ...]) -> dict[str, Deviation]:
     """The deviation families of ``agent`` by name: wrong answers (seed 003 Corollary 1) and, for
@@ -289,6 +323,8 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
     if agent != (0,):
         truthful = ("answering by the sign of one's gain is the unique best response (seed 003 Corollary 1; for "
                     "a coalition, by the sign of its members' sum, Lemmas 7-9)")
+        if 0 in agent:
+            truthful = "player 1's partners answer YES (seed 003 Lemma 9): a NO fines player 1, their partner"
         families["contrarian answers"] = answering(lambda d, rule: not rule(d), truthful)
         families["always NO"] = answering(lambda d, rule: False, truthful)
         families["always YES"] = answering(lambda d, rule: True, truthful)
@@ -296,6 +332,10 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
         def propose(outcome: Outcome, dominated: bool, why: str) -> Deviation:
             profile = list(base)
             profile[0] = _player(instance, 0, MarketAnnouncement(outcome))
+            if len(agent) > 1:  # player 1's coalition: seed 003 Lemmas 10-11 say which proposals are dominated
+                dominated, claim = _coalition_claim(instance, facts, int(params["k"]), agent, outcome)
+                return Deviation(profile, dominated, f"{why}; for player 1's coalition: {claim}",
+                                 needs_correct_knowledge=False, for_coalitions=True)
             return Deviation(profile, dominated, why, needs_correct_knowledge=False)
 
         endowment = Outcome(instance.endowment, (0,) * instance.n)

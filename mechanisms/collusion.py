@@ -14,10 +14,10 @@ Parameters eps, eps1, eps2 in (0, 1) with 2 n eps2 < eps1.
    pi^star_i; a YES gives alpha^star_i to i for pi^star_i - eps2, which star receives;
    finally every i receives eps2 (1 - 1/(1 + R_i)).
 
-Rational play (seed 000 Lemmas 1-5; docs/definitions.md, "Rational play"): independents announce ({i}, BA^{i}, RK_{i}); a coalition
-announces C and BA^C everywhere, its lexicographically first member announces RK_C with its own
-price raised to the coalition's highest announced revenue (Lemma 4), the others RK of themselves;
-answers YES iff TV_i(alpha) >= pi. Guarantee (Theorem 1): E[SW] + E[REV] >= (1 - eps) MKW/6 - eps1.
+Rational play (seed 000 Lemmas 1-5; docs/definitions.md, "Rational play"): independents announce ({i}, BA^{i}, RK_{i}); every
+member of a coalition announces C, BA^C and one outcome (as the strategy of Lemma 1's proof
+does): RK_C, with its lexicographically first member's price raised so that its revenue is at
+least each member's own REV(RK_{k}) (Lemma 4); answers YES iff TV_i(alpha) >= pi. Guarantee (Theorem 1): E[SW] + E[REV] >= (1 - eps) MKW/6 - eps1.
 """
 
 from __future__ import annotations
@@ -157,7 +157,13 @@ def announcements(instance: Instance, facts: Facts) -> list[CollusionAnnouncemen
             rk = facts.relevant_knowledge(agent)
             raised = list(rk.prices)
             raised[lead] += max(0, top - rk.revenue)  # Lemma 4: HiddenV unchanged, revenue matched
-            result[lead] = CollusionAnnouncement(coalition, desired, Outcome(rk.allocation, tuple(raised)))
+            # every member announces the lead's outcome, as Lemma 1's strategy has them all
+            # announce one: the lead stays the star of the coalition (the lowest index at the
+            # same revenue), and a member made the star by coin c1 sells RK_C, whose hidden value
+            # is the coalition's highest, and each member's reward grows with its revenue
+            shared = CollusionAnnouncement(coalition, desired, Outcome(rk.allocation, tuple(raised)))
+            for k in agent:
+                result[k] = shared
     return result
 
 
@@ -188,7 +194,8 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             "a lower announced revenue lowers the reward; dominated only through Lemma 4's hidden value"),
         "overbid (prices x2)": announce(
             lambda i, a: CollusionAnnouncement(a.coalition, a.allocation, scaled(a.outcome, Fraction(2))), False,
-            "offers above what buyers accept cost fines when the agent is the star"),
+            "offers above what buyers accept cost fines when the agent is the star, but a higher announced "
+            "revenue raises the reward eps2 (1 - 1/(1 + R_i)): it may pay a little (no lemma rules it out)"),
         "empty desired allocation": announce(
             lambda i, a: CollusionAnnouncement(a.coalition, (0,) * instance.n, a.outcome), True,
             "S^i is what the coalition gets on Heads when one of it is the star: BA^{C_i} is worth the most "

@@ -312,3 +312,31 @@ def test_a_player_alone_is_perfectly_informed():
     alone = parse_instance({"name": "alone", "goods": ["a"], "players": ["p1"],
                             "valuations": {"p1": {"xor": [[["a"], -3]]}}, "endowment": {"p1": ["a"]}})
     assert perfectly_informed(alone) is None
+
+
+def test_player_1s_coalition_proposals_follow_lemmas_10_and_11():
+    """For player 1's coalition C_1, seed 003 Lemma 11 makes every proposal that is not
+    semi-truthful (Definition 8) dominated, and Lemma 10 every proposal but (E, 0) when E is
+    optimal: these rows were "not claimed for a coalition". The price shift from p3 to p2 stays
+    semi-truthful when p3 is a partner (money moves inside C_1), and the partners' constant YES
+    is their rational answer (Lemma 9): the same play."""
+    from dataclasses import replace
+
+    from cabench import api
+
+    inst = three_player_market()
+    m = MECHANISMS["budget-balanced"]
+    for coalition, shift_dominated in (((0, 1), True), ((0, 1, 2), False)):
+        made = replace(inst, coalitions=(coalition,))
+        families = m.deviation_families(made, m.parameters(made, {}), Facts(made), coalition)
+        assert families["propose the endowment"].dominated and families["greedy proposal"].dominated
+        assert "Lemma 11" in families["propose the endowment"].why
+        assert families["shift price from player 3 to player 2"].dominated is shift_dominated
+        rows = {r["family"]: r for r in api.deviate(made, "budget-balanced", "p1").rows}
+        assert rows["always YES"]["paper"] == "same play here" and rows["always YES"]["gain"]["value"] == 0
+        assert all(not r["pays"] for r in rows.values() if r["dominated_in_paper"]), rows
+    # the endowment optimal: only (E, 0) is undominated (Lemma 10), and it is the rational proposal
+    optimal = replace(inst, valuations=(Valuation(Form.ADDITIVE, ((0b01, 20), (0b10, 20))), *inst.valuations[1:]),
+                      coalitions=((0, 1),))
+    families = m.deviation_families(optimal, m.parameters(optimal, {}), Facts(optimal), (0, 1))
+    assert "Lemma 10" in families["shift price from player 3 to player 2"].why

@@ -292,6 +292,24 @@ def test_deviate_json():
     assert "inconsistent coalition declaration" in text
 
 
+def test_deviate_table_shows_a_tiny_gain(tmp_path):
+    """A gain of about 2 * 10^-6 (collusion-leveraging's overbid on this generated instance, which
+    raises the coalition's reward) is printed with its first digits, not as "+0.0000" next to
+    "YES"; the JSON has it exactly."""
+    path = tmp_path / "g.json"
+    made = run_cli("generate", "-d", "arbitrary", "-m", "3", "-b", "6", "-n", "4", "--seed", "1",
+                   "--knowledge", "noisy-lower:0.6", "--coalitions", "pairs:1", "-o", str(path))
+    assert made.returncode == 0, made.stderr
+    data = json.loads(run_cli("deviate", str(path), "-m", "collusion-leveraging", "--player", "p2", "--json").stdout)
+    gain = {row["family"]: row for row in data["deviations"]}["overbid (prices x2)"]["gain"]["exact"]
+    from fractions import Fraction
+
+    assert 0 < Fraction(gain) < Fraction(1, 10**5)
+    text = run_cli("deviate", str(path), "-m", "collusion-leveraging", "--player", "p2").stdout
+    row = next(line for line in text.splitlines() if "overbid" in line)
+    assert "+0.0000 " not in row and "YES" in row, row
+
+
 @pytest.mark.parametrize(
     "args, expected",
     [

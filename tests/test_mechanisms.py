@@ -224,6 +224,40 @@ def test_collusion_leveraging_refuses_unreasonable_announcements(announced, mess
         outcome_distribution(rules, inst, params, profile)
 
 
+@pytest.mark.parametrize("seed", range(30, 40))
+def test_collusion_leveraging_members_announce_one_outcome(seed):
+    """A coalition's members all announce RK_C (the lead's raised price included), as the
+    strategy in seed 000 Lemma 1's proof announces one outcome for all: the coalition gets at
+    least what it gets when each member other than the lead announces its own RK_{k} (the play
+    before, beaten by this one on paths seed 32: the member coin c1 makes the star sells RK_C,
+    and the rewards grow with each member's revenue)."""
+    from instances.generate import generate_instance
+    from mechanisms.collusion import CollusionAnnouncement, announcements
+    from mechanisms.common import announcer, truthful_answer
+
+    inst = generate_instance("paths", 3, 7, 4, seed, knowledge="noisy-lower:0.6", coalitions="pairs:2")
+    m = MECHANISMS["collusion-leveraging"]
+    params = m.parameters(inst)
+    facts = Facts(inst)
+    rational = m.rational(inst, params, facts)
+    base = evaluate(m, inst, params, rational, facts)
+    played = announcements(inst, facts)
+    gains = []
+    for agent in inst.agents:
+        if len(agent) < 2:
+            continue
+        assert len({played[k] for k in agent}) == 1
+        own = list(rational)
+        for k in agent[1:]:
+            alone = CollusionAnnouncement(played[k].coalition, played[k].allocation, facts.relevant_knowledge((k,)))
+            own[k] = announcer(alone, truthful_answer(inst, k))
+        other = evaluate(m, inst, params, own, facts, check=False)
+        gains.append(base.agent_utility(agent) - other.agent_utility(agent))
+    assert gains and min(gains) >= 0
+    if seed == 32:
+        assert max(gains) > 0
+
+
 def test_perfect_revenue_unique_equilibrium_on_seed004():
     """Seed 002 Lemma 3 and Theorem 2: omega* is the lexicographically first optimal state,
     prices equal values, everyone says YES: SW = MSW and REV >= (1 - 4 eps n) MSW."""
