@@ -1,6 +1,7 @@
-"""The one place where benchmarks turn weights into a program and a solve: one benchmark
-(:func:`solve_program`) or many as one batch (:func:`solve_requests`, which ``mechanisms`` uses
-for the benchmarks its strategies read)."""
+"""Single benchmarks turned into a program and a solve: one benchmark (:func:`solve_program`)
+or many as one batch (:func:`solve_requests`, which ``mechanisms`` uses for the benchmarks its
+strategies read). The report (``benchmarks.report``) batches its own plan's programs
+(``benchmarks.table.ReportPlan``) with ``ilp.solve_batch`` directly."""
 
 from __future__ import annotations
 

@@ -259,7 +259,7 @@ class ReportPlan:
 
 
 def table_programs(instance: Instance) -> list[tuple[str, Program]]:
-    """The table of the issue and of ``cabench perf``: MSW, every MIEW_i, every MIKW_i, and MKW_A
+    """The benchmark table that ``cabench perf`` times: MSW, every MIEW_i, every MIKW_i, and MKW_A
     of every agent with several members (a singleton agent's MKW_{i} is MIKW_i)."""
     programs = [("MSW", msw_program(instance))]
     for i, name in enumerate(instance.players):

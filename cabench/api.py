@@ -1,7 +1,10 @@
 """The Python API: the same computations as the ``cabench`` commands, as functions and values.
 
-Every function here is what the command of the same name runs (the commands call these), so a
-notebook and the shell get the same numbers. Results have ``to_dict()`` (the command's
+``evaluate``, ``outcome`` and ``deviate`` are what the commands of those names run (the commands
+call them); ``benchmarks``, ``generate``, ``load``, ``import_cats``, ``annotate`` and ``save`` call
+the same library functions as their commands (``benchmarks.compute_report``,
+``instances.generate``, the loader and the writer). So a notebook and the shell get the same
+numbers. Results have ``to_dict()`` (the command's
 ``--json`` output) and, where a table makes sense, ``to_frame()`` (a tidy pandas DataFrame;
 pandas comes with OR-Tools, which cabench needs; the ``sweep`` extra names it too).
 

@@ -37,7 +37,9 @@ from instances.files import atomic_write_text, readable_limit, readable_text
 __all__ = ["MAX_COUNT", "annotate_command", "benchmarks_command", "export_command", "generate_command",
            "import_command"]
 
-# As everywhere in the command modules, each command imports the library it runs (cabench.cli_common).
+# As everywhere in the command modules, each command imports the library it runs inside its
+# function, so that ``cabench --help`` and a command's own start load only what it needs (the
+# same rule as in ``cabench.api``).
 
 
 @click.command("benchmarks")

@@ -4,10 +4,11 @@ Every backend solves the same :class:`Program`; the integer-programming ones sha
 formulation of ``ilp.formulation`` and differ only in the adapter. Every answer is checked
 exactly (``ilp.claims``). A program whose magnitude a floating-point backend's tolerances cannot
 separate goes to CP-SAT instead, and a floating-point claim that fails the exact check is
-re-proved by CP-SAT. Whatever the backend (except the brute-force reference), three kinds of
+re-proved by CP-SAT. Whatever the backend (except the brute-force reference), four kinds of
 program are answered by cabench's own exact methods first: guaranteed values of candidate
 knowledge (covering unions) by the column generation of ``ilp.colgen``, which hands only a
-small core to the backend; one or two players taking one bid each out of thousands over at
+small core to the backend; one player alone taking one of its bids by its best bid
+(``ilp.onebid``); one or two players taking one bid each out of thousands over at
 most 22 goods (complete tables) by ``ilp.dense``; and many one-bid players over at most 22
 goods by the dynamic program over subsets of ``ilp.fewgoods``. Whatever the backend, the returned
 :class:`Solution` carries the allocation's weight evaluated by definition, and an answer that

@@ -5,7 +5,9 @@ every bundle (``Weight.value``) and finds the best disjoint assignment with
 
     best_k[U] = max over S subset of U of  w_k(S) + best_{k-1}[U \\ S],
 
-O(n 3^m) time. It is the arbiter of the agreement tests and a backend for small instances.
+O(n 3^m) time. It is a backend for small instances, with no bid-level shortcut, so the
+agreement tests hold every other backend to it; the tests' own referee, which enumerates
+every allocation and shares no code with ``ilp``, is ``tests/reference.py``.
 """
 
 from __future__ import annotations
