@@ -130,10 +130,11 @@ def needed_programs(instance: Instance, report) -> list[Program]:
     positive weight, MSW with a player removed who wins nothing, or one player alone who takes
     one bid: its optimum is its best bid, the first of several, a maximum, not a program). The
     lexicographic tie-break is not included: its programs depend on the solver's answers.
-    Linear in the programs' size: parents are found by hashing (``ilp.batch.ProgramIndex``)."""
+    Linear in the programs' size: parents are found by hashing (``ilp.index.ProgramIndex``)."""
     from benchmarks.table import ReportPlan
-    from ilp.batch import ProgramIndex, _one_best_bid
+    from ilp.batch import _one_best_bid
     from ilp.compile import BlockCache
+    from ilp.index import ProgramIndex
 
     plan = ReportPlan.of(instance)
     outcome = report.msw.outcome

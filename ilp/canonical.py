@@ -38,9 +38,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from ilp.backends import as_options
-from ilp.batch import PARALLEL_AFTER_SECONDS, PARALLEL_WORK_SECONDS, LexFirst, ProgramIndex, default_jobs, solve_batch
+from ilp.batch import PARALLEL_AFTER_SECONDS, PARALLEL_WORK_SECONDS, LexFirst, default_jobs, solve_batch
 from ilp.compile import AtomsBlock
 from ilp.contract import DEFAULT_WITNESSES, WITNESSES, SolveOptions
+from ilp.index import ProgramIndex
 from ilp.program import Program, Solution, Status, first_held
 
 __all__ = ["DEFAULT_WITNESSES", "WITNESSES", "canonical_solutions", "one_bid_first", "withheld"]

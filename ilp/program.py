@@ -89,7 +89,7 @@ class WeightIds:
     (None), 1 for the weight with no option, then in order of first appearance. Each distinct
     weight *object* is hashed by value once; a tuple of weight objects met before costs one
     C-level pass (500 players with knowledge: n^2 distinct weights, 2n programs of n each). One
-    table serves a batch's program keys (``ilp.batch.ProgramIndex``) and the keys of the
+    table serves a batch's program keys (``ilp.index.ProgramIndex``) and the keys of the
     weights its worker processes hold (``ilp.remote``), so a weight is registered once."""
 
     def __init__(self) -> None:
@@ -225,7 +225,7 @@ class Program:
         return max(map(len, chain.from_iterable(map(_OPTIONS, filter(None, self.weights)))), default=0) > 1
 
     def note_has_minimum(self, flag: bool) -> None:
-        """Record :attr:`has_minimum` known otherwise (``ilp.batch.ProgramIndex``, from the
+        """Record :attr:`has_minimum` known otherwise (``ilp.index.ProgramIndex``, from the
         weights' ids), unless it is known already."""
         self.__dict__.setdefault("has_minimum", flag)  # (where cached_property keeps it)
 

@@ -14,8 +14,8 @@ from benchmarks import compute_report
 from benchmarks.report import report_json
 from benchmarks.table import report_programs, table_programs
 from ilp import Program, SolveOptions, Status, Weight, solve, solve_batch
-from ilp.batch import parent_of
 from ilp.formulation import build
+from ilp.index import parent_of
 from instances import Form, Valuation
 from instances.generate import generate_instance
 from instances.synthetic import random_instance, random_valuation
@@ -239,7 +239,7 @@ def test_each_round_races_its_first_program_here(monkeypatch):
     removed = [Program(3, weights[:i] + (None,) + weights[i + 1:]) for i in range(3)]
     solutions = solve_batch([base, *removed], SolveOptions("portfolio", jobs=2))
     assert [s.value for s in solutions] == [18, 13, 12, 11]
-    # (the solver sees each MSW_{-i} without the removed player: ``ilp.batch._Compactor``)
+    # (the solver sees each MSW_{-i} without the removed player: ``ilp.index.Compactor``)
     assert [p.weights for p in here] == [weights, weights[1:]]
     assert [p.weights for p in pooled] == [(weights[0], weights[2]), weights[:2]]
 

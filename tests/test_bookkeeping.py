@@ -329,7 +329,7 @@ def test_a_program_without_a_player_takes_its_ids_from_the_program_it_came_from(
     once, instead of a lookup per weight; the ids, keys and positions are those of the same
     programs built directly, and a pickled program does not carry the one it came from."""
     from ilp import Program
-    from ilp.batch import ProgramIndex
+    from ilp.index import ProgramIndex
     from ilp.program import WeightIds
     from instances.generate import generate_instance
 
@@ -366,8 +366,8 @@ def test_a_request_sends_each_new_weight_by_its_id():
     rather than from a dict of the program's ids and weights: with bounds drawn in memory and
     equal bounds as distinct objects, what it sends is, id by id, equal to the programs' own
     weights, and nothing twice to the same worker."""
-    from ilp.batch import ProgramIndex
     from ilp.compile import BlockCache
+    from ilp.index import ProgramIndex
     from ilp.remote import Remote, Task, received
     from instances.generate import generate_instance
 

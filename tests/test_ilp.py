@@ -1092,12 +1092,12 @@ def test_a_cache_looks_up_whole_programs_as_weight_by_weight():
     distinct objects; ``Program.active_players`` counts the players with an option and
     ``Program.has_minimum`` says whether some option is a minimum of several valuations, as the
     batch finds both from the weights' ids."""
-    from ilp.batch import ProgramIndex, _Compactor
     from ilp.compile import BlockCache
+    from ilp.index import Compactor, ProgramIndex
 
     rng = random.Random(52)
     cache, index = BlockCache(), ProgramIndex()
-    compactor = _Compactor(index)
+    compactor = Compactor(index)
     made: list[Weight] = []
     for _ in range(150):
         m = rng.randint(1, 5)

@@ -20,7 +20,7 @@ from benchmarks.report import AgentRow, PlayerRow, Report, compute_report, repor
 from benchmarks.table import ReportPlan, knows_nothing
 from benchmarks.welfare import best_allocation, lex_first_optimal, msw, msw_without
 from ilp import Program, SolveOptions, Weight, solve, solve_batch
-from ilp.batch import ProgramIndex, parent_of
+from ilp.index import ProgramIndex, parent_of
 from instances import Form, Instance, Valuation
 from instances.cats import read_cats
 from instances.generate import generate_instance
