@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -200,12 +200,14 @@ def instance_folder(results: Path) -> Path:
 
 def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Family | None = None,
                      sources: list[Path] = (), knowledge: str = "exact", coalitions: str = "none",
-                     coalition_count: int = 1, made: list[Path] | None = None) -> list[Path]:
+                     coalition_count: int = 1, made: list[Path] | None = None,
+                     progress: Callable[[int, int], None] = lambda done, total: None) -> list[Path]:
     """Write the experiment's instance files into ``folder``; returns them in order (axis
     point, then family or source file, then seed). If this fails (a spec that does not fit a
     later point of the axis, an interruption), the files and the folder it made are removed;
     otherwise they are added to ``made`` (the folder last), for :func:`remove_made` should what
-    follows fail.
+    follows fail. ``progress(done, total)`` follows the files written (drawing them may take
+    longer than computing them: the command shows a bar).
 
     Generated instances keep their valuations across the axis (the generator draws them before
     the knowledge), so a line of the figure compares the same auctions under better or worse
@@ -217,6 +219,8 @@ def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Fami
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     created: list[Path] = []
+    total = len(axis.values) * len(seeds) * ((family is not None) + len(loaded))
+    progress(0, total)
     try:
         for inst in _instances(axis, seeds, family, loaded, knowledge, coalitions, coalition_count):
             path = folder / f"{inst.name}.json"
@@ -224,6 +228,7 @@ def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Fami
                 created.append(path)
             _write(path, instance_text(inst))
             files.append(path)
+            progress(len(files), total)
     except BaseException:
         remove_made([*created, *([folder] if made_folder else [])])
         raise

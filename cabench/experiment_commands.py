@@ -131,6 +131,7 @@ def plot_command(results, output, style, formats):
     knowledge-quality figure, shares of each theorem's benchmark with 95% confidence intervals,
     collusion and solve time; prints the files written."""
     from cabench.plot import FORMATS, plot_results
+    from cabench.summary import pending_note
 
     chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
     if not chosen or not set(chosen) <= set(FORMATS):
@@ -141,6 +142,8 @@ def plot_command(results, output, style, formats):
         for figure in plot_results(results, output, style, chosen, notes):
             for path in figure.paths:
                 click.echo(str(path))
+    pending = pending_note(results)
+    notes += [pending] if pending is not None else []
     for note in notes:  # (standard error: standard output lists the files written)
         click.echo(f"cabench plot: note: {note}", err=True)
     return 0
@@ -263,11 +266,14 @@ def experiment_command(files, axis, distribution, goods, bids, players, seeds, f
         with results_lock(output), _drawn_kept_once_computed(made) as counted:
             design = design_of(axis_spec, family, knowledge, coalitions, coalition_count)
             check_design(output, check_results(output), design, axis_spec.kind, family)
-            with spec_errors():  # (a knowledge too large to draw was a line without the command's prefix)
+            from cabench.progress import counting, wanted
+
+            # (a knowledge too large to draw was a line without the command's prefix)
+            with spec_errors(), counting("experiment: drawing", wanted()) as drawing:
                 instances = experiment_files(instance_folder(output), axis_spec,
                                              list(range(first_seed, first_seed + seeds)), family=family,
                                              sources=list(files), knowledge=knowledge, coalitions=coalitions,
-                                             coalition_count=coalition_count, made=made)
+                                             coalition_count=coalition_count, made=made, progress=drawing)
             notes: list[str] = []
             computed, skipped, proven = run_resumable(
                 "experiment", lambda progress: run_sweep(instances, output, names, workers=workers, solver=solver,
@@ -329,7 +335,7 @@ def table_command(results, fmt, per_point, digits, output):
     theorem's verdicts."""
     from cabench.formats import render, rich_table
     from cabench.render import PipeConsole
-    from cabench.summary import load, summary_table
+    from cabench.summary import load, pending_note, summary_table
     from instances.files import check_output
 
     if fmt == "table" and output is not None:
@@ -347,4 +353,7 @@ def table_command(results, fmt, per_point, digits, output):
             click.echo(note)
     elif output is not None:
         click.echo(str(output), err=True)
+    pending = pending_note(results)
+    if pending is not None:  # (standard error: the table may be piped on)
+        click.echo(f"cabench table: note: {pending}", err=True)
     return 0

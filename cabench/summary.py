@@ -20,10 +20,12 @@ from pathlib import Path
 
 from cabench.experiment import AXES, BASELINES
 from instances import CabenchError
+from mechanisms.names import MECHANISM_NAMES
 
-__all__ = ["BASELINE_BENCHMARK", "BOOLEANS", "CHOICES", "COLUMNS", "EVALUATED", "Estimate", "NUMBERS", "PARQUET_MAGIC",
-           "RATIOS", "WHOLE", "auction", "bound_label", "clustered", "estimate", "family", "knowledge_draw",
-           "load", "mechanism_rows", "premise_met", "shown_name", "summary_table", "units"]
+__all__ = ["BASELINE_BENCHMARK", "BOOLEANS", "CHOICES", "COLUMNS", "EVALUATED", "Estimate", "LARGEST_NUMBER", "NUMBERS",
+           "PARQUET_MAGIC", "RATIOS", "WHOLE", "auction", "bound_label", "check_cells", "clustered", "estimate",
+           "family", "knowledge_draw", "load", "mechanism_rows", "pending_note", "premise_met", "shown_name",
+           "summary_table", "units"]
 
 BASELINE_BENCHMARK = "BB"
 
@@ -73,9 +75,13 @@ NUMBERS = ("goods", "players", "bids", "coalitions", "colluders", "seed", "axis_
            "total_over_MSW", "revenue_over_MSW")
 WHOLE = {"goods": 1, "players": 1, "bids": 0, "coalitions": 0, "colluders": 0, "scale": 1, "host_cores": 1}
 """The counts among :data:`NUMBERS`, with the least each can be."""
+LARGEST_NUMBER = 1e30
+"""The largest magnitude of a number cell: a sweep's values are integers below 10^12 times the
+players (``instances.units.MAX_ABS_VALUE``), their expectations and ratios; a larger one is a
+hand edit, refused (its square would leave the floats)."""
 BOOLEANS = ("market", "proven", "benchmarks_proven", "holds")
 CHOICES = {"verdict": ("PASS", "FAIL", "premise not met"), "guarantee_on": ("total", "revenue", "probability"),
-           "axis": AXES}
+           "axis": AXES, "mechanism": MECHANISM_NAMES}
 """The cells a sweep writes as numbers, as True/False and from a few words; any other value in
 them (a hand edit, another program's file) is refused rather than summarised as "–" or dropped."""
 
@@ -108,7 +114,8 @@ def load(results: Path):
     if missing:  # (a missing parameter_spec was an AttributeError, a missing guarantee_on a KeyError)
         raise CabenchError(f"{name}: not results of cabench sweep or experiment (no {', '.join(missing)} "
                            f"column{'s' * (len(missing) > 1)})")
-    _check_cells(name, frame, None if parquet else data)
+    check_cells(name, frame, None if parquet else data)
+    _check_distinct(name, frame, None if parquet else data)
     frame["mechanism"] = frame["mechanism"].where(frame["mechanism"].notna(), None)
     frame.loc[frame["mechanism"] == "", "mechanism"] = None
     if "guarantee_benchmark" in frame:  # (rows written before 2026-12-06 name it MKW_I: one benchmark)
@@ -146,6 +153,21 @@ def _check_header(name: str, data: bytes) -> None:
                            f"appear{'s' * (len(twice) == 1)} twice in the header; cabench writes each column once")
 
 
+def pending_note(results: str | Path) -> str | None:
+    """What an interrupted sweep left beside ``results`` and ``table``/``plot`` do not read: its
+    journal, whose instances the results file does not hold yet (None when there is none)."""
+    if str(results) == "-":
+        return None
+    journal = Path(str(results) + ".journal.jsonl")  # (``cabench.sweep``'s journal of these results)
+    try:
+        with open(journal, "rb") as handle:
+            entries = sum(1 for line in handle if line.strip())
+    except OSError:
+        return None
+    return (f"{journal} holds {entries} instance{'s' * (entries != 1)} of an interrupted sweep, not in "
+            f"{results} yet: rerun that sweep (or experiment) to add them")
+
+
 def shown_name(results: str | Path) -> str:
     """How messages name results: ``-`` is standard input."""
     return "<stdin>" if str(results) == "-" else str(results)
@@ -160,6 +182,9 @@ def _read(results: Path) -> tuple[str, bytes, bool]:
         data = read_standard_bytes(MAX_STDIN_BYTES)
         return "<stdin>", data, data.startswith(PARQUET_MAGIC)
     if not results.exists():
+        pending = pending_note(results)
+        if pending is not None:
+            raise CabenchError(f"{results}: no such results file yet; {pending}")
         raise CabenchError(f"{results}: no such results file (run cabench sweep or cabench experiment first)")
     if results.suffix not in (".csv", ".parquet"):
         raise CabenchError(f"{results}: expected a .csv or .parquet file written by cabench sweep or experiment")
@@ -172,7 +197,7 @@ def _read(results: Path) -> tuple[str, bytes, bool]:
 PARQUET_MAGIC = b"PAR1"
 
 
-def _check_cells(name: str, frame, csv_data: bytes | None) -> None:
+def check_cells(name: str, frame, csv_data: bytes | None) -> None:
     """Refuse the first cell of :data:`NUMBERS`, :data:`BOOLEANS` or :data:`CHOICES` that is not
     of its column's kind (``csv_data``: the CSV's bytes, for the line; None for Parquet)."""
     import numpy as np
@@ -181,11 +206,12 @@ def _check_cells(name: str, frame, csv_data: bytes | None) -> None:
     for column in frame.columns:
         values = frame[column]
         if column in NUMBERS:
-            # (no limit is None or inf; every other number a sweep writes is finite)
-            kind = "a number" if column == "time_limit" else "a finite number"
+            # (no limit is None or inf; every other number a sweep writes is finite, and far below
+            # LARGEST_NUMBER: 1e200 ended the mean's sum of squares in an OverflowError)
+            kind = "a number" if column == "time_limit" else f"a finite number of magnitude at most {LARGEST_NUMBER:.0e}"
             number = pd.to_numeric(values, errors="coerce").astype(float)
             bad = values.notna() & (number.isna() | pd.api.types.is_bool_dtype(values)
-                                    | (column != "time_limit") & ~np.isfinite(number))
+                                    | (column != "time_limit") & ~(np.abs(number) <= LARGEST_NUMBER))
             if column in WHOLE:  # (goods -5 or 2.5, a scale of 0, were summarised as they were)
                 kind = f"a whole number of at least {WHOLE[column]}"
                 bad |= values.notna() & ((number < WHOLE[column]) | (number != np.floor(number)))
@@ -204,6 +230,24 @@ def _check_cells(name: str, frame, csv_data: bytes | None) -> None:
             shown = str(values.iloc[at])
             shown = shown if len(shown) <= 40 else shown[:37] + "..."
             raise CabenchError(f'{name}: {where}, column {column}: "{shown}" is not {kind}')
+
+
+def _check_distinct(name: str, frame, csv_data: bytes | None) -> None:
+    """Refuse two rows of one instance, mechanism, parameters and solver (the key a sweep writes
+    each row under once): a row copied by hand was counted twice in every mean and verdict."""
+    key = [c for c in ("instance_sha256", "mechanism", "parameter_spec", "solver") if c in frame]
+    if "instance_sha256" not in key:
+        return
+    keys = list(frame[key].astype(str).itertuples(index=False, name=None))
+    seen: dict[tuple, int] = {}
+    for second, row in enumerate(keys):
+        first = seen.setdefault(row, second)
+        if first == second:
+            continue
+        where = ((f"rows {first + 1} and {second + 1}") if csv_data is None
+                 else f"lines {_line(csv_data, first)} and {_line(csv_data, second)}")
+        raise CabenchError(f"{name}: {where} are the same row (one instance, mechanism, parameters and solver); "
+                           "a sweep writes each once: remove one")
 
 
 def _check_complete(name: str, data: bytes) -> None:

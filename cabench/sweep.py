@@ -35,8 +35,10 @@ core count.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import hashlib
+import io
 import json
 import logging
 import math
@@ -332,7 +334,7 @@ def _read_table(path: Path) -> list[dict[str, Any]]:
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
         else:  # every cell as its text: written back unchanged
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+            frame = pd.read_csv(io.BytesIO(_whole_lines(path)), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:  # (an empty file: pandas' exception was named)
         raise CabenchError(f"{path}: empty, not results of cabench sweep or experiment; move the file away or "
                            "choose another -o") from None
@@ -349,25 +351,51 @@ def _read_table(path: Path) -> list[dict[str, Any]]:
     if missing:  # (a missing "file" was a KeyError; a missing "proven" made every row unproven)
         raise CabenchError(f"{path}: not results of cabench sweep or experiment (no {', '.join(missing)} "
                            f"column{'s' * (len(missing) > 1)}); move the file away or choose another -o")
+    _check_resumed_cells(path, frame)
     if path.suffix != ".parquet":
         frame = frame[~_incomplete(path, frame)]
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
             for row in frame.to_dict("records")]
 
 
+def _check_resumed_cells(path: Path, frame) -> None:
+    """Refuse results with a cell that ``table`` would refuse (``cabench.summary``: a number, True
+    or False, or one of a few words where the sweep writes one), naming its line and column.
+    Resumed, a hand-edited cell was written back as it was (``MSW`` of "abc", exit 0), and a
+    ``proven`` of "maybe" made its instance unproven for good: no time limit computed it again."""
+    import pandas as pd
+
+    from cabench.summary import check_cells
+
+    if path.suffix == ".parquet":
+        parsed, data = frame, None
+    else:  # (numbers parsed as ``table`` parses them; ``frame`` holds every cell as its text)
+        data = _whole_lines(path)
+        parsed = pd.read_csv(io.BytesIO(data))
+    try:
+        check_cells(str(path), parsed, data)
+    except CabenchError as exc:
+        raise CabenchError(f"{exc}; mend that cell or move the file away") from None
+
+
+def _whole_lines(path: Path) -> bytes:
+    """The bytes of the CSV at ``path`` up to its last line end: a file that does not end in a
+    newline was cut in the middle of a row, and its last row is left out (its instance is
+    computed again). Cut inside a quoted cell, the whole file was refused by the parser ("EOF
+    inside string") where the README promises that results cut short are resumed."""
+    data = path.read_bytes()
+    if data and not data.endswith((b"\n", b"\r")):
+        data = data[:max(data.rfind(b"\n"), data.rfind(b"\r")) + 1]
+    return data
+
+
 def _incomplete(path: Path, frame) -> Any:
     """The rows of a CSV ``frame`` that are not finished rows: those with fewer fields than the
-    header (pandas fills them with NaN; an empty cell, as the sweep writes None, reads as "") and
-    the last one if the file does not end in a newline (cut in the middle of a row). The sweep
-    replaces its results atomically, so only a copy cut short holds such rows: their instances are
-    computed again, and the broken rows are not written back."""
-    short = frame.isna().any(axis=1)
-    if len(frame):
-        with open(path, "rb") as handle:
-            handle.seek(-1, os.SEEK_END)
-            if handle.read(1) not in (b"\n", b"\r"):
-                short.iloc[-1] = True
-    return short
+    header (pandas fills them with NaN; an empty cell, as the sweep writes None, reads as ""). The
+    sweep replaces its results atomically, so only a copy cut short holds such rows (a row cut
+    in the middle is left out before, :func:`_whole_lines`): their instances are computed again,
+    and the broken rows are not written back."""
+    return frame.isna().any(axis=1)
 
 
 def check_results(path: Path) -> list[dict[str, Any]]:
@@ -378,7 +406,7 @@ def check_results(path: Path) -> list[dict[str, Any]]:
 
 
 def _journal(results: Path) -> Path:
-    return results.with_name(results.name + ".journal.jsonl")
+    return results.with_name(results.name + ".journal.jsonl")  # (``cabench.summary.pending_note`` reads it too)
 
 
 def _read_journal(results: Path) -> list[list[dict[str, Any]]]:
@@ -498,6 +526,7 @@ def run_sweep(files: Iterable[Path], results: Path, mechanisms: Sequence[str], *
 
     check_results_name(results)
     check_output(results)
+    _check_replaceable(results)
     with contextlib.nullcontext() if locked else results_lock(results), _journal_kept_if_written(results):
         # a kill while the results were being replaced left its temporary file (instances.files.atomic_write);
         # the lock says no sweep writes one now
@@ -617,11 +646,19 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     cores = usable()
     with open(journal, "a", encoding="utf-8") as handle:
         sync_folder(results.parent)
+        if handle.tell() and not _ends_a_line(journal):
+            # a line cut by a full disk or a kill: the next entry starts on a line of its own,
+            # or it would be read as part of the cut one and its instance computed again
+            handle.write("\n")
 
         def record(key: str, new_rows: list[dict[str, Any]], finished: int) -> None:
-            handle.write(json.dumps({"key": key, "rows": new_rows}, default=str) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+            try:
+                handle.write(json.dumps({"key": key, "rows": new_rows}, default=str) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            except OSError as exc:  # (no file name in it: it was reported as standard output's)
+                raise CabenchError(f"{journal}: cannot write: {exc.strerror or exc}; the instances it holds "
+                                   "are kept: rerun the same command to go on") from None
             for row in new_rows:
                 rows[row_key(row)] = row
             _fault_point("journal-written")
@@ -648,11 +685,40 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
                 raise
             pool.shutdown()
     table = sorted(rows.values(), key=lambda r: (str(r["file"]), *row_key(r)[1:]))
-    _write_table(table, results)
+    try:
+        _write_table(table, results)
+    except OSError as exc:
+        raise CabenchError(f"{exc.filename or results}: cannot write: {exc.strerror or exc}; every instance "
+                           f"computed is kept in {journal}: rerun the same command to write the results") from None
     _fault_point("results-replaced")
     journal.unlink(missing_ok=True)
     proven = all(_true(rows[k].get("proven")) for wanted in seen.values() for k in wanted if k in rows)
     return len(todo), len(seen) - len(todo), proven
+
+
+def _ends_a_line(path: Path) -> bool:
+    """Whether the file at ``path`` is empty or ends with a newline."""
+    with open(path, "rb") as handle:
+        if not handle.seek(0, os.SEEK_END):
+            return True
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
+def _check_replaceable(results: Path) -> None:
+    """Refuse, before any computing, results that exist but cannot be replaced because of a file
+    attribute (``chattr +i`` or ``+a``: EPERM), which the folder's check does not see: all the
+    instances were computed before the write failed. (A read-only mode is no obstacle: the
+    results are replaced by a rename in the folder.)"""
+    try:
+        with open(results, "r+b"):
+            pass
+    except FileNotFoundError:
+        return
+    except PermissionError as exc:
+        if exc.errno == errno.EPERM:
+            raise CabenchError(f"{results}: cannot be replaced ({exc.strerror}: a file attribute such as "
+                               "immutable); choose another -o") from None
 
 
 @contextlib.contextmanager

@@ -445,3 +445,14 @@ def test_an_axis_spells_each_point_as_the_knowledge_models_take_it():
             knowledge, _ = axis.point(value, "exact", "none", 0)
             assert parse_knowledge(knowledge)[1] == float(value), knowledge
     assert parse_axis("noisy-lower:0.00001").point(Fraction(1, 100000), "", "", 0)[0] == "noisy-lower:0.00001"
+
+
+def test_drawing_the_instances_reports_progress(tmp_path):
+    """Drawing the instances may take longer than computing them (100 files of arbitrary 48 /
+    300: 17 s, with no bar): the command shows a bar fed by ``experiment_files``' progress."""
+    from cabench.experiment import Family, experiment_files
+
+    seen = []
+    files = experiment_files(tmp_path / "made", parse_axis("noisy-lower:0.5,1"), [0, 1, 2],
+                             family=Family("regions", 5, 10, 3), progress=lambda done, total: seen.append((done, total)))
+    assert len(files) == 6 and seen == [(k, 6) for k in range(7)]

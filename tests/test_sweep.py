@@ -619,3 +619,122 @@ def test_a_folder_s_other_text_files_are_left_alone_and_a_price_to_round_says_ho
                                    f"the limit 10^9; round the prices to DIGITS decimals with `cabench import {fine} "
                                    "--round DIGITS -o NEW.json` and give NEW.json instead")
     assert not (tmp_path / "f.csv").exists()
+
+
+def test_a_journal_cut_in_a_line_keeps_the_next_runs_entries_apart(folder, tmp_path):
+    """A full disk or a kill can leave the journal's last line without its newline: the next
+    run's first entry was appended onto it, read as one broken line, and that instance was
+    computed again by every later run. Now it starts a line of its own."""
+    results = tmp_path / "r.csv"
+    files = sorted(folder.glob("*.json"))
+
+    def stop_after_first(done, total):
+        if done == 1:
+            raise KeyboardInterrupt
+
+    journal = tmp_path / "r.csv.journal.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(files, results, MECHS, progress=stop_after_first)
+    whole = journal.read_bytes()
+    journal.write_bytes(whole + whole[:len(whole) // 2])  # a second entry cut in the middle
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(files, results, MECHS, progress=stop_after_first)
+    lines = journal.read_bytes().split(b"\n")
+    assert len(lines) == 4 and lines[-1] == b"" and json.loads(lines[2])["rows"]  # whole, cut, whole
+    assert run_sweep(files, results, MECHS) == (1, 2, True)  # the two entries kept, one instance left
+
+
+def test_a_results_file_cut_in_a_quoted_cell_is_resumed(real, tmp_path):
+    """The README promises that results cut short are resumed; cut inside a quoted cell (the
+    parameters, the software), the parser refused the whole file ("EOF inside string")."""
+    for p in real.glob("*.json"):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    whole = (real / "r.csv").read_text()
+    last = whole.rindex("\n", 0, len(whole) - 1)
+    quote = whole.index(',"', last) + 3  # just inside the last row's first quoted cell
+    results = tmp_path / "r.csv"
+    results.write_text(whole[:quote])
+    result = run_cli("sweep", str(tmp_path), "--mechanisms", "best-belief", "-o", str(results))
+    assert result.returncode == 0, result.stderr
+    assert "1 instance(s) computed, 1 already" in result.stderr
+    assert len(pd.read_csv(results)) == len(pd.read_csv(real / "r.csv"))
+
+
+@pytest.mark.parametrize("column, value, kind", [
+    ("MSW", "abc", "is not a finite number"),  # was written back as it was, exit 0
+    ("proven", "maybe", "is not True or False"),  # made its instance unproven for good
+    ("mechanism", "no-such-mech", "is not surviving-strategies or"),
+])
+def test_a_resumed_cell_that_table_refuses_is_refused(real, tmp_path, column, value, kind):
+    for p in real.glob("*.json"):
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    frame = pd.read_csv(real / "r.csv", dtype=str, keep_default_na=False)
+    row = 1 if column == "mechanism" else 0
+    frame.loc[row, column] = value
+    results = tmp_path / "r.csv"
+    frame.to_csv(results, index=False)
+    before = results.read_bytes()
+    result = run_cli("sweep", str(tmp_path), "--mechanisms", "best-belief", "-o", str(results))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert f'{results}: line {row + 2}, column {column}: "{value}" {kind}' in result.stderr
+    assert "mend that cell or move the file away" in result.stderr
+    assert results.read_bytes() == before and _leftovers(tmp_path, "r.csv")
+
+
+def test_table_refuses_a_repeated_row_and_a_huge_number_and_notes_a_journal(real, tmp_path):
+    """A row copied by hand was counted twice; 1e200 ended in an OverflowError traceback; an
+    interrupted sweep's journal was ignored without a word."""
+    lines = (real / "r.csv").read_text().splitlines(keepends=True)
+    twice = tmp_path / "twice.csv"
+    twice.write_text("".join([*lines, lines[1]]))
+    result = run_cli("table", str(twice))
+    assert result.returncode == 2 and f"{twice}: lines 2 and {len(lines) + 1} are the same row" in result.stderr
+    frame = pd.read_csv(real / "r.csv", dtype=str, keep_default_na=False)
+    frame.loc[frame["mechanism"] == "best-belief", "E_REV"] = "1e200"
+    huge = tmp_path / "huge.csv"
+    frame.to_csv(huge, index=False)
+    for command in ("table", "plot"):
+        args = [command, str(huge)] + (["-o", str(tmp_path / "figs")] if command == "plot" else [])
+        result = run_cli(*args)
+        assert result.returncode == 2 and "column E_REV" in result.stderr and "magnitude at most 1e+30" in (
+            result.stderr), result.stderr
+    results = tmp_path / "r.csv"
+    results.write_bytes((real / "r.csv").read_bytes())
+    (tmp_path / "r.csv.journal.jsonl").write_text('{"key": "x", "rows": []}\n')
+    result = run_cli("table", str(results))
+    assert result.returncode == 0 and "r.csv.journal.jsonl holds 1 instance of an interrupted sweep" in result.stderr
+    results.unlink()
+    result = run_cli("table", str(results))
+    assert result.returncode == 2 and "no such results file yet;" in result.stderr
+
+
+def test_a_journal_or_results_that_cannot_be_written_are_named_with_what_is_kept(folder, tmp_path, monkeypatch):
+    """A full disk while the journal was written read "standard output: cannot write" (its error
+    names no file); results that cannot be replaced after all the work did not say that the
+    journal keeps every instance."""
+    import errno
+    import os
+
+    from instances import CabenchError
+
+    results = tmp_path / "r.csv"
+    files = sorted(folder.glob("*.json"))
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "fsync", full)
+        with pytest.raises(CabenchError, match=r"r\.csv\.journal\.jsonl: cannot write: No space left on device; "
+                                               r"the instances it holds are kept: rerun the same command"):
+            run_sweep(files, results, MECHS)
+
+    def refused(rows, path):
+        raise PermissionError(errno.EPERM, "Operation not permitted", str(path))
+
+    monkeypatch.setattr("cabench.sweep._write_table", refused)
+    with pytest.raises(CabenchError, match=r"r\.csv: cannot write: Operation not permitted; every instance computed "
+                                           r"is kept in .*r\.csv\.journal\.jsonl: rerun the same command"):
+        run_sweep(files, results, MECHS)
+    monkeypatch.undo()
+    assert run_sweep(files, results, MECHS) == (0, 3, True)  # all three from the journal
