@@ -1,5 +1,9 @@
 """Integer programs for winner determination: one model, several backends, no paper concepts.
 
+The code knows programs, weights and players only; its comments name the report's programs
+(MSW, MIKW_i, MIEW_i = MIKW_i without player i...) where they are the case that motivated a
+method or a measurement, so that a reader can find it in ``benchmarks``.
+
 ``Program`` (plain data) -> ``solve(program, backend)`` -> ``Solution`` (frozen result).
 Backends (``backend_names()``): ``portfolio`` (the default: cabench's own searches, then a race
 of the solvers), ``cpsat`` (OR-Tools CP-SAT), ``cbc`` (PuLP + CBC), ``scip`` (PySCIPOpt),
