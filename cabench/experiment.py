@@ -217,24 +217,24 @@ def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Fami
               for path in sources]
     made_folder = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    files: list[Path] = []
+    files: list[tuple[tuple[int, int, int], Path]] = []
     created: list[Path] = []
     total = len(axis.values) * len(seeds) * ((family is not None) + len(loaded))
     progress(0, total)
     try:
-        for inst in _instances(axis, seeds, family, loaded, knowledge, coalitions, coalition_count):
+        for place, inst in _instances(axis, seeds, family, loaded, knowledge, coalitions, coalition_count):
             path = folder / f"{inst.name}.json"
             if not path.exists():
                 created.append(path)
             _write(path, instance_text(inst))
-            files.append(path)
+            files.append((place, path))
             progress(len(files), total)
     except BaseException:
         remove_made([*created, *([folder] if made_folder else [])])
         raise
     if made is not None:
         made += [*created, *([folder] if made_folder else [])]
-    return files
+    return [path for _, path in sorted(files, key=lambda item: item[0])]
 
 
 def remove_made(made: list[Path]) -> None:
@@ -249,32 +249,44 @@ def remove_made(made: list[Path]) -> None:
 
 
 def _instances(axis: Axis, seeds: list[int], family: Family | None, loaded: list[tuple[Path, Instance, str]],
-               knowledge: str, coalitions: str, coalition_count: int) -> Iterator[Instance]:
-    """The instances of :func:`experiment_files`, in its order."""
+               knowledge: str, coalitions: str, coalition_count: int) -> Iterator[tuple[tuple[int, int, int], Instance]]:
+    """The instances of :func:`experiment_files`, each with its place in the files' order (axis
+    point, seed, then the family before each source file). A generated family is drawn seed by
+    seed, each seed's auction once for every axis point (``instances.generate.draw_auction``:
+    the valuations, most of the drawing, are the same at every point)."""
     from cabench.provenance import cats_record, read_record, with_record
-    from instances.generate import generate_instance
+    from instances.generate import draw_auction, generate_instance
 
-    for value in axis.values:
+    def point_of(value: Fraction) -> tuple[str, str, dict[str, str]]:
         spec_k, spec_c = axis.point(value, knowledge, coalitions, coalition_count)
-        point = {"axis": axis.kind, "axis_value": axis.shown(value), "knowledge": spec_k, "coalitions": spec_c,
-                 "design": design_of(axis, family, knowledge, coalitions, coalition_count)}
-        for seed in seeds:
-            if family is not None:
+        return spec_k, spec_c, {"axis": axis.kind, "axis_value": axis.shown(value), "knowledge": spec_k,
+                                "coalitions": spec_c,
+                                "design": design_of(axis, family, knowledge, coalitions, coalition_count)}
+
+    if family is not None:
+        for s, seed in enumerate(seeds):
+            auction = draw_auction(family.distribution, family.goods, family.bids, family.players, seed)
+            for p, value in enumerate(axis.values):
+                spec_k, spec_c, point = point_of(value)
                 with blamed_on_axis(axis, value):
                     inst = generate_instance(family.distribution, family.goods, family.bids, family.players, seed,
-                                             spec_k, spec_c, MAX_INPUT_BYTES)  # (files the sweep reads back)
-                yield with_record(inst, distribution=family.distribution, goods=family.goods, bids=family.bids,
-                                  players=family.players if family.players is not None else "bidders",
-                                  seed=seed, **point)
-            for path, source, sha in loaded:
+                                             spec_k, spec_c, MAX_INPUT_BYTES, auction)  # (files the sweep reads back)
+                yield (p, s, 0), with_record(inst, distribution=family.distribution, goods=family.goods,
+                                             bids=family.bids,
+                                             players=family.players if family.players is not None else "bidders",
+                                             seed=seed, **point)
+    for p, value in enumerate(axis.values):
+        spec_k, spec_c, point = point_of(value)
+        for s, seed in enumerate(seeds):
+            for j, (path, source, sha) in enumerate(loaded, start=1):
                 with blamed_on_axis(axis, value):
                     _check_fits(source, spec_c, path)
                     inst = annotate(source, spec_k, spec_c, seed, replace=True, most_bytes=MAX_INPUT_BYTES)
                 name = f"{Path(path).stem}-{sha[:8]}-k{spec_k.replace(':', '')}-c{spec_c.replace(':', '')}-s{seed}"
                 made_from = {k: v for k, v in (read_record(source) or cats_record(path)).items()
                              if k in ("distribution", "goods", "bids", "players")}
-                yield _renamed(with_record(inst, **made_from, source_file=str(path), source_sha256=sha, seed=seed,
-                                           **point), name)
+                yield (p, s, j), _renamed(with_record(inst, **made_from, source_file=str(path), source_sha256=sha,
+                                                      seed=seed, **point), name)
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ draws them from the same random stream as the bids, right after them.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 from instances.distributions import DISTRIBUTIONS, Bidder
 from instances.files import MAX_INPUT_BYTES, MAX_STDIN_BYTES
@@ -19,7 +20,7 @@ from instances.valuation import Form, Valuation
 TABLE_MAX_GOODS = 12
 
 
-__all__ = ["SpecError", "deal", "generate_instance", "parse_coalitions", "parse_knowledge"]
+__all__ = ["Auction", "SpecError", "deal", "draw_auction", "generate_instance", "parse_coalitions", "parse_knowledge"]
 
 
 def _table_bidders(rng: random.Random, m: int, players: int) -> list[Bidder]:
@@ -99,8 +100,34 @@ def check_spec(distribution: str, goods: int, bids: int, players: int | None, kn
         parse_coalitions(coalitions, players)
 
 
+@dataclass(frozen=True)
+class Auction:
+    """The true valuations :func:`generate_instance` draws for one distribution, size and seed,
+    with the state of its stream after them, from which the knowledge is drawn: an experiment
+    along a knowledge axis draws each seed's auction once for all its points
+    (``cabench.experiment``; the valuations are most of the drawing)."""
+
+    key: tuple[str, int, int, int | None, int]  # (distribution, goods, bids, players, seed)
+    truth: tuple[Valuation, ...]
+    state: tuple
+
+
+def draw_auction(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0) -> Auction:
+    """The :class:`Auction` of these arguments, as :func:`generate_instance` draws it."""
+    check_spec(distribution, goods, bids, players)
+    shape = players if players is not None else "bidders"
+    rng = random.Random(f"{distribution}:{goods}:{bids}:{shape}:{seed}")
+    if distribution == "table":
+        truth = tuple(Valuation(Form.TABLE, tuple(b)) for b in _table_bidders(rng, goods, players))
+    else:
+        dealt = deal(rng, distribution, goods, bids, players)
+        truth = tuple(Valuation(Form.XOR, tuple(sorted(book.items()))) for book in dealt)
+    return Auction((distribution, goods, bids, players, seed), truth, rng.getstate())
+
+
 def generate_instance(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,
-                      knowledge: str = "none", coalitions: str = "none", most_bytes: int = MAX_STDIN_BYTES) -> Instance:
+                      knowledge: str = "none", coalitions: str = "none", most_bytes: int = MAX_STDIN_BYTES,
+                      auction: Auction | None = None) -> Instance:
     """One instance; the same arguments always give the same instance (and file bytes).
     ``players=None``: one player per bidder, the shape of CATS files (see :func:`deal`).
 
@@ -109,16 +136,18 @@ def generate_instance(distribution: str, goods: int, bids: int, players: int | N
     knowledge (drawn after it from one stream, the colluders changed with the knowledge spec,
     and an experiment along a knowledge axis compared other coalitions at each point).
     ``most_bytes``: the largest file the knowledge may make
-    (``instances.knowledge_models.check_knowledge_size``)."""
+    (``instances.knowledge_models.check_knowledge_size``). ``auction``: these arguments'
+    :func:`draw_auction`, drawn before (the same instance, without drawing the valuations again)."""
     check_spec(distribution, goods, bids, players, knowledge, coalitions)
     shape = players if players is not None else "bidders"
     stream = f"{distribution}:{goods}:{bids}:{shape}:{seed}"
-    rng = random.Random(stream)
-    if distribution == "table":
-        truth = tuple(Valuation(Form.TABLE, tuple(b)) for b in _table_bidders(rng, goods, players))
-    else:
-        dealt = deal(rng, distribution, goods, bids, players)
-        truth = tuple(Valuation(Form.XOR, tuple(sorted(book.items()))) for book in dealt)
+    if auction is None:
+        auction = draw_auction(distribution, goods, bids, players, seed)
+    elif auction.key != (distribution, goods, bids, players, seed):
+        raise ValueError(f"an auction drawn for {auction.key}, not for {(distribution, goods, bids, players, seed)}")
+    rng = random.Random()
+    rng.setstate(auction.state)
+    truth = auction.truth
     players = len(truth)
     parse_coalitions(coalitions, players)
     name = f"{distribution}-m{goods}-b{bids}-n{shape}-s{seed}"

@@ -540,3 +540,21 @@ def test_a_cats_bid_id_may_have_leading_zeros(tmp_path):
     path = tmp_path / "zeros.txt"
     path.write_text("goods 1\nbids 1\n0000000000001 5 0 #\n")
     assert read_cats(path).valuations[0].bids == ((1, 5),)
+
+
+def test_an_auction_drawn_once_gives_the_same_instances_at_every_knowledge():
+    """``cabench experiment`` draws each seed's auction once for all its axis points
+    (``draw_auction``): every instance is the one drawn from scratch, and an auction drawn for
+    other arguments is refused."""
+    from instances.generate import draw_auction
+    from instances.writer import instance_text
+
+    for distribution, players in (("arbitrary", 4), ("regions", None), ("table", 3)):
+        goods, bids = (4, 1) if distribution == "table" else (10, 25)
+        auction = draw_auction(distribution, goods, bids, players, 7)
+        for knowledge in ("none", "noisy-lower:0.5", "candidates:2", "wrong:0.4"):
+            alone = generate_instance(distribution, goods, bids, players, 7, knowledge, "pairs:1")
+            shared = generate_instance(distribution, goods, bids, players, 7, knowledge, "pairs:1", auction=auction)
+            assert instance_text(shared) == instance_text(alone)
+    with pytest.raises(ValueError, match="an auction drawn for"):
+        generate_instance("regions", 10, 25, None, 8, auction=draw_auction("regions", 10, 25, None, 7))
