@@ -1105,6 +1105,7 @@ def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
         ev = played[name]
         u = ev.agent_utility(agent)
         label, assumes = deviation_label(dev, knowledge)
+        claim_applies = label != "dominated if knowledge correct"
         if ev.outcomes == base.outcomes and dev.scenario is None:
             # (a coalition of everyone is never asked; player 1's partners answer YES anyway):
             # the family plays as the rational strategy does here, and a claim of dominance is
@@ -1112,7 +1113,7 @@ def deviate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str,
             label = "same play here"
         rows.append({"family": name, "utility": number(u), "gain": number(u - rational_u), "pays": u > rational_u,
                      "dominated_in_paper": dev.dominated, "paper": label, "assumes": assumes,
-                     "unilateral": dev.scenario is None, "claim_applies": label != "dominated if knowledge correct",
+                     "unilateral": dev.scenario is None, "claim_applies": claim_applies,
                      "why": dev.why, "SW": float(ev.sw), "REV": float(ev.rev)})
     return Deviations(instance, m, agent, base, knowledge, tuple(rows))
 

@@ -385,7 +385,9 @@ def _whole_lines(path: Path) -> bytes:
     inside string") where the README promises that results cut short are resumed."""
     data = path.read_bytes()
     if data and not data.endswith((b"\n", b"\r")):
-        data = data[:max(data.rfind(b"\n"), data.rfind(b"\r")) + 1]
+        end = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        if end >= 0:  # (a header alone without its newline is kept: results of no row yet)
+            data = data[:end + 1]
     return data
 
 
@@ -414,6 +416,8 @@ def _read_journal(results: Path) -> list[list[dict[str, Any]]]:
     journal = _journal(results)
     if not journal.exists():
         return []
+    if not journal.is_file():  # (a device, /dev/zero, was read without end)
+        raise CabenchError(f"{journal}: not a regular file, not a journal of cabench sweep; move it away")
     entries = []
     with open(journal, encoding="utf-8", errors="replace") as handle:
         for line in handle:
@@ -644,21 +648,18 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
                      f"name {named}")
     journal = _journal(results)
     cores = usable()
-    with open(journal, "a", encoding="utf-8") as handle:
+    # written through its descriptor, with no buffer: a full disk raised again when a buffered
+    # file was closed, and that error (no file name in it) was reported as standard output's
+    fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    with contextlib.closing(_Descriptor(fd)):
         sync_folder(results.parent)
-        if handle.tell() and not _ends_a_line(journal):
+        if not _ends_a_line(journal):
             # a line cut by a full disk or a kill: the next entry starts on a line of its own,
             # or it would be read as part of the cut one and its instance computed again
-            handle.write("\n")
+            _append(journal, fd, b"\n")
 
         def record(key: str, new_rows: list[dict[str, Any]], finished: int) -> None:
-            try:
-                handle.write(json.dumps({"key": key, "rows": new_rows}, default=str) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            except OSError as exc:  # (no file name in it: it was reported as standard output's)
-                raise CabenchError(f"{journal}: cannot write: {exc.strerror or exc}; the instances it holds "
-                                   "are kept: rerun the same command to go on") from None
+            _append(journal, fd, (json.dumps({"key": key, "rows": new_rows}, default=str) + "\n").encode())
             for row in new_rows:
                 rows[row_key(row)] = row
             _fault_point("journal-written")
@@ -694,6 +695,29 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     journal.unlink(missing_ok=True)
     proven = all(_true(rows[k].get("proven")) for wanted in seen.values() for k in wanted if k in rows)
     return len(todo), len(seen) - len(todo), proven
+
+
+class _Descriptor:
+    """An open file descriptor that :func:`contextlib.closing` closes."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _append(journal: Path, fd: int, data: bytes) -> None:
+    """Append ``data`` to the journal open at ``fd`` and flush it to disk; a failure (a full disk)
+    names the journal and what it keeps."""
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    except OSError as exc:
+        raise CabenchError(f"{journal}: cannot write: {exc.strerror or exc}; the instances it holds are kept: "
+                           "rerun the same command to go on") from None
 
 
 def _ends_a_line(path: Path) -> bool:

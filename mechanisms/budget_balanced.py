@@ -284,7 +284,9 @@ def _coalition_claim(instance: Instance, facts: Facts, k: int, coalition: tuple[
         return True, "with the endowment optimal, every proposal but (E, 0) is dominated (seed 003 Lemma 10)"
     names = instance.players
     wrong = None
-    if outcome.welfare(instance) != best:
+    if any(not isinstance(p, int) or not -2**k < p < 2**k for p in outcome.prices[1:]):
+        wrong = "a price other than player 1's is not an integer in (-2^k, 2^k): step a refuses it"
+    elif outcome.welfare(instance) != best:
         wrong = "its allocation is not socially optimal"
     elif sum(outcome.prices) != 0:
         wrong = "its prices do not sum to 0"
@@ -293,10 +295,6 @@ def _coalition_claim(instance: Instance, facts: Facts, k: int, coalition: tuple[
             if i not in coalition and outcome.prices[i] != _gain(instance, i, Outcome(outcome.allocation,
                                                                                      (0,) * instance.n)):
                 wrong = f"{names[i]}, outside the coalition, is not priced at its gain TV_i(A_i) - TV_i(E_i)"
-                break
-            if i in coalition and i != 0 and not (-2**k < outcome.prices[i] < 2**k and int(outcome.prices[i]) ==
-                                                  outcome.prices[i]):
-                wrong = f"the price of {names[i]}, a partner, is not an integer in (-2^k, 2^k)"
                 break
     if wrong is None:
         return False, ("semi-truthful (seed 003 Definition 8): every semi-truthful proposal is worth the same to "
@@ -339,8 +337,9 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
             return Deviation(profile, dominated, why, needs_correct_knowledge=False)
 
         endowment = Outcome(instance.endowment, (0,) * instance.n)
-        families["propose the endowment"] = propose(
-            endowment, True, "a non-truthful proposal is dominated for player 1 (seed 003 Lemma 4)")
+        if proposal(instance, facts) != endowment:  # (with E optimal, (E, 0) is the rational proposal: Lemma 3)
+            families["propose the endowment"] = propose(
+                endowment, True, "a non-truthful proposal is dominated for player 1 (seed 003 Lemma 4)")
         greedy = _greedy(instance, params)
         if greedy is not None:
             families["greedy proposal"] = propose(greedy, True, "dominated in M: NO answers fine player 1 2n(n-Y)B")

@@ -15,8 +15,8 @@ Parameters eps, eps1, eps2 in (0, 1) with 2 n eps2 < eps1.
    finally every i receives eps2 (1 - 1/(1 + R_i)).
 
 Rational play (seed 000 Lemmas 1-5; docs/definitions.md, "Rational play"): independents announce ({i}, BA^{i}, RK_{i}); every
-member of a coalition announces C, BA^C and one outcome (as the strategy of Lemma 1's proof
-does): RK_C, with its lexicographically first member's price raised so that its revenue is at
+member of a coalition announces C, BA^C and one outcome (the strategy in Lemma 1's proof
+also announces one for all): RK_C, with its lexicographically first member's price raised so that its revenue is at
 least each member's own REV(RK_{k}) (Lemma 4); answers YES iff TV_i(alpha) >= pi. Guarantee (Theorem 1): E[SW] + E[REV] >= (1 - eps) MKW/6 - eps1.
 """
 
@@ -157,10 +157,13 @@ def announcements(instance: Instance, facts: Facts) -> list[CollusionAnnouncemen
             rk = facts.relevant_knowledge(agent)
             raised = list(rk.prices)
             raised[lead] += max(0, top - rk.revenue)  # Lemma 4: HiddenV unchanged, revenue matched
-            # every member announces the lead's outcome, as Lemma 1's strategy has them all
-            # announce one: the lead stays the star of the coalition (the lowest index at the
-            # same revenue), and a member made the star by coin c1 sells RK_C, whose hidden value
-            # is the coalition's highest, and each member's reward grows with its revenue
+            # every member announces the lead's outcome (the strategy in Lemma 1's proof also has
+            # them all announce one): the lead stays the star of the coalition (the lowest index
+            # at the same revenue); with correct knowledge a member made the star by coin c1
+            # sells RK_C, whose hidden value is the coalition's highest, and each member's reward
+            # grows with its revenue, so the coalition gets at least what it got when each other
+            # member announced its own RK_{k} (with wrong knowledge either may get more: RK_C's
+            # offers rest on the pooled bounds)
             shared = CollusionAnnouncement(coalition, desired, Outcome(rk.allocation, tuple(raised)))
             for k in agent:
                 result[k] = shared

@@ -340,3 +340,16 @@ def test_player_1s_coalition_proposals_follow_lemmas_10_and_11():
                       coalitions=((0, 1),))
     families = m.deviation_families(optimal, m.parameters(optimal, {}), Facts(optimal), (0, 1))
     assert "Lemma 10" in families["shift price from player 3 to player 2"].why
+    # (E, 0) is then the rational proposal itself, no deviation: it was listed as "dominated"
+    assert "propose the endowment" not in families
+    alone = replace(optimal, coalitions=())
+    assert "propose the endowment" not in m.deviation_families(alone, m.parameters(alone, {}), Facts(alone), (0,))
+    # a price the rules refuse (not an int) is no semi-truthful proposal, even if equal to one
+    from benchmarks.results import Outcome
+    from mechanisms.budget_balanced import _coalition_claim, proposal
+
+    made = replace(inst, coalitions=((0, 1, 2),))
+    truthful = proposal(made, Facts(made))
+    assert _coalition_claim(made, Facts(made), 9, (0, 1, 2), truthful)[0] is False
+    fractions = Outcome(truthful.allocation, tuple(map(Fraction, truthful.prices)))
+    assert _coalition_claim(made, Facts(made), 9, (0, 1, 2), fractions)[0] is True

@@ -226,9 +226,9 @@ def test_collusion_leveraging_refuses_unreasonable_announcements(announced, mess
 
 @pytest.mark.parametrize("seed", range(30, 40))
 def test_collusion_leveraging_members_announce_one_outcome(seed):
-    """A coalition's members all announce RK_C (the lead's raised price included), as the
-    strategy in seed 000 Lemma 1's proof announces one outcome for all: the coalition gets at
-    least what it gets when each member other than the lead announces its own RK_{k} (the play
+    """A coalition's members all announce RK_C (the lead's raised price included): with correct
+    knowledge (noisy lower bounds) the coalition gets at least what it gets when each member
+    other than the lead announces its own RK_{k} (the play
     before, beaten by this one on paths seed 32: the member coin c1 makes the star sells RK_C,
     and the rewards grow with each member's revenue)."""
     from instances.generate import generate_instance

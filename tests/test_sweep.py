@@ -720,11 +720,15 @@ def test_a_journal_or_results_that_cannot_be_written_are_named_with_what_is_kept
     results = tmp_path / "r.csv"
     files = sorted(folder.glob("*.json"))
 
-    def full(fd):
-        raise OSError(errno.ENOSPC, "No space left on device")
+    write = os.write
+
+    def full(fd, data):  # the journal's disk is full (a buffered file raised it again when closed)
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".journal.jsonl"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(fd, data)
 
     with monkeypatch.context() as patch:
-        patch.setattr(os, "fsync", full)
+        patch.setattr(os, "write", full)
         with pytest.raises(CabenchError, match=r"r\.csv\.journal\.jsonl: cannot write: No space left on device; "
                                                r"the instances it holds are kept: rerun the same command"):
             run_sweep(files, results, MECHS)
@@ -738,3 +742,21 @@ def test_a_journal_or_results_that_cannot_be_written_are_named_with_what_is_kept
         run_sweep(files, results, MECHS)
     monkeypatch.undo()
     assert run_sweep(files, results, MECHS) == (0, 3, True)  # all three from the journal
+
+
+def test_a_header_alone_without_its_newline_is_resumed(folder, tmp_path):
+    """Results of no row yet, their header not ended by a newline, are resumed (a cut last
+    line is dropped only when an earlier line ends)."""
+    results = tmp_path / "r.csv"
+    run_sweep(sorted(folder.glob("*.json")), results, MECHS)
+    results.write_bytes(results.read_bytes().split(b"\n")[0])
+    assert run_sweep(sorted(folder.glob("*.json")), results, MECHS) == (3, 0, True)
+
+
+def test_a_journal_that_is_not_a_file_is_refused(folder, tmp_path):
+    """A journal that is a device (``/dev/zero``) was read without end."""
+    from instances import CabenchError
+
+    (tmp_path / "r.csv.journal.jsonl").symlink_to("/dev/zero")
+    with pytest.raises(CabenchError, match="r.csv.journal.jsonl: not a regular file"):
+        run_sweep(sorted(folder.glob("*.json")), tmp_path / "r.csv", MECHS)
