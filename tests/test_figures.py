@@ -334,8 +334,9 @@ def test_results_with_a_column_twice_are_refused_by_name(results, tmp_path, comm
 
 @pytest.mark.parametrize("command", ["table", "plot"])
 @pytest.mark.parametrize("column, value, kind", [
-    ("total_over_benchmark", "abc", "a finite number"),  # was summarised as "–"
-    ("revenue_over_benchmark", "inf", "a finite number"),
+    ("total_over_benchmark", "abc", "a finite number of magnitude at most 1e+30"),  # was summarised as "–"
+    ("revenue_over_benchmark", "inf", "a finite number of magnitude at most 1e+30"),
+    ("E_REV", "-1e+308", "a finite number of magnitude at most 1e+30"),  # (an OverflowError's traceback)
     ("verdict", "123", "PASS or FAIL or premise not met"),  # was not counted
     ("holds", "maybe", "True or False"),
     ("axis", "magic", "noisy-lower or wrong or candidates or coalition-size"),
