@@ -845,15 +845,18 @@ def benchmark_rows(report: Report) -> list[dict[str, Any]]:
 
 
 PLAYER_COLUMNS = ("player", "MIEW", "MIEW_status", "MIKW", "MIKW_status", "MSW_without", "MSW_without_status",
-                  "MSW_bundle", "independent", "knowledge_correct", "knowledge_reason", "scale")
+                  "MSW_bundle", "independent", "knowledge_correct", "knowledge_reason", "scale", "MSW_goods",
+                  "MSW_status")
 
 
 def player_rows(report: Report) -> list[dict[str, Any]]:
     """One record per player, in file order (``PLAYER_COLUMNS``): the per-player benchmarks (an
     unproven value is empty, with its status), the bundle the player receives in the MSW
-    witness (goods joined by spaces), the knowledge verdict, and the instance's ``scale`` (the
-    values are integers in 1/scale of the file's money). ``pandas.DataFrame(rows)`` makes it a
-    data frame."""
+    witness (``MSW_bundle``: goods joined by spaces, for reading; ``MSW_goods``: a JSON list of
+    their names, which no name can make ambiguous, ``[]`` for nothing and empty with no witness),
+    the knowledge verdict, the instance's ``scale`` (the values are integers in 1/scale of the
+    file's money), and ``MSW_status``, whether that witness is a proven optimum.
+    ``pandas.DataFrame(rows)`` makes it a data frame."""
     inst = report.instance
     independent = set(inst.independent)
     outcome = report.msw.outcome
@@ -870,6 +873,10 @@ def player_rows(report: Report) -> list[dict[str, Any]]:
             "knowledge_correct": row.correctness.correct,
             "knowledge_reason": row.correctness.reason,
             "scale": inst.scale,  # (the values are integers in 1/scale of the file's money)
+            # (goods named "a", "b" and "a b": {a, b} and {a b} were both "a b" above)
+            "MSW_goods": json.dumps(names(outcome.bundle(i), inst.goods), ensure_ascii=False)
+            if outcome is not None else "",
+            "MSW_status": report.msw.status.value,
         })
     return rows
 

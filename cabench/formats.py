@@ -61,8 +61,15 @@ def markdown(tables: list[TableData]) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+_MD_SPECIAL = re.compile(r"([\\|*`\[\]<>~&])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+"""What Markdown would read as syntax in a cell: emphasis, code, links, HTML, entities, strike,
+the table's bars; an underscore only where it can open or close emphasis (``MIEW_i`` stays)."""
+
+
 def _md(text: str) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """``text`` as literal Markdown: a player named ``*star*`` or ``[x](y)`` showed in italics or
+    as a link (CommonMark's backslash escapes of ASCII punctuation)."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), str(text)).replace("\n", " ")
 
 
 LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",

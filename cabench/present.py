@@ -147,7 +147,10 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
         m = float(mean)
         var = spread[key][1] / (samples - 1) if samples > 1 else 0.0
         half = 1.96 * math.sqrt(var / samples)
-        return {"mean": m, "ci95": [m - half, m + half], "exact": {"mean": str(mean), "half": half}}
+        # (every play alike: the normal interval has no width, and a rare branch that no play
+        # reached lies outside it; the line under the tables says so)
+        return {"mean": m, "ci95": [m - half, m + half], "exact": {"mean": str(mean), "half": half},
+                "all_equal": spread[key][1] == 0}
 
     return {"samples": samples, "seed": seed, "SW": summary("SW"), "REV": summary("REV"), "total": summary("total")}
 
@@ -183,8 +186,11 @@ def monte_carlo_text(extra: dict[str, Any], scale: int = 1) -> str:
     """One line under the tables: the sampled means and intervals in the file's money (they were
     printed in integer units beside exact expectations in the file's money)."""
     cells = monte_carlo_cells(extra, scale)
+    alike = [key for key in ("SW", "REV") if extra[key].get("all_equal")]
+    note = (f"; every play gave the same {' and '.join(alike)}: the interval has no width, and outcomes of "
+            f"probability below about 3/{extra['samples']} may not have been drawn" if alike else "")
     return (f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): SW {cells['MC SW']} CI95 "
-            f"{cells['MC SW CI95']}, REV {cells['MC REV']} CI95 {cells['MC REV CI95']}")
+            f"{cells['MC SW CI95']}, REV {cells['MC REV']} CI95 {cells['MC REV CI95']}{note}")
 
 
 NOT_RATIONAL = "not checked: not rational play"

@@ -20,6 +20,7 @@ at least the header's, that leaves every bid a real good and at most one good ab
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 import warnings
@@ -196,6 +197,19 @@ class RoundedToZero(UserWarning):
     then count for nothing."""
 
 
+_SCALE_COMMENT = re.compile(r"%\s*cabench scale (\d{1,10})\s*")
+"""The comment line ``write_cats`` writes with the instance's scale (``% cabench scale 1000``)."""
+
+
+def _written_scale(text: str) -> int | None:
+    """The scale a ``% cabench scale N`` comment line of ``text`` names, if any."""
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        found = _SCALE_COMMENT.fullmatch(raw.strip())
+        if found is not None:
+            return int(found.group(1))
+    return None
+
+
 def read_cats(path: str | Path, scale: int | None = None, round_digits: int | None = None) -> Instance:
     """Convert a CATS file (``"-"`` reads standard input) into an instance of XOR bidders.
 
@@ -204,8 +218,9 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
     path
         The CATS file.
     scale
-        Multiply every price by this power of ten; by default the smallest power of ten that makes
-        every price an integer (an error when that is above 10^9).
+        Multiply every price by this power of ten; by default the scale that a ``% cabench scale
+        N`` comment line names (:func:`write_cats` writes it), else the smallest power of ten that
+        makes every price an integer (an error when that is above 10^9).
     round_digits
         Round every price to this many decimals first (half to even), for files whose prices
         carry more digits than needed.
@@ -217,10 +232,20 @@ def read_cats(path: str | Path, scale: int | None = None, round_digits: int | No
         an XOR list exactly as written (a repeated bundle stays repeated) and ``scale`` recorded.
     """
     source, name = source_name(path)
-    header, bids = _parse(source, read_text(path, "a CATS file"))
+    text = read_text(path, "a CATS file")
+    header, bids = _parse(source, text)
     if not bids:  # (the instance's check would say "players: expected at least 1 items")
         raise InputError(source, "", "no bids; an instance needs at least one bid")
-    scale, values = _choose_scale(source, bids, scale, round_digits)
+    written = _written_scale(text) if scale is None and round_digits is None else None
+    if written is not None:
+        # the scale of the instance cabench exported (``write_cats``): prices like 1.23 of an
+        # instance at scale 1000 were read back at scale 100, and the mechanisms' parameters,
+        # in 1/scale units, changed with it; a file edited since to need more digits is read
+        # at the scale it needs
+        with contextlib.suppress(InputError):
+            scale, values = _choose_scale(source, bids, written, None)
+    if written is None or scale is None:
+        scale, values = _choose_scale(source, bids, scale, round_digits)
     n_goods = real_goods(header["goods"], [goods for _, goods, _, _ in bids])
     bidders = _bidders(bids, values, n_goods)
     if n_goods > header["goods"]:
@@ -370,10 +395,13 @@ def write_cats(instance: Instance) -> str:
     """The CATS text of an instance whose valuations are all XOR bids (xor or single_minded).
 
     Prices are divided by the instance's scale and written as exact decimals, so exporting an
-    imported file gives back its prices exactly; bids are written in the order of the instance,
-    a repeated bundle included, but a bid of price 0 is left out (it adds nothing to an XOR
-    valuation). Knowledge, coalitions and endowments have no place in the format and are
-    dropped. A negative price (a market's) has no place either: an :class:`InputError` (it was
+    imported file gives back its prices exactly, and a scale above 1 is written on a comment line
+    (``% cabench scale 1000``) that :func:`read_cats` reads back: prices 1.23 of an instance at
+    scale 1000 were read at scale 100, and the mechanisms' parameters, in 1/scale units, changed.
+    Bids are written in the order of the instance, a repeated bundle included, but a bid of price
+    0 is left out (it adds nothing to an XOR valuation); a player left with no bid gets one bid of
+    price 0 on the first good, so that it stays a player (the mechanisms count the players).
+    Knowledge, coalitions and endowments have no place in the format and are dropped. A negative price (a market's) has no place either: an :class:`InputError` (it was
     left out as a 0 is, which changed the valuation).
     """
     for i, v in enumerate(instance.valuations):
@@ -388,11 +416,12 @@ def write_cats(instance: Instance) -> str:
                                  "prices are positive, so a negative one cannot be exported")
     m = instance.m
     # the name on one comment line (a line break in it made lines of bids: a file import refused)
-    lines = [f"% {' '.join(instance.name.splitlines())}: written by cabench", f"goods {m}"]
+    lines = [f"% {' '.join(instance.name.splitlines())}: written by cabench",
+             *([f"% cabench scale {instance.scale}"] if instance.scale > 1 else []), f"goods {m}"]
     body = []
     dummy = 0
     for v in instance.valuations:
-        bids = [(b, x) for b, x in v.bids if x > 0]
+        bids = [(b, x) for b, x in v.bids if x > 0] or [(1, 0)]
         tag = []
         if len(bids) > 1:
             tag = [m + dummy]
@@ -400,8 +429,5 @@ def write_cats(instance: Instance) -> str:
         for bundle, value in bids:
             goods = [g for g in range(m) if bundle >> g & 1] + tag
             body.append(f"{len(body)}\t{show(value, instance.scale, strip=True)}\t" + "\t".join(str(g) for g in goods) + "\t#")
-    if not body:  # (a file of "bids 0" was written, which import then refused)
-        raise InputError(instance.source, "valuations", "no bid of a positive price: a CATS file needs at least one "
-                         "bid, and bids of price 0 are left out")
     lines += [f"bids {len(body)}", f"dummy {dummy}", ""]
     return "\n".join(lines + body) + "\n"

@@ -4,21 +4,28 @@ the per-player and per-coalition exports) passes its text cells through :func:`n
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to
 spreadsheet programs (CSV injection: a player named ``=HYPERLINK(...)`` in an instance file
 would run when the results are opened). Such a cell gets a leading apostrophe, as OWASP advises
-and common CSV writers do, unless it is a number (``-3``, ``-0.5``): then it is left as it is.
+and common CSV writers do, unless it is a number written plainly (``-3``, ``-0.5``, ``-5/151``):
+then it is left as it is. A cell that starts with an apostrophe gets one too, so that two names
+never become one cell (``'=x`` and ``=x`` were both written ``'=x``): a reader takes off one
+leading apostrophe to get the name back.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
-from fractions import Fraction
 from typing import Any
 
 __all__ = ["FORMULA_START", "neutral", "records_csv"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a text cell starts with when a spreadsheet reads it as a formula."""
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?\d+/\d+")
+"""A number written plainly: a decimal or an exact fraction (Python's ``float`` also reads
+``-nan``, ``-inf`` and ``-1_0``, which a spreadsheet does not read as numbers)."""
 
 
 def neutral(value: Any) -> Any:
@@ -28,14 +35,16 @@ def neutral(value: Any) -> Any:
     --------
     >>> neutral("=HYPERLINK(1)"), neutral("-3"), neutral("p1"), neutral(-3), neutral("-5/151")
     ("'=HYPERLINK(1)", '-3', 'p1', -3, '-5/151')
+    >>> neutral("'=x"), neutral("-inf")
+    ("''=x", "'-inf")
     """
-    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+    if not isinstance(value, str):
         return value
-    try:  # a negative number, not a formula: a decimal, or an exact fraction (an E[u] of evaluate)
-        float(value) if "/" not in value else Fraction(value)
-        return value
-    except (ValueError, ZeroDivisionError):
+    if value.startswith("'"):
         return "'" + value
+    if not value.startswith(FORMULA_START) or _NUMBER.fullmatch(value):  # (a negative number, not a formula)
+        return value
+    return "'" + value
 
 
 def records_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:

@@ -162,6 +162,52 @@ def test_every_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
     assert "'=HYPERLINK(1)" in outputs[0].stdout and "'=HYPERLINK(1)" in outputs[1].stdout
 
 
+def test_csv_cells_of_two_names_stay_two_cells(tmp_path):
+    """``'=x`` and ``=x`` were both written ``'=x``; ``-inf`` passed as a number (Python's float
+    reads it; a spreadsheet does not). A cell that starts with an apostrophe gets one more."""
+    from dataclasses import replace
+
+    from instances import dump_instance, load_instance
+
+    inst = load_instance(EXAMPLES / "seed004-example.json")
+    file = tmp_path / "names.json"
+    dump_instance(replace(inst, players=("=x", "'=x", "-inf")), file)
+    result = run_cli("benchmarks", str(file), "--players-csv", "-")
+    assert result.returncode == 0, result.stderr
+    players = [row["player"] for row in csv.DictReader(io.StringIO(result.stdout))]
+    assert players == ["'=x", "''=x", "'-inf"]
+
+
+def test_the_players_csv_names_each_msw_bundle_unambiguously(tmp_path):
+    """Goods named "a", "b" and "a b": p1's {a, b} and p2's {a b} were both "a b" in MSW_bundle;
+    MSW_goods lists the names as JSON, and MSW_status says whether the witness is proven."""
+    file = tmp_path / "ambig.json"
+    file.write_text(json.dumps({"goods": ["a", "b", "a b"], "players": ["p1", "p2"],
+                                "valuations": {"p1": {"xor": [[["a", "b"], 10]]}, "p2": {"xor": [[["a b"], 7]]}}}))
+    result = run_cli("benchmarks", str(file), "--players-csv", "-")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [json.loads(r["MSW_goods"]) for r in rows] == [["a", "b"], ["a b"]]
+    assert {r["MSW_status"] for r in rows} == {"optimal"}
+
+
+def test_markdown_writes_names_literally(tmp_path):
+    """Only ``\\`` and ``|`` were escaped: a player named ``*star*`` showed in italics, ``[x](y)``
+    as a link, ``<i>h</i>`` as HTML. Underscores inside words (MIEW_i) are left as they are."""
+    from dataclasses import replace
+
+    from instances import dump_instance, load_instance
+
+    inst = load_instance(EXAMPLES / "seed004-example.json")
+    file = tmp_path / "names.json"
+    dump_instance(replace(inst, players=("*star*", "[x](y)", "<i>h</i>")), file)
+    result = run_cli("benchmarks", str(file), "--format", "markdown", "--players", "all")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "\\*star\\*" in text and "\\[x\\](y)" in text and "\\<i\\>h\\</i\\>" in text
+    assert "*star*" not in text.replace("\\*", "") and "MIEW_i" in text
+
+
 @pytest.mark.parametrize("command", [["benchmarks"], ["evaluate", "-m", "best-belief"]])
 def test_json_with_another_format_is_refused(command):
     """``--json`` is ``--format json``: with ``--format csv`` it printed JSON without a word."""

@@ -331,15 +331,38 @@ def test_generate_cli_errors(args, message):
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
 
 
-def test_export_of_no_positive_bid_writes_nothing(tmp_path):
-    """Every bid 0 or no bid at all was exported as "bids 0", which import refuses."""
+def test_export_keeps_players_of_no_positive_bid(tmp_path):
+    """Every bid 0 or no bid at all was exported as "bids 0", which import refuses; a player of no
+    positive bid among others was left out, and the mechanisms, which count the players, changed.
+    Each such player gets one bid of price 0 and stays a player."""
     path = tmp_path / "zero.json"
-    path.write_text(json.dumps({"goods": ["a"], "players": ["p", "q"],
-                                "valuations": {"p": {"xor": [[["a"], 0]]}, "q": {"xor": []}}}))
-    out = tmp_path / "new" / "zero.txt"
+    path.write_text(json.dumps({"goods": ["a", "b"], "players": ["p", "q", "r"],
+                                "valuations": {"p": {"xor": [[["a"], 0]]}, "q": {"xor": []},
+                                               "r": {"xor": [[["b"], 3]]}}}))
+    out = tmp_path / "zero.txt"
     result = run_cli("export", str(path), "-o", str(out))
-    assert result.returncode == 2 and "valuations: no bid of a positive price" in result.stderr, result.stderr
-    assert not (tmp_path / "new").exists()
+    assert result.returncode == 0, result.stderr
+    back = run_cli("import", str(out), "-o", str(tmp_path / "back.json"))
+    assert back.returncode == 0, back.stderr
+    data = json.loads((tmp_path / "back.json").read_text())
+    assert len(data["players"]) == 3 and data["valuations"]["bidder3"] == {"xor": [[["1"], 3]]}
+
+
+def test_export_keeps_the_scale(tmp_path):
+    """Prices 1.23 of an instance at scale 1000 were read back at scale 100, and the mechanisms'
+    parameters (in 1/scale units) with it: export writes the scale on a comment line, and import
+    reads it back unless --scale is given."""
+    path = tmp_path / "scaled.json"
+    path.write_text(json.dumps({"goods": ["a", "b"], "players": ["p", "q"], "scale": 1000,
+                                "valuations": {"p": {"xor": [[["a"], 1230]]}, "q": {"xor": [[["b"], 2500]]}}}))
+    out = tmp_path / "scaled.txt"
+    assert run_cli("export", str(path), "-o", str(out)).returncode == 0
+    assert "% cabench scale 1000\n" in out.read_text()
+    for args, scale in (([], 1000), (["--scale", "100"], 100)):
+        target = tmp_path / f"back{scale}.json"
+        result = run_cli("import", str(out), *args, "-o", str(target))
+        assert result.returncode == 0, result.stderr
+        assert json.loads(target.read_text())["scale"] == scale
 
 
 def test_an_output_ending_in_a_slash_is_a_folder(tmp_path):

@@ -429,3 +429,16 @@ def test_the_cap_on_jobs_counts_the_machine_not_cabench_cores(monkeypatch):
         assert check_jobs(cap) == cap
         with pytest.raises(ArgumentError):
             check_jobs(cap + 1)
+
+
+def test_monte_carlo_says_when_every_play_was_alike():
+    """At 200 plays of the market example no play reaches the branch of probability 1/5120: the
+    normal interval had no width and excluded the exact E[SW] without a word."""
+    result = run_cli("evaluate", MARKET, "-m", "budget-balanced", "--samples", "200", "--seed", "0")
+    assert result.returncode == 0, result.stderr
+    assert "every play gave the same SW and REV: the interval has no width" in result.stdout
+    data = json.loads(run_cli("evaluate", MARKET, "-m", "budget-balanced", "--samples", "200", "--seed", "0",
+                              "--json").stdout)
+    assert data["monte_carlo"]["SW"]["all_equal"] is True
+    varied = json.loads(run_cli("evaluate", SEED004, "-m", "best-belief", "--samples", "200", "--json").stdout)
+    assert varied["monte_carlo"]["SW"]["all_equal"] is False
