@@ -889,6 +889,10 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
                 played = None if progress is None else (
                     lambda k, before=done * samples, name=m.name: progress(before + k, steps, f"{name}: plays"))
                 extra = monte_carlo(instance, m, chosen_params, profile, samples, seed, facts.options, played)
+                for key, exact in (("SW", ev.sw), ("REV", ev.rev)):
+                    # every play alike while the exact expectation differs: the plays missed an
+                    # outcome, and the interval (of no width) excludes the expectation
+                    extra[key]["missed"] = extra[key]["all_equal"] and Fraction(extra[key]["exact"]["mean"]) != exact
         except NotProvenError as exc:
             shown = exc.in_units(instance.scale)
             if mechanism != "all":

@@ -240,7 +240,8 @@ def _power_of_ten(ctx: click.Context, param: click.Parameter, value: int | None)
 @click.argument("file", type=GivenPath(dir_okay=False, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["cats"]), default="cats", show_default=True, help="Input format.")
 @click.option("--scale", type=click.IntRange(min=1), default=None, callback=_power_of_ten,
-              help="Multiply prices by this power of ten [default: the smallest that makes every price an integer].")
+              help="Multiply prices by this power of ten [default: the scale a file written by cabench export names, "
+                   "else the smallest that makes every price an integer].")
 @click.option("--round", "round_digits", type=click.IntRange(min=0, max=9), default=None, metavar="DIGITS",
               help="Round prices to DIGITS decimals first.")
 @_knowledge_option

@@ -186,9 +186,12 @@ def monte_carlo_text(extra: dict[str, Any], scale: int = 1) -> str:
     """One line under the tables: the sampled means and intervals in the file's money (they were
     printed in integer units beside exact expectations in the file's money)."""
     cells = monte_carlo_cells(extra, scale)
-    alike = [key for key in ("SW", "REV") if extra[key].get("all_equal")]
-    note = (f"; every play gave the same {' and '.join(alike)}: the interval has no width, and outcomes of "
-            f"probability below about 3/{extra['samples']} may not have been drawn" if alike else "")
+    # (said when the plays missed an outcome: every play alike, the exact expectation other; a
+    # mechanism of one outcome gives alike plays and says nothing)
+    missed = [key for key in ("SW", "REV") if extra[key].get("missed")]
+    its = "its interval has" if len(missed) == 1 else "their intervals have"
+    note = (f"; every play gave the same {' and '.join(missed)}, and the exact expectation differs: {its} no "
+            "width and misses it (an outcome too rare to be drawn)" if missed else "")
     return (f"Monte Carlo ({extra['samples']} plays, seed {extra['seed']}): SW {cells['MC SW']} CI95 "
             f"{cells['MC SW CI95']}, REV {cells['MC REV']} CI95 {cells['MC REV CI95']}{note}")
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cabench.experiment import AXES, BASELINES
 from instances import CabenchError
+from instances.spreadsheet import restored
 from mechanisms.names import MECHANISM_NAMES
 
 __all__ = ["BASELINE_BENCHMARK", "BOOLEANS", "CHOICES", "COLUMNS", "EVALUATED", "Estimate", "LARGEST_NUMBER", "NUMBERS",
@@ -108,6 +109,9 @@ def load(results: Path):
         raise CabenchError(f"{name}: cannot read these results ({type(exc).__name__})") from None
     if not parquet:
         _check_complete(name, data)
+        for column in frame.columns:  # (text as it was before ``neutral`` wrote it: ``=x``, not ``'=x``)
+            if frame[column].dtype == object:
+                frame[column] = frame[column].map(restored)
     missing = [c for c in COLUMNS if c not in frame]
     evaluated = [c for c in EVALUATED if c in frame]
     missing += [c for c in EVALUATED if c not in frame] if evaluated else []

@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 from instances import CabenchError
 from instances.files import atomic_write, exclusive_lock, read_input, sync_folder
-from instances.spreadsheet import neutral
+from instances.spreadsheet import neutral, restored
 from instances.units import decimal
 
 if TYPE_CHECKING:
@@ -333,8 +333,9 @@ def _read_table(path: Path) -> list[dict[str, Any]]:
     try:
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
-        else:  # every cell as its text: written back unchanged
+        else:  # every cell as its text, as it was before ``neutral`` wrote it: written back unchanged
             frame = pd.read_csv(io.BytesIO(_whole_lines(path)), dtype=str, keep_default_na=False)
+            frame = frame.map(restored) if hasattr(frame, "map") else frame.applymap(restored)
     except pd.errors.EmptyDataError:  # (an empty file: pandas' exception was named)
         raise CabenchError(f"{path}: empty, not results of cabench sweep or experiment; move the file away or "
                            "choose another -o") from None

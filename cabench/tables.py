@@ -168,5 +168,8 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
             if played:  # (CSV has no notes: what was played, in a column)
                 record["strategies"] = strategies
             records.append(record)
+    # (Markdown and LaTeX: the line under the rich table, when the plays missed an outcome)
+    missed = [f"{name}: Monte Carlo of no width missing the exact expectation (an outcome too rare to be drawn)"
+              for name, extra in (sampled or {}).items() if extra and any(extra[k].get("missed") for k in ("SW", "REV"))]
     return [TableData(f"{inst.name}: exact expectations", columns, tuple(out), align,
-                      (plain(played),) if played else (), tuple(records))]
+                      ((plain(played),) if played else ()) + tuple(missed), tuple(records))]

@@ -18,12 +18,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["FORMULA_START", "neutral", "records_csv"]
+__all__ = ["FORMULA_START", "neutral", "records_csv", "restored"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What a text cell starts with when a spreadsheet reads it as a formula."""
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?\d+/\d+")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?\d+/\d+", re.ASCII)
 """A number written plainly: a decimal or an exact fraction (Python's ``float`` also reads
 ``-nan``, ``-inf`` and ``-1_0``, which a spreadsheet does not read as numbers)."""
 
@@ -45,6 +45,19 @@ def neutral(value: Any) -> Any:
     if not value.startswith(FORMULA_START) or _NUMBER.fullmatch(value):  # (a negative number, not a formula)
         return value
     return "'" + value
+
+
+def restored(value: Any) -> Any:
+    """The value :func:`neutral` was given, from the cell it wrote: one leading apostrophe taken
+    off (cabench reads its own CSVs back through it: a sweep resumed wrote every earlier row
+    through :func:`neutral` again, one more apostrophe at each run).
+
+    Examples
+    --------
+    >>> [restored(neutral(v)) for v in ("=x", "'=x", "-3", "p1", 5)]
+    ['=x', "'=x", '-3', 'p1', 5]
+    """
+    return value[1:] if isinstance(value, str) and value.startswith("'") else value
 
 
 def records_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:

@@ -436,9 +436,16 @@ def test_monte_carlo_says_when_every_play_was_alike():
     normal interval had no width and excluded the exact E[SW] without a word."""
     result = run_cli("evaluate", MARKET, "-m", "budget-balanced", "--samples", "200", "--seed", "0")
     assert result.returncode == 0, result.stderr
-    assert "every play gave the same SW and REV: the interval has no width" in result.stdout
+    assert "every play gave the same SW, and the exact expectation differs: its interval has no width" in (
+        result.stdout)
+    markdown = run_cli("evaluate", MARKET, "-m", "budget-balanced", "--samples", "200", "--seed", "0",
+                       "--format", "markdown").stdout
+    assert "Monte Carlo of no width missing the exact expectation" in markdown
     data = json.loads(run_cli("evaluate", MARKET, "-m", "budget-balanced", "--samples", "200", "--seed", "0",
                               "--json").stdout)
-    assert data["monte_carlo"]["SW"]["all_equal"] is True
+    assert data["monte_carlo"]["SW"]["all_equal"] is True and data["monte_carlo"]["SW"]["missed"] is True
+    assert data["monte_carlo"]["REV"]["all_equal"] is True and data["monte_carlo"]["REV"]["missed"] is False
+    vcg = run_cli("evaluate", SEED004, "-m", "vcg", "--samples", "20")  # (one outcome: nothing missed)
+    assert "every play" not in vcg.stdout
     varied = json.loads(run_cli("evaluate", SEED004, "-m", "best-belief", "--samples", "200", "--json").stdout)
     assert varied["monte_carlo"]["SW"]["all_equal"] is False

@@ -760,3 +760,22 @@ def test_a_journal_that_is_not_a_file_is_refused(folder, tmp_path):
     (tmp_path / "r.csv.journal.jsonl").symlink_to("/dev/zero")
     with pytest.raises(CabenchError, match="r.csv.journal.jsonl: not a regular file"):
         run_sweep(sorted(folder.glob("*.json")), tmp_path / "r.csv", MECHS)
+
+
+def test_a_resumed_sweep_writes_its_earlier_rows_as_they_were(tmp_path):
+    """Earlier rows were read back as written (``'=evil``) and passed through the CSV guard again
+    at each run: ``''=evil``, then ``'''=evil``, beside new rows spelled ``'=evil``."""
+    from dataclasses import replace
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    inst = generate_instance("regions", 5, 10, 3, 0, knowledge="exact")
+    dump_instance(replace(inst, name="=evil"), folder / "a.json")
+    dump_instance(replace(generate_instance("regions", 5, 10, 3, 1), name="'quoted"), folder / "b.json")
+    results = tmp_path / "r.csv"
+    files = sorted(folder.glob("*.json"))
+    run_sweep(files, results, ["vcg"])
+    run_sweep(files, results, ["vcg"])
+    run_sweep(files, results, ["vcg", "second-price-bundle"])
+    names = set(pd.read_csv(results, dtype=str, keep_default_na=False)["instance"])
+    assert names == {"'=evil", "''quoted"}
