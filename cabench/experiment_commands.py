@@ -42,7 +42,9 @@ def run_resumable(command: str, run, output: Path, label: str):
     from cabench.progress import counting, wanted
 
     finished = [0]
-    journal = output.with_name(output.name + ".journal.jsonl")
+    from cabench.sweep import journal_of
+
+    journal = journal_of(output)
     before = _lines(journal)
     with counting(label, wanted()) as update:
         def progress(done: int, total: int) -> None:

@@ -162,7 +162,9 @@ def pending_note(results: str | Path) -> str | None:
     journal, whose instances the results file does not hold yet (None when there is none)."""
     if str(results) == "-":
         return None
-    journal = Path(str(results) + ".journal.jsonl")  # (``cabench.sweep``'s journal of these results)
+    from cabench.sweep import journal_of
+
+    journal = journal_of(Path(results))
     try:
         with open(journal, "rb") as handle:
             entries = sum(1 for line in handle if line.strip())

@@ -62,8 +62,8 @@ if TYPE_CHECKING:
     from mechanisms.base import Param
 
 __all__ = ["CONNECT_SECONDS", "KEY", "LATE", "RESUMED", "check_results", "check_results_name", "guarantee_on",
-           "instance_files", "instance_key", "parameter_spec", "results_lock", "row_key", "run_sweep", "sweep_one",
-           "valuations_key"]
+           "instance_files", "instance_key", "journal_of", "parameter_spec", "results_lock", "row_key", "run_sweep",
+           "sweep_one", "valuations_key"]
 
 KEY = "instance_sha256"
 
@@ -334,7 +334,8 @@ def _read_table(path: Path) -> list[dict[str, Any]]:
         if path.suffix == ".parquet":
             frame = pd.read_parquet(path)
         else:  # every cell as its text, as it was before ``neutral`` wrote it: written back unchanged
-            frame = pd.read_csv(io.BytesIO(_whole_lines(path)), dtype=str, keep_default_na=False)
+            data = _whole_lines(path)
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
             frame = frame.map(restored) if hasattr(frame, "map") else frame.applymap(restored)
     except pd.errors.EmptyDataError:  # (an empty file: pandas' exception was named)
         raise CabenchError(f"{path}: empty, not results of cabench sweep or experiment; move the file away or "
@@ -352,27 +353,25 @@ def _read_table(path: Path) -> list[dict[str, Any]]:
     if missing:  # (a missing "file" was a KeyError; a missing "proven" made every row unproven)
         raise CabenchError(f"{path}: not results of cabench sweep or experiment (no {', '.join(missing)} "
                            f"column{'s' * (len(missing) > 1)}); move the file away or choose another -o")
-    _check_resumed_cells(path, frame)
+    _check_resumed_cells(path, frame, None if path.suffix == ".parquet" else data)
     if path.suffix != ".parquet":
         frame = frame[~_incomplete(path, frame)]
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
             for row in frame.to_dict("records")]
 
 
-def _check_resumed_cells(path: Path, frame) -> None:
+def _check_resumed_cells(path: Path, frame, data: bytes | None) -> None:
     """Refuse results with a cell that ``table`` would refuse (``cabench.summary``: a number, True
     or False, or one of a few words where the sweep writes one), naming its line and column.
     Resumed, a hand-edited cell was written back as it was (``MSW`` of "abc", exit 0), and a
-    ``proven`` of "maybe" made its instance unproven for good: no time limit computed it again."""
+    ``proven`` of "maybe" made its instance unproven for good: no time limit computed it again.
+    ``data``: the CSV's whole lines (:func:`_whole_lines`), None for Parquet."""
     import pandas as pd
 
     from cabench.summary import check_cells
 
-    if path.suffix == ".parquet":
-        parsed, data = frame, None
-    else:  # (numbers parsed as ``table`` parses them; ``frame`` holds every cell as its text)
-        data = _whole_lines(path)
-        parsed = pd.read_csv(io.BytesIO(data))
+    # (numbers parsed as ``table`` parses them; a CSV's ``frame`` holds every cell as its text)
+    parsed = frame if data is None else pd.read_csv(io.BytesIO(data))
     try:
         check_cells(str(path), parsed, data)
     except CabenchError as exc:
@@ -408,13 +407,14 @@ def check_results(path: Path) -> list[dict[str, Any]]:
     return list(_merge(_read_table(path), _read_journal(path)).values())
 
 
-def _journal(results: Path) -> Path:
-    return results.with_name(results.name + ".journal.jsonl")  # (``cabench.summary.pending_note`` reads it too)
+def journal_of(results: Path) -> Path:
+    """The journal beside ``results`` (``RESULTS.journal.jsonl``, see the module docstring)."""
+    return results.with_name(results.name + ".journal.jsonl")
 
 
 def _read_journal(results: Path) -> list[list[dict[str, Any]]]:
     """The journal's entries, in order (each the rows of one instance computed by one run)."""
-    journal = _journal(results)
+    journal = journal_of(results)
     if not journal.exists():
         return []
     if not journal.is_file():  # (a device, /dev/zero, was read without end)
@@ -647,20 +647,19 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
         more = f" (and {len(twins) - 1} more file{'s' * (len(twins) > 2)} like it)" if len(twins) > 1 else ""
         notes.append(f"{file} has the same bytes as {earlier}{more}: one instance, computed once, its rows "
                      f"name {named}")
-    journal = _journal(results)
+    journal = journal_of(results)
     cores = usable()
     # written through its descriptor, with no buffer: a full disk raised again when a buffered
     # file was closed, and that error (no file name in it) was reported as standard output's
-    fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
-    with contextlib.closing(_Descriptor(fd)):
+    with open(journal, "ab", buffering=0) as handle:
         sync_folder(results.parent)
         if not _ends_a_line(journal):
             # a line cut by a full disk or a kill: the next entry starts on a line of its own,
             # or it would be read as part of the cut one and its instance computed again
-            _append(journal, fd, b"\n")
+            _append(journal, handle, b"\n")
 
         def record(key: str, new_rows: list[dict[str, Any]], finished: int) -> None:
-            _append(journal, fd, (json.dumps({"key": key, "rows": new_rows}, default=str) + "\n").encode())
+            _append(journal, handle, (json.dumps({"key": key, "rows": new_rows}, default=str) + "\n").encode())
             for row in new_rows:
                 rows[row_key(row)] = row
             _fault_point("journal-written")
@@ -698,24 +697,14 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     return len(todo), len(seen) - len(todo), proven
 
 
-class _Descriptor:
-    """An open file descriptor that :func:`contextlib.closing` closes."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-
-def _append(journal: Path, fd: int, data: bytes) -> None:
-    """Append ``data`` to the journal open at ``fd`` and flush it to disk; a failure (a full disk)
-    names the journal and what it keeps."""
+def _append(journal: Path, handle, data: bytes) -> None:
+    """Append ``data`` to the journal, open unbuffered as ``handle``, and flush it to disk; a
+    failure (a full disk) names the journal and what it keeps."""
     try:
         view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
+        while view:  # (an unbuffered write may take part of the bytes)
+            view = view[handle.write(view):]
+        os.fsync(handle.fileno())
     except OSError as exc:
         raise CabenchError(f"{journal}: cannot write: {exc.strerror or exc}; the instances it holds are kept: "
                            "rerun the same command to go on") from None
@@ -754,8 +743,8 @@ def _journal_kept_if_written(results: Path) -> Iterator[None]:
         yield
     except BaseException:
         with contextlib.suppress(OSError):
-            if _journal(results).stat().st_size == 0:
-                _journal(results).unlink()
+            if journal_of(results).stat().st_size == 0:
+                journal_of(results).unlink()
         raise
 
 

@@ -720,15 +720,15 @@ def test_a_journal_or_results_that_cannot_be_written_are_named_with_what_is_kept
     results = tmp_path / "r.csv"
     files = sorted(folder.glob("*.json"))
 
-    write = os.write
+    fsync = os.fsync
 
-    def full(fd, data):  # the journal's disk is full (a buffered file raised it again when closed)
+    def full(fd):  # the journal's disk is full (the journal is unbuffered: closing it raises nothing more)
         if os.readlink(f"/proc/self/fd/{fd}").endswith(".journal.jsonl"):
             raise OSError(errno.ENOSPC, "No space left on device")
-        return write(fd, data)
+        return fsync(fd)
 
     with monkeypatch.context() as patch:
-        patch.setattr(os, "write", full)
+        patch.setattr(os, "fsync", full)
         with pytest.raises(CabenchError, match=r"r\.csv\.journal\.jsonl: cannot write: No space left on device; "
                                                r"the instances it holds are kept: rerun the same command"):
             run_sweep(files, results, MECHS)
