@@ -130,10 +130,13 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
     kept = [0]  # the instances whose rows are written
 
     def checkpoint(done: list) -> None:  # (after each instance: the rows and their summary together)
+        # instances, not summary entries (an entry pools the seeds of one size); counted before
+        # the write, so that a Ctrl-C just after it finds the count already made (counted after
+        # it, a stop in between said "nothing is kept" of the instance just written: once in CI)
+        count = len({(r.instance, r.distribution, r.goods, r.bids, r.players, r.seed, r.knowledge, r.coalitions)
+                     for r in done})
         write_results(done, summarised(done), output)
-        # instances, not summary entries (an entry pools the seeds of one size)
-        kept[0] = len({(r.instance, r.distribution, r.goods, r.bids, r.players, r.seed, r.knowledge, r.coalitions)
-                       for r in done})
+        kept[0] = count
 
     # a stop before the first rows are written leaves no empty folder behind (the rows of a
     # stop after it are kept), and says which
