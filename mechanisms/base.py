@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw
+from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw, truthful_outcome
 from benchmarks.correctness import same_valuation
 from benchmarks.external import miew_request
 from benchmarks.known import relevant_knowledge_request
@@ -236,6 +236,11 @@ class Facts:
 
     def _lex_first(self) -> Benchmark:
         return self._kept("lex", lambda: lex_first_optimal(self.instance, options=self.options))
+
+    def truthful_outcome(self) -> Benchmark:
+        """A market's truthful outcome (seed 003 App. A, Definition 7), solved once: the
+        budget-balanced mechanisms' rational proposal, and their deviations, start from it."""
+        return self._kept("truthful", lambda: truthful_outcome(self.instance, options=self.options))
 
     def lex_first(self) -> Outcome:
         """The lexicographically first welfare-maximising allocation (seed 002 Lemma 3), solved

@@ -28,7 +28,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from benchmarks import truthful_outcome
 from benchmarks.market import endowment_welfare
 from benchmarks.results import Outcome
 from instances import Instance, Semantics, Valuation
@@ -160,7 +159,7 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
     proposal = play.ask(0, "propose").outcome
     _check_allocation(instance, proposal)
     P = proposal.prices
-    if any(not isinstance(p, int) or abs(p) >= 2 * big for p in P[1:]) or sum(P) != 0:
+    if not all(_valid_price(p, int(params["k"])) for p in P[1:]) or sum(P) != 0:
         play.note("invalid proposal")
         return play.end(E, [1] + [0] * (n - 1))
     if proposal.allocation == E and not any(P):
@@ -192,7 +191,7 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
 
 def proposal(instance: Instance, facts: Facts) -> Outcome:
     """A truthful outcome (seed 003 Definition 7), or (E, 0) when E is already optimal."""
-    best = truthful_outcome(instance, options=facts.options)
+    best = facts.truthful_outcome()  # (solved once: the rational play and the deviations ask for it)
     if best.require() == endowment_welfare(instance):
         return Outcome(instance.endowment, (0,) * instance.n)
     return best.outcome
@@ -270,6 +269,11 @@ def _greedy(instance: Instance, params: Mapping[str, Fraction]) -> Outcome | Non
     return Outcome(instance.endowment, tuple(prices))
 
 
+def _valid_price(price: object, k: int) -> bool:
+    """Whether step a accepts ``price`` of a player other than 1: an integer in (-2^k, 2^k)."""
+    return isinstance(price, int) and -2**k < price < 2**k
+
+
 def _coalition_claim(instance: Instance, facts: Facts, k: int, coalition: tuple[int, ...],
                      outcome: Outcome) -> tuple[bool, str]:
     """Whether seed 003 proves player 1's proposal ``outcome`` dominated for player 1's
@@ -284,7 +288,7 @@ def _coalition_claim(instance: Instance, facts: Facts, k: int, coalition: tuple[
         return True, "with the endowment optimal, every proposal but (E, 0) is dominated (seed 003 Lemma 10)"
     names = instance.players
     wrong = None
-    if any(not isinstance(p, int) or not -2**k < p < 2**k for p in outcome.prices[1:]):
+    if not all(_valid_price(p, k) for p in outcome.prices[1:]):
         wrong = "a price other than player 1's is not an integer in (-2^k, 2^k): step a refuses it"
     elif outcome.welfare(instance) != best:
         wrong = "its allocation is not socially optimal"
