@@ -132,9 +132,9 @@ def needed_programs(instance: Instance, report) -> list[Program]:
     lexicographic tie-break is not included: its programs depend on the solver's answers.
     Linear in the programs' size: parents are found by hashing (``ilp.index.ProgramIndex``)."""
     from benchmarks.table import ReportPlan
-    from ilp.batch import _one_best_bid
     from ilp.compile import BlockCache
     from ilp.index import ProgramIndex
+    from ilp.onebid import best_bid_solution
 
     plan = ReportPlan.of(instance)
     outcome = report.msw.outcome
@@ -151,7 +151,7 @@ def needed_programs(instance: Instance, report) -> list[Program]:
         parent = index.parent(q)
         if parent is not None and parent[0] == msw and parent[1] not in won:
             continue  # MSW without a player who wins nothing in MSW: MSW's own optimum
-        if not index.trivial(q) and _one_best_bid(program, "cpsat", blocks) is None:
+        if not index.trivial(q) and best_bid_solution(program, "cpsat", blocks) is None:
             out.setdefault(q, program)
     return list(out.values())
 

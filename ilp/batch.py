@@ -67,7 +67,7 @@ from dataclasses import dataclass, replace
 
 from ilp import blas, exhaustive, native, onebid, stopping
 from ilp.backends import as_options, count_solving, solve
-from ilp.compile import BlockCache, union_options
+from ilp.compile import union_options
 from ilp.contract import SolveOptions
 from ilp.formulation import build
 from ilp.index import Compactor, ProgramIndex
@@ -590,7 +590,7 @@ class _Scheduler:
                 else:
                     self.members[task].append((q, positions))
                 continue
-            answer = _one_best_bid(compact.programs[unit], self.options.backend, self.options.blocks)
+            answer = onebid.best_bid_solution(compact.programs[unit], self.options.backend, self.options.blocks)
             parent = self.parents[q]
             home = self.unit_of.get(parent[0]) if parent is not None else None
             task = self._new_task(compact.programs[unit], hint, None, home, self.depth[q], [(q, positions)],
@@ -850,15 +850,6 @@ def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int)
     for j, bundle in zip(positions, solution.allocation):
         allocation[j] = bundle
     return replace(solution, allocation=tuple(allocation))
-
-
-def _one_best_bid(program: Program, backend: str, cache: BlockCache | None = None) -> Solution | None:
-    """The optimum of a one-player program whose weight takes whole bids, at most one: the
-    player's best bid (``ilp.onebid``), as ``ilp.solve`` answers it; no task. None otherwise."""
-    if backend == "brute" or (allocation := onebid.best_bid(program, cache)) is None:
-        return None
-    value = program.total(allocation)
-    return Solution(Status.OPTIMAL, allocation, value, value, backend, 0.0)
 
 
 def _empty(program: Program, backend: str) -> Solution:

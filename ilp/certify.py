@@ -7,7 +7,7 @@ fixes them). A plain maximisation with candidate knowledge never lists its union
 ``ilp.colgen`` prices them by the same argument, extended to columns never listed.
 
 Why. Candidate knowledge turns every guaranteed value into a single-choice block of covering
-unions (``ilp.compile.covering_unions``): a program of about 3,000 binary columns where the
+unions (``ilp.unions.covering_unions``): a program of about 3,000 binary columns where the
 exact-knowledge program has 450. Measured (2026-12-01, 2 shared cores, paths 64 / 500 / 10 with
 3 candidates, the 20 MIEW_i / MIKW_i): each takes CP-SAT 0.15-0.6 s, SCIP 0.07-0.4 s, HiGHS
 0.2-1.1 s, while its linear relaxation takes HiGHS 10-20 ms and is integral, or has an integral

@@ -4,7 +4,7 @@ improve on the best solution known (a "core") are ever handed to an integer solv
 
 Why. Candidate knowledge makes every guaranteed value (seed 001 Definition 3: the minimum over
 candidates of the candidate's XOR value) a single choice among covering unions, one bid per
-candidate (``ilp.compile.covering_unions``). Listing them all took most of a candidate report:
+candidate (``ilp.unions.covering_unions``). Listing them all took most of a candidate report:
 on paths 64 / 500 / 10 with 3 candidates about 1.4 s for the 90 guaranteed values, and on
 paths 256 / 2000 / 10 a guaranteed value needs 15,000-30,000 search steps and has 5,000-12,000
 minimal unions, so it fell back to the robust model (20-60 s per MIKW_i). The relaxation over all
@@ -25,16 +25,8 @@ SCALE w_j(S) - Y(S) - Y_j is positive (Y: the duals scaled by ``ilp.certify.SCAL
 to integers, Y(S) their sum over S's goods); add them, repeat until none is above
 :data:`TOLERANCE`.
 
-Pricing is exact and needs no list. For any bundle S let c_k be the best bid of candidate k
-inside S and U the union of the c_k: min_k v(c_k) = w(S), U is inside S, and Y >= 0, so the
-"tuple value" SCALE min_k v(c_k) - Y(U) - Y_j of the tuple (c_k) is at least the reduced cost of
-S; and any tuple's value is at most the reduced cost of its own union (w(U) >= min_k v(c_k)).
-So the largest reduced cost of a bundle equals the largest tuple value, which a depth-first
-search over one bid per candidate finds exactly in integers (:class:`_Pricer`): bids by
-decreasing value, a branch cut when SCALE min(value so far, best value of the candidates left)
-minus the dual cost already incurred cannot beat the threshold, and the first bid already inside
-the union ends its candidate's loop (it dominates every later one). Several options (a coalition
-pooling knowledge) are searched one after the other; an EXACT option prices its own bundles.
+Pricing is exact and needs no list: a depth-first search over one bid per candidate finds the
+largest reduced cost in integers (``ilp.pricing``, which says why).
 
 Why the result is exact (the argument of ``ilp.certify``, for columns never listed). For
 integer multipliers Y >= 0 on the rows and any feasible x, with reduced costs d = SCALE c - A^T Y,
@@ -73,17 +65,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from itertools import accumulate
 from time import monotonic
 
 from ilp import claims, clique, dualclique, native, stopping
 from ilp.certify import SCALE
-from ilp.compile import AtomsBlock, BlockCache, _UnionSearch
+from ilp.compile import AtomsBlock, BlockCache
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation, build
+from ilp.pricing import Late, Overflow, Pricer
 from ilp.program import Program, Status, Weight, disjoint
 from instances.bundles import members
-from instances.valuation import Form, Semantics, Valuation
+from instances.valuation import Form, Valuation
 
 __all__ = ["CORE_NODES", "CORE_SIZE", "CORE_SOLVERS", "CORE_WORK", "DIVE_CORE", "DIVE_LOOKAHEAD", "GROWTH",
            "LIST_BUDGET", "MORE_CORE_NODES", "Outcome", "PER_ROUND", "PRICE_BIDS", "RESTRICTED", "ROUNDS",
@@ -119,7 +111,7 @@ ROUNDS = 300
 """Most pricing rounds; the bound of the last round is valid however many were needed."""
 LIST_BUDGET = 500_000
 """Most search nodes for the columns of one core, and for one player's best reaches that choose
-its threshold (``_Pricer.best``); beyond, the program takes the ordinary path
+its threshold (``Pricer.best``); beyond, the program takes the ordinary path
 (``ilp.backends``). Measured on the generated candidate knowledge (64 / 500 / 10, 3 candidates):
 the relaxation is within a few units of the optimum on paths (cores of 30-400 unions) and about
 10 % above it on regions (settling cores of 600-1,200 minimal unions, a few thousand nodes)."""
@@ -229,20 +221,6 @@ optima, every program's settling core held 1,700-2,400 unions; diving there (0.1
 program, for allocations well below the restricted optima) took the report from 3.3 s to 5.6 s."""
 
 
-class _Overflow(Exception):
-    """A core search went over :data:`LIST_BUDGET`."""
-
-
-class _Late(Exception):
-    """A pricing walk passed its deadline, or its solve was asked to stop (``ilp.stopping``)."""
-
-
-LOOK_EVERY = 1_024
-"""Search nodes between two looks at the clock of a pricing walk with a deadline, counted in each
-option's search, in Python as in C (``SIGNAL_EVERY`` of ``ilp/_native.c``). A walk of many short
-options never looks: each ends within that many nodes."""
-
-
 class _TooMany(Exception):
     """A core holds more columns than asked for."""
 
@@ -274,260 +252,6 @@ def applies(program: Program, blocks: BlockCache) -> bool:
         return False
     plain = [w for flag, w in zip(flags, program.weights) if not flag]  # (a priced weight is never compiled)
     return all(isinstance(block, (AtomsBlock, type(None))) for block in blocks.each_block(plain))
-
-
-class _Pricer:
-    """The bundles of one guaranteed value by reduced cost (module docstring, "Pricing")."""
-
-    def __init__(self, search: _UnionSearch, goods: dict[int, tuple[int, ...]] | None = None) -> None:
-        self.search = search
-        self.goods = {} if goods is None else goods  # a bundle's goods, by bundle
-        # per option: (exact, functions in search order, cap of the values left, their bids),
-        # in two orders: ``plans`` for pricing (a rising floor: the best tuples), ``listing``
-        # for the cores (every tuple above a fixed level)
-        self.plans, self.listing = [], []
-        bids: dict[int, list[tuple[int, int, tuple[int, ...]]]] = {}
-        for numbers in search.option_numbers:
-            if search.functions[numbers[0]].semantics is Semantics.EXACT:
-                self.plans.append((True, numbers, (), ()))
-                self.listing.append((True, numbers, (), ()))
-                continue
-            # Pricing: the candidate of the lowest best bid first: it bounds the minimum from
-            # the first level on, so the cut applies near the root. Measured (2026-12-02 04:09
-            # UTC, 2 shared cores, load 7-9): on the 300 longest pricing searches of paths 256 /
-            # 2000 / 10 seed 1 (3 candidates of 218 bids each) 3,400 bids looked at instead of
-            # 293,000, where 61,108 of 73,720 pairs passed the second level only to be cut at
-            # the third; the 20 colgen programs replayed 0.33 -> 0.19 s (seed 0 0.155 -> 0.120
-            # s; 64 / 500 seed 1 0.177 -> 0.157 s, seed 0 unchanged); by the sum of the values
-            # instead, 0.24 s and 0.13 s. Listing: by number of bids (as before), since on
-            # regions 64 / 500 / 10 the listing of the cores took 2.9 s instead of 2.1 s in
-            # the other order (the pricing the same).
-            for plans, key in ((self.plans, lambda k: (search.ranked[k][0][1], len(search.functions[k].atoms))),
-                               (self.listing, lambda k: len(search.functions[k].atoms))):
-                order = sorted(numbers, key=key)
-                # the lowest best bid of the candidates from each level on, in one pass from the
-                # last (a minimum per level over the rest was quadratic in the candidates: 4 of 5
-                # seconds of a report with 10,000 candidates, before any solving)
-                lowest = list(accumulate((search.ranked[k][0][1] for k in reversed(order)), min))
-                caps = [*reversed(lowest), None]
-                for k in order:
-                    if k not in bids:
-                        bids[k] = self._bids((k,))[0]
-                plans.append((False, tuple(order), tuple(caps), [bids[k] for k in order]))
-        self.upper = max(min(search.ranked[k][0][1] for k in numbers) for numbers in search.option_numbers)
-        self.packed: dict[tuple[bool, int, int], tuple | None] = {}  # ilp.native's plans (_native)
-
-    @staticmethod
-    def of(search: _UnionSearch, blocks: BlockCache | None = None) -> "_Pricer":
-        """The pricer of ``search``, made once and kept with it (its weight's search lives in
-        the ``BlockCache`` of every program that holds the weight). The goods of each bundle
-        are listed once per ``blocks``, kept with it: the candidates about a player share its
-        bundles (on paths 64 / 500 / 10 with 3 candidates, a report's 90 guaranteed values
-        hold 500 bundles, listed 13,500 times when each pricer listed its own: 30 ms of a
-        256 / 2000 / 10 report, measured 2026-12-02 04:05 UTC, load 8)."""
-        pricer = search.__dict__.get("pricer")
-        if pricer is None:
-            shared = None if blocks is None else blocks.bundle_goods
-            pricer = search.__dict__["pricer"] = _Pricer(search, shared)
-        return pricer
-
-    def _bids(self, order: tuple[int, ...]) -> list[list[tuple[int, int, tuple[int, ...]]]]:
-        """(bundle, value, goods) of each candidate's bids, best first, in search order."""
-        goods = self.goods
-        out = []
-        for k in order:
-            bids = []
-            for b, v in self.search.ranked[k]:
-                gs = goods.get(b)
-                if gs is None:
-                    gs = goods[b] = tuple(members(b))
-                bids.append((b, v, gs))
-            out.append(bids)
-        return out
-
-    def _native(self, listing: bool, index: int, cost: list[int], own: int, floor: int, rising: bool,
-                budget: int | None, keep: int | None = None, found: dict[int, int] | None = None,
-                tie: int | None = None, minimal: bool = False, deadline: float | None = None) -> tuple | None:
-        """One option's search of :meth:`walk` in C (``ilp.native.walk``), its plan packed once
-        per option and bundle width; None when it cannot run there. With ``keep`` of 2 or more,
-        ``found`` and ``tie`` are :meth:`_walk`'s so far, and C returns them as ``record`` leaves
-        them. ``minimal``: :meth:`_walk`'s, and C drops the unions ``minimal_of`` would, where
-        it can test them."""
-        words = max(1, -(-len(cost) // 64))
-        key = (listing, index, words)
-        plan = self.packed.get(key, False)
-        if plan is False:
-            _, _, caps, bids = (self.listing if listing else self.plans)[index]
-            plan = self.packed[key] = native.walk_plan(bids, caps, self.upper, words)
-        if plan is None:
-            return None
-        tests = self.search.native_plan(words) if minimal else None
-        return native.walk(plan, cost, own, floor, rising, budget, SCALE, keep, found, tie, minimal, tests, deadline)
-
-    def walk(self, cost: list[int], own: int, floor: int, keep: int | None = None,
-             budget: int | None = None, minimal: bool = False, deadline: float | None = None) -> dict[int, int]:
-        """The unions of the tuples whose value SCALE min v - cost(union) - ``own`` exceeds
-        ``floor``, each with its best tuple value: every such first-best-bid tuple (module
-        docstring; ``budget`` search nodes at most), or with ``keep`` only the best, the floor
-        rising as they are found. With ``keep = 1`` the result lists the improving unions met, in
-        order, the last one the best. With ``keep`` of 2 or more it holds up to twice ``keep``,
-        but unions that tie at the ``keep``-th value are dropped (:meth:`best`), so it may hold
-        none of the best: only :meth:`best` says what they are worth. ``minimal`` (without
-        ``keep``): the unions that ``minimal_of`` drops may be left out (:meth:`_walk`).
-        :class:`_Late` once ``deadline`` (``time.monotonic()``) has passed, looked at every
-        :data:`LOOK_EVERY` nodes, or (in Python) once its solve is asked to stop (in C the walk
-        raises ``Stopped`` then, ``ilp.native.walk``)."""
-        return self._walk(cost, own, floor, keep, budget, minimal, deadline)[0]
-
-    def best(self, cost: list[int], own: int, floor: int, keep: int, budget: int | None = None) -> list[int]:
-        """The ``keep`` highest values of :meth:`walk` without a ``keep`` (each union's best
-        tuple value above ``floor``), highest first, fewer if fewer unions are above ``floor``.
-        :meth:`walk` with ``keep`` holds up to twice as many; when pruning to the ``keep``-th
-        value leaves as many (ties at that value), it drops those too and raises the floor to
-        that value (kept, the dict would grow with every tied union and be sorted again at each:
-        on paths, where a bidder's bids share one price, with 5 candidates at 256 goods that
-        never ended); the list then counts them at that value. Each value is at most the reduced
-        cost of the same rank among all bundles (a union's tuples are worth at most its reduced
-        cost), so the threshold ``ilp.colgen.solve`` chooses from them has a core that holds at
-        least the columns wanted."""
-        found, tie = self._walk(cost, own, floor, keep, budget)
-        values = sorted(found.values(), reverse=True)[:keep]
-        if tie is not None:  # more than keep unions were worth the tie (dropped), fewer above it
-            values += [tie] * (keep - len(values))
-        return values
-
-    def _walk(self, cost: list[int], own: int, floor: int, keep: int | None,
-              budget: int | None, minimal: bool = False,
-              deadline: float | None = None) -> tuple[dict[int, int], int | None]:
-        """:meth:`walk`'s dict, and with ``keep`` of 2 or more the value at which it last
-        dropped ties (:meth:`best`; None: never).
-
-        ``minimal``: only the tuples that take each candidate's first bid inside their union (in
-        C, also only the unions ``minimal_of`` keeps). A union U that ``minimal_of`` keeps lies
-        in the dict with its best value all the same: U's best value comes from an option o
-        whose value on U is U's weight W, and o's tuple of first bids inside U (each worth
-        f_c(U)) is worth W; its union lies inside U, and if it were smaller it would match W,
-        so it is U. A tuple whose bid at some level has an earlier bid of the same candidate
-        inside the union so far has that bid inside every union below it: its branch is cut
-        (on decay 64 / 500 / 10 with 5 candidates the ten longest listings of a report walked
-        11,882 nodes instead of 1,485,208: 0.011 s instead of 1.49 s in C). C and Python cut the
-        same branches, so a budget runs out at the same node."""
-        search, found = self.search, {}
-        nodes = [0 if budget is None else budget]
-        tie = None
-        stop = stopping.current()
-        looks = [LOOK_EVERY]  # nodes to the next look at the clock (counted per option, as in C)
-
-        def late() -> bool:
-            return (deadline is not None and monotonic() > deadline) or (stop is not None and stop.requested)
-
-        def record(union: int, value: int) -> None:
-            nonlocal floor, tie
-            if value > found.get(union, floor):
-                found[union] = value
-                if keep == 1:
-                    floor = value
-                elif keep is not None and len(found) >= 2 * keep:
-                    kth = sorted(found.values(), reverse=True)[keep - 1]
-                    floor = max(floor, kth - 1)
-                    for u in [u for u, d in found.items() if d <= floor]:
-                        del found[u]
-                    if len(found) >= 2 * keep:  # more than keep tie at the keep-th value: they
-                        floor = tie = kth  # go too, counted by best()
-                        for u in [u for u, d in found.items() if d <= floor]:
-                            del found[u]
-
-        plans = self.listing if keep is None else self.plans
-        canonical = minimal and keep is None
-        for index, (exact, order, caps, bids) in enumerate(plans):
-            if exact:
-                for b, v in search.ranked[order[0]]:
-                    top = SCALE * v - own
-                    if top <= floor:
-                        break
-                    record(b, top - sum(cost[g] for g in members(b)))
-                continue
-            if (keep is None or keep >= 1) and native.available():  # in C
-                done = self._native(plans is self.listing, index, cost, own, floor, keep == 1,
-                                    None if budget is None else nodes[0], keep, found, tie, canonical, deadline)
-                if done is not None:
-                    overflow, nodes[0], floor, records, tie = done
-                    if keep is not None and keep >= 2:  # the dict itself, as record leaves it
-                        found.clear()
-                        found.update(records)
-                    else:
-                        for union, value in records:
-                            if value > found.get(union, floor if keep is None else -1 << 70):
-                                found[union] = value
-                    if overflow:
-                        raise _Late if overflow == 2 else _Overflow
-                    continue
-            last = len(order) - 1
-            chosen = [0] * len(order)  # canonical: the bid taken at each level
-
-            def earlier_inside(level: int, taken: int, union: int) -> bool:
-                """A bid before the one taken at a level up to ``level`` lies inside ``union``."""
-                return any(not e & ~union for c in range(level + 1)
-                           for e, _, _ in bids[c][:taken if c == level else chosen[c]])
-
-            # depth first on a stack of its own, a frame per level (the interpreter's frames
-            # reached Python's recursion limit at about 1,000 candidates): [level, union, spent,
-            # low, the next bid, the level's cap]; the same tuples, order, nodes and cuts as the
-            # recursive search in C (``_native.walk``)
-            stack: list[list] = []
-            looks[0] = LOOK_EVERY
-
-            def enter(level: int, union: int, spent: int, low: int) -> None:
-                if budget is not None:
-                    nodes[0] -= 1
-                    if nodes[0] < 0:
-                        raise _Overflow
-                looks[0] -= 1
-                if not looks[0]:
-                    looks[0] = LOOK_EVERY
-                    if late():
-                        raise _Late
-                stack.append([level, union, spent, low, 0, caps[level + 1]])
-
-            enter(0, 0, 0, self.upper)
-            while stack:
-                frame = stack[-1]
-                level, union, spent, low, i, cap = frame
-                level_bids = bids[level]
-                if i == len(level_bids):
-                    stack.pop()
-                    continue
-                b, v, gs = level_bids[i]
-                frame[4] = i + 1
-                m = low if low < v else v
-                if cap is not None and cap < m:
-                    m = cap
-                top = SCALE * m - spent - own
-                if top <= floor:
-                    stack.pop()  # later bids are worth no more
-                    continue
-                new = b & ~union
-                inside = not new
-                if inside:
-                    frame[4] = len(level_bids)  # the best bid inside the union dominates every later one
-                extra = 0
-                if new == b:
-                    for g in gs:
-                        extra += cost[g]
-                else:  # the goods not in the union yet, lowest bit first
-                    while new:
-                        bit = new & -new
-                        extra += cost[bit.bit_length() - 1]
-                        new ^= bit
-                if top - extra > floor:
-                    if canonical and not inside and earlier_inside(level, i, union | b):
-                        pass  # no tuple through here is the best of its union
-                    elif level == last:
-                        record(union | b, top - extra)
-                    else:
-                        chosen[level] = i
-                        enter(level + 1, union | b, spent + extra, m)
-        return found, tie
 
 
 class _Master:
@@ -610,7 +334,7 @@ class _Priced:
     every player (``ceiling``), the explicit players' reduced costs bid by bid, and ``total`` =
     Y.b + sum D_j (the bound times SCALE, before flooring)."""
 
-    pricers: dict[int, _Pricer]
+    pricers: dict[int, Pricer]
     explicit: dict[int, AtomsBlock]
     master: _Master
     cost: list[int]
@@ -623,7 +347,7 @@ class _Priced:
         """Every column that a solution worth ``threshold`` or more may use (module docstring),
         the priced players' as minimal unions; :class:`_TooMany` as soon as they are found to be
         more than ``limit``, or when a listing under a ``limit`` goes over :data:`LIST_BUDGET`
-        (only whether the core fits was asked), :class:`_Overflow` when one without a limit
+        (only whether the core fits was asked), :class:`Overflow` when one without a limit
         does. Before, an overflow under a limit made :func:`solve` give the program up to the
         ordinary path, where the same listing under a smaller limit had said "too many" in time."""
         core, count = {}, 0
@@ -638,7 +362,7 @@ class _Priced:
             # 150 s of the report's 170 (under cProfile); now 0.25 s of listing in all
             try:
                 unions = pricer.walk(self.cost, self.own.get(j, 0), level - 1, budget=LIST_BUDGET, minimal=True)
-            except _Overflow:
+            except Overflow:
                 if limit is None:
                     raise
                 raise _TooMany from None
@@ -668,21 +392,21 @@ def _price(program: Program, options: SolveOptions, hint: tuple[int, ...] | None
     ``options.time_limit`` seconds since ``start`` (or a stop request, ``ilp.stopping``); None
     when GLOP fails.
 
-    A walk that passes the time limit stops at once (:class:`_Late`), and the rounds end with the
+    A walk that passes the time limit stops at once (:class:`Late`), and the rounds end with the
     last round whose walks all ended: its multipliers and D_j bound the optimum. Before any, the
-    multipliers are 0 and D_j is SCALE times player j's highest value (``_Pricer.upper``), which
+    multipliers are 0 and D_j is SCALE times player j's highest value (``Pricer.upper``), which
     bounds every union's reduced cost. Without that clock a single walk in Python, over 1,500
     candidates of 50 bids each about one player, had not ended 300 s into a report limited to 5 s
     a program; in C the report took 15 s."""
     stop = stopping.current()
     blocks = options.blocks
     n_goods = program.n_goods
-    pricers: dict[int, _Pricer] = {}
+    pricers: dict[int, Pricer] = {}
     explicit: dict[int, AtomsBlock] = {}
     for j, w in enumerate(program.weights):
         search = blocks.search(w)
         if search is not None:
-            pricers[j] = _Pricer.of(search, blocks)
+            pricers[j] = Pricer.of(search, blocks)
         elif (block := blocks.block(w)) is not None:
             explicit[j] = block
     top = max([p.upper for p in pricers.values()] + [v for b in explicit.values() for _, v in b.atoms])
@@ -722,7 +446,7 @@ def _price(program: Program, options: SolveOptions, hint: tuple[int, ...] | None
         for j, pricer in pricers.items():
             for union in pricer.walk(zero, 0, 0, keep=1, deadline=deadline):
                 add(j, union)
-    except _Late:
+    except Late:
         late = True
     if hint is not None:  # a starting allocation: only its bundles of players who count, if disjoint
         hint = tuple(b if w is not None else 0 for b, w in zip(hint, program.weights))
@@ -753,13 +477,13 @@ def _price(program: Program, options: SolveOptions, hint: tuple[int, ...] | None
             for j, pricer in pricers.items():
                 found, tie = pricer._walk(cost, own.get(j, 0), tolerance, PER_ROUND, None, deadline=deadline)
                 # the largest reduced cost (D_j): with PER_ROUND of 2 or more the walk may have
-                # dropped the best unions as ties (_Pricer.best), worth the tie then
+                # dropped the best unions as ties (Pricer.best), worth the tie then
                 ceiling[j] = max(found.values(), default=tolerance if tie is None else tie)
                 for union in found:
                     if union not in listed[j]:
                         add(j, union)
                         added += 1
-        except _Late:
+        except Late:
             cost, own, ceiling = priced_last
             break
         priced_last = (cost, own, ceiling)
@@ -868,7 +592,7 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                 level = SCALE * threshold - rest
                 try:
                     reach += [(rest + d) // SCALE for d in pricer.best(cost, own.get(j, 0), level - 1, keep, LIST_BUDGET)]
-                except _Overflow:
+                except Overflow:
                     return None
             for j, block in explicit.items():
                 rest = total - (ceiling[j] if block.single else 0)
@@ -887,9 +611,9 @@ def solve(program: Program, module, options: SolveOptions, hint: tuple[int, ...]
                 core = None
             try:
                 core = core if core is not None else core_of(threshold)
-            except _Overflow:
+            except Overflow:
                 return None
-        except _Overflow:
+        except Overflow:
             return None
         previous, size, settle, dive = threshold, GROWTH * size, False, False
         last = sum(map(len, core.values()))
@@ -1011,7 +735,7 @@ def core_program(program: Program, optimum: int,
     priced = priced[0]
     try:
         core = priced.core_of(optimum)
-    except _Overflow:
+    except Overflow:
         return None
     weights = list(program.weights)
     for j in priced.pricers:
@@ -1217,7 +941,7 @@ def _dive(program: Program, priced: _Priced, lookahead: int,
                     if j not in chosen:
                         for union in pricer.walk(cost, own.get(j, 0), tolerance, keep=PER_ROUND, deadline=deadline):
                             added |= add(j, union, pricer.search.weight(union))
-            except _Late:  # (the dive's relaxation guides a heuristic: priced as far as the time allows)
+            except Late:  # (the dive's relaxation guides a heuristic: priced as far as the time allows)
                 break
             for j, goods in bid_goods.items():
                 if j not in chosen:

@@ -1,6 +1,6 @@
 """Loops that run in C, step for step: the clique searches of ``ilp.clique`` and
 ``ilp.dualclique`` (:func:`run`), the pricing, listing and best-reach searches of ``ilp.colgen``
-(:func:`walk`), the weights and test of ``ilp.compile._UnionSearch.minimal_of``
+(:func:`walk`), the weights and test of ``ilp.unions.UnionSearch.minimal_of``
 (:func:`minimal`), which keeps the unions of a core that no smaller bundle matches, and two
 set-ups of the searches: the compatibility graph of ``ilp.clique.graph``
 (:func:`compatibility`) and the reduced costs, rows per vertex and deficit levels of
@@ -183,7 +183,7 @@ def conflict_rows(rows: list[dict[int, int]]) -> tuple[array, array]:
 
 def walk_plan(bids: list[list[tuple[int, int, tuple[int, ...]]]], caps: tuple[int | None, ...], upper: int,
               words: int) -> tuple | None:
-    """One option of an ``ilp.colgen._Pricer`` packed for :func:`walk`: ``bids[level]`` the
+    """One option of an ``ilp.pricing.Pricer`` packed for :func:`walk`: ``bids[level]`` the
     (bundle, value, goods) of each candidate's bids, ``caps`` the Python search's caps (one per
     level and a last None), ``upper`` its starting value, ``words`` 64-bit words per bundle.
     None when a value is negative or too large for 64 bits."""
@@ -203,7 +203,7 @@ def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budge
          scale: int, keep: int | None = None, held: dict[int, int] | None = None,
          tie: int | None = None, canonical: bool = False, minimal: tuple | None = None,
          deadline: float | None = None) -> tuple[int, int | None, int, list[tuple[int, int]], int | None] | None:
-    """``ilp.colgen._Pricer.walk``'s search of one option (:func:`walk_plan`) in C: ``(overflow,
+    """``ilp.pricing.Pricer.walk``'s search of one option (:func:`walk_plan`) in C: ``(overflow,
     budget left, floor, records, tie)``. ``rising`` (``keep = 1``): the records (union, value)
     in the order the Python search makes them, the floor rising to each. Without ``keep``: what
     the Python search's dict holds of them, each union once, where first made, with its best
@@ -258,7 +258,7 @@ def walk(plan: tuple, cost: list[int], own: int, floor: int, rising: bool, budge
 
 def minimal_plan(ranked: list[list[tuple[int, int]]], option_numbers: list[tuple[int, ...]],
                  words: int) -> tuple | None:
-    """The XOR functions of an ``ilp.compile._UnionSearch`` packed for :func:`minimal`:
+    """The XOR functions of an ``ilp.unions.UnionSearch`` packed for :func:`minimal`:
     ``ranked[k]`` function k's (bundle, value) bids, best first, ``option_numbers`` each
     option's functions, ``words`` 64-bit words per bundle. None when a value is negative or does
     not fit 64 bits."""
@@ -277,7 +277,7 @@ def minimal_plan(ranked: list[list[tuple[int, int]]], option_numbers: list[tuple
 
 
 def minimal(plan: tuple, unions: list[int]) -> list[tuple[int, int]] | None:
-    """``ilp.compile._UnionSearch.minimal_of`` of the sorted ``unions`` in C, by the functions
+    """``ilp.unions.UnionSearch.minimal_of`` of the sorted ``unions`` in C, by the functions
     :func:`minimal_plan` packed: the (union, weight) that no smaller bundle matches, in order.
     None when the module is not here."""
     module = _module()

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from ilp.compile import AtomsBlock, BlockCache
 from ilp.contract import SolverError
-from ilp.program import Program, first_held, several
+from ilp.program import Program, Solution, Status, first_held, several
 
-__all__ = ["best_bid"]
+__all__ = ["best_bid", "best_bid_solution"]
 
 
 def best_bid(program: Program, cache: BlockCache | None = None) -> tuple[int, ...] | None:
@@ -57,3 +57,13 @@ def best_bid(program: Program, cache: BlockCache | None = None) -> tuple[int, ..
     if program.total(allocation) != best:
         raise SolverError(f"a single-choice bid worth {best} evaluates to {program.total(allocation)}")
     return allocation
+
+
+def best_bid_solution(program: Program, backend: str, cache: BlockCache | None = None) -> Solution | None:
+    """The proven optimum of ``program`` as a :class:`~ilp.program.Solution` credited to
+    ``backend`` when :func:`best_bid` answers it (``ilp.batch`` hands it out with no task);
+    None otherwise, and always for the brute-force backend (it hands out bundles, not bids)."""
+    if backend == "brute" or (allocation := best_bid(program, cache)) is None:
+        return None
+    value = program.total(allocation)
+    return Solution(Status.OPTIMAL, allocation, value, value, backend, 0.0)

@@ -17,7 +17,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from instances.errors import InputError, quoted
-from instances.loader import MAX_GOODS, MAX_TABLE_GOODS, _has_surrogate, printed_as
+from instances.loader import MAX_GOODS, MAX_TABLE_GOODS, has_surrogate, printed_as
 from instances.model import READINGS, Candidates, Instance, LowerBounds
 from instances.units import MAX_ABS_VALUE, MAX_SCALE, is_power_of_ten
 from instances.valuation import Form, Valuation
@@ -93,7 +93,7 @@ class _Checker:
         if inst.description is not None and not isinstance(inst.description, str):
             raise self.fail("description", f"a {type(inst.description).__name__}; expected a str or None")
         for field in ("name", "description"):
-            if _has_surrogate(getattr(inst, field) or ""):
+            if has_surrogate(getattr(inst, field) or ""):
                 raise self.fail(field, "holds a lone surrogate (invalid Unicode)")
         self._names("goods", inst.goods)
         if len(inst.goods) > MAX_GOODS:
@@ -175,7 +175,7 @@ class _Checker:
         for k, name in enumerate(names):
             if not isinstance(name, str) or not name:
                 raise self.fail(f"{field}[{k}]", f"{name!r}; expected a non-empty str")
-            if _has_surrogate(name):  # (no file can hold it: writing ended in a UnicodeEncodeError)
+            if has_surrogate(name):  # (no file can hold it: writing ended in a UnicodeEncodeError)
                 raise self.fail(f"{field}[{k}]", f"{quoted(name)} holds a lone surrogate (invalid Unicode)")
             printed = printed_as(name)
             if not printed:

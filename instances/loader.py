@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 __all__ = ["INVISIBLE", "cats_like", "KnowledgeReader", "MAX_ABS_VALUE", "MAX_DEPTH", "MAX_GOODS", "MAX_INTEGER_DIGITS",
-           "MAX_STDIN_BYTES", "MAX_TABLE_GOODS", "OnValuations", "Path_", "SCALE_RULE", "STDIN", "load_instance",
+           "MAX_STDIN_BYTES", "MAX_TABLE_GOODS", "OnValuations", "Path_", "SCALE_RULE", "STDIN", "has_surrogate",
+           "load_instance",
            "parse_instance", "printed_as", "read_text", "schema", "source_name"]
 
 MAX_TABLE_GOODS = 20
@@ -113,7 +114,7 @@ def _find_problem(data: Any) -> tuple[Path_, str] | None:
         if isinstance(node, str):
             if isinstance(node, _LongInteger):
                 return path, node.problem(path)
-            if _has_surrogate(node):
+            if has_surrogate(node):
                 return path, f"text {quoted(node)} holds a lone surrogate (invalid Unicode)"
             continue
         if isinstance(node, _DuplicateKeys):
@@ -122,7 +123,7 @@ def _find_problem(data: Any) -> tuple[Path_, str] | None:
             for key in node:
                 if not isinstance(key, str):  # (a dict built in Python, not decoded JSON)
                     return path, f"key {key!r} is not a string; JSON object keys are strings"
-                if _has_surrogate(key):
+                if has_surrogate(key):
                     return path, f"key {quoted(key)} holds a lone surrogate (invalid Unicode)"
             table = node.get("table")
             if isinstance(table, list) and len(table) > 1 << MAX_TABLE_GOODS:
@@ -154,7 +155,8 @@ def _not_json(value: Any) -> str:
             f"string, list or dict{hint}")
 
 
-def _has_surrogate(text: str) -> bool:
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (as JSON's ``\\ud800`` decodes to): no UTF-8 file can hold it."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -5,6 +5,9 @@ Importing it imports every mechanism; their names alone are in ``mechanisms.name
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from mechanisms.base import Mechanism
 from mechanisms.best_belief import BEST_BELIEF, BEST_BELIEF_NORMAL
 from mechanisms.budget_balanced import BUDGET_BALANCED
@@ -17,10 +20,10 @@ from mechanisms.vcg import VCG
 
 __all__ = ["MECHANISMS"]
 
-MECHANISMS: dict[str, Mechanism] = {
+# Read-only: a mechanism added or replaced here would change what every later command means.
+MECHANISMS: Mapping[str, Mechanism] = MappingProxyType({
     m.name: m
     for m in (SURVIVING, COLLUSION_LEVERAGING, SECOND_PRICE, MIXED_SECOND_PRICE, PERFECT_REVENUE, BEST_BELIEF_NORMAL,
-              BEST_BELIEF, VCG,
-              BUDGET_BALANCED, *NAIVE)
-}
-"""Every mechanism of the papers by its name, in the order of ``mechanisms.names.MECHANISM_NAMES``."""
+              BEST_BELIEF, VCG, BUDGET_BALANCED, *NAIVE)
+})
+"""Every mechanism of the papers by its name, in the order of ``mechanisms.names.MECHANISM_NAMES`` (read-only)."""

@@ -203,7 +203,7 @@ def test_one_player_taking_one_bid_gets_the_first_best_bid_without_a_solve():
 
 
 def test_a_batch_answers_one_player_with_tied_best_bids_by_its_first_bid_without_a_solve(monkeypatch):
-    # the batch hands the canonical bid out itself (ilp.batch._one_best_bid): no backend is asked
+    # the batch hands the canonical bid out itself (ilp.onebid.best_bid_solution): no backend is asked
     import ilp.batch
 
     def no_solve(*args, **kwargs):

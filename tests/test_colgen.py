@@ -22,13 +22,16 @@ import ilp.colgen
 import ilp.cpsat
 import ilp.dualclique
 import ilp.formulation
+import ilp.pricing
 import ilp.program
 from benchmarks import compute_report
 from benchmarks.table import table_programs
 from ilp import Program, SolveOptions, Status, Weight, solve
 from ilp.certify import SCALE
-from ilp.colgen import _Pricer, applies
-from ilp.compile import BlockCache, _UnionSearch, union_options
+from ilp.colgen import applies
+from ilp.compile import BlockCache, union_options
+from ilp.pricing import Pricer
+from ilp.unions import UnionSearch
 from instances.generate import generate_instance
 from instances.synthetic import random_valuation
 from instances.valuation import Form, Valuation
@@ -58,12 +61,12 @@ def _high(rng: random.Random) -> int:
     return rng.choice((4, 40, 40, CAP))
 
 
-def _priced(rng: random.Random, m: int) -> tuple[Weight, _UnionSearch]:
+def _priced(rng: random.Random, m: int) -> tuple[Weight, UnionSearch]:
     for _ in range(1000):  # (a bounded search: a draw that never takes unions fails, not hangs)
         weight = _weight(rng, m, _high(rng))
         options = union_options(weight)
         if options is not None:
-            return weight, _UnionSearch(options)
+            return weight, UnionSearch(options)
     raise AssertionError(f"no guaranteed value on {m} goods took covering unions in 1000 draws")
 
 
@@ -72,7 +75,7 @@ def test_pricing_finds_the_largest_reduced_cost_and_covers_every_bundle_above_a_
     rng = random.Random(seed)
     m = rng.randint(2, 7)  # (on one good every two functions are ordered: no unions)
     weight, search = _priced(rng, m)
-    pricer = _Pricer(search)
+    pricer = Pricer(search)
     top = max(weight.value(s) for s in range(1 << m))
     scale = rng.choice((0, 1, top, top * SCALE))
     cost = [rng.randint(0, scale) if rng.random() < 0.8 else 0 for _ in range(m)]
@@ -102,7 +105,7 @@ def test_pricing_finds_the_largest_reduced_cost_and_covers_every_bundle_above_a_
 
 @pytest.mark.parametrize("seed", range(200))
 def test_the_best_values_are_at_most_those_of_the_same_rank(seed):
-    """``_Pricer.best`` (the reaches ``solve`` chooses a core's threshold from) against the reduced
+    """``Pricer.best`` (the reaches ``solve`` chooses a core's threshold from) against the reduced
     cost of every bundle, by brute force: at most ``keep`` values, the first the largest reduced
     cost, each at most the reduced cost of the same rank among the bundles (the values are of
     distinct unions, and a union's tuples are worth at most its reduced cost), with prices of few
@@ -112,7 +115,7 @@ def test_the_best_values_are_at_most_those_of_the_same_rank(seed):
     m = rng.randint(3, 7)
     while (options := union_options(weight := _weight(rng, m, rng.choice((2, 4, 40))))) is None:
         pass
-    search = _UnionSearch(options)
+    search = UnionSearch(options)
     top = max(weight.value(s) for s in range(1 << m))
     # prices of few distinct values, often 0: unions tie as a bidder's paths do
     cost = [rng.choice((0, 0, 0, SCALE)) for _ in range(m)]
@@ -122,7 +125,7 @@ def test_the_best_values_are_at_most_those_of_the_same_rank(seed):
     reduced = sorted((d for s in range(1 << m) if weight.value(s) > 0
                       if (d := SCALE * weight.value(s) - sum(cost[g] for g in range(m) if s >> g & 1) - own) > floor),
                      reverse=True)
-    best = _Pricer(search).best(cost, own, floor, keep)
+    best = Pricer(search).best(cost, own, floor, keep)
     assert len(best) <= keep and best == sorted(best, reverse=True)
     assert all(b <= d for b, d in zip(best, reduced)) and len(best) <= len(reduced)
     assert best[:1] == reduced[:1]
@@ -337,7 +340,9 @@ def test_a_time_limit_ends_in_an_interval(monkeypatch):
     program = Program(7, tuple(_weight(rng, 7, 40) for _ in range(4)))
     expected = solve(program, "brute").value
     monkeypatch.setattr("ilp.colgen._greedy", lambda program, master: (0,) * len(program.weights))
-    monkeypatch.setattr("ilp.colgen.monotonic", iter(itertools.count(0, 1000)).__next__)
+    clock = iter(itertools.count(0, 1000)).__next__
+    monkeypatch.setattr("ilp.colgen.monotonic", clock)
+    monkeypatch.setattr("ilp.pricing.monotonic", clock)
     solution = solve(program, SolveOptions("cpsat", time_limit=1))
     assert solution.status is Status.FEASIBLE
     assert solution.value <= expected <= solution.bound and solution.value < solution.bound
@@ -350,14 +355,14 @@ def test_a_pricing_walk_cut_by_the_clock_leaves_a_valid_interval(monkeypatch):
     ends in an interval around the brute force's optimum, or proves it; never a wrong value.
     Before, a walk had no clock: in Python, one over 1,500 candidates ran for minutes."""
     monkeypatch.setenv("CABENCH_NATIVE", "0")
-    monkeypatch.setattr("ilp.colgen.LOOK_EVERY", 1)
+    monkeypatch.setattr("ilp.pricing.LOOK_EVERY", 1)
     raised = []
 
-    class Late(ilp.colgen._Late):
+    class Late(ilp.pricing.Late):
         def __init__(self) -> None:
             raised.append(1)
 
-    monkeypatch.setattr("ilp.colgen._Late", Late)
+    monkeypatch.setattr("ilp.pricing.Late", Late)
     intervals = 0
     for seed in range(30):
         rng = random.Random(700 + seed)
@@ -365,7 +370,9 @@ def test_a_pricing_walk_cut_by_the_clock_leaves_a_valid_interval(monkeypatch):
         expected = solve(program, "brute").value
         calls = itertools.count()
         cut = rng.randint(1, 12)  # the clock's reading from which the limit is past
-        monkeypatch.setattr("ilp.colgen.monotonic", lambda: 0.0 if next(calls) < cut else 1e9)
+        clock = lambda: 0.0 if next(calls) < cut else 1e9  # noqa: E731 (one clock for the rounds and the walks)
+        monkeypatch.setattr("ilp.colgen.monotonic", clock)
+        monkeypatch.setattr("ilp.pricing.monotonic", clock)
         solution = solve(program, SolveOptions("cpsat", time_limit=1))
         assert solution.value <= expected <= solution.bound, seed
         assert solution.status is Status.FEASIBLE or solution.status is Status.OPTIMAL and solution.value == expected
@@ -594,15 +601,15 @@ def test_a_settling_core_within_settle_growth_is_solved_at_once(monkeypatch):
 
 def test_a_listing_past_its_budget_under_a_limit_is_too_many(monkeypatch):
     """Asked only whether a core fits (a ``limit``), a listing past ``LIST_BUDGET`` says "too
-    many" (``_TooMany``, on which ``solve`` goes on), where it had said ``_Overflow`` (on which
-    ``solve`` gave the program up to the ordinary path); without a limit, ``_Overflow``."""
+    many" (``_TooMany``, on which ``solve`` goes on), where it had said ``Overflow`` (on which
+    ``solve`` gave the program up to the ordinary path); without a limit, ``Overflow``."""
     priced = _priced_of(_diving(random.Random(12640)))
     whole = priced.core_of(1)
     assert sum(map(len, whole.values())) > 1
     monkeypatch.setattr("ilp.colgen.LIST_BUDGET", 1)
     with pytest.raises(ilp.colgen._TooMany):
         priced.core_of(1, limit=10**9)
-    with pytest.raises(ilp.colgen._Overflow):
+    with pytest.raises(ilp.pricing.Overflow):
         priced.core_of(1)
 
 
@@ -720,14 +727,16 @@ def test_a_dive_whose_pricing_walks_are_late_keeps_a_feasible_allocation(monkeyp
         point = master.primal()
         raised = []
 
-        class Late(ilp.colgen._Late):
+        class Late(ilp.pricing.Late):
             def __init__(self) -> None:
                 raised.append(1)
 
         with monkeypatch.context() as patched:
-            patched.setattr("ilp.colgen._Late", Late)
-            patched.setattr("ilp.colgen.LOOK_EVERY", 1)
-            patched.setattr("ilp.colgen.monotonic", iter(itertools.count(0, 1000)).__next__)
+            patched.setattr("ilp.pricing.Late", Late)
+            patched.setattr("ilp.pricing.LOOK_EVERY", 1)
+            clock = iter(itertools.count(0, 1000)).__next__
+            patched.setattr("ilp.colgen.monotonic", clock)
+            patched.setattr("ilp.pricing.monotonic", clock)
             found = ilp.colgen._dive(program, priced, 2, lambda: 1.0)
         assert raised, seed
         assert found is not None and ilp.program.disjoint(found)
@@ -744,11 +753,11 @@ def test_a_pricing_walk_cut_by_the_clock_in_c_leaves_a_valid_interval(monkeypatc
         pytest.skip("the C module is not built here")
     raised = []
 
-    class Late(ilp.colgen._Late):
+    class Late(ilp.pricing.Late):
         def __init__(self) -> None:
             raised.append(1)
 
-    monkeypatch.setattr("ilp.colgen._Late", Late)
+    monkeypatch.setattr("ilp.pricing.Late", Late)
 
     def weight(rng: random.Random, m: int) -> Weight:
         base = [(rng.randrange(1, 1 << m), rng.randint(20, 60)) for _ in range(8)]

@@ -1,4 +1,4 @@
-"""Covering unions (``ilp.compile.covering_unions``): a guaranteed value over candidates (a
+"""Covering unions (``ilp.unions.covering_unions``): a guaranteed value over candidates (a
 minimum of free-disposal valuations, inside a coalition's maximum) compiled into one winner-
 determination block. Checked bundle by bundle against the weight's definition, and program by
 program against the brute-force solver and the robust formulation it replaces, on many random
@@ -11,11 +11,13 @@ import random
 import pytest
 
 import ilp.compile
+import ilp.unions
 from ilp import Program, SolveOptions, Weight, solve, solve_batch
 from ilp.backends import as_options
-from ilp.compile import AtomsBlock, BlockCache, RobustBlock, _without_dominated, compile_weight
+from ilp.compile import AtomsBlock, BlockCache, RobustBlock, compile_weight
 from ilp.formulation import build
 from ilp.program import UNALLOCATED
+from ilp.unions import without_dominated
 from instances.synthetic import random_valuation
 from instances.valuation import Form, Valuation
 from tests.extreme_instances import CAP
@@ -113,7 +115,7 @@ def test_a_bundle_listed_twice_counts_at_its_best_value():
 
 @pytest.mark.parametrize("seed", range(40))
 def test_dominated_atoms_are_dropped_as_by_pairwise_comparison(seed):
-    """``_without_dominated`` (numpy words) against the definition, beyond 64 goods and near
+    """``without_dominated`` (numpy words) against the definition, beyond 64 goods and near
     the value cap."""
     rng = random.Random(5000 + seed)
     goods = rng.choice((3, 8, 64, 65, 150))
@@ -123,7 +125,7 @@ def test_dominated_atoms_are_dropped_as_by_pairwise_comparison(seed):
     bundles |= {b & rng.getrandbits(goods) for b in list(bundles)} - {0}
     atoms = sorted((b, rng.randint(max(1, high - 5), high)) for b in bundles)
     expected = tuple(a for a in atoms if not any(b != a[0] and b & ~a[0] == 0 and v >= a[1] for b, v in atoms))
-    assert _without_dominated(atoms) == expected
+    assert without_dominated(atoms) == expected
 
 
 def test_a_block_cache_compiles_each_weight_once(monkeypatch):
@@ -162,13 +164,13 @@ def test_a_batch_takes_back_the_blocks_its_worker_processes_compiled():
 
 @pytest.mark.parametrize("seed", range(200))
 def test_unions_kept_one_at_a_time_are_those_kept_in_pairs(seed, monkeypatch):
-    """``_UnionSearch.minimal`` (large lists) keeps exactly the atoms of ``_without_dominated``."""
+    """``UnionSearch.minimal`` (large lists) keeps exactly the atoms of ``without_dominated``."""
     rng = random.Random(9000 + seed)
     m = rng.randint(1, 8)
     low, high = _values(0, rng.choice((3, 20)), rng)
     weight = _weight(rng, m, low, high)
     in_pairs = compile_weight(weight)
-    monkeypatch.setattr("ilp.compile.PAIRS_WORK", 0)
+    monkeypatch.setattr("ilp.unions.PAIRS_WORK", 0)
     assert compile_weight(weight) == in_pairs
 
 
@@ -190,7 +192,7 @@ def test_no_unions_without_a_minimum_of_two_valuations(seed):
 
 @pytest.mark.parametrize("seed", range(150))
 def test_unions_kept_in_numpy_are_those_kept_one_at_a_time(seed, monkeypatch):
-    """``_UnionSearch.minimal_of`` in numpy (long lists, few bids) keeps exactly what
+    """``UnionSearch.minimal_of`` in numpy (long lists, few bids) keeps exactly what
     ``minimal`` keeps one union at a time, with the same weights, in the same order: on random
     bundles and on unions of a few bids, values 0 included, up to 130 goods (three 64-bit
     words; at 64 and 128 goods the bundle of every good fills its words)."""
@@ -200,9 +202,9 @@ def test_unions_kept_in_numpy_are_those_kept_one_at_a_time(seed, monkeypatch):
     options = None
     while options is None:
         options = ilp.compile.union_options(_weight(rng, m, low, high))
-    monkeypatch.setattr("ilp.compile.VECTOR_UNIONS", 1)  # every list in numpy
-    monkeypatch.setattr("ilp.compile.VECTOR_BIDS", 10**9)
-    search = ilp.compile._UnionSearch(options)
+    monkeypatch.setattr("ilp.unions.VECTOR_UNIONS", 1)  # every list in numpy
+    monkeypatch.setattr("ilp.unions.VECTOR_BIDS", 10**9)
+    search = ilp.unions.UnionSearch(options)
     bids = [b for f in search.functions for b, _ in f.atoms]
     unions = ({rng.getrandbits(m) for _ in range(rng.randint(0, 60))} | {(1 << m) - 1}) - {0}  # every good: all words full
     for _ in range(rng.randint(0, 60)):  # unions of a few bids: the kind a core lists
@@ -212,8 +214,8 @@ def test_unions_kept_in_numpy_are_those_kept_one_at_a_time(seed, monkeypatch):
             union |= b
         unions.add(union)
     unions = list(unions)
-    one_at_a_time = ilp.compile._UnionSearch(options).minimal(
-        sorted((u, ilp.compile._UnionSearch(options).weight(u)) for u in unions))
+    one_at_a_time = ilp.unions.UnionSearch(options).minimal(
+        sorted((u, ilp.unions.UnionSearch(options).weight(u)) for u in unions))
     assert search.minimal_of(unions) == one_at_a_time
 
 
@@ -223,7 +225,8 @@ def test_candidates_above_another_everywhere_are_left_out_of_a_minimum(seed):
     every bundle are left out (drawn candidates of few bids mostly are), the minimum is the
     same on every bundle, those kept are in their given order, and none of them has its atoms
     each matched by another's on the same bundle (the test it applies) with a higher top."""
-    from ilp.compile import Function, _lowest, _positive
+    from ilp.compile import _lowest, _positive
+    from ilp.unions import Function
     from instances.valuation import Semantics
 
     rng = random.Random(seed)

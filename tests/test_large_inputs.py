@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 from benchmarks import compute_report
 from ilp import SolveOptions, dense, owner_code, solve
-from ilp.compile import Function, additive_table, compile_weight
+from ilp.compile import additive_table, compile_weight
 from ilp.program import UNALLOCATED, Program, Status, Weight
+from ilp.unions import Function
 from instances import Candidates, Form, Instance, LowerBounds, Valuation
 from instances.synthetic import random_instance, random_valuation
 from tests import large_inputs, reference

@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ilp import clique, colgen, dualclique, fewgoods, native
+from ilp import clique, dualclique, fewgoods, native, pricing
 from ilp.certify import SCALE
 from ilp.clique import Graph, _Search, _Timeout
-from ilp.compile import _UnionSearch
 from ilp.dualclique import _DualSearch, _Rows
+from ilp.unions import UnionSearch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -234,7 +234,7 @@ def test_the_c_set_ups_refuse_what_python_would_not_take():
         _native.compatibility(2, array("q", [0, 1]), array("q", [0, 2]), array("q", [0, 5]), None)
 
 
-def _walk_case(rng: random.Random) -> tuple[int, _UnionSearch, int, list[int], int]:
+def _walk_case(rng: random.Random) -> tuple[int, UnionSearch, int, list[int], int]:
     """A random walk's set-up: (goods, a guaranteed value's union search, its top bid value,
     prices of the goods, the player's own price)."""
     from tests.test_colgen import _priced
@@ -258,11 +258,11 @@ def test_walk_same_unions_in_the_same_order(seed):
     for flag in ("0", "1"):
         os.environ["CABENCH_NATIVE"] = flag
         try:
-            pricer = colgen._Pricer(search)
+            pricer = pricing.Pricer(search)
             try:
                 found, tie = pricer._walk(cost, own, floor, keep, budget)  # (tie: where ties were dropped)
                 outcomes.append((list(found.items()), tie))
-            except colgen._Overflow:
+            except pricing.Overflow:
                 outcomes.append("overflow")
         finally:
             del os.environ["CABENCH_NATIVE"]
@@ -285,15 +285,15 @@ def test_a_walk_deeper_than_pythons_recursion_limit_is_the_same_in_c_and_python(
     candidates = tuple(Valuation(Form.XOR, ((0b01, 2_000 - k), (0b10, 1 + k))) for k in range(count))
     options = union_options(Weight((candidates,)))
     assert options is not None and len(options[0]) == count
-    search = _UnionSearch(options)
+    search = UnionSearch(options)
     outcomes = []
     for flag in ("0", "1"):
         os.environ["CABENCH_NATIVE"] = flag
         try:
             try:
-                found, _ = colgen._Pricer(search)._walk([0, 0], 0, -1, None, 5_000)
+                found, _ = pricing.Pricer(search)._walk([0, 0], 0, -1, None, 5_000)
                 outcomes.append(sorted(found.items()))
-            except colgen._Overflow:
+            except pricing.Overflow:
                 outcomes.append("overflow")
         finally:
             del os.environ["CABENCH_NATIVE"]
@@ -303,7 +303,7 @@ def test_a_walk_deeper_than_pythons_recursion_limit_is_the_same_in_c_and_python(
 def test_a_walk_past_its_deadline_stops_at_a_look_at_the_clock_in_c_and_python():
     """1,500 candidates of two bids each, none at most another: a walk with no floor meets more
     tuples than it could ever list. With a deadline already past it stops at its first look at
-    the clock (``ilp.colgen.LOOK_EVERY`` nodes), in C as in Python, and says so (``_Late``),
+    the clock (``ilp.pricing.LOOK_EVERY`` nodes), in C as in Python, and says so (``Late``),
     long before the budget it is given (the walk had no clock: in Python it ran for minutes)."""
     from time import monotonic
 
@@ -312,16 +312,16 @@ def test_a_walk_past_its_deadline_stops_at_a_look_at_the_clock_in_c_and_python()
     from instances.valuation import Form, Valuation
 
     candidates = tuple(Valuation(Form.XOR, ((0b01, 2_000 - k), (0b10, 1 + k))) for k in range(1_500))
-    search = _UnionSearch(union_options(Weight((candidates,))))
+    search = UnionSearch(union_options(Weight((candidates,))))
     for flag in ("0", "1"):
         os.environ["CABENCH_NATIVE"] = flag
         try:
             for keep in (None, 1, 3):
-                with pytest.raises(colgen._Late):
-                    colgen._Pricer(search)._walk([0, 0], 0, -1, keep, 100_000, deadline=monotonic() - 1)
+                with pytest.raises(pricing.Late):
+                    pricing.Pricer(search)._walk([0, 0], 0, -1, keep, 100_000, deadline=monotonic() - 1)
             # a deadline to come changes nothing (the budget runs out first, as without one)
-            with pytest.raises(colgen._Overflow):
-                colgen._Pricer(search)._walk([0, 0], 0, -1, None, 5_000, deadline=monotonic() + 600)
+            with pytest.raises(pricing.Overflow):
+                pricing.Pricer(search)._walk([0, 0], 0, -1, None, 5_000, deadline=monotonic() + 600)
         finally:
             del os.environ["CABENCH_NATIVE"]
 
@@ -384,8 +384,8 @@ def test_the_cores_listing_keeps_what_minimal_of_keeps(seed):
         native.walk = watched
         try:
             try:
-                outcomes.append(colgen._Pricer(search).walk(cost, own, floor, budget=limit, minimal=minimal))
-            except colgen._Overflow:
+                outcomes.append(pricing.Pricer(search).walk(cost, own, floor, budget=limit, minimal=minimal))
+            except pricing.Overflow:
                 outcomes.append("overflow")
         finally:
             del os.environ["CABENCH_NATIVE"]
@@ -405,7 +405,7 @@ def test_the_cores_listing_keeps_what_minimal_of_keeps(seed):
 
 def test_a_listing_that_overflows_returns_no_records():
     """A walk that spends its budget returns no records but in rising mode (``ilp.colgen`` drops
-    them and raises ``_Overflow``): a listing's records are not filtered by ``minimal`` for
+    them and raises ``Overflow``): a listing's records are not filtered by ``minimal`` for
     nothing. Two levels of two bids: three nodes list four unions; a budget of two stops at
     the third, after the first node's records."""
     from array import array
@@ -464,7 +464,7 @@ def test_minimal_same_unions(seed):
     m = rng.choice((2, 3, 7, 7, 40, 64, 65, 130))  # (one good takes no unions)
     _, search = _priced(rng, m)
     unions = [rng.getrandbits(m) for _ in range(rng.choice((1, 5, 40, 300)))]
-    listed = colgen._Pricer(search).walk([0] * m, 0, -1)
+    listed = pricing.Pricer(search).walk([0] * m, 0, -1)
     unions += list(listed) + [u | rng.getrandbits(m) for u in listed]
     outcomes = []
     for flag in ("0", "1"):
