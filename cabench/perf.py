@@ -72,7 +72,7 @@ from instances.generate import generate_instance
 
 __all__ = ["ALL_KNOWLEDGE", "BUDGET_BASE_SECONDS", "CABENCH", "KINDS", "KNOWLEDGE", "KNOWLEDGE_SPECS", "NAIVE",
            "REPEATS", "REPEAT_BELOW", "Row", "SUITES", "TABLE_PLAYERS", "budget", "check_files", "check_suite",
-           "exact_knowledge", "fastest_sum", "file_paths", "labels", "measure_instance", "naive_solve",
+           "exact_knowledge", "fastest_sum", "file_paths", "holds_summary", "labels", "measure_instance", "naive_solve",
            "needed_programs", "run_files", "run_suite", "suite_specs", "summary", "tie_break_seconds", "warm_up",
            "wdp_highs", "wdp_ilp", "write_results", "xor_only"]
 
@@ -919,6 +919,18 @@ def _rows_csv(rows: Sequence[Row], path: Path) -> None:
         writer.writerows({k: neutral(v) for k, v in asdict(r).items()} for r in rows)  # (file names as cells)
 
 
+def holds_summary(folder: Path, table: list[dict]) -> bool:
+    """Whether ``folder``'s perf-summary.json is ``table``, as :func:`write_results` writes it."""
+    try:
+        return (folder / "perf-summary.json").read_text(encoding="utf-8") == _summary_text(table)
+    except (OSError, ValueError):
+        return False
+
+
+def _summary_text(table: list[dict]) -> str:
+    return json.dumps(table, indent=2) + "\n"
+
+
 def write_results(rows: Sequence[Row], table: list[dict], folder: Path) -> None:
     """perf-rows.csv and perf-summary.json, together (``instances.files.written_together``),
     after each instance: a stopped run left the new rows beside the summary of an earlier run
@@ -928,6 +940,6 @@ def write_results(rows: Sequence[Row], table: list[dict], folder: Path) -> None:
     with written_together() as stage:
         stage(folder / "perf-rows.csv", lambda tmp: _rows_csv(rows, tmp))
         stage(folder / "perf-summary.json",
-              lambda tmp: tmp.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8"))
+              lambda tmp: tmp.write_text(_summary_text(table), encoding="utf-8"))
 
 

@@ -64,6 +64,7 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
         check_files,
         check_suite,
         file_paths,
+        holds_summary,
         run_files,
         run_suite,
         summary,
@@ -128,15 +129,24 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
         return [dict(entry, run=run) for entry in summary(done, jobs or default_jobs())]
 
     kept = [0]  # the instances whose rows are written
+    writing: list = []  # the last write begun: its instance count and its summary
 
     def checkpoint(done: list) -> None:  # (after each instance: the rows and their summary together)
-        # instances, not summary entries (an entry pools the seeds of one size); counted before
-        # the write, so that a Ctrl-C just after it finds the count already made (counted after
-        # it, a stop in between said "nothing is kept" of the instance just written: once in CI)
+        # instances, not summary entries (an entry pools the seeds of one size)
         count = len({(r.instance, r.distribution, r.goods, r.bids, r.players, r.seed, r.knowledge, r.coalitions)
                      for r in done})
-        write_results(done, summarised(done), output)
+        table = summarised(done)
+        writing[:] = [count, table]
+        write_results(done, table, output)
         kept[0] = count
+
+    def measured_kept() -> int:
+        # A Ctrl-C during a write, after its renames (the folder's sync comes next) or just
+        # after it, left the count of the write before: what the folder holds says it (a stop
+        # there said "nothing is kept" of the instance just written: twice in CI)
+        if writing and writing[0] != kept[0] and holds_summary(output, writing[1]):
+            return writing[0]
+        return kept[0]
 
     # a stop before the first rows are written leaves no empty folder behind (the rows of a
     # stop after it are kept), and says which
@@ -171,7 +181,8 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
             table = summarised(rows)
             write_results(rows, table, output)
     except KeyboardInterrupt:
-        said = (f"the {kept[0]} instance(s) measured are kept in {output}" if kept[0] else
+        count = measured_kept()
+        said = (f"the {count} instance(s) measured are kept in {output}" if count else
                 "no instance was measured; nothing is kept")
         say_stopped(f"cabench perf: interrupted; {said}")
         raise

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pulp
 
+from ilp import stopping
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation
 from ilp.lifetime import guard_pulp, scratch
@@ -68,8 +69,10 @@ THREADS_FROM_SECONDS = 1.0
 
 def solve_problem(problem: pulp.LpProblem, **options) -> None:
     """Solve a PuLP ``problem`` with CBC (:func:`_command`, PuLP's ``options``), its files in a
-    folder of their own that no end of the solve leaves behind (:func:`_files_folder`)."""
-    with _files_folder() as folder:
+    folder of their own that no end of the solve leaves behind (:func:`_files_folder`), and CBC
+    itself ended with the solve, however it ends (``ilp.stopping.children_ended``: killed before
+    its folder is removed)."""
+    with _files_folder() as folder, stopping.children_ended():
         solver = _command(**options)
         if folder is not None:
             solver.tmpDir = folder
@@ -119,10 +122,15 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         settings["warmStart"] = True
     if time_limit is not None:
         settings["timeLimit"] = time_limit
+    stop = stopping.current()
+    if stop is not None and stop.requested:
+        return Answer(Status.UNKNOWN, solver=NAME)
     start = time.monotonic()
     try:
         solve_problem(problem, **settings)
     except pulp.PulpSolverError:
+        if stop is not None and stop.requested:  # CBC killed (ilp.stopping): the answer is not used
+            return Answer(Status.UNKNOWN, solver=NAME)
         if time_limit is None:
             raise
         # under a very short time limit (a few milliseconds) CBC may stop before it writes a

@@ -20,6 +20,7 @@ import math
 import threading
 import time
 
+from ilp import stopping
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
@@ -46,14 +47,23 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     # HiGHS's own limit, and the worker stopped when it overruns that by far (some of its
     # presolve's steps never look at the clock): an unproven answer, as at the limit. A second
     # attempt (after a worker that died) gets what is left of the limit, not the whole of it
-    # (counted from when this call has the worker: a call waiting for another's is not late)
+    # (counted from when this call has the worker: a call waiting for another's is not late).
+    # A solve on a batch's thread asked to stop (ilp.stopping) kills the worker, which holds
+    # this solve only (under the lock): an abandoned solve held the lock, and every later HiGHS
+    # solve of the process waited for it, for ever without a time limit (found by a user's audit)
+    stop = stopping.current()
     with _lock:
         deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
         for attempt in range(2):
+            if stop is not None and stop.requested:
+                return Answer(Status.UNKNOWN, solver=NAME)
             if _worker is None or not _worker.alive:
                 _worker = Worker()
             limit = None if deadline is None else max(0.01, deadline - time.monotonic())
             within = None if limit is None else limit + OVERRUN
+            stopper = _worker.process.kill
+            if stop is not None and not stop.add(stopper):
+                return Answer(Status.UNKNOWN, solver=NAME)
             try:
                 return _worker.call_within(within, solve_here, formulation.ilp, limit, options.threads, hint)
             except WorkerOverran as exc:
@@ -61,8 +71,13 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
                 return Answer(Status.UNKNOWN, solver=NAME, error=str(exc))
             except WorkerDied:
                 _stop()
+                if stop is not None and stop.requested:  # killed by the stopper: not used
+                    return Answer(Status.UNKNOWN, solver=NAME)
                 if attempt:
                     raise CabenchError("the HiGHS worker process died twice in a row") from None
+            finally:
+                if stop is not None:
+                    stop.discard(stopper)
     raise AssertionError("unreachable")
 
 

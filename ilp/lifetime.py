@@ -375,9 +375,13 @@ class _GuardedSubprocess:
         return getattr(self._module, name)
 
     def Popen(self, *args, **kwargs):  # noqa: N802 (the name the library calls)
+        from ilp import stopping
+
         if sys.platform.startswith("linux") and kwargs.get("preexec_fn") is None:
             kwargs["preexec_fn"] = child_preexec()
-        return self._module.Popen(*args, **kwargs)
+        process = self._module.Popen(*args, **kwargs)
+        stopping.started(process)  # killed when its solve ends or is asked to stop
+        return process
 
 
 def guard_pulp() -> None:

@@ -5,15 +5,20 @@ and the caller re-evaluates the witness exactly."""
 from __future__ import annotations
 
 import math
+import threading
+from typing import Any
 
+from ilp import stopping
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation
 from ilp.program import Status
 
-__all__ = ["EXACT", "NAME", "available", "run"]
+__all__ = ["EXACT", "NAME", "POLL_SECONDS", "available", "run"]
 
 NAME = "scip"
 EXACT = False  # floating point: ilp.claims decides what its claims prove
+POLL_SECONDS = 0.05
+"""How often a solve's caller looks whether the solve is asked to stop (:func:`_optimize`)."""
 
 
 def available() -> bool:
@@ -59,7 +64,12 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
         for x, v in zip(xs, hint):
             model.setSolVal(start, x, v)
         model.addSol(start, free=True)  # SCIP checks it and drops it if infeasible
-    model.optimizeNogil()  # Python's threads run meanwhile: ilp.lifetime's stop thread needs the GIL
+    stop = stopping.current()
+    if stop is not None and stop.requested:
+        return Answer(Status.UNKNOWN, solver=NAME)
+    _optimize(model, stop)
+    if stop is not None and stop.requested:  # (perhaps interrupted: not used)
+        return Answer(Status.UNKNOWN, solver=NAME)
     status_name = model.getStatus()
     if status_name == "infeasible":
         return Answer(Status.INFEASIBLE, solver=NAME)
@@ -72,3 +82,38 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     if math.isfinite(bound):
         proven = math.floor(bound + 1e-6) if ilp.maximize else math.ceil(bound - 1e-6)
     return Answer(Status.OPTIMAL if status_name == "optimal" else Status.FEASIBLE, values, proven, NAME)
+
+
+def _optimize(model: Any, stop: stopping.Stop | None) -> None:
+    """``model.optimizeNogil()`` on a thread of its own while the caller waits: SCIP is
+    interrupted (at its next node) when ``stop`` is requested, or when the wait raises (a
+    ``KeyboardInterrupt`` in the Python API), and the wait ends once SCIP has. Solved in the
+    caller's thread, a solve ran on to its end after either: on a batch's thread after its batch
+    had ended, holding a core (found by a user's audit), and in the main thread with Ctrl-C
+    unseen until SCIP returned. A request made just before SCIP starts would be lost (SCIP clears
+    it when it starts), so the interruption is repeated at each look until SCIP has stopped.
+    Python's threads run meanwhile (``optimizeNogil``): ``ilp.lifetime``'s stop thread needs the GIL."""
+    failed: list[BaseException] = []
+    done = threading.Event()  # (not Thread.join: a join that a signal interrupts may leave the
+    # thread's state wrong, is_alive() False while it runs: Python 3.11)
+
+    def solve() -> None:
+        try:
+            model.optimizeNogil()
+        except BaseException as exc:  # raised in the caller's thread
+            failed.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=solve, name="cabench-scip", daemon=True).start()
+    try:
+        while not done.wait(POLL_SECONDS):
+            if stop is not None and stop.requested:
+                model.interruptSolve()
+    except BaseException:
+        while not done.is_set():
+            model.interruptSolve()
+            done.wait(POLL_SECONDS)
+        raise
+    if failed:
+        raise failed[0]

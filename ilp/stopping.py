@@ -6,16 +6,24 @@ thread beside it (``ilp.batch._Beside``) cannot be stopped by one. When the batc
 clique search in C reads the request at its looks at the clock (``ilp.native.run``), the column
 generation's pricing search raises ``Stopped`` in C (``ilp.native.walk``), which ends the solve,
 and in Python ends its rounds as a time limit does (``ilp.colgen``), CP-SAT is told to stop its
-search (``ilp.cpsat``). What a stopped solve returns is never used: the batch that asked has ended.
+search (``ilp.cpsat``), SCIP is interrupted (``ilp.scip``), and the processes of the HiGHS worker
+(``ilp.highs``) and of CBC (:func:`children_ended`) are killed. What a stopped solve returns is
+never used: the batch that asked has ended.
+
+A Ctrl-C in the Python API raises ``KeyboardInterrupt`` in the main thread, also in the middle
+of a solve of its own: the solver processes it waits for are then killed as well (here for CBC,
+``ilp.workers`` for the HiGHS worker), so that none is left running, or answering later.
 """
 
 from __future__ import annotations
 
+import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["Stop", "current", "enter"]
+__all__ = ["Stop", "children_ended", "current", "enter", "started"]
 
 
 class Stop:
@@ -64,3 +72,48 @@ def enter(stop: Stop) -> None:
 def current() -> Stop | None:
     """The stop request of this thread's solves, if any."""
     return _CURRENT.get()
+
+
+_CHILDREN: ContextVar[list[subprocess.Popen] | None] = ContextVar("cabench_children", default=None)
+"""The processes started in this thread's open :func:`children_ended` block, if any."""
+
+
+@contextmanager
+def children_ended() -> Iterator[None]:
+    """Kill the processes that a library started in this block (:func:`started`, called by
+    ``ilp.lifetime.guard_pulp``'s ``Popen`` for CBC) when the block ends, however it ends, and as
+    soon as this thread's solves are asked to stop (:meth:`Stop.request`). A ``KeyboardInterrupt``
+    raised while the thread waits for CBC left CBC running, and the batch's threads' CBC solves
+    ran on after their batch had ended, each holding a core (found by a user's audit)."""
+    children: list[subprocess.Popen] = []
+    token = _CHILDREN.set(children)
+    stop = current()
+
+    def kill() -> None:
+        for process in list(children):
+            process.kill()  # (a process already reaped is not signalled: Popen checks)
+
+    added = stop is not None and stop.add(kill)
+    try:
+        yield
+    finally:
+        _CHILDREN.reset(token)
+        if added:
+            stop.discard(kill)
+        for process in children:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def started(process: subprocess.Popen) -> None:
+    """Note ``process``, just started, for this thread's :func:`children_ended` block; kill it at
+    once when this thread's solves are already asked to stop (the request and this note may
+    race: the request sets its flag before it kills, this adds the process before it reads the
+    flag, so one of the two sees the other)."""
+    children = _CHILDREN.get()
+    if children is not None:
+        children.append(process)
+    stop = current()
+    if stop is not None and stop.requested:
+        process.kill()

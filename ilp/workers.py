@@ -152,6 +152,12 @@ class Worker:
             kind, value = receive(self.process.stdout)
         except (EOFError, BrokenPipeError, ConnectionResetError, ValueError, OSError):
             raise WorkerDied(f"a worker process died (exit status {self.process.poll()})") from None
+        except BaseException:
+            # interrupted between the request and its answer (a KeyboardInterrupt in the Python
+            # API): the worker goes on with the request, and its answer would be read as the
+            # answer to the next one. It is killed: a worker is never asked again in that state
+            self.stop()
+            raise
         if kind == "error":
             raise value
         return value

@@ -731,6 +731,30 @@ def test_a_stopped_run_leaves_rows_and_summary_that_agree(tmp_path):
     assert stderr.endswith(f"cabench perf: interrupted; the 1 instance(s) measured are kept in {output}\n"), stderr
 
 
+def test_a_stop_after_the_renames_of_a_write_counts_what_they_kept(tmp_path, monkeypatch):
+    """A Ctrl-C after the rows and the summary are renamed into place, while the folder is synced,
+    said "nothing is kept" of the instance just written (twice in CI, by the test above): the
+    stop line now reads what the folder holds."""
+    from click.testing import CliRunner
+
+    import instances.files
+    from cabench.cli import cli
+
+    source = tmp_path / "a-easy.json"
+    assert run_cli("generate", "-d", "regions", "-m", "8", "-b", "20", "-n", "3", "-o", str(source)).returncode == 0
+    output = tmp_path / "perf"
+
+    def interrupted(folder) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(instances.files, "sync_folder", interrupted)
+    result = CliRunner().invoke(cli, ["perf", str(source), "--backends", "none", "--no-naive", "-o", str(output)])
+    assert isinstance(result.exception, KeyboardInterrupt) or result.exit_code != 0
+    with open(output / "perf-rows.csv") as handle:
+        assert {row["distribution"] for row in csv.DictReader(handle)} == {"a-easy"}
+    assert f"cabench perf: interrupted; the 1 instance(s) measured are kept in {output}" in result.output
+
+
 def test_a_stopped_suite_says_how_many_instances_it_kept(tmp_path):
     """perf's stop line counts the instances in its rows: it counted the summary's entries, one
     per size with every seed pooled ("the 1 instance(s)" of two seeds measured)."""
