@@ -115,7 +115,8 @@ print(json.dumps(out))
 def test_ctrl_c_in_the_main_thread_stops_the_solve_it_waits_for(tmp_path):
     """The KeyboardInterrupt comes within a second or two, and the next solves of the same
     backend answer their own programs: the HiGHS worker went on with the interrupted request,
-    and its answer came back as the answer to the next one."""
+    and its answer came back as the answer to the next one (refused by the
+    claims check: that program came back unproven)."""
     result = subprocess.run([sys.executable, "-c", SCRIPT, str(ROOT), *BACKENDS], capture_output=True, text=True,
                             timeout=240, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
