@@ -193,7 +193,9 @@ class _Checker:
 
     def _player(self, path: str, j: Any) -> int:
         n = len(self.instance.players)
-        if type(j) is not int or not 0 <= j < n:
+        if type(j) is not int:  # (a NumPy integer too: it was said to be "out of range")
+            raise self.fail(path, f"player {j!r}, a {type(j).__name__}; expected an int, an index into players")
+        if not 0 <= j < n:
             raise self.fail(path, f"player {j!r} out of range; expected 0 to {n - 1} (indices into players, which "
                                   f"has {n})")
         return j
@@ -207,8 +209,14 @@ class _Checker:
     def _valuation(self, path: str, v: Any) -> None:
         if id(v) in self.seen:
             return
-        if not isinstance(v, Valuation) or not isinstance(v.form, Form) or not isinstance(v.bids, tuple):
+        if not isinstance(v, Valuation):
             raise self.fail(path, f"a {type(v).__name__}; expected a Valuation (a Form and a tuple of bids)")
+        if not isinstance(v.form, Form):  # (it said "a Valuation; expected a Valuation")
+            raise self.fail(f"{path}.form", f"{v.form!r}; expected a Form, such as Form.XOR "
+                                            f"(Form({v.form!r}) if it is a form's name)")
+        if not isinstance(v.bids, tuple):
+            raise self.fail(f"{path}.bids", f"a {type(v.bids).__name__}; expected a tuple of (bundle mask, value) "
+                                            "pairs")
         low = -MAX_ABS_VALUE if self.instance.endowment is not None else 0
         for k, bid in enumerate(v.bids):
             if not isinstance(bid, tuple) or len(bid) != 2:

@@ -7,6 +7,7 @@ import dataclasses
 import pickle
 import random
 
+import numpy as np
 import pytest
 
 import cabench
@@ -37,7 +38,8 @@ BAD = [
     (SEED004, {"coalitions": ((1, 1),)}, "coalitions[0][1]", "already in this coalition"),
     (SEED004, {"coalitions": ((0, 1), (1, 2))}, "coalitions[1][0]", "already in coalitions[0]"),
     (SEED004, {"coalitions": ((0,),)}, "coalitions[0]", "two or more"),
-    (SEED004, {"coalitions": ((0, True),)}, "coalitions[0][1]", "out of range"),
+    (SEED004, {"coalitions": ((0, True),)}, "coalitions[0][1]", "player True, a bool; expected an int"),
+    (SEED004, {"coalitions": ((np.int64(0), np.int64(1)),)}, "coalitions[0][0]", "a int64; expected an int"),
     (SEED004, {"coalitions": [(0, 1)]}, "coalitions", "expected a tuple"),
     (SEED004, {"players": ("p1", "p2")}, "valuations", "3 items; expected a tuple of 2"),
     (SEED004, {"goods": ("a", "a")}, "goods[1]", "reads the same as goods[0]"),
@@ -61,6 +63,10 @@ BAD = [
     (SEED004, {"valuations": (Valuation(Form.ADDITIVE, ((3, 2),)),) * 3}, "valuations[0].bids[0][0]",
      "one bid per good"),
     (SEED004, {"valuations": ("xor",) * 3}, "valuations[0]", "expected a Valuation"),
+    (SEED004, {"valuations": (Valuation("xor", ((1, 2),)),) * 3}, "valuations[0].form",
+     "'xor'; expected a Form, such as Form.XOR (Form('xor') if it is a form's name)"),
+    (SEED004, {"valuations": (Valuation(Form.XOR, [(1, 2)]),) * 3}, "valuations[0].bids",
+     "a list; expected a tuple of (bundle mask, value) pairs"),
     (SEED004, {"knowledge": (LowerBounds({0: Valuation(Form.XOR, ((1, 2),))}), None, None)}, "knowledge[0].bounds[0]",
      "knowledge about oneself"),
     (SEED004, {"knowledge": (LowerBounds({5: Valuation(Form.XOR, ((1, 2),))}), None, None)},
