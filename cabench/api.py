@@ -948,6 +948,11 @@ class Announcement:
     agent: tuple[int, ...]
     actions: dict[str, Any]
 
+    def __repr__(self) -> str:
+        # One line, as Evaluations' (the dataclass's repr held the instance and every action)
+        return (f"<Announcement of {self.player!r} in {self.mechanism.name} on {self.instance.name!r}: "
+                f"{', '.join(self.actions)}>")
+
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` output of ``cabench outcome``."""
         from cabench.present import describe
@@ -1025,6 +1030,12 @@ class Deviations:
     rational: Evaluation
     knowledge: dict[str, Any]
     rows: tuple[dict[str, Any], ...]
+
+    def __repr__(self) -> str:
+        # One line, as Evaluations' (the dataclass's repr of a CATS file's ran to 10,000 characters)
+        agent = "{" + ", ".join(self.instance.players[j] for j in self.agent) + "}"
+        return (f"<Deviations of {agent} in {self.mechanism.name} on {self.instance.name!r}: "
+                f"{len(self.rows)} families>")
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` output of ``cabench deviate``."""
