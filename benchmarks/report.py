@@ -781,7 +781,9 @@ def data_frame(rows: list[dict[str, Any]], columns: tuple[str, ...] | None = Non
     """``rows`` as a pandas DataFrame; pandas is imported only here, so the library never needs it."""
     try:
         import pandas
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "pandas":  # (pandas is there, and something it imports is not: its own error)
+            raise
         from instances import CabenchError
 
         raise CabenchError("to_frame() needs pandas: pip install 'cabench[sweep]'") from None

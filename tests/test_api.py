@@ -535,3 +535,28 @@ def test_a_folder_named_like_a_package_in_the_working_folder_is_not_imported(tmp
     result = subprocess.run([sys.executable, "-c", "import instances, cabench"], capture_output=True, text=True,
                             cwd=tmp_path, timeout=120, env=env)
     assert result.returncode == 1 and "ImportError: cabench needs its own package 'instances'" in result.stderr
+
+
+def test_to_frame_says_pandas_is_missing_only_when_it_is(monkeypatch):
+    """A pandas whose own import fails (an import interrupted half-way in a notebook leaves it so)
+    raises its own error; it was said to be missing ("pip install"), which it was not."""
+    import builtins
+    import sys
+
+    from benchmarks.report import data_frame
+    from instances import CabenchError
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # not installed
+    with pytest.raises(CabenchError, match="needs pandas"):
+        data_frame([{"a": 1}])
+    monkeypatch.delitem(sys.modules, "pandas")
+    real = builtins.__import__
+
+    def broken(name, *args, **kwargs):
+        if name == "pandas":
+            raise ImportError("cannot import name 'x' from partially initialized module 'pandas'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", broken)
+    with pytest.raises(ImportError, match="partially initialized"):
+        data_frame([{"a": 1}])
