@@ -38,7 +38,10 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
     prices = []
     for i in range(instance.n):
         others = total - worth[i]  # (each report valued once, not once per player: n^2 at n players)
-        prices.append(Fraction(msw_without(reported, i, options=options).require() - others))
+        # a player who wins nothing in ``first`` (a proven optimum) leaves it optimal without
+        # them: MSW_{-i} = MSW, no program (at 1000 one-bid players, 6 programs instead of 1000:
+        # 0.2 s instead of 10 s and 560 MB, found by a user's audit)
+        prices.append(Fraction(msw_without(reported, i, options=options, optimum=first).require() - others))
     return play.end(allocation, prices)
 
 
