@@ -25,7 +25,7 @@ from pathlib import Path
 
 from instances import CabenchError, Instance, instance_text
 from instances.cats import read_instance_or_cats
-from instances.files import MAX_INPUT_BYTES
+from instances.files import MAX_INPUT_BYTES, make_folders
 from instances.knowledge_models import ARGUMENTS, SpecError, annotate, parse_coalitions, parse_knowledge, spelled
 from instances.units import exact_number
 
@@ -216,7 +216,7 @@ def experiment_files(folder: Path, axis: Axis, seeds: list[int], *, family: Fami
     loaded = [(path, read_instance_or_cats(str(path)), _sha(Path(path).read_text(encoding="utf-8")))
               for path in sources]
     made_folder = not folder.exists()
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folders(folder)
     files: list[tuple[tuple[int, int, int], Path]] = []
     created: list[Path] = []
     total = len(axis.values) * len(seeds) * ((family is not None) + len(loaded))

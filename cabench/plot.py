@@ -31,7 +31,7 @@ from pathlib import Path
 
 from cabench.summary import BASELINES, bound_label, clustered, load, mechanism_rows, premise_met, shown_name, units
 from instances import CabenchError
-from instances.files import atomic_write
+from instances.files import atomic_write, make_folders
 
 __all__ = ["AXIS_LABELS", "BASELINE_STYLE", "DPI", "FORMATS", "FigureData", "MARKERS", "NAMES", "PALETTE", "Panel",
            "SAVE", "STYLES", "Series", "collusion", "draw", "figure_data", "knowledge_quality", "performance",
@@ -418,7 +418,7 @@ def plot_results(results: Path, folder: Path, style: str = "two-column",
              if (name not in drawn or fmt not in formats) and (folder / f"{name}.{fmt}").exists()]
     if stale:
         notes.append(f"{', '.join(map(str, stale))}: from an earlier run, not redrawn from these results")
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folders(folder)
     written = []
     for data in made:
         fig = draw(data, style)

@@ -30,7 +30,7 @@ from pathlib import Path
 from instances.errors import CabenchError, InputError
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_STDIN_BYTES", "OutputError", "atomic_write", "atomic_write_text", "check_output",
-           "exclusive_lock", "folders_made_removed", "read_input", "read_standard_bytes", "read_standard_input",
+           "exclusive_lock", "folders_made_removed", "make_folders", "read_input", "read_standard_bytes", "read_standard_input",
            "readable_limit", "readable_text", "sync_folder", "written_together"]
 
 MAX_INPUT_BYTES = 64 * 2**20
@@ -171,7 +171,7 @@ def check_output(path: str | Path, inputs: Iterable[str | Path | None] = ()) -> 
                 raise OutputError(path, f"the folder {folder} is not writable")
             break
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        make_folders(parent)
         # a file created there, as the write will (a folder of /sys or /proc, a read-only mount
         # passed the access check above for root: the refusal came after all the computing)
         probe = _temporary_beside(path)
@@ -182,6 +182,24 @@ def check_output(path: str | Path, inputs: Iterable[str | Path | None] = ()) -> 
     except OSError as exc:
         raise OutputError(path, exc.strerror or str(exc)) from None
     return path
+
+
+def make_folders(folder: Path) -> None:
+    """``folder.mkdir(parents=True, exist_ok=True)`` without recursion: Python's makes one call
+    per missing folder, and a path about 1,000 folders deep (2,000 characters, within the
+    system's limit) ended every writing command in a RecursionError (found by a user's audit)."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for made in reversed(missing):
+        try:
+            made.mkdir()
+        except FileExistsError:
+            if not made.is_dir():
+                raise
 
 
 def _temporary_beside(path: Path) -> Path:

@@ -206,3 +206,13 @@ def test_a_stop_while_a_temporary_file_is_made_leaves_none(tmp_path, monkeypatch
                 stage(target, lambda tmp: tmp.write_text("x"))
     monkeypatch.undo()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
+
+
+def test_an_output_a_thousand_folders_deep_is_written(tmp_path):
+    """Python's ``mkdir(parents=True)`` recurses once per missing folder: a path about 1,000
+    folders deep (2,000 characters, within the system's limit) ended every writing command in a
+    RecursionError traceback (``instances.files.make_folders`` makes them in a loop)."""
+    deep = tmp_path.joinpath(*["d"] * 1000)
+    result = run_cli("generate", "-d", "uniform", "-m", "6", "-b", "8", "-n", "2", "-o", str(deep / "x.json"))
+    assert result.returncode == 0, result.stderr
+    assert (deep / "x.json").is_file()
