@@ -320,6 +320,10 @@ def test_export_refuses_a_negative_price_and_leaves_out_a_zero(tmp_path):
         (["-d", "uniform", "--knowledge", "noisy-lower:0.50"], 'write it "noisy-lower:0.5"'),
         (["-d", "uniform", "--knowledge", "wrong:.5e0"], 'write it "wrong:0.5"'),
         (["-d", "uniform", "--knowledge", "wrong:0.0"], 'write it "wrong:0"'),
+        # "pairs:01" drew other coalitions than "pairs:1", under another name
+        (["-d", "uniform", "-n", "4", "--coalitions", "pairs:01"], 'write it "pairs:1"'),
+        (["-d", "uniform", "-n", "4", "--coalitions", "random:01:2"], 'write it "random:1:2"'),
+        (["-d", "uniform", "-n", "4", "--coalitions", "random:1:02"], 'write it "random:1:2"'),
         # a coalition of one player "did not fit among 4 players"
         (["-d", "uniform", "-n", "4", "--coalitions", "random:1:1"], "a coalition has at least 2 players"),
     ],
