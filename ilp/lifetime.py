@@ -6,7 +6,8 @@ CBC binary) must end when cabench ends, however it ends:
 * **SIGKILL of cabench** (nothing of cabench runs any more): each child asked the kernel to kill
   it when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``), and a watchdog thread in each
   child checks ``getppid()`` twice a second as a second line (other systems, a missed signal).
-* **SIGTERM, SIGINT (Ctrl-C), SIGHUP** (but a SIGHUP ignored from the start, under ``nohup``):
+* **SIGTERM, SIGINT (Ctrl-C), SIGHUP** (but a SIGHUP or SIGINT ignored from the start, under
+  ``nohup`` or as a script's background job, stays ignored):
   :func:`interruptible` turns them into :class:`Interrupted` in the main thread and, from a
   helper thread woken through
   :func:`signal.set_wakeup_fd` (a solver running C code in the main thread cannot see Python's
@@ -244,8 +245,8 @@ def _interrupt_main_soon(signum: int) -> None:
 
 @contextlib.contextmanager
 def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Iterator[threading.Event]:
-    """Within the block, SIGINT, SIGTERM and SIGHUP (unless ignored from the start, as under
-    ``nohup``) raise :class:`Interrupted` in the main thread, all descendants are killed at once,
+    """Within the block, SIGINT, SIGTERM and SIGHUP (SIGINT and SIGHUP unless ignored from the
+    start, as under ``nohup`` or in a script's background job) raise :class:`Interrupted` in the main thread, all descendants are killed at once,
     and the process ends within :data:`GRACE_SECONDS` even if the main thread is busy in a
     solver's C code. ``on_stop(signum)`` is called (from the signal thread) just before such a
     forced end, to say what was done. After a stop, the three signals stay ignored: the process
@@ -266,11 +267,12 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
     writer.setblocking(False)
     stopping = threading.Event()
     # a SIGHUP ignored from the start (``nohup cabench ...``) stays ignored: the terminal closing
-    # stopped a sweep its user had meant to outlive it
+    # stopped a sweep its user had meant to outlive it; so does a SIGINT ignored from the start
+    # (a shell starts a script's background job so, ``cabench ... &``: the terminal's Ctrl-C,
+    # meant for the foreground, stopped it; found by a user's audit)
     hangup = getattr(signal, "SIGHUP", None)
-    signals = [signal.SIGINT, signal.SIGTERM]
-    if hangup is not None and signal.getsignal(hangup) != signal.SIG_IGN:
-        signals.append(hangup)
+    signals = [s for s in (signal.SIGINT, signal.SIGTERM, hangup)
+               if s is not None and (s == signal.SIGTERM or signal.getsignal(s) != signal.SIG_IGN)]
 
     def raise_interrupted(signum: int, frame) -> None:
         if stopping.is_set():

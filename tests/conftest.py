@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,13 @@ EXAMPLES = ROOT / "instances" / "examples"
 # 60 modules again: 0.1 s of every command (0.65 s to 0.53 s for `cabench benchmarks` on an example).
 os.environ["PYTHONPYCACHEPREFIX"] = str(ROOT / ".pytest_cache" / "pycache")
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+# The commands the tests start get Ctrl-C as from a terminal's foreground: run as a background
+# job of a script (a CI step's ``... &``), pytest and its workers start with SIGINT ignored, which
+# their children inherit, and cabench leaves an ignored SIGINT ignored, as such a job expects
+# (tests/test_processes.py). A handler here is not inherited: the children get the default.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)

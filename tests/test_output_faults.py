@@ -213,6 +213,13 @@ def test_an_output_a_thousand_folders_deep_is_written(tmp_path):
     folders deep (2,000 characters, within the system's limit) ended every writing command in a
     RecursionError traceback (``instances.files.make_folders`` makes them in a loop)."""
     deep = tmp_path.joinpath(*["d"] * 1000)
-    result = run_cli("generate", "-d", "uniform", "-m", "6", "-b", "8", "-n", "2", "-o", str(deep / "x.json"))
-    assert result.returncode == 0, result.stderr
-    assert (deep / "x.json").is_file()
+    try:
+        result = run_cli("generate", "-d", "uniform", "-m", "6", "-b", "8", "-n", "2", "-o", str(deep / "x.json"))
+        assert result.returncode == 0, result.stderr
+        assert (deep / "x.json").is_file()
+    finally:  # removed in a loop: pytest's own removal of old temporary folders recurses too
+        (deep / "x.json").unlink(missing_ok=True)
+        while deep != tmp_path:
+            if deep.is_dir():
+                deep.rmdir()
+            deep = deep.parent

@@ -130,6 +130,25 @@ def test_under_nohup_the_terminal_closing_does_not_stop_a_run(tmp_path):
     assert code == 0, stderr
     assert "20 instance(s) computed" in stderr, stderr
 
+def test_a_ctrl_c_ignored_from_the_start_stays_ignored(hard):
+    """A script's background job (``cabench ... &`` in a shell without job control) starts with
+    SIGINT ignored, so that the terminal's Ctrl-C, meant for the foreground, leaves it alone:
+    cabench took SIGINT for itself whatever it inherited, and stopped. SIGTERM still stops it."""
+    proc = subprocess.Popen([*cabench_command(), "benchmarks", str(hard), "--jobs", "1"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        time.sleep(3)
+        assert proc.poll() is None, f"the report ended before the signal: {proc.stderr.read()}"
+        proc.send_signal(signal.SIGINT)
+        time.sleep(2)
+        assert proc.poll() is None, proc.stderr.read()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 143
+    finally:
+        proc.kill()
+
+
 @pytest.mark.parametrize("signum, status", [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGTERM, 143),
                                             (signal.SIGINT, 130)])
 def test_no_racer_survives_a_signal(hard, signum, status):
