@@ -426,12 +426,29 @@ def plot_results(results: Path, folder: Path, style: str = "two-column",
         for fmt in formats:
             path = folder / f"{data.name}.{fmt}"
             with plt.rc_context(SAVE):
-                atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=DPI,
-                                                                     metadata=_metadata(fmt)))
+                atomic_write(path, lambda tmp, fmt=fmt: _save(fig, tmp, fmt))
             paths.append(path)
         plt.close(fig)
         written.append(FigureData(data.name, data.title, data.panels, tuple(paths)))
     return written
+
+
+def _save(fig, tmp: Path, fmt: str) -> None:
+    """``fig`` saved in ``fmt`` to ``tmp``. An error writing the file is raised as the OSError it
+    is: matplotlib's PDF writer, on a full disk, raised an AttributeError while it handled the
+    OSError ("'Stream' object has no attribute 'pos'"), which ended ``plot`` in a traceback
+    where every other output says one line (found by a user's audit)."""
+    try:
+        fig.savefig(tmp, format=fmt, dpi=DPI, metadata=_metadata(fmt))
+    except OSError:
+        raise
+    except Exception as exc:
+        cause = exc.__context__
+        while cause is not None and not isinstance(cause, OSError):
+            cause = cause.__context__
+        if cause is None:
+            raise
+        raise cause from None
 
 
 def _metadata(fmt: str) -> dict[str, object] | None:

@@ -109,6 +109,27 @@ def test_plot_writes_pdf_svg_and_png_at_300_dpi(results, tmp_path):
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
 
 
+def test_a_full_disk_under_the_pdf_writer_says_one_line(results, tmp_path, monkeypatch):
+    """matplotlib's PDF writer, on a full disk, raises an AttributeError while it handles the
+    OSError; plot ended in a traceback (exit 1), where a full disk says one line (exit 2)."""
+    import errno
+
+    import matplotlib.figure
+
+    from cabench.plot import plot_results
+    from instances.files import OutputError
+
+    def full(self, target, **kwargs):
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        except OSError:
+            raise AttributeError("'Stream' object has no attribute 'pos'") from None
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full)
+    with pytest.raises(OutputError, match="knowledge-quality.pdf.*No space left on device"):
+        plot_results(results, tmp_path / "figs", formats=("pdf",))
+
+
 def test_performance_figure_has_error_bars_and_bounds(results):
     data = {d.name: d for d in figure_data(load(results))}
     assert set(data) == {"knowledge-quality", "performance-over-benchmark", "collusion", "solve-time"}
