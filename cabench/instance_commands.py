@@ -152,7 +152,7 @@ MAX_COUNT = 10_000
 def generate_command(distribution, goods, bids, players, seed, knowledge, coalitions, output, count) -> int:
     """Generate instance files from a bid distribution (see README, "Generating instances, CATS
     files, performance")."""
-    from instances.files import check_output
+    from instances.files import check_output, written_together
     from instances.generate import check_spec, generate_instance
     from instances.writer import instance_text
 
@@ -190,8 +190,11 @@ def generate_command(distribution, goods, bids, players, seed, knowledge, coalit
             click.echo(readable_text(instance_text(made[0]), output, advice), nl=False)
         elif folder:
             texts = [readable_text(instance_text(inst), output / f"{inst.name}.json", advice) for inst in made]
-            for inst, text in zip(made, texts):
-                atomic_write_text(output / f"{inst.name}.json", text)
+            # all the files or none: written one by one, a Ctrl-C or a full disk part-way left some
+            # of them, in a folder the command had made (found by a user's audit)
+            with written_together() as stage:
+                for inst, text in zip(made, texts):
+                    stage(output / f"{inst.name}.json", lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
             click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
         else:
             atomic_write_text(output, readable_text(instance_text(made[0]), output, advice))

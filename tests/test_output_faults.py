@@ -223,3 +223,31 @@ def test_an_output_a_thousand_folders_deep_is_written(tmp_path):
             if deep.is_dir():
                 deep.rmdir()
             deep = deep.parent
+
+
+def test_generate_count_writes_all_its_files_or_none(tmp_path, monkeypatch):
+    """``generate --count`` wrote its files one by one: a full disk or a Ctrl-C part-way left
+    some of them, in the folder the command had made. A failure at the second file now leaves
+    nothing, and the folder is removed again."""
+    import errno
+
+    from click.testing import CliRunner
+
+    import instances.files
+    from cabench.cli import cli
+
+    real, calls = instances.files._created, []
+
+    def third_fails(path):
+        calls.append(path)
+        if len(calls) == 5:  # (the folder's check, then a check and a write per file: the second file)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path)
+
+    monkeypatch.setattr(instances.files, "_created", third_fails)
+    out = tmp_path / "many"
+    result = CliRunner().invoke(cli, ["generate", "-d", "uniform", "-m", "6", "-b", "8", "-n", "2", "--count", "5",
+                                      "-o", str(out)])
+    assert isinstance(result.exception, instances.files.OutputError), result.output
+    assert "No space left on device" in str(result.exception)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
