@@ -31,7 +31,7 @@ from pathlib import Path
 
 from cabench.summary import BASELINES, bound_label, clustered, load, mechanism_rows, premise_met, shown_name, units
 from instances import CabenchError
-from instances.files import atomic_write, make_folders
+from instances.files import make_folders, written_together
 
 __all__ = ["AXIS_LABELS", "BASELINE_STYLE", "DPI", "FORMATS", "FigureData", "MARKERS", "NAMES", "PALETTE", "Panel",
            "SAVE", "STYLES", "Series", "collusion", "draw", "figure_data", "knowledge_quality", "performance",
@@ -394,8 +394,8 @@ def _draw_panel(ax, panel: Panel, locator) -> None:
 
 def plot_results(results: Path, folder: Path, style: str = "two-column",
                  formats: tuple[str, ...] = FORMATS, notes: list[str] | None = None) -> list[FigureData]:
-    """Draw every standard figure of ``results`` into ``folder`` (one file per format, each
-    written atomically); returns the figures' data with the paths written. A figure with nothing
+    """Draw every standard figure of ``results`` into ``folder`` (one file per format, all of them
+    or none: an error or a Ctrl-C leaves the folder as it was); returns the figures' data with the paths written. A figure with nothing
     to show (:func:`why_empty`) is not drawn, and a standard figure left in ``folder`` by an
     earlier run that these results do not redraw is named: both go to ``notes``."""
     import matplotlib.pyplot as plt
@@ -420,16 +420,19 @@ def plot_results(results: Path, folder: Path, style: str = "two-column",
         notes.append(f"{', '.join(map(str, stale))}: from an earlier run, not redrawn from these results")
     make_folders(folder)
     written = []
-    for data in made:
-        fig = draw(data, style)
-        paths = []
-        for fmt in formats:
-            path = folder / f"{data.name}.{fmt}"
-            with plt.rc_context(SAVE):
-                atomic_write(path, lambda tmp, fmt=fmt: _save(fig, tmp, fmt))
-            paths.append(path)
-        plt.close(fig)
-        written.append(FigureData(data.name, data.title, data.panels, tuple(paths)))
+    # all the figures or none: written one by one, a Ctrl-C between two left some of them new and
+    # the others from an earlier run (found by a user's audit)
+    with written_together() as stage:
+        for data in made:
+            fig = draw(data, style)
+            paths = []
+            for fmt in formats:
+                path = folder / f"{data.name}.{fmt}"
+                with plt.rc_context(SAVE):
+                    stage(path, lambda tmp, fmt=fmt, fig=fig: _save(fig, tmp, fmt))
+                paths.append(path)
+            plt.close(fig)
+            written.append(FigureData(data.name, data.title, data.panels, tuple(paths)))
     return written
 
 

@@ -130,6 +130,26 @@ def test_a_full_disk_under_the_pdf_writer_says_one_line(results, tmp_path, monke
         plot_results(results, tmp_path / "figs", formats=("pdf",))
 
 
+def test_a_plot_stopped_between_two_figures_writes_none(results, tmp_path, monkeypatch):
+    """A Ctrl-C between two figures left the first ones written beside an earlier run's others."""
+    import cabench.plot
+
+    real, saved = cabench.plot._save, []
+
+    def second_interrupted(fig, tmp, fmt):
+        saved.append(fmt)
+        if len(saved) == 2:
+            raise KeyboardInterrupt
+        real(fig, tmp, fmt)
+
+    monkeypatch.setattr(cabench.plot, "_save", second_interrupted)
+    out = tmp_path / "figs"
+    out.mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        cabench.plot.plot_results(results, out, formats=("svg",))
+    assert list(out.iterdir()) == []
+
+
 def test_performance_figure_has_error_bars_and_bounds(results):
     data = {d.name: d for d in figure_data(load(results))}
     assert set(data) == {"knowledge-quality", "performance-over-benchmark", "collusion", "solve-time"}
