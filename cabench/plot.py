@@ -294,7 +294,9 @@ def why_empty(data: FigureData) -> str | None:
     shown = [s for panel in data.panels for s in panel.series
              if s.role != "bound" and any(isinstance(y, float | int) and math.isfinite(y) for y in s.y)]
     if not shown:
-        return "no mechanism row with a value (unproven rows are left out)"
+        # (both reasons: results without knowledge have BB = 0 everywhere, every row proven, and
+        # the note named only the first)
+        return "no mechanism row with a value (a ratio to a benchmark of 0 has none, and unproven rows are left out)"
     lines = [p for p in data.panels if p.kind == "line"]
     if lines and len(xs := {x for p in lines for s in p.series for x in s.x}) < 2:
         return f"every row has the same value of {lines[0].xlabel or 'x'} ({', '.join(f'{x:g}' for x in xs)})"
