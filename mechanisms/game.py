@@ -274,7 +274,8 @@ def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fr
                              title=_ascii(f"{mechanism.name} on {instance.name} ({mechanism.source})"))
     players = list(game.players)
     infosets: dict[InfosetKey, Infoset] = {}
-    leaves = chance = 0
+    made: dict[InfosetKey, pygambit.Infoset] = {}  # (looked up by label, each cost a pass over all)
+    leaves = 0
     stack = [(root, game.root)]
     while stack:
         node, gnode = stack.pop()
@@ -286,10 +287,13 @@ def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fr
             game.set_outcome(gnode, outcome)
             continue
         if node.kind == "chance":
-            game.append_move(gnode, game.players.chance, [_ascii(label) for label in node.labels])
+            # the coin's name on its actions ("c1=Heads"), as on the paths: an infoset's label
+            # must be unique among its player's, and pygambit checks that against every one, so
+            # labelling each chance infoset ("C1 c1", "C2 c1", ...) made the build quadratic in
+            # the chance nodes (47,408 nodes: minutes, where exploring them took 4 s; found by a
+            # user's audit)
+            game.append_move(gnode, game.players.chance, [_ascii(f"{node.name}={label}") for label in node.labels])
             game.set_chance_probs(gnode.infoset, [_rational(p) for p in node.probabilities])
-            chance += 1
-            gnode.infoset.label = _ascii(f"C{chance} {node.name}")  # labels are unique per player
         else:
             known = infosets.get(node.key)
             if known is None:
@@ -297,8 +301,9 @@ def build_game(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fr
                 game.append_move(gnode, players[node.key.player], [_ascii(name) for name in node.labels])
                 gnode.infoset.label = label
                 infosets[node.key] = Infoset(label, node.decision, node.actions)
+                made[node.key] = gnode.infoset
             else:
-                game.append_infoset(gnode, game.infosets[known.label])
+                game.append_infoset(gnode, made[node.key])
         stack.extend(reversed(list(zip(node.children, gnode.children))))
     return MechanismGame(game, infosets, profiles, count, leaves)
 

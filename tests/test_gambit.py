@@ -106,6 +106,11 @@ def test_game_command_writes_an_efg_file_gambit_reads(tmp_path):
     assert "rational" in result.stdout and not re.search(r"│ NO +│", result.stdout)
     chance = list(game.players.chance.infosets)
     assert chance and all(sum(Fraction(str(a.prob)) for a in i.actions) == 1 for i in chance)
+    # each chance action names its coin, as the paths do; the infosets go unlabelled (labelling
+    # each, unique among the chance player's, made the build quadratic in the chance nodes)
+    assert all(re.fullmatch(r"\S+=.+", a.label) for i in chance for a in i.actions)
+    assert {a.label for i in chance for a in i.actions} >= {"r=Heads", "r=Tails"}
+    assert all(not i.label for i in chance)
 
 
 def test_player_names_gambit_would_refuse_are_made_labels(tmp_path):
