@@ -192,9 +192,12 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
 
     outsiders = [j for j in range(instance.n) if j not in agent]
     families = {
+        # (it read "not dominated", which Lemma 4 contradicts: found by a user's audit; every case
+        # where it paid had wrong knowledge)
         "underbid (prices x1/2)": announce(
-            lambda i, a: CollusionAnnouncement(a.coalition, a.allocation, scaled(a.outcome, Fraction(1, 2))), False,
-            "a lower announced revenue lowers the reward; dominated only through Lemma 4's hidden value"),
+            lambda i, a: CollusionAnnouncement(a.coalition, a.allocation, scaled(a.outcome, Fraction(1, 2))), True,
+            "the lead's outcome has hidden value at least REV(RK_C) (seed 000 Lemma 4, for every agent C): "
+            "halving RK_C's prices, all accepted, leaves less", for_coalitions=True),
         "overbid (prices x2)": announce(
             lambda i, a: CollusionAnnouncement(a.coalition, a.allocation, scaled(a.outcome, Fraction(2))), False,
             "offers above what buyers accept cost fines when the agent is the star, but a higher announced "

@@ -110,10 +110,12 @@ def deviations(instance: Instance, params: Mapping[str, Fraction], facts: Facts,
 
     others = [j for j in range(instance.n) if j not in agent]
     families = {
+        # (it read "not dominated against this profile", which the claim contradicts: found by a
+        # user's audit; every case where it paid had wrong knowledge)
         "underbid (prices x1/2)": announce(
-            lambda a: StarAnnouncement(scaled(a.outcome, Fraction(1, 2)), a.bundle), False,
-            "a lower revenue can lose the star position, which a player with a valuable favourite "
-            "bundle prefers to keep; not dominated against this profile (seed 001 Claim 4 needs MIEW_i)"),
+            lambda a: StarAnnouncement(scaled(a.outcome, Fraction(1, 2)), a.bundle), True,
+            "a surviving strategy does not under-bid: its announced revenue is at least MIEW_i "
+            "(seed 001 §7 Claim 4(2)); halving the MIEW_i witness's prices falls below it"),
         "overbid (prices x2)": announce(
             lambda a: StarAnnouncement(scaled(a.outcome, Fraction(2)), a.bundle), False,
             "offers above what the buyers accept cost fines; not dominated by itself"),

@@ -173,6 +173,18 @@ def _deviate(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.parametrize("name", ["surviving-strategies", "collusion-leveraging"])
+def test_underbidding_is_claimed_dominated_as_the_papers_claim_it(name):
+    """Seed 001 §7 Claim 4(2) (a surviving strategy announces revenue at least MIEW_i) and seed
+    000 Lemma 4 (the lead's hidden value at least REV(RK_C)) rule out halving the rational
+    outcome's prices; the rows read "not dominated" (a user's audit). With p3's correct
+    knowledge in seed 004's example it is claimed, and does not pay."""
+    rows = {r["family"]: r for r in _deviate(str(EXAMPLES / "seed004-example.json"), "-m", name, "--player", "p3")[
+        "deviations"]}
+    underbid = rows["underbid (prices x1/2)"]
+    assert underbid["paper"] == "dominated" and underbid["claim_applies"] and not underbid["pays"], underbid
+
+
 def test_deviate_labels_claims_that_assume_correct_knowledge(tmp_path):
     """Seed 004 judges dominance by the player's beliefs, right or wrong (§3, Lemma 4 in every
     context): p2's belief in its example is incorrect, and its announcement claims still apply,
@@ -389,7 +401,8 @@ def test_second_price_coalition_bids_through_its_lead():
 ANSWERS = ("always YES", "always NO", "contrarian answers", "random answers")
 COALITION_CLAIMS = {  # what each paper (or cabench's reasoning, said in the row) claims for a coalition
     "surviving-strategies": ANSWERS,  # seed 001 §7 Claim 2, and YES when the star is a partner
-    "collusion-leveraging": (*ANSWERS, "inconsistent coalition declaration", "empty desired allocation"),
+    "collusion-leveraging": (*ANSWERS, "inconsistent coalition declaration", "empty desired allocation",
+                             "underbid (prices x1/2)"),  # seed 000 Lemma 4 is for every agent C
     "perfect-revenue": ANSWERS,  # seed 002 Lemma 1
     "best-belief": ANSWERS,  # seed 004 §6.2.3 and footnote 11
     "second-price-bundle": ("underbid (value x1/2)", "overbid (value x2 + 1)", "empty bundle",
