@@ -52,7 +52,11 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
     # this solve only (under the lock): an abandoned solve held the lock, and every later HiGHS
     # solve of the process waited for it, for ever without a time limit (found by a user's audit)
     stop = stopping.current()
-    with _lock:
+    # (a solve asked to stop while it waits for another's worker stops waiting)
+    while not _lock.acquire(timeout=-1 if stop is None else 0.05):
+        if stop.requested:
+            return Answer(Status.UNKNOWN, solver=NAME)
+    try:
         deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
         for attempt in range(2):
             if stop is not None and stop.requested:
@@ -61,7 +65,7 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
                 _worker = Worker()
             limit = None if deadline is None else max(0.01, deadline - time.monotonic())
             within = None if limit is None else limit + OVERRUN
-            stopper = _worker.process.kill
+            stopper = _Stopper(_worker)
             if stop is not None and not stop.add(stopper):
                 return Answer(Status.UNKNOWN, solver=NAME)
             try:
@@ -76,9 +80,32 @@ def run(formulation: Formulation, options: SolveOptions, hint: list[int] | None 
                 if attempt:
                     raise CabenchError("the HiGHS worker process died twice in a row") from None
             finally:
+                stopper.done()  # (before the lock is let go: a late stop kills no later solve)
                 if stop is not None:
                     stop.discard(stopper)
+    finally:
+        _lock.release()
     raise AssertionError("unreachable")
+
+
+class _Stopper:
+    """Kills ``worker`` when a stop is requested while this solve has it, and not after: a request
+    runs its stoppers after letting go of its own lock, so one could come once the solve had
+    returned, its worker already serving the next solve."""
+
+    def __init__(self, worker) -> None:
+        self._worker = worker
+        self._guard = threading.Lock()
+        self._active = True
+
+    def __call__(self) -> None:
+        with self._guard:
+            if self._active:
+                self._worker.process.kill()
+
+    def done(self) -> None:
+        with self._guard:
+            self._active = False
 
 
 def _stop() -> None:

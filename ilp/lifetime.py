@@ -243,6 +243,13 @@ def _interrupt_main_soon(signum: int) -> None:
     _thread.interrupt_main(signum)
 
 
+_IGNORED_AT_START = frozenset(s for s in (signal.SIGINT, getattr(signal, "SIGHUP", None))
+                              if s is not None and signal.getsignal(s) == signal.SIG_IGN)
+"""SIGINT and SIGHUP as this process found them, ignored or not (read when this module is first
+imported, before any :func:`interruptible` block): a block's end after a stop leaves them ignored,
+which a later block in the same process must not read as ignored from the start."""
+
+
 @contextlib.contextmanager
 def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Iterator[threading.Event]:
     """Within the block, SIGINT, SIGTERM and SIGHUP (SIGINT and SIGHUP unless ignored from the
@@ -272,7 +279,7 @@ def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Itera
     # meant for the foreground, stopped it; found by a user's audit)
     hangup = getattr(signal, "SIGHUP", None)
     signals = [s for s in (signal.SIGINT, signal.SIGTERM, hangup)
-               if s is not None and (s == signal.SIGTERM or signal.getsignal(s) != signal.SIG_IGN)]
+               if s is not None and s not in _IGNORED_AT_START]
 
     def raise_interrupted(signum: int, frame) -> None:
         if stopping.is_set():

@@ -155,7 +155,9 @@ class Worker:
         except BaseException:
             # interrupted between the request and its answer (a KeyboardInterrupt in the Python
             # API): the worker goes on with the request, and its answer would be read as the
-            # answer to the next one. It is killed: a worker is never asked again in that state
+            # answer to the next one. It is killed: a worker is never asked again in that state.
+            # (Any other error here, such as an answer that cannot be unpickled, kills it too: a
+            # new worker is then started, which costs only its start-up.)
             self.stop()
             raise
         if kind == "error":

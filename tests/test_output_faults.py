@@ -238,13 +238,14 @@ def test_generate_count_writes_all_its_files_or_none(tmp_path, monkeypatch):
 
     real, calls = instances.files._created, []
 
-    def third_fails(path):
-        calls.append(path)
-        if len(calls) == 5:  # (the folder's check, then a check and a write per file: the second file)
-            raise OSError(errno.ENOSPC, "No space left on device")
+    def second_fails(path):
+        if "-s1.json" in path.name:  # the second file: its check, then its write
+            calls.append(path)
+            if len(calls) == 2:
+                raise OSError(errno.ENOSPC, "No space left on device")
         return real(path)
 
-    monkeypatch.setattr(instances.files, "_created", third_fails)
+    monkeypatch.setattr(instances.files, "_created", second_fails)
     out = tmp_path / "many"
     result = CliRunner().invoke(cli, ["generate", "-d", "uniform", "-m", "6", "-b", "8", "-n", "2", "--count", "5",
                                       "-o", str(out)])
