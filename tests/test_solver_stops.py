@@ -95,26 +95,19 @@ SCRIPT = """
 import json, os, signal, sys, threading, time
 sys.path.insert(0, sys.argv[1])
 import psutil
-import ilp.highs
 from benchmarks.table import ReportPlan
 from ilp import Program, SolveOptions, solve
 from instances.generate import generate_instance
 from tests.test_ilp import random_program
+from tests.test_solver_stops import _solving
 
 hard = ReportPlan.of(generate_instance("arbitrary", 64, 1000, 10, 0, knowledge="exact")).msw
 small = [random_program(seed) for seed in range(5)]
 expected = [solve(p, "brute").value for p in small]
 out = {}
-def solving(backend):  # the solver at work: the signal lands in the solve, not before it
-    if backend == "cbc":
-        return any("cbc" in c.name().lower() for c in psutil.Process().children(recursive=True))
-    if backend == "scip":
-        return any(t.name == "cabench-scip" and t.is_alive() for t in threading.enumerate())
-    return ilp.highs._lock.locked() and ilp.highs._worker is not None and ilp.highs._worker.alive
-
-def interrupt(backend, sent):
+def interrupt(backend, sent):  # once the solver is at work: the signal lands in the solve, not before it
     end = time.monotonic() + 60
-    while not solving(backend) and time.monotonic() < end:
+    while not _solving(backend) and time.monotonic() < end:
         time.sleep(0.02)
     time.sleep(0.3)
     sent.append(time.monotonic())
