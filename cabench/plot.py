@@ -397,7 +397,8 @@ def _draw_panel(ax, panel: Panel, locator) -> None:
 def plot_results(results: Path, folder: Path, style: str = "two-column",
                  formats: tuple[str, ...] = FORMATS, notes: list[str] | None = None) -> list[FigureData]:
     """Draw every standard figure of ``results`` into ``folder`` (one file per format, all of them
-    or none: an error or a Ctrl-C leaves the folder as it was); returns the figures' data with the paths written. A figure with nothing
+    or none: an error or a Ctrl-C leaves the folder as it was); returns the figures' data with the
+    paths written. A figure with nothing
     to show (:func:`why_empty`) is not drawn, and a standard figure left in ``folder`` by an
     earlier run that these results do not redraw is named: both go to ``notes``."""
     import matplotlib.pyplot as plt

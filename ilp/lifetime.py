@@ -253,12 +253,13 @@ which a later block in the same process must not read as ignored from the start.
 @contextlib.contextmanager
 def interruptible(on_stop: Callable[[int], None] = lambda signum: None) -> Iterator[threading.Event]:
     """Within the block, SIGINT, SIGTERM and SIGHUP (SIGINT and SIGHUP unless ignored from the
-    start, as under ``nohup`` or in a script's background job) raise :class:`Interrupted` in the main thread, all descendants are killed at once,
-    and the process ends within :data:`GRACE_SECONDS` even if the main thread is busy in a
-    solver's C code. ``on_stop(signum)`` is called (from the signal thread) just before such a
-    forced end, to say what was done. After a stop, the three signals stay ignored: the process
-    is ending. Yields an event set once such a signal has come (an :class:`Interrupted` raised
-    by other code, as tests do, sets nothing: :func:`end_after_stop` is for a real stop)."""
+    start, as under ``nohup`` or in a script's background job) raise :class:`Interrupted` in the
+    main thread, all descendants are killed at once, and the process ends within
+    :data:`GRACE_SECONDS` even if the main thread is busy in a solver's C code. ``on_stop(signum)``
+    is called (from the signal thread) just before such a forced end, to say what was done. After
+    a stop, the three signals stay ignored: the process is ending. Yields an event set once such
+    a signal has come (an :class:`Interrupted` raised by other code, as tests do, sets nothing:
+    :func:`end_after_stop` is for a real stop)."""
     if threading.current_thread() is not threading.main_thread():
         yield threading.Event()
         return

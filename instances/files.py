@@ -30,8 +30,8 @@ from pathlib import Path
 from instances.errors import CabenchError, InputError
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_STDIN_BYTES", "OutputError", "atomic_write", "atomic_write_text", "check_output",
-           "exclusive_lock", "folders_made_removed", "make_folders", "read_input", "read_standard_bytes", "read_standard_input",
-           "readable_limit", "readable_text", "sync_folder", "written_together"]
+           "exclusive_lock", "folders_made_removed", "make_folders", "read_input", "read_standard_bytes",
+           "read_standard_input", "readable_limit", "readable_text", "sync_folder", "written_together"]
 
 MAX_INPUT_BYTES = 64 * 2**20
 """The largest input file read (64 MiB): a complete 20-good table of 10^12 values is 15 MB."""

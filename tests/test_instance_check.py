@@ -195,9 +195,11 @@ def test_the_apis_results_pickle():
     assert again.to_dict() == evaluations.to_dict()
     assert again.rows[0][0] is evaluations.rows[0][0]
     assert repr(evaluations).startswith("<Evaluations of 'seed-004-example', rational: surviving-strategies, ")
-    announcement, deviations = cabench.outcome(SEED004, "best-belief", "p1"), cabench.deviate(SEED004, "best-belief", "p1")
+    announcement = cabench.outcome(SEED004, "best-belief", "p1")
+    deviations = cabench.deviate(SEED004, "best-belief", "p1")
     for result in (announcement, deviations):
         assert pickle.loads(pickle.dumps(result)).to_dict() == result.to_dict()
     # one line each, as a notebook shows them (a CATS file's Deviations printed 10,689 characters)
     assert repr(announcement) == "<Announcement of 'p1' in best-belief on 'seed-004-example': announce>"
-    assert repr(deviations) == f"<Deviations of {{p1}} in best-belief on 'seed-004-example': {len(deviations.rows)} families>"
+    families = len(deviations.rows)
+    assert repr(deviations) == f"<Deviations of {{p1}} in best-belief on 'seed-004-example': {families} families>"
