@@ -45,7 +45,8 @@ __all__ = ["ArgumentError", "Deviations", "Evaluations", "Announcement", "annota
 
 
 class ArgumentError(CabenchError):
-    """A bad argument of an API function; ``param`` names it (the command's flag without ``--``)."""
+    """A bad argument of an API function; ``param`` is the argument's name (``time_limit``,
+    ``params``); the command line names its flag instead (``--time-limit``, ``--param``)."""
 
     def __init__(self, message: str, param: str) -> None:
         super().__init__(message)
@@ -159,7 +160,7 @@ def load(source: str | Path | Mapping[str, Any] | Instance, *, coalition_knowled
 
     if coalition_knowledge is not None and coalition_knowledge not in READINGS:
         raise ArgumentError(f"coalition knowledge {_shown(coalition_knowledge)}: expected one of {', '.join(READINGS)}",
-                            "coalition-knowledge")
+                            "coalition_knowledge")
     if isinstance(source, Instance):
         instance = check_instance(source)  # (built or changed in memory: nothing read it)
     elif isinstance(source, Mapping):
@@ -366,7 +367,8 @@ def _spec_arguments() -> Iterator[None]:
     except SpecError as exc:
         if exc.flag() is None:
             raise
-        raise ArgumentError(str(exc).removeprefix("--"), exc.flag()[0].removeprefix("--")) from None
+        argument = exc.flag()[0].removeprefix("--").replace("-", "_")
+        raise ArgumentError(str(exc).removeprefix("--"), argument) from None
 
 
 def generate(distribution: str, goods: int, bids: int, players: int | None, seed: int = 0,
@@ -428,9 +430,9 @@ def solve_options(solver: str = DEFAULT_BACKEND, time_limit: float | None = None
     except CabenchError as exc:
         raise ArgumentError(str(exc), "solver") from None
     if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real)):
-        raise ArgumentError(f"time limit {_shown(time_limit)}: expected a number of seconds", "time-limit")
+        raise ArgumentError(f"time limit {_shown(time_limit)}: expected a number of seconds", "time_limit")
     if time_limit is not None and not time_limit > 0:
-        raise ArgumentError(f"time limit {time_limit}: expected a positive number of seconds", "time-limit")
+        raise ArgumentError(f"time limit {time_limit}: expected a positive number of seconds", "time_limit")
     try:
         seconds = None if time_limit is None else float(time_limit)
     except OverflowError:  # (10**400 seconds raised it: beyond a float is no limit, as --time-limit 1e400 is)
@@ -516,25 +518,25 @@ def _mechanism(name: str) -> Mechanism:
 def parse_params(values: Mapping[str, Any] | None) -> dict[str, Fraction]:
     """Mechanism parameters as exact fractions (``"1/10"``, ``0.1`` and ``Fraction(1, 10)`` alike)."""
     if values is not None and not isinstance(values, Mapping):
-        raise ArgumentError(f"params {_shown(values)}: expected a dict such as {{'eps': '1/10'}}", "param")
+        raise ArgumentError(f"params {_shown(values)}: expected a dict such as {{'eps': '1/10'}}", "params")
     params = {}
     for key, raw in (values or {}).items():
         if isinstance(raw, bool):  # (True was taken as 1)
             raise ArgumentError(f'{quoted(f"{key}={raw}")}: {_shown(raw)} is not a number '
-                                "(e.g. eps=1/10 or eps=0.1)", "param")
+                                "(e.g. eps=1/10 or eps=0.1)", "params")
         try:
             params[key] = exact_number(str(raw).strip()) if not isinstance(raw, (int, Fraction)) else Fraction(raw)
         except TooLong:  # (eps=1e-99999999 took minutes to read)
             raise ArgumentError(f'{quoted(f"{key}={raw}")}: numerator and denominator must be at most 10^12',
-                                "param") from None
+                                "params") from None
         except (ValueError, ZeroDivisionError):
             raise ArgumentError(f'{quoted(f"{key}={raw}")}: {_shown(raw)} is not a number '
-                                "(e.g. eps=1/10 or eps=0.1)", "param") from None
+                                "(e.g. eps=1/10 or eps=0.1)", "params") from None
         value = params[key]
         if max(abs(value.numerator), value.denominator) > MAX_PARAM:
             # (eps=1e-5000 ended in a traceback: its exact probabilities have thousands of digits)
             raise ArgumentError(f'{quoted(f"{key}={raw}")}: numerator and denominator must be at most 10^12',
-                                "param")
+                                "params")
     return params
 
 
@@ -827,12 +829,12 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     if player is not None:
         _player(instance, player)  # a player not in the instance is an error even where unused
         if strategies == "rational":  # (it was ignored)
-            raise ArgumentError("--player names the agent of a deviation family; rational play has none "
-                                "(add --strategies FAMILY)", "player")
+            raise ArgumentError("a player is the agent of a deviation family; rational play has none "
+                                "(choose a family of strategies)", "player")
     too_few: tuple[tuple[Mechanism, int], ...] = ()
     if mechanism == "all":
         if strategies != "rational":
-            raise ArgumentError("--mechanism all evaluates rational play only", "strategies")
+            raise ArgumentError("all mechanisms are evaluated under rational play only", "strategies")
         chosen = [m for m in MECHANISMS.values() if applicable(m, instance)]
         too_few = tuple((m, m.min_players) for m in MECHANISMS.values()
                         if m.market == instance.is_market and instance.n < m.min_players)
@@ -840,7 +842,7 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
         unknown = sorted(set(given) - set(accepted))
         if unknown:  # (each mechanism takes the parameters it has: a typo passed unnoticed)
             raise ArgumentError(f'unknown parameter "{unknown[0]}" of the mechanisms evaluated; expected one of: '
-                                f'{", ".join(accepted) or "none"}', "param")
+                                f'{", ".join(accepted) or "none"}', "params")
     else:
         chosen = [_mechanism(mechanism)]
         check_applicable(chosen[0], instance)
@@ -925,7 +927,7 @@ def _prepare(instance, mechanism: str, player: str, params, solver: str, time_li
 @contextmanager
 def _parameter_arguments() -> Iterator[None]:
     """A mechanism's parameter out of its paper's range, or one it does not have
-    (``mechanisms.base.ParameterError``), as the :class:`ArgumentError` of ``param`` (``--param``
+    (``mechanisms.base.ParameterError``), as the :class:`ArgumentError` of ``params`` (``--param``
     on the command line); an instance too small for the mechanism stays the instance's error."""
     from mechanisms.base import ParameterError
 
@@ -934,7 +936,7 @@ def _parameter_arguments() -> Iterator[None]:
     except ParameterError as exc:
         if exc.param is None:
             raise
-        raise ArgumentError(str(exc), "param") from None
+        raise ArgumentError(str(exc), "params") from None
 
 
 @dataclass(frozen=True)

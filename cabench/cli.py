@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import threading
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import click
@@ -40,7 +41,8 @@ from instances.errors import CabenchError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["COMMANDS", "NoArgsIsHelp", "OPTIONAL_PACKAGES", "cli", "main", "optional_package", "signal_name"]
+__all__ = ["COMMANDS", "NoArgsIsHelp", "OPTIONAL_PACKAGES", "OnceGroup", "cli", "main", "optional_package",
+           "refuse_repeated_flags", "signal_name"]
 
 
 COMMANDS = (benchmarks_command, generate_command, import_command, annotate_command, export_command, perf_command,
@@ -49,7 +51,35 @@ COMMANDS = (benchmarks_command, generate_command, import_command, annotate_comma
 """Every command of the group (``cabench --help`` lists them by name)."""
 
 
-@click.group(commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+class OnceGroup(click.Group):
+    """The command group: click's, except that a flag taking one value is refused when given twice."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            refuse_repeated_flags(command, click.Context(command, info_name=name, parent=ctx), rest)
+        return name, command, rest
+
+
+def refuse_repeated_flags(command: click.Command, ctx: click.Context, args: list[str]) -> None:
+    """A flag of one value given twice (``--jobs 1 ... --jobs 2``) is a usage error. click keeps
+    the last silently, so a script's default followed by a user's value, or a typo, went unseen;
+    ``--param``, which may be repeated, refuses a key given twice in its own words. Flags without
+    a value (``--json``, ``--progress/--no-progress``) may be repeated: the last one counts."""
+    try:
+        _, _, order = command.make_parser(ctx).parse_args(list(args))  # (click's own parser: each use in order)
+    except click.UsageError:
+        return  # the command's parse says what is wrong with the line
+    counts = Counter(param for param in order if isinstance(param, click.Option)
+                     and not (param.multiple or param.count or param.is_flag))
+    for option, count in counts.items():
+        if count > 1:
+            names = " / ".join(option.opts + option.secondary_opts)
+            times = "twice" if count == 2 else f"{count} times"
+            raise click.UsageError(f"{names} given {times}; give it once", ctx=ctx)
+
+
+@click.group(cls=OnceGroup, commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cabench")
 def cli() -> None:
     """cabench: exact knowledge benchmarks of combinatorial auctions, and the robust mechanisms

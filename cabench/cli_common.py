@@ -32,12 +32,12 @@ if TYPE_CHECKING:
     from instances.model import Instance
 
 __all__ = ["CLEANUPS", "GivenPath", "PARAM_HELP", "SECONDS", "SEED", "STOP_SAID", "Seconds", "check_backend",
-           "check_folder", "check_last_seed", "coalition_knowledge_option", "csv_folders_removed_on_error",
-           "csv_outputs", "dash_is_stdout", "emit", "flag_errors", "forced_cleanups", "format_option", "given_params",
-           "jobs_option", "jobs_within_machine", "json_asked", "json_option", "load_with_reading", "mechanism_list",
-           "named_a_folder", "new_folders_removed_on_error", "no_dash", "outputs_written_last", "param_flags",
-           "param_many_option", "say_stopped", "solver_option", "spec_errors", "time_limit_option",
-           "workers_within_machine"]
+           "check_folder", "check_last_seed", "coalition_knowledge_option", "comma_list",
+           "csv_folders_removed_on_error", "csv_outputs", "dash_is_stdout", "emit", "flag_errors", "flag_of",
+           "forced_cleanups", "format_option", "given_params", "jobs_option", "jobs_within_machine", "json_asked",
+           "json_option", "load_with_reading", "mechanism_list", "named_a_folder", "new_folders_removed_on_error",
+           "no_dash", "outputs_written_last", "param_flags", "param_many_option", "say_stopped", "solver_option",
+           "spec_errors", "time_limit_option", "workers_within_machine"]
 
 # At its top this module (and every module of commands) imports only what each start needs: click,
 # the flags' choices and the errors main() reports; each command imports the library it runs. So
@@ -359,6 +359,15 @@ def check_last_seed(first: int, count: int, flag: str) -> None:
                                  "seed", param_hint=flag)
 
 
+_FLAGS = {"params": "--param", "round_digits": "--round"}
+"""The API's arguments whose flag is not their name with ``--`` and hyphens."""
+
+
+def flag_of(argument: str) -> str:
+    """The command line's flag of the API's ``argument`` (``time_limit``: ``--time-limit``)."""
+    return _FLAGS.get(argument, "--" + argument.replace("_", "-"))
+
+
 @contextlib.contextmanager
 def flag_errors():
     """An API argument error, or a mechanism's parameter out of its paper's range, as the error
@@ -368,7 +377,7 @@ def flag_errors():
     try:
         yield
     except api.ArgumentError as exc:
-        raise click.BadParameter(str(exc), param_hint=f"'--{exc.param}'") from None
+        raise click.BadParameter(str(exc), param_hint=f"'{flag_of(exc.param)}'") from None
     except ParameterError as exc:
         if exc.param is None:  # (the instance's size: the file's error, as it stands)
             raise
@@ -397,9 +406,22 @@ def given_params(values: tuple[str, ...], names: list[str]) -> dict[str, Fractio
     return given
 
 
+def comma_list(text: str, hint: str) -> list[str]:
+    """The items of a comma-separated flag value, stripped of spaces, each once (in order); an
+    empty item is refused (``vcg,`` or ``exact,,wrong:0.3``: a name left out by mistake was
+    skipped silently)."""
+    items = [item.strip() for item in text.split(",")]
+    if "" in items:
+        raise click.BadParameter(f'"{text}": an empty item; expected names separated by single commas',
+                                 param_hint=hint)
+    return list(dict.fromkeys(items))
+
+
 def mechanism_list(text: str) -> list[str]:
-    """``--mechanisms``: a comma-separated list, or all."""
-    names = list(MECHANISM_NAMES) if text == "all" else [m.strip() for m in text.split(",") if m.strip()]
+    """``--mechanisms``: a comma-separated list, all, or an empty text for none (sweep's default)."""
+    if not text.strip():
+        return []
+    names = list(MECHANISM_NAMES) if text == "all" else comma_list(text, "'--mechanisms'")
     unknown = [m for m in names if m not in MECHANISM_NAMES]
     if unknown:
         raise click.BadParameter(f'unknown mechanism "{unknown[0]}"; expected all or some of: '

@@ -98,6 +98,8 @@ def parse_axis(spec: str) -> Axis:
         if kind == "coalition-size":
             if v.denominator != 1 or v < 2:
                 raise CabenchError(f"--axis: coalition size {v}: expected a whole number >= 2")
+        elif exact_number(_number(v)) != v:  # (1/3 ran as 0.3333333333333333; --knowledge refuses 1/3)
+            raise CabenchError(f"--axis: {kind} value {v}: expected a decimal such as 0.3, as --knowledge takes")
         else:
             try:
                 parse_knowledge(f"{kind}:{_number(v)}")

@@ -15,6 +15,7 @@ from cabench.cli_common import (
     check_backend,
     check_folder,
     check_last_seed,
+    comma_list,
     dash_is_stdout,
     emit,
     forced_cleanups,
@@ -135,7 +136,7 @@ def plot_command(results, output, style, formats):
     from cabench.plot import FORMATS, plot_results
     from cabench.summary import pending_note
 
-    chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
+    chosen = tuple(comma_list(formats, "'--formats'"))
     if not chosen or not set(chosen) <= set(FORMATS):
         raise click.BadParameter(f'"{formats}": expected some of {", ".join(FORMATS)}', param_hint="'--formats'")
     notes: list[str] = []

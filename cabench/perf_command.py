@@ -12,6 +12,7 @@ from cabench.cli_common import (
     GivenPath,
     check_backend,
     check_folder,
+    comma_list,
     jobs_within_machine,
     new_folders_removed_on_error,
     no_dash,
@@ -79,7 +80,7 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
             if source(name) is not click.core.ParameterSource.DEFAULT:
                 raise click.UsageError(f"{flag} chooses generated instances; it does not go with instance files")
 
-    chosen = list(dict.fromkeys(b.strip() for b in backends.split(",") if b.strip() not in ("", "none")))
+    chosen = [b for b in comma_list(backends, "'--backends'") if b != "none"]
     for name in chosen:
         check_backend(name, "'--backends'")
     check_backend(default, "'--default'")  # (blamed --backends)
@@ -87,7 +88,7 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
 
     only = None
     if distributions is not None:
-        only = {d.strip() for d in distributions.split(",") if d.strip()}
+        only = set(comma_list(distributions, "'--distributions'"))
         known = {entry[0] for entry in SUITES[suite]}
         if not only or not only <= known:
             unknown = ", ".join(sorted(only - known)) or "none given"
@@ -248,7 +249,7 @@ def _spec_list(value: str | None, hint: str, suite: str | None, check) -> list[s
     from cabench.perf import SUITES
     from instances.knowledge_models import SpecError
 
-    specs = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    specs = comma_list(value, hint)
     if not specs:
         raise click.BadParameter("expected at least one spec", param_hint=hint)
     players = min((p if p is not None else 10**9) for _, _, _, p in SUITES[suite]) if suite else 10**9

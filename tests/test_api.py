@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
@@ -130,13 +131,13 @@ def test_bad_arguments_name_the_argument():
     (lambda: cabench.benchmarks(SEED004, jobs=10**6), "jobs"),  # (the kernel was left unable to start threads)
     (lambda: cabench.benchmarks(SEED004, jobs="2"), "jobs"),
     (lambda: cabench.deviate(SEED004, "best-belief", "p3", jobs=1.5), "jobs"),
-    (lambda: cabench.benchmarks(SEED004, time_limit="5"), "time-limit"),
-    (lambda: cabench.benchmarks(SEED004, time_limit=True), "time-limit"),
+    (lambda: cabench.benchmarks(SEED004, time_limit="5"), "time_limit"),
+    (lambda: cabench.benchmarks(SEED004, time_limit=True), "time_limit"),
     (lambda: cabench.benchmarks(SEED004, progress=5), "progress"),
     (lambda: cabench.benchmarks(SEED004, solver=["cpsat"]), "solver"),
     (lambda: cabench.load(42), "instance"),
     (lambda: cabench.load(None), "instance"),
-    (lambda: cabench.load(SEED004, coalition_knowledge="nope"), "coalition-knowledge"),
+    (lambda: cabench.load(SEED004, coalition_knowledge="nope"), "coalition_knowledge"),
     (lambda: cabench.generate("arbitrary", 1.5, 6, 3), "goods"),
     (lambda: cabench.generate("arbitrary", True, 6, 3), "goods"),
     (lambda: cabench.generate("arbitrary", 4, 6, "3"), "players"),
@@ -149,15 +150,17 @@ def test_bad_arguments_name_the_argument():
     (lambda: cabench.evaluate(SEED004, "best-belief", samples=-1), "samples"),
     (lambda: cabench.evaluate(SEED004, "best-belief", samples=2, seed=None), "seed"),
     (lambda: cabench.evaluate(SEED004, ["vcg"]), "mechanism"),
-    (lambda: cabench.evaluate(SEED004, "best-belief", params="eps=1/10"), "param"),
-    (lambda: cabench.evaluate(SEED004, "all", params={"epsilon": "1/10"}), "param"),  # (a typo was ignored)
+    (lambda: cabench.evaluate(SEED004, "best-belief", params="eps=1/10"), "params"),
+    (lambda: cabench.evaluate(SEED004, "all", params={"epsilon": "1/10"}), "params"),  # (a typo was ignored)
     # specs the models cannot read or apply (a SpecError that began "--distribution: ...")
     (lambda: cabench.generate("xyz", 4, 6, 3), "distribution"),
     (lambda: cabench.generate("paths", 4, 6, 3, knowledge="noisy-lower:2"), "knowledge"),
     (lambda: cabench.generate("paths", 4, 6, 3, coalitions="pairs:5"), "coalitions"),
     (lambda: cabench.annotate(SEED004, knowledge="wrong:7", replace=True), "knowledge"),
+    (lambda: cabench.evaluate(SEED004, "vcg", player="p1"), "player"),  # (its message named --strategies)
+    (lambda: cabench.evaluate(SEED004, "all", strategies="underbid"), "strategies"),
     (lambda: cabench.outcome(SEED004, "best-belief", None), "player"),  # (it said 'unknown player "None"')
-    (lambda: cabench.evaluate(SEED004, "best-belief", params={"eps": True}), "param"),  # (it was eps = 1)
+    (lambda: cabench.evaluate(SEED004, "best-belief", params={"eps": True}), "params"),  # (it was eps = 1)
     (lambda: cabench.annotate(SEED004, knowledge="exact", replace="no"), "replace"),  # (it was True)
     (lambda: cabench.annotate(SEED004), "knowledge"),  # (nothing drawn, silently; the command refuses it)
     (lambda: cabench.import_cats(EXAMPLES / "cats-scheduling-40-200.txt", scale=0), "scale"),
@@ -174,7 +177,14 @@ def test_a_wrong_type_or_range_is_an_argument_error(call, param):
     with pytest.raises(cabench.ArgumentError) as error:
         call()
     assert error.value.param == param, error.value
-    assert not str(error.value).startswith("--"), error.value  # (the command line's flag is not the argument)
+    assert param in _ARGUMENTS  # (it was the command's flag: "time-limit", "param")
+    assert "--" not in str(error.value), error.value  # (the command line's flag is not the argument)
+
+
+_ARGUMENTS = {name for function in ("annotate", "benchmarks", "deviate", "evaluate", "generate", "import_cats",
+                                    "load", "outcome", "save")
+              for name in inspect.signature(getattr(cabench, function)).parameters}
+"""Every argument name of the API's functions."""
 
 
 @pytest.mark.parametrize("value", ["0_1", "1_000", "\u0661", "\u0660.\u0661"])
@@ -185,7 +195,7 @@ def test_a_parameter_in_digits_python_reads_but_a_user_does_not_mean_is_refused(
     assert result.returncode == 2 and "is not a number" in result.stderr, result.stderr
     with pytest.raises(cabench.ArgumentError) as error:
         cabench.evaluate(SEED004, "best-belief", params={"eps": value})
-    assert error.value.param == "param"
+    assert error.value.param == "params"
 
 
 def test_python_values_that_are_not_json_are_named_and_huge_limits_are_none():
@@ -210,7 +220,7 @@ def test_a_parameter_that_is_no_number_says_so():
     """A params dict's value that is not a number was "not KEY=VALUE", the command line's words."""
     with pytest.raises(cabench.ArgumentError, match="\"eps=abc\": 'abc' is not a number") as error:
         cabench.evaluate(SEED004, "best-belief", params={"eps": "abc"})
-    assert error.value.param == "param"
+    assert error.value.param == "params"
 
 
 def test_a_dict_with_a_key_that_is_not_a_string_names_it():
@@ -433,10 +443,10 @@ def test_save_refuses_a_folder_name(tmp_path):
 
 
 @pytest.mark.parametrize("call, param", [
-    (lambda: cabench.evaluate(SEED004, "best-belief", params={"eps": -1}), "param"),
-    (lambda: cabench.evaluate(SEED004, "best-belief", params={"epsilon": 1}), "param"),
-    (lambda: cabench.outcome(SEED004, "best-belief", "p1", params={"eps": 2}), "param"),
-    (lambda: cabench.deviate(SEED004, "best-belief", "p1", params={"eps": 2}), "param"),
+    (lambda: cabench.evaluate(SEED004, "best-belief", params={"eps": -1}), "params"),
+    (lambda: cabench.evaluate(SEED004, "best-belief", params={"epsilon": 1}), "params"),
+    (lambda: cabench.outcome(SEED004, "best-belief", "p1", params={"eps": 2}), "params"),
+    (lambda: cabench.deviate(SEED004, "best-belief", "p1", params={"eps": 2}), "params"),
     (lambda: cabench.evaluate(SEED004, "budget-balanced"), "mechanism"),
     (lambda: cabench.outcome(SEED004, "budget-balanced", "p1"), "mechanism"),
 ])

@@ -405,6 +405,30 @@ def test_flag_errors_name_the_command_and_the_flag(command, args, flag):
     assert result.stderr.startswith(f"cabench {command[0]}: Invalid value for '{flag}': "), result.stderr
 
 
+@pytest.mark.parametrize("args, message", [
+    (["benchmarks", str(EXAMPLES / "seed004-example.json"), "--solver", "highs", "--solver=cpsat"],
+     "cabench benchmarks: --solver given twice; give it once"),
+    (["evaluate", str(EXAMPLES / "seed004-example.json"), "-m", "vcg", "--jobs", "1", "--jobs", "2", "--jobs", "1"],
+     "cabench evaluate: --jobs given 3 times; give it once"),
+    (["perf", "--suite", "quick", "--backends", "highs,"], "'--backends': \"highs,\": an empty item"),
+    (["plot", str(EXAMPLES / "seed004-example.json"), "--formats", "pdf,,png"],
+     "'--formats': \"pdf,,png\": an empty item"),
+])
+def test_a_flag_of_one_value_given_twice_or_an_empty_list_item_is_refused(tmp_path, args, message):
+    """click kept the last of a repeated flag silently (a script's default then a user's value,
+    or a typo, went unseen), and a list's empty item was skipped."""
+    output = [] if args[0] in ("benchmarks", "evaluate") else ["-o", str(tmp_path / "out")]
+    result = run_cli(*args, *output)
+    assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_a_flag_without_a_value_may_be_repeated():
+    """``--json --json`` or ``--progress --no-progress``: the last counts, as click has it."""
+    result = run_cli("benchmarks", str(EXAMPLES / "seed004-example.json"), "--json", "--json")
+    assert result.returncode == 0 and json.loads(result.stdout), result.stderr
+
+
 @pytest.mark.parametrize("command", [
     ["generate", "-d", "paths", "-m", "6", "-b", "8", "-n", "3", "--seed", "2"],
     ["annotate", str(EXAMPLES / "vcg-collusion.json"), "--knowledge", "candidates:2"],

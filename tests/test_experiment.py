@@ -186,6 +186,11 @@ def test_given_files_are_annotated_along_the_axis(tmp_path):
      "cabench experiment: Invalid value for '--time-limit': 'nan' is not a number of seconds"),
     (["--axis", AXIS, *GENERATED, "--workers", "1000"], "cabench experiment: Invalid value for '--workers'"),
     (["--axis", "candidates:1,2,...,100000000", *GENERATED], "100000000 values; at most 1000"),
+    # (it ran as 0.3333333333333333, which --knowledge noisy-lower:1/3 refuses)
+    (["--axis", "noisy-lower:1/3,1", *GENERATED], "noisy-lower value 1/3: expected a decimal such as 0.3"),
+    (["--axis", AXIS, *GENERATED, "--mechanisms", "vcg,"], "'--mechanisms': \"vcg,\": an empty item"),
+    (["--axis", AXIS, *GENERATED, "--time-limit", "9", "--time-limit", "10"],
+     "cabench experiment: --time-limit given twice"),
 ])
 def test_experiment_errors(tmp_path, args, message):
     result = run_cli("experiment", *args, "-o", str(tmp_path / "r.csv"))
