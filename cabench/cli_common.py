@@ -36,8 +36,8 @@ __all__ = ["CLEANUPS", "GivenPath", "PARAM_HELP", "SECONDS", "SEED", "STOP_SAID"
            "csv_folders_removed_on_error", "csv_outputs", "dash_is_stdout", "emit", "flag_errors", "flag_of",
            "forced_cleanups", "format_option", "given_params", "jobs_option", "jobs_within_machine", "json_asked",
            "json_option", "load_with_reading", "mechanism_list", "named_a_folder", "new_folders_removed_on_error",
-           "no_dash", "outputs_written_last", "param_flags", "param_many_option", "say_stopped", "solver_option",
-           "spec_errors", "time_limit_option", "workers_within_machine"]
+           "no_dash", "outputs_written_last", "param_flags", "param_many_option", "say_stopped", "seed_unused",
+           "solver_option", "spec_errors", "time_limit_option", "workers_within_machine"]
 
 # At its top this module (and every module of commands) imports only what each start needs: click,
 # the flags' choices and the errors main() reports; each command imports the library it runs. So
@@ -350,6 +350,13 @@ class _SeedRange(click.IntRange):
 
 SEED = _SeedRange(-api.MAX_SEED, api.MAX_SEED)
 """The type of every ``--seed`` and ``--first-seed``."""
+
+
+def seed_unused(why: str) -> None:
+    """Refuse ``--seed`` given on a command line where nothing is drawn (``why`` says so): it was
+    taken and ignored, so a user varying it saw the same numbers and could think them robust."""
+    if click.get_current_context().get_parameter_source("seed") is not click.core.ParameterSource.DEFAULT:
+        raise click.BadParameter(f"nothing is drawn: {why}", param_hint="'--seed'")
 
 
 def check_last_seed(first: int, count: int, flag: str) -> None:

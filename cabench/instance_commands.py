@@ -28,6 +28,7 @@ from cabench.cli_common import (
     named_a_folder,
     new_folders_removed_on_error,
     outputs_written_last,
+    seed_unused,
     spec_errors,
 )
 from cabench.exit_codes import NOT_PROVEN
@@ -152,7 +153,7 @@ MAX_COUNT = 10_000
 def generate_command(distribution, goods, bids, players, seed, knowledge, coalitions, output, count) -> int:
     """Generate instance files from a bid distribution (see README, "Generating instances, CATS
     files, performance")."""
-    from instances.files import check_output, written_together
+    from instances.files import check_output, text_writer, written_together
     from instances.generate import check_spec, generate_instance
     from instances.writer import instance_text
 
@@ -194,7 +195,7 @@ def generate_command(distribution, goods, bids, players, seed, knowledge, coalit
             # of them, in a folder the command had made (found by a user's audit)
             with written_together() as stage:
                 for inst, text in zip(made, texts):
-                    stage(output / f"{inst.name}.json", lambda tmp, text=text: tmp.write_text(text, encoding="utf-8"))
+                    stage(output / f"{inst.name}.json", text_writer(text))
             click.echo(f"wrote {len(made)} instance(s) to {output}", err=True)
         else:
             atomic_write_text(output, readable_text(instance_text(made[0]), output, advice))
@@ -262,6 +263,9 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
     from instances.knowledge_models import annotate
     from instances.writer import instance_text
 
+    if knowledge in (None, "none") and coalitions in (None, "none"):
+        seed_unused("the seed drives the knowledge and coalition draws, and neither --knowledge nor "
+                    "--coalitions is given")
     with new_folders_removed_on_error(output):
         if output is not None:
             check_output(output, [file])  # before reading: a bad output path costs nothing

@@ -31,6 +31,7 @@ from cabench.cli_common import (
     outputs_written_last,
     param_flags,
     say_stopped,
+    seed_unused,
     solver_option,
     time_limit_option,
 )
@@ -119,6 +120,9 @@ def evaluate_command(file, mechanism, strategies, player, param_values, samples,
     from instances.files import check_output
 
     check_backend(solver)
+    if samples is None:
+        seed_unused("the seed drives the Monte Carlo sampling, and the exact evaluation samples nothing "
+                    "(add --samples N)")
     csv_to_stdout = csv_outputs(as_json, {"--players-csv": players_csv})
     as_json = json_asked(as_json, fmt)
     with csv_folders_removed_on_error(players_csv):

@@ -19,12 +19,16 @@ import importlib.util
 import math
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from ilp import stopping
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 from instances.errors import CabenchError
+
+if TYPE_CHECKING:
+    from ilp.workers import Worker
 
 __all__ = ["EXACT", "NAME", "available", "run", "solve_here"]
 
@@ -93,7 +97,7 @@ class _Stopper:
     runs its stoppers after letting go of its own lock, so one could come once the solve had
     returned, its worker already serving the next solve."""
 
-    def __init__(self, worker) -> None:
+    def __init__(self, worker: Worker) -> None:
         self._worker = worker
         self._guard = threading.Lock()
         self._active = True

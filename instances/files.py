@@ -31,7 +31,7 @@ from instances.errors import CabenchError, InputError
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_STDIN_BYTES", "OutputError", "atomic_write", "atomic_write_text", "check_output",
            "exclusive_lock", "folders_made_removed", "make_folders", "read_input", "read_standard_bytes",
-           "read_standard_input", "readable_limit", "readable_text", "sync_folder", "written_together"]
+           "read_standard_input", "readable_limit", "readable_text", "sync_folder", "text_writer", "written_together"]
 
 MAX_INPUT_BYTES = 64 * 2**20
 """The largest input file read (64 MiB): a complete 20-good table of 10^12 values is 15 MB."""
@@ -266,9 +266,14 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> None:
         stage(path, write)
 
 
+def text_writer(text: str) -> Callable[[Path], None]:
+    """A ``write`` for :func:`atomic_write` or :func:`written_together`'s ``stage``: ``text`` as UTF-8."""
+    return lambda tmp: tmp.write_text(text, encoding="utf-8")
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
     """:func:`atomic_write` of a text (UTF-8)."""
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(path, text_writer(text))
 
 
 @contextlib.contextmanager

@@ -411,13 +411,19 @@ def test_flag_errors_name_the_command_and_the_flag(command, args, flag):
     (["evaluate", str(EXAMPLES / "seed004-example.json"), "-m", "vcg", "--jobs", "1", "--jobs", "2", "--jobs", "1"],
      "cabench evaluate: --jobs given 3 times; give it once"),
     (["perf", "--suite", "quick", "--backends", "highs,"], "'--backends': \"highs,\": an empty item"),
+    # (--seed drew nothing here, and was ignored)
+    (["evaluate", str(EXAMPLES / "seed004-example.json"), "-m", "vcg", "--seed", "3"],
+     "cabench evaluate: Invalid value for '--seed': nothing is drawn: the seed drives the Monte Carlo sampling"),
+    (["import", str(EXAMPLES / "cats-scheduling-40-200.txt"), "--seed", "3"],
+     "cabench import: Invalid value for '--seed': nothing is drawn"),
     (["plot", str(EXAMPLES / "seed004-example.json"), "--formats", "pdf,,png"],
      "'--formats': \"pdf,,png\": an empty item"),
 ])
-def test_a_flag_of_one_value_given_twice_or_an_empty_list_item_is_refused(tmp_path, args, message):
+def test_a_flag_of_one_value_given_twice_an_empty_list_item_or_an_unused_seed_is_refused(tmp_path, args, message):
     """click kept the last of a repeated flag silently (a script's default then a user's value,
-    or a typo, went unseen), and a list's empty item was skipped."""
-    output = [] if args[0] in ("benchmarks", "evaluate") else ["-o", str(tmp_path / "out")]
+    or a typo, went unseen), a list's empty item was skipped, and a seed where nothing is drawn
+    was ignored."""
+    output = [] if args[0] in ("benchmarks", "evaluate") else ["-o", str(tmp_path / "out")]  # (none is written)
     result = run_cli(*args, *output)
     assert result.returncode == 2 and result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
     assert message in result.stderr and list(tmp_path.iterdir()) == []
