@@ -120,6 +120,7 @@ def load(results: Path):
                            f"column{'s' * (len(missing) > 1)})")
     check_cells(name, frame, None if parquet else data)
     _check_distinct(name, frame, None if parquet else data)
+    _check_one_design(name, frame, None if parquet else data)
     frame["mechanism"] = frame["mechanism"].where(frame["mechanism"].notna(), None)
     frame.loc[frame["mechanism"] == "", "mechanism"] = None
     if "guarantee_benchmark" in frame:  # (rows written before 2026-12-06 name it MKW_I: one benchmark)
@@ -254,6 +255,35 @@ def _check_distinct(name: str, frame, csv_data: bytes | None) -> None:
                  else f"lines {_line(csv_data, first)} and {_line(csv_data, second)}")
         raise CabenchError(f"{name}: {where} are the same row (one instance, mechanism, parameters and solver); "
                            "a sweep writes each once: remove one")
+
+
+def _check_one_design(name: str, frame, csv_data: bytes | None) -> None:
+    """Refuse results that hold an experiment's rows with another experiment's (another
+    ``design``, or in rows written before rows had one, another axis) or with a sweep's (no
+    axis): ``experiment`` refuses to write such a file, but concatenated by hand its table pooled
+    both into one family, along the first axis (a user's audit). A sweep's rows alone may hold
+    any instances: its table groups them by family."""
+    if "axis" not in frame:
+        return
+    axes = [axis if isinstance(axis, str) and axis else None for axis in frame["axis"]]
+    if not any(axes):
+        return
+    designs = frame["design"] if "design" in frame else [None] * len(axes)
+    # each row's experiment: its design, or its axis in rows written before there was one
+    labels = [None if axis is None else (design if isinstance(design, str) and design else f"along {axis}")
+              for axis, design in zip(axes, designs)]
+    first = next(k for k, label in enumerate(labels) if label is not None)
+    other = next((k for k, label in enumerate(labels) if label != labels[first]), None)
+    if other is None:
+        return
+
+    def where(k: int) -> str:
+        return f"row {k + 1}" if csv_data is None else f"line {_line(csv_data, k)}"
+
+    theirs = ("a sweep's row (no knowledge axis)" if labels[other] is None
+              else f"an experiment {labels[other]}")
+    raise CabenchError(f"{name}: {where(first)} is of an experiment {labels[first]} and {where(other)} of {theirs}; "
+                       "one results file holds one design (its table would pool them): summarise each in its own file")
 
 
 def _check_complete(name: str, data: bytes) -> None:
