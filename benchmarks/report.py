@@ -75,8 +75,9 @@ class Report:
         Definition 2), MIKW_i (seed 000 Definition 3), MSW_-i, and whether i's knowledge is
         correct.
     agents : tuple of AgentRow
-        Per coalition (agent of two or more players): MKW_A (seed 000 Definition 6) and the best
-        allocation BA^C (seed 000 Appendix A).
+        Per agent (seed 000 Definition 5: a coalition, or an independent player as an agent of one), in
+        order of lowest member (``Instance.agents``): MKW_A (seed 000 Definition 6; an independent player's
+        MKW_{i} is its MIKW_i) and the best allocation BA^A (seed 000 Appendix A).
     miew, bb, bb_prime, mkw : Best
         MIEW(K_I) over the independent players (seed 001 Definition 3), BB over all players and
         BB' over the independent ones (seed 004 Definition 2, §6.2.3), MKW over the agents (seed

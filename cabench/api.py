@@ -317,8 +317,11 @@ def annotate(instance: Instance | str | Path | Mapping[str, Any], knowledge: str
         Anything :func:`load` accepts.
     knowledge : str, optional
         ``none``, ``exact``, ``noisy-lower:F``, ``wrong:P`` or ``candidates:K``; None keeps it.
-        Knowledge whose instance file would be larger than the 256 MiB cabench reads, counted
-        before it is drawn, is refused.
+        These draw the knowledge sets of seed 001 Definition 1 (``candidates``), the guaranteed
+        lower bounds of seed 000 §1.2 (``exact``, ``noisy-lower``) and the possibilistic beliefs
+        of seed 004 §3, which may be wrong (``wrong``); the README's "Knowledge models" gives
+        each. Knowledge whose instance file would be larger than the 256 MiB cabench reads,
+        counted before it is drawn, is refused.
     coalitions : str, optional
         ``none``, ``pairs:K`` or ``random:K:SIZE``; None keeps them.
     seed : int
@@ -378,8 +381,10 @@ def generate(distribution: str, goods: int, bids: int, players: int | None, seed
     Parameters
     ----------
     distribution : str
-        A CATS-like distribution (``arbitrary``, ``paths``, ``regions``, ``scheduling``,
-        ``matching``, or the legacy ``uniform``, ``decay`` and ``weighted-random``) or ``table``.
+        A distribution of CATS, the Combinatorial Auction Test Suite (Leyton-Brown, Pearson,
+        Shoham, EC-00, 2000), written anew in cabench's code (``arbitrary``, ``paths``,
+        ``regions``, ``scheduling``, ``matching``, or the legacy ``uniform``, ``decay`` and
+        ``weighted-random``), or ``table``.
     goods, bids : int
         Number of goods, and of bids in all (XOR bids per player).
     players : int, None or "bidders"
@@ -800,12 +805,12 @@ def evaluate(instance: Instance | str | Path | Mapping[str, Any], mechanism: str
     References
     ----------
     Each mechanism's steps, rational play and guarantee are its paper's: surviving-strategies
-    (seed 001 §6, Theorem 1), collusion-leveraging (seed 000 §4, Theorem 1), second-price-bundle
-    and mixed-second-price (seed 000 §1.2), perfect-revenue (seed 002 §4, Theorem 2),
-    budget-balanced and naive-1 to naive-4 (seed 003 §5, Theorem 1''), best-belief-normal
-    (seed 004 §4, Theorem 1), best-belief (seed 004 §6, Theorem 2); VCG is the classical
-    baseline. docs/definitions.md ("Mechanisms and their guarantees", "Rational play", and
-    "References" for the papers) gives each in full.
+    (seed 001 §6, Theorem 1, proved as Theorem 2 in §7, the name ``evaluate`` prints),
+    collusion-leveraging (seed 000 §4, Theorem 1), second-price-bundle and mixed-second-price
+    (seed 000 §1.2), perfect-revenue (seed 002 §4, Theorem 2), budget-balanced and naive-1 to
+    naive-4 (seed 003 §5, Theorem 1''), best-belief-normal (seed 004 §4, Theorem 1), best-belief
+    (seed 004 §6, Theorem 2); VCG is the classical baseline. docs/definitions.md ("Mechanisms
+    and their guarantees", "Rational play", and "References" for the papers) gives each in full.
 
     Examples
     --------

@@ -346,6 +346,20 @@ def draw(data: FigureData, style: str = "two-column"):
     return fig
 
 
+def _runs(xs: tuple[float, ...], ys: tuple[float, ...], grid: list[float]) -> list[tuple[list, list]]:
+    """``(xs, ys)`` cut where a point of ``grid`` (the panel's x values) lies between two of
+    ``xs``: a bound drawn over its points only, not across the points where it says nothing."""
+    place = {x: k for k, x in enumerate(grid)}
+    runs: list[tuple[list, list]] = []
+    for x, y in sorted(zip(xs, ys)):
+        if runs and place[x] == place[runs[-1][0][-1]] + 1:
+            runs[-1][0].append(x)
+            runs[-1][1].append(y)
+        else:
+            runs.append(([x], [y]))
+    return runs
+
+
 def _draw_panel(ax, panel: Panel, locator) -> None:
     if panel.kind == "bar":
         categories = list(panel.series[0].x) if panel.series else []
@@ -370,9 +384,15 @@ def _draw_panel(ax, panel: Panel, locator) -> None:
             ax.scatter(s.x, s.y, s=10, color=s.color, label=s.label)
         ax.xaxis.set_major_locator(locator(nbins=5, integer=panel.integer_x))  # (goods at 5.8 and 6.2)
     else:
+        grid = sorted({x for s in panel.series for x in s.x})
         for s in panel.series:
             if s.role == "bound":  # (above the lines: best-belief's bound lies on its own line at 1/2)
-                ax.plot(s.x, s.y, color=s.color, linestyle="--", linewidth=1, label=s.label, zorder=3)
+                # a short bar at each point, so that a bound met at one point only shows (a dashed
+                # line of one point drew nothing, its legend entry stood alone), and no dash across
+                # points where the premise is not met (a user's audit)
+                for k, (xs, ys) in enumerate(_runs(s.x, s.y, grid)):
+                    ax.plot(xs, ys, color=s.color, linestyle="--", linewidth=1, marker="_", markersize=9,
+                            label=s.label if k == 0 else None, zorder=3)
                 continue
             ax.plot(s.x, s.y, color=s.color, linestyle=s.linestyle, marker=s.marker, markersize=3.5, linewidth=1.2,
                     label=s.label)

@@ -67,6 +67,24 @@ def test_knowledge_quality_figure_data(results):
     assert not any(s.role == "bound" for s in msw.series)
 
 
+def test_a_bound_met_at_one_point_is_drawn_and_no_dash_crosses_where_it_says_nothing():
+    """Along wrong:P a theorem's premise (correct knowledge) holds at P = 0 only: its bound, a
+    dashed line of one point, drew nothing while its legend entry stood alone; a bound met at
+    the two ends of an axis was joined across the points between (a user's audit)."""
+    from cabench.plot import FigureData, Panel, Series
+
+    line = Series("m", "mechanism", "m", (0.0, 0.5, 1.0), (0.6, 0.5, 0.4), (0.5, 0.4, 0.3), (0.7, 0.6, 0.5), (3, 3, 3))
+    lone = Series("m bound: one point", "bound", "m", (0.0,), (0.5,), n=(3,))
+    ends = Series("m bound: two ends", "bound", "m", (0.0, 1.0), (0.5, 0.5), n=(3, 3))
+    data = FigureData("f", "t", (Panel("p", "x", "y", (line, lone, ends)),))
+    ax = next(ax for ax in draw(data).axes if ax.get_visible())
+    drawn = [(list(map(float, artist.get_xdata())), artist.get_marker(), artist.get_label())
+             for artist in ax.get_lines()]
+    assert drawn[1] == ([0.0], "_", "m bound: one point")  # a bar, visible alone
+    assert [x for x, _, _ in drawn[2:]] == [[0.0], [1.0]]  # two runs, no dash across 0.5
+    assert ax.get_legend_handles_labels()[1].count("m bound: two ends") == 1  # one legend entry
+
+
 def test_drawn_figure_matches_its_data(results):
     data = knowledge_quality(load(results))
     fig = draw(data, "one-column")

@@ -267,7 +267,7 @@ def test_perf_knowledge_and_coalitions_options(tmp_path):
 
 @pytest.mark.parametrize("option, value, message", [("--knowledge", "candidates:x", "cannot read"),
                                                     ("--coalitions", "pairs:9", "do not fit"),
-                                                    ("--knowledge", ",", "at least one"),
+                                                    ("--knowledge", ",", "an empty item"),
                                                     ("--default", "foo", 'unknown solver "foo"'),
                                                     ("--backends", "cpsat,foo", 'unknown solver "foo"')])
 def test_perf_rejects_bad_specs(tmp_path, option, value, message):
