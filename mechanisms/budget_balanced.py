@@ -176,7 +176,8 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
             return play.end(proposal.allocation, implemented)
         return play.end(E, [(n - 1) * eps] + [-eps] * (n - 1))
     names = instance.players  # (the path names the player, as every path a user reads)
-    w = names.index(play.chance("w", tuple((names[i], Fraction(1, n)) for i in range(n))))
+    share = Fraction(1, n)  # (one Fraction for the n outcomes: the coin is replayed on each of its n branches)
+    w = names.index(play.chance("w", tuple((name, share) for name in names)))
     prices = [Fraction(-eps)] * n
     if w == 0:
         prices[0] = (n - 1) * eps

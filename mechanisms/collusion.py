@@ -116,7 +116,8 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
     if play.chance("c1", (("Heads", eps), ("Tails", 1 - eps))) == "Heads":
         # labelled by the players' names, as every path a user reads (the index is the position)
         names = instance.players
-        star = names.index(play.chance("random star", tuple((names[i], Fraction(1, n)) for i in range(n))))
+        share = Fraction(1, n)  # (one Fraction for the n outcomes: the coin is replayed on each of its n branches)
+        star = names.index(play.chance("random star", tuple((name, share) for name in names)))
         second = 0
     if play.chance("c2", FAIR) == "Heads":
         return play.end(announced[star].allocation, prices)

@@ -94,7 +94,15 @@ class Play:
     def chance(self, name: str, outcomes: Sequence[tuple[str, Fraction]]) -> str:
         """A chance node; returns the label of the outcome that happened."""
         probabilities = [p for _, p in outcomes]
-        if any(not isinstance(p, Fraction | int) or p < 0 or p > 1 for p in probabilities) or sum(probabilities) != 1:
+        first = probabilities[0] if probabilities else None
+        if isinstance(first, Fraction) and all(p is first for p in probabilities):
+            # n equal outcomes given one Fraction (a uniform draw among n players): checked without
+            # n Fraction sums and comparisons, as each of its n branches replays it (n^2 of them)
+            valid = first * len(probabilities) == 1
+        else:
+            valid = all(isinstance(p, Fraction | int) and 0 <= p <= 1 for p in probabilities) and (
+                sum(probabilities) == 1)
+        if not valid:
             raise MechanismError(f"chance node {name}: probabilities {probabilities} must be exact and sum to 1")
         label = outcomes[self._choose(name, outcomes)][0]
         self.path.append(f"{name}={label}")

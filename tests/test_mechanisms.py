@@ -518,3 +518,25 @@ def test_facts_are_freed_with_their_last_reference():
     del facts
     gc.collect()
     assert gone() is None
+
+
+@pytest.mark.parametrize("outcomes, valid", [
+    ((("a", Fraction(1, 3)),) * 3, True),  # one Fraction for every outcome: the uniform draw's shortcut
+    ((("a", Fraction(1, 4)),) * 3, False),
+    ((("a", Fraction(-1, 2)), ("b", Fraction(3, 2))), False),
+    ((("a", Fraction(1, 2)), ("b", Fraction(1, 2))), True),  # equal, not the same object
+    ((("a", 0.5), ("b", Fraction(1, 2))), False),  # a float is not exact
+    ((("a", 1), ("b", 0)), True),
+])
+def test_a_chance_node_takes_exact_probabilities_summing_to_one(outcomes, valid):
+    """The engine's check of a chance node, its shortcut for n outcomes given one Fraction
+    included (a market's uniform draw among 1000 players summed 1000 Fractions on each of its
+    1000 branches)."""
+    from mechanisms.engine import MechanismError, Play
+
+    play = Play((), lambda name, outcomes: 0)
+    if valid:
+        assert play.chance("c", outcomes) == outcomes[0][0]
+    else:
+        with pytest.raises(MechanismError, match="must be exact and sum to 1"):
+            play.chance("c", outcomes)
