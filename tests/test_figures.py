@@ -85,6 +85,26 @@ def test_a_bound_met_at_one_point_is_drawn_and_no_dash_crosses_where_it_says_not
     assert ax.get_legend_handles_labels()[1].count("m bound: two ends") == 1  # one legend entry
 
 
+def test_mechanisms_without_a_ratio_take_no_slot_or_panel_and_ratios_near_one_read_plainly(results):
+    """A market mechanism's guarantee is a probability, with no ratio to a benchmark: its slots in
+    performance-over-benchmark stayed empty, and a market experiment's knowledge-quality drew two
+    empty panels; ratios of 1 +- 1e-10 had their axis read against an offset "1e-9+1" (a user's
+    audit)."""
+    from cabench.plot import performance
+
+    frame = load(results)
+    frame = frame[~frame["mechanism"].isin(("vcg", "second-price-bundle"))].copy()  # (their ratios are to BB)
+    frame.loc[frame["mechanism"] == "best-belief", ["revenue_over_benchmark", "total_over_benchmark"]] = math.nan
+    assert "best-belief" not in performance(frame).panels[0].series[0].x
+    frame[["revenue_over_benchmark", "total_over_benchmark"]] = math.nan
+    assert performance(frame) is None
+    frame["total_over_MSW"] = 1 - 1e-10 * (frame.index % 2)
+    data = knowledge_quality(frame)
+    assert [p.title for p in data.panels] == ["Against MSW"]
+    ax = next(ax for ax in draw(data).axes if ax.get_visible())
+    assert not ax.yaxis.get_major_formatter().get_useOffset()
+
+
 def test_drawn_figure_matches_its_data(results):
     data = knowledge_quality(load(results))
     fig = draw(data, "one-column")
