@@ -70,10 +70,10 @@ EVALUATED = ("E_SW", "E_REV", "total", "guarantee", "guarantee_benchmark", "guar
              "verdict", "total_over_benchmark", "revenue_over_benchmark", "total_over_MSW", "revenue_over_MSW")
 """What they read of an evaluated mechanism's row: a sweep writes all of these, or none when it
 evaluated no mechanism (or proved none)."""
-NUMBERS = ("goods", "players", "bids", "coalitions", "colluders", "seed", "axis_value", "time_limit", "scale", "MSW",
-           "MIEW", "BB", "BB_prime", "MKW", "solve_seconds", "eval_seconds", "host_cores", "E_SW", "E_REV", "total",
-           "guarantee_value", "bound", "bound_over_benchmark", "total_over_benchmark", "revenue_over_benchmark",
-           "total_over_MSW", "revenue_over_MSW")
+NUMBERS = ("goods", "players", "bids", "coalitions", "colluders", "seed", "knowledge_seed", "coalitions_seed",
+           "axis_value", "time_limit", "scale", "MSW", "MIEW", "BB", "BB_prime", "MKW", "solve_seconds", "eval_seconds",
+           "host_cores", "E_SW", "E_REV", "total", "guarantee_value", "bound", "achieved", "bound_over_benchmark",
+           "total_over_benchmark", "revenue_over_benchmark", "total_over_MSW", "revenue_over_MSW")
 WHOLE = {"goods": 1, "players": 1, "bids": 0, "coalitions": 0, "colluders": 0, "scale": 1, "host_cores": 1}
 """The counts among :data:`NUMBERS`, with the least each can be."""
 LARGEST_NUMBER = 1e30

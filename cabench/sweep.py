@@ -242,6 +242,10 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         "seed": record.get("seed"),
         "knowledge": record.get("knowledge"),
         "coalition_spec": record.get("coalitions"),
+        # the seeds annotate drew them with, when not the generator's ``seed`` (a user's audit:
+        # files annotated with two seeds had the same provenance columns)
+        "knowledge_seed": record.get("knowledge_seed"),
+        "coalitions_seed": record.get("coalitions_seed"),
         "axis": record.get("axis"),
         "axis_value": record.get("axis_value"),
         "source_file": record.get("source_file"),
@@ -297,6 +301,8 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
             "guarantee_value": money(g.benchmark_value) if g else None,
             "guarantee_on": guarantee_on(g.statement) if g else None,
             "bound": (float(g.bound) if g.on_probability else float(g.bound / scale)) if g else None,
+            # what the bound is compared with (a market's probability had no column: a user's audit)
+            "achieved": (float(g.achieved) if g.on_probability else float(g.achieved / scale)) if g else None,
             "bound_over_benchmark": float(g.bound / g.benchmark_value) if ratio else None,
             "verdict": g.verdict if g else None,
             # the theorem's verdict: None when its premise is not met (it says nothing here)
@@ -468,7 +474,7 @@ def _needs_row(row: dict[str, Any] | None, time_limit: float | None) -> bool:
 
 
 LATE = ("E_SW", "E_REV", "total", "guarantee", "guarantee_benchmark", "guarantee_value", "guarantee_on", "bound",
-        "bound_over_benchmark", "verdict", "holds", "total_over_benchmark", "revenue_over_benchmark", "total_over_MSW",
+        "achieved", "bound_over_benchmark", "verdict", "holds", "total_over_benchmark", "revenue_over_benchmark", "total_over_MSW",
         "revenue_over_MSW", "eval_seconds")
 """The columns of an evaluated mechanism's row, last and in this order whatever the first row
 is (a mechanism row left unproven has ``eval_seconds`` alone: it came before ``E_SW``)."""

@@ -515,6 +515,7 @@ def test_rows_of_an_annotated_file_name_the_knowledge_it_has(tmp_path):
     assert run_cli("sweep", str(folder), "-o", str(results)).returncode == 0
     row = pd.read_csv(results).iloc[0]
     assert (row["knowledge"], row["coalition_spec"], row["seed"], row["colluders"]) == ("wrong:0.5", "pairs:1", 4, 2)
+    assert row["knowledge_seed"] == row["coalitions_seed"] == 9  # (files annotated with two seeds looked alike)
     record = read_record(cabench.load(folder / "annotated.json"))
     assert record["knowledge_seed"] == record["coalitions_seed"] == 9 and record["distribution"] == "regions"
     # the API keeps it true too, and a file without a record stays without one
@@ -779,3 +780,18 @@ def test_a_resumed_sweep_writes_its_earlier_rows_as_they_were(tmp_path):
     run_sweep(files, results, ["vcg", "second-price-bundle"])
     names = set(pd.read_csv(results, dtype=str, keep_default_na=False)["instance"])
     assert names == {"'=evil", "''quoted"}
+
+
+def test_a_rows_verdict_can_be_checked_from_its_achieved_value(tmp_path):
+    """A market mechanism's guarantee bounds a probability, which no column held: its verdict
+    could not be checked from the results (a user's audit). ``achieved`` is what the bound is
+    compared with: the probability for a market, E[REV] or E[SW] + E[REV] (in money) otherwise."""
+    results = tmp_path / "r.csv"
+    for example, mechanism in (("seed003-market.json", "budget-balanced"), ("seed004-example.json", "best-belief")):
+        done = run_cli("sweep", str(EXAMPLES / example), "--mechanisms", mechanism, "-o", str(results))
+        assert done.returncode == 0, done.stderr
+    rows = pd.read_csv(results).set_index("mechanism")
+    market, auction = rows.loc["budget-balanced"], rows.loc["best-belief"]
+    assert market["guarantee_on"] == "probability" and 0 < market["bound"] <= market["achieved"] <= 1
+    assert (market["achieved"] >= market["bound"]) == market["holds"]
+    assert auction["guarantee_on"] == "revenue" and auction["achieved"] == auction["E_REV"] >= auction["bound"]
