@@ -323,6 +323,7 @@ def annotate_command(file, knowledge, coalitions, seed, replace, output) -> int:
 def export_command(file, fmt, output) -> int:
     """Write an instance whose valuations are XOR bids as a CATS file, prices divided by the
     instance's scale (knowledge is dropped). FILE may be - for standard input."""
+    from cabench.provenance import read_record
     from instances.cats import write_cats
     from instances.files import check_output
     from instances.loader import load_instance
@@ -330,5 +331,7 @@ def export_command(file, fmt, output) -> int:
     with new_folders_removed_on_error(output):
         if output is not None:
             check_output(output, [file])
-        emit(write_cats(load_instance(file)), output)
+        instance = load_instance(file)
+        distribution = read_record(instance).get("distribution")
+        emit(write_cats(instance, distribution if isinstance(distribution, str) else None), output)
     return 0

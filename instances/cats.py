@@ -322,6 +322,7 @@ def read_instance_or_cats(path: str | Path) -> Instance:
 
 
 _DISTRIBUTION = re.compile(r"^%.*\bDistribution:\s*([A-Za-z0-9_.-]+)", re.MULTILINE)
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")  # (a distribution's name as the header holds it)
 
 
 def header_distribution(path: str | Path) -> str | None:
@@ -391,7 +392,7 @@ def _validated(instance: Instance) -> Instance:
     return instance
 
 
-def write_cats(instance: Instance) -> str:
+def write_cats(instance: Instance, distribution: str | None = None) -> str:
     """The CATS text of an instance whose valuations are all XOR bids (xor or single_minded).
 
     Prices are divided by the instance's scale and written as exact decimals, so exporting an
@@ -401,8 +402,11 @@ def write_cats(instance: Instance) -> str:
     Bids are written in the order of the instance, a repeated bundle included, but a bid of price
     0 is left out (it adds nothing to an XOR valuation); a player left with no bid gets one bid of
     price 0 on the first good, so that it stays a player (the mechanisms count the players).
-    Knowledge, coalitions and endowments have no place in the format and are dropped. A negative price (a market's) has no place either: an :class:`InputError` (it was
-    left out as a 0 is, which changed the valuation).
+    Knowledge, coalitions and endowments have no place in the format and are dropped. A negative
+    price (a market's) has no place either: an :class:`InputError` (it was left out as a 0 is,
+    which changed the valuation). ``distribution``, the one the instance was drawn from, is
+    written as CATS writes it (``% Distribution: regions``), where :func:`header_distribution`
+    reads it back: an exported file kept no trace of it.
     """
     for i, v in enumerate(instance.valuations):
         if v.form not in (Form.XOR, Form.SINGLE_MINDED):
@@ -417,7 +421,9 @@ def write_cats(instance: Instance) -> str:
     m = instance.m
     # the name on one comment line (a line break in it made lines of bids: a file import refused)
     lines = [f"% {' '.join(instance.name.splitlines())}: written by cabench",
-             *([f"% cabench scale {instance.scale}"] if instance.scale > 1 else []), f"goods {m}"]
+             *([f"% cabench scale {instance.scale}"] if instance.scale > 1 else []),
+             *([f"% Distribution: {distribution}"] if distribution and _NAME.fullmatch(distribution) else []),
+             f"goods {m}"]
     body = []
     dummy = 0
     for v in instance.valuations:

@@ -369,6 +369,22 @@ def test_export_keeps_the_scale(tmp_path):
         assert json.loads(target.read_text())["scale"] == scale
 
 
+def test_export_names_the_distribution_a_generated_file_was_drawn_from(tmp_path):
+    """A generated file exported lost its distribution: a sweep of the CATS files put them all in
+    the family "other files" (a user's audit). The header names it as CATS does."""
+    from instances.cats import header_distribution
+
+    made, out = tmp_path / "made.json", tmp_path / "made.txt"
+    made_ok = run_cli("generate", "-d", "matching", "-m", "8", "-b", "20", "-n", "bidders", "-o", str(made))
+    assert made_ok.returncode == 0, made_ok.stderr
+    assert run_cli("export", str(made), "-o", str(out)).returncode == 0
+    assert "% Distribution: matching\n" in out.read_text() and header_distribution(out) == "matching"
+    plain = tmp_path / "plain.txt"  # (a file with no record names none)
+    assert run_cli("export", str(EXAMPLES.parent.parent / "tests" / "hostile" / "valid.json"),
+                   "-o", str(plain)).returncode == 0
+    assert header_distribution(plain) is None
+
+
 def test_an_output_ending_in_a_slash_is_a_folder(tmp_path):
     """``-o new/`` wrote a file named ``new`` (generate, annotate, export, table): generate now
     writes into the folder, and the commands that write one file refuse it, writing nothing."""
