@@ -3,6 +3,8 @@ and the exact evaluation of a strategy profile."""
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -21,7 +23,7 @@ from instances import ZERO, CabenchError, Candidates, Instance, LowerBounds
 from mechanisms.engine import Rules, Strategy, Terminal, outcome_distribution
 
 __all__ = ["Deviation", "Evaluation", "Facts", "Guarantee", "Mechanism", "Param", "ParameterError", "agent_of",
-           "evaluate", "in_open_unit", "perfectly_informed"]
+           "evaluate", "expectations", "in_open_unit", "perfectly_informed"]
 
 _REQUESTS = {"miew": miew_request, "rk": relevant_knowledge_request, "ba": best_allocation_request,
              "fav": favourite_bundle_request}
@@ -564,11 +566,7 @@ def evaluate(mechanism: Mechanism, instance: Instance, params: Mapping[str, Frac
     """
     outcomes = tuple(outcome_distribution(mechanism.rules, instance, params, profile,
                                           facts.options if facts is not None else None))
-    sw = sum((p * t.welfare(instance) for p, t in outcomes), Fraction(0))
-    rev = sum((p * t.revenue for p, t in outcomes), Fraction(0))
-    utilities = tuple(
-        sum((p * t.utility(instance, i) for p, t in outcomes), Fraction(0)) for i in range(instance.n)
-    )
+    sw, rev, utilities = expectations(outcomes, instance)
     branches: dict[str, Fraction] = {}
     for p, t in outcomes:
         key = ", ".join(t.path) or "(no chance)"
@@ -586,6 +584,29 @@ def evaluate(mechanism: Mechanism, instance: Instance, params: Mapping[str, Frac
     if check and facts is not None:
         evaluation = replace(evaluation, guarantee=mechanism.guarantee(instance, params, facts, evaluation))
     return evaluation
+
+
+def expectations(outcomes: Sequence[tuple[Fraction, Terminal]], instance: Instance
+                 ) -> tuple[Fraction, Fraction, tuple[Fraction, ...]]:
+    """E[SW], E[REV] and each player's E[u_i] (seed 000 §2, seed 003 §3: u_i = TV_i(A_i) - P_i,
+    less TV_i(E_i) in a market) over the exact outcome distribution ``outcomes``, in integers
+    over common denominators: the same Fractions as summing ``p * u`` term by term, which at
+    n players and about n branches (a uniform draw among the players) was n^2 Fraction
+    products and sums (5 of the 20 s of a 1000-player market's outcome, 2026-12-07)."""
+    common = math.lcm(*(p.denominator for p, _ in outcomes))  # of the probabilities
+    weights = [p.numerator * (common // p.denominator) for p, _ in outcomes]
+    cents = math.lcm(*(q.denominator for _, t in outcomes for q in t.prices))  # of the prices
+    valuations = instance.valuations
+    values = [[v.value(a) for v, a in zip(valuations, t.allocation)] for _, t in outcomes]
+    prices = [[q.numerator * (cents // q.denominator) for q in t.prices] for _, t in outcomes]
+    sw = Fraction(sum(w * sum(row) for w, row in zip(weights, values)), common)
+    rev = Fraction(sum(w * sum(row) for w, row in zip(weights, prices)), common * cents)
+    endowed = [0] * instance.n if instance.endowment is None else [v.value(e) for v, e in zip(valuations, instance.endowment)]
+    utilities = tuple(  # (player by player: the columns of the two tables)
+        Fraction(cents * sum(map(operator.mul, weights, value_column)) - sum(map(operator.mul, weights, price_column)),
+                 common * cents) - own
+        for value_column, price_column, own in zip(zip(*values), zip(*prices), endowed))
+    return sw, rev, utilities
 
 
 def in_open_unit(value: Fraction, params: Mapping[str, Fraction], instance: Instance) -> str | None:

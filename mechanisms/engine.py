@@ -10,6 +10,8 @@ Carlo sampling draws the same chance nodes at random instead (a seeded cross-che
 
 from __future__ import annotations
 
+import functools
+import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,10 +51,13 @@ class Terminal:
         """SW = sum_i TV_i(A_i) (seed 000 §5.1; seed 004 §3)."""
         return sum(v.value(a) for v, a in zip(instance.valuations, self.allocation))
 
-    @property
+    @functools.cached_property
     def revenue(self) -> Fraction:
-        """REV = sum_i P_i."""
-        return sum(self.prices, Fraction(0))
+        """REV = sum_i P_i: in integers over the prices' common denominator, and once per
+        terminal (a 1000-player market's JSON summed its 1000 prices twice for each of its 1000
+        outcomes, Fraction by Fraction: 4 s)."""
+        common = math.lcm(*(p.denominator for p in self.prices))
+        return Fraction(sum(p.numerator * (common // p.denominator) for p in self.prices), common)
 
     def utility(self, instance: Instance, i: int) -> Fraction:
         """u_i = TV_i(A_i) - P_i, minus TV_i(E_i) in a market (seed 003 §3)."""

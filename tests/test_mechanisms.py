@@ -540,3 +540,28 @@ def test_a_chance_node_takes_exact_probabilities_summing_to_one(outcomes, valid)
     else:
         with pytest.raises(MechanismError, match="must be exact and sum to 1"):
             play.chance("c", outcomes)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_expectations_in_integers_equal_the_fraction_sums(seed):
+    """``expectations`` sums over common denominators; term by term in Fractions (as it was) the
+    same E[SW], E[REV] and E[u_i], markets with endowments included, on every mechanism."""
+    from mechanisms.base import expectations
+    from mechanisms.engine import outcome_distribution
+
+    checked = 0
+    for k in range(8):
+        inst = random_instance(100 * seed + k, goods=4, players=4)
+        facts = Facts(inst)
+        for m in MECHANISMS.values():
+            if m.market != inst.is_market or inst.n < m.min_players:
+                continue
+            params = m.parameters(inst)
+            outcomes = outcome_distribution(m.rules, inst, params, m.rational(inst, params, facts), facts.options)
+            sw = sum((p * t.welfare(inst) for p, t in outcomes), Fraction(0))
+            rev = sum((p * sum(t.prices, Fraction(0)) for p, t in outcomes), Fraction(0))
+            utilities = tuple(sum((p * t.utility(inst, i) for p, t in outcomes), Fraction(0)) for i in range(inst.n))
+            assert expectations(outcomes, inst) == (sw, rev, utilities), m.name
+            assert all(t.revenue == sum(t.prices, Fraction(0)) for _, t in outcomes)
+            checked += 1
+    assert checked >= 8
