@@ -69,6 +69,10 @@ def parse_axis(spec: str) -> Axis:
     if kind not in AXES or not raw:
         raise CabenchError(problem)
     items = [x.strip() for x in raw.split(",")]
+    fraction = next((x for x in items if "/" in x), None)
+    if fraction is not None and kind != "coalition-size":  # (1/3 ran as 0.3333333333333333)
+        written = "a whole number" if kind == "candidates" else "a decimal such as 0.3"
+        raise CabenchError(f"--axis: {kind} value {fraction}: expected {written}, as --knowledge takes")
     if len(items) > MAX_POINTS:
         raise CabenchError(f"--axis: {len(items)} values; at most {MAX_POINTS}")
     try:
@@ -98,8 +102,6 @@ def parse_axis(spec: str) -> Axis:
         if kind == "coalition-size":
             if v.denominator != 1 or v < 2:
                 raise CabenchError(f"--axis: coalition size {v}: expected a whole number >= 2")
-        elif exact_number(_number(v)) != v:  # (1/3 ran as 0.3333333333333333; --knowledge refuses 1/3)
-            raise CabenchError(f"--axis: {kind} value {v}: expected a decimal such as 0.3, as --knowledge takes")
         else:
             try:
                 parse_knowledge(f"{kind}:{_number(v)}")

@@ -214,8 +214,11 @@ def performance(frame) -> FigureData | None:
     if rows.empty:
         return None
     # the mechanisms with a ratio to show: a market mechanism's guarantee is a probability, and
-    # its five slots stayed empty beside the auctions' bars (a user's audit)
-    rows = rows[rows["revenue_over_benchmark"].notna() | rows["total_over_benchmark"].notna()]
+    # its five slots stayed empty beside the auctions' bars (a user's audit). Every row of a
+    # mechanism and family with one is kept: the unit of its interval (``units``) is chosen
+    # over them all, as ``table`` chooses it
+    shown = rows["revenue_over_benchmark"].notna() | rows["total_over_benchmark"].notna()
+    rows = rows[shown.groupby([rows["mechanism"], rows["family"]]).transform("any")]
     if rows.empty:
         return None
     families = sorted(set(rows["family"]))

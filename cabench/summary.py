@@ -258,32 +258,38 @@ def _check_distinct(name: str, frame, csv_data: bytes | None) -> None:
 
 
 def _check_one_design(name: str, frame, csv_data: bytes | None) -> None:
-    """Refuse results that hold an experiment's rows with another experiment's (another
-    ``design``, or in rows written before rows had one, another axis) or with a sweep's (no
-    axis): ``experiment`` refuses to write such a file, but concatenated by hand its table pooled
-    both into one family, along the first axis (a user's audit). A sweep's rows alone may hold
-    any instances: its table groups them by family."""
+    """Refuse results that hold rows of two experiments: two ``design`` values, or (in rows
+    written before rows had one) two axes. ``experiment`` refuses to write such a file, but
+    joined by hand its table pooled both into one family, along the first axis (a user's
+    audit). As ``experiment.check_design`` has it, a row without a design goes with any design
+    of its axis (results resumed across the version that added the column), and rows without an
+    axis (a sweep's) go with any: a sweep over an experiment's files and others is a sweep."""
     if "axis" not in frame:
         return
-    axes = [axis if isinstance(axis, str) and axis else None for axis in frame["axis"]]
-    if not any(axes):
-        return
-    designs = frame["design"] if "design" in frame else [None] * len(axes)
-    # each row's experiment: its design, or its axis in rows written before there was one
-    labels = [None if axis is None else (design if isinstance(design, str) and design else f"along {axis}")
-              for axis, design in zip(axes, designs)]
-    first = next(k for k, label in enumerate(labels) if label is not None)
-    other = next((k for k, label in enumerate(labels) if label != labels[first]), None)
-    if other is None:
-        return
+    designs = frame["design"] if "design" in frame else [None] * len(frame)
+    first_axis = first_design = None  # (row index, value) of the first of each met
+    for k, (axis, design) in enumerate(zip(frame["axis"], designs)):
+        if not (isinstance(axis, str) and axis):
+            continue
+        design = design if isinstance(design, str) and design else None
+        if first_axis is None:
+            first_axis = (k, axis)
+        elif axis != first_axis[1]:
+            _two_designs(name, csv_data, first_axis[0], f"along {first_axis[1]}", k, f"along {axis}")
+        if design is not None:
+            if first_design is None:
+                first_design = (k, design)
+            elif design != first_design[1]:
+                _two_designs(name, csv_data, first_design[0], first_design[1], k, design)
 
+
+def _two_designs(name: str, csv_data: bytes | None, first: int, one: str, second: int, other: str) -> None:
     def where(k: int) -> str:
         return f"row {k + 1}" if csv_data is None else f"line {_line(csv_data, k)}"
 
-    theirs = ("a sweep's row (no knowledge axis)" if labels[other] is None
-              else f"an experiment {labels[other]}")
-    raise CabenchError(f"{name}: {where(first)} is of an experiment {labels[first]} and {where(other)} of {theirs}; "
-                       "one results file holds one design (its table would pool them): summarise each in its own file")
+    raise CabenchError(f"{name}: {where(first)} is of an experiment {one} and {where(second)} of an experiment "
+                       f"{other}; one results file holds one design (its table would pool them): summarise each "
+                       "in its own file")
 
 
 def _check_complete(name: str, data: bytes) -> None:

@@ -403,33 +403,35 @@ def test_too_many_instances_are_refused_at_once(tmp_path, seeds, says):
     assert time.monotonic() - start < 30 and not (tmp_path / "out").exists()
 
 
-def test_table_and_plot_refuse_results_of_two_designs_joined_by_hand(tmp_path):
-    """Two experiments' results concatenated by hand (another axis), or an experiment's with a
-    sweep's: ``experiment`` refuses to write such a file, but ``table`` summarised it with exit 0,
-    pooling both into one family along the first axis (wrong:0.5 counted as noisy-lower:0.5,
-    a user's audit); ``plot`` refused the first case only, without the file's name. Both now
-    refuse each, naming the file and the two lines; the rows of one design stay accepted, and
-    so do the older rows without a design column (told apart by their axis)."""
-    args = ["-d", "regions", "-m", "3", "-b", "4", "-n", "2", "--seeds", "1", "--mechanisms", "vcg", "--solver", "brute"]
+def test_table_and_plot_refuse_results_of_two_experiments_joined_by_hand(tmp_path):
+    """Two experiments' results concatenated by hand (another axis): ``experiment`` refuses to
+    write such a file, but ``table`` summarised it with exit 0, pooling both into one family
+    along the first axis (wrong:0.5 counted as noisy-lower:0.5, a user's audit); ``plot`` refused
+    it without the file's name. Both now refuse it, naming the file and the two lines. Rows of
+    one experiment with and without a design (resumed across the version that added the column)
+    stay accepted, as ``experiment`` resumes them, and so do a sweep's rows beside them."""
+    args = ["-d", "regions", "-m", "3", "-b", "4", "-n", "2", "--seeds", "1", "--mechanisms", "vcg",
+            "--solver", "brute"]
     first, second, sweep = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "s.csv"
     assert run_cli("experiment", "--axis", "noisy-lower:0.5", *args, "-o", str(first)).returncode == 0
     assert run_cli("experiment", "--axis", "wrong:0.5", *args, "-o", str(second)).returncode == 0
     assert run_cli("sweep", str(EXAMPLES / "seed004-example.json"), "--mechanisms", "vcg", "--solver", "brute",
                    "-o", str(sweep)).returncode == 0
-    for other, says in ((second, "of an experiment along wrong"), (sweep, "of a sweep's row (no knowledge axis)")):
-        joined = tmp_path / "joined.csv"
-        pd.concat([pd.read_csv(first), pd.read_csv(other)]).to_csv(joined, index=False)
+    joined = tmp_path / "joined.csv"
+    for drop in ([], ["design"]):  # (rows written before rows had a design: told apart by their axis)
+        pd.concat([pd.read_csv(first), pd.read_csv(second)]).drop(columns=drop).to_csv(joined, index=False)
         for command in (["table", str(joined)], ["plot", str(joined), "-o", str(tmp_path / "figures")]):
             result = run_cli(*command)
             assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
-            assert result.stderr.startswith(f"{joined}: line 2 is of an experiment along noisy-lower;"), result.stderr
-            assert says in result.stderr and "one results file holds one design" in result.stderr
-        old = tmp_path / "old.csv"  # (rows written before rows had a design)
-        pd.concat([pd.read_csv(first), pd.read_csv(other)]).drop(columns=["design"]).to_csv(old, index=False)
-        result = run_cli("table", str(old))
-        assert result.returncode == 2 and "line 2 is of an experiment along noisy-lower and line" in result.stderr
+            assert result.stderr.startswith(f"{joined}: line 2 is of an experiment along noisy-lower"), result.stderr
+            assert "of an experiment along wrong" in result.stderr and "one results file holds one design" in result.stderr
     assert not (tmp_path / "figures").exists()
-    assert run_cli("table", str(first)).returncode == 0 and run_cli("table", str(sweep)).returncode == 0
+    pd.read_csv(first).assign(design=None).to_csv(joined, index=False)  # (written before rows had a design)
+    resumed = run_cli("experiment", "--axis", "noisy-lower:0.5", *args[:-5], "2", *args[-4:], "-o", str(joined))
+    assert resumed.returncode == 0 and "1 already" in resumed.stderr, resumed.stderr
+    assert run_cli("table", str(joined)).returncode == 0
+    pd.concat([pd.read_csv(first), pd.read_csv(sweep)]).to_csv(joined, index=False)
+    assert run_cli("table", str(joined)).returncode == 0
 
 
 def test_results_without_a_design_still_refuse_another_family(tmp_path):
