@@ -97,7 +97,8 @@ def test_mechanisms_without_a_ratio_take_no_slot_or_panel_and_ratios_near_one_re
     frame.loc[frame["mechanism"] == "best-belief", ["revenue_over_benchmark", "total_over_benchmark"]] = math.nan
     assert "best-belief" not in performance(frame).panels[0].series[0].x
     kept = frame.copy()  # (two of the three auctions without a ratio: an interval over the one left)
-    kept.loc[(kept["mechanism"] == "mixed-second-price") & (kept["seed"] != 0), "total_over_benchmark"] = math.nan
+    kept.loc[(kept["mechanism"] == "mixed-second-price") & (kept["seed"] != 0),
+             ["revenue_over_benchmark", "total_over_benchmark"]] = math.nan
     total = {s.mechanism: s for s in performance(kept).panels[1].series}["regions"]
     # counted in auctions, as table counts it (n=1), not in the one auction's knowledge draws (n=2)
     assert total.n[total.x.index("mixed-second-price")] == 1
