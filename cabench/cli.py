@@ -54,7 +54,8 @@ COMMANDS = (benchmarks_command, generate_command, import_command, annotate_comma
 class OnceGroup(click.Group):
     """The command group: click's, except that a flag taking one value is refused when given twice."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]):
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
             refuse_repeated_flags(command, click.Context(command, info_name=name, parent=ctx), rest)
@@ -70,6 +71,8 @@ def refuse_repeated_flags(command: click.Command, ctx: click.Context, args: list
         _, _, order = command.make_parser(ctx).parse_args(list(args))  # (click's own parser: each use in order)
     except click.UsageError:
         return  # the command's parse says what is wrong with the line
+    if any(getattr(param, "is_eager", False) for param in order):
+        return  # (--help or --version: shown whatever else the line holds, as click has it)
     counts = Counter(param for param in order if isinstance(param, click.Option)
                      and not (param.multiple or param.count or param.is_flag))
     for option, count in counts.items():

@@ -15,6 +15,7 @@ import os
 import sys
 from fractions import Fraction
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import click
@@ -366,7 +367,7 @@ def check_last_seed(first: int, count: int, flag: str) -> None:
                                  "seed", param_hint=flag)
 
 
-_FLAGS = {"params": "--param", "round_digits": "--round"}
+_FLAGS = MappingProxyType({"params": "--param", "round_digits": "--round"})
 """The API's arguments whose flag is not their name with ``--`` and hyphens."""
 
 

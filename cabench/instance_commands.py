@@ -264,8 +264,8 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
     from instances.writer import instance_text
 
     if knowledge in (None, "none") and coalitions in (None, "none"):
-        seed_unused("the seed drives the knowledge and coalition draws, and neither --knowledge nor "
-                    "--coalitions is given")
+        seed_unused("the seed drives the knowledge and coalition draws, and neither is asked for "
+                    "(--knowledge and --coalitions are none)")
     with new_folders_removed_on_error(output):
         if output is not None:
             check_output(output, [file])  # before reading: a bad output path costs nothing

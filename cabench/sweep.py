@@ -474,8 +474,8 @@ def _needs_row(row: dict[str, Any] | None, time_limit: float | None) -> bool:
 
 
 LATE = ("E_SW", "E_REV", "total", "guarantee", "guarantee_benchmark", "guarantee_value", "guarantee_on", "bound",
-        "achieved", "bound_over_benchmark", "verdict", "holds", "total_over_benchmark", "revenue_over_benchmark", "total_over_MSW",
-        "revenue_over_MSW", "eval_seconds")
+        "achieved", "bound_over_benchmark", "verdict", "holds", "total_over_benchmark", "revenue_over_benchmark",
+        "total_over_MSW", "revenue_over_MSW", "eval_seconds")
 """The columns of an evaluated mechanism's row, last and in this order whatever the first row
 is (a mechanism row left unproven has ``eval_seconds`` alone: it came before ``E_SW``)."""
 

@@ -601,7 +601,8 @@ def expectations(outcomes: Sequence[tuple[Fraction, Terminal]], instance: Instan
     prices = [[q.numerator * (cents // q.denominator) for q in t.prices] for _, t in outcomes]
     sw = Fraction(sum(w * sum(row) for w, row in zip(weights, values)), common)
     rev = Fraction(sum(w * sum(row) for w, row in zip(weights, prices)), common * cents)
-    endowed = [0] * instance.n if instance.endowment is None else [v.value(e) for v, e in zip(valuations, instance.endowment)]
+    endowment = instance.endowment
+    endowed = [0] * instance.n if endowment is None else [v.value(e) for v, e in zip(valuations, endowment)]
     utilities = tuple(  # (player by player: the columns of the two tables)
         Fraction(cents * sum(map(operator.mul, weights, value_column)) - sum(map(operator.mul, weights, price_column)),
                  common * cents) - own

@@ -424,7 +424,8 @@ def test_table_and_plot_refuse_results_of_two_experiments_joined_by_hand(tmp_pat
             result = run_cli(*command)
             assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
             assert result.stderr.startswith(f"{joined}: line 2 is of an experiment along noisy-lower"), result.stderr
-            assert "of an experiment along wrong" in result.stderr and "one results file holds one design" in result.stderr
+            assert "of an experiment along wrong" in result.stderr
+            assert "one results file holds one design" in result.stderr
     assert not (tmp_path / "figures").exists()
     pd.read_csv(first).assign(design=None).to_csv(joined, index=False)  # (written before rows had a design)
     resumed = run_cli("experiment", "--axis", "noisy-lower:0.5", *args[:-5], "2", *args[-4:], "-o", str(joined))
