@@ -429,10 +429,13 @@ def test_a_flag_of_one_value_given_twice_an_empty_list_item_or_an_unused_seed_is
     assert message in result.stderr and list(tmp_path.iterdir()) == []
 
 
-def test_a_flag_without_a_value_may_be_repeated():
-    """``--json --json`` or ``--progress --no-progress``: the last counts, as click has it."""
+def test_a_flag_without_a_value_may_be_repeated_and_help_wins():
+    """``--json --json``: the last counts, as click has it; ``--help`` after a repeated flag
+    shows the help, as after any other mistake on the line."""
     result = run_cli("benchmarks", str(EXAMPLES / "seed004-example.json"), "--json", "--json")
     assert result.returncode == 0 and json.loads(result.stdout), result.stderr
+    helped = run_cli("benchmarks", str(EXAMPLES / "seed004-example.json"), "--jobs", "1", "--jobs", "2", "-h")
+    assert helped.returncode == 0 and helped.stdout.startswith("Usage: cabench benchmarks"), helped.stderr
 
 
 @pytest.mark.parametrize("command", [
