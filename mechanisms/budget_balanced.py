@@ -24,7 +24,7 @@ balanced.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -159,21 +159,25 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
     proposal = play.ask(0, "propose").outcome
     _check_allocation(instance, proposal)
     P = proposal.prices
-    if not all(_valid_price(p, int(params["k"])) for p in P[1:]) or sum(P) != 0:
+    if not _valid_prices(P[1:], int(params["k"])) or sum(P) != 0:
         play.note("invalid proposal")
         return play.end(E, [1] + [0] * (n - 1))
     if proposal.allocation == E and not any(P):
         return play.end(E, [0] * n)
-    implemented = [P[0] + 2 * (n - 1) * eps] + [p - 2 * eps for p in P[1:]]
+    fee = 2 * eps
+
+    def implemented() -> list[Fraction]:  # (made where it is played: not on the n branches of w)
+        return [P[0] + (n - 1) * fee] + [p - fee for p in P[1:]]
+
     if play.chance("c0", (("Heads", 1 - delta), ("Tails", delta))) == "Heads":
         answers = [bool(play.ask(i, "answer", proposal=proposal, step=2)) for i in range(1, n)]
         yes = sum(answers)
         if yes == n - 1:
-            return play.end(proposal.allocation, implemented)
+            return play.end(proposal.allocation, implemented())
         if play.chance("c1", (("Heads", 1 - eps), ("Tails", eps))) == "Heads":
             return play.end(E, [2 * n * (n - yes) * big + (n - 1) * eps] + [-eps] * (n - 1))
         if play.chance("c2", (("Heads", Fraction(yes, n * big)), ("Tails", 1 - Fraction(yes, n * big)))) == "Heads":
-            return play.end(proposal.allocation, implemented)
+            return play.end(proposal.allocation, implemented())
         return play.end(E, [(n - 1) * eps] + [-eps] * (n - 1))
     names = instance.players  # (the path names the player, as every path a user reads)
     share = Fraction(1, n)  # (one Fraction for the n outcomes: the coin is replayed on each of its n branches)
@@ -270,9 +274,12 @@ def _greedy(instance: Instance, params: Mapping[str, Fraction]) -> Outcome | Non
     return Outcome(instance.endowment, tuple(prices))
 
 
-def _valid_price(price: object, k: int) -> bool:
-    """Whether step a accepts ``price`` of a player other than 1: an integer in (-2^k, 2^k)."""
-    return isinstance(price, int) and -2**k < price < 2**k
+def _valid_prices(prices: Sequence[object], k: int) -> bool:
+    """Whether step a accepts ``prices`` of players other than 1: each an integer in (-2^k, 2^k)
+    (2^k made once: k is up to 480 bits, and the rules are replayed once per branch, so at n
+    players a power per price was n^2 of them)."""
+    limit = 2**k
+    return all(isinstance(price, int) and -limit < price < limit for price in prices)
 
 
 def _coalition_claim(instance: Instance, facts: Facts, k: int, coalition: tuple[int, ...],
@@ -289,7 +296,7 @@ def _coalition_claim(instance: Instance, facts: Facts, k: int, coalition: tuple[
         return True, "with the endowment optimal, every proposal but (E, 0) is dominated (seed 003 Lemma 10)"
     names = instance.players
     wrong = None
-    if not all(_valid_price(p, k) for p in outcome.prices[1:]):
+    if not _valid_prices(outcome.prices[1:], k):
         wrong = "a price other than player 1's is not an integer in (-2^k, 2^k): step a refuses it"
     elif outcome.welfare(instance) != best:
         wrong = "its allocation is not socially optimal"
