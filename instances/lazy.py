@@ -29,6 +29,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
 from typing import Any
 
 __all__ = ["lazy_exports"]
@@ -71,6 +72,9 @@ def lazy_exports(package: str, table: Mapping[str, Sequence[str]]) -> tuple[Call
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*namespace, *where, *namespace.get("__all__", ())})
+        # the package's API, its dunders and its submodules: not the helpers its ``__init__``
+        # imports (``Any``, ``annotations``, ``lazy_exports``), which tab completion offered
+        own = (name for name, value in namespace.items() if name.startswith("__") or isinstance(value, ModuleType))
+        return sorted({*own, *where, *namespace.get("__all__", ())})
 
     return __getattr__, __dir__

@@ -10,6 +10,7 @@ import json
 import pkgutil
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -98,6 +99,9 @@ def test_every_exported_name_is_importable_as_before(package):
         assert name in dir(module)
         exec(f"from {package} import {name} as imported", {}, scope := {})
         assert scope["imported"] == value
+    # dir() offers the API and the submodules, not the helpers the package's __init__ imports
+    assert {n for n in dir(module) if not n.startswith("_")} - set(module.__all__) <= {
+        name for name in dir(module) if isinstance(getattr(module, name, None), types.ModuleType)}
     with pytest.raises(AttributeError, match="no_such_name"):
         module.no_such_name  # noqa: B018
     with pytest.raises(ImportError):
