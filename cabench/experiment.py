@@ -97,6 +97,8 @@ def parse_axis(spec: str) -> Axis:
         raise CabenchError(problem) from None
     if len(set(values)) != len(values):
         raise CabenchError(f"--axis: {spec}: values must be distinct")
+    if kind != "coalition-size" and len({_number(v) for v in values}) != len(values):  # (one point, run twice)
+        raise CabenchError(f"--axis: {spec}: values must be distinct as the models read them (as floats)")
     axis = Axis(kind, tuple(values))
     for v in values:  # every point must be a valid spec: checked before any work
         if kind == "coalition-size":

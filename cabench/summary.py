@@ -258,38 +258,41 @@ def _check_distinct(name: str, frame, csv_data: bytes | None) -> None:
 
 
 def _check_one_design(name: str, frame, csv_data: bytes | None) -> None:
-    """Refuse results that hold rows of two experiments: two ``design`` values, or (in rows
-    written before rows had one) two axes. ``experiment`` refuses to write such a file, but
-    joined by hand its table pooled both into one family, along the first axis (a user's
-    audit). As ``experiment.check_design`` has it, a row without a design goes with any design
-    of its axis (results resumed across the version that added the column), and rows without an
-    axis (a sweep's) go with any: a sweep over an experiment's files and others is a sweep."""
+    """Refuse results whose table would pool rows of two designs into one family's line: within
+    one family (:func:`family`), two experiments (two ``design`` values, or in rows written
+    before rows had one, two axes), or an experiment's rows beside a sweep's (no axis).
+    ``experiment`` refuses to write such a file, but joined by hand its table pooled them, along
+    the first axis (a user's audit). As ``experiment.check_design`` has it, a row without a
+    design goes with any design of its axis (results resumed across the version that added the
+    column); designs of different families are summarised apart, and may share a file."""
     if "axis" not in frame:
         return
     designs = frame["design"] if "design" in frame else [None] * len(frame)
-    first_axis = first_design = None  # (row index, value) of the first of each met
-    for k, (axis, design) in enumerate(zip(frame["axis"], designs)):
-        if not (isinstance(axis, str) and axis):
-            continue
-        design = design if isinstance(design, str) and design else None
-        if first_axis is None:
-            first_axis = (k, axis)
-        elif axis != first_axis[1]:
-            _two_designs(name, csv_data, first_axis[0], f"along {first_axis[1]}", k, f"along {axis}")
+    first: dict[str, tuple[int, str | None]] = {}  # family -> (row, axis) of its first row
+    designed: dict[str, tuple[int, str]] = {}  # family -> (row, design) of its first row with a design
+    for k, (kin, axis, design) in enumerate(zip(family(frame), frame["axis"], designs)):
+        axis = axis if isinstance(axis, str) and axis else None
+        design = design if isinstance(design, str) and design and axis else None
+        seen = first.setdefault(kin, (k, axis))
+        if axis != seen[1]:
+            _two_designs(name, csv_data, seen[0], _named(seen[1]), k, _named(axis))
         if design is not None:
-            if first_design is None:
-                first_design = (k, design)
-            elif design != first_design[1]:
-                _two_designs(name, csv_data, first_design[0], first_design[1], k, design)
+            known = designed.setdefault(kin, (k, design))
+            if design != known[1]:
+                _two_designs(name, csv_data, known[0], f"an experiment {known[1]}", k, f"an experiment {design}")
+
+
+def _named(axis: str | None) -> str:
+    return "a sweep's row (no knowledge axis)" if axis is None else f"an experiment along {axis}"
 
 
 def _two_designs(name: str, csv_data: bytes | None, first: int, one: str, second: int, other: str) -> None:
     def where(k: int) -> str:
         return f"row {k + 1}" if csv_data is None else f"line {_line(csv_data, k)}"
 
-    raise CabenchError(f"{name}: {where(first)} is of an experiment {one} and {where(second)} of an experiment "
-                       f"{other}; one results file holds one design (its table would pool them): summarise each "
-                       "in its own file")
+    raise CabenchError(f"{name}: {where(first)} is of {one} and {where(second)} of {other}, in one family; one "
+                       "results file holds one design per family (its table would pool them): summarise each in its "
+                       "own file")
 
 
 def _check_complete(name: str, data: bytes) -> None:

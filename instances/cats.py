@@ -323,6 +323,8 @@ def read_instance_or_cats(path: str | Path) -> Instance:
 
 _DISTRIBUTION = re.compile(r"^%.*\bDistribution:\s*([A-Za-z0-9_.-]+)", re.MULTILINE)
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")  # (a distribution's name as the header holds it)
+_WRITTEN_BY = "written by cabench"
+"""How a CATS file cabench wrote ends its comment line naming the instance."""
 
 
 def header_distribution(path: str | Path) -> str | None:
@@ -338,7 +340,10 @@ def header_distribution(path: str | Path) -> str | None:
     ('L2', None)
     """
     with open(path, "rb") as handle:
-        found = _DISTRIBUTION.search(handle.read(4096).decode("utf-8", errors="replace"))
+        head = handle.read(4096).decode("utf-8", errors="replace")
+    # (the line naming an instance cabench wrote holds the user's name, not a distribution)
+    lines = (line for line in head.splitlines() if not line.endswith(f": {_WRITTEN_BY}"))
+    found = next((match for match in map(_DISTRIBUTION.match, lines) if match), None)
     return found.group(1) if found else None
 
 
@@ -420,9 +425,11 @@ def write_cats(instance: Instance, distribution: str | None = None) -> str:
                                  "prices are positive, so a negative one cannot be exported")
     m = instance.m
     # the name on one comment line (a line break in it made lines of bids: a file import refused)
-    lines = [f"% {' '.join(instance.name.splitlines())}: written by cabench",
+    # the distribution first: header_distribution reads the first 4096 bytes, and the name
+    # (however long, whatever it says) must not hide or replace it
+    lines = [*([f"% Distribution: {distribution}"] if distribution and _NAME.fullmatch(distribution) else []),
+             f"% {' '.join(instance.name.splitlines())}: {_WRITTEN_BY}",
              *([f"% cabench scale {instance.scale}"] if instance.scale > 1 else []),
-             *([f"% Distribution: {distribution}"] if distribution and _NAME.fullmatch(distribution) else []),
              f"goods {m}"]
     body = []
     dummy = 0

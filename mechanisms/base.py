@@ -589,12 +589,15 @@ def evaluate(mechanism: Mechanism, instance: Instance, params: Mapping[str, Frac
 def expectations(outcomes: Sequence[tuple[Fraction, Terminal]], instance: Instance
                  ) -> tuple[Fraction, Fraction, tuple[Fraction, ...]]:
     """E[SW], E[REV] and each player's E[u_i] (seed 000 §2, seed 003 §3: u_i = TV_i(A_i) - P_i,
-    less TV_i(E_i) in a market) over the exact outcome distribution ``outcomes``, in integers
-    over common denominators: the same Fractions as summing ``p * u`` term by term, which at
-    n players and about n branches (a uniform draw among the players) was n^2 Fraction
+    less TV_i(E_i) in a market) over ``outcomes``, pairs of an exact probability and a terminal
+    (Fractions or integers, as :func:`mechanisms.engine.outcome_distribution` gives them), in
+    integers over common denominators: the same Fractions as summing ``p * u`` term by term,
+    which at n players and about n branches (a uniform draw among the players) was n^2 Fraction
     products and sums (5 of the 20 s of a 1000-player market's outcome, 2026-12-07)."""
+    outcomes = tuple(outcomes)
     common = math.lcm(*(p.denominator for p, _ in outcomes))  # of the probabilities
     weights = [p.numerator * (common // p.denominator) for p, _ in outcomes]
+    mass = sum(weights)  # common, for a distribution; the endowment's value is weighted by it
     cents = math.lcm(*(q.denominator for _, t in outcomes for q in t.prices))  # of the prices
     valuations = instance.valuations
     values = [[v.value(a) for v, a in zip(valuations, t.allocation)] for _, t in outcomes]
@@ -603,10 +606,12 @@ def expectations(outcomes: Sequence[tuple[Fraction, Terminal]], instance: Instan
     rev = Fraction(sum(w * sum(row) for w, row in zip(weights, prices)), common * cents)
     endowment = instance.endowment
     endowed = [0] * instance.n if endowment is None else [v.value(e) for v, e in zip(valuations, endowment)]
+    if not outcomes:
+        return sw, rev, (Fraction(0),) * instance.n
     utilities = tuple(  # (player by player: the columns of the two tables)
-        Fraction(cents * sum(map(operator.mul, weights, value_column)) - sum(map(operator.mul, weights, price_column)),
-                 common * cents) - own
-        for value_column, price_column, own in zip(zip(*values), zip(*prices), endowed))
+        Fraction(cents * (sum(map(operator.mul, weights, value_column)) - own * mass)
+                 - sum(map(operator.mul, weights, price_column)), common * cents)
+        for value_column, price_column, own in zip(zip(*values), zip(*prices), endowed, strict=True))
     return sw, rev, utilities
 
 

@@ -188,6 +188,9 @@ def test_given_files_are_annotated_along_the_axis(tmp_path):
     (["--axis", "candidates:1,2,...,100000000", *GENERATED], "100000000 values; at most 1000"),
     # (it ran as 0.3333333333333333, which --knowledge noisy-lower:1/3 refuses)
     (["--axis", "noisy-lower:1/3,1", *GENERATED], "noisy-lower value 1/3: expected a decimal such as 0.3"),
+    (["--axis", "candidates:1/3,1", *GENERATED], "candidates value 1/3: expected a whole number"),
+    (["--axis", "noisy-lower:0.12345678901234567891,0.12345678901234567892", *GENERATED],
+     "values must be distinct as the models read them"),
     (["--axis", AXIS, *GENERATED, "--mechanisms", "vcg,"], "'--mechanisms': \"vcg,\": an empty item"),
     (["--axis", AXIS, *GENERATED, "--time-limit", "9", "--time-limit", "10"],
      "cabench experiment: --time-limit given twice"),
@@ -403,35 +406,43 @@ def test_too_many_instances_are_refused_at_once(tmp_path, seeds, says):
     assert time.monotonic() - start < 30 and not (tmp_path / "out").exists()
 
 
-def test_table_and_plot_refuse_results_of_two_experiments_joined_by_hand(tmp_path):
-    """Two experiments' results concatenated by hand (another axis): ``experiment`` refuses to
-    write such a file, but ``table`` summarised it with exit 0, pooling both into one family
-    along the first axis (wrong:0.5 counted as noisy-lower:0.5, a user's audit); ``plot`` refused
-    it without the file's name. Both now refuse it, naming the file and the two lines. Rows of
-    one experiment with and without a design (resumed across the version that added the column)
-    stay accepted, as ``experiment`` resumes them, and so do a sweep's rows beside them."""
+def test_table_and_plot_refuse_results_of_two_designs_in_one_family(tmp_path):
+    """Two experiments' results concatenated by hand (another axis), or an experiment's with a
+    sweep's of the same family: ``experiment`` refuses to write such a file, but ``table``
+    summarised it with exit 0, pooling both into one family's line (wrong:0.5 counted as
+    noisy-lower:0.5, a user's audit); ``plot`` refused the first without the file's name. Both
+    now refuse them, naming the file and the two lines. Rows of one experiment with and without a
+    design (resumed across the version that added the column) stay accepted, as ``experiment``
+    resumes them, and so do rows of another family beside them (summarised apart)."""
     args = ["-d", "regions", "-m", "3", "-b", "4", "-n", "2", "--seeds", "1", "--mechanisms", "vcg",
             "--solver", "brute"]
-    first, second, sweep = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "s.csv"
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
     assert run_cli("experiment", "--axis", "noisy-lower:0.5", *args, "-o", str(first)).returncode == 0
     assert run_cli("experiment", "--axis", "wrong:0.5", *args, "-o", str(second)).returncode == 0
-    assert run_cli("sweep", str(EXAMPLES / "seed004-example.json"), "--mechanisms", "vcg", "--solver", "brute",
-                   "-o", str(sweep)).returncode == 0
+    swept = {}
+    for kind, source in (("same", "generated"), ("other", str(EXAMPLES / "seed004-example.json"))):
+        if source == "generated":
+            source = str(tmp_path / "g.json")
+            assert run_cli("generate", *args[:8], "--seed", "7", "-o", source).returncode == 0
+        swept[kind] = tmp_path / f"{kind}.csv"
+        assert run_cli("sweep", source, "--mechanisms", "vcg", "--solver", "brute",
+                       "-o", str(swept[kind])).returncode == 0
     joined = tmp_path / "joined.csv"
-    for drop in ([], ["design"]):  # (rows written before rows had a design: told apart by their axis)
-        pd.concat([pd.read_csv(first), pd.read_csv(second)]).drop(columns=drop).to_csv(joined, index=False)
+    for other, drop, says in ((second, [], "of an experiment along wrong"),
+                              (second, ["design"], "of an experiment along wrong"),  # (rows before designs)
+                              (swept["same"], [], "of a sweep's row (no knowledge axis)")):
+        pd.concat([pd.read_csv(first), pd.read_csv(other)]).drop(columns=drop).to_csv(joined, index=False)
         for command in (["table", str(joined)], ["plot", str(joined), "-o", str(tmp_path / "figures")]):
             result = run_cli(*command)
             assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
             assert result.stderr.startswith(f"{joined}: line 2 is of an experiment along noisy-lower"), result.stderr
-            assert "of an experiment along wrong" in result.stderr
-            assert "one results file holds one design" in result.stderr
+            assert says in result.stderr and "one design per family" in result.stderr
     assert not (tmp_path / "figures").exists()
     pd.read_csv(first).assign(design=None).to_csv(joined, index=False)  # (written before rows had a design)
     resumed = run_cli("experiment", "--axis", "noisy-lower:0.5", *args[:-5], "2", *args[-4:], "-o", str(joined))
     assert resumed.returncode == 0 and "1 already" in resumed.stderr, resumed.stderr
     assert run_cli("table", str(joined)).returncode == 0
-    pd.concat([pd.read_csv(first), pd.read_csv(sweep)]).to_csv(joined, index=False)
+    pd.concat([pd.read_csv(first), pd.read_csv(swept["other"])]).to_csv(joined, index=False)
     assert run_cli("table", str(joined)).returncode == 0
 
 
@@ -493,3 +504,10 @@ def test_drawing_the_instances_reports_progress(tmp_path):
     files = experiment_files(tmp_path / "made", parse_axis("noisy-lower:0.5,1"), [0, 1, 2],
                              family=Family("regions", 5, 10, 3), progress=lambda done, total: seen.append((done, total)))
     assert len(files) == 6 and seen == [(k, 6) for k in range(7)]
+
+
+def test_an_axis_of_tiny_decimals_is_read():
+    """A value below about 1e-38 is written without exponent in more than 40 characters, which a
+    check of the axis's spelling read back as too long: a traceback (a review)."""
+    assert parse_axis("noisy-lower:1e-45,1").values == (Fraction(1, 10**45), Fraction(1))
+    assert parse_axis("wrong:1.2345678901234567e-25,0.5").values[1] == Fraction(1, 2)

@@ -379,6 +379,17 @@ def test_export_names_the_distribution_a_generated_file_was_drawn_from(tmp_path)
     assert made_ok.returncode == 0, made_ok.stderr
     assert run_cli("export", str(made), "-o", str(out)).returncode == 0
     assert "% Distribution: matching\n" in out.read_text() and header_distribution(out) == "matching"
+    import dataclasses
+
+    from instances import load_instance
+    from instances.cats import write_cats
+
+    inst = load_instance(made)
+    for name in ("copy; Distribution: paths", "x" * 5000):  # (the name line hid or replaced it)
+        (tmp_path / "named.txt").write_text(write_cats(dataclasses.replace(inst, name=name), "matching"))
+        assert header_distribution(tmp_path / "named.txt") == "matching"
+        (tmp_path / "named.txt").write_text(write_cats(dataclasses.replace(inst, name=name)))
+        assert header_distribution(tmp_path / "named.txt") is None
     plain = tmp_path / "plain.txt"  # (a file with no record names none)
     assert run_cli("export", str(EXAMPLES.parent.parent / "tests" / "hostile" / "valid.json"),
                    "-o", str(plain)).returncode == 0
