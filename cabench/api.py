@@ -243,7 +243,9 @@ def import_cats(source: str | Path, *, scale: int | None = None, round_digits: i
         if not is_power_of_ten(scale):
             raise ArgumentError(f"scale {scale}: expected a power of ten from 1 to 10^9", "scale")
     round_digits = None if round_digits is None else _whole(round_digits, "round_digits", 0, 9)
-    return read_cats(source, scale, round_digits)
+    from cabench.provenance import imported
+
+    return imported(read_cats(source, scale, round_digits), source)
 
 
 def save(instance: Instance | str | Path | Mapping[str, Any], path: str | Path) -> Path:

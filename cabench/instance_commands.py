@@ -258,6 +258,7 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
     """Convert a CATS file into a cabench instance (bids sharing a dummy good form one XOR).
     Prices keep their exact value: the instance records the power of ten ("scale") that made
     them integers. FILE may be - for standard input."""
+    from cabench.provenance import annotated, imported
     from instances.cats import GoodsBeyondHeader, RoundedToZero, read_cats
     from instances.files import check_output
     from instances.knowledge_models import annotate
@@ -272,11 +273,12 @@ def import_command(file, fmt, scale, round_digits, knowledge, coalitions, seed, 
         with warnings.catch_warnings(record=True) as noted:
             warnings.simplefilter("always", GoodsBeyondHeader)
             warnings.simplefilter("always", RoundedToZero)
-            instance = read_cats(file, scale, round_digits)
+            instance = imported(read_cats(file, scale, round_digits), file)
         for note in noted:  # (the goods read differently from the header, prices rounded to 0: said, not silent)
             click.echo(f"cabench import: note: {note.message}", err=True)
-        with spec_errors():
-            instance = annotate(instance, knowledge, coalitions, seed, most_bytes=readable_limit(output)[0])
+        with spec_errors():  # (the record kept true, as annotate keeps it: the same bytes as import then annotate)
+            instance = annotated(annotate(instance, knowledge, coalitions, seed, most_bytes=readable_limit(output)[0]),
+                                 knowledge, coalitions, seed)
         advice = ("draw the knowledge on fewer players or bids" if knowledge not in (None, "none") else
                   "its bids are more than one instance file holds; import fewer of them")  # (it said to draw less)
         emit(readable_text(instance_text(instance), output, advice), output)

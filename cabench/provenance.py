@@ -20,7 +20,7 @@ from typing import Any
 
 from instances import Instance
 
-__all__ = ["FIELDS", "PREFIX", "SOLVERS", "annotated", "cats_record", "host", "read_record", "software",
+__all__ = ["FIELDS", "PREFIX", "SOLVERS", "annotated", "cats_record", "host", "imported", "read_record", "software",
            "source_commit", "with_record"]
 
 PREFIX = "made by cabench: "
@@ -44,6 +44,16 @@ def read_record(instance: Instance) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return record if isinstance(record, dict) else {}
+
+
+def imported(instance: Instance, path: str | Path) -> Instance:
+    """An instance read from the CATS file ``path`` (``cabench import``, :func:`cabench.import_cats`)
+    with the record of the distribution the file's header names (:func:`cats_record`), if any: a
+    sweep of imported files put them all, whatever their distribution, in one family "other
+    files" (found by a user's audit), where a sweep of the CATS files themselves tells them apart.
+    Standard input (``-``) is read once, and keeps no record."""
+    record = {} if str(path) == "-" else cats_record(path)
+    return with_record(instance, **record) if record else instance
 
 
 def cats_record(path: str | Path) -> dict[str, Any]:

@@ -795,3 +795,27 @@ def test_a_rows_verdict_can_be_checked_from_its_achieved_value(tmp_path):
     assert market["guarantee_on"] == "probability" and 0 < market["bound"] <= market["achieved"] <= 1
     assert (market["achieved"] >= market["bound"]) == market["holds"]
     assert auction["guarantee_on"] == "revenue" and auction["achieved"] == auction["E_REV"] >= auction["bound"]
+
+
+def test_imported_cats_files_keep_the_distribution_their_header_names(tmp_path):
+    """A sweep of CATS files imported from two distributions put both in one family, "other
+    files", where a sweep of the CATS files themselves tells them apart (a user's audit):
+    ``import`` (and the API's ``import_cats``) records the header's distribution; knowledge
+    drawn on import keeps the record true, the same bytes as import then annotate."""
+    import cabench
+    from cabench.provenance import read_record
+
+    data = Path(__file__).parent / "data" / "cats"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("L7-40-200-0000", "matching-40-200-0000"):
+        assert run_cli("import", str(data / f"{name}.txt"), "-o", str(folder / f"{name}.json")).returncode == 0
+    assert read_record(cabench.import_cats(data / "L7-40-200-0000.txt")) == {"distribution": "L7"}
+    results = tmp_path / "r.csv"
+    assert run_cli("sweep", str(folder), "--mechanisms", "vcg", "-o", str(results)).returncode == 0
+    lines = run_cli("table", str(results), "--format", "csv")
+    assert set(pd.read_csv(io.StringIO(lines.stdout))["family"]) == {"L7", "matching"}, lines.stdout
+    direct = run_cli("import", str(data / "L7-40-200-0000.txt"), "--knowledge", "noisy-lower:0.8", "--seed", "3")
+    after = run_cli("annotate", str(folder / "L7-40-200-0000.json"), "--knowledge", "noisy-lower:0.8", "--seed", "3")
+    assert direct.returncode == 0 and direct.stdout == after.stdout
+    assert json.loads(direct.stdout)["description"].endswith('"knowledge":"noisy-lower:0.8","knowledge_seed":3}')
