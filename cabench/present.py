@@ -155,10 +155,11 @@ def monte_carlo(instance: Instance, mechanism: Mechanism, params, profile: list[
     return {"samples": samples, "seed": seed, "SW": summary("SW"), "REV": summary("REV"), "total": summary("total")}
 
 
-def monte_carlo_ends(extra: dict[str, Any], scale: int = 1) -> dict[str, str]:
+def monte_carlo_ends(extra: dict[str, Any], scale: int = 1, places: int = 4) -> dict[str, str]:
     """The sampled means and the ends of the 95% intervals of :func:`monte_carlo` in the file's
-    money (they are in integer units, as the JSON's expectations are), four decimals past the
-    scale's digits: ``MC SW``, ``MC SW CI95 low``, ``MC SW CI95 high``, the same for REV."""
+    money (they are in integer units, as the JSON's expectations are), ``places`` decimals past
+    the scale's digits, as the exact expectations beside them: ``MC SW``, ``MC SW CI95 low``,
+    ``MC SW CI95 high``, the same for REV."""
     cells = {}
     for key in ("SW", "REV"):
         exact = extra[key].get("exact")
@@ -167,14 +168,15 @@ def monte_carlo_ends(extra: dict[str, Any], scale: int = 1) -> dict[str, str]:
             low, high = mean - half, mean + half
         else:
             mean, (low, high) = Fraction(extra[key]["mean"]), map(Fraction, extra[key]["ci95"])
-        cells |= {f"MC {key}": show_fraction(mean, scale, 4), f"MC {key} CI95 low": show_fraction(low, scale, 4),
-                  f"MC {key} CI95 high": show_fraction(high, scale, 4)}
+        cells |= {f"MC {key}": show_fraction(mean, scale, places),
+                  f"MC {key} CI95 low": show_fraction(low, scale, places),
+                  f"MC {key} CI95 high": show_fraction(high, scale, places)}
     return cells
 
 
-def monte_carlo_cells(extra: dict[str, Any], scale: int = 1) -> dict[str, str]:
+def monte_carlo_cells(extra: dict[str, Any], scale: int = 1, places: int = 4) -> dict[str, str]:
     """:func:`monte_carlo_ends` with each interval in one cell, ``[low, high]``."""
-    ends = monte_carlo_ends(extra, scale)
+    ends = monte_carlo_ends(extra, scale, places)
     cells = {}
     for key in ("SW", "REV"):
         cells[f"MC {key}"] = ends[f"MC {key}"]

@@ -122,7 +122,8 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
                       sampled: dict[str, dict] | None = None, played: str | None = None,
                       strategies: str | None = None) -> list[TableData]:
     """One row per mechanism: exact expectations under rational play, the benchmark of its
-    theorem, the bound and the verdict (docs/definitions.md, "Mechanisms and their guarantees");
+    theorem, the bound, what it is compared with (``achieved``: the probability for a market
+    mechanism) and the verdict (docs/definitions.md, "Mechanisms and their guarantees");
     a mechanism of ``not_proven`` has empty cells and the verdict "not proven: " and why.
     ``sampled``: the Monte Carlo summaries by mechanism name (``--samples``), as four more
     columns (they were left out of every format but the table). ``played``: what was played
@@ -133,25 +134,29 @@ def evaluation_tables(instance: Instance, rows: list[tuple[Mechanism, Evaluation
     out, ends = [], []  # ends: each row's Monte Carlo means and interval ends, for CSV
     for m, ev in in_registry_order([*rows, *not_proven]):
         extra = sampled.get(m.name) if sampled else None
-        ends.append(monte_carlo_ends(extra, scale) if extra else {})
+        ends.append(monte_carlo_ends(extra, scale, PLACES) if extra else {})
         if isinstance(ev, str):  # (why it was not evaluated)
-            out.append((m.name, "", "", "", "", "", "", "", f"not proven: {plain(ev)}", ""))
+            out.append((m.name, "", "", "", "", "", "", "", "", f"not proven: {plain(ev)}", ""))
             continue
         g = ev.guarantee
         cells = [m.name, *(show_fraction(x, scale, PLACES) for x in (ev.sw, ev.rev, ev.total))]
         if g is None:
-            cells += ["", "", "", "", NOT_RATIONAL if played else "no theorem", ""]
+            cells += ["", "", "", "", "", NOT_RATIONAL if played else "no theorem", ""]
         else:
+            # achieved: what the bound is compared with, a probability for a market mechanism
+            # (whose ratio to MSW means nothing), E[REV] or E[SW] + E[REV] otherwise
             probability = g.on_probability
-            bound = show_probability(g.bound) if probability else show_fraction(g.bound, scale, PLACES)
+            bound, achieved = ((show_probability(g.bound), show_probability(g.achieved)) if probability else
+                               (show_fraction(g.bound, scale, PLACES), show_fraction(g.achieved, scale, PLACES)))
             ratio = "" if probability or not g.benchmark_value else f"{float(g.achieved / g.benchmark_value):.6f}"
-            cells += [plain(g.statement), g.benchmark, show(g.benchmark_value, scale), bound, g.verdict, ratio]
+            cells += [plain(g.statement), g.benchmark, show(g.benchmark_value, scale), bound, achieved, g.verdict,
+                      ratio]
         if sampled:
-            cells += list(monte_carlo_cells(extra, scale).values()) if extra else ["", "", "", ""]
+            cells += list(monte_carlo_cells(extra, scale, PLACES).values()) if extra else ["", "", "", ""]
         out.append(tuple(cells))
     columns = ("mechanism", "E[SW]", "E[REV]", "E[SW] + E[REV]", "guarantee", "benchmark", "benchmark value",
-               "bound", "verdict", "achieved / benchmark")
-    align = ("l", "r", "r", "r", "l", "l", "r", "r", "l", "r")
+               "bound", "achieved", "verdict", "achieved / benchmark")
+    align = ("l", "r", "r", "r", "l", "l", "r", "r", "r", "l", "r")
     exact_columns = columns
     if sampled:
         columns += ("MC SW", "MC SW CI95", "MC REV", "MC REV CI95")

@@ -154,9 +154,10 @@ def test_monte_carlo_in_the_files_money_in_every_format(tmp_path):
     sw = json.loads(exact.stdout)["expected"]["SW"]  # (deterministic play: every sample is the expectation)
     assert f"SW {sw / 100:.6f} CI95 [{sw / 100:.6f}, {sw / 100:.6f}]" in line, line
     (row,) = csv.DictReader(io.StringIO(run_cli(*args, "--format", "csv").stdout))
-    assert row["MC SW"] == f"{sw / 100:.6f}"
+    # with the exact expectations' places (6 past the scale's 2 digits: the samples had 4)
+    assert row["MC SW"] == row["E[SW]"] == f"{sw / 100:.8f}"
     # each interval as its two ends, numbers (the cell was the text "[low, high]")
-    assert row["MC SW CI95 low"] == row["MC SW CI95 high"] == f"{sw / 100:.6f}" and "MC SW CI95" not in row
+    assert row["MC SW CI95 low"] == row["MC SW CI95 high"] == f"{sw / 100:.8f}" and "MC SW CI95" not in row
     assert float(row["MC REV CI95 low"]) <= float(row["MC REV"]) <= float(row["MC REV CI95 high"])
     assert json.loads(run_cli(*args, "--json").stdout)["monte_carlo"]["SW"]["mean"] == sw
 
