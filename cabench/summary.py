@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -258,28 +259,38 @@ def _check_distinct(name: str, frame, csv_data: bytes | None) -> None:
 
 
 def _check_one_design(name: str, frame, csv_data: bytes | None) -> None:
-    """Refuse results whose table would pool rows of two designs into one family's line: within
-    one family (:func:`family`), two experiments (two ``design`` values, or in rows written
-    before rows had one, two axes), or an experiment's rows beside a sweep's (no axis).
-    ``experiment`` refuses to write such a file, but joined by hand its table pooled them, along
-    the first axis (a user's audit). As ``experiment.check_design`` has it, a row without a
-    design goes with any design of its axis (results resumed across the version that added the
-    column); designs of different families are summarised apart, and may share a file."""
+    """Refuse results whose table would pool rows of two designs into one family's line
+    (:func:`design_clash`). ``experiment`` refuses to write such a file, but joined by hand its
+    table pooled them, along the first axis (a user's audit)."""
     if "axis" not in frame:
         return
     designs = frame["design"] if "design" in frame else [None] * len(frame)
-    first: dict[str, tuple[int, str | None]] = {}  # family -> (row, axis) of its first row
-    designed: dict[str, tuple[int, str]] = {}  # family -> (row, design) of its first row with a design
-    for k, (kin, axis, design) in enumerate(zip(family(frame), frame["axis"], designs)):
+    clash = design_clash(zip(family(frame), frame["axis"], designs))
+    if clash is not None:
+        _two_designs(name, csv_data, *clash)
+
+
+def design_clash(entries: Iterable[tuple[str, object, object]]) -> tuple[int, str, int, str] | None:
+    """The first two of ``entries`` (one per row or instance file: its :func:`family`, ``axis``
+    and ``design``) that one results file cannot hold, as (index, what it is, index, what it is),
+    or None. Within one family, two experiments (two designs, or in rows written before rows had
+    one, two axes) or an experiment's rows beside a sweep's (no axis) would be pooled into one
+    line of ``table``. As ``experiment.check_design`` has it, a row without a design goes with
+    any design of its axis (results resumed across the version that added the column); designs of
+    different families are summarised apart, and may share a file."""
+    first: dict[str, tuple[int, str | None]] = {}  # family -> (entry, axis) of its first entry
+    designed: dict[str, tuple[int, str]] = {}  # family -> (entry, design) of its first entry with a design
+    for k, (kin, axis, design) in enumerate(entries):
         axis = axis if isinstance(axis, str) and axis else None
         design = design if isinstance(design, str) and design and axis else None
         seen = first.setdefault(kin, (k, axis))
         if axis != seen[1]:
-            _two_designs(name, csv_data, seen[0], _named(seen[1]), k, _named(axis))
+            return seen[0], _named(seen[1]), k, _named(axis)
         if design is not None:
             known = designed.setdefault(kin, (k, design))
             if design != known[1]:
-                _two_designs(name, csv_data, known[0], f"an experiment {known[1]}", k, f"an experiment {design}")
+                return known[0], f"an experiment {known[1]}", k, f"an experiment {design}"
+    return None
 
 
 def _named(axis: str | None) -> str:
@@ -420,17 +431,24 @@ def clustered(rows, column: str, line=None) -> Estimate:
 
 
 def family(frame):
-    """Each row's instance family: its distribution, else the file it was annotated from, else
-    "other files"."""
+    """Each row's instance family (:func:`family_of`)."""
     import pandas as pd
 
-    names = pd.Series("other files", index=frame.index, dtype=object)
-    if "source_file" in frame:
-        names = frame["source_file"].map(lambda f: Path(str(f)).stem if isinstance(f, str) and f else None
-                                         ).fillna(names)
-    if "distribution" in frame:
-        names = frame["distribution"].where(frame["distribution"].notna() & (frame["distribution"] != ""), names)
-    return names
+    def column(name: str) -> list:
+        return [None if pd.isna(x) else x for x in frame[name]] if name in frame else [None] * len(frame)
+
+    return pd.Series([family_of(d, f) for d, f in zip(column("distribution"), column("source_file"))],
+                     index=frame.index, dtype=object)
+
+
+def family_of(distribution: object, source_file: object) -> str:
+    """The instance family of a row, or of an instance file's record: its distribution, else the
+    file it was annotated from, else "other files"."""
+    if distribution is not None and distribution != "" and distribution == distribution:  # (NaN: missing)
+        return str(distribution)
+    if isinstance(source_file, str) and source_file:
+        return Path(source_file).stem
+    return "other files"
 
 
 def mechanism_rows(frame):

@@ -595,13 +595,52 @@ def _parameters(mechanism: str, instance: Instance, given: Mapping[str, Fraction
     return m.parameters(instance, {k: v for k, v in given.items() if k in {p.name for p in m.params}})
 
 
+def _rows_of(results: Path, row: Mapping[str, Any]) -> str:
+    return f"{results}'s rows of {row.get('file')}"
+
+
+def _check_one_design(results: Path, designs: list[tuple[str, tuple[str, object, object]]]) -> None:
+    """Refuse, before anything is computed, a sweep whose results ``table`` would refuse
+    (``summary.design_clash``): ``designs`` holds, for the rows already in ``results`` and for
+    each file given, what it is (:func:`_rows_of`, or the file) and its rows' family, axis and
+    design. A folder holding an experiment's instance files beside other files of their family
+    was swept, and only ``table`` refused the results."""
+    from cabench.summary import design_clash
+
+    clash = design_clash(design for _, design in designs)
+    if clash is not None:
+        (one, (kind, *first)), (other, (_, *second)) = designs[clash[0]], designs[clash[2]]
+
+        def what(axis: object, design: object) -> str:
+            if not (isinstance(axis, str) and axis):
+                return "of no experiment: no knowledge axis"
+            if isinstance(design, str) and design:
+                return f"of the experiment {design}"
+            return f"of an experiment along {axis}"
+
+        raise CabenchError(f"{one} ({what(*first)}) and {other} ({what(*second)}) are of one family ({kind}): one "
+                           "results file holds one design per family (their table would pool them); sweep them into "
+                           "separate results files")
+
+
+def _row_design(row: Mapping[str, Any]) -> tuple[str, object, object]:
+    """A results row's family, axis and design (``summary.design_clash``)."""
+    from cabench.summary import family_of
+
+    return family_of(row.get("distribution"), row.get("source_file")), row.get("axis"), row.get("design")
+
+
 def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[str, Fraction], key: str | None = None
-            ) -> tuple[str, list[tuple[tuple[str, str, str, str], str]]]:
-    """The key of ``path`` (``key`` if known) and the rows this run wants of it: (row key,
-    mechanism) with "" for the benchmark row, then the mechanisms that apply to the instance."""
+            ) -> tuple[str, list[tuple[tuple[str, str, str, str], str]], tuple[str, object, object]]:
+    """The key of ``path`` (``key`` if known), the rows this run wants of it: (row key,
+    mechanism) with "" for the benchmark row, then the mechanisms that apply to the instance;
+    and its rows' design (``summary.design_clash``: family, axis, design)."""
+    from cabench.provenance import cats_record, read_record
     from instances.cats import read_instance_or_cats
+
     key = key or instance_key(path)
     instance = read_instance_or_cats(path)
+    design = _row_design(read_record(instance) or cats_record(path))
     wanted = [((key, "", "", solver), "")]
     wanted += [((key, name, parameter_spec(name, given), solver), name) for name in mechanisms
                if _applicable(name, instance)]
@@ -610,7 +649,7 @@ def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[st
             _parameters(name, instance, given)
         except CabenchError as exc:  # (found while computing, it ended the sweep at this file)
             raise exc if str(exc).startswith(str(path)) else CabenchError(f"{path}: {exc}") from None
-    return key, wanted
+    return key, wanted, design
 
 
 def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], executor: str, workers: int,
@@ -620,7 +659,9 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     from ilp.portfolio import cores as usable  # (imported here: a bad flag loads no solver and no numpy)
 
     rows = _merge(_read_table(results), _read_journal(results))
-    if not experiment:  # (its rows pooled with an experiment's, which then could never resume)
+    if not experiment and Path(f"{results}.instances").is_dir():
+        # an experiment's results (its instance files beside): rows added by a sweep could
+        # never be resumed by the experiment
         for row in rows.values():
             if isinstance(row.get("axis"), str) and row.get("axis"):
                 raise CabenchError(f"{results}: holds an experiment's rows (along {row['axis']}); sweep into another "
@@ -632,8 +673,11 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     twins: list[tuple[str, str]] = []  # (a file, the earlier file with its bytes)
     todo = []
     left: dict[str, int] = {}  # mechanism -> instances it does not apply to (a market mechanism on auctions)
+    designs = [] if experiment else [(_rows_of(results, row), _row_design(row)) for row in rows.values()]
     for f in files:
-        key, wanted = _wanted(str(f), mechanisms, solver, given, keys.get(str(f)))
+        key, wanted, design = _wanted(str(f), mechanisms, solver, given, keys.get(str(f)))
+        if not experiment:
+            designs.append((str(f), design))
         if key in seen:
             twins.append((str(f), first[key]))
             continue
@@ -644,6 +688,7 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
         missing = [name for k, name in wanted if _needs_row(rows.get(k), time_limit)]
         if missing:
             todo.append((key, str(f), [name for name in missing if name]))
+    _check_one_design(results, designs)
     notes += _not_applied(mechanisms, left, len(seen))
     if twins:  # (left out without a word: the count said one instance fewer than the files given)
         file, earlier = twins[0]

@@ -496,6 +496,40 @@ def test_a_sweep_refuses_an_experiments_results(tmp_path):
     assert out.read_bytes() == before
 
 
+def test_a_sweep_of_an_experiments_files_resumes_and_refuses_what_table_would(tmp_path):
+    """A sweep of an experiment's instance files wrote results that it then refused to resume
+    ("holds an experiment's rows"): only a file that is an experiment's results (its instance
+    files beside it) is refused now. A sweep whose results ``table`` would refuse (an
+    experiment's files beside another file of their family) is refused before anything is
+    computed, naming both files; it was computed, and only ``table`` refused it."""
+    import shutil
+
+    args = ["-d", "regions", "-m", "3", "-b", "4", "-n", "2"]
+    made = tmp_path / "e.csv"
+    assert run_cli("experiment", "--axis", "noisy-lower:0.5,1", *args, "--seeds", "1", "--mechanisms", "vcg",
+                   "--solver", "brute", "-o", str(made)).returncode == 0
+    drawn = tmp_path / "drawn"
+    shutil.copytree(tmp_path / "e.csv.instances", drawn)
+    swept = tmp_path / "s.csv"
+    sweep = ["--mechanisms", "vcg", "--solver", "brute", "-o", str(swept)]
+    assert run_cli("sweep", str(drawn), *sweep).returncode == 0
+    again = run_cli("sweep", str(drawn), *sweep)
+    assert again.returncode == 0 and "0 instance(s) computed, 2 already" in again.stderr, again.stderr
+    before = swept.read_bytes()
+    other = tmp_path / "other" / "g.json"
+    assert run_cli("generate", *args, "--seed", "7", "-o", str(other)).returncode == 0
+    added = run_cli("sweep", str(other), *sweep)  # beside the rows of the experiment's files
+    assert added.returncode == 2 and added.stderr.count("\n") == 1, added.stderr
+    assert added.stderr.startswith(f"{swept}'s rows of {drawn}") and f"and {other} (of no experiment" in added.stderr
+    assert "one family (regions)" in added.stderr and swept.read_bytes() == before
+    shutil.copy(other, drawn / "g.json")
+    fresh = tmp_path / "fresh.csv"
+    mixed = run_cli("sweep", str(drawn), "--mechanisms", "vcg", "--solver", "brute", "-o", str(fresh))
+    assert mixed.returncode == 2 and f"{drawn / 'g.json'} (of no experiment" in mixed.stderr, mixed.stderr
+    assert "(of the experiment along noisy-lower" in mixed.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["drawn", "e.csv", "e.csv.instances", "other", "s.csv"]
+
+
 def test_rows_of_an_annotated_file_name_the_knowledge_it_has(tmp_path):
     """``annotate --replace`` on a generated file kept its record of ``generate``'s specs, so
     sweep rows said knowledge exact and no coalitions beside a file with wrong:0.5 and a pair
