@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import pulp
 from ilp import stopping
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation
-from ilp.lifetime import guard_pulp, scratch
+from ilp.lifetime import guard_pulp, scratch, temporary_folder
 from ilp.program import Status
 
 __all__ = ["EXACT", "NAME", "THREADS_FROM_SECONDS", "available", "run", "solve_problem"]
@@ -51,9 +50,11 @@ def _files_folder() -> Iterator[str | None]:
     removed when the command ends, after a forced end too) holds these folders when it is in
     effect. One folder per solve, not per process or per call: solves run on several threads
     at once, and a folder named in the environment is shared by all of them (a per-call folder
-    so named was removed under another thread's running CBC)."""
+    so named was removed under another thread's running CBC). A process ended by SIGTERM in
+    the Python API runs no clean-up: the next process's first solve removes what it left
+    (``ilp.lifetime.temporary_folder``)."""
     try:
-        folder = tempfile.mkdtemp(prefix="cabench-cbc-", dir=scratch())
+        folder = temporary_folder("cbc", scratch())
     except OSError:  # no writable temporary folder: PuLP's default
         yield None
         return

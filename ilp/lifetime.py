@@ -21,7 +21,10 @@ PuLP puts in the system's temporary folder and deletes only after a normal solve
 mid-solve left them in ``/tmp``. The command line gives its solvers a folder of their own
 (:func:`scratch_folder`, named in the environment so worker processes use it too) and removes it
 when it ends, after a signal too. Within it (or in the system's temporary folder, for the Python
-API), each CBC solve has a folder of its own, removed when the solve ends (``ilp.cbc``).
+API), each CBC solve has a folder of its own, removed when the solve ends (``ilp.cbc``). What
+nothing could remove (after SIGKILL, or SIGTERM in a Python process of the API) is removed by
+the next cabench process that makes such a folder, once the process that made it has ended
+(:func:`temporary_folder`, whose names say which process made them).
 
 No code from the working directory: Python puts the working directory (or the script's folder)
 first on ``sys.path`` for ``-c`` and ``-m``, which is how worker processes (``ilp.workers``)
@@ -46,9 +49,10 @@ import time
 from collections.abc import Callable, Iterator
 from typing import NoReturn
 
-__all__ = ["GRACE_SECONDS", "Interrupted", "SCRATCH", "WATCHDOG_SECONDS", "child_preexec", "child_setup",
+__all__ = ["FOLDER_KINDS", "GRACE_SECONDS", "Interrupted", "SCRATCH", "WATCHDOG_SECONDS", "child_preexec", "child_setup",
            "die_with_parent", "end_after_stop", "guard_pulp", "interruptible", "kill_descendants",
-           "no_empty_path_entries", "safe_children", "scratch", "scratch_folder"]
+           "no_empty_path_entries", "remove_left_behind", "safe_children", "scratch", "scratch_folder",
+           "temporary_folder"]
 
 GRACE_SECONDS = 1.5
 """After a stop signal, how long the main thread gets to end by itself (printing what was done)
@@ -60,14 +64,52 @@ SCRATCH = "CABENCH_SCRATCH"
 """The environment variable naming :func:`scratch_folder` (inherited by worker processes)."""
 
 
+def temporary_folder(kind: str, within: str | None = None) -> str:
+    """A new private folder ``cabench-KIND-PID.HOST-<random>`` (``instances.files.owner_tag``)
+    in ``within`` (by default the system's temporary folder, where the folders that ended
+    processes left are removed first: :func:`remove_left_behind`); OSError if none can be made."""
+    from instances.files import owner_tag
+
+    if within is None:
+        _removed_once(tempfile.gettempdir())
+    return tempfile.mkdtemp(prefix=f"cabench-{kind}-{owner_tag()}-", dir=within)
+
+
+def remove_left_behind(parent: str) -> None:
+    """Remove the folders of :func:`temporary_folder` in ``parent`` whose process has ended
+    (``instances.files.owner_ended``): SIGKILL runs no clean-up, and neither does SIGTERM in a
+    Python process of the API (a kernel stopped), which left a CBC solve's folder in ``/tmp``
+    for ever. Folders of running processes, of another process-id space (another machine or
+    container sharing the folder) or of another form are left alone."""
+    from instances.files import owner_ended
+
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(parent):
+            kind, _, rest = entry.name.removeprefix("cabench-").partition("-")
+            tag, _, suffix = rest.rpartition("-")
+            if (entry.name.startswith("cabench-") and kind in FOLDER_KINDS and suffix and owner_ended(tag)
+                    and entry.is_dir(follow_symlinks=False)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+@functools.cache  # (once per process: the Python API makes a folder per CBC solve)
+def _removed_once(parent: str) -> None:
+    remove_left_behind(parent)
+
+
+FOLDER_KINDS = ("run", "cbc")
+"""The kinds of :func:`temporary_folder`: a command's :func:`scratch_folder`, one CBC solve's files."""
+
+
 @contextlib.contextmanager
 def scratch_folder() -> Iterator[Callable[[], None]]:
     """A new private temporary folder named in the environment (:data:`SCRATCH`) within the
     block, where solvers write their files (``ilp.cbc``), removed at the end of the block; the
     block gets the removal itself too, for an end that skips it (``cabench.cli.main``'s forced
-    end after a signal)."""
+    end after a signal). The folders that killed commands left are removed first
+    (:func:`temporary_folder`)."""
     try:
-        folder = tempfile.mkdtemp(prefix="cabench-")
+        folder = temporary_folder("run")
     except OSError:  # no writable temporary folder: the solvers keep their own defaults
         yield lambda: None
         return

@@ -30,8 +30,9 @@ from pathlib import Path
 from instances.errors import CabenchError, InputError
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_STDIN_BYTES", "OutputError", "atomic_write", "atomic_write_text", "check_output",
-           "exclusive_lock", "folders_made_removed", "make_folders", "read_input", "read_standard_bytes",
-           "read_standard_input", "readable_limit", "readable_text", "sync_folder", "text_writer", "written_together"]
+           "exclusive_lock", "folders_made_removed", "make_folders", "owner_ended", "owner_tag", "read_input",
+           "read_standard_bytes", "read_standard_input", "readable_limit", "readable_text", "sync_folder", "text_writer",
+           "written_together"]
 
 MAX_INPUT_BYTES = 64 * 2**20
 """The largest input file read (64 MiB): a complete 20-good table of 10^12 values is 15 MB."""
@@ -208,7 +209,7 @@ def _temporary_beside(path: Path) -> Path:
     the file is made (:func:`_created`): whoever makes it can then remove it by name however it is
     stopped. ``tempfile.mkstemp`` names the file only once made, and a Ctrl-C in between left it,
     in a folder the command had made, which then was not empty and stayed."""
-    return path.parent / f".{path.name}.{os.getpid()}.{_host()}.{secrets.token_hex(8)}.tmp"
+    return path.parent / f".{path.name}.{owner_tag()}.{secrets.token_hex(8)}.tmp"
 
 
 def _host() -> str:
@@ -222,29 +223,45 @@ def _host() -> str:
     return hashlib.blake2s("\0".join(parts).encode(), digest_size=6).hexdigest()
 
 
+def owner_tag() -> str:
+    """``PID.HOST``: this process's id and :func:`_host`, put in the names of the temporary files
+    and folders it makes, so that whoever finds one left behind can tell whether its maker has
+    ended (:func:`owner_ended`)."""
+    return f"{os.getpid()}.{_host()}"
+
+
+def owner_ended(tag: str) -> bool:
+    """Whether the process named by ``tag`` (:func:`owner_tag`) has ended: a process of this
+    process-id space (:func:`_host`) that no longer exists. A process of another space, this
+    process, another user's process (running) or a process id reused since (taken as running)
+    have not; neither has a tag of another form."""
+    pid, _, host = tag.partition(".")
+    if host != _host() or not (pid.isascii() and pid.isdigit()) or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):  # (PermissionError: another user's process, running)
+        return False
+    return False
+
+
 def _remove_left_behind(path: Path) -> None:
-    """Remove the temporary files of ``path`` (:func:`_temporary_beside`) whose writer, a process
-    of the same process-id space (:func:`_host`), has ended: a writer killed by SIGKILL left its
-    file (a ``plot`` killed while saving left ``.figure.png.<random>.tmp`` for ever). A file of a
-    running process, of another process-id space or of another name is left alone; a process id
-    reused since is taken as running (its file stays, as before)."""
-    prefix, host = f".{path.name}.", _host()
+    """Remove the temporary files of ``path`` (:func:`_temporary_beside`) whose writer has ended
+    (:func:`owner_ended`): a writer killed by SIGKILL left its file (a ``plot`` killed while
+    saving left ``.figure.png.<random>.tmp`` for ever). A file of a running process, of another
+    process-id space or of another name is left alone."""
+    prefix = f".{path.name}."
     with contextlib.suppress(OSError):
         for entry in os.scandir(path.parent):
             name = entry.name
             if not (name.startswith(prefix) and name.endswith(".tmp")):
                 continue
             parts = name[len(prefix):-len(".tmp")].split(".")
-            if (len(parts) != 3 or parts[1] != host or not (parts[0].isascii() and parts[0].isdigit())
-                    or int(parts[0]) == os.getpid()):
-                continue
-            try:
-                os.kill(int(parts[0]), 0)
-            except ProcessLookupError:  # (PermissionError: another user's process, running)
+            if len(parts) == 3 and owner_ended(f"{parts[0]}.{parts[1]}"):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
-            except (PermissionError, OverflowError):
-                continue
 
 
 def _created(name: Path) -> int:

@@ -630,6 +630,78 @@ def test_the_scratch_folder_is_private_and_optional(monkeypatch):
         assert lifetime.scratch() is None
 
 
+def test_folders_of_ended_processes_are_removed_and_no_others(tmp_path):
+    """``ilp.lifetime.remove_left_behind``: a folder of :func:`temporary_folder` whose process
+    has ended is removed; those of a running process, of this one, of another process-id space,
+    or of another form (a file, another kind, no random part) stay."""
+    from ilp import lifetime
+    from instances.files import _host
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        host = _host()
+        left = [tmp_path / f"cabench-cbc-{ended.pid}.{host}-abcd_123", tmp_path / f"cabench-run-{ended.pid}.{host}-x1"]
+        kept = [tmp_path / f"cabench-cbc-{running.pid}.{host}-abcd_123", tmp_path / f"cabench-cbc-{os.getpid()}.{host}-a1",
+                tmp_path / f"cabench-cbc-{ended.pid}.{int(host, 16) ^ 1:012x}-abcd_123",  # another machine or container
+                tmp_path / f"cabench-other-{ended.pid}.{host}-abcd_123", tmp_path / f"cabench-cbc-{ended.pid}.{host}-",
+                tmp_path / f"cabench-cbc-{ended.pid}-abcd_123", tmp_path / "cabench-abcd_123"]
+        for folder in [*left, *kept]:
+            folder.mkdir()
+            (folder / "model.mps").write_text("x")
+        (tmp_path / f"cabench-cbc-{ended.pid}.{host}-file").write_text("not a folder")
+        lifetime.remove_left_behind(str(tmp_path))
+        assert sorted(tmp_path.iterdir()) == sorted([*kept, tmp_path / f"cabench-cbc-{ended.pid}.{host}-file"])
+        made = Path(lifetime.temporary_folder("cbc", str(tmp_path)))
+        assert made.name.startswith(f"cabench-cbc-{os.getpid()}.{host}-") and made.is_dir()
+    finally:
+        running.kill()
+        running.wait()
+
+
+TERMINATED_IN_A_CBC_SOLVE = """
+import sys, time
+import pulp
+from instances import Form, Valuation
+from ilp import Program, SolveOptions, Weight, solve
+
+def stuck(self, *args, **kwargs):  # CBC has written its files
+    print("solving", flush=True)
+    time.sleep(60)
+
+if sys.argv[1] == "stuck":
+    pulp.COIN_CMD.readsol_MPS = stuck
+program = Program(3, tuple(Weight.of(Valuation(Form.XOR, ((0b011, 5 + j), (0b110, 7 - j)))) for j in range(3)))
+print(solve(program, SolveOptions(backend="cbc")).value, flush=True)
+"""
+
+
+def test_a_cbc_folder_left_by_sigterm_in_the_api_is_removed_by_the_next_process(tmp_path):
+    """A SIGTERM to a Python process using the API (a kernel stopped) runs no clean-up: its CBC
+    solve's folder stayed in the temporary folder for ever. The next process's first CBC solve
+    removes it."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = dict(os.environ, TMPDIR=str(temporary))
+    env.pop("CABENCH_SCRATCH", None)
+    stuck = subprocess.Popen([sys.executable, "-c", TERMINATED_IN_A_CBC_SOLVE, "stuck"], stdout=subprocess.PIPE,
+                             text=True, env=env)
+    try:
+        assert stuck.stdout.readline() == "solving\n"
+        stuck.send_signal(signal.SIGTERM)
+        assert stuck.wait(timeout=30) == -signal.SIGTERM
+    finally:
+        stuck.kill()
+        stuck.wait()
+    (left,) = temporary.iterdir()
+    assert left.name.startswith(f"cabench-cbc-{stuck.pid}.") and any(left.iterdir())
+    after = subprocess.run([sys.executable, "-c", TERMINATED_IN_A_CBC_SOLVE, "solve"], capture_output=True, text=True,
+                           env=env, timeout=120)
+    assert after.returncode == 0 and after.stdout == "7\n", after.stderr
+    assert list(temporary.iterdir()) == []
+
+
 def test_a_worker_ignores_ctrl_c_from_its_start():
     """A worker process ignores SIGINT before its interpreter starts (the setting survives exec,
     and Python then installs no handler): Ctrl-C reaches the whole process group, and a worker
