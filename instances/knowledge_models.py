@@ -128,6 +128,9 @@ def parse_coalitions(spec: str, players: int) -> tuple[int, int]:
     if written != spec:
         raise SpecError(f'--coalitions: "{spec}": write it "{written}" (one spelling per spec: the spec names the '
                         "files, is recorded in them and seeds the draw)")
+    if count == 0:  # (a second spelling of none, recorded in the file as "pairs:0": a user's audit)
+        raise SpecError(f'--coalitions: "{spec}": no coalition; write it "none" (one spelling per spec: the spec '
+                        "names the files, is recorded in them and seeds the draw)")
     if size < 2:  # (it said "1 coalition of 1 player does not fit among 4 players")
         raise SpecError(f'--coalitions: "{spec}": coalitions of {size} player{"" if size == 1 else "s"}; a coalition '
                         "has at least 2 players (SIZE >= 2)")

@@ -324,6 +324,9 @@ def test_export_refuses_a_negative_price_and_leaves_out_a_zero(tmp_path):
         (["-d", "uniform", "-n", "4", "--coalitions", "pairs:01"], 'write it "pairs:1"'),
         (["-d", "uniform", "-n", "4", "--coalitions", "random:01:2"], 'write it "random:1:2"'),
         (["-d", "uniform", "-n", "4", "--coalitions", "random:1:02"], 'write it "random:1:2"'),
+        # no coalition, written "pairs:0" in the file: a second spelling of none
+        (["-d", "uniform", "-n", "4", "--coalitions", "pairs:0"], 'no coalition; write it "none"'),
+        (["-d", "uniform", "-n", "4", "--coalitions", "random:0:2"], 'no coalition; write it "none"'),
         # a coalition of one player "did not fit among 4 players"
         (["-d", "uniform", "-n", "4", "--coalitions", "random:1:1"], "a coalition has at least 2 players"),
     ],
