@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-__all__ = ["CabenchError", "InputError", "json_path", "quoted"]
+__all__ = ["CabenchError", "InputError", "json_path", "named", "one_of", "quoted"]
 
 
 class CabenchError(Exception):
@@ -40,8 +40,11 @@ def json_path(parts: Iterable[str | int]) -> str:
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif not part or any(c in '.[]"\'\\' or c.isspace() or not c.isprintable() for c in part):
+        elif not part or len(part) <= NAME_MOST and any(
+                c in '.[]"\'\\' or c.isspace() or not c.isprintable() for c in part):
             out += f"[{json.dumps(part)}]"
+        elif len(part) > NAME_MOST:  # (a key of a million characters made a message of a million)
+            out += f"[{named(part)}]"
         else:
             out += f".{part}" if out else str(part)
     return out
@@ -53,3 +56,26 @@ def quoted(text: str, most: int = 60) -> str:
     instance passed where a name was expected made a message of 210,000)."""
     shown = json.dumps(text)
     return shown if len(shown) <= most else shown[:most - 3] + '..."'
+
+
+NAME_MOST = 60
+"""The most characters of a name a message shows (:func:`named`)."""
+
+
+def named(name: str) -> str:
+    """A name of the file (a player, a good, a field) as a message shows it: in double quotes,
+    escaped as JSON escapes it (a quote, a line break) but with its letters as they are, and cut
+    to :data:`NAME_MOST` characters with its length when longer (an unknown player named by a
+    million characters made a message of a million, twice)."""
+    shown = json.dumps(name, ensure_ascii=False)
+    if len(shown) <= NAME_MOST + 2:
+        return shown
+    return f'{shown[:NAME_MOST - 2]}..." ({len(name):,} characters)'
+
+
+def one_of(names: Iterable[str], most: int = 10) -> str:
+    """The names a message says were expected: the first ``most`` and how many in all (a file of
+    2,000 players listed them all in one line)."""
+    names = list(names)
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown}, ... ({len(names):,} in all)"

@@ -8,6 +8,7 @@ naming the file and the JSON path.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import re
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from instances.bundles import mask_of
-from instances.errors import InputError, json_path, quoted
+from instances.errors import InputError, json_path, named, one_of, quoted
 from instances.files import MAX_STDIN_BYTES
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
 from instances.units import MAX_ABS_VALUE, MAX_SCALE, is_power_of_ten
@@ -423,10 +424,36 @@ def _parse(data: Any, source: str, default_name: str, plain: bool,
     import jsonschema
     from jsonschema.exceptions import best_match
 
-    error = best_match(jsonschema.Draft202012Validator(schema()).iter_errors(_schema_view(data)))
+    errors = jsonschema.Draft202012Validator(schema()).iter_errors(_schema_view(data))
+    error = best_match(errors, key=_first_in_file)
     if error is not None:
         raise InputError(source, json_path(error.absolute_path), _schema_message(error))
     return _Builder(source).build(data, default_name)
+
+
+def _first_in_file(error: Any) -> tuple:
+    """jsonschema's relevance of ``error``, but of two errors alike the first in the file wins:
+    jsonschema ranks a later path higher, so ``[[1, 2]]`` as coalitions named ``[0][1]``, not
+    the ``[0][0]`` a reader meets first (a user's audit)."""
+    from collections import deque
+
+    from jsonschema.exceptions import relevance
+
+    return tuple(_Earlier(part) if isinstance(part, deque) else part for part in relevance(error))
+
+
+@functools.total_ordering
+class _Earlier:
+    """A path that ranks higher the earlier it is (:func:`_first_in_file`)."""
+
+    def __init__(self, path: Any) -> None:
+        self.path = path
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Earlier) and self.path == other.path
+
+    def __lt__(self, other: _Earlier) -> bool:
+        return other.path < self.path
 
 
 def _schema_view(node: Any) -> Any:
@@ -479,7 +506,7 @@ def _schema_message(error: "ValidationError") -> str:
         return f"expected {_TYPE_NAMES.get(str(error.validator_value), error.validator_value)}, got {got}"
     if kind == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
-        return f'missing required field "{missing[0]}"'
+        return f'missing required field {named(missing[0])}'
     if kind == "additionalProperties":
         extra = sorted(set(error.instance) - set(allowed))
         what = "field"
@@ -487,7 +514,7 @@ def _schema_message(error: "ValidationError") -> str:
             what = "valuation form"
         elif "lower_bounds" in allowed:
             what = "knowledge form"
-        return f'unknown {what} "{extra[0]}"; expected one of: {", ".join(allowed)}'
+        return f'unknown {what} {named(extra[0])}; expected one of: {", ".join(allowed)}'
     if kind in ("minProperties", "maxProperties") and allowed:
         return f"expected exactly one of: {', '.join(allowed)}; got {len(error.instance)} keys"
     if kind == "const":
@@ -530,7 +557,7 @@ class _Builder:
             self._player(name, ["valuations", name])
         for name in self.players:
             if name not in valuations:
-                raise self.fail(["valuations"], f'missing valuation for player "{name}"')
+                raise self.fail(["valuations"], f'missing valuation for player {named(name)}')
         true_values = tuple(
             self.valuation(valuations[name], ["valuations", name]) for name in self.players
         )
@@ -584,31 +611,31 @@ class _Builder:
         shown: dict[str, str] = {}
         for k, name in enumerate(items):
             if name in index:
-                raise self.fail(path + [k], f'duplicate {what} "{name}"; {what}s must be distinct')
+                raise self.fail(path + [k], f'duplicate {what} {named(name)}; {what}s must be distinct')
             composed = printed_as(name)
             if name and not composed:
                 raise self.fail(path + [k], f"a {what} named only by spaces or invisible characters; names must "
                                             "be visible")
             if composed in shown:
-                raise self.fail(path + [k], f'{what} "{name}" reads the same as "{shown[composed]}" (they print '
-                                            f"alike: spaces, invisible characters or Unicode forms); {what}s must be "
-                                            "told apart")
+                raise self.fail(path + [k], f"{what} {named(name)} reads the same as {named(shown[composed])} (they "
+                                            f"print alike: spaces, invisible characters or Unicode forms); {what}s "
+                                            "must be told apart")
             index[name] = k
             shown[composed] = name
         return index
 
     def _player(self, name: str, path: Path_) -> int:
         if name not in self.players:
-            raise self.fail(path, f'unknown player "{name}"; expected one of: {", ".join(self.players)}')
+            raise self.fail(path, f'unknown player {named(name)}; expected one of: {one_of(self.players)}')
         return self.players[name]
 
     def bundle(self, goods: Sequence[str], path: Path_, allow_empty: bool = False) -> int:
         seen: set[str] = set()
         for k, good in enumerate(goods):
             if good not in self.goods:
-                raise self.fail(path + [k], f'unknown good "{good}"; expected one of: {", ".join(self.goods)}')
+                raise self.fail(path + [k], f'unknown good {named(good)}; expected one of: {one_of(self.goods)}')
             if good in seen:
-                raise self.fail(path + [k], f'good "{good}" appears twice in the bundle')
+                raise self.fail(path + [k], f'good {named(good)} appears twice in the bundle')
             seen.add(good)
         if not seen and not allow_empty:
             raise self.fail(path, "empty bundle; every bid needs at least one good (v(empty) = 0)")
@@ -727,7 +754,7 @@ class _Builder:
             bids = []
             for good, value in body.items():
                 if good not in self.goods:  # (the key is the good: no position in a list to name)
-                    raise self.fail(path + [good], f'unknown good "{good}"; expected one of: {", ".join(self.goods)}')
+                    raise self.fail(path + [good], f'unknown good {named(good)}; expected one of: {one_of(self.goods)}')
                 mask = self.bundle([good], path + [good])
                 bids.append((mask, self.value(value, path + [good])))
             return Valuation(form, tuple(sorted(bids)))
@@ -790,7 +817,8 @@ class _Builder:
                 self._player(name, ["coalitions", c, k])
                 if name in where:
                     other = "this coalition" if where[name] == c else f"coalitions[{where[name]}]"
-                    raise self.fail(["coalitions", c, k], f'player "{name}" is already in {other}; coalitions must be disjoint')
+                    raise self.fail(["coalitions", c, k],
+                                    f"player {named(name)} is already in {other}; coalitions must be disjoint")
                 where[name] = c
             result.append(tuple(sorted(self.players[name] for name in members)))
         return tuple(sorted(result))
@@ -803,6 +831,7 @@ class _Builder:
             masks[i] = self.bundle(goods, ["endowment", name], allow_empty=True)
             for k, good in enumerate(goods):
                 if good in owner_of:
-                    raise self.fail(["endowment", name, k], f'good "{good}" is already endowed to "{owner_of[good]}"; endowments must be disjoint')
+                    raise self.fail(["endowment", name, k], f"good {named(good)} is already endowed to "
+                                                            f"{named(owner_of[good])}; endowments must be disjoint")
                 owner_of[good] = name
         return tuple(masks)

@@ -405,3 +405,51 @@ def test_names_that_print_differently_are_kept():
                  ["\u0628\u06cc\u200c\u0646\u0627\u0645", "\u0628\u06cc\u0646\u0627\u0645"]):
         inst = parse_instance({"goods": ["g1"], "players": pair, "valuations": {p: {"xor": []} for p in pair}})
         assert inst.players == tuple(pair)
+
+
+def test_a_long_name_is_cut_and_a_long_list_counted(tmp_path):
+    """An unknown player named by a million characters made a message of a million (twice, under
+    ``knowledge``: in the path and in the message); a file of 2,000 players listed them all as
+    those expected. Names are cut to 60 characters with their length, lists to ten names with
+    their count (a user's audit)."""
+    long = "x" * 1_000_000
+    for where, data in (("coalitions[0][1]", {**BASE, "coalitions": [["p1", long]]}),
+                        (f'knowledge.p1.lower_bounds["{"x" * 57}..." (1,000,000 characters)]',
+                         {**BASE, "knowledge": {"p1": {"lower_bounds": {long: {"explicit": [[["2"], 25]]}}}}})):
+        path = tmp_path / "long.json"
+        path.write_text(json.dumps(data))
+        result = run_cli("benchmarks", str(path))
+        assert result.returncode == 2 and len(result.stderr) < 400, result.stderr[:400]
+        assert result.stderr == (f'{path}: {where}: unknown player "{"x" * 57}..." (1,000,000 characters); '
+                                 "expected one of: p1, p2, p3\n")
+    players = [f"p{k}" for k in range(1, 2001)]
+    many = {"name": "many", "goods": ["1"], "players": players,
+            "valuations": {p: {"xor": [[["1"], 1]]} for p in players}, "coalitions": [["p1", "q"]]}
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(many))
+    result = run_cli("benchmarks", str(path))
+    assert result.returncode == 2 and result.stderr == (f'{path}: coalitions[0][1]: unknown player "q"; expected '
+                                                        "one of: p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, ... "
+                                                        "(2,000 in all)\n")
+
+
+def test_of_two_wrong_items_the_first_is_named(tmp_path):
+    """jsonschema ranks a later path higher: ``[[1, 2]]`` as coalitions was reported at
+    ``coalitions[0][1]``, the second wrong member (a user's audit)."""
+    for coalitions, where in (([[1, 2]], "coalitions[0][0]: expected a string, got 1"),
+                              ([[["p1"], ["p2"]]], 'coalitions[0][0]: expected a string, got ["p1"]'),
+                              ([["p1", "p2"], [3, "p3"], [4, 5]], "coalitions[1][0]: expected a string, got 3")):
+        path = tmp_path / "two.json"
+        path.write_text(json.dumps({**BASE, "coalitions": coalitions}))
+        result = run_cli("benchmarks", str(path))
+        assert result.returncode == 2 and result.stderr == f"{path}: {where}\n", result.stderr
+
+
+def test_names_in_messages():
+    from instances.errors import json_path, named, one_of
+
+    assert named("p1") == '"p1"' and named('a "b"\n') == '"a \\"b\\"\\n"' and named("é") == '"é"'
+    assert named("y" * 61) == f'"{"y" * 57}..." (61 characters)' and named("y" * 60) == f'"{"y" * 60}"'
+    assert one_of(["a", "b"]) == "a, b" and one_of(map(str, range(12)), 2) == "0, 1, ... (12 in all)"
+    assert json_path(["knowledge", "y" * 61]) == f'knowledge["{"y" * 57}..." (61 characters)]'
+    assert json_path(["knowledge", "p.1", 2]) == 'knowledge["p.1"][2]'
