@@ -21,7 +21,7 @@ import numbers
 import operator
 import os
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ilp.contract import DEFAULT_BACKEND, DEFAULT_WITNESSES, WITNESSES, SolveOptions
-from instances.errors import CabenchError, quoted
+from instances.errors import CabenchError, one_of, quoted
 from instances.model import Instance
 from instances.units import TooLong, exact_number
 
@@ -99,12 +99,6 @@ def _shown(value: Any, most: int = 60) -> str:
     wrong place made a message of 210,000)."""
     text = repr(value)
     return text if len(text) <= most else f"{text[:most - 20]}... (a {type(value).__name__})"
-
-
-def _names(names: Sequence[str], most: int = 10) -> str:
-    """The first ``most`` of ``names`` for a message (a CATS file has up to 2,000 players)."""
-    shown = ", ".join(names[:most])
-    return shown if len(names) <= most else f"{shown}, ... ({len(names)} in all)"
 
 
 def check_jobs(jobs: Any) -> int | None:
@@ -554,10 +548,10 @@ MAX_PARAM = 10**12
 
 def _player(instance: Instance, name: str) -> int:
     if not isinstance(name, str):  # (None read 'unknown player "None"')
-        raise ArgumentError(f"player {_shown(name)}: expected a player's name, one of: {_names(instance.players)}",
+        raise ArgumentError(f"player {_shown(name)}: expected a player's name, one of: {one_of(instance.players)}",
                             "player")
     if name not in instance.players:
-        raise ArgumentError(f'unknown player {quoted(name)}; expected one of: {_names(instance.players)}', "player")
+        raise ArgumentError(f'unknown player {quoted(name)}; expected one of: {one_of(instance.players)}', "player")
     return instance.players.index(name)
 
 
