@@ -595,16 +595,12 @@ def _parameters(mechanism: str, instance: Instance, given: Mapping[str, Fraction
     return m.parameters(instance, {k: v for k, v in given.items() if k in {p.name for p in m.params}})
 
 
-def _rows_of(results: Path, row: Mapping[str, Any]) -> str:
-    return f"{results}'s rows of {row.get('file')}"
-
-
 def _check_one_design(results: Path, designs: list[tuple[str, tuple[str, object, object]]]) -> None:
     """Refuse, before anything is computed, a sweep whose results ``table`` would refuse
     (``summary.design_clash``): ``designs`` holds, for the rows already in ``results`` and for
-    each file given, what it is (:func:`_rows_of`, or the file) and its rows' family, axis and
-    design. A folder holding an experiment's instance files beside other files of their family
-    was swept, and only ``table`` refused the results."""
+    each file given, what it is (the results' rows of a file, or the file) and its rows' family,
+    axis and design. A folder holding an experiment's instance files beside other files of their
+    family was swept, and only ``table`` refused the results."""
     from cabench.summary import design_clash
 
     clash = design_clash(design for _, design in designs)
@@ -656,10 +652,11 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
                   scheduler: str | None, solver: str, time_limit: float | None,
                   progress: Callable[[int, int], None], given: Mapping[str, Fraction],
                   notes: list[str], experiment: bool) -> tuple[int, int, bool]:
+    from cabench.experiment import instance_folder
     from ilp.portfolio import cores as usable  # (imported here: a bad flag loads no solver and no numpy)
 
     rows = _merge(_read_table(results), _read_journal(results))
-    if not experiment and Path(f"{results}.instances").is_dir():
+    if not experiment and instance_folder(results).is_dir():
         # an experiment's results (its instance files beside): rows added by a sweep could
         # never be resumed by the experiment
         for row in rows.values():
@@ -673,7 +670,9 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     twins: list[tuple[str, str]] = []  # (a file, the earlier file with its bytes)
     todo = []
     left: dict[str, int] = {}  # mechanism -> instances it does not apply to (a market mechanism on auctions)
-    designs = [] if experiment else [(_rows_of(results, row), _row_design(row)) for row in rows.values()]
+    # what each row already there and each file given is, and its rows' design (``_check_one_design``)
+    designs = [] if experiment else [(f"{results}'s rows of {row.get('file')}", _row_design(row))
+                                     for row in rows.values()]
     for f in files:
         key, wanted, design = _wanted(str(f), mechanisms, solver, given, keys.get(str(f)))
         if not experiment:
