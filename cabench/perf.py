@@ -36,7 +36,8 @@ The measurements, all wall-clock seconds on this machine, in the same run:
 Every time is a steady-state one: before the first timed report, one untimed report of a small
 instance (:func:`warm_up`) pays the solvers' one-time imports. A report shorter than a second is
 timed three times (alternated with the exact-knowledge report of the same instance, when there
-is one) and the fastest counts (:data:`REPEATS`).
+is one, which is then timed as often unless it takes 10 s or more: :data:`PAIR_BELOW`) and the
+fastest counts (:data:`REPEATS`).
 
 Instances are generated with every knowledge spec of ``--knowledge`` and every coalition spec of
 ``--coalitions`` (the ``cabench generate`` language); the knowledge suites have their own
@@ -71,10 +72,10 @@ from instances.cats import read_instance_or_cats
 from instances.generate import generate_instance
 
 __all__ = ["ALL_KNOWLEDGE", "BUDGET_BASE_SECONDS", "CABENCH", "KINDS", "KNOWLEDGE", "KNOWLEDGE_SPECS", "NAIVE",
-           "REPEATS", "REPEAT_BELOW", "Row", "SUITES", "TABLE_PLAYERS", "budget", "check_files", "check_suite",
-           "exact_knowledge", "fastest_sum", "file_paths", "holds_summary", "labels", "measure_instance", "naive_solve",
-           "needed_programs", "run_files", "run_suite", "suite_specs", "summary", "tie_break_seconds", "warm_up",
-           "wdp_highs", "wdp_ilp", "write_results", "xor_only"]
+           "PAIR_BELOW", "REPEATS", "REPEAT_BELOW", "Row", "SUITES", "TABLE_PLAYERS", "budget", "check_files",
+           "check_suite", "exact_knowledge", "fastest_sum", "file_paths", "holds_summary", "labels", "measure_instance",
+           "naive_solve", "needed_programs", "run_files", "run_suite", "suite_specs", "summary", "tie_break_seconds",
+           "warm_up", "wdp_highs", "wdp_ilp", "write_results", "xor_only"]
 
 SUITES = {
     # (distribution, goods, bids, players)
@@ -349,6 +350,9 @@ class Row:
     fastest_single_sum: float | None = None
     needed: int | None = None
     ideal_report: float | None = None
+    # whether every program of the ideals was proven by some single backend (the fastest of those
+    # that proved it counts): under --time-limit one none proved is timed at what it took, "!"
+    ideal_proven: bool | None = None
     knowledge: str = "exact"
     coalitions: str = "none"
     solver_seconds: float | None = None  # of a report row: time in solves (the rest is bookkeeping)
@@ -364,16 +368,18 @@ CABENCH = "cabench"
 NAIVE = "naive-pulp-cbc"
 
 
-def _per_program(solve_one: Callable[[Program], bool], programs: Sequence[Program]) -> tuple[int, list[float]]:
-    """Solve each distinct program once, one after another; the time of every program of the
-    table (a repeated program costs what its first occurrence cost: same model, same work)."""
+def _per_program(solve_one: Callable[[Program], bool], programs: Sequence[Program]
+                 ) -> tuple[list[bool], list[float]]:
+    """Solve each distinct program once, one after another; whether each program of the table
+    was proven, and its time (a repeated program costs what its first occurrence cost: same
+    model, same work)."""
     seconds: dict[Program, float] = {}
     proven: dict[Program, bool] = {}
     for program in dict.fromkeys(programs):
         start = time.perf_counter()
         proven[program] = bool(solve_one(program))
         seconds[program] = time.perf_counter() - start
-    return sum(proven[p] for p in programs), [seconds[p] for p in programs]
+    return [proven[p] for p in programs], [seconds[p] for p in programs]
 
 
 def _kind(name: str) -> str:
@@ -399,14 +405,23 @@ def _kind_rows(common: dict, names: Sequence[str], programs: Sequence[Program], 
             for k in KINDS if count[k]]
 
 
-def fastest_sum(programs: Sequence[Program], times: dict[str, Sequence[float]]) -> float:
+def fastest_sum(programs: Sequence[Program], times: dict[str, Sequence[float]],
+                proven: dict[str, Sequence[bool]] | None = None) -> tuple[float, bool]:
     """The ideal's solving time: over the distinct programs of ``programs`` (equal programs are
-    one, counted once), the sum of the fastest backend's time; ``times[backend][k]`` is that
-    backend's time of ``programs[k]``."""
+    one, counted once), the sum of the fastest backend's time, and whether every program was
+    proven; ``times[backend][k]`` is that backend's time of ``programs[k]``, ``proven[backend][k]``
+    whether it proved it (None: all were). Of the backends that proved a program the fastest
+    counts (a backend that gave up at once is no ideal); a program none proved counts its fastest
+    time, and the sum is then not proven (under ``--time-limit``: the table marks it "!")."""
     first = {}
     for k, program in enumerate(programs):
         first.setdefault(program, k)
-    return sum(min(seconds[k] for seconds in times.values()) for k in first.values())
+    total, everything = 0.0, True
+    for k in first.values():
+        provers = [b for b in times if proven is None or proven[b][k]]
+        everything &= bool(provers)
+        total += min(times[b][k] for b in provers or times)
+    return total, everything
 
 
 def tie_break_seconds(program: Program, backend: str, time_limit: float | None) -> float:
@@ -434,6 +449,12 @@ process after the warm-up): no run is slower for being the first, and one report
 by up to 18 % (0.320-0.377 s), which moves the ratio of two reports by up to 0.35."""
 REPEAT_BELOW = 1.0
 """Seconds below which a report is timed :data:`REPEATS` times (a longer one, once)."""
+PAIR_BELOW = 10.0
+"""Seconds below which a report is timed as many times as the exact-knowledge report beside it
+(and the reverse), so that the ratio ``knowledge/exact`` compares the fastest of as many runs of
+each: a report of 1.2 s timed once beside the fastest of three of 0.3 s made the ratio higher
+(a user's audit). A longer one is timed once: its ratio is large, and three runs would cost
+much."""
 
 
 def _timed_report(instance: Instance, options: SolveOptions) -> tuple[float, object, float]:
@@ -477,9 +498,10 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
         progress(f"{exact.name}: cabench benchmarks ({default}, whole report, exact knowledge)")
         exact_seconds, exact_report, _ = _timed_report(exact, options)
         exact_proven = exact_report.all_proven
-        # each short report again, alternated (knowledge, exact, ...): the fastest of each counts
-        # (a long report beside a short one is timed once, and the short one three times)
-        short, short_exact = whole < REPEAT_BELOW, exact_seconds < REPEAT_BELOW
+        # each short report again, alternated (knowledge, exact, ...): the fastest of each counts,
+        # and a report beside a short one is timed as often unless it is long (PAIR_BELOW)
+        short = whole < REPEAT_BELOW or (exact_seconds < REPEAT_BELOW and whole < PAIR_BELOW)
+        short_exact = exact_seconds < REPEAT_BELOW or (whole < REPEAT_BELOW and exact_seconds < PAIR_BELOW)
         for _ in range(REPEATS - 1 if short or short_exact else 0):
             if short:
                 again = _timed_report(instance, options)
@@ -507,28 +529,34 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
         solutions = solve_batch(programs, options, bounds=table_bounds(instance) if named else None)
         ours = time.perf_counter() - start
     times: dict[str, list[float]] = {}
-    proven: dict[str, int] = {}
+    proven: dict[str, list[bool]] = {}
     for backend in backends:
         progress(f"{instance.name}: {backend}, program by program")
-        proven[backend], times[backend] = _per_program(lambda p: solve(p, SolveOptions(backend, time_limit)).optimal, programs)
+        proven[backend], times[backend] = _per_program(lambda p: solve(p, SolveOptions(backend, time_limit)).optimal,
+                                                       programs)
     singles = [b for b in times if b != "portfolio"]
-    fastest = fastest_sum(programs, {b: times[b] for b in singles}) if singles else None
-    ideal = None
-    if singles and programs is needed:
+    fastest = ideal = ideal_proven = None
+    if singles:
+        fastest, ideal_proven = fastest_sum(programs, {b: times[b] for b in singles}, proven)
         ideal = fastest
-    elif singles:
+    if singles and programs is not needed:
         progress(f"{instance.name}: the programs a report must solve, by each single backend")
         best: dict[str, list[float]] = {}
+        settled: dict[str, list[bool]] = {}
         for backend in singles:
-            best[backend] = _per_program(lambda p: solve(p, SolveOptions(backend, time_limit)).optimal, needed)[1]
-        ideal = fastest_sum(needed, best)
+            settled[backend], best[backend] = _per_program(
+                lambda p: solve(p, SolveOptions(backend, time_limit)).optimal, needed)
+        ideal, needed_proven = fastest_sum(needed, best, settled)
+        ideal_proven &= needed_proven
     if singles:
         progress(f"{instance.name}: MSW's lexicographic tie-break, by each single backend")
         tie_break = min(tie_break_seconds(needed[0], b, time_limit) for b in singles)
         if tie_break < float("inf"):  # (infinite: MSW not proven by any single backend)
             ideal += tie_break
+        else:
+            ideal_proven = False
     common = dict(base, programs=len(programs), distinct=distinct, fastest_single_sum=fastest,
-                  needed=len(needed), ideal_report=ideal)
+                  needed=len(needed), ideal_report=ideal, ideal_proven=ideal_proven)
     rows.append(Row(**common, **baseline, method=f"report:{default}",
                     proven=len(programs) if report.all_proven else 0, seconds=whole, solver_seconds=solving))
     if exact_seconds is not None:
@@ -545,11 +573,11 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
     if batch and named:
         rows += _kind_rows(common, [name for name, _ in named], programs, solutions)
     for backend in backends:
-        rows.append(Row(**common, method=backend, proven=proven[backend], seconds=sum(times[backend])))
+        rows.append(Row(**common, method=backend, proven=sum(proven[backend]), seconds=sum(times[backend])))
     if naive:
         progress(f"{instance.name}: naive baseline")
         naive_proven, naive_times = _per_program(lambda p: naive_solve(p, time_limit)[0], programs)
-        rows.append(Row(**common, method=NAIVE, proven=naive_proven, seconds=sum(naive_times)))
+        rows.append(Row(**common, method=NAIVE, proven=sum(naive_proven), seconds=sum(naive_times)))
     return rows
 
 
@@ -834,10 +862,14 @@ def run_files(paths: Sequence[Path], backends: Sequence[str], default: str, time
 def summary(rows: Sequence[Row], cores: int) -> list[dict]:
     """Per suite entry (distribution, goods, bids, players): median seconds per method and the
     ratios naive / cabench, cabench / ideal with ideal = (sum over the table's distinct programs
-    of the fastest single backend's time) / cores, and report / ideal with the report's ideal
-    (:func:`measure_instance`). The counts (players, programs, distinct, needed) are the lower
-    medians over the seeds: one player per bidder makes them differ, and such an entry is one
-    over its seeds (``players_per_seed`` lists them)."""
+    of the fastest single backend's time) / cores, report / ideal with the report's ideal
+    (:func:`measure_instance`) and knowledge / exact. Each ratio is the median over the seeds of
+    each instance's own ratio, as report / budget is (the ratio of the medians differed: 6.13
+    where the seeds' ratios were 8.71 and 5.26, a user's audit); ``ideal_proven`` is false when
+    some program of an ideal was proven by no single backend. ``cores``: the cores the ideals
+    are divided by. The counts (players, programs, distinct, needed) are the lower medians over
+    the seeds: one player per bidder makes them differ, and such an entry is one over its seeds
+    (``players_per_seed`` lists them)."""
     groups: dict[tuple, list[Row]] = {}
     for row in rows:
         # one player per bidder: one entry over the seeds, whose player counts differ (198, 199)
@@ -873,17 +905,19 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
                  "kinds": {k: {"median_seconds": statistics.median(r.seconds for r in v),
                                "programs": v[0].programs, "all_proven": all(r.proven == r.programs for r in v)}
                            for k, v in kinds.items()}}
-        if ours and NAIVE in medians and medians[ours] > 0:
-            entry["naive_over_cabench"] = medians[NAIVE] / medians[ours]
         whole = next((m for m in medians if m.startswith("report:")), None)
         exact = next((m for m in medians if m.startswith("report-exact:")), None)
-        if whole and key[4] == "exact":
-            entry["knowledge_over_exact"] = 1.0  # the instance is its own exact-knowledge instance
-        elif whole and exact and medians[exact] > 0:
-            entry["knowledge_over_exact"] = medians[whole] / medians[exact]
-        if fastest and medians.get(ours):
-            entry["cabench_over_ideal"] = medians[ours] / (statistics.median(fastest) / cores)
+        # (knowledge/exact: none with exact knowledge, whose report has no exact twin timed)
+        for name, top, bottom in (("naive_over_cabench", NAIVE, ours), ("knowledge_over_exact", whole, exact)):
+            ratios = _per_seed(members, top, bottom)
+            if ratios:
+                entry[name] = statistics.median(ratios)
+        if fastest:
+            entry["cabench_over_ideal"] = statistics.median(
+                r.seconds / (r.fastest_single_sum / cores) for r in members if r.method == ours and r.fastest_single_sum)
         ideal = [r.ideal_report for r in members if r.method == whole and r.ideal_report is not None]
+        if any(r.ideal_proven is not None for r in members):
+            entry["ideal_proven"] = all(r.ideal_proven is not False for r in members)
         needed = {r.seed: r.needed for r in table_rows if r.needed is not None}
         entry["needed"] = statistics.median_low(needed.values()) if needed else None
         solver = [r.solver_seconds for r in members if r.method == whole and r.solver_seconds is not None]
@@ -893,7 +927,8 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
                 r.seconds - r.solver_seconds for r in members if r.method == whole and r.solver_seconds is not None)
         if ideal and whole:
             entry["ideal_report_seconds"] = statistics.median(ideal)
-            entry["report_over_ideal"] = medians[whole] / max(1e-9, statistics.median(ideal) / cores)
+            entry["report_over_ideal"] = statistics.median(r.seconds / max(1e-9, r.ideal_report / cores) for r in members
+                                                           if r.method == whole and r.ideal_report is not None)
         reports = [r for r in members if r.method == whole and r.wdp_highs is not None]
         if reports:
             # per instance (winners and the baseline differ between seeds), then the median
@@ -907,6 +942,13 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
             entry["wdp_proven"] = all(bool(r.wdp_proven) for r in reports)
         out.append(entry)
     return out
+
+
+def _per_seed(rows: Sequence[Row], top: str | None, bottom: str | None) -> list[float]:
+    """The ratio of method ``top``'s seconds to method ``bottom``'s, seed by seed, over the seeds
+    of ``rows`` (one instance's) that have both."""
+    below = {r.seed: r.seconds for r in rows if r.method == bottom and r.seconds > 0}
+    return [r.seconds / below[r.seed] for r in rows if r.method == top and r.seed in below]
 
 
 def _rows_csv(rows: Sequence[Row], path: Path) -> None:

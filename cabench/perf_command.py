@@ -127,7 +127,9 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
            "backends": list(chosen), "naive": naive}
 
     def summarised(done: list) -> list[dict]:
-        return [dict(entry, run=run) for entry in summary(done, jobs or default_jobs())]
+        # the ideals divided by the programs that can run at once: the jobs, at most the cores
+        # (--jobs 8 on 2 cores divided them by 8)
+        return [dict(entry, run=run) for entry in summary(done, min(jobs or default_jobs(), cores()))]
 
     kept = [0]  # the instances whose rows are written
     writing: list = []  # the last write begun: its instance count and its summary
@@ -213,8 +215,12 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
         return "" if cell is None else f"{cell['median_seconds']:.2f}" + ("" if cell["all_proven"] else "!")
 
     def ratio(entry: dict, key: str) -> str:
-        # a ratio not measured (no baseline, no single backend) is an em dash, as in the JSON it is absent
-        return f"{entry[key]:.2f}" if key in entry else "\u2014"
+        # a ratio not measured (no baseline, no single backend) is an em dash, as in the JSON it is
+        # absent; '!' on an ideal that holds a program no single backend proved (--time-limit)
+        if key not in entry:
+            return "\u2014"
+        unproven = key in ("cabench_over_ideal", "report_over_ideal") and not entry.get("ideal_proven", True)
+        return f"{entry[key]:.2f}" + ("!" if unproven else "")
 
     for entry in table:
         medians = entry["median_seconds"]
