@@ -8,12 +8,12 @@ The measurements, all wall-clock seconds on this machine, in the same run:
 * ``report:<backend>``: the whole ``cabench benchmarks`` report (``compute_report``), and next to
   it the ideal: each distinct program it must solve (:func:`needed_programs`: MSW, MSW_{-i} of
   each winner, each distinct knowledge program) solved once, plus MSW's lexicographic tie-break
-  (:func:`tie_break_seconds`), each by the fastest single backend, summed and divided by the
-  cores;
+  (:func:`tie_break_seconds`), each by the fastest single backend that proved it, summed and
+  divided by the cores;
 * ``cabench:<backend>``: ``ilp.solve_batch`` on the table
   (duplicates once, the player-removal shortcut, warm starts, programs in parallel processes),
   and next to it its ideal: each distinct program of the table once by the fastest single
-  backend, summed and divided by the cores (:func:`fastest_sum`);
+  backend that proved it, summed and divided by the cores (:func:`fastest_sum`);
 * each single backend, program by program in this process, no batch savings;
 * ``naive-pulp-cbc``: one PuLP model per benchmark built from scratch (a binary per (player,
   bid), one "at most one" row per good and per player, no fast paths, no shortcuts), solved one
@@ -350,8 +350,10 @@ class Row:
     fastest_single_sum: float | None = None
     needed: int | None = None
     ideal_report: float | None = None
-    # whether every program of the ideals was proven by some single backend (the fastest of those
-    # that proved it counts): under --time-limit one none proved is timed at what it took, "!"
+    # whether every program of each ideal (fastest_single_sum, ideal_report) was proven by some
+    # single backend, whose fastest counts: under --time-limit one none proved counts what it
+    # took, and the ratio is marked "!"
+    fastest_proven: bool | None = None
     ideal_proven: bool | None = None
     knowledge: str = "exact"
     coalitions: str = "none"
@@ -535,10 +537,10 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
         proven[backend], times[backend] = _per_program(lambda p: solve(p, SolveOptions(backend, time_limit)).optimal,
                                                        programs)
     singles = [b for b in times if b != "portfolio"]
-    fastest = ideal = ideal_proven = None
+    fastest = ideal = fastest_proven = ideal_proven = None
     if singles:
-        fastest, ideal_proven = fastest_sum(programs, {b: times[b] for b in singles}, proven)
-        ideal = fastest
+        fastest, fastest_proven = fastest_sum(programs, {b: times[b] for b in singles}, proven)
+        ideal, ideal_proven = fastest, fastest_proven
     if singles and programs is not needed:
         progress(f"{instance.name}: the programs a report must solve, by each single backend")
         best: dict[str, list[float]] = {}
@@ -546,8 +548,7 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
         for backend in singles:
             settled[backend], best[backend] = _per_program(
                 lambda p: solve(p, SolveOptions(backend, time_limit)).optimal, needed)
-        ideal, needed_proven = fastest_sum(needed, best, settled)
-        ideal_proven &= needed_proven
+        ideal, ideal_proven = fastest_sum(needed, best, settled)
     if singles:
         progress(f"{instance.name}: MSW's lexicographic tie-break, by each single backend")
         tie_break = min(tie_break_seconds(needed[0], b, time_limit) for b in singles)
@@ -556,7 +557,7 @@ def measure_instance(instance: Instance, base: dict, backends: Sequence[str], de
         else:
             ideal_proven = False
     common = dict(base, programs=len(programs), distinct=distinct, fastest_single_sum=fastest,
-                  needed=len(needed), ideal_report=ideal, ideal_proven=ideal_proven)
+                  needed=len(needed), ideal_report=ideal, fastest_proven=fastest_proven, ideal_proven=ideal_proven)
     rows.append(Row(**common, **baseline, method=f"report:{default}",
                     proven=len(programs) if report.all_proven else 0, seconds=whole, solver_seconds=solving))
     if exact_seconds is not None:
@@ -865,8 +866,9 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
     of the fastest single backend's time) / cores, report / ideal with the report's ideal
     (:func:`measure_instance`) and knowledge / exact. Each ratio is the median over the seeds of
     each instance's own ratio, as report / budget is (the ratio of the medians differed: 6.13
-    where the seeds' ratios were 8.71 and 5.26, a user's audit); ``ideal_proven`` is false when
-    some program of an ideal was proven by no single backend. ``cores``: the cores the ideals
+    where the seeds' ratios were 8.71 and 5.26, a user's audit); ``fastest_proven`` (of
+    cabench's ideal) and ``ideal_proven`` (of the report's) are false when some program of that
+    ideal was proven by no single backend. ``cores``: the cores the ideals
     are divided by. The counts (players, programs, distinct, needed) are the lower medians over
     the seeds: one player per bidder makes them differ, and such an entry is one over its seeds
     (``players_per_seed`` lists them)."""
@@ -916,8 +918,9 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
             entry["cabench_over_ideal"] = statistics.median(
                 r.seconds / (r.fastest_single_sum / cores) for r in members if r.method == ours and r.fastest_single_sum)
         ideal = [r.ideal_report for r in members if r.method == whole and r.ideal_report is not None]
-        if any(r.ideal_proven is not None for r in members):
-            entry["ideal_proven"] = all(r.ideal_proven is not False for r in members)
+        for flag in ("fastest_proven", "ideal_proven"):  # ("!" on cabench/ideal and report/ideal)
+            if any(getattr(r, flag) is not None for r in members):
+                entry[flag] = all(getattr(r, flag) is not False for r in members)
         needed = {r.seed: r.needed for r in table_rows if r.needed is not None}
         entry["needed"] = statistics.median_low(needed.values()) if needed else None
         solver = [r.solver_seconds for r in members if r.method == whole and r.solver_seconds is not None]

@@ -219,7 +219,8 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
         # absent; '!' on an ideal that holds a program no single backend proved (--time-limit)
         if key not in entry:
             return "\u2014"
-        unproven = key in ("cabench_over_ideal", "report_over_ideal") and not entry.get("ideal_proven", True)
+        flag = {"cabench_over_ideal": "fastest_proven", "report_over_ideal": "ideal_proven"}.get(key)
+        unproven = flag is not None and not entry.get(flag, True)
         return f"{entry[key]:.2f}" + ("!" if unproven else "")
 
     for entry in table:

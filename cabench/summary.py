@@ -264,20 +264,26 @@ def _check_one_design(name: str, frame, csv_data: bytes | None) -> None:
     table pooled them, along the first axis (a user's audit)."""
     if "axis" not in frame:
         return
-    designs = frame["design"] if "design" in frame else [None] * len(frame)
-    clash = design_clash(zip(family(frame), frame["axis"], designs))
+    entries = list(zip(family(frame), frame["axis"], frame["design"] if "design" in frame else [None] * len(frame)))
+    clash = design_clash(entries)
     if clash is not None:
-        _two_designs(name, csv_data, *clash)
+        def where(k: int) -> str:
+            return f"row {k + 1}" if csv_data is None else f"line {_line(csv_data, k)}"
+
+        (first, second), (one, other) = clash, (design_text(*entries[k][1:]) for k in clash)
+        raise CabenchError(f"{name}: {where(first)} is of {one} and {where(second)} of {other}, in one family; one "
+                           "results file holds one design per family (its table would pool them): summarise each in "
+                           "its own file")
 
 
-def design_clash(entries: Iterable[tuple[str, object, object]]) -> tuple[int, str, int, str] | None:
-    """The first two of ``entries`` (one per row or instance file: its :func:`family`, ``axis``
-    and ``design``) that one results file cannot hold, as (index, what it is, index, what it is),
-    or None. Within one family, two experiments (two designs, or in rows written before rows had
-    one, two axes) or an experiment's rows beside a sweep's (no axis) would be pooled into one
-    line of ``table``. As ``experiment.check_design`` has it, a row without a design goes with
-    any design of its axis (results resumed across the version that added the column); designs of
-    different families are summarised apart, and may share a file."""
+def design_clash(entries: Iterable[tuple[str, object, object]]) -> tuple[int, int] | None:
+    """The indices of the first two of ``entries`` (one per row or instance file: its
+    :func:`family`, ``axis`` and ``design``) that one results file cannot hold, or None. Within
+    one family, two experiments (two designs, or in rows written before rows had one, two axes)
+    or an experiment's rows beside a sweep's (no axis) would be pooled into one line of
+    ``table``. As ``experiment.check_design`` has it, a row without a design goes with any design
+    of its axis (results resumed across the version that added the column); designs of different
+    families are summarised apart, and may share a file."""
     first: dict[str, tuple[int, str | None]] = {}  # family -> (entry, axis) of its first entry
     designed: dict[str, tuple[int, str]] = {}  # family -> (entry, design) of its first entry with a design
     for k, (kin, axis, design) in enumerate(entries):
@@ -285,25 +291,19 @@ def design_clash(entries: Iterable[tuple[str, object, object]]) -> tuple[int, st
         design = design if isinstance(design, str) and design and axis else None
         seen = first.setdefault(kin, (k, axis))
         if axis != seen[1]:
-            return seen[0], _named(seen[1]), k, _named(axis)
+            return seen[0], k
         if design is not None:
             known = designed.setdefault(kin, (k, design))
             if design != known[1]:
-                return known[0], f"an experiment {known[1]}", k, f"an experiment {design}"
+                return known[0], k
     return None
 
 
-def _named(axis: str | None) -> str:
-    return "a sweep's row (no knowledge axis)" if axis is None else f"an experiment along {axis}"
-
-
-def _two_designs(name: str, csv_data: bytes | None, first: int, one: str, second: int, other: str) -> None:
-    def where(k: int) -> str:
-        return f"row {k + 1}" if csv_data is None else f"line {_line(csv_data, k)}"
-
-    raise CabenchError(f"{name}: {where(first)} is of {one} and {where(second)} of {other}, in one family; one "
-                       "results file holds one design per family (its table would pool them): summarise each in its "
-                       "own file")
+def design_text(axis: object, design: object) -> str:
+    """What made a row or an instance file, for a message of :func:`design_clash`."""
+    if not (isinstance(axis, str) and axis):
+        return "no experiment (no knowledge axis)"
+    return f"the experiment {design}" if isinstance(design, str) and design else f"an experiment along {axis}"
 
 
 def _check_complete(name: str, data: bytes) -> None:

@@ -220,7 +220,7 @@ def guarantee_on(statement: str) -> str:
 def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequence[str], options,
           given: Mapping[str, Fraction]) -> list[dict[str, Any]]:
     from benchmarks.results import NotProvenError
-    from cabench.provenance import cats_record, host, read_record
+    from cabench.provenance import host
     from mechanisms import MECHANISMS, Facts, evaluate
 
     scale = instance.scale
@@ -230,7 +230,7 @@ def _rows(path: str, instance, report, solve_seconds: float, mechanisms: Sequenc
         float, which prints back as the same decimal (at most 15 significant digits)."""
         return value if value is None or scale == 1 else float(decimal(value, scale))
 
-    record = read_record(instance) or cats_record(path)
+    record = _record(instance, path)
     base = {
         KEY: instance_key(path),
         "file": str(path),
@@ -595,28 +595,27 @@ def _parameters(mechanism: str, instance: Instance, given: Mapping[str, Fraction
     return m.parameters(instance, {k: v for k, v in given.items() if k in {p.name for p in m.params}})
 
 
-def _check_one_design(results: Path, designs: list[tuple[str, tuple[str, object, object]]]) -> None:
+def _refuse_two_designs(results: Path, designs: list[tuple[str, tuple[str, object, object]]]) -> None:
     """Refuse, before anything is computed, a sweep whose results ``table`` would refuse
     (``summary.design_clash``): ``designs`` holds, for the rows already in ``results`` and for
     each file given, what it is (the results' rows of a file, or the file) and its rows' family,
     axis and design. A folder holding an experiment's instance files beside other files of their
     family was swept, and only ``table`` refused the results."""
-    from cabench.summary import design_clash
+    from cabench.summary import design_clash, design_text
 
     clash = design_clash(design for _, design in designs)
     if clash is not None:
-        (one, (kind, *first)), (other, (_, *second)) = designs[clash[0]], designs[clash[2]]
+        (one, (family, *first)), (other, (_, *second)) = (designs[k] for k in clash)
+        raise CabenchError(f"{one} ({design_text(*first)}) and {other} ({design_text(*second)}) are of one family "
+                           f"({family}): one results file holds one design per family (their table would pool "
+                           "them); sweep them into separate results files")
 
-        def what(axis: object, design: object) -> str:
-            if not (isinstance(axis, str) and axis):
-                return "of no experiment: no knowledge axis"
-            if isinstance(design, str) and design:
-                return f"of the experiment {design}"
-            return f"of an experiment along {axis}"
 
-        raise CabenchError(f"{one} ({what(*first)}) and {other} ({what(*second)}) are of one family ({kind}): one "
-                           "results file holds one design per family (their table would pool them); sweep them into "
-                           "separate results files")
+def _record(instance: Instance, path: str | Path) -> dict[str, Any]:
+    """How the instance file at ``path`` was made: its own record, or a CATS file's header's."""
+    from cabench.provenance import cats_record, read_record
+
+    return read_record(instance) or cats_record(path)
 
 
 def _row_design(row: Mapping[str, Any]) -> tuple[str, object, object]:
@@ -631,12 +630,11 @@ def _wanted(path: str, mechanisms: Sequence[str], solver: str, given: Mapping[st
     """The key of ``path`` (``key`` if known), the rows this run wants of it: (row key,
     mechanism) with "" for the benchmark row, then the mechanisms that apply to the instance;
     and its rows' design (``summary.design_clash``: family, axis, design)."""
-    from cabench.provenance import cats_record, read_record
     from instances.cats import read_instance_or_cats
 
     key = key or instance_key(path)
     instance = read_instance_or_cats(path)
-    design = _row_design(read_record(instance) or cats_record(path))
+    design = _row_design(_record(instance, path))
     wanted = [((key, "", "", solver), "")]
     wanted += [((key, name, parameter_spec(name, given), solver), name) for name in mechanisms
                if _applicable(name, instance)]
@@ -670,7 +668,7 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
     twins: list[tuple[str, str]] = []  # (a file, the earlier file with its bytes)
     todo = []
     left: dict[str, int] = {}  # mechanism -> instances it does not apply to (a market mechanism on auctions)
-    # what each row already there and each file given is, and its rows' design (``_check_one_design``)
+    # what each row already there and each file given is, and its rows' design (``_refuse_two_designs``)
     designs = [] if experiment else [(f"{results}'s rows of {row.get('file')}", _row_design(row))
                                      for row in rows.values()]
     for f in files:
@@ -687,7 +685,7 @@ def _sweep_locked(files: list[Path], results: Path, mechanisms: Sequence[str], e
         missing = [name for k, name in wanted if _needs_row(rows.get(k), time_limit)]
         if missing:
             todo.append((key, str(f), [name for name in missing if name]))
-    _check_one_design(results, designs)
+    _refuse_two_designs(results, designs)
     notes += _not_applied(mechanisms, left, len(seen))
     if twins:  # (left out without a word: the count said one instance fewer than the files given)
         file, earlier = twins[0]
@@ -816,14 +814,16 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
     from dask.distributed import as_completed as dask_completed
     from distributed.deploy.spec import SpecCluster
 
+    from ilp import lifetime
     from ilp.lifetime import Interrupted
 
     cluster = client = None
     quiet: list[tuple[logging.Logger, int]] = []  # each logger and its level before, while the cluster closes
     clusters_before = set(SpecCluster._instances)
     # the scheduler's scratch space too (Dask's "temporary-directory", else /tmp/dask-scratch-space,
-    # left behind with its lock files): removed with the folder at the end
-    with tempfile.TemporaryDirectory(prefix="cabench-dask-") as scratch, \
+    # left behind with its lock files): removed with the folder at the end, and within the
+    # command's own folder, which the next cabench process removes after a SIGKILL (ilp.lifetime)
+    with tempfile.TemporaryDirectory(prefix="cabench-dask-", dir=lifetime.scratch()) as scratch, \
             dask.config.set({"temporary-directory": scratch}):
         try:  # (from the cluster's start: a stop while it starts is a stop too)
             if scheduler is None:

@@ -64,6 +64,10 @@ SCRATCH = "CABENCH_SCRATCH"
 """The environment variable naming :func:`scratch_folder` (inherited by worker processes)."""
 
 
+FOLDER_KINDS = ("run", "cbc")
+"""The kinds of :func:`temporary_folder`: a command's :func:`scratch_folder`, one CBC solve's files."""
+
+
 def temporary_folder(kind: str, within: str | None = None) -> str:
     """A new private folder ``cabench-KIND-PID.HOST-<random>`` (``instances.files.owner_tag``)
     in ``within`` (by default the system's temporary folder, where the folders that ended
@@ -81,13 +85,14 @@ def remove_left_behind(parent: str) -> None:
     Python process of the API (a kernel stopped), which left a CBC solve's folder in ``/tmp``
     for ever. Folders of running processes, of another process-id space (another machine or
     container sharing the folder) or of another form are left alone."""
-    from instances.files import owner_ended
+    from instances.files import owner_ended, process_space
 
+    here = process_space()
     with contextlib.suppress(OSError):
         for entry in os.scandir(parent):
             kind, _, rest = entry.name.removeprefix("cabench-").partition("-")
             tag, _, suffix = rest.rpartition("-")
-            if (entry.name.startswith("cabench-") and kind in FOLDER_KINDS and suffix and owner_ended(tag)
+            if (entry.name.startswith("cabench-") and kind in FOLDER_KINDS and suffix and owner_ended(tag, here)
                     and entry.is_dir(follow_symlinks=False)):
                 shutil.rmtree(entry.path, ignore_errors=True)
 
@@ -95,10 +100,6 @@ def remove_left_behind(parent: str) -> None:
 @functools.cache  # (once per process: the Python API makes a folder per CBC solve)
 def _removed_once(parent: str) -> None:
     remove_left_behind(parent)
-
-
-FOLDER_KINDS = ("run", "cbc")
-"""The kinds of :func:`temporary_folder`: a command's :func:`scratch_folder`, one CBC solve's files."""
 
 
 @contextlib.contextmanager

@@ -30,9 +30,9 @@ from pathlib import Path
 from instances.errors import CabenchError, InputError
 
 __all__ = ["MAX_INPUT_BYTES", "MAX_STDIN_BYTES", "OutputError", "atomic_write", "atomic_write_text", "check_output",
-           "exclusive_lock", "folders_made_removed", "make_folders", "owner_ended", "owner_tag", "read_input",
-           "read_standard_bytes", "read_standard_input", "readable_limit", "readable_text", "sync_folder", "text_writer",
-           "written_together"]
+           "exclusive_lock", "folders_made_removed", "make_folders", "owner_ended", "owner_tag", "process_space",
+           "read_input", "read_standard_bytes", "read_standard_input", "readable_limit", "readable_text", "sync_folder",
+           "text_writer", "written_together"]
 
 MAX_INPUT_BYTES = 64 * 2**20
 """The largest input file read (64 MiB): a complete 20-good table of 10^12 values is 15 MB."""
@@ -205,14 +205,14 @@ def make_folders(folder: Path) -> None:
 
 def _temporary_beside(path: Path) -> Path:
     """A new name for a temporary file in the folder of ``path``, ``.NAME.PID.HOST.<random>.tmp``
-    (the writer's process id and :func:`_host`, for :func:`_remove_left_behind`), chosen before
+    (the writer's process id and :func:`process_space`, for :func:`_remove_left_behind`), chosen before
     the file is made (:func:`_created`): whoever makes it can then remove it by name however it is
     stopped. ``tempfile.mkstemp`` names the file only once made, and a Ctrl-C in between left it,
     in a folder the command had made, which then was not empty and stayed."""
     return path.parent / f".{path.name}.{owner_tag()}.{secrets.token_hex(8)}.tmp"
 
 
-def _host() -> str:
+def process_space() -> str:
     """The space of process ids this process lives in, as 12 hex digits: the machine's name, its
     boot and its process-id namespace (a folder may be shared between machines, or between
     containers of one machine, whose process ids say nothing of each other)."""
@@ -224,19 +224,20 @@ def _host() -> str:
 
 
 def owner_tag() -> str:
-    """``PID.HOST``: this process's id and :func:`_host`, put in the names of the temporary files
+    """``PID.HOST``: this process's id and :func:`process_space`, put in the names of the temporary files
     and folders it makes, so that whoever finds one left behind can tell whether its maker has
     ended (:func:`owner_ended`)."""
-    return f"{os.getpid()}.{_host()}"
+    return f"{os.getpid()}.{process_space()}"
 
 
-def owner_ended(tag: str) -> bool:
+def owner_ended(tag: str, here: str | None = None) -> bool:
     """Whether the process named by ``tag`` (:func:`owner_tag`) has ended: a process of this
-    process-id space (:func:`_host`) that no longer exists. A process of another space, this
-    process, another user's process (running) or a process id reused since (taken as running)
-    have not; neither has a tag of another form."""
+    process-id space (:func:`process_space`, or ``here`` if given: a scan of many names reads it once)
+    that no longer exists. A process of another space, this process, another user's process
+    (running) or a process id reused since (taken as running) have not; neither has a tag of
+    another form."""
     pid, _, host = tag.partition(".")
-    if host != _host() or not (pid.isascii() and pid.isdigit()) or int(pid) == os.getpid():
+    if host != (here or process_space()) or not (pid.isascii() and pid.isdigit()) or int(pid) == os.getpid():
         return False
     try:
         os.kill(int(pid), 0)
@@ -252,14 +253,14 @@ def _remove_left_behind(path: Path) -> None:
     (:func:`owner_ended`): a writer killed by SIGKILL left its file (a ``plot`` killed while
     saving left ``.figure.png.<random>.tmp`` for ever). A file of a running process, of another
     process-id space or of another name is left alone."""
-    prefix = f".{path.name}."
+    prefix, here = f".{path.name}.", process_space()
     with contextlib.suppress(OSError):
         for entry in os.scandir(path.parent):
             name = entry.name
             if not (name.startswith(prefix) and name.endswith(".tmp")):
                 continue
             parts = name[len(prefix):-len(".tmp")].split(".")
-            if len(parts) == 3 and owner_ended(f"{parts[0]}.{parts[1]}"):
+            if len(parts) == 3 and owner_ended(f"{parts[0]}.{parts[1]}", here):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
 

@@ -122,15 +122,15 @@ def parse_coalitions(spec: str, players: int) -> tuple[int, int]:
             raise ValueError
     except ValueError:
         raise SpecError(f'--coalitions: cannot read "{spec}"; expected none, pairs:K or random:K:SIZE') from None
+    if count == 0:  # (a second spelling of none, recorded in the file as "pairs:0": a user's audit)
+        raise SpecError(f'--coalitions: "{spec}": no coalition; write it "none" (one spelling per spec: the spec '
+                        "names the files, is recorded in them and seeds the draw)")
     # one spelling per spec, as for knowledge: "pairs:01" drew other coalitions than "pairs:1"
     # (the spec seeds the draw) and named other files and rows (found by a user's audit)
     written = ":".join([parts[0], *(str(int(part)) for part in parts[1:])])
     if written != spec:
         raise SpecError(f'--coalitions: "{spec}": write it "{written}" (one spelling per spec: the spec names the '
                         "files, is recorded in them and seeds the draw)")
-    if count == 0:  # (a second spelling of none, recorded in the file as "pairs:0": a user's audit)
-        raise SpecError(f'--coalitions: "{spec}": no coalition; write it "none" (one spelling per spec: the spec '
-                        "names the files, is recorded in them and seeds the draw)")
     if size < 2:  # (it said "1 coalition of 1 player does not fit among 4 players")
         raise SpecError(f'--coalitions: "{spec}": coalitions of {size} player{"" if size == 1 else "s"}; a coalition '
                         "has at least 2 players (SIZE >= 2)")

@@ -8,7 +8,6 @@ naming the file and the JSON path.
 
 from __future__ import annotations
 
-import functools
 import gc
 import json
 import re
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from instances.bundles import mask_of
-from instances.errors import InputError, json_path, named, one_of, quoted
+from instances.errors import InputError, json_path, one_of, quoted
 from instances.files import MAX_STDIN_BYTES
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
 from instances.units import MAX_ABS_VALUE, MAX_SCALE, is_power_of_ten
@@ -422,38 +421,50 @@ def _parse(data: Any, source: str, default_name: str, plain: bool,
     # (``jsonschema`` is imported for an invalid file only: 0.05 s at every start of cabench and
     # of each of its worker processes, which import this module and never read a file)
     import jsonschema
-    from jsonschema.exceptions import best_match
 
-    errors = jsonschema.Draft202012Validator(schema()).iter_errors(_schema_view(data))
-    error = best_match(errors, key=_first_in_file)
+    view = _schema_view(data)
+    error = _most_relevant(jsonschema.Draft202012Validator(schema()).iter_errors(view), view)
     if error is not None:
         raise InputError(source, json_path(error.absolute_path), _schema_message(error))
     return _Builder(source).build(data, default_name)
 
 
-def _first_in_file(error: Any) -> tuple:
-    """jsonschema's relevance of ``error``, but of two errors alike the first in the file wins:
-    jsonschema ranks a later path higher, so ``[[1, 2]]`` as coalitions named ``[0][1]``, not
-    the ``[0][0]`` a reader meets first (a user's audit)."""
+def _most_relevant(errors: Iterable[Any], root: Any) -> Any:
+    """The error to report of ``errors`` (jsonschema's, on ``root``): of the kind jsonschema
+    ranks first (``relevance``, as ``best_match`` takes it: a shallower path, a stronger
+    validator), the first in the file. ``best_match`` broke ties by the path itself, the later
+    list index or the later key in alphabetical order, so ``[[1, 2]]`` as coalitions named
+    ``[0][1]``, and wrong valuations of p2 and p10 named p10's (a user's audit; the schema has no
+    ``anyOf`` or ``oneOf``, whose nested errors ``best_match`` would descend into)."""
     from collections import deque
 
     from jsonschema.exceptions import relevance
 
-    return tuple(_Earlier(part) if isinstance(part, deque) else part for part in relevance(error))
+    def rank(error: Any) -> tuple:  # (newer jsonschema puts the path in its key: left out)
+        return tuple(part for part in relevance(error) if not isinstance(part, deque))
+
+    errors = list(errors)
+    if not errors:
+        return None
+    top = max(map(rank, errors))
+    places: dict[int, dict[str, int]] = {}  # id(object) -> its keys' places (every error of 10^5 keys)
+    return min((e for e in errors if rank(e) == top), key=lambda e: _position(root, e.absolute_path, places))
 
 
-@functools.total_ordering
-class _Earlier:
-    """A path that ranks higher the earlier it is (:func:`_first_in_file`)."""
-
-    def __init__(self, path: Any) -> None:
-        self.path = path
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Earlier) and self.path == other.path
-
-    def __lt__(self, other: _Earlier) -> bool:
-        return other.path < self.path
+def _position(root: Any, path: Iterable[str | int], places: dict[int, dict[str, int]]) -> tuple[int, ...]:
+    """Where ``path`` lies in ``root`` in the file's order: each step's index in its list, or
+    its key's place among its object's keys (``places``, filled as objects are met)."""
+    node, out = root, []
+    for part in path:
+        if isinstance(node, dict):
+            known = places.get(id(node))
+            if known is None:
+                known = places[id(node)] = {key: k for k, key in enumerate(node)}
+            out.append(known[part])
+        else:
+            out.append(part)
+        node = node[part]
+    return tuple(out)
 
 
 def _schema_view(node: Any) -> Any:
@@ -506,7 +517,7 @@ def _schema_message(error: "ValidationError") -> str:
         return f"expected {_TYPE_NAMES.get(str(error.validator_value), error.validator_value)}, got {got}"
     if kind == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
-        return f'missing required field {named(missing[0])}'
+        return f'missing required field {quoted(missing[0])}'
     if kind == "additionalProperties":
         extra = sorted(set(error.instance) - set(allowed))
         what = "field"
@@ -514,7 +525,7 @@ def _schema_message(error: "ValidationError") -> str:
             what = "valuation form"
         elif "lower_bounds" in allowed:
             what = "knowledge form"
-        return f'unknown {what} {named(extra[0])}; expected one of: {", ".join(allowed)}'
+        return f'unknown {what} {quoted(extra[0])}; expected one of: {", ".join(allowed)}'
     if kind in ("minProperties", "maxProperties") and allowed:
         return f"expected exactly one of: {', '.join(allowed)}; got {len(error.instance)} keys"
     if kind == "const":
@@ -557,7 +568,7 @@ class _Builder:
             self._player(name, ["valuations", name])
         for name in self.players:
             if name not in valuations:
-                raise self.fail(["valuations"], f'missing valuation for player {named(name)}')
+                raise self.fail(["valuations"], f'missing valuation for player {quoted(name)}')
         true_values = tuple(
             self.valuation(valuations[name], ["valuations", name]) for name in self.players
         )
@@ -611,13 +622,13 @@ class _Builder:
         shown: dict[str, str] = {}
         for k, name in enumerate(items):
             if name in index:
-                raise self.fail(path + [k], f'duplicate {what} {named(name)}; {what}s must be distinct')
+                raise self.fail(path + [k], f'duplicate {what} {quoted(name)}; {what}s must be distinct')
             composed = printed_as(name)
             if name and not composed:
                 raise self.fail(path + [k], f"a {what} named only by spaces or invisible characters; names must "
                                             "be visible")
             if composed in shown:
-                raise self.fail(path + [k], f"{what} {named(name)} reads the same as {named(shown[composed])} (they "
+                raise self.fail(path + [k], f"{what} {quoted(name)} reads the same as {quoted(shown[composed])} (they "
                                             f"print alike: spaces, invisible characters or Unicode forms); {what}s "
                                             "must be told apart")
             index[name] = k
@@ -626,16 +637,16 @@ class _Builder:
 
     def _player(self, name: str, path: Path_) -> int:
         if name not in self.players:
-            raise self.fail(path, f'unknown player {named(name)}; expected one of: {one_of(self.players)}')
+            raise self.fail(path, f'unknown player {quoted(name)}; expected one of: {one_of(self.players)}')
         return self.players[name]
 
     def bundle(self, goods: Sequence[str], path: Path_, allow_empty: bool = False) -> int:
         seen: set[str] = set()
         for k, good in enumerate(goods):
             if good not in self.goods:
-                raise self.fail(path + [k], f'unknown good {named(good)}; expected one of: {one_of(self.goods)}')
+                raise self.fail(path + [k], f'unknown good {quoted(good)}; expected one of: {one_of(self.goods)}')
             if good in seen:
-                raise self.fail(path + [k], f'good {named(good)} appears twice in the bundle')
+                raise self.fail(path + [k], f'good {quoted(good)} appears twice in the bundle')
             seen.add(good)
         if not seen and not allow_empty:
             raise self.fail(path, "empty bundle; every bid needs at least one good (v(empty) = 0)")
@@ -754,7 +765,7 @@ class _Builder:
             bids = []
             for good, value in body.items():
                 if good not in self.goods:  # (the key is the good: no position in a list to name)
-                    raise self.fail(path + [good], f'unknown good {named(good)}; expected one of: {one_of(self.goods)}')
+                    raise self.fail(path + [good], f'unknown good {quoted(good)}; expected one of: {one_of(self.goods)}')
                 mask = self.bundle([good], path + [good])
                 bids.append((mask, self.value(value, path + [good])))
             return Valuation(form, tuple(sorted(bids)))
@@ -818,7 +829,7 @@ class _Builder:
                 if name in where:
                     other = "this coalition" if where[name] == c else f"coalitions[{where[name]}]"
                     raise self.fail(["coalitions", c, k],
-                                    f"player {named(name)} is already in {other}; coalitions must be disjoint")
+                                    f"player {quoted(name)} is already in {other}; coalitions must be disjoint")
                 where[name] = c
             result.append(tuple(sorted(self.players[name] for name in members)))
         return tuple(sorted(result))
@@ -831,7 +842,7 @@ class _Builder:
             masks[i] = self.bundle(goods, ["endowment", name], allow_empty=True)
             for k, good in enumerate(goods):
                 if good in owner_of:
-                    raise self.fail(["endowment", name, k], f"good {named(good)} is already endowed to "
-                                                            f"{named(owner_of[good])}; endowments must be disjoint")
+                    raise self.fail(["endowment", name, k], f"good {quoted(good)} is already endowed to "
+                                                            f"{quoted(owner_of[good])}; endowments must be disjoint")
                 owner_of[good] = name
         return tuple(masks)

@@ -428,14 +428,16 @@ def test_table_and_plot_refuse_results_of_two_designs_in_one_family(tmp_path):
         assert run_cli("sweep", source, "--mechanisms", "vcg", "--solver", "brute",
                        "-o", str(swept[kind])).returncode == 0
     joined = tmp_path / "joined.csv"
-    for other, drop, says in ((second, [], "of an experiment along wrong"),
+    for other, drop, says in ((second, [], "of the experiment along wrong"),
                               (second, ["design"], "of an experiment along wrong"),  # (rows before designs)
-                              (swept["same"], [], "of a sweep's row (no knowledge axis)")):
+                              (swept["same"], [], "of no experiment (no knowledge axis)")):
         pd.concat([pd.read_csv(first), pd.read_csv(other)]).drop(columns=drop).to_csv(joined, index=False)
         for command in (["table", str(joined)], ["plot", str(joined), "-o", str(tmp_path / "figures")]):
             result = run_cli(*command)
             assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
-            assert result.stderr.startswith(f"{joined}: line 2 is of an experiment along noisy-lower"), result.stderr
+            lines = (f"{joined}: line 2 is of an experiment along noisy-lower" if drop else
+                     f"{joined}: line 2 is of the experiment along noisy-lower")
+            assert result.stderr.startswith(lines), result.stderr
             assert says in result.stderr and "one design per family" in result.stderr
     assert not (tmp_path / "figures").exists()
     pd.read_csv(first).assign(design=None).to_csv(joined, index=False)  # (written before rows had a design)

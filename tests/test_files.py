@@ -209,23 +209,23 @@ def test_a_write_removes_the_temporary_file_a_killed_writer_left(tmp_path):
     import subprocess
     import sys
 
-    from instances.files import _host, _temporary_beside, atomic_write_text
+    from instances.files import _temporary_beside, atomic_write_text, process_space
 
     target = tmp_path / "fig.png"
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
     running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        left = tmp_path / f".fig.png.{ended.pid}.{_host()}.0123456789abcdef.tmp"
-        kept = [tmp_path / f".fig.png.{running.pid}.{_host()}.0123456789abcdef.tmp",  # still running
+        left = tmp_path / f".fig.png.{ended.pid}.{process_space()}.0123456789abcdef.tmp"
+        kept = [tmp_path / f".fig.png.{running.pid}.{process_space()}.0123456789abcdef.tmp",  # still running
                 # another machine, or another container's process ids
-                tmp_path / f".fig.png.{ended.pid}.{int(_host(), 16) ^ 1:012x}.0123456789abcdef.tmp",
-                tmp_path / f".fig.png.\u00b2.{_host()}.0123456789abcdef.tmp",  # (a digit to isdigit, not to int)
-                tmp_path / f".other.png.{ended.pid}.{_host()}.0123456789abcdef.tmp",  # another target
+                tmp_path / f".fig.png.{ended.pid}.{int(process_space(), 16) ^ 1:012x}.0123456789abcdef.tmp",
+                tmp_path / f".fig.png.\u00b2.{process_space()}.0123456789abcdef.tmp",  # (a digit to isdigit, not to int)
+                tmp_path / f".other.png.{ended.pid}.{process_space()}.0123456789abcdef.tmp",  # another target
                 tmp_path / ".fig.png.0123456789abcdef.tmp"]  # the form before (no process named)
         for path in (left, *kept):
             path.write_text("half a figure")
-        assert _temporary_beside(target).name.startswith(f".fig.png.{os.getpid()}.{_host()}.")
+        assert _temporary_beside(target).name.startswith(f".fig.png.{os.getpid()}.{process_space()}.")
         atomic_write_text(target, "the figure")
         assert target.read_text() == "the figure" and not left.exists()
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["fig.png", *(p.name for p in kept)])

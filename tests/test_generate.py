@@ -327,6 +327,7 @@ def test_export_refuses_a_negative_price_and_leaves_out_a_zero(tmp_path):
         # no coalition, written "pairs:0" in the file: a second spelling of none
         (["-d", "uniform", "-n", "4", "--coalitions", "pairs:0"], 'no coalition; write it "none"'),
         (["-d", "uniform", "-n", "4", "--coalitions", "random:0:2"], 'no coalition; write it "none"'),
+        (["-d", "uniform", "-n", "4", "--coalitions", "pairs:00"], 'no coalition; write it "none"'),  # (not "pairs:0")
         # a coalition of one player "did not fit among 4 players"
         (["-d", "uniform", "-n", "4", "--coalitions", "random:1:1"], "a coalition has at least 2 players"),
     ],

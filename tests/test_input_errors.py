@@ -374,9 +374,10 @@ def test_an_unwritable_output_folder_is_named_as_given(tmp_path):
     ("players", ["a", "  "], "players[1]: a player named only by spaces"),
     ("goods", ["x", "\t"], "goods[1]: a good named only by spaces"),
     ("players", ["p1", "p1 "], 'players[1]: player "p1 " reads the same as "p1"'),
-    ("players", ["p1", "p1\u200b"], 'players[1]: player "p1\u200b" reads the same as "p1"'),
+    # (an invisible character is shown escaped: the message read "p1" reads the same as "p1")
+    ("players", ["p1", "p1\u200b"], 'players[1]: player "p1\\u200b" reads the same as "p1"'),
     # invisible operators, Hangul fillers; a variation selector or a joiner alone (they were kept)
-    ("players", ["p1", "p1\u2063"], 'players[1]: player "p1\u2063" reads the same as "p1"'),
+    ("players", ["p1", "p1\u2063"], 'players[1]: player "p1\\u2063" reads the same as "p1"'),
     ("players", ["p1", "\u3164p1"], 'players[1]: player "\u3164p1" reads the same as "p1"'),
     ("players", ["a", "\ufe0f"], "players[1]: a player named only by spaces or invisible characters"),
     ("goods", ["x", "\u200d"], "goods[1]: a good named only by spaces or invisible characters"),
@@ -443,13 +444,31 @@ def test_of_two_wrong_items_the_first_is_named(tmp_path):
         path.write_text(json.dumps({**BASE, "coalitions": coalitions}))
         result = run_cli("benchmarks", str(path))
         assert result.returncode == 2 and result.stderr == f"{path}: {where}\n", result.stderr
+    # keys in the file's order, not alphabetical: p2 before p10 (and zed before amy)
+    for players in (["p1", "p2", "p10"], ["zed", "amy"]):
+        first, second = players[-2:]
+        data = {"name": "order", "goods": ["1"], "players": players,
+                "valuations": {p: {"xor": 5 if p in (first, second) else [[["1"], 1]]} for p in players}}
+        path = tmp_path / "order.json"
+        path.write_text(json.dumps(data))
+        result = run_cli("benchmarks", str(path))
+        assert result.returncode == 2 and f": valuations.{first}.xor: " in result.stderr, result.stderr
 
 
 def test_names_in_messages():
-    from instances.errors import json_path, named, one_of
+    """Names and values in messages: escaped where they would not print, letters as they are,
+    cut by their own length (a name of 40 backslashes was cut at 60 escaped characters, a
+    dangling backslash before the dots), and a long name in a list of names cut too."""
+    from instances.errors import json_path, one_of, quoted
 
-    assert named("p1") == '"p1"' and named('a "b"\n') == '"a \\"b\\"\\n"' and named("é") == '"é"'
-    assert named("y" * 61) == f'"{"y" * 57}..." (61 characters)' and named("y" * 60) == f'"{"y" * 60}"'
+    assert quoted("p1") == '"p1"' and quoted('a "b"\n') == '"a \\"b\\"\\n"' and quoted("é") == '"é"'
+    assert quoted("p\u200b1") == '"p\\u200b1"' and quoted("p\u00a01") == '"p\\u00a01"'
+    assert quoted("\U000e0001") == '"\\udb40\\udc01"'  # (a tag character: a surrogate pair, as JSON has it)
+    assert quoted("y" * 61) == f'"{"y" * 57}..." (61 characters)' and quoted("y" * 60) == f'"{"y" * 60}"'
+    assert quoted("\\" * 40) == '"' + "\\\\" * 40 + '"'  # (40 characters: not cut)
+    assert quoted("\\" * 61) == '"' + "\\\\" * 57 + '..." (61 characters)'
     assert one_of(["a", "b"]) == "a, b" and one_of(map(str, range(12)), 2) == "0, 1, ... (12 in all)"
+    assert one_of(["p1", "z" * 100]) == f'p1, "{"z" * 57}..." (100 characters)'
     assert json_path(["knowledge", "y" * 61]) == f'knowledge["{"y" * 57}..." (61 characters)]'
     assert json_path(["knowledge", "p.1", 2]) == 'knowledge["p.1"][2]'
+    assert json_path(["knowledge", "café x"]) == 'knowledge["café x"]'  # (it read caf\u00e9 beside "café x")

@@ -81,10 +81,13 @@ def test_a_closed_pipe_is_a_quiet_clean_end(args, reader):
 
 
 def test_the_local_dask_cluster_is_private(monkeypatch, tmp_path):
-    """Localhost only, no dashboard, temporary TLS credentials, a private scratch folder."""
+    """Localhost only, no dashboard, temporary TLS credentials, a private scratch folder, within
+    the command's own folder (``ilp.lifetime.scratch_folder``: in /tmp, untagged, a SIGKILL left
+    it for ever)."""
     import distributed
 
     from cabench import sweep
+    from ilp import lifetime
     from instances import dump_instance
     from instances.generate import generate_instance
 
@@ -95,6 +98,7 @@ def test_the_local_dask_cluster_is_private(monkeypatch, tmp_path):
         def __init__(self, *args, **kwargs):
             seen.update(kwargs)
             seen["scratch_mode"] = os.stat(kwargs["local_directory"]).st_mode & 0o777
+            seen["scratch_parent"] = os.path.dirname(kwargs["local_directory"])
             super().__init__(*args, **kwargs)
             seen["address"] = self.scheduler_address
             try:  # the scheduler's HTTP server answers health checks only, no dashboard pages
@@ -106,7 +110,11 @@ def test_the_local_dask_cluster_is_private(monkeypatch, tmp_path):
 
     monkeypatch.setattr(distributed, "LocalCluster", Recording)
     dump_instance(generate_instance("paths", 4, 6, 2, 0), tmp_path / "a.json")
-    sweep.run_sweep([tmp_path / "a.json"], tmp_path / "r.csv", [], executor="dask", workers=1)
+    monkeypatch.delenv(lifetime.SCRATCH, raising=False)
+    with lifetime.scratch_folder():
+        folder = lifetime.scratch()
+        sweep.run_sweep([tmp_path / "a.json"], tmp_path / "r.csv", [], executor="dask", workers=1)
+    assert seen["scratch_parent"] == folder
     assert seen["host"] == "127.0.0.1" and seen["dashboard"] == 404
     assert seen["address"].startswith("tls://127.0.0.1:")
     assert seen["listening"] and all(host == "127.0.0.1" for host in seen["listening"])

@@ -635,15 +635,16 @@ def test_folders_of_ended_processes_are_removed_and_no_others(tmp_path):
     has ended is removed; those of a running process, of this one, of another process-id space,
     or of another form (a file, another kind, no random part) stay."""
     from ilp import lifetime
-    from instances.files import _host
+    from instances.files import process_space
 
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
     running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        host = _host()
+        host = process_space()
         left = [tmp_path / f"cabench-cbc-{ended.pid}.{host}-abcd_123", tmp_path / f"cabench-run-{ended.pid}.{host}-x1"]
-        kept = [tmp_path / f"cabench-cbc-{running.pid}.{host}-abcd_123", tmp_path / f"cabench-cbc-{os.getpid()}.{host}-a1",
+        kept = [tmp_path / f"cabench-cbc-{running.pid}.{host}-abcd_123",
+                tmp_path / f"cabench-cbc-{os.getpid()}.{host}-a1",
                 tmp_path / f"cabench-cbc-{ended.pid}.{int(host, 16) ^ 1:012x}-abcd_123",  # another machine or container
                 tmp_path / f"cabench-other-{ended.pid}.{host}-abcd_123", tmp_path / f"cabench-cbc-{ended.pid}.{host}-",
                 tmp_path / f"cabench-cbc-{ended.pid}-abcd_123", tmp_path / "cabench-abcd_123"]
