@@ -194,7 +194,8 @@ def perf_command(paths, suite, distributions, knowledge, coalitions, seeds, back
         what = f"{files} file{'s' * (files != 1)}" + (f", {len(table)} instances" if len(table) != files else "")
     else:
         what = f"{suite}, {seeds} seed{'s' * (seeds != 1)}"
-    view = Table(title=f"cabench perf ({what}): median seconds per full table", header_style="bold")
+    # (per instance: above TABLE_PLAYERS players the methods solve the needed programs, not the table)
+    view = Table(title=f"cabench perf ({what}): median seconds per instance", header_style="bold")
     methods = list(dict.fromkeys(r.method for r in rows if not r.method.startswith("kind:")))
     kinds = list(dict.fromkeys(r.method.removeprefix("kind:") for r in rows if r.method.startswith("kind:")))
     labelled = any(e["knowledge"] not in ("exact", "file") or e["coalitions"] not in ("none", "file") for e in table)
