@@ -606,9 +606,9 @@ def _refuse_two_designs(results: Path, designs: list[tuple[str, tuple[str, objec
     clash = design_clash(design for _, design in designs)
     if clash is not None:
         (one, (family, *first)), (other, (_, *second)) = (designs[k] for k in clash)
-        raise CabenchError(f"{one} ({design_text(*first)}) and {other} ({design_text(*second)}) are of one family "
-                           f"({family}): one results file holds one design per family (their table would pool "
-                           "them); sweep them into separate results files")
+        raise CabenchError(f"{one} is of {design_text(*first)} and {other} of {design_text(*second)}, in one "
+                           f"family ({family}): one results file holds one design per family (their table would "
+                           "pool them); sweep them into separate results files")
 
 
 def _record(instance: Instance, path: str | Path) -> dict[str, Any]:
@@ -807,8 +807,6 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
     from Dask's configuration, see the README), or a private local one: listening on this
     machine only, with temporary TLS credentials (no other user can submit work to it), no
     dashboard, and its scratch space in a private temporary folder."""
-    import tempfile
-
     import dask
     from dask.distributed import Client, LocalCluster
     from dask.distributed import as_completed as dask_completed
@@ -821,9 +819,10 @@ def _run_dask(todo, solver: str, time_limit: float | None, workers: int, schedul
     quiet: list[tuple[logging.Logger, int]] = []  # each logger and its level before, while the cluster closes
     clusters_before = set(SpecCluster._instances)
     # the scheduler's scratch space too (Dask's "temporary-directory", else /tmp/dask-scratch-space,
-    # left behind with its lock files): removed with the folder at the end, and within the
-    # command's own folder, which the next cabench process removes after a SIGKILL (ilp.lifetime)
-    with tempfile.TemporaryDirectory(prefix="cabench-dask-", dir=lifetime.scratch()) as scratch, \
+    # left behind with its lock files): removed with the folder at the end; named for this
+    # process, within the command's own folder if any, so that the next cabench process removes
+    # it after a SIGKILL, or a SIGTERM of a Python process (ilp.lifetime.private_folder)
+    with lifetime.private_folder("dask") as scratch, \
             dask.config.set({"temporary-directory": scratch}):
         try:  # (from the cluster's start: a stop while it starts is a stop too)
             if scheduler is None:

@@ -8,7 +8,6 @@ so that is what we read. Values come back as floats and are rounded to the integ
 from __future__ import annotations
 
 import contextlib
-import shutil
 import time
 import warnings
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ import pulp
 from ilp import stopping
 from ilp.contract import Answer, SolveOptions
 from ilp.formulation import Formulation
-from ilp.lifetime import guard_pulp, scratch, temporary_folder
+from ilp.lifetime import guard_pulp, private_folder
 from ilp.program import Status
 
 __all__ = ["EXACT", "NAME", "THREADS_FROM_SECONDS", "available", "run", "solve_problem"]
@@ -53,15 +52,8 @@ def _files_folder() -> Iterator[str | None]:
     so named was removed under another thread's running CBC). A process ended by SIGTERM in
     the Python API runs no clean-up: the next process's first solve removes what it left
     (``ilp.lifetime.temporary_folder``)."""
-    try:
-        folder = temporary_folder("cbc", scratch())
-    except OSError:  # no writable temporary folder: PuLP's default
-        yield None
-        return
-    try:
+    with private_folder("cbc") as folder:
         yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 THREADS_FROM_SECONDS = 1.0

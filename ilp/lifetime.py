@@ -49,10 +49,10 @@ import time
 from collections.abc import Callable, Iterator
 from typing import NoReturn
 
-__all__ = ["FOLDER_KINDS", "GRACE_SECONDS", "Interrupted", "SCRATCH", "WATCHDOG_SECONDS", "child_preexec", "child_setup",
-           "die_with_parent", "end_after_stop", "guard_pulp", "interruptible", "kill_descendants",
-           "no_empty_path_entries", "remove_left_behind", "safe_children", "scratch", "scratch_folder",
-           "temporary_folder"]
+__all__ = ["FOLDER_KINDS", "GRACE_SECONDS", "Interrupted", "SCRATCH", "WATCHDOG_SECONDS", "child_preexec",
+           "child_setup", "die_with_parent", "end_after_stop", "guard_pulp", "interruptible", "kill_descendants",
+           "no_empty_path_entries", "private_folder", "remove_left_behind", "safe_children", "scratch",
+           "scratch_folder", "temporary_folder"]
 
 GRACE_SECONDS = 1.5
 """After a stop signal, how long the main thread gets to end by itself (printing what was done)
@@ -64,8 +64,9 @@ SCRATCH = "CABENCH_SCRATCH"
 """The environment variable naming :func:`scratch_folder` (inherited by worker processes)."""
 
 
-FOLDER_KINDS = ("run", "cbc")
-"""The kinds of :func:`temporary_folder`: a command's :func:`scratch_folder`, one CBC solve's files."""
+FOLDER_KINDS = ("run", "cbc", "dask")
+"""The kinds of :func:`temporary_folder`: a command's :func:`scratch_folder`, one CBC solve's files,
+a sweep's Dask cluster's scratch space."""
 
 
 def temporary_folder(kind: str, within: str | None = None) -> str:
@@ -95,6 +96,22 @@ def remove_left_behind(parent: str) -> None:
             if (entry.name.startswith("cabench-") and kind in FOLDER_KINDS and suffix and owner_ended(tag, here)
                     and entry.is_dir(follow_symlinks=False)):
                 shutil.rmtree(entry.path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_folder(kind: str) -> Iterator[str | None]:
+    """A new folder of :func:`temporary_folder`, in the command's own folder (:func:`scratch`) if
+    there is one, removed when the block ends however it ends; None when none can be made (the
+    caller's library keeps its default)."""
+    try:
+        folder = temporary_folder(kind, scratch())
+    except OSError:
+        yield None
+        return
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @functools.cache  # (once per process: the Python API makes a folder per CBC solve)

@@ -7,9 +7,19 @@ and NetworkX's exception.py: one small hierarchy, messages that say what was exp
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
+from typing import Any
 
-__all__ = ["NAME_MOST", "CabenchError", "InputError", "json_path", "one_of", "quoted"]
+__all__ = ["INVISIBLE", "NAME_MOST", "CabenchError", "InputError", "json_path", "one_of", "quoted", "shown_value"]
+
+INVISIBLE = frozenset("\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u200e\u200f\u202a\u202b\u202c\u202d"
+                      "\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u3164\ufeff\uffa0")
+"""Characters that print as nothing: soft hyphen, zero-width space, word joiner, the invisible
+operators (U+2061-2064), the combining grapheme joiner, the Hangul and Khmer fillers, the
+Mongolian vowel separator, byte-order mark and the direction marks. Joiners (ZWJ, ZWNJ),
+variation selectors and emoji tags are kept: they change what prints ("👩‍💻", Persian words,
+"❤️", flags); a name of nothing else prints as nothing (``instances.loader.printed_as``)."""
 
 
 class CabenchError(Exception):
@@ -41,8 +51,7 @@ def json_path(parts: Iterable[str | int]) -> str:
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif not part or len(part) > NAME_MOST or any(
-                c in '.[]"\'\\' or c.isspace() or not c.isprintable() for c in part):
+        elif not _plain(part, '.[]"\'\\'):
             out += f"[{quoted(part)}]"
         else:
             out += f".{part}" if out else str(part)
@@ -65,14 +74,44 @@ def quoted(text: str, most: int = NAME_MOST) -> str:
 
 
 def _escaped(text: str) -> str:
-    """``text`` as a JSON string, every character that does not print as JSON escapes it in
-    ASCII (``\\u00a0``, a surrogate pair beyond the first plane), the others as they are."""
-    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in json.dumps(text, ensure_ascii=False))
+    """``text`` as a JSON string, every character that does not print (or prints as nothing,
+    :data:`INVISIBLE`) as JSON escapes it in ASCII (``\\u00a0``, a surrogate pair beyond the first
+    plane), the others as they are."""
+    return "".join(c if _prints(c) else json.dumps(c)[1:-1] for c in json.dumps(text, ensure_ascii=False))
+
+
+def _prints(c: str) -> bool:
+    return c.isprintable() and c not in INVISIBLE
+
+
+def _plain(name: str, special: str) -> bool:
+    """Whether ``name`` can be shown as it is in a message: not empty, not long, every character
+    visible and none a space or of ``special`` (the characters that would make it ambiguous)."""
+    return bool(name) and len(name) <= NAME_MOST and all(_prints(c) and not c.isspace() and c not in special
+                                                         for c in name)
+
+
+def shown_value(value: Any) -> str:
+    """A value of the file (a string as :func:`quoted` shows it; a number, list or object as
+    JSON) for a one-line message, escaped as :func:`quoted` escapes and cut at an escape's end to
+    :data:`NAME_MOST` characters (a list of goods was shown whole, its letters as escapes)."""
+    if isinstance(value, str):
+        return quoted(value)
+    text = "".join(c if _prints(c) else json.dumps(c)[1:-1] for c in json.dumps(value, ensure_ascii=False, default=str))
+    if len(text) <= NAME_MOST:
+        return text
+    shown = ""
+    for piece in re.findall(r"\\u[0-9a-fA-F]{4}|\\.|.", text, re.S):  # (an escape is one piece)
+        if len(shown) + len(piece) > NAME_MOST - 3:
+            break
+        shown += piece
+    return shown + "..."
 
 
 def one_of(names: Iterable[str], most: int = 10) -> str:
-    """The names a message says were expected: the first ``most`` (a long one cut by
-    :func:`quoted`) and how many in all (a file of 2,000 players listed them all in one line)."""
+    """The names a message says were expected: the first ``most`` (one that is long, holds an
+    invisible character, a space or a comma, as :func:`quoted` shows it) and how many in all (a
+    file of 2,000 players listed them all in one line)."""
     names = list(names)
-    shown = ", ".join(name if len(name) <= NAME_MOST else quoted(name) for name in names[:most])
+    shown = ", ".join(name if _plain(name, ',"\\') else quoted(name) for name in names[:most])
     return shown if len(names) <= most else f"{shown}, ... ({len(names):,} in all)"

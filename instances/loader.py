@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from instances.bundles import mask_of
-from instances.errors import InputError, json_path, one_of, quoted
+from instances.errors import INVISIBLE, InputError, json_path, one_of, quoted, shown_value
 from instances.files import MAX_STDIN_BYTES
 from instances.model import Candidates, Instance, Knowledge, LowerBounds
 from instances.units import MAX_ABS_VALUE, MAX_SCALE, is_power_of_ten
@@ -48,15 +48,6 @@ before Python converts them (which costs time quadratic in the digits)."""
 
 Path_ = list[str | int]
 
-
-
-INVISIBLE = frozenset("\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180e\u200b\u200e\u200f\u202a\u202b\u202c\u202d"
-                      "\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u3164\ufeff\uffa0")
-"""Characters that print as nothing: soft hyphen, zero-width space, word joiner, the invisible
-operators (U+2061-2064), the combining grapheme joiner, the Hangul and Khmer fillers, the
-Mongolian vowel separator, byte-order mark and the direction marks. Joiners (ZWJ, ZWNJ),
-variation selectors and emoji tags are kept: they change what prints ("👩‍💻", Persian words,
-"❤️", flags); a name of nothing else prints as nothing (:func:`printed_as`)."""
 
 
 def printed_as(name: str) -> str:
@@ -430,25 +421,24 @@ def _parse(data: Any, source: str, default_name: str, plain: bool,
 
 
 def _most_relevant(errors: Iterable[Any], root: Any) -> Any:
-    """The error to report of ``errors`` (jsonschema's, on ``root``): of the kind jsonschema
-    ranks first (``relevance``, as ``best_match`` takes it: a shallower path, a stronger
-    validator), the first in the file. ``best_match`` broke ties by the path itself, the later
-    list index or the later key in alphabetical order, so ``[[1, 2]]`` as coalitions named
+    """The error to report of ``errors`` (jsonschema's, on ``root``): of the shallowest, the
+    first in the file, and of several at that place the kind jsonschema ranks first
+    (``relevance``: a stronger validator). ``best_match`` took the later path of two alike, the
+    later list index or the later key in alphabetical order, so ``[[1, 2]]`` as coalitions named
     ``[0][1]``, and wrong valuations of p2 and p10 named p10's (a user's audit; the schema has no
     ``anyOf`` or ``oneOf``, whose nested errors ``best_match`` would descend into)."""
     from collections import deque
 
     from jsonschema.exceptions import relevance
 
-    def rank(error: Any) -> tuple:  # (newer jsonschema puts the path in its key: left out)
-        return tuple(part for part in relevance(error) if not isinstance(part, deque))
-
-    errors = list(errors)
-    if not errors:
-        return None
-    top = max(map(rank, errors))
     places: dict[int, dict[str, int]] = {}  # id(object) -> its keys' places (every error of 10^5 keys)
-    return min((e for e in errors if rank(e) == top), key=lambda e: _position(root, e.absolute_path, places))
+
+    def order(error: Any) -> tuple:
+        # relevance: (-depth, [the path: newer jsonschema], the kind's flags), higher first
+        depth, *kind = (part for part in relevance(error) if not isinstance(part, deque))
+        return -depth, _position(root, error.absolute_path, places), [-flag for flag in kind]
+
+    return min(errors, key=order, default=None)
 
 
 def _position(root: Any, path: Iterable[str | int], places: dict[int, dict[str, int]]) -> tuple[int, ...]:
@@ -505,9 +495,7 @@ def _items(count: int) -> str:
 
 def _schema_message(error: "ValidationError") -> str:
     """Turn a jsonschema error into a message saying what is wrong and what is expected."""
-    got = json.dumps(error.instance)
-    if len(got) > 60:
-        got = got[:57] + "..."
+    got = shown_value(error.instance)
     kind = error.validator
     schema_ = error.schema if isinstance(error.schema, dict) else {}
     allowed = sorted(schema_.get("properties", {}))
@@ -654,7 +642,7 @@ class _Builder:
 
     def value(self, value: Any, path: Path_) -> int:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(path, f"expected an integer value, got {json.dumps(value)}")
+            raise self.fail(path, f"expected an integer value, got {shown_value(value)}")
         if abs(value) > MAX_ABS_VALUE:
             raise self.fail(path, f"value {value} out of range; expected at most 10^12 in absolute value")
         if value < 0 and not self.market:
@@ -675,7 +663,7 @@ class _Builder:
             if mask in first_at and not repeats:
                 raise self.fail(
                     path + [k, 0],
-                    f"bundle {json.dumps(sorted(goods, key=self.goods.get))} is already listed at "
+                    f"bundle {shown_value(sorted(goods, key=self.goods.get))} is already listed at "
                     f"{json_path(path[-1:] + [first_at[mask]])}; an explicit valuation lists each bundle once",
                 )
             first_at.setdefault(mask, k)

@@ -378,7 +378,7 @@ def test_an_unwritable_output_folder_is_named_as_given(tmp_path):
     ("players", ["p1", "p1\u200b"], 'players[1]: player "p1\\u200b" reads the same as "p1"'),
     # invisible operators, Hangul fillers; a variation selector or a joiner alone (they were kept)
     ("players", ["p1", "p1\u2063"], 'players[1]: player "p1\\u2063" reads the same as "p1"'),
-    ("players", ["p1", "\u3164p1"], 'players[1]: player "\u3164p1" reads the same as "p1"'),
+    ("players", ["p1", "\u3164p1"], 'players[1]: player "\\u3164p1" reads the same as "p1"'),
     ("players", ["a", "\ufe0f"], "players[1]: a player named only by spaces or invisible characters"),
     ("goods", ["x", "\u200d"], "goods[1]: a good named only by spaces or invisible characters"),
 ])
@@ -444,6 +444,14 @@ def test_of_two_wrong_items_the_first_is_named(tmp_path):
         path.write_text(json.dumps({**BASE, "coalitions": coalitions}))
         result = run_cli("benchmarks", str(path))
         assert result.returncode == 2 and result.stderr == f"{path}: {where}\n", result.stderr
+    # the first in the file of the shallowest, whatever their kinds (a type error came before an
+    # earlier empty name, a review found)
+    for change, where in (({"players": ["", 5]}, "players[0]: expected a non-empty string"),
+                          ({"goods": [], "players": 5}, "goods: expected at least 1 item, got 0")):
+        path = tmp_path / "kinds.json"
+        path.write_text(json.dumps({**BASE, **change}))
+        result = run_cli("benchmarks", str(path))
+        assert result.returncode == 2 and result.stderr == f"{path}: {where}\n", result.stderr
     # keys in the file's order, not alphabetical: p2 before p10 (and zed before amy)
     for players in (["p1", "p2", "p10"], ["zed", "amy"]):
         first, second = players[-2:]
@@ -472,3 +480,16 @@ def test_names_in_messages():
     assert json_path(["knowledge", "y" * 61]) == f'knowledge["{"y" * 57}..." (61 characters)]'
     assert json_path(["knowledge", "p.1", 2]) == 'knowledge["p.1"][2]'
     assert json_path(["knowledge", "café x"]) == 'knowledge["café x"]'  # (it read caf\u00e9 beside "café x")
+    # characters that print as nothing though Python calls them printable (a Hangul filler)
+    assert json_path(["valuations", "\u3164p1"]) == 'valuations["\\u3164p1"]' and quoted("\u3164") == '"\\u3164"'
+    assert one_of(["p1", "p\u200b1", "a,b"]) == 'p1, "p\\u200b1", "a,b"'
+
+
+def test_values_in_messages_are_cut_at_an_escapes_end():
+    from instances.errors import shown_value
+
+    assert shown_value(5) == "5" and shown_value({"a": [1, 2]}) == '{"a": [1, 2]}' and shown_value("é") == '"é"'
+    assert shown_value(["é", "\u200b"]) == '["é", "\\u200b"]'
+    for k in range(50, 70):  # never half an escape before the dots
+        shown = shown_value(["x" * k + "\n" * 5 + "\u00a0" * 5])
+        assert len(shown) <= 60 and shown.endswith("...") and not shown[:-3].endswith("\\"), shown

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import resource
 import subprocess
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -115,6 +116,13 @@ def test_the_local_dask_cluster_is_private(monkeypatch, tmp_path):
         folder = lifetime.scratch()
         sweep.run_sweep([tmp_path / "a.json"], tmp_path / "r.csv", [], executor="dask", workers=1)
     assert seen["scratch_parent"] == folder
+    # from Python (no command's folder): in the system's, named for this process
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    sweep.run_sweep([tmp_path / "a.json"], tmp_path / "r2.csv", [], executor="dask", workers=1)
+    assert seen["scratch_parent"] == str(tmp_path / "tmp")
+    assert os.path.basename(seen["local_directory"]).startswith(f"cabench-dask-{os.getpid()}.")
+    assert list((tmp_path / "tmp").iterdir()) == []
     assert seen["host"] == "127.0.0.1" and seen["dashboard"] == 404
     assert seen["address"].startswith("tls://127.0.0.1:")
     assert seen["listening"] and all(host == "127.0.0.1" for host in seen["listening"])

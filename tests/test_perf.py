@@ -843,7 +843,8 @@ def test_a_stopped_suite_says_how_many_instances_it_kept(tmp_path):
 def test_an_ideal_no_single_backend_proved_is_marked_and_the_ideals_divide_by_the_cores(monkeypatch, tmp_path,
                                                                                         capsys):
     """A single backend that proves nothing (``--time-limit``) made ``cabench/ideal`` and
-    ``report/ideal`` ordinary numbers; they are marked "!" (``ideal_proven`` false). And ``--jobs``
+    ``report/ideal`` ordinary numbers; they are marked "!" (``fastest_proven``, ``ideal_proven``
+    false). And ``--jobs``
     above the cores divided the ideals by the jobs: they divide by the jobs, at most the cores."""
     import ilp.backends
     from cabench.cli import main

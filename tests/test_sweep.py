@@ -520,13 +520,13 @@ def test_a_sweep_of_an_experiments_files_resumes_and_refuses_what_table_would(tm
     assert run_cli("generate", *args, "--seed", "7", "-o", str(other)).returncode == 0
     added = run_cli("sweep", str(other), *sweep)  # beside the rows of the experiment's files
     assert added.returncode == 2 and added.stderr.count("\n") == 1, added.stderr
-    assert added.stderr.startswith(f"{swept}'s rows of {drawn}") and f"and {other} (no experiment" in added.stderr
-    assert "one family (regions)" in added.stderr and swept.read_bytes() == before
+    assert added.stderr.startswith(f"{swept}'s rows of {drawn}") and f"and {other} of no experiment" in added.stderr
+    assert "in one family (regions)" in added.stderr and swept.read_bytes() == before
     shutil.copy(other, drawn / "g.json")
     fresh = tmp_path / "fresh.csv"
     mixed = run_cli("sweep", str(drawn), "--mechanisms", "vcg", "--solver", "brute", "-o", str(fresh))
-    assert mixed.returncode == 2 and f"{drawn / 'g.json'} (no experiment" in mixed.stderr, mixed.stderr
-    assert "(the experiment along noisy-lower" in mixed.stderr
+    assert mixed.returncode == 2 and f"{drawn / 'g.json'} is of no experiment" in mixed.stderr, mixed.stderr
+    assert "of the experiment along noisy-lower" in mixed.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["drawn", "e.csv", "e.csv.instances", "other", "s.csv"]
 
 
