@@ -868,10 +868,10 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
     each instance's own ratio, as report / budget is (the ratio of the medians differed: 6.13
     where the seeds' ratios were 8.71 and 5.26, a user's audit); ``fastest_proven`` (of
     cabench's ideal) and ``ideal_proven`` (of the report's) are false when some program of that
-    ideal was proven by no single backend. ``cores``: the cores the ideals
-    are divided by. The counts (players, programs, distinct, needed) are the lower medians over
-    the seeds: one player per bidder makes them differ, and such an entry is one over its seeds
-    (``players_per_seed`` lists them)."""
+    ideal was proven by no single backend. ``cores``: the cores the ideals are divided by. The
+    counts (players, programs, distinct, needed) are the lower medians over the seeds: one player
+    per bidder makes them differ, and such an entry is one over its seeds (``players_per_seed``
+    lists them)."""
     groups: dict[tuple, list[Row]] = {}
     for row in rows:
         # one player per bidder: one entry over the seeds, whose player counts differ (198, 199)
@@ -889,7 +889,6 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
                 methods.setdefault(row.method, []).append(row.seconds)
         medians = {m: statistics.median(v) for m, v in methods.items()}
         ours = next((m for m in medians if m.startswith(CABENCH)), None)
-        fastest = [r.fastest_single_sum for r in members if r.method == ours and r.fastest_single_sum]
         # (the counts of the instance measured: a report-exact row counts its exact-knowledge twin's)
         table_rows = [r for r in members if not r.method.startswith(("kind:", "report-exact:"))]
         counts = {r.seed: r.players for r in table_rows}  # (the medians of the seeds, as the times)
@@ -914,10 +913,11 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
             ratios = _per_seed(members, top, bottom)
             if ratios:
                 entry[name] = statistics.median(ratios)
-        if fastest:
-            entry["cabench_over_ideal"] = statistics.median(
-                r.seconds / (r.fastest_single_sum / cores) for r in members if r.method == ours and r.fastest_single_sum)
-        ideal = [r.ideal_report for r in members if r.method == whole and r.ideal_report is not None]
+        # (the ideals' ratios: each row carries its own ideal)
+        batches = [r for r in members if r.method == ours and r.fastest_single_sum]
+        if batches:
+            entry["cabench_over_ideal"] = statistics.median(r.seconds / (r.fastest_single_sum / cores) for r in batches)
+        ideals = [r for r in members if r.method == whole and r.ideal_report is not None]
         for flag in ("fastest_proven", "ideal_proven"):  # ("!" on cabench/ideal and report/ideal)
             if any(getattr(r, flag) is not None for r in members):
                 entry[flag] = all(getattr(r, flag) is not False for r in members)
@@ -928,10 +928,9 @@ def summary(rows: Sequence[Row], cores: int) -> list[dict]:
             entry["report_solver_seconds"] = statistics.median(solver)
             entry["report_bookkeeping_seconds"] = statistics.median(
                 r.seconds - r.solver_seconds for r in members if r.method == whole and r.solver_seconds is not None)
-        if ideal and whole:
-            entry["ideal_report_seconds"] = statistics.median(ideal)
-            entry["report_over_ideal"] = statistics.median(r.seconds / max(1e-9, r.ideal_report / cores) for r in members
-                                                           if r.method == whole and r.ideal_report is not None)
+        if ideals:
+            entry["ideal_report_seconds"] = statistics.median(r.ideal_report for r in ideals)
+            entry["report_over_ideal"] = statistics.median(r.seconds / max(1e-9, r.ideal_report / cores) for r in ideals)
         reports = [r for r in members if r.method == whole and r.wdp_highs is not None]
         if reports:
             # per instance (winners and the baseline differ between seeds), then the median
