@@ -7,10 +7,8 @@ so that is what we read. Values come back as floats and are rounded to the integ
 
 from __future__ import annotations
 
-import contextlib
 import time
 import warnings
-from collections.abc import Iterator
 
 import pulp
 
@@ -39,33 +37,24 @@ def _command(**options) -> pulp.LpSolver_CMD:
     return solver
 
 
-@contextlib.contextmanager
-def _files_folder() -> Iterator[str | None]:
-    """A new folder for one solve's files, removed when the solve ends, however it ends.
-
-    PuLP deletes CBC's model and solution files only after a solve that read its answer: a
-    solve ended by Ctrl-C (``KeyboardInterrupt`` in the Python API) or by an error left them
-    in the temporary folder. The command line's private folder (``ilp.lifetime.scratch``,
-    removed when the command ends, after a forced end too) holds these folders when it is in
-    effect. One folder per solve, not per process or per call: solves run on several threads
-    at once, and a folder named in the environment is shared by all of them (a per-call folder
-    so named was removed under another thread's running CBC). A process ended by SIGTERM in
-    the Python API runs no clean-up: the next process's first solve removes what it left
-    (``ilp.lifetime.temporary_folder``)."""
-    with private_folder("cbc") as folder:
-        yield folder
-
-
 THREADS_FROM_SECONDS = 1.0
 """Shortest time limit under which CBC is given the threads asked for (``SolveOptions.threads``)."""
 
 
 def solve_problem(problem: pulp.LpProblem, **options) -> None:
     """Solve a PuLP ``problem`` with CBC (:func:`_command`, PuLP's ``options``), its files in a
-    folder of their own that no end of the solve leaves behind (:func:`_files_folder`), and CBC
-    itself ended with the solve, however it ends (``ilp.stopping.children_ended``: killed before
-    its folder is removed)."""
-    with _files_folder() as folder, stopping.children_ended():
+    folder of their own that no end of the solve leaves behind, and CBC itself ended with the
+    solve, however it ends (``ilp.stopping.children_ended``: killed before its folder is removed).
+
+    PuLP deletes CBC's model and solution files only after a solve that read its answer: a
+    solve ended by Ctrl-C (``KeyboardInterrupt`` in the Python API) or by an error left them in
+    the temporary folder. So each solve has a folder of its own (``ilp.lifetime.private_folder``:
+    within the command line's private folder when it is in effect), removed when the solve ends.
+    One folder per solve, not per process or per call: solves run on several threads at once,
+    and a folder named in the environment is shared by all of them (a per-call folder so named
+    was removed under another thread's running CBC). A process ended by SIGTERM in the Python
+    API runs no clean-up: the next process's first solve removes what it left."""
+    with private_folder("cbc") as folder, stopping.children_ended():
         solver = _command(**options)
         if folder is not None:
             solver.tmpDir = folder
