@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from benchmarks.knowledge import guaranteed
+from benchmarks.knowledge import guaranteed_row
 from benchmarks.results import Benchmark, Best, best_of
 from benchmarks.solving import Request, solve_request, weights_program
 from ilp import Program, SolveOptions
 from instances import Instance
 
-__all__ = ["bb", "bb_prime", "miew", "miew_of", "miew_program", "miew_request"]
+__all__ = ["bb", "bb_prime", "miew", "miew_of", "miew_program", "miew_request", "miew_requests"]
 
 
 def miew(instance: Instance, i: int, *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
@@ -69,7 +69,48 @@ def miew_request(instance: Instance, i: int) -> Request:
 
 def miew_program(instance: Instance, i: int) -> Program:
     """The program of :func:`miew`: the others' guaranteed values g^i_j, player i removed."""
-    return weights_program(instance.m, [None if j == i else guaranteed(instance, i, j) for j in range(instance.n)])
+    row = list(guaranteed_row(instance, i))
+    row[i] = None
+    return weights_program(instance.m, row)
+
+
+def miew_requests(instance: Instance, players: Iterable[int]) -> tuple[list[Request], list[Program]]:
+    """:func:`miew_request` of each of ``players`` (equal programs, each weight built once), and
+    the MIKW_i programs that two or more of them remove their player from, to be solved beside
+    them (``benchmarks.solving.solve_requests``'s ``helpers``). MIEW_i is MIKW_i without player i
+    (seed 000 Definition 3; seed 001 Definition 3).
+
+    Why. A mechanism's rational play asks for MIEW_i of every player
+    (``mechanisms.Facts.prefetch``). With exact knowledge every MIKW_i is MSW, so MIEW_i is
+    MSW_{-i}; with MSW in the batch, a player who wins nothing in MSW's (canonical) optimum has
+    MSW_{-i} settled from that optimum, without a solve or a tie-break of its own (``ilp.batch``,
+    ``ilp.canonical``). Without it each MSW_{-i} was solved and ordered alone: ``evaluate -m
+    best-belief`` on 1000 one-bid players with exact knowledge took 57-70 s and 1.2 GB, 4 s
+    and 260 MB with it (docs/performance.md, "Session 76"). Rows of their own (lower bounds,
+    candidates) share no MIKW_i, and none is added: MIKW_i would cost as much as the MIEW_i it
+    could settle.
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> requests, helpers = miew_requests(inst, range(inst.n))
+    >>> [r.name for r in requests], len(helpers)
+    (['MIEW_p1', 'MIEW_p2', 'MIEW_p3'], 0)
+    >>> requests[2].program == miew_program(inst, 2)
+    True
+    """
+    made: dict = {}  # the weights of the rows' valuations, each built once (``guaranteed_row``)
+    requests: list[Request] = []
+    parents: dict[tuple[int, ...], list] = {}  # the objects of a row -> [MIKW_i's program, requests it serves]
+    for i in players:
+        row = guaranteed_row(instance, i, made)
+        parent = parents.get(key := tuple(map(id, row)))
+        if parent is None:
+            parent = parents[key] = [weights_program(instance.m, row), 0]
+        parent[1] += 1
+        requests.append(Request(f"MIEW_{instance.players[i]}", parent[0].without(i), True))
+    return requests, [program for program, count in parents.values() if count > 1]
 
 
 def _best(name: str, instance: Instance, per_player: Sequence[Benchmark], players: Iterable[int]) -> Best:

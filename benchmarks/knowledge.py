@@ -33,7 +33,7 @@ from benchmarks.correctness import same_valuation
 from ilp import Weight
 from instances import ZERO, Candidates, Instance, LowerBounds, Valuation
 
-__all__ = ["NOTHING", "coalition_guaranteed", "guaranteed", "pooled_candidates", "true_weight"]
+__all__ = ["NOTHING", "coalition_guaranteed", "guaranteed", "guaranteed_row", "pooled_candidates", "true_weight"]
 
 NOTHING = Weight(())
 """The weight of a player about whom nothing is known: 0 on every bundle."""
@@ -104,6 +104,43 @@ def guaranteed(instance: Instance, i: int, j: int) -> Weight:
     if isinstance(knowledge, Candidates):
         return Weight.minimum(tuple(profile.get(j, ZERO) for profile in knowledge.profiles))
     return NOTHING
+
+
+def guaranteed_row(instance: Instance, i: int, made: dict[int, Weight] | None = None) -> tuple[Weight, ...]:
+    """(g^i_1, ..., TV_i, ..., g^i_n): :func:`guaranteed` of every player, TV_i at position i, the
+    weights of MIKW_i (seed 000 Definition 3); equal to them weight by weight.
+
+    ``made`` (the id of a valuation -> its weight, kept by the caller over several rows of one
+    instance) builds each bound's and each true valuation's weight once: equal rows are then
+    made of the same objects, and n rows of n players cost n^2 lookups, not n^2 weights (a
+    mechanism asks for MIEW_i of every player: ``benchmarks.external.miew_requests``).
+
+    Examples
+    --------
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> row = guaranteed_row(inst, 2)
+    >>> row == tuple(guaranteed(inst, 2, j) for j in range(inst.n))
+    True
+    """
+    made = {} if made is None else made
+
+    def weight_of(valuation: Valuation) -> Weight:
+        weight = made.get(id(valuation))
+        if weight is None:
+            weight = made[id(valuation)] = Weight.of(valuation)
+        return weight
+
+    knowledge = instance.knowledge[i]
+    if isinstance(knowledge, LowerBounds):
+        bounds = knowledge.bounds
+        row = [NOTHING if (bound := bounds.get(j)) is None else weight_of(bound) for j in range(instance.n)]
+    elif isinstance(knowledge, Candidates):
+        row = [guaranteed(instance, i, j) for j in range(instance.n)]
+    else:
+        row = [NOTHING] * instance.n
+    row[i] = weight_of(instance.valuations[i])
+    return tuple(row)
 
 
 def coalition_guaranteed(instance: Instance, members: Iterable[int], j: int) -> Weight:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from benchmarks.knowledge import coalition_guaranteed, guaranteed
+from benchmarks.knowledge import coalition_guaranteed, guaranteed_row
 from benchmarks.results import Benchmark, Best, Outcome, best_of
 from benchmarks.solving import Request, solve_program, solve_request, weights_program
 from ilp import Program, SolveOptions
@@ -58,7 +58,7 @@ def mikw(instance: Instance, i: int, *, options: SolveOptions | str | None = Non
 
 def mikw_program(instance: Instance, i: int) -> Program:
     """The program of :func:`mikw`: TV_i for i and the guaranteed values g^i_j for the others."""
-    return weights_program(instance.m, [guaranteed(instance, i, j) for j in range(instance.n)])
+    return weights_program(instance.m, guaranteed_row(instance, i))
 
 
 def relevant_knowledge(instance: Instance, agent: Iterable[int], *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:

@@ -64,11 +64,14 @@ def solve_request(request: Request, options: SolveOptions | str | None = None, c
 
 
 def solve_requests(requests: Sequence[Request], options: SolveOptions | str | None = None,
-                   canonical: bool = False) -> list[Benchmark]:
+                   canonical: bool = False, helpers: Sequence[Program] = ()) -> list[Benchmark]:
     """:func:`solve_program` of every request, as one batch: ``ilp.solve_batch`` (equal programs
     once, a program that removes a player from another warm-started by it, worker processes on
     the cores once the solves prove slow), then, with ``canonical``, the canonical witnesses of
     all of them (``ilp.canonical.canonical_solutions``, whose tie-breaks run as one batch too).
+    ``helpers`` are programs solved in the same batch but not returned: programs that requests
+    remove a player from, whose optimum settles those of the requests whose removed player wins
+    nothing in it (``benchmarks.table.miew_requests``).
     Proven benchmarks are those of one :func:`solve_program` each, with ``canonical`` witnesses
     too (the canonical witness is unique); an unproven program, or a tie-break not proven in the
     time limit, is reported unproven either way (its interval may differ: a withheld tie-break
@@ -78,10 +81,11 @@ def solve_requests(requests: Sequence[Request], options: SolveOptions | str | No
     from ilp.canonical import canonical_solutions
 
     options = as_options(options)
-    programs = [r.program for r in requests]
+    programs = [*helpers, *(r.program for r in requests)]
     # programs solved already (``options.known``, as ``cabench sweep`` fills it from the report)
     # are taken from there, as ``ilp.solve`` would
     solutions = solve_batch(programs, options, known=options.known)
     if canonical:
         solutions = canonical_solutions(programs, solutions, options)
+    solutions = solutions[len(helpers):]
     return [from_solution(r.name, s, _offers(r.program) if r.priced else None) for r, s in zip(requests, solutions)]

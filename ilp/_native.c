@@ -3,7 +3,7 @@
    ilp.colgen._Pricer.walk (walk), the test of ilp.compile._UnionSearch.minimal_of (minimal), the
    compatibility bit sets of ilp.clique.graph (compatibility), what ilp.dualclique._Rows
    derives from its rows and duals (dual_rows), and the table of ilp.fewgoods._Table computed
-   afresh (fill).
+   afresh or refreshed where a bid changed (fill).
 
    ilp/native.py packs the arguments (bit sets as 64-bit words, integers as int64) and reads the
    results back. The order of the nodes, the bounds, the node and work counts and so what is
@@ -1251,7 +1251,10 @@ PyDoc_STRVAR(fill_doc,
 "and values (int64) are the table's distinct bids. Block by block, as _Table._refresh(0):\n"
 "F[S] = F[S - {g}] for the states S of first good g (bit p), then for each bid b of first good\n"
 "g, F[S] = max(F[S], v(b) + F[S - b]) on the states S holding b, read in runs of consecutive\n"
-"states (the bits of S below b's lowest good).");
+"states (the bits of S below b's lowest good).\n\n"
+"fill(best, m, bundles, values, changed) with changed > 0 refreshes F in place, as\n"
+"_Table._refresh(changed): only the states holding every good of changed, block by block from\n"
+"changed's first good on, each state from F[S - {g}] and the bids of first good g again.");
 
 #define FILL_BLOCKS(type)                                                                      \
     do {                                                                                       \
@@ -1279,6 +1282,46 @@ PyDoc_STRVAR(fill_doc,
         }                                                                                      \
     } while (0)
 
+/* F again on the states S holding every good of `changed` (as _Table._refresh(changed)): in
+   block p (first good bit p, from changed's top bit up) the states held are those holding H,
+   the bits of changed below p; S = y | H for y a subset of the other bits, then for each bid of
+   first good p, S = y | rest | H and S - b = y | (H & ~rest). The y run over a subset's
+   members by (y - high) & high, with the bits below the lowest fixed bit in one inner run. */
+#define REFRESH_BLOCKS(type)                                                                   \
+    do {                                                                                       \
+        type *f = (type *)best;                                                                \
+        const int first = 63 - __builtin_clzll(changed);                                       \
+        Py_ssize_t k = 0;                                                                      \
+        while (k < count && (bundles[k] >> first) == 0) k++;                                   \
+        for (int p = first; p < m; p++) {                                                      \
+            type *later = f, *block = f + ((Py_ssize_t)1 << p);                                \
+            const uint64_t below = ((uint64_t)1 << p) - 1, held = changed & below;             \
+            uint64_t run = held ? (uint64_t)1 << __builtin_ctzll(held) : (uint64_t)1 << p;     \
+            uint64_t high = below & ~held & ~(run - 1), y = 0;                                 \
+            do {                                                                               \
+                memcpy(block + (y | held), later + (y | held), run * sizeof(type));            \
+                y = (y - high) & high;                                                         \
+            } while (y);                                                                       \
+            for (; k < count && (bundles[k] >> p) == 1; k++) {                                 \
+                const uint64_t rest = (uint64_t)bundles[k] ^ ((uint64_t)1 << p);               \
+                const uint64_t fixed = rest | held, from_bits = held & ~rest;                  \
+                run = fixed ? (uint64_t)1 << __builtin_ctzll(fixed) : (uint64_t)1 << p;         \
+                high = below & ~fixed & ~(run - 1);                                            \
+                const type v = (type)values[k];                                                \
+                y = 0;                                                                         \
+                do {                                                                           \
+                    const type *from = later + (y | from_bits);                                \
+                    type *into = block + (y | fixed);                                          \
+                    for (uint64_t i = 0; i < run; i++) {                                       \
+                        type t = from[i] + v;                                                  \
+                        into[i] = t > into[i] ? t : into[i];                                   \
+                    }                                                                          \
+                    y = (y - high) & high;                                                     \
+                } while (y);                                                                   \
+            }                                                                                  \
+        }                                                                                      \
+    } while (0)
+
 /* A contiguous buffer of signed integers of 4 or 8 bytes (itemsize 0) or of itemsize bytes. */
 static int integers(PyObject *o, Py_buffer *b, int flags, Py_ssize_t itemsize, const char *what) {
     if (PyObject_GetBuffer(o, b, flags | PyBUF_FORMAT) < 0) return -1;
@@ -1296,8 +1339,13 @@ static int integers(PyObject *o, Py_buffer *b, int flags, Py_ssize_t itemsize, c
 static PyObject *py_fill(PyObject *Py_UNUSED(self), PyObject *args) {
     PyObject *best_o, *bundles_o, *values_o;
     int m;
-    if (!PyArg_ParseTuple(args, "OiOO", &best_o, &m, &bundles_o, &values_o)) return NULL;
+    long long changed_arg = 0;
+    if (!PyArg_ParseTuple(args, "OiOO|L", &best_o, &m, &bundles_o, &values_o, &changed_arg)) return NULL;
     if (m < 0 || m > 40) { PyErr_SetString(PyExc_ValueError, "m out of range"); return NULL; }
+    if (changed_arg < 0 || (m < 63 && changed_arg >> m)) {
+        PyErr_SetString(PyExc_ValueError, "changed: a state below 2^m expected"); return NULL;
+    }
+    const uint64_t changed = (uint64_t)changed_arg;
     Py_buffer b_best, b_bundles, b_values;
     if (integers(best_o, &b_best, PyBUF_WRITABLE, 0, "best") < 0) return NULL;
     if (integers(bundles_o, &b_bundles, PyBUF_SIMPLE, 8, "bundles") < 0) { PyBuffer_Release(&b_best); return NULL; }
@@ -1316,7 +1364,11 @@ static PyObject *py_fill(PyObject *Py_UNUSED(self), PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "bundles: increasing non-empty states below 2^m expected"); goto done;
         }
     Py_BEGIN_ALLOW_THREADS
-    if (width == 4) FILL_BLOCKS(int32_t); else FILL_BLOCKS(int64_t);
+    if (changed == 0) {
+        if (width == 4) FILL_BLOCKS(int32_t); else FILL_BLOCKS(int64_t);
+    } else {
+        if (width == 4) REFRESH_BLOCKS(int32_t); else REFRESH_BLOCKS(int64_t);
+    }
     Py_END_ALLOW_THREADS
     result = Py_None;
     Py_INCREF(result);

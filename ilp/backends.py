@@ -227,18 +227,19 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         count_solving(time.perf_counter() - start)
         return Solution(Status.OPTIMAL, allocation, value, value, options.backend, time.perf_counter() - start)
     if options.backend != "brute" and (
-            answer := dense.solve_program(program, blocks=options.blocks)
-            or fewgoods.solve_program(program, blocks=options.blocks)) is not None:
+            (answer := dense.solve_program(program, blocks=options.blocks)) is not None
+            or (first := fewgoods.solve_program(program, blocks=options.blocks)) is not None):
         # no integer program: one or two single-choice players with thousands of bids over few
         # goods (complete tables), by exact transforms over every bundle (ilp.dense); or many
         # players of one bid each over few goods (CATS's legacy shape), by the dynamic program
         # over subsets of the goods, whose witness is the lexicographically first optimum
-        # (ilp.fewgoods, which leaves owner objectives to the others)
-        status, allocation = answer
+        # (ilp.fewgoods, which leaves owner objectives to the others): a tie-break of the
+        # program takes it as it is (1000 one-bid players with lower bounds: a table each again)
+        status, allocation = answer if answer is not None else first
         value = program.total(allocation) if allocation is not None else None
         count_solving(time.perf_counter() - start)
         return Solution(status, allocation, value, value if not program.minimize_owners else None,
-                        options.backend, time.perf_counter() - start)
+                        options.backend, time.perf_counter() - start, first=answer is None and allocation is not None)
     formulation = build(program, options.blocks)
     start_values = formulation.encode(hint) if hint is not None else None
     checked = _proven(formulation, module, options, start_values, _run)

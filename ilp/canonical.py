@@ -9,6 +9,8 @@ from a proven optimum; this module does so for a whole report's programs, with e
 that need no solve:
 
 * **Equal programs** are ordered once.
+* **A solution known to be first** (``Solution.first``: the dynamic program over subsets of the
+  goods, ``ilp.fewgoods``, finds the first optimum) is kept as it is.
 * **Optimum 0.** The empty allocation is worth 0 and its owner vector is all zeros: it is the
   canonical optimum of every program whose optimum is 0.
 * **One player who takes one bid** (MIKW_i and BA^{i} of a player who knows nothing about the
@@ -162,8 +164,8 @@ def canonical_solutions(programs: Sequence[Program], solutions: Sequence[Solutio
 def _without_solve(program: Program, solution: Solution, parent: tuple[int, int] | None,
                    done: Mapping[int, Solution], options: SolveOptions) -> Solution | None:
     """The canonical optimum of ``program`` when a saving of the module docstring gives it."""
-    if not solution.optimal:
-        return solution
+    if not solution.optimal or solution.first:
+        return solution  # (the first optimum already: ``Solution.first``)
     if solution.value == 0:
         return replace(solution, allocation=(0,) * len(program.weights))
     if parent is not None:

@@ -488,8 +488,8 @@ def lex_first(program: Program, optimum: Solution, options: SolveOptions | str |
     if constrained:
         raise ValueError(f"lex_first orders the optima of a program without fixed owners, exclusion or owner "
                          f"objective; this one has {', '.join(constrained)}")
-    if not optimum.optimal:
-        return optimum
+    if not optimum.optimal or optimum.first:
+        return optimum  # (nothing to order, or ordered already: ``Solution.first``)
     options = as_options(options)
     if options.backend != "brute" and (first := _first_fewgoods(program, optimum, options)) is not None:
         return first

@@ -248,7 +248,10 @@ class Solution:
     definition, the solver's proven bound when it reports one, the backend whose proof stands
     (a portfolio's winner), the wall time, and why a solver gave no answer (a crash), if one did.
     ``withheld``: an optimum whose tie-break ran out of time (``ilp.lex``, ``ilp.canonical``):
-    worth exactly ``value``, but not known to be the first optimum, so not reported as proven."""
+    worth exactly ``value``, but not known to be the first optimum, so not reported as proven.
+    ``first``: the allocation is known to be the lexicographically first optimum (``ilp.lex``),
+    as the dynamic program over subsets of the goods finds it (``ilp.fewgoods``), so that no
+    tie-break orders it again."""
 
     status: Status
     allocation: tuple[int, ...] | None
@@ -258,6 +261,7 @@ class Solution:
     wall_time: float
     error: str | None = None
     withheld: bool = False
+    first: bool = False
 
     @property
     def optimal(self) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw, truthful_outcome
 from benchmarks.correctness import same_valuation
-from benchmarks.external import miew_request
+from benchmarks.external import miew_request, miew_requests
 from benchmarks.known import relevant_knowledge_request
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
 from benchmarks.solving import solve_request, solve_requests
@@ -172,8 +172,12 @@ class Facts:
         missing = [k for k in dict.fromkeys(wanted) if k not in self._solved]
         if len(missing) < 2:
             return  # (one program: nothing to share)
-        results = solve_requests([_REQUESTS[kind](self.instance, key) for kind, key in missing], self.options,
-                                 canonical=True)
+        # the MIEW_i together, with the MIKW_i programs they share (exact knowledge: MSW), whose
+        # canonical optimum settles MIEW_i of each player who wins nothing in it
+        requests, helpers = miew_requests(self.instance, [key for kind, key in missing if kind == "miew"])
+        requests += [_REQUESTS[kind](self.instance, key) for kind, key in missing if kind != "miew"]
+        missing = [k for k in missing if k[0] == "miew"] + [k for k in missing if k[0] != "miew"]
+        results = solve_requests(requests, self.options, canonical=True, helpers=helpers)
         self._solved.update(zip(missing, results))
 
     def miew_result(self, i: int) -> Benchmark:

@@ -223,15 +223,17 @@ def test_values_beyond_int64_go_to_the_integer_programs():
 
 def test_solve_and_the_tie_break_take_it_where_it_applies():
     """From MIN_BIDS bids, ``solve`` answers with this module's allocation whatever the
-    backend, and ``lex_first`` returns it without a solve of its own."""
+    backend, marked first (``Solution.first``), and ``lex_first`` returns it as it is; from
+    another solver's optimum, ``lex_first`` reads this module's allocation, without a solve."""
     program = _one_bid_program(7, goods=6, players=30)
     original = fewgoods.solve_program
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fewgoods, "MIN_BIDS", 0)
         calls = _spy_on_solve_program(patch)
         found = solve(program, "highs")
-        assert calls == [True]
-        first = lex_first(program, found, "highs")
+        assert calls == [True] and found.first
+        assert lex_first(program, found, "highs") is found and calls == [True]
+        first = lex_first(program, replace(found, first=False), "highs")
         assert calls == [True, True]
     assert found.optimal and found.bound == found.value
     assert first.allocation == found.allocation == original(program, min_bids=0)[1]

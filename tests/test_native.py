@@ -495,6 +495,39 @@ def test_fewgoods_fill_same_table(seed):
     assert found.dtype == dtype and np.array_equal(found, expected)
 
 
+@pytest.mark.parametrize("seed", range(60))
+def test_fewgoods_refresh_same_table(seed):
+    """``native.fill`` with ``changed`` refreshes a table where some bids changed as
+    ``_Table._refresh(changed)`` does, bundle by bundle in increasing order, and both give the
+    table computed afresh: int32 and int64, 1 to 14 goods, bids of every size, 1 to 4 changes."""
+    rng = random.Random(500 + seed)
+    m = rng.randint(1, 14)
+    high = rng.choice((5, 1000, 2**40))
+    atoms = [(rng.randint(1, 2**m - 1), rng.randint(0, high)) for _ in range(rng.randint(1, 80))]
+    before = fewgoods._Table(atoms, list(range(len(atoms))), list(range(m)))
+    redrawn = rng.sample(range(1, 2**m), min(rng.randint(1, 4), 2**m - 1))
+    kept = [a for a in atoms if a[0] not in redrawn]
+    kept += [(bundle, rng.randint(0, high)) for bundle in redrawn if rng.random() < 0.7]
+    after = fewgoods._Table(kept, list(range(len(kept))), list(range(m)))
+    bundles = np.union1d(before.bundles, after.bundles)  # in the tables' layout of states, increasing
+    changed = bundles[fewgoods._values_at(before, bundles) != fewgoods._values_at(after, bundles)].tolist()
+    dtype = np.int32 if max(int(before.values.sum()), int(after.values.sum())) < 2**31 else np.int64
+    before.best = np.zeros(1 << m, dtype=dtype)
+    assert native.fill(before.best, m, before.bundles, before.values)
+    expected = np.zeros(1 << m, dtype=dtype)
+    assert native.fill(expected, m, after.bundles, after.values)
+    tables = []
+    for in_c in (True, False):
+        after.best = before.best.copy()
+        for bundle in changed:
+            if in_c:
+                assert native.fill(after.best, m, after.bundles, after.values, bundle)
+            else:
+                after._refresh(bundle)
+        tables.append(after.best)
+    assert np.array_equal(tables[0], expected) and np.array_equal(tables[1], expected)
+
+
 def test_fewgoods_fill_refuses_what_it_cannot_fill():
     """A table of the wrong size or type, bundles or values not int64, bundles out of order or
     beyond 2^m, a value missing: ValueError."""
@@ -513,6 +546,9 @@ def test_fewgoods_fill_refuses_what_it_cannot_fill():
                           (np.zeros(4, dtype=np.int32), 2, bundles, values[:1].copy())):
         with pytest.raises(ValueError):
             module.fill(best, m, b, v)
+    for changed in (-1, 4, 2**40):  # a refresh's bundle: a state below 2^m
+        with pytest.raises(ValueError):
+            module.fill(np.zeros(4, dtype=np.int32), 2, bundles, values, changed)
 
 
 def test_the_searches_use_it():
