@@ -71,7 +71,7 @@ def solve_requests(requests: Sequence[Request], options: SolveOptions | str | No
     all of them (``ilp.canonical.canonical_solutions``, whose tie-breaks run as one batch too).
     ``helpers`` are programs solved in the same batch but not returned: programs that requests
     remove a player from, whose optimum settles those of the requests whose removed player wins
-    nothing in it (``benchmarks.table.miew_requests``).
+    nothing in it (``benchmarks.external.miew_requests``).
     Proven benchmarks are those of one :func:`solve_program` each, with ``canonical`` witnesses
     too (the canonical witness is unique); an unproven program, or a tie-break not proven in the
     time limit, is reported unproven either way (its interval may differ: a withheld tie-break

@@ -1256,41 +1256,17 @@ PyDoc_STRVAR(fill_doc,
 "_Table._refresh(changed): only the states holding every good of changed, block by block from\n"
 "changed's first good on, each state from F[S - {g}] and the bids of first good g again.");
 
+/* F block by block, in place: in block p (the states S whose first good is bit p) only the
+   states holding H, the goods of `changed` below p, from changed's first good on (every state
+   of every block when changed is 0: the table afresh). First S = y | H takes F[S - {g}], for y
+   a subset of the other bits below p; then for each bid b of first good g, S = y | rest | H
+   takes max(F[S], v(b) + F[S - b]), with S - b = y | (H & ~rest). The y run over a subset's
+   members by (y - high) & high, the bits below the lowest fixed bit in one inner run of
+   consecutive states. F + v never passes the sum of the values, which fits the type. */
 #define FILL_BLOCKS(type)                                                                      \
     do {                                                                                       \
         type *f = (type *)best;                                                                \
-        Py_ssize_t k = 0;                                                                      \
-        for (int p = 0; p < m; p++) {                                                          \
-            type *later = f, *block = f + ((Py_ssize_t)1 << p);                                \
-            memcpy(block, later, ((size_t)1 << p) * sizeof(type));                             \
-            for (; k < count && (bundles[k] >> p) == 1; k++) {                                 \
-                uint64_t rest = (uint64_t)bundles[k] ^ ((uint64_t)1 << p);                     \
-                uint64_t run = rest ? (uint64_t)1 << __builtin_ctzll(rest) : (uint64_t)1 << p; \
-                uint64_t high = (((uint64_t)1 << p) - 1) & ~rest & ~(run - 1);                 \
-                const type v = (type)values[k];  /* F + v never passes the sum of the values */ \
-                uint64_t y = 0;                                                                \
-                do {                                                                           \
-                    const type *from = later + y;                                              \
-                    type *into = block + (y | rest);                                           \
-                    for (uint64_t i = 0; i < run; i++) {                                       \
-                        type t = from[i] + v;                                                  \
-                        into[i] = t > into[i] ? t : into[i];                                   \
-                    }                                                                          \
-                    y = (y - high) & high;                                                     \
-                } while (y);                                                                   \
-            }                                                                                  \
-        }                                                                                      \
-    } while (0)
-
-/* F again on the states S holding every good of `changed` (as _Table._refresh(changed)): in
-   block p (first good bit p, from changed's top bit up) the states held are those holding H,
-   the bits of changed below p; S = y | H for y a subset of the other bits, then for each bid of
-   first good p, S = y | rest | H and S - b = y | (H & ~rest). The y run over a subset's
-   members by (y - high) & high, with the bits below the lowest fixed bit in one inner run. */
-#define REFRESH_BLOCKS(type)                                                                   \
-    do {                                                                                       \
-        type *f = (type *)best;                                                                \
-        const int first = 63 - __builtin_clzll(changed);                                       \
+        const int first = changed ? 63 - __builtin_clzll(changed) : 0;                         \
         Py_ssize_t k = 0;                                                                      \
         while (k < count && (bundles[k] >> first) == 0) k++;                                   \
         for (int p = first; p < m; p++) {                                                      \
@@ -1364,11 +1340,7 @@ static PyObject *py_fill(PyObject *Py_UNUSED(self), PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "bundles: increasing non-empty states below 2^m expected"); goto done;
         }
     Py_BEGIN_ALLOW_THREADS
-    if (changed == 0) {
-        if (width == 4) FILL_BLOCKS(int32_t); else FILL_BLOCKS(int64_t);
-    } else {
-        if (width == 4) REFRESH_BLOCKS(int32_t); else REFRESH_BLOCKS(int64_t);
-    }
+    if (width == 4) FILL_BLOCKS(int32_t); else FILL_BLOCKS(int64_t);
     Py_END_ALLOW_THREADS
     result = Py_None;
     Py_INCREF(result);

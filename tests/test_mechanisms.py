@@ -435,7 +435,7 @@ def test_prefetched_facts_are_the_facts_solved_one_by_one(seed, monkeypatch):
 @pytest.mark.parametrize("knowledge", ["exact", "noisy-lower:0.6"])
 def test_prefetch_orders_only_what_msw_does_not_settle(knowledge, monkeypatch):
     """With exact knowledge every MIKW_i is MSW, so ``Facts.prefetch`` solves MSW beside the
-    MIEW_i (= MSW_{-i}) of every player (``benchmarks.table.miew_requests``): a player who wins
+    MIEW_i (= MSW_{-i}) of every player (``benchmarks.external.miew_requests``): a player who wins
     nothing in MSW's canonical optimum takes that optimum, with no tie-break of its own. Only
     MSW and the winners' programs are ordered (1000 one-bid players: 70 s before). With lower
     bounds nothing is added. The benchmarks are those solved one by one."""
