@@ -10,8 +10,8 @@ from benchmarks.solving import Request, solve_program, solve_request, weights_pr
 from ilp import Program, SolveOptions
 from instances import Instance
 
-__all__ = ["hidden_value", "mikw", "mikw_program", "mkw", "relevant_knowledge", "relevant_knowledge_program",
-           "relevant_knowledge_request"]
+__all__ = ["hidden_value", "mikw", "mikw_program", "mikw_requests", "mkw", "relevant_knowledge",
+           "relevant_knowledge_program", "relevant_knowledge_request", "relevant_knowledge_requests"]
 
 
 def mikw(instance: Instance, i: int, *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
@@ -61,6 +61,23 @@ def mikw_program(instance: Instance, i: int) -> Program:
     return weights_program(instance.m, guaranteed_row(instance, i))
 
 
+def mikw_requests(instance: Instance, players: Iterable[int]) -> list[Request]:
+    """:func:`mikw`'s name and program of each of ``players``, to be solved as one batch
+    (``benchmarks.solving.solve_requests``), each weight built once
+    (``benchmarks.knowledge.guaranteed_row``): mixed-second-price's guarantee reads MIKW_i of every
+    independent player, and with exact knowledge each is MSW, one program for the batch (1000
+    one-bid players: 1000 programs of 1000 weights built and solved one by one before).
+
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> [(r.name, r.program == mikw_program(inst, i)) for i, r in enumerate(mikw_requests(inst, range(inst.n)))]
+    [('MIKW_p1', True), ('MIKW_p2', True), ('MIKW_p3', True)]
+    """
+    made: dict = {}
+    return [Request(f"MIKW_{instance.players[i]}", weights_program(instance.m, guaranteed_row(instance, i, made)), True)
+            for i in players]
+
+
 def relevant_knowledge(instance: Instance, agent: Iterable[int], *, options: SolveOptions | str | None = None, canonical: bool = False) -> Benchmark:
     """RK_A: the outcome of maximum revenue with P_j = TV_j(A_j) for j in A and P_j <= V_j(A_j)
     for every V the agent considers possible for j outside A (seed 000 §2 Definition 6, with the
@@ -107,9 +124,31 @@ def relevant_knowledge(instance: Instance, agent: Iterable[int], *, options: Sol
 def relevant_knowledge_request(instance: Instance, agent: Iterable[int]) -> Request:
     """:func:`relevant_knowledge`'s name and program, to be solved with others
     (``mechanisms.Facts.prefetch``)."""
-    agent = tuple(agent)
-    label = ",".join(instance.players[j] for j in sorted(agent))
-    return Request(f"MKW_{{{label}}}", relevant_knowledge_program(instance, agent), True)
+    return relevant_knowledge_requests(instance, [agent])[0]
+
+
+def relevant_knowledge_requests(instance: Instance, agents: Iterable[Iterable[int]]) -> list[Request]:
+    """:func:`relevant_knowledge_request` of each of ``agents``, the weights of the singletons'
+    programs each built once (``benchmarks.knowledge.guaranteed_row``): collusion-leveraging asks
+    for RK_{i} of every player, n programs of n weights (1000 one-bid players with exact knowledge:
+    9 s building and keying a million weights; equal programs now share their objects).
+
+    >>> from instances import load_instance
+    >>> inst = load_instance("instances/examples/seed004-example.json")
+    >>> [r.name for r in relevant_knowledge_requests(inst, [(1,), (2, 0)])]
+    ['MKW_{p2}', 'MKW_{p1,p3}']
+    """
+    made: dict = {}
+    requests = []
+    for agent in agents:
+        members = tuple(sorted(agent))
+        label = ",".join(instance.players[j] for j in members)
+        if len(members) == 1:  # g^{i}_j is g^i_j (seed 000 Definition 1): MIKW_i's weights
+            program = weights_program(instance.m, guaranteed_row(instance, members[0], made))
+        else:
+            program = relevant_knowledge_program(instance, members)
+        requests.append(Request(f"MKW_{{{label}}}", program, True))
+    return requests
 
 
 def relevant_knowledge_program(instance: Instance, agent: Iterable[int]) -> Program:

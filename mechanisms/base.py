@@ -13,7 +13,7 @@ from typing import Any
 from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw, truthful_outcome
 from benchmarks.correctness import same_valuation
 from benchmarks.external import miew_request, miew_requests
-from benchmarks.known import relevant_knowledge_request
+from benchmarks.known import relevant_knowledge_request, relevant_knowledge_requests
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
 from benchmarks.solving import solve_request, solve_requests
 from benchmarks.welfare import best_allocation_request, favourite_bundle_request
@@ -175,8 +175,10 @@ class Facts:
         # the MIEW_i together, with the MIKW_i programs they share (exact knowledge: MSW), whose
         # canonical optimum settles MIEW_i of each player who wins nothing in it
         requests, helpers = miew_requests(self.instance, [key for kind, key in missing if kind == "miew"])
-        requests += [_REQUESTS[kind](self.instance, key) for kind, key in missing if kind != "miew"]
-        missing = [k for k in missing if k[0] == "miew"] + [k for k in missing if k[0] != "miew"]
+        requests += relevant_knowledge_requests(self.instance, [key for kind, key in missing if kind == "rk"])
+        requests += [_REQUESTS[kind](self.instance, key) for kind, key in missing if kind not in ("miew", "rk")]
+        missing = [k for kind in ("miew", "rk") for k in missing if k[0] == kind] + [
+            k for k in missing if k[0] not in ("miew", "rk")]
         results = solve_requests(requests, self.options, canonical=True, helpers=helpers)
         self._solved.update(zip(missing, results))
 

@@ -432,6 +432,34 @@ def test_prefetched_facts_are_the_facts_solved_one_by_one(seed, monkeypatch):
     assert alone[2:] == fetched[2:]
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_batched_requests_are_the_programs_built_one_by_one(seed):
+    """``miew_requests`` and ``relevant_knowledge_requests`` (``Facts.prefetch``'s) make the
+    programs ``miew_program`` and ``relevant_knowledge_program`` make, equal weight by weight,
+    with MIKW_i beside MIEW_i when two players share it; with exact knowledge the rows are made
+    of the same weight objects (each weight built once, not once per row)."""
+    from benchmarks.external import miew_program, miew_requests
+    from benchmarks.known import mikw_program, relevant_knowledge_program, relevant_knowledge_requests
+    from instances.generate import generate_instance
+
+    knowledge = ["exact", "noisy-lower:0.6", "wrong:0.3", "candidates:2"][seed % 4]
+    inst = generate_instance(["regions", "paths"][seed % 2], 8, 30, 5, seed, knowledge=knowledge,
+                             coalitions="pairs:1")
+    players = list(range(inst.n))
+    requests, helpers = miew_requests(inst, players)
+    assert [r.program for r in requests] == [miew_program(inst, i) for i in players]
+    assert [r.name for r in requests] == [f"MIEW_{name}" for name in inst.players]
+    agents = [(i,) for i in players] + [a for a in inst.agents if len(a) > 1]
+    rk = relevant_knowledge_requests(inst, agents)
+    assert [r.program for r in rk] == [relevant_knowledge_program(inst, a) for a in agents]
+    assert rk[0].program == mikw_program(inst, 0)
+    if knowledge == "exact":
+        assert helpers == [mikw_program(inst, 0)]
+        assert all(a is b for a, b in zip(rk[0].program.weights, rk[1].program.weights))
+    else:
+        assert helpers == []
+
+
 @pytest.mark.parametrize("knowledge", ["exact", "noisy-lower:0.6"])
 def test_prefetch_orders_only_what_msw_does_not_settle(knowledge, monkeypatch):
     """With exact knowledge every MIKW_i is MSW, so ``Facts.prefetch`` solves MSW beside the
