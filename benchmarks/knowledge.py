@@ -111,9 +111,10 @@ def guaranteed_row(instance: Instance, i: int, made: dict[int, Weight] | None = 
     weights of MIKW_i (seed 000 Definition 3); equal to them weight by weight.
 
     ``made`` (the id of a valuation -> its weight, kept by the caller over several rows of one
-    instance) builds each bound's and each true valuation's weight once: equal rows are then
-    made of the same objects, and n rows of n players cost n^2 lookups, not n^2 weights (a
-    mechanism asks for MIEW_i of every player: ``benchmarks.external.miew_requests``).
+    instance) builds each bound's and each true valuation's weight once: rows of lower bounds
+    and exact knowledge that are equal are then made of the same objects, and n such rows cost
+    n^2 lookups, not n^2 weights (a mechanism asks for MIEW_i of every player:
+    ``benchmarks.external.miew_requests``). A candidate set's g^i_j is a minimum made per row.
 
     Examples
     --------

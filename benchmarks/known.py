@@ -62,8 +62,8 @@ def mikw_program(instance: Instance, i: int) -> Program:
 
 
 def mikw_requests(instance: Instance, players: Iterable[int]) -> list[Request]:
-    """:func:`mikw`'s name and program of each of ``players``, to be solved as one batch
-    (``benchmarks.solving.solve_requests``), each weight built once
+    """:func:`mikw`'s name and program (MIKW_i, seed 000 Definition 3) of each of ``players``, to be
+    solved as one batch (``benchmarks.solving.solve_requests``), each weight built once
     (``benchmarks.knowledge.guaranteed_row``): mixed-second-price's guarantee reads MIKW_i of every
     independent player, and with exact knowledge each is MSW, one program for the batch (1000
     one-bid players: 1000 programs of 1000 weights built and solved one by one before).
@@ -128,10 +128,11 @@ def relevant_knowledge_request(instance: Instance, agent: Iterable[int]) -> Requ
 
 
 def relevant_knowledge_requests(instance: Instance, agents: Iterable[Iterable[int]]) -> list[Request]:
-    """:func:`relevant_knowledge_request` of each of ``agents``, the weights of the singletons'
-    programs each built once (``benchmarks.knowledge.guaranteed_row``): collusion-leveraging asks
-    for RK_{i} of every player, n programs of n weights (1000 one-bid players with exact knowledge:
-    9 s building and keying a million weights; equal programs now share their objects).
+    """:func:`relevant_knowledge_request` (RK_A, seed 000 Definition 6) of each of ``agents``, the
+    weights of the singletons' programs each built once (``benchmarks.knowledge.guaranteed_row``):
+    collusion-leveraging asks for RK_{i} of every player, n programs of n weights (1000 one-bid
+    players with exact knowledge: 9 s building and keying a million weights; equal programs now
+    share their objects).
 
     >>> from instances import load_instance
     >>> inst = load_instance("instances/examples/seed004-example.json")

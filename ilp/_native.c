@@ -1262,7 +1262,9 @@ PyDoc_STRVAR(fill_doc,
    a subset of the other bits below p; then for each bid b of first good g, S = y | rest | H
    takes max(F[S], v(b) + F[S - b]), with S - b = y | (H & ~rest). The y run over a subset's
    members by (y - high) & high, the bits below the lowest fixed bit in one inner run of
-   consecutive states. F + v never passes the sum of the values, which fits the type. */
+   consecutive states. F + v never passes the sum of the values, which fits the type; in a
+   refresh, a state read may keep an old value until its own bundle's turn, so the caller
+   (ilp.fewgoods) takes a type that holds the old and the new values summed. */
 #define FILL_BLOCKS(type)                                                                      \
     do {                                                                                       \
         type *f = (type *)best;                                                                \

@@ -228,14 +228,14 @@ def solve(program: Program, options: SolveOptions | str | None = None,
         return Solution(Status.OPTIMAL, allocation, value, value, options.backend, time.perf_counter() - start)
     if options.backend != "brute" and (
             (answer := dense.solve_program(program, blocks=options.blocks)) is not None
-            or (first := fewgoods.solve_program(program, blocks=options.blocks)) is not None):
+            or (table_answer := fewgoods.solve_program(program, blocks=options.blocks)) is not None):
         # no integer program: one or two single-choice players with thousands of bids over few
         # goods (complete tables), by exact transforms over every bundle (ilp.dense); or many
         # players of one bid each over few goods (CATS's legacy shape), by the dynamic program
         # over subsets of the goods, whose witness is the lexicographically first optimum
-        # (ilp.fewgoods, which leaves owner objectives to the others): a tie-break of the
-        # program takes it as it is (1000 one-bid players with lower bounds: a table each again)
-        status, allocation = answer if answer is not None else first
+        # (ilp.fewgoods, which leaves owner objectives to the others): marked ``first``, so that
+        # a tie-break takes it as it is instead of filling the program's table again
+        status, allocation = answer if answer is not None else table_answer
         value = program.total(allocation) if allocation is not None else None
         count_solving(time.perf_counter() - start)
         return Solution(status, allocation, value, value if not program.minimize_owners else None,

@@ -87,7 +87,7 @@ def withheld(solution: Solution, ordered: Solution) -> Solution:
     earliest = ordered.allocation if ordered.allocation is not None and ordered.value == solution.value else None
     return replace(solution, status=Status.FEASIBLE, error=ordered.error or solution.error,
                    allocation=solution.allocation if earliest is None else earliest,
-                   wall_time=max(ordered.wall_time, solution.wall_time), withheld=True)
+                   wall_time=max(ordered.wall_time, solution.wall_time), withheld=True, first=False)
 
 
 def canonical_solutions(programs: Sequence[Program], solutions: Sequence[Solution],

@@ -325,7 +325,7 @@ def _unproven(solution: Solution, wall: float, optimum: Solution, known: tuple[i
     (the unproven solve's own bound is of another objective, an owner vector's). Its witness is
     not known to be the first (``withheld``)."""
     return replace(solution, status=Status.FEASIBLE, allocation=known, value=optimum.value, bound=optimum.value,
-                   wall_time=wall, withheld=True)
+                   wall_time=wall, withheld=True, first=False)
 
 
 def _first_priced(program: Program, optimum: Solution, options: SolveOptions) -> Solution | None:

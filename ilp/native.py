@@ -293,9 +293,11 @@ def fill(best, m: int, bundles, values, changed: int = 0) -> bool:
     """The table F of ``ilp.fewgoods._Table`` computed afresh in C, into ``best`` (a numpy array
     of 2^``m`` zeros, int32 or int64, whose values the bids' sums cannot overflow): the same
     values as ``_Table._refresh(0)``, from the table's distinct bids (``bundles``, increasing
-    states, and ``values``, both int64 arrays). With ``changed`` (a non-empty state), F is
-    refreshed in place on the states holding it, as ``_Table._refresh(changed)`` does. False,
-    with ``best`` untouched, when the module is not here."""
+    states, and ``values``, both int64 arrays). With ``changed`` (a non-empty state), ``best``
+    holds a table F of other bids and is refreshed in place on the states holding ``changed``,
+    as ``_Table._refresh(changed)`` does; its integers must then hold the old bids' sum plus the
+    new ones' (a state read may keep an old value until its own bundle's refresh). False, with
+    ``best`` untouched, when the module is not here."""
     module = _module()
     if module is None:
         return False

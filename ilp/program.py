@@ -249,9 +249,9 @@ class Solution:
     (a portfolio's winner), the wall time, and why a solver gave no answer (a crash), if one did.
     ``withheld``: an optimum whose tie-break ran out of time (``ilp.lex``, ``ilp.canonical``):
     worth exactly ``value``, but not known to be the first optimum, so not reported as proven.
-    ``first``: the allocation is known to be the lexicographically first optimum (``ilp.lex``),
-    as the dynamic program over subsets of the goods finds it (``ilp.fewgoods``), so that no
-    tie-break orders it again."""
+    ``first``: the allocation is known to be the lexicographically first optimum (``ilp.lex``;
+    seed 002 Lemma 3's rule of omega*), as the dynamic program over subsets of the goods finds it
+    (``ilp.fewgoods``), so that no tie-break orders it again."""
 
     status: Status
     allocation: tuple[int, ...] | None

@@ -174,13 +174,14 @@ class Facts:
             return  # (one program: nothing to share)
         # the MIEW_i together, with the MIKW_i programs they share (exact knowledge: MSW), whose
         # canonical optimum settles MIEW_i of each player who wins nothing in it
-        requests, helpers = miew_requests(self.instance, [key for kind, key in missing if kind == "miew"])
-        requests += relevant_knowledge_requests(self.instance, [key for kind, key in missing if kind == "rk"])
-        requests += [_REQUESTS[kind](self.instance, key) for kind, key in missing if kind not in ("miew", "rk")]
-        missing = [k for kind in ("miew", "rk") for k in missing if k[0] == kind] + [
-            k for k in missing if k[0] not in ("miew", "rk")]
+        miew_keys = [k for k in missing if k[0] == "miew"]
+        rk_keys = [k for k in missing if k[0] == "rk"]
+        other_keys = [k for k in missing if k[0] not in ("miew", "rk")]
+        requests, helpers = miew_requests(self.instance, [key for _, key in miew_keys])
+        requests += relevant_knowledge_requests(self.instance, [key for _, key in rk_keys])
+        requests += [_REQUESTS[kind](self.instance, key) for kind, key in other_keys]
         results = solve_requests(requests, self.options, canonical=True, helpers=helpers)
-        self._solved.update(zip(missing, results))
+        self._solved.update(zip(miew_keys + rk_keys + other_keys, results, strict=True))
 
     def miew_result(self, i: int) -> Benchmark:
         """MIEW_i = BB_i as solved (proven or not); every other use derives from it."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from benchmarks import compute_report
@@ -289,3 +290,18 @@ def test_fresh_tables_of_one_cache_share_their_views(seed):
             assert program.total(answer[1]) == solve(program, "brute").value
     mine = [(shared, size) for fresh, shared, size in views[::2] if fresh]  # (every other: the table alone)
     assert len(mine) >= 3 and all(shared is mine[0][0] and size == mine[0][1] for shared, size in mine)
+
+
+def test_an_update_whose_old_and_new_values_overflow_int32_is_made_in_int64():
+    """A table updated on a few changed bundles may read a state that keeps an old value until
+    its own bundle's turn, so old and new values must fit together: two tables whose values
+    each sum below 2^31 but not together are updated in int64 (in C a wrapped int32 sum is
+    undefined; a review's sanitizer build found it), and the update is the table afresh."""
+    big = 2**31 - 100
+    previous = fewgoods._Table([(0b0011, big), (0b1100, 5)], [0, 1], [0, 1, 2, 3])
+    assert previous.fill() and previous.best.dtype == np.int32
+    table = fewgoods._Table([(0b0011, 5), (0b1100, big)], [0, 1], [0, 1, 2, 3])
+    assert not table.fill(previous)  # (updated, not afresh)
+    fresh = fewgoods._Table([(0b0011, 5), (0b1100, big)], [0, 1], [0, 1, 2, 3])
+    assert fresh.fill() and fresh.best.dtype == np.int32
+    assert table.best.dtype == np.int64 and np.array_equal(table.best, fresh.best)
