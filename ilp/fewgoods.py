@@ -46,14 +46,16 @@ from 57-94 s to 1.5-1.8 s (docs/performance.md).
 
 A table computed afresh, or updated on the states holding a few changed bundles, is filled in C
 when ``ilp.native`` is built (:func:`ilp.native.fill`, the same values): the bids' updates in
-numpy cost one strided view per bid and int32 additions that numpy does not fuse with the
-maximum (an update of two bundles of 1000 one-bid players over 20 goods: about 34 ms in numpy).
+numpy cost one strided view per bid and additions that numpy does not fuse with the maximum
+(an update of two bundles of 1000 one-bid players over 20 goods: about 34 ms in numpy).
 The witness this module returns is the first optimum already: ``ilp.backends.solve`` marks it
-(``Solution.first``), and no tie-break orders it again. With lower bounds for everyone, each MIKW_i is a
-table of its own (n tables of n bids): on uniform bids over 20 goods with ``noisy-lower:0.8``
-(2026-12-05, 2 shared cores), 500, 1000 and 2000 bids took 25-31, 46-72 and 68-107 ms a table
-in numpy, 11-24, 16-44 and 24-40 ms in C, and ``cabench benchmarks`` on the 500- and
-1000-player files 30.2 -> 9.6 s and 96.9 -> 50.2 s (the same JSON).
+(``Solution.first``), and no tie-break orders it again.
+
+With lower bounds for everyone, each MIKW_i is a table of its own (n tables of n bids): on
+uniform bids over 20 goods with ``noisy-lower:0.8`` (2026-12-05, 2 shared cores), 500, 1000 and
+2000 bids took 25-31, 46-72 and 68-107 ms a table in numpy, 11-24, 16-44 and 24-40 ms in C, and
+``cabench benchmarks`` on the 500- and 1000-player files 30.2 -> 9.6 s and 96.9 -> 50.2 s (the
+same JSON).
 """
 
 from __future__ import annotations
@@ -258,7 +260,7 @@ class _Table:
             # (int64 then; in C a wrapped int32 sum is undefined, in numpy it wrapped silently)
             wide = int(self.values.sum()) + int(previous.values.sum()) >= 2**31
             self.best = previous.best.astype(np.int64 if wide else previous.best.dtype)  # (a copy)
-            for bundle in changed:  # (in C when built: numpy's view per bid made each 30 ms)
+            for bundle in changed:  # (in C when built: numpy's view per bid made each about 34 ms)
                 if not native.fill(self.best, self.m, self.bundles, self.values, bundle):
                     self._refresh(bundle)
             return False

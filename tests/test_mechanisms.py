@@ -634,7 +634,7 @@ def test_expectations_in_integers_equal_the_fraction_sums(seed):
 def test_perfect_revenue_raisers_read_the_running_prices(seed):
     """perfect-revenue's rules hand each raiser K plus the earlier raises (``current``), kept as
     the raises come: summing every earlier raise again made a play cubic in n (1000 one-bid
-    players: 15.5 s, now 3.5 s), in the rational play and in a later player's deviations. Lemma
+    players: 9.6-9.8 s, now 1.5-1.8 s), in the rational play and in a later player's deviations. Lemma
     2's raise from it is the one from the raises themselves."""
     from mechanisms.engine import outcome_distribution
     from mechanisms.perfect_revenue import _raises
