@@ -1251,10 +1251,33 @@ PyDoc_STRVAR(fill_doc,
 "and values (int64) are the table's distinct bids. Block by block, as _Table._refresh(0):\n"
 "F[S] = F[S - {g}] for the states S of first good g (bit p), then for each bid b of first good\n"
 "g, F[S] = max(F[S], v(b) + F[S - b]) on the states S holding b, read in runs of consecutive\n"
-"states (the bits of S below b's lowest good).\n\n"
+"states (the bits of S below b's lowest good), or in groups of 8 states when b holds one of\n"
+"the three lowest bits.\n\n"
 "fill(best, m, bundles, values, changed) with changed > 0 refreshes F in place, as\n"
 "_Table._refresh(changed): only the states holding every good of changed, block by block from\n"
 "changed's first good on, each state from F[S - {g}] and the bids of first good g again.");
+
+/* One bid's update when its fixed bits (those of rest | H, of which LOW, a constant, are among
+   the three lowest bits) make the runs 1, 2 or 4 states long: stepping y to the next run cost
+   more than the update. The states are taken in aligned groups of 8 instead, y stepping over
+   the free bits from the fourth on, and each group's 8 >> popcount(LOW) updates unrolled for
+   the constant LOW. On 1000 random bids of 3 goods over 20 goods a table took 10-13 ms
+   instead of 19-24 ms (2026-12-07, 2 cores; 8-10 ms with the AVX2 build below). */
+#define FILL_CHUNKS(type, LOW)                                                                 \
+    do {                                                                                       \
+        uint64_t y = 0;                                                                        \
+        do {                                                                                   \
+            const type *from = later + (y | high_from);                                        \
+            type *into = block + (y | high_fixed);                                             \
+            for (unsigned s = 0; s < 8; s++) {                                                 \
+                if (s & (LOW)) continue;                                                       \
+                const type t = from[s | low_from] + v;                                         \
+                type *q = into + (s | (LOW));                                                  \
+                *q = t > *q ? t : *q;                                                          \
+            }                                                                                  \
+            y = (y - high) & high;                                                             \
+        } while (y);                                                                           \
+    } while (0)
 
 /* F block by block, in place: in block p (the states S whose first good is bit p) only the
    states holding H, the goods of `changed` below p, from changed's first good on (every state
@@ -1262,9 +1285,10 @@ PyDoc_STRVAR(fill_doc,
    a subset of the other bits below p; then for each bid b of first good g, S = y | rest | H
    takes max(F[S], v(b) + F[S - b]), with S - b = y | (H & ~rest). The y run over a subset's
    members by (y - high) & high, the bits below the lowest fixed bit in one inner run of
-   consecutive states. F + v never passes the sum of the values, which fits the type; in a
-   refresh, a state read may keep an old value until its own bundle's turn, so the caller
-   (ilp.fewgoods) takes a type that holds the old and the new values summed. */
+   consecutive states (in groups of 8 when that bit is among the three lowest: FILL_CHUNKS).
+   F + v never passes the sum of the values, which fits the type; in a refresh, a state read
+   may keep an old value until its own bundle's turn, so the caller (ilp.fewgoods) takes a type
+   that holds the old and the new values summed. */
 #define FILL_BLOCKS(type)                                                                      \
     do {                                                                                       \
         type *f = (type *)best;                                                                \
@@ -1284,8 +1308,23 @@ PyDoc_STRVAR(fill_doc,
                 const uint64_t rest = (uint64_t)bundles[k] ^ ((uint64_t)1 << p);               \
                 const uint64_t fixed = rest | held, from_bits = held & ~rest;                  \
                 run = fixed ? (uint64_t)1 << __builtin_ctzll(fixed) : (uint64_t)1 << p;         \
-                high = below & ~fixed & ~(run - 1);                                            \
                 const type v = (type)values[k];                                                \
+                if (run < 8 && p >= 3) {                                                       \
+                    const uint64_t low_from = from_bits & 7, high_from = from_bits & ~7ull;    \
+                    const uint64_t high_fixed = fixed & ~7ull;                                 \
+                    high = below & ~fixed & ~7ull;                                             \
+                    switch (fixed & 7) {                                                       \
+                    case 1: FILL_CHUNKS(type, 1); break;                                       \
+                    case 2: FILL_CHUNKS(type, 2); break;                                       \
+                    case 3: FILL_CHUNKS(type, 3); break;                                       \
+                    case 4: FILL_CHUNKS(type, 4); break;                                       \
+                    case 5: FILL_CHUNKS(type, 5); break;                                       \
+                    case 6: FILL_CHUNKS(type, 6); break;                                       \
+                    default: FILL_CHUNKS(type, 7); break;                                      \
+                    }                                                                          \
+                    continue;                                                                  \
+                }                                                                              \
+                high = below & ~fixed & ~(run - 1);                                            \
                 y = 0;                                                                         \
                 do {                                                                           \
                     const type *from = later + (y | from_bits);                                \
@@ -1312,6 +1351,25 @@ static int integers(PyObject *o, Py_buffer *b, int flags, Py_ssize_t itemsize, c
         return -1;
     }
     return 0;
+}
+
+/* With gcc on x86-64 Linux the fill is compiled twice, for AVX2 and for any x86-64, and the
+   loader picks the one the processor runs (the same integers either way): the long runs then
+   take 8 values per instruction instead of 4, 1.2-1.3x on tables of 2^16-2^20 states. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+#define WIDEST __attribute__((target_clones("avx2", "default")))
+#else
+#define WIDEST
+#endif
+
+WIDEST static void fill_int32(void *best, int m, const int64_t *bundles, const int64_t *values,
+                              Py_ssize_t count, uint64_t changed) {
+    FILL_BLOCKS(int32_t);
+}
+
+WIDEST static void fill_int64(void *best, int m, const int64_t *bundles, const int64_t *values,
+                              Py_ssize_t count, uint64_t changed) {
+    FILL_BLOCKS(int64_t);
 }
 
 static PyObject *py_fill(PyObject *Py_UNUSED(self), PyObject *args) {
@@ -1342,7 +1400,8 @@ static PyObject *py_fill(PyObject *Py_UNUSED(self), PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "bundles: increasing non-empty states below 2^m expected"); goto done;
         }
     Py_BEGIN_ALLOW_THREADS
-    if (width == 4) FILL_BLOCKS(int32_t); else FILL_BLOCKS(int64_t);
+    if (width == 4) fill_int32(best, m, bundles, values, count, changed);
+    else fill_int64(best, m, bundles, values, count, changed);
     Py_END_ALLOW_THREADS
     result = Py_None;
     Py_INCREF(result);

@@ -495,6 +495,28 @@ def test_fewgoods_fill_same_table(seed):
     assert found.dtype == dtype and np.array_equal(found, expected)
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_fewgoods_fill_same_large_table(seed):
+    """On 15 to 18 goods with hundreds of bids, ``native.fill`` gives ``_Table._refresh(0)``'s
+    table: each bid's states are taken in groups of 8 when it holds one of the three lowest bits
+    (all seven such patterns occur) and in longer runs otherwise, in int32 and in int64."""
+    rng = random.Random(900 + seed)
+    m = rng.randint(15, 18)
+    high = 1000 if seed % 2 else 2**40
+    atoms = [(sum(1 << g for g in rng.sample(range(m), rng.randint(1, 6))), rng.randint(0, high))
+             for _ in range(rng.randint(200, 400))]
+    # the table's layout puts good g on bit m - 1 - g: good 0 with goods of the three lowest bits
+    atoms += [(1 | sum(1 << (m - 1 - b) for b in range(3) if low >> b & 1), rng.randint(0, high))
+              for low in range(1, 8)]
+    table = fewgoods._Table(atoms, list(range(len(atoms))), list(range(m)))
+    dtype = np.int32 if int(table.values.sum()) < 2**31 else np.int64
+    expected = table.best = np.zeros(1 << m, dtype=dtype)
+    table._refresh(0)
+    found = np.zeros(1 << m, dtype=dtype)
+    assert native.fill(found, m, table.bundles, table.values)
+    assert found.dtype == dtype and np.array_equal(found, expected)
+
+
 @pytest.mark.parametrize("seed", range(60))
 def test_fewgoods_refresh_same_table(seed):
     """``native.fill`` with ``changed`` refreshes a table where some bids changed as
