@@ -1251,8 +1251,9 @@ PyDoc_STRVAR(fill_doc,
 "and values (int64) are the table's distinct bids. Block by block, as _Table._refresh(0):\n"
 "F[S] = F[S - {g}] for the states S of first good g (bit p), then for each bid b of first good\n"
 "g, F[S] = max(F[S], v(b) + F[S - b]) on the states S holding b, read in runs of consecutive\n"
-"states (the bits of S below b's lowest good), or in groups of 8 states when b holds one of\n"
-"the three lowest bits.\n\n"
+"states (the bits of S below b's lowest good), or in aligned groups of 8 states when g is\n"
+"bit 3 or above and the fixed bits (b's, and in a refresh changed's below g) hold one of the\n"
+"three lowest bits.\n\n"
 "fill(best, m, bundles, values, changed) with changed > 0 refreshes F in place, as\n"
 "_Table._refresh(changed): only the states holding every good of changed, block by block from\n"
 "changed's first good on, each state from F[S - {g}] and the bids of first good g again.");
@@ -1261,11 +1262,13 @@ PyDoc_STRVAR(fill_doc,
    the three lowest bits) make the runs 1, 2 or 4 states long: stepping y to the next run cost
    more than the update. The states are taken in aligned groups of 8 instead, y stepping over
    the free bits from the fourth on, and each group's 8 >> popcount(LOW) updates unrolled for
-   the constant LOW. On 1000 random bids of 3 goods over 20 goods a table took 10-13 ms
-   instead of 19-24 ms (2026-12-07, 2 cores; 8-10 ms with the AVX2 build below). */
+   the constant LOW. It works in FILL_BLOCKS's variables (later, block, y, high, v, and the
+   fixed and from bits split at bit 3: high_fixed, high_from, low_from). On 1000 random bids
+   over 20 goods a table took 10-15 ms instead of 19-26 ms (medians, 2026-12-07, 2 cores;
+   8-11 ms with the AVX2 build below). */
 #define FILL_CHUNKS(type, LOW)                                                                 \
     do {                                                                                       \
-        uint64_t y = 0;                                                                        \
+        y = 0;                                                                                 \
         do {                                                                                   \
             const type *from = later + (y | high_from);                                        \
             type *into = block + (y | high_fixed);                                             \
@@ -1355,7 +1358,8 @@ static int integers(PyObject *o, Py_buffer *b, int flags, Py_ssize_t itemsize, c
 
 /* With gcc on x86-64 Linux the fill is compiled twice, for AVX2 and for any x86-64, and the
    loader picks the one the processor runs (the same integers either way): the long runs then
-   take 8 values per instruction instead of 4, 1.2-1.3x on tables of 2^16-2^20 states. */
+   take 8 values per instruction instead of 4 in int32 (4 instead of 2 in int64), 1.2-1.3x on
+   tables of 2^16-2^20 states. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
 #define WIDEST __attribute__((target_clones("avx2", "default")))
 #else

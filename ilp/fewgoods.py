@@ -61,7 +61,7 @@ Most of a table's time was spent on the bids holding one of the three lowest bit
 their runs are 1, 2 or 4 states long, and stepping to the next run cost more than the update.
 The C fill takes those bids' states in groups of 8, and with gcc on x86-64 Linux it is built
 twice, for AVX2 and for any x86-64 processor, the loader choosing (the same integers). On 1000
-random three-good bids over 20 goods a table takes 8-10 ms instead of 19-24 ms, and
+random three-good bids over 20 goods a table takes 8-10 ms instead of 21-25 ms (medians), and
 ``cabench benchmarks`` of 1000 one-bid players with ``noisy-lower:0.8`` 23 s instead of 32 s
 (2026-12-07, 2 cores, the same JSON; docs/performance.md, "Session 77").
 """
