@@ -18,6 +18,7 @@ __all__ = [
     "best_allocation",
     "coalition_guaranteed",
     "compute_report",
+    "each_knowledge_verdict",
     "endowment_welfare",
     "favourite_bundle",
     "guaranteed",
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
-    "benchmarks.correctness": ("Correctness", "knowledge_correct", "knowledge_verdicts"),
+    "benchmarks.correctness": ("Correctness", "each_knowledge_verdict", "knowledge_correct", "knowledge_verdicts"),
     "benchmarks.external": ("bb", "bb_prime", "miew", "miew_of"),
     "benchmarks.knowledge": ("coalition_guaranteed", "guaranteed", "true_weight"),
     "benchmarks.known": ("hidden_value", "mikw", "mkw", "relevant_knowledge"),

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from benchmarks import bb, bb_prime, knowledge_correct, lex_first_optimal, miew_of, mkw, msw, truthful_outcome
-from benchmarks.correctness import same_valuation
+from benchmarks import bb, bb_prime, lex_first_optimal, miew_of, mkw, msw, truthful_outcome
+from benchmarks.correctness import each_knowledge_verdict, same_valuation
 from benchmarks.external import miew_request, miew_requests
 from benchmarks.known import relevant_knowledge_request, relevant_knowledge_requests
 from benchmarks.results import Benchmark, Best, NotProvenError, Outcome
@@ -200,8 +200,7 @@ class Facts:
         return self._kept(("premise", paper), lambda: self._knowledge_premise(paper))
 
     def _knowledge_premise(self, paper: str) -> str | None:
-        for i in range(self.instance.n):
-            verdict = knowledge_correct(self.instance, i)
+        for i, verdict in enumerate(each_knowledge_verdict(self.instance)):
             if verdict.correct is not True:
                 state = "incorrect" if verdict.correct is False else "not decidable"
                 return (f"{paper} assumes every player's knowledge is correct; "

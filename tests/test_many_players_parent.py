@@ -16,7 +16,7 @@ from benchmarks.knowledge import NOTHING
 from benchmarks.table import Weights
 from ilp import Weight
 from ilp.remote import PACKED_BIDS, pack_weights, received
-from instances import Form, LowerBounds, Valuation, instance_text, parse_instance
+from instances import Form, LowerBounds, Valuation, instance_text, load_instance, parse_instance
 from instances.generate import generate_instance
 from instances.loader import _STRING, _without_escaped_strings
 from tests.conftest import run_cli
@@ -175,3 +175,28 @@ def test_a_bound_that_holds_for_one_player_is_checked_again_for_another():
     verdicts = knowledge_verdicts(inst)
     assert verdicts == [knowledge_correct(inst, i) for i in range(n)]
     assert [v.correct for v in verdicts] == [True, True, False, False]
+
+
+def test_the_knowledge_premise_scans_the_valuations_for_negative_bundles_once(monkeypatch):
+    """A mechanism's knowledge premise (``Facts.knowledge_premise``) reads the players' verdicts
+    one by one, sharing their common work: each valuation is scanned for a negative bundle once,
+    not once per player (n^2 scans), and the scan stops at the first player whose knowledge is
+    not correct, with the message it gave before."""
+    from benchmarks import correctness
+    from mechanisms.base import Facts
+
+    scanned = []
+    scan = correctness._negative_bundle
+    monkeypatch.setattr(correctness, "_negative_bundle", lambda v: scanned.append(v) or scan(v))
+    inst = generate_instance("decay", 12, 30, None, 0, knowledge="noisy-lower:0.8")
+    assert Facts(inst).knowledge_premise("seed 000") is None
+    assert len(scanned) == inst.n
+
+    asked = []
+    check = correctness._knowledge_correct
+    monkeypatch.setattr(correctness, "_knowledge_correct", lambda inst, i, *rest: asked.append(i) or check(inst, i, *rest))
+    wrong = load_instance("instances/examples/seed004-example.json")
+    assert Facts(wrong).knowledge_premise("seed 004") == (
+        "seed 004 assumes every player's knowledge is correct; p2's is incorrect "
+        "(TV_p3({2}) = 0 < 20, the lower bound p2 holds)")
+    assert asked == [0, 1]
