@@ -523,7 +523,12 @@ def agent_of(instance: Instance, player: int) -> tuple[int, ...]:
     >>> agent_of(load_instance("instances/examples/vcg-collusion.json"), 1)  # p2 colludes with p3
     (1, 2)
     """
-    return next(a for a in instance.agents if player in a)
+    # the coalitions alone, not ``instance.agents`` (which lists and sorts every player's part:
+    # a mechanism asks this of each player, n^2 at n players)
+    for coalition in instance.coalitions:
+        if player in coalition:
+            return tuple(sorted(coalition))
+    return (player,)
 
 
 def evaluate(mechanism: Mechanism, instance: Instance, params: Mapping[str, Fraction],

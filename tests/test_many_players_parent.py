@@ -200,3 +200,13 @@ def test_the_knowledge_premise_scans_the_valuations_for_negative_bundles_once(mo
         "seed 004 assumes every player's knowledge is correct; p2's is incorrect "
         "(TV_p3({2}) = 0 < 20, the lower bound p2 holds)")
     assert asked == [0, 1]
+
+
+@pytest.mark.parametrize("coalitions", ["none", "pairs:2", "random:2:3"])
+def test_agent_of_is_the_part_of_the_collusion_structure_holding_the_player(coalitions):
+    """``agent_of`` reads the coalitions alone and gives each player's part of ``instance.agents``."""
+    from mechanisms.base import agent_of
+
+    inst = generate_instance("paths", 16, 40, 9, 1, coalitions=coalitions)
+    for i in range(inst.n):
+        assert agent_of(inst, i) == next(a for a in inst.agents if i in a)
