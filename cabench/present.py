@@ -22,7 +22,7 @@ from instances.bundles import names
 from instances.units import show, show_fraction, show_probability
 from instances.writer import valuation_to_json
 from mechanisms.base import Evaluation, Mechanism
-from mechanisms.engine import Strategy, sample_outcome
+from mechanisms.engine import Strategy, Terminal, sample_outcome
 
 __all__ = ["NOT_RATIONAL", "PROGRESS_SECONDS", "TOP_AGENTS", "branch_table", "describe", "evaluation_json",
            "evaluation_table", "guarantee_lines", "in_registry_order", "monte_carlo", "monte_carlo_cells",
@@ -71,6 +71,31 @@ def describe(obj: Any, instance: Instance) -> Any:
 
 
 def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) -> dict[str, Any]:
+    # Each price as a float and as an exact fraction, written once per price object: one
+    # object often stands in many outcomes (collusion-leveraging's final rewards: n prices in
+    # each of its 2n + 2 outcomes, 2 million conversions at 1000 players). ``ev`` keeps the
+    # objects alive, so their ids are theirs while this runs.
+    written: dict[int, tuple[float, str]] = {}
+
+    def prices(t: Terminal) -> list[tuple[str, tuple[float, str]]]:
+        found = []
+        for name, x in zip(instance.players, t.prices):
+            if x:
+                pair = written.get(id(x))
+                if pair is None:
+                    pair = written[id(x)] = (float(x), str(x))
+                found.append((name, pair))
+        return found
+
+    def outcome(p: Fraction, t: Terminal) -> dict[str, Any]:
+        paid = prices(t)
+        return {"probability": str(p),
+                "path": list(t.path),
+                "allocation": {instance.players[j]: names(a, instance.goods) for j, a in enumerate(t.allocation) if a},
+                "prices": {name: number for name, (number, _) in paid},
+                "SW": t.welfare(instance), "REV": float(t.revenue),
+                "exact": {"prices": {name: text for name, (_, text) in paid}, "REV": str(t.revenue)}}
+
     data: dict[str, Any] = {
         "mechanism": mechanism.name,
         "source": mechanism.source,
@@ -82,16 +107,7 @@ def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) ->
         "agent_utilities": [{"members": [instance.players[j] for j in a], "utility": float(u)}
                             for a, u in ev.agent_utilities],
         "branches": {path: float(p) for path, p in ev.branches},
-        "outcomes": [
-            {"probability": str(p),
-             "path": list(t.path),
-             "allocation": {instance.players[j]: names(a, instance.goods) for j, a in enumerate(t.allocation) if a},
-             "prices": {instance.players[j]: float(x) for j, x in enumerate(t.prices) if x},
-             "SW": t.welfare(instance), "REV": float(t.revenue),
-             "exact": {"prices": {instance.players[j]: str(x) for j, x in enumerate(t.prices) if x},
-                       "REV": str(t.revenue)}}
-            for p, t in ev.outcomes
-        ],
+        "outcomes": [outcome(p, t) for p, t in ev.outcomes],
     }
     g = ev.guarantee
     if g is not None:

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
+from operator import is_
 
 from benchmarks.results import Outcome
 from ilp.program import disjoint
@@ -91,28 +92,15 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
     """One play of mechanism M (seed 000 §4: Step 1, the consistency fines and ABORT, coins c1
     and c2, Step 2 and the final rewards): the terminal outcome (A, P)."""
     n = instance.n
-    eps, eps1, eps2 = params["eps"], params["eps1"], params["eps2"]
+    eps, eps2 = params["eps"], params["eps2"]
     announced = [play.ask(i, "announce") for i in range(n)]
-    for i, a in enumerate(announced):
-        _check(a, i, n, f"{instance.players[i]}'s announcement")
-    revenues = [a.outcome.revenue for a in announced]
-    star = argmax_lex(revenues)
-    second = max((r for i, r in enumerate(revenues) if i not in announced[star].coalition), default=0)
+    step = _step1(play, instance, params, announced)
+    star, second = step.star, step.second
     allocation = [0] * n
-    prices = [Fraction(0)] * n
-    fine = revenues[star] + eps1
-    fined = False
-    for i, a in enumerate(announced):
-        liars = [j for j in sorted(a.coalition) if i not in announced[j].coalition]
-        if liars:
-            fined = True
-            prices[i] += fine
-            for j in liars:
-                prices[i] += fine
-                prices[j] -= fine
-    if fined:
+    if step.fines is not None:
         play.note("ABORT: inconsistent coalition declarations")
-        return play.end(allocation, prices)
+        return play.end(allocation, step.fines)
+    prices = [Fraction(0)] * n
     if play.chance("c1", (("Heads", eps), ("Tails", 1 - eps))) == "Heads":
         # labelled by the players' names, as every path a user reads (the index is the position)
         names = instance.players
@@ -136,9 +124,63 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
             prices[star] -= omega.prices[i] - eps2
         else:
             prices[star] += omega.prices[i]
-    for i in range(n):
-        prices[i] -= eps2 * (1 - Fraction(1, 1 + revenues[i]))
-    return play.end(allocation, prices)
+    # finally every i receives eps2 (1 - 1/(1 + R_i)): ``step.rewards`` holds it as a price, and
+    # most prices are still 0 here (n Fraction sums per terminal, n + 1 such terminals, were a
+    # sixth of an evaluation at 1000 players)
+    return play.end(allocation, [p + r if p else r for p, r in zip(prices, step.rewards)])
+
+
+@dataclass(frozen=True)
+class _Step1:
+    """What Step 1 of seed 000 §4 makes of the announcements, before any coin: R_i, star and R'
+    (``revenues``, ``star``, ``second``), the prices after the consistency fines when someone is
+    fined (``fines``; None: nobody, and the play goes on), and each player's final reward
+    eps2 (1 - 1/(1 + R_i)) as a price (``rewards``, negative). ``announced`` and ``params``: what
+    they were made from."""
+
+    announced: tuple[CollusionAnnouncement, ...]
+    params: Mapping[str, Fraction]
+    revenues: tuple[Fraction | int, ...]
+    star: int
+    second: Fraction | int
+    fines: tuple[Fraction, ...] | None
+    rewards: tuple[Fraction, ...]
+
+
+def _step1(play: Play, instance: Instance, params: Mapping[str, Fraction],
+           announced: list[CollusionAnnouncement]) -> _Step1:
+    """Step 1 of seed 000 §4 (:class:`_Step1`): the announcements checked, the star and R', the
+    fines. It depends on the announcements and the parameters alone, and the evaluator replays
+    the rules once per chance outcome (2n + 2 times): it is worked out once per walk and kept in
+    ``play.shared`` with the announcement objects it was made from, which every replay of a
+    deterministic profile announces again (at 1000 players, the n^2 checks, fines and rewards
+    were about half of an evaluation)."""
+    kept = play.shared.get("collusion-leveraging: step 1")
+    if (kept is not None and kept.params is params and len(kept.announced) == len(announced)
+            and all(map(is_, kept.announced, announced))):
+        return kept
+    n = instance.n
+    for i, a in enumerate(announced):
+        _check(a, i, n, f"{instance.players[i]}'s announcement")
+    revenues = [a.outcome.revenue for a in announced]
+    star = argmax_lex(revenues)
+    second = max((r for i, r in enumerate(revenues) if i not in announced[star].coalition), default=0)
+    prices = [Fraction(0)] * n
+    fine = revenues[star] + params["eps1"]
+    fined = False
+    for i, a in enumerate(announced):
+        liars = [j for j in sorted(a.coalition) if i not in announced[j].coalition]
+        if liars:
+            fined = True
+            prices[i] += fine
+            for j in liars:
+                prices[i] += fine
+                prices[j] -= fine
+    eps2 = params["eps2"]
+    rewards = tuple(-eps2 * (1 - Fraction(1, 1 + r)) for r in revenues)
+    step = _Step1(tuple(announced), params, tuple(revenues), star, second, tuple(prices) if fined else None, rewards)
+    play.shared["collusion-leveraging: step 1"] = step
+    return step
 
 
 def announcements(instance: Instance, facts: Facts) -> list[CollusionAnnouncement]:

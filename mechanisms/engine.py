@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any
 
 from ilp import SolveOptions
@@ -66,6 +67,11 @@ class Terminal:
         return v.value(self.allocation[i]) - endowed - self.prices[i]
 
 
+_NO_INFO: Mapping[str, Any] = MappingProxyType({})
+"""The public information of a decision that has none (read-only: one decision serves every
+replay of a walk, :meth:`Play.ask`)."""
+
+
 class MechanismError(CabenchError):
     """A mechanism or strategy broke the game's own rules (a bug, or an invalid action)."""
 
@@ -79,12 +85,17 @@ class Play:
     """One run of the rules: asks strategies, resolves chance nodes, records the public path."""
 
     def __init__(self, profile: Sequence[Strategy], choose: Callable[[str, Sequence[tuple[str, Fraction]]], int],
-                 options: SolveOptions | None = None):
+                 options: SolveOptions | None = None, shared: dict[Any, Any] | None = None):
         self.profile = profile
         self._choose = choose
         # how rules that solve programs on the reports solve them (VCG's allocation and
         # payments): the caller's backend and time limit (None: the defaults)
         self.options = options
+        # One dict for every replay of one walk (:func:`outcome_distribution`), a new one
+        # otherwise: the rules may keep there what they work out from public information alone,
+        # with that information, so that a replay that meets the same reuses it. A walk replays
+        # the rules from the start for each chance outcome (2n + 2 times in collusion-leveraging).
+        self.shared: dict[Any, Any] = {} if shared is None else shared
         self.path: list[str] = []
         self.actions: list[tuple[int, str, Any]] = []
 
@@ -92,7 +103,13 @@ class Play:
         """A decision node: ``player``'s strategy chooses an action of ``kind`` knowing the public
         ``info`` (seed 003 §3.1, seed 000 §2: public-action extensive form); returns the action,
         recorded."""
-        action = self.profile[player](Decision(player, kind, info))
+        if info:
+            decision = Decision(player, kind, info)
+        else:  # the same on every replay of a walk: made once (n of them per replay, 2n + 2 replays)
+            decision = self.shared.get(("decision", player, kind))
+            if decision is None:
+                decision = self.shared[("decision", player, kind)] = Decision(player, kind, _NO_INFO)
+        action = self.profile[player](decision)
         self.actions.append((player, kind, action))
         return action
 
@@ -120,7 +137,9 @@ class Play:
     def end(self, allocation: Sequence[int], prices: Sequence[Fraction | int]) -> Terminal:
         """The terminal node reached: outcome (A, P) with exact prices (seed 000 §2), and the
         public path and actions that led to it."""
-        return Terminal(tuple(allocation), tuple(Fraction(p) for p in prices), tuple(self.path), tuple(self.actions))
+        # (a Fraction as it is: n of them per terminal, and a terminal per chance outcome)
+        exact = tuple(p if type(p) is Fraction else Fraction(p) for p in prices)
+        return Terminal(tuple(allocation), exact, tuple(self.path), tuple(self.actions))
 
 
 Rules = Callable[[Play, Instance, Mapping[str, Any]], Terminal]
@@ -134,6 +153,7 @@ def outcome_distribution(rules: Rules, instance: Instance, params: Mapping[str, 
     programs (:attr:`Play.options`)."""
     results: list[tuple[Fraction, Terminal]] = []
     stack: list[tuple[int, ...]] = [()]
+    shared: dict[Any, Any] = {}  # (``Play.shared``: one for every replay of this walk)
     while stack:
         prefix = stack.pop()
         probability = Fraction(1)
@@ -149,7 +169,7 @@ def outcome_distribution(rules: Rules, instance: Instance, params: Mapping[str, 
             return k
 
         try:
-            terminal = rules(Play(profile, replay, options), instance, params)
+            terminal = rules(Play(profile, replay, options, shared), instance, params)
         except _Branch as branch:
             for k in reversed(range(len(branch.outcomes))):
                 if branch.outcomes[k][1] > 0:

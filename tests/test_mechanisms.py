@@ -287,6 +287,41 @@ def test_collusion_leveraging_members_announce_one_outcome(seed):
         assert max(gains) > 0
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_collusion_leveraging_works_out_step1_once_per_walk(seed, monkeypatch):
+    """Step 1 of seed 000 §4 depends on the announcements alone: a walk over every chance
+    outcome (2n + 2 replays) checks the n announcements once when every replay announces the
+    same objects, and gives the same outcomes, prices and probabilities as a walk whose
+    strategies announce a new copy on every replay (then Step 1 is worked out on each)."""
+    from instances.generate import generate_instance
+    from mechanisms import collusion
+    from mechanisms.engine import Decision, outcome_distribution
+
+    coalitions = "pairs:2" if seed % 2 else "none"
+    inst = generate_instance("paths", 4, 9, 5, seed, knowledge="noisy-lower:0.7", coalitions=coalitions)
+    m = MECHANISMS["collusion-leveraging"]
+    params = m.parameters(inst)
+    rational = m.rational(inst, params, Facts(inst))
+    checked = []
+    check = collusion._check
+    monkeypatch.setattr(collusion, "_check", lambda a, i, *rest: checked.append(i) or check(a, i, *rest))
+    same = outcome_distribution(collusion.rules, inst, params, rational)
+    assert sorted(checked) == list(range(inst.n))
+
+    def copying(strategy):
+        def play(decision: Decision):
+            action = strategy(decision)
+            return dataclasses.replace(action) if decision.kind == "announce" else action
+        return play
+
+    checked.clear()
+    copied = outcome_distribution(collusion.rules, inst, params, [copying(s) for s in rational])
+    # each replay: the 2n + 2 terminals, and the n + 3 that stop at a chance node
+    assert len(copied) == 2 * inst.n + 2 and len(checked) == inst.n * (3 * inst.n + 5)
+    assert [(p, t.allocation, t.prices, t.path) for p, t in same] == [(p, t.allocation, t.prices, t.path)
+                                                                     for p, t in copied]
+
+
 def test_perfect_revenue_unique_equilibrium_on_seed004():
     """Seed 002 Lemma 3 and Theorem 2: omega* is the lexicographically first optimal state,
     prices equal values, everyone says YES: SW = MSW and REV >= (1 - 4 eps n) MSW."""
