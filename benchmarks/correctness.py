@@ -21,8 +21,8 @@ from instances import ZERO, Candidates, Form, Instance, LowerBounds, Semantics, 
 from instances.bundles import names
 from instances.units import show
 
-__all__ = ["Correctness", "ENUMERATION_LIMIT", "all_values", "bound_holds", "each_knowledge_verdict", "knowledge_correct",
-           "knowledge_verdicts", "same_valuation"]
+__all__ = ["Correctness", "ENUMERATION_LIMIT", "all_values", "bound_holds", "each_knowledge_verdict",
+           "knowledge_correct", "knowledge_verdicts", "same_valuation"]
 
 ENUMERATION_LIMIT = 20
 """Largest number of goods for which every bundle is checked (2^20 values per valuation)."""

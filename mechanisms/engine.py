@@ -5,7 +5,9 @@ rules in order. It asks agents for actions with ``play.ask`` (a decision node: t
 the public information) and flips coins with ``play.chance`` (a chance node listing its outcomes
 with exact probabilities). The evaluator walks every branch of every chance node by replaying
 the rules with a fixed prefix of chance outcomes, so expectations are exact Fractions; Monte
-Carlo sampling draws the same chance nodes at random instead (a seeded cross-check).
+Carlo sampling draws the same chance nodes at random instead (a seeded cross-check). What the
+rules work out from public information alone they may keep in ``play.shared``, one dict for
+all the replays of a walk, with the information it came from (collusion-leveraging's Step 1).
 """
 
 from __future__ import annotations

@@ -194,7 +194,8 @@ def test_the_knowledge_premise_scans_the_valuations_for_negative_bundles_once(mo
 
     asked = []
     check = correctness._knowledge_correct
-    monkeypatch.setattr(correctness, "_knowledge_correct", lambda inst, i, *rest: asked.append(i) or check(inst, i, *rest))
+    monkeypatch.setattr(correctness, "_knowledge_correct",
+                        lambda inst, i, *rest: asked.append(i) or check(inst, i, *rest))
     wrong = load_instance("instances/examples/seed004-example.json")
     assert Facts(wrong).knowledge_premise("seed 004") == (
         "seed 004 assumes every player's knowledge is correct; p2's is incorrect "

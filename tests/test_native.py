@@ -478,6 +478,18 @@ def test_minimal_same_unions(seed):
     assert search.packed or not all(f.semantics.name == "XOR" for f in search.functions)
 
 
+def _assert_fill_is_numpys(atoms: list[tuple[int, int]], m: int) -> None:
+    """The table of ``atoms`` (bundle, value) over goods 0..m-1 in C is numpy's (``_Table._refresh(0)``),
+    in int32 when the values' sum allows, else in int64."""
+    table = fewgoods._Table(atoms, list(range(len(atoms))), list(range(m)))
+    dtype = np.int32 if int(table.values.sum()) < 2**31 else np.int64
+    expected = table.best = np.zeros(1 << m, dtype=dtype)
+    table._refresh(0)
+    found = np.zeros(1 << m, dtype=dtype)
+    assert native.fill(found, m, table.bundles, table.values)
+    assert found.dtype == dtype and np.array_equal(found, expected)
+
+
 @pytest.mark.parametrize("seed", range(60))
 def test_fewgoods_fill_same_table(seed):
     """``native.fill`` computes the table of ``ilp.fewgoods._Table`` that ``_refresh(0)`` does,
@@ -486,13 +498,7 @@ def test_fewgoods_fill_same_table(seed):
     m = rng.randint(0, 14)
     high = rng.choice((5, 1000, 2**40))
     atoms = [(rng.randint(1, 2**m - 1), rng.randint(0, high)) for _ in range(rng.randint(0, 80))] if m else []
-    table = fewgoods._Table(atoms, list(range(len(atoms))), list(range(m)))
-    dtype = np.int32 if int(table.values.sum()) < 2**31 else np.int64
-    expected = table.best = np.zeros(1 << m, dtype=dtype)
-    table._refresh(0)
-    found = np.zeros(1 << m, dtype=dtype)
-    assert native.fill(found, m, table.bundles, table.values)
-    assert found.dtype == dtype and np.array_equal(found, expected)
+    _assert_fill_is_numpys(atoms, m)
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -508,13 +514,7 @@ def test_fewgoods_fill_same_large_table(seed):
     # the table's layout puts good g on bit m - 1 - g: good 0 with goods of the three lowest bits
     atoms += [(1 | sum(1 << (m - 1 - b) for b in range(3) if low >> b & 1), rng.randint(0, high))
               for low in range(1, 8)]
-    table = fewgoods._Table(atoms, list(range(len(atoms))), list(range(m)))
-    dtype = np.int32 if int(table.values.sum()) < 2**31 else np.int64
-    expected = table.best = np.zeros(1 << m, dtype=dtype)
-    table._refresh(0)
-    found = np.zeros(1 << m, dtype=dtype)
-    assert native.fill(found, m, table.bundles, table.values)
-    assert found.dtype == dtype and np.array_equal(found, expected)
+    _assert_fill_is_numpys(atoms, m)
 
 
 @pytest.mark.parametrize("seed", range(60))
