@@ -264,7 +264,8 @@ def each_knowledge_verdict(instance: Instance) -> Iterator[Correctness]:
     Returns
     -------
     Iterator of Correctness
-        ``knowledge_correct(instance, i)`` for i = 0, 1, ..., each made when it is asked for.
+        ``knowledge_correct(instance, i)`` for i = 0, 1, ..., each made when it is asked for
+        (the scan for negative bundles, which they share, is made at the call).
 
     Examples
     --------

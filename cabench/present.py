@@ -73,8 +73,8 @@ def describe(obj: Any, instance: Instance) -> Any:
 def evaluation_json(instance: Instance, mechanism: Mechanism, ev: Evaluation) -> dict[str, Any]:
     # Each price as a float and as an exact fraction, written once per price object: one
     # object often stands in many outcomes (collusion-leveraging's final rewards: n prices in
-    # each of its 2n + 2 outcomes, 2 million conversions at 1000 players). ``ev`` keeps the
-    # objects alive, so their ids are theirs while this runs.
+    # each of its n + 1 outcomes of Step 2, 2 million conversions at 1000 players). ``ev`` keeps
+    # the objects alive, so their ids are theirs while this runs.
     written: dict[int, tuple[float, str]] = {}
 
     def prices(t: Terminal) -> list[tuple[str, tuple[float, str]]]:

@@ -125,39 +125,43 @@ def rules(play: Play, instance: Instance, params: Mapping[str, Fraction]) -> Ter
         else:
             prices[star] += omega.prices[i]
     # finally every i receives eps2 (1 - 1/(1 + R_i)): ``step.rewards`` holds it as a price, and
-    # most prices are still 0 here (n Fraction sums per terminal, n + 1 such terminals, were a
-    # sixth of an evaluation at 1000 players)
+    # most prices are still 0 here (no n Fraction sums at each of the n + 1 such terminals)
     return play.end(allocation, [p + r if p else r for p, r in zip(prices, step.rewards)])
 
 
 @dataclass(frozen=True)
 class _Step1:
-    """What Step 1 of seed 000 §4 makes of the announcements, before any coin: R_i, star and R'
-    (``revenues``, ``star``, ``second``), the prices after the consistency fines when someone is
-    fined (``fines``; None: nobody, and the play goes on), and each player's final reward
-    eps2 (1 - 1/(1 + R_i)) as a price (``rewards``, negative). ``announced`` and ``params``: what
-    they were made from."""
+    """What Step 1 of seed 000 §4 makes of the announcements, before any coin: star and R'
+    (``star``, ``second``), the prices after the consistency fines when someone is fined
+    (``fines``; None: nobody, and the play goes on), and each player's final reward
+    eps2 (1 - 1/(1 + R_i)) as a price (``rewards``, negative). ``instance``, ``announced`` and
+    ``params``: what they were made from."""
 
+    instance: Instance
     announced: tuple[CollusionAnnouncement, ...]
     params: Mapping[str, Fraction]
-    revenues: tuple[Fraction | int, ...]
     star: int
     second: Fraction | int
     fines: tuple[Fraction, ...] | None
     rewards: tuple[Fraction, ...]
 
 
+_STEP1 = "collusion-leveraging: step 1"
+"""The key of :func:`_step1`'s result in ``Play.shared``."""
+
+
 def _step1(play: Play, instance: Instance, params: Mapping[str, Fraction],
            announced: list[CollusionAnnouncement]) -> _Step1:
     """Step 1 of seed 000 §4 (:class:`_Step1`): the announcements checked, the star and R', the
-    fines. It depends on the announcements and the parameters alone, and the evaluator replays
-    the rules once per chance outcome (2n + 2 times): it is worked out once per walk and kept in
-    ``play.shared`` with the announcement objects it was made from, which every replay of a
-    deterministic profile announces again (at 1000 players, the n^2 checks, fines and rewards
-    were about half of an evaluation)."""
-    kept = play.shared.get("collusion-leveraging: step 1")
-    if (kept is not None and kept.params is params and len(kept.announced) == len(announced)
-            and all(map(is_, kept.announced, announced))):
+    fines, the rewards. It depends on the announcements and the parameters alone, and the
+    evaluator replays the rules up to each chance node and terminal (3n + 5 times): it is worked
+    out once per walk and kept in ``play.shared`` with the announcement objects it was made from.
+    A replay whose strategies return those same (frozen) objects reuses it, and one that
+    announces other objects works it out again (at 1000 players, the n^2 checks, fines and
+    rewards were about half of an evaluation: docs/performance.md, "Session 77")."""
+    kept = play.shared.get(_STEP1)
+    if (kept is not None and kept.instance is instance and kept.params is params
+            and len(kept.announced) == len(announced) and all(map(is_, kept.announced, announced))):
         return kept
     n = instance.n
     for i, a in enumerate(announced):
@@ -178,8 +182,8 @@ def _step1(play: Play, instance: Instance, params: Mapping[str, Fraction],
                 prices[j] -= fine
     eps2 = params["eps2"]
     rewards = tuple(-eps2 * (1 - Fraction(1, 1 + r)) for r in revenues)
-    step = _Step1(tuple(announced), params, tuple(revenues), star, second, tuple(prices) if fined else None, rewards)
-    play.shared["collusion-leveraging: step 1"] = step
+    step = _Step1(instance, tuple(announced), params, star, second, tuple(prices) if fined else None, rewards)
+    play.shared[_STEP1] = step
     return step
 
 

@@ -18,7 +18,6 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from types import MappingProxyType
 from typing import Any
 
 from ilp import SolveOptions
@@ -30,7 +29,9 @@ __all__ = ["Decision", "MechanismError", "Play", "Rules", "Strategy", "Terminal"
 
 @dataclass(frozen=True)
 class Decision:
-    """A decision node: ``player`` must choose a ``kind`` of action knowing ``info`` (public)."""
+    """A decision node: ``player`` must choose a ``kind`` of action knowing ``info`` (public).
+    A strategy reads ``info`` and never changes it: a decision without information is one object
+    for every replay of a walk (:meth:`Play.ask`)."""
 
     player: int
     kind: str
@@ -69,11 +70,6 @@ class Terminal:
         return v.value(self.allocation[i]) - endowed - self.prices[i]
 
 
-_NO_INFO: Mapping[str, Any] = MappingProxyType({})
-"""The public information of a decision that has none (read-only: one decision serves every
-replay of a walk, :meth:`Play.ask`)."""
-
-
 class MechanismError(CabenchError):
     """A mechanism or strategy broke the game's own rules (a bug, or an invalid action)."""
 
@@ -96,7 +92,9 @@ class Play:
         # One dict for every replay of one walk (:func:`outcome_distribution`), a new one
         # otherwise: the rules may keep there what they work out from public information alone,
         # with that information, so that a replay that meets the same reuses it. A walk replays
-        # the rules from the start for each chance outcome (2n + 2 times in collusion-leveraging).
+        # the rules from the start up to each chance node and each terminal (3n + 5 times in
+        # collusion-leveraging). Reuse is by the objects' identity: what is kept must be made
+        # from immutable objects (frozen announcements), as the strategies return them.
         self.shared: dict[Any, Any] = {} if shared is None else shared
         self.path: list[str] = []
         self.actions: list[tuple[int, str, Any]] = []
@@ -107,10 +105,10 @@ class Play:
         recorded."""
         if info:
             decision = Decision(player, kind, info)
-        else:  # the same on every replay of a walk: made once (n of them per replay, 2n + 2 replays)
+        else:  # the same on every replay of a walk: made once (n of them per replay, 3n + 5 replays)
             decision = self.shared.get(("decision", player, kind))
             if decision is None:
-                decision = self.shared[("decision", player, kind)] = Decision(player, kind, _NO_INFO)
+                decision = self.shared[("decision", player, kind)] = Decision(player, kind, {})
         action = self.profile[player](decision)
         self.actions.append((player, kind, action))
         return action
