@@ -9,9 +9,9 @@ spent 8.2 s of CPU where one process spent 4.1 s. Here:
 * **Weights by reference.** Every worker keeps, for the life of the batch, the weights it has
   received and the blocks it has compiled (``ilp.workers``: the worker's store). A program
   travels as its goods and constraints plus the keys of its weights; only the weights this
-  worker does not hold yet travel with it (those of one valuation as plain lists of bids,
-  :func:`pack_weights`), the others with their blocks when this process has compiled them
-  already (``ilp.compile.BlockCache``); equal weights share one key. A report's batches
+  worker does not hold yet travel with it (those of one valuation, and minima of single bids, as
+  plain lists of bids: :func:`pack_weights`), the others with their blocks when this process has
+  compiled them already (``ilp.compile.BlockCache``); equal weights share one key. A report's batches
   share the workers and what they hold.
 * **Requests of several programs.** Many programs take a few milliseconds; a request carries
   about :data:`REQUEST_SECONDS` of them (by the mean solve time so far), so that a worker does
@@ -38,10 +38,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ilp.backends import count_solving, get_backend, solve
-from ilp.compile import BlockCache
+from ilp.compile import BlockCache, single_bids
 from ilp.contract import SolveOptions
 from ilp.lex import lex_first
-from ilp.program import Program, Solution, Weight, WeightIds
+from ilp.program import Program, Solution, Weight, WeightIds, positions_of
 from instances.valuation import Form, Valuation
 
 __all__ = ["Inbox", "PACKED_BIDS", "Packed", "REQUEST_SECONDS", "Remote", "Task", "Traffic", "WorkerLike",
@@ -317,8 +317,11 @@ def warm_up(store: dict[str, Any], backend: str) -> None:
     get_backend("cpsat" if backend == "portfolio" else backend)
 
 
-Packed = tuple[list[int], list[Form], list[tuple[tuple[int, int], ...]]]
-"""Weights of one valuation each, as plain data: (their keys, the valuations' forms, their bids)."""
+Packed = tuple[list[int], list[Form], list[tuple[tuple[int, int], ...]],
+               list[int], list[Form], list[tuple[tuple[int, int], ...]], list[tuple[int, ...]]]
+"""Weights as plain data: (their keys, the forms, the bids) of the weights of one valuation each;
+then the keys of the minima of one-bid valuations, the forms and bids of their distinct
+valuations, and each minimum's valuations by position in those."""
 
 PACKED_BIDS = 64
 """A weight of one valuation of at most this many bids is packed (:func:`pack_weights`) and
@@ -329,32 +332,61 @@ has compiled it."""
 
 def pack_weights(weights: dict[int, Weight]) -> tuple[Packed, dict[int, Weight]]:
     """``weights`` (key -> weight) for a request: those of one valuation of at most
-    :data:`PACKED_BIDS` bids as plain lists (:data:`Packed`), and the others as they are. With
-    knowledge, nearly every weight sent is one lower bound (n^2 at n players): pickled as
-    objects, each weight and each valuation cost a call of its Python ``__reduce__``; as lists
-    of forms and bid tuples, pickling is all in C
+    :data:`PACKED_BIDS` bids, and the minima of XOR valuations of one bid each, as plain lists
+    (:data:`Packed`), and the others as they are. With knowledge, nearly every weight sent is
+    one lower bound (n^2 at n players), or with candidates the minimum of the candidates' bids of
+    a single-minded player: pickled as objects, each weight and each valuation cost a call of its
+    Python ``__reduce__``; as lists of forms and bid tuples, pickling is all in C
     (CATS-L4-shaped ``generate -d decay -m 64 -b 500 -n bidders --knowledge noisy-lower:0.8``,
     seed 1, its 76,193 distinct single weights, 2026-12-02, load 4: 0.29 s to pickle as objects,
-    0.07 s packed, and 0.09 s against 0.07 s to unpickle and rebuild in the worker)."""
+    0.07 s packed, and 0.09 s against 0.07 s to unpickle and rebuild in the worker). A minimum
+    lists its valuations by position in the request's own list of them (the truth is one
+    candidate of every player's view of it: rebuilt once, as pickling objects shares it too).
+    A minimum of single bids compiles at once (``ilp.compile.single_bids``), so its block,
+    unlike those of other minima, neither comes with it nor goes back."""
     keys: list[int] = []
     forms: list[Form] = []
     bids: list[tuple[tuple[int, int], ...]] = []
+    minimum_keys: list[int] = []
+    minimum_forms: list[Form] = []
+    minimum_bids: list[tuple[tuple[int, int], ...]] = []
+    positions: list[tuple[int, ...]] = []
+    listed: dict[int, int] = {}  # id(valuation) -> its position in minimum_forms and minimum_bids
     others: dict[int, Weight] = {}
     for k, weight in weights.items():
         options = weight.options
-        if len(options) == 1 and len(options[0]) == 1 and len((valuation := options[0][0]).bids) <= PACKED_BIDS:
-            keys.append(k)
-            forms.append(valuation.form)
-            bids.append(valuation.bids)
-        else:
-            others[k] = weight
-    return (keys, forms, bids), others
+        if len(options) == 1:
+            option = options[0]
+            if len(option) == 1:
+                if len((valuation := option[0]).bids) <= PACKED_BIDS:
+                    keys.append(k)
+                    forms.append(valuation.form)
+                    bids.append(valuation.bids)
+                    continue
+            elif single_bids(option):
+                found = list(map(listed.get, map(id, option)))
+                for a in positions_of(found, None):
+                    valuation = option[a]
+                    found[a] = listed.get(id(valuation))  # (a valuation listed twice in the option)
+                    if found[a] is None:
+                        found[a] = listed[id(valuation)] = len(minimum_forms)
+                        minimum_forms.append(valuation.form)
+                        minimum_bids.append(valuation.bids)
+                minimum_keys.append(k)
+                positions.append(tuple(found))
+                continue
+        others[k] = weight
+    return (keys, forms, bids, minimum_keys, minimum_forms, minimum_bids, positions), others
 
 
 def unpack_weights(packed: Packed) -> dict[int, Weight]:
     """The weights :func:`pack_weights` packed, by key (equal values: the same weights)."""
-    keys, forms, bids = packed
-    return {k: Weight(((Valuation(form, b),),)) for k, form, b in zip(keys, forms, bids)}
+    keys, forms, bids, minimum_keys, minimum_forms, minimum_bids, positions = packed
+    out = {k: Weight(((Valuation(form, b),),)) for k, form, b in zip(keys, forms, bids)}
+    valuations = list(map(Valuation, minimum_forms, minimum_bids))
+    for k, option in zip(minimum_keys, positions):
+        out[k] = Weight((tuple(map(valuations.__getitem__, option)),))
+    return out
 
 
 def received(weights: tuple[Packed, dict[int, Weight]]) -> dict[int, Weight]:

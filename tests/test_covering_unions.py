@@ -12,15 +12,19 @@ import pytest
 
 import ilp.compile
 import ilp.unions
+from benchmarks import compute_report
 from ilp import Program, SolveOptions, Weight, solve, solve_batch
 from ilp.backends import as_options
 from ilp.compile import AtomsBlock, BlockCache, RobustBlock, compile_weight
 from ilp.formulation import build
 from ilp.program import UNALLOCATED
 from ilp.unions import without_dominated
+from instances import Candidates, Instance
 from instances.synthetic import random_valuation
 from instances.valuation import Form, Valuation
+from tests import reference
 from tests.extreme_instances import CAP
+from tests.test_agreement import check_report
 
 FREE_DISPOSAL = (Form.XOR, Form.SINGLE_MINDED, Form.EXPLICIT, Form.XOR)
 
@@ -291,3 +295,76 @@ def test_a_minimum_of_more_functions_than_the_searches_go_deep_is_the_robust_blo
     program = Program(3, (weight, other))
     # the first player takes goods 0 and 1, worth min over k of max(10 + k, 10 + count - k), the other good 2
     assert solve(program, "portfolio").value == solve(program, "brute").value == 10 + (count + 1) // 2 + 12
+
+
+def _single_bids(rng: random.Random, m: int, low: int, high: int) -> tuple[Valuation, ...]:
+    """Two to four XOR or single-minded valuations of one bid each, on bundles drawn apart."""
+    return tuple(random_valuation(rng, m, rng.choice((Form.XOR, Form.SINGLE_MINDED)), low=low, high=high, max_bids=1)
+                 for _ in range(rng.randint(2, 4)))
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_a_minimum_of_single_bids_is_one_bid_on_their_union(seed):
+    """min_k v_k [b_k in S] is min_k v_k on every bundle holding every b_k: the one covering union,
+    compiled without the unions' search (``ilp.compile._minimum_of_bids``)."""
+    rng = random.Random(7000 + seed)
+    m = rng.randint(1, 6)
+    low, high = _values(0, rng.choice((3, 20)), rng)
+    option = _single_bids(rng, m, low, high)
+    weight = Weight.minimum(option)
+    union = 0
+    for v in option:
+        union |= v.bids[0][0]
+    lowest = min(v.bids[0][1] for v in option)
+    assert ilp.compile.union_options(weight) is None
+    block = compile_weight(weight)
+    assert block == (AtomsBlock(True, ((union, lowest),)) if lowest > 0 else None)
+    for s in range(1 << m):
+        assert (lowest if lowest > 0 and union & ~s == 0 else 0) == max(0, weight.value(s))
+    cache = BlockCache()  # through the shapes of bundles met before, the same block
+    assert [cache.block(Weight.minimum(option)) for _ in range(3)] == [block] * 3
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_programs_of_single_bid_minima_match_brute_force(seed):
+    rng = random.Random(8000 + seed)
+    m = rng.randint(2, 6)
+    low, high = _values(0, rng.choice((3, 30)), rng)
+    weights = tuple(Weight.minimum(_single_bids(rng, m, low, high)) if rng.random() < 0.7 else
+                    Weight.of(random_valuation(rng, m, Form.XOR, low=low, high=high))
+                    for _ in range(rng.randint(1, 4)))
+    program = Program(m, weights)
+    expected = solve(program, "brute").value
+    for backend in ("cpsat", "highs", "cbc", "scip", "portfolio"):
+        solution = solve(program, backend)
+        assert solution.optimal and solution.value == expected, backend
+
+
+def _single_minded_with_candidates(seed: int) -> Instance:
+    """Single-minded players, each knowing the others through two or three candidates of one bid
+    (on other bundles than the truth, the truth among them on most seeds), sometimes a coalition:
+    every guaranteed value is a minimum of single bids (a CATS file of one player per bid with
+    drawn candidates)."""
+    rng = random.Random(seed)
+    n, m = rng.randint(2, 4), rng.randint(2, 5)
+    while (n + 1) ** m > reference.MAX_ALLOCATIONS:
+        m -= 1
+    truth = tuple(random_valuation(rng, m, Form.SINGLE_MINDED, low=0, high=rng.choice((5, 30))) for _ in range(n))
+    knowledge = []
+    for i in range(n):
+        profiles = []
+        for k in range(rng.randint(2, 3)):
+            profiles.append({j: truth[j] if k == 0 and rng.random() < 0.8 else
+                             random_valuation(rng, m, Form.XOR, low=0, high=30, max_bids=1)
+                             for j in range(n) if j != i})
+        knowledge.append(Candidates(tuple(profiles)))
+    coalitions = ((0, 1),) if n >= 3 and rng.random() < 0.4 else ()
+    return Instance(f"single-minded-{seed}", tuple(str(g) for g in range(m)), tuple(f"p{i}" for i in range(n)),
+                    truth, tuple(knowledge), coalitions)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_reports_of_single_bid_candidates_match_the_reference(seed):
+    inst = _single_minded_with_candidates(seed)
+    for solver in ("portfolio", "cpsat", "brute"):
+        check_report(inst, compute_report(inst, solver))

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from benchmarks.knowledge import NOTHING
 from benchmarks.table import Weights
 from ilp import Weight
+from ilp.compile import single_bids
 from ilp.remote import PACKED_BIDS, pack_weights, received
 from instances import Form, LowerBounds, Valuation, instance_text, load_instance, parse_instance
 from instances.generate import generate_instance
@@ -50,14 +51,17 @@ def _valuation(rng: random.Random, form: Form) -> Valuation:
 
 @pytest.mark.parametrize("seed", range(20))
 def test_packed_weights_are_the_weights_sent(seed):
-    """A request's weights (``ilp.remote.pack_weights``: single valuations as plain lists, the
-    rest as objects) come back in the worker equal to what was sent, key by key: every form,
-    bundles beyond 64 goods, weights of no option, minima and maxima of several valuations."""
+    """A request's weights (``ilp.remote.pack_weights``: single valuations and minima of single
+    bids as plain lists, the rest as objects) come back in the worker equal to what was sent,
+    key by key: every form, bundles beyond 64 goods, weights of no option, minima and maxima of
+    several valuations, minima of single bids sharing valuations or listing one twice."""
     rng = random.Random(seed)
     forms = [Form.XOR, Form.OR, Form.EXPLICIT, Form.SINGLE_MINDED, Form.ADDITIVE, Form.TABLE]
+    shared = [Valuation(rng.choice((Form.XOR, Form.SINGLE_MINDED)), ((rng.randrange(1, 1 << 70), rng.randint(0, 9)),))
+              for _ in range(4)]
     weights = {}
-    for k in rng.sample(range(2, 10 ** 6), 30):
-        kind = rng.randrange(4)
+    for k in rng.sample(range(2, 10 ** 6), 40):
+        kind = rng.randrange(5)
         one = _valuation(rng, rng.choice(forms))
         if kind == 0:
             weights[k] = Weight.of(one if rng.random() < 0.8 else Valuation(Form.XOR, tuple(
@@ -66,14 +70,22 @@ def test_packed_weights_are_the_weights_sent(seed):
             weights[k] = Weight(())
         elif kind == 2:
             weights[k] = Weight.minimum((one, _valuation(rng, Form.XOR)))
-        else:
+        elif kind == 3:
             weights[k] = Weight.maximum((Weight.of(one), Weight.of(_valuation(rng, Form.OR))))
+        else:  # a single-minded player's candidates: its truth (shared) among copies of one bid
+            copies = [Valuation(Form.XOR, ((rng.randrange(1, 1 << 70), rng.randint(0, 9)),)) for _ in range(2)]
+            option = [rng.choice(shared), *copies, rng.choice(shared + copies)]
+            rng.shuffle(option)
+            weights[k] = Weight.minimum(tuple(option))
     packed, others = pack_weights(weights)
-    assert set(packed[0]).isdisjoint(others) and len(packed[0]) + len(others) == len(weights)
-    assert all(len(w.options) != 1 or len(w.options[0]) != 1 or len(w.options[0][0].bids) > PACKED_BIDS
-               for w in others.values())
+    keys = packed[0] + packed[3]
+    assert set(keys).isdisjoint(others) and len(keys) + len(others) == len(weights)
+    assert all(len(w.options) != 1 or (len(w.options[0]) != 1 or len(w.options[0][0].bids) > PACKED_BIDS) and not (
+        single_bids(w.options[0])) for w in others.values())
+    assert len(packed[4]) < sum(len(weights[k].options[0]) for k in packed[3])  # each valuation listed once
     back = received((packed, others))
     assert back == weights and list(back) != [] and set(back) == set(weights)
+    assert len({id(v) for k in packed[3] for v in back[k].options[0]}) == len(packed[4])
 
 
 def test_bounds_read_again_are_one_object_and_exact_bounds_the_true_valuation():
