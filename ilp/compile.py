@@ -5,6 +5,8 @@ Fast paths (each exact, proof in the comment) avoid the robust formulation whene
 * one valuation: its positive bids, "at most one" for EXACT/XOR, "disjoint packing" for OR;
 * a minimum containing an EXACT valuation: it is positive only on that valuation's bid bundles,
   so the minimum is the EXACT valuation over those bundles with the minimum of all values;
+* a minimum of XOR valuations of one bid each: valuation k is v_k on every bundle holding b_k,
+  so the minimum is the least v_k on every bundle holding all the b_k: one bid on their union;
 * a maximum of options that are each single-choice (EXACT or XOR): choosing at most one bid of
   the union and receiving exactly its bundle attains every value of the maximum, and never more;
 * in such a single-choice block, a bid whose bundle strictly contains another bid's bundle of at

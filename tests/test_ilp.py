@@ -62,8 +62,12 @@ def test_compile_chooses_the_exact_block():
     assert compile_weight(Weight.maximum((Weight.of(xor1), Weight.of(xor2)))) == AtomsBlock(True, ((a, 5), (b, 6)))
     # the minimum of two free-disposal valuations: the union of one bid of each (covering
     # unions), or the robust formulation when unions are not listed
+    two1, two2 = Valuation(Form.XOR, ((a, 5), (b, 1))), Valuation(Form.XOR, ((a, 1), (b, 6)))
+    assert compile_weight(Weight.minimum((two1, two2))) == AtomsBlock(True, ((a, 1), (b, 1), (a | b, 5)))
+    assert isinstance(compile_weight(Weight.minimum((two1, two2)), budget=0), RobustBlock)
+    # of one bid each: one bid on their union, with no union to search
     assert compile_weight(Weight.minimum((xor1, xor2))) == AtomsBlock(True, ((a | b, 5),))
-    assert isinstance(compile_weight(Weight.minimum((xor1, xor2)), budget=0), RobustBlock)
+    assert compile_weight(Weight.minimum((xor1, xor2)), budget=0) == AtomsBlock(True, ((a | b, 5),))
     assert solve(Program(2, (Weight.minimum((xor1, xor2)),))).value == 5  # offered {a, b}
     # a never-positive weight is no block at all
     assert compile_weight(Weight.minimum((xor1, Valuation(Form.EXPLICIT, ())))) is None
