@@ -67,6 +67,7 @@ from benchmarks.report import compute_report
 from benchmarks.table import table_bounds, table_programs
 from ilp import Program, SolveOptions, solve, solve_batch
 from ilp.backends import solver_clock
+from ilp.cpsat import ortools
 from instances import Instance
 from instances.cats import read_instance_or_cats
 from instances.generate import generate_instance
@@ -602,6 +603,7 @@ def warm_up(default: str, time_limit: float | None, jobs: int | None,
     progress(f"warm-up: one untimed report of paths {goods} / {bids} / {players}")
     compute_report(generate_instance("paths", goods, bids, players, 0, knowledge="noisy-lower:0.6"),
                    SolveOptions(default, time_limit, jobs, workers=workers))
+    ortools()  # (imported by the first solve that reaches CP-SAT, which that report may not have)
     if not backends and not naive:
         return
     progress("warm-up: one untimed program (paths 10 / 30 / 3) by each single backend"

@@ -65,11 +65,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
-from ilp import blas, exhaustive, native, onebid, stopping
+from ilp import blas, cpsat, native, onebid, stopping
 from ilp.backends import as_options, count_solving, solve
 from ilp.compile import union_options
 from ilp.contract import SolveOptions
-from ilp.formulation import build
 from ilp.index import Compactor, ProgramIndex
 from ilp.lex import lex_first
 from ilp.lift import dominates, lift
@@ -626,6 +625,7 @@ class _Scheduler:
         portfolio = options.backend == "portfolio"
         slow = options.jobs is not None
         spent, count = 0.0, 0
+        imported = cpsat.import_seconds()  # OR-Tools imported before this batch: nothing to discount
         raced: set[tuple[int, int]] = set()  # (wave, depth) of the programs raced here (portfolio)
         parallel = _parallel_options(options, None)
         plain = replace(options, known={})  # the portfolio itself, for candidate programs (_Robust)
@@ -683,13 +683,17 @@ class _Scheduler:
             return task.first is not None or robust(task.program)
 
         def timed(task: Task, solution: Solution) -> None:
-            """Count a solve made in this process towards "slow" (then the workers take over)."""
-            nonlocal spent, count, slow
+            """Count a solve made in this process towards "slow" (then the workers take over),
+            without OR-Tools' one-time import when this solve paid it (``ilp.cpsat.ortools``)."""
+            nonlocal spent, count, slow, imported
+            wall = solution.wall_time
+            if not imported and (imported := cpsat.import_seconds()):
+                wall = max(0.0, wall - imported)
             if task.first is None:
-                spent += solution.wall_time
+                spent += wall
                 count += 1
                 left = self.total - self.done  # programs still to settle, solved or not
-                slow = slow or solution.wall_time >= PARALLEL_AFTER_SECONDS or (
+                slow = slow or wall >= PARALLEL_AFTER_SECONDS or (
                     left >= jobs and spent / count * left >= PARALLEL_WORK_SECONDS)
 
         def taken(task: Task, solution: Solution) -> None:
@@ -717,8 +721,10 @@ class _Scheduler:
         beside = _Beside(jobs) if jobs > 1 and not remote_races and native.available() else None
         try:
             self.prepare()
-            if options.jobs is None and self.tasks and not (portfolio and _tiny(self.tasks, options)):
-                warm_up({}, options.backend)  # the solver's one-time import must not count as "slow"
+            if options.jobs is None and self.tasks and not portfolio:
+                # the solver's one-time import must not count as "slow"; the portfolio's programs
+                # import OR-Tools only if they reach CP-SAT, and ``timed`` discounts it then
+                warm_up({}, options.backend)
             while not remote_races:
                 while self.tasks and (jobs == 1 or not slow or must_race(self.tasks[0]) or (
                         len(self.tasks) == 1 and not (beside and beside.running))):
@@ -820,26 +826,6 @@ class _Scheduler:
         if self.ready or self.tasks or self.waiting or self.lifting or self.more is not None:
             raise AssertionError("a batch ended with programs left unsolved")
         return self.results_in_order()
-
-
-def _tiny(tasks: Sequence[Task], options: SolveOptions) -> bool:
-    """Whether ``tasks`` (a batch's first, at least one) are tiny: single valuations of at most
-    ``exhaustive.MOST_VARIABLES`` bids in all, the first proven by the portfolio's exhaustive
-    search (``ilp.exhaustive``, tried here: milliseconds). Such a batch (a small instance) does
-    not import the solver ahead of its programs, which need none. A program the search gives up
-    on imports it in its solve, whose time then counts as slow and starts the worker processes
-    (a generated instance of 16 players and 32 bids took 2.0 s where it took 0.9 s)."""
-    programs = [task.program for task in tasks]  # (a tie-break's: the program whose optima it orders)
-    for program in programs:
-        bids = 0
-        for weight in filter(None, program.weights):
-            for option in weight.options:
-                if len(option) > 1:
-                    return False
-                bids += len(option[0].bids)
-            if bids > exhaustive.MOST_VARIABLES:
-                return False
-    return exhaustive.run(build(programs[0], options.blocks)) is not None
 
 
 def _expand(solution: Solution, positions: tuple[int, ...] | None, players: int) -> Solution:

@@ -8,8 +8,10 @@ distinct (a FEASIBLE answer carries the proven bound, never the benchmark).
 from __future__ import annotations
 
 import math
-
-from ortools.sat.python import cp_model
+import time
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ilp import claims, stopping
 from ilp.compile import AtomsBlock
@@ -18,17 +20,44 @@ from ilp.formulation import ILP, Formulation
 from ilp.program import Status
 from instances.errors import CabenchError
 
-__all__ = ["APART_VARIABLES", "EXACT", "MERGE_LITERALS", "NAME", "ROBUST_MAGNITUDE", "available", "run", "run_apart"]
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+
+__all__ = ["APART_VARIABLES", "EXACT", "MERGE_LITERALS", "NAME", "ROBUST_MAGNITUDE", "available", "import_seconds",
+           "ortools", "run", "run_apart"]
 
 NAME = "cpsat"
 EXACT = True  # its claims are exact (see ilp.claims)
 
-_STATUS = {
-    cp_model.OPTIMAL: Status.OPTIMAL,
-    cp_model.FEASIBLE: Status.FEASIBLE,
-    cp_model.INFEASIBLE: Status.INFEASIBLE,
-    cp_model.UNKNOWN: Status.UNKNOWN,
-}
+
+
+def ortools() -> ModuleType:
+    """OR-Tools' CP-SAT module, imported at the first solve that needs it, not with this module:
+    with it come pandas and numpy's extras, 0.6 s and 75 MB in each process (2026-12-08, 2
+    cores), and most reports never reach CP-SAT (the portfolio's searches, relaxation and
+    dynamic programs settle their programs first): `cabench benchmarks` of paths 64 / 500 / 10
+    took 1.35 s with it imported ahead, 0.8 s without."""
+    return _imported()[0]
+
+
+def import_seconds() -> float:
+    """What importing OR-Tools took in this process, 0.0 until a solve imported it: ``ilp.batch``
+    does not count it as a slow solve."""
+    return _imported()[1] if _imported.cache_info().currsize else 0.0
+
+
+@cache
+def _imported() -> tuple[ModuleType, float]:
+    start = time.perf_counter()
+    from ortools.sat.python import cp_model
+
+    return cp_model, time.perf_counter() - start
+
+
+def _status(code: int) -> Status:
+    cp_model = ortools()
+    return {cp_model.OPTIMAL: Status.OPTIMAL, cp_model.FEASIBLE: Status.FEASIBLE,
+            cp_model.INFEASIBLE: Status.INFEASIBLE, cp_model.UNKNOWN: Status.UNKNOWN}[code]
 
 
 def available() -> bool:
@@ -140,7 +169,7 @@ def _configure(parameters, formulation: Formulation, options: SolveOptions, work
     # measurements are of one worker, the setting of a report's programs)
     if safe or (any(hi > 1 for hi in ilp.upper) and claims.magnitude(ilp) > ROBUST_MAGNITUDE):
         parameters.cp_model_presolve = False
-        parameters.search_branching = cp_model.PORTFOLIO_SEARCH
+        parameters.search_branching = ortools().PORTFOLIO_SEARCH
     if options.time_limit is not None:
         parameters.max_time_in_seconds = options.time_limit
     if work is not None:
@@ -150,6 +179,7 @@ def _configure(parameters, formulation: Formulation, options: SolveOptions, work
 def _solve(formulation: Formulation, options: SolveOptions, hint: list[int] | None,
            work: float | None, safe: bool) -> Answer:
     """:func:`run` in this process."""
+    cp_model = ortools()
     model, xs = _model(formulation.ilp, hint)
     solver = cp_model.CpSolver()
     _configure(solver.parameters, formulation, options, work, safe)
@@ -165,7 +195,7 @@ def _solve(formulation: Formulation, options: SolveOptions, hint: list[int] | No
     if code == cp_model.MODEL_INVALID:
         # e.g. sums beyond 64 bits: values near 10^12 on millions of bids
         raise CabenchError(f"CP-SAT cannot hold this program exactly in 64-bit integers: {model.validate()}")
-    status = _STATUS[code]
+    status = _status(code)
     if status not in (Status.OPTIMAL, Status.FEASIBLE):
         return Answer(status, solver=NAME)
     # every variable of the model is one of ``xs``, made in order: its value is at its index
@@ -186,6 +216,7 @@ def _model(ilp: ILP, hint: list[int] | None = None) -> tuple[cp_model.CpModel, l
     noisy-lower:0.8 (500 one-bid players each) with the relaxation's warm start, each solved
     twice by both ways, alternated: 12.1 s term by term, 9.7 s so, the same answers; the API's
     objective alone cost 7.6 ms of a program's model, its hint 4.1 ms."""
+    cp_model = ortools()
     model = cp_model.CpModel()
     xs = [
         model.new_bool_var(name) if (lo, hi) == (0, 1) else model.new_int_var(lo, hi, name)

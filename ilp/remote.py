@@ -313,8 +313,10 @@ class Remote:
 def warm_up(store: dict[str, Any], backend: str) -> None:
     """In a worker started ahead of its first programs (:meth:`Remote.start`): import what
     solving with ``backend`` needs (a portfolio's programs go to CP-SAT until a race says
-    otherwise, see ``ilp.batch``)."""
-    get_backend("cpsat" if backend == "portfolio" else backend)
+    otherwise, see ``ilp.batch``), but not OR-Tools for the portfolio (``ilp.cpsat.ortools``)."""
+    module = get_backend("cpsat" if backend == "portfolio" else backend)
+    if backend == "cpsat":
+        module.ortools()
 
 
 Packed = tuple[list[int], list[Form], list[tuple[tuple[int, int], ...]],

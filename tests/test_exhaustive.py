@@ -169,10 +169,10 @@ def test_a_row_with_a_variable_below_zero_bounds_its_members_as_any_row():
 
 
 @pytest.mark.parametrize("gives_up", [False, True])
-def test_the_solver_is_imported_ahead_only_when_the_search_does_not_prove_the_first_program(gives_up, monkeypatch):
-    """``ilp.batch``: a batch of tiny programs imports no solver ahead of them; one whose first
-    program the search gives up on does, so that the import is not counted in that solve's time
-    (it would count as slow and start the worker processes)."""
+def test_the_portfolio_imports_no_solver_ahead_of_its_programs(gives_up, monkeypatch):
+    """``ilp.batch``: a portfolio's batch imports no solver ahead of its programs, whether the
+    search proves the first one or gives up on it (CP-SAT then solves it, importing OR-Tools
+    itself: ``ilp.cpsat.ortools``); a batch for CP-SAT alone imports it ahead."""
     import ilp.batch
     import ilp.exhaustive
     from ilp import SolveOptions, solve_batch
@@ -185,5 +185,42 @@ def test_the_solver_is_imported_ahead_only_when_the_search_does_not_prove_the_fi
     program = Program(3, weights)
     [solution] = solve_batch([program], SolveOptions("portfolio"))
     assert solution.optimal and solution.value == solve(program, "brute").value
-    assert warmed == (["portfolio"] if gives_up else [])
+    assert warmed == []
     assert solution.backend == ("cpsat" if gives_up else "exhaustive")
+    [solution] = solve_batch([program], SolveOptions("cpsat"))
+    assert solution.optimal and warmed == ["cpsat"]
+
+
+@pytest.mark.parametrize("discounted", [True, False])
+def test_or_tools_import_paid_by_a_solve_does_not_start_the_workers(discounted, monkeypatch):
+    """A solve that imports OR-Tools (here made to take 0.7 s, beyond ``PARALLEL_AFTER_SECONDS``)
+    is not counted as slow for it: the batch stays in this process. Counted (the check this test
+    makes of itself), the same batch starts its worker processes."""
+    import functools
+    import time
+
+    import ilp.batch
+    import ilp.cpsat
+    import ilp.exhaustive
+    from ilp import SolveOptions, solve_batch
+
+    real = ilp.cpsat._imported()
+
+    @functools.cache
+    def slow_import():
+        time.sleep(0.7)
+        return real[0], 0.7
+
+    monkeypatch.setattr(ilp.cpsat, "_imported", slow_import)
+    if not discounted:
+        monkeypatch.setattr(ilp.cpsat, "import_seconds", lambda: 0.0)
+    monkeypatch.setattr(ilp.exhaustive, "MOST_NODES", 1)  # every program reaches CP-SAT
+    started = []
+    real_remote = ilp.batch.Remote
+    monkeypatch.setattr(ilp.batch, "Remote", lambda *args: started.append(args) or real_remote(*args))
+    programs = [Program(3, tuple(Weight.of(Valuation(Form.XOR, ((0b011, 5 + j + k), (0b110, 4), (0b100, 2))))
+                                 for j in range(3))) for k in range(6)]
+    solutions = solve_batch(programs, SolveOptions("portfolio"))
+    assert [s.value for s in solutions] == [solve(p, "brute").value for p in programs]
+    assert solutions[0].backend == "cpsat" and solutions[0].wall_time >= 0.7
+    assert bool(started) is not discounted

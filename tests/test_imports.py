@@ -80,6 +80,23 @@ def test_bad_input_imports_no_solver(argv):
     assert among(modules, SOLVERS + OPTIONAL) == []
 
 
+def test_cp_sat_and_pandas_are_imported_only_by_a_solve_that_reaches_cp_sat(tmp_path):
+    """OR-Tools' CP-SAT module, and pandas with it (0.6 s), is imported by the first solve that
+    reaches CP-SAT (``ilp.cpsat.ortools``), not ahead of the programs: the programs of paths 64 /
+    500 / 10 (seed 0) are all settled before CP-SAT; the bundled candidates file's are not."""
+    from instances import instance_text
+    from instances.generate import generate_instance
+
+    paths = tmp_path / "paths.json"
+    paths.write_text(instance_text(generate_instance("paths", 64, 500, 10, 0)))
+    status, modules = loaded_by_cli("benchmarks", str(paths))
+    assert status == 0
+    assert among(modules, ("ortools.sat", "pandas")) == []
+    status, modules = loaded_by_cli("benchmarks", str(EXAMPLES / "random-candidates.json"))
+    assert status == 0
+    assert among(modules, ("ortools.sat", "pandas")) == ["ortools.sat", "pandas"]
+
+
 def test_importing_the_packages_imports_none_of_their_modules():
     modules = loaded_after("import instances, ilp, benchmarks, mechanisms, cabench")
     mine = sorted(m for m in modules if m.partition(".")[0] in PACKAGES)
