@@ -913,7 +913,10 @@ class _Robust:
     cores went to that solver, which returns other equally good optima. A candidates report's
     witnesses then depended on ``--jobs`` and on which program happened to be solved last
     (paths 32 / 200 / 6 with candidates:3, seeds 0-2: other MIEW_i and MIKW_i witnesses with
-    ``--jobs 2`` than with ``--jobs 1``; 2026-12-02). The portfolio races no such program.
+    ``--jobs 2`` than with ``--jobs 1``; 2026-12-02). The portfolio races no such program. A
+    minimum of one bid per candidate takes no unions (``ilp.compile.one_bid_each``): its
+    program is raced as any other, and its witness may then depend on the cores, as those of other
+    programs may.
 
     Each weight object is looked at once per batch (the batch holds its programs, so ids stay
     their own): asked for every program sent to a worker, looking at every weight of each cost

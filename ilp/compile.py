@@ -6,7 +6,8 @@ Fast paths (each exact, proof in the comment) avoid the robust formulation whene
 * a minimum containing an EXACT valuation: it is positive only on that valuation's bid bundles,
   so the minimum is the EXACT valuation over those bundles with the minimum of all values;
 * a minimum of XOR valuations of one bid each: valuation k is v_k on every bundle holding b_k,
-  so the minimum is the least v_k on every bundle holding all the b_k: one bid on their union;
+  so the minimum is the least v_k on every bundle holding all the b_k: one bid on their union
+  (nothing when that least value is 0 or less, as a market's values may be);
 * a maximum of options that are each single-choice (EXACT or XOR): choosing at most one bid of
   the union and receiving exactly its bundle attains every value of the maximum, and never more;
 * in such a single-choice block, a bid whose bundle strictly contains another bid's bundle of at
@@ -45,7 +46,7 @@ from instances.bundles import members
 from instances.valuation import SEMANTICS, Semantics, Valuation
 
 __all__ = ["AtomsBlock", "Block", "BlockCache", "DENSE_GOODS", "PAIRWISE_WORK", "RobustBlock", "UNION_BUDGET",
-           "additive_table", "compile_weight", "single_bids", "undominated", "union_options"]
+           "additive_table", "compile_weight", "one_bid_each", "undominated", "union_options"]
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _positive(v: Valuation) -> Function:
 
 def _minimum(option: tuple[Valuation, ...]) -> tuple[Function, ...] | None:
     """Simplify min over ``option``; None when the minimum is never positive."""
-    if len(option) > 1 and single_bids(option):
+    if len(option) > 1 and one_bid_each(option):
         return _minimum_of_bids(option)
     functions = [_positive(v) for v in option]
     if any(not f.atoms for f in functions):
@@ -143,7 +144,7 @@ def _minimum(option: tuple[Valuation, ...]) -> tuple[Function, ...] | None:
 _XOR_FORMS = frozenset(form for form, semantics in SEMANTICS.items() if semantics is Semantics.XOR)
 
 
-def single_bids(option: tuple[Valuation, ...]) -> bool:
+def one_bid_each(option: tuple[Valuation, ...]) -> bool:
     """Whether every valuation of ``option`` is an XOR valuation of one bid: their minimum is
     one bid (:func:`_minimum_of_bids`), compiled at once (a plain loop over the forms: asked of
     every minimum up to three times, and ``all`` over the semantics took five times as long)."""
@@ -156,12 +157,12 @@ def single_bids(option: tuple[Valuation, ...]) -> bool:
 def _minimum_of_bids(option: tuple[Valuation, ...]) -> tuple[Function, ...] | None:
     """:func:`_minimum` of XOR valuations of one bid each, in one pass. Valuation k is worth
     v_k on every bundle holding b_k and 0 elsewhere, so the minimum is min_k v_k on every
-    bundle holding the union of the b_k, and 0 elsewhere: one bid, the only covering union.
-    Candidates drawn for single-minded players are such (a CATS file of one player per bid with
-    ``candidates:3``: n - 1 minima in each of 2n programs); the general path made a function per
-    valuation, compared them (:func:`_lowest`) and, for other bundles, left the union to the
-    column generation. Measured (2026-12-08, 2 cores, CATS L2 40 / 200, 200 players,
-    ``annotate --knowledge candidates:3 --seed 1``, the report in one process): 6.2 s before."""
+    bundle holding the union of the b_k, and 0 elsewhere: one bid, the only covering union
+    (None when min_k v_k <= 0: never positive). Candidates drawn for single-minded players are
+    such (a CATS file of one player per bid with ``candidates:3``: n - 1 minima in each of 2n
+    programs); the general path made a function per valuation, compared them (:func:`_lowest`)
+    and, for other bundles, left the union to the column generation (docs/performance.md,
+    "Session 78": the report of such a file in half the time)."""
     union, lowest = 0, None
     for valuation in option:
         (bundle, value), = valuation.bids
@@ -251,7 +252,9 @@ nodes, up to about a second per weight at the budget."""
 def compile_weight(weight: Weight | None, budget: int | None = None) -> Block | None:
     """The exact block for ``weight``; None when the player can never have a positive weight.
     ``budget``: the most search nodes for covering unions (default :data:`UNION_BUDGET`; 0:
-    the robust block, never unions). Compiles every time: :class:`BlockCache` keeps blocks."""
+    the robust block, never unions, where a search is needed: a minimum of one bid per
+    valuation is that one bid whatever the budget). Compiles every time: :class:`BlockCache`
+    keeps blocks."""
     if weight is None:
         return None
     return _compile(weight, UNION_BUDGET if budget is None else budget)
@@ -417,7 +420,7 @@ def union_options(weight: Weight | None) -> tuple[tuple[Function, ...], ...] | N
     such weights' unions instead of listing them."""
     if weight is None or all(len(option) == 1 for option in weight.options):
         return None  # no minimum of two valuations (what follows returns None then too, slower)
-    if all(map(single_bids, weight.options)):
+    if all(map(one_bid_each, weight.options)):
         return None  # each minimum is one bid (:func:`_minimum_of_bids`): no unions, as below
     options = _options(weight)
     if not options or all(len(o) == 1 and o[0].semantics is not Semantics.OR for o in options):
@@ -437,7 +440,7 @@ def _compile(weight: Weight, budget: int, shapes: dict[tuple[int, ...], "_Shape 
     blocks (the same block as without)."""
     if len(weight.options) == 1 and len(weight.options[0]) == 1 and len(weight.options[0][0].bids) == 1:
         return _one_bid(weight.options[0][0], shapes)
-    if len(weight.options) == 1 and single_bids(weight.options[0]):
+    if len(weight.options) == 1 and one_bid_each(weight.options[0]):
         # a minimum of one-bid XOR valuations is one bid (:func:`_minimum_of_bids`): the block
         # the general path below makes of it (a single-choice block of that bid), without it
         found = _minimum_of_bids(weight.options[0])

@@ -15,7 +15,9 @@ an atom worth as much, and a bundle's owner vector is never earlier than that of
 holds: the first atom worth the most is the first optimum (``ilp.lex``: whole bids suffice).
 
 Left to the solvers: the brute-force backend (it hands out bundles, not bids), and a guaranteed
-value of several candidates, whose covering unions ``ilp.colgen`` prices rather than lists.
+value of several candidates (whose covering unions ``ilp.colgen`` prices rather than lists,
+unless each candidate has one bid: ``ilp.compile.one_bid_each``; such a program is left to
+the solvers all the same, a shortcut not taken).
 """
 
 from __future__ import annotations

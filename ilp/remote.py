@@ -35,10 +35,10 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ilp.backends import count_solving, get_backend, solve
-from ilp.compile import BlockCache, single_bids
+from ilp.compile import BlockCache, one_bid_each
 from ilp.contract import SolveOptions
 from ilp.lex import lex_first
 from ilp.program import Program, Solution, Weight, WeightIds, positions_of
@@ -319,11 +319,18 @@ def warm_up(store: dict[str, Any], backend: str) -> None:
         module.ortools()
 
 
-Packed = tuple[list[int], list[Form], list[tuple[tuple[int, int], ...]],
-               list[int], list[Form], list[tuple[tuple[int, int], ...]], list[tuple[int, ...]]]
-"""Weights as plain data: (their keys, the forms, the bids) of the weights of one valuation each;
-then the keys of the minima of one-bid valuations, the forms and bids of their distinct
-valuations, and each minimum's valuations by position in those."""
+class Packed(NamedTuple):
+    """Weights as plain data (:func:`pack_weights`): the weights of one valuation each, and the
+    minima of one-bid valuations, whose distinct valuations are listed once."""
+
+    keys: list[int]
+    forms: list[Form]
+    bids: list[tuple[tuple[int, int], ...]]
+    minimum_keys: list[int]
+    minimum_forms: list[Form]  # (of the minima's distinct valuations)
+    minimum_bids: list[tuple[tuple[int, int], ...]]
+    positions: list[tuple[int, ...]]  # each minimum's valuations, by position in the two lists above
+
 
 PACKED_BIDS = 64
 """A weight of one valuation of at most this many bids is packed (:func:`pack_weights`) and
@@ -344,7 +351,7 @@ def pack_weights(weights: dict[int, Weight]) -> tuple[Packed, dict[int, Weight]]
     0.07 s packed, and 0.09 s against 0.07 s to unpickle and rebuild in the worker). A minimum
     lists its valuations by position in the request's own list of them (the truth is one
     candidate of every player's view of it: rebuilt once, as pickling objects shares it too).
-    A minimum of single bids compiles at once (``ilp.compile.single_bids``), so its block,
+    A minimum of single bids compiles at once (``ilp.compile.one_bid_each``), so its block,
     unlike those of other minima, neither comes with it nor goes back."""
     keys: list[int] = []
     forms: list[Form] = []
@@ -365,7 +372,7 @@ def pack_weights(weights: dict[int, Weight]) -> tuple[Packed, dict[int, Weight]]
                     forms.append(valuation.form)
                     bids.append(valuation.bids)
                     continue
-            elif single_bids(option):
+            elif one_bid_each(option):
                 found = list(map(listed.get, map(id, option)))
                 for a in positions_of(found, None):
                     valuation = option[a]
@@ -378,7 +385,7 @@ def pack_weights(weights: dict[int, Weight]) -> tuple[Packed, dict[int, Weight]]
                 positions.append(tuple(found))
                 continue
         others[k] = weight
-    return (keys, forms, bids, minimum_keys, minimum_forms, minimum_bids, positions), others
+    return Packed(keys, forms, bids, minimum_keys, minimum_forms, minimum_bids, positions), others
 
 
 def unpack_weights(packed: Packed) -> dict[int, Weight]:
@@ -405,8 +412,8 @@ def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[i
     excluded) as its ``starts`` entry says (options, warm start, and an optimum ``first`` to
     order from: ``ilp.lex.lex_first``), after keeping the new ``weights`` (packed by
     :func:`pack_weights`) and ``blocks`` in the worker's store; also the number of weights
-    compiled here for them, and the blocks of the new weights of several valuations (costly to
-    compile) compiled here."""
+    compiled here for them, and the blocks compiled here of the new weights of several
+    valuations that came as objects, not packed (costly to compile)."""
     held: dict[int, Weight | None] = store.setdefault("weights", {0: None})
     cache: BlockCache = store.setdefault("blocks", BlockCache())
     held.update(received(weights))
@@ -424,6 +431,6 @@ def solve_there(store: dict[str, Any], shapes: list[Program], keys: list[tuple[i
         solutions.append(solve(program, options, hint) if first is None else lex_first(program, first, options))
     # A weight of several valuations may need the covering-union search (up to a second): its
     # block goes back, for later solves in the parent. One valuation compiles about as fast as
-    # its block would unpickle.
+    # its block would unpickle, and a minimum of one bid each at once (those came packed).
     composite = tuple(w for w in weights[1].values() if sum(map(len, w.options)) > 1 and not len(blocks.part((w,))))
     return solutions, len(cache) - before, cache.part(composite)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from benchmarks.knowledge import NOTHING
 from benchmarks.table import Weights
 from ilp import Weight
-from ilp.compile import single_bids
+from ilp.compile import one_bid_each
 from ilp.remote import PACKED_BIDS, pack_weights, received
 from instances import Form, LowerBounds, Valuation, instance_text, load_instance, parse_instance
 from instances.generate import generate_instance
@@ -78,14 +78,14 @@ def test_packed_weights_are_the_weights_sent(seed):
             rng.shuffle(option)
             weights[k] = Weight.minimum(tuple(option))
     packed, others = pack_weights(weights)
-    keys = packed[0] + packed[3]
+    keys = packed.keys + packed.minimum_keys
     assert set(keys).isdisjoint(others) and len(keys) + len(others) == len(weights)
     assert all(len(w.options) != 1 or (len(w.options[0]) != 1 or len(w.options[0][0].bids) > PACKED_BIDS) and not (
-        single_bids(w.options[0])) for w in others.values())
-    assert len(packed[4]) < sum(len(weights[k].options[0]) for k in packed[3])  # each valuation listed once
+        one_bid_each(w.options[0])) for w in others.values())
+    assert len(packed.minimum_forms) < sum(len(weights[k].options[0]) for k in packed.minimum_keys)  # listed once
     back = received((packed, others))
     assert back == weights and list(back) != [] and set(back) == set(weights)
-    assert len({id(v) for k in packed[3] for v in back[k].options[0]}) == len(packed[4])
+    assert len({id(v) for k in packed.minimum_keys for v in back[k].options[0]}) == len(packed.minimum_forms)
 
 
 def test_bounds_read_again_are_one_object_and_exact_bounds_the_true_valuation():
