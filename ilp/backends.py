@@ -162,6 +162,11 @@ def as_options(options: SolveOptions | str | None) -> SolveOptions:
     return options
 
 
+_REACHING_CP_SAT = frozenset({"portfolio", "cpsat", "clique"})
+"""The backends that hand some programs to CP-SAT (the portfolio's stages, the clique search's
+programs that are not plain set packing); column generation's cores may go there under any."""
+
+
 def solve(program: Program, options: SolveOptions | str | None = None,
           hint: tuple[int, ...] | None = None) -> Solution:
     """Solve ``program`` as ``options`` say (a :class:`SolveOptions`, or just a backend's name);
@@ -210,8 +215,13 @@ def solve(program: Program, options: SolveOptions | str | None = None,
     if known is not None:
         return known
     module = get_backend(options.backend)
+    priced = options.backend != "brute" and colgen.applies(program, options.blocks)
+    if options.time_limit is not None and (priced or options.backend in _REACHING_CP_SAT):
+        # CP-SAT may solve it or a part of it: OR-Tools' one-time import (``ilp.cpsat.ortools``)
+        # before the clock starts, not out of the time limit (0.6 s of a first solve's)
+        get_backend("cpsat").ortools()
     start = time.perf_counter()
-    if options.backend != "brute" and colgen.applies(program, options.blocks):
+    if priced:
         # guaranteed values of candidates: unions priced by column generation, never listed
         outcome = colgen.solve(program, module, options, hint, _solve_core)
         if outcome is not None:

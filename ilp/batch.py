@@ -625,7 +625,7 @@ class _Scheduler:
         portfolio = options.backend == "portfolio"
         slow = options.jobs is not None
         spent, count = 0.0, 0
-        imported = cpsat.import_seconds()  # OR-Tools imported before this batch: nothing to discount
+        began = time.monotonic()  # (OR-Tools imported before: nothing to discount from the solves)
         raced: set[tuple[int, int]] = set()  # (wave, depth) of the programs raced here (portfolio)
         parallel = _parallel_options(options, None)
         plain = replace(options, known={})  # the portfolio itself, for candidate programs (_Robust)
@@ -684,11 +684,16 @@ class _Scheduler:
 
         def timed(task: Task, solution: Solution) -> None:
             """Count a solve made in this process towards "slow" (then the workers take over),
-            without OR-Tools' one-time import when this solve paid it (``ilp.cpsat.ortools``)."""
-            nonlocal spent, count, slow, imported
+            without the time it overlapped OR-Tools' one-time import (``ilp.cpsat.ortools``):
+            paid by the first solve to reach CP-SAT, and waited for by any other that did
+            meanwhile. (A solve taken from a thread beside ended before now: its overlap may be
+            counted short; the import is rare, the heuristic forgiving.)"""
+            nonlocal spent, count, slow
             wall = solution.wall_time
-            if not imported and (imported := cpsat.import_seconds()):
-                wall = max(0.0, wall - imported)
+            window = cpsat.import_window()
+            if window is not None and window[1] > began:  # imported during this batch
+                now = time.monotonic()
+                wall -= max(0.0, min(now, window[1]) - max(now - wall, window[0]))
             if task.first is None:
                 spent += wall
                 count += 1
@@ -844,11 +849,13 @@ def _empty(program: Program, backend: str) -> Solution:
 
 
 @contextmanager
-def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]:
+def shared_workers(options: SolveOptions | str | None, cp_sat: bool = False) -> Iterator[SolveOptions]:
     """``options`` with worker processes that every :func:`solve_batch` within the block shares
     (``SolveOptions.workers``), killed when the block ends: each batch after the first
-    reuses the workers and the weights they hold instead of starting new ones. With ``jobs`` of 2 or more the workers start at once, in the background, and get
-    ready (start-up, the solver's import) while the block's own work goes on (reading the
+    reuses the workers and the weights they hold instead of starting new ones. With ``jobs`` of
+    2 or more the workers start at once, in the background, and get ready (start-up, the
+    backend's imports: ``ilp.remote.warm_up``, OR-Tools' CP-SAT module only with ``cp_sat``,
+    which a measurement wants) while the block's own work goes on (reading the
     file, planning the programs), at most one fewer than the cores at a time (the block's own
     work keeps a core; ``ilp.remote.Remote.start``); with automatic ``jobs`` they start only when a batch sends
     them programs. With ``jobs=1``, or options that have workers already, the options come
@@ -860,7 +867,7 @@ def shared_workers(options: SolveOptions | str | None) -> Iterator[SolveOptions]
     remote = Remote(default_jobs() if options.jobs is None else max(1, options.jobs), start_worker)
     if options.jobs is not None:
         # this process reads and plans meanwhile on one core: the workers start on the others
-        remote.start(options.backend, at_once=max(1, default_jobs() - 1))
+        remote.start(options.backend, at_once=max(1, default_jobs() - 1), cp_sat=cp_sat)
     try:
         yield replace(options, workers=remote)
     finally:

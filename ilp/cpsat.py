@@ -8,6 +8,7 @@ distinct (a FEASIBLE answer carries the proven bound, never the benchmark).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from functools import cache
 from types import ModuleType
@@ -23,7 +24,7 @@ from instances.errors import CabenchError
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 
-__all__ = ["APART_VARIABLES", "EXACT", "MERGE_LITERALS", "NAME", "ROBUST_MAGNITUDE", "available", "import_seconds",
+__all__ = ["APART_VARIABLES", "EXACT", "MERGE_LITERALS", "NAME", "ROBUST_MAGNITUDE", "available", "import_window",
            "ortools", "run", "run_apart"]
 
 NAME = "cpsat"
@@ -32,26 +33,33 @@ EXACT = True  # its claims are exact (see ilp.claims)
 
 
 def ortools() -> ModuleType:
-    """OR-Tools' CP-SAT module, imported at the first solve that needs it, not with this module:
-    with it come pandas and numpy's extras, 0.6 s and 75 MB in each process (2026-12-08, 2
-    cores), and most reports never reach CP-SAT (the portfolio's searches, relaxation and
-    dynamic programs settle their programs first): `cabench benchmarks` of paths 64 / 500 / 10
-    took 1.35 s with it imported ahead, 0.8 s without."""
-    return _imported()[0]
+    """OR-Tools' CP-SAT module, imported by the first solve that reaches CP-SAT (or, under a time
+    limit, before the clock of a program that may: ``ilp.backends.solve``), not with this
+    module. With it come pandas and numpy's extras: 0.6 s and 75 MB in each process (2026-12-08,
+    2 cores). Many reports never reach CP-SAT, the portfolio's searches, relaxation and dynamic
+    programs settling their programs first: `cabench benchmarks` of paths 64 / 500 / 10 took
+    1.0-1.3 s with it imported ahead and 0.65-0.73 s without; of 24 generated reports at 64 / 500
+    / 10, those of decay and scheduling and one of regions reached CP-SAT."""
+    with _IMPORT:  # one import, timed from its start (a second thread waits here)
+        return _imported()[0]
 
 
-def import_seconds() -> float:
-    """What importing OR-Tools took in this process, 0.0 until a solve imported it: ``ilp.batch``
-    does not count it as a slow solve."""
-    return _imported()[1] if _imported.cache_info().currsize else 0.0
+def import_window() -> tuple[float, float] | None:
+    """When this process imported OR-Tools' CP-SAT module (``time.monotonic()`` at the start and
+    the end), None before: ``ilp.batch`` does not count it in a solve's time."""
+    with _IMPORT:
+        return _imported()[1] if _imported.cache_info().currsize else None
+
+
+_IMPORT = threading.Lock()
 
 
 @cache
-def _imported() -> tuple[ModuleType, float]:
-    start = time.perf_counter()
+def _imported() -> tuple[ModuleType, tuple[float, float]]:
+    start = time.monotonic()
     from ortools.sat.python import cp_model
 
-    return cp_model, time.perf_counter() - start
+    return cp_model, (start, time.monotonic())
 
 
 def _status(code: int) -> Status:

@@ -131,24 +131,25 @@ class Remote:
         self._at_once = jobs
         self._open = False  # True once a batch needs the workers: every worker starts now
 
-    def start(self, backend: str, at_once: int | None = None) -> None:
-        """Start every worker now, in the background, each importing ``backend``'s solver (about
-        0.7 s on this machine's kind): done while this process reads and plans, the first
-        requests find them ready instead of waiting for it. ``at_once``: how many start at the
-        same time (None: all), the next as soon as one is ready, and all that are left once
-        :meth:`solve` is called. On 2 cores this process reads the file on one and the workers
-        start one after the other on the other: started together they shared both cores with
-        the reading and slowed it (the workers' start-up is 0.7 s of CPU each, and is wasted when
-        every program of the report proves trivial)."""
+    def start(self, backend: str, at_once: int | None = None, cp_sat: bool = False) -> None:
+        """Start every worker now, in the background, each importing what ``backend`` needs
+        (:func:`warm_up`; ``cp_sat``: OR-Tools' CP-SAT module too, 0.6 s more): done while this
+        process reads and plans, the first requests find them ready instead of waiting for it.
+        ``at_once``: how many start at the same time (None: all), the next as soon as one is
+        ready, and all that are left once :meth:`solve` is called. On 2 cores this process reads
+        the file on one and the workers start one after the other on the other: started together
+        they shared both cores with the reading and slowed it (the workers' start-up was 0.7 s of
+        CPU each with OR-Tools' CP-SAT module, and is wasted when every program of the report
+        proves trivial)."""
         with self._lock:
             if self._stopped:
                 return
             self._at_once = self.jobs if at_once is None else max(1, at_once)
             for w in range(self.jobs):
                 if self._ready[w] is None and self._workers[w] is None:
-                    self._ready[w] = self._threads.submit(self._warm, w, backend)
+                    self._ready[w] = self._threads.submit(self._warm, w, backend, cp_sat)
 
-    def _warm(self, w: int, backend: str) -> None:
+    def _warm(self, w: int, backend: str, cp_sat: bool) -> None:
         with self._turn:
             self._turn.wait_for(lambda: self._open or self._stopped or self._starting < self._at_once)
             self._starting += 1
@@ -157,7 +158,7 @@ class Remote:
                 if self._stopped:
                     return
                 worker = self._workers[w] = self._start()
-            worker.call_with_store(warm_up, backend)
+            worker.call_with_store(warm_up, backend, cp_sat)
         finally:
             with self._turn:
                 self._starting -= 1
@@ -310,13 +311,14 @@ class Remote:
         self._threads.shutdown(wait=True)
 
 
-def warm_up(store: dict[str, Any], backend: str) -> None:
+def warm_up(store: dict[str, Any], backend: str, cp_sat: bool = False) -> None:
     """In a worker started ahead of its first programs (:meth:`Remote.start`): import what
-    solving with ``backend`` needs (a portfolio's programs go to CP-SAT until a race says
-    otherwise, see ``ilp.batch``), but not OR-Tools for the portfolio (``ilp.cpsat.ortools``)."""
-    module = get_backend("cpsat" if backend == "portfolio" else backend)
-    if backend == "cpsat":
-        module.ortools()
+    solving with ``backend`` needs, OR-Tools' CP-SAT module only for ``cpsat`` or when
+    ``cp_sat`` says so (a portfolio's program imports it when it reaches CP-SAT, which most
+    never do: ``ilp.cpsat.ortools``)."""
+    get_backend("cpsat" if backend == "portfolio" else backend)
+    if backend == "cpsat" or cp_sat:
+        get_backend("cpsat").ortools()
 
 
 class Packed(NamedTuple):

@@ -191,36 +191,65 @@ def test_the_portfolio_imports_no_solver_ahead_of_its_programs(gives_up, monkeyp
     assert solution.optimal and warmed == ["cpsat"]
 
 
+def _slow_or_tools(monkeypatch, seconds: float = 0.7) -> None:
+    """OR-Tools' CP-SAT module imported again in this process, the import made to take
+    ``seconds`` (``ilp.cpsat._imported``, as a process's first import: timed from its start)."""
+    import functools
+    import time
+
+    import ilp.cpsat
+
+    module = ilp.cpsat.ortools()
+
+    @functools.cache
+    def slow_import():
+        start = time.monotonic()
+        time.sleep(seconds)
+        return module, (start, time.monotonic())
+
+    monkeypatch.setattr(ilp.cpsat, "_imported", slow_import)
+
+
+def _reaching_cp_sat(count: int) -> list[Program]:
+    return [Program(3, tuple(Weight.of(Valuation(Form.XOR, ((0b011, 5 + j + k), (0b110, 4), (0b100, 2))))
+                             for j in range(3))) for k in range(count)]
+
+
 @pytest.mark.parametrize("discounted", [True, False])
 def test_or_tools_import_paid_by_a_solve_does_not_start_the_workers(discounted, monkeypatch):
     """A solve that imports OR-Tools (here made to take 0.7 s, beyond ``PARALLEL_AFTER_SECONDS``)
     is not counted as slow for it: the batch stays in this process. Counted (the check this test
     makes of itself), the same batch starts its worker processes."""
-    import functools
-    import time
-
     import ilp.batch
     import ilp.cpsat
     import ilp.exhaustive
     from ilp import SolveOptions, solve_batch
 
-    real = ilp.cpsat._imported()
-
-    @functools.cache
-    def slow_import():
-        time.sleep(0.7)
-        return real[0], 0.7
-
-    monkeypatch.setattr(ilp.cpsat, "_imported", slow_import)
+    _slow_or_tools(monkeypatch)
     if not discounted:
-        monkeypatch.setattr(ilp.cpsat, "import_seconds", lambda: 0.0)
+        monkeypatch.setattr(ilp.cpsat, "import_window", lambda: None)
     monkeypatch.setattr(ilp.exhaustive, "MOST_NODES", 1)  # every program reaches CP-SAT
     started = []
     real_remote = ilp.batch.Remote
     monkeypatch.setattr(ilp.batch, "Remote", lambda *args: started.append(args) or real_remote(*args))
-    programs = [Program(3, tuple(Weight.of(Valuation(Form.XOR, ((0b011, 5 + j + k), (0b110, 4), (0b100, 2))))
-                                 for j in range(3))) for k in range(6)]
+    programs = _reaching_cp_sat(6)
     solutions = solve_batch(programs, SolveOptions("portfolio"))
     assert [s.value for s in solutions] == [solve(p, "brute").value for p in programs]
     assert solutions[0].backend == "cpsat" and solutions[0].wall_time >= 0.7
     assert bool(started) is not discounted
+
+
+def test_or_tools_is_imported_before_the_clock_of_a_time_limit(monkeypatch):
+    """Under a time limit, a program that may reach CP-SAT has OR-Tools imported before its clock
+    starts (``ilp.backends.solve``): a 0.7 s import does not eat a limit of 0.5 s, and the
+    program is proven (counted in the limit, its probe and race had 0.01 s and it was not)."""
+    import ilp.exhaustive
+    import ilp.portfolio
+    from ilp import SolveOptions
+
+    _slow_or_tools(monkeypatch)
+    monkeypatch.setattr(ilp.exhaustive, "MOST_NODES", 1)
+    monkeypatch.setattr(ilp.portfolio, "PROBE_WORK", 1e-6)  # the probe does not prove it
+    [program] = _reaching_cp_sat(1)
+    solution = solve(program, SolveOptions("portfolio", time_limit=0.5))
+    assert solution.optimal and solution.value == solve(program, "brute").value and solution.wall_time < 0.7
