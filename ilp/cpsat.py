@@ -31,7 +31,6 @@ NAME = "cpsat"
 EXACT = True  # its claims are exact (see ilp.claims)
 
 
-
 def ortools() -> ModuleType:
     """OR-Tools' CP-SAT module, imported by the first solve that reaches CP-SAT (or, under a time
     limit, before the clock of a program that may: ``ilp.backends.solve``), not with this

@@ -41,7 +41,7 @@ from ilp.backends import count_solving, get_backend, solve
 from ilp.compile import BlockCache, one_bid_each
 from ilp.contract import SolveOptions
 from ilp.lex import lex_first
-from ilp.program import Program, Solution, Weight, WeightIds, positions_of
+from ilp.program import Program, Solution, Weight, WeightIds
 from instances.valuation import Form, Valuation
 
 __all__ = ["Inbox", "PACKED_BIDS", "Packed", "REQUEST_SECONDS", "Remote", "Task", "Traffic", "WorkerLike",
@@ -375,14 +375,14 @@ def pack_weights(weights: dict[int, Weight]) -> tuple[Packed, dict[int, Weight]]
                     bids.append(valuation.bids)
                     continue
             elif one_bid_each(option):
-                found = list(map(listed.get, map(id, option)))
-                for a in positions_of(found, None):
-                    valuation = option[a]
-                    found[a] = listed.get(id(valuation))  # (a valuation listed twice in the option)
-                    if found[a] is None:
-                        found[a] = listed[id(valuation)] = len(minimum_forms)
+                found = []
+                for valuation in option:
+                    position = listed.get(id(valuation))
+                    if position is None:
+                        position = listed[id(valuation)] = len(minimum_forms)
                         minimum_forms.append(valuation.form)
                         minimum_bids.append(valuation.bids)
+                    found.append(position)
                 minimum_keys.append(k)
                 positions.append(tuple(found))
                 continue
